@@ -1,0 +1,22 @@
+/**
+ * The `r3mes` command tree. Each subcommand lives in its own module under
+ * ./commands/ and is listed in `subcommands` below; this module has no side
+ * effects, so tests can run the tree in-process with `Command.runWith`.
+ */
+import { Command } from "effect/cli";
+import pkg from "../../package.json" with { type: "json" };
+import { demoCommand } from "./commands/demo.ts";
+
+export const version: string = pkg.version;
+
+const subcommands = [demoCommand] as const;
+
+export const r3mes = Command.make("r3mes").pipe(
+  Command.withDescription(
+    "R3MES: event-sourced simulator and testnet harness of a Proof-of-Useful-Work " +
+      "protocol (LoRA training on a frozen BitNet b1.58 backbone, verified on a CometBFT chain)",
+  ),
+  Command.withSubcommands(subcommands),
+);
+
+export const cli = Command.run(r3mes, { version });

@@ -1,0 +1,16 @@
+import { defineConfig } from "vitest/config";
+
+// Tests live in test/**, mirroring src/ (src/protocol/merkle.ts is tested by
+// test/protocol/merkle.test.ts). The CI machines have 2 cores.
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    environment: "node",
+    pool: "forks",
+    maxWorkers: 2,
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Property tests print their seed on failure; keep reruns reproducible.
+    sequence: { shuffle: false },
+  },
+});
