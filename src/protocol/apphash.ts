@@ -1,0 +1,83 @@
+/**
+ * Hashes of the chain's state. The app hash of block n is
+ * `sha256(appHash(n−1) ‖ sha256(the block's length-prefixed encoded events))`
+ * — the inner hash is streamed, so the hot path never hashes per event. The
+ * app hash before the first block is the genesis `stateRoot`.
+ *
+ * `stateRoot` is the Merkle root (merkle.ts) of the canonical, sorted state:
+ * one leaf per entry of every collection and one per scalar, each leaf
+ * `path ‖ 0x00 ‖ canonical value`. It is independent of Map insertion order,
+ * so a state rebuilt from a snapshot or a replay has the same root.
+ */
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
+import { encodeEvent } from "./codec.ts";
+import type { ProtocolEvent } from "./events.ts";
+import { MerkleBuilder } from "./merkle.ts";
+import type { State } from "./state.ts";
+
+const varint = (n: number): Uint8Array => {
+  const out: number[] = [];
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return Uint8Array.from(out);
+};
+
+export const blockEventsHash = (events: readonly ProtocolEvent[]): Uint8Array => {
+  const h = sha256.create();
+  for (const e of events) {
+    const bytes = encodeEvent(e);
+    h.update(varint(bytes.length));
+    h.update(bytes);
+  }
+  return h.digest();
+};
+
+export const nextAppHash = (prev: Uint8Array, events: readonly ProtocolEvent[]): Uint8Array => {
+  const h = sha256.create();
+  h.update(prev);
+  h.update(blockEventsHash(events));
+  return h.digest();
+};
+
+/** Canonical text of plain data: sorted keys, typed scalars, no ambiguity. */
+export const canonical = (v: unknown): string => {
+  if (v === undefined || v === null) return "null";
+  if (typeof v === "bigint") return `${v}n`;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  if (typeof v === "string") return JSON.stringify(v);
+  if (v instanceof Uint8Array) return `0x${bytesToHex(v)}`;
+  if (v instanceof Map) {
+    const entries = [...v.entries()].map(([k, x]) => [canonical(k), canonical(x)] as const);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${k}:${x}`).join(",")}}`;
+  }
+  if (v instanceof Set) return `#[${[...v].map(canonical).sort().join(",")}]`;
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (typeof v === "object") {
+    const keys = Object.keys(v).filter((k) => k !== "$unknown").sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(String(v));
+};
+
+export const stateLeaves = (state: Readonly<State>): [string, string][] => {
+  const leaves: [string, string][] = [];
+  for (const [name, value] of Object.entries(state)) {
+    if (value instanceof Map) {
+      for (const [k, x] of value) leaves.push([`${name}/${canonical(k)}`, canonical(x)]);
+    } else if (value instanceof Set) {
+      for (const x of value) leaves.push([`${name}/${canonical(x)}`, "true"]);
+    } else leaves.push([name, canonical(value)]);
+  }
+  return leaves.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+};
+
+export const stateRoot = (state: Readonly<State>): Uint8Array => {
+  const b = new MerkleBuilder();
+  for (const [path, value] of stateLeaves(state)) b.push(utf8ToBytes(`${path}\u0000${value}`));
+  return b.root();
+};

@@ -1,0 +1,71 @@
+/**
+ * Canonical binary encoding of commands and events (protobuf, proto/), and
+ * decoding that never throws: malformed, truncated, oversized or
+ * non-canonical input (unknown fields, ids beyond 2^53) is a DecodeError.
+ */
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { EventSchema } from "../gen/remes/v1/events_pb.ts";
+import { CommandSchema } from "../gen/remes/v1/tx_pb.ts";
+import type { ProtocolCommand } from "./commands.ts";
+import type { ProtocolEvent } from "./events.ts";
+
+export class DecodeError {
+  readonly _tag = "DecodeError";
+  constructor(readonly message: string) {}
+  toString(): string {
+    return `decode error: ${this.message}`;
+  }
+}
+
+/** Upper bound of one encoded command (a node may set a lower one). */
+export const MAX_COMMAND_BYTES = 1 << 20;
+export const MAX_EVENT_BYTES = 4 << 20;
+
+export const encodeEvent = (e: ProtocolEvent): Uint8Array => toBinary(EventSchema, create(EventSchema, { kind: e }));
+export const encodeCommand = (c: ProtocolCommand): Uint8Array => toBinary(CommandSchema, create(CommandSchema, { msg: c }));
+
+/** Finds what makes a decoded message non-canonical, or undefined. */
+const strictness = (v: unknown, path: string, depth = 0): string | undefined => {
+  if (depth > 32) return `${path} nests too deeply`;
+  if (typeof v === "number") return Number.isSafeInteger(v) ? undefined : `${path} is not an exact integer`;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const bad = strictness(v[i], `${path}[${i}]`, depth + 1);
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+  if (typeof v !== "object" || v === null || v instanceof Uint8Array) return undefined;
+  const o = v as Record<string, unknown>;
+  if (Array.isArray(o.$unknown) && o.$unknown.length > 0) return `${path} has unknown fields`;
+  for (const k of Object.keys(o)) {
+    if (k === "$unknown" || k === "$typeName") continue;
+    const bad = strictness(o[k], path === "" ? k : `${path}.${k}`, depth + 1);
+    if (bad) return bad;
+  }
+  return undefined;
+};
+
+export const decodeCommand = (bytes: Uint8Array, maxBytes = MAX_COMMAND_BYTES): ProtocolCommand | DecodeError => {
+  if (bytes.length > maxBytes) return new DecodeError(`command is ${bytes.length} bytes, the limit is ${maxBytes}`);
+  try {
+    const c = fromBinary(CommandSchema, bytes);
+    if (c.msg.case === undefined) return new DecodeError("the bytes hold no known command");
+    const bad = strictness(c, "");
+    return bad ? new DecodeError(bad) : c.msg;
+  } catch (e) {
+    return new DecodeError(e instanceof Error ? e.message : String(e));
+  }
+};
+
+export const decodeEvent = (bytes: Uint8Array, maxBytes = MAX_EVENT_BYTES): ProtocolEvent | DecodeError => {
+  if (bytes.length > maxBytes) return new DecodeError(`event is ${bytes.length} bytes, the limit is ${maxBytes}`);
+  try {
+    const e = fromBinary(EventSchema, bytes);
+    if (e.kind.case === undefined) return new DecodeError("the bytes hold no known event");
+    const bad = strictness(e, "");
+    return bad ? new DecodeError(bad) : e.kind;
+  } catch (e) {
+    return new DecodeError(e instanceof Error ? e.message : String(e));
+  }
+};

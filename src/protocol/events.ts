@@ -1,0 +1,21 @@
+/**
+ * Protocol events are the cases of the `remes.remes.v1.Event` oneof: a
+ * tagged union `{ case, value }` whose values are the generated protobuf-es
+ * messages, so the proto file is the one definition of every event.
+ */
+import { create, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
+import type { GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { type Event, EventSchema } from "../gen/remes/v1/events_pb.ts";
+
+export type ProtocolEvent = Exclude<Event["kind"], { case: undefined }>;
+export type EventCase = ProtocolEvent["case"];
+export type EventOf<C extends EventCase> = Extract<ProtocolEvent, { case: C }>["value"];
+type InitOf<C extends EventCase> = MessageInitShape<GenMessage<EventOf<C>>>;
+
+const schemas = new Map<string, DescMessage>(
+  EventSchema.fields.flatMap((f) => (f.message === undefined ? [] : [[f.localName, f.message] as const])),
+);
+
+/** Builds an event of the given case; omitted fields take proto3 defaults. */
+export const event = <C extends EventCase>(kind: C, init: InitOf<C>): ProtocolEvent =>
+  ({ case: kind, value: create(schemas.get(kind) as GenMessage<EventOf<C>>, init) }) as ProtocolEvent;

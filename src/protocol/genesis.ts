@@ -1,0 +1,86 @@
+/**
+ * Genesis: `initChain` builds the state of height initial_height − 1 from a
+ * GenesisState (accounts, roles bonded at genesis, authorized proposers, the
+ * Genesis Vault, the model and datasets). Stake bonded at genesis is part of
+ * the genesis supply, held by the bonded pool.
+ */
+import { create } from "@bufbuild/protobuf";
+import type { GenesisState } from "../gen/remes/v1/genesis_pb.ts";
+import { GpuArch, Role } from "../gen/remes/v1/types_pb.ts";
+import { fail, type ProtocolError } from "./errors.ts";
+import { checkAddress } from "./ledger.ts";
+import { defaultParams, validateParams } from "./params.ts";
+import { ParamsSchema } from "../gen/remes/v1/params_pb.ts";
+import { ModuleAccount, roleKey, type State } from "./state.ts";
+
+export const emptyState = (initialHeight = 1): State => ({
+  params: defaultParams(),
+  initialHeight,
+  height: initialHeight - 1,
+  balances: new Map(),
+  supply: { genesis: 0n, minted: 0n, burned: 0n },
+  roles: new Map(),
+  unbonding: new Map(),
+  authorizedProposers: new Set(),
+  windows: new Map(),
+  nextWindow: 0,
+  nextWindowStart: initialHeight,
+  traps: new Map(),
+  submissions: new Map(),
+  disputes: new Map(),
+  vault: new Map(),
+  proposals: new Map(),
+  availability: new Map(),
+  model: undefined,
+  datasets: new Map(),
+  softwareUpgrade: undefined,
+  missedBlocks: new Map(),
+  livenessWindowStart: initialHeight,
+  offences: new Map(),
+  counters: { nextUnbondingId: 0, nextSubmissionId: 0, nextDisputeId: 0, nextVaultId: 0, nextProposalId: 0, nextAggregationId: 0, nextAvailabilityId: 0 },
+  stats: { trapsRevealed: 0, minersCaught: 0, minersPassed: 0 },
+});
+
+/** A deep copy: Maps, Sets, bigints and byte arrays included. */
+export const cloneState = (state: Readonly<State>): State => structuredClone(state) as State;
+
+export const initChain = (genesis: GenesisState): State | ProtocolError => {
+  const initialHeight = genesis.initialHeight > 0 ? genesis.initialHeight : 1;
+  const s = emptyState(initialHeight);
+  if (genesis.params) {
+    s.params = create(ParamsSchema, genesis.params);
+    const bad = validateParams(s.params);
+    if (bad) return bad;
+  }
+  let supply = 0n;
+  for (const a of genesis.accounts) {
+    const bad = checkAddress("genesis account", a.address);
+    if (bad) return bad;
+    if (s.balances.has(a.address)) return fail("duplicate", `genesis lists account ${a.address} twice`);
+    if (a.balance > 0n) s.balances.set(a.address, a.balance);
+    supply += a.balance;
+  }
+  let bonded = 0n;
+  for (const r of genesis.roles) {
+    const bad = checkAddress("genesis role", r.address);
+    if (bad) return bad;
+    if (Role[r.role] === undefined || r.role === Role.UNSPECIFIED) return fail("invalidMessage", `genesis role of ${r.address} is unspecified`);
+    if (r.role === Role.MINER && (r.gpuArch === GpuArch.UNSPECIFIED || GpuArch[r.gpuArch] === undefined)) return fail("invalidMessage", `genesis miner ${r.address} needs a gpu_arch`);
+    const key = roleKey(r.role, r.address);
+    if (s.roles.has(key)) return fail("duplicate", `genesis lists ${r.address} twice for the same role`);
+    s.roles.set(key, { address: r.address, role: r.role, stake: r.stake, gpuArch: r.gpuArch, pubkey: r.pubkey, endpoint: "" });
+    if (r.role === Role.PROPOSER) s.authorizedProposers.add(r.address);
+    bonded += r.stake;
+  }
+  if (bonded > 0n) s.balances.set(ModuleAccount.bondedPool, bonded);
+  for (const p of genesis.authorizedProposers) s.authorizedProposers.add(p);
+  for (const v of genesis.vault) {
+    if (v.gradientHash.length !== 32) return fail("invalidMessage", "genesis vault entries are 32-byte hashes");
+    const id = s.counters.nextVaultId++;
+    s.vault.set(id, { id, gradientHash: v.gradientHash, window: 0, shard: 0 });
+  }
+  s.model = genesis.model;
+  for (const d of genesis.datasets) s.datasets.set(d.datasetId, d);
+  (s.supply as { genesis: bigint }).genesis = supply + bonded;
+  return s;
+};

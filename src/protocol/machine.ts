@@ -1,0 +1,187 @@
+/**
+ * The decider: `decide` validates a command against the state and returns
+ * its events or a ProtocolError (never mutating); `evolve` applies one event
+ * (total: it never throws); `applyBlock` runs a block the way both runtimes
+ * do — BlockStarted, begin-block steps, each transaction, end-block steps —
+ * and chains the app hash. Block steps read the state and emit events, each
+ * evolved at once, so a step sees the effects of the ones before it.
+ */
+import * as aggregation from "./aggregation.ts";
+import { decideChallengeAvailability, decideProveAvailability, evolveAvailabilityChallenged, evolveAvailabilityResolved, expireAvailability } from "./availability.ts";
+import { nextAppHash } from "./apphash.ts";
+import type { ProtocolCommand } from "./commands.ts";
+import type { BlockContext } from "./context.ts";
+import { fail, isProtocolError, type ProtocolError } from "./errors.ts";
+import { event, type ProtocolEvent } from "./events.ts";
+import { cloneState } from "./genesis.ts";
+import * as gov from "./governance.ts";
+import { decideSend, evolveTransferred } from "./ledger.ts";
+import { evolveRewardMinted } from "./rewards.ts";
+import { evolveLivenessMissed, evolveLivenessWindowReset, evolveSlashed, punishValidators } from "./slashing.ts";
+import * as staking from "./staking.ts";
+import type { State } from "./state.ts";
+import { decideSubmitGradient, evolveGradientSubmitted, evolveSubmissionRejected } from "./submissions.ts";
+import * as traps from "./traps.ts";
+import * as disputes from "./verification/disputes.ts";
+import { evolveTier1Evaluated } from "./verification/tier1.ts";
+import { decideChallengeGradient, decideVoteLossCheck } from "./verification/tier2.ts";
+import { decideSubmitArbitrationVerdict } from "./verification/tier3.ts";
+import { closeWindows, evolveWindowClosed, evolveWindowOpened, evolveWindowSettled, openWindow, settleWindows } from "./windows.ts";
+
+export type Decision = ProtocolEvent[] | ProtocolError;
+
+export const decide = (state: Readonly<State>, cmd: ProtocolCommand, ctx: BlockContext): Decision => {
+  switch (cmd.case) {
+    case "send": return decideSend(state, cmd.value);
+    case "registerMiner": return staking.decideRegisterMiner(state, cmd.value);
+    case "registerValidator": return staking.decideRegisterValidator(state, cmd.value);
+    case "registerProposer": return staking.decideRegisterProposer(state, cmd.value);
+    case "registerServingNode": return staking.decideRegisterServingNode(state, cmd.value);
+    case "bond": return staking.decideBond(state, cmd.value);
+    case "unbond": return staking.decideUnbond(state, cmd.value, ctx);
+    case "submitGradient": return decideSubmitGradient(state, cmd.value, ctx);
+    case "challengeGradient": return decideChallengeGradient(state, cmd.value, ctx);
+    case "voteLossCheck": return decideVoteLossCheck(state, cmd.value, ctx);
+    case "submitArbitrationVerdict": return decideSubmitArbitrationVerdict(state, cmd.value, ctx);
+    case "commitTrapJobs": return traps.decideCommitTrapJobs(state, cmd.value);
+    case "revealTrapJobs": return traps.decideRevealTrapJobs(state, cmd.value, ctx);
+    case "commitAggregation": return aggregation.decideCommitAggregation(state, cmd.value, ctx);
+    case "submitAggregation": return aggregation.decideSubmitAggregation(state, cmd.value, ctx);
+    case "challengeAggregation": return aggregation.decideChallengeAggregation(state, cmd.value, ctx);
+    case "submitProposal": return gov.decideSubmitProposal(state, cmd.value, ctx);
+    case "vote": return gov.decideVote(state, cmd.value, ctx);
+    case "challengeAvailability": return decideChallengeAvailability(state, cmd.value, ctx);
+    case "proveAvailability": return decideProveAvailability(state, cmd.value, ctx);
+    default: return unreachable(cmd);
+  }
+};
+
+export const evolve = (state: State, e: ProtocolEvent): State => {
+  switch (e.case) {
+    case "blockStarted": state.height = e.value.height; break;
+    case "transferred": evolveTransferred(state, e.value); break;
+    case "roleRegistered": staking.evolveRoleRegistered(state, e.value); break;
+    case "stakeBonded": staking.evolveStakeBonded(state, e.value); break;
+    case "unbondingStarted": staking.evolveUnbondingStarted(state, e.value); break;
+    case "unbondingCompleted": staking.evolveUnbondingCompleted(state, e.value); break;
+    case "proposerAuthorizationChanged": staking.evolveProposerAuthorizationChanged(state, e.value); break;
+    case "slashed": evolveSlashed(state, e.value); break;
+    case "livenessMissed": evolveLivenessMissed(state, e.value); break;
+    case "livenessWindowReset": evolveLivenessWindowReset(state, e.value); break;
+    case "rewardMinted": evolveRewardMinted(state, e.value); break;
+    case "windowOpened": evolveWindowOpened(state, e.value); break;
+    case "gradientSubmitted": evolveGradientSubmitted(state, e.value); break;
+    case "tier1Evaluated": evolveTier1Evaluated(state, e.value); break;
+    case "windowClosed": evolveWindowClosed(state, e.value); break;
+    case "windowSettled": evolveWindowSettled(state, e.value); break;
+    case "submissionRejected": evolveSubmissionRejected(state, e.value); break;
+    case "disputeOpened": disputes.evolveDisputeOpened(state, e.value); break;
+    case "lossVoteCast": disputes.evolveLossVoteCast(state, e.value); break;
+    case "disputeEscalated": disputes.evolveDisputeEscalated(state, e.value); break;
+    case "arbitrationVerdictCast": disputes.evolveArbitrationVerdictCast(state, e.value); break;
+    case "disputeResolved": disputes.evolveDisputeResolved(state, e.value); break;
+    case "trapCommitmentApproved": traps.evolveTrapCommitmentApproved(state, e.value); break;
+    case "trapCommitmentAccepted": traps.evolveTrapCommitmentAccepted(state, e.value); break;
+    case "trapRevealed": traps.evolveTrapRevealed(state, e.value); break;
+    case "vaultEntryAdded": traps.evolveVaultEntryAdded(state, e.value); break;
+    case "aggregationProposerSelected": aggregation.evolveAggregationProposerSelected(state, e.value); break;
+    case "aggregationCommitted": aggregation.evolveAggregationCommitted(state, e.value); break;
+    case "aggregationRevealed": aggregation.evolveAggregationRevealed(state, e.value); break;
+    case "aggregationFaulted": aggregation.evolveAggregationFaulted(state, e.value); break;
+    case "aggregationFinalized": aggregation.evolveAggregationFinalized(state, e.value); break;
+    case "proposalSubmitted": gov.evolveProposalSubmitted(state, e.value); break;
+    case "voteCast": gov.evolveVoteCast(state, e.value); break;
+    case "proposalTallied": gov.evolveProposalTallied(state, e.value); break;
+    case "paramsChanged": gov.evolveParamsChanged(state, e.value); break;
+    case "modelUpgraded": gov.evolveModelUpgraded(state, e.value); break;
+    case "softwareUpgradeScheduled": gov.evolveSoftwareUpgradeScheduled(state, e.value); break;
+    case "datasetApproved": gov.evolveDatasetApproved(state, e.value); break;
+    case "availabilityChallenged": evolveAvailabilityChallenged(state, e.value); break;
+    case "availabilityResolved": evolveAvailabilityResolved(state, e.value); break;
+    default: unreachable(e);
+  }
+  return state;
+};
+
+const unreachable = (x: never): never => {
+  throw new Error(`unhandled case ${JSON.stringify((x as { case?: string }).case)}`);
+};
+
+/** Folds events into a state (replay). */
+export const evolveAll = (state: State, events: Iterable<ProtocolEvent>): State => {
+  for (const e of events) evolve(state, e);
+  return state;
+};
+
+type Emit = (e: ProtocolEvent) => void;
+type Step = (state: Readonly<State>, ctx: BlockContext, emit: Emit) => void;
+
+const beginSteps: readonly Step[] = [staking.completeUnbondings, punishValidators, openWindow];
+const endSteps: readonly Step[] = [closeWindows, disputes.advanceDisputes, expireAvailability, aggregation.advanceAggregations, settleWindows, gov.tallyProposals];
+
+export interface TxResult {
+  /** 0 on success, else the ProtocolError code (codespace "remes"). */
+  readonly code: number;
+  readonly log: string;
+  readonly events: readonly ProtocolEvent[];
+}
+
+export interface BlockResult {
+  readonly state: State;
+  readonly events: ProtocolEvent[];
+  readonly txResults: TxResult[];
+  readonly appHash: Uint8Array;
+}
+
+/**
+ * Applies one transaction (its messages all or nothing) and returns the state
+ * to continue with. A single message is decided and evolved in place; a
+ * multi-message transaction runs on a copy so a failing later message leaves
+ * no trace (rare, so the copy's cost is fine).
+ */
+export const applyTx = (state: State, msgs: readonly ProtocolCommand[], ctx: BlockContext): { state: State; result: TxResult } => {
+  if (msgs.length === 0) return { state, result: { code: fail("invalidMessage", "").code, log: "a transaction holds at least one message", events: [] } };
+  if (msgs.length > state.params.maxTxMessages) {
+    const err = fail("tooLarge", `a transaction holds at most ${state.params.maxTxMessages} messages`);
+    return { state, result: { code: err.code, log: err.message, events: [] } };
+  }
+  const target = msgs.length === 1 ? state : cloneState(state);
+  const events: ProtocolEvent[] = [];
+  for (let i = 0; i < msgs.length; i++) {
+    const d = decide(target, msgs[i]!, ctx);
+    if (isProtocolError(d)) {
+      const log = msgs.length === 1 ? d.message : `message ${i}: ${d.message}`;
+      return { state, result: { code: d.code, log, events: [] } };
+    }
+    for (const e of d) {
+      evolve(target, e);
+      events.push(e);
+    }
+  }
+  return { state: target, result: { code: 0, log: "", events } };
+};
+
+export const applyBlock = (
+  state: State,
+  ctx: BlockContext,
+  txs: readonly (readonly ProtocolCommand[])[],
+  prevAppHash: Uint8Array,
+): BlockResult => {
+  let current = state;
+  const events: ProtocolEvent[] = [];
+  const emit: Emit = (e) => {
+    evolve(current, e);
+    events.push(e);
+  };
+  emit(event("blockStarted", { height: ctx.height, timeMs: ctx.timeMs }));
+  for (const step of beginSteps) step(current, ctx, emit);
+  const txResults: TxResult[] = [];
+  for (const tx of txs) {
+    const r = applyTx(current, tx, ctx);
+    current = r.state;
+    events.push(...r.result.events);
+    txResults.push(r.result);
+  }
+  for (const step of endSteps) step(current, ctx, emit);
+  return { state: current, events, txResults, appHash: nextAppHash(prevAppHash, events) };
+};

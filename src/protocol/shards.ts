@@ -1,0 +1,38 @@
+/**
+ * Shard assignment for a training window. The seed's formula
+ * `H(address ‖ blockHash ‖ roundId) mod totalShards` alone can leave a shard
+ * with one miner (nobody to compare hashes with) or none. So miners are
+ * ranked by that same hash and dealt round-robin onto
+ * `min(totalShards, ⌊n / minMinersPerShard⌋)` shards: every active shard gets
+ * at least min_miners_per_shard miners, and nobody can predict or choose a
+ * shard before the window's block hash exists. The data shard ids rotate
+ * every window by an offset drawn from the same seed.
+ */
+import type { Params } from "../gen/remes/v1/params_pb.ts";
+import { hashMod, hashParts } from "./randomness.ts";
+import { hex } from "./state.ts";
+
+export interface ShardAssignment {
+  readonly activeShards: number;
+  readonly assignment: Map<string, number>;
+}
+
+export const assignShards = (
+  miners: readonly string[],
+  seed: Uint8Array,
+  window: number,
+  params: Pick<Params, "totalShards" | "minMinersPerShard">,
+): ShardAssignment => {
+  const n = miners.length;
+  const assignment = new Map<string, number>();
+  if (n === 0) return { activeShards: 0, assignment };
+  const groups = Math.max(1, Math.min(params.totalShards, (n - (n % params.minMinersPerShard)) / params.minMinersPerShard));
+  const ranked = miners
+    .map((address) => ({ address, key: hex(hashParts("remes/shard", address, seed, window)) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.address < b.address ? -1 : 1));
+  const offset = hashMod("remes/shard-offset", [seed, window], params.totalShards);
+  for (let rank = 0; rank < n; rank++) {
+    assignment.set(ranked[rank]!.address, ((rank % groups) + offset) % params.totalShards);
+  }
+  return { activeShards: groups, assignment };
+};

@@ -1,0 +1,235 @@
+/**
+ * The state of the R3MES state machine: plain data, one record type per
+ * mechanism. It is the fold of all events since genesis (machine.ts).
+ *
+ * Ownership: `evolve` updates the state it is given in place and returns it —
+ * copying maps of 10,000 miners per event would cost the simulator its speed.
+ * The fold owns its state; whoever needs an earlier state keeps a
+ * `cloneState` of it. `decide` only reads (it takes `Readonly` views).
+ *
+ * Maps keyed by monotonically assigned numeric ids iterate in id order (ids
+ * are inserted in increasing order and never reused); maps keyed by address
+ * are sorted before any iteration that feeds events (see `sortedKeys`).
+ */
+import { bytesToHex } from "@noble/hashes/utils.js";
+import type { Params } from "../gen/remes/v1/params_pb.ts";
+import type {
+  AggregationMethod,
+  Dataset,
+  GpuArch,
+  ModelVersion,
+  ProposalContent,
+  Role,
+  VoteOption,
+} from "../gen/remes/v1/types_pb.ts";
+import type { DisputeSubject, ProposalStatus, SubmissionStatus } from "../gen/remes/v1/events_pb.ts";
+
+/** Module accounts: protocol-held balances with reserved names (never bech32). */
+export const ModuleAccount = {
+  bondedPool: "module:bonded_pool",
+  unbondingPool: "module:unbonding_pool",
+  escrow: "module:escrow",
+  govDeposits: "module:gov_deposits",
+  communityPool: "module:community_pool",
+} as const;
+
+export interface Supply {
+  readonly genesis: bigint;
+  minted: bigint;
+  burned: bigint;
+}
+
+/** One bonded role of one address. */
+export interface RoleRecord {
+  readonly address: string;
+  readonly role: Role;
+  stake: bigint;
+  gpuArch: GpuArch;
+  pubkey: Uint8Array;
+  endpoint: string;
+}
+
+export interface UnbondingEntry {
+  readonly id: number;
+  readonly address: string;
+  readonly role: Role;
+  amount: bigint;
+  readonly completionHeight: number;
+}
+
+export interface Submission {
+  readonly id: number;
+  readonly height: number;
+  readonly miner: string;
+  readonly window: number;
+  readonly shard: number;
+  readonly gradientCid: string;
+  readonly gradientHash: Uint8Array;
+  readonly daRoot: Uint8Array;
+  readonly sizeBytes: bigint;
+  readonly claimedLossMicro: bigint;
+  readonly gpuArch: GpuArch;
+  readonly kernelVersion: string;
+  status: SubmissionStatus;
+}
+
+export interface TrapState {
+  /** Approvals by committee member: digest of the commitment list (hex). */
+  approvals: Map<string, string>;
+  accepted?: {
+    readonly digest: Uint8Array;
+    readonly commitments: readonly Uint8Array[];
+    readonly committee: readonly string[];
+    /** Shards already revealed as traps (one trap per shard and window). */
+    opened: Set<number>;
+  };
+}
+
+export interface AggregationState {
+  readonly proposer: string;
+  readonly commitDeadline: number;
+  readonly revealDeadline: number;
+  commitment?: Uint8Array;
+  revealed?: {
+    readonly id: number;
+    readonly aggregatedCid: string;
+    readonly merkleRoot: Uint8Array;
+    readonly submissionIds: readonly number[];
+    readonly method: AggregationMethod;
+    readonly challengeDeadline: number;
+  };
+  /** Set once the proposer is faulted: no reward for this window. */
+  faulted: boolean;
+  finalized: boolean;
+}
+
+export interface WindowState {
+  readonly window: number;
+  readonly startHeight: number;
+  readonly closeHeight: number;
+  readonly seed: Uint8Array;
+  readonly activeShards: number;
+  /** Miner address → shard. */
+  readonly assignment: Map<string, number>;
+  /** Miner address → submission id. */
+  readonly submittedBy: Map<string, number>;
+  closed: boolean;
+  /** Height at which rewards are paid and the window is pruned (set at close). */
+  settleHeight: number;
+  aggregation?: AggregationState;
+}
+
+export interface Dispute {
+  readonly id: number;
+  readonly subject: DisputeSubject;
+  readonly subjectId: number;
+  readonly window: number;
+  /** "" when the protocol itself opened it (tier-1 mismatch). */
+  readonly challenger: string;
+  readonly bond: bigint;
+  readonly batchIndex: number;
+  tier: number;
+  deadline: number;
+  /** Tier 2: validator → { computed loss, supports the claim }. */
+  readonly lossVotes: Map<string, { readonly computedLossMicro: bigint; readonly supportsClaim: boolean }>;
+  panel: readonly string[];
+  /** Tier 3: panel member → verdict (true: the work is correct). */
+  readonly verdicts: Map<string, boolean>;
+}
+
+export interface VaultEntry {
+  readonly id: number;
+  readonly gradientHash: Uint8Array;
+  readonly window: number;
+  readonly shard: number;
+}
+
+export interface Proposal {
+  readonly id: number;
+  readonly proposer: string;
+  readonly content: ProposalContent;
+  readonly deposit: bigint;
+  readonly votingEndHeight: number;
+  readonly votes: Map<string, VoteOption>;
+  status: ProposalStatus;
+}
+
+export interface AvailabilityChallenge {
+  readonly id: number;
+  readonly submissionId: number;
+  readonly miner: string;
+  readonly chunkIndex: number;
+  readonly chunkCount: number;
+  readonly deadline: number;
+  readonly challenger: string;
+  readonly bond: bigint;
+}
+
+export interface Counters {
+  nextUnbondingId: number;
+  nextSubmissionId: number;
+  nextDisputeId: number;
+  nextVaultId: number;
+  nextProposalId: number;
+  nextAggregationId: number;
+  nextAvailabilityId: number;
+}
+
+/** Totals kept for queries and reports (trap statistics). */
+export interface Stats {
+  trapsRevealed: number;
+  minersCaught: number;
+  minersPassed: number;
+}
+
+export interface State {
+  params: Params;
+  readonly initialHeight: number;
+  /** Height of the last block applied (initialHeight − 1 before the first). */
+  height: number;
+  readonly balances: Map<string, bigint>;
+  readonly supply: Supply;
+  /** Key `${role}/${address}` (see roleKey). */
+  readonly roles: Map<string, RoleRecord>;
+  readonly unbonding: Map<number, UnbondingEntry>;
+  readonly authorizedProposers: Set<string>;
+  readonly windows: Map<number, WindowState>;
+  /** The window that opens next and the height it opens at. */
+  nextWindow: number;
+  nextWindowStart: number;
+  /** Trap commitments by window (made before the window opens). */
+  readonly traps: Map<number, TrapState>;
+  readonly submissions: Map<number, Submission>;
+  readonly disputes: Map<number, Dispute>;
+  readonly vault: Map<number, VaultEntry>;
+  readonly proposals: Map<number, Proposal>;
+  readonly availability: Map<number, AvailabilityChallenge>;
+  model: ModelVersion | undefined;
+  readonly datasets: Map<string, Dataset>;
+  softwareUpgrade: { readonly name: string; readonly height: number; readonly info: string } | undefined;
+  /** Validator → blocks missed in the current liveness window. */
+  readonly missedBlocks: Map<string, number>;
+  livenessWindowStart: number;
+  /** Offence key → height: each key is slashed at most once. */
+  readonly offences: Map<string, number>;
+  readonly counters: Counters;
+  readonly stats: Stats;
+}
+
+export const roleKey = (role: Role, address: string): string => `${role}/${address}`;
+
+export const balanceOf = (state: Readonly<State>, address: string): bigint => state.balances.get(address) ?? 0n;
+
+/** Keys of a string-keyed map in code-unit order, for iterations that emit events. */
+export const sortedKeys = <V>(map: ReadonlyMap<string, V>): string[] => [...map.keys()].sort();
+
+/** Integer division of non-negative safe integers, exact (no float rounding). */
+export const idiv = (a: number, b: number): number => (a - (a % b)) / b;
+
+export const hex = (bytes: Uint8Array): string => bytesToHex(bytes);
+
+export const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};

@@ -1,0 +1,100 @@
+/**
+ * Gradient submissions: a miner registered for the window submits, once per
+ * window and for its assigned shard, the CID and hashes of its stored
+ * gradient — never the tensor itself. Size and field limits are params.
+ */
+import { GpuArch, Role } from "../gen/remes/v1/types_pb.ts";
+import { SubmissionStatus } from "../gen/remes/v1/events_pb.ts";
+import type { CommandOf } from "./commands.ts";
+import type { BlockContext } from "./context.ts";
+import { fail, type ProtocolError } from "./errors.ts";
+import { event, type EventOf, type ProtocolEvent } from "./events.ts";
+import { isActive, roleOf } from "./staking.ts";
+import type { State } from "./state.ts";
+
+// A syntactic CID check (CIDv1 base32 or CIDv0 base58btc): the chain never
+// fetches content, so parsing multihashes here would buy nothing; the content
+// stores (src/store) decode and verify CIDs where bytes are actually read.
+const CID_V1_BASE32 = /^b[a-z2-7]{50,}$/;
+const CID_V0 = /^Qm[1-9A-HJ-NP-Za-km-z]{44}$/;
+
+export const checkCid = (cid: string, maxLength: number): ProtocolError | undefined => {
+  if (cid.length > maxLength) return fail("tooLarge", `CID is ${cid.length} characters, the limit is ${maxLength}`);
+  if (!CID_V1_BASE32.test(cid) && !CID_V0.test(cid)) return fail("invalidMessage", `"${cid.slice(0, 80)}" is not a CIDv1 (base32) or CIDv0`);
+  return undefined;
+};
+
+export const decideSubmitGradient = (state: Readonly<State>, m: CommandOf<"submitGradient">, ctx: BlockContext): ProtocolEvent[] | ProtocolError => {
+  const p = state.params;
+  const miner = roleOf(state, Role.MINER, m.miner);
+  if (!miner || !isActive(state, miner)) return fail("unauthorized", `${m.miner} is not an active miner; register with MsgRegisterMiner and keep at least ${p.minMinerStake} uremes bonded`);
+  const w = state.windows.get(m.window);
+  if (!w || w.closed) return fail("wrongPhase", `window ${m.window} is not open for submissions (the open window is ${state.nextWindow - 1})`);
+  const shard = w.assignment.get(m.miner);
+  if (shard === undefined) return fail("wrongShard", `${m.miner} has no shard in window ${m.window} (it registered after the window opened); submit in the next window`);
+  if (shard !== m.shard) return fail("wrongShard", `${m.miner} is assigned shard ${shard} in window ${m.window}, not ${m.shard}`);
+  if (w.submittedBy.has(m.miner)) return fail("duplicate", `${m.miner} already submitted for window ${m.window}`);
+  const bad = checkCid(m.gradientCid, p.maxCidLength);
+  if (bad) return bad;
+  if (m.gradientHash.length !== 32) return fail("invalidMessage", `gradient_hash must be 32 bytes (sha256), got ${m.gradientHash.length}`);
+  if (m.daRoot.length !== 32) return fail("invalidMessage", `da_root must be 32 bytes, got ${m.daRoot.length}`);
+  if (m.sizeBytes === 0n) return fail("invalidMessage", "size_bytes must be positive");
+  if (m.sizeBytes > p.maxGradientBytes) return fail("tooLarge", `gradient of ${m.sizeBytes} bytes exceeds max_gradient_bytes ${p.maxGradientBytes}`);
+  if (m.claimedLossMicro > p.maxClaimedLossMicro) return fail("invalidMessage", `claimed_loss_micro ${m.claimedLossMicro} exceeds ${p.maxClaimedLossMicro}`);
+  if (m.gpuArch === GpuArch.UNSPECIFIED || GpuArch[m.gpuArch] === undefined) return fail("invalidMessage", "gpu_arch must name a known architecture");
+  if (m.kernelVersion.length === 0 || m.kernelVersion.length > p.maxKernelVersionLength) {
+    return fail("invalidMessage", `kernel_version must be 1..${p.maxKernelVersionLength} characters`);
+  }
+  return [
+    event("gradientSubmitted", {
+      submissionId: state.counters.nextSubmissionId,
+      height: ctx.height,
+      miner: m.miner,
+      window: m.window,
+      shard: m.shard,
+      gradientCid: m.gradientCid,
+      gradientHash: m.gradientHash,
+      daRoot: m.daRoot,
+      sizeBytes: m.sizeBytes,
+      claimedLossMicro: m.claimedLossMicro,
+      gpuArch: m.gpuArch,
+      kernelVersion: m.kernelVersion,
+    }),
+  ];
+};
+
+export const evolveGradientSubmitted = (state: State, e: EventOf<"gradientSubmitted">): void => {
+  state.submissions.set(e.submissionId, {
+    id: e.submissionId,
+    height: e.height,
+    miner: e.miner,
+    window: e.window,
+    shard: e.shard,
+    gradientCid: e.gradientCid,
+    gradientHash: e.gradientHash,
+    daRoot: e.daRoot,
+    sizeBytes: e.sizeBytes,
+    claimedLossMicro: e.claimedLossMicro,
+    gpuArch: e.gpuArch,
+    kernelVersion: e.kernelVersion,
+    status: SubmissionStatus.PENDING,
+  });
+  state.windows.get(e.window)?.submittedBy.set(e.miner, e.submissionId);
+  state.counters.nextSubmissionId = Math.max(state.counters.nextSubmissionId, e.submissionId + 1);
+};
+
+export const evolveSubmissionRejected = (state: State, e: EventOf<"submissionRejected">): void => {
+  const s = state.submissions.get(e.submissionId);
+  if (s) s.status = SubmissionStatus.REJECTED;
+};
+
+/** Live submissions of a window in id order. */
+export const submissionsOf = (state: Readonly<State>, window: number) => {
+  const w = state.windows.get(window);
+  if (!w) return [];
+  const ids = [...w.submittedBy.values()].sort((a, b) => a - b);
+  return ids.flatMap((id) => {
+    const s = state.submissions.get(id);
+    return s ? [s] : [];
+  });
+};

@@ -1,0 +1,189 @@
+/**
+ * Disputes: the shared record behind tier 2 (loss spot check) and tier 3
+ * (CPU arbitration). A dispute names its subject (a gradient submission or an
+ * aggregation), holds the challenger's bond in escrow, collects votes, and is
+ * resolved in an end-block step: the loser pays (bond forfeited, or the
+ * author slashed), validators who contradicted a tier-3 verdict are slashed
+ * for false verification, and those who matched it are rewarded.
+ */
+import { BondDestination } from "../../gen/remes/v1/params_pb.ts";
+import { DisputeOutcome, DisputeSubject, RewardKind, SubmissionStatus } from "../../gen/remes/v1/events_pb.ts";
+import { AggregationFault } from "../../gen/remes/v1/events_pb.ts";
+import { Offence, Role } from "../../gen/remes/v1/types_pb.ts";
+import type { BlockContext } from "../context.ts";
+import { event, type EventOf, type ProtocolEvent } from "../events.ts";
+import { credit, debit } from "../ledger.ts";
+import { hashMod } from "../randomness.ts";
+import { slash } from "../slashing.ts";
+import { activeOfRole, roleOf } from "../staking.ts";
+import { type AggregationState, type Dispute, ModuleAccount, type State } from "../state.ts";
+import { selectPanel } from "./tier3.ts";
+
+type Emit = (e: ProtocolEvent) => void;
+
+export const BATCHES = 65_536;
+
+/** The batch a tier-2 check recomputes: drawn from the block hash of the challenge. */
+export const batchIndexFor = (ctx: BlockContext, disputeId: number): number => hashMod("remes/batch", [ctx.blockHash, disputeId], BATCHES);
+
+/** The open dispute on a subject, if any (one at a time per subject). */
+export const openDisputeOn = (state: Readonly<State>, subject: DisputeSubject, subjectId: number): Dispute | undefined => {
+  for (const d of state.disputes.values()) if (d.subject === subject && d.subjectId === subjectId) return d;
+  return undefined;
+};
+
+export const findAggregation = (state: Readonly<State>, id: number): { window: number; agg: AggregationState } | undefined => {
+  for (const w of state.windows.values()) if (w.aggregation?.revealed?.id === id) return { window: w.window, agg: w.aggregation };
+  return undefined;
+};
+
+/** The address whose work is disputed and the role its stake sits in. */
+export const authorOf = (state: Readonly<State>, d: Pick<Dispute, "subject" | "subjectId">): { address: string; role: Role } | undefined => {
+  if (d.subject === DisputeSubject.GRADIENT) {
+    const s = state.submissions.get(d.subjectId);
+    return s && { address: s.miner, role: Role.MINER };
+  }
+  const a = findAggregation(state, d.subjectId);
+  return a && { address: a.agg.proposer, role: Role.PROPOSER };
+};
+
+// --- end-block step ---
+
+const tier2Tally = (state: Readonly<State>, d: Dispute) => {
+  let total = 0n;
+  let voted = 0n;
+  let support = 0n;
+  for (const v of activeOfRole(state, Role.VALIDATOR)) {
+    total += v.stake;
+    const vote = d.lossVotes.get(v.address);
+    if (!vote) continue;
+    voted += v.stake;
+    if (vote.supportsClaim) support += v.stake;
+  }
+  const quorum = total > 0n && voted * 10_000n >= BigInt(state.params.tier2QuorumBps) * total;
+  return { quorum, upheld: quorum && support * 2n > voted };
+};
+
+/** Resolves or escalates the disputes whose tier is decided or whose deadline passed. */
+export const advanceDisputes = (state: Readonly<State>, ctx: BlockContext, emit: Emit): void => {
+  for (const id of [...state.disputes.keys()]) {
+    const d = state.disputes.get(id);
+    if (!d) continue;
+    if (d.tier === 2) {
+      if (d.deadline > ctx.height) continue;
+      const { upheld } = tier2Tally(state, d);
+      if (upheld) { resolve(state, d, DisputeOutcome.UPHELD, emit); continue; }
+      const author = authorOf(state, d);
+      const panel = selectPanel(state, ctx, d.id, [author?.address ?? "", d.challenger]);
+      if (panel.length === 0) { resolve(state, d, DisputeOutcome.UNDECIDED, emit); continue; }
+      emit(event("disputeEscalated", { disputeId: d.id, panel, deadline: ctx.height + state.params.tier3DeadlineBlocks }));
+      continue;
+    }
+    const majority = Math.floor(d.panel.length / 2) + 1;
+    let valid = 0;
+    let invalid = 0;
+    for (const v of d.verdicts.values()) v ? valid++ : invalid++;
+    if (valid >= majority) resolve(state, d, DisputeOutcome.UPHELD, emit);
+    else if (invalid >= majority) resolve(state, d, DisputeOutcome.REJECTED, emit);
+    else if (d.deadline <= ctx.height) resolve(state, d, DisputeOutcome.UNDECIDED, emit);
+  }
+};
+
+/** Emits everything a dispute's outcome entails, then DisputeResolved. */
+export const resolve = (state: Readonly<State>, d: Dispute, outcome: DisputeOutcome, emit: Emit): void => {
+  const p = state.params;
+  const author = authorOf(state, d);
+  if (outcome === DisputeOutcome.REJECTED && author) {
+    const bps = d.subject === DisputeSubject.GRADIENT ? p.slashLazyMiningBps : p.slashProposerFaultBps;
+    const offence = d.subject === DisputeSubject.GRADIENT ? Offence.LAZY_MINING : Offence.PROPOSER_FAULT;
+    const s = slash(state, author.address, author.role, offence, `dispute/${d.id}/${author.address}`, bps, d.challenger);
+    if (s) emit(s);
+    if (d.subject === DisputeSubject.GRADIENT) emit(event("submissionRejected", { submissionId: d.subjectId, reason: `dispute ${d.id}: tier-3 panel found the gradient wrong` }));
+    else emit(event("aggregationFaulted", { window: d.window, proposer: author.address, fault: AggregationFault.DISPUTE_LOST }));
+  }
+  // Validators: a tier-3 verdict is the ground truth for tier-2 votes too.
+  const decided = outcome !== DisputeOutcome.UNDECIDED;
+  const truth = outcome === DisputeOutcome.UPHELD;
+  const judged = new Map<string, boolean>();
+  if (decided) {
+    for (const [v, vote] of [...d.lossVotes].sort(([a], [b]) => (a < b ? -1 : 1))) judged.set(v, vote.supportsClaim === truth);
+    if (d.tier === 3) for (const [v, verdict] of [...d.verdicts].sort(([a], [b]) => (a < b ? -1 : 1))) judged.set(v, (judged.get(v) ?? true) && verdict === truth);
+  }
+  for (const [v, right] of judged) {
+    if (!roleOf(state, Role.VALIDATOR, v)) continue;
+    if (right) emit(event("rewardMinted", { to: v, amount: p.validatorVerificationReward, kind: RewardKind.VALIDATOR, window: d.window }));
+    else if (d.tier === 3) {
+      const s = slash(state, v, Role.VALIDATOR, Offence.FALSE_VERIFICATION, `false_verification/${d.id}/${v}`, p.slashFalseVerificationBps);
+      if (s) emit(s);
+    }
+  }
+  let refund = d.bond;
+  let toWinner = 0n;
+  let toCommunity = 0n;
+  let burned = 0n;
+  let winner = "";
+  if (outcome === DisputeOutcome.UPHELD && d.bond > 0n) {
+    refund = 0n;
+    if (p.forfeitedBondDestination === BondDestination.WINNER && author) { toWinner = d.bond; winner = author.address; }
+    else if (p.forfeitedBondDestination === BondDestination.COMMUNITY_POOL) toCommunity = d.bond;
+    else burned = d.bond;
+  }
+  emit(event("disputeResolved", { disputeId: d.id, outcome, tier: d.tier, refund, winner, toWinner, toCommunity, burned }));
+};
+
+// --- evolve ---
+
+export const evolveDisputeOpened = (state: State, e: EventOf<"disputeOpened">): void => {
+  state.disputes.set(e.disputeId, {
+    id: e.disputeId,
+    subject: e.subject,
+    subjectId: e.subjectId,
+    window: e.window,
+    challenger: e.challenger,
+    bond: e.bond,
+    batchIndex: e.batchIndex,
+    tier: e.tier,
+    deadline: e.deadline,
+    lossVotes: new Map(),
+    panel: e.panel,
+    verdicts: new Map(),
+  });
+  if (e.bond > 0n) {
+    debit(state, e.challenger, e.bond);
+    credit(state, ModuleAccount.escrow, e.bond);
+  }
+  state.counters.nextDisputeId = Math.max(state.counters.nextDisputeId, e.disputeId + 1);
+};
+
+export const evolveLossVoteCast = (state: State, e: EventOf<"lossVoteCast">): void => {
+  state.disputes.get(e.disputeId)?.lossVotes.set(e.validator, { computedLossMicro: e.computedLossMicro, supportsClaim: e.supportsClaim });
+};
+
+export const evolveDisputeEscalated = (state: State, e: EventOf<"disputeEscalated">): void => {
+  const d = state.disputes.get(e.disputeId);
+  if (!d) return;
+  d.tier = 3;
+  d.panel = e.panel;
+  d.deadline = e.deadline;
+};
+
+export const evolveArbitrationVerdictCast = (state: State, e: EventOf<"arbitrationVerdictCast">): void => {
+  state.disputes.get(e.disputeId)?.verdicts.set(e.validator, e.valid);
+};
+
+export const evolveDisputeResolved = (state: State, e: EventOf<"disputeResolved">): void => {
+  const d = state.disputes.get(e.disputeId);
+  if (!d) return;
+  debit(state, ModuleAccount.escrow, d.bond);
+  credit(state, d.challenger, e.refund);
+  credit(state, e.winner, e.toWinner);
+  credit(state, ModuleAccount.communityPool, e.toCommunity);
+  state.supply.burned += e.burned;
+  // A tier-1 mismatch that survives its dispute is accepted optimistically.
+  if (d.subject === DisputeSubject.GRADIENT && e.outcome !== DisputeOutcome.REJECTED) {
+    const s = state.submissions.get(d.subjectId);
+    if (s && s.status === SubmissionStatus.MISMATCHED) s.status = SubmissionStatus.OPTIMISTIC;
+  }
+  state.disputes.delete(e.disputeId);
+};
+

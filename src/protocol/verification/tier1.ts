@@ -1,0 +1,80 @@
+/**
+ * Tier 1, optimistic verification: when a window closes, the submissions of
+ * each (shard, GPU architecture, kernel version) group are compared by hash.
+ * A hash shared by at least two miners and held by strictly more miners than
+ * any other is the group's agreed hash: its submissions are VERIFIED, the
+ * others MISMATCHED (and disputed by the protocol at tier 2). A group with no
+ * such hash (all differ, or a tie) is all MISMATCHED; a lone submission is
+ * OPTIMISTIC — accepted, and open to challenges until the challenge window ends.
+ */
+import { SubmissionStatus } from "../../gen/remes/v1/events_pb.ts";
+import { event, type EventOf, type ProtocolEvent } from "../events.ts";
+import { hex, type State, type Submission } from "../state.ts";
+import { submissionsOf } from "../submissions.ts";
+
+interface Group {
+  readonly key: string;
+  readonly subs: Submission[];
+}
+
+const groupsOf = (subs: readonly Submission[]): Group[] => {
+  const byKey = new Map<string, Submission[]>();
+  for (const s of subs) {
+    // Zero-padded shard and arch so the string order is the numeric order.
+    const key = `${String(s.shard).padStart(10, "0")}/${String(s.gpuArch).padStart(3, "0")}/${s.kernelVersion}`;
+    const list = byKey.get(key);
+    if (list) list.push(s);
+    else byKey.set(key, [s]);
+  }
+  return [...byKey.keys()].sort().map((key) => ({ key, subs: byKey.get(key)! }));
+};
+
+/** The hash held by ≥ 2 submissions and strictly more than any other, if any. */
+const agreedHash = (subs: readonly Submission[]): string | undefined => {
+  const counts = new Map<string, number>();
+  for (const s of subs) {
+    const h = hex(s.gradientHash);
+    counts.set(h, (counts.get(h) ?? 0) + 1);
+  }
+  let best: string | undefined;
+  let bestCount = 0;
+  let tie = false;
+  for (const [h, c] of counts) {
+    if (c > bestCount) { best = h; bestCount = c; tie = false; }
+    else if (c === bestCount) tie = true;
+  }
+  return bestCount >= 2 && !tie ? best : undefined;
+};
+
+/** Events for every group of the window; the caller opens disputes for mismatches. */
+export const evaluateTier1 = (state: Readonly<State>, window: number): ProtocolEvent[] => {
+  const out: ProtocolEvent[] = [];
+  for (const g of groupsOf(submissionsOf(state, window))) {
+    const first = g.subs[0]!;
+    const base = { window, shard: first.shard, gpuArch: first.gpuArch, kernelVersion: first.kernelVersion };
+    const live = g.subs.filter((s) => s.status !== SubmissionStatus.REJECTED);
+    if (live.length === 0) continue;
+    if (live.length === 1) {
+      out.push(event("tier1Evaluated", { ...base, optimisticIds: [live[0]!.id] }));
+      continue;
+    }
+    const agreed = agreedHash(live);
+    const verified = live.filter((s) => hex(s.gradientHash) === agreed).map((s) => s.id);
+    const mismatched = live.filter((s) => hex(s.gradientHash) !== agreed).map((s) => s.id);
+    const agreedBytes = agreed === undefined ? new Uint8Array() : live.find((s) => hex(s.gradientHash) === agreed)!.gradientHash;
+    out.push(event("tier1Evaluated", { ...base, agreedHash: agreedBytes, verifiedIds: verified, mismatchedIds: mismatched }));
+  }
+  return out;
+};
+
+export const evolveTier1Evaluated = (state: State, e: EventOf<"tier1Evaluated">): void => {
+  const set = (ids: readonly number[], status: SubmissionStatus) => {
+    for (const id of ids) {
+      const s = state.submissions.get(id);
+      if (s && s.status !== SubmissionStatus.REJECTED) s.status = status;
+    }
+  };
+  set(e.verifiedIds, SubmissionStatus.VERIFIED);
+  set(e.optimisticIds, SubmissionStatus.OPTIMISTIC);
+  set(e.mismatchedIds, SubmissionStatus.MISMATCHED);
+};

@@ -1,0 +1,107 @@
+/**
+ * Training windows of window_blocks blocks. A window opens at its first block
+ * (the shard assignment is drawn from that block's hash), takes submissions,
+ * and closes at its last block: tier 1 runs, mismatches are disputed, data
+ * availability is sampled and a proposer is drawn. It settles once every
+ * challenge, dispute and aggregation deadline has passed: rewards are paid,
+ * verified jobs feed the vault, and its submissions are pruned from live
+ * state (they remain in the event log), so memory stays flat as history grows.
+ */
+import { DisputeOutcome } from "../gen/remes/v1/events_pb.ts";
+import type { Params } from "../gen/remes/v1/params_pb.ts";
+import { Role } from "../gen/remes/v1/types_pb.ts";
+import { expireAvailability, sampleAvailability } from "./availability.ts";
+import { selectProposer } from "./aggregation.ts";
+import type { BlockContext } from "./context.ts";
+import { event, type EventOf, type ProtocolEvent } from "./events.ts";
+import { deriveSeed } from "./randomness.ts";
+import { payWindow, reuseVerifiedJobs } from "./rewards.ts";
+import { assignShards } from "./shards.ts";
+import { pruneOffences } from "./slashing.ts";
+import { activeOfRole } from "./staking.ts";
+import type { State } from "./state.ts";
+import { resolve } from "./verification/disputes.ts";
+import { evaluateTier1 } from "./verification/tier1.ts";
+import { openTier2 } from "./verification/tier2.ts";
+
+type Emit = (e: ProtocolEvent) => void;
+
+/** Blocks from a window's close to its settlement: room for every deadline. */
+export const settleDelay = (p: Params): number =>
+  Math.max(
+    p.challengeWindowBlocks + p.tier2VotingBlocks + p.tier3DeadlineBlocks,
+    p.aggregationCommitBlocks + p.aggregationRevealBlocks + p.aggregationChallengeBlocks + p.tier3DeadlineBlocks,
+    p.trapRevealBlocks,
+    p.challengeWindowBlocks + p.daResponseBlocks,
+  ) + 1;
+
+/** Begin-block step. */
+export const openWindow = (state: Readonly<State>, ctx: BlockContext, emit: Emit): void => {
+  if (ctx.height !== state.nextWindowStart) return;
+  emit(event("windowOpened", { window: state.nextWindow, startHeight: ctx.height, seed: deriveSeed(ctx.blockHash, "remes/window", state.nextWindow) }));
+};
+
+/** End-block step: close the window whose last block this is. */
+export const closeWindows = (state: Readonly<State>, ctx: BlockContext, emit: Emit): void => {
+  for (const w of [...state.windows.values()]) {
+    if (w.closed || w.closeHeight > ctx.height) continue;
+    let disputeId = state.counters.nextDisputeId;
+    for (const e of evaluateTier1(state, w.window)) {
+      emit(e);
+      if (e.case !== "tier1Evaluated") continue;
+      for (const id of e.value.mismatchedIds) emit(openTier2(state, ctx, id, w.window, "", 0n, disputeId++));
+    }
+    emit(event("windowClosed", { window: w.window }));
+    sampleAvailability(state, ctx, w.window, emit);
+    selectProposer(state, ctx, w.window, emit);
+  }
+};
+
+/** End-block step: settle windows whose deadlines have all passed. */
+export const settleWindows = (state: Readonly<State>, ctx: BlockContext, emit: Emit): void => {
+  for (const w of [...state.windows.values()]) {
+    if (!w.closed || w.settleHeight > ctx.height) continue;
+    // Deadlines moved by governance can leave work open: end it now, undecided.
+    for (const d of [...state.disputes.values()]) if (d.window === w.window) resolve(state, d, DisputeOutcome.UNDECIDED, emit);
+    expireAvailability(state, ctx, emit, w.window);
+    payWindow(state, w, emit);
+    reuseVerifiedJobs(state, ctx, w, emit);
+    emit(event("windowSettled", { window: w.window }));
+  }
+};
+
+// --- evolve ---
+
+export const evolveWindowOpened = (state: State, e: EventOf<"windowOpened">): void => {
+  const miners = activeOfRole(state, Role.MINER).map((r) => r.address);
+  const { activeShards, assignment } = assignShards(miners, e.seed, e.window, state.params);
+  state.windows.set(e.window, {
+    window: e.window,
+    startHeight: e.startHeight,
+    closeHeight: e.startHeight + state.params.windowBlocks - 1,
+    seed: e.seed,
+    activeShards,
+    assignment,
+    submittedBy: new Map(),
+    closed: false,
+    settleHeight: Number.MAX_SAFE_INTEGER,
+  });
+  state.nextWindow = e.window + 1;
+  state.nextWindowStart = e.startHeight + state.params.windowBlocks;
+};
+
+export const evolveWindowClosed = (state: State, e: EventOf<"windowClosed">): void => {
+  const w = state.windows.get(e.window);
+  if (!w) return;
+  w.closed = true;
+  w.settleHeight = state.height + settleDelay(state.params);
+};
+
+export const evolveWindowSettled = (state: State, e: EventOf<"windowSettled">): void => {
+  const w = state.windows.get(e.window);
+  if (!w) return;
+  for (const id of w.submittedBy.values()) state.submissions.delete(id);
+  state.windows.delete(e.window);
+  state.traps.delete(e.window);
+  pruneOffences(state);
+};
