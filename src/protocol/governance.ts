@@ -13,7 +13,7 @@ import { ProposalStatus } from "../gen/remes/v1/events_pb.ts";
 import { type ProposalContent, VoteOption } from "../gen/remes/v1/types_pb.ts";
 import type { CommandOf } from "./commands.ts";
 import type { BlockContext } from "./context.ts";
-import { fail, type ProtocolError } from "./errors.ts";
+import { fail, isProtocolError, type ProtocolError } from "./errors.ts";
 import { event, type EventOf, type ProtocolEvent } from "./events.ts";
 import { burn, checkAddress, checkFunds, credit, debit } from "./ledger.ts";
 import { applyParamChanges } from "./params.ts";
@@ -44,7 +44,7 @@ const checkContent = (state: Readonly<State>, c: ProposalContent, height: number
     case "parameterChange": {
       if (k.value.changes.length === 0) return fail("invalidMessage", "a parameter change proposal changes at least one parameter");
       const r = applyParamChanges(state.params, k.value.changes);
-      return "code" in r && "codespace" in r ? r : undefined;
+      return isProtocolError(r) ? r : undefined;
     }
     case "modelUpgrade": {
       const m = k.value.model;
@@ -128,7 +128,7 @@ const execute = (state: Readonly<State>, p: Proposal): ProtocolEvent[] => {
   switch (k.case) {
     case "parameterChange": {
       const next = applyParamChanges(state.params, k.value.changes);
-      return "code" in next && "codespace" in next ? [] : [event("paramsChanged", { params: next })];
+      return isProtocolError(next) ? [] : [event("paramsChanged", { params: next })];
     }
     case "modelUpgrade": return [event("modelUpgraded", { model: k.value.model! })];
     case "softwareUpgrade": return [event("softwareUpgradeScheduled", { name: k.value.name, height: k.value.height, info: k.value.info })];
