@@ -1,0 +1,115 @@
+/**
+ * Invariant checkers shared by the property tests and the simulator: plain,
+ * deterministic functions over the state (or an event stream) that return a
+ * list of violations (empty = ok). Each check is a small separate function so
+ * a failure names exactly which rule broke.
+ */
+import { ProposalStatus } from "../gen/remes/v1/events_pb.ts";
+import { Role } from "../gen/remes/v1/types_pb.ts";
+import type { ProtocolEvent } from "./events.ts";
+import { ModuleAccount, roleKey, type State } from "./state.ts";
+
+type Check = (state: Readonly<State>) => string[];
+
+const sum = (xs: Iterable<bigint>): bigint => {
+  let t = 0n;
+  for (const x of xs) t += x;
+  return t;
+};
+
+const bal = (state: Readonly<State>, address: string): bigint => state.balances.get(address) ?? 0n;
+
+/** Σ balances (module accounts included) = genesis + minted − burned. */
+export const checkSupply: Check = (state) => {
+  const total = sum(state.balances.values());
+  const expected = state.supply.genesis + state.supply.minted - state.supply.burned;
+  return total === expected ? [] : [`supply: balances sum to ${total}, expected genesis ${state.supply.genesis} + minted ${state.supply.minted} − burned ${state.supply.burned} = ${expected}`];
+};
+
+export const checkNonNegativeBalances: Check = (state) =>
+  [...state.balances].filter(([, b]) => b < 0n).map(([a, b]) => `negative balance: ${a} has ${b}`);
+
+export const checkNonNegativeStakes: Check = (state) =>
+  [...state.roles].filter(([, r]) => r.stake < 0n).map(([k, r]) => `negative stake: ${k} has ${r.stake}`);
+
+export const checkNonNegativeUnbonding: Check = (state) =>
+  [...state.unbonding.values()].filter((u) => u.amount < 0n).map((u) => `negative unbonding: entry ${u.id} of ${u.address} has ${u.amount}`);
+
+export const checkBondedPool: Check = (state) => {
+  const stakes = sum([...state.roles.values()].map((r) => r.stake));
+  const pool = bal(state, ModuleAccount.bondedPool);
+  return pool === stakes ? [] : [`bonded pool: holds ${pool}, role stakes sum to ${stakes}`];
+};
+
+export const checkUnbondingPool: Check = (state) => {
+  const entries = sum([...state.unbonding.values()].map((u) => u.amount));
+  const pool = bal(state, ModuleAccount.unbondingPool);
+  return pool === entries ? [] : [`unbonding pool: holds ${pool}, unbonding entries sum to ${entries}`];
+};
+
+export const checkEscrow: Check = (state) => {
+  const bonds = sum([...state.disputes.values()].map((d) => d.bond)) + sum([...state.availability.values()].map((c) => c.bond));
+  const escrow = bal(state, ModuleAccount.escrow);
+  return escrow === bonds ? [] : [`escrow: holds ${escrow}, open dispute and availability bonds sum to ${bonds}`];
+};
+
+export const checkGovDeposits: Check = (state) => {
+  const deposits = sum([...state.proposals.values()].filter((p) => p.status === ProposalStatus.VOTING).map((p) => p.deposit));
+  const held = bal(state, ModuleAccount.govDeposits);
+  return held === deposits ? [] : [`gov deposits: holds ${held}, deposits of proposals in voting sum to ${deposits}`];
+};
+
+/** Every live submission is from a registered miner, for the shard its window assigned it. */
+export const checkSubmissions: Check = (state) => {
+  const out: string[] = [];
+  for (const s of state.submissions.values()) {
+    if (!state.roles.has(roleKey(Role.MINER, s.miner))) out.push(`submission ${s.id}: ${s.miner} has no miner role`);
+    const w = state.windows.get(s.window);
+    if (!w) {
+      out.push(`submission ${s.id}: window ${s.window} is not live`);
+      continue;
+    }
+    const shard = w.assignment.get(s.miner);
+    if (shard !== s.shard) out.push(`submission ${s.id}: ${s.miner} is assigned shard ${shard ?? "none"} in window ${s.window}, submitted for ${s.shard}`);
+    if (w.submittedBy.get(s.miner) !== s.id) out.push(`submission ${s.id}: window ${s.window} records submission ${w.submittedBy.get(s.miner) ?? "none"} for ${s.miner}`);
+  }
+  return out;
+};
+
+export const stateChecks: readonly (readonly [string, Check])[] = [
+  ["supply", checkSupply],
+  ["nonNegativeBalances", checkNonNegativeBalances],
+  ["nonNegativeStakes", checkNonNegativeStakes],
+  ["nonNegativeUnbonding", checkNonNegativeUnbonding],
+  ["bondedPool", checkBondedPool],
+  ["unbondingPool", checkUnbondingPool],
+  ["escrow", checkEscrow],
+  ["govDeposits", checkGovDeposits],
+  ["submissions", checkSubmissions],
+];
+
+/** All state invariants; an empty list means the state is consistent. */
+export const checkState = (state: Readonly<State>): string[] => stateChecks.flatMap(([, check]) => check(state));
+
+/** Watches an event stream: an offence key may be slashed at most once, ever. */
+export class OffenceLedger {
+  private readonly seen = new Map<string, number>();
+  private index = 0;
+
+  observe(events: Iterable<ProtocolEvent>): string[] {
+    const out: string[] = [];
+    for (const e of events) {
+      const i = this.index++;
+      if (e.case !== "slashed") continue;
+      const key = e.value.offenceKey;
+      const first = this.seen.get(key);
+      if (first !== undefined) out.push(`double slash: offence ${key} slashed at events #${first} and #${i}`);
+      else this.seen.set(key, i);
+    }
+    return out;
+  }
+
+  get size(): number {
+    return this.seen.size;
+  }
+}
