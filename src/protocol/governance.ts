@@ -158,8 +158,9 @@ export const tallyProposals = (state: Readonly<State>, ctx: BlockContext, emit: 
 // --- evolve ---
 
 export const evolveProposalSubmitted = (state: State, e: EventOf<"proposalSubmitted">): void => {
+  if (!e.content) return; // decide never emits one without content
   state.proposals.set(e.proposalId, {
-    id: e.proposalId, proposer: e.proposer, content: e.content!, deposit: e.deposit,
+    id: e.proposalId, proposer: e.proposer, content: e.content, deposit: e.deposit,
     votingEndHeight: e.votingEndHeight, votes: new Map(), status: ProposalStatus.VOTING,
   });
   debit(state, e.proposer, e.deposit);

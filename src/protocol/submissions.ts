@@ -40,6 +40,7 @@ export const decideSubmitGradient = (state: Readonly<State>, m: CommandOf<"submi
   if (m.daRoot.length !== 32) return fail("invalidMessage", `da_root must be 32 bytes, got ${m.daRoot.length}`);
   if (m.sizeBytes === 0n) return fail("invalidMessage", "size_bytes must be positive");
   if (m.sizeBytes > p.maxGradientBytes) return fail("tooLarge", `gradient of ${m.sizeBytes} bytes exceeds max_gradient_bytes ${p.maxGradientBytes}`);
+  if (m.sizeBytes / BigInt(p.daChunkBytes) >= 2n ** 32n - 1n) return fail("tooLarge", `gradient of ${m.sizeBytes} bytes has too many ${p.daChunkBytes}-byte availability chunks`);
   if (m.claimedLossMicro > p.maxClaimedLossMicro) return fail("invalidMessage", `claimed_loss_micro ${m.claimedLossMicro} exceeds ${p.maxClaimedLossMicro}`);
   if (m.gpuArch === GpuArch.UNSPECIFIED || GpuArch[m.gpuArch] === undefined) return fail("invalidMessage", "gpu_arch must name a known architecture");
   if (m.kernelVersion.length === 0 || m.kernelVersion.length > p.maxKernelVersionLength) {
