@@ -1,0 +1,123 @@
+/**
+ * Given/when/then helpers for the protocol tests: a small genesis builder
+ * with short windows (after the demo world's params), and helpers on top of
+ * MockChain that apply commands and check rejections without touching state.
+ */
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { utf8ToBytes } from "@noble/hashes/utils.js";
+import { CID } from "multiformats/cid";
+import * as Digest from "multiformats/hashes/digest";
+import { expect } from "vitest";
+import { GenesisStateSchema } from "../../src/gen/remes/v1/genesis_pb.ts";
+import { ParamsSchema } from "../../src/gen/remes/v1/params_pb.ts";
+import { GpuArch, Role } from "../../src/gen/remes/v1/types_pb.ts";
+import { stateRoot } from "../../src/protocol/apphash.ts";
+import { command, type ProtocolCommand } from "../../src/protocol/commands.ts";
+import { type ErrorName, isProtocolError, type ProtocolError } from "../../src/protocol/errors.ts";
+import type { EventCase, EventOf, ProtocolEvent } from "../../src/protocol/events.ts";
+import { decide } from "../../src/protocol/machine.ts";
+import { merkleRoot } from "../../src/protocol/merkle.ts";
+import { defaultParams, UREMES_PER_REMES } from "../../src/protocol/params.ts";
+import { MockChain } from "../../src/protocol/testing/chain.ts";
+
+export const REMES = UREMES_PER_REMES;
+export { MockChain };
+
+type ParamsInit = MessageInitShape<typeof ParamsSchema>;
+
+/** Short windows and deadlines (demo-world style); no random DA sampling. */
+export const shortParams = (over: ParamsInit = {}) =>
+  create(ParamsSchema, {
+    ...defaultParams(),
+    windowBlocks: 10,
+    totalShards: 4,
+    challengeWindowBlocks: 3,
+    tier2VotingBlocks: 2,
+    tier3DeadlineBlocks: 5,
+    aggregationCommitBlocks: 3,
+    aggregationRevealBlocks: 3,
+    aggregationChallengeBlocks: 3,
+    trapRevealBlocks: 5,
+    trapCommitmentSlots: 6,
+    daSampleRateBps: 0,
+    unbondingBlocks: 20,
+    ...over,
+  });
+
+export interface World {
+  params?: ParamsInit;
+  /** Plain funded accounts (address → REMES). */
+  accounts?: Record<string, bigint>;
+  /** Bonded at genesis: address → stake in REMES. */
+  validators?: Record<string, bigint>;
+  miners?: Record<string, bigint>;
+  proposers?: Record<string, bigint>;
+  servingNodes?: Record<string, bigint>;
+  vault?: readonly Uint8Array[];
+}
+
+/** Every role holder also gets 100,000 REMES liquid unless listed in accounts. */
+export const genesis = (w: World) => {
+  const roles = [
+    ...Object.entries(w.validators ?? {}).map(([address, stake], i) => ({ address, role: Role.VALIDATOR, stake: stake * REMES, pubkey: new Uint8Array(32).fill(i + 1) })),
+    ...Object.entries(w.miners ?? {}).map(([address, stake]) => ({ address, role: Role.MINER, stake: stake * REMES, gpuArch: GpuArch.AMPERE })),
+    ...Object.entries(w.proposers ?? {}).map(([address, stake]) => ({ address, role: Role.PROPOSER, stake: stake * REMES })),
+    ...Object.entries(w.servingNodes ?? {}).map(([address, stake]) => ({ address, role: Role.SERVING_NODE, stake: stake * REMES })),
+  ];
+  const balances = new Map<string, bigint>();
+  for (const r of roles) balances.set(r.address, 100_000n * REMES);
+  for (const [a, b] of Object.entries(w.accounts ?? {})) balances.set(a, b * REMES);
+  return create(GenesisStateSchema, {
+    params: shortParams(w.params),
+    accounts: [...balances].map(([address, balance]) => ({ address, balance })),
+    roles,
+    vault: (w.vault ?? []).map((gradientHash) => ({ gradientHash })),
+  });
+};
+
+export const given = (w: World, seed = "given"): MockChain => new MockChain(genesis(w), seed);
+
+/** Applies one block of single-message txs; every tx must succeed. Returns the block's events. */
+export const accepted = (chain: MockChain, ...cmds: ProtocolCommand[]): ProtocolEvent[] => {
+  const r = chain.exec(...cmds);
+  expect(r.txResults.map((t) => t.log)).toEqual(cmds.map(() => ""));
+  return r.events;
+};
+
+/**
+ * Decides `cmd` against the chain's state in the context of the next block;
+ * asserts a ProtocolError named `name` and that the state root is unchanged.
+ */
+export const rejected = (chain: MockChain, cmd: ProtocolCommand, name: ErrorName, height = chain.height + 1): ProtocolError => {
+  const before = stateRoot(chain.state);
+  const d = decide(chain.state, cmd, chain.context(height));
+  expect(isProtocolError(d) ? d.name : d).toBe(name);
+  expect(stateRoot(chain.state)).toEqual(before);
+  return d as ProtocolError;
+};
+
+export const eventsOf = <C extends EventCase>(events: readonly ProtocolEvent[], kind: C): EventOf<C>[] =>
+  events.filter((e) => e.case === kind).map((e) => e.value as EventOf<C>);
+
+export const allEvents = (chain: MockChain): ProtocolEvent[] => chain.log.flat();
+
+export const balance = (chain: MockChain, address: string): bigint => chain.state.balances.get(address) ?? 0n;
+
+/** A deterministic 32-byte "gradient" hash. */
+export const hashOf = (label: string): Uint8Array => sha256(utf8ToBytes(label));
+
+/** CIDv1 raw sha2-256 of a hash. */
+export const cidOf = (hash: Uint8Array): string => CID.createV1(0x55, Digest.create(0x12, hash)).toString();
+
+/** The gradient submission of `miner` for its assigned shard in `window`. */
+export const submission = (chain: MockChain, miner: string, hash: Uint8Array, window = chain.state.nextWindow - 1, claimedLossMicro = 2_000_000n): ProtocolCommand => {
+  const shard = chain.state.windows.get(window)!.assignment.get(miner)!;
+  return command("submitGradient", {
+    miner, window, shard, gradientCid: cidOf(hash), gradientHash: hash, daRoot: merkleRoot([hash]), sizeBytes: 1_000n,
+    claimedLossMicro, gpuArch: GpuArch.AMPERE, kernelVersion: "bitnet-cpu/1",
+  });
+};
+
+export const shardOf = (chain: MockChain, miner: string, window = chain.state.nextWindow - 1): number =>
+  chain.state.windows.get(window)!.assignment.get(miner)!;

@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { command } from "../../src/protocol/commands.ts";
+import { event } from "../../src/protocol/events.ts";
+import { ModuleAccount } from "../../src/protocol/state.ts";
+import { accepted, balance, given, REMES, rejected } from "./given.ts";
+
+const world = () => given({ accounts: { remes1alice: 1_000n, remes1bob: 10n } });
+
+describe("ledger", () => {
+  it("a send moves exactly the amount from sender to recipient and emits Transferred", () => {
+    const chain = world();
+    const events = accepted(chain, command("send", { fromAddress: "remes1alice", toAddress: "remes1bob", amount: 250n * REMES }));
+    expect(events).toContainEqual(event("transferred", { from: "remes1alice", to: "remes1bob", amount: 250n * REMES }));
+    expect(balance(chain, "remes1alice")).toBe(750n * REMES);
+    expect(balance(chain, "remes1bob")).toBe(260n * REMES);
+  });
+
+  it("a send to a fresh address creates the account", () => {
+    const chain = world();
+    accepted(chain, command("send", { fromAddress: "remes1bob", toAddress: "remes1carol", amount: 1n }));
+    expect(balance(chain, "remes1carol")).toBe(1n);
+    expect(balance(chain, "remes1bob")).toBe(10n * REMES - 1n);
+  });
+
+  it("a send of the whole balance empties the sender's account", () => {
+    const chain = world();
+    accepted(chain, command("send", { fromAddress: "remes1bob", toAddress: "remes1alice", amount: 10n * REMES }));
+    expect(chain.state.balances.has("remes1bob")).toBe(false);
+    expect(balance(chain, "remes1alice")).toBe(1_010n * REMES);
+  });
+
+  it("a send of more than the balance is rejected with insufficientFunds and changes nothing", () => {
+    const chain = world();
+    const err = rejected(chain, command("send", { fromAddress: "remes1bob", toAddress: "remes1alice", amount: 10n * REMES + 1n }), "insufficientFunds");
+    expect(err.code).toBe(4);
+    expect(err.message).toBe(`remes1bob has ${10n * REMES} uremes, needs ${10n * REMES + 1n}; fund the account first`);
+  });
+
+  it("a send of zero is rejected as an invalid message", () => {
+    rejected(world(), command("send", { fromAddress: "remes1alice", toAddress: "remes1bob", amount: 0n }), "invalidMessage");
+  });
+
+  it("a send from or to a module account is unauthorized", () => {
+    const chain = world();
+    rejected(chain, command("send", { fromAddress: ModuleAccount.communityPool, toAddress: "remes1bob", amount: 1n }), "unauthorized");
+    rejected(chain, command("send", { fromAddress: "remes1alice", toAddress: ModuleAccount.bondedPool, amount: 1n }), "unauthorized");
+  });
+
+  it("a failed send in a block is reported with its error code and leaves the balances as they were", () => {
+    const chain = world();
+    const r = chain.exec(command("send", { fromAddress: "remes1bob", toAddress: "remes1alice", amount: 11n * REMES }));
+    expect(r.txResults[0]!.code).toBe(4);
+    expect(balance(chain, "remes1bob")).toBe(10n * REMES);
+    expect(balance(chain, "remes1alice")).toBe(1_000n * REMES);
+  });
+
+  it("the supply identity holds: genesis supply equals the sum of all balances", () => {
+    const chain = world();
+    accepted(chain, command("send", { fromAddress: "remes1alice", toAddress: "remes1bob", amount: 5n }));
+    const total = [...chain.state.balances.values()].reduce((a, b) => a + b, 0n);
+    expect(total).toBe(chain.state.supply.genesis + chain.state.supply.minted - chain.state.supply.burned);
+    expect(chain.state.supply.genesis).toBe(1_010n * REMES);
+  });
+});
