@@ -3,7 +3,7 @@
  * Durations given in days by the seeds are converted at 5 s per block
  * (the seed's "100 blocks, ~8-10 minutes" window); amounts are uremes.
  */
-import { create } from "@bufbuild/protobuf";
+import { clone, create } from "@bufbuild/protobuf";
 import { BondDestination, type Params, ParamsSchema } from "../gen/remes/v1/params_pb.ts";
 import type { ParamChange } from "../gen/remes/v1/types_pb.ts";
 import { fail, type ProtocolError } from "./errors.ts";
@@ -129,7 +129,9 @@ const U32_MAX = 2 ** 32 - 1;
  * new field in params.proto is governable with no change here.
  */
 export const applyParamChanges = (params: Params, changes: readonly ParamChange[]): Params | ProtocolError => {
-  const next = create(ParamsSchema, params);
+  // clone, not create: create() returns a message of the same schema as is,
+  // so the changes below would be written into the caller's (the state's) params.
+  const next = clone(ParamsSchema, params);
   for (const change of changes) {
     const field = ParamsSchema.fields.find((f) => f.name === change.key);
     if (field === undefined || field.fieldKind === "message" || field.fieldKind === "list" || field.fieldKind === "map") {
