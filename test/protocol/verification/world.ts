@@ -1,0 +1,21 @@
+/** A small world for the verification tiers: 4 validators, 4 honest miners, a funded challenger. */
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { ParamsSchema } from "../../../src/gen/remes/v1/params_pb.ts";
+import { command } from "../../../src/protocol/commands.ts";
+import { accepted, given, hashOf, REMES, shardOf, submission } from "../given.ts";
+
+export const validators = { remes1val0: 40_000n, remes1val1: 35_000n, remes1val2: 30_000n, remes1val3: 25_000n };
+export const miners = ["remes1miner0", "remes1miner1", "remes1miner2", "remes1miner3"];
+export const CHALLENGER = "remes1challenger";
+export const CLAIMED_LOSS = 2_000_000n;
+/** challenge_bond_multiplier (10) × base_miner_reward (10 REMES). */
+export const BOND = 100n * REMES;
+
+/** Window 0 opens at 1; all miners submit honest gradients at 2 (miner0's is submission 0); the challenger challenges it at 3. */
+export const challenged = (params: MessageInitShape<typeof ParamsSchema> = {}) => {
+  const chain = given({ validators, miners: Object.fromEntries(miners.map((m) => [m, 2_000n])), accounts: { [CHALLENGER]: 1_000n }, params });
+  chain.block();
+  accepted(chain, ...miners.map((m) => submission(chain, m, hashOf(`gradient/0/${shardOf(chain, m)}`), 0, CLAIMED_LOSS)));
+  const opened = accepted(chain, command("challengeGradient", { challenger: CHALLENGER, submissionId: 0, bond: BOND }));
+  return { chain, opened };
+};
