@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import { DisputeOutcome, RewardKind, SubmissionStatus } from "../../../src/gen/remes/v1/events_pb.ts";
+import { Offence, Role } from "../../../src/gen/remes/v1/types_pb.ts";
+import { command } from "../../../src/protocol/commands.ts";
+import { event } from "../../../src/protocol/events.ts";
+import { ModuleAccount, roleKey } from "../../../src/protocol/state.ts";
+import { accepted, balance, eventsOf, MockChain, REMES, rejected } from "../given.ts";
+import { BOND, CHALLENGER, challenged, validators } from "./world.ts";
+
+/** Challenged at 3, no tier-2 votes: escalated to a 3-member panel at the end of block 5 (deadline 10). */
+const escalated = () => {
+  const { chain } = challenged();
+  chain.advanceTo(5);
+  const panel = [...chain.state.disputes.get(0)!.panel];
+  const outsider = Object.keys(validators).find((v) => !panel.includes(v))!;
+  return { chain, panel, outsider };
+};
+
+const verdict = (validator: string, valid: boolean) => command("submitArbitrationVerdict", { validator, disputeId: 0, valid });
+const stakeOf = (chain: MockChain, role: Role, a: string) => chain.state.roles.get(roleKey(role, a))!.stake;
+
+describe("tier 3: CPU arbitration", () => {
+  it("a panel majority finding the work wrong slashes the miner 50% with challenger_reward_bps to the challenger and refunds the bond; the dissenting panel member is slashed 20%", () => {
+    const { chain, panel } = escalated();
+    const [a, b, dissenter] = panel as [string, string, string];
+    const burnedBefore = chain.state.supply.burned;
+    const dissenterStake = stakeOf(chain, Role.VALIDATOR, dissenter);
+    const r = chain.exec(verdict(a, false), verdict(b, false), verdict(dissenter, true)); // height 6
+    expect(r.txResults.every((t) => t.code === 0)).toBe(true);
+    const slashes = eventsOf(r.events, "slashed");
+    expect(slashes[0]).toEqual(event("slashed", {
+      address: "remes1miner0", role: Role.MINER, offence: Offence.LAZY_MINING, offenceKey: "dispute/0/remes1miner0",
+      amount: 1_000n * REMES, burned: 250n * REMES, toCommunity: 250n * REMES, beneficiary: CHALLENGER, toBeneficiary: 500n * REMES,
+    }).value);
+    const falseAmount = (dissenterStake * 2_000n) / 10_000n;
+    expect(slashes[1]).toEqual(event("slashed", {
+      address: dissenter, role: Role.VALIDATOR, offence: Offence.FALSE_VERIFICATION, offenceKey: `false_verification/0/${dissenter}`,
+      amount: falseAmount, burned: falseAmount / 2n, toCommunity: falseAmount / 2n, beneficiary: "", toBeneficiary: 0n,
+    }).value);
+    expect(slashes).toHaveLength(2);
+    expect(eventsOf(r.events, "submissionRejected")).toEqual([expect.objectContaining({ submissionId: 0 })]);
+    expect(eventsOf(r.events, "rewardMinted")).toEqual(
+      [a, b].sort().map((to) => event("rewardMinted", { to, amount: 1n * REMES, kind: RewardKind.VALIDATOR, window: 0 }).value),
+    );
+    expect(eventsOf(r.events, "disputeResolved")).toEqual([
+      event("disputeResolved", { disputeId: 0, outcome: DisputeOutcome.REJECTED, tier: 3, refund: BOND, winner: "", toWinner: 0n, toCommunity: 0n, burned: 0n }).value,
+    ]);
+    // Bond back plus half the slash.
+    expect(balance(chain, CHALLENGER)).toBe(1_000n * REMES + 500n * REMES);
+    expect(stakeOf(chain, Role.MINER, "remes1miner0")).toBe(1_000n * REMES);
+    expect(stakeOf(chain, Role.VALIDATOR, dissenter)).toBe(dissenterStake - falseAmount);
+    expect(chain.state.supply.burned - burnedBefore).toBe(250n * REMES + falseAmount / 2n);
+    expect(chain.state.submissions.get(0)!.status).toBe(SubmissionStatus.REJECTED);
+    expect(balance(chain, ModuleAccount.escrow)).toBe(0n);
+  });
+
+  it("a panel majority finding the work correct forfeits the bond to the miner", () => {
+    const { chain, panel } = escalated();
+    const minerBefore = balance(chain, "remes1miner0");
+    const r = chain.exec(verdict(panel[0]!, true), verdict(panel[1]!, true));
+    expect(eventsOf(r.events, "disputeResolved")).toEqual([
+      event("disputeResolved", { disputeId: 0, outcome: DisputeOutcome.UPHELD, tier: 3, refund: 0n, winner: "remes1miner0", toWinner: BOND, toCommunity: 0n, burned: 0n }).value,
+    ]);
+    expect(balance(chain, "remes1miner0") - minerBefore).toBe(BOND);
+    expect(eventsOf(r.events, "slashed")).toEqual([]);
+  });
+
+  it("a verdict from a validator not on the panel is rejected", () => {
+    const { chain, outsider } = escalated();
+    rejected(chain, verdict(outsider, false), "notSelected");
+  });
+
+  it("a verdict before the dispute reaches tier 3, a second verdict, and one after the deadline are rejected", () => {
+    const { chain } = challenged();
+    rejected(chain, verdict("remes1val0", false), "wrongPhase");
+    chain.advanceTo(5);
+    const p = chain.state.disputes.get(0)!.panel[0]!;
+    accepted(chain, verdict(p, false));
+    rejected(chain, verdict(p, true), "duplicate");
+    rejected(chain, verdict(chain.state.disputes.get(0)!.panel[1]!, false), "wrongPhase", 11);
+  });
+
+  it("no majority by the deadline leaves the dispute undecided and refunds the bond; nobody is slashed or paid", () => {
+    const { chain, panel } = escalated();
+    accepted(chain, verdict(panel[0]!, true), verdict(panel[1]!, false)); // height 6
+    chain.advanceTo(9);
+    expect(chain.state.disputes.has(0)).toBe(true);
+    const r = chain.block(); // height 10: the tier-3 deadline
+    expect(eventsOf(r.events, "disputeResolved")).toEqual([
+      event("disputeResolved", { disputeId: 0, outcome: DisputeOutcome.UNDECIDED, tier: 3, refund: BOND, winner: "", toWinner: 0n, toCommunity: 0n, burned: 0n }).value,
+    ]);
+    expect(eventsOf(r.events, "slashed")).toEqual([]);
+    expect(eventsOf(r.events, "rewardMinted")).toEqual([]);
+    expect(balance(chain, CHALLENGER)).toBe(1_000n * REMES);
+    expect(stakeOf(chain, Role.MINER, "remes1miner0")).toBe(2_000n * REMES);
+  });
+});
