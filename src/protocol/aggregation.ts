@@ -21,7 +21,7 @@ import { deriveSeed, hashParts, sortition } from "./randomness.ts";
 import { slash } from "./slashing.ts";
 import { activeOfRole } from "./staking.ts";
 import { bytesEqual, type State, type WindowState } from "./state.ts";
-import { checkCid } from "./submissions.ts";
+import { checkCid, submissionsOf } from "./submissions.ts";
 import { batchIndexFor, findAggregation, openDisputeOn } from "./verification/disputes.ts";
 import { requiredBond } from "./verification/tier2.ts";
 import { selectPanel } from "./verification/tier3.ts";
@@ -36,8 +36,11 @@ export const gradientRoot = (hashes: readonly Uint8Array[]): Uint8Array => merkl
 
 export const inclusionProof = (hashes: readonly Uint8Array[], index: number): MerkleProof => merkleProof(hashes, index);
 
-/** Close-of-window step: draw the proposer (nothing happens if none is registered). */
+/** Close-of-window step: draw the proposer (nothing happens if none is registered or nothing was submitted). */
 export const selectProposer = (state: Readonly<State>, ctx: BlockContext, window: number, emit: Emit): void => {
+  // Nothing to aggregate (a reveal needs at least one live submission): a
+  // proposer drawn now could only miss its deadlines and be slashed.
+  if (!submissionsOf(state, window).some((s) => s.status !== SubmissionStatus.REJECTED)) return;
   const authorized = activeOfRole(state, Role.PROPOSER).filter((r) => state.authorizedProposers.has(r.address));
   const [proposer] = sortition(authorized.map((r) => ({ id: r.address, weight: r.stake })), 1, deriveSeed(ctx.blockHash, "remes/proposer", window));
   if (proposer === undefined) return;
