@@ -37,6 +37,7 @@ export const emptyState = (initialHeight = 1): State => ({
   missedBlocks: new Map(),
   livenessWindowStart: initialHeight,
   offences: new Map(),
+  offencesForgottenBelow: 0,
   counters: { nextUnbondingId: 0, nextSubmissionId: 0, nextDisputeId: 0, nextVaultId: 0, nextProposalId: 0, nextAggregationId: 0, nextAvailabilityId: 0 },
   stats: { trapsRevealed: 0, minersCaught: 0, minersPassed: 0 },
 });

@@ -79,8 +79,9 @@ export const evolveSlashed = (state: State, e: EventOf<"slashed">): void => {
 export const punishValidators = (state: Readonly<State>, ctx: BlockContext, emit: (e: ProtocolEvent) => void): void => {
   const evidence = [...ctx.misbehavior].sort((a, b) => (a.validator < b.validator ? -1 : a.validator > b.validator ? 1 : a.height - b.height));
   for (const m of evidence) {
-    // Evidence older than the unbonding period can no longer reach the stake.
-    if (m.height + state.params.unbondingBlocks < ctx.height) continue;
+    // Evidence older than the unbonding period can no longer reach the stake;
+    // evidence below the pruning horizon may name an offence already forgotten.
+    if (m.height + state.params.unbondingBlocks < ctx.height || m.height < state.offencesForgottenBelow) continue;
     const e = slash(state, m.validator, Role.VALIDATOR, Offence.DOUBLE_SIGN, `double_sign/${m.height}/${m.validator}`, state.params.slashDoubleSignBps);
     if (e) emit(e);
   }
@@ -109,6 +110,7 @@ export const evolveLivenessWindowReset = (state: State, e: EventOf<"livenessWind
 
 /** Offence keys older than the unbonding period can not recur: forget them. */
 export const pruneOffences = (state: State): void => {
-  const horizon = state.height - state.params.unbondingBlocks;
+  const horizon = Math.max(state.offencesForgottenBelow, state.height - state.params.unbondingBlocks);
+  state.offencesForgottenBelow = horizon;
   for (const [key, height] of state.offences) if (height < horizon) state.offences.delete(key);
 };

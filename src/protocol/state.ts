@@ -212,6 +212,12 @@ export interface State {
   livenessWindowStart: number;
   /** Offence key → height: each key is slashed at most once. */
   readonly offences: Map<string, number>;
+  /**
+   * Offences slashed below this height may have been forgotten (pruned), so
+   * evidence of misbehavior below it is refused even if a later parameter
+   * change (a longer unbonding period) would otherwise admit it again.
+   */
+  offencesForgottenBelow: number;
   readonly counters: Counters;
   readonly stats: Stats;
 }

@@ -109,7 +109,7 @@ const intentArb: fc.Arbitrary<Intent> = fc.record({
 const blockArb: fc.Arbitrary<BlockPlan> = fc.record({
   intents: fc.array(intentArb, { maxLength: 6 }),
   signed: fc.array(fc.boolean(), { minLength: validators.length, maxLength: validators.length }).map((xs) => xs.map((x, i) => x || i % 2 === 0)),
-  evidence: fc.option(fc.record({ validator: fc.nat({ max: validators.length - 1 }), back: fc.nat({ max: 6 }) }), { freq: 8, nil: undefined }),
+  evidence: fc.option(fc.record({ validator: fc.nat({ max: validators.length - 1 }), back: fc.nat({ max: 24 }) }), { freq: 8, nil: undefined }),
   batched: fc.boolean(),
 }, { requiredKeys: ["intents", "signed", "batched"] });
 
@@ -260,7 +260,7 @@ const resolve = (state: Readonly<State>, world: World, it: Intent): ProtocolComm
       const who = pick(everyone, it.a)!;
       const content = it.flag
         ? create(ProposalContentSchema, { title: `text ${it.c}`, kind: { case: "text", value: {} } })
-        : create(ProposalContentSchema, { title: `param ${it.c}`, kind: { case: "parameterChange", value: { changes: [{ key: pick(["tier2_voting_blocks", "base_miner_reward", "no_such_param"], it.b)!, value: String(1 + (it.c % 5)) }] } } });
+        : create(ProposalContentSchema, { title: `param ${it.c}`, kind: { case: "parameterChange", value: { changes: [{ key: pick(["tier2_voting_blocks", "base_miner_reward", "unbonding_blocks", "no_such_param"], it.b)!, value: String(pick([1, 2, 3, 8, 40], it.c)) }] } } });
       return command("submitProposal", { proposer: who, content, deposit: it.flag ? state.params.depositText : state.params.depositParameterChange });
     }
     case "vote": {
@@ -403,5 +403,42 @@ describe("model: the demo world is deterministic", () => {
     const c = bytesToHex(runDemoWorld(12).appHash);
     expect(a).toBe(b);
     expect(c).not.toBe(a);
+  });
+});
+
+describe("model: regressions", () => {
+  // Found while writing the model: offence keys are pruned at window
+  // settlement with the unbonding period then in force; a later governance
+  // change that lengthens the period re-admitted the same double-sign
+  // evidence, and the validator was slashed twice for one offence.
+  it("a longer unbonding period after pruning does not re-admit old evidence", () => {
+    const g = genesis();
+    g.params!.unbondingBlocks = 3;
+    const chain = new MockChain(g, "regression");
+    const ledger = new OffenceLedger();
+    const evidence: BlockOptions = { misbehavior: [{ kind: "duplicate_vote", validator: validators[1]!, height: 2 }] };
+    const step = (txs: (readonly ProtocolCommand[])[] = [], opts: BlockOptions = {}) => {
+      const r = chain.block(txs, opts);
+      expect(ledger.observe(r.events)).toEqual([]);
+      expect(checkState(chain.state)).toEqual([]);
+      return r;
+    };
+    step();
+    step();
+    expect(step([], evidence).events.some((e) => e.case === "slashed")).toBe(true);
+    // A window settles: the offence, older than the period, is pruned.
+    let settled = false;
+    while (!settled && chain.height < 80) settled = step().events.some((e) => e.case === "windowSettled");
+    expect(settled).toBe(true);
+    expect(chain.state.offences.size).toBe(0);
+    // Governance lengthens the unbonding period; every validator votes yes.
+    const content = create(ProposalContentSchema, { title: "longer unbonding", kind: { case: "parameterChange", value: { changes: [{ key: "unbonding_blocks", value: "1000" }] } } });
+    step([[command("submitProposal", { proposer: validators[0]!, content, deposit: chain.state.params.depositParameterChange })]]);
+    const id = chain.state.counters.nextProposalId - 1;
+    step(validators.map((voter) => [command("vote", { voter, proposalId: id, option: VoteOption.YES })]));
+    while (chain.height < 80 && chain.state.params.unbondingBlocks !== 1000) step();
+    expect(chain.state.params.unbondingBlocks).toBe(1000);
+    // The same evidence again: within the new period, but already punished.
+    expect(step([], evidence).events.some((e) => e.case === "slashed" && e.value.offence === 1)).toBe(false);
   });
 });
