@@ -5,8 +5,9 @@
  * then reveals it: the CID of the combined update (mean, median or trimmed
  * mean, computed off chain), the included submission ids and the Merkle root
  * of their gradient hashes, which the chain recomputes. A reveal that does
- * not open the commitment or whose root is wrong is a proposer fault; so is
- * missing a deadline. A revealed aggregation can be challenged (tier 3) until
+ * not open the commitment or whose root is wrong is a proposer fault
+ * (slash_proposer_fault_bps); missing a deadline is a liveness fault, slashed
+ * at the downtime rate (slash_downtime_bps) like a validator missing blocks. A revealed aggregation can be challenged (tier 3) until
  * its challenge deadline and is final after it.
  */
 import { AggregationFault, DisputeSubject, SubmissionStatus } from "../gen/remes/v1/events_pb.ts";
