@@ -18,7 +18,8 @@ import { type ErrorName, isProtocolError, type ProtocolError } from "../../src/p
 import type { EventCase, EventOf, ProtocolEvent } from "../../src/protocol/events.ts";
 import { decide } from "../../src/protocol/machine.ts";
 import { merkleRoot } from "../../src/protocol/merkle.ts";
-import { defaultParams, UREMES_PER_REMES } from "../../src/protocol/params.ts";
+import { UREMES_PER_REMES } from "../../src/protocol/params.ts";
+import { demoParams } from "../../src/protocol/testing/demo-world.ts";
 import { MockChain } from "../../src/protocol/testing/chain.ts";
 
 export const REMES = UREMES_PER_REMES;
@@ -26,24 +27,8 @@ export { MockChain };
 
 type ParamsInit = MessageInitShape<typeof ParamsSchema>;
 
-/** Short windows and deadlines (demo-world style); no random DA sampling. */
-export const shortParams = (over: ParamsInit = {}) =>
-  create(ParamsSchema, {
-    ...defaultParams(),
-    windowBlocks: 10,
-    totalShards: 4,
-    challengeWindowBlocks: 3,
-    tier2VotingBlocks: 2,
-    tier3DeadlineBlocks: 5,
-    aggregationCommitBlocks: 3,
-    aggregationRevealBlocks: 3,
-    aggregationChallengeBlocks: 3,
-    trapRevealBlocks: 5,
-    trapCommitmentSlots: 6,
-    daSampleRateBps: 0,
-    unbondingBlocks: 20,
-    ...over,
-  });
+/** The demo world's short windows and deadlines, a 20-block unbonding period, and overrides. */
+export const shortParams = (over: ParamsInit = {}) => create(ParamsSchema, { ...demoParams(), unbondingBlocks: 20, ...over });
 
 export interface World {
   params?: ParamsInit;
