@@ -60,6 +60,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     stateRoot: bytesToHex(stateRoot(chain.state)),
     lazyMiner: { address: lazyMiner, stake: stake(lazyMiner).toString(), balance: (chain.state.balances.get(lazyMiner) ?? 0n).toString() },
     honestMiner: { address: miners[0]!, stake: stake(miners[0]!).toString(), balance: (chain.state.balances.get(miners[0]!) ?? 0n).toString() },
+    rejectedTxs: chain.rejected.length,
     supply: { genesis: chain.state.supply.genesis.toString(), minted: chain.state.supply.minted.toString(), burned: chain.state.supply.burned.toString() },
   };
   if (options.json) {
@@ -71,7 +72,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   console.log(`\nlazy miner ${lazyMiner}: stake ${fmt(stake(lazyMiner))} (started with 2000 REMES)`);
   console.log(`honest miner ${miners[0]}: balance ${fmt(chain.state.balances.get(miners[0]!) ?? 0n)} (started with 100000 REMES)`);
   console.log(`supply: genesis ${fmt(chain.state.supply.genesis)}, minted ${fmt(chain.state.supply.minted)}, burned ${fmt(chain.state.supply.burned)}`);
-  console.log(`\nheight ${chain.height}, ${summary.events} events`);
+  console.log(`\nheight ${chain.height}, ${summary.events} events, ${chain.rejected.length} rejected transactions`);
   console.log(`app hash   ${summary.appHash}`);
   console.log(`state root ${summary.stateRoot}`);
 }

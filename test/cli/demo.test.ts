@@ -33,6 +33,10 @@ describe("the scripted demo world", () => {
     expect(bytesToHex(runDemoWorld(2).appHash)).not.toBe(bytesToHex(chain.appHash));
   });
 
+  it("rejects none of its scripted transactions", () => {
+    expect(chain.rejected).toEqual([]);
+  });
+
   it("keeps supply = genesis + minted − burned", () => {
     let total = 0n;
     for (const b of chain.state.balances.values()) total += b;

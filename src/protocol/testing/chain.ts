@@ -26,6 +26,8 @@ export class MockChain {
   state: State;
   appHash: Uint8Array;
   readonly log: ProtocolEvent[][] = [];
+  /** Transactions the machine rejected, for scripts to report. */
+  readonly rejected: { height: number; code: number; log: string }[] = [];
   readonly seed: string;
   lastResult: BlockResult | undefined;
 
@@ -63,7 +65,7 @@ export class MockChain {
     this.appHash = r.appHash;
     this.log.push(r.events);
     this.lastResult = r;
-    if (process.env.R3MES_DEBUG_TX) for (const t of r.txResults) if (t.code !== 0) console.error(`h${this.state.height} tx failed: ${t.log}`);
+    for (const t of r.txResults) if (t.code !== 0) this.rejected.push({ height: this.state.height, code: t.code, log: t.log });
     return r;
   }
 
