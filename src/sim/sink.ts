@@ -1,0 +1,72 @@
+/**
+ * The contract between a simulation run and what records it: the engine
+ * (src/sim) calls a RunSink once at the start, once per committed block, and
+ * once at the end; outputs (DuckDB/Parquet tables, metrics, HTML reports)
+ * are sinks. Blocks are streamed, never all held, so a simulated day of
+ * 10,000 miners stays within memory.
+ */
+import type { Params } from "../gen/remes/v1/params_pb.ts";
+import type { ProtocolEvent } from "../protocol/events.ts";
+import type { State } from "../protocol/state.ts";
+
+/** Who plays: the behaviour class of an actor, for reports and tables. */
+export type ActorKind =
+  | "honest_miner"
+  | "lazy_miner"
+  | "copycat_miner"
+  | "poisoner_miner"
+  | "sybil_miner"
+  | "colluding_miner"
+  | "honest_proposer"
+  | "colluding_proposer"
+  | "honest_validator"
+  | "lazy_validator"
+  | "false_challenger"
+  | "data_withholder";
+
+export interface ActorInfo {
+  readonly address: string;
+  readonly kind: ActorKind;
+  /** Actors that share a budget or a coalition (sybil cluster, colluders). */
+  readonly group: string;
+  readonly gpuArch: string;
+}
+
+export interface RunStart {
+  readonly scenario: string;
+  readonly seed: number;
+  /** Scenario parameters as given (for the report), JSON-safe. */
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly params: Params;
+  readonly actors: readonly ActorInfo[];
+  /** Number of blocks the run will produce (for progress). */
+  readonly plannedBlocks: number;
+}
+
+export interface BlockRecord {
+  readonly height: number;
+  /** Virtual time of the block, milliseconds since the run started. */
+  readonly timeMs: number;
+  readonly events: readonly ProtocolEvent[];
+  readonly appHash: Uint8Array;
+  readonly txs: number;
+  readonly rejectedTxs: number;
+  /** The committed state after the block: read only, valid during the call. */
+  readonly state: Readonly<State>;
+}
+
+export interface RunEnd {
+  readonly blocks: number;
+  readonly events: number;
+  /** sha256 over the whole length-prefixed encoded event log. */
+  readonly eventLogSha256: string;
+  readonly appHash: string;
+  /** Set when an invariant broke; the run stopped at that block. */
+  readonly violation?: { readonly height: number; readonly messages: readonly string[] };
+}
+
+export interface RunSink {
+  start(run: RunStart): void;
+  block(block: BlockRecord): void;
+  end(run: RunEnd): void | Promise<void>;
+}
