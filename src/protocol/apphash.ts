@@ -11,28 +11,32 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
-import { encodeEvent } from "./codec.ts";
+import { encodeEventView } from "./codec.ts";
 import type { ProtocolEvent } from "./events.ts";
 import { MerkleBuilder } from "./merkle.ts";
 import type { State } from "./state.ts";
 
-const varint = (n: number): Uint8Array => {
-  const out: number[] = [];
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80);
-    n = Math.floor(n / 128);
+const prefix = new Uint8Array(10);
+
+/** Feeds `varint(len) ‖ bytes` of every event to the hash (the encoder's buffer is reused). */
+export const hashEvents = (h: { update(b: Uint8Array): unknown }, events: readonly ProtocolEvent[]): void => {
+  for (const e of events) {
+    const bytes = encodeEventView(e);
+    let n = bytes.length;
+    let i = 0;
+    while (n > 0x7f) {
+      prefix[i++] = (n & 0x7f) | 0x80;
+      n = (n - (n & 0x7f)) / 128;
+    }
+    prefix[i++] = n;
+    h.update(prefix.subarray(0, i));
+    h.update(bytes);
   }
-  out.push(n);
-  return Uint8Array.from(out);
 };
 
 export const blockEventsHash = (events: readonly ProtocolEvent[]): Uint8Array => {
   const h = sha256.create();
-  for (const e of events) {
-    const bytes = encodeEvent(e);
-    h.update(varint(bytes.length));
-    h.update(bytes);
-  }
+  hashEvents(h, events);
   return h.digest();
 };
 

@@ -3,11 +3,12 @@
  * decoding that never throws: malformed, truncated, oversized or
  * non-canonical input (unknown fields, ids beyond 2^53) is a DecodeError.
  */
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import { EventSchema } from "../gen/remes/v1/events_pb.ts";
 import { CommandSchema } from "../gen/remes/v1/tx_pb.ts";
 import type { ProtocolCommand } from "./commands.ts";
 import type { ProtocolEvent } from "./events.ts";
+import { encode, encodeView } from "./encoding.ts";
 
 export class DecodeError {
   readonly _tag = "DecodeError";
@@ -21,8 +22,11 @@ export class DecodeError {
 export const MAX_COMMAND_BYTES = 1 << 20;
 export const MAX_EVENT_BYTES = 4 << 20;
 
-export const encodeEvent = (e: ProtocolEvent): Uint8Array => toBinary(EventSchema, create(EventSchema, { kind: e }));
-export const encodeCommand = (c: ProtocolCommand): Uint8Array => toBinary(CommandSchema, create(CommandSchema, { msg: c }));
+export const encodeEvent = (e: ProtocolEvent): Uint8Array => encode(EventSchema, { kind: e });
+export const encodeCommand = (c: ProtocolCommand): Uint8Array => encode(CommandSchema, { msg: c });
+
+/** The event's encoding as a view into a shared buffer, valid until the next encode. */
+export const encodeEventView = (e: ProtocolEvent): Uint8Array => encodeView(EventSchema, { kind: e });
 
 /** Finds what makes a decoded message non-canonical, or undefined. */
 const strictness = (v: unknown, path: string, depth = 0): string | undefined => {
