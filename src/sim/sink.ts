@@ -41,6 +41,12 @@ export interface RunStart {
   readonly actors: readonly ActorInfo[];
   /** Number of blocks the run will produce (for progress). */
   readonly plannedBlocks: number;
+  /**
+   * The sweep point this run belongs to (e.g. { trap_rate_bps: 1000 }), if
+   * the scenario sweeps parameters: with scenario and seed it keys the run
+   * in the results tables (src/sim/outputs).
+   */
+  readonly sweepPoint?: Readonly<Record<string, string | number | boolean>>;
 }
 
 export interface BlockRecord {

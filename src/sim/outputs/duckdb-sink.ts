@@ -1,0 +1,238 @@
+/**
+ * The DuckDB sink: streams a run into `results.duckdb` through DuckDB
+ * appenders (the fast bulk path), one tidy table per concern (tables.ts).
+ *
+ * Rows go first to `staging_*` tables; when the run ends they move to the
+ * main tables in one transaction that first deletes any earlier rows of the
+ * same run_id — re-running a seed replaces it, and a run that crashed
+ * half-way never leaves partial rows beside complete ones. `start` and
+ * `block` are synchronous (appenders are), `end` is async (the move).
+ *
+ * Opening and closing the database is an Effect resource, so the
+ * connection closes when its scope does, on success and on error alike.
+ */
+import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { Effect, Schema, type Scope } from "effect";
+import type { BlockRecord, RunEnd, RunSink, RunStart } from "../sink.ts";
+import { eventPayloadJson, toJson } from "./event-json.ts";
+import { type ActorRow, MetricsSink, type WindowMetrics } from "./metrics.ts";
+import { runIdOf } from "./names.ts";
+import { type Cell, type ColumnType, createTableSql, quoteIdent, type TableDef, type TableName, tables } from "./tables.ts";
+
+export class OutputError extends Schema.TaggedError<OutputError>()("OutputError", {
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect()),
+}) {}
+
+const reason = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause));
+
+export interface ResultsDb {
+  readonly path: string;
+  readonly connection: DuckDBConnection;
+}
+
+/** Opens (or creates) a results database for the scope's lifetime. */
+export const openResultsDb = (path: string, options: { readonly readOnly?: boolean } = {}): Effect.Effect<ResultsDb, OutputError, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: async () => {
+        const instance = await DuckDBInstance.create(path, options.readOnly ? { access_mode: "READ_ONLY" } : {});
+        try {
+          return { path, instance, connection: await instance.connect() };
+        } catch (e) {
+          instance.closeSync();
+          throw e;
+        }
+      },
+      catch: (cause) => new OutputError({ message: `cannot open the results database ${path}: ${reason(cause)}`, cause }),
+    }),
+    (db) => Effect.sync(() => {
+      db.connection.closeSync();
+      db.instance.closeSync();
+    }),
+  );
+
+/** Runs a promise-returning step, turning a failure into an OutputError that says what failed. */
+export const attempt = <A>(what: string, f: () => Promise<A>): Effect.Effect<A, OutputError> =>
+  Effect.tryPromise({ try: f, catch: (cause) => new OutputError({ message: `${what}: ${reason(cause)}`, cause }) });
+
+/** Appends rows of one table, checking each cell against its column type. */
+class TableWriter {
+  constructor(
+    readonly def: TableDef,
+    private readonly appender: DuckDBAppender,
+  ) {}
+
+  row(cells: readonly Cell[]): void {
+    const cols = this.def.columns;
+    if (cells.length !== cols.length) throw new Error(`${this.def.name}: ${cells.length} cells for ${cols.length} columns`);
+    for (let i = 0; i < cols.length; i++) appendCell(this.appender, cols[i]![1], cells[i]!, this.def.name, cols[i]![0]);
+    this.appender.endRow();
+  }
+
+  flush(): void {
+    this.appender.flushSync();
+  }
+
+  close(): void {
+    this.appender.closeSync();
+  }
+}
+
+const appendCell = (a: DuckDBAppender, type: ColumnType, v: Cell, table: string, column: string): void => {
+  if (v === null) return a.appendNull();
+  switch (type) {
+    case "VARCHAR":
+    case "JSON":
+      if (typeof v !== "string") break;
+      return a.appendVarchar(v);
+    case "INTEGER":
+      if (typeof v !== "number") break;
+      return a.appendInteger(v);
+    case "BIGINT":
+      if (typeof v !== "number" && typeof v !== "bigint") break;
+      return a.appendBigInt(BigInt(v));
+    case "UBIGINT":
+      if (typeof v !== "bigint") break;
+      return a.appendUBigInt(v);
+    case "BOOLEAN":
+      if (typeof v !== "boolean") break;
+      return a.appendBoolean(v);
+  }
+  throw new Error(`${table}.${column}: a ${typeof v} cannot go into a ${type} column`);
+};
+
+const staging = (name: TableName): string => `staging_${name}`;
+/** 0 stands for "not reached" in the fold; NULL in the tables. */
+const h = (height: number): number | null => (height > 0 ? height : null);
+
+export interface DuckDbSinkOptions {
+  /** Write every event to the events table (default true; off for very long runs). */
+  readonly eventLog?: boolean;
+}
+
+export class DuckDbSink implements RunSink {
+  private run: { readonly id: string; readonly start: RunStart; readonly metrics: MetricsSink } | undefined;
+  private supply = { genesis: 0n, minted: 0n, burned: 0n };
+  private readonly finished: string[] = [];
+
+  private constructor(
+    private readonly db: ResultsDb,
+    private readonly writers: ReadonlyMap<TableName, TableWriter>,
+    private readonly eventLog: boolean,
+  ) {}
+
+  /** Creates the tables (if new) and fresh staging tables with their appenders. */
+  static async open(db: ResultsDb, options: DuckDbSinkOptions = {}): Promise<DuckDbSink> {
+    const c = db.connection;
+    const writers = new Map<TableName, TableWriter>();
+    for (const t of tables) {
+      await c.run(createTableSql(t));
+      await c.run(`DROP TABLE IF EXISTS ${quoteIdent(staging(t.name))}`);
+      await c.run(createTableSql(t, staging(t.name)));
+      writers.set(t.name, new TableWriter(t, await c.createAppender(staging(t.name))));
+    }
+    return new DuckDbSink(db, writers, options.eventLog ?? true);
+  }
+
+  /** Run ids written so far, in order. */
+  get runIds(): readonly string[] {
+    return this.finished;
+  }
+
+  private w(name: TableName): TableWriter {
+    return this.writers.get(name)!;
+  }
+
+  start(start: RunStart): void {
+    if (this.run) throw new Error(`run ${this.run.id} has not ended; a results database records one run at a time`);
+    const id = runIdOf(start.scenario, start.seed, start.sweepPoint);
+    const rid = id;
+    const metrics = new MetricsSink({
+      block: (r) => this.w("blocks").row([rid, r.height, r.timeMs, r.window, r.txs, r.rejectedTxs, r.events, r.appHash]),
+      submission: (r) => this.w("submissions").row([
+        rid, r.submissionId, r.height, r.window, r.shard, r.miner, r.actorKind, r.gpuArch, r.kernelVersion, r.claimedLossMicro, r.sizeBytes,
+        r.tier1, r.status, h(r.rejectedHeight), r.rejectReason, r.trap, r.rewardUremes,
+      ]),
+      slash: (r) => this.w("slashes").row([
+        rid, r.height, r.window, r.address, r.actorKind, r.role, r.offence, r.offenceKey, r.amount, r.burned, r.toCommunity, r.beneficiary, r.toBeneficiary,
+      ]),
+      reward: (r) => this.w("rewards").row([rid, r.height, r.window, r.address, r.actorKind, r.rewardKind, r.amount]),
+      dispute: (r) => this.w("disputes").row([
+        rid, r.disputeId, r.window, r.subject, r.subjectId, r.challenger, r.bond, r.openedHeight, r.openedTier, h(r.escalatedHeight), h(r.resolvedHeight), r.finalTier, r.outcome,
+      ]),
+      stake: (r) => this.w("stake").row([rid, r.height, r.window, r.actorKind, r.actors, r.stakeUremes, r.balanceUremes]),
+    });
+    metrics.start(start);
+    this.run = { id, start, metrics };
+  }
+
+  block(b: BlockRecord): void {
+    if (!this.run) throw new Error("DuckDbSink.block called before start");
+    this.run.metrics.block(b);
+    const s = b.state.supply;
+    this.supply = { genesis: s.genesis, minted: s.minted, burned: s.burned };
+    if (!this.eventLog) return;
+    const events = this.w("events");
+    for (let i = 0; i < b.events.length; i++) {
+      const e = b.events[i]!;
+      events.row([this.run.id, b.height, i, e.case, eventPayloadJson(e)]);
+    }
+  }
+
+  async end(end: RunEnd): Promise<void> {
+    const run = this.run;
+    if (!run) throw new Error("DuckDbSink.end called before start");
+    this.run = undefined;
+    run.metrics.end(end);
+    for (const w of run.metrics.windows()) this.w("windows").row(windowCells(run.id, w));
+    for (const a of run.metrics.actors()) this.w("actors").row(actorCells(run.id, a));
+    const t = run.metrics.totals();
+    const st = run.start;
+    this.w("runs").row([
+      run.id, st.scenario, st.seed, toJson(st.sweepPoint ?? {}), toJson(st.config), toJson(st.params), st.plannedBlocks, st.actors.length,
+      end.violation ? "violation" : "ok", end.blocks, end.events, end.eventLogSha256, end.appHash,
+      end.violation?.height ?? null, end.violation ? end.violation.messages.join("\n") : null,
+      this.supply.genesis, this.supply.minted, this.supply.burned, t.minerStakeGiniBps, t.validatorStakeGiniBps,
+    ]);
+    await this.commit(run.id);
+    this.finished.push(run.id);
+  }
+
+  /** Moves the staged run into the main tables, replacing an earlier run with the same id. */
+  private async commit(runId: string): Promise<void> {
+    for (const w of this.writers.values()) w.flush();
+    const c = this.db.connection;
+    await c.run("BEGIN TRANSACTION");
+    try {
+      for (const t of tables) {
+        await c.run(`DELETE FROM ${quoteIdent(t.name)} WHERE run_id = $1`, [runId]);
+        await c.run(`INSERT INTO ${quoteIdent(t.name)} SELECT * FROM ${quoteIdent(staging(t.name))}`);
+        await c.run(`DELETE FROM ${quoteIdent(staging(t.name))}`);
+      }
+      await c.run("COMMIT");
+    } catch (e) {
+      await c.run("ROLLBACK").catch(() => undefined);
+      throw new Error(`saving run ${runId} to ${this.db.path} failed: ${reason(e)}`, { cause: e });
+    }
+  }
+
+  /** Closes the appenders and drops the staging tables (the database stays open). */
+  async close(): Promise<void> {
+    for (const w of this.writers.values()) w.close();
+    for (const t of tables) await this.db.connection.run(`DROP TABLE IF EXISTS ${quoteIdent(staging(t.name))}`);
+  }
+}
+
+const windowCells = (runId: string, w: WindowMetrics): Cell[] => [
+  runId, w.window, h(w.startHeight), h(w.closeHeight), h(w.settleHeight), w.blocks, w.txs, w.rejectedTxs, w.events,
+  w.submissions, w.verified, w.optimistic, w.mismatched, w.rejected,
+  w.disputesTier2, w.disputesTier3, w.escalations, w.disputesUpheld, w.disputesRejected, w.disputesUndecided,
+  w.trapsRevealed, w.trapCaught, w.trapPassed, w.availabilityChallenges, w.availabilityFailed, w.aggregationsFinalized, w.aggregationFaults,
+  w.slashes, w.slashedUremes, w.rewardsMinerUremes, w.rewardsProposerUremes, w.rewardsValidatorUremes, w.minerStakeGiniBps, w.validatorStakeGiniBps,
+];
+
+const actorCells = (runId: string, a: ActorRow): Cell[] => [
+  runId, a.address, a.kind, a.group, a.gpuArch, h(a.snapshotHeight), a.stakeUremes, a.balanceUremes, a.rewardsUremes, a.slashes, a.slashedUremes,
+  a.submissions, a.verified, a.optimistic, a.mismatched, a.rejected, a.trapsCaught, a.trapsPassed,
+];
