@@ -6,10 +6,11 @@
 import { Command } from "effect/cli";
 import pkg from "../../package.json" with { type: "json" };
 import { demoCommand } from "./commands/demo.ts";
+import { nodeCommand } from "./commands/node.ts";
 
 export const version: string = pkg.version;
 
-const subcommands = [demoCommand] as const;
+const subcommands = [demoCommand, nodeCommand] as const;
 
 export const r3mes = Command.make("r3mes").pipe(
   Command.withDescription(

@@ -1,0 +1,423 @@
+/**
+ * The ABCI 2.0 application: a thin shell around src/protocol. FinalizeBlock
+ * turns CometBFT's block into a BlockContext and runs the SAME `applyBlock`
+ * as the simulator and MockChain; the node adds only what the protocol does
+ * not have — Cosmos txs (signatures, account numbers, sequences), queries,
+ * persistence. The app hash is the protocol's (apphash.ts).
+ *
+ * Lifecycle of a block: FinalizeBlock applies it in memory (pending);
+ * Commit writes it in one SQLite transaction. If anything else arrives in
+ * between (a restarted CometBFT's Info, a second FinalizeBlock), the pending
+ * block is dropped by reloading the committed state, so a block CometBFT
+ * replays is applied exactly once.
+ */
+import { fromJson, type JsonValue } from "@bufbuild/protobuf";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
+import {
+  CheckTxType,
+  MisbehaviorType,
+  type Request,
+  type Response,
+  ResponseApplySnapshotChunk_Result,
+  ResponseOfferSnapshot_Result,
+  ResponseProcessProposal_ProposalStatus,
+  ResponseVerifyVoteExtension_VerifyStatus,
+  type ExecTxResult,
+  type RequestFinalizeBlock,
+  type Snapshot,
+} from "cosmjs-types/tendermint/abci/types";
+import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
+import type { Timestamp } from "cosmjs-types/google/protobuf/timestamp";
+import { GenesisStateSchema } from "../gen/remes/v1/genesis_pb.ts";
+import { Role } from "../gen/remes/v1/types_pb.ts";
+import { nextAppHash, stateRoot } from "../protocol/apphash.ts";
+import { decodeEvent, DecodeError, encodeEvent } from "../protocol/codec.ts";
+import type { ProtocolCommand } from "../protocol/commands.ts";
+import type { BlockContext, Misbehavior, ValidatorVote } from "../protocol/context.ts";
+import { isProtocolError } from "../protocol/errors.ts";
+import type { ProtocolEvent } from "../protocol/events.ts";
+import { cloneState, initChain } from "../protocol/genesis.ts";
+import { applyBlock, applyTx, evolve } from "../protocol/machine.ts";
+import type { State } from "../protocol/state.ts";
+import { abciEvent, protocolAbciEvent, txAbciEvents } from "./abci-events.ts";
+import { Accounts } from "./accounts.ts";
+import { FrameReader, frame } from "./framing.ts";
+import { answerQuery } from "./query.ts";
+import type { AbciHandler, RequestCase } from "./server.ts";
+import { chunkCount, chunkOf, decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT, snapshotHash } from "./snapshot.ts";
+import { NodeStore } from "./store.ts";
+import { type DecodedTx, decodeTx, DEFAULT_MAX_TX_BYTES, gasUsedOf, SdkCode, TxError, verifySignature } from "./tx.ts";
+
+export const APP_VERSION = 1n;
+
+export interface AppOptions {
+  /** SQLite file (":memory:" for tests that need no durability). */
+  readonly dbPath: string;
+  /** A state snapshot every this many blocks (restart and state sync start from the latest). */
+  readonly snapshotInterval?: number;
+  readonly keepSnapshots?: number;
+  readonly maxTxBytes?: number;
+  readonly log?: (line: string) => void;
+}
+
+interface Pending {
+  readonly height: number;
+  readonly appHash: Uint8Array;
+  readonly events: Uint8Array;
+}
+
+/** A decoded tx plus the outcome of its checks. */
+type Checked = { readonly ok: true; readonly tx: DecodedTx } | { readonly ok: false; readonly err: TxError; readonly tx?: DecodedTx };
+
+const VERIFIED_CACHE_MAX = 200_000;
+
+const timeMsOf = (t: Timestamp | undefined): bigint => (t ? t.seconds * 1000n + BigInt(Math.floor(t.nanos / 1_000_000)) : 0n);
+
+const encodeEventLog = (events: readonly ProtocolEvent[]): Uint8Array => {
+  const parts = events.map((e) => frame(encodeEvent(e)));
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+};
+
+export const decodeEventLog = (bytes: Uint8Array): ProtocolEvent[] => {
+  const reader = new FrameReader(bytes.length + 16);
+  const out: ProtocolEvent[] = [];
+  for (const f of reader.push(bytes)) {
+    const e = decodeEvent(f);
+    if (e instanceof DecodeError) throw new Error(`corrupt event log: ${e.message}`);
+    out.push(e);
+  }
+  if (reader.pending !== 0) throw new Error("corrupt event log: truncated frame");
+  return out;
+};
+
+export class RemesApp {
+  readonly store: NodeStore;
+  state: State | undefined;
+  /** App hash and height of the last committed block (or of genesis). */
+  appHash: Uint8Array = new Uint8Array(0);
+  height = 0;
+  chainId = "";
+  accounts = new Accounts();
+  private pending: Pending | undefined;
+  private checkState: State | undefined;
+  private readonly checkSequences = new Map<string, bigint>();
+  private readonly verified = new Set<string>();
+  private offered: { snapshot: Snapshot; appHash: Uint8Array; chunks: Uint8Array[] } | undefined;
+  readonly snapshotInterval: number;
+  readonly keepSnapshots: number;
+  readonly maxTxBytes: number;
+  private readonly log: (line: string) => void;
+
+  constructor(options: AppOptions) {
+    this.store = new NodeStore(options.dbPath);
+    this.snapshotInterval = options.snapshotInterval ?? 100;
+    this.keepSnapshots = options.keepSnapshots ?? 2;
+    this.maxTxBytes = options.maxTxBytes ?? DEFAULT_MAX_TX_BYTES;
+    this.log = options.log ?? (() => {});
+    this.load();
+  }
+
+  close(): void {
+    this.store.close();
+  }
+
+  /** Rebuilds the committed state: the latest snapshot, then the event log after it (checking every app hash). */
+  load(): void {
+    this.pending = undefined;
+    this.checkState = undefined;
+    this.checkSequences.clear();
+    const chainId = this.store.getMetaText("chain_id");
+    const snap = this.store.latestSnapshot();
+    if (chainId === undefined || snap === undefined) {
+      this.state = undefined;
+      this.height = 0;
+      this.appHash = new Uint8Array(0);
+      return;
+    }
+    const s = decodeSnapshot(snap.bytes);
+    const state = s.state;
+    let appHash = s.appHash;
+    let replayed = 0;
+    for (const row of this.store.blocksAfter(snap.height)) {
+      const events = decodeEventLog(row.events);
+      for (const e of events) evolve(state, e);
+      appHash = nextAppHash(appHash, events);
+      if (bytesToHex(appHash) !== bytesToHex(row.appHash)) throw new Error(`event log of height ${row.height} does not reproduce its stored app hash; the database is corrupt`);
+      replayed++;
+    }
+    this.chainId = chainId;
+    this.state = state;
+    this.appHash = appHash;
+    this.height = state.height;
+    this.accounts = new Accounts(this.store.accounts());
+    this.log(`app: loaded height ${this.height} (snapshot ${snap.height} + ${replayed} blocks of events), app hash ${bytesToHex(appHash).toUpperCase()}`);
+  }
+
+  readonly handle: AbciHandler = (req: Request, kind: RequestCase): Response => {
+    switch (kind) {
+      case "info": return { info: this.info() };
+      case "initChain": return { initChain: this.initChain(req.initChain!) };
+      case "query": return { query: answerQuery(this, req.query!) };
+      case "checkTx": return { checkTx: this.checkTx(req.checkTx!.tx, req.checkTx!.type) };
+      case "prepareProposal": return { prepareProposal: { txs: this.prepareProposal(req.prepareProposal!.txs, req.prepareProposal!.maxTxBytes) } };
+      case "processProposal": return { processProposal: { status: this.processProposal(req.processProposal!.txs) } };
+      case "finalizeBlock": return { finalizeBlock: this.finalizeBlock(req.finalizeBlock!) };
+      case "commit": return { commit: this.commit() };
+      case "extendVote": return { extendVote: { voteExtension: new Uint8Array(0) } };
+      case "verifyVoteExtension":
+        return { verifyVoteExtension: { status: req.verifyVoteExtension!.voteExtension.length === 0 ? ResponseVerifyVoteExtension_VerifyStatus.ACCEPT : ResponseVerifyVoteExtension_VerifyStatus.REJECT } };
+      case "listSnapshots": return { listSnapshots: { snapshots: this.listSnapshots() } };
+      case "loadSnapshotChunk": return { loadSnapshotChunk: { chunk: this.loadSnapshotChunk(Number(req.loadSnapshotChunk!.height), req.loadSnapshotChunk!.chunk) } };
+      case "offerSnapshot": return { offerSnapshot: { result: this.offerSnapshot(req.offerSnapshot!.snapshot, req.offerSnapshot!.appHash) } };
+      case "applySnapshotChunk": return { applySnapshotChunk: this.applySnapshotChunk(req.applySnapshotChunk!.index, req.applySnapshotChunk!.chunk) };
+      default: throw new Error(`unsupported ABCI method ${String(kind)}`);
+    }
+  };
+
+  info() {
+    if (this.pending) this.load();
+    return { data: "r3mes", version: "0.1.0", appVersion: APP_VERSION, lastBlockHeight: this.state ? BigInt(this.height) : 0n, lastBlockAppHash: this.state && this.store.lastHeight() !== undefined ? this.appHash : new Uint8Array(0) };
+  }
+
+  initChain(req: Request["initChain"] & object) {
+    let json: JsonValue = {};
+    if (req.appStateBytes.length > 0) {
+      try {
+        json = JSON.parse(new TextDecoder().decode(req.appStateBytes)) as JsonValue;
+      } catch (e) {
+        throw new Error(`genesis app_state is not JSON: ${String(e)}`);
+      }
+    }
+    const genesis = fromJson(GenesisStateSchema, json ?? {});
+    genesis.initialHeight = Number(req.initialHeight > 0n ? req.initialHeight : 1n);
+    const s = initChain(genesis);
+    if (isProtocolError(s)) throw new Error(`invalid genesis app_state: ${s.message}`);
+    const accounts = new Accounts();
+    for (const a of genesis.accounts) accounts.ensure(a.address);
+    for (const r of genesis.roles) accounts.ensure(r.address);
+    accounts.takeDirty();
+    const appHash = stateRoot(s);
+    const snapshot = encodeSnapshot({ format: SNAPSHOT_FORMAT, height: s.height, appHash, chainId: req.chainId, state: s, accounts: accounts.all() });
+    this.store.resetWith({ chain_id: req.chainId }, s.height, snapshot, accounts.all());
+    this.load();
+    this.log(`app: InitChain ${req.chainId}, initial height ${genesis.initialHeight}, genesis app hash ${bytesToHex(appHash).toUpperCase()}`);
+    return { validators: [], appHash };
+  }
+
+  private requireState(): State {
+    if (!this.state) throw new Error("the chain has not been initialised (InitChain) yet");
+    return this.state;
+  }
+
+  /** Stateless checks, then the signature against the account's number (cached per tx hash). */
+  private authenticate(bytes: Uint8Array, sequences: (addr: string) => bigint | undefined): Checked {
+    const tx = decodeTx(bytes, this.maxTxBytes);
+    if (tx instanceof TxError) return { ok: false, err: tx };
+    const account = this.accounts.get(tx.signer);
+    if (!account) return { ok: false, tx, err: new TxError(SdkCode.unknownAddress, `account ${tx.signer} does not exist; fund it with a bank send first`) };
+    const key = bytesToHex(tx.hash);
+    if (!this.verified.has(key)) {
+      if (!verifySignature(tx, this.chainId, account.number)) {
+        return { ok: false, tx, err: new TxError(SdkCode.unauthorized, `signature verification failed; check the account number (${account.number}), sequence (${tx.sequence}) and chain id (${this.chainId}) the tx was signed with`) };
+      }
+      if (this.verified.size >= VERIFIED_CACHE_MAX) this.verified.clear();
+      this.verified.add(key);
+    }
+    const expected = sequences(tx.signer) ?? account.sequence;
+    if (tx.sequence !== expected) return { ok: false, tx, err: new TxError(SdkCode.wrongSequence, `account sequence mismatch, expected ${expected}, got ${tx.sequence}: incorrect account sequence`) };
+    return { ok: true, tx };
+  }
+
+  private nextContext(): BlockContext {
+    const s = this.requireState();
+    return { height: s.height + 1, timeMs: 0n, blockHash: new Uint8Array(32), proposer: "", lastCommit: [], misbehavior: [] };
+  }
+
+  checkTx(bytes: Uint8Array, type: CheckTxType) {
+    const state = this.requireState();
+    if (type === CheckTxType.NEW || type === CheckTxType.RECHECK) {
+      this.checkState ??= cloneState(state);
+    }
+    const c = this.authenticate(bytes, (a) => this.checkSequences.get(a));
+    if (!c.ok) return { code: c.err.code, codespace: c.err.codespace, log: c.err.log, data: new Uint8Array(0), info: "", gasWanted: 0n, gasUsed: 0n, events: [] };
+    const tx = c.tx;
+    const gasUsed = gasUsedOf(tx.size, tx.msgs.length);
+    if (tx.gasLimit < gasUsed) return { code: SdkCode.outOfGas, codespace: "sdk", log: `out of gas: the tx needs ${gasUsed}, its gas limit is ${tx.gasLimit}`, data: new Uint8Array(0), info: "", gasWanted: tx.gasLimit, gasUsed, events: [] };
+    const r = applyTx(this.checkState!, tx.msgs, this.nextContext());
+    if (r.result.code !== 0) return { code: r.result.code, codespace: "remes", log: r.result.log, data: new Uint8Array(0), info: "", gasWanted: tx.gasLimit, gasUsed, events: [] };
+    this.checkState = r.state;
+    this.checkSequences.set(tx.signer, tx.sequence + 1n);
+    return { code: 0, codespace: "", log: "", data: new Uint8Array(0), info: "", gasWanted: tx.gasLimit, gasUsed, events: [] };
+  }
+
+  /** Keeps the txs that fit and pass authentication (in order, sequences tracked). */
+  prepareProposal(txs: readonly Uint8Array[], maxTxBytes: bigint): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    const seqs = new Map<string, bigint>();
+    let total = 0n;
+    for (const bytes of txs) {
+      if (total + BigInt(bytes.length) > maxTxBytes) continue;
+      const c = this.authenticate(bytes, (a) => seqs.get(a));
+      if (!c.ok) continue;
+      seqs.set(c.tx.signer, c.tx.sequence + 1n);
+      total += BigInt(bytes.length);
+      out.push(bytes);
+    }
+    return out;
+  }
+
+  /** Rejects a proposal holding a tx no honest proposer would include (malformed, oversized, badly signed). */
+  processProposal(txs: readonly Uint8Array[]): ResponseProcessProposal_ProposalStatus {
+    for (const bytes of txs) {
+      const c = this.authenticate(bytes, () => undefined);
+      if (!c.ok && c.err.code !== SdkCode.wrongSequence) return ResponseProcessProposal_ProposalStatus.REJECT;
+    }
+    return ResponseProcessProposal_ProposalStatus.ACCEPT;
+  }
+
+  /** CometBFT consensus address (sha256(ed25519 pubkey)[:20], hex) → protocol validator address. */
+  private validatorAddresses(state: Readonly<State>): Map<string, string> {
+    const m = new Map<string, string>();
+    for (const r of state.roles.values()) {
+      if (r.role === Role.VALIDATOR && r.pubkey.length === 32) m.set(bytesToHex(sha256(r.pubkey).subarray(0, 20)), r.address);
+    }
+    return m;
+  }
+
+  blockContext(req: RequestFinalizeBlock): BlockContext {
+    const byCons = this.validatorAddresses(this.requireState());
+    const who = (addr: Uint8Array) => byCons.get(bytesToHex(addr));
+    const lastCommit: ValidatorVote[] = [];
+    for (const v of req.decidedLastCommit?.votes ?? []) {
+      const address = who(v.validator?.address ?? new Uint8Array(0));
+      if (address !== undefined) lastCommit.push({ address, signed: v.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_COMMIT });
+    }
+    const misbehavior: Misbehavior[] = [];
+    for (const m of req.misbehavior) {
+      const validator = who(m.validator?.address ?? new Uint8Array(0));
+      if (validator === undefined) continue;
+      if (m.type !== MisbehaviorType.DUPLICATE_VOTE && m.type !== MisbehaviorType.LIGHT_CLIENT_ATTACK) continue;
+      misbehavior.push({ kind: m.type === MisbehaviorType.DUPLICATE_VOTE ? "duplicate_vote" : "light_client_attack", validator, height: Number(m.height) });
+    }
+    return {
+      height: Number(req.height),
+      timeMs: timeMsOf(req.time),
+      blockHash: req.hash,
+      proposer: who(req.proposerAddress) ?? "",
+      lastCommit,
+      misbehavior,
+    };
+  }
+
+  finalizeBlock(req: RequestFinalizeBlock) {
+    if (this.pending) this.load();
+    const state = this.requireState();
+    const ctx = this.blockContext(req);
+    if (ctx.height !== this.height + 1) throw new Error(`FinalizeBlock for height ${ctx.height}, but the app is at height ${this.height}`);
+    const checked: Checked[] = [];
+    const applied: { index: number; tx: DecodedTx }[] = [];
+    const seqs = new Map<string, bigint>();
+    for (const bytes of req.txs) {
+      const c = this.authenticate(bytes, (a) => seqs.get(a));
+      checked.push(c);
+      if (!c.ok) continue;
+      seqs.set(c.tx.signer, c.tx.sequence + 1n);
+      this.accounts.bump(c.tx.signer, c.tx.pubkey);
+      applied.push({ index: checked.length - 1, tx: c.tx });
+    }
+    const result = applyBlock(state, ctx, applied.map((a) => a.tx.msgs as readonly ProtocolCommand[]), this.appHash);
+    this.state = result.state;
+    const txResults: ExecTxResult[] = checked.map((c) => ({
+      code: c.ok ? 0 : c.err.code, codespace: c.ok ? "" : c.err.codespace, log: c.ok ? "" : c.err.log, info: "", data: new Uint8Array(0),
+      gasWanted: c.tx?.gasLimit ?? 0n, gasUsed: c.tx ? gasUsedOf(c.tx.size, c.tx.msgs.length) : 0n, events: [],
+    }));
+    const txEvents = new Set<ProtocolEvent>();
+    applied.forEach(({ index, tx }, i) => {
+      const r = result.txResults[i]!;
+      for (const e of r.events) txEvents.add(e);
+      txResults[index] = { ...txResults[index]!, code: r.code, codespace: r.code === 0 ? "" : "remes", log: r.log, events: txAbciEvents({ ...tx, sequence: tx.sequence }, r.events) };
+    });
+    // Transfer recipients get account numbers now, so they can sign next.
+    for (const e of result.events) if (e.case === "transferred" && !e.value.to.startsWith("module:")) this.accounts.ensure(e.value.to);
+    this.pending = { height: ctx.height, appHash: result.appHash, events: encodeEventLog(result.events) };
+    return {
+      events: [abciEvent("remes.block", { height: String(ctx.height) }), ...result.events.filter((e) => !txEvents.has(e)).map(protocolAbciEvent)],
+      txResults,
+      validatorUpdates: [],
+      appHash: result.appHash,
+    };
+  }
+
+  commit() {
+    const p = this.pending;
+    if (!p) throw new Error("Commit without a finalized block");
+    const snapshot = p.height % this.snapshotInterval === 0
+      ? encodeSnapshot({ format: SNAPSHOT_FORMAT, height: p.height, appHash: p.appHash, chainId: this.chainId, state: this.state!, accounts: this.accounts.all() })
+      : undefined;
+    this.store.commit({ block: { height: p.height, appHash: p.appHash, events: p.events }, accounts: this.accounts.takeDirty(), snapshot, keepSnapshots: this.keepSnapshots });
+    this.pending = undefined;
+    this.height = p.height;
+    this.appHash = p.appHash;
+    this.checkState = undefined;
+    this.checkSequences.clear();
+    return { retainHeight: 0n };
+  }
+
+  // --- state sync ---
+
+  listSnapshots(): Snapshot[] {
+    const genesis = this.state ? this.state.initialHeight - 1 : 0;
+    return this.store.listSnapshots().filter((s) => s.height > genesis).map((s) => ({
+      height: BigInt(s.height), format: SNAPSHOT_FORMAT, chunks: chunkCount(s.bytes), hash: snapshotHash(s.bytes), metadata: new Uint8Array(0),
+    }));
+  }
+
+  loadSnapshotChunk(height: number, chunk: number): Uint8Array {
+    const bytes = this.store.snapshotAt(height);
+    return bytes ? chunkOf(bytes, chunk) : new Uint8Array(0);
+  }
+
+  offerSnapshot(snapshot: Snapshot | undefined, appHash: Uint8Array): ResponseOfferSnapshot_Result {
+    if (!snapshot) return ResponseOfferSnapshot_Result.REJECT;
+    if (snapshot.format !== SNAPSHOT_FORMAT) return ResponseOfferSnapshot_Result.REJECT_FORMAT;
+    if (snapshot.chunks < 1 || snapshot.chunks > 4096) return ResponseOfferSnapshot_Result.REJECT;
+    this.offered = { snapshot, appHash, chunks: [] };
+    return ResponseOfferSnapshot_Result.ACCEPT;
+  }
+
+  applySnapshotChunk(index: number, chunk: Uint8Array) {
+    const o = this.offered;
+    const res = (result: ResponseApplySnapshotChunk_Result) => ({ result, refetchChunks: [], rejectSenders: [] });
+    if (!o || index >= o.snapshot.chunks) return res(ResponseApplySnapshotChunk_Result.ABORT);
+    o.chunks[index] = chunk.slice();
+    if (o.chunks.filter((c) => c !== undefined).length < o.snapshot.chunks) return res(ResponseApplySnapshotChunk_Result.ACCEPT);
+    const bytes = new Uint8Array(o.chunks.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of o.chunks) {
+      bytes.set(c, at);
+      at += c.length;
+    }
+    this.offered = undefined;
+    if (bytesToHex(snapshotHash(bytes)) !== bytesToHex(o.snapshot.hash)) return res(ResponseApplySnapshotChunk_Result.REJECT_SNAPSHOT);
+    let s;
+    try {
+      s = decodeSnapshot(bytes);
+    } catch {
+      return res(ResponseApplySnapshotChunk_Result.REJECT_SNAPSHOT);
+    }
+    if (s.height !== Number(o.snapshot.height) || bytesToHex(s.appHash) !== bytesToHex(o.appHash)) return res(ResponseApplySnapshotChunk_Result.REJECT_SNAPSHOT);
+    this.store.resetWith({ chain_id: s.chainId }, s.height, bytes, s.accounts);
+    this.load();
+    // The snapshot is the base; its height counts as committed for Info.
+    this.store.commit({ block: { height: s.height, appHash: s.appHash, events: new Uint8Array(0) }, accounts: [], keepSnapshots: this.keepSnapshots });
+    this.load();
+    return res(ResponseApplySnapshotChunk_Result.ACCEPT);
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * `r3mes node init`: a home directory for a single-validator chain.
+ * CometBFT's own `init` writes the keys and default config; this then sets
+ * sane local defaults (loopback listeners, 1 s blocks, the ABCI address)
+ * and writes the genesis `app_state`: a remes GenesisState (protobuf JSON)
+ * with a funded dev account that is also the validator, bonded with the
+ * node's ed25519 consensus key — which is how FinalizeBlock's votes map to
+ * protocol addresses.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { create, fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import { GenesisStateSchema } from "../gen/remes/v1/genesis_pb.ts";
+import { ParamsSchema } from "../gen/remes/v1/params_pb.ts";
+import { Role } from "../gen/remes/v1/types_pb.ts";
+import { defaultParams, UREMES_PER_REMES, validateParams } from "../protocol/params.ts";
+import { cometbftBinary } from "./tools.ts";
+import { BECH32_PREFIX, isAddress } from "./tx.ts";
+
+export interface InitOptions {
+  readonly home: string;
+  readonly chainId: string;
+  readonly rpcLaddr: string;
+  readonly p2pLaddr: string;
+  readonly proxyApp: string;
+  readonly blockTime: string;
+  /** BIP-39 mnemonic of the dev account; a fresh one when absent. */
+  readonly mnemonic?: string;
+  /** Extra funded accounts: address → uremes. */
+  readonly fund: ReadonlyMap<string, bigint>;
+  /** Params overrides in protobuf JSON (e.g. {"windowBlocks": 10}). */
+  readonly params?: JsonValue;
+  readonly devBalance: bigint;
+}
+
+export const defaultInit = (home: string): InitOptions => ({
+  home,
+  chainId: "remes-local",
+  rpcLaddr: "tcp://127.0.0.1:26657",
+  p2pLaddr: "tcp://127.0.0.1:26656",
+  proxyApp: "tcp://127.0.0.1:26658",
+  blockTime: "1s",
+  fund: new Map(),
+  devBalance: 1_000_000n * UREMES_PER_REMES,
+});
+
+/** Sets `key = value` in one [section] of a TOML file CometBFT wrote (its layout is fixed). */
+export const setToml = (text: string, section: string, key: string, value: string): string => {
+  const lines = text.split("\n");
+  let current = "";
+  for (let i = 0; i < lines.length; i++) {
+    const header = /^\[([^\]]+)\]\s*$/.exec(lines[i]!);
+    if (header) current = header[1]!;
+    else if (current === section && new RegExp(`^${key}\\s*=`).test(lines[i]!)) {
+      lines[i] = `${key} = ${value}`;
+      return lines.join("\n");
+    }
+  }
+  throw new Error(`config.toml has no ${key} in [${section}]`);
+};
+
+export const readToml = (text: string, section: string, key: string): string | undefined => {
+  let current = "";
+  for (const line of text.split("\n")) {
+    const header = /^\[([^\]]+)\]\s*$/.exec(line);
+    if (header) current = header[1]!;
+    else if (current === section) {
+      const m = new RegExp(`^${key}\\s*=\\s*"?([^"]*)"?\\s*$`).exec(line);
+      if (m) return m[1];
+    }
+  }
+  return undefined;
+};
+
+export interface InitResult {
+  readonly devAddress: string;
+  readonly mnemonic: string;
+  readonly validatorPubkey: string;
+}
+
+export const initHome = async (o: InitOptions): Promise<InitResult> => {
+  const config = path.join(o.home, "config");
+  if (fs.existsSync(path.join(config, "genesis.json"))) throw new Error(`${o.home} already holds a chain (config/genesis.json); pick another --home or delete it`);
+  execFileSync(cometbftBinary(), ["init", "--home", o.home], { stdio: "pipe" });
+
+  let toml = fs.readFileSync(path.join(config, "config.toml"), "utf8");
+  const set = (section: string, key: string, value: string) => (toml = setToml(toml, section, key, value));
+  set("", "proxy_app", JSON.stringify(o.proxyApp));
+  set("", "moniker", JSON.stringify("r3mes-local"));
+  set("", "log_level", JSON.stringify("info"));
+  set("rpc", "laddr", JSON.stringify(o.rpcLaddr));
+  set("p2p", "laddr", JSON.stringify(o.p2pLaddr));
+  set("p2p", "addr_book_strict", "false");
+  set("p2p", "allow_duplicate_ip", "true");
+  set("consensus", "timeout_commit", JSON.stringify(o.blockTime));
+  set("consensus", "timeout_propose", JSON.stringify("1s"));
+  set("tx_index", "indexer", JSON.stringify("kv"));
+  set("instrumentation", "prometheus", "false");
+  fs.writeFileSync(path.join(config, "config.toml"), toml);
+
+  const wallet = o.mnemonic
+    ? await DirectSecp256k1HdWallet.fromMnemonic(o.mnemonic, { prefix: BECH32_PREFIX })
+    : await DirectSecp256k1HdWallet.generate(24, { prefix: BECH32_PREFIX });
+  const [dev] = await wallet.getAccounts();
+  const key = JSON.parse(fs.readFileSync(path.join(config, "priv_validator_key.json"), "utf8")) as { pub_key: { value: string } };
+  const pubkey = Buffer.from(key.pub_key.value, "base64");
+
+  const params = create(ParamsSchema, { ...defaultParams(), ...(o.params ? fromJson(ParamsSchema, o.params as JsonValue, { ignoreUnknownFields: false }) : {}) });
+  const bad = validateParams(params);
+  if (bad) throw new Error(`--params: ${bad.message}`);
+  for (const [address] of o.fund) if (!isAddress(address)) throw new Error(`--fund: "${address}" is not a ${BECH32_PREFIX}1… address`);
+  const accounts = [{ address: dev!.address, balance: o.devBalance }, ...[...o.fund].filter(([a]) => a !== dev!.address).map(([address, balance]) => ({ address, balance }))];
+  const genesis = create(GenesisStateSchema, {
+    params,
+    accounts,
+    roles: [{ address: dev!.address, role: Role.VALIDATOR, stake: params.minValidatorStake * 10n, pubkey }],
+  });
+  const doc = JSON.parse(fs.readFileSync(path.join(config, "genesis.json"), "utf8")) as Record<string, unknown>;
+  doc.chain_id = o.chainId;
+  doc.app_state = toJson(GenesisStateSchema, genesis);
+  fs.writeFileSync(path.join(config, "genesis.json"), `${JSON.stringify(doc, null, 2)}\n`);
+  const mnemonic = wallet.mnemonic;
+  fs.writeFileSync(path.join(o.home, "dev-account.json"), `${JSON.stringify({ address: dev!.address, mnemonic, note: "local dev key: funded and the genesis validator's operator; never use it on a real network" }, null, 2)}\n`, { mode: 0o600 });
+  return { devAddress: dev!.address, mnemonic, validatorPubkey: key.pub_key.value };
+};

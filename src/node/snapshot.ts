@@ -1,0 +1,37 @@
+/**
+ * State snapshots: the whole protocol state plus the node's accounts at one
+ * height, serialized with V8's structured-clone format (`node:v8`), which
+ * keeps Maps, Sets, bigints and byte arrays exactly (the state is plain data,
+ * see src/protocol/state.ts) and reads what older Node versions wrote. Used
+ * for fast restarts and, in chunks, for CometBFT state sync.
+ */
+import * as v8 from "node:v8";
+import { sha256 } from "@noble/hashes/sha2.js";
+import type { State } from "../protocol/state.ts";
+import type { AccountRecord } from "./store.ts";
+
+export const SNAPSHOT_FORMAT = 1;
+export const CHUNK_BYTES = 4 << 20;
+
+export interface SnapshotData {
+  readonly format: typeof SNAPSHOT_FORMAT;
+  readonly height: number;
+  readonly appHash: Uint8Array;
+  readonly chainId: string;
+  readonly state: State;
+  readonly accounts: readonly AccountRecord[];
+}
+
+export const encodeSnapshot = (s: SnapshotData): Uint8Array => new Uint8Array(v8.serialize(s));
+
+export const decodeSnapshot = (bytes: Uint8Array): SnapshotData => {
+  const s = v8.deserialize(bytes) as SnapshotData;
+  if (typeof s !== "object" || s === null || s.format !== SNAPSHOT_FORMAT || !(s.appHash instanceof Uint8Array) || typeof s.height !== "number") {
+    throw new Error("not an r3mes state snapshot (format 1)");
+  }
+  return s;
+};
+
+export const chunkCount = (bytes: Uint8Array): number => Math.max(1, Math.ceil(bytes.length / CHUNK_BYTES));
+export const chunkOf = (bytes: Uint8Array, i: number): Uint8Array => bytes.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES);
+export const snapshotHash = (bytes: Uint8Array): Uint8Array => sha256(bytes);

@@ -1,0 +1,195 @@
+/**
+ * Transactions: Cosmos SDK `TxRaw` bytes (SIGN_MODE_DIRECT, one secp256k1
+ * signer), so stock cosmjs signs them. Decoding is stateless and never
+ * throws: size, protobuf shape, sign mode, public key, fee denom, each
+ * message's type URL and its signer field. The signature check needs the
+ * chain id and the account number, the sequence check the account; both
+ * live in the app (app.ts). Failures carry Cosmos SDK error codes
+ * (codespace "sdk"), so clients see familiar numbers.
+ */
+import { sha256 } from "@noble/hashes/sha2.js";
+import { ripemd160 } from "@noble/hashes/legacy.js";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { fromBech32, toBech32 } from "@cosmjs/encoding";
+import { MsgSend as BankMsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
+import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
+import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
+import { AuthInfo, SignDoc, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import type { Any } from "cosmjs-types/google/protobuf/any";
+import { CommandSchema } from "../gen/remes/v1/tx_pb.ts";
+import { decodeCommand, DecodeError } from "../protocol/codec.ts";
+import { command, signerOf, type ProtocolCommand } from "../protocol/commands.ts";
+import { encodeUvarint } from "./framing.ts";
+
+export const BECH32_PREFIX = "remes";
+export const DENOM = "uremes";
+export const BANK_SEND_TYPE_URL = "/cosmos.bank.v1beta1.MsgSend";
+export const SECP256K1_PUBKEY_TYPE_URL = "/cosmos.crypto.secp256k1.PubKey";
+/** Default limit of one tx (bytes); CometBFT's mempool limit (1 MB) is above it, so the app's code is what clients see. */
+export const DEFAULT_MAX_TX_BYTES = 64 * 1024;
+
+/** Cosmos SDK error codes (types/errors), codespace "sdk". */
+export const SdkCode = {
+  txDecode: 2,
+  unauthorized: 4,
+  unknownRequest: 6,
+  invalidAddress: 7,
+  unknownAddress: 9,
+  invalidCoins: 10,
+  outOfGas: 11,
+  invalidRequest: 18,
+  txTooLarge: 21,
+  invalidChainId: 28,
+  wrongSequence: 32,
+} as const;
+
+export class TxError {
+  readonly _tag = "TxError";
+  readonly codespace = "sdk";
+  constructor(
+    readonly code: number,
+    readonly log: string,
+  ) {}
+}
+
+export interface DecodedTx {
+  /** sha256 of the raw bytes: CometBFT's tx hash. */
+  readonly hash: Uint8Array;
+  readonly size: number;
+  readonly signer: string;
+  readonly pubkey: Uint8Array;
+  readonly sequence: bigint;
+  readonly signature: Uint8Array;
+  readonly bodyBytes: Uint8Array;
+  readonly authInfoBytes: Uint8Array;
+  readonly msgs: ProtocolCommand[];
+  readonly typeUrls: string[];
+  readonly gasLimit: bigint;
+  readonly fee: bigint;
+  readonly memo: string;
+}
+
+/** Type URL → Command oneof field (number, case), from the generated descriptors. */
+const commandFields = new Map<string, { readonly no: number; readonly localName: string }>(
+  CommandSchema.fields.flatMap((f) => (f.message === undefined ? [] : [[`/${f.message.typeName}`, { no: f.number, localName: f.localName }] as const])),
+);
+
+/** Every message type URL a tx may carry. */
+export const messageTypeUrls: readonly string[] = [...commandFields.keys(), BANK_SEND_TYPE_URL].sort();
+
+export const typeUrlOf = (cmd: ProtocolCommand): string => {
+  for (const [url, f] of commandFields) if (f.localName === cmd.case) return url;
+  throw new Error(`no type URL for ${cmd.case}`);
+};
+
+export const addressOfPubkey = (compressed: Uint8Array): string => toBech32(BECH32_PREFIX, ripemd160(sha256(compressed)));
+
+export const isAddress = (address: string): boolean => {
+  try {
+    const { prefix, data } = fromBech32(address);
+    return prefix === BECH32_PREFIX && data.length === 20;
+  } catch {
+    return false;
+  }
+};
+
+const parseAmount = (s: string): bigint | undefined => (/^[0-9]{1,20}$/.test(s) ? BigInt(s) : undefined);
+
+/** One Any → a protocol command, strictly decoded (the Command envelope's decoder). */
+const toCommand = (any: Any, i: number): ProtocolCommand | TxError => {
+  if (any.typeUrl === BANK_SEND_TYPE_URL) {
+    let m: BankMsgSend;
+    try {
+      m = BankMsgSend.decode(any.value);
+    } catch (e) {
+      return new TxError(SdkCode.txDecode, `message ${i}: malformed bank MsgSend: ${String(e)}`);
+    }
+    if (m.amount.length !== 1 || m.amount[0]!.denom !== DENOM) return new TxError(SdkCode.invalidCoins, `message ${i}: a bank send moves exactly one coin, in ${DENOM}`);
+    const amount = parseAmount(m.amount[0]!.amount);
+    if (amount === undefined || amount >= 2n ** 64n) return new TxError(SdkCode.invalidCoins, `message ${i}: amount "${m.amount[0]!.amount}" is not a uint64 number of ${DENOM}`);
+    if (!isAddress(m.toAddress)) return new TxError(SdkCode.invalidAddress, `message ${i}: to_address "${m.toAddress}" is not a ${BECH32_PREFIX}1… address`);
+    return command("send", { fromAddress: m.fromAddress, toAddress: m.toAddress, amount });
+  }
+  const field = commandFields.get(any.typeUrl);
+  if (field === undefined) return new TxError(SdkCode.unknownRequest, `message ${i}: unknown type URL "${any.typeUrl.slice(0, 100)}"; known: ${messageTypeUrls.join(", ")}`);
+  // Wrap the value as its field of the Command oneof and decode that strictly.
+  const tag = encodeUvarint((field.no << 3) | 2);
+  const len = encodeUvarint(any.value.length);
+  const bytes = new Uint8Array(tag.length + len.length + any.value.length);
+  bytes.set(tag, 0);
+  bytes.set(len, tag.length);
+  bytes.set(any.value, tag.length + len.length);
+  const cmd = decodeCommand(bytes);
+  if (cmd instanceof DecodeError) return new TxError(SdkCode.txDecode, `message ${i} (${any.typeUrl}): ${cmd.message}`);
+  return cmd;
+};
+
+/** Stateless decoding and checks of a tx (no signature check: see verifySignature). */
+export const decodeTx = (bytes: Uint8Array, maxBytes = DEFAULT_MAX_TX_BYTES): DecodedTx | TxError => {
+  if (bytes.length > maxBytes) return new TxError(SdkCode.txTooLarge, `tx is ${bytes.length} bytes, the limit is ${maxBytes}`);
+  let raw: TxRaw, body: TxBody, auth: AuthInfo;
+  try {
+    raw = TxRaw.decode(bytes);
+    body = TxBody.decode(raw.bodyBytes);
+    auth = AuthInfo.decode(raw.authInfoBytes);
+  } catch (e) {
+    return new TxError(SdkCode.txDecode, `tx parse error: not a cosmos TxRaw (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (body.messages.length === 0) return new TxError(SdkCode.invalidRequest, "the tx holds no messages");
+  if (auth.signerInfos.length !== 1 || raw.signatures.length !== 1) return new TxError(SdkCode.unauthorized, `a tx needs exactly one signer and one signature, got ${auth.signerInfos.length} and ${raw.signatures.length}`);
+  const info = auth.signerInfos[0]!;
+  if (info.modeInfo?.single?.mode !== SignMode.SIGN_MODE_DIRECT) return new TxError(SdkCode.unauthorized, "only SIGN_MODE_DIRECT single signatures are accepted");
+  if (info.publicKey?.typeUrl !== SECP256K1_PUBKEY_TYPE_URL) return new TxError(SdkCode.unauthorized, `the signer's public key must be a ${SECP256K1_PUBKEY_TYPE_URL}`);
+  let pubkey: Uint8Array;
+  try {
+    pubkey = Secp256k1PubKey.decode(info.publicKey.value).key;
+  } catch {
+    return new TxError(SdkCode.txDecode, "malformed secp256k1 public key");
+  }
+  if (pubkey.length !== 33 || (pubkey[0] !== 2 && pubkey[0] !== 3)) return new TxError(SdkCode.unauthorized, "the public key must be a 33-byte compressed secp256k1 point");
+  const signature = raw.signatures[0]!;
+  if (signature.length !== 64) return new TxError(SdkCode.unauthorized, `signature must be 64 bytes (r ‖ s), got ${signature.length}`);
+  let fee = 0n;
+  for (const c of auth.fee?.amount ?? []) {
+    const a = parseAmount(c.amount);
+    if (c.denom !== DENOM || a === undefined) return new TxError(SdkCode.invalidCoins, `fees are paid in ${DENOM}, got "${c.amount}${c.denom}"`);
+    fee += a;
+  }
+  const signer = addressOfPubkey(pubkey);
+  const msgs: ProtocolCommand[] = [];
+  for (let i = 0; i < body.messages.length; i++) {
+    const cmd = toCommand(body.messages[i]!, i);
+    if (cmd instanceof TxError) return cmd;
+    const claimed = signerOf(cmd);
+    if (claimed !== signer) return new TxError(SdkCode.unauthorized, `message ${i} names signer "${claimed.slice(0, 100)}" but the tx is signed by ${signer}`);
+    msgs.push(cmd);
+  }
+  return {
+    hash: sha256(bytes),
+    size: bytes.length,
+    signer,
+    pubkey,
+    sequence: info.sequence,
+    signature,
+    bodyBytes: raw.bodyBytes,
+    authInfoBytes: raw.authInfoBytes,
+    msgs,
+    typeUrls: body.messages.map((m) => m.typeUrl),
+    gasLimit: auth.fee?.gasLimit ?? 0n,
+    fee,
+    memo: body.memo,
+  };
+};
+
+/** SIGN_MODE_DIRECT: secp256k1 over sha256(SignDoc), low-S as in the Cosmos SDK. */
+export const verifySignature = (tx: DecodedTx, chainId: string, accountNumber: bigint): boolean => {
+  const doc = SignDoc.encode({ bodyBytes: tx.bodyBytes, authInfoBytes: tx.authInfoBytes, chainId, accountNumber }).finish();
+  try {
+    return secp256k1.verify(tx.signature, sha256(doc), tx.pubkey, { prehash: false, lowS: true });
+  } catch {
+    return false;
+  }
+};
+
+/** Gas is a deterministic function of size (no metering in the protocol). */
+export const gasUsedOf = (size: number, messages: number): bigint => 20_000n + 10n * BigInt(size) + 10_000n * BigInt(messages);

@@ -1,0 +1,146 @@
+/**
+ * Test harness for real processes: builds/finds CometBFT (the project's own
+ * setup script, fast when Go's cache is warm), picks free loopback ports,
+ * and runs `r3mes node start` (or the app and CometBFT as separate
+ * processes) in a temporary home.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { defaultInit, initHome, type InitOptions } from "../../src/node/home.ts";
+
+export const root = fileURLToPath(new URL("../../", import.meta.url));
+export const TEST_MNEMONIC =
+  "enlist hip relief stomach skate base shallow young switch frequent cry park";
+
+export const ensureCometbft = (): string => {
+  execFileSync("bash", [path.join(root, "scripts/setup-tools.sh")], { stdio: "pipe" });
+  return path.join(root, ".tools/bin/cometbft");
+};
+
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const exited = (p: ChildProcess) => new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once("exit", () => r())));
+
+export class LocalChain {
+  readonly rpc: string;
+  private node: ChildProcess | undefined;
+  private app: ChildProcess | undefined;
+  private comet: ChildProcess | undefined;
+
+  private constructor(readonly home: string, rpcPort: number) {
+    this.rpc = `http://127.0.0.1:${rpcPort}`;
+  }
+
+  static async create(opts: Partial<InitOptions> = {}): Promise<LocalChain> {
+    ensureCometbft();
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-node-"));
+    const rpcPort = await freePort();
+    const p2pPort = await freePort();
+    await initHome({
+      ...defaultInit(home),
+      chainId: "remes-test",
+      rpcLaddr: `tcp://127.0.0.1:${rpcPort}`,
+      p2pLaddr: `tcp://127.0.0.1:${p2pPort}`,
+      proxyApp: `unix://${home}/abci.sock`,
+      blockTime: "300ms",
+      mnemonic: TEST_MNEMONIC,
+      ...opts,
+    });
+    return new LocalChain(home, rpcPort);
+  }
+
+  private spawnR3mes(args: string[]): ChildProcess {
+    const p = spawn(process.execPath, ["bin/r3mes.js", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    p.stdout!.on("data", (d) => (out += d));
+    p.stderr!.on("data", (d) => (out += d));
+    p.once("exit", (code) => {
+      if (code !== 0 && code !== 130 && code !== null) fs.appendFileSync(path.join(this.home, "r3mes-exit.log"), `exit ${code}: ${out}\n`);
+    });
+    return p;
+  }
+
+  /** `r3mes node start` (app + CometBFT in one command). */
+  start(): void {
+    this.node = this.spawnR3mes(["node", "start", "--home", this.home, "--snapshot-interval", "5"]);
+  }
+
+  /** The app and CometBFT as two processes (crash tests kill one of them). */
+  startApp(): void {
+    this.app = this.spawnR3mes(["node", "app", "--home", this.home, "--snapshot-interval", "5"]);
+  }
+
+  async startComet(): Promise<void> {
+    // CometBFT gives up if the app socket is not there yet.
+    for (let i = 0; i < 100 && !fs.existsSync(path.join(this.home, "abci.sock")); i++) await sleep(100);
+    const out = fs.openSync(path.join(this.home, "cometbft-test.log"), "a");
+    this.comet = spawn(path.join(root, ".tools/bin/cometbft"), ["start", "--home", this.home], { stdio: ["ignore", out, out] });
+    fs.closeSync(out);
+  }
+
+  async kill9(which: "app" | "comet" | "node"): Promise<void> {
+    const p = which === "app" ? this.app : which === "comet" ? this.comet : this.node;
+    if (!p) return;
+    p.kill("SIGKILL");
+    await exited(p);
+  }
+
+  async status(): Promise<{ height: number; appHash: string } | undefined> {
+    try {
+      const r = (await (await fetch(`${this.rpc}/status`)).json()) as { result: { sync_info: { latest_block_height: string; latest_app_hash: string } } };
+      return { height: Number(r.result.sync_info.latest_block_height), appHash: r.result.sync_info.latest_app_hash };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async waitForHeight(height: number, timeoutMs = 60_000): Promise<number> {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      const s = await this.status();
+      if (s && s.height >= height) return s.height;
+      await sleep(150);
+    }
+    throw new Error(`chain in ${this.home} did not reach height ${height} in ${timeoutMs} ms; logs: ${this.logTail()}`);
+  }
+
+  /** App hash recorded in the header of block h+1 (= the app hash after block h). */
+  async appHashAfter(height: number): Promise<string> {
+    const r = (await (await fetch(`${this.rpc}/block?height=${height + 1}`)).json()) as { result: { block: { header: { app_hash: string } } } };
+    return r.result.block.header.app_hash;
+  }
+
+  logTail(): string {
+    const read = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, "utf8").split("\n").slice(-15).join("\n") : "");
+    return [read(path.join(this.home, "logs/app.log")), read(path.join(this.home, "logs/cometbft.log")), read(path.join(this.home, "cometbft-test.log")), read(path.join(this.home, "r3mes-exit.log"))].join("\n---\n");
+  }
+
+  /** SIGTERM everything still running and wait for it to exit. */
+  async stop(): Promise<void> {
+    for (const p of [this.node, this.comet, this.app]) {
+      if (p && p.exitCode === null && p.signalCode === null) {
+        p.kill("SIGTERM");
+        await exited(p);
+      }
+    }
+    this.node = this.comet = this.app = undefined;
+  }
+
+  remove(): void {
+    fs.rmSync(this.home, { recursive: true, force: true });
+  }
+}
