@@ -40,12 +40,15 @@ export const blockEventsHash = (events: readonly ProtocolEvent[]): Uint8Array =>
   return h.digest();
 };
 
-export const nextAppHash = (prev: Uint8Array, events: readonly ProtocolEvent[]): Uint8Array => {
+/** `sha256(prev ‖ eventsHash)`: the app hash after a block whose events hash is given. */
+export const chainAppHash = (prev: Uint8Array, eventsHash: Uint8Array): Uint8Array => {
   const h = sha256.create();
   h.update(prev);
-  h.update(blockEventsHash(events));
+  h.update(eventsHash);
   return h.digest();
 };
+
+export const nextAppHash = (prev: Uint8Array, events: readonly ProtocolEvent[]): Uint8Array => chainAppHash(prev, blockEventsHash(events));
 
 /** Canonical text of plain data: sorted keys, typed scalars, no ambiguity. */
 export const canonical = (v: unknown): string => {

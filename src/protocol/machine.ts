@@ -8,7 +8,7 @@
  */
 import * as aggregation from "./aggregation.ts";
 import { decideChallengeAvailability, decideProveAvailability, evolveAvailabilityChallenged, evolveAvailabilityResolved, expireAvailability } from "./availability.ts";
-import { nextAppHash } from "./apphash.ts";
+import { blockEventsHash, chainAppHash } from "./apphash.ts";
 import type { ProtocolCommand } from "./commands.ts";
 import type { BlockContext } from "./context.ts";
 import { fail, isProtocolError, type ProtocolError } from "./errors.ts";
@@ -166,6 +166,12 @@ export const applyBlock = (
   ctx: BlockContext,
   txs: readonly (readonly ProtocolCommand[])[],
   prevAppHash: Uint8Array,
+  /**
+   * The block's events hash (apphash.ts `blockEventsHash` by default). The
+   * simulator passes one that also feeds its run-wide event log hash, so each
+   * event is encoded once; it must return the same bytes.
+   */
+  eventsHash: (events: readonly ProtocolEvent[]) => Uint8Array = blockEventsHash,
 ): BlockResult => {
   let current = state;
   const events: ProtocolEvent[] = [];
@@ -183,5 +189,5 @@ export const applyBlock = (
     txResults.push(r.result);
   }
   for (const step of endSteps) step(current, ctx, emit);
-  return { state: current, events, txResults, appHash: nextAppHash(prevAppHash, events) };
+  return { state: current, events, txResults, appHash: chainAppHash(prevAppHash, eventsHash(events)) };
 };

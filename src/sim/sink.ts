@@ -6,6 +6,7 @@
  * 10,000 miners stays within memory.
  */
 import type { Params } from "../gen/remes/v1/params_pb.ts";
+import type { AggregationMethod } from "../gen/remes/v1/types_pb.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 import type { State } from "../protocol/state.ts";
 
@@ -69,6 +70,21 @@ export interface RunEnd {
   readonly appHash: string;
   /** Set when an invariant broke; the run stopped at that block. */
   readonly violation?: { readonly height: number; readonly messages: readonly string[] };
+  /** Off-chain: the aggregates proposers computed, one per window aggregated (added by the sim engine). */
+  readonly aggregates?: readonly AggregateRecord[];
+}
+
+/** An aggregate a proposer computed off chain, compared with the window's true update. */
+export interface AggregateRecord {
+  readonly window: number;
+  readonly proposer: string;
+  readonly method: AggregationMethod;
+  /** Submissions included. */
+  readonly included: number;
+  readonly vector: readonly number[];
+  readonly trueVector: readonly number[];
+  /** L1 distance between the aggregate and the window's true update. */
+  readonly errorL1: number;
 }
 
 export interface RunSink {

@@ -1,0 +1,194 @@
+/**
+ * What "training" is. A TrainingBackend turns a task (a window's shard, or a
+ * trap task from the Genesis Vault that the miner can not tell apart) into
+ * the result a miner publishes; validators use the same backend to recompute
+ * a loss on a batch (tier 2) and to check a gradient bit-exactly (tier 3).
+ *
+ * The default `SimulatedBackend` trains nothing: it models an update as a
+ * small integer vector (true direction of the window + a per-shard offset),
+ * hashes it with the GPU architecture and kernel version (so honest miners on
+ * the same shard and architecture agree and tier 1 compares like with like),
+ * and charges a cost in virtual milliseconds per GPU architecture. A real
+ * backend (src/kernels) plugs into the same interface.
+ */
+import { CID } from "multiformats/cid";
+import * as Digest from "multiformats/hashes/digest";
+import { GpuArch } from "../gen/remes/v1/types_pb.ts";
+import { merkleProof, merkleRoot, type MerkleProof } from "../protocol/merkle.ts";
+import { deriveSeed, hashParts, Prng } from "../protocol/randomness.ts";
+
+export interface Task {
+  readonly window: number;
+  readonly shard: number;
+  readonly gpuArch: GpuArch;
+  /** Set when the task feed delivered a trap: the vault entry whose answer is known. */
+  readonly vault?: { readonly entryId: number; readonly gradientHash: Uint8Array };
+}
+
+export interface TrainResult {
+  readonly gradientHash: Uint8Array;
+  readonly daRoot: Uint8Array;
+  readonly sizeBytes: bigint;
+  readonly claimedLossMicro: bigint;
+  readonly cid: string;
+  /** The update as a small integer vector, where the backend models one (aggregation). */
+  readonly update?: Int32Array;
+}
+
+export interface TrainingBackend {
+  readonly name: string;
+  readonly kernelVersion: string;
+  /** Virtual time one task takes on the given architecture (ms, integer). */
+  costMs(task: Task): number;
+  train(task: Task): TrainResult;
+  /** Publishes a given update for a task (what a poisoner does with a tampered update). */
+  publish(task: Task, update: Int32Array): TrainResult;
+  /** The loss of the task's model on one batch (micro-units). */
+  lossOn(task: Task, batchIndex: number): bigint;
+  /** Whether `gradientHash` is the correct result of the task. */
+  verify(task: Task, gradientHash: Uint8Array): boolean;
+}
+
+/** CIDv1, raw codec (0x55), sha2-256 multihash of the stored bytes' hash. */
+export const cidOf = (hash: Uint8Array): string => CID.createV1(0x55, Digest.create(0x12, hash)).toString();
+
+/** Training time per architecture for a reference task (ms); CPU training misses most windows. */
+export const defaultTrainMs: Readonly<Record<string, number>> = {
+  CPU: 3_600_000, PASCAL: 420_000, AMPERE: 180_000, ADA: 120_000, HOPPER: 60_000, BLACKWELL: 45_000,
+};
+
+export const UPDATE_DIM = 8;
+const TRUE_RANGE = 1_000;
+const SHARD_NOISE = 50;
+
+/**
+ * Stand-in bytes of a stored gradient, for data-availability proofs: chunk i
+ * is the gradient hash spread over the chunk and mixed with i. Cheap and
+ * deterministic; only the Merkle structure matters to the protocol.
+ */
+export const syntheticChunk = (gradientHash: Uint8Array, index: number, length: number): Uint8Array => {
+  const out = new Uint8Array(length);
+  for (let j = 0; j < length; j++) out[j] = gradientHash[j & 31]! ^ ((index * 31 + (j >> 5)) & 0xff);
+  return out;
+};
+
+const chunksOf = (gradientHash: Uint8Array, sizeBytes: bigint, chunkBytes: number): Uint8Array[] => {
+  const size = Number(sizeBytes);
+  const out: Uint8Array[] = [];
+  for (let i = 0, at = 0; at < size; i++, at += chunkBytes) out.push(syntheticChunk(gradientHash, i, Math.min(chunkBytes, size - at)));
+  return out;
+};
+
+export const daRootOf = (gradientHash: Uint8Array, sizeBytes: bigint, chunkBytes: number): Uint8Array =>
+  merkleRoot(chunksOf(gradientHash, sizeBytes, chunkBytes));
+
+/** The chunk and proof a miner holding the gradient answers an availability challenge with. */
+export const daOpening = (gradientHash: Uint8Array, sizeBytes: bigint, chunkBytes: number, index: number): { chunk: Uint8Array; proof: MerkleProof } => {
+  const chunks = chunksOf(gradientHash, sizeBytes, chunkBytes);
+  return { chunk: chunks[index]!, proof: merkleProof(chunks, index) };
+};
+
+export interface SimulatedBackendOptions {
+  readonly seed: Uint8Array;
+  /** Bytes of a stored gradient (a multiple of the chunk size keeps proofs simple). */
+  readonly sizeBytes: bigint;
+  readonly chunkBytes: number;
+  readonly trainMs?: Readonly<Record<string, number>>;
+}
+
+interface Cached extends TrainResult {
+  readonly update: Int32Array;
+}
+
+export class SimulatedBackend implements TrainingBackend {
+  readonly name = "simulated";
+  readonly kernelVersion = "sim/1";
+  readonly #seed: Uint8Array;
+  readonly #sizeBytes: bigint;
+  readonly #chunkBytes: number;
+  readonly #trainMs: Readonly<Record<string, number>>;
+  /** Results by window, then `${shard}/${arch}`: every honest miner of a shard shares one. */
+  readonly #cache = new Map<number, Map<string, Cached>>();
+  readonly #truth = new Map<number, Int32Array>();
+
+  constructor(o: SimulatedBackendOptions) {
+    this.#seed = o.seed;
+    this.#sizeBytes = o.sizeBytes;
+    this.#chunkBytes = o.chunkBytes;
+    this.#trainMs = { ...defaultTrainMs, ...o.trainMs };
+  }
+
+  costMs(task: Task): number {
+    return this.#trainMs[GpuArch[task.gpuArch]] ?? defaultTrainMs.CPU!;
+  }
+
+  /** The true update direction of a window (what an honest aggregate should approach). */
+  trueUpdate(window: number): Int32Array {
+    let t = this.#truth.get(window);
+    if (!t) {
+      const prng = new Prng(deriveSeed(this.#seed, "sim/true-update", window));
+      t = Int32Array.from({ length: UPDATE_DIM }, () => prng.below(2 * TRUE_RANGE + 1) - TRUE_RANGE);
+      this.#truth.set(window, t);
+      for (const w of this.#truth.keys()) if (w < window - 16) this.#truth.delete(w);
+    }
+    return t;
+  }
+
+  #honestUpdate(window: number, shard: number): Int32Array {
+    const prng = new Prng(deriveSeed(this.#seed, "sim/shard-noise", window, shard));
+    const t = this.trueUpdate(window);
+    return Int32Array.from(t, (x) => x + prng.below(2 * SHARD_NOISE + 1) - SHARD_NOISE);
+  }
+
+  #baseLoss(task: Task): bigint {
+    const h = task.vault ? hashParts("sim/loss-vault", task.vault.gradientHash) : hashParts("sim/loss", this.#seed, task.window, task.shard);
+    return 1_000_000n + BigInt(((h[0]! << 16) | (h[1]! << 8) | h[2]!) % 1_000_000);
+  }
+
+  #result(task: Task, gradientHash: Uint8Array, update: Int32Array): Cached {
+    return {
+      gradientHash,
+      daRoot: daRootOf(gradientHash, this.#sizeBytes, this.#chunkBytes),
+      sizeBytes: this.#sizeBytes,
+      claimedLossMicro: this.#baseLoss(task),
+      cid: cidOf(gradientHash),
+      update,
+    };
+  }
+
+  train(task: Task): TrainResult {
+    let byKey = this.#cache.get(task.window);
+    if (!byKey) {
+      byKey = new Map();
+      this.#cache.set(task.window, byKey);
+      for (const w of this.#cache.keys()) if (w < task.window - 8) this.#cache.delete(w);
+    }
+    const key = `${task.shard}/${task.gpuArch}/${task.vault?.entryId ?? -1}`;
+    let r = byKey.get(key);
+    if (!r) {
+      const update = this.#honestUpdate(task.window, task.shard);
+      r = task.vault ? this.#result(task, task.vault.gradientHash, update) : this.publish(task, update);
+      byKey.set(key, r);
+    }
+    return r;
+  }
+
+  publish(task: Task, update: Int32Array): Cached {
+    const bytes = new Uint8Array(update.buffer.slice(update.byteOffset, update.byteOffset + update.byteLength));
+    return this.#result(task, hashParts("sim/gradient", task.gpuArch, this.kernelVersion, bytes), update);
+  }
+
+  lossOn(task: Task, batchIndex: number): bigint {
+    const base = this.#baseLoss(task);
+    // Batches scatter within 0.25% of the model's loss: inside any sane tolerance.
+    const h = hashParts("sim/batch-loss", task.window, task.shard, batchIndex);
+    return base + BigInt((h[0]! << 8) | h[1]!) % (base / 400n + 1n);
+  }
+
+  verify(task: Task, gradientHash: Uint8Array): boolean {
+    const expected = this.train(task).gradientHash;
+    if (expected.length !== gradientHash.length) return false;
+    for (let i = 0; i < expected.length; i++) if (expected[i] !== gradientHash[i]) return false;
+    return true;
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * Miners. Every miner reacts to the same two things: a window opening (read
+ * its shard from the committed assignment, fetch its task from the feed,
+ * work, submit the result's hash) and an availability challenge addressed to
+ * it (open the chunk with a Merkle proof, if it holds the data). What
+ * "work" means is the behaviour: honest training, skipping (lazy), copying a
+ * peer (copycat), tampering with the update (poisoner), or sharing one fake
+ * answer across a coalition (sybil cluster, colluders).
+ */
+import { GpuArch } from "../gen/remes/v1/types_pb.ts";
+import { command } from "../protocol/commands.ts";
+import type { ProtocolEvent } from "../protocol/events.ts";
+import { hashParts } from "../protocol/randomness.ts";
+import { hex } from "../protocol/state.ts";
+import type { ActorInfo, ActorKind } from "../sim/sink.ts";
+import type { Actor, ActorIO } from "./actor.ts";
+import { cidOf, daOpening, daRootOf, type Task, type TrainResult } from "./backend.ts";
+
+/** What a miner submits for a task, when, and whether it keeps the bytes (to answer availability challenges). */
+export interface Work {
+  readonly result: TrainResult;
+  readonly delayMs: number;
+  readonly stored: boolean;
+}
+
+export interface MinerBehaviour {
+  readonly kind: ActorKind;
+  /** Decides the work for a task; undefined submits nothing. `later` lets a copycat look again before the deadline. */
+  work(self: Miner, task: Task, io: ActorIO): Work | undefined | "later";
+  /** Called at the deadline for "later" work. */
+  late?(self: Miner, task: Task, io: ActorIO): Work | undefined;
+  readonly answersAvailability: boolean;
+}
+
+/** ±10% jitter around the backend's cost for the task. */
+export const trainDelay = (task: Task, io: ActorIO): number => {
+  const cost = io.world.backend.costMs(task);
+  return cost - Math.floor(cost / 10) + io.prng.below(Math.floor(cost / 5) + 1);
+};
+
+export const honestWork = (task: Task, io: ActorIO): Work => ({ result: io.world.backend.train(task), delayMs: trainDelay(task, io), stored: true });
+
+/** A made-up result: random hash and root (no bytes behind them), a plausible loss. */
+export const randomFake = (io: ActorIO): TrainResult => {
+  const gradientHash = hashParts("sim/fake", io.prng.nextU64());
+  return {
+    gradientHash,
+    daRoot: hashParts("sim/fake-root", gradientHash),
+    sizeBytes: io.chain.state.params.daChunkBytes > 0 ? BigInt(io.chain.state.params.daChunkBytes * 4) : 4_096n,
+    claimedLossMicro: 1_000_000n + BigInt(io.prng.below(1_000_000)),
+    cid: cidOf(gradientHash),
+  };
+};
+
+export class Miner implements Actor {
+  readonly role = "miner";
+  readonly subscriptions = ["windowOpened"] as const;
+  /** The last result it trained for real (a stale gradient to resubmit). */
+  lastReal: TrainResult | undefined;
+  #stored = new Set<string>();
+
+  constructor(readonly info: ActorInfo, readonly gpuArch: GpuArch, readonly behaviour: MinerBehaviour) {}
+
+  reset(): void {
+    this.lastReal = undefined;
+    this.#stored = new Set();
+  }
+
+  onEvents(events: readonly ProtocolEvent[], io: ActorIO): void {
+    for (const e of events) {
+      if (e.case === "windowOpened") this.#onWindow(e.value.window, io);
+      else if (e.case === "availabilityChallenged") this.#onChallenge(e.value, io);
+    }
+  }
+
+  #onWindow(window: number, io: ActorIO): void {
+    const state = io.chain.state;
+    const w = state.windows.get(window);
+    const shard = w?.assignment.get(this.info.address);
+    if (!w || shard === undefined) return;
+    const task = io.world.tasks.task(window, shard, this.gpuArch, state);
+    const work = this.behaviour.work(this, task, io);
+    if (work === "later") {
+      // Look again three blocks before the window's last block.
+      const deadline = Math.max(0, (w.closeHeight - state.height - 3) * io.blockTimeMs);
+      io.wake(deadline, () => this.#submit(task, this.behaviour.late?.(this, task, io), io));
+      return;
+    }
+    if (work) io.wake(work.delayMs, () => this.#submit(task, work, io));
+  }
+
+  #submit(task: Task, work: Work | undefined, io: ActorIO): void {
+    if (!work) return;
+    const r = work.result;
+    if (work.stored) {
+      this.#stored.add(hex(r.gradientHash));
+      if (this.#stored.size > 64) this.#stored.delete(this.#stored.values().next().value!);
+      io.world.store.put(r.cid, { window: task.window, gradientHash: r.gradientHash, sizeBytes: r.sizeBytes, ...(r.update ? { update: r.update } : {}) });
+    }
+    io.submit(command("submitGradient", {
+      miner: this.info.address, window: task.window, shard: task.shard, gradientCid: r.cid, gradientHash: r.gradientHash,
+      daRoot: r.daRoot, sizeBytes: r.sizeBytes, claimedLossMicro: r.claimedLossMicro, gpuArch: this.gpuArch, kernelVersion: io.world.backend.kernelVersion,
+    }));
+  }
+
+  #onChallenge(c: { challengeId: number; submissionId: number; chunkIndex: number }, io: ActorIO): void {
+    if (!this.behaviour.answersAvailability) return;
+    const s = io.chain.state.submissions.get(c.submissionId);
+    if (!s || !this.#stored.has(hex(s.gradientHash))) return;
+    const { chunk, proof } = daOpening(s.gradientHash, s.sizeBytes, io.chain.state.params.daChunkBytes, c.chunkIndex);
+    io.submit(command("proveAvailability", { miner: this.info.address, challengeId: c.challengeId, chunk, proof: { index: proof.index, leafCount: proof.leafCount, siblings: [...proof.siblings] } }));
+  }
+
+  /** Keeps bytes it fetched (a copycat downloading the CID it copies). */
+  hold(gradientHash: Uint8Array): void {
+    this.#stored.add(hex(gradientHash));
+  }
+}
+
+// --- behaviours ---
+
+export const honest: MinerBehaviour = { kind: "honest_miner", work: (_m, task, io) => honestWork(task, io), answersAvailability: true };
+
+export const dataWithholder: MinerBehaviour = { kind: "data_withholder", work: (_m, task, io) => honestWork(task, io), answersAvailability: false };
+
+/** Skips `skipBps` of its tasks; a skipped task gets a random hash or its last real gradient again. */
+export const lazy = (skipBps: number, fake: "random" | "stale"): MinerBehaviour => ({
+  kind: "lazy_miner",
+  answersAvailability: true,
+  work: (m, task, io) => {
+    if (!io.prng.chance(skipBps, 10_000)) {
+      const w = honestWork(task, io);
+      m.lastReal = w.result;
+      return w;
+    }
+    const delayMs = Math.floor(io.world.backend.costMs(task) / 20);
+    if (fake === "stale" && m.lastReal) return { result: m.lastReal, delayMs, stored: true };
+    return { result: randomFake(io), delayMs, stored: false };
+  },
+});
+
+/**
+ * Copies another miner's committed submission shortly before the deadline:
+ * a peer on its own shard if one has submitted (indistinguishable by hash),
+ * else anyone's (caught by tier 1); it fetches the copied bytes by CID.
+ */
+export const copycat: MinerBehaviour = {
+  kind: "copycat_miner",
+  answersAvailability: true,
+  work: () => "later",
+  late: (m, task, io) => {
+    const state = io.chain.state;
+    const w = state.windows.get(task.window);
+    if (!w) return undefined;
+    let source: { gradientHash: Uint8Array; daRoot: Uint8Array; sizeBytes: bigint; claimedLossMicro: bigint; gradientCid: string } | undefined;
+    for (const peer of io.world.queries.shardPeers(state, task.window, task.shard)) {
+      const id = peer === m.info.address ? undefined : w.submittedBy.get(peer);
+      const s = id === undefined ? undefined : state.submissions.get(id);
+      if (s) { source = s; break; }
+    }
+    if (!source) {
+      const all = io.world.queries.live(state, task.window);
+      if (all.length > 0) source = io.prng.pick(all);
+    }
+    if (!source) return { result: randomFake(io), delayMs: 0, stored: false };
+    const stored = io.world.store.get(source.gradientCid) !== undefined;
+    if (stored) m.hold(source.gradientHash);
+    return {
+      result: { gradientHash: source.gradientHash, daRoot: source.daRoot, sizeBytes: source.sizeBytes, claimedLossMicro: source.claimedLossMicro, cid: source.gradientCid },
+      delayMs: 0,
+      stored: false,
+    };
+  },
+};
+
+/** Trains, then submits the update scaled by −scaleBps/10,000 (sign-flipped and amplified). */
+export const poisoner = (scaleBps: number): MinerBehaviour => ({
+  kind: "poisoner_miner",
+  answersAvailability: true,
+  work: (_m, task, io) => {
+    const honestResult = io.world.backend.train(task);
+    if (!honestResult.update) return { result: honestResult, delayMs: trainDelay(task, io), stored: true };
+    const poisoned = Int32Array.from(honestResult.update, (x) => -Math.trunc((x * scaleBps) / 10_000));
+    return { result: io.world.backend.publish(task, poisoned), delayMs: trainDelay(task, io), stored: true };
+  },
+});
+
+/**
+ * A coalition (sybil cluster or colluding miners): every member on the same
+ * shard submits one shared fake answer, stored so availability checks pass;
+ * where members are the shard's majority, tier 1 verifies the fake.
+ */
+export const coalition = (kind: "sybil_miner" | "colluding_miner", group: string): MinerBehaviour => ({
+  kind,
+  answersAvailability: true,
+  work: (_m, task, io) => {
+    const key = `${group}/${task.window}/${task.shard}/${task.gpuArch}`;
+    let r = io.world.coalition.get(key);
+    if (!r) {
+      const gradientHash = hashParts("sim/coalition", io.world.seed, group, task.window, task.shard, task.gpuArch);
+      const sizeBytes = BigInt(io.chain.state.params.daChunkBytes * 4);
+      r = { gradientHash, daRoot: daRootOf(gradientHash, sizeBytes, io.chain.state.params.daChunkBytes), sizeBytes, claimedLossMicro: 1_500_000n, cid: cidOf(gradientHash) };
+      io.world.coalition.set(key, r);
+      if (io.world.coalition.size > 100_000) for (const k of [...io.world.coalition.keys()].slice(0, 50_000)) io.world.coalition.delete(k);
+    }
+    return { result: r, delayMs: Math.floor(io.world.backend.costMs(task) / 20) + io.prng.below(io.blockTimeMs), stored: true };
+  },
+});

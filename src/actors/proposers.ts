@@ -1,0 +1,75 @@
+/**
+ * Aggregation proposers. When the chain draws one for a window, it fetches
+ * the window's live submissions from the content store (those whose bytes it
+ * can not fetch are left out), combines their updates by its method (mean,
+ * median, trimmed mean), publishes the aggregate, commits to it, and reveals
+ * it once the commitment is on chain. A colluding proposer includes only its
+ * coalition's submissions (when it has any), so honest validators find
+ * verified work left out and challenge it.
+ */
+import type { AggregationMethod } from "../gen/remes/v1/types_pb.ts";
+import { aggregationCommitment, gradientRoot } from "../protocol/aggregation.ts";
+import { command } from "../protocol/commands.ts";
+import type { ProtocolEvent } from "../protocol/events.ts";
+import { hashParts } from "../protocol/randomness.ts";
+import type { ActorInfo } from "../sim/sink.ts";
+import type { Actor, ActorIO } from "./actor.ts";
+import { aggregateUpdates, l1 } from "./aggregate.ts";
+import { aggregateCid } from "./validators.ts";
+
+interface Pending {
+  readonly window: number;
+  readonly cid: string;
+  readonly root: Uint8Array;
+  readonly ids: number[];
+  readonly method: AggregationMethod;
+  readonly salt: Uint8Array;
+}
+
+export class Proposer implements Actor {
+  readonly role = "proposer";
+  readonly subscriptions = [] as const;
+  #pending = new Map<number, Pending>();
+
+  /** `coalition`: addresses whose submissions a colluding proposer keeps (empty: honest). */
+  constructor(readonly info: ActorInfo, readonly method: AggregationMethod, readonly coalition: ReadonlySet<string> = new Set()) {}
+
+  reset(): void {
+    this.#pending = new Map();
+  }
+
+  onEvents(events: readonly ProtocolEvent[], io: ActorIO): void {
+    for (const e of events) {
+      if (e.case === "aggregationProposerSelected" && e.value.proposer === this.info.address) this.#commit(e.value.window, io);
+      else if (e.case === "aggregationCommitted" && e.value.proposer === this.info.address) this.#reveal(e.value.window, io);
+    }
+  }
+
+  #commit(window: number, io: ActorIO): void {
+    const state = io.chain.state;
+    let subs = io.world.queries.live(state, window).filter((s) => io.world.store.get(s.gradientCid)?.update !== undefined);
+    const ours = subs.filter((s) => this.coalition.has(s.miner));
+    if (this.coalition.size > 0 && ours.length > 0) subs = ours;
+    if (subs.length === 0) return;
+    const updates = subs.map((s) => io.world.store.get(s.gradientCid)!.update!);
+    const vector = aggregateUpdates(updates, this.method);
+    const cid = aggregateCid(vector);
+    const root = gradientRoot(subs.map((s) => s.gradientHash));
+    const salt = hashParts("sim/agg-salt", io.prng.nextU64());
+    const p: Pending = { window, cid, root, ids: subs.map((s) => s.id), method: this.method, salt };
+    this.#pending.set(window, p);
+    const truth = io.world.trueUpdate?.(window);
+    io.world.aggregates.push({
+      window, proposer: this.info.address, method: this.method, included: subs.length,
+      vector: [...vector], trueVector: truth ? [...truth] : [], errorL1: truth ? l1(vector, truth) : 0,
+    });
+    io.submit(command("commitAggregation", { proposer: this.info.address, window, commitment: aggregationCommitment(window, cid, root, this.method, salt) }));
+  }
+
+  #reveal(window: number, io: ActorIO): void {
+    const p = this.#pending.get(window);
+    if (!p) return;
+    this.#pending.delete(window);
+    io.submit(command("submitAggregation", { proposer: this.info.address, window, aggregatedCid: p.cid, merkleRoot: p.root, submissionIds: p.ids, method: p.method, salt: p.salt }));
+  }
+}

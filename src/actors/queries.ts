@@ -1,0 +1,58 @@
+/**
+ * Read-only queries of the committed state that many actors ask in the same
+ * block (who is on my shard, who is on the trap committee). A node answers
+ * them from indexes; here they are computed once per block and shared, which
+ * changes no answer, only the cost.
+ */
+import { SubmissionStatus } from "../gen/remes/v1/events_pb.ts";
+import type { State, Submission } from "../protocol/state.ts";
+import { submissionsOf } from "../protocol/submissions.ts";
+import { trapCommittee } from "../protocol/traps.ts";
+
+export class Queries {
+  #height = -1;
+  #committee: string[] | undefined;
+  readonly #peers = new Map<number, Map<number, string[]>>();
+  readonly #subs = new Map<number, Submission[]>();
+
+  #fresh(state: Readonly<State>): void {
+    if (state.height === this.#height) return;
+    this.#height = state.height;
+    this.#committee = undefined;
+    this.#subs.clear();
+  }
+
+  committee(state: Readonly<State>): readonly string[] {
+    this.#fresh(state);
+    return (this.#committee ??= trapCommittee(state));
+  }
+
+  /** Miners assigned to each shard of a window (fixed once the window opened). */
+  shardPeers(state: Readonly<State>, window: number, shard: number): readonly string[] {
+    let byShard = this.#peers.get(window);
+    if (!byShard) {
+      byShard = new Map();
+      const w = state.windows.get(window);
+      for (const [miner, s] of [...(w?.assignment ?? [])].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        const list = byShard.get(s);
+        if (list) list.push(miner);
+        else byShard.set(s, [miner]);
+      }
+      this.#peers.set(window, byShard);
+      for (const k of this.#peers.keys()) if (k < window - 3) this.#peers.delete(k);
+    }
+    return byShard.get(shard) ?? [];
+  }
+
+  /** Live submissions of a window, id order, as of this block. */
+  submissions(state: Readonly<State>, window: number): readonly Submission[] {
+    this.#fresh(state);
+    let s = this.#subs.get(window);
+    if (!s) this.#subs.set(window, (s = submissionsOf(state, window)));
+    return s;
+  }
+
+  live(state: Readonly<State>, window: number): readonly Submission[] {
+    return this.submissions(state, window).filter((s) => s.status !== SubmissionStatus.REJECTED);
+  }
+}

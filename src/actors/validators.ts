@@ -1,0 +1,163 @@
+/**
+ * Validators and other checkers. An honest validator recomputes what it is
+ * asked to judge through the training backend: the loss on the disputed
+ * batch (tier 2), the gradient bit-exactly when on a tier-3 panel, and
+ * revealed aggregates (challenging one that leaves out verified work or does
+ * not match its inputs). On the trap committee it commits the window's
+ * blinded traps from the vault before the window opens and reveals them
+ * after it closes. A lazy validator does the committee's chores but approves
+ * every claim without checking. A false challenger bonds challenges against
+ * random submissions.
+ */
+import { DisputeSubject, SubmissionStatus } from "../gen/remes/v1/events_pb.ts";
+import { command } from "../protocol/commands.ts";
+import type { EventOf, ProtocolEvent } from "../protocol/events.ts";
+import { hashParts } from "../protocol/randomness.ts";
+import { hex } from "../protocol/state.ts";
+import { openDisputeOn } from "../protocol/verification/disputes.ts";
+import { requiredBond } from "../protocol/verification/tier2.ts";
+import type { ActorInfo } from "../sim/sink.ts";
+import type { Actor, ActorIO } from "./actor.ts";
+import { aggregateUpdates } from "./aggregate.ts";
+import { cidOf } from "./backend.ts";
+
+export interface ValidatorOptions {
+  /** Skips every check: supports each claim, finds all work valid, never challenges. */
+  readonly lazy: boolean;
+  /** Share of tier-2 disputes this validator recomputes and votes on (bps). */
+  readonly tier2SampleBps: number;
+}
+
+/** Content id of an aggregate vector (what proposers publish and verifiers recompute). */
+export const aggregateCid = (v: Int32Array): string => cidOf(hashParts("sim/aggregate", new Uint8Array(v.buffer, v.byteOffset, v.byteLength)));
+
+export class Validator implements Actor {
+  readonly role = "validator";
+  readonly subscriptions = ["windowOpened", "windowClosed", "disputeOpened", "aggregationRevealed"] as const;
+
+  constructor(readonly info: ActorInfo, readonly options: ValidatorOptions) {}
+
+  reset(): void {}
+
+  onEvents(events: readonly ProtocolEvent[], io: ActorIO): void {
+    for (const e of events) {
+      switch (e.case) {
+        case "windowOpened": this.#commitTraps(e.value.window + 1, io); break;
+        case "windowClosed": this.#revealTraps(e.value.window, io); break;
+        case "disputeOpened": this.#onDispute(e.value, io); break;
+        case "disputeEscalated": this.#verdict(e.value.disputeId, io); break;
+        case "aggregationRevealed": this.#checkAggregate(e.value, io); break;
+        default: break;
+      }
+    }
+  }
+
+  #commitTraps(window: number, io: ActorIO, backup = false): void {
+    const state = io.chain.state;
+    const rank = io.world.queries.committee(state).indexOf(this.info.address);
+    if (rank < 0 || state.traps.get(window)?.accepted) return;
+    // The first trap_threshold members approve at once; the others only if that did not suffice.
+    if (!backup && rank >= state.params.trapThreshold) {
+      io.wake(3 * io.blockTimeMs, () => this.#commitTraps(window, io, true));
+      return;
+    }
+    const plan = io.world.tasks.planFor(window, state);
+    io.submit(command("commitTrapJobs", { validator: this.info.address, window, commitments: [...plan.commitments] }));
+  }
+
+  #revealTraps(window: number, io: ActorIO, backup = false): void {
+    const state = io.chain.state;
+    const plan = io.world.tasks.plan(window);
+    const accepted = state.traps.get(window)?.accepted;
+    if (!plan || !accepted || hex(accepted.digest) !== plan.digestHex || !accepted.committee.includes(this.info.address)) return;
+    if (accepted.opened.size > 0) return;
+    // The first committee member (by address) reveals; the others step in three blocks later if it did not.
+    if (!backup && accepted.committee[0] !== this.info.address) {
+      io.wake(3 * io.blockTimeMs, () => this.#revealTraps(window, io, true));
+      return;
+    }
+    const reveals = [...plan.traps].filter(([, t]) => state.vault.has(t.entryId)).map(([shard, t]) => ({ shard, vaultEntryId: t.entryId, salt: t.salt }));
+    if (reveals.length > 0) io.submit(command("revealTrapJobs", { validator: this.info.address, window, reveals }));
+  }
+
+  #onDispute(d: EventOf<"disputeOpened">, io: ActorIO): void {
+    if (d.tier === 3) {
+      if (d.panel.includes(this.info.address)) this.#verdict(d.disputeId, io);
+      return;
+    }
+    if (d.subject !== DisputeSubject.GRADIENT || !io.prng.chance(this.options.tier2SampleBps, 10_000)) return;
+    const s = io.chain.state.submissions.get(d.subjectId);
+    if (!s || s.miner === this.info.address) return;
+    const computed = this.options.lazy ? s.claimedLossMicro : io.world.backend.lossOn(io.world.tasks.taskForCheck(s.window, s.shard, s.gpuArch), d.batchIndex);
+    io.submit(command("voteLossCheck", { validator: this.info.address, disputeId: d.disputeId, computedLossMicro: computed }));
+  }
+
+  #verdict(disputeId: number, io: ActorIO): void {
+    const state = io.chain.state;
+    const d = state.disputes.get(disputeId);
+    if (!d || !d.panel.includes(this.info.address)) return;
+    let valid = true;
+    if (!this.options.lazy) {
+      if (d.subject === DisputeSubject.GRADIENT) {
+        const s = state.submissions.get(d.subjectId);
+        valid = s === undefined || io.world.backend.verify(io.world.tasks.taskForCheck(s.window, s.shard, s.gpuArch), s.gradientHash);
+      } else {
+        valid = io.world.aggregateChecks.get(d.subjectId) ?? true;
+      }
+    }
+    io.submit(command("submitArbitrationVerdict", { validator: this.info.address, disputeId, valid }));
+  }
+
+  /**
+   * An aggregate is right when it includes every submission tier 1 verified,
+   * every included update can be fetched, and its CID is the declared method
+   * applied to the included updates.
+   * Every honest verifier computes the same answer, so it is computed once.
+   */
+  #checkAggregate(a: EventOf<"aggregationRevealed">, io: ActorIO): void {
+    if (this.options.lazy) return;
+    const state = io.chain.state;
+    let ok = io.world.aggregateChecks.get(a.aggregationId);
+    if (ok === undefined) {
+      const included = new Set(a.submissionIds);
+      const verifiedLeftOut = io.world.queries.submissions(state, a.window).some((s) => s.status === SubmissionStatus.VERIFIED && !included.has(s.id));
+      const updates: Int32Array[] = [];
+      for (const id of a.submissionIds) {
+        const u = io.world.store.get(state.submissions.get(id)?.gradientCid ?? "")?.update;
+        if (u) updates.push(u);
+      }
+      ok = !verifiedLeftOut && updates.length === a.submissionIds.length && aggregateCid(aggregateUpdates(updates, a.method)) === a.aggregatedCid;
+      io.world.aggregateChecks.set(a.aggregationId, ok);
+      if (io.world.aggregateChecks.size > 1_000) io.world.aggregateChecks.delete(io.world.aggregateChecks.keys().next().value!);
+    }
+    if (ok) return;
+    // Spread the challengers over a few blocks; whoever lands first bonds the dispute.
+    io.wake(io.prng.below(3 * io.blockTimeMs), () => {
+      const now = io.chain.state;
+      if (openDisputeOn(now, DisputeSubject.AGGREGATION, a.aggregationId)) return;
+      io.submit(command("challengeAggregation", { challenger: this.info.address, aggregationId: a.aggregationId, bond: requiredBond(now), reason: "aggregate leaves out verified work or does not match its inputs" }));
+    });
+  }
+}
+
+/** Bonds tier-2 challenges against random submissions of each closed window. */
+export class FalseChallenger implements Actor {
+  readonly role = "client";
+  readonly subscriptions = ["windowClosed"] as const;
+
+  constructor(readonly info: ActorInfo, readonly challengesPerWindow: number) {}
+
+  reset(): void {}
+
+  onEvents(events: readonly ProtocolEvent[], io: ActorIO): void {
+    for (const e of events) {
+      if (e.case !== "windowClosed") continue;
+      const state = io.chain.state;
+      const subs = io.world.queries.live(state, e.value.window).filter((s) => s.miner !== this.info.address);
+      for (let k = 0; k < this.challengesPerWindow && subs.length > 0; k++) {
+        const s = subs.splice(io.prng.below(subs.length), 1)[0]!;
+        io.submit(command("challengeGradient", { challenger: this.info.address, submissionId: s.id, bond: requiredBond(state) }));
+      }
+    }
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The off-chain world the actors share: the content store (an IPFS stand-in
+ * holding published gradients by CID), the training backend, the task feed
+ * (which blindly delivers trap tasks for the shards the trap committee
+ * chose), coalitions' shared secrets, and a log of the aggregates proposers
+ * computed (off-chain facts the reports compare with the true update).
+ */
+import type { AggregateRecord } from "../sim/sink.ts";
+import { hex, type State } from "../protocol/state.ts";
+import { commitmentDigest, trapCommitment } from "../protocol/traps.ts";
+import type { Prng } from "../protocol/randomness.ts";
+import type { Task, TrainingBackend, TrainResult } from "./backend.ts";
+import type { Queries } from "./queries.ts";
+import type { GpuArch } from "../gen/remes/v1/types_pb.ts";
+
+export interface StoredGradient {
+  readonly window: number;
+  readonly gradientHash: Uint8Array;
+  readonly sizeBytes: bigint;
+  readonly update?: Int32Array;
+}
+
+/** Published gradients by CID; windows older than the retention are dropped. */
+export class ContentStore {
+  readonly #byCid = new Map<string, StoredGradient>();
+  readonly #byWindow = new Map<number, string[]>();
+
+  constructor(readonly retentionWindows = 6) {}
+
+  put(cid: string, g: StoredGradient): void {
+    if (this.#byCid.has(cid)) return;
+    this.#byCid.set(cid, g);
+    let list = this.#byWindow.get(g.window);
+    if (!list) {
+      list = [];
+      this.#byWindow.set(g.window, list);
+      for (const [w, cids] of this.#byWindow) {
+        if (w >= g.window - this.retentionWindows) continue;
+        for (const c of cids) this.#byCid.delete(c);
+        this.#byWindow.delete(w);
+      }
+    }
+    list.push(cid);
+  }
+
+  get(cid: string): StoredGradient | undefined {
+    return this.#byCid.get(cid);
+  }
+}
+
+export interface TrapPlan {
+  readonly window: number;
+  /** Trap shard → vault entry and salt. */
+  readonly traps: ReadonlyMap<number, { readonly entryId: number; readonly salt: Uint8Array }>;
+  readonly commitments: readonly Uint8Array[];
+  readonly digestHex: string;
+}
+
+/**
+ * The task feed: what data each miner trains on. The trap committee plans a
+ * window's traps here before it opens (the plan is their shared secret);
+ * once the chain has accepted the plan's commitments, miners of a trap shard
+ * are handed the vault task instead of the shard's data, and can not tell.
+ */
+export class TaskFeed {
+  readonly #plans = new Map<number, TrapPlan>();
+
+  constructor(readonly prng: Prng) {}
+
+  /** The plan of a window, drawn once (every committee member gets the same one). */
+  planFor(window: number, state: Readonly<State>): TrapPlan {
+    const existing = this.#plans.get(window);
+    if (existing) return existing;
+    const p = state.params;
+    const rng = this.prng.fork("traps", window);
+    const reserved = new Set<number>();
+    for (const plan of this.#plans.values()) for (const t of plan.traps.values()) reserved.add(t.entryId);
+    const entries = [...state.vault.keys()].filter((id) => !reserved.has(id)).sort((a, b) => a - b);
+    const traps = new Map<number, { entryId: number; salt: Uint8Array }>();
+    for (let shard = 0; shard < p.totalShards && traps.size < p.trapCommitmentSlots && entries.length > 0; shard++) {
+      if (!rng.chance(p.trapRateBps, 10_000)) continue;
+      const entryId = entries[traps.size % entries.length]!;
+      traps.set(shard, { entryId, salt: rng.fork("salt", shard).seed });
+    }
+    const commitments = [...traps].map(([shard, t]) => trapCommitment(window, shard, t.entryId, t.salt));
+    for (let i = commitments.length; i < p.trapCommitmentSlots; i++) commitments.push(rng.fork("dummy", i).seed);
+    commitments.sort((a, b) => Buffer.compare(a, b));
+    const plan: TrapPlan = { window, traps, commitments, digestHex: hex(commitmentDigest(commitments)) };
+    this.#plans.set(window, plan);
+    for (const w of this.#plans.keys()) if (w < window - 4) this.#plans.delete(w);
+    return plan;
+  }
+
+  plan(window: number): TrapPlan | undefined {
+    return this.#plans.get(window);
+  }
+
+  /** The task a miner of `shard` receives in `window`, judged from the committed state. */
+  task(window: number, shard: number, gpuArch: GpuArch, state: Readonly<State>): Task {
+    const key = `${window}/${shard}`;
+    const served = this.#served.get(key);
+    if (served) return { window, shard, gpuArch, vault: served };
+    const plan = this.#plans.get(window);
+    const accepted = state.traps.get(window)?.accepted;
+    const trap = plan && accepted && hex(accepted.digest) === plan.digestHex ? plan.traps.get(shard) : undefined;
+    const entry = trap && state.vault.get(trap.entryId);
+    if (!entry) return { window, shard, gpuArch };
+    const vault = { entryId: entry.id, gradientHash: entry.gradientHash };
+    this.#served.set(key, vault);
+    this.#servedOrder.push(key);
+    if (this.#servedOrder.length > 100_000) for (const k of this.#servedOrder.splice(0, 50_000)) this.#served.delete(k);
+    return { window, shard, gpuArch, vault };
+  }
+
+  /**
+   * The task behind a submission, for verifiers: the same data the feed
+   * served for that shard (verifiers download the shard like miners do).
+   */
+  taskForCheck(window: number, shard: number, gpuArch: GpuArch): Task {
+    const served = this.#served.get(`${window}/${shard}`);
+    return served ? { window, shard, gpuArch, vault: served } : { window, shard, gpuArch };
+  }
+
+  readonly #served = new Map<string, { readonly entryId: number; readonly gradientHash: Uint8Array }>();
+  readonly #servedOrder: string[] = [];
+}
+
+export interface World {
+  /** The run's secret seed for coalitions' shared secrets (not the chain's randomness). */
+  readonly seed: Uint8Array;
+  readonly backend: TrainingBackend;
+  readonly queries: Queries;
+  /** Memo of verifiers' aggregate checks by aggregation id (every honest verifier gets the same answer). */
+  readonly aggregateChecks: Map<number, boolean>;
+  readonly store: ContentStore;
+  readonly tasks: TaskFeed;
+  /** Shared results of coalitions (sybil clusters, colluders) by `${group}/${window}/${shard}/${arch}`. */
+  readonly coalition: Map<string, TrainResult>;
+  readonly aggregates: AggregateRecord[];
+  /** The true update of a window, where the backend models one. */
+  readonly trueUpdate?: (window: number) => Int32Array;
+}

@@ -1,0 +1,396 @@
+/**
+ * The discrete-event engine. Single-threaded; virtual time is an integer
+ * number of milliseconds; everything that happens is an entry of one event
+ * queue ordered by (time, sequence): block production, a transaction
+ * reaching the mempool, an actor's timer, a liveness step, a restart. One
+ * root Prng (the run's seed) is forked per subsystem (network, liveness,
+ * actors, block randomness), so one subsystem drawing more never shifts
+ * another's stream. There is no wall clock and no Math.random anywhere.
+ *
+ * Blocks come like CometBFT's: one every blockTimeMs; the proposer is drawn
+ * by stake from the previous app hash, and each round whose proposer is down
+ * costs roundTimeoutMs; a block needs > 2/3 of the stake signing, else the
+ * chain halts until enough validators are back. The block hash is
+ * `H(prev app hash ‖ height ‖ seed)`; txs come from the mempool in arrival
+ * order up to the gas and count limits; the block is applied by the same
+ * `applyBlock` the node runs; lastCommit carries which validators signed the
+ * previous block, so offline validators miss blocks and are slashed for
+ * downtime. After every block the protocol invariants run; a violation stops
+ * the run.
+ */
+import type { GenesisState } from "../gen/remes/v1/genesis_pb.ts";
+import { Role } from "../gen/remes/v1/types_pb.ts";
+import type { Actor, ActorIO, ChainView } from "../actors/actor.ts";
+import { addressees } from "../actors/routing.ts";
+import type { World } from "../actors/world.ts";
+import { stateRoot } from "../protocol/apphash.ts";
+import type { ProtocolCommand } from "../protocol/commands.ts";
+import type { ValidatorVote } from "../protocol/context.ts";
+import { isProtocolError } from "../protocol/errors.ts";
+import type { EventCase, ProtocolEvent } from "../protocol/events.ts";
+import { initChain } from "../protocol/genesis.ts";
+import { checkState, OffenceLedger } from "../protocol/invariants.ts";
+import { applyBlock } from "../protocol/machine.ts";
+import { deriveSeed, hashParts, Prng, sortition } from "../protocol/randomness.ts";
+import { isActive } from "../protocol/staking.ts";
+import { hex, roleKey, type RoleRecord, type State } from "../protocol/state.ts";
+import { EventQueue } from "./heap.ts";
+import { EventLogHasher } from "./eventlog.ts";
+import { Mempool, type SimTx } from "./mempool.ts";
+import { BPS, type EngineOptions, type FaultOptions, livenessActive } from "./options.ts";
+import type { RunEnd, RunSink } from "./sink.ts";
+
+const enum Kind { Block, Tx, Wake, Step, Restart }
+
+type Item =
+  | { readonly k: Kind.Block; readonly delayed: boolean }
+  | { readonly k: Kind.Tx; readonly tx: SimTx }
+  | { readonly k: Kind.Wake; readonly actor: number; readonly epoch: number; readonly fn: () => void }
+  | { readonly k: Kind.Step; readonly actor: number }
+  | { readonly k: Kind.Restart; readonly actor: number; readonly epoch: number };
+
+const enum Live { Online = 0, Spotty = 1, Offline = 2 }
+
+export interface EngineConfig {
+  readonly scenario: string;
+  readonly seed: number;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly genesis: GenesisState;
+  readonly actors: readonly Actor[];
+  /** Fault options per actor (the scenario's, with the actor group's overrides). */
+  readonly faults: readonly FaultOptions[];
+  readonly partitions: FaultOptions["partitions"];
+  readonly world: World;
+  readonly engine: EngineOptions;
+  readonly prng: Prng;
+  readonly sink: RunSink;
+  readonly onProgress?: (height: number, planned: number) => void;
+}
+
+/** Unix time of the simulated genesis (block times are this plus virtual time). */
+export const GENESIS_TIME_MS = 1_700_000_000_000n;
+
+export interface EngineStats {
+  txsSent: number;
+  txsLost: number;
+  txsIncluded: number;
+  txsRejected: number;
+  stalledRounds: number;
+  rejectedByCode: Map<number, number>;
+  /** The first rejection log per code (to see what actors got wrong). */
+  rejectedSample: Map<number, string>;
+}
+
+export class Engine {
+  readonly #q = new EventQueue<Item>();
+  #now = 0;
+  state: State;
+  appHash: Uint8Array;
+  readonly #hasher = new EventLogHasher();
+  readonly #mempool: Mempool;
+  readonly #offences = new OffenceLedger();
+  readonly #cfg: EngineConfig;
+  readonly #seedBytes: Uint8Array;
+  readonly #net: Prng;
+  readonly #live: Prng;
+  readonly #signing: Prng;
+  readonly #status: Uint8Array;
+  readonly #down: Uint8Array;
+  readonly #pausedUntil: number[];
+  readonly #epoch: Int32Array;
+  readonly #ios: ActorIO[];
+  readonly #byAddress = new Map<string, number>();
+  readonly #subscribers = new Map<EventCase, number[]>();
+  readonly #validatorKeys = new Set<string>();
+  readonly #partitioned: (readonly { startMs: number; endMs: number }[])[];
+  readonly #inbox: (ProtocolEvent[] | undefined)[];
+  #prevVotes: ValidatorVote[] = [];
+  #nextTxId = 0;
+  readonly view: { height: number; timeMs: number; state: State };
+  readonly stats: EngineStats = { txsSent: 0, txsLost: 0, txsIncluded: 0, txsRejected: 0, stalledRounds: 0, rejectedByCode: new Map(), rejectedSample: new Map() };
+
+  constructor(cfg: EngineConfig) {
+    this.#cfg = cfg;
+    const s = initChain(cfg.genesis);
+    if (isProtocolError(s)) throw new Error(`scenario ${cfg.scenario}: invalid genesis: ${s.message}`);
+    this.state = s;
+    this.appHash = stateRoot(s);
+    this.#seedBytes = hashParts("sim/seed", cfg.seed);
+    this.#mempool = new Mempool(cfg.engine.mempoolMaxTxs);
+    this.#net = cfg.prng.fork("network");
+    this.#live = cfg.prng.fork("liveness");
+    this.#signing = cfg.prng.fork("signing");
+    const n = cfg.actors.length;
+    this.#status = new Uint8Array(n);
+    this.#down = new Uint8Array(n);
+    this.#pausedUntil = new Array<number>(n).fill(0);
+    this.#epoch = new Int32Array(n);
+    this.#inbox = new Array(n);
+    this.view = { height: s.height, timeMs: 0, state: s };
+    for (const r of s.roles.values()) if (r.role === Role.VALIDATOR) this.#validatorKeys.add(roleKey(r.role, r.address));
+    this.#partitioned = cfg.actors.map((a) =>
+      cfg.partitions.filter((p) => p.actors.includes(a.info.group) || p.actors.includes(a.info.kind)).map((p) => ({ startMs: p.startMs, endMs: p.endMs })),
+    );
+    this.#ios = cfg.actors.map((a, i) => this.#makeIo(i, cfg.prng.fork("actor", a.info.address)));
+    cfg.actors.forEach((a, i) => {
+      if (this.#byAddress.has(a.info.address)) throw new Error(`scenario ${cfg.scenario}: two actors share the address ${a.info.address}`);
+      this.#byAddress.set(a.info.address, i);
+      for (const c of a.subscriptions) {
+        let list = this.#subscribers.get(c);
+        if (!list) this.#subscribers.set(c, (list = []));
+        list.push(i);
+      }
+    });
+  }
+
+  #makeIo(i: number, prng: Prng): ActorIO {
+    const engine = this;
+    return {
+      get nowMs() { return engine.#now; },
+      chain: this.view as ChainView,
+      blockTimeMs: this.#cfg.engine.blockTimeMs,
+      prng,
+      world: this.#cfg.world,
+      submit: (cmd) => this.#submit(i, cmd),
+      wake: (delayMs, fn) => this.#q.push(this.#now + Math.max(0, Math.floor(delayMs)), { k: Kind.Wake, actor: i, epoch: this.#epoch[i]!, fn }),
+    };
+  }
+
+  get nowMs(): number {
+    return this.#now;
+  }
+
+  get events(): number {
+    return this.#hasher.events;
+  }
+
+  // --- actors' reachability ---
+
+  #partitionedNow(i: number): boolean {
+    for (const p of this.#partitioned[i]!) if (this.#now >= p.startMs && this.#now < p.endMs) return true;
+    return false;
+  }
+
+  /** Whether the actor's node runs and can reach the chain now. */
+  #reachable(i: number): boolean {
+    return this.#down[i] === 0 && this.#pausedUntil[i]! <= this.#now && this.#status[i] !== Live.Offline && !this.#partitionedNow(i);
+  }
+
+  #submit(i: number, cmd: ProtocolCommand): void {
+    this.stats.txsSent++;
+    const f = this.#cfg.faults[i]!;
+    if (!this.#reachable(i) || (this.#status[i] === Live.Spotty && !this.#net.chance(f.spottyActBps, BPS)) || (f.lossBps > 0 && this.#net.chance(f.lossBps, BPS))) {
+      this.stats.txsLost++;
+      return;
+    }
+    const tx: SimTx = { id: this.#nextTxId++, cmd, from: this.#cfg.actors[i]!.info.address };
+    this.#q.push(this.#now + this.#latency(f), { k: Kind.Tx, tx });
+    if (f.duplicateBps > 0 && this.#net.chance(f.duplicateBps, BPS)) this.#q.push(this.#now + this.#latency(f), { k: Kind.Tx, tx });
+  }
+
+  #latency(f: FaultOptions): number {
+    if (f.latencyTailBps > 0 && this.#net.chance(f.latencyTailBps, BPS) && f.latencyTailMsMax > f.latencyMsMax) {
+      return f.latencyMsMax + 1 + this.#net.below(f.latencyTailMsMax - f.latencyMsMax);
+    }
+    return f.latencyMsMin + this.#net.below(f.latencyMsMax - f.latencyMsMin + 1);
+  }
+
+  // --- liveness chain and node faults ---
+
+  #step(i: number): void {
+    const f = this.#cfg.faults[i]!;
+    this.#q.push(this.#now + f.livenessStepMs, { k: Kind.Step, actor: i });
+    if (this.#down[i] === 1) return;
+    const r = this.#live.below(BPS);
+    const s = this.#status[i]!;
+    if (s === Live.Online) this.#status[i] = r < f.onlineToSpottyBps ? Live.Spotty : r < f.onlineToSpottyBps + f.onlineToOfflineBps ? Live.Offline : Live.Online;
+    else if (s === Live.Spotty) this.#status[i] = r < f.spottyToOnlineBps ? Live.Online : r < f.spottyToOnlineBps + f.spottyToOfflineBps ? Live.Offline : Live.Spotty;
+    else this.#status[i] = r < f.offlineToOnlineBps ? Live.Online : r < f.offlineToOnlineBps + f.offlineToSpottyBps ? Live.Spotty : Live.Offline;
+    if (f.crashBps > 0 && this.#live.chance(f.crashBps, BPS)) {
+      this.#down[i] = 1;
+      this.#epoch[i]!++;
+      this.#cfg.actors[i]!.reset();
+      this.#q.push(this.#now + f.restartMsMin + this.#live.below(f.restartMsMax - f.restartMsMin + 1), { k: Kind.Restart, actor: i, epoch: this.#epoch[i]! });
+    } else if (f.pauseBps > 0 && this.#pausedUntil[i]! <= this.#now && this.#live.chance(f.pauseBps, BPS)) {
+      this.#pausedUntil[i] = this.#now + f.pauseMsMin + this.#live.below(f.pauseMsMax - f.pauseMsMin + 1);
+    }
+  }
+
+  // --- validators ---
+
+  #activeValidators(): RoleRecord[] {
+    const out: RoleRecord[] = [];
+    for (const k of this.#validatorKeys) {
+      const r = this.state.roles.get(k);
+      if (r && isActive(this.state, r)) out.push(r);
+    }
+    return out.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  }
+
+  /** A validator without an actor is an always-up node; an actor's node is up when reachable. */
+  #validatorUp(address: string): boolean {
+    const i = this.#byAddress.get(address);
+    return i === undefined || this.#reachable(i);
+  }
+
+  #signs(address: string): boolean {
+    const i = this.#byAddress.get(address);
+    if (i === undefined) return true;
+    if (!this.#reachable(i)) return false;
+    return this.#status[i] !== Live.Spotty || this.#signing.chance(this.#cfg.faults[i]!.spottyActBps, BPS);
+  }
+
+  // --- blocks ---
+
+  /** Produces one block now, or defers it past skipped proposer rounds, or halts this round. */
+  #block(delayed: boolean): "committed" | "deferred" | "halted" {
+    const cfg = this.#cfg;
+    const height = this.state.height + 1;
+    const validators = this.#activeValidators();
+    const order = sortition(validators.map((v) => ({ id: v.address, weight: v.stake })), Math.min(cfg.engine.maxRounds, validators.length), deriveSeed(this.appHash, "sim/proposer", height));
+    let round = order.findIndex((v) => this.#validatorUp(v));
+    if (!delayed && round > 0) {
+      this.#q.push(this.#now + round * cfg.engine.roundTimeoutMs, { k: Kind.Block, delayed: true });
+      return "deferred";
+    }
+    // Commit needs > 2/3 of the stake: who would sign this block now.
+    let total = 0n;
+    let signed = 0n;
+    const votes: ValidatorVote[] = [];
+    for (const v of validators) {
+      const s = this.#signs(v.address);
+      total += v.stake;
+      if (s) signed += v.stake;
+      votes.push({ address: v.address, signed: s });
+    }
+    if (validators.length > 0 && signed * 3n <= total * 2n) {
+      this.stats.stalledRounds++;
+      return "halted";
+    }
+    if (round < 0) round = 0;
+    const txs = this.#mempool.reap(cfg.engine.maxBlockGas, cfg.engine.maxBlockTxs);
+    const ctx = {
+      height,
+      timeMs: GENESIS_TIME_MS + BigInt(this.#now),
+      blockHash: hashParts("sim/block", this.appHash, height, this.#seedBytes),
+      proposer: order[round] ?? "",
+      lastCommit: this.#prevVotes,
+      misbehavior: [],
+    };
+    const r = applyBlock(this.state, ctx, txs.map((t) => [t.cmd]), this.appHash, this.#hasher.blockHash);
+    this.state = r.state;
+    this.appHash = r.appHash;
+    this.#prevVotes = votes;
+    let rejected = 0;
+    for (const t of r.txResults) {
+      if (t.code === 0) continue;
+      rejected++;
+      this.stats.rejectedByCode.set(t.code, (this.stats.rejectedByCode.get(t.code) ?? 0) + 1);
+      if (!this.stats.rejectedSample.has(t.code)) this.stats.rejectedSample.set(t.code, t.log);
+    }
+    this.stats.txsIncluded += txs.length;
+    this.stats.txsRejected += rejected;
+    for (const e of r.events) if (e.case === "roleRegistered" && e.value.role === Role.VALIDATOR) this.#validatorKeys.add(roleKey(Role.VALIDATOR, e.value.address));
+    this.view.height = height;
+    this.view.timeMs = this.#now;
+    this.view.state = this.state;
+    this.#violations = this.#offences.observe(r.events);
+    if (height % cfg.engine.invariantEveryBlocks === 0) this.#violations.push(...checkState(this.state));
+    cfg.sink.block({ height, timeMs: this.#now, events: r.events, appHash: this.appHash, txs: txs.length, rejectedTxs: rejected, state: this.state });
+    if (this.#violations.length === 0) this.#route(r.events);
+    return "committed";
+  }
+
+  #violations: string[] = [];
+
+  /** Hands each actor the block's events it subscribed to or that name it. */
+  #route(events: readonly ProtocolEvent[]): void {
+    const touched: number[] = [];
+    const push = (i: number, e: ProtocolEvent) => {
+      const box = this.#inbox[i];
+      if (box) box.push(e);
+      else {
+        this.#inbox[i] = [e];
+        touched.push(i);
+      }
+    };
+    for (const e of events) {
+      const subs = this.#subscribers.get(e.case);
+      if (subs) for (const i of subs) push(i, e);
+      for (const a of addressees(e)) {
+        const i = this.#byAddress.get(a);
+        if (i !== undefined) push(i, e);
+      }
+    }
+    touched.sort((a, b) => a - b);
+    for (const i of touched) {
+      const box = this.#inbox[i]!;
+      this.#inbox[i] = undefined;
+      if (this.#reachable(i)) this.#cfg.actors[i]!.onEvents(box, this.#ios[i]!);
+    }
+  }
+
+  /** Runs until `blocks` blocks are committed, an invariant breaks, or the chain halts for too long. */
+  run(blocks: number): RunEnd {
+    const cfg = this.#cfg;
+    cfg.sink.start({
+      scenario: cfg.scenario,
+      seed: cfg.seed,
+      config: cfg.config,
+      params: this.state.params,
+      actors: cfg.actors.map((a) => a.info),
+      plannedBlocks: blocks,
+    });
+    cfg.actors.forEach((_, i) => {
+      if (livenessActive(cfg.faults[i]!)) this.#q.push(this.#live.below(cfg.faults[i]!.livenessStepMs), { k: Kind.Step, actor: i });
+    });
+    this.#q.push(cfg.engine.blockTimeMs, { k: Kind.Block, delayed: false });
+    // A halted chain may recover when validators come back; give up after 4× the planned time.
+    const deadlineMs = Math.max(blocks, 1) * cfg.engine.blockTimeMs * 4;
+    let violation: RunEnd["violation"];
+    const first = this.state.height;
+    while (this.state.height - first < blocks) {
+      const next = this.#q.pop();
+      if (!next) break;
+      this.#now = next.timeMs;
+      if (this.#now > deadlineMs) {
+        violation = { height: this.state.height + 1, messages: [`liveness: the chain committed only ${this.state.height - first} of ${blocks} blocks in ${deadlineMs} ms of virtual time (validators with > 1/3 of the stake were down)`] };
+        break;
+      }
+      const it = next.item;
+      switch (it.k) {
+        case Kind.Block: {
+          const outcome = this.#block(it.delayed);
+          if (this.#violations.length > 0) {
+            violation = { height: this.state.height, messages: this.#violations };
+            break;
+          }
+          if (outcome === "halted") this.#q.push(this.#now + cfg.engine.roundTimeoutMs, { k: Kind.Block, delayed: true });
+          else if (outcome === "committed") {
+            this.#q.push(this.#now + cfg.engine.blockTimeMs, { k: Kind.Block, delayed: false });
+            cfg.onProgress?.(this.state.height - first, blocks);
+          }
+          break;
+        }
+        case Kind.Tx: this.#mempool.add(it.tx); break;
+        case Kind.Wake: {
+          if (it.epoch !== this.#epoch[it.actor]) break;
+          const until = this.#pausedUntil[it.actor]!;
+          if (until > this.#now) this.#q.push(until, it);
+          else it.fn();
+          break;
+        }
+        case Kind.Step: this.#step(it.actor); break;
+        case Kind.Restart: if (it.epoch === this.#epoch[it.actor]) this.#down[it.actor] = 0; break;
+      }
+      if (violation) break;
+    }
+    return {
+      blocks: this.state.height - first,
+      events: this.#hasher.events,
+      eventLogSha256: this.#hasher.digestHex(),
+      appHash: hex(this.appHash),
+      ...(violation ? { violation } : {}),
+    };
+  }
+}

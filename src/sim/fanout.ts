@@ -1,0 +1,63 @@
+/**
+ * Monte Carlo and sweep fan-out over worker threads (node:worker_threads).
+ * Runs are handed to idle workers one at a time; each run is deterministic
+ * by its seed, and results come back in the order of the specs, so the
+ * output does not depend on the thread count or on scheduling.
+ */
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import type { RunResult } from "./run.ts";
+import type { RunSpec } from "./scenario.ts";
+
+export interface FanOutOptions {
+  /** Worker threads (default: the machine's parallelism, at most the number of runs). */
+  readonly threads?: number;
+  /** Override each run's block count. */
+  readonly blocks?: number;
+  /** Absolute path of a module exporting `makeSink(spec: RunSpec): RunSink | Promise<RunSink>`, loaded in each worker. */
+  readonly sinkModule?: string;
+  /** Called as each run finishes (in completion order). */
+  readonly onResult?: (index: number, result: RunResult) => void;
+}
+
+const entry = new URL("./worker.mjs", import.meta.url);
+
+export const runMany = async (specs: readonly RunSpec[], opts: FanOutOptions = {}): Promise<RunResult[]> => {
+  const threads = Math.max(1, Math.min(opts.threads ?? availableParallelism(), specs.length));
+  const results = new Array<RunResult>(specs.length);
+  let next = 0;
+  const work = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const worker = new Worker(entry, { workerData: { sinkModule: opts.sinkModule } });
+      let failed = false;
+      const feed = () => {
+        if (next >= specs.length) {
+          worker.postMessage(null);
+          return;
+        }
+        const index = next++;
+        worker.postMessage({ index, spec: specs[index], ...(opts.blocks !== undefined ? { blocks: opts.blocks } : {}) });
+      };
+      worker.on("message", (m: { index: number; result?: RunResult; error?: string }) => {
+        if (m.error !== undefined) {
+          failed = true;
+          void worker.terminate();
+          reject(new Error(`run ${m.index} (seed ${specs[m.index]!.seed}) failed in a worker: ${m.error}`));
+          return;
+        }
+        results[m.index] = m.result!;
+        opts.onResult?.(m.index, m.result!);
+        feed();
+      });
+      worker.on("error", (e) => {
+        failed = true;
+        reject(e);
+      });
+      worker.on("exit", () => {
+        if (!failed) resolve();
+      });
+      feed();
+    });
+  await Promise.all(Array.from({ length: threads }, work));
+  return results;
+};

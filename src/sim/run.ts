@@ -1,0 +1,236 @@
+/**
+ * One simulation run: a scenario and a seed in, a RunEnd out (plus the
+ * actors' final wealth and the off-chain aggregates, for tests and
+ * reports). The scenario's actor groups become genesis accounts and roles
+ * and the actors that play them; the engine does the rest. Same scenario and
+ * seed ⇒ the same event log, byte for byte.
+ */
+import { create } from "@bufbuild/protobuf";
+import { type GenesisState, GenesisStateSchema } from "../gen/remes/v1/genesis_pb.ts";
+import { GpuArch, Role } from "../gen/remes/v1/types_pb.ts";
+import type { Actor } from "../actors/actor.ts";
+import { methodByName } from "../actors/aggregate.ts";
+import { SimulatedBackend } from "../actors/backend.ts";
+import * as miners from "../actors/miners.ts";
+import { Proposer } from "../actors/proposers.ts";
+import { Queries } from "../actors/queries.ts";
+import { FalseChallenger, Validator } from "../actors/validators.ts";
+import { ContentStore, TaskFeed, type World } from "../actors/world.ts";
+import type { ProtocolEvent } from "../protocol/events.ts";
+import { UREMES_PER_REMES } from "../protocol/params.ts";
+import { deriveSeed, hashParts, Prng } from "../protocol/randomness.ts";
+import type { State } from "../protocol/state.ts";
+import { Engine, type EngineStats } from "./engine.ts";
+import type { FaultOptions } from "./options.ts";
+import { type ActorGroupConfig, resolveEngine, resolveFaults, resolveParams, type Scenario, ScenarioError } from "./scenario.ts";
+import type { ActorInfo, ActorKind, AggregateRecord, BlockRecord, RunEnd, RunSink } from "./sink.ts";
+
+export interface RunOptions {
+  readonly seed: number;
+  readonly sink?: RunSink;
+  readonly onProgress?: (height: number, planned: number) => void;
+  /** Override the scenario's block count (the short form in tests, for instance). */
+  readonly blocks?: number;
+  /** Sweep point that produced this scenario (recorded in RunStart.config). */
+  readonly overrides?: Readonly<Record<string, number | string>>;
+}
+
+/** What an actor ended with, and what happened to it (from the committed events). */
+export interface ActorSummary extends ActorInfo {
+  /** Balance + bonded + unbonding stake at the end, minus the same at genesis (uremes). */
+  readonly netUremes: bigint;
+  readonly rewardsUremes: bigint;
+  readonly slashedUremes: bigint;
+  /** Windows in which a trap caught it; first such height (−1: never). */
+  readonly trapCatches: number;
+  readonly firstTrapCatchHeight: number;
+}
+
+export interface RunResult extends RunEnd {
+  readonly scenario: string;
+  readonly seed: number;
+  readonly actors: readonly ActorSummary[];
+  readonly aggregates: readonly AggregateRecord[];
+  readonly stats: EngineStats;
+}
+
+export const nullSink: RunSink = { start() {}, block() {}, end() {} };
+
+const REMES = UREMES_PER_REMES;
+const archOf = (name: string): GpuArch => GpuArch[name as keyof typeof GpuArch] as GpuArch;
+
+const roleOfKind = (k: ActorKind): Role | undefined =>
+  k.endsWith("_miner") || k === "data_withholder" ? Role.MINER
+  : k.endsWith("_validator") ? Role.VALIDATOR
+  : k.endsWith("_proposer") ? Role.PROPOSER
+  : undefined;
+
+interface Cast {
+  readonly actors: Actor[];
+  readonly faults: FaultOptions[];
+  readonly genesis: GenesisState;
+  readonly wealth: Map<string, bigint>;
+}
+
+const defaultStakeRemes = (role: Role | undefined): number => (role === Role.VALIDATOR ? 20_000 : role === Role.PROPOSER ? 10_000 : role === Role.MINER ? 2_000 : 0);
+
+/** Builds genesis and the actors from the scenario's groups. */
+const cast = (s: Scenario, params: ReturnType<typeof resolveParams> & object): Cast => {
+  const actors: Actor[] = [];
+  const faults: FaultOptions[] = [];
+  const accounts: { address: string; balance: bigint }[] = [];
+  const roles: { address: string; role: Role; stake: bigint; gpuArch: GpuArch; pubkey: Uint8Array }[] = [];
+  const wealth = new Map<string, bigint>();
+  const counters = new Map<string, number>();
+  const groupOf = (g: ActorGroupConfig, i: number) => g.group ?? `${g.kind}#${i}`;
+  // Coalitions: colluding proposers keep the submissions of their group's miners.
+  const members = new Map<string, Set<string>>();
+  const planned: { g: ActorGroupConfig; group: string; address: string; k: number }[] = [];
+  s.actors.forEach((g, i) => {
+    const group = groupOf(g, i);
+    for (let k = 0; k < g.count; k++) {
+      const n = counters.get(g.kind) ?? 0;
+      counters.set(g.kind, n + 1);
+      const address = `remes1${g.kind.replace(/_/g, "")}${String(n).padStart(5, "0")}`;
+      planned.push({ g, group, address, k });
+      let set = members.get(group);
+      if (!set) members.set(group, (set = new Set()));
+      set.add(address);
+    }
+  });
+  for (const { g, group, address, k } of planned) {
+    const role = roleOfKind(g.kind);
+    const archs = g.gpuArch === undefined ? ["AMPERE"] : typeof g.gpuArch === "string" ? [g.gpuArch] : g.gpuArch;
+    const arch = archOf(archs[k % archs.length]!);
+    const stakeRemes = g.kind === "sybil_miner" && g.budgetRemes !== undefined ? Math.floor(g.budgetRemes / g.count) : (g.stakeRemes ?? defaultStakeRemes(role));
+    const balance = BigInt(g.balanceRemes ?? (g.kind === "sybil_miner" ? 100 : 10_000)) * REMES;
+    const stake = BigInt(stakeRemes) * REMES;
+    const info: ActorInfo = { address, kind: g.kind, group, gpuArch: role === Role.MINER ? (archs[k % archs.length] ?? "AMPERE") : "" };
+    accounts.push({ address, balance });
+    if (role !== undefined) roles.push({ address, role, stake, gpuArch: role === Role.MINER ? arch : GpuArch.UNSPECIFIED, pubkey: role === Role.VALIDATOR ? hashParts("sim/pubkey", address) : new Uint8Array() });
+    wealth.set(address, balance + (role === undefined ? 0n : stake));
+    actors.push(makeActor(g, info, arch, members.get(group)!));
+    faults.push(resolveFaults(s, g));
+  }
+  const genesis = create(GenesisStateSchema, {
+    params,
+    accounts,
+    roles,
+    vault: Array.from({ length: s.vaultEntries ?? 64 }, (_, i) => ({ gradientHash: hashParts("sim/genesis-vault", i) })),
+  });
+  return { actors, faults, genesis, wealth };
+};
+
+const makeActor = (g: ActorGroupConfig, info: ActorInfo, arch: GpuArch, coalition: ReadonlySet<string>): Actor => {
+  switch (g.kind) {
+    case "honest_miner": return new miners.Miner(info, arch, miners.honest);
+    case "data_withholder": return new miners.Miner(info, arch, miners.dataWithholder);
+    case "lazy_miner": return new miners.Miner(info, arch, miners.lazy(g.skipBps ?? 3_000, g.fake ?? "random"));
+    case "copycat_miner": return new miners.Miner(info, arch, miners.copycat);
+    case "poisoner_miner": return new miners.Miner(info, arch, miners.poisoner(g.scaleBps ?? 30_000));
+    case "sybil_miner": return new miners.Miner(info, arch, miners.coalition("sybil_miner", info.group));
+    case "colluding_miner": return new miners.Miner(info, arch, miners.coalition("colluding_miner", info.group));
+    case "honest_proposer": return new Proposer(info, methodByName[g.method ?? "median"]);
+    case "colluding_proposer": return new Proposer(info, methodByName[g.method ?? "mean"], coalition);
+    case "honest_validator": return new Validator(info, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
+    case "lazy_validator": return new Validator(info, { lazy: true, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
+    case "false_challenger": return new FalseChallenger(info, g.challengesPerWindow ?? 2);
+  }
+};
+
+/** Watches committed events for the per-actor summary (rewards, slashes, trap catches). */
+class Tally {
+  readonly rewards = new Map<string, bigint>();
+  readonly slashed = new Map<string, bigint>();
+  readonly catches = new Map<string, { n: number; first: number }>();
+
+  observe(height: number, events: readonly ProtocolEvent[]): void {
+    for (const e of events) {
+      if (e.case === "rewardMinted") this.rewards.set(e.value.to, (this.rewards.get(e.value.to) ?? 0n) + e.value.amount);
+      else if (e.case === "slashed") this.slashed.set(e.value.address, (this.slashed.get(e.value.address) ?? 0n) + e.value.amount);
+      else if (e.case === "trapRevealed") {
+        for (const m of e.value.caught) {
+          const c = this.catches.get(m);
+          if (c) c.n++;
+          else this.catches.set(m, { n: 1, first: height });
+        }
+      }
+    }
+  }
+}
+
+const wealthOf = (state: Readonly<State>, address: string): bigint => {
+  let w = state.balances.get(address) ?? 0n;
+  for (const role of [Role.MINER, Role.VALIDATOR, Role.PROPOSER, Role.SERVING_NODE]) w += state.roles.get(`${role}/${address}`)?.stake ?? 0n;
+  for (const u of state.unbonding.values()) if (u.address === address) w += u.amount;
+  return w;
+};
+
+/**
+ * Runs one scenario with one seed. Synchronous (the engine never waits);
+ * the sink's `end` may return a promise, which is awaited.
+ */
+export const runScenario = async (scenario: Scenario, opts: RunOptions): Promise<RunResult> => {
+  const params = resolveParams(scenario);
+  if (typeof params === "string") throw new ScenarioError(`scenario ${scenario.name}: ${params}`);
+  const root = new Prng(hashParts("sim/root", opts.seed));
+  const engineOptions = resolveEngine(scenario);
+  const backend = new SimulatedBackend({
+    seed: deriveSeed(root.seed, "backend"),
+    chunkBytes: params.daChunkBytes,
+    sizeBytes: BigInt(params.daChunkBytes * (scenario.backend?.chunks ?? 4)),
+    ...(scenario.backend?.trainMs ? { trainMs: scenario.backend.trainMs } : {}),
+  });
+  const world: World = {
+    seed: deriveSeed(root.seed, "world"),
+    backend,
+    queries: new Queries(),
+    aggregateChecks: new Map(),
+    store: new ContentStore(),
+    tasks: new TaskFeed(root.fork("tasks")),
+    coalition: new Map(),
+    aggregates: [],
+    trueUpdate: (w) => backend.trueUpdate(w),
+  };
+  const c = cast(scenario, params);
+  const tally = new Tally();
+  const sink = opts.sink ?? nullSink;
+  const tee: RunSink = {
+    start: (r) => sink.start(r),
+    block: (b: BlockRecord) => {
+      tally.observe(b.height, b.events);
+      sink.block(b);
+    },
+    end: (r) => sink.end(r),
+  };
+  const engine = new Engine({
+    scenario: scenario.name,
+    seed: opts.seed,
+    config: { ...(scenario as unknown as Record<string, unknown>), ...(opts.overrides ? { sweepPoint: opts.overrides } : {}) },
+    genesis: c.genesis,
+    actors: c.actors,
+    faults: c.faults,
+    partitions: scenario.faults?.partitions ?? [],
+    world,
+    engine: engineOptions,
+    prng: root.fork("engine"),
+    sink: tee,
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
+  const end = engine.run(opts.blocks ?? scenario.blocks);
+  const fullEnd: RunEnd = { ...end, aggregates: world.aggregates };
+  await tee.end(fullEnd);
+  const state = engine.state;
+  const actors: ActorSummary[] = c.actors.map((a) => ({
+    ...a.info,
+    netUremes: wealthOf(state, a.info.address) - (c.wealth.get(a.info.address) ?? 0n),
+    rewardsUremes: tally.rewards.get(a.info.address) ?? 0n,
+    slashedUremes: tally.slashed.get(a.info.address) ?? 0n,
+    trapCatches: tally.catches.get(a.info.address)?.n ?? 0,
+    firstTrapCatchHeight: tally.catches.get(a.info.address)?.first ?? -1,
+  }));
+  return { ...fullEnd, scenario: scenario.name, seed: opts.seed, actors, aggregates: world.aggregates, stats: engine.stats };
+};
+
+/** The `reproduce with` line printed for a failed run. */
+export const reproduceLine = (scenarioPath: string, seed: number): string => `reproduce with: r3mes sim run ${scenarioPath} --seed ${seed}`;

@@ -1,0 +1,257 @@
+/**
+ * Scenario files: plain JSON a researcher edits, validated by an
+ * `effect/Schema` (every bad field is reported with its path and the file),
+ * then checked against the protocol (parameter names and relations, fault
+ * ratios). A scenario names its actors by group, its protocol parameter
+ * overrides, its fault knobs (options.ts), and optionally Monte Carlo seeds
+ * and a parameter sweep; `expandRuns` turns it into the list of runs.
+ */
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { create } from "@bufbuild/protobuf";
+import { Schema } from "effect";
+import { type Params, ParamsSchema } from "../gen/remes/v1/params_pb.ts";
+import { defaultParams, validateParams } from "../protocol/params.ts";
+import { checkFaults, defaultEngine, defaultFaults, type EngineOptions, type FaultOptions } from "./options.ts";
+
+const Int = Schema.Int;
+const NonNegInt = Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0)));
+const PosInt = Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(1)));
+const Bps = Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0)), Schema.check(Schema.isLessThanOrEqualTo(10_000)));
+
+export const ARCHS = ["CPU", "PASCAL", "AMPERE", "ADA", "HOPPER", "BLACKWELL"] as const;
+export type ArchName = (typeof ARCHS)[number];
+const Arch = Schema.Literals(ARCHS);
+
+export const ACTOR_KINDS = [
+  "honest_miner", "lazy_miner", "copycat_miner", "poisoner_miner", "sybil_miner", "colluding_miner",
+  "honest_proposer", "colluding_proposer", "honest_validator", "lazy_validator", "false_challenger", "data_withholder",
+] as const;
+
+const Link = {
+  latencyMsMin: Schema.optionalKey(NonNegInt),
+  latencyMsMax: Schema.optionalKey(NonNegInt),
+  latencyTailBps: Schema.optionalKey(Bps),
+  latencyTailMsMax: Schema.optionalKey(NonNegInt),
+  lossBps: Schema.optionalKey(Bps),
+  duplicateBps: Schema.optionalKey(Bps),
+  onlineToSpottyBps: Schema.optionalKey(Bps),
+  onlineToOfflineBps: Schema.optionalKey(Bps),
+  spottyToOnlineBps: Schema.optionalKey(Bps),
+  spottyToOfflineBps: Schema.optionalKey(Bps),
+  offlineToOnlineBps: Schema.optionalKey(Bps),
+  offlineToSpottyBps: Schema.optionalKey(Bps),
+  spottyActBps: Schema.optionalKey(Bps),
+  crashBps: Schema.optionalKey(Bps),
+  restartMsMin: Schema.optionalKey(NonNegInt),
+  restartMsMax: Schema.optionalKey(NonNegInt),
+  pauseBps: Schema.optionalKey(Bps),
+  pauseMsMin: Schema.optionalKey(NonNegInt),
+  pauseMsMax: Schema.optionalKey(NonNegInt),
+  livenessStepMs: Schema.optionalKey(PosInt),
+};
+
+const ActorGroup = Schema.Struct({
+  kind: Schema.Literals(ACTOR_KINDS),
+  count: PosInt,
+  /** Coalition or cluster name (defaults to the kind and the entry's index). */
+  group: Schema.optionalKey(Schema.String),
+  gpuArch: Schema.optionalKey(Schema.Union([Arch, Schema.Array(Arch)])),
+  stakeRemes: Schema.optionalKey(PosInt),
+  balanceRemes: Schema.optionalKey(NonNegInt),
+  /** lazy_miner: share of tasks skipped, and what it submits instead. */
+  skipBps: Schema.optionalKey(Bps),
+  fake: Schema.optionalKey(Schema.Literals(["random", "stale"])),
+  /** poisoner_miner: the update is multiplied by −scaleBps/10,000. */
+  scaleBps: Schema.optionalKey(PosInt),
+  /** proposers: how the aggregate is combined. */
+  method: Schema.optionalKey(Schema.Literals(["mean", "median", "trimmed_mean"])),
+  /** sybil_miner: one budget split over `count` identities (each bonds budget/count). */
+  budgetRemes: Schema.optionalKey(PosInt),
+  /** validators: share of tier-2 disputes each one recomputes and votes on. */
+  tier2SampleBps: Schema.optionalKey(Bps),
+  /** false_challenger: bonded challenges per closed window. */
+  challengesPerWindow: Schema.optionalKey(NonNegInt),
+  /** Network and liveness of this group's links, over the scenario's `faults`. */
+  faults: Schema.optionalKey(Schema.Struct(Link)),
+});
+
+const Partition = Schema.Struct({ startMs: NonNegInt, endMs: PosInt, actors: Schema.Array(Schema.String) });
+
+const Scalar = Schema.Union([Schema.Number, Schema.String]);
+
+export const ScenarioSchema = Schema.Struct({
+  name: Schema.String,
+  description: Schema.String,
+  /** Blocks of a full run, and of the short form the test suite runs. */
+  blocks: PosInt,
+  shortBlocks: Schema.optionalKey(PosInt),
+  /** First seed, and how many consecutive seeds a Monte Carlo run takes. */
+  seed: Schema.optionalKey(NonNegInt),
+  seeds: Schema.optionalKey(PosInt),
+  /** Protocol parameter overrides: camelCase fields of remes.remes.v1.Params. */
+  params: Schema.optionalKey(Schema.Record(Schema.String, Scalar)),
+  engine: Schema.optionalKey(Schema.Struct({
+    blockTimeMs: Schema.optionalKey(PosInt),
+    roundTimeoutMs: Schema.optionalKey(NonNegInt),
+    maxRounds: Schema.optionalKey(PosInt),
+    maxBlockGas: Schema.optionalKey(PosInt),
+    maxBlockTxs: Schema.optionalKey(PosInt),
+    mempoolMaxTxs: Schema.optionalKey(PosInt),
+    invariantEveryBlocks: Schema.optionalKey(PosInt),
+  })),
+  faults: Schema.optionalKey(Schema.Struct({ ...Link, partitions: Schema.optionalKey(Schema.Array(Partition)) })),
+  /** Genesis Vault size (pre-computed trap answers). */
+  vaultEntries: Schema.optionalKey(NonNegInt),
+  backend: Schema.optionalKey(Schema.Struct({
+    /** Training time per architecture (ms) for one task. */
+    trainMs: Schema.optionalKey(Schema.Struct(Object.fromEntries(ARCHS.map((a) => [a, Schema.optionalKey(PosInt)])) as { [K in ArchName]: Schema.optionalKey<typeof PosInt> })),
+    /** Stored gradient size in availability chunks. */
+    chunks: Schema.optionalKey(PosInt),
+  })),
+  actors: Schema.Array(ActorGroup),
+  /** Parameter sweep: path → values; paths are params.X, faults.X, engine.X or actors.GROUP.FIELD. */
+  sweep: Schema.optionalKey(Schema.Record(Schema.String, Schema.Array(Scalar))),
+});
+
+export type Scenario = typeof ScenarioSchema.Type;
+export type ActorGroupConfig = (typeof ScenarioSchema.Type)["actors"][number];
+
+export class ScenarioError extends Error {
+  override readonly name = "ScenarioError";
+}
+
+const decode = Schema.decodeUnknownSync(ScenarioSchema, { errors: "all", onExcessProperty: "error" });
+
+/** Validates a scenario object; `source` names the file in errors. */
+export const parseScenario = (input: unknown, source: string): Scenario => {
+  let s: Scenario;
+  try {
+    s = decode(input);
+  } catch (e) {
+    throw new ScenarioError(`scenario ${source} is invalid:\n${e instanceof Error ? e.message : String(e)}`);
+  }
+  const problem = checkScenario(s);
+  if (problem) throw new ScenarioError(`scenario ${source} is invalid: ${problem}`);
+  for (const run of expandSweep(s)) {
+    const p = checkScenario(run.scenario);
+    if (p) throw new ScenarioError(`scenario ${source}: sweep point ${JSON.stringify(run.overrides)} is invalid: ${p}`);
+  }
+  return s;
+};
+
+export const loadScenario = (path: string): Scenario => {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new ScenarioError(`can not read scenario ${path}: ${e instanceof Error ? e.message : String(e)}; pass a path to a scenario JSON file (see scenarios/)`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ScenarioError(`scenario ${path} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return parseScenario(json, path);
+};
+
+export const scenarioName = (path: string): string => basename(path).replace(/\.json$/, "");
+
+// --- resolution into engine inputs ---
+
+const U64_MAX = 2n ** 64n - 1n;
+
+/** Default params with the scenario's overrides, or a message naming the bad field. */
+export const resolveParams = (s: Scenario): Params | string => {
+  const p = create(ParamsSchema, defaultParams());
+  for (const [key, value] of Object.entries(s.params ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const field = ParamsSchema.fields.find((f) => f.localName === key);
+    if (!field || field.fieldKind !== "scalar" && field.fieldKind !== "enum") return `params.${key} is not a protocol parameter (camelCase fields of remes.remes.v1.Params, e.g. trapRateBps)`;
+    const text = String(value);
+    if (!/^[0-9]{1,20}$/.test(text)) return `params.${key} is ${JSON.stringify(value)}: must be a non-negative integer`;
+    const big = BigInt(text);
+    const current = (p as unknown as Record<string, unknown>)[key];
+    if (typeof current === "bigint") {
+      if (big > U64_MAX) return `params.${key} exceeds uint64`;
+      (p as unknown as Record<string, unknown>)[key] = big;
+    } else {
+      if (big > 0xffff_ffffn) return `params.${key} exceeds uint32`;
+      (p as unknown as Record<string, unknown>)[key] = Number(big);
+    }
+  }
+  const bad = validateParams(p);
+  return bad ? `params: ${bad.message}` : p;
+};
+
+export const resolveFaults = (s: Scenario, group?: ActorGroupConfig): FaultOptions => ({
+  ...defaultFaults(),
+  ...(s.faults ?? {}),
+  ...(group?.faults ?? {}),
+  partitions: s.faults?.partitions ?? [],
+});
+
+export const resolveEngine = (s: Scenario): EngineOptions => ({ ...defaultEngine(), ...(s.engine ?? {}) });
+
+const checkScenario = (s: Scenario): string | undefined => {
+  const params = resolveParams(s);
+  if (typeof params === "string") return params;
+  const faults = checkFaults(resolveFaults(s));
+  if (faults) return faults;
+  for (const [i, g] of s.actors.entries()) {
+    const f = checkFaults(resolveFaults(s, g));
+    if (f) return `actors[${i}].${f}`;
+  }
+  if (!s.actors.some((g) => g.kind === "honest_validator" || g.kind === "lazy_validator")) return "actors: at least one validator group is needed (honest_validator or lazy_validator)";
+  return undefined;
+};
+
+// --- Monte Carlo seeds and sweeps ---
+
+export interface RunSpec {
+  readonly seed: number;
+  /** Sweep point: path → value (empty without a sweep). */
+  readonly overrides: Readonly<Record<string, number | string>>;
+  readonly scenario: Scenario;
+}
+
+const applyOverride = (s: Scenario, path: string, value: number | string): Scenario => {
+  const [head, ...rest] = path.split(".");
+  if (head === "params" && rest.length === 1) return { ...s, params: { ...s.params, [rest[0]!]: value } };
+  if ((head === "faults" || head === "engine") && rest.length === 1) {
+    if (typeof value !== "number") throw new ScenarioError(`sweep ${path}: values must be integers`);
+    return { ...s, [head]: { ...(s[head] ?? {}), [rest[0]!]: value } };
+  }
+  if (head === "actors" && rest.length === 2) {
+    const [group, field] = rest as [string, string];
+    let hit = false;
+    const actors = s.actors.map((g, i) => {
+      if ((g.group ?? `${g.kind}#${i}`) !== group && g.kind !== group) return g;
+      hit = true;
+      return { ...g, [field]: value };
+    });
+    if (!hit) throw new ScenarioError(`sweep ${path}: no actor group or kind named ${group}`);
+    return { ...s, actors };
+  }
+  throw new ScenarioError(`sweep ${path}: paths are params.FIELD, faults.FIELD, engine.FIELD or actors.GROUP.FIELD`);
+};
+
+const expandSweep = (s: Scenario): { overrides: Record<string, number | string>; scenario: Scenario }[] => {
+  let points: Record<string, number | string>[] = [{}];
+  for (const [path, values] of Object.entries(s.sweep ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    points = points.flatMap((pt) => values.map((v) => ({ ...pt, [path]: v })));
+  }
+  return points.map((overrides) => {
+    let scenario = s;
+    for (const [path, v] of Object.entries(overrides)) scenario = applyOverride(scenario, path, v);
+    // Re-validate the swept scenario field by field (a value may be out of range).
+    return { overrides, scenario: decode(scenario) };
+  });
+};
+
+/** Every run of a scenario: each sweep point × each Monte Carlo seed, in a fixed order. */
+export const expandRuns = (s: Scenario, seeds?: { first?: number; count?: number }): RunSpec[] => {
+  const first = seeds?.first ?? s.seed ?? 1;
+  const count = seeds?.count ?? s.seeds ?? 1;
+  return expandSweep(s).flatMap(({ overrides, scenario }) => Array.from({ length: count }, (_, i) => ({ seed: first + i, overrides, scenario })));
+};

@@ -1,0 +1,44 @@
+/**
+ * The worker side of the fan-out: receives one run at a time, runs it with
+ * `runScenario` (deterministic by its seed, so which thread runs it does not
+ * matter), and posts the result back. A sink module, when given, is loaded
+ * here and its `makeSink(run)` builds each run's sink inside the worker.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { pathToFileURL } from "node:url";
+import { runScenario } from "./run.ts";
+import type { RunSpec } from "./scenario.ts";
+import type { RunSink } from "./sink.ts";
+
+interface Job {
+  readonly index: number;
+  readonly spec: RunSpec;
+  readonly blocks?: number;
+}
+
+const port = parentPort;
+if (!port) throw new Error("worker.ts runs inside a worker thread (see fanout.ts)");
+
+const sinkModule = (workerData as { sinkModule?: string } | undefined)?.sinkModule;
+const makeSink: ((spec: RunSpec) => RunSink | Promise<RunSink>) | undefined = sinkModule
+  ? (await import(pathToFileURL(sinkModule).href)).makeSink
+  : undefined;
+
+port.on("message", async (job: Job | null) => {
+  if (job === null) {
+    port.close();
+    return;
+  }
+  try {
+    const sink = makeSink ? await makeSink(job.spec) : undefined;
+    const result = await runScenario(job.spec.scenario, {
+      seed: job.spec.seed,
+      overrides: job.spec.overrides,
+      ...(sink ? { sink } : {}),
+      ...(job.blocks !== undefined ? { blocks: job.blocks } : {}),
+    });
+    port.postMessage({ index: job.index, result });
+  } catch (e) {
+    port.postMessage({ index: job.index, error: e instanceof Error ? `${e.message}\n${e.stack ?? ""}` : String(e) });
+  }
+});
