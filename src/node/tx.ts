@@ -10,7 +10,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { ripemd160 } from "@noble/hashes/legacy.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { fromBech32, toBech32 } from "@cosmjs/encoding";
+import { bech32 } from "@scure/base";
 import { MsgSend as BankMsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
@@ -82,12 +82,14 @@ export const typeUrlOf = (cmd: ProtocolCommand): string => {
   throw new Error(`no type URL for ${cmd.case}`);
 };
 
-export const addressOfPubkey = (compressed: Uint8Array): string => toBech32(BECH32_PREFIX, ripemd160(sha256(compressed)));
+// @scure/base directly: @cosmjs/encoding 0.39's fromBech32 passes a limit
+// of Infinity that @scure/base 2.4 rejects.
+export const addressOfPubkey = (compressed: Uint8Array): string => bech32.encode(BECH32_PREFIX, bech32.toWords(ripemd160(sha256(compressed))));
 
 export const isAddress = (address: string): boolean => {
   try {
-    const { prefix, data } = fromBech32(address);
-    return prefix === BECH32_PREFIX && data.length === 20;
+    const { prefix, words } = bech32.decode(address as `${string}1${string}`, 90);
+    return prefix === BECH32_PREFIX && bech32.fromWords(words).length === 20;
   } catch {
     return false;
   }
