@@ -5,6 +5,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Slow suites against real processes run with `npm run test:integration`.
+    exclude: ["**/node_modules/**", "test/**/*.integration.test.ts"],
     environment: "node",
     pool: "forks",
     maxWorkers: 2,
