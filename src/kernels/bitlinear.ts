@@ -91,25 +91,41 @@ export function quantizeActivations(u: Float32Array, T: number, n: number, q: In
   }
 }
 
-/** acc[t·m + j] = Σ_i q[t·n + i]·w[j·n + i]: the integer matmul. */
+/**
+ * acc[t·m + j] = Σ_i q[t·n + i]·w[j·n + i]: the integer matmul. Four tokens
+ * share each weight load (register blocking); integer sums are exact, so the
+ * blocking changes no bit.
+ */
 export function ternaryMatmul(q: Int8Array, T: number, W: TernaryWeights, acc: Int32Array): void {
   const n = W.in;
   const m = W.out;
   const w = W.w;
-  for (let t = 0; t < T; t++) {
-    const qo = t * n;
+  let t = 0;
+  for (; t + 4 <= T; t += 4) {
+    const q0 = t * n, q1 = q0 + n, q2 = q1 + n, q3 = q2 + n;
     for (let j = 0; j < m; j++) {
       const wo = j * n;
       let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-      let i = 0;
-      for (; i + 4 <= n; i += 4) {
-        a0 += q[qo + i]! * w[wo + i]!;
-        a1 += q[qo + i + 1]! * w[wo + i + 1]!;
-        a2 += q[qo + i + 2]! * w[wo + i + 2]!;
-        a3 += q[qo + i + 3]! * w[wo + i + 3]!;
+      for (let i = 0; i < n; i++) {
+        const wv = w[wo + i]!;
+        a0 += q[q0 + i]! * wv;
+        a1 += q[q1 + i]! * wv;
+        a2 += q[q2 + i]! * wv;
+        a3 += q[q3 + i]! * wv;
       }
-      for (; i < n; i++) a0 += q[qo + i]! * w[wo + i]!;
-      acc[t * m + j] = a0 + a1 + a2 + a3;
+      acc[t * m + j] = a0;
+      acc[(t + 1) * m + j] = a1;
+      acc[(t + 2) * m + j] = a2;
+      acc[(t + 3) * m + j] = a3;
+    }
+  }
+  for (; t < T; t++) {
+    const qo = t * n;
+    for (let j = 0; j < m; j++) {
+      const wo = j * n;
+      let a = 0;
+      for (let i = 0; i < n; i++) a += q[qo + i]! * w[wo + i]!;
+      acc[t * m + j] = a;
     }
   }
 }
