@@ -93,5 +93,5 @@ describe("real training through the protocol", () => {
     expect(roleOf(chain.state, Role.MINER, lazy)!.stake).toBe(1_000n * REMES);
     for (const m of miners.filter((x) => x !== lazy)) expect(events.some((e) => e.case === "slashed" && e.value.address === m)).toBe(false);
     expect(chain.rejected).toEqual([]);
-  });
+  }, 240_000); // ~15 s alone: eleven real trainings
 });
