@@ -75,7 +75,7 @@ export const outputSink = (options: OutputOptions): Effect.Effect<ScopedOutputSi
         yield* attempt(`cannot clear ${dir}`, () => rm(dir, { recursive: true, force: true }));
         parquetDir = yield* exportParquet(db, dir);
       }
-      const reportPath = (options.report ?? true) && sink.runIds.length > 0 ? yield* writeReports(db, outDir, sink.runIds) : undefined;
+      const reportPath = (options.report ?? true) && sink.runIds.length > 0 ? yield* writeReports(db, outDir) : undefined;
       yield* attempt(`checkpointing ${duckdbPath}`, () => db.connection.run("CHECKPOINT"));
       return { outDir, duckdbPath, parquetDir, reportPath, runIds: [...sink.runIds] } satisfies OutputPaths;
     });

@@ -1,0 +1,177 @@
+/**
+ * The report's charts: Observable Plot rendered on the server into a
+ * linkedom document, serialized as inline SVG (no script, nothing fetched),
+ * so a report opens offline. Every chart has a title, a subtitle saying
+ * what is measured, labelled axes with units and a legend; actor classes
+ * keep one colour across all charts (honest cool, attackers warm).
+ */
+import * as Plot from "@observablehq/plot";
+import { parseHTML } from "linkedom";
+import type { Row } from "./queries.ts";
+
+const KIND_COLORS: Record<string, string> = {
+  honest_miner: "#1b7837",
+  honest_validator: "#2166ac",
+  honest_proposer: "#5e3c99",
+  lazy_miner: "#d6604d",
+  copycat_miner: "#e08214",
+  poisoner_miner: "#b2182b",
+  sybil_miner: "#c51b7d",
+  colluding_miner: "#8c510a",
+  colluding_proposer: "#bf812d",
+  lazy_validator: "#f4a582",
+  false_challenger: "#dfc27d",
+  data_withholder: "#762a83",
+  unlisted: "#999999",
+  module: "#666666",
+};
+
+const kindScale = (rows: readonly Row[], field = "actor_kind") => {
+  const domain = [...new Set(rows.map((r) => String(r[field])))].sort();
+  return { legend: true, domain, range: domain.map((k) => KIND_COLORS[k] ?? "#999999") } as const;
+};
+
+const WIDTH = 820;
+const HEIGHT = 320;
+const STYLE = { fontSize: "12px", fontFamily: "system-ui, -apple-system, 'Segoe UI', sans-serif", overflow: "visible" } as const;
+
+export interface Chart {
+  readonly id: string;
+  readonly title: string;
+  readonly html: string;
+}
+
+/** Renders a Plot into HTML (a <figure> holding the title, legend and <svg>). */
+export const renderPlot = (options: Plot.PlotOptions): string => {
+  const { document } = parseHTML("<!doctype html><html><head></head><body></body></html>");
+  const el = Plot.plot({ width: WIDTH, height: HEIGHT, style: STYLE, ...options, document: document as unknown as NonNullable<Plot.PlotOptions["document"]> });
+  return el.outerHTML;
+};
+
+const chart = (id: string, title: string, subtitle: string, empty: string | undefined, options: Plot.PlotOptions): Chart => ({
+  id,
+  title,
+  html: `<div class="chart" id="chart-${id}">${renderPlot({ title, subtitle, ...(empty ? { caption: empty } : {}), ...options })}</div>`,
+});
+
+export const cumulativeRewardsChart = (rows: readonly Row[]): Chart =>
+  chart("rewards", "Cumulative rewards per actor, by actor class",
+    "REMES minted to the average actor of each class by the end of each window — honest classes against each attacker class",
+    rows.length === 0 ? "No rewards were minted in this run." : undefined,
+    {
+      x: { label: "Block height →", grid: true },
+      y: { label: "↑ REMES per actor", grid: true, zero: true },
+      color: kindScale(rows),
+      marks: [
+        Plot.ruleY([0]),
+        Plot.line(rows, { x: "height", y: "remes_per_actor", stroke: "actor_kind", z: "actor_kind", curve: "step-after", strokeWidth: 2 }),
+        Plot.dot(rows, Plot.selectLast({ x: "height", y: "remes_per_actor", fill: "actor_kind", z: "actor_kind", r: 3 })),
+      ],
+    });
+
+export const detectionChart = (rows: readonly Row[]): Chart =>
+  chart("detection", "Lazy-miner detection over time",
+    "Share of each miner class slashed for lazy mining at least once (by a trap job or a tier-3 panel) by the end of each window; honest miners should stay at 0 %",
+    rows.length === 0 ? "No miners in this run." : undefined,
+    {
+      x: { label: "Block height →", grid: true },
+      y: { label: "↑ Detected (% of the class)", domain: [0, 100], grid: true },
+      color: kindScale(rows),
+      marks: [
+        Plot.ruleY([0]),
+        Plot.line(rows, { x: "height", y: "detected_pct", stroke: "actor_kind", z: "actor_kind", curve: "step-after", strokeWidth: 2 }),
+        Plot.dot(rows, Plot.selectLast({ x: "height", y: "detected_pct", fill: "actor_kind", z: "actor_kind", r: 3 })),
+      ],
+    });
+
+export const slashesChart = (rows: readonly Row[]): Chart =>
+  chart("slashes", "Slashing events",
+    "Each dot is one slash: when (block height), whom (actor class), why (colour: offence); its area is the amount slashed in REMES",
+    rows.length === 0 ? "Nobody was slashed in this run." : undefined,
+    {
+      height: Math.max(160, 60 + 40 * new Set(rows.map((r) => r.actor_kind)).size),
+      marginLeft: 130,
+      x: { label: "Block height →", grid: true, inset: 16 },
+      y: { label: null },
+      r: { range: [3, 14] },
+      color: { legend: true, scheme: "Set2" },
+      marks: [
+        Plot.dot(rows, { x: "height", y: "actor_kind", r: "amount_remes", fill: "offence", fillOpacity: 0.75, stroke: "#333", strokeWidth: 0.5,
+          title: (d: Row) => `${String(d.address)} · ${String(d.offence)} · ${Number(d.amount_remes).toLocaleString("en-US")} REMES at height ${String(d.height)}` }),
+      ],
+    });
+
+export const giniChart = (rows: readonly Row[]): Chart =>
+  chart("gini", "Stake concentration (Gini coefficient)",
+    "Gini coefficient of the bonded stake of miners and of validators at the start of each window: 0 % equal stakes, 100 % one holder",
+    rows.length === 0 ? "No window opened in this run." : undefined,
+    {
+      x: { label: "Block height →", grid: true },
+      y: { label: "↑ Gini (%)", domain: [0, 100], grid: true },
+      color: { legend: true, domain: ["miners", "validators"], range: ["#1b7837", "#2166ac"] },
+      marks: [
+        Plot.ruleY([0]),
+        Plot.line(rows, { x: "height", y: "gini_pct", stroke: "stakers", curve: "step-after", strokeWidth: 2 }),
+      ],
+    });
+
+export const stakeShareChart = (rows: readonly Row[]): Chart =>
+  chart("stake", "Bonded stake by actor class",
+    "REMES bonded by each actor class at the start of each window and at the last block; slashing shrinks an attacker's band",
+    rows.length === 0 ? "No stake snapshots in this run." : undefined,
+    {
+      x: { label: "Block height →", grid: true },
+      y: { label: "↑ Bonded stake (REMES)", grid: true },
+      color: kindScale(rows),
+      marks: [
+        Plot.areaY(rows, { x: "height", y: "stake_remes", fill: "actor_kind", z: "actor_kind", curve: "step-after", fillOpacity: 0.85 }),
+        Plot.ruleY([0]),
+      ],
+    });
+
+export const tiersChart = (rows: readonly Row[]): Chart => {
+  const data = rows.map((r) => ({ ...r, measure: String(r.measure).slice(2) }));
+  const measures = ["tier 1 verified", "tier 1 optimistic", "tier 1 mismatched", "tier 2 disputes", "tier 3 panels", "trap reveals"];
+  return chart("tiers", "Verification tier usage",
+    "Per training window: tier-1 verdicts (hash agreement), tier-2 loss spot checks opened, tier-3 arbitration panels convened, trap jobs revealed",
+    rows.length === 0 ? "No window closed in this run." : undefined,
+    {
+      x: { label: "Training window →", grid: true, interval: 1, tickFormat: "d" },
+      y: { label: "↑ Count per window", grid: true },
+      color: { legend: true, domain: measures, range: ["#1b7837", "#7fbc41", "#d6604d", "#e08214", "#b2182b", "#2166ac"] },
+      marks: [
+        Plot.ruleY([0]),
+        Plot.line(data, { x: "window", y: "count", stroke: "measure", z: "measure", strokeWidth: 1.5 }),
+        Plot.dot(data, { x: "window", y: "count", fill: "measure", r: 2.5 }),
+      ],
+    });
+};
+
+export const throughputChart = (rows: readonly Row[]): Chart =>
+  chart("throughput", "Throughput",
+    "Transactions, rejected transactions and protocol events per block, averaged over each training window",
+    rows.length === 0 ? "No blocks in this run." : undefined,
+    {
+      x: { label: "Block height →", grid: true },
+      y: { label: "↑ Per block (mean over the window)", grid: true },
+      color: { legend: true, domain: ["events", "transactions", "rejected transactions"], range: ["#5e3c99", "#1b7837", "#d6604d"] },
+      marks: [
+        Plot.ruleY([0]),
+        Plot.line(rows, { x: "height", y: "per_block", stroke: "measure", z: "measure", curve: "step-after", strokeWidth: 2 }),
+      ],
+    });
+
+/** Sweep comparison: a measure per run against one sweep coordinate, mean over seeds as a line. */
+export const sweepChart = (id: string, title: string, subtitle: string, rows: readonly Row[], x: string, y: string, yLabel: string, series: string | undefined): Chart => {
+  const numeric = rows.every((r) => typeof r[x] === "number");
+  return chart(id, title, subtitle, rows.length === 0 ? "No runs to compare." : undefined, {
+    x: { label: `${x} →`, grid: true, ...(numeric ? {} : { type: "point" as const }) },
+    y: { label: `↑ ${yLabel}`, grid: true, zero: true },
+    ...(series ? { color: series === "actor_kind" ? kindScale(rows, series) : { legend: true, type: "categorical" as const } } : {}),
+    marks: [
+      Plot.ruleY([0]),
+      Plot.dot(rows, { x, y, ...(series ? { stroke: series } : { stroke: "#2166ac" }), r: 3, strokeOpacity: 0.6 }),
+      Plot.line(rows, Plot.groupX({ y: "mean" }, { x, y, ...(series ? { stroke: series, z: series } : { stroke: "#2166ac" }), strokeWidth: 2 })),
+    ],
+  });
+};
