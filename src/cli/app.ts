@@ -7,10 +7,11 @@ import { Command } from "effect/cli";
 import pkg from "../../package.json" with { type: "json" };
 import { demoCommand } from "./commands/demo.ts";
 import { nodeCommand } from "./commands/node.ts";
+import { simCommand } from "./commands/sim.ts";
 
 export const version: string = pkg.version;
 
-const subcommands = [demoCommand, nodeCommand] as const;
+const subcommands = [simCommand, demoCommand, nodeCommand] as const;
 
 export const r3mes = Command.make("r3mes").pipe(
   Command.withDescription(

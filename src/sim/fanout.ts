@@ -14,8 +14,10 @@ export interface FanOutOptions {
   readonly threads?: number;
   /** Override each run's block count. */
   readonly blocks?: number;
-  /** Absolute path of a module exporting `makeSink(spec: RunSpec): RunSink | Promise<RunSink>`, loaded in each worker. */
+  /** Absolute path of a module exporting `makeSink(spec: RunSpec, index: number, data: unknown): RunSink | Promise<RunSink>`, loaded in each worker. */
   readonly sinkModule?: string;
+  /** Structured-cloneable data handed to every `makeSink` call (e.g. an output folder). */
+  readonly sinkData?: unknown;
   /** Called as each run finishes (in completion order). */
   readonly onResult?: (index: number, result: RunResult) => void;
 }
@@ -28,7 +30,7 @@ export const runMany = async (specs: readonly RunSpec[], opts: FanOutOptions = {
   let next = 0;
   const work = (): Promise<void> =>
     new Promise((resolve, reject) => {
-      const worker = new Worker(entry, { workerData: { sinkModule: opts.sinkModule } });
+      const worker = new Worker(entry, { workerData: { sinkModule: opts.sinkModule, sinkData: opts.sinkData } });
       let failed = false;
       const feed = () => {
         if (next >= specs.length) {

@@ -19,8 +19,8 @@ interface Job {
 const port = parentPort;
 if (!port) throw new Error("worker.ts runs inside a worker thread (see fanout.ts)");
 
-const sinkModule = (workerData as { sinkModule?: string } | undefined)?.sinkModule;
-const makeSink: ((spec: RunSpec) => RunSink | Promise<RunSink>) | undefined = sinkModule
+const { sinkModule, sinkData } = (workerData ?? {}) as { sinkModule?: string; sinkData?: unknown };
+const makeSink: ((spec: RunSpec, index: number, data: unknown) => RunSink | Promise<RunSink>) | undefined = sinkModule
   ? (await import(pathToFileURL(sinkModule).href)).makeSink
   : undefined;
 
@@ -30,7 +30,7 @@ port.on("message", async (job: Job | null) => {
     return;
   }
   try {
-    const sink = makeSink ? await makeSink(job.spec) : undefined;
+    const sink = makeSink ? await makeSink(job.spec, job.index, sinkData) : undefined;
     const result = await runScenario(job.spec.scenario, {
       seed: job.spec.seed,
       overrides: job.spec.overrides,

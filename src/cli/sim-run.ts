@@ -1,0 +1,105 @@
+/**
+ * `r3mes sim run`: loads a scenario, expands its Monte Carlo seeds and sweep
+ * points, runs them (in-process for one run, over worker threads for more;
+ * every run is deterministic by its seed either way), records each into
+ * DuckDB + Parquet and writes the HTML report. A progress bar shows on a
+ * TTY. An invariant violation stops that run and fails the command with the
+ * line that reproduces it.
+ */
+import { availableParallelism } from "node:os";
+import { basename, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Effect } from "effect";
+import { runMany } from "../sim/fanout.ts";
+import { createOutputSink, type OutputPaths } from "../sim/outputs/output-sink.ts";
+import { mergeParts } from "../sim/outputs/parts.ts";
+import { reproduceLine, type RunResult, runScenario } from "../sim/run.ts";
+import { expandRuns, loadScenario, scenarioName } from "../sim/scenario.ts";
+
+export interface SimRunOptions {
+  readonly scenario: string;
+  readonly seed: number | undefined;
+  readonly seeds: number | undefined;
+  readonly out: string | undefined;
+  readonly json: boolean;
+  readonly threads: number | undefined;
+  readonly blocks: number | undefined;
+  readonly eventLog: boolean;
+}
+
+/** Exit status of a run whose invariants broke (distinct from usage errors). */
+export const EXIT_INVARIANT = 3;
+
+export class InvariantViolation extends Error {}
+
+const bar = (done: number, total: number, label: string): void => {
+  if (!process.stderr.isTTY) return;
+  const width = 30;
+  const filled = total === 0 ? width : Math.min(width, Math.floor((done / total) * width));
+  process.stderr.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${String(Math.floor((done / Math.max(total, 1)) * 100)).padStart(3)}% ${label}   `);
+  if (done >= total) process.stderr.write("\n");
+};
+
+const summaryLine = (r: RunResult, report: string | undefined) => ({
+  seed: r.seed,
+  blocks: r.blocks,
+  events: r.events,
+  event_log_sha256: r.eventLogSha256,
+  app_hash: r.appHash,
+  report: report ?? null,
+});
+
+export const runSim = async (o: SimRunOptions): Promise<number> => {
+  const scenario = loadScenario(o.scenario);
+  const specs = expandRuns(scenario, { ...(o.seed !== undefined ? { first: o.seed } : {}), ...(o.seeds !== undefined ? { count: o.seeds } : {}) });
+  const outDir = resolve(o.out ?? join("out", scenarioName(o.scenario)));
+  const blocks = o.blocks ?? scenario.blocks;
+  const log = (s: string) => (o.json ? process.stderr : process.stdout).write(`${s}\n`);
+  log(`${basename(o.scenario)}: ${specs.length} run${specs.length === 1 ? "" : "s"} of ${blocks} blocks → ${outDir}`);
+
+  let results: RunResult[];
+  let paths: OutputPaths;
+  const threads = Math.max(1, Math.min(o.threads ?? availableParallelism(), specs.length));
+  if (specs.length === 1 || threads === 1) {
+    const sink = await createOutputSink({ outDir, eventLog: o.eventLog });
+    results = [];
+    try {
+      for (const [i, spec] of specs.entries()) {
+        const label = specs.length === 1 ? `seed ${spec.seed}` : `run ${i + 1}/${specs.length} (seed ${spec.seed})`;
+        results.push(await runScenario(spec.scenario, {
+          seed: spec.seed, sink, overrides: spec.overrides, blocks,
+          onProgress: (h, planned) => { if (h % 50 === 0 || h === planned) bar(h, planned, label); },
+        }));
+      }
+    } catch (e) {
+      await sink.abort();
+      throw e;
+    }
+    paths = await sink.finish();
+  } else {
+    let done = 0;
+    bar(0, specs.length, "runs");
+    results = await runMany(specs, {
+      threads, blocks,
+      sinkModule: fileURLToPath(new URL("../sim/outputs/parts.ts", import.meta.url)),
+      sinkData: { outDir, eventLog: o.eventLog },
+      onResult: () => bar(++done, specs.length, `runs on ${threads} threads`),
+    });
+    paths = await Effect.runPromise(mergeParts(outDir, specs.length));
+  }
+
+  let status = 0;
+  for (const r of results) {
+    if (r.violation) {
+      status = EXIT_INVARIANT;
+      log(`INVARIANT VIOLATION in seed ${r.seed} at height ${r.violation.height}:\n  ${r.violation.messages.join("\n  ")}\n${reproduceLine(o.scenario, r.seed)}`);
+    }
+  }
+  if (!o.json) {
+    for (const r of results) log(`seed ${r.seed}: ${r.blocks} blocks, ${r.events} events, event log sha256 ${r.eventLogSha256.slice(0, 16)}…, app hash ${r.appHash.slice(0, 16)}…`);
+    log(`report:  ${paths.reportPath ?? "(none)"}\ntables:  ${paths.duckdbPath}${paths.parquetDir ? `\nparquet: ${paths.parquetDir}` : ""}`);
+  } else {
+    for (const r of results) console.log(JSON.stringify(summaryLine(r, paths.reportPath)));
+  }
+  return status;
+};
