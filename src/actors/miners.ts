@@ -7,14 +7,15 @@
  * peer (copycat), tampering with the update (poisoner), or sharing one fake
  * answer across a coalition (sybil cluster, colluders).
  */
-import { GpuArch } from "../gen/remes/v1/types_pb.ts";
+import { type GpuArch, Role } from "../gen/remes/v1/types_pb.ts";
 import { command } from "../protocol/commands.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 import { hashParts } from "../protocol/randomness.ts";
-import { hex } from "../protocol/state.ts";
+import { isActive } from "../protocol/staking.ts";
+import { hex, roleKey } from "../protocol/state.ts";
 import type { ActorInfo, ActorKind } from "../sim/sink.ts";
 import type { Actor, ActorIO } from "./actor.ts";
-import { cidOf, daOpening, daRootOf, type Task, type TrainResult } from "./backend.ts";
+import { cidOf, daOpening, daRootOf, type Task, type TrainResult, UPDATE_DIM } from "./backend.ts";
 
 /** What a miner submits for a task, when, and whether it keeps the bytes (to answer availability challenges). */
 export interface Work {
@@ -91,6 +92,9 @@ export class Miner implements Actor {
 
   #submit(task: Task, work: Work | undefined, io: ActorIO): void {
     if (!work) return;
+    // A client checks its own standing first: slashed below the minimum stake, it has no say.
+    const role = io.chain.state.roles.get(roleKey(Role.MINER, this.info.address));
+    if (!role || !isActive(io.chain.state, role)) return;
     const r = work.result;
     if (work.stored) {
       this.#stored.add(hex(r.gradientHash));
@@ -199,7 +203,8 @@ export const coalition = (kind: "sybil_miner" | "colluding_miner", group: string
     if (!r) {
       const gradientHash = hashParts("sim/coalition", io.world.seed, group, task.window, task.shard, task.gpuArch);
       const sizeBytes = BigInt(io.chain.state.params.daChunkBytes * 4);
-      r = { gradientHash, daRoot: daRootOf(gradientHash, sizeBytes, io.chain.state.params.daChunkBytes), sizeBytes, claimedLossMicro: 1_500_000n, cid: cidOf(gradientHash) };
+      // A do-nothing update (zeros), stored and served like real work.
+      r = { gradientHash, daRoot: daRootOf(gradientHash, sizeBytes, io.chain.state.params.daChunkBytes), sizeBytes, claimedLossMicro: 1_500_000n, cid: cidOf(gradientHash), update: new Int32Array(UPDATE_DIM) };
       io.world.coalition.set(key, r);
       if (io.world.coalition.size > 100_000) for (const k of [...io.world.coalition.keys()].slice(0, 50_000)) io.world.coalition.delete(k);
     }

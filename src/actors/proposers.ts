@@ -7,6 +7,7 @@
  * coalition's submissions (when it has any), so honest validators find
  * verified work left out and challenge it.
  */
+import { SubmissionStatus } from "../gen/remes/v1/events_pb.ts";
 import type { AggregationMethod } from "../gen/remes/v1/types_pb.ts";
 import { aggregationCommitment, gradientRoot } from "../protocol/aggregation.ts";
 import { command } from "../protocol/commands.ts";
@@ -32,7 +33,12 @@ export class Proposer implements Actor {
   #pending = new Map<number, Pending>();
 
   /** `coalition`: addresses whose submissions a colluding proposer keeps (empty: honest). */
-  constructor(readonly info: ActorInfo, readonly method: AggregationMethod, readonly coalition: ReadonlySet<string> = new Set()) {}
+  /**
+   * `include`: "live" aggregates every submission not rejected (robust
+   * combination is the defence); "agreed" also leaves out tier-1 mismatches.
+   * `coalition`: addresses whose submissions a colluding proposer keeps (empty: honest).
+   */
+  constructor(readonly info: ActorInfo, readonly method: AggregationMethod, readonly include: "live" | "agreed" = "live", readonly coalition: ReadonlySet<string> = new Set()) {}
 
   reset(): void {
     this.#pending = new Map();
@@ -40,14 +46,22 @@ export class Proposer implements Actor {
 
   onEvents(events: readonly ProtocolEvent[], io: ActorIO): void {
     for (const e of events) {
-      if (e.case === "aggregationProposerSelected" && e.value.proposer === this.info.address) this.#commit(e.value.window, io);
-      else if (e.case === "aggregationCommitted" && e.value.proposer === this.info.address) this.#reveal(e.value.window, io);
+      if (e.case !== "aggregationProposerSelected" || e.value.proposer !== this.info.address) {
+        if (e.case === "aggregationCommitted" && e.value.proposer === this.info.address) this.#reveal(e.value.window, io);
+        continue;
+      }
+      // Wait for the window's trap reveals to land (submissions rejected between commit and
+      // reveal would make the reveal fail), but commit by the deadline.
+      const { window, commitDeadline } = e.value;
+      const waitBlocks = Math.max(0, Math.min(2, commitDeadline - io.chain.height - 2));
+      io.wake(waitBlocks * io.blockTimeMs, () => this.#commit(window, io));
     }
   }
 
   #commit(window: number, io: ActorIO): void {
     const state = io.chain.state;
-    let subs = io.world.queries.live(state, window).filter((s) => io.world.store.get(s.gradientCid)?.update !== undefined);
+    if (!state.windows.get(window)?.aggregation || state.windows.get(window)!.aggregation!.commitment) return;
+    let subs = io.world.queries.live(state, window).filter((s) => (this.include === "live" || s.status !== SubmissionStatus.MISMATCHED) && io.world.store.get(s.gradientCid)?.update !== undefined);
     const ours = subs.filter((s) => this.coalition.has(s.miner));
     if (this.coalition.size > 0 && ours.length > 0) subs = ours;
     if (subs.length === 0) return;

@@ -109,7 +109,8 @@ export class Validator implements Actor {
   }
 
   /**
-   * An aggregate is right when it includes every submission tier 1 verified,
+   * An aggregate is right when it includes every submission tier 1 verified
+   * whose bytes can be fetched,
    * every included update can be fetched, and its CID is the declared method
    * applied to the included updates.
    * Every honest verifier computes the same answer, so it is computed once.
@@ -120,7 +121,7 @@ export class Validator implements Actor {
     let ok = io.world.aggregateChecks.get(a.aggregationId);
     if (ok === undefined) {
       const included = new Set(a.submissionIds);
-      const verifiedLeftOut = io.world.queries.submissions(state, a.window).some((s) => s.status === SubmissionStatus.VERIFIED && !included.has(s.id));
+      const verifiedLeftOut = io.world.queries.submissions(state, a.window).some((s) => s.status === SubmissionStatus.VERIFIED && !included.has(s.id) && io.world.store.get(s.gradientCid)?.update !== undefined);
       const updates: Int32Array[] = [];
       for (const id of a.submissionIds) {
         const u = io.world.store.get(state.submissions.get(id)?.gradientCid ?? "")?.update;

@@ -130,8 +130,8 @@ const makeActor = (g: ActorGroupConfig, info: ActorInfo, arch: GpuArch, coalitio
     case "poisoner_miner": return new miners.Miner(info, arch, miners.poisoner(g.scaleBps ?? 30_000));
     case "sybil_miner": return new miners.Miner(info, arch, miners.coalition("sybil_miner", info.group));
     case "colluding_miner": return new miners.Miner(info, arch, miners.coalition("colluding_miner", info.group));
-    case "honest_proposer": return new Proposer(info, methodByName[g.method ?? "median"]);
-    case "colluding_proposer": return new Proposer(info, methodByName[g.method ?? "mean"], coalition);
+    case "honest_proposer": return new Proposer(info, methodByName[g.method ?? "median"], g.include ?? "live");
+    case "colluding_proposer": return new Proposer(info, methodByName[g.method ?? "mean"], g.include ?? "live", coalition);
     case "honest_validator": return new Validator(info, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
     case "lazy_validator": return new Validator(info, { lazy: true, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
     case "false_challenger": return new FalseChallenger(info, g.challengesPerWindow ?? 2);

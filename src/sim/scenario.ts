@@ -66,6 +66,8 @@ const ActorGroup = Schema.Struct({
   scaleBps: Schema.optionalKey(PosInt),
   /** proposers: how the aggregate is combined. */
   method: Schema.optionalKey(Schema.Literals(["mean", "median", "trimmed_mean"])),
+  /** proposers: aggregate every live submission, or only those tier 1 did not flag. */
+  include: Schema.optionalKey(Schema.Literals(["live", "agreed"])),
   /** sybil_miner: one budget split over `count` identities (each bonds budget/count). */
   budgetRemes: Schema.optionalKey(PosInt),
   /** validators: share of tier-2 disputes each one recomputes and votes on. */
