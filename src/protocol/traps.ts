@@ -73,6 +73,13 @@ export const decideRevealTrapJobs = (state: Readonly<State>, m: CommandOf<"revea
   const committed = new Set(accepted.commitments.map(hex));
   const seen = new Set<number>();
   const out: ProtocolEvent[] = [];
+  // The window's miners by shard, in address order: built once per message, not once per reveal.
+  const byShard = new Map<number, string[]>();
+  for (const [miner, shard] of [...w.assignment].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const list = byShard.get(shard);
+    if (list) list.push(miner);
+    else byShard.set(shard, [miner]);
+  }
   for (const r of m.reveals) {
     const c = hex(trapCommitment(m.window, r.shard, r.vaultEntryId, r.salt));
     if (!committed.has(c)) return fail("mismatch", `reveal for shard ${r.shard} does not open any commitment of window ${m.window}`);
@@ -82,8 +89,7 @@ export const decideRevealTrapJobs = (state: Readonly<State>, m: CommandOf<"revea
     if (!entry) return fail("notFound", `vault entry ${r.vaultEntryId} does not exist`);
     const caught: string[] = [];
     const passed: string[] = [];
-    for (const [miner, shard] of [...w.assignment].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      if (shard !== r.shard) continue;
+    for (const miner of byShard.get(r.shard) ?? []) {
       const id = w.submittedBy.get(miner);
       const s = id === undefined ? undefined : state.submissions.get(id);
       if (!s) continue;
