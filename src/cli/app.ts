@@ -7,11 +7,12 @@ import { Command } from "effect/cli";
 import pkg from "../../package.json" with { type: "json" };
 import { demoCommand } from "./commands/demo.ts";
 import { nodeCommand } from "./commands/node.ts";
+import { reportCommand } from "./commands/report.ts";
 import { simCommand } from "./commands/sim.ts";
 
 export const version: string = pkg.version;
 
-const subcommands = [simCommand, demoCommand, nodeCommand] as const;
+const subcommands = [simCommand, demoCommand, nodeCommand, reportCommand] as const;
 
 export const r3mes = Command.make("r3mes").pipe(
   Command.withDescription(

@@ -16,7 +16,7 @@ import { Effect, Schema, type Scope } from "effect";
 import type { BlockRecord, RunEnd, RunSink, RunStart } from "../sink.ts";
 import { eventPayloadJson, toJson } from "./event-json.ts";
 import { type ActorRow, MetricsSink, type WindowMetrics } from "./metrics.ts";
-import { runIdOf } from "./names.ts";
+import { runIdOf, type SweepPoint } from "./names.ts";
 import { type Cell, type ColumnType, createTableSql, quoteIdent, type TableDef, type TableName, tables } from "./tables.ts";
 
 export class OutputError extends Schema.TaggedError<OutputError>()("OutputError", {
@@ -102,6 +102,14 @@ const appendCell = (a: DuckDBAppender, type: ColumnType, v: Cell, table: string,
   throw new Error(`${table}.${column}: a ${typeof v} cannot go into a ${type} column`);
 };
 
+/** The run's sweep point: RunStart.sweepPoint, else a `sweepPoint` object in its config (as runScenario records overrides). */
+export const sweepPointOf = (start: RunStart): SweepPoint => {
+  if (start.sweepPoint) return start.sweepPoint;
+  const c = start.config.sweepPoint;
+  if (c === null || typeof c !== "object" || Array.isArray(c)) return {};
+  return Object.fromEntries(Object.entries(c).filter((e): e is [string, string | number | boolean] => ["string", "number", "boolean"].includes(typeof e[1])));
+};
+
 const staging = (name: TableName): string => `staging_${name}`;
 /** 0 stands for "not reached" in the fold; NULL in the tables. */
 const h = (height: number): number | null => (height > 0 ? height : null);
@@ -146,7 +154,8 @@ export class DuckDbSink implements RunSink {
 
   start(start: RunStart): void {
     if (this.run) throw new Error(`run ${this.run.id} has not ended; a results database records one run at a time`);
-    const id = runIdOf(start.scenario, start.seed, start.sweepPoint);
+    const point = sweepPointOf(start);
+    const id = runIdOf(start.scenario, start.seed, point);
     const rid = id;
     const metrics = new MetricsSink({
       block: (r) => this.w("blocks").row([rid, r.height, r.timeMs, r.window, r.txs, r.rejectedTxs, r.events, r.appHash]),
@@ -190,7 +199,7 @@ export class DuckDbSink implements RunSink {
     const t = run.metrics.totals();
     const st = run.start;
     this.w("runs").row([
-      run.id, st.scenario, st.seed, toJson(st.sweepPoint ?? {}), toJson(st.config), toJson(st.params), st.plannedBlocks, st.actors.length,
+      run.id, st.scenario, st.seed, toJson(sweepPointOf(st)), toJson(st.config), toJson(st.params), st.plannedBlocks, st.actors.length,
       end.violation ? "violation" : "ok", end.blocks, end.events, end.eventLogSha256, end.appHash,
       end.violation?.height ?? null, end.violation ? end.violation.messages.join("\n") : null,
       this.supply.genesis, this.supply.minted, this.supply.burned, t.minerStakeGiniBps, t.validatorStakeGiniBps,
