@@ -162,12 +162,14 @@ export const throughputChart = (rows: readonly Row[]): Chart =>
     });
 
 /** Sweep comparison: a measure per run against one sweep coordinate, mean over seeds as a line. */
-export const sweepChart = (id: string, title: string, subtitle: string, rows: readonly Row[], x: string, y: string, yLabel: string, series: string | undefined): Chart => {
+export const sweepChart = (
+  id: string, title: string, subtitle: string, rows: readonly Row[], x: string, y: string, yLabel: string, series: string | undefined, seriesDomain?: readonly string[],
+): Chart => {
   const numeric = rows.every((r) => typeof r[x] === "number");
   return chart(id, title, subtitle, rows.length === 0 ? "No runs to compare." : undefined, {
     x: { label: `${x} →`, grid: true, ...(numeric ? {} : { type: "point" as const }) },
     y: { label: `↑ ${yLabel}`, grid: true, zero: true },
-    ...(series ? { color: series === "actor_kind" ? kindScale(rows, series) : { legend: true, type: "categorical" as const } } : {}),
+    ...(series ? { color: series === "actor_kind" ? kindScale(rows, series) : { legend: true, type: "categorical" as const, ...(seriesDomain ? { domain: [...seriesDomain] } : {}) } } : {}),
     marks: [
       Plot.ruleY([0]),
       Plot.dot(rows, { x, y, ...(series ? { stroke: series } : { stroke: "#2166ac" }), r: 3, strokeOpacity: 0.6 }),

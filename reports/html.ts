@@ -55,6 +55,7 @@ caption { text-align: left; color: var(--muted); padding: 4px 0; }
 th, td { border: 1px solid var(--line); padding: 3px 6px; text-align: left; vertical-align: top; }
 th { background: var(--bg2); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
 tbody tr:nth-child(even) { background: #fbfcfd; }
 figure { margin: 24px 0 8px; padding: 12px 12px 4px; border: 1px solid var(--line); border-radius: 6px; break-inside: avoid; }
 figure h2 { font-size: 16px; margin: 0 0 2px; padding: 0; border: 0; }

@@ -123,7 +123,7 @@ export const sortRuns = <R extends Row>(runs: readonly R[]): R[] => {
   });
 };
 
-/** Sweep coordinates that vary across runs, in name order. */
+/** Sweep coordinates that vary across runs: the one with the most values first (the x axis), then by name. */
 const varyingKeys = (runs: readonly Row[]): string[] => {
   const values = new Map<string, Set<string>>();
   for (const r of runs) for (const [k, v] of Object.entries(parse(r.sweep_point))) {
@@ -131,7 +131,7 @@ const varyingKeys = (runs: readonly Row[]): string[] => {
     s.add(JSON.stringify(v));
     values.set(k, s);
   }
-  return [...values.keys()].filter((k) => values.get(k)!.size > 1).sort();
+  return [...values.keys()].filter((k) => values.get(k)!.size > 1).sort((a, b) => values.get(b)!.size - values.get(a)!.size || (a < b ? -1 : 1));
 };
 
 /** The sweep report: every run in a table, and measures compared across sweep points. */
@@ -140,45 +140,53 @@ export const renderSweepReport = async (c: DuckDBConnection, runs: readonly Row[
   const keys = varyingKeys(runs);
   const x = keys[0] ?? "seed";
   const series = keys[1];
+  // Colour needs categories: the series coordinate as text, beside its own (numeric) column.
+  const seriesField = `colour: ${series ?? ""}`;
   const withPoint: Row[] = sweep.map((r) => {
     const p = parse(r.sweep_point);
-    return { ...r, seed: Number(r.seed), ...(x === "seed" ? {} : { [x]: p[x] }), ...(series ? { [series]: String(p[series]) } : {}) };
+    return { ...r, ...p, seed: Number(r.seed), ...(series ? { [seriesField]: String(p[series]) } : {}) };
   });
   const perRun = sortRuns([...new Map(withPoint.map((r) => [String(r.run_id), r])).values()]);
   const hasLazy = perRun.some((r) => Number(r.lazy_miners) > 0);
   const against = x === "seed" ? "seed (no sweep coordinate varies)" : x;
+  const colour = series ? `; colour: ${series}` : "";
+  const seriesDomain = series ? [...new Set(withPoint.map((r) => String(r[seriesField])))].sort((a, b) => compareValues(Number(a), Number(b)) || compareValues(a, b)) : undefined;
   const figures = [
     ...(hasLazy ? [charts.sweepChart("sweep-detection", `Lazy miners caught vs ${against}`,
-      "Percentage of lazy miners slashed for lazy mining at least once by the end of each run; dots are runs (seeds), the line is their mean",
-      perRun.filter((r) => r.lazy_caught_pct !== null), x, "lazy_caught_pct", "Lazy miners caught (%)", series)] : []),
+      `Percentage of lazy miners slashed for lazy mining at least once by the end of each run; dots are runs (seeds), the line is their mean${colour}`,
+      perRun.filter((r) => r.lazy_caught_pct !== null), x, "lazy_caught_pct", "Lazy miners caught (%)", series && seriesField, seriesDomain)] : []),
     charts.sweepChart("sweep-rewards", `Rewards per actor by class vs ${against}`,
       "REMES minted to the average actor of each class over the whole run; dots are runs, lines the mean over seeds",
       withPoint.filter((r) => r.actor_kind !== null), x, "rewards_per_actor_remes", "REMES per actor", "actor_kind"),
     charts.sweepChart("sweep-gini", `Final miner stake Gini vs ${against}`,
-      "Gini coefficient of the miners' bonded stake at the last block (%), per run and mean over seeds",
-      perRun, x, "miner_stake_gini_pct", "Gini (%)", series),
+      `Gini coefficient of the miners' bonded stake at the last block (%), per run and mean over seeds${colour}`,
+      perRun, x, "miner_stake_gini_pct", "Gini (%)", series && seriesField, seriesDomain),
   ];
   const scenarios = [...new Set(runs.map((r) => String(r.scenario)))];
-  const shortId = (id: unknown) => (scenarios.length === 1 ? String(id).slice(scenarios[0]!.length + 1) : String(id));
   const honest = new Map(withPoint.filter((r) => r.actor_kind === "honest_miner").map((r) => [String(r.run_id), r.rewards_per_actor_remes]));
   const lazy = new Map(withPoint.filter((r) => r.actor_kind === "lazy_miner").map((r) => [String(r.run_id), r.rewards_per_actor_remes]));
+  const index = new Map(perRun.map((r, i) => [String(r.run_id), i + 1]));
+  const runCell = (r: Row) => {
+    const id = String(r.run_id);
+    const label = `#${index.get(id) ?? ""}`;
+    return links.has(id) ? `<a href="${esc(links.get(id))}" title="${esc(id)}">${esc(label)}</a>` : `<span title="${esc(id)}">${esc(label)}</span>`;
+  };
   const runTable = table([
-    { key: "run_id", label: scenarios.length === 1 ? `Run (${scenarios[0]}/…)` : "Run", html: (r) => (links.has(String(r.run_id)) ? `<a href="${esc(links.get(String(r.run_id)))}"><code>${esc(shortId(r.run_id))}</code></a>` : `<code>${esc(shortId(r.run_id))}</code>`) },
+    { key: "run_id", label: "Run", html: runCell },
     { key: "seed", label: "Seed", numeric: true },
-    { key: "point", label: "Sweep point" },
+    ...keys.map((k) => ({ key: k, label: k, numeric: perRun.every((r) => typeof r[k] === "number") })),
     { key: "status", label: "Status" },
     { key: "blocks", label: "Blocks", numeric: true },
-    { key: "lazy_caught", label: "Lazy caught", numeric: true },
+    { key: "lazy_caught", label: "Lazy miners caught", numeric: true },
     { key: "honest", label: "Honest miner rewards (REMES/actor)", numeric: true },
     { key: "lazy", label: "Lazy miner rewards (REMES/actor)", numeric: true },
     { key: "miner_stake_gini_pct", label: "Miner stake Gini (%)", numeric: true },
   ], perRun.map((r) => ({
     ...r,
-    point: pointText(r.sweep_point),
     lazy_caught: Number(r.lazy_miners) > 0 ? `${String(r.lazy_caught)} of ${String(r.lazy_miners)}` : "—",
     honest: honest.get(String(r.run_id)) ?? null,
     lazy: lazy.get(String(r.run_id)) ?? null,
-  })));
+  })), `Run ids (the run_id column of every table): ${scenarios.length === 1 ? `${scenarios[0]}/` : "<scenario>/"}seed=N${keys.map((k) => `/${k}=…`).join("")}; hover a run for its id, click it for its report.`);
   const seeds = [...new Set(runs.map((r) => Number(r.seed)))].sort((a, b) => a - b);
   const first = runs[0]!;
   const unlinked = runs.length - links.size;

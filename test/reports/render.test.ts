@@ -94,8 +94,9 @@ describe("the sweep report", () => {
   });
 
   it("lists the runs in sweep order (numeric), then seed, each linked to its own report", async () => {
-    const order = [...html.matchAll(/<code>(seed=\d+\/trap_rate_bps=\d+)<\/code>/g)].map((m) => m[1]);
-    expect(order).toEqual(["seed=1/trap_rate_bps=500", "seed=2/trap_rate_bps=500", "seed=1/trap_rate_bps=2000", "seed=2/trap_rate_bps=2000"]);
+    const order = [...html.matchAll(/title="(lazy\/seed=\d+\/trap_rate_bps=\d+)">#(\d+)</g)].map((m) => `${m[2]} ${m[1]}`);
+    expect(order).toEqual(["1 lazy/seed=1/trap_rate_bps=500", "2 lazy/seed=2/trap_rate_bps=500", "3 lazy/seed=1/trap_rate_bps=2000", "4 lazy/seed=2/trap_rate_bps=2000"]);
+    expect(html).toMatch(/<th class="num">trap_rate_bps<\/th>/);
     const links = [...html.matchAll(/href="(runs\/[^"]+)"/g)].map((m) => m[1]!);
     expect(links.length).toBe(4);
     for (const l of links) expect(existsSync(join(dir, l)), l).toBe(true);

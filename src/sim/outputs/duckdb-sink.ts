@@ -2,11 +2,12 @@
  * The DuckDB sink: streams a run into `results.duckdb` through DuckDB
  * appenders (the fast bulk path), one tidy table per concern (tables.ts).
  *
- * Rows go first to `staging_*` tables; when the run ends they move to the
- * main tables in one transaction that first deletes any earlier rows of the
- * same run_id — re-running a seed replaces it, and a run that crashed
- * half-way never leaves partial rows beside complete ones. `start` and
- * `block` are synchronous (appenders are), `end` is async (the move).
+ * A new run_id streams straight into the main tables (the runs row last, at
+ * the end). A run_id the database already holds — a re-run of a seed, or a
+ * run that crashed half-way — goes to `staging_*` tables instead and, when
+ * the run ends, replaces the old rows in one transaction, so old and new
+ * rows never mix. `start` and `block` are synchronous (appenders are), `end`
+ * is async.
  *
  * Opening and closing the database is an Effect resource, so the
  * connection closes when its scope does, on success and on error alike.
@@ -120,27 +121,35 @@ export interface DuckDbSinkOptions {
 }
 
 export class DuckDbSink implements RunSink {
-  private run: { readonly id: string; readonly start: RunStart; readonly metrics: MetricsSink } | undefined;
+  private run: { readonly id: string; readonly start: RunStart; readonly metrics: MetricsSink; readonly staged: boolean } | undefined;
   private supply = { genesis: 0n, minted: 0n, burned: 0n };
   private readonly finished: string[] = [];
 
   private constructor(
     private readonly db: ResultsDb,
-    private readonly writers: ReadonlyMap<TableName, TableWriter>,
+    /** Appenders of the main tables and of the staging tables. */
+    private readonly direct: ReadonlyMap<TableName, TableWriter>,
+    private readonly staged: ReadonlyMap<TableName, TableWriter>,
+    /** run_ids with rows in any table (at open, plus the runs recorded since). */
+    private readonly known: Set<string>,
     private readonly eventLog: boolean,
   ) {}
 
   /** Creates the tables (if new) and fresh staging tables with their appenders. */
   static async open(db: ResultsDb, options: DuckDbSinkOptions = {}): Promise<DuckDbSink> {
     const c = db.connection;
-    const writers = new Map<TableName, TableWriter>();
+    const direct = new Map<TableName, TableWriter>();
+    const staged = new Map<TableName, TableWriter>();
     for (const t of tables) {
       await c.run(createTableSql(t));
       await c.run(`DROP TABLE IF EXISTS ${quoteIdent(staging(t.name))}`);
       await c.run(createTableSql(t, staging(t.name)));
-      writers.set(t.name, new TableWriter(t, await c.createAppender(staging(t.name))));
+      direct.set(t.name, new TableWriter(t, await c.createAppender(t.name)));
+      staged.set(t.name, new TableWriter(t, await c.createAppender(staging(t.name))));
     }
-    return new DuckDbSink(db, writers, options.eventLog ?? true);
+    const union = tables.map((t) => `SELECT DISTINCT run_id FROM ${quoteIdent(t.name)}`).join(" UNION ");
+    const known = new Set((await c.runAndReadAll(union)).getRows().map((r) => String(r[0])));
+    return new DuckDbSink(db, direct, staged, known, options.eventLog ?? true);
   }
 
   /** Run ids written so far, in order. */
@@ -149,7 +158,11 @@ export class DuckDbSink implements RunSink {
   }
 
   private w(name: TableName): TableWriter {
-    return this.writers.get(name)!;
+    return (this.run?.staged ? this.staged : this.direct).get(name)!;
+  }
+
+  private get writers(): TableWriter[] {
+    return [...this.direct.values(), ...this.staged.values()];
   }
 
   start(start: RunStart): void {
@@ -173,7 +186,8 @@ export class DuckDbSink implements RunSink {
       stake: (r) => this.w("stake").row([rid, r.height, r.window, r.actorKind, r.actors, r.stakeUremes, r.balanceUremes]),
     });
     metrics.start(start);
-    this.run = { id, start, metrics };
+    this.run = { id, start, metrics, staged: this.known.has(id) };
+    this.known.add(id);
   }
 
   block(b: BlockRecord): void {
@@ -192,8 +206,15 @@ export class DuckDbSink implements RunSink {
   async end(end: RunEnd): Promise<void> {
     const run = this.run;
     if (!run) throw new Error("DuckDbSink.end called before start");
-    this.run = undefined;
-    run.metrics.end(end);
+    try {
+      run.metrics.end(end);
+      await this.finishRun(run, end);
+    } finally {
+      this.run = undefined;
+    }
+  }
+
+  private async finishRun(run: NonNullable<DuckDbSink["run"]>, end: RunEnd): Promise<void> {
     for (const w of run.metrics.windows()) this.w("windows").row(windowCells(run.id, w));
     for (const a of run.metrics.actors()) this.w("actors").row(actorCells(run.id, a));
     const t = run.metrics.totals();
@@ -204,13 +225,14 @@ export class DuckDbSink implements RunSink {
       end.violation?.height ?? null, end.violation ? end.violation.messages.join("\n") : null,
       this.supply.genesis, this.supply.minted, this.supply.burned, t.minerStakeGiniBps, t.validatorStakeGiniBps,
     ]);
-    await this.commit(run.id);
+    if (run.staged) await this.commit(run.id);
+    else for (const w of this.direct.values()) w.flush();
     this.finished.push(run.id);
   }
 
   /** Moves the staged run into the main tables, replacing an earlier run with the same id. */
   private async commit(runId: string): Promise<void> {
-    for (const w of this.writers.values()) w.flush();
+    for (const w of this.writers) w.flush();
     const c = this.db.connection;
     await c.run("BEGIN TRANSACTION");
     try {
@@ -228,7 +250,7 @@ export class DuckDbSink implements RunSink {
 
   /** Closes the appenders and drops the staging tables (the database stays open). */
   async close(): Promise<void> {
-    for (const w of this.writers.values()) w.close();
+    for (const w of this.writers) w.close();
     for (const t of tables) await this.db.connection.run(`DROP TABLE IF EXISTS ${quoteIdent(staging(t.name))}`);
   }
 }

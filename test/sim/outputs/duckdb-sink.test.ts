@@ -180,6 +180,39 @@ describe("several runs in one results database", () => {
   });
 });
 
+describe("a run recorded twice", () => {
+  const counts = (file: string) => query(file, "SELECT (SELECT count(*) FROM events) e, (SELECT count(*) FROM submissions) s, (SELECT count(*) FROM runs) r, (SELECT count(*) FROM blocks) b");
+
+  it("in one session, or after a crash half-way, leaves exactly one copy of its rows", async () => {
+    const clean = await mkdtemp(join(tmpdir(), "r3mes-clean-"));
+    const dir = await mkdtemp(join(tmpdir(), "r3mes-twice-"));
+    try {
+      const a = await createOutputSink({ outDir: clean, report: false, parquet: false });
+      await replayDemo(5, a);
+      const expected = await counts((await a.finish()).duckdbPath);
+
+      // A crash after 20 blocks: the run never ends, the sink is aborted.
+      const crashing = await createOutputSink({ outDir: dir, report: false, parquet: false });
+      let n = 0;
+      const dying = { start: crashing.start, end: crashing.end, block: (b: Parameters<typeof crashing.block>[0]) => {
+        if (++n > 20) throw new Error("engine crashed");
+        crashing.block(b);
+      } };
+      await expect(replayDemo(5, dying)).rejects.toThrow("engine crashed");
+      await crashing.abort();
+
+      const again = await createOutputSink({ outDir: dir, report: false, parquet: false });
+      await replayDemo(5, again);
+      await replayDemo(5, again);
+      const paths = await again.finish();
+      expect(await counts(paths.duckdbPath)).toEqual(expected);
+    } finally {
+      await rm(clean, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("bad input", () => {
   it("a corrupt results.duckdb gives an error naming the file, and the file is left as it was", async () => {
     const dir = await mkdtemp(join(tmpdir(), "r3mes-bad-"));
