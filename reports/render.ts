@@ -50,6 +50,14 @@ const classColumns: readonly Column[] = [
   { key: "traps_caught", label: "Caught by traps", numeric: true },
 ];
 
+/** The command that reruns this run of a shipped scenario (the sweep point is named, not encoded). */
+const reproduce = (run: Row): string => {
+  const configured = parse(run.config).blocks;
+  const blocks = typeof configured === "number" && configured !== Number(run.planned_blocks) ? ` --blocks ${String(run.planned_blocks)}` : "";
+  const point = Object.keys(parse(run.sweep_point)).length > 0 ? ` (sweep point ${esc(pointText(run.sweep_point))})` : "";
+  return `<code>r3mes sim run scenarios/${esc(run.scenario)}.json --seed ${esc(run.seed)}${esc(blocks)}</code>${point}`;
+};
+
 const runFacts = (run: Row): string => {
   const status = run.status === "ok"
     ? "completed, every invariant held"
@@ -67,7 +75,7 @@ const runFacts = (run: Row): string => {
     ["Final stake Gini", `miners ${esc(fmt(run.miner_stake_gini_pct))} %, validators ${esc(fmt(run.validator_stake_gini_pct))} %`],
     ["App hash", `<code>${esc(run.app_hash)}</code>`],
     ["Event log sha256", `<code>${esc(run.event_log_sha256)}</code>`],
-    ["Reproduce with", `<code>r3mes sim run ${esc(run.scenario)} --seed ${esc(run.seed)}</code>`],
+    ["Reproduce with", reproduce(run)],
   ];
   return `<table><tbody>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${v}</td></tr>`).join("\n")}</tbody></table>`;
 };

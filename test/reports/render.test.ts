@@ -43,7 +43,7 @@ describe("the HTML report of one run", () => {
   it("names the seed, the scenario and the parameters", () => {
     expect(html).toContain("R3MES simulation report — demo, seed 7");
     expect(html).toMatch(/<th>Seed<\/th><td>7<\/td>/);
-    expect(html).toContain("r3mes sim run demo --seed 7");
+    expect(html).toContain("r3mes sim run scenarios/demo.json --seed 7");
     expect(html).toMatch(/<td>windowBlocks<\/td><td>10<\/td>/);
     expect(html).toMatch(/<td>slashLazyMiningBps<\/td><td>5000<\/td>/);
     expect(html).toMatch(/<td>lazyMiners<\/td><td>1<\/td>/);
