@@ -15,6 +15,7 @@
  * exact), then the RMSNorm backward dx = r·(du − u·fr(sum8(du·u)/n)).
  */
 import { dot8, dotTernary8, fr, rne, sum8 } from "./f32.ts";
+import { bitLinearForwardSimd, ternaryMatmulSimd } from "./simd/kernels.ts";
 
 export const RMS_EPS = fr(1e-6);
 
@@ -92,11 +93,17 @@ export function quantizeActivations(u: Float32Array, T: number, n: number, q: In
 }
 
 /**
- * acc[t·m + j] = Σ_i q[t·n + i]·w[j·n + i]: the integer matmul. Four tokens
- * share each weight load (register blocking); integer sums are exact, so the
- * blocking changes no bit.
+ * acc[t·m + j] = Σ_i q[t·n + i]·w[j·n + i]: the integer matmul, on the
+ * WebAssembly SIMD kernel where the engine has it (simd/), else the scalar
+ * loop below. Integer sums are exact in any order, so both give the same
+ * bits (tested).
  */
 export function ternaryMatmul(q: Int8Array, T: number, W: TernaryWeights, acc: Int32Array): void {
+  if (!ternaryMatmulSimd(q, T, W.w, W.out, W.in, acc, W)) ternaryMatmulScalar(q, T, W, acc);
+}
+
+/** The scalar integer matmul; four tokens share each weight load. */
+export function ternaryMatmulScalar(q: Int8Array, T: number, W: TernaryWeights, acc: Int32Array): void {
   const n = W.in;
   const m = W.out;
   const w = W.w;
@@ -144,12 +151,18 @@ export function bitLinearCache(T: number, n: number): BitLinearCache {
 }
 
 /** y[T×m] = BitLinear(x[T×n]); fills the cache. */
-export function bitLinearForward(x: Float32Array, T: number, W: TernaryWeights, y: Float32Array, c: BitLinearCache, acc = new Int32Array(T * W.out)): void {
+export function bitLinearForward(x: Float32Array, T: number, W: TernaryWeights, y: Float32Array, c: BitLinearCache, acc?: Int32Array): void {
+  if (bitLinearForwardSimd(x, T, W.w, W.out, W.in, W.beta, RMS_EPS, y, c, W)) return;
+  bitLinearForwardScalar(x, T, W, y, c, acc);
+}
+
+/** The scalar forward: the reference the SIMD path is tested against. */
+export function bitLinearForwardScalar(x: Float32Array, T: number, W: TernaryWeights, y: Float32Array, c: BitLinearCache, acc = new Int32Array(T * W.out)): void {
   const n = W.in;
   const m = W.out;
   rmsNorm(x, T, n, c.u, c.r);
   quantizeActivations(c.u, T, n, c.q, c.s);
-  ternaryMatmul(c.q, T, W, acc);
+  ternaryMatmulScalar(c.q, T, W, acc);
   for (let t = 0; t < T; t++) {
     const sc = c.s[t]!;
     const deq = sc === 0 ? 0 : fr(W.beta / sc);
