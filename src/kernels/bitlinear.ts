@@ -151,7 +151,7 @@ export function bitLinearCache(T: number, n: number): BitLinearCache {
 }
 
 /** y[T×m] = BitLinear(x[T×n]); fills the cache. */
-export function bitLinearForward(x: Float32Array, T: number, W: TernaryWeights, y: Float32Array, c: BitLinearCache, acc?: Int32Array): void {
+export function bitLinearForward(x: Float32Array, T: number, W: TernaryWeights, y: Float32Array, c: BitLinearCache, acc?: Int32Array<ArrayBuffer>): void {
   if (bitLinearForwardSimd(x, T, W.w, W.out, W.in, W.beta, RMS_EPS, y, c, W)) return;
   bitLinearForwardScalar(x, T, W, y, c, acc);
 }

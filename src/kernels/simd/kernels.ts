@@ -11,16 +11,25 @@ import { kernelsWasmBase64 } from "./kernels-wasm.ts";
 import { fr } from "../f32.ts";
 import { RB, TB } from "./wat.ts";
 
+// The project's lib has no WebAssembly types (no DOM lib): the little used here.
+interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { readonly exports: unknown };
+}
+const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 interface Exports {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   readonly tmatmul: (q: number, w: number, acc: number, T: number, m: number, nb: number) => void;
   readonly rmsquant: (x: number, u: number, q: number, rs: number, T: number, nb: number, n: number, eps: number) => void;
   readonly rescale: (acc: number, y: number, deq: number, T: number, mp: number, m: number) => void;
 }
 
 const bytes = Uint8Array.from(Buffer.from(kernelsWasmBase64, "base64"));
-const instance: Exports | undefined = WebAssembly.validate(bytes)
-  ? (new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as Exports)
+const instance: Exports | undefined = Wasm.validate(bytes)
+  ? (new Wasm.Instance(new Wasm.Module(bytes)).exports as Exports)
   : undefined;
 
 let enabled = instance !== undefined;
