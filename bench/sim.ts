@@ -19,6 +19,7 @@
  */
 import { parseScenario } from "../src/sim/scenario.ts";
 import { runScenario } from "../src/sim/run.ts";
+import { rejectionsByReason } from "../src/sim/engine.ts";
 
 const MINERS = Number(process.env.BENCH_MINERS ?? 10_000);
 const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 17_280);
@@ -66,8 +67,10 @@ console.log(JSON.stringify({
   events: r.events,
   txs: r.stats.txsIncluded,
   txs_rejected: r.stats.txsRejected,
+  rejected_by_reason: rejectionsByReason(r.stats),
   invariant_every_blocks: INVARIANT_EVERY,
   violation: r.violation ?? null,
   event_log_sha256: r.eventLogSha256,
   node: process.version,
 }));
+if (process.env.BENCH_SAMPLES) for (const [reason, log] of r.stats.rejectedReasonSample) console.error(`${reason}: ${log}`);

@@ -7,6 +7,7 @@
  * peer (copycat), tampering with the update (poisoner), or sharing one fake
  * answer across a coalition (sybil cluster, colluders).
  */
+import { SubmissionStatus } from "../gen/remes/v1/events_pb.ts";
 import { type GpuArch, Role } from "../gen/remes/v1/types_pb.ts";
 import { command } from "../protocol/commands.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
@@ -157,10 +158,13 @@ export const copycat: MinerBehaviour = {
     const w = state.windows.get(task.window);
     if (!w) return undefined;
     let source: { gradientHash: Uint8Array; daRoot: Uint8Array; sizeBytes: bigint; claimedLossMicro: bigint; gradientCid: string } | undefined;
+    // Best: a peer on its shard and GPU architecture (the same hash as honest work); else one on its shard.
     for (const peer of io.world.queries.shardPeers(state, task.window, task.shard)) {
       const id = peer === m.info.address ? undefined : w.submittedBy.get(peer);
       const s = id === undefined ? undefined : state.submissions.get(id);
-      if (s) { source = s; break; }
+      if (!s || s.status === SubmissionStatus.REJECTED) continue;
+      if (s.gpuArch === m.gpuArch) { source = s; break; }
+      source ??= s;
     }
     if (!source) {
       const all = io.world.queries.live(state, task.window);

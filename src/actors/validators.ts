@@ -10,10 +10,12 @@
  * random submissions.
  */
 import { DisputeSubject, SubmissionStatus } from "../gen/remes/v1/events_pb.ts";
+import { Role } from "../gen/remes/v1/types_pb.ts";
 import { command } from "../protocol/commands.ts";
 import type { EventOf, ProtocolEvent } from "../protocol/events.ts";
 import { hashParts } from "../protocol/randomness.ts";
-import { hex } from "../protocol/state.ts";
+import { isActive } from "../protocol/staking.ts";
+import { hex, roleKey, type State } from "../protocol/state.ts";
 import { openDisputeOn } from "../protocol/verification/disputes.ts";
 import { requiredBond } from "../protocol/verification/tier2.ts";
 import type { ActorInfo } from "../sim/sink.ts";
@@ -39,7 +41,17 @@ export class Validator implements Actor {
 
   reset(): void {}
 
+  /**
+   * A client checks its own standing first: slashed below the minimum stake
+   * (or unbonded), its votes and verdicts would be refused, so it sends none.
+   */
+  #active(state: Readonly<State>): boolean {
+    const r = state.roles.get(roleKey(Role.VALIDATOR, this.info.address));
+    return r !== undefined && isActive(state, r);
+  }
+
   onEvents(events: readonly ProtocolEvent[], io: ActorIO): void {
+    if (!this.#active(io.chain.state)) return;
     for (const e of events) {
       switch (e.case) {
         case "windowOpened": this.#commitTraps(e.value.window + 1, io); break;
@@ -58,7 +70,7 @@ export class Validator implements Actor {
     if (rank < 0 || state.traps.get(window)?.accepted) return;
     // The first trap_threshold members approve at once; the others only if that did not suffice.
     if (!backup && rank >= state.params.trapThreshold) {
-      io.wake(3 * io.blockTimeMs, () => this.#commitTraps(window, io, true));
+      io.wake(3 * io.blockTimeMs, () => { if (this.#active(io.chain.state)) this.#commitTraps(window, io, true); });
       return;
     }
     const plan = io.world.tasks.planFor(window, state);
@@ -73,7 +85,7 @@ export class Validator implements Actor {
     if (accepted.opened.size > 0) return;
     // The first committee member (by address) reveals; the others step in three blocks later if it did not.
     if (!backup && accepted.committee[0] !== this.info.address) {
-      io.wake(3 * io.blockTimeMs, () => this.#revealTraps(window, io, true));
+      io.wake(3 * io.blockTimeMs, () => { if (this.#active(io.chain.state)) this.#revealTraps(window, io, true); });
       return;
     }
     const reveals = [...plan.traps].filter(([, t]) => state.vault.has(t.entryId)).map(([shard, t]) => ({ shard, vaultEntryId: t.entryId, salt: t.salt }));
@@ -135,7 +147,7 @@ export class Validator implements Actor {
     // Spread the challengers over a few blocks; whoever lands first bonds the dispute.
     io.wake(io.prng.below(3 * io.blockTimeMs), () => {
       const now = io.chain.state;
-      if (openDisputeOn(now, DisputeSubject.AGGREGATION, a.aggregationId)) return;
+      if (!this.#active(now) || openDisputeOn(now, DisputeSubject.AGGREGATION, a.aggregationId)) return;
       io.submit(command("challengeAggregation", { challenger: this.info.address, aggregationId: a.aggregationId, bond: requiredBond(now), reason: "aggregate leaves out verified work or does not match its inputs" }));
     });
   }

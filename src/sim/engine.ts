@@ -26,7 +26,7 @@ import type { World } from "../actors/world.ts";
 import { stateRoot } from "../protocol/apphash.ts";
 import type { ProtocolCommand } from "../protocol/commands.ts";
 import type { ValidatorVote } from "../protocol/context.ts";
-import { isProtocolError } from "../protocol/errors.ts";
+import { ErrorCode, isProtocolError } from "../protocol/errors.ts";
 import type { EventCase, ProtocolEvent } from "../protocol/events.ts";
 import { initChain } from "../protocol/genesis.ts";
 import { checkState, OffenceLedger } from "../protocol/invariants.ts";
@@ -79,7 +79,18 @@ export interface EngineStats {
   rejectedByCode: Map<number, number>;
   /** The first rejection log per code (to see what actors got wrong). */
   rejectedSample: Map<number, string>;
+  /** Rejections by `${command case}/${ProtocolError name}` (e.g. "voteLossCheck/wrongPhase"). */
+  rejectedByReason: Map<string, number>;
+  /** The first rejection log per reason. */
+  rejectedReasonSample: Map<string, string>;
 }
+
+/** Error name of a rejection code (codes are stable; unknown codes keep their number). */
+const errorNameOf = new Map<number, string>(Object.entries(ErrorCode).map(([name, code]) => [code, name]));
+
+/** The rejection reasons, most frequent first (ties by name), as a plain object for JSON. */
+export const rejectionsByReason = (stats: EngineStats): Record<string, number> =>
+  Object.fromEntries([...stats.rejectedByReason].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1)));
 
 export class Engine {
   readonly #q = new EventQueue<Item>();
@@ -107,7 +118,7 @@ export class Engine {
   #prevVotes: ValidatorVote[] = [];
   #nextTxId = 0;
   readonly view: { height: number; timeMs: number; state: State };
-  readonly stats: EngineStats = { txsSent: 0, txsLost: 0, txsIncluded: 0, txsRejected: 0, stalledRounds: 0, rejectedByCode: new Map(), rejectedSample: new Map() };
+  readonly stats: EngineStats = { txsSent: 0, txsLost: 0, txsIncluded: 0, txsRejected: 0, stalledRounds: 0, rejectedByCode: new Map(), rejectedSample: new Map(), rejectedByReason: new Map(), rejectedReasonSample: new Map() };
 
   constructor(cfg: EngineConfig) {
     this.#cfg = cfg;
@@ -282,11 +293,15 @@ export class Engine {
     this.appHash = r.appHash;
     this.#prevVotes = votes;
     let rejected = 0;
-    for (const t of r.txResults) {
+    for (let k = 0; k < r.txResults.length; k++) {
+      const t = r.txResults[k]!;
       if (t.code === 0) continue;
       rejected++;
       this.stats.rejectedByCode.set(t.code, (this.stats.rejectedByCode.get(t.code) ?? 0) + 1);
       if (!this.stats.rejectedSample.has(t.code)) this.stats.rejectedSample.set(t.code, t.log);
+      const reason = `${txs[k]!.cmd.case}/${errorNameOf.get(t.code) ?? t.code}`;
+      this.stats.rejectedByReason.set(reason, (this.stats.rejectedByReason.get(reason) ?? 0) + 1);
+      if (!this.stats.rejectedReasonSample.has(reason)) this.stats.rejectedReasonSample.set(reason, t.log);
     }
     this.stats.txsIncluded += txs.length;
     this.stats.txsRejected += rejected;

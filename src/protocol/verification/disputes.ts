@@ -3,8 +3,9 @@
  * (CPU arbitration). A dispute names its subject (a gradient submission or an
  * aggregation), holds the challenger's bond in escrow, collects votes, and is
  * resolved in an end-block step: the loser pays (bond forfeited, or the
- * author slashed), validators who contradicted a tier-3 verdict are slashed
- * for false verification, and those who matched it are rewarded.
+ * author slashed), panel members whose tier-3 verdict contradicted the
+ * outcome are slashed for false verification, and validators whose votes all
+ * matched it are rewarded (a tier-2 vote that did not is only unrewarded).
  */
 import { BondDestination } from "../../gen/remes/v1/params_pb.ts";
 import { DisputeOutcome, DisputeSubject, RewardKind, SubmissionStatus } from "../../gen/remes/v1/events_pb.ts";
@@ -112,7 +113,10 @@ export const resolve = (state: Readonly<State>, d: Dispute, outcome: DisputeOutc
   for (const [v, right] of judged) {
     if (!roleOf(state, Role.VALIDATOR, v)) continue;
     if (right) emit(event("rewardMinted", { to: v, amount: p.validatorVerificationReward, kind: RewardKind.VALIDATOR, window: d.window }));
-    else if (d.tier === 3) {
+    // Only a panel verdict against the outcome is a false verification. A tier-2 vote
+    // attests the loss on one batch, and work can be wrong with the right loss (a copied
+    // or guessed claim within tolerance): an honest voter then only misses the reward.
+    else if (d.tier === 3 && d.verdicts.has(v) && d.verdicts.get(v) !== truth) {
       const s = slash(state, v, Role.VALIDATOR, Offence.FALSE_VERIFICATION, `false_verification/${d.id}/${v}`, p.slashFalseVerificationBps);
       if (s) emit(s);
     }

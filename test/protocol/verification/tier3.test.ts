@@ -5,7 +5,7 @@ import { command } from "../../../src/protocol/commands.ts";
 import { event } from "../../../src/protocol/events.ts";
 import { ModuleAccount, roleKey } from "../../../src/protocol/state.ts";
 import { accepted, balance, eventsOf, MockChain, REMES, rejected } from "../given.ts";
-import { BOND, CHALLENGER, challenged, validators } from "./world.ts";
+import { BOND, CHALLENGER, CLAIMED_LOSS, challenged, validators } from "./world.ts";
 
 /** Challenged at 3, no tier-2 votes: escalated to a 3-member panel at the end of block 5 (deadline 10). */
 const escalated = () => {
@@ -52,6 +52,21 @@ describe("tier 3: CPU arbitration", () => {
     expect(chain.state.supply.burned - burnedBefore).toBe(250n * REMES + falseAmount / 2n);
     expect(chain.state.submissions.get(0)!.status).toBe(SubmissionStatus.REJECTED);
     expect(balance(chain, ModuleAccount.escrow)).toBe(0n);
+  });
+
+  it("a tier-2 voter whose loss check confirmed a claim the panel then rejects is not slashed, only unrewarded; the panel majority is rewarded", () => {
+    const { chain } = challenged();
+    // Work can be wrong with the right loss (a copied or guessed claim): remes1val3 measures the claimed loss honestly.
+    accepted(chain, command("voteLossCheck", { validator: "remes1val3", disputeId: 0, computedLossMicro: CLAIMED_LOSS }));
+    chain.advanceTo(5);
+    const panel = [...chain.state.disputes.get(0)!.panel];
+    const voterStake = stakeOf(chain, Role.VALIDATOR, "remes1val3");
+    const r = chain.exec(...panel.map((v) => verdict(v, false)));
+    expect(eventsOf(r.events, "disputeResolved")).toEqual([expect.objectContaining({ outcome: DisputeOutcome.REJECTED })]);
+    expect(eventsOf(r.events, "slashed").map((s) => s.offence)).toEqual([Offence.LAZY_MINING]);
+    const rewarded = eventsOf(r.events, "rewardMinted").map((m) => m.to);
+    expect(rewarded.sort()).toEqual(panel.filter((v) => v !== "remes1val3").sort());
+    expect(stakeOf(chain, Role.VALIDATOR, "remes1val3")).toBe(voterStake);
   });
 
   it("a panel majority finding the work correct forfeits the bond to the miner", () => {
