@@ -33,6 +33,14 @@ export interface InitOptions {
   /** Params overrides in protobuf JSON (e.g. {"windowBlocks": 10}). */
   readonly params?: JsonValue;
   readonly devBalance: bigint;
+  /**
+   * More genesis entries, as a protobuf-JSON GenesisState: its accounts,
+   * roles (e.g. thousands of miners registered at genesis) and vault entries
+   * are added after the dev account's; its params are ignored (see params).
+   */
+  readonly genesisExtra?: JsonValue;
+  /** CometBFT config.toml overrides: "section.key" (or "key" for the top level) → TOML value, e.g. {"mempool.size": "50000"}. */
+  readonly config?: Readonly<Record<string, string>>;
 }
 
 export const defaultInit = (home: string): InitOptions => ({
@@ -83,8 +91,19 @@ export interface InitResult {
 export const initHome = async (o: InitOptions): Promise<InitResult> => {
   const config = path.join(o.home, "config");
   if (fs.existsSync(path.join(config, "genesis.json"))) throw new Error(`${o.home} already holds a chain (config/genesis.json); pick another --home or delete it`);
+  const fresh = ["config", "data"].filter((d) => !fs.existsSync(path.join(o.home, d)));
   execFileSync(cometbftBinary(), ["init", "--home", o.home], { stdio: "pipe" });
+  try {
+    return await configure(o);
+  } catch (e) {
+    // Leave no half-made home behind (it would block the next init): remove what `cometbft init` created.
+    for (const d of fresh) fs.rmSync(path.join(o.home, d), { recursive: true, force: true });
+    throw e;
+  }
+};
 
+const configure = async (o: InitOptions): Promise<InitResult> => {
+  const config = path.join(o.home, "config");
   let toml = fs.readFileSync(path.join(config, "config.toml"), "utf8");
   const set = (section: string, key: string, value: string) => (toml = setToml(toml, section, key, value));
   set("", "proxy_app", JSON.stringify(o.proxyApp));
@@ -98,6 +117,10 @@ export const initHome = async (o: InitOptions): Promise<InitResult> => {
   set("consensus", "timeout_propose", JSON.stringify("1s"));
   set("tx_index", "indexer", JSON.stringify("kv"));
   set("instrumentation", "prometheus", "false");
+  for (const [k, v] of Object.entries(o.config ?? {})) {
+    const dot = k.lastIndexOf(".");
+    set(dot < 0 ? "" : k.slice(0, dot), dot < 0 ? k : k.slice(dot + 1), v);
+  }
   fs.writeFileSync(path.join(config, "config.toml"), toml);
 
   const wallet = o.mnemonic
@@ -111,11 +134,19 @@ export const initHome = async (o: InitOptions): Promise<InitResult> => {
   const bad = validateParams(params);
   if (bad) throw new Error(`--params: ${bad.message}`);
   for (const [address] of o.fund) if (!isAddress(address)) throw new Error(`--fund: "${address}" is not a ${BECH32_PREFIX}1… address`);
+  let extra;
+  try {
+    extra = fromJson(GenesisStateSchema, o.genesisExtra ?? {}, { ignoreUnknownFields: false });
+  } catch (e) {
+    throw new Error(`--genesis-extra: not a protobuf-JSON remes GenesisState: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  for (const a of [...extra.accounts, ...extra.roles]) if (!isAddress(a.address)) throw new Error(`--genesis-extra: "${a.address}" is not a ${BECH32_PREFIX}1… address`);
   const accounts = [{ address: dev!.address, balance: o.devBalance }, ...[...o.fund].filter(([a]) => a !== dev!.address).map(([address, balance]) => ({ address, balance }))];
   const genesis = create(GenesisStateSchema, {
     params,
-    accounts,
-    roles: [{ address: dev!.address, role: Role.VALIDATOR, stake: params.minValidatorStake * 10n, pubkey }],
+    accounts: [...accounts, ...extra.accounts],
+    roles: [{ address: dev!.address, role: Role.VALIDATOR, stake: params.minValidatorStake * 10n, pubkey }, ...extra.roles],
+    vault: extra.vault,
   });
   const doc = JSON.parse(fs.readFileSync(path.join(config, "genesis.json"), "utf8")) as Record<string, unknown>;
   doc.chain_id = o.chainId;

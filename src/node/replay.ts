@@ -5,8 +5,10 @@
  * proposer, the last commit's votes), so a chain's app hashes can be checked
  * against an independent replay — the equivalence test of the two runtimes.
  */
-import type { RequestFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { MisbehaviorType, type RequestFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
+import type { BlockContext } from "../protocol/context.ts";
 
 export interface RpcBlock {
   readonly block_id: { readonly hash: string };
@@ -39,3 +41,41 @@ export const finalizeRequestOf = (b: RpcBlock): RequestFinalizeBlock => ({
   nextValidatorsHash: new Uint8Array(0),
   proposerAddress: hex(b.block.header.proposer_address),
 });
+
+/** CometBFT's consensus address of an ed25519 validator key: sha256(pubkey)[:20]. */
+export const consensusAddressOf = (ed25519Pubkey: Uint8Array): Uint8Array => sha256(ed25519Pubkey).subarray(0, 20);
+
+/**
+ * The FinalizeBlock request that carries a protocol BlockContext (the
+ * simulator's or MockChain's) and the given txs: the inverse of the app's
+ * `blockContext`, given each validator's ed25519 key by protocol address.
+ * Validators without a key cannot be expressed and are left out.
+ */
+export const finalizeRequestOfContext = (ctx: BlockContext, txs: readonly Uint8Array[], validatorKey: (address: string) => Uint8Array | undefined): RequestFinalizeBlock => {
+  const cons = (address: string) => {
+    const key = address === "" ? undefined : validatorKey(address);
+    return key === undefined ? undefined : consensusAddressOf(key);
+  };
+  return {
+    txs: [...txs],
+    decidedLastCommit: {
+      round: 0,
+      votes: ctx.lastCommit.flatMap((v) => {
+        const address = cons(v.address);
+        return address === undefined ? [] : [{ validator: { address, power: 0n }, blockIdFlag: v.signed ? BlockIDFlag.BLOCK_ID_FLAG_COMMIT : BlockIDFlag.BLOCK_ID_FLAG_ABSENT }];
+      }),
+    },
+    misbehavior: ctx.misbehavior.flatMap((m) => {
+      const address = cons(m.validator);
+      return address === undefined ? [] : [{
+        type: m.kind === "duplicate_vote" ? MisbehaviorType.DUPLICATE_VOTE : MisbehaviorType.LIGHT_CLIENT_ATTACK,
+        validator: { address, power: 0n }, height: BigInt(m.height), time: { seconds: 0n, nanos: 0 }, totalVotingPower: 0n,
+      }];
+    }),
+    hash: ctx.blockHash,
+    height: BigInt(ctx.height),
+    time: { seconds: ctx.timeMs / 1000n, nanos: Number(ctx.timeMs % 1000n) * 1_000_000 },
+    nextValidatorsHash: new Uint8Array(0),
+    proposerAddress: cons(ctx.proposer) ?? new Uint8Array(0),
+  };
+};

@@ -8,9 +8,6 @@
  * (codespace "sdk"), so clients see familiar numbers.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
-import { ripemd160 } from "@noble/hashes/legacy.js";
-import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { bech32 } from "@scure/base";
 import { MsgSend as BankMsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
@@ -19,9 +16,11 @@ import type { Any } from "cosmjs-types/google/protobuf/any";
 import { CommandSchema } from "../gen/remes/v1/tx_pb.ts";
 import { decodeCommand, DecodeError } from "../protocol/codec.ts";
 import { command, signerOf, type ProtocolCommand } from "../protocol/commands.ts";
+import { addressOfPubkey, BECH32_PREFIX, isAddress } from "./address.ts";
 import { encodeUvarint } from "./framing.ts";
+import { verifyDigest } from "./secp256k1.ts";
 
-export const BECH32_PREFIX = "remes";
+export { addressOfPubkey, BECH32_PREFIX, isAddress };
 export const DENOM = "uremes";
 export const BANK_SEND_TYPE_URL = "/cosmos.bank.v1beta1.MsgSend";
 export const SECP256K1_PUBKEY_TYPE_URL = "/cosmos.crypto.secp256k1.PubKey";
@@ -80,19 +79,6 @@ export const messageTypeUrls: readonly string[] = [...commandFields.keys(), BANK
 export const typeUrlOf = (cmd: ProtocolCommand): string => {
   for (const [url, f] of commandFields) if (f.localName === cmd.case) return url;
   throw new Error(`no type URL for ${cmd.case}`);
-};
-
-// @scure/base directly: @cosmjs/encoding 0.39's fromBech32 passes a limit
-// of Infinity that @scure/base 2.4 rejects.
-export const addressOfPubkey = (compressed: Uint8Array): string => bech32.encode(BECH32_PREFIX, bech32.toWords(ripemd160(sha256(compressed))));
-
-export const isAddress = (address: string): boolean => {
-  try {
-    const { prefix, words } = bech32.decode(address as `${string}1${string}`, 90);
-    return prefix === BECH32_PREFIX && bech32.fromWords(words).length === 20;
-  } catch {
-    return false;
-  }
 };
 
 const parseAmount = (s: string): bigint | undefined => (/^[0-9]{1,20}$/.test(s) ? BigInt(s) : undefined);
@@ -186,11 +172,7 @@ export const decodeTx = (bytes: Uint8Array, maxBytes = DEFAULT_MAX_TX_BYTES): De
 /** SIGN_MODE_DIRECT: secp256k1 over sha256(SignDoc), low-S as in the Cosmos SDK. */
 export const verifySignature = (tx: DecodedTx, chainId: string, accountNumber: bigint): boolean => {
   const doc = SignDoc.encode({ bodyBytes: tx.bodyBytes, authInfoBytes: tx.authInfoBytes, chainId, accountNumber }).finish();
-  try {
-    return secp256k1.verify(tx.signature, sha256(doc), tx.pubkey, { prehash: false, lowS: true });
-  } catch {
-    return false;
-  }
+  return verifyDigest(tx.signature, sha256(doc), tx.pubkey);
 };
 
 /** Gas is a deterministic function of size (no metering in the protocol). */

@@ -25,7 +25,7 @@ import { addressees } from "../actors/routing.ts";
 import type { World } from "../actors/world.ts";
 import { stateRoot } from "../protocol/apphash.ts";
 import type { ProtocolCommand } from "../protocol/commands.ts";
-import type { ValidatorVote } from "../protocol/context.ts";
+import type { BlockContext, ValidatorVote } from "../protocol/context.ts";
 import { ErrorCode, isProtocolError } from "../protocol/errors.ts";
 import type { EventCase, ProtocolEvent } from "../protocol/events.ts";
 import { initChain } from "../protocol/genesis.ts";
@@ -280,7 +280,7 @@ export class Engine {
     }
     if (round < 0) round = 0;
     const txs = this.#mempool.reap(cfg.engine.maxBlockGas, cfg.engine.maxBlockTxs);
-    const ctx = {
+    const ctx: BlockContext = {
       height,
       timeMs: GENESIS_TIME_MS + BigInt(this.#now),
       blockHash: hashParts("sim/block", this.appHash, height, this.#seedBytes),
@@ -311,7 +311,7 @@ export class Engine {
     this.view.state = this.state;
     this.#violations = this.#offences.observe(r.events);
     if (height % cfg.engine.invariantEveryBlocks === 0) this.#violations.push(...checkState(this.state));
-    cfg.sink.block({ height, timeMs: this.#now, events: r.events, appHash: this.appHash, txs: txs.length, rejectedTxs: rejected, state: this.state });
+    cfg.sink.block({ height, timeMs: this.#now, events: r.events, appHash: this.appHash, txs: txs.length, rejectedTxs: rejected, state: this.state, context: ctx, commands: txs.map((t) => t.cmd) });
     if (this.#violations.length === 0) this.#route(r.events);
     return "committed";
   }

@@ -21,6 +21,7 @@ import { UREMES_PER_REMES } from "../protocol/params.ts";
 import { deriveSeed, hashParts, Prng } from "../protocol/randomness.ts";
 import type { State } from "../protocol/state.ts";
 import { Engine, type EngineStats } from "./engine.ts";
+import { type ActorKey, actorKey, type ActorKeys } from "./keys.ts";
 import type { FaultOptions } from "./options.ts";
 import { type ActorGroupConfig, resolveEngine, resolveFaults, resolveParams, type Scenario, ScenarioError } from "./scenario.ts";
 import type { ActorInfo, ActorKind, AggregateRecord, BlockRecord, RunEnd, RunSink } from "./sink.ts";
@@ -33,6 +34,12 @@ export interface RunOptions {
   readonly blocks?: number;
   /** Sweep point that produced this scenario (recorded in RunStart.config). */
   readonly overrides?: Readonly<Record<string, number | string>>;
+  /**
+   * "secp256k1": actors get real keys derived from the seed and bech32
+   * addresses of them (keys.ts), so the recorded commands can be signed as
+   * Cosmos txs; "labels" (the default): readable made-up addresses.
+   */
+  readonly keys?: ActorKeys;
 }
 
 /** What an actor ended with, and what happened to it (from the committed events). */
@@ -52,6 +59,10 @@ export interface RunResult extends RunEnd {
   readonly actors: readonly ActorSummary[];
   readonly aggregates: readonly AggregateRecord[];
   readonly stats: EngineStats;
+  /** The genesis the run started from. */
+  readonly genesis: GenesisState;
+  /** Secret key by address, with `keys: "secp256k1"`. */
+  readonly keys?: ReadonlyMap<string, Uint8Array>;
 }
 
 export const nullSink: RunSink = { start() {}, block() {}, end() {} };
@@ -70,17 +81,19 @@ interface Cast {
   readonly faults: FaultOptions[];
   readonly genesis: GenesisState;
   readonly wealth: Map<string, bigint>;
+  readonly keys: Map<string, Uint8Array>;
 }
 
 const defaultStakeRemes = (role: Role | undefined): number => (role === Role.VALIDATOR ? 20_000 : role === Role.PROPOSER ? 10_000 : role === Role.MINER ? 2_000 : 0);
 
 /** Builds genesis and the actors from the scenario's groups. */
-const cast = (s: Scenario, params: ReturnType<typeof resolveParams> & object): Cast => {
+const cast = (s: Scenario, params: ReturnType<typeof resolveParams> & object, keyOf?: (label: string) => ActorKey): Cast => {
   const actors: Actor[] = [];
   const faults: FaultOptions[] = [];
   const accounts: { address: string; balance: bigint }[] = [];
   const roles: { address: string; role: Role; stake: bigint; gpuArch: GpuArch; pubkey: Uint8Array }[] = [];
   const wealth = new Map<string, bigint>();
+  const keys = new Map<string, Uint8Array>();
   const counters = new Map<string, number>();
   const groupOf = (g: ActorGroupConfig, i: number) => g.group ?? `${g.kind}#${i}`;
   // Coalitions: colluding proposers keep the submissions of their group's miners.
@@ -91,7 +104,10 @@ const cast = (s: Scenario, params: ReturnType<typeof resolveParams> & object): C
     for (let k = 0; k < g.count; k++) {
       const n = counters.get(g.kind) ?? 0;
       counters.set(g.kind, n + 1);
-      const address = `remes1${g.kind.replace(/_/g, "")}${String(n).padStart(5, "0")}`;
+      const label = `remes1${g.kind.replace(/_/g, "")}${String(n).padStart(5, "0")}`;
+      const key = keyOf?.(label);
+      const address = key?.address ?? label;
+      if (key) keys.set(address, key.secretKey);
       planned.push({ g, group, address, k });
       let set = members.get(group);
       if (!set) members.set(group, (set = new Set()));
@@ -118,7 +134,7 @@ const cast = (s: Scenario, params: ReturnType<typeof resolveParams> & object): C
     roles,
     vault: Array.from({ length: s.vaultEntries ?? 64 }, (_, i) => ({ gradientHash: hashParts("sim/genesis-vault", i) })),
   });
-  return { actors, faults, genesis, wealth };
+  return { actors, faults, genesis, wealth, keys };
 };
 
 const makeActor = (g: ActorGroupConfig, info: ActorInfo, arch: GpuArch, coalition: ReadonlySet<string>): Actor => {
@@ -192,7 +208,7 @@ export const runScenario = async (scenario: Scenario, opts: RunOptions): Promise
     aggregates: [],
     trueUpdate: (w) => backend.trueUpdate(w),
   };
-  const c = cast(scenario, params);
+  const c = cast(scenario, params, opts.keys === "secp256k1" ? (label) => actorKey(opts.seed, label) : undefined);
   const tally = new Tally();
   const sink = opts.sink ?? nullSink;
   const tee: RunSink = {
@@ -229,7 +245,7 @@ export const runScenario = async (scenario: Scenario, opts: RunOptions): Promise
     trapCatches: tally.catches.get(a.info.address)?.n ?? 0,
     firstTrapCatchHeight: tally.catches.get(a.info.address)?.first ?? -1,
   }));
-  return { ...fullEnd, scenario: scenario.name, seed: opts.seed, actors, aggregates: world.aggregates, stats: engine.stats };
+  return { ...fullEnd, scenario: scenario.name, seed: opts.seed, actors, aggregates: world.aggregates, stats: engine.stats, genesis: c.genesis, ...(opts.keys === "secp256k1" ? { keys: c.keys } : {}) };
 };
 
 /** The `reproduce with` line printed for a failed run. */

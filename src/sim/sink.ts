@@ -7,6 +7,8 @@
  */
 import type { Params } from "../gen/remes/v1/params_pb.ts";
 import type { AggregationMethod } from "../gen/remes/v1/types_pb.ts";
+import type { ProtocolCommand } from "../protocol/commands.ts";
+import type { BlockContext } from "../protocol/context.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 import type { State } from "../protocol/state.ts";
 
@@ -60,6 +62,9 @@ export interface BlockRecord {
   readonly rejectedTxs: number;
   /** The committed state after the block: read only, valid during the call. */
   readonly state: Readonly<State>;
+  /** The block as applied: its context and its txs' commands in order (one command per tx), to replay it elsewhere. */
+  readonly context?: BlockContext;
+  readonly commands?: readonly ProtocolCommand[];
 }
 
 export interface RunEnd {

@@ -10,7 +10,13 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
+import { Request, Response } from "cosmjs-types/tendermint/abci/types";
+import { RemesApp } from "../../src/node/app.ts";
 import { defaultInit, initHome, type InitOptions } from "../../src/node/home.ts";
+import { finalizeRequestOf, parseRfc3339, type RpcBlock } from "../../src/node/replay.ts";
+import { serveFrame } from "../../src/node/server.ts";
 
 export const root = fileURLToPath(new URL("../../", import.meta.url));
 export const TEST_MNEMONIC =
@@ -122,6 +128,51 @@ export class LocalChain {
   async appHashAfter(height: number): Promise<string> {
     const r = (await (await fetch(`${this.rpc}/block?height=${height + 1}`)).json()) as { result: { block: { header: { app_hash: string } } } };
     return r.result.block.header.app_hash;
+  }
+
+  /** broadcast_tx_sync: CheckTx's code, codespace and log, and the tx hash (hex). */
+  async broadcastSync(tx: Uint8Array): Promise<{ code: number; codespace: string; log: string; hash: string }> {
+    const r = (await (await fetch(this.rpc, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "broadcast_tx_sync", params: { tx: Buffer.from(tx).toString("base64") } }),
+    })).json()) as { result?: { code: number; codespace: string; log: string; hash: string }; error?: { message: string; data?: string } };
+    if (!r.result) throw new Error(`broadcast_tx_sync failed: ${r.error?.message} ${r.error?.data ?? ""}`);
+    return r.result;
+  }
+
+  /** The committed block at a height, as the RPC returns it. */
+  async block(height: number): Promise<RpcBlock> {
+    return ((await (await fetch(`${this.rpc}/block?height=${height}`)).json()) as { result: RpcBlock }).result;
+  }
+
+  /**
+   * Replays blocks 1..top (block top + 1 must exist: it holds the app hash after top) through a fresh in-process app (from this chain's
+   * genesis) and returns the heights whose app hash differs from the one
+   * CometBFT recorded, plus the txs replayed with their codes.
+   */
+  async replayThroughFreshApp(top: number): Promise<{ mismatches: string[]; txs: { hash: string; code: number }[] }> {
+    const genesis = JSON.parse(fs.readFileSync(path.join(this.home, "config/genesis.json"), "utf8")) as { chain_id: string; genesis_time: string; app_state: unknown };
+    const app = new RemesApp({ dbPath: ":memory:" });
+    const call = async (req: Request) => Response.decode(await serveFrame(Request.encode(Request.fromPartial(req)).finish(), app.handle));
+    try {
+      await call({ initChain: { time: parseRfc3339(genesis.genesis_time), chainId: genesis.chain_id, validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(genesis.app_state)), initialHeight: 1n } });
+      const mismatches: string[] = [];
+      const txs: { hash: string; code: number }[] = [];
+      for (let height = 1; height <= top; height++) {
+        const req = finalizeRequestOf(await this.block(height));
+        const res = await call({ finalizeBlock: req });
+        if (!res.finalizeBlock) throw new Error(`replayed FinalizeBlock ${height} failed: ${res.exception?.error}`);
+        res.finalizeBlock.txResults.forEach((t, i) => txs.push({ hash: bytesToHex(sha256(req.txs[i]!)).toUpperCase(), code: t.code }));
+        const mine = bytesToHex(res.finalizeBlock.appHash).toUpperCase();
+        const theirs = await this.appHashAfter(height);
+        if (mine !== theirs) mismatches.push(`height ${height}: replay ${mine}, CometBFT ${theirs}`);
+        await call({ commit: {} });
+      }
+      return { mismatches, txs };
+    } finally {
+      app.close();
+    }
   }
 
   logTail(): string {

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Effect, Option } from "effect";
 import { Command, Flag } from "effect/cli";
 import type { JsonValue } from "@bufbuild/protobuf";
@@ -13,6 +14,26 @@ const parseFund = (s: string): [string, bigint] => {
   return [m[1]!, BigInt(m[2]!)];
 };
 
+const parseConfig = (s: string): [string, string] => {
+  const m = /^([A-Za-z0-9_.]+)=(.*)$/.exec(s);
+  if (!m) throw new Error(`--config "${s}": expected SECTION.KEY=TOML_VALUE, e.g. mempool.size=50000 or consensus.timeout_commit="500ms"`);
+  return [m[1]!, m[2]!];
+};
+
+const readJsonFile = (flag: string) => (file: string): JsonValue => {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new Error(`${flag} ${file}: cannot read it (${e instanceof Error ? e.message : String(e)})`);
+  }
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch (e) {
+    throw new Error(`${flag} ${file}: not JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+};
+
 const init = Command.make(
   "init",
   {
@@ -25,6 +46,8 @@ const init = Command.make(
     mnemonic: Flag.String("mnemonic").pipe(Flag.withDescription("BIP-39 mnemonic of the dev account (default: a fresh one, saved in HOME/dev-account.json)"), Flag.optional),
     fund: Flag.String("fund").pipe(Flag.withDescription("Fund another account at genesis: ADDRESS=UREMES (repeatable)"), Flag.atLeast(0)),
     params: Flag.String("params").pipe(Flag.withDescription('Protocol parameter overrides as protobuf JSON, e.g. \'{"windowBlocks":10}\''), Flag.optional),
+    genesisExtra: Flag.String("genesis-extra").pipe(Flag.withDescription("A protobuf-JSON remes GenesisState file whose accounts, roles (e.g. miners registered at genesis) and vault entries are added to the genesis"), Flag.optional),
+    config: Flag.String("config").pipe(Flag.withDescription("Override a CometBFT config.toml setting: SECTION.KEY=TOML_VALUE, e.g. mempool.size=50000 (repeatable)"), Flag.atLeast(0)),
   },
   (f) =>
     Effect.tryPromise({
@@ -35,6 +58,8 @@ const init = Command.make(
           mnemonic: Option.getOrUndefined(f.mnemonic),
           fund: new Map(f.fund.map(parseFund)),
           params: Option.getOrUndefined(Option.map(f.params, (p) => JSON.parse(p) as JsonValue)),
+          genesisExtra: Option.getOrUndefined(Option.map(f.genesisExtra, readJsonFile("--genesis-extra"))),
+          config: Object.fromEntries(f.config.map(parseConfig)),
         });
         console.log(`initialised ${f.home} for chain ${f.chainId}\n  dev account (funded, genesis validator): ${r.devAddress}\n  its mnemonic is in ${f.home}/dev-account.json\n  start it with: r3mes node start --home ${f.home}`);
       },

@@ -1,0 +1,104 @@
+/**
+ * A short simulator run with real actor keys, recorded block by block (its
+ * BlockContexts, commands and app hashes) for the equivalence tests: a
+ * dozen actors over a few 10-block windows, with a lazy miner and a
+ * copycat, and duplicated and late deliveries so rejected txs are part of the stream.
+ */
+import { toJson } from "@bufbuild/protobuf";
+import { GenesisStateSchema } from "../../src/gen/remes/v1/genesis_pb.ts";
+import type { ProtocolCommand } from "../../src/protocol/commands.ts";
+import type { BlockContext } from "../../src/protocol/context.ts";
+import { signTx, txKeyOf, type TxKey } from "../../src/node/sign.ts";
+import { signerOf } from "../../src/protocol/commands.ts";
+import { type RunResult, runScenario } from "../../src/sim/run.ts";
+import { parseScenario } from "../../src/sim/scenario.ts";
+
+export interface RecordedBlock {
+  readonly context: BlockContext;
+  readonly commands: readonly ProtocolCommand[];
+  readonly appHash: string;
+  readonly rejectedTxs: number;
+}
+
+export interface RecordedRun {
+  readonly run: RunResult;
+  readonly blocks: readonly RecordedBlock[];
+  readonly keys: ReadonlyMap<string, Uint8Array>;
+  /** The genesis as CometBFT's `app_state` (protobuf JSON). */
+  readonly appState: unknown;
+}
+
+export const equivalenceScenario = parseScenario({
+  name: "equivalence",
+  description: "a dozen actors over seven 10-block windows, recorded with real keys for the node equivalence tests",
+  blocks: 70,
+  params: {
+    windowBlocks: 10,
+    totalShards: 4,
+    challengeWindowBlocks: 3,
+    tier2VotingBlocks: 2,
+    tier3DeadlineBlocks: 5,
+    aggregationCommitBlocks: 2,
+    aggregationRevealBlocks: 2,
+    aggregationChallengeBlocks: 3,
+    trapRevealBlocks: 3,
+    trapRateBps: 2000,
+    trapCommitmentSlots: 16,
+    daChunkBytes: 64,
+    livenessWindowBlocks: 20,
+  },
+  // Late deliveries: some txs arrive after their deadline and the protocol rejects them, in both runtimes.
+  faults: { duplicateBps: 2000, latencyTailBps: 1500, latencyTailMsMax: 60_000 },
+  backend: { trainMs: { AMPERE: 12000, HOPPER: 8000 } },
+  actors: [
+    { kind: "honest_miner", count: 6, gpuArch: ["AMPERE", "HOPPER"] },
+    { kind: "lazy_miner", count: 1, skipBps: 5000 },
+    { kind: "copycat_miner", count: 1 },
+    { kind: "honest_validator", count: 3 },
+    { kind: "honest_proposer", count: 1, method: "median" },
+  ],
+}, "test/node/sim-stream.ts");
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex").toUpperCase();
+
+export const recordSimRun = async (seed = 11, blocks?: number): Promise<RecordedRun> => {
+  const recorded: RecordedBlock[] = [];
+  const run = await runScenario(equivalenceScenario, {
+    seed,
+    keys: "secp256k1",
+    ...(blocks === undefined ? {} : { blocks }),
+    sink: {
+      start() {},
+      block(b) {
+        if (!b.context || !b.commands) throw new Error("the simulator did not record the block's context and commands");
+        recorded.push({ context: b.context, commands: b.commands, appHash: hex(b.appHash), rejectedTxs: b.rejectedTxs });
+      },
+      end() {},
+    },
+  });
+  if (run.violation) throw new Error(`the recorded run broke an invariant: ${run.violation.messages.join("; ")}`);
+  return { run, blocks: recorded, keys: run.keys!, appState: toJson(GenesisStateSchema, run.genesis) };
+};
+
+/** Signs each command with its signer's key, account number and next sequence. */
+export class StreamSigner {
+  private readonly keys = new Map<string, TxKey>();
+  private readonly sequences = new Map<string, bigint>();
+
+  constructor(secretKeys: ReadonlyMap<string, Uint8Array>, private readonly chainId: string, private readonly accountNumber: (address: string) => bigint) {
+    for (const [address, sk] of secretKeys) this.keys.set(address, txKeyOf(sk));
+  }
+
+  sign(cmd: Parameters<typeof signerOf>[0]): { bytes: Uint8Array; signer: string } {
+    const signer = signerOf(cmd);
+    const key = this.keys.get(signer);
+    if (!key) throw new Error(`no key for ${signer}, the signer of a recorded ${cmd.case}`);
+    const sequence = this.sequences.get(signer) ?? 0n;
+    return { bytes: signTx(key, [cmd], { chainId: this.chainId, accountNumber: this.accountNumber(signer), sequence }), signer };
+  }
+
+  /** The tx was accepted (its sequence is used up). */
+  consumed(signer: string): void {
+    this.sequences.set(signer, (this.sequences.get(signer) ?? 0n) + 1n);
+  }
+}
