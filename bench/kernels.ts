@@ -16,9 +16,16 @@
  * - bandwidth_reduction_lora / _compressed: 1 − (update file bytes / full
  *   float32 weights bytes) for a rank-4 adapter of BANDWIDTH_CONFIG (a real
  *   safetensors file, dense; then top-k + int8 with TOPK), vs the seed's 0.996.
- * - compressed_loss_delta: relative change in held-out loss after ROUNDS
- *   rounds of local training on the miner model when every round's update is
- *   sent compressed (top-k + int8, error feedback) instead of dense.
+ * - compressed_loss_delta: relative change in held-out loss (mean over all
+ *   held-out chunks) after ROUNDS rounds of local training on the miner model
+ *   when every round's update is sent compressed (top-k + int8, error
+ *   feedback) instead of dense. Both arms see the same rounds, chunks, steps
+ *   and optimizer (`compression` in the JSON). Error feedback trains from the
+ *   miner's local model (global + residual), so the residual is not relearned
+ *   on top of itself; compressed_loss_delta_plain_ef is the textbook variant
+ *   (train from the global model, add the residual to the delta) for
+ *   comparison. Kept indices travel as a bitmap when that is smaller.
+ * - simd: whether the WebAssembly SIMD kernels ran (src/kernels/simd).
  */
 import * as ort from "onnxruntime-node";
 import { adamWState, adamWStep } from "../src/kernels/adamw.ts";
@@ -26,6 +33,7 @@ import { encodeCompressedUpdate, encodeUpdate } from "../src/kernels/adapter-fil
 import { fastTrainOptions } from "../src/kernels/backend.ts";
 import { bitLinearCache, bitLinearForward, quantizeWeights } from "../src/kernels/bitlinear.ts";
 import { compress, decompress } from "../src/kernels/compress.ts";
+import { simdEnabled } from "../src/kernels/simd/kernels.ts";
 import { corpus } from "../src/kernels/corpus.ts";
 import { adapterTensors, type Adapters, initAdapters, initBackbone, lossAndGrads, type ModelConfig, tinyConfig, zeroGrads } from "../src/kernels/model.ts";
 import { encodeModel } from "../src/kernels/onnx.ts";
@@ -33,7 +41,7 @@ import { applyDelta, batchPositions, evalLoss, train } from "../src/kernels/trai
 
 const SHAPES: [inn: number, out: number][] = [[256, 256], [512, 1024], [1024, 1024]];
 const T = 256;
-const TOPK = 0.1;
+const TOPK = 0.2;
 const ROUNDS = 20;
 const BANDWIDTH_CONFIG: ModelConfig = { vocab: 256, context: 16, embDim: 64, dModel: 1024, hidden: 4096, blocks: 8, rank: 4, alpha: 8 };
 
@@ -100,23 +108,24 @@ function bandwidth() {
   return { fullBytes, dense, comp };
 }
 
+const COMPRESSION = { rounds: ROUNDS, steps: 10, batch_tokens: 64, lr: fastTrainOptions.adamw.lr, topk: TOPK, int8: "per-tensor absmax", error_feedback: "local model (global + residual)", eval: "mean loss over every held-out chunk after the last round" };
+
 function compressionLoss() {
   const bb = initBackbone(tinyConfig, new Uint8Array(32));
   const c = corpus();
-  const held = c.heldout[0]!;
-  const run = (compressed: boolean): number => {
+  const evalAll = (g: Adapters) => c.heldout.reduce((s, h) => s + evalLoss(bb, g, h), 0) / c.heldout.length;
+  const run = (mode: "dense" | "local-ef" | "plain-ef"): number => {
     let global: Adapters = initAdapters(tinyConfig, new Uint8Array(32).fill(1));
     const residual = adapterTensors(global).map((t) => new Float32Array(t.length));
     for (let r = 0; r < ROUNDS; r++) {
-      const { delta } = train(bb, global, c.train[r]!, { ...fastTrainOptions, steps: 10, batchTokens: 64 });
-      const sent = compressed ? compress(delta, residual, { topK: TOPK, int8: true }).map((ct, k) => decompress(ct, delta[k]!.length)) : delta;
+      const start = mode === "local-ef" ? applyDelta(global, residual) : global;
+      const { delta } = train(bb, start, c.train[r]!, { ...fastTrainOptions, steps: COMPRESSION.steps, batchTokens: COMPRESSION.batch_tokens });
+      const sent = mode === "dense" ? delta : compress(delta, residual, { topK: TOPK, int8: true }).map((ct, k) => decompress(ct, delta[k]!.length));
       global = applyDelta(global, sent);
     }
-    return evalLoss(bb, global, held);
+    return evalAll(global);
   };
-  const dense = run(false);
-  const comp = run(true);
-  return { dense, comp };
+  return { dense: run("dense"), comp: run("local-ef"), plain: run("plain-ef") };
 }
 
 const sh = await shapes();
@@ -131,10 +140,13 @@ console.log(JSON.stringify({
   bandwidth_reduction_lora: Number((1 - bw.dense / bw.fullBytes).toFixed(5)),
   bandwidth_reduction_compressed: Number((1 - bw.comp / bw.fullBytes).toFixed(5)),
   compressed_loss_delta: Number(((cl.comp - cl.dense) / cl.dense).toFixed(4)),
+  compressed_loss_delta_plain_ef: Number(((cl.plain - cl.dense) / cl.dense).toFixed(4)),
+  simd: simdEnabled(),
   seed_reduction: 0.996,
   topk: TOPK,
   shapes: sh.map((x) => ({ ...x, ratio: Number(x.ratio.toFixed(3)) })),
   bandwidth_bytes: { full_f32: bw.fullBytes, lora_dense: bw.dense, lora_topk_int8: bw.comp },
-  heldout_loss: { dense: Number(cl.dense.toFixed(4)), compressed: Number(cl.comp.toFixed(4)) },
+  heldout_loss: { dense: Number(cl.dense.toFixed(4)), compressed: Number(cl.comp.toFixed(4)), compressed_plain_ef: Number(cl.plain.toFixed(4)) },
+  compression: COMPRESSION,
   threads: 1,
 }));

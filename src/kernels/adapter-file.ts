@@ -14,7 +14,7 @@ import { MerkleBuilder } from "../protocol/merkle.ts";
 import { toHex } from "./bytes.ts";
 import { type CompressedTensor, decompress } from "./compress.ts";
 import { layerNames, type ModelConfig } from "./model.ts";
-import { asF32, asI32, asI8, decodeSafetensors, encodeSafetensors, f32Tensor, i32Tensor, i8Tensor, SafetensorsError, type Tensor } from "./safetensors.ts";
+import { asF32, asI32, asI8, decodeSafetensors, encodeSafetensors, f32Tensor, i32Tensor, i8Tensor, SafetensorsError, type Tensor, u8Tensor, asU8 } from "./safetensors.ts";
 
 export const FORMAT = "r3mes-lora-update/1";
 
@@ -41,13 +41,45 @@ export function encodeUpdate(cfg: ModelConfig, tensors: readonly Float32Array[],
   return encodeSafetensors(new Map(layout.map((l, k) => [l.name, f32Tensor(l.shape, tensors[k]!)])), { ...meta, ...configMeta(cfg), compression: "none" });
 }
 
-/** A compressed update (top-k indices, int8 or f32 values, one scale per tensor). */
+/** Bit i of the mask (byte i >> 3, bit i & 7) is set for each kept index i. */
+export function indicesToMask(indices: Int32Array, numel: number): Uint8Array {
+  const m = new Uint8Array(Math.ceil(numel / 8));
+  for (const i of indices) m[i >> 3]! |= 1 << (i & 7);
+  return m;
+}
+
+/** The ascending kept indices of a mask; bits at or past numel are an error. */
+export function maskToIndices(mask: Uint8Array, numel: number): Int32Array {
+  if (mask.length !== Math.ceil(numel / 8)) throw new AdapterFileError(`index mask has ${mask.length} bytes, expected ${Math.ceil(numel / 8)} for ${numel} entries`);
+  const out: number[] = [];
+  for (let b = 0; b < mask.length; b++) {
+    const v = mask[b]!;
+    if (v === 0) continue;
+    for (let k = 0; k < 8; k++) {
+      if (!(v & (1 << k))) continue;
+      const i = b * 8 + k;
+      if (i >= numel) throw new AdapterFileError(`index mask sets entry ${i}, outside ${numel} entries`);
+      out.push(i);
+    }
+  }
+  return Int32Array.from(out);
+}
+
+/**
+ * A compressed update (top-k indices, int8 or f32 values, one scale per
+ * tensor). The kept indices are stored as whichever is smaller: a bitmap
+ * over the tensor (`.mask`, numel/8 bytes) or int32 indices (`.idx`, 4 bytes
+ * each); the choice depends only on (k, numel), so the bytes stay a pure
+ * function of the update.
+ */
 export function encodeCompressedUpdate(cfg: ModelConfig, tensors: readonly CompressedTensor[], meta: Record<string, string> = {}): Uint8Array {
   const layout = adapterLayout(cfg);
   const m = new Map<string, Tensor>();
   layout.forEach((l, k) => {
     const c = tensors[k]!;
-    m.set(`${l.name}.idx`, i32Tensor([c.indices.length], c.indices));
+    const numel = l.shape[0] * l.shape[1];
+    if (Math.ceil(numel / 8) < 4 * c.indices.length) m.set(`${l.name}.mask`, u8Tensor([Math.ceil(numel / 8)], indicesToMask(c.indices, numel)));
+    else m.set(`${l.name}.idx`, i32Tensor([c.indices.length], c.indices));
     if (c.q) m.set(`${l.name}.q`, i8Tensor([c.q.length], c.q));
     else m.set(`${l.name}.val`, f32Tensor([c.values!.length], c.values!));
     m.set(`${l.name}.scale`, f32Tensor([1], Float32Array.of(c.scale)));
@@ -91,8 +123,10 @@ export function decodeUpdate(cfg: ModelConfig, bytes: Uint8Array, expectedHash: 
         return asF32(t);
       }
       const q = file.tensors.get(`${name}.q`);
+      const mask = file.tensors.get(`${name}.mask`);
+      if (mask && file.tensors.has(`${name}.idx`)) throw new AdapterFileError(`tensor ${name} has both an index mask and indices`);
       const c: CompressedTensor = {
-        indices: asI32(need(`${name}.idx`)),
+        indices: mask ? maskToIndices(asU8(mask), numel) : asI32(need(`${name}.idx`)),
         q: q ? asI8(q) : undefined,
         values: q ? undefined : asF32(need(`${name}.val`)),
         scale: asF32(need(`${name}.scale`))[0]!,

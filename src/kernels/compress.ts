@@ -5,6 +5,12 @@
  * (scale = fr(max|kept| / 127), q = clamp(rne(fr(v / scale)), −127, 127),
  * value = fr(q·scale)); what was not sent, acc − sent, becomes the next
  * residual. Deterministic: same inputs, same bytes.
+ *
+ * Train each round from the local model base + residual (train.ts applyDelta)
+ * and compress that run's delta with the same residual: what goes out is
+ * then exactly local − global. Training from the global model instead makes
+ * the next round relearn updates the residual still holds, and the two add
+ * up (bench/kernels.ts: +6.6% held-out loss at top-20% + int8, against −0.8%).
  */
 import { fr, rne } from "./f32.ts";
 

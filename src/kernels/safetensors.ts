@@ -46,6 +46,13 @@ export const i32Tensor = (shape: readonly number[], t: Int32Array): Tensor => {
 };
 export const i8Tensor = (shape: readonly number[], t: Int8Array): Tensor => ({ dtype: "I8", shape, data: new Uint8Array(t.buffer, t.byteOffset, t.byteLength).slice() });
 
+export const u8Tensor = (shape: readonly number[], t: Uint8Array): Tensor => ({ dtype: "U8", shape, data: t.slice() });
+
+export const asU8 = (t: Tensor): Uint8Array => {
+  if (t.dtype !== "U8") throw new SafetensorsError(`expected a U8 tensor, got ${t.dtype}`);
+  return t.data.slice();
+};
+
 export const asF32 = (t: Tensor): Float32Array => {
   if (t.dtype !== "F32") throw new SafetensorsError(`expected an F32 tensor, got ${t.dtype}`);
   return new Float32Array(t.data.slice().buffer);

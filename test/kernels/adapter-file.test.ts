@@ -88,4 +88,31 @@ describe("top-k + int8 compression with error feedback", () => {
     const back = decodeUpdate(tinyConfig, bytes, sha256(bytes));
     back.forEach((t, k) => expect(t).toEqual(decompress(c[k]!, t.length)));
   });
+
+  it("dense top-k sets store a bitmap of indices: smaller, same round-trip, malformed masks rejected", () => {
+    const u = update();
+    const c = compress(u, u.map((t) => new Float32Array(t.length)), { topK: 0.2, int8: true });
+    const bytes = encodeCompressedUpdate(tinyConfig, c);
+    const names = [...decodeSafetensors(bytes).tensors.keys()];
+    expect(names.some((n) => n.endsWith(".mask"))).toBe(true);
+    expect(names.some((n) => n.endsWith(".idx"))).toBe(false);
+    const back = decodeUpdate(tinyConfig, bytes, sha256(bytes));
+    back.forEach((t, k) => expect(t).toEqual(decompress(c[k]!, t.length)));
+    // 5 bytes per kept entry with int32 indices; ≈ 1/8 + 1 with the mask.
+    const kept = c.reduce((s, x) => s + x.indices.length, 0);
+    expect(bytes.length).toBeLessThan(kept * 2 + 4096);
+
+    const file = decodeSafetensors(bytes);
+    const edit = (f: (m: Map<string, ReturnType<typeof f32Tensor>>) => void) => {
+      const m = new Map(file.tensors);
+      f(m);
+      const b = encodeSafetensors(m, file.metadata);
+      return () => decodeUpdate(tinyConfig, b, sha256(b));
+    };
+    const maskName = names.find((n) => n.endsWith(".mask"))!;
+    const mask = file.tensors.get(maskName)!;
+    expect(edit((m) => m.set(maskName, { ...mask, shape: [mask.data.length - 1], data: mask.data.subarray(1) }))).toThrow(/mask has .* bytes/);
+    expect(edit((m) => { const d = mask.data.slice(); d[0]! ^= 1; m.set(maskName, { ...mask, data: d }); })).toThrow(AdapterFileError);
+    expect(edit((m) => m.set(maskName.replace(".mask", ".idx"), { dtype: "I32", shape: [1], data: new Uint8Array(4) }))).toThrow(/both/);
+  });
 });
