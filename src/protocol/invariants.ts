@@ -7,7 +7,7 @@
 import { ProposalStatus } from "../gen/remes/v1/events_pb.ts";
 import { Role } from "../gen/remes/v1/types_pb.ts";
 import type { ProtocolEvent } from "./events.ts";
-import { ModuleAccount, roleKey, type State } from "./state.ts";
+import { ModuleAccount, roleKey, type State, type Submission } from "./state.ts";
 
 type Check = (state: Readonly<State>) => string[];
 
@@ -26,52 +26,74 @@ export const checkSupply: Check = (state) => {
   return total === expected ? [] : [`supply: balances sum to ${total}, expected genesis ${state.supply.genesis} + minted ${state.supply.minted} − burned ${state.supply.burned} = ${expected}`];
 };
 
-export const checkNonNegativeBalances: Check = (state) =>
-  [...state.balances].filter(([, b]) => b < 0n).map(([a, b]) => `negative balance: ${a} has ${b}`);
+export const checkNonNegativeBalances: Check = (state) => {
+  const out: string[] = [];
+  for (const [a, b] of state.balances) if (b < 0n) out.push(`negative balance: ${a} has ${b}`);
+  return out;
+};
 
-export const checkNonNegativeStakes: Check = (state) =>
-  [...state.roles].filter(([, r]) => r.stake < 0n).map(([k, r]) => `negative stake: ${k} has ${r.stake}`);
+export const checkNonNegativeStakes: Check = (state) => {
+  const out: string[] = [];
+  for (const [k, r] of state.roles) if (r.stake < 0n) out.push(`negative stake: ${k} has ${r.stake}`);
+  return out;
+};
 
-export const checkNonNegativeUnbonding: Check = (state) =>
-  [...state.unbonding.values()].filter((u) => u.amount < 0n).map((u) => `negative unbonding: entry ${u.id} of ${u.address} has ${u.amount}`);
+export const checkNonNegativeUnbonding: Check = (state) => {
+  const out: string[] = [];
+  for (const u of state.unbonding.values()) if (u.amount < 0n) out.push(`negative unbonding: entry ${u.id} of ${u.address} has ${u.amount}`);
+  return out;
+};
 
 export const checkBondedPool: Check = (state) => {
-  const stakes = sum([...state.roles.values()].map((r) => r.stake));
+  let stakes = 0n;
+  for (const r of state.roles.values()) stakes += r.stake;
   const pool = bal(state, ModuleAccount.bondedPool);
   return pool === stakes ? [] : [`bonded pool: holds ${pool}, role stakes sum to ${stakes}`];
 };
 
 export const checkUnbondingPool: Check = (state) => {
-  const entries = sum([...state.unbonding.values()].map((u) => u.amount));
+  let entries = 0n;
+  for (const u of state.unbonding.values()) entries += u.amount;
   const pool = bal(state, ModuleAccount.unbondingPool);
   return pool === entries ? [] : [`unbonding pool: holds ${pool}, unbonding entries sum to ${entries}`];
 };
 
 export const checkEscrow: Check = (state) => {
-  const bonds = sum([...state.disputes.values()].map((d) => d.bond)) + sum([...state.availability.values()].map((c) => c.bond));
+  let bonds = 0n;
+  for (const d of state.disputes.values()) bonds += d.bond;
+  for (const c of state.availability.values()) bonds += c.bond;
   const escrow = bal(state, ModuleAccount.escrow);
   return escrow === bonds ? [] : [`escrow: holds ${escrow}, open dispute and availability bonds sum to ${bonds}`];
 };
 
 export const checkGovDeposits: Check = (state) => {
-  const deposits = sum([...state.proposals.values()].filter((p) => p.status === ProposalStatus.VOTING).map((p) => p.deposit));
+  let deposits = 0n;
+  for (const p of state.proposals.values()) if (p.status === ProposalStatus.VOTING) deposits += p.deposit;
   const held = bal(state, ModuleAccount.govDeposits);
   return held === deposits ? [] : [`gov deposits: holds ${held}, deposits of proposals in voting sum to ${deposits}`];
+};
+
+/** What is wrong with one live submission: its miner, its window and its shard. */
+export const checkSubmission = (state: Readonly<State>, s: Readonly<Submission>): string[] => {
+  const out: string[] = [];
+  if (!state.roles.has(roleKey(Role.MINER, s.miner))) out.push(`submission ${s.id}: ${s.miner} has no miner role`);
+  const w = state.windows.get(s.window);
+  if (!w) {
+    out.push(`submission ${s.id}: window ${s.window} is not live`);
+    return out;
+  }
+  const shard = w.assignment.get(s.miner);
+  if (shard !== s.shard) out.push(`submission ${s.id}: ${s.miner} is assigned shard ${shard ?? "none"} in window ${s.window}, submitted for ${s.shard}`);
+  if (w.submittedBy.get(s.miner) !== s.id) out.push(`submission ${s.id}: window ${s.window} records submission ${w.submittedBy.get(s.miner) ?? "none"} for ${s.miner}`);
+  return out;
 };
 
 /** Every live submission is from a registered miner, for the shard its window assigned it. */
 export const checkSubmissions: Check = (state) => {
   const out: string[] = [];
   for (const s of state.submissions.values()) {
-    if (!state.roles.has(roleKey(Role.MINER, s.miner))) out.push(`submission ${s.id}: ${s.miner} has no miner role`);
-    const w = state.windows.get(s.window);
-    if (!w) {
-      out.push(`submission ${s.id}: window ${s.window} is not live`);
-      continue;
-    }
-    const shard = w.assignment.get(s.miner);
-    if (shard !== s.shard) out.push(`submission ${s.id}: ${s.miner} is assigned shard ${shard ?? "none"} in window ${s.window}, submitted for ${s.shard}`);
-    if (w.submittedBy.get(s.miner) !== s.id) out.push(`submission ${s.id}: window ${s.window} records submission ${w.submittedBy.get(s.miner) ?? "none"} for ${s.miner}`);
+    const bad = checkSubmission(state, s);
+    if (bad.length > 0) out.push(...bad);
   }
   return out;
 };

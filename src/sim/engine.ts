@@ -15,8 +15,9 @@
  * order up to the gas and count limits; the block is applied by the same
  * `applyBlock` the node runs; lastCommit carries which validators signed the
  * previous block, so offline validators miss blocks and are slashed for
- * downtime. After every block the protocol invariants run; a violation stops
- * the run.
+ * downtime. After every block the protocol invariants run (checker.ts: what
+ * the block changed, and the whole state every invariantEveryBlocks); a
+ * violation stops the run.
  */
 import type { GenesisState } from "../gen/remes/v1/genesis_pb.ts";
 import { Role } from "../gen/remes/v1/types_pb.ts";
@@ -29,11 +30,12 @@ import type { BlockContext, ValidatorVote } from "../protocol/context.ts";
 import { ErrorCode, isProtocolError } from "../protocol/errors.ts";
 import type { EventCase, ProtocolEvent } from "../protocol/events.ts";
 import { initChain } from "../protocol/genesis.ts";
-import { checkState, OffenceLedger } from "../protocol/invariants.ts";
+import { OffenceLedger } from "../protocol/invariants.ts";
 import { applyBlock } from "../protocol/machine.ts";
 import { deriveSeed, hashParts, Prng, sortition } from "../protocol/randomness.ts";
 import { isActive } from "../protocol/staking.ts";
 import { hex, roleKey, type RoleRecord, type State } from "../protocol/state.ts";
+import { InvariantChecker } from "./checker.ts";
 import { EventQueue } from "./heap.ts";
 import { EventLogHasher } from "./eventlog.ts";
 import { Mempool, type SimTx } from "./mempool.ts";
@@ -100,6 +102,7 @@ export class Engine {
   readonly #hasher = new EventLogHasher();
   readonly #mempool: Mempool;
   readonly #offences = new OffenceLedger();
+  readonly #checker: InvariantChecker;
   readonly #cfg: EngineConfig;
   readonly #seedBytes: Uint8Array;
   readonly #net: Prng;
@@ -126,6 +129,7 @@ export class Engine {
     if (isProtocolError(s)) throw new Error(`scenario ${cfg.scenario}: invalid genesis: ${s.message}`);
     this.state = s;
     this.appHash = stateRoot(s);
+    this.#checker = new InvariantChecker(s);
     this.#seedBytes = hashParts("sim/seed", cfg.seed);
     this.#mempool = new Mempool(cfg.engine.mempoolMaxTxs);
     this.#net = cfg.prng.fork("network");
@@ -310,7 +314,8 @@ export class Engine {
     this.view.timeMs = this.#now;
     this.view.state = this.state;
     this.#violations = this.#offences.observe(r.events);
-    if (height % cfg.engine.invariantEveryBlocks === 0) this.#violations.push(...checkState(this.state));
+    const bad = this.#checker.afterBlock(this.state, r.events, height % cfg.engine.invariantEveryBlocks === 0);
+    if (bad.length > 0) this.#violations.push(...bad);
     cfg.sink.block({ height, timeMs: this.#now, events: r.events, appHash: this.appHash, txs: txs.length, rejectedTxs: rejected, state: this.state, context: ctx, commands: txs.map((t) => t.cmd) });
     if (this.#violations.length === 0) this.#route(r.events);
     return "committed";

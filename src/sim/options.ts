@@ -104,7 +104,11 @@ export interface EngineOptions {
   readonly maxBlockTxs: number;
   /** Mempool bound: txs arriving at a full mempool are dropped. */
   readonly mempoolMaxTxs: number;
-  /** Run the invariant checkers every this many blocks (1 = every block). */
+  /**
+   * Walk the whole state with the invariant checkers every this many blocks
+   * (1 = every block). In between, what each block changed is checked
+   * (sim/checker.ts), so the invariants still hold after every block.
+   */
   readonly invariantEveryBlocks: number;
 }
 
