@@ -70,7 +70,8 @@ interface Pending {
 /** A decoded tx plus the outcome of its checks. */
 type Checked = { readonly ok: true; readonly tx: DecodedTx } | { readonly ok: false; readonly err: TxError; readonly tx?: DecodedTx };
 
-const VERIFIED_CACHE_MAX = 200_000;
+/** Above CometBFT's mempool size (5,000 by default; raise both together). */
+const VERIFIED_CACHE_MAX = 100_000;
 
 const timeMsOf = (t: Timestamp | undefined): bigint => (t ? t.seconds * 1000n + BigInt(Math.floor(t.nanos / 1_000_000)) : 0n);
 
@@ -108,7 +109,8 @@ export class RemesApp {
   private pending: Pending | undefined;
   private checkState: State | undefined;
   private readonly checkSequences = new Map<string, bigint>();
-  private readonly verified = new Set<string>();
+  /** Txs whose signature checked out, by hash (hex), until a block holds them. */
+  private readonly verified = new Map<string, DecodedTx>();
   private offered: { snapshot: Snapshot; appHash: Uint8Array; chunks: Uint8Array[] } | undefined;
   readonly snapshotInterval: number;
   readonly keepSnapshots: number;
@@ -133,6 +135,7 @@ export class RemesApp {
     this.pending = undefined;
     this.checkState = undefined;
     this.checkSequences.clear();
+    this.verified.clear();
     const chainId = this.store.getMetaText("chain_id");
     const snap = this.store.latestSnapshot();
     if (chainId === undefined || snap === undefined) {
@@ -216,21 +219,30 @@ export class RemesApp {
     return this.state;
   }
 
-  /** Stateless checks, then the signature against the account's number (cached per tx hash). */
+  /**
+   * Stateless checks, then the signature against the account's number. A tx
+   * that passed is cached by its hash until a block holds it, so CometBFT's
+   * CheckTx, RECHECK, PrepareProposal, ProcessProposal and FinalizeBlock of
+   * the same bytes decode and verify it once.
+   */
   private authenticate(bytes: Uint8Array, sequences: (addr: string) => bigint | undefined): Checked {
-    const tx = decodeTx(bytes, this.maxTxBytes);
-    if (tx instanceof TxError) return { ok: false, err: tx };
-    const account = this.accounts.get(tx.signer);
-    if (!account) return { ok: false, tx, err: new TxError(SdkCode.unknownAddress, `account ${tx.signer} does not exist; fund it with a bank send first`) };
-    const key = bytesToHex(tx.hash);
-    if (!this.verified.has(key)) {
-      if (!verifySignature(tx, this.chainId, account.number)) {
-        return { ok: false, tx, err: new TxError(SdkCode.unauthorized, `signature verification failed; check the account number (${account.number}), sequence (${tx.sequence}) and chain id (${this.chainId}) the tx was signed with`) };
+    const hash = sha256(bytes);
+    const key = bytesToHex(hash);
+    let tx = this.verified.get(key);
+    if (tx === undefined) {
+      const d = decodeTx(bytes, this.maxTxBytes, hash);
+      if (d instanceof TxError) return { ok: false, err: d };
+      const account = this.accounts.get(d.signer);
+      if (!account) return { ok: false, tx: d, err: new TxError(SdkCode.unknownAddress, `account ${d.signer} does not exist; fund it with a bank send first`) };
+      if (!verifySignature(d, this.chainId, account.number)) {
+        return { ok: false, tx: d, err: new TxError(SdkCode.unauthorized, `signature verification failed; check the account number (${account.number}), sequence (${d.sequence}) and chain id (${this.chainId}) the tx was signed with`) };
       }
-      if (this.verified.size >= VERIFIED_CACHE_MAX) this.verified.clear();
-      this.verified.add(key);
+      // Oldest first out: the cache holds what waits in the mempool; a tx evicted here is just verified again.
+      if (this.verified.size >= VERIFIED_CACHE_MAX) this.verified.delete(this.verified.keys().next().value!);
+      tx = d;
+      this.verified.set(key, tx);
     }
-    const expected = sequences(tx.signer) ?? account.sequence;
+    const expected = sequences(tx.signer) ?? this.accounts.get(tx.signer)!.sequence;
     if (tx.sequence !== expected) return { ok: false, tx, err: new TxError(SdkCode.wrongSequence, `account sequence mismatch, expected ${expected}, got ${tx.sequence}: incorrect account sequence`) };
     return { ok: true, tx };
   }
@@ -332,6 +344,8 @@ export class RemesApp {
       this.accounts.bump(c.tx.signer, c.tx.pubkey);
       applied.push({ index: checked.length - 1, tx: c.tx });
     }
+    // A block's txs are done with: their sequences are used (a replay fails the sequence check, uncached).
+    for (const c of checked) if (c.tx) this.verified.delete(bytesToHex(c.tx.hash));
     const result = applyBlock(state, ctx, applied.map((a) => a.tx.msgs as readonly ProtocolCommand[]), this.appHash);
     this.state = result.state;
     const txResults: ExecTxResult[] = checked.map((c) => ({

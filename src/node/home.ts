@@ -130,7 +130,14 @@ const configure = async (o: InitOptions): Promise<InitResult> => {
   const key = JSON.parse(fs.readFileSync(path.join(config, "priv_validator_key.json"), "utf8")) as { pub_key: { value: string } };
   const pubkey = Buffer.from(key.pub_key.value, "base64");
 
-  const params = create(ParamsSchema, { ...defaultParams(), ...(o.params ? fromJson(ParamsSchema, o.params as JsonValue, { ignoreUnknownFields: false }) : {}) });
+  // Overrides merge field by field over the defaults (a decoded message would reset every field it does not name to zero).
+  if (o.params !== undefined && (typeof o.params !== "object" || o.params === null || Array.isArray(o.params))) throw new Error("--params: expected a JSON object of Params fields, e.g. {\"windowBlocks\":10}");
+  let params;
+  try {
+    params = fromJson(ParamsSchema, { ...(toJson(ParamsSchema, defaultParams()) as Record<string, JsonValue>), ...((o.params ?? {}) as Record<string, JsonValue>) }, { ignoreUnknownFields: false });
+  } catch (e) {
+    throw new Error(`--params: ${e instanceof Error ? e.message : String(e)}`);
+  }
   const bad = validateParams(params);
   if (bad) throw new Error(`--params: ${bad.message}`);
   for (const [address] of o.fund) if (!isAddress(address)) throw new Error(`--fund: "${address}" is not a ${BECH32_PREFIX}1… address`);

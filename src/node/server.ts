@@ -24,6 +24,9 @@ const requestCases: readonly RequestCase[] = [
   "verifyVoteExtension", "finalizeBlock",
 ];
 
+/** Responses held back (corked) at most, while more requests of the same connection wait. */
+const MAX_CORKED = 256;
+
 export const exception = (error: string): Response => ({ exception: ResponseException.fromPartial({ error }) });
 
 const caseOf = (req: Request): RequestCase | undefined => {
@@ -126,6 +129,8 @@ export class AbciServer {
     this.sockets.add(socket);
     socket.setNoDelay(true);
     const reader = new FrameReader();
+    let queued = 0;
+    let corked = 0;
     socket.on("data", (chunk: Buffer) => {
       let frames: Uint8Array[];
       try {
@@ -139,9 +144,18 @@ export class AbciServer {
       for (const f of frames) {
         // Copy: the chunk's buffer may be reused once this callback returns.
         const bytes = f.slice();
+        queued++;
         void this.queue.run(async () => {
           const out = await serveFrame(bytes, this.handler);
-          if (!socket.destroyed) socket.write(frame(out));
+          queued--;
+          if (socket.destroyed) return;
+          // Responses to a burst of requests (CometBFT pipelines CheckTx) go out in one write, not one syscall each.
+          if (!socket.writableCorked) socket.cork();
+          socket.write(frame(out));
+          if (queued === 0 || ++corked >= MAX_CORKED) {
+            corked = 0;
+            socket.uncork();
+          }
         });
       }
     });

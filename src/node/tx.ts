@@ -113,7 +113,7 @@ const toCommand = (any: Any, i: number): ProtocolCommand | TxError => {
 };
 
 /** Stateless decoding and checks of a tx (no signature check: see verifySignature). */
-export const decodeTx = (bytes: Uint8Array, maxBytes = DEFAULT_MAX_TX_BYTES): DecodedTx | TxError => {
+export const decodeTx = (bytes: Uint8Array, maxBytes = DEFAULT_MAX_TX_BYTES, hash?: Uint8Array): DecodedTx | TxError => {
   if (bytes.length > maxBytes) return new TxError(SdkCode.txTooLarge, `tx is ${bytes.length} bytes, the limit is ${maxBytes}`);
   let raw: TxRaw, body: TxBody, auth: AuthInfo;
   try {
@@ -153,7 +153,7 @@ export const decodeTx = (bytes: Uint8Array, maxBytes = DEFAULT_MAX_TX_BYTES): De
     msgs.push(cmd);
   }
   return {
-    hash: sha256(bytes),
+    hash: hash ?? sha256(bytes),
     size: bytes.length,
     signer,
     pubkey,

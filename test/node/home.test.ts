@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultInit, initHome, readToml } from "../../src/node/home.ts";
+import { defaultParams } from "../../src/protocol/params.ts";
 import { actorKey } from "../../src/sim/keys.ts";
 import { ensureCometbft } from "./harness.ts";
 
@@ -28,8 +29,12 @@ describe("r3mes node init", () => {
       ...defaultInit(home),
       genesisExtra: { accounts: [{ address: miner, balance: "5" }], roles: [{ address: miner, role: "ROLE_MINER", stake: "1000000000", gpuArch: "GPU_ARCH_AMPERE" }] },
       config: { "mempool.size": "50000", "rpc.max_body_bytes": "10000000" },
+      params: { windowBlocks: 10 },
     });
-    const doc = JSON.parse(fs.readFileSync(path.join(home, "config/genesis.json"), "utf8")) as { app_state: { accounts: { address: string }[]; roles: { address: string; role: string }[] } };
+    const doc = JSON.parse(fs.readFileSync(path.join(home, "config/genesis.json"), "utf8")) as { app_state: { params: Record<string, unknown>; accounts: { address: string }[]; roles: { address: string; role: string }[] } };
+    // --params overrides the named field and keeps every other default.
+    expect(doc.app_state.params.windowBlocks).toBe(10);
+    expect(doc.app_state.params.totalShards).toBe(defaultParams().totalShards);
     expect(doc.app_state.accounts.map((a) => a.address).slice(1)).toEqual([miner]);
     expect(doc.app_state.roles.map((r) => r.role)).toEqual(["ROLE_VALIDATOR", "ROLE_MINER"]);
     const toml = fs.readFileSync(path.join(home, "config/config.toml"), "utf8");
@@ -37,9 +42,11 @@ describe("r3mes node init", () => {
     expect(readToml(toml, "rpc", "max_body_bytes")).toBe("10000000");
   });
 
-  it("refuses a --genesis-extra with a bad address or an unknown field, and a --config key CometBFT does not have", async () => {
+  it("refuses a --genesis-extra with a bad address or an unknown field, unknown or invalid --params, and a --config key CometBFT does not have", async () => {
     await expect(initHome({ ...defaultInit(fresh()), genesisExtra: { accounts: [{ address: "cosmos1xyz", balance: "1" }] } })).rejects.toThrow(/--genesis-extra: "cosmos1xyz" is not a remes1… address/);
     await expect(initHome({ ...defaultInit(fresh()), genesisExtra: { acounts: [] } })).rejects.toThrow(/--genesis-extra: not a protobuf-JSON remes GenesisState/);
+    await expect(initHome({ ...defaultInit(fresh()), params: { windowBlock: 10 } })).rejects.toThrow(/--params: .*windowBlock/);
+    await expect(initHome({ ...defaultInit(fresh()), params: { windowBlocks: 1 } })).rejects.toThrow(/--params: window_blocks must be at least 2/);
     const home = fresh();
     await expect(initHome({ ...defaultInit(home), config: { "mempool.sise": "1" } })).rejects.toThrow(/config.toml has no sise in \[mempool\]/);
     // Nothing half-made is left: the same home initialises once the mistake is fixed.

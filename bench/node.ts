@@ -1,0 +1,445 @@
+/**
+ * Node benchmark: signed MsgSubmitGradient txs through the ABCI app.
+ *
+ *   npx tsx bench/node.ts          (npm run bench:node)
+ *
+ * Part 1 — a real single-node chain (`r3mes node start`: the app and
+ * CometBFT, 1 s blocks). BENCH_MINERS miners (default 20,000) are registered
+ * at genesis; once the first training window opens, its shard assignment is
+ * computed from block 1's hash (as a miner would) and every miner's
+ * submission is signed BEFORE timing starts. Then all are broadcast as fast
+ * as the node takes them (JSON-RPC batches of broadcast_tx_async over a few
+ * connections: CometBFT pipelines their CheckTx calls to the app). Measured from the committed blocks:
+ *   tx_per_s               submissions committed with code 0 per second of block time
+ *   submissions_per_block  mean over the blocks between the first and the last full one
+ *   latency_p50/p99_blocks height that committed a tx − last committed height when it was sent
+ *                          (1 = the next block)
+ *
+ * Part 2 — app memory after 1,000,000 stored submissions (BENCH_RSS_SUBMISSIONS):
+ * a real chain would take too long, so the bench plays CometBFT: it runs
+ * `r3mes node app` (the app process alone, with its SQLite store) and drives
+ * it over the ABCI socket with InitChain, FinalizeBlock and Commit, one
+ * block after another, each with BENCH_RSS_PER_BLOCK signed submissions
+ * (signed while the app works on the previous block). Windows settle and
+ * prune their submissions, so live state is bounded; rss_mb_at_1m is the
+ * app process's resident set (VmRSS) at the end.
+ *
+ * Prints one JSON line; "note" says how each figure was measured.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
+import { Request, Response } from "cosmjs-types/tendermint/abci/types";
+import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
+import { cidOf } from "../src/actors/backend.ts";
+import { GpuArch } from "../src/gen/remes/v1/types_pb.ts";
+import { frame, FrameReader } from "../src/node/framing.ts";
+import { defaultInit, initHome } from "../src/node/home.ts";
+import { consensusAddressOf, parseRfc3339 } from "../src/node/replay.ts";
+import { signTx, txKeyOf, type TxKey } from "../src/node/sign.ts";
+import { command } from "../src/protocol/commands.ts";
+import { defaultParams } from "../src/protocol/params.ts";
+import { deriveSeed, hashParts } from "../src/protocol/randomness.ts";
+import { assignShards } from "../src/protocol/shards.ts";
+import { settleDelay } from "../src/protocol/windows.ts";
+
+const root = fileURLToPath(new URL("../", import.meta.url));
+const MINERS = Number(process.env.BENCH_MINERS ?? 20_000);
+const RSS_SUBMISSIONS = Number(process.env.BENCH_RSS_SUBMISSIONS ?? 1_000_000);
+const RSS_MINERS = Number(process.env.BENCH_RSS_MINERS ?? 10_000);
+const RSS_PER_BLOCK = Number(process.env.BENCH_RSS_PER_BLOCK ?? 1_000);
+const BATCH = Number(process.env.BENCH_BATCH ?? 250);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4);
+/** broadcast_tx_async: CometBFT queues CheckTx to the app without waiting for its answer (pipelined); _sync waits per tx. */
+const METHOD = process.env.BENCH_BROADCAST ?? "broadcast_tx_async";
+const CHAIN_ID = "remes-bench";
+const tty = process.stderr.isTTY;
+const progress = (s: string) => {
+  if (tty) process.stderr.write(`\r\x1b[K${s}`);
+};
+const say = (s: string) => process.stderr.write(`${tty ? "\r\x1b[K" : ""}bench:node: ${s}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+
+// --- miners ---
+
+const minerKeys = (n: number, label: string): TxKey[] => {
+  const out: TxKey[] = [];
+  for (let i = 0; i < n; i++) {
+    out.push(txKeyOf(sha256(new TextEncoder().encode(`r3mes/bench/${label}/${i}`))));
+    if (i % 2000 === 0) progress(`deriving ${n} miner keys: ${i}`);
+  }
+  return out;
+};
+
+const minerStake = defaultParams().minMinerStake;
+
+const genesisExtra = (keys: readonly TxKey[]) => ({
+  accounts: keys.map((k) => ({ address: k.address, balance: "1000000000" })),
+  roles: keys.map((k) => ({ address: k.address, role: "ROLE_MINER", stake: String(minerStake), gpuArch: "GPU_ARCH_AMPERE" })),
+});
+
+/** Every miner of a shard trains the same task and gets the same gradient. */
+const submission = (miner: string, window: number, shard: number) => {
+  const gradientHash = hashParts("bench/gradient", window, shard);
+  return command("submitGradient", {
+    miner, window, shard, gradientCid: cidOf(gradientHash), gradientHash, daRoot: hashParts("bench/da", window, shard),
+    sizeBytes: 4_000_000n, claimedLossMicro: 2_100_000n, gpuArch: GpuArch.AMPERE, kernelVersion: "bitnet-b1.58/1",
+  });
+};
+
+/** The shard of each miner in a window, from the hash of the window's first block (windows.ts / shards.ts). */
+const shardsOf = (miners: readonly string[], window: number, openingBlockHash: Uint8Array, params: { totalShards: number; minMinersPerShard: number }) =>
+  assignShards(miners, deriveSeed(openingBlockHash, "remes/window", window), window, params).assignment;
+
+/** CPU seconds (user + system) of the node process, its CometBFT child, and this process. */
+const cpuSeconds = (nodePid: number): { app: number; comet: number; self: number } => {
+  const of = (pid: number | string) => {
+    try {
+      const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return (Number(f[11]) + Number(f[12])) / 100;
+    } catch {
+      return 0;
+    }
+  };
+  let comet = 0;
+  for (const p of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const st = fs.readFileSync(`/proc/${p}/stat`, "utf8");
+      if (st.includes("(cometbft)") && Number(st.split(") ")[1]!.split(" ")[1]) === nodePid) comet += of(p);
+    } catch {
+      // gone
+    }
+  }
+  return { app: of(nodePid), comet, self: of("self") };
+};
+
+const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
+
+// --- part 1: a real chain ---
+
+interface RpcResult<T> {
+  result?: T;
+  error?: { message: string; data?: string };
+}
+
+const rpcCall = async <T>(rpc: string, method: string, params: Record<string, unknown> = {}): Promise<T> => {
+  const r = (await (await fetch(rpc, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) })).json()) as RpcResult<T>;
+  if (!r.result) throw new Error(`${method}: ${r.error?.message} ${r.error?.data ?? ""}`);
+  return r.result;
+};
+
+const chainPart = async () => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-bench-node-"));
+  const rpcPort = await freePort();
+  const rpc = `http://127.0.0.1:${rpcPort}`;
+  const windowBlocks = 150;
+  const keys = minerKeys(MINERS, "miner");
+  say(`${MINERS} miners; initialising a chain in ${home}`);
+  await initHome({
+    ...defaultInit(home),
+    chainId: CHAIN_ID,
+    rpcLaddr: `tcp://127.0.0.1:${rpcPort}`,
+    p2pLaddr: `tcp://127.0.0.1:${await freePort()}`,
+    proxyApp: `unix://${home}/abci.sock`,
+    blockTime: "1s",
+    params: { windowBlocks, daSampleRateBps: 0 },
+    genesisExtra: genesisExtra(keys),
+    config: {
+      "mempool.size": String(MINERS + 10_000),
+      "mempool.cache_size": String(MINERS + 10_000),
+      "rpc.max_request_batch_size": "0",
+      "rpc.max_body_bytes": "100000000",
+      "log_level": JSON.stringify("error"),
+      ...(process.env.BENCH_INDEXER ? { "tx_index.indexer": JSON.stringify(process.env.BENCH_INDEXER) } : {}),
+    },
+  });
+  const node: ChildProcess = spawn(process.execPath, ["bin/r3mes.js", "node", "start", "--home", home], {
+    cwd: root, stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, ...(process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {}) },
+  });
+  try {
+    const status = async () => {
+      try {
+        return Number((await rpcCall<{ sync_info: { latest_block_height: string } }>(rpc, "status")).sync_info.latest_block_height);
+      } catch {
+        return 0;
+      }
+    };
+    for (let i = 0; (await status()) < 1; i++) {
+      if (i > 600) throw new Error(`the chain did not start; see ${home}/logs`);
+      await sleep(200);
+    }
+    const block1 = await rpcCall<{ block_id: { hash: string } }>(rpc, "block", { height: "1" });
+    const shards = shardsOf(keys.map((k) => k.address), 0, Uint8Array.from(Buffer.from(block1.block_id.hash, "hex")), defaultParams());
+    // Account numbers: the dev account is 0, then the genesis-extra accounts in order.
+    const txs: Uint8Array[] = [];
+    const tSign = performance.now();
+    keys.forEach((k, i) => {
+      txs.push(signTx(k, [submission(k.address, 0, shards.get(k.address)!)], { chainId: CHAIN_ID, accountNumber: BigInt(i + 1), sequence: 0n }));
+      if (i % 1000 === 0) progress(`pre-signing ${MINERS} submissions: ${i}`);
+    });
+    const signPerS = MINERS / ((performance.now() - tSign) / 1000);
+    const txBytes = txs.reduce((n, t) => n + t.length, 0) / txs.length;
+    say(`pre-signed ${MINERS} submissions (${Math.round(signPerS)}/s, ${Math.round(txBytes)} bytes each); broadcasting`);
+
+    // Heights as they commit (for the latency's starting point).
+    let height = await status();
+    const blockSeen = new Map<number, number>();
+    const ws = new WebSocket(`ws://127.0.0.1:${rpcPort}/websocket`);
+    await new Promise<void>((resolve, reject) => {
+      ws.onopen = () => resolve();
+      ws.onerror = () => reject(new Error("websocket to CometBFT failed"));
+    });
+    ws.onmessage = (m) => {
+      const d = JSON.parse(String(m.data)) as { result?: { data?: { value?: { header?: { height: string } } } } };
+      const h = d.result?.data?.value?.header?.height;
+      if (h !== undefined) {
+        height = Math.max(height, Number(h));
+        blockSeen.set(Number(h), performance.now());
+      }
+    };
+    ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "subscribe", params: { query: "tm.event='NewBlockHeader'" } }));
+
+    const sentAt = new Map<string, number>();
+    const refused = new Map<string, number>();
+    let next = 0;
+    const startHeight = height;
+    const worker = async () => {
+      while (next < txs.length) {
+        const from = next;
+        next = Math.min(txs.length, next + BATCH);
+        const batch = txs.slice(from, next);
+        const h = height;
+        const body = JSON.stringify(batch.map((t, i) => ({ jsonrpc: "2.0", id: from + i, method: METHOD, params: { tx: Buffer.from(t).toString("base64") } })));
+        const res = (await (await fetch(rpc, { method: "POST", headers: { "content-type": "application/json" }, body })).json()) as RpcResult<{ code: number; hash: string; log: string; codespace: string }>[];
+        for (const r of res) {
+          if (!r.result) refused.set(r.error?.message ?? "rpc error", (refused.get(r.error?.message ?? "rpc error") ?? 0) + 1);
+          else if (r.result.code !== 0) refused.set(`${r.result.codespace}/${r.result.code}: ${r.result.log.slice(0, 80)}`, (refused.get(`${r.result.codespace}/${r.result.code}: ${r.result.log.slice(0, 80)}`) ?? 0) + 1);
+          else sentAt.set(r.result.hash, h);
+        }
+        progress(`broadcast ${next}/${txs.length} at height ${height}`);
+      }
+    };
+    const cpu0 = cpuSeconds(node.pid!);
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+    const broadcastS = (performance.now() - t0) / 1000;
+    say(`broadcast ${txs.length} in ${broadcastS.toFixed(1)} s (${sentAt.size} accepted by CheckTx)${refused.size ? `; refused: ${JSON.stringify(Object.fromEntries(refused))}` : ""}`);
+    // Wait until the mempool is drained.
+    for (let i = 0; ; i++) {
+      const un = await rpcCall<{ n_txs: string }>(rpc, "num_unconfirmed_txs");
+      if (Number(un.n_txs) === 0) break;
+      if (i > 600) throw new Error("the mempool did not drain in 2 minutes");
+      await sleep(200);
+    }
+    const end = height;
+    const cpu1 = cpuSeconds(node.pid!);
+    const wallS = (performance.now() - t0) / 1000;
+    say(`CPU while submitting (${wallS.toFixed(1)} s wall): app ${(cpu1.app - cpu0.app).toFixed(1)} s, CometBFT ${(cpu1.comet - cpu0.comet).toFixed(1)} s, this client ${(cpu1.self - cpu0.self).toFixed(1)} s`);
+    ws.close();
+    if (end >= windowBlocks) throw new Error(`the submissions ran past window 0 (height ${end} ≥ ${windowBlocks}); raise windowBlocks or lower BENCH_MINERS`);
+
+    // From the committed blocks: which txs, when, with which code.
+    const perBlock: { height: number; timeMs: number; ok: number }[] = [];
+    const latencies: number[] = [];
+    for (let h = startHeight; h <= end; h++) {
+      const b = await rpcCall<{ block: { header: { time: string }; data: { txs: string[] | null } } }>(rpc, "block", { height: String(h) });
+      const r = await rpcCall<{ txs_results: { code: number }[] | null }>(rpc, "block_results", { height: String(h) });
+      const t = parseRfc3339(b.block.header.time);
+      let ok = 0;
+      (b.block.data.txs ?? []).forEach((tx, i) => {
+        const hash = bytesToHex(sha256(Buffer.from(tx, "base64"))).toUpperCase();
+        const sent = sentAt.get(hash);
+        if (sent === undefined || r.txs_results?.[i]?.code !== 0) return;
+        ok++;
+        latencies.push(h - sent);
+      });
+      perBlock.push({ height: h, timeMs: Number(t.seconds) * 1000 + t.nanos / 1e6, ok });
+    }
+    const used = perBlock.filter((b) => b.ok > 0);
+    const first = used[0]!;
+    const last = used[used.length - 1]!;
+    const committed = used.reduce((n, b) => n + b.ok, 0);
+    // Throughput over block time: the txs after the first block, over the time from the first to the last block.
+    const spanS = (last.timeMs - first.timeMs) / 1000;
+    const txPerS = spanS > 0 ? (committed - first.ok) / spanS : NaN;
+    const full = used.slice(1, -1);
+    const perBlockMean = full.length > 0 ? full.reduce((n, b) => n + b.ok, 0) / full.length : committed / used.length;
+    const blockIntervalS = used.length > 1 ? spanS / (used.length - 1) : NaN;
+    latencies.sort((a, b) => a - b);
+    return {
+      txPerS, perBlockMean, committed, blocks: used.length, blockIntervalS, maxPerBlock: Math.max(...used.map((b) => b.ok)),
+      p50: percentile(latencies, 50), p99: percentile(latencies, 99), signPerS, txBytes, broadcastS, refused: [...refused.values()].reduce((a, b) => a + b, 0),
+      home,
+    };
+  } finally {
+    node.kill("SIGTERM");
+    await new Promise((r) => (node.exitCode !== null ? r(undefined) : node.once("exit", r)));
+  }
+};
+
+// --- part 2: the app alone, driven over ABCI, to 1M stored submissions ---
+
+class AbciClient {
+  private readonly reader = new FrameReader();
+  private readonly waiting: ((r: Response) => void)[] = [];
+  private constructor(private readonly sock: net.Socket) {
+    sock.on("data", (d) => {
+      for (const f of this.reader.push(new Uint8Array(d))) this.waiting.shift()!(Response.decode(f));
+    });
+  }
+
+  static async connect(socketPath: string): Promise<AbciClient> {
+    for (let i = 0; i < 600; i++) {
+      if (fs.existsSync(socketPath)) {
+        const sock = net.connect(socketPath);
+        const ok = await new Promise<boolean>((r) => {
+          sock.once("connect", () => r(true));
+          sock.once("error", () => r(false));
+        });
+        if (ok) return new AbciClient(sock);
+      }
+      await sleep(100);
+    }
+    throw new Error(`no ABCI socket at ${socketPath}`);
+  }
+
+  /** Sends now; the promise resolves with the response (responses come in request order). */
+  send(req: Request): Promise<Response> {
+    const p = new Promise<Response>((r) => this.waiting.push(r));
+    this.sock.write(frame(Request.encode(Request.fromPartial(req)).finish()));
+    return p.then((res) => {
+      if (res.exception) throw new Error(`ABCI exception: ${res.exception.error}`);
+      return res;
+    });
+  }
+
+  close(): void {
+    this.sock.destroy();
+  }
+}
+
+const rssOf = (pid: number): { rss: number; hwm: number } => {
+  const s = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(s)?.[1] ?? NaN);
+  return { rss: kb("VmRSS") / 1024, hwm: kb("VmHWM") / 1024 };
+};
+
+const rssPart = async () => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-bench-rss-"));
+  const windowBlocks = Math.max(2, Math.ceil(RSS_MINERS / RSS_PER_BLOCK));
+  // Deadlines scaled to the short windows, so a window settles (and its submissions are pruned) soon after it closes.
+  const params = {
+    windowBlocks, daSampleRateBps: 0, challengeWindowBlocks: 2, tier2VotingBlocks: 1, tier3DeadlineBlocks: 2,
+    aggregationCommitBlocks: 1, aggregationRevealBlocks: 1, aggregationChallengeBlocks: 1, trapRevealBlocks: 2, daResponseBlocks: 1,
+  };
+  const keys = minerKeys(RSS_MINERS, "rss-miner");
+  await initHome({ ...defaultInit(home), chainId: CHAIN_ID, proxyApp: `unix://${home}/abci.sock`, params, genesisExtra: genesisExtra(keys) });
+  const genesis = JSON.parse(fs.readFileSync(path.join(home, "config/genesis.json"), "utf8")) as { genesis_time: string; app_state: unknown; params?: unknown };
+  const validatorKey = Buffer.from((JSON.parse(fs.readFileSync(path.join(home, "config/priv_validator_key.json"), "utf8")) as { pub_key: { value: string } }).pub_key.value, "base64");
+  const app = spawn(process.execPath, ["bin/r3mes.js", "node", "app", "--home", home], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  const client = await AbciClient.connect(path.join(home, "abci.sock"));
+  try {
+    await client.send({ initChain: { time: parseRfc3339(genesis.genesis_time), chainId: CHAIN_ID, validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(genesis.app_state)), initialHeight: 1n } });
+    const addresses = keys.map((k) => k.address);
+    const votes = [{ validator: { address: consensusAddressOf(validatorKey), power: 10n }, blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_COMMIT }];
+    const blockHash = (h: number) => hashParts("bench/block", h);
+    const seq = new Array<bigint>(keys.length).fill(0n);
+    let shards = new Map<string, number>();
+    const blockTxs = (h: number): Uint8Array[] => {
+      const w = Math.floor((h - 1) / windowBlocks);
+      const k = (h - 1) % windowBlocks;
+      if (k === 0) shards = shardsOf(addresses, w, blockHash(h), defaultParams());
+      const out: Uint8Array[] = [];
+      for (let i = k * RSS_PER_BLOCK; i < Math.min(keys.length, (k + 1) * RSS_PER_BLOCK); i++) {
+        out.push(signTx(keys[i]!, [submission(addresses[i]!, w, shards.get(addresses[i]!)!)], { chainId: CHAIN_ID, accountNumber: BigInt(i + 1), sequence: seq[i]! }));
+        seq[i]!++;
+      }
+      return out;
+    };
+    const samples: { stored: number; rss: number }[] = [];
+    let stored = 0;
+    let rejected = 0;
+    let txs = blockTxs(1);
+    const t0 = performance.now();
+    for (let h = 1; stored < RSS_SUBMISSIONS; h++) {
+      const pending = client.send({
+        finalizeBlock: {
+          txs, decidedLastCommit: { round: 0, votes: h > 1 ? votes : [] }, misbehavior: [], hash: blockHash(h), height: BigInt(h),
+          time: { seconds: 1_700_000_000n + BigInt(h), nanos: 0 }, nextValidatorsHash: new Uint8Array(0), proposerAddress: consensusAddressOf(validatorKey),
+        },
+      });
+      const nextTxs = blockTxs(h + 1); // signed while the app works
+      const res = await pending;
+      for (const r of res.finalizeBlock!.txResults) if (r.code === 0) stored++;
+      else rejected++;
+      await client.send({ commit: {} });
+      txs = nextTxs;
+      if (rejected > 0 && stored === 0) throw new Error(`the app rejects the bench's submissions: ${res.finalizeBlock!.txResults.find((r) => r.code !== 0)?.log}`);
+      if (h % windowBlocks === 0) {
+        const { rss } = rssOf(app.pid!);
+        samples.push({ stored, rss });
+        const s = (performance.now() - t0) / 1000;
+        progress(`${stored.toLocaleString("en")} submissions stored in ${Math.round(s)} s (${Math.round(stored / s)}/s), app RSS ${rss.toFixed(0)} MB`);
+      }
+    }
+    const { rss, hwm } = rssOf(app.pid!);
+    const wallS = (performance.now() - t0) / 1000;
+    const at = (n: number) => samples.find((x) => x.stored >= n)?.rss ?? NaN;
+    return { rss, hwm, stored, rejected, wallS, rssAt: { q1: at(RSS_SUBMISSIONS / 4), q2: at(RSS_SUBMISSIONS / 2), q3: at((3 * RSS_SUBMISSIONS) / 4) }, windowBlocks, settle: settleDelay({ ...defaultParams(), ...params }), home };
+  } finally {
+    client.close();
+    app.kill("SIGTERM");
+    await new Promise((r) => (app.exitCode !== null ? r(undefined) : app.once("exit", r)));
+  }
+};
+
+const r1 = await chainPart();
+say(`chain: ${Math.round(r1.txPerS)} tx/s, ${Math.round(r1.perBlockMean)} per block, latency p50 ${r1.p50} p99 ${r1.p99} blocks`);
+if (process.env.BENCH_ONLY_CHAIN) process.exit(0);
+const r2 = await rssPart();
+progress("");
+for (const d of [r1.home, r2.home]) fs.rmSync(d, { recursive: true, force: true });
+const round1 = (x: number) => Math.round(x * 10) / 10;
+console.log(JSON.stringify({
+  bench: "node",
+  tx_per_s: Math.round(r1.txPerS),
+  submissions_per_block: Math.round(r1.perBlockMean),
+  latency_p50_blocks: r1.p50,
+  latency_p99_blocks: r1.p99,
+  rss_mb_at_1m: Math.round(r2.rss),
+  miners: MINERS,
+  committed: r1.committed,
+  refused: r1.refused,
+  max_submissions_per_block: r1.maxPerBlock,
+  block_interval_s: round1(r1.blockIntervalS),
+  tx_bytes: Math.round(r1.txBytes),
+  presign_per_s: Math.round(r1.signPerS),
+  rss_mb_at_quarters: [r2.rssAt.q1, r2.rssAt.q2, r2.rssAt.q3, r2.rss].map(Math.round),
+  rss_peak_mb: Math.round(r2.hwm),
+  rss_submissions_per_s: Math.round(r2.stored / r2.wallS),
+  cpus: os.cpus().length,
+  loadavg_1m: round1(os.loadavg()[0]!),
+  note:
+    `tx_per_s, submissions_per_block, latency: a real single-node chain (r3mes node start: app + CometBFT ${"v0.38"}, timeout_commit 1s, kv tx indexer) on this machine's ${os.cpus().length} cores, shared by CometBFT, the app and the client; ` +
+    `${MINERS} miners registered at genesis, each submission pre-signed (secp256k1, SIGN_MODE_DIRECT) before timing, then broadcast with ${METHOD} in JSON-RPC batches of ${BATCH} over ${CONNECTIONS} connections; ` +
+    `tx_per_s = code-0 submissions committed after the first block ÷ block-time span from the first to the last block holding them; submissions_per_block = mean over the blocks between those; ` +
+    `latency = committing height − last committed height when the batch was sent (1 = next block). ` +
+    `rss_mb_at_1m: the app process alone (r3mes node app, SQLite durable store) driven over its ABCI socket by this bench acting as CometBFT (FinalizeBlock + Commit per block, every tx signed and verified), ` +
+    `${RSS_MINERS} miners, ${RSS_PER_BLOCK} submissions per block, ${r2.windowBlocks}-block windows settling ${r2.settle} blocks after closing (deadlines scaled down), until ${r2.stored} submissions were stored; VmRSS of that process at 1/4, 1/2, 3/4 and all of them in rss_mb_at_quarters.`,
+}));
