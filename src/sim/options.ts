@@ -106,8 +106,8 @@ export interface EngineOptions {
   readonly mempoolMaxTxs: number;
   /**
    * Walk the whole state with the invariant checkers every this many blocks
-   * (1 = every block). In between, what each block changed is checked
-   * (sim/checker.ts), so the invariants still hold after every block.
+   * (1 = every block; default 50). In between, what each block changed is
+   * checked (sim/checker.ts), so the invariants are checked after every block.
    */
   readonly invariantEveryBlocks: number;
 }
@@ -119,7 +119,7 @@ export const defaultEngine = (): EngineOptions => ({
   maxBlockGas: 20_000_000,
   maxBlockTxs: 20_000,
   mempoolMaxTxs: 200_000,
-  invariantEveryBlocks: 1,
+  invariantEveryBlocks: 50,
 });
 
 const nonNegative: readonly (keyof FaultOptions)[] = [
