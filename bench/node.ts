@@ -8,8 +8,8 @@
  * at genesis; once the first training window opens, its shard assignment is
  * computed from block 1's hash (as a miner would) and every miner's
  * submission is signed BEFORE timing starts. Then all are broadcast as fast
- * as the node takes them (JSON-RPC batches of broadcast_tx_async over a few
- * connections: CometBFT pipelines their CheckTx calls to the app). Measured from the committed blocks:
+ * as the node takes them (JSON-RPC batches of broadcast_tx_sync over 32
+ * connections: up to 32 CheckTx calls in flight). Measured from the committed blocks:
  *   tx_per_s               submissions committed with code 0 per second of block time
  *   submissions_per_block  mean over the blocks between the first and the last full one
  *   latency_p50/p99_blocks height that committed a tx − last committed height when it was sent
@@ -31,6 +31,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
@@ -53,10 +54,15 @@ const MINERS = Number(process.env.BENCH_MINERS ?? 20_000);
 const RSS_SUBMISSIONS = Number(process.env.BENCH_RSS_SUBMISSIONS ?? 1_000_000);
 const RSS_MINERS = Number(process.env.BENCH_RSS_MINERS ?? 10_000);
 const RSS_PER_BLOCK = Number(process.env.BENCH_RSS_PER_BLOCK ?? 1_000);
-const BATCH = Number(process.env.BENCH_BATCH ?? 250);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4);
-/** broadcast_tx_async: CometBFT queues CheckTx to the app without waiting for its answer (pipelined); _sync waits per tx. */
-const METHOD = process.env.BENCH_BROADCAST ?? "broadcast_tx_async";
+const BATCH = Number(process.env.BENCH_BATCH ?? 40);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+/**
+ * broadcast_tx_sync over many connections: up to CONNECTIONS CheckTx calls in
+ * flight, so blocks keep coming. With broadcast_tx_async a flood queues every
+ * CheckTx before the next block (CometBFT flushes the mempool connection
+ * before it commits), and all the txs land in one block after a long stall.
+ */
+const METHOD = process.env.BENCH_BROADCAST ?? "broadcast_tx_sync";
 const CHAIN_ID = "remes-bench";
 const tty = process.stderr.isTTY;
 const progress = (s: string) => {
@@ -198,7 +204,7 @@ const chainPart = async () => {
     say(`pre-signed ${MINERS} submissions (${Math.round(signPerS)}/s, ${Math.round(txBytes)} bytes each); broadcasting`);
 
     // Heights as they commit (for the latency's starting point).
-    let height = await status();
+    let height = Math.max(1, await status());
     const blockSeen = new Map<number, number>();
     const ws = new WebSocket(`ws://127.0.0.1:${rpcPort}/websocket`);
     await new Promise<void>((resolve, reject) => {
@@ -355,6 +361,8 @@ const rssPart = async () => {
   const app = spawn(process.execPath, ["bin/r3mes.js", "node", "app", "--home", home], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
   const client = await AbciClient.connect(path.join(home, "abci.sock"));
   try {
+    await client.send({ echo: { message: "up" } });
+    const idle = rssOf(app.pid!).rss;
     await client.send({ initChain: { time: parseRfc3339(genesis.genesis_time), chainId: CHAIN_ID, validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(genesis.app_state)), initialHeight: 1n } });
     const addresses = keys.map((k) => k.address);
     const votes = [{ validator: { address: consensusAddressOf(validatorKey), power: 10n }, blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_COMMIT }];
@@ -372,7 +380,11 @@ const rssPart = async () => {
       }
       return out;
     };
-    const samples: { stored: number; rss: number }[] = [];
+    const afterGenesis = rssOf(app.pid!).rss;
+    const samples: { stored: number; rss: number; stateMb: number }[] = [];
+    // The size of the app's latest state snapshot (v8-serialized live state): flat if live state is bounded.
+    const db = new DatabaseSync(path.join(home, "data", "r3mes-app.db"), { readOnly: true });
+    const stateMb = () => Number((db.prepare("SELECT length(state) AS n FROM snapshots ORDER BY height DESC LIMIT 1").get() as { n: number } | undefined)?.n ?? 0) / 2 ** 20;
     let stored = 0;
     let rejected = 0;
     let txs = blockTxs(1);
@@ -393,7 +405,7 @@ const rssPart = async () => {
       if (rejected > 0 && stored === 0) throw new Error(`the app rejects the bench's submissions: ${res.finalizeBlock!.txResults.find((r) => r.code !== 0)?.log}`);
       if (h % windowBlocks === 0) {
         const { rss } = rssOf(app.pid!);
-        samples.push({ stored, rss });
+        samples.push({ stored, rss, stateMb: stateMb() });
         const s = (performance.now() - t0) / 1000;
         progress(`${stored.toLocaleString("en")} submissions stored in ${Math.round(s)} s (${Math.round(stored / s)}/s), app RSS ${rss.toFixed(0)} MB`);
       }
@@ -401,7 +413,10 @@ const rssPart = async () => {
     const { rss, hwm } = rssOf(app.pid!);
     const wallS = (performance.now() - t0) / 1000;
     const at = (n: number) => samples.find((x) => x.stored >= n)?.rss ?? NaN;
-    return { rss, hwm, stored, rejected, wallS, rssAt: { q1: at(RSS_SUBMISSIONS / 4), q2: at(RSS_SUBMISSIONS / 2), q3: at((3 * RSS_SUBMISSIONS) / 4) }, windowBlocks, settle: settleDelay({ ...defaultParams(), ...params }), home };
+    const stateAt = (n: number) => samples.find((x) => x.stored >= n)?.stateMb ?? NaN;
+    const states = [stateAt(RSS_SUBMISSIONS / 4), stateAt(RSS_SUBMISSIONS / 2), stateAt((3 * RSS_SUBMISSIONS) / 4), stateMb()];
+    db.close();
+    return { rss, hwm, idle, afterGenesis, states, stored, rejected, wallS, rssAt: { q1: at(RSS_SUBMISSIONS / 4), q2: at(RSS_SUBMISSIONS / 2), q3: at((3 * RSS_SUBMISSIONS) / 4) }, windowBlocks, settle: settleDelay({ ...defaultParams(), ...params }), home };
   } finally {
     client.close();
     app.kill("SIGTERM");
@@ -432,6 +447,9 @@ console.log(JSON.stringify({
   presign_per_s: Math.round(r1.signPerS),
   rss_mb_at_quarters: [r2.rssAt.q1, r2.rssAt.q2, r2.rssAt.q3, r2.rss].map(Math.round),
   rss_peak_mb: Math.round(r2.hwm),
+  state_snapshot_mb_at_quarters: r2.states.map(round1),
+  rss_mb_app_idle: Math.round(r2.idle),
+  rss_mb_after_genesis: Math.round(r2.afterGenesis),
   rss_submissions_per_s: Math.round(r2.stored / r2.wallS),
   cpus: os.cpus().length,
   loadavg_1m: round1(os.loadavg()[0]!),
@@ -441,5 +459,7 @@ console.log(JSON.stringify({
     `tx_per_s = code-0 submissions committed after the first block ÷ block-time span from the first to the last block holding them; submissions_per_block = mean over the blocks between those; ` +
     `latency = committing height − last committed height when the batch was sent (1 = next block). ` +
     `rss_mb_at_1m: the app process alone (r3mes node app, SQLite durable store) driven over its ABCI socket by this bench acting as CometBFT (FinalizeBlock + Commit per block, every tx signed and verified), ` +
-    `${RSS_MINERS} miners, ${RSS_PER_BLOCK} submissions per block, ${r2.windowBlocks}-block windows settling ${r2.settle} blocks after closing (deadlines scaled down), until ${r2.stored} submissions were stored; VmRSS of that process at 1/4, 1/2, 3/4 and all of them in rss_mb_at_quarters.`,
+    `${RSS_MINERS} miners, ${RSS_PER_BLOCK} submissions per block, ${r2.windowBlocks}-block windows settling ${r2.settle} blocks after closing (deadlines scaled down), until ${r2.stored} submissions were stored; VmRSS of that process at 1/4, 1/2, 3/4 and all of them in rss_mb_at_quarters; ` +
+    `rss_mb_app_idle is the same process before InitChain (Node 24 + tsx + every module the r3mes CLI loads), rss_mb_after_genesis after InitChain of the ${RSS_MINERS} miners; state_snapshot_mb_at_quarters is the size of the app's latest state snapshot (its whole live state, v8-serialized) at the same points. ` +
+    `The app runs with Node's default heap limits; V8 collects lazily, so RSS holds garbage and the CLI's modules, not just state.`,
 }));
