@@ -1,27 +1,45 @@
 #!/usr/bin/env bash
-# Builds the external tools the node needs into .tools/bin (gitignored):
-# CometBFT, pinned, from its Go module. Idempotent: a binary that already
-# reports the pinned version is kept.
+# Builds the external tools the node and the testnet need into .tools/bin
+# (gitignored): CometBFT and Kubo (the IPFS daemon), pinned, from their Go
+# modules. Idempotent: a binary that already reports the pinned version is kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 COMETBFT_VERSION="0.38.26" # latest v0.38 patch; bump here (src/node/tools.ts reads this line)
+KUBO_VERSION="0.42.0" # newest Kubo whose whole dependency graph the Go module proxy serves here (v0.43.1 needs a go-libp2p fork it refuses); bump here (src/store/kubo-tools.ts reads this line)
 BIN="$PWD/.tools/bin"
 mkdir -p "$BIN"
 
-if [ -x "$BIN/cometbft" ] && [ "$("$BIN/cometbft" version 2>/dev/null)" = "$COMETBFT_VERSION" ]; then
-  echo "setup-tools: cometbft $COMETBFT_VERSION already in .tools/bin"
-  exit 0
-fi
-
 GO="$(command -v go || true)"
 if [ -z "$GO" ] && [ -x /usr/local/go/bin/go ]; then GO=/usr/local/go/bin/go; fi
-if [ -z "$GO" ]; then
-  echo "setup-tools: Go is not installed, and CometBFT is built from its Go module." >&2
-  echo "  Install Go 1.22 or newer (https://go.dev/doc/install, or 'apt-get install golang-go'), put it on PATH, then run 'npm run setup:tools' again." >&2
-  exit 1
+need_go() {
+  if [ -z "$GO" ]; then
+    echo "setup-tools: Go is not installed, and $1 is built from its Go module." >&2
+    echo "  Install Go 1.25 or newer (https://go.dev/doc/install), put it on PATH, then run 'npm run setup:tools' again." >&2
+    exit 1
+  fi
+}
+
+if [ -x "$BIN/cometbft" ] && [ "$("$BIN/cometbft" version 2>/dev/null)" = "$COMETBFT_VERSION" ]; then
+  echo "setup-tools: cometbft $COMETBFT_VERSION already in .tools/bin"
+else
+  need_go CometBFT
+  echo "setup-tools: building cometbft v$COMETBFT_VERSION with $("$GO" version) (about 2 minutes the first time)"
+  GOBIN="$BIN" "$GO" install "github.com/cometbft/cometbft/cmd/cometbft@v$COMETBFT_VERSION"
+  echo "setup-tools: $("$BIN/cometbft" version) installed in .tools/bin/cometbft"
 fi
 
-echo "setup-tools: building cometbft v$COMETBFT_VERSION with $("$GO" version) (about 2 minutes the first time)"
-GOBIN="$BIN" "$GO" install "github.com/cometbft/cometbft/cmd/cometbft@v$COMETBFT_VERSION"
-echo "setup-tools: $("$BIN/cometbft" version) installed in .tools/bin/cometbft"
+# `ipfs version --number` prints e.g. 0.43.1
+if [ -x "$BIN/ipfs" ] && [ "$("$BIN/ipfs" version --number 2>/dev/null)" = "$KUBO_VERSION" ]; then
+  echo "setup-tools: kubo $KUBO_VERSION already in .tools/bin"
+else
+  need_go Kubo
+  echo "setup-tools: building kubo v$KUBO_VERSION with $("$GO" version) (several minutes the first time)"
+  # Not `go install …@v$KUBO_VERSION`: that also asks the proxy for the module's version
+  # list (to report deprecations), which the proxy here refuses. Download the pinned
+  # module and build it as its own main module instead (same go.mod, same result).
+  dir="$("$GO" mod download -json "github.com/ipfs/kubo@v$KUBO_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  if [ -z "$dir" ]; then echo "setup-tools: could not download github.com/ipfs/kubo@v$KUBO_VERSION through the Go module proxy" >&2; exit 1; fi
+  (cd "$dir" && GOFLAGS=-buildvcs=false "$GO" build -trimpath -o "$BIN/ipfs" ./cmd/ipfs)
+  echo "setup-tools: kubo $("$BIN/ipfs" version --number) installed in .tools/bin/ipfs"
+fi
