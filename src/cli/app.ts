@@ -8,11 +8,13 @@ import pkg from "../../package.json" with { type: "json" };
 import { demoCommand } from "./commands/demo.ts";
 import { nodeCommand } from "./commands/node.ts";
 import { reportCommand } from "./commands/report.ts";
+import { minerCommand, proposerCommand, validatorCommand } from "./commands/roles.ts";
+import { testnetCommand } from "./commands/testnet.ts";
 import { simCommand } from "./commands/sim.ts";
 
 export const version: string = pkg.version;
 
-const subcommands = [simCommand, demoCommand, nodeCommand, reportCommand] as const;
+const subcommands = [simCommand, demoCommand, nodeCommand, reportCommand, testnetCommand, minerCommand, validatorCommand, proposerCommand] as const;
 
 export const r3mes = Command.make("r3mes").pipe(
   Command.withDescription(

@@ -1,0 +1,128 @@
+/**
+ * Signs and broadcasts one daemon's transactions, one at a time (sequences
+ * in order), with cosmjs's SigningStargateClient (offline signer, the remes
+ * registry) and CometBFT's broadcast_tx_sync. Never twice for one task: every
+ * duty is keyed (a window's gradient, a dispute's vote, …), the key is
+ * journaled on disk before the tx leaves, and a key already journaled — or a
+ * gradient the chain already holds — is skipped, across restarts too. A node
+ * that is down holds the queue until it answers again.
+ */
+import * as fs from "node:fs";
+import { SigningStargateClient } from "@cosmjs/stargate";
+import type { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import type { ProtocolCommand } from "../../protocol/commands.ts";
+import { encodeObject, remesRegistry } from "../../node/registry.ts";
+import { SdkCode } from "../../node/tx.ts";
+import type { ChainFollower } from "./follower.ts";
+
+const fee = { amount: [{ denom: "uremes", amount: "0" }], gas: "400000" };
+
+/** The duty a command fulfils; undefined for commands that may repeat. */
+export const dutyKey = (cmd: ProtocolCommand): string | undefined => {
+  switch (cmd.case) {
+    case "submitGradient": return `gradient/${cmd.value.window}/${cmd.value.shard}`;
+    case "commitAggregation": return `commit-aggregation/${cmd.value.window}`;
+    case "submitAggregation": return `reveal-aggregation/${cmd.value.window}`;
+    case "commitTrapJobs": return `commit-traps/${cmd.value.window}`;
+    case "revealTrapJobs": return `reveal-traps/${cmd.value.window}`;
+    case "voteLossCheck": return `vote/${cmd.value.disputeId}`;
+    case "submitArbitrationVerdict": return `verdict/${cmd.value.disputeId}`;
+    case "proveAvailability": return `prove/${cmd.value.challengeId}`;
+    case "challengeAggregation": return `challenge-aggregation/${cmd.value.aggregationId}`;
+    case "challengeGradient": return `challenge-gradient/${cmd.value.submissionId}`;
+    default: return undefined;
+  }
+};
+
+export interface BroadcastStats {
+  sent: number;
+  accepted: number;
+  rejected: number;
+  skipped: number;
+}
+
+export class Broadcaster {
+  readonly #journal = new Set<string>();
+  readonly #queue: ProtocolCommand[] = [];
+  #pumping = false;
+  #nextSequence = -1n;
+  #signer: SigningStargateClient | undefined;
+  readonly stats: BroadcastStats = { sent: 0, accepted: 0, rejected: 0, skipped: 0 };
+
+  constructor(
+    readonly follower: ChainFollower,
+    readonly wallet: DirectSecp256k1HdWallet,
+    readonly address: string,
+    readonly journalFile: string,
+    readonly beforeSend: () => Promise<void>,
+    readonly log: (line: string) => void,
+  ) {
+    if (fs.existsSync(journalFile)) for (const k of fs.readFileSync(journalFile, "utf8").split("\n")) if (k) this.#journal.add(k);
+  }
+
+  submit(cmd: ProtocolCommand): void {
+    const key = dutyKey(cmd);
+    if (key !== undefined) {
+      const onChain = cmd.case === "submitGradient" && this.follower.state.windows.get(cmd.value.window)?.submittedBy.has(this.address);
+      if (this.#journal.has(key) || onChain) {
+        this.stats.skipped++;
+        this.log(`tx: ${key} already done; not sending it again`);
+        return;
+      }
+      this.#journal.add(key);
+      const fd = fs.openSync(this.journalFile, "a");
+      fs.writeSync(fd, `${key}\n`);
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+    }
+    this.#queue.push(cmd);
+    void this.#pump();
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (this.#queue.length > 0) {
+        const cmd = this.#queue[0]!;
+        await this.beforeSend();
+        await this.#send(cmd);
+        this.#queue.shift();
+      }
+    } catch (e) {
+      this.log(`tx: broadcaster stopped: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  async #send(cmd: ProtocolCommand): Promise<void> {
+    this.#signer ??= await SigningStargateClient.offline(this.wallet, { registry: remesRegistry() });
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const account = this.follower.app.accounts.get(this.address);
+      if (!account) throw new Error(`account ${this.address} does not exist on chain; fund it first`);
+      if (this.#nextSequence < account.sequence) this.#nextSequence = account.sequence;
+      const signed = await this.#signer.sign(this.address, [encodeObject(cmd)], fee, "", { accountNumber: account.number, sequence: Number(this.#nextSequence), chainId: this.follower.chainId });
+      const tx = TxRaw.encode(signed).finish();
+      this.stats.sent++;
+      const r = await this.follower.call((c) => c.broadcastTxSync({ tx }));
+      if (r.code === 0) {
+        this.stats.accepted++;
+        this.#nextSequence++;
+        this.log(`tx: ${cmd.case} accepted into the mempool (${Buffer.from(r.hash).toString("hex").toUpperCase()})`);
+        return;
+      }
+      if (r.code === SdkCode.wrongSequence) {
+        const m = /expected (\d+)/.exec(r.log ?? "");
+        this.#nextSequence = m ? BigInt(m[1]!) : -1n;
+        continue;
+      }
+      this.stats.rejected++;
+      this.log(`tx: ${cmd.case} rejected (code ${r.code}): ${r.log ?? ""}`);
+      return;
+    }
+    this.stats.rejected++;
+    this.log(`tx: ${cmd.case} dropped after repeated sequence mismatches`);
+  }
+}

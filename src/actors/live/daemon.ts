@@ -1,0 +1,162 @@
+/**
+ * A role daemon: one actor of the simulator (Miner, Validator, Proposer —
+ * the same classes, unchanged) driven by a real chain. The chain view comes
+ * from a ChainFollower (a checked replay of the chain over CometBFT RPC),
+ * transactions go out through a Broadcaster (cosmjs), timers are real
+ * timers, and the world's content store is a real BlobStore. Blocks replayed
+ * while catching up after a (re)start only evolve the shared world; the
+ * actor acts on blocks from the tip on.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { AggregationMethod, GpuArch } from "../../gen/remes/v1/types_pb.ts";
+import type { ProtocolCommand } from "../../protocol/commands.ts";
+import { deriveSeed, hashParts, Prng } from "../../protocol/randomness.ts";
+import type { ActorKind } from "../../sim/sink.ts";
+import type { BlobStore } from "../../store/blob-store.ts";
+import type { Actor, ActorIO, ChainView } from "../actor.ts";
+import { SimulatedBackend } from "../backend.ts";
+import * as miners from "../miners.ts";
+import { Proposer } from "../proposers.ts";
+import { Queries } from "../queries.ts";
+import { addressees } from "../routing.ts";
+import { Validator } from "../validators.ts";
+import { TaskFeed, type World } from "../world.ts";
+import { Broadcaster } from "./broadcaster.ts";
+import { ChainFollower } from "./follower.ts";
+import type { Keyring } from "./keyring.ts";
+import { walletOf } from "./keyring.ts";
+import { LiveContentStore, observeBlock, PublishingBackend } from "./world.ts";
+
+export type DaemonRole = "miner" | "validator" | "proposer";
+
+export interface DaemonOptions {
+  readonly role: DaemonRole;
+  readonly rpc: string;
+  readonly keys: Keyring;
+  readonly from: string;
+  readonly store: BlobStore;
+  /** The testnet's shared world seed (hex): training data, task feed. */
+  readonly worldSeed: string;
+  /** Where the duty journal lives. */
+  readonly stateDir: string;
+  readonly blockTimeMs: number;
+  /** Simulated training time per task (ms). */
+  readonly trainMs: number;
+  readonly gpuArch: GpuArch;
+  /** Miner: share of tasks skipped and faked (bps); 0 = honest. */
+  readonly lazySkipBps: number;
+  readonly method: AggregationMethod;
+  readonly log: (line: string) => void;
+}
+
+export interface RunningDaemon {
+  readonly address: string;
+  readonly broadcaster: Broadcaster;
+  readonly follower: ChainFollower;
+  /** Resolves when the daemon stops (rejects if the follower failed). */
+  readonly done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+const seedOf = (hex: string): Uint8Array => {
+  if (!/^[0-9a-f]{64}$/i.test(hex)) throw new Error("--world-seed must be 64 hex characters (the testnet's world seed, in its testnet.json)");
+  return Uint8Array.from(Buffer.from(hex, "hex"));
+};
+
+export const makeActor = (o: Pick<DaemonOptions, "role" | "gpuArch" | "lazySkipBps" | "method">, address: string): Actor => {
+  const kind: ActorKind = o.role === "miner" ? (o.lazySkipBps > 0 ? "lazy_miner" : "honest_miner") : o.role === "validator" ? "honest_validator" : "honest_proposer";
+  const info = { address, kind, group: kind, gpuArch: o.role === "miner" ? GpuArch[o.gpuArch] : "" };
+  if (o.role === "miner") return new miners.Miner(info, o.gpuArch, o.lazySkipBps > 0 ? miners.lazy(o.lazySkipBps, "random") : miners.honest);
+  if (o.role === "validator") return new Validator(info, { lazy: false, tier2SampleBps: 10_000 });
+  return new Proposer(info, o.method);
+};
+
+export const startDaemon = async (o: DaemonOptions): Promise<RunningDaemon> => {
+  const seed = seedOf(o.worldSeed);
+  const { wallet, address } = await walletOf(o.keys, o.from);
+  fs.mkdirSync(o.stateDir, { recursive: true });
+  const follower = new ChainFollower(o.rpc, o.log);
+  await follower.init();
+  const params = follower.state.params;
+  const backend = new PublishingBackend(new SimulatedBackend({
+    seed: deriveSeed(seed, "backend"),
+    chunkBytes: params.daChunkBytes,
+    sizeBytes: BigInt(params.daChunkBytes * 4),
+    trainMs: Object.fromEntries(Object.keys(GpuArch).filter((k) => Number.isNaN(Number(k))).map((k) => [k, o.trainMs])),
+  }));
+  const store = new LiveContentStore(o.store, o.log);
+  const world: World = {
+    seed: deriveSeed(seed, "world"),
+    backend,
+    queries: new Queries(),
+    aggregateChecks: new Map(),
+    store,
+    tasks: new TaskFeed(new Prng(deriveSeed(seed, "tasks"))),
+    coalition: new Map(),
+    aggregates: [],
+  };
+  const actor = makeActor(o, address);
+  const broadcaster = new Broadcaster(follower, wallet, address, path.join(o.stateDir, `duties-${address}.log`), () => store.flush(), o.log);
+  const t0 = Date.now();
+  let stopped = false;
+  const timers = new Set<NodeJS.Timeout>();
+  const chain: ChainView = {
+    get height() { return follower.height; },
+    get timeMs() { return follower.timeMs - t0; },
+    get state() { return follower.state; },
+  };
+  const io: ActorIO = {
+    get nowMs() { return Date.now() - t0; },
+    chain,
+    blockTimeMs: o.blockTimeMs,
+    prng: new Prng(hashParts("live/actor", seed, address)),
+    world,
+    submit: (cmd: ProtocolCommand) => broadcaster.submit(cmd),
+    wake: (delayMs, fn) => {
+      if (stopped) return;
+      const t = setTimeout(() => {
+        timers.delete(t);
+        if (stopped) return;
+        try {
+          fn();
+        } catch (e) {
+          o.log(`actor: timer failed: ${e instanceof Error ? e.stack : String(e)}`);
+        }
+      }, Math.max(0, Math.floor(delayMs)));
+      timers.add(t);
+    },
+  };
+  const wants = new Set<string>(actor.subscriptions);
+  let caughtUp = false;
+  const done = follower.run(async (b) => {
+    observeBlock(world.tasks, follower.state, b.events, o.gpuArch);
+    if (b.catchingUp) return;
+    if (!caughtUp) {
+      caughtUp = true;
+      o.log(`caught up at height ${b.height}; ${o.role} ${address} is acting`);
+    }
+    const fetches = b.events.flatMap((e) => (e.case === "gradientSubmitted" ? [store.fetch(e.value.gradientCid)] : []));
+    if (fetches.length > 0) await Promise.all(fetches);
+    const mine = b.events.filter((e) => wants.has(e.case) || addressees(e).includes(address));
+    if (mine.length === 0) return;
+    try {
+      actor.onEvents(mine, io);
+    } catch (e) {
+      o.log(`actor: failed on block ${b.height}: ${e instanceof Error ? e.stack : String(e)}`);
+    }
+  });
+  return {
+    address,
+    broadcaster,
+    follower,
+    done,
+    stop: async () => {
+      stopped = true;
+      for (const t of timers) clearTimeout(t);
+      follower.stop();
+      await done.catch(() => {});
+      await o.store.close();
+    },
+  };
+};

@@ -1,0 +1,71 @@
+/**
+ * The testnet's state folder (default ./.testnet): testnet.json says what
+ * was started where (ports, homes, pids), so `status`, `logs`, `perturb` and
+ * `down` work from any shell. keys.json is the keyring the daemons sign with.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+export interface NodeEntry {
+  readonly name: string;
+  readonly home: string;
+  readonly rpcPort: number;
+  p2pPort: number;
+  readonly nodeId: string;
+  /** Keyring name of the validator's operator account. */
+  readonly operator: string;
+  appPid?: number;
+  cometPid?: number;
+  /** Set while the node is cut off from its peers (see perturb.ts). */
+  partitioned?: boolean;
+  paused?: boolean;
+}
+
+export interface DaemonEntry {
+  readonly name: string;
+  readonly role: "miner" | "validator" | "proposer";
+  readonly from: string;
+  /** The node whose RPC it follows. */
+  readonly node: string;
+  readonly lazySkipBps: number;
+  pid?: number;
+}
+
+export interface TestnetState {
+  readonly version: 1;
+  readonly dir: string;
+  readonly chainId: string;
+  readonly blockTimeMs: number;
+  readonly trainMs: number;
+  readonly worldSeed: string;
+  readonly nodes: NodeEntry[];
+  readonly daemons: DaemonEntry[];
+  kubo?: { readonly repo: string; readonly api: number; readonly gateway: number; readonly swarm: number; pid?: number };
+  conductorPid?: number;
+  readonly startedAt: string;
+}
+
+export const stateFile = (dir: string) => path.join(dir, "testnet.json");
+export const keysFile = (dir: string) => path.join(dir, "keys.json");
+export const logsDir = (dir: string) => path.join(dir, "logs");
+
+export const readState = (dir: string): TestnetState => {
+  const f = stateFile(dir);
+  if (!fs.existsSync(f)) throw new Error(`no testnet in ${path.resolve(dir)} (no testnet.json); start one with 'r3mes testnet up --dir ${dir}'`);
+  return JSON.parse(fs.readFileSync(f, "utf8")) as TestnetState;
+};
+
+/** Writes atomically (a second shell may read it at any time). */
+export const writeState = (s: TestnetState): void => {
+  const f = stateFile(s.dir);
+  fs.writeFileSync(`${f}.tmp`, `${JSON.stringify(s, null, 2)}\n`);
+  fs.renameSync(`${f}.tmp`, f);
+};
+
+export const rpcUrl = (n: NodeEntry) => `http://127.0.0.1:${n.rpcPort}`;
+
+export const nodeByName = (s: TestnetState, name: string): NodeEntry => {
+  const n = s.nodes.find((x) => x.name === name);
+  if (!n) throw new Error(`no node named "${name}"; the nodes are ${s.nodes.map((x) => x.name).join(", ")}`);
+  return n;
+};

@@ -1,0 +1,250 @@
+/**
+ * `r3mes testnet up`: a whole network on loopback from nothing — keys,
+ * one genesis (accounts, bonded validators with their consensus keys,
+ * registered miners and proposers, a trap vault, short testnet windows),
+ * a CometBFT home per validator (distinct 127.0.0.1 ports, persistent peers),
+ * then the apps, CometBFT, Kubo and the role daemons, each a detached
+ * process whose pid goes into the state folder.
+ */
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { create, fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
+import { GenesisStateSchema } from "../gen/remes/v1/genesis_pb.ts";
+import { ParamsSchema } from "../gen/remes/v1/params_pb.ts";
+import { GpuArch, Role } from "../gen/remes/v1/types_pb.ts";
+import { type Keyring, newKey, writeKeyring } from "../actors/live/keyring.ts";
+import { setToml } from "../node/home.ts";
+import { cometbftBinary } from "../node/tools.ts";
+import { defaultParams, UREMES_PER_REMES, validateParams } from "../protocol/params.ts";
+import { hashParts } from "../protocol/randomness.ts";
+import { apiUrlOf, initKubo, kuboBinary, startKubo } from "../store/kubo-daemon.ts";
+import { freePorts, sleep, spawnDetached, spawnR3mes } from "./procs.ts";
+import { type DaemonEntry, keysFile, logsDir, type NodeEntry, readState, rpcUrl, stateFile, type TestnetState, writeState } from "./state.ts";
+
+export interface UpOptions {
+  readonly dir: string;
+  readonly validators: number;
+  readonly miners: number;
+  readonly proposers: number;
+  readonly lazy: number;
+  readonly blockTimeMs: number;
+  readonly trainMs: number;
+  /** Protocol parameter overrides (protobuf JSON) on top of the testnet defaults. */
+  readonly params?: Record<string, JsonValue>;
+  readonly kubo: boolean;
+  readonly say: (line: string) => void;
+}
+
+const REMES = UREMES_PER_REMES;
+
+/** Short windows so a few minutes show several (seconds at 500 ms blocks). */
+export const testnetParams = (): Record<string, JsonValue> => ({
+  windowBlocks: 12,
+  totalShards: 2,
+  challengeWindowBlocks: 4,
+  tier2VotingBlocks: 3,
+  tier3DeadlineBlocks: 6,
+  aggregationCommitBlocks: 4,
+  aggregationRevealBlocks: 4,
+  aggregationChallengeBlocks: 4,
+  trapRevealBlocks: 4,
+  trapRateBps: 5000,
+  trapCommitmentSlots: 4,
+  daChunkBytes: 64,
+  livenessWindowBlocks: 400,
+});
+
+const tomlEdits = (home: string, o: { rpc: number; p2p: number; blockTimeMs: number; name: string }) => {
+  const file = path.join(home, "config", "config.toml");
+  let t = fs.readFileSync(file, "utf8");
+  const set = (s: string, k: string, v: string) => (t = setToml(t, s, k, v));
+  set("", "proxy_app", JSON.stringify(`unix://${path.join(home, "abci.sock")}`));
+  set("", "moniker", JSON.stringify(o.name));
+  set("", "log_level", JSON.stringify("info"));
+  set("rpc", "laddr", JSON.stringify(`tcp://127.0.0.1:${o.rpc}`));
+  set("p2p", "laddr", JSON.stringify(`tcp://127.0.0.1:${o.p2p}`));
+  set("p2p", "addr_book_strict", "false");
+  set("p2p", "allow_duplicate_ip", "true");
+  set("p2p", "pex", "false");
+  set("p2p", "persistent_peers_max_dial_period", JSON.stringify("2s"));
+  set("consensus", "timeout_commit", JSON.stringify(`${o.blockTimeMs}ms`));
+  set("consensus", "timeout_propose", JSON.stringify("1s"));
+  set("tx_index", "indexer", JSON.stringify("kv"));
+  set("instrumentation", "prometheus", "false");
+  fs.writeFileSync(file, t);
+};
+
+export const setPeers = (home: string, peers: string): void => {
+  const file = path.join(home, "config", "config.toml");
+  fs.writeFileSync(file, setToml(fs.readFileSync(file, "utf8"), "p2p", "persistent_peers", JSON.stringify(peers)));
+};
+
+export const setP2pPort = (home: string, port: number): void => {
+  const file = path.join(home, "config", "config.toml");
+  fs.writeFileSync(file, setToml(fs.readFileSync(file, "utf8"), "p2p", "laddr", JSON.stringify(`tcp://127.0.0.1:${port}`)));
+};
+
+export const peersOf = (s: TestnetState, n: NodeEntry): string =>
+  s.nodes.filter((x) => x.name !== n.name).map((x) => `${x.nodeId}@127.0.0.1:${x.p2pPort}`).join(",");
+
+/** Keys, genesis, CometBFT homes, Kubo repo and testnet.json; starts nothing. */
+export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
+  const dir = path.resolve(o.dir);
+  if (fs.existsSync(stateFile(dir))) throw new Error(`${dir} already holds a testnet; stop it with 'r3mes testnet down --dir ${o.dir}' (which also removes it) or pick another --dir`);
+  if (o.validators < 1 || o.miners < 0 || o.proposers < 0 || o.lazy < 0 || o.lazy > o.miners) throw new Error("need at least 1 validator, and --lazy at most --miners");
+  const cometbft = cometbftBinary();
+  if (o.kubo) kuboBinary();
+  fs.mkdirSync(logsDir(dir), { recursive: true });
+  const keys: Keyring = {};
+  const chainId = `r3mes-testnet-${randomBytes(3).toString("hex")}`;
+  const ports = await freePorts(o.validators * 2 + 3);
+  const nodes: NodeEntry[] = [];
+  const pubkeys: string[] = [];
+  for (let i = 0; i < o.validators; i++) {
+    const name = `val${i}`;
+    const home = path.join(dir, "nodes", name);
+    execFileSync(cometbft, ["init", "--home", home], { stdio: "pipe" });
+    tomlEdits(home, { rpc: ports[2 * i]!, p2p: ports[2 * i + 1]!, blockTimeMs: o.blockTimeMs, name });
+    const nodeId = execFileSync(cometbft, ["show-node-id", "--home", home], { encoding: "utf8" }).trim();
+    pubkeys.push((JSON.parse(fs.readFileSync(path.join(home, "config", "priv_validator_key.json"), "utf8")) as { pub_key: { value: string } }).pub_key.value);
+    keys[name] = await newKey();
+    nodes.push({ name, home, rpcPort: ports[2 * i]!, p2pPort: ports[2 * i + 1]!, nodeId, operator: name });
+  }
+  const daemons: DaemonEntry[] = [];
+  for (let i = 0; i < o.validators; i++) daemons.push({ name: `validator${i}`, role: "validator", from: `val${i}`, node: `val${i}`, lazySkipBps: 0 });
+  for (let i = 0; i < o.miners; i++) {
+    keys[`miner${i}`] = await newKey();
+    // The last --lazy miners skip every task (and fake a random answer).
+    daemons.push({ name: `miner${i}`, role: "miner", from: `miner${i}`, node: `val${i % o.validators}`, lazySkipBps: i >= o.miners - o.lazy ? 10_000 : 0 });
+  }
+  for (let i = 0; i < o.proposers; i++) {
+    keys[`proposer${i}`] = await newKey();
+    daemons.push({ name: `proposer${i}`, role: "proposer", from: `proposer${i}`, node: `val${i % o.validators}`, lazySkipBps: 0 });
+  }
+  writeKeyring(keysFile(dir), keys);
+
+  const params = create(ParamsSchema, { ...defaultParams(), ...overrides({ ...testnetParams(), ...o.params }) });
+  const bad = validateParams(params);
+  if (bad) throw new Error(`testnet params: ${bad.message}`);
+  const accounts = Object.values(keys).map((k) => ({ address: k.address, balance: 10_000n * REMES }));
+  const roles = [
+    ...nodes.map((n, i) => ({ address: keys[n.operator]!.address, role: Role.VALIDATOR, stake: 20_000n * REMES, pubkey: Buffer.from(pubkeys[i]!, "base64") })),
+    ...daemons.filter((d) => d.role === "miner").map((d) => ({ address: keys[d.from]!.address, role: Role.MINER, stake: 2_000n * REMES, gpuArch: GpuArch.AMPERE })),
+    ...daemons.filter((d) => d.role === "proposer").map((d) => ({ address: keys[d.from]!.address, role: Role.PROPOSER, stake: 10_000n * REMES })),
+  ];
+  const genesisState = create(GenesisStateSchema, {
+    params,
+    accounts,
+    roles,
+    vault: Array.from({ length: 64 }, (_, i) => ({ gradientHash: hashParts("testnet/genesis-vault", i) })),
+  });
+  const doc = JSON.parse(fs.readFileSync(path.join(nodes[0]!.home, "config", "genesis.json"), "utf8")) as Record<string, unknown>;
+  doc.chain_id = chainId;
+  doc.genesis_time = new Date().toISOString();
+  doc.validators = nodes.map((n, i) => {
+    const k = JSON.parse(fs.readFileSync(path.join(n.home, "config", "priv_validator_key.json"), "utf8")) as { address: string; pub_key: unknown };
+    return { address: k.address, pub_key: k.pub_key, power: "10", name: n.name, i };
+  }).map(({ i: _i, ...v }) => v);
+  doc.app_state = toJson(GenesisStateSchema, genesisState);
+  const genesisText = `${JSON.stringify(doc, null, 2)}\n`;
+  for (const n of nodes) fs.writeFileSync(path.join(n.home, "config", "genesis.json"), genesisText);
+
+  const s: TestnetState = {
+    version: 1, dir, chainId, blockTimeMs: o.blockTimeMs, trainMs: o.trainMs, worldSeed: randomBytes(32).toString("hex"),
+    nodes, daemons, startedAt: new Date().toISOString(),
+  };
+  for (const n of nodes) setPeers(n.home, peersOf(s, n));
+  if (o.kubo) {
+    const [api, gateway, swarm] = ports.slice(-3) as [number, number, number];
+    s.kubo = { repo: path.join(dir, "kubo"), api, gateway, swarm };
+    initKubo(s.kubo.repo, s.kubo);
+  }
+  writeState(s);
+  return s;
+};
+
+/** Only the fields the JSON names override the defaults. */
+const overrides = (json: Record<string, JsonValue>): Record<string, unknown> => {
+  const parsed = fromJson(ParamsSchema, json, { ignoreUnknownFields: false }) as unknown as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(json).map((k) => [k, parsed[k]]));
+};
+
+export const startNodeProcs = async (s: TestnetState, n: NodeEntry): Promise<void> => {
+  const logs = logsDir(s.dir);
+  fs.rmSync(path.join(n.home, "abci.sock"), { force: true });
+  n.appPid = spawnR3mes(["node", "app", "--home", n.home, "--snapshot-interval", "50"], path.join(logs, `${n.name}-app.out`));
+  // CometBFT gives up if the app's socket is not there yet.
+  for (let i = 0; i < 600 && !fs.existsSync(path.join(n.home, "abci.sock")); i++) await sleep(50);
+  if (!fs.existsSync(path.join(n.home, "abci.sock"))) throw new Error(`the app of ${n.name} did not open its socket in 30 s; see ${path.join(logs, `${n.name}-app.out`)} and ${n.home}/logs/app.log`);
+  n.cometPid = spawnDetached(cometbftBinary(), ["start", "--home", n.home], path.join(logs, `${n.name}-cometbft.log`));
+};
+
+export const daemonArgs = (s: TestnetState, d: DaemonEntry): string[] => {
+  const node = s.nodes.find((n) => n.name === d.node)!;
+  const args = [d.role, "start", "--rpc", rpcUrl(node), "--keyring", keysFile(s.dir), "--from", d.from,
+    "--store", s.kubo ? `kubo:${apiUrlOf(s.kubo)}` : path.join(s.dir, "blocks"),
+    "--world-seed", s.worldSeed, "--block-time-ms", String(s.blockTimeMs), "--train-ms", String(s.trainMs), "--state-dir", path.join(s.dir, "daemons", d.name)];
+  if (d.role === "miner" && d.lazySkipBps > 0) args.push("--lazy-skip-bps", String(d.lazySkipBps));
+  return args;
+};
+
+export const startDaemonProc = (s: TestnetState, d: DaemonEntry): void => {
+  d.pid = spawnR3mes(daemonArgs(s, d), path.join(logsDir(s.dir), `${d.name}.log`));
+};
+
+export const height = async (rpc: string): Promise<number | undefined> => {
+  try {
+    const r = (await (await fetch(`${rpc}/status`, { signal: AbortSignal.timeout(2000) })).json()) as { result: { sync_info: { latest_block_height: string } } };
+    return Number(r.result.sync_info.latest_block_height);
+  } catch {
+    return undefined;
+  }
+};
+
+export const waitForHeight = async (rpcs: readonly string[], h: number, timeoutMs: number): Promise<void> => {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const hs = await Promise.all(rpcs.map(height));
+    if (hs.every((x) => x !== undefined && x >= h)) return;
+    await sleep(100);
+  }
+  throw new Error(`not every node reached height ${h} within ${timeoutMs} ms; see the logs ('r3mes testnet logs')`);
+};
+
+export interface UpResult {
+  readonly state: TestnetState;
+  /** ms from the start of `up` to the first block on every node. */
+  readonly firstBlockMs: number;
+}
+
+/** Creates and starts everything; on failure stops what it started. */
+export const up = async (o: UpOptions & { readonly scenario?: string }): Promise<UpResult> => {
+  const t0 = Date.now();
+  const s = await createTestnet(o);
+  o.say(`testnet ${s.chainId} in ${s.dir}: ${o.validators} validators, ${o.miners} miners (${o.lazy} lazy), ${o.proposers} proposers`);
+  try {
+    if (s.kubo) {
+      s.kubo.pid = await startKubo(s.kubo.repo, s.kubo, path.join(logsDir(s.dir), "kubo.log"));
+      writeState(s);
+      o.say(`kubo: API ${apiUrlOf(s.kubo)}`);
+    }
+    await Promise.all(s.nodes.map((n) => startNodeProcs(s, n)));
+    writeState(s);
+    await waitForHeight(s.nodes.map(rpcUrl), 1, 120_000);
+    const firstBlockMs = Date.now() - t0;
+    o.say(`first block on every node after ${(firstBlockMs / 1000).toFixed(1)} s`);
+    for (const d of s.daemons) startDaemonProc(s, d);
+    if (o.scenario) s.conductorPid = spawnR3mes(["testnet", "conduct", "--dir", s.dir, "--scenario", path.resolve(o.scenario)], path.join(logsDir(s.dir), "conductor.log"));
+    writeState(s);
+    for (const n of s.nodes) o.say(`  ${n.name}: RPC ${rpcUrl(n)}  P2P 127.0.0.1:${n.p2pPort}  home ${n.home}`);
+    o.say(`  daemons: ${s.daemons.map((d) => d.name).join(", ")} (logs in ${logsDir(s.dir)})`);
+    o.say(`status: r3mes testnet status --dir ${o.dir}   stop: r3mes testnet down --dir ${o.dir}`);
+    return { state: readState(s.dir), firstBlockMs };
+  } catch (e) {
+    const { down } = await import("./down.ts");
+    await down(s.dir, { keep: true });
+    throw e;
+  }
+};

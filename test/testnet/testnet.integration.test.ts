@@ -1,0 +1,133 @@
+/**
+ * A real local testnet: 4 validators (app + CometBFT each), Kubo, 4 miners
+ * (1 lazy), 1 proposer and 4 validator duty daemons, all separate processes.
+ * The lazy miner is caught and slashed on chain, honest miners and the
+ * proposer are rewarded, and every node agrees on every block and app hash;
+ * kill -9 of a validator for ≥ 20 blocks, a pause and a partition each leave
+ * the other three producing blocks, and the victim catches up and agrees;
+ * no gradient accepted before a kill is lost; `down` leaves no process and
+ * no listening port behind.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ChainFollower } from "../../src/actors/live/follower.ts";
+import { readKeyring } from "../../src/actors/live/keyring.ts";
+import { Role } from "../../src/gen/remes/v1/types_pb.ts";
+import { roleKey } from "../../src/protocol/state.ts";
+import { down } from "../../src/testnet/down.ts";
+import { checkInvariants } from "../../src/testnet/invariants.ts";
+import { perturb } from "../../src/testnet/perturb.ts";
+import { alive, listening, sleep } from "../../src/testnet/procs.ts";
+import { keysFile, logsDir, readState, rpcUrl, type TestnetState } from "../../src/testnet/state.ts";
+import { height, up } from "../../src/testnet/up.ts";
+import { ensureCometbft, root } from "../node/harness.ts";
+import { execFileSync } from "node:child_process";
+
+const REMES = 1_000_000n;
+
+describe("local testnet of real processes", () => {
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-tn-")), "net");
+  let s: TestnetState;
+  let follower: ChainFollower;
+  let firstBlockMs = 0;
+  const heights = async (names: readonly string[]) => Promise.all(names.map((n) => height(rpcUrl(s.nodes.find((x) => x.name === n)!))));
+  const waitFor = async (what: string, ok: () => Promise<boolean> | boolean, timeoutMs: number) => {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      if (await ok()) return;
+      await sleep(250);
+    }
+    throw new Error(`timed out waiting for ${what}; logs in ${logsDir(dir)}`);
+  };
+  const top = async (names: readonly string[]) => Math.min(...(await heights(names)).map((h) => h ?? -1));
+
+  beforeAll(async () => {
+    ensureCometbft();
+    execFileSync("bash", [path.join(root, "scripts/setup-tools.sh")], { stdio: "pipe" });
+    const r = await up({ dir, validators: 4, miners: 4, proposers: 1, lazy: 1, blockTimeMs: 400, trainMs: 800, kubo: true, say: () => {} });
+    s = r.state;
+    firstBlockMs = r.firstBlockMs;
+    follower = new ChainFollower(rpcUrl(s.nodes[0]!), () => {});
+    void follower.run(async () => {}).catch(() => {});
+  });
+  afterAll(async () => {
+    follower?.stop();
+    if (fs.existsSync(path.join(dir, "testnet.json"))) await down(dir, { keep: false });
+    fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+  });
+
+  it("catches and slashes the lazy miner, rewards honest miners and the proposer, and every node agrees", async () => {
+    console.log(`testnet: first block on all 4 nodes ${firstBlockMs} ms after up started`);
+    const keys = readKeyring(keysFile(dir));
+    const lazy = keys.miner3!.address;
+    const honest = ["miner0", "miner1", "miner2"].map((m) => keys[m]!.address);
+    const stake = (a: string) => follower.state?.roles.get(roleKey(Role.MINER, a))?.stake ?? 0n;
+    const balance = (a: string) => follower.state?.balances.get(a) ?? 0n;
+    await waitFor("the lazy miner's slash and honest rewards", () =>
+      follower.state !== undefined && stake(lazy) < 2_000n * REMES && honest.every((a) => balance(a) > 10_000n * REMES) && balance(keys.proposer0!.address) > 10_000n * REMES, 150_000);
+    expect(stake(lazy)).toBeLessThan(2_000n * REMES);
+    for (const a of honest) expect(stake(a)).toBe(2_000n * REMES);
+    const r = await checkInvariants(s);
+    expect(r.violations).toEqual([]);
+    expect(r.checkedHeight).toBeGreaterThan(10);
+  });
+
+  it("kill -9 of a validator for 20+ blocks: the rest go on, it catches up and agrees, no accepted gradient is lost", async () => {
+    await sleep(3_000);
+    // Gradient txs the mempools accepted so far (the miners' logs name their hashes).
+    const accepted = ["miner0", "miner1", "miner2"].flatMap((m) =>
+      [...fs.readFileSync(path.join(logsDir(dir), `${m}.log`), "utf8").matchAll(/submitGradient accepted into the mempool \(([0-9A-F]{64})\)/g)].map((x) => x[1]!));
+    expect(accepted.length).toBeGreaterThan(0);
+    await sleep(3_000); // let the last of them be committed
+    await perturb(dir, "kill", "val3");
+    const others = ["val0", "val1", "val2"];
+    const at = await top(others);
+    await waitFor("20 blocks without val3", async () => (await top(others)) >= at + 20, 60_000);
+    expect(await height(rpcUrl(s.nodes[3]!))).toBeUndefined();
+    await perturb(dir, "restart", "val3");
+    const target = await top(others);
+    await waitFor("val3 to catch up", async () => ((await heights(["val3"]))[0] ?? -1) >= target, 90_000);
+    const r = await checkInvariants(readState(dir));
+    expect(r.violations).toEqual([]);
+    // Every accepted gradient tx is in a block, and the restarted node finds it.
+    for (const hash of accepted) {
+      const res = (await (await fetch(`${rpcUrl(s.nodes[3]!)}/tx?hash=0x${hash}`)).json()) as { result?: { tx_result: { code: number } } };
+      expect(res.result, `tx ${hash}`).toBeDefined();
+    }
+  });
+
+  it("pause and partition: the other three keep producing blocks and the victim rejoins", async () => {
+    const all = ["val0", "val1", "val2", "val3"];
+    for (const [stop, start, victim] of [["pause", "resume", "val1"], ["partition", "heal", "val2"]] as const) {
+      await perturb(dir, stop, victim);
+      const others = all.filter((n) => n !== victim);
+      const at = await top(others);
+      await waitFor(`10 blocks while ${victim} is ${stop}d`, async () => (await top(others)) >= at + 10, 60_000);
+      if (stop === "partition") {
+        const h = (await heights([victim]))[0]!;
+        expect(h).toBeLessThan(await top(others));
+        const peers = (await (await fetch(`${rpcUrl(s.nodes.find((n) => n.name === victim)!)}/net_info`)).json()) as { result: { n_peers: string } };
+        expect(peers.result.n_peers).toBe("0");
+      }
+      await perturb(dir, start, victim);
+      const target = await top(others);
+      await waitFor(`${victim} to rejoin`, async () => ((await heights([victim]))[0] ?? -1) >= target, 90_000);
+    }
+    const r = await checkInvariants(readState(dir), { replay: false });
+    expect(r.violations).toEqual([]);
+  });
+
+  it("down stops every process and frees every port", async () => {
+    const st = readState(dir);
+    const pids = [...st.nodes.flatMap((n) => [n.appPid, n.cometPid]), ...st.daemons.map((d) => d.pid), st.kubo?.pid].filter((p): p is number => !!p);
+    const ports = [...st.nodes.flatMap((n) => [n.rpcPort, n.p2pPort]), st.kubo!.api, st.kubo!.gateway, st.kubo!.swarm];
+    follower.stop();
+    const r = await down(dir, { keep: false });
+    expect(r.stillListening).toEqual([]);
+    for (const p of pids) expect(alive(p), `pid ${p}`).toBe(false);
+    for (const p of ports) expect(await listening(p), `port ${p}`).toBe(false);
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+});
