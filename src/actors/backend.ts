@@ -49,8 +49,40 @@ export interface TrainingBackend {
   verify(task: Task, gradientHash: Uint8Array): boolean;
 }
 
-/** CIDv1, raw codec (0x55), sha2-256 multihash of the stored bytes' hash. */
-export const cidOf = (hash: Uint8Array): string => CID.createV1(0x55, Digest.create(0x12, hash)).toString();
+const CID_PREFIX = Uint8Array.of(0x01, 0x55, 0x12, 0x20); // CIDv1, raw, sha2-256, 32 bytes
+const BASE32 = Uint8Array.from("abcdefghijklmnopqrstuvwxyz234567", (c) => c.charCodeAt(0));
+const CID_BYTES = new Uint8Array(36);
+const CID_CHARS = new Uint8Array(1 + Math.ceil((36 * 8) / 5));
+const LATIN1 = new TextDecoder("latin1");
+
+/**
+ * CIDv1, raw codec (0x55), sha2-256 multihash of the stored bytes' hash, in
+ * multibase base32 ("b…", RFC 4648 lower case, no padding): what
+ * `CID.createV1(0x55, Digest.create(0x12, hash)).toString()` gives (a test
+ * checks), written straight into one flat string. The library's encoder
+ * builds the text a character at a time, and each kept CID then holds a
+ * chain of ~60 string pieces (~2 KB).
+ */
+export const cidOf = (hash: Uint8Array): string => {
+  if (hash.length !== 32) return CID.createV1(0x55, Digest.create(0x12, hash)).toString();
+  CID_BYTES.set(CID_PREFIX, 0);
+  CID_BYTES.set(hash, 4);
+  const out = CID_CHARS;
+  out[0] = 0x62; // "b"
+  let n = 1;
+  let bits = 0;
+  let buffer = 0;
+  for (let i = 0; i < CID_BYTES.length; i++) {
+    buffer = ((buffer << 8) | CID_BYTES[i]!) & 0xfff;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out[n++] = BASE32[(buffer >> bits) & 31]!;
+    }
+  }
+  if (bits > 0) out[n++] = BASE32[(buffer << (5 - bits)) & 31]!;
+  return LATIN1.decode(out.subarray(0, n));
+};
 
 /** Training time per architecture for a reference task (ms); CPU training misses most windows. */
 export const defaultTrainMs: Readonly<Record<string, number>> = {

@@ -29,13 +29,10 @@ const groupsOf = (subs: readonly Submission[]): Group[] => {
   return [...byKey.keys()].sort().map((key) => ({ key, subs: byKey.get(key)! }));
 };
 
-/** The hash held by ≥ 2 submissions and strictly more than any other, if any. */
-const agreedHash = (subs: readonly Submission[]): string | undefined => {
+/** The hash (hex) held by ≥ 2 submissions and strictly more than any other, if any. */
+const agreedHash = (hashes: readonly string[]): string | undefined => {
   const counts = new Map<string, number>();
-  for (const s of subs) {
-    const h = hex(s.gradientHash);
-    counts.set(h, (counts.get(h) ?? 0) + 1);
-  }
+  for (const h of hashes) counts.set(h, (counts.get(h) ?? 0) + 1);
   let best: string | undefined;
   let bestCount = 0;
   let tie = false;
@@ -58,10 +55,11 @@ export const evaluateTier1 = (state: Readonly<State>, window: number): ProtocolE
       out.push(event("tier1Evaluated", { ...base, optimisticIds: [live[0]!.id] }));
       continue;
     }
-    const agreed = agreedHash(live);
-    const verified = live.filter((s) => hex(s.gradientHash) === agreed).map((s) => s.id);
-    const mismatched = live.filter((s) => hex(s.gradientHash) !== agreed).map((s) => s.id);
-    const agreedBytes = agreed === undefined ? new Uint8Array() : live.find((s) => hex(s.gradientHash) === agreed)!.gradientHash;
+    const hashes = live.map((s) => hex(s.gradientHash));
+    const agreed = agreedHash(hashes);
+    const verified = live.filter((_, i) => hashes[i] === agreed).map((s) => s.id);
+    const mismatched = live.filter((_, i) => hashes[i] !== agreed).map((s) => s.id);
+    const agreedBytes = agreed === undefined ? new Uint8Array() : live[hashes.indexOf(agreed)]!.gradientHash;
     out.push(event("tier1Evaluated", { ...base, agreedHash: agreedBytes, verifiedIds: verified, mismatchedIds: mismatched }));
   }
   return out;
