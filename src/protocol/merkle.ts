@@ -18,16 +18,13 @@
  * counter of perfect subtrees), so any number of leaves streams in O(n) time
  * and O(log n) memory without building levels.
  */
-import { sha256 } from "@noble/hashes/sha2.js";
+import { sha256, sha256Into } from "./sha256.ts";
 
-// One reusable hasher reset from a pristine copy: no per-hash allocation of
-// hasher state. Safe because all of this is synchronous.
-const PRISTINE = sha256.create();
-const HASHER = sha256.create();
-const LEAF_PREFIX = Uint8Array.of(0x00);
+// Scratch inputs for the one-shot hash (sha256.ts): all of this is
+// synchronous, so no hash is ever left half-built across a call.
+let LEAF_INPUT = new Uint8Array(1 + 256); // 0x00 ‖ data
 const NODE_INPUT = new Uint8Array(65); // 0x01 ‖ left ‖ right
 NODE_INPUT[0] = 0x01;
-const DIGEST = new Uint8Array(32);
 const EMPTY_ROOT = sha256(new Uint8Array(0));
 
 function copy32(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
@@ -36,15 +33,11 @@ function copy32(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number
 
 /** out[outOff..+32] = SHA-256(0x00 ‖ data). */
 function leafHashInto(data: Uint8Array, out: Uint8Array, outOff: number): void {
-  PRISTINE._cloneInto(HASHER);
-  HASHER.update(LEAF_PREFIX);
-  HASHER.update(data);
-  if (outOff === 0) {
-    HASHER.digestInto(out);
-  } else {
-    HASHER.digestInto(DIGEST);
-    copy32(DIGEST, 0, out, outOff);
-  }
+  const n = data.length;
+  if (LEAF_INPUT.length < n + 1) LEAF_INPUT = new Uint8Array(2 * n + 1);
+  LEAF_INPUT[0] = 0x00;
+  LEAF_INPUT.set(data, 1);
+  sha256Into(LEAF_INPUT, n + 1, out, outOff);
 }
 
 /** out[outOff..+32] = SHA-256(0x01 ‖ l[lOff..+32] ‖ r[rOff..+32]); out may alias l or r. */
@@ -58,12 +51,7 @@ function nodeHashInto(
 ): void {
   copy32(l, lOff, NODE_INPUT, 1);
   copy32(r, rOff, NODE_INPUT, 33);
-  PRISTINE._cloneInto(HASHER);
-  HASHER.update(NODE_INPUT);
-  // The inputs are already copied, so the digest may overwrite them.
-  HASHER.digestInto(NODE_INPUT);
-  copy32(NODE_INPUT, 0, out, outOff);
-  NODE_INPUT[0] = 0x01;
+  sha256Into(NODE_INPUT, 65, out, outOff);
 }
 
 /** RFC 6962 leaf hash: SHA-256(0x00 ‖ data). */

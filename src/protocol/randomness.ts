@@ -15,7 +15,7 @@
  * Integer-only (no floating point): bounded draws use exact integer arithmetic
  * on safe integers or bigint, so every runtime reproduces the same values.
  */
-import { sha256 } from "@noble/hashes/sha2.js";
+import { sha256Into } from "./sha256.ts";
 
 /** A 32-byte seed, normally a block hash or a `deriveSeed` output. */
 export type Seed = Uint8Array;
@@ -23,17 +23,8 @@ export type Seed = Uint8Array;
 /** A value that `hashParts` / `deriveSeed` can encode. */
 export type HashPart = Uint8Array | string | bigint | number;
 
-// ---------------------------------------------------------------------------
-// Reusable SHA-256: resetting one hasher from a pristine copy avoids building a
-// new hasher (and its buffers) on every call. Safe because everything here is
-// synchronous: no hash is ever left half-fed across a call boundary.
-const PRISTINE = sha256.create();
-const HASHER = sha256.create();
-
-function hashInto(input: Uint8Array, out: Uint8Array): void {
-  PRISTINE._cloneInto(HASHER);
-  HASHER.update(input);
-  HASHER.digestInto(out);
+function hashInto(input: Uint8Array, len: number, out: Uint8Array): void {
+  sha256Into(input, len, out, 0);
 }
 
 // ---------------------------------------------------------------------------
@@ -171,7 +162,7 @@ export function hashParts(label: string, ...parts: readonly HashPart[]): Uint8Ar
   let pos = writePart(label, DOMAIN.length);
   for (let i = 0; i < parts.length; i++) pos = writePart(parts[i]!, pos);
   const out = new Uint8Array(32);
-  hashInto(scratch.subarray(0, pos), out);
+  hashInto(scratch, pos, out);
   return out;
 }
 
@@ -232,7 +223,7 @@ export class Prng {
     const off = this.seed.length;
     this.#inputView.setUint32(off, this.#ctrHi);
     this.#inputView.setUint32(off + 4, this.#ctrLo);
-    hashInto(this.#input, this.#block);
+    hashInto(this.#input, this.#input.length, this.#block);
     this.#ctrLo = (this.#ctrLo + 1) >>> 0;
     if (this.#ctrLo === 0) this.#ctrHi = (this.#ctrHi + 1) >>> 0;
     this.#pos = 0;
