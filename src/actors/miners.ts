@@ -13,7 +13,7 @@ import { command } from "../protocol/commands.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 import { hashParts } from "../protocol/randomness.ts";
 import { isActive } from "../protocol/staking.ts";
-import { hex, roleKey } from "../protocol/state.ts";
+import { bytesEqual, roleKey } from "../protocol/state.ts";
 import type { ActorInfo, ActorKind } from "../sim/sink.ts";
 import type { Actor, ActorIO } from "./actor.ts";
 import { cidOf, daOpening, daRootOf, type Task, type TrainResult, UPDATE_DIM } from "./backend.ts";
@@ -54,18 +54,56 @@ export const randomFake = (io: ActorIO): TrainResult => {
   };
 };
 
+/**
+ * The gradient hashes a miner holds the bytes of, in the order first added:
+ * what a `Set` of hex keys did, without building a 64-character key per
+ * submission (the first four bytes, as an integer, screen the comparisons).
+ */
+export class HeldHashes {
+  #hashes: Uint8Array[] = [];
+  #prefixes: number[] = [];
+
+  get size(): number {
+    return this.#hashes.length;
+  }
+
+  has(hash: Uint8Array): boolean {
+    const p = prefixOf(hash);
+    const prefixes = this.#prefixes;
+    for (let i = 0; i < prefixes.length; i++) if (prefixes[i] === p && bytesEqual(this.#hashes[i]!, hash)) return true;
+    return false;
+  }
+
+  /** Adds the hash unless held; then drops the oldest one if more than `max` are held (as `Set` add + delete did). */
+  add(hash: Uint8Array, max = Number.POSITIVE_INFINITY): void {
+    if (!this.has(hash)) {
+      this.#hashes.push(hash);
+      this.#prefixes.push(prefixOf(hash));
+    }
+    if (this.#hashes.length > max) {
+      this.#hashes.shift();
+      this.#prefixes.shift();
+    }
+  }
+}
+
+const prefixOf = (h: Uint8Array): number => ((h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!) >>> 0;
+
 export class Miner implements Actor {
   readonly role = "miner";
   readonly subscriptions = ["windowOpened"] as const;
   /** The last result it trained for real (a stale gradient to resubmit). */
   lastReal: TrainResult | undefined;
-  #stored = new Set<string>();
+  #stored = new HeldHashes();
+  readonly #roleKey: string;
 
-  constructor(readonly info: ActorInfo, readonly gpuArch: GpuArch, readonly behaviour: MinerBehaviour) {}
+  constructor(readonly info: ActorInfo, readonly gpuArch: GpuArch, readonly behaviour: MinerBehaviour) {
+    this.#roleKey = roleKey(Role.MINER, info.address);
+  }
 
   reset(): void {
     this.lastReal = undefined;
-    this.#stored = new Set();
+    this.#stored = new HeldHashes();
   }
 
   onEvents(events: readonly ProtocolEvent[], io: ActorIO): void {
@@ -94,12 +132,11 @@ export class Miner implements Actor {
   #submit(task: Task, work: Work | undefined, io: ActorIO): void {
     if (!work) return;
     // A client checks its own standing first: slashed below the minimum stake, it has no say.
-    const role = io.chain.state.roles.get(roleKey(Role.MINER, this.info.address));
+    const role = io.chain.state.roles.get(this.#roleKey);
     if (!role || !isActive(io.chain.state, role)) return;
     const r = work.result;
     if (work.stored) {
-      this.#stored.add(hex(r.gradientHash));
-      if (this.#stored.size > 64) this.#stored.delete(this.#stored.values().next().value!);
+      this.#stored.add(r.gradientHash, 64);
       io.world.store.put(r.cid, { window: task.window, gradientHash: r.gradientHash, sizeBytes: r.sizeBytes, ...(r.update ? { update: r.update } : {}) });
     }
     io.submit(command("submitGradient", {
@@ -111,14 +148,14 @@ export class Miner implements Actor {
   #onChallenge(c: { challengeId: number; submissionId: number; chunkIndex: number }, io: ActorIO): void {
     if (!this.behaviour.answersAvailability) return;
     const s = io.chain.state.submissions.get(c.submissionId);
-    if (!s || !this.#stored.has(hex(s.gradientHash))) return;
+    if (!s || !this.#stored.has(s.gradientHash)) return;
     const { chunk, proof } = daOpening(s.gradientHash, s.sizeBytes, io.chain.state.params.daChunkBytes, c.chunkIndex);
     io.submit(command("proveAvailability", { miner: this.info.address, challengeId: c.challengeId, chunk, proof: { index: proof.index, leafCount: proof.leafCount, siblings: [...proof.siblings] } }));
   }
 
   /** Keeps bytes it fetched (a copycat downloading the CID it copies). */
   hold(gradientHash: Uint8Array): void {
-    this.#stored.add(hex(gradientHash));
+    this.#stored.add(gradientHash);
   }
 }
 

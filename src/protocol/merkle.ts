@@ -81,6 +81,13 @@ export class MerkleBuilder {
   #top = 0;
   #count = 0;
 
+  /** Empties the builder (no leaves), to use it again. */
+  reset(): this {
+    this.#top = 0;
+    this.#count = 0;
+    return this;
+  }
+
   /** Leaves pushed so far. */
   get leafCount(): number {
     return this.#count;
@@ -129,8 +136,13 @@ export class MerkleBuilder {
 }
 
 /** Merkle root of raw leaves (each hashed as a leaf). Empty list → SHA-256(""). */
+// Builders reused by merkleRoot and merkleProof (each fills and reads its own
+// before returning; a builder holds 2 KB of stack, worth not allocating per root).
+const ROOT_BUILDER = new MerkleBuilder();
+const RANGE_BUILDER = new MerkleBuilder();
+
 export function merkleRoot(leaves: readonly Uint8Array[]): Uint8Array {
-  const b = new MerkleBuilder();
+  const b = ROOT_BUILDER.reset();
   for (let i = 0; i < leaves.length; i++) b.push(leaves[i]!);
   return b.root();
 }
@@ -164,7 +176,7 @@ export function merkleProof(leaves: readonly Uint8Array[], index: number): Merkl
   const hashes = new Uint8Array(n * 32);
   for (let i = 0; i < n; i++) leafHashInto(leaves[i]!, hashes, i * 32);
   const rangeRoot = (lo: number, hi: number): Uint8Array => {
-    const b = new MerkleBuilder();
+    const b = RANGE_BUILDER.reset();
     for (let i = lo; i < hi; i++) b.pushLeafHash(hashes, i * 32);
     return b.root();
   };
