@@ -2,8 +2,9 @@
  * Protocol commands are the cases of the `remes.remes.v1.Command` oneof; each
  * is a Msg of tx.proto whose first field names its signer.
  */
-import { create, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
+import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
 import type { GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { createMessage } from "./create.ts";
 import { type Command, CommandSchema } from "../gen/remes/v1/tx_pb.ts";
 
 export type ProtocolCommand = Exclude<Command["msg"], { case: undefined }>;
@@ -17,7 +18,7 @@ const schemas = new Map<string, DescMessage>(
 
 /** Builds a command of the given case; omitted fields take proto3 defaults. */
 export const command = <C extends CommandCase>(kind: C, init: InitOf<C>): ProtocolCommand =>
-  ({ case: kind, value: create(schemas.get(kind) as GenMessage<CommandOf<C>>, init) }) as ProtocolCommand;
+  ({ case: kind, value: createMessage<CommandOf<C>>(schemas.get(kind)!, init as Record<string, unknown>) }) as ProtocolCommand;
 
 /** The address that must have signed the command (its first field). */
 export const signerOf = (cmd: ProtocolCommand): string => {

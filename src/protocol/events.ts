@@ -3,8 +3,9 @@
  * tagged union `{ case, value }` whose values are the generated protobuf-es
  * messages, so the proto file is the one definition of every event.
  */
-import { create, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
+import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
 import type { GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { createMessage } from "./create.ts";
 import { type Event, EventSchema } from "../gen/remes/v1/events_pb.ts";
 
 export type ProtocolEvent = Exclude<Event["kind"], { case: undefined }>;
@@ -18,4 +19,4 @@ const schemas = new Map<string, DescMessage>(
 
 /** Builds an event of the given case; omitted fields take proto3 defaults. */
 export const event = <C extends EventCase>(kind: C, init: InitOf<C>): ProtocolEvent =>
-  ({ case: kind, value: create(schemas.get(kind) as GenMessage<EventOf<C>>, init) }) as ProtocolEvent;
+  ({ case: kind, value: createMessage<EventOf<C>>(schemas.get(kind)!, init as Record<string, unknown>) }) as ProtocolEvent;
