@@ -65,11 +65,18 @@ class Writer {
     this.uint(no * 8 + wire);
   }
 
-  /** Writes a length-prefixed region produced by `body`. */
-  delimited(body: () => void): void {
+  /**
+   * Starts a length-prefixed region: reserves one length byte and returns
+   * where; `end(at)` writes the length once the body is written. (A pair of
+   * calls rather than a callback: a closure per nested message was a third
+   * of the simulator's allocations.)
+   */
+  begin(): number {
     this.ensure(1);
-    const at = this.pos++;
-    body();
+    return this.pos++;
+  }
+
+  end(at: number): void {
     const len = this.pos - at - 1;
     if (len < 0x80) {
       this.buf[at] = len;
@@ -152,7 +159,9 @@ const compileField = (f: DescField): FieldWriter => {
         const v = read(m);
         if (v === undefined) return;
         w.tag(no, LEN);
-        w.delimited(() => writeMessage(w, desc, v as AnyMessage));
+        const at = w.begin();
+        writeMessage(w, desc, v as AnyMessage);
+        w.end(at);
       };
     }
     case "enum":
@@ -178,7 +187,9 @@ const compileField = (f: DescField): FieldWriter => {
         return (w, m) => {
           for (const v of m[name] as AnyMessage[]) {
             w.tag(no, LEN);
-            w.delimited(() => writeMessage(w, desc, v));
+            const at = w.begin();
+            writeMessage(w, desc, v);
+            w.end(at);
           }
         };
       }
@@ -196,9 +207,9 @@ const compileField = (f: DescField): FieldWriter => {
         const list = m[name] as unknown[];
         if (list.length === 0) return;
         w.tag(no, LEN);
-        w.delimited(() => {
-          for (const v of list) op.write(w, v);
-        });
+        const at = w.begin();
+        for (let k = 0; k < list.length; k++) op.write(w, list[k]);
+        w.end(at);
       };
     }
     default:
