@@ -222,9 +222,17 @@ const planOf = (desc: DescMessage): FieldWriter[] => {
   if (plan === undefined) {
     plan = [];
     plans.set(desc, plan); // before compiling fields: recursive types resolve here
-    for (const f of [...desc.fields].sort((a, b) => a.number - b.number)) {
-      if (f.presence !== 2 && !f.oneof && f.fieldKind !== "message" && f.fieldKind !== "list") unsupported(f);
-      plan.push(compileField(f));
+    const fields = [...desc.fields].sort((a, b) => a.number - b.number);
+    for (const f of fields) if (f.presence !== 2 && !f.oneof && f.fieldKind !== "message" && f.fieldKind !== "list") unsupported(f);
+    const oneof = fields[0]?.oneof;
+    if (oneof !== undefined && fields.every((f) => f.oneof === oneof)) {
+      // A message that is one oneof (Event, Command): write the set case's
+      // field only, rather than asking each of the ~40 cases whether it is set.
+      const byCase = new Map(fields.map((f) => [f.localName, compileField(f)] as const));
+      const name = oneof.localName;
+      plan.push((w, m) => byCase.get((m[name] as { case?: string }).case ?? "")?.(w, m));
+    } else {
+      for (const f of fields) plan.push(compileField(f));
     }
   }
   return plan;

@@ -48,11 +48,11 @@ export const evaluateTier1 = (state: Readonly<State>, window: number): ProtocolE
   const out: ProtocolEvent[] = [];
   for (const g of groupsOf(submissionsOf(state, window))) {
     const first = g.subs[0]!;
-    const base = { window, shard: first.shard, gpuArch: first.gpuArch, kernelVersion: first.kernelVersion };
+    const { shard, gpuArch, kernelVersion } = first;
     const live = g.subs.filter((s) => s.status !== SubmissionStatus.REJECTED);
     if (live.length === 0) continue;
     if (live.length === 1) {
-      out.push(event("tier1Evaluated", { ...base, optimisticIds: [live[0]!.id] }));
+      out.push(event("tier1Evaluated", { window, shard, gpuArch, kernelVersion, optimisticIds: [live[0]!.id] }));
       continue;
     }
     const hashes = live.map((s) => hex(s.gradientHash));
@@ -60,7 +60,7 @@ export const evaluateTier1 = (state: Readonly<State>, window: number): ProtocolE
     const verified = live.filter((_, i) => hashes[i] === agreed).map((s) => s.id);
     const mismatched = live.filter((_, i) => hashes[i] !== agreed).map((s) => s.id);
     const agreedBytes = agreed === undefined ? new Uint8Array() : live[hashes.indexOf(agreed)]!.gradientHash;
-    out.push(event("tier1Evaluated", { ...base, agreedHash: agreedBytes, verifiedIds: verified, mismatchedIds: mismatched }));
+    out.push(event("tier1Evaluated", { window, shard, gpuArch, kernelVersion, agreedHash: agreedBytes, verifiedIds: verified, mismatchedIds: mismatched }));
   }
   return out;
 };
