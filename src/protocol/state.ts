@@ -221,25 +221,7 @@ export interface State {
   readonly stats: Stats;
 }
 
-const roleKeys = new Map<Role, Map<string, string>>();
-const ROLE_KEYS_MAX = 1 << 17;
-
-/**
- * `${role}/${address}`, the key of `State.roles`. Remembered per address
- * (bounded): building and hashing a fresh key string on every lookup was a
- * visible share of the simulator's time at 10,000 miners.
- */
-export const roleKey = (role: Role, address: string): string => {
-  let byAddress = roleKeys.get(role);
-  if (byAddress === undefined) roleKeys.set(role, (byAddress = new Map()));
-  let key = byAddress.get(address);
-  if (key === undefined) {
-    key = `${role}/${address}`;
-    if (byAddress.size >= ROLE_KEYS_MAX) byAddress.clear();
-    byAddress.set(address, key);
-  }
-  return key;
-};
+export const roleKey = (role: Role, address: string): string => `${role}/${address}`;
 
 export const balanceOf = (state: Readonly<State>, address: string): bigint => state.balances.get(address) ?? 0n;
 
