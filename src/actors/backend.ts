@@ -8,8 +8,10 @@
  * small integer vector (true direction of the window + a per-shard offset),
  * hashes it with the GPU architecture and kernel version (so honest miners on
  * the same shard and architecture agree and tier 1 compares like with like),
- * and charges a cost in virtual milliseconds per GPU architecture. A real
- * backend (src/kernels) plugs into the same interface.
+ * and charges a cost in virtual milliseconds per GPU architecture. The real
+ * backend, `KernelBackend` (src/kernels/backend.ts), trains LoRA adapters with
+ * the canonical kernels behind the same interface (scenario
+ * `backend.kind: "kernels"`, `r3mes miner start --backend kernels`).
  */
 import { CID } from "multiformats/cid";
 import * as Digest from "multiformats/hashes/digest";
@@ -17,12 +19,24 @@ import { GpuArch } from "../gen/remes/v1/types_pb.ts";
 import { merkleProof, merkleRoot, type MerkleProof } from "../protocol/merkle.ts";
 import { deriveSeed, hashParts, Prng } from "../protocol/randomness.ts";
 
+/**
+ * A Genesis Vault entry served as a trap: its known answer, and the job it
+ * stands for (a verified real job's window and shard; genesis entries carry
+ * window 0, shard 0 and are told apart by the backend from their id).
+ */
+export interface VaultTask {
+  readonly entryId: number;
+  readonly gradientHash: Uint8Array;
+  readonly window: number;
+  readonly shard: number;
+}
+
 export interface Task {
   readonly window: number;
   readonly shard: number;
   readonly gpuArch: GpuArch;
   /** Set when the task feed delivered a trap: the vault entry whose answer is known. */
-  readonly vault?: { readonly entryId: number; readonly gradientHash: Uint8Array };
+  readonly vault?: VaultTask;
 }
 
 export interface TrainResult {
@@ -31,22 +45,34 @@ export interface TrainResult {
   readonly sizeBytes: bigint;
   readonly claimedLossMicro: bigint;
   readonly cid: string;
-  /** The update as a small integer vector, where the backend models one (aggregation). */
+  /** The update as an integer vector, what proposers aggregate (absent for a made-up result with no bytes). */
   readonly update?: Int32Array;
+  /** The published file, where the backend produces real bytes (src/kernels: a safetensors update). */
+  readonly bytes?: Uint8Array;
 }
+
+/** Share of a task's work done, in basis points: 10,000 is honest, less is a lazy miner cutting corners. */
+export const FULL_EFFORT_BPS = 10_000;
 
 export interface TrainingBackend {
   readonly name: string;
   readonly kernelVersion: string;
   /** Virtual time one task takes on the given architecture (ms, integer). */
   costMs(task: Task): number;
-  train(task: Task): TrainResult;
+  /** The result of a task; `effortBps` below FULL_EFFORT_BPS does only that share of the work (a different, wrong result). */
+  train(task: Task, effortBps?: number): TrainResult;
   /** Publishes a given update for a task (what a poisoner does with a tampered update). */
   publish(task: Task, update: Int32Array): TrainResult;
-  /** The loss of the task's model on one batch (micro-units). */
+  /** The loss of the task's correct model on one batch (micro-units): tier 2. */
   lossOn(task: Task, batchIndex: number): bigint;
-  /** Whether `gradientHash` is the correct result of the task. */
+  /** `lossOn` by a faster engine that agrees within a stated tolerance (src/kernels: onnxruntime), where the backend has one. */
+  fastLossOn?(task: Task, batchIndex: number): bigint;
+  /** Whether `gradientHash` is the correct result of the task: tier 3. */
   verify(task: Task, gradientHash: Uint8Array): boolean;
+  /** The answer of Genesis Vault entry `entryId` (written into genesis; served later as a trap task). */
+  vaultHash(entryId: number): Uint8Array;
+  /** Chunk `index` of a stored gradient and its Merkle proof against the gradient's DA root (availability challenges). */
+  daOpening(gradientHash: Uint8Array, sizeBytes: bigint, chunkBytes: number, index: number): { chunk: Uint8Array; proof: MerkleProof };
 }
 
 const CID_PREFIX = Uint8Array.of(0x01, 0x55, 0x12, 0x20); // CIDv1, raw, sha2-256, 32 bytes
@@ -188,7 +214,8 @@ export class SimulatedBackend implements TrainingBackend {
     };
   }
 
-  train(task: Task): TrainResult {
+  train(task: Task, effortBps = FULL_EFFORT_BPS): TrainResult {
+    if (effortBps < FULL_EFFORT_BPS) return this.#partial(task, effortBps);
     let byKey = this.#cache.get(task.window);
     if (!byKey) {
       byKey = new Map();
@@ -203,6 +230,13 @@ export class SimulatedBackend implements TrainingBackend {
       byKey.set(key, r);
     }
     return r;
+  }
+
+  /** Partial work: the honest update scaled by the effort, with a loss worse by half the work left undone. */
+  #partial(task: Task, effortBps: number): TrainResult {
+    const scaled = Int32Array.from(this.#honestUpdate(task.window, task.shard), (x) => Math.trunc((x * effortBps) / FULL_EFFORT_BPS));
+    const r = this.publish(task, scaled);
+    return { ...r, claimedLossMicro: r.claimedLossMicro + (r.claimedLossMicro * BigInt(FULL_EFFORT_BPS - Math.max(0, effortBps))) / 20_000n };
   }
 
   publish(task: Task, update: Int32Array): Cached {
@@ -222,5 +256,14 @@ export class SimulatedBackend implements TrainingBackend {
     if (expected.length !== gradientHash.length) return false;
     for (let i = 0; i < expected.length; i++) if (expected[i] !== gradientHash[i]) return false;
     return true;
+  }
+
+  /** Made-up answers: a simulated trap is only a hash the honest miner is handed with its task. */
+  vaultHash(entryId: number): Uint8Array {
+    return hashParts("sim/genesis-vault", entryId);
+  }
+
+  daOpening(gradientHash: Uint8Array, sizeBytes: bigint, chunkBytes: number, index: number): { chunk: Uint8Array; proof: MerkleProof } {
+    return daOpening(gradientHash, sizeBytes, chunkBytes, index);
   }
 }

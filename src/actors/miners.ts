@@ -16,7 +16,7 @@ import { isActive } from "../protocol/staking.ts";
 import { bytesEqual, roleKey } from "../protocol/state.ts";
 import type { ActorInfo, ActorKind } from "../sim/sink.ts";
 import type { Actor, ActorIO } from "./actor.ts";
-import { cidOf, daOpening, daRootOf, type Task, type TrainResult, UPDATE_DIM } from "./backend.ts";
+import { cidOf, daRootOf, type Task, type TrainResult, UPDATE_DIM } from "./backend.ts";
 
 /** What a miner submits for a task, when, and whether it keeps the bytes (to answer availability challenges). */
 export interface Work {
@@ -149,7 +149,7 @@ export class Miner implements Actor {
     if (!this.behaviour.answersAvailability) return;
     const s = io.chain.state.submissions.get(c.submissionId);
     if (!s || !this.#stored.has(s.gradientHash)) return;
-    const { chunk, proof } = daOpening(s.gradientHash, s.sizeBytes, io.chain.state.params.daChunkBytes, c.chunkIndex);
+    const { chunk, proof } = io.world.backend.daOpening(s.gradientHash, s.sizeBytes, io.chain.state.params.daChunkBytes, c.chunkIndex);
     io.submit(command("proveAvailability", { miner: this.info.address, challengeId: c.challengeId, chunk, proof: { index: proof.index, leafCount: proof.leafCount, siblings: [...proof.siblings] } }));
   }
 
@@ -165,8 +165,14 @@ export const honest: MinerBehaviour = { kind: "honest_miner", work: (_m, task, i
 
 export const dataWithholder: MinerBehaviour = { kind: "data_withholder", work: (_m, task, io) => honestWork(task, io), answersAvailability: false };
 
-/** Skips `skipBps` of its tasks; a skipped task gets a random hash or its last real gradient again. */
-export const lazy = (skipBps: number, fake: "random" | "stale"): MinerBehaviour => ({
+export type LazyFake = "random" | "stale" | "partial";
+
+/**
+ * Skips `skipBps` of its tasks; a skipped task gets a random hash, its last
+ * real gradient again ("stale"), or only `effortBps` of the training
+ * ("partial": a real, well-formed update and its true loss, just wrong).
+ */
+export const lazy = (skipBps: number, fake: LazyFake, effortBps = 2_500): MinerBehaviour => ({
   kind: "lazy_miner",
   answersAvailability: true,
   work: (m, task, io) => {
@@ -176,6 +182,7 @@ export const lazy = (skipBps: number, fake: "random" | "stale"): MinerBehaviour 
       return w;
     }
     const delayMs = Math.floor(io.world.backend.costMs(task) / 20);
+    if (fake === "partial") return { result: io.world.backend.train(task, effortBps), delayMs: Math.floor((trainDelay(task, io) * effortBps) / 10_000), stored: true };
     if (fake === "stale" && m.lastReal) return { result: m.lastReal, delayMs, stored: true };
     return { result: randomFake(io), delayMs, stored: false };
   },

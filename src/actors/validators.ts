@@ -21,13 +21,19 @@ import { requiredBond } from "../protocol/verification/tier2.ts";
 import type { ActorInfo } from "../sim/sink.ts";
 import type { Actor, ActorIO } from "./actor.ts";
 import { aggregateUpdates } from "./aggregate.ts";
-import { cidOf } from "./backend.ts";
+import { cidOf, type Task } from "./backend.ts";
 
 export interface ValidatorOptions {
   /** Skips every check: supports each claim, finds all work valid, never challenges. */
   readonly lazy: boolean;
   /** Share of tier-2 disputes this validator recomputes and votes on (bps). */
   readonly tier2SampleBps: number;
+  /**
+   * How it recomputes a tier-2 loss: "canonical" (the backend's `lossOn`, the
+   * default) or "onnx" (the backend's `fastLossOn`: for the kernels backend
+   * the exported ONNX graph on onnxruntime, within ORT_LOSS_TOLERANCE).
+   */
+  readonly tier2Loss?: "canonical" | "onnx";
 }
 
 /** Content id of an aggregate vector (what proposers publish and verifiers recompute). */
@@ -100,8 +106,15 @@ export class Validator implements Actor {
     if (d.subject !== DisputeSubject.GRADIENT || !io.prng.chance(this.options.tier2SampleBps, 10_000)) return;
     const s = io.chain.state.submissions.get(d.subjectId);
     if (!s || s.miner === this.info.address) return;
-    const computed = this.options.lazy ? s.claimedLossMicro : io.world.backend.lossOn(io.world.tasks.taskForCheck(s.window, s.shard, s.gpuArch), d.batchIndex);
+    const computed = this.options.lazy ? s.claimedLossMicro : this.#loss(io.world.tasks.taskForCheck(s.window, s.shard, s.gpuArch), d.batchIndex, io);
     io.submit(command("voteLossCheck", { validator: this.info.address, disputeId: d.disputeId, computedLossMicro: computed }));
+  }
+
+  #loss(task: Task, batchIndex: number, io: ActorIO): bigint {
+    const b = io.world.backend;
+    if (this.options.tier2Loss !== "onnx") return b.lossOn(task, batchIndex);
+    if (!b.fastLossOn) throw new Error(`validator ${this.info.address}: tier2Loss "onnx" needs a backend with a fast loss engine (the kernels backend); ${b.name} has none`);
+    return b.fastLossOn(task, batchIndex);
   }
 
   #verdict(disputeId: number, io: ActorIO): void {

@@ -9,7 +9,7 @@ import type { AggregateRecord } from "../sim/sink.ts";
 import { hex, type State } from "../protocol/state.ts";
 import { commitmentDigest, trapCommitment } from "../protocol/traps.ts";
 import type { Prng } from "../protocol/randomness.ts";
-import type { Task, TrainingBackend, TrainResult } from "./backend.ts";
+import type { Task, TrainingBackend, TrainResult, VaultTask } from "./backend.ts";
 import type { Queries } from "./queries.ts";
 import type { GpuArch } from "../gen/remes/v1/types_pb.ts";
 
@@ -105,7 +105,7 @@ export class TaskFeed {
     const trap = plan && accepted && hex(accepted.digest) === plan.digestHex ? plan.traps.get(shard) : undefined;
     const entry = trap && state.vault.get(trap.entryId);
     if (!entry) return { window, shard, gpuArch };
-    const vault = { entryId: entry.id, gradientHash: entry.gradientHash };
+    const vault: VaultTask = { entryId: entry.id, gradientHash: entry.gradientHash, window: entry.window, shard: entry.shard };
     this.#served.set(key, vault);
     this.#servedOrder.push(key);
     if (this.#servedOrder.length > 100_000) for (const k of this.#servedOrder.splice(0, 50_000)) this.#served.delete(k);
@@ -121,7 +121,7 @@ export class TaskFeed {
     return served ? { window, shard, gpuArch, vault: served } : { window, shard, gpuArch };
   }
 
-  readonly #served = new Map<string, { readonly entryId: number; readonly gradientHash: Uint8Array }>();
+  readonly #served = new Map<string, VaultTask>();
   readonly #servedOrder: string[] = [];
 }
 

@@ -7,10 +7,12 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { type GenesisState, GenesisStateSchema } from "../gen/remes/v1/genesis_pb.ts";
+import type { Params } from "../gen/remes/v1/params_pb.ts";
 import { GpuArch, Role } from "../gen/remes/v1/types_pb.ts";
 import type { Actor } from "../actors/actor.ts";
 import { methodByName } from "../actors/aggregate.ts";
-import { SimulatedBackend } from "../actors/backend.ts";
+import { SimulatedBackend, type TrainingBackend } from "../actors/backend.ts";
+import { fastTrainOptions, KernelBackend } from "../kernels/backend.ts";
 import * as miners from "../actors/miners.ts";
 import { Proposer } from "../actors/proposers.ts";
 import { Queries } from "../actors/queries.ts";
@@ -23,7 +25,7 @@ import type { State } from "../protocol/state.ts";
 import { Engine, type EngineStats } from "./engine.ts";
 import { type ActorKey, actorKey, type ActorKeys } from "./keys.ts";
 import type { FaultOptions } from "./options.ts";
-import { type ActorGroupConfig, resolveEngine, resolveFaults, resolveParams, type Scenario, ScenarioError } from "./scenario.ts";
+import { type ActorGroupConfig, kernelsModel, resolveEngine, resolveFaults, resolveParams, type Scenario, ScenarioError } from "./scenario.ts";
 import type { ActorInfo, ActorKind, AggregateRecord, BlockRecord, RunEnd, RunSink } from "./sink.ts";
 
 export interface RunOptions {
@@ -86,8 +88,30 @@ interface Cast {
 
 const defaultStakeRemes = (role: Role | undefined): number => (role === Role.VALIDATOR ? 20_000 : role === Role.PROPOSER ? 10_000 : role === Role.MINER ? 2_000 : 0);
 
+/** Genesis Vault entries of a kernels scenario when it names none: each is one real training at genesis. */
+export const KERNELS_DEFAULT_VAULT_ENTRIES = 8;
+
+const vaultEntriesOf = (s: Scenario): number => s.vaultEntries ?? ((s.backend?.kind ?? "simulated") === "kernels" ? KERNELS_DEFAULT_VAULT_ENTRIES : 64);
+
+/** The scenario's training backend: modelled updates, or real training with the canonical kernels. */
+const makeBackend = (s: Scenario, params: Params, seed: Uint8Array): TrainingBackend => {
+  const b = s.backend ?? {};
+  if ((b.kind ?? "simulated") === "simulated") {
+    return new SimulatedBackend({ seed, chunkBytes: params.daChunkBytes, sizeBytes: BigInt(params.daChunkBytes * (b.chunks ?? 4)), ...(b.trainMs ? { trainMs: b.trainMs } : {}) });
+  }
+  return new KernelBackend({
+    seed,
+    totalShards: params.totalShards,
+    daChunkBytes: params.daChunkBytes,
+    model: kernelsModel(s),
+    train: { ...fastTrainOptions, steps: b.steps ?? fastTrainOptions.steps, batchTokens: b.batchTokens ?? fastTrainOptions.batchTokens },
+    genesisVaultEntries: vaultEntriesOf(s),
+    ...(b.trainMs ? { trainMs: b.trainMs } : {}),
+  });
+};
+
 /** Builds genesis and the actors from the scenario's groups. */
-const cast = (s: Scenario, params: ReturnType<typeof resolveParams> & object, keyOf?: (label: string) => ActorKey): Cast => {
+const cast = (s: Scenario, params: Params, backend: TrainingBackend, keyOf?: (label: string) => ActorKey): Cast => {
   const actors: Actor[] = [];
   const faults: FaultOptions[] = [];
   const accounts: { address: string; balance: bigint }[] = [];
@@ -132,7 +156,7 @@ const cast = (s: Scenario, params: ReturnType<typeof resolveParams> & object, ke
     params,
     accounts,
     roles,
-    vault: Array.from({ length: s.vaultEntries ?? 64 }, (_, i) => ({ gradientHash: hashParts("sim/genesis-vault", i) })),
+    vault: Array.from({ length: vaultEntriesOf(s) }, (_, i) => ({ gradientHash: backend.vaultHash(i) })),
   });
   return { actors, faults, genesis, wealth, keys };
 };
@@ -141,14 +165,14 @@ const makeActor = (g: ActorGroupConfig, info: ActorInfo, arch: GpuArch, coalitio
   switch (g.kind) {
     case "honest_miner": return new miners.Miner(info, arch, miners.honest);
     case "data_withholder": return new miners.Miner(info, arch, miners.dataWithholder);
-    case "lazy_miner": return new miners.Miner(info, arch, miners.lazy(g.skipBps ?? 3_000, g.fake ?? "random"));
+    case "lazy_miner": return new miners.Miner(info, arch, miners.lazy(g.skipBps ?? 3_000, g.fake ?? "random", g.effortBps));
     case "copycat_miner": return new miners.Miner(info, arch, miners.copycat);
     case "poisoner_miner": return new miners.Miner(info, arch, miners.poisoner(g.scaleBps ?? 30_000));
     case "sybil_miner": return new miners.Miner(info, arch, miners.coalition("sybil_miner", info.group));
     case "colluding_miner": return new miners.Miner(info, arch, miners.coalition("colluding_miner", info.group));
     case "honest_proposer": return new Proposer(info, methodByName[g.method ?? "median"], g.include ?? "live");
     case "colluding_proposer": return new Proposer(info, methodByName[g.method ?? "mean"], g.include ?? "live", coalition);
-    case "honest_validator": return new Validator(info, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
+    case "honest_validator": return new Validator(info, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000, tier2Loss: g.tier2Loss ?? "canonical" });
     case "lazy_validator": return new Validator(info, { lazy: true, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
     case "false_challenger": return new FalseChallenger(info, g.challengesPerWindow ?? 2);
   }
@@ -191,12 +215,7 @@ export const runScenario = async (scenario: Scenario, opts: RunOptions): Promise
   if (typeof params === "string") throw new ScenarioError(`scenario ${scenario.name}: ${params}`);
   const root = new Prng(hashParts("sim/root", opts.seed));
   const engineOptions = resolveEngine(scenario);
-  const backend = new SimulatedBackend({
-    seed: deriveSeed(root.seed, "backend"),
-    chunkBytes: params.daChunkBytes,
-    sizeBytes: BigInt(params.daChunkBytes * (scenario.backend?.chunks ?? 4)),
-    ...(scenario.backend?.trainMs ? { trainMs: scenario.backend.trainMs } : {}),
-  });
+  const backend = makeBackend(scenario, params, deriveSeed(root.seed, "backend"));
   const world: World = {
     seed: deriveSeed(root.seed, "world"),
     backend,
@@ -206,9 +225,9 @@ export const runScenario = async (scenario: Scenario, opts: RunOptions): Promise
     tasks: new TaskFeed(root.fork("tasks")),
     coalition: new Map(),
     aggregates: [],
-    trueUpdate: (w) => backend.trueUpdate(w),
+    ...(backend instanceof SimulatedBackend ? { trueUpdate: (w: number) => backend.trueUpdate(w) } : {}),
   };
-  const c = cast(scenario, params, opts.keys === "secp256k1" ? (label) => actorKey(opts.seed, label) : undefined);
+  const c = cast(scenario, params, backend, opts.keys === "secp256k1" ? (label) => actorKey(opts.seed, label) : undefined);
   const tally = new Tally();
   const sink = opts.sink ?? nullSink;
   const tee: RunSink = {
@@ -233,7 +252,12 @@ export const runScenario = async (scenario: Scenario, opts: RunOptions): Promise
     sink: tee,
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
-  const end = engine.run(opts.blocks ?? scenario.blocks);
+  let end: RunEnd;
+  try {
+    end = engine.run(opts.blocks ?? scenario.blocks);
+  } finally {
+    if (backend instanceof KernelBackend) backend.close();
+  }
   const fullEnd: RunEnd = { ...end, aggregates: world.aggregates };
   await tee.end(fullEnd);
   const state = engine.state;

@@ -12,6 +12,8 @@ import { create } from "@bufbuild/protobuf";
 import { Schema } from "effect";
 import { type Params, ParamsSchema } from "../gen/remes/v1/params_pb.ts";
 import { defaultParams, validateParams } from "../protocol/params.ts";
+import { CHUNK_TOKENS } from "../kernels/corpus.ts";
+import { checkConfig, type ModelConfig, tinyConfig } from "../kernels/model.ts";
 import { checkFaults, defaultEngine, defaultFaults, type EngineOptions, type FaultOptions } from "./options.ts";
 
 const Int = Schema.Int;
@@ -27,6 +29,8 @@ export const ACTOR_KINDS = [
   "honest_miner", "lazy_miner", "copycat_miner", "poisoner_miner", "sybil_miner", "colluding_miner",
   "honest_proposer", "colluding_proposer", "honest_validator", "lazy_validator", "false_challenger", "data_withholder",
 ] as const;
+
+export const BACKEND_KINDS = ["simulated", "kernels"] as const;
 
 const Link = {
   latencyMsMin: Schema.optionalKey(NonNegInt),
@@ -61,7 +65,9 @@ const ActorGroup = Schema.Struct({
   balanceRemes: Schema.optionalKey(NonNegInt),
   /** lazy_miner: share of tasks skipped, and what it submits instead. */
   skipBps: Schema.optionalKey(Bps),
-  fake: Schema.optionalKey(Schema.Literals(["random", "stale"])),
+  fake: Schema.optionalKey(Schema.Literals(["random", "stale", "partial"])),
+  /** lazy_miner with fake "partial": share of the training it does (bps, default 2,500). */
+  effortBps: Schema.optionalKey(Bps),
   /** poisoner_miner: the update is multiplied by −scaleBps/10,000. */
   scaleBps: Schema.optionalKey(PosInt),
   /** proposers: how the aggregate is combined. */
@@ -72,6 +78,8 @@ const ActorGroup = Schema.Struct({
   budgetRemes: Schema.optionalKey(PosInt),
   /** validators: share of tier-2 disputes each one recomputes and votes on. */
   tier2SampleBps: Schema.optionalKey(Bps),
+  /** validators: recompute tier-2 losses with the canonical kernels (default) or the ONNX graph on onnxruntime (kernels backend only). */
+  tier2Loss: Schema.optionalKey(Schema.Literals(["canonical", "onnx"])),
   /** false_challenger: bonded challenges per closed window. */
   challengesPerWindow: Schema.optionalKey(NonNegInt),
   /** Network and liveness of this group's links, over the scenario's `faults`. */
@@ -106,10 +114,29 @@ export const ScenarioSchema = Schema.Struct({
   /** Genesis Vault size (pre-computed trap answers). */
   vaultEntries: Schema.optionalKey(NonNegInt),
   backend: Schema.optionalKey(Schema.Struct({
-    /** Training time per architecture (ms) for one task. */
+    /**
+     * "simulated" (default): updates are modelled, nothing trains. "kernels":
+     * every task trains a LoRA adapter for real with the canonical BitNet
+     * kernels (src/kernels), so hashes, losses and tier-3 recomputations are real.
+     */
+    kind: Schema.optionalKey(Schema.Literals(BACKEND_KINDS)),
+    /** Training time per architecture (ms) for one task (virtual time, both kinds). */
     trainMs: Schema.optionalKey(Schema.Struct(Object.fromEntries(ARCHS.map((a) => [a, Schema.optionalKey(PosInt)])) as { [K in ArchName]: Schema.optionalKey<typeof PosInt> })),
-    /** Stored gradient size in availability chunks. */
+    /** simulated: stored gradient size in availability chunks. */
     chunks: Schema.optionalKey(PosInt),
+    /** kernels: AdamW steps per task and predictions per step (default 8 × 32). */
+    steps: Schema.optionalKey(PosInt),
+    batchTokens: Schema.optionalKey(PosInt),
+    /** kernels: the model, over tinyConfig (src/kernels/model.ts). */
+    model: Schema.optionalKey(Schema.Struct({
+      context: Schema.optionalKey(PosInt),
+      embDim: Schema.optionalKey(PosInt),
+      dModel: Schema.optionalKey(PosInt),
+      hidden: Schema.optionalKey(PosInt),
+      blocks: Schema.optionalKey(PosInt),
+      rank: Schema.optionalKey(PosInt),
+      alpha: Schema.optionalKey(PosInt),
+    })),
   })),
   actors: Schema.Array(ActorGroup),
   /** Parameter sweep: path → values; paths are params.X, faults.X, engine.X or actors.GROUP.FIELD. */
@@ -205,8 +232,33 @@ const checkScenario = (s: Scenario): string | undefined => {
     if (f) return `actors[${i}].${f}`;
   }
   if (!s.actors.some((g) => g.kind === "honest_validator" || g.kind === "lazy_validator")) return "actors: at least one validator group is needed (honest_validator or lazy_validator)";
+  return checkBackend(s);
+};
+
+/** Fields that belong to the other backend kind, and a kernels model that can not be built. */
+const checkBackend = (s: Scenario): string | undefined => {
+  const b = s.backend ?? {};
+  const kind = b.kind ?? "simulated";
+  if (kind === "simulated") {
+    for (const f of ["steps", "batchTokens", "model"] as const) if (b[f] !== undefined) return `backend.${f} applies to backend.kind "kernels" only (this scenario's backend is "simulated")`;
+    const onnx = s.actors.findIndex((g) => g.tier2Loss === "onnx");
+    if (onnx >= 0) return `actors[${onnx}].tier2Loss "onnx" needs backend.kind "kernels" (the simulated backend has no model to export)`;
+    return undefined;
+  }
+  if (b.chunks !== undefined) return `backend.chunks applies to backend.kind "simulated" only (a kernels update's size is its file's)`;
+  try {
+    checkConfig(kernelsModel(s));
+  } catch (e) {
+    return `backend.${e instanceof Error ? e.message : String(e)}`;
+  }
+  const model = kernelsModel(s);
+  const bt = b.batchTokens ?? 32;
+  if (bt > CHUNK_TOKENS - model.context) return `backend.batchTokens ${bt} does not fit a ${CHUNK_TOKENS}-token chunk after ${model.context} bytes of context`;
   return undefined;
 };
+
+/** The kernels backend's model: tinyConfig with the scenario's overrides. */
+export const kernelsModel = (s: Scenario): ModelConfig => ({ ...tinyConfig, ...(s.backend?.model ?? {}) });
 
 // --- Monte Carlo seeds and sweeps ---
 

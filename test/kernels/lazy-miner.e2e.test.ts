@@ -14,7 +14,8 @@ import { GenesisStateSchema } from "../../src/gen/remes/v1/genesis_pb.ts";
 import { ParamsSchema } from "../../src/gen/remes/v1/params_pb.ts";
 import { GpuArch, Role } from "../../src/gen/remes/v1/types_pb.ts";
 import { decodeUpdate } from "../../src/kernels/adapter-file.ts";
-import { type BlobStore, KernelBackend, type Task } from "../../src/kernels/backend.ts";
+import type { Task } from "../../src/actors/backend.ts";
+import { type BlobStore, KernelBackend } from "../../src/kernels/backend.ts";
 import { command } from "../../src/protocol/commands.ts";
 import { defaultParams, UREMES_PER_REMES as REMES } from "../../src/protocol/params.ts";
 import { roleOf } from "../../src/protocol/staking.ts";
@@ -47,14 +48,14 @@ describe("real training through the protocol", () => {
   it("catches the lazy miner by hash mismatch and a tier-3 recomputation; honest miners agree bit for bit", () => {
     const chain = chainOf();
     const store: BlobStore = new Map(); // the content-addressed store everyone publishes to
-    const backendOf = new Map([...miners, ...validators].map((a) => [a, new KernelBackend({ seed, totalShards: 2, daChunkBytes: chain.state.params.daChunkBytes, store, stepsDone: a === lazy ? 0 : undefined })]));
+    const backendOf = new Map([...miners, ...validators].map((a) => [a, new KernelBackend({ seed, totalShards: 2, daChunkBytes: chain.state.params.daChunkBytes, store })]));
     chain.block(); // opens window 0
     const w0 = chain.state.windows.get(0)!;
     const taskOf = (shard: number): Task => ({ window: 0, shard, gpuArch: GpuArch.AMPERE });
 
     const submissions = miners.map((miner) => {
       const shard = w0.assignment.get(miner)!;
-      const r = backendOf.get(miner)!.train(taskOf(shard));
+      const r = backendOf.get(miner)!.train(taskOf(shard), miner === lazy ? 0 : undefined); // the lazy one does none of the steps
       return command("submitGradient", {
         miner, window: 0, shard, gradientCid: r.cid, gradientHash: r.gradientHash, daRoot: r.daRoot, sizeBytes: r.sizeBytes,
         claimedLossMicro: miner === lazy ? 1_500_000n : r.claimedLossMicro, gpuArch: GpuArch.AMPERE, kernelVersion: backendOf.get(miner)!.kernelVersion,

@@ -46,8 +46,11 @@ export class PublishingBackend implements TrainingBackend {
   get kernelVersion() { return this.inner.kernelVersion; }
   costMs(task: Task) { return this.inner.costMs(task); }
   lossOn(task: Task, batch: number) { return this.inner.lossOn(task, batch); }
+  get fastLossOn() { return this.inner.fastLossOn?.bind(this.inner); }
   verify(task: Task, hash: Uint8Array) { return this.inner.verify(task, hash); }
-  train(task: Task): TrainResult { return this.#withBlob(task, this.inner.train(task)); }
+  vaultHash(entryId: number) { return this.inner.vaultHash(entryId); }
+  daOpening(hash: Uint8Array, sizeBytes: bigint, chunkBytes: number, index: number) { return this.inner.daOpening(hash, sizeBytes, chunkBytes, index); }
+  train(task: Task, effortBps?: number): TrainResult { return this.#withBlob(task, this.inner.train(task, effortBps)); }
   publish(task: Task, update: Int32Array): TrainResult { return this.#withBlob(task, this.inner.publish(task, update)); }
   #withBlob(task: Task, r: TrainResult): TrainResult {
     if (!r.update) return r;

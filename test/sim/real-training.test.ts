@@ -1,0 +1,104 @@
+/**
+ * scenarios/real_training.json in the simulator: five miners train for real
+ * with the canonical kernels (src/kernels, behind the actors'
+ * TrainingBackend); the lazy one runs a quarter of the steps and submits a
+ * real update with its true loss. The events must show it caught by hash
+ * mismatch — tier-1 disagreement, then a tier-3 panel's recomputation — and
+ * not by a trap (there are none); honest miners are paid, never slashed.
+ */
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { EventCase, EventOf, ProtocolEvent } from "../../src/protocol/events.ts";
+import { type RunResult, runScenario } from "../../src/sim/run.ts";
+import { loadScenario, parseScenario } from "../../src/sim/scenario.ts";
+
+const file = resolve(import.meta.dirname, "../../scenarios/real_training.json");
+const scenario = loadScenario(file);
+const blocks = scenario.shortBlocks!;
+/** Pinned: the canonical kernels make this hash the same on every machine. */
+const PINNED_EVENT_LOG = "3761108d7d2e4daf7c2df22dea99039850333b454580553dc605d536517dba57";
+
+const run = async (): Promise<{ r: RunResult; events: { height: number; e: ProtocolEvent }[] }> => {
+  const events: { height: number; e: ProtocolEvent }[] = [];
+  const r = await runScenario(scenario, { seed: 1, blocks, sink: { start() {}, block: (b) => { for (const e of b.events) events.push({ height: b.height, e }); }, end() {} } });
+  return { r, events };
+};
+
+describe("real training in the simulator (scenarios/real_training.json, short form)", () => {
+  it("catches the lazy miner by hash mismatch and a tier-3 recomputation, pays the honest ones, and replays to the same event log", async () => {
+    const { r, events } = await run();
+    expect(r.violation).toBeUndefined();
+    const of = <C extends EventCase>(c: C): { height: number; v: EventOf<C> }[] => events.filter((x) => x.e.case === c).map((x) => ({ height: x.height, v: x.e.value as EventOf<C> }));
+    const lazy = r.actors.find((a) => a.kind === "lazy_miner")!;
+    const honest = r.actors.filter((a) => a.kind === "honest_miner");
+
+    // Real work: update files of a few kB from the kernels.
+    const submitted = of("gradientSubmitted");
+    expect(submitted.length).toBeGreaterThanOrEqual(10);
+    for (const s of submitted) expect(s.v.kernelVersion).toBe("bitnet-cpu/1");
+    const lazyIds = new Set(submitted.filter((s) => s.v.miner === lazy.address).map((s) => s.v.submissionId));
+    expect(lazyIds.size).toBeGreaterThanOrEqual(2);
+
+    // No traps: nothing but hash mismatch can catch it.
+    expect(of("trapRevealed")).toEqual([]);
+    expect(lazy.trapCatches).toBe(0);
+
+    // The path, for each slash of the lazy miner: tier-1 mismatch → protocol-opened tier-2 dispute
+    // the loss votes do not confirm → tier-3 panel → rejected and slashed for that dispute.
+    const slashes = of("slashed").filter((s) => s.v.address === lazy.address);
+    expect(slashes.length).toBeGreaterThanOrEqual(2);
+    for (const s of slashes) {
+      const disputeId = Number(/^dispute\/(\d+)\//.exec(s.v.offenceKey)?.[1]);
+      const opened = of("disputeOpened").find((d) => d.v.disputeId === disputeId)!.v;
+      expect(lazyIds.has(opened.subjectId)).toBe(true);
+      expect(opened.challenger).toBe(""); // opened by the protocol for a tier-1 mismatch, not by a bonded challenger
+      expect(of("tier1Evaluated").some((t) => t.v.mismatchedIds.includes(opened.subjectId))).toBe(true);
+      const votes = of("lossVoteCast").filter((v) => v.v.disputeId === disputeId);
+      expect(votes.length).toBeGreaterThan(0);
+      expect(votes.every((v) => !v.v.supportsClaim)).toBe(true);
+      expect(of("disputeEscalated").some((d) => d.v.disputeId === disputeId)).toBe(true);
+      expect(of("disputeResolved").find((d) => d.v.disputeId === disputeId)!.v.tier).toBe(3);
+      expect(of("submissionRejected").find((x) => x.v.submissionId === opened.subjectId)!.v.reason).toMatch(/tier-3 panel/);
+    }
+    expect(lazy.slashedUremes).toBeGreaterThan(0n);
+    expect(lazy.rewardsUremes).toBe(0n);
+
+    // Honest miners agree bit for bit (tier 1 verifies them), are paid and never slashed.
+    for (const h of honest) {
+      expect(h.slashedUremes, h.address).toBe(0n);
+      expect(h.rewardsUremes, h.address).toBeGreaterThan(0n);
+    }
+    expect(of("tier1Evaluated").flatMap((t) => t.v.verifiedIds).length).toBeGreaterThanOrEqual(6);
+    // Availability challenges are answered with chunks of the real update files.
+    const da = of("availabilityResolved");
+    expect(da.length).toBeGreaterThan(0);
+    expect(da.every((x) => x.v.proven)).toBe(true);
+
+    // Same seed ⇒ the same event log, here and on any machine.
+    expect(r.eventLogSha256).toBe(PINNED_EVENT_LOG);
+    const again = await run();
+    expect(again.r.eventLogSha256).toBe(r.eventLogSha256);
+    expect(again.r.appHash).toBe(r.appHash);
+  }, 120_000);
+
+  it("gives the same verdicts when validators recompute tier-2 losses on onnxruntime", async () => {
+    const onnx = { ...scenario, actors: scenario.actors.map((g) => (g.kind === "honest_validator" ? { ...g, tier2Loss: "onnx" as const } : g)) };
+    const votes: bigint[] = [];
+    let rejected = 0;
+    const r = await runScenario(onnx, { seed: 1, blocks: 30, sink: { start() {}, block: (b) => { for (const e of b.events) { if (e.case === "lossVoteCast") { votes.push(e.value.computedLossMicro); expect(e.value.supportsClaim).toBe(false); } if (e.case === "submissionRejected") rejected++; } }, end() {} } });
+    expect(r.violation).toBeUndefined();
+    expect(votes.length).toBeGreaterThan(0);
+    expect(rejected).toBe(1); // the lazy miner's first-window update, by the tier-3 panel
+    expect(r.actors.find((a) => a.kind === "lazy_miner")!.slashedUremes).toBeGreaterThan(0n);
+  }, 60_000);
+
+  it("rejects backend options of the other kind, and onnx tier-2 checks without the kernels", () => {
+    const base = { name: "t", description: "d", blocks: 10, actors: [{ kind: "honest_validator", count: 1 }] };
+    expect(() => parseScenario({ ...base, backend: { steps: 4 } }, "x.json")).toThrow(/backend\.steps applies to backend\.kind "kernels" only/);
+    expect(() => parseScenario({ ...base, backend: { kind: "kernels", chunks: 4 } }, "x.json")).toThrow(/backend\.chunks applies to backend\.kind "simulated" only/);
+    expect(() => parseScenario({ ...base, backend: { kind: "torch" } }, "x.json")).toThrow(/x\.json[\s\S]*\["backend"\]\["kind"\]/);
+    expect(() => parseScenario({ ...base, backend: { kind: "kernels", model: { rank: 65 } } }, "x.json")).toThrow(/backend\..*rank/);
+    expect(() => parseScenario({ ...base, actors: [{ kind: "honest_validator", count: 1, tier2Loss: "onnx" }] }, "x.json")).toThrow(/tier2Loss "onnx" needs backend\.kind "kernels"/);
+    expect(parseScenario({ ...base, backend: { kind: "kernels", steps: 2, model: { rank: 8 } }, actors: [{ kind: "honest_validator", count: 1, tier2Loss: "onnx" }] }, "x.json").backend?.kind).toBe("kernels");
+  });
+});
