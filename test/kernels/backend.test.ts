@@ -14,6 +14,9 @@ import { toHex } from "../../src/kernels/bytes.ts";
 import { ORT_LOSS_TOLERANCE } from "../../src/kernels/ort.ts";
 import { verifyMerkleProof } from "../../src/protocol/merkle.ts";
 import { confirmsClaim } from "../../src/protocol/verification/tier2.ts";
+import { makeBackend } from "../../src/actors/live/daemon.ts";
+import { decodeGradientBlob, encodeGradientBlob, PublishingBackend } from "../../src/actors/live/world.ts";
+import { rawCidOf } from "../../src/store/blob-store.ts";
 
 const seed = new TextEncoder().encode("kernels-backend-test");
 const make = () => new KernelBackend({ seed, totalShards: 2, daChunkBytes: 4096, genesisVaultEntries: 2 });
@@ -81,5 +84,21 @@ describe("KernelBackend", () => {
     } finally {
       b.close();
     }
+  });
+
+  it("is what a role daemon started with --backend kernels trains with; its blob carries the real hash and the update", () => {
+    const worldSeed = new Uint8Array(32).fill(7);
+    const params = { daChunkBytes: 4096, totalShards: 2 };
+    const inner = makeBackend({ backend: "kernels", trainMs: 1500 }, worldSeed, params);
+    expect(inner).toBeInstanceOf(KernelBackend);
+    expect(makeBackend({ backend: "simulated", trainMs: 1500 }, worldSeed, params).name).toBe("simulated");
+    const daemon = new PublishingBackend(inner);
+    const r = daemon.train(task);
+    const blob = decodeGradientBlob(encodeGradientBlob({ window: task.window, gradientHash: r.gradientHash, sizeBytes: r.sizeBytes, update: r.update! }));
+    expect(r.cid).toBe(rawCidOf(encodeGradientBlob(blob)));
+    expect(blob.update).toEqual(r.update);
+    // Another daemon (a validator) recomputes the same hash from the world seed alone.
+    expect(makeBackend({ backend: "kernels", trainMs: 1500 }, worldSeed, params).verify(task, r.gradientHash)).toBe(true);
+    expect(daemon.fastLossOn).toBeTypeOf("function");
   });
 });

@@ -15,7 +15,9 @@ import { deriveSeed, hashParts, Prng } from "../../protocol/randomness.ts";
 import type { ActorKind } from "../../sim/sink.ts";
 import type { BlobStore } from "../../store/blob-store.ts";
 import type { Actor, ActorIO, ChainView } from "../actor.ts";
-import { SimulatedBackend } from "../backend.ts";
+import { SimulatedBackend, type TrainingBackend } from "../backend.ts";
+import type { Params } from "../../gen/remes/v1/params_pb.ts";
+import { KernelBackend } from "../../kernels/backend.ts";
 import * as miners from "../miners.ts";
 import { Proposer } from "../proposers.ts";
 import { Queries } from "../queries.ts";
@@ -46,6 +48,14 @@ export interface DaemonOptions {
   readonly gpuArch: GpuArch;
   /** Miner: share of tasks skipped and faked (bps); 0 = honest. */
   readonly lazySkipBps: number;
+  /**
+   * "simulated" (modelled updates) or "kernels" (real LoRA training with the
+   * canonical kernels, src/kernels). Every daemon of a network must use the
+   * same one: validators recompute what miners trained.
+   */
+  readonly backend?: "simulated" | "kernels";
+  /** Validator: tier-2 losses by the canonical kernels or the ONNX graph on onnxruntime (kernels backend only). */
+  readonly tier2Loss?: "canonical" | "onnx";
   readonly method: AggregationMethod;
   readonly log: (line: string) => void;
 }
@@ -64,11 +74,24 @@ const seedOf = (hex: string): Uint8Array => {
   return Uint8Array.from(Buffer.from(hex, "hex"));
 };
 
-export const makeActor = (o: Pick<DaemonOptions, "role" | "gpuArch" | "lazySkipBps" | "method">, address: string): Actor => {
+/**
+ * The daemon's training backend, from the network's world seed and chain
+ * params. A kernels backend has no genesis vault jobs of its own here: a
+ * chain whose genesis vault holds made-up answers (a testnet's) must run with
+ * trap_rate_bps 0 when its miners train for real, or honest miners would fail
+ * every trap.
+ */
+export const makeBackend = (o: Pick<DaemonOptions, "backend" | "trainMs">, seed: Uint8Array, params: Pick<Params, "daChunkBytes" | "totalShards">): TrainingBackend => {
+  const trainMs = Object.fromEntries(Object.keys(GpuArch).filter((k) => Number.isNaN(Number(k))).map((k) => [k, o.trainMs]));
+  if (o.backend === "kernels") return new KernelBackend({ seed: deriveSeed(seed, "backend"), totalShards: params.totalShards, daChunkBytes: params.daChunkBytes, trainMs });
+  return new SimulatedBackend({ seed: deriveSeed(seed, "backend"), chunkBytes: params.daChunkBytes, sizeBytes: BigInt(params.daChunkBytes * 4), trainMs });
+};
+
+export const makeActor = (o: Pick<DaemonOptions, "role" | "gpuArch" | "lazySkipBps" | "method" | "tier2Loss">, address: string): Actor => {
   const kind: ActorKind = o.role === "miner" ? (o.lazySkipBps > 0 ? "lazy_miner" : "honest_miner") : o.role === "validator" ? "honest_validator" : "honest_proposer";
   const info = { address, kind, group: kind, gpuArch: o.role === "miner" ? GpuArch[o.gpuArch] : "" };
   if (o.role === "miner") return new miners.Miner(info, o.gpuArch, o.lazySkipBps > 0 ? miners.lazy(o.lazySkipBps, "random") : miners.honest);
-  if (o.role === "validator") return new Validator(info, { lazy: false, tier2SampleBps: 10_000 });
+  if (o.role === "validator") return new Validator(info, { lazy: false, tier2SampleBps: 10_000, tier2Loss: o.tier2Loss ?? "canonical" });
   return new Proposer(info, o.method);
 };
 
@@ -79,12 +102,8 @@ export const startDaemon = async (o: DaemonOptions): Promise<RunningDaemon> => {
   const follower = new ChainFollower(o.rpc, o.log);
   await follower.init();
   const params = follower.state.params;
-  const backend = new PublishingBackend(new SimulatedBackend({
-    seed: deriveSeed(seed, "backend"),
-    chunkBytes: params.daChunkBytes,
-    sizeBytes: BigInt(params.daChunkBytes * 4),
-    trainMs: Object.fromEntries(Object.keys(GpuArch).filter((k) => Number.isNaN(Number(k))).map((k) => [k, o.trainMs])),
-  }));
+  if (o.tier2Loss === "onnx" && o.backend !== "kernels") throw new Error("--tier2-loss onnx needs --backend kernels (the simulated backend has no model to export)");
+  const backend = new PublishingBackend(makeBackend(o, seed, params));
   const store = new LiveContentStore(o.store, o.log);
   const world: World = {
     seed: deriveSeed(seed, "world"),

@@ -37,13 +37,14 @@ const daemonFlags = {
   blockTimeMs: opt(Flag.Int("block-time-ms").pipe(Flag.withDescription("The chain's block interval in ms (timers are counted in blocks; default 1000)"))),
   trainMs: opt(Flag.Int("train-ms").pipe(Flag.withDescription("Simulated training time per task in ms (default 1500)"))),
   stateDir: opt(Flag.String("state-dir").pipe(Flag.withDescription("Folder for the duty journal that prevents double submission across restarts (default ./.r3mes-daemon)"))),
+  backend: opt(Flag.String("backend").pipe(Flag.withDescription("Training backend: simulated (default; modelled updates) or kernels (real LoRA training with the canonical BitNet kernels). Every daemon of a network must use the same; with kernels, run the chain with trap_rate_bps 0 unless its genesis vault holds the kernels' answers"))),
 };
 
 type DaemonFlags = { [K in keyof typeof daemonFlags]: Option.Option<string | number> };
 
 interface Resolved {
   rpc: string; keyring: string; from: string; store: string; worldSeed: string; blockTimeMs: number; trainMs: number; stateDir: string;
-  method?: string; gpuArch?: string; lazySkipBps?: number;
+  backend: string; method?: string; gpuArch?: string; lazySkipBps?: number; tier2Loss?: string;
 }
 
 const resolve = (f: DaemonFlags, extra: Partial<Resolved> = {}): Resolved => {
@@ -60,7 +61,8 @@ const resolve = (f: DaemonFlags, extra: Partial<Resolved> = {}): Resolved => {
   };
   return {
     rpc: pick("rpc", "http://127.0.0.1:26657"), keyring: pick("keyring"), from: pick("from"), store: pick("store", "./.r3mes-blocks"),
-    worldSeed: pick("worldSeed"), blockTimeMs: pick("blockTimeMs", 1000), trainMs: pick("trainMs", 1500), stateDir: pick("stateDir", "./.r3mes-daemon"),
+    worldSeed: pick("worldSeed"), blockTimeMs: pick("blockTimeMs", 1000), trainMs: pick("trainMs", 1500), stateDir: pick("stateDir", "./.r3mes-daemon"), backend: pick("backend", "simulated"),
+    tier2Loss: extra.tier2Loss ?? cfg.tier2Loss ?? "canonical",
     method: cfg.method ?? extra.method ?? "median", gpuArch: extra.gpuArch ?? cfg.gpuArch ?? "AMPERE", lazySkipBps: extra.lazySkipBps ?? cfg.lazySkipBps ?? 0,
   };
 };
@@ -71,6 +73,8 @@ const runDaemon = (role: DaemonRole, f: DaemonFlags, extra: Partial<Resolved> = 
       const r = yield* Effect.try({ try: () => resolve(f, extra), catch: userFailure(`${role} start`) });
       const arch = GpuArch[r.gpuArch as keyof typeof GpuArch];
       if (typeof arch !== "number") return yield* Effect.fail(userFailure(`${role} start`)(new Error(`--gpu-arch ${r.gpuArch}: one of ${Object.keys(GpuArch).filter((k) => Number.isNaN(Number(k))).join(", ")}`)));
+      if (r.backend !== "simulated" && r.backend !== "kernels") return yield* Effect.fail(userFailure(`${role} start`)(new Error(`--backend ${r.backend}: one of simulated, kernels`)));
+      if (r.tier2Loss !== "canonical" && r.tier2Loss !== "onnx") return yield* Effect.fail(userFailure(`${role} start`)(new Error(`--tier2-loss ${r.tier2Loss}: one of canonical, onnx`)));
       const method = methodByName[r.method as keyof typeof methodByName];
       if (method === undefined) return yield* Effect.fail(userFailure(`${role} start`)(new Error(`method ${r.method}: one of ${Object.keys(methodByName).join(", ")}`)));
       const log = say(`${role}/${r.from}`);
@@ -79,6 +83,7 @@ const runDaemon = (role: DaemonRole, f: DaemonFlags, extra: Partial<Resolved> = 
           try: async () => startDaemon({
             role, rpc: r.rpc, keys: readKeyring(r.keyring), from: r.from, store: await openStore(r.store), worldSeed: r.worldSeed,
             stateDir: r.stateDir, blockTimeMs: r.blockTimeMs, trainMs: r.trainMs, gpuArch: arch, lazySkipBps: r.lazySkipBps ?? 0, method, log,
+            backend: r.backend as "simulated" | "kernels", tier2Loss: r.tier2Loss as "canonical" | "onnx",
           }),
           catch: userFailure(`${role} start failed`),
         }),
@@ -102,12 +107,15 @@ const minerStart = Command.make("start", {
   gpuArch: Flag.String("gpu-arch").pipe(Flag.withDescription("GPU architecture the miner declares (AMPERE, ADA, HOPPER, …)"), Flag.withDefault("AMPERE")),
   lazySkipBps: Flag.Int("lazy-skip-bps").pipe(Flag.withDescription("Fault injection: skip this share of tasks (basis points) and submit a random hash instead; 0 = honest"), Flag.withDefault(0)),
 }, (f) => runDaemon("miner", f, { gpuArch: f.gpuArch, lazySkipBps: f.lazySkipBps })).pipe(
-  Command.withDescription("Run a miner: for each window, train its assigned shard (the simulated TrainingBackend), publish the update to the content store, submit its CID and hash; answer availability challenges"),
-  Command.withExamples([example("miner"), example("miner", " --lazy-skip-bps 10000")]),
+  Command.withDescription("Run a miner: for each window, train its assigned shard (--backend simulated: a modelled update; --backend kernels: real LoRA training with the canonical kernels), publish the update to the content store, submit its CID and hash; answer availability challenges"),
+  Command.withExamples([example("miner"), example("miner", " --lazy-skip-bps 10000"), example("miner", " --backend kernels")]),
 );
 export const minerCommand = Command.make("miner").pipe(Command.withDescription("Miner daemon (trains shards and submits gradients)"), Command.withSubcommands([minerStart]));
 
-const validatorStart = Command.make("start", daemonFlags, (f) => runDaemon("validator", f)).pipe(
+const validatorStart = Command.make("start", {
+  ...daemonFlags,
+  tier2Loss: Flag.String("tier2-loss").pipe(Flag.withDescription("How tier-2 losses are recomputed: canonical (the kernels, default) or onnx (the exported ONNX graph on onnxruntime; needs --backend kernels)"), Flag.optional),
+}, (f) => runDaemon("validator", f, Option.isSome(f.tier2Loss) ? { tier2Loss: f.tier2Loss.value } : {})).pipe(
   Command.withDescription("Run a validator's duties: trap committee (commit and reveal blinded traps), tier-2 loss votes, tier-3 verdicts, aggregate checks and challenges. The node itself runs with 'r3mes node start'"),
   Command.withExamples([example("validator")]),
 );
