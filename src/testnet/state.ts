@@ -38,6 +38,8 @@ export interface TestnetState {
   readonly blockTimeMs: number;
   readonly trainMs: number;
   readonly worldSeed: string;
+  /** What the miners train with; absent: simulated. */
+  readonly training?: "simulated" | "kernels";
   readonly nodes: NodeEntry[];
   readonly daemons: DaemonEntry[];
   kubo?: { readonly repo: string; readonly api: number; readonly gateway: number; readonly swarm: number; pid?: number };

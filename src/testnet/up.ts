@@ -19,6 +19,7 @@ import { setToml } from "../node/home.ts";
 import { cometbftBinary } from "../node/tools.ts";
 import { defaultParams, UREMES_PER_REMES, validateParams } from "../protocol/params.ts";
 import { hashParts } from "../protocol/randomness.ts";
+import { makeBackend } from "../actors/live/daemon.ts";
 import { apiUrlOf, initKubo, kuboBinary, startKubo } from "../store/kubo-daemon.ts";
 import { freePorts, sleep, spawnDetached, spawnR3mes } from "./procs.ts";
 import { type DaemonEntry, keysFile, logsDir, type NodeEntry, readState, rpcUrl, stateFile, type TestnetState, writeState } from "./state.ts";
@@ -31,6 +32,12 @@ export interface UpOptions {
   readonly lazy: number;
   readonly blockTimeMs: number;
   readonly trainMs: number;
+  /**
+   * What the miners train with (default "simulated"). "kernels": real LoRA
+   * training in every daemon, and a genesis vault of KERNELS_VAULT_ENTRIES
+   * answers computed by the same backend from the world seed, so traps hold.
+   */
+  readonly training?: "simulated" | "kernels";
   /** Protocol parameter overrides (protobuf JSON) on top of the testnet defaults. */
   readonly params?: Record<string, JsonValue>;
   readonly kubo: boolean;
@@ -38,6 +45,9 @@ export interface UpOptions {
 }
 
 const REMES = UREMES_PER_REMES;
+
+/** Genesis vault of a kernels testnet: each entry is one real training at `up`. */
+export const KERNELS_VAULT_ENTRIES = 8;
 
 /** Short windows so a few minutes show several (seconds at 500 ms blocks). */
 export const testnetParams = (): Record<string, JsonValue> => ({
@@ -125,7 +135,9 @@ export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
   }
   writeKeyring(keysFile(dir), keys);
 
-  const params = create(ParamsSchema, { ...defaultParams(), ...overrides({ ...testnetParams(), ...o.params }) });
+  // Real losses vary about ±5% from batch to batch (src/kernels/backend.ts): a kernels testnet's tier 2 tolerates 20%.
+  const trainingParams: Record<string, JsonValue> = o.training === "kernels" ? { lossToleranceBps: 2_000 } : {};
+  const params = create(ParamsSchema, { ...defaultParams(), ...overrides({ ...testnetParams(), ...trainingParams, ...o.params }) });
   const bad = validateParams(params);
   if (bad) throw new Error(`testnet params: ${bad.message}`);
   const accounts = Object.values(keys).map((k) => ({ address: k.address, balance: 10_000n * REMES }));
@@ -134,11 +146,15 @@ export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
     ...daemons.filter((d) => d.role === "miner").map((d) => ({ address: keys[d.from]!.address, role: Role.MINER, stake: 2_000n * REMES, gpuArch: GpuArch.AMPERE })),
     ...daemons.filter((d) => d.role === "proposer").map((d) => ({ address: keys[d.from]!.address, role: Role.PROPOSER, stake: 10_000n * REMES })),
   ];
+  const worldSeed = randomBytes(32).toString("hex");
+  const kernels = o.training === "kernels" ? makeBackend({ backend: "kernels", trainMs: o.trainMs, genesisVaultEntries: KERNELS_VAULT_ENTRIES }, Buffer.from(worldSeed, "hex"), params) : undefined;
   const genesisState = create(GenesisStateSchema, {
     params,
     accounts,
     roles,
-    vault: Array.from({ length: 64 }, (_, i) => ({ gradientHash: hashParts("testnet/genesis-vault", i) })),
+    vault: kernels
+      ? Array.from({ length: KERNELS_VAULT_ENTRIES }, (_, i) => ({ gradientHash: kernels.vaultHash(i) }))
+      : Array.from({ length: 64 }, (_, i) => ({ gradientHash: hashParts("testnet/genesis-vault", i) })),
   });
   const doc = JSON.parse(fs.readFileSync(path.join(nodes[0]!.home, "config", "genesis.json"), "utf8")) as Record<string, unknown>;
   doc.chain_id = chainId;
@@ -152,7 +168,7 @@ export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
   for (const n of nodes) fs.writeFileSync(path.join(n.home, "config", "genesis.json"), genesisText);
 
   const s: TestnetState = {
-    version: 1, dir, chainId, blockTimeMs: o.blockTimeMs, trainMs: o.trainMs, worldSeed: randomBytes(32).toString("hex"),
+    version: 1, dir, chainId, blockTimeMs: o.blockTimeMs, trainMs: o.trainMs, worldSeed, ...(o.training === "kernels" ? { training: "kernels" as const } : {}),
     nodes, daemons, startedAt: new Date().toISOString(),
   };
   for (const n of nodes) setPeers(n.home, peersOf(s, n));
@@ -187,6 +203,7 @@ export const daemonArgs = (s: TestnetState, d: DaemonEntry): string[] => {
     "--store", s.kubo ? `kubo:${apiUrlOf(s.kubo)}` : path.join(s.dir, "blocks"),
     "--world-seed", s.worldSeed, "--block-time-ms", String(s.blockTimeMs), "--train-ms", String(s.trainMs), "--state-dir", path.join(s.dir, "daemons", d.name)];
   if (d.role === "miner" && d.lazySkipBps > 0) args.push("--lazy-skip-bps", String(d.lazySkipBps));
+  if (s.training === "kernels") args.push("--backend", "kernels");
   return args;
 };
 

@@ -76,14 +76,16 @@ const seedOf = (hex: string): Uint8Array => {
 
 /**
  * The daemon's training backend, from the network's world seed and chain
- * params. A kernels backend has no genesis vault jobs of its own here: a
- * chain whose genesis vault holds made-up answers (a testnet's) must run with
- * trap_rate_bps 0 when its miners train for real, or honest miners would fail
- * every trap.
+ * params. With kernels, the genesis vault's entries (ids below
+ * `genesisVaultEntries`, the count in the chain's genesis) are the backend's
+ * own vault jobs: their answers must have been computed by it
+ * (`testnet up --training kernels` does); a chain whose genesis vault holds
+ * made-up answers must run with trap_rate_bps 0 when its miners train for
+ * real, or honest miners would fail every trap.
  */
-export const makeBackend = (o: Pick<DaemonOptions, "backend" | "trainMs">, seed: Uint8Array, params: Pick<Params, "daChunkBytes" | "totalShards">): TrainingBackend => {
+export const makeBackend = (o: Pick<DaemonOptions, "backend" | "trainMs"> & { genesisVaultEntries?: number }, seed: Uint8Array, params: Pick<Params, "daChunkBytes" | "totalShards">): TrainingBackend => {
   const trainMs = Object.fromEntries(Object.keys(GpuArch).filter((k) => Number.isNaN(Number(k))).map((k) => [k, o.trainMs]));
-  if (o.backend === "kernels") return new KernelBackend({ seed: deriveSeed(seed, "backend"), totalShards: params.totalShards, daChunkBytes: params.daChunkBytes, trainMs });
+  if (o.backend === "kernels") return new KernelBackend({ seed: deriveSeed(seed, "backend"), totalShards: params.totalShards, daChunkBytes: params.daChunkBytes, trainMs, genesisVaultEntries: o.genesisVaultEntries ?? 0 });
   return new SimulatedBackend({ seed: deriveSeed(seed, "backend"), chunkBytes: params.daChunkBytes, sizeBytes: BigInt(params.daChunkBytes * 4), trainMs });
 };
 
@@ -103,7 +105,8 @@ export const startDaemon = async (o: DaemonOptions): Promise<RunningDaemon> => {
   await follower.init();
   const params = follower.state.params;
   if (o.tier2Loss === "onnx" && o.backend !== "kernels") throw new Error("--tier2-loss onnx needs --backend kernels (the simulated backend has no model to export)");
-  const backend = new PublishingBackend(makeBackend(o, seed, params));
+  // The follower holds the genesis state until it runs: its vault ids 0…n−1 are the genesis vault.
+  const backend = new PublishingBackend(makeBackend({ ...o, genesisVaultEntries: follower.state.counters.nextVaultId }, seed, params));
   const store = new LiveContentStore(o.store, o.log);
   const world: World = {
     seed: deriveSeed(seed, "world"),

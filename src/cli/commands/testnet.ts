@@ -30,6 +30,7 @@ const upCommand = Command.make("up", {
   noKubo: Flag.Boolean("no-kubo").pipe(Flag.withDescription("Skip Kubo: each daemon keeps blobs in its own embedded Helia store (they can not fetch each other's)"), Flag.withDefault(false)),
   scenario: Flag.String("scenario").pipe(Flag.withDescription("JSON file scheduling perturbations by height: {\"perturbations\":[{\"at\":40,\"do\":\"kill\",\"node\":\"val3\"}]}"), Flag.optional),
   backend: Flag.String("backend").pipe(Flag.withDescription("process (default) or containers (testcontainers; needs a Docker engine)"), Flag.withDefault("process")),
+  training: Flag.String("training").pipe(Flag.withDescription("simulated (default: modelled updates) or kernels (every daemon trains LoRA adapters for real with the canonical BitNet kernels; the genesis vault's answers are computed the same way)"), Flag.withDefault("simulated")),
 }, (f) =>
   Effect.tryPromise({
     try: async () => {
@@ -40,8 +41,9 @@ const upCommand = Command.make("up", {
         throw new Error("the containers backend is not implemented yet; run without --backend to use processes");
       }
       if (f.backend !== "process") throw new Error(`--backend ${f.backend}: process or containers`);
+      if (f.training !== "simulated" && f.training !== "kernels") throw new Error(`--training ${f.training}: simulated or kernels`);
       await up({
-        dir: f.dir, validators: f.validators, miners: f.miners, proposers: f.proposers, lazy: f.lazy, blockTimeMs: f.blockTimeMs, trainMs: f.trainMs,
+        dir: f.dir, validators: f.validators, miners: f.miners, proposers: f.proposers, lazy: f.lazy, blockTimeMs: f.blockTimeMs, trainMs: f.trainMs, training: f.training,
         kubo: !f.noKubo, say: (l) => console.log(l),
         ...(Option.isSome(f.params) ? { params: JSON.parse(f.params.value) as Record<string, never> } : {}),
         ...(Option.isSome(f.scenario) ? { scenario: f.scenario.value } : {}),
