@@ -1,7 +1,17 @@
 #!/usr/bin/env node
 // The `r3mes` command: registers tsx so Node runs the TypeScript sources
 // directly (nothing is compiled ahead of time), then starts the CLI.
+// `r3mes node start|app` go to a lean entry instead (src/node/main.ts): the
+// node's long-running process then loads only the node and the protocol,
+// not the CLI framework (about 200 MB less resident memory). Anything that
+// entry does not parse (e.g. --help) falls through to the full CLI.
 import { register } from "tsx/esm/api";
 
 register();
+const argv = process.argv.slice(2);
+if (argv[0] === "node" && (argv[1] === "start" || argv[1] === "app")) {
+  const { leanNode } = await import("../src/node/main.ts");
+  const code = await leanNode(argv);
+  if (code !== undefined) process.exit(code);
+}
 await import("../src/cli/main.ts");

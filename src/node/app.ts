@@ -43,6 +43,7 @@ import type { State } from "../protocol/state.ts";
 import { abciEvent, protocolAbciEvent, txAbciEvents } from "./abci-events.ts";
 import { Accounts } from "./accounts.ts";
 import { FrameReader, frame } from "./framing.ts";
+import { hexOf, sha256Fast } from "./hash.ts";
 import { answerQuery } from "./query.ts";
 import type { AbciHandler, RequestCase } from "./server.ts";
 import { chunkCount, chunkOf, decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT, snapshotHash } from "./snapshot.ts";
@@ -63,6 +64,8 @@ export interface AppOptions {
 
 interface Pending {
   readonly height: number;
+  readonly txs: number;
+  readonly finalizeMs: number;
   readonly appHash: Uint8Array;
   readonly events: Uint8Array;
 }
@@ -226,8 +229,8 @@ export class RemesApp {
    * the same bytes decode and verify it once.
    */
   private authenticate(bytes: Uint8Array, sequences: (addr: string) => bigint | undefined): Checked {
-    const hash = sha256(bytes);
-    const key = bytesToHex(hash);
+    const hash = sha256Fast(bytes);
+    const key = hexOf(hash);
     let tx = this.verified.get(key);
     if (tx === undefined) {
       const d = decodeTx(bytes, this.maxTxBytes, hash);
@@ -329,6 +332,7 @@ export class RemesApp {
   }
 
   finalizeBlock(req: RequestFinalizeBlock) {
+    const started = performance.now();
     if (this.pending) this.load();
     const state = this.requireState();
     const ctx = this.blockContext(req);
@@ -345,7 +349,7 @@ export class RemesApp {
       applied.push({ index: checked.length - 1, tx: c.tx });
     }
     // A block's txs are done with: their sequences are used (a replay fails the sequence check, uncached).
-    for (const c of checked) if (c.tx) this.verified.delete(bytesToHex(c.tx.hash));
+    for (const c of checked) if (c.tx) this.verified.delete(hexOf(c.tx.hash));
     const result = applyBlock(state, ctx, applied.map((a) => a.tx.msgs as readonly ProtocolCommand[]), this.appHash);
     this.state = result.state;
     const txResults: ExecTxResult[] = checked.map((c) => ({
@@ -360,7 +364,7 @@ export class RemesApp {
     });
     // Transfer recipients get account numbers now, so they can sign next.
     for (const e of result.events) if (e.case === "transferred" && !e.value.to.startsWith("module:")) this.accounts.ensure(e.value.to);
-    this.pending = { height: ctx.height, appHash: result.appHash, events: encodeEventLog(result.events) };
+    this.pending = { height: ctx.height, txs: req.txs.length, appHash: result.appHash, events: encodeEventLog(result.events), finalizeMs: performance.now() - started };
     return {
       events: [abciEvent("remes.block", { height: String(ctx.height) }), ...result.events.filter((e) => !txEvents.has(e)).map(protocolAbciEvent)],
       txResults,
@@ -372,6 +376,7 @@ export class RemesApp {
   commit() {
     const p = this.pending;
     if (!p) throw new Error("Commit without a finalized block");
+    const started = performance.now();
     const snapshot = p.height % this.snapshotInterval === 0
       ? encodeSnapshot({ format: SNAPSHOT_FORMAT, height: p.height, appHash: p.appHash, chainId: this.chainId, state: this.state!, accounts: this.accounts.all() })
       : undefined;
@@ -381,6 +386,7 @@ export class RemesApp {
     this.appHash = p.appHash;
     this.checkState = undefined;
     this.checkSequences.clear();
+    if (p.txs > 0 || snapshot) this.log(`app: height ${p.height}: ${p.txs} txs, FinalizeBlock ${p.finalizeMs.toFixed(0)} ms, Commit ${(performance.now() - started).toFixed(0)} ms${snapshot ? ` (with a ${(snapshot.length / 2 ** 20).toFixed(1)} MB snapshot)` : ""}`);
     return { retainHeight: 0n };
   }
 

@@ -16,7 +16,10 @@ import { GenesisStateSchema } from "../gen/remes/v1/genesis_pb.ts";
 import { ParamsSchema } from "../gen/remes/v1/params_pb.ts";
 import { Role } from "../gen/remes/v1/types_pb.ts";
 import { defaultParams, UREMES_PER_REMES, validateParams } from "../protocol/params.ts";
+import { setToml } from "./toml.ts";
 import { cometbftBinary } from "./tools.ts";
+
+export { readToml, setToml } from "./toml.ts";
 import { BECH32_PREFIX, isAddress } from "./tx.ts";
 
 export interface InitOptions {
@@ -39,9 +42,18 @@ export interface InitOptions {
    * are added after the dev account's; its params are ignored (see params).
    */
   readonly genesisExtra?: JsonValue;
+  /**
+   * Consensus param block.max_bytes (genesis). CometBFT's default (21 MiB)
+   * lets a flooded mempool go into one block whose proposal and execution
+   * outlast the propose timeout, so rounds fail while the mempool grows;
+   * 2 MiB (about 5,000 submissions) keeps a block well inside a second.
+   */
+  readonly blockMaxBytes?: number;
   /** CometBFT config.toml overrides: "section.key" (or "key" for the top level) → TOML value, e.g. {"mempool.size": "50000"}. */
   readonly config?: Readonly<Record<string, string>>;
 }
+
+export const DEFAULT_BLOCK_MAX_BYTES = 2 * 1024 * 1024;
 
 export const defaultInit = (home: string): InitOptions => ({
   home,
@@ -50,37 +62,10 @@ export const defaultInit = (home: string): InitOptions => ({
   p2pLaddr: "tcp://127.0.0.1:26656",
   proxyApp: "tcp://127.0.0.1:26658",
   blockTime: "1s",
+  blockMaxBytes: DEFAULT_BLOCK_MAX_BYTES,
   fund: new Map(),
   devBalance: 1_000_000n * UREMES_PER_REMES,
 });
-
-/** Sets `key = value` in one [section] of a TOML file CometBFT wrote (its layout is fixed). */
-export const setToml = (text: string, section: string, key: string, value: string): string => {
-  const lines = text.split("\n");
-  let current = "";
-  for (let i = 0; i < lines.length; i++) {
-    const header = /^\[([^\]]+)\]\s*$/.exec(lines[i]!);
-    if (header) current = header[1]!;
-    else if (current === section && new RegExp(`^${key}\\s*=`).test(lines[i]!)) {
-      lines[i] = `${key} = ${value}`;
-      return lines.join("\n");
-    }
-  }
-  throw new Error(`config.toml has no ${key} in [${section}]`);
-};
-
-export const readToml = (text: string, section: string, key: string): string | undefined => {
-  let current = "";
-  for (const line of text.split("\n")) {
-    const header = /^\[([^\]]+)\]\s*$/.exec(line);
-    if (header) current = header[1]!;
-    else if (current === section) {
-      const m = new RegExp(`^${key}\\s*=\\s*"?([^"]*)"?\\s*$`).exec(line);
-      if (m) return m[1];
-    }
-  }
-  return undefined;
-};
 
 export interface InitResult {
   readonly devAddress: string;
@@ -114,7 +99,9 @@ const configure = async (o: InitOptions): Promise<InitResult> => {
   set("p2p", "addr_book_strict", "false");
   set("p2p", "allow_duplicate_ip", "true");
   set("consensus", "timeout_commit", JSON.stringify(o.blockTime));
-  set("consensus", "timeout_propose", JSON.stringify("1s"));
+  // A single validator waits on its own proposal only: a longer propose timeout costs nothing while
+  // blocks are small, and keeps a large block (a slow PrepareProposal) from failing the round.
+  set("consensus", "timeout_propose", JSON.stringify("3s"));
   set("tx_index", "indexer", JSON.stringify("kv"));
   set("instrumentation", "prometheus", "false");
   for (const [k, v] of Object.entries(o.config ?? {})) {
@@ -157,6 +144,10 @@ const configure = async (o: InitOptions): Promise<InitResult> => {
   });
   const doc = JSON.parse(fs.readFileSync(path.join(config, "genesis.json"), "utf8")) as Record<string, unknown>;
   doc.chain_id = o.chainId;
+  const maxBytes = o.blockMaxBytes ?? DEFAULT_BLOCK_MAX_BYTES;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 64 * 1024 || maxBytes > 100 * 1024 * 1024) throw new Error(`block max bytes ${maxBytes}: expected 65536 to 104857600`);
+  const consensus = doc.consensus_params as { block: { max_bytes: string } };
+  consensus.block.max_bytes = String(maxBytes);
   doc.app_state = toJson(GenesisStateSchema, genesis);
   fs.writeFileSync(path.join(config, "genesis.json"), `${JSON.stringify(doc, null, 2)}\n`);
   const mnemonic = wallet.mnemonic;

@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { RemesApp } from "./app.ts";
-import { readToml } from "./home.ts";
+import { readToml } from "./toml.ts";
 import { AbciServer } from "./server.ts";
 import { cometbftBinary } from "./tools.ts";
 

@@ -1,12 +1,21 @@
 /**
  * The ABCI socket server: accepts CometBFT's four connections (consensus,
  * mempool, query, snapshot) over TCP or a unix socket and serves every
- * request of every connection through ONE ordered queue, so the application
- * sees a single sequence of calls (a CheckTx never interleaves with a
- * FinalizeBlock/Commit pair) and each connection gets its responses strictly
- * in request order. What cannot be decoded or handled gets an exception
- * response; a corrupt length prefix closes the connection (the stream can
- * not be resynchronised).
+ * request of every connection one at a time (the application sees a single
+ * sequence of calls, never two at once), and each connection gets its
+ * responses strictly in request order. What cannot be decoded or handled
+ * gets an exception response; a corrupt length prefix closes the connection
+ * (the stream can not be resynchronised).
+ *
+ * Which request runs next: the oldest waiting request of a connection that
+ * has never sent a CheckTx (consensus, query, snapshot), else the oldest
+ * waiting request of a mempool connection. Under a flood of CheckTx,
+ * CometBFT's PrepareProposal or FinalizeBlock so waits for at most the one
+ * request in progress, not for hundreds of queued CheckTx (it used to wait
+ * seconds, past the propose timeout, and rounds failed). Per connection the
+ * order is unchanged (a connection's requests all wait in the same line),
+ * and CometBFT itself orders what matters across connections: it flushes the
+ * mempool connection before Commit and rechecks after it.
  */
 import * as fs from "node:fs";
 import * as net from "node:net";
@@ -24,6 +33,9 @@ const requestCases: readonly RequestCase[] = [
   "verifyVoteExtension", "finalizeBlock",
 ];
 
+/** Longest stretch of serving before the socket reads of the event loop get a turn. */
+const YIELD_MS = 4;
+
 /** Responses held back (corked) at most, while more requests of the same connection wait. */
 const MAX_CORKED = 256;
 
@@ -39,41 +51,80 @@ const caseOf = (req: Request): RequestCase | undefined => {
   return found;
 };
 
-/**
- * Serialises work: tasks run one at a time in submission order, whichever
- * connection they came from.
- */
-export class OrderedQueue {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(task: () => T | Promise<T>): Promise<T> {
-    const next = this.tail.then(task);
-    this.tail = next.catch(() => undefined);
-    return next;
+/** A decoded request and its method, or the exception response for a frame that is not one. */
+export const decodeRequest = (bytes: Uint8Array): { req: Request; kind: RequestCase } | { error: Response } => {
+  let req: Request;
+  try {
+    req = Request.decode(bytes);
+  } catch (e) {
+    return { error: exception(e instanceof Error ? `${e.name}: ${e.message}` : String(e)) };
   }
-}
+  const kind = caseOf(req);
+  return kind === undefined ? { error: exception("the request holds no method, or more than one") } : { req, kind };
+};
 
-/**
- * Decodes one request frame, runs the handler and encodes its response
- * (never throws: every failure becomes an exception response).
- */
-export const serveFrame = async (bytes: Uint8Array, handler: AbciHandler): Promise<Uint8Array> => {
+/** Runs the handler on a decoded request and encodes its response (never throws: every failure becomes an exception response). */
+export const serveRequest = async (req: Request, kind: RequestCase, handler: AbciHandler): Promise<Uint8Array> => {
   let res: Response;
   try {
-    const req = Request.decode(bytes);
-    const kind = caseOf(req);
-    if (kind === undefined) res = exception("the request holds no method, or more than one");
-    else if (kind === "echo") res = { echo: ResponseEcho.fromPartial({ message: req.echo!.message }) };
+    if (kind === "echo") res = { echo: ResponseEcho.fromPartial({ message: req.echo!.message }) };
     else if (kind === "flush") res = { flush: ResponseFlush.fromPartial({}) };
     else res = await handler(req, kind);
   } catch (e) {
     res = exception(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
   }
+  return encodeResponse(res);
+};
+
+const encodeResponse = (res: Response): Uint8Array => {
   try {
     return Response.encode(res).finish();
   } catch (e) {
     return Response.encode(exception(`could not encode the response: ${String(e)}`)).finish();
   }
 };
+
+/** Decodes one request frame, runs the handler and encodes its response (never throws). */
+export const serveFrame = async (bytes: Uint8Array, handler: AbciHandler): Promise<Uint8Array> => {
+  const d = decodeRequest(bytes);
+  return "error" in d ? encodeResponse(d.error) : serveRequest(d.req, d.kind, handler);
+};
+
+/** One accepted connection: its requests waiting to run, and whether it is CometBFT's mempool connection. */
+interface Conn {
+  readonly socket: net.Socket;
+  mempool: boolean;
+  /** Requests received and not yet answered (responses are held back while more of this connection's wait). */
+  waiting: number;
+  corked: number;
+}
+
+interface Job {
+  readonly conn: Conn;
+  readonly decoded: ReturnType<typeof decodeRequest>;
+}
+
+/** FIFO of jobs with O(1) shift (an array's shift is O(n) under a flood). */
+class JobQueue {
+  private items: (Job | undefined)[] = [];
+  private head = 0;
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  push(j: Job): void {
+    this.items.push(j);
+  }
+  shift(): Job | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const j = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head > 4096 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return j;
+  }
+}
 
 export interface ServerOptions {
   /** `tcp://HOST:PORT` or `unix:///path/to.sock` (CometBFT's proxy_app syntax). */
@@ -90,8 +141,12 @@ export const parseAddress = (address: string): { path: string } | { host: string
 
 export class AbciServer {
   private readonly server: net.Server;
-  private readonly queue = new OrderedQueue();
   private readonly sockets = new Set<net.Socket>();
+  /** Requests of connections that never sent a CheckTx (consensus, query, snapshot): they run first. */
+  private readonly first = new JobQueue();
+  /** Requests of mempool connections. */
+  private readonly mempool = new JobQueue();
+  private running = false;
 
   constructor(
     private readonly handler: AbciHandler,
@@ -128,9 +183,8 @@ export class AbciServer {
   private accept(socket: net.Socket): void {
     this.sockets.add(socket);
     socket.setNoDelay(true);
+    const conn: Conn = { socket, mempool: false, waiting: 0, corked: 0 };
     const reader = new FrameReader();
-    let queued = 0;
-    let corked = 0;
     socket.on("data", (chunk: Buffer) => {
       let frames: Uint8Array[];
       try {
@@ -142,24 +196,50 @@ export class AbciServer {
         return;
       }
       for (const f of frames) {
-        // Copy: the chunk's buffer may be reused once this callback returns.
-        const bytes = f.slice();
-        queued++;
-        void this.queue.run(async () => {
-          const out = await serveFrame(bytes, this.handler);
-          queued--;
-          if (socket.destroyed) return;
-          // Responses to a burst of requests (CometBFT pipelines CheckTx) go out in one write, not one syscall each.
-          if (!socket.writableCorked) socket.cork();
-          socket.write(frame(out));
-          if (queued === 0 || ++corked >= MAX_CORKED) {
-            corked = 0;
-            socket.uncork();
-          }
-        });
+        // Decoding copies what it keeps, so the chunk's buffer may be reused once this callback returns.
+        const decoded = decodeRequest(f);
+        if (!("error" in decoded) && decoded.kind === "checkTx") conn.mempool = true;
+        conn.waiting++;
+        (conn.mempool ? this.mempool : this.first).push({ conn, decoded });
       }
+      void this.run();
     });
     socket.on("error", (e) => this.options.log?.(`abci: connection error: ${e.message}`));
     socket.on("close", () => this.sockets.delete(socket));
+  }
+
+  /** Serves waiting requests one at a time until none is left. */
+  private async run(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      let since = performance.now();
+      for (let job = this.first.shift() ?? this.mempool.shift(); job !== undefined; job = this.first.shift() ?? this.mempool.shift()) {
+        const d = job.decoded;
+        const out = "error" in d ? encodeResponse(d.error) : await serveRequest(d.req, d.kind, this.handler);
+        this.respond(job.conn, out);
+        // Handlers are mostly synchronous: let the event loop read the sockets now and then, so a consensus
+        // request that arrives during a CheckTx flood is seen (and goes first) within a few milliseconds.
+        if (performance.now() - since > YIELD_MS) {
+          await new Promise((r) => setImmediate(r));
+          since = performance.now();
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private respond(conn: Conn, out: Uint8Array): void {
+    conn.waiting--;
+    const socket = conn.socket;
+    if (socket.destroyed) return;
+    // Responses to a burst of requests (CometBFT pipelines CheckTx) go out in one write, not one syscall each.
+    if (!socket.writableCorked) socket.cork();
+    socket.write(frame(out));
+    if (conn.waiting === 0 || ++conn.corked >= MAX_CORKED) {
+      conn.corked = 0;
+      socket.uncork();
+    }
   }
 }

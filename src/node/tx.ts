@@ -7,7 +7,6 @@
  * live in the app (app.ts). Failures carry Cosmos SDK error codes
  * (codespace "sdk"), so clients see familiar numbers.
  */
-import { sha256 } from "@noble/hashes/sha2.js";
 import { MsgSend as BankMsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
@@ -18,6 +17,7 @@ import { decodeCommand, DecodeError } from "../protocol/codec.ts";
 import { command, signerOf, type ProtocolCommand } from "../protocol/commands.ts";
 import { addressOfPubkey, BECH32_PREFIX, isAddress } from "./address.ts";
 import { encodeUvarint } from "./framing.ts";
+import { hexOf, sha256Fast } from "./hash.ts";
 import { verifyDigest } from "./secp256k1.ts";
 
 export { addressOfPubkey, BECH32_PREFIX, isAddress };
@@ -112,6 +112,20 @@ const toCommand = (any: Any, i: number): ProtocolCommand | TxError => {
   return cmd;
 };
 
+/** Addresses of recently seen public keys (bech32 of ripemd160(sha256(key)) costs more than the lookup); bounded. */
+const addressCache = new Map<string, string>();
+const ADDRESS_CACHE_MAX = 200_000;
+const addressOfKey = (pubkey: Uint8Array): string => {
+  const k = hexOf(pubkey);
+  let a = addressCache.get(k);
+  if (a === undefined) {
+    a = addressOfPubkey(pubkey);
+    if (addressCache.size >= ADDRESS_CACHE_MAX) addressCache.clear();
+    addressCache.set(k, a);
+  }
+  return a;
+};
+
 /** Stateless decoding and checks of a tx (no signature check: see verifySignature). */
 export const decodeTx = (bytes: Uint8Array, maxBytes = DEFAULT_MAX_TX_BYTES, hash?: Uint8Array): DecodedTx | TxError => {
   if (bytes.length > maxBytes) return new TxError(SdkCode.txTooLarge, `tx is ${bytes.length} bytes, the limit is ${maxBytes}`);
@@ -143,7 +157,7 @@ export const decodeTx = (bytes: Uint8Array, maxBytes = DEFAULT_MAX_TX_BYTES, has
     if (c.denom !== DENOM || a === undefined) return new TxError(SdkCode.invalidCoins, `fees are paid in ${DENOM}, got "${c.amount}${c.denom}"`);
     fee += a;
   }
-  const signer = addressOfPubkey(pubkey);
+  const signer = addressOfKey(pubkey);
   const msgs: ProtocolCommand[] = [];
   for (let i = 0; i < body.messages.length; i++) {
     const cmd = toCommand(body.messages[i]!, i);
@@ -153,7 +167,7 @@ export const decodeTx = (bytes: Uint8Array, maxBytes = DEFAULT_MAX_TX_BYTES, has
     msgs.push(cmd);
   }
   return {
-    hash: hash ?? sha256(bytes),
+    hash: hash ?? sha256Fast(bytes),
     size: bytes.length,
     signer,
     pubkey,
@@ -172,7 +186,7 @@ export const decodeTx = (bytes: Uint8Array, maxBytes = DEFAULT_MAX_TX_BYTES, has
 /** SIGN_MODE_DIRECT: secp256k1 over sha256(SignDoc), low-S as in the Cosmos SDK. */
 export const verifySignature = (tx: DecodedTx, chainId: string, accountNumber: bigint): boolean => {
   const doc = SignDoc.encode({ bodyBytes: tx.bodyBytes, authInfoBytes: tx.authInfoBytes, chainId, accountNumber }).finish();
-  return verifyDigest(tx.signature, sha256(doc), tx.pubkey);
+  return verifyDigest(tx.signature, sha256Fast(doc), tx.pubkey);
 };
 
 /** Gas is a deterministic function of size (no metering in the protocol). */

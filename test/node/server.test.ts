@@ -88,4 +88,47 @@ describe("AbciServer", () => {
     expect(res[0]!.exception?.error).toBeTruthy();
     expect(res[1]!.echo?.message).toBe("still here");
   });
+
+  it("serves a consensus connection's request before the CheckTx queued on the mempool connection, each connection in its own order", async () => {
+    const order: string[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const slow: AbciHandler = async (req) => {
+      if (req.checkTx) {
+        order.push(`check${req.checkTx.tx[0]}`);
+        if (req.checkTx.tx[0] === 0) await gate;
+        return { checkTx: { code: 0, data: new Uint8Array(0), log: "", info: "", gasWanted: 0n, gasUsed: 0n, events: [], codespace: "" } };
+      }
+      order.push("commit");
+      return { commit: { retainHeight: 0n } };
+    };
+    const s2 = new AbciServer(slow, { address: "tcp://127.0.0.1:0" });
+    await s2.listen();
+    const connect = () => new Promise<net.Socket>((r) => { const c = net.connect(s2.port, "127.0.0.1", () => r(c)); });
+    const [mempool, consensus] = [await connect(), await connect()];
+    const replies = (sock: net.Socket, n: number) => new Promise<Response[]>((resolve) => {
+      const reader = new FrameReader();
+      const got: Response[] = [];
+      sock.on("data", (d) => {
+        for (const f of reader.push(new Uint8Array(d))) got.push(Response.decode(f));
+        if (got.length >= n) resolve(got);
+      });
+    });
+    const mempoolReplies = replies(mempool, 6);
+    const consensusReplies = replies(consensus, 1);
+    mempool.write(Buffer.concat([0, 1, 2, 3, 4].map((i) => frame(Request.encode({ checkTx: { tx: Uint8Array.of(i), type: 0 } }).finish())).concat([frame(Request.encode({ flush: {} }).finish())])));
+    await new Promise((r) => setTimeout(r, 50));
+    consensus.write(frame(Request.encode({ commit: {} }).finish()));
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    const m = await mempoolReplies;
+    expect((await consensusReplies)[0]!.commit).toBeDefined();
+    // CheckTx 0 was running when Commit arrived; Commit went before the four still waiting.
+    expect(order).toEqual(["check0", "commit", "check1", "check2", "check3", "check4"]);
+    expect(m.slice(0, 5).every((r) => r.checkTx !== undefined)).toBe(true);
+    expect(m[5]!.flush).toBeDefined();
+    mempool.destroy();
+    consensus.destroy();
+    await s2.close();
+  });
 });
