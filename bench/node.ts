@@ -40,9 +40,10 @@ import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import { cidOf } from "../src/actors/backend.ts";
 import { GpuArch } from "../src/gen/remes/v1/types_pb.ts";
 import { frame, FrameReader } from "../src/node/framing.ts";
-import { defaultInit, initHome } from "../src/node/home.ts";
+import { DEFAULT_MIN_GAS_PRICE, defaultInit, initHome } from "../src/node/home.ts";
 import { consensusAddressOf, parseRfc3339 } from "../src/node/replay.ts";
 import { signTx, txKeyOf, type TxKey } from "../src/node/sign.ts";
+import { type GasPrice, parseGasPrice } from "../src/node/tx.ts";
 import { command } from "../src/protocol/commands.ts";
 import { defaultParams } from "../src/protocol/params.ts";
 import { deriveSeed, hashParts } from "../src/protocol/randomness.ts";
@@ -64,6 +65,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 256);
  */
 const METHOD = process.env.BENCH_BROADCAST ?? "broadcast_tx_sync";
 const CHAIN_ID = "remes-bench";
+/** Every submission pays the fee node init's minimum gas price asks (charged to the fee collector). */
+const GAS_PRICE = parseGasPrice(DEFAULT_MIN_GAS_PRICE) as GasPrice;
 const tty = process.stderr.isTTY;
 const progress = (s: string) => {
   if (tty) process.stderr.write(`\r\x1b[K${s}`);
@@ -207,7 +210,7 @@ const chainPart = async () => {
     const txs: Uint8Array[] = [];
     const tSign = performance.now();
     keys.forEach((k, i) => {
-      txs.push(signTx(k, [submission(k.address, 0, shards.get(k.address)!)], { chainId: CHAIN_ID, accountNumber: BigInt(i + 1), sequence: 0n }));
+      txs.push(signTx(k, [submission(k.address, 0, shards.get(k.address)!)], { chainId: CHAIN_ID, accountNumber: BigInt(i + 1), sequence: 0n, fee: GAS_PRICE }));
       if (i % 1000 === 0) progress(`pre-signing ${MINERS} submissions: ${i}`);
     });
     const signPerS = MINERS / ((performance.now() - tSign) / 1000);
@@ -392,7 +395,7 @@ const rssPart = async () => {
       if (k === 0) shards = shardsOf(addresses, w, blockHash(h), defaultParams());
       const out: Uint8Array[] = [];
       for (let i = k * RSS_PER_BLOCK; i < Math.min(keys.length, (k + 1) * RSS_PER_BLOCK); i++) {
-        out.push(signTx(keys[i]!, [submission(addresses[i]!, w, shards.get(addresses[i]!)!)], { chainId: CHAIN_ID, accountNumber: BigInt(i + 1), sequence: seq[i]! }));
+        out.push(signTx(keys[i]!, [submission(addresses[i]!, w, shards.get(addresses[i]!)!)], { chainId: CHAIN_ID, accountNumber: BigInt(i + 1), sequence: seq[i]!, fee: GAS_PRICE }));
         seq[i]!++;
       }
       return out;

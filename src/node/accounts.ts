@@ -5,8 +5,64 @@
  * src/protocol. Numbers are handed out in a deterministic order: genesis
  * accounts and roles at InitChain, then each block's signers and transfer
  * recipients in block order.
+ *
+ * They are consensus state all the same (a replayed tx must fail on every
+ * node alike), so the node's app hash commits to them as a second
+ * component beside the protocol's:
+ *
+ *   accountsHash(genesis) = sha256("r3mes/accounts/v1" ‖ leaf of every account, by number)
+ *   accountsHash(n)       = sha256(accountsHash(n−1) ‖ sha256(leaves of the accounts block n changed, by number))
+ *   node app hash         = sha256(protocol app hash ‖ accountsHash)
+ *
+ * where a leaf is `varint(len) ‖ "number/sequence/pubkey hex/address"`. The
+ * protocol component is exactly the simulator's app hash (apphash.ts), so
+ * the equivalence of the two runtimes is still checked hash for hash, and
+ * the accounts component against an independent model of the accounts.
  */
+import { sha256 } from "@noble/hashes/sha2.js";
+import { utf8ToBytes } from "@noble/hashes/utils.js";
+import { encodeUvarint } from "./framing.ts";
+import { hexOf } from "./hash.ts";
 import type { AccountRecord } from "./store.ts";
+
+const ACCOUNTS_DOMAIN = utf8ToBytes("r3mes/accounts/v1");
+
+const leaf = (a: Readonly<AccountRecord>): Uint8Array => {
+  const body = utf8ToBytes(`${a.number}/${a.sequence}/${a.pubkey ? hexOf(a.pubkey) : ""}/${a.address}`);
+  const len = encodeUvarint(body.length);
+  const out = new Uint8Array(len.length + body.length);
+  out.set(len, 0);
+  out.set(body, len.length);
+  return out;
+};
+
+const byNumber = (a: Readonly<AccountRecord>, b: Readonly<AccountRecord>) => (a.number < b.number ? -1 : a.number > b.number ? 1 : 0);
+
+/** The accounts component at genesis: every account, by number. */
+export const genesisAccountsHash = (accounts: readonly Readonly<AccountRecord>[]): Uint8Array => {
+  const h = sha256.create();
+  h.update(ACCOUNTS_DOMAIN);
+  for (const a of [...accounts].sort(byNumber)) h.update(leaf(a));
+  return h.digest();
+};
+
+/** The accounts component after a block that changed `changed` (any order; sorted by number here). */
+export const nextAccountsHash = (prev: Uint8Array, changed: readonly Readonly<AccountRecord>[]): Uint8Array => {
+  const inner = sha256.create();
+  for (const a of [...changed].sort(byNumber)) inner.update(leaf(a));
+  const h = sha256.create();
+  h.update(prev);
+  h.update(inner.digest());
+  return h.digest();
+};
+
+/** The app hash CometBFT sees: the protocol's app hash and the accounts component. */
+export const nodeAppHash = (protocolHash: Uint8Array, accountsHash: Uint8Array): Uint8Array => {
+  const h = sha256.create();
+  h.update(protocolHash);
+  h.update(accountsHash);
+  return h.digest();
+};
 
 export class Accounts {
   private readonly byAddress = new Map<string, AccountRecord>();
@@ -47,9 +103,9 @@ export class Accounts {
     this.dirty.add(address);
   }
 
-  /** Accounts changed since the last call (written at Commit). */
+  /** Accounts changed since the last call (hashed at FinalizeBlock, written at Commit). */
   takeDirty(): AccountRecord[] {
-    const out = [...this.dirty].sort().map((k) => ({ ...this.byAddress.get(k)! }));
+    const out = [...this.dirty].map((k) => ({ ...this.byAddress.get(k)! })).sort(byNumber);
     this.dirty.clear();
     return out;
   }

@@ -3,7 +3,17 @@
  * turns CometBFT's block into a BlockContext and runs the SAME `applyBlock`
  * as the simulator and MockChain; the node adds only what the protocol does
  * not have — Cosmos txs (signatures, account numbers, sequences), queries,
- * persistence. The app hash is the protocol's (apphash.ts).
+ * persistence, and fees. The app hash has two components: the protocol's
+ * (apphash.ts — exactly the simulator's app hash) and the accounts'
+ * (numbers, sequences, keys: accounts.ts); CometBFT sees
+ * sha256(protocol ‖ accounts).
+ *
+ * Fees: a tx's fee (uremes) goes to the fee collector module account before
+ * its messages run and stays paid when they fail (machine.ts applyFeeAndTx),
+ * so supply is conserved. A node's minimum gas price (HOME/config/app.toml,
+ * like the Cosmos SDK's minimum-gas-prices) is a mempool policy checked in
+ * CheckTx only, not consensus: a tx paying less is refused with code 13
+ * (insufficient fee).
  *
  * Lifecycle of a block: FinalizeBlock applies it in memory (pending);
  * Commit writes it in one SQLite transaction. If anything else arrives in
@@ -38,17 +48,17 @@ import type { BlockContext, Misbehavior, ValidatorVote } from "../protocol/conte
 import { isProtocolError } from "../protocol/errors.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 import { cloneState, initChain } from "../protocol/genesis.ts";
-import { applyBlock, applyTx, evolve } from "../protocol/machine.ts";
+import { applyBlock, applyFeeAndTx, evolve, type TxFee } from "../protocol/machine.ts";
 import type { State } from "../protocol/state.ts";
 import { abciEvent, protocolAbciEvent, txAbciEvents } from "./abci-events.ts";
-import { Accounts } from "./accounts.ts";
+import { Accounts, genesisAccountsHash, nextAccountsHash, nodeAppHash } from "./accounts.ts";
 import { FrameReader, frame } from "./framing.ts";
 import { hexOf, sha256Fast } from "./hash.ts";
 import { answerQuery } from "./query.ts";
 import type { AbciHandler, RequestCase } from "./server.ts";
 import { chunkCount, chunkOf, decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT, snapshotHash } from "./snapshot.ts";
-import { NodeStore } from "./store.ts";
-import { type DecodedTx, decodeTx, DEFAULT_MAX_TX_BYTES, gasUsedOf, SdkCode, TxError, verifySignature } from "./tx.ts";
+import { type AccountRecord, NodeStore } from "./store.ts";
+import { type DecodedTx, decodeTx, DEFAULT_MAX_TX_BYTES, type GasPrice, gasUsedOf, requiredFee, SdkCode, TxError, verifySignature, ZERO_GAS_PRICE } from "./tx.ts";
 
 export const APP_VERSION = 1n;
 
@@ -59,11 +69,16 @@ export interface AppOptions {
   readonly snapshotInterval?: number;
   readonly keepSnapshots?: number;
   readonly maxTxBytes?: number;
+  /** Minimum fee per gas unit a tx must pay to enter this node's mempool (CheckTx); zero by default. */
+  readonly minGasPrice?: GasPrice;
   readonly log?: (line: string) => void;
 }
 
 interface Pending {
   readonly height: number;
+  readonly protocolHash: Uint8Array;
+  readonly accountsHash: Uint8Array;
+  readonly accounts: AccountRecord[];
   readonly txs: number;
   readonly finalizeMs: number;
   readonly appHash: Uint8Array;
@@ -75,6 +90,9 @@ type Checked = { readonly ok: true; readonly tx: DecodedTx } | { readonly ok: fa
 
 /** Above CometBFT's mempool size (5,000 by default; raise both together). */
 const VERIFIED_CACHE_MAX = 100_000;
+
+/** What a tx pays before its messages (none for a zero fee, as the simulator's txs). */
+const feeOf = (tx: DecodedTx): TxFee | undefined => (tx.fee > 0n ? { payer: tx.signer, amount: tx.fee } : undefined);
 
 const timeMsOf = (t: Timestamp | undefined): bigint => (t ? t.seconds * 1000n + BigInt(Math.floor(t.nanos / 1_000_000)) : 0n);
 
@@ -104,8 +122,11 @@ export const decodeEventLog = (bytes: Uint8Array): ProtocolEvent[] => {
 export class RemesApp {
   readonly store: NodeStore;
   state: State | undefined;
-  /** App hash and height of the last committed block (or of genesis). */
+  /** App hash (CometBFT's) and height of the last committed block (or of genesis). */
   appHash: Uint8Array = new Uint8Array(0);
+  /** The app hash's components: the protocol's (the simulator's app hash) and the accounts'. */
+  protocolHash: Uint8Array = new Uint8Array(0);
+  accountsHash: Uint8Array = new Uint8Array(0);
   height = 0;
   chainId = "";
   accounts = new Accounts();
@@ -118,6 +139,7 @@ export class RemesApp {
   readonly snapshotInterval: number;
   readonly keepSnapshots: number;
   readonly maxTxBytes: number;
+  readonly minGasPrice: GasPrice;
   private readonly log: (line: string) => void;
 
   constructor(options: AppOptions) {
@@ -125,6 +147,7 @@ export class RemesApp {
     this.snapshotInterval = options.snapshotInterval ?? 100;
     this.keepSnapshots = options.keepSnapshots ?? 2;
     this.maxTxBytes = options.maxTxBytes ?? DEFAULT_MAX_TX_BYTES;
+    this.minGasPrice = options.minGasPrice ?? ZERO_GAS_PRICE;
     this.log = options.log ?? (() => {});
     this.load();
   }
@@ -144,23 +167,29 @@ export class RemesApp {
     if (chainId === undefined || snap === undefined) {
       this.state = undefined;
       this.height = 0;
-      this.appHash = new Uint8Array(0);
+      this.appHash = this.protocolHash = this.accountsHash = new Uint8Array(0);
       return;
     }
     const s = decodeSnapshot(snap.bytes);
     const state = s.state;
-    let appHash = s.appHash;
+    let { protocolHash, accountsHash, appHash } = s;
+    if (bytesToHex(nodeAppHash(protocolHash, accountsHash)) !== bytesToHex(appHash)) throw new Error(`the snapshot of height ${snap.height} does not match its own app hash; the database is corrupt`);
     let replayed = 0;
     for (const row of this.store.blocksAfter(snap.height)) {
       const events = decodeEventLog(row.events);
       for (const e of events) evolve(state, e);
-      appHash = nextAppHash(appHash, events);
-      if (bytesToHex(appHash) !== bytesToHex(row.appHash)) throw new Error(`event log of height ${row.height} does not reproduce its stored app hash; the database is corrupt`);
+      protocolHash = nextAppHash(protocolHash, events);
+      if (bytesToHex(protocolHash) !== bytesToHex(row.protocolHash)) throw new Error(`event log of height ${row.height} does not reproduce its stored app hash; the database is corrupt`);
+      accountsHash = row.accountsHash;
+      appHash = nodeAppHash(protocolHash, accountsHash);
+      if (bytesToHex(appHash) !== bytesToHex(row.appHash)) throw new Error(`the app hash of height ${row.height} does not match its components; the database is corrupt`);
       replayed++;
     }
     this.chainId = chainId;
     this.state = state;
     this.appHash = appHash;
+    this.protocolHash = protocolHash;
+    this.accountsHash = accountsHash;
     this.height = state.height;
     this.accounts = new Accounts(this.store.accounts());
     this.log(`app: loaded height ${this.height} (snapshot ${snap.height} + ${replayed} blocks of events), app hash ${bytesToHex(appHash).toUpperCase()}`);
@@ -209,8 +238,10 @@ export class RemesApp {
     for (const a of genesis.accounts) accounts.ensure(a.address);
     for (const r of genesis.roles) accounts.ensure(r.address);
     accounts.takeDirty();
-    const appHash = stateRoot(s);
-    const snapshot = encodeSnapshot({ format: SNAPSHOT_FORMAT, height: s.height, appHash, chainId: req.chainId, state: s, accounts: accounts.all() });
+    const protocolHash = stateRoot(s);
+    const accountsHash = genesisAccountsHash(accounts.all());
+    const appHash = nodeAppHash(protocolHash, accountsHash);
+    const snapshot = encodeSnapshot({ format: SNAPSHOT_FORMAT, height: s.height, appHash, protocolHash, accountsHash, chainId: req.chainId, state: s, accounts: accounts.all() });
     this.store.resetWith({ chain_id: req.chainId }, s.height, snapshot, accounts.all());
     this.load();
     this.log(`app: InitChain ${req.chainId}, initial height ${genesis.initialHeight}, genesis app hash ${bytesToHex(appHash).toUpperCase()}`);
@@ -265,7 +296,11 @@ export class RemesApp {
     const tx = c.tx;
     const gasUsed = gasUsedOf(tx.size, tx.msgs.length);
     if (tx.gasLimit < gasUsed) return { code: SdkCode.outOfGas, codespace: "sdk", log: `out of gas: the tx needs ${gasUsed}, its gas limit is ${tx.gasLimit}`, data: new Uint8Array(0), info: "", gasWanted: tx.gasLimit, gasUsed, events: [] };
-    const r = applyTx(this.checkState!, tx.msgs, this.nextContext());
+    const minFee = requiredFee(tx.gasLimit, this.minGasPrice);
+    if (tx.fee < minFee) {
+      return { code: SdkCode.insufficientFee, codespace: "sdk", log: `insufficient fee: got ${tx.fee}uremes, this node requires ${minFee}uremes (gas limit ${tx.gasLimit} × minimum gas price ${this.minGasPrice.text})`, data: new Uint8Array(0), info: "", gasWanted: tx.gasLimit, gasUsed, events: [] };
+    }
+    const r = applyFeeAndTx(this.checkState!, tx.msgs, this.nextContext(), feeOf(tx));
     if (r.result.code !== 0) return { code: r.result.code, codespace: "remes", log: r.result.log, data: new Uint8Array(0), info: "", gasWanted: tx.gasLimit, gasUsed, events: [] };
     this.checkState = r.state;
     this.checkSequences.set(tx.signer, tx.sequence + 1n);
@@ -350,7 +385,7 @@ export class RemesApp {
     }
     // A block's txs are done with: their sequences are used (a replay fails the sequence check, uncached).
     for (const c of checked) if (c.tx) this.verified.delete(hexOf(c.tx.hash));
-    const result = applyBlock(state, ctx, applied.map((a) => a.tx.msgs as readonly ProtocolCommand[]), this.appHash);
+    const result = applyBlock(state, ctx, applied.map((a) => a.tx.msgs as readonly ProtocolCommand[]), this.protocolHash, undefined, applied.map((a) => feeOf(a.tx)));
     this.state = result.state;
     const txResults: ExecTxResult[] = checked.map((c) => ({
       code: c.ok ? 0 : c.err.code, codespace: c.ok ? "" : c.err.codespace, log: c.ok ? "" : c.err.log, info: "", data: new Uint8Array(0),
@@ -364,12 +399,15 @@ export class RemesApp {
     });
     // Transfer recipients get account numbers now, so they can sign next.
     for (const e of result.events) if (e.case === "transferred" && !e.value.to.startsWith("module:")) this.accounts.ensure(e.value.to);
-    this.pending = { height: ctx.height, txs: req.txs.length, appHash: result.appHash, events: encodeEventLog(result.events), finalizeMs: performance.now() - started };
+    const accounts = this.accounts.takeDirty();
+    const accountsHash = nextAccountsHash(this.accountsHash, accounts);
+    const appHash = nodeAppHash(result.appHash, accountsHash);
+    this.pending = { height: ctx.height, txs: req.txs.length, appHash, protocolHash: result.appHash, accountsHash, accounts, events: encodeEventLog(result.events), finalizeMs: performance.now() - started };
     return {
       events: [abciEvent("remes.block", { height: String(ctx.height) }), ...result.events.filter((e) => !txEvents.has(e)).map(protocolAbciEvent)],
       txResults,
       validatorUpdates: [],
-      appHash: result.appHash,
+      appHash,
     };
   }
 
@@ -378,12 +416,14 @@ export class RemesApp {
     if (!p) throw new Error("Commit without a finalized block");
     const started = performance.now();
     const snapshot = p.height % this.snapshotInterval === 0
-      ? encodeSnapshot({ format: SNAPSHOT_FORMAT, height: p.height, appHash: p.appHash, chainId: this.chainId, state: this.state!, accounts: this.accounts.all() })
+      ? encodeSnapshot({ format: SNAPSHOT_FORMAT, height: p.height, appHash: p.appHash, protocolHash: p.protocolHash, accountsHash: p.accountsHash, chainId: this.chainId, state: this.state!, accounts: this.accounts.all() })
       : undefined;
-    this.store.commit({ block: { height: p.height, appHash: p.appHash, events: p.events }, accounts: this.accounts.takeDirty(), snapshot, keepSnapshots: this.keepSnapshots });
+    this.store.commit({ block: { height: p.height, appHash: p.appHash, protocolHash: p.protocolHash, accountsHash: p.accountsHash, events: p.events }, accounts: p.accounts, snapshot, keepSnapshots: this.keepSnapshots });
     this.pending = undefined;
     this.height = p.height;
     this.appHash = p.appHash;
+    this.protocolHash = p.protocolHash;
+    this.accountsHash = p.accountsHash;
     this.checkState = undefined;
     this.checkSequences.clear();
     if (p.txs > 0 || snapshot) this.log(`app: height ${p.height}: ${p.txs} txs, FinalizeBlock ${p.finalizeMs.toFixed(0)} ms, Commit ${(performance.now() - started).toFixed(0)} ms${snapshot ? ` (with a ${(snapshot.length / 2 ** 20).toFixed(1)} MB snapshot)` : ""}`);
@@ -436,7 +476,7 @@ export class RemesApp {
     this.store.resetWith({ chain_id: s.chainId }, s.height, bytes, s.accounts);
     this.load();
     // The snapshot is the base; its height counts as committed for Info.
-    this.store.commit({ block: { height: s.height, appHash: s.appHash, events: new Uint8Array(0) }, accounts: [], keepSnapshots: this.keepSnapshots });
+    this.store.commit({ block: { height: s.height, appHash: s.appHash, protocolHash: s.protocolHash, accountsHash: s.accountsHash, events: new Uint8Array(0) }, accounts: [], keepSnapshots: this.keepSnapshots });
     this.load();
     return res(ResponseApplySnapshotChunk_Result.ACCEPT);
   }

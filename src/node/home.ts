@@ -20,7 +20,7 @@ import { setToml } from "./toml.ts";
 import { cometbftBinary } from "./tools.ts";
 
 export { readToml, setToml } from "./toml.ts";
-import { BECH32_PREFIX, isAddress } from "./tx.ts";
+import { BECH32_PREFIX, isAddress, parseGasPrice } from "./tx.ts";
 
 export interface InitOptions {
   readonly home: string;
@@ -49,11 +49,15 @@ export interface InitOptions {
    * 2 MiB (about 5,000 submissions) keeps a block well inside a second.
    */
   readonly blockMaxBytes?: number;
+  /** The node's minimum gas price (HOME/config/app.toml minimum-gas-prices): CheckTx refuses a tx paying less. */
+  readonly minGasPrice?: string;
   /** CometBFT config.toml overrides: "section.key" (or "key" for the top level) → TOML value, e.g. {"mempool.size": "50000"}. */
   readonly config?: Readonly<Record<string, string>>;
 }
 
 export const DEFAULT_BLOCK_MAX_BYTES = 2 * 1024 * 1024;
+/** About 350 uremes for a gradient submission (≈ 35,000 gas); a remes is 1,000,000 uremes. */
+export const DEFAULT_MIN_GAS_PRICE = "0.01uremes";
 
 export const defaultInit = (home: string): InitOptions => ({
   home,
@@ -63,6 +67,7 @@ export const defaultInit = (home: string): InitOptions => ({
   proxyApp: "tcp://127.0.0.1:26658",
   blockTime: "1s",
   blockMaxBytes: DEFAULT_BLOCK_MAX_BYTES,
+  minGasPrice: DEFAULT_MIN_GAS_PRICE,
   fund: new Map(),
   devBalance: 1_000_000n * UREMES_PER_REMES,
 });
@@ -109,6 +114,9 @@ const configure = async (o: InitOptions): Promise<InitResult> => {
     set(dot < 0 ? "" : k.slice(0, dot), dot < 0 ? k : k.slice(dot + 1), v);
   }
   fs.writeFileSync(path.join(config, "config.toml"), toml);
+  const gasPrice = parseGasPrice(o.minGasPrice ?? DEFAULT_MIN_GAS_PRICE);
+  if (gasPrice instanceof Error) throw new Error(`--min-gas-price: ${gasPrice.message}`);
+  fs.writeFileSync(path.join(config, "app.toml"), `# R3MES app settings of this node (not consensus).\n# Minimum fee per gas unit for a tx to enter this node's mempool (CheckTx); "0uremes" accepts free txs.\nminimum-gas-prices = "${gasPrice.text}"\n`);
 
   const wallet = o.mnemonic
     ? await DirectSecp256k1HdWallet.fromMnemonic(o.mnemonic, { prefix: BECH32_PREFIX })

@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { RemesApp } from "./app.ts";
 import { readToml } from "./toml.ts";
+import { parseGasPrice, ZERO_GAS_PRICE } from "./tx.ts";
 import { AbciServer } from "./server.ts";
 import { cometbftBinary } from "./tools.ts";
 
@@ -22,6 +23,19 @@ export interface RunOptions {
 }
 
 export const appDbPath = (home: string): string => path.join(home, "data", "r3mes-app.db");
+
+/** HOME/config/app.toml: the app's own node-local settings (written by `r3mes node init`; optional). */
+export const appConfigPath = (home: string): string => path.join(home, "config", "app.toml");
+
+/** The node's minimum gas price (app.toml minimum-gas-prices); zero when the file or the key is absent. */
+export const minGasPriceOf = (home: string) => {
+  const file = appConfigPath(home);
+  const text = fs.existsSync(file) ? readToml(fs.readFileSync(file, "utf8"), "", "minimum-gas-prices") : undefined;
+  if (text === undefined || text === "") return ZERO_GAS_PRICE;
+  const p = parseGasPrice(text);
+  if (p instanceof Error) throw new Error(`${file}: minimum-gas-prices: ${p.message}`);
+  return p;
+};
 
 const stamp = () => new Date().toISOString();
 
@@ -44,7 +58,9 @@ export const startNode = async (o: RunOptions): Promise<RunningNode> => {
   const appLog = fs.createWriteStream(path.join(logs, "app.log"), { flags: "a" });
   const log = (line: string) => appLog.write(`${stamp()} ${line}\n`);
 
-  const app = new RemesApp({ dbPath: appDbPath(o.home), snapshotInterval: o.snapshotInterval, log });
+  const minGasPrice = minGasPriceOf(o.home);
+  const app = new RemesApp({ dbPath: appDbPath(o.home), snapshotInterval: o.snapshotInterval, minGasPrice, log });
+  log(`app: minimum gas price ${minGasPrice.text} (${appConfigPath(o.home)})`);
   const server = new AbciServer(app.handle, { address: proxyApp, log });
   try {
     await server.listen();

@@ -1,6 +1,6 @@
 /**
  * Client side without cosmjs: builds and signs a Cosmos `TxRaw`
- * (SIGN_MODE_DIRECT, one secp256k1 signer, no fee) holding protocol
+ * (SIGN_MODE_DIRECT, one secp256k1 signer, a fee if asked) holding protocol
  * commands — what stock cosmjs would produce, synchronously and fast enough
  * to pre-sign a benchmark's hundreds of thousands of txs, or to sign a
  * simulator's recorded stream with its actors' keys.
@@ -13,7 +13,7 @@ import { encodeCommand } from "../protocol/codec.ts";
 import type { ProtocolCommand } from "../protocol/commands.ts";
 import { addressOfPubkey } from "./address.ts";
 import { publicKeyOf, signDigest } from "./secp256k1.ts";
-import { gasUsedOf, SECP256K1_PUBKEY_TYPE_URL, typeUrlOf } from "./tx.ts";
+import { DENOM, type GasPrice, gasUsedOf, requiredFee, SECP256K1_PUBKEY_TYPE_URL, typeUrlOf } from "./tx.ts";
 
 export interface TxKey {
   readonly secretKey: Uint8Array;
@@ -33,6 +33,8 @@ export interface SignOptions {
   readonly sequence: bigint;
   /** Defaults to what the node will charge for the tx's size (tx.ts gasUsedOf), with room to spare. */
   readonly gasLimit?: bigint;
+  /** Fee in uremes (none by default), or a gas price: the fee is then the least the node requires at that price for the gas limit. */
+  readonly fee?: bigint | GasPrice;
   readonly memo?: string;
 }
 
@@ -53,13 +55,15 @@ export const signTx = (key: TxKey, msgs: readonly ProtocolCommand[], o: SignOpti
     messages: msgs.map((m) => ({ typeUrl: typeUrlOf(m), value: commandValueBytes(m) })),
     memo: o.memo ?? "",
   })).finish();
+  const gasLimit = o.gasLimit ?? gasUsedOf(bodyBytes.length + 400, msgs.length);
+  const fee = o.fee === undefined ? 0n : typeof o.fee === "bigint" ? o.fee : requiredFee(gasLimit, o.fee);
   const authInfoBytes = AuthInfo.encode(AuthInfo.fromPartial({
     signerInfos: [{
       publicKey: { typeUrl: SECP256K1_PUBKEY_TYPE_URL, value: Secp256k1PubKey.encode({ key: key.pubkey }).finish() },
       modeInfo: { single: { mode: SignMode.SIGN_MODE_DIRECT } },
       sequence: o.sequence,
     }],
-    fee: { amount: [], gasLimit: o.gasLimit ?? gasUsedOf(bodyBytes.length + 400, msgs.length) },
+    fee: { amount: fee === 0n ? [] : [{ denom: DENOM, amount: String(fee) }], gasLimit },
   })).finish();
   const doc = SignDoc.encode({ bodyBytes, authInfoBytes, chainId: o.chainId, accountNumber: o.accountNumber }).finish();
   return TxRaw.encode({ bodyBytes, authInfoBytes, signatures: [signDigest(sha256(doc), key.secretKey)] }).finish();

@@ -10,13 +10,17 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import type { State } from "../protocol/state.ts";
 import type { AccountRecord } from "./store.ts";
 
-export const SNAPSHOT_FORMAT = 1;
+/** 2: the app hash has an accounts component (accounts.ts); protocolHash and accountsHash are its parts. */
+export const SNAPSHOT_FORMAT = 2;
 export const CHUNK_BYTES = 4 << 20;
 
 export interface SnapshotData {
   readonly format: typeof SNAPSHOT_FORMAT;
   readonly height: number;
+  /** The node's app hash (what CometBFT records): nodeAppHash(protocolHash, accountsHash). */
   readonly appHash: Uint8Array;
+  readonly protocolHash: Uint8Array;
+  readonly accountsHash: Uint8Array;
   readonly chainId: string;
   readonly state: State;
   readonly accounts: readonly AccountRecord[];
@@ -26,8 +30,8 @@ export const encodeSnapshot = (s: SnapshotData): Uint8Array => new Uint8Array(v8
 
 export const decodeSnapshot = (bytes: Uint8Array): SnapshotData => {
   const s = v8.deserialize(bytes) as SnapshotData;
-  if (typeof s !== "object" || s === null || s.format !== SNAPSHOT_FORMAT || !(s.appHash instanceof Uint8Array) || typeof s.height !== "number") {
-    throw new Error("not an r3mes state snapshot (format 1)");
+  if (typeof s !== "object" || s === null || s.format !== SNAPSHOT_FORMAT || !(s.appHash instanceof Uint8Array) || !(s.protocolHash instanceof Uint8Array) || !(s.accountsHash instanceof Uint8Array) || typeof s.height !== "number") {
+    throw new Error(`not an r3mes state snapshot (format ${SNAPSHOT_FORMAT})`);
   }
   return s;
 };

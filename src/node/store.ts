@@ -5,9 +5,9 @@
  * needs — one ACID transaction per Commit, a write-ahead log, and
  * `synchronous=FULL` so a committed block survives `kill -9` (and power loss).
  *
- * Tables: `blocks` (the event log: one row per height with the app hash and
- * the block's length-prefixed encoded protocol events, the same bytes the app
- * hash is computed over), `accounts` (account numbers, sequences and public
+ * Tables: `blocks` (the event log: one row per height with the app hash, its
+ * protocol and accounts components, and the block's length-prefixed encoded
+ * protocol events, the same bytes the protocol hash is computed over), `accounts` (account numbers, sequences and public
  * keys: node-layer state, not part of src/protocol), `snapshots` (the whole
  * state every N blocks, v8-serialized) and `meta` (chain id, genesis).
  */
@@ -22,7 +22,10 @@ export interface AccountRecord {
 
 export interface BlockRow {
   readonly height: number;
+  /** The node's app hash: nodeAppHash(protocolHash, accountsHash) (accounts.ts). */
   readonly appHash: Uint8Array;
+  readonly protocolHash: Uint8Array;
+  readonly accountsHash: Uint8Array;
   readonly events: Uint8Array;
 }
 
@@ -36,6 +39,9 @@ export interface CommitBatch {
 
 const u8 = (v: unknown): Uint8Array => (v instanceof Uint8Array ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : new Uint8Array(0));
 
+interface Row { height: number; app_hash: Uint8Array; protocol_hash: Uint8Array; accounts_hash: Uint8Array; events: Uint8Array }
+const rowOf = (r: Row): BlockRow => ({ height: r.height, appHash: u8(r.app_hash), protocolHash: u8(r.protocol_hash), accountsHash: u8(r.accounts_hash), events: u8(r.events) });
+
 export class NodeStore {
   private readonly db: DatabaseSync;
   private readonly st: Record<"insertBlock" | "upsertAccount" | "insertSnapshot" | "getMeta" | "setMeta" | "lastHeight" | "blocksAfter" | "blockAt" | "latestSnapshot" | "snapshotAt" | "listSnapshots" | "pruneSnapshots" | "accounts", StatementSync>;
@@ -46,20 +52,25 @@ export class NodeStore {
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = FULL;
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
-      CREATE TABLE IF NOT EXISTS blocks (height INTEGER PRIMARY KEY, app_hash BLOB NOT NULL, events BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS blocks (height INTEGER PRIMARY KEY, app_hash BLOB NOT NULL, protocol_hash BLOB NOT NULL, accounts_hash BLOB NOT NULL, events BLOB NOT NULL);
       CREATE TABLE IF NOT EXISTS accounts (address TEXT PRIMARY KEY, number INTEGER NOT NULL, sequence INTEGER NOT NULL, pubkey BLOB);
       CREATE TABLE IF NOT EXISTS snapshots (height INTEGER PRIMARY KEY, state BLOB NOT NULL);
     `);
+    const columns = (this.db.prepare("SELECT name FROM pragma_table_info('blocks')").all() as { name: string }[]).map((c) => c.name);
+    if (!columns.includes("accounts_hash")) {
+      this.db.close();
+      throw new Error(`${path} was written by an older r3mes (its app hash had no accounts component); start the chain afresh (r3mes node init in a new home)`);
+    }
     const p = (sql: string) => this.db.prepare(sql);
     this.st = {
-      insertBlock: p("INSERT INTO blocks (height, app_hash, events) VALUES (?, ?, ?)"),
+      insertBlock: p("INSERT INTO blocks (height, app_hash, protocol_hash, accounts_hash, events) VALUES (?, ?, ?, ?, ?)"),
       upsertAccount: p("INSERT INTO accounts (address, number, sequence, pubkey) VALUES (?, ?, ?, ?) ON CONFLICT(address) DO UPDATE SET sequence = excluded.sequence, pubkey = excluded.pubkey"),
       insertSnapshot: p("INSERT OR REPLACE INTO snapshots (height, state) VALUES (?, ?)"),
       getMeta: p("SELECT value FROM meta WHERE key = ?"),
       setMeta: p("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)"),
       lastHeight: p("SELECT MAX(height) AS h FROM blocks"),
-      blocksAfter: p("SELECT height, app_hash, events FROM blocks WHERE height > ? ORDER BY height"),
-      blockAt: p("SELECT height, app_hash, events FROM blocks WHERE height = ?"),
+      blocksAfter: p("SELECT height, app_hash, protocol_hash, accounts_hash, events FROM blocks WHERE height > ? ORDER BY height"),
+      blockAt: p("SELECT height, app_hash, protocol_hash, accounts_hash, events FROM blocks WHERE height = ?"),
       latestSnapshot: p("SELECT height, state FROM snapshots ORDER BY height DESC LIMIT 1"),
       snapshotAt: p("SELECT height, state FROM snapshots WHERE height = ?"),
       listSnapshots: p("SELECT height, state FROM snapshots ORDER BY height"),
@@ -108,7 +119,7 @@ export class NodeStore {
   /** The Commit of one block: its events, the touched accounts and maybe a snapshot, atomically. */
   commit(b: CommitBatch): void {
     this.tx(() => {
-      this.st.insertBlock.run(b.block.height, b.block.appHash, b.block.events);
+      this.st.insertBlock.run(b.block.height, b.block.appHash, b.block.protocolHash, b.block.accountsHash, b.block.events);
       for (const a of b.accounts) this.st.upsertAccount.run(a.address, a.number, a.sequence, a.pubkey ?? null);
       if (b.snapshot) {
         this.st.insertSnapshot.run(b.block.height, b.snapshot);
@@ -123,14 +134,12 @@ export class NodeStore {
   }
 
   *blocksAfter(height: number): Generator<BlockRow> {
-    for (const r of this.st.blocksAfter.iterate(height) as Iterable<{ height: number; app_hash: Uint8Array; events: Uint8Array }>) {
-      yield { height: r.height, appHash: u8(r.app_hash), events: u8(r.events) };
-    }
+    for (const r of this.st.blocksAfter.iterate(height) as Iterable<Row>) yield rowOf(r);
   }
 
   blockAt(height: number): BlockRow | undefined {
-    const r = this.st.blockAt.get(height) as { height: number; app_hash: Uint8Array; events: Uint8Array } | undefined;
-    return r ? { height: r.height, appHash: u8(r.app_hash), events: u8(r.events) } : undefined;
+    const r = this.st.blockAt.get(height) as Row | undefined;
+    return r ? rowOf(r) : undefined;
   }
 
   latestSnapshot(): { height: number; bytes: Uint8Array } | undefined {

@@ -31,11 +31,13 @@ export const DEFAULT_MAX_TX_BYTES = 64 * 1024;
 export const SdkCode = {
   txDecode: 2,
   unauthorized: 4,
+  insufficientFunds: 5,
   unknownRequest: 6,
   invalidAddress: 7,
   unknownAddress: 9,
   invalidCoins: 10,
   outOfGas: 11,
+  insufficientFee: 13,
   invalidRequest: 18,
   txTooLarge: 21,
   invalidChainId: 28,
@@ -188,6 +190,27 @@ export const verifySignature = (tx: DecodedTx, chainId: string, accountNumber: b
   const doc = SignDoc.encode({ bodyBytes: tx.bodyBytes, authInfoBytes: tx.authInfoBytes, chainId, accountNumber }).finish();
   return verifyDigest(tx.signature, sha256Fast(doc), tx.pubkey);
 };
+
+/** A price per gas unit in uremes, as an exact decimal: num / den. */
+export interface GasPrice {
+  readonly num: bigint;
+  readonly den: bigint;
+  /** As written, e.g. "0.01uremes". */
+  readonly text: string;
+}
+
+export const ZERO_GAS_PRICE: GasPrice = { num: 0n, den: 1n, text: "0uremes" };
+
+/** "0.01uremes" or "0.01" (uremes per gas unit, at most 18 decimals) → GasPrice; an Error for anything else. */
+export const parseGasPrice = (s: string): GasPrice | Error => {
+  const m = /^([0-9]{1,20})(?:\.([0-9]{1,18}))?(?:uremes)?$/.exec(s.trim());
+  if (!m) return new Error(`gas price "${s}": expected a decimal number of uremes per gas unit, e.g. 0.01uremes`);
+  const frac = m[2] ?? "";
+  return { num: BigInt(m[1]! + frac), den: 10n ** BigInt(frac.length), text: `${m[1]}${frac ? `.${frac}` : ""}uremes` };
+};
+
+/** The least fee a tx with this gas limit pays at this price (rounded up, as the Cosmos SDK does). */
+export const requiredFee = (gasLimit: bigint, price: GasPrice): bigint => (gasLimit * price.num + price.den - 1n) / price.den;
 
 /** Gas is a deterministic function of size (no metering in the protocol). */
 export const gasUsedOf = (size: number, messages: number): bigint => 20_000n + 10n * BigInt(size) + 10_000n * BigInt(messages);

@@ -15,11 +15,11 @@ import { fail, isProtocolError, type ProtocolError } from "./errors.ts";
 import { event, type ProtocolEvent } from "./events.ts";
 import { cloneState } from "./genesis.ts";
 import * as gov from "./governance.ts";
-import { decideSend, evolveTransferred } from "./ledger.ts";
+import { checkFunds, decideSend, evolveTransferred } from "./ledger.ts";
 import { evolveRewardMinted } from "./rewards.ts";
 import { evolveLivenessMissed, evolveLivenessWindowReset, evolveSlashed, punishValidators } from "./slashing.ts";
 import * as staking from "./staking.ts";
-import type { State } from "./state.ts";
+import { ModuleAccount, type State } from "./state.ts";
 import { decideSubmitGradient, evolveGradientSubmitted, evolveSubmissionRejected } from "./submissions.ts";
 import * as traps from "./traps.ts";
 import * as disputes from "./verification/disputes.ts";
@@ -161,6 +161,33 @@ export const applyTx = (state: State, msgs: readonly ProtocolCommand[], ctx: Blo
   return { state: target, result: { code: 0, log: "", events } };
 };
 
+/**
+ * The fee of a transaction, paid to the fee collector before its messages
+ * run, and kept even when they fail (a failed tx still cost the chain its
+ * space). The node's Cosmos txs carry one; the simulator's carry none.
+ */
+export interface TxFee {
+  readonly payer: string;
+  readonly amount: bigint;
+}
+
+/** The fee's transfer, or the error when the payer can not cover it (the tx then runs no message). */
+export const payFee = (state: Readonly<State>, fee: TxFee): ProtocolEvent | ProtocolError => {
+  const bad = checkFunds(state, fee.payer, fee.amount);
+  if (bad) return fail("insufficientFunds", `cannot pay the fee of ${fee.amount} uremes: ${bad.message}`);
+  return event("transferred", { from: fee.payer, to: ModuleAccount.feeCollector, amount: fee.amount });
+};
+
+/** applyTx after its fee (if any): the fee's event comes first and stays when the messages fail. */
+export const applyFeeAndTx = (state: State, msgs: readonly ProtocolCommand[], ctx: BlockContext, fee: TxFee | undefined): { state: State; result: TxResult } => {
+  if (fee === undefined || fee.amount === 0n) return applyTx(state, msgs, ctx);
+  const paid = payFee(state, fee);
+  if (isProtocolError(paid)) return { state, result: { code: paid.code, log: paid.message, events: [] } };
+  evolve(state, paid);
+  const r = applyTx(state, msgs, ctx);
+  return { state: r.state, result: { ...r.result, events: [paid, ...r.result.events] } };
+};
+
 export const applyBlock = (
   state: State,
   ctx: BlockContext,
@@ -172,6 +199,8 @@ export const applyBlock = (
    * event is encoded once; it must return the same bytes.
    */
   eventsHash: (events: readonly ProtocolEvent[]) => Uint8Array = blockEventsHash,
+  /** Per tx (same index), the fee it pays before its messages; none when absent. */
+  fees?: readonly (TxFee | undefined)[],
 ): BlockResult => {
   let current = state;
   const events: ProtocolEvent[] = [];
@@ -182,8 +211,8 @@ export const applyBlock = (
   emit(event("blockStarted", { height: ctx.height, timeMs: ctx.timeMs }));
   for (const step of beginSteps) step(current, ctx, emit);
   const txResults: TxResult[] = [];
-  for (const tx of txs) {
-    const r = applyTx(current, tx, ctx);
+  for (let i = 0; i < txs.length; i++) {
+    const r = applyFeeAndTx(current, txs[i]!, ctx, fees?.[i]);
     current = r.state;
     events.push(...r.result.events);
     txResults.push(r.result);

@@ -30,6 +30,8 @@ export const ModuleAccount = {
   escrow: "module:escrow",
   govDeposits: "module:gov_deposits",
   communityPool: "module:community_pool",
+  /** Fees of the node's Cosmos txs (the simulator's txs pay none); kept here, supply unchanged. */
+  feeCollector: "module:fee_collector",
 } as const;
 
 export interface Supply {

@@ -3,7 +3,9 @@
  * blocks are produced, a clean stop and restart continues at the next height
  * with the same hashes, and — the equivalence of the two runtimes — the
  * committed blocks (txs included) replayed through a fresh in-process app
- * give the app hash CometBFT recorded at every height.
+ * give the app hash CometBFT recorded at every height. Fees: a tx below
+ * the node's minimum gas price is refused with code 13, a paid fee moves to
+ * the fee collector and supply is conserved.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -16,6 +18,8 @@ import { RemesApp } from "../../src/node/app.ts";
 import { finalizeRequestOf, parseRfc3339, type RpcBlock } from "../../src/node/replay.ts";
 import { serveFrame } from "../../src/node/server.ts";
 import { remesRegistry } from "../../src/node/registry.ts";
+import { checkState } from "../../src/protocol/invariants.ts";
+import { ModuleAccount } from "../../src/protocol/state.ts";
 import { LocalChain, TEST_MNEMONIC } from "./harness.ts";
 
 describe("r3mes node start (real CometBFT)", () => {
@@ -47,10 +51,16 @@ describe("r3mes node start (real CometBFT)", () => {
     const wallet = await DirectSecp256k1HdWallet.fromMnemonic(TEST_MNEMONIC, { prefix: "remes", hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(1)] });
     const [dev, other] = (await wallet.getAccounts()).map((a) => a.address) as [string, string];
     const client = await SigningStargateClient.connectWithSigner(chain.rpc, wallet, { registry: remesRegistry() });
+    const devBefore = BigInt((await client.getBalance(dev, "uremes")).amount);
+    // The node's minimum gas price (node init default 0.01uremes): 200,000 gas needs 2,000 uremes.
+    await expect(client.sendTokens(dev, other, [{ denom: "uremes", amount: "5" }], { amount: [], gas: "200000" })).rejects.toThrow(/code 13\b|insufficient fee/);
+    await expect(client.sendTokens(dev, other, [{ denom: "uremes", amount: "5" }], { amount: [{ denom: "uremes", amount: "1999" }], gas: "200000" })).rejects.toThrow(/insufficient fee: got 1999uremes, this node requires 2000uremes/);
     for (let i = 0; i < 3; i++) {
-      const r = await client.sendTokens(dev, other, [{ denom: "uremes", amount: String(1000 + i) }], { amount: [], gas: "200000" });
+      const r = await client.sendTokens(dev, other, [{ denom: "uremes", amount: String(1000 + i) }], { amount: [{ denom: "uremes", amount: "2500" }], gas: "200000" });
       expect(r.code).toBe(0);
     }
+    // Fees are charged before the messages, to the fee collector.
+    expect(BigInt((await client.getBalance(dev, "uremes")).amount)).toBe(devBefore - 3003n - 3n * 2500n);
     client.disconnect();
     const top = (await chain.status())!.height;
     await chain.waitForHeight(top + 1);
@@ -70,6 +80,9 @@ describe("r3mes node start (real CometBFT)", () => {
       await call({ commit: {} });
     }
     expect(txs).toBeGreaterThanOrEqual(3);
+    // Supply is conserved: the fees sit in the fee collector and every state invariant holds.
+    expect(app.state!.balances.get(ModuleAccount.feeCollector)).toBe(3n * 2500n);
+    expect(checkState(app.state!)).toEqual([]);
     app.close();
   }, 120_000);
 });

@@ -26,7 +26,7 @@ import { encodeObject, remesRegistry } from "../../src/node/registry.ts";
 import { SdkCode } from "../../src/node/tx.ts";
 import { LocalChain, TEST_MNEMONIC } from "./harness.ts";
 
-const fee = { amount: [{ denom: "uremes", amount: "0" }], gas: "400000" };
+const fee = { amount: [{ denom: "uremes", amount: "4000" }], gas: "400000" };
 
 describe("cosmjs against a real chain", () => {
   let chain: LocalChain;
@@ -97,7 +97,8 @@ describe("cosmjs against a real chain", () => {
     expect(grad.gradient?.miner).toBe(miner);
     const params = await query("Params", Q.QueryParamsRequestSchema, {}, Q.QueryParamsResponseSchema);
     expect(params.params?.windowBlocks).toBe(20);
-    expect((await reader.getBalance(miner, "uremes")).amount).toBe("3000000000");
+    // 5,000 remes − 2,000 staked − two fees of 4,000 uremes.
+    expect((await reader.getBalance(miner, "uremes")).amount).toBe("2999992000");
 
     // Rejections, each with its code; the chain goes on.
     const offline = await SigningStargateClient.offline(wallet, { registry });

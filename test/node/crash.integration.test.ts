@@ -27,7 +27,7 @@ describe("crash and restart", () => {
     let committed = 0n;
     const send = async (amount: bigint) => {
       const client = await SigningStargateClient.connectWithSigner(chain.rpc, wallet, { registry: remesRegistry() });
-      const r = await client.sendTokens(dev, other, [{ denom: "uremes", amount: String(amount) }], { amount: [], gas: "200000" });
+      const r = await client.sendTokens(dev, other, [{ denom: "uremes", amount: String(amount) }], { amount: [{ denom: "uremes", amount: "2000" }], gas: "200000" });
       client.disconnect();
       expect(r.code).toBe(0);
       committed += amount;

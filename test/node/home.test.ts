@@ -8,6 +8,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultInit, initHome, readToml } from "../../src/node/home.ts";
+import { appConfigPath, minGasPriceOf } from "../../src/node/run.ts";
+import { ZERO_GAS_PRICE } from "../../src/node/tx.ts";
 import { defaultParams } from "../../src/protocol/params.ts";
 import { actorKey } from "../../src/sim/keys.ts";
 import { ensureCometbft } from "./harness.ts";
@@ -40,6 +42,18 @@ describe("r3mes node init", () => {
     const toml = fs.readFileSync(path.join(home, "config/config.toml"), "utf8");
     expect(readToml(toml, "mempool", "size")).toBe("50000");
     expect(readToml(toml, "rpc", "max_body_bytes")).toBe("10000000");
+    // Defaults: 2 MiB blocks, and a minimum gas price the app reads from app.toml.
+    expect((JSON.parse(fs.readFileSync(path.join(home, "config/genesis.json"), "utf8")) as { consensus_params: { block: { max_bytes: string } } }).consensus_params.block.max_bytes).toBe(String(2 * 1024 * 1024));
+    expect(minGasPriceOf(home)).toEqual({ num: 1n, den: 100n, text: "0.01uremes" });
+  });
+
+  it("writes --min-gas-price to app.toml; a home without one (CometBFT's own init) takes free txs; a bad price is refused", async () => {
+    const home = fresh();
+    await initHome({ ...defaultInit(home), minGasPrice: "0.25" });
+    expect(minGasPriceOf(home).text).toBe("0.25uremes");
+    fs.rmSync(appConfigPath(home));
+    expect(minGasPriceOf(home)).toEqual(ZERO_GAS_PRICE);
+    await expect(initHome({ ...defaultInit(fresh()), minGasPrice: "1e-3" })).rejects.toThrow(/--min-gas-price: gas price "1e-3"/);
   });
 
   it("refuses a --genesis-extra with a bad address or an unknown field, unknown or invalid --params, and a --config key CometBFT does not have", async () => {

@@ -8,7 +8,10 @@ import { toJson } from "@bufbuild/protobuf";
 import { GenesisStateSchema } from "../../src/gen/remes/v1/genesis_pb.ts";
 import type { ProtocolCommand } from "../../src/protocol/commands.ts";
 import type { BlockContext } from "../../src/protocol/context.ts";
+import { genesisAccountsHash, nextAccountsHash } from "../../src/node/accounts.ts";
 import { signTx, txKeyOf, type TxKey } from "../../src/node/sign.ts";
+import type { AccountRecord } from "../../src/node/store.ts";
+import type { ProtocolEvent } from "../../src/protocol/events.ts";
 import { signerOf } from "../../src/protocol/commands.ts";
 import { type RunResult, runScenario } from "../../src/sim/run.ts";
 import { parseScenario } from "../../src/sim/scenario.ts";
@@ -89,6 +92,10 @@ export class StreamSigner {
     for (const [address, sk] of secretKeys) this.keys.set(address, txKeyOf(sk));
   }
 
+  publicKey(address: string): Uint8Array {
+    return this.keys.get(address)!.pubkey;
+  }
+
   sign(cmd: Parameters<typeof signerOf>[0]): { bytes: Uint8Array; signer: string } {
     const signer = signerOf(cmd);
     const key = this.keys.get(signer);
@@ -100,5 +107,56 @@ export class StreamSigner {
   /** The tx was accepted (its sequence is used up). */
   consumed(signer: string): void {
     this.sequences.set(signer, (this.sequences.get(signer) ?? 0n) + 1n);
+  }
+}
+
+/**
+ * An independent model of the node's accounts for the equivalence tests:
+ * numbers in genesis order (accounts, then roles), then for each block its
+ * authenticated signers (sequence + 1, key remembered) and the recipients of
+ * its transfers, in block order — the rule accounts.ts documents, tracked
+ * here without the app's code, so the app hash's accounts component is
+ * checked against something the app did not compute.
+ */
+export class AccountModel {
+  private readonly byAddress = new Map<string, AccountRecord>();
+  private next = 0n;
+  hash: Uint8Array;
+
+  constructor(appState: unknown) {
+    const g = appState as { accounts?: { address: string }[]; roles?: { address: string }[] };
+    for (const a of [...(g.accounts ?? []), ...(g.roles ?? [])]) this.ensure(a.address);
+    this.hash = genesisAccountsHash([...this.byAddress.values()]);
+  }
+
+  private ensure(address: string): AccountRecord {
+    let a = this.byAddress.get(address);
+    if (!a) {
+      a = { address, number: this.next++, sequence: 0n, pubkey: undefined };
+      this.byAddress.set(address, a);
+    }
+    return a;
+  }
+
+  number(address: string): bigint | undefined {
+    return this.byAddress.get(address)?.number;
+  }
+
+  /** One block: who signed an authenticated tx (in order) and where its transfers went. */
+  block(signers: readonly { address: string; pubkey: Uint8Array }[], events: readonly ProtocolEvent[]): void {
+    const changed = new Set<string>();
+    for (const s of signers) {
+      const a = this.ensure(s.address);
+      a.sequence += 1n;
+      a.pubkey ??= s.pubkey;
+      changed.add(s.address);
+    }
+    for (const e of events) {
+      if (e.case === "transferred" && !e.value.to.startsWith("module:") && !this.byAddress.has(e.value.to)) {
+        this.ensure(e.value.to);
+        changed.add(e.value.to);
+      }
+    }
+    this.hash = nextAccountsHash(this.hash, [...changed].map((k) => ({ ...this.byAddress.get(k)! })));
   }
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { command } from "../../src/protocol/commands.ts";
 import { event } from "../../src/protocol/events.ts";
+import { checkState } from "../../src/protocol/invariants.ts";
+import { applyFeeAndTx } from "../../src/protocol/machine.ts";
 import { ModuleAccount } from "../../src/protocol/state.ts";
 import { accepted, balance, given, REMES, rejected } from "./given.ts";
 
@@ -60,5 +62,31 @@ describe("ledger", () => {
     const total = [...chain.state.balances.values()].reduce((a, b) => a + b, 0n);
     expect(total).toBe(chain.state.supply.genesis + chain.state.supply.minted - chain.state.supply.burned);
     expect(chain.state.supply.genesis).toBe(1_010n * REMES);
+  });
+});
+
+describe("tx fees (applyFeeAndTx)", () => {
+  const ctx = (chain: ReturnType<typeof world>) => ({ height: chain.state.height + 1, timeMs: 0n, blockHash: new Uint8Array(32), proposer: "", lastCommit: [], misbehavior: [] });
+
+  it("the fee goes to the fee collector before the messages, and stays paid when they fail; supply is conserved", () => {
+    const chain = world();
+    const ok = applyFeeAndTx(chain.state, [command("send", { fromAddress: "remes1bob", toAddress: "remes1alice", amount: 1n })], ctx(chain), { payer: "remes1bob", amount: 7n });
+    expect(ok.result.code).toBe(0);
+    expect(ok.result.events[0]).toEqual(event("transferred", { from: "remes1bob", to: ModuleAccount.feeCollector, amount: 7n }));
+    const failed = applyFeeAndTx(ok.state, [command("send", { fromAddress: "remes1bob", toAddress: "remes1alice", amount: 100n * REMES })], ctx(chain), { payer: "remes1bob", amount: 5n });
+    expect(failed.result.code).toBe(4);
+    expect(failed.result.events).toEqual([event("transferred", { from: "remes1bob", to: ModuleAccount.feeCollector, amount: 5n })]);
+    expect(balance(chain, ModuleAccount.feeCollector)).toBe(12n);
+    expect(balance(chain, "remes1bob")).toBe(10n * REMES - 1n - 12n);
+    expect(checkState(failed.state)).toEqual([]);
+  });
+
+  it("a payer who cannot cover the fee gets insufficientFunds and nothing runs", () => {
+    const chain = world();
+    const r = applyFeeAndTx(chain.state, [command("send", { fromAddress: "remes1bob", toAddress: "remes1alice", amount: 1n })], ctx(chain), { payer: "remes1bob", amount: 10n * REMES + 1n });
+    expect(r.result.code).toBe(4);
+    expect(r.result.log).toMatch(/^cannot pay the fee of /);
+    expect(r.result.events).toEqual([]);
+    expect(balance(chain, "remes1bob")).toBe(10n * REMES);
   });
 });

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Effect, Option } from "effect";
 import { Command, Flag } from "effect/cli";
 import type { JsonValue } from "@bufbuild/protobuf";
-import { DEFAULT_BLOCK_MAX_BYTES, defaultInit, initHome } from "../../node/home.ts";
+import { DEFAULT_BLOCK_MAX_BYTES, DEFAULT_MIN_GAS_PRICE, defaultInit, initHome } from "../../node/home.ts";
 import { startNode } from "../../node/run.ts";
 import { userFailure } from "../errors.ts";
 
@@ -43,6 +43,7 @@ const init = Command.make(
     p2p: Flag.String("p2p-laddr").pipe(Flag.withDescription("CometBFT P2P listen address"), Flag.withDefault("tcp://127.0.0.1:26656")),
     proxyApp: Flag.String("proxy-app").pipe(Flag.withDescription("ABCI address between CometBFT and the app: tcp://HOST:PORT or unix:///path.sock"), Flag.withDefault("tcp://127.0.0.1:26658")),
     blockTime: Flag.String("block-time").pipe(Flag.withDescription("CometBFT timeout_commit: time between blocks"), Flag.withDefault("1s")),
+    minGasPrice: Flag.String("min-gas-price").pipe(Flag.withDescription("Minimum fee per gas unit for a tx to enter this node's mempool, written to HOME/config/app.toml (minimum-gas-prices); 0uremes accepts free txs"), Flag.withDefault(DEFAULT_MIN_GAS_PRICE)),
     blockMaxBytes: Flag.Int("block-max-bytes").pipe(Flag.withDescription("Consensus param block.max_bytes in the genesis (2 MiB, about 5,000 submissions, keeps a block's proposal and execution well inside a second)"), Flag.withDefault(DEFAULT_BLOCK_MAX_BYTES)),
     mnemonic: Flag.String("mnemonic").pipe(Flag.withDescription("BIP-39 mnemonic of the dev account (default: a fresh one, saved in HOME/dev-account.json)"), Flag.optional),
     fund: Flag.String("fund").pipe(Flag.withDescription("Fund another account at genesis: ADDRESS=UREMES (repeatable)"), Flag.atLeast(0)),
@@ -55,7 +56,7 @@ const init = Command.make(
       try: async () => {
         const r = await initHome({
           ...defaultInit(f.home),
-          chainId: f.chainId, rpcLaddr: f.rpc, p2pLaddr: f.p2p, proxyApp: f.proxyApp, blockTime: f.blockTime, blockMaxBytes: f.blockMaxBytes,
+          chainId: f.chainId, rpcLaddr: f.rpc, p2pLaddr: f.p2p, proxyApp: f.proxyApp, blockTime: f.blockTime, blockMaxBytes: f.blockMaxBytes, minGasPrice: f.minGasPrice,
           mnemonic: Option.getOrUndefined(f.mnemonic),
           fund: new Map(f.fund.map(parseFund)),
           params: Option.getOrUndefined(Option.map(f.params, (p) => JSON.parse(p) as JsonValue)),

@@ -1,0 +1,36 @@
+/**
+ * The accounts component of the node's app hash: it commits to every
+ * account's number, sequence and key, in number order whatever order the
+ * changes come in, and it chains block after block.
+ */
+import { describe, expect, it } from "vitest";
+import { genesisAccountsHash, nextAccountsHash, nodeAppHash } from "../../src/node/accounts.ts";
+import type { AccountRecord } from "../../src/node/store.ts";
+
+const acct = (n: number, sequence = 0n, pubkey?: Uint8Array): AccountRecord => ({ address: `remes1acct${n}`, number: BigInt(n), sequence, pubkey });
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+
+describe("accounts hash", () => {
+  it("does not depend on the order accounts are listed in", () => {
+    expect(hex(genesisAccountsHash([acct(0), acct(1), acct(2)]))).toBe(hex(genesisAccountsHash([acct(2), acct(0), acct(1)])));
+    const g = genesisAccountsHash([acct(0)]);
+    expect(hex(nextAccountsHash(g, [acct(0, 1n), acct(1, 3n)]))).toBe(hex(nextAccountsHash(g, [acct(1, 3n), acct(0, 1n)])));
+  });
+
+  it("changes with a sequence, a key, a number or the previous hash", () => {
+    const g = genesisAccountsHash([acct(0), acct(1)]);
+    const base = hex(nextAccountsHash(g, [acct(0, 1n)]));
+    expect(hex(nextAccountsHash(g, [acct(0, 2n)]))).not.toBe(base);
+    expect(hex(nextAccountsHash(g, [acct(0, 1n, new Uint8Array(33).fill(2))]))).not.toBe(base);
+    expect(hex(nextAccountsHash(g, [{ ...acct(0, 1n), number: 5n }]))).not.toBe(base);
+    expect(hex(nextAccountsHash(genesisAccountsHash([acct(0)]), [acct(0, 1n)]))).not.toBe(base);
+    expect(hex(nextAccountsHash(g, []))).not.toBe(hex(g));
+  });
+
+  it("the node app hash binds both components", () => {
+    const p = new Uint8Array(32).fill(1);
+    const a = new Uint8Array(32).fill(2);
+    expect(hex(nodeAppHash(p, a))).not.toBe(hex(nodeAppHash(a, p)));
+    expect(nodeAppHash(p, a)).toHaveLength(32);
+  });
+});
