@@ -42,6 +42,7 @@ import { GpuArch } from "../src/gen/remes/v1/types_pb.ts";
 import { frame, FrameReader } from "../src/node/framing.ts";
 import { DEFAULT_MIN_GAS_PRICE, defaultInit, initHome } from "../src/node/home.ts";
 import { consensusAddressOf, parseRfc3339 } from "../src/node/replay.ts";
+import { appProcess } from "../src/node/run.ts";
 import { signTx, txKeyOf, type TxKey } from "../src/node/sign.ts";
 import { type GasPrice, parseGasPrice } from "../src/node/tx.ts";
 import { command } from "../src/protocol/commands.ts";
@@ -115,7 +116,7 @@ const submission = (miner: string, window: number, shard: number) => {
 const shardsOf = (miners: readonly string[], window: number, openingBlockHash: Uint8Array, params: { totalShards: number; minMinersPerShard: number }) =>
   assignShards(miners, deriveSeed(openingBlockHash, "remes/window", window), window, params).assignment;
 
-/** CPU seconds (user + system) of the node process, its CometBFT child, and this process. */
+/** CPU seconds (user + system) of the node process with its app child, its CometBFT child, and this process. */
 const cpuSeconds = (nodePid: number): { app: number; comet: number; self: number } => {
   const of = (pid: number | string) => {
     try {
@@ -126,15 +127,18 @@ const cpuSeconds = (nodePid: number): { app: number; comet: number; self: number
     }
   };
   let comet = 0;
+  let app = of(nodePid);
   for (const p of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
     try {
       const st = fs.readFileSync(`/proc/${p}/stat`, "utf8");
-      if (st.includes("(cometbft)") && Number(st.split(") ")[1]!.split(" ")[1]) === nodePid) comet += of(p);
+      if (Number(st.split(") ")[1]!.split(" ")[1]) !== nodePid) continue;
+      if (st.includes("(cometbft)")) comet += of(p);
+      else app += of(p);
     } catch {
       // gone
     }
   }
-  return { app: of(nodePid), comet, self: of("self") };
+  return { app, comet, self: of("self") };
 };
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
@@ -366,6 +370,23 @@ const rssOf = (pid: number): { rss: number; hwm: number } => {
   return { rss: kb("VmRSS") / 1024, hwm: kb("VmHWM") / 1024 };
 };
 
+/** Resident memory of a process by kind of mapping (MB): the node binary's code, malloc's heap, anonymous maps (V8's heap, wasm, large mallocs), the rest. */
+const rssBreakdown = (pid: number): Record<string, number> => {
+  const out: Record<string, number> = { node_binary: 0, malloc_heap: 0, anonymous: 0, other: 0 };
+  let kind = "other";
+  for (const line of fs.readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
+    const m = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (m) {
+      const name = m[1] ?? "";
+      kind = name === "" ? "anonymous" : name === "[heap]" ? "malloc_heap" : name === process.execPath || name.endsWith("/bin/node") ? "node_binary" : "other";
+      continue;
+    }
+    const r = /^Rss:\s+(\d+) kB/.exec(line);
+    if (r) out[kind]! += Number(r[1]) / 1024;
+  }
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Math.round(v)]));
+};
+
 const rssPart = async () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-bench-rss-"));
   const windowBlocks = Math.max(2, Math.ceil(RSS_MINERS / RSS_PER_BLOCK));
@@ -378,7 +399,9 @@ const rssPart = async () => {
   await initHome({ ...defaultInit(home), chainId: CHAIN_ID, proxyApp: `unix://${home}/abci.sock`, params, genesisExtra: genesisExtra(keys) });
   const genesis = JSON.parse(fs.readFileSync(path.join(home, "config/genesis.json"), "utf8")) as { genesis_time: string; app_state: unknown; params?: unknown };
   const validatorKey = Buffer.from((JSON.parse(fs.readFileSync(path.join(home, "config/priv_validator_key.json"), "utf8")) as { pub_key: { value: string } }).pub_key.value, "base64");
-  const app = spawn(process.execPath, ["bin/r3mes.js", "node", "app", "--home", home], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  // The app process exactly as `r3mes node start` runs it (its V8 and malloc settings included).
+  const spec = appProcess(home, 100);
+  const app = spawn(spec.command, spec.args, { cwd: root, env: spec.env, stdio: ["ignore", "ignore", "inherit"] });
   const client = await AbciClient.connect(path.join(home, "abci.sock"));
   try {
     await client.send({ echo: { message: "up" } });
@@ -431,12 +454,13 @@ const rssPart = async () => {
       }
     }
     const { rss, hwm } = rssOf(app.pid!);
+    const breakdown = rssBreakdown(app.pid!);
     const wallS = (performance.now() - t0) / 1000;
     const at = (n: number) => samples.find((x) => x.stored >= n)?.rss ?? NaN;
     const stateAt = (n: number) => samples.find((x) => x.stored >= n)?.stateMb ?? NaN;
     const states = [stateAt(RSS_SUBMISSIONS / 4), stateAt(RSS_SUBMISSIONS / 2), stateAt((3 * RSS_SUBMISSIONS) / 4), stateMb()];
     db.close();
-    return { rss, hwm, idle, afterGenesis, states, stored, rejected, wallS, rssAt: { q1: at(RSS_SUBMISSIONS / 4), q2: at(RSS_SUBMISSIONS / 2), q3: at((3 * RSS_SUBMISSIONS) / 4) }, windowBlocks, settle: settleDelay({ ...defaultParams(), ...params }), home };
+    return { rss, hwm, breakdown, idle, afterGenesis, states, stored, rejected, wallS, rssAt: { q1: at(RSS_SUBMISSIONS / 4), q2: at(RSS_SUBMISSIONS / 2), q3: at((3 * RSS_SUBMISSIONS) / 4) }, windowBlocks, settle: settleDelay({ ...defaultParams(), ...params }), home };
   } finally {
     client.close();
     app.kill("SIGTERM");
@@ -448,7 +472,7 @@ const r1 = process.env.BENCH_ONLY_RSS ? undefined : await chainPart();
 if (r1) say(`chain: ${Math.round(r1.txPerS)} tx/s, ${Math.round(r1.perBlockMean)} per block, latency p50 ${r1.p50} p99 ${r1.p99} blocks, CPU ${JSON.stringify(r1.cpu)}`);
 if (process.env.BENCH_ONLY_CHAIN) process.exit(0);
 const r2 = await rssPart();
-say(`rss: ${Math.round(r2.rss)} MB after ${r2.stored} submissions (quarters ${JSON.stringify(r2.rssAt)}, idle ${Math.round(r2.idle)} MB, after genesis ${Math.round(r2.afterGenesis)} MB, ${Math.round(r2.stored / r2.wallS)}/s)`);
+say(`rss: ${Math.round(r2.rss)} MB after ${r2.stored} submissions (by mapping ${JSON.stringify(r2.breakdown)}, quarters ${JSON.stringify(r2.rssAt)}, idle ${Math.round(r2.idle)} MB, after genesis ${Math.round(r2.afterGenesis)} MB, ${Math.round(r2.stored / r2.wallS)}/s)`);
 if (!r1) process.exit(0);
 progress("");
 for (const d of [r1.home, r2.home]) fs.rmSync(d, { recursive: true, force: true });
@@ -468,6 +492,7 @@ console.log(JSON.stringify({
   presign_per_s: Math.round(r1.signPerS),
   rss_mb_at_quarters: [r2.rssAt.q1, r2.rssAt.q2, r2.rssAt.q3, r2.rss].map(Math.round),
   rss_peak_mb: Math.round(r2.hwm),
+  rss_mb_by_mapping_at_1m: r2.breakdown,
   state_snapshot_mb_at_quarters: r2.states.map(round1),
   rss_mb_app_idle: Math.round(r2.idle),
   rss_mb_after_genesis: Math.round(r2.afterGenesis),
@@ -480,8 +505,8 @@ console.log(JSON.stringify({
     `${MINERS} miners registered at genesis, each submission pre-signed (secp256k1, SIGN_MODE_DIRECT) before timing, then broadcast with ${METHOD} in JSON-RPC batches of ${BATCH} over ${CONNECTIONS} connections; ` +
     `tx_per_s = code-0 submissions committed after the first block ÷ wall-clock time from the commit of the first block holding them to the commit of the last (NewBlockHeader events); submissions_per_block = mean over the blocks between those; ` +
     `latency = committing height − last committed height when the batch was sent (1 = next block). ` +
-    `rss_mb_at_1m: the app process alone (r3mes node app, SQLite durable store) driven over its ABCI socket by this bench acting as CometBFT (FinalizeBlock + Commit per block, every tx signed and verified), ` +
+    `rss_mb_at_1m: the app process alone (spawned as r3mes node start spawns it: r3mes node app with --max-semi-space-size=2 and MALLOC_ARENA_MAX=2; SQLite durable store) driven over its ABCI socket by this bench acting as CometBFT (FinalizeBlock + Commit per block, every tx signed and verified), ` +
     `${RSS_MINERS} miners, ${RSS_PER_BLOCK} submissions per block, ${r2.windowBlocks}-block windows settling ${r2.settle} blocks after closing (deadlines scaled down), until ${r2.stored} submissions were stored; VmRSS of that process at 1/4, 1/2, 3/4 and all of them in rss_mb_at_quarters; ` +
-    `rss_mb_app_idle is the same process before InitChain (Node 24 + tsx + every module the r3mes CLI loads), rss_mb_after_genesis after InitChain of the ${RSS_MINERS} miners; state_snapshot_mb_at_quarters is the size of the app's latest state snapshot (its whole live state, v8-serialized) at the same points. ` +
-    `The app runs with Node's default heap limits; V8 collects lazily, so RSS holds garbage and the CLI's modules, not just state.`,
+    `rss_mb_app_idle is the same process before InitChain (Node 24 + tsx + src/node and src/protocol), rss_mb_after_genesis after InitChain of the ${RSS_MINERS} miners; state_snapshot_mb_at_quarters is the size of the app's latest state snapshot (its whole live state, v8-serialized) at the same points. ` +
+    `The app collects garbage fully after a Commit once its heap has grown half again past what the last collection left (run.ts), so RSS tracks live state plus Node's own ~50 MB of code.`,
 }));

@@ -49,7 +49,10 @@ export const leanNode = async (argv: readonly string[]): Promise<number | undefi
     return 1;
   }
   let signalled = false;
-  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  // An app started by `node start` (an IPC channel) leaves a terminal's Ctrl-C to its parent, which stops CometBFT first and then it.
+  const underParent = !a.withCometbft && process.send !== undefined;
+  if (underParent) process.on("SIGINT", () => {});
+  for (const sig of underParent ? (["SIGTERM"] as const) : (["SIGINT", "SIGTERM"] as const)) {
     process.once(sig, () => {
       signalled = true;
       void node.stop(sig);

@@ -1,16 +1,20 @@
 /**
- * `r3mes node start` / `r3mes node app`: the ABCI app (and CometBFT as a
- * child process) with logs in HOME/logs, stopped cleanly on SIGINT/SIGTERM:
- * CometBFT first (it stops calling the app), then the socket, then the
- * database.
+ * `r3mes node app`: the ABCI app in this process. `r3mes node start`: the
+ * app as a child process (`node app`, with memory settings: appProcess) and
+ * CometBFT as another, logs in HOME/logs, stopped cleanly on
+ * SIGINT/SIGTERM: CometBFT first (it stops calling the app), then the app
+ * (its socket, then its database).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import * as v8 from "node:v8";
+import * as vm from "node:vm";
 import { RemesApp } from "./app.ts";
 import { readToml } from "./toml.ts";
 import { parseGasPrice, ZERO_GAS_PRICE } from "./tx.ts";
-import { AbciServer } from "./server.ts";
+import { type AbciHandler, AbciServer } from "./server.ts";
 import { cometbftBinary } from "./tools.ts";
 
 export interface RunOptions {
@@ -40,28 +44,91 @@ export const minGasPriceOf = (home: string) => {
 const stamp = () => new Date().toISOString();
 
 export interface RunningNode {
-  /** Resolves with the exit code once the node has stopped (by `stop` or because CometBFT exited). */
+  /** Resolves with the exit code once the node has stopped (by `stop`, or because CometBFT or the app exited). */
   readonly exited: Promise<number>;
   /** Stops CometBFT, the socket and the database, in that order. */
   readonly stop: (why: string) => Promise<number>;
 }
 
-export const startNode = async (o: RunOptions): Promise<RunningNode> => {
-  const configPath = path.join(o.home, "config", "config.toml");
-  if (!fs.existsSync(configPath)) throw new Error(`${o.home} is not a node home (no config/config.toml); create one with 'r3mes node init --home ${o.home}'`);
-  const toml = fs.readFileSync(configPath, "utf8");
-  const proxyApp = readToml(toml, "", "proxy_app") ?? "tcp://127.0.0.1:26658";
-  const rpc = readToml(toml, "rpc", "laddr") ?? "";
-  const logs = path.join(o.home, "logs");
-  fs.mkdirSync(logs, { recursive: true });
-  fs.mkdirSync(path.join(o.home, "data"), { recursive: true });
-  const appLog = fs.createWriteStream(path.join(logs, "app.log"), { flags: "a" });
-  const log = (line: string) => appLog.write(`${stamp()} ${line}\n`);
+/**
+ * How `r3mes node start` runs its app: a child process (`r3mes node app`)
+ * with a small young generation (V8 keeps up to 3 × 16–32 MB of it resident
+ * otherwise) and two malloc arenas (glibc gives every thread its own), so
+ * the app's resident memory tracks its live state. The benchmark spawns the
+ * app the same way.
+ */
+export const appProcess = (home: string, snapshotInterval: number): { readonly command: string; readonly args: string[]; readonly env: NodeJS.ProcessEnv } => ({
+  command: process.execPath,
+  args: ["--max-semi-space-size=2", path.join(projectRoot, "bin", "r3mes.js"), "node", "app", "--home", home, "--snapshot-interval", String(snapshotInterval)],
+  env: { ...process.env, MALLOC_ARENA_MAX: "2" },
+});
 
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/**
+ * A full garbage collection now and then, after a Commit (between blocks):
+ * when the heap has grown well past what the last collection left, collect
+ * it all, so V8 does not keep growing its heap lazily.
+ */
+const collector = (): (() => void) => {
+  v8.setFlagsFromString("--expose-gc");
+  const gc = vm.runInNewContext("gc") as () => void;
+  let live = v8.getHeapStatistics().used_heap_size;
+  return () => {
+    if (v8.getHeapStatistics().used_heap_size < live * 1.5 + 32 * 2 ** 20) return;
+    gc();
+    live = v8.getHeapStatistics().used_heap_size;
+  };
+};
+
+interface Logs {
+  readonly dir: string;
+  readonly log: (line: string) => void;
+  readonly close: () => Promise<void>;
+}
+
+const openLogs = (home: string): Logs => {
+  const dir = path.join(home, "logs");
+  fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(path.join(home, "data"), { recursive: true });
+  const appLog = fs.createWriteStream(path.join(dir, "app.log"), { flags: "a" });
+  return { dir, log: (line) => appLog.write(`${stamp()} ${line}\n`), close: () => new Promise((r) => appLog.end(r)) };
+};
+
+const nodeConfig = (home: string) => {
+  const configPath = path.join(home, "config", "config.toml");
+  if (!fs.existsSync(configPath)) throw new Error(`${home} is not a node home (no config/config.toml); create one with 'r3mes node init --home ${home}'`);
+  const toml = fs.readFileSync(configPath, "utf8");
+  return { proxyApp: readToml(toml, "", "proxy_app") ?? "tcp://127.0.0.1:26658", rpc: readToml(toml, "rpc", "laddr") ?? "" };
+};
+
+/** Stops a child process: SIGTERM, SIGKILL after 10 s. */
+const stopChild = async (p: ChildProcess | undefined): Promise<void> => {
+  if (!p || p.exitCode !== null || p.signalCode !== null) return;
+  const gone = new Promise((r) => p.once("exit", r));
+  p.kill("SIGTERM");
+  const killer = setTimeout(() => p.kill("SIGKILL"), 10_000);
+  await gone;
+  clearTimeout(killer);
+};
+
+export const startNode = (o: RunOptions): Promise<RunningNode> => (o.withCometbft ? startChain(o) : startApp(o));
+
+/** The ABCI app in this process (`r3mes node app`). Under `node start` (an IPC channel to the parent), it reports when it listens and stops when the parent goes. */
+const startApp = async (o: RunOptions): Promise<RunningNode> => {
+  const { proxyApp } = nodeConfig(o.home);
+  const logs = openLogs(o.home);
+  const log = logs.log;
   const minGasPrice = minGasPriceOf(o.home);
   const app = new RemesApp({ dbPath: appDbPath(o.home), snapshotInterval: o.snapshotInterval, minGasPrice, log });
   log(`app: minimum gas price ${minGasPrice.text} (${appConfigPath(o.home)})`);
-  const server = new AbciServer(app.handle, { address: proxyApp, log });
+  const collect = collector();
+  const handle: AbciHandler = (req, kind) => {
+    const res = app.handle(req, kind);
+    if (kind === "commit") setImmediate(collect);
+    return res;
+  };
+  const server = new AbciServer(handle, { address: proxyApp, log });
   try {
     await server.listen();
   } catch (e) {
@@ -69,6 +136,47 @@ export const startNode = async (o: RunOptions): Promise<RunningNode> => {
     throw new Error(`cannot listen on ${proxyApp}: ${e instanceof Error ? e.message : String(e)}; is another node running?`);
   }
   log(`abci: listening on ${proxyApp}`);
+  let stopping: Promise<number> | undefined;
+  let resolveExited: (code: number) => void = () => {};
+  const exited = new Promise<number>((r) => (resolveExited = r));
+  const stop = (why: string, code = 0): Promise<number> => {
+    stopping ??= (async () => {
+      log(`app: stopping (${why})`);
+      await server.close();
+      app.close();
+      log("app: stopped");
+      await logs.close();
+      resolveExited(code);
+      return code;
+    })();
+    return stopping;
+  };
+  if (process.send) {
+    process.once("disconnect", () => void stop("the node process that started this app is gone"));
+    process.send({ listening: proxyApp });
+  }
+  o.say(`r3mes node app: ABCI on ${proxyApp} (start CometBFT with 'cometbft start --home ${o.home}'); log in ${logs.dir}/app.log; Ctrl-C stops`);
+  return { exited, stop };
+};
+
+/** `r3mes node start`: the app as a child process (appProcess), then CometBFT; either one exiting stops the other. */
+const startChain = async (o: RunOptions): Promise<RunningNode> => {
+  const { proxyApp, rpc } = nodeConfig(o.home);
+  const logs = openLogs(o.home);
+  const log = logs.log;
+  const spec = appProcess(o.home, o.snapshotInterval);
+  const appOut = fs.openSync(path.join(logs.dir, "app.out"), "a");
+  const app = spawn(spec.command, spec.args, { env: spec.env, stdio: ["ignore", appOut, appOut, "ipc"] });
+  fs.closeSync(appOut);
+  const ready = await new Promise<string | undefined>((resolve) => {
+    app.once("message", () => resolve(undefined));
+    app.once("exit", (code, signal) => resolve(`the app exited (${signal ?? `code ${code}`}) before listening on ${proxyApp}; see ${path.join(logs.dir, "app.out")} and app.log`));
+  });
+  if (ready !== undefined) {
+    await logs.close();
+    throw new Error(ready);
+  }
+  log(`node: app process ${app.pid} listening on ${proxyApp}`);
 
   let comet: ChildProcess | undefined;
   let stopping: Promise<number> | undefined;
@@ -77,30 +185,20 @@ export const startNode = async (o: RunOptions): Promise<RunningNode> => {
   const stop = (why: string, code = 0): Promise<number> => {
     stopping ??= (async () => {
       log(`node: stopping (${why})`);
-      if (comet && comet.exitCode === null && comet.signalCode === null) {
-        const gone = new Promise((r) => comet!.once("exit", r));
-        comet.kill("SIGTERM");
-        const killer = setTimeout(() => comet?.kill("SIGKILL"), 10_000);
-        await gone;
-        clearTimeout(killer);
-      }
-      await server.close();
-      app.close();
+      await stopChild(comet);
+      await stopChild(app);
       log("node: stopped");
-      await new Promise((r) => appLog.end(r));
+      await logs.close();
       resolveExited(code);
       return code;
     })();
     return stopping;
   };
-  if (o.withCometbft) {
-    const out = fs.openSync(path.join(logs, "cometbft.log"), "a");
-    comet = spawn(cometbftBinary(), ["start", "--home", o.home], { stdio: ["ignore", out, out] });
-    fs.closeSync(out);
-    comet.on("exit", (code, signal) => void stop(`cometbft exited (${signal ?? `code ${code}`}); see ${path.join(logs, "cometbft.log")}`, stopping ? 0 : 1));
-  }
-  o.say(o.withCometbft
-    ? `r3mes node: app on ${proxyApp}, CometBFT RPC on ${rpc.replace(/^tcp:/, "http:")}; logs in ${logs}; Ctrl-C stops`
-    : `r3mes node app: ABCI on ${proxyApp} (start CometBFT with 'cometbft start --home ${o.home}'); log in ${logs}/app.log; Ctrl-C stops`);
+  app.on("exit", (code, signal) => void stop(`the app exited (${signal ?? `code ${code}`}); see ${path.join(logs.dir, "app.log")}`, stopping ? 0 : 1));
+  const out = fs.openSync(path.join(logs.dir, "cometbft.log"), "a");
+  comet = spawn(cometbftBinary(), ["start", "--home", o.home], { stdio: ["ignore", out, out] });
+  fs.closeSync(out);
+  comet.on("exit", (code, signal) => void stop(`cometbft exited (${signal ?? `code ${code}`}); see ${path.join(logs.dir, "cometbft.log")}`, stopping ? 0 : 1));
+  o.say(`r3mes node: app on ${proxyApp}, CometBFT RPC on ${rpc.replace(/^tcp:/, "http:")}; logs in ${logs.dir}; Ctrl-C stops`);
   return { exited, stop };
 };
