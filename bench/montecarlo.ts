@@ -54,7 +54,7 @@ const results = await runMany(specs, {
     if (tty) process.stderr.write(`\r  ${done}/${specs.length} runs  ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   },
 });
-if (outDir) await Effect.runPromise(mergeParts(outDir, specs.length, { parquet: false, report: false }));
+if (outDir) await Effect.runPromise(mergeParts(outDir, { parquet: false, report: false }));
 if (tty) process.stderr.write("\n");
 const wall = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);

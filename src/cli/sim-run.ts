@@ -6,13 +6,14 @@
  * TTY. An invariant violation stops that run and fails the command with the
  * line that reproduces it.
  */
+import { rm } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Effect } from "effect";
 import { runMany } from "../sim/fanout.ts";
 import { createOutputSink, type OutputPaths } from "../sim/outputs/output-sink.ts";
-import { mergeParts } from "../sim/outputs/parts.ts";
+import { mergeParts, PARTS_DIR } from "../sim/outputs/parts.ts";
 import { reproduceLine, type RunResult, runScenario } from "../sim/run.ts";
 import { expandRuns, loadScenario, scenarioName } from "../sim/scenario.ts";
 
@@ -78,6 +79,8 @@ export const runSim = async (o: SimRunOptions): Promise<number> => {
     paths = await sink.finish();
   } else {
     let done = 0;
+    // Parts left by an interrupted run would be merged with these.
+    await rm(join(outDir, PARTS_DIR), { recursive: true, force: true });
     bar(0, specs.length, "runs");
     results = await runMany(specs, {
       threads, blocks,
@@ -85,7 +88,7 @@ export const runSim = async (o: SimRunOptions): Promise<number> => {
       sinkData: { outDir, eventLog: o.eventLog },
       onResult: () => bar(++done, specs.length, `runs on ${threads} threads`),
     });
-    paths = await Effect.runPromise(mergeParts(outDir, specs.length));
+    paths = await Effect.runPromise(mergeParts(outDir));
   }
 
   let status = 0;

@@ -14,7 +14,10 @@ export interface FanOutOptions {
   readonly threads?: number;
   /** Override each run's block count. */
   readonly blocks?: number;
-  /** Absolute path of a module exporting `makeSink(spec: RunSpec, index: number, data: unknown): RunSink | Promise<RunSink>`, loaded in each worker. */
+  /**
+   * Absolute path of a module exporting `makeSink(spec: RunSpec, index: number, data: unknown): RunSink | Promise<RunSink>`,
+   * loaded in each worker, and optionally `finishWorker(): Promise<void>`, called in each worker after its last run.
+   */
   readonly sinkModule?: string;
   /** Structured-cloneable data handed to every `makeSink` call (e.g. an output folder). */
   readonly sinkData?: unknown;
@@ -40,11 +43,12 @@ export const runMany = async (specs: readonly RunSpec[], opts: FanOutOptions = {
         const index = next++;
         worker.postMessage({ index, spec: specs[index], ...(opts.blocks !== undefined ? { blocks: opts.blocks } : {}) });
       };
-      worker.on("message", (m: { index: number; result?: RunResult; error?: string }) => {
+      worker.on("message", (m: { index: number; result?: RunResult; error?: string; done?: true }) => {
+        if (m.done) return;
         if (m.error !== undefined) {
           failed = true;
           void worker.terminate();
-          reject(new Error(`run ${m.index} (seed ${specs[m.index]!.seed}) failed in a worker: ${m.error}`));
+          reject(new Error(m.index < 0 ? `a worker failed after its last run: ${m.error}` : `run ${m.index} (seed ${specs[m.index]!.seed}) failed in a worker: ${m.error}`));
           return;
         }
         results[m.index] = m.result!;

@@ -2,7 +2,8 @@
  * The worker side of the fan-out: receives one run at a time, runs it with
  * `runScenario` (deterministic by its seed, so which thread runs it does not
  * matter), and posts the result back. A sink module, when given, is loaded
- * here and its `makeSink(run)` builds each run's sink inside the worker.
+ * here and its `makeSink(run)` builds each run's sink inside the worker; its
+ * `finishWorker()`, if it has one, runs after the last run.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { pathToFileURL } from "node:url";
@@ -20,12 +21,19 @@ const port = parentPort;
 if (!port) throw new Error("worker.ts runs inside a worker thread (see fanout.ts)");
 
 const { sinkModule, sinkData } = (workerData ?? {}) as { sinkModule?: string; sinkData?: unknown };
-const makeSink: ((spec: RunSpec, index: number, data: unknown) => RunSink | Promise<RunSink>) | undefined = sinkModule
-  ? (await import(pathToFileURL(sinkModule).href)).makeSink
-  : undefined;
+const sinks: { makeSink?: (spec: RunSpec, index: number, data: unknown) => RunSink | Promise<RunSink>; finishWorker?: () => Promise<void> } = sinkModule
+  ? await import(pathToFileURL(sinkModule).href)
+  : {};
+const makeSink = sinks.makeSink;
 
 port.on("message", async (job: Job | null) => {
   if (job === null) {
+    try {
+      await sinks.finishWorker?.();
+      port.postMessage({ done: true });
+    } catch (e) {
+      port.postMessage({ index: -1, error: e instanceof Error ? `${e.message}\n${e.stack ?? ""}` : String(e) });
+    }
     port.close();
     return;
   }
