@@ -168,6 +168,8 @@ export class SimulatedBackend implements TrainingBackend {
   /** Results by window, then `${shard}/${arch}`: every honest miner of a shard shares one. */
   readonly #cache = new Map<number, Map<string, Cached>>();
   readonly #truth = new Map<number, Int32Array>();
+  /** Per window, by shard: the honest update and the base loss (the same for every GPU architecture). */
+  readonly #shards = new Map<number, Map<number, { update?: Int32Array; loss?: bigint }>>();
 
   constructor(o: SimulatedBackendOptions) {
     this.#seed = o.seed;
@@ -192,15 +194,38 @@ export class SimulatedBackend implements TrainingBackend {
     return t;
   }
 
+  #shard(window: number, shard: number): { update?: Int32Array; loss?: bigint } {
+    let byShard = this.#shards.get(window);
+    if (!byShard) {
+      byShard = new Map();
+      this.#shards.set(window, byShard);
+      for (const w of this.#shards.keys()) if (w < window - 8) this.#shards.delete(w);
+    }
+    let entry = byShard.get(shard);
+    if (!entry) byShard.set(shard, (entry = {}));
+    return entry;
+  }
+
+  /** Shared by every architecture's result of the shard (read-only, like every update). */
   #honestUpdate(window: number, shard: number): Int32Array {
+    const entry = this.#shard(window, shard);
+    if (entry.update) return entry.update;
     const prng = new Prng(deriveSeed(this.#seed, "sim/shard-noise", window, shard));
     const t = this.trueUpdate(window);
-    return Int32Array.from(t, (x) => x + prng.below(2 * SHARD_NOISE + 1) - SHARD_NOISE);
+    return (entry.update = Int32Array.from(t, (x) => x + prng.below(2 * SHARD_NOISE + 1) - SHARD_NOISE));
   }
 
   #baseLoss(task: Task): bigint {
-    const h = task.vault ? hashParts("sim/loss-vault", task.vault.gradientHash) : hashParts("sim/loss", this.#seed, task.window, task.shard);
-    return 1_000_000n + BigInt(((h[0]! << 16) | (h[1]! << 8) | h[2]!) % 1_000_000);
+    if (task.vault) {
+      const h = hashParts("sim/loss-vault", task.vault.gradientHash);
+      return 1_000_000n + BigInt(((h[0]! << 16) | (h[1]! << 8) | h[2]!) % 1_000_000);
+    }
+    const entry = this.#shard(task.window, task.shard);
+    if (entry.loss === undefined) {
+      const h = hashParts("sim/loss", this.#seed, task.window, task.shard);
+      entry.loss = 1_000_000n + BigInt(((h[0]! << 16) | (h[1]! << 8) | h[2]!) % 1_000_000);
+    }
+    return entry.loss;
   }
 
   #result(task: Task, gradientHash: Uint8Array, update: Int32Array): Cached {
