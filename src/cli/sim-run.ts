@@ -11,10 +11,10 @@ import { availableParallelism } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Effect } from "effect";
-import { runMany } from "../sim/fanout.ts";
+import { type FanOutResult, runMany } from "../sim/fanout.ts";
 import { createOutputSink, type OutputPaths } from "../sim/outputs/output-sink.ts";
 import { mergeParts, PARTS_DIR } from "../sim/outputs/parts.ts";
-import { reproduceLine, type RunResult, runScenario } from "../sim/run.ts";
+import { reproduceLine, runScenario } from "../sim/run.ts";
 import { expandRuns, loadScenario, scenarioName } from "../sim/scenario.ts";
 
 export interface SimRunOptions {
@@ -41,7 +41,7 @@ const bar = (done: number, total: number, label: string): void => {
   if (done >= total) process.stderr.write("\n");
 };
 
-const summaryLine = (r: RunResult, report: string | undefined) => ({
+const summaryLine = (r: FanOutResult, report: string | undefined) => ({
   seed: r.seed,
   blocks: r.blocks,
   events: r.events,
@@ -58,7 +58,7 @@ export const runSim = async (o: SimRunOptions): Promise<number> => {
   const log = (s: string) => (o.json ? process.stderr : process.stdout).write(`${s}\n`);
   log(`${basename(o.scenario)}: ${specs.length} run${specs.length === 1 ? "" : "s"} of ${blocks} blocks → ${outDir}`);
 
-  let results: RunResult[];
+  let results: FanOutResult[];
   let paths: OutputPaths;
   const threads = Math.max(1, Math.min(o.threads ?? availableParallelism(), specs.length));
   if (specs.length === 1 || threads === 1) {

@@ -9,6 +9,13 @@ import { Worker } from "node:worker_threads";
 import type { RunResult } from "./run.ts";
 import type { RunSpec } from "./scenario.ts";
 
+/**
+ * What a worker sends back: the run's result without its genesis and keys
+ * (the genesis of a 1,000-miner scenario is most of a result; kept for
+ * 1,000 seeds it was most of the main thread's memory).
+ */
+export type FanOutResult = Omit<RunResult, "genesis" | "keys">;
+
 export interface FanOutOptions {
   /** Worker threads (default: the machine's parallelism, at most the number of runs). */
   readonly threads?: number;
@@ -22,14 +29,14 @@ export interface FanOutOptions {
   /** Structured-cloneable data handed to every `makeSink` call (e.g. an output folder). */
   readonly sinkData?: unknown;
   /** Called as each run finishes (in completion order). */
-  readonly onResult?: (index: number, result: RunResult) => void;
+  readonly onResult?: (index: number, result: FanOutResult) => void;
 }
 
 const entry = new URL("./worker.mjs", import.meta.url);
 
-export const runMany = async (specs: readonly RunSpec[], opts: FanOutOptions = {}): Promise<RunResult[]> => {
+export const runMany = async (specs: readonly RunSpec[], opts: FanOutOptions = {}): Promise<FanOutResult[]> => {
   const threads = Math.max(1, Math.min(opts.threads ?? availableParallelism(), specs.length));
-  const results = new Array<RunResult>(specs.length);
+  const results = new Array<FanOutResult>(specs.length);
   let next = 0;
   const work = (): Promise<void> =>
     new Promise((resolve, reject) => {
@@ -43,7 +50,7 @@ export const runMany = async (specs: readonly RunSpec[], opts: FanOutOptions = {
         const index = next++;
         worker.postMessage({ index, spec: specs[index], ...(opts.blocks !== undefined ? { blocks: opts.blocks } : {}) });
       };
-      worker.on("message", (m: { index: number; result?: RunResult; error?: string; done?: true }) => {
+      worker.on("message", (m: { index: number; result?: FanOutResult; error?: string; done?: true }) => {
         if (m.done) return;
         if (m.error !== undefined) {
           failed = true;

@@ -45,7 +45,8 @@ port.on("message", async (job: Job | null) => {
       ...(sink ? { sink } : {}),
       ...(job.blocks !== undefined ? { blocks: job.blocks } : {}),
     });
-    port.postMessage({ index: job.index, result });
+    const { genesis: _genesis, keys: _keys, ...sent } = result;
+    port.postMessage({ index: job.index, result: sent });
   } catch (e) {
     port.postMessage({ index: job.index, error: e instanceof Error ? `${e.message}\n${e.stack ?? ""}` : String(e) });
   }
