@@ -21,6 +21,7 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { utf8ToBytes } from "@noble/hashes/utils.js";
+import { chainAppHash } from "../protocol/apphash.ts";
 import { encodeUvarint } from "./framing.ts";
 import { hexOf } from "./hash.ts";
 import type { AccountRecord } from "./store.ts";
@@ -50,19 +51,11 @@ export const genesisAccountsHash = (accounts: readonly Readonly<AccountRecord>[]
 export const nextAccountsHash = (prev: Uint8Array, changed: readonly Readonly<AccountRecord>[]): Uint8Array => {
   const inner = sha256.create();
   for (const a of [...changed].sort(byNumber)) inner.update(leaf(a));
-  const h = sha256.create();
-  h.update(prev);
-  h.update(inner.digest());
-  return h.digest();
+  return chainAppHash(prev, inner.digest());
 };
 
-/** The app hash CometBFT sees: the protocol's app hash and the accounts component. */
-export const nodeAppHash = (protocolHash: Uint8Array, accountsHash: Uint8Array): Uint8Array => {
-  const h = sha256.create();
-  h.update(protocolHash);
-  h.update(accountsHash);
-  return h.digest();
-};
+/** The app hash CometBFT sees: sha256(the protocol's app hash ‖ the accounts component). */
+export const nodeAppHash = (protocolHash: Uint8Array, accountsHash: Uint8Array): Uint8Array => chainAppHash(protocolHash, accountsHash);
 
 export class Accounts {
   private readonly byAddress = new Map<string, AccountRecord>();

@@ -112,6 +112,25 @@ const stopChild = async (p: ChildProcess | undefined): Promise<void> => {
   clearTimeout(killer);
 };
 
+/** A stop that runs once (later calls get the same promise): logs, `body`, closes the log, resolves `exited` with the first caller's code. */
+const stopsOnce = (logs: Logs, who: string, body: () => Promise<void>) => {
+  let stopping: Promise<number> | undefined;
+  let resolveExited: (code: number) => void = () => {};
+  const exited = new Promise<number>((r) => (resolveExited = r));
+  const stop = (why: string, code = 0): Promise<number> => {
+    stopping ??= (async () => {
+      logs.log(`${who}: stopping (${why})`);
+      await body();
+      logs.log(`${who}: stopped`);
+      await logs.close();
+      resolveExited(code);
+      return code;
+    })();
+    return stopping;
+  };
+  return { exited, stop, stopping: () => stopping !== undefined };
+};
+
 export const startNode = (o: RunOptions): Promise<RunningNode> => (o.withCometbft ? startChain(o) : startApp(o));
 
 /** The ABCI app in this process (`r3mes node app`). Under `node start` (an IPC channel to the parent), it reports when it listens and stops when the parent goes. */
@@ -136,21 +155,10 @@ const startApp = async (o: RunOptions): Promise<RunningNode> => {
     throw new Error(`cannot listen on ${proxyApp}: ${e instanceof Error ? e.message : String(e)}; is another node running?`);
   }
   log(`abci: listening on ${proxyApp}`);
-  let stopping: Promise<number> | undefined;
-  let resolveExited: (code: number) => void = () => {};
-  const exited = new Promise<number>((r) => (resolveExited = r));
-  const stop = (why: string, code = 0): Promise<number> => {
-    stopping ??= (async () => {
-      log(`app: stopping (${why})`);
-      await server.close();
-      app.close();
-      log("app: stopped");
-      await logs.close();
-      resolveExited(code);
-      return code;
-    })();
-    return stopping;
-  };
+  const { exited, stop } = stopsOnce(logs, "app", async () => {
+    await server.close();
+    app.close();
+  });
   if (process.send) {
     process.once("disconnect", () => void stop("the node process that started this app is gone"));
     process.send({ listening: proxyApp });
@@ -179,26 +187,15 @@ const startChain = async (o: RunOptions): Promise<RunningNode> => {
   log(`node: app process ${app.pid} listening on ${proxyApp}`);
 
   let comet: ChildProcess | undefined;
-  let stopping: Promise<number> | undefined;
-  let resolveExited: (code: number) => void = () => {};
-  const exited = new Promise<number>((r) => (resolveExited = r));
-  const stop = (why: string, code = 0): Promise<number> => {
-    stopping ??= (async () => {
-      log(`node: stopping (${why})`);
-      await stopChild(comet);
-      await stopChild(app);
-      log("node: stopped");
-      await logs.close();
-      resolveExited(code);
-      return code;
-    })();
-    return stopping;
-  };
-  app.on("exit", (code, signal) => void stop(`the app exited (${signal ?? `code ${code}`}); see ${path.join(logs.dir, "app.log")}`, stopping ? 0 : 1));
+  const { exited, stop, stopping } = stopsOnce(logs, "node", async () => {
+    await stopChild(comet);
+    await stopChild(app);
+  });
+  app.on("exit", (code, signal) => void stop(`the app exited (${signal ?? `code ${code}`}); see ${path.join(logs.dir, "app.log")}`, stopping() ? 0 : 1));
   const out = fs.openSync(path.join(logs.dir, "cometbft.log"), "a");
   comet = spawn(cometbftBinary(), ["start", "--home", o.home], { stdio: ["ignore", out, out] });
   fs.closeSync(out);
-  comet.on("exit", (code, signal) => void stop(`cometbft exited (${signal ?? `code ${code}`}); see ${path.join(logs.dir, "cometbft.log")}`, stopping ? 0 : 1));
+  comet.on("exit", (code, signal) => void stop(`cometbft exited (${signal ?? `code ${code}`}); see ${path.join(logs.dir, "cometbft.log")}`, stopping() ? 0 : 1));
   o.say(`r3mes node: app on ${proxyApp}, CometBFT RPC on ${rpc.replace(/^tcp:/, "http:")}; logs in ${logs.dir}; Ctrl-C stops`);
   return { exited, stop };
 };
