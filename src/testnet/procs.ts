@@ -100,10 +100,11 @@ export const freePorts = async (n: number): Promise<number[]> => {
   return ports;
 };
 
-/** Whether something listens on 127.0.0.1:port. */
-export const listening = (port: number): Promise<boolean> =>
+/** Whether something listens on host:port (default 127.0.0.1). */
+export const listening = (port: number, host = "127.0.0.1"): Promise<boolean> =>
   new Promise((resolve) => {
-    const c = net.connect({ host: "127.0.0.1", port });
+    const c = net.connect({ host, port, timeout: 2000 });
+    c.once("timeout", () => { c.destroy(); resolve(false); });
     c.once("connect", () => { c.destroy(); resolve(true); });
     c.once("error", () => resolve(false));
   });

@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { NodeNet, TestnetNetwork } from "./netns.ts";
 
 export interface NodeEntry {
   readonly name: string;
@@ -14,6 +15,8 @@ export interface NodeEntry {
   readonly nodeId: string;
   /** Keyring name of the validator's operator account. */
   readonly operator: string;
+  /** Where it listens and, in netns mode, its namespace and links (absent in older state folders: loopback). */
+  readonly net?: NodeNet;
   appPid?: number;
   cometPid?: number;
   /** Set while the node is cut off from its peers (see perturb.ts). */
@@ -42,6 +45,8 @@ export interface TestnetState {
   readonly training?: "simulated" | "kernels";
   readonly nodes: NodeEntry[];
   readonly daemons: DaemonEntry[];
+  /** How the nodes are networked and partitioned (see netns.ts). */
+  readonly network?: TestnetNetwork;
   kubo?: { readonly repo: string; readonly api: number; readonly gateway: number; readonly swarm: number; pid?: number };
   conductorPid?: number;
   readonly startedAt: string;
@@ -64,7 +69,8 @@ export const writeState = (s: TestnetState): void => {
   fs.renameSync(`${f}.tmp`, f);
 };
 
-export const rpcUrl = (n: NodeEntry) => `http://127.0.0.1:${n.rpcPort}`;
+export const rpcUrl = (n: NodeEntry) => `http://${n.net?.rpcHost ?? "127.0.0.1"}:${n.rpcPort}`;
+export const p2pHostOf = (n: NodeEntry) => n.net?.p2pHost ?? "127.0.0.1";
 
 export const nodeByName = (s: TestnetState, name: string): NodeEntry => {
   const n = s.nodes.find((x) => x.name === name);

@@ -1,4 +1,5 @@
 /** `r3mes testnet status`: height, app hash and peers of every node, over RPC. */
+import { describeNetwork } from "./netns.ts";
 import { alive } from "./procs.ts";
 import { rpcUrl, type TestnetState } from "./state.ts";
 
@@ -38,7 +39,7 @@ export const nodeStatuses = async (s: TestnetState): Promise<NodeStatus[]> =>
   }));
 
 export const formatStatus = (s: TestnetState, nodes: readonly NodeStatus[]): string => {
-  const lines = [`testnet ${s.chainId} (${s.dir})`];
+  const lines = [`testnet ${s.chainId} (${s.dir})`, `  network: ${describeNetwork(s.network)}`];
   for (const n of nodes) lines.push(`  ${n.name.padEnd(6)} ${n.state.padEnd(11)} height ${String(n.height ?? "-").padStart(6)}  peers ${String(n.peers ?? "-").padStart(2)}  app hash ${n.app_hash ?? "-"}  ${n.rpc}`);
   for (const d of s.daemons) lines.push(`  ${d.name.padEnd(12)} ${alive(d.pid) ? "running" : "stopped"}  ${d.role}${d.lazySkipBps > 0 ? " (lazy)" : ""} → ${d.node}`);
   if (s.kubo) lines.push(`  kubo         ${alive(s.kubo.pid) ? "running" : "stopped"}  API http://127.0.0.1:${s.kubo.api}`);

@@ -21,8 +21,9 @@ import { defaultParams, UREMES_PER_REMES, validateParams } from "../protocol/par
 import { hashParts } from "../protocol/randomness.ts";
 import { makeBackend } from "../actors/live/daemon.ts";
 import { apiUrlOf, initKubo, kuboBinary, startKubo } from "../store/kubo-daemon.ts";
+import { chooseNetwork, createNetns, describeNetwork, inNetns, type NetworkChoice, nodeNet } from "./netns.ts";
 import { freePorts, sleep, spawnDetached, spawnR3mes } from "./procs.ts";
-import { type DaemonEntry, keysFile, logsDir, type NodeEntry, readState, rpcUrl, stateFile, type TestnetState, writeState } from "./state.ts";
+import { type DaemonEntry, keysFile, logsDir, type NodeEntry, p2pHostOf, readState, rpcUrl, stateFile, type TestnetState, writeState } from "./state.ts";
 
 export interface UpOptions {
   readonly dir: string;
@@ -41,6 +42,8 @@ export interface UpOptions {
   /** Protocol parameter overrides (protobuf JSON) on top of the testnet defaults. */
   readonly params?: Record<string, JsonValue>;
   readonly kubo: boolean;
+  /** auto (default): netns where this process can make namespaces, else loopback; see netns.ts. */
+  readonly network?: NetworkChoice;
   readonly say: (line: string) => void;
 }
 
@@ -66,15 +69,15 @@ export const testnetParams = (): Record<string, JsonValue> => ({
   livenessWindowBlocks: 400,
 });
 
-const tomlEdits = (home: string, o: { rpc: number; p2p: number; blockTimeMs: number; name: string }) => {
+const tomlEdits = (home: string, o: { rpc: string; p2p: string; blockTimeMs: number; name: string }) => {
   const file = path.join(home, "config", "config.toml");
   let t = fs.readFileSync(file, "utf8");
   const set = (s: string, k: string, v: string) => (t = setToml(t, s, k, v));
   set("", "proxy_app", JSON.stringify(`unix://${path.join(home, "abci.sock")}`));
   set("", "moniker", JSON.stringify(o.name));
   set("", "log_level", JSON.stringify("info"));
-  set("rpc", "laddr", JSON.stringify(`tcp://127.0.0.1:${o.rpc}`));
-  set("p2p", "laddr", JSON.stringify(`tcp://127.0.0.1:${o.p2p}`));
+  set("rpc", "laddr", JSON.stringify(`tcp://${o.rpc}`));
+  set("p2p", "laddr", JSON.stringify(`tcp://${o.p2p}`));
   set("p2p", "addr_book_strict", "false");
   set("p2p", "allow_duplicate_ip", "true");
   set("p2p", "pex", "false");
@@ -91,13 +94,13 @@ export const setPeers = (home: string, peers: string): void => {
   fs.writeFileSync(file, setToml(fs.readFileSync(file, "utf8"), "p2p", "persistent_peers", JSON.stringify(peers)));
 };
 
-export const setP2pPort = (home: string, port: number): void => {
+export const setP2pPort = (home: string, host: string, port: number): void => {
   const file = path.join(home, "config", "config.toml");
-  fs.writeFileSync(file, setToml(fs.readFileSync(file, "utf8"), "p2p", "laddr", JSON.stringify(`tcp://127.0.0.1:${port}`)));
+  fs.writeFileSync(file, setToml(fs.readFileSync(file, "utf8"), "p2p", "laddr", JSON.stringify(`tcp://${host}:${port}`)));
 };
 
 export const peersOf = (s: TestnetState, n: NodeEntry): string =>
-  s.nodes.filter((x) => x.name !== n.name).map((x) => `${x.nodeId}@127.0.0.1:${x.p2pPort}`).join(",");
+  s.nodes.filter((x) => x.name !== n.name).map((x) => `${x.nodeId}@${p2pHostOf(x)}:${x.p2pPort}`).join(",");
 
 /** Keys, genesis, CometBFT homes, Kubo repo and testnet.json; starts nothing. */
 export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
@@ -106,6 +109,7 @@ export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
   if (o.validators < 1 || o.miners < 0 || o.proposers < 0 || o.lazy < 0 || o.lazy > o.miners) throw new Error("need at least 1 validator, and --lazy at most --miners");
   const cometbft = cometbftBinary();
   if (o.kubo) kuboBinary();
+  const network = chooseNetwork(o.network ?? "auto", o.validators);
   fs.mkdirSync(logsDir(dir), { recursive: true });
   const keys: Keyring = {};
   const chainId = `r3mes-testnet-${randomBytes(3).toString("hex")}`;
@@ -115,12 +119,13 @@ export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
   for (let i = 0; i < o.validators; i++) {
     const name = `val${i}`;
     const home = path.join(dir, "nodes", name);
+    const net = nodeNet(network, i, name);
     execFileSync(cometbft, ["init", "--home", home], { stdio: "pipe" });
-    tomlEdits(home, { rpc: ports[2 * i]!, p2p: ports[2 * i + 1]!, blockTimeMs: o.blockTimeMs, name });
+    tomlEdits(home, { rpc: `${net.rpcHost}:${ports[2 * i]!}`, p2p: `${net.p2pHost}:${ports[2 * i + 1]!}`, blockTimeMs: o.blockTimeMs, name });
     const nodeId = execFileSync(cometbft, ["show-node-id", "--home", home], { encoding: "utf8" }).trim();
     pubkeys.push((JSON.parse(fs.readFileSync(path.join(home, "config", "priv_validator_key.json"), "utf8")) as { pub_key: { value: string } }).pub_key.value);
     keys[name] = await newKey();
-    nodes.push({ name, home, rpcPort: ports[2 * i]!, p2pPort: ports[2 * i + 1]!, nodeId, operator: name });
+    nodes.push({ name, home, rpcPort: ports[2 * i]!, p2pPort: ports[2 * i + 1]!, nodeId, operator: name, net });
   }
   const daemons: DaemonEntry[] = [];
   for (let i = 0; i < o.validators; i++) daemons.push({ name: `validator${i}`, role: "validator", from: `val${i}`, node: `val${i}`, lazySkipBps: 0 });
@@ -169,7 +174,7 @@ export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
 
   const s: TestnetState = {
     version: 1, dir, chainId, blockTimeMs: o.blockTimeMs, trainMs: o.trainMs, worldSeed, ...(o.training === "kernels" ? { training: "kernels" as const } : {}),
-    nodes, daemons, startedAt: new Date().toISOString(),
+    nodes, daemons, network, startedAt: new Date().toISOString(),
   };
   for (const n of nodes) setPeers(n.home, peersOf(s, n));
   if (o.kubo) {
@@ -194,7 +199,13 @@ export const startNodeProcs = async (s: TestnetState, n: NodeEntry): Promise<voi
   // CometBFT gives up if the app's socket is not there yet.
   for (let i = 0; i < 600 && !fs.existsSync(path.join(n.home, "abci.sock")); i++) await sleep(50);
   if (!fs.existsSync(path.join(n.home, "abci.sock"))) throw new Error(`the app of ${n.name} did not open its socket in 30 s; see ${path.join(logs, `${n.name}-app.out`)} and ${n.home}/logs/app.log`);
-  n.cometPid = spawnDetached(cometbftBinary(), ["start", "--home", n.home], path.join(logs, `${n.name}-cometbft.log`));
+  n.cometPid = spawnComet(s, n);
+};
+
+/** CometBFT of a node, in its network namespace where it has one. */
+export const spawnComet = (s: TestnetState, n: NodeEntry): number => {
+  const [cmd, args] = n.net ? inNetns(n.net, cometbftBinary(), ["start", "--home", n.home]) : [cometbftBinary(), ["start", "--home", n.home]];
+  return spawnDetached(cmd, args, path.join(logsDir(s.dir), `${n.name}-cometbft.log`));
 };
 
 export const daemonArgs = (s: TestnetState, d: DaemonEntry): string[] => {
@@ -241,7 +252,10 @@ export const up = async (o: UpOptions & { readonly scenario?: string }): Promise
   const t0 = Date.now();
   const s = await createTestnet(o);
   o.say(`testnet ${s.chainId} in ${s.dir}: ${o.validators} validators, ${o.miners} miners (${o.lazy} lazy), ${o.proposers} proposers`);
+  o.say(`network: ${describeNetwork(s.network)}`);
+  fs.appendFileSync(path.join(logsDir(s.dir), "network.log"), `${new Date().toISOString()} network: ${describeNetwork(s.network)}\n`);
   try {
+    if (s.network?.kind === "netns") createNetns(s.network, s.nodes.map((n) => n.net!));
     if (s.kubo) {
       s.kubo.pid = await startKubo(s.kubo.repo, s.kubo, path.join(logsDir(s.dir), "kubo.log"));
       writeState(s);
@@ -255,7 +269,7 @@ export const up = async (o: UpOptions & { readonly scenario?: string }): Promise
     for (const d of s.daemons) startDaemonProc(s, d);
     if (o.scenario) s.conductorPid = spawnR3mes(["testnet", "conduct", "--dir", s.dir, "--scenario", path.resolve(o.scenario)], path.join(logsDir(s.dir), "conductor.log"));
     writeState(s);
-    for (const n of s.nodes) o.say(`  ${n.name}: RPC ${rpcUrl(n)}  P2P 127.0.0.1:${n.p2pPort}  home ${n.home}`);
+    for (const n of s.nodes) o.say(`  ${n.name}: RPC ${rpcUrl(n)}  P2P ${p2pHostOf(n)}:${n.p2pPort}${n.net?.netns ? ` (netns ${n.net.netns})` : ""}  home ${n.home}`);
     o.say(`  daemons: ${s.daemons.map((d) => d.name).join(", ")} (logs in ${logsDir(s.dir)})`);
     o.say(`status: r3mes testnet status --dir ${o.dir}   stop: r3mes testnet down --dir ${o.dir}`);
     return { state: readState(s.dir), firstBlockMs };

@@ -10,11 +10,17 @@ import { Argument, Command, Flag } from "effect/cli";
 import { conduct } from "../../testnet/conduct.ts";
 import { down } from "../../testnet/down.ts";
 import { checkInvariants } from "../../testnet/invariants.ts";
+import { type NetworkChoice, networkChoices } from "../../testnet/netns.ts";
 import { perturb, type Perturbation, perturbations } from "../../testnet/perturb.ts";
 import { logsDir, readState } from "../../testnet/state.ts";
 import { formatStatus, nodeStatuses } from "../../testnet/status.ts";
 import { up } from "../../testnet/up.ts";
 import { userFailure } from "../errors.ts";
+
+const networkChoiceOf = (v: string): NetworkChoice => {
+  if (!networkChoices.includes(v as NetworkChoice)) throw new Error(`--network ${v}: one of ${networkChoices.join(", ")}`);
+  return v as NetworkChoice;
+};
 
 const dir = Flag.String("dir").pipe(Flag.withDescription("State folder of the testnet (homes, keys, logs, pids)"), Flag.withDefault(".testnet"));
 
@@ -29,6 +35,7 @@ const upCommand = Command.make("up", {
   params: Flag.String("params").pipe(Flag.withDescription("Protocol parameter overrides as protobuf JSON on top of the testnet's short windows, e.g. '{\"windowBlocks\":20}'"), Flag.optional),
   noKubo: Flag.Boolean("no-kubo").pipe(Flag.withDescription("Skip Kubo: each daemon keeps blobs in its own embedded Helia store (they can not fetch each other's)"), Flag.withDefault(false)),
   scenario: Flag.String("scenario").pipe(Flag.withDescription("JSON file scheduling perturbations by height: {\"perturbations\":[{\"at\":40,\"do\":\"kill\",\"node\":\"val3\"}]}"), Flag.optional),
+  network: Flag.String("network").pipe(Flag.withDescription("How the nodes are networked: netns (each CometBFT in its own network namespace on a bridge; partitions cut its link; needs root and iproute2), loopback (127.0.0.1; partitions restart CometBFT peerless), or auto (netns where possible)"), Flag.withDefault("auto")),
   backend: Flag.String("backend").pipe(Flag.withDescription("process (default) or containers (testcontainers; needs a Docker engine)"), Flag.withDefault("process")),
   training: Flag.String("training").pipe(Flag.withDescription("simulated (default: modelled updates) or kernels (every daemon trains LoRA adapters for real with the canonical BitNet kernels; the genesis vault's answers are computed the same way)"), Flag.withDefault("simulated")),
 }, (f) =>
@@ -44,7 +51,7 @@ const upCommand = Command.make("up", {
       if (f.training !== "simulated" && f.training !== "kernels") throw new Error(`--training ${f.training}: simulated or kernels`);
       await up({
         dir: f.dir, validators: f.validators, miners: f.miners, proposers: f.proposers, lazy: f.lazy, blockTimeMs: f.blockTimeMs, trainMs: f.trainMs, training: f.training,
-        kubo: !f.noKubo, say: (l) => console.log(l),
+        kubo: !f.noKubo, say: (l) => console.log(l), network: networkChoiceOf(f.network),
         ...(Option.isSome(f.params) ? { params: JSON.parse(f.params.value) as Record<string, never> } : {}),
         ...(Option.isSome(f.scenario) ? { scenario: f.scenario.value } : {}),
       });
@@ -64,7 +71,7 @@ const statusCommand = Command.make("status", { dir, json: Flag.Boolean("json").p
     try: async () => {
       const s = readState(f.dir);
       const nodes = await nodeStatuses(s);
-      console.log(f.json ? JSON.stringify({ chain_id: s.chainId, dir: s.dir, nodes }) : formatStatus(s, nodes));
+      console.log(f.json ? JSON.stringify({ chain_id: s.chainId, dir: s.dir, network: s.network ?? { kind: "loopback" }, nodes }) : formatStatus(s, nodes));
     },
     catch: userFailure("testnet status"),
   })).pipe(Command.withDescription("Height, app hash, peers and state of every node, and whether each daemon runs"));
@@ -94,7 +101,7 @@ const logsCommand = Command.make("logs", {
 
 const perturbCommand = Command.make("perturb", {
   dir,
-  what: Argument.String("action").pipe(Argument.withDescription(`One of ${perturbations.join(", ")}: kill = SIGKILL the node's app and CometBFT; restart; pause/resume = SIGSTOP/SIGCONT; partition = cut the node off from its peers (real: no P2P connection can exist); heal`)),
+  what: Argument.String("action").pipe(Argument.withDescription(`One of ${perturbations.join(", ")}: kill = SIGKILL the node's app and CometBFT; restart; pause/resume = SIGSTOP/SIGCONT; partition = cut the node off from its peers (netns: its bridge link goes down; loopback fallback: CometBFT restarted peerless on an unannounced port); heal`)),
   node: Argument.String("node").pipe(Argument.withDescription("Node name (val0, val1, …)")),
 }, (f) =>
   Effect.tryPromise({
@@ -124,6 +131,7 @@ const downCommand = Command.make("down", { dir, keep: Flag.Boolean("keep").pipe(
       const r = await down(f.dir, { keep: f.keep });
       console.log(`stopped ${r.stopped} processes${f.keep ? `; state kept in ${f.dir}` : `; removed ${f.dir}`}`);
       if (r.stillListening.length > 0) throw new Error(`ports still listening after stopping everything: ${r.stillListening.join(", ")}`);
+      if (r.leftovers.length > 0) throw new Error(`network namespaces or links left after deleting them: ${r.leftovers.join(", ")}`);
     },
     catch: userFailure("testnet down"),
   })).pipe(Command.withDescription("Stop every process the testnet started (by pid) and remove its state folder"));
