@@ -3,7 +3,15 @@
  * them) through a fresh in-process app: the FinalizeBlock request CometBFT
  * would have sent is rebuilt from each block (txs, header time, block hash,
  * proposer, the last commit's votes), so a chain's app hashes can be checked
- * against an independent replay — the equivalence test of the two runtimes.
+ * against an independent replay — the equivalence test of the two runtimes,
+ * the testnet's invariant checks and the role daemons' chain followers.
+ *
+ * The RPC block leaves the address of a validator whose vote is absent from
+ * the last commit empty, but CometBFT tells the app who it was (liveness
+ * counts it): the commit lists the votes in the order of the validator set of
+ * the previous height, so the address is that set's entry at the same index.
+ * `finalizeRequestOf` fills it from that set and refuses to guess without
+ * it; `fetchFinalizeRequest` fetches the set when a block needs it.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { MisbehaviorType, type RequestFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
@@ -15,6 +23,7 @@ export interface RpcBlock {
   readonly block: {
     readonly header: { readonly height: string; readonly time: string; readonly proposer_address: string; readonly app_hash: string };
     readonly data: { readonly txs: readonly string[] | null };
+    /** An absent vote's validator_address is "" (see the module comment). */
     readonly last_commit: { readonly signatures: readonly { readonly block_id_flag: number; readonly validator_address: string }[] };
   };
 }
@@ -28,11 +37,25 @@ export const parseRfc3339 = (s: string): { seconds: bigint; nanos: number } => {
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, "hex"));
 
-export const finalizeRequestOf = (b: RpcBlock): RequestFinalizeBlock => ({
+/** Whether some vote of the block's last commit names no validator (then `finalizeRequestOf` needs the previous validator set). */
+export const hasUnnamedVotes = (b: RpcBlock): boolean => b.block.last_commit.signatures.some((s) => !s.validator_address);
+
+/**
+ * The FinalizeBlock request of a committed block. `previousValidators`: the
+ * addresses (hex) of the validator set at the block's height − 1 in the
+ * RPC's order; needed only when `hasUnnamedVotes(b)`.
+ */
+export const finalizeRequestOf = (b: RpcBlock, previousValidators: readonly string[] = []): RequestFinalizeBlock => ({
   txs: (b.block.data.txs ?? []).map((t) => Uint8Array.from(Buffer.from(t, "base64"))),
   decidedLastCommit: {
     round: 0,
-    votes: b.block.last_commit.signatures.map((s) => ({ validator: { address: hex(s.validator_address), power: 0n }, blockIdFlag: s.block_id_flag as BlockIDFlag })),
+    votes: b.block.last_commit.signatures.map((s, i) => {
+      const address = s.validator_address || previousValidators[i];
+      if (!address) {
+        throw new Error(`block ${b.block.header.height}: vote ${i} of the last commit names no validator (absent vote) and the validator set of height ${Number(b.block.header.height) - 1} was not given (${previousValidators.length} addresses); fetch it with /validators?height=${Number(b.block.header.height) - 1}`);
+      }
+      return { validator: { address: hex(address), power: 0n }, blockIdFlag: s.block_id_flag as BlockIDFlag };
+    }),
   },
   misbehavior: [],
   hash: hex(b.block_id.hash),
@@ -41,6 +64,30 @@ export const finalizeRequestOf = (b: RpcBlock): RequestFinalizeBlock => ({
   nextValidatorsHash: new Uint8Array(0),
   proposerAddress: hex(b.block.header.proposer_address),
 });
+
+const rpcGet = async <T>(rpc: string, pathAndQuery: string): Promise<T> => {
+  const r = (await (await fetch(`${rpc}${pathAndQuery}`, { signal: AbortSignal.timeout(10_000) })).json()) as { result?: T; error?: { message?: string; data?: string } };
+  if (!r.result) throw new Error(`${rpc}${pathAndQuery}: ${r.error?.data ?? r.error?.message ?? "no result"}`);
+  return r.result;
+};
+
+/** The validator set's addresses (hex) at a height, in the RPC's order, every page. */
+export const validatorAddressesAt = async (rpc: string, height: number): Promise<string[]> => {
+  const out: string[] = [];
+  for (let page = 1; page <= 1_000; page++) {
+    const r = await rpcGet<{ validators: readonly { address: string }[]; total: string }>(rpc, `/validators?height=${height}&page=${page}&per_page=100`);
+    out.push(...r.validators.map((v) => v.address));
+    if (out.length >= Number(r.total) || r.validators.length === 0) return out;
+  }
+  throw new Error(`${rpc}: the validator set at height ${height} has more than 100,000 entries`);
+};
+
+/** A committed block from a node's RPC and its FinalizeBlock request (with the previous validator set fetched when needed). */
+export const fetchFinalizeRequest = async (rpc: string, height: number): Promise<{ readonly block: RpcBlock; readonly request: RequestFinalizeBlock }> => {
+  const block = await rpcGet<RpcBlock>(rpc, `/block?height=${height}`);
+  const previous = hasUnnamedVotes(block) && height > 1 ? await validatorAddressesAt(rpc, height - 1) : [];
+  return { block, request: finalizeRequestOf(block, previous) };
+};
 
 /** CometBFT's consensus address of an ed25519 validator key: sha256(pubkey)[:20]. */
 export const consensusAddressOf = (ed25519Pubkey: Uint8Array): Uint8Array => sha256(ed25519Pubkey).subarray(0, 20);

@@ -15,7 +15,7 @@ import { Request, Response } from "cosmjs-types/tendermint/abci/types";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RemesApp } from "../../src/node/app.ts";
-import { finalizeRequestOf, parseRfc3339, type RpcBlock } from "../../src/node/replay.ts";
+import { fetchFinalizeRequest, parseRfc3339 } from "../../src/node/replay.ts";
 import { serveFrame } from "../../src/node/server.ts";
 import { remesRegistry } from "../../src/node/registry.ts";
 import { checkState } from "../../src/protocol/invariants.ts";
@@ -71,8 +71,7 @@ describe("r3mes node start (real CometBFT)", () => {
     await call({ initChain: { time: parseRfc3339(genesis.genesis_time), chainId: genesis.chain_id, validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(genesis.app_state)), initialHeight: 1n } });
     let txs = 0;
     for (let height = 1; height <= top; height++) {
-      const b = ((await (await fetch(`${chain.rpc}/block?height=${height}`)).json()) as { result: RpcBlock }).result;
-      const req = finalizeRequestOf(b);
+      const { request: req } = await fetchFinalizeRequest(chain.rpc, height);
       txs += req.txs.length;
       const res = await call({ finalizeBlock: req });
       expect(res.finalizeBlock?.txResults.every((t) => t.code === 0)).toBe(true);

@@ -15,7 +15,7 @@ import { bytesToHex } from "@noble/hashes/utils.js";
 import { Request, Response } from "cosmjs-types/tendermint/abci/types";
 import { RemesApp } from "../../src/node/app.ts";
 import { defaultInit, initHome, type InitOptions } from "../../src/node/home.ts";
-import { finalizeRequestOf, parseRfc3339, type RpcBlock } from "../../src/node/replay.ts";
+import { fetchFinalizeRequest, parseRfc3339, type RpcBlock } from "../../src/node/replay.ts";
 import { serveFrame } from "../../src/node/server.ts";
 
 export const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -160,7 +160,7 @@ export class LocalChain {
       const mismatches: string[] = [];
       const txs: { hash: string; code: number }[] = [];
       for (let height = 1; height <= top; height++) {
-        const req = finalizeRequestOf(await this.block(height));
+        const { request: req } = await fetchFinalizeRequest(this.rpc, height);
         const res = await call({ finalizeBlock: req });
         if (!res.finalizeBlock) throw new Error(`replayed FinalizeBlock ${height} failed: ${res.exception?.error}`);
         res.finalizeBlock.txResults.forEach((t, i) => txs.push({ hash: bytesToHex(sha256(req.txs[i]!)).toUpperCase(), code: t.code }));

@@ -10,9 +10,8 @@
  */
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
-import type { RequestFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
-import type { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import { RemesApp, decodeEventLog } from "../../node/app.ts";
+import { fetchFinalizeRequest } from "../../node/replay.ts";
 import type { ProtocolEvent } from "../../protocol/events.ts";
 import type { State } from "../../protocol/state.ts";
 
@@ -25,34 +24,6 @@ export interface FollowedBlock {
 }
 
 type Comet = Awaited<ReturnType<typeof Comet38Client.connect>>;
-type Block = Awaited<ReturnType<Comet["block"]>>;
-
-/**
- * The request CometBFT sent the app for this block. The RPC block omits the
- * address of a validator whose vote is absent from the last commit, but the
- * app is told it (liveness counts it), so those are filled in from the
- * validator set of the previous height, whose order the commit follows.
- */
-const finalizeRequest = (b: Block, lastValidators: readonly Uint8Array[]): RequestFinalizeBlock => {
-  const ms = b.block.header.time.getTime();
-  const nanos = (ms % 1000) * 1_000_000 + (b.block.header.time.nanoseconds ?? 0);
-  return {
-    txs: [...b.block.txs],
-    decidedLastCommit: {
-      round: 0,
-      votes: (b.block.lastCommit?.signatures ?? []).map((s, i) => ({
-        validator: { address: s.validatorAddress && s.validatorAddress.length > 0 ? s.validatorAddress : (lastValidators[i] ?? new Uint8Array(0)), power: 0n },
-        blockIdFlag: s.blockIdFlag as unknown as BlockIDFlag,
-      })),
-    },
-    misbehavior: [],
-    hash: b.blockId.hash,
-    height: BigInt(b.block.header.height),
-    time: { seconds: BigInt(Math.floor(ms / 1000)), nanos },
-    nextValidatorsHash: new Uint8Array(0),
-    proposerAddress: b.block.header.proposerAddress,
-  };
-};
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -126,21 +97,17 @@ export class ChainFollower {
         continue;
       }
       for (let h = this.app.height + 1; h <= tip && !this.#stopped; h++) {
-        const b = await this.call((c) => c.block(h));
-        const expected = bytesToHex(b.block.header.appHash);
+        const { block: b, request } = await this.call(() => fetchFinalizeRequest(this.rpc, h));
+        const expected = b.block.header.app_hash.toLowerCase();
         const have = bytesToHex(this.app.appHash);
         if (expected !== have) {
           throw new Error(`the node at ${this.rpc} says the app hash after height ${h - 1} is ${expected.toUpperCase()}, the local replay got ${have.toUpperCase()}: the chain diverged from the protocol; stop and report this`);
         }
-        const sigs = b.block.lastCommit?.signatures ?? [];
-        const lastValidators = h > 1 && sigs.some((x) => !x.validatorAddress || x.validatorAddress.length === 0)
-          ? (await this.call((c) => c.validatorsAll(h - 1))).validators.map((v) => v.address)
-          : [];
-        this.app.finalizeBlock(finalizeRequest(b, lastValidators));
+        this.app.finalizeBlock(request);
         this.app.commit();
         const row = this.app.store.blockAt(h);
         const events = row ? decodeEventLog(row.events) : [];
-        this.timeMs = b.block.header.time.getTime();
+        this.timeMs = Date.parse(b.block.header.time);
         await onBlock({ height: h, timeMs: this.timeMs, events, catchingUp: h < this.#tipAtStart });
       }
     }
