@@ -5,8 +5,10 @@
  * proposer are rewarded, and every node agrees on every block and app hash;
  * kill -9 of a validator for ≥ 20 blocks, a pause and a partition each leave
  * the other three producing blocks, and the victim catches up and agrees;
- * no gradient accepted before a kill is lost; `down` leaves no process and
- * no listening port behind.
+ * the partition is a real one where this runs as root (each CometBFT in its
+ * own network namespace, the victim's link to the bridge cut); no gradient
+ * accepted before a kill is lost; `down` leaves no process, no listening
+ * port and no network namespace or link behind.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -17,6 +19,7 @@ import { readKeyring } from "../../src/actors/live/keyring.ts";
 import { Role } from "../../src/gen/remes/v1/types_pb.ts";
 import { roleKey } from "../../src/protocol/state.ts";
 import { down } from "../../src/testnet/down.ts";
+import { leftovers, nodeLinkUp, probeNetns } from "../../src/testnet/netns.ts";
 import { checkInvariants } from "../../src/testnet/invariants.ts";
 import { perturb } from "../../src/testnet/perturb.ts";
 import { alive, listening, sleep } from "../../src/testnet/procs.ts";
@@ -98,6 +101,15 @@ describe("local testnet of real processes", () => {
     }
   });
 
+  it("runs each CometBFT in its own network namespace where it can (root), else on loopback with the reason", () => {
+    const net = readState(dir).network!;
+    const can = probeNetns();
+    console.log(`testnet network: ${net.kind}${net.kind === "loopback" ? ` (${net.reason})` : ""}`);
+    expect(net.kind).toBe(can === true ? "netns" : "loopback");
+    if (net.kind === "loopback") expect(net.reason).toBe(can);
+    else for (const n of readState(dir).nodes) expect(rpcUrl(n)).not.toContain("127.0.0.1");
+  });
+
   it("pause and partition: the other three keep producing blocks and the victim rejoins", async () => {
     const all = ["val0", "val1", "val2", "val3"];
     for (const [stop, start, victim] of [["pause", "resume", "val1"], ["partition", "heal", "val2"]] as const) {
@@ -106,10 +118,20 @@ describe("local testnet of real processes", () => {
       const at = await top(others);
       await waitFor(`10 blocks while ${victim} is ${stop}d`, async () => (await top(others)) >= at + 10, 60_000);
       if (stop === "partition") {
+        // The victim stalls (its RPC still answers) while the rest go on.
         const h = (await heights([victim]))[0]!;
         expect(h).toBeLessThan(await top(others));
-        const peers = (await (await fetch(`${rpcUrl(s.nodes.find((n) => n.name === victim)!)}/net_info`)).json()) as { result: { n_peers: string } };
-        expect(peers.result.n_peers).toBe("0");
+        await sleep(2_000);
+        expect((await heights([victim]))[0]).toBe(h);
+        const st = readState(dir);
+        const v = st.nodes.find((n) => n.name === victim)!;
+        if (st.network?.kind === "netns") {
+          expect(nodeLinkUp(st.network, v.net!)).toBe(false);
+        } else {
+          const peers = (await (await fetch(`${rpcUrl(v)}/net_info`)).json()) as { result: { n_peers: string } };
+          expect(peers.result.n_peers).toBe("0");
+        }
+        expect(fs.readFileSync(path.join(logsDir(dir), "network.log"), "utf8")).toContain(`${victim}: partitioned (${st.network?.kind === "netns" ? "netns" : "loopback fallback"}`);
       }
       await perturb(dir, start, victim);
       const target = await top(others);
@@ -117,17 +139,25 @@ describe("local testnet of real processes", () => {
     }
     const r = await checkInvariants(readState(dir), { replay: false });
     expect(r.violations).toEqual([]);
+    expect(r.checkedHeight).toBeGreaterThan(await top(["val0"]) - 5);
   });
 
   it("down stops every process and frees every port", async () => {
     const st = readState(dir);
     const pids = [...st.nodes.flatMap((n) => [n.appPid, n.cometPid]), ...st.daemons.map((d) => d.pid), st.kubo?.pid].filter((p): p is number => !!p);
-    const ports = [...st.nodes.flatMap((n) => [n.rpcPort, n.p2pPort]), st.kubo!.api, st.kubo!.gateway, st.kubo!.swarm];
+    const ports = [st.kubo!.api, st.kubo!.gateway, st.kubo!.swarm, ...(st.network?.kind === "netns" ? [] : st.nodes.flatMap((n) => [n.rpcPort, n.p2pPort]))];
     follower.stop();
     const r = await down(dir, { keep: false });
     expect(r.stillListening).toEqual([]);
+    expect(r.leftovers).toEqual([]);
     for (const p of pids) expect(alive(p), `pid ${p}`).toBe(false);
     for (const p of ports) expect(await listening(p), `port ${p}`).toBe(false);
+    if (st.network?.kind === "netns") {
+      expect(leftovers(st.network.id)).toEqual([]);
+      const all = execFileSync("ip", ["netns", "list"], { encoding: "utf8" }) + execFileSync("ip", ["-o", "link", "show"], { encoding: "utf8" });
+      expect(all).not.toContain(`r3mes-${st.network.id}-`);
+      expect(all).not.toContain(`r3-${st.network.id}-`);
+    }
     expect(fs.existsSync(dir)).toBe(false);
   });
 });
