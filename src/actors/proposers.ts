@@ -2,7 +2,8 @@
  * Aggregation proposers. When the chain draws one for a window, it fetches
  * the window's live submissions from the content store (those whose bytes it
  * can not fetch are left out), combines their updates by its method (mean,
- * median, trimmed mean), publishes the aggregate, commits to it, and reveals
+ * median, trimmed mean), publishes the aggregate to the content store (the
+ * chain gets only its CID), commits to it, and reveals
  * it once the commitment is on chain. A colluding proposer includes only its
  * coalition's submissions (when it has any), so honest validators find
  * verified work left out and challenge it.
@@ -16,7 +17,6 @@ import { hashParts } from "../protocol/randomness.ts";
 import type { ActorInfo } from "../sim/sink.ts";
 import type { Actor, ActorIO } from "./actor.ts";
 import { aggregateUpdates, l1 } from "./aggregate.ts";
-import { aggregateCid } from "./validators.ts";
 
 interface Pending {
   readonly window: number;
@@ -67,7 +67,8 @@ export class Proposer implements Actor {
     if (subs.length === 0) return;
     const updates = subs.map((s) => io.world.store.get(s.gradientCid)!.update!);
     const vector = aggregateUpdates(updates, this.method);
-    const cid = aggregateCid(vector);
+    const cid = io.world.store.aggregateCidOf(vector);
+    io.world.store.putAggregate(cid, vector);
     const root = gradientRoot(subs.map((s) => s.gradientHash));
     const salt = hashParts("sim/agg-salt", io.prng.nextU64());
     const p: Pending = { window, cid, root, ids: subs.map((s) => s.id), method: this.method, salt };

@@ -21,7 +21,7 @@ import { requiredBond } from "../protocol/verification/tier2.ts";
 import type { ActorInfo } from "../sim/sink.ts";
 import type { Actor, ActorIO } from "./actor.ts";
 import { aggregateUpdates } from "./aggregate.ts";
-import { cidOf, type Task } from "./backend.ts";
+import type { Task } from "./backend.ts";
 
 export interface ValidatorOptions {
   /** Skips every check: supports each claim, finds all work valid, never challenges. */
@@ -36,8 +36,6 @@ export interface ValidatorOptions {
   readonly tier2Loss?: "canonical" | "onnx";
 }
 
-/** Content id of an aggregate vector (what proposers publish and verifiers recompute). */
-export const aggregateCid = (v: Int32Array): string => cidOf(hashParts("sim/aggregate", new Uint8Array(v.buffer, v.byteOffset, v.byteLength)));
 
 export class Validator implements Actor {
   readonly role = "validator";
@@ -136,8 +134,10 @@ export class Validator implements Actor {
   /**
    * An aggregate is right when it includes every submission tier 1 verified
    * whose bytes can be fetched,
-   * every included update can be fetched, and its CID is the declared method
-   * applied to the included updates.
+   * every included update can be fetched, its CID is the declared method
+   * applied to the included updates, and the aggregate itself can be fetched
+   * from the content store under that CID (a live daemon fetches and
+   * verifies it; the simulator models no withheld aggregate).
    * Every honest verifier computes the same answer, so it is computed once.
    */
   #checkAggregate(a: EventOf<"aggregationRevealed">, io: ActorIO): void {
@@ -152,7 +152,9 @@ export class Validator implements Actor {
         const u = io.world.store.get(state.submissions.get(id)?.gradientCid ?? "")?.update;
         if (u) updates.push(u);
       }
-      ok = !verifiedLeftOut && updates.length === a.submissionIds.length && aggregateCid(aggregateUpdates(updates, a.method)) === a.aggregatedCid;
+      const store = io.world.store;
+      const expected = updates.length === a.submissionIds.length ? aggregateUpdates(updates, a.method) : undefined;
+      ok = !verifiedLeftOut && expected !== undefined && store.aggregateCidOf(expected) === a.aggregatedCid && store.hasAggregate(a.aggregatedCid, expected);
       io.world.aggregateChecks.set(a.aggregationId, ok);
       if (io.world.aggregateChecks.size > 1_000) io.world.aggregateChecks.delete(io.world.aggregateChecks.keys().next().value!);
     }

@@ -6,10 +6,11 @@
  * computed (off-chain facts the reports compare with the true update).
  */
 import type { AggregateRecord } from "../sim/sink.ts";
+import { hashParts } from "../protocol/randomness.ts";
 import { hex, type State } from "../protocol/state.ts";
 import { commitmentDigest, trapCommitment } from "../protocol/traps.ts";
 import type { Prng } from "../protocol/randomness.ts";
-import type { Task, TrainingBackend, TrainResult, VaultTask } from "./backend.ts";
+import { cidOf, type Task, type TrainingBackend, type TrainResult, type VaultTask } from "./backend.ts";
 import type { Queries } from "./queries.ts";
 import type { GpuArch } from "../gen/remes/v1/types_pb.ts";
 
@@ -20,7 +21,16 @@ export interface StoredGradient {
   readonly update?: Int32Array;
 }
 
-/** Published gradients by CID; windows older than the retention are dropped. */
+/** The simulator's content id of an aggregate vector. */
+export const aggregateCid = (v: Int32Array): string => cidOf(hashParts("sim/aggregate", new Uint8Array(v.buffer, v.byteOffset, v.byteLength)));
+
+/**
+ * Published gradients by CID; windows older than the retention are dropped.
+ * Aggregates: proposers publish them here under `aggregateCidOf` and
+ * verifiers check `hasAggregate`; the simulator keeps no aggregate bytes
+ * (verifiers recompute the vector, and no proposer withholds one), a live
+ * daemon's store publishes and fetches real blobs (live/world.ts).
+ */
 export class ContentStore {
   readonly #byCid = new Map<string, StoredGradient>();
   readonly #byWindow = new Map<number, string[]>();
@@ -45,6 +55,19 @@ export class ContentStore {
 
   get(cid: string): StoredGradient | undefined {
     return this.#byCid.get(cid);
+  }
+
+  /** The CID an aggregate vector is published under. */
+  aggregateCidOf(v: Int32Array): string {
+    return aggregateCid(v);
+  }
+
+  /** Publishes an aggregate (the simulator only needs its CID). */
+  putAggregate(_cid: string, _v: Int32Array): void {}
+
+  /** Whether the aggregate under `cid` can be had and is `expected`. */
+  hasAggregate(_cid: string, _expected: Int32Array): boolean {
+    return true;
   }
 }
 

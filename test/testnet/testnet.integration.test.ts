@@ -16,6 +16,9 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChainFollower } from "../../src/actors/live/follower.ts";
 import { readKeyring } from "../../src/actors/live/keyring.ts";
+import { decodeAggregateBlob } from "../../src/actors/live/world.ts";
+import { openKuboStore } from "../../src/store/kubo.ts";
+import { apiUrlOf } from "../../src/store/kubo-daemon.ts";
 import { Role } from "../../src/gen/remes/v1/types_pb.ts";
 import { roleKey } from "../../src/protocol/state.ts";
 import { down } from "../../src/testnet/down.ts";
@@ -75,6 +78,15 @@ describe("local testnet of real processes", () => {
     const r = await checkInvariants(s);
     expect(r.violations).toEqual([]);
     expect(r.checkedHeight).toBeGreaterThan(10);
+    // The proposer's aggregates are blobs in Kubo under the CIDs on chain, and the validators fetched them.
+    const revealed = [...follower.state.windows.values()].flatMap((w) => (w.aggregation?.revealed ? [w.aggregation.revealed.aggregatedCid] : []));
+    expect(revealed.length).toBeGreaterThan(0);
+    const kubo = openKuboStore(apiUrlOf(s.kubo!));
+    for (const cid of revealed) expect(decodeAggregateBlob(await kubo.get(cid)).length).toBeGreaterThan(0);
+    await kubo.close();
+    const validatorLogs = [0, 1, 2, 3].map((i) => fs.readFileSync(path.join(logsDir(dir), `validator${i}.log`), "utf8")).join("\n");
+    expect(validatorLogs).not.toContain("not fetched");
+    expect(validatorLogs).not.toContain("challengeAggregation accepted");
   });
 
   it("kill -9 of a validator for 20+ blocks: the rest go on, it catches up and agrees, no accepted gradient is lost", async () => {

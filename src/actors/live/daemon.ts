@@ -158,7 +158,10 @@ export const startDaemon = async (o: DaemonOptions): Promise<RunningDaemon> => {
       caughtUp = true;
       o.log(`caught up at height ${b.height}; ${o.role} ${address} is acting`);
     }
-    const fetches = b.events.flatMap((e) => (e.case === "gradientSubmitted" ? [store.fetch(e.value.gradientCid)] : []));
+    const fetches = b.events.flatMap((e) =>
+      e.case === "gradientSubmitted" ? [store.fetch(e.value.gradientCid)]
+      : e.case === "aggregationRevealed" && o.role === "validator" ? [store.fetchAggregate(e.value.aggregatedCid)]
+      : []);
     if (fetches.length > 0) await Promise.all(fetches);
     const mine = b.events.filter((e) => wants.has(e.case) || addressees(e).includes(address));
     if (mine.length === 0) return;

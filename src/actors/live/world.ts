@@ -6,10 +6,14 @@
  *   result's CID is the CID of its blob (window, gradient hash, size and the
  *   update vector), which `LiveContentStore.put` publishes; the broadcaster
  *   waits for publishing to finish before a submission goes out.
+ * - Aggregates become blobs too: a proposer publishes the aggregate vector
+ *   and commits to the blob's CID; validators fetch the blob of every
+ *   revealed aggregate (verified against its CID) and find the aggregate
+ *   right only if it is there and equals their own recomputation.
  * - Reads stay synchronous for the actors: the daemon prefetches the blobs
- *   of each block's new submissions (verified against their CIDs) before
- *   handing the block's events to its actor; a blob that can not be fetched
- *   is simply not there, as in the simulator.
+ *   of each block's new submissions and revealed aggregates (verified
+ *   against their CIDs) before handing the block's events to its actor; a
+ *   blob that can not be fetched is simply not there, as in the simulator.
  * - The task feed is the testnet's data service: every daemon derives it from
  *   the testnet's shared world seed and replays the whole chain, so they all
  *   draw the same trap plans at the same blocks (see `observeBlock`).
@@ -39,6 +43,22 @@ export const decodeGradientBlob = (bytes: Uint8Array): StoredGradient => {
   return { window: b.window, gradientHash: hexToBytes(b.gradientHash), sizeBytes: BigInt(b.sizeBytes), update: Int32Array.from(b.update) };
 };
 
+interface AggregateBlob {
+  readonly v: 1;
+  readonly kind: "aggregate";
+  readonly update: number[];
+}
+
+export const encodeAggregateBlob = (v: Int32Array): Uint8Array => new TextEncoder().encode(JSON.stringify({ v: 1, kind: "aggregate", update: [...v] } satisfies AggregateBlob));
+
+export const decodeAggregateBlob = (bytes: Uint8Array): Int32Array => {
+  const b = JSON.parse(new TextDecoder().decode(bytes)) as AggregateBlob;
+  if (b.v !== 1 || b.kind !== "aggregate" || !Array.isArray(b.update) || !b.update.every((x) => Number.isInteger(x))) throw new Error("not an r3mes aggregate blob (v1)");
+  return Int32Array.from(b.update);
+};
+
+const sameVector = (a: Int32Array, b: Int32Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+
 /** A TrainingBackend whose results carry the CID of their blob. */
 export class PublishingBackend implements TrainingBackend {
   constructor(readonly inner: TrainingBackend) {}
@@ -60,6 +80,8 @@ export class PublishingBackend implements TrainingBackend {
 
 export class LiveContentStore extends ContentStore {
   #publishing = new Set<Promise<void>>();
+  /** Aggregates published here or fetched (verified), by CID; the newest 64. */
+  readonly #aggregates = new Map<string, Int32Array>();
 
   constructor(readonly blobs: BlobStore, readonly log: (line: string) => void) {
     super();
@@ -70,6 +92,41 @@ export class LiveContentStore extends ContentStore {
     if (!g.update) return;
     const blob = encodeGradientBlob(g);
     if (rawCidOf(blob) !== cid) return; // not one of ours (a copied CID): nothing to publish
+    this.#publish(cid, blob);
+  }
+
+  override aggregateCidOf(v: Int32Array): string {
+    return rawCidOf(encodeAggregateBlob(v));
+  }
+
+  override putAggregate(cid: string, v: Int32Array): void {
+    this.#remember(cid, v);
+    this.#publish(cid, encodeAggregateBlob(v));
+  }
+
+  override hasAggregate(cid: string, expected: Int32Array): boolean {
+    const have = this.#aggregates.get(cid);
+    return have !== undefined && sameVector(have, expected);
+  }
+
+  /** Fetches (verified against its CID) and caches a revealed aggregate; false when it can not be had. */
+  async fetchAggregate(cid: string): Promise<boolean> {
+    if (this.#aggregates.has(cid)) return true;
+    try {
+      this.#remember(cid, decodeAggregateBlob(await this.blobs.get(cid)));
+      return true;
+    } catch (e) {
+      this.log(`store: aggregate ${cid} not fetched (${e instanceof BlobError ? `${e.kind}: ${e.message}` : e instanceof Error ? e.message : String(e)})`);
+      return false;
+    }
+  }
+
+  #remember(cid: string, v: Int32Array): void {
+    this.#aggregates.set(cid, v);
+    if (this.#aggregates.size > 64) this.#aggregates.delete(this.#aggregates.keys().next().value!);
+  }
+
+  #publish(cid: string, blob: Uint8Array): void {
     const p = this.blobs.put(blob).then(
       (stored) => { if (stored !== cid) this.log(`store: ${this.blobs.name} gave ${stored} for a blob whose CID is ${cid}`); },
       (e: unknown) => this.log(`store: publishing ${cid} failed: ${e instanceof Error ? e.message : String(e)}`),
