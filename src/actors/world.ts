@@ -146,6 +146,26 @@ export class TaskFeed {
 
   readonly #served = new Map<string, VaultTask>();
   readonly #servedOrder: string[] = [];
+
+  /** What the feed has drawn and served (plain data: Maps, byte arrays), for a daemon's checkpoint. */
+  checkpoint(): TaskFeedCheckpoint {
+    return { plans: [...this.#plans.values()], served: [...this.#served], servedOrder: [...this.#servedOrder] };
+  }
+
+  /** Takes up a checkpoint's plans and served tasks (the same seed must have drawn them). */
+  restore(c: TaskFeedCheckpoint): void {
+    this.#plans.clear();
+    for (const p of c.plans) this.#plans.set(p.window, p);
+    this.#served.clear();
+    for (const [k, v] of c.served) this.#served.set(k, v);
+    this.#servedOrder.splice(0, this.#servedOrder.length, ...c.servedOrder);
+  }
+}
+
+export interface TaskFeedCheckpoint {
+  readonly plans: readonly TrapPlan[];
+  readonly served: readonly (readonly [string, { readonly entryId: number; readonly gradientHash: Uint8Array }])[];
+  readonly servedOrder: readonly string[];
 }
 
 export interface World {

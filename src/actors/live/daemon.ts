@@ -6,9 +6,19 @@
  * timers, and the world's content store is a real BlobStore. Blocks replayed
  * while catching up after a (re)start only evolve the shared world; the
  * actor acts on blocks from the tip on.
+ *
+ * Restarts resume from a local checkpoint in the state folder instead of
+ * replaying the chain from genesis: the follower keeps its replayed chain in
+ * chain.db (the node's own persistence), and the world's task feed (trap
+ * plans, served vault tasks) is written to world.ckpt after every block. If
+ * the two do not fit together (a crash between the two writes across a
+ * window opening, a missing file), the daemon replays from genesis as
+ * before. The duty journal is separate and never reset: no duty is sent
+ * twice either way.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as v8 from "node:v8";
 import { AggregationMethod, GpuArch } from "../../gen/remes/v1/types_pb.ts";
 import type { ProtocolCommand } from "../../protocol/commands.ts";
 import { deriveSeed, hashParts, Prng } from "../../protocol/randomness.ts";
@@ -23,7 +33,8 @@ import { Proposer } from "../proposers.ts";
 import { Queries } from "../queries.ts";
 import { addressees } from "../routing.ts";
 import { Validator } from "../validators.ts";
-import { TaskFeed, type World } from "../world.ts";
+import { TaskFeed, type TaskFeedCheckpoint, type World } from "../world.ts";
+import { decodeEventLog } from "../../node/app.ts";
 import { Broadcaster } from "./broadcaster.ts";
 import { ChainFollower } from "./follower.ts";
 import type { Keyring } from "./keyring.ts";
@@ -97,12 +108,63 @@ export const makeActor = (o: Pick<DaemonOptions, "role" | "gpuArch" | "lazySkipB
   return new Proposer(info, o.method);
 };
 
+interface WorldCheckpoint {
+  readonly v: 1;
+  readonly height: number;
+  readonly feed: TaskFeedCheckpoint;
+}
+
+const writeCheckpoint = (file: string, c: WorldCheckpoint): void => {
+  fs.writeFileSync(`${file}.tmp`, v8.serialize(c));
+  fs.renameSync(`${file}.tmp`, file);
+};
+
+/**
+ * Takes up the world checkpoint if it fits the follower's height: the same
+ * height, or an older one with no window opened in between (only window
+ * openings change the feed). Otherwise says why not.
+ */
+const restoreFeed = (file: string, feed: TaskFeed, follower: ChainFollower): true | string => {
+  if (!fs.existsSync(file)) return `no world checkpoint (${path.basename(file)})`;
+  let c: WorldCheckpoint;
+  try {
+    c = v8.deserialize(fs.readFileSync(file)) as WorldCheckpoint;
+  } catch (e) {
+    return `unreadable world checkpoint (${e instanceof Error ? e.message : String(e)})`;
+  }
+  if (c.v !== 1 || c.height > follower.height) return `the world checkpoint (height ${c.height}) does not fit the chain checkpoint (height ${follower.height})`;
+  for (let h = c.height + 1; h <= follower.height; h++) {
+    const row = follower.app.store.blockAt(h);
+    if (!row || decodeEventLog(row.events).some((e) => e.case === "windowOpened")) return `a window opened between the world checkpoint (height ${c.height}) and the chain checkpoint (height ${follower.height})`;
+  }
+  feed.restore(c.feed);
+  return true;
+};
+
+/** The followed chain and the task feed: from the local checkpoint where it fits, else from genesis. */
+const openFollowed = async (o: DaemonOptions, seed: Uint8Array): Promise<{ follower: ChainFollower; feed: TaskFeed; checkpoint: string }> => {
+  const db = path.join(o.stateDir, "chain.db");
+  const checkpoint = path.join(o.stateDir, "world.ckpt");
+  const newFeed = () => new TaskFeed(new Prng(deriveSeed(seed, "tasks")));
+  let follower = new ChainFollower(o.rpc, o.log, { dbPath: db });
+  await follower.init();
+  const feed = newFeed();
+  if (follower.resumedFrom === 0) return { follower, feed, checkpoint };
+  const ok = restoreFeed(checkpoint, feed, follower);
+  if (ok === true) return { follower, feed, checkpoint };
+  o.log(`checkpoint: ${ok}; replaying the chain from genesis instead`);
+  follower.stop();
+  for (const f of [db, `${db}-wal`, `${db}-shm`]) fs.rmSync(f, { force: true });
+  follower = new ChainFollower(o.rpc, o.log, { dbPath: db });
+  await follower.init();
+  return { follower, feed: newFeed(), checkpoint };
+};
+
 export const startDaemon = async (o: DaemonOptions): Promise<RunningDaemon> => {
   const seed = seedOf(o.worldSeed);
   const { wallet, address } = await walletOf(o.keys, o.from);
   fs.mkdirSync(o.stateDir, { recursive: true });
-  const follower = new ChainFollower(o.rpc, o.log);
-  await follower.init();
+  const { follower, feed, checkpoint } = await openFollowed(o, seed);
   const params = follower.state.params;
   if (o.tier2Loss === "onnx" && o.backend !== "kernels") throw new Error("--tier2-loss onnx needs --backend kernels (the simulated backend has no model to export)");
   // The follower holds the genesis state until it runs: its vault ids 0…n−1 are the genesis vault.
@@ -114,7 +176,7 @@ export const startDaemon = async (o: DaemonOptions): Promise<RunningDaemon> => {
     queries: new Queries(),
     aggregateChecks: new Map(),
     store,
-    tasks: new TaskFeed(new Prng(deriveSeed(seed, "tasks"))),
+    tasks: feed,
     coalition: new Map(),
     aggregates: [],
   };
@@ -153,10 +215,14 @@ export const startDaemon = async (o: DaemonOptions): Promise<RunningDaemon> => {
   let caughtUp = false;
   const done = follower.run(async (b) => {
     observeBlock(world.tasks, follower.state, b.events, o.gpuArch);
+    writeCheckpoint(checkpoint, { v: 1, height: b.height, feed: world.tasks.checkpoint() });
     if (b.catchingUp) return;
     if (!caughtUp) {
       caughtUp = true;
-      o.log(`caught up at height ${b.height}; ${o.role} ${address} is acting`);
+      // Submissions still live were made while this daemon was away (or before it resumed): fetch their blobs now.
+      const live = [...follower.state.submissions.values()].map((x) => x.gradientCid);
+      await Promise.all(live.map((cid) => store.fetch(cid)));
+      o.log(`caught up at height ${b.height}${follower.resumedFrom > 0 ? ` (resumed from the local checkpoint at ${follower.resumedFrom})` : ""}; fetched ${live.length} live submissions' blobs; ${o.role} ${address} is acting`);
     }
     const fetches = b.events.flatMap((e) =>
       e.case === "gradientSubmitted" ? [store.fetch(e.value.gradientCid)]

@@ -2,7 +2,9 @@
  * Follows a chain over CometBFT RPC the way a full node would, without
  * trusting it: the genesis (from `/genesis`) initialises an in-process
  * R3MES app, and every committed block (from `/block`) is replayed through
- * it; the app hash must equal the next header's. The daemons' actors then
+ * it; the app hash must equal the next header's. Given a database file, the
+ * app keeps what it replayed there (the node's own persistence: snapshots
+ * and event log), and a later follower resumes from it instead of genesis. The daemons' actors then
  * see exactly what the simulator's see — the committed `State` and each
  * block's protocol events — from a chain they checked themselves. Polling
  * (not a websocket) keeps it simple to survive a node restart: a failed call
@@ -27,16 +29,26 @@ type Comet = Awaited<ReturnType<typeof Comet38Client.connect>>;
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+export interface FollowerOptions {
+  /** SQLite file to keep the replayed chain in and resume from (default: in memory, from genesis every time). */
+  readonly dbPath?: string;
+}
+
 export class ChainFollower {
-  readonly app = new RemesApp({ dbPath: ":memory:", snapshotInterval: 1_000_000 });
+  readonly app: RemesApp;
+  /** Height of the local checkpoint this follower resumed from (0: it started from genesis). */
+  resumedFrom = 0;
   #comet: Comet | undefined;
+  #inited = false;
   #stopped = false;
   #tipAtStart = -1;
   chainId = "";
   /** Time of the last applied block (ms since epoch). */
   timeMs = 0;
 
-  constructor(readonly rpc: string, readonly log: (line: string) => void) {}
+  constructor(readonly rpc: string, readonly log: (line: string) => void, readonly options: FollowerOptions = {}) {
+    this.app = new RemesApp(options.dbPath ? { dbPath: options.dbPath, snapshotInterval: 100 } : { dbPath: ":memory:", snapshotInterval: 1_000_000 });
+  }
 
   get state(): Readonly<State> {
     return this.app.state!;
@@ -76,15 +88,26 @@ export class ChainFollower {
     }
   }
 
-  /** Reads the genesis and initialises the local app (run() calls it if nobody did). */
+  /** Resumes from the local database or initialises the app from the genesis (run() calls it if nobody did). */
   async init(): Promise<void> {
-    if (this.app.state) return;
-    const genesis = await this.call((c) => c.genesis());
-    this.chainId = genesis.chainId;
-    const appState = new TextEncoder().encode(JSON.stringify(genesis.appState ?? {}));
-    this.app.initChain({ chainId: genesis.chainId, appStateBytes: appState, initialHeight: 1n, validators: [], time: undefined, consensusParams: undefined } as never);
-    this.#tipAtStart = (await this.call((c) => c.status())).syncInfo.latestBlockHeight;
-    this.log(`following ${genesis.chainId} at ${this.rpc}: replaying ${this.#tipAtStart} blocks`);
+    if (this.#inited) return;
+    const status = await this.call((c) => c.status());
+    this.#tipAtStart = status.syncInfo.latestBlockHeight;
+    if (this.app.state) {
+      if (this.app.chainId !== status.nodeInfo.network) {
+        throw new Error(`the local checkpoint ${this.options.dbPath} follows chain ${this.app.chainId}, but the node at ${this.rpc} runs ${status.nodeInfo.network}; delete it (or use another state folder)`);
+      }
+      this.chainId = this.app.chainId;
+      this.resumedFrom = this.app.height;
+      this.log(`following ${this.chainId} at ${this.rpc}: resuming from the local checkpoint at height ${this.app.height}, replaying ${Math.max(0, this.#tipAtStart - this.app.height)} blocks`);
+    } else {
+      const genesis = await this.call((c) => c.genesis());
+      this.chainId = genesis.chainId;
+      const appState = new TextEncoder().encode(JSON.stringify(genesis.appState ?? {}));
+      this.app.initChain({ chainId: genesis.chainId, appStateBytes: appState, initialHeight: 1n, validators: [], time: undefined, consensusParams: undefined } as never);
+      this.log(`following ${genesis.chainId} at ${this.rpc}: replaying ${this.#tipAtStart} blocks from genesis`);
+    }
+    this.#inited = true;
   }
 
   /** Replays blocks as they are committed and calls `onBlock` after each (awaited, in order). */

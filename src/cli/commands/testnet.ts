@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { Console, Effect, Option } from "effect";
 import { Argument, Command, Flag } from "effect/cli";
 import { conduct } from "../../testnet/conduct.ts";
+import { resolveBackend } from "../../testnet/containers.ts";
 import { down } from "../../testnet/down.ts";
 import { checkInvariants } from "../../testnet/invariants.ts";
 import { type NetworkChoice, networkChoices } from "../../testnet/netns.ts";
@@ -36,19 +37,14 @@ const upCommand = Command.make("up", {
   noKubo: Flag.Boolean("no-kubo").pipe(Flag.withDescription("Skip Kubo: each daemon keeps blobs in its own embedded Helia store (they can not fetch each other's)"), Flag.withDefault(false)),
   scenario: Flag.String("scenario").pipe(Flag.withDescription("JSON file scheduling perturbations by height: {\"perturbations\":[{\"at\":40,\"do\":\"kill\",\"node\":\"val3\"}]}"), Flag.optional),
   network: Flag.String("network").pipe(Flag.withDescription("How the nodes are networked: netns (each CometBFT in its own network namespace on a bridge; partitions cut its link; needs root and iproute2), loopback (127.0.0.1; partitions restart CometBFT peerless), or auto (netns where possible)"), Flag.withDefault("auto")),
-  backend: Flag.String("backend").pipe(Flag.withDescription("process (default) or containers (testcontainers; needs a Docker engine)"), Flag.withDefault("process")),
+  backend: Flag.String("backend").pipe(Flag.withDescription("process (default) or containers (testcontainers; needs a Docker engine — where none answers it says so and runs processes; the container backend itself is not built yet)"), Flag.withDefault("process")),
   training: Flag.String("training").pipe(Flag.withDescription("simulated (default: modelled updates) or kernels (every daemon trains LoRA adapters for real with the canonical BitNet kernels; the genesis vault's answers are computed the same way)"), Flag.withDefault("simulated")),
 }, (f) =>
   Effect.tryPromise({
     try: async () => {
-      if (f.backend === "containers") {
-        const { dockerAvailable } = await import("../../testnet/containers.ts");
-        const why = await dockerAvailable();
-        if (why !== true) throw new Error(`the containers backend needs a Docker engine, and none answers here (${why}); run without --backend to use processes`);
-        throw new Error("the containers backend is not implemented yet; run without --backend to use processes");
-      }
-      if (f.backend !== "process") throw new Error(`--backend ${f.backend}: process or containers`);
       if (f.training !== "simulated" && f.training !== "kernels") throw new Error(`--training ${f.training}: simulated or kernels`);
+      const { note } = await resolveBackend(f.backend);
+      if (note) console.log(note);
       await up({
         dir: f.dir, validators: f.validators, miners: f.miners, proposers: f.proposers, lazy: f.lazy, blockTimeMs: f.blockTimeMs, trainMs: f.trainMs, training: f.training,
         kubo: !f.noKubo, say: (l) => console.log(l), network: networkChoiceOf(f.network),
