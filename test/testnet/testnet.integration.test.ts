@@ -25,10 +25,11 @@ import { down } from "../../src/testnet/down.ts";
 import { leftovers, nodeLinkUp, probeNetns } from "../../src/testnet/netns.ts";
 import { checkInvariants } from "../../src/testnet/invariants.ts";
 import { perturb } from "../../src/testnet/perturb.ts";
-import { alive, listening, sleep } from "../../src/testnet/procs.ts";
-import { keysFile, logsDir, readState, rpcUrl, type TestnetState } from "../../src/testnet/state.ts";
-import { height, up } from "../../src/testnet/up.ts";
+import { alive, listening, sleep, stopPid } from "../../src/testnet/procs.ts";
+import { keysFile, logsDir, readState, rpcUrl, type TestnetState, writeState } from "../../src/testnet/state.ts";
+import { height, startDaemonProc, up } from "../../src/testnet/up.ts";
 import { ensureCometbft, root } from "../node/harness.ts";
+import { keepLogs } from "./keep-logs.ts";
 import { execFileSync } from "node:child_process";
 
 const REMES = 1_000_000n;
@@ -60,6 +61,7 @@ describe("local testnet of real processes", () => {
   });
   afterAll(async () => {
     follower?.stop();
+    keepLogs(dir);
     if (fs.existsSync(path.join(dir, "testnet.json"))) await down(dir, { keep: false });
     fs.rmSync(path.dirname(dir), { recursive: true, force: true });
   });
@@ -152,6 +154,23 @@ describe("local testnet of real processes", () => {
     const r = await checkInvariants(readState(dir), { replay: false });
     expect(r.violations).toEqual([]);
     expect(r.checkedHeight).toBeGreaterThan(await top(["val0"]) - 5);
+  });
+
+  it("a restarted daemon resumes from its local checkpoint, not from genesis, and sends no duty twice", async () => {
+    const st = readState(dir);
+    const d = st.daemons.find((x) => x.name === "miner0")!;
+    const logFile = path.join(logsDir(dir), "miner0.log");
+    await stopPid(d.pid);
+    const from = fs.readFileSync(logFile, "utf8").length;
+    const since = () => fs.readFileSync(logFile, "utf8").slice(from);
+    startDaemonProc(st, d);
+    writeState(st);
+    await waitFor("miner0 to catch up and submit again", () => /caught up at height/.test(since()) && /submitGradient accepted/.test(since()), 90_000);
+    expect(since()).toMatch(/resuming from the local checkpoint at height \d+, replaying \d+ blocks/);
+    expect(since()).toMatch(/caught up at height \d+ \(resumed from the local checkpoint at \d+\)/);
+    expect(since()).not.toContain("from genesis");
+    expect(fs.readFileSync(logFile, "utf8")).not.toMatch(/submitGradient rejected/);
+    expect(fs.existsSync(path.join(dir, "daemons", "miner0", "chain.db"))).toBe(true);
   });
 
   it("down stops every process and frees every port", async () => {

@@ -34,7 +34,7 @@ const upCommand = Command.make("up", {
   blockTimeMs: Flag.Int("block-time-ms").pipe(Flag.withDescription("CometBFT timeout_commit in ms"), Flag.withDefault(500)),
   trainMs: Flag.Int("train-ms").pipe(Flag.withDescription("Simulated training time per task in ms"), Flag.withDefault(1500)),
   params: Flag.String("params").pipe(Flag.withDescription("Protocol parameter overrides as protobuf JSON on top of the testnet's short windows, e.g. '{\"windowBlocks\":20}'"), Flag.optional),
-  noKubo: Flag.Boolean("no-kubo").pipe(Flag.withDescription("Skip Kubo: each daemon keeps blobs in its own embedded Helia store (they can not fetch each other's)"), Flag.withDefault(false)),
+  noKubo: Flag.Boolean("no-kubo").pipe(Flag.withDescription("Skip Kubo: every daemon runs the embedded Helia store over one shared blockstore folder, DIR/blocks"), Flag.withDefault(false)),
   scenario: Flag.String("scenario").pipe(Flag.withDescription("JSON file scheduling perturbations by height: {\"perturbations\":[{\"at\":40,\"do\":\"kill\",\"node\":\"val3\"}]}"), Flag.optional),
   network: Flag.String("network").pipe(Flag.withDescription("How the nodes are networked: netns (each CometBFT in its own network namespace on a bridge; partitions cut its link; needs root and iproute2), loopback (127.0.0.1; partitions restart CometBFT peerless), or auto (netns where possible)"), Flag.withDefault("auto")),
   backend: Flag.String("backend").pipe(Flag.withDescription("process (default) or containers (testcontainers; needs a Docker engine — where none answers it says so and runs processes; the container backend itself is not built yet)"), Flag.withDefault("process")),
