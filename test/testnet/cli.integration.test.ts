@@ -127,6 +127,7 @@ describe("r3mes testnet from the command line: --no-kubo, loopback, --backend co
   it("down stops everything and removes the folder", async () => {
     const st = readState(dir);
     const pids = [...st.nodes.flatMap((n) => [n.appPid, n.cometPid]), ...st.daemons.map((d) => d.pid), st.conductorPid].filter((p): p is number => !!p);
+    keepLogs(dir);
     const out = await r3mes("testnet", "down", "--dir", dir);
     expect(out).toMatch(/^stopped \d+ processes; removed /);
     for (const p of pids) expect(alive(p), `pid ${p}`).toBe(false);
