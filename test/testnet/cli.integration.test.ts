@@ -21,7 +21,7 @@ import { alive, sleep } from "../../src/testnet/procs.ts";
 import { keysFile, logsDir, readState, rpcUrl } from "../../src/testnet/state.ts";
 import { height } from "../../src/testnet/up.ts";
 import { ensureCometbft, root } from "../node/harness.ts";
-import { keepLogs } from "./keep-logs.ts";
+import { keepLogs, waitFor as waitForIt } from "./helpers.ts";
 
 const run = promisify(execFile);
 const r3mes = async (...args: string[]) => {
@@ -38,14 +38,7 @@ describe("r3mes testnet from the command line: --no-kubo, loopback, --backend co
   const dir = path.join(tmp, "net");
   const scenario = path.join(tmp, "scenario.json");
   let upOut = "";
-  const waitFor = async (what: string, ok: () => Promise<boolean> | boolean, timeoutMs: number) => {
-    const until = Date.now() + timeoutMs;
-    while (Date.now() < until) {
-      if (await ok()) return;
-      await sleep(250);
-    }
-    throw new Error(`timed out waiting for ${what}; logs in ${logsDir(dir)}`);
-  };
+  const waitFor = (what: string, ok: () => Promise<boolean> | boolean, timeoutMs: number) => waitForIt(dir, what, ok, timeoutMs);
   const conductorLog = () => (fs.existsSync(path.join(logsDir(dir), "conductor.log")) ? fs.readFileSync(path.join(logsDir(dir), "conductor.log"), "utf8") : "");
 
   beforeAll(async () => {

@@ -29,7 +29,7 @@ import { alive, listening, sleep, stopPid } from "../../src/testnet/procs.ts";
 import { keysFile, logsDir, readState, rpcUrl, type TestnetState, writeState } from "../../src/testnet/state.ts";
 import { height, startDaemonProc, up } from "../../src/testnet/up.ts";
 import { ensureCometbft, root } from "../node/harness.ts";
-import { keepLogs } from "./keep-logs.ts";
+import { keepLogs, waitFor as waitForIt } from "./helpers.ts";
 import { execFileSync } from "node:child_process";
 
 const REMES = 1_000_000n;
@@ -40,14 +40,7 @@ describe("local testnet of real processes", () => {
   let follower: ChainFollower;
   let firstBlockMs = 0;
   const heights = async (names: readonly string[]) => Promise.all(names.map((n) => height(rpcUrl(s.nodes.find((x) => x.name === n)!))));
-  const waitFor = async (what: string, ok: () => Promise<boolean> | boolean, timeoutMs: number) => {
-    const until = Date.now() + timeoutMs;
-    while (Date.now() < until) {
-      if (await ok()) return;
-      await sleep(250);
-    }
-    throw new Error(`timed out waiting for ${what}; logs in ${logsDir(dir)}`);
-  };
+  const waitFor = (what: string, ok: () => Promise<boolean> | boolean, timeoutMs: number) => waitForIt(dir, what, ok, timeoutMs);
   const top = async (names: readonly string[]) => Math.min(...(await heights(names)).map((h) => h ?? -1));
 
   beforeAll(async () => {
