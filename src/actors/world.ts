@@ -164,7 +164,7 @@ export class TaskFeed {
 
 export interface TaskFeedCheckpoint {
   readonly plans: readonly TrapPlan[];
-  readonly served: readonly (readonly [string, { readonly entryId: number; readonly gradientHash: Uint8Array }])[];
+  readonly served: readonly (readonly [string, VaultTask])[];
   readonly servedOrder: readonly string[];
 }
 
