@@ -50,6 +50,7 @@ import { defaultParams } from "../src/protocol/params.ts";
 import { deriveSeed, hashParts } from "../src/protocol/randomness.ts";
 import { assignShards } from "../src/protocol/shards.ts";
 import { settleDelay } from "../src/protocol/windows.ts";
+import { freePort } from "../src/testnet/procs.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const MINERS = Number(process.env.BENCH_MINERS ?? 20_000);
@@ -75,15 +76,6 @@ const progress = (s: string) => {
 const say = (s: string) => process.stderr.write(`${tty ? "\r\x1b[K" : ""}bench:node: ${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 
 // --- miners ---
 

@@ -6,7 +6,6 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,6 +16,8 @@ import { RemesApp } from "../../src/node/app.ts";
 import { defaultInit, initHome, type InitOptions } from "../../src/node/home.ts";
 import { fetchFinalizeRequest, parseRfc3339, type RpcBlock } from "../../src/node/replay.ts";
 import { serveFrame } from "../../src/node/server.ts";
+import { freePort } from "../../src/testnet/procs.ts";
+export { freePort } from "../../src/testnet/procs.ts";
 
 export const root = fileURLToPath(new URL("../../", import.meta.url));
 export const TEST_MNEMONIC =
@@ -27,15 +28,6 @@ export const ensureCometbft = (): string => {
   return path.join(root, ".tools/bin/cometbft");
 };
 
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
