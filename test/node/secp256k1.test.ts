@@ -1,6 +1,7 @@
 /**
- * The node's signature layer: libsecp256k1 (WebAssembly) accepts exactly
- * the signatures @noble/curves accepts (low S only), never throws on
+ * The node's signature layer: libsecp256k1 (native where its prebuilt binding
+ * loads, else WebAssembly) accepts exactly the signatures @noble/curves
+ * accepts (low S only), both builds agree, it never throws on
  * garbage, and txs built by sign.ts decode and verify like cosmjs's; the
  * simulator's real actor keys are deterministic per seed.
  */
@@ -9,7 +10,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isAddress } from "../../src/node/address.ts";
-import { isSecretKey, publicKeyOf, signDigest, verifyDigest } from "../../src/node/secp256k1.ts";
+import { isSecretKey, publicKeyOf, secp256k1Backend, signDigest, verifyDigest, verifyDigestWasm } from "../../src/node/secp256k1.ts";
 import { signTx, txKeyOf } from "../../src/node/sign.ts";
 import { decodeTx, TxError, verifySignature } from "../../src/node/tx.ts";
 import { command } from "../../src/protocol/commands.ts";
@@ -21,7 +22,11 @@ const digest = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const toBig = (b: Uint8Array) => BigInt(`0x${Buffer.from(b).toString("hex") || "0"}`);
 const toBytes32 = (n: bigint) => Uint8Array.from(Buffer.from(n.toString(16).padStart(64, "0"), "hex"));
 
-describe("secp256k1 (libsecp256k1 via WebAssembly)", () => {
+describe(`secp256k1 (libsecp256k1, ${secp256k1Backend})`, () => {
+  it("loads the native build on linux-x64 (the prebuilt binding of the secp256k1 package)", () => {
+    if (process.platform === "linux" && process.arch === "x64" && process.env.R3MES_SECP256K1 !== "wasm") expect(secp256k1Backend).toBe("native");
+  });
+
   it("agrees with @noble/curves on keys, valid signatures, high-S twins and tampered signatures", () => {
     fc.assert(
       fc.property(secretKey, digest, fc.nat({ max: 63 }), (sk, h, flip) => {
@@ -38,6 +43,8 @@ describe("secp256k1 (libsecp256k1 via WebAssembly)", () => {
         const bad = sig.slice();
         bad[flip] = bad[flip]! ^ 1;
         expect(verifyDigest(bad, h, pk)).toBe(secp256k1.verify(bad, h, pk, { prehash: false, lowS: true }));
+        // The native and WebAssembly builds agree on all of them.
+        for (const s of [sig, highS, bad]) expect(verifyDigestWasm(s, h, pk)).toBe(verifyDigest(s, h, pk));
       }),
       { numRuns: 200 },
     );
@@ -47,9 +54,25 @@ describe("secp256k1 (libsecp256k1 via WebAssembly)", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 70 }), fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 40 }), (sig, h, pk) => {
         expect(verifyDigest(sig, h, pk)).toBe(false);
+        expect(verifyDigestWasm(sig, h, pk)).toBe(false);
       }),
       { numRuns: 500 },
     );
+    // Well-shaped garbage: 33-byte keys (often off the curve) and 64-byte signatures (r or s may be ≥ n).
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 64, maxLength: 64 }), digest, fc.constantFrom(2, 3), fc.uint8Array({ minLength: 32, maxLength: 32 }), (sig, h, prefix, x) => {
+        const pk = Uint8Array.from([prefix, ...x]);
+        expect(verifyDigest(sig, h, pk)).toBe(false);
+        expect(verifyDigestWasm(sig, h, pk)).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+    const sk = sha256(new TextEncoder().encode("range"));
+    const h = sha256(new TextEncoder().encode("msg"));
+    const sig = signDigest(h, sk);
+    const rIsN = Uint8Array.from([...toBytes32(N), ...sig.subarray(32)]);
+    expect(verifyDigest(rIsN, h, publicKeyOf(sk))).toBe(false);
+    expect(verifyDigestWasm(rIsN, h, publicKeyOf(sk))).toBe(false);
     expect(() => publicKeyOf(new Uint8Array(32))).toThrow(/secret key/);
   });
 });
