@@ -4,11 +4,17 @@
  * than the pure-JS hash on small inputs. Same bytes as @noble/hashes' sha256
  * (it is the same function); src/protocol keeps its own hashing.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
-/** sha256 of `bytes` as a plain Uint8Array view (no Buffer leaks into state). */
+/** sha256 of `bytes` as a plain Uint8Array view (no Buffer leaks into state). One-shot: no Hash object per call. */
 export const sha256Fast = (bytes: Uint8Array): Uint8Array => {
-  const b = createHash("sha256").update(bytes).digest();
+  const b = hash("sha256", bytes, "buffer");
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+};
+
+/** ripemd160 of `bytes` (Node's crypto: OpenSSL). */
+export const ripemd160Fast = (bytes: Uint8Array): Uint8Array => {
+  const b = hash("ripemd160", bytes, "buffer");
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 };
 
