@@ -8,8 +8,9 @@
  * at genesis; once the first training window opens, its shard assignment is
  * computed from block 1's hash (as a miner would) and every miner's
  * submission is signed BEFORE timing starts. Then all are broadcast as fast
- * as the node takes them (JSON-RPC batches of broadcast_tx_sync over 32
- * connections: up to 32 CheckTx calls in flight). Measured from the committed blocks:
+ * as the node takes them (JSON-RPC batches of 8 broadcast_tx_sync over 64
+ * connections: 512 txs in flight), and again on a fresh chain over 256
+ * connections (2,048 in flight: "saturated"). Measured from the committed blocks:
  *   tx_per_s               submissions committed with code 0 per second of block time
  *   submissions_per_block  mean over the blocks between the first and the last full one
  *   latency_p50/p99_blocks height that committed a tx − last committed height when it was sent
@@ -58,7 +59,15 @@ const RSS_SUBMISSIONS = Number(process.env.BENCH_RSS_SUBMISSIONS ?? 1_000_000);
 const RSS_MINERS = Number(process.env.BENCH_RSS_MINERS ?? 10_000);
 const RSS_PER_BLOCK = Number(process.env.BENCH_RSS_PER_BLOCK ?? 1_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 8);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 256);
+/**
+ * Client connections of the headline run: BATCH × CONNECTIONS = 512 txs in
+ * flight, a load the node keeps up with (each tx is checked and in the next
+ * block). The saturation run (SATURATION connections, 2,048 in flight) shows
+ * the most the node takes: there the client's own queue in CometBFT's RPC
+ * holds ~1 s of txs, so they land a block later.
+ */
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const SATURATION = Number(process.env.BENCH_SATURATION_CONNECTIONS ?? 256);
 /**
  * broadcast_tx_sync over many connections: up to CONNECTIONS CheckTx calls in
  * flight, so blocks keep coming. With broadcast_tx_async a flood queues every
@@ -159,13 +168,13 @@ const rpcCall = async <T>(rpc: string, method: string, params: Record<string, un
   return r.result;
 };
 
-const chainPart = async () => {
+const chainPart = async (connections: number, keys: readonly TxKey[]) => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-bench-node-"));
   const rpcPort = await freePort();
   const rpc = `http://127.0.0.1:${rpcPort}`;
   const windowBlocks = 150;
-  const keys = minerKeys(MINERS, "miner");
-  say(`${MINERS} miners; initialising a chain in ${home}`);
+  const pprofPort = await freePort();
+  say(`${MINERS} miners, ${connections} connections; initialising a chain in ${home}`);
   await initHome({
     ...defaultInit(home),
     chainId: CHAIN_ID,
@@ -182,6 +191,8 @@ const chainPart = async () => {
       "rpc.max_body_bytes": "100000000",
       "log_level": JSON.stringify(process.env.BENCH_COMET_LOG ?? "error"),
       ...(process.env.BENCH_INDEXER ? { "tx_index.indexer": JSON.stringify(process.env.BENCH_INDEXER) } : {}),
+      // BENCH_PPROF=FILE: a CPU profile of CometBFT during the broadcast (go tool pprof -top FILE).
+      ...(process.env.BENCH_PPROF ? { "rpc.pprof_laddr": JSON.stringify(`127.0.0.1:${pprofPort}`) } : {}),
     },
   });
   const node: ChildProcess = spawn(process.execPath, ["bin/r3mes.js", "node", "start", "--home", home], {
@@ -253,7 +264,11 @@ const chainPart = async () => {
     };
     const cpu0 = cpuSeconds(node.pid!);
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+    const pprof = process.env.BENCH_PPROF
+      ? fetch(`http://127.0.0.1:${pprofPort}/debug/pprof/profile?seconds=6`).then(async (r) => fs.writeFileSync(process.env.BENCH_PPROF!, Buffer.from(await r.arrayBuffer())))
+      : undefined;
+    await Promise.all(Array.from({ length: connections }, worker));
+    await pprof;
     const broadcastS = (performance.now() - t0) / 1000;
     say(`broadcast ${txs.length} in ${broadcastS.toFixed(1)} s (${sentAt.size} accepted by CheckTx)${refused.size ? `; refused: ${JSON.stringify(Object.fromEntries(refused))}` : ""}`);
     // Wait until the mempool is drained.
@@ -460,14 +475,20 @@ const rssPart = async () => {
   }
 };
 
-const r1 = process.env.BENCH_ONLY_RSS ? undefined : await chainPart();
-if (r1) say(`chain: ${Math.round(r1.txPerS)} tx/s, ${Math.round(r1.perBlockMean)} per block, latency p50 ${r1.p50} p99 ${r1.p99} blocks, CPU ${JSON.stringify(r1.cpu)}`);
+const chainKeys = process.env.BENCH_ONLY_RSS ? [] : minerKeys(MINERS, "miner");
+const chainRun = async (connections: number) => {
+  const r = await chainPart(connections, chainKeys);
+  say(`chain, ${connections} connections: ${Math.round(r.txPerS)} tx/s, ${Math.round(r.perBlockMean)} per block, latency p50 ${r.p50} p99 ${r.p99} blocks, CPU ${JSON.stringify(r.cpu)}`);
+  return r;
+};
+const r1 = process.env.BENCH_ONLY_RSS ? undefined : await chainRun(CONNECTIONS);
+const r0 = r1 && SATURATION > 0 ? await chainRun(SATURATION) : undefined;
 if (process.env.BENCH_ONLY_CHAIN) process.exit(0);
 const r2 = await rssPart();
 say(`rss: ${Math.round(r2.rss)} MB after ${r2.stored} submissions (by mapping ${JSON.stringify(r2.breakdown)}, quarters ${JSON.stringify(r2.rssAt)}, idle ${Math.round(r2.idle)} MB, after genesis ${Math.round(r2.afterGenesis)} MB, ${Math.round(r2.stored / r2.wallS)}/s)`);
 if (!r1) process.exit(0);
 progress("");
-for (const d of [r1.home, r2.home]) fs.rmSync(d, { recursive: true, force: true });
+for (const d of [r1.home, r2.home, ...(r0 ? [r0.home] : [])]) fs.rmSync(d, { recursive: true, force: true });
 console.log(JSON.stringify({
   bench: "node",
   tx_per_s: Math.round(r1.txPerS),
@@ -490,11 +511,20 @@ console.log(JSON.stringify({
   rss_mb_after_genesis: Math.round(r2.afterGenesis),
   rss_submissions_per_s: Math.round(r2.stored / r2.wallS),
   cpu_s_while_submitting: r1.cpu,
+  saturated: r0 && {
+    connections: SATURATION,
+    in_flight: SATURATION * BATCH,
+    tx_per_s: Math.round(r0.txPerS),
+    submissions_per_block: Math.round(r0.perBlockMean),
+    latency_p50_blocks: r0.p50,
+    latency_p99_blocks: r0.p99,
+    cpu_s_while_submitting: r0.cpu,
+  },
   cpus: os.cpus().length,
   loadavg_1m: round1(os.loadavg()[0]!),
   note:
     `tx_per_s, submissions_per_block, latency: a real single-node chain (r3mes node start: app + CometBFT ${"v0.38"}, timeout_commit 1s, kv tx indexer) on this machine's ${os.cpus().length} cores, shared by CometBFT, the app and the client; ` +
-    `${MINERS} miners registered at genesis, each submission pre-signed (secp256k1, SIGN_MODE_DIRECT) before timing, then broadcast with ${METHOD} in JSON-RPC batches of ${BATCH} over ${CONNECTIONS} connections; ` +
+    `${MINERS} miners registered at genesis, each submission pre-signed (secp256k1, SIGN_MODE_DIRECT) before timing, then broadcast with ${METHOD} in JSON-RPC batches of ${BATCH} over ${CONNECTIONS} connections (${CONNECTIONS * BATCH} txs in flight); "saturated" is the same with ${SATURATION} connections (${SATURATION * BATCH} in flight: the most the node takes, with the client's queue in CometBFT's RPC adding about a block of latency); ` +
     `tx_per_s = code-0 submissions committed after the first block ÷ wall-clock time from the commit of the first block holding them to the commit of the last (NewBlockHeader events); submissions_per_block = mean over the blocks between those; ` +
     `latency = committing height − last committed height when the batch was sent (1 = next block). ` +
     `rss_mb_at_1m: the app process alone (spawned as r3mes node start spawns it: r3mes node app with --max-semi-space-size=2 and MALLOC_ARENA_MAX=2; SQLite durable store) driven over its ABCI socket by this bench acting as CometBFT (FinalizeBlock + Commit per block, every tx signed and verified), ` +

@@ -52,7 +52,7 @@ import { applyBlock, applyTx, decide, evolve, payFee, type TxFee } from "../prot
 import type { State } from "../protocol/state.ts";
 import { abciEvent, protocolAbciEvent, txAbciEvents } from "./abci-events.ts";
 import { Accounts, genesisAccountsHash, nextAccountsHash, nodeAppHash } from "./accounts.ts";
-import { FrameReader, frame } from "./framing.ts";
+import { concat, FrameReader, frame } from "./framing.ts";
 import { hexOf, sha256Fast } from "./hash.ts";
 import { answerQuery } from "./query.ts";
 import type { AbciHandler, RequestCase } from "./server.ts";
@@ -96,16 +96,7 @@ const feeOf = (tx: DecodedTx): TxFee | undefined => (tx.fee > 0n ? { payer: tx.s
 
 const timeMsOf = (t: Timestamp | undefined): bigint => (t ? t.seconds * 1000n + BigInt(Math.floor(t.nanos / 1_000_000)) : 0n);
 
-const encodeEventLog = (events: readonly ProtocolEvent[]): Uint8Array => {
-  const parts = events.map((e) => frame(encodeEvent(e)));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
+const encodeEventLog = (events: readonly ProtocolEvent[]): Uint8Array => concat(events.map((e) => frame(encodeEvent(e))));
 
 export const decodeEventLog = (bytes: Uint8Array): ProtocolEvent[] => {
   const reader = new FrameReader(bytes.length + 16);
@@ -484,12 +475,7 @@ export class RemesApp {
     if (!o || index >= o.snapshot.chunks) return res(ResponseApplySnapshotChunk_Result.ABORT);
     o.chunks[index] = chunk.slice();
     if (o.chunks.filter((c) => c !== undefined).length < o.snapshot.chunks) return res(ResponseApplySnapshotChunk_Result.ACCEPT);
-    const bytes = new Uint8Array(o.chunks.reduce((n, c) => n + c.length, 0));
-    let at = 0;
-    for (const c of o.chunks) {
-      bytes.set(c, at);
-      at += c.length;
-    }
+    const bytes = concat(o.chunks);
     this.offered = undefined;
     if (bytesToHex(snapshotHash(bytes)) !== bytesToHex(o.snapshot.hash)) return res(ResponseApplySnapshotChunk_Result.REJECT_SNAPSHOT);
     let s;

@@ -37,49 +37,53 @@ export class FrameError extends Error {
  * `push` throws a FrameError and the caller closes the connection.
  */
 export class FrameReader {
-  private buf: Uint8Array = new Uint8Array(0);
-  private start = 0;
+  /** Received bytes not yet returned as frames: the rest of an earlier chunk, then later chunks. */
+  private parts: Uint8Array[] = [];
+  private bytes = 0;
+  /** Bytes the next frame needs in all (prefix included), once its prefix is read; 0 while unknown. */
+  private needed = 0;
 
   constructor(private readonly maxBytes = MAX_FRAME_BYTES) {}
 
   /** Bytes received but not yet returned as a frame. */
   get pending(): number {
-    return this.buf.length - this.start;
+    return this.bytes;
   }
 
   push(chunk: Uint8Array): Uint8Array[] {
-    if (this.start >= this.buf.length) {
-      this.buf = chunk;
-      this.start = 0;
-    } else {
-      const rest = this.buf.subarray(this.start);
-      const joined = new Uint8Array(rest.length + chunk.length);
-      joined.set(rest, 0);
-      joined.set(chunk, rest.length);
-      this.buf = joined;
-      this.start = 0;
-    }
+    this.parts.push(chunk);
+    this.bytes += chunk.length;
+    // A large frame (a 1 MB block arrives in ~16 chunks) is joined once, when complete, not once per chunk.
+    if (this.needed > 0 && this.bytes < this.needed) return [];
+    const buf = this.parts.length === 1 ? this.parts[0]! : concat(this.parts, this.bytes);
     const frames: Uint8Array[] = [];
+    let start = 0;
+    this.needed = 0;
     for (;;) {
-      const header = this.readLength();
+      const header = this.readLength(buf, start);
       if (header === undefined) break;
       const [length, headerBytes] = header;
-      const begin = this.start + headerBytes;
-      if (this.buf.length - begin < length) break;
-      frames.push(this.buf.subarray(begin, begin + length));
-      this.start = begin + length;
+      const begin = start + headerBytes;
+      if (buf.length - begin < length) {
+        this.needed = headerBytes + length;
+        break;
+      }
+      frames.push(buf.subarray(begin, begin + length));
+      start = begin + length;
     }
+    this.parts = start < buf.length ? [buf.subarray(start)] : [];
+    this.bytes = buf.length - start;
     return frames;
   }
 
-  /** [length, prefix bytes], or undefined while the prefix is incomplete. */
-  private readLength(): [number, number] | undefined {
+  /** [length, prefix bytes] of the frame at `start`, or undefined while the prefix is incomplete. */
+  private readLength(buf: Uint8Array, start: number): [number, number] | undefined {
     let value = 0;
     let scale = 1;
     for (let i = 0; i < 10; i++) {
-      const at = this.start + i;
-      if (at >= this.buf.length) return undefined;
-      const b = this.buf[at]!;
+      const at = start + i;
+      if (at >= buf.length) return undefined;
+      const b = buf[at]!;
       value += (b & 0x7f) * scale;
       if (value > this.maxBytes) throw new FrameError(`frame length exceeds the limit of ${this.maxBytes} bytes`);
       if ((b & 0x80) === 0) return [value, i + 1];
@@ -88,3 +92,14 @@ export class FrameReader {
     throw new FrameError("frame length prefix is longer than 10 bytes");
   }
 }
+
+/** The parts end to end (`bytes`: their total length, when the caller has it). */
+export const concat = (parts: readonly Uint8Array[], bytes = parts.reduce((n, p) => n + p.length, 0)): Uint8Array => {
+  const out = new Uint8Array(bytes);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+};
