@@ -8,10 +8,11 @@
  * Every attribute is in the block results; only those marked `index` are
  * written to CometBFT's tx index, and each indexed attribute is a write per
  * tx (indexing all of them cost CometBFT half its CPU under load). Indexed:
- * who and where — tx.fee_payer, tx.acc_seq, message.action/sender/module,
+ * who and where — tx.fee_payer, tx.acc_seq, message.action/sender,
  * and in protocol events the string fields (addresses, CIDs, reasons) and
  * the identifiers (window, shard, *_id). Not indexed: amounts, hashes and
- * other bytes, sizes, losses, flags, lists, the fee and the signature.
+ * other bytes, sizes, losses, flags, lists, the fee, the signature and
+ * message.module (always "remes").
  */
 import { type DescMessage, ScalarType, toJson } from "@bufbuild/protobuf";
 import type { Event as AbciEvent } from "cosmjs-types/tendermint/abci/types";
@@ -51,11 +52,13 @@ export interface TxEventInfo {
 
 const NONE: ReadonlySet<string> = new Set();
 const FEE_PAYER: ReadonlySet<string> = new Set(["fee_payer"]);
+/** message.module is always "remes": indexing it would only repeat every tx under one key. */
+const ACTION_SENDER: ReadonlySet<string> = new Set(["action", "sender"]);
 
 export const txAbciEvents = (t: TxEventInfo, protocolEvents: readonly ProtocolEvent[]): AbciEvent[] => [
   abciEvent("tx", { fee: `${t.fee}uremes`, fee_payer: t.signer }, FEE_PAYER),
   abciEvent("tx", { acc_seq: `${t.signer}/${t.sequence}` }),
   abciEvent("tx", { signature: Buffer.from(t.signature).toString("base64") }, NONE),
-  ...t.typeUrls.map((action) => abciEvent("message", { action, sender: t.signer, module: "remes" })),
+  ...t.typeUrls.map((action) => abciEvent("message", { action, sender: t.signer, module: "remes" }, ACTION_SENDER)),
   ...protocolEvents.map(protocolAbciEvent),
 ];
