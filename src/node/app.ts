@@ -402,7 +402,10 @@ export class RemesApp {
     }
     // A block's txs are done with: their sequences are used (a replay fails the sequence check, uncached).
     for (const c of checked) if (c.tx) this.verified.delete(hexOf(c.tx.hash));
-    const result = applyBlock(state, ctx, applied.map((a) => a.tx.msgs as readonly ProtocolCommand[]), this.protocolHash, undefined, applied.map((a) => feeOf(a.tx)));
+    // The block's events hash is sha256 of exactly the bytes the event log stores (apphash.ts): encode them once, hash them with OpenSSL.
+    let eventLog: Uint8Array = new Uint8Array(0);
+    const eventsHash = (events: readonly ProtocolEvent[]) => sha256Fast((eventLog = encodeEventLog(events)));
+    const result = applyBlock(state, ctx, applied.map((a) => a.tx.msgs as readonly ProtocolCommand[]), this.protocolHash, eventsHash, applied.map((a) => feeOf(a.tx)));
     this.state = result.state;
     const txResults: ExecTxResult[] = checked.map((c) => ({
       code: c.ok ? 0 : c.err.code, codespace: c.ok ? "" : c.err.codespace, log: c.ok ? "" : c.err.log, info: "", data: new Uint8Array(0),
@@ -419,7 +422,7 @@ export class RemesApp {
     const accounts = this.accounts.takeDirty();
     const accountsHash = nextAccountsHash(this.accountsHash, accounts);
     const appHash = nodeAppHash(result.appHash, accountsHash);
-    this.pending = { height: ctx.height, txs: req.txs.length, appHash, protocolHash: result.appHash, accountsHash, accounts, events: encodeEventLog(result.events), finalizeMs: performance.now() - started };
+    this.pending = { height: ctx.height, txs: req.txs.length, appHash, protocolHash: result.appHash, accountsHash, accounts, events: eventLog, finalizeMs: performance.now() - started };
     return {
       events: [abciEvent("remes.block", { height: String(ctx.height) }), ...result.events.filter((e) => !txEvents.has(e)).map(protocolAbciEvent)],
       txResults,
