@@ -16,6 +16,7 @@ import { GenesisStateSchema } from "../gen/remes/v1/genesis_pb.ts";
 import { ParamsSchema } from "../gen/remes/v1/params_pb.ts";
 import { Role } from "../gen/remes/v1/types_pb.ts";
 import { defaultParams, UREMES_PER_REMES, validateParams } from "../protocol/params.ts";
+import { writeAppConfig } from "./run.ts";
 import { setToml } from "./toml.ts";
 import { cometbftBinary } from "./tools.ts";
 
@@ -116,7 +117,7 @@ const configure = async (o: InitOptions): Promise<InitResult> => {
   fs.writeFileSync(path.join(config, "config.toml"), toml);
   const gasPrice = parseGasPrice(o.minGasPrice ?? DEFAULT_MIN_GAS_PRICE);
   if (gasPrice instanceof Error) throw new Error(`--min-gas-price: ${gasPrice.message}`);
-  fs.writeFileSync(path.join(config, "app.toml"), `# R3MES app settings of this node (not consensus).\n# Minimum fee per gas unit for a tx to enter this node's mempool (CheckTx); "0uremes" accepts free txs.\nminimum-gas-prices = "${gasPrice.text}"\n`);
+  writeAppConfig(o.home, gasPrice);
 
   const wallet = o.mnemonic
     ? await DirectSecp256k1HdWallet.fromMnemonic(o.mnemonic, { prefix: BECH32_PREFIX })

@@ -13,7 +13,7 @@ import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import { RemesApp } from "./app.ts";
 import { readToml } from "./toml.ts";
-import { parseGasPrice, ZERO_GAS_PRICE } from "./tx.ts";
+import { type GasPrice, parseGasPrice, ZERO_GAS_PRICE } from "./tx.ts";
 import { type AbciHandler, AbciServer } from "./server.ts";
 import { cometbftBinary } from "./tools.ts";
 
@@ -30,6 +30,10 @@ export const appDbPath = (home: string): string => path.join(home, "data", "r3me
 
 /** HOME/config/app.toml: the app's own node-local settings (written by `r3mes node init`; optional). */
 export const appConfigPath = (home: string): string => path.join(home, "config", "app.toml");
+
+/** Writes HOME/config/app.toml with this minimum gas price. */
+export const writeAppConfig = (home: string, minGasPrice: GasPrice): void =>
+  fs.writeFileSync(appConfigPath(home), `# R3MES app settings of this node (not consensus).\n# Minimum fee per gas unit for a tx to enter this node's mempool (CheckTx); "0uremes" accepts free txs.\nminimum-gas-prices = "${minGasPrice.text}"\n`);
 
 /** The node's minimum gas price (app.toml minimum-gas-prices); zero when the file or the key is absent. */
 export const minGasPriceOf = (home: string) => {

@@ -13,10 +13,13 @@ import type { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import type { ProtocolCommand } from "../../protocol/commands.ts";
 import { encodeObject, remesRegistry } from "../../node/registry.ts";
-import { SdkCode } from "../../node/tx.ts";
+import { DEFAULT_MIN_GAS_PRICE } from "../../node/home.ts";
+import { type GasPrice, parseGasPrice, requiredFee, SdkCode } from "../../node/tx.ts";
 import type { ChainFollower } from "./follower.ts";
 
-const fee = { amount: [{ denom: "uremes", amount: "0" }], gas: "400000" };
+/** Every daemon and CLI tx pays what a node at `node init`'s default minimum gas price asks (testnet nodes ask the same). */
+const GAS_LIMIT = 400_000n;
+export const daemonTxFee = { amount: [{ denom: "uremes", amount: String(requiredFee(GAS_LIMIT, parseGasPrice(DEFAULT_MIN_GAS_PRICE) as GasPrice)) }], gas: String(GAS_LIMIT) };
 
 /** The duty a command fulfils; undefined for commands that may repeat. */
 export const dutyKey = (cmd: ProtocolCommand): string | undefined => {
@@ -103,7 +106,7 @@ export class Broadcaster {
       const account = this.follower.app.accounts.get(this.address);
       if (!account) throw new Error(`account ${this.address} does not exist on chain; fund it first`);
       if (this.#nextSequence < account.sequence) this.#nextSequence = account.sequence;
-      const signed = await this.#signer.sign(this.address, [encodeObject(cmd)], fee, "", { accountNumber: account.number, sequence: Number(this.#nextSequence), chainId: this.follower.chainId });
+      const signed = await this.#signer.sign(this.address, [encodeObject(cmd)], daemonTxFee, "", { accountNumber: account.number, sequence: Number(this.#nextSequence), chainId: this.follower.chainId });
       const tx = TxRaw.encode(signed).finish();
       this.stats.sent++;
       const r = await this.follower.call((c) => c.broadcastTxSync({ tx }));

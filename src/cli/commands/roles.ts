@@ -14,6 +14,7 @@ import { Command, Flag } from "effect/cli";
 import { AggregationMethod, GpuArch, Role } from "../../gen/remes/v1/types_pb.ts";
 import { methodByName } from "../../actors/aggregate.ts";
 import { type DaemonRole, startDaemon } from "../../actors/live/daemon.ts";
+import { daemonTxFee } from "../../actors/live/broadcaster.ts";
 import { ChainFollower } from "../../actors/live/follower.ts";
 import { readKeyring, walletOf } from "../../actors/live/keyring.ts";
 import { command } from "../../protocol/commands.ts";
@@ -212,7 +213,7 @@ const register = Command.make("register", { ...daemonFlags, stake: Flag.Int("sta
       const { SigningStargateClient } = await import("@cosmjs/stargate");
       const client = await SigningStargateClient.connectWithSigner(r.rpc, wallet, { registry: remesRegistry() });
       try {
-        const res = await client.signAndBroadcast(address, [encodeObject(command("registerProposer", { proposer: address, stake: BigInt(f.stake) * UREMES_PER_REMES }))], { amount: [{ denom: "uremes", amount: "0" }], gas: "400000" });
+        const res = await client.signAndBroadcast(address, [encodeObject(command("registerProposer", { proposer: address, stake: BigInt(f.stake) * UREMES_PER_REMES }))], daemonTxFee);
         if (res.code !== 0) throw new Error(`the chain rejected the registration (code ${res.code}): ${res.rawLog ?? ""}`);
         console.log(`registered ${address} as a proposer with ${f.stake} REMES at height ${res.height} (tx ${res.transactionHash})`);
       } finally {
