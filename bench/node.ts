@@ -430,14 +430,19 @@ const rssPart = async () => {
       }
       return out;
     };
+    await client.send({ echo: { message: "after genesis" } });
     const afterGenesis = rssOf(app.pid!).rss;
     const samples: { stored: number; rss: number; stateMb: number }[] = [];
     // The size of the app's latest state snapshot (v8-serialized live state): flat if live state is bounded.
     const db = new DatabaseSync(path.join(home, "data", "r3mes-app.db"), { readOnly: true });
     const stateMb = () => Number((db.prepare("SELECT length(state) AS n FROM snapshots ORDER BY height DESC LIMIT 1").get() as { n: number } | undefined)?.n ?? 0) / 2 ** 20;
+    // Samples are taken between blocks: an Echo answered after a Commit comes after the app's post-Commit work (its garbage collection, run.ts).
+    const settled = () => client.send({ echo: { message: "between blocks" } });
     let stored = 0;
     let rejected = 0;
+    let maxBetween = 0;
     let txs = blockTxs(1);
+    const cpu0 = cpuSeconds(app.pid!).app;
     const t0 = performance.now();
     for (let h = 1; stored < RSS_SUBMISSIONS; h++) {
       const pending = client.send({
@@ -452,22 +457,29 @@ const rssPart = async () => {
       else rejected++;
       await client.send({ commit: {} });
       txs = nextTxs;
+      if (stored > RSS_SUBMISSIONS / 4) {
+        await settled();
+        maxBetween = Math.max(maxBetween, rssOf(app.pid!).rss);
+      }
       if (rejected > 0 && stored === 0) throw new Error(`the app rejects the bench's submissions: ${res.finalizeBlock!.txResults.find((r) => r.code !== 0)?.log}`);
       if (h % windowBlocks === 0) {
+        await settled();
         const { rss } = rssOf(app.pid!);
         samples.push({ stored, rss, stateMb: stateMb() });
         const s = (performance.now() - t0) / 1000;
         progress(`${stored.toLocaleString("en")} submissions stored in ${Math.round(s)} s (${Math.round(stored / s)}/s), app RSS ${rss.toFixed(0)} MB`);
       }
     }
+    await settled();
     const { rss, hwm } = rssOf(app.pid!);
     const breakdown = rssBreakdown(app.pid!);
     const wallS = (performance.now() - t0) / 1000;
+    const appCpuS = cpuSeconds(app.pid!).app - cpu0;
     const at = (n: number) => samples.find((x) => x.stored >= n)?.rss ?? NaN;
     const stateAt = (n: number) => samples.find((x) => x.stored >= n)?.stateMb ?? NaN;
     const states = [stateAt(RSS_SUBMISSIONS / 4), stateAt(RSS_SUBMISSIONS / 2), stateAt((3 * RSS_SUBMISSIONS) / 4), stateMb()];
     db.close();
-    return { rss, hwm, breakdown, idle, afterGenesis, states, stored, rejected, wallS, rssAt: { q1: at(RSS_SUBMISSIONS / 4), q2: at(RSS_SUBMISSIONS / 2), q3: at((3 * RSS_SUBMISSIONS) / 4) }, windowBlocks, settle: settleDelay({ ...defaultParams(), ...params }), home };
+    return { rss, hwm, maxBetween, appCpuS, breakdown, idle, afterGenesis, states, stored, rejected, wallS, rssAt: { q1: at(RSS_SUBMISSIONS / 4), q2: at(RSS_SUBMISSIONS / 2), q3: at((3 * RSS_SUBMISSIONS) / 4) }, windowBlocks, settle: settleDelay({ ...defaultParams(), ...params }), home };
   } finally {
     client.close();
     app.kill("SIGTERM");
@@ -485,7 +497,7 @@ const r1 = process.env.BENCH_ONLY_RSS ? undefined : await chainRun(CONNECTIONS);
 const r0 = r1 && SATURATION > 0 ? await chainRun(SATURATION) : undefined;
 if (process.env.BENCH_ONLY_CHAIN) process.exit(0);
 const r2 = await rssPart();
-say(`rss: ${Math.round(r2.rss)} MB after ${r2.stored} submissions (by mapping ${JSON.stringify(r2.breakdown)}, quarters ${JSON.stringify(r2.rssAt)}, idle ${Math.round(r2.idle)} MB, after genesis ${Math.round(r2.afterGenesis)} MB, ${Math.round(r2.stored / r2.wallS)}/s)`);
+say(`rss: ${Math.round(r2.rss)} MB after ${r2.stored} submissions (at most ${Math.round(r2.maxBetween)} MB between blocks after the first quarter, peak ${Math.round(r2.hwm)} MB; by mapping ${JSON.stringify(r2.breakdown)}, quarters ${JSON.stringify(r2.rssAt)}, idle ${Math.round(r2.idle)} MB, after genesis ${Math.round(r2.afterGenesis)} MB, ${Math.round(r2.stored / r2.wallS)}/s, app CPU ${Math.round((r2.appCpuS * 1e6) / r2.stored)} µs per submission)`);
 if (!r1) process.exit(0);
 progress("");
 for (const d of [r1.home, r2.home, ...(r0 ? [r0.home] : [])]) fs.rmSync(d, { recursive: true, force: true });
@@ -504,12 +516,14 @@ console.log(JSON.stringify({
   tx_bytes: Math.round(r1.txBytes),
   presign_per_s: Math.round(r1.signPerS),
   rss_mb_at_quarters: [r2.rssAt.q1, r2.rssAt.q2, r2.rssAt.q3, r2.rss].map(Math.round),
+  rss_mb_max_between_blocks: Math.round(r2.maxBetween),
   rss_peak_mb: Math.round(r2.hwm),
   rss_mb_by_mapping_at_1m: r2.breakdown,
   state_snapshot_mb_at_quarters: r2.states.map(round1),
   rss_mb_app_idle: Math.round(r2.idle),
   rss_mb_after_genesis: Math.round(r2.afterGenesis),
   rss_submissions_per_s: Math.round(r2.stored / r2.wallS),
+  rss_app_cpu_us_per_submission: Math.round((r2.appCpuS * 1e6) / r2.stored),
   cpu_s_while_submitting: r1.cpu,
   saturated: r0 && {
     connections: SATURATION,

@@ -88,11 +88,11 @@ export class Accounts {
     return a;
   }
 
-  /** Records a signed tx: the sequence moves on and the key is remembered. */
+  /** Records a signed tx: the sequence moves on and the key is remembered (a copy: `pubkey` is a view into the tx's bytes, which it would keep alive). */
   bump(address: string, pubkey: Uint8Array): void {
     const a = this.ensure(address);
     a.sequence += 1n;
-    a.pubkey ??= pubkey;
+    a.pubkey ??= pubkey.slice();
     this.dirty.add(address);
   }
 

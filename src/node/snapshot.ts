@@ -26,7 +26,8 @@ export interface SnapshotData {
   readonly accounts: readonly AccountRecord[];
 }
 
-export const encodeSnapshot = (s: SnapshotData): Uint8Array => new Uint8Array(v8.serialize(s));
+/** The serializer's own buffer (a Buffer), not a copy: a snapshot of the whole state is megabytes. */
+export const encodeSnapshot = (s: SnapshotData): Uint8Array => v8.serialize(s);
 
 export const decodeSnapshot = (bytes: Uint8Array): SnapshotData => {
   const s = v8.deserialize(bytes) as SnapshotData;

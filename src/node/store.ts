@@ -65,7 +65,8 @@ export class NodeStore {
     this.st = {
       insertBlock: p("INSERT INTO blocks (height, app_hash, protocol_hash, accounts_hash, events) VALUES (?, ?, ?, ?, ?)"),
       upsertAccount: p("INSERT INTO accounts (address, number, sequence, pubkey) VALUES (?, ?, ?, ?) ON CONFLICT(address) DO UPDATE SET sequence = excluded.sequence, pubkey = excluded.pubkey"),
-      insertSnapshot: p("INSERT OR REPLACE INTO snapshots (height, state) VALUES (?, ?)"),
+      // `WHERE ?`: a run with 0 inserts nothing and only rebinds (see commit).
+      insertSnapshot: p("INSERT OR REPLACE INTO snapshots (height, state) SELECT ?, ? WHERE ?"),
       getMeta: p("SELECT value FROM meta WHERE key = ?"),
       setMeta: p("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)"),
       lastHeight: p("SELECT MAX(height) AS h FROM blocks"),
@@ -106,12 +107,22 @@ export class NodeStore {
     return v === undefined ? undefined : new TextDecoder().decode(v);
   }
 
+  /**
+   * SQLite keeps a statement's bound values until they are bound again, so
+   * a bound snapshot (megabytes, copied by SQLite) would stay resident until
+   * the next one: an empty run right after drops it.
+   */
+  private insertSnapshot(height: number, bytes: Uint8Array): void {
+    this.st.insertSnapshot.run(height, bytes, 1);
+    this.st.insertSnapshot.run(0, null, 0);
+  }
+
   /** Starts a chain afresh (InitChain): every table emptied, then the genesis written, in one transaction. */
   resetWith(meta: Record<string, Uint8Array | string>, genesisHeight: number, genesisSnapshot: Uint8Array, accounts: readonly AccountRecord[]): void {
     this.tx(() => {
       this.db.exec("DELETE FROM meta; DELETE FROM blocks; DELETE FROM accounts; DELETE FROM snapshots;");
       for (const [k, v] of Object.entries(meta)) this.st.setMeta.run(k, typeof v === "string" ? new TextEncoder().encode(v) : v);
-      this.st.insertSnapshot.run(genesisHeight, genesisSnapshot);
+      this.insertSnapshot(genesisHeight, genesisSnapshot);
       for (const a of accounts) this.st.upsertAccount.run(a.address, a.number, a.sequence, a.pubkey ?? null);
     });
   }
@@ -121,10 +132,8 @@ export class NodeStore {
     this.tx(() => {
       this.st.insertBlock.run(b.block.height, b.block.appHash, b.block.protocolHash, b.block.accountsHash, b.block.events);
       for (const a of b.accounts) this.st.upsertAccount.run(a.address, a.number, a.sequence, a.pubkey ?? null);
-      if (b.snapshot) {
-        this.st.insertSnapshot.run(b.block.height, b.snapshot);
-        this.st.pruneSnapshots.run(b.keepSnapshots);
-      }
+      if (b.snapshot) this.insertSnapshot(b.block.height, b.snapshot);
+      if (b.snapshot) this.st.pruneSnapshots.run(b.keepSnapshots);
     });
   }
 
