@@ -75,6 +75,10 @@ const build = async () => {
     outfile: path.join(dir, "app.mjs"),
     external: EXTERNAL,
     logLevel: "error",
+    // No comments nor indentation: V8 keeps the source text in the heap for lazy compilation, and pure ASCII
+    // (esbuild escapes the rest in strings) keeps it one byte per character.
+    minifyWhitespace: true,
+    legalComments: "none",
     // Every import.meta.url in the bundled sources is src/node's own (run.ts, tools.ts, secp256k1.ts resolve from
     // there); bundled code must use no other import.meta (checked below).
     define: { "import.meta.url": "__r3mesNodeUrl" },
@@ -88,6 +92,7 @@ const build = async () => {
   });
   const code = result.outputFiles[0].text;
   if (code.split("import.meta").length - 1 !== 2) throw new Error("bundled code uses import.meta beyond import.meta.url in src/node");
+  if (/[^\x00-\x7f]/.test(code)) throw new Error("the bundle is not pure ASCII");
   const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.startsWith("<"));
   const key = inputsKey(inputs);
   if (key === undefined) throw new Error("an input changed while building");

@@ -29,8 +29,25 @@ export interface SnapshotData {
 /** The serializer's own buffer (a Buffer), not a copy: a snapshot of the whole state is megabytes. */
 export const encodeSnapshot = (s: SnapshotData): Uint8Array => v8.serialize(s);
 
+const readHostObject = (v8.DefaultDeserializer.prototype as unknown as { _readHostObject(this: v8.Deserializer): unknown })._readHostObject;
+const typedArraySlice = (Object.getPrototypeOf(Uint8Array.prototype) as { slice(this: ArrayBufferView): ArrayBufferView }).slice;
+
+/**
+ * Node's deserializer returns every typed array as a view into the whole
+ * snapshot's bytes, so one hash kept in the state (a role's key, say) would
+ * keep megabytes resident: this one copies each.
+ */
+class CopyingDeserializer extends v8.DefaultDeserializer {
+  _readHostObject(): unknown {
+    const v = readHostObject.call(this);
+    return ArrayBuffer.isView(v) && !(v instanceof DataView) ? typedArraySlice.call(v) : v;
+  }
+}
+
 export const decodeSnapshot = (bytes: Uint8Array): SnapshotData => {
-  const s = v8.deserialize(bytes) as SnapshotData;
+  const d = new CopyingDeserializer(bytes);
+  d.readHeader();
+  const s = d.readValue() as SnapshotData;
   if (typeof s !== "object" || s === null || s.format !== SNAPSHOT_FORMAT || !(s.appHash instanceof Uint8Array) || !(s.protocolHash instanceof Uint8Array) || !(s.accountsHash instanceof Uint8Array) || typeof s.height !== "number") {
     throw new Error(`not an r3mes state snapshot (format ${SNAPSHOT_FORMAT})`);
   }
