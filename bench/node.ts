@@ -498,7 +498,10 @@ const r0 = r1 && SATURATION > 0 ? await chainRun(SATURATION) : undefined;
 if (process.env.BENCH_ONLY_CHAIN) process.exit(0);
 const r2 = await rssPart();
 say(`rss: ${Math.round(r2.rss)} MB after ${r2.stored} submissions (at most ${Math.round(r2.maxBetween)} MB between blocks after the first quarter, peak ${Math.round(r2.hwm)} MB; by mapping ${JSON.stringify(r2.breakdown)}, quarters ${JSON.stringify(r2.rssAt)}, idle ${Math.round(r2.idle)} MB, after genesis ${Math.round(r2.afterGenesis)} MB, ${Math.round(r2.stored / r2.wallS)}/s, app CPU ${Math.round((r2.appCpuS * 1e6) / r2.stored)} µs per submission)`);
-if (!r1) process.exit(0);
+if (!r1) {
+  fs.rmSync(r2.home, { recursive: true, force: true });
+  process.exit(0);
+}
 progress("");
 for (const d of [r1.home, r2.home, ...(r0 ? [r0.home] : [])]) fs.rmSync(d, { recursive: true, force: true });
 console.log(JSON.stringify({
