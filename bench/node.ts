@@ -41,11 +41,10 @@ import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import { cidOf } from "../src/actors/backend.ts";
 import { GpuArch } from "../src/gen/remes/v1/types_pb.ts";
 import { frame, FrameReader } from "../src/node/framing.ts";
-import { DEFAULT_MIN_GAS_PRICE, defaultInit, initHome } from "../src/node/home.ts";
+import { defaultInit, defaultMinGasPrice, initHome } from "../src/node/home.ts";
 import { consensusAddressOf, parseRfc3339 } from "../src/node/replay.ts";
 import { appProcess } from "../src/node/run.ts";
 import { signTx, txKeyOf, type TxKey } from "../src/node/sign.ts";
-import { type GasPrice, parseGasPrice } from "../src/node/tx.ts";
 import { command } from "../src/protocol/commands.ts";
 import { defaultParams } from "../src/protocol/params.ts";
 import { deriveSeed, hashParts } from "../src/protocol/randomness.ts";
@@ -77,7 +76,7 @@ const SATURATION = Number(process.env.BENCH_SATURATION_CONNECTIONS ?? 256);
 const METHOD = process.env.BENCH_BROADCAST ?? "broadcast_tx_sync";
 const CHAIN_ID = "remes-bench";
 /** Every submission pays the fee node init's minimum gas price asks (charged to the fee collector). */
-const GAS_PRICE = parseGasPrice(DEFAULT_MIN_GAS_PRICE) as GasPrice;
+const GAS_PRICE = defaultMinGasPrice;
 const tty = process.stderr.isTTY;
 const progress = (s: string) => {
   if (tty) process.stderr.write(`\r\x1b[K${s}`);
@@ -490,6 +489,7 @@ const rssPart = async () => {
 const chainKeys = process.env.BENCH_ONLY_RSS ? [] : minerKeys(MINERS, "miner");
 const chainRun = async (connections: number) => {
   const r = await chainPart(connections, chainKeys);
+  fs.rmSync(r.home, { recursive: true, force: true });
   say(`chain, ${connections} connections: ${Math.round(r.txPerS)} tx/s, ${Math.round(r.perBlockMean)} per block, latency p50 ${r.p50} p99 ${r.p99} blocks, CPU ${JSON.stringify(r.cpu)}`);
   return r;
 };
@@ -497,13 +497,10 @@ const r1 = process.env.BENCH_ONLY_RSS ? undefined : await chainRun(CONNECTIONS);
 const r0 = r1 && SATURATION > 0 ? await chainRun(SATURATION) : undefined;
 if (process.env.BENCH_ONLY_CHAIN) process.exit(0);
 const r2 = await rssPart();
+fs.rmSync(r2.home, { recursive: true, force: true });
 say(`rss: ${Math.round(r2.rss)} MB after ${r2.stored} submissions (at most ${Math.round(r2.maxBetween)} MB between blocks after the first quarter, peak ${Math.round(r2.hwm)} MB; by mapping ${JSON.stringify(r2.breakdown)}, quarters ${JSON.stringify(r2.rssAt)}, idle ${Math.round(r2.idle)} MB, after genesis ${Math.round(r2.afterGenesis)} MB, ${Math.round(r2.stored / r2.wallS)}/s, app CPU ${Math.round((r2.appCpuS * 1e6) / r2.stored)} µs per submission)`);
-if (!r1) {
-  fs.rmSync(r2.home, { recursive: true, force: true });
-  process.exit(0);
-}
+if (!r1) process.exit(0);
 progress("");
-for (const d of [r1.home, r2.home, ...(r0 ? [r0.home] : [])]) fs.rmSync(d, { recursive: true, force: true });
 console.log(JSON.stringify({
   bench: "node",
   tx_per_s: Math.round(r1.txPerS),

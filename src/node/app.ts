@@ -292,36 +292,36 @@ export class RemesApp {
    */
   checkTx(bytes: Uint8Array, _type: CheckTxType) {
     const state = this.requireState();
-    const refuse = (code: number, codespace: string, log: string, gasWanted = 0n, gasUsed = 0n) => ({ code, codespace, log, data: new Uint8Array(0), info: "", gasWanted, gasUsed, events: [] });
+    const response = (code: number, codespace: string, log: string, gasWanted = 0n, gasUsed = 0n) => ({ code, codespace, log, data: new Uint8Array(0), info: "", gasWanted, gasUsed, events: [] });
     const c = this.authenticate(bytes, (a) => this.checkSequences.get(a));
-    if (!c.ok) return refuse(c.err.code, c.err.codespace, c.err.log);
+    if (!c.ok) return response(c.err.code, c.err.codespace, c.err.log);
     const tx = c.tx;
     const gasUsed = gasUsedOf(tx.size, tx.msgs.length);
-    if (tx.gasLimit < gasUsed) return refuse(SdkCode.outOfGas, "sdk", `out of gas: the tx needs ${gasUsed}, its gas limit is ${tx.gasLimit}`, tx.gasLimit, gasUsed);
+    if (tx.gasLimit < gasUsed) return response(SdkCode.outOfGas, "sdk", `out of gas: the tx needs ${gasUsed}, its gas limit is ${tx.gasLimit}`, tx.gasLimit, gasUsed);
     const minFee = requiredFee(tx.gasLimit, this.minGasPrice);
     if (tx.fee < minFee) {
-      return refuse(SdkCode.insufficientFee, "sdk", `insufficient fee: got ${tx.fee}uremes, this node requires ${minFee}uremes (gas limit ${tx.gasLimit} × minimum gas price ${this.minGasPrice.text})`, tx.gasLimit, gasUsed);
+      return response(SdkCode.insufficientFee, "sdk", `insufficient fee: got ${tx.fee}uremes, this node requires ${minFee}uremes (gas limit ${tx.gasLimit} × minimum gas price ${this.minGasPrice.text})`, tx.gasLimit, gasUsed);
     }
     const pending = this.pendingSpend.get(tx.signer) ?? 0n;
     const outflow = tx.fee + tx.msgs.reduce((n, m) => (m.case === "send" && m.value.fromAddress === tx.signer ? n + m.value.amount : n), 0n);
     if (outflow > 0n) {
       const funds = payFee(state, { payer: tx.signer, amount: pending + outflow });
       if (isProtocolError(funds)) {
-        return refuse(funds.code, "remes", `insufficient funds: this tx spends ${outflow} uremes (fee and sends)${pending > 0n ? ` after ${pending} uremes of this account's txs already in the mempool` : ""}: ${funds.message}`, tx.gasLimit, gasUsed);
+        return response(funds.code, "remes", `insufficient funds: this tx spends ${outflow} uremes (fee and sends)${pending > 0n ? ` after ${pending} uremes of this account's txs already in the mempool` : ""}: ${funds.message}`, tx.gasLimit, gasUsed);
       }
     }
     const ctx = this.nextContext();
     if (tx.msgs.length === 1) {
       const d = decide(state, tx.msgs[0]!, ctx);
-      if (isProtocolError(d)) return refuse(d.code, "remes", d.message, tx.gasLimit, gasUsed);
+      if (isProtocolError(d)) return response(d.code, "remes", d.message, tx.gasLimit, gasUsed);
     } else {
       // Later messages may depend on earlier ones: applyTx runs them on its own copy (rare: most txs hold one message).
       const r = applyTx(state, tx.msgs, ctx).result;
-      if (r.code !== 0) return refuse(r.code, "remes", r.log, tx.gasLimit, gasUsed);
+      if (r.code !== 0) return response(r.code, "remes", r.log, tx.gasLimit, gasUsed);
     }
     this.checkSequences.set(tx.signer, tx.sequence + 1n);
     if (outflow > 0n) this.pendingSpend.set(tx.signer, pending + outflow);
-    return { code: 0, codespace: "", log: "", data: new Uint8Array(0), info: "", gasWanted: tx.gasLimit, gasUsed, events: [] };
+    return response(0, "", "", tx.gasLimit, gasUsed);
   }
 
   /** Keeps the txs that fit and pass authentication (in order, sequences tracked). */

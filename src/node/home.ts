@@ -21,7 +21,7 @@ import { setToml } from "./toml.ts";
 import { cometbftBinary } from "./tools.ts";
 
 export { readToml, setToml } from "./toml.ts";
-import { BECH32_PREFIX, isAddress, parseGasPrice } from "./tx.ts";
+import { BECH32_PREFIX, type GasPrice, isAddress, parseGasPrice } from "./tx.ts";
 
 export interface InitOptions {
   readonly home: string;
@@ -59,6 +59,8 @@ export interface InitOptions {
 export const DEFAULT_BLOCK_MAX_BYTES = 2 * 1024 * 1024;
 /** About 350 uremes for a gradient submission (≈ 35,000 gas); a remes is 1,000,000 uremes. */
 export const DEFAULT_MIN_GAS_PRICE = "0.01uremes";
+/** DEFAULT_MIN_GAS_PRICE parsed: what the testnet's nodes ask and its daemons pay. */
+export const defaultMinGasPrice = parseGasPrice(DEFAULT_MIN_GAS_PRICE) as GasPrice;
 
 export const defaultInit = (home: string): InitOptions => ({
   home,

@@ -132,8 +132,10 @@ export class NodeStore {
     this.tx(() => {
       this.st.insertBlock.run(b.block.height, b.block.appHash, b.block.protocolHash, b.block.accountsHash, b.block.events);
       for (const a of b.accounts) this.st.upsertAccount.run(a.address, a.number, a.sequence, a.pubkey ?? null);
-      if (b.snapshot) this.insertSnapshot(b.block.height, b.snapshot);
-      if (b.snapshot) this.st.pruneSnapshots.run(b.keepSnapshots);
+      if (b.snapshot) {
+        this.insertSnapshot(b.block.height, b.snapshot);
+        this.st.pruneSnapshots.run(b.keepSnapshots);
+      }
     });
   }
 

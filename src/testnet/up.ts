@@ -15,9 +15,8 @@ import { GenesisStateSchema } from "../gen/remes/v1/genesis_pb.ts";
 import { ParamsSchema } from "../gen/remes/v1/params_pb.ts";
 import { GpuArch, Role } from "../gen/remes/v1/types_pb.ts";
 import { type Keyring, newKey, writeKeyring } from "../actors/live/keyring.ts";
-import { DEFAULT_MIN_GAS_PRICE, setToml } from "../node/home.ts";
+import { defaultMinGasPrice, setToml } from "../node/home.ts";
 import { writeAppConfig } from "../node/run.ts";
-import { type GasPrice, parseGasPrice } from "../node/tx.ts";
 import { cometbftBinary } from "../node/tools.ts";
 import { defaultParams, UREMES_PER_REMES, validateParams } from "../protocol/params.ts";
 import { hashParts } from "../protocol/randomness.ts";
@@ -124,7 +123,7 @@ export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
     const net = nodeNet(network, i, name);
     execFileSync(cometbft, ["init", "--home", home], { stdio: "pipe" });
     // The same minimum gas price as a production node (`node init`); the daemons pay it (broadcaster.ts).
-    writeAppConfig(home, parseGasPrice(DEFAULT_MIN_GAS_PRICE) as GasPrice);
+    writeAppConfig(home, defaultMinGasPrice);
     tomlEdits(home, { rpc: `${net.rpcHost}:${ports[2 * i]!}`, p2p: `${net.p2pHost}:${ports[2 * i + 1]!}`, blockTimeMs: o.blockTimeMs, name });
     const nodeId = execFileSync(cometbft, ["show-node-id", "--home", home], { encoding: "utf8" }).trim();
     pubkeys.push((JSON.parse(fs.readFileSync(path.join(home, "config", "priv_validator_key.json"), "utf8")) as { pub_key: { value: string } }).pub_key.value);

@@ -13,13 +13,13 @@ import type { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import type { ProtocolCommand } from "../../protocol/commands.ts";
 import { encodeObject, remesRegistry } from "../../node/registry.ts";
-import { DEFAULT_MIN_GAS_PRICE } from "../../node/home.ts";
-import { type GasPrice, parseGasPrice, requiredFee, SdkCode } from "../../node/tx.ts";
+import { defaultMinGasPrice } from "../../node/home.ts";
+import { requiredFee, SdkCode } from "../../node/tx.ts";
 import type { ChainFollower } from "./follower.ts";
 
 /** Every daemon and CLI tx pays what a node at `node init`'s default minimum gas price asks (testnet nodes ask the same). */
 const GAS_LIMIT = 400_000n;
-export const daemonTxFee = { amount: [{ denom: "uremes", amount: String(requiredFee(GAS_LIMIT, parseGasPrice(DEFAULT_MIN_GAS_PRICE) as GasPrice)) }], gas: String(GAS_LIMIT) };
+export const daemonTxFee = { amount: [{ denom: "uremes", amount: String(requiredFee(GAS_LIMIT, defaultMinGasPrice)) }], gas: String(GAS_LIMIT) };
 
 /** The duty a command fulfils; undefined for commands that may repeat. */
 export const dutyKey = (cmd: ProtocolCommand): string | undefined => {
