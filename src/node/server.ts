@@ -21,6 +21,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import { Request, Response, ResponseEcho, ResponseException, ResponseFlush } from "cosmjs-types/tendermint/abci/types";
 import { frame, FrameError, FrameReader } from "./framing.ts";
+import { encodeAbciResponse } from "./abci-encoding.ts";
 
 export type RequestCase = Exclude<keyof Request, never>;
 
@@ -78,7 +79,7 @@ export const serveRequest = async (req: Request, kind: RequestCase, handler: Abc
 
 const encodeResponse = (res: Response): Uint8Array => {
   try {
-    return Response.encode(res).finish();
+    return encodeAbciResponse(res);
   } catch (e) {
     return Response.encode(exception(`could not encode the response: ${String(e)}`)).finish();
   }

@@ -24,7 +24,7 @@ type FieldWriter = (w: Writer, m: AnyMessage) => void;
 const LEN = 2;
 const VARINT = 0;
 
-class Writer {
+export class Writer {
   buf = new Uint8Array(1 << 16);
   pos = 0;
 

@@ -1,0 +1,45 @@
+import { create, toJson } from "@bufbuild/protobuf";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { GradientSubmittedSchema } from "../../src/gen/remes/v1/events_pb.ts";
+import { protocolAbciEvent, txAbciEvents } from "../../src/node/abci-events.ts";
+import type { ProtocolEvent } from "../../src/protocol/events.ts";
+import { eventArbFor, eventCases } from "../protocol/arbitraries.ts";
+
+/** The definition: an event's attributes are the entries of its message's protobuf JSON (lists as JSON text). */
+const viaToJson = (e: ProtocolEvent) => {
+  const schema = eventCases.find((f) => f.localName === e.case)!.message!;
+  const json = toJson(schema, e.value as never, { alwaysEmitImplicit: false }) as Record<string, unknown>;
+  return Object.entries(json).map(([key, v]) => ({ key, value: typeof v === "string" ? v : JSON.stringify(v) }));
+};
+
+describe("protocolAbciEvent", () => {
+  for (const f of eventCases) {
+    it(`${f.localName}: attributes are its protobuf JSON's entries, in field order`, () => {
+      fc.assert(
+        fc.property(eventArbFor(f), (e) => {
+          const ev = protocolAbciEvent(e);
+          expect(ev.type).toBe(`remes.${e.case}`);
+          expect(ev.attributes.map(({ key, value }) => ({ key, value }))).toEqual(viaToJson(e));
+        }),
+        { numRuns: 40 },
+      );
+    });
+  }
+
+  it("indexes search keys only: strings, window, shard and ids", () => {
+    const e = { case: "gradientSubmitted", value: create(GradientSubmittedSchema, { submissionId: 7, miner: "remes1abc", window: 3, shard: 2, sizeBytes: 10n, gradientHash: new Uint8Array([1, 2]) }) } as ProtocolEvent;
+    const byKey = Object.fromEntries(protocolAbciEvent(e).attributes.map((a) => [a.key, a.index]));
+    expect(byKey).toMatchObject({ submissionId: true, miner: true, window: true, shard: true, sizeBytes: false, gradientHash: false });
+  });
+
+  it("gives every tx its sdk events, with the signature and fee unindexed", () => {
+    const events = txAbciEvents({ signer: "remes1x", sequence: 4n, fee: 10n, signature: new Uint8Array([255]), typeUrls: ["/remes.remes.v1.MsgSubmitGradient"] }, []);
+    expect(events.map((e) => [e.type, e.attributes.map((a) => `${a.key}=${a.value}${a.index ? "*" : ""}`).join(" ")])).toEqual([
+      ["tx", "fee=10uremes fee_payer=remes1x*"],
+      ["tx", "acc_seq=remes1x/4*"],
+      ["tx", "signature=/w=="],
+      ["message", "action=/remes.remes.v1.MsgSubmitGradient* sender=remes1x* module=remes"],
+    ]);
+  });
+});
