@@ -58,7 +58,8 @@ import { answerQuery } from "./query.ts";
 import type { AbciHandler, RequestCase } from "./server.ts";
 import { chunkCount, chunkOf, decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT, snapshotHash } from "./snapshot.ts";
 import { type AccountRecord, NodeStore } from "./store.ts";
-import { type DecodedTx, decodeTx, DEFAULT_MAX_TX_BYTES, type GasPrice, gasUsedOf, requiredFee, SdkCode, TxError, verifySignature, ZERO_GAS_PRICE } from "./tx.ts";
+import { Interner } from "./intern.ts";
+import { type DecodedTx, decodeTx, DEFAULT_MAX_TX_BYTES, type GasPrice, gasUsedOf, requiredFee, SdkCode, TxError, verifySignature, withSignerString, ZERO_GAS_PRICE } from "./tx.ts";
 
 export const APP_VERSION = 1n;
 
@@ -178,12 +179,13 @@ export class RemesApp {
       replayed++;
     }
     this.chainId = chainId;
-    this.state = state;
+    const interner = new Interner();
+    this.state = interner.deep(state);
     this.appHash = appHash;
     this.protocolHash = protocolHash;
     this.accountsHash = accountsHash;
     this.height = state.height;
-    this.accounts = new Accounts(this.store.accounts());
+    this.accounts = new Accounts(interner.deep(this.store.accounts()));
     this.log(`app: loaded height ${this.height} (snapshot ${snap.height} + ${replayed} blocks of events), app hash ${bytesToHex(appHash).toUpperCase()}`);
   }
 
@@ -256,10 +258,11 @@ export class RemesApp {
     const key = hexOf(hash);
     let tx = this.verified.get(key);
     if (tx === undefined) {
-      const d = decodeTx(bytes, this.maxTxBytes, hash);
-      if (d instanceof TxError) return { ok: false, err: d };
-      const account = this.accounts.get(d.signer);
-      if (!account) return { ok: false, tx: d, err: new TxError(SdkCode.unknownAddress, `account ${d.signer} does not exist; fund it with a bank send first`) };
+      const decoded = decodeTx(bytes, this.maxTxBytes, hash);
+      if (decoded instanceof TxError) return { ok: false, err: decoded };
+      const account = this.accounts.get(decoded.signer);
+      if (!account) return { ok: false, tx: decoded, err: new TxError(SdkCode.unknownAddress, `account ${decoded.signer} does not exist; fund it with a bank send first`) };
+      const d = withSignerString(decoded, account.address);
       if (!verifySignature(d, this.chainId, account.number)) {
         return { ok: false, tx: d, err: new TxError(SdkCode.unauthorized, `signature verification failed; check the account number (${account.number}), sequence (${d.sequence}) and chain id (${this.chainId}) the tx was signed with`) };
       }

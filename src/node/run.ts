@@ -57,49 +57,58 @@ export interface RunningNode {
 /**
  * How `r3mes node start` runs its app: a child process (`r3mes node app`)
  * with a small young generation (V8 keeps up to 3 × 16–32 MB of it resident
- * otherwise), two malloc arenas (glibc gives every thread its own) and a
- * fixed mmap threshold (glibc's adaptive one rises after a large buffer —
+ * otherwise), garbage collection on the app's own thread (helper threads
+ * would compete with CometBFT for the cores and keep malloc memory of
+ * their own; measured: no loss of throughput), one malloc arena (glibc
+ * gives every thread its own; the second held ~4 MB for ~0.4 MB in use) and
+ * a fixed mmap threshold (glibc's adaptive one rises after a large buffer —
  * a state snapshot — is freed, and later ones then fragment the heap
  * for good), so the app's resident memory tracks its live state. The
  * benchmark spawns the app the same way.
  */
 export const appProcess = (home: string, snapshotInterval: number): { readonly command: string; readonly args: string[]; readonly env: NodeJS.ProcessEnv } => ({
   command: process.execPath,
-  args: ["--max-semi-space-size=2", path.join(projectRoot, "bin", "r3mes.js"), "node", "app", "--home", home, "--snapshot-interval", String(snapshotInterval)],
-  env: { ...process.env, MALLOC_ARENA_MAX: "2", MALLOC_MMAP_THRESHOLD_: "131072", MALLOC_TRIM_THRESHOLD_: "131072" },
+  args: ["--max-semi-space-size=2", "--single-threaded-gc", path.join(projectRoot, "bin", "r3mes.js"), "node", "app", "--home", home, "--snapshot-interval", String(snapshotInterval)],
+  env: { ...process.env, MALLOC_ARENA_MAX: "1", MALLOC_MMAP_THRESHOLD_: "131072", MALLOC_TRIM_THRESHOLD_: "131072" },
 });
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /**
- * Garbage collection between blocks (after InitChain and Commit): once the
- * heap has grown half again plus 32 MB past what the last collection left
- * (every few blocks: a block's txs, results and events live until its
- * response is sent, so they outlive the small young generation), or when
- * the Commit wrote a state snapshot (megabytes of buffers), a full
- * collection. Which one: V8's memory-reducing "last resort" collection,
- * which compacts and gives emptied pages back to the OS (at 50,000 stored
- * submissions: 109 MB resident between blocks instead of 167 with a plain
- * one), unless txs are arriving (CheckTx since the last collection) and
- * this is a growth-triggered collection: under a flood of txs a plain full
- * collection keeps the app's thread free for them (last-resort collections
- * there cost ~15% of the node's throughput), and the next quiet or snapshot
- * block gives the memory back.
+ * Garbage collection between blocks (after InitChain and Commit). A full
+ * collection runs once the heap has grown half again plus 32 MB past what
+ * the last collection left, or the process's resident set by 16 MB (a
+ * block's txs, results and events live until its response is sent, so they
+ * outlive the small young generation; much of them — tx bytes, hashes — is
+ * off-heap, in buffers the heap figure does not count), or when the Commit
+ * wrote a state snapshot (megabytes of buffers). Which one: V8's
+ * memory-reducing "last resort" collection, which compacts and gives
+ * emptied pages back to the OS (at 100,000 stored submissions: at most 122
+ * MB resident between blocks, against 176 with the heap trigger alone),
+ * unless txs are arriving (CheckTx since the last collection) and this is a
+ * growth-triggered collection: under a flood of txs a plain full collection
+ * keeps the app's thread free for them (last-resort collections there cost
+ * ~15% of the node's throughput), and the next quiet or snapshot block
+ * gives the memory back.
  */
+const RSS_GROWTH = 16 * 2 ** 20;
+
 const collector = (): { readonly collect: (force: boolean) => void; readonly sawTx: () => void } => {
   v8.setFlagsFromString("--expose-gc");
   const gc = vm.runInNewContext("gc") as (options: { type: "major"; flavor?: "last-resort" }) => void;
   let live = v8.getHeapStatistics().used_heap_size;
+  let rss = process.memoryUsage.rss();
   let busy = false;
   return {
     sawTx: () => {
       busy = true;
     },
     collect: (force) => {
-      if (!force && v8.getHeapStatistics().used_heap_size < live * 1.5 + 32 * 2 ** 20) return;
+      if (!force && v8.getHeapStatistics().used_heap_size < live * 1.5 + 32 * 2 ** 20 && process.memoryUsage.rss() < rss + RSS_GROWTH) return;
       gc(busy && !force ? { type: "major" } : { type: "major", flavor: "last-resort" });
       busy = false;
       live = v8.getHeapStatistics().used_heap_size;
+      rss = process.memoryUsage.rss();
     },
   };
 };

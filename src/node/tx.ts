@@ -17,7 +17,7 @@ import { decodeCommand, DecodeError } from "../protocol/codec.ts";
 import { command, signerOf, type ProtocolCommand } from "../protocol/commands.ts";
 import { addressOfPubkey, BECH32_PREFIX, isAddress } from "./address.ts";
 import { encodeUvarint } from "./framing.ts";
-import { hexOf, sha256Fast } from "./hash.ts";
+import { sha256Fast } from "./hash.ts";
 import { verifyDigest } from "./secp256k1.ts";
 
 export { addressOfPubkey, BECH32_PREFIX, isAddress };
@@ -114,20 +114,6 @@ const toCommand = (any: Any, i: number): ProtocolCommand | TxError => {
   return cmd;
 };
 
-/** Addresses of recently seen public keys (bech32 of ripemd160(sha256(key)) costs more than the lookup); bounded. */
-const addressCache = new Map<string, string>();
-const ADDRESS_CACHE_MAX = 200_000;
-const addressOfKey = (pubkey: Uint8Array): string => {
-  const k = hexOf(pubkey);
-  let a = addressCache.get(k);
-  if (a === undefined) {
-    a = addressOfPubkey(pubkey);
-    if (addressCache.size >= ADDRESS_CACHE_MAX) addressCache.clear();
-    addressCache.set(k, a);
-  }
-  return a;
-};
-
 /** Stateless decoding and checks of a tx (no signature check: see verifySignature). */
 export const decodeTx = (bytes: Uint8Array, maxBytes = DEFAULT_MAX_TX_BYTES, hash?: Uint8Array): DecodedTx | TxError => {
   if (bytes.length > maxBytes) return new TxError(SdkCode.txTooLarge, `tx is ${bytes.length} bytes, the limit is ${maxBytes}`);
@@ -159,7 +145,8 @@ export const decodeTx = (bytes: Uint8Array, maxBytes = DEFAULT_MAX_TX_BYTES, has
     if (c.denom !== DENOM || a === undefined) return new TxError(SdkCode.invalidCoins, `fees are paid in ${DENOM}, got "${c.amount}${c.denom}"`);
     fee += a;
   }
-  const signer = addressOfKey(pubkey);
+  // Computed per tx (~4 µs): a cache of key → address cost ~200 bytes per signer for good, and memory is the scarcer of the two.
+  const signer = addressOfPubkey(pubkey);
   const msgs: ProtocolCommand[] = [];
   for (let i = 0; i < body.messages.length; i++) {
     const cmd = toCommand(body.messages[i]!, i);
@@ -183,6 +170,21 @@ export const decodeTx = (bytes: Uint8Array, maxBytes = DEFAULT_MAX_TX_BYTES, has
     fee,
     memo: body.memo,
   };
+};
+
+/**
+ * The tx with `address` — a string equal to its signer — as the signer and
+ * in every message field naming the signer: the account's own instance, so
+ * what the tx leaves in state (a submission's miner) shares it instead of
+ * keeping a copy per tx.
+ */
+export const withSignerString = (tx: DecodedTx, address: string): DecodedTx => {
+  if (address !== tx.signer) throw new Error(`withSignerString: ${address} is not the signer ${tx.signer}`);
+  for (const m of tx.msgs) {
+    const v = m.value as unknown as Record<string, unknown>;
+    for (const k of Object.keys(v)) if (v[k] === address) v[k] = address;
+  }
+  return { ...tx, signer: address };
 };
 
 /** SIGN_MODE_DIRECT: secp256k1 over sha256(SignDoc), low-S as in the Cosmos SDK. */
