@@ -143,6 +143,19 @@ const cpuSeconds = (nodePid: number): { app: number; comet: number; self: number
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
+/** RSS (MB) of the app: the child of `r3mes node start` that is not CometBFT. */
+const appRssOf = (nodePid: number): number => {
+  for (const p of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const st = fs.readFileSync(`/proc/${p}/stat`, "utf8");
+      if (Number(st.split(") ")[1]!.split(" ")[1]) === nodePid && !st.includes("(cometbft)")) return rssOf(Number(p)).rss;
+    } catch {
+      // gone
+    }
+  }
+  return NaN;
+};
+
 const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 
 // --- part 1: a real chain ---
@@ -280,6 +293,10 @@ const chainPart = async (connections: number, keys: readonly TxKey[]) => {
     const end = height;
     const cpu1 = cpuSeconds(node.pid!);
     const wallS = (performance.now() - t0) / 1000;
+    // The app's memory right after the flood (its collections were plain ones while CheckTx traffic arrived), and three quiet blocks later.
+    const rssAfterFlood = appRssOf(node.pid!);
+    while (height < end + 3) await sleep(100);
+    const rssQuiet = appRssOf(node.pid!);
     say(`CPU while submitting (${wallS.toFixed(1)} s wall): app ${(cpu1.app - cpu0.app).toFixed(1)} s, CometBFT ${(cpu1.comet - cpu0.comet).toFixed(1)} s, this client ${(cpu1.self - cpu0.self).toFixed(1)} s`);
     ws.close();
     if (end >= windowBlocks) throw new Error(`the submissions ran past window 0 (height ${end} ≥ ${windowBlocks}); raise windowBlocks or lower BENCH_MINERS`);
@@ -320,7 +337,7 @@ const chainPart = async (connections: number, keys: readonly TxKey[]) => {
     return {
       txPerS, perBlockMean, committed, blocks: used.length, blockIntervalS, maxPerBlock: Math.max(...used.map((b) => b.ok)),
       p50: percentile(latencies, 50), p99: percentile(latencies, 99), signPerS, txBytes, broadcastS, refused: [...refused.values()].reduce((a, b) => a + b, 0),
-      home,
+      home, rssAfterFlood, rssQuiet,
       cpu: { wall_s: round1(wallS), app_s: round1(cpu1.app - cpu0.app), cometbft_s: round1(cpu1.comet - cpu0.comet), client_s: round1(cpu1.self - cpu0.self) },
     };
   } finally {
@@ -490,7 +507,7 @@ const chainKeys = process.env.BENCH_ONLY_RSS ? [] : minerKeys(MINERS, "miner");
 const chainRun = async (connections: number) => {
   const r = await chainPart(connections, chainKeys);
   fs.rmSync(r.home, { recursive: true, force: true });
-  say(`chain, ${connections} connections: ${Math.round(r.txPerS)} tx/s, ${Math.round(r.perBlockMean)} per block, latency p50 ${r.p50} p99 ${r.p99} blocks, CPU ${JSON.stringify(r.cpu)}`);
+  say(`chain, ${connections} connections: ${Math.round(r.txPerS)} tx/s, ${Math.round(r.perBlockMean)} per block, latency p50 ${r.p50} p99 ${r.p99} blocks, CPU ${JSON.stringify(r.cpu)}, app RSS ${Math.round(r.rssAfterFlood)} MB after the flood, ${Math.round(r.rssQuiet)} MB 3 blocks later`);
   return r;
 };
 const r1 = process.env.BENCH_ONLY_RSS ? undefined : await chainRun(CONNECTIONS);
@@ -521,6 +538,8 @@ console.log(JSON.stringify({
   rss_mb_by_mapping_at_1m: r2.breakdown,
   state_snapshot_mb_at_quarters: r2.states.map(round1),
   rss_mb_app_idle: Math.round(r2.idle),
+  rss_mb_chain_app_after_flood: Math.round(r1.rssAfterFlood),
+  rss_mb_chain_app_3_blocks_later: Math.round(r1.rssQuiet),
   rss_mb_after_genesis: Math.round(r2.afterGenesis),
   rss_submissions_per_s: Math.round(r2.stored / r2.wallS),
   rss_app_cpu_us_per_submission: Math.round((r2.appCpuS * 1e6) / r2.stored),
@@ -544,6 +563,7 @@ console.log(JSON.stringify({
     `rss_mb_at_1m: the app process alone (spawned as r3mes node start spawns it: r3mes node app from its esbuild bundle with --max-semi-space-size=2 --single-threaded-gc, MALLOC_ARENA_MAX=1 and a fixed malloc mmap threshold; SQLite durable store) driven over its ABCI socket by this bench acting as CometBFT (FinalizeBlock + Commit per block, every tx signed and verified), ` +
     `${RSS_MINERS} miners, ${RSS_PER_BLOCK} submissions per block, ${r2.windowBlocks}-block windows settling ${r2.settle} blocks after closing (deadlines scaled down), until ${r2.stored} submissions were stored; VmRSS of that process at 1/4, 1/2, 3/4 and all of them in rss_mb_at_quarters; ` +
     `rss_mb_app_idle is the same process before InitChain (Node 24 + the bundle of src/node and src/protocol), rss_mb_after_genesis after InitChain of the ${RSS_MINERS} miners; state_snapshot_mb_at_quarters is the size of the app's latest state snapshot (its whole live state, v8-serialized) at the same points. ` +
+    `rss_mb_chain_app_after_flood / _3_blocks_later: the app process of the headline chain run (${MINERS} miners) once its mempool drained, and three empty blocks later. ` +
     `Every RSS figure but rss_peak_mb is sampled between blocks (after an Echo that follows the Commit, so after the app's post-Commit work); rss_mb_max_between_blocks is the most over every block after the first quarter. ` +
     `The app runs V8's memory-reducing full collection after InitChain, after a Commit that wrote a state snapshot (every 100 blocks, so at 1,000,000) and after a Commit once its heap has grown half again plus 32 MB, or its resident set 16 MB, past what the last collection left (run.ts): ` +
     `RSS is live state plus Node's own code right after one, and up to a block or two of garbage more before the next; rss_app_cpu_us_per_submission is the app process's CPU (user + system) per stored submission.`,

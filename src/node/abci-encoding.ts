@@ -22,8 +22,8 @@ const CHECK_TX = 9;
 const FINALIZE_BLOCK = 21;
 
 const w = new Writer();
-/** A buffer grown past this by one huge response is dropped after it, not kept for the process's life. */
-const KEEP_BYTES = 4 << 20;
+/** A buffer grown past this (by a large block's response) is dropped after it rather than kept resident between blocks. */
+const KEEP_BYTES = 256 << 10;
 
 const stringField = (no: number, v: string): void => {
   if (v === "") return;

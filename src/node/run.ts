@@ -83,13 +83,13 @@ const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
  * off-heap, in buffers the heap figure does not count), or when the Commit
  * wrote a state snapshot (megabytes of buffers). Which one: V8's
  * memory-reducing "last resort" collection, which compacts and gives
- * emptied pages back to the OS (at 100,000 stored submissions: at most 122
+ * emptied pages back to the OS (at 100,000 stored submissions: at most ~115
  * MB resident between blocks, against 176 with the heap trigger alone),
- * unless txs are arriving (CheckTx since the last collection) and this is a
+ * unless txs are arriving (CheckTx since the previous Commit) and this is a
  * growth-triggered collection: under a flood of txs a plain full collection
  * keeps the app's thread free for them (last-resort collections there cost
- * ~15% of the node's throughput), and the next quiet or snapshot block
- * gives the memory back.
+ * ~15% of the node's throughput, and plain ones give little memory back),
+ * and the first quiet block after them runs a last-resort one.
  */
 const RSS_GROWTH = 16 * 2 ** 20;
 
@@ -98,15 +98,22 @@ const collector = (): { readonly collect: (force: boolean) => void; readonly saw
   const gc = vm.runInNewContext("gc") as (options: { type: "major"; flavor?: "last-resort" }) => void;
   let live = v8.getHeapStatistics().used_heap_size;
   let rss = process.memoryUsage.rss();
+  /** CheckTx since the previous Commit. */
   let busy = false;
+  /** A plain collection ran since the last memory-reducing one: the next quiet block runs one. */
+  let owed = false;
   return {
     sawTx: () => {
       busy = true;
     },
     collect: (force) => {
-      if (!force && v8.getHeapStatistics().used_heap_size < live * 1.5 + 32 * 2 ** 20 && process.memoryUsage.rss() < rss + RSS_GROWTH) return;
-      gc(busy && !force ? { type: "major" } : { type: "major", flavor: "last-resort" });
+      const grown = v8.getHeapStatistics().used_heap_size >= live * 1.5 + 32 * 2 ** 20 || process.memoryUsage.rss() >= rss + RSS_GROWTH;
+      const quiet = !busy;
       busy = false;
+      if (!force && !grown && !(quiet && owed)) return;
+      const reduce = force || quiet;
+      gc(reduce ? { type: "major", flavor: "last-resort" } : { type: "major" });
+      owed = !reduce;
       live = v8.getHeapStatistics().used_heap_size;
       rss = process.memoryUsage.rss();
     },
