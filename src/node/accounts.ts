@@ -20,7 +20,7 @@
  * the accounts component against an independent model of the accounts.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
-import { utf8ToBytes } from "@noble/hashes/utils.js";
+import { bytesToHex, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import { chainAppHash } from "../protocol/apphash.ts";
 import { encodeUvarint } from "./framing.ts";
 import { hexOf } from "./hash.ts";
@@ -29,7 +29,8 @@ import type { AccountRecord } from "./store.ts";
 const ACCOUNTS_DOMAIN = utf8ToBytes("r3mes/accounts/v1");
 
 const leaf = (a: Readonly<AccountRecord>): Uint8Array => {
-  const body = utf8ToBytes(`${a.number}/${a.sequence}/${a.pubkey ? hexOf(a.pubkey) : ""}/${a.address}`);
+  // bytesToHex (pure JS) rather than Buffer's hex: Buffer would move the small on-heap key arrays to malloc'd memory.
+  const body = utf8ToBytes(`${a.number}/${a.sequence}/${a.pubkey ? bytesToHex(a.pubkey) : ""}/${a.address}`);
   const len = encodeUvarint(body.length);
   const out = new Uint8Array(len.length + body.length);
   out.set(len, 0);
@@ -57,19 +58,33 @@ export const nextAccountsHash = (prev: Uint8Array, changed: readonly Readonly<Ac
 /** The app hash CometBFT sees: sha256(the protocol's app hash ‖ the accounts component). */
 export const nodeAppHash = (protocolHash: Uint8Array, accountsHash: Uint8Array): Uint8Array => chainAppHash(protocolHash, accountsHash);
 
+/**
+ * An account in memory. The key is kept as hex: a Uint8Array of 33 bytes
+ * costs ~350 bytes once a snapshot's serializer has moved it off V8's heap
+ * (array, buffer, backing store and its bookkeeping), its hex string ~80.
+ */
+export interface Account {
+  readonly address: string;
+  readonly number: bigint;
+  sequence: bigint;
+  pubkeyHex: string | undefined;
+}
+
+const recordOf = (a: Account): AccountRecord => ({ address: a.address, number: a.number, sequence: a.sequence, pubkey: a.pubkeyHex === undefined ? undefined : hexToBytes(a.pubkeyHex) });
+
 export class Accounts {
-  private readonly byAddress = new Map<string, AccountRecord>();
+  private readonly byAddress = new Map<string, Account>();
   private readonly dirty = new Set<string>();
   private next = 0n;
 
   constructor(records: Iterable<AccountRecord> = []) {
     for (const r of records) {
-      this.byAddress.set(r.address, { ...r });
+      this.byAddress.set(r.address, { address: r.address, number: r.number, sequence: r.sequence, pubkeyHex: r.pubkey === undefined ? undefined : bytesToHex(r.pubkey) });
       if (r.number >= this.next) this.next = r.number + 1n;
     }
   }
 
-  get(address: string): AccountRecord | undefined {
+  get(address: string): Readonly<Account> | undefined {
     return this.byAddress.get(address);
   }
 
@@ -78,32 +93,32 @@ export class Accounts {
   }
 
   /** The account of an address, created with the next number if new. */
-  ensure(address: string): AccountRecord {
+  ensure(address: string): Account {
     let a = this.byAddress.get(address);
     if (!a) {
-      a = { address, number: this.next++, sequence: 0n, pubkey: undefined };
+      a = { address, number: this.next++, sequence: 0n, pubkeyHex: undefined };
       this.byAddress.set(address, a);
       this.dirty.add(address);
     }
     return a;
   }
 
-  /** Records a signed tx: the sequence moves on and the key is remembered (a copy: `pubkey` is a view into the tx's bytes, which it would keep alive). */
+  /** Records a signed tx: the sequence moves on and the key is remembered. */
   bump(address: string, pubkey: Uint8Array): void {
     const a = this.ensure(address);
     a.sequence += 1n;
-    a.pubkey ??= pubkey.slice();
+    a.pubkeyHex ??= hexOf(pubkey);
     this.dirty.add(address);
   }
 
   /** Accounts changed since the last call (hashed at FinalizeBlock, written at Commit). */
   takeDirty(): AccountRecord[] {
-    const out = [...this.dirty].map((k) => ({ ...this.byAddress.get(k)! })).sort(byNumber);
+    const out = [...this.dirty].map((k) => recordOf(this.byAddress.get(k)!)).sort(byNumber);
     this.dirty.clear();
     return out;
   }
 
   all(): AccountRecord[] {
-    return [...this.byAddress.values()].map((a) => ({ ...a })).sort((a, b) => (a.number < b.number ? -1 : 1));
+    return [...this.byAddress.values()].map(recordOf).sort(byNumber);
   }
 }

@@ -51,7 +51,7 @@ const cosmos: Record<string, Handler> = {
     checkAddressArg(address);
     const a = view.accounts.get(address);
     if (!a) throw notFound(`account ${address}`);
-    const pubKey = a.pubkey ? { typeUrl: SECP256K1_PUBKEY_TYPE_URL, value: Secp256k1PubKey.encode({ key: a.pubkey }).finish() } : undefined;
+    const pubKey = a.pubkeyHex ? { typeUrl: SECP256K1_PUBKEY_TYPE_URL, value: Secp256k1PubKey.encode({ key: Buffer.from(a.pubkeyHex, "hex") }).finish() } : undefined;
     const account = { typeUrl: "/cosmos.auth.v1beta1.BaseAccount", value: BaseAccount.encode(BaseAccount.fromPartial({ address, pubKey, accountNumber: a.number, sequence: a.sequence })).finish() };
     return QueryAccountResponse.encode({ account }).finish();
   },
