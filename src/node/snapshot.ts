@@ -26,8 +26,35 @@ export interface SnapshotData {
   readonly accounts: readonly AccountRecord[];
 }
 
+/** Node's index for Uint8Array in its serialized typed arrays (v8.DefaultSerializer). */
+const UINT8ARRAY_INDEX = 1;
+
+/**
+ * v8.serialize's bytes exactly (a test compares them), without moving the
+ * state's small byte arrays off V8's heap: Node's serializer reads each
+ * through `.buffer`, which makes V8 give an on-heap array (≤ 64 bytes: a
+ * hash, a key) an ArrayBuffer and malloc'd backing store for good — ~350
+ * bytes per 32-byte hash after every snapshot. writeRawBytes reads the
+ * view's bytes without that.
+ */
+const writeHostObject = (v8.DefaultSerializer.prototype as unknown as { _writeHostObject(this: v8.Serializer, view: ArrayBufferView): void })._writeHostObject;
+
+class ContentSerializer extends v8.DefaultSerializer {
+  _writeHostObject(view: NodeJS.TypedArray | DataView): void {
+    if (view.constructor !== Uint8Array) return writeHostObject.call(this, view);
+    this.writeUint32(UINT8ARRAY_INDEX);
+    this.writeUint32(view.byteLength);
+    this.writeRawBytes(view);
+  }
+}
+
 /** The serializer's own buffer (a Buffer), not a copy: a snapshot of the whole state is megabytes. */
-export const encodeSnapshot = (s: SnapshotData): Uint8Array => v8.serialize(s);
+export const encodeSnapshot = (s: SnapshotData): Uint8Array => {
+  const ser = new ContentSerializer();
+  ser.writeHeader();
+  ser.writeValue(s);
+  return ser.releaseBuffer();
+};
 
 const readHostObject = (v8.DefaultDeserializer.prototype as unknown as { _readHostObject(this: v8.Deserializer): unknown })._readHostObject;
 const typedArraySlice = (Object.getPrototypeOf(Uint8Array.prototype) as { slice(this: ArrayBufferView): ArrayBufferView }).slice;

@@ -111,6 +111,14 @@ const toCommand = (any: Any, i: number): ProtocolCommand | TxError => {
   bytes.set(any.value, tag.length + len.length);
   const cmd = decodeCommand(bytes);
   if (cmd instanceof DecodeError) return new TxError(SdkCode.txDecode, `message ${i} (${any.typeUrl}): ${cmd.message}`);
+  // Its bytes fields are views into `bytes`, and a submission keeps its hashes in state for a window: copies of
+  // the small ones (≤ 64 bytes: hashes, roots) live on V8's heap (~120 bytes each) and the buffer goes
+  // (~350 bytes with its off-heap bookkeeping, held by every stored submission).
+  const v = cmd.value as unknown as Record<string, unknown>;
+  for (const k of Object.keys(v)) {
+    const x = v[k];
+    if (x instanceof Uint8Array && x.length <= 64) v[k] = x.slice();
+  }
   return cmd;
 };
 
