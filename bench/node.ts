@@ -15,6 +15,7 @@
  *   submissions_per_block  mean over the blocks between the first and the last full one
  *   latency_p50/p99_blocks height that committed a tx − last committed height when it was sent
  *                          (1 = the next block)
+ *   latency_p50/p99_s      wall time from a tx's send to the commit of its block (NewBlockHeader)
  *
  * Part 2 — app memory after 1,000,000 stored submissions (BENCH_RSS_SUBMISSIONS):
  * a real chain would take too long, so the bench plays CometBFT: it runs
@@ -142,6 +143,7 @@ const cpuSeconds = (nodePid: number): { app: number; comet: number; self: number
 };
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
+const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /** RSS (MB) of the app: the child of `r3mes node start` that is not CometBFT. */
 const appRssOf = (nodePid: number): number => {
@@ -255,6 +257,8 @@ const chainPart = async (connections: number, keys: readonly TxKey[]) => {
     ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "subscribe", params: { query: "tm.event='NewBlockHeader'" } }));
 
     const sentAt = new Map<string, number>();
+    /** When each accepted tx's batch was sent (performance.now()). */
+    const sentMs = new Map<string, number>();
     const refused = new Map<string, number>();
     let next = 0;
     const startHeight = height;
@@ -264,12 +268,16 @@ const chainPart = async (connections: number, keys: readonly TxKey[]) => {
         next = Math.min(txs.length, next + BATCH);
         const batch = txs.slice(from, next);
         const h = height;
+        const tSent = performance.now();
         const body = JSON.stringify(batch.map((t, i) => ({ jsonrpc: "2.0", id: from + i, method: METHOD, params: { tx: Buffer.from(t).toString("base64") } })));
         const res = (await (await fetch(rpc, { method: "POST", headers: { "content-type": "application/json" }, body })).json()) as RpcResult<{ code: number; hash: string; log: string; codespace: string }>[];
         for (const r of res) {
           if (!r.result) refused.set(r.error?.message ?? "rpc error", (refused.get(r.error?.message ?? "rpc error") ?? 0) + 1);
           else if (r.result.code !== 0) refused.set(`${r.result.codespace}/${r.result.code}: ${r.result.log.slice(0, 80)}`, (refused.get(`${r.result.codespace}/${r.result.code}: ${r.result.log.slice(0, 80)}`) ?? 0) + 1);
-          else sentAt.set(r.result.hash, h);
+          else {
+            sentAt.set(r.result.hash, h);
+            sentMs.set(r.result.hash, tSent);
+          }
         }
         progress(`broadcast ${next}/${txs.length} at height ${height}`);
       }
@@ -304,6 +312,8 @@ const chainPart = async (connections: number, keys: readonly TxKey[]) => {
     // From the committed blocks: which txs, when, with which code.
     const perBlock: { height: number; timeMs: number; ok: number }[] = [];
     const latencies: number[] = [];
+    /** Submit-to-commit wall time (ms): from the batch's send to the NewBlockHeader of the block that committed the tx. */
+    const latenciesMs: number[] = [];
     for (let h = startHeight; h <= end; h++) {
       const b = await rpcCall<{ block: { header: { time: string }; data: { txs: string[] | null } } }>(rpc, "block", { height: String(h) });
       const r = await rpcCall<{ txs_results: { code: number }[] | null }>(rpc, "block_results", { height: String(h) });
@@ -315,6 +325,8 @@ const chainPart = async (connections: number, keys: readonly TxKey[]) => {
         if (sent === undefined || r.txs_results?.[i]?.code !== 0) return;
         ok++;
         latencies.push(h - sent);
+        const seen = blockSeen.get(h);
+        if (seen !== undefined) latenciesMs.push(seen - sentMs.get(hash)!);
       });
       perBlock.push({ height: h, timeMs: Number(t.seconds) * 1000 + t.nanos / 1e6, ok });
       if (process.env.BENCH_VERBOSE) say(`block ${h} at ${b.block.header.time}, seen ${((blockSeen.get(h) ?? NaN) - t0).toFixed(0)} ms after the first broadcast: ${ok} submissions committed`);
@@ -334,9 +346,10 @@ const chainPart = async (connections: number, keys: readonly TxKey[]) => {
     const perBlockMean = full.length > 0 ? full.reduce((n, b) => n + b.ok, 0) / full.length : committed / used.length;
     const blockIntervalS = used.length > 1 ? spanS / (used.length - 1) : NaN;
     latencies.sort((a, b) => a - b);
+    latenciesMs.sort((a, b) => a - b);
     return {
       txPerS, perBlockMean, committed, blocks: used.length, blockIntervalS, maxPerBlock: Math.max(...used.map((b) => b.ok)),
-      p50: percentile(latencies, 50), p99: percentile(latencies, 99), signPerS, txBytes, broadcastS, refused: [...refused.values()].reduce((a, b) => a + b, 0),
+      p50: percentile(latencies, 50), p99: percentile(latencies, 99), p50Ms: percentile(latenciesMs, 50), p99Ms: percentile(latenciesMs, 99), signPerS, txBytes, broadcastS, refused: [...refused.values()].reduce((a, b) => a + b, 0),
       home, rssAfterFlood, rssQuiet,
       cpu: { wall_s: round1(wallS), app_s: round1(cpu1.app - cpu0.app), cometbft_s: round1(cpu1.comet - cpu0.comet), client_s: round1(cpu1.self - cpu0.self) },
     };
@@ -507,7 +520,7 @@ const chainKeys = process.env.BENCH_ONLY_RSS ? [] : minerKeys(MINERS, "miner");
 const chainRun = async (connections: number) => {
   const r = await chainPart(connections, chainKeys);
   fs.rmSync(r.home, { recursive: true, force: true });
-  say(`chain, ${connections} connections: ${Math.round(r.txPerS)} tx/s, ${Math.round(r.perBlockMean)} per block, latency p50 ${r.p50} p99 ${r.p99} blocks, CPU ${JSON.stringify(r.cpu)}, app RSS ${Math.round(r.rssAfterFlood)} MB after the flood, ${Math.round(r.rssQuiet)} MB 3 blocks later`);
+  say(`chain, ${connections} connections: ${Math.round(r.txPerS)} tx/s, ${Math.round(r.perBlockMean)} per block, latency p50 ${r.p50} p99 ${r.p99} blocks (${(r.p50Ms / 1000).toFixed(2)} s / ${(r.p99Ms / 1000).toFixed(2)} s), CPU ${JSON.stringify(r.cpu)}, app RSS ${Math.round(r.rssAfterFlood)} MB after the flood, ${Math.round(r.rssQuiet)} MB 3 blocks later`);
   return r;
 };
 const r1 = process.env.BENCH_ONLY_RSS ? undefined : await chainRun(CONNECTIONS);
@@ -524,6 +537,9 @@ console.log(JSON.stringify({
   submissions_per_block: Math.round(r1.perBlockMean),
   latency_p50_blocks: r1.p50,
   latency_p99_blocks: r1.p99,
+  latency_p50_s: round2(r1.p50Ms / 1000),
+  latency_p99_s: round2(r1.p99Ms / 1000),
+  latency_p99_block_intervals: round2(r1.p99Ms / 1000 / r1.blockIntervalS),
   rss_mb_at_1m: Math.round(r2.rss),
   miners: MINERS,
   committed: r1.committed,
@@ -551,6 +567,8 @@ console.log(JSON.stringify({
     submissions_per_block: Math.round(r0.perBlockMean),
     latency_p50_blocks: r0.p50,
     latency_p99_blocks: r0.p99,
+    latency_p50_s: round2(r0.p50Ms / 1000),
+    latency_p99_s: round2(r0.p99Ms / 1000),
     cpu_s_while_submitting: r0.cpu,
   },
   cpus: os.cpus().length,
@@ -559,7 +577,7 @@ console.log(JSON.stringify({
     `tx_per_s, submissions_per_block, latency: a real single-node chain (r3mes node start: app + CometBFT ${"v0.38"}, timeout_commit 1s, kv tx indexer) on this machine's ${os.cpus().length} cores, shared by CometBFT, the app and the client; ` +
     `${MINERS} miners registered at genesis, each submission pre-signed (secp256k1, SIGN_MODE_DIRECT) before timing, then broadcast with ${METHOD} in JSON-RPC batches of ${BATCH} over ${CONNECTIONS} connections (${CONNECTIONS * BATCH} txs in flight); "saturated" is the same with ${SATURATION} connections (${SATURATION * BATCH} in flight: the most the node takes, with the client's queue in CometBFT's RPC adding about a block of latency); ` +
     `tx_per_s = code-0 submissions committed after the first block ÷ wall-clock time from the commit of the first block holding them to the commit of the last (NewBlockHeader events); submissions_per_block = mean over the blocks between those; ` +
-    `latency = committing height − last committed height when the batch was sent (1 = next block). ` +
+    `latency = committing height − last committed height when the batch was sent (1 = next block); latency_p50_s/p99_s = wall time from the batch's send to the NewBlockHeader event of the block that committed the tx, and latency_p99_block_intervals that over the mean block interval. ` +
     `rss_mb_at_1m: the app process alone (spawned as r3mes node start spawns it: r3mes node app from its esbuild bundle with --max-semi-space-size=2 --single-threaded-gc, MALLOC_ARENA_MAX=1 and a fixed malloc mmap threshold; SQLite durable store) driven over its ABCI socket by this bench acting as CometBFT (FinalizeBlock + Commit per block, every tx signed and verified), ` +
     `${RSS_MINERS} miners, ${RSS_PER_BLOCK} submissions per block, ${r2.windowBlocks}-block windows settling ${r2.settle} blocks after closing (deadlines scaled down), until ${r2.stored} submissions were stored; VmRSS of that process at 1/4, 1/2, 3/4 and all of them in rss_mb_at_quarters; ` +
     `rss_mb_app_idle is the same process before InitChain (Node 24 + the bundle of src/node and src/protocol), rss_mb_after_genesis after InitChain of the ${RSS_MINERS} miners; state_snapshot_mb_at_quarters is the size of the app's latest state snapshot (its whole live state, v8-serialized) at the same points. ` +
