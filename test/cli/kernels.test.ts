@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NodeServices } from "@effect/platform-node";
 import { Effect, Exit } from "effect";
 import { Command } from "effect/cli";
-import { describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { r3mes } from "../../src/cli/app.ts";
 
 /** The command tree in this process (no start-up cost); what it printed, and whether it succeeded. */
@@ -26,6 +26,7 @@ const shards = ["--total-shards", "2"];
 describe("r3mes kernels", () => {
   const dir = mkdtempSync(join(tmpdir(), "r3mes-kernels-"));
   const file = join(dir, "w1s0.safetensors");
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("trains a task into an update file that verify accepts for its task only, and hash reads the same identity", async () => {
     const t = await inProcess("kernels", "train", "--window", "1", "--shard", "0", ...shards, "--out", file, "--json");
