@@ -117,6 +117,20 @@ const submission = (miner: string, window: number, shard: number) => {
 const shardsOf = (miners: readonly string[], window: number, openingBlockHash: Uint8Array, params: { totalShards: number; minMinersPerShard: number }) =>
   assignShards(miners, deriveSeed(openingBlockHash, "remes/window", window), window, params).assignment;
 
+/** The children of `r3mes node start`: its app (a Node process) and CometBFT. */
+const childrenOf = (nodePid: number): { pid: number; cometbft: boolean }[] => {
+  const out: { pid: number; cometbft: boolean }[] = [];
+  for (const p of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const st = fs.readFileSync(`/proc/${p}/stat`, "utf8");
+      if (Number(st.split(") ")[1]!.split(" ")[1]) === nodePid) out.push({ pid: Number(p), cometbft: st.includes("(cometbft)") });
+    } catch {
+      // gone
+    }
+  }
+  return out;
+};
+
 /** CPU seconds (user + system) of the node process with its app child, its CometBFT child, and this process. */
 const cpuSeconds = (nodePid: number): { app: number; comet: number; self: number } => {
   const of = (pid: number | string) => {
@@ -129,15 +143,9 @@ const cpuSeconds = (nodePid: number): { app: number; comet: number; self: number
   };
   let comet = 0;
   let app = of(nodePid);
-  for (const p of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      const st = fs.readFileSync(`/proc/${p}/stat`, "utf8");
-      if (Number(st.split(") ")[1]!.split(" ")[1]) !== nodePid) continue;
-      if (st.includes("(cometbft)")) comet += of(p);
-      else app += of(p);
-    } catch {
-      // gone
-    }
+  for (const c of childrenOf(nodePid)) {
+    if (c.cometbft) comet += of(c.pid);
+    else app += of(c.pid);
   }
   return { app, comet, self: of("self") };
 };
@@ -147,15 +155,8 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /** RSS (MB) of the app: the child of `r3mes node start` that is not CometBFT. */
 const appRssOf = (nodePid: number): number => {
-  for (const p of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      const st = fs.readFileSync(`/proc/${p}/stat`, "utf8");
-      if (Number(st.split(") ")[1]!.split(" ")[1]) === nodePid && !st.includes("(cometbft)")) return rssOf(Number(p)).rss;
-    } catch {
-      // gone
-    }
-  }
-  return NaN;
+  const app = childrenOf(nodePid).find((c) => !c.cometbft);
+  return app ? rssOf(app.pid).rss : NaN;
 };
 
 const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;

@@ -13,10 +13,8 @@
  * with validator or consensus-param updates, goes through cosmjs-types.
  */
 import { type Event, Response } from "cosmjs-types/tendermint/abci/types";
-import { Writer } from "../protocol/encoding.ts";
+import { LEN, VARINT, Writer } from "../protocol/encoding.ts";
 
-const LEN = 2;
-const VARINT = 0;
 /** Field numbers of Response's oneof (tendermint/abci/types.proto, v0.38). */
 const CHECK_TX = 9;
 const FINALIZE_BLOCK = 21;

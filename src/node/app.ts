@@ -434,11 +434,16 @@ export class RemesApp {
     };
   }
 
+  /** Whether the Commit of this height writes a state snapshot. */
+  snapshotDue(height: number): boolean {
+    return height % this.snapshotInterval === 0;
+  }
+
   commit() {
     const p = this.pending;
     if (!p) throw new Error("Commit without a finalized block");
     const started = performance.now();
-    const snapshot = p.height % this.snapshotInterval === 0
+    const snapshot = this.snapshotDue(p.height)
       ? encodeSnapshot({ format: SNAPSHOT_FORMAT, height: p.height, appHash: p.appHash, protocolHash: p.protocolHash, accountsHash: p.accountsHash, chainId: this.chainId, state: this.state!, accounts: this.accounts.all() })
       : undefined;
     this.store.commit({ block: { height: p.height, appHash: p.appHash, protocolHash: p.protocolHash, accountsHash: p.accountsHash, events: p.events }, accounts: p.accounts, snapshot, keepSnapshots: this.keepSnapshots });

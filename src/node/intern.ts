@@ -7,8 +7,9 @@
  * 10,000 miners that was ~48,000 address strings for 10,000 addresses
  * (3 MB). Interning after load keeps one of each.
  *
- * Values only change identity, never content or order: a Map or Set whose
- * keys change is rebuilt in its own iteration order.
+ * Values only change identity, never content or order: Maps and Sets are
+ * rebuilt in their own iteration order (strings compare by content, so a
+ * kept instance is always stored, never tested for identity).
  */
 
 /** Strings at most this long are interned (addresses, CIDs, names); longer ones are rarely repeated. */
@@ -33,7 +34,6 @@ export class Interner {
       if (typeof v === "string") return this.string(v);
       if (typeof v !== "object" || v === null || ArrayBuffer.isView(v) || seen.has(v)) return v;
       seen.add(v);
-      // (Strings compare by content, so a kept instance is always stored, never compared for identity.)
       if (Object.isFrozen(v)) return v;
       if (v instanceof Map) {
         const entries = [...v].map(([k, x]) => [value(k), value(x)] as const);

@@ -185,7 +185,7 @@ const startApp = async (o: RunOptions): Promise<RunningNode> => {
     const res = app.handle(req, kind);
     if (kind === "checkTx") gc.sawTx();
     else if (kind === "commit" || kind === "initChain") {
-      const force = kind === "initChain" || app.height % app.snapshotInterval === 0;
+      const force = kind === "initChain" || app.snapshotDue(app.height);
       setImmediate(() => gc.collect(force));
     }
     return res;

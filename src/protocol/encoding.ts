@@ -21,8 +21,9 @@ import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf
 type AnyMessage = Record<string, unknown>;
 type FieldWriter = (w: Writer, m: AnyMessage) => void;
 
-const LEN = 2;
-const VARINT = 0;
+/** Wire types (the tag's low three bits). */
+export const LEN = 2;
+export const VARINT = 0;
 
 export class Writer {
   buf = new Uint8Array(1 << 16);
