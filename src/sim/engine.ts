@@ -27,7 +27,7 @@ import type { Actor, ActorIO, ChainView } from "../actors/actor.ts";
 import { addressees } from "../actors/routing.ts";
 import type { World } from "../actors/world.ts";
 import { stateRoot } from "../protocol/apphash.ts";
-import type { ProtocolCommand } from "../protocol/commands.ts";
+import { type ProtocolCommand, signerOf } from "../protocol/commands.ts";
 import type { BlockContext, ValidatorVote } from "../protocol/context.ts";
 import { ErrorCode, isProtocolError } from "../protocol/errors.ts";
 import type { EventCase, ProtocolEvent } from "../protocol/events.ts";
@@ -96,6 +96,8 @@ export const GENESIS_TIME_MS = 1_700_000_000_000n;
 export interface EngineStats {
   txsSent: number;
   txsLost: number;
+  /** Txs an actor tried to send for another address: a node refuses them at the signature check, so they never reach a block. */
+  txsForged: number;
   txsIncluded: number;
   txsRejected: number;
   stalledRounds: number;
@@ -142,7 +144,7 @@ export class Engine {
   #prevVotes: ValidatorVote[] = [];
   #nextTxId = 0;
   readonly view: { height: number; timeMs: number; state: State };
-  readonly stats: EngineStats = { txsSent: 0, txsLost: 0, txsIncluded: 0, txsRejected: 0, stalledRounds: 0, rejectedByCode: new Map(), rejectedSample: new Map(), rejectedByReason: new Map(), rejectedReasonSample: new Map() };
+  readonly stats: EngineStats = { txsSent: 0, txsLost: 0, txsForged: 0, txsIncluded: 0, txsRejected: 0, stalledRounds: 0, rejectedByCode: new Map(), rejectedSample: new Map(), rejectedByReason: new Map(), rejectedReasonSample: new Map() };
 
   constructor(cfg: EngineConfig) {
     this.#cfg = cfg;
@@ -214,6 +216,11 @@ export class Engine {
 
   #submit(i: number, cmd: ProtocolCommand): void {
     this.stats.txsSent++;
+    // The node checks that a tx is signed by the command's signer; an actor holds only its own key.
+    if (signerOf(cmd) !== this.#cfg.actors[i]!.info.address) {
+      this.stats.txsForged++;
+      return;
+    }
     const f = this.#cfg.faults[i]!;
     if (!this.#reachable(i) || (this.#status[i] === Live.Spotty && !this.#net.chance(f.spottyActBps, BPS)) || (f.lossBps > 0 && this.#net.chance(f.lossBps, BPS))) {
       this.stats.txsLost++;

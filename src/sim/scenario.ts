@@ -14,6 +14,7 @@ import { type Params, ParamsSchema } from "../gen/remes/v1/params_pb.ts";
 import { defaultParams, validateParams } from "../protocol/params.ts";
 import { CHUNK_TOKENS } from "../kernels/corpus.ts";
 import { checkConfig, type ModelConfig, tinyConfig } from "../kernels/model.ts";
+import { ACTOR_KINDS } from "./actor-kinds.ts";
 import { checkFaults, defaultEngine, defaultFaults, type EngineOptions, type FaultOptions } from "./options.ts";
 
 const Int = Schema.Int;
@@ -25,10 +26,7 @@ export const ARCHS = ["CPU", "PASCAL", "AMPERE", "ADA", "HOPPER", "BLACKWELL"] a
 export type ArchName = (typeof ARCHS)[number];
 const Arch = Schema.Literals(ARCHS);
 
-export const ACTOR_KINDS = [
-  "honest_miner", "lazy_miner", "copycat_miner", "poisoner_miner", "sybil_miner", "colluding_miner",
-  "honest_proposer", "colluding_proposer", "honest_validator", "lazy_validator", "false_challenger", "data_withholder",
-] as const;
+export { ACTOR_KINDS };
 
 export const BACKEND_KINDS = ["simulated", "kernels"] as const;
 

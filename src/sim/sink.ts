@@ -12,20 +12,8 @@ import type { BlockContext } from "../protocol/context.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 import type { State } from "../protocol/state.ts";
 
-/** Who plays: the behaviour class of an actor, for reports and tables. */
-export type ActorKind =
-  | "honest_miner"
-  | "lazy_miner"
-  | "copycat_miner"
-  | "poisoner_miner"
-  | "sybil_miner"
-  | "colluding_miner"
-  | "honest_proposer"
-  | "colluding_proposer"
-  | "honest_validator"
-  | "lazy_validator"
-  | "false_challenger"
-  | "data_withholder";
+export type { ActorKind } from "./actor-kinds.ts";
+import type { ActorKind } from "./actor-kinds.ts";
 
 export interface ActorInfo {
   readonly address: string;
