@@ -12,6 +12,7 @@ import { commitmentDigest, trapCommitment } from "../protocol/traps.ts";
 import type { Prng } from "../protocol/randomness.ts";
 import { cidOf, type Task, type TrainingBackend, type TrainResult, type VaultTask } from "./backend.ts";
 import type { Queries } from "./queries.ts";
+import type { WorkLedger } from "./work.ts";
 import type { GpuArch } from "../gen/remes/v1/types_pb.ts";
 
 export interface StoredGradient {
@@ -180,6 +181,8 @@ export interface World {
   /** Shared results of coalitions (sybil clusters, colluders) by `${group}/${window}/${shard}/${arch}`. */
   readonly coalition: Map<string, TrainResult>;
   readonly aggregates: AggregateRecord[];
+  /** Off-chain work each actor paid for (priced by the scenario's cost model). */
+  readonly work: WorkLedger;
   /** The true update of a window, where the backend models one. */
   readonly trueUpdate?: (window: number) => Int32Array;
 }

@@ -16,6 +16,7 @@ import { fastTrainOptions, KernelBackend } from "../kernels/backend.ts";
 import * as miners from "../actors/miners.ts";
 import { Proposer } from "../actors/proposers.ts";
 import { Queries } from "../actors/queries.ts";
+import { WorkLedger } from "../actors/work.ts";
 import { FalseChallenger, Validator } from "../actors/validators.ts";
 import { ContentStore, TaskFeed, type World } from "../actors/world.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
@@ -220,6 +221,7 @@ export const runScenario = async (scenario: Scenario, opts: RunOptions): Promise
     seed: deriveSeed(root.seed, "world"),
     backend,
     queries: new Queries(),
+    work: new WorkLedger(),
     aggregateChecks: new Map(),
     store: new ContentStore(),
     tasks: new TaskFeed(root.fork("tasks")),

@@ -31,6 +31,7 @@ import { KernelBackend } from "../../kernels/backend.ts";
 import * as miners from "../miners.ts";
 import { Proposer } from "../proposers.ts";
 import { Queries } from "../queries.ts";
+import { WorkLedger } from "../work.ts";
 import { addressees } from "../routing.ts";
 import { Validator } from "../validators.ts";
 import { TaskFeed, type TaskFeedCheckpoint, type World } from "../world.ts";
@@ -174,6 +175,7 @@ export const startDaemon = async (o: DaemonOptions): Promise<RunningDaemon> => {
     seed: deriveSeed(seed, "world"),
     backend,
     queries: new Queries(),
+    work: new WorkLedger(),
     aggregateChecks: new Map(),
     store,
     tasks: feed,

@@ -1,0 +1,33 @@
+/**
+ * Off-chain work an actor paid for: the cost side of its profit. Actors
+ * record what they computed (a training task, a tier-2 batch, a tier-3
+ * recomputation, an aggregation) in virtual GPU milliseconds on their own
+ * hardware; the scenario's cost model (src/sim/costs.ts) prices it. Kept out
+ * of the chain: nothing here feeds an app hash.
+ */
+export const WORK_KINDS = ["train", "tier2", "tier3", "aggregate"] as const;
+export type WorkKind = (typeof WORK_KINDS)[number];
+
+export interface WorkTotals {
+  /** Milliseconds of compute by `${kind}/${gpuArch}` (arch "" when the actor has none). */
+  readonly ms: ReadonlyMap<string, number>;
+  /** How many units of each kind (tasks trained, batches, jobs, aggregations). */
+  readonly count: ReadonlyMap<WorkKind, number>;
+}
+
+export class WorkLedger {
+  readonly #byActor = new Map<string, { ms: Map<string, number>; count: Map<WorkKind, number> }>();
+
+  /** Records one unit of work of `kind` that took `ms` on `gpuArch` (0 ms: work skipped but counted). */
+  add(address: string, kind: WorkKind, gpuArch: string, ms: number): void {
+    let a = this.#byActor.get(address);
+    if (!a) this.#byActor.set(address, (a = { ms: new Map(), count: new Map() }));
+    const key = `${kind}/${gpuArch}`;
+    a.ms.set(key, (a.ms.get(key) ?? 0) + Math.max(0, Math.round(ms)));
+    a.count.set(kind, (a.count.get(kind) ?? 0) + 1);
+  }
+
+  of(address: string): WorkTotals {
+    return this.#byActor.get(address) ?? { ms: new Map(), count: new Map() };
+  }
+}
