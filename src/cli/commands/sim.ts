@@ -6,7 +6,7 @@ import { runSim } from "../sim-run.ts";
 const run = Command.make(
   "run",
   {
-    scenario: Argument.String("scenario").pipe(Argument.withDescription("Scenario file (JSON), e.g. scenarios/baseline.json; see scenarios/README.md")),
+    scenario: Argument.String("scenario").pipe(Argument.withDescription("Scenario file (JSON), e.g. scenarios/baseline.json; how to write one: docs/scenarios.md")),
     seed: Flag.Int("seed").pipe(Flag.withDescription("First seed (default: the scenario's, else 1); the same seed gives a byte-identical event log"), Flag.optional),
     seeds: Flag.Int("seeds").pipe(Flag.withDescription("Monte Carlo: run this many consecutive seeds (default: the scenario's, else 1)"), Flag.optional),
     out: Flag.String("out").pipe(Flag.withDescription("Output folder for results.duckdb, parquet/ and report.html (default out/<scenario>)"), Flag.optional),
