@@ -2,6 +2,7 @@ import { Effect, Option } from "effect";
 import { Argument, Command, Flag } from "effect/cli";
 import { userFailure } from "../errors.ts";
 import { runSim } from "../sim-run.ts";
+import { runSearch } from "../sim-search.ts";
 
 const run = Command.make(
   "run",
@@ -38,7 +39,35 @@ const run = Command.make(
   ]),
 );
 
+const searchCmd = Command.make(
+  "search",
+  {
+    scenario: Argument.String("scenario").pipe(Argument.withDescription("Scenario file (JSON) holding the attacker group, e.g. scenarios/attacks/loss_copier.json")),
+    attacker: Flag.String("attacker").pipe(Flag.withDescription("The attacker group whose strategy options are searched: its `group` name, or its kind when one group has it")),
+    budget: Flag.Int("budget").pipe(Flag.withDescription("Candidate strategies to evaluate, the scenario's own included (default 24)"), Flag.withDefault(24)),
+    seeds: Flag.Int("seeds").pipe(Flag.withDescription("Monte Carlo seeds per candidate, the same for every candidate (default 3)"), Flag.withDefault(3)),
+    seed: Flag.Int("seed").pipe(Flag.withDescription("First Monte Carlo seed (default: the scenario's, else 1)"), Flag.optional),
+    searchSeed: Flag.Int("search-seed").pipe(Flag.withDescription("Seed of the optimiser itself (default 1): the same seeds give the same search"), Flag.withDefault(1)),
+    blocks: Flag.Int("blocks").pipe(Flag.withDescription("Blocks per run (default: the scenario's shortBlocks, else blocks)"), Flag.optional),
+    out: Flag.String("out").pipe(Flag.withDescription("Output folder for best.json, candidates.json and report.html (default out/<scenario>/search-<attacker>)"), Flag.optional),
+    json: Flag.Boolean("json").pipe(Flag.withDescription("Print the outcome as one JSON line (progress goes to stderr)"), Flag.withDefault(false)),
+  },
+  (f) =>
+    Effect.tryPromise({
+      try: () => runSearch({
+        scenario: f.scenario, attacker: f.attacker, budget: f.budget, seeds: f.seeds, seed: Option.getOrUndefined(f.seed), searchSeed: f.searchSeed,
+        blocks: Option.getOrUndefined(f.blocks), out: Option.getOrUndefined(f.out), json: f.json,
+      }),
+      catch: userFailure("sim search failed"),
+    }),
+).pipe(
+  Command.withDescription("Search an attacker group's strategy options (skip rate, fake mode, effort, …) for the most profitable one against honest work, over Monte Carlo seeds; writes it as a runnable scenario plus a report of the search (docs/scenarios.md)"),
+  Command.withExamples([
+    { command: "r3mes sim search scenarios/attacks/loss_copier.json --attacker loss_copying_miner --budget 24", description: "From the scenario's strategy, find a better one; prints where best.json is" },
+  ]),
+);
+
 export const simCommand = Command.make("sim").pipe(
   Command.withDescription("Deterministic discrete-event simulation of the protocol: thousands of actors, attack scenarios, reports"),
-  Command.withSubcommands([run]),
+  Command.withSubcommands([run, searchCmd]),
 );
