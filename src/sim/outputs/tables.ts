@@ -86,7 +86,7 @@ export const tables = [
     name: "profit",
     doc: "per actor: on-chain net (end − genesis wealth) broken down by the events, off-chain cost of work and capital, profit (src/sim/profit.ts, docs/profit.md)",
     columns: [
-      ["run_id", v], ["address", v], ["actor_kind", v], ["group", v], ["gpu_arch", v], ["stake_genesis_uremes", u], ["net_uremes", "BIGINT"],
+      ["run_id", v], ["address", v], ["actor_kind", v], ["actor_group", v], ["gpu_arch", v], ["stake_genesis_uremes", u], ["net_uremes", "BIGINT"],
       ["rewards_uremes", u], ["slashed_uremes", u], ["slash_bounty_uremes", u], ["bonds_posted_uremes", u], ["bonds_lost_uremes", u],
       ["bonds_open_uremes", u], ["bonds_won_uremes", u], ["fees_uremes", u], ["other_uremes", "BIGINT"],
       ["tasks", i], ["tier2_checks", i], ["tier3_jobs", i], ["aggregations", i], ["gpu_ms", "BIGINT"],
