@@ -155,7 +155,16 @@ export const sweepProfitSection = async (c: DuckDBConnection, runs: readonly Row
     const run = runById.get(id);
     return run ? lazyClosedForms(run, lazyRows.filter((r) => String(r.run_id) === id)).map((f) => ({ point: String(run.sweep_point), f })) : [];
   });
-  const meanForms: LazyClosedForm[] = [...new Set(forms.map((q) => `${q.point}\u0000${q.f.group}`))].map((k) => {
+  const pointOrder = (k: string) => { const p = parse(k.split("\u0000")[0]); return [...rest, x].map((c) => p[c]); };
+  const byPointOrder = (a: string, b: string) => {
+    const [pa, pb] = [pointOrder(a), pointOrder(b)];
+    for (let i = 0; i < pa.length; i++) {
+      const d = typeof pa[i] === "number" && typeof pb[i] === "number" ? (pa[i] as number) - (pb[i] as number) : String(pa[i]).localeCompare(String(pb[i]));
+      if (d !== 0) return d;
+    }
+    return a.localeCompare(b);
+  };
+  const meanForms: LazyClosedForm[] = [...new Set(forms.map((q) => `${q.point}\u0000${q.f.group}`))].sort(byPointOrder).map((k) => {
     const fs = forms.filter((q) => `${q.point}\u0000${q.f.group}` === k).map((q) => q.f);
     const avg = (g: (f: LazyClosedForm) => number) => fs.reduce((a, f) => a + g(f), 0) / fs.length;
     const point = parse(k.split("\u0000")[0]);
