@@ -177,3 +177,55 @@ export const sweepChart = (
     ],
   });
 };
+
+/** One comparison of the "does it pay?" charts: a class against its counterpart (REMES per actor). */
+export interface ProfitPoint {
+  readonly kind: string;
+  readonly label: string;
+  readonly mean: number;
+  readonly lo: number | null;
+  readonly hi: number | null;
+}
+
+const PROFIT_SUBTITLE =
+  "Net profit per actor — rewards − slashes − bonds lost + bonds won − fees − cost of work − cost of bonded capital — of each class minus that of its honest counterpart " +
+  "(attackers against the honest miner, validator or proposer; honest classes and classes without a role against staying idle, 0), in REMES; right of 0 pays. Dot: mean; bar: 95 % interval";
+
+/** The report's first chart: does each behaviour pay, against its honest counterpart? */
+export const profitChart = (points: readonly ProfitPoint[], basis: string): Chart =>
+  chart("profit", "Does it pay? Profit per actor against the honest counterpart", `${PROFIT_SUBTITLE} (${basis})`,
+    points.length === 0 ? "No profit recorded for this run (no cost data: a run recorded without the simulator's profit rows)." : undefined,
+    {
+      height: Math.max(140, 70 + 36 * points.length),
+      marginLeft: 260,
+      x: { label: "REMES per actor more than the counterpart →", grid: true, zero: true },
+      y: { label: null, domain: points.map((p) => p.label) },
+      color: kindScale(points as unknown as Row[], "kind"),
+      marks: [
+        Plot.ruleX([0], { stroke: "#333" }),
+        Plot.ruleY(points.filter((p) => p.lo !== null), { y: "label", x1: "lo", x2: "hi", stroke: "kind", strokeWidth: 3, strokeOpacity: 0.6 }),
+        Plot.dot(points, { x: "mean", y: "label", fill: "kind", r: 5, stroke: "#333", strokeWidth: 0.5,
+          title: (d: ProfitPoint) => `${d.label}: ${d.mean.toFixed(2)} REMES per actor${d.lo !== null ? ` (95% CI ${d.lo.toFixed(2)} to ${d.hi!.toFixed(2)})` : ""}` }),
+      ],
+    });
+
+/** A sweep's "does it pay?": each class against its counterpart along the swept parameter, 95 % intervals as bars; facets by a second coordinate. */
+export const profitSweepChart = (rows: readonly (ProfitPoint & { readonly x: number | string; readonly facet?: string })[], x: string, facet: string | undefined, basis: string): Chart => {
+  const numeric = rows.every((r) => typeof r.x === "number");
+  const facets = facet ? new Set(rows.map((r) => r.facet)).size : 1;
+  return chart("profit-sweep", `Does it pay? Profit per actor against the honest counterpart vs ${x}`, `${PROFIT_SUBTITLE} (${basis})${facet ? `; one panel per ${facet}` : ""}`,
+    rows.length === 0 ? "No profit recorded for these runs." : undefined,
+    {
+      height: Math.max(HEIGHT, 80 + 240 * facets),
+      x: { label: `${x} →`, grid: true, ...(numeric ? {} : { type: "point" as const }) },
+      y: { label: "↑ REMES per actor more than the counterpart", grid: true, zero: true },
+      ...(facet ? { fy: { label: facet } } : {}),
+      color: kindScale(rows as unknown as Row[], "kind"),
+      marks: [
+        Plot.ruleY([0], { stroke: "#333" }),
+        Plot.ruleX(rows.filter((r) => r.lo !== null), { x: "x", y1: "lo", y2: "hi", stroke: "kind", strokeWidth: 2, strokeOpacity: 0.5, ...(facet ? { fy: "facet" } : {}) }),
+        Plot.line(rows, { x: "x", y: "mean", stroke: "kind", z: "kind", strokeWidth: 2, ...(facet ? { fy: "facet" } : {}) }),
+        Plot.dot(rows, { x: "x", y: "mean", fill: "kind", r: 3.5, ...(facet ? { fy: "facet" } : {}) }),
+      ],
+    });
+};

@@ -64,6 +64,7 @@ figure h3 { font-size: 13px; font-weight: 400; color: var(--muted); margin: 0 0 
 figure figcaption { color: var(--muted); font-style: italic; }
 details > summary { cursor: pointer; color: var(--muted); margin: 8px 0; }
 .violation { color: #b2182b; font-weight: 600; }
+ul.verdicts { padding-left: 20px; } ul.verdicts li.pays { color: #1b7837; } ul.verdicts li.loses { color: #b2182b; } ul.verdicts li.unsure { color: var(--muted); }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 `;
 

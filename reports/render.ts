@@ -12,6 +12,7 @@ import { Effect } from "effect";
 import { attempt, OutputError, type ResultsDb } from "../src/sim/outputs/duckdb-sink.ts";
 import * as charts from "./charts.ts";
 import { type Column, esc, fmt, keyValueTable, page, table } from "./html.ts";
+import { runProfitSection, sweepProfitSection } from "./profit-html.ts";
 import { type Row, runQuery } from "./queries.ts";
 
 export const REPORT_FILE = "report.html";
@@ -33,7 +34,7 @@ const pointText = (json: unknown): string => {
 };
 
 const FOOTER =
-  "Generated from <code>results.duckdb</code> (tables runs, windows, actors, submissions, slashes, rewards, disputes, blocks, stake, events; " +
+  "Generated from <code>results.duckdb</code> (tables runs, windows, actors, profit, submissions, slashes, rewards, disputes, blocks, stake, events; " +
   "Parquet copies in <code>parquet/</code>) by the queries in <code>reports/queries/*.sql</code>. Amounts in REMES (1 REMES = 10⁶ uremes).";
 
 const classColumns: readonly Column[] = [
@@ -90,6 +91,7 @@ ${keyValueTable(parse(run.params), "Protocol parameters")}
 export const renderRunReport = async (c: DuckDBConnection, run: Row, backLink?: string): Promise<string> => {
   const id = String(run.run_id);
   const q = (name: Parameters<typeof runQuery>[1]) => runQuery(c, name, id);
+  const profit = await runProfitSection(c, run);
   const figures = [
     charts.cumulativeRewardsChart(await q("cumulative_rewards")),
     charts.detectionChart(await q("detection")),
@@ -104,6 +106,7 @@ export const renderRunReport = async (c: DuckDBConnection, run: Row, backLink?: 
     lede: `Scenario <strong>${esc(run.scenario)}</strong>, seed <strong>${esc(run.seed)}</strong>, sweep point ${esc(pointText(run.sweep_point))}.` +
       (backLink ? ` <a href="${esc(backLink)}">Back to the sweep report</a>.` : ""),
     sections: [
+      { id: "profit", title: "Does it pay?", html: profit.html },
       { id: "summary", title: "Summary", html: runFacts(run) + table(classColumns, await q("class_summary"), "Outcome by actor class") },
       { id: "charts", title: "Charts", html: figures.map((f) => f.html).join("\n") },
       { id: "parameters", title: "Scenario and parameters", html: parameters(run) },
@@ -202,6 +205,7 @@ export const renderSweepReport = async (c: DuckDBConnection, runs: readonly Row[
     title: `R3MES sweep report — ${scenarios.join(", ")}`,
     lede: `${runs.length} runs: scenario ${scenarios.map(esc).join(", ")}; seeds ${esc(seeds.join(", "))}; sweep coordinates ${keys.length > 0 ? esc(keys.join(", ")) : "none (seeds only)"}.`,
     sections: [
+      { id: "profit", title: "Does it pay?", html: (await sweepProfitSection(c, runs, keys)).html },
       { id: "runs", title: "Runs", html: runTable + (unlinked > 0 ? `<p>${unlinked} runs have no report of their own here; render one with <code>r3mes report &lt;dir&gt; --run &lt;run id&gt;</code>.</p>` : "") },
       { id: "comparison", title: "Comparison across the sweep", html: figures.map((f) => f.html).join("\n") },
       { id: "parameters", title: "Scenario and parameters (first run)", html: `<p>Run <code>${esc(first.run_id)}</code>, seed ${esc(first.seed)}; other runs differ by their sweep point and seed.</p>` + parameters(first) },

@@ -40,6 +40,10 @@ export const trainDelay = (task: Task, io: ActorIO): number => {
   return cost - Math.floor(cost / 10) + io.prng.below(Math.floor(cost / 5) + 1);
 };
 
+/** Records the task's training in the work ledger: its nominal cost on the miner's GPU times the share done (not the jittered delay). */
+export const trained = (m: Miner, task: Task, io: ActorIO, effortBps = 10_000): void =>
+  io.world.work.add(m.info.address, "train", m.info.gpuArch, (io.world.backend.costMs(task) * effortBps) / 10_000);
+
 export const honestWork = (task: Task, io: ActorIO): Work => ({ result: io.world.backend.train(task), delayMs: trainDelay(task, io), stored: true });
 
 /** A made-up result: random hash and root (no bytes behind them), a plausible loss. */
@@ -161,9 +165,9 @@ export class Miner implements Actor {
 
 // --- behaviours ---
 
-export const honest: MinerBehaviour = { kind: "honest_miner", work: (_m, task, io) => honestWork(task, io), answersAvailability: true };
+export const honest: MinerBehaviour = { kind: "honest_miner", work: (m, task, io) => (trained(m, task, io), honestWork(task, io)), answersAvailability: true };
 
-export const dataWithholder: MinerBehaviour = { kind: "data_withholder", work: (_m, task, io) => honestWork(task, io), answersAvailability: false };
+export const dataWithholder: MinerBehaviour = { kind: "data_withholder", work: (m, task, io) => (trained(m, task, io), honestWork(task, io)), answersAvailability: false };
 
 export type LazyFake = "random" | "stale" | "partial";
 
@@ -176,7 +180,9 @@ export const lazy = (skipBps: number, fake: LazyFake, effortBps = 2_500): MinerB
   kind: "lazy_miner",
   answersAvailability: true,
   work: (m, task, io) => {
-    if (!io.prng.chance(skipBps, 10_000)) {
+    const skip = io.prng.chance(skipBps, 10_000);
+    trained(m, task, io, !skip ? 10_000 : fake === "partial" ? effortBps : 0);
+    if (!skip) {
       const w = honestWork(task, io);
       m.lastReal = w.result;
       return w;
@@ -198,6 +204,7 @@ export const copycat: MinerBehaviour = {
   answersAvailability: true,
   work: () => "later",
   late: (m, task, io) => {
+    trained(m, task, io, 0);
     const state = io.chain.state;
     const w = state.windows.get(task.window);
     if (!w) return undefined;
@@ -229,7 +236,8 @@ export const copycat: MinerBehaviour = {
 export const poisoner = (scaleBps: number): MinerBehaviour => ({
   kind: "poisoner_miner",
   answersAvailability: true,
-  work: (_m, task, io) => {
+  work: (m, task, io) => {
+    trained(m, task, io);
     const honestResult = io.world.backend.train(task);
     if (!honestResult.update) return { result: honestResult, delayMs: trainDelay(task, io), stored: true };
     const poisoned = Int32Array.from(honestResult.update, (x) => -Math.trunc((x * scaleBps) / 10_000));
@@ -245,7 +253,8 @@ export const poisoner = (scaleBps: number): MinerBehaviour => ({
 export const coalition = (kind: "sybil_miner" | "colluding_miner", group: string): MinerBehaviour => ({
   kind,
   answersAvailability: true,
-  work: (_m, task, io) => {
+  work: (m, task, io) => {
+    trained(m, task, io, 0);
     const key = `${group}/${task.window}/${task.shard}/${task.gpuArch}`;
     let r = io.world.coalition.get(key);
     if (!r) {

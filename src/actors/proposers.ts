@@ -67,6 +67,7 @@ export class Proposer implements Actor {
     if (subs.length === 0) return;
     const updates = subs.map((s) => io.world.store.get(s.gradientCid)!.update!);
     const vector = aggregateUpdates(updates, this.method);
+    io.world.work.add(this.info.address, "aggregate", "", 0);
     const cid = io.world.store.aggregateCidOf(vector);
     io.world.store.putAggregate(cid, vector);
     const root = gradientRoot(subs.map((s) => s.gradientHash));

@@ -109,6 +109,7 @@ export class Validator implements Actor {
   }
 
   #loss(task: Task, batchIndex: number, io: ActorIO): bigint {
+    io.world.work.add(this.info.address, "tier2", "", 0);
     const b = io.world.backend;
     if (this.options.tier2Loss !== "onnx") return b.lossOn(task, batchIndex);
     if (!b.fastLossOn) throw new Error(`validator ${this.info.address}: tier2Loss "onnx" needs a backend with a fast loss engine (the kernels backend); ${b.name} has none`);
@@ -121,6 +122,7 @@ export class Validator implements Actor {
     if (!d || !d.panel.includes(this.info.address)) return;
     let valid = true;
     if (!this.options.lazy) {
+      io.world.work.add(this.info.address, d.subject === DisputeSubject.GRADIENT ? "tier3" : "aggregate", "", 0);
       if (d.subject === DisputeSubject.GRADIENT) {
         const s = state.submissions.get(d.subjectId);
         valid = s === undefined || io.world.backend.verify(io.world.tasks.taskForCheck(s.window, s.shard, s.gpuArch), s.gradientHash);
@@ -142,6 +144,7 @@ export class Validator implements Actor {
    */
   #checkAggregate(a: EventOf<"aggregationRevealed">, io: ActorIO): void {
     if (this.options.lazy) return;
+    io.world.work.add(this.info.address, "aggregate", "", 0);
     const state = io.chain.state;
     let ok = io.world.aggregateChecks.get(a.aggregationId);
     if (ok === undefined) {

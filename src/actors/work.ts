@@ -1,9 +1,11 @@
 /**
  * Off-chain work an actor paid for: the cost side of its profit. Actors
  * record what they computed (a training task, a tier-2 batch, a tier-3
- * recomputation, an aggregation) in virtual GPU milliseconds on their own
- * hardware; the scenario's cost model (src/sim/costs.ts) prices it. Kept out
- * of the chain: nothing here feeds an app hash.
+ * recomputation, an aggregation): a miner its task's nominal training time
+ * on its own GPU (the backend's cost, not the jittered delay; 0 ms for a
+ * task it faked), a verifier or proposer one unit with 0 ms, which the
+ * scenario's cost model (src/sim/costs.ts) prices per unit. Kept out of the
+ * chain: nothing here feeds an app hash.
  */
 export const WORK_KINDS = ["train", "tier2", "tier3", "aggregate"] as const;
 export type WorkKind = (typeof WORK_KINDS)[number];

@@ -23,9 +23,11 @@ import type { ProtocolEvent } from "../protocol/events.ts";
 import { UREMES_PER_REMES } from "../protocol/params.ts";
 import { deriveSeed, hashParts, Prng } from "../protocol/randomness.ts";
 import type { State } from "../protocol/state.ts";
+import { resolveCosts } from "./costs.ts";
 import { Engine, type EngineStats } from "./engine.ts";
 import { type ActorKey, actorKey, type ActorKeys } from "./keys.ts";
 import type { FaultOptions } from "./options.ts";
+import { BondTally, profitRows } from "./profit.ts";
 import { type ActorGroupConfig, kernelsModel, resolveEngine, resolveFaults, resolveParams, type Scenario, ScenarioError } from "./scenario.ts";
 import type { ActorInfo, ActorKind, AggregateRecord, BlockRecord, RunEnd, RunSink } from "./sink.ts";
 
@@ -231,11 +233,13 @@ export const runScenario = async (scenario: Scenario, opts: RunOptions): Promise
   };
   const c = cast(scenario, params, backend, opts.keys === "secp256k1" ? (label) => actorKey(opts.seed, label) : undefined);
   const tally = new Tally();
+  const bonds = new BondTally();
   const sink = opts.sink ?? nullSink;
   const tee: RunSink = {
     start: (r) => sink.start(r),
     block: (b: BlockRecord) => {
       tally.observe(b.height, b.events);
+      bonds.observe(b.events);
       sink.block(b);
     },
     end: (r) => sink.end(r),
@@ -260,8 +264,6 @@ export const runScenario = async (scenario: Scenario, opts: RunOptions): Promise
   } finally {
     if (backend instanceof KernelBackend) backend.close();
   }
-  const fullEnd: RunEnd = { ...end, aggregates: world.aggregates };
-  await tee.end(fullEnd);
   const state = engine.state;
   const actors: ActorSummary[] = c.actors.map((a) => ({
     ...a.info,
@@ -271,6 +273,10 @@ export const runScenario = async (scenario: Scenario, opts: RunOptions): Promise
     trapCatches: tally.catches.get(a.info.address)?.n ?? 0,
     firstTrapCatchHeight: tally.catches.get(a.info.address)?.first ?? -1,
   }));
+  const stakes = new Map(c.genesis.roles.map((r) => [r.address, r.stake]));
+  const profit = profitRows(actors, bonds, world.work, resolveCosts(scenario), stakes, end.blocks * engineOptions.blockTimeMs);
+  const fullEnd: RunEnd = { ...end, aggregates: world.aggregates, profit };
+  await tee.end(fullEnd);
   return { ...fullEnd, scenario: scenario.name, seed: opts.seed, actors, aggregates: world.aggregates, stats: engine.stats, genesis: c.genesis, ...(opts.keys === "secp256k1" ? { keys: c.keys } : {}) };
 };
 

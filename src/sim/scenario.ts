@@ -84,6 +84,20 @@ const ActorGroup = Schema.Struct({
   faults: Schema.optionalKey(Schema.Struct(Link)),
 });
 
+/** Off-chain cost model (src/sim/costs.ts, docs/profit.md): every field optional, defaults in costs.ts. */
+const Usd = Schema.Number.pipe(Schema.check(Schema.isFinite()), Schema.check(Schema.isGreaterThanOrEqualTo(0)));
+const Costs = Schema.Struct({
+  remesUsd: Schema.optionalKey(Schema.Number.pipe(Schema.check(Schema.isFinite()), Schema.check(Schema.isGreaterThan(0)))),
+  gpuUsdPerHour: Schema.optionalKey(Schema.Struct(Object.fromEntries(ARCHS.map((a) => [a, Schema.optionalKey(Usd)])) as { [K in ArchName]: Schema.optionalKey<typeof Usd> })),
+  tier2Arch: Schema.optionalKey(Arch),
+  tier2BatchMs: Schema.optionalKey(NonNegInt),
+  tier3Arch: Schema.optionalKey(Arch),
+  tier3JobMs: Schema.optionalKey(NonNegInt),
+  aggregateArch: Schema.optionalKey(Arch),
+  aggregateMs: Schema.optionalKey(NonNegInt),
+  capitalRateBps: Schema.optionalKey(Bps),
+});
+
 const Partition = Schema.Struct({ startMs: NonNegInt, endMs: PosInt, actors: Schema.Array(Schema.String) });
 
 const Scalar = Schema.Union([Schema.Number, Schema.String]);
@@ -137,7 +151,9 @@ export const ScenarioSchema = Schema.Struct({
     })),
   })),
   actors: Schema.Array(ActorGroup),
-  /** Parameter sweep: path → values; paths are params.X, faults.X, engine.X or actors.GROUP.FIELD. */
+  /** What the work costs off chain (GPU time, capital), to turn rewards into profit. */
+  costs: Schema.optionalKey(Costs),
+  /** Parameter sweep: path → values; paths are params.X, faults.X, engine.X, costs.X or actors.GROUP.FIELD. */
   sweep: Schema.optionalKey(Schema.Record(Schema.String, Schema.Array(Scalar))),
 });
 
@@ -270,7 +286,7 @@ export interface RunSpec {
 const applyOverride = (s: Scenario, path: string, value: number | string): Scenario => {
   const [head, ...rest] = path.split(".");
   if (head === "params" && rest.length === 1) return { ...s, params: { ...s.params, [rest[0]!]: value } };
-  if ((head === "faults" || head === "engine") && rest.length === 1) {
+  if ((head === "faults" || head === "engine" || head === "costs") && rest.length === 1) {
     if (typeof value !== "number") throw new ScenarioError(`sweep ${path}: values must be integers`);
     return { ...s, [head]: { ...(s[head] ?? {}), [rest[0]!]: value } };
   }
@@ -285,7 +301,7 @@ const applyOverride = (s: Scenario, path: string, value: number | string): Scena
     if (!hit) throw new ScenarioError(`sweep ${path}: no actor group or kind named ${group}`);
     return { ...s, actors };
   }
-  throw new ScenarioError(`sweep ${path}: paths are params.FIELD, faults.FIELD, engine.FIELD or actors.GROUP.FIELD`);
+  throw new ScenarioError(`sweep ${path}: paths are params.FIELD, faults.FIELD, engine.FIELD, costs.FIELD or actors.GROUP.FIELD`);
 };
 
 const expandSweep = (s: Scenario): { overrides: Record<string, number | string>; scenario: Scenario }[] => {

@@ -14,6 +14,7 @@ import type { State } from "../protocol/state.ts";
 
 export type { ActorKind } from "./actor-kinds.ts";
 import type { ActorKind } from "./actor-kinds.ts";
+import type { ProfitRow } from "./profit.ts";
 
 export interface ActorInfo {
   readonly address: string;
@@ -65,6 +66,8 @@ export interface RunEnd {
   readonly violation?: { readonly height: number; readonly messages: readonly string[] };
   /** Off-chain: the aggregates proposers computed, one per window aggregated (added by the sim engine). */
   readonly aggregates?: readonly AggregateRecord[];
+  /** Off-chain: each actor's profit after the cost of its work and capital (src/sim/profit.ts; added by the sim engine). */
+  readonly profit?: readonly ProfitRow[];
 }
 
 /** An aggregate a proposer computed off chain, compared with the window's true update. */

@@ -9,7 +9,7 @@ import { openResultsDb } from "../../src/sim/outputs/duckdb-sink.ts";
 import { createOutputSink, type OutputPaths } from "../../src/sim/outputs/output-sink.ts";
 import { replayDemo } from "../sim/outputs/demo-run.ts";
 
-const RUN_CHARTS = ["rewards", "detection", "slashes", "gini", "stake", "tiers", "throughput"];
+const RUN_CHARTS = ["profit", "rewards", "detection", "slashes", "gini", "stake", "tiers", "throughput"];
 
 /** Every chart div holds exactly one <svg> (Plot's legend swatches are inline SVG too, so count chart divs). */
 const chartIds = (html: string) => [...html.matchAll(/<div class="chart" id="chart-([a-z-]+)">/g)].map((m) => m[1]);
@@ -87,8 +87,8 @@ describe("the sweep report", () => {
 
   it("compares the runs across the sweep coordinate in charts, each an inline <svg>", () => {
     expect(html).toContain("R3MES sweep report — lazy");
-    expect(chartIds(html)).toEqual(["sweep-detection", "sweep-rewards", "sweep-gini"]);
-    expect(svgsInCharts(html)).toEqual([1, 1, 1]);
+    expect(chartIds(html)).toEqual(["profit-sweep", "sweep-detection", "sweep-rewards", "sweep-gini"]);
+    expect(svgsInCharts(html)).toEqual([1, 1, 1, 1]);
     expect(html).toContain("Lazy miners caught vs trap_rate_bps");
     expect(externalRefs(html)).toEqual([]);
   });

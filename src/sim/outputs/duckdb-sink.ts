@@ -18,6 +18,7 @@ import type { BlockRecord, RunEnd, RunSink, RunStart } from "../sink.ts";
 import { eventPayloadJson, toJson } from "./event-json.ts";
 import { type ActorRow, MetricsSink, type WindowMetrics } from "./metrics.ts";
 import { runIdOf, type SweepPoint } from "./names.ts";
+import { profitCells } from "../profit.ts";
 import { type Cell, type ColumnType, createTableSql, quoteIdent, type TableDef, type TableName, tables } from "./tables.ts";
 
 export class OutputError extends Schema.TaggedError<OutputError>()("OutputError", {
@@ -217,6 +218,7 @@ export class DuckDbSink implements RunSink {
   private async finishRun(run: NonNullable<DuckDbSink["run"]>, end: RunEnd): Promise<void> {
     for (const w of run.metrics.windows()) this.w("windows").row(windowCells(run.id, w));
     for (const a of run.metrics.actors()) this.w("actors").row(actorCells(run.id, a));
+    for (const p of end.profit ?? []) this.w("profit").row(profitCells(run.id, p));
     const t = run.metrics.totals();
     const st = run.start;
     this.w("runs").row([

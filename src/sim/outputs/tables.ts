@@ -83,6 +83,17 @@ export const tables = [
     ],
   },
   {
+    name: "profit",
+    doc: "per actor: on-chain net (end − genesis wealth) broken down by the events, off-chain cost of work and capital, profit (src/sim/profit.ts, docs/profit.md)",
+    columns: [
+      ["run_id", v], ["address", v], ["actor_kind", v], ["actor_group", v], ["gpu_arch", v], ["stake_genesis_uremes", u], ["net_uremes", "BIGINT"],
+      ["rewards_uremes", u], ["slashed_uremes", u], ["slash_bounty_uremes", u], ["bonds_posted_uremes", u], ["bonds_lost_uremes", u],
+      ["bonds_open_uremes", u], ["bonds_won_uremes", u], ["fees_uremes", u], ["other_uremes", "BIGINT"],
+      ["tasks", i], ["tier2_checks", i], ["tier3_jobs", i], ["aggregations", i], ["gpu_ms", "BIGINT"],
+      ["work_cost_uremes", "BIGINT"], ["capital_cost_uremes", "BIGINT"], ["profit_uremes", "BIGINT"], ["sim_ms", "BIGINT"],
+    ],
+  },
+  {
     name: "blocks",
     doc: "per block: virtual time, window in progress, transactions, events, app hash",
     columns: [["run_id", v], ["height", i], ["time_ms", "BIGINT"], ["window", i], ["txs", i], ["rejected_txs", i], ["events", i], ["app_hash", v]],
