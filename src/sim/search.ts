@@ -82,9 +82,10 @@ export const withPoint = (s: Scenario, index: number, point: Point): Scenario =>
 export const advantageOf = (r: RunResult, group: string, kind: string): number => {
   const counterpart = counterpartOf(kind).kind;
   const mean = (rows: readonly { profitUremes: bigint }[]) => rows.length === 0 ? 0 : Number(rows.reduce((a, p) => a + p.profitUremes, 0n)) / rows.length / Number(UREMES_PER_REMES);
-  const mine = r.profit.filter((p) => p.group === group);
+  const rows = r.profit ?? [];
+  const mine = rows.filter((p) => p.group === group);
   if (mine.length === 0) throw new ScenarioError(`search: group ${group} has no actors in the run`);
-  return mean(mine) - (counterpart === undefined ? 0 : mean(r.profit.filter((p) => p.kind === counterpart)));
+  return mean(mine) - (counterpart === undefined ? 0 : mean(rows.filter((p) => p.kind === counterpart)));
 };
 
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
