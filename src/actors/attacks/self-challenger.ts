@@ -52,7 +52,7 @@ export class FarmingValidator implements Actor {
     }
   }
 
-  /** Once a block: challenge each coalition submission that has no open dispute and is still challengeable. */
+  /** Once a block: challenge each coalition submission that has no open dispute and can still be challenged when the tx lands (two blocks' margin). */
   #tick(io: ActorIO): void {
     const state = io.chain.state;
     const role = state.roles.get(roleKey(Role.VALIDATOR, this.info.address));
@@ -61,7 +61,7 @@ export class FarmingValidator implements Actor {
     for (const [id, sentAt] of [...this.#targets]) {
       const s = state.submissions.get(id);
       const w = s && state.windows.get(s.window);
-      if (!s || !w || s.status === SubmissionStatus.REJECTED || (w.closed && state.height >= w.closeHeight + state.params.challengeWindowBlocks)) {
+      if (!s || !w || s.status === SubmissionStatus.REJECTED || (w.closed && state.height + 2 > w.closeHeight + state.params.challengeWindowBlocks)) {
         this.#targets.delete(id);
         continue;
       }
