@@ -23,6 +23,9 @@ export interface Work {
   readonly result: TrainResult;
   readonly delayMs: number;
   readonly stored: boolean;
+  /** What it declares instead of its own GPU architecture and the backend's kernel version (attackers: src/actors/attacks/). */
+  readonly gpuArch?: GpuArch;
+  readonly kernelVersion?: string;
 }
 
 export interface MinerBehaviour {
@@ -145,7 +148,7 @@ export class Miner implements Actor {
     }
     io.submit(command("submitGradient", {
       miner: this.info.address, window: task.window, shard: task.shard, gradientCid: r.cid, gradientHash: r.gradientHash,
-      daRoot: r.daRoot, sizeBytes: r.sizeBytes, claimedLossMicro: r.claimedLossMicro, gpuArch: this.gpuArch, kernelVersion: io.world.backend.kernelVersion,
+      daRoot: r.daRoot, sizeBytes: r.sizeBytes, claimedLossMicro: r.claimedLossMicro, gpuArch: work.gpuArch ?? this.gpuArch, kernelVersion: work.kernelVersion ?? io.world.backend.kernelVersion,
     }));
   }
 

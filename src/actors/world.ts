@@ -39,7 +39,14 @@ export class ContentStore {
   constructor(readonly retentionWindows = 6) {}
 
   put(cid: string, g: StoredGradient): void {
-    if (this.#byCid.has(cid)) return;
+    const held = this.#byCid.get(cid);
+    if (held && held.window >= g.window) return;
+    // Published again in a later window (a stale update resubmitted): it is kept as long as that window's.
+    if (held) {
+      const list = this.#byWindow.get(held.window);
+      const at = list?.indexOf(cid) ?? -1;
+      if (at >= 0) list!.splice(at, 1);
+    }
     this.#byCid.set(cid, g);
     let list = this.#byWindow.get(g.window);
     if (!list) {

@@ -19,6 +19,13 @@ import { Queries } from "../actors/queries.ts";
 import { WorkLedger } from "../actors/work.ts";
 import { FalseChallenger, Validator } from "../actors/validators.ts";
 import { ContentStore, TaskFeed, type World } from "../actors/world.ts";
+import { archCopycat } from "../actors/attacks/copycat-arch.ts";
+import { Forger } from "../actors/attacks/forger.ts";
+import { isolator } from "../actors/attacks/isolator.ts";
+import { lossCopier } from "../actors/attacks/loss-copier.ts";
+import { FarmingValidator } from "../actors/attacks/self-challenger.ts";
+import { trapSpotter } from "../actors/attacks/trap-spotter.ts";
+import { Watchdog } from "../actors/attacks/watchdog.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 import { UREMES_PER_REMES } from "../protocol/params.ts";
 import { deriveSeed, hashParts, Prng } from "../protocol/randomness.ts";
@@ -169,7 +176,7 @@ const makeActor = (g: ActorGroupConfig, info: ActorInfo, arch: GpuArch, coalitio
     case "honest_miner": return new miners.Miner(info, arch, miners.honest);
     case "data_withholder": return new miners.Miner(info, arch, miners.dataWithholder);
     case "lazy_miner": return new miners.Miner(info, arch, miners.lazy(g.skipBps ?? 3_000, g.fake ?? "random", g.effortBps));
-    case "copycat_miner": return new miners.Miner(info, arch, miners.copycat);
+    case "copycat_miner": return new miners.Miner(info, arch, g.declareSourceArch ? archCopycat : miners.copycat);
     case "poisoner_miner": return new miners.Miner(info, arch, miners.poisoner(g.scaleBps ?? 30_000));
     case "sybil_miner": return new miners.Miner(info, arch, miners.coalition("sybil_miner", info.group));
     case "colluding_miner": return new miners.Miner(info, arch, miners.coalition("colluding_miner", info.group));
@@ -178,6 +185,12 @@ const makeActor = (g: ActorGroupConfig, info: ActorInfo, arch: GpuArch, coalitio
     case "honest_validator": return new Validator(info, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000, tier2Loss: g.tier2Loss ?? "canonical" });
     case "lazy_validator": return new Validator(info, { lazy: true, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
     case "false_challenger": return new FalseChallenger(info, g.challengesPerWindow ?? 2);
+    case "loss_copying_miner": return new miners.Miner(info, arch, lossCopier({ fake: g.fake ?? "stale", spotTraps: g.spotTraps ?? false, effortBps: g.effortBps ?? 2_500 }));
+    case "isolated_miner": return new miners.Miner(info, arch, isolator({ isolate: g.isolate ?? "kernel", spotTraps: g.spotTraps ?? false }));
+    case "trap_spotting_miner": return new miners.Miner(info, arch, trapSpotter(g.fake ?? "random", g.effortBps));
+    case "farming_validator": return new FarmingValidator(info, coalition, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
+    case "watchdog_challenger": return new Watchdog(info);
+    case "forger": return new Forger(info);
   }
 };
 

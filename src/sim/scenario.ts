@@ -80,6 +80,12 @@ const ActorGroup = Schema.Struct({
   tier2Loss: Schema.optionalKey(Schema.Literals(["canonical", "onnx"])),
   /** false_challenger: bonded challenges per closed window. */
   challengesPerWindow: Schema.optionalKey(NonNegInt),
+  /** loss_copying_miner, isolated_miner: train honestly on tasks recognised as traps (see trap_spotting_miner). */
+  spotTraps: Schema.optionalKey(Schema.Boolean),
+  /** isolated_miner: declare a kernel version ("kernel", default) or a GPU architecture ("arch") no shard peer uses. */
+  isolate: Schema.optionalKey(Schema.Literals(["kernel", "arch"])),
+  /** copycat_miner: declare the copied submission's GPU architecture and kernel version, not its own. */
+  declareSourceArch: Schema.optionalKey(Schema.Boolean),
   /** Network and liveness of this group's links, over the scenario's `faults`. */
   faults: Schema.optionalKey(Schema.Struct(Link)),
 });

@@ -1,0 +1,54 @@
+/**
+ * Loss copier / stale resubmitter. It trains (at most) once, then for every
+ * later task waits until three blocks before the deadline and submits its
+ * old update again ("stale"), a random update ("random") or a quarter of the
+ * training ("partial"), each stored and served, with the claimed loss copied
+ * from a shard peer's committed submission.
+ *
+ * What it exploits: tier 1 flags the hash as a mismatch, but the
+ * protocol-opened dispute is decided by the tier-2 loss vote, which compares
+ * the validators' recomputed loss with the *claimed* loss
+ * (verification/tier2.ts supportsClaim, disputes.ts advanceDisputes). The
+ * copied claim is right, so the dispute is upheld, the submission becomes
+ * OPTIMISTIC and is paid; a later bonded challenge of it is upheld the same
+ * way and its bond goes to the copier. With no peer claim to copy it submits
+ * nothing. Traps still catch it (its hash is not the vault's answer) unless
+ * `spotTraps` makes it train honestly on tasks it recognises as traps
+ * (trap-spotter.ts).
+ */
+import type { LazyFake, MinerBehaviour, Work } from "../miners.ts";
+import { noiseResult, paidHonestWork, peerSubmission, recordTrain, spotsTrap } from "./observe.ts";
+
+export interface LossCopierOptions {
+  readonly fake: LazyFake;
+  readonly spotTraps: boolean;
+  /** "partial": share of the training it does (bps). */
+  readonly effortBps: number;
+}
+
+export const lossCopier = (o: LossCopierOptions): MinerBehaviour => ({
+  kind: "loss_copying_miner",
+  answersAvailability: true,
+  work: (m, task, io) => {
+    if (o.spotTraps && spotsTrap(m, task, io)) return paidHonestWork(m, task, io);
+    // A stale update needs one real one first.
+    if (o.fake === "stale" && !m.lastReal) {
+      const w = paidHonestWork(m, task, io);
+      m.lastReal = w.result;
+      return w;
+    }
+    return "later";
+  },
+  late: (m, task, io): Work | undefined => {
+    const peer = peerSubmission(m, task, io);
+    if (!peer) { recordTrain(m, io, 0); return undefined; }
+    let base = o.fake === "stale" && m.lastReal ? m.lastReal : noiseResult(task, io);
+    let ms = 0;
+    if (o.fake === "partial") {
+      base = io.world.backend.train(task, o.effortBps);
+      ms = Math.floor((io.world.backend.costMs(task) * o.effortBps) / 10_000);
+    }
+    recordTrain(m, io, ms);
+    return { result: { ...base, claimedLossMicro: peer.claimedLossMicro }, delayMs: 0, stored: true };
+  },
+});

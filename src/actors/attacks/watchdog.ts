@@ -1,0 +1,46 @@
+/**
+ * Watchdog challenger: an honest client that distrusts work tier 1 flagged.
+ * When a protocol-opened dispute over a tier-1 mismatch is upheld by the
+ * loss vote, it bonds a challenge of the same submission before the
+ * challenge window ends, expecting tier 3 to find the gradient wrong. Today
+ * the new dispute is decided by the same loss vote on the same claimed loss,
+ * so against a loss copier it is upheld again and the watchdog's bond goes
+ * to the copier (loss-copier.ts). Shown here as the victim, not an attacker.
+ */
+import { DisputeOutcome, DisputeSubject } from "../../gen/remes/v1/events_pb.ts";
+import { command } from "../../protocol/commands.ts";
+import type { ProtocolEvent } from "../../protocol/events.ts";
+import { requiredBond } from "../../protocol/verification/tier2.ts";
+import type { ActorInfo } from "../../sim/sink.ts";
+import type { Actor, ActorIO } from "../actor.ts";
+
+export class Watchdog implements Actor {
+  readonly role = "client";
+  readonly subscriptions = ["disputeOpened", "disputeResolved"] as const;
+  /** Protocol-opened gradient disputes: dispute id → submission id. */
+  #flagged = new Map<number, number>();
+
+  constructor(readonly info: ActorInfo) {}
+
+  reset(): void {
+    this.#flagged = new Map();
+  }
+
+  onEvents(events: readonly ProtocolEvent[], io: ActorIO): void {
+    for (const e of events) {
+      if (e.case === "disputeOpened" && e.value.challenger === "" && e.value.subject === DisputeSubject.GRADIENT) {
+        this.#flagged.set(e.value.disputeId, e.value.subjectId);
+      } else if (e.case === "disputeResolved") {
+        const id = this.#flagged.get(e.value.disputeId);
+        this.#flagged.delete(e.value.disputeId);
+        if (id === undefined || e.value.outcome !== DisputeOutcome.UPHELD) continue;
+        const state = io.chain.state;
+        const bond = requiredBond(state);
+        if (state.submissions.has(id) && (state.balances.get(this.info.address) ?? 0n) >= bond) {
+          io.submit(command("challengeGradient", { challenger: this.info.address, submissionId: id, bond }));
+        }
+      }
+    }
+    if (this.#flagged.size > 10_000) this.#flagged.clear();
+  }
+}

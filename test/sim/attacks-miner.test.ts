@@ -1,0 +1,225 @@
+/**
+ * Miner-side attacks on the protocol as it is (scenarios/attacks/, src/actors/attacks/).
+ * Each test runs its scenario's short form and pins what it exhibits: who is
+ * paid, who loses, and by which mechanism (read from the committed events).
+ * These pin the holes the hardening issue closes; when it does, these tests
+ * change sign, on purpose.
+ */
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { DisputeOutcome } from "../../src/gen/remes/v1/events_pb.ts";
+import { FORGED_KERNEL, FORGED_LOSS } from "../../src/actors/attacks/forger.ts";
+import type { ProtocolEvent } from "../../src/protocol/events.ts";
+import { defaultParams } from "../../src/protocol/params.ts";
+import { type ActorSummary, runScenario } from "../../src/sim/run.ts";
+import { loadScenario, type Scenario } from "../../src/sim/scenario.ts";
+
+const dir = resolve(import.meta.dirname, "../../scenarios/attacks");
+
+type Ev<C extends ProtocolEvent["case"]> = Extract<ProtocolEvent, { case: C }>["value"];
+
+const run = async (name: string, edit: (s: Scenario) => Scenario = (s) => s) => {
+  const s = edit(loadScenario(resolve(dir, `${name}.json`)));
+  const events: ProtocolEvent[] = [];
+  const r = await runScenario(s, { seed: s.seed ?? 1, blocks: s.shortBlocks ?? s.blocks, sink: { start() {}, end() {}, block: (b) => { events.push(...b.events); } } });
+  expect(r.violation).toBeUndefined();
+  const of = <C extends ProtocolEvent["case"]>(c: C) => events.filter((e) => e.case === c).map((e) => e.value as Ev<C>);
+  const subs = new Map(of("gradientSubmitted").map((g) => [g.submissionId, g]));
+  const group = (kind: string, g?: string) => r.actors.filter((a) => a.kind === kind && (g === undefined || a.group === g));
+  return { r, of, subs, group };
+};
+
+/** The attack scenarios keep the default bond: challenge_bond_multiplier × base_miner_reward. */
+const BOND = BigInt(defaultParams().challengeBondMultiplier) * defaultParams().baseMinerReward;
+
+const mean = (as: readonly ActorSummary[], f: (a: ActorSummary) => bigint): number => Number(as.reduce((t, a) => t + f(a), 0n)) / as.length / 1e6;
+const net = (a: ActorSummary) => a.netUremes;
+const rewards = (a: ActorSummary) => a.rewardsUremes;
+/** Trap reveals: how often each address passed and was caught. */
+const trapRecord = (reveals: readonly Ev<"trapRevealed">[], who: readonly ActorSummary[]) => {
+  const set = new Set(who.map((a) => a.address));
+  let passed = 0;
+  let caught = 0;
+  for (const t of reveals) {
+    passed += t.passed.filter((m) => set.has(m)).length;
+    caught += t.caught.filter((m) => set.has(m)).length;
+  }
+  return { passed, caught };
+};
+
+describe("loss copier / stale resubmitter", () => {
+  it("is paid through the loss vote, wins a later challenger's bond, and with trap spotting out-earns honest miners on chain", async () => {
+    const { r, of, subs, group } = await run("loss_copier");
+    const honest = group("honest_miner");
+    const spotting = group("loss_copying_miner", "spotting");
+    const plain = group("loss_copying_miner", "plain");
+    const watchdog = group("watchdog_challenger")[0]!;
+    const copiers = new Set([...spotting, ...plain].map((a) => a.address));
+    const bond = BOND;
+
+    // Tier 1 flags the stale hashes; the protocol's dispute is upheld by the loss vote on the copied claim.
+    const opened = new Map(of("disputeOpened").map((d) => [d.disputeId, d]));
+    const resolved = of("disputeResolved");
+    const onCopier = resolved.filter((d) => copiers.has(subs.get(opened.get(d.disputeId)!.subjectId)!.miner));
+    const protocolUpheld = onCopier.filter((d) => opened.get(d.disputeId)!.challenger === "" && d.outcome === DisputeOutcome.UPHELD);
+    expect(protocolUpheld.length).toBeGreaterThan(0);
+    expect(onCopier.some((d) => d.outcome === DisputeOutcome.REJECTED)).toBe(false);
+    const tier1 = of("tier1Evaluated").flatMap((t) => t.mismatchedIds);
+    expect(tier1.some((id) => copiers.has(subs.get(id)!.miner))).toBe(true);
+
+    // The watchdog's challenges of those submissions are upheld too: its bond goes to the copier.
+    const lost = onCopier.filter((d) => opened.get(d.disputeId)!.challenger === watchdog.address);
+    expect(lost.length).toBeGreaterThan(0);
+    for (const d of lost) {
+      expect(d.outcome).toBe(DisputeOutcome.UPHELD);
+      expect(copiers.has(d.winner)).toBe(true);
+      expect(d.toWinner).toBe(bond);
+    }
+    expect(watchdog.netUremes).toBeLessThanOrEqual(-BigInt(lost.length) * bond);
+
+    // Spotting copiers: never slashed, paid most of an honest reward, and ahead on chain (won bonds); they trained once.
+    for (const a of spotting) {
+      expect(a.slashedUremes).toBe(0n);
+      expect(a.rewardsUremes).toBeGreaterThan(0n);
+    }
+    expect(mean(spotting, rewards)).toBeGreaterThan(0.75 * mean(honest, rewards));
+    expect(mean(spotting, net)).toBeGreaterThan(mean(honest, net));
+    // Without spotting, traps catch the stale hash: slashes outweigh the rewards.
+    expect(plain.reduce((t, a) => t + a.trapCatches, 0)).toBeGreaterThan(0);
+    expect(mean(plain, net)).toBeLessThan(0);
+    expect(r.stats.txsForged).toBe(0);
+  });
+});
+
+describe("group isolator and the architecture-declaring copycat", () => {
+  it("isolated fakes are never compared or disputed; with trap spotting they are paid unslashed; a declaring copycat is VERIFIED", async () => {
+    const { of, subs, group } = await run("isolator");
+    const honest = group("honest_miner");
+    const iso = group("isolated_miner");
+    const isoSet = new Set(iso.map((a) => a.address));
+    const registered = new Map(iso.map((a) => [a.address, a.gpuArch]));
+
+    // What they declare: a kernel version nobody else uses, or an architecture they did not register.
+    const fakes = [...subs.values()].filter((s) => isoSet.has(s.miner) && (s.kernelVersion !== "sim/1" || registered.get(s.miner) !== ["", "CPU", "PASCAL", "AMPERE", "ADA", "HOPPER", "BLACKWELL"][s.gpuArch]));
+    expect(fakes.length).toBeGreaterThan(10);
+    const fakeIds = new Set(fakes.map((s) => s.submissionId));
+    // Tier 1 finds each alone in its group: optimistic, no dispute opened on any.
+    const t1 = of("tier1Evaluated");
+    for (const t of t1) {
+      for (const id of [...t.mismatchedIds, ...t.verifiedIds]) expect(fakeIds.has(id)).toBe(false);
+    }
+    expect(of("disputeOpened").some((d) => fakeIds.has(d.subjectId))).toBe(false);
+
+    for (const g of ["kernel_spotting", "arch_spotting"]) {
+      const spotting = group("isolated_miner", g);
+      for (const a of spotting) expect(a.slashedUremes).toBe(0n);
+      expect(mean(spotting, rewards)).toBeGreaterThan(0.75 * mean(honest, rewards));
+      expect(mean(spotting, net)).toBeGreaterThan(0);
+    }
+    const plain = group("isolated_miner", "kernel");
+    expect(trapRecord(of("trapRevealed"), plain).caught).toBeGreaterThan(0);
+    expect(mean(plain, net)).toBeLessThan(0);
+
+    // The declaring copycat's copies land in the source's group and agree with it.
+    const declaring = group("copycat_miner", "declaring");
+    const declaringSet = new Set(declaring.map((a) => a.address));
+    const verified = new Set(of("tier1Evaluated").flatMap((t) => t.verifiedIds));
+    const copies = [...subs.values()].filter((s) => declaringSet.has(s.miner));
+    expect(copies.length).toBeGreaterThan(0);
+    expect(copies.filter((s) => verified.has(s.submissionId)).length).toBe(copies.length);
+    // Paid per submission what a verified honest miner is, more than a plain copycat (whose copies
+    // land in its own group); it submits only when a shard peer did, so it can have fewer submissions.
+    const settled = new Set(of("windowSettled").map((w) => w.window));
+    const perSubmission = (as: readonly ActorSummary[]) => {
+      const set = new Set(as.map((a) => a.address));
+      return Number(as.reduce((t, a) => t + a.rewardsUremes, 0n)) / [...subs.values()].filter((x) => set.has(x.miner) && settled.has(x.window)).length / 1e6;
+    };
+    expect(perSubmission(declaring)).toBe(10);
+    expect(perSubmission(declaring)).toBeGreaterThan(perSubmission(group("copycat_miner", "plain")));
+    expect(perSubmission(declaring)).toBeGreaterThanOrEqual(perSubmission(honest));
+  });
+});
+
+describe("trap spotter", () => {
+  it("recognises every trap from its task's job and the chain, so traps never catch it; spotting alone does not pay", async () => {
+    const { of, subs, group } = await run("trap_spotter");
+    const honest = group("honest_miner");
+    const spotter = group("trap_spotting_miner");
+    const copier = group("loss_copying_miner");
+    const lazy = group("lazy_miner");
+    const reveals = of("trapRevealed");
+
+    const spotters = trapRecord(reveals, [...spotter, ...copier]);
+    expect(spotters.caught).toBe(0);
+    expect(spotters.passed).toBeGreaterThan(3);
+    expect(trapRecord(reveals, lazy).caught).toBeGreaterThan(0);
+    expect(trapRecord(reveals, lazy).passed).toBe(0);
+
+    // It trains only on traps: off trap shards its hash is never an honest peer's.
+    const trapShards = new Set(reveals.map((t) => `${t.window}/${t.shard}`));
+    const honestSet = new Set(honest.map((a) => a.address));
+    const honestHashes = new Set([...subs.values()].filter((s) => honestSet.has(s.miner)).map((s) => `${s.window}/${s.shard}/${Buffer.from(s.gradientHash).toString("hex")}`));
+    const spotterSet = new Set(spotter.map((a) => a.address));
+    const offTrap = [...subs.values()].filter((s) => spotterSet.has(s.miner) && !trapShards.has(`${s.window}/${s.shard}`));
+    expect(offTrap.length).toBeGreaterThan(0);
+    for (const s of offTrap) expect(honestHashes.has(`${s.window}/${s.shard}/${Buffer.from(s.gradientHash).toString("hex")}`)).toBe(false);
+
+    // Its random fakes still die in tier 1 → tier 3 where a peer shares its group: spotting alone loses.
+    expect(mean(spotter, net)).toBeLessThan(0);
+    expect(mean(copier, net)).toBeGreaterThan(mean(spotter, net));
+    expect(mean(copier, rewards)).toBeGreaterThan(0.75 * mean(honest, rewards));
+  });
+});
+
+describe("self-challenge farmer", () => {
+  it("a validator challenging its coalition's honest work mints itself a verification reward per dispute, at no net cost to the coalition", async () => {
+    const { r, of, subs, group } = await run("self_challenge");
+    const farmer = group("farming_validator")[0]!;
+    const farm = group("honest_miner", "farm");
+    const farmSet = new Set(farm.map((a) => a.address));
+    const honestValidators = group("honest_validator");
+
+    const own = of("disputeOpened").filter((d) => d.challenger === farmer.address);
+    expect(own.length).toBeGreaterThan(20);
+    for (const d of own) expect(farmSet.has(subs.get(d.subjectId)!.miner)).toBe(true);
+    // Some are opened while the submission's window is still open (opened at deadline − tier2VotingBlocks).
+    const closeOf = new Map(of("windowOpened").map((w) => [w.window, w.startHeight + 19]));
+    expect(own.some((d) => d.deadline - 3 <= closeOf.get(d.window)!)).toBe(true);
+    const ownIds = new Set(own.map((d) => d.disputeId));
+    const done = of("disputeResolved").filter((d) => ownIds.has(d.disputeId));
+    for (const d of done) {
+      expect(d.outcome).toBe(DisputeOutcome.UPHELD);
+      expect(farmSet.has(d.winner)).toBe(true); // the bond comes back to the coalition
+    }
+    // Paid one verification reward per upheld dispute it voted on.
+    const rewardUremes = 1_000_000n;
+    expect(farmer.rewardsUremes).toBeGreaterThanOrEqual(BigInt(done.length - 2) * rewardUremes);
+    // The coalition ends ahead of the same miners plus an unpaid validator by the farmer's rewards (less a bond in flight).
+    const coalitionNet = farm.reduce((t, a) => t + a.netUremes, 0n) + farmer.netUremes;
+    const farmRewards = farm.reduce((t, a) => t + a.rewardsUremes, 0n);
+    const inFlight = BigInt(own.length - done.length) * BOND;
+    expect(coalitionNet).toBe(farmRewards + farmer.rewardsUremes - inFlight);
+    expect(farmer.rewardsUremes).toBeGreaterThan(0n);
+    // Every honest validator is minted the same for checking undoubted work.
+    for (const v of honestValidators) expect(v.rewardsUremes).toBeGreaterThanOrEqual(farmer.rewardsUremes - 5n * rewardUremes);
+    expect(r.stats.txsForged).toBe(0);
+  });
+});
+
+describe("the engine's signer check", () => {
+  it("drops every tx an actor sends in another address's name: none reaches a block, txsForged counts them", async () => {
+    const { r, of } = await run("forger");
+    const clean = await run("forger", (s) => ({ ...s, actors: s.actors.filter((g) => g.kind !== "forger") }));
+    expect(clean.r.stats.txsForged).toBe(0);
+    // Per window it forges a gradient (and a challenge once there is work to challenge); per tier-2 dispute a vote per validator.
+    const windows = of("windowOpened").length;
+    const votes = 3 * of("disputeOpened").filter((d) => d.tier === 2).length;
+    expect(r.stats.txsForged).toBeGreaterThanOrEqual(windows - 1 + votes - 3);
+    expect(r.stats.txsForged).toBeLessThanOrEqual(2 * windows + votes);
+    expect(of("gradientSubmitted").some((g) => g.kernelVersion === FORGED_KERNEL)).toBe(false);
+    expect(of("lossVoteCast").some((v) => v.computedLossMicro === FORGED_LOSS)).toBe(false);
+    const forger = r.actors.find((a) => a.kind === "forger")!;
+    expect(of("disputeOpened").some((d) => d.challenger === forger.address)).toBe(false);
+    expect(forger.netUremes).toBe(0n);
+  });
+});
