@@ -11,15 +11,15 @@
  * fetched by CID, so it answers availability challenges), and submits
  * nothing when no shard peer has submitted.
  */
-import type { MinerBehaviour } from "../miners.ts";
-import { peerSubmission, recordTrain } from "./observe.ts";
+import { type MinerBehaviour, trained } from "../miners.ts";
+import { peerSubmission } from "./observe.ts";
 
 export const archCopycat: MinerBehaviour = {
   kind: "copycat_miner",
   answersAvailability: true,
   work: () => "later",
   late: (m, task, io) => {
-    recordTrain(m, io, 0);
+    trained(m, task, io, 0);
     const s = peerSubmission(m, task, io);
     if (!s) return undefined;
     if (io.world.store.get(s.gradientCid) !== undefined) m.hold(s.gradientHash);

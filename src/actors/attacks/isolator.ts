@@ -17,8 +17,8 @@ import { Role } from "../../gen/remes/v1/types_pb.ts";
 import { roleKey } from "../../protocol/state.ts";
 import type { ActorIO } from "../actor.ts";
 import type { Task } from "../backend.ts";
-import type { Miner, MinerBehaviour, Work } from "../miners.ts";
-import { DECLARABLE_ARCHS, madeUpLoss, noiseResult, paidHonestWork, peerSubmission, recordTrain, spotsTrap, uniqueKernelVersion } from "./observe.ts";
+import { type Miner, type MinerBehaviour, trained, type Work } from "../miners.ts";
+import { DECLARABLE_ARCHS, madeUpLoss, noiseResult, paidHonestWork, peerSubmission, spotsTrap, uniqueKernelVersion } from "./observe.ts";
 
 export type Isolation = "kernel" | "arch";
 
@@ -50,7 +50,7 @@ export const isolator = (o: IsolatorOptions): MinerBehaviour => ({
   answersAvailability: true,
   work: (m, task, io) => (o.spotTraps && spotsTrap(m, task, io) ? paidHonestWork(m, task, io) : "later"),
   late: (m, task, io): Work => {
-    recordTrain(m, io, 0);
+    trained(m, task, io, 0);
     const r = noiseResult(task, io);
     const claimedLossMicro = peerSubmission(m, task, io)?.claimedLossMicro ?? madeUpLoss(io);
     const arch = o.isolate === "arch" ? freeArch(m, task, io) : undefined;

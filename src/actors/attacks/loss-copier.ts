@@ -16,8 +16,8 @@
  * `spotTraps` makes it train honestly on tasks it recognises as traps
  * (trap-spotter.ts).
  */
-import type { LazyFake, MinerBehaviour, Work } from "../miners.ts";
-import { noiseResult, paidHonestWork, peerSubmission, recordTrain, spotsTrap } from "./observe.ts";
+import { type LazyFake, type MinerBehaviour, trained, type Work } from "../miners.ts";
+import { noiseResult, paidHonestWork, peerSubmission, spotsTrap } from "./observe.ts";
 
 export interface LossCopierOptions {
   readonly fake: LazyFake;
@@ -41,14 +41,10 @@ export const lossCopier = (o: LossCopierOptions): MinerBehaviour => ({
   },
   late: (m, task, io): Work | undefined => {
     const peer = peerSubmission(m, task, io);
-    if (!peer) { recordTrain(m, io, 0); return undefined; }
+    if (!peer) { trained(m, task, io, 0); return undefined; }
     let base = o.fake === "stale" && m.lastReal ? m.lastReal : noiseResult(task, io);
-    let ms = 0;
-    if (o.fake === "partial") {
-      base = io.world.backend.train(task, o.effortBps);
-      ms = Math.floor((io.world.backend.costMs(task) * o.effortBps) / 10_000);
-    }
-    recordTrain(m, io, ms);
+    if (o.fake === "partial") base = io.world.backend.train(task, o.effortBps);
+    trained(m, task, io, o.fake === "partial" ? o.effortBps : 0);
     return { result: { ...base, claimedLossMicro: peer.claimedLossMicro }, delayMs: 0, stored: true };
   },
 });

@@ -12,18 +12,12 @@ import { hashParts } from "../../protocol/randomness.ts";
 import type { Submission } from "../../protocol/state.ts";
 import type { ActorIO } from "../actor.ts";
 import { type Task, type TrainResult, UPDATE_DIM } from "../backend.ts";
-import { honestWork, type Miner, type Work } from "../miners.ts";
-
-/** Records one training task of `ms` on the miner's own architecture (0: skipped). */
-export const recordTrain = (m: Miner, io: ActorIO, ms: number): void => {
-  io.world.work.add(m.info.address, "train", m.info.gpuArch, ms);
-};
+import { honestWork, type Miner, trained, type Work } from "../miners.ts";
 
 /** Honest training, recorded as paid work. */
 export const paidHonestWork = (m: Miner, task: Task, io: ActorIO): Work => {
-  const w = honestWork(task, io);
-  recordTrain(m, io, w.delayMs);
-  return w;
+  trained(m, task, io);
+  return honestWork(task, io);
 };
 
 /**

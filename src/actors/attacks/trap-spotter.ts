@@ -15,8 +15,8 @@
  * loss copier and the isolator take the same option (`spotTraps`), which
  * makes their fakes trap-proof too.
  */
-import { type LazyFake, type MinerBehaviour, randomFake, trainDelay } from "../miners.ts";
-import { paidHonestWork, recordTrain, spotsTrap } from "./observe.ts";
+import { type LazyFake, type MinerBehaviour, randomFake, trainDelay, trained } from "../miners.ts";
+import { paidHonestWork, spotsTrap } from "./observe.ts";
 
 export const trapSpotter = (fake: LazyFake, effortBps = 2_500): MinerBehaviour => ({
   kind: "trap_spotting_miner",
@@ -29,11 +29,10 @@ export const trapSpotter = (fake: LazyFake, effortBps = 2_500): MinerBehaviour =
     }
     const delayMs = Math.floor(io.world.backend.costMs(task) / 20);
     if (fake === "partial") {
-      const ms = Math.floor((trainDelay(task, io) * effortBps) / 10_000);
-      recordTrain(m, io, ms);
-      return { result: io.world.backend.train(task, effortBps), delayMs: ms, stored: true };
+      trained(m, task, io, effortBps);
+      return { result: io.world.backend.train(task, effortBps), delayMs: Math.floor((trainDelay(task, io) * effortBps) / 10_000), stored: true };
     }
-    recordTrain(m, io, 0);
+    trained(m, task, io, 0);
     if (fake === "stale" && m.lastReal) return { result: m.lastReal, delayMs, stored: true };
     return { result: randomFake(io), delayMs, stored: false };
   },
