@@ -21,7 +21,7 @@ import { hashParts, Prng } from "../protocol/randomness.ts";
 import { UREMES_PER_REMES } from "../protocol/params.ts";
 import type { RunResult } from "./run.ts";
 import { parseScenario, type Scenario, ScenarioError } from "./scenario.ts";
-import { type Dim, spaceOf, type StrategyValue } from "./strategy-space.ts";
+import { type Dim, normalise, spaceOf, type StrategyValue } from "./strategy-space.ts";
 
 export type Point = Readonly<Record<string, StrategyValue>>;
 
@@ -114,7 +114,7 @@ export const search = async (o: SearchOptions): Promise<SearchResult> => {
   const dims = spaceOf(g.kind);
   if (dims.length === 0) throw new ScenarioError(`--attacker ${o.group}: kind ${g.kind} has no strategy options to search (see docs/scenarios.md)`);
   const prng = new Prng(hashParts("sim/search", o.searchSeed, o.scenario.name, group));
-  const startPoint: Point = Object.fromEntries(dims.map((d) => [d.field, (g as Record<string, unknown>)[d.field] as StrategyValue ?? d.default]));
+  const startPoint: Point = normalise(dims, Object.fromEntries(dims.map((d) => [d.field, (g as Record<string, unknown>)[d.field] as StrategyValue ?? d.default])));
   const seen = new Map<string, Candidate>();
   const candidates: Candidate[] = [];
   let best: Candidate | undefined;
@@ -137,8 +137,9 @@ export const search = async (o: SearchOptions): Promise<SearchResult> => {
     attempts++;
     const temperature = 1 - candidates.length / o.budget;
     const fresh = prng.below(4) === 0;
-    const point: Record<string, StrategyValue> = {};
-    for (const d of dims) point[d.field] = fresh ? drawValue(d, prng) : prng.below(2) === 0 ? mutate(d, best!.point[d.field]!, prng, temperature) : best!.point[d.field]!;
+    const drawn: Record<string, StrategyValue> = {};
+    for (const d of dims) drawn[d.field] = fresh ? drawValue(d, prng) : prng.below(2) === 0 ? mutate(d, best!.point[d.field]!, prng, temperature) : best!.point[d.field]!;
+    const point = normalise(dims, drawn);
     if (seen.has(keyOf(point))) continue;
     await evaluate(point, fresh ? "random" : "mutate");
   }
