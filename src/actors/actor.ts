@@ -50,4 +50,11 @@ export interface Actor {
   onEvents(events: readonly ProtocolEvent[], io: ActorIO): void;
   /** A crash: forget everything held in memory. */
   reset(): void;
+  /**
+   * Block proposers only, and only attackers define it: called for each tx of
+   * a block this actor's validator proposes; true leaves the tx out (it goes
+   * back to the mempool for a later proposer). Honest actors have none, so
+   * their runs never call it.
+   */
+  censor?(cmd: ProtocolCommand, state: Readonly<State>): boolean;
 }

@@ -7,6 +7,8 @@
 export const ACTOR_KINDS = [
   "honest_miner", "lazy_miner", "copycat_miner", "poisoner_miner", "sybil_miner", "colluding_miner",
   "honest_proposer", "colluding_proposer", "honest_validator", "lazy_validator", "false_challenger", "data_withholder",
+  // Validator, proposer and governance attackers (src/actors/attacks/, scenarios/attacks/).
+  "abstaining_validator", "censoring_validator", "capturing_validator", "withholding_proposer", "unbonding_miner", "spamming_miner", "da_griefer",
 ] as const;
 
 /** Who plays: the behaviour class of an actor, for reports and tables. */

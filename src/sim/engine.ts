@@ -100,6 +100,8 @@ export interface EngineStats {
   txsForged: number;
   txsIncluded: number;
   txsRejected: number;
+  /** Times a censoring proposer left a tx out of its block (a tx left out twice counts twice). */
+  txsCensored: number;
   stalledRounds: number;
   rejectedByCode: Map<number, number>;
   /** The first rejection log per code (to see what actors got wrong). */
@@ -144,7 +146,7 @@ export class Engine {
   #prevVotes: ValidatorVote[] = [];
   #nextTxId = 0;
   readonly view: { height: number; timeMs: number; state: State };
-  readonly stats: EngineStats = { txsSent: 0, txsLost: 0, txsForged: 0, txsIncluded: 0, txsRejected: 0, stalledRounds: 0, rejectedByCode: new Map(), rejectedSample: new Map(), rejectedByReason: new Map(), rejectedReasonSample: new Map() };
+  readonly stats: EngineStats = { txsSent: 0, txsLost: 0, txsForged: 0, txsIncluded: 0, txsRejected: 0, txsCensored: 0, stalledRounds: 0, rejectedByCode: new Map(), rejectedSample: new Map(), rejectedByReason: new Map(), rejectedReasonSample: new Map() };
 
   constructor(cfg: EngineConfig) {
     this.#cfg = cfg;
@@ -311,7 +313,10 @@ export class Engine {
       return "halted";
     }
     if (round < 0) round = 0;
-    const txs = this.#mempool.reap(cfg.engine.maxBlockGas, cfg.engine.maxBlockTxs);
+    let txs = this.#mempool.reap(cfg.engine.maxBlockGas, cfg.engine.maxBlockTxs);
+    // A proposer's actor that censors (an attacker; honest actors define no `censor`) picks what its block leaves out.
+    const author = cfg.actors[this.#byAddress.get(order[round] ?? "") ?? -1];
+    if (author?.censor) txs = this.#censor(author, txs);
     const ctx: BlockContext = {
       height,
       timeMs: GENESIS_TIME_MS + BigInt(this.#now),
@@ -350,6 +355,16 @@ export class Engine {
   }
 
   #violations: string[] = [];
+
+  /** The txs a censoring proposer keeps; those it leaves out go back to the mempool's head. */
+  #censor(author: Actor, txs: SimTx[]): SimTx[] {
+    const kept: SimTx[] = [];
+    const left: SimTx[] = [];
+    for (const t of txs) (author.censor!(t.cmd, this.state) ? left : kept).push(t);
+    this.#mempool.putBack(left);
+    this.stats.txsCensored += left.length;
+    return kept;
+  }
 
   /** Hands each actor the block's events it subscribed to or that name it. */
   #route(events: readonly ProtocolEvent[]): void {

@@ -18,6 +18,13 @@ import { Proposer } from "../actors/proposers.ts";
 import { Queries } from "../actors/queries.ts";
 import { WorkLedger } from "../actors/work.ts";
 import { FalseChallenger, Validator } from "../actors/validators.ts";
+import { AbstainingValidator } from "../actors/attacks/abstainer.ts";
+import { CapturingValidator } from "../actors/attacks/capture.ts";
+import { CensoringValidator } from "../actors/attacks/censor.ts";
+import { DaGriefer } from "../actors/attacks/da-griefer.ts";
+import { UnbondingMiner } from "../actors/attacks/unbonder.ts";
+import { UnbondingSpammer } from "../actors/attacks/unbonding-spam.ts";
+import { WithholdingProposer } from "../actors/attacks/withholder.ts";
 import { ContentStore, TaskFeed, type World } from "../actors/world.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 import { UREMES_PER_REMES } from "../protocol/params.ts";
@@ -176,6 +183,13 @@ const makeActor = (g: ActorGroupConfig, info: ActorInfo, arch: GpuArch, coalitio
     case "honest_validator": return new Validator(info, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000, tier2Loss: g.tier2Loss ?? "canonical" });
     case "lazy_validator": return new Validator(info, { lazy: true, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
     case "false_challenger": return new FalseChallenger(info, g.challengesPerWindow ?? 2);
+    case "abstaining_validator": return new AbstainingValidator(info, coalition, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
+    case "censoring_validator": return new CensoringValidator(info, coalition, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
+    case "capturing_validator": return new CapturingValidator(info, coalition, g.paramChanges ?? {}, g.proposeAtBlock ?? 1, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
+    case "withholding_proposer": return new WithholdingProposer(info, methodByName[g.method ?? "median"], g.withhold ?? "blob");
+    case "unbonding_miner": return new UnbondingMiner(info, arch, g.skipBps ?? 10_000, g.fake ?? "random", g.effortBps);
+    case "spamming_miner": return new UnbondingSpammer(info, arch, g.spamPerBlock ?? 100);
+    case "da_griefer": return new DaGriefer(info, coalition, g.challengesPerWindow ?? 4);
   }
 };
 
