@@ -9,6 +9,7 @@
  * size 0, unbonding 0 and slash rates 0 all pass.
  */
 import { create } from "@bufbuild/protobuf";
+import { ParamsSchema } from "../../gen/remes/v1/params_pb.ts";
 import { ProposalContentSchema, VoteOption } from "../../gen/remes/v1/types_pb.ts";
 import { command } from "../../protocol/commands.ts";
 import type { ProtocolEvent } from "../../protocol/events.ts";
@@ -16,8 +17,8 @@ import type { ActorInfo } from "../../sim/sink.ts";
 import type { Actor, ActorIO } from "../actor.ts";
 import { Validator, type ValidatorOptions } from "../validators.ts";
 
-/** camelCase scenario parameter names → the chain's snake_case keys. */
-export const snakeKey = (camel: string): string => camel.replace(/[A-Z0-9]+/g, (m) => `_${m.toLowerCase()}`);
+/** A scenario's camelCase parameter name → the chain's snake_case key (the proto field's name; unknown names pass through and are refused on chain). */
+export const snakeKey = (camel: string): string => ParamsSchema.fields.find((f) => f.localName === camel)?.name ?? camel;
 
 export class CapturingValidator implements Actor {
   readonly role = "validator";
