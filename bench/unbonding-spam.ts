@@ -8,7 +8,8 @@
  *   npx tsx bench/unbonding-spam.ts        (ENTRIES=0,10000,100000,1000000 to choose)
  *
  * Prints one JSON line per entry count: the median time of an empty block's
- * `applyBlock` (begin and end steps, app hash) and of one slash of the spammer.
+ * `applyBlock` (begin and end steps, app hash) and of one slash (decide and
+ * evolve) of the spammer and of another miner, which scans the entries too.
  */
 import { create } from "@bufbuild/protobuf";
 import { GenesisStateSchema } from "../src/gen/remes/v1/genesis_pb.ts";
@@ -25,6 +26,8 @@ import { cloneState } from "../src/protocol/genesis.ts";
 const COUNTS = (process.env.ENTRIES ?? "0,10000,100000,1000000").split(",").map(Number);
 const BLOCKS = 20;
 const SPAMMER = "remes1spammer";
+/** Another miner: slashing it scans the spammer's entries too. */
+const VICTIM = "remes1victim";
 const REMES = UREMES_PER_REMES;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -32,9 +35,10 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 for (const n of COUNTS) {
   const genesis = create(GenesisStateSchema, {
     params: defaultParams(),
-    accounts: [{ address: SPAMMER, balance: 10_000n * REMES }, { address: "remes1val0", balance: 0n }],
+    accounts: [{ address: SPAMMER, balance: 10_000n * REMES }, { address: VICTIM, balance: 10_000n * REMES }, { address: "remes1val0", balance: 0n }],
     roles: [
       { address: SPAMMER, role: Role.MINER, stake: 2_000n * REMES, gpuArch: GpuArch.AMPERE },
+      { address: VICTIM, role: Role.MINER, stake: 2_000n * REMES, gpuArch: GpuArch.AMPERE },
       { address: "remes1val0", role: Role.VALIDATOR, stake: 20_000n * REMES, pubkey: hashParts("sim/pubkey", "remes1val0") },
     ],
   });
@@ -50,13 +54,16 @@ for (const n of COUNTS) {
     appHash = applyBlock(state, ctx, [], appHash).appHash;
     blockMs.push(performance.now() - t0);
   }
-  const slashMs: number[] = [];
-  for (let k = 0; k < 5; k++) {
-    const copy = cloneState(state);
-    const t0 = performance.now();
-    const e = slash(copy, SPAMMER, Role.MINER, Offence.LAZY_MINING, `bench/${k}`, 5_000);
-    if (e) evolve(copy, e);
-    slashMs.push(performance.now() - t0);
-  }
-  console.log(JSON.stringify({ entries: n, block_ms_median: Number(median(blockMs).toFixed(3)), slash_ms_median: Number(median(slashMs).toFixed(3)) }));
+  const slashMs = (who: string): number => {
+    const ms: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      const copy = cloneState(state);
+      const t0 = performance.now();
+      const e = slash(copy, who, Role.MINER, Offence.LAZY_MINING, `bench/${k}`, 5_000);
+      if (e) evolve(copy, e);
+      ms.push(performance.now() - t0);
+    }
+    return Number(median(ms).toFixed(3));
+  };
+  console.log(JSON.stringify({ entries: n, block_ms_median: Number(median(blockMs).toFixed(3)), slash_spammer_ms_median: slashMs(SPAMMER), slash_other_miner_ms_median: slashMs(VICTIM) }));
 }

@@ -57,4 +57,13 @@ export interface Actor {
    * their runs never call it.
    */
   censor?(cmd: ProtocolCommand, state: Readonly<State>): boolean;
+  /**
+   * Grinding proposers only: asked before each block this actor's validator
+   * proposes; a scorer of the next block's hash (the randomness of panels,
+   * shard assignment, challenged chunks at that height) makes the engine try
+   * `grindCandidates` later timestamps for its block and keep the best-scoring one.
+   * Undefined: no grinding this block.
+   */
+  grind?(state: Readonly<State>, nextHeight: number): ((nextBlockHash: Uint8Array) => number) | undefined;
+  readonly grindCandidates?: number;
 }

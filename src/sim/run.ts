@@ -183,7 +183,7 @@ const makeActor = (g: ActorGroupConfig, info: ActorInfo, arch: GpuArch, coalitio
     case "honest_validator": return new Validator(info, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000, tier2Loss: g.tier2Loss ?? "canonical" });
     case "lazy_validator": return new Validator(info, { lazy: true, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
     case "false_challenger": return new FalseChallenger(info, g.challengesPerWindow ?? 2);
-    case "abstaining_validator": return new AbstainingValidator(info, coalition, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
+    case "abstaining_validator": return new AbstainingValidator(info, coalition, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000 }, g.grindCandidates ?? 0);
     case "censoring_validator": return new CensoringValidator(info, coalition, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
     case "capturing_validator": return new CapturingValidator(info, coalition, g.paramChanges ?? {}, g.proposeAtBlock ?? 1, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
     case "withholding_proposer": return new WithholdingProposer(info, methodByName[g.method ?? "median"], g.withhold ?? "blob");

@@ -87,6 +87,8 @@ const ActorGroup = Schema.Struct({
   /** capturing_validator: the parameter changes its coalition proposes (camelCase Params fields), and the block it proposes them at. */
   paramChanges: Schema.optionalKey(Schema.Record(Schema.String, Scalar)),
   proposeAtBlock: Schema.optionalKey(NonNegInt),
+  /** abstaining_validator: block timestamps it tries per block it proposes, to steer the next block hash (0: no grinding). */
+  grindCandidates: Schema.optionalKey(NonNegInt),
   /** spamming_miner: 1-uremes unbondings sent per block. */
   spamPerBlock: Schema.optionalKey(PosInt),
   /** Network and liveness of this group's links, over the scenario's `faults`. */

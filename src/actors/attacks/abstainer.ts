@@ -7,10 +7,18 @@
  * leaves the dispute UNDECIDED, which accepts the accused's submission
  * (MISMATCHED → OPTIMISTIC) and pays it. With tier3_panel_size 3, two
  * abstainers on a panel are enough.
+ *
+ * With `grindCandidates` > 0 it also grinds: when it proposes the block
+ * before a coalition dispute's tier-2 deadline (the block whose hash draws
+ * the tier-3 panel is the next one), it has the engine try that many block
+ * timestamps a millisecond apart and keeps the one whose next block hash
+ * gives the most such panels a coalition majority.
  */
+import type { BlockContext } from "../../protocol/context.ts";
 import type { ProtocolEvent } from "../../protocol/events.ts";
 import type { State } from "../../protocol/state.ts";
 import { authorOf } from "../../protocol/verification/disputes.ts";
+import { selectPanel } from "../../protocol/verification/tier3.ts";
 import type { ActorInfo } from "../../sim/sink.ts";
 import type { Actor, ActorIO } from "../actor.ts";
 import { Validator, type ValidatorOptions } from "../validators.ts";
@@ -20,7 +28,7 @@ export class AbstainingValidator implements Actor {
   readonly #honest: Validator;
   readonly subscriptions: Validator["subscriptions"];
 
-  constructor(readonly info: ActorInfo, readonly coalition: ReadonlySet<string>, options: ValidatorOptions) {
+  constructor(readonly info: ActorInfo, readonly coalition: ReadonlySet<string>, options: ValidatorOptions, readonly grindCandidates = 0) {
     this.#honest = new Validator(info, options);
     this.subscriptions = this.#honest.subscriptions;
   }
@@ -33,6 +41,26 @@ export class AbstainingValidator implements Actor {
     const state = io.chain.state;
     const rest = events.filter((e) => !this.#shields(e, state));
     if (rest.length > 0) this.#honest.onEvents(rest, io);
+  }
+
+  grind(state: Readonly<State>, nextHeight: number): ((nextBlockHash: Uint8Array) => number) | undefined {
+    if (this.grindCandidates === 0) return undefined;
+    // Coalition disputes that escalate (if tier 2 does not uphold them) at the end of the next block.
+    const targets: { id: number; exclude: string[] }[] = [];
+    for (const d of state.disputes.values()) {
+      const author = d.tier === 2 && d.deadline === nextHeight ? authorOf(state, d)?.address : undefined;
+      if (author !== undefined && this.coalition.has(author)) targets.push({ id: d.id, exclude: [author, d.challenger] });
+    }
+    if (targets.length === 0) return undefined;
+    return (blockHash) => {
+      const ctx: BlockContext = { height: nextHeight, timeMs: 0n, blockHash, proposer: "", lastCommit: [], misbehavior: [] };
+      let captured = 0;
+      for (const t of targets) {
+        const panel = selectPanel(state, ctx, t.id, t.exclude);
+        if (panel.filter((v) => this.coalition.has(v)).length * 2 > panel.length) captured++;
+      }
+      return captured;
+    };
   }
 
   /** Whether the event asks it to judge work of its coalition (it then stays silent). */

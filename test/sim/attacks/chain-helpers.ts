@@ -24,12 +24,15 @@ export interface Observed extends RunResult {
   readonly seen: <C extends ProtocolEvent["case"]>(c: C) => Seen<C>[];
   /** The author (miner or proposer address) of each dispute, by id. */
   readonly authors: ReadonlyMap<number, string>;
+  /** The proposer of each block, by height. */
+  readonly proposers: ReadonlyMap<number, string>;
   readonly finalState: Readonly<State>;
 }
 
 export const observe = async (s: Scenario, opts: { seed?: number; blocks?: number } = {}): Promise<Observed> => {
   const byCase = new Map<string, Seen<never>[]>();
   const authors = new Map<number, string>();
+  const proposers = new Map<number, string>();
   let finalState: Readonly<State> | undefined;
   const r = await runScenario(s, {
     seed: opts.seed ?? s.seed ?? 1,
@@ -38,6 +41,7 @@ export const observe = async (s: Scenario, opts: { seed?: number; blocks?: numbe
       start() {},
       block(b) {
         finalState = b.state;
+        proposers.set(b.height, b.context?.proposer ?? "");
         for (const e of b.events) {
           let list = byCase.get(e.case);
           if (!list) byCase.set(e.case, (list = []));
@@ -52,7 +56,7 @@ export const observe = async (s: Scenario, opts: { seed?: number; blocks?: numbe
       end() {},
     },
   });
-  return { ...r, seen: (c) => (byCase.get(c) ?? []) as never, authors, finalState: finalState! };
+  return { ...r, seen: (c) => (byCase.get(c) ?? []) as never, authors, proposers, finalState: finalState! };
 };
 
 export const members = (r: RunResult, kind: string, group?: string): ActorSummary[] =>
