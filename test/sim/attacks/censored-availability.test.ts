@@ -5,7 +5,23 @@
  */
 import { describe, expect, it } from "vitest";
 import { Offence } from "../../../src/gen/remes/v1/types_pb.ts";
+import { command } from "../../../src/protocol/commands.ts";
+import { Mempool, type SimTx } from "../../../src/sim/mempool.ts";
 import { attackScenario, members, observe, REMES, replaceKind } from "./chain-helpers.ts";
+
+describe("the mempool", () => {
+  it("takes txs a censor left out back at its head, in their order, ahead of later arrivals", () => {
+    const tx = (id: number): SimTx => ({ id, from: "a", cmd: command("send", { fromAddress: "a", toAddress: "b", amount: BigInt(id + 1) }) });
+    const pool = new Mempool(100);
+    for (let i = 0; i < 5; i++) pool.add(tx(i));
+    const block = pool.reap(1_000_000, 3);
+    expect(block.map((t) => t.id)).toEqual([0, 1, 2]);
+    pool.putBack([block[0]!, block[2]!]);
+    pool.add(tx(5));
+    expect(pool.reap(1_000_000, 10).map((t) => t.id)).toEqual([0, 2, 3, 4, 5]);
+    expect(pool.size).toBe(0);
+  });
+});
 
 describe("censoring proposers with a data-availability griefer", () => {
   const s = attackScenario("censored_availability");

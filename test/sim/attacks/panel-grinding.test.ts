@@ -3,7 +3,8 @@
  * before a ring dispute's escalation tries a few block timestamps and keeps
  * the one whose next block hash draws a panel with a ring majority.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { AbstainingValidator } from "../../../src/actors/attacks/abstainer.ts";
 import { attackScenario, members, observe } from "./chain-helpers.ts";
 
 const captures = async (grindCandidates: number, seed: number) => {
@@ -49,6 +50,23 @@ describe("grinding panel abstainers", () => {
     // 2 of 6 equal validators: a panel of 3 has a ring majority 1 time in 5 by chance; 9 tries lift it to ~87%.
     expect(ground.captured / ground.n).toBeGreaterThanOrEqual(0.7);
     expect(ground.captured / ground.n).toBeGreaterThan(2 * (other.captured / other.n));
+  });
+
+  it("leaves no trace of its trial blocks: scoring every candidate alike gives the run without grinding", async () => {
+    const s = attackScenario("panel_grinding");
+    const withK = (k: number) => ({ ...s, actors: s.actors.map((g) => (g.kind === "abstaining_validator" ? { ...g, grindCandidates: k } : g)) });
+    const plain = await observe(withK(0), { seed: 3 });
+    // Grind on every block an abstainer proposes, with a scorer that prefers nothing: the first (unchanged) candidate stays.
+    const spy = vi.spyOn(AbstainingValidator.prototype, "grind").mockImplementation(function (this: AbstainingValidator) {
+      return this.grindCandidates > 0 ? () => 0 : undefined;
+    });
+    try {
+      const ground = await observe(withK(4), { seed: 3 });
+      expect(ground.stats.grindTrials).toBeGreaterThan(100);
+      expect([ground.eventLogSha256, ground.appHash]).toEqual([plain.eventLogSha256, plain.appHash]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it("without grinding the same blocks draw panels near chance", async () => {
