@@ -15,9 +15,6 @@ import { SimulatedBackend, type TrainingBackend } from "../actors/backend.ts";
 import { fastTrainOptions, KernelBackend } from "../kernels/backend.ts";
 import * as miners from "../actors/miners.ts";
 import { Proposer } from "../actors/proposers.ts";
-import { Queries } from "../actors/queries.ts";
-import { WorkLedger } from "../actors/work.ts";
-import { FalseChallenger, Validator } from "../actors/validators.ts";
 import { AbstainingValidator } from "../actors/attacks/abstainer.ts";
 import { CapturingValidator } from "../actors/attacks/capture.ts";
 import { CensoringValidator } from "../actors/attacks/censor.ts";
@@ -25,6 +22,9 @@ import { DaGriefer } from "../actors/attacks/da-griefer.ts";
 import { UnbondingMiner } from "../actors/attacks/unbonder.ts";
 import { UnbondingSpammer } from "../actors/attacks/unbonding-spam.ts";
 import { WithholdingProposer } from "../actors/attacks/withholder.ts";
+import { Queries } from "../actors/queries.ts";
+import { WorkLedger } from "../actors/work.ts";
+import { FalseChallenger, Validator } from "../actors/validators.ts";
 import { ContentStore, TaskFeed, type World } from "../actors/world.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 import { UREMES_PER_REMES } from "../protocol/params.ts";
@@ -180,9 +180,6 @@ const makeActor = (g: ActorGroupConfig, info: ActorInfo, arch: GpuArch, coalitio
     case "colluding_miner": return new miners.Miner(info, arch, miners.coalition("colluding_miner", info.group));
     case "honest_proposer": return new Proposer(info, methodByName[g.method ?? "median"], g.include ?? "live");
     case "colluding_proposer": return new Proposer(info, methodByName[g.method ?? "mean"], g.include ?? "live", coalition);
-    case "honest_validator": return new Validator(info, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000, tier2Loss: g.tier2Loss ?? "canonical" });
-    case "lazy_validator": return new Validator(info, { lazy: true, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
-    case "false_challenger": return new FalseChallenger(info, g.challengesPerWindow ?? 2);
     case "abstaining_validator": return new AbstainingValidator(info, coalition, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000 }, g.grindCandidates ?? 0);
     case "censoring_validator": return new CensoringValidator(info, coalition, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
     case "capturing_validator": return new CapturingValidator(info, coalition, g.paramChanges ?? {}, g.proposeAtBlock ?? 1, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
@@ -190,6 +187,9 @@ const makeActor = (g: ActorGroupConfig, info: ActorInfo, arch: GpuArch, coalitio
     case "unbonding_miner": return new UnbondingMiner(info, arch, g.skipBps ?? 10_000, g.fake ?? "random", g.effortBps);
     case "spamming_miner": return new UnbondingSpammer(info, arch, g.spamPerBlock ?? 100);
     case "da_griefer": return new DaGriefer(info, coalition, g.challengesPerWindow ?? 4);
+    case "honest_validator": return new Validator(info, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000, tier2Loss: g.tier2Loss ?? "canonical" });
+    case "lazy_validator": return new Validator(info, { lazy: true, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
+    case "false_challenger": return new FalseChallenger(info, g.challengesPerWindow ?? 2);
   }
 };
 

@@ -53,8 +53,6 @@ const Link = {
   livenessStepMs: Schema.optionalKey(PosInt),
 };
 
-const Scalar = Schema.Union([Schema.Number, Schema.String]);
-
 const ActorGroup = Schema.Struct({
   kind: Schema.Literals(ACTOR_KINDS),
   count: PosInt,
@@ -80,22 +78,24 @@ const ActorGroup = Schema.Struct({
   tier2SampleBps: Schema.optionalKey(Bps),
   /** validators: recompute tier-2 losses with the canonical kernels (default) or the ONNX graph on onnxruntime (kernels backend only). */
   tier2Loss: Schema.optionalKey(Schema.Literals(["canonical", "onnx"])),
-  /** false_challenger: bonded challenges per closed window. */
-  challengesPerWindow: Schema.optionalKey(NonNegInt),
   /** withholding_proposer: withhold the aggregate's blob after revealing its CID, or never reveal. */
   withhold: Schema.optionalKey(Schema.Literals(["blob", "reveal"])),
   /** capturing_validator: the parameter changes its coalition proposes (camelCase Params fields), and the block it proposes them at. */
-  paramChanges: Schema.optionalKey(Schema.Record(Schema.String, Scalar)),
+  paramChanges: Schema.optionalKey(Schema.Record(Schema.String, Schema.Union([Schema.Number, Schema.String]))),
   proposeAtBlock: Schema.optionalKey(NonNegInt),
   /** abstaining_validator: block timestamps it tries per block it proposes, to steer the next block hash (0: no grinding). */
   grindCandidates: Schema.optionalKey(NonNegInt),
   /** spamming_miner: 1-uremes unbondings sent per block. */
   spamPerBlock: Schema.optionalKey(PosInt),
+  /** false_challenger: bonded challenges per closed window. */
+  challengesPerWindow: Schema.optionalKey(NonNegInt),
   /** Network and liveness of this group's links, over the scenario's `faults`. */
   faults: Schema.optionalKey(Schema.Struct(Link)),
 });
 
 const Partition = Schema.Struct({ startMs: NonNegInt, endMs: PosInt, actors: Schema.Array(Schema.String) });
+
+const Scalar = Schema.Union([Schema.Number, Schema.String]);
 
 export const ScenarioSchema = Schema.Struct({
   name: Schema.String,

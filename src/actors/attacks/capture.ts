@@ -34,6 +34,9 @@ export class CapturingValidator implements Actor {
     options: ValidatorOptions,
   ) {
     this.#honest = new Validator(info, options);
+    for (const k of Object.keys(changes)) {
+      if (!ParamsSchema.fields.some((f) => f.localName === k)) throw new Error(`capturing_validator ${info.group}: paramChanges.${k} is not a protocol parameter (camelCase fields of remes.remes.v1.Params, e.g. trapRateBps)`);
+    }
   }
 
   reset(): void {

@@ -10,6 +10,7 @@ import { ParamChangeSchema } from "../../../src/gen/remes/v1/types_pb.ts";
 import { snakeKey } from "../../../src/actors/attacks/capture.ts";
 import { isProtocolError } from "../../../src/protocol/errors.ts";
 import { applyParamChanges, defaultParams } from "../../../src/protocol/params.ts";
+import { runScenario } from "../../../src/sim/run.ts";
 import { attackScenario, mean, members, observe } from "./chain-helpers.ts";
 
 /** Changes that switch a defence off, and whether governance accepts each today. */
@@ -56,6 +57,12 @@ describe("governance capture", () => {
     for (const c of cheats) expect(c.slashedUremes).toBe(0n);
     // Half their tasks faked, yet paid within 15% of an honest miner.
     expect(mean(cheats, (a) => a.rewardsUremes) * 100n).toBeGreaterThan(mean(honest, (a) => a.rewardsUremes) * 85n);
+  });
+
+  it("names a paramChanges key that is not a protocol parameter", async () => {
+    const s = attackScenario("governance_capture");
+    const bad = { ...s, actors: s.actors.map((g) => (g.kind === "capturing_validator" ? { ...g, paramChanges: { trapRate: 0 } } : g)) };
+    await expect(runScenario(bad, { seed: 1, blocks: 1 })).rejects.toThrow(/paramChanges\.trapRate is not a protocol parameter/);
   });
 
   it("without the change the same cheats are slashed", async () => {
