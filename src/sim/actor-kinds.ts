@@ -9,6 +9,7 @@ export const ACTOR_KINDS = [
   "honest_proposer", "colluding_proposer", "honest_validator", "lazy_validator", "false_challenger", "data_withholder",
   // Validator, proposer and governance attackers (src/actors/attacks/, scenarios/attacks/).
   "abstaining_validator", "censoring_validator", "capturing_validator", "withholding_proposer", "unbonding_miner", "spamming_miner", "da_griefer",
+  "bribing_miner",
 ] as const;
 
 /** Who plays: the behaviour class of an actor, for reports and tables. */

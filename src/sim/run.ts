@@ -16,6 +16,7 @@ import { fastTrainOptions, KernelBackend } from "../kernels/backend.ts";
 import * as miners from "../actors/miners.ts";
 import { Proposer } from "../actors/proposers.ts";
 import { AbstainingValidator } from "../actors/attacks/abstainer.ts";
+import { BribingMiner } from "../actors/attacks/briber.ts";
 import { CapturingValidator } from "../actors/attacks/capture.ts";
 import { CensoringValidator } from "../actors/attacks/censor.ts";
 import { DaGriefer } from "../actors/attacks/da-griefer.ts";
@@ -180,7 +181,8 @@ const makeActor = (g: ActorGroupConfig, info: ActorInfo, arch: GpuArch, coalitio
     case "colluding_miner": return new miners.Miner(info, arch, miners.coalition("colluding_miner", info.group));
     case "honest_proposer": return new Proposer(info, methodByName[g.method ?? "median"], g.include ?? "live");
     case "colluding_proposer": return new Proposer(info, methodByName[g.method ?? "mean"], g.include ?? "live", coalition);
-    case "abstaining_validator": return new AbstainingValidator(info, coalition, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000 }, g.grindCandidates ?? 0);
+    case "abstaining_validator": return new AbstainingValidator(info, coalition, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000 }, g.grindCandidates ?? 0, BigInt(g.bribeRemes ?? 0) * REMES);
+    case "bribing_miner": return new BribingMiner(info, arch, g.skipBps ?? 5_000, g.fake ?? "partial", g.effortBps, BigInt(g.bribeRemes ?? 20) * REMES);
     case "censoring_validator": return new CensoringValidator(info, coalition, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
     case "capturing_validator": return new CapturingValidator(info, coalition, g.paramChanges ?? {}, g.proposeAtBlock ?? 1, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
     case "withholding_proposer": return new WithholdingProposer(info, methodByName[g.method ?? "median"], g.withhold ?? "blob");

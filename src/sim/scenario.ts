@@ -85,6 +85,8 @@ const ActorGroup = Schema.Struct({
   proposeAtBlock: Schema.optionalKey(NonNegInt),
   /** abstaining_validator: block timestamps it tries per block it proposes, to steer the next block hash (0: no grinding). */
   grindCandidates: Schema.optionalKey(NonNegInt),
+  /** bribing_miner: REMES it pays each panel member of a dispute against it; abstaining_validator: its price for giving no verdict (0: not for hire). */
+  bribeRemes: Schema.optionalKey(NonNegInt),
   /** spamming_miner: 1-uremes unbondings sent per block. */
   spamPerBlock: Schema.optionalKey(PosInt),
   /** false_challenger: bonded challenges per closed window. */

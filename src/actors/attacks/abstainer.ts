@@ -8,6 +8,10 @@
  * (MISMATCHED → OPTIMISTIC) and pays it. With tier3_panel_size 3, two
  * abstainers on a panel are enough.
  *
+ * With `bribeUremes` > 0 it is also for hire (briber.ts): on a panel, it
+ * waits two blocks before judging, and gives no verdict if the accused has
+ * paid it at least that much by then.
+ *
  * With `grindCandidates` > 0 it also grinds: when it proposes the block
  * before a coalition dispute's tier-2 deadline (the block whose hash draws
  * the tier-3 panel is the next one), it has the engine try that many block
@@ -15,7 +19,7 @@
  * gives the most such panels a coalition majority.
  */
 import type { BlockContext } from "../../protocol/context.ts";
-import type { ProtocolEvent } from "../../protocol/events.ts";
+import type { EventCase, ProtocolEvent } from "../../protocol/events.ts";
 import type { State } from "../../protocol/state.ts";
 import { authorOf } from "../../protocol/verification/disputes.ts";
 import { selectPanel } from "../../protocol/verification/tier3.ts";
@@ -26,20 +30,47 @@ import { Validator, type ValidatorOptions } from "../validators.ts";
 export class AbstainingValidator implements Actor {
   readonly role = "validator";
   readonly #honest: Validator;
-  readonly subscriptions: Validator["subscriptions"];
+  readonly subscriptions: readonly EventCase[];
 
-  constructor(readonly info: ActorInfo, readonly coalition: ReadonlySet<string>, options: ValidatorOptions, readonly grindCandidates = 0) {
+  /** Uremes received from each address (bribes), while for hire. */
+  #paid = new Map<string, bigint>();
+
+  constructor(readonly info: ActorInfo, readonly coalition: ReadonlySet<string>, options: ValidatorOptions, readonly grindCandidates = 0, readonly bribeUremes = 0n) {
     this.#honest = new Validator(info, options);
-    this.subscriptions = this.#honest.subscriptions;
+    this.subscriptions = bribeUremes > 0n ? [...this.#honest.subscriptions, "transferred"] : this.#honest.subscriptions;
   }
 
   reset(): void {
     this.#honest.reset();
+    this.#paid = new Map();
   }
 
   onEvents(events: readonly ProtocolEvent[], io: ActorIO): void {
     const state = io.chain.state;
-    const rest = events.filter((e) => !this.#shields(e, state));
+    const rest: ProtocolEvent[] = [];
+    for (const e of events) {
+      if (e.case === "transferred") {
+        if (e.value.to === this.info.address) this.#paid.set(e.value.from, (this.#paid.get(e.value.from) ?? 0n) + e.value.amount);
+        continue;
+      }
+      if (this.#shields(e, state)) continue;
+      if (this.bribeUremes > 0n && e.case === "disputeEscalated" && e.value.panel.includes(this.info.address)) {
+        // For hire: give the accused two blocks to pay, then judge only if it did not.
+        io.wake(2 * io.blockTimeMs, () => {
+          const now = io.chain.state;
+          const d = now.disputes.get(e.value.disputeId);
+          const accused = d && authorOf(now, d)?.address;
+          const paid = accused === undefined ? 0n : (this.#paid.get(accused) ?? 0n);
+          if (paid >= this.bribeUremes) {
+            this.#paid.set(accused!, paid - this.bribeUremes);
+            return;
+          }
+          this.#honest.onEvents([e], io);
+        });
+        continue;
+      }
+      rest.push(e);
+    }
     if (rest.length > 0) this.#honest.onEvents(rest, io);
   }
 
