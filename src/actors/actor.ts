@@ -50,4 +50,20 @@ export interface Actor {
   onEvents(events: readonly ProtocolEvent[], io: ActorIO): void;
   /** A crash: forget everything held in memory. */
   reset(): void;
+  /**
+   * Block proposers only, and only attackers define it: called for each tx of
+   * a block this actor's validator proposes; true leaves the tx out (it goes
+   * back to the mempool for a later proposer). Honest actors have none, so
+   * their runs never call it.
+   */
+  censor?(cmd: ProtocolCommand, state: Readonly<State>): boolean;
+  /**
+   * Grinding proposers only: asked before each block this actor's validator
+   * proposes; a scorer of the next block's hash (the randomness of panels,
+   * shard assignment, challenged chunks at that height) makes the engine try
+   * `grindCandidates` later timestamps for its block and keep the best-scoring one.
+   * Undefined: no grinding this block.
+   */
+  grind?(state: Readonly<State>, nextHeight: number): ((nextBlockHash: Uint8Array) => number) | undefined;
+  readonly grindCandidates?: number;
 }

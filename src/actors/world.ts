@@ -29,8 +29,10 @@ export const aggregateCid = (v: Int32Array): string => cidOf(hashParts("sim/aggr
  * Published gradients by CID; windows older than the retention are dropped.
  * Aggregates: proposers publish them here under `aggregateCidOf` and
  * verifiers check `hasAggregate`; the simulator keeps no aggregate bytes
- * (verifiers recompute the vector, and no proposer withholds one), a live
- * daemon's store publishes and fetches real blobs (live/world.ts).
+ * (verifiers recompute the vector and compare CIDs), only which CIDs were
+ * published, so a proposer that withholds its blob is seen not to have
+ * published it (src/actors/attacks/withholder.ts); a live daemon's store
+ * publishes and fetches real blobs (live/world.ts).
  */
 export class ContentStore {
   readonly #byCid = new Map<string, StoredGradient>();
@@ -70,13 +72,19 @@ export class ContentStore {
     return aggregateCid(v);
   }
 
-  /** Publishes an aggregate (the simulator only needs its CID). */
-  putAggregate(_cid: string, _v: Int32Array): void {}
-
-  /** Whether the aggregate under `cid` can be had and is `expected`. */
-  hasAggregate(_cid: string, _expected: Int32Array): boolean {
-    return true;
+  /** Publishes an aggregate (the simulator only needs its CID: the CID is a hash of the vector). */
+  putAggregate(cid: string, _v: Int32Array): void {
+    this.#aggregates.add(cid);
+    // Verifiers look within a few blocks of the reveal: the latest CIDs are plenty.
+    if (this.#aggregates.size > 4_096) this.#aggregates.delete(this.#aggregates.values().next().value!);
   }
+
+  /** Whether the aggregate under `cid` was published (and, as its CID says, is `expected`'s). */
+  hasAggregate(cid: string, _expected: Int32Array): boolean {
+    return this.#aggregates.has(cid);
+  }
+
+  readonly #aggregates = new Set<string>();
 }
 
 export interface TrapPlan {

@@ -31,7 +31,7 @@ import { type ProtocolCommand, signerOf } from "../protocol/commands.ts";
 import type { BlockContext, ValidatorVote } from "../protocol/context.ts";
 import { ErrorCode, isProtocolError } from "../protocol/errors.ts";
 import type { EventCase, ProtocolEvent } from "../protocol/events.ts";
-import { initChain } from "../protocol/genesis.ts";
+import { cloneState, initChain } from "../protocol/genesis.ts";
 import { OffenceLedger } from "../protocol/invariants.ts";
 import { applyBlock } from "../protocol/machine.ts";
 import { deriveSeed, hashParts, Prng, sortition } from "../protocol/randomness.ts";
@@ -100,6 +100,10 @@ export interface EngineStats {
   txsForged: number;
   txsIncluded: number;
   txsRejected: number;
+  /** Times a censoring proposer left a tx out of its block (a tx left out twice counts twice). */
+  txsCensored: number;
+  /** Blocks a grinding proposer tried (applied on a copy of the state) to pick the next block's hash. */
+  grindTrials: number;
   stalledRounds: number;
   rejectedByCode: Map<number, number>;
   /** The first rejection log per code (to see what actors got wrong). */
@@ -144,7 +148,7 @@ export class Engine {
   #prevVotes: ValidatorVote[] = [];
   #nextTxId = 0;
   readonly view: { height: number; timeMs: number; state: State };
-  readonly stats: EngineStats = { txsSent: 0, txsLost: 0, txsForged: 0, txsIncluded: 0, txsRejected: 0, stalledRounds: 0, rejectedByCode: new Map(), rejectedSample: new Map(), rejectedByReason: new Map(), rejectedReasonSample: new Map() };
+  readonly stats: EngineStats = { txsSent: 0, txsLost: 0, txsForged: 0, txsIncluded: 0, txsRejected: 0, txsCensored: 0, grindTrials: 0, stalledRounds: 0, rejectedByCode: new Map(), rejectedSample: new Map(), rejectedByReason: new Map(), rejectedReasonSample: new Map() };
 
   constructor(cfg: EngineConfig) {
     this.#cfg = cfg;
@@ -311,8 +315,11 @@ export class Engine {
       return "halted";
     }
     if (round < 0) round = 0;
-    const txs = this.#mempool.reap(cfg.engine.maxBlockGas, cfg.engine.maxBlockTxs);
-    const ctx: BlockContext = {
+    let txs = this.#mempool.reap(cfg.engine.maxBlockGas, cfg.engine.maxBlockTxs);
+    // A proposer's actor that censors (an attacker; honest actors define no `censor`) picks what its block leaves out.
+    const author = cfg.actors[this.#byAddress.get(order[round] ?? "") ?? -1];
+    if (author?.censor) txs = this.#censor(author, txs);
+    let ctx: BlockContext = {
       height,
       timeMs: GENESIS_TIME_MS + BigInt(this.#now),
       blockHash: hashParts("sim/block", this.appHash, height, this.#seedBytes),
@@ -320,6 +327,8 @@ export class Engine {
       lastCommit: this.#prevVotes,
       misbehavior: [],
     };
+    const grinder = author?.grind?.(this.state, height + 1);
+    if (grinder) ctx = this.#grind(author!, txs, ctx, grinder);
     const r = applyBlock(this.state, ctx, txs.map((t) => [t.cmd]), this.appHash, this.#hasher.blockHash);
     this.state = r.state;
     this.appHash = r.appHash;
@@ -350,6 +359,39 @@ export class Engine {
   }
 
   #violations: string[] = [];
+
+  /**
+   * A grinding proposer's block: it tries its block with timestamps 0..grindCandidates
+   * ms later (a proposer picks its block's time, within the consensus' precision),
+   * each on a copy of the state, scores the next block's hash each gives, and keeps
+   * the best (the earliest on ties).
+   */
+  #grind(author: Actor, txs: readonly SimTx[], ctx: BlockContext, score: (nextBlockHash: Uint8Array) => number): BlockContext {
+    let best = ctx;
+    let bestScore = Number.NEGATIVE_INFINITY;
+    const cmds = txs.map((t) => [t.cmd]);
+    for (let k = 0; k <= (author.grindCandidates ?? 0); k++) {
+      const candidate = { ...ctx, timeMs: ctx.timeMs + BigInt(k) };
+      const trial = applyBlock(cloneState(this.state), candidate, cmds, this.appHash);
+      const v = score(hashParts("sim/block", trial.appHash, ctx.height + 1, this.#seedBytes));
+      this.stats.grindTrials++;
+      if (v > bestScore) {
+        bestScore = v;
+        best = candidate;
+      }
+    }
+    return best;
+  }
+
+  /** The txs a censoring proposer keeps; those it leaves out go back to the mempool's head. */
+  #censor(author: Actor, txs: SimTx[]): SimTx[] {
+    const kept: SimTx[] = [];
+    const left: SimTx[] = [];
+    for (const t of txs) (author.censor!(t.cmd, this.state) ? left : kept).push(t);
+    this.#mempool.putBack(left);
+    this.stats.txsCensored += left.length;
+    return kept;
+  }
 
   /** Hands each actor the block's events it subscribed to or that name it. */
   #route(events: readonly ProtocolEvent[]): void {

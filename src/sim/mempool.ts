@@ -60,6 +60,11 @@ export class Mempool {
     this.#queue.push(tx);
   }
 
+  /** Puts reaped txs back at the head, in their order (txs a censoring proposer left out). */
+  putBack(txs: readonly SimTx[]): void {
+    if (txs.length > 0) this.#queue.splice(this.#head, 0, ...txs);
+  }
+
   /** Removes and returns the txs of the next block, oldest first. */
   reap(maxGas: number, maxTxs: number): SimTx[] {
     const out: SimTx[] = [];

@@ -78,6 +78,17 @@ const ActorGroup = Schema.Struct({
   tier2SampleBps: Schema.optionalKey(Bps),
   /** validators: recompute tier-2 losses with the canonical kernels (default) or the ONNX graph on onnxruntime (kernels backend only). */
   tier2Loss: Schema.optionalKey(Schema.Literals(["canonical", "onnx"])),
+  /** withholding_proposer: withhold the aggregate's blob after revealing its CID, or never reveal. */
+  withhold: Schema.optionalKey(Schema.Literals(["blob", "reveal"])),
+  /** capturing_validator: the parameter changes its coalition proposes (camelCase Params fields), and the block it proposes them at. */
+  paramChanges: Schema.optionalKey(Schema.Record(Schema.String, Schema.Union([Schema.Number, Schema.String]))),
+  proposeAtBlock: Schema.optionalKey(NonNegInt),
+  /** abstaining_validator: block timestamps it tries per block it proposes, to steer the next block hash (0: no grinding). */
+  grindCandidates: Schema.optionalKey(NonNegInt),
+  /** bribing_miner: REMES it pays each panel member of a dispute against it; abstaining_validator: its price for giving no verdict (0: not for hire). */
+  bribeRemes: Schema.optionalKey(NonNegInt),
+  /** spamming_miner: 1-uremes unbondings sent per block. */
+  spamPerBlock: Schema.optionalKey(PosInt),
   /** false_challenger: bonded challenges per closed window. */
   challengesPerWindow: Schema.optionalKey(NonNegInt),
   /** loss_copying_miner, isolated_miner: train honestly on tasks recognised as traps (see trap_spotting_miner). */

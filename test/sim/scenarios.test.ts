@@ -5,7 +5,7 @@ import { runScenario } from "../../src/sim/run.ts";
 import { expandRuns, loadScenario, parseScenario } from "../../src/sim/scenario.ts";
 
 const dir = resolve(import.meta.dirname, "../../scenarios");
-// Subfolders too (scenarios/attacks/).
+// Recursive: scenarios/attacks/ holds the attack library.
 const files = readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".json")).sort();
 
 describe("shipped scenarios", () => {

@@ -1,0 +1,104 @@
+/**
+ * Panel abstainer: a validator that works honestly except where a dispute
+ * accuses a member of its coalition (its scenario group, e.g. a lazy miner
+ * that pays it): there it casts no tier-2 loss vote and, on a tier-3 panel,
+ * no verdict. The protocol punishes only a verdict against the outcome; a
+ * missing one costs nothing, and a panel with no majority by its deadline
+ * leaves the dispute UNDECIDED, which accepts the accused's submission
+ * (MISMATCHED → OPTIMISTIC) and pays it. With tier3_panel_size 3, two
+ * abstainers on a panel are enough.
+ *
+ * With `bribeUremes` > 0 it is also for hire (briber.ts): on a panel, it
+ * waits two blocks before judging, and gives no verdict if the accused has
+ * paid it at least that much by then.
+ *
+ * With `grindCandidates` > 0 it also grinds: when it proposes the block
+ * before a coalition dispute's tier-2 deadline (the block whose hash draws
+ * the tier-3 panel is the next one), it has the engine try that many block
+ * timestamps a millisecond apart and keeps the one whose next block hash
+ * gives the most such panels a coalition majority.
+ */
+import type { BlockContext } from "../../protocol/context.ts";
+import type { EventCase, ProtocolEvent } from "../../protocol/events.ts";
+import type { State } from "../../protocol/state.ts";
+import { authorOf } from "../../protocol/verification/disputes.ts";
+import { selectPanel } from "../../protocol/verification/tier3.ts";
+import type { ActorInfo } from "../../sim/sink.ts";
+import type { Actor, ActorIO } from "../actor.ts";
+import { Validator, type ValidatorOptions } from "../validators.ts";
+
+export class AbstainingValidator implements Actor {
+  readonly role = "validator";
+  readonly #honest: Validator;
+  readonly subscriptions: readonly EventCase[];
+
+  /** Uremes received from each address (bribes), while for hire. */
+  #paid = new Map<string, bigint>();
+
+  constructor(readonly info: ActorInfo, readonly coalition: ReadonlySet<string>, options: ValidatorOptions, readonly grindCandidates = 0, readonly bribeUremes = 0n) {
+    this.#honest = new Validator(info, options);
+    this.subscriptions = bribeUremes > 0n ? [...this.#honest.subscriptions, "transferred"] : this.#honest.subscriptions;
+  }
+
+  reset(): void {
+    this.#honest.reset();
+    this.#paid = new Map();
+  }
+
+  onEvents(events: readonly ProtocolEvent[], io: ActorIO): void {
+    const state = io.chain.state;
+    const rest: ProtocolEvent[] = [];
+    for (const e of events) {
+      if (e.case === "transferred") {
+        if (e.value.to === this.info.address) this.#paid.set(e.value.from, (this.#paid.get(e.value.from) ?? 0n) + e.value.amount);
+        continue;
+      }
+      if (this.#shields(e, state)) continue;
+      if (this.bribeUremes > 0n && e.case === "disputeEscalated" && e.value.panel.includes(this.info.address)) {
+        // For hire: give the accused two blocks to pay, then judge only if it did not.
+        io.wake(2 * io.blockTimeMs, () => {
+          const now = io.chain.state;
+          const d = now.disputes.get(e.value.disputeId);
+          const accused = d && authorOf(now, d)?.address;
+          const paid = accused === undefined ? 0n : (this.#paid.get(accused) ?? 0n);
+          if (paid >= this.bribeUremes) {
+            this.#paid.set(accused!, paid - this.bribeUremes);
+            return;
+          }
+          this.#honest.onEvents([e], io);
+        });
+        continue;
+      }
+      rest.push(e);
+    }
+    if (rest.length > 0) this.#honest.onEvents(rest, io);
+  }
+
+  grind(state: Readonly<State>, nextHeight: number): ((nextBlockHash: Uint8Array) => number) | undefined {
+    if (this.grindCandidates === 0) return undefined;
+    // Coalition disputes that escalate (if tier 2 does not uphold them) at the end of the next block.
+    const targets: { id: number; exclude: string[] }[] = [];
+    for (const d of state.disputes.values()) {
+      const author = d.tier === 2 && d.deadline === nextHeight ? authorOf(state, d)?.address : undefined;
+      if (author !== undefined && this.coalition.has(author)) targets.push({ id: d.id, exclude: [author, d.challenger] });
+    }
+    if (targets.length === 0) return undefined;
+    return (blockHash) => {
+      const ctx: BlockContext = { height: nextHeight, timeMs: 0n, blockHash, proposer: "", lastCommit: [], misbehavior: [] };
+      let captured = 0;
+      for (const t of targets) {
+        const panel = selectPanel(state, ctx, t.id, t.exclude);
+        if (panel.filter((v) => this.coalition.has(v)).length * 2 > panel.length) captured++;
+      }
+      return captured;
+    };
+  }
+
+  /** Whether the event asks it to judge work of its coalition (it then stays silent). */
+  #shields(e: ProtocolEvent, state: Readonly<State>): boolean {
+    const d = e.case === "disputeOpened" ? e.value : e.case === "disputeEscalated" ? state.disputes.get(e.value.disputeId) : undefined;
+    if (!d) return false;
+    const author = authorOf(state, d);
+    return author !== undefined && author.address !== this.info.address && this.coalition.has(author.address);
+  }
+}

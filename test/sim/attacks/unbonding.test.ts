@@ -1,0 +1,66 @@
+/**
+ * scenarios/attacks/unbond_before_slash.json and unbonding_spam.json: stake
+ * that unbonds faster than the first slash escapes it (and with the default
+ * unbonding period it does not); tiny unbondings pile up entries at no cost.
+ */
+import { describe, expect, it } from "vitest";
+import { Offence, Role } from "../../../src/gen/remes/v1/types_pb.ts";
+import { defaultParams } from "../../../src/protocol/params.ts";
+import { attackScenario, mean, members, observe, REMES } from "./chain-helpers.ts";
+
+describe("unbond before slash", () => {
+  const s = attackScenario("unbond_before_slash");
+
+  it("escapes every slash when unbonding_blocks is shorter than the way from a submission to its first judgement", async () => {
+    const r = await observe(s);
+    expect(r.violation).toBeUndefined();
+    const unbonders = members(r, "unbonding_miner");
+    const addresses = new Set(unbonders.map((a) => a.address));
+    // The protocol did find its fakes (slash events for them), but they found no stake.
+    const attempts = r.seen("slashed").filter((e) => addresses.has(e.value.address));
+    expect(attempts.length).toBeGreaterThan(0);
+    for (const e of attempts) expect(e.value.amount).toBe(0n);
+    for (const a of unbonders) expect(a.slashedUremes).toBe(0n);
+    // The same fakes with the stake kept bonded lose most of it.
+    expect(mean(members(r, "lazy_miner"), (a) => a.slashedUremes)).toBeGreaterThanOrEqual(1_000n * REMES);
+    expect(mean(unbonders, (a) => a.netUremes)).toBeGreaterThan(mean(members(r, "lazy_miner"), (a) => a.netUremes));
+    // On chain it still earns less than an honest miner (it sits out the windows its stake is away, and
+    // its fakes earn nothing where tier 1 or a trap rejects them); it does no work for what it earns.
+    expect(mean(unbonders, (a) => a.netUremes)).toBeGreaterThan(0n);
+    expect(mean(unbonders, (a) => a.netUremes)).toBeLessThan(mean(members(r, "honest_miner"), (a) => a.netUremes));
+  });
+
+  it("gains nothing with the default unbonding period: the slash reaches the unbonding entry", async () => {
+    const { unbondingBlocks: _, ...params } = s.params ?? {};
+    const r = await observe({ ...s, params });
+    expect(r.violation).toBeUndefined();
+    expect(defaultParams().unbondingBlocks).toBeGreaterThan(300_000);
+    const addresses = new Set(members(r, "unbonding_miner").map((a) => a.address));
+    const lazySlashes = r.seen("slashed").filter((e) => addresses.has(e.value.address) && e.value.offence === Offence.LAZY_MINING);
+    expect(lazySlashes.length).toBeGreaterThan(0);
+    // Its whole 2,000 REMES sat in an unbonding entry, and the slash took its 50% of it.
+    for (const e of lazySlashes) {
+      expect(e.value.role).toBe(Role.MINER);
+      expect(e.value.amount).toBe(1_000n * REMES);
+    }
+  });
+});
+
+describe("unbonding spam", () => {
+  it("opens an entry per 1-uremes unbonding, every block, at no cost to the spammer", async () => {
+    const s = attackScenario("unbonding_spam");
+    const blocks = s.shortBlocks!;
+    const r = await observe(s, { blocks });
+    expect(r.violation).toBeUndefined();
+    const [spammer] = members(r, "spamming_miner");
+    const perBlock = s.actors.find((g) => g.kind === "spamming_miner")!.spamPerBlock!;
+    const entries = [...r.finalState.unbonding.values()];
+    expect(entries.every((u) => u.address === spammer!.address && u.amount === 1n)).toBe(true);
+    // One batch per block from the first window on (none complete: they wait 21 days).
+    expect(entries.length).toBeGreaterThanOrEqual(perBlock * (blocks - 5));
+    expect(entries.length).toBeLessThanOrEqual(perBlock * blocks);
+    // Unbonding stake is still its own: its net is its mining reward, as an honest miner's.
+    expect(spammer!.slashedUremes).toBe(0n);
+    expect(spammer!.netUremes).toBe(spammer!.rewardsUremes);
+  });
+});
