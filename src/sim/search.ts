@@ -3,7 +3,8 @@
  * group's strategy options (strategy-space.ts) span a space; a seeded
  * optimiser walks it, scoring each candidate by the group's profit per actor
  * minus its honest counterpart's in the same runs (reports/profit.ts
- * counterpartOf), averaged over Monte Carlo seeds. Every candidate runs on
+ * counterpartOf), averaged over Monte Carlo seeds. A coalition (a group
+ * name shared by several entries) is scored as a whole: every member counts. Every candidate runs on
  * the same seeds (common random numbers), so two candidates differ by their
  * strategy, not by luck.
  *
@@ -39,7 +40,7 @@ export interface Candidate {
 
 export interface SearchOptions {
   readonly scenario: Scenario;
-  /** Actor group (its `group` name, or its kind when the kind has one group). */
+  /** Actor group: its `group` name (GROUP:KIND where a coalition's group has several searchable kinds), or its kind when the kind has one group. */
   readonly group: string;
   /** Candidates to evaluate, the starting strategy included. */
   readonly budget: number;
@@ -65,9 +66,17 @@ export interface SearchResult {
   readonly bestScenario: Scenario;
 }
 
-const groupIndex = (s: Scenario, group: string): number => {
-  const byName = s.actors.findIndex((g, i) => (g.group ?? `${g.kind}#${i}`) === group);
-  if (byName >= 0) return byName;
+/**
+ * The group entry searched. A coalition's `group` name may span several
+ * entries (e.g. miners and the validator that farms for them): the one whose
+ * kind has strategy options is searched, and the whole coalition is scored.
+ */
+const groupIndex = (s: Scenario, attacker: string): number => {
+  const [group, kind] = attacker.split(":") as [string, string | undefined];
+  const named = s.actors.flatMap((g, i) => ((g.group ?? `${g.kind}#${i}`) === group && (kind === undefined || g.kind === kind) ? [i] : []));
+  const choosing = named.filter((i) => spaceOf(s.actors[i]!.kind).length > 0);
+  if (choosing.length > 1) throw new ScenarioError(`--attacker ${attacker}: the group has several kinds with strategy options; name one as ${choosing.map((i) => `${group}:${s.actors[i]!.kind}`).join(" or ")}`);
+  if (named.length > 0) return choosing[0] ?? named[0]!;
   const byKind = s.actors.flatMap((g, i) => (g.kind === group ? [i] : []));
   if (byKind.length === 1) return byKind[0]!;
   const names = s.actors.map((g, i) => g.group ?? `${g.kind}#${i}`).join(", ");

@@ -31,6 +31,11 @@ const spaces: Partial<Record<ActorKind, readonly Dim[]>> = {
   isolated_miner: [{ field: "isolate", type: "enum", values: ["kernel", "arch"], default: "kernel" }, { field: "spotTraps", type: "bool", default: false }],
   trap_spotting_miner: [{ field: "fake", type: "enum", values: ["random", "stale", "partial"], default: "random" }, bps("effortBps", 2_500, partialOnly)],
   farming_validator: [bps("tier2SampleBps", 10_000)],
+  bribing_miner: [bps("skipBps", 5_000), { field: "fake", type: "enum", values: ["random", "stale", "partial"], default: "partial" }, bps("effortBps", 2_500, partialOnly), { field: "bribeRemes", type: "int", min: 0, max: 200, step: 5, default: 20 }],
+  unbonding_miner: [bps("skipBps", 10_000), { field: "fake", type: "enum", values: ["random", "stale", "partial"], default: "random" }, bps("effortBps", 2_500, partialOnly)],
+  abstaining_validator: [{ field: "grindCandidates", type: "int", min: 0, max: 16, step: 1, default: 0 }, { field: "bribeRemes", type: "int", min: 0, max: 200, step: 5, default: 0 }],
+  withholding_proposer: [{ field: "withhold", type: "enum", values: ["blob", "reveal"], default: "blob" }],
+  da_griefer: [{ field: "challengesPerWindow", type: "int", min: 0, max: 20, step: 1, default: 4 }],
   false_challenger: [{ field: "challengesPerWindow", type: "int", min: 0, max: 20, step: 1, default: 2 }],
 };
 

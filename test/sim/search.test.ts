@@ -68,3 +68,24 @@ describe("r3mes sim search's files", () => {
     }
   });
 });
+
+describe("a small search per attacker kind", async () => {
+  const { readdirSync } = await import("node:fs");
+  const { ACTOR_KINDS } = await import("../../src/sim/actor-kinds.ts");
+  const { spaceOf } = await import("../../src/sim/strategy-space.ts");
+  const root = resolve(import.meta.dirname, "../../scenarios");
+  const files = readdirSync(root, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".json")).sort();
+  // A search runs one sweep point: the scenario's own values.
+  const scenarios = files.map((f) => loadScenario(resolve(root, f))).filter((s) => (s.backend?.kind ?? "simulated") === "simulated").map(({ sweep: _, ...s }) => s);
+  const searchable = ACTOR_KINDS.filter((k) => spaceOf(k).length > 0);
+
+  it.each(searchable)("%s: a shipped scenario has it, and a 2-candidate search scores its strategies without error", async (kind) => {
+    const home = scenarios.find((s) => s.actors.some((g) => g.kind === kind));
+    expect(home, `no shipped scenario has a ${kind} group`).toBeDefined();
+    const i = home!.actors.findIndex((g) => g.kind === kind);
+    const r = await search({ ...opts, seeds: 1, blocks: 60, scenario: home!, group: `${home!.actors[i]!.group ?? `${kind}#${i}`}:${kind}`, budget: 2 });
+    expect(r.candidates.length).toBeGreaterThanOrEqual(1);
+    expect(r.best.estimate.mean).toBeGreaterThanOrEqual(r.start.estimate.mean);
+    for (const c of r.candidates) expect(Number.isFinite(c.estimate.mean)).toBe(true);
+  });
+});

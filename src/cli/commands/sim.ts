@@ -43,7 +43,7 @@ const searchCmd = Command.make(
   "search",
   {
     scenario: Argument.String("scenario").pipe(Argument.withDescription("Scenario file (JSON) holding the attacker group, e.g. scenarios/attacks/loss_copier.json")),
-    attacker: Flag.String("attacker").pipe(Flag.withDescription("The attacker group whose strategy options are searched: its `group` name, or its kind when one group has it")),
+    attacker: Flag.String("attacker").pipe(Flag.withDescription("The attacker group whose strategy options are searched: its `group` name (GROUP:KIND when a coalition has several searchable kinds), or its kind when one group has it; a coalition is scored as a whole")),
     budget: Flag.Int("budget").pipe(Flag.withDescription("Candidate strategies to evaluate, the scenario's own included (default 24)"), Flag.withDefault(24)),
     seeds: Flag.Int("seeds").pipe(Flag.withDescription("Monte Carlo seeds per candidate, the same for every candidate (default 3)"), Flag.withDefault(3)),
     seed: Flag.Int("seed").pipe(Flag.withDescription("First Monte Carlo seed (default: the scenario's, else 1)"), Flag.optional),

@@ -7,14 +7,14 @@
  */
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DisputeOutcome } from "../../src/gen/remes/v1/events_pb.ts";
-import { FORGED_KERNEL, FORGED_LOSS } from "../../src/actors/attacks/forger.ts";
-import type { ProtocolEvent } from "../../src/protocol/events.ts";
-import { defaultParams } from "../../src/protocol/params.ts";
-import { type ActorSummary, runScenario } from "../../src/sim/run.ts";
-import { loadScenario, type Scenario } from "../../src/sim/scenario.ts";
+import { DisputeOutcome } from "../../../src/gen/remes/v1/events_pb.ts";
+import { FORGED_KERNEL, FORGED_LOSS } from "../../../src/actors/attacks/forger.ts";
+import type { ProtocolEvent } from "../../../src/protocol/events.ts";
+import { defaultParams } from "../../../src/protocol/params.ts";
+import { type ActorSummary, runScenario } from "../../../src/sim/run.ts";
+import { loadScenario, type Scenario } from "../../../src/sim/scenario.ts";
 
-const dir = resolve(import.meta.dirname, "../../scenarios/attacks");
+const dir = resolve(import.meta.dirname, "../../../scenarios/attacks");
 
 type Ev<C extends ProtocolEvent["case"]> = Extract<ProtocolEvent, { case: C }>["value"];
 
