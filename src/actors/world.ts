@@ -28,8 +28,9 @@ export const aggregateCid = (v: Int32Array): string => cidOf(hashParts("sim/aggr
 /**
  * Published gradients by CID; windows older than the retention are dropped.
  * Aggregates: proposers publish them here under `aggregateCidOf` and
- * verifiers check `hasAggregate`; the simulator keeps no aggregate bytes
- * (verifiers recompute the vector, and no proposer withholds one), a live
+ * verifiers check `hasAggregate`; the simulator keeps recent aggregate
+ * vectors (the global model takes up finalized ones; verifiers recompute
+ * the vector, and no proposer withholds one), a live
  * daemon's store publishes and fetches real blobs (live/world.ts).
  */
 export class ContentStore {
@@ -63,8 +64,18 @@ export class ContentStore {
     return aggregateCid(v);
   }
 
-  /** Publishes an aggregate (the simulator only needs its CID). */
-  putAggregate(_cid: string, _v: Int32Array): void {}
+  readonly #aggregates = new Map<string, Int32Array>();
+
+  /** Publishes an aggregate (the simulator keeps the last few hundred vectors, for the global model). */
+  putAggregate(cid: string, v: Int32Array): void {
+    this.#aggregates.set(cid, v);
+    if (this.#aggregates.size > 512) this.#aggregates.delete(this.#aggregates.keys().next().value!);
+  }
+
+  /** An aggregate published under `cid`, if this store holds it. */
+  aggregate(cid: string): Int32Array | undefined {
+    return this.#aggregates.get(cid);
+  }
 
   /** Whether the aggregate under `cid` can be had and is `expected`. */
   hasAggregate(_cid: string, _expected: Int32Array): boolean {

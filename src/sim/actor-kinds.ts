@@ -7,6 +7,7 @@
 export const ACTOR_KINDS = [
   "honest_miner", "lazy_miner", "copycat_miner", "poisoner_miner", "sybil_miner", "colluding_miner",
   "honest_proposer", "colluding_proposer", "honest_validator", "lazy_validator", "false_challenger", "data_withholder",
+  "vault_poisoner_miner",
 ] as const;
 
 /** Who plays: the behaviour class of an actor, for reports and tables. */

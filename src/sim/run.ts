@@ -14,6 +14,7 @@ import { methodByName } from "../actors/aggregate.ts";
 import { SimulatedBackend, type TrainingBackend } from "../actors/backend.ts";
 import { fastTrainOptions, KernelBackend } from "../kernels/backend.ts";
 import * as miners from "../actors/miners.ts";
+import { vaultPoisoner } from "../actors/attacks/vault-poisoner.ts";
 import { Proposer } from "../actors/proposers.ts";
 import { Queries } from "../actors/queries.ts";
 import { WorkLedger } from "../actors/work.ts";
@@ -24,10 +25,11 @@ import { UREMES_PER_REMES } from "../protocol/params.ts";
 import { deriveSeed, hashParts, Prng } from "../protocol/randomness.ts";
 import type { State } from "../protocol/state.ts";
 import { Engine, type EngineStats } from "./engine.ts";
+import { ModelTracker } from "./model-tracker.ts";
 import { type ActorKey, actorKey, type ActorKeys } from "./keys.ts";
 import type { FaultOptions } from "./options.ts";
 import { type ActorGroupConfig, kernelsModel, resolveEngine, resolveFaults, resolveParams, type Scenario, ScenarioError } from "./scenario.ts";
-import type { ActorInfo, ActorKind, AggregateRecord, BlockRecord, RunEnd, RunSink } from "./sink.ts";
+import type { ActorInfo, ActorKind, AggregateRecord, BlockRecord, ModelRecord, RunEnd, RunSink } from "./sink.ts";
 
 export interface RunOptions {
   readonly seed: number;
@@ -61,6 +63,8 @@ export interface RunResult extends RunEnd {
   readonly seed: number;
   readonly actors: readonly ActorSummary[];
   readonly aggregates: readonly AggregateRecord[];
+  /** The global model after each window (empty with the kernels backend). */
+  readonly model: readonly ModelRecord[];
   readonly stats: EngineStats;
   /** The genesis the run started from. */
   readonly genesis: GenesisState;
@@ -98,7 +102,7 @@ const vaultEntriesOf = (s: Scenario): number => s.vaultEntries ?? ((s.backend?.k
 const makeBackend = (s: Scenario, params: Params, seed: Uint8Array): TrainingBackend => {
   const b = s.backend ?? {};
   if ((b.kind ?? "simulated") === "simulated") {
-    return new SimulatedBackend({ seed, chunkBytes: params.daChunkBytes, sizeBytes: BigInt(params.daChunkBytes * (b.chunks ?? 4)), ...(b.trainMs ? { trainMs: b.trainMs } : {}) });
+    return new SimulatedBackend({ seed, chunkBytes: params.daChunkBytes, sizeBytes: BigInt(params.daChunkBytes * (b.chunks ?? 4)), genesisVaultEntries: vaultEntriesOf(s), ...(b.trainMs ? { trainMs: b.trainMs } : {}) });
   }
   return new KernelBackend({
     seed,
@@ -171,6 +175,7 @@ const makeActor = (g: ActorGroupConfig, info: ActorInfo, arch: GpuArch, coalitio
     case "poisoner_miner": return new miners.Miner(info, arch, miners.poisoner(g.scaleBps ?? 30_000));
     case "sybil_miner": return new miners.Miner(info, arch, miners.coalition("sybil_miner", info.group));
     case "colluding_miner": return new miners.Miner(info, arch, miners.coalition("colluding_miner", info.group));
+    case "vault_poisoner_miner": return new miners.Miner(info, arch, vaultPoisoner(info.group, coalition));
     case "honest_proposer": return new Proposer(info, methodByName[g.method ?? "median"], g.include ?? "live");
     case "colluding_proposer": return new Proposer(info, methodByName[g.method ?? "mean"], g.include ?? "live", coalition);
     case "honest_validator": return new Validator(info, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000, tier2Loss: g.tier2Loss ?? "canonical" });
@@ -231,11 +236,13 @@ export const runScenario = async (scenario: Scenario, opts: RunOptions): Promise
   };
   const c = cast(scenario, params, backend, opts.keys === "secp256k1" ? (label) => actorKey(opts.seed, label) : undefined);
   const tally = new Tally();
+  const model = backend instanceof SimulatedBackend ? new ModelTracker(backend.model, world.store) : undefined;
   const sink = opts.sink ?? nullSink;
   const tee: RunSink = {
     start: (r) => sink.start(r),
     block: (b: BlockRecord) => {
       tally.observe(b.height, b.events);
+      model?.observe(b.height, b.events, b.state);
       sink.block(b);
     },
     end: (r) => sink.end(r),
@@ -260,7 +267,7 @@ export const runScenario = async (scenario: Scenario, opts: RunOptions): Promise
   } finally {
     if (backend instanceof KernelBackend) backend.close();
   }
-  const fullEnd: RunEnd = { ...end, aggregates: world.aggregates };
+  const fullEnd: RunEnd = { ...end, aggregates: world.aggregates, ...(model ? { model: model.records(engine.state) } : {}) };
   await tee.end(fullEnd);
   const state = engine.state;
   const actors: ActorSummary[] = c.actors.map((a) => ({
@@ -271,7 +278,7 @@ export const runScenario = async (scenario: Scenario, opts: RunOptions): Promise
     trapCatches: tally.catches.get(a.info.address)?.n ?? 0,
     firstTrapCatchHeight: tally.catches.get(a.info.address)?.first ?? -1,
   }));
-  return { ...fullEnd, scenario: scenario.name, seed: opts.seed, actors, aggregates: world.aggregates, stats: engine.stats, genesis: c.genesis, ...(opts.keys === "secp256k1" ? { keys: c.keys } : {}) };
+  return { ...fullEnd, scenario: scenario.name, seed: opts.seed, actors, aggregates: world.aggregates, model: fullEnd.model ?? [], stats: engine.stats, genesis: c.genesis, ...(opts.keys === "secp256k1" ? { keys: c.keys } : {}) };
 };
 
 /** The `reproduce with` line printed for a failed run. */
