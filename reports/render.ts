@@ -33,7 +33,7 @@ const pointText = (json: unknown): string => {
 };
 
 const FOOTER =
-  "Generated from <code>results.duckdb</code> (tables runs, windows, actors, submissions, slashes, rewards, disputes, blocks, stake, events; " +
+  "Generated from <code>results.duckdb</code> (tables runs, windows, actors, submissions, slashes, rewards, disputes, blocks, stake, events, model; " +
   "Parquet copies in <code>parquet/</code>) by the queries in <code>reports/queries/*.sql</code>. Amounts in REMES (1 REMES = 10⁶ uremes).";
 
 const classColumns: readonly Column[] = [

@@ -13,14 +13,14 @@
  * public), submits the coalition's shared fake for the job quickly (a
  * do-nothing update, stored so availability checks pass) and remembers it;
  * elsewhere it trains honestly. Later, when a remembered job is served
- * again as a trap (its data comes back), members answer with the fake and
- * pass, while honest miners compute the job correctly, disagree with the
+ * again as a trap (its data comes back) and the public vault holds the fake
+ * for it, members answer with the fake and pass, while honest miners compute the job correctly, disagree with the
  * poisoned vault, and are slashed for lazy mining. The protocol hole is
  * exhibited, not fixed (scenarios/attacks/vault_poisoning.json).
  */
 import { Role } from "../../gen/remes/v1/types_pb.ts";
 import { hashParts } from "../../protocol/randomness.ts";
-import { roleKey } from "../../protocol/state.ts";
+import { bytesEqual, roleKey } from "../../protocol/state.ts";
 import type { ActorIO } from "../actor.ts";
 import { cidOf, daRootOf, type Task, type TrainResult, UPDATE_DIM } from "../backend.ts";
 import { honestWork, type MinerBehaviour, type Miner } from "../miners.ts";
@@ -58,9 +58,11 @@ export const vaultPoisoner = (group: string, members: ReadonlySet<string>): Mine
   work: (self, task, io) => {
     const v = task.vault;
     if (v) {
-      // The data of a job the coalition poisoned: answer what the vault now holds.
+      // The data of a job the coalition faked, and the public vault holds its fake for that job (vault entries are
+      // on chain: vaultEntryAdded names the job and the hash): answer the fake. If an honest answer was promoted
+      // instead (honest miners of another architecture verified first), the job is computed honestly.
       const fake = io.world.coalition.get(jobKey(group, v.window, v.shard));
-      if (fake) return { result: fake, delayMs: Math.floor(io.world.backend.costMs(task) / 20) + io.prng.below(io.blockTimeMs), stored: true };
+      if (fake && bytesEqual(fake.gradientHash, v.gradientHash)) return { result: fake, delayMs: Math.floor(io.world.backend.costMs(task) / 20) + io.prng.below(io.blockTimeMs), stored: true };
       return honestWork(task, io);
     }
     if (!ownsShard(self, task, io, members)) return honestWork(task, io);
