@@ -179,7 +179,7 @@ export const sweepChart = (
   });
 };
 
-const METHOD_COLORS: Record<string, string> = { mean: "#b2182b", median: "#1b7837", trimmed_mean: "#2166ac" };
+const METHOD_COLORS: Record<string, string> = { mean: "#b2182b", median: "#1b7837", trimmed_mean: "#2166ac", krum: "#e08214" };
 
 const lossAxis = { label: "↑ Model loss (share of the initial model's, log scale)", type: "log" as const, grid: true };
 

@@ -2,7 +2,7 @@
  * Aggregation proposers. When the chain draws one for a window, it fetches
  * the window's live submissions from the content store (those whose bytes it
  * can not fetch are left out), combines their updates by its method (mean,
- * median, trimmed mean), publishes the aggregate to the content store (the
+ * median, trimmed mean, Krum), publishes the aggregate to the content store (the
  * chain gets only its CID), commits to it, and reveals
  * it once the commitment is on chain. Submissions on shards revealed as
  * traps are left out (they answered an old job). A colluding proposer includes only its

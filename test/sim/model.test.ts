@@ -57,9 +57,9 @@ describe("the model in simulated runs", () => {
     expect(byWindow.get(0)!.baseLoss).toBe(byWindow.get(0)!.initialLoss);
   });
 
-  it("under 30% poisoners the mean drags the model away while the median and the trimmed mean do not", async () => {
+  it("under 30% poisoners the mean drags the model away while the median, the trimmed mean and Krum do not", async () => {
     const runs = expandRuns(loadScenario(resolve(dir, "poisoning_fraction.json")), { count: 1 }).filter((r) => r.overrides["actors.poisoners.count"] === 18);
-    expect(runs).toHaveLength(3);
+    expect(runs).toHaveLength(4);
     const final = new Map<string, number>();
     for (const run of runs) {
       const r = await runScenario(run.scenario, { seed: run.seed, blocks: 200 });
@@ -67,10 +67,11 @@ describe("the model in simulated runs", () => {
       const last = r.model.filter((m) => m.settledHeight !== undefined).at(-1)!;
       final.set(String(run.overrides["actors.proposers.method"]), Number(last.loss) / Number(last.initialLoss));
     }
-    const [mean, median, trimmed] = [final.get("mean")!, final.get("median")!, final.get("trimmed_mean")!];
+    const [mean, median, trimmed, krum] = [final.get("mean")!, final.get("median")!, final.get("trimmed_mean")!, final.get("krum")!];
     expect(mean).toBeGreaterThan(2); // farther from the optimum than the initial model
     expect(median).toBeLessThan(0.05);
     expect(mean).toBeGreaterThan(100 * median);
     expect(mean).toBeGreaterThan(2 * trimmed);
+    expect(krum).toBeLessThan(0.05);
   });
 });
