@@ -31,6 +31,7 @@ const KIND_COLORS: Record<string, string> = {
   lazy_validator: "#f4a582",
   false_challenger: "#dfc27d",
   data_withholder: "#762a83",
+  vault_poisoner_miner: "#67001f",
   unlisted: "#999999",
   module: "#666666",
 };
@@ -235,6 +236,62 @@ export const profitSweepChart = (rows: readonly (ProfitPoint & { readonly x: num
         Plot.ruleX(rows.filter((r) => r.lo !== null), { x: "x", y1: "lo", y2: "hi", stroke: "kind", strokeWidth: 2, strokeOpacity: 0.5, ...(facet ? { fy: "facet" } : {}) }),
         Plot.line(rows, { x: "x", y: "mean", stroke: "kind", z: "kind", strokeWidth: 2, ...(facet ? { fy: "facet" } : {}) }),
         Plot.dot(rows, { x: "x", y: "mean", fill: "kind", r: 3.5, ...(facet ? { fy: "facet" } : {}) }),
+      ],
+    });
+};
+
+const METHOD_COLORS: Record<string, string> = { mean: "#b2182b", median: "#1b7837", trimmed_mean: "#2166ac", krum: "#e08214" };
+
+const lossAxis = { label: "↑ Model loss (share of the initial model's, log scale)", type: "log" as const, grid: true };
+
+/**
+ * "Useful work delivered": the global model's loss (squared distance to the
+ * optimum, as a share of the initial model's) after each window, against the
+ * window and against the REMES minted by then — what the chain paid for it.
+ */
+export const modelCharts = (rows: readonly Row[]): Chart[] => {
+  const empty = rows.length === 0 ? "No model in this run (the kernels backend, or no window settled)." : undefined;
+  const method = (d: Row) => String(d.method ?? "none");
+  const domain = [...new Set(rows.map(method))].sort();
+  const color = { legend: true, domain, range: domain.map((m) => METHOD_COLORS[m] ?? "#999999") };
+  const marks = (x: string) => [
+    Plot.ruleY([1], { stroke: "#999", strokeDasharray: "4 3" }),
+    Plot.line(rows, { x, y: "loss_ratio_floored", stroke: "#555", strokeWidth: 1.5 }),
+    Plot.dot(rows, { x, y: "loss_ratio_floored", fill: method, r: 3.5, symbol: (d: Row) => (d.aggregate_finalized ? "circle" : "times"),
+      title: (d: Row) => `window ${String(d.window)} · ${method(d)} · loss ${Number(d.loss_ratio).toPrecision(3)} of the initial · ${Number(d.remes_minted).toLocaleString("en-US")} REMES minted` }),
+  ];
+  return [
+    chart("model-loss", "Useful work delivered: model loss over time",
+      "Squared distance of the global model to the optimum after each window (1 = the initial model, dashed), once its aggregate is final; colour: aggregation method, × = no aggregate finalized",
+      empty, { x: { label: "Training window →", grid: true, tickFormat: "d" }, y: lossAxis, color, marks: marks("window") }),
+    chart("model-per-remes", "Useful work delivered per REMES minted",
+      "The same loss against the REMES minted since genesis by then: how far the rewards paid moved the model toward the optimum",
+      empty, { x: { label: "REMES minted →", grid: true }, y: lossAxis, color, marks: marks("remes_minted") }),
+  ];
+};
+
+/**
+ * Sweep comparison of the model: per run, the peak loss (how far the model
+ * was dragged while the attackers were bonded) or the final one (whether it
+ * recovered), against a coordinate (log scale), mean over seeds as a line.
+ */
+export const modelSweepChart = (rows: readonly Row[], x: string, xLabel: string, series: string | undefined, measure: "peak" | "final"): Chart => {
+  const numeric = rows.every((r) => typeof r[x] === "number");
+  const domain = series ? [...new Set(rows.map((r) => String(r[series])))].sort() : [];
+  const y = `${measure}_loss_ratio_floored`;
+  const what = measure === "peak"
+    ? "Worst squared distance of the global model to the optimum over each run's settled windows"
+    : "Squared distance of the global model to the optimum after each run's last settled window";
+  return chart(`sweep-model-${measure}`, `${measure === "peak" ? "Peak" : "Final"} model loss vs ${xLabel}`,
+    `${what}, as a share of the initial model's (log scale; 1 = the initial model, above 1 = dragged away); dots are runs, lines the mean over seeds`,
+    rows.length === 0 ? "No model in these runs (the kernels backend)." : undefined, {
+      x: { label: `${xLabel} →`, grid: true, ...(numeric ? {} : { type: "point" as const }) },
+      y: { label: `↑ ${measure === "peak" ? "Peak" : "Final"} model loss (share of the initial, log scale)`, type: "log", grid: true },
+      ...(series ? { color: { legend: true, domain, range: domain.map((m, i) => METHOD_COLORS[m] ?? ["#5e3c99", "#e08214", "#762a83", "#666"][i % 4]!) } } : {}),
+      marks: [
+        Plot.ruleY([1], { stroke: "#999", strokeDasharray: "4 3" }),
+        Plot.dot(rows, { x, y, ...(series ? { stroke: series } : { stroke: "#2166ac" }), r: 3, strokeOpacity: 0.7 }),
+        Plot.line(rows, Plot.groupX({ y: "mean" }, { x, y, ...(series ? { stroke: series, z: series } : { stroke: "#2166ac" }), strokeWidth: 2 })),
       ],
     });
 };

@@ -34,7 +34,7 @@ const pointText = (json: unknown): string => {
 };
 
 const FOOTER =
-  "Generated from <code>results.duckdb</code> (tables runs, windows, actors, profit, submissions, slashes, rewards, disputes, blocks, stake, events; " +
+  "Generated from <code>results.duckdb</code> (tables runs, windows, actors, profit, submissions, slashes, rewards, disputes, blocks, stake, events, model; " +
   "Parquet copies in <code>parquet/</code>) by the queries in <code>reports/queries/*.sql</code>. Amounts in REMES (1 REMES = 10⁶ uremes).";
 
 const classColumns: readonly Column[] = [
@@ -101,6 +101,9 @@ export const renderRunReport = async (c: DuckDBConnection, run: Row, backLink?: 
     charts.tiersChart(await q("tiers")),
     charts.throughputChart(await q("throughput")),
   ];
+  // The model charts, where the run has a model (the simulated backend).
+  const model = await q("model");
+  if (model.length > 0) figures.push(...charts.modelCharts(model));
   return page({
     title: `R3MES simulation report — ${String(run.scenario)}, seed ${String(run.seed)}`,
     lede: `Scenario <strong>${esc(run.scenario)}</strong>, seed <strong>${esc(run.seed)}</strong>, sweep point ${esc(pointText(run.sweep_point))}.` +
@@ -145,6 +148,24 @@ const varyingKeys = (runs: readonly Row[]): string[] => {
   return [...values.keys()].filter((k) => values.get(k)!.size > 1).sort((a, b) => values.get(b)!.size - values.get(a)!.size || (a < b ? -1 : 1));
 };
 
+/**
+ * The model's final loss across the sweep, where runs have a model. When the
+ * poisoners' share of the miners varies it is the x axis (a sweep over a
+ * group's count), coloured by the aggregation method if that varies too.
+ */
+const modelComparison = async (c: DuckDBConnection, keys: readonly string[], x: string, series: string | undefined): Promise<charts.Chart[]> => {
+  const rows = (await runQuery(c, "model_sweep")).map((r) => ({ ...r, ...parse(r.sweep_point) }));
+  if (rows.length === 0) return [];
+  const byShare = new Set(rows.map((r) => r.poisoner_share_pct)).size > 1;
+  const method = keys.find((k) => k.endsWith(".method"));
+  const mx = byShare ? "poisoner_share_pct" : x;
+  const ms = byShare ? (method ?? keys.find((k) => !k.endsWith(".count"))) : series;
+  const colour = ms ? `colour: ${ms}` : undefined;
+  const data = rows.map((r) => (ms && colour ? { ...r, [colour]: String(r[ms]) } : r));
+  const label = byShare ? "poisoners' share of the miners (%)" : mx;
+  return [charts.modelSweepChart(data, mx, label, colour, "peak"), charts.modelSweepChart(data, mx, label, colour, "final")];
+};
+
 /** The sweep report: every run in a table, and measures compared across sweep points. */
 export const renderSweepReport = async (c: DuckDBConnection, runs: readonly Row[], links: ReadonlyMap<string, string>): Promise<string> => {
   const sweep = await runQuery(c, "sweep");
@@ -173,6 +194,7 @@ export const renderSweepReport = async (c: DuckDBConnection, runs: readonly Row[
       `Gini coefficient of the miners' bonded stake at the last block (%), per run and mean over seeds${colour}`,
       perRun, x, "miner_stake_gini_pct", "Gini (%)", series && seriesField, seriesDomain),
   ];
+  figures.push(...await modelComparison(c, keys, x, series));
   const scenarios = [...new Set(runs.map((r) => String(r.scenario)))];
   const honest = new Map(withPoint.filter((r) => r.actor_kind === "honest_miner").map((r) => [String(r.run_id), r.rewards_per_actor_remes]));
   const lazy = new Map(withPoint.filter((r) => r.actor_kind === "lazy_miner").map((r) => [String(r.run_id), r.rewards_per_actor_remes]));

@@ -5,10 +5,15 @@
  * a loss on a batch (tier 2) and to check a gradient bit-exactly (tier 3).
  *
  * The default `SimulatedBackend` trains nothing: it models an update as a
- * small integer vector (true direction of the window + a per-shard offset),
- * hashes it with the GPU architecture and kernel version (so honest miners on
- * the same shard and architecture agree and tier 1 compares like with like),
- * and charges a cost in virtual milliseconds per GPU architecture. The real
+ * small integer vector — a step of the global model (model.ts) toward its
+ * known optimum, taken from the model the window trained from, plus a
+ * per-shard offset — hashes it with the GPU architecture and kernel version
+ * (so honest miners on the same shard and architecture agree and tier 1
+ * compares like with like), and charges a cost in virtual milliseconds per
+ * GPU architecture. A trap task is computed like any job: the job its vault
+ * entry stands for (genesis entry i: a step from θ₀ with its own noise; a
+ * promoted entry: the job of its window and shard), so an honest miner
+ * reproduces a right vault answer and fails a wrong one. The real
  * backend, `KernelBackend` (src/kernels/backend.ts), trains LoRA adapters with
  * the canonical kernels behind the same interface (scenario
  * `backend.kind: "kernels"`, `r3mes miner start --backend kernels`).
@@ -18,6 +23,7 @@ import * as Digest from "multiformats/hashes/digest";
 import { GpuArch } from "../gen/remes/v1/types_pb.ts";
 import { merkleProof, merkleRoot, type MerkleProof } from "../protocol/merkle.ts";
 import { deriveSeed, hashParts, Prng } from "../protocol/randomness.ts";
+import { GlobalModel, MODEL_DIM, stepOf } from "./model.ts";
 
 /**
  * A Genesis Vault entry served as a trap: its known answer, and the job it
@@ -75,6 +81,12 @@ export interface TrainingBackend {
   daOpening(gradientHash: Uint8Array, sizeBytes: bigint, chunkBytes: number, index: number): { chunk: Uint8Array; proof: MerkleProof };
 }
 
+const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
+
 const CID_PREFIX = Uint8Array.of(0x01, 0x55, 0x12, 0x20); // CIDv1, raw, sha2-256, 32 bytes
 const BASE32 = Uint8Array.from("abcdefghijklmnopqrstuvwxyz234567", (c) => c.charCodeAt(0));
 const CID_BYTES = new Uint8Array(36);
@@ -115,9 +127,10 @@ export const defaultTrainMs: Readonly<Record<string, number>> = {
   CPU: 3_600_000, PASCAL: 420_000, AMPERE: 180_000, ADA: 120_000, HOPPER: 60_000, BLACKWELL: 45_000,
 };
 
-export const UPDATE_DIM = 8;
-const TRUE_RANGE = 1_000;
+export const UPDATE_DIM = MODEL_DIM;
 const SHARD_NOISE = 50;
+/** Every architecture's numerics, canonical (UNSPECIFIED: the CPU reference that computes genesis answers) first. */
+const NUMERICS = Object.values(GpuArch).filter((v): v is GpuArch => typeof v === "number").sort((a, b) => a - b);
 
 /**
  * Stand-in bytes of a stored gradient, for data-availability proofs: chunk i
@@ -152,6 +165,10 @@ export interface SimulatedBackendOptions {
   readonly sizeBytes: bigint;
   readonly chunkBytes: number;
   readonly trainMs?: Readonly<Record<string, number>>;
+  /** Vault entries with ids below this are genesis vault jobs (default 0: every entry names a real job). */
+  readonly genesisVaultEntries?: number;
+  /** The global model to train (default: one drawn from the seed, never updated unless someone feeds it). */
+  readonly model?: GlobalModel;
 }
 
 interface Cached extends TrainResult {
@@ -165,9 +182,10 @@ export class SimulatedBackend implements TrainingBackend {
   readonly #sizeBytes: bigint;
   readonly #chunkBytes: number;
   readonly #trainMs: Readonly<Record<string, number>>;
+  readonly #genesisVaultEntries: number;
+  readonly model: GlobalModel;
   /** Results by window, then `${shard}/${arch}`: every honest miner of a shard shares one. */
   readonly #cache = new Map<number, Map<string, Cached>>();
-  readonly #truth = new Map<number, Int32Array>();
   /** Per window, by shard: the honest update and the base loss (the same for every GPU architecture). */
   readonly #shards = new Map<number, Map<number, { update?: Int32Array; loss?: bigint }>>();
 
@@ -176,22 +194,17 @@ export class SimulatedBackend implements TrainingBackend {
     this.#sizeBytes = o.sizeBytes;
     this.#chunkBytes = o.chunkBytes;
     this.#trainMs = { ...defaultTrainMs, ...o.trainMs };
+    this.#genesisVaultEntries = o.genesisVaultEntries ?? 0;
+    this.model = o.model ?? new GlobalModel(deriveSeed(o.seed, "sim/model"));
   }
 
   costMs(task: Task): number {
     return this.#trainMs[GpuArch[task.gpuArch]] ?? defaultTrainMs.CPU!;
   }
 
-  /** The true update direction of a window (what an honest aggregate should approach). */
+  /** The noiseless update of a window: a step from the model it trained from toward the optimum (what an honest aggregate should approach). */
   trueUpdate(window: number): Int32Array {
-    let t = this.#truth.get(window);
-    if (!t) {
-      const prng = new Prng(deriveSeed(this.#seed, "sim/true-update", window));
-      t = Int32Array.from({ length: UPDATE_DIM }, () => prng.below(2 * TRUE_RANGE + 1) - TRUE_RANGE);
-      this.#truth.set(window, t);
-      for (const w of this.#truth.keys()) if (w < window - 16) this.#truth.delete(w);
-    }
-    return t;
+    return stepOf(this.model.baseOf(window), this.model.optimum);
   }
 
   #shard(window: number, shard: number): { update?: Int32Array; loss?: bigint } {
@@ -211,8 +224,21 @@ export class SimulatedBackend implements TrainingBackend {
     const entry = this.#shard(window, shard);
     if (entry.update) return entry.update;
     const prng = new Prng(deriveSeed(this.#seed, "sim/shard-noise", window, shard));
-    const t = this.trueUpdate(window);
-    return (entry.update = Int32Array.from(t, (x) => x + prng.below(2 * SHARD_NOISE + 1) - SHARD_NOISE));
+    return (entry.update = Int32Array.from(this.trueUpdate(window), (x) => x + prng.below(2 * SHARD_NOISE + 1) - SHARD_NOISE));
+  }
+
+  /** The update of the job a vault entry stands for: genesis job i is a step from θ₀ with noise of its own. */
+  #jobUpdate(v: VaultTask): Int32Array {
+    if (v.entryId < this.#genesisVaultEntries) {
+      const prng = new Prng(deriveSeed(this.#seed, "sim/vault-noise", v.entryId));
+      return Int32Array.from(stepOf(this.model.initial, this.model.optimum), (x) => x + prng.below(2 * SHARD_NOISE + 1) - SHARD_NOISE);
+    }
+    return this.#honestUpdate(v.window, v.shard);
+  }
+
+  #hashOf(gpuArch: GpuArch, update: Int32Array): Uint8Array {
+    const bytes = new Uint8Array(update.buffer.slice(update.byteOffset, update.byteOffset + update.byteLength));
+    return hashParts("sim/gradient", gpuArch, this.kernelVersion, bytes);
   }
 
   #baseLoss(task: Task): bigint {
@@ -250,11 +276,27 @@ export class SimulatedBackend implements TrainingBackend {
     const key = `${task.shard}/${task.gpuArch}/${task.vault?.entryId ?? -1}`;
     let r = byKey.get(key);
     if (!r) {
-      const update = this.#honestUpdate(task.window, task.shard);
-      r = task.vault ? this.#result(task, task.vault.gradientHash, update) : this.publish(task, update);
+      r = task.vault ? this.#trap(task, task.vault) : this.publish(task, this.#honestUpdate(task.window, task.shard));
       byKey.set(key, r);
     }
     return r;
+  }
+
+  /**
+   * A trap task: the miner computes the job the vault entry stands for. A
+   * vault answer carries its numerics (the architecture whose kernels
+   * produced it: the canonical reference for genesis jobs, the verified
+   * submitter's for a promoted job), and the miner reproduces the job bit
+   * for bit in them; an answer that is no architecture's result of the job
+   * (a wrong entry) is not reproduced: the miner's own result differs.
+   */
+  #trap(task: Task, v: VaultTask): Cached {
+    const update = this.#jobUpdate(v);
+    for (const arch of NUMERICS) {
+      const h = this.#hashOf(arch, update);
+      if (bytesEqual(h, v.gradientHash)) return this.#result(task, h, update);
+    }
+    return this.publish(task, update);
   }
 
   /** Partial work: the honest update scaled by the effort, with a loss worse by half the work left undone. */
@@ -265,8 +307,7 @@ export class SimulatedBackend implements TrainingBackend {
   }
 
   publish(task: Task, update: Int32Array): Cached {
-    const bytes = new Uint8Array(update.buffer.slice(update.byteOffset, update.byteOffset + update.byteLength));
-    return this.#result(task, hashParts("sim/gradient", task.gpuArch, this.kernelVersion, bytes), update);
+    return this.#result(task, this.#hashOf(task.gpuArch, update), update);
   }
 
   lossOn(task: Task, batchIndex: number): bigint {
@@ -277,15 +318,12 @@ export class SimulatedBackend implements TrainingBackend {
   }
 
   verify(task: Task, gradientHash: Uint8Array): boolean {
-    const expected = this.train(task).gradientHash;
-    if (expected.length !== gradientHash.length) return false;
-    for (let i = 0; i < expected.length; i++) if (expected[i] !== gradientHash[i]) return false;
-    return true;
+    return bytesEqual(this.train(task).gradientHash, gradientHash);
   }
 
-  /** Made-up answers: a simulated trap is only a hash the honest miner is handed with its task. */
+  /** The answer of genesis vault job `entryId`, computed with the canonical numerics (right by construction). */
   vaultHash(entryId: number): Uint8Array {
-    return hashParts("sim/genesis-vault", entryId);
+    return this.#hashOf(GpuArch.UNSPECIFIED, this.#jobUpdate({ entryId, gradientHash: new Uint8Array(32), window: 0, shard: 0 }));
   }
 
   daOpening(gradientHash: Uint8Array, sizeBytes: bigint, chunkBytes: number, index: number): { chunk: Uint8Array; proof: MerkleProof } {

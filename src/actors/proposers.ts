@@ -2,9 +2,10 @@
  * Aggregation proposers. When the chain draws one for a window, it fetches
  * the window's live submissions from the content store (those whose bytes it
  * can not fetch are left out), combines their updates by its method (mean,
- * median, trimmed mean), publishes the aggregate to the content store (the
+ * median, trimmed mean, Krum), publishes the aggregate to the content store (the
  * chain gets only its CID), commits to it, and reveals
- * it once the commitment is on chain. A colluding proposer includes only its
+ * it once the commitment is on chain. Submissions on shards revealed as
+ * traps are left out (they answered an old job). A colluding proposer includes only its
  * coalition's submissions (when it has any), so honest validators find
  * verified work left out and challenge it.
  */
@@ -61,7 +62,8 @@ export class Proposer implements Actor {
   #commit(window: number, io: ActorIO): void {
     const state = io.chain.state;
     if (!state.windows.get(window)?.aggregation || state.windows.get(window)!.aggregation!.commitment) return;
-    let subs = io.world.queries.live(state, window).filter((s) => (this.include === "live" || s.status !== SubmissionStatus.MISMATCHED) && io.world.store.get(s.gradientCid)?.update !== undefined);
+    const traps = io.world.queries.trapShards(state, window);
+    let subs = io.world.queries.live(state, window).filter((s) => (this.include === "live" || s.status !== SubmissionStatus.MISMATCHED) && !traps.has(s.shard) && io.world.store.get(s.gradientCid)?.update !== undefined);
     const ours = subs.filter((s) => this.coalition.has(s.miner));
     if (this.coalition.size > 0 && ours.length > 0) subs = ours;
     if (subs.length === 0) return;

@@ -9,6 +9,8 @@ import type { State, Submission } from "../protocol/state.ts";
 import { submissionsOf } from "../protocol/submissions.ts";
 import { trapCommittee } from "../protocol/traps.ts";
 
+const NO_SHARDS: ReadonlySet<number> = new Set();
+
 export class Queries {
   #height = -1;
   #committee: string[] | undefined;
@@ -50,6 +52,14 @@ export class Queries {
     let s = this.#subs.get(window);
     if (!s) this.#subs.set(window, (s = submissionsOf(state, window)));
     return s;
+  }
+
+  /**
+   * Shards of a window revealed as traps: their submissions answered an old
+   * job, not the window's data, so they are no training work to aggregate.
+   */
+  trapShards(state: Readonly<State>, window: number): ReadonlySet<number> {
+    return state.traps.get(window)?.accepted?.opened ?? NO_SHARDS;
   }
 
   live(state: Readonly<State>, window: number): readonly Submission[] {

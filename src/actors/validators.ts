@@ -135,7 +135,7 @@ export class Validator implements Actor {
 
   /**
    * An aggregate is right when it includes every submission tier 1 verified
-   * whose bytes can be fetched,
+   * whose bytes can be fetched (trap shards' answers aside),
    * every included update can be fetched, its CID is the declared method
    * applied to the included updates, and the aggregate itself can be fetched
    * from the content store under that CID (a live daemon fetches and
@@ -149,7 +149,8 @@ export class Validator implements Actor {
     let ok = io.world.aggregateChecks.get(a.aggregationId);
     if (ok === undefined) {
       const included = new Set(a.submissionIds);
-      const verifiedLeftOut = io.world.queries.submissions(state, a.window).some((s) => s.status === SubmissionStatus.VERIFIED && !included.has(s.id) && io.world.store.get(s.gradientCid)?.update !== undefined);
+      const traps = io.world.queries.trapShards(state, a.window);
+      const verifiedLeftOut = io.world.queries.submissions(state, a.window).some((s) => s.status === SubmissionStatus.VERIFIED && !included.has(s.id) && !traps.has(s.shard) && io.world.store.get(s.gradientCid)?.update !== undefined);
       const updates: Int32Array[] = [];
       for (const id of a.submissionIds) {
         const u = io.world.store.get(state.submissions.get(id)?.gradientCid ?? "")?.update;

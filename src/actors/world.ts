@@ -28,11 +28,11 @@ export const aggregateCid = (v: Int32Array): string => cidOf(hashParts("sim/aggr
 /**
  * Published gradients by CID; windows older than the retention are dropped.
  * Aggregates: proposers publish them here under `aggregateCidOf` and
- * verifiers check `hasAggregate`; the simulator keeps no aggregate bytes
- * (verifiers recompute the vector and compare CIDs), only which CIDs were
- * published, so a proposer that withholds its blob is seen not to have
- * published it (src/actors/attacks/withholder.ts); a live daemon's store
- * publishes and fetches real blobs (live/world.ts).
+ * verifiers check `hasAggregate`; the simulator keeps recent aggregate
+ * vectors by CID (verifiers recompute the vector and compare CIDs; the
+ * global model takes up finalized ones), so a proposer that withholds its
+ * blob is seen not to have published it (src/actors/attacks/withholder.ts);
+ * a live daemon's store publishes and fetches real blobs (live/world.ts).
  */
 export class ContentStore {
   readonly #byCid = new Map<string, StoredGradient>();
@@ -72,19 +72,23 @@ export class ContentStore {
     return aggregateCid(v);
   }
 
-  /** Publishes an aggregate (the simulator only needs its CID: the CID is a hash of the vector). */
-  putAggregate(cid: string, _v: Int32Array): void {
-    this.#aggregates.add(cid);
-    // Verifiers look within a few blocks of the reveal: the latest CIDs are plenty.
-    if (this.#aggregates.size > 4_096) this.#aggregates.delete(this.#aggregates.values().next().value!);
+  readonly #aggregates = new Map<string, Int32Array>();
+
+  /** Publishes an aggregate. Verifiers look within a few blocks of the reveal, the global model at finalization: the latest few hundred are plenty. */
+  putAggregate(cid: string, v: Int32Array): void {
+    this.#aggregates.set(cid, v);
+    if (this.#aggregates.size > 512) this.#aggregates.delete(this.#aggregates.keys().next().value!);
+  }
+
+  /** An aggregate published under `cid`, if this store holds it. */
+  aggregate(cid: string): Int32Array | undefined {
+    return this.#aggregates.get(cid);
   }
 
   /** Whether the aggregate under `cid` was published (and, as its CID says, is `expected`'s). */
   hasAggregate(cid: string, _expected: Int32Array): boolean {
     return this.#aggregates.has(cid);
   }
-
-  readonly #aggregates = new Set<string>();
 }
 
 export interface TrapPlan {

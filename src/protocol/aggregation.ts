@@ -104,7 +104,7 @@ export const decideSubmitAggregation = (state: Readonly<State>, m: CommandOf<"su
   if (ctx.height > a.revealDeadline) return fail("wrongPhase", `the reveal deadline of window ${m.window} was height ${a.revealDeadline}`);
   const bad = checkCid(m.aggregatedCid, state.params.maxCidLength);
   if (bad) return bad;
-  if (AggregationMethod[m.method] === undefined || m.method === AggregationMethod.UNSPECIFIED) return fail("invalidMessage", "method must be mean, median or trimmed mean");
+  if (AggregationMethod[m.method] === undefined || m.method === AggregationMethod.UNSPECIFIED) return fail("invalidMessage", "method must be mean, median, trimmed mean or krum");
   if (m.merkleRoot.length !== 32) return fail("invalidMessage", "merkle_root must be 32 bytes");
   if (m.submissionIds.length === 0) return fail("invalidMessage", "an aggregation includes at least one submission");
   if (m.submissionIds.length > state.params.maxAggregationSubmissions) return fail("tooLarge", `at most ${state.params.maxAggregationSubmissions} submissions per aggregation`);

@@ -11,7 +11,7 @@ export const ACTOR_KINDS = [
   "loss_copying_miner", "isolated_miner", "trap_spotting_miner", "farming_validator", "watchdog_challenger", "forger",
   // validators, proposers, governance.
   "abstaining_validator", "censoring_validator", "capturing_validator", "withholding_proposer", "unbonding_miner", "spamming_miner", "da_griefer",
-  "bribing_miner",
+  "bribing_miner", "vault_poisoner_miner",
 ] as const;
 
 /** Who plays: the behaviour class of an actor, for reports and tables. */

@@ -14,6 +14,7 @@ import { methodByName } from "../actors/aggregate.ts";
 import { SimulatedBackend, type TrainingBackend } from "../actors/backend.ts";
 import { fastTrainOptions, KernelBackend } from "../kernels/backend.ts";
 import * as miners from "../actors/miners.ts";
+import { vaultPoisoner } from "../actors/attacks/vault-poisoner.ts";
 import { Proposer } from "../actors/proposers.ts";
 import { AbstainingValidator } from "../actors/attacks/abstainer.ts";
 import { BribingMiner } from "../actors/attacks/briber.ts";
@@ -40,11 +41,12 @@ import { deriveSeed, hashParts, Prng } from "../protocol/randomness.ts";
 import type { State } from "../protocol/state.ts";
 import { resolveCosts } from "./costs.ts";
 import { Engine, type EngineStats } from "./engine.ts";
+import { ModelTracker } from "./model-tracker.ts";
 import { type ActorKey, actorKey, type ActorKeys } from "./keys.ts";
 import type { FaultOptions } from "./options.ts";
 import { BondTally, profitRows } from "./profit.ts";
 import { type ActorGroupConfig, kernelsModel, resolveEngine, resolveFaults, resolveParams, type Scenario, ScenarioError } from "./scenario.ts";
-import type { ActorInfo, ActorKind, AggregateRecord, BlockRecord, RunEnd, RunSink } from "./sink.ts";
+import type { ActorInfo, ActorKind, AggregateRecord, BlockRecord, ModelRecord, RunEnd, RunSink } from "./sink.ts";
 
 export interface RunOptions {
   readonly seed: number;
@@ -78,6 +80,8 @@ export interface RunResult extends RunEnd {
   readonly seed: number;
   readonly actors: readonly ActorSummary[];
   readonly aggregates: readonly AggregateRecord[];
+  /** The global model after each window (empty with the kernels backend). */
+  readonly model: readonly ModelRecord[];
   readonly stats: EngineStats;
   /** The genesis the run started from. */
   readonly genesis: GenesisState;
@@ -115,7 +119,7 @@ const vaultEntriesOf = (s: Scenario): number => s.vaultEntries ?? ((s.backend?.k
 const makeBackend = (s: Scenario, params: Params, seed: Uint8Array): TrainingBackend => {
   const b = s.backend ?? {};
   if ((b.kind ?? "simulated") === "simulated") {
-    return new SimulatedBackend({ seed, chunkBytes: params.daChunkBytes, sizeBytes: BigInt(params.daChunkBytes * (b.chunks ?? 4)), ...(b.trainMs ? { trainMs: b.trainMs } : {}) });
+    return new SimulatedBackend({ seed, chunkBytes: params.daChunkBytes, sizeBytes: BigInt(params.daChunkBytes * (b.chunks ?? 4)), genesisVaultEntries: vaultEntriesOf(s), ...(b.trainMs ? { trainMs: b.trainMs } : {}) });
   }
   return new KernelBackend({
     seed,
@@ -188,6 +192,7 @@ const makeActor = (g: ActorGroupConfig, info: ActorInfo, arch: GpuArch, coalitio
     case "poisoner_miner": return new miners.Miner(info, arch, miners.poisoner(g.scaleBps ?? 30_000));
     case "sybil_miner": return new miners.Miner(info, arch, miners.coalition("sybil_miner", info.group));
     case "colluding_miner": return new miners.Miner(info, arch, miners.coalition("colluding_miner", info.group));
+    case "vault_poisoner_miner": return new miners.Miner(info, arch, vaultPoisoner(info.group, coalition));
     case "honest_proposer": return new Proposer(info, methodByName[g.method ?? "median"], g.include ?? "live");
     case "colluding_proposer": return new Proposer(info, methodByName[g.method ?? "mean"], g.include ?? "live", coalition);
     case "abstaining_validator": return new AbstainingValidator(info, coalition, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000 }, g.grindCandidates ?? 0, BigInt(g.bribeRemes ?? 0) * REMES);
@@ -263,12 +268,14 @@ export const runScenario = async (scenario: Scenario, opts: RunOptions): Promise
   const c = cast(scenario, params, backend, opts.keys === "secp256k1" ? (label) => actorKey(opts.seed, label) : undefined);
   const tally = new Tally();
   const bonds = new BondTally();
+  const model = backend instanceof SimulatedBackend ? new ModelTracker(backend.model, world.store) : undefined;
   const sink = opts.sink ?? nullSink;
   const tee: RunSink = {
     start: (r) => sink.start(r),
     block: (b: BlockRecord) => {
       tally.observe(b.height, b.events);
       bonds.observe(b.events);
+      model?.observe(b.height, b.events, b.state);
       sink.block(b);
     },
     end: (r) => sink.end(r),
@@ -304,9 +311,9 @@ export const runScenario = async (scenario: Scenario, opts: RunOptions): Promise
   }));
   const stakes = new Map(c.genesis.roles.map((r) => [r.address, r.stake]));
   const profit = profitRows(actors, bonds, world.work, resolveCosts(scenario), stakes, end.blocks * engineOptions.blockTimeMs);
-  const fullEnd: RunEnd = { ...end, aggregates: world.aggregates, profit };
+  const fullEnd: RunEnd = { ...end, aggregates: world.aggregates, profit, ...(model ? { model: model.records(engine.state) } : {}) };
   await tee.end(fullEnd);
-  return { ...fullEnd, scenario: scenario.name, seed: opts.seed, actors, aggregates: world.aggregates, stats: engine.stats, genesis: c.genesis, ...(opts.keys === "secp256k1" ? { keys: c.keys } : {}) };
+  return { ...fullEnd, scenario: scenario.name, seed: opts.seed, actors, aggregates: world.aggregates, model: fullEnd.model ?? [], stats: engine.stats, genesis: c.genesis, ...(opts.keys === "secp256k1" ? { keys: c.keys } : {}) };
 };
 
 /** The `reproduce with` line printed for a failed run. */

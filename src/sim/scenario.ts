@@ -69,7 +69,7 @@ const ActorGroup = Schema.Struct({
   /** poisoner_miner: the update is multiplied by −scaleBps/10,000. */
   scaleBps: Schema.optionalKey(PosInt),
   /** proposers: how the aggregate is combined. */
-  method: Schema.optionalKey(Schema.Literals(["mean", "median", "trimmed_mean"])),
+  method: Schema.optionalKey(Schema.Literals(["mean", "median", "trimmed_mean", "krum"])),
   /** proposers: aggregate every live submission, or only those tier 1 did not flag. */
   include: Schema.optionalKey(Schema.Literals(["live", "agreed"])),
   /** sybil_miner: one budget split over `count` identities (each bonds budget/count). */

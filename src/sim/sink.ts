@@ -68,6 +68,33 @@ export interface RunEnd {
   readonly aggregates?: readonly AggregateRecord[];
   /** Off-chain: each actor's profit after the cost of its work and capital (src/sim/profit.ts; added by the sim engine). */
   readonly profit?: readonly ProfitRow[];
+  /** Off-chain: the global model after each window (simulated backend only; model-tracker.ts). */
+  readonly model?: readonly ModelRecord[];
+}
+
+/**
+ * The global model as one window left it (src/sim/model-tracker.ts): the
+ * model it trained from, and the model once its aggregate was finalized
+ * (or, with none finalized, as it stood when the aggregation faulted or the
+ * run ended). Losses are squared distances to the optimum, model units.
+ */
+export interface ModelRecord {
+  readonly window: number;
+  readonly openHeight: number;
+  /** Loss of the model the window trained from (at its opening), and of the initial model θ₀. */
+  readonly baseLoss: bigint;
+  readonly initialLoss: bigint;
+  /** On-chain aggregation: method and submissions included, when one was revealed. */
+  readonly method?: AggregationMethod;
+  readonly included?: number;
+  readonly finalized: boolean;
+  readonly faulted: boolean;
+  /** Height at which the window's aggregation was finalized or faulted (undefined: neither by the run's end). */
+  readonly settledHeight?: number;
+  /** Loss of the global model after the window (see above). */
+  readonly loss: bigint;
+  /** uremes minted since genesis, at that point. */
+  readonly mintedUremes: bigint;
 }
 
 /** An aggregate a proposer computed off chain, compared with the window's true update. */

@@ -19,7 +19,6 @@ import { defaultMinGasPrice, setToml } from "../node/home.ts";
 import { writeAppConfig } from "../node/run.ts";
 import { cometbftBinary } from "../node/tools.ts";
 import { defaultParams, UREMES_PER_REMES, validateParams } from "../protocol/params.ts";
-import { hashParts } from "../protocol/randomness.ts";
 import { makeBackend } from "../actors/live/daemon.ts";
 import { apiUrlOf, initKubo, kuboBinary, startKubo } from "../store/kubo-daemon.ts";
 import { chooseNetwork, createNetns, describeNetwork, inNetns, type NetworkChoice, nodeNet } from "./netns.ts";
@@ -156,13 +155,15 @@ export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
   ];
   const worldSeed = randomBytes(32).toString("hex");
   const kernels = o.training === "kernels" ? makeBackend({ backend: "kernels", trainMs: o.trainMs, genesisVaultEntries: KERNELS_VAULT_ENTRIES }, Buffer.from(worldSeed, "hex"), params) : undefined;
+  // Simulated daemons compute trap jobs too: the genesis answers must be their backend's (same world seed).
+  const simulated = makeBackend({ backend: "simulated", trainMs: o.trainMs, genesisVaultEntries: 64 }, Buffer.from(worldSeed, "hex"), params);
   const genesisState = create(GenesisStateSchema, {
     params,
     accounts,
     roles,
     vault: kernels
       ? Array.from({ length: KERNELS_VAULT_ENTRIES }, (_, i) => ({ gradientHash: kernels.vaultHash(i) }))
-      : Array.from({ length: 64 }, (_, i) => ({ gradientHash: hashParts("testnet/genesis-vault", i) })),
+      : Array.from({ length: 64 }, (_, i) => ({ gradientHash: simulated.vaultHash(i) })),
   });
   const doc = JSON.parse(fs.readFileSync(path.join(nodes[0]!.home, "config", "genesis.json"), "utf8")) as Record<string, unknown>;
   doc.chain_id = chainId;

@@ -57,16 +57,20 @@ describe("economics on short runs", () => {
   it("under 30% poisoners the median keeps the aggregate near the true update while the mean does not", async () => {
     const runs = expandRuns(loadScenario(resolve(dir, "poisoning.json")), { count: 1 });
     const error = new Map<string, number>();
+    const relative = new Map<string, number>();
     for (const run of runs) {
       const r = await runScenario(run.scenario, { seed: run.seed, blocks: 120 });
       expect(r.violation).toBeUndefined();
       expect(r.aggregates.length).toBeGreaterThanOrEqual(4);
-      // Relative L1 error, averaged over the windows aggregated.
-      const rel = r.aggregates.map((a) => a.errorL1 / a.trueVector.reduce((x, y) => x + Math.abs(y), 0));
-      error.set(String(run.overrides["actors.proposers.method"]), rel.reduce((x, y) => x + y, 0) / rel.length);
+      // L1 error against the window's noiseless honest step, averaged over the windows aggregated; and relative to
+      // the step (the step shrinks as the model nears its optimum, so only the absolute error compares methods fairly).
+      const method = String(run.overrides["actors.proposers.method"]);
+      error.set(method, r.aggregates.reduce((x, a) => x + a.errorL1, 0) / r.aggregates.length);
+      const rel = r.aggregates.map((a) => a.errorL1 / Math.max(1, a.trueVector.reduce((x, y) => x + Math.abs(y), 0)));
+      relative.set(method, rel.reduce((x, y) => x + y, 0) / rel.length);
     }
-    expect(error.get("median")!).toBeLessThan(0.1);
-    expect(error.get("mean")!).toBeGreaterThan(0.3);
+    expect(error.get("median")!).toBeLessThan(error.get("mean")! / 5);
+    expect(relative.get("mean")!).toBeGreaterThan(0.3);
     expect(error.get("trimmed_mean")!).toBeGreaterThan(error.get("median")!);
   });
 });

@@ -12,10 +12,10 @@ import { loadScenario } from "../../src/sim/scenario.ts";
 const dir = resolve(import.meta.dirname, "../../scenarios");
 
 const pins: readonly (readonly [scenario: string, seed: number, blocks: number, eventLogSha256: string, appHash: string])[] = [
-  ["baseline", 1, 200, "83b76af33b9529e29e2795aa47626aa1ebe3fd16a7d9abad30691ca74621c85b", "77e9b8eadb5d2aecf807eeb50e8eb777e3af13abb4cfc883f3cc113fa1ab99dc"],
-  ["lazy_30", 2, 200, "f5ab2a691218fe456a0196912517f62b19f84c78ed51811c94661e97df979959", "204363269875ff03e44a7963f4f5c9dd5efac2bc3d3d2be9ebe3e9f2d77cf6ef"],
-  ["copycats", 3, 200, "4943f171ccb3db644537dd9ba7a435b2bcbd97fdfd820d2d17e8a7970c633a73", "4712092b86d38f9cafc39342a7caae8ed4e4dc810c31e9c670602e44e39e3bc0"],
-  ["network_faults", 4, 200, "403ab893511fbb81788f932a571f98f73ff8ea5ee00784ae95a9b0e6f2be9af6", "2a65713bd4b97a6cee0dfa7e9ef73456cfd6eb02e017d489a8e87535f3454939"],
+  ["baseline", 1, 200, "8c9effccdb1a992f89ec4aa5051c06576aa90b88d2678fe52fc360ad90ce90f8", "e4c555146e5697c02fa8e7472421bb48acd353f8ec8ab796fcb382e8dc4e50c0"],
+  ["lazy_30", 2, 200, "565062af10524b9bae2ebcb27845762f51a93f21f32dbfcfb872dcc374ec7558", "1e00eb38d110070a07f906f90d1770229e402474eca0ab403782281ae5fd70e0"],
+  ["copycats", 3, 200, "c3abbf443b10e12c0022f28c9268b418f246330bc75a6806a266a248784620a7", "145ab141619615704a7518868ea6af3ddf3d9532c6118d3d887f29b34e2dde99"],
+  ["network_faults", 4, 200, "ac5743ce43b4bd6730c01d0937c19e63b7b148522768fa8267e0610d61d23334", "1d69f4c619f0c8becc32deb4f0a19dc92b079bd44aab089c6baf09b26062953a"],
 ];
 
 describe("pinned runs", () => {

@@ -98,7 +98,7 @@ const seedOf = (hex: string): Uint8Array => {
 export const makeBackend = (o: Pick<DaemonOptions, "backend" | "trainMs"> & { genesisVaultEntries?: number }, seed: Uint8Array, params: Pick<Params, "daChunkBytes" | "totalShards">): TrainingBackend => {
   const trainMs = Object.fromEntries(Object.keys(GpuArch).filter((k) => Number.isNaN(Number(k))).map((k) => [k, o.trainMs]));
   if (o.backend === "kernels") return new KernelBackend({ seed: deriveSeed(seed, "backend"), totalShards: params.totalShards, daChunkBytes: params.daChunkBytes, trainMs, genesisVaultEntries: o.genesisVaultEntries ?? 0 });
-  return new SimulatedBackend({ seed: deriveSeed(seed, "backend"), chunkBytes: params.daChunkBytes, sizeBytes: BigInt(params.daChunkBytes * 4), trainMs });
+  return new SimulatedBackend({ seed: deriveSeed(seed, "backend"), chunkBytes: params.daChunkBytes, sizeBytes: BigInt(params.daChunkBytes * 4), trainMs, genesisVaultEntries: o.genesisVaultEntries ?? 0 });
 };
 
 export const makeActor = (o: Pick<DaemonOptions, "role" | "gpuArch" | "lazySkipBps" | "method" | "tier2Loss">, address: string): Actor => {

@@ -125,7 +125,7 @@ export const validatorCommand = Command.make("validator").pipe(Command.withDescr
 // --- proposer ---
 
 const methodOf = (m: Option.Option<string>): Partial<Resolved> => (Option.isSome(m) ? { method: m.value } : {});
-const methodFlag = Flag.String("method").pipe(Flag.withDescription("Aggregation method: mean, median or trimmed_mean"), Flag.optional);
+const methodFlag = Flag.String("method").pipe(Flag.withDescription("Aggregation method: mean, median, trimmed_mean or krum"), Flag.optional);
 const proposerStart = Command.make("start", { ...daemonFlags, method: methodFlag }, (f) => runDaemon("proposer", f, Option.isSome(f.method) ? { method: f.method.value } : {})).pipe(
   Command.withDescription("Run a proposer: when the chain draws it for a window, fetch the window's submissions from the content store, aggregate them, commit, then reveal"),
   Command.withExamples([example("proposer"), { command: "r3mes proposer start --config proposer.json", description: "Use the settings saved by 'proposer configure'" }]),

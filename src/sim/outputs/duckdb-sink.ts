@@ -15,6 +15,7 @@
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { Effect, Schema, type Scope } from "effect";
 import type { BlockRecord, RunEnd, RunSink, RunStart } from "../sink.ts";
+import { modelRows } from "./model-rows.ts";
 import { eventPayloadJson, toJson } from "./event-json.ts";
 import { type ActorRow, MetricsSink, type WindowMetrics } from "./metrics.ts";
 import { runIdOf, type SweepPoint } from "./names.ts";
@@ -100,6 +101,9 @@ const appendCell = (a: DuckDBAppender, type: ColumnType, v: Cell, table: string,
     case "BOOLEAN":
       if (typeof v !== "boolean") break;
       return a.appendBoolean(v);
+    case "DOUBLE":
+      if (typeof v !== "number") break;
+      return a.appendDouble(v);
   }
   throw new Error(`${table}.${column}: a ${typeof v} cannot go into a ${type} column`);
 };
@@ -219,6 +223,7 @@ export class DuckDbSink implements RunSink {
     for (const w of run.metrics.windows()) this.w("windows").row(windowCells(run.id, w));
     for (const a of run.metrics.actors()) this.w("actors").row(actorCells(run.id, a));
     for (const p of end.profit ?? []) this.w("profit").row(profitCells(run.id, p));
+    for (const cells of modelRows(run.id, end)) this.w("model").row(cells);
     const t = run.metrics.totals();
     const st = run.start;
     this.w("runs").row([

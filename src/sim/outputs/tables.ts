@@ -4,7 +4,7 @@
  * same tables and a researcher compares them with plain SQL. Amounts are
  * integers in uremes (UBIGINT); heights not reached yet are NULL.
  */
-export type ColumnType = "VARCHAR" | "JSON" | "INTEGER" | "BIGINT" | "UBIGINT" | "BOOLEAN";
+export type ColumnType = "VARCHAR" | "JSON" | "INTEGER" | "BIGINT" | "UBIGINT" | "BOOLEAN" | "DOUBLE";
 export type Cell = string | number | bigint | boolean | null;
 
 export interface TableDef {
@@ -102,6 +102,15 @@ export const tables = [
     name: "stake",
     doc: "stake and balance held by each actor class at each window's start and at the last block",
     columns: [["run_id", v], ["height", i], ["window", i], ["actor_kind", v], ["actors", i], ["stake_uremes", u], ["balance_uremes", u]],
+  },
+  {
+    name: "model",
+    doc: "per training window, simulated backend only: the global model it trained from and after it (loss = squared distance to the optimum, model units; docs/model.md), its aggregation, REMES minted by then",
+    columns: [
+      ["run_id", v], ["window", i], ["open_height", i], ["method", v], ["included", i], ["aggregate_finalized", "BOOLEAN"], ["aggregation_faulted", "BOOLEAN"],
+      ["settled_height", i], ["base_loss", u], ["loss", u], ["distance", "DOUBLE"], ["loss_ratio", "DOUBLE"], ["aggregate_error_l1", "BIGINT"],
+      ["minted_uremes", u], ["remes_minted", "DOUBLE"],
+    ],
   },
   {
     name: "events",

@@ -37,8 +37,19 @@ describe("outputs of a real simulation run (lazy_10, short form)", () => {
       }
       const [e] = await query(paths.duckdbPath, "SELECT count(*) AS n FROM events");
       expect(e!.n).toBe(BigInt(result.events));
+      // The model table: one row per window, as the run's own records say, and its charts in the report.
+      const model = await query(paths.duckdbPath, `SELECT * FROM model ORDER BY "window"`);
+      expect(model.length).toBe(result.model.length);
+      expect(model.length).toBeGreaterThanOrEqual(4);
+      for (const [i, m] of result.model.entries()) {
+        expect(model[i], `window ${m.window}`).toMatchObject({ window: m.window, aggregate_finalized: m.finalized, base_loss: m.baseLoss, loss: m.loss, minted_uremes: m.mintedUremes });
+        expect(model[i]!.loss_ratio).toBeCloseTo(Number(m.loss) / Number(m.initialLoss), 9);
+      }
+      expect(model.filter((m) => m.aggregate_finalized).every((m) => m.method === "median")).toBe(true);
       const html = await readFile(paths.reportPath!, "utf8");
       expect(html).toContain("R3MES simulation report — lazy_10, seed 3");
+      expect(html).toContain('id="chart-model-loss"');
+      expect(html).toContain('id="chart-model-per-remes"');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -54,6 +65,7 @@ describe("outputs of a real simulation run (lazy_10, short form)", () => {
       expect(paths.runIds).toEqual(["lazy_10/seed=1/params.trapRateBps=500", "lazy_10/seed=1/params.trapRateBps=2000"]);
       const html = await readFile(paths.reportPath!, "utf8");
       expect(html).toContain("Lazy miners caught vs params.trapRateBps");
+      expect(html).toContain("Final model loss vs params.trapRateBps");
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
