@@ -7,9 +7,11 @@
  */
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
+import type { ActorKind } from "../src/sim/actor-kinds.ts";
 import type { Row } from "./queries.ts";
 
-const KIND_COLORS: Record<string, string> = {
+/** Every actor kind has its colour (the type says so), so a class looks the same in every chart. */
+export const KIND_COLORS: Record<ActorKind | "unlisted" | "module", string> = {
   honest_miner: "#1b7837",
   honest_validator: "#2166ac",
   honest_proposer: "#5e3c99",
@@ -19,7 +21,14 @@ const KIND_COLORS: Record<string, string> = {
   sybil_miner: "#c51b7d",
   colluding_miner: "#8c510a",
   colluding_proposer: "#bf812d",
-  // Validator, proposer and governance attackers (scenarios/attacks/).
+  // Attackers of the protocol as it is (scenarios/attacks/): miners,
+  loss_copying_miner: "#d73027",
+  isolated_miner: "#fc8d59",
+  trap_spotting_miner: "#b35806",
+  farming_validator: "#fdb863",
+  watchdog_challenger: "#c2a5cf",
+  forger: "#542788",
+  // validators, proposers, governance.
   abstaining_validator: "#fdae61",
   censoring_validator: "#f46d43",
   capturing_validator: "#a50026",
@@ -38,7 +47,7 @@ const KIND_COLORS: Record<string, string> = {
 
 const kindScale = (rows: readonly Row[], field = "actor_kind") => {
   const domain = [...new Set(rows.map((r) => String(r[field])))].sort();
-  return { legend: true, domain, range: domain.map((k) => KIND_COLORS[k] ?? "#999999") } as const;
+  return { legend: true, domain, range: domain.map((k) => KIND_COLORS[k as ActorKind] ?? "#999999") } as const;
 };
 
 const WIDTH = 820;

@@ -117,7 +117,7 @@ describe("the report of a lazy-mining scenario", () => {
     await runScenario(s, { seed: 1, blocks: 200, sink: one });
     html = await readFile((await one.finish()).reportPath!, "utf8");
     const two = await createOutputSink({ outDir: join(dir, "two"), eventLog: false, parquet: false });
-    for (const seed of [1, 2, 3]) await runScenario(s, { seed, blocks: 120, sink: two });
+    for (const seed of [1, 2, 3, 4]) await runScenario(s, { seed, blocks: 200, sink: two });
     sweepHtml = await readFile((await two.finish()).reportPath!, "utf8");
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -132,7 +132,7 @@ describe("the report of a lazy-mining scenario", () => {
 
   it("over several seeds pairs per seed", () => {
     expect(sweepHtml).toContain('id="chart-profit"');
-    expect(sweepHtml).toContain("paired per seed, Student-t over 3 seeds");
+    expect(sweepHtml).toContain("paired per seed, Student-t over 4 seeds");
     expect(sweepHtml).toMatch(/lazy_miner loses [0-9,.]+ REMES per actor against honest mining, 95% CI \[-[0-9,.]+, -[0-9,.]+\]: not profitable/);
   });
 });

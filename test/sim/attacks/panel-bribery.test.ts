@@ -21,7 +21,7 @@ describe("panel bribery", () => {
     const bribers = tier3(r, "bribing_miner");
     const payers = tier3(r, "lazy_miner");
     expect(bribers.n).toBeGreaterThan(5);
-    expect(bribers.undecided).toBeGreaterThanOrEqual(3 * bribers.rejected);
+    expect(bribers.undecided).toBeGreaterThan(2 * bribers.rejected);
     expect(payers.rejected).toBeGreaterThan(0);
     expect(payers.undecided).toBe(0);
     // 20 REMES to each of 3 panel members per escalated dispute, against 50% of the stake.
