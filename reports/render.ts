@@ -51,12 +51,14 @@ const classColumns: readonly Column[] = [
   { key: "traps_caught", label: "Caught by traps", numeric: true },
 ];
 
-/** The command that reruns this run of a shipped scenario (the sweep point is named, not encoded). */
+/** The command that reruns this run: its scenario file as given to sim run (else the shipped scenario of its name); the sweep point is named, not encoded. */
 const reproduce = (run: Row): string => {
   const configured = parse(run.config).blocks;
   const blocks = typeof configured === "number" && configured !== Number(run.planned_blocks) ? ` --blocks ${String(run.planned_blocks)}` : "";
   const point = Object.keys(parse(run.sweep_point)).length > 0 ? ` (sweep point ${esc(pointText(run.sweep_point))})` : "";
-  return `<code>r3mes sim run scenarios/${esc(run.scenario)}.json --seed ${esc(run.seed)}${esc(blocks)}</code>${point}`;
+  const source = parse(run.config).source;
+  const path = typeof source === "string" ? source : `scenarios/${String(run.scenario)}.json`;
+  return `<code>r3mes sim run ${esc(path)} --seed ${esc(run.seed)}${esc(blocks)}</code>${point}`;
 };
 
 const runFacts = (run: Row): string => {

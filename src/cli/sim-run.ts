@@ -52,7 +52,7 @@ const summaryLine = (r: FanOutResult, report: string | undefined) => ({
 
 export const runSim = async (o: SimRunOptions): Promise<number> => {
   const scenario = loadScenario(o.scenario);
-  const specs = expandRuns(scenario, { ...(o.seed !== undefined ? { first: o.seed } : {}), ...(o.seeds !== undefined ? { count: o.seeds } : {}) });
+  const specs = expandRuns(scenario, { ...(o.seed !== undefined ? { first: o.seed } : {}), ...(o.seeds !== undefined ? { count: o.seeds } : {}) }).map((spec) => ({ ...spec, source: o.scenario }));
   const outDir = resolve(o.out ?? join("out", scenarioName(o.scenario)));
   const blocks = o.blocks ?? scenario.blocks;
   const log = (s: string) => (o.json ? process.stderr : process.stdout).write(`${s}\n`);
@@ -68,7 +68,7 @@ export const runSim = async (o: SimRunOptions): Promise<number> => {
       for (const [i, spec] of specs.entries()) {
         const label = specs.length === 1 ? `seed ${spec.seed}` : `run ${i + 1}/${specs.length} (seed ${spec.seed})`;
         results.push(await runScenario(spec.scenario, {
-          seed: spec.seed, sink, overrides: spec.overrides, blocks,
+          seed: spec.seed, sink, overrides: spec.overrides, source: spec.source, blocks,
           onProgress: (h, planned) => { if (h % 50 === 0 || h === planned) bar(h, planned, label); },
         }));
       }

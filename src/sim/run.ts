@@ -54,6 +54,8 @@ export interface RunOptions {
   readonly onProgress?: (height: number, planned: number) => void;
   /** Override the scenario's block count (the short form in tests, for instance). */
   readonly blocks?: number;
+  /** The scenario file as the user named it (recorded in RunStart.config, for the report's reproduce line). */
+  readonly source?: string;
   /** Sweep point that produced this scenario (recorded in RunStart.config). */
   readonly overrides?: Readonly<Record<string, number | string>>;
   /**
@@ -283,7 +285,7 @@ export const runScenario = async (scenario: Scenario, opts: RunOptions): Promise
   const engine = new Engine({
     scenario: scenario.name,
     seed: opts.seed,
-    config: { ...(scenario as unknown as Record<string, unknown>), ...(opts.overrides ? { sweepPoint: opts.overrides } : {}) },
+    config: { ...(scenario as unknown as Record<string, unknown>), ...(opts.overrides ? { sweepPoint: opts.overrides } : {}), ...(opts.source ? { source: opts.source } : {}) },
     genesis: c.genesis,
     actors: c.actors,
     faults: c.faults,

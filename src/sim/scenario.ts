@@ -298,6 +298,8 @@ export interface RunSpec {
   /** Sweep point: path → value (empty without a sweep). */
   readonly overrides: Readonly<Record<string, number | string>>;
   readonly scenario: Scenario;
+  /** The scenario file as the user named it (for the reproduce line), when it came from a file. */
+  readonly source?: string;
 }
 
 const applyOverride = (s: Scenario, path: string, value: number | string): Scenario => {

@@ -42,6 +42,7 @@ port.on("message", async (job: Job | null) => {
     const result = await runScenario(job.spec.scenario, {
       seed: job.spec.seed,
       overrides: job.spec.overrides,
+      ...(job.spec.source ? { source: job.spec.source } : {}),
       ...(sink ? { sink } : {}),
       ...(job.blocks !== undefined ? { blocks: job.blocks } : {}),
     });
