@@ -8,6 +8,7 @@
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import type { ActorKind } from "../src/sim/actor-kinds.ts";
+import { kindOfClass } from "./profit.ts";
 import type { Row } from "./queries.ts";
 
 /** Every actor kind has its colour (the type says so), so a class looks the same in every chart. */
@@ -47,7 +48,7 @@ export const KIND_COLORS: Record<ActorKind | "unlisted" | "module", string> = {
 
 const kindScale = (rows: readonly Row[], field = "actor_kind") => {
   const domain = [...new Set(rows.map((r) => String(r[field])))].sort();
-  return { legend: true, domain, range: domain.map((k) => KIND_COLORS[k as ActorKind] ?? "#999999") } as const;
+  return { legend: true, domain, range: domain.map((k) => KIND_COLORS[kindOfClass(k) as ActorKind] ?? "#999999") } as const;
 };
 
 const WIDTH = 820;

@@ -11,12 +11,16 @@ import type { Row } from "./queries.ts";
 
 export type Verdict = "profitable" | "not profitable" | "inconclusive";
 
+/** The actor kind of a class label: "isolated_miner (kernel)" → "isolated_miner". */
+export const kindOfClass = (cls: string): string => cls.replace(/ \(.*\)$/, "");
+
 /**
  * Whom a class is compared with: an attacker its honest counterpart; an
  * honest class, and one with no role (false_challenger), staying idle
  * (profit 0): does honest work pay at all?
  */
-export const counterpartOf = (kind: string): { readonly kind?: string; readonly label: string } => {
+export const counterpartOf = (cls: string): { readonly kind?: string; readonly label: string } => {
+  const kind = kindOfClass(cls);
   if (kind.startsWith("honest_")) return { label: "staying idle" };
   if (kind.endsWith("_miner") || kind === "data_withholder") return { kind: "honest_miner", label: "honest mining" };
   if (kind.endsWith("_validator")) return { kind: "honest_validator", label: "honest validation" };

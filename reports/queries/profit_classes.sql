@@ -1,7 +1,10 @@
 -- Per run and actor class: profit per actor (REMES) and its breakdown, the spread of profit over the
 -- class's actors (for intervals), profit per staked REMES and per GPU-hour (docs/profit.md).
--- $run_id = '' selects every run.
-SELECT p.run_id, r.scenario, r.seed, r.sweep_point::VARCHAR AS sweep_point, p.actor_kind,
+-- $run_id = '' selects every run. A class is a kind, or "kind (group)" where an attacker kind plays
+-- several groups in one run (an attack scenario comparing strategies side by side).
+WITH groups AS (SELECT run_id, actor_kind, count(DISTINCT actor_group) AS n FROM profit GROUP BY ALL)
+SELECT p.run_id, r.scenario, r.seed, r.sweep_point::VARCHAR AS sweep_point,
+       CASE WHEN g.n > 1 AND NOT starts_with(p.actor_kind, 'honest_') THEN p.actor_kind || ' (' || p.actor_group || ')' ELSE p.actor_kind END AS actor_kind,
        count(*)::INTEGER AS actors,
        (avg(p.profit_uremes) / 1e6)::DOUBLE AS profit_per_actor_remes,
        coalesce(var_samp(p.profit_uremes / 1e6), 0)::DOUBLE AS profit_var_remes2,
@@ -19,6 +22,7 @@ SELECT p.run_id, r.scenario, r.seed, r.sweep_point::VARCHAR AS sweep_point, p.ac
        (sum(p.profit_uremes) / 1e6 / nullif(sum(p.gpu_ms) / 3.6e6, 0))::DOUBLE AS profit_per_gpu_hour_remes
 FROM profit p
 JOIN runs r USING (run_id)
+JOIN groups g USING (run_id, actor_kind)
 WHERE $run_id = '' OR p.run_id = $run_id
 GROUP BY ALL
-ORDER BY p.run_id, p.actor_kind;
+ORDER BY p.run_id, 5;

@@ -136,3 +136,18 @@ describe("the report of a lazy-mining scenario", () => {
     expect(sweepHtml).toMatch(/lazy_miner loses [0-9,.]+ REMES per actor against honest mining, 95% CI \[-[0-9,.]+, -[0-9,.]+\]: not profitable/);
   });
 });
+
+describe("classes of an attack scenario with several strategies of one kind", () => {
+  it("compare each group (\"kind (group)\") with the kind's honest counterpart", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "r3mes-groups-"));
+    try {
+      const sink = await createOutputSink({ outDir: dir, eventLog: false, parquet: false });
+      await runScenario(loadScenario(resolve(import.meta.dirname, "../../scenarios/attacks/isolator.json")), { seed: 1, blocks: 120, sink });
+      const html = await readFile((await sink.finish()).reportPath!, "utf8");
+      for (const g of ["kernel", "kernel_spotting", "arch_spotting"]) expect(html).toMatch(new RegExp(`isolated_miner \\(${g}\\) (pays|loses) [0-9,.]+ REMES (more )?per actor (than|against) honest mining`));
+      expect(counterpartOf("isolated_miner (kernel)").kind).toBe("honest_miner");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
