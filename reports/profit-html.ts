@@ -11,7 +11,7 @@ import { resolveCosts } from "../src/sim/costs.ts";
 import type { Scenario } from "../src/sim/scenario.ts";
 import * as charts from "./charts.ts";
 import { type Column, esc, keyValueTable, table } from "./html.ts";
-import { breakEven, type Comparison, compareClasses, lazyClosedForms, type LazyClosedForm, remes } from "./profit.ts";
+import { breakEven, type Comparison, compareClasses, compareCoalitions, lazyClosedForms, type LazyClosedForm, remes } from "./profit.ts";
 import { type Row, runQuery } from "./queries.ts";
 
 const parse = (json: unknown): Record<string, unknown> => {
@@ -85,7 +85,7 @@ ${keyValueTable(m, "Cost model: USD per device-hour by architecture, USD per REM
 export const runProfitSection = async (c: DuckDBConnection, run: Row): Promise<{ chart: charts.Chart; html: string }> => {
   const id = String(run.run_id);
   const rows = await runQuery(c, "profit_classes", id);
-  const comparisons = compareClasses(rows);
+  const comparisons = [...compareClasses(rows), ...compareCoalitions(await runQuery(c, "profit_coalitions", id), rows)];
   const chart = charts.profitChart(comparisons.map(pointOf), `one run, seed ${String(run.seed)}: intervals over the actors of each class`);
   if (rows.length === 0) return { chart, html: chart.html };
   const forms = lazyClosedForms(run, await runQuery(c, "profit_lazy", id));
@@ -107,7 +107,7 @@ export const sweepProfitSection = async (c: DuckDBConnection, runs: readonly Row
   const seeds = new Set(runs.map((r) => Number(r.seed))).size;
   const basis = seeds > 1 ? `paired per seed, Student-t over ${seeds} seeds` : "one seed per point: intervals over the actors of each class";
   if (keys.length === 0) {
-    const comparisons = compareClasses(rows);
+    const comparisons = [...compareClasses(rows), ...compareCoalitions(await runQuery(c, "profit_coalitions"), rows)];
     const chart = charts.profitChart(comparisons.map(pointOf), basis);
     return { chart, html: [chart.html, verdictList(comparisons), costModelTable(parse(runs[0]?.config))].join("\n") };
   }

@@ -97,6 +97,47 @@ export const compareClasses = (rows: readonly Row[]): Comparison[] => {
   return out;
 };
 
+/**
+ * Coalitions (a group whose members play several kinds, as miners with the
+ * validator that farms for them) are judged as a whole: what the members
+ * made beyond what the same actors make playing honestly — each member
+ * against the mean of its kind's counterpart (an honest member: its own
+ * kind) over the actors OUTSIDE the coalition in the same run, since the
+ * coalition's own honest-looking members share its gains. Per member;
+ * paired per seed over several runs (one run: no interval).
+ */
+export const compareCoalitions = (coalitionRows: readonly Row[], classRows: readonly Row[]): Comparison[] => {
+  const key = (run: unknown, kind: string) => `${String(run)}\u0000${kind}`;
+  const classes = new Map(classRows.map((r) => [key(r.run_id, String(r.actor_kind)), { n: Number(r.actors), sum: Number(r.actors) * Number(r.profit_per_actor_remes) }]));
+  const inGroup = new Map(coalitionRows.map((r) => [`${key(r.run_id, String(r.actor_kind))}\u0000${String(r.actor_group)}`, { n: Number(r.actors), sum: Number(r.profit_remes) }]));
+  const byGroup = new Map<string, Map<string, { excess: number; members: number; complete: boolean }>>();
+  for (const r of coalitionRows) {
+    const kind = String(r.actor_kind);
+    const ref = kind.startsWith("honest_") ? kind : counterpartOf(kind).kind;
+    let refMean: number | undefined = 0;
+    if (ref !== undefined) {
+      const all = classes.get(key(r.run_id, ref));
+      const own = inGroup.get(`${key(r.run_id, ref)}\u0000${String(r.actor_group)}`) ?? { n: 0, sum: 0 };
+      refMean = all && all.n > own.n ? (all.sum - own.sum) / (all.n - own.n) : undefined;
+    }
+    let runs = byGroup.get(String(r.actor_group));
+    if (!runs) byGroup.set(String(r.actor_group), (runs = new Map()));
+    const acc = runs.get(String(r.run_id)) ?? { excess: 0, members: 0, complete: true };
+    if (refMean === undefined) acc.complete = false;
+    else acc.excess += Number(r.profit_remes) - Number(r.actors) * refMean;
+    acc.members += Number(r.actors);
+    runs.set(String(r.run_id), acc);
+  }
+  return [...byGroup].sort(([a], [b]) => a.localeCompare(b)).flatMap(([group, runs]) => {
+    const perMember = [...runs.values()].filter((a) => a.complete).map((a) => a.excess / a.members);
+    if (perMember.length === 0) return [];
+    const estimate = meanInterval(sampleOf(perMember));
+    const kind = `coalition ${group}`;
+    const counterpart = "the same actors playing honestly";
+    return [{ kind, counterpart, estimate, basis: perMember.length > 1 ? "seeds" as const : "actors" as const, verdict: verdictOf(estimate), text: verdictText(kind, counterpart, estimate).replace(" per actor ", " per member ") }];
+  });
+};
+
 // --- break-even along a sweep ---
 
 /** Where a series crosses 0, linearly interpolated between the first pair of points of opposite sign. */

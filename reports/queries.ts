@@ -9,7 +9,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 
 export const queryNames = [
   "runs", "class_summary", "cumulative_rewards", "detection", "slashes", "stake_gini", "stake_share", "tiers", "throughput", "sweep",
-  "profit_classes", "profit_lazy", "model", "model_sweep",
+  "profit_classes", "profit_coalitions", "profit_lazy", "model", "model_sweep",
 ] as const;
 export type QueryName = (typeof queryNames)[number];
 

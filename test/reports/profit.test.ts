@@ -151,3 +151,24 @@ describe("classes of an attack scenario with several strategies of one kind", ()
     }
   });
 });
+
+describe("coalitions", () => {
+  it("are judged as a whole against the same actors playing honestly, each member against its counterpart outside the coalition", async () => {
+    const { compareCoalitions } = await import("../../reports/profit.ts");
+    // One run: 10 honest miners outside earn 100 each; the coalition's 2 miners earn 150 each and its validator −40
+    // (honest validators outside earn 10): excess = (300 − 2·100) + (−40 − 10) = 50 over 3 members.
+    const classRows = [
+      { run_id: "r", actor_kind: "honest_miner", actors: 12, profit_per_actor_remes: (10 * 100 + 2 * 150) / 12 },
+      { run_id: "r", actor_kind: "honest_validator", actors: 4, profit_per_actor_remes: 10 },
+      { run_id: "r", actor_kind: "farming_validator", actors: 1, profit_per_actor_remes: -40 },
+    ];
+    const coalitionRows = [
+      { run_id: "r", actor_group: "farm", actor_kind: "farming_validator", actors: 1, profit_remes: -40 },
+      { run_id: "r", actor_group: "farm", actor_kind: "honest_miner", actors: 2, profit_remes: 300 },
+    ];
+    const [c] = compareCoalitions(coalitionRows, classRows);
+    expect(c!.kind).toBe("coalition farm");
+    expect(c!.estimate.mean).toBeCloseTo(50 / 3, 9);
+    expect(c!.text).toMatch(/^coalition farm pays 16\.67 REMES more per member than the same actors playing honestly/);
+  });
+});
