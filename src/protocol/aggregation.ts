@@ -15,7 +15,7 @@ import { AggregationMethod, Offence, Role } from "../gen/remes/v1/types_pb.ts";
 import type { CommandOf } from "./commands.ts";
 import type { BlockContext } from "./context.ts";
 import { fail, type ProtocolError } from "./errors.ts";
-import { event, type EventOf, type ProtocolEvent } from "./events.ts";
+import { type Emit, event, type EventOf, type ProtocolEvent } from "./events.ts";
 import { checkAddress, checkFunds } from "./ledger.ts";
 import { merkleProof, merkleRoot, type MerkleProof } from "./merkle.ts";
 import { deriveSeed, hashParts, sortition } from "./randomness.ts";
@@ -26,8 +26,6 @@ import { checkCid, submissionsOf } from "./submissions.ts";
 import { batchIndexFor, findAggregation, openDisputeOn } from "./verification/disputes.ts";
 import { requiredBond } from "./verification/tier2.ts";
 import { selectPanel } from "./verification/tier3.ts";
-
-type Emit = (e: ProtocolEvent) => void;
 
 export const aggregationCommitment = (window: number, cid: string, root: Uint8Array, method: AggregationMethod, salt: Uint8Array): Uint8Array =>
   hashParts("remes/aggregation", window, cid, root, method, salt);

@@ -12,15 +12,13 @@ import { Offence, Role } from "../gen/remes/v1/types_pb.ts";
 import type { CommandOf } from "./commands.ts";
 import type { BlockContext } from "./context.ts";
 import { fail, type ProtocolError } from "./errors.ts";
-import { event, type EventOf, type ProtocolEvent } from "./events.ts";
+import { type Emit, event, type EventOf, type ProtocolEvent } from "./events.ts";
 import { checkAddress, checkFunds, credit, debit } from "./ledger.ts";
 import { verifyMerkleProof } from "./merkle.ts";
 import { deriveSeed, hashMod, Prng } from "./randomness.ts";
 import { slash } from "./slashing.ts";
 import { ModuleAccount, type State, type Submission } from "./state.ts";
 import { submissionsOf } from "./submissions.ts";
-
-type Emit = (e: ProtocolEvent) => void;
 
 export const chunkCount = (sizeBytes: bigint, chunkBytes: number): number => {
   const c = BigInt(chunkBytes);

@@ -10,6 +10,8 @@ import { type Event, EventSchema } from "../gen/remes/v1/events_pb.ts";
 
 export type ProtocolEvent = Exclude<Event["kind"], { case: undefined }>;
 export type EventCase = ProtocolEvent["case"];
+/** How a block step records what happened: every decide step takes one (the machine collects the events, then evolves state by them). */
+export type Emit = (e: ProtocolEvent) => void;
 export type EventOf<C extends EventCase> = Extract<ProtocolEvent, { case: C }>["value"];
 type InitOf<C extends EventCase> = MessageInitShape<GenMessage<EventOf<C>>>;
 

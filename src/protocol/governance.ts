@@ -14,13 +14,11 @@ import { type ProposalContent, VoteOption } from "../gen/remes/v1/types_pb.ts";
 import type { CommandOf } from "./commands.ts";
 import type { BlockContext } from "./context.ts";
 import { fail, isProtocolError, type ProtocolError } from "./errors.ts";
-import { event, type EventOf, type ProtocolEvent } from "./events.ts";
+import { type Emit, event, type EventOf, type ProtocolEvent } from "./events.ts";
 import { burn, checkAddress, checkFunds, credit, debit } from "./ledger.ts";
 import { applyParamChanges } from "./params.ts";
 import { totalBonded, votingPower } from "./staking.ts";
 import { ModuleAccount, type Proposal, type State } from "./state.ts";
-
-type Emit = (e: ProtocolEvent) => void;
 
 /** Deposit and voting period by proposal kind. */
 export const proposalTerms = (state: Readonly<State>, content: ProposalContent): { deposit: bigint; votingBlocks: number } | undefined => {

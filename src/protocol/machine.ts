@@ -12,7 +12,7 @@ import { blockEventsHash, chainAppHash } from "./apphash.ts";
 import type { ProtocolCommand } from "./commands.ts";
 import type { BlockContext } from "./context.ts";
 import { fail, isProtocolError, type ProtocolError } from "./errors.ts";
-import { event, type ProtocolEvent } from "./events.ts";
+import { type Emit, event, type ProtocolEvent } from "./events.ts";
 import { cloneState } from "./genesis.ts";
 import * as gov from "./governance.ts";
 import { checkFunds, decideSend, evolveTransferred } from "./ledger.ts";
@@ -113,8 +113,8 @@ export const evolveAll = (state: State, events: Iterable<ProtocolEvent>): State 
   return state;
 };
 
-type Emit = (e: ProtocolEvent) => void;
-type Step = (state: Readonly<State>, ctx: BlockContext, emit: Emit) => void;
+/** A begin- or end-block step: decides from the state, records by `emit`. */
+export type Step = (state: Readonly<State>, ctx: BlockContext, emit: Emit) => void;
 
 const beginSteps: readonly Step[] = [staking.completeUnbondings, punishValidators, openWindow];
 const endSteps: readonly Step[] = [closeWindows, disputes.advanceDisputes, expireAvailability, aggregation.advanceAggregations, settleWindows, gov.tallyProposals];

@@ -9,13 +9,11 @@
  */
 import { RewardKind, SubmissionStatus } from "../gen/remes/v1/events_pb.ts";
 import type { BlockContext } from "./context.ts";
-import { event, type EventOf, type ProtocolEvent } from "./events.ts";
+import { type Emit, event, type EventOf } from "./events.ts";
 import { mint } from "./ledger.ts";
 import { deriveSeed, Prng } from "./randomness.ts";
 import type { State, Submission, WindowState } from "./state.ts";
 import { submissionsOf } from "./submissions.ts";
-
-type Emit = (e: ProtocolEvent) => void;
 
 export const qualityBps = (state: Readonly<State>, s: Submission): number =>
   s.status === SubmissionStatus.VERIFIED ? state.params.qualityVerifiedBps

@@ -8,7 +8,7 @@
  */
 import { Offence, Role } from "../gen/remes/v1/types_pb.ts";
 import type { BlockContext } from "./context.ts";
-import { event, type EventOf, type ProtocolEvent } from "./events.ts";
+import { type Emit, event, type EventOf, type ProtocolEvent } from "./events.ts";
 import { burn, credit, debit } from "./ledger.ts";
 import { roleOf } from "./staking.ts";
 import { ModuleAccount, roleKey, type State } from "./state.ts";
@@ -76,7 +76,7 @@ export const evolveSlashed = (state: State, e: EventOf<"slashed">): void => {
 
 // --- validator liveness and double signing (begin block) ---
 
-export const punishValidators = (state: Readonly<State>, ctx: BlockContext, emit: (e: ProtocolEvent) => void): void => {
+export const punishValidators = (state: Readonly<State>, ctx: BlockContext, emit: Emit): void => {
   const evidence = [...ctx.misbehavior].sort((a, b) => (a.validator < b.validator ? -1 : a.validator > b.validator ? 1 : a.height - b.height));
   for (const m of evidence) {
     // Evidence older than the unbonding period can no longer reach the stake;

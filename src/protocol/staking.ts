@@ -9,7 +9,7 @@ import type { Params } from "../gen/remes/v1/params_pb.ts";
 import type { CommandOf } from "./commands.ts";
 import type { BlockContext } from "./context.ts";
 import { fail, type ProtocolError } from "./errors.ts";
-import { event, type EventOf, type ProtocolEvent } from "./events.ts";
+import { type Emit, event, type EventOf, type ProtocolEvent } from "./events.ts";
 import { checkAddress, checkAmount, checkFunds, credit, debit } from "./ledger.ts";
 import { ModuleAccount, type RoleRecord, roleKey, type State } from "./state.ts";
 
@@ -120,7 +120,7 @@ export const decideUnbond = (state: Readonly<State>, m: CommandOf<"unbond">, ctx
 };
 
 /** Begin-block step: release unbonding entries that have matured. */
-export const completeUnbondings = (state: Readonly<State>, ctx: BlockContext, emit: (e: ProtocolEvent) => void): void => {
+export const completeUnbondings = (state: Readonly<State>, ctx: BlockContext, emit: Emit): void => {
   const due: number[] = [];
   for (const u of state.unbonding.values()) if (u.completionHeight <= ctx.height) due.push(u.id);
   due.sort((a, b) => a - b);

@@ -13,7 +13,7 @@ import { Role } from "../gen/remes/v1/types_pb.ts";
 import { expireAvailability, sampleAvailability } from "./availability.ts";
 import { selectProposer } from "./aggregation.ts";
 import type { BlockContext } from "./context.ts";
-import { event, type EventOf, type ProtocolEvent } from "./events.ts";
+import { type Emit, event, type EventOf } from "./events.ts";
 import { deriveSeed } from "./randomness.ts";
 import { payWindow, reuseVerifiedJobs } from "./rewards.ts";
 import { assignShards } from "./shards.ts";
@@ -23,8 +23,6 @@ import type { State } from "./state.ts";
 import { resolve } from "./verification/disputes.ts";
 import { evaluateTier1 } from "./verification/tier1.ts";
 import { openTier2 } from "./verification/tier2.ts";
-
-type Emit = (e: ProtocolEvent) => void;
 
 /** Blocks from a window's close to its settlement: room for every deadline. */
 export const settleDelay = (p: Params): number =>

@@ -6,23 +6,35 @@
  * every machine. Scenario files override any subset (`faults: { … }`), and an
  * actor group may override the network and liveness fields for its own links.
  */
+import { Schema } from "effect";
 
 /** Basis points: 10,000 = certain, 0 = never. */
 export const BPS = 10_000;
 
+// The fault fields below are the one list: the scenario schema (scenario.ts)
+// takes them as optional keys, the option types are their decoded types, and
+// checkFaults' ratio and duration checks are read off their schemas.
+const Ms = Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0)));
+const PositiveMs = Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(1)));
+const Ratio = Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0)), Schema.check(Schema.isLessThanOrEqualTo(BPS)));
+
+/** The decoded object of a field list: one readonly property per field (its doc comment kept). */
+export type FieldsType<F> = { readonly [K in keyof F]: F[K] extends { readonly Type: infer T } ? T : never };
+
 /** The link between one actor and the chain (its mempool and block feed). */
-export interface LinkOptions {
+export const linkFields = {
   /** Latency of a tx from the actor to the mempool: uniform in [min, max] ms. */
-  readonly latencyMsMin: number;
-  readonly latencyMsMax: number;
+  latencyMsMin: Ms,
+  latencyMsMax: Ms,
   /** Chance that a tx instead takes a slow path, uniform in (max, tailMsMax]. */
-  readonly latencyTailBps: number;
-  readonly latencyTailMsMax: number;
+  latencyTailBps: Ratio,
+  latencyTailMsMax: Ms,
   /** Chance that a tx is lost on the way (never reaches the mempool). */
-  readonly lossBps: number;
+  lossBps: Ratio,
   /** Chance that a tx is delivered twice (the copy takes its own latency). */
-  readonly duplicateBps: number;
-}
+  duplicateBps: Ratio,
+};
+export type LinkOptions = FieldsType<typeof linkFields>;
 
 /**
  * Per-actor liveness as a three-state Markov chain (online / spotty /
@@ -31,39 +43,49 @@ export interface LinkOptions {
  * actors do nothing and see nothing. All transitions 0 = always online, and
  * then the chain costs nothing to run.
  */
-export interface LivenessOptions {
-  readonly onlineToSpottyBps: number;
-  readonly onlineToOfflineBps: number;
-  readonly spottyToOnlineBps: number;
-  readonly spottyToOfflineBps: number;
-  readonly offlineToOnlineBps: number;
-  readonly offlineToSpottyBps: number;
-  readonly spottyActBps: number;
-}
+export const livenessFields = {
+  onlineToSpottyBps: Ratio,
+  onlineToOfflineBps: Ratio,
+  spottyToOnlineBps: Ratio,
+  spottyToOfflineBps: Ratio,
+  offlineToOnlineBps: Ratio,
+  offlineToSpottyBps: Ratio,
+  spottyActBps: Ratio,
+};
+export type LivenessOptions = FieldsType<typeof livenessFields>;
 
 /** Node faults, drawn per actor at each liveness step. */
-export interface NodeFaultOptions {
+export const nodeFaultFields = {
   /** Crash: the actor loses its memory (pending work, plans) and restarts later. */
-  readonly crashBps: number;
-  readonly restartMsMin: number;
-  readonly restartMsMax: number;
+  crashBps: Ratio,
+  restartMsMin: Ms,
+  restartMsMax: Ms,
   /** Pause (a SIGSTOP): the actor keeps its memory; its timers fire after it resumes. */
-  readonly pauseBps: number;
-  readonly pauseMsMin: number;
-  readonly pauseMsMax: number;
-}
+  pauseBps: Ratio,
+  pauseMsMin: Ms,
+  pauseMsMax: Ms,
+};
+export type NodeFaultOptions = FieldsType<typeof nodeFaultFields>;
+
+/** Every per-link fault knob: what a scenario's `faults` and an actor group's `faults` may set. */
+export const linkFaultFields = {
+  ...linkFields,
+  ...livenessFields,
+  ...nodeFaultFields,
+  /** Interval of the liveness chain and node-fault draws. */
+  livenessStepMs: PositiveMs,
+};
 
 /** A network partition: the listed actors can not reach the chain in [startMs, endMs). */
-export interface Partition {
-  readonly startMs: number;
-  readonly endMs: number;
+export const PartitionSchema = Schema.Struct({
+  startMs: Ms,
+  endMs: PositiveMs,
   /** Actor groups (ActorInfo.group) or kinds (ActorInfo.kind) cut off. */
-  readonly actors: readonly string[];
-}
+  actors: Schema.Array(Schema.String),
+});
+export type Partition = typeof PartitionSchema.Type;
 
-export interface FaultOptions extends LinkOptions, LivenessOptions, NodeFaultOptions {
-  /** Interval of the liveness chain and node-fault draws. */
-  readonly livenessStepMs: number;
+export interface FaultOptions extends FieldsType<typeof linkFaultFields> {
   readonly partitions: readonly Partition[];
 }
 
@@ -122,13 +144,10 @@ export const defaultEngine = (): EngineOptions => ({
   invariantEveryBlocks: 50,
 });
 
-const nonNegative: readonly (keyof FaultOptions)[] = [
-  "latencyMsMin", "latencyMsMax", "latencyTailMsMax", "restartMsMin", "restartMsMax", "pauseMsMin", "pauseMsMax",
-];
-const ratios: readonly (keyof FaultOptions)[] = [
-  "latencyTailBps", "lossBps", "duplicateBps", "onlineToSpottyBps", "onlineToOfflineBps", "spottyToOnlineBps",
-  "spottyToOfflineBps", "offlineToOnlineBps", "offlineToSpottyBps", "spottyActBps", "crashBps", "pauseBps",
-];
+const fieldsOf = (schema: unknown): readonly (keyof FaultOptions)[] =>
+  (Object.keys(linkFaultFields) as (keyof typeof linkFaultFields)[]).filter((k) => linkFaultFields[k] === schema);
+const nonNegative = fieldsOf(Ms);
+const ratios = fieldsOf(Ratio);
 
 /** The first thing wrong with a fault options object, or undefined. */
 export const checkFaults = (f: FaultOptions): string | undefined => {

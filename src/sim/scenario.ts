@@ -15,7 +15,7 @@ import { defaultParams, validateParams } from "../protocol/params.ts";
 import { CHUNK_TOKENS } from "../kernels/corpus.ts";
 import { checkConfig, type ModelConfig, tinyConfig } from "../kernels/model.ts";
 import { ACTOR_KINDS } from "./actor-kinds.ts";
-import { checkFaults, defaultEngine, defaultFaults, type EngineOptions, type FaultOptions } from "./options.ts";
+import { checkFaults, defaultEngine, defaultFaults, type EngineOptions, type FaultOptions, linkFaultFields, PartitionSchema } from "./options.ts";
 
 const Int = Schema.Int;
 const NonNegInt = Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0)));
@@ -30,28 +30,8 @@ export { ACTOR_KINDS };
 
 export const BACKEND_KINDS = ["simulated", "kernels"] as const;
 
-const Link = {
-  latencyMsMin: Schema.optionalKey(NonNegInt),
-  latencyMsMax: Schema.optionalKey(NonNegInt),
-  latencyTailBps: Schema.optionalKey(Bps),
-  latencyTailMsMax: Schema.optionalKey(NonNegInt),
-  lossBps: Schema.optionalKey(Bps),
-  duplicateBps: Schema.optionalKey(Bps),
-  onlineToSpottyBps: Schema.optionalKey(Bps),
-  onlineToOfflineBps: Schema.optionalKey(Bps),
-  spottyToOnlineBps: Schema.optionalKey(Bps),
-  spottyToOfflineBps: Schema.optionalKey(Bps),
-  offlineToOnlineBps: Schema.optionalKey(Bps),
-  offlineToSpottyBps: Schema.optionalKey(Bps),
-  spottyActBps: Schema.optionalKey(Bps),
-  crashBps: Schema.optionalKey(Bps),
-  restartMsMin: Schema.optionalKey(NonNegInt),
-  restartMsMax: Schema.optionalKey(NonNegInt),
-  pauseBps: Schema.optionalKey(Bps),
-  pauseMsMin: Schema.optionalKey(NonNegInt),
-  pauseMsMax: Schema.optionalKey(NonNegInt),
-  livenessStepMs: Schema.optionalKey(PosInt),
-};
+/** Every fault knob, optional: the fields and their checks are options.ts' (one list). */
+const Link = Object.fromEntries(Object.entries(linkFaultFields).map(([k, f]) => [k, Schema.optionalKey(f)])) as { [K in keyof typeof linkFaultFields]: Schema.optionalKey<(typeof linkFaultFields)[K]> };
 
 const ActorGroup = Schema.Struct({
   kind: Schema.Literals(ACTOR_KINDS),
@@ -115,8 +95,6 @@ const Costs = Schema.Struct({
   capitalRateBps: Schema.optionalKey(Bps),
 });
 
-const Partition = Schema.Struct({ startMs: NonNegInt, endMs: PosInt, actors: Schema.Array(Schema.String) });
-
 const Scalar = Schema.Union([Schema.Number, Schema.String]);
 
 export const ScenarioSchema = Schema.Struct({
@@ -139,7 +117,7 @@ export const ScenarioSchema = Schema.Struct({
     mempoolMaxTxs: Schema.optionalKey(PosInt),
     invariantEveryBlocks: Schema.optionalKey(PosInt),
   })),
-  faults: Schema.optionalKey(Schema.Struct({ ...Link, partitions: Schema.optionalKey(Schema.Array(Partition)) })),
+  faults: Schema.optionalKey(Schema.Struct({ ...Link, partitions: Schema.optionalKey(Schema.Array(PartitionSchema)) })),
   /** Genesis Vault size (pre-computed trap answers). */
   vaultEntries: Schema.optionalKey(NonNegInt),
   backend: Schema.optionalKey(Schema.Struct({

@@ -3,6 +3,7 @@ import { Argument, Command, Flag } from "effect/cli";
 import { userFailure } from "../errors.ts";
 import { runSim } from "../sim-run.ts";
 import { runSearch } from "../sim-search.ts";
+import { runSwarmCli } from "../sim-swarm.ts";
 
 const run = Command.make(
   "run",
@@ -67,7 +68,25 @@ const searchCmd = Command.make(
   ]),
 );
 
+const swarm = Command.make(
+  "swarm",
+  {
+    seeds: Flag.Int("seeds").pipe(Flag.withDescription("How many seeds to run; each draws its own faults, actor mix and parameters (default 100)"), Flag.withDefault(100)),
+    first: Flag.Int("first").pipe(Flag.withDescription("First seed (default 1)"), Flag.withDefault(1)),
+    blocks: Flag.Int("blocks").pipe(Flag.withDescription("Blocks per run (default 100)"), Flag.optional),
+    out: Flag.String("out").pipe(Flag.withDescription("Folder for the drawn scenarios, seed-N.json (default out/swarm)"), Flag.optional),
+  },
+  (f) =>
+    Effect.tryPromise({
+      try: () => runSwarmCli({ seeds: f.seeds, first: f.first, blocks: Option.getOrUndefined(f.blocks), out: Option.getOrUndefined(f.out) }),
+      catch: userFailure("sim swarm failed"),
+    }).pipe(Effect.flatMap((status) => (status === 0 ? Effect.void : Effect.sync(() => process.exit(status))))),
+).pipe(
+  Command.withDescription("Swarm runs (after TigerBeetle's VOPR): each seed draws fault knobs, an actor mix and protocol parameters, runs a short simulation with the invariants checked every block, and prints the reproduce line of any failure (docs/swarm.md)"),
+  Command.withExamples([{ command: "r3mes sim swarm --seeds 200", description: "200 drawn scenarios; failing ones reproduce with r3mes sim run out/swarm/seed-N.json --seed N" }]),
+);
+
 export const simCommand = Command.make("sim").pipe(
   Command.withDescription("Deterministic discrete-event simulation of the protocol: thousands of actors, attack scenarios, reports"),
-  Command.withSubcommands([run, searchCmd]),
+  Command.withSubcommands([run, searchCmd, swarm]),
 );

@@ -12,15 +12,13 @@ import { DisputeOutcome, DisputeSubject, RewardKind, SubmissionStatus } from "..
 import { AggregationFault } from "../../gen/remes/v1/events_pb.ts";
 import { Offence, Role } from "../../gen/remes/v1/types_pb.ts";
 import type { BlockContext } from "../context.ts";
-import { event, type EventOf, type ProtocolEvent } from "../events.ts";
+import { type Emit, event, type EventOf } from "../events.ts";
 import { credit, debit } from "../ledger.ts";
 import { hashMod } from "../randomness.ts";
 import { slash } from "../slashing.ts";
 import { activeOfRole, roleOf } from "../staking.ts";
 import { type AggregationState, type Dispute, ModuleAccount, type State } from "../state.ts";
 import { selectPanel } from "./tier3.ts";
-
-type Emit = (e: ProtocolEvent) => void;
 
 export const BATCHES = 65_536;
 
