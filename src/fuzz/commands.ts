@@ -93,7 +93,7 @@ const fieldArb = (f: DescField, actors: readonly string[], depth: number): fc.Ar
   }
 };
 
-const messageArb = (desc: DescMessage, actors: readonly string[], depth: number): fc.Arbitrary<Record<string, unknown>> => {
+export const messageArb = (desc: DescMessage, actors: readonly string[], depth = 1): fc.Arbitrary<Record<string, unknown>> => {
   const shape: Record<string, fc.Arbitrary<unknown>> = {};
   for (const f of desc.fields) {
     if (f.oneof) continue;

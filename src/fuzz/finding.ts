@@ -32,6 +32,7 @@ export const EXPECTED_UNTIL_HARDENING: readonly string[] = [
  */
 export const EXPECTED_OTHER: readonly string[] = [
   "tx.gas-checktx-only", // CheckTx refuses a gas limit below the tx's gas, FinalizeBlock executes it: a proposer can include it
+  "tx.ignored-fields", // timeout_height and extension options are parsed and ignored: a tx signed to expire does not
   "protocol.clone-per-tx", // applyTx copies the whole state for every multi-message tx: a block's work is txs × state size
 ];
 

@@ -33,7 +33,7 @@ export interface ProtocolInput {
 // so the budget is per block and the protocol clones nothing else while applying one.
 let clones = 0;
 const original = globalThis.structuredClone;
-const counting = ((v: unknown, o?: StructuredSerializeOptions) => {
+const counting = ((v: unknown, o?: Parameters<typeof structuredClone>[1]) => {
   clones++;
   return original(v, o);
 }) as typeof structuredClone;
@@ -87,7 +87,7 @@ export const checkProtocol = (input: ProtocolInput): Finding | undefined => {
 export const protocolTarget: FuzzTarget<ProtocolInput> = {
   name: "protocol",
   description: "decide/applyBlock under generated command streams: no throw, invariants after every block, at most one state copy per block",
-  ciRuns: 6_000,
+  ciRuns: 20_000,
   arbitrary: protocolArb,
   check: checkProtocol,
 };

@@ -194,7 +194,7 @@ export const checkTxInput = (input: TxInput): Finding | undefined => {
 export const txTarget: FuzzTarget<TxInput> = {
   name: "tx",
   description: "signed Cosmos txs mutated structurally and semantically, through CheckTx and FinalizeBlock in process",
-  ciRuns: 25_000,
+  ciRuns: 30_000,
   arbitrary: txArb,
   check: checkTxInput,
 };
