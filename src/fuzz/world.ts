@@ -38,13 +38,20 @@ export const fuzzGenesis = () =>
 
 export const CHAIN_ID = "fuzz";
 
-let app: RemesApp | undefined;
+const apps: RemesApp[] = [];
 
-/** The node app at the fuzz genesis (made once; targets never commit, and reload the committed state after each input). */
-export const fuzzApp = (): RemesApp => {
-  if (app) return app;
-  app = new RemesApp({ dbPath: ":memory:" });
+/**
+ * Node app number `i` at the fuzz genesis (each made once; targets never
+ * commit, and reload the committed state after each input). The tx target
+ * feeds app 1 only FinalizeBlock, as a node that never saw the tx in its
+ * mempool, and compares app hashes with app 0.
+ */
+export const fuzzApp = (i = 0): RemesApp => {
+  const have = apps[i];
+  if (have) return have;
+  const app = new RemesApp({ dbPath: ":memory:" });
   const json = toJson(GenesisStateSchema, fuzzGenesis());
   app.initChain({ time: { seconds: 1n, nanos: 0 }, chainId: CHAIN_ID, validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(json)), initialHeight: 1n, consensusParams: undefined });
+  apps[i] = app;
   return app;
 };

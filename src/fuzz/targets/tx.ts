@@ -10,7 +10,8 @@
  * relaying the tx can).
  *
  * Oracles: no throw escapes; the same bytes get the same answer (accepted or
- * refused) in CheckTx and FinalizeBlock; an accepted tx is a canonical
+ * refused) in CheckTx and FinalizeBlock; a second app that skipped CheckTx
+ * reaches the same app hash; an accepted tx is a canonical
  * envelope (else a relayer can commit it under another hash), carries no
  * unknown fields, and has a sane fee and gas limit; the state invariants
  * hold and every account is named by a canonical address.
@@ -165,11 +166,18 @@ const checkOnly = new Set<number>([SdkCode.outOfGas, SdkCode.insufficientFee]);
 
 export const checkTxInput = (input: TxInput): Finding | undefined => {
   const app = fuzzApp();
+  const other = fuzzApp(1);
   try {
     const bytes = buildTx(input);
     const ck = app.checkTx(bytes, CheckTxType.NEW);
-    const fin = app.finalizeBlock({ txs: [bytes], decidedLastCommit: { round: 0, votes: [] }, misbehavior: [], hash: new Uint8Array(32).fill(1), height: BigInt(app.height + 1), time: { seconds: 100n, nanos: 0 }, nextValidatorsHash: new Uint8Array(0), proposerAddress: new Uint8Array(20) });
+    const block = { txs: [bytes], decidedLastCommit: { round: 0, votes: [] }, misbehavior: [], hash: new Uint8Array(32).fill(1), height: BigInt(app.height + 1), time: { seconds: 100n, nanos: 0 }, nextValidatorsHash: new Uint8Array(0), proposerAddress: new Uint8Array(20) };
+    const fin = app.finalizeBlock(block);
     const r = fin.txResults[0]!;
+    // A node that never saw the tx in CheckTx (nothing cached) must reach the same app hash.
+    const fin2 = other.finalizeBlock(block);
+    if (!same(fin.appHash, fin2.appHash) || fin2.txResults[0]!.code !== r.code) {
+      return finding("tx.app-hash-fork", `two apps disagree on the block: codes ${r.code} / ${fin2.txResults[0]!.code}, app hashes differ: ${!same(fin.appHash, fin2.appHash)} (the second skipped CheckTx)`);
+    }
     if ((ck.code === 0) !== (r.code === 0)) {
       if (checkOnly.has(ck.code) && r.code === 0) return finding("tx.gas-checktx-only", `CheckTx refuses the tx (code ${ck.code}: ${ck.log.slice(0, 160)}) but FinalizeBlock executes it: a proposer can include it`);
       return finding("tx.checktx-finalize-disagree", `CheckTx answers code ${ck.code} (${ck.log.slice(0, 160)}), FinalizeBlock code ${r.code} (${r.log.slice(0, 160)})`);
@@ -188,6 +196,7 @@ export const checkTxInput = (input: TxInput): Finding | undefined => {
     return checkAccounts(state.balances.keys(), [...state.roles.values()].map((x) => x.address), app.accounts.all().map((a) => a.address));
   } finally {
     app.load();
+    other.load();
   }
 };
 
