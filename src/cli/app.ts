@@ -6,6 +6,7 @@
 import { Command } from "effect/cli";
 import pkg from "../../package.json" with { type: "json" };
 import { demoCommand } from "./commands/demo.ts";
+import { fuzzCommand } from "./commands/fuzz.ts";
 import { kernelsCommand } from "./commands/kernels.ts";
 import { nodeCommand } from "./commands/node.ts";
 import { reportCommand } from "./commands/report.ts";
@@ -15,7 +16,7 @@ import { simCommand } from "./commands/sim.ts";
 
 export const version: string = pkg.version;
 
-const subcommands = [simCommand, demoCommand, nodeCommand, reportCommand, testnetCommand, minerCommand, validatorCommand, proposerCommand, kernelsCommand] as const;
+const subcommands = [simCommand, demoCommand, nodeCommand, reportCommand, testnetCommand, minerCommand, validatorCommand, proposerCommand, kernelsCommand, fuzzCommand] as const;
 
 export const r3mes = Command.make("r3mes").pipe(
   Command.withDescription(

@@ -161,6 +161,9 @@ export class ScenarioError extends Error {
 
 const decode = Schema.decodeUnknownSync(ScenarioSchema, { errors: "all", onExcessProperty: "error" });
 
+/** Runs (sweep points × seeds) one scenario may ask for: its run list is built in memory. */
+export const MAX_SCENARIO_RUNS = 1_000_000;
+
 /** Validates a scenario object; `source` names the file in errors. */
 export const parseScenario = (input: unknown, source: string): Scenario => {
   let s: Scenario;
@@ -171,6 +174,8 @@ export const parseScenario = (input: unknown, source: string): Scenario => {
   }
   const problem = checkScenario(s);
   if (problem) throw new ScenarioError(`scenario ${source} is invalid: ${problem}`);
+  const runs = Object.values(s.sweep ?? {}).reduce((n, vs) => n * vs.length, 1) * (s.seeds ?? 1);
+  if (runs > MAX_SCENARIO_RUNS) throw new ScenarioError(`scenario ${source} asks for ${runs} runs (sweep points × seeds); at most ${MAX_SCENARIO_RUNS}, each kept in memory: split the sweep`);
   for (const run of expandSweep(s)) {
     const p = checkScenario(run.scenario);
     if (p) throw new ScenarioError(`scenario ${source}: sweep point ${JSON.stringify(run.overrides)} is invalid: ${p}`);
@@ -310,7 +315,11 @@ const expandSweep = (s: Scenario): { overrides: Record<string, number | string>;
     let scenario = s;
     for (const [path, v] of Object.entries(overrides)) scenario = applyOverride(scenario, path, v);
     // Re-validate the swept scenario field by field (a value may be out of range).
-    return { overrides, scenario: decode(scenario) };
+    try {
+      return { overrides, scenario: decode(scenario) };
+    } catch (e) {
+      throw new ScenarioError(`sweep point ${JSON.stringify(overrides)} is invalid:\n${e instanceof Error ? e.message : String(e)}`);
+    }
   });
 };
 

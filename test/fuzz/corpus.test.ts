@@ -1,0 +1,43 @@
+/**
+ * The fuzzers' regression corpus: every input a fuzzer found
+ * (test/fuzz/corpus/*.json) is replayed through its target's oracles. It
+ * must now pass, or show a defect class still listed as known
+ * (src/fuzz/finding.ts) — once a class's fix lands and its line goes, its
+ * fixtures must pass. And each target runs a few hundred fresh inputs of a
+ * fixed seed without a violation.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { expectedDefects } from "../../src/fuzz/finding.ts";
+import { fromJsonValue } from "../../src/fuzz/json.ts";
+import { judge, runTarget } from "../../src/fuzz/runner.ts";
+import { targetNamed, targets } from "../../src/fuzz/targets.ts";
+
+const dir = new URL("./corpus/", import.meta.url);
+const fixtures = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+
+describe("fuzz corpus", () => {
+  it("holds fixtures of every target that found something", () => {
+    expect(fixtures.length).toBeGreaterThanOrEqual(10);
+  });
+
+  it.each(fixtures)("%s replays clean or as a known defect", async (file) => {
+    const fx = JSON.parse(readFileSync(new URL(file, dir), "utf8")) as { target: string; defect: string; input: unknown };
+    const target = targetNamed(fx.target);
+    expect(target, `target ${fx.target}`).toBeDefined();
+    const f = await judge(target!, fromJsonValue(fx.input) as never);
+    if (f !== undefined) {
+      expect(expectedDefects().has(f.defect), `${f.defect}: ${f.message}`).toBe(true);
+      // A known defect must still show as the class it was filed under.
+      expect(f.defect).toBe(fx.defect);
+    }
+  });
+});
+
+describe("fuzz targets, briefly", () => {
+  it.each(targets.map((t) => t.name))("%s: 300 inputs of seed 18, no violation", async (name) => {
+    const r = await runTarget(targetNamed(name)!, { seed: 18, runs: 300 });
+    expect(r.violation, JSON.stringify(r.violation)).toBeUndefined();
+    expect(r.runs).toBe(300);
+  });
+});
