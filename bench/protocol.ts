@@ -47,6 +47,7 @@ import { hashParts } from "../src/protocol/randomness.ts";
 import type { State } from "../src/protocol/state.ts";
 import { submissionsOf } from "../src/protocol/submissions.ts";
 import { MockChain, type BlockOptions } from "../src/protocol/testing/chain.ts";
+import { labelAddress as addr } from "../src/protocol/address.ts";
 
 const MINERS = Number(process.env.BENCH_MINERS ?? 10_000);
 const WINDOWS = Number(process.env.BENCH_WINDOWS ?? 3);
@@ -56,9 +57,9 @@ const LAZY_EVERY = 499; // miner i is lazy when i % LAZY_EVERY === 7
 const MIN_REPLAY_MS = 1_500;
 const REMES = UREMES_PER_REMES;
 
-const validators = ["remes1val0", "remes1val1", "remes1val2", "remes1val3"];
-const proposer = "remes1prop0";
-const miners = Array.from({ length: MINERS }, (_, i) => `remes1miner${String(i).padStart(5, "0")}`);
+const validators = [addr("remes1val0"), addr("remes1val1"), addr("remes1val2"), addr("remes1val3")];
+const proposer = addr("remes1prop0");
+const miners = Array.from({ length: MINERS }, (_, i) => addr(`remes1miner${String(i).padStart(5, "0")}`));
 const lazy = new Set(miners.filter((_, i) => i % LAZY_EVERY === 7));
 
 const genesis: GenesisState = create(GenesisStateSchema, {

@@ -19,6 +19,7 @@ import { Queries } from "../actors/queries.ts";
 import { WorkLedger } from "../actors/work.ts";
 import { FalseChallenger, Validator } from "../actors/validators.ts";
 import { ContentStore, TaskFeed, type World } from "../actors/world.ts";
+import { labelAddress } from "../protocol/address.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 import { UREMES_PER_REMES } from "../protocol/params.ts";
 import { deriveSeed, hashParts, Prng } from "../protocol/randomness.ts";
@@ -40,7 +41,8 @@ export interface RunOptions {
   /**
    * "secp256k1": actors get real keys derived from the seed and bech32
    * addresses of them (keys.ts), so the recorded commands can be signed as
-   * Cosmos txs; "labels" (the default): readable made-up addresses.
+   * Cosmos txs; "labels" (the default): addresses derived from readable
+   * labels (bech32 of sha256(label), protocol/address.ts labelAddress), valid but keyless.
    */
   readonly keys?: ActorKeys;
 }
@@ -131,7 +133,8 @@ const cast = (s: Scenario, params: Params, backend: TrainingBackend, keyOf?: (la
       counters.set(g.kind, n + 1);
       const label = `remes1${g.kind.replace(/_/g, "")}${String(n).padStart(5, "0")}`;
       const key = keyOf?.(label);
-      const address = key?.address ?? label;
+      // Labels mode: a valid address derived from the label (address.ts), since decide refuses any other string.
+      const address = key?.address ?? labelAddress(label);
       if (key) keys.set(address, key.secretKey);
       planned.push({ g, group, address, k });
       let set = members.get(group);

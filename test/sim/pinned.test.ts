@@ -12,10 +12,10 @@ import { loadScenario } from "../../src/sim/scenario.ts";
 const dir = resolve(import.meta.dirname, "../../scenarios");
 
 const pins: readonly (readonly [scenario: string, seed: number, blocks: number, eventLogSha256: string, appHash: string])[] = [
-  ["baseline", 1, 200, "83b76af33b9529e29e2795aa47626aa1ebe3fd16a7d9abad30691ca74621c85b", "77e9b8eadb5d2aecf807eeb50e8eb777e3af13abb4cfc883f3cc113fa1ab99dc"],
-  ["lazy_30", 2, 200, "f5ab2a691218fe456a0196912517f62b19f84c78ed51811c94661e97df979959", "204363269875ff03e44a7963f4f5c9dd5efac2bc3d3d2be9ebe3e9f2d77cf6ef"],
-  ["copycats", 3, 200, "4943f171ccb3db644537dd9ba7a435b2bcbd97fdfd820d2d17e8a7970c633a73", "4712092b86d38f9cafc39342a7caae8ed4e4dc810c31e9c670602e44e39e3bc0"],
-  ["network_faults", 4, 200, "403ab893511fbb81788f932a571f98f73ff8ea5ee00784ae95a9b0e6f2be9af6", "2a65713bd4b97a6cee0dfa7e9ef73456cfd6eb02e017d489a8e87535f3454939"],
+  ["baseline", 1, 200, "a009be6cb7bcf705b082dada9dc9fd4ef5851f3c3826b57412e9140fa8388c3e", "1091234ef7ce9a1ae582d9ceee1e221d814f3701c021fc67de52752f9bd04165"],
+  ["lazy_30", 2, 200, "baf2e13f42c18553e24863e818de28ccd88469e00699418b50ec0808117d6959", "a02f0d4b59fae69f865ecd8186b4f6076fa5a31ce9c38719783ca17f89f33bcf"],
+  ["copycats", 3, 200, "9dd2cf6f0e3fa833982b147a2cd18e2c7c669ec0564e684ad1625837b4e58c27", "e2d01ac1a13f447ce81cd564ee7402762196cbb69b99b4e9fb08806fa1e0961b"],
+  ["network_faults", 4, 200, "abee9d59ad0435f4f4520e3badf3dcf634a2e63c763bc5d738bdc9e8c87cd7d6", "0a1780261df9d3eefb02b1c9e24174b0abcbf70280d75ea8f4e5e99034fd5466"],
 ];
 
 describe("pinned runs", () => {

@@ -1,0 +1,46 @@
+/**
+ * Hostile input against the ABCI app, in-process (no CometBFT): what a live
+ * node once accepted and must refuse, in CheckTx and FinalizeBlock alike.
+ */
+import { bech32 } from "@scure/base";
+import { QueryBalanceRequest } from "cosmjs-types/cosmos/bank/v1beta1/query";
+import { CheckTxType } from "cosmjs-types/tendermint/abci/types";
+import { describe, expect, it } from "vitest";
+import { answerQuery } from "../../src/node/query.ts";
+import { ErrorCode } from "../../src/protocol/errors.ts";
+import { alice, bob, FEE, finalize, freshApp, FUNDS, sendTo } from "./hostile.ts";
+
+describe("addresses", () => {
+  const bobBytes = bech32.fromWords(bech32.decode(bob.address as `${string}1${string}`).words);
+  const bad: [string, string][] = [
+    ["a made-up name", "hello-world"],
+    ["another chain's prefix", bech32.encode("cosmos", bech32.toWords(bobBytes))],
+    ["a bad checksum", bob.address.slice(0, -1) + (bob.address.endsWith("q") ? "p" : "q")],
+    ["a leading space", ` ${bob.address}`],
+    ["the all-uppercase spelling", bob.address.toUpperCase()],
+  ];
+
+  it("a protocol MsgSend to anything but a lower-case remes bech32 address is refused in CheckTx and FinalizeBlock, and moves nothing", () => {
+    for (const [what, to] of bad) {
+      const app = freshApp();
+      const tx = sendTo(to);
+      const c = app.checkTx(tx, CheckTxType.NEW);
+      expect([c.code, c.codespace], what).toEqual([ErrorCode.invalidAddress, "remes"]);
+      expect(c.log, what).toMatch(/to_address/);
+      const r = finalize(app, 1, [tx]);
+      expect([r.txResults[0]!.code, r.txResults[0]!.codespace], what).toEqual([ErrorCode.invalidAddress, "remes"]);
+      app.commit();
+      // Only the fee left alice; nobody got an account or a balance under the bad spelling.
+      expect(app.state!.balances.get(alice.address), what).toBe(FUNDS - FEE);
+      expect(app.state!.balances.has(to), what).toBe(false);
+      expect(app.accounts.get(to), what).toBeUndefined();
+    }
+  });
+
+  it("a query for the uppercase spelling of an account is refused, not answered as another account", () => {
+    const app = freshApp();
+    const q = answerQuery(app, { path: "/cosmos.bank.v1beta1.Query/Balance", data: QueryBalanceRequest.encode({ address: bob.address.toUpperCase(), denom: "uremes" }).finish(), height: 0n, prove: false });
+    expect(q.code).toBe(18);
+    expect(q.log).toMatch(/not a remes1… address/);
+  });
+});

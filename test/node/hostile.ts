@@ -1,0 +1,29 @@
+/** Shared by the hostile-input tests: a fresh in-process app with two funded accounts. */
+import { create, toJson } from "@bufbuild/protobuf";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { GenesisStateSchema } from "../../src/gen/remes/v1/genesis_pb.ts";
+import { RemesApp } from "../../src/node/app.ts";
+import { signTx, txKeyOf } from "../../src/node/sign.ts";
+import { command } from "../../src/protocol/commands.ts";
+import { defaultParams } from "../../src/protocol/params.ts";
+
+export const CHAIN_ID = "hostile";
+export const key = (label: string) => txKeyOf(sha256(new TextEncoder().encode(`hostile/${label}`)));
+export const alice = key("alice");
+export const bob = key("bob");
+export const FUNDS = 10n * defaultParams().minMinerStake;
+export const FEE = 5_000n;
+
+export const freshApp = () => {
+  const app = new RemesApp({ dbPath: ":memory:" });
+  const genesis = toJson(GenesisStateSchema, create(GenesisStateSchema, { accounts: [{ address: alice.address, balance: FUNDS }, { address: bob.address, balance: FUNDS }] }));
+  app.initChain({ time: { seconds: 1n, nanos: 0 }, chainId: CHAIN_ID, validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(genesis)), initialHeight: 1n, consensusParams: undefined });
+  return app;
+};
+
+export const finalize = (app: RemesApp, height: number, txs: Uint8Array[]) =>
+  app.finalizeBlock({ txs, decidedLastCommit: { round: 0, votes: [] }, misbehavior: [], hash: new Uint8Array(32).fill(height), height: BigInt(height), time: { seconds: 10n + BigInt(height), nanos: 0 }, nextValidatorsHash: new Uint8Array(0), proposerAddress: new Uint8Array(20) });
+
+/** Alice (account 0) signs a protocol MsgSend to `to`. */
+export const sendTo = (to: string, sequence = 0n) => signTx(alice, [command("send", { fromAddress: alice.address, toAddress: to, amount: 1_000n })], { chainId: CHAIN_ID, accountNumber: 0n, sequence, fee: FEE });
+
