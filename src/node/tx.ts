@@ -122,6 +122,27 @@ const toCommand = (any: Any, i: number): ProtocolCommand | TxError => {
   return cmd;
 };
 
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.compare(a, b) === 0;
+
+/**
+ * Malleability. The signature covers the body and auth info bytes, not the
+ * TxRaw envelope around them: an envelope re-encoded with an unknown field,
+ * a non-minimal varint, its fields reordered or the body given twice
+ * decodes to the same signed tx under another hash, which could commit
+ * first and make the owner's original fail as a replay. So the envelope
+ * must be exactly its canonical encoding (re-encode and compare). Body and
+ * auth info are signed, but may hold no unknown fields (the Cosmos SDK's
+ * ADR-027 rejects them too, lest a field the node ignores carry meaning for
+ * the signer); comparing their re-encoding also refuses non-canonical
+ * encodings, which no stock encoder (cosmjs, the Go SDK) writes.
+ */
+const nonCanonical = (bytes: Uint8Array, raw: TxRaw, body: TxBody, auth: AuthInfo): string | undefined => {
+  if (!sameBytes(TxRaw.encode(raw).finish(), bytes)) return "the TxRaw is not in canonical protobuf encoding (unknown fields, non-minimal varints, fields out of order or repeated)";
+  if (!sameBytes(TxBody.encode(body).finish(), raw.bodyBytes)) return "the TxBody holds unknown fields or is not in canonical protobuf encoding";
+  if (!sameBytes(AuthInfo.encode(auth).finish(), raw.authInfoBytes)) return "the AuthInfo holds unknown fields or is not in canonical protobuf encoding";
+  return undefined;
+};
+
 /** Stateless decoding and checks of a tx (no signature check: see verifySignature). */
 export const decodeTx = (bytes: Uint8Array, maxBytes = DEFAULT_MAX_TX_BYTES, hash?: Uint8Array): DecodedTx | TxError => {
   if (bytes.length > maxBytes) return new TxError(SdkCode.txTooLarge, `tx is ${bytes.length} bytes, the limit is ${maxBytes}`);
@@ -133,6 +154,8 @@ export const decodeTx = (bytes: Uint8Array, maxBytes = DEFAULT_MAX_TX_BYTES, has
   } catch (e) {
     return new TxError(SdkCode.txDecode, `tx parse error: not a cosmos TxRaw (${e instanceof Error ? e.message : String(e)})`);
   }
+  const bad = nonCanonical(bytes, raw, body, auth);
+  if (bad !== undefined) return new TxError(SdkCode.txDecode, `tx parse error: ${bad}`);
   if (body.messages.length === 0) return new TxError(SdkCode.invalidRequest, "the tx holds no messages");
   if (auth.signerInfos.length !== 1 || raw.signatures.length !== 1) return new TxError(SdkCode.unauthorized, `a tx needs exactly one signer and one signature, got ${auth.signerInfos.length} and ${raw.signatures.length}`);
   const info = auth.signerInfos[0]!;
