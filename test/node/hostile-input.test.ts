@@ -44,3 +44,17 @@ describe("addresses", () => {
     expect(q.log).toMatch(/not a remes1… address/);
   });
 });
+
+describe("query router", () => {
+  it("answers 'unknown query path' for JavaScript prototype names, not code 0 with junk", () => {
+    const app = freshApp();
+    for (const path of ["/remes.remes.v1.Query/toString", "/remes.remes.v1.Query/constructor", "/remes.remes.v1.Query/__proto__", "/remes.remes.v1.Query/hasOwnProperty", "constructor", "toString", "__proto__", "/remes.remes.v1.Query/"]) {
+      const q = answerQuery(app, { path, data: new Uint8Array(0), height: 0n, prove: false });
+      expect([q.code, q.codespace], path).toEqual([6, "sdk"]);
+      expect(q.log, path).toMatch(/^unknown query path/);
+      expect(q.value, path).toEqual(new Uint8Array(0));
+    }
+    // The known ones still answer.
+    expect(answerQuery(app, { path: "/remes.remes.v1.Query/Params", data: new Uint8Array(0), height: 0n, prove: false }).code).toBe(0);
+  });
+});
