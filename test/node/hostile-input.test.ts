@@ -8,7 +8,8 @@ import { CheckTxType } from "cosmjs-types/tendermint/abci/types";
 import { describe, expect, it } from "vitest";
 import { answerQuery } from "../../src/node/query.ts";
 import { ErrorCode } from "../../src/protocol/errors.ts";
-import { alice, bob, FEE, finalize, freshApp, FUNDS, sendTo } from "./hostile.ts";
+import { SdkCode } from "../../src/node/tx.ts";
+import { alice, bob, FEE, finalize, freshApp, FUNDS, sendTo, sendWithFee } from "./hostile.ts";
 
 describe("addresses", () => {
   const bobBytes = bech32.fromWords(bech32.decode(bob.address as `${string}1${string}`).words);
@@ -56,5 +57,44 @@ describe("query router", () => {
     }
     // The known ones still answer.
     expect(answerQuery(app, { path: "/remes.remes.v1.Query/Params", data: new Uint8Array(0), height: 0n, prove: false }).code).toBe(0);
+  });
+});
+
+describe("fees and gas", () => {
+  const GAS = 200_000n;
+  it("a gas limit of 2^63 or more (a negative int64 gas_wanted) is refused as an invalid request", () => {
+    for (const gas of [2n ** 63n, 2n ** 64n - 1n]) {
+      const tx = sendWithFee([{ denom: "uremes", amount: "5000" }], gas);
+      const app = freshApp();
+      const c = app.checkTx(tx, CheckTxType.NEW);
+      expect([c.code, c.codespace]).toEqual([SdkCode.invalidRequest, "sdk"]);
+      expect(c.log).toMatch(/gas limit/);
+      const r = finalize(app, 1, [tx]).txResults[0]!;
+      expect(r.code).toBe(SdkCode.invalidRequest);
+      expect(r.gasWanted >= 0n).toBe(true);
+    }
+    // 2^63 − 1 is the largest gas limit (the fee still has to be paid: zero gas price here).
+    expect(freshApp().checkTx(sendWithFee([{ denom: "uremes", amount: "5000" }], 2n ** 63n - 1n), CheckTxType.NEW).code).toBe(0);
+  });
+
+  it("duplicate fee coins are refused, not summed", () => {
+    const tx = sendWithFee([{ denom: "uremes", amount: "3000" }, { denom: "uremes", amount: "2000" }], GAS);
+    const app = freshApp();
+    const c = app.checkTx(tx, CheckTxType.NEW);
+    expect([c.code, c.codespace]).toEqual([SdkCode.invalidCoins, "sdk"]);
+    expect(c.log).toMatch(/one coin/);
+    expect(finalize(app, 1, [tx]).txResults[0]!.code).toBe(SdkCode.invalidCoins);
+    app.commit();
+    expect(app.state!.balances.get(alice.address)).toBe(FUNDS);
+  });
+
+  it("a fee of 2^64 uremes or more is invalid coins, not insufficient funds", () => {
+    for (const amount of [String(2n ** 64n), "99999999999999999999"]) {
+      const c = freshApp().checkTx(sendWithFee([{ denom: "uremes", amount }], GAS), CheckTxType.NEW);
+      expect([c.code, c.codespace], amount).toEqual([SdkCode.invalidCoins, "sdk"]);
+    }
+    // 2^64 − 1 is a valid amount, which alice cannot pay.
+    const c = freshApp().checkTx(sendWithFee([{ denom: "uremes", amount: String(2n ** 64n - 1n) }], GAS), CheckTxType.NEW);
+    expect([c.code, c.codespace]).toEqual([ErrorCode.insufficientFunds, "remes"]);
   });
 });
