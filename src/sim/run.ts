@@ -25,6 +25,7 @@ import { UREMES_PER_REMES } from "../protocol/params.ts";
 import { deriveSeed, hashParts, Prng } from "../protocol/randomness.ts";
 import type { State } from "../protocol/state.ts";
 import { Engine, type EngineStats } from "./engine.ts";
+import { runTooBig } from "./limits.ts";
 import { type ActorKey, actorKey, type ActorKeys } from "./keys.ts";
 import type { FaultOptions } from "./options.ts";
 import { type ActorGroupConfig, kernelsModel, resolveEngine, resolveFaults, resolveParams, type Scenario, ScenarioError } from "./scenario.ts";
@@ -217,6 +218,8 @@ const wealthOf = (state: Readonly<State>, address: string): bigint => {
 export const runScenario = async (scenario: Scenario, opts: RunOptions): Promise<RunResult> => {
   const params = resolveParams(scenario);
   if (typeof params === "string") throw new ScenarioError(`scenario ${scenario.name}: ${params}`);
+  const tooBig = runTooBig(scenario, opts.blocks ?? scenario.blocks);
+  if (tooBig) throw new ScenarioError(`scenario ${scenario.name}: ${tooBig}`);
   const root = new Prng(hashParts("sim/root", opts.seed));
   const engineOptions = resolveEngine(scenario);
   const backend = makeBackend(scenario, params, deriveSeed(root.seed, "backend"));
