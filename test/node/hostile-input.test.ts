@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { answerQuery } from "../../src/node/query.ts";
 import { ErrorCode } from "../../src/protocol/errors.ts";
 import { SdkCode } from "../../src/node/tx.ts";
-import { alice, bob, FEE, finalize, freshApp, FUNDS, sendTo, sendWithFee } from "./hostile.ts";
+import { alice, bob, FEE, finalize, freshApp, FUNDS, sendTo, sendWithFee, signAnys } from "./hostile.ts";
 
 describe("addresses", () => {
   const bobBytes = bech32.fromWords(bech32.decode(bob.address as `${string}1${string}`).words);
@@ -96,5 +96,19 @@ describe("fees and gas", () => {
     // 2^64 − 1 is a valid amount, which alice cannot pay.
     const c = freshApp().checkTx(sendWithFee([{ denom: "uremes", amount: String(2n ** 64n - 1n) }], GAS), CheckTxType.NEW);
     expect([c.code, c.codespace]).toEqual([ErrorCode.insufficientFunds, "remes"]);
+  });
+});
+
+describe("integers on the wire", () => {
+  it("a MsgSubmitGradient whose uint32 window is 2^32 + 100 is refused as undecodable (code 2), not decided as window 100", () => {
+    const miner = [...new TextEncoder().encode(alice.address)];
+    // MsgSubmitGradient { miner (1), window (2) = 2^32 + 100 as a 5-byte varint }.
+    const value = new Uint8Array([0x0a, miner.length, ...miner, 0x10, 0xe4, 0x80, 0x80, 0x80, 0x10]);
+    const tx = signAnys([{ typeUrl: "/remes.remes.v1.MsgSubmitGradient", value }]);
+    const app = freshApp();
+    const c = app.checkTx(tx, CheckTxType.NEW);
+    expect([c.code, c.codespace]).toEqual([SdkCode.txDecode, "sdk"]);
+    expect(c.log).toMatch(/window is 4294967396, out of range/);
+    expect(finalize(app, 1, [tx]).txResults[0]!.code).toBe(SdkCode.txDecode);
   });
 });

@@ -44,3 +44,14 @@ export const sendWithFee = (amount: { denom: string; amount: string }[], gasLimi
   const doc = SignDoc.encode({ bodyBytes, authInfoBytes, chainId: CHAIN_ID, accountNumber: 0n }).finish();
   return TxRaw.encode({ bodyBytes, authInfoBytes, signatures: [signDigest(sha256(doc), alice.secretKey)] }).finish();
 };
+
+/** Alice's tx over messages given as raw Anys (type URL and value bytes as written). */
+export const signAnys = (messages: { typeUrl: string; value: Uint8Array }[]): Uint8Array => {
+  const bodyBytes = TxBody.encode(TxBody.fromPartial({ messages })).finish();
+  const authInfoBytes = AuthInfo.encode(AuthInfo.fromPartial({
+    signerInfos: [{ publicKey: { typeUrl: SECP256K1_PUBKEY_TYPE_URL, value: Secp256k1PubKey.encode({ key: alice.pubkey }).finish() }, modeInfo: { single: { mode: SignMode.SIGN_MODE_DIRECT } }, sequence: 0n }],
+    fee: { amount: [{ denom: "uremes", amount: "5000" }], gasLimit: 200_000n },
+  })).finish();
+  const doc = SignDoc.encode({ bodyBytes, authInfoBytes, chainId: CHAIN_ID, accountNumber: 0n }).finish();
+  return TxRaw.encode({ bodyBytes, authInfoBytes, signatures: [signDigest(sha256(doc), alice.secretKey)] }).finish();
+};
