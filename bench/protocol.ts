@@ -14,6 +14,8 @@
  * - encode_events_per_s: `encodeEvent` over the log.
  * - apphash_events_per_s: `nextAppHash` per block over each block's events.
  * - block_*: the recording run itself (full applyBlock incl. steps + app hash).
+ * - command_us_by_case: µs per command in applyTx, by case (same run as commands_per_s).
+ * - address_check_us_per_command: decide's address check alone (address.ts), per command.
  * - rss_mb: peak RSS of the process.
  *
  * Scenario: genesis with 10,000 bonded AMPERE miners, 4 validators, 1
@@ -47,6 +49,7 @@ import { hashParts } from "../src/protocol/randomness.ts";
 import type { State } from "../src/protocol/state.ts";
 import { submissionsOf } from "../src/protocol/submissions.ts";
 import { MockChain, type BlockOptions } from "../src/protocol/testing/chain.ts";
+import { addressFieldsOf, addressProblem, labelAddress as addr } from "../src/protocol/address.ts";
 
 const MINERS = Number(process.env.BENCH_MINERS ?? 10_000);
 const WINDOWS = Number(process.env.BENCH_WINDOWS ?? 3);
@@ -56,9 +59,9 @@ const LAZY_EVERY = 499; // miner i is lazy when i % LAZY_EVERY === 7
 const MIN_REPLAY_MS = 1_500;
 const REMES = UREMES_PER_REMES;
 
-const validators = ["remes1val0", "remes1val1", "remes1val2", "remes1val3"];
-const proposer = "remes1prop0";
-const miners = Array.from({ length: MINERS }, (_, i) => `remes1miner${String(i).padStart(5, "0")}`);
+const validators = [addr("remes1val0"), addr("remes1val1"), addr("remes1val2"), addr("remes1val3")];
+const proposer = addr("remes1prop0");
+const miners = Array.from({ length: MINERS }, (_, i) => addr(`remes1miner${String(i).padStart(5, "0")}`));
 const lazy = new Set(miners.filter((_, i) => i % LAZY_EVERY === 7));
 
 const genesis: GenesisState = create(GenesisStateSchema, {
@@ -206,6 +209,8 @@ const measureCommands = (chain: MockChain, blocks: readonly Recorded[]) => {
   let ms = 0;
   let commands = 0;
   let failed = 0;
+  /** Per command case, ms in applyTx (single-message txs). */
+  const byCase = new Map<string, number>();
   for (let i = 0; i < blocks.length; i++) {
     const b = blocks[i]!;
     const events = chain.log[i]!;
@@ -213,18 +218,37 @@ const measureCommands = (chain: MockChain, blocks: readonly Recorded[]) => {
     const begin = b.txStart < 0 ? events.length : b.txStart;
     for (let j = 0; j < begin; j++) evolve(state, events[j]!);
     if (b.txs.length > 0) {
-      const t0 = performance.now();
       for (const tx of b.txs) {
+        const t0 = performance.now();
         const r = applyTx(state, tx, ctx);
+        const dt = performance.now() - t0;
+        ms += dt;
+        const c = tx[0]!.case;
+        byCase.set(c, (byCase.get(c) ?? 0) + dt);
         state = r.state;
         if (r.result.code !== 0) failed++;
       }
-      ms += performance.now() - t0;
       commands += b.txs.length;
     }
     if (b.txStart >= 0) for (let j = b.txStart + b.txEvents; j < events.length; j++) evolve(state, events[j]!);
   }
-  return { state, ms, commands, failed };
+  return { state, ms, commands, failed, byCase };
+};
+
+/** decide's address check alone (address.ts, warm memo as in a run), per command: its share of applyTx's cost. */
+const measureAddressCheck = (blocks: readonly Recorded[], minMs: number) => {
+  const cmds = blocks.flatMap((b) => b.txs.flat());
+  let ms = 0;
+  let reps = 0;
+  let bad = 0;
+  while (ms < minMs || reps < 3) {
+    const t0 = performance.now();
+    for (const c of cmds) for (const [, a] of addressFieldsOf(c)) if (addressProblem(a) !== undefined) bad++;
+    ms += performance.now() - t0;
+    reps++;
+  }
+  if (bad > 0) throw new Error("the bench's commands hold invalid addresses");
+  return { usPerCommand: (ms * 1000) / (cmds.length * reps) };
 };
 
 // --- run 3..: replay, encode, app hash ---
@@ -304,6 +328,7 @@ if (hex(stateRoot(cmd.state)) !== finalRoot) throw new Error("command run diverg
 const replay = measureReplay(log, MIN_REPLAY_MS);
 if (hex(stateRoot(replay.state)) !== finalRoot) throw new Error("replay diverged from the recorded chain");
 const byCase = replayByCase(log);
+const addrCheck = measureAddressCheck(rec.blocks, 500);
 const enc = measureEncode(log, 1_000);
 const ah = measureAppHash(rec.chain.log, 1_000);
 
@@ -334,6 +359,8 @@ const out = {
   replay_ms: +(replay.ms / replay.reps).toFixed(1),
   replay_top_cases_ms: byCase,
   command_counts: Object.fromEntries([...cmdCounts].sort()),
+  command_us_by_case: Object.fromEntries([...cmd.byCase].sort().map(([c, ms]) => [c, +((ms * 1000) / cmdCounts.get(c)!).toFixed(2)])),
+  address_check_us_per_command: +addrCheck.usPerCommand.toFixed(3),
   event_counts: Object.fromEntries([...counts].sort()),
   ...(rec.failed > 0 ? { failures: Object.fromEntries(rec.failures) } : {}),
   runtime_s: +((performance.now() - tStart) / 1000).toFixed(1),

@@ -157,8 +157,10 @@ const configure = async (o: InitOptions): Promise<InitResult> => {
   doc.chain_id = o.chainId;
   const maxBytes = o.blockMaxBytes ?? DEFAULT_BLOCK_MAX_BYTES;
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 64 * 1024 || maxBytes > 100 * 1024 * 1024) throw new Error(`block max bytes ${maxBytes}: expected 65536 to 104857600`);
-  const consensus = doc.consensus_params as { block: { max_bytes: string } };
+  const consensus = doc.consensus_params as { block: { max_bytes: string }; evidence?: { max_bytes: string } };
   consensus.block.max_bytes = String(maxBytes);
+  // CometBFT refuses a genesis whose evidence.max_bytes (1 MiB by default) exceeds block.max_bytes: clamp it to the block.
+  if (consensus.evidence && Number(consensus.evidence.max_bytes) > maxBytes) consensus.evidence.max_bytes = String(maxBytes);
   doc.app_state = toJson(GenesisStateSchema, genesis);
   fs.writeFileSync(path.join(config, "genesis.json"), `${JSON.stringify(doc, null, 2)}\n`);
   const mnemonic = wallet.mnemonic;

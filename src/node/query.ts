@@ -133,10 +133,13 @@ const protocol: Record<string, Handler> = {
 export const PROTOCOL_QUERY_PREFIX = "/remes.remes.v1.Query/";
 export const queryPaths: readonly string[] = [...Object.keys(cosmos), ...Object.keys(protocol).map((m) => PROTOCOL_QUERY_PREFIX + m)].sort();
 
+/** Path → handler in a Map: a plain object's lookup would also find its prototype's names (toString, constructor, __proto__). */
+const handlers = new Map<string, Handler>([...Object.entries(cosmos), ...Object.entries(protocol).map(([m, h]) => [PROTOCOL_QUERY_PREFIX + m, h] as const)]);
+
 export const answerQuery = (view: QueryView, req: RequestQuery): ResponseQuery => {
   const base = { index: 0n, key: new Uint8Array(0), info: "", proofOps: undefined, height: BigInt(view.height) };
   const fail = (e: QueryError): ResponseQuery => ({ ...base, code: e.code, log: e.log, value: new Uint8Array(0), codespace: "sdk" });
-  const handler = cosmos[req.path] ?? (req.path.startsWith(PROTOCOL_QUERY_PREFIX) ? protocol[req.path.slice(PROTOCOL_QUERY_PREFIX.length)] : undefined);
+  const handler = handlers.get(req.path);
   if (!handler) return fail(new QueryError(6, `unknown query path "${req.path.slice(0, 200)}"; known: ${queryPaths.join(", ")}`));
   if (!view.state) return fail(new QueryError(18, "the chain has not been initialised yet"));
   try {

@@ -83,6 +83,9 @@ export const typeUrlOf = (cmd: ProtocolCommand): string => {
   throw new Error(`no type URL for ${cmd.case}`);
 };
 
+const MAX_UINT64 = 2n ** 64n - 1n;
+const MAX_GAS_WANTED = 2n ** 63n - 1n;
+
 const parseAmount = (s: string): bigint | undefined => (/^[0-9]{1,20}$/.test(s) ? BigInt(s) : undefined);
 
 /** One Any → a protocol command, strictly decoded (the Command envelope's decoder). */
@@ -96,7 +99,7 @@ const toCommand = (any: Any, i: number): ProtocolCommand | TxError => {
     }
     if (m.amount.length !== 1 || m.amount[0]!.denom !== DENOM) return new TxError(SdkCode.invalidCoins, `message ${i}: a bank send moves exactly one coin, in ${DENOM}`);
     const amount = parseAmount(m.amount[0]!.amount);
-    if (amount === undefined || amount >= 2n ** 64n) return new TxError(SdkCode.invalidCoins, `message ${i}: amount "${m.amount[0]!.amount}" is not a uint64 number of ${DENOM}`);
+    if (amount === undefined || amount > MAX_UINT64) return new TxError(SdkCode.invalidCoins, `message ${i}: amount "${m.amount[0]!.amount}" is not a uint64 number of ${DENOM}`);
     if (!isAddress(m.toAddress)) return new TxError(SdkCode.invalidAddress, `message ${i}: to_address "${m.toAddress}" is not a ${BECH32_PREFIX}1… address`);
     return command("send", { fromAddress: m.fromAddress, toAddress: m.toAddress, amount });
   }
@@ -122,6 +125,27 @@ const toCommand = (any: Any, i: number): ProtocolCommand | TxError => {
   return cmd;
 };
 
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.compare(a, b) === 0;
+
+/**
+ * Malleability. The signature covers the body and auth info bytes, not the
+ * TxRaw envelope around them: an envelope re-encoded with an unknown field,
+ * a non-minimal varint, its fields reordered or the body given twice
+ * decodes to the same signed tx under another hash, which could commit
+ * first and make the owner's original fail as a replay. So the envelope
+ * must be exactly its canonical encoding (re-encode and compare). Body and
+ * auth info are signed, but may hold no unknown fields (the Cosmos SDK's
+ * ADR-027 rejects them too, lest a field the node ignores carry meaning for
+ * the signer); comparing their re-encoding also refuses non-canonical
+ * encodings, which no stock encoder (cosmjs, the Go SDK) writes.
+ */
+const nonCanonical = (bytes: Uint8Array, raw: TxRaw, body: TxBody, auth: AuthInfo): string | undefined => {
+  if (!sameBytes(TxRaw.encode(raw).finish(), bytes)) return "the TxRaw is not in canonical protobuf encoding (unknown fields, non-minimal varints, fields out of order or repeated)";
+  if (!sameBytes(TxBody.encode(body).finish(), raw.bodyBytes)) return "the TxBody holds unknown fields or is not in canonical protobuf encoding";
+  if (!sameBytes(AuthInfo.encode(auth).finish(), raw.authInfoBytes)) return "the AuthInfo holds unknown fields or is not in canonical protobuf encoding";
+  return undefined;
+};
+
 /** Stateless decoding and checks of a tx (no signature check: see verifySignature). */
 export const decodeTx = (bytes: Uint8Array, maxBytes = DEFAULT_MAX_TX_BYTES, hash?: Uint8Array): DecodedTx | TxError => {
   if (bytes.length > maxBytes) return new TxError(SdkCode.txTooLarge, `tx is ${bytes.length} bytes, the limit is ${maxBytes}`);
@@ -133,6 +157,8 @@ export const decodeTx = (bytes: Uint8Array, maxBytes = DEFAULT_MAX_TX_BYTES, has
   } catch (e) {
     return new TxError(SdkCode.txDecode, `tx parse error: not a cosmos TxRaw (${e instanceof Error ? e.message : String(e)})`);
   }
+  const bad = nonCanonical(bytes, raw, body, auth);
+  if (bad !== undefined) return new TxError(SdkCode.txDecode, `tx parse error: ${bad}`);
   if (body.messages.length === 0) return new TxError(SdkCode.invalidRequest, "the tx holds no messages");
   if (auth.signerInfos.length !== 1 || raw.signatures.length !== 1) return new TxError(SdkCode.unauthorized, `a tx needs exactly one signer and one signature, got ${auth.signerInfos.length} and ${raw.signatures.length}`);
   const info = auth.signerInfos[0]!;
@@ -147,12 +173,18 @@ export const decodeTx = (bytes: Uint8Array, maxBytes = DEFAULT_MAX_TX_BYTES, has
   if (pubkey.length !== 33 || (pubkey[0] !== 2 && pubkey[0] !== 3)) return new TxError(SdkCode.unauthorized, "the public key must be a 33-byte compressed secp256k1 point");
   const signature = raw.signatures[0]!;
   if (signature.length !== 64) return new TxError(SdkCode.unauthorized, `signature must be 64 bytes (r ‖ s), got ${signature.length}`);
+  // Fee: at most one coin, in uremes, a uint64 amount (duplicates were once summed, and 2^64 read as "insufficient funds").
+  const coins = auth.fee?.amount ?? [];
+  if (coins.length > 1) return new TxError(SdkCode.invalidCoins, `a fee is one coin of ${DENOM}, got ${coins.length} coins`);
   let fee = 0n;
-  for (const c of auth.fee?.amount ?? []) {
+  for (const c of coins) {
     const a = parseAmount(c.amount);
-    if (c.denom !== DENOM || a === undefined) return new TxError(SdkCode.invalidCoins, `fees are paid in ${DENOM}, got "${c.amount}${c.denom}"`);
-    fee += a;
+    if (c.denom !== DENOM || a === undefined || a > MAX_UINT64) return new TxError(SdkCode.invalidCoins, `fees are paid in one uint64 amount of ${DENOM}, got "${c.amount.slice(0, 40)}${c.denom.slice(0, 40)}"`);
+    fee = a;
   }
+  // ABCI's gas_wanted is an int64: a larger limit would show as negative (the Cosmos SDK's MaxGasWanted).
+  const gasLimit = auth.fee?.gasLimit ?? 0n;
+  if (gasLimit > MAX_GAS_WANTED) return new TxError(SdkCode.invalidRequest, `invalid gas limit ${gasLimit}: at most ${MAX_GAS_WANTED} (2^63 − 1)`);
   // Computed per tx (~4 µs): a cache of key → address cost ~200 bytes per signer for good, and memory is the scarcer of the two.
   const signer = addressOfPubkey(pubkey);
   const msgs: ProtocolCommand[] = [];
@@ -174,7 +206,7 @@ export const decodeTx = (bytes: Uint8Array, maxBytes = DEFAULT_MAX_TX_BYTES, has
     authInfoBytes: raw.authInfoBytes,
     msgs,
     typeUrls: body.messages.map((m) => m.typeUrl),
-    gasLimit: auth.fee?.gasLimit ?? 0n,
+    gasLimit,
     fee,
     memo: body.memo,
   };

@@ -1,7 +1,8 @@
 /**
  * Canonical binary encoding of commands and events (protobuf, proto/), and
  * decoding that never throws: malformed, truncated, oversized or
- * non-canonical input (unknown fields, ids beyond 2^53) is a DecodeError.
+ * non-canonical input (unknown fields, ids beyond 2^53, an integer beyond
+ * its field's range: wire-range.ts) is a DecodeError.
  */
 import { fromBinary } from "@bufbuild/protobuf";
 import { EventSchema } from "../gen/remes/v1/events_pb.ts";
@@ -9,6 +10,7 @@ import { CommandSchema } from "../gen/remes/v1/tx_pb.ts";
 import type { ProtocolCommand } from "./commands.ts";
 import type { ProtocolEvent } from "./events.ts";
 import { encode, encodeView } from "./encoding.ts";
+import { rangeProblem } from "./wire-range.ts";
 
 export class DecodeError {
   readonly _tag = "DecodeError";
@@ -52,6 +54,8 @@ const strictness = (v: unknown, path: string, depth = 0): string | undefined => 
 
 export const decodeCommand = (bytes: Uint8Array, maxBytes = MAX_COMMAND_BYTES): ProtocolCommand | DecodeError => {
   if (bytes.length > maxBytes) return new DecodeError(`command is ${bytes.length} bytes, the limit is ${maxBytes}`);
+  const range = rangeProblem(CommandSchema, bytes);
+  if (range) return new DecodeError(range);
   try {
     const c = fromBinary(CommandSchema, bytes);
     if (c.msg.case === undefined) return new DecodeError("the bytes hold no known command");
@@ -64,6 +68,8 @@ export const decodeCommand = (bytes: Uint8Array, maxBytes = MAX_COMMAND_BYTES): 
 
 export const decodeEvent = (bytes: Uint8Array, maxBytes = MAX_EVENT_BYTES): ProtocolEvent | DecodeError => {
   if (bytes.length > maxBytes) return new DecodeError(`event is ${bytes.length} bytes, the limit is ${maxBytes}`);
+  const range = rangeProblem(EventSchema, bytes);
+  if (range) return new DecodeError(range);
   try {
     const e = fromBinary(EventSchema, bytes);
     if (e.kind.case === undefined) return new DecodeError("the bytes hold no known event");

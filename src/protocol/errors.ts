@@ -17,6 +17,8 @@ export const ErrorCode = {
   mismatch: 12,
   duplicate: 13,
   invalidParams: 14,
+  /** An address field that is not a lower-case `remes1…` bech32 address of 20 bytes (address.ts). */
+  invalidAddress: 15,
 } as const;
 
 export type ErrorName = keyof typeof ErrorCode;

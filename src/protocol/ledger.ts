@@ -4,6 +4,7 @@
  * the protocol mints (rewards) and burns (slashes, forfeited deposits);
  * module accounts (state.ts) can not be sent from or to by users.
  */
+import { addressProblem } from "./address.ts";
 import type { CommandOf } from "./commands.ts";
 import { fail, type ProtocolError } from "./errors.ts";
 import { event, type EventOf, type ProtocolEvent } from "./events.ts";
@@ -12,12 +13,13 @@ import { balanceOf, type State } from "./state.ts";
 const MAX_ADDRESS_LENGTH = 128;
 const U64_MAX = 2n ** 64n - 1n;
 
-/** A user address: non-empty, bounded, and not a module account. */
+/** A user address: non-empty, bounded, not a module account, and a valid `remes1…` address (address.ts). */
 export const checkAddress = (what: string, address: string): ProtocolError | undefined => {
   if (address.length === 0) return fail("invalidMessage", `${what} address is empty`);
   if (address.length > MAX_ADDRESS_LENGTH) return fail("invalidMessage", `${what} address is longer than ${MAX_ADDRESS_LENGTH} characters`);
   if (address.startsWith("module:")) return fail("unauthorized", `${what} address ${address} is a module account`);
-  return undefined;
+  const problem = addressProblem(address);
+  return problem === undefined ? undefined : fail("invalidAddress", `${what} address "${address}" ${problem}`);
 };
 
 export const checkAmount = (what: string, amount: bigint): ProtocolError | undefined =>

@@ -6,6 +6,7 @@
  * and chains the app hash. Block steps read the state and emit events, each
  * evolved at once, so a step sees the effects of the ones before it.
  */
+import { addressFieldsOf, addressProblem } from "./address.ts";
 import * as aggregation from "./aggregation.ts";
 import { decideChallengeAvailability, decideProveAvailability, evolveAvailabilityChallenged, evolveAvailabilityResolved, expireAvailability } from "./availability.ts";
 import { blockEventsHash, chainAppHash } from "./apphash.ts";
@@ -31,6 +32,15 @@ import { closeWindows, evolveWindowClosed, evolveWindowOpened, evolveWindowSettl
 export type Decision = ProtocolEvent[] | ProtocolError;
 
 export const decide = (state: Readonly<State>, cmd: ProtocolCommand, ctx: BlockContext): Decision => {
+  // Every address field first, whatever the command: funds sent to a string nobody can sign for are lost.
+  for (const [field, address] of addressFieldsOf(cmd)) {
+    const problem = addressProblem(address);
+    if (problem !== undefined) return fail("invalidAddress", `${field} "${address.slice(0, 100)}" ${problem}`);
+  }
+  return decideValid(state, cmd, ctx);
+};
+
+const decideValid = (state: Readonly<State>, cmd: ProtocolCommand, ctx: BlockContext): Decision => {
   switch (cmd.case) {
     case "send": return decideSend(state, cmd.value);
     case "registerMiner": return staking.decideRegisterMiner(state, cmd.value);

@@ -35,6 +35,7 @@ import { lossCopier } from "../actors/attacks/loss-copier.ts";
 import { FarmingValidator } from "../actors/attacks/self-challenger.ts";
 import { trapSpotter } from "../actors/attacks/trap-spotter.ts";
 import { Watchdog } from "../actors/attacks/watchdog.ts";
+import { labelAddress } from "../protocol/address.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 import { UREMES_PER_REMES } from "../protocol/params.ts";
 import { deriveSeed, hashParts, Prng } from "../protocol/randomness.ts";
@@ -42,6 +43,7 @@ import type { State } from "../protocol/state.ts";
 import { resolveCosts } from "./costs.ts";
 import { Engine, type EngineStats } from "./engine.ts";
 import { ModelTracker } from "./model-tracker.ts";
+import { runTooBig } from "./limits.ts";
 import { type ActorKey, actorKey, type ActorKeys } from "./keys.ts";
 import type { FaultOptions } from "./options.ts";
 import { BondTally, profitRows } from "./profit.ts";
@@ -61,7 +63,8 @@ export interface RunOptions {
   /**
    * "secp256k1": actors get real keys derived from the seed and bech32
    * addresses of them (keys.ts), so the recorded commands can be signed as
-   * Cosmos txs; "labels" (the default): readable made-up addresses.
+   * Cosmos txs; "labels" (the default): addresses derived from readable
+   * labels (bech32 of sha256(label), protocol/address.ts labelAddress), valid but keyless.
    */
   readonly keys?: ActorKeys;
 }
@@ -154,7 +157,8 @@ const cast = (s: Scenario, params: Params, backend: TrainingBackend, keyOf?: (la
       counters.set(g.kind, n + 1);
       const label = `remes1${g.kind.replace(/_/g, "")}${String(n).padStart(5, "0")}`;
       const key = keyOf?.(label);
-      const address = key?.address ?? label;
+      // Labels mode: a valid address derived from the label (address.ts), since decide refuses any other string.
+      const address = key?.address ?? labelAddress(label);
       if (key) keys.set(address, key.secretKey);
       planned.push({ g, group, address, k });
       let set = members.get(group);
@@ -252,6 +256,8 @@ const wealthOf = (state: Readonly<State>, address: string): bigint => {
 export const runScenario = async (scenario: Scenario, opts: RunOptions): Promise<RunResult> => {
   const params = resolveParams(scenario);
   if (typeof params === "string") throw new ScenarioError(`scenario ${scenario.name}: ${params}`);
+  const tooBig = runTooBig(scenario, opts.blocks ?? scenario.blocks);
+  if (tooBig) throw new ScenarioError(`scenario ${scenario.name}: ${tooBig}`);
   const root = new Prng(hashParts("sim/root", opts.seed));
   const engineOptions = resolveEngine(scenario);
   const backend = makeBackend(scenario, params, deriveSeed(root.seed, "backend"));

@@ -15,11 +15,13 @@ import { defaultParams, validateParams } from "../protocol/params.ts";
 import { CHUNK_TOKENS } from "../kernels/corpus.ts";
 import { checkConfig, type ModelConfig, tinyConfig } from "../kernels/model.ts";
 import { ACTOR_KINDS } from "./actor-kinds.ts";
+import { MAX_BLOCKS, MAX_GROUP_COUNT, MAX_SEEDS, MAX_VAULT_ENTRIES } from "./limits.ts";
 import { checkFaults, defaultEngine, defaultFaults, type EngineOptions, type FaultOptions, linkFaultFields, PartitionSchema } from "./options.ts";
 
 const Int = Schema.Int;
 const NonNegInt = Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0)));
 const PosInt = Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(1)));
+const PosIntAtMost = (n: number) => PosInt.pipe(Schema.check(Schema.isLessThanOrEqualTo(n)));
 const Bps = Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0)), Schema.check(Schema.isLessThanOrEqualTo(10_000)));
 
 export const ARCHS = ["CPU", "PASCAL", "AMPERE", "ADA", "HOPPER", "BLACKWELL"] as const;
@@ -35,7 +37,7 @@ const Link = Object.fromEntries(Object.entries(linkFaultFields).map(([k, f]) => 
 
 const ActorGroup = Schema.Struct({
   kind: Schema.Literals(ACTOR_KINDS),
-  count: PosInt,
+  count: PosIntAtMost(MAX_GROUP_COUNT),
   /** Coalition or cluster name (defaults to the kind and the entry's index). */
   group: Schema.optionalKey(Schema.String),
   gpuArch: Schema.optionalKey(Schema.Union([Arch, Schema.Array(Arch)])),
@@ -101,11 +103,11 @@ export const ScenarioSchema = Schema.Struct({
   name: Schema.String,
   description: Schema.String,
   /** Blocks of a full run, and of the short form the test suite runs. */
-  blocks: PosInt,
-  shortBlocks: Schema.optionalKey(PosInt),
+  blocks: PosIntAtMost(MAX_BLOCKS),
+  shortBlocks: Schema.optionalKey(PosIntAtMost(MAX_BLOCKS)),
   /** First seed, and how many consecutive seeds a Monte Carlo run takes. */
   seed: Schema.optionalKey(NonNegInt),
-  seeds: Schema.optionalKey(PosInt),
+  seeds: Schema.optionalKey(PosIntAtMost(MAX_SEEDS)),
   /** Protocol parameter overrides: camelCase fields of remes.remes.v1.Params. */
   params: Schema.optionalKey(Schema.Record(Schema.String, Scalar)),
   engine: Schema.optionalKey(Schema.Struct({
@@ -119,7 +121,7 @@ export const ScenarioSchema = Schema.Struct({
   })),
   faults: Schema.optionalKey(Schema.Struct({ ...Link, partitions: Schema.optionalKey(Schema.Array(PartitionSchema)) })),
   /** Genesis Vault size (pre-computed trap answers). */
-  vaultEntries: Schema.optionalKey(NonNegInt),
+  vaultEntries: Schema.optionalKey(NonNegInt.pipe(Schema.check(Schema.isLessThanOrEqualTo(MAX_VAULT_ENTRIES)))),
   backend: Schema.optionalKey(Schema.Struct({
     /**
      * "simulated" (default): updates are modelled, nothing trains. "kernels":
@@ -204,6 +206,7 @@ export const scenarioName = (path: string): string => basename(path).replace(/\.
 // --- resolution into engine inputs ---
 
 const U64_MAX = 2n ** 64n - 1n;
+const camelFields = new Map(ParamsSchema.fields.map((f) => [f.name, f.localName]));
 
 /** Default params with the scenario's overrides, or a message naming the bad field. */
 export const resolveParams = (s: Scenario): Params | string => {
@@ -224,7 +227,8 @@ export const resolveParams = (s: Scenario): Params | string => {
     }
   }
   const bad = validateParams(p);
-  return bad ? `params: ${bad.message}` : p;
+  // The protocol names parameters in snake_case (as governance does); the file spells them in camelCase.
+  return bad ? `params: ${bad.message.replace(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g, (m) => camelFields.get(m) ?? m)}` : p;
 };
 
 export const resolveFaults = (s: Scenario, group?: ActorGroupConfig): FaultOptions => ({

@@ -20,9 +20,10 @@ import { command } from "../../src/protocol/commands.ts";
 import { defaultParams, UREMES_PER_REMES as REMES } from "../../src/protocol/params.ts";
 import { roleOf } from "../../src/protocol/staking.ts";
 import { MockChain } from "../../src/protocol/testing/chain.ts";
+import { labelAddress as addr } from "../../src/protocol/address.ts";
 
-const validators = ["remes1val0", "remes1val1", "remes1val2", "remes1val3"];
-const miners = Array.from({ length: 6 }, (_, i) => `remes1miner${i}`);
+const validators = [addr("remes1val0"), addr("remes1val1"), addr("remes1val2"), addr("remes1val3")];
+const miners = Array.from({ length: 6 }, (_, i) => addr(`remes1miner${i}`));
 const lazy = miners[4]!;
 const seed = new TextEncoder().encode("kernels-e2e");
 

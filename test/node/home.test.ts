@@ -47,6 +47,17 @@ describe("r3mes node init", () => {
     expect(minGasPriceOf(home)).toEqual({ num: 1n, den: 100n, text: "0.01uremes" });
   });
 
+  it("--block-max-bytes below 1 MiB writes a genesis CometBFT accepts: evidence.max_bytes at most block.max_bytes", async () => {
+    for (const maxBytes of [64 * 1024, 512 * 1024, 2 * 1024 * 1024]) {
+      const home = fresh();
+      await initHome({ ...defaultInit(home), blockMaxBytes: maxBytes });
+      const consensus = (JSON.parse(fs.readFileSync(path.join(home, "config/genesis.json"), "utf8")) as { consensus_params: { block: { max_bytes: string }; evidence: { max_bytes: string } } }).consensus_params;
+      expect(consensus.block.max_bytes).toBe(String(maxBytes));
+      expect(Number(consensus.evidence.max_bytes)).toBeGreaterThan(0);
+      expect(Number(consensus.evidence.max_bytes)).toBeLessThanOrEqual(maxBytes);
+    }
+  });
+
   it("writes --min-gas-price to app.toml; a home without one (CometBFT's own init) takes free txs; a bad price is refused", async () => {
     const home = fresh();
     await initHome({ ...defaultInit(home), minGasPrice: "0.25" });

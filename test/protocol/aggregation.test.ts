@@ -6,18 +6,19 @@ import { command } from "../../src/protocol/commands.ts";
 import { event } from "../../src/protocol/events.ts";
 import { ModuleAccount, roleKey } from "../../src/protocol/state.ts";
 import { accepted, balance, cidOf, eventsOf, given, hashOf, MockChain, REMES, rejected, shardOf, submission } from "./given.ts";
+import { labelAddress as addr } from "../../src/protocol/address.ts";
 
-const PROPOSER = "remes1prop0";
-const miners = ["remes1miner0", "remes1miner1", "remes1miner2", "remes1miner3"];
+const PROPOSER = addr("remes1prop0");
+const miners = [addr("remes1miner0"), addr("remes1miner1"), addr("remes1miner2"), addr("remes1miner3")];
 const SALT = hashOf("agg-salt");
 
 /** Window 0: honest submissions at 2 (ids 0..3), closed at 10: the only proposer is selected (commit by 13, reveal by 16). */
 const closedWindow = () => {
   const chain = given({
-    validators: { remes1val0: 40_000n },
+    validators: { [addr("remes1val0")]: 40_000n },
     proposers: { [PROPOSER]: 10_000n },
     miners: Object.fromEntries(miners.map((m) => [m, 2_000n])),
-    accounts: { remes1watcher: 1_000n },
+    accounts: { [addr("remes1watcher")]: 1_000n },
   });
   chain.block();
   accepted(chain, ...miners.map((m) => submission(chain, m, hashOf(`gradient/0/${shardOf(chain, m)}`), 0)));
@@ -122,7 +123,7 @@ describe("aggregation", () => {
   it("rejects a commit or reveal by anyone but the selected proposer, a reveal before the commit, and unordered submission ids", () => {
     const chain = closedWindow();
     const a = aggregate(chain);
-    rejected(chain, command("commitAggregation", { proposer: "remes1watcher", window: 0, commitment: hashOf("x") }), "notSelected");
+    rejected(chain, command("commitAggregation", { proposer: addr("remes1watcher"), window: 0, commitment: hashOf("x") }), "notSelected");
     rejected(chain, reveal(a.ids, a.cid, a.root), "wrongPhase");
     accepted(chain, commit(a.cid, a.root));
     rejected(chain, commit(a.cid, a.root), "duplicate");

@@ -6,9 +6,10 @@ import { event } from "../../src/protocol/events.ts";
 import { merkleProof, merkleRoot } from "../../src/protocol/merkle.ts";
 import { ModuleAccount, roleKey } from "../../src/protocol/state.ts";
 import { accepted, balance, cidOf, eventsOf, given, hashOf, REMES, rejected, shardOf } from "./given.ts";
+import { labelAddress as addr } from "../../src/protocol/address.ts";
 
-const miners = ["remes1miner0", "remes1miner1"];
-const WATCHER = "remes1watcher";
+const miners = [addr("remes1miner0"), addr("remes1miner1")];
+const WATCHER = addr("remes1watcher");
 /** 3,000 bytes stored in 1,024-byte chunks: 1024, 1024, 952. */
 const data = Uint8Array.from({ length: 3_000 }, (_, i) => (i * 7) % 251);
 const chunks = [data.slice(0, 1024), data.slice(1024, 2048), data.slice(2048)];
@@ -27,7 +28,7 @@ const challenged = () => {
   return { chain, c };
 };
 
-const prove = (challengeId: number, index: number, chunk = chunks[index]!, miner = "remes1miner0") => {
+const prove = (challengeId: number, index: number, chunk = chunks[index]!, miner = addr("remes1miner0")) => {
   const p = merkleProof(chunks, index);
   return command("proveAvailability", { miner, challengeId, chunk, proof: { index: p.index, leafCount: p.leafCount, siblings: [...p.siblings] } });
 };
@@ -35,7 +36,7 @@ const prove = (challengeId: number, index: number, chunk = chunks[index]!, miner
 describe("data availability", () => {
   it("a challenge escrows the bond and asks for one of the submission's chunks within da_response_blocks", () => {
     const { chain, c } = challenged();
-    expect(c).toMatchObject({ challengeId: 0, submissionId: 0, miner: "remes1miner0", chunkCount: 3, deadline: 6, challenger: WATCHER, bond: 1n * REMES });
+    expect(c).toMatchObject({ challengeId: 0, submissionId: 0, miner: addr("remes1miner0"), chunkCount: 3, deadline: 6, challenger: WATCHER, bond: 1n * REMES });
     expect(c.chunkIndex).toBeLessThan(3);
     expect(balance(chain, ModuleAccount.escrow)).toBe(1n * REMES);
     expect(balance(chain, WATCHER)).toBe(9n * REMES);
@@ -43,10 +44,10 @@ describe("data availability", () => {
 
   it("a valid proof of the challenged chunk resolves the challenge and pays the bond to the miner", () => {
     const { chain, c } = challenged();
-    const before = balance(chain, "remes1miner0");
+    const before = balance(chain, addr("remes1miner0"));
     const events = accepted(chain, prove(0, c.chunkIndex));
     expect(eventsOf(events, "availabilityResolved")).toEqual([event("availabilityResolved", { challengeId: 0, proven: true }).value]);
-    expect(balance(chain, "remes1miner0") - before).toBe(1n * REMES);
+    expect(balance(chain, addr("remes1miner0")) - before).toBe(1n * REMES);
     expect(balance(chain, ModuleAccount.escrow)).toBe(0n);
     expect(chain.state.availability.size).toBe(0);
   });
@@ -57,7 +58,7 @@ describe("data availability", () => {
     const tampered = chunks[c.chunkIndex]!.slice();
     tampered[0] = tampered[0]! ^ 1;
     rejected(chain, prove(0, c.chunkIndex, tampered), "mismatch");
-    rejected(chain, prove(0, c.chunkIndex, chunks[c.chunkIndex], "remes1miner1"), "unauthorized");
+    rejected(chain, prove(0, c.chunkIndex, chunks[c.chunkIndex], addr("remes1miner1")), "unauthorized");
     rejected(chain, prove(0, c.chunkIndex), "wrongPhase", 7);
   });
 
@@ -69,12 +70,12 @@ describe("data availability", () => {
     expect(eventsOf(r.events, "availabilityResolved")).toEqual([event("availabilityResolved", { challengeId: 0, proven: false }).value]);
     expect(eventsOf(r.events, "slashed")).toEqual([
       event("slashed", {
-        address: "remes1miner0", role: Role.MINER, offence: Offence.AVAILABILITY, offenceKey: "availability/0/remes1miner0",
+        address: addr("remes1miner0"), role: Role.MINER, offence: Offence.AVAILABILITY, offenceKey: `availability/0/${addr("remes1miner0")}`,
         amount: 200n * REMES, burned: 50n * REMES, toCommunity: 50n * REMES, beneficiary: WATCHER, toBeneficiary: 100n * REMES,
       }).value,
     ]);
     expect(balance(chain, WATCHER)).toBe(10n * REMES + 100n * REMES);
-    expect(chain.state.roles.get(roleKey(Role.MINER, "remes1miner0"))!.stake).toBe(1_800n * REMES);
+    expect(chain.state.roles.get(roleKey(Role.MINER, addr("remes1miner0")))!.stake).toBe(1_800n * REMES);
     expect(chain.state.submissions.get(0)!.status).toBe(SubmissionStatus.REJECTED);
   });
 
@@ -82,6 +83,6 @@ describe("data availability", () => {
     const { chain } = challenged();
     rejected(chain, command("challengeAvailability", { challenger: WATCHER, submissionId: 1, bond: 2n * REMES }), "invalidMessage");
     rejected(chain, command("challengeAvailability", { challenger: WATCHER, submissionId: 0, bond: 1n * REMES }), "duplicate");
-    rejected(chain, command("challengeAvailability", { challenger: "remes1miner1", submissionId: 1, bond: 1n * REMES }), "unauthorized");
+    rejected(chain, command("challengeAvailability", { challenger: addr("remes1miner1"), submissionId: 1, bond: 1n * REMES }), "unauthorized");
   });
 });

@@ -7,9 +7,10 @@ import { command } from "../../src/protocol/commands.ts";
 import { decide } from "../../src/protocol/machine.ts";
 import { ModuleAccount } from "../../src/protocol/state.ts";
 import { accepted, balance, eventsOf, given, REMES, rejected } from "./given.ts";
+import { labelAddress as addr } from "../../src/protocol/address.ts";
 
 const { YES, NO, ABSTAIN, NO_WITH_VETO } = VoteOption;
-const GOV = "remes1gov";
+const GOV = addr("remes1gov");
 const VOTING = 5;
 
 /**
@@ -19,8 +20,8 @@ const VOTING = 5;
 const world = (votes: readonly (readonly [bigint, VoteOption])[]) => {
   const nodes: Record<string, bigint> = {};
   let used = 0n;
-  votes.forEach(([stake], i) => { nodes[`remes1voter${i}`] = stake; used += stake; });
-  if (used < 10_000n) nodes["remes1silent"] = 10_000n - used;
+  votes.forEach(([stake], i) => { nodes[addr(`remes1voter${i}`)] = stake; used += stake; });
+  if (used < 10_000n) nodes[addr("remes1silent")] = 10_000n - used;
   const chain = given({
     servingNodes: nodes,
     accounts: { [GOV]: 1_000n },
@@ -35,7 +36,7 @@ const textProposal = () => create(ProposalContentSchema, { title: "signal", kind
 const run = (votes: readonly (readonly [bigint, VoteOption])[]) => {
   const chain = world(votes);
   accepted(chain, command("submitProposal", { proposer: GOV, content: textProposal(), deposit: 100n * REMES }));
-  accepted(chain, ...votes.map(([, option], i) => command("vote", { voter: `remes1voter${i}`, proposalId: 0, option })));
+  accepted(chain, ...votes.map(([, option], i) => command("vote", { voter: addr(`remes1voter${i}`), proposalId: 0, option })));
   const burnedBefore = chain.state.supply.burned;
   chain.advanceTo(1 + VOTING);
   const [tallied] = eventsOf(chain.lastResult!.events, "proposalTallied");
@@ -100,7 +101,7 @@ describe("governance tally boundaries (quorum 40%, threshold 50%, veto 33.4%)", 
     accepted(chain, command("submitProposal", { proposer: GOV, content, deposit: 500n * REMES }));
     expect(balance(chain, GOV)).toBe(500n * REMES);
     expect(balance(chain, ModuleAccount.govDeposits)).toBe(500n * REMES);
-    accepted(chain, command("vote", { voter: "remes1voter0", proposalId: 0, option: YES }));
+    accepted(chain, command("vote", { voter: addr("remes1voter0"), proposalId: 0, option: YES }));
     chain.advanceTo(1 + VOTING - 1);
     expect(chain.state.params.slashBurnBps).toBe(5_000);
     chain.block();
@@ -126,7 +127,7 @@ describe("governance tally boundaries (quorum 40%, threshold 50%, veto 33.4%)", 
     const chain = world([[5_000n, NO]]);
     const content = create(ProposalContentSchema, { title: "burn more", kind: { case: "parameterChange", value: { changes: [{ key: "slash_burn_bps", value: "7000" }] } } });
     accepted(chain, command("submitProposal", { proposer: GOV, content, deposit: 500n * REMES }));
-    accepted(chain, command("vote", { voter: "remes1voter0", proposalId: 0, option: NO }));
+    accepted(chain, command("vote", { voter: addr("remes1voter0"), proposalId: 0, option: NO }));
     chain.advanceTo(1 + VOTING);
     expect(eventsOf(chain.lastResult!.events, "proposalTallied")[0]!.status).toBe(ProposalStatus.REJECTED);
     expect(chain.state.params.slashBurnBps).toBe(5_000);
@@ -140,7 +141,7 @@ describe("governance tally boundaries (quorum 40%, threshold 50%, veto 33.4%)", 
     rejected(chain, command("submitProposal", { proposer: GOV, content: bogus, deposit: 500n * REMES }), "invalidParams");
     accepted(chain, command("submitProposal", { proposer: GOV, content: textProposal(), deposit: 100n * REMES }));
     rejected(chain, command("vote", { voter: GOV, proposalId: 0, option: YES }), "unauthorized");
-    rejected(chain, command("vote", { voter: "remes1voter0", proposalId: 7, option: YES }), "notFound");
-    rejected(chain, command("vote", { voter: "remes1voter0", proposalId: 0, option: YES }), "wrongPhase", 1 + VOTING + 1);
+    rejected(chain, command("vote", { voter: addr("remes1voter0"), proposalId: 7, option: YES }), "notFound");
+    rejected(chain, command("vote", { voter: addr("remes1voter0"), proposalId: 0, option: YES }), "wrongPhase", 1 + VOTING + 1);
   });
 });

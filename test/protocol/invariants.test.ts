@@ -16,6 +16,7 @@ import {
 } from "../../src/protocol/invariants.ts";
 import { ModuleAccount, roleKey, type State } from "../../src/protocol/state.ts";
 import { demoChain, miners, runDemoWorld, validators } from "../../src/protocol/testing/demo-world.ts";
+import { labelAddress as addr } from "../../src/protocol/address.ts";
 
 /** Names of the checks a state fails. */
 const failing = (s: State): string[] => stateChecks.filter(([, c]) => c(s).length > 0).map(([n]) => n);
@@ -66,10 +67,10 @@ describe("invariants: each checker detects its breakage", () => {
 
   it("negative balance", () => {
     const s = mutated((s) => {
-      s.balances.set("remes1nobody", -3n);
+      s.balances.set(addr("remes1nobody"), -3n);
       s.balances.set(miners[1]!, s.balances.get(miners[1]!)! + 3n);
     });
-    expect(checkNonNegativeBalances(s)).toEqual(["negative balance: remes1nobody has -3"]);
+    expect(checkNonNegativeBalances(s)).toEqual([`negative balance: ${addr("remes1nobody")} has -3`]);
     expect(failing(s)).toEqual(["nonNegativeBalances"]);
   });
 
@@ -146,7 +147,7 @@ describe("invariants: each checker detects its breakage", () => {
     expect(failing(wrongShard)).toEqual(["submissions"]);
     const stranger = mutated((s) => {
       const x = s.submissions.get(sub().id)!;
-      s.submissions.set(x.id, { ...x, miner: "remes1stranger" });
+      s.submissions.set(x.id, { ...x, miner: addr("remes1stranger") });
     });
     expect(checkSubmissions(stranger).length).toBeGreaterThanOrEqual(2);
     const gone = mutated((s) => { s.windows.delete(sub().window); });

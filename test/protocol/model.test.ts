@@ -34,12 +34,13 @@ import { submissionsOf } from "../../src/protocol/submissions.ts";
 import { trapCommittee, trapCommitment } from "../../src/protocol/traps.ts";
 import { MockChain, type BlockOptions } from "../../src/protocol/testing/chain.ts";
 import { demoParams, runDemoWorld } from "../../src/protocol/testing/demo-world.ts";
+import { labelAddress as addr } from "../../src/protocol/address.ts";
 
 const REMES = UREMES_PER_REMES;
-const validators = ["remes1val0", "remes1val1", "remes1val2", "remes1val3"];
-const proposer = "remes1prop0";
-const miners = Array.from({ length: 6 }, (_, i) => `remes1miner${i}`);
-const users = ["remes1user0", "remes1user1"];
+const validators = [addr("remes1val0"), addr("remes1val1"), addr("remes1val2"), addr("remes1val3")];
+const proposer = addr("remes1prop0");
+const miners = Array.from({ length: 6 }, (_, i) => addr(`remes1miner${i}`));
+const users = [addr("remes1user0"), addr("remes1user1")];
 const everyone = [...validators, proposer, ...miners, ...users];
 const CHUNK = 64;
 
@@ -240,7 +241,7 @@ const resolve = (state: Readonly<State>, world: World, it: Intent): ProtocolComm
       });
     }
     case "send":
-      return command("send", { fromAddress: pick(everyone, it.a)!, toAddress: it.flag ? pick(everyone, it.b)! : `remes1new${it.b % 3}`, amount: BigInt(it.c) * REMES + 1n });
+      return command("send", { fromAddress: pick(everyone, it.a)!, toAddress: it.flag ? pick(everyone, it.b)! : addr(`remes1new${it.b % 3}`), amount: BigInt(it.c) * REMES + 1n });
     case "bond": {
       const r = pick([...state.roles.values()], it.a)!;
       return command("bond", { address: r.address, role: r.role, amount: BigInt(it.c + 1) * REMES });

@@ -42,7 +42,7 @@ describe("scenario validation", () => {
   it("rejects unknown fields, unknown protocol parameters and broken fault ratios", () => {
     expect(() => parseScenario({ ...good, colour: "red" }, "x.json")).toThrow(/x\.json[\s\S]*colour/);
     expect(() => parseScenario({ ...good, params: { trapRate: 5 } }, "x.json")).toThrow(/params\.trapRate is not a protocol parameter/);
-    expect(() => parseScenario({ ...good, params: { windowBlocks: 1 } }, "x.json")).toThrow(/window_blocks must be at least 2/);
+    expect(() => parseScenario({ ...good, params: { windowBlocks: 1 } }, "x.json")).toThrow(/windowBlocks must be at least 2/);
     expect(() => parseScenario({ ...good, faults: { onlineToSpottyBps: 6_000, onlineToOfflineBps: 6_000 } }, "x.json")).toThrow(/exceeds 10000/);
     expect(() => parseScenario({ ...good, actors: [{ kind: "honest_miner", count: 1 }] }, "x.json")).toThrow(/at least one validator/);
   });

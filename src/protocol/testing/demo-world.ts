@@ -23,10 +23,11 @@ import { hashParts } from "../randomness.ts";
 import { submissionsOf } from "../submissions.ts";
 import { trapCommittee, trapCommitment } from "../traps.ts";
 import { MockChain } from "./chain.ts";
+import { labelAddress as addr } from "../address.ts";
 
-export const validators = ["remes1val0", "remes1val1", "remes1val2", "remes1val3"];
-export const proposer = "remes1prop0";
-export const miners = Array.from({ length: 8 }, (_, i) => `remes1miner${i}`);
+export const validators = [addr("remes1val0"), addr("remes1val1"), addr("remes1val2"), addr("remes1val3")];
+export const proposer = addr("remes1prop0");
+export const miners = Array.from({ length: 8 }, (_, i) => addr(`remes1miner${i}`));
 export const lazyMiner = miners[7]!;
 const REMES = UREMES_PER_REMES;
 

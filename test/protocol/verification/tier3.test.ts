@@ -6,6 +6,7 @@ import { event } from "../../../src/protocol/events.ts";
 import { ModuleAccount, roleKey } from "../../../src/protocol/state.ts";
 import { accepted, balance, eventsOf, MockChain, REMES, rejected } from "../given.ts";
 import { BOND, CHALLENGER, CLAIMED_LOSS, challenged, validators } from "./world.ts";
+import { labelAddress as addr } from "../../../src/protocol/address.ts";
 
 /** Challenged at 3, no tier-2 votes: escalated to a 3-member panel at the end of block 5 (deadline 10). */
 const escalated = () => {
@@ -29,7 +30,7 @@ describe("tier 3: CPU arbitration", () => {
     expect(r.txResults.every((t) => t.code === 0)).toBe(true);
     const slashes = eventsOf(r.events, "slashed");
     expect(slashes[0]).toEqual(event("slashed", {
-      address: "remes1miner0", role: Role.MINER, offence: Offence.LAZY_MINING, offenceKey: "dispute/0/remes1miner0",
+      address: addr("remes1miner0"), role: Role.MINER, offence: Offence.LAZY_MINING, offenceKey: `dispute/0/${addr("remes1miner0")}`,
       amount: 1_000n * REMES, burned: 250n * REMES, toCommunity: 250n * REMES, beneficiary: CHALLENGER, toBeneficiary: 500n * REMES,
     }).value);
     const falseAmount = (dissenterStake * 2_000n) / 10_000n;
@@ -47,7 +48,7 @@ describe("tier 3: CPU arbitration", () => {
     ]);
     // Bond back plus half the slash.
     expect(balance(chain, CHALLENGER)).toBe(1_000n * REMES + 500n * REMES);
-    expect(stakeOf(chain, Role.MINER, "remes1miner0")).toBe(1_000n * REMES);
+    expect(stakeOf(chain, Role.MINER, addr("remes1miner0"))).toBe(1_000n * REMES);
     expect(stakeOf(chain, Role.VALIDATOR, dissenter)).toBe(dissenterStake - falseAmount);
     expect(chain.state.supply.burned - burnedBefore).toBe(250n * REMES + falseAmount / 2n);
     expect(chain.state.submissions.get(0)!.status).toBe(SubmissionStatus.REJECTED);
@@ -57,26 +58,26 @@ describe("tier 3: CPU arbitration", () => {
   it("a tier-2 voter whose loss check confirmed a claim the panel then rejects is not slashed, only unrewarded; the panel majority is rewarded", () => {
     const { chain } = challenged();
     // Work can be wrong with the right loss (a copied or guessed claim): remes1val3 measures the claimed loss honestly.
-    accepted(chain, command("voteLossCheck", { validator: "remes1val3", disputeId: 0, computedLossMicro: CLAIMED_LOSS }));
+    accepted(chain, command("voteLossCheck", { validator: addr("remes1val3"), disputeId: 0, computedLossMicro: CLAIMED_LOSS }));
     chain.advanceTo(5);
     const panel = [...chain.state.disputes.get(0)!.panel];
-    const voterStake = stakeOf(chain, Role.VALIDATOR, "remes1val3");
+    const voterStake = stakeOf(chain, Role.VALIDATOR, addr("remes1val3"));
     const r = chain.exec(...panel.map((v) => verdict(v, false)));
     expect(eventsOf(r.events, "disputeResolved")).toEqual([expect.objectContaining({ outcome: DisputeOutcome.REJECTED })]);
     expect(eventsOf(r.events, "slashed").map((s) => s.offence)).toEqual([Offence.LAZY_MINING]);
     const rewarded = eventsOf(r.events, "rewardMinted").map((m) => m.to);
-    expect(rewarded.sort()).toEqual(panel.filter((v) => v !== "remes1val3").sort());
-    expect(stakeOf(chain, Role.VALIDATOR, "remes1val3")).toBe(voterStake);
+    expect(rewarded.sort()).toEqual(panel.filter((v) => v !== addr("remes1val3")).sort());
+    expect(stakeOf(chain, Role.VALIDATOR, addr("remes1val3"))).toBe(voterStake);
   });
 
   it("a panel majority finding the work correct forfeits the bond to the miner", () => {
     const { chain, panel } = escalated();
-    const minerBefore = balance(chain, "remes1miner0");
+    const minerBefore = balance(chain, addr("remes1miner0"));
     const r = chain.exec(verdict(panel[0]!, true), verdict(panel[1]!, true));
     expect(eventsOf(r.events, "disputeResolved")).toEqual([
-      event("disputeResolved", { disputeId: 0, outcome: DisputeOutcome.UPHELD, tier: 3, refund: 0n, winner: "remes1miner0", toWinner: BOND, toCommunity: 0n, burned: 0n }).value,
+      event("disputeResolved", { disputeId: 0, outcome: DisputeOutcome.UPHELD, tier: 3, refund: 0n, winner: addr("remes1miner0"), toWinner: BOND, toCommunity: 0n, burned: 0n }).value,
     ]);
-    expect(balance(chain, "remes1miner0") - minerBefore).toBe(BOND);
+    expect(balance(chain, addr("remes1miner0")) - minerBefore).toBe(BOND);
     expect(eventsOf(r.events, "slashed")).toEqual([]);
   });
 
@@ -87,7 +88,7 @@ describe("tier 3: CPU arbitration", () => {
 
   it("a verdict before the dispute reaches tier 3, a second verdict, and one after the deadline are rejected", () => {
     const { chain } = challenged();
-    rejected(chain, verdict("remes1val0", false), "wrongPhase");
+    rejected(chain, verdict(addr("remes1val0"), false), "wrongPhase");
     chain.advanceTo(5);
     const p = chain.state.disputes.get(0)!.panel[0]!;
     accepted(chain, verdict(p, false));
@@ -107,6 +108,6 @@ describe("tier 3: CPU arbitration", () => {
     expect(eventsOf(r.events, "slashed")).toEqual([]);
     expect(eventsOf(r.events, "rewardMinted")).toEqual([]);
     expect(balance(chain, CHALLENGER)).toBe(1_000n * REMES);
-    expect(stakeOf(chain, Role.MINER, "remes1miner0")).toBe(2_000n * REMES);
+    expect(stakeOf(chain, Role.MINER, addr("remes1miner0"))).toBe(2_000n * REMES);
   });
 });

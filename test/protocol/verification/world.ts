@@ -3,10 +3,11 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ParamsSchema } from "../../../src/gen/remes/v1/params_pb.ts";
 import { command } from "../../../src/protocol/commands.ts";
 import { accepted, given, hashOf, REMES, shardOf, submission } from "../given.ts";
+import { labelAddress as addr } from "../../../src/protocol/address.ts";
 
-export const validators = { remes1val0: 40_000n, remes1val1: 35_000n, remes1val2: 30_000n, remes1val3: 25_000n };
-export const miners = ["remes1miner0", "remes1miner1", "remes1miner2", "remes1miner3"];
-export const CHALLENGER = "remes1challenger";
+export const validators = { [addr("remes1val0")]: 40_000n, [addr("remes1val1")]: 35_000n, [addr("remes1val2")]: 30_000n, [addr("remes1val3")]: 25_000n };
+export const miners = [addr("remes1miner0"), addr("remes1miner1"), addr("remes1miner2"), addr("remes1miner3")];
+export const CHALLENGER = addr("remes1challenger");
 export const CLAIMED_LOSS = 2_000_000n;
 /** challenge_bond_multiplier (10) × base_miner_reward (10 REMES). */
 export const BOND = 100n * REMES;

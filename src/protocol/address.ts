@@ -1,0 +1,99 @@
+/**
+ * Account addresses, one rule for both runtimes: a valid address is the
+ * bech32 (BIP-173, not bech32m) encoding, prefix `remes`, of exactly 20
+ * bytes (the node derives them as ripemd160(sha256(compressed secp256k1
+ * key)), as the Cosmos SDK does), written in lower case, with a valid
+ * checksum and nothing around it (no spaces).
+ *
+ * BIP-173 also allows the all-uppercase form of the same address. We refuse
+ * it rather than normalise: accounts are keyed by the exact string, so an
+ * uppercase spelling would otherwise be a second account that strands what
+ * is sent to it. One spelling per account, and a client sees the error
+ * instead of losing funds.
+ *
+ * `decide` (machine.ts) checks every address field of every command with
+ * `addressFieldsOf`, so the simulator and the node refuse the same txs
+ * (ProtocolError `invalidAddress`).
+ */
+import { bech32 } from "@scure/base";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { utf8ToBytes } from "@noble/hashes/utils.js";
+import type { ProtocolCommand } from "./commands.ts";
+
+export const ADDRESS_PREFIX = "remes";
+export const ADDRESS_BYTES = 20;
+/** "remes" + "1" + 32 data characters (20 bytes) + 6 checksum characters. */
+export const ADDRESS_LENGTH = ADDRESS_PREFIX.length + 1 + Math.ceil((ADDRESS_BYTES * 8) / 5) + 6;
+
+/** The address of 20 bytes. */
+export const addressOfBytes = (bytes: Uint8Array): string => {
+  if (bytes.length !== ADDRESS_BYTES) throw new Error(`an address holds ${ADDRESS_BYTES} bytes, got ${bytes.length}`);
+  return bech32.encode(ADDRESS_PREFIX, bech32.toWords(bytes));
+};
+
+/**
+ * A valid address for a readable label (the simulator's actors, tests):
+ * bech32 of the first 20 bytes of sha256(label). Deterministic; nobody
+ * holds its key, which the labels mode never needs.
+ */
+export const labelAddress = (label: string): string => addressOfBytes(sha256(utf8ToBytes(label)).subarray(0, ADDRESS_BYTES));
+
+/**
+ * Addresses already found valid. @scure/base's decoding costs ~3 µs, as much
+ * as deciding and applying a whole command, and the same few thousand
+ * actors' addresses come back in every block; a hit costs a Set lookup. A
+ * pure function's memo, so no effect on determinism; bounded (cleared when
+ * full) so a flood of fresh addresses cannot grow it.
+ */
+const known = new Set<string>();
+const KNOWN_MAX = 1 << 16;
+
+/** Why `s` is not a valid address, or undefined when it is one. */
+export const addressProblem = (s: string): string | undefined => {
+  if (known.has(s)) return undefined;
+  const problem = decodeProblem(s);
+  if (problem === undefined) {
+    if (known.size >= KNOWN_MAX) known.clear();
+    known.add(s);
+  }
+  return problem;
+};
+
+const decodeProblem = (s: string): string | undefined => {
+  // Cheap checks first: the length is fixed, and lower case is our rule (bech32 alone would accept all-uppercase).
+  if (s.length !== ADDRESS_LENGTH) return `must be ${ADDRESS_LENGTH} characters, a ${ADDRESS_PREFIX}1… bech32 address`;
+  if (s !== s.toLowerCase()) return "must be in lower case";
+  try {
+    const { prefix, words } = bech32.decode(s as `${string}1${string}`, ADDRESS_LENGTH);
+    if (prefix !== ADDRESS_PREFIX) return `must have the prefix "${ADDRESS_PREFIX}"`;
+    if (bech32.fromWords(words).length !== ADDRESS_BYTES) return `must hold ${ADDRESS_BYTES} bytes`;
+    return undefined;
+  } catch (e) {
+    return `is not valid bech32 (${e instanceof Error ? e.message : String(e)})`;
+  }
+};
+
+export const isAddress = (s: string): boolean => addressProblem(s) === undefined;
+
+/** Every field of the command that names an account, with its name as the proto spells it. */
+export const addressFieldsOf = (cmd: ProtocolCommand): [field: string, address: string][] => {
+  switch (cmd.case) {
+    case "send": return [["from_address", cmd.value.fromAddress], ["to_address", cmd.value.toAddress]];
+    case "registerMiner": case "submitGradient": case "proveAvailability": return [["miner", cmd.value.miner]];
+    case "registerValidator": case "voteLossCheck": case "submitArbitrationVerdict": case "commitTrapJobs": case "revealTrapJobs": return [["validator", cmd.value.validator]];
+    case "registerProposer": case "commitAggregation": case "submitAggregation": return [["proposer", cmd.value.proposer]];
+    case "registerServingNode": return [["operator", cmd.value.operator]];
+    case "bond": case "unbond": return [["address", cmd.value.address]];
+    case "challengeGradient": case "challengeAggregation": case "challengeAvailability": return [["challenger", cmd.value.challenger]];
+    case "vote": return [["voter", cmd.value.voter]];
+    case "submitProposal": {
+      const k = cmd.value.content?.kind;
+      return [["proposer", cmd.value.proposer], ...(k?.case === "proposerAuthorization" ? [["content.proposer_authorization.address", k.value.address] as [string, string]] : [])];
+    }
+    default: return absurd(cmd);
+  }
+};
+
+const absurd = (_: never): never => {
+  throw new Error("unreachable command case");
+};

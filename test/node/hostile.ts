@@ -1,0 +1,57 @@
+/** Shared by the hostile-input tests: a fresh in-process app with two funded accounts. */
+import { create, toJson } from "@bufbuild/protobuf";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { GenesisStateSchema } from "../../src/gen/remes/v1/genesis_pb.ts";
+import { RemesApp } from "../../src/node/app.ts";
+import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
+import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
+import { AuthInfo, SignDoc, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { signDigest } from "../../src/node/secp256k1.ts";
+import { commandValueBytes, signTx, txKeyOf } from "../../src/node/sign.ts";
+import { SECP256K1_PUBKEY_TYPE_URL, typeUrlOf } from "../../src/node/tx.ts";
+import { command } from "../../src/protocol/commands.ts";
+import { defaultParams } from "../../src/protocol/params.ts";
+
+export const CHAIN_ID = "hostile";
+export const key = (label: string) => txKeyOf(sha256(new TextEncoder().encode(`hostile/${label}`)));
+export const alice = key("alice");
+export const bob = key("bob");
+export const FUNDS = 10n * defaultParams().minMinerStake;
+export const FEE = 5_000n;
+
+export const freshApp = () => {
+  const app = new RemesApp({ dbPath: ":memory:" });
+  const genesis = toJson(GenesisStateSchema, create(GenesisStateSchema, { accounts: [{ address: alice.address, balance: FUNDS }, { address: bob.address, balance: FUNDS }] }));
+  app.initChain({ time: { seconds: 1n, nanos: 0 }, chainId: CHAIN_ID, validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(genesis)), initialHeight: 1n, consensusParams: undefined });
+  return app;
+};
+
+export const finalize = (app: RemesApp, height: number, txs: Uint8Array[]) =>
+  app.finalizeBlock({ txs, decidedLastCommit: { round: 0, votes: [] }, misbehavior: [], hash: new Uint8Array(32).fill(height), height: BigInt(height), time: { seconds: 10n + BigInt(height), nanos: 0 }, nextValidatorsHash: new Uint8Array(0), proposerAddress: new Uint8Array(20) });
+
+/** Alice (account 0) signs a protocol MsgSend to `to`. */
+export const sendTo = (to: string, sequence = 0n) => signTx(alice, [command("send", { fromAddress: alice.address, toAddress: to, amount: 1_000n })], { chainId: CHAIN_ID, accountNumber: 0n, sequence, fee: FEE });
+
+
+/** Alice's tx sending 1,000 uremes to bob, with the fee and gas limit as given (coins as written, not checked). */
+export const sendWithFee = (amount: { denom: string; amount: string }[], gasLimit: bigint): Uint8Array => {
+  const cmd = command("send", { fromAddress: alice.address, toAddress: bob.address, amount: 1_000n });
+  const bodyBytes = TxBody.encode(TxBody.fromPartial({ messages: [{ typeUrl: typeUrlOf(cmd), value: commandValueBytes(cmd) }] })).finish();
+  const authInfoBytes = AuthInfo.encode(AuthInfo.fromPartial({
+    signerInfos: [{ publicKey: { typeUrl: SECP256K1_PUBKEY_TYPE_URL, value: Secp256k1PubKey.encode({ key: alice.pubkey }).finish() }, modeInfo: { single: { mode: SignMode.SIGN_MODE_DIRECT } }, sequence: 0n }],
+    fee: { amount, gasLimit },
+  })).finish();
+  const doc = SignDoc.encode({ bodyBytes, authInfoBytes, chainId: CHAIN_ID, accountNumber: 0n }).finish();
+  return TxRaw.encode({ bodyBytes, authInfoBytes, signatures: [signDigest(sha256(doc), alice.secretKey)] }).finish();
+};
+
+/** Alice's tx over messages given as raw Anys (type URL and value bytes as written). */
+export const signAnys = (messages: { typeUrl: string; value: Uint8Array }[]): Uint8Array => {
+  const bodyBytes = TxBody.encode(TxBody.fromPartial({ messages })).finish();
+  const authInfoBytes = AuthInfo.encode(AuthInfo.fromPartial({
+    signerInfos: [{ publicKey: { typeUrl: SECP256K1_PUBKEY_TYPE_URL, value: Secp256k1PubKey.encode({ key: alice.pubkey }).finish() }, modeInfo: { single: { mode: SignMode.SIGN_MODE_DIRECT } }, sequence: 0n }],
+    fee: { amount: [{ denom: "uremes", amount: "5000" }], gasLimit: 200_000n },
+  })).finish();
+  const doc = SignDoc.encode({ bodyBytes, authInfoBytes, chainId: CHAIN_ID, accountNumber: 0n }).finish();
+  return TxRaw.encode({ bodyBytes, authInfoBytes, signatures: [signDigest(sha256(doc), alice.secretKey)] }).finish();
+};
