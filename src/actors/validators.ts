@@ -1,7 +1,8 @@
 /**
  * Validators and other checkers. An honest validator recomputes what it is
  * asked to judge through the training backend: the loss on the disputed
- * batch (tier 2), the gradient bit-exactly when on a tier-3 panel, and
+ * batch (tier 2), the gradient bit-exactly when on a tier-3 panel (its
+ * verdict carries the hash it computed, which the chain compares), and
  * revealed aggregates (challenging one that leaves out verified work or does
  * not match its inputs). On the trap committee it commits the window's
  * blinded traps from the vault before the window opens and reveals them
@@ -120,15 +121,23 @@ export class Validator implements Actor {
     const state = io.chain.state;
     const d = state.disputes.get(disputeId);
     if (!d || !d.panel.includes(this.info.address)) return;
+    if (d.subject === DisputeSubject.GRADIENT) {
+      const s = state.submissions.get(d.subjectId);
+      if (!s) return;
+      // The chain compares the hash we recomputed with the submission's; a lazy member echoes the submission's.
+      let recomputedHash = s.gradientHash;
+      if (!this.options.lazy) {
+        io.world.work.add(this.info.address, "tier3", "", 0);
+        recomputedHash = io.world.backend.train(io.world.tasks.taskForCheck(s.window, s.shard, s.gpuArch)).gradientHash;
+      }
+      const valid = hex(recomputedHash) === hex(s.gradientHash);
+      io.submit(command("submitArbitrationVerdict", { validator: this.info.address, disputeId, valid, recomputedHash }));
+      return;
+    }
     let valid = true;
     if (!this.options.lazy) {
-      io.world.work.add(this.info.address, d.subject === DisputeSubject.GRADIENT ? "tier3" : "aggregate", "", 0);
-      if (d.subject === DisputeSubject.GRADIENT) {
-        const s = state.submissions.get(d.subjectId);
-        valid = s === undefined || io.world.backend.verify(io.world.tasks.taskForCheck(s.window, s.shard, s.gpuArch), s.gradientHash);
-      } else {
-        valid = io.world.aggregateChecks.get(d.subjectId) ?? true;
-      }
+      io.world.work.add(this.info.address, "aggregate", "", 0);
+      valid = io.world.aggregateChecks.get(d.subjectId) ?? true;
     }
     io.submit(command("submitArbitrationVerdict", { validator: this.info.address, disputeId, valid }));
   }

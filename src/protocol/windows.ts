@@ -22,7 +22,7 @@ import { activeOfRole } from "./staking.ts";
 import type { State } from "./state.ts";
 import { resolve } from "./verification/disputes.ts";
 import { evaluateTier1 } from "./verification/tier1.ts";
-import { openTier2 } from "./verification/tier2.ts";
+import { openTier3 } from "./verification/tier3.ts";
 
 /** Blocks from a window's close to its settlement: room for every deadline. */
 export const settleDelay = (p: Params): number =>
@@ -47,7 +47,8 @@ export const closeWindows = (state: Readonly<State>, ctx: BlockContext, emit: Em
     for (const e of evaluateTier1(state, w.window)) {
       emit(e);
       if (e.case !== "tier1Evaluated") continue;
-      for (const id of e.value.mismatchedIds) emit(openTier2(state, ctx, id, w.window, "", 0n, disputeId++));
+      // A hash mismatch is settled by recomputation, never by a loss vote (tier3.ts).
+      for (const id of e.value.mismatchedIds) emit(openTier3(state, ctx, id, w.window, state.submissions.get(id)?.miner ?? "", disputeId++));
     }
     emit(event("windowClosed", { window: w.window }));
     sampleAvailability(state, ctx, w.window, emit);

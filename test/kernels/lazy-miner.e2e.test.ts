@@ -2,10 +2,9 @@
  * End to end: six miners train for real (canonical kernels, their own CPU
  * each) through the real protocol on a MockChain; one is lazy (submits its
  * untouched base adapter, a real file, with a made-up loss). Tier 1 finds
- * its hash disagreeing with its shard peers', the protocol disputes it,
- * validators' loss checks (real evaluation on the batch the block hash
- * chose) do not confirm it, and a tier-3 panel that recomputes the training
- * bit for bit rejects it: caught by hash mismatch, not by luck.
+ * its hash disagreeing with its shard peers', the protocol disputes it at
+ * tier 3, and a panel that recomputes the training bit for bit and sends
+ * the hash it got rejects it: caught by hash mismatch, not by luck.
  */
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
@@ -19,6 +18,7 @@ import { type BlobStore, KernelBackend } from "../../src/kernels/backend.ts";
 import { command } from "../../src/protocol/commands.ts";
 import { defaultParams, UREMES_PER_REMES as REMES } from "../../src/protocol/params.ts";
 import { roleOf } from "../../src/protocol/staking.ts";
+import { hex as toHex } from "../../src/protocol/state.ts";
 import { MockChain } from "../../src/protocol/testing/chain.ts";
 import { labelAddress as addr } from "../../src/protocol/address.ts";
 
@@ -72,21 +72,18 @@ describe("real training through the protocol", () => {
     // The lazy file is real and intact: only its content is wrong.
     expect(decodeUpdate(backendOf.get(lazy)!.backbone.config, store.get(lazySub.gradientCid)!, lazySub.gradientHash).every((t) => t.every((v) => v === 0))).toBe(true);
 
-    // Tier 2: validators score the batch the block hash chose.
-    const [d2] = [...chain.state.disputes.values()];
-    expect(d2?.subjectId).toBe(lazySub.id);
+    // The protocol's dispute over the mismatch opens at tier 3: a loss vote can not clear a hash.
+    const [d3] = [...chain.state.disputes.values()];
+    expect(d3?.subjectId).toBe(lazySub.id);
+    expect(d3!.tier).toBe(3);
     const task = taskOf(lazySub.shard);
-    chain.exec(...validators.map((validator) => command("voteLossCheck", { validator, disputeId: d2!.id, computedLossMicro: backendOf.get(validator)!.lossOn(task, d2!.batchIndex) })));
-    chain.advanceTo(d2!.deadline + 1);
 
-    // Tier 3: the panel recomputes the training on CPU and compares hashes.
-    const d3 = chain.state.disputes.get(d2!.id)!;
-    expect(d3.tier).toBe(3);
-    const verdicts = d3.panel.map((validator) => ({ validator, valid: backendOf.get(validator)!.verify(task, lazySub.gradientHash) }));
-    expect(verdicts.every((v) => !v.valid)).toBe(true);
+    // Tier 3: the panel recomputes the training on CPU and sends the hash it got; the chain compares.
+    const verdicts = d3!.panel.map((validator) => ({ validator, recomputedHash: backendOf.get(validator)!.train(task).gradientHash }));
+    for (const v of verdicts) expect(toHex(v.recomputedHash)).not.toBe(toHex(lazySub.gradientHash));
     // The same recomputation confirms every honest submission bit for bit.
-    for (const s of subs.filter((x) => x.miner !== lazy)) expect(backendOf.get(d3.panel[0]!)!.verify(taskOf(s.shard), s.gradientHash)).toBe(true);
-    chain.exec(...verdicts.map(({ validator, valid }) => command("submitArbitrationVerdict", { validator, disputeId: d3.id, valid })));
+    for (const s of subs.filter((x) => x.miner !== lazy)) expect(backendOf.get(d3!.panel[0]!)!.verify(taskOf(s.shard), s.gradientHash)).toBe(true);
+    chain.exec(...verdicts.map(({ validator, recomputedHash }) => command("submitArbitrationVerdict", { validator, disputeId: d3!.id, valid: false, recomputedHash })));
     chain.block();
 
     const events = chain.log.flat();

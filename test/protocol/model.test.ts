@@ -14,7 +14,7 @@ import { bytesToHex } from "@noble/hashes/utils.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { GenesisStateSchema, type GenesisState } from "../../src/gen/remes/v1/genesis_pb.ts";
-import { SubmissionStatus } from "../../src/gen/remes/v1/events_pb.ts";
+import { DisputeSubject, SubmissionStatus } from "../../src/gen/remes/v1/events_pb.ts";
 import { ParamsSchema } from "../../src/gen/remes/v1/params_pb.ts";
 import { AggregationMethod, GpuArch, ProposalContentSchema, Role, VoteOption } from "../../src/gen/remes/v1/types_pb.ts";
 import { aggregationCommitment, gradientRoot } from "../../src/protocol/aggregation.ts";
@@ -180,7 +180,10 @@ const resolve = (state: Readonly<State>, world: World, it: Intent): ProtocolComm
       const d = pick(disputes.filter((x) => x.tier === 3), it.a);
       if (!d) return undefined;
       const validator = it.c % 5 === 0 ? pick(validators, it.b)! : pick(d.panel, it.b) ?? validators[0]!;
-      return command("submitArbitrationVerdict", { validator, disputeId: d.id, valid: it.flag, recomputedHash: it.c % 4 === 0 ? new Uint8Array(32) : new Uint8Array() });
+      // Mostly a recomputed hash that agrees with the flag (the submitted one, or another); sometimes none or a malformed one.
+      const submitted = d.subject === DisputeSubject.GRADIENT ? state.submissions.get(d.subjectId)?.gradientHash : undefined;
+      const recomputedHash = it.c % 7 === 0 ? new Uint8Array(it.c % 2 === 0 ? 0 : 31) : it.flag && submitted ? submitted : new Uint8Array(32).fill(it.c % 251);
+      return command("submitArbitrationVerdict", { validator, disputeId: d.id, valid: it.flag, recomputedHash });
     }
     case "trapCommit": {
       const window = state.nextWindow + (it.a % 2);

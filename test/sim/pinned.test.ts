@@ -13,7 +13,7 @@ const dir = resolve(import.meta.dirname, "../../scenarios");
 
 const pins: readonly (readonly [scenario: string, seed: number, blocks: number, eventLogSha256: string, appHash: string])[] = [
   ["baseline", 1, 200, "8c9effccdb1a992f89ec4aa5051c06576aa90b88d2678fe52fc360ad90ce90f8", "e4c555146e5697c02fa8e7472421bb48acd353f8ec8ab796fcb382e8dc4e50c0"],
-  ["lazy_30", 2, 200, "565062af10524b9bae2ebcb27845762f51a93f21f32dbfcfb872dcc374ec7558", "1e00eb38d110070a07f906f90d1770229e402474eca0ab403782281ae5fd70e0"],
+  ["lazy_30", 2, 200, "e07abb49e103718fe4a2727c44b97c1c3daba7fb1a663994ebfa337c230f908b", "56049a68f08dc407f7a2aee832e521653403bc0c31aad431322d57e278a72bb4"],
   ["copycats", 3, 200, "c3abbf443b10e12c0022f28c9268b418f246330bc75a6806a266a248784620a7", "145ab141619615704a7518868ea6af3ddf3d9532c6118d3d887f29b34e2dde99"],
   ["network_faults", 4, 200, "ac5743ce43b4bd6730c01d0937c19e63b7b148522768fa8267e0610d61d23334", "1d69f4c619f0c8becc32deb4f0a19dc92b079bd44aab089c6baf09b26062953a"],
 ];

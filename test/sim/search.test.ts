@@ -9,18 +9,17 @@ const run = (s: Scenario, seed: number, blocks: number | undefined) => runScenar
 const opts = { seeds: 2, firstSeed: 1, searchSeed: 1, blocks: 200, run } as const;
 
 describe("r3mes sim search", () => {
-  it("finds a profitable loss-copying strategy from a losing one (the plain copiers, caught by traps): train only on recognised traps", async () => {
+  it("finds no loss-copying strategy that beats honest work: tier-1 mismatches are recomputed at tier 3, so every fake is rejected and slashed", async () => {
     const scenario = load("attacks/loss_copier.json");
     const r = await search({ ...opts, scenario, group: "plain", budget: 5 });
     expect(r.start.point).toMatchObject({ fake: "stale", spotTraps: false });
     expect(r.start.estimate.mean).toBeLessThan(0);
-    expect(r.best.estimate.mean).toBeGreaterThan(0);
-    expect(r.best.point.spotTraps).toBe(true);
-    // The best strategy is written back as a runnable scenario that reproduces its score.
-    const again = await run(r.bestScenario, 1, 200);
-    const mine = (again.profit ?? []).filter((p) => p.group === "plain");
-    expect(mine.every((p) => p.kind === "loss_copying_miner")).toBe(true);
-    expect(r.bestScenario.actors.find((g) => g.group === "plain")).toMatchObject(r.best.point);
+    // Before the hardening, spotting traps made copying pay (best mean > 0). Now even the
+    // best candidate loses against an honest miner with its whole 95% interval below zero
+    // (about -1,400 REMES per actor over 200 blocks × 2 seeds: the tier-3 slashes).
+    for (const c of r.candidates) expect(c.estimate.hi).toBeLessThan(0);
+    expect(r.best.estimate.mean).toBeLessThan(0);
+    expect(r.best.estimate.hi).toBeLessThan(0);
   });
 
   it("finds a profitable group-isolation strategy from a losing one", async () => {

@@ -22,6 +22,7 @@ import type { BlockContext } from "../../protocol/context.ts";
 import type { EventCase, ProtocolEvent } from "../../protocol/events.ts";
 import type { State } from "../../protocol/state.ts";
 import { authorOf } from "../../protocol/verification/disputes.ts";
+import { evaluateTier1 } from "../../protocol/verification/tier1.ts";
 import { selectPanel } from "../../protocol/verification/tier3.ts";
 import type { ActorInfo } from "../../sim/sink.ts";
 import type { Actor, ActorIO } from "../actor.ts";
@@ -54,7 +55,8 @@ export class AbstainingValidator implements Actor {
         continue;
       }
       if (this.#shields(e, state)) continue;
-      if (this.bribeUremes > 0n && e.case === "disputeEscalated" && e.value.panel.includes(this.info.address)) {
+      const drawn = e.case === "disputeEscalated" || (e.case === "disputeOpened" && e.value.tier === 3);
+      if (this.bribeUremes > 0n && drawn && e.value.panel.includes(this.info.address)) {
         // For hire: give the accused two blocks to pay, then judge only if it did not.
         io.wake(2 * io.blockTimeMs, () => {
           const now = io.chain.state;
@@ -81,6 +83,20 @@ export class AbstainingValidator implements Actor {
     for (const d of state.disputes.values()) {
       const author = d.tier === 2 && d.deadline === nextHeight ? authorOf(state, d)?.address : undefined;
       if (author !== undefined && this.coalition.has(author)) targets.push({ id: d.id, exclude: [author, d.challenger] });
+    }
+    // Coalition work tier 1 will flag when a window closes at the end of the next block: its dispute opens
+    // at tier 3 then, numbered in order (a guess: disputes opened by that block's txs would shift the ids).
+    let nextId = state.counters.nextDisputeId;
+    for (const w of state.windows.values()) {
+      if (w.closed || w.closeHeight !== nextHeight) continue;
+      for (const t of evaluateTier1(state, w.window)) {
+        if (t.case !== "tier1Evaluated") continue;
+        for (const id of t.value.mismatchedIds) {
+          const miner = state.submissions.get(id)?.miner;
+          const disputeId = nextId++;
+          if (miner !== undefined && this.coalition.has(miner)) targets.push({ id: disputeId, exclude: [miner] });
+        }
+      }
     }
     if (targets.length === 0) return undefined;
     return (blockHash) => {

@@ -18,7 +18,7 @@ import { lazy, type LazyFake, Miner } from "../miners.ts";
 
 export class BribingMiner implements Actor {
   readonly role = "miner";
-  readonly subscriptions = ["windowOpened", "disputeEscalated"] as const;
+  readonly subscriptions = ["windowOpened", "disputeOpened", "disputeEscalated"] as const;
   readonly #miner: Miner;
 
   constructor(readonly info: ActorInfo, gpuArch: GpuArch, skipBps: number, fake: LazyFake, effortBps: number | undefined, readonly bribeUremes: bigint) {
@@ -32,7 +32,8 @@ export class BribingMiner implements Actor {
   onEvents(events: readonly ProtocolEvent[], io: ActorIO): void {
     this.#miner.onEvents(events, io);
     for (const e of events) {
-      if (e.case !== "disputeEscalated") continue;
+      // A panel is drawn when a dispute escalates, or when the protocol opens one at tier 3 (a tier-1 mismatch).
+      if (e.case !== "disputeEscalated" && !(e.case === "disputeOpened" && e.value.tier === 3)) continue;
       const d = io.chain.state.disputes.get(e.value.disputeId);
       if (!d || authorOf(io.chain.state, d)?.address !== this.info.address) continue;
       for (const v of e.value.panel) io.submit(command("send", { fromAddress: this.info.address, toAddress: v, amount: this.bribeUremes }));

@@ -1,11 +1,13 @@
 /**
  * Watchdog challenger: an honest client that distrusts work tier 1 flagged.
- * When a protocol-opened dispute over a tier-1 mismatch is upheld by the
- * loss vote, it bonds a challenge of the same submission before the
- * challenge window ends, expecting tier 3 to find the gradient wrong. Today
- * the new dispute is decided by the same loss vote on the same claimed loss,
- * so against a loss copier it is upheld again and the watchdog's bond goes
- * to the copier (loss-copier.ts). Shown here as the victim, not an attacker.
+ * When a protocol-opened dispute over a tier-1 mismatch is upheld by a
+ * loss vote (tier 2), it bonds a challenge of the same submission before the
+ * challenge window ends, expecting tier 3 to find the gradient wrong. A
+ * dispute upheld at tier 3 was already recomputed bit for bit, so it leaves
+ * that alone. The protocol once settled tier-1 mismatches by the loss vote
+ * on the claimed loss, and then the watchdog's bond went to a loss copier
+ * (loss-copier.ts); mismatches now go straight to tier 3, where copies are
+ * rejected, so the watchdog has nothing to lose its bond on.
  */
 import { DisputeOutcome, DisputeSubject } from "../../gen/remes/v1/events_pb.ts";
 import { command } from "../../protocol/commands.ts";
@@ -33,7 +35,7 @@ export class Watchdog implements Actor {
       } else if (e.case === "disputeResolved") {
         const id = this.#flagged.get(e.value.disputeId);
         this.#flagged.delete(e.value.disputeId);
-        if (id === undefined || e.value.outcome !== DisputeOutcome.UPHELD) continue;
+        if (id === undefined || e.value.outcome !== DisputeOutcome.UPHELD || e.value.tier !== 2) continue;
         const state = io.chain.state;
         const bond = requiredBond(state);
         if (state.submissions.has(id) && (state.balances.get(this.info.address) ?? 0n) >= bond) {

@@ -96,44 +96,39 @@ export const runDemoWorld = (seed: number): MockChain => {
 
   // Window 0: everyone trains; the lazy miner makes up a hash.
   chain.exec(...submit(chain, 0, (m, shard) => lazy(honestGradient(0, shard))(m)));
-  chain.advanceTo(10); // close: tier 1 disputes the mismatches, a proposer is drawn
+  chain.advanceTo(10); // close: tier 1 sends the mismatches to tier-3 panels, a proposer is drawn
 
-  // Window 1 opens; validators check the disputed losses (tier 2) and the
-  // proposer commits to window 0's aggregate. Then it reveals while miners
-  // train on window 1 — all trap shards, so honest miners were handed the
-  // vault tasks.
-  chain.block([...lossVotes(chain), ...commitAggregation(chain, 0, seed)].map((c) => [c]));
+  // Window 1 opens; the proposer commits to window 0's aggregate. Then it
+  // reveals while miners train on window 1 — all trap shards, so honest
+  // miners were handed the vault tasks.
+  chain.block([...commitAggregation(chain, 0, seed)].map((c) => [c]));
   const vault = chain.state.vault;
+  // What honest training yields: window 1 is all trap shards (vault entry = shard); the vault is read before reveals spend it.
+  const vaultHashes = new Map([...vault].map(([id, e]) => [id, e.gradientHash]));
+  const correctHash = (window: number, shard: number) => (window === 0 ? honestGradient(0, shard) : vaultHashes.get(shard)!);
   chain.block([...revealAggregation(chain, 0, seed), ...submit(chain, 1, (m, shard) => lazy(vault.get(shard)!.gradientHash)(m))].map((c) => [c]));
-  chain.exec(...verdicts(chain)); // tier-3 panels recompute on CPU
+  chain.exec(...verdicts(chain, correctHash)); // tier-3 panels recompute on CPU
 
   chain.advanceTo(20);
   const w1 = chain.state.windows.get(1)!;
   const trapShards = [...new Set(w1.assignment.values())].sort((a, b) => a - b);
   chain.block([
     command("revealTrapJobs", { validator: committee[0]!, window: 1, reveals: trapShards.map((shard) => ({ shard, vaultEntryId: shard, salt: salts[shard]! })) }),
-    ...lossVotes(chain),
     ...commitAggregation(chain, 1, seed),
   ].map((c) => [c]));
   chain.exec(...revealAggregation(chain, 1, seed));
-  chain.exec(...verdicts(chain));
+  chain.exec(...verdicts(chain, correctHash));
 
   chain.advanceTo(chain.state.windows.get(1)?.settleHeight ?? chain.height);
   return chain;
 };
 
-/** Validators recompute the claimed loss of each gradient under tier-2 dispute. */
-const lossVotes = (chain: MockChain): ProtocolCommand[] =>
-  [...chain.state.disputes.values()].filter((d) => d.tier === 2).flatMap((d) => {
-    const s = chain.state.submissions.get(d.subjectId)!;
-    return validators.filter((v) => v !== s.miner).map((validator) => command("voteLossCheck", { validator, disputeId: d.id, computedLossMicro: lossOf(s.window, s.shard) }));
-  });
-
-/** Tier-3 panel members recompute bit-exactly: only the lazy miner's work is wrong. */
-const verdicts = (chain: MockChain): ProtocolCommand[] =>
+/** Tier-3 panel members recompute bit-exactly and send the hash they got: only the lazy miner's differs. */
+const verdicts = (chain: MockChain, correctHash: (window: number, shard: number) => Uint8Array): ProtocolCommand[] =>
   [...chain.state.disputes.values()].filter((d) => d.tier === 3).flatMap((d) => {
     const s = chain.state.submissions.get(d.subjectId)!;
-    return d.panel.map((validator) => command("submitArbitrationVerdict", { validator, disputeId: d.id, valid: s.miner !== lazyMiner }));
+    const recomputedHash = correctHash(s.window, s.shard);
+    return d.panel.map((validator) => command("submitArbitrationVerdict", { validator, disputeId: d.id, valid: s.miner !== lazyMiner, recomputedHash }));
   });
 
 const aggregateOf = (chain: MockChain, window: number, seed: number) => {

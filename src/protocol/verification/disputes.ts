@@ -63,6 +63,28 @@ const tier2Tally = (state: Readonly<State>, d: Dispute) => {
   return { quorum, upheld: quorum && support * 2n > voted };
 };
 
+/**
+ * Tier 3 is decided by a strict majority of the panel's current stake, not of
+ * its heads: panel members who disagree (for a gradient, recomputed hashes that
+ * differ from each other or from the submission's) are weighed by what they put
+ * at risk, and the losing side is slashed for false verification (seed 002
+ * §10.2). Any hash other than the submitted one counts against the work (§4.4:
+ * exact matching); a panel split with no stake majority leaves it undecided.
+ */
+const tier3Tally = (state: Readonly<State>, d: Dispute) => {
+  let total = 0n;
+  let valid = 0n;
+  let invalid = 0n;
+  for (const v of new Set(d.panel)) {
+    const stake = roleOf(state, Role.VALIDATOR, v)?.stake ?? 0n;
+    total += stake;
+    const verdict = d.verdicts.get(v);
+    if (verdict === true) valid += stake;
+    else if (verdict === false) invalid += stake;
+  }
+  return { valid, invalid, total };
+};
+
 /** Resolves or escalates the disputes whose tier is decided or whose deadline passed. */
 export const advanceDisputes = (state: Readonly<State>, ctx: BlockContext, emit: Emit): void => {
   for (const id of [...state.disputes.keys()]) {
@@ -78,12 +100,9 @@ export const advanceDisputes = (state: Readonly<State>, ctx: BlockContext, emit:
       emit(event("disputeEscalated", { disputeId: d.id, panel, deadline: ctx.height + state.params.tier3DeadlineBlocks }));
       continue;
     }
-    const majority = Math.floor(d.panel.length / 2) + 1;
-    let valid = 0;
-    let invalid = 0;
-    for (const v of d.verdicts.values()) v ? valid++ : invalid++;
-    if (valid >= majority) resolve(state, d, DisputeOutcome.UPHELD, emit);
-    else if (invalid >= majority) resolve(state, d, DisputeOutcome.REJECTED, emit);
+    const { valid, invalid, total } = tier3Tally(state, d);
+    if (valid * 2n > total) resolve(state, d, DisputeOutcome.UPHELD, emit);
+    else if (invalid * 2n > total) resolve(state, d, DisputeOutcome.REJECTED, emit);
     else if (d.deadline <= ctx.height) resolve(state, d, DisputeOutcome.UNDECIDED, emit);
   }
 };

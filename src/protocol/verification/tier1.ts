@@ -3,7 +3,7 @@
  * each (shard, GPU architecture, kernel version) group are compared by hash.
  * A hash shared by at least two miners and held by strictly more miners than
  * any other is the group's agreed hash: its submissions are VERIFIED, the
- * others MISMATCHED (and disputed by the protocol at tier 2). A group with no
+ * others MISMATCHED (and disputed by the protocol at tier 3). A group with no
  * such hash (all differ, or a tie) is all MISMATCHED; a lone submission is
  * OPTIMISTIC — accepted, and open to challenges until the challenge window ends.
  */

@@ -4,7 +4,8 @@
  * base miner reward. Validators recompute the loss on a batch drawn from the
  * block hash and vote; a stake majority (with quorum) that confirms the
  * claimed loss ends the dispute for the miner, anything else escalates to
- * tier 3. Tier-1 mismatches open tier-2 disputes with no bond.
+ * tier 3. Tier-1 mismatches skip this tier: the protocol opens their
+ * disputes at tier 3, since a correct loss does not make a hash correct.
  */
 import { DisputeSubject, SubmissionStatus } from "../../gen/remes/v1/events_pb.ts";
 import { Role } from "../../gen/remes/v1/types_pb.ts";

@@ -4,20 +4,29 @@ import { Offence, Role } from "../../../src/gen/remes/v1/types_pb.ts";
 import { command } from "../../../src/protocol/commands.ts";
 import { event } from "../../../src/protocol/events.ts";
 import { ModuleAccount, roleKey } from "../../../src/protocol/state.ts";
-import { accepted, balance, eventsOf, MockChain, REMES, rejected } from "../given.ts";
+import { accepted, balance, eventsOf, hashOf, MockChain, REMES, rejected } from "../given.ts";
 import { BOND, CHALLENGER, CLAIMED_LOSS, challenged, validators } from "./world.ts";
 import { labelAddress as addr } from "../../../src/protocol/address.ts";
 
+let submitted: Uint8Array = new Uint8Array(32);
+/** The challenged world, remembering submission 0's hash for the verdicts. */
+const challengedAnd = () => {
+  const r = challenged();
+  submitted = r.chain.state.submissions.get(0)!.gradientHash;
+  return r;
+};
+
 /** Challenged at 3, no tier-2 votes: escalated to a 3-member panel at the end of block 5 (deadline 10). */
 const escalated = () => {
-  const { chain } = challenged();
+  const { chain } = challengedAnd();
   chain.advanceTo(5);
   const panel = [...chain.state.disputes.get(0)!.panel];
   const outsider = Object.keys(validators).find((v) => !panel.includes(v))!;
   return { chain, panel, outsider };
 };
 
-const verdict = (validator: string, valid: boolean) => command("submitArbitrationVerdict", { validator, disputeId: 0, valid });
+/** A panel member's verdict on submission 0: the hash it recomputed (the submitted one, or another), which the chain compares. */
+const verdict = (validator: string, valid: boolean) => command("submitArbitrationVerdict", { validator, disputeId: 0, valid, recomputedHash: valid ? submitted : hashOf("another gradient") });
 const stakeOf = (chain: MockChain, role: Role, a: string) => chain.state.roles.get(roleKey(role, a))!.stake;
 
 describe("tier 3: CPU arbitration", () => {
@@ -56,7 +65,7 @@ describe("tier 3: CPU arbitration", () => {
   });
 
   it("a tier-2 voter whose loss check confirmed a claim the panel then rejects is not slashed, only unrewarded; the panel majority is rewarded", () => {
-    const { chain } = challenged();
+    const { chain } = challengedAnd();
     // Work can be wrong with the right loss (a copied or guessed claim): remes1val3 measures the claimed loss honestly.
     accepted(chain, command("voteLossCheck", { validator: addr("remes1val3"), disputeId: 0, computedLossMicro: CLAIMED_LOSS }));
     chain.advanceTo(5);
@@ -87,7 +96,7 @@ describe("tier 3: CPU arbitration", () => {
   });
 
   it("a verdict before the dispute reaches tier 3, a second verdict, and one after the deadline are rejected", () => {
-    const { chain } = challenged();
+    const { chain } = challengedAnd();
     rejected(chain, verdict(addr("remes1val0"), false), "wrongPhase");
     chain.advanceTo(5);
     const p = chain.state.disputes.get(0)!.panel[0]!;

@@ -51,12 +51,13 @@ describe("governance capture", () => {
     expect(tallied!.value.status).toBe(ProposalStatus.PASSED);
     expect(tallied!.value.yes * 10_000n).toBeLessThan(tallied!.value.totalStaked * 5_000n);
     const changed = r.seen("paramsChanged")[0]!.value.params!;
-    expect([changed.lossToleranceBps, changed.trapRateBps, changed.vaultMaxEntries, changed.unbondingBlocks, changed.daSampleRateBps]).toEqual([10_000, 0, 0, 0, 0]);
+    expect([changed.lossToleranceBps, changed.slashLazyMiningBps, changed.trapRateBps, changed.vaultMaxEntries, changed.unbondingBlocks, changed.daSampleRateBps]).toEqual([10_000, 0, 0, 0, 0, 0]);
     const cheats = members(r, "lazy_miner");
     const honest = members(r, "honest_miner");
     for (const c of cheats) expect(c.slashedUremes).toBe(0n);
-    // Half their tasks faked, yet paid within 15% of an honest miner.
-    expect(mean(cheats, (a) => a.rewardsUremes) * 100n).toBeGreaterThan(mean(honest, (a) => a.rewardsUremes) * 85n);
+    // Half their tasks faked, yet paid within 25% of an honest miner: tier 3 still rejects the fakes
+    // that meet a same-group peer (a loss tolerance no longer clears a hash), but unslashed they cost nothing.
+    expect(mean(cheats, (a) => a.rewardsUremes) * 100n).toBeGreaterThan(mean(honest, (a) => a.rewardsUremes) * 75n);
   });
 
   it("names a paramChanges key that is not a protocol parameter", async () => {

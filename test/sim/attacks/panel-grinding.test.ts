@@ -14,7 +14,9 @@ const captures = async (grindCandidates: number, seed: number) => {
   const ring = new Set([...members(r, "abstaining_validator"), ...members(r, "lazy_miner", "ring")].map((a) => a.address));
   const abstainers = new Set(members(r, "abstaining_validator").map((a) => a.address));
   const tally = { ground: { n: 0, captured: 0 }, other: { n: 0, captured: 0 } };
-  for (const { height, value: e } of r.seen("disputeEscalated")) {
+  // Panels are drawn on escalation, and when the protocol opens a tier-1 mismatch's dispute at tier 3.
+  const drawn = [...r.seen("disputeEscalated"), ...r.seen("disputeOpened").filter((d) => d.value.tier === 3)];
+  for (const { height, value: e } of drawn) {
     if (!ring.has(r.authors.get(e.disputeId) ?? "")) continue;
     // The panel is drawn from this block's hash, which the previous block's proposer could steer.
     const t = abstainers.has(r.proposers.get(height - 1) ?? "") ? tally.ground : tally.other;
