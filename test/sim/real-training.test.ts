@@ -17,7 +17,7 @@ const scenario = loadScenario(file);
 const blocks = scenario.shortBlocks!;
 /** Pinned: the canonical kernels make this hash the same on every machine. */
 /** Re-pinned when windows began training from the chain's global adapters (followChain) instead of per-window seed adapters. */
-const PINNED_EVENT_LOG = "f4cfd7c1e952551c49f35b7d29715ba575fd2c21a8d27f73fa76dd70fdbf210a";
+const PINNED_EVENT_LOG = "7cdb1839edb87b7eef2e667b88d7159d2020f1787073549545cc0f9157763a4d";
 
 const run = async (): Promise<{ r: RunResult; events: { height: number; e: ProtocolEvent }[] }> => {
   const events: { height: number; e: ProtocolEvent }[] = [];
