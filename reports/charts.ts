@@ -256,11 +256,12 @@ const lossAxis = { label: "↑ Model loss (share of the initial model's, log sca
 
 /**
  * "Useful work delivered": the global model's loss (squared distance to the
- * optimum, as a share of the initial model's) after each window, against the
+ * optimum, or with the kernels backend the held-out cross-entropy of the
+ * global adapters; as a share of the initial model's) after each window, against the
  * window and against the REMES minted by then — what the chain paid for it.
  */
 export const modelCharts = (rows: readonly Row[]): Chart[] => {
-  const empty = rows.length === 0 ? "No model in this run (the kernels backend, or no window settled)." : undefined;
+  const empty = rows.length === 0 ? "No model in this run (no window opened)." : undefined;
   const method = (d: Row) => String(d.method ?? "none");
   const domain = [...new Set(rows.map(method))].sort();
   const color = { legend: true, domain, range: domain.map((m) => METHOD_COLORS[m] ?? "#999999") };
@@ -272,7 +273,7 @@ export const modelCharts = (rows: readonly Row[]): Chart[] => {
   ];
   return [
     chart("model-loss", "Useful work delivered: model loss over time",
-      "Squared distance of the global model to the optimum after each window (1 = the initial model, dashed), once its aggregate is final; colour: aggregation method, × = no aggregate finalized",
+      "Squared distance of the global model to the optimum (kernels backend: held-out cross-entropy of the global adapters) after each window (1 = the initial model, dashed), once its aggregate is final; colour: aggregation method, × = no aggregate finalized",
       empty, { x: { label: "Training window →", grid: true, tickFormat: "d" }, y: lossAxis, color, marks: marks("window") }),
     chart("model-per-remes", "Useful work delivered per REMES minted",
       "The same loss against the REMES minted since genesis by then: how far the rewards paid moved the model toward the optimum",
@@ -294,7 +295,7 @@ export const modelSweepChart = (rows: readonly Row[], x: string, xLabel: string,
     : "Squared distance of the global model to the optimum after each run's last settled window";
   return chart(`sweep-model-${measure}`, `${measure === "peak" ? "Peak" : "Final"} model loss vs ${xLabel}`,
     `${what}, as a share of the initial model's (log scale; 1 = the initial model, above 1 = dragged away); dots are runs, lines the mean over seeds`,
-    rows.length === 0 ? "No model in these runs (the kernels backend)." : undefined, {
+    rows.length === 0 ? "No model in these runs." : undefined, {
       x: { label: `${xLabel} →`, grid: true, ...(numeric ? {} : { type: "point" as const }) },
       y: { label: `↑ ${measure === "peak" ? "Peak" : "Final"} model loss (share of the initial, log scale)`, type: "log", grid: true },
       ...(series ? { color: { legend: true, domain, range: domain.map((m, i) => METHOD_COLORS[m] ?? ["#5e3c99", "#e08214", "#762a83", "#666"][i % 4]!) } } : {}),

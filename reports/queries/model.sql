@@ -1,5 +1,6 @@
--- The global model after each training window (simulated backend only):
--- loss = squared distance to the optimum, as a share of the initial model's
+-- The global model after each training window: loss = squared distance to
+-- the optimum (simulated backend) or held-out cross-entropy in micro-nats
+-- (kernels backend), as a share of the initial model's
 -- (loss_ratio), against the window and against the REMES minted by then.
 SELECT "window", open_height, settled_height, method, included, aggregate_finalized, aggregation_faulted,
        loss, loss_ratio, distance, aggregate_error_l1, remes_minted,

@@ -96,6 +96,10 @@ export class GlobalModel {
     this.#current = Int32Array.from(this.#current, (x, i) => clamp(x + (aggregate[i] ?? 0)));
   }
 
+  get initialLoss(): bigint {
+    return this.loss(this.initial);
+  }
+
   loss(v: ArrayLike<number> = this.#current): bigint {
     return squaredDistance(v, this.optimum);
   }

@@ -6,9 +6,10 @@
  * What a task means. A task is a job: the job's base adapters trained for
  * `train.steps` AdamW steps (train.ts) on one 2,048-token chunk
  * (corpus.ts). The job of (window, shard) starts from the window's base
- * adapters, generated from the backend seed and the window (a chain would
- * take the previous aggregate), on the chunk the shard maps to in that
- * window. A trap task names a Genesis Vault entry: entries below
+ * adapters — with `followChain` (the simulator), the chain's global
+ * adapters as the window opened (global-adapters.ts); without (the live
+ * daemons), adapters generated from the backend seed and the window — on
+ * the chunk the shard maps to in that window. A trap task names a Genesis Vault entry: entries below
  * `genesisVaultEntries` are vault jobs of their own (base adapters and
  * chunk drawn from the seed and the entry id), and their answers — the
  * genesis vault hashes, `vaultHash(id)` — are computed by this same backend
@@ -42,6 +43,7 @@ import { defaultAdamW } from "./adamw.ts";
 import { toHex } from "./bytes.ts";
 import { chunkIndexFor, corpus, type Corpus } from "./corpus.ts";
 import { fr } from "./f32.ts";
+import { GlobalAdapters } from "./global-adapters.ts";
 import { type Adapters, type Backbone, initAdapters, initBackbone, lossAndGrads, type ModelConfig, tinyConfig } from "./model.ts";
 import { OrtModel } from "./ort.ts";
 import { applyDelta, batchPositions, evalLoss, train, type TrainOptions } from "./train.ts";
@@ -66,6 +68,13 @@ export interface KernelBackendOptions {
   readonly genesisVaultEntries?: number;
   /** Virtual training time per architecture (ms), as the simulated backend's. */
   readonly trainMs?: Readonly<Record<string, number>>;
+  /**
+   * Train each window from the chain's global adapters (global-adapters.ts:
+   * the simulator feeds it opened windows and finalized aggregates) instead
+   * of the seed's base adapters of the window (the live daemons, which do
+   * not follow aggregates).
+   */
+  readonly followChain?: boolean;
 }
 
 export const fastTrainOptions: TrainOptions = { steps: 8, batchTokens: 32, adamw: { ...defaultAdamW, lr: 2e-2 } };
@@ -126,6 +135,8 @@ export class KernelBackend implements TrainingBackend {
   readonly #done = new Map<string, Done>();
   readonly #byHash = new Map<string, Done>();
   readonly #ort = new Map<string, OrtModel>();
+  /** The global adapters, when following the chain. */
+  readonly global: GlobalAdapters | undefined;
 
   constructor(o: KernelBackendOptions) {
     if (!(Number.isInteger(o.totalShards) && o.totalShards >= 1)) throw new RangeError(`KernelBackend: totalShards must be a positive integer, got ${o.totalShards}`);
@@ -135,6 +146,7 @@ export class KernelBackend implements TrainingBackend {
     this.store = o.store;
     this.backbone = initBackbone(o.model ?? tinyConfig, deriveSeed(o.seed, "kernels/backbone"));
     this.#corpus = corpus();
+    this.global = o.followChain ? new GlobalAdapters(this.backbone, this.baseAdapters(0), (v) => fromFixedPoint(this.backbone.config, v)) : undefined;
   }
 
   get trainOptions(): TrainOptions {
@@ -145,6 +157,7 @@ export class KernelBackend implements TrainingBackend {
     return this.#trainMs[GpuArch[task.gpuArch]] ?? defaultTrainMs.CPU!;
   }
 
+  /** The seed's base adapters of a window (what a backend not following the chain trains from). */
   baseAdapters(window: number): Adapters {
     return initAdapters(this.backbone.config, deriveSeed(this.#o.seed, "kernels/base-adapters", window));
   }
@@ -157,7 +170,15 @@ export class KernelBackend implements TrainingBackend {
     }
     const [window, shard] = v ? [v.window, v.shard] : [task.window, task.shard];
     const chunk = this.#corpus.train[chunkIndexFor(window, shard, this.#o.totalShards, this.#corpus.train.length)]!;
-    return { key: `job/${window}/${shard}`, meta: { window: String(window), shard: String(shard) }, base: () => this.baseAdapters(window), chunk };
+    return { key: `job/${window}/${shard}`, meta: { window: String(window), shard: String(shard) }, base: () => this.#baseOf(window), chunk };
+  }
+
+  /** The adapters a window's jobs start from: the global adapters at its opening, or the seed's. */
+  #baseOf(window: number): Adapters {
+    if (!this.global) return this.baseAdapters(window);
+    const b = this.global.baseOf(window);
+    if (!b) throw new RangeError(`KernelBackend: window ${window} was not seen opening (or its base was dropped); its base adapters are unknown`);
+    return b;
   }
 
   /** The chunk a task trains on. */

@@ -85,7 +85,7 @@ export interface RunResult extends RunEnd {
   readonly seed: number;
   readonly actors: readonly ActorSummary[];
   readonly aggregates: readonly AggregateRecord[];
-  /** The global model after each window (empty with the kernels backend). */
+  /** The global model after each window (kernels backend: held-out loss in micro-nats). */
   readonly model: readonly ModelRecord[];
   readonly stats: EngineStats;
   /** The genesis the run started from. */
@@ -134,6 +134,7 @@ const makeBackend = (s: Scenario, params: Params, seed: Uint8Array): TrainingBac
     train: { ...fastTrainOptions, steps: b.steps ?? fastTrainOptions.steps, batchTokens: b.batchTokens ?? fastTrainOptions.batchTokens },
     genesisVaultEntries: vaultEntriesOf(s),
     ...(b.trainMs ? { trainMs: b.trainMs } : {}),
+    followChain: true,
   });
 };
 
@@ -276,7 +277,8 @@ export const runScenario = async (scenario: Scenario, opts: RunOptions): Promise
   const c = cast(scenario, params, backend, opts.keys === "secp256k1" ? (label) => actorKey(opts.seed, label) : undefined);
   const tally = new Tally();
   const bonds = new BondTally();
-  const model = backend instanceof SimulatedBackend ? new ModelTracker(backend.model, world.store) : undefined;
+  const tracked = backend instanceof SimulatedBackend ? backend.model : backend instanceof KernelBackend ? backend.global : undefined;
+  const model = tracked ? new ModelTracker(tracked, world.store) : undefined;
   const sink = opts.sink ?? nullSink;
   const tee: RunSink = {
     start: (r) => sink.start(r),

@@ -76,7 +76,9 @@ export interface RunEnd {
  * The global model as one window left it (src/sim/model-tracker.ts): the
  * model it trained from, and the model once its aggregate was finalized
  * (or, with none finalized, as it stood when the aggregation faulted or the
- * run ended). Losses are squared distances to the optimum, model units.
+ * run ended). Losses are squared distances to the optimum in model units
+ * (simulated backend), or the global adapters' held-out cross-entropy in
+ * micro-nats (kernels backend).
  */
 export interface ModelRecord {
   readonly window: number;

@@ -105,7 +105,7 @@ export const tables = [
   },
   {
     name: "model",
-    doc: "per training window, simulated backend only: the global model it trained from and after it (loss = squared distance to the optimum, model units; docs/model.md), its aggregation, REMES minted by then",
+    doc: "per training window: the global model it trained from and after it (loss = squared distance to the optimum in model units with the simulated backend, held-out cross-entropy in micro-nats with the kernels backend; distance is meaningful for the simulated one only; docs/model.md), its aggregation, REMES minted by then",
     columns: [
       ["run_id", v], ["window", i], ["open_height", i], ["method", v], ["included", i], ["aggregate_finalized", "BOOLEAN"], ["aggregation_faulted", "BOOLEAN"],
       ["settled_height", i], ["base_loss", u], ["loss", u], ["distance", "DOUBLE"], ["loss_ratio", "DOUBLE"], ["aggregate_error_l1", "BIGINT"],
