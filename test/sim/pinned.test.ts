@@ -12,10 +12,10 @@ import { loadScenario } from "../../src/sim/scenario.ts";
 const dir = resolve(import.meta.dirname, "../../scenarios");
 
 const pins: readonly (readonly [scenario: string, seed: number, blocks: number, eventLogSha256: string, appHash: string])[] = [
-  ["baseline", 1, 200, "8c9effccdb1a992f89ec4aa5051c06576aa90b88d2678fe52fc360ad90ce90f8", "e4c555146e5697c02fa8e7472421bb48acd353f8ec8ab796fcb382e8dc4e50c0"],
-  ["lazy_30", 2, 200, "e07abb49e103718fe4a2727c44b97c1c3daba7fb1a663994ebfa337c230f908b", "56049a68f08dc407f7a2aee832e521653403bc0c31aad431322d57e278a72bb4"],
-  ["copycats", 3, 200, "c3abbf443b10e12c0022f28c9268b418f246330bc75a6806a266a248784620a7", "145ab141619615704a7518868ea6af3ddf3d9532c6118d3d887f29b34e2dde99"],
-  ["network_faults", 4, 200, "ac5743ce43b4bd6730c01d0937c19e63b7b148522768fa8267e0610d61d23334", "1d69f4c619f0c8becc32deb4f0a19dc92b079bd44aab089c6baf09b26062953a"],
+  ["baseline", 1, 200, "12b3a44140977a40bb5fe3508caaa5e2fad6ee2a379fd50fb73b15f1efed617f", "0da8aaf52ca20a7f297f220b04e3a5a6a87175f83dc6a5d0e02189ef66f30746"],
+  ["lazy_30", 2, 200, "074f488edeacc4af391d2764db1d646bc233d95d720a7c2e2cdd1a9536a54600", "1696fb67611cf5986c39f3f519222aab87ce5311c6aaea84b3a34718adccf471"],
+  ["copycats", 3, 200, "55a1871a54656b580f2a3b2d69de2bdf7b769bbacad5e205487404c8e35d4881", "fb00bed44ac3a2db6efa963be774c4d8edc37bbe2c9dd69f37b4d3db36ebf969"],
+  ["network_faults", 4, 200, "5d31454d4e42f5ec97d972b4224133e3e0622ee69c063efaa5fe0a3eac49a7ed", "a56d5cc2fda0f8ab1bca7c8b1e14e5a4a368c4465b19606cfa2e764bed6a0e2d"],
 ];
 
 describe("pinned runs", () => {
