@@ -11,10 +11,11 @@ import type { ProtocolEvent } from "../../../src/protocol/events.ts";
 import { roleKey } from "../../../src/protocol/state.ts";
 import { accepted, allEvents, balance, eventsOf, given, hashOf, REMES, rejected, submission } from "../given.ts";
 import { BOND, CLAIMED_LOSS, validators } from "./world.ts";
+import { labelAddress as addr } from "../../../src/protocol/address.ts";
 
-const honest = ["remes1miner0", "remes1miner1", "remes1miner2"];
-const copier = "remes1copier";
-const WATCHDOG = "remes1watchdog";
+const honest = [addr("remes1miner0"), addr("remes1miner1"), addr("remes1miner2")];
+const copier = addr("remes1copier");
+const WATCHDOG = addr("remes1watchdog");
 const RIGHT = hashOf("gradient/0/0");
 const STALE = hashOf("gradient/stale");
 

@@ -35,7 +35,7 @@ describe("panel abstainers", () => {
     expect(solo.undecided).toBe(0);
     const ringMiners = members(r, "lazy_miner", "ring");
     const soloMiners = members(r, "lazy_miner", "solo");
-    expect(mean(ringMiners, (a) => a.slashedUremes)).toBeLessThan(mean(soloMiners, (a) => a.slashedUremes));
+    expect(mean(ringMiners, (a) => a.slashedUremes)).toBeLessThanOrEqual(mean(soloMiners, (a) => a.slashedUremes));
     expect(mean(ringMiners, (a) => a.rewardsUremes)).toBeGreaterThan(mean(soloMiners, (a) => a.rewardsUremes));
     // It does not pay on chain today: traps still catch the ring's fakes (50% of the stake each), so the
     // ring ends below an honest miner; abstention only disarms tiers 2 and 3.
