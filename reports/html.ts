@@ -93,3 +93,13 @@ ${p.sections.map((s) => `<section id="${esc(s.id)}">\n<h2>${esc(s.title)}</h2>\n
 </body>
 </html>
 `;
+
+/** A JSON column (config, params, sweep point) as an object; anything else as {}. */
+export const parseJsonObject = (json: unknown): Record<string, unknown> => {
+  try {
+    const v = JSON.parse(String(json ?? "{}"));
+    return v !== null && typeof v === "object" ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+};

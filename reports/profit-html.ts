@@ -10,18 +10,11 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { resolveCosts } from "../src/sim/costs.ts";
 import type { Scenario } from "../src/sim/scenario.ts";
 import * as charts from "./charts.ts";
-import { type Column, esc, keyValueTable, table } from "./html.ts";
+import { type Column, esc, keyValueTable, parseJsonObject, table } from "./html.ts";
 import { breakEven, type Comparison, compareClasses, compareCoalitions, lazyClosedForms, type LazyClosedForm, remes } from "./profit.ts";
 import { type Row, runQuery } from "./queries.ts";
 
-const parse = (json: unknown): Record<string, unknown> => {
-  try {
-    const v = JSON.parse(String(json ?? "{}"));
-    return v !== null && typeof v === "object" ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-};
+const parse = parseJsonObject;
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
 

@@ -7,6 +7,7 @@
  * the method.
  */
 import { type Estimate, meanInterval, sampleOf, type Sample, welchInterval } from "./stats.ts";
+import { parseJsonObject } from "./html.ts";
 import type { Row } from "./queries.ts";
 
 export type Verdict = "profitable" | "not profitable" | "inconclusive";
@@ -213,14 +214,7 @@ export const caughtWithin = (t: number, f: number, n: number): number => 1 - (1 
 export const lazyTaskValue = (o: { t: number; f: number; effort: number; cost: number; reward: number; slash: number }): number =>
   o.f * (o.cost * (1 - o.effort) - o.t * (o.reward + o.slash));
 
-const parse = (json: unknown): Record<string, unknown> => {
-  try {
-    const v = JSON.parse(String(json ?? "{}"));
-    return v !== null && typeof v === "object" ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-};
+const parse = parseJsonObject;
 
 export interface LazyClosedForm {
   readonly group: string;

@@ -11,21 +11,14 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { Effect } from "effect";
 import { attempt, OutputError, type ResultsDb } from "../src/sim/outputs/duckdb-sink.ts";
 import * as charts from "./charts.ts";
-import { type Column, esc, fmt, keyValueTable, page, table } from "./html.ts";
+import { type Column, esc, fmt, keyValueTable, page, parseJsonObject, table } from "./html.ts";
 import { runProfitSection, sweepProfitSection } from "./profit-html.ts";
 import { type Row, runQuery } from "./queries.ts";
 
 export const REPORT_FILE = "report.html";
 export const RUN_REPORTS_DIR = "runs";
 
-const parse = (json: unknown): Record<string, unknown> => {
-  try {
-    const v = JSON.parse(String(json ?? "{}"));
-    return v !== null && typeof v === "object" ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-};
+const parse = parseJsonObject;
 
 const pointText = (json: unknown): string => {
   const p = parse(json);
