@@ -6,6 +6,8 @@
  * truncation. And `unknownFields`: which field numbers of a message tree are
  * not in its schema (the check for "unknown fields").
  */
+import { concat } from "../node/framing.ts";
+
 export interface WireField {
   readonly no: number;
   readonly wire: number;
@@ -71,15 +73,6 @@ export const parseFields = (b: Uint8Array): WireField[] | undefined => {
   return out;
 };
 
-const cat = (parts: readonly Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
 
 export interface EncodeOpts {
   readonly tagStretch?: number;
@@ -90,11 +83,11 @@ export interface EncodeOpts {
 
 export const encodeField = (f: WireField, o: EncodeOpts = {}): Uint8Array => {
   const tag = varint(BigInt(f.no) * 8n + BigInt(f.wire), o.tagStretch ?? 0);
-  if (f.wire !== 2) return cat([tag, f.value]);
-  return cat([tag, varint(BigInt(Math.max(0, f.value.length + (o.lenDelta ?? 0))), o.lenStretch ?? 0), f.value]);
+  if (f.wire !== 2) return concat([tag, f.value]);
+  return concat([tag, varint(BigInt(Math.max(0, f.value.length + (o.lenDelta ?? 0))), o.lenStretch ?? 0), f.value]);
 };
 
-export const encodeFields = (fs: readonly WireField[]): Uint8Array => cat(fs.map((f) => encodeField(f)));
+export const encodeFields = (fs: readonly WireField[]): Uint8Array => concat(fs.map((f) => encodeField(f)));
 
 export type Mutation =
   | { readonly op: "drop"; readonly i: number }
@@ -135,8 +128,8 @@ export const mutate = (bytes: Uint8Array, m: Mutation): Uint8Array => {
       return encodeFields(out);
     }
     case "repeat": return encodeFields([...fs, ...Array.from({ length: m.times }, () => fs[i]!)]);
-    case "stretch": return cat(fs.map((f, k) => encodeField(f, k === i ? { tagStretch: m.tag, lenStretch: m.len } : {})));
-    case "lie": return cat(fs.map((f, k) => encodeField(f, k === i ? { lenDelta: m.delta } : {})));
+    case "stretch": return concat(fs.map((f, k) => encodeField(f, k === i ? { tagStretch: m.tag, lenStretch: m.len } : {})));
+    case "lie": return concat(fs.map((f, k) => encodeField(f, k === i ? { lenDelta: m.delta } : {})));
   }
 };
 
