@@ -109,7 +109,9 @@ const postCloseCommands = (state: State): ProtocolCommand[] => {
         const key = `${d.id}/3/${validator}`;
         if (voted.has(key)) continue;
         voted.add(key);
-        out.push(command("submitArbitrationVerdict", { validator, disputeId: d.id, valid: !lazy.has(s.miner) }));
+        // The panel recomputes the shard's honest gradient; the chain compares it with the submission's.
+        const recomputedHash = honestGradient(s.window, s.shard);
+        out.push(command("submitArbitrationVerdict", { validator, disputeId: d.id, valid: Buffer.compare(recomputedHash, s.gradientHash) === 0, recomputedHash }));
       }
     }
   }
