@@ -7,6 +7,7 @@ import { clone, create } from "@bufbuild/protobuf";
 import { BondDestination, type Params, ParamsSchema } from "../gen/remes/v1/params_pb.ts";
 import type { ParamChange } from "../gen/remes/v1/types_pb.ts";
 import { fail, type ProtocolError } from "./errors.ts";
+import { settleDelay } from "./windows.ts";
 
 export const UREMES_PER_REMES = 1_000_000n;
 const remes = (n: bigint): bigint => n * UREMES_PER_REMES;
@@ -79,24 +80,116 @@ export const defaultParams = (): Params =>
   });
 
 const BPS = 10_000;
-type Check = readonly [keyof Params, (p: Params) => boolean, string];
+/** Amounts and their sums per window stay below 2^63: a signed 64-bit integer (the Cosmos SDK's Int) holds every one. */
+export const MAX_AMOUNT = 2n ** 63n - 1n;
 
-const checks: readonly Check[] = [
-  ["windowBlocks", (p) => p.windowBlocks >= 2, "must be at least 2"],
-  ["totalShards", (p) => p.totalShards >= 1, "must be at least 1"],
-  ["minMinersPerShard", (p) => p.minMinersPerShard >= 1, "must be at least 1"],
-  ["tier3PanelSize", (p) => p.tier3PanelSize >= 1 && p.tier3PanelSize % 2 === 1, "must be odd and at least 1"],
-  ["trapThreshold", (p) => p.trapThreshold >= 1 && p.trapThreshold <= p.trapCommitteeSize, "must be in 1..trap_committee_size"],
-  ["trapCommitmentSlots", (p) => p.trapCommitmentSlots >= 1 && p.trapCommitmentSlots <= 4_096, "must be in 1..4096"],
-  ["daChunkBytes", (p) => p.daChunkBytes >= 32 && p.daChunkBytes <= 65_536, "must be in 32..65536"],
-  ["daResponseBlocks", (p) => p.daResponseBlocks >= 1, "must be at least 1"],
-  ["tier2VotingBlocks", (p) => p.tier2VotingBlocks >= 1, "must be at least 1"],
-  ["tier3DeadlineBlocks", (p) => p.tier3DeadlineBlocks >= 1, "must be at least 1"],
-  ["aggregationCommitBlocks", (p) => p.aggregationCommitBlocks >= 1, "must be at least 1"],
-  ["aggregationRevealBlocks", (p) => p.aggregationRevealBlocks >= 1, "must be at least 1"],
-  ["livenessWindowBlocks", (p) => p.livenessWindowBlocks >= 1, "must be at least 1"],
-  ["maxTxMessages", (p) => p.maxTxMessages >= 1, "must be at least 1"],
-  ["forfeitedBondDestination", (p) => p.forfeitedBondDestination >= 1 && p.forfeitedBondDestination <= 3, "must be 1 (burn), 2 (community pool) or 3 (winner)"],
+type Rule = readonly [field: keyof Params, ok: (p: Params) => boolean, why: (p: Params) => string];
+const atLeast = (field: keyof Params, min: number, why = ""): Rule =>
+  [field, (p) => (p[field] as number) >= min, () => `must be at least ${min}${why}`];
+const positive = (field: keyof Params, why: string): Rule =>
+  [field, (p) => (typeof p[field] === "bigint" ? (p[field] as bigint) > 0n : (p[field] as number) > 0), () => `must not be 0: ${why}`];
+const amount = (field: keyof Params): Rule =>
+  [field, (p) => (p[field] as bigint) <= MAX_AMOUNT, () => `must be at most 2^63 - 1 uremes`];
+
+/** Blocks from an offence's first possible block (a submission at a window's start) to its last possible slash (the window's settlement). */
+export const longestSlashingDelay = (p: Params): number => p.windowBlocks + settleDelay(p);
+
+/** The most one window can mint (rewards.ts payWindow, disputes.ts verification rewards): every submission of a full aggregation verified and paid, each checked by a full tier-3 panel, plus the proposer. */
+export const maxWindowMint = (p: Params): bigint =>
+  (p.baseMinerReward * BigInt(Math.max(p.qualityVerifiedBps, p.qualityOptimisticBps))) / BigInt(BPS) * BigInt(p.maxAggregationSubmissions) * BigInt(p.totalShards) +
+  p.validatorVerificationReward * BigInt(p.tier3PanelSize) * BigInt(p.maxAggregationSubmissions) * BigInt(p.totalShards) +
+  p.proposerReward;
+
+/**
+ * Every field of Params and the rule it must meet, checked in this order (the
+ * first broken one is reported, naming the field). A parameter change, the
+ * genesis parameters and a scenario's parameters all pass through these: no
+ * governance vote can switch a defence off. Where the seeds set a value the
+ * rule keeps its purpose; the floors are this file's choice (the seeds are
+ * silent on them) and are the smallest values that keep each defence alive.
+ */
+const rules: readonly Rule[] = [
+  // --- Training windows and shards.
+  atLeast("windowBlocks", 2, ": a window opens and closes on different blocks"),
+  atLeast("totalShards", 1),
+  // Tier 1 compares a submission with its shard peers: one miner per shard leaves nothing to compare (seed 002 §4.4).
+  atLeast("minMinersPerShard", 2, ": tier 1 needs a peer in the same shard"),
+  // --- Submission bounds: zero refuses every submission.
+  positive("maxGradientBytes", "no gradient would fit"),
+  positive("maxCidLength", "no CID would fit"),
+  positive("maxKernelVersionLength", "no kernel version would fit"),
+  positive("maxClaimedLossMicro", "no loss could be claimed"),
+  // --- Verification tiers (seed 000, 002 §9).
+  positive("challengeWindowBlocks", "no one could challenge a submission"),
+  positive("challengeBondMultiplier", "challenges would be free (seed 002 §9.1: bond 10x the base reward)"),
+  atLeast("tier2VotingBlocks", 1),
+  positive("tier2QuorumBps", "a tier-2 vote would decide with no votes"),
+  ["lossToleranceBps", (p) => p.lossToleranceBps < BPS, () => "must be below 10000: a tolerance of 100% accepts any claimed loss"],
+  // Seed 000: a 3-validator panel; odd so a majority always exists. One validator alone is no panel.
+  ["tier3PanelSize", (p) => p.tier3PanelSize >= 3 && p.tier3PanelSize % 2 === 1, () => "must be odd and at least 3 (seed 000: a 3-validator panel)"],
+  atLeast("tier3DeadlineBlocks", 1),
+  // --- Trap jobs (seed 000: 10% traps; 002 §10.1: a 2-of-3 committee).
+  positive("trapRateBps", "no trap jobs would be set"),
+  ["trapCommitmentSlots", (p) => p.trapCommitmentSlots >= 1 && p.trapCommitmentSlots <= 4_096, () => "must be in 1..4096"],
+  atLeast("trapCommitteeSize", 1),
+  // A threshold above the committee makes traps impossible to reveal.
+  ["trapThreshold", (p) => p.trapThreshold >= 1 && p.trapThreshold <= p.trapCommitteeSize, (p) => `must be in 1..trap_committee_size (${p.trapCommitteeSize}): traps could never be revealed`],
+  positive("trapRevealBlocks", "traps could never be revealed"),
+  positive("vaultMaxEntries", "the vault of trap answers would be pruned empty"),
+  positive("vaultReusePerWindow", "the vault would never take verified jobs, and would run dry"),
+  // --- Aggregation.
+  atLeast("aggregationCommitBlocks", 1),
+  atLeast("aggregationRevealBlocks", 1),
+  positive("aggregationChallengeBlocks", "no one could challenge an aggregate"),
+  // --- Rewards: unchecked work may not earn what verified work earns.
+  positive("qualityVerifiedBps", "verified work would earn nothing"),
+  ["qualityOptimisticBps", (p) => p.qualityOptimisticBps < p.qualityVerifiedBps, (p) => `must be below quality_verified_bps (${p.qualityVerifiedBps}): unchecked work may not earn what verified work earns`],
+  amount("baseMinerReward"),
+  amount("proposerReward"),
+  amount("validatorVerificationReward"),
+  ["baseMinerReward", (p) => maxWindowMint(p) <= MAX_AMOUNT, (p) => `with validator_verification_reward, proposer_reward, total_shards and max_aggregation_submissions lets one window mint ${maxWindowMint(p)} uremes, over 2^63 - 1`],
+  ["challengeBondMultiplier", (p) => BigInt(p.challengeBondMultiplier) * p.baseMinerReward <= MAX_AMOUNT, () => "times base_miner_reward (the challenge bond) must be at most 2^63 - 1 uremes"],
+  // --- Slashing: the main offences always cost stake (seed 000 rates). Downtime may be 0 (it still jails).
+  positive("slashDoubleSignBps", "double signing would be free (seed 000: 5%)"),
+  positive("slashLazyMiningBps", "lazy mining would be free (seed 000: 50%)"),
+  positive("slashFalseVerificationBps", "false verification would be free (seed 000: 20%)"),
+  positive("slashAvailabilityBps", "withholding data would be free"),
+  positive("slashProposerFaultBps", "a faulty aggregate would be free"),
+  positive("challengerRewardBps", "no one would be paid to catch a cheat"),
+  ["forfeitedBondDestination", (p) => p.forfeitedBondDestination >= 1 && p.forfeitedBondDestination <= 3, () => "must be 1 (burn), 2 (community pool) or 3 (winner)"],
+  atLeast("livenessWindowBlocks", 1),
+  positive("minSignedBps", "validators could stop signing unpunished"),
+  // --- Staking: zero stake leaves a slash nothing to take.
+  positive("minMinerStake", "a miner would risk nothing"), amount("minMinerStake"),
+  positive("minValidatorStake", "a validator would risk nothing"), amount("minValidatorStake"),
+  positive("minProposerStake", "a proposer would risk nothing"), amount("minProposerStake"),
+  positive("minServingStake", "a server would risk nothing"), amount("minServingStake"),
+  // Unbonding stake stays slashable (slashing.ts stakeAtRisk), so it must outlast the longest path from an offence
+  // to its slash: a submission at a window's first block, decided at the latest when that window settles
+  // (windows.ts settleDelay). Downtime is not on this path: an unbonding validator no longer signs or is measured.
+  ["unbondingBlocks", (p) => p.unbondingBlocks >= longestSlashingDelay(p),
+    (p) => `must be at least the longest slashing delay, ${longestSlashingDelay(p)} blocks (window_blocks + the settle delay of its deadlines): stake would leave before a slash reaches it`],
+  // --- Governance: a deposit against spam, and a vote that needs votes and a majority.
+  positive("depositText", "proposals would be free spam"), amount("depositText"),
+  positive("depositParameterChange", "proposals would be free spam"), amount("depositParameterChange"),
+  positive("depositModelUpgrade", "proposals would be free spam"), amount("depositModelUpgrade"),
+  positive("depositSoftwareUpgrade", "proposals would be free spam"), amount("depositSoftwareUpgrade"),
+  atLeast("votingBlocksText", 1),
+  atLeast("votingBlocksParameterChange", 1),
+  atLeast("votingBlocksModelUpgrade", 1),
+  atLeast("votingBlocksSoftwareUpgrade", 1),
+  positive("quorumBps", "a proposal would pass with no votes"),
+  ["thresholdBps", (p) => p.thresholdBps >= 5_000, () => "must be at least 5000: a minority of the votes would pass a proposal"],
+  // veto_bps: any value; 0 lets one veto vote stop a proposal, 10000 switches the veto off (the threshold still holds).
+  // --- Data availability (seed 002 §5.4).
+  positive("daSampleRateBps", "data availability would never be sampled"),
+  atLeast("daResponseBlocks", 1),
+  ["daChunkBytes", (p) => p.daChunkBytes >= 32 && p.daChunkBytes <= 65_536, () => "must be in 32..65536"],
+  positive("daChallengeBond", "availability challenges would be free griefing"), amount("daChallengeBond"),
+  // --- Bounds.
+  atLeast("maxTxMessages", 1),
+  atLeast("maxAggregationSubmissions", 1),
+  // max_gradient_bytes and max_claimed_loss_micro are sizes, not amounts: any uint64 (checked above to be non-zero).
 ];
 
 const bpsFields: readonly (keyof Params)[] = [
@@ -106,19 +199,23 @@ const bpsFields: readonly (keyof Params)[] = [
   "quorumBps", "thresholdBps", "vetoBps", "daSampleRateBps",
 ];
 
-/** Checks the relations the state machine relies on; the first broken one is reported. */
+/** The fields with a rule of their own (a test checks every Params field is either here or bounded as basis points). */
+export const ruledFields: ReadonlySet<keyof Params> = new Set([...rules.map(([f]) => f), ...bpsFields]);
+
+/** Checks every rule above; the first broken one is reported, naming its parameter (snake_case). */
 export const validateParams = (p: Params): ProtocolError | undefined => {
   for (const f of bpsFields) {
     const v = p[f] as number;
     if (v > BPS) return fail("invalidParams", `${snake(f)} is ${v}: basis points must be at most 10000`);
   }
-  for (const [field, ok, why] of checks) {
-    if (!ok(p)) return fail("invalidParams", `${snake(field)} ${why} (got ${String(p[field])})`);
+  for (const [field, ok, why] of rules) {
+    if (!ok(p)) return fail("invalidParams", `${snake(field)} ${why(p)} (got ${String(p[field])})`);
   }
   return undefined;
 };
 
-const snake = (camel: string): string => camel.replace(/[A-Z0-9]+/g, (m) => `_${m.toLowerCase()}`);
+/** The proto field name of a Params field (tier3PanelSize → tier3_panel_size), as governance and genesis JSON spell it. */
+const snake = (camel: string): string => ParamsSchema.fields.find((f) => f.localName === camel)?.name ?? camel;
 
 const U64_MAX = 2n ** 64n - 1n;
 const U32_MAX = 2 ** 32 - 1;

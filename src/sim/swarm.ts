@@ -12,6 +12,9 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
+import { ParamsSchema } from "../gen/remes/v1/params_pb.ts";
+import { defaultParams, longestSlashingDelay } from "../protocol/params.ts";
 import { hashParts, Prng } from "../protocol/randomness.ts";
 import { ACTOR_KINDS, type ActorKind } from "./actor-kinds.ts";
 import { BPS } from "./options.ts";
@@ -80,17 +83,17 @@ const drawNodeFaults = (r: Prng): Json => {
 const drawParams = (r: Prng): Json => {
   const windowBlocks = between(r, 4, 24);
   const trapCommitteeSize = between(r, 1, 4);
-  return {
+  const drawn: Json = {
     windowBlocks,
     totalShards: between(r, 1, 40),
-    minMinersPerShard: between(r, 1, 3),
+    minMinersPerShard: between(r, 2, 3),
     challengeWindowBlocks: between(r, 1, windowBlocks),
     tier2VotingBlocks: between(r, 1, 5),
     tier2QuorumBps: between(r, 2_500, BPS),
     lossToleranceBps: between(r, 0, 500),
-    tier3PanelSize: r.pick([1, 3, 5]),
+    tier3PanelSize: r.pick([3, 5]),
     tier3DeadlineBlocks: between(r, 1, 15),
-    trapRateBps: between(r, 0, 3_000),
+    trapRateBps: between(r, 1, 3_000),
     trapCommitmentSlots: between(r, 8, 64),
     trapCommitteeSize,
     trapThreshold: between(r, 1, trapCommitteeSize),
@@ -98,21 +101,23 @@ const drawParams = (r: Prng): Json => {
     aggregationCommitBlocks: between(r, 1, 6),
     aggregationRevealBlocks: between(r, 1, 6),
     aggregationChallengeBlocks: between(r, 1, 10),
-    slashLazyMiningBps: between(r, 0, BPS),
-    slashFalseVerificationBps: between(r, 0, BPS),
-    slashAvailabilityBps: between(r, 0, BPS),
-    slashProposerFaultBps: between(r, 0, BPS),
+    slashLazyMiningBps: between(r, 1, BPS),
+    slashFalseVerificationBps: between(r, 1, BPS),
+    slashAvailabilityBps: between(r, 1, BPS),
+    slashProposerFaultBps: between(r, 1, BPS),
     slashDowntimeBps: between(r, 0, 100),
     slashBurnBps: between(r, 0, BPS),
-    challengerRewardBps: between(r, 0, BPS),
+    challengerRewardBps: between(r, 1, BPS),
     forfeitedBondDestination: between(r, 1, 3),
     livenessWindowBlocks: between(r, 5, 60),
-    minSignedBps: between(r, 0, BPS),
-    unbondingBlocks: between(r, 1, 100),
-    daSampleRateBps: between(r, 0, 5_000),
+    minSignedBps: between(r, 1, BPS),
+    daSampleRateBps: between(r, 1, 5_000),
     daResponseBlocks: between(r, 1, 4),
     daChunkBytes: between(r, 32, 256),
   };
+  // Unbonding outlasts the way from an offence to its slash (validateParams), by up to 100 blocks more.
+  const least = longestSlashingDelay(create(ParamsSchema, { ...defaultParams(), ...(drawn as object) }));
+  return { ...drawn, unbondingBlocks: least + between(r, 0, 100) };
 };
 
 const roleOf = (k: ActorKind): "validator" | "miner" | "proposer" | "other" =>

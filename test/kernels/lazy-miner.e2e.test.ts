@@ -33,7 +33,7 @@ const chainOf = () =>
       params: create(ParamsSchema, {
         ...defaultParams(),
         windowBlocks: 10, totalShards: 2, challengeWindowBlocks: 3, tier2VotingBlocks: 2, tier3DeadlineBlocks: 5,
-        aggregationCommitBlocks: 3, aggregationRevealBlocks: 3, aggregationChallengeBlocks: 3, daSampleRateBps: 0,
+        aggregationCommitBlocks: 3, aggregationRevealBlocks: 3, aggregationChallengeBlocks: 3, daSampleRateBps: 1,
         lossToleranceBps: 2_500, // batch-to-batch spread of a 256-prediction batch (backend.ts)
       }),
       accounts: [...validators, ...miners].map((address) => ({ address, balance: 100_000n * REMES })),

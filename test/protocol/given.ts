@@ -27,8 +27,8 @@ export { MockChain };
 
 type ParamsInit = MessageInitShape<typeof ParamsSchema>;
 
-/** The demo world's short windows and deadlines, a 20-block unbonding period, and overrides. */
-export const shortParams = (over: ParamsInit = {}) => create(ParamsSchema, { ...demoParams(), unbondingBlocks: 20, ...over });
+/** The demo world's short windows and deadlines, a 25-block unbonding period (the least validateParams allows: window 10 + settle delay 15), and overrides. */
+export const shortParams = (over: ParamsInit = {}) => create(ParamsSchema, { ...demoParams(), unbondingBlocks: 25, ...over });
 
 export interface World {
   params?: ParamsInit;

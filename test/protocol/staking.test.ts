@@ -35,12 +35,12 @@ describe("staking", () => {
     const chain = world();
     chain.advanceTo(4);
     const events = accepted(chain, command("unbond", { address: addr("remes1val0"), role: Role.VALIDATOR, amount: 15_000n * REMES })); // height 5
-    expect(events).toContainEqual(event("unbondingStarted", { entryId: 0, address: addr("remes1val0"), role: Role.VALIDATOR, amount: 15_000n * REMES, completionHeight: 25 }));
+    expect(events).toContainEqual(event("unbondingStarted", { entryId: 0, address: addr("remes1val0"), role: Role.VALIDATOR, amount: 15_000n * REMES, completionHeight: 30 }));
     expect(stakeOf(chain, addr("remes1val0"))).toBe(25_000n * REMES);
     expect(balance(chain, ModuleAccount.unbondingPool)).toBe(15_000n * REMES);
-    chain.advanceTo(24);
+    chain.advanceTo(29);
     expect(balance(chain, addr("remes1val0"))).toBe(100_000n * REMES);
-    chain.block(); // height 25
+    chain.block(); // height 30
     expect(eventsOf(chain.lastResult!.events, "unbondingCompleted")).toEqual([expect.objectContaining({ entryId: 0 })]);
     expect(balance(chain, addr("remes1val0"))).toBe(115_000n * REMES);
     expect(balance(chain, ModuleAccount.unbondingPool)).toBe(0n);
@@ -49,7 +49,7 @@ describe("staking", () => {
 
   it("a slash reaches stake that is still unbonding", () => {
     const chain = world();
-    accepted(chain, command("unbond", { address: addr("remes1val0"), role: Role.VALIDATOR, amount: 40_000n * REMES })); // height 1, completes at 21
+    accepted(chain, command("unbond", { address: addr("remes1val0"), role: Role.VALIDATOR, amount: 40_000n * REMES })); // height 1, completes at 26
     expect(stakeOf(chain, addr("remes1val0"))).toBe(0n);
     const r = chain.block([], { misbehavior: [{ kind: "duplicate_vote", validator: addr("remes1val0"), height: 1 }] });
     // 5% of the 40,000 REMES at risk, all of it unbonding.
@@ -58,7 +58,7 @@ describe("staking", () => {
     ]);
     expect(chain.state.unbonding.get(0)!.amount).toBe(38_000n * REMES);
     expect(balance(chain, ModuleAccount.unbondingPool)).toBe(38_000n * REMES);
-    chain.advanceTo(21);
+    chain.advanceTo(26);
     expect(balance(chain, addr("remes1val0"))).toBe(138_000n * REMES);
   });
 

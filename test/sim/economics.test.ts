@@ -33,7 +33,7 @@ describe("economics on short runs", () => {
     const s = parseScenario({
       ...base,
       name: "trap-detection",
-      params: { ...(base.params as object), totalShards: 100, trapRateBps: t * 10_000, trapCommitmentSlots: 128, daSampleRateBps: 0 },
+      params: { ...(base.params as object), totalShards: 100, trapRateBps: t * 10_000, trapCommitmentSlots: 128, daSampleRateBps: 1 },
       vaultEntries: 128,
       actors: [
         { kind: "lazy_miner", count: miners, skipBps: f * 10_000, fake: "random", stakeRemes: 10_000_000, gpuArch: "AMPERE" },

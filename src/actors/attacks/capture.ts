@@ -4,9 +4,11 @@
  * parameter change proposal that switches defences off; every member votes
  * yes. Voting power is bonded stake and the tally needs a 40% quorum of all
  * bonded stake and > 50% yes of the votes cast, so a coalition holding 40%
- * passes anything when the others do not vote; `validateParams` only bounds
- * basis points and a few minimums, so tolerance 100%, trap rate 0, vault
- * size 0, unbonding 0 and slash rates 0 all pass.
+ * passes anything when the others do not vote. Before issue 13
+ * `validateParams` only bounded basis points and a few minimums, so
+ * tolerance 100%, trap rate 0, vault size 0, unbonding 0 and slash rates 0
+ * all passed; now it refuses every change that switches a defence off, and
+ * such a proposal is refused at submission.
  */
 import { create } from "@bufbuild/protobuf";
 import { ParamsSchema } from "../../gen/remes/v1/params_pb.ts";

@@ -44,7 +44,7 @@ export const demoParams = () =>
     aggregationChallengeBlocks: 3,
     trapRevealBlocks: 5,
     trapCommitmentSlots: 6,
-    daSampleRateBps: 0,
+    daSampleRateBps: 1, // the least sampling validateParams accepts (0 switches the defence off); no submission is sampled in the demo
   });
 
 export const demoChain = (seed: number): MockChain =>
