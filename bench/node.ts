@@ -197,7 +197,7 @@ const chainPart = async (connections: number, keys: readonly TxKey[]) => {
     p2pLaddr: `tcp://127.0.0.1:${await freePort()}`,
     proxyApp: `unix://${home}/abci.sock`,
     blockTime: "1s",
-    params: { windowBlocks, daSampleRateBps: 0 },
+    params: { windowBlocks, daSampleRateBps: 1 }, // the least sampling validateParams accepts
     genesisExtra: genesisExtra(keys),
     config: {
       "mempool.size": String(MINERS + 10_000),
@@ -429,7 +429,7 @@ const rssPart = async () => {
   const windowBlocks = Math.max(2, Math.ceil(RSS_MINERS / RSS_PER_BLOCK));
   // Deadlines scaled to the short windows, so a window settles (and its submissions are pruned) soon after it closes.
   const params = {
-    windowBlocks, daSampleRateBps: 0, challengeWindowBlocks: 2, tier2VotingBlocks: 1, tier3DeadlineBlocks: 2,
+    windowBlocks, daSampleRateBps: 1, challengeWindowBlocks: 2, tier2VotingBlocks: 1, tier3DeadlineBlocks: 2,
     aggregationCommitBlocks: 1, aggregationRevealBlocks: 1, aggregationChallengeBlocks: 1, trapRevealBlocks: 2, daResponseBlocks: 1,
   };
   const keys = minerKeys(RSS_MINERS, "rss-miner");

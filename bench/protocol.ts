@@ -65,7 +65,7 @@ const miners = Array.from({ length: MINERS }, (_, i) => addr(`remes1miner${Strin
 const lazy = new Set(miners.filter((_, i) => i % LAZY_EVERY === 7));
 
 const genesis: GenesisState = create(GenesisStateSchema, {
-  params: create(ParamsSchema, { ...defaultParams(), windowBlocks: 100, totalShards: 1024, daSampleRateBps: 0 }),
+  params: create(ParamsSchema, { ...defaultParams(), windowBlocks: 100, totalShards: 1024, daSampleRateBps: 1 }), // 1: the least sampling validateParams accepts
   accounts: [...validators, proposer, ...miners].map((address) => ({ address, balance: 100_000n * REMES })),
   roles: [
     ...validators.map((address, i) => ({ address, role: Role.VALIDATOR, stake: BigInt(40_000 - i * 5_000) * REMES, pubkey: new Uint8Array(32).fill(i + 1) })),
