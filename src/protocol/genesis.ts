@@ -9,7 +9,7 @@ import type { GenesisState } from "../gen/remes/v1/genesis_pb.ts";
 import { GpuArch, Role } from "../gen/remes/v1/types_pb.ts";
 import { fail, type ProtocolError } from "./errors.ts";
 import { checkAddress } from "./ledger.ts";
-import { defaultParams, validateParams } from "./params.ts";
+import { defaultParams, MAX_AMOUNT, validateParams } from "./params.ts";
 import { ParamsSchema } from "../gen/remes/v1/params_pb.ts";
 import { ModuleAccount, roleKey, type State } from "./state.ts";
 
@@ -82,6 +82,8 @@ export const initChain = (genesis: GenesisState): State | ProtocolError => {
   }
   s.model = genesis.model;
   for (const d of genesis.datasets) s.datasets.set(d.datasetId, d);
+  // Every amount, and the supply that sums them, fits a signed 64-bit integer (params.ts MAX_AMOUNT).
+  if (supply + bonded > MAX_AMOUNT) return fail("invalidMessage", `genesis supply (balances + stakes) is ${supply + bonded} uremes, over 2^63 - 1`);
   (s.supply as { genesis: bigint }).genesis = supply + bonded;
   return s;
 };

@@ -89,6 +89,13 @@ describe("validateParams: a defence cannot be switched off", () => {
     expect(isProtocolError(r) && r.message).toMatch(/^trap_rate_bps must not be 0/);
   });
 
+  it("a genesis supply over 2^63 - 1 uremes is refused", () => {
+    const accounts = [addr("remes1a"), addr("remes1b")].map((address) => ({ address, balance: 2n ** 62n }));
+    const r = initChain(create(GenesisStateSchema, { accounts }));
+    expect(isProtocolError(r) && r.message).toMatch(/^genesis supply \(balances \+ stakes\) is 9223372036854775808 uremes, over 2\^63 - 1/);
+    expect(isProtocolError(initChain(create(GenesisStateSchema, { accounts: accounts.slice(1) })))).toBe(false);
+  });
+
   it("every field of Params has a rule (a new parameter needs one here)", () => {
     const unruled = ParamsSchema.fields.map((f) => f.localName).filter((n) => !ruledFields.has(n as keyof Params) && n !== "vetoBps");
     expect(unruled).toEqual([]);
