@@ -16,8 +16,10 @@ import * as Q from "../gen/remes/v1/query_pb.ts";
 import { StoredGradientSchema } from "../gen/remes/v1/stored_gradient_pb.ts";
 import { AggregationRevealedSchema } from "../gen/remes/v1/events_pb.ts";
 import { MerkleProofSchema, Role } from "../gen/remes/v1/types_pb.ts";
+import { checkedId } from "../protocol/ids.ts";
 import { merkleProof } from "../protocol/merkle.ts";
 import { balanceOf, roleKey, type State } from "../protocol/state.ts";
+import { rangeProblem } from "../protocol/wire-range.ts";
 import type { Accounts } from "./accounts.ts";
 import { decodeTx, DENOM, gasUsedOf, isAddress, SECP256K1_PUBKEY_TYPE_URL, TxError } from "./tx.ts";
 
@@ -77,7 +79,19 @@ const cosmos: Record<string, Handler> = {
 };
 
 const remes = <I extends DescMessage, O extends DescMessage>(input: I, output: O, f: (state: State, req: MessageShape<I>) => Omit<MessageShape<O>, "$typeName">): Handler =>
-  (_v, state, data) => toBinary(output, create(output, f(state, fromBinary(input, data)) as never));
+  (_v, state, data) => {
+    // As for txs: an integer out of its field's range is refused, never truncated (wire-range.ts).
+    const bad = rangeProblem(input, data);
+    if (bad) throw invalid(bad);
+    return toBinary(output, create(output, f(state, fromBinary(input, data)) as never));
+  };
+
+/** A 64-bit id of a request as a number, refused by name above 2^53 - 1 (ids.ts). */
+const idOf = (field: string, v: bigint): number => {
+  const id = checkedId(field, v);
+  if (typeof id === "string") throw invalid(id);
+  return id;
+};
 
 const currentWindow = (state: State) => {
   let w: State["windows"] extends Map<number, infer V> ? V | undefined : never;
@@ -101,23 +115,26 @@ const protocol: Record<string, Handler> = {
     };
   }),
   GetGradient: remes(Q.QueryGetGradientRequestSchema, Q.QueryGetGradientResponseSchema, (s, r) => {
-    const g = s.submissions.get(r.submissionId);
-    if (!g) throw notFound(`submission ${r.submissionId} (pruned after settlement, or never made)`);
+    const id = idOf("submission_id", r.submissionId);
+    const g = s.submissions.get(id);
+    if (!g) throw notFound(`submission ${id} (pruned after settlement, or never made)`);
     return { gradient: create(StoredGradientSchema, { ...g, submissionId: g.id }) };
   }),
   Window: remes(Q.QueryWindowRequestSchema, Q.QueryWindowResponseSchema, (s, r) => {
-    const w = s.windows.get(r.window);
-    if (!w) throw notFound(`window ${r.window} (not open yet, or settled and pruned)`);
+    const window = idOf("window", r.window);
+    const w = s.windows.get(window);
+    if (!w) throw notFound(`window ${window} (not open yet, or settled and pruned)`);
     return { window: w.window, startHeight: w.startHeight, activeShards: w.activeShards, miners: w.assignment.size, submissions: w.submittedBy.size, closed: w.closed };
   }),
   GetAggregation: remes(Q.QueryGetAggregationRequestSchema, Q.QueryGetAggregationResponseSchema, (s, r) => {
-    const a = s.windows.get(r.window)?.aggregation;
-    if (!a?.revealed) throw notFound(`revealed aggregation of window ${r.window}`);
+    const window = idOf("window", r.window);
+    const a = s.windows.get(window)?.aggregation;
+    if (!a?.revealed) throw notFound(`revealed aggregation of window ${window}`);
     const v = a.revealed;
     const leaves = v.submissionIds.map((id) => s.submissions.get(id)?.gradientHash ?? new Uint8Array(32));
     const proof = leaves.length > 0 ? merkleProof(leaves, 0) : undefined;
     return {
-      aggregation: create(AggregationRevealedSchema, { aggregationId: v.id, window: r.window, proposer: a.proposer, aggregatedCid: v.aggregatedCid, merkleRoot: v.merkleRoot, submissionIds: [...v.submissionIds], method: v.method, challengeDeadline: v.challengeDeadline }),
+      aggregation: create(AggregationRevealedSchema, { aggregationId: v.id, window, proposer: a.proposer, aggregatedCid: v.aggregatedCid, merkleRoot: v.merkleRoot, submissionIds: [...v.submissionIds], method: v.method, challengeDeadline: v.challengeDeadline }),
       finalized: a.finalized,
       proof: proof ? create(MerkleProofSchema, { index: proof.index, leafCount: proof.leafCount, siblings: [...proof.siblings] }) : undefined,
     };

@@ -91,9 +91,9 @@ describe("cosmjs against a real chain", () => {
     const sub = await client.signAndBroadcast(miner, [encodeObject(submit)], fee);
     expect(sub.code, sub.rawLog).toBe(0);
     expect(sub.events.some((e) => e.type === "remes.gradientSubmitted")).toBe(true);
-    const window = await query("Window", Q.QueryWindowRequestSchema, { window: info.window }, Q.QueryWindowResponseSchema);
+    const window = await query("Window", Q.QueryWindowRequestSchema, { window: BigInt(info.window) }, Q.QueryWindowResponseSchema);
     expect(window.submissions).toBeGreaterThanOrEqual(1);
-    const grad = await query("GetGradient", Q.QueryGetGradientRequestSchema, { submissionId: 0 }, Q.QueryGetGradientResponseSchema);
+    const grad = await query("GetGradient", Q.QueryGetGradientRequestSchema, { submissionId: 0n }, Q.QueryGetGradientResponseSchema);
     expect(grad.gradient?.miner).toBe(miner);
     const params = await query("Params", Q.QueryParamsRequestSchema, {}, Q.QueryParamsResponseSchema);
     expect(params.params?.windowBlocks).toBe(20);
