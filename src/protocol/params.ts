@@ -76,6 +76,7 @@ export const defaultParams = (): Params =>
     daChallengeBond: remes(1n),
     maxTxMessages: 64,
     maxAggregationSubmissions: 100_000,
+    maxUnbondingEntries: 7, // the Cosmos SDK's MaxEntries; seeds silent (issue 13, bounded state)
   });
 
 const BPS = 10_000;
@@ -96,6 +97,7 @@ const checks: readonly Check[] = [
   ["aggregationRevealBlocks", (p) => p.aggregationRevealBlocks >= 1, "must be at least 1"],
   ["livenessWindowBlocks", (p) => p.livenessWindowBlocks >= 1, "must be at least 1"],
   ["maxTxMessages", (p) => p.maxTxMessages >= 1, "must be at least 1"],
+  ["maxUnbondingEntries", (p) => p.maxUnbondingEntries >= 1 && p.maxUnbondingEntries <= 1_000, "must be in 1..1000"],
   ["forfeitedBondDestination", (p) => p.forfeitedBondDestination >= 1 && p.forfeitedBondDestination <= 3, "must be 1 (burn), 2 (community pool) or 3 (winner)"],
 ];
 
