@@ -74,8 +74,10 @@ const unbondingIndex = (entries: ReadonlyMap<number, UnbondingEntry>): Unbonding
   let ix = unbondingIndexes.get(raw);
   if (ix === undefined) {
     ix = { byOwner: new Map(), due: [] };
-    for (const u of raw.values()) addOwner(ix, u);
-    ix.due.push(...[...raw.values()].map((u): Due => [u.completionHeight, u.id]));
+    for (const u of raw.values()) {
+      addOwner(ix, u);
+      ix.due.push([u.completionHeight, u.id]);
+    }
     ix.due.sort((a, b) => (less(a, b) ? -1 : less(b, a) ? 1 : 0)); // a sorted array is a heap
     unbondingIndexes.set(raw, ix);
   }
