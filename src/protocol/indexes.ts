@@ -196,3 +196,67 @@ export const votingProposals = (proposals: ReadonlyMap<number, Proposal>): Propo
   }
   return out;
 };
+
+// --- open disputes by subject ---
+
+interface DisputeKey {
+  readonly id: number;
+  readonly subject: number;
+  readonly subjectId: number;
+}
+const subjectKey = (subject: number, subjectId: number): string => `${subject}/${subjectId}`;
+const disputeIndexes = new WeakMap<object, Map<string, Set<number>>>();
+
+const disputeIndex = (disputes: ReadonlyMap<number, DisputeKey>): Map<string, Set<number>> => {
+  const raw = rawOf(disputes);
+  let ix = disputeIndexes.get(raw);
+  if (ix === undefined) {
+    ix = new Map();
+    for (const d of raw.values()) addDispute(ix, d);
+    disputeIndexes.set(raw, ix);
+  }
+  return ix;
+};
+
+const addDispute = (ix: Map<string, Set<number>>, d: DisputeKey): void => {
+  const k = subjectKey(d.subject, d.subjectId);
+  let ids = ix.get(k);
+  if (ids === undefined) ix.set(k, (ids = new Set()));
+  ids.add(d.id);
+};
+
+const removeDispute = (ix: Map<string, Set<number>>, d: DisputeKey): void => {
+  const k = subjectKey(d.subject, d.subjectId);
+  const ids = ix.get(k);
+  if (ids === undefined) return;
+  ids.delete(d.id);
+  if (ids.size === 0) ix.delete(k);
+};
+
+/** Call after adding `d` to `disputes`. */
+export const indexDisputeAdded = (disputes: ReadonlyMap<number, DisputeKey>, d: DisputeKey): void => {
+  const ix = disputeIndexes.get(rawOf(disputes));
+  if (ix === undefined) return;
+  addDispute(ix, d);
+  onUndo(() => removeDispute(ix, d));
+};
+
+/** Call after removing `d` from `disputes`. */
+export const indexDisputeRemoved = (disputes: ReadonlyMap<number, DisputeKey>, d: DisputeKey): void => {
+  const ix = disputeIndexes.get(rawOf(disputes));
+  if (ix === undefined) return;
+  removeDispute(ix, d);
+  onUndo(() => addDispute(ix, d));
+};
+
+/** The oldest open dispute on a subject (the first a scan in id order finds). */
+export const disputeOn = <D extends DisputeKey>(disputes: ReadonlyMap<number, D>, subject: number, subjectId: number): D | undefined => {
+  const ids = disputeIndex(disputes).get(subjectKey(subject, subjectId));
+  if (ids === undefined) return undefined;
+  let first: number | undefined;
+  for (const id of ids) {
+    visits.count++;
+    if (first === undefined || id < first) first = id;
+  }
+  return first === undefined ? undefined : disputes.get(first);
+};
