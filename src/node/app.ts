@@ -48,7 +48,7 @@ import type { BlockContext, Misbehavior, ValidatorVote } from "../protocol/conte
 import { isProtocolError } from "../protocol/errors.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 import { initChain } from "../protocol/genesis.ts";
-import { applyBlock, applyTx, decide, evolve, payFee, type TxFee } from "../protocol/machine.ts";
+import { applyBlock, decide, dryRunTx, evolve, payFee, type TxFee } from "../protocol/machine.ts";
 import type { State } from "../protocol/state.ts";
 import { abciEvent, protocolAbciEvent, txAbciEvents } from "./abci-events.ts";
 import { Accounts, genesisAccountsHash, nextAccountsHash, nodeAppHash } from "./accounts.ts";
@@ -318,8 +318,8 @@ export class RemesApp {
       const d = decide(state, tx.msgs[0]!, ctx);
       if (isProtocolError(d)) return response(d.code, "remes", d.message, tx.gasLimit, gasUsed);
     } else {
-      // Later messages may depend on earlier ones: applyTx runs them on its own copy (rare: most txs hold one message).
-      const r = applyTx(state, tx.msgs, ctx).result;
+      // Later messages may depend on earlier ones: run them all, then undo (journal.ts; no copy of the state).
+      const r = dryRunTx(state, tx.msgs, ctx);
       if (r.code !== 0) return response(r.code, "remes", r.log, tx.gasLimit, gasUsed);
     }
     this.checkSequences.set(tx.signer, tx.sequence + 1n);

@@ -15,6 +15,7 @@ import type { CommandOf } from "./commands.ts";
 import type { BlockContext } from "./context.ts";
 import { fail, isProtocolError, type ProtocolError } from "./errors.ts";
 import { type Emit, event, type EventOf, type ProtocolEvent } from "./events.ts";
+import { indexProposalStatus, votingProposals } from "./indexes.ts";
 import { burn, checkAddress, checkFunds, credit, debit } from "./ledger.ts";
 import { applyParamChanges } from "./params.ts";
 import { totalBonded, votingPower } from "./staking.ts";
@@ -136,9 +137,13 @@ const execute = (state: Readonly<State>, p: Proposal): ProtocolEvent[] => {
   }
 };
 
-/** End-block step: tally every proposal whose voting period ended. */
+/**
+ * End-block step: tally every proposal whose voting period ended. It visits
+ * only proposals still voting (an index): finished ones stay queryable
+ * without costing every block.
+ */
 export const tallyProposals = (state: Readonly<State>, ctx: BlockContext, emit: Emit): void => {
-  for (const p of state.proposals.values()) {
+  for (const p of votingProposals(state.proposals)) {
     if (p.status !== ProposalStatus.VOTING || p.votingEndHeight > ctx.height) continue;
     const t = tally(state, p);
     let status = outcome(t, state.params.quorumBps, state.params.vetoBps, state.params.thresholdBps);
@@ -161,6 +166,7 @@ export const evolveProposalSubmitted = (state: State, e: EventOf<"proposalSubmit
     id: e.proposalId, proposer: e.proposer, content: e.content, deposit: e.deposit,
     votingEndHeight: e.votingEndHeight, votes: new Map(), status: ProposalStatus.VOTING,
   });
+  indexProposalStatus(state.proposals, e.proposalId, true);
   debit(state, e.proposer, e.deposit);
   credit(state, ModuleAccount.govDeposits, e.deposit);
   state.counters.nextProposalId = Math.max(state.counters.nextProposalId, e.proposalId + 1);
@@ -174,6 +180,7 @@ export const evolveProposalTallied = (state: State, e: EventOf<"proposalTallied"
   const p = state.proposals.get(e.proposalId);
   if (!p) return;
   p.status = e.status;
+  indexProposalStatus(state.proposals, e.proposalId, e.status === ProposalStatus.VOTING);
   if (e.depositBurned) burn(state, ModuleAccount.govDeposits, p.deposit);
   else {
     debit(state, ModuleAccount.govDeposits, p.deposit);

@@ -14,7 +14,7 @@ import type { ProtocolCommand } from "./commands.ts";
 import type { BlockContext } from "./context.ts";
 import { fail, isProtocolError, type ProtocolError } from "./errors.ts";
 import { type Emit, event, type ProtocolEvent } from "./events.ts";
-import { cloneState } from "./genesis.ts";
+import { journaled } from "./journal.ts";
 import * as gov from "./governance.ts";
 import { checkFunds, decideSend, evolveTransferred } from "./ledger.ts";
 import { evolveRewardMinted } from "./rewards.ts";
@@ -145,9 +145,10 @@ export interface BlockResult {
 
 /**
  * Applies one transaction (its messages all or nothing) and returns the state
- * to continue with. A single message is decided and evolved in place; a
- * multi-message transaction runs on a copy so a failing later message leaves
- * no trace (rare, so the copy's cost is fine).
+ * to continue with (always `state`, changed in place). Each message is
+ * decided against the state the previous ones left; a multi-message
+ * transaction evolves through an undo journal (journal.ts), so a failing
+ * later message leaves no trace without a copy of the state.
  */
 export const applyTx = (state: State, msgs: readonly ProtocolCommand[], ctx: BlockContext): { state: State; result: TxResult } => {
   if (msgs.length === 0) return { state, result: { code: fail("invalidMessage", "").code, log: "a transaction holds at least one message", events: [] } };
@@ -155,20 +156,46 @@ export const applyTx = (state: State, msgs: readonly ProtocolCommand[], ctx: Blo
     const err = fail("tooLarge", `a transaction holds at most ${state.params.maxTxMessages} messages`);
     return { state, result: { code: err.code, log: err.message, events: [] } };
   }
-  const target = msgs.length === 1 ? state : cloneState(state);
-  const events: ProtocolEvent[] = [];
-  for (let i = 0; i < msgs.length; i++) {
-    const d = decide(target, msgs[i]!, ctx);
-    if (isProtocolError(d)) {
-      const log = msgs.length === 1 ? d.message : `message ${i}: ${d.message}`;
-      return { state, result: { code: d.code, log, events: [] } };
-    }
-    for (const e of d) {
-      evolve(target, e);
-      events.push(e);
-    }
+  if (msgs.length === 1) {
+    const d = decide(state, msgs[0]!, ctx);
+    if (isProtocolError(d)) return { state, result: { code: d.code, log: d.message, events: [] } };
+    for (const e of d) evolve(state, e);
+    return { state, result: { code: 0, log: "", events: d } };
   }
-  return { state: target, result: { code: 0, log: "", events } };
+  return { state, result: journaledTx(state, msgs, ctx, true) };
+};
+
+/**
+ * What a transaction would do, leaving the state as it was (CheckTx of a
+ * multi-message tx: later messages may depend on earlier ones).
+ */
+export const dryRunTx = (state: State, msgs: readonly ProtocolCommand[], ctx: BlockContext): TxResult => {
+  if (msgs.length === 0 || msgs.length > state.params.maxTxMessages) return applyTx(state, msgs, ctx).result;
+  return journaledTx(state, msgs, ctx, false);
+};
+
+const journaledTx = (state: State, msgs: readonly ProtocolCommand[], ctx: BlockContext, keep: boolean): TxResult => {
+  const journal = journaled(state);
+  const events: ProtocolEvent[] = [];
+  try {
+    for (let i = 0; i < msgs.length; i++) {
+      const d = decide(state, msgs[i]!, ctx);
+      if (isProtocolError(d)) {
+        journal.undo();
+        return { code: d.code, log: `message ${i}: ${d.message}`, events: [] };
+      }
+      for (const e of d) {
+        evolve(journal.view, e);
+        events.push(e);
+      }
+    }
+  } catch (err) {
+    journal.undo(); // evolve is total; this only keeps a bug from leaving half a tx behind
+    throw err;
+  }
+  if (keep) journal.commit();
+  else journal.undo();
+  return { code: 0, log: "", events };
 };
 
 /**

@@ -77,6 +77,7 @@ export const defaultParams = (): Params =>
     daChallengeBond: remes(1n),
     maxTxMessages: 64,
     maxAggregationSubmissions: 100_000,
+    maxUnbondingEntries: 7, // the Cosmos SDK's MaxEntries; seeds silent (issue 13, bounded state)
   });
 
 const BPS = 10_000;
@@ -189,6 +190,8 @@ const rules: readonly Rule[] = [
   // --- Bounds.
   atLeast("maxTxMessages", 1),
   atLeast("maxAggregationSubmissions", 1),
+  // Each entry is a heap node and an index slot: a cap bounds what one owner can make every block walk (seed 002 §8).
+  ["maxUnbondingEntries", (p) => p.maxUnbondingEntries >= 1 && p.maxUnbondingEntries <= 1_000, () => "must be in 1..1000"],
   // max_gradient_bytes and max_claimed_loss_micro are sizes, not amounts: any uint64 (checked above to be non-zero).
 ];
 

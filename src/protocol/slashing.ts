@@ -9,6 +9,7 @@
 import { Offence, Role } from "../gen/remes/v1/types_pb.ts";
 import type { BlockContext } from "./context.ts";
 import { type Emit, event, type EventOf, type ProtocolEvent } from "./events.ts";
+import { unbondingOf } from "./indexes.ts";
 import { burn, credit, debit } from "./ledger.ts";
 import { roleOf } from "./staking.ts";
 import { ModuleAccount, roleKey, type State } from "./state.ts";
@@ -18,7 +19,7 @@ const BPS = 10_000n;
 /** Stake that a slash can reach: bonded stake plus unbonding entries of the role. */
 export const stakeAtRisk = (state: Readonly<State>, role: Role, address: string): bigint => {
   let atRisk = roleOf(state, role, address)?.stake ?? 0n;
-  for (const u of state.unbonding.values()) if (u.address === address && u.role === role) atRisk += u.amount;
+  for (const u of unbondingOf(state.unbonding, role, address)) atRisk += u.amount;
   return atRisk;
 };
 
@@ -60,9 +61,8 @@ export const evolveSlashed = (state: State, e: EventOf<"slashed">): void => {
     left -= fromBonded;
   }
   // Then unbonding entries, oldest first (ids ascend with time).
-  for (const u of state.unbonding.values()) {
+  for (const u of unbondingOf(state.unbonding, e.role, e.address)) {
     if (left === 0n) break;
-    if (u.address !== e.address || u.role !== e.role) continue;
     const take = left < u.amount ? left : u.amount;
     u.amount -= take;
     debit(state, ModuleAccount.unbondingPool, take);

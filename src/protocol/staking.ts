@@ -10,6 +10,7 @@ import type { CommandOf } from "./commands.ts";
 import type { BlockContext } from "./context.ts";
 import { fail, type ProtocolError } from "./errors.ts";
 import { type Emit, event, type EventOf, type ProtocolEvent } from "./events.ts";
+import { indexUnbondingAdded, indexUnbondingRemoved, unbondingCount, unbondingDue } from "./indexes.ts";
 import { checkAddress, checkAmount, checkFunds, credit, debit } from "./ledger.ts";
 import { ModuleAccount, type RoleRecord, roleKey, type State } from "./state.ts";
 
@@ -108,6 +109,12 @@ export const decideUnbond = (state: Readonly<State>, m: CommandOf<"unbond">, ctx
   const r = roleOf(state, m.role, m.address);
   if (!r) return fail("notFound", `${m.address} has no ${roleName(m.role)} role`);
   if (m.amount > r.stake) return fail("insufficientFunds", `cannot unbond ${m.amount}: ${roleName(m.role)} stake is ${r.stake}`);
+  // Bounded state (issue 13): each entry is visited by every slash of its owner, so an owner holds at most
+  // max_unbonding_entries at once (the Cosmos SDK's MaxEntries); the seeds are silent, so it is a parameter.
+  const max = state.params.maxUnbondingEntries;
+  if (unbondingCount(state.unbonding, m.role, m.address) >= max) {
+    return fail("tooLarge", `${m.address} already has ${max} unbonding entries as ${roleName(m.role)} (max_unbonding_entries); wait for one to complete`);
+  }
   return [
     event("unbondingStarted", {
       entryId: state.counters.nextUnbondingId,
@@ -119,12 +126,9 @@ export const decideUnbond = (state: Readonly<State>, m: CommandOf<"unbond">, ctx
   ];
 };
 
-/** Begin-block step: release unbonding entries that have matured. */
+/** Begin-block step: release unbonding entries that have matured (from the due index: visits only those). */
 export const completeUnbondings = (state: Readonly<State>, ctx: BlockContext, emit: Emit): void => {
-  const due: number[] = [];
-  for (const u of state.unbonding.values()) if (u.completionHeight <= ctx.height) due.push(u.id);
-  due.sort((a, b) => a - b);
-  for (const entryId of due) emit(event("unbondingCompleted", { entryId }));
+  for (const entryId of unbondingDue(state.unbonding, ctx.height)) emit(event("unbondingCompleted", { entryId }));
 };
 
 // --- evolve ---
@@ -154,7 +158,11 @@ export const evolveUnbondingStarted = (state: State, e: EventOf<"unbondingStarte
   r.stake -= e.amount;
   debit(state, ModuleAccount.bondedPool, e.amount);
   credit(state, ModuleAccount.unbondingPool, e.amount);
-  state.unbonding.set(e.entryId, { id: e.entryId, address: e.address, role: e.role, amount: e.amount, completionHeight: e.completionHeight });
+  const u = { id: e.entryId, address: e.address, role: e.role, amount: e.amount, completionHeight: e.completionHeight };
+  const replaced = state.unbonding.get(e.entryId);
+  if (replaced) indexUnbondingRemoved(state.unbonding, replaced);
+  state.unbonding.set(e.entryId, u);
+  indexUnbondingAdded(state.unbonding, u);
   state.counters.nextUnbondingId = Math.max(state.counters.nextUnbondingId, e.entryId + 1);
 };
 
@@ -164,6 +172,7 @@ export const evolveUnbondingCompleted = (state: State, e: EventOf<"unbondingComp
   debit(state, ModuleAccount.unbondingPool, u.amount);
   credit(state, u.address, u.amount);
   state.unbonding.delete(e.entryId);
+  indexUnbondingRemoved(state.unbonding, u);
 };
 
 export const evolveProposerAuthorizationChanged = (state: State, e: EventOf<"proposerAuthorizationChanged">): void => {

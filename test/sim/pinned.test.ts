@@ -12,10 +12,10 @@ import { loadScenario } from "../../src/sim/scenario.ts";
 const dir = resolve(import.meta.dirname, "../../scenarios");
 
 const pins: readonly (readonly [scenario: string, seed: number, blocks: number, eventLogSha256: string, appHash: string])[] = [
-  ["baseline", 1, 200, "12b3a44140977a40bb5fe3508caaa5e2fad6ee2a379fd50fb73b15f1efed617f", "0da8aaf52ca20a7f297f220b04e3a5a6a87175f83dc6a5d0e02189ef66f30746"],
-  ["lazy_30", 2, 200, "074f488edeacc4af391d2764db1d646bc233d95d720a7c2e2cdd1a9536a54600", "1696fb67611cf5986c39f3f519222aab87ce5311c6aaea84b3a34718adccf471"],
-  ["copycats", 3, 200, "55a1871a54656b580f2a3b2d69de2bdf7b769bbacad5e205487404c8e35d4881", "fb00bed44ac3a2db6efa963be774c4d8edc37bbe2c9dd69f37b4d3db36ebf969"],
-  ["network_faults", 4, 200, "5d31454d4e42f5ec97d972b4224133e3e0622ee69c063efaa5fe0a3eac49a7ed", "a56d5cc2fda0f8ab1bca7c8b1e14e5a4a368c4465b19606cfa2e764bed6a0e2d"],
+  ["baseline", 1, 200, "023681e7b881362adbb9c9aa866c6cd6cf2a29b7e59d7fe32be7e548cfc9bf30", "f0a217d3f0d902c4545e7e0a7dc94458cf688cf61061a9616f05df9dab1979e0"],
+  ["lazy_30", 2, 200, "9eaf026599c54b57e3f42db50e03506b516c38c5a50e8294ae0509daaa19dd72", "4baf1973e16db69f7baa8dfd0378c81c3cb3e7d250a21c46e50fcab6dd1550c5"],
+  ["copycats", 3, 200, "6b529706fbfab6f23daa10c05fcf778288cf368d2bbb88ae85c2a709d0db0418", "5effc548889c40750de1033f735297cee8d2d3c67bf770101ab782e1262106ee"],
+  ["network_faults", 4, 200, "a719c743206e1b169a2212f81ca5a07c82407c3604ed1d8731a55596cb8be224", "114698ef9cd79d293643294b95b43ece583b72fe71ccf79746f8f224a56750f6"],
 ];
 
 describe("pinned runs", () => {

@@ -13,6 +13,7 @@ import { AggregationFault } from "../../gen/remes/v1/events_pb.ts";
 import { Offence, Role } from "../../gen/remes/v1/types_pb.ts";
 import type { BlockContext } from "../context.ts";
 import { type Emit, event, type EventOf } from "../events.ts";
+import { disputeOn, indexDisputeAdded, indexDisputeRemoved } from "../indexes.ts";
 import { credit, debit } from "../ledger.ts";
 import { hashMod } from "../randomness.ts";
 import { slash } from "../slashing.ts";
@@ -25,11 +26,9 @@ export const BATCHES = 65_536;
 /** The batch a tier-2 check recomputes: drawn from the block hash of the challenge. */
 export const batchIndexFor = (ctx: BlockContext, disputeId: number): number => hashMod("remes/batch", [ctx.blockHash, disputeId], BATCHES);
 
-/** The open dispute on a subject, if any (one at a time per subject). */
-export const openDisputeOn = (state: Readonly<State>, subject: DisputeSubject, subjectId: number): Dispute | undefined => {
-  for (const d of state.disputes.values()) if (d.subject === subject && d.subjectId === subjectId) return d;
-  return undefined;
-};
+/** The open dispute on a subject, if any (one at a time per subject); from an index, not a scan (indexes.ts). */
+export const openDisputeOn = (state: Readonly<State>, subject: DisputeSubject, subjectId: number): Dispute | undefined =>
+  disputeOn(state.disputes, subject, subjectId);
 
 export const findAggregation = (state: Readonly<State>, id: number): { window: number; agg: AggregationState } | undefined => {
   for (const w of state.windows.values()) if (w.aggregation?.revealed?.id === id) return { window: w.window, agg: w.aggregation };
@@ -169,6 +168,7 @@ export const evolveDisputeOpened = (state: State, e: EventOf<"disputeOpened">): 
     panel: e.panel,
     verdicts: new Map(),
   });
+  indexDisputeAdded(state.disputes, { id: e.disputeId, subject: e.subject, subjectId: e.subjectId });
   if (e.bond > 0n) {
     debit(state, e.challenger, e.bond);
     credit(state, ModuleAccount.escrow, e.bond);
@@ -206,5 +206,6 @@ export const evolveDisputeResolved = (state: State, e: EventOf<"disputeResolved"
     if (s && s.status === SubmissionStatus.MISMATCHED) s.status = SubmissionStatus.OPTIMISTIC;
   }
   state.disputes.delete(e.disputeId);
+  indexDisputeRemoved(state.disputes, d);
 };
 
