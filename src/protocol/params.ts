@@ -76,6 +76,8 @@ export const defaultParams = (): Params =>
     daChallengeBond: remes(1n),
     maxTxMessages: 64,
     maxAggregationSubmissions: 100_000,
+    isolationAuditBps: 500, // 5%: p* ≈ 2% with a 2.5× margin (verification/isolation.ts)
+    maxKernelVersions: 16,
   });
 
 const BPS = 10_000;
@@ -96,6 +98,7 @@ const checks: readonly Check[] = [
   ["aggregationRevealBlocks", (p) => p.aggregationRevealBlocks >= 1, "must be at least 1"],
   ["livenessWindowBlocks", (p) => p.livenessWindowBlocks >= 1, "must be at least 1"],
   ["maxTxMessages", (p) => p.maxTxMessages >= 1, "must be at least 1"],
+  ["maxKernelVersions", (p) => p.maxKernelVersions >= 1 && p.maxKernelVersions <= 256, "must be in 1..256"],
   ["forfeitedBondDestination", (p) => p.forfeitedBondDestination >= 1 && p.forfeitedBondDestination <= 3, "must be 1 (burn), 2 (community pool) or 3 (winner)"],
 ];
 
@@ -103,7 +106,7 @@ const bpsFields: readonly (keyof Params)[] = [
   "tier2QuorumBps", "lossToleranceBps", "trapRateBps", "qualityVerifiedBps", "qualityOptimisticBps",
   "slashDoubleSignBps", "slashDowntimeBps", "slashLazyMiningBps", "slashFalseVerificationBps",
   "slashAvailabilityBps", "slashProposerFaultBps", "slashBurnBps", "challengerRewardBps", "minSignedBps",
-  "quorumBps", "thresholdBps", "vetoBps", "daSampleRateBps",
+  "quorumBps", "thresholdBps", "vetoBps", "daSampleRateBps", "isolationAuditBps",
 ];
 
 /** Checks the relations the state machine relies on; the first broken one is reported. */

@@ -12,7 +12,11 @@ import { GpuArch, Offence, ProposalContentSchema, Role, VoteOption } from "../..
 import { labelAddress as addr } from "../../../src/protocol/address.ts";
 import { command, type ProtocolCommand } from "../../../src/protocol/commands.ts";
 import { roleKey } from "../../../src/protocol/state.ts";
-import { accepted, allEvents, eventsOf, given, hashOf, REMES, rejected, submission } from "../given.ts";
+import { GenesisStateSchema } from "../../../src/gen/remes/v1/genesis_pb.ts";
+import { isProtocolError } from "../../../src/protocol/errors.ts";
+import { initChain } from "../../../src/protocol/genesis.ts";
+import type { State } from "../../../src/protocol/state.ts";
+import { accepted, allEvents, eventsOf, genesis, given, hashOf, REMES, rejected, shortParams, submission } from "../given.ts";
 import { validators } from "./world.ts";
 
 const A = addr("remes1minerA");
@@ -82,9 +86,17 @@ describe("kernel versions", () => {
     rejected(chain, declaring(submission(chain, B, hashOf("y")), { kernelVersion: "bitnet-cpu/2" }), "invalidMessage");
   });
 
-  it("genesis may list its own versions, within the bound", () => {
+  it("the genesis defaults hold every version the runtimes submit; genesis may list its own, within the bound", async () => {
+    const { SimulatedBackend } = await import("../../../src/actors/backend.ts");
+    const { KERNEL_VERSION } = await import("../../../src/kernels/backend.ts");
+    const sim = new SimulatedBackend({ seed: hashOf("s"), sizeBytes: 1_000n, chunkBytes: 64 }).kernelVersion;
     const chain = given({ miners: { [A]: 2_000n } });
-    expect(chain.state.kernelVersions.size).toBeGreaterThan(0);
+    for (const v of [sim, KERNEL_VERSION]) expect(chain.state.kernelVersions.has(v)).toBe(true);
+    const g = genesis({ miners: { [A]: 2_000n } });
+    expect([...(initChain(create(GenesisStateSchema, { ...g, kernelVersions: ["k/2"] })) as State).kernelVersions]).toEqual(["k/2"]);
+    const tooMany = initChain(create(GenesisStateSchema, { ...g, params: shortParams({ maxKernelVersions: 1 }), kernelVersions: ["k/1", "k/2"] }));
+    expect(isProtocolError(tooMany) && tooMany.name).toBe("invalidMessage");
+    expect(isProtocolError(initChain(create(GenesisStateSchema, { ...g, kernelVersions: ["k/1", "k/1"] })))).toBe(true);
   });
 });
 
