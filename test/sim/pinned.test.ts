@@ -12,10 +12,10 @@ import { loadScenario } from "../../src/sim/scenario.ts";
 const dir = resolve(import.meta.dirname, "../../scenarios");
 
 const pins: readonly (readonly [scenario: string, seed: number, blocks: number, eventLogSha256: string, appHash: string])[] = [
-  ["baseline", 1, 200, "12b3a44140977a40bb5fe3508caaa5e2fad6ee2a379fd50fb73b15f1efed617f", "0da8aaf52ca20a7f297f220b04e3a5a6a87175f83dc6a5d0e02189ef66f30746"],
-  ["lazy_30", 2, 200, "074f488edeacc4af391d2764db1d646bc233d95d720a7c2e2cdd1a9536a54600", "1696fb67611cf5986c39f3f519222aab87ce5311c6aaea84b3a34718adccf471"],
-  ["copycats", 3, 200, "55a1871a54656b580f2a3b2d69de2bdf7b769bbacad5e205487404c8e35d4881", "fb00bed44ac3a2db6efa963be774c4d8edc37bbe2c9dd69f37b4d3db36ebf969"],
-  ["network_faults", 4, 200, "5d31454d4e42f5ec97d972b4224133e3e0622ee69c063efaa5fe0a3eac49a7ed", "a56d5cc2fda0f8ab1bca7c8b1e14e5a4a368c4465b19606cfa2e764bed6a0e2d"],
+  ["baseline", 1, 200, "b5ff60bc51d71ae1ef42cb2e2a202784da17f2030740e454b02422ad9eacbc5f", "4d0a46d01e44ed324d99cbc9384f724815a885347030ce58d3eeea16cd4677a1"],
+  ["lazy_30", 2, 200, "f68b540cbe186c8fc3078e5ddc6d45f070a86509a3f40961eefe664568915c63", "fb7a8dacaab2016a5f1027878f7fe0a28b6c4035cce3beadfdd2bd92c4b333cf"],
+  ["copycats", 3, 200, "1f60d77e9bea89e11fb3c89ca5f8701c9a73216c4465f558ffda8449f19bc4e2", "ddbe22e2dced624a56a97b065330bc6b2901b7a1be8421a36d1ef5048765ae1a"],
+  ["network_faults", 4, 200, "feef2661a8c5b491e253d1b0a7fc8636c9309ee38f9679eb2b0d4272a8beec97", "9617727d3a720e1c2fc5baaaffb4fca9ff7963b2cefdf6ce64bd14aefa76595b"],
 ];
 
 describe("pinned runs", () => {
