@@ -109,7 +109,7 @@ const submission = (miner: string, window: number, shard: number) => {
   const gradientHash = hashParts("bench/gradient", window, shard);
   return command("submitGradient", {
     miner, window, shard, gradientCid: cidOf(gradientHash), gradientHash, daRoot: hashParts("bench/da", window, shard),
-    sizeBytes: 4_000_000n, claimedLossMicro: 2_100_000n, gpuArch: GpuArch.AMPERE, kernelVersion: "bitnet-b1.58/1",
+    sizeBytes: 4_000_000n, claimedLossMicro: 2_100_000n, gpuArch: GpuArch.AMPERE, kernelVersion: "bitnet-cpu/1",
   });
 };
 

@@ -8,6 +8,7 @@ import { create } from "@bufbuild/protobuf";
 import type { GenesisState } from "../gen/remes/v1/genesis_pb.ts";
 import { GpuArch, Role } from "../gen/remes/v1/types_pb.ts";
 import { fail, type ProtocolError } from "./errors.ts";
+import { DEFAULT_KERNEL_VERSIONS, genesisKernelVersions } from "./kernel-versions.ts";
 import { checkAddress } from "./ledger.ts";
 import { defaultParams, MAX_AMOUNT, validateParams } from "./params.ts";
 import { ParamsSchema } from "../gen/remes/v1/params_pb.ts";
@@ -33,6 +34,7 @@ export const emptyState = (initialHeight = 1): State => ({
   availability: new Map(),
   model: undefined,
   datasets: new Map(),
+  kernelVersions: new Set(DEFAULT_KERNEL_VERSIONS),
   softwareUpgrade: undefined,
   missedBlocks: new Map(),
   livenessWindowStart: initialHeight,
@@ -84,6 +86,10 @@ export const initChain = (genesis: GenesisState): State | ProtocolError => {
   for (const d of genesis.datasets) s.datasets.set(d.datasetId, d);
   // Every amount, and the supply that sums them, fits a signed 64-bit integer (params.ts MAX_AMOUNT).
   if (supply + bonded > MAX_AMOUNT) return fail("invalidMessage", `genesis supply (balances + stakes) is ${supply + bonded} uremes, over 2^63 - 1`);
+  const kernels = genesisKernelVersions(genesis.kernelVersions, s.params.maxKernelVersionLength, s.params.maxKernelVersions);
+  if (!(kernels instanceof Set)) return kernels;
+  s.kernelVersions.clear();
+  for (const k of [...kernels].sort()) s.kernelVersions.add(k);
   (s.supply as { genesis: bigint }).genesis = supply + bonded;
   return s;
 };

@@ -1,6 +1,6 @@
 /**
  * Governance: text, parameter change, model upgrade, software upgrade,
- * dataset approval and proposer authorization proposals, each with its
+ * dataset approval, kernel version approval and proposer authorization proposals, each with its
  * deposit and voting period (params). Voting power is bonded stake. At the
  * end of the period, with V = all votes and S = all bonded stake (Cosmos SDK
  * semantics, so the boundaries are exact):
@@ -16,6 +16,7 @@ import type { BlockContext } from "./context.ts";
 import { fail, isProtocolError, type ProtocolError } from "./errors.ts";
 import { type Emit, event, type EventOf, type ProtocolEvent } from "./events.ts";
 import { indexProposalStatus, votingProposals } from "./indexes.ts";
+import { checkKernelVersionProposal } from "./kernel-versions.ts";
 import { burn, checkAddress, checkFunds, credit, debit } from "./ledger.ts";
 import { applyParamChanges } from "./params.ts";
 import { totalBonded, votingPower } from "./staking.ts";
@@ -28,6 +29,7 @@ export const proposalTerms = (state: Readonly<State>, content: ProposalContent):
     case "text": return { deposit: p.depositText, votingBlocks: p.votingBlocksText };
     case "parameterChange":
     case "datasetApproval":
+    case "kernelVersionApproval":
     case "proposerAuthorization": return { deposit: p.depositParameterChange, votingBlocks: p.votingBlocksParameterChange };
     case "modelUpgrade": return { deposit: p.depositModelUpgrade, votingBlocks: p.votingBlocksModelUpgrade };
     case "softwareUpgrade": return { deposit: p.depositSoftwareUpgrade, votingBlocks: p.votingBlocksSoftwareUpgrade };
@@ -60,6 +62,7 @@ const checkContent = (state: Readonly<State>, c: ProposalContent, height: number
       if (d.contentHash.length !== 32 || d.shards === 0) return fail("invalidMessage", "a dataset needs a 32-byte content_hash and at least one shard");
       return state.datasets.has(d.datasetId) ? fail("alreadyExists", `dataset ${d.datasetId} is already approved`) : undefined;
     }
+    case "kernelVersionApproval": return checkKernelVersionProposal(state, k.value);
     case "proposerAuthorization": return checkAddress("proposer", k.value.address);
     default: return fail("invalidMessage", "proposal content has no kind");
   }
@@ -132,6 +135,7 @@ const execute = (state: Readonly<State>, p: Proposal): ProtocolEvent[] => {
     case "modelUpgrade": return [event("modelUpgraded", { model: k.value.model! })];
     case "softwareUpgrade": return [event("softwareUpgradeScheduled", { name: k.value.name, height: k.value.height, info: k.value.info })];
     case "datasetApproval": return [event("datasetApproved", { dataset: k.value.dataset! })];
+    case "kernelVersionApproval": return [event("kernelVersionApproved", { kernelVersion: k.value.kernelVersion, approved: k.value.approved })];
     case "proposerAuthorization": return [event("proposerAuthorizationChanged", { address: k.value.address, authorized: k.value.authorized })];
     default: return [];
   }

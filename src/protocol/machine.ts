@@ -16,6 +16,7 @@ import { fail, isProtocolError, type ProtocolError } from "./errors.ts";
 import { type Emit, event, type ProtocolEvent } from "./events.ts";
 import { journaled } from "./journal.ts";
 import * as gov from "./governance.ts";
+import { evolveKernelVersionApproved } from "./kernel-versions.ts";
 import { checkFunds, decideSend, evolveTransferred } from "./ledger.ts";
 import { evolveRewardMinted } from "./rewards.ts";
 import { evolveLivenessMissed, evolveLivenessWindowReset, evolveSlashed, punishValidators } from "./slashing.ts";
@@ -106,6 +107,7 @@ export const evolve = (state: State, e: ProtocolEvent): State => {
     case "modelUpgraded": gov.evolveModelUpgraded(state, e.value); break;
     case "softwareUpgradeScheduled": gov.evolveSoftwareUpgradeScheduled(state, e.value); break;
     case "datasetApproved": gov.evolveDatasetApproved(state, e.value); break;
+    case "kernelVersionApproved": evolveKernelVersionApproved(state, e.value); break;
     case "availabilityChallenged": evolveAvailabilityChallenged(state, e.value); break;
     case "availabilityResolved": evolveAvailabilityResolved(state, e.value); break;
     default: unreachable(e);

@@ -78,6 +78,8 @@ export const defaultParams = (): Params =>
     maxTxMessages: 64,
     maxAggregationSubmissions: 100_000,
     maxUnbondingEntries: 7, // the Cosmos SDK's MaxEntries; seeds silent (issue 13, bounded state)
+    isolationAuditBps: 500, // 5%: p* ≈ 2% with a 2.5× margin (verification/isolation.ts)
+    maxKernelVersions: 16,
   });
 
 const BPS = 10_000;
@@ -191,6 +193,9 @@ const rules: readonly Rule[] = [
   atLeast("maxTxMessages", 1),
   atLeast("maxAggregationSubmissions", 1),
   // Each entry is a heap node and an index slot: a cap bounds what one owner can make every block walk (seed 002 §8).
+  ["maxKernelVersions", (p) => p.maxKernelVersions >= 1 && p.maxKernelVersions <= 256, () => "must be in 1..256"],
+  // A lone (OPTIMISTIC) submission is only checked by this audit: 0 would make isolation free (verification/isolation.ts).
+  positive("isolationAuditBps", "a lone submission would never be checked"),
   ["maxUnbondingEntries", (p) => p.maxUnbondingEntries >= 1 && p.maxUnbondingEntries <= 1_000, () => "must be in 1..1000"],
   // max_gradient_bytes and max_claimed_loss_micro are sizes, not amounts: any uint64 (checked above to be non-zero).
 ];
@@ -199,7 +204,7 @@ const bpsFields: readonly (keyof Params)[] = [
   "tier2QuorumBps", "lossToleranceBps", "trapRateBps", "qualityVerifiedBps", "qualityOptimisticBps",
   "slashDoubleSignBps", "slashDowntimeBps", "slashLazyMiningBps", "slashFalseVerificationBps",
   "slashAvailabilityBps", "slashProposerFaultBps", "slashBurnBps", "challengerRewardBps", "minSignedBps",
-  "quorumBps", "thresholdBps", "vetoBps", "daSampleRateBps",
+  "quorumBps", "thresholdBps", "vetoBps", "daSampleRateBps", "isolationAuditBps",
 ];
 
 /** The fields with a rule of their own (a test checks every Params field is either here or bounded as basis points). */

@@ -207,6 +207,8 @@ export interface State {
   readonly availability: Map<number, AvailabilityChallenge>;
   model: ModelVersion | undefined;
   readonly datasets: Map<string, Dataset>;
+  /** Kernel versions a submission may declare (kernel-versions.ts). */
+  readonly kernelVersions: Set<string>;
   softwareUpgrade: { readonly name: string; readonly height: number; readonly info: string } | undefined;
   /** Validator → blocks missed in the current liveness window. */
   readonly missedBlocks: Map<string, number>;

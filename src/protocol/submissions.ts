@@ -9,6 +9,7 @@ import type { CommandOf } from "./commands.ts";
 import type { BlockContext } from "./context.ts";
 import { fail, type ProtocolError } from "./errors.ts";
 import { event, type EventOf, type ProtocolEvent } from "./events.ts";
+import { checkKernelVersion } from "./kernel-versions.ts";
 import { isActive, roleOf } from "./staking.ts";
 import type { State } from "./state.ts";
 
@@ -43,9 +44,16 @@ export const decideSubmitGradient = (state: Readonly<State>, m: CommandOf<"submi
   if (m.sizeBytes / BigInt(p.daChunkBytes) >= 2n ** 32n - 1n) return fail("tooLarge", `gradient of ${m.sizeBytes} bytes has too many ${p.daChunkBytes}-byte availability chunks`);
   if (m.claimedLossMicro > p.maxClaimedLossMicro) return fail("invalidMessage", `claimed_loss_micro ${m.claimedLossMicro} exceeds ${p.maxClaimedLossMicro}`);
   if (m.gpuArch === GpuArch.UNSPECIFIED || GpuArch[m.gpuArch] === undefined) return fail("invalidMessage", "gpu_arch must name a known architecture");
-  if (m.kernelVersion.length === 0 || m.kernelVersion.length > p.maxKernelVersionLength) {
-    return fail("invalidMessage", `kernel_version must be 1..${p.maxKernelVersionLength} characters`);
+  // Tier 1 groups by architecture, so a miner may not pick its group (issue 13):
+  // it submits under the architecture it registered. The architecture is fixed
+  // for the address (roles are never re-registered): a miner that changes
+  // hardware registers a new miner address with fresh stake and unbonds the
+  // old one, so hopping between groups costs a bond and an unbonding period.
+  if (m.gpuArch !== miner.gpuArch) {
+    return fail("invalidMessage", `${m.miner} registered gpu_arch ${GpuArch[miner.gpuArch]}, not ${GpuArch[m.gpuArch]}; a miner submits under its registered architecture`);
   }
+  const kernel = checkKernelVersion(state, m.kernelVersion);
+  if (kernel) return kernel;
   return [
     event("gradientSubmitted", {
       submissionId: state.counters.nextSubmissionId,

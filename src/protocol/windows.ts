@@ -21,6 +21,7 @@ import { pruneOffences } from "./slashing.ts";
 import { activeOfRole } from "./staking.ts";
 import type { State } from "./state.ts";
 import { resolve } from "./verification/disputes.ts";
+import { auditLone } from "./verification/isolation.ts";
 import { evaluateTier1 } from "./verification/tier1.ts";
 import { openTier3 } from "./verification/tier3.ts";
 
@@ -49,6 +50,8 @@ export const closeWindows = (state: Readonly<State>, ctx: BlockContext, emit: Em
       if (e.case !== "tier1Evaluated") continue;
       // A hash mismatch is settled by recomputation, never by a loss vote (tier3.ts).
       for (const id of e.value.mismatchedIds) emit(openTier3(state, ctx, id, w.window, state.submissions.get(id)?.miner ?? "", disputeId++));
+      // A lone submission is recomputed at isolation_audit_bps (verification/isolation.ts).
+      disputeId = auditLone(state, ctx, w.window, e.value.optimisticIds, disputeId, emit);
     }
     emit(event("windowClosed", { window: w.window }));
     sampleAvailability(state, ctx, w.window, emit);

@@ -28,7 +28,7 @@ beforeAll(() => {
   const w = chain.state.windows.get(0)!;
   const [miner, shard] = [...w.assignment].sort(([a], [b]) => (a < b ? -1 : 1))[0]!;
   const hash = new Uint8Array(32).fill(9);
-  chain.exec(command("submitGradient", { miner, window: 0, shard, gradientCid: `b${"a".repeat(58)}`, gradientHash: hash, daRoot: hash, sizeBytes: 1000n, claimedLossMicro: 1000n, gpuArch: GpuArch.AMPERE, kernelVersion: "k" }));
+  chain.exec(command("submitGradient", { miner, window: 0, shard, gradientCid: `b${"a".repeat(58)}`, gradientHash: hash, daRoot: hash, sizeBytes: 1000n, claimedLossMicro: 1000n, gpuArch: GpuArch.AMPERE, kernelVersion: "bitnet-cpu/1" }));
   base = chain.state;
 });
 

@@ -95,51 +95,31 @@ describe("loss copier / stale resubmitter", () => {
 });
 
 describe("group isolator and the architecture-declaring copycat", () => {
-  it("isolated fakes are never compared or disputed; with trap spotting they are paid unslashed; a declaring copycat is VERIFIED", async () => {
-    const { of, subs, group } = await run("isolator");
+  it("can not pick its tier-1 group: every declared architecture is the registered one and every kernel version approved, so isolators and the declaring copycat earn less than honest miners", async () => {
+    const { subs, group } = await run("isolator");
     const honest = group("honest_miner");
-    const iso = group("isolated_miner");
-    const isoSet = new Set(iso.map((a) => a.address));
-    const registered = new Map(iso.map((a) => [a.address, a.gpuArch]));
+    const archName = (a: number) => ["", "CPU", "PASCAL", "AMPERE", "ADA", "HOPPER", "BLACKWELL"][a];
+    const registered = new Map([...group("isolated_miner"), ...group("copycat_miner")].map((a) => [a.address, a.gpuArch]));
 
-    // What they declare: a kernel version nobody else uses, or an architecture they did not register.
-    const fakes = [...subs.values()].filter((s) => isoSet.has(s.miner) && (s.kernelVersion !== "sim/1" || registered.get(s.miner) !== ["", "CPU", "PASCAL", "AMPERE", "ADA", "HOPPER", "BLACKWELL"][s.gpuArch]));
-    expect(fakes.length).toBeGreaterThan(10);
-    const fakeIds = new Set(fakes.map((s) => s.submissionId));
-    // Tier 1 finds each alone in its group: optimistic, no dispute opened on any.
-    const t1 = of("tier1Evaluated");
-    for (const t of t1) {
-      for (const id of [...t.mismatchedIds, ...t.verifiedIds]) expect(fakeIds.has(id)).toBe(false);
+    // Nothing committed declares an architecture its miner did not register or an unapproved kernel version.
+    for (const s of subs.values()) {
+      expect(s.kernelVersion).toBe("sim/1");
+      if (registered.has(s.miner)) expect(archName(s.gpuArch)).toBe(registered.get(s.miner));
     }
-    expect(of("disputeOpened").some((d) => fakeIds.has(d.subjectId))).toBe(false);
-
+    // The isolators' fakes are refused, so the plain isolators are never paid; the spotting ones only for the traps they trained.
+    expect(mean(group("isolated_miner", "kernel"), rewards)).toBe(0);
     for (const g of ["kernel_spotting", "arch_spotting"]) {
       const spotting = group("isolated_miner", g);
-      for (const a of spotting) expect(a.slashedUremes).toBe(0n);
-      expect(mean(spotting, rewards)).toBeGreaterThan(0.75 * mean(honest, rewards));
-      expect(mean(spotting, net)).toBeGreaterThan(0);
+      expect(mean(spotting, rewards)).toBeLessThan(0.5 * mean(honest, rewards));
+      expect(mean(spotting, net)).toBeLessThan(mean(honest, net));
     }
-    const plain = group("isolated_miner", "kernel");
-    expect(trapRecord(of("trapRevealed"), plain).caught).toBeGreaterThan(0);
-    expect(mean(plain, net)).toBeLessThan(0);
-
-    // The declaring copycat's copies land in the source's group and agree with it.
+    // The declaring copycat's copies of another architecture are refused (checked above: all it committed is under
+    // its own), so declaring gains nothing over the plain copycat. Copying a same-architecture peer's hash is still
+    // VERIFIED: that is copy detection, not isolation (scenarios/attacks/README.md).
     const declaring = group("copycat_miner", "declaring");
-    const declaringSet = new Set(declaring.map((a) => a.address));
-    const verified = new Set(of("tier1Evaluated").flatMap((t) => t.verifiedIds));
-    const copies = [...subs.values()].filter((s) => declaringSet.has(s.miner));
-    expect(copies.length).toBeGreaterThan(0);
-    expect(copies.filter((s) => verified.has(s.submissionId)).length).toBe(copies.length);
-    // Paid per submission what a verified honest miner is, more than a plain copycat (whose copies
-    // land in its own group); it submits only when a shard peer did, so it can have fewer submissions.
-    const settled = new Set(of("windowSettled").map((w) => w.window));
-    const perSubmission = (as: readonly ActorSummary[]) => {
-      const set = new Set(as.map((a) => a.address));
-      return Number(as.reduce((t, a) => t + a.rewardsUremes, 0n)) / [...subs.values()].filter((x) => set.has(x.miner) && settled.has(x.window)).length / 1e6;
-    };
-    expect(perSubmission(declaring)).toBe(10);
-    expect(perSubmission(declaring)).toBeGreaterThan(perSubmission(group("copycat_miner", "plain")));
-    expect(perSubmission(declaring)).toBeGreaterThanOrEqual(perSubmission(honest));
+    const settledSubs = (as: readonly ActorSummary[]) => [...subs.values()].filter((x) => as.some((a) => a.address === x.miner)).length;
+    expect(settledSubs(declaring)).toBeLessThan(settledSubs(honest) / honest.length * declaring.length);
+    expect(mean(honest, net)).toBeGreaterThan(0);
   });
 });
 

@@ -35,7 +35,10 @@ describe("panel abstainers", () => {
     expect(solo.undecided).toBe(0);
     const ringMiners = members(r, "lazy_miner", "ring");
     const soloMiners = members(r, "lazy_miner", "solo");
-    expect(mean(ringMiners, (a) => a.slashedUremes)).toBeLessThanOrEqual(mean(soloMiners, (a) => a.slashedUremes));
+    // Slashed less by disputes (traps and isolation audits judged by panels without two ring members still slash both groups).
+    const disputeSlashes = (as: readonly { address: string }[]) =>
+      r.seen("slashed").filter(({ value: x }) => x.offenceKey.startsWith("dispute/") && as.some((a) => a.address === x.address)).length;
+    expect(disputeSlashes(ringMiners)).toBeLessThan(disputeSlashes(soloMiners));
     expect(mean(ringMiners, (a) => a.rewardsUremes)).toBeGreaterThan(mean(soloMiners, (a) => a.rewardsUremes));
     // It does not pay on chain today: traps still catch the ring's fakes (50% of the stake each), so the
     // ring ends below an honest miner; abstention only disarms tiers 2 and 3.
