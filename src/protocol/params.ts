@@ -11,6 +11,13 @@ import { fail, type ProtocolError } from "./errors.ts";
 export const UREMES_PER_REMES = 1_000_000n;
 const remes = (n: bigint): bigint => n * UREMES_PER_REMES;
 const BLOCKS_PER_DAY = 17_280; // 86,400 s / 5 s
+/**
+ * Minted per block for the validators who signed (validator-rewards.ts). Seed
+ * 000 names block production as validator pay but gives no rate: half a REMES
+ * a block (≈ 3.2 M REMES a year), the scale of proposer_reward (50 REMES a
+ * 100-block window), far above a validator's costs under src/sim/costs.ts.
+ */
+const BLOCK_INFLATION_REWARD = 500_000n;
 
 export const defaultParams = (): Params =>
   create(ParamsSchema, {
@@ -76,6 +83,10 @@ export const defaultParams = (): Params =>
     daChallengeBond: remes(1n),
     maxTxMessages: 64,
     maxAggregationSubmissions: 100_000,
+    daChallengeBondSlashBps: 2_500, // availability.ts: the griefer loses for any censoring share < 1/3
+    daResponseProposers: 2, // availability.ts: one censoring proposer cannot close a response window
+    blockInflationReward: BLOCK_INFLATION_REWARD,
+    blockProposerBonusBps: 1_000, // validator-rewards.ts
   });
 
 const BPS = 10_000;
@@ -96,6 +107,7 @@ const checks: readonly Check[] = [
   ["aggregationRevealBlocks", (p) => p.aggregationRevealBlocks >= 1, "must be at least 1"],
   ["livenessWindowBlocks", (p) => p.livenessWindowBlocks >= 1, "must be at least 1"],
   ["maxTxMessages", (p) => p.maxTxMessages >= 1, "must be at least 1"],
+  ["daResponseProposers", (p) => p.daResponseProposers >= 1 && p.daResponseProposers <= 100, "must be in 1..100"],
   ["forfeitedBondDestination", (p) => p.forfeitedBondDestination >= 1 && p.forfeitedBondDestination <= 3, "must be 1 (burn), 2 (community pool) or 3 (winner)"],
 ];
 
@@ -103,7 +115,7 @@ const bpsFields: readonly (keyof Params)[] = [
   "tier2QuorumBps", "lossToleranceBps", "trapRateBps", "qualityVerifiedBps", "qualityOptimisticBps",
   "slashDoubleSignBps", "slashDowntimeBps", "slashLazyMiningBps", "slashFalseVerificationBps",
   "slashAvailabilityBps", "slashProposerFaultBps", "slashBurnBps", "challengerRewardBps", "minSignedBps",
-  "quorumBps", "thresholdBps", "vetoBps", "daSampleRateBps",
+  "quorumBps", "thresholdBps", "vetoBps", "daSampleRateBps", "daChallengeBondSlashBps", "blockProposerBonusBps",
 ];
 
 /** Checks the relations the state machine relies on; the first broken one is reported. */

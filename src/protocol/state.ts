@@ -164,6 +164,10 @@ export interface AvailabilityChallenge {
   readonly deadline: number;
   readonly challenger: string;
   readonly bond: bigint;
+  /** Height it was opened at: blocks after it count toward its distinct proposers. */
+  readonly openedAt: number;
+  /** Distinct proposers of the blocks since it opened, sorted, at most da_response_proposers. */
+  proposers: string[];
 }
 
 export interface Counters {
