@@ -24,7 +24,7 @@ describe("validator pay on a short baseline", () => {
         { kind: "honest_validator", count: 1, group: "down", faults: { onlineToOfflineBps: 5_000, offlineToOnlineBps: 1_000 } },
       ],
       faults: { livenessStepMs: 10_000 },
-    });
+    }, "validator-pay");
     const r = await runScenario(s, { seed: 1, blocks: 150 });
     expect(r.violation).toBeUndefined();
     const rows = r.profit!.filter((p) => p.kind === "honest_validator");
