@@ -12,10 +12,10 @@ import { loadScenario } from "../../src/sim/scenario.ts";
 const dir = resolve(import.meta.dirname, "../../scenarios");
 
 const pins: readonly (readonly [scenario: string, seed: number, blocks: number, eventLogSha256: string, appHash: string])[] = [
-  ["baseline", 1, 200, "12b3a44140977a40bb5fe3508caaa5e2fad6ee2a379fd50fb73b15f1efed617f", "0da8aaf52ca20a7f297f220b04e3a5a6a87175f83dc6a5d0e02189ef66f30746"],
-  ["lazy_30", 2, 200, "074f488edeacc4af391d2764db1d646bc233d95d720a7c2e2cdd1a9536a54600", "1696fb67611cf5986c39f3f519222aab87ce5311c6aaea84b3a34718adccf471"],
-  ["copycats", 3, 200, "55a1871a54656b580f2a3b2d69de2bdf7b769bbacad5e205487404c8e35d4881", "fb00bed44ac3a2db6efa963be774c4d8edc37bbe2c9dd69f37b4d3db36ebf969"],
-  ["network_faults", 4, 200, "5d31454d4e42f5ec97d972b4224133e3e0622ee69c063efaa5fe0a3eac49a7ed", "a56d5cc2fda0f8ab1bca7c8b1e14e5a4a368c4465b19606cfa2e764bed6a0e2d"],
+  ["baseline", 1, 200, "0d29ef7209ff24a513eee055a7cadf4f99e64ef2886cbda6f21305b96599fe43", "55b8d882b40591e8c150b94490a363f372461f69d81663fb5e82023fea6d0b07"],
+  ["lazy_30", 2, 200, "c4d65e5fc16802c563f63313736d5dacbd108a5e01ecc141ce080c9c6dc3c60d", "f413cdf8121507452a7bedf0b9610acc21080ea5864d9f78a5ae5e46f409654e"],
+  ["copycats", 3, 200, "217439d5f5e5f23aeb4d183152365550be46afda6979ad7b9b79e281e266ef28", "c918691a81d00afb49a9a515b233b48e366e3b5f03c8d2c8ea5632fd655c0c4a"],
+  ["network_faults", 4, 200, "983e8a843fcac28f4f66c8087635ab74d10416576d87d09dfb175c4cadb75fe1", "cb1f0851f54994039ca11ad46f989fca5677a378b743466a30dbed7f371fb5cf"],
 ];
 
 describe("pinned runs", () => {
