@@ -8,7 +8,7 @@
  */
 import { addressFieldsOf, addressProblem } from "./address.ts";
 import * as aggregation from "./aggregation.ts";
-import { decideChallengeAvailability, decideProveAvailability, evolveAvailabilityChallenged, evolveAvailabilityResolved, expireAvailability } from "./availability.ts";
+import { countAvailabilityBlock, decideChallengeAvailability, decideProveAvailability, evolveAvailabilityBlockCounted, evolveAvailabilityChallenged, evolveAvailabilityResolved, expireAvailability } from "./availability.ts";
 import { blockEventsHash, chainAppHash } from "./apphash.ts";
 import type { ProtocolCommand } from "./commands.ts";
 import type { BlockContext } from "./context.ts";
@@ -19,6 +19,7 @@ import * as gov from "./governance.ts";
 import { evolveKernelVersionApproved } from "./kernel-versions.ts";
 import { checkFunds, decideSend, evolveTransferred } from "./ledger.ts";
 import { evolveRewardMinted } from "./rewards.ts";
+import { rewardValidators } from "./validator-rewards.ts";
 import { evolveLivenessMissed, evolveLivenessWindowReset, evolveSlashed, punishValidators } from "./slashing.ts";
 import * as staking from "./staking.ts";
 import { ModuleAccount, type State } from "./state.ts";
@@ -110,6 +111,7 @@ export const evolve = (state: State, e: ProtocolEvent): State => {
     case "kernelVersionApproved": evolveKernelVersionApproved(state, e.value); break;
     case "availabilityChallenged": evolveAvailabilityChallenged(state, e.value); break;
     case "availabilityResolved": evolveAvailabilityResolved(state, e.value); break;
+    case "availabilityBlockCounted": evolveAvailabilityBlockCounted(state, e.value); break;
     default: unreachable(e);
   }
   return state;
@@ -128,8 +130,8 @@ export const evolveAll = (state: State, events: Iterable<ProtocolEvent>): State 
 /** A begin- or end-block step: decides from the state, records by `emit`. */
 export type Step = (state: Readonly<State>, ctx: BlockContext, emit: Emit) => void;
 
-const beginSteps: readonly Step[] = [staking.completeUnbondings, punishValidators, openWindow];
-const endSteps: readonly Step[] = [closeWindows, disputes.advanceDisputes, expireAvailability, aggregation.advanceAggregations, settleWindows, gov.tallyProposals];
+const beginSteps: readonly Step[] = [staking.completeUnbondings, punishValidators, rewardValidators, openWindow];
+const endSteps: readonly Step[] = [closeWindows, disputes.advanceDisputes, countAvailabilityBlock, expireAvailability, aggregation.advanceAggregations, settleWindows, gov.tallyProposals];
 
 export interface TxResult {
   /** 0 on success, else the ProtocolError code (codespace "remes"). */

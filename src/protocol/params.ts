@@ -12,6 +12,13 @@ import { settleDelay } from "./windows.ts";
 export const UREMES_PER_REMES = 1_000_000n;
 const remes = (n: bigint): bigint => n * UREMES_PER_REMES;
 const BLOCKS_PER_DAY = 17_280; // 86,400 s / 5 s
+/**
+ * Minted per block for the validators who signed (validator-rewards.ts). Seed
+ * 000 names block production as validator pay but gives no rate: half a REMES
+ * a block (≈ 3.2 M REMES a year), the scale of proposer_reward (50 REMES a
+ * 100-block window), far above a validator's costs under src/sim/costs.ts.
+ */
+const BLOCK_INFLATION_REWARD = 500_000n;
 
 export const defaultParams = (): Params =>
   create(ParamsSchema, {
@@ -80,6 +87,10 @@ export const defaultParams = (): Params =>
     maxUnbondingEntries: 7, // the Cosmos SDK's MaxEntries; seeds silent (issue 13, bounded state)
     isolationAuditBps: 500, // 5%: p* ≈ 2% with a 2.5× margin (verification/isolation.ts)
     maxKernelVersions: 16,
+    daChallengeBondSlashBps: 2_500, // availability.ts: the griefer loses for any censoring share < 1/3
+    daResponseProposers: 2, // availability.ts: one censoring proposer cannot close a response window
+    blockInflationReward: BLOCK_INFLATION_REWARD,
+    blockProposerBonusBps: 1_000, // validator-rewards.ts
   });
 
 const BPS = 10_000;
@@ -193,6 +204,11 @@ const rules: readonly Rule[] = [
   atLeast("maxTxMessages", 1),
   atLeast("maxAggregationSubmissions", 1),
   // Each entry is a heap node and an index slot: a cap bounds what one owner can make every block walk (seed 002 §8).
+  // Availability griefing (availability.ts): the bond scales with the slash a challenge can cause, and one censoring proposer cannot close a response window.
+  positive("daChallengeBondSlashBps", "an availability challenge could cause a slash far above its bond"),
+  ["daResponseProposers", (p) => p.daResponseProposers >= 1 && p.daResponseProposers <= 100, () => "must be in 1..100"],
+  // Validator pay (validator-rewards.ts): without it validators earn nothing while nobody cheats (issue 13).
+  positive("blockInflationReward", "validators would be paid nothing while nobody cheats"), amount("blockInflationReward"),
   ["maxKernelVersions", (p) => p.maxKernelVersions >= 1 && p.maxKernelVersions <= 256, () => "must be in 1..256"],
   // A lone (OPTIMISTIC) submission is only checked by this audit: 0 would make isolation free (verification/isolation.ts).
   positive("isolationAuditBps", "a lone submission would never be checked"),
@@ -204,7 +220,7 @@ const bpsFields: readonly (keyof Params)[] = [
   "tier2QuorumBps", "lossToleranceBps", "trapRateBps", "qualityVerifiedBps", "qualityOptimisticBps",
   "slashDoubleSignBps", "slashDowntimeBps", "slashLazyMiningBps", "slashFalseVerificationBps",
   "slashAvailabilityBps", "slashProposerFaultBps", "slashBurnBps", "challengerRewardBps", "minSignedBps",
-  "quorumBps", "thresholdBps", "vetoBps", "daSampleRateBps", "isolationAuditBps",
+  "quorumBps", "thresholdBps", "vetoBps", "daSampleRateBps", "isolationAuditBps", "daChallengeBondSlashBps", "blockProposerBonusBps",
 ];
 
 /** The fields with a rule of their own (a test checks every Params field is either here or bounded as basis points). */

@@ -4,7 +4,8 @@
  * (tier-1 VERIFIED: quality_verified_bps; OPTIMISTIC: quality_optimistic_bps;
  * MISMATCHED, REJECTED: nothing); the proposer of a final, unfaulted
  * aggregation earns proposer_reward. Validators are paid per verification
- * when disputes resolve (verification/disputes.ts). Settlement also turns
+ * when disputes resolve (verification/disputes.ts) and per block signed
+ * (validator-rewards.ts). Settlement also turns
  * verified real jobs into future trap answers (proof of reuse).
  */
 import { RewardKind, SubmissionStatus } from "../gen/remes/v1/events_pb.ts";

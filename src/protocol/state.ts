@@ -30,7 +30,7 @@ export const ModuleAccount = {
   escrow: "module:escrow",
   govDeposits: "module:gov_deposits",
   communityPool: "module:community_pool",
-  /** Fees of the node's Cosmos txs (the simulator's txs pay none); kept here, supply unchanged. */
+  /** Fees of the node's Cosmos txs (the simulator's txs pay none); paid out to the validators at the next block (validator-rewards.ts). */
   feeCollector: "module:fee_collector",
 } as const;
 
@@ -164,6 +164,10 @@ export interface AvailabilityChallenge {
   readonly deadline: number;
   readonly challenger: string;
   readonly bond: bigint;
+  /** Height it was opened at: blocks after it count toward its distinct proposers. */
+  readonly openedAt: number;
+  /** Distinct proposers of the blocks since it opened, sorted, at most da_response_proposers. */
+  proposers: string[];
 }
 
 export interface Counters {

@@ -16,14 +16,15 @@ const chunks = [data.slice(0, 1024), data.slice(1024, 2048), data.slice(2048)];
 
 /** Both miners submit at 2; the watcher challenges miner0's submission (id 0) at 3 (deadline 6). */
 const challenged = () => {
-  const chain = given({ miners: Object.fromEntries(miners.map((m) => [m, 2_000n])), accounts: { [WATCHER]: 10n } });
+  const chain = given({ miners: Object.fromEntries(miners.map((m) => [m, 2_000n])), accounts: { [WATCHER]: 100n } });
   chain.block();
   const hash = hashOf("gradient");
   accepted(chain, ...miners.map((miner) => command("submitGradient", {
     miner, window: 0, shard: shardOf(chain, miner), gradientCid: cidOf(hash), gradientHash: hash, daRoot: merkleRoot(chunks), sizeBytes: 3_000n,
     claimedLossMicro: 1_000n, gpuArch: GpuArch.AMPERE, kernelVersion: "bitnet-cpu/1",
   })));
-  const events = accepted(chain, command("challengeAvailability", { challenger: WATCHER, submissionId: 0, bond: 1n * REMES }));
+  // The bond: a quarter of the 200 REMES slash it can cause (da_challenge_bond_slash_bps).
+  const events = accepted(chain, command("challengeAvailability", { challenger: WATCHER, submissionId: 0, bond: 50n * REMES }));
   const c = eventsOf(events, "availabilityChallenged")[0]!;
   return { chain, c };
 };
@@ -36,10 +37,10 @@ const prove = (challengeId: number, index: number, chunk = chunks[index]!, miner
 describe("data availability", () => {
   it("a challenge escrows the bond and asks for one of the submission's chunks within da_response_blocks", () => {
     const { chain, c } = challenged();
-    expect(c).toMatchObject({ challengeId: 0, submissionId: 0, miner: addr("remes1miner0"), chunkCount: 3, deadline: 6, challenger: WATCHER, bond: 1n * REMES });
+    expect(c).toMatchObject({ challengeId: 0, submissionId: 0, miner: addr("remes1miner0"), chunkCount: 3, deadline: 6, challenger: WATCHER, bond: 50n * REMES });
     expect(c.chunkIndex).toBeLessThan(3);
-    expect(balance(chain, ModuleAccount.escrow)).toBe(1n * REMES);
-    expect(balance(chain, WATCHER)).toBe(9n * REMES);
+    expect(balance(chain, ModuleAccount.escrow)).toBe(50n * REMES);
+    expect(balance(chain, WATCHER)).toBe(50n * REMES);
   });
 
   it("a valid proof of the challenged chunk resolves the challenge and pays the bond to the miner", () => {
@@ -47,7 +48,7 @@ describe("data availability", () => {
     const before = balance(chain, addr("remes1miner0"));
     const events = accepted(chain, prove(0, c.chunkIndex));
     expect(eventsOf(events, "availabilityResolved")).toEqual([event("availabilityResolved", { challengeId: 0, proven: true }).value]);
-    expect(balance(chain, addr("remes1miner0")) - before).toBe(1n * REMES);
+    expect(balance(chain, addr("remes1miner0")) - before).toBe(50n * REMES);
     expect(balance(chain, ModuleAccount.escrow)).toBe(0n);
     expect(chain.state.availability.size).toBe(0);
   });
@@ -74,15 +75,15 @@ describe("data availability", () => {
         amount: 200n * REMES, burned: 50n * REMES, toCommunity: 50n * REMES, beneficiary: WATCHER, toBeneficiary: 100n * REMES,
       }).value,
     ]);
-    expect(balance(chain, WATCHER)).toBe(10n * REMES + 100n * REMES);
+    expect(balance(chain, WATCHER)).toBe(100n * REMES + 100n * REMES);
     expect(chain.state.roles.get(roleKey(Role.MINER, addr("remes1miner0")))!.stake).toBe(1_800n * REMES);
     expect(chain.state.submissions.get(0)!.status).toBe(SubmissionStatus.REJECTED);
   });
 
-  it("a bond other than da_challenge_bond, a second open challenge, and a self-challenge are rejected", () => {
+  it("a bond below the slash-sized bond, a second open challenge, and a self-challenge are rejected", () => {
     const { chain } = challenged();
     rejected(chain, command("challengeAvailability", { challenger: WATCHER, submissionId: 1, bond: 2n * REMES }), "invalidMessage");
-    rejected(chain, command("challengeAvailability", { challenger: WATCHER, submissionId: 0, bond: 1n * REMES }), "duplicate");
-    rejected(chain, command("challengeAvailability", { challenger: addr("remes1miner1"), submissionId: 1, bond: 1n * REMES }), "unauthorized");
+    rejected(chain, command("challengeAvailability", { challenger: WATCHER, submissionId: 0, bond: 50n * REMES }), "duplicate");
+    rejected(chain, command("challengeAvailability", { challenger: addr("remes1miner1"), submissionId: 1, bond: 50n * REMES }), "unauthorized");
   });
 });

@@ -107,7 +107,7 @@ describe("invariants: each checker detects its breakage", () => {
     });
     expect(failing(t)).toEqual(["escrow"]);
     const a = mutated((s) => {
-      s.availability.set(1, { id: 1, submissionId: 0, miner: miners[0]!, chunkIndex: 0, chunkCount: 1, deadline: 9, challenger: miners[3]!, bond: 4n });
+      s.availability.set(1, { id: 1, submissionId: 0, miner: miners[0]!, chunkIndex: 0, chunkCount: 1, deadline: 9, challenger: miners[3]!, bond: 4n, openedAt: 0, proposers: [] });
     });
     expect(failing(a)).toEqual(["escrow"]);
   });

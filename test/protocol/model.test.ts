@@ -25,6 +25,7 @@ import { isProtocolError } from "../../src/protocol/errors.ts";
 import type { ProtocolEvent } from "../../src/protocol/events.ts";
 import { initChain } from "../../src/protocol/genesis.ts";
 import { checkState, OffenceLedger } from "../../src/protocol/invariants.ts";
+import { availabilityBond } from "../../src/protocol/availability.ts";
 import { evolveAll } from "../../src/protocol/machine.ts";
 import { merkleProof, merkleRoot } from "../../src/protocol/merkle.ts";
 import { UREMES_PER_REMES } from "../../src/protocol/params.ts";
@@ -275,7 +276,7 @@ const resolve = (state: Readonly<State>, world: World, it: Intent): ProtocolComm
     case "daChallenge": {
       const s = pick(subs, it.a);
       if (!s) return undefined;
-      return command("challengeAvailability", { challenger: pick(everyone, it.b)!, submissionId: s.id, bond: it.flag ? state.params.daChallengeBond : 1n });
+      return command("challengeAvailability", { challenger: pick(everyone, it.b)!, submissionId: s.id, bond: it.flag ? availabilityBond(state, s.miner) : 1n });
     }
     case "daProve": {
       const c = pick([...state.availability.values()], it.a);
