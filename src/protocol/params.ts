@@ -76,6 +76,10 @@ export const defaultParams = (): Params =>
     daChallengeBond: remes(1n),
     maxTxMessages: 64,
     maxAggregationSubmissions: 100_000,
+    // Seed 002 §10.2 slashes lazy validation without a rate: a missing panel verdict costs half a false one
+    // (the dispute is re-drawn, not misjudged) yet far more than any bribe for silence (panel-rounds.ts).
+    slashNoVerdictBps: 1_000,
+    tier3MaxRounds: 3,
   });
 
 const BPS = 10_000;
@@ -96,6 +100,8 @@ const checks: readonly Check[] = [
   ["aggregationRevealBlocks", (p) => p.aggregationRevealBlocks >= 1, "must be at least 1"],
   ["livenessWindowBlocks", (p) => p.livenessWindowBlocks >= 1, "must be at least 1"],
   ["maxTxMessages", (p) => p.maxTxMessages >= 1, "must be at least 1"],
+  ["tier3MaxRounds", (p) => p.tier3MaxRounds >= 1 && p.tier3MaxRounds <= 16, "must be in 1..16"],
+  ["slashNoVerdictBps", (p) => p.slashNoVerdictBps >= 1, "must be at least 1 (a silent panel member must cost something)"],
   ["forfeitedBondDestination", (p) => p.forfeitedBondDestination >= 1 && p.forfeitedBondDestination <= 3, "must be 1 (burn), 2 (community pool) or 3 (winner)"],
 ];
 
@@ -103,7 +109,7 @@ const bpsFields: readonly (keyof Params)[] = [
   "tier2QuorumBps", "lossToleranceBps", "trapRateBps", "qualityVerifiedBps", "qualityOptimisticBps",
   "slashDoubleSignBps", "slashDowntimeBps", "slashLazyMiningBps", "slashFalseVerificationBps",
   "slashAvailabilityBps", "slashProposerFaultBps", "slashBurnBps", "challengerRewardBps", "minSignedBps",
-  "quorumBps", "thresholdBps", "vetoBps", "daSampleRateBps",
+  "quorumBps", "thresholdBps", "vetoBps", "daSampleRateBps", "slashNoVerdictBps",
 ];
 
 /** Checks the relations the state machine relies on; the first broken one is reported. */
