@@ -40,7 +40,9 @@ export interface ValidatorOptions {
 
 export class Validator implements Actor {
   readonly role = "validator";
-  readonly subscriptions = ["windowOpened", "windowClosed", "disputeOpened", "aggregationRevealed"] as const;
+  // disputeEscalated was handled but not subscribed to (so an honest validator never judged an escalated dispute);
+  // panelRedrawn draws replacements for silent members (panel-rounds.ts).
+  readonly subscriptions = ["windowOpened", "windowClosed", "disputeOpened", "disputeEscalated", "panelRedrawn", "aggregationRevealed"] as const;
 
   constructor(readonly info: ActorInfo, readonly options: ValidatorOptions) {}
 
@@ -63,6 +65,7 @@ export class Validator implements Actor {
         case "windowClosed": this.#revealTraps(e.value.window, io); break;
         case "disputeOpened": this.#onDispute(e.value, io); break;
         case "disputeEscalated": this.#verdict(e.value.disputeId, io); break;
+        case "panelRedrawn": if (!io.chain.state.disputes.get(e.value.disputeId)?.verdicts.has(this.info.address)) this.#verdict(e.value.disputeId, io); break;
         case "aggregationRevealed": this.#checkAggregate(e.value, io); break;
         default: break;
       }

@@ -12,10 +12,10 @@ import { loadScenario } from "../../src/sim/scenario.ts";
 const dir = resolve(import.meta.dirname, "../../scenarios");
 
 const pins: readonly (readonly [scenario: string, seed: number, blocks: number, eventLogSha256: string, appHash: string])[] = [
-  ["baseline", 1, 200, "12b3a44140977a40bb5fe3508caaa5e2fad6ee2a379fd50fb73b15f1efed617f", "0da8aaf52ca20a7f297f220b04e3a5a6a87175f83dc6a5d0e02189ef66f30746"],
-  ["lazy_30", 2, 200, "074f488edeacc4af391d2764db1d646bc233d95d720a7c2e2cdd1a9536a54600", "1696fb67611cf5986c39f3f519222aab87ce5311c6aaea84b3a34718adccf471"],
-  ["copycats", 3, 200, "55a1871a54656b580f2a3b2d69de2bdf7b769bbacad5e205487404c8e35d4881", "fb00bed44ac3a2db6efa963be774c4d8edc37bbe2c9dd69f37b4d3db36ebf969"],
-  ["network_faults", 4, 200, "5d31454d4e42f5ec97d972b4224133e3e0622ee69c063efaa5fe0a3eac49a7ed", "a56d5cc2fda0f8ab1bca7c8b1e14e5a4a368c4465b19606cfa2e764bed6a0e2d"],
+  ["baseline", 1, 200, "f5aab29750fe369d6dbbe3310b9cacf0457ebc14094c0179a9ef71678a9a0fdb", "797e9c03da07ca47233b06fd77d5c364237ac450ea735ee800f8e22cb9a79db5"],
+  ["lazy_30", 2, 200, "7873e24c9ecf7b2db9ac0d72f124a4aa926dd7defe5b45a531cf073a3f3f25de", "3394fdd7cd6cfab666b6bfb0c1008590b0f6853a03b3bdfe47552d3f97efcdd8"],
+  ["copycats", 3, 200, "7bb739d1de98f91dceff578bf12d8b76a6623bf3889484f8864baf8292d4dd74", "75a869ae2208edd18969f3372b8c31d20960e8776b5b1aa31f28318aa16a9bbc"],
+  ["network_faults", 4, 200, "aed750f4162222be79a21cc6227fa472d55d8cd56c50e6dd2445ada06dbc6ff1", "171f527d3a2848353296afd9cd9e77d141512423f9bf492768b7ab01f578d55a"],
 ];
 
 describe("pinned runs", () => {
