@@ -40,9 +40,7 @@ export interface ValidatorOptions {
 
 export class Validator implements Actor {
   readonly role = "validator";
-  // disputeEscalated was handled but not subscribed to (so an honest validator never judged an escalated dispute);
-  // panelRedrawn draws replacements for silent members (panel-rounds.ts).
-  readonly subscriptions = ["windowOpened", "windowClosed", "disputeOpened", "disputeEscalated", "panelRedrawn", "aggregationRevealed"] as const;
+  readonly subscriptions = ["windowOpened", "windowClosed", "disputeOpened", "aggregationRevealed"] as const;
 
   constructor(readonly info: ActorInfo, readonly options: ValidatorOptions) {}
 
@@ -65,6 +63,7 @@ export class Validator implements Actor {
         case "windowClosed": this.#revealTraps(e.value.window, io); break;
         case "disputeOpened": this.#onDispute(e.value, io); break;
         case "disputeEscalated": this.#verdict(e.value.disputeId, io); break;
+        // Addressed to the re-drawn panel (routing.ts); members who already judged keep their verdicts.
         case "panelRedrawn": if (!io.chain.state.disputes.get(e.value.disputeId)?.verdicts.has(this.info.address)) this.#verdict(e.value.disputeId, io); break;
         case "aggregationRevealed": this.#checkAggregate(e.value, io); break;
         default: break;

@@ -22,6 +22,7 @@ describe("panel bribery", () => {
     const bribers = tier3(r, "bribing_miner");
     expect(bribers.n).toBeGreaterThan(0);
     expect(bribers.rejected).toBeGreaterThan(0);
+    expect(bribers.rejected).toBeGreaterThan(bribers.undecided);
     const briberAddresses = new Set(members(r, "bribing_miner").map((a) => a.address));
     const bribes = r.seen("transferred").filter((t) => briberAddresses.has(t.value.from));
     expect(bribes.length).toBeGreaterThan(0);
@@ -31,8 +32,7 @@ describe("panel bribery", () => {
       if (received === 0n) continue;
       expect(v.slashedUremes).toBeGreaterThan(received);
     }
-    // The bribers end below an honest miner. (With 4 mercenaries of 6 validators a dispute can still run out of
-    // validators to draw and end undecided: the fake is unpaid but its author unslashed; see the README.)
+    // The bribers end below an honest miner (and, over seeds 1–3, level with the lazy miners who pay nothing).
     expect(mean(members(r, "bribing_miner"), (a) => a.netUremes)).toBeLessThan(mean(members(r, "honest_miner"), (a) => a.netUremes));
   });
 });
