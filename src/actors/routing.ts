@@ -11,6 +11,7 @@ export const addressees = (e: ProtocolEvent): readonly string[] => {
     case "aggregationProposerSelected": return [e.value.proposer];
     case "aggregationCommitted": return [e.value.proposer];
     case "disputeEscalated": return e.value.panel;
+    case "panelRedrawn": return e.value.panel;
     case "availabilityChallenged": return [e.value.miner];
     default: return NOBODY;
   }

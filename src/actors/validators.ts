@@ -63,6 +63,8 @@ export class Validator implements Actor {
         case "windowClosed": this.#revealTraps(e.value.window, io); break;
         case "disputeOpened": this.#onDispute(e.value, io); break;
         case "disputeEscalated": this.#verdict(e.value.disputeId, io); break;
+        // Addressed to the re-drawn panel (routing.ts); members who already judged keep their verdicts.
+        case "panelRedrawn": if (!io.chain.state.disputes.get(e.value.disputeId)?.verdicts.has(this.info.address)) this.#verdict(e.value.disputeId, io); break;
         case "aggregationRevealed": this.#checkAggregate(e.value, io); break;
         default: break;
       }

@@ -92,6 +92,8 @@ export const evolve = (state: State, e: ProtocolEvent): State => {
     case "disputeEscalated": disputes.evolveDisputeEscalated(state, e.value); break;
     case "arbitrationVerdictCast": disputes.evolveArbitrationVerdictCast(state, e.value); break;
     case "disputeResolved": disputes.evolveDisputeResolved(state, e.value); break;
+    case "panelRedrawn": disputes.evolvePanelRedrawn(state, e.value); break;
+    case "verifierPaid": disputes.evolveVerifierPaid(state, e.value); break;
     case "trapCommitmentApproved": traps.evolveTrapCommitmentApproved(state, e.value); break;
     case "trapCommitmentAccepted": traps.evolveTrapCommitmentAccepted(state, e.value); break;
     case "trapRevealed": traps.evolveTrapRevealed(state, e.value); break;

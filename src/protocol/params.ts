@@ -91,6 +91,10 @@ export const defaultParams = (): Params =>
     daResponseProposers: 2, // availability.ts: one censoring proposer cannot close a response window
     blockInflationReward: BLOCK_INFLATION_REWARD,
     blockProposerBonusBps: 1_000, // validator-rewards.ts
+    // Seed 002 §10.2 slashes lazy validation without a rate: a missing panel verdict costs half a false one
+    // (the dispute is re-drawn, not misjudged) yet far more than any bribe for silence (panel-rounds.ts).
+    slashNoVerdictBps: 1_000,
+    tier3MaxRounds: 3,
   });
 
 const BPS = 10_000;
@@ -209,6 +213,9 @@ const rules: readonly Rule[] = [
   ["daResponseProposers", (p) => p.daResponseProposers >= 1 && p.daResponseProposers <= 100, () => "must be in 1..100"],
   // Validator pay (validator-rewards.ts): without it validators earn nothing while nobody cheats (issue 13).
   positive("blockInflationReward", "validators would be paid nothing while nobody cheats"), amount("blockInflationReward"),
+  // Tier-3 panels (panel-rounds.ts): a silent member must cost something, and an undecided panel is re-drawn a bounded number of times.
+  positive("slashNoVerdictBps", "a panel member could withhold its verdict for free"),
+  ["tier3MaxRounds", (p) => p.tier3MaxRounds >= 1 && p.tier3MaxRounds <= 16, () => "must be in 1..16"],
   ["maxKernelVersions", (p) => p.maxKernelVersions >= 1 && p.maxKernelVersions <= 256, () => "must be in 1..256"],
   // A lone (OPTIMISTIC) submission is only checked by this audit: 0 would make isolation free (verification/isolation.ts).
   positive("isolationAuditBps", "a lone submission would never be checked"),
@@ -221,6 +228,7 @@ const bpsFields: readonly (keyof Params)[] = [
   "slashDoubleSignBps", "slashDowntimeBps", "slashLazyMiningBps", "slashFalseVerificationBps",
   "slashAvailabilityBps", "slashProposerFaultBps", "slashBurnBps", "challengerRewardBps", "minSignedBps",
   "quorumBps", "thresholdBps", "vetoBps", "daSampleRateBps", "isolationAuditBps", "daChallengeBondSlashBps", "blockProposerBonusBps",
+  "slashNoVerdictBps",
 ];
 
 /** The fields with a rule of their own (a test checks every Params field is either here or bounded as basis points). */

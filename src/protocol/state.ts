@@ -136,6 +136,10 @@ export interface Dispute {
   panel: readonly string[];
   /** Tier 3: panel member → verdict (true: the work is correct). */
   readonly verdicts: Map<string, boolean>;
+  /** Tier-3 panel round, set from the first re-draw on (absent: round 1; panel-rounds.ts). */
+  round?: number;
+  /** Every member replaced for giving no verdict (never drawn again for this dispute). */
+  noShows?: readonly string[];
 }
 
 export interface VaultEntry {

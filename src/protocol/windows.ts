@@ -25,11 +25,11 @@ import { auditLone } from "./verification/isolation.ts";
 import { evaluateTier1 } from "./verification/tier1.ts";
 import { openTier3 } from "./verification/tier3.ts";
 
-/** Blocks from a window's close to its settlement: room for every deadline. */
+/** Blocks from a window's close to its settlement: room for every deadline, every tier-3 panel round included (panel-rounds.ts). */
 export const settleDelay = (p: Params): number =>
   Math.max(
-    p.challengeWindowBlocks + p.tier2VotingBlocks + p.tier3DeadlineBlocks,
-    p.aggregationCommitBlocks + p.aggregationRevealBlocks + p.aggregationChallengeBlocks + p.tier3DeadlineBlocks,
+    p.challengeWindowBlocks + p.tier2VotingBlocks + p.tier3DeadlineBlocks * Math.max(p.tier3MaxRounds, 1),
+    p.aggregationCommitBlocks + p.aggregationRevealBlocks + p.aggregationChallengeBlocks + p.tier3DeadlineBlocks * Math.max(p.tier3MaxRounds, 1),
     p.trapRevealBlocks,
     p.challengeWindowBlocks + p.daResponseBlocks,
   ) + 1;

@@ -231,6 +231,7 @@ class Tally {
   observe(height: number, events: readonly ProtocolEvent[]): void {
     for (const e of events) {
       if (e.case === "rewardMinted") this.rewards.set(e.value.to, (this.rewards.get(e.value.to) ?? 0n) + e.value.amount);
+      else if (e.case === "verifierPaid") this.rewards.set(e.value.validator, (this.rewards.get(e.value.validator) ?? 0n) + e.value.amount);
       else if (e.case === "slashed") this.slashed.set(e.value.address, (this.slashed.get(e.value.address) ?? 0n) + e.value.amount);
       else if (e.case === "trapRevealed") {
         for (const m of e.value.caught) {

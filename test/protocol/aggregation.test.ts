@@ -61,8 +61,8 @@ describe("aggregation", () => {
     chain.block(); // 15
     expect(eventsOf(chain.lastResult!.events, "aggregationFinalized")).toEqual([event("aggregationFinalized", { aggregationId: 0, window: 0 }).value]);
     const before = balance(chain, PROPOSER);
-    expect(chain.state.windows.get(0)!.settleHeight).toBe(25);
-    chain.advanceTo(25);
+    expect(chain.state.windows.get(0)!.settleHeight).toBe(35); // settleDelay leaves room for tier3_max_rounds panels
+    chain.advanceTo(35);
     const rewards = eventsOf(chain.lastResult!.events, "rewardMinted");
     expect(rewards.filter((r) => r.kind === RewardKind.PROPOSER)).toEqual([event("rewardMinted", { to: PROPOSER, amount: 50n * REMES, kind: RewardKind.PROPOSER, window: 0 }).value]);
     expect(rewards.filter((r) => r.kind === RewardKind.MINER).map((r) => [r.to, r.amount])).toEqual(miners.map((m) => [m, 10n * REMES]));
@@ -85,7 +85,7 @@ describe("aggregation", () => {
     expect(balance(chain, ModuleAccount.communityPool)).toBe(1_000n * REMES);
     rejected(chain, reveal(a.ids, a.cid, a.root), "wrongPhase"); // the round has failed
     const before = balance(chain, PROPOSER);
-    chain.advanceTo(25);
+    chain.advanceTo(35);
     expect(eventsOf(chain.log.flat(), "rewardMinted").filter((r) => r.kind === RewardKind.PROPOSER)).toEqual([]);
     expect(balance(chain, PROPOSER)).toBe(before);
   });

@@ -16,7 +16,7 @@ const cases: readonly (readonly [string, ProtocolCommand, ErrorName])[] = [
   ["a challenge of a submission already under dispute", command("challengeGradient", { challenger: addr("remes1val0"), submissionId: 0, bond: BOND }), "duplicate"],
   ["a loss vote from a non-validator", command("voteLossCheck", { validator: CHALLENGER, disputeId: 0, computedLossMicro: CLAIMED_LOSS }), "unauthorized"],
   ["a verdict on a tier-2 dispute", command("submitArbitrationVerdict", { validator: addr("remes1val0"), disputeId: 0, valid: true }), "wrongPhase"],
-  ["a trap commitment from outside the committee", command("commitTrapJobs", { validator: addr("remes1val3"), window: 1, commitments: [] }), "notSelected"],
+  ["a trap commitment from outside the committee", command("commitTrapJobs", { validator: addr("remes1val3"), window: 2, commitments: [] }), "notSelected"],
   ["a trap reveal for a window without traps", command("revealTrapJobs", { validator: addr("remes1val0"), window: 0, reveals: [] }), "notFound"],
   ["an aggregation commit for an open window", command("commitAggregation", { proposer: addr("remes1val0"), window: 0, commitment: new Uint8Array(32) }), "notFound"],
   ["a proposal deposit below the minimum", command("submitProposal", { proposer: CHALLENGER, content: create(ProposalContentSchema, { title: "t", kind: { case: "text", value: {} } }), deposit: 1n }), "insufficientFunds"],

@@ -59,6 +59,9 @@ const params = () =>
     depositParameterChange: 20n * REMES,
     votingBlocksText: 4,
     votingBlocksParameterChange: 5,
+    // Two short tier-3 rounds keep the settle delay (room for every round) within a 36-block stream.
+    tier3DeadlineBlocks: 3,
+    tier3MaxRounds: 2,
   });
 
 const genesis = (): GenesisState =>

@@ -2,11 +2,12 @@
  * Panel abstainer: a validator that works honestly except where a dispute
  * accuses a member of its coalition (its scenario group, e.g. a lazy miner
  * that pays it): there it casts no tier-2 loss vote and, on a tier-3 panel,
- * no verdict. The protocol punishes only a verdict against the outcome; a
- * missing one costs nothing, and a panel with no majority by its deadline
- * leaves the dispute UNDECIDED, which accepts the accused's submission
- * (MISMATCHED → OPTIMISTIC) and pays it. With tier3_panel_size 3, two
- * abstainers on a panel are enough.
+ * no verdict. Before issue 13 a missing verdict cost nothing, and a panel
+ * with no majority by its deadline left the dispute UNDECIDED, which accepted
+ * the accused's submission (MISMATCHED → OPTIMISTIC) and paid it: two
+ * abstainers of three were enough. Now each silent member is slashed
+ * slash_no_verdict_bps and replaced (panel-rounds.ts), and undecided pays
+ * nothing.
  *
  * With `bribeUremes` > 0 it is also for hire (briber.ts): on a panel, it
  * waits two blocks before judging, and gives no verdict if the accused has
@@ -55,7 +56,7 @@ export class AbstainingValidator implements Actor {
         continue;
       }
       if (this.#shields(e, state)) continue;
-      const drawn = e.case === "disputeEscalated" || (e.case === "disputeOpened" && e.value.tier === 3);
+      const drawn = e.case === "disputeEscalated" || e.case === "panelRedrawn" || (e.case === "disputeOpened" && e.value.tier === 3);
       if (this.bribeUremes > 0n && drawn && e.value.panel.includes(this.info.address)) {
         // For hire: give the accused two blocks to pay, then judge only if it did not.
         io.wake(2 * io.blockTimeMs, () => {
@@ -112,7 +113,7 @@ export class AbstainingValidator implements Actor {
 
   /** Whether the event asks it to judge work of its coalition (it then stays silent). */
   #shields(e: ProtocolEvent, state: Readonly<State>): boolean {
-    const d = e.case === "disputeOpened" ? e.value : e.case === "disputeEscalated" ? state.disputes.get(e.value.disputeId) : undefined;
+    const d = e.case === "disputeOpened" ? e.value : e.case === "disputeEscalated" || e.case === "panelRedrawn" ? state.disputes.get(e.value.disputeId) : undefined;
     if (!d) return false;
     const author = authorOf(state, d);
     return author !== undefined && author.address !== this.info.address && this.coalition.has(author.address);

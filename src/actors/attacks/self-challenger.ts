@@ -1,16 +1,15 @@
 /**
  * Self-challenge farmer: a validator whose coalition (its scenario `group`)
  * includes miners. Every submission of a coalition miner is challenged by
- * the farmer at once (the window may still be open: tier2.ts only refuses a
- * miner challenging itself), and again as soon as each dispute resolves,
- * until the submission's challenge window ends. The miners work honestly,
- * so every dispute is upheld: the bond (challenge_bond_multiplier × the base
- * reward) goes to the challenged miner — back into the coalition — and each
- * validator whose loss vote supported the claim, the farmer included, is
- * minted validator_verification_reward (disputes.ts resolve). The coalition
- * pays nothing net and the farmer is paid per dispute; every other voter is
- * paid too, for checking work nobody doubted. Otherwise it is an honest
- * validator (trap committee, votes, verdicts, aggregate checks).
+ * the farmer as soon as the chain takes it, and again as soon as each
+ * dispute resolves, until the submission's challenge window ends. The miners
+ * work honestly, so every dispute is upheld. Before issue 13 the bond went
+ * back to the coalition and every agreeing voter, the farmer included, was
+ * minted validator_verification_reward: the farmer was paid per dispute at
+ * no net cost. Now challenges wait for the window to close (tier2.ts), the
+ * farmer may not vote on its own dispute, and the verifiers are paid out of
+ * its bond (disputes.ts): farming only costs the coalition. Otherwise it is
+ * an honest validator (trap committee, votes, verdicts, aggregate checks).
  */
 import { Role } from "../../gen/remes/v1/types_pb.ts";
 import { command } from "../../protocol/commands.ts";

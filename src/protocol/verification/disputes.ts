@@ -5,10 +5,24 @@
  * resolved in an end-block step: the loser pays (bond forfeited, or the
  * author slashed), panel members whose tier-3 verdict contradicted the
  * outcome are slashed for false verification, and validators whose votes all
- * matched it are rewarded (a tier-2 vote that did not is only unrewarded).
+ * matched it are paid (a tier-2 vote that did not is only unpaid).
+ *
+ * Verification pay is never minted (issue 13, self-challenge farming): each
+ * verifier on the winning side gets up to validator_verification_reward out of
+ * what the losing side forfeits — the challenger's bond (from escrow) when
+ * the work is upheld, the author's slash (its community-pool share) when it
+ * is rejected — split evenly when that is short. A dispute over honest work
+ * thus pays its verifiers from the challenger's own bond, and an undecided
+ * one (nobody forfeits) pays nobody. Validators' pay for honest work in an
+ * honest network is the block reward (validator-rewards.ts), not this.
+ *
+ * Undecided is never an acquittal (panel-rounds.ts): a tier-3 panel without a
+ * majority is re-drawn up to tier3_max_rounds times; a dispute still
+ * undecided leaves a tier-1 MISMATCHED submission unpaid, and refunds a
+ * challenger's bond (the submission stays as it was).
  */
 import { BondDestination } from "../../gen/remes/v1/params_pb.ts";
-import { DisputeOutcome, DisputeSubject, RewardKind, SubmissionStatus } from "../../gen/remes/v1/events_pb.ts";
+import { DisputeOutcome, DisputeSubject, SubmissionStatus } from "../../gen/remes/v1/events_pb.ts";
 import { AggregationFault } from "../../gen/remes/v1/events_pb.ts";
 import { Offence, Role } from "../../gen/remes/v1/types_pb.ts";
 import type { BlockContext } from "../context.ts";
@@ -19,6 +33,7 @@ import { hashMod } from "../randomness.ts";
 import { slash } from "../slashing.ts";
 import { activeOfRole, roleOf } from "../staking.ts";
 import { type AggregationState, type Dispute, ModuleAccount, type State } from "../state.ts";
+import { closePanelRound } from "./panel-rounds.ts";
 import { selectPanel } from "./tier3.ts";
 
 export const BATCHES = 65_536;
@@ -102,7 +117,7 @@ export const advanceDisputes = (state: Readonly<State>, ctx: BlockContext, emit:
     const { valid, invalid, total } = tier3Tally(state, d);
     if (valid * 2n > total) resolve(state, d, DisputeOutcome.UPHELD, emit);
     else if (invalid * 2n > total) resolve(state, d, DisputeOutcome.REJECTED, emit);
-    else if (d.deadline <= ctx.height) resolve(state, d, DisputeOutcome.UNDECIDED, emit);
+    else if (d.deadline <= ctx.height && !closePanelRound(state, ctx, d, [authorOf(state, d)?.address ?? "", d.challenger], emit)) resolve(state, d, DisputeOutcome.UNDECIDED, emit);
   }
 };
 
@@ -110,11 +125,13 @@ export const advanceDisputes = (state: Readonly<State>, ctx: BlockContext, emit:
 export const resolve = (state: Readonly<State>, d: Dispute, outcome: DisputeOutcome, emit: Emit): void => {
   const p = state.params;
   const author = authorOf(state, d);
+  let authorSlashToPool = 0n;
   if (outcome === DisputeOutcome.REJECTED && author) {
     const bps = d.subject === DisputeSubject.GRADIENT ? p.slashLazyMiningBps : p.slashProposerFaultBps;
     const offence = d.subject === DisputeSubject.GRADIENT ? Offence.LAZY_MINING : Offence.PROPOSER_FAULT;
     const s = slash(state, author.address, author.role, offence, `dispute/${d.id}/${author.address}`, bps, d.challenger);
     if (s) emit(s);
+    if (s?.case === "slashed") authorSlashToPool = s.value.toCommunity;
     if (d.subject === DisputeSubject.GRADIENT) emit(event("submissionRejected", { submissionId: d.subjectId, reason: `dispute ${d.id}: tier-3 panel found the gradient wrong` }));
     else emit(event("aggregationFaulted", { window: d.window, proposer: author.address, fault: AggregationFault.DISPUTE_LOST }));
   }
@@ -126,15 +143,28 @@ export const resolve = (state: Readonly<State>, d: Dispute, outcome: DisputeOutc
     for (const [v, vote] of [...d.lossVotes].sort(([a], [b]) => (a < b ? -1 : 1))) judged.set(v, vote.supportsClaim === truth);
     if (d.tier === 3) for (const [v, verdict] of [...d.verdicts].sort(([a], [b]) => (a < b ? -1 : 1))) judged.set(v, (judged.get(v) ?? true) && verdict === truth);
   }
+  const paid: string[] = [];
   for (const [v, right] of judged) {
     if (!roleOf(state, Role.VALIDATOR, v)) continue;
-    if (right) emit(event("rewardMinted", { to: v, amount: p.validatorVerificationReward, kind: RewardKind.VALIDATOR, window: d.window }));
+    if (right) paid.push(v);
     // Only a panel verdict against the outcome is a false verification. A tier-2 vote
     // attests the loss on one batch, and work can be wrong with the right loss (a copied
-    // or guessed claim within tolerance): an honest voter then only misses the reward.
+    // or guessed claim within tolerance): an honest voter then only misses the pay.
     else if (d.tier === 3 && d.verdicts.has(v) && d.verdicts.get(v) !== truth) {
       const s = slash(state, v, Role.VALIDATOR, Offence.FALSE_VERIFICATION, `false_verification/${d.id}/${v}`, p.slashFalseVerificationBps);
       if (s) emit(s);
+    }
+  }
+  // Pay comes out of what the loser forfeits: the bond if upheld, the author's slash if rejected.
+  const forfeit = outcome === DisputeOutcome.UPHELD ? d.bond : outcome === DisputeOutcome.REJECTED ? authorSlashToPool : 0n;
+  const source = outcome === DisputeOutcome.UPHELD ? ModuleAccount.escrow : ModuleAccount.communityPool;
+  let bondPaid = 0n;
+  if (paid.length > 0 && forfeit > 0n) {
+    const share = forfeit / BigInt(paid.length);
+    const each = share < p.validatorVerificationReward ? share : p.validatorVerificationReward;
+    if (each > 0n) {
+      for (const v of paid) emit(event("verifierPaid", { disputeId: d.id, validator: v, amount: each, source, window: d.window }));
+      if (source === ModuleAccount.escrow) bondPaid = each * BigInt(paid.length);
     }
   }
   let refund = d.bond;
@@ -144,9 +174,10 @@ export const resolve = (state: Readonly<State>, d: Dispute, outcome: DisputeOutc
   let winner = "";
   if (outcome === DisputeOutcome.UPHELD && d.bond > 0n) {
     refund = 0n;
-    if (p.forfeitedBondDestination === BondDestination.WINNER && author) { toWinner = d.bond; winner = author.address; }
-    else if (p.forfeitedBondDestination === BondDestination.COMMUNITY_POOL) toCommunity = d.bond;
-    else burned = d.bond;
+    const left = d.bond - bondPaid;
+    if (p.forfeitedBondDestination === BondDestination.WINNER && author) { toWinner = left; winner = author.address; }
+    else if (p.forfeitedBondDestination === BondDestination.COMMUNITY_POOL) toCommunity = left;
+    else burned = left;
   }
   emit(event("disputeResolved", { disputeId: d.id, outcome, tier: d.tier, refund, winner, toWinner, toCommunity, burned }));
 };
@@ -195,13 +226,14 @@ export const evolveArbitrationVerdictCast = (state: State, e: EventOf<"arbitrati
 export const evolveDisputeResolved = (state: State, e: EventOf<"disputeResolved">): void => {
   const d = state.disputes.get(e.disputeId);
   if (!d) return;
-  debit(state, ModuleAccount.escrow, d.bond);
+  // What verifierPaid did not already take out of the bond.
+  debit(state, ModuleAccount.escrow, e.refund + e.toWinner + e.toCommunity + e.burned);
   credit(state, d.challenger, e.refund);
   credit(state, e.winner, e.toWinner);
   credit(state, ModuleAccount.communityPool, e.toCommunity);
   state.supply.burned += e.burned;
-  // A tier-1 mismatch that survives its dispute is accepted optimistically.
-  if (d.subject === DisputeSubject.GRADIENT && e.outcome !== DisputeOutcome.REJECTED) {
+  // A tier-1 mismatch is accepted optimistically only once a panel upholds it: undecided is not an acquittal.
+  if (d.subject === DisputeSubject.GRADIENT && e.outcome === DisputeOutcome.UPHELD) {
     const s = state.submissions.get(d.subjectId);
     if (s && s.status === SubmissionStatus.MISMATCHED) s.status = SubmissionStatus.OPTIMISTIC;
   }
@@ -209,3 +241,17 @@ export const evolveDisputeResolved = (state: State, e: EventOf<"disputeResolved"
   indexDisputeRemoved(state.disputes, d);
 };
 
+
+export const evolvePanelRedrawn = (state: State, e: EventOf<"panelRedrawn">): void => {
+  const d = state.disputes.get(e.disputeId);
+  if (!d) return;
+  d.round = e.round;
+  d.noShows = [...(d.noShows ?? []), ...e.noShows];
+  d.panel = e.panel;
+  d.deadline = e.deadline;
+};
+
+export const evolveVerifierPaid = (state: State, e: EventOf<"verifierPaid">): void => {
+  debit(state, e.source, e.amount);
+  credit(state, e.validator, e.amount);
+};

@@ -1,7 +1,14 @@
 /**
- * Tier 2, the loss spot check: anyone may challenge a submission before the
- * challenge window ends by posting a bond of challenge_bond_multiplier × the
- * base miner reward. Validators recompute the loss on a batch drawn from the
+ * Tier 2, the loss spot check: anyone but the miner may challenge a
+ * submission once its window has closed and until the challenge window
+ * (challenge_window_blocks after the close) ends, by posting a bond of
+ * challenge_bond_multiplier × the base miner reward. The challenge period
+ * follows the optimistic acceptance of layer 1 (seed 000 "Layer 1: Optimistic
+ * Verification", seed 001 §5 "Challenge Period"), which tier 1 decides at the
+ * close: before it there is nothing accepted to challenge, and a challenge
+ * while the window is open could be repeated against honest work all window
+ * long. The challenger may not vote on its own dispute (it would be paid for
+ * judging its own claim), nor sit on its panel. Validators recompute the loss on a batch drawn from the
  * block hash and vote; a stake majority (with quorum) that confirms the
  * claimed loss ends the dispute for the miner, anything else escalates to
  * tier 3. Tier-1 mismatches skip this tier: the protocol opens their
@@ -33,7 +40,8 @@ export const decideChallengeGradient = (state: Readonly<State>, m: CommandOf<"ch
   const s = state.submissions.get(m.submissionId);
   if (!s) return fail("notFound", `submission ${m.submissionId} is not live (unknown, or its window was settled)`);
   const w = state.windows.get(s.window)!;
-  if (w.closed && ctx.height > w.closeHeight + state.params.challengeWindowBlocks) {
+  if (!w.closed) return fail("wrongPhase", `submission ${m.submissionId} can be challenged once window ${s.window} closes (height ${w.closeHeight})`);
+  if (ctx.height > w.closeHeight + state.params.challengeWindowBlocks) {
     return fail("wrongPhase", `the challenge window of submission ${m.submissionId} ended at height ${w.closeHeight + state.params.challengeWindowBlocks}`);
   }
   if (s.status === SubmissionStatus.REJECTED) return fail("wrongPhase", `submission ${m.submissionId} is already rejected`);
@@ -70,6 +78,7 @@ export const decideVoteLossCheck = (state: Readonly<State>, m: CommandOf<"voteLo
   const s = state.submissions.get(d.subjectId);
   if (!s) return fail("notFound", `submission ${d.subjectId} is gone`);
   if (s.miner === m.validator) return fail("unauthorized", "a validator can not vote on its own submission");
+  if (d.challenger === m.validator) return fail("unauthorized", `${m.validator} challenged dispute ${m.disputeId} and can not vote on it`);
   const supportsClaim = confirmsClaim(s.claimedLossMicro, m.computedLossMicro, state.params.lossToleranceBps);
   return [event("lossVoteCast", { disputeId: d.id, validator: m.validator, computedLossMicro: m.computedLossMicro, supportsClaim })];
 };

@@ -317,6 +317,11 @@ export class MetricsSink implements RunSink {
       case "trapRevealed": this.trapRevealed(e.value); break;
       case "slashed": this.slashed(e.value, height); break;
       case "rewardMinted": this.rewarded(e.value, height); break;
+      case "verifierPaid": { // paid out of a forfeited bond or slash, not minted: an actor's reward, not the window's issuance
+        const a = this.actorRows.get(e.value.validator);
+        if (a) a.rewardsUremes += e.value.amount;
+        break;
+      }
       case "availabilityChallenged": this.win(this.live.get(e.value.submissionId)?.window ?? this.current).availabilityChallenges++; break;
       case "availabilityResolved": if (!e.value.proven) this.win(this.current).availabilityFailed++; break;
       case "aggregationFinalized": this.win(e.value.window).aggregationsFinalized++; break;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DisputeOutcome, DisputeSubject, RewardKind } from "../../../src/gen/remes/v1/events_pb.ts";
+import { DisputeOutcome, DisputeSubject } from "../../../src/gen/remes/v1/events_pb.ts";
 import { BondDestination } from "../../../src/gen/remes/v1/params_pb.ts";
 import { command } from "../../../src/protocol/commands.ts";
 import { event } from "../../../src/protocol/events.ts";
@@ -8,13 +8,15 @@ import { accepted, balance, eventsOf, REMES, rejected } from "../given.ts";
 import { BOND, CHALLENGER, challenged, CLAIMED_LOSS, validators } from "./world.ts";
 import { labelAddress as addr } from "../../../src/protocol/address.ts";
 
+/** Four confirming validators are each paid validator_verification_reward (1 REMES) out of the forfeited bond. */
+const PAID = 4n * REMES;
 const confirmAll = (computed = CLAIMED_LOSS) => Object.keys(validators).map((validator) => command("voteLossCheck", { validator, disputeId: 0, computedLossMicro: computed }));
 
 describe("tier 2: loss spot check", () => {
   it("a challenge escrows the bond and opens a tier-2 dispute with a tier2_voting_blocks deadline", () => {
     const { chain, opened } = challenged();
     expect(eventsOf(opened, "disputeOpened")).toEqual([
-      expect.objectContaining({ disputeId: 0, subject: DisputeSubject.GRADIENT, subjectId: 0, window: 0, challenger: CHALLENGER, bond: BOND, tier: 2, deadline: 5 }),
+      expect.objectContaining({ disputeId: 0, subject: DisputeSubject.GRADIENT, subjectId: 0, window: 0, challenger: CHALLENGER, bond: BOND, tier: 2, deadline: 13 }),
     ]);
     expect(balance(chain, CHALLENGER)).toBe(900n * REMES);
     expect(balance(chain, ModuleAccount.escrow)).toBe(BOND);
@@ -23,18 +25,19 @@ describe("tier 2: loss spot check", () => {
   it("a challenger whose challenge is wrong loses the bond to the miner (forfeited_bond_destination WINNER)", () => {
     const { chain } = challenged();
     const minerBefore = balance(chain, addr("remes1miner0"));
-    accepted(chain, ...confirmAll()); // height 4
-    const r = chain.block(); // height 5: the deadline
+    accepted(chain, ...confirmAll()); // height 12
+    const r = chain.block(); // height 13: the deadline
     expect(eventsOf(r.events, "disputeResolved")).toEqual([
-      event("disputeResolved", { disputeId: 0, outcome: DisputeOutcome.UPHELD, tier: 2, refund: 0n, winner: addr("remes1miner0"), toWinner: BOND, toCommunity: 0n, burned: 0n }).value,
+      event("disputeResolved", { disputeId: 0, outcome: DisputeOutcome.UPHELD, tier: 2, refund: 0n, winner: addr("remes1miner0"), toWinner: BOND - PAID, toCommunity: 0n, burned: 0n }).value,
     ]);
-    expect(balance(chain, addr("remes1miner0")) - minerBefore).toBe(BOND);
+    expect(balance(chain, addr("remes1miner0")) - minerBefore).toBe(BOND - PAID);
     expect(balance(chain, CHALLENGER)).toBe(900n * REMES);
     expect(balance(chain, ModuleAccount.escrow)).toBe(0n);
-    // Every validator that confirmed the claim is paid validator_verification_reward.
-    expect(eventsOf(r.events, "rewardMinted")).toEqual(
-      Object.keys(validators).sort().map((to) => event("rewardMinted", { to, amount: 1n * REMES, kind: RewardKind.VALIDATOR, window: 0 }).value),
+    // Every validator that confirmed the claim is paid validator_verification_reward out of the bond, none minted.
+    expect(eventsOf(r.events, "verifierPaid")).toEqual(
+      Object.keys(validators).sort().map((validator) => event("verifierPaid", { disputeId: 0, validator, amount: 1n * REMES, source: ModuleAccount.escrow, window: 0 }).value),
     );
+    expect(eventsOf(r.events, "rewardMinted")).toEqual([]);
     expect(eventsOf(r.events, "slashed")).toEqual([]);
     expect(chain.state.disputes.size).toBe(0);
   });
@@ -46,9 +49,9 @@ describe("tier 2: loss spot check", () => {
     const burnedBefore = chain.state.supply.burned;
     const r = chain.block();
     expect(eventsOf(r.events, "disputeResolved")).toEqual([
-      event("disputeResolved", { disputeId: 0, outcome: DisputeOutcome.UPHELD, tier: 2, refund: 0n, winner: "", toWinner: 0n, toCommunity: 0n, burned: BOND }).value,
+      event("disputeResolved", { disputeId: 0, outcome: DisputeOutcome.UPHELD, tier: 2, refund: 0n, winner: "", toWinner: 0n, toCommunity: 0n, burned: BOND - PAID }).value,
     ]);
-    expect(chain.state.supply.burned - burnedBefore).toBe(BOND);
+    expect(chain.state.supply.burned - burnedBefore).toBe(BOND - PAID);
     expect(balance(chain, addr("remes1miner0"))).toBe(minerBefore);
     expect(balance(chain, CHALLENGER)).toBe(900n * REMES);
   });
@@ -57,7 +60,7 @@ describe("tier 2: loss spot check", () => {
     const { chain } = challenged({ forfeitedBondDestination: BondDestination.COMMUNITY_POOL });
     accepted(chain, ...confirmAll());
     chain.block();
-    expect(balance(chain, ModuleAccount.communityPool)).toBe(BOND);
+    expect(balance(chain, ModuleAccount.communityPool)).toBe(BOND - PAID);
   });
 
   it("a bond below 10x the base miner reward is rejected", () => {
@@ -86,15 +89,15 @@ describe("tier 2: loss spot check", () => {
     accepted(chain, command("voteLossCheck", { validator: addr("remes1val0"), disputeId: 0, computedLossMicro: CLAIMED_LOSS }));
     rejected(chain, command("voteLossCheck", { validator: addr("remes1val0"), disputeId: 0, computedLossMicro: CLAIMED_LOSS }), "duplicate");
     rejected(chain, command("voteLossCheck", { validator: CHALLENGER, disputeId: 0, computedLossMicro: CLAIMED_LOSS }), "unauthorized");
-    rejected(chain, command("voteLossCheck", { validator: addr("remes1val1"), disputeId: 0, computedLossMicro: CLAIMED_LOSS }), "wrongPhase", 6);
+    rejected(chain, command("voteLossCheck", { validator: addr("remes1val1"), disputeId: 0, computedLossMicro: CLAIMED_LOSS }), "wrongPhase", 14);
   });
 
   it("without a confirming stake majority the dispute escalates to a tier-3 panel that excludes the parties", () => {
     const { chain } = challenged();
-    chain.advanceTo(4);
-    const r = chain.block(); // height 5
+    chain.advanceTo(12);
+    const r = chain.block(); // height 13
     const [esc] = eventsOf(r.events, "disputeEscalated");
-    expect(esc).toMatchObject({ disputeId: 0, deadline: 10 });
+    expect(esc).toMatchObject({ disputeId: 0, deadline: 18 });
     expect(esc!.panel).toHaveLength(3);
     expect(esc!.panel.every((v) => v in validators)).toBe(true);
     expect(chain.state.disputes.get(0)!.tier).toBe(3);

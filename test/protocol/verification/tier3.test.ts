@@ -16,10 +16,10 @@ const challengedAnd = () => {
   return r;
 };
 
-/** Challenged at 3, no tier-2 votes: escalated to a 3-member panel at the end of block 5 (deadline 10). */
+/** Challenged at 11, no tier-2 votes: escalated to a 3-member panel at the end of block 13 (deadline 18). */
 const escalated = () => {
   const { chain } = challengedAnd();
-  chain.advanceTo(5);
+  chain.advanceTo(13);
   const panel = [...chain.state.disputes.get(0)!.panel];
   const outsider = Object.keys(validators).find((v) => !panel.includes(v))!;
   return { chain, panel, outsider };
@@ -35,7 +35,7 @@ describe("tier 3: CPU arbitration", () => {
     const [a, b, dissenter] = panel as [string, string, string];
     const burnedBefore = chain.state.supply.burned;
     const dissenterStake = stakeOf(chain, Role.VALIDATOR, dissenter);
-    const r = chain.exec(verdict(a, false), verdict(b, false), verdict(dissenter, true)); // height 6
+    const r = chain.exec(verdict(a, false), verdict(b, false), verdict(dissenter, true)); // height 14
     expect(r.txResults.every((t) => t.code === 0)).toBe(true);
     const slashes = eventsOf(r.events, "slashed");
     expect(slashes[0]).toEqual(event("slashed", {
@@ -49,9 +49,11 @@ describe("tier 3: CPU arbitration", () => {
     }).value);
     expect(slashes).toHaveLength(2);
     expect(eventsOf(r.events, "submissionRejected")).toEqual([expect.objectContaining({ submissionId: 0 })]);
-    expect(eventsOf(r.events, "rewardMinted")).toEqual(
-      [a, b].sort().map((to) => event("rewardMinted", { to, amount: 1n * REMES, kind: RewardKind.VALIDATOR, window: 0 }).value),
+    // The majority is paid out of the miner's slash (its community-pool share), not minted.
+    expect(eventsOf(r.events, "verifierPaid")).toEqual(
+      [a, b].sort().map((validator) => event("verifierPaid", { disputeId: 0, validator, amount: 1n * REMES, source: ModuleAccount.communityPool, window: 0 }).value),
     );
+    expect(eventsOf(r.events, "rewardMinted")).toEqual([]);
     expect(eventsOf(r.events, "disputeResolved")).toEqual([
       event("disputeResolved", { disputeId: 0, outcome: DisputeOutcome.REJECTED, tier: 3, refund: BOND, winner: "", toWinner: 0n, toCommunity: 0n, burned: 0n }).value,
     ]);
@@ -68,13 +70,13 @@ describe("tier 3: CPU arbitration", () => {
     const { chain } = challengedAnd();
     // Work can be wrong with the right loss (a copied or guessed claim): remes1val3 measures the claimed loss honestly.
     accepted(chain, command("voteLossCheck", { validator: addr("remes1val3"), disputeId: 0, computedLossMicro: CLAIMED_LOSS }));
-    chain.advanceTo(5);
+    chain.advanceTo(13);
     const panel = [...chain.state.disputes.get(0)!.panel];
     const voterStake = stakeOf(chain, Role.VALIDATOR, addr("remes1val3"));
     const r = chain.exec(...panel.map((v) => verdict(v, false)));
     expect(eventsOf(r.events, "disputeResolved")).toEqual([expect.objectContaining({ outcome: DisputeOutcome.REJECTED })]);
     expect(eventsOf(r.events, "slashed").map((s) => s.offence)).toEqual([Offence.LAZY_MINING]);
-    const rewarded = eventsOf(r.events, "rewardMinted").map((m) => m.to);
+    const rewarded = eventsOf(r.events, "verifierPaid").map((m) => m.validator);
     expect(rewarded.sort()).toEqual(panel.filter((v) => v !== addr("remes1val3")).sort());
     expect(stakeOf(chain, Role.VALIDATOR, addr("remes1val3"))).toBe(voterStake);
   });
@@ -84,9 +86,11 @@ describe("tier 3: CPU arbitration", () => {
     const minerBefore = balance(chain, addr("remes1miner0"));
     const r = chain.exec(verdict(panel[0]!, true), verdict(panel[1]!, true));
     expect(eventsOf(r.events, "disputeResolved")).toEqual([
-      event("disputeResolved", { disputeId: 0, outcome: DisputeOutcome.UPHELD, tier: 3, refund: 0n, winner: addr("remes1miner0"), toWinner: BOND, toCommunity: 0n, burned: 0n }).value,
+      event("disputeResolved", { disputeId: 0, outcome: DisputeOutcome.UPHELD, tier: 3, refund: 0n, winner: addr("remes1miner0"), toWinner: BOND - 2n * REMES, toCommunity: 0n, burned: 0n }).value,
     ]);
-    expect(balance(chain, addr("remes1miner0")) - minerBefore).toBe(BOND);
+    // The two verifiers are paid out of the bond; the rest goes to the miner.
+    expect(eventsOf(r.events, "verifierPaid").map((e) => [e.amount, e.source])).toEqual([[REMES, ModuleAccount.escrow], [REMES, ModuleAccount.escrow]]);
+    expect(balance(chain, addr("remes1miner0")) - minerBefore).toBe(BOND - 2n * REMES);
     expect(eventsOf(r.events, "slashed")).toEqual([]);
   });
 
@@ -98,25 +102,49 @@ describe("tier 3: CPU arbitration", () => {
   it("a verdict before the dispute reaches tier 3, a second verdict, and one after the deadline are rejected", () => {
     const { chain } = challengedAnd();
     rejected(chain, verdict(addr("remes1val0"), false), "wrongPhase");
-    chain.advanceTo(5);
+    chain.advanceTo(13);
     const p = chain.state.disputes.get(0)!.panel[0]!;
     accepted(chain, verdict(p, false));
     rejected(chain, verdict(p, true), "duplicate");
-    rejected(chain, verdict(chain.state.disputes.get(0)!.panel[1]!, false), "wrongPhase", 11);
+    rejected(chain, verdict(chain.state.disputes.get(0)!.panel[1]!, false), "wrongPhase", 19);
   });
 
-  it("no majority by the deadline leaves the dispute undecided and refunds the bond; nobody is slashed or paid", () => {
-    const { chain, panel } = escalated();
-    accepted(chain, verdict(panel[0]!, true), verdict(panel[1]!, false)); // height 6
-    chain.advanceTo(9);
-    expect(chain.state.disputes.has(0)).toBe(true);
-    const r = chain.block(); // height 10: the tier-3 deadline
-    expect(eventsOf(r.events, "disputeResolved")).toEqual([
+  it("given a split panel with one silent member, when the deadline passes, then the silent member is slashed and replaced; with nobody left to draw the dispute ends undecided and refunds the bond", () => {
+    const { chain, panel, outsider } = escalated();
+    const silent = panel[2]!;
+    const silentStake = stakeOf(chain, Role.VALIDATOR, silent);
+    accepted(chain, verdict(panel[0]!, true), verdict(panel[1]!, false)); // height 14
+    chain.advanceTo(17);
+    const r = chain.block(); // height 18: the tier-3 deadline
+    expect(eventsOf(r.events, "disputeResolved")).toEqual([]);
+    expect(eventsOf(r.events, "slashed")).toEqual([expect.objectContaining({ address: silent, offence: Offence.NO_VERDICT, amount: (silentStake * 1_000n) / 10_000n })]);
+    // The judges keep their verdicts; the only validator not yet drawn replaces the silent one, with a new deadline.
+    expect(eventsOf(r.events, "panelRedrawn")).toEqual([event("panelRedrawn", { disputeId: 0, round: 2, panel: [panel[0]!, panel[1]!, outsider], deadline: 23, noShows: [silent] }).value]);
+    rejected(chain, verdict(silent, true), "notSelected");
+    // The replacement stays silent too: slashed, and nobody is left to draw, so the dispute ends undecided.
+    chain.advanceTo(22);
+    const end = chain.block(); // height 23
+    expect(eventsOf(end.events, "slashed").map((e) => [e.address, e.offence])).toEqual([[outsider, Offence.NO_VERDICT]]);
+    expect(eventsOf(end.events, "disputeResolved")).toEqual([
       event("disputeResolved", { disputeId: 0, outcome: DisputeOutcome.UNDECIDED, tier: 3, refund: BOND, winner: "", toWinner: 0n, toCommunity: 0n, burned: 0n }).value,
     ]);
-    expect(eventsOf(r.events, "slashed")).toEqual([]);
-    expect(eventsOf(r.events, "rewardMinted")).toEqual([]);
+    expect(eventsOf(end.events, "verifierPaid")).toEqual([]);
     expect(balance(chain, CHALLENGER)).toBe(1_000n * REMES);
     expect(stakeOf(chain, Role.MINER, addr("remes1miner0"))).toBe(2_000n * REMES);
   });
+
+  it("given two silent members of three, when the deadline passes, then they are slashed and replaced by whoever is left, and the new panel decides against the work", () => {
+    const { chain, panel } = escalated();
+    accepted(chain, verdict(panel[0]!, false)); // height 14; the other two stay silent
+    chain.advanceTo(18);
+    const d = chain.state.disputes.get(0)!;
+    expect(d.round).toBe(2);
+    expect(d.panel).toContain(panel[0]!);
+    const fresh = d.panel.filter((v) => v !== panel[0]);
+    expect(fresh.some((v) => panel.includes(v))).toBe(false);
+    const r = chain.exec(...fresh.map((v) => verdict(v, false)));
+    expect(eventsOf(r.events, "disputeResolved")).toEqual([expect.objectContaining({ outcome: DisputeOutcome.REJECTED })]);
+    expect(chain.state.submissions.get(0)!.status).toBe(SubmissionStatus.REJECTED);
+  });
+
 });

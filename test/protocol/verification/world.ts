@@ -11,12 +11,18 @@ export const CHALLENGER = addr("remes1challenger");
 export const CLAIMED_LOSS = 2_000_000n;
 /** challenge_bond_multiplier (10) × base_miner_reward (10 REMES). */
 export const BOND = 100n * REMES;
+/** The height of the challenge: the block after window 0 closes. */
+export const CHALLENGED_AT = 11;
 
-/** Window 0 opens at 1; all miners submit honest gradients at 2 (miner0's is submission 0); the challenger challenges it at 3. */
+/**
+ * Window 0 opens at 1; all miners submit honest gradients at 2 (miner0's is submission 0); window 0 closes at 10
+ * and the challenger challenges submission 0 at 11 (challenges open at the close, tier2.ts).
+ */
 export const challenged = (params: MessageInitShape<typeof ParamsSchema> = {}) => {
   const chain = given({ validators, miners: Object.fromEntries(miners.map((m) => [m, 2_000n])), accounts: { [CHALLENGER]: 1_000n }, params });
   chain.block();
   accepted(chain, ...miners.map((m) => submission(chain, m, hashOf(`gradient/0/${shardOf(chain, m)}`), 0, CLAIMED_LOSS)));
+  chain.advanceTo(CHALLENGED_AT - 1);
   const opened = accepted(chain, command("challengeGradient", { challenger: CHALLENGER, submissionId: 0, bond: BOND }));
   return { chain, opened };
 };
