@@ -18,7 +18,7 @@ import { type ErrorName, isProtocolError, type ProtocolError } from "../../src/p
 import type { EventCase, EventOf, ProtocolEvent } from "../../src/protocol/events.ts";
 import { decide } from "../../src/protocol/machine.ts";
 import { merkleRoot } from "../../src/protocol/merkle.ts";
-import { UREMES_PER_REMES } from "../../src/protocol/params.ts";
+import { longestSlashingDelay, UREMES_PER_REMES } from "../../src/protocol/params.ts";
 import { demoParams } from "../../src/protocol/testing/demo-world.ts";
 import { MockChain } from "../../src/protocol/testing/chain.ts";
 
@@ -27,8 +27,12 @@ export { MockChain };
 
 type ParamsInit = MessageInitShape<typeof ParamsSchema>;
 
-/** The demo world's short windows and deadlines, a 25-block unbonding period (the least validateParams allows: window 10 + settle delay 15), and overrides. */
-export const shortParams = (over: ParamsInit = {}) => create(ParamsSchema, { ...demoParams(), unbondingBlocks: 25, ...over });
+/** The demo world's short windows and deadlines, overrides, and unless overridden the shortest unbonding period validateParams allows (window + settle delay). */
+export const shortParams = (over: ParamsInit = {}) => {
+  const p = create(ParamsSchema, { ...demoParams(), ...over });
+  if (over.unbondingBlocks === undefined) p.unbondingBlocks = longestSlashingDelay(p);
+  return p;
+};
 
 export interface World {
   params?: ParamsInit;

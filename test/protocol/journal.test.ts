@@ -43,7 +43,7 @@ const everyone = [...validators, ...miners, ...users];
 
 const world = () =>
   genesis({
-    params: { unbondingBlocks: 3, maxUnbondingEntries: 3, votingBlocksText: 2, depositText: 10n * REMES },
+    params: { maxUnbondingEntries: 3, votingBlocksText: 2, depositText: 10n * REMES },
     validators: Object.fromEntries(validators.map((v) => [v, 20_000n])),
     miners: Object.fromEntries(miners.map((m) => [m, 2_000n])),
     accounts: Object.fromEntries(users.map((u) => [u, 5_000n])),

@@ -28,7 +28,7 @@ import { checkState, OffenceLedger } from "../../src/protocol/invariants.ts";
 import { availabilityBond } from "../../src/protocol/availability.ts";
 import { evolveAll } from "../../src/protocol/machine.ts";
 import { merkleProof, merkleRoot } from "../../src/protocol/merkle.ts";
-import { UREMES_PER_REMES } from "../../src/protocol/params.ts";
+import { longestSlashingDelay, UREMES_PER_REMES } from "../../src/protocol/params.ts";
 import { hashParts } from "../../src/protocol/randomness.ts";
 import { roleKey, type State } from "../../src/protocol/state.ts";
 import { submissionsOf } from "../../src/protocol/submissions.ts";
@@ -45,13 +45,12 @@ const users = [addr("remes1user0"), addr("remes1user1")];
 const everyone = [...validators, proposer, ...miners, ...users];
 const CHUNK = 64;
 
-const params = () =>
-  create(ParamsSchema, {
+const params = () => {
+  const p = create(ParamsSchema, {
     ...demoParams(),
     trapCommitmentSlots: 4,
     daChunkBytes: CHUNK,
     daSampleRateBps: 3_000,
-    unbondingBlocks: 25, // the least validateParams allows with these windows
     livenessWindowBlocks: 5,
     minSignedBps: 5_000,
     minMinerStake: 1_000n * REMES,
@@ -63,6 +62,9 @@ const params = () =>
     tier3DeadlineBlocks: 3,
     tier3MaxRounds: 2,
   });
+  p.unbondingBlocks = longestSlashingDelay(p); // the least validateParams allows with these windows
+  return p;
+};
 
 const genesis = (): GenesisState =>
   create(GenesisStateSchema, {
@@ -421,7 +423,7 @@ describe("model: regressions", () => {
   // evidence, and the validator was slashed twice for one offence.
   it("a longer unbonding period after pruning does not re-admit old evidence", () => {
     const g = genesis();
-    g.params!.unbondingBlocks = 25;
+    g.params!.unbondingBlocks = longestSlashingDelay(g.params!);
     const chain = new MockChain(g, "regression");
     const ledger = new OffenceLedger();
     const evidence: BlockOptions = { misbehavior: [{ kind: "duplicate_vote", validator: validators[1]!, height: 2 }] };

@@ -6,7 +6,8 @@ import { ModuleAccount, roleKey } from "../../src/protocol/state.ts";
 import { accepted, balance, eventsOf, given, REMES, rejected } from "./given.ts";
 import { labelAddress as addr } from "../../src/protocol/address.ts";
 
-const world = () => given({ validators: { [addr("remes1val0")]: 40_000n }, accounts: { [addr("remes1newval")]: 20_000n } });
+/** A 40-block unbonding period (validateParams needs at least window + settle delay, 35 with the demo windows). */
+const world = () => given({ params: { unbondingBlocks: 40 }, validators: { [addr("remes1val0")]: 40_000n }, accounts: { [addr("remes1newval")]: 20_000n } });
 const stakeOf = (chain: ReturnType<typeof world>, address: string, role = Role.VALIDATOR) => chain.state.roles.get(roleKey(role, address))?.stake;
 
 describe("staking", () => {
@@ -35,12 +36,12 @@ describe("staking", () => {
     const chain = world();
     chain.advanceTo(4);
     const events = accepted(chain, command("unbond", { address: addr("remes1val0"), role: Role.VALIDATOR, amount: 15_000n * REMES })); // height 5
-    expect(events).toContainEqual(event("unbondingStarted", { entryId: 0, address: addr("remes1val0"), role: Role.VALIDATOR, amount: 15_000n * REMES, completionHeight: 30 }));
+    expect(events).toContainEqual(event("unbondingStarted", { entryId: 0, address: addr("remes1val0"), role: Role.VALIDATOR, amount: 15_000n * REMES, completionHeight: 45 }));
     expect(stakeOf(chain, addr("remes1val0"))).toBe(25_000n * REMES);
     expect(balance(chain, ModuleAccount.unbondingPool)).toBe(15_000n * REMES);
-    chain.advanceTo(29);
+    chain.advanceTo(44);
     expect(balance(chain, addr("remes1val0"))).toBe(100_000n * REMES);
-    chain.block(); // height 30
+    chain.block(); // height 45
     expect(eventsOf(chain.lastResult!.events, "unbondingCompleted")).toEqual([expect.objectContaining({ entryId: 0 })]);
     expect(balance(chain, addr("remes1val0"))).toBe(115_000n * REMES);
     expect(balance(chain, ModuleAccount.unbondingPool)).toBe(0n);
@@ -49,7 +50,7 @@ describe("staking", () => {
 
   it("a slash reaches stake that is still unbonding", () => {
     const chain = world();
-    accepted(chain, command("unbond", { address: addr("remes1val0"), role: Role.VALIDATOR, amount: 40_000n * REMES })); // height 1, completes at 26
+    accepted(chain, command("unbond", { address: addr("remes1val0"), role: Role.VALIDATOR, amount: 40_000n * REMES })); // height 1, completes at 41
     expect(stakeOf(chain, addr("remes1val0"))).toBe(0n);
     const r = chain.block([], { misbehavior: [{ kind: "duplicate_vote", validator: addr("remes1val0"), height: 1 }] });
     // 5% of the 40,000 REMES at risk, all of it unbonding.
@@ -58,7 +59,7 @@ describe("staking", () => {
     ]);
     expect(chain.state.unbonding.get(0)!.amount).toBe(38_000n * REMES);
     expect(balance(chain, ModuleAccount.unbondingPool)).toBe(38_000n * REMES);
-    chain.advanceTo(26);
+    chain.advanceTo(41);
     expect(balance(chain, addr("remes1val0"))).toBe(138_000n * REMES);
   });
 

@@ -154,9 +154,8 @@ describe("a lone submission", () => {
     expect(chain.state.submissions.get(lone.id)!.status).not.toBe(SubmissionStatus.REJECTED);
   });
 
-  it("is audited at about isolation_audit_bps, drawn from the block context, and never at rate 0", () => {
-    const none = aLoneHopper(hashOf("noise"), 0).chain;
-    expect(eventsOf(allEvents(none), "disputeOpened")).toEqual([]);
+  it("is audited at about isolation_audit_bps, drawn from the block context; rate 0 is refused", () => {
+    expect(() => aLoneHopper(hashOf("noise"), 0)).toThrow(/isolation_audit_bps must not be 0/);
     // The draw is per (block hash, submission): replaying the same chain draws the same.
     const a = aLoneHopper(hashOf("noise"), 5_000).chain;
     const b = aLoneHopper(hashOf("noise"), 5_000).chain;
