@@ -89,7 +89,7 @@ export const evolve = (state: State, e: ProtocolEvent): State => {
     case "lossVoteCast": disputes.evolveLossVoteCast(state, e.value); break;
     case "disputeEscalated": disputes.evolveDisputeEscalated(state, e.value); break;
     case "arbitrationVerdictCast": disputes.evolveArbitrationVerdictCast(state, e.value); break;
-    case "disputeResolved": disputes.evolveDisputeResolved(state, e.value); break;
+    case "disputeResolved": traps.noteRecomputed(state, e.value); disputes.evolveDisputeResolved(state, e.value); break;
     case "trapCommitmentApproved": traps.evolveTrapCommitmentApproved(state, e.value); break;
     case "trapCommitmentAccepted": traps.evolveTrapCommitmentAccepted(state, e.value); break;
     case "trapRevealed": traps.evolveTrapRevealed(state, e.value); break;

@@ -29,7 +29,7 @@ export const settleDelay = (p: Params): number =>
   Math.max(
     p.challengeWindowBlocks + p.tier2VotingBlocks + p.tier3DeadlineBlocks,
     p.aggregationCommitBlocks + p.aggregationRevealBlocks + p.aggregationChallengeBlocks + p.tier3DeadlineBlocks,
-    p.trapRevealBlocks,
+    p.trapRevealBlocks + p.tier3DeadlineBlocks, // a trap audit's recomputation (traps.ts)
     p.challengeWindowBlocks + p.daResponseBlocks,
   ) + 1;
 
