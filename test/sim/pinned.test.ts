@@ -12,10 +12,10 @@ import { loadScenario } from "../../src/sim/scenario.ts";
 const dir = resolve(import.meta.dirname, "../../scenarios");
 
 const pins: readonly (readonly [scenario: string, seed: number, blocks: number, eventLogSha256: string, appHash: string])[] = [
-  ["baseline", 1, 200, "12b3a44140977a40bb5fe3508caaa5e2fad6ee2a379fd50fb73b15f1efed617f", "0da8aaf52ca20a7f297f220b04e3a5a6a87175f83dc6a5d0e02189ef66f30746"],
-  ["lazy_30", 2, 200, "074f488edeacc4af391d2764db1d646bc233d95d720a7c2e2cdd1a9536a54600", "1696fb67611cf5986c39f3f519222aab87ce5311c6aaea84b3a34718adccf471"],
-  ["copycats", 3, 200, "55a1871a54656b580f2a3b2d69de2bdf7b769bbacad5e205487404c8e35d4881", "fb00bed44ac3a2db6efa963be774c4d8edc37bbe2c9dd69f37b4d3db36ebf969"],
-  ["network_faults", 4, 200, "5d31454d4e42f5ec97d972b4224133e3e0622ee69c063efaa5fe0a3eac49a7ed", "a56d5cc2fda0f8ab1bca7c8b1e14e5a4a368c4465b19606cfa2e764bed6a0e2d"],
+  ["baseline", 1, 200, "cf3aa5df8eb27abb5a4d66f877ff095c12c0c7359f2c0679a25bb235ba33aa86", "d079c33b8e028ea6555363634181c58433d5790ba7c0c06c0615f4d1c585cebe"],
+  ["lazy_30", 2, 200, "b0e7bc08ffb107c604835f9051707e371dc6f7fb656e31a181cbb44a119399b4", "4ad5eb2a3989eb299aa6c5e075206b9fe003fb79533f979c100b6099246d6651"],
+  ["copycats", 3, 200, "a16a6429b40a0cd1b1e5e057c661a57eb33efb00b6adba5e5bdf202e62b28c4c", "c017543c3a09eb9820e03eb296ba1a2fa9fb8dd897f027999b9586a67808937f"],
+  ["network_faults", 4, 200, "3501603d09a299619172fe8058dfd2dd8984919f403450f9bd34288455bd5fcb", "6ad42131727dbee944edfb86cc220dd78ab420946d3447b6573b83d11f29cf55"],
 ];
 
 describe("pinned runs", () => {
