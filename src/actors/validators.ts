@@ -5,8 +5,8 @@
  * verdict carries the hash it computed, which the chain compares), and
  * revealed aggregates (challenging one that leaves out verified work or does
  * not match its inputs). On the trap committee it commits the window's
- * blinded traps from the vault before the window opens and reveals them
- * after it closes. A lazy validator does the committee's chores but approves
+ * blinded trap audits before the window opens and reveals them after it
+ * closes (the chain then sends the trap shards to tier-3 recomputation). A lazy validator does the committee's chores but approves
  * every claim without checking. A false challenger bonds challenges against
  * random submissions.
  */
@@ -95,7 +95,7 @@ export class Validator implements Actor {
       io.wake(3 * io.blockTimeMs, () => { if (this.#active(io.chain.state)) this.#revealTraps(window, io, true); });
       return;
     }
-    const reveals = [...plan.traps].filter(([, t]) => state.vault.has(t.entryId)).map(([shard, t]) => ({ shard, vaultEntryId: t.entryId, salt: t.salt }));
+    const reveals = [...plan.traps].map(([shard, t]) => ({ shard, vaultEntryId: t.entryId, salt: t.salt }));
     if (reveals.length > 0) io.submit(command("revealTrapJobs", { validator: this.info.address, window, reveals }));
   }
 

@@ -1,8 +1,8 @@
 /**
  * The off-chain world the actors share: the content store (an IPFS stand-in
  * holding published gradients by CID), the training backend, the task feed
- * (which blindly delivers trap tasks for the shards the trap committee
- * chose), coalitions' shared secrets, and a log of the aggregates proposers
+ * (every miner gets its shard's data on the current model, trap shard or
+ * not; the committee's plan of which shards it audits stays its secret), coalitions' shared secrets, and a log of the aggregates proposers
  * computed (off-chain facts the reports compare with the true update).
  */
 import type { AggregateRecord } from "../sim/sink.ts";
@@ -93,7 +93,7 @@ export class ContentStore {
 
 export interface TrapPlan {
   readonly window: number;
-  /** Trap shard → vault entry and salt. */
+  /** Trap shard → the commitment's opaque tag and salt. */
   readonly traps: ReadonlyMap<number, { readonly entryId: number; readonly salt: Uint8Array }>;
   readonly commitments: readonly Uint8Array[];
   readonly digestHex: string;
@@ -101,29 +101,27 @@ export interface TrapPlan {
 
 /**
  * The task feed: what data each miner trains on. The trap committee plans a
- * window's traps here before it opens (the plan is their shared secret);
- * once the chain has accepted the plan's commitments, miners of a trap shard
- * are handed the vault task instead of the shard's data, and can not tell.
+ * window's traps here before it opens (the plan is their shared secret): a
+ * trap is an audit of a real shard of that window, so the feed hands every
+ * miner the same kind of task, its shard's data on the current model, and
+ * nothing about the plan (protocol/traps.ts states why that is
+ * indistinguishable).
  */
 export class TaskFeed {
   readonly #plans = new Map<number, TrapPlan>();
 
   constructor(readonly prng: Prng) {}
 
-  /** The plan of a window, drawn once (every committee member gets the same one). */
+  /** The plan of a window, drawn once (every committee member gets the same one): each shard a trap at trap_rate. */
   planFor(window: number, state: Readonly<State>): TrapPlan {
     const existing = this.#plans.get(window);
     if (existing) return existing;
     const p = state.params;
     const rng = this.prng.fork("traps", window);
-    const reserved = new Set<number>();
-    for (const plan of this.#plans.values()) for (const t of plan.traps.values()) reserved.add(t.entryId);
-    const entries = [...state.vault.keys()].filter((id) => !reserved.has(id)).sort((a, b) => a - b);
     const traps = new Map<number, { entryId: number; salt: Uint8Array }>();
-    for (let shard = 0; shard < p.totalShards && traps.size < p.trapCommitmentSlots && entries.length > 0; shard++) {
+    for (let shard = 0; shard < p.totalShards && traps.size < p.trapCommitmentSlots; shard++) {
       if (!rng.chance(p.trapRateBps, 10_000)) continue;
-      const entryId = entries[traps.size % entries.length]!;
-      traps.set(shard, { entryId, salt: rng.fork("salt", shard).seed });
+      traps.set(shard, { entryId: 0, salt: rng.fork("salt", shard).seed });
     }
     const commitments = [...traps].map(([shard, t]) => trapCommitment(window, shard, t.entryId, t.salt));
     for (let i = commitments.length; i < p.trapCommitmentSlots; i++) commitments.push(rng.fork("dummy", i).seed);
@@ -138,47 +136,25 @@ export class TaskFeed {
     return this.#plans.get(window);
   }
 
-  /** The task a miner of `shard` receives in `window`, judged from the committed state. */
-  task(window: number, shard: number, gpuArch: GpuArch, state: Readonly<State>): Task {
-    const key = `${window}/${shard}`;
-    const served = this.#served.get(key);
-    if (served) return { window, shard, gpuArch, vault: served };
-    const plan = this.#plans.get(window);
-    const accepted = state.traps.get(window)?.accepted;
-    const trap = plan && accepted && hex(accepted.digest) === plan.digestHex ? plan.traps.get(shard) : undefined;
-    const entry = trap && state.vault.get(trap.entryId);
-    if (!entry) return { window, shard, gpuArch };
-    const vault: VaultTask = { entryId: entry.id, gradientHash: entry.gradientHash, window: entry.window, shard: entry.shard };
-    this.#served.set(key, vault);
-    this.#servedOrder.push(key);
-    if (this.#servedOrder.length > 100_000) for (const k of this.#servedOrder.splice(0, 50_000)) this.#served.delete(k);
-    return { window, shard, gpuArch, vault };
+  /** The task a miner of `shard` receives in `window`: its shard's data on the current model, trap or not. */
+  task(window: number, shard: number, gpuArch: GpuArch, _state: Readonly<State>): Task {
+    return { window, shard, gpuArch };
   }
 
-  /**
-   * The task behind a submission, for verifiers: the same data the feed
-   * served for that shard (verifiers download the shard like miners do).
-   */
+  /** The task behind a submission, for verifiers: the same one its miner got. */
   taskForCheck(window: number, shard: number, gpuArch: GpuArch): Task {
-    const served = this.#served.get(`${window}/${shard}`);
-    return served ? { window, shard, gpuArch, vault: served } : { window, shard, gpuArch };
+    return { window, shard, gpuArch };
   }
 
-  readonly #served = new Map<string, VaultTask>();
-  readonly #servedOrder: string[] = [];
-
-  /** What the feed has drawn and served (plain data: Maps, byte arrays), for a daemon's checkpoint. */
+  /** What the feed has drawn (plain data: Maps, byte arrays), for a daemon's checkpoint. */
   checkpoint(): TaskFeedCheckpoint {
-    return { plans: [...this.#plans.values()], served: [...this.#served], servedOrder: [...this.#servedOrder] };
+    return { plans: [...this.#plans.values()], served: [], servedOrder: [] };
   }
 
-  /** Takes up a checkpoint's plans and served tasks (the same seed must have drawn them). */
+  /** Takes up a checkpoint's plans (the same seed must have drawn them). */
   restore(c: TaskFeedCheckpoint): void {
     this.#plans.clear();
     for (const p of c.plans) this.#plans.set(p.window, p);
-    this.#served.clear();
-    for (const [k, v] of c.served) this.#served.set(k, v);
-    this.#servedOrder.splice(0, this.#servedOrder.length, ...c.servedOrder);
   }
 }
 

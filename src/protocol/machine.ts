@@ -91,7 +91,7 @@ export const evolve = (state: State, e: ProtocolEvent): State => {
     case "lossVoteCast": disputes.evolveLossVoteCast(state, e.value); break;
     case "disputeEscalated": disputes.evolveDisputeEscalated(state, e.value); break;
     case "arbitrationVerdictCast": disputes.evolveArbitrationVerdictCast(state, e.value); break;
-    case "disputeResolved": disputes.evolveDisputeResolved(state, e.value); break;
+    case "disputeResolved": traps.noteRecomputed(state, e.value); disputes.evolveDisputeResolved(state, e.value); break;
     case "panelRedrawn": disputes.evolvePanelRedrawn(state, e.value); break;
     case "verifierPaid": disputes.evolveVerifierPaid(state, e.value); break;
     case "trapCommitmentApproved": traps.evolveTrapCommitmentApproved(state, e.value); break;

@@ -5,8 +5,8 @@
  * MISMATCHED, REJECTED: nothing); the proposer of a final, unfaulted
  * aggregation earns proposer_reward. Validators are paid per verification
  * when disputes resolve (verification/disputes.ts) and per block signed
- * (validator-rewards.ts). Settlement also turns
- * verified real jobs into future trap answers (proof of reuse).
+ * (validator-rewards.ts). Settlement also records
+ * recomputation-verified jobs in the vault (proof of reuse).
  */
 import { RewardKind, SubmissionStatus } from "../gen/remes/v1/events_pb.ts";
 import type { BlockContext } from "./context.ts";
@@ -32,21 +32,26 @@ export const payWindow = (state: Readonly<State>, w: WindowState, emit: Emit): v
   }
 };
 
-/** Proof of reuse: a few shards whose hash was verified by agreement become vault entries. */
+/**
+ * Proof of reuse: a few jobs of the window whose hash was independently
+ * verified become vault entries. Independently means a tier-3 panel
+ * recomputed the job (a trap audit, traps.ts) and got that hash: two miners
+ * of a group agreeing is not enough, since a coalition can hold every seat
+ * of its group. A shard with any rejected or mismatched submission is left
+ * out. The vault records verified work; it answers no trap.
+ */
 export const reuseVerifiedJobs = (state: Readonly<State>, ctx: BlockContext, w: WindowState, emit: Emit): void => {
-  const byShard = new Map<number, Submission>();
+  const confirmed = state.traps.get(w.window)?.accepted?.confirmed;
+  if (!confirmed || confirmed.size === 0) return;
   const spoiled = new Set<number>();
   for (const s of submissionsOf(state, w.window)) {
     if (s.status === SubmissionStatus.REJECTED || s.status === SubmissionStatus.MISMATCHED) spoiled.add(s.shard);
-    else if (s.status === SubmissionStatus.VERIFIED && !byShard.has(s.shard)) byShard.set(s.shard, s);
   }
-  // Trap shards were answered from the vault already.
-  for (const shard of state.traps.get(w.window)?.accepted?.opened ?? []) spoiled.add(shard);
-  const candidates = [...byShard.keys()].filter((s) => !spoiled.has(s)).sort((a, b) => a - b);
+  const candidates = [...confirmed.keys()].filter((s) => !spoiled.has(s)).sort((a, b) => a - b);
   new Prng(deriveSeed(ctx.blockHash, "remes/reuse", w.window)).shuffle(candidates);
   let entryId = state.counters.nextVaultId;
   for (const shard of candidates.slice(0, state.params.vaultReusePerWindow)) {
-    emit(event("vaultEntryAdded", { entryId: entryId++, gradientHash: byShard.get(shard)!.gradientHash, window: w.window, shard }));
+    emit(event("vaultEntryAdded", { entryId: entryId++, gradientHash: confirmed.get(shard)!, window: w.window, shard }));
   }
 };
 

@@ -83,6 +83,8 @@ export interface TrapState {
     readonly committee: readonly string[];
     /** Shards already revealed as traps (one trap per shard and window). */
     opened: Set<number>;
+    /** Trap shards whose job a tier-3 panel recomputed and confirmed: shard → the confirmed hash (traps.ts). */
+    confirmed?: Map<number, Uint8Array>;
   };
 }
 

@@ -1,30 +1,59 @@
 /**
- * Trap jobs. Before a window opens, the trap committee — the top
- * trap_committee_size validators by stake — approves a list of exactly
+ * Trap jobs: pre-committed audits of real jobs of the current window.
+ *
+ * Before a window opens, the trap committee — the top trap_committee_size
+ * validators by stake (seed 002 §10.1) — approves a list of exactly
  * trap_commitment_slots blinded commitments
- * `H("remes/trap" ‖ window ‖ shard ‖ vaultEntryId ‖ salt)`, real traps mixed
- * with dummies, so neither which shards are traps nor how many is derivable
- * from anything public. trap_threshold identical approvals (2-of-3) make the
- * list binding. After the window closes a committee member opens the real
- * ones; each opening names a Genesis-Vault entry whose answer is known, and
- * the shard's miners whose gradient hash differs are caught (lazy mining) —
- * those who match pass. Verified real jobs become future vault entries
- * (proof of reuse, rewards.ts).
+ * `H("remes/trap" ‖ window ‖ shard ‖ tag ‖ salt)`, real traps mixed with
+ * dummies; trap_threshold identical approvals (2-of-3) make the list binding.
+ * The miners of a trap shard get exactly their normal task: this window's
+ * global model on their shard's data. After the window closes a committee
+ * member opens the real commitments, and the chain sends every live
+ * submission of each opened shard to tier-3 recomputation (tier3.ts): a
+ * miner is slashed for lazy mining only when the panel's recomputed hash
+ * differs from its own (disputes.ts `resolve`), never on the committee's word
+ * or a stored answer. The panel's recomputation is validator work, paid per
+ * verification like any tier-3 verdict and recorded in the WorkLedger.
+ * (`tag` is an opaque number the committee chooses; it names no vault entry
+ * any more and the chain does not read it.)
+ *
+ * Why a trap can not be recognised before the reveal. What a miner sees:
+ * (1) the commitments: a fixed number of 32-byte hashes, each of a secret
+ * 32-byte salt, dummies being random bytes, so neither which shards nor how
+ * many are traps leaks (hiding of the hash); (2) the assignment and the
+ * shard data: drawn from the window's beacon, the same for trap and non-trap
+ * shards; (3) the task: the current global model and its own shard's data,
+ * byte for byte the task it would get if its shard were not a trap — the
+ * chain and the task feed hand out nothing else; (4) the vault index: past
+ * jobs only (proof of reuse), never read to choose or answer a trap, so it
+ * says nothing about this window. The only input that differs between trap
+ * and non-trap shards is the committee's secret choice, made with salts the
+ * miner never sees; until the reveal every task is a trap with probability
+ * trap_rate, whatever the miner computes from public data. (The earlier
+ * design replayed an older job from the vault, whose base model differed
+ * from the public global model: every trap was recognisable.)
+ *
+ * The vault (rewards.ts `reuseVerifiedJobs`) now keeps only jobs whose hash a
+ * tier-3 panel recomputed and confirmed: agreement between two miners of a
+ * group, which a coalition can arrange, is never enough. It is a record of
+ * independently verified work (seed 002 proof of reuse) and no longer
+ * answers traps, so even a wrong entry slashes nobody.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
-import { Offence, Role } from "../gen/remes/v1/types_pb.ts";
-import { SubmissionStatus } from "../gen/remes/v1/events_pb.ts";
+import { Role } from "../gen/remes/v1/types_pb.ts";
+import { DisputeOutcome, DisputeSubject, SubmissionStatus } from "../gen/remes/v1/events_pb.ts";
 import type { CommandOf } from "./commands.ts";
 import type { BlockContext } from "./context.ts";
 import { fail, type ProtocolError } from "./errors.ts";
 import { event, type EventOf, type ProtocolEvent } from "./events.ts";
 import { hashParts } from "./randomness.ts";
-import { slash } from "./slashing.ts";
 import { activeOfRole } from "./staking.ts";
-import { bytesEqual, hex, type State, type TrapState } from "./state.ts";
+import { hex, type State, type TrapState } from "./state.ts";
+import { openDisputeOn } from "./verification/disputes.ts";
+import { openTier3 } from "./verification/tier3.ts";
 
-export const trapCommitment = (window: number, shard: number, vaultEntryId: number, salt: Uint8Array): Uint8Array =>
-  hashParts("remes/trap", window, shard, vaultEntryId, salt);
+export const trapCommitment = (window: number, shard: number, tag: number, salt: Uint8Array): Uint8Array =>
+  hashParts("remes/trap", window, shard, tag, salt);
 
 /** The committee that may approve traps now: top validators by stake, ties by address. */
 export const trapCommittee = (state: Readonly<State>): string[] =>
@@ -80,29 +109,19 @@ export const decideRevealTrapJobs = (state: Readonly<State>, m: CommandOf<"revea
     if (list) list.push(miner);
     else byShard.set(shard, [miner]);
   }
+  let disputeId = state.counters.nextDisputeId;
   for (const r of m.reveals) {
     const c = hex(trapCommitment(m.window, r.shard, r.vaultEntryId, r.salt));
     if (!committed.has(c)) return fail("mismatch", `reveal for shard ${r.shard} does not open any commitment of window ${m.window}`);
     if (accepted.opened.has(r.shard) || seen.has(r.shard)) return fail("duplicate", `shard ${r.shard} of window ${m.window} is already revealed as a trap`);
     seen.add(r.shard);
-    const entry = state.vault.get(r.vaultEntryId);
-    if (!entry) return fail("notFound", `vault entry ${r.vaultEntryId} does not exist`);
-    const caught: string[] = [];
-    const passed: string[] = [];
+    out.push(event("trapRevealed", { window: m.window, shard: r.shard, vaultEntryId: r.vaultEntryId, expectedHash: new Uint8Array(0), caught: [], passed: [] }));
+    // The audit: every live submission of the shard is recomputed by a tier-3 panel (one dispute at a time per submission).
     for (const miner of byShard.get(r.shard) ?? []) {
       const id = w.submittedBy.get(miner);
       const s = id === undefined ? undefined : state.submissions.get(id);
-      if (!s) continue;
-      (bytesEqual(s.gradientHash, entry.gradientHash) ? passed : caught).push(miner);
-    }
-    out.push(event("trapRevealed", { window: m.window, shard: r.shard, vaultEntryId: r.vaultEntryId, expectedHash: entry.gradientHash, caught, passed }));
-    for (const miner of caught) {
-      const s = slash(state, miner, Role.MINER, Offence.LAZY_MINING, `trap/${m.window}/${miner}`, state.params.slashLazyMiningBps);
-      if (s) out.push(s);
-      const id = w.submittedBy.get(miner)!;
-      if (state.submissions.get(id)!.status !== SubmissionStatus.REJECTED) {
-        out.push(event("submissionRejected", { submissionId: id, reason: `trap job failed in window ${m.window}` }));
-      }
+      if (!s || s.status === SubmissionStatus.REJECTED || openDisputeOn(state, DisputeSubject.GRADIENT, s.id)) continue;
+      out.push(openTier3(state, ctx, s.id, m.window, miner, disputeId++));
     }
   }
   return out;
@@ -131,8 +150,22 @@ export const evolveTrapRevealed = (state: State, e: EventOf<"trapRevealed">): vo
   state.stats.trapsRevealed += 1;
   state.stats.minersCaught += e.caught.length;
   state.stats.minersPassed += e.passed.length;
-  // A revealed answer is public now: it can not serve as a trap again.
-  state.vault.delete(e.vaultEntryId);
+};
+
+/**
+ * A trap audit's tier-3 dispute upheld the submission: the panel recomputed
+ * the job and got the miner's hash. The first such hash of a trap shard is
+ * the shard's confirmed answer, the only kind the vault takes (rewards.ts).
+ * Runs before the dispute leaves state.
+ */
+export const noteRecomputed = (state: State, e: EventOf<"disputeResolved">): void => {
+  if (e.outcome !== DisputeOutcome.UPHELD || e.tier !== 3) return;
+  const d = state.disputes.get(e.disputeId);
+  const s = d && d.subject === DisputeSubject.GRADIENT ? state.submissions.get(d.subjectId) : undefined;
+  const t = s && state.traps.get(s.window)?.accepted;
+  if (!s || !t?.opened.has(s.shard)) return;
+  t.confirmed ??= new Map();
+  if (!t.confirmed.has(s.shard)) t.confirmed.set(s.shard, s.gradientHash);
 };
 
 export const evolveVaultEntryAdded = (state: State, e: EventOf<"vaultEntryAdded">): void => {

@@ -30,7 +30,7 @@ export const settleDelay = (p: Params): number =>
   Math.max(
     p.challengeWindowBlocks + p.tier2VotingBlocks + p.tier3DeadlineBlocks * Math.max(p.tier3MaxRounds, 1),
     p.aggregationCommitBlocks + p.aggregationRevealBlocks + p.aggregationChallengeBlocks + p.tier3DeadlineBlocks * Math.max(p.tier3MaxRounds, 1),
-    p.trapRevealBlocks,
+    p.trapRevealBlocks + p.tier3DeadlineBlocks * Math.max(p.tier3MaxRounds, 1), // a trap audit's recomputation (traps.ts)
     p.challengeWindowBlocks + p.daResponseBlocks,
   ) + 1;
 

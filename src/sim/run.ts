@@ -8,6 +8,7 @@
 import { create } from "@bufbuild/protobuf";
 import { type GenesisState, GenesisStateSchema } from "../gen/remes/v1/genesis_pb.ts";
 import type { Params } from "../gen/remes/v1/params_pb.ts";
+import { DisputeOutcome, DisputeSubject } from "../gen/remes/v1/events_pb.ts";
 import { GpuArch, Role } from "../gen/remes/v1/types_pb.ts";
 import type { Actor } from "../actors/actor.ts";
 import { methodByName } from "../actors/aggregate.ts";
@@ -227,19 +228,49 @@ class Tally {
   readonly rewards = new Map<string, bigint>();
   readonly slashed = new Map<string, bigint>();
   readonly catches = new Map<string, { n: number; first: number }>();
+  /** Submissions and disputes, to see which gradient disputes judge a revealed trap shard's work (protocol/traps.ts). */
+  readonly #subs = new Map<number, { miner: string; key: string; rejected: boolean }>();
+  readonly #disputed = new Map<number, number>();
+  readonly #trapShards = new Set<string>();
+  readonly #byShard = new Map<string, number[]>();
+  readonly #byWindow = new Map<number, number[]>();
+
+  #caught(m: string, height: number): void {
+    const c = this.catches.get(m);
+    if (c) c.n++;
+    else this.catches.set(m, { n: 1, first: height });
+  }
 
   observe(height: number, events: readonly ProtocolEvent[]): void {
     for (const e of events) {
+      if (e.case === "gradientSubmitted") {
+        const key = `${e.value.window}/${e.value.shard}`;
+        this.#subs.set(e.value.submissionId, { miner: e.value.miner, key, rejected: false });
+        const shard = this.#byShard.get(key);
+        if (shard) shard.push(e.value.submissionId);
+        else this.#byShard.set(key, [e.value.submissionId]);
+        const window = this.#byWindow.get(e.value.window);
+        if (window) window.push(e.value.submissionId);
+        else this.#byWindow.set(e.value.window, [e.value.submissionId]);
+      }
+      else if (e.case === "submissionRejected") { const s = this.#subs.get(e.value.submissionId); if (s) s.rejected = true; }
+      else if (e.case === "disputeOpened" && e.value.subject === DisputeSubject.GRADIENT) this.#disputed.set(e.value.disputeId, e.value.subjectId);
+      else if (e.case === "disputeResolved" && this.#disputed.has(e.value.disputeId)) {
+        const s = this.#subs.get(this.#disputed.get(e.value.disputeId)!);
+        this.#disputed.delete(e.value.disputeId);
+        if (s && this.#trapShards.has(s.key) && e.value.outcome === DisputeOutcome.REJECTED) this.#caught(s.miner, height);
+      } else if (e.case === "trapRevealed") {
+        const key = `${e.value.window}/${e.value.shard}`;
+        this.#trapShards.add(key);
+        // Work on the shard already rejected (a tier-1 dispute decided before the reveal) is caught now.
+        for (const id of this.#byShard.get(key) ?? []) { const s = this.#subs.get(id); if (s?.rejected) this.#caught(s.miner, height); }
+      } else if (e.case === "windowSettled") {
+        for (const id of this.#byWindow.get(e.value.window) ?? []) { this.#byShard.delete(this.#subs.get(id)?.key ?? ""); this.#subs.delete(id); }
+        this.#byWindow.delete(e.value.window);
+      }
       if (e.case === "rewardMinted") this.rewards.set(e.value.to, (this.rewards.get(e.value.to) ?? 0n) + e.value.amount);
       else if (e.case === "verifierPaid") this.rewards.set(e.value.validator, (this.rewards.get(e.value.validator) ?? 0n) + e.value.amount);
       else if (e.case === "slashed") this.slashed.set(e.value.address, (this.slashed.get(e.value.address) ?? 0n) + e.value.amount);
-      else if (e.case === "trapRevealed") {
-        for (const m of e.value.caught) {
-          const c = this.catches.get(m);
-          if (c) c.n++;
-          else this.catches.set(m, { n: 1, first: height });
-        }
-      }
     }
   }
 }

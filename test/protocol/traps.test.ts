@@ -3,7 +3,8 @@ import { Offence, Role } from "../../src/gen/remes/v1/types_pb.ts";
 import { command } from "../../src/protocol/commands.ts";
 import { event } from "../../src/protocol/events.ts";
 import { hashParts } from "../../src/protocol/randomness.ts";
-import { ModuleAccount, roleKey } from "../../src/protocol/state.ts";
+import { hex, ModuleAccount, roleKey } from "../../src/protocol/state.ts";
+import { DisputeOutcome } from "../../src/gen/remes/v1/events_pb.ts";
 import { trapCommittee, trapCommitment } from "../../src/protocol/traps.ts";
 import { accepted, balance, eventsOf, given, hashOf, MockChain, REMES, rejected, shardOf, submission } from "./given.ts";
 import { labelAddress as addr } from "../../src/protocol/address.ts";
@@ -13,7 +14,7 @@ const miners = { [addr("remes1miner0")]: 2_000n, [addr("remes1miner1")]: 2_000n,
 const vault = [0, 1, 2, 3].map((i) => hashOf(`vault-${i}`));
 const salt = (shard: number) => hashParts("salt", shard);
 
-/** Window 1's traps: every shard s is a trap answered by vault entry s, padded with dummies. */
+/** Window 1's traps: every shard s is a trap (tag s), padded with dummies. */
 const commitments = (): Uint8Array[] => {
   const real = [0, 1, 2, 3].map((s) => trapCommitment(1, s, s, salt(s)));
   return [...real, hashParts("dummy", 0), hashParts("dummy", 1)].sort((a, b) => Buffer.compare(a, b));
@@ -21,18 +22,33 @@ const commitments = (): Uint8Array[] => {
 
 const world = () => given({ validators, miners, vault });
 
-/** Commits window 1's traps at height 2 (2 of 3), submits in window 1 with `lazy` answering wrong, advances to its close (20). */
+/** The right gradient hash of window 1's job on `shard` (what a panel recomputes). */
+const right = (shard: number) => hashOf(`right-${shard}`);
+
+/**
+ * Commits window 1's traps at height 2 (2 of 3); in window 1 every miner of `lazy`'s shard submits the same made-up
+ * hash (so tier 1 sees them agree: a coalition holding the shard), the others the right one; advances to its close (20).
+ */
 const trappedWindow = (lazy: string) => {
   const chain = world();
   chain.block();
   accepted(chain, command("commitTrapJobs", { validator: addr("remes1val0"), window: 1, commitments: commitments() }), command("commitTrapJobs", { validator: addr("remes1val1"), window: 1, commitments: commitments() }));
   chain.advanceTo(11); // window 1 opens
-  const answer = (m: string) => (m === lazy ? hashOf("made-up") : vault[shardOf(chain, m)]!);
+  const shard = shardOf(chain, lazy);
+  const answer = (m: string) => (shardOf(chain, m) === shard ? hashOf("made-up") : right(shardOf(chain, m)));
   accepted(chain, ...Object.keys(miners).map((m) => submission(chain, m, answer(m))));
   chain.advanceTo(20);
-  const shard = shardOf(chain, lazy, 1);
   const peer = Object.keys(miners).find((m) => m !== lazy && shardOf(chain, m, 1) === shard)!;
   return { chain, shard, peer };
+};
+
+/** Every panel member of every open dispute recomputes window 1's job on the disputed shard: the right hash. */
+const recompute = (chain: MockChain) => {
+  const cmds = [...chain.state.disputes.values()].flatMap((d) => {
+    const s = chain.state.submissions.get(d.subjectId)!;
+    return d.panel.map((validator) => command("submitArbitrationVerdict", { validator, disputeId: d.id, valid: hex(s.gradientHash) === hex(right(s.shard)), recomputedHash: right(s.shard) }));
+  });
+  return accepted(chain, ...cmds);
 };
 
 const reveal = (shard: number, validator = addr("remes1val0"), s = salt(shard)) =>
@@ -78,35 +94,54 @@ describe("trap jobs", () => {
     rejected(chain, command("commitTrapJobs", { validator: addr("remes1val0"), window: 1, commitments: commitments().slice(1) }), "invalidMessage");
   });
 
-  it("a lazy miner who skips the trap job is slashed 50% after the reveal, split burn / community pool; its honest peer is not", () => {
+  it("a reveal slashes no one by itself: it sends every live submission of the trap shard to tier-3 recomputation", () => {
     const { chain, shard, peer } = trappedWindow(addr("remes1miner0"));
-    const burnedBefore = chain.state.supply.burned;
-    const poolBefore = balance(chain, ModuleAccount.communityPool);
     const events = accepted(chain, reveal(shard)); // height 21
     expect(eventsOf(events, "trapRevealed")).toEqual([
-      event("trapRevealed", { window: 1, shard, vaultEntryId: shard, expectedHash: vault[shard]!, caught: [addr("remes1miner0")], passed: [peer] }).value,
+      event("trapRevealed", { window: 1, shard, vaultEntryId: shard, expectedHash: new Uint8Array(0), caught: [], passed: [] }).value,
     ]);
-    expect(eventsOf(events, "slashed")).toEqual([
-      event("slashed", {
-        address: addr("remes1miner0"), role: Role.MINER, offence: Offence.LAZY_MINING, offenceKey: `trap/1/${addr("remes1miner0")}`,
-        amount: 1_000n * REMES, burned: 500n * REMES, toCommunity: 500n * REMES, beneficiary: "", toBeneficiary: 0n,
-      }).value,
-    ]);
-    expect(minerStake(chain, addr("remes1miner0"))).toBe(1_000n * REMES);
-    expect(minerStake(chain, peer)).toBe(2_000n * REMES);
-    expect(chain.state.supply.burned - burnedBefore).toBe(500n * REMES);
-    expect(balance(chain, ModuleAccount.communityPool) - poolBefore).toBe(500n * REMES);
-    expect(chain.state.stats).toEqual({ trapsRevealed: 1, minersCaught: 1, minersPassed: 1 });
-    expect(chain.state.vault.has(shard)).toBe(false); // a revealed answer can not be a trap again
+    const audited = eventsOf(events, "disputeOpened").map((d) => chain.state.submissions.get(d.subjectId)!.miner).sort();
+    expect(audited).toEqual([addr("remes1miner0"), peer].sort());
+    expect(eventsOf(events, "disputeOpened").every((d) => d.tier === 3 && d.challenger === "" && d.bond === 0n)).toBe(true);
+    expect(eventsOf(events, "slashed")).toEqual([]);
+    expect(chain.state.stats.trapsRevealed).toBe(1);
   });
 
-  it("a miner who answers the trap correctly is not slashed", () => {
+  it("miners who agreed on a wrong hash are slashed 50% once the panel's recomputation contradicts them, split burn / community pool", () => {
+    const { chain, shard, peer } = trappedWindow(addr("remes1miner0"));
+    accepted(chain, reveal(shard));
+    const burnedBefore = chain.state.supply.burned;
+    const poolBefore = balance(chain, ModuleAccount.communityPool);
+    const events = recompute(chain);
+    expect(eventsOf(events, "disputeResolved").map((d) => d.outcome)).toEqual([DisputeOutcome.REJECTED, DisputeOutcome.REJECTED]);
+    const slashed = eventsOf(events, "slashed");
+    expect(slashed.map((e) => [e.address, e.offence, e.amount]).sort()).toEqual([[addr("remes1miner0"), Offence.LAZY_MINING, 1_000n * REMES], [peer, Offence.LAZY_MINING, 1_000n * REMES]].sort());
+    expect(minerStake(chain, addr("remes1miner0"))).toBe(1_000n * REMES);
+    expect(chain.state.supply.burned - burnedBefore).toBe(1_000n * REMES);
+    expect(balance(chain, ModuleAccount.communityPool) - poolBefore).toBe(1_000n * REMES);
+  });
+
+  it("miners whose hash the panel recomputes are not slashed, and only then does their job enter the vault (at settlement)", () => {
     const { chain, shard } = trappedWindow(addr("remes1miner0"));
     const other = [0, 1, 2, 3].find((s) => s !== shard && Object.keys(miners).some((m) => shardOf(chain, m, 1) === s))!;
     const events = accepted(chain, reveal(other));
-    expect(eventsOf(events, "trapRevealed")[0]!.caught).toEqual([]);
-    expect(eventsOf(events, "trapRevealed")[0]!.passed).toHaveLength(2);
-    expect(eventsOf(events, "slashed")).toEqual([]);
+    expect(eventsOf(events, "disputeOpened").length).toBeGreaterThan(0);
+    const resolved = recompute(chain);
+    expect(eventsOf(resolved, "disputeResolved").every((d) => d.outcome === DisputeOutcome.UPHELD)).toBe(true);
+    expect(eventsOf(resolved, "slashed")).toEqual([]);
+    const before = chain.state.vault.size;
+    chain.advanceTo(chain.state.windows.get(1)!.settleHeight);
+    const added = [...chain.state.vault.values()].filter((v) => v.window === 1);
+    expect(chain.state.vault.size).toBe(before + 1);
+    expect(added.map((v) => [v.shard, hex(v.gradientHash)])).toEqual([[other, hex(right(other))]]);
+  });
+
+  it("a job two miners agree on but no panel recomputed never enters the vault", () => {
+    const { chain, shard } = trappedWindow(addr("remes1miner0"));
+    // No reveal: the coalition's shard (and every other) stays unaudited.
+    chain.advanceTo(chain.state.windows.get(1)!.settleHeight);
+    expect([...chain.state.vault.values()].filter((v) => v.window === 1)).toEqual([]);
+    expect(shard).toBeGreaterThanOrEqual(0);
   });
 
   it("a reveal before the window closes is rejected", () => {

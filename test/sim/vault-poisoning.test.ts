@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { DisputeOutcome } from "../../src/gen/remes/v1/events_pb.ts";
 import { hex } from "../../src/protocol/state.ts";
 import { runScenario } from "../../src/sim/run.ts";
 import { loadScenario } from "../../src/sim/scenario.ts";
@@ -7,73 +8,70 @@ import type { RunSink } from "../../src/sim/sink.ts";
 
 const dir = resolve(import.meta.dirname, "../../scenarios");
 
-describe("the vault poisoning coalition (scenarios/attacks/vault_poisoning.json)", () => {
-  it("gets its fake answers promoted into the vault, whose traps then slash honest miners; it out-earns them", async () => {
-    const s = loadScenario(resolve(dir, "attacks/vault_poisoning.json"));
-    const coalitionHashes = new Set<string>();
-    const poisonedEntries = new Set<number>();
-    const honestCatches: { entry: number; miner: string }[] = [];
-    /** Traps that caught an honest miner: who else passed or was caught there, by class. */
-    const poisonedTraps: { passed: string[]; caught: string[] }[] = [];
-    const kindOf = new Map<string, string>();
-    const sink: RunSink = {
-      start: (r) => { for (const a of r.actors) kindOf.set(a.address, a.kind); },
-      block: (b) => {
-        for (const e of b.events) {
-          if (e.case === "gradientSubmitted" && kindOf.get(e.value.miner) === "vault_poisoner_miner") coalitionHashes.add(hex(e.value.gradientHash));
-          else if (e.case === "vaultEntryAdded" && coalitionHashes.has(hex(e.value.gradientHash))) poisonedEntries.add(e.value.entryId);
-          else if (e.case === "trapRevealed") {
-            const caught = e.value.caught.filter((m) => kindOf.get(m) === "honest_miner");
-            for (const m of caught) honestCatches.push({ entry: e.value.vaultEntryId, miner: m });
-            if (caught.length > 0) poisonedTraps.push({ passed: e.value.passed.map((m) => kindOf.get(m)!), caught: e.value.caught.map((m) => kindOf.get(m)!) });
-          }
+/** A sink that follows vault entries, trap audits and their outcomes. */
+const watch = () => {
+  const kindOf = new Map<string, string>();
+  const recomputed = new Set<string>();
+  const seen = { unrecomputedEntries: 0, entries: [] as { window: number; shard: number }[], revealed: new Set<string>(), audits: 0, rejected: 0, upheld: 0 };
+  const trapDisputes = new Set<number>();
+  const sink: RunSink = {
+    start: (r) => { for (const a of r.actors) kindOf.set(a.address, a.kind); },
+    block: (b) => {
+      let afterReveal = false;
+      for (const e of b.events) {
+        if (e.case === "arbitrationVerdictCast") recomputed.add(hex(e.value.recomputedHash));
+        else if (e.case === "vaultEntryAdded") {
+          // A planted answer is one no panel member recomputed (the scenario's validators are honest).
+          if (!recomputed.has(hex(e.value.gradientHash))) seen.unrecomputedEntries++;
+          seen.entries.push({ window: e.value.window, shard: e.value.shard });
+        } else if (e.case === "trapRevealed") { seen.revealed.add(`${e.value.window}/${e.value.shard}`); afterReveal = true; }
+        else if (e.case === "disputeOpened" && afterReveal) { trapDisputes.add(e.value.disputeId); seen.audits++; }
+        else if (e.case === "disputeResolved" && trapDisputes.has(e.value.disputeId)) {
+          if (e.value.outcome === DisputeOutcome.REJECTED) seen.rejected++;
+          if (e.value.outcome === DisputeOutcome.UPHELD) seen.upheld++;
         }
-      },
-      end: () => {},
-    };
+      }
+    },
+    end: () => {},
+  };
+  return { sink, seen };
+};
+
+describe("the vault poisoning coalition (scenarios/attacks/vault_poisoning.json)", () => {
+  it("can no longer plant answers: nothing it agreed on enters the vault, no honest miner is slashed, trap audits catch it and it loses against honest work", async () => {
+    const s = loadScenario(resolve(dir, "attacks/vault_poisoning.json"));
+    const { sink, seen } = watch();
     const r = await runScenario(s, { seed: 1, blocks: s.shortBlocks!, sink });
     expect(r.violation).toBeUndefined();
-    expect(poisonedEntries.size).toBeGreaterThan(0);
-    // Honest miners are caught, and only by entries the coalition answered (genesis and honest promoted answers are right).
-    expect(honestCatches.length).toBeGreaterThan(0);
-    for (const c of honestCatches) expect(poisonedEntries.has(c.entry), `entry ${c.entry} caught ${c.miner}`).toBe(true);
-    // On such a trap no honest miner passes (they all compute the job correctly) and no coalition member is caught.
-    for (const t of poisonedTraps) {
-      expect(t.passed.every((k) => k === "vault_poisoner_miner")).toBe(true);
-      expect(t.caught.every((k) => k === "honest_miner")).toBe(true);
-    }
+    // Before the fix: coalition fakes promoted into the vault, then 27 of 48 honest miners slashed at seed 1.
+    expect(seen.unrecomputedEntries).toBe(0);
+    expect(r.actors.filter((a) => a.kind === "honest_miner" && a.slashedUremes > 0n)).toEqual([]);
+    // Every vault entry is a trap-audited shard (recomputed by a tier-3 panel), never a shard two miners merely agreed on.
+    expect(seen.entries.length).toBeGreaterThan(0);
+    for (const e of seen.entries) expect(seen.revealed.has(`${e.window}/${e.shard}`), `entry ${e.window}/${e.shard}`).toBe(true);
+    // The audits recompute: honest submissions upheld, the coalition's fakes rejected and slashed.
+    expect(seen.upheld).toBeGreaterThan(0);
+    expect(seen.rejected).toBeGreaterThan(0);
+    expect(r.actors.filter((a) => a.kind === "vault_poisoner_miner" && a.slashedUremes > 0n).length).toBeGreaterThan(0);
     const perActor = (kind: string) => {
       const as = r.actors.filter((a) => a.kind === kind);
       return Number(as.reduce((x, a) => x + a.netUremes, 0n)) / as.length;
     };
-    const honestSlashed = r.actors.filter((a) => a.kind === "honest_miner" && a.slashedUremes > 0n).length;
-    expect(honestSlashed).toBeGreaterThan(0);
-    expect(perActor("vault_poisoner_miner")).toBeGreaterThan(perActor("honest_miner"));
+    expect(perActor("vault_poisoner_miner")).toBeLessThan(perActor("honest_miner"));
   });
 });
 
-describe("trap tasks computed by honest miners", () => {
-  it("reproduce right vault answers, genesis and promoted alike: no honest miner is ever caught", async () => {
+describe("trap audits of honest miners", () => {
+  it("are all upheld by recomputation: no honest miner is ever caught, and the vault fills with confirmed jobs only", async () => {
     const s = loadScenario(resolve(dir, "baseline.json"));
-    let passed = 0;
-    let promotedServed = 0;
-    let caught = 0;
-    const sink: RunSink = {
-      start: () => {},
-      block: (b) => {
-        for (const e of b.events) {
-          if (e.case !== "trapRevealed") continue;
-          caught += e.value.caught.length;
-          passed += e.value.passed.length;
-          if (e.value.vaultEntryId >= 4) promotedServed++;
-        }
-      },
-      end: () => {},
-    };
-    const r = await runScenario({ ...s, vaultEntries: 4, params: { ...s.params, trapRateBps: 2_000 } }, { seed: 3, blocks: 200, sink });
+    const { sink, seen } = watch();
+    const r = await runScenario({ ...s, params: { ...s.params, trapRateBps: 2_000 } }, { seed: 3, blocks: 200, sink });
     expect(r.violation).toBeUndefined();
-    expect(promotedServed).toBeGreaterThan(0);
-    expect(passed).toBeGreaterThan(0);
-    expect(caught).toBe(0);
+    expect(seen.audits).toBeGreaterThan(0);
+    expect(seen.rejected).toBe(0);
+    expect(r.actors.filter((a) => a.slashedUremes > 0n)).toEqual([]);
+    expect(seen.entries.length).toBeGreaterThan(0);
+    expect(seen.unrecomputedEntries).toBe(0);
+    for (const e of seen.entries) expect(seen.revealed.has(`${e.window}/${e.shard}`)).toBe(true);
   });
 });

@@ -23,12 +23,10 @@ export const paidHonestWork = (m: Miner, task: Task, io: ActorIO): Work => {
 /**
  * The job a task hands its miner: the (window, shard) whose base model and
  * data it carries. A miner sees this when it downloads the task (the base
- * adapters and the data chunk; see src/kernels/backend.ts `#job`): its own
- * assignment's for a regular task, the replayed job's for a trap (a genesis
- * job carries window 0, shard 0, as its vault entry does in state). The
- * simulator keeps that identity in `task.vault`; this is the one place an
- * attacker's knowledge is derived from it, and it yields only the job's
- * public coordinates — not the vault entry id, not the known answer.
+ * adapters and the data chunk; see src/kernels/backend.ts `#job`). A trap is
+ * an audit of a real job of the window (protocol/traps.ts), so this is always
+ * the miner's own assignment; a task carrying a replayed job (`task.vault`,
+ * the old design) would show it.
  */
 export const handedJob = (task: Task): { readonly window: number; readonly shard: number } =>
   task.vault ? { window: task.vault.window, shard: task.vault.shard } : { window: task.window, shard: task.shard };
@@ -36,9 +34,10 @@ export const handedJob = (task: Task): { readonly window: number; readonly shard
 /**
  * Whether the task is a trap, judged as a miner can: the job it was handed
  * is not the job its committed assignment implies (this window's base model
- * on its shard's data). Every trap replays an older job (a verified one,
- * whose window and shard the vault publishes in state, or a genesis job),
- * so every trap outside window 0's shard 0 is recognised.
+ * on its shard's data). Under the replay design every trap was recognised
+ * this way; with traps as pre-committed audits of real jobs it never fires
+ * (test/sim/trap-indistinguishability.test.ts measures it and other public
+ * classifiers against the base rate).
  */
 export const spotsTrap = (m: Miner, task: Task, io: ActorIO): boolean => {
   const shard = io.chain.state.windows.get(task.window)?.assignment.get(m.info.address);

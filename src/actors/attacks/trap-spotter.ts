@@ -1,19 +1,18 @@
 /**
- * Trap spotter. A trap replays an older job — a verified one whose window
- * and shard the vault publishes in state, or a genesis job — so the base
- * model and data a trap task hands its miner are not the ones its committed
- * assignment implies (observe.ts `spotsTrap`; nothing secret is read: not
- * the vault entry, not the answer, not the committee's plan). This miner
- * trains honestly exactly on the tasks it recognises as traps and skips all
- * the others with a lazy miner's fake ("random": a made-up hash with no
- * bytes and a made-up loss; "stale": its last real update and that loss;
- * "partial": `effortBps` of the training, its true loss).
+ * Trap spotter. Under the old design a trap replayed an older job, so the
+ * base model and data a trap task handed its miner were not the ones its
+ * committed assignment implies, and this miner trained honestly exactly on
+ * the tasks it recognised that way (observe.ts `spotsTrap`), skipping all the
+ * others with a lazy miner's fake ("random": a made-up hash with no bytes and
+ * a made-up loss; "stale": its last real update and that loss; "partial":
+ * `effortBps` of the training, its true loss).
  *
- * What a reader should see: no trap ever catches it, while a lazy miner
- * with the same fakes is caught at the trap rate; its fakes are still caught
- * where tier 1 compares them and tier 2/3 check the claimed loss. The
- * loss copier and the isolator take the same option (`spotTraps`), which
- * makes their fakes trap-proof too.
+ * Now a trap is a pre-committed audit of a real job of the window
+ * (protocol/traps.ts): every task is its own assignment's, `spotsTrap`
+ * never fires, and this miner is a lazy miner caught at the trap rate by
+ * tier-3 recomputation of the audited shards
+ * (test/sim/trap-indistinguishability.test.ts, test/sim/attacks/miners.test.ts).
+ * The loss copier and the isolator take the same option (`spotTraps`).
  */
 import { type LazyFake, type MinerBehaviour, randomFake, trainDelay, trained } from "../miners.ts";
 import { paidHonestWork, spotsTrap } from "./observe.ts";

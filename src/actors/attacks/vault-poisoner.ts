@@ -15,8 +15,13 @@
  * elsewhere it trains honestly. Later, when a remembered job is served
  * again as a trap (its data comes back) and the public vault holds the fake
  * for it, members answer with the fake and pass, while honest miners compute the job correctly, disagree with the
- * poisoned vault, and are slashed for lazy mining. The protocol hole is
- * exhibited, not fixed (scenarios/attacks/vault_poisoning.json).
+ * poisoned vault, and are slashed for lazy mining.
+ *
+ * Closed (protocol/traps.ts, rewards.ts): a job enters the vault only after a
+ * tier-3 panel recomputed it in a trap audit, and traps no longer replay
+ * vault jobs (the `task.vault` branch below is never taken). The coalition's
+ * fakes on an audited shard are rejected and slashed; nothing it agrees on
+ * reaches the vault (scenarios/attacks/vault_poisoning.json).
  */
 import { Role } from "../../gen/remes/v1/types_pb.ts";
 import { hashParts } from "../../protocol/randomness.ts";

@@ -99,14 +99,11 @@ export const runDemoWorld = (seed: number): MockChain => {
   chain.advanceTo(10); // close: tier 1 sends the mismatches to tier-3 panels, a proposer is drawn
 
   // Window 1 opens; the proposer commits to window 0's aggregate. Then it
-  // reveals while miners train on window 1 — all trap shards, so honest
-  // miners were handed the vault tasks.
+  // reveals while miners train on window 1 — all trap shards, and every
+  // miner gets its normal task (a trap is an audit of the real job).
   chain.block([...commitAggregation(chain, 0, seed)].map((c) => [c]));
-  const vault = chain.state.vault;
-  // What honest training yields: window 1 is all trap shards (vault entry = shard); the vault is read before reveals spend it.
-  const vaultHashes = new Map([...vault].map(([id, e]) => [id, e.gradientHash]));
-  const correctHash = (window: number, shard: number) => (window === 0 ? honestGradient(0, shard) : vaultHashes.get(shard)!);
-  chain.block([...revealAggregation(chain, 0, seed), ...submit(chain, 1, (m, shard) => lazy(vault.get(shard)!.gradientHash)(m))].map((c) => [c]));
+  const correctHash = (window: number, shard: number) => honestGradient(window, shard);
+  chain.block([...revealAggregation(chain, 0, seed), ...submit(chain, 1, (m, shard) => lazy(honestGradient(1, shard))(m))].map((c) => [c]));
   chain.exec(...verdicts(chain, correctHash)); // tier-3 panels recompute on CPU
 
   chain.advanceTo(20);
@@ -117,7 +114,7 @@ export const runDemoWorld = (seed: number): MockChain => {
     ...commitAggregation(chain, 1, seed),
   ].map((c) => [c]));
   chain.exec(...revealAggregation(chain, 1, seed));
-  chain.exec(...verdicts(chain, correctHash));
+  chain.exec(...verdicts(chain, correctHash)); // the trap audits and tier 1's disputes, recomputed
 
   chain.advanceTo(chain.state.windows.get(1)?.settleHeight ?? chain.height);
   return chain;

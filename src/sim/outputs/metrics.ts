@@ -217,6 +217,8 @@ export class MetricsSink implements RunSink {
   private readonly live = new Map<number, SubmissionRow>();
   private readonly liveByWindow = new Map<number, Map<string, SubmissionRow>>();
   private readonly disputes = new Map<number, DisputeRow>();
+  /** Revealed trap shards (`window/shard`): a gradient dispute decided on one is the trap's verdict (protocol/traps.ts). */
+  private readonly trapShards = new Set<string>();
   private blocksSeen = 0;
   private eventsSeen = 0;
   private height = 0;
@@ -396,6 +398,8 @@ export class MetricsSink implements RunSink {
     else if (e.outcome === DisputeOutcome.REJECTED) w.disputesRejected++;
     else w.disputesUndecided++;
     if (!d) return;
+    const audited = d.subject === subjectName(DisputeSubject.GRADIENT) ? this.live.get(d.subjectId) : undefined;
+    if (audited && this.trapShards.has(`${audited.window}/${audited.shard}`)) this.trapVerdict(audited.window, audited.miner, e.outcome);
     // Mirrors the protocol: a tier-1 mismatch that survives its dispute is accepted optimistically.
     if (d.subject === subjectName(DisputeSubject.GRADIENT) && e.outcome !== DisputeOutcome.REJECTED) {
       const row = this.live.get(d.subjectId);
@@ -408,7 +412,25 @@ export class MetricsSink implements RunSink {
     this.listener.dispute?.(d);
   }
 
+  /** A trap audit's recomputation decided: REJECTED caught the miner, UPHELD passed it (UNDECIDED neither). */
+  private trapVerdict(window: number, miner: string, outcome: DisputeOutcome): void {
+    const verdict = outcome === DisputeOutcome.REJECTED ? "caught" : outcome === DisputeOutcome.UPHELD ? "passed" : "";
+    if (!verdict) return;
+    const w = this.win(window);
+    if (verdict === "caught") w.trapCaught++;
+    else w.trapPassed++;
+    const row = this.liveByWindow.get(window)?.get(miner);
+    if (row) row.trap = verdict;
+    const a = this.actorRows.get(miner);
+    if (a) verdict === "caught" ? a.trapsCaught++ : a.trapsPassed++;
+  }
+
   private trapRevealed(e: EventOf<"trapRevealed">): void {
+    this.trapShards.add(`${e.window}/${e.shard}`);
+    // Work on the shard already rejected (a tier-1 dispute decided before the reveal) is caught now.
+    for (const row of this.liveByWindow.get(e.window)?.values() ?? []) {
+      if (row.shard === e.shard && row.status === "rejected" && !row.trap) this.trapVerdict(e.window, row.miner, DisputeOutcome.REJECTED);
+    }
     const w = this.win(e.window);
     w.trapsRevealed++;
     w.trapCaught += e.caught.length;
