@@ -48,7 +48,8 @@ export const defaultParams = (): Params =>
     aggregationChallengeBlocks: 20,
     baseMinerReward: remes(10n),
     proposerReward: remes(50n),
-    validatorVerificationReward: remes(1n),
+    // A tier-3 recomputation is the miner's job done again: paid like one (disputes.ts pays it for protocol audits).
+    validatorVerificationReward: remes(10n),
     qualityVerifiedBps: 10_000,
     qualityOptimisticBps: 8_000,
     slashDoubleSignBps: 500, // seed 000: 5%

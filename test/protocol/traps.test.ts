@@ -4,7 +4,7 @@ import { command } from "../../src/protocol/commands.ts";
 import { event } from "../../src/protocol/events.ts";
 import { hashParts } from "../../src/protocol/randomness.ts";
 import { hex, ModuleAccount, roleKey } from "../../src/protocol/state.ts";
-import { DisputeOutcome } from "../../src/gen/remes/v1/events_pb.ts";
+import { DisputeOutcome, RewardKind } from "../../src/gen/remes/v1/events_pb.ts";
 import { trapCommittee, trapCommitment } from "../../src/protocol/traps.ts";
 import { accepted, balance, eventsOf, given, hashOf, MockChain, REMES, rejected, shardOf, submission } from "./given.ts";
 import { labelAddress as addr } from "../../src/protocol/address.ts";
@@ -119,6 +119,9 @@ describe("trap jobs", () => {
     expect(minerStake(chain, addr("remes1miner0"))).toBe(1_000n * REMES);
     expect(chain.state.supply.burned - burnedBefore).toBe(1_000n * REMES);
     expect(balance(chain, ModuleAccount.communityPool) - poolBefore).toBe(1_000n * REMES);
+    // A trap audit is a protocol audit: the panel members who voted with the outcome are minted their pay (disputes.ts).
+    expect(eventsOf(events, "verifierPaid")).toEqual([]);
+    expect(eventsOf(events, "rewardMinted").filter((m) => m.kind === RewardKind.VALIDATOR).length).toBeGreaterThan(0);
   });
 
   it("miners whose hash the panel recomputes are not slashed, and only then does their job enter the vault (at settlement)", () => {

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultTrainMs } from "../../src/actors/backend.ts";
+import { ModuleAccount } from "../../src/protocol/state.ts";
 import { capitalCost, resolveCosts } from "../../src/sim/costs.ts";
 import type { ProfitRow } from "../../src/sim/profit.ts";
 import { runScenario, type RunResult } from "../../src/sim/run.ts";
@@ -88,14 +89,20 @@ describe("work recorded by the actors and profit per actor", () => {
     checkIdentities(r, s);
     for (const p of rowsOf(r, "lazy_validator")) expect([p.tier2Checks, p.tier3Jobs, p.aggregations, p.gpuMs]).toEqual([0, 0, 0, 0]);
     const f = load("false_challengers");
-    const rf = await runScenario(f, { seed: 1, blocks: 200 });
+    // Verifiers of a dispute the challenger loses are paid out of its bond (verification/disputes.ts): count that share.
+    let paidFromBonds = 0n;
+    const rf = await runScenario(f, {
+      seed: 1, blocks: 200,
+      sink: { start() {}, end() {}, block(b) { for (const e of b.events) if (e.case === "verifierPaid" && e.value.source === ModuleAccount.escrow) paidFromBonds += e.value.amount; } },
+    });
     checkIdentities(rf, f);
     const challengers = rowsOf(rf, "false_challenger");
     const lost = challengers.reduce((t, p) => t + p.bondsLostUremes, 0n);
     expect(lost).toBeGreaterThan(0n);
     // A bond is refunded, forfeited or still in escrow: never lost twice.
     for (const p of challengers) expect(p.bondsLostUremes + p.bondsOpenUremes).toBeLessThanOrEqual(p.bondsPostedUremes);
-    // The scenario forfeits a lost bond to the disputed author (a miner), so what challengers lost, miners won.
-    expect(rf.profit!.reduce((t, p) => t + p.bondsWonUremes, 0n)).toBe(lost);
+    // The scenario forfeits a lost bond to the disputed author (a miner) after the verifiers' pay, so what challengers lost, miners and verifiers won.
+    expect(paidFromBonds).toBeGreaterThan(0n);
+    expect(rf.profit!.reduce((t, p) => t + p.bondsWonUremes, 0n) + paidFromBonds).toBe(lost);
   });
 });

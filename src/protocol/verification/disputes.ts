@@ -22,7 +22,7 @@
  * challenger's bond (the submission stays as it was).
  */
 import { BondDestination } from "../../gen/remes/v1/params_pb.ts";
-import { DisputeOutcome, DisputeSubject, SubmissionStatus } from "../../gen/remes/v1/events_pb.ts";
+import { DisputeOutcome, DisputeSubject, RewardKind, SubmissionStatus } from "../../gen/remes/v1/events_pb.ts";
 import { AggregationFault } from "../../gen/remes/v1/events_pb.ts";
 import { Offence, Role } from "../../gen/remes/v1/types_pb.ts";
 import type { BlockContext } from "../context.ts";
@@ -155,8 +155,13 @@ export const resolve = (state: Readonly<State>, d: Dispute, outcome: DisputeOutc
       if (s) emit(s);
     }
   }
-  // Pay comes out of what the loser forfeits: the bond if upheld, the author's slash if rejected.
-  const forfeit = outcome === DisputeOutcome.UPHELD ? d.bond : outcome === DisputeOutcome.REJECTED ? authorSlashToPool : 0n;
+  // A protocol audit (no challenger, no bond: a tier-1 mismatch, a trap, an isolation audit) is work the protocol
+  // asked for, and nobody can open one to farm it: each right verifier is paid validator_verification_reward,
+  // minted, like a miner for a job. A user's challenge pays out of what the loser forfeits: the bond if upheld,
+  // the author's slash if rejected, so challenging honest work mints nothing (self-challenge farming).
+  const audit = d.challenger === "" && d.bond === 0n;
+  if (audit && decided) for (const v of paid) emit(event("rewardMinted", { to: v, amount: p.validatorVerificationReward, kind: RewardKind.VALIDATOR, window: d.window }));
+  const forfeit = audit ? 0n : outcome === DisputeOutcome.UPHELD ? d.bond : outcome === DisputeOutcome.REJECTED ? authorSlashToPool : 0n;
   const source = outcome === DisputeOutcome.UPHELD ? ModuleAccount.escrow : ModuleAccount.communityPool;
   let bondPaid = 0n;
   if (paid.length > 0 && forfeit > 0n) {

@@ -19,7 +19,7 @@ export const CHALLENGED_AT = 11;
  * and the challenger challenges submission 0 at 11 (challenges open at the close, tier2.ts).
  */
 export const challenged = (params: MessageInitShape<typeof ParamsSchema> = {}) => {
-  const chain = given({ validators, miners: Object.fromEntries(miners.map((m) => [m, 2_000n])), accounts: { [CHALLENGER]: 1_000n }, params });
+  const chain = given({ validators, miners: Object.fromEntries(miners.map((m) => [m, 2_000n])), accounts: { [CHALLENGER]: 1_000n }, params: { validatorVerificationReward: 1n * 1_000_000n, ...params } }); // 1 REMES: the pay figures below
   chain.block();
   accepted(chain, ...miners.map((m) => submission(chain, m, hashOf(`gradient/0/${shardOf(chain, m)}`), 0, CLAIMED_LOSS)));
   chain.advanceTo(CHALLENGED_AT - 1);

@@ -7,7 +7,7 @@
  */
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DisputeOutcome } from "../../../src/gen/remes/v1/events_pb.ts";
+import { DisputeOutcome, RewardKind } from "../../../src/gen/remes/v1/events_pb.ts";
 import { FORGED_KERNEL, FORGED_LOSS } from "../../../src/actors/attacks/forger.ts";
 import type { ProtocolEvent } from "../../../src/protocol/events.ts";
 import { defaultParams } from "../../../src/protocol/params.ts";
@@ -187,14 +187,20 @@ describe("self-challenge farmer", () => {
     const paid = of("verifierPaid").filter((p) => ownIds.has(p.disputeId));
     expect(paid.length).toBeGreaterThan(0);
     expect(paid.every((p) => p.validator !== farmer.address && p.source === "module:escrow")).toBe(true);
-    expect(of("rewardMinted").filter((m) => m.to === farmer.address)).toEqual([]);
+    // What it is minted is block pay and pay for protocol audits it sat on (disputes nobody bonded), never its own disputes.
+    const audits = new Set(of("disputeOpened").filter((d) => d.challenger === "").map((d) => d.disputeId));
+    const auditVerdicts = of("arbitrationVerdictCast").filter((v) => audits.has(v.disputeId) && v.validator === farmer.address).length;
+    const mintedForVerifying = of("rewardMinted").filter((m) => m.to === farmer.address && m.kind === RewardKind.VALIDATOR);
+    expect(mintedForVerifying.length).toBeLessThanOrEqual(auditVerdicts);
     // The coalition ends below the same miners plus an unpaid validator: it loses the verifiers' pay (and any bond in flight).
     const coalitionNet = farm.reduce((t, a) => t + a.netUremes, 0n) + farmer.netUremes;
     const farmRewards = farm.reduce((t, a) => t + a.rewardsUremes, 0n);
     const paidOut = paid.reduce((t, p) => t + p.amount, 0n);
     const inFlight = BigInt(own.length - done.length) * BOND;
     expect(coalitionNet).toBe(farmRewards + farmer.rewardsUremes - paidOut - inFlight);
-    expect(coalitionNet).toBeLessThan(farmRewards);
+    // Farming only costs it: the coalition ends below its own miners' and validator's earnings by the verifiers' pay.
+    expect(paidOut).toBeGreaterThan(0n);
+    expect(coalitionNet).toBeLessThan(farmRewards + farmer.rewardsUremes);
     expect(r.stats.txsForged).toBe(0);
   });
 });

@@ -9,7 +9,9 @@ describe("MetricsSink (no database)", () => {
     const chain = await replayDemo(3, sink);
     const events = chain.log.flat();
     const windows = sink.windows();
-    expect(windows.map((w) => w.window)).toEqual([0, 1, 2, 3]);
+    // The demo runs until window 1 (all traps) settles: windows 0.. in order, however many opened meanwhile.
+    expect(windows.length).toBeGreaterThanOrEqual(4);
+    expect(windows.map((w) => w.window)).toEqual([...windows.keys()]);
     expect(windows.reduce((n, w) => n + w.submissions, 0)).toBe(events.filter((e) => e.case === "gradientSubmitted").length);
     expect(windows.reduce((n, w) => n + w.blocks, 0)).toBe(chain.log.length);
     expect(windows[0]!.trapsRevealed + windows[1]!.trapsRevealed).toBe(events.filter((e) => e.case === "trapRevealed").length);
