@@ -76,6 +76,10 @@ export const defaultParams = (): Params =>
     daChallengeBond: remes(1n),
     maxTxMessages: 64,
     maxAggregationSubmissions: 100_000,
+    // Seeds are silent on the set's size: CometBFT's default (Cosmos SDK max_validators) is 100.
+    maxConsensusValidators: 100,
+    // Seeds are silent on jailing: one day out of the set after a downtime or double-sign slash.
+    validatorJailBlocks: BLOCKS_PER_DAY,
   });
 
 const BPS = 10_000;
@@ -96,6 +100,8 @@ const checks: readonly Check[] = [
   ["aggregationRevealBlocks", (p) => p.aggregationRevealBlocks >= 1, "must be at least 1"],
   ["livenessWindowBlocks", (p) => p.livenessWindowBlocks >= 1, "must be at least 1"],
   ["maxTxMessages", (p) => p.maxTxMessages >= 1, "must be at least 1"],
+  // A set of 0 would halt the chain (CometBFT refuses an empty validator set); 10,000 keeps end-block work bounded.
+  ["maxConsensusValidators", (p) => p.maxConsensusValidators >= 1 && p.maxConsensusValidators <= 10_000, "must be in 1..10000"],
   ["forfeitedBondDestination", (p) => p.forfeitedBondDestination >= 1 && p.forfeitedBondDestination <= 3, "must be 1 (burn), 2 (community pool) or 3 (winner)"],
 ];
 
