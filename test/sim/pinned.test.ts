@@ -12,10 +12,10 @@ import { loadScenario } from "../../src/sim/scenario.ts";
 const dir = resolve(import.meta.dirname, "../../scenarios");
 
 const pins: readonly (readonly [scenario: string, seed: number, blocks: number, eventLogSha256: string, appHash: string])[] = [
-  ["baseline", 1, 200, "12b3a44140977a40bb5fe3508caaa5e2fad6ee2a379fd50fb73b15f1efed617f", "0da8aaf52ca20a7f297f220b04e3a5a6a87175f83dc6a5d0e02189ef66f30746"],
-  ["lazy_30", 2, 200, "074f488edeacc4af391d2764db1d646bc233d95d720a7c2e2cdd1a9536a54600", "1696fb67611cf5986c39f3f519222aab87ce5311c6aaea84b3a34718adccf471"],
-  ["copycats", 3, 200, "55a1871a54656b580f2a3b2d69de2bdf7b769bbacad5e205487404c8e35d4881", "fb00bed44ac3a2db6efa963be774c4d8edc37bbe2c9dd69f37b4d3db36ebf969"],
-  ["network_faults", 4, 200, "5d31454d4e42f5ec97d972b4224133e3e0622ee69c063efaa5fe0a3eac49a7ed", "a56d5cc2fda0f8ab1bca7c8b1e14e5a4a368c4465b19606cfa2e764bed6a0e2d"],
+  ["baseline", 1, 200, "a67c054dbc33c24e0f7613594fe761e1d9b4be15edf953fdf97d8f90bd2b0a0f", "e6355f1f3b6dc82bfbb754d79cbc4cb299883fc2d5e64ba23669e53fbe103b8e"],
+  ["lazy_30", 2, 200, "61c7c640a7c732def326505dd44fc9d8c2abc0f65212b5c939eb26334bba56a7", "d3b47cbd1fb341ef5e5f7ca4d9f108b9eaf550472577efce8635c4f757024b6c"],
+  ["copycats", 3, 200, "e8912fd508e3cd6a8eb45ad511a4cc8c893120e2408d99c6f0c2bbf9276fcefe", "ef76f73df3bb0b90c385521679102c425e68a420796bf0705432abb360708d5d"],
+  ["network_faults", 4, 200, "92c32d6e73c1a36476a97b4f81753aa9f1333a68e5a1f52006abfcad5eefb3fa", "6790a98590cbaa2f6b638a14d57b1c01c28ae7c22a0409c9461fcc0fe8622ac3"],
 ];
 
 describe("pinned runs", () => {
