@@ -45,6 +45,8 @@ const jsonOf = (f: DescField): ((v: unknown) => Json) => {
 const attributeOf = (f: DescField): ((v: unknown) => string | undefined) => {
   // Messages (governance proposals, params): rare events, so protobuf-es toJson itself.
   if (f.fieldKind === "message") return (v) => (v === undefined ? undefined : JSON.stringify(toJson(f.message, v as never, { alwaysEmitImplicit: false })));
+  // Lists of messages (consensus set updates): rare, so toJson too.
+  if (f.fieldKind === "list" && f.listKind === "message") return (v) => ((v as unknown[]).length === 0 ? undefined : JSON.stringify((v as unknown[]).map((x) => toJson(f.message, x as never, { alwaysEmitImplicit: false }))));
   const json = jsonOf(f);
   if (f.fieldKind === "list") return (v) => ((v as unknown[]).length === 0 ? undefined : JSON.stringify((v as unknown[]).map(json)));
   const isDefault = (v: unknown) => v === 0 || v === 0n || v === "" || v === false || (v instanceof Uint8Array && v.length === 0);

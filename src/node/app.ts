@@ -58,6 +58,7 @@ import { answerQuery } from "./query.ts";
 import type { AbciHandler, RequestCase } from "./server.ts";
 import { chunkCount, chunkOf, decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT, snapshotHash } from "./snapshot.ts";
 import { type AccountRecord, NodeStore } from "./store.ts";
+import { genesisMismatch, genesisValidators, validatorUpdatesOf } from "./validator-updates.ts";
 import { Interner } from "./intern.ts";
 import { type DecodedTx, decodeTx, DEFAULT_MAX_TX_BYTES, type GasPrice, gasUsedOf, requiredFee, SdkCode, TxError, verifySignature, withSignerString, ZERO_GAS_PRICE } from "./tx.ts";
 
@@ -239,7 +240,9 @@ export class RemesApp {
     this.store.resetWith({ chain_id: req.chainId }, s.height, snapshot, accounts.all());
     this.load();
     this.log(`app: InitChain ${req.chainId}, initial height ${genesis.initialHeight}, genesis app hash ${bytesToHex(appHash).toUpperCase()}`);
-    return { validators: [], appHash };
+    const mismatch = genesisMismatch(s, req.validators);
+    if (mismatch) throw new Error(mismatch);
+    return { validators: genesisValidators(s), appHash };
   }
 
   private requireState(): State {
@@ -429,7 +432,7 @@ export class RemesApp {
     return {
       events: [abciEvent("remes.block", { height: String(ctx.height) }), ...result.events.filter((e) => !txEvents.has(e)).map(protocolAbciEvent)],
       txResults,
-      validatorUpdates: [],
+      validatorUpdates: validatorUpdatesOf(result.events),
       appHash,
     };
   }

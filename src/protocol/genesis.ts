@@ -12,7 +12,9 @@ import { DEFAULT_KERNEL_VERSIONS, genesisKernelVersions } from "./kernel-version
 import { checkAddress } from "./ledger.ts";
 import { defaultParams, MAX_AMOUNT, validateParams } from "./params.ts";
 import { ParamsSchema } from "../gen/remes/v1/params_pb.ts";
-import { ModuleAccount, roleKey, type State } from "./state.ts";
+import { bindConsensusKey } from "./consensus-keys.ts";
+import { genesisConsensusSet } from "./consensus-set.ts";
+import { hex, ModuleAccount, roleKey, type State } from "./state.ts";
 
 export const emptyState = (initialHeight = 1): State => ({
   params: defaultParams(),
@@ -40,6 +42,9 @@ export const emptyState = (initialHeight = 1): State => ({
   livenessWindowStart: initialHeight,
   offences: new Map(),
   offencesForgottenBelow: 0,
+  consensusKeys: new Map(),
+  consensusSet: new Map(),
+  jailedUntil: new Map(),
   counters: { nextUnbondingId: 0, nextSubmissionId: 0, nextDisputeId: 0, nextVaultId: 0, nextProposalId: 0, nextAggregationId: 0, nextAvailabilityId: 0 },
   stats: { trapsRevealed: 0, minersCaught: 0, minersPassed: 0 },
 });
@@ -71,7 +76,9 @@ export const initChain = (genesis: GenesisState): State | ProtocolError => {
     if (r.role === Role.MINER && (r.gpuArch === GpuArch.UNSPECIFIED || GpuArch[r.gpuArch] === undefined)) return fail("invalidMessage", `genesis miner ${r.address} needs a gpu_arch`);
     const key = roleKey(r.role, r.address);
     if (s.roles.has(key)) return fail("duplicate", `genesis lists ${r.address} twice for the same role`);
+    if (r.role === Role.VALIDATOR && r.pubkey.length === 32 && s.consensusKeys.has(hex(r.pubkey))) return fail("duplicate", `genesis binds consensus key ${hex(r.pubkey)} to two validators`);
     s.roles.set(key, { address: r.address, role: r.role, stake: r.stake, gpuArch: r.gpuArch, pubkey: r.pubkey, endpoint: "" });
+    bindConsensusKey(s, r.role, r.address, r.pubkey);
     if (r.role === Role.PROPOSER) s.authorizedProposers.add(r.address);
     bonded += r.stake;
   }
@@ -91,5 +98,7 @@ export const initChain = (genesis: GenesisState): State | ProtocolError => {
   s.kernelVersions.clear();
   for (const k of [...kernels].sort()) s.kernelVersions.add(k);
   (s.supply as { genesis: bigint }).genesis = supply + bonded;
+  // The set CometBFT starts with (the node's InitChain reports it): genesis validators need no proof of possession.
+  genesisConsensusSet(s);
   return s;
 };

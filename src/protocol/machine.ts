@@ -11,6 +11,7 @@ import * as aggregation from "./aggregation.ts";
 import { countAvailabilityBlock, decideChallengeAvailability, decideProveAvailability, evolveAvailabilityBlockCounted, evolveAvailabilityChallenged, evolveAvailabilityResolved, expireAvailability } from "./availability.ts";
 import { blockEventsHash, chainAppHash } from "./apphash.ts";
 import type { ProtocolCommand } from "./commands.ts";
+import { evolveConsensusSetChanged, evolveValidatorJailed, updateConsensusSet } from "./consensus-set.ts";
 import type { BlockContext } from "./context.ts";
 import { fail, isProtocolError, type ProtocolError } from "./errors.ts";
 import { type Emit, event, type ProtocolEvent } from "./events.ts";
@@ -114,6 +115,8 @@ export const evolve = (state: State, e: ProtocolEvent): State => {
     case "availabilityChallenged": evolveAvailabilityChallenged(state, e.value); break;
     case "availabilityResolved": evolveAvailabilityResolved(state, e.value); break;
     case "availabilityBlockCounted": evolveAvailabilityBlockCounted(state, e.value); break;
+    case "consensusSetChanged": evolveConsensusSetChanged(state, e.value); break;
+    case "validatorJailed": evolveValidatorJailed(state, e.value); break;
     default: unreachable(e);
   }
   return state;
@@ -133,7 +136,7 @@ export const evolveAll = (state: State, events: Iterable<ProtocolEvent>): State 
 export type Step = (state: Readonly<State>, ctx: BlockContext, emit: Emit) => void;
 
 const beginSteps: readonly Step[] = [staking.completeUnbondings, punishValidators, rewardValidators, openWindow];
-const endSteps: readonly Step[] = [closeWindows, disputes.advanceDisputes, countAvailabilityBlock, expireAvailability, aggregation.advanceAggregations, settleWindows, gov.tallyProposals];
+const endSteps: readonly Step[] = [closeWindows, disputes.advanceDisputes, countAvailabilityBlock, expireAvailability, aggregation.advanceAggregations, settleWindows, gov.tallyProposals, updateConsensusSet];
 
 export interface TxResult {
   /** 0 on success, else the ProtocolError code (codespace "remes"). */

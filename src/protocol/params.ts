@@ -96,6 +96,10 @@ export const defaultParams = (): Params =>
     // (the dispute is re-drawn, not misjudged) yet far more than any bribe for silence (panel-rounds.ts).
     slashNoVerdictBps: 1_000,
     tier3MaxRounds: 3,
+    // Seeds are silent on the set's size: CometBFT's default (Cosmos SDK max_validators) is 100.
+    maxConsensusValidators: 100,
+    // Seeds are silent on jailing: one day out of the set after a downtime or double-sign slash.
+    validatorJailBlocks: BLOCKS_PER_DAY,
   });
 
 const BPS = 10_000;
@@ -217,7 +221,11 @@ const rules: readonly Rule[] = [
   // Tier-3 panels (panel-rounds.ts): a silent member must cost something, and an undecided panel is re-drawn a bounded number of times.
   positive("slashNoVerdictBps", "a panel member could withhold its verdict for free"),
   ["tier3MaxRounds", (p) => p.tier3MaxRounds >= 1 && p.tier3MaxRounds <= 16, () => "must be in 1..16"],
-  ["maxKernelVersions", (p) => p.maxKernelVersions >= 1 && p.maxKernelVersions <= 256, () => "must be in 1..256"],
+  // The consensus set (consensus-set.ts): CometBFT needs at least one validator; a jail of 0 blocks would not jail.
+  ["maxConsensusValidators", (p) => p.maxConsensusValidators >= 1 && p.maxConsensusValidators <= 10_000, () => "must be in 1..10000"],
+  positive("validatorJailBlocks", "a slashed validator would stay in the consensus set"),
+  // At least the two default versions (kernel-versions.ts) that an empty genesis list approves.
+  ["maxKernelVersions", (p) => p.maxKernelVersions >= 2 && p.maxKernelVersions <= 256, () => "must be in 2..256: the default kernel versions sim/1 and bitnet-cpu/1 must fit"],
   // A lone (OPTIMISTIC) submission is only checked by this audit: 0 would make isolation free (verification/isolation.ts).
   positive("isolationAuditBps", "a lone submission would never be checked"),
   ["maxUnbondingEntries", (p) => p.maxUnbondingEntries >= 1 && p.maxUnbondingEntries <= 1_000, () => "must be in 1..1000"],

@@ -11,6 +11,7 @@ import type { BlockContext } from "./context.ts";
 import { type Emit, event, type EventOf, type ProtocolEvent } from "./events.ts";
 import { unbondingOf } from "./indexes.ts";
 import { burn, credit, debit } from "./ledger.ts";
+import { jailFor } from "./consensus-set.ts";
 import { roleOf } from "./staking.ts";
 import { ModuleAccount, roleKey, type State } from "./state.ts";
 
@@ -76,6 +77,13 @@ export const evolveSlashed = (state: State, e: EventOf<"slashed">): void => {
 
 // --- validator liveness and double signing (begin block) ---
 
+/** A consensus fault's slash, then its jail (consensus-set.ts): the validator leaves CometBFT's set at this block's end. */
+const slashAndJail = (state: Readonly<State>, e: ProtocolEvent, ctx: BlockContext, emit: Emit): void => {
+  emit(e);
+  const jail = e.case === "slashed" ? jailFor(state, e.value, ctx.height) : undefined;
+  if (jail) emit(jail);
+};
+
 export const punishValidators = (state: Readonly<State>, ctx: BlockContext, emit: Emit): void => {
   const evidence = [...ctx.misbehavior].sort((a, b) => (a.validator < b.validator ? -1 : a.validator > b.validator ? 1 : a.height - b.height));
   for (const m of evidence) {
@@ -83,7 +91,7 @@ export const punishValidators = (state: Readonly<State>, ctx: BlockContext, emit
     // evidence below the pruning horizon may name an offence already forgotten.
     if (m.height + state.params.unbondingBlocks < ctx.height || m.height < state.offencesForgottenBelow) continue;
     const e = slash(state, m.validator, Role.VALIDATOR, Offence.DOUBLE_SIGN, `double_sign/${m.height}/${m.validator}`, state.params.slashDoubleSignBps);
-    if (e) emit(e);
+    if (e) slashAndJail(state, e, ctx, emit);
   }
   const missed = ctx.lastCommit.filter((v) => !v.signed && roleOf(state, Role.VALIDATOR, v.address)).map((v) => v.address).sort();
   if (missed.length > 0) emit(event("livenessMissed", { validators: [...new Set(missed)] }));
@@ -93,7 +101,7 @@ export const punishValidators = (state: Readonly<State>, ctx: BlockContext, emit
     for (const [validator, count] of [...state.missedBlocks].sort(([a], [b]) => (a < b ? -1 : 1))) {
       if (count <= allowed) continue;
       const e = slash(state, validator, Role.VALIDATOR, Offence.DOWNTIME, `downtime/${state.livenessWindowStart}/${validator}`, state.params.slashDowntimeBps);
-      if (e) emit(e);
+      if (e) slashAndJail(state, e, ctx, emit);
     }
     emit(event("livenessWindowReset", { startHeight: ctx.height + 1 }));
   }

@@ -8,7 +8,8 @@ import { GpuArch, Role } from "../gen/remes/v1/types_pb.ts";
 import type { Params } from "../gen/remes/v1/params_pb.ts";
 import type { CommandOf } from "./commands.ts";
 import type { BlockContext } from "./context.ts";
-import { fail, type ProtocolError } from "./errors.ts";
+import { bindConsensusKey, checkConsensusKey } from "./consensus-keys.ts";
+import { fail, isProtocolError, type ProtocolError } from "./errors.ts";
 import { type Emit, event, type EventOf, type ProtocolEvent } from "./events.ts";
 import { indexUnbondingAdded, indexUnbondingRemoved, unbondingCount, unbondingDue } from "./indexes.ts";
 import { checkAddress, checkAmount, checkFunds, credit, debit } from "./ledger.ts";
@@ -76,8 +77,12 @@ export const decideRegisterMiner = (state: Readonly<State>, m: CommandOf<"regist
 };
 
 export const decideRegisterValidator = (state: Readonly<State>, m: CommandOf<"registerValidator">) => {
-  if (m.pubkey.length !== 32) return fail("invalidMessage", `validator pubkey must be a 32-byte ed25519 key, got ${m.pubkey.length} bytes`);
-  return register(state, m.validator, Role.VALIDATOR, m.stake, { pubkey: m.pubkey });
+  // The cheap checks (address, stake, funds) first; the key's proof of possession is an ed25519 verification.
+  const early = register(state, m.validator, Role.VALIDATOR, m.stake, { pubkey: m.pubkey });
+  if (isProtocolError(early)) return early;
+  const bad = checkConsensusKey(state, m.validator, m.pubkey, m.popSignature);
+  if (bad) return bad;
+  return early;
 };
 
 export const decideRegisterProposer = (state: Readonly<State>, m: CommandOf<"registerProposer">) => {
@@ -142,6 +147,7 @@ export const evolveRoleRegistered = (state: State, e: EventOf<"roleRegistered">)
     pubkey: e.pubkey,
     endpoint: e.endpoint,
   });
+  bindConsensusKey(state, e.role, e.address, e.pubkey);
 };
 
 export const evolveStakeBonded = (state: State, e: EventOf<"stakeBonded">): void => {

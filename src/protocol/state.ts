@@ -231,6 +231,12 @@ export interface State {
    * change (a longer unbonding period) would otherwise admit it again.
    */
   offencesForgottenBelow: number;
+  /** Validator consensus key (hex) → validator address: a key binds one validator (consensus-keys.ts). */
+  readonly consensusKeys: Map<string, string>;
+  /** The consensus set last reported to CometBFT: key (hex) → power (consensus-set.ts). */
+  readonly consensusSet: Map<string, bigint>;
+  /** Jailed validator → height it may rejoin the consensus set at. */
+  readonly jailedUntil: Map<string, number>;
   readonly counters: Counters;
   readonly stats: Stats;
 }

@@ -269,7 +269,8 @@ export class Engine {
     const out: RoleRecord[] = [];
     for (const k of this.#validatorKeys) {
       const r = this.state.roles.get(k);
-      if (r && isActive(this.state, r)) out.push(r);
+      // CometBFT's set is the protocol's (consensus-set.ts): a jailed, capped-out or keyless validator neither proposes nor votes.
+      if (r && isActive(this.state, r) && this.state.consensusSet.has(hex(r.pubkey))) out.push(r);
     }
     return out.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
   }

@@ -40,6 +40,13 @@ import { labelAddress } from "../protocol/address.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 import { UREMES_PER_REMES } from "../protocol/params.ts";
 import { deriveSeed, hashParts, Prng } from "../protocol/randomness.ts";
+import { consensusPublicKey } from "../protocol/consensus-keys.ts";
+
+/** A simulated validator's ed25519 consensus key, from the run's seed (so a registration can prove possession: signPop). */
+export const simConsensusKey = (seed: number, address: string): { secretKey: Uint8Array; pubkey: Uint8Array } => {
+  const secretKey = hashParts("sim/consensus-key", seed, address);
+  return { secretKey, pubkey: consensusPublicKey(secretKey) };
+};
 import type { State } from "../protocol/state.ts";
 import { resolveCosts } from "./costs.ts";
 import { Engine, type EngineStats } from "./engine.ts";
@@ -140,7 +147,7 @@ const makeBackend = (s: Scenario, params: Params, seed: Uint8Array): TrainingBac
 };
 
 /** Builds genesis and the actors from the scenario's groups. */
-const cast = (s: Scenario, params: Params, backend: TrainingBackend, keyOf?: (label: string) => ActorKey): Cast => {
+const cast = (s: Scenario, params: Params, backend: TrainingBackend, keyOf?: (label: string) => ActorKey, seed = 0): Cast => {
   const actors: Actor[] = [];
   const faults: FaultOptions[] = [];
   const accounts: { address: string; balance: bigint }[] = [];
@@ -177,7 +184,7 @@ const cast = (s: Scenario, params: Params, backend: TrainingBackend, keyOf?: (la
     const stake = BigInt(stakeRemes) * REMES;
     const info: ActorInfo = { address, kind: g.kind, group, gpuArch: role === Role.MINER ? (archs[k % archs.length] ?? "AMPERE") : "" };
     accounts.push({ address, balance });
-    if (role !== undefined) roles.push({ address, role, stake, gpuArch: role === Role.MINER ? arch : GpuArch.UNSPECIFIED, pubkey: role === Role.VALIDATOR ? hashParts("sim/pubkey", address) : new Uint8Array() });
+    if (role !== undefined) roles.push({ address, role, stake, gpuArch: role === Role.MINER ? arch : GpuArch.UNSPECIFIED, pubkey: role === Role.VALIDATOR ? simConsensusKey(seed, address).pubkey : new Uint8Array() });
     wealth.set(address, balance + (role === undefined ? 0n : stake));
     actors.push(makeActor(g, info, arch, members.get(group)!));
     faults.push(resolveFaults(s, g));
@@ -306,7 +313,7 @@ export const runScenario = async (scenario: Scenario, opts: RunOptions): Promise
     aggregates: [],
     ...(backend instanceof SimulatedBackend ? { trueUpdate: (w: number) => backend.trueUpdate(w) } : {}),
   };
-  const c = cast(scenario, params, backend, opts.keys === "secp256k1" ? (label) => actorKey(opts.seed, label) : undefined);
+  const c = cast(scenario, params, backend, opts.keys === "secp256k1" ? (label) => actorKey(opts.seed, label) : undefined, opts.seed);
   const tally = new Tally();
   const bonds = new BondTally();
   const tracked = backend instanceof SimulatedBackend ? backend.model : backend instanceof KernelBackend ? backend.global : undefined;

@@ -23,6 +23,7 @@ import { serveFrame } from "../../src/node/server.ts";
 import { Role } from "../../src/gen/remes/v1/types_pb.ts";
 import { fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { StargateClient } from "@cosmjs/stargate";
+import { validatorUpdatesOf } from "../../src/node/validator-updates.ts";
 import { LocalChain, sleep } from "./harness.ts";
 import { AccountModel, type RecordedRun, recordSimRun, StreamSigner } from "./sim-stream.ts";
 
@@ -56,6 +57,8 @@ describe("same machine, two runtimes", () => {
     let txs = 0;
     let rejected = 0;
     const kinds = new Set<string>();
+    const setChanges: { height: number; key: string; power: bigint }[] = [];
+    expect(init.initChain!.validators.map((v) => bytesToHex(v.pubKey!.ed25519!)).sort(), "InitChain reports the protocol's genesis set").toEqual([...validatorKeys.values()].map((k) => bytesToHex(k)).sort());
     for (const b of rec.blocks) {
       const signed = b.commands.map((c) => {
         const s = signer.sign(c);
@@ -72,6 +75,10 @@ describe("same machine, two runtimes", () => {
       expect(res.finalizeBlock!.txResults.filter((t) => t.codespace === "sdk")).toEqual([]);
       expect(codes.filter((c) => c !== 0).length, `rejected txs at height ${b.context.height}`).toBe(b.rejectedTxs);
       expect((await call(app, { commit: {} })).exception).toBeUndefined();
+      // CometBFT's set follows the protocol's: the validator updates (through the ABCI codec) are the block's ConsensusSetChanged, key by key.
+      const updates = validatorUpdatesOf(decodeEventLog(app.store.blockAt(b.context.height)!.events));
+      expect(res.finalizeBlock!.validatorUpdates.map((u) => [bytesToHex(u.pubKey!.ed25519!), u.power]), `validator updates at height ${b.context.height}`).toEqual(updates.map((u) => [bytesToHex(u.pubKey.ed25519!), u.power]));
+      for (const u of updates) setChanges.push({ height: b.context.height, key: bytesToHex(u.pubKey.ed25519!), power: u.power });
       // The app hash's protocol component is the simulator's app hash; its accounts component is the model's.
       expect(bytesToHex(app.protocolHash).toUpperCase(), `protocol app hash after height ${b.context.height}`).toBe(b.appHash);
       model.block(signed.map((s) => ({ address: s.signer, pubkey: signer.publicKey(s.signer) })), decodeEventLog(app.store.blockAt(b.context.height)!.events));
@@ -84,6 +91,11 @@ describe("same machine, two runtimes", () => {
     expect(txs).toBeGreaterThan(50);
     expect([...kinds]).toEqual(expect.arrayContaining(["submitGradient", "commitTrapJobs", "revealTrapJobs", "commitAggregation", "submitAggregation", "submitArbitrationVerdict"]));
     expect(rejected).toBeGreaterThan(0);
+    // The flaky validator left the set (jailed after its downtime slash) and came back with less power.
+    const flaky = bytesToHex(validatorKeys.get(rec.run.actors.find((a) => a.group === "flaky_validator")!.address)!);
+    const flakyChanges = setChanges.filter((c) => c.key === flaky);
+    expect(flakyChanges.map((c) => c.power > 0n)).toEqual([false, true]);
+    expect(flakyChanges[1]!.power).toBeLessThan(20_000n);
     app.close();
 
     // Restart from the database (snapshot + event log) lands on the simulator's final state.
@@ -121,7 +133,9 @@ describe("same machine, two runtimes", () => {
   it("the same recorded stream, signed and broadcast to a real single-node CometBFT chain, is committed, and a fresh in-process app replaying the committed blocks reproduces CometBFT's app hash at every height", async () => {
     const appState = rec.appState as { params: JsonValue; accounts: JsonValue; roles: JsonValue; vault: JsonValue };
     // The simulator's txs pay no fee, so this node takes free txs (fees are tested in chain.test.ts).
-    const chain = await LocalChain.create({ chainId: CHAIN_ID, minGasPrice: "0uremes", params: appState.params, genesisExtra: { accounts: appState.accounts, roles: appState.roles, vault: appState.vault } });
+    // No node runs the simulated validators' consensus keys: bonded with them they would hold power CometBFT waits for, so they join keyless.
+    const roles = (appState.roles as { pubkey?: string }[]).map(({ pubkey: _, ...r }) => r);
+    const chain = await LocalChain.create({ chainId: CHAIN_ID, minGasPrice: "0uremes", params: appState.params, genesisExtra: { accounts: appState.accounts, roles: roles as JsonValue, vault: appState.vault } });
     dirs.push(chain.home);
     try {
       chain.start();

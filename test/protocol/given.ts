@@ -13,6 +13,7 @@ import { GenesisStateSchema } from "../../src/gen/remes/v1/genesis_pb.ts";
 import { ParamsSchema } from "../../src/gen/remes/v1/params_pb.ts";
 import { GpuArch, Role } from "../../src/gen/remes/v1/types_pb.ts";
 import { stateRoot } from "../../src/protocol/apphash.ts";
+import { consensusPublicKey, signPop } from "../../src/protocol/consensus-keys.ts";
 import { command, type ProtocolCommand } from "../../src/protocol/commands.ts";
 import { type ErrorName, isProtocolError, type ProtocolError } from "../../src/protocol/errors.ts";
 import type { EventCase, EventOf, ProtocolEvent } from "../../src/protocol/events.ts";
@@ -49,7 +50,7 @@ export interface World {
 /** Every role holder also gets 100,000 REMES liquid unless listed in accounts. */
 export const genesis = (w: World) => {
   const roles = [
-    ...Object.entries(w.validators ?? {}).map(([address, stake], i) => ({ address, role: Role.VALIDATOR, stake: stake * REMES, pubkey: new Uint8Array(32).fill(i + 1) })),
+    ...Object.entries(w.validators ?? {}).map(([address, stake]) => ({ address, role: Role.VALIDATOR, stake: stake * REMES, pubkey: consensusKeyOf(address).pubkey })),
     ...Object.entries(w.miners ?? {}).map(([address, stake]) => ({ address, role: Role.MINER, stake: stake * REMES, gpuArch: GpuArch.AMPERE })),
     ...Object.entries(w.proposers ?? {}).map(([address, stake]) => ({ address, role: Role.PROPOSER, stake: stake * REMES })),
     ...Object.entries(w.servingNodes ?? {}).map(([address, stake]) => ({ address, role: Role.SERVING_NODE, stake: stake * REMES })),
@@ -110,3 +111,15 @@ export const submission = (chain: MockChain, miner: string, hash: Uint8Array, wi
 
 export const shardOf = (chain: MockChain, miner: string, window = chain.state.nextWindow - 1): number =>
   chain.state.windows.get(window)!.assignment.get(miner)!;
+
+/** A validator's ed25519 consensus key, derived from a label (test keys, never secret). */
+export const consensusKeyOf = (label: string): { secretKey: Uint8Array; pubkey: Uint8Array } => {
+  const secretKey = sha256(utf8ToBytes(`test consensus key/${label}`));
+  return { secretKey, pubkey: consensusPublicKey(secretKey) };
+};
+
+/** MsgRegisterValidator with a real consensus key and its proof of possession. */
+export const registerValidator = (validator: string, stakeRemes: bigint, keyLabel = validator): ProtocolCommand => {
+  const k = consensusKeyOf(keyLabel);
+  return command("registerValidator", { validator, stake: stakeRemes * REMES, pubkey: k.pubkey, popSignature: signPop(k.secretKey, validator) });
+};

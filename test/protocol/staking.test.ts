@@ -3,7 +3,7 @@ import { Offence, Role } from "../../src/gen/remes/v1/types_pb.ts";
 import { command } from "../../src/protocol/commands.ts";
 import { event } from "../../src/protocol/events.ts";
 import { ModuleAccount, roleKey } from "../../src/protocol/state.ts";
-import { accepted, balance, eventsOf, given, REMES, rejected } from "./given.ts";
+import { accepted, balance, eventsOf, given, REMES, registerValidator, rejected } from "./given.ts";
 import { labelAddress as addr } from "../../src/protocol/address.ts";
 
 /** A 40-block unbonding period (validateParams needs at least window + settle delay, 35 with the demo windows). */
@@ -13,7 +13,7 @@ const stakeOf = (chain: ReturnType<typeof world>, address: string, role = Role.V
 describe("staking", () => {
   it("registering a validator bonds its stake into the bonded pool", () => {
     const chain = world();
-    const events = accepted(chain, command("registerValidator", { validator: addr("remes1newval"), stake: 10_000n * REMES, pubkey: new Uint8Array(32).fill(9) }));
+    const events = accepted(chain, registerValidator(addr("remes1newval"), 10_000n));
     expect(events).toContainEqual(event("stakeBonded", { address: addr("remes1newval"), role: Role.VALIDATOR, amount: 10_000n * REMES }));
     expect(stakeOf(chain, addr("remes1newval"))).toBe(10_000n * REMES);
     expect(balance(chain, addr("remes1newval"))).toBe(10_000n * REMES);

@@ -1,0 +1,41 @@
+/**
+ * CometBFT's validator set from the protocol's: FinalizeBlock returns the
+ * block's ConsensusSetChanged updates (consensus-set.ts) as ABCI
+ * validator_updates ({ed25519 pub_key, power}; power 0 removes), and
+ * InitChain returns the genesis set, which replaces genesis.json's
+ * `validators` — so what CometBFT validates with is always what the state
+ * says, in both runtimes (the simulator draws proposers from the same set).
+ */
+import type { ValidatorUpdate } from "cosmjs-types/tendermint/abci/types";
+import { hexToBytes } from "@noble/hashes/utils.js";
+import type { ProtocolEvent } from "../protocol/events.ts";
+import type { State } from "../protocol/state.ts";
+
+/** The validator updates of one block's events, in the order the protocol emitted them (sorted by key). */
+export const validatorUpdatesOf = (events: readonly ProtocolEvent[]): ValidatorUpdate[] => {
+  const out: ValidatorUpdate[] = [];
+  for (const e of events) {
+    if (e.case !== "consensusSetChanged") continue;
+    for (const u of e.value.updates) out.push({ pubKey: { ed25519: u.pubkey }, power: u.power });
+  }
+  return out;
+};
+
+/** The set the state starts with, for InitChain's response (sorted by key). */
+export const genesisValidators = (state: Readonly<State>): ValidatorUpdate[] =>
+  [...state.consensusSet].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, power]) => ({ pubKey: { ed25519: hexToBytes(key) }, power }));
+
+/**
+ * Why genesis.json's validators (InitChain's request) are not the protocol's
+ * genesis set, or undefined when their keys agree. Powers may differ
+ * (CometBFT's `init` writes 10; the protocol's power is stake): InitChain's
+ * response sets them. A genesis whose protocol set is empty (no validator
+ * bonded with a key) leaves CometBFT's own list in place.
+ */
+export const genesisMismatch = (state: Readonly<State>, requested: readonly ValidatorUpdate[]): string | undefined => {
+  if (state.consensusSet.size === 0 || requested.length === 0) return undefined;
+  const want = [...state.consensusSet.keys()].sort();
+  const got = requested.map((v) => Buffer.from(v.pubKey?.ed25519 ?? new Uint8Array()).toString("hex")).sort();
+  if (want.length === got.length && want.every((k, i) => k === got[i])) return undefined;
+  return `genesis.json validators (${got.join(", ")}) are not the protocol's genesis set (${want.join(", ")}): bond each genesis validator with its consensus key in app_state.roles`;
+};
