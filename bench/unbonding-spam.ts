@@ -49,7 +49,7 @@ for (const n of COUNTS) {
   let appHash: Uint8Array = new Uint8Array(32);
   const blockMs: number[] = [];
   for (let h = 1; h <= BLOCKS; h++) {
-    const ctx = { height: h, timeMs: BigInt(h) * 5_000n, blockHash: hashParts("bench/block", h), proposer: "remes1val0", lastCommit: [{ address: "remes1val0", signed: true }], misbehavior: [] };
+    const ctx = { height: h, timeMs: BigInt(h) * 5_000n, blockHash: hashParts("bench/block", h), beacon: hashParts("bench/beacon", h), beaconOutput: new Uint8Array(0), proposer: "remes1val0", lastCommit: [{ address: "remes1val0", signed: true }], misbehavior: [] };
     const t0 = performance.now();
     appHash = applyBlock(state, ctx, [], appHash).appHash;
     blockMs.push(performance.now() - t0);

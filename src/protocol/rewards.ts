@@ -42,7 +42,7 @@ export const reuseVerifiedJobs = (state: Readonly<State>, ctx: BlockContext, w: 
   // Trap shards were answered from the vault already.
   for (const shard of state.traps.get(w.window)?.accepted?.opened ?? []) spoiled.add(shard);
   const candidates = [...byShard.keys()].filter((s) => !spoiled.has(s)).sort((a, b) => a - b);
-  new Prng(deriveSeed(ctx.blockHash, "remes/reuse", w.window)).shuffle(candidates);
+  new Prng(deriveSeed(ctx.beacon, "remes/reuse", w.window)).shuffle(candidates);
   let entryId = state.counters.nextVaultId;
   for (const shard of candidates.slice(0, state.params.vaultReusePerWindow)) {
     emit(event("vaultEntryAdded", { entryId: entryId++, gradientHash: byShard.get(shard)!.gradientHash, window: w.window, shard }));
