@@ -126,7 +126,8 @@ export class NodeBeacon {
   /** B of the last committed block (B[0]: the genesis protocol app hash). */
   last: Uint8Array = new Uint8Array(32);
 
-  constructor(readonly secretKey: Uint8Array | undefined) {}
+  /** This node's consensus secret key (none on a node that does not validate: it proposes no beacon tx). */
+  constructor(public secretKey: Uint8Array | undefined) {}
 
   /** PrepareProposal: this proposer's beacon tx first, then the txs (any beacon tx among them dropped). */
   prepare(height: number, txs: readonly Uint8Array[]): Uint8Array[] {

@@ -12,7 +12,7 @@ import { create, toJson } from "@bufbuild/protobuf";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { sha256, sha512 } from "@noble/hashes/sha2.js";
 import { bytesToHex, concatBytes } from "@noble/hashes/utils.js";
-import { ResponseProcessProposal_ProposalStatus as Status } from "cosmjs-types/tendermint/abci/types";
+import { type Response, ResponseProcessProposal_ProposalStatus as Status } from "cosmjs-types/tendermint/abci/types";
 import { describe, expect, it } from "vitest";
 import { GenesisStateSchema } from "../../src/gen/remes/v1/genesis_pb.ts";
 import { Role } from "../../src/gen/remes/v1/types_pb.ts";
@@ -36,7 +36,7 @@ const freshApp = (beaconKey?: Uint8Array, dbPath = ":memory:") => {
 };
 const consensusAddress = (sk: Uint8Array) => sha256(ed25519.getPublicKey(sk)).subarray(0, 20);
 const propose = (app: RemesApp, height: number, txs: Uint8Array[], proposer = VAL) =>
-  app.handle({ processProposal: { txs, height: BigInt(height), proposerAddress: consensusAddress(proposer), proposedLastCommit: undefined, misbehavior: [], hash: new Uint8Array(32), time: undefined, nextValidatorsHash: new Uint8Array(0) } } as never, "processProposal").processProposal!.status;
+  (app.handle({ processProposal: { txs, height: BigInt(height), proposerAddress: consensusAddress(proposer), proposedLastCommit: undefined, misbehavior: [], hash: new Uint8Array(32), time: undefined, nextValidatorsHash: new Uint8Array(0) } } as never, "processProposal") as Response).processProposal!.status;
 const finalize = (app: RemesApp, height: number, txs: Uint8Array[]) => {
   const r = app.finalizeBlock({ txs, decidedLastCommit: { round: 0, votes: [] }, misbehavior: [], hash: new Uint8Array(32).fill(height), height: BigInt(height), time: { seconds: 10n + BigInt(height), nanos: 0 }, nextValidatorsHash: new Uint8Array(0), proposerAddress: consensusAddress(VAL) });
   app.commit();
