@@ -12,10 +12,10 @@ import { loadScenario } from "../../src/sim/scenario.ts";
 const dir = resolve(import.meta.dirname, "../../scenarios");
 
 const pins: readonly (readonly [scenario: string, seed: number, blocks: number, eventLogSha256: string, appHash: string])[] = [
-  ["baseline", 1, 200, "12b3a44140977a40bb5fe3508caaa5e2fad6ee2a379fd50fb73b15f1efed617f", "0da8aaf52ca20a7f297f220b04e3a5a6a87175f83dc6a5d0e02189ef66f30746"],
-  ["lazy_30", 2, 200, "074f488edeacc4af391d2764db1d646bc233d95d720a7c2e2cdd1a9536a54600", "1696fb67611cf5986c39f3f519222aab87ce5311c6aaea84b3a34718adccf471"],
-  ["copycats", 3, 200, "55a1871a54656b580f2a3b2d69de2bdf7b769bbacad5e205487404c8e35d4881", "fb00bed44ac3a2db6efa963be774c4d8edc37bbe2c9dd69f37b4d3db36ebf969"],
-  ["network_faults", 4, 200, "5d31454d4e42f5ec97d972b4224133e3e0622ee69c063efaa5fe0a3eac49a7ed", "a56d5cc2fda0f8ab1bca7c8b1e14e5a4a368c4465b19606cfa2e764bed6a0e2d"],
+  ["baseline", 1, 200, "d3f2be9cdc13440b38a4bf7f7aab59746bf7e360df165de65985431bbf9c35fe", "923822011e3df7804b2d06a1d8e1db5f6081936b371f8d7c564f2e035ff100f2"],
+  ["lazy_30", 2, 200, "a46cd98e141fd3bf68e08771829605b78745c7e78fb5817073c4b975b06083e2", "55e869ad1366185e203a7f45695e2610ffac00c5cb43041574968e0b52d1c6db"],
+  ["copycats", 3, 200, "235d681c3766d22a7fe67c456d6cd2ec53896deb3f6d941261384686bf667926", "1ec9202f3ae717eceaaaed129acf39f27c71a9876547ce0286f9005013bf56aa"],
+  ["network_faults", 4, 200, "bf59b1e7ec1880a3df7274681317a3b5349f07820af5330a31db11f958e02c49", "c49aa8cdf4d3477d32bf576c57da564908c1f0614e51e4d4fc30b96b8d8bb804"],
 ];
 
 describe("pinned runs", () => {

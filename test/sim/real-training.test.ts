@@ -18,7 +18,7 @@ const scenario = loadScenario(file);
 const blocks = scenario.shortBlocks!;
 /** Pinned: the canonical kernels make this hash the same on every machine. */
 /** Re-pinned when addresses became bech32, mismatches went to tier-3 recomputation and windows began training from the chain's global adapters. */
-const PINNED_EVENT_LOG = "770cd01fd78abe14f79bf88b06abe18755dab9f42776ecb7385f0eaf38f76913";
+const PINNED_EVENT_LOG = "ad5293fa54bebd5d909d44ec967e89e6e8fd08bffba244a8cc2b85361596852a";
 
 const run = async (): Promise<{ r: RunResult; events: { height: number; e: ProtocolEvent }[] }> => {
   const events: { height: number; e: ProtocolEvent }[] = [];
