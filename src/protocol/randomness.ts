@@ -23,13 +23,15 @@
  *   next round's proposer then signs (one bit per proposer turn, paid with a
  *   round timeout and its block reward). The simulator models it
  *   (abstainer.ts: it withholds when the next round's beacon scores better).
- * - Foreknowledge: p knows B[h] before it is published, and everyone knows
- *   it once block h is proposed; knowing does not let anyone change a draw,
- *   but a proposer of block h chooses h's txs knowing B[h]. Draws read the
- *   beacon of the block that makes the event happen (a dispute escalated at
- *   the end of block h draws its panel from B[h]), so the delay is zero
- *   blocks for the seed and the proposer's residual choice is which txs to
- *   include — which it has with any beacon.
+ * - Foreknowledge: p knows B[h] as soon as B[h−1] is fixed (and B[h+1] too
+ *   if it also proposes h+1; CometBFT's proposer order is public); everyone
+ *   knows it once block h is proposed. Knowing does not change a draw, but
+ *   p chooses block h's txs knowing B[h]. Draws read the beacon of the block
+ *   that makes the event happen (a dispute escalated at the end of block h
+ *   draws its panel from B[h]): the delay is zero blocks, and the residual
+ *   choice is which txs block h holds (e.g. delaying a challenge to move a
+ *   dispute id). Drawing from B[h+1] in the next block would hide the seed
+ *   from h's proposer but move every draw a block later; not done.
  * Why not the suggested "hash of ≥ 2/3 of the vote extensions": the proposer
  * of h+1 picks WHICH extensions to include (any subset with ≥ 2/3 of the
  * power); with 6 equal validators that is 22 subsets, more tries than the 9
