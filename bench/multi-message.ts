@@ -57,7 +57,7 @@ const state = initChain(
   }),
 );
 if (isProtocolError(state)) throw new Error(state.message);
-const ctx: BlockContext = { height: 1, timeMs: 5_000n, blockHash: hashParts("bench/block", 1), proposer: val, lastCommit: [], misbehavior: [] };
+const ctx: BlockContext = { height: 1, timeMs: 5_000n, blockHash: hashParts("bench/block", 1), beacon: hashParts("bench/beacon", 1), beaconOutput: new Uint8Array(0), proposer: val, lastCommit: [], misbehavior: [] };
 
 const send = (from: number, to: number, amount: bigint) => command("send", { fromAddress: miners[from]!, toAddress: miners[to]!, amount });
 const ok = (k: number) => [send(k, k + 1, 1n), send(k + 1, k + 2, 1n)];

@@ -50,6 +50,7 @@ import { command } from "../src/protocol/commands.ts";
 import { defaultParams } from "../src/protocol/params.ts";
 import { deriveSeed, hashParts } from "../src/protocol/randomness.ts";
 import { assignShards } from "../src/protocol/shards.ts";
+import { beaconOfBlock } from "../src/node/beacon.ts";
 import { settleDelay } from "../src/protocol/windows.ts";
 import { freePort } from "../src/testnet/procs.ts";
 
@@ -113,9 +114,9 @@ const submission = (miner: string, window: number, shard: number) => {
   });
 };
 
-/** The shard of each miner in a window, from the hash of the window's first block (windows.ts / shards.ts). */
-const shardsOf = (miners: readonly string[], window: number, openingBlockHash: Uint8Array, params: { totalShards: number; minMinersPerShard: number }) =>
-  assignShards(miners, deriveSeed(openingBlockHash, "remes/window", window), window, params).assignment;
+/** The shard of each miner in a window, from the beacon of the window's first block (windows.ts / shards.ts, beacon.ts). */
+const shardsOf = (miners: readonly string[], window: number, openingBeacon: Uint8Array, params: { totalShards: number; minMinersPerShard: number }) =>
+  assignShards(miners, deriveSeed(openingBeacon, "remes/window", window), window, params).assignment;
 
 /** The children of `r3mes node start`: its app (a Node process) and CometBFT. */
 const childrenOf = (nodePid: number): { pid: number; cometbft: boolean }[] => {
@@ -226,8 +227,8 @@ const chainPart = async (connections: number, keys: readonly TxKey[]) => {
       if (i > 600) throw new Error(`the chain did not start; see ${home}/logs`);
       await sleep(200);
     }
-    const block1 = await rpcCall<{ block_id: { hash: string } }>(rpc, "block", { height: "1" });
-    const shards = shardsOf(keys.map((k) => k.address), 0, Uint8Array.from(Buffer.from(block1.block_id.hash, "hex")), defaultParams());
+    const block1 = await rpcCall<{ block: { data: { txs: string[] | null } } }>(rpc, "block", { height: "1" });
+    const shards = shardsOf(keys.map((k) => k.address), 0, beaconOfBlock(1, (block1.block.data.txs ?? []).map((t) => Uint8Array.from(Buffer.from(t, "base64")))).beacon, defaultParams());
     // Account numbers: the dev account is 0, then the genesis-extra accounts in order.
     const txs: Uint8Array[] = [];
     const tSign = performance.now();
@@ -452,7 +453,7 @@ const rssPart = async () => {
     const blockTxs = (h: number): Uint8Array[] => {
       const w = Math.floor((h - 1) / windowBlocks);
       const k = (h - 1) % windowBlocks;
-      if (k === 0) shards = shardsOf(addresses, w, blockHash(h), defaultParams());
+      if (k === 0) shards = shardsOf(addresses, w, beaconOfBlock(h, []).beacon, defaultParams()); // blocks fed without a beacon tx
       const out: Uint8Array[] = [];
       for (let i = k * RSS_PER_BLOCK; i < Math.min(keys.length, (k + 1) * RSS_PER_BLOCK); i++) {
         out.push(signTx(keys[i]!, [submission(addresses[i]!, w, shards.get(addresses[i]!)!)], { chainId: CHAIN_ID, accountNumber: BigInt(i + 1), sequence: seq[i]!, fee: GAS_PRICE }));

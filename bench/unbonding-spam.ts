@@ -58,7 +58,7 @@ for (const n of COUNTS) {
   if (isProtocolError(state)) throw new Error(state.message);
   const far = state.params.unbondingBlocks;
   // Through decide, as a spammer would: the cap stops it at max_unbonding_entries.
-  const ctx0 = { height: 1, timeMs: 5_000n, blockHash: hashParts("bench/block", 0), proposer: VAL, lastCommit: [], misbehavior: [] };
+  const ctx0 = { height: 1, timeMs: 5_000n, blockHash: hashParts("bench/block", 0), beacon: hashParts("bench/beacon", 0), beaconOutput: new Uint8Array(0), proposer: VAL, lastCommit: [], misbehavior: [] };
   let opened = 0;
   for (let i = 0; i < Math.min(n, 1_000); i++) {
     const d = decide(state, command("unbond", { address: SPAMMER, role: Role.MINER, amount: 1n }), ctx0);
@@ -74,7 +74,7 @@ for (const n of COUNTS) {
   let appHash: Uint8Array = new Uint8Array(32);
   const blockMs: number[] = [];
   for (let h = 1; h <= BLOCKS; h++) {
-    const ctx = { height: h, timeMs: BigInt(h) * 5_000n, blockHash: hashParts("bench/block", h), proposer: VAL, lastCommit: [{ address: VAL, signed: true }], misbehavior: [] };
+    const ctx = { height: h, timeMs: BigInt(h) * 5_000n, blockHash: hashParts("bench/block", h), beacon: hashParts("bench/beacon", h), beaconOutput: new Uint8Array(0), proposer: VAL, lastCommit: [{ address: VAL, signed: true }], misbehavior: [] };
     const t0 = performance.now();
     appHash = applyBlock(state, ctx, [], appHash).appHash;
     blockMs.push(performance.now() - t0);

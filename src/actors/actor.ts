@@ -58,12 +58,15 @@ export interface Actor {
    */
   censor?(cmd: ProtocolCommand, state: Readonly<State>): boolean;
   /**
-   * Grinding proposers only: asked before each block this actor's validator
-   * proposes; a scorer of the next block's hash (the randomness of panels,
-   * shard assignment, challenged chunks at that height) makes the engine try
-   * `grindCandidates` later timestamps for its block and keep the best-scoring one.
-   * Undefined: no grinding this block.
+   * Grinding proposers only: a scorer of block `height`'s beacon (the
+   * randomness of panels, shard assignment, challenged chunks at that height).
+   * Asked with height + 1 before each block this actor's validator proposes,
+   * it makes the engine try `grindCandidates` later timestamps for its block
+   * and keep the one whose next beacon scores best (all alike: beacon.ts);
+   * asked with the height it is about to propose, the engine has it withhold
+   * the block when the next round's proposer's beacon scores better.
+   * Undefined: no grinding at that height.
    */
-  grind?(state: Readonly<State>, nextHeight: number): ((nextBlockHash: Uint8Array) => number) | undefined;
+  grind?(state: Readonly<State>, height: number): ((beacon: Uint8Array) => number) | undefined;
   readonly grindCandidates?: number;
 }

@@ -45,6 +45,8 @@ import { nextAppHash, stateRoot } from "../protocol/apphash.ts";
 import { decodeEvent, DecodeError, encodeEvent } from "../protocol/codec.ts";
 import type { ProtocolCommand } from "../protocol/commands.ts";
 import type { BlockContext, Misbehavior, ValidatorVote } from "../protocol/context.ts";
+import { isBeaconTx } from "../protocol/beacon.ts";
+import { beaconOfBlock, NodeBeacon } from "./beacon.ts";
 import { isProtocolError } from "../protocol/errors.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 import { initChain } from "../protocol/genesis.ts";
@@ -74,10 +76,13 @@ export interface AppOptions {
   /** Minimum fee per gas unit a tx must pay to enter this node's mempool (CheckTx); zero by default. */
   readonly minGasPrice?: GasPrice;
   readonly log?: (line: string) => void;
+  /** This node's ed25519 consensus secret key (32-byte seed): it proves the beacon of the blocks it proposes (beacon.ts). */
+  readonly beaconKey?: Uint8Array;
 }
 
 interface Pending {
   readonly height: number;
+  readonly beacon: Uint8Array;
   readonly protocolHash: Uint8Array;
   readonly accountsHash: Uint8Array;
   readonly accounts: AccountRecord[];
@@ -117,6 +122,7 @@ export class RemesApp {
   state: State | undefined;
   /** App hash (CometBFT's) and height of the last committed block (or of genesis). */
   appHash: Uint8Array = new Uint8Array(0);
+  readonly beacon: NodeBeacon;
   /** The app hash's components: the protocol's (the simulator's app hash) and the accounts'. */
   protocolHash: Uint8Array = new Uint8Array(0);
   accountsHash: Uint8Array = new Uint8Array(0);
@@ -138,6 +144,7 @@ export class RemesApp {
 
   constructor(options: AppOptions) {
     this.store = new NodeStore(options.dbPath);
+    this.beacon = new NodeBeacon(options.beaconKey);
     this.snapshotInterval = options.snapshotInterval ?? 100;
     this.keepSnapshots = options.keepSnapshots ?? 2;
     this.maxTxBytes = options.maxTxBytes ?? DEFAULT_MAX_TX_BYTES;
@@ -187,6 +194,7 @@ export class RemesApp {
     this.accountsHash = accountsHash;
     this.height = state.height;
     this.accounts = new Accounts(interner.deep(this.store.accounts()));
+    this.beacon.last = this.store.getMeta("beacon") ?? protocolHash;
     this.log(`app: loaded height ${this.height} (snapshot ${snap.height} + ${replayed} blocks of events), app hash ${bytesToHex(appHash).toUpperCase()}`);
   }
 
@@ -196,8 +204,8 @@ export class RemesApp {
       case "initChain": return { initChain: this.initChain(req.initChain!) };
       case "query": return { query: answerQuery(this, req.query!) };
       case "checkTx": return { checkTx: this.checkTx(req.checkTx!.tx, req.checkTx!.type) };
-      case "prepareProposal": return { prepareProposal: { txs: this.prepareProposal(req.prepareProposal!.txs, req.prepareProposal!.maxTxBytes) } };
-      case "processProposal": return { processProposal: { status: this.processProposal(req.processProposal!.txs) } };
+      case "prepareProposal": return { prepareProposal: { txs: this.beacon.prepare(Number(req.prepareProposal!.height), this.prepareProposal(req.prepareProposal!.txs.filter((t) => !isBeaconTx(t)), req.prepareProposal!.maxTxBytes - 200n)) } };
+      case "processProposal": return { processProposal: { status: this.processBeacon(req.processProposal!) ?? this.processProposal(req.processProposal!.txs.slice(1)) } };
       case "finalizeBlock": return { finalizeBlock: this.finalizeBlock(req.finalizeBlock!) };
       case "commit": return { commit: this.commit() };
       case "extendVote": return { extendVote: { voteExtension: new Uint8Array(0) } };
@@ -281,7 +289,7 @@ export class RemesApp {
 
   private nextContext(): BlockContext {
     const s = this.requireState();
-    return { height: s.height + 1, timeMs: 0n, blockHash: new Uint8Array(32), proposer: "", lastCommit: [], misbehavior: [] };
+    return { height: s.height + 1, timeMs: 0n, blockHash: new Uint8Array(32), beacon: new Uint8Array(32), beaconOutput: new Uint8Array(0), proposer: "", lastCommit: [], misbehavior: [] };
   }
 
   /**
@@ -355,6 +363,16 @@ export class RemesApp {
     return ResponseProcessProposal_ProposalStatus.ACCEPT;
   }
 
+  /** REJECT when the proposal's beacon tx is missing or wrong (src/node/beacon.ts), else undefined. */
+  private processBeacon(req: { txs: Uint8Array[]; height: bigint; proposerAddress: Uint8Array }): ResponseProcessProposal_ProposalStatus | undefined {
+    const cons = bytesToHex(req.proposerAddress);
+    const key = [...this.requireState().roles.values()].find((r) => r.role === Role.VALIDATOR && r.pubkey.length === 32 && bytesToHex(sha256(r.pubkey).subarray(0, 20)) === cons)?.pubkey;
+    const problem = this.beacon.problem(req.txs, key, Number(req.height));
+    if (problem === undefined) return undefined;
+    this.log(`app: ProcessProposal ${req.height} rejected: ${problem}`);
+    return ResponseProcessProposal_ProposalStatus.REJECT;
+  }
+
   /** CometBFT consensus address (sha256(ed25519 pubkey)[:20], hex) → protocol validator address. */
   private validatorAddresses(state: Readonly<State>): Map<string, string> {
     const m = new Map<string, string>();
@@ -383,6 +401,7 @@ export class RemesApp {
       height: Number(req.height),
       timeMs: timeMsOf(req.time),
       blockHash: req.hash,
+      ...beaconOfBlock(Number(req.height), req.txs),
       proposer: who(req.proposerAddress) ?? "",
       lastCommit,
       misbehavior,
@@ -398,7 +417,8 @@ export class RemesApp {
     const checked: Checked[] = [];
     const applied: { index: number; tx: DecodedTx }[] = [];
     const seqs = new Map<string, bigint>();
-    for (const bytes of req.txs) {
+    const beaconTx = isBeaconTx(req.txs[0]);
+    for (const bytes of beaconTx ? req.txs.slice(1) : req.txs) {
       const c = this.authenticate(bytes, (a) => seqs.get(a));
       checked.push(c);
       if (!c.ok) continue;
@@ -417,18 +437,19 @@ export class RemesApp {
       code: c.ok ? 0 : c.err.code, codespace: c.ok ? "" : c.err.codespace, log: c.ok ? "" : c.err.log, info: "", data: new Uint8Array(0),
       gasWanted: c.tx?.gasLimit ?? 0n, gasUsed: c.tx ? gasUsedOf(c.tx.size, c.tx.msgs.length) : 0n, events: [],
     }));
+    if (beaconTx) txResults.unshift({ code: 0, codespace: "", log: "beacon", info: "", data: new Uint8Array(0), gasWanted: 0n, gasUsed: 0n, events: [] });
     const txEvents = new Set<ProtocolEvent>();
     applied.forEach(({ index, tx }, i) => {
       const r = result.txResults[i]!;
       for (const e of r.events) txEvents.add(e);
-      txResults[index] = { ...txResults[index]!, code: r.code, codespace: r.code === 0 ? "" : "remes", log: r.log, events: txAbciEvents({ ...tx, sequence: tx.sequence }, r.events) };
+      txResults[index + (beaconTx ? 1 : 0)] = { ...txResults[index + (beaconTx ? 1 : 0)]!, code: r.code, codespace: r.code === 0 ? "" : "remes", log: r.log, events: txAbciEvents({ ...tx, sequence: tx.sequence }, r.events) };
     });
     // Transfer recipients get account numbers now, so they can sign next.
     for (const e of result.events) if (e.case === "transferred" && !e.value.to.startsWith("module:")) this.accounts.ensure(e.value.to);
     const accounts = this.accounts.takeDirty();
     const accountsHash = nextAccountsHash(this.accountsHash, accounts);
     const appHash = nodeAppHash(result.appHash, accountsHash);
-    this.pending = { height: ctx.height, txs: req.txs.length, appHash, protocolHash: result.appHash, accountsHash, accounts, events: eventLog, finalizeMs: performance.now() - started };
+    this.pending = { height: ctx.height, beacon: ctx.beacon, txs: req.txs.length, appHash, protocolHash: result.appHash, accountsHash, accounts, events: eventLog, finalizeMs: performance.now() - started };
     return {
       events: [abciEvent("remes.block", { height: String(ctx.height) }), ...result.events.filter((e) => !txEvents.has(e)).map(protocolAbciEvent)],
       txResults,
@@ -449,7 +470,8 @@ export class RemesApp {
     const snapshot = this.snapshotDue(p.height)
       ? encodeSnapshot({ format: SNAPSHOT_FORMAT, height: p.height, appHash: p.appHash, protocolHash: p.protocolHash, accountsHash: p.accountsHash, chainId: this.chainId, state: this.state!, accounts: this.accounts.all() })
       : undefined;
-    this.store.commit({ block: { height: p.height, appHash: p.appHash, protocolHash: p.protocolHash, accountsHash: p.accountsHash, events: p.events }, accounts: p.accounts, snapshot, keepSnapshots: this.keepSnapshots });
+    this.store.commit({ block: { height: p.height, appHash: p.appHash, protocolHash: p.protocolHash, accountsHash: p.accountsHash, events: p.events }, accounts: p.accounts, snapshot, keepSnapshots: this.keepSnapshots, meta: { beacon: p.beacon } });
+    this.beacon.last = p.beacon;
     this.pending = undefined;
     this.height = p.height;
     this.appHash = p.appHash;

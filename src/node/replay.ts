@@ -16,6 +16,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { MisbehaviorType, type RequestFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
+import { beaconTx } from "../protocol/beacon.ts";
 import type { BlockContext } from "../protocol/context.ts";
 
 export interface RpcBlock {
@@ -95,7 +96,9 @@ export const consensusAddressOf = (ed25519Pubkey: Uint8Array): Uint8Array => sha
 /**
  * The FinalizeBlock request that carries a protocol BlockContext (the
  * simulator's or MockChain's) and the given txs: the inverse of the app's
- * `blockContext`, given each validator's ed25519 key by protocol address.
+ * `blockContext`, given each validator's ed25519 key by protocol address
+ * (the beacon tx carries the context's VRF output without a proof:
+ * FinalizeBlock does not check proofs, ProcessProposal did).
  * Validators without a key cannot be expressed and are left out.
  */
 export const finalizeRequestOfContext = (ctx: BlockContext, txs: readonly Uint8Array[], validatorKey: (address: string) => Uint8Array | undefined): RequestFinalizeBlock => {
@@ -104,7 +107,7 @@ export const finalizeRequestOfContext = (ctx: BlockContext, txs: readonly Uint8A
     return key === undefined ? undefined : consensusAddressOf(key);
   };
   return {
-    txs: [...txs],
+    txs: ctx.beaconOutput.length === 32 ? [beaconTx(ctx.beaconOutput), ...txs] : [...txs],
     decidedLastCommit: {
       round: 0,
       votes: ctx.lastCommit.flatMap((v) => {

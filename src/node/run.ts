@@ -5,6 +5,7 @@
  * SIGINT/SIGTERM: CometBFT first (it stops calling the app), then the app
  * (its socket, then its database).
  */
+import { consensusSecretKeyOf } from "./beacon.ts";
 import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -178,7 +179,7 @@ const startApp = async (o: RunOptions): Promise<RunningNode> => {
   const logs = openLogs(o.home);
   const log = logs.log;
   const minGasPrice = minGasPriceOf(o.home);
-  const app = new RemesApp({ dbPath: appDbPath(o.home), snapshotInterval: o.snapshotInterval, minGasPrice, log });
+  const app = new RemesApp({ dbPath: appDbPath(o.home), snapshotInterval: o.snapshotInterval, minGasPrice, log, beaconKey: consensusSecretKeyOf(o.home) });
   log(`app: minimum gas price ${minGasPrice.text} (${appConfigPath(o.home)})`);
   const gc = collector();
   const handle: AbciHandler = (req, kind) => {

@@ -35,6 +35,8 @@ export interface CommitBatch {
   /** Serialized state at this height, when this height takes a snapshot. */
   readonly snapshot?: Uint8Array;
   readonly keepSnapshots: number;
+  /** Meta entries written with the block (the beacon). */
+  readonly meta?: Readonly<Record<string, Uint8Array>>;
 }
 
 const u8 = (v: unknown): Uint8Array => (v instanceof Uint8Array ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : new Uint8Array(0));
@@ -131,6 +133,7 @@ export class NodeStore {
   commit(b: CommitBatch): void {
     this.tx(() => {
       this.st.insertBlock.run(b.block.height, b.block.appHash, b.block.protocolHash, b.block.accountsHash, b.block.events);
+      for (const [k, v] of Object.entries(b.meta ?? {})) this.st.setMeta.run(k, v);
       for (const a of b.accounts) this.st.upsertAccount.run(a.address, a.number, a.sequence, a.pubkey ?? null);
       if (b.snapshot) {
         this.insertSnapshot(b.block.height, b.snapshot);

@@ -69,7 +69,7 @@ export const selectProposer = (state: Readonly<State>, ctx: BlockContext, window
   // proposer drawn now could only miss its deadlines and be slashed.
   if (!submissionsOf(state, window).some((s) => s.status !== SubmissionStatus.REJECTED)) return;
   const authorized = activeOfRole(state, Role.PROPOSER).filter((r) => state.authorizedProposers.has(r.address));
-  const [proposer] = sortition(authorized.map((r) => ({ id: r.address, weight: r.stake })), 1, deriveSeed(ctx.blockHash, "remes/proposer", window));
+  const [proposer] = sortition(authorized.map((r) => ({ id: r.address, weight: r.stake })), 1, deriveSeed(ctx.beacon, "remes/proposer", window));
   if (proposer === undefined) return;
   const commitDeadline = ctx.height + state.params.aggregationCommitBlocks;
   emit(event("aggregationProposerSelected", { window, proposer, commitDeadline, revealDeadline: commitDeadline + state.params.aggregationRevealBlocks }));

@@ -61,7 +61,7 @@ const challenge = (state: Readonly<State>, s: Submission, ctx: BlockContext, cha
     challengeId,
     submissionId: s.id,
     miner: s.miner,
-    chunkIndex: hashMod("remes/da-chunk", [ctx.blockHash, challengeId], count),
+    chunkIndex: hashMod("remes/da-chunk", [ctx.beacon, challengeId], count),
     chunkCount: count,
     deadline: ctx.height + state.params.daResponseBlocks,
     challenger,
@@ -103,7 +103,7 @@ export const countAvailabilityBlock = (state: Readonly<State>, ctx: BlockContext
 
 /** Close-of-window step: the protocol samples submissions to challenge. */
 export const sampleAvailability = (state: Readonly<State>, ctx: BlockContext, window: number, emit: Emit): void => {
-  const prng = new Prng(deriveSeed(ctx.blockHash, "remes/da-sample", window));
+  const prng = new Prng(deriveSeed(ctx.beacon, "remes/da-sample", window));
   let next = state.counters.nextAvailabilityId;
   for (const s of submissionsOf(state, window)) {
     if (s.status === SubmissionStatus.REJECTED) continue;

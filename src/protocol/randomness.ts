@@ -1,6 +1,44 @@
 /**
- * Randomness for the protocol: one hash-based PRNG, seeded only from block
- * context (block hash / seed), and the helpers built on it.
+ * Randomness for the protocol: one hash-based PRNG, seeded only from the
+ * block context's beacon (`ctx.beacon`), and the helpers built on it.
+ *
+ * Where the seed comes from. Every draw — tier-3 panels, the tier-2 batch
+ * index, trap batches and window seeds (shard assignment), data-availability
+ * samples, the aggregation proposer's sortition, reward re-use sampling —
+ * derives from `ctx.beacon`, never from `ctx.blockHash`. The block hash is
+ * whatever the previous proposer made it: any bit of its block (its time,
+ * its tx order) changes it, so a proposer could try many blocks and keep the
+ * one whose hash draws the panel it wants (scenarios/attacks/panel_grinding:
+ * 9 timestamps gave a 2-of-6 ring a panel majority on ~81% of panels drawn
+ * after its blocks against ~26% otherwise).
+ *
+ * The beacon (beacon.ts) is chained from unique signatures:
+ * B[h] = H(h, VRF_p(h ‖ B[h−1])) with p block h's proposer, its proof
+ * carried in the block's leading beacon tx and checked by ProcessProposal.
+ * With a unique VRF output the proposer has exactly one valid B[h]: its time,
+ * its txs and every other choice in its block leave the beacon unchanged,
+ * and the block before it cannot steer it either (B[h−1] is fixed the same
+ * way). What remains:
+ * - Withholding: a proposer who dislikes B[h] can decline to propose; the
+ *   next round's proposer then signs (one bit per proposer turn, paid with a
+ *   round timeout and its block reward). The simulator models it
+ *   (abstainer.ts: it withholds when the next round's beacon scores better).
+ * - Foreknowledge: p knows B[h] as soon as B[h−1] is fixed (and B[h+1] too
+ *   if it also proposes h+1; CometBFT's proposer order is public); everyone
+ *   knows it once block h is proposed. Knowing does not change a draw, but
+ *   p chooses block h's txs knowing B[h]. Draws read the beacon of the block
+ *   that makes the event happen (a dispute escalated at the end of block h
+ *   draws its panel from B[h]): the delay is zero blocks, and the residual
+ *   choice is which txs block h holds (e.g. delaying a challenge to move a
+ *   dispute id). Drawing from B[h+1] in the next block would hide the seed
+ *   from h's proposer but move every draw a block later; not done.
+ * Why not the suggested "hash of ≥ 2/3 of the vote extensions": the proposer
+ * of h+1 picks WHICH extensions to include (any subset with ≥ 2/3 of the
+ * power); with 6 equal validators that is 22 subsets, more tries than the 9
+ * timestamps that broke the block hash. Extensions help only with a
+ * threshold signature (one value whatever the subset), which needs a DKG.
+ * The VRF key is the validator's registered ed25519 consensus key (ECVRF,
+ * src/node/beacon.ts), so no new key needs registering.
  *
  * - `hashParts` / `deriveSeed`: SHA-256 over a domain tag and an unambiguous,
  *   type-tagged, length-prefixed encoding of labelled parts. Every subsystem
@@ -10,14 +48,14 @@
  *   read as big-endian 32-bit words; unbiased bounded draws by rejection.
  * - `sortition`: stake-weighted selection without replacement.
  * - `hashToBigInt` / `hashMod`: hash-to-integer for assignments such as
- *   `H(address ‖ blockHash ‖ roundId) mod totalShards`.
+ *   `H(address ‖ beacon ‖ roundId) mod totalShards`.
  *
  * Integer-only (no floating point): bounded draws use exact integer arithmetic
  * on safe integers or bigint, so every runtime reproduces the same values.
  */
 import { sha256Into } from "./sha256.ts";
 
-/** A 32-byte seed, normally a block hash or a `deriveSeed` output. */
+/** A 32-byte seed, normally a beacon or a `deriveSeed` output. */
 export type Seed = Uint8Array;
 
 /** A value that `hashParts` / `deriveSeed` can encode. */

@@ -48,7 +48,7 @@ export const reuseVerifiedJobs = (state: Readonly<State>, ctx: BlockContext, w: 
     if (s.status === SubmissionStatus.REJECTED || s.status === SubmissionStatus.MISMATCHED) spoiled.add(s.shard);
   }
   const candidates = [...confirmed.keys()].filter((s) => !spoiled.has(s)).sort((a, b) => a - b);
-  new Prng(deriveSeed(ctx.blockHash, "remes/reuse", w.window)).shuffle(candidates);
+  new Prng(deriveSeed(ctx.beacon, "remes/reuse", w.window)).shuffle(candidates);
   let entryId = state.counters.nextVaultId;
   for (const shard of candidates.slice(0, state.params.vaultReusePerWindow)) {
     emit(event("vaultEntryAdded", { entryId: entryId++, gradientHash: confirmed.get(shard)!, window: w.window, shard }));

@@ -37,7 +37,7 @@ export const settleDelay = (p: Params): number =>
 /** Begin-block step. */
 export const openWindow = (state: Readonly<State>, ctx: BlockContext, emit: Emit): void => {
   if (ctx.height !== state.nextWindowStart) return;
-  emit(event("windowOpened", { window: state.nextWindow, startHeight: ctx.height, seed: deriveSeed(ctx.blockHash, "remes/window", state.nextWindow) }));
+  emit(event("windowOpened", { window: state.nextWindow, startHeight: ctx.height, seed: deriveSeed(ctx.beacon, "remes/window", state.nextWindow) }));
 };
 
 /** End-block step: close the window whose last block this is. */

@@ -8,10 +8,12 @@
  * another's stream. There is no wall clock and no Math.random anywhere.
  *
  * Blocks come like CometBFT's: one every blockTimeMs; the proposer is drawn
- * by stake from the previous app hash, and each round whose proposer is down
- * costs roundTimeoutMs; a block needs > 2/3 of the stake signing, else the
- * chain halts until enough validators are back. The block hash is
- * `H(prev app hash ‖ height ‖ seed)`; txs come from the mempool in arrival
+ * by stake from the previous beacon, and each round whose proposer is down
+ * (or withholds its block) costs roundTimeoutMs; a block needs > 2/3 of the
+ * stake signing, else the chain halts until enough validators are back. The
+ * block hash is `H(prev app hash ‖ height ‖ seed)`; the beacon is chained
+ * from the proposer's unique signature by the node's rule (beacon.ts), each
+ * validator's beacon key derived from the seed; txs come from the mempool in arrival
  * order up to the gas and count limits; the block is applied by the same
  * `applyBlock` the node runs; lastCommit carries which validators signed the
  * previous block, so offline validators miss blocks and are slashed for
@@ -34,6 +36,7 @@ import type { EventCase, ProtocolEvent } from "../protocol/events.ts";
 import { cloneState, initChain } from "../protocol/genesis.ts";
 import { OffenceLedger } from "../protocol/invariants.ts";
 import { applyBlock } from "../protocol/machine.ts";
+import { beaconValue, simBeaconOutput, simBeaconSecret } from "../protocol/beacon.ts";
 import { deriveSeed, hashParts, Prng, sortition } from "../protocol/randomness.ts";
 import { isActive } from "../protocol/staking.ts";
 import { hex, roleKey, type RoleRecord, type State } from "../protocol/state.ts";
@@ -102,8 +105,10 @@ export interface EngineStats {
   txsRejected: number;
   /** Times a censoring proposer left a tx out of its block (a tx left out twice counts twice). */
   txsCensored: number;
-  /** Blocks a grinding proposer tried (applied on a copy of the state) to pick the next block's hash. */
+  /** Blocks a grinding proposer tried (applied on a copy of the state) to pick the next block's beacon. */
   grindTrials: number;
+  /** Blocks a grinding proposer withheld because the next round's proposer's beacon suited it better. */
+  beaconWithheld: number;
   stalledRounds: number;
   rejectedByCode: Map<number, number>;
   /** The first rejection log per code (to see what actors got wrong). */
@@ -146,9 +151,14 @@ export class Engine {
   readonly #partitioned: (readonly { startMs: number; endMs: number }[])[];
   readonly #inbox: (ProtocolEvent[] | undefined)[];
   #prevVotes: ValidatorVote[] = [];
+  /** B[h−1], the beacon of the last block (B[0]: the genesis root). */
+  #beacon!: Uint8Array;
+  /** The proposer that withholds its block at a height (a grinding attacker; one per height). */
+  #withheld: { readonly height: number; readonly address: string } | undefined;
+  readonly #beaconSecrets = new Map<string, Uint8Array>();
   #nextTxId = 0;
   readonly view: { height: number; timeMs: number; state: State };
-  readonly stats: EngineStats = { txsSent: 0, txsLost: 0, txsForged: 0, txsIncluded: 0, txsRejected: 0, txsCensored: 0, grindTrials: 0, stalledRounds: 0, rejectedByCode: new Map(), rejectedSample: new Map(), rejectedByReason: new Map(), rejectedReasonSample: new Map() };
+  readonly stats: EngineStats = { txsSent: 0, txsLost: 0, txsForged: 0, txsIncluded: 0, txsRejected: 0, txsCensored: 0, grindTrials: 0, beaconWithheld: 0, stalledRounds: 0, rejectedByCode: new Map(), rejectedSample: new Map(), rejectedByReason: new Map(), rejectedReasonSample: new Map() };
 
   constructor(cfg: EngineConfig) {
     this.#cfg = cfg;
@@ -156,6 +166,7 @@ export class Engine {
     if (isProtocolError(s)) throw new Error(`scenario ${cfg.scenario}: invalid genesis: ${s.message}`);
     this.state = s;
     this.appHash = genesisRoot(cfg.genesis, s);
+    this.#beacon = this.appHash.slice();
     this.#checker = new InvariantChecker(s);
     this.#seedBytes = hashParts("sim/seed", cfg.seed);
     this.#mempool = new Mempool(cfg.engine.mempoolMaxTxs);
@@ -295,8 +306,15 @@ export class Engine {
     const cfg = this.#cfg;
     const height = this.state.height + 1;
     const validators = this.#activeValidators();
-    const order = sortition(validators.map((v) => ({ id: v.address, weight: v.stake })), Math.min(cfg.engine.maxRounds, validators.length), deriveSeed(this.appHash, "sim/proposer", height));
-    let round = order.findIndex((v) => this.#validatorUp(v));
+    const order = sortition(validators.map((v) => ({ id: v.address, weight: v.stake })), Math.min(cfg.engine.maxRounds, validators.length), deriveSeed(this.#beacon, "sim/proposer", height));
+    const withheld = this.#withheld?.height === height ? this.#withheld.address : undefined;
+    let round = order.findIndex((v) => v !== withheld && this.#validatorUp(v));
+    if (withheld === undefined && round >= 0 && this.#withholds(order, round, height)) {
+      this.#withheld = { height, address: order[round]! };
+      this.stats.beaconWithheld++;
+      this.#q.push(this.#now + cfg.engine.roundTimeoutMs, { k: Kind.Block, delayed: true });
+      return "deferred";
+    }
     if (!delayed && round > 0) {
       this.#q.push(this.#now + round * cfg.engine.roundTimeoutMs, { k: Kind.Block, delayed: true });
       return "deferred";
@@ -324,6 +342,7 @@ export class Engine {
       height,
       timeMs: GENESIS_TIME_MS + BigInt(this.#now),
       blockHash: hashParts("sim/block", this.appHash, height, this.#seedBytes),
+      ...this.#beaconOf(order[round] ?? "", height, this.#beacon),
       proposer: order[round] ?? "",
       lastCommit: this.#prevVotes,
       misbehavior: [],
@@ -333,6 +352,7 @@ export class Engine {
     const r = applyBlock(this.state, ctx, txs.map((t) => [t.cmd]), this.appHash, this.#hasher.blockHash);
     this.state = r.state;
     this.appHash = r.appHash;
+    this.#beacon = ctx.beacon;
     this.#prevVotes = votes;
     let rejected = 0;
     for (let k = 0; k < r.txResults.length; k++) {
@@ -361,20 +381,47 @@ export class Engine {
 
   #violations: string[] = [];
 
+  /** Block `height`'s beacon if `proposer` proposes it after `previous` (its unique signature: beacon.ts). */
+  #beaconOf(proposer: string, height: number, previous: Uint8Array): { beacon: Uint8Array; beaconOutput: Uint8Array } {
+    if (proposer === "") return { beacon: beaconValue(height, new Uint8Array(0)), beaconOutput: new Uint8Array(0) };
+    let secret = this.#beaconSecrets.get(proposer);
+    if (secret === undefined) this.#beaconSecrets.set(proposer, (secret = simBeaconSecret(this.#seedBytes, proposer)));
+    const beaconOutput = simBeaconOutput(secret, height, previous);
+    return { beacon: beaconValue(height, beaconOutput), beaconOutput };
+  }
+
+  /**
+   * Whether the round's proposer (a grinding attacker) withholds its block: the one
+   * choice a unique-signature beacon leaves it. It compares the panels its own
+   * beacon draws with those of the next round's proposer and declines when those
+   * score better (the round timeout and its block are the price).
+   */
+  #withholds(order: readonly string[], round: number, height: number): boolean {
+    const author = this.#cfg.actors[this.#byAddress.get(order[round]!) ?? -1];
+    const score = author?.grind?.(this.state, height);
+    if (!score) return false;
+    const next = order.findIndex((v, i) => i > round && this.#validatorUp(v));
+    if (next < 0) return false;
+    this.stats.grindTrials += 2;
+    return score(this.#beaconOf(order[next]!, height, this.#beacon).beacon) > score(this.#beaconOf(order[round]!, height, this.#beacon).beacon);
+  }
+
   /**
    * A grinding proposer's block: it tries its block with timestamps 0..grindCandidates
    * ms later (a proposer picks its block's time, within the consensus' precision),
-   * each on a copy of the state, scores the next block's hash each gives, and keeps
-   * the best (the earliest on ties).
+   * each on a copy of the state, scores the next block's beacon each gives (the one
+   * its first-round proposer would sign: the proposer is drawn from this block's
+   * beacon and signs it, so every candidate gives the same), and keeps the best
+   * (the earliest on ties). Against the block hash this captured most panels.
    */
-  #grind(author: Actor, txs: readonly SimTx[], ctx: BlockContext, score: (nextBlockHash: Uint8Array) => number): BlockContext {
+  #grind(author: Actor, txs: readonly SimTx[], ctx: BlockContext, score: (nextBeacon: Uint8Array) => number): BlockContext {
     let best = ctx;
     let bestScore = Number.NEGATIVE_INFINITY;
     const cmds = txs.map((t) => [t.cmd]);
     for (let k = 0; k <= (author.grindCandidates ?? 0); k++) {
       const candidate = { ...ctx, timeMs: ctx.timeMs + BigInt(k) };
       const trial = applyBlock(cloneState(this.state), candidate, cmds, this.appHash);
-      const v = score(hashParts("sim/block", trial.appHash, ctx.height + 1, this.#seedBytes));
+      const v = score(this.#nextBeacon(trial.state, candidate));
       this.stats.grindTrials++;
       if (v > bestScore) {
         bestScore = v;
@@ -382,6 +429,17 @@ export class Engine {
       }
     }
     return best;
+  }
+
+  /** The beacon of the block after `ctx` as its first-round proposer (if up now) would sign it. */
+  #nextBeacon(state: Readonly<State>, ctx: BlockContext): Uint8Array {
+    const validators: RoleRecord[] = [];
+    for (const k of this.#validatorKeys) {
+      const r = state.roles.get(k);
+      if (r && isActive(state, r)) validators.push(r);
+    }
+    const order = sortition(validators.map((v) => ({ id: v.address, weight: v.stake })), validators.length, deriveSeed(ctx.beacon, "sim/proposer", ctx.height + 1));
+    return this.#beaconOf(order.find((v) => this.#validatorUp(v)) ?? "", ctx.height + 1, ctx.beacon).beacon;
   }
 
   /** The txs a censoring proposer keeps; those it leaves out go back to the mempool's head. */

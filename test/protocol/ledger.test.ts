@@ -67,7 +67,7 @@ describe("ledger", () => {
 });
 
 describe("tx fees (applyFeeAndTx)", () => {
-  const ctx = (chain: ReturnType<typeof world>) => ({ height: chain.state.height + 1, timeMs: 0n, blockHash: new Uint8Array(32), proposer: "", lastCommit: [], misbehavior: [] });
+  const ctx = (chain: ReturnType<typeof world>) => ({ height: chain.state.height + 1, timeMs: 0n, blockHash: new Uint8Array(32), beacon: new Uint8Array(32), beaconOutput: new Uint8Array(0), proposer: "", lastCommit: [], misbehavior: [] });
 
   it("the fee goes to the fee collector before the messages, and stays paid when they fail; supply is conserved", () => {
     const chain = world();

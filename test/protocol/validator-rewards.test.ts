@@ -55,7 +55,7 @@ describe("validator rewards", () => {
     const chain = world();
     chain.block();
     // A node tx with a fee of 7 uremes (the simulator's txs pay none).
-    const r = applyFeeAndTx(chain.state, [command("send", { fromAddress: USER, toAddress: A, amount: 1n })], { height: 2, timeMs: 0n, blockHash: new Uint8Array(32), proposer: "", lastCommit: [], misbehavior: [] }, { payer: USER, amount: 7n });
+    const r = applyFeeAndTx(chain.state, [command("send", { fromAddress: USER, toAddress: A, amount: 1n })], { height: 2, timeMs: 0n, blockHash: new Uint8Array(32), beacon: new Uint8Array(32), beaconOutput: new Uint8Array(0), proposer: "", lastCommit: [], misbehavior: [] }, { payer: USER, amount: 7n });
     expect(r.result.code).toBe(0);
     chain.state = r.state;
     expect(balance(chain, ModuleAccount.feeCollector)).toBe(7n);

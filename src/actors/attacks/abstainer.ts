@@ -14,10 +14,13 @@
  * paid it at least that much by then.
  *
  * With `grindCandidates` > 0 it also grinds: when it proposes the block
- * before a coalition dispute's tier-2 deadline (the block whose hash draws
+ * before a coalition dispute's tier-2 deadline (the block whose beacon draws
  * the tier-3 panel is the next one), it has the engine try that many block
- * timestamps a millisecond apart and keeps the one whose next block hash
- * gives the most such panels a coalition majority.
+ * timestamps a millisecond apart and keeps the one whose next beacon gives
+ * the most such panels a coalition majority — which, since the beacon is the
+ * next proposer's unique signature (beacon.ts), is every one of them alike.
+ * And when it is about to propose the panel's block itself, it withholds the
+ * block if the next round's proposer's beacon would draw more such panels.
  */
 import type { BlockContext } from "../../protocol/context.ts";
 import type { EventCase, ProtocolEvent } from "../../protocol/events.ts";
@@ -77,7 +80,7 @@ export class AbstainingValidator implements Actor {
     if (rest.length > 0) this.#honest.onEvents(rest, io);
   }
 
-  grind(state: Readonly<State>, nextHeight: number): ((nextBlockHash: Uint8Array) => number) | undefined {
+  grind(state: Readonly<State>, nextHeight: number): ((beacon: Uint8Array) => number) | undefined {
     if (this.grindCandidates === 0) return undefined;
     // Coalition disputes that escalate (if tier 2 does not uphold them) at the end of the next block.
     const targets: { id: number; exclude: string[] }[] = [];
@@ -100,8 +103,8 @@ export class AbstainingValidator implements Actor {
       }
     }
     if (targets.length === 0) return undefined;
-    return (blockHash) => {
-      const ctx: BlockContext = { height: nextHeight, timeMs: 0n, blockHash, proposer: "", lastCommit: [], misbehavior: [] };
+    return (beacon) => {
+      const ctx: BlockContext = { height: nextHeight, timeMs: 0n, blockHash: new Uint8Array(32), beacon, beaconOutput: new Uint8Array(0), proposer: "", lastCommit: [], misbehavior: [] };
       let captured = 0;
       for (const t of targets) {
         const panel = selectPanel(state, ctx, t.id, t.exclude);

@@ -13,6 +13,7 @@ import { isProtocolError } from "../errors.ts";
 import type { ProtocolEvent } from "../events.ts";
 import { initChain } from "../genesis.ts";
 import { applyBlock, type BlockResult } from "../machine.ts";
+import { beaconValue } from "../beacon.ts";
 import { hashParts } from "../randomness.ts";
 import type { State } from "../state.ts";
 
@@ -52,6 +53,7 @@ export class MockChain {
       height,
       timeMs: 1_700_000_000_000n + BigInt(height) * 5_000n,
       blockHash: hashParts("remes/mock-block", this.seed, height),
+      ...mockBeacon(this.seed, height),
       proposer: opts.proposer ?? "",
       lastCommit: opts.lastCommit ?? [],
       misbehavior: opts.misbehavior ?? [],
@@ -79,3 +81,9 @@ export class MockChain {
     while (this.state.height < height) this.block([], opts);
   }
 }
+
+/** A test chain's beacon: a proof per height from its seed (no key: tests do not verify proofs). */
+export const mockBeacon = (seed: string | Uint8Array, height: number): { beacon: Uint8Array; beaconOutput: Uint8Array } => {
+  const beaconOutput = hashParts("remes/mock-beacon", seed, height);
+  return { beacon: beaconValue(height, beaconOutput), beaconOutput };
+};

@@ -39,7 +39,7 @@ import { selectPanel } from "./tier3.ts";
 export const BATCHES = 65_536;
 
 /** The batch a tier-2 check recomputes: drawn from the block hash of the challenge. */
-export const batchIndexFor = (ctx: BlockContext, disputeId: number): number => hashMod("remes/batch", [ctx.blockHash, disputeId], BATCHES);
+export const batchIndexFor = (ctx: BlockContext, disputeId: number): number => hashMod("remes/batch", [ctx.beacon, disputeId], BATCHES);
 
 /** The open dispute on a subject, if any (one at a time per subject); from an index, not a scan (indexes.ts). */
 export const openDisputeOn = (state: Readonly<State>, subject: DisputeSubject, subjectId: number): Dispute | undefined =>

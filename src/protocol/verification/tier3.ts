@@ -25,7 +25,7 @@ export const selectPanel = (state: Readonly<State>, ctx: BlockContext, disputeId
   const candidates = activeOfRole(state, Role.VALIDATOR)
     .filter((v) => !exclude.includes(v.address))
     .map((v) => ({ id: v.address, weight: v.stake }));
-  return sortition(candidates, state.params.tier3PanelSize, deriveSeed(ctx.blockHash, "remes/panel", disputeId));
+  return sortition(candidates, state.params.tier3PanelSize, deriveSeed(ctx.beacon, "remes/panel", disputeId));
 };
 
 export const decideSubmitArbitrationVerdict = (state: Readonly<State>, m: CommandOf<"submitArbitrationVerdict">, ctx: BlockContext): ProtocolEvent[] | ProtocolError => {

@@ -1,0 +1,148 @@
+/**
+ * The node's beacon (src/node/beacon.ts, src/protocol/beacon.ts): the ECVRF
+ * over the ed25519 consensus key has one output per key and input whatever
+ * nonce the prover picks; ProcessProposal accepts only a block that leads
+ * with its proposer's beacon tx chained on the last block's beacon, and
+ * FinalizeBlock advances the beacon from it.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { create, toJson } from "@bufbuild/protobuf";
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { sha256, sha512 } from "@noble/hashes/sha2.js";
+import { bytesToHex, concatBytes } from "@noble/hashes/utils.js";
+import { type Response, ResponseProcessProposal_ProposalStatus as Status } from "cosmjs-types/tendermint/abci/types";
+import { describe, expect, it } from "vitest";
+import { GenesisStateSchema } from "../../src/gen/remes/v1/genesis_pb.ts";
+import { Role } from "../../src/gen/remes/v1/types_pb.ts";
+import { RemesApp } from "../../src/node/app.ts";
+import { txKeyOf } from "../../src/node/sign.ts";
+import { NodeBeacon, proposeBeaconTx, vrfProve, vrfVerify } from "../../src/node/beacon.ts";
+import { beaconMessage, beaconTx, beaconValue, isBeaconTx, parseBeaconTx } from "../../src/protocol/beacon.ts";
+import { defaultParams } from "../../src/protocol/params.ts";
+import { hashParts } from "../../src/protocol/randomness.ts";
+
+const secret = (label: string) => sha256(new TextEncoder().encode(`beacon-test/${label}`));
+const VAL = secret("validator");
+const OTHER = secret("other");
+const VAL_ADDRESS = txKeyOf(secret("account")).address;
+
+const freshApp = (beaconKey?: Uint8Array, dbPath = ":memory:") => {
+  const app = new RemesApp({ dbPath, beaconKey });
+  const genesis = toJson(GenesisStateSchema, create(GenesisStateSchema, { roles: [{ address: VAL_ADDRESS, role: Role.VALIDATOR, stake: defaultParams().minValidatorStake, pubkey: ed25519.getPublicKey(VAL) }] }));
+  app.initChain({ time: { seconds: 1n, nanos: 0 }, chainId: "beacon", validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(genesis)), initialHeight: 1n, consensusParams: undefined });
+  return app;
+};
+const consensusAddress = (sk: Uint8Array) => sha256(ed25519.getPublicKey(sk)).subarray(0, 20);
+const propose = (app: RemesApp, height: number, txs: Uint8Array[], proposer = VAL) =>
+  (app.handle({ processProposal: { txs, height: BigInt(height), proposerAddress: consensusAddress(proposer), proposedLastCommit: undefined, misbehavior: [], hash: new Uint8Array(32), time: undefined, nextValidatorsHash: new Uint8Array(0) } } as never, "processProposal") as Response).processProposal!.status;
+const finalize = (app: RemesApp, height: number, txs: Uint8Array[]) => {
+  const r = app.finalizeBlock({ txs, decidedLastCommit: { round: 0, votes: [] }, misbehavior: [], hash: new Uint8Array(32).fill(height), height: BigInt(height), time: { seconds: 10n + BigInt(height), nanos: 0 }, nextValidatorsHash: new Uint8Array(0), proposerAddress: consensusAddress(VAL) });
+  app.commit();
+  return r;
+};
+
+/** An ECVRF proof of the same alpha made with another nonce k: what a modified prover could send. */
+const proveWithNonce = (sk: Uint8Array, alpha: Uint8Array, k: bigint) => {
+  const P = ed25519.Point;
+  const L = P.Fn.ORDER;
+  const honest = vrfProve(sk, alpha);
+  const { scalar, pointBytes } = ed25519.utils.getExtendedPublicKey(sk);
+  const gamma = honest.proof.subarray(0, 32);
+  // H = hash_to_curve(Y ‖ alpha) as the module does it: recover it from Γ = x·H.
+  const Hpt = P.fromBytes(gamma).multiply(P.Fn.inv(scalar));
+  const c = sha512(concatBytes(new TextEncoder().encode("remes/vrf"), pointBytes, Hpt.toBytes(), gamma, P.BASE.multiply(k).toBytes(), Hpt.multiply(k).toBytes())).slice(0, 16);
+  let cn = 0n;
+  for (let i = 15; i >= 0; i--) cn = (cn << 8n) | BigInt(c[i]!);
+  let s = (k + cn * scalar) % L;
+  const sb = new Uint8Array(32);
+  for (let i = 0; i < 32; i++, s >>= 8n) sb[i] = Number(s & 0xffn);
+  return concatBytes(gamma, c, sb);
+};
+
+describe("the ECVRF beacon proof", () => {
+  it("given a key and an input, when a prover picks another nonce, then the proof changes but verifies to the same output", () => {
+    const alpha = beaconMessage(7, hashParts("prev"));
+    const honest = vrfProve(VAL, alpha);
+    const other = proveWithNonce(VAL, alpha, 123_456_789n);
+    expect(bytesToHex(other)).not.toBe(bytesToHex(honest.proof));
+    expect(bytesToHex(vrfVerify(ed25519.getPublicKey(VAL), alpha, other)!)).toBe(bytesToHex(honest.output));
+  });
+
+  it("given a proof, when the key, the input or a byte differs, then it does not verify", () => {
+    const alpha = beaconMessage(7, hashParts("prev"));
+    const { output, proof } = vrfProve(VAL, alpha);
+    const pub = ed25519.getPublicKey(VAL);
+    expect(bytesToHex(vrfVerify(pub, alpha, proof)!)).toBe(bytesToHex(output));
+    expect(vrfVerify(ed25519.getPublicKey(OTHER), alpha, proof)).toBeUndefined();
+    expect(vrfVerify(pub, beaconMessage(8, hashParts("prev")), proof)).toBeUndefined();
+    for (const i of [0, 40, 70]) {
+      const bad = proof.slice();
+      bad[i]! ^= 1;
+      expect(vrfVerify(pub, alpha, bad)).toBeUndefined();
+    }
+  });
+
+  it("the beacon tx is told from any protobuf TxRaw by its first byte and round-trips", () => {
+    const out = hashParts("out");
+    const tx = beaconTx(out, new Uint8Array([1, 2, 3]));
+    expect(isBeaconTx(tx)).toBe(true);
+    expect(isBeaconTx(Uint8Array.of(0x0a, 0x02, 0xff, 0x72))).toBe(false);
+    expect(parseBeaconTx(tx)).toEqual({ output: out, proof: new Uint8Array([1, 2, 3]) });
+  });
+});
+
+describe("ProcessProposal and the beacon", () => {
+  it("given the genesis beacon, when the proposer's block leads with its beacon tx, then it is accepted and FinalizeBlock advances the beacon from it", () => {
+    const app = freshApp(VAL);
+    const b0 = app.beacon.last;
+    const [tx, ...rest] = app.beacon.prepare(1, []);
+    expect(rest).toEqual([]);
+    expect(propose(app, 1, [tx!])).toBe(Status.ACCEPT);
+    const r = finalize(app, 1, [tx!]);
+    expect(r.txResults.map((t) => t.code)).toEqual([0]);
+    const expected = beaconValue(1, vrfProve(VAL, beaconMessage(1, b0)).output);
+    expect(bytesToHex(app.beacon.last)).toBe(bytesToHex(expected));
+    // Height 2 chains on B[1]: the tx proposed against the genesis beacon again is refused.
+    expect(propose(app, 2, [proposeBeaconTx(VAL, 2, b0)])).toBe(Status.REJECT);
+    expect(propose(app, 2, app.beacon.prepare(2, []))).toBe(Status.ACCEPT);
+  });
+
+  it("given a proposal, when its beacon tx is missing, forged, another key's or doubled, then it is rejected", () => {
+    const app = freshApp(VAL);
+    const b0 = app.beacon.last;
+    const good = proposeBeaconTx(VAL, 1, b0);
+    expect(propose(app, 1, [])).toBe(Status.REJECT);
+    // A chosen output with the honest proof: the output is not the proof's.
+    const parsed = parseBeaconTx(good)!;
+    expect(propose(app, 1, [beaconTx(hashParts("chosen"), parsed.proof)])).toBe(Status.REJECT);
+    // A proof by a key that is not the proposer's registered one.
+    expect(propose(app, 1, [proposeBeaconTx(OTHER, 1, b0)])).toBe(Status.REJECT);
+    // A proposer that is not a registered validator.
+    expect(propose(app, 1, [proposeBeaconTx(OTHER, 1, b0)], OTHER)).toBe(Status.REJECT);
+    expect(propose(app, 1, [good, good])).toBe(Status.REJECT);
+    expect(propose(app, 1, [good])).toBe(Status.ACCEPT);
+  });
+
+  it("given a committed block, when the app restarts from its store, then it chains the next proposal on that block's beacon", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-beacon-"));
+    try {
+      const db = path.join(dir, "app.db");
+      const app = freshApp(VAL, db);
+      finalize(app, 1, app.beacon.prepare(1, []));
+      const b1 = app.beacon.last;
+      app.close();
+      const again = new RemesApp({ dbPath: db, beaconKey: VAL });
+      expect(bytesToHex(again.beacon.last)).toBe(bytesToHex(b1));
+      expect(propose(again, 2, again.beacon.prepare(2, []))).toBe(Status.ACCEPT);
+      again.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a node without a consensus key proposes no beacon tx and drops any it is handed", () => {
+    expect(new NodeBeacon(undefined).prepare(1, [beaconTx(hashParts("x"))])).toEqual([]);
+  });
+});
