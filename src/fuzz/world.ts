@@ -22,7 +22,7 @@ export const fuzzGenesis = () =>
   create(GenesisStateSchema, {
     params: {
       ...P, windowBlocks: 4, challengeWindowBlocks: 2, tier2VotingBlocks: 1, tier3DeadlineBlocks: 2, aggregationCommitBlocks: 1, aggregationRevealBlocks: 1,
-      aggregationChallengeBlocks: 2, trapRevealBlocks: 2, livenessWindowBlocks: 4, unbondingBlocks: 11, daResponseBlocks: 1, totalShards: 4, trapCommitmentSlots: 8,
+      aggregationChallengeBlocks: 2, trapRevealBlocks: 2, livenessWindowBlocks: 4, unbondingBlocks: 11, tier3MaxRounds: 1, daResponseBlocks: 1, totalShards: 4, trapCommitmentSlots: 8,
       daChunkBytes: 64, votingBlocksText: 3, votingBlocksParameterChange: 3, votingBlocksModelUpgrade: 3, votingBlocksSoftwareUpgrade: 3,
     },
     accounts: ACTORS.map((address) => ({ address, balance: FUNDS })),

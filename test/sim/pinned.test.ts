@@ -12,10 +12,10 @@ import { loadScenario } from "../../src/sim/scenario.ts";
 const dir = resolve(import.meta.dirname, "../../scenarios");
 
 const pins: readonly (readonly [scenario: string, seed: number, blocks: number, eventLogSha256: string, appHash: string])[] = [
-  ["baseline", 1, 200, "023681e7b881362adbb9c9aa866c6cd6cf2a29b7e59d7fe32be7e548cfc9bf30", "f0a217d3f0d902c4545e7e0a7dc94458cf688cf61061a9616f05df9dab1979e0"],
-  ["lazy_30", 2, 200, "9eaf026599c54b57e3f42db50e03506b516c38c5a50e8294ae0509daaa19dd72", "4baf1973e16db69f7baa8dfd0378c81c3cb3e7d250a21c46e50fcab6dd1550c5"],
-  ["copycats", 3, 200, "6b529706fbfab6f23daa10c05fcf778288cf368d2bbb88ae85c2a709d0db0418", "5effc548889c40750de1033f735297cee8d2d3c67bf770101ab782e1262106ee"],
-  ["network_faults", 4, 200, "a719c743206e1b169a2212f81ca5a07c82407c3604ed1d8731a55596cb8be224", "114698ef9cd79d293643294b95b43ece583b72fe71ccf79746f8f224a56750f6"],
+  ["baseline", 1, 200, "31197315a15dc8208aed01acd16fc50028210e4c060e34d8094f01629ce18fb7", "7fcb4e94876ed86cd303429794a9783b72d019b8dba1b80c4ee0ff6b1f4bf1dc"],
+  ["lazy_30", 2, 200, "bef6d2aee342fb5a65a962ededf8fec6ac8bb66d17787dc261d769a4b69568eb", "eddd791d80a88b5b239e3a2a6965a35e589de2a530fbbe4e03f6d3ea94ef4b89"],
+  ["copycats", 3, 200, "3ef9071c064d889328d6c2578cd8a3e3cdad076c2cedd1e84af35920e573b12e", "fc86551afb2915031583f621576473990dedbd466c50e2aef4b9578f597691c6"],
+  ["network_faults", 4, 200, "08fb60ce8af549cb4115382f6cadd30a082a8bc2c733cc672419a96fc1c436d0", "e6e33ba5a33cc477997e9b9e9ac7eb89848912b9dd7ba4d57d3e76b682538c14"],
 ];
 
 describe("pinned runs", () => {

@@ -17,8 +17,8 @@ const file = resolve(import.meta.dirname, "../../scenarios/real_training.json");
 const scenario = loadScenario(file);
 const blocks = scenario.shortBlocks!;
 /** Pinned: the canonical kernels make this hash the same on every machine. */
-/** Re-pinned when addresses became bech32, mismatches went to tier-3 recomputation, windows began training from the chain's global adapters, and trapRateBps became 1 (validateParams refuses 0). */
-const PINNED_EVENT_LOG = "ed5b5be8c17580f7847012eaa6e6e6cc969928273a5df53704642bce5ada6998";
+/** Re-pinned when addresses became bech32, mismatches went to tier-3 recomputation, windows began training from the chain's global adapters, trapRateBps became 1 (validateParams refuses 0), and with issue 13's hardening (beacon, panel rounds, validator pay, consensus set, audits). */
+const PINNED_EVENT_LOG = "77909d636b157942f14b5f65103563e85acd3e9567882d066b9d911786ef190b";
 
 const run = async (): Promise<{ r: RunResult; events: { height: number; e: ProtocolEvent }[] }> => {
   const events: { height: number; e: ProtocolEvent }[] = [];

@@ -94,7 +94,7 @@ describe("kernel versions", () => {
     for (const v of [sim, KERNEL_VERSION]) expect(chain.state.kernelVersions.has(v)).toBe(true);
     const g = genesis({ miners: { [A]: 2_000n } });
     expect([...(initChain(create(GenesisStateSchema, { ...g, kernelVersions: ["k/2"] })) as State).kernelVersions]).toEqual(["k/2"]);
-    const tooMany = initChain(create(GenesisStateSchema, { ...g, params: shortParams({ maxKernelVersions: 1 }), kernelVersions: ["k/1", "k/2"] }));
+    const tooMany = initChain(create(GenesisStateSchema, { ...g, params: shortParams({ maxKernelVersions: 2 }), kernelVersions: ["k/1", "k/2", "k/3"] }));
     expect(isProtocolError(tooMany) && tooMany.name).toBe("invalidMessage");
     expect(isProtocolError(initChain(create(GenesisStateSchema, { ...g, kernelVersions: ["k/1", "k/1"] })))).toBe(true);
   });
