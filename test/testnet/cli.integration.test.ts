@@ -107,7 +107,11 @@ describe("r3mes testnet from the command line: --no-kubo, loopback, --backend co
     const [status, list, earnings, claim] = (await Promise.all(["status", "list-aggregations", "earnings", "claim-rewards"].map((c) => r3mes("proposer", c, ...flags)))) as [string, string, string, string];
     expect(status).toMatch(new RegExp(`^proposer ${address} at height \\d+$`, "m"));
     expect(status).toContain("authorized: yes");
-    expect(status).toContain("registered: yes, stake 10000.000000 REMES");
+    // 10,000 REMES bonded; a window whose commit deadline passed while the daemon was still catching up costs
+    // slash_downtime_bps (0.01%) per missed aggregation (aggregation.ts), so allow a few such misses on a busy machine.
+    const stake = /registered: yes, stake (\d+)\.(\d{6}) REMES/.exec(status)!;
+    expect(BigInt(stake[1]! + stake[2]!)).toBeLessThanOrEqual(10_000_000_000n);
+    expect(BigInt(stake[1]! + stake[2]!)).toBeGreaterThanOrEqual(9_995_000_000n);
     const earned = /rewards: (\d+)\.(\d{6}) REMES/.exec(status)!;
     expect(BigInt(earned[1]! + earned[2]!)).toBeGreaterThan(0n);
     expect(list).toMatch(new RegExp(`^aggregations of ${address} \\(windows still held in state\\):$`, "m"));
