@@ -468,7 +468,7 @@ export class RemesApp {
     if (!p) throw new Error("Commit without a finalized block");
     const started = performance.now();
     const snapshot = this.snapshotDue(p.height)
-      ? encodeSnapshot({ format: SNAPSHOT_FORMAT, height: p.height, appHash: p.appHash, protocolHash: p.protocolHash, accountsHash: p.accountsHash, chainId: this.chainId, state: this.state!, accounts: this.accounts.all() })
+      ? encodeSnapshot({ format: SNAPSHOT_FORMAT, height: p.height, appHash: p.appHash, protocolHash: p.protocolHash, accountsHash: p.accountsHash, chainId: this.chainId, state: this.state!, accounts: this.accounts.all(), beacon: p.beacon })
       : undefined;
     this.store.commit({ block: { height: p.height, appHash: p.appHash, protocolHash: p.protocolHash, accountsHash: p.accountsHash, events: p.events }, accounts: p.accounts, snapshot, keepSnapshots: this.keepSnapshots, meta: { beacon: p.beacon } });
     this.beacon.last = p.beacon;
@@ -524,7 +524,7 @@ export class RemesApp {
     this.store.resetWith({ chain_id: s.chainId }, s.height, bytes, s.accounts);
     this.load();
     // The snapshot is the base; its height counts as committed for Info.
-    this.store.commit({ block: { height: s.height, appHash: s.appHash, protocolHash: s.protocolHash, accountsHash: s.accountsHash, events: new Uint8Array(0) }, accounts: [], keepSnapshots: this.keepSnapshots });
+    this.store.commit({ block: { height: s.height, appHash: s.appHash, protocolHash: s.protocolHash, accountsHash: s.accountsHash, events: new Uint8Array(0) }, accounts: [], keepSnapshots: this.keepSnapshots, ...(s.beacon ? { meta: { beacon: s.beacon } } : {}) });
     this.load();
     return res(ResponseApplySnapshotChunk_Result.ACCEPT);
   }

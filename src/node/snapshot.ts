@@ -24,6 +24,14 @@ export interface SnapshotData {
   readonly chainId: string;
   readonly state: State;
   readonly accounts: readonly AccountRecord[];
+  /**
+   * The beacon B[height] (src/node/beacon.ts). Not in the app hash: it is
+   * derived from the block's beacon tx, which a state-synced node never saw,
+   * and it needs it to check the next proposal's VRF proof. Absent from
+   * snapshots written before the beacon; a wrong one only makes this node
+   * refuse proposals until it commits the next block (which resets it).
+   */
+  readonly beacon?: Uint8Array;
 }
 
 /** Node's index for Uint8Array in its serialized typed arrays (v8.DefaultSerializer). */

@@ -142,6 +142,21 @@ describe("ProcessProposal and the beacon", () => {
     }
   });
 
+  it("given a snapshot taken after a block, when a fresh node state-syncs from it, then it chains the next proposal on that block's beacon", () => {
+    const source = new RemesApp({ dbPath: ":memory:", beaconKey: VAL, snapshotInterval: 1 });
+    const genesis = toJson(GenesisStateSchema, create(GenesisStateSchema, { roles: [{ address: VAL_ADDRESS, role: Role.VALIDATOR, stake: defaultParams().minValidatorStake, pubkey: ed25519.getPublicKey(VAL) }] }));
+    source.initChain({ time: { seconds: 1n, nanos: 0 }, chainId: "beacon", validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(genesis)), initialHeight: 1n, consensusParams: undefined });
+    finalize(source, 1, source.beacon.prepare(1, []));
+    const [snapshot] = source.listSnapshots().filter((x) => x.height === 1n);
+    expect(snapshot).toBeDefined();
+    const synced = new RemesApp({ dbPath: ":memory:", beaconKey: VAL });
+    expect(synced.offerSnapshot(snapshot!, source.appHash)).toBe(1); // ACCEPT
+    for (let i = 0; i < snapshot!.chunks; i++) synced.applySnapshotChunk(i, source.loadSnapshotChunk(1, i));
+    expect(synced.height).toBe(1);
+    expect(bytesToHex(synced.beacon.last)).toBe(bytesToHex(source.beacon.last));
+    expect(propose(synced, 2, source.beacon.prepare(2, []))).toBe(Status.ACCEPT);
+  });
+
   it("a node without a consensus key proposes no beacon tx and drops any it is handed", () => {
     expect(new NodeBeacon(undefined).prepare(1, [beaconTx(hashParts("x"))])).toEqual([]);
   });
