@@ -148,22 +148,25 @@ export const evolveTrapRevealed = (state: State, e: EventOf<"trapRevealed">): vo
   const t = state.traps.get(e.window)?.accepted;
   t?.opened.add(e.shard);
   state.stats.trapsRevealed += 1;
-  state.stats.minersCaught += e.caught.length;
-  state.stats.minersPassed += e.passed.length;
 };
 
 /**
- * A trap audit's tier-3 dispute upheld the submission: the panel recomputed
- * the job and got the miner's hash. The first such hash of a trap shard is
- * the shard's confirmed answer, the only kind the vault takes (rewards.ts).
- * Runs before the dispute leaves state.
+ * A trap shard's tier-3 dispute was decided: the panel recomputed the job.
+ * Rejected, its miner was caught by the trap; upheld, it passed, and the
+ * first such hash of a trap shard is the shard's confirmed answer, the only
+ * kind the vault takes (rewards.ts). Runs before the dispute leaves state.
  */
 export const noteRecomputed = (state: State, e: EventOf<"disputeResolved">): void => {
-  if (e.outcome !== DisputeOutcome.UPHELD || e.tier !== 3) return;
+  if (e.tier !== 3 || e.outcome === DisputeOutcome.UNDECIDED) return;
   const d = state.disputes.get(e.disputeId);
   const s = d && d.subject === DisputeSubject.GRADIENT ? state.submissions.get(d.subjectId) : undefined;
   const t = s && state.traps.get(s.window)?.accepted;
   if (!s || !t?.opened.has(s.shard)) return;
+  if (e.outcome === DisputeOutcome.REJECTED) {
+    state.stats.minersCaught += 1;
+    return;
+  }
+  state.stats.minersPassed += 1;
   t.confirmed ??= new Map();
   if (!t.confirmed.has(s.shard)) t.confirmed.set(s.shard, s.gradientHash);
 };

@@ -117,6 +117,7 @@ describe("trap jobs", () => {
     const slashed = eventsOf(events, "slashed");
     expect(slashed.map((e) => [e.address, e.offence, e.amount]).sort()).toEqual([[addr("remes1miner0"), Offence.LAZY_MINING, 1_000n * REMES], [peer, Offence.LAZY_MINING, 1_000n * REMES]].sort());
     expect(minerStake(chain, addr("remes1miner0"))).toBe(1_000n * REMES);
+    expect([chain.state.stats.minersCaught, chain.state.stats.minersPassed]).toEqual([2, 0]);
     expect(chain.state.supply.burned - burnedBefore).toBe(1_000n * REMES);
     expect(balance(chain, ModuleAccount.communityPool) - poolBefore).toBe(1_000n * REMES);
     // A trap audit is a protocol audit: the panel members who voted with the outcome are minted their pay (disputes.ts).
@@ -132,6 +133,9 @@ describe("trap jobs", () => {
     const resolved = recompute(chain);
     expect(eventsOf(resolved, "disputeResolved").every((d) => d.outcome === DisputeOutcome.UPHELD)).toBe(true);
     expect(eventsOf(resolved, "slashed")).toEqual([]);
+    // Every miner of the trap shard passed it (the node's Query/TrapStats answers these).
+    expect(chain.state.stats.minersPassed).toBe(eventsOf(resolved, "disputeResolved").length);
+    expect(chain.state.stats.minersCaught).toBe(0);
     const before = chain.state.vault.size;
     chain.advanceTo(chain.state.windows.get(1)!.settleHeight);
     const added = [...chain.state.vault.values()].filter((v) => v.window === 1);
