@@ -184,16 +184,27 @@ const dueItems = (h: Due[], height: number, live: (d: Due) => boolean): number[]
   return [...new Set(out)].sort((a, b) => a - b);
 };
 
-// --- proposals still voting ---
+// --- proposals still voting, and by the end of their voting ---
 
-const votingIndexes = new WeakMap<object, Set<number>>();
+interface VotingIndex {
+  readonly ids: Set<number>;
+  /** Min-heap of [votingEndHeight, id]; an item whose proposal no longer votes is stale. */
+  readonly due: Due[];
+}
 
-const votingIndex = (proposals: ReadonlyMap<number, Proposal>): Set<number> => {
+const votingIndexes = new WeakMap<object, VotingIndex>();
+
+const votingIndex = (proposals: ReadonlyMap<number, Proposal>): VotingIndex => {
   const raw = rawOf(proposals);
   let ix = votingIndexes.get(raw);
   if (ix === undefined) {
-    ix = new Set();
-    for (const p of raw.values()) if (p.status === ProposalStatus.VOTING) ix.add(p.id);
+    ix = { ids: new Set(), due: [] };
+    for (const p of raw.values()) {
+      if (p.status !== ProposalStatus.VOTING) continue;
+      ix.ids.add(p.id);
+      ix.due.push([p.votingEndHeight, p.id]);
+    }
+    ix.due.sort(byDue);
     keep(votingIndexes, raw, ix);
   }
   return ix;
@@ -202,21 +213,37 @@ const votingIndex = (proposals: ReadonlyMap<number, Proposal>): Set<number> => {
 /** Call after a proposal enters (voting) or leaves (tallied) the voting set. */
 export const indexProposalStatus = (proposals: ReadonlyMap<number, Proposal>, id: number, voting: boolean): void => {
   const ix = votingIndexes.get(rawOf(proposals));
-  if (ix === undefined || ix.has(id) === voting) return;
-  if (voting) ix.add(id);
-  else ix.delete(id);
-  onUndo(() => (voting ? ix.delete(id) : ix.add(id)));
+  if (ix === undefined || ix.ids.has(id) === voting) return;
+  const enter = (): void => {
+    ix.ids.add(id);
+    const p = proposals.get(id);
+    if (p !== undefined) heapPush(ix.due, [p.votingEndHeight, id]);
+  };
+  // Leaving, or undoing an entry, leaves the heap item stale (the reader checks `ids`).
+  if (voting) enter();
+  else ix.ids.delete(id);
+  onUndo(() => (voting ? ix.ids.delete(id) : enter()));
 };
 
 /** Proposals still voting, by id. */
 export const votingProposals = (proposals: ReadonlyMap<number, Proposal>): Proposal[] => {
   const out: Proposal[] = [];
-  for (const id of [...votingIndex(proposals)].sort((a, b) => a - b)) {
+  for (const id of [...votingIndex(proposals).ids].sort((a, b) => a - b)) {
     visits.count++;
     const p = proposals.get(id);
     if (p !== undefined) out.push(p);
   }
   return out;
+};
+
+/** Proposals still voting whose voting ended at or before `height`, by id; visits O(due), not every voting proposal. */
+export const proposalsDue = (proposals: ReadonlyMap<number, Proposal>, height: number): Proposal[] => {
+  const ix = votingIndex(proposals);
+  const live = (d: Due): boolean => {
+    const p = proposals.get(d[1]);
+    return p !== undefined && ix.ids.has(d[1]) && p.status === ProposalStatus.VOTING && p.votingEndHeight === d[0];
+  };
+  return dueItems(ix.due, height, live).map((id) => proposals.get(id)!);
 };
 
 // --- finished proposals, by the end of their voting ---
