@@ -186,49 +186,53 @@ const dueItems = (h: Due[], height: number, live: (d: Due) => boolean): number[]
 
 // --- proposals still voting, and by the end of their voting ---
 
-interface VotingIndex {
-  readonly ids: Set<number>;
-  /** Min-heap of [votingEndHeight, id]; an item whose proposal no longer votes is stale. */
-  readonly due: Due[];
-}
+const votingIndexes = new WeakMap<object, Set<number>>();
+/** Min-heap of [votingEndHeight, id] of voting proposals; an item whose proposal no longer votes is stale. */
+const votingDueIndexes = new WeakMap<object, Due[]>();
 
-const votingIndexes = new WeakMap<object, VotingIndex>();
-
-const votingIndex = (proposals: ReadonlyMap<number, Proposal>): VotingIndex => {
+const votingIndex = (proposals: ReadonlyMap<number, Proposal>): Set<number> => {
   const raw = rawOf(proposals);
   let ix = votingIndexes.get(raw);
   if (ix === undefined) {
-    ix = { ids: new Set(), due: [] };
-    for (const p of raw.values()) {
-      if (p.status !== ProposalStatus.VOTING) continue;
-      ix.ids.add(p.id);
-      ix.due.push([p.votingEndHeight, p.id]);
-    }
-    ix.due.sort(byDue);
+    ix = new Set();
+    for (const p of raw.values()) if (p.status === ProposalStatus.VOTING) ix.add(p.id);
     keep(votingIndexes, raw, ix);
+  }
+  return ix;
+};
+
+const votingDueIndex = (proposals: ReadonlyMap<number, Proposal>): Due[] => {
+  const raw = rawOf(proposals);
+  let ix = votingDueIndexes.get(raw);
+  if (ix === undefined) {
+    ix = [];
+    for (const p of raw.values()) if (p.status === ProposalStatus.VOTING) ix.push([p.votingEndHeight, p.id]);
+    ix.sort(byDue);
+    keep(votingDueIndexes, raw, ix);
   }
   return ix;
 };
 
 /** Call after a proposal enters (voting) or leaves (tallied) the voting set. */
 export const indexProposalStatus = (proposals: ReadonlyMap<number, Proposal>, id: number, voting: boolean): void => {
-  const ix = votingIndexes.get(rawOf(proposals));
-  if (ix === undefined || ix.ids.has(id) === voting) return;
-  const enter = (): void => {
-    ix.ids.add(id);
-    const p = proposals.get(id);
-    if (p !== undefined) heapPush(ix.due, [p.votingEndHeight, id]);
-  };
-  // Leaving, or undoing an entry, leaves the heap item stale (the reader checks `ids`).
-  if (voting) enter();
-  else ix.ids.delete(id);
-  onUndo(() => (voting ? ix.ids.delete(id) : enter()));
+  const raw = rawOf(proposals);
+  const ix = votingIndexes.get(raw);
+  if (ix !== undefined && ix.has(id) !== voting) {
+    if (voting) ix.add(id);
+    else ix.delete(id);
+    onUndo(() => (voting ? ix.delete(id) : ix.add(id)));
+  }
+  // Leaving the voting set leaves a heap item stale (the reader checks the proposal), so does undoing an entry.
+  const due = votingDueIndexes.get(raw);
+  const p = proposals.get(id);
+  if (due !== undefined && p !== undefined && voting) heapPush(due, [p.votingEndHeight, id]);
+  if (due !== undefined && p !== undefined && !voting) onUndo(() => heapPush(due, [p.votingEndHeight, id]));
 };
 
 /** Proposals still voting, by id. */
 export const votingProposals = (proposals: ReadonlyMap<number, Proposal>): Proposal[] => {
   const out: Proposal[] = [];
-  for (const id of [...votingIndex(proposals).ids].sort((a, b) => a - b)) {
+  for (const id of [...votingIndex(proposals)].sort((a, b) => a - b)) {
     visits.count++;
     const p = proposals.get(id);
     if (p !== undefined) out.push(p);
@@ -238,12 +242,11 @@ export const votingProposals = (proposals: ReadonlyMap<number, Proposal>): Propo
 
 /** Proposals still voting whose voting ended at or before `height`, by id; visits O(due), not every voting proposal. */
 export const proposalsDue = (proposals: ReadonlyMap<number, Proposal>, height: number): Proposal[] => {
-  const ix = votingIndex(proposals);
   const live = (d: Due): boolean => {
     const p = proposals.get(d[1]);
-    return p !== undefined && ix.ids.has(d[1]) && p.status === ProposalStatus.VOTING && p.votingEndHeight === d[0];
+    return p !== undefined && p.status === ProposalStatus.VOTING && p.votingEndHeight === d[0];
   };
-  return dueItems(ix.due, height, live).map((id) => proposals.get(id)!);
+  return dueItems(votingDueIndex(proposals), height, live).map((id) => proposals.get(id)!);
 };
 
 // --- finished proposals, by the end of their voting ---
@@ -388,11 +391,14 @@ export const indexDisputeRemoved = (disputes: ReadonlyMap<number, Dispute>, d: D
   });
 };
 
-/** Call after a dispute's tier, panel, deadline or verdicts change (nothing to undo: a superset is harmless). */
-export const indexDisputeChanged = (disputes: ReadonlyMap<number, Dispute>, d: Dispute): void => {
+/**
+ * Call after a dispute's verdicts change, or (`moved`) its tier, panel and
+ * deadline. Nothing to undo: a superset is harmless.
+ */
+export const indexDisputeChanged = (disputes: ReadonlyMap<number, Dispute>, d: Dispute, moved: boolean): void => {
   const ix = disputeIndexes.get(rawOf(disputes));
   if (ix === undefined) return;
-  heapPush(ix.due, [d.deadline, d.id]);
+  if (moved) heapPush(ix.due, [d.deadline, d.id]);
   watch(ix, d);
 };
 
@@ -459,8 +465,8 @@ export const disputesToAdvance = (disputes: ReadonlyMap<number, Dispute>, height
 // --- roles by kind, and the active stake of a kind ---
 
 interface RoleIndex {
-  /** role → addresses holding it. */
-  readonly byKind: Map<Role, Set<string>>;
+  /** role → address → its record (the plain object the state holds). */
+  readonly byKind: Map<Role, Map<string, RoleRecord>>;
   /** role → its active stake total, valid for the minimum stake it was summed under. */
   readonly active: Map<Role, { readonly min: bigint; total: bigint }>;
 }
@@ -472,26 +478,29 @@ const roleIndex = (roles: ReadonlyMap<string, RoleRecord>): RoleIndex => {
   let ix = roleIndexes.get(raw);
   if (ix === undefined) {
     ix = { byKind: new Map(), active: new Map() };
-    for (const r of raw.values()) addRole(ix, r.role, r.address);
+    for (const r of raw.values()) addRole(ix, r);
     keep(roleIndexes, raw, ix);
   }
   return ix;
 };
 
-const addRole = (ix: RoleIndex, role: Role, address: string): void => {
-  let s = ix.byKind.get(role);
-  if (s === undefined) ix.byKind.set(role, (s = new Set()));
-  s.add(address);
+const addRole = (ix: RoleIndex, r: RoleRecord): void => {
+  let m = ix.byKind.get(r.role);
+  if (m === undefined) ix.byKind.set(r.role, (m = new Map()));
+  m.set(r.address, r);
 };
 
 const activePart = (stake: bigint, min: bigint): bigint => (stake > 0n && stake >= min ? stake : 0n);
 
-/** Call after registering a role (roles are never removed). */
+/** Call after registering a role, or registering it again (a new record); roles are never removed. */
 export const indexRoleAdded = (roles: ReadonlyMap<string, RoleRecord>, role: Role, address: string): void => {
-  const ix = roleIndexes.get(rawOf(roles));
-  if (ix === undefined || ix.byKind.get(role)?.has(address)) return;
-  addRole(ix, role, address);
-  onUndo(() => ix.byKind.get(role)?.delete(address));
+  const raw = rawOf(roles);
+  const ix = roleIndexes.get(raw);
+  const r = raw.get(roleKey(role, address));
+  if (ix === undefined || r === undefined) return;
+  const prev = ix.byKind.get(role)?.get(address);
+  addRole(ix, r);
+  onUndo(() => (prev === undefined ? ix.byKind.get(role)?.delete(address) : addRole(ix, prev)));
 };
 
 /**
@@ -517,15 +526,17 @@ export const indexStakeChanged = (
   for (const id of ix?.panels.get(address) ?? []) markDirty(ix!, id);
 };
 
-/** Records of one role, in no particular order (callers sort). Visits only that role's holders. */
+/**
+ * Records of one role, in no particular order (callers sort); visits only
+ * that role's holders. The records are the state's own objects: read them,
+ * never write through them (inside a transaction, writes go through the
+ * journal's view of the state).
+ */
 export const rolesOfKind = (roles: ReadonlyMap<string, RoleRecord>, role: Role): RoleRecord[] => {
-  const out: RoleRecord[] = [];
-  for (const address of roleIndex(roles).byKind.get(role) ?? []) {
-    visits.count++;
-    const r = roles.get(roleKey(role, address));
-    if (r !== undefined) out.push(r);
-  }
-  return out;
+  const m = roleIndex(roles).byKind.get(role);
+  if (m === undefined) return [];
+  visits.count += m.size;
+  return [...m.values()];
 };
 
 /**

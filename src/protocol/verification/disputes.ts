@@ -234,14 +234,14 @@ export const evolveDisputeEscalated = (state: State, e: EventOf<"disputeEscalate
   d.tier = 3;
   d.panel = e.panel;
   d.deadline = e.deadline;
-  indexDisputeChanged(state.disputes, d);
+  indexDisputeChanged(state.disputes, d, true);
 };
 
 export const evolveArbitrationVerdictCast = (state: State, e: EventOf<"arbitrationVerdictCast">): void => {
   const d = state.disputes.get(e.disputeId);
   if (!d) return;
   d.verdicts.set(e.validator, e.valid);
-  indexDisputeChanged(state.disputes, d);
+  indexDisputeChanged(state.disputes, d, false);
 };
 
 export const evolveDisputeResolved = (state: State, e: EventOf<"disputeResolved">): void => {
@@ -270,7 +270,7 @@ export const evolvePanelRedrawn = (state: State, e: EventOf<"panelRedrawn">): vo
   d.noShows = [...(d.noShows ?? []), ...e.noShows];
   d.panel = e.panel;
   d.deadline = e.deadline;
-  indexDisputeChanged(state.disputes, d);
+  indexDisputeChanged(state.disputes, d, true);
 };
 
 export const evolveVerifierPaid = (state: State, e: EventOf<"verifierPaid">): void => {
