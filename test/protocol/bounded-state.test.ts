@@ -16,7 +16,9 @@ import { command } from "../../src/protocol/commands.ts";
 import { event } from "../../src/protocol/events.ts";
 import { cloneState } from "../../src/protocol/genesis.ts";
 import { TALLIED_PROPOSAL_RETENTION_BLOCKS } from "../../src/protocol/governance.ts";
-import { activeStake, disputesOfWindow, unbondingDue, visits, votingProposals } from "../../src/protocol/indexes.ts";
+import { activeStake, disputesOfWindow, unbondingCount, unbondingDue, unbondingOf, visits, votingProposals } from "../../src/protocol/indexes.ts";
+import { journaled } from "../../src/protocol/journal.ts";
+import { findAggregation } from "../../src/protocol/verification/disputes.ts";
 import { applyBlock, evolve } from "../../src/protocol/machine.ts";
 import { slash, stakeAtRisk } from "../../src/protocol/slashing.ts";
 import type { MockChain } from "../../src/protocol/testing/chain.ts";
@@ -332,5 +334,45 @@ describe("disputes: a block looks only at what is due or changed", () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe("other indexes", () => {
+  it("findAggregation answers as a scan of the windows would, as windows open, get a proposer, reveal and settle", () => {
+    const op = fc.record({ kind: fc.constantFrom("open" as const, "select" as const, "reveal" as const, "settle" as const), w: fc.nat({ max: 4 }) });
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const chain = world();
+        chain.block();
+        const s = chain.state;
+        const scan = (id: number) => {
+          for (const w of s.windows.values()) if (w.aggregation?.revealed?.id === id) return { window: w.window, agg: w.aggregation };
+          return undefined;
+        };
+        findAggregation(s, 0); // the index exists from here on and follows every change
+        for (const o of ops) {
+          if (o.kind === "open" && !s.windows.has(o.w)) evolve(s, event("windowOpened", { window: o.w, startHeight: s.height, seed: new Uint8Array(32) }));
+          if (o.kind === "select") evolve(s, event("aggregationProposerSelected", { window: o.w, proposer: val, commitDeadline: 1, revealDeadline: 2 }));
+          if (o.kind === "reveal") evolve(s, event("aggregationRevealed", { aggregationId: s.counters.nextAggregationId, window: o.w, proposer: val, aggregatedCid: "", merkleRoot: new Uint8Array(32), submissionIds: [], method: 0, challengeDeadline: 3 }));
+          if (o.kind === "settle") evolve(s, event("windowSettled", { window: o.w }));
+          for (let id = 0; id <= s.counters.nextAggregationId; id++) expect(findAggregation(s, id)).toEqual(scan(id));
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("an index first built inside a transaction that is undone is dropped with it, not left holding the undone writes", () => {
+    const chain = world();
+    chain.block();
+    const s = cloneState(chain.state); // no index yet
+    const j = journaled(s);
+    evolve(j.view, event("unbondingStarted", { entryId: s.counters.nextUnbondingId, address: spammer, role: Role.MINER, amount: 1n, completionHeight: s.height + 5 }));
+    expect(unbondingCount(s.unbonding, Role.MINER, spammer)).toBe(1); // built now, from a map holding the entry
+    j.undo();
+    expect(s.unbonding.size).toBe(0);
+    expect(unbondingCount(s.unbonding, Role.MINER, spammer)).toBe(0);
+    expect(unbondingOf(s.unbonding, Role.MINER, spammer)).toEqual([]);
+    expect(unbondingDue(s.unbonding, s.height + 10)).toEqual([]);
   });
 });
