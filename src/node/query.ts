@@ -142,6 +142,8 @@ const protocol: Record<string, Handler> = {
   TrapStats: remes(Q.QueryTrapStatsRequestSchema, Q.QueryTrapStatsResponseSchema, (s) => ({
     trapsRevealed: BigInt(s.stats.trapsRevealed), minersCaught: BigInt(s.stats.minersCaught), minersPassed: BigInt(s.stats.minersPassed), vaultEntries: BigInt(s.vault.size),
   })),
+  // Proposals still voting and those tallied within TALLIED_PROPOSAL_RETENTION_BLOCKS (governance.ts);
+  // an older one is pruned and simply absent: its proposal_tallied event is the lasting record.
   Proposals: remes(Q.QueryProposalsRequestSchema, Q.QueryProposalsResponseSchema, (s) => ({
     proposals: [...s.proposals.values()].map((p) => create(Q.ProposalSchema, { proposalId: p.id, proposer: p.proposer, content: p.content, deposit: p.deposit, votingEndHeight: p.votingEndHeight, status: p.status })),
   })),

@@ -16,6 +16,7 @@ import type { CommandOf } from "./commands.ts";
 import type { BlockContext } from "./context.ts";
 import { fail, type ProtocolError } from "./errors.ts";
 import { type Emit, event, type EventOf, type ProtocolEvent } from "./events.ts";
+import { indexAggregationRevealed } from "./indexes.ts";
 import { checkAddress, checkFunds } from "./ledger.ts";
 import { merkleProof, merkleRoot, type MerkleProof } from "./merkle.ts";
 import { deriveSeed, hashParts, sortition } from "./randomness.ts";
@@ -208,6 +209,7 @@ export const evolveAggregationRevealed = (state: State, e: EventOf<"aggregationR
   const a = state.windows.get(e.window)?.aggregation;
   if (a) {
     a.revealed = { id: e.aggregationId, aggregatedCid: e.aggregatedCid, merkleRoot: e.merkleRoot, submissionIds: e.submissionIds, method: e.method, challengeDeadline: e.challengeDeadline };
+    indexAggregationRevealed(state.windows, e.aggregationId, e.window);
   }
   state.counters.nextAggregationId = Math.max(state.counters.nextAggregationId, e.aggregationId + 1);
 };

@@ -8,6 +8,17 @@
  *   vetoed      when veto / V  >  veto  (33.4%: exactly 33.4% is no veto)
  *   passed      when yes / (V − abstain)  >  threshold (50%: a tie fails)
  * A deposit is refunded unless the proposal is vetoed or misses quorum.
+ *
+ * Finished proposals do not stay in state forever (issue 13, bounded state:
+ * each costs only a deposit, so an attacker could grow the set without end).
+ * The `proposalTallied` event is the lasting record (CometBFT's event index,
+ * the simulator's event log); the state keeps a tallied proposal, for the
+ * Proposals query, for TALLIED_PROPOSAL_RETENTION_BLOCKS after its voting
+ * ended, then a later tally prunes it — no event, no per-block step: the
+ * tally that adds to the set removes what expired, through an index
+ * (indexes.ts), so the set holds what ended in the last retention period.
+ * Votes are dropped at the tally already. A vote on a pruned proposal is
+ * refused as on any finished one ("voting has ended").
  */
 import { ProposalStatus } from "../gen/remes/v1/events_pb.ts";
 import { type ProposalContent, VoteOption } from "../gen/remes/v1/types_pb.ts";
@@ -15,12 +26,21 @@ import type { CommandOf } from "./commands.ts";
 import type { BlockContext } from "./context.ts";
 import { fail, isProtocolError, type ProtocolError } from "./errors.ts";
 import { type Emit, event, type EventOf, type ProtocolEvent } from "./events.ts";
-import { indexProposalStatus, votingProposals } from "./indexes.ts";
+import { indexProposalFinished, indexProposalStatus, proposalsDue, takeFinishedProposals } from "./indexes.ts";
 import { checkKernelVersionProposal } from "./kernel-versions.ts";
 import { burn, checkAddress, checkFunds, credit, debit } from "./ledger.ts";
 import { applyParamChanges } from "./params.ts";
 import { totalBonded, votingPower } from "./staking.ts";
 import { ModuleAccount, type Proposal, type State } from "./state.ts";
+
+/**
+ * How long a tallied proposal stays queryable after its voting ended: 7 days
+ * of 5-second blocks. The seeds are silent; a week lets a client that missed
+ * the event read the outcome, and holds at most a week of proposals. (A
+ * constant until a Params field is allotted for it: it changes no
+ * consensus outcome, only what state keeps.)
+ */
+export const TALLIED_PROPOSAL_RETENTION_BLOCKS = 7 * 17_280;
 
 /** Deposit and voting period by proposal kind. */
 export const proposalTerms = (state: Readonly<State>, content: ProposalContent): { deposit: bigint; votingBlocks: number } | undefined => {
@@ -87,6 +107,8 @@ export const decideSubmitProposal = (state: Readonly<State>, m: CommandOf<"submi
 
 export const decideVote = (state: Readonly<State>, m: CommandOf<"vote">, ctx: BlockContext): ProtocolEvent[] | ProtocolError => {
   const p = state.proposals.get(m.proposalId);
+  // A proposal below the next id was submitted: absent, it was tallied and pruned.
+  if (!p && m.proposalId >= 0 && m.proposalId < state.counters.nextProposalId) return fail("wrongPhase", `voting on proposal ${m.proposalId} has ended`);
   if (!p) return fail("notFound", `proposal ${m.proposalId} does not exist`);
   if (p.status !== ProposalStatus.VOTING || ctx.height > p.votingEndHeight) return fail("wrongPhase", `voting on proposal ${m.proposalId} has ended`);
   if (VoteOption[m.option] === undefined || m.option === VoteOption.UNSPECIFIED) return fail("invalidMessage", "option must be yes, abstain, no or no_with_veto");
@@ -142,12 +164,12 @@ const execute = (state: Readonly<State>, p: Proposal): ProtocolEvent[] => {
 };
 
 /**
- * End-block step: tally every proposal whose voting period ended. It visits
- * only proposals still voting (an index): finished ones stay queryable
- * without costing every block.
+ * End-block step: tally every proposal whose voting period ended, by id. It
+ * visits only those (an index of voting proposals by end height): neither
+ * finished proposals nor ones still voting cost a block anything.
  */
 export const tallyProposals = (state: Readonly<State>, ctx: BlockContext, emit: Emit): void => {
-  for (const p of votingProposals(state.proposals)) {
+  for (const p of proposalsDue(state.proposals, ctx.height)) {
     if (p.status !== ProposalStatus.VOTING || p.votingEndHeight > ctx.height) continue;
     const t = tally(state, p);
     let status = outcome(t, state.params.quorumBps, state.params.vetoBps, state.params.thresholdBps);
@@ -190,8 +212,10 @@ export const evolveProposalTallied = (state: State, e: EventOf<"proposalTallied"
     debit(state, ModuleAccount.govDeposits, p.deposit);
     credit(state, p.proposer, p.deposit);
   }
-  // Votes are only needed for the tally; the proposal itself stays queryable.
+  // Votes are only needed for the tally; the proposal itself stays queryable for the retention period.
   p.votes.clear();
+  indexProposalFinished(state.proposals, p);
+  for (const id of takeFinishedProposals(state.proposals, state.height - TALLIED_PROPOSAL_RETENTION_BLOCKS)) state.proposals.delete(id);
 };
 
 export const evolveParamsChanged = (state: State, e: EventOf<"paramsChanged">): void => {

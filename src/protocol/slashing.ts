@@ -9,7 +9,7 @@
 import { Offence, Role } from "../gen/remes/v1/types_pb.ts";
 import type { BlockContext } from "./context.ts";
 import { type Emit, event, type EventOf, type ProtocolEvent } from "./events.ts";
-import { unbondingOf } from "./indexes.ts";
+import { indexStakeChanged, unbondingOf } from "./indexes.ts";
 import { burn, credit, debit } from "./ledger.ts";
 import { jailFor } from "./consensus-set.ts";
 import { roleOf } from "./staking.ts";
@@ -58,6 +58,7 @@ export const evolveSlashed = (state: State, e: EventOf<"slashed">): void => {
   if (r) {
     const fromBonded = left < r.stake ? left : r.stake;
     r.stake -= fromBonded;
+    indexStakeChanged(state, e.role, e.address, r.stake + fromBonded, r.stake);
     debit(state, ModuleAccount.bondedPool, fromBonded);
     left -= fromBonded;
   }

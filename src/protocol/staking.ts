@@ -11,7 +11,7 @@ import type { BlockContext } from "./context.ts";
 import { bindConsensusKey, checkConsensusKey } from "./consensus-keys.ts";
 import { fail, isProtocolError, type ProtocolError } from "./errors.ts";
 import { type Emit, event, type EventOf, type ProtocolEvent } from "./events.ts";
-import { indexUnbondingAdded, indexUnbondingRemoved, unbondingCount, unbondingDue } from "./indexes.ts";
+import { activeStake, indexRoleAdded, indexStakeChanged, indexUnbondingAdded, indexUnbondingRemoved, rolesOfKind, unbondingCount, unbondingDue } from "./indexes.ts";
 import { checkAddress, checkAmount, checkFunds, credit, debit } from "./ledger.ts";
 import { ModuleAccount, type RoleRecord, roleKey, type State } from "./state.ts";
 
@@ -33,10 +33,10 @@ export const roleOf = (state: Readonly<State>, role: Role, address: string): Rol
 /** A role takes part (shards, panels, committees, sortition) while its stake is at least the minimum. */
 export const isActive = (state: Readonly<State>, r: RoleRecord): boolean => r.stake > 0n && r.stake >= minStake(state.params, r.role);
 
-/** Active records of a role, sorted by address. */
+/** Active records of a role, sorted by address; visits only that role's holders (indexes.ts). */
 export const activeOfRole = (state: Readonly<State>, role: Role): RoleRecord[] => {
   const out: RoleRecord[] = [];
-  for (const r of state.roles.values()) if (r.role === role && isActive(state, r)) out.push(r);
+  for (const r of rolesOfKind(state.roles, role)) if (isActive(state, r)) out.push(r);
   return out.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
 };
 
@@ -46,6 +46,9 @@ export const votingPower = (state: Readonly<State>, address: string): bigint => 
   for (const role of [Role.MINER, Role.VALIDATOR, Role.PROPOSER, Role.SERVING_NODE]) p += state.roles.get(roleKey(role, address))?.stake ?? 0n;
   return p;
 };
+
+/** The summed stake of a role's active records, a running total (indexes.ts): what activeOfRole's records add up to. */
+export const activeStakeOf = (state: Readonly<State>, role: Role): bigint => activeStake(state.roles, role, minStake(state.params, role));
 
 export const totalBonded = (state: Readonly<State>): bigint => state.balances.get(ModuleAccount.bondedPool) ?? 0n;
 
@@ -139,6 +142,7 @@ export const completeUnbondings = (state: Readonly<State>, ctx: BlockContext, em
 // --- evolve ---
 
 export const evolveRoleRegistered = (state: State, e: EventOf<"roleRegistered">): void => {
+  const replaced = state.roles.get(roleKey(e.role, e.address))?.stake ?? 0n;
   state.roles.set(roleKey(e.role, e.address), {
     address: e.address,
     role: e.role,
@@ -147,6 +151,8 @@ export const evolveRoleRegistered = (state: State, e: EventOf<"roleRegistered">)
     pubkey: e.pubkey,
     endpoint: e.endpoint,
   });
+  indexRoleAdded(state.roles, e.role, e.address);
+  if (replaced !== 0n) indexStakeChanged(state, e.role, e.address, replaced, 0n);
   bindConsensusKey(state, e.role, e.address, e.pubkey);
 };
 
@@ -156,12 +162,14 @@ export const evolveStakeBonded = (state: State, e: EventOf<"stakeBonded">): void
   debit(state, e.address, e.amount);
   credit(state, ModuleAccount.bondedPool, e.amount);
   r.stake += e.amount;
+  indexStakeChanged(state, e.role, e.address, r.stake - e.amount, r.stake);
 };
 
 export const evolveUnbondingStarted = (state: State, e: EventOf<"unbondingStarted">): void => {
   const r = state.roles.get(roleKey(e.role, e.address));
   if (!r) return;
   r.stake -= e.amount;
+  indexStakeChanged(state, e.role, e.address, r.stake + e.amount, r.stake);
   debit(state, ModuleAccount.bondedPool, e.amount);
   credit(state, ModuleAccount.unbondingPool, e.amount);
   const u = { id: e.entryId, address: e.address, role: e.role, amount: e.amount, completionHeight: e.completionHeight };

@@ -14,6 +14,7 @@ import { expireAvailability, sampleAvailability } from "./availability.ts";
 import { selectProposer } from "./aggregation.ts";
 import type { BlockContext } from "./context.ts";
 import { type Emit, event, type EventOf } from "./events.ts";
+import { disputesOfWindow, indexWindowRemoved } from "./indexes.ts";
 import { deriveSeed } from "./randomness.ts";
 import { payWindow, reuseVerifiedJobs } from "./rewards.ts";
 import { assignShards } from "./shards.ts";
@@ -64,7 +65,7 @@ export const settleWindows = (state: Readonly<State>, ctx: BlockContext, emit: E
   for (const w of [...state.windows.values()]) {
     if (!w.closed || w.settleHeight > ctx.height) continue;
     // Deadlines moved by governance can leave work open: end it now, undecided.
-    for (const d of [...state.disputes.values()]) if (d.window === w.window) resolve(state, d, DisputeOutcome.UNDECIDED, emit);
+    for (const d of disputesOfWindow(state.disputes, w.window)) resolve(state, d, DisputeOutcome.UNDECIDED, emit);
     expireAvailability(state, ctx, emit, w.window);
     payWindow(state, w, emit);
     reuseVerifiedJobs(state, ctx, w, emit);
@@ -104,6 +105,7 @@ export const evolveWindowSettled = (state: State, e: EventOf<"windowSettled">): 
   if (!w) return;
   for (const id of w.submittedBy.values()) state.submissions.delete(id);
   state.windows.delete(e.window);
+  indexWindowRemoved(state.windows, w);
   state.traps.delete(e.window);
   pruneOffences(state);
 };

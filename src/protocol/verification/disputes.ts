@@ -27,11 +27,11 @@ import { AggregationFault } from "../../gen/remes/v1/events_pb.ts";
 import { Offence, Role } from "../../gen/remes/v1/types_pb.ts";
 import type { BlockContext } from "../context.ts";
 import { type Emit, event, type EventOf } from "../events.ts";
-import { disputeOn, indexDisputeAdded, indexDisputeRemoved } from "../indexes.ts";
+import { aggregationWindow, disputeOn, disputesToAdvance, indexDisputeAdded, indexDisputeChanged, indexDisputeRemoved } from "../indexes.ts";
 import { credit, debit } from "../ledger.ts";
 import { hashMod } from "../randomness.ts";
 import { slash } from "../slashing.ts";
-import { activeOfRole, roleOf } from "../staking.ts";
+import { activeStakeOf, isActive, roleOf } from "../staking.ts";
 import { type AggregationState, type Dispute, ModuleAccount, type State } from "../state.ts";
 import { closePanelRound } from "./panel-rounds.ts";
 import { selectPanel } from "./tier3.ts";
@@ -45,9 +45,10 @@ export const batchIndexFor = (ctx: BlockContext, disputeId: number): number => h
 export const openDisputeOn = (state: Readonly<State>, subject: DisputeSubject, subjectId: number): Dispute | undefined =>
   disputeOn(state.disputes, subject, subjectId);
 
+/** The revealed aggregation with this id and its window; from an index, not a scan of the windows (indexes.ts). */
 export const findAggregation = (state: Readonly<State>, id: number): { window: number; agg: AggregationState } | undefined => {
-  for (const w of state.windows.values()) if (w.aggregation?.revealed?.id === id) return { window: w.window, agg: w.aggregation };
-  return undefined;
+  const w = aggregationWindow(state.windows, id);
+  return w?.aggregation && { window: w.window, agg: w.aggregation };
 };
 
 /** The address whose work is disputed and the role its stake sits in. */
@@ -62,14 +63,19 @@ export const authorOf = (state: Readonly<State>, d: Pick<Dispute, "subject" | "s
 
 // --- end-block step ---
 
+/**
+ * Weighs the votes of validators active now against all active validator
+ * stake. It visits the votes (at most one per validator) and reads the total
+ * from a running sum (indexes.ts), never every validator: a block whose
+ * deadlines an attacker filled with disputes costs per dispute what its votes cost.
+ */
 const tier2Tally = (state: Readonly<State>, d: Dispute) => {
-  let total = 0n;
+  const total = activeStakeOf(state, Role.VALIDATOR);
   let voted = 0n;
   let support = 0n;
-  for (const v of activeOfRole(state, Role.VALIDATOR)) {
-    total += v.stake;
-    const vote = d.lossVotes.get(v.address);
-    if (!vote) continue;
+  for (const [address, vote] of d.lossVotes) {
+    const v = roleOf(state, Role.VALIDATOR, address);
+    if (!v || !isActive(state, v)) continue;
     voted += v.stake;
     if (vote.supportsClaim) support += v.stake;
   }
@@ -99,9 +105,15 @@ const tier3Tally = (state: Readonly<State>, d: Dispute) => {
   return { valid, invalid, total };
 };
 
-/** Resolves or escalates the disputes whose tier is decided or whose deadline passed. */
+/**
+ * Resolves or escalates the disputes whose tier is decided or whose deadline
+ * passed, in id order. It looks only at those an index names (indexes.ts
+ * `disputesToAdvance`: deadlines come, tier-3 tallies that may have changed),
+ * not at every open dispute: for any other this loop's body does nothing.
+ */
 export const advanceDisputes = (state: Readonly<State>, ctx: BlockContext, emit: Emit): void => {
-  for (const id of [...state.disputes.keys()]) {
+  const todo = disputesToAdvance(state.disputes, ctx.height);
+  for (let id = todo.next(); id !== undefined; id = todo.next()) {
     const d = state.disputes.get(id);
     if (!d) continue;
     if (d.tier === 2) {
@@ -204,7 +216,7 @@ export const evolveDisputeOpened = (state: State, e: EventOf<"disputeOpened">): 
     panel: e.panel,
     verdicts: new Map(),
   });
-  indexDisputeAdded(state.disputes, { id: e.disputeId, subject: e.subject, subjectId: e.subjectId });
+  indexDisputeAdded(state.disputes, state.disputes.get(e.disputeId)!);
   if (e.bond > 0n) {
     debit(state, e.challenger, e.bond);
     credit(state, ModuleAccount.escrow, e.bond);
@@ -222,10 +234,14 @@ export const evolveDisputeEscalated = (state: State, e: EventOf<"disputeEscalate
   d.tier = 3;
   d.panel = e.panel;
   d.deadline = e.deadline;
+  indexDisputeChanged(state.disputes, d, true);
 };
 
 export const evolveArbitrationVerdictCast = (state: State, e: EventOf<"arbitrationVerdictCast">): void => {
-  state.disputes.get(e.disputeId)?.verdicts.set(e.validator, e.valid);
+  const d = state.disputes.get(e.disputeId);
+  if (!d) return;
+  d.verdicts.set(e.validator, e.valid);
+  indexDisputeChanged(state.disputes, d, false);
 };
 
 export const evolveDisputeResolved = (state: State, e: EventOf<"disputeResolved">): void => {
@@ -254,6 +270,7 @@ export const evolvePanelRedrawn = (state: State, e: EventOf<"panelRedrawn">): vo
   d.noShows = [...(d.noShows ?? []), ...e.noShows];
   d.panel = e.panel;
   d.deadline = e.deadline;
+  indexDisputeChanged(state.disputes, d, true);
 };
 
 export const evolveVerifierPaid = (state: State, e: EventOf<"verifierPaid">): void => {
