@@ -31,6 +31,7 @@ import { disputeOn, indexDisputeAdded, indexDisputeRemoved } from "../indexes.ts
 import { credit, debit } from "../ledger.ts";
 import { hashMod } from "../randomness.ts";
 import { slash } from "../slashing.ts";
+import { assertSplit } from "../split.ts";
 import { activeOfRole, roleOf } from "../staking.ts";
 import { type AggregationState, type Dispute, ModuleAccount, type State } from "../state.ts";
 import { closePanelRound } from "./panel-rounds.ts";
@@ -184,6 +185,7 @@ export const resolve = (state: Readonly<State>, d: Dispute, outcome: DisputeOutc
     else if (p.forfeitedBondDestination === BondDestination.COMMUNITY_POOL) toCommunity = left;
     else burned = left;
   }
+  assertSplit(`dispute ${d.id} resolution: bond`, d.bond, [bondPaid, refund, toWinner, toCommunity, burned]);
   emit(event("disputeResolved", { disputeId: d.id, outcome, tier: d.tier, refund, winner, toWinner, toCommunity, burned }));
 };
 
