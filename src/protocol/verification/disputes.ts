@@ -31,9 +31,9 @@ import { disputeOn, indexDisputeAdded, indexDisputeRemoved } from "../indexes.ts
 import { credit, debit } from "../ledger.ts";
 import { hashMod } from "../randomness.ts";
 import { slash } from "../slashing.ts";
-import { assertSplit } from "../split.ts";
 import { activeOfRole, roleOf } from "../staking.ts";
 import { type AggregationState, type Dispute, ModuleAccount, type State } from "../state.ts";
+import { assertSplit } from "../split.ts";
 import { closePanelRound } from "./panel-rounds.ts";
 import { selectPanel } from "./tier3.ts";
 
