@@ -11,7 +11,7 @@ import type { ProtocolCommand } from "../protocol/commands.ts";
 import type { EventCase, ProtocolEvent } from "../protocol/events.ts";
 import type { Prng } from "../protocol/randomness.ts";
 import type { State } from "../protocol/state.ts";
-import type { ActorInfo } from "../sim/sink.ts";
+import type { ActorInfo } from "./kinds.ts";
 import type { World } from "./world.ts";
 
 /** The latest committed block as a client sees it. */

@@ -8,6 +8,19 @@
  */
 import { AggregationMethod } from "../gen/remes/v1/types_pb.ts";
 
+/** An aggregate a proposer computed off chain, compared with the window's true update. */
+export interface AggregateRecord {
+  readonly window: number;
+  readonly proposer: string;
+  readonly method: AggregationMethod;
+  /** Submissions included. */
+  readonly included: number;
+  readonly vector: readonly number[];
+  readonly trueVector: readonly number[];
+  /** L1 distance between the aggregate and the window's true update. */
+  readonly errorL1: number;
+}
+
 const floorDiv = (a: number, b: number): number => {
   const r = a % b;
   return (a - r) / b - (r < 0 ? 1 : 0);

@@ -14,7 +14,7 @@ import type { ProtocolEvent } from "../protocol/events.ts";
 import { hashParts } from "../protocol/randomness.ts";
 import { isActive } from "../protocol/staking.ts";
 import { bytesEqual, roleKey } from "../protocol/state.ts";
-import type { ActorInfo, ActorKind } from "../sim/sink.ts";
+import type { ActorInfo, ActorKind } from "./kinds.ts";
 import type { Actor, ActorIO } from "./actor.ts";
 import { cidOf, daRootOf, type Task, type TrainResult, UPDATE_DIM } from "./backend.ts";
 

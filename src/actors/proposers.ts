@@ -15,7 +15,7 @@ import { aggregationCommitment, gradientRoot } from "../protocol/aggregation.ts"
 import { command } from "../protocol/commands.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 import { hashParts } from "../protocol/randomness.ts";
-import type { ActorInfo } from "../sim/sink.ts";
+import type { ActorInfo } from "./kinds.ts";
 import type { Actor, ActorIO } from "./actor.ts";
 import { aggregateUpdates, l1 } from "./aggregate.ts";
 

@@ -19,7 +19,7 @@ import { isActive } from "../protocol/staking.ts";
 import { hex, roleKey, type State } from "../protocol/state.ts";
 import { openDisputeOn } from "../protocol/verification/disputes.ts";
 import { requiredBond } from "../protocol/verification/tier2.ts";
-import type { ActorInfo } from "../sim/sink.ts";
+import type { ActorInfo } from "./kinds.ts";
 import type { Actor, ActorIO } from "./actor.ts";
 import { aggregateUpdates } from "./aggregate.ts";
 import type { Task } from "./backend.ts";

@@ -5,7 +5,7 @@
  * not; the committee's plan of which shards it audits stays its secret), coalitions' shared secrets, and a log of the aggregates proposers
  * computed (off-chain facts the reports compare with the true update).
  */
-import type { AggregateRecord } from "../sim/sink.ts";
+import type { AggregateRecord } from "./aggregate.ts";
 import { hashParts } from "../protocol/randomness.ts";
 import { hex, type State } from "../protocol/state.ts";
 import { commitmentDigest, trapCommitment } from "../protocol/traps.ts";

@@ -12,6 +12,7 @@ import { type Emit, event, type EventOf, type ProtocolEvent } from "./events.ts"
 import { indexStakeChanged, unbondingOf } from "./indexes.ts";
 import { burn, credit, debit } from "./ledger.ts";
 import { jailFor } from "./consensus-set.ts";
+import { assertSplit } from "./split.ts";
 import { roleOf } from "./staking.ts";
 import { ModuleAccount, roleKey, type State } from "./state.ts";
 
@@ -43,9 +44,11 @@ export const slash = (
   const toBeneficiary = beneficiary === "" ? 0n : (amount * BigInt(state.params.challengerRewardBps)) / BPS;
   const rest = amount - toBeneficiary;
   const burned = (rest * BigInt(state.params.slashBurnBps)) / BPS;
+  const toCommunity = rest - burned;
+  assertSplit(`slash ${offenceKey}`, amount, [toBeneficiary, burned, toCommunity]);
   return event("slashed", {
     address, role, offence, offenceKey, amount, burned,
-    toCommunity: rest - burned,
+    toCommunity,
     beneficiary: toBeneficiary === 0n ? "" : beneficiary,
     toBeneficiary,
   });

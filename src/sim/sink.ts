@@ -12,17 +12,12 @@ import type { BlockContext } from "../protocol/context.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 import type { State } from "../protocol/state.ts";
 
-export type { ActorKind } from "./actor-kinds.ts";
-import type { ActorKind } from "./actor-kinds.ts";
+// Actors and their aggregates are the actors' types (src/actors/); re-exported for the sinks.
+export type { ActorInfo, ActorKind } from "../actors/kinds.ts";
+import type { ActorInfo } from "../actors/kinds.ts";
+export type { AggregateRecord } from "../actors/aggregate.ts";
+import type { AggregateRecord } from "../actors/aggregate.ts";
 import type { ProfitRow } from "./profit.ts";
-
-export interface ActorInfo {
-  readonly address: string;
-  readonly kind: ActorKind;
-  /** Actors that share a budget or a coalition (sybil cluster, colluders). */
-  readonly group: string;
-  readonly gpuArch: string;
-}
 
 export interface RunStart {
   readonly scenario: string;
@@ -97,19 +92,6 @@ export interface ModelRecord {
   readonly loss: bigint;
   /** uremes minted since genesis, at that point. */
   readonly mintedUremes: bigint;
-}
-
-/** An aggregate a proposer computed off chain, compared with the window's true update. */
-export interface AggregateRecord {
-  readonly window: number;
-  readonly proposer: string;
-  readonly method: AggregationMethod;
-  /** Submissions included. */
-  readonly included: number;
-  readonly vector: readonly number[];
-  readonly trueVector: readonly number[];
-  /** L1 distance between the aggregate and the window's true update. */
-  readonly errorL1: number;
 }
 
 export interface RunSink {

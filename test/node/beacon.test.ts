@@ -8,17 +8,16 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { create, toJson } from "@bufbuild/protobuf";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { sha256, sha512 } from "@noble/hashes/sha2.js";
 import { bytesToHex, concatBytes } from "@noble/hashes/utils.js";
-import { type Response, ResponseProcessProposal_ProposalStatus as Status } from "cosmjs-types/tendermint/abci/types";
+import { ResponseProcessProposal_ProposalStatus as Status } from "cosmjs-types/tendermint/abci/types";
 import { describe, expect, it } from "vitest";
-import { GenesisStateSchema } from "../../src/gen/remes/v1/genesis_pb.ts";
 import { Role } from "../../src/gen/remes/v1/types_pb.ts";
 import { RemesApp } from "../../src/node/app.ts";
 import { txKeyOf } from "../../src/node/sign.ts";
 import { NodeBeacon, proposeBeaconTx, vrfProve, vrfVerify } from "../../src/node/beacon.ts";
+import { consensusAddress, TestNode } from "../../src/node/testing/test-node.ts";
 import { beaconMessage, beaconTx, beaconValue, isBeaconTx, parseBeaconTx } from "../../src/protocol/beacon.ts";
 import { defaultParams } from "../../src/protocol/params.ts";
 import { hashParts } from "../../src/protocol/randomness.ts";
@@ -28,20 +27,10 @@ const VAL = secret("validator");
 const OTHER = secret("other");
 const VAL_ADDRESS = txKeyOf(secret("account")).address;
 
-const freshApp = (beaconKey?: Uint8Array, dbPath = ":memory:") => {
-  const app = new RemesApp({ dbPath, beaconKey });
-  const genesis = toJson(GenesisStateSchema, create(GenesisStateSchema, { roles: [{ address: VAL_ADDRESS, role: Role.VALIDATOR, stake: defaultParams().minValidatorStake, pubkey: ed25519.getPublicKey(VAL) }] }));
-  app.initChain({ time: { seconds: 1n, nanos: 0 }, chainId: "beacon", validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(genesis)), initialHeight: 1n, consensusParams: undefined });
-  return app;
-};
-const consensusAddress = (sk: Uint8Array) => sha256(ed25519.getPublicKey(sk)).subarray(0, 20);
-const propose = (app: RemesApp, height: number, txs: Uint8Array[], proposer = VAL) =>
-  (app.handle({ processProposal: { txs, height: BigInt(height), proposerAddress: consensusAddress(proposer), proposedLastCommit: undefined, misbehavior: [], hash: new Uint8Array(32), time: undefined, nextValidatorsHash: new Uint8Array(0) } } as never, "processProposal") as Response).processProposal!.status;
-const finalize = (app: RemesApp, height: number, txs: Uint8Array[]) => {
-  const r = app.finalizeBlock({ txs, decidedLastCommit: { round: 0, votes: [] }, misbehavior: [], hash: new Uint8Array(32).fill(height), height: BigInt(height), time: { seconds: 10n + BigInt(height), nanos: 0 }, nextValidatorsHash: new Uint8Array(0), proposerAddress: consensusAddress(VAL) });
-  app.commit();
-  return r;
-};
+const genesis = { roles: [{ address: VAL_ADDRESS, role: Role.VALIDATOR, stake: defaultParams().minValidatorStake, pubkey: ed25519.getPublicKey(VAL) }] };
+const freshNode = (beaconKey?: Uint8Array, dbPath = ":memory:", snapshotInterval?: number) => TestNode.init({ genesis, chainId: "beacon", dbPath, beaconKey, ...(snapshotInterval ? { snapshotInterval } : {}) });
+/** ProcessProposal of the next block holding exactly `txs`, proposed by `proposer`. */
+const propose = (node: TestNode, txs: Uint8Array[], proposer = VAL) => node.block().proposer(consensusAddress(proposer)).txs(...txs).process();
 
 /** An ECVRF proof of the same alpha made with another nonce k: what a modified prover could send. */
 const proveWithNonce = (sk: Uint8Array, alpha: Uint8Array, k: bigint) => {
@@ -95,47 +84,48 @@ describe("the ECVRF beacon proof", () => {
 
 describe("ProcessProposal and the beacon", () => {
   it("given the genesis beacon, when the proposer's block leads with its beacon tx, then it is accepted and FinalizeBlock advances the beacon from it", () => {
-    const app = freshApp(VAL);
+    const node = freshNode(VAL);
+    const app = node.app;
     const b0 = app.beacon.last;
     const [tx, ...rest] = app.beacon.prepare(1, []);
     expect(rest).toEqual([]);
-    expect(propose(app, 1, [tx!])).toBe(Status.ACCEPT);
-    const r = finalize(app, 1, [tx!]);
+    expect(propose(node, [tx!])).toBe(Status.ACCEPT);
+    const r = node.block().execute();
     expect(r.txResults.map((t) => t.code)).toEqual([0]);
     const expected = beaconValue(1, vrfProve(VAL, beaconMessage(1, b0)).output);
     expect(bytesToHex(app.beacon.last)).toBe(bytesToHex(expected));
     // Height 2 chains on B[1]: the tx proposed against the genesis beacon again is refused.
-    expect(propose(app, 2, [proposeBeaconTx(VAL, 2, b0)])).toBe(Status.REJECT);
-    expect(propose(app, 2, app.beacon.prepare(2, []))).toBe(Status.ACCEPT);
+    expect(propose(node, [proposeBeaconTx(VAL, 2, b0)])).toBe(Status.REJECT);
+    expect(propose(node, app.beacon.prepare(2, []))).toBe(Status.ACCEPT);
   });
 
   it("given a proposal, when its beacon tx is missing, forged, another key's or doubled, then it is rejected", () => {
-    const app = freshApp(VAL);
-    const b0 = app.beacon.last;
+    const node = freshNode(VAL);
+    const b0 = node.app.beacon.last;
     const good = proposeBeaconTx(VAL, 1, b0);
-    expect(propose(app, 1, [])).toBe(Status.REJECT);
+    expect(propose(node, [])).toBe(Status.REJECT);
     // A chosen output with the honest proof: the output is not the proof's.
     const parsed = parseBeaconTx(good)!;
-    expect(propose(app, 1, [beaconTx(hashParts("chosen"), parsed.proof)])).toBe(Status.REJECT);
+    expect(propose(node, [beaconTx(hashParts("chosen"), parsed.proof)])).toBe(Status.REJECT);
     // A proof by a key that is not the proposer's registered one.
-    expect(propose(app, 1, [proposeBeaconTx(OTHER, 1, b0)])).toBe(Status.REJECT);
+    expect(propose(node, [proposeBeaconTx(OTHER, 1, b0)])).toBe(Status.REJECT);
     // A proposer that is not a registered validator.
-    expect(propose(app, 1, [proposeBeaconTx(OTHER, 1, b0)], OTHER)).toBe(Status.REJECT);
-    expect(propose(app, 1, [good, good])).toBe(Status.REJECT);
-    expect(propose(app, 1, [good])).toBe(Status.ACCEPT);
+    expect(propose(node, [proposeBeaconTx(OTHER, 1, b0)], OTHER)).toBe(Status.REJECT);
+    expect(propose(node, [good, good])).toBe(Status.REJECT);
+    expect(propose(node, [good])).toBe(Status.ACCEPT);
   });
 
   it("given a committed block, when the app restarts from its store, then it chains the next proposal on that block's beacon", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-beacon-"));
     try {
       const db = path.join(dir, "app.db");
-      const app = freshApp(VAL, db);
-      finalize(app, 1, app.beacon.prepare(1, []));
-      const b1 = app.beacon.last;
-      app.close();
+      const node = freshNode(VAL, db);
+      node.block().execute();
+      const b1 = node.app.beacon.last;
+      node.close();
       const again = new RemesApp({ dbPath: db, beaconKey: VAL });
       expect(bytesToHex(again.beacon.last)).toBe(bytesToHex(b1));
-      expect(propose(again, 2, again.beacon.prepare(2, []))).toBe(Status.ACCEPT);
+      expect(propose(TestNode.of(again), again.beacon.prepare(2, []))).toBe(Status.ACCEPT);
       again.close();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -143,10 +133,9 @@ describe("ProcessProposal and the beacon", () => {
   });
 
   it("given a snapshot taken after a block, when a fresh node state-syncs from it, then it chains the next proposal on that block's beacon", () => {
-    const source = new RemesApp({ dbPath: ":memory:", beaconKey: VAL, snapshotInterval: 1 });
-    const genesis = toJson(GenesisStateSchema, create(GenesisStateSchema, { roles: [{ address: VAL_ADDRESS, role: Role.VALIDATOR, stake: defaultParams().minValidatorStake, pubkey: ed25519.getPublicKey(VAL) }] }));
-    source.initChain({ time: { seconds: 1n, nanos: 0 }, chainId: "beacon", validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(genesis)), initialHeight: 1n, consensusParams: undefined });
-    finalize(source, 1, source.beacon.prepare(1, []));
+    const sourceNode = freshNode(VAL, ":memory:", 1);
+    const source = sourceNode.app;
+    sourceNode.block().execute();
     const [snapshot] = source.listSnapshots().filter((x) => x.height === 1n);
     expect(snapshot).toBeDefined();
     const synced = new RemesApp({ dbPath: ":memory:", beaconKey: VAL });
@@ -154,7 +143,7 @@ describe("ProcessProposal and the beacon", () => {
     for (let i = 0; i < snapshot!.chunks; i++) synced.applySnapshotChunk(i, source.loadSnapshotChunk(1, i));
     expect(synced.height).toBe(1);
     expect(bytesToHex(synced.beacon.last)).toBe(bytesToHex(source.beacon.last));
-    expect(propose(synced, 2, source.beacon.prepare(2, []))).toBe(Status.ACCEPT);
+    expect(propose(TestNode.of(synced), source.beacon.prepare(2, []))).toBe(Status.ACCEPT);
   });
 
   it("a node without a consensus key proposes no beacon tx and drops any it is handed", () => {

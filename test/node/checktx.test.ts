@@ -8,14 +8,12 @@
  * fails the later one (its fee paid). After Commit, RECHECK sees the new
  * state.
  */
-import { create, toJson } from "@bufbuild/protobuf";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { CheckTxType } from "cosmjs-types/tendermint/abci/types";
 import { describe, expect, it } from "vitest";
-import { GenesisStateSchema } from "../../src/gen/remes/v1/genesis_pb.ts";
 import { GpuArch } from "../../src/gen/remes/v1/types_pb.ts";
-import { RemesApp } from "../../src/node/app.ts";
 import { signTx, txKeyOf } from "../../src/node/sign.ts";
+import { TestNode } from "../../src/node/testing/test-node.ts";
 import { SdkCode } from "../../src/node/tx.ts";
 import { command } from "../../src/protocol/commands.ts";
 import { defaultParams } from "../../src/protocol/params.ts";
@@ -28,20 +26,13 @@ const bob = key("bob");
 const FUNDS = 10n * defaultParams().minMinerStake;
 const FEE = 5_000n;
 
-const freshApp = () => {
-  const app = new RemesApp({ dbPath: ":memory:" });
-  const genesis = toJson(GenesisStateSchema, create(GenesisStateSchema, { accounts: [{ address: alice.address, balance: FUNDS }, { address: bob.address, balance: FUNDS }] }));
-  app.initChain({ time: { seconds: 1n, nanos: 0 }, chainId: CHAIN_ID, validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(genesis)), initialHeight: 1n, consensusParams: undefined });
-  return app;
-};
+const freshNode = () => TestNode.init({ chainId: CHAIN_ID, genesis: { accounts: [{ address: alice.address, balance: FUNDS }, { address: bob.address, balance: FUNDS }] } });
+const freshApp = () => freshNode().app;
 
 /** Account numbers follow genesis order: alice 0, bob 1. */
 const tx = (k: typeof alice, accountNumber: bigint, sequence: bigint, msgs: Parameters<typeof signTx>[1]) => signTx(k, msgs, { chainId: CHAIN_ID, accountNumber, sequence, fee: FEE });
 const send = (from: typeof alice, to: string, amount: bigint) => command("send", { fromAddress: from.address, toAddress: to, amount });
 const register = (k: typeof alice) => command("registerMiner", { miner: k.address, stake: defaultParams().minMinerStake, gpuArch: GpuArch.AMPERE });
-
-const finalize = (app: RemesApp, height: number, txs: Uint8Array[]) =>
-  app.finalizeBlock({ txs, decidedLastCommit: { round: 0, votes: [] }, misbehavior: [], hash: new Uint8Array(32).fill(height), height: BigInt(height), time: { seconds: 10n + BigInt(height), nanos: 0 }, nextValidatorsHash: new Uint8Array(0), proposerAddress: new Uint8Array(20) });
 
 describe("CheckTx admission", () => {
   it("tracks sequences and each signer's pending spend across the mempool", () => {
@@ -59,7 +50,8 @@ describe("CheckTx admission", () => {
   });
 
   it("refuses a message invalid against the committed state, admits conflicting ones and lets FinalizeBlock fail the later", () => {
-    const app = freshApp();
+    const node = freshNode();
+    const app = node.app;
     // Bob is no miner: a submission from him is refused at once.
     const bad = app.checkTx(
       tx(bob, 1n, 0n, [command("submitGradient", { miner: bob.address, window: 0, shard: 0, gradientCid: "x", gradientHash: new Uint8Array(32), daRoot: new Uint8Array(32), sizeBytes: 1n, claimedLossMicro: 1n, gpuArch: GpuArch.AMPERE, kernelVersion: "k" })]),
@@ -72,11 +64,10 @@ describe("CheckTx admission", () => {
     const second = tx(alice, 0n, 1n, [register(alice)]);
     expect(app.checkTx(first, CheckTxType.NEW).code).toBe(0);
     expect(app.checkTx(second, CheckTxType.NEW).code).toBe(0);
-    const res = finalize(app, 1, [first, second]);
+    const res = node.block().txs(first, second).execute();
     expect(res.txResults[0]!.code).toBe(0);
     expect(res.txResults[1]!.code).not.toBe(0);
     expect(res.txResults[1]!.log).toMatch(/already|twice|registered/i);
-    app.commit();
     // Both fees were paid, the stake bonded once.
     expect(app.state!.balances.get(alice.address)).toBe(FUNDS - 2n * FEE - defaultParams().minMinerStake);
     expect(app.state!.balances.get(ModuleAccount.feeCollector)).toBe(2n * FEE);

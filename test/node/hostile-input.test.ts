@@ -28,7 +28,7 @@ describe("addresses", () => {
       const c = app.checkTx(tx, CheckTxType.NEW);
       expect([c.code, c.codespace], what).toEqual([ErrorCode.invalidAddress, "remes"]);
       expect(c.log, what).toMatch(/to_address/);
-      const r = finalize(app, 1, [tx]);
+      const r = finalize(app, [tx]);
       expect([r.txResults[0]!.code, r.txResults[0]!.codespace], what).toEqual([ErrorCode.invalidAddress, "remes"]);
       app.commit();
       // Only the fee left alice; nobody got an account or a balance under the bad spelling.
@@ -69,7 +69,7 @@ describe("fees and gas", () => {
       const c = app.checkTx(tx, CheckTxType.NEW);
       expect([c.code, c.codespace]).toEqual([SdkCode.invalidRequest, "sdk"]);
       expect(c.log).toMatch(/gas limit/);
-      const r = finalize(app, 1, [tx]).txResults[0]!;
+      const r = finalize(app, [tx]).txResults[0]!;
       expect(r.code).toBe(SdkCode.invalidRequest);
       expect(r.gasWanted >= 0n).toBe(true);
     }
@@ -83,7 +83,7 @@ describe("fees and gas", () => {
     const c = app.checkTx(tx, CheckTxType.NEW);
     expect([c.code, c.codespace]).toEqual([SdkCode.invalidCoins, "sdk"]);
     expect(c.log).toMatch(/one coin/);
-    expect(finalize(app, 1, [tx]).txResults[0]!.code).toBe(SdkCode.invalidCoins);
+    expect(finalize(app, [tx]).txResults[0]!.code).toBe(SdkCode.invalidCoins);
     app.commit();
     expect(app.state!.balances.get(alice.address)).toBe(FUNDS);
   });
@@ -109,6 +109,6 @@ describe("integers on the wire", () => {
     const c = app.checkTx(tx, CheckTxType.NEW);
     expect([c.code, c.codespace]).toEqual([SdkCode.txDecode, "sdk"]);
     expect(c.log).toMatch(/window is 4294967396, out of range/);
-    expect(finalize(app, 1, [tx]).txResults[0]!.code).toBe(SdkCode.txDecode);
+    expect(finalize(app, [tx]).txResults[0]!.code).toBe(SdkCode.txDecode);
   });
 });

@@ -1,8 +1,7 @@
 /** Shared by the hostile-input tests: a fresh in-process app with two funded accounts. */
-import { create, toJson } from "@bufbuild/protobuf";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { GenesisStateSchema } from "../../src/gen/remes/v1/genesis_pb.ts";
-import { RemesApp } from "../../src/node/app.ts";
+import type { RemesApp } from "../../src/node/app.ts";
+import { TestNode } from "../../src/node/testing/test-node.ts";
 import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
 import { AuthInfo, SignDoc, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
@@ -19,15 +18,10 @@ export const bob = key("bob");
 export const FUNDS = 10n * defaultParams().minMinerStake;
 export const FEE = 5_000n;
 
-export const freshApp = () => {
-  const app = new RemesApp({ dbPath: ":memory:" });
-  const genesis = toJson(GenesisStateSchema, create(GenesisStateSchema, { accounts: [{ address: alice.address, balance: FUNDS }, { address: bob.address, balance: FUNDS }] }));
-  app.initChain({ time: { seconds: 1n, nanos: 0 }, chainId: CHAIN_ID, validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(genesis)), initialHeight: 1n, consensusParams: undefined });
-  return app;
-};
+export const freshApp = () => TestNode.init({ chainId: CHAIN_ID, genesis: { accounts: [{ address: alice.address, balance: FUNDS }, { address: bob.address, balance: FUNDS }] } }).app;
 
-export const finalize = (app: RemesApp, height: number, txs: Uint8Array[]) =>
-  app.finalizeBlock({ txs, decidedLastCommit: { round: 0, votes: [] }, misbehavior: [], hash: new Uint8Array(32).fill(height), height: BigInt(height), time: { seconds: 10n + BigInt(height), nanos: 0 }, nextValidatorsHash: new Uint8Array(0), proposerAddress: new Uint8Array(20) });
+/** FinalizeBlock of the next block holding `txs` (not committed). */
+export const finalize = (app: RemesApp, txs: Uint8Array[]) => TestNode.of(app).block().txs(...txs).finalize();
 
 /** Alice (account 0) signs a protocol MsgSend to `to`. */
 export const sendTo = (to: string, sequence = 0n) => signTx(alice, [command("send", { fromAddress: alice.address, toAddress: to, amount: 1_000n })], { chainId: CHAIN_ID, accountNumber: 0n, sequence, fee: FEE });

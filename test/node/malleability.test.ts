@@ -55,7 +55,7 @@ describe("tx malleability", () => {
       expect([c.code, c.codespace], what).toEqual([SdkCode.txDecode, "sdk"]);
       expect(c.log, what).toMatch(/canonical/);
       expect(app.processProposal([v]), what).toBe(ResponseProcessProposal_ProposalStatus.REJECT);
-      const r = finalize(app, 1, [v, original]);
+      const r = finalize(app, [v, original]);
       expect(r.txResults.map((t) => t.code), what).toEqual([SdkCode.txDecode, 0]);
       app.commit();
       expect(app.state!.balances.get(bob.address), what).toBe(FUNDS + 1_000n);
@@ -77,7 +77,7 @@ describe("tx malleability", () => {
       const app = freshApp();
       const c = app.checkTx(tx, CheckTxType.NEW);
       expect([c.code, c.codespace], what).toEqual([SdkCode.txDecode, "sdk"]);
-      expect(finalize(app, 1, [tx]).txResults[0]!.code, what).toBe(SdkCode.txDecode);
+      expect(finalize(app, [tx]).txResults[0]!.code, what).toBe(SdkCode.txDecode);
     }
   });
 });

@@ -28,7 +28,7 @@ import type { State } from "../../protocol/state.ts";
 import { authorOf } from "../../protocol/verification/disputes.ts";
 import { evaluateTier1 } from "../../protocol/verification/tier1.ts";
 import { selectPanel } from "../../protocol/verification/tier3.ts";
-import type { ActorInfo } from "../../sim/sink.ts";
+import type { ActorInfo } from "../kinds.ts";
 import type { Actor, ActorIO } from "../actor.ts";
 import { Validator, type ValidatorOptions } from "../validators.ts";
 

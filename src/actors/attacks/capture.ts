@@ -15,7 +15,7 @@ import { ParamsSchema } from "../../gen/remes/v1/params_pb.ts";
 import { ProposalContentSchema, VoteOption } from "../../gen/remes/v1/types_pb.ts";
 import { command } from "../../protocol/commands.ts";
 import type { ProtocolEvent } from "../../protocol/events.ts";
-import type { ActorInfo } from "../../sim/sink.ts";
+import type { ActorInfo } from "../kinds.ts";
 import type { Actor, ActorIO } from "../actor.ts";
 import { Validator, type ValidatorOptions } from "../validators.ts";
 

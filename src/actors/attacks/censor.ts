@@ -14,7 +14,7 @@ import type { ProtocolCommand } from "../../protocol/commands.ts";
 import type { ProtocolEvent } from "../../protocol/events.ts";
 import type { State } from "../../protocol/state.ts";
 import { authorOf } from "../../protocol/verification/disputes.ts";
-import type { ActorInfo } from "../../sim/sink.ts";
+import type { ActorInfo } from "../kinds.ts";
 import type { Actor, ActorIO } from "../actor.ts";
 import { Validator, type ValidatorOptions } from "../validators.ts";
 

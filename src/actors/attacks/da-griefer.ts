@@ -17,7 +17,7 @@ import { SubmissionStatus } from "../../gen/remes/v1/events_pb.ts";
 import { availabilityBond } from "../../protocol/availability.ts";
 import { command } from "../../protocol/commands.ts";
 import type { ProtocolEvent } from "../../protocol/events.ts";
-import type { ActorInfo } from "../../sim/sink.ts";
+import type { ActorInfo } from "../kinds.ts";
 import type { Actor, ActorIO } from "../actor.ts";
 
 export class DaGriefer implements Actor {

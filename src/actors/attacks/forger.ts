@@ -15,7 +15,7 @@ import type { ProtocolEvent } from "../../protocol/events.ts";
 import { activeOfRole } from "../../protocol/staking.ts";
 import { roleKey } from "../../protocol/state.ts";
 import { requiredBond } from "../../protocol/verification/tier2.ts";
-import type { ActorInfo } from "../../sim/sink.ts";
+import type { ActorInfo } from "../kinds.ts";
 import type { Actor, ActorIO } from "../actor.ts";
 import { randomFake } from "../miners.ts";
 

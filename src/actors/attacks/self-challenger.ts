@@ -19,7 +19,7 @@ import { roleKey } from "../../protocol/state.ts";
 import { DisputeSubject, SubmissionStatus } from "../../gen/remes/v1/events_pb.ts";
 import { openDisputeOn } from "../../protocol/verification/disputes.ts";
 import { requiredBond } from "../../protocol/verification/tier2.ts";
-import type { ActorInfo } from "../../sim/sink.ts";
+import type { ActorInfo } from "../kinds.ts";
 import type { Actor, ActorIO } from "../actor.ts";
 import { Validator, type ValidatorOptions } from "../validators.ts";
 

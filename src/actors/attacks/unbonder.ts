@@ -14,7 +14,7 @@ import { Role } from "../../gen/remes/v1/types_pb.ts";
 import { command } from "../../protocol/commands.ts";
 import type { ProtocolEvent } from "../../protocol/events.ts";
 import { roleKey } from "../../protocol/state.ts";
-import type { ActorInfo } from "../../sim/sink.ts";
+import type { ActorInfo } from "../kinds.ts";
 import type { Actor, ActorIO } from "../actor.ts";
 import type { GpuArch } from "../../gen/remes/v1/types_pb.ts";
 import { lazy, type LazyFake, Miner, type MinerBehaviour } from "../miners.ts";

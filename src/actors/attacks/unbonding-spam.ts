@@ -13,7 +13,7 @@ import type { GpuArch } from "../../gen/remes/v1/types_pb.ts";
 import { command } from "../../protocol/commands.ts";
 import type { ProtocolEvent } from "../../protocol/events.ts";
 import { roleKey } from "../../protocol/state.ts";
-import type { ActorInfo } from "../../sim/sink.ts";
+import type { ActorInfo } from "../kinds.ts";
 import type { Actor, ActorIO } from "../actor.ts";
 import { honest, Miner } from "../miners.ts";
 

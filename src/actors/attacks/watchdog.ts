@@ -13,7 +13,7 @@ import { DisputeOutcome, DisputeSubject } from "../../gen/remes/v1/events_pb.ts"
 import { command } from "../../protocol/commands.ts";
 import type { ProtocolEvent } from "../../protocol/events.ts";
 import { requiredBond } from "../../protocol/verification/tier2.ts";
-import type { ActorInfo } from "../../sim/sink.ts";
+import type { ActorInfo } from "../kinds.ts";
 import type { Actor, ActorIO } from "../actor.ts";
 
 export class Watchdog implements Actor {

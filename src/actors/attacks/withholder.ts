@@ -16,7 +16,7 @@ import { command } from "../../protocol/commands.ts";
 import type { ProtocolEvent } from "../../protocol/events.ts";
 import { hashParts } from "../../protocol/randomness.ts";
 import type { AggregationMethod } from "../../gen/remes/v1/types_pb.ts";
-import type { ActorInfo } from "../../sim/sink.ts";
+import type { ActorInfo } from "../kinds.ts";
 import type { Actor, ActorIO } from "../actor.ts";
 import { aggregateUpdates } from "../aggregate.ts";
 

@@ -22,7 +22,7 @@ import * as v8 from "node:v8";
 import { AggregationMethod, GpuArch } from "../../gen/remes/v1/types_pb.ts";
 import type { ProtocolCommand } from "../../protocol/commands.ts";
 import { deriveSeed, hashParts, Prng } from "../../protocol/randomness.ts";
-import type { ActorKind } from "../../sim/sink.ts";
+import type { ActorKind } from "../kinds.ts";
 import type { BlobStore } from "../../store/blob-store.ts";
 import type { Actor, ActorIO, ChainView } from "../actor.ts";
 import { SimulatedBackend, type TrainingBackend } from "../backend.ts";

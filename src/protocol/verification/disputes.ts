@@ -33,6 +33,7 @@ import { hashMod } from "../randomness.ts";
 import { slash } from "../slashing.ts";
 import { activeStakeOf, isActive, roleOf } from "../staking.ts";
 import { type AggregationState, type Dispute, ModuleAccount, type State } from "../state.ts";
+import { assertSplit } from "../split.ts";
 import { closePanelRound } from "./panel-rounds.ts";
 import { selectPanel } from "./tier3.ts";
 
@@ -196,6 +197,7 @@ export const resolve = (state: Readonly<State>, d: Dispute, outcome: DisputeOutc
     else if (p.forfeitedBondDestination === BondDestination.COMMUNITY_POOL) toCommunity = left;
     else burned = left;
   }
+  assertSplit(`dispute ${d.id} resolution: bond`, d.bond, [bondPaid, refund, toWinner, toCommunity, burned]);
   emit(event("disputeResolved", { disputeId: d.id, outcome, tier: d.tier, refund, winner, toWinner, toCommunity, burned }));
 };
 

@@ -1,0 +1,176 @@
+/**
+ * The mempool connection and the proposal checks: local policy, not
+ * consensus (a node may change any of it without forking). CheckTx admits a
+ * tx against the last committed state; PrepareProposal picks the txs a block
+ * this node proposes holds; ProcessProposal rejects a proposal no honest
+ * proposer would make. Nothing here writes the committed state.
+ *
+ * Fees: a node's minimum gas price (HOME/config/app.toml, like the Cosmos
+ * SDK's minimum-gas-prices) is checked in CheckTx only: a tx paying less is
+ * refused with code 13 (insufficient fee).
+ *
+ * The verified cache is shared with FinalizeBlock (consensus.ts), which
+ * authenticates its txs through `authenticate` and `forget`s them once a
+ * block holds them.
+ */
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
+import { type CheckTxType, ResponseProcessProposal_ProposalStatus } from "cosmjs-types/tendermint/abci/types";
+import { Role } from "../gen/remes/v1/types_pb.ts";
+import type { BlockContext } from "../protocol/context.ts";
+import { isProtocolError } from "../protocol/errors.ts";
+import { decide, dryRunTx, payFee } from "../protocol/machine.ts";
+import { type Committed, requireState } from "./committed.ts";
+import { hexOf, sha256Fast } from "./hash.ts";
+import { type DecodedTx, decodeTx, gasUsedOf, requiredFee, SdkCode, TxError, verifySignature, withSignerString } from "./tx.ts";
+
+/** A decoded tx plus the outcome of its checks. */
+export type Checked = { readonly ok: true; readonly tx: DecodedTx } | { readonly ok: false; readonly err: TxError; readonly tx?: DecodedTx };
+
+/** Above CometBFT's mempool size (5,000 by default; raise both together). */
+const VERIFIED_CACHE_MAX = 100_000;
+
+export class Mempool {
+  /** Since the last Commit, per signer: the next sequence the mempool expects, and what its admitted txs spend. */
+  private readonly checkSequences = new Map<string, bigint>();
+  private readonly pendingSpend = new Map<string, bigint>();
+  /** Txs whose signature checked out, by hash (hex), until a block holds them. */
+  private readonly verified = new Map<string, DecodedTx>();
+
+  constructor(private readonly node: Committed) {}
+
+  /** Forgets everything: the committed state was reloaded. */
+  clear(): void {
+    this.checkSequences.clear();
+    this.pendingSpend.clear();
+    this.verified.clear();
+  }
+
+  /** A block was committed: the mempool's sequences and spends are recounted by RECHECK against it. */
+  committed(): void {
+    this.checkSequences.clear();
+    this.pendingSpend.clear();
+  }
+
+  /** A block holds this tx: its sequence is used (a replay fails the sequence check, uncached). */
+  forget(tx: DecodedTx): void {
+    this.verified.delete(hexOf(tx.hash));
+  }
+
+  /**
+   * Stateless checks, then the signature against the account's number. A tx
+   * that passed is cached by its hash until a block holds it, so CometBFT's
+   * CheckTx, RECHECK, PrepareProposal, ProcessProposal and FinalizeBlock of
+   * the same bytes decode and verify it once.
+   */
+  authenticate(bytes: Uint8Array, sequences: (addr: string) => bigint | undefined): Checked {
+    const { accounts, chainId } = this.node;
+    const hash = sha256Fast(bytes);
+    const key = hexOf(hash);
+    let tx = this.verified.get(key);
+    if (tx === undefined) {
+      const decoded = decodeTx(bytes, this.node.maxTxBytes, hash);
+      if (decoded instanceof TxError) return { ok: false, err: decoded };
+      const account = accounts.get(decoded.signer);
+      if (!account) return { ok: false, tx: decoded, err: new TxError(SdkCode.unknownAddress, `account ${decoded.signer} does not exist; fund it with a bank send first`) };
+      const d = withSignerString(decoded, account.address);
+      if (!verifySignature(d, chainId, account.number)) {
+        return { ok: false, tx: d, err: new TxError(SdkCode.unauthorized, `signature verification failed; check the account number (${account.number}), sequence (${d.sequence}) and chain id (${chainId}) the tx was signed with`) };
+      }
+      // Oldest first out: the cache holds what waits in the mempool; a tx evicted here is just verified again.
+      if (this.verified.size >= VERIFIED_CACHE_MAX) this.verified.delete(this.verified.keys().next().value!);
+      tx = d;
+      this.verified.set(key, tx);
+    }
+    const expected = sequences(tx.signer) ?? accounts.get(tx.signer)!.sequence;
+    if (tx.sequence !== expected) return { ok: false, tx, err: new TxError(SdkCode.wrongSequence, `account sequence mismatch, expected ${expected}, got ${tx.sequence}: incorrect account sequence`) };
+    return { ok: true, tx };
+  }
+
+  private nextContext(): BlockContext {
+    const s = requireState(this.node);
+    return { height: s.height + 1, timeMs: 0n, blockHash: new Uint8Array(32), beacon: new Uint8Array(32), beaconOutput: new Uint8Array(0), proposer: "", lastCommit: [], misbehavior: [] };
+  }
+
+  /**
+   * CheckTx and RECHECK: the tx's authentication (signature, sequence after
+   * the signer's txs already in the mempool), gas and fee, then its messages
+   * decided against the last committed state, read-only. The mempool's own
+   * effects are tracked only where they matter for admission, as in the
+   * Cosmos SDK: sequences, and what each signer's admitted txs spend (fees
+   * and bank sends) against its balance. Two mempool txs that conflict in
+   * protocol terms (the same miner's second submission for a shard, a bond
+   * spent twice) both pass here, and FinalizeBlock fails the later one with
+   * its code (its fee paid). No copy of the state per block: a copy of a
+   * 20,000-miner state cost ~90 ms of the app's single thread each block.
+   */
+  checkTx(bytes: Uint8Array, _type: CheckTxType) {
+    const state = requireState(this.node);
+    const response = (code: number, codespace: string, log: string, gasWanted = 0n, gasUsed = 0n) => ({ code, codespace, log, data: new Uint8Array(0), info: "", gasWanted, gasUsed, events: [] });
+    const c = this.authenticate(bytes, (a) => this.checkSequences.get(a));
+    if (!c.ok) return response(c.err.code, c.err.codespace, c.err.log);
+    const tx = c.tx;
+    const gasUsed = gasUsedOf(tx.size, tx.msgs.length);
+    if (tx.gasLimit < gasUsed) return response(SdkCode.outOfGas, "sdk", `out of gas: the tx needs ${gasUsed}, its gas limit is ${tx.gasLimit}`, tx.gasLimit, gasUsed);
+    const minGasPrice = this.node.minGasPrice;
+    const minFee = requiredFee(tx.gasLimit, minGasPrice);
+    if (tx.fee < minFee) {
+      return response(SdkCode.insufficientFee, "sdk", `insufficient fee: got ${tx.fee}uremes, this node requires ${minFee}uremes (gas limit ${tx.gasLimit} × minimum gas price ${minGasPrice.text})`, tx.gasLimit, gasUsed);
+    }
+    const pending = this.pendingSpend.get(tx.signer) ?? 0n;
+    const outflow = tx.fee + tx.msgs.reduce((n, m) => (m.case === "send" && m.value.fromAddress === tx.signer ? n + m.value.amount : n), 0n);
+    if (outflow > 0n) {
+      const funds = payFee(state, { payer: tx.signer, amount: pending + outflow });
+      if (isProtocolError(funds)) {
+        return response(funds.code, "remes", `insufficient funds: this tx spends ${outflow} uremes (fee and sends)${pending > 0n ? ` after ${pending} uremes of this account's txs already in the mempool` : ""}: ${funds.message}`, tx.gasLimit, gasUsed);
+      }
+    }
+    const ctx = this.nextContext();
+    if (tx.msgs.length === 1) {
+      const d = decide(state, tx.msgs[0]!, ctx);
+      if (isProtocolError(d)) return response(d.code, "remes", d.message, tx.gasLimit, gasUsed);
+    } else {
+      // Later messages may depend on earlier ones: run them all, then undo (journal.ts; no copy of the state).
+      const r = dryRunTx(state, tx.msgs, ctx);
+      if (r.code !== 0) return response(r.code, "remes", r.log, tx.gasLimit, gasUsed);
+    }
+    this.checkSequences.set(tx.signer, tx.sequence + 1n);
+    if (outflow > 0n) this.pendingSpend.set(tx.signer, pending + outflow);
+    return response(0, "", "", tx.gasLimit, gasUsed);
+  }
+
+  /** Keeps the txs that fit and pass authentication (in order, sequences tracked). */
+  prepareProposal(txs: readonly Uint8Array[], maxTxBytes: bigint): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    const seqs = new Map<string, bigint>();
+    let total = 0n;
+    for (const bytes of txs) {
+      if (total + BigInt(bytes.length) > maxTxBytes) continue;
+      const c = this.authenticate(bytes, (a) => seqs.get(a));
+      if (!c.ok) continue;
+      seqs.set(c.tx.signer, c.tx.sequence + 1n);
+      total += BigInt(bytes.length);
+      out.push(bytes);
+    }
+    return out;
+  }
+
+  /** Rejects a proposal holding a tx no honest proposer would include (malformed, oversized, badly signed). */
+  processProposal(txs: readonly Uint8Array[]): ResponseProcessProposal_ProposalStatus {
+    for (const bytes of txs) {
+      const c = this.authenticate(bytes, () => undefined);
+      if (!c.ok && c.err.code !== SdkCode.wrongSequence) return ResponseProcessProposal_ProposalStatus.REJECT;
+    }
+    return ResponseProcessProposal_ProposalStatus.ACCEPT;
+  }
+
+  /** REJECT when the proposal's beacon tx is missing or wrong (src/node/beacon.ts), else undefined. */
+  processBeacon(req: { txs: Uint8Array[]; height: bigint; proposerAddress: Uint8Array }): ResponseProcessProposal_ProposalStatus | undefined {
+    const cons = bytesToHex(req.proposerAddress);
+    const key = [...requireState(this.node).roles.values()].find((r) => r.role === Role.VALIDATOR && r.pubkey.length === 32 && bytesToHex(sha256(r.pubkey).subarray(0, 20)) === cons)?.pubkey;
+    const problem = this.node.beacon.problem(req.txs, key, Number(req.height));
+    if (problem === undefined) return undefined;
+    this.node.log(`app: ProcessProposal ${req.height} rejected: ${problem}`);
+    return ResponseProcessProposal_ProposalStatus.REJECT;
+  }
+}
