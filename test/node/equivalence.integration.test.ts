@@ -26,7 +26,7 @@ describe("same machine, two runtimes (real CometBFT)", () => {
 
   it("the same recorded stream, signed and broadcast to a real single-node CometBFT chain, is committed, and a fresh in-process app replaying the committed blocks reproduces CometBFT's app hash at every height", async () => {
     const appState = rec.appState as { params: JsonValue; accounts: JsonValue; roles: JsonValue; vault: JsonValue };
-    // The simulator's txs pay no fee, so this node takes free txs (fees are tested in chain.test.ts).
+    // The simulator's txs pay no fee, so this node takes free txs (fees are tested in chain.integration.test.ts).
     // No node runs the simulated validators' consensus keys: bonded with them they would hold power CometBFT waits for, so they join keyless.
     const roles = (appState.roles as { pubkey?: string }[]).map(({ pubkey: _, ...r }) => r);
     const chain = await LocalChain.create({ chainId: CHAIN_ID, minGasPrice: "0uremes", params: appState.params, genesisExtra: { accounts: appState.accounts, roles: roles as JsonValue, vault: appState.vault } });
