@@ -222,7 +222,7 @@ const rules: readonly Rule[] = [
   // Validator pay (validator-rewards.ts): without it validators earn nothing while nobody cheats (issue 13).
   positive("blockInflationReward", "validators would be paid nothing while nobody cheats"), amount("blockInflationReward"),
   // Accrued pay is paid out every period; 0 would never pay, and a period over a day would hold pay back for longer than it serves.
-  ["validatorPayPeriodBlocks", (p) => p.validatorPayPeriodBlocks >= 1 && p.validatorPayPeriodBlocks <= 17_280, () => "must be in 1..17280 (a day of 5 s blocks)"],
+  ["validatorPayPeriodBlocks", (p) => p.validatorPayPeriodBlocks >= 1 && p.validatorPayPeriodBlocks <= BLOCKS_PER_DAY, () => "must be in 1..17280 (a day of 5 s blocks)"],
   // Tier-3 panels (panel-rounds.ts): a silent member must cost something, and an undecided panel is re-drawn a bounded number of times.
   positive("slashNoVerdictBps", "a panel member could withhold its verdict for free"),
   ["tier3MaxRounds", (p) => p.tier3MaxRounds >= 1 && p.tier3MaxRounds <= 16, () => "must be in 1..16"],
