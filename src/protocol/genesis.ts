@@ -45,6 +45,8 @@ export const emptyState = (initialHeight = 1): State => ({
   consensusKeys: new Map(),
   consensusSet: new Map(),
   jailedUntil: new Map(),
+  validatorPay: new Map(),
+  paySigners: new Set(),
   counters: { nextUnbondingId: 0, nextSubmissionId: 0, nextDisputeId: 0, nextVaultId: 0, nextProposalId: 0, nextAggregationId: 0, nextAvailabilityId: 0 },
   stats: { trapsRevealed: 0, minersCaught: 0, minersPassed: 0 },
 });

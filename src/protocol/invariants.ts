@@ -73,6 +73,19 @@ export const checkGovDeposits: Check = (state) => {
   return held === deposits ? [] : [`gov deposits: holds ${held}, deposits of proposals in voting sum to ${deposits}`];
 };
 
+/** The validator_pay pool holds exactly the accrued fees; no accrued amount is negative (validator-rewards.ts). */
+export const checkValidatorPay: Check = (state) => {
+  const out: string[] = [];
+  let fees = 0n;
+  for (const [a, x] of state.validatorPay) {
+    if (x.minted < 0n || x.fees < 0n) out.push(`validator pay: ${a} has accrued ${x.minted} minted, ${x.fees} fees`);
+    fees += x.fees;
+  }
+  const pool = bal(state, ModuleAccount.validatorPay);
+  if (pool !== fees) out.push(`validator pay pool: holds ${pool}, accrued fees sum to ${fees}`);
+  return out;
+};
+
 /** What is wrong with one live submission: its miner, its window and its shard. */
 export const checkSubmission = (state: Readonly<State>, s: Readonly<Submission>): string[] => {
   const out: string[] = [];
@@ -107,6 +120,7 @@ export const stateChecks: readonly (readonly [string, Check])[] = [
   ["unbondingPool", checkUnbondingPool],
   ["escrow", checkEscrow],
   ["govDeposits", checkGovDeposits],
+  ["validatorPay", checkValidatorPay],
   ["submissions", checkSubmissions],
 ];
 

@@ -20,7 +20,7 @@ import * as gov from "./governance.ts";
 import { evolveKernelVersionApproved } from "./kernel-versions.ts";
 import { checkFunds, decideSend, evolveTransferred } from "./ledger.ts";
 import { evolveRewardMinted } from "./rewards.ts";
-import { rewardValidators } from "./validator-rewards.ts";
+import { evolveValidatorPayAccrued, rewardValidators, settleFeePay, settleMintedPay } from "./validator-rewards.ts";
 import { evolveLivenessMissed, evolveLivenessWindowReset, evolveSlashed, punishValidators } from "./slashing.ts";
 import * as staking from "./staking.ts";
 import { ModuleAccount, type State } from "./state.ts";
@@ -72,7 +72,7 @@ const decideValid = (state: Readonly<State>, cmd: ProtocolCommand, ctx: BlockCon
 export const evolve = (state: State, e: ProtocolEvent): State => {
   switch (e.case) {
     case "blockStarted": state.height = e.value.height; break;
-    case "transferred": evolveTransferred(state, e.value); break;
+    case "transferred": evolveTransferred(state, e.value); settleFeePay(state, e.value); break;
     case "roleRegistered": staking.evolveRoleRegistered(state, e.value); break;
     case "stakeBonded": staking.evolveStakeBonded(state, e.value); break;
     case "unbondingStarted": staking.evolveUnbondingStarted(state, e.value); break;
@@ -81,7 +81,7 @@ export const evolve = (state: State, e: ProtocolEvent): State => {
     case "slashed": evolveSlashed(state, e.value); break;
     case "livenessMissed": evolveLivenessMissed(state, e.value); break;
     case "livenessWindowReset": evolveLivenessWindowReset(state, e.value); break;
-    case "rewardMinted": evolveRewardMinted(state, e.value); break;
+    case "rewardMinted": evolveRewardMinted(state, e.value); settleMintedPay(state, e.value); break;
     case "windowOpened": evolveWindowOpened(state, e.value); break;
     case "gradientSubmitted": evolveGradientSubmitted(state, e.value); break;
     case "tier1Evaluated": evolveTier1Evaluated(state, e.value); break;
@@ -117,6 +117,7 @@ export const evolve = (state: State, e: ProtocolEvent): State => {
     case "availabilityBlockCounted": evolveAvailabilityBlockCounted(state, e.value); break;
     case "consensusSetChanged": evolveConsensusSetChanged(state, e.value); break;
     case "validatorJailed": evolveValidatorJailed(state, e.value); break;
+    case "validatorPayAccrued": evolveValidatorPayAccrued(state, e.value); break;
     default: unreachable(e);
   }
   return state;

@@ -92,6 +92,9 @@ export const defaultParams = (): Params =>
     daResponseProposers: 2, // availability.ts: one censoring proposer cannot close a response window
     blockInflationReward: BLOCK_INFLATION_REWARD,
     blockProposerBonusBps: 1_000, // validator-rewards.ts
+    // Seeds silent: pay accrues every block and is paid out every 100 blocks (~8 min at 5 s), one event per payee
+    // instead of one per signer per block (validator-rewards.ts).
+    validatorPayPeriodBlocks: 100,
     // Seed 002 §10.2 slashes lazy validation without a rate: a missing panel verdict costs half a false one
     // (the dispute is re-drawn, not misjudged) yet far more than any bribe for silence (panel-rounds.ts).
     slashNoVerdictBps: 1_000,
@@ -218,6 +221,8 @@ const rules: readonly Rule[] = [
   ["daResponseProposers", (p) => p.daResponseProposers >= 1 && p.daResponseProposers <= 100, () => "must be in 1..100"],
   // Validator pay (validator-rewards.ts): without it validators earn nothing while nobody cheats (issue 13).
   positive("blockInflationReward", "validators would be paid nothing while nobody cheats"), amount("blockInflationReward"),
+  // Accrued pay is paid out every period; 0 would never pay, and a period over a day would hold pay back for longer than it serves.
+  ["validatorPayPeriodBlocks", (p) => p.validatorPayPeriodBlocks >= 1 && p.validatorPayPeriodBlocks <= BLOCKS_PER_DAY, () => "must be in 1..17280 (a day of 5 s blocks)"],
   // Tier-3 panels (panel-rounds.ts): a silent member must cost something, and an undecided panel is re-drawn a bounded number of times.
   positive("slashNoVerdictBps", "a panel member could withhold its verdict for free"),
   ["tier3MaxRounds", (p) => p.tier3MaxRounds >= 1 && p.tier3MaxRounds <= 16, () => "must be in 1..16"],

@@ -30,8 +30,10 @@ export const ModuleAccount = {
   escrow: "module:escrow",
   govDeposits: "module:gov_deposits",
   communityPool: "module:community_pool",
-  /** Fees of the node's Cosmos txs (the simulator's txs pay none); paid out to the validators at the next block (validator-rewards.ts). */
+  /** Fees of the node's Cosmos txs (the simulator's txs pay none); moved to validator_pay at the next block (validator-rewards.ts). */
   feeCollector: "module:fee_collector",
+  /** Fees accrued to validators and not yet paid out (validator-rewards.ts): holds Σ state.validatorPay fees. */
+  validatorPay: "module:validator_pay",
 } as const;
 
 export interface Supply {
@@ -176,6 +178,12 @@ export interface AvailabilityChallenge {
   proposers: string[];
 }
 
+/** Validator pay accrued since the last payout (validator-rewards.ts): inflation still to mint, fees held in validator_pay. */
+export interface ValidatorPayAccrual {
+  minted: bigint;
+  fees: bigint;
+}
+
 export interface Counters {
   nextUnbondingId: number;
   nextSubmissionId: number;
@@ -237,6 +245,10 @@ export interface State {
   readonly consensusSet: Map<string, bigint>;
   /** Jailed validator → height it may rejoin the consensus set at. */
   readonly jailedUntil: Map<string, number>;
+  /** Pay accrued per payee (validators, the community pool) until the next payout (validator-rewards.ts). */
+  readonly validatorPay: Map<string, ValidatorPayAccrual>;
+  /** Who signed the commit the last pay accrual read: each accrual event carries only the change. */
+  readonly paySigners: Set<string>;
   readonly counters: Counters;
   readonly stats: Stats;
 }

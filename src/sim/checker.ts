@@ -11,7 +11,7 @@
  * - bonded pool = Σ stakes, Σ stakes updated from the roles named by the
  *   block's stake events (registered, bonded, unbonding, slashed: the only
  *   evolve steps that change a stake); every such stake ≥ 0;
- * - unbonding pool, escrow and governance deposits, in full (small maps);
+ * - unbonding pool, escrow, governance deposits and validator pay, in full (small maps);
  * - every submission the block accepted: registered miner, assigned shard.
  *
  * A full walk re-derives the sums from scratch; if the running sums had
@@ -26,6 +26,7 @@ import {
   checkState,
   checkSubmission,
   checkUnbondingPool,
+  checkValidatorPay,
 } from "../protocol/invariants.ts";
 import { ModuleAccount, roleKey, type State } from "../protocol/state.ts";
 
@@ -92,7 +93,7 @@ export class InvariantChecker {
     if (balanceSum !== expected) out.push(`supply: balances sum to ${balanceSum}, expected genesis ${state.supply.genesis} + minted ${state.supply.minted} − burned ${state.supply.burned} = ${expected}`);
     const pool = state.balances.get(ModuleAccount.bondedPool) ?? 0n;
     if (pool !== stakeSum) out.push(`bonded pool: holds ${pool}, role stakes sum to ${stakeSum}`);
-    out.push(...checkNonNegativeUnbonding(state), ...checkUnbondingPool(state), ...checkEscrow(state), ...checkGovDeposits(state));
+    out.push(...checkNonNegativeUnbonding(state), ...checkUnbondingPool(state), ...checkEscrow(state), ...checkGovDeposits(state), ...checkValidatorPay(state));
     for (const e of events) {
       if (e.case !== "gradientSubmitted") continue;
       const s = state.submissions.get(e.value.submissionId);

@@ -17,8 +17,8 @@ const file = resolve(import.meta.dirname, "../../scenarios/real_training.json");
 const scenario = loadScenario(file);
 const blocks = scenario.shortBlocks!;
 /** Pinned: the canonical kernels make this hash the same on every machine. */
-/** Re-pinned when addresses became bech32, mismatches went to tier-3 recomputation, windows began training from the chain's global adapters, trapRateBps became 1 (validateParams refuses 0), and with issue 13's hardening (beacon, panel rounds, validator pay, consensus set, audits). */
-const PINNED_EVENT_LOG = "77909d636b157942f14b5f65103563e85acd3e9567882d066b9d911786ef190b";
+/** Re-pinned when addresses became bech32, mismatches went to tier-3 recomputation, windows began training from the chain's global adapters, trapRateBps became 1 (validateParams refuses 0), and with issue 13's hardening (beacon, panel rounds, validator pay, consensus set, audits); then validator pay accrued per block and paid per period (short form 62 blocks: the first availability challenge, at 60, resolves at 61). */
+const PINNED_EVENT_LOG = "269fa59a6517e432a61dcc096d5df215f88f793548041ad2da4cc5d060bacb77";
 
 const run = async (): Promise<{ r: RunResult; events: { height: number; e: ProtocolEvent }[] }> => {
   const events: { height: number; e: ProtocolEvent }[] = [];
