@@ -10,8 +10,12 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import type { State } from "../protocol/state.ts";
 import type { AccountRecord } from "./store.ts";
 
-/** 2: the app hash has an accounts component (accounts.ts); protocolHash and accountsHash are its parts. */
-export const SNAPSHOT_FORMAT = 2;
+/**
+ * 2: the app hash has an accounts component (accounts.ts); protocolHash and accountsHash are its parts.
+ * 3: the state carries validator pay accruals, the consensus set, kernel versions, the beacon and the
+ * bounded-state indexes (issue 13): a format-2 snapshot would restore without them, so it is refused.
+ */
+export const SNAPSHOT_FORMAT = 3;
 export const CHUNK_BYTES = 4 << 20;
 
 export interface SnapshotData {
@@ -84,7 +88,8 @@ export const decodeSnapshot = (bytes: Uint8Array): SnapshotData => {
   d.readHeader();
   const s = d.readValue() as SnapshotData;
   if (typeof s !== "object" || s === null || s.format !== SNAPSHOT_FORMAT || !(s.appHash instanceof Uint8Array) || !(s.protocolHash instanceof Uint8Array) || !(s.accountsHash instanceof Uint8Array) || typeof s.height !== "number") {
-    throw new Error(`not an r3mes state snapshot (format ${SNAPSHOT_FORMAT})`);
+    const found = typeof s === "object" && s !== null && "format" in s ? ` (it says format ${String(s.format)})` : "";
+    throw new Error(`not an r3mes state snapshot of format ${SNAPSHOT_FORMAT}${found}: a snapshot written by another version of r3mes cannot be restored; start the node from an empty home and replay from genesis or state-sync from peers`);
   }
   return s;
 };

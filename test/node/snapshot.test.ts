@@ -36,4 +36,10 @@ describe("state snapshots", () => {
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(100_000);
     expect(Buffer.from(bytes).equals(v8.serialize(data))).toBe(true);
   });
+
+  it("refuses a snapshot of another format by name, saying what to do", () => {
+    const old = v8.serialize({ format: 2, height: 1, appHash: new Uint8Array(32), protocolHash: new Uint8Array(32), accountsHash: new Uint8Array(2), chainId: "c", state: {}, accounts: [] });
+    expect(() => decodeSnapshot(old)).toThrow(/format 3 \(it says format 2\).*replay from genesis or state-sync/);
+    expect(() => decodeSnapshot(v8.serialize("junk"))).toThrow(/not an r3mes state snapshot/);
+  });
 });
