@@ -469,6 +469,12 @@ interface RoleIndex {
   readonly byKind: Map<Role, Map<string, RoleRecord>>;
   /** role → its active stake total, valid for the minimum stake it was summed under. */
   readonly active: Map<Role, { readonly min: bigint; total: bigint }>;
+  /**
+   * role → its active records sorted by address, for the minimum stake they were
+   * picked under; dropped whenever a record of that role is added or its stake
+   * changes (and when such a change is undone), so it never outlives the set it lists.
+   */
+  readonly sorted: Map<Role, { readonly min: bigint; readonly list: readonly RoleRecord[] }>;
 }
 
 const roleIndexes = new WeakMap<object, RoleIndex>();
@@ -477,7 +483,7 @@ const roleIndex = (roles: ReadonlyMap<string, RoleRecord>): RoleIndex => {
   const raw = rawOf(roles);
   let ix = roleIndexes.get(raw);
   if (ix === undefined) {
-    ix = { byKind: new Map(), active: new Map() };
+    ix = { byKind: new Map(), active: new Map(), sorted: new Map() };
     for (const r of raw.values()) addRole(ix, r);
     keep(roleIndexes, raw, ix);
   }
@@ -492,6 +498,12 @@ const addRole = (ix: RoleIndex, r: RoleRecord): void => {
 
 const activePart = (stake: bigint, min: bigint): bigint => (stake > 0n && stake >= min ? stake : 0n);
 
+/** Drops the sorted list of a role's active records, now and when the change that called this is undone. */
+const dropSorted = (ix: RoleIndex, role: Role): void => {
+  if (!ix.sorted.delete(role)) return;
+  onUndo(() => ix.sorted.delete(role));
+};
+
 /** Call after registering a role, or registering it again (a new record); roles are never removed. */
 export const indexRoleAdded = (roles: ReadonlyMap<string, RoleRecord>, role: Role, address: string): void => {
   const raw = rawOf(roles);
@@ -500,6 +512,7 @@ export const indexRoleAdded = (roles: ReadonlyMap<string, RoleRecord>, role: Rol
   if (ix === undefined || r === undefined) return;
   const prev = ix.byKind.get(role)?.get(address);
   addRole(ix, r);
+  dropSorted(ix, role);
   onUndo(() => (prev === undefined ? ix.byKind.get(role)?.delete(address) : addRole(ix, prev)));
 };
 
@@ -515,7 +528,9 @@ export const indexStakeChanged = (
   before: bigint,
   after: bigint,
 ): void => {
-  const sum = roleIndexes.get(rawOf(state.roles))?.active.get(role);
+  const rix = roleIndexes.get(rawOf(state.roles));
+  if (rix !== undefined) dropSorted(rix, role);
+  const sum = rix?.active.get(role);
   if (sum !== undefined) {
     const delta = activePart(after, sum.min) - activePart(before, sum.min);
     sum.total += delta;
@@ -537,6 +552,29 @@ export const rolesOfKind = (roles: ReadonlyMap<string, RoleRecord>, role: Role):
   if (m === undefined) return [];
   visits.count += m.size;
   return [...m.values()];
+};
+
+/**
+ * A role's active records (stake > 0 and ≥ `min`) sorted by address, kept until
+ * a record of that role is added or its stake changes: panels, shard
+ * assignment and committees ask for it many times a block while it rarely
+ * changes. Read-only (the records are the state's own objects, as in rolesOfKind).
+ */
+export const activeRolesSorted = (roles: ReadonlyMap<string, RoleRecord>, role: Role, min: bigint): readonly RoleRecord[] => {
+  const ix = roleIndex(roles);
+  let cached = ix.sorted.get(role);
+  if (cached === undefined || cached.min !== min) {
+    const list: RoleRecord[] = [];
+    for (const r of rolesOfKind(roles, role)) if (activePart(r.stake, min) > 0n) list.push(r);
+    list.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+    ix.sorted.set(role, (cached = { min, list }));
+    // Built inside a transaction it may list writes the journal undoes: drop it then.
+    onUndo(() => {
+      if (ix.sorted.get(role) === cached) ix.sorted.delete(role);
+    });
+  }
+  visits.count += cached.list.length;
+  return cached.list;
 };
 
 /**

@@ -11,7 +11,7 @@ import type { BlockContext } from "./context.ts";
 import { bindConsensusKey, checkConsensusKey } from "./consensus-keys.ts";
 import { fail, isProtocolError, type ProtocolError } from "./errors.ts";
 import { type Emit, event, type EventOf, type ProtocolEvent } from "./events.ts";
-import { activeStake, indexRoleAdded, indexStakeChanged, indexUnbondingAdded, indexUnbondingRemoved, rolesOfKind, unbondingCount, unbondingDue } from "./indexes.ts";
+import { activeRolesSorted, activeStake, indexRoleAdded, indexStakeChanged, indexUnbondingAdded, indexUnbondingRemoved, rolesOfKind, unbondingCount, unbondingDue } from "./indexes.ts";
 import { checkAddress, checkAmount, checkFunds, credit, debit } from "./ledger.ts";
 import { ModuleAccount, type RoleRecord, roleKey, type State } from "./state.ts";
 
@@ -34,11 +34,8 @@ export const roleOf = (state: Readonly<State>, role: Role, address: string): Rol
 export const isActive = (state: Readonly<State>, r: RoleRecord): boolean => r.stake > 0n && r.stake >= minStake(state.params, r.role);
 
 /** Active records of a role, sorted by address; visits only that role's holders (indexes.ts). */
-export const activeOfRole = (state: Readonly<State>, role: Role): RoleRecord[] => {
-  const out: RoleRecord[] = [];
-  for (const r of rolesOfKind(state.roles, role)) if (isActive(state, r)) out.push(r);
-  return out.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
-};
+export const activeOfRole = (state: Readonly<State>, role: Role): RoleRecord[] =>
+  activeRolesSorted(state.roles, role, minStake(state.params, role)).slice();
 
 /** Governance voting power: all bonded stake of an address, over its roles. */
 export const votingPower = (state: Readonly<State>, address: string): bigint => {

@@ -14,12 +14,12 @@ import { expireAvailability, sampleAvailability } from "./availability.ts";
 import { selectProposer } from "./aggregation.ts";
 import type { BlockContext } from "./context.ts";
 import { type Emit, event, type EventOf } from "./events.ts";
-import { disputesOfWindow, indexWindowRemoved } from "./indexes.ts";
+import { activeRolesSorted, disputesOfWindow, indexWindowRemoved } from "./indexes.ts";
 import { deriveSeed } from "./randomness.ts";
 import { payWindow, reuseVerifiedJobs } from "./rewards.ts";
 import { assignShards } from "./shards.ts";
 import { pruneOffences } from "./slashing.ts";
-import { activeOfRole } from "./staking.ts";
+import { minStake } from "./staking.ts";
 import type { State } from "./state.ts";
 import { resolve } from "./verification/disputes.ts";
 import { auditLone } from "./verification/isolation.ts";
@@ -76,7 +76,7 @@ export const settleWindows = (state: Readonly<State>, ctx: BlockContext, emit: E
 // --- evolve ---
 
 export const evolveWindowOpened = (state: State, e: EventOf<"windowOpened">): void => {
-  const miners = activeOfRole(state, Role.MINER).map((r) => r.address);
+  const miners = activeRolesSorted(state.roles, Role.MINER, minStake(state.params, Role.MINER)).map((r) => r.address);
   const { activeShards, assignment } = assignShards(miners, e.seed, e.window, state.params);
   state.windows.set(e.window, {
     window: e.window,

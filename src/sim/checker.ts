@@ -97,7 +97,7 @@ export class InvariantChecker {
     for (const e of events) {
       if (e.case !== "gradientSubmitted") continue;
       const s = state.submissions.get(e.value.submissionId);
-      if (s) out.push(...checkSubmission(state, s));
+      if (s) checkSubmission(state, s, out);
     }
     return out;
   }

@@ -18,11 +18,12 @@ import type { BlockContext } from "../context.ts";
 import { fail, type ProtocolError } from "../errors.ts";
 import { event, type ProtocolEvent } from "../events.ts";
 import { deriveSeed, sortition } from "../randomness.ts";
-import { activeOfRole } from "../staking.ts";
+import { activeRolesSorted } from "../indexes.ts";
+import { minStake } from "../staking.ts";
 import { hex, type State } from "../state.ts";
 
 export const selectPanel = (state: Readonly<State>, ctx: BlockContext, disputeId: number, exclude: readonly string[]): string[] => {
-  const candidates = activeOfRole(state, Role.VALIDATOR)
+  const candidates = activeRolesSorted(state.roles, Role.VALIDATOR, minStake(state.params, Role.VALIDATOR))
     .filter((v) => !exclude.includes(v.address))
     .map((v) => ({ id: v.address, weight: v.stake }));
   return sortition(candidates, state.params.tier3PanelSize, deriveSeed(ctx.beacon, "remes/panel", disputeId));
