@@ -11,7 +11,11 @@ import { bytesToHex } from "@noble/hashes/utils.js";
 import { describe, expect, it } from "vitest";
 import { RemesApp } from "../../src/node/app.ts";
 import { TestNode } from "../../src/node/testing/test-node.ts";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { CheckTxType } from "cosmjs-types/tendermint/abci/types";
+import { signTx, txKeyOf } from "../../src/node/sign.ts";
 import { stateRoot } from "../../src/protocol/apphash.ts";
+import { command } from "../../src/protocol/commands.ts";
 
 const FAR = 2 ** 32;
 const start = { chainId: "ids64", initialHeight: FAR - 3 };
@@ -52,5 +56,18 @@ describe("a node past height 2^32", () => {
     next.blocks(3);
     expect(next.height).toBe(FAR + 5);
     expect(bytesToHex(synced.appHash)).toBe(bytesToHex(source.app.appHash));
+  });
+});
+
+describe("CheckTx of an id above 2^53 - 1", () => {
+  it("is refused by decide with the field named, as the simulator refuses it", () => {
+    const key = txKeyOf(sha256(new TextEncoder().encode("ids64/validator")));
+    const node = TestNode.init({ chainId: "ids64", genesis: { accounts: [{ address: key.address, balance: 1_000_000n }] } });
+    const tx = (submissionId: bigint) => signTx(key, [command("challengeGradient", { challenger: key.address, submissionId, bond: 1n })], { chainId: "ids64", accountNumber: 0n, sequence: 0n, fee: 0n });
+    const r = node.app.checkTx(tx(2n ** 53n), CheckTxType.NEW);
+    expect([r.code, r.codespace, r.log]).toEqual([2, "remes", expect.stringContaining("submission_id is 9007199254740992, above 2^53 - 1")]);
+    // 2^53 - 1 passes the check and is simply no live submission.
+    const ok = node.app.checkTx(tx(2n ** 53n - 1n), CheckTxType.NEW);
+    expect(ok.log).toMatch(/submission 9007199254740991 is not live/);
   });
 });

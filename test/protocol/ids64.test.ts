@@ -15,15 +15,17 @@ import { aggregationCommitment, gradientRoot } from "../../src/protocol/aggregat
 import { nextAppHash, stateRoot } from "../../src/protocol/apphash.ts";
 import { decodeEvent, DecodeError, encodeEvent } from "../../src/protocol/codec.ts";
 import { command, type ProtocolCommand } from "../../src/protocol/commands.ts";
+import { event } from "../../src/protocol/events.ts";
 import type { ProtocolEvent } from "../../src/protocol/events.ts";
 import { initChain } from "../../src/protocol/genesis.ts";
-import { evolve } from "../../src/protocol/machine.ts";
+import { isProtocolError } from "../../src/protocol/errors.ts";
+import { decide, evolve } from "../../src/protocol/machine.ts";
 import { merkleRoot } from "../../src/protocol/merkle.ts";
 import { hashParts } from "../../src/protocol/randomness.ts";
 import type { State } from "../../src/protocol/state.ts";
 import { submissionsOf } from "../../src/protocol/submissions.ts";
 import { trapCommitment, trapCommittee } from "../../src/protocol/traps.ts";
-import { cidOf, genesis, hashOf, MockChain, REMES } from "./given.ts";
+import { cidOf, genesis, given, hashOf, MockChain, REMES, rejected } from "./given.ts";
 
 const FAR = 2 ** 32;
 const vals = [0, 1, 2, 3].map((i) => addr(`ids64/val${i}`));
@@ -41,7 +43,7 @@ const world = () => {
     accounts: { [watcher]: 1_000n },
     vault: [0, 1, 2, 3].map((i) => hashOf(`ids64/vault${i}`)),
   });
-  g.initialHeight = FAR - 12;
+  g.initialHeight = BigInt(FAR - 12);
   return g;
 };
 
@@ -106,7 +108,7 @@ const runAcross = (): MockChain => {
 
   chain.block(); // h0: window 2^32 - 1 opens
   const committee = trapCommittee(chain.state);
-  const upgrade = { title: "far", description: "", kind: { case: "softwareUpgrade" as const, value: create(SoftwareUpgradeProposalSchema, { name: "v2", height: FAR + 500, info: "" }) } };
+  const upgrade = { title: "far", description: "", kind: { case: "softwareUpgrade" as const, value: create(SoftwareUpgradeProposalSchema, { name: "v2", height: BigInt(FAR + 500), info: "" }) } };
   chain.exec(
     ...committee.slice(0, 2).map((validator) => command("commitTrapJobs", { validator, window: w1, commitments })),
     command("submitProposal", { proposer: vals[0]!, content: upgrade, deposit: chain.state.params.depositSoftwareUpgrade }),
@@ -122,7 +124,7 @@ const runAcross = (): MockChain => {
   chain.advanceTo(h0 + 19); // height 2^32 + 7: window 2^32 closes
   const trapShards = [...new Set(chain.state.windows.get(w1)!.assignment.values())].sort((a, b) => a - b);
   chain.block([
-    command("revealTrapJobs", { validator: committee[0]!, window: w1, reveals: trapShards.map((shard) => ({ shard, vaultEntryId: firstVault + shard, salt: salts[shard]! })) }),
+    command("revealTrapJobs", { validator: committee[0]!, window: w1, reveals: trapShards.map((shard) => ({ shard, vaultEntryId: BigInt(firstVault + shard), salt: salts[shard]! })) }),
     ...commitAggregation(chain, w1),
   ].map((c) => [c]));
   chain.exec(...revealAggregation(chain, w1));
@@ -175,5 +177,50 @@ describe("64-bit ids, heights and windows", () => {
     }
     expect(Buffer.from(appHash).toString("hex")).toBe(Buffer.from(chain.appHash).toString("hex"));
     expect(Buffer.from(stateRoot(state)).toString("hex")).toBe(Buffer.from(stateRoot(chain.state)).toString("hex"));
+  });
+});
+
+describe("an id above 2^53 - 1", () => {
+  const TOO_BIG = 2n ** 53n;
+  const chain = given({ validators: { [vals[0]!]: 20_000n }, miners: { [miners[0]!]: 2_000n }, accounts: { [watcher]: 1_000n } });
+  chain.block();
+  const upgrade = (height: bigint) => ({ title: "far", description: "", kind: { case: "softwareUpgrade" as const, value: create(SoftwareUpgradeProposalSchema, { name: "v2", height, info: "" }) } });
+  const cases: [string, (id: bigint) => ProtocolCommand][] = [
+    ["window", (id) => command("submitGradient", { miner: miners[0]!, window: id, shard: 0, gradientCid: "x", gradientHash: new Uint8Array(32), daRoot: new Uint8Array(32), sizeBytes: 1n, claimedLossMicro: 1n, gpuArch: GpuArch.AMPERE, kernelVersion: "bitnet-cpu/1" })],
+    ["submission_id", (id) => command("challengeGradient", { challenger: watcher, submissionId: id, bond: 1n })],
+    ["submission_id", (id) => command("challengeAvailability", { challenger: watcher, submissionId: id, bond: 1n })],
+    ["dispute_id", (id) => command("voteLossCheck", { validator: vals[0]!, disputeId: id, computedLossMicro: 1n })],
+    ["dispute_id", (id) => command("submitArbitrationVerdict", { validator: vals[0]!, disputeId: id, valid: true })],
+    ["aggregation_id", (id) => command("challengeAggregation", { challenger: watcher, aggregationId: id, bond: 1n })],
+    ["proposal_id", (id) => command("vote", { voter: vals[0]!, proposalId: id, option: VoteOption.YES })],
+    ["challenge_id", (id) => command("proveAvailability", { miner: miners[0]!, challengeId: id })],
+    ["submission_ids[1]", (id) => command("submitAggregation", { proposer: prop, window: 0, submissionIds: [0n, id] })],
+    ["reveals[0].vault_entry_id", (id) => command("revealTrapJobs", { validator: vals[0]!, window: 0, reveals: [{ shard: 0, vaultEntryId: id, salt: new Uint8Array(32) }] })],
+    ["content.software_upgrade.height", (id) => command("submitProposal", { proposer: vals[0]!, content: upgrade(id), deposit: 1n })],
+  ];
+
+  it("is refused by decide, naming the field, never rounded to 2^53; 2^53 - 1 passes that check", () => {
+    for (const [field, make] of cases) {
+      for (const id of [TOO_BIG, 2n ** 64n - 1n]) {
+        const err = rejected(chain, make(id), "invalidMessage");
+        expect(err.message).toBe(`${field} is ${id}, above 2^53 - 1 (the largest id, height or window this chain handles)`);
+      }
+      const d = decide(chain.state, make(TOO_BIG - 1n), chain.context());
+      expect(isProtocolError(d) && d.message.includes("above 2^53 - 1")).toBe(false);
+    }
+  });
+
+  it("is refused in a block the simulator applies: the tx fails with its message", () => {
+    const r = chain.exec(cases[3]![1](TOO_BIG));
+    expect(r.txResults.map((t) => t.log)).toEqual(["dispute_id is 9007199254740992, above 2^53 - 1 (the largest id, height or window this chain handles)"]);
+    expect(r.txResults[0]!.code).toBe(2);
+    expect(r.events.map((e) => e.case)).not.toContain("lossVoteCast");
+  });
+
+  it("in a stored event is a decode error (evolve reads ids as numbers)", () => {
+    const bad = decodeEvent(encodeEvent(event("disputeResolved", { disputeId: TOO_BIG })));
+    expect(bad).toBeInstanceOf(DecodeError);
+    expect((bad as DecodeError).message).toMatch(/disputeId is 9007199254740992, above 2\^53 - 1/);
+    expect(decodeEvent(encodeEvent(event("disputeResolved", { disputeId: TOO_BIG - 1n })))).not.toBeInstanceOf(DecodeError);
   });
 });
