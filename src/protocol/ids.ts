@@ -46,33 +46,33 @@ export type WithNumberIds<T> = {
   [K in keyof T]: K extends IdKey ? (NonNullable<T[K]> extends bigint ? T[K] | number : NonNullable<T[K]> extends readonly bigint[] ? T[K] | readonly (bigint | number)[] : T[K]) : T[K];
 };
 
-/** The first id of `cmd` above 2^53 - 1, as a message naming its field (proto spelling), or undefined. */
+const over = (field: string, v: bigint): string | undefined => (v > MAX_ID_BIG ? (checkedId(field, v) as string) : undefined);
+
+const overAny = (field: string, vs: readonly bigint[]): string | undefined => {
+  for (let i = 0; i < vs.length; i++) if (vs[i]! > MAX_ID_BIG) return checkedId(`${field}[${i}]`, vs[i]!) as string;
+  return undefined;
+};
+
+/** The first id of `cmd` above 2^53 - 1, as a message naming its field (proto spelling), or undefined. Called on every command: no allocation when all is well. */
 export const idProblem = (cmd: ProtocolCommand): string | undefined => {
-  const one = (field: string, v: bigint) => (v > MAX_ID_BIG ? (checkedId(field, v) as string) : undefined);
-  const many = (field: string, vs: readonly bigint[]) => {
-    for (let i = 0; i < vs.length; i++) if (vs[i]! > MAX_ID_BIG) return checkedId(`${field}[${i}]`, vs[i]!) as string;
-    return undefined;
-  };
   switch (cmd.case) {
-    case "submitGradient": case "commitTrapJobs": case "commitAggregation": return one("window", cmd.value.window);
+    case "submitGradient": case "commitTrapJobs": case "commitAggregation": return over("window", cmd.value.window);
     case "revealTrapJobs": {
-      const bad = one("window", cmd.value.window);
+      const bad = over("window", cmd.value.window);
       if (bad) return bad;
-      for (let i = 0; i < cmd.value.reveals.length; i++) {
-        const r = one(`reveals[${i}].vault_entry_id`, cmd.value.reveals[i]!.vaultEntryId);
-        if (r) return r;
-      }
+      const reveals = cmd.value.reveals;
+      for (let i = 0; i < reveals.length; i++) if (reveals[i]!.vaultEntryId > MAX_ID_BIG) return over(`reveals[${i}].vault_entry_id`, reveals[i]!.vaultEntryId);
       return undefined;
     }
-    case "submitAggregation": return one("window", cmd.value.window) ?? many("submission_ids", cmd.value.submissionIds);
-    case "challengeGradient": case "challengeAvailability": return one("submission_id", cmd.value.submissionId);
-    case "voteLossCheck": case "submitArbitrationVerdict": return one("dispute_id", cmd.value.disputeId);
-    case "challengeAggregation": return one("aggregation_id", cmd.value.aggregationId);
-    case "vote": return one("proposal_id", cmd.value.proposalId);
-    case "proveAvailability": return one("challenge_id", cmd.value.challengeId);
+    case "submitAggregation": return over("window", cmd.value.window) ?? overAny("submission_ids", cmd.value.submissionIds);
+    case "challengeGradient": case "challengeAvailability": return over("submission_id", cmd.value.submissionId);
+    case "voteLossCheck": case "submitArbitrationVerdict": return over("dispute_id", cmd.value.disputeId);
+    case "challengeAggregation": return over("aggregation_id", cmd.value.aggregationId);
+    case "vote": return over("proposal_id", cmd.value.proposalId);
+    case "proveAvailability": return over("challenge_id", cmd.value.challengeId);
     case "submitProposal": {
       const k = cmd.value.content?.kind;
-      return k?.case === "softwareUpgrade" ? one("content.software_upgrade.height", k.value.height) : undefined;
+      return k?.case === "softwareUpgrade" ? over("content.software_upgrade.height", k.value.height) : undefined;
     }
     default: return undefined;
   }
