@@ -73,11 +73,13 @@ export const decideSubmitGradient = (state: Readonly<State>, m: CommandOf<"submi
 };
 
 export const evolveGradientSubmitted = (state: State, e: EventOf<"gradientSubmitted">): void => {
-  state.submissions.set(Number(e.submissionId), {
-    id: Number(e.submissionId),
+  const id = Number(e.submissionId);
+  const window = Number(e.window);
+  state.submissions.set(id, {
+    id,
     height: Number(e.height),
     miner: e.miner,
-    window: Number(e.window),
+    window,
     shard: e.shard,
     gradientCid: e.gradientCid,
     gradientHash: e.gradientHash,
@@ -88,8 +90,8 @@ export const evolveGradientSubmitted = (state: State, e: EventOf<"gradientSubmit
     kernelVersion: e.kernelVersion,
     status: SubmissionStatus.PENDING,
   });
-  state.windows.get(Number(e.window))?.submittedBy.set(e.miner, Number(e.submissionId));
-  state.counters.nextSubmissionId = Math.max(state.counters.nextSubmissionId, Number(e.submissionId) + 1);
+  state.windows.get(window)?.submittedBy.set(e.miner, id);
+  state.counters.nextSubmissionId = Math.max(state.counters.nextSubmissionId, id + 1);
 };
 
 export const evolveSubmissionRejected = (state: State, e: EventOf<"submissionRejected">): void => {

@@ -77,11 +77,13 @@ export const settleWindows = (state: Readonly<State>, ctx: BlockContext, emit: E
 
 export const evolveWindowOpened = (state: State, e: EventOf<"windowOpened">): void => {
   const miners = activeOfRole(state, Role.MINER).map((r) => r.address);
-  const { activeShards, assignment } = assignShards(miners, e.seed, Number(e.window), state.params);
-  state.windows.set(Number(e.window), {
-    window: Number(e.window),
-    startHeight: Number(e.startHeight),
-    closeHeight: Number(e.startHeight) + state.params.windowBlocks - 1,
+  const window = Number(e.window);
+  const startHeight = Number(e.startHeight);
+  const { activeShards, assignment } = assignShards(miners, e.seed, window, state.params);
+  state.windows.set(window, {
+    window,
+    startHeight,
+    closeHeight: startHeight + state.params.windowBlocks - 1,
     seed: e.seed,
     activeShards,
     assignment,
@@ -89,8 +91,8 @@ export const evolveWindowOpened = (state: State, e: EventOf<"windowOpened">): vo
     closed: false,
     settleHeight: Number.MAX_SAFE_INTEGER,
   });
-  state.nextWindow = Number(e.window) + 1;
-  state.nextWindowStart = Number(e.startHeight) + state.params.windowBlocks;
+  state.nextWindow = window + 1;
+  state.nextWindowStart = startHeight + state.params.windowBlocks;
 };
 
 export const evolveWindowClosed = (state: State, e: EventOf<"windowClosed">): void => {
