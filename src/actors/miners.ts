@@ -115,8 +115,8 @@ export class Miner implements Actor {
 
   onEvents(events: readonly ProtocolEvent[], io: ActorIO): void {
     for (const e of events) {
-      if (e.case === "windowOpened") this.#onWindow(e.value.window, io);
-      else if (e.case === "availabilityChallenged") this.#onChallenge(e.value, io);
+      if (e.case === "windowOpened") this.#onWindow(Number(e.value.window), io);
+      else if (e.case === "availabilityChallenged") this.#onChallenge({ challengeId: Number(e.value.challengeId), submissionId: Number(e.value.submissionId), chunkIndex: e.value.chunkIndex }, io);
     }
   }
 

@@ -48,13 +48,13 @@ export class Proposer implements Actor {
   onEvents(events: readonly ProtocolEvent[], io: ActorIO): void {
     for (const e of events) {
       if (e.case !== "aggregationProposerSelected" || e.value.proposer !== this.info.address) {
-        if (e.case === "aggregationCommitted" && e.value.proposer === this.info.address) this.#reveal(e.value.window, io);
+        if (e.case === "aggregationCommitted" && e.value.proposer === this.info.address) this.#reveal(Number(e.value.window), io);
         continue;
       }
       // Wait for the window's trap reveals to land (submissions rejected between commit and
       // reveal would make the reveal fail), but commit by the deadline.
-      const { window, commitDeadline } = e.value;
-      const waitBlocks = Math.max(0, Math.min(2, commitDeadline - io.chain.height - 2));
+      const window = Number(e.value.window);
+      const waitBlocks = Math.max(0, Math.min(2, Number(e.value.commitDeadline) - io.chain.height - 2));
       io.wake(waitBlocks * io.blockTimeMs, () => this.#commit(window, io));
     }
   }

@@ -59,12 +59,12 @@ export class Validator implements Actor {
     if (!this.#active(io.chain.state)) return;
     for (const e of events) {
       switch (e.case) {
-        case "windowOpened": this.#commitTraps(e.value.window + 1, io); break;
-        case "windowClosed": this.#revealTraps(e.value.window, io); break;
+        case "windowOpened": this.#commitTraps(Number(e.value.window) + 1, io); break;
+        case "windowClosed": this.#revealTraps(Number(e.value.window), io); break;
         case "disputeOpened": this.#onDispute(e.value, io); break;
-        case "disputeEscalated": this.#verdict(e.value.disputeId, io); break;
+        case "disputeEscalated": this.#verdict(Number(e.value.disputeId), io); break;
         // Addressed to the re-drawn panel (routing.ts); members who already judged keep their verdicts.
-        case "panelRedrawn": if (!io.chain.state.disputes.get(e.value.disputeId)?.verdicts.has(this.info.address)) this.#verdict(e.value.disputeId, io); break;
+        case "panelRedrawn": if (!io.chain.state.disputes.get(Number(e.value.disputeId))?.verdicts.has(this.info.address)) this.#verdict(Number(e.value.disputeId), io); break;
         case "aggregationRevealed": this.#checkAggregate(e.value, io); break;
         default: break;
       }
@@ -95,17 +95,17 @@ export class Validator implements Actor {
       io.wake(3 * io.blockTimeMs, () => { if (this.#active(io.chain.state)) this.#revealTraps(window, io, true); });
       return;
     }
-    const reveals = [...plan.traps].map(([shard, t]) => ({ shard, vaultEntryId: t.entryId, salt: t.salt }));
+    const reveals = [...plan.traps].map(([shard, t]) => ({ shard, vaultEntryId: BigInt(t.entryId), salt: t.salt }));
     if (reveals.length > 0) io.submit(command("revealTrapJobs", { validator: this.info.address, window, reveals }));
   }
 
   #onDispute(d: EventOf<"disputeOpened">, io: ActorIO): void {
     if (d.tier === 3) {
-      if (d.panel.includes(this.info.address)) this.#verdict(d.disputeId, io);
+      if (d.panel.includes(this.info.address)) this.#verdict(Number(d.disputeId), io);
       return;
     }
     if (d.subject !== DisputeSubject.GRADIENT || !io.prng.chance(this.options.tier2SampleBps, 10_000)) return;
-    const s = io.chain.state.submissions.get(d.subjectId);
+    const s = io.chain.state.submissions.get(Number(d.subjectId));
     if (!s || s.miner === this.info.address) return;
     const computed = this.options.lazy ? s.claimedLossMicro : this.#loss(io.world.tasks.taskForCheck(s.window, s.shard, s.gpuArch), d.batchIndex, io);
     io.submit(command("voteLossCheck", { validator: this.info.address, disputeId: d.disputeId, computedLossMicro: computed }));
@@ -157,27 +157,30 @@ export class Validator implements Actor {
     if (this.options.lazy) return;
     io.world.work.add(this.info.address, "aggregate", "", 0);
     const state = io.chain.state;
-    let ok = io.world.aggregateChecks.get(a.aggregationId);
+    const aggregationId = Number(a.aggregationId);
+    const window = Number(a.window);
+    const ids = a.submissionIds.map(Number);
+    let ok = io.world.aggregateChecks.get(aggregationId);
     if (ok === undefined) {
-      const included = new Set(a.submissionIds);
-      const traps = io.world.queries.trapShards(state, a.window);
-      const verifiedLeftOut = io.world.queries.submissions(state, a.window).some((s) => s.status === SubmissionStatus.VERIFIED && !included.has(s.id) && !traps.has(s.shard) && io.world.store.get(s.gradientCid)?.update !== undefined);
+      const included = new Set(ids);
+      const traps = io.world.queries.trapShards(state, window);
+      const verifiedLeftOut = io.world.queries.submissions(state, window).some((s) => s.status === SubmissionStatus.VERIFIED && !included.has(s.id) && !traps.has(s.shard) && io.world.store.get(s.gradientCid)?.update !== undefined);
       const updates: Int32Array[] = [];
-      for (const id of a.submissionIds) {
+      for (const id of ids) {
         const u = io.world.store.get(state.submissions.get(id)?.gradientCid ?? "")?.update;
         if (u) updates.push(u);
       }
       const store = io.world.store;
       const expected = updates.length === a.submissionIds.length ? aggregateUpdates(updates, a.method) : undefined;
       ok = !verifiedLeftOut && expected !== undefined && store.aggregateCidOf(expected) === a.aggregatedCid && store.hasAggregate(a.aggregatedCid, expected);
-      io.world.aggregateChecks.set(a.aggregationId, ok);
+      io.world.aggregateChecks.set(aggregationId, ok);
       if (io.world.aggregateChecks.size > 1_000) io.world.aggregateChecks.delete(io.world.aggregateChecks.keys().next().value!);
     }
     if (ok) return;
     // Spread the challengers over a few blocks; whoever lands first bonds the dispute.
     io.wake(io.prng.below(3 * io.blockTimeMs), () => {
       const now = io.chain.state;
-      if (!this.#active(now) || openDisputeOn(now, DisputeSubject.AGGREGATION, a.aggregationId)) return;
+      if (!this.#active(now) || openDisputeOn(now, DisputeSubject.AGGREGATION, aggregationId)) return;
       io.submit(command("challengeAggregation", { challenger: this.info.address, aggregationId: a.aggregationId, bond: requiredBond(now), reason: "aggregate leaves out verified work or does not match its inputs" }));
     });
   }
@@ -196,7 +199,7 @@ export class FalseChallenger implements Actor {
     for (const e of events) {
       if (e.case !== "windowClosed") continue;
       const state = io.chain.state;
-      const subs = io.world.queries.live(state, e.value.window).filter((s) => s.miner !== this.info.address);
+      const subs = io.world.queries.live(state, Number(e.value.window)).filter((s) => s.miner !== this.info.address);
       for (let k = 0; k < this.challengesPerWindow && subs.length > 0; k++) {
         const s = subs.splice(io.prng.below(subs.length), 1)[0]!;
         io.submit(command("challengeGradient", { challenger: this.info.address, submissionId: s.id, bond: requiredBond(state) }));

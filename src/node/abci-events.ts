@@ -21,7 +21,7 @@ import type { ProtocolEvent } from "../protocol/events.ts";
 
 /** Whether a protocol event's field is a search key: a string, or a window, shard or id number. */
 const isSearchKey = (f: DescField): boolean =>
-  f.fieldKind === "scalar" && (f.scalar === ScalarType.STRING || (f.scalar === ScalarType.UINT32 && (f.localName === "window" || f.localName === "shard" || f.localName.endsWith("Id"))));
+  f.fieldKind === "scalar" && (f.scalar === ScalarType.STRING || ((f.scalar === ScalarType.UINT32 || f.scalar === ScalarType.UINT64) && (f.localName === "window" || f.localName === "shard" || f.localName.endsWith("Id"))));
 
 type Json = string | number | boolean;
 

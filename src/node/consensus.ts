@@ -135,7 +135,7 @@ export class Consensus {
       }
     }
     const genesis = fromJson(GenesisStateSchema, json ?? {});
-    genesis.initialHeight = Number(req.initialHeight > 0n ? req.initialHeight : 1n);
+    genesis.initialHeight = req.initialHeight > 0n ? req.initialHeight : 1n;
     const s = initChain(genesis);
     if (isProtocolError(s)) throw new Error(`invalid genesis app_state: ${s.message}`);
     const accounts = new Accounts();

@@ -111,20 +111,20 @@ const protocol: Record<string, Handler> = {
     const shard = w?.assignment.get(r.address);
     return {
       miner: create(Q.RoleInfoSchema, { address: m.address, role: m.role, stake: m.stake, unbonding, gpuArch: m.gpuArch }),
-      assigned: shard !== undefined, shard: shard ?? 0, window: w?.window ?? 0,
+      assigned: shard !== undefined, shard: shard ?? 0, window: BigInt(w?.window ?? 0),
     };
   }),
   GetGradient: remes(Q.QueryGetGradientRequestSchema, Q.QueryGetGradientResponseSchema, (s, r) => {
     const id = idOf("submission_id", r.submissionId);
     const g = s.submissions.get(id);
     if (!g) throw notFound(`submission ${id} (pruned after settlement, or never made)`);
-    return { gradient: create(StoredGradientSchema, { ...g, submissionId: g.id }) };
+    return { gradient: create(StoredGradientSchema, { ...g, submissionId: BigInt(g.id), window: BigInt(g.window), height: BigInt(g.height) }) };
   }),
   Window: remes(Q.QueryWindowRequestSchema, Q.QueryWindowResponseSchema, (s, r) => {
     const window = idOf("window", r.window);
     const w = s.windows.get(window);
     if (!w) throw notFound(`window ${window} (not open yet, or settled and pruned)`);
-    return { window: w.window, startHeight: w.startHeight, activeShards: w.activeShards, miners: w.assignment.size, submissions: w.submittedBy.size, closed: w.closed };
+    return { window: BigInt(w.window), startHeight: BigInt(w.startHeight), activeShards: w.activeShards, miners: w.assignment.size, submissions: w.submittedBy.size, closed: w.closed };
   }),
   GetAggregation: remes(Q.QueryGetAggregationRequestSchema, Q.QueryGetAggregationResponseSchema, (s, r) => {
     const window = idOf("window", r.window);
@@ -134,7 +134,7 @@ const protocol: Record<string, Handler> = {
     const leaves = v.submissionIds.map((id) => s.submissions.get(id)?.gradientHash ?? new Uint8Array(32));
     const proof = leaves.length > 0 ? merkleProof(leaves, 0) : undefined;
     return {
-      aggregation: create(AggregationRevealedSchema, { aggregationId: v.id, window, proposer: a.proposer, aggregatedCid: v.aggregatedCid, merkleRoot: v.merkleRoot, submissionIds: [...v.submissionIds], method: v.method, challengeDeadline: v.challengeDeadline }),
+      aggregation: create(AggregationRevealedSchema, { aggregationId: BigInt(v.id), window: BigInt(window), proposer: a.proposer, aggregatedCid: v.aggregatedCid, merkleRoot: v.merkleRoot, submissionIds: v.submissionIds.map(BigInt), method: v.method, challengeDeadline: BigInt(v.challengeDeadline) }),
       finalized: a.finalized,
       proof: proof ? create(MerkleProofSchema, { index: proof.index, leafCount: proof.leafCount, siblings: [...proof.siblings] }) : undefined,
     };
@@ -145,7 +145,7 @@ const protocol: Record<string, Handler> = {
   // Proposals still voting and those tallied within TALLIED_PROPOSAL_RETENTION_BLOCKS (governance.ts);
   // an older one is pruned and simply absent: its proposal_tallied event is the lasting record.
   Proposals: remes(Q.QueryProposalsRequestSchema, Q.QueryProposalsResponseSchema, (s) => ({
-    proposals: [...s.proposals.values()].map((p) => create(Q.ProposalSchema, { proposalId: p.id, proposer: p.proposer, content: p.content, deposit: p.deposit, votingEndHeight: p.votingEndHeight, status: p.status })),
+    proposals: [...s.proposals.values()].map((p) => create(Q.ProposalSchema, { proposalId: BigInt(p.id), proposer: p.proposer, content: p.content, deposit: p.deposit, votingEndHeight: BigInt(p.votingEndHeight), status: p.status })),
   })),
 };
 

@@ -85,7 +85,7 @@ const selected = (state: Readonly<State>, window: number, proposer: string): Win
 };
 
 export const decideCommitAggregation = (state: Readonly<State>, m: CommandOf<"commitAggregation">, ctx: BlockContext): ProtocolEvent[] | ProtocolError => {
-  const w = selected(state, m.window, m.proposer);
+  const w = selected(state, Number(m.window), m.proposer);
   if (!("window" in w)) return w;
   const a = w.aggregation!;
   if (a.commitment) return fail("duplicate", `window ${m.window} already has a commitment`);
@@ -95,7 +95,7 @@ export const decideCommitAggregation = (state: Readonly<State>, m: CommandOf<"co
 };
 
 export const decideSubmitAggregation = (state: Readonly<State>, m: CommandOf<"submitAggregation">, ctx: BlockContext): ProtocolEvent[] | ProtocolError => {
-  const w = selected(state, m.window, m.proposer);
+  const w = selected(state, Number(m.window), m.proposer);
   if (!("window" in w)) return w;
   const a = w.aggregation!;
   if (!a.commitment) return fail("wrongPhase", `commit to the aggregate of window ${m.window} first (MsgCommitAggregation)`);
@@ -109,10 +109,10 @@ export const decideSubmitAggregation = (state: Readonly<State>, m: CommandOf<"su
   if (m.submissionIds.length > state.params.maxAggregationSubmissions) return fail("tooLarge", `at most ${state.params.maxAggregationSubmissions} submissions per aggregation`);
   const hashes: Uint8Array[] = [];
   for (let i = 0; i < m.submissionIds.length; i++) {
-    const id = m.submissionIds[i]!;
-    if (i > 0 && id <= m.submissionIds[i - 1]!) return fail("invalidMessage", "submission_ids must be strictly ascending");
+    const id = Number(m.submissionIds[i]!);
+    if (i > 0 && id <= Number(m.submissionIds[i - 1]!)) return fail("invalidMessage", "submission_ids must be strictly ascending");
     const s = state.submissions.get(id);
-    if (!s || s.window !== m.window) return fail("notFound", `submission ${id} is not a live submission of window ${m.window}`);
+    if (!s || s.window !== Number(m.window)) return fail("notFound", `submission ${id} is not a live submission of window ${Number(m.window)}`);
     if (s.status === SubmissionStatus.REJECTED) return fail("invalidMessage", `submission ${id} is rejected and can not be aggregated`);
     hashes.push(s.gradientHash);
   }
@@ -123,7 +123,7 @@ export const decideSubmitAggregation = (state: Readonly<State>, m: CommandOf<"su
     return out;
   };
   // Both faults are accepted transactions: the penalty must land on chain.
-  if (!bytesEqual(aggregationCommitment(m.window, m.aggregatedCid, m.merkleRoot, m.method, m.salt), a.commitment)) return fault(AggregationFault.REVEAL_MISMATCH);
+  if (!bytesEqual(aggregationCommitment(Number(m.window), m.aggregatedCid, m.merkleRoot, m.method, m.salt), a.commitment)) return fault(AggregationFault.REVEAL_MISMATCH);
   if (!bytesEqual(gradientRoot(hashes), m.merkleRoot)) return fault(AggregationFault.BAD_MERKLE_ROOT);
   return [
     event("aggregationRevealed", {
@@ -143,13 +143,13 @@ export const decideChallengeAggregation = (state: Readonly<State>, m: CommandOf<
   const bad = checkAddress("challenger", m.challenger);
   if (bad) return bad;
   if (m.reason.length > 512) return fail("tooLarge", "reason is longer than 512 characters");
-  const found = findAggregation(state, m.aggregationId);
+  const found = findAggregation(state, Number(m.aggregationId));
   if (!found) return fail("notFound", `aggregation ${m.aggregationId} is not live`);
   const { window, agg } = found;
   if (agg.faulted || agg.finalized) return fail("wrongPhase", `aggregation ${m.aggregationId} is already ${agg.faulted ? "faulted" : "final"}`);
   if (ctx.height > agg.revealed!.challengeDeadline) return fail("wrongPhase", `the challenge deadline of aggregation ${m.aggregationId} has passed`);
   if (agg.proposer === m.challenger) return fail("unauthorized", "a proposer can not challenge its own aggregation");
-  if (openDisputeOn(state, DisputeSubject.AGGREGATION, m.aggregationId)) return fail("duplicate", `aggregation ${m.aggregationId} is already under dispute`);
+  if (openDisputeOn(state, DisputeSubject.AGGREGATION, Number(m.aggregationId))) return fail("duplicate", `aggregation ${Number(m.aggregationId)} is already under dispute`);
   const bond = requiredBond(state);
   if (m.bond < bond) return fail("insufficientFunds", `the challenge bond must be at least ${bond} uremes, got ${m.bond}`);
   const funds = checkFunds(state, m.challenger, m.bond);
@@ -196,30 +196,30 @@ export const advanceAggregations = (state: Readonly<State>, ctx: BlockContext, e
 // --- evolve ---
 
 export const evolveAggregationProposerSelected = (state: State, e: EventOf<"aggregationProposerSelected">): void => {
-  const w = state.windows.get(e.window);
-  if (w) w.aggregation = { proposer: e.proposer, commitDeadline: e.commitDeadline, revealDeadline: e.revealDeadline, faulted: false, finalized: false };
+  const w = state.windows.get(Number(e.window));
+  if (w) w.aggregation = { proposer: e.proposer, commitDeadline: Number(e.commitDeadline), revealDeadline: Number(e.revealDeadline), faulted: false, finalized: false };
 };
 
 export const evolveAggregationCommitted = (state: State, e: EventOf<"aggregationCommitted">): void => {
-  const a = state.windows.get(e.window)?.aggregation;
+  const a = state.windows.get(Number(e.window))?.aggregation;
   if (a) a.commitment = e.commitment;
 };
 
 export const evolveAggregationRevealed = (state: State, e: EventOf<"aggregationRevealed">): void => {
-  const a = state.windows.get(e.window)?.aggregation;
+  const a = state.windows.get(Number(e.window))?.aggregation;
   if (a) {
-    a.revealed = { id: e.aggregationId, aggregatedCid: e.aggregatedCid, merkleRoot: e.merkleRoot, submissionIds: e.submissionIds, method: e.method, challengeDeadline: e.challengeDeadline };
-    indexAggregationRevealed(state.windows, e.aggregationId, e.window);
+    a.revealed = { id: Number(e.aggregationId), aggregatedCid: e.aggregatedCid, merkleRoot: e.merkleRoot, submissionIds: e.submissionIds.map(Number), method: e.method, challengeDeadline: Number(e.challengeDeadline) };
+    indexAggregationRevealed(state.windows, Number(e.aggregationId), Number(e.window));
   }
-  state.counters.nextAggregationId = Math.max(state.counters.nextAggregationId, e.aggregationId + 1);
+  state.counters.nextAggregationId = Math.max(state.counters.nextAggregationId, Number(e.aggregationId) + 1);
 };
 
 export const evolveAggregationFaulted = (state: State, e: EventOf<"aggregationFaulted">): void => {
-  const a = state.windows.get(e.window)?.aggregation;
+  const a = state.windows.get(Number(e.window))?.aggregation;
   if (a) a.faulted = true;
 };
 
 export const evolveAggregationFinalized = (state: State, e: EventOf<"aggregationFinalized">): void => {
-  const a = state.windows.get(e.window)?.aggregation;
+  const a = state.windows.get(Number(e.window))?.aggregation;
   if (a) a.finalized = true;
 };

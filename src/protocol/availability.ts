@@ -114,7 +114,7 @@ export const sampleAvailability = (state: Readonly<State>, ctx: BlockContext, wi
 export const decideChallengeAvailability = (state: Readonly<State>, m: CommandOf<"challengeAvailability">, ctx: BlockContext): ProtocolEvent[] | ProtocolError => {
   const bad = checkAddress("challenger", m.challenger);
   if (bad) return bad;
-  const s = state.submissions.get(m.submissionId);
+  const s = state.submissions.get(Number(m.submissionId));
   if (!s) return fail("notFound", `submission ${m.submissionId} is not live`);
   const w = state.windows.get(s.window)!;
   if (w.closed && ctx.height > w.closeHeight + state.params.challengeWindowBlocks) return fail("wrongPhase", `the challenge window of submission ${m.submissionId} is over`);
@@ -129,7 +129,7 @@ export const decideChallengeAvailability = (state: Readonly<State>, m: CommandOf
 };
 
 export const decideProveAvailability = (state: Readonly<State>, m: CommandOf<"proveAvailability">, ctx: BlockContext): ProtocolEvent[] | ProtocolError => {
-  const c = state.availability.get(m.challengeId);
+  const c = state.availability.get(Number(m.challengeId));
   if (!c) return fail("notFound", `availability challenge ${m.challengeId} is not open`);
   if (c.miner !== m.miner) return fail("unauthorized", `challenge ${m.challengeId} is addressed to ${c.miner}`);
   if (closed(state, c, ctx.height)) return fail("wrongPhase", `the response window of challenge ${m.challengeId} closed (deadline height ${c.deadline}, ${c.proposers.length} distinct proposers since)`);
@@ -166,24 +166,24 @@ export const expireAvailability = (state: Readonly<State>, ctx: BlockContext, em
 };
 
 export const evolveAvailabilityChallenged = (state: State, e: EventOf<"availabilityChallenged">): void => {
-  state.availability.set(e.challengeId, {
-    id: e.challengeId, submissionId: e.submissionId, miner: e.miner, chunkIndex: e.chunkIndex,
-    chunkCount: e.chunkCount, deadline: e.deadline, challenger: e.challenger, bond: e.bond,
+  state.availability.set(Number(e.challengeId), {
+    id: Number(e.challengeId), submissionId: Number(e.submissionId), miner: e.miner, chunkIndex: e.chunkIndex,
+    chunkCount: e.chunkCount, deadline: Number(e.deadline), challenger: e.challenger, bond: e.bond,
     openedAt: state.height, proposers: [],
   });
   if (e.bond > 0n) {
     debit(state, e.challenger, e.bond);
     credit(state, ModuleAccount.escrow, e.bond);
   }
-  state.counters.nextAvailabilityId = Math.max(state.counters.nextAvailabilityId, e.challengeId + 1);
+  state.counters.nextAvailabilityId = Math.max(state.counters.nextAvailabilityId, Number(e.challengeId) + 1);
 };
 
 export const evolveAvailabilityResolved = (state: State, e: EventOf<"availabilityResolved">): void => {
-  const c = state.availability.get(e.challengeId);
+  const c = state.availability.get(Number(e.challengeId));
   if (!c) return;
   debit(state, ModuleAccount.escrow, c.bond);
   credit(state, e.proven ? c.miner : c.challenger, c.bond);
-  state.availability.delete(e.challengeId);
+  state.availability.delete(Number(e.challengeId));
 };
 
 export const evolveAvailabilityBlockCounted = (state: State, e: EventOf<"availabilityBlockCounted">): void => {

@@ -1,8 +1,10 @@
 /**
  * Canonical binary encoding of commands and events (protobuf, proto/), and
  * decoding that never throws: malformed, truncated, oversized or
- * non-canonical input (unknown fields, ids beyond 2^53, an integer beyond
- * its field's range: wire-range.ts) is a DecodeError.
+ * non-canonical input (unknown fields, an integer beyond its field's range:
+ * wire-range.ts) is a DecodeError. Ids, heights and windows are uint64
+ * (ids.ts): a command's above 2^53 - 1 decodes and `decide` refuses it by
+ * name; an event's is a DecodeError, since evolve reads them as numbers.
  */
 import { fromBinary } from "@bufbuild/protobuf";
 import { EventSchema } from "../gen/remes/v1/events_pb.ts";
@@ -10,7 +12,10 @@ import { CommandSchema } from "../gen/remes/v1/tx_pb.ts";
 import type { ProtocolCommand } from "./commands.ts";
 import type { ProtocolEvent } from "./events.ts";
 import { encode, encodeView } from "./encoding.ts";
+import { ID_FIELD, MAX_ID } from "./ids.ts";
 import { rangeProblem } from "./wire-range.ts";
+
+const MAX_ID_BIG = BigInt(MAX_ID);
 
 export class DecodeError {
   readonly _tag = "DecodeError";
@@ -30,13 +35,17 @@ export const encodeCommand = (c: ProtocolCommand): Uint8Array => encode(CommandS
 /** The event's encoding as a view into a shared buffer, valid until the next encode. */
 export const encodeEventView = (e: ProtocolEvent): Uint8Array => encodeView(EventSchema, { kind: e });
 
-/** Finds what makes a decoded message non-canonical, or undefined. */
-const strictness = (v: unknown, path: string, depth = 0): string | undefined => {
+/** Whether a strictness path ends in an id, height or window field (ids.ts), or an element of one. */
+const isIdPath = (path: string): boolean => ID_FIELD.test(path.slice(path.lastIndexOf(".") + 1).replace(/\[\d+\]$/, ""));
+
+/** Finds what makes a decoded message non-canonical, or undefined; `ids`: also an id above 2^53 - 1. */
+const strictness = (v: unknown, path: string, depth = 0, ids = false): string | undefined => {
   if (depth > 32) return `${path} nests too deeply`;
   if (typeof v === "number") return Number.isSafeInteger(v) ? undefined : `${path} is not an exact integer`;
+  if (typeof v === "bigint") return ids && v > MAX_ID_BIG && isIdPath(path) ? `${path} is ${v}, above 2^53 - 1` : undefined;
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
-      const bad = strictness(v[i], `${path}[${i}]`, depth + 1);
+      const bad = strictness(v[i], `${path}[${i}]`, depth + 1, ids);
       if (bad) return bad;
     }
     return undefined;
@@ -46,7 +55,7 @@ const strictness = (v: unknown, path: string, depth = 0): string | undefined => 
   if (Array.isArray(o.$unknown) && o.$unknown.length > 0) return `${path} has unknown fields`;
   for (const k of Object.keys(o)) {
     if (k === "$unknown" || k === "$typeName") continue;
-    const bad = strictness(o[k], path === "" ? k : `${path}.${k}`, depth + 1);
+    const bad = strictness(o[k], path === "" ? k : `${path}.${k}`, depth + 1, ids);
     if (bad) return bad;
   }
   return undefined;
@@ -73,7 +82,7 @@ export const decodeEvent = (bytes: Uint8Array, maxBytes = MAX_EVENT_BYTES): Prot
   try {
     const e = fromBinary(EventSchema, bytes);
     if (e.kind.case === undefined) return new DecodeError("the bytes hold no known event");
-    const bad = strictness(e, "");
+    const bad = strictness(e, "", 0, true);
     return bad ? new DecodeError(bad) : e.kind;
   } catch (e) {
     return new DecodeError(e instanceof Error ? e.message : String(e));

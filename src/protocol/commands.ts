@@ -5,12 +5,13 @@
 import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
 import type { GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { createMessage } from "./create.ts";
+import type { WithNumberIds } from "./ids.ts";
 import { type Command, CommandSchema } from "../gen/remes/v1/tx_pb.ts";
 
 export type ProtocolCommand = Exclude<Command["msg"], { case: undefined }>;
 export type CommandCase = ProtocolCommand["case"];
 export type CommandOf<C extends CommandCase> = Extract<ProtocolCommand, { case: C }>["value"];
-type InitOf<C extends CommandCase> = MessageInitShape<GenMessage<CommandOf<C>>>;
+type InitOf<C extends CommandCase> = WithNumberIds<MessageInitShape<GenMessage<CommandOf<C>>>>;
 
 const schemas = new Map<string, DescMessage>(
   CommandSchema.fields.flatMap((f) => (f.message === undefined ? [] : [[f.localName, f.message] as const])),

@@ -91,7 +91,7 @@ export const jailFor = (state: Readonly<State>, slashed: EventOf<"slashed">, hei
 
 /** A served jail stays recorded (one entry per validator at most, so bounded) and is read against the height. */
 export const evolveValidatorJailed = (state: State, e: EventOf<"validatorJailed">): void => {
-  state.jailedUntil.set(e.validator, e.untilHeight);
+  state.jailedUntil.set(e.validator, Number(e.untilHeight));
 };
 
 /** The genesis set: what InitChain reports to CometBFT (and the state starts with). */

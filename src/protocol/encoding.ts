@@ -132,7 +132,8 @@ const scalarOps = (f: DescField, t: ScalarType): { write: (w: Writer, v: unknown
       return { write: (w, v) => w.uint(v as number), zero: (v) => v === 0, packable: true };
     case ScalarType.UINT64:
     case ScalarType.INT64:
-      return { write: (w, v) => w.big(BigInt.asUintN(64, BigInt(v as bigint))), zero: (v) => v === 0n || v === 0, packable: true };
+      // Ids and amounts below 2^32 (nearly all) take the number path.
+      return { write: (w, v) => (typeof v === "bigint" && v >= 0n && v <= 0xffffffffn ? w.uint(Number(v)) : w.big(BigInt.asUintN(64, BigInt(v as bigint)))), zero: (v) => v === 0n || v === 0, packable: true };
     case ScalarType.BOOL:
       return { write: (w, v) => w.uint(v ? 1 : 0), zero: (v) => v === false, packable: true };
     case ScalarType.STRING:

@@ -6,6 +6,7 @@
 import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
 import type { GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { createMessage } from "./create.ts";
+import type { WithNumberIds } from "./ids.ts";
 import { type Event, EventSchema } from "../gen/remes/v1/events_pb.ts";
 
 export type ProtocolEvent = Exclude<Event["kind"], { case: undefined }>;
@@ -13,7 +14,7 @@ export type EventCase = ProtocolEvent["case"];
 /** How a block step records what happened: every decide step takes one (the machine collects the events, then evolves state by them). */
 export type Emit = (e: ProtocolEvent) => void;
 export type EventOf<C extends EventCase> = Extract<ProtocolEvent, { case: C }>["value"];
-type InitOf<C extends EventCase> = MessageInitShape<GenMessage<EventOf<C>>>;
+type InitOf<C extends EventCase> = WithNumberIds<MessageInitShape<GenMessage<EventOf<C>>>>;
 
 const schemas = new Map<string, DescMessage>(
   EventSchema.fields.flatMap((f) => (f.message === undefined ? [] : [[f.localName, f.message] as const])),

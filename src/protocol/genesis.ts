@@ -8,6 +8,7 @@ import { create } from "@bufbuild/protobuf";
 import type { GenesisState } from "../gen/remes/v1/genesis_pb.ts";
 import { GpuArch, Role } from "../gen/remes/v1/types_pb.ts";
 import { fail, type ProtocolError } from "./errors.ts";
+import { checkedId, MAX_ID } from "./ids.ts";
 import { DEFAULT_KERNEL_VERSIONS, genesisKernelVersions } from "./kernel-versions.ts";
 import { checkAddress } from "./ledger.ts";
 import { defaultParams, MAX_AMOUNT, validateParams } from "./params.ts";
@@ -55,7 +56,8 @@ export const emptyState = (initialHeight = 1): State => ({
 export const cloneState = (state: Readonly<State>): State => structuredClone(state) as State;
 
 export const initChain = (genesis: GenesisState): State | ProtocolError => {
-  const initialHeight = genesis.initialHeight > 0 ? genesis.initialHeight : 1;
+  if (genesis.initialHeight > BigInt(MAX_ID)) return fail("invalidParams", checkedId("initial_height", genesis.initialHeight) as string);
+  const initialHeight = genesis.initialHeight > 0n ? Number(genesis.initialHeight) : 1;
   const s = emptyState(initialHeight);
   if (genesis.params) {
     s.params = create(ParamsSchema, genesis.params);

@@ -106,7 +106,7 @@ export const decideSubmitProposal = (state: Readonly<State>, m: CommandOf<"submi
 };
 
 export const decideVote = (state: Readonly<State>, m: CommandOf<"vote">, ctx: BlockContext): ProtocolEvent[] | ProtocolError => {
-  const p = state.proposals.get(m.proposalId);
+  const p = state.proposals.get(Number(m.proposalId));
   // A proposal below the next id was submitted: absent, it was tallied and pruned.
   if (!p && m.proposalId >= 0 && m.proposalId < state.counters.nextProposalId) return fail("wrongPhase", `voting on proposal ${m.proposalId} has ended`);
   if (!p) return fail("notFound", `proposal ${m.proposalId} does not exist`);
@@ -188,25 +188,25 @@ export const tallyProposals = (state: Readonly<State>, ctx: BlockContext, emit: 
 
 export const evolveProposalSubmitted = (state: State, e: EventOf<"proposalSubmitted">): void => {
   if (!e.content) return; // decide never emits one without content
-  state.proposals.set(e.proposalId, {
-    id: e.proposalId, proposer: e.proposer, content: e.content, deposit: e.deposit,
-    votingEndHeight: e.votingEndHeight, votes: new Map(), status: ProposalStatus.VOTING,
+  state.proposals.set(Number(e.proposalId), {
+    id: Number(e.proposalId), proposer: e.proposer, content: e.content, deposit: e.deposit,
+    votingEndHeight: Number(e.votingEndHeight), votes: new Map(), status: ProposalStatus.VOTING,
   });
-  indexProposalStatus(state.proposals, e.proposalId, true);
+  indexProposalStatus(state.proposals, Number(e.proposalId), true);
   debit(state, e.proposer, e.deposit);
   credit(state, ModuleAccount.govDeposits, e.deposit);
-  state.counters.nextProposalId = Math.max(state.counters.nextProposalId, e.proposalId + 1);
+  state.counters.nextProposalId = Math.max(state.counters.nextProposalId, Number(e.proposalId) + 1);
 };
 
 export const evolveVoteCast = (state: State, e: EventOf<"voteCast">): void => {
-  state.proposals.get(e.proposalId)?.votes.set(e.voter, e.option);
+  state.proposals.get(Number(e.proposalId))?.votes.set(e.voter, e.option);
 };
 
 export const evolveProposalTallied = (state: State, e: EventOf<"proposalTallied">): void => {
-  const p = state.proposals.get(e.proposalId);
+  const p = state.proposals.get(Number(e.proposalId));
   if (!p) return;
   p.status = e.status;
-  indexProposalStatus(state.proposals, e.proposalId, e.status === ProposalStatus.VOTING);
+  indexProposalStatus(state.proposals, Number(e.proposalId), e.status === ProposalStatus.VOTING);
   if (e.depositBurned) burn(state, ModuleAccount.govDeposits, p.deposit);
   else {
     debit(state, ModuleAccount.govDeposits, p.deposit);
@@ -227,7 +227,7 @@ export const evolveModelUpgraded = (state: State, e: EventOf<"modelUpgraded">): 
 };
 
 export const evolveSoftwareUpgradeScheduled = (state: State, e: EventOf<"softwareUpgradeScheduled">): void => {
-  state.softwareUpgrade = { name: e.name, height: e.height, info: e.info };
+  state.softwareUpgrade = { name: e.name, height: Number(e.height), info: e.info };
 };
 
 export const evolveDatasetApproved = (state: State, e: EventOf<"datasetApproved">): void => {

@@ -15,6 +15,7 @@ import { evolveConsensusSetChanged, evolveValidatorJailed, updateConsensusSet } 
 import type { BlockContext } from "./context.ts";
 import { fail, isProtocolError, type ProtocolError } from "./errors.ts";
 import { type Emit, event, type ProtocolEvent } from "./events.ts";
+import { idProblem } from "./ids.ts";
 import { journaled } from "./journal.ts";
 import * as gov from "./governance.ts";
 import { evolveKernelVersionApproved } from "./kernel-versions.ts";
@@ -40,6 +41,9 @@ export const decide = (state: Readonly<State>, cmd: ProtocolCommand, ctx: BlockC
     const problem = addressProblem(address);
     if (problem !== undefined) return fail("invalidAddress", `${field} "${address.slice(0, 100)}" ${problem}`);
   }
+  // Ids are uint64 on the wire and numbers inside: one above 2^53 - 1 is refused, never rounded (ids.ts).
+  const wide = idProblem(cmd);
+  if (wide !== undefined) return fail("invalidMessage", wide);
   return decideValid(state, cmd, ctx);
 };
 
@@ -71,7 +75,7 @@ const decideValid = (state: Readonly<State>, cmd: ProtocolCommand, ctx: BlockCon
 
 export const evolve = (state: State, e: ProtocolEvent): State => {
   switch (e.case) {
-    case "blockStarted": state.height = e.value.height; break;
+    case "blockStarted": state.height = Number(e.value.height); break;
     case "transferred": evolveTransferred(state, e.value); settleFeePay(state, e.value); break;
     case "roleRegistered": staking.evolveRoleRegistered(state, e.value); break;
     case "stakeBonded": staking.evolveStakeBonded(state, e.value); break;

@@ -117,7 +117,7 @@ export const evolveLivenessMissed = (state: State, e: EventOf<"livenessMissed">)
 
 export const evolveLivenessWindowReset = (state: State, e: EventOf<"livenessWindowReset">): void => {
   state.missedBlocks.clear();
-  state.livenessWindowStart = e.startHeight;
+  state.livenessWindowStart = Number(e.startHeight);
 };
 
 /** Offence keys older than the unbonding period can not recur: forget them. */

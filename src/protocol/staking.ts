@@ -169,20 +169,20 @@ export const evolveUnbondingStarted = (state: State, e: EventOf<"unbondingStarte
   indexStakeChanged(state, e.role, e.address, r.stake + e.amount, r.stake);
   debit(state, ModuleAccount.bondedPool, e.amount);
   credit(state, ModuleAccount.unbondingPool, e.amount);
-  const u = { id: e.entryId, address: e.address, role: e.role, amount: e.amount, completionHeight: e.completionHeight };
-  const replaced = state.unbonding.get(e.entryId);
+  const u = { id: Number(e.entryId), address: e.address, role: e.role, amount: e.amount, completionHeight: Number(e.completionHeight) };
+  const replaced = state.unbonding.get(Number(e.entryId));
   if (replaced) indexUnbondingRemoved(state.unbonding, replaced);
-  state.unbonding.set(e.entryId, u);
+  state.unbonding.set(Number(e.entryId), u);
   indexUnbondingAdded(state.unbonding, u);
-  state.counters.nextUnbondingId = Math.max(state.counters.nextUnbondingId, e.entryId + 1);
+  state.counters.nextUnbondingId = Math.max(state.counters.nextUnbondingId, Number(e.entryId) + 1);
 };
 
 export const evolveUnbondingCompleted = (state: State, e: EventOf<"unbondingCompleted">): void => {
-  const u = state.unbonding.get(e.entryId);
+  const u = state.unbonding.get(Number(e.entryId));
   if (!u) return;
   debit(state, ModuleAccount.unbondingPool, u.amount);
   credit(state, u.address, u.amount);
-  state.unbonding.delete(e.entryId);
+  state.unbonding.delete(Number(e.entryId));
   indexUnbondingRemoved(state.unbonding, u);
 };
 

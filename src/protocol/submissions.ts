@@ -29,7 +29,7 @@ export const decideSubmitGradient = (state: Readonly<State>, m: CommandOf<"submi
   const p = state.params;
   const miner = roleOf(state, Role.MINER, m.miner);
   if (!miner || !isActive(state, miner)) return fail("unauthorized", `${m.miner} is not an active miner; register with MsgRegisterMiner and keep at least ${p.minMinerStake} uremes bonded`);
-  const w = state.windows.get(m.window);
+  const w = state.windows.get(Number(m.window));
   if (!w || w.closed) return fail("wrongPhase", `window ${m.window} is not open for submissions (the open window is ${state.nextWindow - 1})`);
   const shard = w.assignment.get(m.miner);
   if (shard === undefined) return fail("wrongShard", `${m.miner} has no shard in window ${m.window} (it registered after the window opened); submit in the next window`);
@@ -73,11 +73,13 @@ export const decideSubmitGradient = (state: Readonly<State>, m: CommandOf<"submi
 };
 
 export const evolveGradientSubmitted = (state: State, e: EventOf<"gradientSubmitted">): void => {
-  state.submissions.set(e.submissionId, {
-    id: e.submissionId,
-    height: e.height,
+  const id = Number(e.submissionId);
+  const window = Number(e.window);
+  state.submissions.set(id, {
+    id,
+    height: Number(e.height),
     miner: e.miner,
-    window: e.window,
+    window,
     shard: e.shard,
     gradientCid: e.gradientCid,
     gradientHash: e.gradientHash,
@@ -88,12 +90,12 @@ export const evolveGradientSubmitted = (state: State, e: EventOf<"gradientSubmit
     kernelVersion: e.kernelVersion,
     status: SubmissionStatus.PENDING,
   });
-  state.windows.get(e.window)?.submittedBy.set(e.miner, e.submissionId);
-  state.counters.nextSubmissionId = Math.max(state.counters.nextSubmissionId, e.submissionId + 1);
+  state.windows.get(window)?.submittedBy.set(e.miner, id);
+  state.counters.nextSubmissionId = Math.max(state.counters.nextSubmissionId, id + 1);
 };
 
 export const evolveSubmissionRejected = (state: State, e: EventOf<"submissionRejected">): void => {
-  const s = state.submissions.get(e.submissionId);
+  const s = state.submissions.get(Number(e.submissionId));
   if (s) s.status = SubmissionStatus.REJECTED;
 };
 

@@ -77,7 +77,7 @@ export const decideCommitTrapJobs = (state: Readonly<State>, m: CommandOf<"commi
   if (!committee.includes(m.validator)) return fail("notSelected", `${m.validator} is not on the trap committee (${committee.join(", ")})`);
   if (m.commitments.length !== p.trapCommitmentSlots) return fail("invalidMessage", `exactly ${p.trapCommitmentSlots} commitments are required (pad with dummies), got ${m.commitments.length}`);
   if (m.commitments.some((c) => c.length !== 32)) return fail("invalidMessage", "every commitment must be 32 bytes");
-  const t = state.traps.get(m.window);
+  const t = state.traps.get(Number(m.window));
   if (t?.accepted) return fail("duplicate", `the traps of window ${m.window} are already committed`);
   if (t?.approvals.has(m.validator)) return fail("duplicate", `${m.validator} already approved traps for window ${m.window}`);
   const digest = commitmentDigest(m.commitments);
@@ -92,8 +92,8 @@ export const decideCommitTrapJobs = (state: Readonly<State>, m: CommandOf<"commi
 };
 
 export const decideRevealTrapJobs = (state: Readonly<State>, m: CommandOf<"revealTrapJobs">, ctx: BlockContext): ProtocolEvent[] | ProtocolError => {
-  const w = state.windows.get(m.window);
-  const accepted = state.traps.get(m.window)?.accepted;
+  const w = state.windows.get(Number(m.window));
+  const accepted = state.traps.get(Number(m.window))?.accepted;
   if (!w || !accepted) return fail("notFound", `window ${m.window} has no committed traps`);
   if (!w.closed) return fail("wrongPhase", `window ${m.window} is still open; traps are revealed after it closes`);
   if (ctx.height > w.closeHeight + state.params.trapRevealBlocks) return fail("wrongPhase", `the trap reveal period of window ${m.window} is over`);
@@ -111,7 +111,7 @@ export const decideRevealTrapJobs = (state: Readonly<State>, m: CommandOf<"revea
   }
   let disputeId = state.counters.nextDisputeId;
   for (const r of m.reveals) {
-    const c = hex(trapCommitment(m.window, r.shard, r.vaultEntryId, r.salt));
+    const c = hex(trapCommitment(Number(m.window), r.shard, Number(r.vaultEntryId), r.salt));
     if (!committed.has(c)) return fail("mismatch", `reveal for shard ${r.shard} does not open any commitment of window ${m.window}`);
     if (accepted.opened.has(r.shard) || seen.has(r.shard)) return fail("duplicate", `shard ${r.shard} of window ${m.window} is already revealed as a trap`);
     seen.add(r.shard);
@@ -121,7 +121,7 @@ export const decideRevealTrapJobs = (state: Readonly<State>, m: CommandOf<"revea
       const id = w.submittedBy.get(miner);
       const s = id === undefined ? undefined : state.submissions.get(id);
       if (!s || s.status === SubmissionStatus.REJECTED || openDisputeOn(state, DisputeSubject.GRADIENT, s.id)) continue;
-      out.push(openTier3(state, ctx, s.id, m.window, miner, disputeId++));
+      out.push(openTier3(state, ctx, s.id, Number(m.window), miner, disputeId++));
     }
   }
   return out;
@@ -137,15 +137,15 @@ const trapState = (state: State, window: number): TrapState => {
 };
 
 export const evolveTrapCommitmentApproved = (state: State, e: EventOf<"trapCommitmentApproved">): void => {
-  trapState(state, e.window).approvals.set(e.validator, hex(e.digest));
+  trapState(state, Number(e.window)).approvals.set(e.validator, hex(e.digest));
 };
 
 export const evolveTrapCommitmentAccepted = (state: State, e: EventOf<"trapCommitmentAccepted">): void => {
-  trapState(state, e.window).accepted = { digest: e.digest, commitments: e.commitments, committee: e.committee, opened: new Set() };
+  trapState(state, Number(e.window)).accepted = { digest: e.digest, commitments: e.commitments, committee: e.committee, opened: new Set() };
 };
 
 export const evolveTrapRevealed = (state: State, e: EventOf<"trapRevealed">): void => {
-  const t = state.traps.get(e.window)?.accepted;
+  const t = state.traps.get(Number(e.window))?.accepted;
   t?.opened.add(e.shard);
   state.stats.trapsRevealed += 1;
 };
@@ -158,7 +158,7 @@ export const evolveTrapRevealed = (state: State, e: EventOf<"trapRevealed">): vo
  */
 export const noteRecomputed = (state: State, e: EventOf<"disputeResolved">): void => {
   if (e.tier !== 3 || e.outcome === DisputeOutcome.UNDECIDED) return;
-  const d = state.disputes.get(e.disputeId);
+  const d = state.disputes.get(Number(e.disputeId));
   const s = d && d.subject === DisputeSubject.GRADIENT ? state.submissions.get(d.subjectId) : undefined;
   const t = s && state.traps.get(s.window)?.accepted;
   if (!s || !t?.opened.has(s.shard)) return;
@@ -172,8 +172,8 @@ export const noteRecomputed = (state: State, e: EventOf<"disputeResolved">): voi
 };
 
 export const evolveVaultEntryAdded = (state: State, e: EventOf<"vaultEntryAdded">): void => {
-  state.vault.set(e.entryId, { id: e.entryId, gradientHash: e.gradientHash, window: e.window, shard: e.shard });
-  state.counters.nextVaultId = Math.max(state.counters.nextVaultId, e.entryId + 1);
+  state.vault.set(Number(e.entryId), { id: Number(e.entryId), gradientHash: e.gradientHash, window: Number(e.window), shard: e.shard });
+  state.counters.nextVaultId = Math.max(state.counters.nextVaultId, Number(e.entryId) + 1);
   // Bounded: the oldest entries (lowest ids, first in map order) leave first.
   for (const id of state.vault.keys()) {
     if (state.vault.size <= state.params.vaultMaxEntries) break;

@@ -50,9 +50,9 @@ export const closeWindows = (state: Readonly<State>, ctx: BlockContext, emit: Em
       emit(e);
       if (e.case !== "tier1Evaluated") continue;
       // A hash mismatch is settled by recomputation, never by a loss vote (tier3.ts).
-      for (const id of e.value.mismatchedIds) emit(openTier3(state, ctx, id, w.window, state.submissions.get(id)?.miner ?? "", disputeId++));
+      for (const id of e.value.mismatchedIds.map(Number)) emit(openTier3(state, ctx, id, w.window, state.submissions.get(id)?.miner ?? "", disputeId++));
       // A lone submission is recomputed at isolation_audit_bps (verification/isolation.ts).
-      disputeId = auditLone(state, ctx, w.window, e.value.optimisticIds, disputeId, emit);
+      disputeId = auditLone(state, ctx, w.window, e.value.optimisticIds.map(Number), disputeId, emit);
     }
     emit(event("windowClosed", { window: w.window }));
     sampleAvailability(state, ctx, w.window, emit);
@@ -77,11 +77,13 @@ export const settleWindows = (state: Readonly<State>, ctx: BlockContext, emit: E
 
 export const evolveWindowOpened = (state: State, e: EventOf<"windowOpened">): void => {
   const miners = activeRolesSorted(state.roles, Role.MINER, minStake(state.params, Role.MINER)).map((r) => r.address);
-  const { activeShards, assignment } = assignShards(miners, e.seed, e.window, state.params);
-  state.windows.set(e.window, {
-    window: e.window,
-    startHeight: e.startHeight,
-    closeHeight: e.startHeight + state.params.windowBlocks - 1,
+  const window = Number(e.window);
+  const startHeight = Number(e.startHeight);
+  const { activeShards, assignment } = assignShards(miners, e.seed, window, state.params);
+  state.windows.set(window, {
+    window,
+    startHeight,
+    closeHeight: startHeight + state.params.windowBlocks - 1,
     seed: e.seed,
     activeShards,
     assignment,
@@ -89,23 +91,23 @@ export const evolveWindowOpened = (state: State, e: EventOf<"windowOpened">): vo
     closed: false,
     settleHeight: Number.MAX_SAFE_INTEGER,
   });
-  state.nextWindow = e.window + 1;
-  state.nextWindowStart = e.startHeight + state.params.windowBlocks;
+  state.nextWindow = window + 1;
+  state.nextWindowStart = startHeight + state.params.windowBlocks;
 };
 
 export const evolveWindowClosed = (state: State, e: EventOf<"windowClosed">): void => {
-  const w = state.windows.get(e.window);
+  const w = state.windows.get(Number(e.window));
   if (!w) return;
   w.closed = true;
   w.settleHeight = state.height + settleDelay(state.params);
 };
 
 export const evolveWindowSettled = (state: State, e: EventOf<"windowSettled">): void => {
-  const w = state.windows.get(e.window);
+  const w = state.windows.get(Number(e.window));
   if (!w) return;
   for (const id of w.submittedBy.values()) state.submissions.delete(id);
-  state.windows.delete(e.window);
+  state.windows.delete(Number(e.window));
   indexWindowRemoved(state.windows, w);
-  state.traps.delete(e.window);
+  state.traps.delete(Number(e.window));
   pruneOffences(state);
 };

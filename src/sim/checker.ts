@@ -96,7 +96,7 @@ export class InvariantChecker {
     out.push(...checkNonNegativeUnbonding(state), ...checkUnbondingPool(state), ...checkEscrow(state), ...checkGovDeposits(state), ...checkValidatorPay(state));
     for (const e of events) {
       if (e.case !== "gradientSubmitted") continue;
-      const s = state.submissions.get(e.value.submissionId);
+      const s = state.submissions.get(Number(e.value.submissionId));
       if (s) checkSubmission(state, s, out);
     }
     return out;

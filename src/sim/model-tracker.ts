@@ -41,15 +41,15 @@ export class ModelTracker {
   observe(height: number, events: readonly ProtocolEvent[], state: Readonly<State>): void {
     for (const e of events) {
       if (e.case === "windowOpened") {
-        this.model.open(e.value.window);
-        this.#open.set(e.value.window, { window: e.value.window, openHeight: height, baseLoss: this.model.loss(), initialLoss: this.model.initialLoss });
+        this.model.open(Number(e.value.window));
+        this.#open.set(Number(e.value.window), { window: Number(e.value.window), openHeight: height, baseLoss: this.model.loss(), initialLoss: this.model.initialLoss });
       } else if (e.case === "aggregationFinalized") {
-        const revealed = state.windows.get(e.value.window)?.aggregation?.revealed;
+        const revealed = state.windows.get(Number(e.value.window))?.aggregation?.revealed;
         const v = revealed && this.store.aggregate(revealed.aggregatedCid);
         if (v) this.model.apply(v);
-        this.#settle(e.value.window, height, state, true);
+        this.#settle(Number(e.value.window), height, state, true);
       } else if (e.case === "aggregationFaulted") {
-        this.#settle(e.value.window, height, state, false);
+        this.#settle(Number(e.value.window), height, state, false);
       }
     }
   }

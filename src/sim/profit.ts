@@ -40,13 +40,13 @@ export class BondTally {
         case "disputeOpened":
           if (e.value.bond > 0n) {
             add(this.posted, e.value.challenger, e.value.bond);
-            this.#open.set(e.value.disputeId, { challenger: e.value.challenger, bond: e.value.bond });
+            this.#open.set(Number(e.value.disputeId), { challenger: e.value.challenger, bond: e.value.bond });
           }
           break;
         case "disputeResolved": {
-          const d = this.#open.get(e.value.disputeId);
+          const d = this.#open.get(Number(e.value.disputeId));
           if (d) {
-            this.#open.delete(e.value.disputeId);
+            this.#open.delete(Number(e.value.disputeId));
             add(this.lost, d.challenger, d.bond - e.value.refund);
           }
           add(this.won, e.value.winner, e.value.toWinner);

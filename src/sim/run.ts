@@ -252,19 +252,19 @@ class Tally {
     for (const e of events) {
       if (e.case === "gradientSubmitted") {
         const key = `${e.value.window}/${e.value.shard}`;
-        this.#subs.set(e.value.submissionId, { miner: e.value.miner, key, rejected: false });
+        this.#subs.set(Number(e.value.submissionId), { miner: e.value.miner, key, rejected: false });
         const shard = this.#byShard.get(key);
-        if (shard) shard.push(e.value.submissionId);
-        else this.#byShard.set(key, [e.value.submissionId]);
-        const window = this.#byWindow.get(e.value.window);
-        if (window) window.push(e.value.submissionId);
-        else this.#byWindow.set(e.value.window, [e.value.submissionId]);
+        if (shard) shard.push(Number(e.value.submissionId));
+        else this.#byShard.set(key, [Number(e.value.submissionId)]);
+        const window = this.#byWindow.get(Number(e.value.window));
+        if (window) window.push(Number(e.value.submissionId));
+        else this.#byWindow.set(Number(e.value.window), [Number(e.value.submissionId)]);
       }
-      else if (e.case === "submissionRejected") { const s = this.#subs.get(e.value.submissionId); if (s) s.rejected = true; }
-      else if (e.case === "disputeOpened" && e.value.subject === DisputeSubject.GRADIENT) this.#disputed.set(e.value.disputeId, e.value.subjectId);
-      else if (e.case === "disputeResolved" && this.#disputed.has(e.value.disputeId)) {
-        const s = this.#subs.get(this.#disputed.get(e.value.disputeId)!);
-        this.#disputed.delete(e.value.disputeId);
+      else if (e.case === "submissionRejected") { const s = this.#subs.get(Number(e.value.submissionId)); if (s) s.rejected = true; }
+      else if (e.case === "disputeOpened" && e.value.subject === DisputeSubject.GRADIENT) this.#disputed.set(Number(e.value.disputeId), Number(e.value.subjectId));
+      else if (e.case === "disputeResolved" && this.#disputed.has(Number(e.value.disputeId))) {
+        const s = this.#subs.get(this.#disputed.get(Number(e.value.disputeId))!);
+        this.#disputed.delete(Number(e.value.disputeId));
         if (s && this.#trapShards.has(s.key) && e.value.outcome === DisputeOutcome.REJECTED) this.#caught(s.miner, height);
       } else if (e.case === "trapRevealed") {
         const key = `${e.value.window}/${e.value.shard}`;
@@ -272,8 +272,8 @@ class Tally {
         // Work on the shard already rejected (a tier-1 dispute decided before the reveal) is caught now.
         for (const id of this.#byShard.get(key) ?? []) { const s = this.#subs.get(id); if (s?.rejected) this.#caught(s.miner, height); }
       } else if (e.case === "windowSettled") {
-        for (const id of this.#byWindow.get(e.value.window) ?? []) { this.#byShard.delete(this.#subs.get(id)?.key ?? ""); this.#subs.delete(id); }
-        this.#byWindow.delete(e.value.window);
+        for (const id of this.#byWindow.get(Number(e.value.window)) ?? []) { this.#byShard.delete(this.#subs.get(id)?.key ?? ""); this.#subs.delete(id); }
+        this.#byWindow.delete(Number(e.value.window));
       }
       if (e.case === "rewardMinted") this.rewards.set(e.value.to, (this.rewards.get(e.value.to) ?? 0n) + e.value.amount);
       else if (e.case === "verifierPaid") this.rewards.set(e.value.validator, (this.rewards.get(e.value.validator) ?? 0n) + e.value.amount);

@@ -88,7 +88,7 @@ describe("real training through the protocol", () => {
 
     const events = chain.log.flat();
     expect(events.some((e) => e.case === "slashed" && e.value.address === lazy && e.value.offenceKey.startsWith("dispute/"))).toBe(true);
-    expect(events.some((e) => e.case === "submissionRejected" && e.value.submissionId === lazySub.id)).toBe(true);
+    expect(events.some((e) => e.case === "submissionRejected" && Number(e.value.submissionId) === lazySub.id)).toBe(true);
     expect(roleOf(chain.state, Role.MINER, lazy)!.stake).toBe(1_000n * REMES);
     for (const m of miners.filter((x) => x !== lazy)) expect(events.some((e) => e.case === "slashed" && e.value.address === m)).toBe(false);
     expect(chain.rejected).toEqual([]);

@@ -28,7 +28,7 @@ describe("protocolAbciEvent", () => {
   }
 
   it("indexes search keys only: strings, window, shard and ids", () => {
-    const e = { case: "gradientSubmitted", value: create(GradientSubmittedSchema, { submissionId: 7, miner: "remes1abc", window: 3, shard: 2, sizeBytes: 10n, gradientHash: new Uint8Array([1, 2]) }) } as ProtocolEvent;
+    const e = { case: "gradientSubmitted", value: create(GradientSubmittedSchema, { submissionId: 7n, miner: "remes1abc", window: 3n, shard: 2, sizeBytes: 10n, gradientHash: new Uint8Array([1, 2]) }) } as ProtocolEvent;
     const byKey = Object.fromEntries(protocolAbciEvent(e).attributes.map((a) => [a.key, a.index]));
     expect(byKey).toMatchObject({ submissionId: true, miner: true, window: true, shard: true, sizeBytes: false, gradientHash: false });
   });

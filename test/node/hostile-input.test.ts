@@ -100,15 +100,23 @@ describe("fees and gas", () => {
 });
 
 describe("integers on the wire", () => {
-  it("a MsgSubmitGradient whose uint32 window is 2^32 + 100 is refused as undecodable (code 2), not decided as window 100", () => {
+  it("a MsgSubmitGradient whose uint32 shard is 2^32 + 100 is refused as undecodable (code 2), not decided as shard 100", () => {
     const miner = [...new TextEncoder().encode(alice.address)];
-    // MsgSubmitGradient { miner (1), window (2) = 2^32 + 100 as a 5-byte varint }.
-    const value = new Uint8Array([0x0a, miner.length, ...miner, 0x10, 0xe4, 0x80, 0x80, 0x80, 0x10]);
+    // MsgSubmitGradient { miner (1), shard (3) = 2^32 + 100 as a 5-byte varint }.
+    const value = new Uint8Array([0x0a, miner.length, ...miner, 0x18, 0xe4, 0x80, 0x80, 0x80, 0x10]);
     const tx = signAnys([{ typeUrl: "/remes.remes.v1.MsgSubmitGradient", value }]);
     const app = freshApp();
     const c = app.checkTx(tx, CheckTxType.NEW);
     expect([c.code, c.codespace]).toEqual([SdkCode.txDecode, "sdk"]);
-    expect(c.log).toMatch(/window is 4294967396, out of range/);
+    expect(c.log).toMatch(/shard is 4294967396, out of range/);
     expect(finalize(app, [tx]).txResults[0]!.code).toBe(SdkCode.txDecode);
+  });
+
+  it("a MsgSubmitGradient whose uint64 window is 2^32 + 100 decodes whole and goes to decide (here: not a miner)", () => {
+    const miner = [...new TextEncoder().encode(alice.address)];
+    // MsgSubmitGradient { miner (1), window (2) = 2^32 + 100 as a 5-byte varint }.
+    const value = new Uint8Array([0x0a, miner.length, ...miner, 0x10, 0xe4, 0x80, 0x80, 0x80, 0x10]);
+    const c = freshApp().checkTx(signAnys([{ typeUrl: "/remes.remes.v1.MsgSubmitGradient", value }]), CheckTxType.NEW);
+    expect([c.codespace, c.log]).toEqual(["remes", expect.stringMatching(/is not an active miner/)]);
   });
 });

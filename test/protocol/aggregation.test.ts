@@ -117,7 +117,7 @@ describe("aggregation", () => {
     chain.advanceTo(20); // window 1 (no submissions) closes
     expect(chain.state.windows.get(1)!.aggregation).toBeUndefined();
     chain.advanceTo(30);
-    expect(eventsOf(chain.log.flat(), "aggregationProposerSelected").map((e) => e.window)).toEqual([0]);
+    expect(eventsOf(chain.log.flat(), "aggregationProposerSelected").map((e) => e.window)).toEqual([0n]);
   });
 
   it("rejects a commit or reveal by anyone but the selected proposer, a reveal before the commit, and unordered submission ids", () => {

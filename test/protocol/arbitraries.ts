@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { EventSchema } from "../../src/gen/remes/v1/events_pb.ts";
 import { CommandSchema } from "../../src/gen/remes/v1/tx_pb.ts";
 import type { ProtocolCommand } from "../../src/protocol/commands.ts";
+import { ID_FIELD, MAX_ID } from "../../src/protocol/ids.ts";
 import type { ProtocolEvent } from "../../src/protocol/events.ts";
 
 const MAX_DEPTH = 4;
@@ -33,8 +34,15 @@ const scalarArb = (t: ScalarType): fc.Arbitrary<unknown> => {
   }
 };
 
+/**
+ * Ids, heights and windows are at most 2^53 - 1 in events (they come from the state's numbers, and
+ * decodeEvent refuses more); commands above it are refused by decide (test/protocol/ids64.test.ts).
+ */
+const idArb = fc.oneof(fc.bigInt({ min: 0n, max: BigInt(MAX_ID) }), fc.bigInt({ min: 0n, max: 1000n }));
+const fieldScalarArb = (f: DescField): fc.Arbitrary<unknown> => (f.scalar === ScalarType.UINT64 && ID_FIELD.test(f.localName) ? idArb : scalarArb(f.scalar!));
+
 const singleArb = (f: DescField, kind: "scalar" | "enum" | "message", depth: number): fc.Arbitrary<unknown> | undefined => {
-  if (kind === "scalar") return scalarArb(f.scalar!);
+  if (kind === "scalar") return fieldScalarArb(f);
   if (kind === "enum") return fc.constantFrom(...f.enum!.values.map((v) => v.number));
   if (depth >= MAX_DEPTH) return undefined;
   return messageInitArb(f.message!, depth + 1);
@@ -42,7 +50,7 @@ const singleArb = (f: DescField, kind: "scalar" | "enum" | "message", depth: num
 
 const fieldArb = (f: DescField, depth: number): fc.Arbitrary<unknown> | undefined => {
   switch (f.fieldKind) {
-    case "scalar": return scalarArb(f.scalar);
+    case "scalar": return fieldScalarArb(f);
     case "enum": return singleArb(f, "enum", depth);
     case "message": return singleArb(f, "message", depth);
     case "list": {

@@ -54,10 +54,10 @@ describe("availability griefing", () => {
     // The censor proposes heights 4..9 (deadline 6) and includes no proof.
     chain.advanceTo(9, { proposer: CENSOR, lastCommit: votes });
     expect(chain.log.flat().some((e) => e.case === "slashed" && e.value.offence === Offence.AVAILABILITY)).toBe(false);
-    expect(chain.state.availability.get(c!.challengeId)?.proposers).toEqual([CENSOR]);
+    expect(chain.state.availability.get(Number(c!.challengeId))?.proposers).toEqual([CENSOR]);
     // The honest validator's block carries the proof.
     const before = balance(chain, MINER);
-    const r = chain.block([[prove(c!.challengeId, c!.chunkIndex)]], { proposer: HONEST, lastCommit: votes });
+    const r = chain.block([[prove(Number(c!.challengeId), c!.chunkIndex)]], { proposer: HONEST, lastCommit: votes });
     expect(r.txResults[0]!.code).toBe(0);
     expect(eventsOf(r.events, "availabilityResolved")).toEqual([expect.objectContaining({ challengeId: c!.challengeId, proven: true })]);
     expect(balance(chain, MINER) - before).toBeGreaterThanOrEqual(50n * REMES); // the griefer's bond (plus block pay the miner does not get: it is no validator)
@@ -70,7 +70,7 @@ describe("availability griefing", () => {
     chain.block([], { proposer: CENSOR, lastCommit: votes }); // 4
     chain.block([], { proposer: HONEST, lastCommit: votes }); // 5
     chain.advanceTo(6, { proposer: CENSOR, lastCommit: votes });
-    expect(chain.state.availability.has(c!.challengeId)).toBe(true);
+    expect(chain.state.availability.has(Number(c!.challengeId))).toBe(true);
     const r = chain.block([], { proposer: CENSOR, lastCommit: votes }); // 7 > deadline 6
     expect(eventsOf(r.events, "slashed").map((s) => [s.offence, s.beneficiary, s.toBeneficiary])).toEqual([[Offence.AVAILABILITY, GRIEFER, 100n * REMES]]);
   });

@@ -37,7 +37,7 @@ const prove = (challengeId: number, index: number, chunk = chunks[index]!, miner
 describe("data availability", () => {
   it("a challenge escrows the bond and asks for one of the submission's chunks within da_response_blocks", () => {
     const { chain, c } = challenged();
-    expect(c).toMatchObject({ challengeId: 0, submissionId: 0, miner: addr("remes1miner0"), chunkCount: 3, deadline: 6, challenger: WATCHER, bond: 50n * REMES });
+    expect(c).toMatchObject({ challengeId: 0n, submissionId: 0n, miner: addr("remes1miner0"), chunkCount: 3, deadline: 6n, challenger: WATCHER, bond: 50n * REMES });
     expect(c.chunkIndex).toBeLessThan(3);
     expect(balance(chain, ModuleAccount.escrow)).toBe(50n * REMES);
     expect(balance(chain, WATCHER)).toBe(50n * REMES);

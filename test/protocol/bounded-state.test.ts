@@ -173,7 +173,7 @@ describe("finished proposals are pruned", () => {
     const view = { state: chain.state, accounts: undefined as unknown as Accounts, height: chain.height, maxTxBytes: 1 << 20 };
     const r = answerQuery(view, { path: "/remes.remes.v1.Query/Proposals", data: new Uint8Array(), height: 0n, prove: false });
     expect(r.code).toBe(0);
-    return fromBinary(QueryProposalsResponseSchema, r.value).proposals.map((p) => p.proposalId);
+    return fromBinary(QueryProposalsResponseSchema, r.value).proposals.map((p) => Number(p.proposalId));
   };
 
   it("given a tallied proposal, when another is tallied a retention period after it, then the first is gone: the query omits it, a vote on it is refused as ended", () => {

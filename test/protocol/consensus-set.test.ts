@@ -55,7 +55,7 @@ describe("consensus set", () => {
     const chain = world();
     chain.block();
     const r = chain.block([], { misbehavior: [{ kind: "duplicate_vote", validator: v1, height: 1 }] }); // height 2
-    expect(eventsOf(r.events, "validatorJailed")).toEqual([expect.objectContaining({ validator: v1, untilHeight: 7 })]);
+    expect(eventsOf(r.events, "validatorJailed")).toEqual([expect.objectContaining({ validator: v1, untilHeight: 7n })]);
     expect(updatesOf(r.events)).toEqual([[keyHex(v1), 0n, v1]]);
     chain.advanceTo(6);
     expect(chain.state.consensusSet.has(keyHex(v1))).toBe(false);

@@ -216,7 +216,7 @@ const resolve = (state: Readonly<State>, world: World, it: Intent): ProtocolComm
       const salts = world.trapSalts.get(window);
       const w = state.windows.get(window);
       const wanted = [...(salts ?? new Map<number, Uint8Array>())].filter(([shard]) => !t.opened.has(shard) && (w === undefined || [...w.assignment.values()].includes(shard) || it.flag));
-      const reveals = wanted.map(([shard, salt]) => ({ shard, vaultEntryId: shard, salt: it.c % 5 === 0 ? hashParts("wrong-salt", it.c) : salt }));
+      const reveals = wanted.map(([shard, salt]) => ({ shard, vaultEntryId: BigInt(shard), salt: it.c % 5 === 0 ? hashParts("wrong-salt", it.c) : salt }));
       return command("revealTrapJobs", { validator: pick(t.committee, it.b)!, window, reveals });
     }
     case "aggCommit": {
@@ -350,7 +350,7 @@ const runStream = (stream: readonly BlockPlan[]): Run => {
       if (e.case !== "gradientSubmitted") continue;
       const v = e.value;
       if (!chain.state.roles.get(roleKey(Role.MINER, v.miner))) throw new Error(`block ${chain.height}: submission ${v.submissionId} from unregistered ${v.miner}`);
-      const assigned = chain.state.windows.get(v.window)?.assignment.get(v.miner);
+      const assigned = chain.state.windows.get(Number(v.window))?.assignment.get(v.miner);
       if (assigned !== v.shard) throw new Error(`block ${chain.height}: submission ${v.submissionId} of ${v.miner} for shard ${v.shard}, assigned ${assigned}`);
     }
     const doubled = ledger.observe(r.events);

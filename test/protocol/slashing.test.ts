@@ -56,7 +56,7 @@ describe("slashing", () => {
         amount: 4n * REMES, burned: 2n * REMES, toCommunity: 2n * REMES, beneficiary: "", toBeneficiary: 0n,
       }).value,
     ]);
-    expect(eventsOf(r.events, "livenessWindowReset")).toEqual([expect.objectContaining({ startHeight: 11 })]);
+    expect(eventsOf(r.events, "livenessWindowReset")).toEqual([expect.objectContaining({ startHeight: 11n })]);
     expect(stake(chain, addr("remes1val0"))).toBe(40_000n * REMES - 4n * REMES);
     expect(stake(chain, addr("remes1val1"))).toBe(30_000n * REMES);
     expect(chain.state.missedBlocks.size).toBe(0);

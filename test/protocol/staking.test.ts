@@ -42,7 +42,7 @@ describe("staking", () => {
     chain.advanceTo(44);
     expect(balance(chain, addr("remes1val0"))).toBe(100_000n * REMES);
     chain.block(); // height 45
-    expect(eventsOf(chain.lastResult!.events, "unbondingCompleted")).toEqual([expect.objectContaining({ entryId: 0 })]);
+    expect(eventsOf(chain.lastResult!.events, "unbondingCompleted")).toEqual([expect.objectContaining({ entryId: 0n })]);
     expect(balance(chain, addr("remes1val0"))).toBe(115_000n * REMES);
     expect(balance(chain, ModuleAccount.unbondingPool)).toBe(0n);
     expect(chain.state.unbonding.size).toBe(0);

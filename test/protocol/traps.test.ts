@@ -52,7 +52,7 @@ const recompute = (chain: MockChain) => {
 };
 
 const reveal = (shard: number, validator = addr("remes1val0"), s = salt(shard)) =>
-  command("revealTrapJobs", { validator, window: 1, reveals: [{ shard, vaultEntryId: shard, salt: s }] });
+  command("revealTrapJobs", { validator, window: 1, reveals: [{ shard, vaultEntryId: BigInt(shard), salt: s }] });
 
 const minerStake = (chain: MockChain, m: string) => chain.state.roles.get(roleKey(Role.MINER, m))!.stake;
 
@@ -76,7 +76,7 @@ describe("trap jobs", () => {
     expect(chain.state.traps.get(1)!.accepted).toBeUndefined();
     rejected(chain, command("commitTrapJobs", { validator: addr("remes1val2"), window: 1, commitments: commitments() }), "duplicate");
     const second = accepted(chain, command("commitTrapJobs", { validator: addr("remes1val0"), window: 1, commitments: commitments() }));
-    expect(eventsOf(second, "trapCommitmentAccepted")).toEqual([expect.objectContaining({ window: 1, committee: [addr("remes1val0"), addr("remes1val2")] })]);
+    expect(eventsOf(second, "trapCommitmentAccepted")).toEqual([expect.objectContaining({ window: 1n, committee: [addr("remes1val0"), addr("remes1val2")] })]);
   });
 
   it("two approvals of different lists do not make either binding", () => {
@@ -100,7 +100,7 @@ describe("trap jobs", () => {
     expect(eventsOf(events, "trapRevealed")).toEqual([
       event("trapRevealed", { window: 1, shard, vaultEntryId: shard, expectedHash: new Uint8Array(0), caught: [], passed: [] }).value,
     ]);
-    const audited = eventsOf(events, "disputeOpened").map((d) => chain.state.submissions.get(d.subjectId)!.miner).sort();
+    const audited = eventsOf(events, "disputeOpened").map((d) => chain.state.submissions.get(Number(d.subjectId))!.miner).sort();
     expect(audited).toEqual([addr("remes1miner0"), peer].sort());
     expect(eventsOf(events, "disputeOpened").every((d) => d.tier === 3 && d.challenger === "" && d.bond === 0n)).toBe(true);
     expect(eventsOf(events, "slashed")).toEqual([]);

@@ -52,19 +52,19 @@ describe("real training in the simulator (scenarios/real_training.json, short fo
     const hashOf = new Map(submitted.map((s) => [s.v.submissionId, Buffer.from(s.v.gradientHash).toString("hex")]));
     for (const s of slashes) {
       const disputeId = Number(/^dispute\/(\d+)\//.exec(s.v.offenceKey)?.[1]);
-      const opened = of("disputeOpened").find((d) => d.v.disputeId === disputeId)!.v;
+      const opened = of("disputeOpened").find((d) => Number(d.v.disputeId) === disputeId)!.v;
       expect(lazyIds.has(opened.subjectId)).toBe(true);
       expect(opened.challenger).toBe(""); // opened by the protocol for a tier-1 mismatch, not by a bonded challenger
       expect(opened.tier).toBe(3); // a hash mismatch goes to recomputation, not to a loss vote
       expect(of("tier1Evaluated").some((t) => t.v.mismatchedIds.includes(opened.subjectId))).toBe(true);
-      expect(of("lossVoteCast").filter((v) => v.v.disputeId === disputeId)).toEqual([]);
-      const verdicts = of("arbitrationVerdictCast").filter((v) => v.v.disputeId === disputeId);
+      expect(of("lossVoteCast").filter((v) => Number(v.v.disputeId) === disputeId)).toEqual([]);
+      const verdicts = of("arbitrationVerdictCast").filter((v) => Number(v.v.disputeId) === disputeId);
       expect(verdicts.length).toBeGreaterThan(0);
       for (const v of verdicts) {
         expect(v.v.valid).toBe(false);
         expect(Buffer.from(v.v.recomputedHash).toString("hex")).not.toBe(hashOf.get(opened.subjectId));
       }
-      expect(of("disputeResolved").find((d) => d.v.disputeId === disputeId)!.v.tier).toBe(3);
+      expect(of("disputeResolved").find((d) => Number(d.v.disputeId) === disputeId)!.v.tier).toBe(3);
       expect(of("submissionRejected").find((x) => x.v.submissionId === opened.subjectId)!.v.reason).toMatch(/tier-3 panel/);
     }
     // The panels recompute the honest hash bit for bit: every verdict's hash is one an honest miner submitted.

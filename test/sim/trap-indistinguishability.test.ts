@@ -43,16 +43,16 @@ describe("trap tasks are indistinguishable from real ones", () => {
         for (const e of b.events) {
           if (e.case === "gradientSubmitted") {
             const k = `${e.value.window}/${e.value.shard}`;
-            if (!samples.has(k)) samples.set(k, { window: e.value.window, shard: e.value.shard, trap: false });
+            if (!samples.has(k)) samples.set(k, { window: Number(e.value.window), shard: e.value.shard, trap: false });
           } else if (e.case === "trapRevealed") {
             const x = samples.get(`${e.value.window}/${e.value.shard}`);
             if (x) x.trap = true;
-          } else if (e.case === "trapCommitmentAccepted") commitments.set(e.value.window, e.value.commitments);
-          else if (e.case === "windowOpened") beacon.set(e.value.window, e.value.seed);
+          } else if (e.case === "trapCommitmentAccepted") commitments.set(Number(e.value.window), e.value.commitments);
+          else if (e.case === "windowOpened") beacon.set(Number(e.value.window), e.value.seed);
           else if (e.case === "vaultEntryAdded") {
-            const set = vaultShards.get(e.value.window) ?? new Set();
+            const set = vaultShards.get(Number(e.value.window)) ?? new Set();
             set.add(e.value.shard);
-            vaultShards.set(e.value.window, set);
+            vaultShards.set(Number(e.value.window), set);
           }
         }
       },

@@ -23,10 +23,10 @@ const watch = () => {
         else if (e.case === "vaultEntryAdded") {
           // A planted answer is one no panel member recomputed (the scenario's validators are honest).
           if (!recomputed.has(hex(e.value.gradientHash))) seen.unrecomputedEntries++;
-          seen.entries.push({ window: e.value.window, shard: e.value.shard });
+          seen.entries.push({ window: Number(e.value.window), shard: e.value.shard });
         } else if (e.case === "trapRevealed") { seen.revealed.add(`${e.value.window}/${e.value.shard}`); afterReveal = true; }
-        else if (e.case === "disputeOpened" && afterReveal) { trapDisputes.add(e.value.disputeId); seen.audits++; }
-        else if (e.case === "disputeResolved" && trapDisputes.has(e.value.disputeId)) {
+        else if (e.case === "disputeOpened" && afterReveal) { trapDisputes.add(Number(e.value.disputeId)); seen.audits++; }
+        else if (e.case === "disputeResolved" && trapDisputes.has(Number(e.value.disputeId))) {
           if (e.value.outcome === DisputeOutcome.REJECTED) seen.rejected++;
           if (e.value.outcome === DisputeOutcome.UPHELD) seen.upheld++;
         }

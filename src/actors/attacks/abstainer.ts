@@ -64,7 +64,7 @@ export class AbstainingValidator implements Actor {
         // For hire: give the accused two blocks to pay, then judge only if it did not.
         io.wake(2 * io.blockTimeMs, () => {
           const now = io.chain.state;
-          const d = now.disputes.get(e.value.disputeId);
+          const d = now.disputes.get(Number(e.value.disputeId));
           const accused = d && authorOf(now, d)?.address;
           const paid = accused === undefined ? 0n : (this.#paid.get(accused) ?? 0n);
           if (paid >= this.bribeUremes) {
@@ -96,7 +96,7 @@ export class AbstainingValidator implements Actor {
       for (const t of evaluateTier1(state, w.window)) {
         if (t.case !== "tier1Evaluated") continue;
         for (const id of t.value.mismatchedIds) {
-          const miner = state.submissions.get(id)?.miner;
+          const miner = state.submissions.get(Number(id))?.miner;
           const disputeId = nextId++;
           if (miner !== undefined && this.coalition.has(miner)) targets.push({ id: disputeId, exclude: [miner] });
         }
@@ -116,7 +116,7 @@ export class AbstainingValidator implements Actor {
 
   /** Whether the event asks it to judge work of its coalition (it then stays silent). */
   #shields(e: ProtocolEvent, state: Readonly<State>): boolean {
-    const d = e.case === "disputeOpened" ? e.value : e.case === "disputeEscalated" || e.case === "panelRedrawn" ? state.disputes.get(e.value.disputeId) : undefined;
+    const d = e.case === "disputeOpened" ? { subject: e.value.subject, subjectId: Number(e.value.subjectId) } : e.case === "disputeEscalated" || e.case === "panelRedrawn" ? state.disputes.get(Number(e.value.disputeId)) : undefined;
     if (!d) return false;
     const author = authorOf(state, d);
     return author !== undefined && author.address !== this.info.address && this.coalition.has(author.address);

@@ -36,7 +36,7 @@ export class BribingMiner implements Actor {
       // A panel is drawn when a dispute escalates, or when the protocol opens one at tier 3 (a tier-1 mismatch).
       // A re-drawn panel (panel-rounds.ts) is bribed too: its fresh members, not those already judging.
       if (e.case !== "disputeEscalated" && e.case !== "panelRedrawn" && !(e.case === "disputeOpened" && e.value.tier === 3)) continue;
-      const d = io.chain.state.disputes.get(e.value.disputeId);
+      const d = io.chain.state.disputes.get(Number(e.value.disputeId));
       if (!d || authorOf(io.chain.state, d)?.address !== this.info.address) continue;
       for (const v of e.value.panel) if (!d.verdicts.has(v)) io.submit(command("send", { fromAddress: this.info.address, toAddress: v, amount: this.bribeUremes }));
     }

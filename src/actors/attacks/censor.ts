@@ -39,10 +39,10 @@ export class CensoringValidator implements Actor {
   censor(cmd: ProtocolCommand, state: Readonly<State>): boolean {
     const ours = (a: string | undefined) => a !== undefined && this.coalition.has(a);
     switch (cmd.case) {
-      case "proveAvailability": return ours(state.availability.get(cmd.value.challengeId)?.challenger);
+      case "proveAvailability": return ours(state.availability.get(Number(cmd.value.challengeId))?.challenger);
       case "challengeAvailability":
-      case "challengeGradient": return ours(state.submissions.get(cmd.value.submissionId)?.miner);
-      case "challengeAggregation": return ours(authorOf(state, { subject: DisputeSubject.AGGREGATION, subjectId: cmd.value.aggregationId })?.address);
+      case "challengeGradient": return ours(state.submissions.get(Number(cmd.value.submissionId))?.miner);
+      case "challengeAggregation": return ours(authorOf(state, { subject: DisputeSubject.AGGREGATION, subjectId: Number(cmd.value.aggregationId) })?.address);
       default: return false;
     }
   }

@@ -46,7 +46,7 @@ export class FarmingValidator implements Actor {
     this.#honest.onEvents(events, io);
     for (const e of events) {
       if (e.case !== "gradientSubmitted" || e.value.miner === this.info.address || !this.coalition.has(e.value.miner)) continue;
-      this.#targets.set(e.value.submissionId, -1);
+      this.#targets.set(Number(e.value.submissionId), -1);
       if (!this.#ticking) this.#tick(io);
     }
   }

@@ -60,15 +60,15 @@ export class UnbondingMiner implements Actor {
     for (const e of events) {
       if (e.case === "gradientSubmitted" && e.value.miner === me && this.#faked.delete(Buffer.from(e.value.gradientHash).toString("hex"))) {
         const stake = io.chain.state.roles.get(roleKey(Role.MINER, me))?.stake ?? 0n;
-        this.#waiting.add(e.value.window);
+        this.#waiting.add(Number(e.value.window));
         if (stake > 0n) io.submit(command("unbond", { address: me, role: Role.MINER, amount: stake }));
-      } else if (e.case === "unbondingStarted" && e.value.address === me) this.#entries.set(e.value.entryId, e.value.amount);
-      else if (e.case === "unbondingCompleted" && this.#entries.has(e.value.entryId)) {
-        this.#toRebond += this.#entries.get(e.value.entryId)!;
-        this.#entries.delete(e.value.entryId);
+      } else if (e.case === "unbondingStarted" && e.value.address === me) this.#entries.set(Number(e.value.entryId), e.value.amount);
+      else if (e.case === "unbondingCompleted" && this.#entries.has(Number(e.value.entryId))) {
+        this.#toRebond += this.#entries.get(Number(e.value.entryId))!;
+        this.#entries.delete(Number(e.value.entryId));
         this.#rebond(io);
       }
-      else if (e.case === "windowSettled" && this.#waiting.delete(e.value.window)) this.#rebond(io);
+      else if (e.case === "windowSettled" && this.#waiting.delete(Number(e.value.window))) this.#rebond(io);
     }
   }
 

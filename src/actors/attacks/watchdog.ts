@@ -31,10 +31,10 @@ export class Watchdog implements Actor {
   onEvents(events: readonly ProtocolEvent[], io: ActorIO): void {
     for (const e of events) {
       if (e.case === "disputeOpened" && e.value.challenger === "" && e.value.subject === DisputeSubject.GRADIENT) {
-        this.#flagged.set(e.value.disputeId, e.value.subjectId);
+        this.#flagged.set(Number(e.value.disputeId), Number(e.value.subjectId));
       } else if (e.case === "disputeResolved") {
-        const id = this.#flagged.get(e.value.disputeId);
-        this.#flagged.delete(e.value.disputeId);
+        const id = this.#flagged.get(Number(e.value.disputeId));
+        this.#flagged.delete(Number(e.value.disputeId));
         if (id === undefined || e.value.outcome !== DisputeOutcome.UPHELD || e.value.tier !== 2) continue;
         const state = io.chain.state;
         const bond = requiredBond(state);

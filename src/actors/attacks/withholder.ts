@@ -43,9 +43,9 @@ export class WithholdingProposer implements Actor {
   onEvents(events: readonly ProtocolEvent[], io: ActorIO): void {
     for (const e of events) {
       if (e.case === "aggregationProposerSelected" && e.value.proposer === this.info.address) {
-        const { window, commitDeadline } = e.value;
-        io.wake(Math.max(0, Math.min(2, commitDeadline - io.chain.height - 2)) * io.blockTimeMs, () => this.#commit(window, io));
-      } else if (e.case === "aggregationCommitted" && e.value.proposer === this.info.address && this.withhold === "blob") this.#reveal(e.value.window, io);
+        const window = Number(e.value.window);
+        io.wake(Math.max(0, Math.min(2, Number(e.value.commitDeadline) - io.chain.height - 2)) * io.blockTimeMs, () => this.#commit(window, io));
+      } else if (e.case === "aggregationCommitted" && e.value.proposer === this.info.address && this.withhold === "blob") this.#reveal(Number(e.value.window), io);
     }
   }
 

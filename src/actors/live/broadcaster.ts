@@ -67,7 +67,7 @@ export class Broadcaster {
   submit(cmd: ProtocolCommand): void {
     const key = dutyKey(cmd);
     if (key !== undefined) {
-      const onChain = cmd.case === "submitGradient" && this.follower.state.windows.get(cmd.value.window)?.submittedBy.has(this.address);
+      const onChain = cmd.case === "submitGradient" && this.follower.state.windows.get(Number(cmd.value.window))?.submittedBy.has(this.address);
       if (this.#journal.has(key) || onChain) {
         this.stats.skipped++;
         this.log(`tx: ${key} already done; not sending it again`);

@@ -162,7 +162,7 @@ export class LiveContentStore extends ContentStore {
 export const observeBlock = (tasks: TaskFeed, state: Readonly<State>, events: readonly ProtocolEvent[], anyArch: GpuArch): void => {
   for (const e of events) {
     if (e.case !== "windowOpened") continue;
-    tasks.planFor(e.value.window + 1, state);
-    for (let shard = 0; shard < state.params.totalShards; shard++) tasks.task(e.value.window, shard, anyArch, state);
+    tasks.planFor(Number(e.value.window) + 1, state);
+    for (let shard = 0; shard < state.params.totalShards; shard++) tasks.task(Number(e.value.window), shard, anyArch, state);
   }
 };

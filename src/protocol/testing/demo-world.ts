@@ -110,7 +110,7 @@ export const runDemoWorld = (seed: number): MockChain => {
   const w1 = chain.state.windows.get(1)!;
   const trapShards = [...new Set(w1.assignment.values())].sort((a, b) => a - b);
   chain.block([
-    command("revealTrapJobs", { validator: committee[0]!, window: 1, reveals: trapShards.map((shard) => ({ shard, vaultEntryId: shard, salt: salts[shard]! })) }),
+    command("revealTrapJobs", { validator: committee[0]!, window: 1, reveals: trapShards.map((shard) => ({ shard, vaultEntryId: BigInt(shard), salt: salts[shard]! })) }),
     ...commitAggregation(chain, 1, seed),
   ].map((c) => [c]));
   chain.exec(...revealAggregation(chain, 1, seed));

@@ -204,50 +204,50 @@ export const resolve = (state: Readonly<State>, d: Dispute, outcome: DisputeOutc
 // --- evolve ---
 
 export const evolveDisputeOpened = (state: State, e: EventOf<"disputeOpened">): void => {
-  state.disputes.set(e.disputeId, {
-    id: e.disputeId,
+  state.disputes.set(Number(e.disputeId), {
+    id: Number(e.disputeId),
     subject: e.subject,
-    subjectId: e.subjectId,
-    window: e.window,
+    subjectId: Number(e.subjectId),
+    window: Number(e.window),
     challenger: e.challenger,
     bond: e.bond,
     batchIndex: e.batchIndex,
     tier: e.tier,
-    deadline: e.deadline,
+    deadline: Number(e.deadline),
     lossVotes: new Map(),
     panel: e.panel,
     verdicts: new Map(),
   });
-  indexDisputeAdded(state.disputes, state.disputes.get(e.disputeId)!);
+  indexDisputeAdded(state.disputes, state.disputes.get(Number(e.disputeId))!);
   if (e.bond > 0n) {
     debit(state, e.challenger, e.bond);
     credit(state, ModuleAccount.escrow, e.bond);
   }
-  state.counters.nextDisputeId = Math.max(state.counters.nextDisputeId, e.disputeId + 1);
+  state.counters.nextDisputeId = Math.max(state.counters.nextDisputeId, Number(e.disputeId) + 1);
 };
 
 export const evolveLossVoteCast = (state: State, e: EventOf<"lossVoteCast">): void => {
-  state.disputes.get(e.disputeId)?.lossVotes.set(e.validator, { computedLossMicro: e.computedLossMicro, supportsClaim: e.supportsClaim });
+  state.disputes.get(Number(e.disputeId))?.lossVotes.set(e.validator, { computedLossMicro: e.computedLossMicro, supportsClaim: e.supportsClaim });
 };
 
 export const evolveDisputeEscalated = (state: State, e: EventOf<"disputeEscalated">): void => {
-  const d = state.disputes.get(e.disputeId);
+  const d = state.disputes.get(Number(e.disputeId));
   if (!d) return;
   d.tier = 3;
   d.panel = e.panel;
-  d.deadline = e.deadline;
+  d.deadline = Number(e.deadline);
   indexDisputeChanged(state.disputes, d, true);
 };
 
 export const evolveArbitrationVerdictCast = (state: State, e: EventOf<"arbitrationVerdictCast">): void => {
-  const d = state.disputes.get(e.disputeId);
+  const d = state.disputes.get(Number(e.disputeId));
   if (!d) return;
   d.verdicts.set(e.validator, e.valid);
   indexDisputeChanged(state.disputes, d, false);
 };
 
 export const evolveDisputeResolved = (state: State, e: EventOf<"disputeResolved">): void => {
-  const d = state.disputes.get(e.disputeId);
+  const d = state.disputes.get(Number(e.disputeId));
   if (!d) return;
   // What verifierPaid did not already take out of the bond.
   debit(state, ModuleAccount.escrow, e.refund + e.toWinner + e.toCommunity + e.burned);
@@ -260,18 +260,18 @@ export const evolveDisputeResolved = (state: State, e: EventOf<"disputeResolved"
     const s = state.submissions.get(d.subjectId);
     if (s && s.status === SubmissionStatus.MISMATCHED) s.status = SubmissionStatus.OPTIMISTIC;
   }
-  state.disputes.delete(e.disputeId);
+  state.disputes.delete(Number(e.disputeId));
   indexDisputeRemoved(state.disputes, d);
 };
 
 
 export const evolvePanelRedrawn = (state: State, e: EventOf<"panelRedrawn">): void => {
-  const d = state.disputes.get(e.disputeId);
+  const d = state.disputes.get(Number(e.disputeId));
   if (!d) return;
   d.round = e.round;
   d.noShows = [...(d.noShows ?? []), ...e.noShows];
   d.panel = e.panel;
-  d.deadline = e.deadline;
+  d.deadline = Number(e.deadline);
   indexDisputeChanged(state.disputes, d, true);
 };
 

@@ -72,7 +72,7 @@ export const evolveTier1Evaluated = (state: State, e: EventOf<"tier1Evaluated">)
       if (s && s.status !== SubmissionStatus.REJECTED) s.status = status;
     }
   };
-  set(e.verifiedIds, SubmissionStatus.VERIFIED);
-  set(e.optimisticIds, SubmissionStatus.OPTIMISTIC);
-  set(e.mismatchedIds, SubmissionStatus.MISMATCHED);
+  set(e.verifiedIds.map(Number), SubmissionStatus.VERIFIED);
+  set(e.optimisticIds.map(Number), SubmissionStatus.OPTIMISTIC);
+  set(e.mismatchedIds.map(Number), SubmissionStatus.MISMATCHED);
 };

@@ -37,7 +37,7 @@ export const confirmsClaim = (claimed: bigint, computed: bigint, toleranceBps: n
 export const decideChallengeGradient = (state: Readonly<State>, m: CommandOf<"challengeGradient">, ctx: BlockContext): ProtocolEvent[] | ProtocolError => {
   const bad = checkAddress("challenger", m.challenger);
   if (bad) return bad;
-  const s = state.submissions.get(m.submissionId);
+  const s = state.submissions.get(Number(m.submissionId));
   if (!s) return fail("notFound", `submission ${m.submissionId} is not live (unknown, or its window was settled)`);
   const w = state.windows.get(s.window)!;
   if (!w.closed) return fail("wrongPhase", `submission ${m.submissionId} can be challenged once window ${s.window} closes (height ${w.closeHeight})`);
@@ -70,7 +70,7 @@ export const openTier2 = (state: Readonly<State>, ctx: BlockContext, submissionI
 export const decideVoteLossCheck = (state: Readonly<State>, m: CommandOf<"voteLossCheck">, ctx: BlockContext): ProtocolEvent[] | ProtocolError => {
   const v = roleOf(state, Role.VALIDATOR, m.validator);
   if (!v || !isActive(state, v)) return fail("unauthorized", `${m.validator} is not an active validator`);
-  const d = state.disputes.get(m.disputeId);
+  const d = state.disputes.get(Number(m.disputeId));
   if (!d) return fail("notFound", `dispute ${m.disputeId} is not open`);
   if (d.tier !== 2 || ctx.height > d.deadline) return fail("wrongPhase", `dispute ${m.disputeId} no longer takes tier-2 votes`);
   if (d.subject !== DisputeSubject.GRADIENT) return fail("wrongPhase", `dispute ${m.disputeId} is not about a gradient`);

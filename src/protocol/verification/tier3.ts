@@ -30,7 +30,7 @@ export const selectPanel = (state: Readonly<State>, ctx: BlockContext, disputeId
 };
 
 export const decideSubmitArbitrationVerdict = (state: Readonly<State>, m: CommandOf<"submitArbitrationVerdict">, ctx: BlockContext): ProtocolEvent[] | ProtocolError => {
-  const d = state.disputes.get(m.disputeId);
+  const d = state.disputes.get(Number(m.disputeId));
   if (!d) return fail("notFound", `dispute ${m.disputeId} is not open`);
   if (d.tier !== 3 || ctx.height > d.deadline) return fail("wrongPhase", `dispute ${m.disputeId} is not in tier-3 arbitration`);
   if (!d.panel.includes(m.validator)) return fail("notSelected", `${m.validator} is not on the panel of dispute ${m.disputeId} (${d.panel.join(", ")})`);

@@ -295,14 +295,14 @@ export class MetricsSink implements RunSink {
   private fold(e: ProtocolEvent, height: number): boolean {
     switch (e.case) {
       case "windowOpened": {
-        this.win(e.value.window).startHeight = e.value.startHeight;
-        this.current = e.value.window;
+        this.win(Number(e.value.window)).startHeight = Number(e.value.startHeight);
+        this.current = Number(e.value.window);
         return true;
       }
-      case "windowClosed": this.win(e.value.window).closeHeight = height; break;
+      case "windowClosed": this.win(Number(e.value.window)).closeHeight = height; break;
       case "windowSettled": {
-        this.win(e.value.window).settleHeight = height;
-        this.flushWindow(e.value.window);
+        this.win(Number(e.value.window)).settleHeight = height;
+        this.flushWindow(Number(e.value.window));
         break;
       }
       case "gradientSubmitted": this.submitted(e.value); break;
@@ -310,7 +310,7 @@ export class MetricsSink implements RunSink {
       case "submissionRejected": this.rejected(e.value, height); break;
       case "disputeOpened": this.disputeOpened(e.value, height); break;
       case "disputeEscalated": {
-        const d = this.disputes.get(e.value.disputeId);
+        const d = this.disputes.get(Number(e.value.disputeId));
         this.win(d?.window ?? this.current).escalations++;
         if (d) { d.escalatedHeight = height; d.finalTier = 3; }
         break;
@@ -324,33 +324,33 @@ export class MetricsSink implements RunSink {
         if (a) a.rewardsUremes += e.value.amount;
         break;
       }
-      case "availabilityChallenged": this.win(this.live.get(e.value.submissionId)?.window ?? this.current).availabilityChallenges++; break;
+      case "availabilityChallenged": this.win(this.live.get(Number(e.value.submissionId))?.window ?? this.current).availabilityChallenges++; break;
       case "availabilityResolved": if (!e.value.proven) this.win(this.current).availabilityFailed++; break;
-      case "aggregationFinalized": this.win(e.value.window).aggregationsFinalized++; break;
-      case "aggregationFaulted": this.win(e.value.window).aggregationFaults++; break;
+      case "aggregationFinalized": this.win(Number(e.value.window)).aggregationsFinalized++; break;
+      case "aggregationFaulted": this.win(Number(e.value.window)).aggregationFaults++; break;
       default: break;
     }
     return false;
   }
 
   private submitted(e: EventOf<"gradientSubmitted">): void {
-    this.win(e.window).submissions++;
+    this.win(Number(e.window)).submissions++;
     const row: SubmissionRow = {
-      submissionId: e.submissionId, height: e.height, window: e.window, shard: e.shard, miner: e.miner,
+      submissionId: Number(e.submissionId), height: Number(e.height), window: Number(e.window), shard: e.shard, miner: e.miner,
       actorKind: this.classOf(e.miner), gpuArch: gpuArchName(e.gpuArch), kernelVersion: e.kernelVersion,
       claimedLossMicro: e.claimedLossMicro, sizeBytes: e.sizeBytes, tier1: "pending", status: "pending",
       rejectedHeight: 0, rejectReason: "", trap: "", rewardUremes: 0n,
     };
-    this.live.set(e.submissionId, row);
-    let byMiner = this.liveByWindow.get(e.window);
-    if (!byMiner) this.liveByWindow.set(e.window, (byMiner = new Map()));
+    this.live.set(Number(e.submissionId), row);
+    let byMiner = this.liveByWindow.get(Number(e.window));
+    if (!byMiner) this.liveByWindow.set(Number(e.window), (byMiner = new Map()));
     byMiner.set(e.miner, row);
     const a = this.actorRows.get(e.miner);
     if (a) a.submissions++;
   }
 
   private tier1(e: EventOf<"tier1Evaluated">): void {
-    const w = this.win(e.window);
+    const w = this.win(Number(e.window));
     w.verified += e.verifiedIds.length;
     w.optimistic += e.optimisticIds.length;
     w.mismatched += e.mismatchedIds.length;
@@ -364,13 +364,13 @@ export class MetricsSink implements RunSink {
         if (a) a[status]++;
       }
     };
-    mark(e.verifiedIds, "verified");
-    mark(e.optimisticIds, "optimistic");
-    mark(e.mismatchedIds, "mismatched");
+    mark(e.verifiedIds.map(Number), "verified");
+    mark(e.optimisticIds.map(Number), "optimistic");
+    mark(e.mismatchedIds.map(Number), "mismatched");
   }
 
   private rejected(e: EventOf<"submissionRejected">, height: number): void {
-    const row = this.live.get(e.submissionId);
+    const row = this.live.get(Number(e.submissionId));
     this.win(row?.window ?? this.current).rejected++;
     if (!row || row.status === "rejected") return;
     row.status = "rejected";
@@ -381,18 +381,18 @@ export class MetricsSink implements RunSink {
   }
 
   private disputeOpened(e: EventOf<"disputeOpened">, height: number): void {
-    const w = this.win(e.window);
+    const w = this.win(Number(e.window));
     if (e.tier >= 3) w.disputesTier3++;
     else w.disputesTier2++;
-    this.disputes.set(e.disputeId, {
-      disputeId: e.disputeId, window: e.window, subject: subjectName(e.subject), subjectId: e.subjectId,
+    this.disputes.set(Number(e.disputeId), {
+      disputeId: Number(e.disputeId), window: Number(e.window), subject: subjectName(e.subject), subjectId: Number(e.subjectId),
       challenger: e.challenger, bond: e.bond, openedHeight: height, openedTier: e.tier,
       escalatedHeight: 0, resolvedHeight: 0, finalTier: e.tier, outcome: "open",
     });
   }
 
   private disputeResolved(e: EventOf<"disputeResolved">, height: number): void {
-    const d = this.disputes.get(e.disputeId);
+    const d = this.disputes.get(Number(e.disputeId));
     const w = this.win(d?.window ?? this.current);
     if (e.outcome === DisputeOutcome.UPHELD) w.disputesUpheld++;
     else if (e.outcome === DisputeOutcome.REJECTED) w.disputesRejected++;
@@ -408,7 +408,7 @@ export class MetricsSink implements RunSink {
     d.resolvedHeight = height;
     d.finalTier = e.tier;
     d.outcome = outcomeName(e.outcome);
-    this.disputes.delete(e.disputeId);
+    this.disputes.delete(Number(e.disputeId));
     this.listener.dispute?.(d);
   }
 
@@ -428,14 +428,14 @@ export class MetricsSink implements RunSink {
   private trapRevealed(e: EventOf<"trapRevealed">): void {
     this.trapShards.add(`${e.window}/${e.shard}`);
     // Work on the shard already rejected (a tier-1 dispute decided before the reveal) is caught now.
-    for (const row of this.liveByWindow.get(e.window)?.values() ?? []) {
-      if (row.shard === e.shard && row.status === "rejected" && !row.trap) this.trapVerdict(e.window, row.miner, DisputeOutcome.REJECTED);
+    for (const row of this.liveByWindow.get(Number(e.window))?.values() ?? []) {
+      if (row.shard === e.shard && row.status === "rejected" && !row.trap) this.trapVerdict(Number(e.window), row.miner, DisputeOutcome.REJECTED);
     }
-    const w = this.win(e.window);
+    const w = this.win(Number(e.window));
     w.trapsRevealed++;
     w.trapCaught += e.caught.length;
     w.trapPassed += e.passed.length;
-    const byMiner = this.liveByWindow.get(e.window);
+    const byMiner = this.liveByWindow.get(Number(e.window));
     for (const [list, verdict] of [[e.caught, "caught"], [e.passed, "passed"]] as const) {
       for (const miner of list) {
         const row = byMiner?.get(miner);
@@ -466,18 +466,18 @@ export class MetricsSink implements RunSink {
   }
 
   private rewarded(e: EventOf<"rewardMinted">, height: number): void {
-    const w = this.win(e.window);
+    const w = this.win(Number(e.window));
     const cls = this.classOf(e.to);
     if (e.kind === RewardKind.MINER) {
       w.rewardsMinerUremes += e.amount;
-      const row = this.liveByWindow.get(e.window)?.get(e.to);
+      const row = this.liveByWindow.get(Number(e.window))?.get(e.to);
       if (row) row.rewardUremes += e.amount;
     } else if (e.kind === RewardKind.PROPOSER) w.rewardsProposerUremes += e.amount;
     else w.rewardsValidatorUremes += e.amount;
     addTo(w.rewardsByClass, cls, e.amount);
     const a = this.actorRows.get(e.to);
     if (a) a.rewardsUremes += e.amount;
-    this.listener.reward?.({ height, window: e.window, address: e.to, actorKind: cls, rewardKind: rewardKindName(e.kind), amount: e.amount });
+    this.listener.reward?.({ height, window: Number(e.window), address: e.to, actorKind: cls, rewardKind: rewardKindName(e.kind), amount: e.amount });
   }
 
   private flushWindow(window: number): void {

@@ -133,11 +133,11 @@ describe("a lone submission", () => {
     expect(lone.status).toBe(SubmissionStatus.OPTIMISTIC);
     // When the window closes, the protocol opens a tier-3 dispute on it (no bond, no challenger).
     const opened = eventsOf(allEvents(chain), "disputeOpened");
-    expect(opened).toEqual([expect.objectContaining({ subjectId: lone.id, challenger: "", bond: 0n, tier: 3 })]);
+    expect(opened).toEqual([expect.objectContaining({ subjectId: BigInt(lone.id), challenger: "", bond: 0n, tier: 3 })]);
     expect(opened[0]!.panel.length).toBe(3);
     const stake = chain.state.roles.get(roleKey(Role.MINER, LONE))!.stake;
     // Then an honest panel's recomputed hash differs: rejected, slashed slash_lazy_mining_bps, unpaid.
-    const events = panelRecomputes(chain, opened[0]!.disputeId, TRUTH, lone.gradientHash);
+    const events = panelRecomputes(chain, Number(opened[0]!.disputeId), TRUTH, lone.gradientHash);
     expect(eventsOf(events, "disputeResolved")).toEqual([expect.objectContaining({ outcome: DisputeOutcome.REJECTED })]);
     expect(eventsOf(events, "slashed")).toEqual([expect.objectContaining({ address: LONE, offence: Offence.LAZY_MINING })]);
     expect(chain.state.roles.get(roleKey(Role.MINER, LONE))!.stake).toBe(stake - (stake * BigInt(chain.state.params.slashLazyMiningBps)) / 10_000n);
@@ -148,7 +148,7 @@ describe("a lone submission", () => {
     const TRUTH = hashOf("gradient/1/0/hopper");
     const { chain, lone } = aLoneHopper(TRUTH, 10_000);
     const [d] = eventsOf(allEvents(chain), "disputeOpened");
-    const events = panelRecomputes(chain, d!.disputeId, TRUTH, lone.gradientHash);
+    const events = panelRecomputes(chain, Number(d!.disputeId), TRUTH, lone.gradientHash);
     expect(eventsOf(events, "disputeResolved")).toEqual([expect.objectContaining({ outcome: DisputeOutcome.UPHELD })]);
     expect(eventsOf(allEvents(chain), "slashed")).toEqual([]);
     expect(chain.state.submissions.get(lone.id)!.status).not.toBe(SubmissionStatus.REJECTED);

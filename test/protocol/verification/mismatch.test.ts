@@ -59,8 +59,8 @@ describe("a tier-1 hash mismatch with a copied loss", () => {
     // When the window closes and the honest validators settle the protocol's dispute.
     chain.advanceTo(10);
     const [opened] = eventsOf(allEvents(chain), "disputeOpened");
-    expect(opened).toMatchObject({ subjectId: copierSub.id, challenger: "", bond: 0n });
-    const events = honestValidatorsUntilResolved(chain, opened!.disputeId);
+    expect(opened).toMatchObject({ subjectId: BigInt(copierSub.id), challenger: "", bond: 0n });
+    const events = honestValidatorsUntilResolved(chain, Number(opened!.disputeId));
 
     // Then the dispute is rejected at tier 3, the copier slashed, its submission never paid.
     expect(eventsOf(events, "disputeResolved")).toEqual([expect.objectContaining({ outcome: DisputeOutcome.REJECTED, tier: 3 })]);

@@ -16,7 +16,7 @@ describe("tier 2: loss spot check", () => {
   it("a challenge escrows the bond and opens a tier-2 dispute with a tier2_voting_blocks deadline", () => {
     const { chain, opened } = challenged();
     expect(eventsOf(opened, "disputeOpened")).toEqual([
-      expect.objectContaining({ disputeId: 0, subject: DisputeSubject.GRADIENT, subjectId: 0, window: 0, challenger: CHALLENGER, bond: BOND, tier: 2, deadline: 13 }),
+      expect.objectContaining({ disputeId: 0n, subject: DisputeSubject.GRADIENT, subjectId: 0n, window: 0n, challenger: CHALLENGER, bond: BOND, tier: 2, deadline: 13n }),
     ]);
     expect(balance(chain, CHALLENGER)).toBe(900n * REMES);
     expect(balance(chain, ModuleAccount.escrow)).toBe(BOND);
@@ -97,7 +97,7 @@ describe("tier 2: loss spot check", () => {
     chain.advanceTo(12);
     const r = chain.block(); // height 13
     const [esc] = eventsOf(r.events, "disputeEscalated");
-    expect(esc).toMatchObject({ disputeId: 0, deadline: 18 });
+    expect(esc).toMatchObject({ disputeId: 0n, deadline: 18n });
     expect(esc!.panel).toHaveLength(3);
     expect(esc!.panel.every((v) => v in validators)).toBe(true);
     expect(chain.state.disputes.get(0)!.tier).toBe(3);

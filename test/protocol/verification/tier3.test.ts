@@ -48,7 +48,7 @@ describe("tier 3: CPU arbitration", () => {
       amount: falseAmount, burned: falseAmount / 2n, toCommunity: falseAmount / 2n, beneficiary: "", toBeneficiary: 0n,
     }).value);
     expect(slashes).toHaveLength(2);
-    expect(eventsOf(r.events, "submissionRejected")).toEqual([expect.objectContaining({ submissionId: 0 })]);
+    expect(eventsOf(r.events, "submissionRejected")).toEqual([expect.objectContaining({ submissionId: 0n })]);
     // The majority is paid out of the miner's slash (its community-pool share), not minted.
     expect(eventsOf(r.events, "verifierPaid")).toEqual(
       [a, b].sort().map((validator) => event("verifierPaid", { disputeId: 0, validator, amount: 1n * REMES, source: ModuleAccount.communityPool, window: 0 }).value),

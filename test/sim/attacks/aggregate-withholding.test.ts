@@ -34,7 +34,7 @@ describe("aggregate withholders", () => {
     // Every aggregate 'blob' revealed was disputed and lost at tier 3.
     expect(blobFaults.length).toBeGreaterThan(0);
     expect(blobFaults.every((f) => f.value.fault === AggregationFault.DISPUTE_LOST)).toBe(true);
-    const lost = r.seen("disputeResolved").filter((d) => r.authors.get(d.value.disputeId) === blob!.address);
+    const lost = r.seen("disputeResolved").filter((d) => r.authors.get(Number(d.value.disputeId)) === blob!.address);
     expect(lost.length).toBe(blobFaults.length);
     expect(lost.every((d) => d.value.outcome === DisputeOutcome.REJECTED)).toBe(true);
     // 20% of a 10,000 REMES stake at the first loss, compounding after.

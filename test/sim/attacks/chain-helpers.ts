@@ -48,8 +48,8 @@ export const observe = async (s: Scenario, opts: { seed?: number; blocks?: numbe
           list.push({ height: b.height, value: e.value } as Seen<never>);
           if (e.case === "disputeOpened") {
             const v = e.value;
-            const author = v.subject === DisputeSubject.GRADIENT ? b.state.submissions.get(v.subjectId)?.miner : [...b.state.windows.values()].find((w) => w.aggregation?.revealed?.id === v.subjectId)?.aggregation?.proposer;
-            if (author) authors.set(v.disputeId, author);
+            const author = v.subject === DisputeSubject.GRADIENT ? b.state.submissions.get(Number(v.subjectId))?.miner : [...b.state.windows.values()].find((w) => w.aggregation?.revealed?.id === Number(v.subjectId))?.aggregation?.proposer;
+            if (author) authors.set(Number(v.disputeId), author);
           }
         }
       },

@@ -24,14 +24,14 @@ const run = async (name: string, edit: (s: Scenario) => Scenario = (s) => s) => 
   const r = await runScenario(s, { seed: s.seed ?? 1, blocks: s.shortBlocks ?? s.blocks, sink: { start() {}, end() {}, block: (b) => { events.push(...b.events); } } });
   expect(r.violation).toBeUndefined();
   const of = <C extends ProtocolEvent["case"]>(c: C) => events.filter((e) => e.case === c).map((e) => e.value as Ev<C>);
-  const subs = new Map(of("gradientSubmitted").map((g) => [g.submissionId, g]));
+  const subs = new Map(of("gradientSubmitted").map((g) => [Number(g.submissionId), g]));
   const group = (kind: string, g?: string) => r.actors.filter((a) => a.kind === kind && (g === undefined || a.group === g));
   // Trap audits: the tier-3 disputes a reveal opens right after its trapRevealed event (protocol/traps.ts).
   const audits = new Map<number, number>();
   let afterReveal = false;
   for (const e of events) {
     if (e.case === "trapRevealed") afterReveal = true;
-    else if (e.case === "disputeOpened" && afterReveal) audits.set(e.value.disputeId, e.value.subjectId);
+    else if (e.case === "disputeOpened" && afterReveal) audits.set(Number(e.value.disputeId), Number(e.value.subjectId));
     else afterReveal = false;
   }
   /** Trap audits of `who`: how often the panel's recomputation upheld (passed) and rejected (caught) their work. */
@@ -40,7 +40,7 @@ const run = async (name: string, edit: (s: Scenario) => Scenario = (s) => s) => 
     let passed = 0;
     let caught = 0;
     for (const d of of("disputeResolved")) {
-      const id = audits.get(d.disputeId);
+      const id = audits.get(Number(d.disputeId));
       if (id === undefined || !set.has(subs.get(id)!.miner)) continue;
       if (d.outcome === DisputeOutcome.UPHELD) passed++;
       else if (d.outcome === DisputeOutcome.REJECTED) caught++;
@@ -64,33 +64,33 @@ describe("loss copier / stale resubmitter", () => {
     const plain = group("loss_copying_miner", "plain");
     const watchdog = group("watchdog_challenger")[0]!;
     const copiers = new Set([...spotting, ...plain].map((a) => a.address));
-    const isCopier = (submissionId: number) => copiers.has(subs.get(submissionId)!.miner);
+    const isCopier = (submissionId: number | bigint) => copiers.has(subs.get(Number(submissionId))!.miner);
 
     // Tier 1 flags the stale hashes, and the protocol sends every mismatch straight to a tier-3 panel.
     const tier1 = of("tier1Evaluated").flatMap((t) => t.mismatchedIds);
     expect(tier1.some(isCopier)).toBe(true);
-    const opened = new Map(of("disputeOpened").map((d) => [d.disputeId, d]));
+    const opened = new Map(of("disputeOpened").map((d) => [Number(d.disputeId), d]));
     for (const d of opened.values()) if (d.challenger === "") expect(d.tier).toBe(3);
     // The panel's recomputed hash never equals a copier's: every decided dispute on a copy is rejected.
     const verdicts = of("arbitrationVerdictCast");
     for (const v of verdicts) {
-      const s = subs.get(opened.get(v.disputeId)!.subjectId)!;
+      const s = subs.get(Number(opened.get(Number(v.disputeId))!.subjectId))!;
       expect(v.recomputedHash).toHaveLength(32);
       expect(v.valid).toBe(Buffer.compare(Buffer.from(v.recomputedHash), Buffer.from(s.gradientHash)) === 0);
       if (copiers.has(s.miner)) expect(v.valid).toBe(false);
     }
     const resolved = of("disputeResolved");
-    const onCopier = resolved.filter((d) => isCopier(opened.get(d.disputeId)!.subjectId));
+    const onCopier = resolved.filter((d) => isCopier(opened.get(Number(d.disputeId))!.subjectId));
     expect(onCopier.length).toBeGreaterThan(0);
     for (const d of onCopier) expect(d).toMatchObject({ tier: 3, outcome: DisputeOutcome.REJECTED });
     // What tier 3 upholds is honest work that tied with a copy in its group.
-    for (const d of resolved.filter((x) => x.outcome === DisputeOutcome.UPHELD)) expect(isCopier(opened.get(d.disputeId)!.subjectId)).toBe(false);
+    for (const d of resolved.filter((x) => x.outcome === DisputeOutcome.UPHELD)) expect(isCopier(opened.get(Number(d.disputeId))!.subjectId)).toBe(false);
     const disputeSlashes = of("slashed").filter((x) => x.offenceKey.startsWith("dispute/"));
     for (const x of disputeSlashes) expect(copiers.has(x.address)).toBe(true);
     expect(new Set(disputeSlashes.map((x) => x.address)).size).toBeGreaterThan(0);
 
     // The watchdog never bonds against an acquittal by recomputation: it loses nothing.
-    expect(resolved.filter((d) => opened.get(d.disputeId)!.challenger === watchdog.address)).toEqual([]);
+    expect(resolved.filter((d) => opened.get(Number(d.disputeId))!.challenger === watchdog.address)).toEqual([]);
     expect(watchdog.netUremes).toBe(0n);
 
     // Both copier groups are slashed and end far below an honest miner, trap spotting or not.
@@ -174,10 +174,10 @@ describe("self-challenge farmer", () => {
 
     const own = of("disputeOpened").filter((d) => d.challenger === farmer.address);
     expect(own.length).toBeGreaterThan(5);
-    for (const d of own) expect(farmSet.has(subs.get(d.subjectId)!.miner)).toBe(true);
+    for (const d of own) expect(farmSet.has(subs.get(Number(d.subjectId))!.miner)).toBe(true);
     // Every one is opened after its window closed (opened at deadline − tier2VotingBlocks).
-    const closeOf = new Map(of("windowOpened").map((w) => [w.window, w.startHeight + 19]));
-    for (const d of own) expect(d.deadline - 3).toBeGreaterThan(closeOf.get(d.window)!);
+    const closeOf = new Map(of("windowOpened").map((w) => [Number(w.window), Number(w.startHeight) + 19]));
+    for (const d of own) expect(Number(d.deadline) - 3).toBeGreaterThan(closeOf.get(Number(d.window))!);
     const ownIds = new Set(own.map((d) => d.disputeId));
     const done = of("disputeResolved").filter((d) => ownIds.has(d.disputeId));
     expect(done.length).toBeGreaterThan(0);

@@ -14,7 +14,7 @@ const tier3Outcomes = (r: Observed, group: string): { undecided: number; rejecte
   let undecided = 0;
   let rejected = 0;
   for (const { value: d } of r.seen("disputeResolved")) {
-    if (d.tier !== 3 || !ring.has(r.authors.get(d.disputeId) ?? "")) continue;
+    if (d.tier !== 3 || !ring.has(r.authors.get(Number(d.disputeId)) ?? "")) continue;
     if (d.outcome === DisputeOutcome.UNDECIDED) undecided++;
     if (d.outcome === DisputeOutcome.REJECTED) rejected++;
   }

@@ -9,7 +9,7 @@ import { attackScenario, mean, members, type Observed, observe } from "./chain-h
 
 const tier3 = (r: Observed, kind: string) => {
   const who = new Set(members(r, kind).map((a) => a.address));
-  const ds = r.seen("disputeResolved").filter((d) => d.value.tier === 3 && who.has(r.authors.get(d.value.disputeId) ?? ""));
+  const ds = r.seen("disputeResolved").filter((d) => d.value.tier === 3 && who.has(r.authors.get(Number(d.value.disputeId)) ?? ""));
   return { n: ds.length, undecided: ds.filter((d) => d.value.outcome === DisputeOutcome.UNDECIDED).length, rejected: ds.filter((d) => d.value.outcome === DisputeOutcome.REJECTED).length };
 };
 

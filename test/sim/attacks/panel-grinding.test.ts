@@ -22,7 +22,7 @@ const captures = async (grindCandidates: number, seed: number) => {
   // Panels are drawn on escalation, and when the protocol opens a tier-1 mismatch's dispute at tier 3.
   const drawn = [...r.seen("disputeEscalated"), ...r.seen("disputeOpened").filter((d) => d.value.tier === 3)];
   for (const { height, value: e } of drawn) {
-    if (!ring.has(r.authors.get(e.disputeId) ?? "")) continue;
+    if (!ring.has(r.authors.get(Number(e.disputeId)) ?? "")) continue;
     // Drawn right after an abstainer's block: the block whose time it ground (with the block hash, that steered the draw).
     const t = abstainers.has(r.proposers.get(height - 1) ?? "") ? tally.ground : tally.other;
     t.n++;
