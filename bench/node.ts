@@ -42,13 +42,13 @@ import { fileURLToPath } from "node:url";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { Request, Response } from "cosmjs-types/tendermint/abci/types";
-import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import { cidOf } from "../src/actors/backend.ts";
 import { GpuArch } from "../src/gen/remes/v1/types_pb.ts";
 import { frame, FrameReader } from "../src/node/framing.ts";
 import { defaultInit, defaultMinGasPrice, initHome } from "../src/node/home.ts";
 import { consensusAddressOf, parseRfc3339 } from "../src/node/replay.ts";
 import { appProcess } from "../src/node/run.ts";
+import { finalizeBlockRequest } from "../src/node/testing/test-node.ts";
 import { abciCliBinary, cometbftBinary } from "../src/node/tools.ts";
 import { signTx, txKeyOf, type TxKey } from "../src/node/sign.ts";
 import { command } from "../src/protocol/commands.ts";
@@ -502,7 +502,7 @@ const rssPart = async () => {
     const idle = rssOf(app.pid!).rss;
     await client.send({ initChain: { time: parseRfc3339(genesis.genesis_time), chainId: CHAIN_ID, validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(genesis.app_state)), initialHeight: 1n } });
     const addresses = keys.map((k) => k.address);
-    const votes = [{ validator: { address: consensusAddressOf(validatorKey), power: 10n }, blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_COMMIT }];
+    const votes = [{ validator: consensusAddressOf(validatorKey), signed: true }];
     const blockHash = (h: number) => hashParts("bench/block", h);
     const seq = new Array<bigint>(keys.length).fill(0n);
     let shards = new Map<string, number>();
@@ -533,10 +533,7 @@ const rssPart = async () => {
     const t0 = performance.now();
     for (let h = 1; stored < RSS_SUBMISSIONS; h++) {
       const pending = client.send({
-        finalizeBlock: {
-          txs, decidedLastCommit: { round: 0, votes: h > 1 ? votes : [] }, misbehavior: [], hash: blockHash(h), height: BigInt(h),
-          time: { seconds: 1_700_000_000n + BigInt(h), nanos: 0 }, nextValidatorsHash: new Uint8Array(0), proposerAddress: consensusAddressOf(validatorKey),
-        },
+        finalizeBlock: finalizeBlockRequest({ height: h, txs, votes: h > 1 ? votes : [], hash: blockHash(h), time: { seconds: 1_700_000_000n + BigInt(h), nanos: 0 }, proposerAddress: consensusAddressOf(validatorKey) }),
       });
       const nextTxs = blockTxs(h + 1); // signed while the app works
       const res = await pending;
