@@ -139,3 +139,26 @@ export const authIsCanonical = (bytes: Uint8Array, auth: AuthInfo): boolean | un
   }
   return same(bytes);
 };
+
+/**
+ * The SIGN_MODE_DIRECT SignDoc's bytes as cosmjs-types `SignDoc.encode`
+ * writes them (what a tx's signature covers), for an ASCII chain id and an
+ * account number below 2^31; undefined otherwise (tx.ts then encodes with
+ * cosmjs-types, quirks included). A view of the shared buffer: hash it
+ * before the next call.
+ */
+export const signDocView = (bodyBytes: Uint8Array, authInfoBytes: Uint8Array, chainId: string, accountNumber: bigint): Uint8Array | undefined => {
+  if (accountNumber >= SMALL || !ASCII.test(chainId)) return undefined;
+  w.pos = 0;
+  if (bodyBytes.length !== 0) {
+    w.tag(1, LEN);
+    w.bytes(bodyBytes);
+  }
+  if (authInfoBytes.length !== 0) {
+    w.tag(2, LEN);
+    w.bytes(authInfoBytes);
+  }
+  str(3, chainId);
+  u64(4, accountNumber);
+  return w.buf.subarray(0, w.pos);
+};

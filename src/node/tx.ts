@@ -18,7 +18,7 @@ import { command, signerOf, type ProtocolCommand } from "../protocol/commands.ts
 import { addressOfPubkey, BECH32_PREFIX, isAddress } from "./address.ts";
 import { encodeUvarint } from "./framing.ts";
 import { sha256Fast } from "./hash.ts";
-import { authIsCanonical, bodyIsCanonical, rawIsCanonical } from "./tx-canonical.ts";
+import { authIsCanonical, bodyIsCanonical, rawIsCanonical, signDocView } from "./tx-canonical.ts";
 import { verifyDigest } from "./secp256k1.ts";
 
 export { addressOfPubkey, BECH32_PREFIX, isAddress };
@@ -231,7 +231,7 @@ export const withSignerString = (tx: DecodedTx, address: string): DecodedTx => {
 
 /** SIGN_MODE_DIRECT: secp256k1 over sha256(SignDoc), low-S as in the Cosmos SDK. */
 export const verifySignature = (tx: DecodedTx, chainId: string, accountNumber: bigint): boolean => {
-  const doc = SignDoc.encode({ bodyBytes: tx.bodyBytes, authInfoBytes: tx.authInfoBytes, chainId, accountNumber }).finish();
+  const doc = signDocView(tx.bodyBytes, tx.authInfoBytes, chainId, accountNumber) ?? SignDoc.encode({ bodyBytes: tx.bodyBytes, authInfoBytes: tx.authInfoBytes, chainId, accountNumber }).finish();
   return verifyDigest(tx.signature, sha256Fast(doc), tx.pubkey);
 };
 

@@ -5,11 +5,11 @@
  * fees and gas limits past 2^31 (where cosmjs-types writes uint64s wrong:
  * those must still be refused, as before) — and on hand-made edges.
  */
-import { AuthInfo, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { AuthInfo, SignDoc, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildTx, txArb } from "../../src/fuzz/targets/tx.ts";
-import { authIsCanonical, bodyIsCanonical, rawIsCanonical } from "../../src/node/tx-canonical.ts";
+import { authIsCanonical, bodyIsCanonical, rawIsCanonical, signDocView } from "../../src/node/tx-canonical.ts";
 
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;
 
@@ -70,5 +70,16 @@ describe("tx-canonical", () => {
     expect(bodyIsCanonical(padded, TxBody.decode(padded))).toBe(false);
     const fee = new Uint8Array([0x12, 0x03, 0x10, 0x85, 0x00]); // gas limit 5 as a two-byte varint
     expect(authIsCanonical(fee, AuthInfo.decode(fee))).toBe(false);
+  });
+
+  it("writes the SignDoc as cosmjs-types does, and defers account numbers past 2^31 and non-ASCII chain ids", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 300 }), fc.string({ maxLength: 20 }), fc.bigInt({ min: 0n, max: 2n ** 32n }), (bodyBytes, authInfoBytes, chainId, accountNumber) => {
+        const fast = signDocView(bodyBytes, authInfoBytes, chainId, accountNumber);
+        if (accountNumber >= 2n ** 31n || !/^[\x00-\x7f]*$/.test(chainId)) expect(fast).toBeUndefined();
+        else expect(fast && Buffer.from(fast).toString("hex")).toBe(Buffer.from(SignDoc.encode({ bodyBytes, authInfoBytes, chainId, accountNumber }).finish()).toString("hex"));
+      }),
+      { numRuns: 500, seed: 16 },
+    );
   });
 });
