@@ -26,6 +26,10 @@
  * prune their submissions, so live state is bounded; rss_mb_at_1m is the
  * app process's resident set (VmRSS) at the end.
  *
+ * Part 1 alternates with its peer: the same chain run against CometBFT's
+ * kvstore as a socket ABCI app (abci-cli kvstore, npm run setup:tools), which
+ * gives kvstore_tx_per_s, the CPU per tx of both and the ratios.
+ *
  * Prints one JSON line; "note" says how each figure was measured.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -38,13 +42,14 @@ import { fileURLToPath } from "node:url";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { Request, Response } from "cosmjs-types/tendermint/abci/types";
-import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import { cidOf } from "../src/actors/backend.ts";
 import { GpuArch } from "../src/gen/remes/v1/types_pb.ts";
 import { frame, FrameReader } from "../src/node/framing.ts";
 import { defaultInit, defaultMinGasPrice, initHome } from "../src/node/home.ts";
 import { consensusAddressOf, parseRfc3339 } from "../src/node/replay.ts";
 import { appProcess } from "../src/node/run.ts";
+import { finalizeBlockRequest } from "../src/node/testing/test-node.ts";
+import { abciCliBinary, cometbftBinary } from "../src/node/tools.ts";
 import { signTx, txKeyOf, type TxKey } from "../src/node/sign.ts";
 import { command } from "../src/protocol/commands.ts";
 import { defaultParams } from "../src/protocol/params.ts";
@@ -132,16 +137,19 @@ const childrenOf = (nodePid: number): { pid: number; cometbft: boolean }[] => {
   return out;
 };
 
+/** CPU seconds (user + system, /proc/PID/stat utime + stime) of a process. */
+const cpuOf = (pid: number | string) => {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+};
+
 /** CPU seconds (user + system) of the node process with its app child, its CometBFT child, and this process. */
 const cpuSeconds = (nodePid: number): { app: number; comet: number; self: number } => {
-  const of = (pid: number | string) => {
-    try {
-      const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-      return (Number(f[11]) + Number(f[12])) / 100;
-    } catch {
-      return 0;
-    }
-  };
+  const of = cpuOf;
   let comet = 0;
   let app = of(nodePid);
   for (const c of childrenOf(nodePid)) {
@@ -184,7 +192,53 @@ const rpcCall = async <T>(rpc: string, method: string, params: Record<string, un
   return r.result;
 };
 
-const chainPart = async (connections: number, keys: readonly TxKey[]) => {
+/**
+ * The servers under test: "r3mes" is `r3mes node start` (the app as its
+ * child process, then CometBFT); "kvstore" is the peer, CometBFT's own
+ * kvstore example app as a separate ABCI process on a unix socket (`abci-cli
+ * kvstore`, the transport r3mes uses) under the same CometBFT, config and
+ * load. `cpu` reads the app's and CometBFT's CPU seconds.
+ */
+type Server = "r3mes" | "kvstore";
+interface Running {
+  readonly proc: ChildProcess;
+  readonly cpu: () => { app: number; comet: number; self: number };
+  readonly stop: () => Promise<void>;
+}
+
+const startServer = (server: Server, home: string): Running => {
+  const profile = process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {};
+  const exited = (p: ChildProcess) => new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r(undefined) : p.once("exit", r)));
+  if (server === "r3mes") {
+    const node: ChildProcess = spawn(process.execPath, ["bin/r3mes.js", "node", "start", "--home", home], { cwd: root, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, ...profile } });
+    return { proc: node, cpu: () => cpuSeconds(node.pid!), stop: async () => { node.kill("SIGTERM"); await exited(node); } };
+  }
+  const app = spawn(abciCliBinary(), ["kvstore", "--address", `unix://${home}/abci.sock`, "--log_level", "error"], { stdio: ["ignore", "ignore", "inherit"] });
+  const comet = spawn(cometbftBinary(), ["start", "--home", home], { stdio: ["ignore", "ignore", "inherit"] });
+  return {
+    proc: comet,
+    cpu: () => ({ app: cpuOf(app.pid!), comet: cpuOf(comet.pid!), self: cpuOf("self") }),
+    stop: async () => {
+      comet.kill("SIGTERM");
+      await exited(comet);
+      app.kill("SIGTERM");
+      await exited(app);
+    },
+  };
+};
+
+/**
+ * kvstore txs of `size` bytes: `key=value`, every key distinct (kvstore
+ * takes exactly one "=" between non-empty parts), padded to the size of
+ * r3mes's signed submissions.
+ */
+const kvTxs = (n: number, size: number): Uint8Array[] =>
+  Array.from({ length: n }, (_, i) => {
+    const head = `bench-${i}=`;
+    return new TextEncoder().encode(head + "v".repeat(Math.max(1, size - head.length)));
+  });
+
+const chainPart = async (server: Server, connections: number, keys: readonly TxKey[], kvTxBytes = 419) => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-bench-node-"));
   const rpcPort = await freePort();
   const rpc = `http://127.0.0.1:${rpcPort}`;
@@ -199,7 +253,7 @@ const chainPart = async (connections: number, keys: readonly TxKey[]) => {
     proxyApp: `unix://${home}/abci.sock`,
     blockTime: "1s",
     params: { windowBlocks, daSampleRateBps: 1 }, // the least sampling validateParams accepts
-    genesisExtra: genesisExtra(keys),
+    genesisExtra: server === "r3mes" ? genesisExtra(keys) : undefined,
     config: {
       "mempool.size": String(MINERS + 10_000),
       "mempool.cache_size": String(MINERS + 10_000),
@@ -211,10 +265,7 @@ const chainPart = async (connections: number, keys: readonly TxKey[]) => {
       ...(process.env.BENCH_PPROF ? { "rpc.pprof_laddr": JSON.stringify(`127.0.0.1:${pprofPort}`) } : {}),
     },
   });
-  const node: ChildProcess = spawn(process.execPath, ["bin/r3mes.js", "node", "start", "--home", home], {
-    cwd: root, stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, ...(process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {}) },
-  });
+  const running = startServer(server, home);
   try {
     const status = async () => {
       try {
@@ -227,18 +278,21 @@ const chainPart = async (connections: number, keys: readonly TxKey[]) => {
       if (i > 600) throw new Error(`the chain did not start; see ${home}/logs`);
       await sleep(200);
     }
-    const block1 = await rpcCall<{ block: { data: { txs: string[] | null } } }>(rpc, "block", { height: "1" });
-    const shards = shardsOf(keys.map((k) => k.address), 0, beaconOfBlock(1, (block1.block.data.txs ?? []).map((t) => Uint8Array.from(Buffer.from(t, "base64")))).beacon, defaultParams());
-    // Account numbers: the dev account is 0, then the genesis-extra accounts in order.
     const txs: Uint8Array[] = [];
     const tSign = performance.now();
-    keys.forEach((k, i) => {
-      txs.push(signTx(k, [submission(k.address, 0, shards.get(k.address)!)], { chainId: CHAIN_ID, accountNumber: BigInt(i + 1), sequence: 0n, fee: GAS_PRICE }));
-      if (i % 1000 === 0) progress(`pre-signing ${MINERS} submissions: ${i}`);
-    });
+    if (server === "kvstore") txs.push(...kvTxs(keys.length, kvTxBytes));
+    else {
+      const block1 = await rpcCall<{ block: { data: { txs: string[] | null } } }>(rpc, "block", { height: "1" });
+      const shards = shardsOf(keys.map((k) => k.address), 0, beaconOfBlock(1, (block1.block.data.txs ?? []).map((t) => Uint8Array.from(Buffer.from(t, "base64")))).beacon, defaultParams());
+      // Account numbers: the dev account is 0, then the genesis-extra accounts in order.
+      keys.forEach((k, i) => {
+        txs.push(signTx(k, [submission(k.address, 0, shards.get(k.address)!)], { chainId: CHAIN_ID, accountNumber: BigInt(i + 1), sequence: 0n, fee: GAS_PRICE }));
+        if (i % 1000 === 0) progress(`pre-signing ${MINERS} submissions: ${i}`);
+      });
+    }
     const signPerS = MINERS / ((performance.now() - tSign) / 1000);
     const txBytes = txs.reduce((n, t) => n + t.length, 0) / txs.length;
-    say(`pre-signed ${MINERS} submissions (${Math.round(signPerS)}/s, ${Math.round(txBytes)} bytes each); broadcasting`);
+    say(`${server}: pre-signed ${MINERS} ${server === "r3mes" ? "submissions" : "key=value txs"} (${Math.round(signPerS)}/s, ${Math.round(txBytes)} bytes each); broadcasting`);
 
     // Heights as they commit (for the latency's starting point).
     let height = Math.max(1, await status());
@@ -284,7 +338,7 @@ const chainPart = async (connections: number, keys: readonly TxKey[]) => {
         progress(`broadcast ${next}/${txs.length} at height ${height}`);
       }
     };
-    const cpu0 = cpuSeconds(node.pid!);
+    const cpu0 = running.cpu();
     const t0 = performance.now();
     const pprof = process.env.BENCH_PPROF
       ? fetch(`http://127.0.0.1:${pprofPort}/debug/pprof/profile?seconds=6`).then(async (r) => fs.writeFileSync(process.env.BENCH_PPROF!, Buffer.from(await r.arrayBuffer())))
@@ -301,15 +355,15 @@ const chainPart = async (connections: number, keys: readonly TxKey[]) => {
       await sleep(200);
     }
     const end = height;
-    const cpu1 = cpuSeconds(node.pid!);
+    const cpu1 = running.cpu();
     const wallS = (performance.now() - t0) / 1000;
     // The app's memory right after the flood (its collections were plain ones while CheckTx traffic arrived), and three quiet blocks later.
-    const rssAfterFlood = appRssOf(node.pid!);
+    const rssAfterFlood = server === "r3mes" ? appRssOf(running.proc.pid!) : NaN;
     while (height < end + 3) await sleep(100);
-    const rssQuiet = appRssOf(node.pid!);
+    const rssQuiet = server === "r3mes" ? appRssOf(running.proc.pid!) : NaN;
     say(`CPU while submitting (${wallS.toFixed(1)} s wall): app ${(cpu1.app - cpu0.app).toFixed(1)} s, CometBFT ${(cpu1.comet - cpu0.comet).toFixed(1)} s, this client ${(cpu1.self - cpu0.self).toFixed(1)} s`);
     ws.close();
-    if (end >= windowBlocks) throw new Error(`the submissions ran past window 0 (height ${end} ≥ ${windowBlocks}); raise windowBlocks or lower BENCH_MINERS`);
+    if (server === "r3mes" && end >= windowBlocks) throw new Error(`the submissions ran past window 0 (height ${end} ≥ ${windowBlocks}); raise windowBlocks or lower BENCH_MINERS`);
 
     // From the committed blocks: which txs, when, with which code.
     const perBlock: { height: number; timeMs: number; ok: number }[] = [];
@@ -354,10 +408,12 @@ const chainPart = async (connections: number, keys: readonly TxKey[]) => {
       p50: percentile(latencies, 50), p99: percentile(latencies, 99), p50Ms: percentile(latenciesMs, 50), p99Ms: percentile(latenciesMs, 99), signPerS, txBytes, broadcastS, refused: [...refused.values()].reduce((a, b) => a + b, 0),
       home, rssAfterFlood, rssQuiet,
       cpu: { wall_s: round1(wallS), app_s: round1(cpu1.app - cpu0.app), cometbft_s: round1(cpu1.comet - cpu0.comet), client_s: round1(cpu1.self - cpu0.self) },
+      // Server CPU per committed tx (µs), over the same span as cpu (first broadcast to a drained mempool).
+      appUsPerTx: ((cpu1.app - cpu0.app) * 1e6) / committed,
+      cometUsPerTx: ((cpu1.comet - cpu0.comet) * 1e6) / committed,
     };
   } finally {
-    node.kill("SIGTERM");
-    await new Promise((r) => (node.exitCode !== null ? r(undefined) : node.once("exit", r)));
+    await running.stop();
   }
 };
 
@@ -446,7 +502,7 @@ const rssPart = async () => {
     const idle = rssOf(app.pid!).rss;
     await client.send({ initChain: { time: parseRfc3339(genesis.genesis_time), chainId: CHAIN_ID, validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(genesis.app_state)), initialHeight: 1n } });
     const addresses = keys.map((k) => k.address);
-    const votes = [{ validator: { address: consensusAddressOf(validatorKey), power: 10n }, blockIdFlag: BlockIDFlag.BLOCK_ID_FLAG_COMMIT }];
+    const votes = [{ validator: consensusAddressOf(validatorKey), signed: true }];
     const blockHash = (h: number) => hashParts("bench/block", h);
     const seq = new Array<bigint>(keys.length).fill(0n);
     let shards = new Map<string, number>();
@@ -477,10 +533,7 @@ const rssPart = async () => {
     const t0 = performance.now();
     for (let h = 1; stored < RSS_SUBMISSIONS; h++) {
       const pending = client.send({
-        finalizeBlock: {
-          txs, decidedLastCommit: { round: 0, votes: h > 1 ? votes : [] }, misbehavior: [], hash: blockHash(h), height: BigInt(h),
-          time: { seconds: 1_700_000_000n + BigInt(h), nanos: 0 }, nextValidatorsHash: new Uint8Array(0), proposerAddress: consensusAddressOf(validatorKey),
-        },
+        finalizeBlock: finalizeBlockRequest({ height: h, txs, votes: h > 1 ? votes : [], hash: blockHash(h), time: { seconds: 1_700_000_000n + BigInt(h), nanos: 0 }, proposerAddress: consensusAddressOf(validatorKey) }),
       });
       const nextTxs = blockTxs(h + 1); // signed while the app works
       const res = await pending;
@@ -519,30 +572,82 @@ const rssPart = async () => {
 };
 
 const chainKeys = process.env.BENCH_ONLY_RSS ? [] : minerKeys(MINERS, "miner");
-const chainRun = async (connections: number) => {
-  const r = await chainPart(connections, chainKeys);
+const chainRun = async (connections: number, server: Server = "r3mes", kvTxBytes?: number) => {
+  const r = await chainPart(server, connections, chainKeys, kvTxBytes);
   fs.rmSync(r.home, { recursive: true, force: true });
-  say(`chain, ${connections} connections: ${Math.round(r.txPerS)} tx/s, ${Math.round(r.perBlockMean)} per block, latency p50 ${r.p50} p99 ${r.p99} blocks (${(r.p50Ms / 1000).toFixed(2)} s / ${(r.p99Ms / 1000).toFixed(2)} s), CPU ${JSON.stringify(r.cpu)}, app RSS ${Math.round(r.rssAfterFlood)} MB after the flood, ${Math.round(r.rssQuiet)} MB 3 blocks later`);
+  say(`${server} chain, ${connections} connections: ${Math.round(r.txPerS)} tx/s, app ${Math.round(r.appUsPerTx)} µs + CometBFT ${Math.round(r.cometUsPerTx)} µs CPU per tx, ${Math.round(r.perBlockMean)} per block, latency p50 ${r.p50} p99 ${r.p99} blocks (${(r.p50Ms / 1000).toFixed(2)} s / ${(r.p99Ms / 1000).toFixed(2)} s), CPU ${JSON.stringify(r.cpu)}, app RSS ${Math.round(r.rssAfterFlood)} MB after the flood, ${Math.round(r.rssQuiet)} MB 3 blocks later`);
   return r;
 };
-const r1 = process.env.BENCH_ONLY_RSS ? undefined : await chainRun(CONNECTIONS);
+/**
+ * The headline runs alternate r3mes and its peer (kvstore over a socket),
+ * BENCH_ROUNDS times each, so drift in the machine's load hits both; each
+ * figure is the median over the rounds (per_round lists them all).
+ */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+type ChainResult = Awaited<ReturnType<typeof chainRun>>;
+const ours: ChainResult[] = [];
+const peers: ChainResult[] = [];
+for (let i = 0; !process.env.BENCH_ONLY_RSS && i < ROUNDS; i++) {
+  ours.push(await chainRun(CONNECTIONS));
+  peers.push(await chainRun(CONNECTIONS, "kvstore", Math.round(ours[0]!.txBytes)));
+}
+/** The r3mes round with the median tx/s (its latency and memory figures go with it). */
+const r1 = ours.length ? [...ours].sort((a, b) => a.txPerS - b.txPerS)[Math.floor((ours.length - 1) / 2)] : undefined;
+const peer = peers.length
+  ? (() => {
+      const [tx, app, comet] = [median(ours.map((r) => r.txPerS)), median(ours.map((r) => r.appUsPerTx)), median(ours.map((r) => r.cometUsPerTx))];
+      const [ktx, kapp, kcomet] = [median(peers.map((r) => r.txPerS)), median(peers.map((r) => r.appUsPerTx)), median(peers.map((r) => r.cometUsPerTx))];
+      return {
+        tx_per_s_median: Math.round(tx),
+        kvstore_tx_per_s: Math.round(ktx),
+        ratio_tx_per_s: round2(tx / ktx),
+        app_cpu_us_per_tx: Math.round(app),
+        cometbft_cpu_us_per_tx: Math.round(comet),
+        kvstore_app_cpu_us_per_tx: Math.round(kapp),
+        kvstore_cometbft_cpu_us_per_tx: Math.round(kcomet),
+        ratio_cpu_per_tx: round2((app + comet) / (kapp + kcomet)),
+        rounds: ROUNDS,
+        per_round: ours.map((r, i) => ({
+          tx_per_s: Math.round(r.txPerS), kvstore_tx_per_s: Math.round(peers[i]!.txPerS),
+          app_us: Math.round(r.appUsPerTx), cometbft_us: Math.round(r.cometUsPerTx), kvstore_app_us: Math.round(peers[i]!.appUsPerTx), kvstore_cometbft_us: Math.round(peers[i]!.cometUsPerTx),
+        })),
+        kvstore_tx_bytes: Math.round(peers[0]!.txBytes),
+      };
+    })()
+  : undefined;
+if (peer) say(`against kvstore: ${JSON.stringify(peer)}`);
 const r0 = r1 && SATURATION > 0 ? await chainRun(SATURATION) : undefined;
-if (process.env.BENCH_ONLY_CHAIN) process.exit(0);
-const r2 = await rssPart();
-fs.rmSync(r2.home, { recursive: true, force: true });
-say(`rss: ${Math.round(r2.rss)} MB after ${r2.stored} submissions (at most ${Math.round(r2.maxBetween)} MB between blocks after the first quarter, peak ${Math.round(r2.hwm)} MB; by mapping ${JSON.stringify(r2.breakdown)}, quarters ${JSON.stringify(r2.rssAt)}, idle ${Math.round(r2.idle)} MB, after genesis ${Math.round(r2.afterGenesis)} MB, ${Math.round(r2.stored / r2.wallS)}/s, app CPU ${Math.round((r2.appCpuS * 1e6) / r2.stored)} µs per submission)`);
+const r2 = process.env.BENCH_ONLY_CHAIN ? undefined : await rssPart();
+if (r2) fs.rmSync(r2.home, { recursive: true, force: true });
+if (r2) say(`rss: ${Math.round(r2.rss)} MB after ${r2.stored} submissions (at most ${Math.round(r2.maxBetween)} MB between blocks after the first quarter, peak ${Math.round(r2.hwm)} MB; by mapping ${JSON.stringify(r2.breakdown)}, quarters ${JSON.stringify(r2.rssAt)}, idle ${Math.round(r2.idle)} MB, after genesis ${Math.round(r2.afterGenesis)} MB, ${Math.round(r2.stored / r2.wallS)}/s, app CPU ${Math.round((r2.appCpuS * 1e6) / r2.stored)} µs per submission)`);
 if (!r1) process.exit(0);
 progress("");
+const rssFigures = (r2: Awaited<ReturnType<typeof rssPart>>) => ({
+  rss_mb_at_1m: Math.round(r2.rss),
+  rss_mb_at_quarters: [r2.rssAt.q1, r2.rssAt.q2, r2.rssAt.q3, r2.rss].map(Math.round),
+  rss_mb_max_between_blocks: Math.round(r2.maxBetween),
+  rss_peak_mb: Math.round(r2.hwm),
+  rss_mb_by_mapping_at_1m: r2.breakdown,
+  state_snapshot_mb_at_quarters: r2.states.map(round1),
+  rss_mb_app_idle: Math.round(r2.idle),
+  rss_mb_after_genesis: Math.round(r2.afterGenesis),
+  rss_submissions_per_s: Math.round(r2.stored / r2.wallS),
+  rss_app_cpu_us_per_submission: Math.round((r2.appCpuS * 1e6) / r2.stored),
+});
 console.log(JSON.stringify({
   bench: "node",
   tx_per_s: Math.round(r1.txPerS),
+  ...peer,
   submissions_per_block: Math.round(r1.perBlockMean),
   latency_p50_blocks: r1.p50,
   latency_p99_blocks: r1.p99,
   latency_p50_s: round2(r1.p50Ms / 1000),
   latency_p99_s: round2(r1.p99Ms / 1000),
   latency_p99_block_intervals: round2(r1.p99Ms / 1000 / r1.blockIntervalS),
-  rss_mb_at_1m: Math.round(r2.rss),
   miners: MINERS,
   committed: r1.committed,
   refused: r1.refused,
@@ -550,17 +655,9 @@ console.log(JSON.stringify({
   block_interval_s: round1(r1.blockIntervalS),
   tx_bytes: Math.round(r1.txBytes),
   presign_per_s: Math.round(r1.signPerS),
-  rss_mb_at_quarters: [r2.rssAt.q1, r2.rssAt.q2, r2.rssAt.q3, r2.rss].map(Math.round),
-  rss_mb_max_between_blocks: Math.round(r2.maxBetween),
-  rss_peak_mb: Math.round(r2.hwm),
-  rss_mb_by_mapping_at_1m: r2.breakdown,
-  state_snapshot_mb_at_quarters: r2.states.map(round1),
-  rss_mb_app_idle: Math.round(r2.idle),
+  ...(r2 ? rssFigures(r2) : {}),
   rss_mb_chain_app_after_flood: Math.round(r1.rssAfterFlood),
   rss_mb_chain_app_3_blocks_later: Math.round(r1.rssQuiet),
-  rss_mb_after_genesis: Math.round(r2.afterGenesis),
-  rss_submissions_per_s: Math.round(r2.stored / r2.wallS),
-  rss_app_cpu_us_per_submission: Math.round((r2.appCpuS * 1e6) / r2.stored),
   cpu_s_while_submitting: r1.cpu,
   saturated: r0 && {
     connections: SATURATION,
@@ -578,10 +675,12 @@ console.log(JSON.stringify({
   note:
     `tx_per_s, submissions_per_block, latency: a real single-node chain (r3mes node start: app + CometBFT ${"v0.38"}, timeout_commit 1s, kv tx indexer) on this machine's ${os.cpus().length} cores, shared by CometBFT, the app and the client; ` +
     `${MINERS} miners registered at genesis, each submission pre-signed (secp256k1, SIGN_MODE_DIRECT) before timing, then broadcast with ${METHOD} in JSON-RPC batches of ${BATCH} over ${CONNECTIONS} connections (${CONNECTIONS * BATCH} txs in flight); "saturated" is the same with ${SATURATION} connections (${SATURATION * BATCH} in flight: the most the node takes, with the client's queue in CometBFT's RPC adding about a block of latency); ` +
+    `kvstore_*: the peer under the same generator, CometBFT and config: CometBFT's kvstore example as a separate ABCI process on a unix socket (abci-cli kvstore from the pinned CometBFT module), fed distinct key=value txs of tx_bytes each; r3mes and kvstore runs alternate ${ROUNDS} times and tx_per_s_median, kvstore_tx_per_s and the CPU figures are medians over the rounds (per_round has each), while tx_per_s, latency and the chain RSS figures are those of the r3mes round with the (lower) middle tx/s; ` +
+    `*_cpu_us_per_tx = CPU (utime + stime from /proc/PID/stat) of the app process and of CometBFT from the first broadcast to a drained mempool ÷ committed txs; ratio_tx_per_s = r3mes ÷ kvstore; ratio_cpu_per_tx = (app + CometBFT) of r3mes ÷ that of kvstore. ` +
     `tx_per_s = code-0 submissions committed after the first block ÷ wall-clock time from the commit of the first block holding them to the commit of the last (NewBlockHeader events); submissions_per_block = mean over the blocks between those; ` +
     `latency = committing height − last committed height when the batch was sent (1 = next block); latency_p50_s/p99_s = wall time from the batch's send to the NewBlockHeader event of the block that committed the tx, and latency_p99_block_intervals that over the mean block interval. ` +
     `rss_mb_at_1m: the app process alone (spawned as r3mes node start spawns it: r3mes node app from its esbuild bundle with --max-semi-space-size=2 --single-threaded-gc, MALLOC_ARENA_MAX=1 and a fixed malloc mmap threshold; SQLite durable store) driven over its ABCI socket by this bench acting as CometBFT (FinalizeBlock + Commit per block, every tx signed and verified), ` +
-    `${RSS_MINERS} miners, ${RSS_PER_BLOCK} submissions per block, ${r2.windowBlocks}-block windows settling ${r2.settle} blocks after closing (deadlines scaled down), until ${r2.stored} submissions were stored; VmRSS of that process at 1/4, 1/2, 3/4 and all of them in rss_mb_at_quarters; ` +
+    `${RSS_MINERS} miners, ${RSS_PER_BLOCK} submissions per block, ${r2?.windowBlocks}-block windows settling ${r2?.settle} blocks after closing (deadlines scaled down), until ${r2?.stored} submissions were stored; VmRSS of that process at 1/4, 1/2, 3/4 and all of them in rss_mb_at_quarters; ` +
     `rss_mb_app_idle is the same process before InitChain (Node 24 + the bundle of src/node and src/protocol), rss_mb_after_genesis after InitChain of the ${RSS_MINERS} miners; state_snapshot_mb_at_quarters is the size of the app's latest state snapshot (its whole live state, v8-serialized) at the same points. ` +
     `rss_mb_chain_app_after_flood / _3_blocks_later: the app process of the headline chain run (${MINERS} miners) once its mempool drained, and three empty blocks later. ` +
     `Every RSS figure but rss_peak_mb is sampled between blocks (after an Echo that follows the Commit, so after the app's post-Commit work); rss_mb_max_between_blocks is the most over every block after the first quarter. ` +

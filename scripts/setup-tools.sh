@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the external tools the node and the testnet need into .tools/bin
-# (gitignored): CometBFT and Kubo (the IPFS daemon), pinned, from their Go
+# (gitignored): CometBFT (with its abci-cli) and Kubo (the IPFS daemon), pinned, from their Go
 # modules. Idempotent: a binary that already reports the pinned version is kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +27,19 @@ else
   echo "setup-tools: building cometbft v$COMETBFT_VERSION with $("$GO" version) (about 2 minutes the first time)"
   GOBIN="$BIN" "$GO" install "github.com/cometbft/cometbft/cmd/cometbft@v$COMETBFT_VERSION"
   echo "setup-tools: $("$BIN/cometbft" version) installed in .tools/bin/cometbft"
+fi
+
+# abci-cli (its `kvstore` is the peer bench/node.ts measures the node against), from the
+# same pinned CometBFT module. `abci-cli version` prints the ABCI version, not CometBFT's,
+# so the module version is read from the binary's build info (`go version -m`).
+abci_cli_version() { if [ -n "$GO" ]; then "$GO" version -m "$1" 2>/dev/null | awk '$1 == "mod" && $2 == "github.com/cometbft/cometbft" { print $3 }'; fi; }
+if [ -x "$BIN/abci-cli" ] && { [ -z "$GO" ] || [ "$(abci_cli_version "$BIN/abci-cli")" = "v$COMETBFT_VERSION" ]; }; then
+  echo "setup-tools: abci-cli (cometbft $COMETBFT_VERSION) already in .tools/bin"
+else
+  need_go abci-cli
+  echo "setup-tools: building abci-cli of cometbft v$COMETBFT_VERSION with $("$GO" version)"
+  GOBIN="$BIN" "$GO" install "github.com/cometbft/cometbft/abci/cmd/abci-cli@v$COMETBFT_VERSION"
+  echo "setup-tools: abci-cli of cometbft $(abci_cli_version "$BIN/abci-cli") installed in .tools/bin/abci-cli"
 fi
 
 # `ipfs version --number` prints e.g. 0.43.1

@@ -18,6 +18,7 @@ import { command, signerOf, type ProtocolCommand } from "../protocol/commands.ts
 import { addressOfPubkey, BECH32_PREFIX, isAddress } from "./address.ts";
 import { encodeUvarint } from "./framing.ts";
 import { sha256Fast } from "./hash.ts";
+import { authIsCanonical, bodyIsCanonical, rawIsCanonical, signDocView } from "./tx-canonical.ts";
 import { verifyDigest } from "./secp256k1.ts";
 
 export { addressOfPubkey, BECH32_PREFIX, isAddress };
@@ -139,10 +140,11 @@ const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.leng
  * the signer); comparing their re-encoding also refuses non-canonical
  * encodings, which no stock encoder (cosmjs, the Go SDK) writes.
  */
-const nonCanonical = (bytes: Uint8Array, raw: TxRaw, body: TxBody, auth: AuthInfo): string | undefined => {
-  if (!sameBytes(TxRaw.encode(raw).finish(), bytes)) return "the TxRaw is not in canonical protobuf encoding (unknown fields, non-minimal varints, fields out of order or repeated)";
-  if (!sameBytes(TxBody.encode(body).finish(), raw.bodyBytes)) return "the TxBody holds unknown fields or is not in canonical protobuf encoding";
-  if (!sameBytes(AuthInfo.encode(auth).finish(), raw.authInfoBytes)) return "the AuthInfo holds unknown fields or is not in canonical protobuf encoding";
+export const nonCanonical = (bytes: Uint8Array, raw: TxRaw, body: TxBody, auth: AuthInfo): string | undefined => {
+  // tx-canonical.ts writes the common shape without cosmjs-types' writer (same bytes); the rest goes through cosmjs-types.
+  if (!rawIsCanonical(bytes, raw)) return "the TxRaw is not in canonical protobuf encoding (unknown fields, non-minimal varints, fields out of order or repeated)";
+  if (!(bodyIsCanonical(raw.bodyBytes, body) ?? sameBytes(TxBody.encode(body).finish(), raw.bodyBytes))) return "the TxBody holds unknown fields or is not in canonical protobuf encoding";
+  if (!(authIsCanonical(raw.authInfoBytes, auth) ?? sameBytes(AuthInfo.encode(auth).finish(), raw.authInfoBytes))) return "the AuthInfo holds unknown fields or is not in canonical protobuf encoding";
   return undefined;
 };
 
@@ -229,7 +231,7 @@ export const withSignerString = (tx: DecodedTx, address: string): DecodedTx => {
 
 /** SIGN_MODE_DIRECT: secp256k1 over sha256(SignDoc), low-S as in the Cosmos SDK. */
 export const verifySignature = (tx: DecodedTx, chainId: string, accountNumber: bigint): boolean => {
-  const doc = SignDoc.encode({ bodyBytes: tx.bodyBytes, authInfoBytes: tx.authInfoBytes, chainId, accountNumber }).finish();
+  const doc = signDocView(tx.bodyBytes, tx.authInfoBytes, chainId, accountNumber) ?? SignDoc.encode({ bodyBytes: tx.bodyBytes, authInfoBytes: tx.authInfoBytes, chainId, accountNumber }).finish();
   return verifyDigest(tx.signature, sha256Fast(doc), tx.pubkey);
 };
 

@@ -34,6 +34,7 @@ import { checkAccounts } from "../oracles.ts";
 import { AUTH_INFO, type Mutation, mutate, TX_BODY, unknownFields } from "../protowire.ts";
 import type { FuzzTarget } from "../runner.ts";
 import { ACTOR_KEYS, ACTORS, CHAIN_ID, fuzzApp } from "../world.ts";
+import { finalizeBlockRequest } from "../../node/testing/test-node.ts";
 
 interface BankSpec {
   readonly bank: { readonly from: string; readonly to: string; readonly amount: string; readonly denom: string };
@@ -170,7 +171,7 @@ export const checkTxInput = (input: TxInput): Finding | undefined => {
   try {
     const bytes = buildTx(input);
     const ck = app.checkTx(bytes, CheckTxType.NEW);
-    const block = { txs: [bytes], decidedLastCommit: { round: 0, votes: [] }, misbehavior: [], hash: new Uint8Array(32).fill(1), height: BigInt(app.height + 1), time: { seconds: 100n, nanos: 0 }, nextValidatorsHash: new Uint8Array(0), proposerAddress: new Uint8Array(20) };
+    const block = finalizeBlockRequest({ height: app.height + 1, txs: [bytes] });
     const fin = app.finalizeBlock(block);
     const r = fin.txResults[0]!;
     // A node that never saw the tx in CheckTx (nothing cached) must reach the same app hash.

@@ -43,6 +43,43 @@ export interface TestMisbehavior {
   readonly height: number;
 }
 
+/** What a block holds, as `finalizeBlockRequest` takes it; unset parts take the test node's defaults. */
+export interface BlockSpec {
+  readonly height: number;
+  readonly txs: readonly Uint8Array[];
+  readonly votes?: readonly TestVote[];
+  readonly misbehavior?: readonly TestMisbehavior[];
+  /** 20 bytes; all zeros by default (no proposer this node knows). */
+  readonly proposerAddress?: Uint8Array;
+  /** 32 bytes of the height by default. */
+  readonly hash?: Uint8Array;
+  /** 10 + height seconds by default. */
+  readonly time?: { readonly seconds: bigint; readonly nanos: number };
+}
+
+/** A consensus address from a 20-byte address or a consensus secret key. */
+const addressOf = (v: Uint8Array): Uint8Array => (v.length === 20 ? v : consensusAddress(v));
+
+/**
+ * The FinalizeBlock request CometBFT would send for a block: the one
+ * builder behind TestBlock, the tx fuzzer and bench/node's app-alone run
+ * (which sends it over the ABCI socket).
+ */
+export const finalizeBlockRequest = (b: BlockSpec): RequestFinalizeBlock => ({
+  txs: [...b.txs],
+  decidedLastCommit: { round: 0, votes: (b.votes ?? []).map((v) => ({ validator: { address: addressOf(v.validator), power: 0n }, blockIdFlag: v.signed ? BlockIDFlag.BLOCK_ID_FLAG_COMMIT : BlockIDFlag.BLOCK_ID_FLAG_ABSENT })) },
+  misbehavior: (b.misbehavior ?? []).map((m): Misbehavior => ({
+    type: m.kind === "duplicate_vote" ? MisbehaviorType.DUPLICATE_VOTE : MisbehaviorType.LIGHT_CLIENT_ATTACK,
+    validator: { address: addressOf(m.validator), power: 0n },
+    height: BigInt(m.height), time: { seconds: 0n, nanos: 0 }, totalVotingPower: 0n,
+  })),
+  hash: b.hash ?? new Uint8Array(32).fill(b.height),
+  height: BigInt(b.height),
+  time: b.time ?? { seconds: 10n + BigInt(b.height), nanos: 0 },
+  nextValidatorsHash: new Uint8Array(0),
+  proposerAddress: b.proposerAddress ?? new Uint8Array(20),
+});
+
 export class TestNode {
   private constructor(readonly app: RemesApp) {}
 
@@ -126,20 +163,7 @@ export class TestBlock {
 
   /** The FinalizeBlock request CometBFT would send for this block. */
   request(): RequestFinalizeBlock {
-    return {
-      txs: this.proposedTxs(),
-      decidedLastCommit: { round: 0, votes: this.votes.map((v) => ({ validator: { address: v.validator.length === 20 ? v.validator : consensusAddress(v.validator), power: 0n }, blockIdFlag: v.signed ? BlockIDFlag.BLOCK_ID_FLAG_COMMIT : BlockIDFlag.BLOCK_ID_FLAG_ABSENT })) },
-      misbehavior: this.evidence.map((m): Misbehavior => ({
-        type: m.kind === "duplicate_vote" ? MisbehaviorType.DUPLICATE_VOTE : MisbehaviorType.LIGHT_CLIENT_ATTACK,
-        validator: { address: m.validator.length === 20 ? m.validator : consensusAddress(m.validator), power: 0n },
-        height: BigInt(m.height), time: { seconds: 0n, nanos: 0 }, totalVotingPower: 0n,
-      })),
-      hash: new Uint8Array(32).fill(this.height),
-      height: BigInt(this.height),
-      time: { seconds: 10n + BigInt(this.height), nanos: 0 },
-      nextValidatorsHash: new Uint8Array(0),
-      proposerAddress: this.proposerAddress,
-    };
+    return finalizeBlockRequest({ height: this.height, txs: this.proposedTxs(), votes: this.votes, misbehavior: this.evidence, proposerAddress: this.proposerAddress });
   }
 
   /** ProcessProposal of this block through the app's handler (what a validator answers to it). */
