@@ -100,9 +100,27 @@ export class NodeMetrics {
     if (recheck) this.rechecks.inc();
   }
 
-  /** A finalized block: its tx results and its protocol events (block and tx events, once each). */
+  /**
+   * A finalized block: its latency now; its tx results and protocol events
+   * (block and tx events, once each) are counted at its Commit, so a block
+   * finalized again after a dropped pending one (a restarted CometBFT) counts once.
+   */
   finalizeBlock(txResults: readonly TxOutcome[], events: readonly ProtocolEvent[], seconds: number): void {
     this.finalizeSeconds.observe(seconds);
+    this.staged = { txResults, events };
+  }
+
+  private staged: { readonly txResults: readonly TxOutcome[]; readonly events: readonly ProtocolEvent[] } | undefined;
+
+  /** The block finalized last was committed. */
+  committed(): void {
+    this.blocks.inc();
+    const b = this.staged;
+    this.staged = undefined;
+    if (b) this.count(b.txResults, b.events);
+  }
+
+  private count(txResults: readonly TxOutcome[], events: readonly ProtocolEvent[]): void {
     const tally = new Map<string, { r: TxOutcome; n: number }>();
     for (const r of txResults) {
       const key = `${r.codespace}/${r.code}`;
@@ -134,10 +152,6 @@ export class NodeMetrics {
         default:
       }
     }
-  }
-
-  committed(): void {
-    this.blocks.inc();
   }
 
   get contentType(): string {

@@ -128,6 +128,20 @@ describe("node metrics", () => {
     off.close();
   });
 
+  it("given a finalized block dropped before its Commit and finalized again, when it commits, then its txs and events count once", async () => {
+    const metrics = new NodeMetrics({ defaultMetrics: false });
+    const node = TestNode.init({ genesis, metrics });
+    node.block().txs(send(0), send(9)).finalize();
+    // CometBFT restarted: the same height again (the app drops the pending block), then Commit.
+    node.block().txs(send(0), send(9)).execute();
+    const m = parse(await metrics.text());
+    expect(sum(m, "r3mes_finalize_block_seconds_count")).toBe(2);
+    expect(sum(m, "r3mes_blocks_committed_total")).toBe(1);
+    expect(sum(m, "r3mes_txs_total", { method: "finalize_block", name: "ok" })).toBe(1);
+    expect(sum(m, "r3mes_txs_total", { method: "finalize_block", name: "wrongSequence" })).toBe(1);
+    node.close();
+  });
+
   it("parses metrics addresses: a bare port is loopback, HOST:PORT and [V6]:PORT as given, anything else refused", () => {
     expect(parseMetricsAddress("26660")).toEqual({ host: "127.0.0.1", port: 26660 });
     expect(parseMetricsAddress("0.0.0.0:9100")).toEqual({ host: "0.0.0.0", port: 9100 });
