@@ -17,7 +17,7 @@
  * sha256(protocol ‖ accounts).
  */
 import {
-  type CheckTxType,
+  CheckTxType,
   type Request,
   type Response,
   type RequestFinalizeBlock,
@@ -35,6 +35,7 @@ import type { Committed } from "./committed.ts";
 import { Consensus } from "./consensus.ts";
 import { Info } from "./info.ts";
 import { Mempool } from "./mempool.ts";
+import type { NodeMetrics } from "./metrics.ts";
 import type { AbciHandler, RequestCase } from "./server.ts";
 import { StateSync } from "./state-sync.ts";
 import { NodeStore } from "./store.ts";
@@ -55,6 +56,8 @@ export interface AppOptions {
   readonly log?: (line: string) => void;
   /** This node's ed25519 consensus secret key (32-byte seed): it proves the beacon of the blocks it proposes (beacon.ts). */
   readonly beaconKey?: Uint8Array;
+  /** Prometheus metrics this app records (metrics.ts); none by default. */
+  readonly metrics?: NodeMetrics;
 }
 
 export class RemesApp implements Committed {
@@ -72,6 +75,7 @@ export class RemesApp implements Committed {
   readonly maxTxBytes: number;
   readonly minGasPrice: GasPrice;
   readonly log: (line: string) => void;
+  readonly metrics: NodeMetrics | undefined;
   /** The connections (see the header). */
   readonly mempool: Mempool;
   readonly consensus: Consensus;
@@ -86,11 +90,13 @@ export class RemesApp implements Committed {
     this.maxTxBytes = options.maxTxBytes ?? DEFAULT_MAX_TX_BYTES;
     this.minGasPrice = options.minGasPrice ?? ZERO_GAS_PRICE;
     this.log = options.log ?? (() => {});
+    this.metrics = options.metrics;
     this.mempool = new Mempool(this);
     this.consensus = new Consensus(this, this.mempool);
     this.stateSync = new StateSync(this, this.consensus);
     this.infoConnection = new Info(this, this.consensus);
     this.consensus.load();
+    this.metrics?.attach({ committed: this, mempoolPending: () => this.mempool.pending });
   }
 
   close(): void {
@@ -102,11 +108,21 @@ export class RemesApp implements Committed {
       case "info": return { info: this.info() };
       case "initChain": return { initChain: this.initChain(req.initChain!) };
       case "query": return { query: this.infoConnection.query(req.query!) };
-      case "checkTx": return { checkTx: this.checkTx(req.checkTx!.tx, req.checkTx!.type) };
+      case "checkTx": {
+        if (!this.metrics) return { checkTx: this.checkTx(req.checkTx!.tx, req.checkTx!.type) };
+        const started = performance.now();
+        const r = this.checkTx(req.checkTx!.tx, req.checkTx!.type);
+        this.metrics.checkTx(r, req.checkTx!.type === CheckTxType.RECHECK, (performance.now() - started) / 1000);
+        return { checkTx: r };
+      }
       case "prepareProposal": return { prepareProposal: { txs: this.beacon.prepare(Number(req.prepareProposal!.height), this.prepareProposal(req.prepareProposal!.txs.filter((t) => !isBeaconTx(t)), req.prepareProposal!.maxTxBytes - 200n)) } };
       case "processProposal": return { processProposal: { status: this.mempool.processBeacon(req.processProposal!) ?? this.processProposal(req.processProposal!.txs.slice(1)) } };
       case "finalizeBlock": return { finalizeBlock: this.finalizeBlock(req.finalizeBlock!) };
-      case "commit": return { commit: this.commit() };
+      case "commit": {
+        const r = this.commit();
+        this.metrics?.committed();
+        return { commit: r };
+      }
       case "extendVote": return { extendVote: { voteExtension: new Uint8Array(0) } };
       case "verifyVoteExtension":
         return { verifyVoteExtension: { status: req.verifyVoteExtension!.voteExtension.length === 0 ? ResponseVerifyVoteExtension_VerifyStatus.ACCEPT : ResponseVerifyVoteExtension_VerifyStatus.REJECT } };

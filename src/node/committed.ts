@@ -10,6 +10,7 @@ import type { State } from "../protocol/state.ts";
 import type { Accounts } from "./accounts.ts";
 import type { NodeBeacon } from "./beacon.ts";
 import type { NodeStore } from "./store.ts";
+import type { NodeMetrics } from "./metrics.ts";
 import type { GasPrice } from "./tx.ts";
 
 export interface Committed {
@@ -30,6 +31,8 @@ export interface Committed {
   /** Minimum fee per gas unit a tx must pay to enter this node's mempool (CheckTx). */
   readonly minGasPrice: GasPrice;
   readonly log: (line: string) => void;
+  /** Prometheus metrics (metrics.ts), when enabled: recorded from a block's results, never read by consensus. */
+  readonly metrics: NodeMetrics | undefined;
 }
 
 export const requireState = (c: Committed): State => {

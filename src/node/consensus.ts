@@ -222,6 +222,7 @@ export class Consensus {
     const accounts = node.accounts.takeDirty();
     const accountsHash = nextAccountsHash(node.accountsHash, accounts);
     const appHash = nodeAppHash(result.appHash, accountsHash);
+    node.metrics?.finalizeBlock(txResults, result.events, (performance.now() - started) / 1000);
     this.pending = { height: ctx.height, beacon: ctx.beacon, txs: req.txs.length, appHash, protocolHash: result.appHash, accountsHash, accounts, events: eventLog, finalizeMs: performance.now() - started };
     return {
       events: [abciEvent("remes.block", { height: String(ctx.height) }), ...result.events.filter((e) => !txEvents.has(e)).map(protocolAbciEvent)],

@@ -11,20 +11,22 @@
  * undefined and the caller runs the full CLI, which prints its usual help or
  * error.
  */
+import { parseMetricsAddress } from "./metrics-http.ts";
 import { startNode } from "./run.ts";
 
 interface LeanArgs {
   readonly withCometbft: boolean;
   readonly home: string;
   readonly snapshotInterval: number;
+  readonly metrics?: string;
 }
 
-/** `node start|app --home DIR [--snapshot-interval N]`, or undefined for anything else. */
+/** `node start|app --home DIR [--snapshot-interval N] [--metrics ADDR]`, or undefined for anything else. */
 export const parseLeanArgs = (argv: readonly string[]): LeanArgs | undefined => {
   if (argv[0] !== "node" || (argv[1] !== "start" && argv[1] !== "app")) return undefined;
   const flags = new Map<string, string>();
   for (let i = 2; i < argv.length; i++) {
-    const m = /^--(home|snapshot-interval)(?:=(.*))?$/.exec(argv[i]!);
+    const m = /^--(home|snapshot-interval|metrics)(?:=(.*))?$/.exec(argv[i]!);
     if (!m || flags.has(m[1]!)) return undefined;
     const value = m[2] ?? argv[++i];
     if (value === undefined || value === "") return undefined;
@@ -33,7 +35,9 @@ export const parseLeanArgs = (argv: readonly string[]): LeanArgs | undefined => 
   const home = flags.get("home");
   const interval = flags.get("snapshot-interval") ?? "100";
   if (home === undefined || !/^[1-9][0-9]{0,8}$/.test(interval)) return undefined;
-  return { withCometbft: argv[1] === "start", home, snapshotInterval: Number(interval) };
+  const metrics = flags.get("metrics");
+  if (metrics !== undefined && parseMetricsAddress(metrics) instanceof Error) return undefined;
+  return { withCometbft: argv[1] === "start", home, snapshotInterval: Number(interval), ...(metrics !== undefined ? { metrics } : {}) };
 };
 
 /** Runs the node for these arguments and resolves with the process exit code; undefined: not ours, run the CLI. */
@@ -43,7 +47,7 @@ export const leanNode = async (argv: readonly string[]): Promise<number | undefi
   const command = a.withCometbft ? "node start" : "node app";
   let node;
   try {
-    node = await startNode({ home: a.home, withCometbft: a.withCometbft, snapshotInterval: a.snapshotInterval, say: (l) => console.log(l) });
+    node = await startNode({ home: a.home, withCometbft: a.withCometbft, snapshotInterval: a.snapshotInterval, ...(a.metrics !== undefined ? { metrics: a.metrics } : {}), say: (l) => console.log(l) });
   } catch (e) {
     console.error(`${command} failed: ${e instanceof Error ? e.message : String(e)}`);
     return 1;

@@ -52,6 +52,11 @@ export class Mempool {
     this.pendingSpend.clear();
   }
 
+  /** Txs verified and not yet in a block (what the mempool holds, as far as the app knows; metrics). */
+  get pending(): number {
+    return this.verified.size;
+  }
+
   /** A block holds this tx: its sequence is used (a replay fails the sequence check, uncached). */
   forget(tx: DecodedTx): void {
     this.verified.delete(hexOf(tx.hash));

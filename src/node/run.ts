@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import { RemesApp } from "./app.ts";
+import { type MetricsServer, serveMetrics } from "./metrics-http.ts";
 import { readToml } from "./toml.ts";
 import { type GasPrice, parseGasPrice, ZERO_GAS_PRICE } from "./tx.ts";
 import { type AbciHandler, AbciServer } from "./server.ts";
@@ -23,6 +24,8 @@ export interface RunOptions {
   /** false: serve ABCI only (CometBFT started separately). */
   readonly withCometbft: boolean;
   readonly snapshotInterval: number;
+  /** Serve Prometheus metrics on this address (PORT or HOST:PORT; a bare port is loopback): metrics.ts. */
+  readonly metrics?: string;
   /** Where progress lines go (the CLI prints them). */
   readonly say: (line: string) => void;
 }
@@ -67,9 +70,9 @@ export interface RunningNode {
  * for good), so the app's resident memory tracks its live state. The
  * benchmark spawns the app the same way.
  */
-export const appProcess = (home: string, snapshotInterval: number): { readonly command: string; readonly args: string[]; readonly env: NodeJS.ProcessEnv } => ({
+export const appProcess = (home: string, snapshotInterval: number, metrics?: string): { readonly command: string; readonly args: string[]; readonly env: NodeJS.ProcessEnv } => ({
   command: process.execPath,
-  args: ["--max-semi-space-size=2", "--single-threaded-gc", path.join(projectRoot, "bin", "r3mes.js"), "node", "app", "--home", home, "--snapshot-interval", String(snapshotInterval)],
+  args: ["--max-semi-space-size=2", "--single-threaded-gc", path.join(projectRoot, "bin", "r3mes.js"), "node", "app", "--home", home, "--snapshot-interval", String(snapshotInterval), ...(metrics ? ["--metrics", metrics] : [])],
   env: { ...process.env, MALLOC_ARENA_MAX: "1", MALLOC_MMAP_THRESHOLD_: "131072", MALLOC_TRIM_THRESHOLD_: "131072" },
 });
 
@@ -179,7 +182,9 @@ const startApp = async (o: RunOptions): Promise<RunningNode> => {
   const logs = openLogs(o.home);
   const log = logs.log;
   const minGasPrice = minGasPriceOf(o.home);
-  const app = new RemesApp({ dbPath: appDbPath(o.home), snapshotInterval: o.snapshotInterval, minGasPrice, log, beaconKey: consensusSecretKeyOf(o.home) });
+  // prom-client is loaded only when asked for (the lean process stays lean without it).
+  const metrics = o.metrics ? new (await import("./metrics.ts")).NodeMetrics() : undefined;
+  const app = new RemesApp({ dbPath: appDbPath(o.home), snapshotInterval: o.snapshotInterval, minGasPrice, log, beaconKey: consensusSecretKeyOf(o.home), metrics });
   log(`app: minimum gas price ${minGasPrice.text} (${appConfigPath(o.home)})`);
   const gc = collector();
   const handle: AbciHandler = (req, kind) => {
@@ -199,7 +204,19 @@ const startApp = async (o: RunOptions): Promise<RunningNode> => {
     throw new Error(`cannot listen on ${proxyApp}: ${e instanceof Error ? e.message : String(e)}; is another node running?`);
   }
   log(`abci: listening on ${proxyApp}`);
+  let metricsServer: MetricsServer | undefined;
+  if (metrics) {
+    try {
+      metricsServer = await serveMetrics(metrics, o.metrics!);
+    } catch (e) {
+      await server.close();
+      app.close();
+      throw new Error(`cannot serve metrics on ${o.metrics}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    log(`metrics: ${metricsServer.url}`);
+  }
   const { exited, stop } = stopsOnce(logs, "app", async () => {
+    await metricsServer?.close();
     await server.close();
     app.close();
   });
@@ -207,7 +224,7 @@ const startApp = async (o: RunOptions): Promise<RunningNode> => {
     process.once("disconnect", () => void stop("the node process that started this app is gone"));
     process.send({ listening: proxyApp });
   }
-  o.say(`r3mes node app: ABCI on ${proxyApp} (start CometBFT with 'cometbft start --home ${o.home}'); log in ${logs.dir}/app.log; Ctrl-C stops`);
+  o.say(`r3mes node app: ABCI on ${proxyApp}${metricsServer ? `, metrics on ${metricsServer.url}` : ""} (start CometBFT with 'cometbft start --home ${o.home}'); log in ${logs.dir}/app.log; Ctrl-C stops`);
   return { exited, stop };
 };
 
@@ -216,7 +233,7 @@ const startChain = async (o: RunOptions): Promise<RunningNode> => {
   const { proxyApp, rpc } = nodeConfig(o.home);
   const logs = openLogs(o.home);
   const log = logs.log;
-  const spec = appProcess(o.home, o.snapshotInterval);
+  const spec = appProcess(o.home, o.snapshotInterval, o.metrics);
   const appOut = fs.openSync(path.join(logs.dir, "app.out"), "a");
   const app = spawn(spec.command, spec.args, { env: spec.env, stdio: ["ignore", appOut, appOut, "ipc"] });
   fs.closeSync(appOut);
@@ -240,6 +257,6 @@ const startChain = async (o: RunOptions): Promise<RunningNode> => {
   comet = spawn(cometbftBinary(), ["start", "--home", o.home], { stdio: ["ignore", out, out] });
   fs.closeSync(out);
   comet.on("exit", (code, signal) => void stop(`cometbft exited (${signal ?? `code ${code}`}); see ${path.join(logs.dir, "cometbft.log")}`, stopping() ? 0 : 1));
-  o.say(`r3mes node: app on ${proxyApp}, CometBFT RPC on ${rpc.replace(/^tcp:/, "http:")}; logs in ${logs.dir}; Ctrl-C stops`);
+  o.say(`r3mes node: app on ${proxyApp}${o.metrics ? ` (metrics on ${o.metrics})` : ""}, CometBFT RPC on ${rpc.replace(/^tcp:/, "http:")}; logs in ${logs.dir}; Ctrl-C stops`);
   return { exited, stop };
 };

@@ -17,6 +17,9 @@ export interface NodeEntry {
   readonly operator: string;
   /** Where it listens and, in netns mode, its namespace and links (absent in older state folders: loopback). */
   readonly net?: NodeNet;
+  /** Prometheus: the app's /metrics (loopback) and CometBFT's (its RPC host); absent in older state folders. */
+  readonly metricsPort?: number;
+  readonly cometMetricsPort?: number;
   appPid?: number;
   cometPid?: number;
   /** Set while the node is cut off from its peers (see perturb.ts). */
@@ -70,6 +73,12 @@ export const writeState = (s: TestnetState): void => {
 };
 
 export const rpcUrl = (n: NodeEntry) => `http://${n.net?.rpcHost ?? "127.0.0.1"}:${n.rpcPort}`;
+/** Where to scrape a node's metrics: the app's (r3mes_*) and CometBFT's (cometbft_*); none for older state folders. */
+export const metricsUrls = (n: NodeEntry): { readonly app?: string; readonly cometbft?: string } => ({
+  ...(n.metricsPort ? { app: `http://127.0.0.1:${n.metricsPort}/metrics` } : {}),
+  ...(n.cometMetricsPort ? { cometbft: `http://${n.net?.rpcHost ?? "127.0.0.1"}:${n.cometMetricsPort}/metrics` } : {}),
+});
+
 export const p2pHostOf = (n: NodeEntry) => n.net?.p2pHost ?? "127.0.0.1";
 
 export const nodeByName = (s: TestnetState, name: string): NodeEntry => {

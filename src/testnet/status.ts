@@ -1,7 +1,7 @@
 /** `r3mes testnet status`: height, app hash and peers of every node, over RPC. */
 import { describeNetwork } from "./netns.ts";
 import { alive } from "./procs.ts";
-import { rpcUrl, type TestnetState } from "./state.ts";
+import { metricsUrls, rpcUrl, type TestnetState } from "./state.ts";
 
 export interface NodeStatus {
   readonly name: string;
@@ -11,6 +11,8 @@ export interface NodeStatus {
   readonly peers: number | null;
   readonly catching_up: boolean | null;
   readonly state: "running" | "paused" | "partitioned" | "stopped" | "unreachable";
+  /** Prometheus endpoints: the app's (r3mes_*) and CometBFT's (cometbft_*). */
+  readonly metrics: { readonly app?: string; readonly cometbft?: string };
 }
 
 const getJson = async <T>(url: string): Promise<T | undefined> => {
@@ -34,6 +36,7 @@ export const nodeStatuses = async (s: TestnetState): Promise<NodeStatus[]> =>
       app_hash: st ? st.sync_info.latest_app_hash : null,
       peers: net ? Number(net.n_peers) : null,
       catching_up: st ? st.sync_info.catching_up : null,
+      metrics: metricsUrls(n),
       state: !running ? "stopped" : n.paused ? "paused" : n.partitioned ? "partitioned" : st ? "running" : "unreachable",
     };
   }));
@@ -41,6 +44,7 @@ export const nodeStatuses = async (s: TestnetState): Promise<NodeStatus[]> =>
 export const formatStatus = (s: TestnetState, nodes: readonly NodeStatus[]): string => {
   const lines = [`testnet ${s.chainId} (${s.dir})`, `  network: ${describeNetwork(s.network)}`];
   for (const n of nodes) lines.push(`  ${n.name.padEnd(6)} ${n.state.padEnd(11)} height ${String(n.height ?? "-").padStart(6)}  peers ${String(n.peers ?? "-").padStart(2)}  app hash ${n.app_hash ?? "-"}  ${n.rpc}`);
+  for (const n of nodes) if (n.metrics.app || n.metrics.cometbft) lines.push(`  ${n.name.padEnd(6)} metrics: app ${n.metrics.app ?? "-"}  cometbft ${n.metrics.cometbft ?? "-"}`);
   for (const d of s.daemons) lines.push(`  ${d.name.padEnd(12)} ${alive(d.pid) ? "running" : "stopped"}  ${d.role}${d.lazySkipBps > 0 ? " (lazy)" : ""} → ${d.node}`);
   if (s.kubo) lines.push(`  kubo         ${alive(s.kubo.pid) ? "running" : "stopped"}  API http://127.0.0.1:${s.kubo.api}`);
   return lines.join("\n");

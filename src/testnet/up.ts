@@ -69,7 +69,7 @@ export const testnetParams = (): Record<string, JsonValue> => ({
   livenessWindowBlocks: 400,
 });
 
-const tomlEdits = (home: string, o: { rpc: string; p2p: string; blockTimeMs: number; name: string }) => {
+const tomlEdits = (home: string, o: { rpc: string; p2p: string; prometheus: string; blockTimeMs: number; name: string }) => {
   const file = path.join(home, "config", "config.toml");
   let t = fs.readFileSync(file, "utf8");
   const set = (s: string, k: string, v: string) => (t = setToml(t, s, k, v));
@@ -85,7 +85,9 @@ const tomlEdits = (home: string, o: { rpc: string; p2p: string; blockTimeMs: num
   set("consensus", "timeout_commit", JSON.stringify(`${o.blockTimeMs}ms`));
   set("consensus", "timeout_propose", JSON.stringify("1s"));
   set("tx_index", "indexer", JSON.stringify("kv"));
-  set("instrumentation", "prometheus", "false");
+  // CometBFT's own metrics (cometbft_*), a port per node: `testnet status` says where to scrape them.
+  set("instrumentation", "prometheus", "true");
+  set("instrumentation", "prometheus_listen_addr", JSON.stringify(o.prometheus));
   fs.writeFileSync(file, t);
 };
 
@@ -113,7 +115,10 @@ export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
   fs.mkdirSync(logsDir(dir), { recursive: true });
   const keys: Keyring = {};
   const chainId = `r3mes-testnet-${randomBytes(3).toString("hex")}`;
-  const ports = await freePorts(o.validators * 2 + 3);
+  // Per node: RPC, P2P; then per node: the app's and CometBFT's metrics; then Kubo's three (the last).
+  const ports = await freePorts(o.validators * 4 + 3);
+  const metricsPort = (i: number) => ports[2 * o.validators + 2 * i]!;
+  const cometMetricsPort = (i: number) => ports[2 * o.validators + 2 * i + 1]!;
   const nodes: NodeEntry[] = [];
   const pubkeys: string[] = [];
   for (let i = 0; i < o.validators; i++) {
@@ -123,11 +128,11 @@ export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
     execFileSync(cometbft, ["init", "--home", home], { stdio: "pipe" });
     // The same minimum gas price as a production node (`node init`); the daemons pay it (broadcaster.ts).
     writeAppConfig(home, defaultMinGasPrice);
-    tomlEdits(home, { rpc: `${net.rpcHost}:${ports[2 * i]!}`, p2p: `${net.p2pHost}:${ports[2 * i + 1]!}`, blockTimeMs: o.blockTimeMs, name });
+    tomlEdits(home, { rpc: `${net.rpcHost}:${ports[2 * i]!}`, p2p: `${net.p2pHost}:${ports[2 * i + 1]!}`, prometheus: `${net.rpcHost}:${cometMetricsPort(i)}`, blockTimeMs: o.blockTimeMs, name });
     const nodeId = execFileSync(cometbft, ["show-node-id", "--home", home], { encoding: "utf8" }).trim();
     pubkeys.push((JSON.parse(fs.readFileSync(path.join(home, "config", "priv_validator_key.json"), "utf8")) as { pub_key: { value: string } }).pub_key.value);
     keys[name] = await newKey();
-    nodes.push({ name, home, rpcPort: ports[2 * i]!, p2pPort: ports[2 * i + 1]!, nodeId, operator: name, net });
+    nodes.push({ name, home, rpcPort: ports[2 * i]!, p2pPort: ports[2 * i + 1]!, nodeId, operator: name, net, metricsPort: metricsPort(i), cometMetricsPort: cometMetricsPort(i) });
   }
   const daemons: DaemonEntry[] = [];
   for (let i = 0; i < o.validators; i++) daemons.push({ name: `validator${i}`, role: "validator", from: `val${i}`, node: `val${i}`, lazySkipBps: 0 });
@@ -199,7 +204,7 @@ const overrides = (json: Record<string, JsonValue>): Record<string, unknown> => 
 export const startNodeProcs = async (s: TestnetState, n: NodeEntry): Promise<void> => {
   const logs = logsDir(s.dir);
   fs.rmSync(path.join(n.home, "abci.sock"), { force: true });
-  n.appPid = spawnR3mes(["node", "app", "--home", n.home, "--snapshot-interval", "50"], path.join(logs, `${n.name}-app.out`));
+  n.appPid = spawnR3mes(["node", "app", "--home", n.home, "--snapshot-interval", "50", ...(n.metricsPort ? ["--metrics", `127.0.0.1:${n.metricsPort}`] : [])], path.join(logs, `${n.name}-app.out`));
   // CometBFT gives up if the app's socket is not there yet.
   for (let i = 0; i < 600 && !fs.existsSync(path.join(n.home, "abci.sock")); i++) await sleep(50);
   if (!fs.existsSync(path.join(n.home, "abci.sock"))) throw new Error(`the app of ${n.name} did not open its socket in 30 s; see ${path.join(logs, `${n.name}-app.out`)} and ${n.home}/logs/app.log`);

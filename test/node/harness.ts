@@ -73,8 +73,8 @@ export class LocalChain {
   }
 
   /** `r3mes node start` (app + CometBFT in one command). */
-  start(): void {
-    this.node = this.spawnR3mes(["node", "start", "--home", this.home, "--snapshot-interval", "5"]);
+  start(extra: readonly string[] = []): void {
+    this.node = this.spawnR3mes(["node", "start", "--home", this.home, "--snapshot-interval", "5", ...extra]);
   }
 
   /** The app and CometBFT as two processes (crash tests kill one of them). */

@@ -22,6 +22,7 @@ import { apiUrlOf } from "../../src/store/kubo-daemon.ts";
 import { Role } from "../../src/gen/remes/v1/types_pb.ts";
 import { roleKey } from "../../src/protocol/state.ts";
 import { down } from "../../src/testnet/down.ts";
+import { formatStatus, nodeStatuses } from "../../src/testnet/status.ts";
 import { leftovers, nodeLinkUp, probeNetns } from "../../src/testnet/netns.ts";
 import { checkInvariants } from "../../src/testnet/invariants.ts";
 import { perturb } from "../../src/testnet/perturb.ts";
@@ -82,6 +83,26 @@ describe("local testnet of real processes", () => {
     const validatorLogs = [0, 1, 2, 3].map((i) => fs.readFileSync(path.join(logsDir(dir), `validator${i}.log`), "utf8")).join("\n");
     expect(validatorLogs).not.toMatch(/aggregate \S+ not fetched/);
     expect(validatorLogs).not.toContain("challengeAggregation accepted");
+  });
+
+  it("every node serves the app's and CometBFT's metrics where 'testnet status' says, and the app's count the slash, submissions and rewards", async () => {
+    const scrape = async (url: string) => (await (await fetch(url, { signal: AbortSignal.timeout(3000) })).text()).split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+    const total = (lines: readonly string[], name: string, has = "") =>
+      lines.filter((l) => l.split(/[{ ]/)[0] === name && l.includes(has)).reduce((n, l) => n + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
+    const statuses = await nodeStatuses(s);
+    expect(formatStatus(s, statuses)).toContain("metrics: app http://127.0.0.1:");
+    for (const n of statuses) {
+      // The first test waited for the lazy miner's slash; each app's counters show it once that node has committed it.
+      await waitFor(`${n.name}'s metrics to count the lazy miner's slash`, async () => total(await scrape(n.metrics.app!), "r3mes_slashes_total", 'offence="lazy_mining"') > 0, 60_000);
+      const app = await scrape(n.metrics.app!);
+      const comet = await scrape(n.metrics.cometbft!);
+      expect(total(app, "r3mes_submissions_total", 'status="submitted"'), n.name).toBeGreaterThan(0);
+      expect(total(app, "r3mes_rewards_minted_uremes_total", 'kind="miner"'), n.name).toBeGreaterThan(0);
+      expect(total(app, "r3mes_txs_total", 'method="finalize_block",codespace="",code="0"'), n.name).toBeGreaterThan(0);
+      expect(total(app, "r3mes_height"), n.name).toBeGreaterThan(10);
+      expect(total(comet, "cometbft_consensus_height"), n.name).toBeGreaterThan(10);
+      expect(total(comet, "cometbft_p2p_peers"), n.name).toBe(3);
+    }
   });
 
   it("kill -9 of a validator for 20+ blocks: the rest go on, it catches up and agrees, no accepted gradient is lost", async () => {

@@ -77,13 +77,15 @@ const init = Command.make(
 
 const snapshotInterval = Flag.Int("snapshot-interval").pipe(Flag.withDescription("Blocks between state snapshots (restart and state sync start from the latest)"), Flag.withDefault(100));
 
+const metrics = Flag.String("metrics").pipe(Flag.withDescription("Serve Prometheus metrics (r3mes_*, docs/node.md) at http://ADDR/metrics; ADDR is PORT (loopback) or HOST:PORT"), Flag.optional);
+
 /** The node is a scoped resource: interruption (SIGINT/SIGTERM via the runtime) runs its clean stop. */
-const run = (withCometbft: boolean) => (f: { home: string; snapshotInterval: number }) =>
+const run = (withCometbft: boolean) => (f: { home: string; snapshotInterval: number; metrics: Option.Option<string> }) =>
   Effect.scoped(
     Effect.gen(function* () {
       const node = yield* Effect.acquireRelease(
         Effect.tryPromise({
-          try: () => startNode({ home: f.home, withCometbft, snapshotInterval: f.snapshotInterval, say: (l) => console.log(l) }),
+          try: () => startNode({ home: f.home, withCometbft, snapshotInterval: f.snapshotInterval, ...Option.match(f.metrics, { onNone: () => ({}), onSome: (m) => ({ metrics: m }) }), say: (l) => console.log(l) }),
           catch: userFailure(withCometbft ? "node start failed" : "node app failed"),
         }),
         (n) => Effect.promise(() => n.stop("interrupted")),
@@ -93,12 +95,12 @@ const run = (withCometbft: boolean) => (f: { home: string; snapshotInterval: num
     }),
   );
 
-const start = Command.make("start", { home, snapshotInterval }, run(true)).pipe(
+const start = Command.make("start", { home, snapshotInterval, metrics }, run(true)).pipe(
   Command.withDescription("Run the chain: the R3MES ABCI app and CometBFT together; logs go to HOME/logs (app.log, cometbft.log); SIGINT/SIGTERM stop both cleanly. State is durable: a restart (even after kill -9) continues at the last committed height"),
-  Command.withExamples([{ command: "r3mes node start --home ./.chain", description: "Start the chain created by 'r3mes node init'" }]),
+  Command.withExamples([{ command: "r3mes node start --home ./.chain", description: "Start the chain created by 'r3mes node init'" }, { command: "r3mes node start --home ./.chain --metrics 26660", description: "The same, with Prometheus metrics at http://127.0.0.1:26660/metrics" }]),
 );
 
-const app = Command.make("app", { home, snapshotInterval }, run(false)).pipe(
+const app = Command.make("app", { home, snapshotInterval, metrics }, run(false)).pipe(
   Command.withDescription("Run only the ABCI app (for running CometBFT yourself: 'cometbft start --home HOME')"),
 );
 

@@ -1,0 +1,54 @@
+/**
+ * The metrics' HTTP side: the `--metrics ADDR` address and a tiny server of
+ * GET /metrics. Apart from metrics.ts so the lean entry (main.ts) checks the
+ * flag without loading prom-client; run.ts loads metrics.ts only when the
+ * flag is given.
+ */
+import * as http from "node:http";
+
+/** What the server exposes (NodeMetrics). */
+export interface Exposition {
+  readonly contentType: string;
+  text(): Promise<string>;
+}
+
+/** `PORT`, `HOST:PORT` or `[V6]:PORT`; a bare port listens on loopback. */
+export const parseMetricsAddress = (addr: string): { readonly host: string; readonly port: number } | Error => {
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):)?([0-9]{1,5})$/.exec(addr.replace(/^tcp:\/\//, ""));
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) return new Error(`metrics address "${addr}" is not PORT or HOST:PORT`);
+  const host = (m[1] ?? "").replace(/^\[|\]$/g, "");
+  return { host: host === "" ? "127.0.0.1" : host, port };
+};
+
+export interface MetricsServer {
+  /** Where it listens, as `http://HOST:PORT/metrics`. */
+  readonly url: string;
+  readonly close: () => Promise<void>;
+}
+
+/** Serves GET /metrics (anything else: 404). */
+export const serveMetrics = async (metrics: Exposition, addr: string): Promise<MetricsServer> => {
+  const a = parseMetricsAddress(addr);
+  if (a instanceof Error) throw a;
+  const server = http.createServer((req, res) => {
+    if (req.method !== "GET" || (req.url ?? "").split("?")[0] !== "/metrics") {
+      res.writeHead(404).end("not found; try /metrics\n");
+      return;
+    }
+    metrics.text().then(
+      (body) => res.writeHead(200, { "content-type": metrics.contentType }).end(body),
+      (e: unknown) => res.writeHead(500).end(String(e)),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(a.port, a.host, () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  const host = a.host.includes(":") ? `[${a.host}]` : a.host;
+  return {
+    url: `http://${host}:${port}/metrics`,
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+};
