@@ -12,7 +12,13 @@
  * and the merged tables equal that run's.
  */
 import { posix } from "node:path";
-import type { YamlValue } from "./yaml.ts";
+// Types only (erased at run time): the object literals below are checked field by field against the Kubernetes API.
+import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
+import type { IContainer } from "kubernetes-models/v1/Container";
+import type { IPersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
+import type { IVolume } from "kubernetes-models/v1/Volume";
+import type { IVolumeMount } from "kubernetes-models/v1/VolumeMount";
+import type { IJob } from "kubernetes-models/batch/v1/Job";
 
 export interface JobOptions {
   /** The scenario file as given on the command line (relative paths are kept as they are). */
@@ -54,9 +60,9 @@ const scenarioMount = (path: string): { readonly dir: string; readonly file: str
 export interface JobManifests {
   readonly name: string;
   /** ConfigMap, PersistentVolumeClaim (unless an existing claim is named), the Indexed Job. */
-  readonly sweep: readonly YamlValue[];
+  readonly sweep: readonly (IConfigMap | IPersistentVolumeClaim | IJob)[];
   /** The merge Job, applied after the sweep Job completes. */
-  readonly merge: readonly YamlValue[];
+  readonly merge: readonly IJob[];
   /** The scenario path as the pods name it (differs from the local one when that was absolute). */
   readonly source: string;
   readonly claim: string;
@@ -68,39 +74,39 @@ export const jobManifests = (o: JobOptions): JobManifests => {
   const mount = scenarioMount(o.scenarioPath);
   const labels = { "app.kubernetes.io/name": "r3mes", "app.kubernetes.io/component": "sweep", "r3mes/sweep": name };
   const partsRoot = posix.join(PARTS_MOUNT, name);
-  const volumes = [
+  const volumes: IVolume[] = [
     { name: "scenario", configMap: { name: `${name}-scenario`, items: [{ key: mount.file, path: mount.file }] } },
     { name: "parts", persistentVolumeClaim: { claimName: claim } },
   ];
-  const volumeMounts = [
+  const volumeMounts: IVolumeMount[] = [
     { name: "scenario", mountPath: mount.dir, readOnly: true },
     { name: "parts", mountPath: PARTS_MOUNT },
   ];
   const securityContext = { runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
-  const container = (args: readonly string[], cpu: number) => ({
+  const container = (args: readonly string[], cpu: number): IContainer => ({
     name: "r3mes",
     image: o.image,
     imagePullPolicy: "IfNotPresent",
     workingDir: WORK_DIR,
     command: ["r3mes"],
-    args,
+    args: [...args],
     volumeMounts,
     resources: { requests: { cpu: String(cpu), memory: "1Gi" } },
     securityContext,
   });
-  const configMap = {
+  const configMap: IConfigMap = {
     apiVersion: "v1",
     kind: "ConfigMap",
     metadata: { name: `${name}-scenario`, labels },
     data: { [mount.file]: o.scenarioText },
   };
-  const pvc = {
+  const pvc: IPersistentVolumeClaim = {
     apiVersion: "v1",
     kind: "PersistentVolumeClaim",
     metadata: { name: claim, labels },
     spec: { accessModes: ["ReadWriteMany"], resources: { requests: { storage: o.storage } } },
   };
-  const sweepJob = {
+  const sweepJob: IJob = {
     apiVersion: "batch/v1",
     kind: "Job",
     metadata: { name, labels },
@@ -132,7 +138,7 @@ export const jobManifests = (o: JobOptions): JobManifests => {
       },
     },
   };
-  const mergeJob = {
+  const mergeJob: IJob = {
     apiVersion: "batch/v1",
     kind: "Job",
     metadata: { name: `${name}-merge`, labels },

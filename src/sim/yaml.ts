@@ -7,7 +7,8 @@
  * so a ConfigMap's file stays readable. Kept here rather than taking a YAML
  * library as a runtime dependency for this one writer.
  */
-export type YamlValue = string | number | boolean | null | readonly YamlValue[] | { readonly [k: string]: YamlValue | undefined };
+/** A JSON-shaped value (objects' undefined fields are left out, as JSON.stringify does). */
+export type YamlValue = unknown;
 
 /** Plain scalars that YAML 1.1 or 1.2 would read as something other than a string. */
 const RESERVED = /^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
@@ -19,7 +20,9 @@ const plainOk = (s: string): boolean => PLAIN.test(s) && !RESERVED.test(s) && !N
 /** A literal block fits when no line has a tab or control character and the first line does not start with a space. */
 const blockOk = (s: string): boolean => s.includes("\n") && !/[\t\r\u0000-\u0008\u000b-\u001f\u007f]/.test(s) && !s.startsWith(" ") && !s.startsWith("\n");
 
-const scalar = (v: string | number | boolean | null): string => {
+type Scalar = string | number | boolean | null;
+
+const scalar = (v: Scalar): string => {
   if (v === null) return "null";
   if (typeof v === "boolean") return v ? "true" : "false";
   if (typeof v === "number") {
@@ -31,7 +34,11 @@ const scalar = (v: string | number | boolean | null): string => {
 
 const key = (k: string): string => (plainOk(k) ? k : JSON.stringify(k));
 
-const isScalar = (v: YamlValue): v is string | number | boolean | null => v === null || typeof v !== "object";
+const isScalar = (v: unknown): v is Scalar => {
+  if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return true;
+  if (typeof v === "object") return false;
+  throw new Error(`yaml: a ${typeof v} is not a JSON value`);
+};
 
 const block = (s: string, indent: string): string => {
   const trailing = s.length - s.replace(/\n+$/, "").length;
@@ -40,11 +47,11 @@ const block = (s: string, indent: string): string => {
   return `|${chomp}\n${body.join("\n")}`;
 };
 
-const emit = (v: YamlValue, indent: string): string => {
+const emit = (v: unknown, indent: string): string => {
   if (isScalar(v)) return typeof v === "string" && blockOk(v) ? block(v, indent) : scalar(v);
   if (Array.isArray(v)) {
     if (v.length === 0) return "[]";
-    return v.map((item: YamlValue) => {
+    return (v as readonly unknown[]).map((item) => {
       if (isScalar(item)) return `${indent}- ${emit(item, `${indent}  `)}`;
       const inner = emit(item, `${indent}  `);
       if (inner === "[]" || inner === "{}") return `${indent}- ${inner}`;
@@ -52,7 +59,7 @@ const emit = (v: YamlValue, indent: string): string => {
       return `${indent}- ${inner.slice(indent.length + 2)}`;
     }).join("\n");
   }
-  const entries = Object.entries(v as Record<string, YamlValue | undefined>).filter((e): e is [string, YamlValue] => e[1] !== undefined);
+  const entries = Object.entries(v as Record<string, unknown>).filter(([, item]) => item !== undefined);
   if (entries.length === 0) return "{}";
   return entries.map(([k, item]) => {
     if (isScalar(item)) return `${indent}${key(k)}: ${emit(item, `${indent}  `)}`;

@@ -1,0 +1,109 @@
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { Effect } from "effect";
+import { describe, expect, it } from "vitest";
+import { runSim, type SimRunOptions } from "../../src/cli/sim-run.ts";
+import { runMerge } from "../../src/cli/sim-shard.ts";
+import { tableNames } from "../../src/sim/outputs/tables.ts";
+import { mergeShards } from "../../src/sim/shard-merge.ts";
+import { readManifest } from "../../src/sim/shards.ts";
+
+// 2 sweep points × 2 seeds = 4 runs of 40 blocks.
+const SCENARIO = "test/sim/fixtures/small_sweep.json";
+const base: SimRunOptions = { scenario: SCENARIO, seed: undefined, seeds: undefined, out: undefined, json: false, threads: 1, blocks: undefined, eventLog: true };
+
+/**
+ * Per table: row count and rows of one results folder missing from the other (EXCEPT ALL, both ways).
+ * No column is per-process: the tables hold virtual time only (wall-clock timings never reach them).
+ */
+const diffTables = async (a: string, b: string): Promise<Record<string, { rows: number; onlyA: number; onlyB: number }>> => {
+  const db = await DuckDBInstance.create(":memory:");
+  const c = await db.connect();
+  try {
+    await c.run(`ATTACH '${join(a, "results.duckdb")}' AS a (READ_ONLY)`);
+    await c.run(`ATTACH '${join(b, "results.duckdb")}' AS b (READ_ONLY)`);
+    const n = async (sql: string) => Number((await c.runAndReadAll(sql)).getRows()[0]![0]);
+    const out: Record<string, { rows: number; onlyA: number; onlyB: number }> = {};
+    for (const t of tableNames) {
+      out[t] = {
+        rows: await n(`SELECT count(*) FROM a."${t}"`),
+        onlyA: await n(`SELECT count(*) FROM (SELECT * FROM a."${t}" EXCEPT ALL SELECT * FROM b."${t}")`),
+        onlyB: await n(`SELECT count(*) FROM (SELECT * FROM b."${t}" EXCEPT ALL SELECT * FROM a."${t}")`),
+      };
+    }
+    return out;
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+};
+
+const hashes = async (dir: string): Promise<string[]> => {
+  const db = await DuckDBInstance.create(join(dir, "results.duckdb"), { access_mode: "READ_ONLY" });
+  const c = await db.connect();
+  try {
+    return (await c.runAndReadAll("SELECT run_id || ' ' || event_log_sha256 FROM runs ORDER BY run_id")).getRows().map((r) => String(r[0]));
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+};
+
+const expectSame = async (single: string, merged: string) => {
+  const diff = await diffTables(single, merged);
+  for (const [t, d] of Object.entries(diff)) expect({ t, onlyA: d.onlyA, onlyB: d.onlyB }).toEqual({ t, onlyA: 0, onlyB: 0 });
+  expect(diff.runs!.rows).toBe(4);
+  expect(diff.events!.rows).toBeGreaterThan(0);
+  expect(await hashes(merged)).toEqual(await hashes(single));
+  // The reports are rendered from the same rows: byte for byte the same.
+  expect(readFileSync(join(merged, "report.html"))).toEqual(readFileSync(join(single, "report.html")));
+  expect(readdirSync(join(merged, "runs"))).toEqual(readdirSync(join(single, "runs")));
+  for (const t of tableNames) expect(existsSync(join(merged, "parquet", `${t}.parquet`))).toBe(true);
+};
+
+describe("distributed sweeps: shards, merge, local processes", () => {
+  const tmp = mkdtempSync(join(tmpdir(), "r3mes-sweep-"));
+  const single = join(tmp, "single");
+  const part = (i: number) => join(tmp, "parts", String(i));
+
+  it("4 shards merged equal the sweep run on one machine: every table row for row, the event-log hashes, the report", async () => {
+    expect(await runSim({ ...base, out: single })).toBe(0);
+    for (let i = 0; i < 4; i++) expect(await runSim({ ...base, shard: i, of: 4, out: part(i) })).toBe(0);
+    const manifests = await Promise.all([0, 1, 2, 3].map((i) => readManifest(part(i))));
+    // Run i of the sweep belongs to shard i mod 4.
+    expect(manifests.map((m) => m.runs.map((r) => r.index))).toEqual([[0], [1], [2], [3]]);
+    expect(new Set(manifests.map((m) => m.sweep_sha256)).size).toBe(1);
+    expect(existsSync(join(part(0), "report.html"))).toBe(false);
+    expect(existsSync(join(part(0), "results.duckdb"))).toBe(false);
+    // Parts given in any order, as a folder of parts.
+    expect(await runMerge({ dirs: [join(tmp, "parts")], out: join(tmp, "merged"), json: false })).toBe(0);
+    await expectSame(single, join(tmp, "merged"));
+  }, 60_000);
+
+  it("refuses a missing shard, a shard given twice and a part of another sweep, naming them", async () => {
+    const merge = (dirs: string[]) => Effect.runPromise(mergeShards(dirs, join(tmp, "bad")));
+    await expect(merge([part(0), part(1), part(3)])).rejects.toThrow(/missing shard 2 of 4/);
+    cpSync(part(1), join(tmp, "copy-of-1"), { recursive: true });
+    await expect(merge([part(0), part(1), part(2), part(3), join(tmp, "copy-of-1")])).rejects.toThrow(/shard 1 of 4 given 2 times: .*parts\/1, .*copy-of-1/);
+    expect(await runSim({ ...base, shard: 2, of: 4, blocks: 30, out: join(tmp, "other") })).toBe(0);
+    await expect(merge([part(0), part(1), join(tmp, "other"), part(3)])).rejects.toThrow(/not one sweep[\s\S]*other: small_sweep .*30 blocks/);
+    await expect(merge([join(tmp, "single")])).rejects.toThrow(/holds no manifest\.json/);
+    await expect(runSim({ ...base, shard: 4, of: 4, out: join(tmp, "x") })).rejects.toThrow(/--shard 4: must be an integer from 0 to 3/);
+  }, 60_000);
+
+  it("--parallelism 2 runs the shards as 2 local processes and merges them into the same results", async () => {
+    expect(await runSim({ ...base, threads: undefined, parallelism: 2, out: join(tmp, "local") })).toBe(0);
+    expect(existsSync(join(tmp, "local", ".shards"))).toBe(false);
+    await expectSame(single, join(tmp, "local"));
+  }, 90_000);
+
+  it("r3mes sim --help lists merge and job", () => {
+    const r = spawnSync(process.execPath, ["bin/r3mes.js", "sim", "--help"], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\bmerge\b.*Merge the parts of a sharded sweep/);
+    expect(r.stdout).toMatch(/\bjob\b.*Kubernetes Indexed Job/);
+  });
+});
