@@ -96,7 +96,7 @@ export const runSim = async (o: SimRunOptions): Promise<number> => {
     })));
   }
   if (!o.json) {
-    for (const r of results) log(`seed ${r.seed}: ${r.blocks} blocks, ${r.events} events, event log sha256 ${r.eventLogSha256.slice(0, 16)}…, app hash ${r.appHash.slice(0, 16)}…`);
+    for (const [i, r] of results.entries()) log(`${o.shard !== undefined ? paths.runIds[i] : `seed ${r.seed}`}: ${r.blocks} blocks, ${r.events} events, event log sha256 ${r.eventLogSha256.slice(0, 16)}…, app hash ${r.appHash.slice(0, 16)}…`);
     if (o.shard !== undefined) log(`part:    ${outDir} (${MANIFEST_FILE} and ${PARQUET_DIR}/; merge every shard with r3mes sim merge)`);
     else log(`report:  ${paths.reportPath ?? "(none)"}\ntables:  ${paths.duckdbPath}${paths.parquetDir ? `\nparquet: ${paths.parquetDir}` : ""}`);
   } else {
