@@ -83,6 +83,15 @@ describe("distributed sweeps: shards, merge, local processes", () => {
     await expectSame(single, join(tmp, "merged"));
   }, 60_000);
 
+  it("a shard fans its runs over worker threads and still merges into the same results", async () => {
+    const two = (i: number) => join(tmp, "two", String(i));
+    expect(await runSim({ ...base, shard: 0, of: 2, threads: 2, out: two(0) })).toBe(0);
+    expect(await runSim({ ...base, shard: 1, of: 2, threads: 1, out: two(1) })).toBe(0);
+    expect((await readManifest(two(0))).runs.map((r) => r.run_id)).toEqual(["small_sweep/seed=1/params.trapRateBps=500", "small_sweep/seed=1/params.trapRateBps=2000"]);
+    expect(await runMerge({ dirs: [two(1), two(0)], out: join(tmp, "merged2"), json: false })).toBe(0);
+    await expectSame(single, join(tmp, "merged2"));
+  }, 60_000);
+
   it("refuses a missing shard, a shard given twice and a part of another sweep, naming them", async () => {
     const merge = (dirs: string[]) => Effect.runPromise(mergeShards(dirs, join(tmp, "bad")));
     await expect(merge([part(0), part(1), part(3)])).rejects.toThrow(/missing shard 2 of 4/);
