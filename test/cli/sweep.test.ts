@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -71,6 +71,9 @@ describe("distributed sweeps: shards, merge, local processes", () => {
 
   it("4 shards merged equal the sweep run on one machine: every table row for row, the event-log hashes, the report", async () => {
     expect(await runSim({ ...base, out: single })).toBe(0);
+    // A results database already in a part's folder (here: the whole sweep's) must not leak into the part.
+    mkdirSync(part(0), { recursive: true });
+    cpSync(join(single, "results.duckdb"), join(part(0), "results.duckdb"));
     for (let i = 0; i < 4; i++) expect(await runSim({ ...base, shard: i, of: 4, out: part(i) })).toBe(0);
     const manifests = await Promise.all([0, 1, 2, 3].map((i) => readManifest(part(i))));
     // Run i of the sweep belongs to shard i mod 4.
