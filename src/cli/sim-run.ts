@@ -17,7 +17,7 @@ import { mergeParts, PARTS_DIR } from "../sim/outputs/parts.ts";
 import { reproduceLine, runScenario } from "../sim/run.ts";
 import { expandRuns, loadScenario, type RunSpec, scenarioName } from "../sim/scenario.ts";
 import { checkShardFlags, MANIFEST_FILE, manifestOf, runIdsOf, shardRuns, sweepIdentity, writeManifest } from "../sim/shards.ts";
-import { PARQUET_DIR } from "../sim/outputs/output-sink.ts";
+import { PARQUET_DIR, RESULTS_FILE } from "../sim/outputs/output-sink.ts";
 import { runLocalShards } from "./sim-shard.ts";
 
 export interface SimRunOptions {
@@ -75,7 +75,8 @@ export const runSim = async (o: SimRunOptions): Promise<number> => {
   const share = o.shard !== undefined ? ` (shard ${o.shard} of ${o.of}: ${specs.length} of ${all.length} runs)` : "";
   log(`${basename(o.scenario)}: ${specs.length} run${specs.length === 1 ? "" : "s"} of ${blocks} blocks${share} → ${outDir}`);
   // A part's manifest goes last: remove an earlier one first, so a shard that dies half-way leaves no finished-looking part.
-  if (o.shard !== undefined) await rm(join(outDir, MANIFEST_FILE), { force: true });
+  // Its database too: a part is exported from it whole, so rows of earlier runs there would join the part.
+  if (o.shard !== undefined) for (const f of [MANIFEST_FILE, RESULTS_FILE, `${RESULTS_FILE}.wal`]) await rm(join(outDir, f), { force: true });
 
   const { results, paths } = await executeRuns(specs, outDir, { threads: o.threads, blocks, eventLog: o.eventLog, report: o.shard === undefined });
 
