@@ -72,6 +72,8 @@ export const jobManifests = (o: JobOptions): JobManifests => {
   const name = o.name ?? jobName(o.scenarioName);
   const claim = o.volumeClaim ?? `${name}-parts`;
   const mount = scenarioMount(o.scenarioPath);
+  if (!/^[-._a-zA-Z0-9]+$/.test(mount.file)) throw new Error(`scenario file name ${JSON.stringify(mount.file)} cannot be a ConfigMap key (letters, digits, '-', '_', '.'): rename the file`);
+  if (!Number.isSafeInteger(o.parallelism) || o.parallelism < 1) throw new Error(`parallelism ${o.parallelism}: must be a positive integer`);
   const labels = { "app.kubernetes.io/name": "r3mes", "app.kubernetes.io/component": "sweep", "r3mes/sweep": name };
   const partsRoot = posix.join(PARTS_MOUNT, name);
   const volumes: IVolume[] = [

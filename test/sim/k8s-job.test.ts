@@ -72,10 +72,11 @@ describe("sim job: the Kubernetes Indexed Job", () => {
   });
 
   it("names an existing claim instead of declaring one; the validator rejects a broken Job", () => {
-    const m = jobManifests({
+    const opts = {
       scenarioPath: "/abs/where/lazy_sweep.json", scenarioText: "{}\n", scenarioName: "Lazy_Sweep", parallelism: 100, image: "r3mes:1",
       volumeClaim: "sweeps", storage: "1Gi", threads: 1, runFlags: ["--seeds", "3", "--no-event-log"],
-    });
+    };
+    const m = jobManifests(opts);
     expect(m.sweep.map((d) => d.kind)).toEqual(["ConfigMap", "Job"]);
     expect(m.source).toBe("lazy_sweep.json");
     const job = docs(toYaml(m.sweep[1]))[0] as Obj;
@@ -84,6 +85,7 @@ describe("sim job: the Kubernetes Indexed Job", () => {
     expect(job.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
     expect(job.spec.template.spec.volumes[1].persistentVolumeClaim.claimName).toBe("sweeps");
     expect(job.spec.template.spec.containers[0].args.slice(-3)).toEqual(["--seeds", "3", "--no-event-log"]);
+    expect(() => jobManifests({ ...opts, scenarioPath: "my sweep.json" })).toThrow(/cannot be a ConfigMap key/);
     expect(() => validate({ ...job, spec: { ...job.spec, completionMode: "Sharded" } })).toThrow();
     expect(() => validate({ ...job, spec: { ...job.spec, completions: "three" } })).toThrow();
   });
