@@ -69,7 +69,8 @@ export const runSim = async (o: SimRunOptions): Promise<number> => {
   const all = expandRuns(scenario, { ...(o.seed !== undefined ? { first: o.seed } : {}), ...(o.seeds !== undefined ? { count: o.seeds } : {}) }).map((spec) => ({ ...spec, source: o.scenario }));
   const mine = o.shard !== undefined ? shardRuns(all, o.shard, o.of!) : all.map((spec, index) => ({ index, spec }));
   const specs = mine.map((m) => m.spec);
-  const outDir = resolve(o.out ?? join("out", scenarioName(o.scenario)));
+  // A shard's default folder is its own, beside (not over) a whole run's results.
+  const outDir = resolve(o.out ?? (o.shard !== undefined ? join("out", scenarioName(o.scenario), "shards", String(o.shard)) : join("out", scenarioName(o.scenario))));
   const blocks = o.blocks ?? scenario.blocks;
   const log = (s: string) => (o.json ? process.stderr : process.stdout).write(`${s}\n`);
   const share = o.shard !== undefined ? ` (shard ${o.shard} of ${o.of}: ${specs.length} of ${all.length} runs)` : "";

@@ -17,7 +17,7 @@ const run = Command.make(
     threads: Flag.Int("threads").pipe(Flag.withDescription("Worker threads for several runs (default: all cores; 1 runs in-process)"), Flag.optional),
     blocks: Flag.Int("blocks").pipe(Flag.withDescription("Override the scenario's number of blocks (e.g. a short run)"), Flag.optional),
     noEvents: Flag.Boolean("no-event-log").pipe(Flag.withDescription("Skip the per-event table (smaller results for long runs)"), Flag.withDefault(false)),
-    shard: Flag.Int("shard").pipe(Flag.withDescription("Distributed sweep: run only shard I (0-based; run i of the sweep belongs to shard i mod N) and write a part (Parquet + manifest.json, no report) to --out; merge the parts with r3mes sim merge (docs/sweeps.md)"), Flag.optional),
+    shard: Flag.Int("shard").pipe(Flag.withDescription("Distributed sweep: run only shard I (0-based; run i of the sweep belongs to shard i mod N) and write a part (Parquet + manifest.json, no report) to --out (default out/<scenario>/shards/I); merge the parts with r3mes sim merge (docs/sweeps.md)"), Flag.optional),
     of: Flag.Int("of").pipe(Flag.withDescription("Distributed sweep: the number of shards N (with --shard)"), Flag.optional),
     parallelism: Flag.Int("parallelism").pipe(Flag.withDescription("Run the sweep as N local shard processes (--shard i --of N each), then merge them into --out"), Flag.optional),
   },
