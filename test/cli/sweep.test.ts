@@ -1,10 +1,12 @@
-import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { Effect } from "effect";
-import { describe, expect, it } from "vitest";
+import { NodeServices } from "@effect/platform-node";
+import { Effect, Exit } from "effect";
+import { Command } from "effect/cli";
+import { describe, expect, it, vi } from "vitest";
+import { r3mes } from "../../src/cli/app.ts";
 import { runSim, type SimRunOptions } from "../../src/cli/sim-run.ts";
 import { runMerge } from "../../src/cli/sim-shard.ts";
 import { tableNames } from "../../src/sim/outputs/tables.ts";
@@ -14,6 +16,20 @@ import { readManifest } from "../../src/sim/shards.ts";
 // 2 sweep points × 2 seeds = 4 runs of 40 blocks.
 const SCENARIO = "test/sim/fixtures/small_sweep.json";
 const base: SimRunOptions = { scenario: SCENARIO, seed: undefined, seeds: undefined, out: undefined, json: false, threads: 1, blocks: undefined, eventLog: true };
+
+/** The command tree in this process (no start-up cost): what it printed to stdout, and whether it succeeded. */
+const inProcess = async (...args: string[]): Promise<{ ok: boolean; out: string }> => {
+  const lines: string[] = [];
+  const log = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => { lines.push(a.join(" ")); });
+  const err = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+  try {
+    const exit = await Effect.runPromiseExit(Command.runWith(r3mes, { version: "test" })(args).pipe(Effect.provide(NodeServices.layer)));
+    return { ok: Exit.isSuccess(exit), out: lines.join("\n") };
+  } finally {
+    log.mockRestore();
+    err.mockRestore();
+  }
+};
 
 /**
  * Per table: row count and rows of one results folder missing from the other (EXCEPT ALL, both ways).
@@ -112,10 +128,15 @@ describe("distributed sweeps: shards, merge, local processes", () => {
     await expectSame(single, join(tmp, "local"));
   }, 90_000);
 
-  it("r3mes sim --help lists merge and job", () => {
-    const r = spawnSync(process.execPath, ["bin/r3mes.js", "sim", "--help"], { encoding: "utf8" });
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/\bmerge\b.*Merge the parts of a sharded sweep/);
-    expect(r.stdout).toMatch(/\bjob\b.*Kubernetes Indexed Job/);
+  it("r3mes sim --help lists merge and job; the command line reaches them", async () => {
+    const help = await inProcess("sim", "--help");
+    expect(help.out).toMatch(/\bmerge\b.*Merge the parts of a sharded sweep/);
+    expect(help.out).toMatch(/\bjob\b.*Kubernetes Indexed Job/);
+    const job = await inProcess("sim", "job", SCENARIO, "--parallelism", "2", "--volume-claim", "sweeps", "--out", join(tmp, "k8s"));
+    expect(job.ok).toBe(true);
+    expect(readFileSync(join(tmp, "k8s", "job.yaml"), "utf8")).toContain("claimName: sweeps");
+    const merged = await inProcess("sim", "merge", join(tmp, "parts"), "--out", join(tmp, "merged-cli"), "--json");
+    expect(merged.ok).toBe(true);
+    expect(merged.out.split("\n").map((l) => (JSON.parse(l) as { event_log_sha256: string }).event_log_sha256).sort()).toEqual((await hashes(single)).map((h) => h.split(" ")[1]).sort());
   });
 });
