@@ -2,6 +2,7 @@ import { Effect, Option } from "effect";
 import { Argument, Command, Flag } from "effect/cli";
 import { userFailure } from "../errors.ts";
 import { runSim } from "../sim-run.ts";
+import { runMerge, writeJob } from "../sim-shard.ts";
 import { runSearch } from "../sim-search.ts";
 import { runSwarmCli } from "../sim-swarm.ts";
 
@@ -16,10 +17,16 @@ const run = Command.make(
     threads: Flag.Int("threads").pipe(Flag.withDescription("Worker threads for several runs (default: all cores; 1 runs in-process)"), Flag.optional),
     blocks: Flag.Int("blocks").pipe(Flag.withDescription("Override the scenario's number of blocks (e.g. a short run)"), Flag.optional),
     noEvents: Flag.Boolean("no-event-log").pipe(Flag.withDescription("Skip the per-event table (smaller results for long runs)"), Flag.withDefault(false)),
+    shard: Flag.Int("shard").pipe(Flag.withDescription("Distributed sweep: run only shard I (0-based; run i of the sweep belongs to shard i mod N) and write a part (Parquet + manifest.json, no report) to --out (default out/<scenario>/shards/I); merge the parts with r3mes sim merge (docs/sweeps.md)"), Flag.optional),
+    of: Flag.Int("of").pipe(Flag.withDescription("Distributed sweep: the number of shards N (with --shard)"), Flag.optional),
+    parallelism: Flag.Int("parallelism").pipe(Flag.withDescription("Run the sweep as N local shard processes (--shard i --of N each), then merge them into --out"), Flag.optional),
   },
   (f) =>
     Effect.tryPromise({
       try: () => runSim({
+        shard: Option.getOrUndefined(f.shard),
+        of: Option.getOrUndefined(f.of),
+        parallelism: Option.getOrUndefined(f.parallelism),
         scenario: f.scenario,
         seed: Option.getOrUndefined(f.seed),
         seeds: Option.getOrUndefined(f.seeds),
@@ -37,6 +44,8 @@ const run = Command.make(
     { command: "r3mes sim run scenarios/baseline.json", description: "The honest baseline; prints where the report is" },
     { command: "r3mes sim run scenarios/lazy_30.json --seeds 20 --out out/lazy30", description: "20 Monte Carlo seeds over all cores" },
     { command: "r3mes sim run scenarios/lazy_sweep.json --json", description: "A parameter sweep, one JSON line per run" },
+    { command: "r3mes sim run scenarios/lazy_sweep.json --shard 0 --of 4 --out parts/0", description: "Shard 0 of 4 of the sweep: a part to merge with the other three" },
+    { command: "r3mes sim run scenarios/lazy_sweep.json --parallelism 4", description: "The sweep as 4 local shard processes, merged into out/lazy_sweep" },
   ]),
 );
 
@@ -86,7 +95,52 @@ const swarm = Command.make(
   Command.withExamples([{ command: "r3mes sim swarm --seeds 200", description: "200 drawn scenarios; failing ones reproduce with r3mes sim run out/swarm/seed-N.json --seed N" }]),
 );
 
+const merge = Command.make(
+  "merge",
+  {
+    dirs: Argument.String("dir").pipe(Argument.withDescription("Shard parts (folders written by sim run --shard I --of N), or folders holding them"), Argument.atLeast(1)),
+    out: Flag.String("out").pipe(Flag.withDescription("Output folder for results.duckdb, parquet/ and report.html")),
+    json: Flag.Boolean("json").pipe(Flag.withDescription("One JSON line per run on stdout, as sim run --json prints"), Flag.withDefault(false)),
+  },
+  (f) =>
+    Effect.tryPromise({
+      try: () => runMerge({ dirs: f.dirs, out: f.out, json: f.json }),
+      catch: userFailure("sim merge failed"),
+    }),
+).pipe(
+  Command.withDescription("Merge the parts of a sharded sweep into one results.duckdb, Parquet and report, identical to running the sweep on one machine; checks that every shard is there exactly once"),
+  Command.withExamples([{ command: "r3mes sim merge parts/0 parts/1 parts/2 parts/3 --out out/lazy_sweep", description: "Four shards' parts into one results folder" }]),
+);
+
+const job = Command.make(
+  "job",
+  {
+    scenario: Argument.String("scenario").pipe(Argument.withDescription("Scenario file (JSON) whose sweep the Job runs")),
+    parallelism: Flag.Int("parallelism").pipe(Flag.withDescription("Shards N: the Indexed Job's completions and parallelism (one pod per shard)")),
+    image: Flag.String("image").pipe(Flag.withDescription("Container image with the r3mes command (default r3mes:latest)"), Flag.withDefault("r3mes:latest")),
+    volumeClaim: Flag.String("volume-claim").pipe(Flag.withDescription("An existing ReadWriteMany PersistentVolumeClaim for the parts and results (default: the manifest declares <job>-parts)"), Flag.optional),
+    storage: Flag.String("storage").pipe(Flag.withDescription("Size of the claim the manifest declares (default 10Gi)"), Flag.withDefault("10Gi")),
+    threads: Flag.Int("threads").pipe(Flag.withDescription("Worker threads per pod, and its CPU request (default 1)"), Flag.withDefault(1)),
+    seed: Flag.Int("seed").pipe(Flag.withDescription("First seed, passed to every shard"), Flag.optional),
+    seeds: Flag.Int("seeds").pipe(Flag.withDescription("Monte Carlo seeds, passed to every shard"), Flag.optional),
+    blocks: Flag.Int("blocks").pipe(Flag.withDescription("Blocks per run, passed to every shard"), Flag.optional),
+    noEvents: Flag.Boolean("no-event-log").pipe(Flag.withDescription("Skip the per-event table in every shard"), Flag.withDefault(false)),
+    out: Flag.String("out").pipe(Flag.withDescription("Folder for job.yaml and merge-job.yaml (default out/<scenario>/k8s)"), Flag.optional),
+  },
+  (f) =>
+    Effect.tryPromise({
+      try: () => writeJob({
+        scenario: f.scenario, parallelism: f.parallelism, image: f.image, volumeClaim: Option.getOrUndefined(f.volumeClaim), storage: f.storage, threads: f.threads,
+        out: Option.getOrUndefined(f.out), seed: Option.getOrUndefined(f.seed), seeds: Option.getOrUndefined(f.seeds), blocks: Option.getOrUndefined(f.blocks), eventLog: !f.noEvents,
+      }),
+      catch: userFailure("sim job failed"),
+    }),
+).pipe(
+  Command.withDescription("Write a Kubernetes Indexed Job that runs a sweep's shards as pods (index from JOB_COMPLETION_INDEX, parts on a shared volume), plus the Job that merges them (docs/sweeps.md)"),
+  Command.withExamples([{ command: "r3mes sim job scenarios/lazy_sweep.json --parallelism 6 --volume-claim sweeps", description: "job.yaml and merge-job.yaml under out/lazy_sweep/k8s" }]),
+);
+
 export const simCommand = Command.make("sim").pipe(
   Command.withDescription("Deterministic discrete-event simulation of the protocol: thousands of actors, attack scenarios, reports"),
-  Command.withSubcommands([run, searchCmd, swarm]),
+  Command.withSubcommands([run, merge, job, searchCmd, swarm]),
 );
