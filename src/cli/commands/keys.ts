@@ -92,7 +92,7 @@ const list = Command.make("list", { keyringDir: keyringFlags.keyringDir }, (f) =
 const show = Command.make("show", {
   name: nameArg,
   keyringDir: keyringFlags.keyringDir,
-  address: Flag.Boolean("address").pipe(Flag.withDescription("Print only the address (for scripts)")),
+  address: Flag.Boolean("address").pipe(Flag.withDescription("Print only the address (for scripts)"), Flag.withDefault(false)),
 }, (f) =>
   run("show", async () => {
     const k = keyringAt(f.keyringDir).show(f.name);
@@ -102,7 +102,7 @@ const show = Command.make("show", {
 const exportCmd = Command.make("export", {
   name: nameArg,
   ...keyringFlags,
-  unsafe: Flag.Boolean("unsafe-export-mnemonic").pipe(Flag.withDescription("Required: you understand that whoever sees the mnemonic owns the key")),
+  unsafe: Flag.Boolean("unsafe-export-mnemonic").pipe(Flag.withDescription("Required: you understand that whoever sees the mnemonic owns the key"), Flag.withDefault(false)),
 }, (f) =>
   run("export", async () => {
     const kr = keyringAt(f.keyringDir);
@@ -114,7 +114,7 @@ const exportCmd = Command.make("export", {
 const del = Command.make("delete", {
   name: nameArg,
   keyringDir: keyringFlags.keyringDir,
-  yes: Flag.Boolean("yes").pipe(Flag.withDescription("Do not ask for confirmation")),
+  yes: Flag.Boolean("yes").pipe(Flag.withDescription("Do not ask for confirmation"), Flag.withDefault(false)),
 }, (f) =>
   run("delete", async () => {
     const kr = keyringAt(f.keyringDir);
