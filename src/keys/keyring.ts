@@ -284,7 +284,7 @@ export class Keyring {
       // a damaged file can still be deleted
     }
     fs.unlinkSync(file);
-    return info ?? { name, address: "(unreadable)", pubkey: "", file };
+    return info ?? { name, address: "unreadable", pubkey: "", file };
   }
 
   /**
