@@ -241,11 +241,23 @@ export class Keyring {
     }
   }
 
+  /** Throws the "name taken" error; commands call it before asking for a passphrase. */
+  assertFree(name: string): void {
+    if (!this.has(name)) return;
+    let address = "damaged file";
+    try {
+      address = this.show(name).address;
+    } catch {
+      // still taken
+    }
+    throw new KeyringError("duplicate", `a key named "${name}" already exists in ${this.dir} (${address}); choose another name, or delete it first ('r3mes keys delete ${name}')`);
+  }
+
   /** Stores a mnemonic under `name`; never replaces an existing key. */
   async import(name: string, mnemonic: string, passphrase: string): Promise<KeyInfo> {
     checkName(name);
     const words = normalizeMnemonic(mnemonic);
-    if (this.has(name)) throw new KeyringError("duplicate", `a key named "${name}" already exists in ${this.dir} (${this.show(name).address}); choose another name, or delete it first ('r3mes keys delete ${name}')`);
+    this.assertFree(name);
     await this.checkPassphrase(passphrase);
     const pub = await publicOf(words);
     const salt = randomBytes(16);
@@ -268,7 +280,7 @@ export class Keyring {
   /** A fresh 24-word key; the mnemonic is returned once for the user to write down. */
   async add(name: string, passphrase: string): Promise<KeyInfo & { mnemonic: string }> {
     checkName(name);
-    if (this.has(name)) throw new KeyringError("duplicate", `a key named "${name}" already exists in ${this.dir} (${this.show(name).address}); choose another name, or delete it first ('r3mes keys delete ${name}')`);
+    this.assertFree(name);
     const mnemonic = Bip39.encode(randomBytes(32)).toString();
     return { ...(await this.import(name, mnemonic, passphrase)), mnemonic };
   }

@@ -39,7 +39,7 @@ const run = (what: string, body: () => Promise<void>) => Effect.tryPromise({ try
 const add = Command.make("add", { name: nameArg, ...keyringFlags }, (f) =>
   run("add", async () => {
     const kr = keyringAt(f.keyringDir);
-    if (kr.has(f.name)) kr.show(f.name); // fail on a duplicate before asking anything
+    kr.assertFree(f.name); // before asking anything
     const isNew = kr.list().keys.length === 0;
     const k = await kr.add(f.name, await passphraseOf(f.passphraseFile, isNew));
     console.log([
@@ -61,7 +61,7 @@ const importCmd = Command.make("import", {
 }, (f) =>
   run("import", async () => {
     const kr = keyringAt(f.keyringDir);
-    if (kr.has(f.name)) kr.show(f.name);
+    kr.assertFree(f.name);
     let mnemonic: string;
     if (Option.isSome(f.mnemonicFile)) {
       if (!fs.existsSync(f.mnemonicFile.value)) throw new KeyringError("bad-mnemonic", `--mnemonic-file ${f.mnemonicFile.value} does not exist`);
