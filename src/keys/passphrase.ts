@@ -41,9 +41,10 @@ export const terminalPrompt = (echo = false): ((question: string) => Promise<str
   if (!stdin.isTTY) return undefined;
   return (question) =>
     new Promise((resolve, reject) => {
+      // raw mode (no echo) before the question, so an answer typed the moment it shows is not echoed
+      stdin.setRawMode(true);
       process.stderr.write(question);
       let line = "";
-      stdin.setRawMode(true);
       stdin.resume();
       stdin.setEncoding("utf8");
       const done = (err?: Error) => {
