@@ -8,6 +8,7 @@ import pkg from "../../package.json" with { type: "json" };
 import { demoCommand } from "./commands/demo.ts";
 import { fuzzCommand } from "./commands/fuzz.ts";
 import { kernelsCommand } from "./commands/kernels.ts";
+import { keysCommand } from "./commands/keys.ts";
 import { nodeCommand } from "./commands/node.ts";
 import { reportCommand } from "./commands/report.ts";
 import { minerCommand, proposerCommand, validatorCommand } from "./commands/roles.ts";
@@ -16,7 +17,7 @@ import { simCommand } from "./commands/sim.ts";
 
 export const version: string = pkg.version;
 
-const subcommands = [simCommand, demoCommand, nodeCommand, reportCommand, testnetCommand, minerCommand, validatorCommand, proposerCommand, kernelsCommand, fuzzCommand] as const;
+const subcommands = [simCommand, demoCommand, nodeCommand, reportCommand, testnetCommand, keysCommand, minerCommand, validatorCommand, proposerCommand, kernelsCommand, fuzzCommand] as const;
 
 export const r3mes = Command.make("r3mes").pipe(
   Command.withDescription(

@@ -1,10 +1,13 @@
 /**
  * The testnet's state folder (default ./.testnet): testnet.json says what
  * was started where (ports, homes, pids), so `status`, `logs`, `perturb` and
- * `down` work from any shell. keys.json is the keyring the daemons sign with.
+ * `down` work from any shell. keyring/ is the encrypted keyring the daemons
+ * sign with (`r3mes keys … --keyring-dir DIR/keyring`), under the passphrase
+ * in keyring-passphrase.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { Keyring } from "../keys/keyring.ts";
 import type { NodeNet, TestnetNetwork } from "./netns.ts";
 
 export interface NodeEntry {
@@ -56,7 +59,16 @@ export interface TestnetState {
 }
 
 export const stateFile = (dir: string) => path.join(dir, "testnet.json");
-export const keysFile = (dir: string) => path.join(dir, "keys.json");
+export const keyringDirOf = (dir: string) => path.join(dir, "keyring");
+export const passphraseFileOf = (dir: string) => path.join(dir, "keyring-passphrase");
+/**
+ * A testnet's keys are throwaway local keys: a light scrypt cost keeps `up`
+ * and each daemon's unlock fast (real keyrings use DEFAULT_SCRYPT).
+ */
+export const TESTNET_SCRYPT = { N: 1 << 12, r: 8, p: 1 } as const;
+export const testnetKeyring = (dir: string): Keyring => new Keyring({ dir: keyringDirOf(dir), scrypt: TESTNET_SCRYPT });
+/** Name → address of every testnet key. */
+export const testnetAddresses = (dir: string): Record<string, string> => Object.fromEntries(testnetKeyring(dir).list().keys.map((k) => [k.name, k.address]));
 export const logsDir = (dir: string) => path.join(dir, "logs");
 
 export const readState = (dir: string): TestnetState => {

@@ -14,7 +14,6 @@ import { create, fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { GenesisStateSchema } from "../gen/remes/v1/genesis_pb.ts";
 import { ParamsSchema } from "../gen/remes/v1/params_pb.ts";
 import { GpuArch, Role } from "../gen/remes/v1/types_pb.ts";
-import { type Keyring, newKey, writeKeyring } from "../actors/live/keyring.ts";
 import { defaultMinGasPrice, setToml } from "../node/home.ts";
 import { writeAppConfig } from "../node/run.ts";
 import { cometbftBinary } from "../node/tools.ts";
@@ -23,7 +22,7 @@ import { makeBackend } from "../actors/live/daemon.ts";
 import { apiUrlOf, initKubo, kuboBinary, startKubo } from "../store/kubo-daemon.ts";
 import { chooseNetwork, createNetns, describeNetwork, inNetns, type NetworkChoice, nodeNet } from "./netns.ts";
 import { freePorts, sleep, spawnDetached, spawnR3mes } from "./procs.ts";
-import { type DaemonEntry, keysFile, logsDir, type NodeEntry, p2pHostOf, readState, rpcUrl, stateFile, type TestnetState, writeState } from "./state.ts";
+import { type DaemonEntry, keyringDirOf, passphraseFileOf, testnetKeyring, logsDir, type NodeEntry, p2pHostOf, readState, rpcUrl, stateFile, type TestnetState, writeState } from "./state.ts";
 
 export interface UpOptions {
   readonly dir: string;
@@ -113,7 +112,12 @@ export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
   if (o.kubo) kuboBinary();
   const network = chooseNetwork(o.network ?? "auto", o.validators);
   fs.mkdirSync(logsDir(dir), { recursive: true });
-  const keys: Keyring = {};
+  // Local throwaway keys in an encrypted keyring, like an operator's: the daemons start with --from NAME.
+  const keyring = testnetKeyring(dir);
+  const passphrase = randomBytes(16).toString("hex");
+  fs.writeFileSync(passphraseFileOf(dir), `${passphrase}\n`, { mode: 0o600 });
+  const keys: Record<string, { address: string }> = {};
+  const newKey = (name: string) => keyring.add(name, passphrase);
   const chainId = `r3mes-testnet-${randomBytes(3).toString("hex")}`;
   // Per node: RPC, P2P; then per node: the app's and CometBFT's metrics; then Kubo's three (the last).
   const ports = await freePorts(o.validators * 4 + 3);
@@ -131,21 +135,20 @@ export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
     tomlEdits(home, { rpc: `${net.rpcHost}:${ports[2 * i]!}`, p2p: `${net.p2pHost}:${ports[2 * i + 1]!}`, prometheus: `${net.rpcHost}:${cometMetricsPort(i)}`, blockTimeMs: o.blockTimeMs, name });
     const nodeId = execFileSync(cometbft, ["show-node-id", "--home", home], { encoding: "utf8" }).trim();
     pubkeys.push((JSON.parse(fs.readFileSync(path.join(home, "config", "priv_validator_key.json"), "utf8")) as { pub_key: { value: string } }).pub_key.value);
-    keys[name] = await newKey();
+    keys[name] = await newKey(name);
     nodes.push({ name, home, rpcPort: ports[2 * i]!, p2pPort: ports[2 * i + 1]!, nodeId, operator: name, net, metricsPort: metricsPort(i), cometMetricsPort: cometMetricsPort(i) });
   }
   const daemons: DaemonEntry[] = [];
   for (let i = 0; i < o.validators; i++) daemons.push({ name: `validator${i}`, role: "validator", from: `val${i}`, node: `val${i}`, lazySkipBps: 0 });
   for (let i = 0; i < o.miners; i++) {
-    keys[`miner${i}`] = await newKey();
+    keys[`miner${i}`] = await newKey(`miner${i}`);
     // The last --lazy miners skip every task (and fake a random answer).
     daemons.push({ name: `miner${i}`, role: "miner", from: `miner${i}`, node: `val${i % o.validators}`, lazySkipBps: i >= o.miners - o.lazy ? 10_000 : 0 });
   }
   for (let i = 0; i < o.proposers; i++) {
-    keys[`proposer${i}`] = await newKey();
+    keys[`proposer${i}`] = await newKey(`proposer${i}`);
     daemons.push({ name: `proposer${i}`, role: "proposer", from: `proposer${i}`, node: `val${i % o.validators}`, lazySkipBps: 0 });
   }
-  writeKeyring(keysFile(dir), keys);
 
   // Real losses vary about ±5% from batch to batch (src/kernels/backend.ts): a kernels testnet's tier 2 tolerates 20%.
   const trainingParams: Record<string, JsonValue> = o.training === "kernels" ? { lossToleranceBps: 2_000 } : {};
@@ -219,7 +222,7 @@ export const spawnComet = (s: TestnetState, n: NodeEntry): number => {
 
 export const daemonArgs = (s: TestnetState, d: DaemonEntry): string[] => {
   const node = s.nodes.find((n) => n.name === d.node)!;
-  const args = [d.role, "start", "--rpc", rpcUrl(node), "--keyring", keysFile(s.dir), "--from", d.from,
+  const args = [d.role, "start", "--rpc", rpcUrl(node), "--keyring-dir", keyringDirOf(s.dir), "--passphrase-file", passphraseFileOf(s.dir), "--from", d.from,
     "--store", s.kubo ? `kubo:${apiUrlOf(s.kubo)}` : path.join(s.dir, "blocks"),
     "--world-seed", s.worldSeed, "--block-time-ms", String(s.blockTimeMs), "--train-ms", String(s.trainMs), "--state-dir", path.join(s.dir, "daemons", d.name)];
   if (d.role === "miner" && d.lazySkipBps > 0) args.push("--lazy-skip-bps", String(d.lazySkipBps));

@@ -15,10 +15,9 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChainFollower } from "../../src/actors/live/follower.ts";
-import { readKeyring } from "../../src/actors/live/keyring.ts";
 import { down } from "../../src/testnet/down.ts";
 import { alive, sleep } from "../../src/testnet/procs.ts";
-import { keysFile, logsDir, readState, rpcUrl } from "../../src/testnet/state.ts";
+import { keyringDirOf, logsDir, passphraseFileOf, readState, rpcUrl, testnetAddresses } from "../../src/testnet/state.ts";
 import { height } from "../../src/testnet/up.ts";
 import { ensureCometbft, root } from "../node/harness.ts";
 import { keepLogs, waitFor as waitForIt } from "./helpers.ts";
@@ -102,8 +101,8 @@ describe("r3mes testnet from the command line: --no-kubo, loopback, --backend co
 
   it("the proposer's read-only commands answer from a checked replay of the live chain", async () => {
     const s = readState(dir);
-    const flags = ["--rpc", rpcUrl(s.nodes[0]!), "--keyring", keysFile(dir), "--from", "proposer0"];
-    const address = readKeyring(keysFile(dir)).proposer0!.address;
+    const flags = ["--rpc", rpcUrl(s.nodes[0]!), "--keyring-dir", keyringDirOf(dir), "--passphrase-file", passphraseFileOf(dir), "--from", "proposer0"];
+    const address = testnetAddresses(dir).proposer0!;
     const [status, list, earnings, claim] = (await Promise.all(["status", "list-aggregations", "earnings", "claim-rewards"].map((c) => r3mes("proposer", c, ...flags)))) as [string, string, string, string];
     expect(status).toMatch(new RegExp(`^proposer ${address} at height \\d+$`, "m"));
     expect(status).toContain("authorized: yes");

@@ -12,14 +12,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChainFollower } from "../../src/actors/live/follower.ts";
-import { readKeyring } from "../../src/actors/live/keyring.ts";
 import { Role } from "../../src/gen/remes/v1/types_pb.ts";
 import type { ProtocolEvent } from "../../src/protocol/events.ts";
 import { roleKey } from "../../src/protocol/state.ts";
 import { down } from "../../src/testnet/down.ts";
 import { checkInvariants } from "../../src/testnet/invariants.ts";
 import { sleep } from "../../src/testnet/procs.ts";
-import { keysFile, logsDir, rpcUrl, type TestnetState } from "../../src/testnet/state.ts";
+import { logsDir, rpcUrl, testnetAddresses, type TestnetState } from "../../src/testnet/state.ts";
 import { up } from "../../src/testnet/up.ts";
 import { ensureCometbft, root } from "../node/harness.ts";
 
@@ -46,9 +45,9 @@ describe("local testnet with real training (kernels backend)", () => {
 
   it("slashes the lazy miner and pays the honest ones, who pass every trap", async () => {
     expect(s.training).toBe("kernels");
-    const keys = readKeyring(keysFile(dir));
-    const lazy = keys.miner2!.address;
-    const honest = ["miner0", "miner1"].map((m) => keys[m]!.address);
+    const keys = testnetAddresses(dir);
+    const lazy = keys.miner2!;
+    const honest = ["miner0", "miner1"].map((m) => keys[m]!);
     const stake = (a: string) => follower.state?.roles.get(roleKey(Role.MINER, a))?.stake ?? 0n;
     const balance = (a: string) => follower.state?.balances.get(a) ?? 0n;
     const until = Date.now() + 180_000;

@@ -15,7 +15,6 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChainFollower } from "../../src/actors/live/follower.ts";
-import { readKeyring } from "../../src/actors/live/keyring.ts";
 import { decodeAggregateBlob } from "../../src/actors/live/world.ts";
 import { openKuboStore } from "../../src/store/kubo.ts";
 import { apiUrlOf } from "../../src/store/kubo-daemon.ts";
@@ -27,7 +26,7 @@ import { leftovers, nodeLinkUp, probeNetns } from "../../src/testnet/netns.ts";
 import { checkInvariants } from "../../src/testnet/invariants.ts";
 import { perturb } from "../../src/testnet/perturb.ts";
 import { alive, listening, sleep, stopPid } from "../../src/testnet/procs.ts";
-import { keysFile, logsDir, readState, rpcUrl, type TestnetState, writeState } from "../../src/testnet/state.ts";
+import { logsDir, readState, rpcUrl, testnetAddresses, type TestnetState, writeState } from "../../src/testnet/state.ts";
 import { height, startDaemonProc, up } from "../../src/testnet/up.ts";
 import { ensureCometbft, root } from "../node/harness.ts";
 import { keepLogs, waitFor as waitForIt } from "./helpers.ts";
@@ -62,13 +61,13 @@ describe("local testnet of real processes", () => {
 
   it("catches and slashes the lazy miner, rewards honest miners and the proposer, and every node agrees", async () => {
     console.log(`testnet: first block on all 4 nodes ${firstBlockMs} ms after up started`);
-    const keys = readKeyring(keysFile(dir));
-    const lazy = keys.miner3!.address;
-    const honest = ["miner0", "miner1", "miner2"].map((m) => keys[m]!.address);
+    const keys = testnetAddresses(dir);
+    const lazy = keys.miner3!;
+    const honest = ["miner0", "miner1", "miner2"].map((m) => keys[m]!);
     const stake = (a: string) => follower.state?.roles.get(roleKey(Role.MINER, a))?.stake ?? 0n;
     const balance = (a: string) => follower.state?.balances.get(a) ?? 0n;
     await waitFor("the lazy miner's slash and honest rewards", () =>
-      follower.state !== undefined && stake(lazy) < 2_000n * REMES && honest.every((a) => balance(a) > 10_000n * REMES) && balance(keys.proposer0!.address) > 10_000n * REMES, 150_000);
+      follower.state !== undefined && stake(lazy) < 2_000n * REMES && honest.every((a) => balance(a) > 10_000n * REMES) && balance(keys.proposer0!) > 10_000n * REMES, 150_000);
     expect(stake(lazy)).toBeLessThan(2_000n * REMES);
     for (const a of honest) expect(stake(a)).toBe(2_000n * REMES);
     const r = await checkInvariants(s);

@@ -38,8 +38,7 @@ import { TaskFeed, type TaskFeedCheckpoint, type World } from "../world.ts";
 import { decodeEventLog } from "../../node/app.ts";
 import { Broadcaster } from "./broadcaster.ts";
 import { ChainFollower } from "./follower.ts";
-import type { Keyring } from "./keyring.ts";
-import { walletOf } from "./keyring.ts";
+import type { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { LiveContentStore, observeBlock, PublishingBackend } from "./world.ts";
 
 export type DaemonRole = "miner" | "validator" | "proposer";
@@ -47,7 +46,9 @@ export type DaemonRole = "miner" | "validator" | "proposer";
 export interface DaemonOptions {
   readonly role: DaemonRole;
   readonly rpc: string;
-  readonly keys: Keyring;
+  /** The unlocked key it signs with (`--from NAME` of the encrypted keyring). */
+  readonly signer: { readonly wallet: DirectSecp256k1HdWallet; readonly address: string };
+  /** The key's name, for logs. */
   readonly from: string;
   readonly store: BlobStore;
   /** The testnet's shared world seed (hex): training data, task feed. */
@@ -163,7 +164,7 @@ const openFollowed = async (o: DaemonOptions, seed: Uint8Array): Promise<{ follo
 
 export const startDaemon = async (o: DaemonOptions): Promise<RunningDaemon> => {
   const seed = seedOf(o.worldSeed);
-  const { wallet, address } = await walletOf(o.keys, o.from);
+  const { wallet, address } = o.signer;
   fs.mkdirSync(o.stateDir, { recursive: true });
   const { follower, feed, checkpoint } = await openFollowed(o, seed);
   const params = follower.state.params;

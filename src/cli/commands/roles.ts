@@ -2,7 +2,8 @@
  * Role daemons and the proposer's operator commands:
  *   r3mes miner start · r3mes validator start
  *   r3mes proposer configure|register|start|status|list-aggregations|earnings|claim-rewards
- * A daemon holds one key of a keyring file (--from), follows the chain over
+ * A daemon signs with one key of the encrypted keyring (--from NAME, see
+ * `r3mes keys`), follows the chain over
  * CometBFT RPC (checking every app hash by replaying it), signs and
  * broadcasts with cosmjs, keeps blobs in the content store, and runs the same
  * actor as the simulator. SIGINT/SIGTERM stop it cleanly; restarting it
@@ -16,13 +17,14 @@ import { methodByName } from "../../actors/aggregate.ts";
 import { type DaemonRole, startDaemon } from "../../actors/live/daemon.ts";
 import { daemonTxFee } from "../../actors/live/broadcaster.ts";
 import { ChainFollower } from "../../actors/live/follower.ts";
-import { readKeyring, walletOf } from "../../actors/live/keyring.ts";
 import { command } from "../../protocol/commands.ts";
 import { UREMES_PER_REMES } from "../../protocol/params.ts";
 import { roleKey } from "../../protocol/state.ts";
 import { encodeObject, remesRegistry } from "../../node/registry.ts";
 import { openStore } from "../../store/index.ts";
+import { PASSPHRASE_ENV } from "../../keys/keyring.ts";
 import { userFailure } from "../errors.ts";
+import { keyringAt, signerFrom } from "./keys.ts";
 
 const stamp = () => new Date().toISOString();
 const say = (name: string) => (line: string) => console.log(`${stamp()} ${name} ${line}`);
@@ -31,8 +33,9 @@ const opt = <A>(f: Flag.Flag<A>) => f.pipe(Flag.optional);
 const daemonFlags = {
   config: Flag.String("config").pipe(Flag.withDescription("JSON file with defaults for the flags below (written by 'r3mes proposer configure'); flags given win"), Flag.optional),
   rpc: opt(Flag.String("rpc").pipe(Flag.withDescription("CometBFT RPC of the node to follow (default http://127.0.0.1:26657)"))),
-  keyring: opt(Flag.String("keyring").pipe(Flag.withDescription("Keyring file: {\"keys\": {NAME: {address, mnemonic}}} (a testnet's is DIR/keys.json)"))),
-  from: opt(Flag.String("from").pipe(Flag.withDescription("Name of the key in the keyring this daemon signs with"))),
+  from: opt(Flag.String("from").pipe(Flag.withDescription("Name of the key this daemon signs with, in the encrypted keyring ('r3mes keys add NAME')"))),
+  keyringDir: opt(Flag.String("keyring-dir").pipe(Flag.withDescription("Folder of the encrypted keyring (default ~/.r3mes/keyring; a testnet's is DIR/keyring)"))),
+  passphraseFile: opt(Flag.String("passphrase-file").pipe(Flag.withDescription(`File whose first line is the keyring passphrase (else ${PASSPHRASE_ENV}, else a prompt)`))),
   store: opt(Flag.String("store").pipe(Flag.withDescription("Content store: kubo:http://127.0.0.1:PORT (a Kubo daemon's API) or a folder for the embedded Helia store (default ./.r3mes-blocks)"))),
   worldSeed: opt(Flag.String("world-seed").pipe(Flag.withDescription("The network's shared world seed, 64 hex chars: training data and task feed (a testnet's is in DIR/testnet.json)"))),
   blockTimeMs: opt(Flag.Int("block-time-ms").pipe(Flag.withDescription("The chain's block interval in ms (timers are counted in blocks; default 1000)"))),
@@ -44,9 +47,15 @@ const daemonFlags = {
 type DaemonFlags = { [K in keyof typeof daemonFlags]: Option.Option<string | number> };
 
 interface Resolved {
-  rpc: string; keyring: string; from: string; store: string; worldSeed: string; blockTimeMs: number; trainMs: number; stateDir: string;
+  rpc: string; keyringDir?: string; passphraseFile?: string; from: string; store: string; worldSeed: string; blockTimeMs: number; trainMs: number; stateDir: string;
   backend: string; method?: string; gpuArch?: string; lazySkipBps?: number; tier2Loss?: string;
 }
+
+/** An optional setting: the flag, else the --config file's, else absent. */
+const opt2 = <K extends "keyringDir" | "passphraseFile">(k: K, f: DaemonFlags, cfg: Partial<Resolved>): Partial<Pick<Resolved, K>> => {
+  const v = Option.getOrUndefined(f[k]) ?? cfg[k];
+  return v === undefined ? {} : ({ [k]: String(v) } as Partial<Pick<Resolved, K>>);
+};
 
 const resolve = (f: DaemonFlags, extra: Partial<Resolved> = {}): Resolved => {
   const cfgFile = Option.getOrUndefined(f.config) as string | undefined;
@@ -61,7 +70,8 @@ const resolve = (f: DaemonFlags, extra: Partial<Resolved> = {}): Resolved => {
     return v as Resolved[K];
   };
   return {
-    rpc: pick("rpc", "http://127.0.0.1:26657"), keyring: pick("keyring"), from: pick("from"), store: pick("store", "./.r3mes-blocks"),
+    rpc: pick("rpc", "http://127.0.0.1:26657"), from: pick("from"),
+    ...opt2("keyringDir", f, cfg), ...opt2("passphraseFile", f, cfg), store: pick("store", "./.r3mes-blocks"),
     worldSeed: pick("worldSeed"), blockTimeMs: pick("blockTimeMs", 1000), trainMs: pick("trainMs", 1500), stateDir: pick("stateDir", "./.r3mes-daemon"), backend: pick("backend", "simulated"),
     tier2Loss: extra.tier2Loss ?? cfg.tier2Loss ?? "canonical",
     method: cfg.method ?? extra.method ?? "median", gpuArch: extra.gpuArch ?? cfg.gpuArch ?? "AMPERE", lazySkipBps: extra.lazySkipBps ?? cfg.lazySkipBps ?? 0,
@@ -82,7 +92,7 @@ const runDaemon = (role: DaemonRole, f: DaemonFlags, extra: Partial<Resolved> = 
       const daemon = yield* Effect.acquireRelease(
         Effect.tryPromise({
           try: async () => startDaemon({
-            role, rpc: r.rpc, keys: readKeyring(r.keyring), from: r.from, store: await openStore(r.store), worldSeed: r.worldSeed,
+            role, rpc: r.rpc, signer: await signerFrom(r.from, r), from: r.from, store: await openStore(r.store), worldSeed: r.worldSeed,
             stateDir: r.stateDir, blockTimeMs: r.blockTimeMs, trainMs: r.trainMs, gpuArch: arch, lazySkipBps: r.lazySkipBps ?? 0, method, log,
             backend: r.backend as "simulated" | "kernels", tier2Loss: r.tier2Loss as "canonical" | "onnx",
           }),
@@ -99,7 +109,7 @@ const runDaemon = (role: DaemonRole, f: DaemonFlags, extra: Partial<Resolved> = 
   );
 
 const example = (role: string, extra = "") => ({
-  command: `r3mes ${role} start --rpc http://127.0.0.1:26657 --keyring .testnet/keys.json --from ${role === "validator" ? "val0" : `${role}0`} --store kubo:http://127.0.0.1:5001 --world-seed $(jq -r .worldSeed .testnet/testnet.json)${extra}`,
+  command: `r3mes ${role} start --rpc http://127.0.0.1:26657 --keyring-dir .testnet/keyring --passphrase-file .testnet/keyring-passphrase --from ${role === "validator" ? "val0" : `${role}0`} --store kubo:http://127.0.0.1:5001 --world-seed $(jq -r .worldSeed .testnet/testnet.json)${extra}`,
   description: `Run a ${role} against the local testnet's first node`,
 });
 
@@ -166,7 +176,7 @@ const readOnly = (name: string, description: string, body: (r: Resolved, address
     Effect.tryPromise({
       try: async () => {
         const r = resolve(f, { worldSeed: "0".repeat(64) });
-        const { address } = await walletOf(readKeyring(r.keyring), r.from);
+        const { address } = keyringAt(r.keyringDir).show(r.from);
         const chain = await replayed(r);
         try {
           console.log(body(r, address, chain));
@@ -209,7 +219,7 @@ const register = Command.make("register", { ...daemonFlags, stake: Flag.Int("sta
   Effect.tryPromise({
     try: async () => {
       const r = resolve(f, { worldSeed: "0".repeat(64) });
-      const { wallet, address } = await walletOf(readKeyring(r.keyring), r.from);
+      const { wallet, address } = await signerFrom(r.from, r);
       const { SigningStargateClient } = await import("@cosmjs/stargate");
       const client = await SigningStargateClient.connectWithSigner(r.rpc, wallet, { registry: remesRegistry() });
       try {
