@@ -1,3 +1,4 @@
+/** The CLI's error type and how an error reaches the user: one line saying what went wrong and what to do next, no stack trace for expected failures. */
 import { CliError } from "effect/cli";
 
 /**

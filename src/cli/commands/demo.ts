@@ -1,3 +1,4 @@
+/** `r3mes demo`: applies one scripted training window (src/protocol/testing/demo-world.ts) and prints its events and app hash; a first look at the protocol without a chain. */
 import { Effect } from "effect";
 import { Command, Flag } from "effect/cli";
 import { runDemo } from "../demo.ts";

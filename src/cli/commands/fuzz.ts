@@ -1,3 +1,4 @@
+/** `r3mes fuzz`: the seeded fuzzers (src/fuzz/) of decide, node txs, ABCI framing, queries and scenario files; each failure printed with its seed and minimal input (docs/fuzzing.md). */
 import { Effect, Option } from "effect";
 import { Command, Flag } from "effect/cli";
 import { userFailure } from "../errors.ts";

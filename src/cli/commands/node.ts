@@ -1,3 +1,4 @@
+/** `r3mes node init|start|app|…`: a CometBFT ABCI 2.0 node of the R3MES state machine (docs/node.md); start and app run from the lean bundle (bin/lean.js). */
 import { readFileSync } from "node:fs";
 import { Effect, Option } from "effect";
 import { Command, Flag } from "effect/cli";

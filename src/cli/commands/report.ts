@@ -1,3 +1,4 @@
+/** `r3mes report`: re-renders the HTML report of a results.duckdb (one run, or a sweep with each run's own report) from reports/queries/ (docs/outputs.md). */
 import { Console, Effect, Option } from "effect";
 import { Argument, Command, Flag } from "effect/cli";
 import { userFailure } from "../errors.ts";

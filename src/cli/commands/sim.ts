@@ -1,3 +1,4 @@
+/** `r3mes sim run|search|swarm|merge|job`: the simulator's commands (docs/scenarios.md, docs/sweeps.md, docs/swarm.md); the work lives in src/sim, these only parse flags and print. */
 import { Effect, Option } from "effect";
 import { Argument, Command, Flag } from "effect/cli";
 import { userFailure } from "../errors.ts";
