@@ -27,7 +27,8 @@ export const ADDRESS_LENGTH = ADDRESS_PREFIX.length + 1 + Math.ceil((ADDRESS_BYT
 
 /** The address of 20 bytes. */
 export const addressOfBytes = (bytes: Uint8Array): string => {
-  if (bytes.length !== ADDRESS_BYTES) throw new Error(`an address holds ${ADDRESS_BYTES} bytes, got ${bytes.length}`);
+  if (bytes.length !== ADDRESS_BYTES)
+    throw new Error(`an address holds ${ADDRESS_BYTES} bytes, got ${bytes.length}`);
   return bech32.encode(ADDRESS_PREFIX, bech32.toWords(bytes));
 };
 
@@ -36,7 +37,8 @@ export const addressOfBytes = (bytes: Uint8Array): string => {
  * bech32 of the first 20 bytes of sha256(label). Deterministic; nobody
  * holds its key, which the labels mode never needs.
  */
-export const labelAddress = (label: string): string => addressOfBytes(sha256(utf8ToBytes(label)).subarray(0, ADDRESS_BYTES));
+export const labelAddress = (label: string): string =>
+  addressOfBytes(sha256(utf8ToBytes(label)).subarray(0, ADDRESS_BYTES));
 
 /**
  * Addresses already found valid. @scure/base's decoding costs ~3 µs, as much
@@ -61,7 +63,8 @@ export const addressProblem = (s: string): string | undefined => {
 
 const decodeProblem = (s: string): string | undefined => {
   // Cheap checks first: the length is fixed, and lower case is our rule (bech32 alone would accept all-uppercase).
-  if (s.length !== ADDRESS_LENGTH) return `must be ${ADDRESS_LENGTH} characters, a ${ADDRESS_PREFIX}1… bech32 address`;
+  if (s.length !== ADDRESS_LENGTH)
+    return `must be ${ADDRESS_LENGTH} characters, a ${ADDRESS_PREFIX}1… bech32 address`;
   if (s !== s.toLowerCase()) return "must be in lower case";
   try {
     const { prefix, words } = bech32.decode(s as `${string}1${string}`, ADDRESS_LENGTH);
@@ -78,19 +81,47 @@ export const isAddress = (s: string): boolean => addressProblem(s) === undefined
 /** Every field of the command that names an account, with its name as the proto spells it. */
 export const addressFieldsOf = (cmd: ProtocolCommand): [field: string, address: string][] => {
   switch (cmd.case) {
-    case "send": return [["from_address", cmd.value.fromAddress], ["to_address", cmd.value.toAddress]];
-    case "registerMiner": case "submitGradient": case "proveAvailability": return [["miner", cmd.value.miner]];
-    case "registerValidator": case "voteLossCheck": case "submitArbitrationVerdict": case "commitTrapJobs": case "revealTrapJobs": return [["validator", cmd.value.validator]];
-    case "registerProposer": case "commitAggregation": case "submitAggregation": return [["proposer", cmd.value.proposer]];
-    case "registerServingNode": return [["operator", cmd.value.operator]];
-    case "bond": case "unbond": return [["address", cmd.value.address]];
-    case "challengeGradient": case "challengeAggregation": case "challengeAvailability": return [["challenger", cmd.value.challenger]];
-    case "vote": return [["voter", cmd.value.voter]];
+    case "send":
+      return [
+        ["from_address", cmd.value.fromAddress],
+        ["to_address", cmd.value.toAddress],
+      ];
+    case "registerMiner":
+    case "submitGradient":
+    case "proveAvailability":
+      return [["miner", cmd.value.miner]];
+    case "registerValidator":
+    case "voteLossCheck":
+    case "submitArbitrationVerdict":
+    case "commitTrapJobs":
+    case "revealTrapJobs":
+      return [["validator", cmd.value.validator]];
+    case "registerProposer":
+    case "commitAggregation":
+    case "submitAggregation":
+      return [["proposer", cmd.value.proposer]];
+    case "registerServingNode":
+      return [["operator", cmd.value.operator]];
+    case "bond":
+    case "unbond":
+      return [["address", cmd.value.address]];
+    case "challengeGradient":
+    case "challengeAggregation":
+    case "challengeAvailability":
+      return [["challenger", cmd.value.challenger]];
+    case "vote":
+      return [["voter", cmd.value.voter]];
     case "submitProposal": {
       const k = cmd.value.content?.kind;
-      return [["proposer", cmd.value.proposer], ...(k?.case === "proposerAuthorization" ? [["content.proposer_authorization.address", k.value.address] as [string, string]] : [])];
+      return [
+        ["proposer", cmd.value.proposer],
+        ...(k?.case === "proposerAuthorization"
+          ? [["content.proposer_authorization.address", k.value.address] as [string, string]]
+          : []),
+      ];
     }
-    default: return absurd(cmd);
+    default:
+      return absurd(cmd);
   }
 };
 

@@ -28,8 +28,13 @@ import { batchIndexFor, findAggregation, openDisputeOn } from "./verification/di
 import { requiredBond } from "./verification/tier2.ts";
 import { selectPanel } from "./verification/tier3.ts";
 
-export const aggregationCommitment = (window: number, cid: string, root: Uint8Array, method: AggregationMethod, salt: Uint8Array): Uint8Array =>
-  hashParts("remes/aggregation", window, cid, root, method, salt);
+export const aggregationCommitment = (
+  window: number,
+  cid: string,
+  root: Uint8Array,
+  method: AggregationMethod,
+  salt: Uint8Array,
+): Uint8Array => hashParts("remes/aggregation", window, cid, root, method, salt);
 
 /**
  * The last root computed, with a copy of its leaves: a proposer computes the
@@ -38,7 +43,8 @@ export const aggregationCommitment = (window: number, cid: string, root: Uint8Ar
  * leaves byte for byte costs a fraction of hashing them again (three
  * compressions per leaf).
  */
-let lastRoot: { readonly leaves: Uint8Array; readonly count: number; readonly root: Uint8Array } | undefined;
+let lastRoot:
+  { readonly leaves: Uint8Array; readonly count: number; readonly root: Uint8Array } | undefined;
 
 const sameLeaves = (hashes: readonly Uint8Array[], leaves: Uint8Array, count: number): boolean => {
   if (hashes.length !== count) return false;
@@ -52,7 +58,8 @@ const sameLeaves = (hashes: readonly Uint8Array[], leaves: Uint8Array, count: nu
 
 /** Merkle root of gradient hashes in submission id order. */
 export const gradientRoot = (hashes: readonly Uint8Array[]): Uint8Array => {
-  if (lastRoot !== undefined && sameLeaves(hashes, lastRoot.leaves, lastRoot.count)) return lastRoot.root.slice();
+  if (lastRoot !== undefined && sameLeaves(hashes, lastRoot.leaves, lastRoot.count))
+    return lastRoot.root.slice();
   const root = merkleRoot(hashes);
   if (hashes.length >= 64 && hashes.every((h) => h.length === 32)) {
     const leaves = new Uint8Array(hashes.length * 32);
@@ -62,69 +69,149 @@ export const gradientRoot = (hashes: readonly Uint8Array[]): Uint8Array => {
   return root;
 };
 
-export const inclusionProof = (hashes: readonly Uint8Array[], index: number): MerkleProof => merkleProof(hashes, index);
+export const inclusionProof = (hashes: readonly Uint8Array[], index: number): MerkleProof =>
+  merkleProof(hashes, index);
 
 /** Close-of-window step: draw the proposer (nothing happens if none is registered or nothing was submitted). */
-export const selectProposer = (state: Readonly<State>, ctx: BlockContext, window: number, emit: Emit): void => {
+export const selectProposer = (
+  state: Readonly<State>,
+  ctx: BlockContext,
+  window: number,
+  emit: Emit,
+): void => {
   // Nothing to aggregate (a reveal needs at least one live submission): a
   // proposer drawn now could only miss its deadlines and be slashed.
   if (!submissionsOf(state, window).some((s) => s.status !== SubmissionStatus.REJECTED)) return;
-  const authorized = activeOfRole(state, Role.PROPOSER).filter((r) => state.authorizedProposers.has(r.address));
-  const [proposer] = sortition(authorized.map((r) => ({ id: r.address, weight: r.stake })), 1, deriveSeed(ctx.beacon, "remes/proposer", window));
+  const authorized = activeOfRole(state, Role.PROPOSER).filter((r) =>
+    state.authorizedProposers.has(r.address),
+  );
+  const [proposer] = sortition(
+    authorized.map((r) => ({ id: r.address, weight: r.stake })),
+    1,
+    deriveSeed(ctx.beacon, "remes/proposer", window),
+  );
   if (proposer === undefined) return;
   const commitDeadline = ctx.height + state.params.aggregationCommitBlocks;
-  emit(event("aggregationProposerSelected", { window, proposer, commitDeadline, revealDeadline: commitDeadline + state.params.aggregationRevealBlocks }));
+  emit(
+    event("aggregationProposerSelected", {
+      window,
+      proposer,
+      commitDeadline,
+      revealDeadline: commitDeadline + state.params.aggregationRevealBlocks,
+    }),
+  );
 };
 
-const selected = (state: Readonly<State>, window: number, proposer: string): WindowState | ProtocolError => {
+const selected = (
+  state: Readonly<State>,
+  window: number,
+  proposer: string,
+): WindowState | ProtocolError => {
   const w = state.windows.get(window);
   if (!w?.aggregation) return fail("notFound", `window ${window} has no aggregation round`);
-  if (w.aggregation.proposer !== proposer) return fail("notSelected", `${proposer} is not the selected proposer of window ${window} (${w.aggregation.proposer} is)`);
-  if (w.aggregation.faulted) return fail("wrongPhase", `the aggregation round of window ${window} has failed`);
+  if (w.aggregation.proposer !== proposer)
+    return fail(
+      "notSelected",
+      `${proposer} is not the selected proposer of window ${window} (${w.aggregation.proposer} is)`,
+    );
+  if (w.aggregation.faulted)
+    return fail("wrongPhase", `the aggregation round of window ${window} has failed`);
   return w;
 };
 
-export const decideCommitAggregation = (state: Readonly<State>, m: CommandOf<"commitAggregation">, ctx: BlockContext): ProtocolEvent[] | ProtocolError => {
+export const decideCommitAggregation = (
+  state: Readonly<State>,
+  m: CommandOf<"commitAggregation">,
+  ctx: BlockContext,
+): ProtocolEvent[] | ProtocolError => {
   const w = selected(state, Number(m.window), m.proposer);
   if (!("window" in w)) return w;
   const a = w.aggregation!;
   if (a.commitment) return fail("duplicate", `window ${m.window} already has a commitment`);
-  if (ctx.height > a.commitDeadline) return fail("wrongPhase", `the commit deadline of window ${m.window} was height ${a.commitDeadline}`);
+  if (ctx.height > a.commitDeadline)
+    return fail(
+      "wrongPhase",
+      `the commit deadline of window ${m.window} was height ${a.commitDeadline}`,
+    );
   if (m.commitment.length !== 32) return fail("invalidMessage", "commitment must be 32 bytes");
-  return [event("aggregationCommitted", { window: m.window, proposer: m.proposer, commitment: m.commitment })];
+  return [
+    event("aggregationCommitted", {
+      window: m.window,
+      proposer: m.proposer,
+      commitment: m.commitment,
+    }),
+  ];
 };
 
-export const decideSubmitAggregation = (state: Readonly<State>, m: CommandOf<"submitAggregation">, ctx: BlockContext): ProtocolEvent[] | ProtocolError => {
+export const decideSubmitAggregation = (
+  state: Readonly<State>,
+  m: CommandOf<"submitAggregation">,
+  ctx: BlockContext,
+): ProtocolEvent[] | ProtocolError => {
   const w = selected(state, Number(m.window), m.proposer);
   if (!("window" in w)) return w;
   const a = w.aggregation!;
-  if (!a.commitment) return fail("wrongPhase", `commit to the aggregate of window ${m.window} first (MsgCommitAggregation)`);
+  if (!a.commitment)
+    return fail(
+      "wrongPhase",
+      `commit to the aggregate of window ${m.window} first (MsgCommitAggregation)`,
+    );
   if (a.revealed) return fail("duplicate", `window ${m.window} is already revealed`);
-  if (ctx.height > a.revealDeadline) return fail("wrongPhase", `the reveal deadline of window ${m.window} was height ${a.revealDeadline}`);
+  if (ctx.height > a.revealDeadline)
+    return fail(
+      "wrongPhase",
+      `the reveal deadline of window ${m.window} was height ${a.revealDeadline}`,
+    );
   const bad = checkCid(m.aggregatedCid, state.params.maxCidLength);
   if (bad) return bad;
-  if (AggregationMethod[m.method] === undefined || m.method === AggregationMethod.UNSPECIFIED) return fail("invalidMessage", "method must be mean, median, trimmed mean or krum");
+  if (AggregationMethod[m.method] === undefined || m.method === AggregationMethod.UNSPECIFIED)
+    return fail("invalidMessage", "method must be mean, median, trimmed mean or krum");
   if (m.merkleRoot.length !== 32) return fail("invalidMessage", "merkle_root must be 32 bytes");
-  if (m.submissionIds.length === 0) return fail("invalidMessage", "an aggregation includes at least one submission");
-  if (m.submissionIds.length > state.params.maxAggregationSubmissions) return fail("tooLarge", `at most ${state.params.maxAggregationSubmissions} submissions per aggregation`);
+  if (m.submissionIds.length === 0)
+    return fail("invalidMessage", "an aggregation includes at least one submission");
+  if (m.submissionIds.length > state.params.maxAggregationSubmissions)
+    return fail(
+      "tooLarge",
+      `at most ${state.params.maxAggregationSubmissions} submissions per aggregation`,
+    );
   const hashes: Uint8Array[] = [];
   for (let i = 0; i < m.submissionIds.length; i++) {
     const id = Number(m.submissionIds[i]!);
-    if (i > 0 && id <= Number(m.submissionIds[i - 1]!)) return fail("invalidMessage", "submission_ids must be strictly ascending");
+    if (i > 0 && id <= Number(m.submissionIds[i - 1]!))
+      return fail("invalidMessage", "submission_ids must be strictly ascending");
     const s = state.submissions.get(id);
-    if (!s || s.window !== Number(m.window)) return fail("notFound", `submission ${id} is not a live submission of window ${Number(m.window)}`);
-    if (s.status === SubmissionStatus.REJECTED) return fail("invalidMessage", `submission ${id} is rejected and can not be aggregated`);
+    if (!s || s.window !== Number(m.window))
+      return fail(
+        "notFound",
+        `submission ${id} is not a live submission of window ${Number(m.window)}`,
+      );
+    if (s.status === SubmissionStatus.REJECTED)
+      return fail("invalidMessage", `submission ${id} is rejected and can not be aggregated`);
     hashes.push(s.gradientHash);
   }
   const fault = (f: AggregationFault): ProtocolEvent[] => {
     const out = [event("aggregationFaulted", { window: m.window, proposer: m.proposer, fault: f })];
-    const s = slash(state, m.proposer, Role.PROPOSER, Offence.PROPOSER_FAULT, `aggregation/${m.window}/${m.proposer}`, state.params.slashProposerFaultBps);
+    const s = slash(
+      state,
+      m.proposer,
+      Role.PROPOSER,
+      Offence.PROPOSER_FAULT,
+      `aggregation/${m.window}/${m.proposer}`,
+      state.params.slashProposerFaultBps,
+    );
     if (s) out.push(s);
     return out;
   };
   // Both faults are accepted transactions: the penalty must land on chain.
-  if (!bytesEqual(aggregationCommitment(Number(m.window), m.aggregatedCid, m.merkleRoot, m.method, m.salt), a.commitment)) return fault(AggregationFault.REVEAL_MISMATCH);
-  if (!bytesEqual(gradientRoot(hashes), m.merkleRoot)) return fault(AggregationFault.BAD_MERKLE_ROOT);
+  if (
+    !bytesEqual(
+      aggregationCommitment(Number(m.window), m.aggregatedCid, m.merkleRoot, m.method, m.salt),
+      a.commitment,
+    )
+  )
+    return fault(AggregationFault.REVEAL_MISMATCH);
+  if (!bytesEqual(gradientRoot(hashes), m.merkleRoot))
+    return fault(AggregationFault.BAD_MERKLE_ROOT);
   return [
     event("aggregationRevealed", {
       aggregationId: state.counters.nextAggregationId,
@@ -139,19 +226,37 @@ export const decideSubmitAggregation = (state: Readonly<State>, m: CommandOf<"su
   ];
 };
 
-export const decideChallengeAggregation = (state: Readonly<State>, m: CommandOf<"challengeAggregation">, ctx: BlockContext): ProtocolEvent[] | ProtocolError => {
+export const decideChallengeAggregation = (
+  state: Readonly<State>,
+  m: CommandOf<"challengeAggregation">,
+  ctx: BlockContext,
+): ProtocolEvent[] | ProtocolError => {
   const bad = checkAddress("challenger", m.challenger);
   if (bad) return bad;
   if (m.reason.length > 512) return fail("tooLarge", "reason is longer than 512 characters");
   const found = findAggregation(state, Number(m.aggregationId));
   if (!found) return fail("notFound", `aggregation ${m.aggregationId} is not live`);
   const { window, agg } = found;
-  if (agg.faulted || agg.finalized) return fail("wrongPhase", `aggregation ${m.aggregationId} is already ${agg.faulted ? "faulted" : "final"}`);
-  if (ctx.height > agg.revealed!.challengeDeadline) return fail("wrongPhase", `the challenge deadline of aggregation ${m.aggregationId} has passed`);
-  if (agg.proposer === m.challenger) return fail("unauthorized", "a proposer can not challenge its own aggregation");
-  if (openDisputeOn(state, DisputeSubject.AGGREGATION, Number(m.aggregationId))) return fail("duplicate", `aggregation ${Number(m.aggregationId)} is already under dispute`);
+  if (agg.faulted || agg.finalized)
+    return fail(
+      "wrongPhase",
+      `aggregation ${m.aggregationId} is already ${agg.faulted ? "faulted" : "final"}`,
+    );
+  if (ctx.height > agg.revealed!.challengeDeadline)
+    return fail(
+      "wrongPhase",
+      `the challenge deadline of aggregation ${m.aggregationId} has passed`,
+    );
+  if (agg.proposer === m.challenger)
+    return fail("unauthorized", "a proposer can not challenge its own aggregation");
+  if (openDisputeOn(state, DisputeSubject.AGGREGATION, Number(m.aggregationId)))
+    return fail("duplicate", `aggregation ${Number(m.aggregationId)} is already under dispute`);
   const bond = requiredBond(state);
-  if (m.bond < bond) return fail("insufficientFunds", `the challenge bond must be at least ${bond} uremes, got ${m.bond}`);
+  if (m.bond < bond)
+    return fail(
+      "insufficientFunds",
+      `the challenge bond must be at least ${bond} uremes, got ${m.bond}`,
+    );
   const funds = checkFunds(state, m.challenger, m.bond);
   if (funds) return funds;
   const disputeId = state.counters.nextDisputeId;
@@ -174,20 +279,38 @@ export const decideChallengeAggregation = (state: Readonly<State>, m: CommandOf<
 };
 
 /** End-block step: missed deadlines are faults; unchallenged reveals become final. */
-export const advanceAggregations = (state: Readonly<State>, ctx: BlockContext, emit: Emit): void => {
+export const advanceAggregations = (
+  state: Readonly<State>,
+  ctx: BlockContext,
+  emit: Emit,
+): void => {
   for (const w of state.windows.values()) {
     const a = w.aggregation;
     if (!a || a.faulted || a.finalized) continue;
-    const missed = !a.commitment && ctx.height >= a.commitDeadline ? AggregationFault.MISSED_COMMIT
-      : a.commitment && !a.revealed && ctx.height >= a.revealDeadline ? AggregationFault.MISSED_REVEAL
-      : undefined;
+    const missed =
+      !a.commitment && ctx.height >= a.commitDeadline
+        ? AggregationFault.MISSED_COMMIT
+        : a.commitment && !a.revealed && ctx.height >= a.revealDeadline
+          ? AggregationFault.MISSED_REVEAL
+          : undefined;
     if (missed !== undefined) {
       emit(event("aggregationFaulted", { window: w.window, proposer: a.proposer, fault: missed }));
-      const s = slash(state, a.proposer, Role.PROPOSER, Offence.PROPOSER_FAULT, `aggregation/${w.window}/${a.proposer}`, state.params.slashDowntimeBps);
+      const s = slash(
+        state,
+        a.proposer,
+        Role.PROPOSER,
+        Offence.PROPOSER_FAULT,
+        `aggregation/${w.window}/${a.proposer}`,
+        state.params.slashDowntimeBps,
+      );
       if (s) emit(s);
       continue;
     }
-    if (a.revealed && ctx.height >= a.revealed.challengeDeadline && !openDisputeOn(state, DisputeSubject.AGGREGATION, a.revealed.id)) {
+    if (
+      a.revealed &&
+      ctx.height >= a.revealed.challengeDeadline &&
+      !openDisputeOn(state, DisputeSubject.AGGREGATION, a.revealed.id)
+    ) {
       emit(event("aggregationFinalized", { aggregationId: a.revealed.id, window: w.window }));
     }
   }
@@ -195,23 +318,49 @@ export const advanceAggregations = (state: Readonly<State>, ctx: BlockContext, e
 
 // --- evolve ---
 
-export const evolveAggregationProposerSelected = (state: State, e: EventOf<"aggregationProposerSelected">): void => {
+export const evolveAggregationProposerSelected = (
+  state: State,
+  e: EventOf<"aggregationProposerSelected">,
+): void => {
   const w = state.windows.get(Number(e.window));
-  if (w) w.aggregation = { proposer: e.proposer, commitDeadline: Number(e.commitDeadline), revealDeadline: Number(e.revealDeadline), faulted: false, finalized: false };
+  if (w)
+    w.aggregation = {
+      proposer: e.proposer,
+      commitDeadline: Number(e.commitDeadline),
+      revealDeadline: Number(e.revealDeadline),
+      faulted: false,
+      finalized: false,
+    };
 };
 
-export const evolveAggregationCommitted = (state: State, e: EventOf<"aggregationCommitted">): void => {
+export const evolveAggregationCommitted = (
+  state: State,
+  e: EventOf<"aggregationCommitted">,
+): void => {
   const a = state.windows.get(Number(e.window))?.aggregation;
   if (a) a.commitment = e.commitment;
 };
 
-export const evolveAggregationRevealed = (state: State, e: EventOf<"aggregationRevealed">): void => {
+export const evolveAggregationRevealed = (
+  state: State,
+  e: EventOf<"aggregationRevealed">,
+): void => {
   const a = state.windows.get(Number(e.window))?.aggregation;
   if (a) {
-    a.revealed = { id: Number(e.aggregationId), aggregatedCid: e.aggregatedCid, merkleRoot: e.merkleRoot, submissionIds: e.submissionIds.map(Number), method: e.method, challengeDeadline: Number(e.challengeDeadline) };
+    a.revealed = {
+      id: Number(e.aggregationId),
+      aggregatedCid: e.aggregatedCid,
+      merkleRoot: e.merkleRoot,
+      submissionIds: e.submissionIds.map(Number),
+      method: e.method,
+      challengeDeadline: Number(e.challengeDeadline),
+    };
     indexAggregationRevealed(state.windows, Number(e.aggregationId), Number(e.window));
   }
-  state.counters.nextAggregationId = Math.max(state.counters.nextAggregationId, Number(e.aggregationId) + 1);
+  state.counters.nextAggregationId = Math.max(
+    state.counters.nextAggregationId,
+    Number(e.aggregationId) + 1,
+  );
 };
 
 export const evolveAggregationFaulted = (state: State, e: EventOf<"aggregationFaulted">): void => {
@@ -219,7 +368,10 @@ export const evolveAggregationFaulted = (state: State, e: EventOf<"aggregationFa
   if (a) a.faulted = true;
 };
 
-export const evolveAggregationFinalized = (state: State, e: EventOf<"aggregationFinalized">): void => {
+export const evolveAggregationFinalized = (
+  state: State,
+  e: EventOf<"aggregationFinalized">,
+): void => {
   const a = state.windows.get(Number(e.window))?.aggregation;
   if (a) a.finalized = true;
 };

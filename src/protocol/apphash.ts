@@ -19,7 +19,10 @@ import type { State } from "./state.ts";
 const prefix = new Uint8Array(10);
 
 /** Feeds `varint(len) ‖ bytes` of every event to the hash (the encoder's buffer is reused). */
-export const hashEvents = (h: { update(b: Uint8Array): unknown }, events: readonly ProtocolEvent[]): void => {
+export const hashEvents = (
+  h: { update(b: Uint8Array): unknown },
+  events: readonly ProtocolEvent[],
+): void => {
   for (const e of events) {
     const bytes = encodeEventView(e);
     let n = bytes.length;
@@ -48,7 +51,8 @@ export const chainAppHash = (prev: Uint8Array, eventsHash: Uint8Array): Uint8Arr
   return h.digest();
 };
 
-export const nextAppHash = (prev: Uint8Array, events: readonly ProtocolEvent[]): Uint8Array => chainAppHash(prev, blockEventsHash(events));
+export const nextAppHash = (prev: Uint8Array, events: readonly ProtocolEvent[]): Uint8Array =>
+  chainAppHash(prev, blockEventsHash(events));
 
 /** Canonical text of plain data: sorted keys, typed scalars, no ambiguity. */
 export const canonical = (v: unknown): string => {
@@ -65,7 +69,9 @@ export const canonical = (v: unknown): string => {
   if (v instanceof Set) return `#[${[...v].map(canonical).sort().join(",")}]`;
   if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
   if (typeof v === "object") {
-    const keys = Object.keys(v).filter((k) => k !== "$unknown").sort();
+    const keys = Object.keys(v)
+      .filter((k) => k !== "$unknown")
+      .sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(",")}}`;
   }
   return JSON.stringify(String(v));

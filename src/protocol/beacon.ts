@@ -33,14 +33,17 @@ export const BEACON_TX_MAGIC = Uint8Array.of(0xff, 0x72, 0x62, 0x31); // 0xff "r
 const OUT = 32;
 
 /** The VRF input of block `height`'s proposer. */
-export const beaconMessage = (height: number, previousBeacon: Uint8Array): Uint8Array => hashParts("remes/beacon-msg", height, previousBeacon);
+export const beaconMessage = (height: number, previousBeacon: Uint8Array): Uint8Array =>
+  hashParts("remes/beacon-msg", height, previousBeacon);
 
 /** B[h] from block h's VRF output (an empty output only in hand-built test contexts). */
-export const beaconValue = (height: number, output: Uint8Array): Uint8Array => hashParts("remes/beacon", height, output);
+export const beaconValue = (height: number, output: Uint8Array): Uint8Array =>
+  hashParts("remes/beacon", height, output);
 
 /** The beacon tx carrying a 32-byte output and its proof. */
 export const beaconTx = (output: Uint8Array, proof: Uint8Array = new Uint8Array(0)): Uint8Array => {
-  if (output.length !== OUT) throw new RangeError(`beaconTx: the output is ${OUT} bytes, got ${output.length}`);
+  if (output.length !== OUT)
+    throw new RangeError(`beaconTx: the output is ${OUT} bytes, got ${output.length}`);
   const out = new Uint8Array(BEACON_TX_MAGIC.length + OUT + proof.length);
   out.set(BEACON_TX_MAGIC);
   out.set(output, BEACON_TX_MAGIC.length);
@@ -56,13 +59,23 @@ export const isBeaconTx = (tx: Uint8Array | undefined): tx is Uint8Array => {
 };
 
 /** The output and proof of a beacon tx, or undefined if `tx` is not a well-formed one. */
-export const parseBeaconTx = (tx: Uint8Array | undefined): { output: Uint8Array; proof: Uint8Array } | undefined => {
+export const parseBeaconTx = (
+  tx: Uint8Array | undefined,
+): { output: Uint8Array; proof: Uint8Array } | undefined => {
   if (!isBeaconTx(tx) || tx.length < BEACON_TX_MAGIC.length + OUT) return undefined;
-  return { output: tx.slice(BEACON_TX_MAGIC.length, BEACON_TX_MAGIC.length + OUT), proof: tx.slice(BEACON_TX_MAGIC.length + OUT) };
+  return {
+    output: tx.slice(BEACON_TX_MAGIC.length, BEACON_TX_MAGIC.length + OUT),
+    proof: tx.slice(BEACON_TX_MAGIC.length + OUT),
+  };
 };
 
 /** The simulator's VRF output: a keyed hash (see the module comment). */
-export const simBeaconOutput = (secret: Uint8Array, height: number, previousBeacon: Uint8Array): Uint8Array => hashParts("sim/beacon-sig", secret, beaconMessage(height, previousBeacon));
+export const simBeaconOutput = (
+  secret: Uint8Array,
+  height: number,
+  previousBeacon: Uint8Array,
+): Uint8Array => hashParts("sim/beacon-sig", secret, beaconMessage(height, previousBeacon));
 
 /** A validator's simulated beacon secret: a function of the run's seed and its address. */
-export const simBeaconSecret = (seed: Uint8Array, address: string): Uint8Array => hashParts("sim/beacon-key", seed, address);
+export const simBeaconSecret = (seed: Uint8Array, address: string): Uint8Array =>
+  hashParts("sim/beacon-key", seed, address);

@@ -33,16 +33,20 @@ export const encodeEvent = (e: ProtocolEvent): Uint8Array => encode(EventSchema,
 export const encodeCommand = (c: ProtocolCommand): Uint8Array => encode(CommandSchema, { msg: c });
 
 /** The event's encoding as a view into a shared buffer, valid until the next encode. */
-export const encodeEventView = (e: ProtocolEvent): Uint8Array => encodeView(EventSchema, { kind: e });
+export const encodeEventView = (e: ProtocolEvent): Uint8Array =>
+  encodeView(EventSchema, { kind: e });
 
 /** Whether a strictness path ends in an id, height or window field (ids.ts), or an element of one. */
-const isIdPath = (path: string): boolean => ID_FIELD.test(path.slice(path.lastIndexOf(".") + 1).replace(/\[\d+\]$/, ""));
+const isIdPath = (path: string): boolean =>
+  ID_FIELD.test(path.slice(path.lastIndexOf(".") + 1).replace(/\[\d+\]$/, ""));
 
 /** Finds what makes a decoded message non-canonical, or undefined; `ids`: also an id above 2^53 - 1. */
 const strictness = (v: unknown, path: string, depth = 0, ids = false): string | undefined => {
   if (depth > 32) return `${path} nests too deeply`;
-  if (typeof v === "number") return Number.isSafeInteger(v) ? undefined : `${path} is not an exact integer`;
-  if (typeof v === "bigint") return ids && v > MAX_ID_BIG && isIdPath(path) ? `${path} is ${v}, above 2^53 - 1` : undefined;
+  if (typeof v === "number")
+    return Number.isSafeInteger(v) ? undefined : `${path} is not an exact integer`;
+  if (typeof v === "bigint")
+    return ids && v > MAX_ID_BIG && isIdPath(path) ? `${path} is ${v}, above 2^53 - 1` : undefined;
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
       const bad = strictness(v[i], `${path}[${i}]`, depth + 1, ids);
@@ -61,8 +65,12 @@ const strictness = (v: unknown, path: string, depth = 0, ids = false): string | 
   return undefined;
 };
 
-export const decodeCommand = (bytes: Uint8Array, maxBytes = MAX_COMMAND_BYTES): ProtocolCommand | DecodeError => {
-  if (bytes.length > maxBytes) return new DecodeError(`command is ${bytes.length} bytes, the limit is ${maxBytes}`);
+export const decodeCommand = (
+  bytes: Uint8Array,
+  maxBytes = MAX_COMMAND_BYTES,
+): ProtocolCommand | DecodeError => {
+  if (bytes.length > maxBytes)
+    return new DecodeError(`command is ${bytes.length} bytes, the limit is ${maxBytes}`);
   const range = rangeProblem(CommandSchema, bytes);
   if (range) return new DecodeError(range);
   try {
@@ -75,8 +83,12 @@ export const decodeCommand = (bytes: Uint8Array, maxBytes = MAX_COMMAND_BYTES): 
   }
 };
 
-export const decodeEvent = (bytes: Uint8Array, maxBytes = MAX_EVENT_BYTES): ProtocolEvent | DecodeError => {
-  if (bytes.length > maxBytes) return new DecodeError(`event is ${bytes.length} bytes, the limit is ${maxBytes}`);
+export const decodeEvent = (
+  bytes: Uint8Array,
+  maxBytes = MAX_EVENT_BYTES,
+): ProtocolEvent | DecodeError => {
+  if (bytes.length > maxBytes)
+    return new DecodeError(`event is ${bytes.length} bytes, the limit is ${maxBytes}`);
   const range = rangeProblem(EventSchema, bytes);
   if (range) return new DecodeError(range);
   try {

@@ -22,18 +22,34 @@ import { hex, type State } from "./state.ts";
 export const POP_DOMAIN = "r3mes/consensus-key-pop/v1";
 
 /** The bytes a consensus key signs to prove possession: `domain ‖ 0x00 ‖ validator address`. */
-export const popMessage = (validator: string): Uint8Array => utf8ToBytes(`${POP_DOMAIN}\u0000${validator}`);
+export const popMessage = (validator: string): Uint8Array =>
+  utf8ToBytes(`${POP_DOMAIN}\u0000${validator}`);
 
 /** The proof of possession of `secretKey` (a 32-byte ed25519 seed) for `validator`. */
-export const signPop = (secretKey: Uint8Array, validator: string): Uint8Array => ed25519.sign(popMessage(validator), secretKey);
+export const signPop = (secretKey: Uint8Array, validator: string): Uint8Array =>
+  ed25519.sign(popMessage(validator), secretKey);
 
 /** The public key of a 32-byte ed25519 seed. */
-export const consensusPublicKey = (secretKey: Uint8Array): Uint8Array => ed25519.getPublicKey(secretKey);
+export const consensusPublicKey = (secretKey: Uint8Array): Uint8Array =>
+  ed25519.getPublicKey(secretKey);
 
 /** Why a pubkey and proof do not register for `validator`, or undefined when they do. */
-export const checkConsensusKey = (state: Readonly<State>, validator: string, pubkey: Uint8Array, pop: Uint8Array): ProtocolError | undefined => {
-  if (pubkey.length !== 32) return fail("invalidMessage", `validator pubkey must be a 32-byte ed25519 key, got ${pubkey.length} bytes`);
-  if (pop.length !== 64) return fail("invalidMessage", `pop_signature must be the consensus key's 64-byte ed25519 signature over "${POP_DOMAIN}\\0<validator>", got ${pop.length} bytes`);
+export const checkConsensusKey = (
+  state: Readonly<State>,
+  validator: string,
+  pubkey: Uint8Array,
+  pop: Uint8Array,
+): ProtocolError | undefined => {
+  if (pubkey.length !== 32)
+    return fail(
+      "invalidMessage",
+      `validator pubkey must be a 32-byte ed25519 key, got ${pubkey.length} bytes`,
+    );
+  if (pop.length !== 64)
+    return fail(
+      "invalidMessage",
+      `pop_signature must be the consensus key's 64-byte ed25519 signature over "${POP_DOMAIN}\\0<validator>", got ${pop.length} bytes`,
+    );
   let point;
   try {
     point = ed25519.Point.fromBytes(pubkey);
@@ -41,21 +57,35 @@ export const checkConsensusKey = (state: Readonly<State>, validator: string, pub
     return fail("invalidMessage", "validator pubkey is not an ed25519 point");
   }
   // A small-order key would let anyone forge its signatures; strict (RFC 8032, not ZIP-215) verification below.
-  if (point.isSmallOrder()) return fail("invalidMessage", "validator pubkey is a small-order ed25519 point");
+  if (point.isSmallOrder())
+    return fail("invalidMessage", "validator pubkey is a small-order ed25519 point");
   let ok = false;
   try {
     ok = ed25519.verify(pop, popMessage(validator), pubkey, { zip215: false });
   } catch {
     ok = false;
   }
-  if (!ok) return fail("unauthorized", `pop_signature is not the consensus key's signature for ${validator}: registering a key needs proof of holding it`);
+  if (!ok)
+    return fail(
+      "unauthorized",
+      `pop_signature is not the consensus key's signature for ${validator}: registering a key needs proof of holding it`,
+    );
   const holder = state.consensusKeys.get(hex(pubkey));
-  if (holder !== undefined) return fail("duplicate", `consensus key ${hex(pubkey)} is already bound to validator ${holder}`);
+  if (holder !== undefined)
+    return fail(
+      "duplicate",
+      `consensus key ${hex(pubkey)} is already bound to validator ${holder}`,
+    );
   return undefined;
 };
 
 /** Binds the key of a validator role (registration and genesis); first come keeps it. */
-export const bindConsensusKey = (state: State, role: Role, address: string, pubkey: Uint8Array): void => {
+export const bindConsensusKey = (
+  state: State,
+  role: Role,
+  address: string,
+  pubkey: Uint8Array,
+): void => {
   if (role !== Role.VALIDATOR || pubkey.length !== 32) return;
   const key = hex(pubkey);
   if (!state.consensusKeys.has(key)) state.consensusKeys.set(key, address);

@@ -35,7 +35,10 @@ export interface ConsensusMember {
 }
 
 /** The set the state calls for now (key hex → member), before any cap on churn. */
-export const desiredConsensusSet = (state: Readonly<State>, height = state.height): Map<string, ConsensusMember> => {
+export const desiredConsensusSet = (
+  state: Readonly<State>,
+  height = state.height,
+): Map<string, ConsensusMember> => {
   const candidates: { pubkey: string; validator: string; stake: bigint }[] = [];
   // consensusKeys indexes every validator with a key: no scan over miners.
   for (const [pubkey, validator] of state.consensusKeys) {
@@ -45,25 +48,59 @@ export const desiredConsensusSet = (state: Readonly<State>, height = state.heigh
     if ((state.jailedUntil.get(validator) ?? 0) > height) continue;
     candidates.push({ pubkey, validator, stake: r.stake });
   }
-  candidates.sort((a, b) => (a.stake !== b.stake ? (a.stake > b.stake ? -1 : 1) : a.validator < b.validator ? -1 : a.validator > b.validator ? 1 : 0));
+  candidates.sort((a, b) =>
+    a.stake !== b.stake
+      ? a.stake > b.stake
+        ? -1
+        : 1
+      : a.validator < b.validator
+        ? -1
+        : a.validator > b.validator
+          ? 1
+          : 0,
+  );
   const out = new Map<string, ConsensusMember>();
-  for (const c of candidates.slice(0, state.params.maxConsensusValidators)) out.set(c.pubkey, { pubkey: c.pubkey, validator: c.validator, power: c.stake / UREMES_PER_POWER });
+  for (const c of candidates.slice(0, state.params.maxConsensusValidators))
+    out.set(c.pubkey, {
+      pubkey: c.pubkey,
+      validator: c.validator,
+      power: c.stake / UREMES_PER_POWER,
+    });
   return out;
 };
 
 /** The ConsensusSetChanged event that turns the reported set into the desired one, or undefined when none is due. */
-export const consensusSetChange = (state: Readonly<State>, height = state.height): ProtocolEvent | undefined => {
+export const consensusSetChange = (
+  state: Readonly<State>,
+  height = state.height,
+): ProtocolEvent | undefined => {
   const desired = desiredConsensusSet(state, height);
   if (desired.size === 0) return undefined;
   const updates: { pubkey: Uint8Array; power: bigint; validator: string; key: string }[] = [];
   for (const [key, power] of state.consensusSet) {
-    if (!desired.has(key)) updates.push({ key, pubkey: hexToBytes(key), power: 0n, validator: state.consensusKeys.get(key) ?? "" });
-    else if (desired.get(key)!.power !== power) updates.push({ key, pubkey: hexToBytes(key), power: desired.get(key)!.power, validator: desired.get(key)!.validator });
+    if (!desired.has(key))
+      updates.push({
+        key,
+        pubkey: hexToBytes(key),
+        power: 0n,
+        validator: state.consensusKeys.get(key) ?? "",
+      });
+    else if (desired.get(key)!.power !== power)
+      updates.push({
+        key,
+        pubkey: hexToBytes(key),
+        power: desired.get(key)!.power,
+        validator: desired.get(key)!.validator,
+      });
   }
-  for (const [key, m] of desired) if (!state.consensusSet.has(key)) updates.push({ key, pubkey: hexToBytes(key), power: m.power, validator: m.validator });
+  for (const [key, m] of desired)
+    if (!state.consensusSet.has(key))
+      updates.push({ key, pubkey: hexToBytes(key), power: m.power, validator: m.validator });
   if (updates.length === 0) return undefined;
   updates.sort((a, b) => (a.key < b.key ? -1 : 1));
-  return event("consensusSetChanged", { updates: updates.map(({ pubkey, power, validator }) => ({ pubkey, power, validator })) });
+  return event("consensusSetChanged", {
+    updates: updates.map(({ pubkey, power, validator }) => ({ pubkey, power, validator })),
+  });
 };
 
 /** End-block step: report the set's changes. */
@@ -72,7 +109,10 @@ export const updateConsensusSet = (state: Readonly<State>, ctx: BlockContext, em
   if (e) emit(e);
 };
 
-export const evolveConsensusSetChanged = (state: State, e: EventOf<"consensusSetChanged">): void => {
+export const evolveConsensusSetChanged = (
+  state: State,
+  e: EventOf<"consensusSetChanged">,
+): void => {
   for (const u of e.updates) {
     const key = hex(u.pubkey);
     if (u.power === 0n) state.consensusSet.delete(key);
@@ -81,8 +121,16 @@ export const evolveConsensusSetChanged = (state: State, e: EventOf<"consensusSet
 };
 
 /** The jail that follows a validator's slash for downtime or double signing. */
-export const jailFor = (state: Readonly<State>, slashed: EventOf<"slashed">, height: number): ProtocolEvent | undefined => {
-  if (slashed.role !== Role.VALIDATOR || (slashed.offence !== Offence.DOWNTIME && slashed.offence !== Offence.DOUBLE_SIGN)) return undefined;
+export const jailFor = (
+  state: Readonly<State>,
+  slashed: EventOf<"slashed">,
+  height: number,
+): ProtocolEvent | undefined => {
+  if (
+    slashed.role !== Role.VALIDATOR ||
+    (slashed.offence !== Offence.DOWNTIME && slashed.offence !== Offence.DOUBLE_SIGN)
+  )
+    return undefined;
   if (state.params.validatorJailBlocks === 0) return undefined;
   const untilHeight = height + state.params.validatorJailBlocks;
   if ((state.jailedUntil.get(slashed.address) ?? 0) >= untilHeight) return undefined;

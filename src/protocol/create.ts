@@ -27,11 +27,14 @@ const factories = new WeakMap<DescMessage, Factory>();
 const toU8Arr = (v: unknown): unknown => (Array.isArray(v) ? new Uint8Array(v) : v);
 
 const WIDE = new Set<ScalarType>([ScalarType.UINT64, ScalarType.INT64]);
-const isWide = (f: DescField): boolean => (f.fieldKind === "scalar" || (f.fieldKind === "list" && f.listKind === "scalar")) && WIDE.has(f.scalar!);
+const isWide = (f: DescField): boolean =>
+  (f.fieldKind === "scalar" || (f.fieldKind === "list" && f.listKind === "scalar")) &&
+  WIDE.has(f.scalar!);
 
 /** A 64-bit value given as a number, as a bigint (a non-integer throws). */
 const big = (v: unknown): unknown => (typeof v === "number" ? BigInt(v) : v);
-const bigList = (v: unknown): unknown => (Array.isArray(v) && v.some((x) => typeof x === "number") ? v.map(big) : v);
+const bigList = (v: unknown): unknown =>
+  Array.isArray(v) && v.some((x) => typeof x === "number") ? v.map(big) : v;
 
 /** The init with every 64-bit number in it (nested messages and oneofs included) a bigint. */
 const widen = (desc: DescMessage, init: Init): Init => {
@@ -45,19 +48,25 @@ const widen = (desc: DescMessage, init: Init): Init => {
       const o = v as { case?: string; value?: unknown };
       if (o.case !== f.localName) continue;
       if (isWide(f)) out[key] = { case: o.case, value: big(o.value) };
-      else if (f.fieldKind === "message") out[key] = { case: o.case, value: widen(f.message, o.value as Init) };
+      else if (f.fieldKind === "message")
+        out[key] = { case: o.case, value: widen(f.message, o.value as Init) };
     } else if (isWide(f)) out[key] = f.fieldKind === "list" ? bigList(v) : big(v);
     else if (f.fieldKind === "message") out[key] = widen(f.message, v as Init);
-    else if (f.fieldKind === "list" && f.listKind === "message") out[key] = (v as Init[]).map((x) => widen(f.message, x));
+    else if (f.fieldKind === "list" && f.listKind === "message")
+      out[key] = (v as Init[]).map((x) => widen(f.message, x));
   }
   return out;
 };
 
 const isFlat = (desc: DescMessage): boolean =>
   desc.file.edition === EDITION_PROTO3 &&
-  desc.members.every((m) =>
-    m.kind === "field" &&
-    (m.fieldKind === "scalar" || m.fieldKind === "enum" || (m.fieldKind === "list" && m.listKind !== "message" && m.scalar !== ScalarType.BYTES)));
+  desc.members.every(
+    (m) =>
+      m.kind === "field" &&
+      (m.fieldKind === "scalar" ||
+        m.fieldKind === "enum" ||
+        (m.fieldKind === "list" && m.listKind !== "message" && m.scalar !== ScalarType.BYTES)),
+  );
 
 const compile = (desc: DescMessage): Factory => {
   if (!isFlat(desc)) return (init) => create(desc, widen(desc, init) as never);
@@ -66,8 +75,14 @@ const compile = (desc: DescMessage): Factory => {
   const fields = desc.fields.map((f) => {
     const key = JSON.stringify(f.localName);
     const value = `i[${key}]`;
-    if (f.fieldKind === "list") return `${key}: ${value} != null ? ${isWide(f) ? `bigList(${value})` : value} : []`;
-    const given = f.fieldKind === "scalar" && f.scalar === ScalarType.BYTES ? `toU8Arr(${value})` : isWide(f) ? `(typeof ${value} === "number" ? BigInt(${value}) : ${value})` : value;
+    if (f.fieldKind === "list")
+      return `${key}: ${value} != null ? ${isWide(f) ? `bigList(${value})` : value} : []`;
+    const given =
+      f.fieldKind === "scalar" && f.scalar === ScalarType.BYTES
+        ? `toU8Arr(${value})`
+        : isWide(f)
+          ? `(typeof ${value} === "number" ? BigInt(${value}) : ${value})`
+          : value;
     return `${key}: ${value} != null ? ${given} : Z[${key}]`;
   });
   const body = `return function (i) {
@@ -75,7 +90,12 @@ const compile = (desc: DescMessage): Factory => {
     else if (i.$typeName === T) return i;
     return { $typeName: T, ${fields.join(", ")} };
   };`;
-  return new Function("T", "Z", "toU8Arr", "bigList", body)(desc.typeName, zero, toU8Arr, bigList) as Factory;
+  return new Function("T", "Z", "toU8Arr", "bigList", body)(
+    desc.typeName,
+    zero,
+    toU8Arr,
+    bigList,
+  ) as Factory;
 };
 
 /** `create(desc, init)` of protobuf-es, faster for flat proto3 messages. */

@@ -121,11 +121,16 @@ const utf8 = new TextEncoder();
 const plans = new WeakMap<DescMessage, FieldWriter[]>();
 
 const unsupported = (f: DescField): never => {
-  throw new Error(`encoding.ts does not encode ${f.toString()}; extend it (and its equivalence test)`);
+  throw new Error(
+    `encoding.ts does not encode ${f.toString()}; extend it (and its equivalence test)`,
+  );
 };
 
 /** Writer of one value (no tag) and whether it is the proto3 zero value. */
-const scalarOps = (f: DescField, t: ScalarType): { write: (w: Writer, v: unknown) => void; zero: (v: unknown) => boolean; packable: boolean } => {
+const scalarOps = (
+  f: DescField,
+  t: ScalarType,
+): { write: (w: Writer, v: unknown) => void; zero: (v: unknown) => boolean; packable: boolean } => {
   switch (t) {
     case ScalarType.UINT32:
     case ScalarType.INT32:
@@ -133,13 +138,24 @@ const scalarOps = (f: DescField, t: ScalarType): { write: (w: Writer, v: unknown
     case ScalarType.UINT64:
     case ScalarType.INT64:
       // Ids and amounts below 2^32 (nearly all) take the number path.
-      return { write: (w, v) => (typeof v === "bigint" && v >= 0n && v <= 0xffffffffn ? w.uint(Number(v)) : w.big(BigInt.asUintN(64, BigInt(v as bigint)))), zero: (v) => v === 0n || v === 0, packable: true };
+      return {
+        write: (w, v) =>
+          typeof v === "bigint" && v >= 0n && v <= 0xffffffffn
+            ? w.uint(Number(v))
+            : w.big(BigInt.asUintN(64, BigInt(v as bigint))),
+        zero: (v) => v === 0n || v === 0,
+        packable: true,
+      };
     case ScalarType.BOOL:
       return { write: (w, v) => w.uint(v ? 1 : 0), zero: (v) => v === false, packable: true };
     case ScalarType.STRING:
       return { write: (w, v) => w.string(v as string), zero: (v) => v === "", packable: false };
     case ScalarType.BYTES:
-      return { write: (w, v) => w.bytes(v as Uint8Array), zero: (v) => (v as Uint8Array).length === 0, packable: false };
+      return {
+        write: (w, v) => w.bytes(v as Uint8Array),
+        zero: (v) => (v as Uint8Array).length === 0,
+        packable: false,
+      };
     default:
       return unsupported(f);
   }
@@ -225,7 +241,9 @@ const planOf = (desc: DescMessage): FieldWriter[] => {
     plan = [];
     plans.set(desc, plan); // before compiling fields: recursive types resolve here
     const fields = [...desc.fields].sort((a, b) => a.number - b.number);
-    for (const f of fields) if (f.presence !== 2 && !f.oneof && f.fieldKind !== "message" && f.fieldKind !== "list") unsupported(f);
+    for (const f of fields)
+      if (f.presence !== 2 && !f.oneof && f.fieldKind !== "message" && f.fieldKind !== "list")
+        unsupported(f);
     const oneof = fields[0]?.oneof;
     if (oneof !== undefined && fields.every((f) => f.oneof === oneof)) {
       // A message that is one oneof (Event, Command): write the set case's
@@ -268,4 +286,5 @@ export const encodeView = (desc: DescMessage, message: object): Uint8Array => {
 };
 
 /** Encodes a message into fresh bytes. */
-export const encode = (desc: DescMessage, message: object): Uint8Array => encodeView(desc, message).slice();
+export const encode = (desc: DescMessage, message: object): Uint8Array =>
+  encodeView(desc, message).slice();

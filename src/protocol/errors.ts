@@ -38,6 +38,7 @@ export class ProtocolError {
   }
 }
 
-export const fail = (name: ErrorName, message: string): ProtocolError => new ProtocolError(name, message);
+export const fail = (name: ErrorName, message: string): ProtocolError =>
+  new ProtocolError(name, message);
 
 export const isProtocolError = (u: unknown): u is ProtocolError => u instanceof ProtocolError;

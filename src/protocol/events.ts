@@ -17,9 +17,14 @@ export type EventOf<C extends EventCase> = Extract<ProtocolEvent, { case: C }>["
 type InitOf<C extends EventCase> = WithNumberIds<MessageInitShape<GenMessage<EventOf<C>>>>;
 
 const schemas = new Map<string, DescMessage>(
-  EventSchema.fields.flatMap((f) => (f.message === undefined ? [] : [[f.localName, f.message] as const])),
+  EventSchema.fields.flatMap((f) =>
+    f.message === undefined ? [] : [[f.localName, f.message] as const],
+  ),
 );
 
 /** Builds an event of the given case; omitted fields take proto3 defaults. */
 export const event = <C extends EventCase>(kind: C, init: InitOf<C>): ProtocolEvent =>
-  ({ case: kind, value: createMessage<EventOf<C>>(schemas.get(kind)!, init as Record<string, unknown>) }) as ProtocolEvent;
+  ({
+    case: kind,
+    value: createMessage<EventOf<C>>(schemas.get(kind)!, init as Record<string, unknown>),
+  }) as ProtocolEvent;

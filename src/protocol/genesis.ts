@@ -48,7 +48,15 @@ export const emptyState = (initialHeight = 1): State => ({
   jailedUntil: new Map(),
   validatorPay: new Map(),
   paySigners: new Set(),
-  counters: { nextUnbondingId: 0, nextSubmissionId: 0, nextDisputeId: 0, nextVaultId: 0, nextProposalId: 0, nextAggregationId: 0, nextAvailabilityId: 0 },
+  counters: {
+    nextUnbondingId: 0,
+    nextSubmissionId: 0,
+    nextDisputeId: 0,
+    nextVaultId: 0,
+    nextProposalId: 0,
+    nextAggregationId: 0,
+    nextAvailabilityId: 0,
+  },
   stats: { trapsRevealed: 0, minersCaught: 0, minersPassed: 0 },
 });
 
@@ -56,7 +64,8 @@ export const emptyState = (initialHeight = 1): State => ({
 export const cloneState = (state: Readonly<State>): State => structuredClone(state) as State;
 
 export const initChain = (genesis: GenesisState): State | ProtocolError => {
-  if (genesis.initialHeight > BigInt(MAX_ID)) return fail("invalidParams", checkedId("initial_height", genesis.initialHeight) as string);
+  if (genesis.initialHeight > BigInt(MAX_ID))
+    return fail("invalidParams", checkedId("initial_height", genesis.initialHeight) as string);
   const initialHeight = genesis.initialHeight > 0n ? Number(genesis.initialHeight) : 1;
   const s = emptyState(initialHeight);
   if (genesis.params) {
@@ -68,7 +77,8 @@ export const initChain = (genesis: GenesisState): State | ProtocolError => {
   for (const a of genesis.accounts) {
     const bad = checkAddress("genesis account", a.address);
     if (bad) return bad;
-    if (s.balances.has(a.address)) return fail("duplicate", `genesis lists account ${a.address} twice`);
+    if (s.balances.has(a.address))
+      return fail("duplicate", `genesis lists account ${a.address} twice`);
     if (a.balance > 0n) s.balances.set(a.address, a.balance);
     supply += a.balance;
   }
@@ -76,12 +86,26 @@ export const initChain = (genesis: GenesisState): State | ProtocolError => {
   for (const r of genesis.roles) {
     const bad = checkAddress("genesis role", r.address);
     if (bad) return bad;
-    if (Role[r.role] === undefined || r.role === Role.UNSPECIFIED) return fail("invalidMessage", `genesis role of ${r.address} is unspecified`);
-    if (r.role === Role.MINER && (r.gpuArch === GpuArch.UNSPECIFIED || GpuArch[r.gpuArch] === undefined)) return fail("invalidMessage", `genesis miner ${r.address} needs a gpu_arch`);
+    if (Role[r.role] === undefined || r.role === Role.UNSPECIFIED)
+      return fail("invalidMessage", `genesis role of ${r.address} is unspecified`);
+    if (
+      r.role === Role.MINER &&
+      (r.gpuArch === GpuArch.UNSPECIFIED || GpuArch[r.gpuArch] === undefined)
+    )
+      return fail("invalidMessage", `genesis miner ${r.address} needs a gpu_arch`);
     const key = roleKey(r.role, r.address);
-    if (s.roles.has(key)) return fail("duplicate", `genesis lists ${r.address} twice for the same role`);
-    if (r.role === Role.VALIDATOR && r.pubkey.length === 32 && s.consensusKeys.has(hex(r.pubkey))) return fail("duplicate", `genesis binds consensus key ${hex(r.pubkey)} to two validators`);
-    s.roles.set(key, { address: r.address, role: r.role, stake: r.stake, gpuArch: r.gpuArch, pubkey: r.pubkey, endpoint: "" });
+    if (s.roles.has(key))
+      return fail("duplicate", `genesis lists ${r.address} twice for the same role`);
+    if (r.role === Role.VALIDATOR && r.pubkey.length === 32 && s.consensusKeys.has(hex(r.pubkey)))
+      return fail("duplicate", `genesis binds consensus key ${hex(r.pubkey)} to two validators`);
+    s.roles.set(key, {
+      address: r.address,
+      role: r.role,
+      stake: r.stake,
+      gpuArch: r.gpuArch,
+      pubkey: r.pubkey,
+      endpoint: "",
+    });
     bindConsensusKey(s, r.role, r.address, r.pubkey);
     if (r.role === Role.PROPOSER) s.authorizedProposers.add(r.address);
     bonded += r.stake;
@@ -89,15 +113,24 @@ export const initChain = (genesis: GenesisState): State | ProtocolError => {
   if (bonded > 0n) s.balances.set(ModuleAccount.bondedPool, bonded);
   for (const p of genesis.authorizedProposers) s.authorizedProposers.add(p);
   for (const v of genesis.vault) {
-    if (v.gradientHash.length !== 32) return fail("invalidMessage", "genesis vault entries are 32-byte hashes");
+    if (v.gradientHash.length !== 32)
+      return fail("invalidMessage", "genesis vault entries are 32-byte hashes");
     const id = s.counters.nextVaultId++;
     s.vault.set(id, { id, gradientHash: v.gradientHash, window: 0, shard: 0 });
   }
   s.model = genesis.model;
   for (const d of genesis.datasets) s.datasets.set(d.datasetId, d);
   // Every amount, and the supply that sums them, fits a signed 64-bit integer (params.ts MAX_AMOUNT).
-  if (supply + bonded > MAX_AMOUNT) return fail("invalidMessage", `genesis supply (balances + stakes) is ${supply + bonded} uremes, over 2^63 - 1`);
-  const kernels = genesisKernelVersions(genesis.kernelVersions, s.params.maxKernelVersionLength, s.params.maxKernelVersions);
+  if (supply + bonded > MAX_AMOUNT)
+    return fail(
+      "invalidMessage",
+      `genesis supply (balances + stakes) is ${supply + bonded} uremes, over 2^63 - 1`,
+    );
+  const kernels = genesisKernelVersions(
+    genesis.kernelVersions,
+    s.params.maxKernelVersionLength,
+    s.params.maxKernelVersions,
+  );
   if (!(kernels instanceof Set)) return kernels;
   s.kernelVersions.clear();
   for (const k of [...kernels].sort()) s.kernelVersions.add(k);

@@ -26,7 +26,12 @@ import type { CommandOf } from "./commands.ts";
 import type { BlockContext } from "./context.ts";
 import { fail, isProtocolError, type ProtocolError } from "./errors.ts";
 import { type Emit, event, type EventOf, type ProtocolEvent } from "./events.ts";
-import { indexProposalFinished, indexProposalStatus, proposalsDue, takeFinishedProposals } from "./indexes.ts";
+import {
+  indexProposalFinished,
+  indexProposalStatus,
+  proposalsDue,
+  takeFinishedProposals,
+} from "./indexes.ts";
 import { checkKernelVersionProposal } from "./kernel-versions.ts";
 import { burn, checkAddress, checkFunds, credit, debit } from "./ledger.ts";
 import { applyParamChanges } from "./params.ts";
@@ -43,76 +48,136 @@ import { ModuleAccount, type Proposal, type State } from "./state.ts";
 export const TALLIED_PROPOSAL_RETENTION_BLOCKS = 7 * 17_280;
 
 /** Deposit and voting period by proposal kind. */
-export const proposalTerms = (state: Readonly<State>, content: ProposalContent): { deposit: bigint; votingBlocks: number } | undefined => {
+export const proposalTerms = (
+  state: Readonly<State>,
+  content: ProposalContent,
+): { deposit: bigint; votingBlocks: number } | undefined => {
   const p = state.params;
   switch (content.kind.case) {
-    case "text": return { deposit: p.depositText, votingBlocks: p.votingBlocksText };
+    case "text":
+      return { deposit: p.depositText, votingBlocks: p.votingBlocksText };
     case "parameterChange":
     case "datasetApproval":
     case "kernelVersionApproval":
-    case "proposerAuthorization": return { deposit: p.depositParameterChange, votingBlocks: p.votingBlocksParameterChange };
-    case "modelUpgrade": return { deposit: p.depositModelUpgrade, votingBlocks: p.votingBlocksModelUpgrade };
-    case "softwareUpgrade": return { deposit: p.depositSoftwareUpgrade, votingBlocks: p.votingBlocksSoftwareUpgrade };
-    default: return undefined;
+    case "proposerAuthorization":
+      return { deposit: p.depositParameterChange, votingBlocks: p.votingBlocksParameterChange };
+    case "modelUpgrade":
+      return { deposit: p.depositModelUpgrade, votingBlocks: p.votingBlocksModelUpgrade };
+    case "softwareUpgrade":
+      return { deposit: p.depositSoftwareUpgrade, votingBlocks: p.votingBlocksSoftwareUpgrade };
+    default:
+      return undefined;
   }
 };
 
 /** Checks content against the current state; also used again when it executes. */
-const checkContent = (state: Readonly<State>, c: ProposalContent, height: number): ProtocolError | undefined => {
+const checkContent = (
+  state: Readonly<State>,
+  c: ProposalContent,
+  height: number,
+): ProtocolError | undefined => {
   const k = c.kind;
   switch (k.case) {
-    case "text": return undefined;
+    case "text":
+      return undefined;
     case "parameterChange": {
-      if (k.value.changes.length === 0) return fail("invalidMessage", "a parameter change proposal changes at least one parameter");
+      if (k.value.changes.length === 0)
+        return fail("invalidMessage", "a parameter change proposal changes at least one parameter");
       const r = applyParamChanges(state.params, k.value.changes);
       return isProtocolError(r) ? r : undefined;
     }
     case "modelUpgrade": {
       const m = k.value.model;
-      if (!m || m.modelHash.length !== 32) return fail("invalidMessage", "model upgrade needs a model with a 32-byte model_hash");
-      if (m.version <= (state.model?.version ?? 0)) return fail("invalidMessage", `model version must exceed the current ${state.model?.version ?? 0}`);
-      return m.cid.length > state.params.maxCidLength ? fail("tooLarge", "model CID is too long") : undefined;
+      if (!m || m.modelHash.length !== 32)
+        return fail("invalidMessage", "model upgrade needs a model with a 32-byte model_hash");
+      if (m.version <= (state.model?.version ?? 0))
+        return fail(
+          "invalidMessage",
+          `model version must exceed the current ${state.model?.version ?? 0}`,
+        );
+      return m.cid.length > state.params.maxCidLength
+        ? fail("tooLarge", "model CID is too long")
+        : undefined;
     }
     case "softwareUpgrade":
-      if (k.value.name.length === 0 || k.value.name.length > 64) return fail("invalidMessage", "upgrade name must be 1..64 characters");
-      return k.value.height <= height ? fail("invalidMessage", `upgrade height must be in the future (now ${height})`) : undefined;
+      if (k.value.name.length === 0 || k.value.name.length > 64)
+        return fail("invalidMessage", "upgrade name must be 1..64 characters");
+      return k.value.height <= height
+        ? fail("invalidMessage", `upgrade height must be in the future (now ${height})`)
+        : undefined;
     case "datasetApproval": {
       const d = k.value.dataset;
-      if (!d || d.datasetId.length === 0 || d.datasetId.length > 64) return fail("invalidMessage", "dataset_id must be 1..64 characters");
-      if (d.contentHash.length !== 32 || d.shards === 0) return fail("invalidMessage", "a dataset needs a 32-byte content_hash and at least one shard");
-      return state.datasets.has(d.datasetId) ? fail("alreadyExists", `dataset ${d.datasetId} is already approved`) : undefined;
+      if (!d || d.datasetId.length === 0 || d.datasetId.length > 64)
+        return fail("invalidMessage", "dataset_id must be 1..64 characters");
+      if (d.contentHash.length !== 32 || d.shards === 0)
+        return fail(
+          "invalidMessage",
+          "a dataset needs a 32-byte content_hash and at least one shard",
+        );
+      return state.datasets.has(d.datasetId)
+        ? fail("alreadyExists", `dataset ${d.datasetId} is already approved`)
+        : undefined;
     }
-    case "kernelVersionApproval": return checkKernelVersionProposal(state, k.value);
-    case "proposerAuthorization": return checkAddress("proposer", k.value.address);
-    default: return fail("invalidMessage", "proposal content has no kind");
+    case "kernelVersionApproval":
+      return checkKernelVersionProposal(state, k.value);
+    case "proposerAuthorization":
+      return checkAddress("proposer", k.value.address);
+    default:
+      return fail("invalidMessage", "proposal content has no kind");
   }
 };
 
-export const decideSubmitProposal = (state: Readonly<State>, m: CommandOf<"submitProposal">, ctx: BlockContext): ProtocolEvent[] | ProtocolError => {
+export const decideSubmitProposal = (
+  state: Readonly<State>,
+  m: CommandOf<"submitProposal">,
+  ctx: BlockContext,
+): ProtocolEvent[] | ProtocolError => {
   const bad = checkAddress("proposer", m.proposer);
   if (bad) return bad;
   const content = m.content;
   if (!content) return fail("invalidMessage", "proposal has no content");
-  if (content.title.length === 0 || content.title.length > 140) return fail("invalidMessage", "title must be 1..140 characters");
-  if (content.description.length > 10_000) return fail("tooLarge", "description is longer than 10000 characters");
+  if (content.title.length === 0 || content.title.length > 140)
+    return fail("invalidMessage", "title must be 1..140 characters");
+  if (content.description.length > 10_000)
+    return fail("tooLarge", "description is longer than 10000 characters");
   const terms = proposalTerms(state, content);
   if (!terms) return fail("invalidMessage", "proposal content has no kind");
   const invalid = checkContent(state, content, ctx.height);
   if (invalid) return invalid;
-  if (m.deposit < terms.deposit) return fail("insufficientFunds", `this kind of proposal needs a deposit of ${terms.deposit} uremes, got ${m.deposit}`);
+  if (m.deposit < terms.deposit)
+    return fail(
+      "insufficientFunds",
+      `this kind of proposal needs a deposit of ${terms.deposit} uremes, got ${m.deposit}`,
+    );
   const funds = checkFunds(state, m.proposer, m.deposit);
   if (funds) return funds;
-  return [event("proposalSubmitted", { proposalId: state.counters.nextProposalId, proposer: m.proposer, content, deposit: m.deposit, votingEndHeight: ctx.height + terms.votingBlocks })];
+  return [
+    event("proposalSubmitted", {
+      proposalId: state.counters.nextProposalId,
+      proposer: m.proposer,
+      content,
+      deposit: m.deposit,
+      votingEndHeight: ctx.height + terms.votingBlocks,
+    }),
+  ];
 };
 
-export const decideVote = (state: Readonly<State>, m: CommandOf<"vote">, ctx: BlockContext): ProtocolEvent[] | ProtocolError => {
+export const decideVote = (
+  state: Readonly<State>,
+  m: CommandOf<"vote">,
+  ctx: BlockContext,
+): ProtocolEvent[] | ProtocolError => {
   const p = state.proposals.get(Number(m.proposalId));
   // A proposal below the next id was submitted: absent, it was tallied and pruned.
-  if (!p && m.proposalId >= 0 && m.proposalId < state.counters.nextProposalId) return fail("wrongPhase", `voting on proposal ${m.proposalId} has ended`);
+  if (!p && m.proposalId >= 0 && m.proposalId < state.counters.nextProposalId)
+    return fail("wrongPhase", `voting on proposal ${m.proposalId} has ended`);
   if (!p) return fail("notFound", `proposal ${m.proposalId} does not exist`);
-  if (p.status !== ProposalStatus.VOTING || ctx.height > p.votingEndHeight) return fail("wrongPhase", `voting on proposal ${m.proposalId} has ended`);
-  if (VoteOption[m.option] === undefined || m.option === VoteOption.UNSPECIFIED) return fail("invalidMessage", "option must be yes, abstain, no or no_with_veto");
-  if (votingPower(state, m.voter) === 0n) return fail("unauthorized", `${m.voter} has no bonded stake and so no voting power`);
+  if (p.status !== ProposalStatus.VOTING || ctx.height > p.votingEndHeight)
+    return fail("wrongPhase", `voting on proposal ${m.proposalId} has ended`);
+  if (VoteOption[m.option] === undefined || m.option === VoteOption.UNSPECIFIED)
+    return fail("invalidMessage", "option must be yes, abstain, no or no_with_veto");
+  if (votingPower(state, m.voter) === 0n)
+    return fail("unauthorized", `${m.voter} has no bonded stake and so no voting power`);
   return [event("voteCast", { proposalId: m.proposalId, voter: m.voter, option: m.option })];
 };
 
@@ -137,12 +202,19 @@ export const tally = (state: Readonly<State>, p: Proposal): Tally => {
 };
 
 /** The outcome of a tally under quorum / veto / threshold in basis points. */
-export const outcome = (t: Tally, quorumBps: number, vetoBps: number, thresholdBps: number): ProposalStatus => {
+export const outcome = (
+  t: Tally,
+  quorumBps: number,
+  vetoBps: number,
+  thresholdBps: number,
+): ProposalStatus => {
   const voted = t.yes + t.no + t.abstain + t.noWithVeto;
-  if (t.totalStaked === 0n || voted * 10_000n < BigInt(quorumBps) * t.totalStaked) return ProposalStatus.NO_QUORUM;
+  if (t.totalStaked === 0n || voted * 10_000n < BigInt(quorumBps) * t.totalStaked)
+    return ProposalStatus.NO_QUORUM;
   if (t.noWithVeto * 10_000n > BigInt(vetoBps) * voted) return ProposalStatus.VETOED;
   const decisive = voted - t.abstain;
-  if (decisive > 0n && t.yes * 10_000n > BigInt(thresholdBps) * decisive) return ProposalStatus.PASSED;
+  if (decisive > 0n && t.yes * 10_000n > BigInt(thresholdBps) * decisive)
+    return ProposalStatus.PASSED;
   return ProposalStatus.REJECTED;
 };
 
@@ -154,12 +226,34 @@ const execute = (state: Readonly<State>, p: Proposal): ProtocolEvent[] => {
       const next = applyParamChanges(state.params, k.value.changes);
       return isProtocolError(next) ? [] : [event("paramsChanged", { params: next })];
     }
-    case "modelUpgrade": return [event("modelUpgraded", { model: k.value.model! })];
-    case "softwareUpgrade": return [event("softwareUpgradeScheduled", { name: k.value.name, height: k.value.height, info: k.value.info })];
-    case "datasetApproval": return [event("datasetApproved", { dataset: k.value.dataset! })];
-    case "kernelVersionApproval": return [event("kernelVersionApproved", { kernelVersion: k.value.kernelVersion, approved: k.value.approved })];
-    case "proposerAuthorization": return [event("proposerAuthorizationChanged", { address: k.value.address, authorized: k.value.authorized })];
-    default: return [];
+    case "modelUpgrade":
+      return [event("modelUpgraded", { model: k.value.model! })];
+    case "softwareUpgrade":
+      return [
+        event("softwareUpgradeScheduled", {
+          name: k.value.name,
+          height: k.value.height,
+          info: k.value.info,
+        }),
+      ];
+    case "datasetApproval":
+      return [event("datasetApproved", { dataset: k.value.dataset! })];
+    case "kernelVersionApproval":
+      return [
+        event("kernelVersionApproved", {
+          kernelVersion: k.value.kernelVersion,
+          approved: k.value.approved,
+        }),
+      ];
+    case "proposerAuthorization":
+      return [
+        event("proposerAuthorizationChanged", {
+          address: k.value.address,
+          authorized: k.value.authorized,
+        }),
+      ];
+    default:
+      return [];
   }
 };
 
@@ -172,10 +266,19 @@ export const tallyProposals = (state: Readonly<State>, ctx: BlockContext, emit: 
   for (const p of proposalsDue(state.proposals, ctx.height)) {
     if (p.status !== ProposalStatus.VOTING || p.votingEndHeight > ctx.height) continue;
     const t = tally(state, p);
-    let status = outcome(t, state.params.quorumBps, state.params.vetoBps, state.params.thresholdBps);
+    let status = outcome(
+      t,
+      state.params.quorumBps,
+      state.params.vetoBps,
+      state.params.thresholdBps,
+    );
     const effects = status === ProposalStatus.PASSED ? execute(state, p) : [];
     // A passed proposal whose content no longer applies (checked again now) fails.
-    if (status === ProposalStatus.PASSED && (checkContent(state, p.content, ctx.height - 1) || (p.content.kind.case !== "text" && effects.length === 0))) {
+    if (
+      status === ProposalStatus.PASSED &&
+      (checkContent(state, p.content, ctx.height - 1) ||
+        (p.content.kind.case !== "text" && effects.length === 0))
+    ) {
       status = ProposalStatus.FAILED;
     }
     const depositBurned = status === ProposalStatus.VETOED || status === ProposalStatus.NO_QUORUM;
@@ -189,8 +292,13 @@ export const tallyProposals = (state: Readonly<State>, ctx: BlockContext, emit: 
 export const evolveProposalSubmitted = (state: State, e: EventOf<"proposalSubmitted">): void => {
   if (!e.content) return; // decide never emits one without content
   state.proposals.set(Number(e.proposalId), {
-    id: Number(e.proposalId), proposer: e.proposer, content: e.content, deposit: e.deposit,
-    votingEndHeight: Number(e.votingEndHeight), votes: new Map(), status: ProposalStatus.VOTING,
+    id: Number(e.proposalId),
+    proposer: e.proposer,
+    content: e.content,
+    deposit: e.deposit,
+    votingEndHeight: Number(e.votingEndHeight),
+    votes: new Map(),
+    status: ProposalStatus.VOTING,
   });
   indexProposalStatus(state.proposals, Number(e.proposalId), true);
   debit(state, e.proposer, e.deposit);
@@ -215,7 +323,11 @@ export const evolveProposalTallied = (state: State, e: EventOf<"proposalTallied"
   // Votes are only needed for the tally; the proposal itself stays queryable for the retention period.
   p.votes.clear();
   indexProposalFinished(state.proposals, p);
-  for (const id of takeFinishedProposals(state.proposals, state.height - TALLIED_PROPOSAL_RETENTION_BLOCKS)) state.proposals.delete(id);
+  for (const id of takeFinishedProposals(
+    state.proposals,
+    state.height - TALLIED_PROPOSAL_RETENTION_BLOCKS,
+  ))
+    state.proposals.delete(id);
 };
 
 export const evolveParamsChanged = (state: State, e: EventOf<"paramsChanged">): void => {
@@ -226,7 +338,10 @@ export const evolveModelUpgraded = (state: State, e: EventOf<"modelUpgraded">): 
   state.model = e.model;
 };
 
-export const evolveSoftwareUpgradeScheduled = (state: State, e: EventOf<"softwareUpgradeScheduled">): void => {
+export const evolveSoftwareUpgradeScheduled = (
+  state: State,
+  e: EventOf<"softwareUpgradeScheduled">,
+): void => {
   state.softwareUpgrade = { name: e.name, height: Number(e.height), info: e.info };
 };
 

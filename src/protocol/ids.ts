@@ -34,46 +34,79 @@ const MAX_ID_BIG = BigInt(MAX_ID);
 
 /** The id as a number, or a message naming the field when it is above 2^53 - 1. */
 export const checkedId = (field: string, v: bigint): number | string =>
-  v >= 0n && v <= MAX_ID_BIG ? Number(v) : `${field} is ${v}, above 2^53 - 1 (the largest id, height or window this chain handles)`;
+  v >= 0n && v <= MAX_ID_BIG
+    ? Number(v)
+    : `${field} is ${v}, above 2^53 - 1 (the largest id, height or window this chain handles)`;
 
 /** Names of the 64-bit id, height and window fields (camelCase, as protobuf-es spells them); `IdKey` is the same set as a type. */
 export const ID_FIELD = /^(?:window|height|deadline|\w+Id|\w+Ids|\w+Height|\w+Deadline)$/;
 
-type IdKey = "window" | "height" | "deadline" | `${string}Id` | `${string}Ids` | `${string}Height` | `${string}Deadline`;
+type IdKey =
+  | "window"
+  | "height"
+  | "deadline"
+  | `${string}Id`
+  | `${string}Ids`
+  | `${string}Height`
+  | `${string}Deadline`;
 
 /** A message init whose id, height and window fields also take the state's numbers (converted by create.ts). */
 export type WithNumberIds<T> = {
-  [K in keyof T]: K extends IdKey ? (NonNullable<T[K]> extends bigint ? T[K] | number : NonNullable<T[K]> extends readonly bigint[] ? T[K] | readonly (bigint | number)[] : T[K]) : T[K];
+  [K in keyof T]: K extends IdKey
+    ? NonNullable<T[K]> extends bigint
+      ? T[K] | number
+      : NonNullable<T[K]> extends readonly bigint[]
+        ? T[K] | readonly (bigint | number)[]
+        : T[K]
+    : T[K];
 };
 
-const over = (field: string, v: bigint): string | undefined => (v > MAX_ID_BIG ? (checkedId(field, v) as string) : undefined);
+const over = (field: string, v: bigint): string | undefined =>
+  v > MAX_ID_BIG ? (checkedId(field, v) as string) : undefined;
 
 const overAny = (field: string, vs: readonly bigint[]): string | undefined => {
-  for (let i = 0; i < vs.length; i++) if (vs[i]! > MAX_ID_BIG) return checkedId(`${field}[${i}]`, vs[i]!) as string;
+  for (let i = 0; i < vs.length; i++)
+    if (vs[i]! > MAX_ID_BIG) return checkedId(`${field}[${i}]`, vs[i]!) as string;
   return undefined;
 };
 
 /** The first id of `cmd` above 2^53 - 1, as a message naming its field (proto spelling), or undefined. Called on every command: no allocation when all is well. */
 export const idProblem = (cmd: ProtocolCommand): string | undefined => {
   switch (cmd.case) {
-    case "submitGradient": case "commitTrapJobs": case "commitAggregation": return over("window", cmd.value.window);
+    case "submitGradient":
+    case "commitTrapJobs":
+    case "commitAggregation":
+      return over("window", cmd.value.window);
     case "revealTrapJobs": {
       const bad = over("window", cmd.value.window);
       if (bad) return bad;
       const reveals = cmd.value.reveals;
-      for (let i = 0; i < reveals.length; i++) if (reveals[i]!.vaultEntryId > MAX_ID_BIG) return over(`reveals[${i}].vault_entry_id`, reveals[i]!.vaultEntryId);
+      for (let i = 0; i < reveals.length; i++)
+        if (reveals[i]!.vaultEntryId > MAX_ID_BIG)
+          return over(`reveals[${i}].vault_entry_id`, reveals[i]!.vaultEntryId);
       return undefined;
     }
-    case "submitAggregation": return over("window", cmd.value.window) ?? overAny("submission_ids", cmd.value.submissionIds);
-    case "challengeGradient": case "challengeAvailability": return over("submission_id", cmd.value.submissionId);
-    case "voteLossCheck": case "submitArbitrationVerdict": return over("dispute_id", cmd.value.disputeId);
-    case "challengeAggregation": return over("aggregation_id", cmd.value.aggregationId);
-    case "vote": return over("proposal_id", cmd.value.proposalId);
-    case "proveAvailability": return over("challenge_id", cmd.value.challengeId);
+    case "submitAggregation":
+      return over("window", cmd.value.window) ?? overAny("submission_ids", cmd.value.submissionIds);
+    case "challengeGradient":
+    case "challengeAvailability":
+      return over("submission_id", cmd.value.submissionId);
+    case "voteLossCheck":
+    case "submitArbitrationVerdict":
+      return over("dispute_id", cmd.value.disputeId);
+    case "challengeAggregation":
+      return over("aggregation_id", cmd.value.aggregationId);
+    case "vote":
+      return over("proposal_id", cmd.value.proposalId);
+    case "proveAvailability":
+      return over("challenge_id", cmd.value.challengeId);
     case "submitProposal": {
       const k = cmd.value.content?.kind;
-      return k?.case === "softwareUpgrade" ? over("content.software_upgrade.height", k.value.height) : undefined;
+      return k?.case === "softwareUpgrade"
+        ? over("content.software_upgrade.height", k.value.height)
+        : undefined;
     }
-    default: return undefined;
+    default:
+      return undefined;
   }
 };

@@ -22,7 +22,14 @@
 import { ProposalStatus } from "../gen/remes/v1/events_pb.ts";
 import { Role } from "../gen/remes/v1/types_pb.ts";
 import { onUndo, rawOf } from "./journal.ts";
-import { type Dispute, type Proposal, type RoleRecord, roleKey, type UnbondingEntry, type WindowState } from "./state.ts";
+import {
+  type Dispute,
+  type Proposal,
+  type RoleRecord,
+  roleKey,
+  type UnbondingEntry,
+  type WindowState,
+} from "./state.ts";
 
 /** Entries visited by indexed lookups since the process started (tests read differences). */
 export const visits = { count: 0 };
@@ -117,7 +124,10 @@ const removeOwner = (ix: UnbondingIndex, u: UnbondingEntry): void => {
 };
 
 /** Call after adding `u` to `entries`. */
-export const indexUnbondingAdded = (entries: ReadonlyMap<number, UnbondingEntry>, u: UnbondingEntry): void => {
+export const indexUnbondingAdded = (
+  entries: ReadonlyMap<number, UnbondingEntry>,
+  u: UnbondingEntry,
+): void => {
   const ix = unbondingIndexes.get(rawOf(entries));
   if (ix === undefined) return; // built lazily from the map, which already holds u
   addOwner(ix, u);
@@ -126,7 +136,10 @@ export const indexUnbondingAdded = (entries: ReadonlyMap<number, UnbondingEntry>
 };
 
 /** Call after removing `u` from `entries`. */
-export const indexUnbondingRemoved = (entries: ReadonlyMap<number, UnbondingEntry>, u: UnbondingEntry): void => {
+export const indexUnbondingRemoved = (
+  entries: ReadonlyMap<number, UnbondingEntry>,
+  u: UnbondingEntry,
+): void => {
   const ix = unbondingIndexes.get(rawOf(entries));
   if (ix === undefined) return;
   removeOwner(ix, u);
@@ -137,7 +150,11 @@ export const indexUnbondingRemoved = (entries: ReadonlyMap<number, UnbondingEntr
 };
 
 /** The unbonding entries of one (address, role), oldest first. */
-export const unbondingOf = (entries: ReadonlyMap<number, UnbondingEntry>, role: Role, address: string): UnbondingEntry[] => {
+export const unbondingOf = (
+  entries: ReadonlyMap<number, UnbondingEntry>,
+  role: Role,
+  address: string,
+): UnbondingEntry[] => {
   const ids = unbondingIndex(entries).byOwner.get(roleKey(role, address));
   if (ids === undefined) return [];
   const out: UnbondingEntry[] = [];
@@ -150,16 +167,26 @@ export const unbondingOf = (entries: ReadonlyMap<number, UnbondingEntry>, role: 
 };
 
 /** Number of unbonding entries one (address, role) holds. */
-export const unbondingCount = (entries: ReadonlyMap<number, UnbondingEntry>, role: Role, address: string): number =>
-  unbondingIndex(entries).byOwner.get(roleKey(role, address))?.size ?? 0;
+export const unbondingCount = (
+  entries: ReadonlyMap<number, UnbondingEntry>,
+  role: Role,
+  address: string,
+): number => unbondingIndex(entries).byOwner.get(roleKey(role, address))?.size ?? 0;
 
 /**
  * Ids of the entries due at `height` (completionHeight ≤ height), ascending.
  * Reads only: the heap is trimmed of stale and completed items here, which
  * changes no answer.
  */
-export const unbondingDue = (entries: ReadonlyMap<number, UnbondingEntry>, height: number): number[] =>
-  dueItems(unbondingIndex(entries).due, height, (d) => entries.get(d[1])?.completionHeight === d[0]);
+export const unbondingDue = (
+  entries: ReadonlyMap<number, UnbondingEntry>,
+  height: number,
+): number[] =>
+  dueItems(
+    unbondingIndex(entries).due,
+    height,
+    (d) => entries.get(d[1])?.completionHeight === d[0],
+  );
 
 /**
  * Ids of the live heap items with key ≤ height, ascending, without
@@ -206,7 +233,8 @@ const votingDueIndex = (proposals: ReadonlyMap<number, Proposal>): Due[] => {
   let ix = votingDueIndexes.get(raw);
   if (ix === undefined) {
     ix = [];
-    for (const p of raw.values()) if (p.status === ProposalStatus.VOTING) ix.push([p.votingEndHeight, p.id]);
+    for (const p of raw.values())
+      if (p.status === ProposalStatus.VOTING) ix.push([p.votingEndHeight, p.id]);
     ix.sort(byDue);
     keep(votingDueIndexes, raw, ix);
   }
@@ -214,7 +242,11 @@ const votingDueIndex = (proposals: ReadonlyMap<number, Proposal>): Due[] => {
 };
 
 /** Call after a proposal enters (voting) or leaves (tallied) the voting set. */
-export const indexProposalStatus = (proposals: ReadonlyMap<number, Proposal>, id: number, voting: boolean): void => {
+export const indexProposalStatus = (
+  proposals: ReadonlyMap<number, Proposal>,
+  id: number,
+  voting: boolean,
+): void => {
   const raw = rawOf(proposals);
   const ix = votingIndexes.get(raw);
   if (ix !== undefined && ix.has(id) !== voting) {
@@ -226,7 +258,8 @@ export const indexProposalStatus = (proposals: ReadonlyMap<number, Proposal>, id
   const due = votingDueIndexes.get(raw);
   const p = proposals.get(id);
   if (due !== undefined && p !== undefined && voting) heapPush(due, [p.votingEndHeight, id]);
-  if (due !== undefined && p !== undefined && !voting) onUndo(() => heapPush(due, [p.votingEndHeight, id]));
+  if (due !== undefined && p !== undefined && !voting)
+    onUndo(() => heapPush(due, [p.votingEndHeight, id]));
 };
 
 /** Proposals still voting, by id. */
@@ -241,7 +274,10 @@ export const votingProposals = (proposals: ReadonlyMap<number, Proposal>): Propo
 };
 
 /** Proposals still voting whose voting ended at or before `height`, by id; visits O(due), not every voting proposal. */
-export const proposalsDue = (proposals: ReadonlyMap<number, Proposal>, height: number): Proposal[] => {
+export const proposalsDue = (
+  proposals: ReadonlyMap<number, Proposal>,
+  height: number,
+): Proposal[] => {
   const live = (d: Due): boolean => {
     const p = proposals.get(d[1]);
     return p !== undefined && p.status === ProposalStatus.VOTING && p.votingEndHeight === d[0];
@@ -259,7 +295,8 @@ const finishedIndex = (proposals: ReadonlyMap<number, Proposal>): Due[] => {
   let ix = finishedIndexes.get(raw);
   if (ix === undefined) {
     ix = [];
-    for (const p of raw.values()) if (p.status !== ProposalStatus.VOTING) ix.push([p.votingEndHeight, p.id]);
+    for (const p of raw.values())
+      if (p.status !== ProposalStatus.VOTING) ix.push([p.votingEndHeight, p.id]);
     ix.sort(byDue);
     keep(finishedIndexes, raw, ix);
   }
@@ -267,7 +304,10 @@ const finishedIndex = (proposals: ReadonlyMap<number, Proposal>): Due[] => {
 };
 
 /** Call after a proposal is tallied. */
-export const indexProposalFinished = (proposals: ReadonlyMap<number, Proposal>, p: Proposal): void => {
+export const indexProposalFinished = (
+  proposals: ReadonlyMap<number, Proposal>,
+  p: Proposal,
+): void => {
   const ix = finishedIndexes.get(rawOf(proposals));
   if (ix === undefined) return;
   heapPush(ix, [p.votingEndHeight, p.id]);
@@ -277,7 +317,10 @@ export const indexProposalFinished = (proposals: ReadonlyMap<number, Proposal>, 
  * Ids of the tallied proposals whose voting ended at or before `height`,
  * ascending, taken off the index: the caller deletes them. Visits O(expired).
  */
-export const takeFinishedProposals = (proposals: ReadonlyMap<number, Proposal>, height: number): number[] => {
+export const takeFinishedProposals = (
+  proposals: ReadonlyMap<number, Proposal>,
+  height: number,
+): number[] => {
   const h = finishedIndex(proposals);
   const out: number[] = [];
   while (h.length > 0 && h[0]![0] <= height) {
@@ -286,7 +329,8 @@ export const takeFinishedProposals = (proposals: ReadonlyMap<number, Proposal>, 
     heapPop(h);
     onUndo(() => heapPush(h, d));
     const p = proposals.get(d[1]);
-    if (p !== undefined && p.status !== ProposalStatus.VOTING && p.votingEndHeight === d[0]) out.push(d[1]);
+    if (p !== undefined && p.status !== ProposalStatus.VOTING && p.votingEndHeight === d[0])
+      out.push(d[1]);
   }
   return [...new Set(out)].sort((a, b) => a - b);
 };
@@ -319,7 +363,14 @@ const disputeIndex = (disputes: ReadonlyMap<number, Dispute>): DisputeIndex => {
   const raw = rawOf(disputes);
   let ix = disputeIndexes.get(raw);
   if (ix === undefined) {
-    ix = { bySubject: new Map(), byWindow: new Map(), due: [], dirty: new Set(), marked: [], panels: new Map() };
+    ix = {
+      bySubject: new Map(),
+      byWindow: new Map(),
+      due: [],
+      dirty: new Set(),
+      marked: [],
+      panels: new Map(),
+    };
     for (const d of raw.values()) {
       addDispute(ix, d);
       ix.due.push([d.deadline, d.id]);
@@ -395,7 +446,11 @@ export const indexDisputeRemoved = (disputes: ReadonlyMap<number, Dispute>, d: D
  * Call after a dispute's verdicts change, or (`moved`) its tier, panel and
  * deadline. Nothing to undo: a superset is harmless.
  */
-export const indexDisputeChanged = (disputes: ReadonlyMap<number, Dispute>, d: Dispute, moved: boolean): void => {
+export const indexDisputeChanged = (
+  disputes: ReadonlyMap<number, Dispute>,
+  d: Dispute,
+  moved: boolean,
+): void => {
   const ix = disputeIndexes.get(rawOf(disputes));
   if (ix === undefined) return;
   if (moved) heapPush(ix.due, [d.deadline, d.id]);
@@ -403,7 +458,11 @@ export const indexDisputeChanged = (disputes: ReadonlyMap<number, Dispute>, d: D
 };
 
 /** The oldest open dispute on a subject (the first a scan in id order finds). */
-export const disputeOn = (disputes: ReadonlyMap<number, Dispute>, subject: number, subjectId: number): Dispute | undefined => {
+export const disputeOn = (
+  disputes: ReadonlyMap<number, Dispute>,
+  subject: number,
+  subjectId: number,
+): Dispute | undefined => {
   const ids = disputeIndex(disputes).bySubject.get(subjectKey(subject, subjectId));
   if (ids === undefined) return undefined;
   let first: number | undefined;
@@ -415,7 +474,10 @@ export const disputeOn = (disputes: ReadonlyMap<number, Dispute>, subject: numbe
 };
 
 /** The open disputes of a window, by id. */
-export const disputesOfWindow = (disputes: ReadonlyMap<number, Dispute>, window: number): Dispute[] => {
+export const disputesOfWindow = (
+  disputes: ReadonlyMap<number, Dispute>,
+  window: number,
+): Dispute[] => {
   const out: Dispute[] = [];
   for (const id of [...(disputeIndex(disputes).byWindow.get(window) ?? [])].sort((a, b) => a - b)) {
     visits.count++;
@@ -433,7 +495,10 @@ export const disputesOfWindow = (disputes: ReadonlyMap<number, Dispute>, window:
  * other open dispute would be a no-op for it: a tier-2 dispute acts only at
  * its deadline, a tier-3 one before it only when its tally changed.
  */
-export const disputesToAdvance = (disputes: ReadonlyMap<number, Dispute>, height: number): { next(): number | undefined } => {
+export const disputesToAdvance = (
+  disputes: ReadonlyMap<number, Dispute>,
+  height: number,
+): { next(): number | undefined } => {
   const ix = disputeIndex(disputes);
   const pending = new Set(dueItems(ix.due, height, (d) => disputes.get(d[1])?.deadline === d[0]));
   for (const id of ix.dirty) {
@@ -446,7 +511,11 @@ export const disputesToAdvance = (disputes: ReadonlyMap<number, Dispute>, height
   return {
     next() {
       if (ix.marked.length > 0) {
-        for (const id of ix.marked) if (id > last && !pending.has(id)) { pending.add(id); queue.push(id); }
+        for (const id of ix.marked)
+          if (id > last && !pending.has(id)) {
+            pending.add(id);
+            queue.push(id);
+          }
         ix.marked.length = 0;
         queue.sort((a, b) => a - b);
       }
@@ -496,7 +565,8 @@ const addRole = (ix: RoleIndex, r: RoleRecord): void => {
   m.set(r.address, r);
 };
 
-const activePart = (stake: bigint, min: bigint): bigint => (stake > 0n && stake >= min ? stake : 0n);
+const activePart = (stake: bigint, min: bigint): bigint =>
+  stake > 0n && stake >= min ? stake : 0n;
 
 /** Drops the sorted list of a role's active records, now and when the change that called this is undone. */
 const dropSorted = (ix: RoleIndex, role: Role): void => {
@@ -505,7 +575,11 @@ const dropSorted = (ix: RoleIndex, role: Role): void => {
 };
 
 /** Call after registering a role, or registering it again (a new record); roles are never removed. */
-export const indexRoleAdded = (roles: ReadonlyMap<string, RoleRecord>, role: Role, address: string): void => {
+export const indexRoleAdded = (
+  roles: ReadonlyMap<string, RoleRecord>,
+  role: Role,
+  address: string,
+): void => {
   const raw = rawOf(roles);
   const ix = roleIndexes.get(raw);
   const r = raw.get(roleKey(role, address));
@@ -522,7 +596,10 @@ export const indexRoleAdded = (roles: ReadonlyMap<string, RoleRecord>, role: Rol
  * (their tally weighs the panel's current stake).
  */
 export const indexStakeChanged = (
-  state: { readonly roles: ReadonlyMap<string, RoleRecord>; readonly disputes: ReadonlyMap<number, Dispute> },
+  state: {
+    readonly roles: ReadonlyMap<string, RoleRecord>;
+    readonly disputes: ReadonlyMap<number, Dispute>;
+  },
   role: Role,
   address: string,
   before: bigint,
@@ -560,7 +637,11 @@ export const rolesOfKind = (roles: ReadonlyMap<string, RoleRecord>, role: Role):
  * assignment and committees ask for it many times a block while it rarely
  * changes. Read-only (the records are the state's own objects, as in rolesOfKind).
  */
-export const activeRolesSorted = (roles: ReadonlyMap<string, RoleRecord>, role: Role, min: bigint): readonly RoleRecord[] => {
+export const activeRolesSorted = (
+  roles: ReadonlyMap<string, RoleRecord>,
+  role: Role,
+  min: bigint,
+): readonly RoleRecord[] => {
   const ix = roleIndex(roles);
   let cached = ix.sorted.get(role);
   if (cached === undefined || cached.min !== min) {
@@ -582,7 +663,11 @@ export const activeRolesSorted = (roles: ReadonlyMap<string, RoleRecord>, role: 
  * running total; summed again (over that role only) when `min` differs from
  * the one it was kept under (a governance change of the minimum stake).
  */
-export const activeStake = (roles: ReadonlyMap<string, RoleRecord>, role: Role, min: bigint): bigint => {
+export const activeStake = (
+  roles: ReadonlyMap<string, RoleRecord>,
+  role: Role,
+  min: bigint,
+): bigint => {
   const ix = roleIndex(roles);
   let sum = ix.active.get(role);
   if (sum === undefined || sum.min !== min) {
@@ -606,14 +691,19 @@ const aggregationIndex = (windows: ReadonlyMap<number, WindowState>): Map<number
   let ix = aggregationIndexes.get(raw);
   if (ix === undefined) {
     ix = new Map();
-    for (const w of raw.values()) if (w.aggregation?.revealed) ix.set(w.aggregation.revealed.id, w.window);
+    for (const w of raw.values())
+      if (w.aggregation?.revealed) ix.set(w.aggregation.revealed.id, w.window);
     keep(aggregationIndexes, raw, ix);
   }
   return ix;
 };
 
 /** Call after a window's aggregation is revealed under `id`. */
-export const indexAggregationRevealed = (windows: ReadonlyMap<number, WindowState>, id: number, window: number): void => {
+export const indexAggregationRevealed = (
+  windows: ReadonlyMap<number, WindowState>,
+  id: number,
+  window: number,
+): void => {
   const ix = aggregationIndexes.get(rawOf(windows));
   if (ix === undefined) return;
   const prev = ix.get(id);
@@ -622,7 +712,10 @@ export const indexAggregationRevealed = (windows: ReadonlyMap<number, WindowStat
 };
 
 /** Call after removing window `w` (settled). */
-export const indexWindowRemoved = (windows: ReadonlyMap<number, WindowState>, w: WindowState): void => {
+export const indexWindowRemoved = (
+  windows: ReadonlyMap<number, WindowState>,
+  w: WindowState,
+): void => {
   const ix = aggregationIndexes.get(rawOf(windows));
   const id = w.aggregation?.revealed?.id;
   if (ix === undefined || id === undefined || ix.get(id) !== w.window) return;
@@ -631,7 +724,10 @@ export const indexWindowRemoved = (windows: ReadonlyMap<number, WindowState>, w:
 };
 
 /** The window whose revealed aggregation has this id (checked against the window, so a stale entry answers nothing). */
-export const aggregationWindow = (windows: ReadonlyMap<number, WindowState>, id: number): WindowState | undefined => {
+export const aggregationWindow = (
+  windows: ReadonlyMap<number, WindowState>,
+  id: number,
+): WindowState | undefined => {
   const window = aggregationIndex(windows).get(id);
   if (window === undefined) return undefined;
   visits.count++;

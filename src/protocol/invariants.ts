@@ -23,7 +23,11 @@ const bal = (state: Readonly<State>, address: string): bigint => state.balances.
 export const checkSupply: Check = (state) => {
   const total = sum(state.balances.values());
   const expected = state.supply.genesis + state.supply.minted - state.supply.burned;
-  return total === expected ? [] : [`supply: balances sum to ${total}, expected genesis ${state.supply.genesis} + minted ${state.supply.minted} − burned ${state.supply.burned} = ${expected}`];
+  return total === expected
+    ? []
+    : [
+        `supply: balances sum to ${total}, expected genesis ${state.supply.genesis} + minted ${state.supply.minted} − burned ${state.supply.burned} = ${expected}`,
+      ];
 };
 
 export const checkNonNegativeBalances: Check = (state) => {
@@ -34,13 +38,16 @@ export const checkNonNegativeBalances: Check = (state) => {
 
 export const checkNonNegativeStakes: Check = (state) => {
   const out: string[] = [];
-  for (const [k, r] of state.roles) if (r.stake < 0n) out.push(`negative stake: ${k} has ${r.stake}`);
+  for (const [k, r] of state.roles)
+    if (r.stake < 0n) out.push(`negative stake: ${k} has ${r.stake}`);
   return out;
 };
 
 export const checkNonNegativeUnbonding: Check = (state) => {
   const out: string[] = [];
-  for (const u of state.unbonding.values()) if (u.amount < 0n) out.push(`negative unbonding: entry ${u.id} of ${u.address} has ${u.amount}`);
+  for (const u of state.unbonding.values())
+    if (u.amount < 0n)
+      out.push(`negative unbonding: entry ${u.id} of ${u.address} has ${u.amount}`);
   return out;
 };
 
@@ -55,7 +62,9 @@ export const checkUnbondingPool: Check = (state) => {
   let entries = 0n;
   for (const u of state.unbonding.values()) entries += u.amount;
   const pool = bal(state, ModuleAccount.unbondingPool);
-  return pool === entries ? [] : [`unbonding pool: holds ${pool}, unbonding entries sum to ${entries}`];
+  return pool === entries
+    ? []
+    : [`unbonding pool: holds ${pool}, unbonding entries sum to ${entries}`];
 };
 
 export const checkEscrow: Check = (state) => {
@@ -63,14 +72,19 @@ export const checkEscrow: Check = (state) => {
   for (const d of state.disputes.values()) bonds += d.bond;
   for (const c of state.availability.values()) bonds += c.bond;
   const escrow = bal(state, ModuleAccount.escrow);
-  return escrow === bonds ? [] : [`escrow: holds ${escrow}, open dispute and availability bonds sum to ${bonds}`];
+  return escrow === bonds
+    ? []
+    : [`escrow: holds ${escrow}, open dispute and availability bonds sum to ${bonds}`];
 };
 
 export const checkGovDeposits: Check = (state) => {
   let deposits = 0n;
-  for (const p of state.proposals.values()) if (p.status === ProposalStatus.VOTING) deposits += p.deposit;
+  for (const p of state.proposals.values())
+    if (p.status === ProposalStatus.VOTING) deposits += p.deposit;
   const held = bal(state, ModuleAccount.govDeposits);
-  return held === deposits ? [] : [`gov deposits: holds ${held}, deposits of proposals in voting sum to ${deposits}`];
+  return held === deposits
+    ? []
+    : [`gov deposits: holds ${held}, deposits of proposals in voting sum to ${deposits}`];
 };
 
 /** The validator_pay pool holds exactly the accrued fees; no accrued amount is negative (validator-rewards.ts). */
@@ -78,7 +92,8 @@ export const checkValidatorPay: Check = (state) => {
   const out: string[] = [];
   let fees = 0n;
   for (const [a, x] of state.validatorPay) {
-    if (x.minted < 0n || x.fees < 0n) out.push(`validator pay: ${a} has accrued ${x.minted} minted, ${x.fees} fees`);
+    if (x.minted < 0n || x.fees < 0n)
+      out.push(`validator pay: ${a} has accrued ${x.minted} minted, ${x.fees} fees`);
     fees += x.fees;
   }
   const pool = bal(state, ModuleAccount.validatorPay);
@@ -91,16 +106,27 @@ export const checkValidatorPay: Check = (state) => {
  * Appends to `out` (and returns it): the full walk checks every live submission,
  * tens of thousands, and nearly always finds nothing, so it allocates nothing then.
  */
-export const checkSubmission = (state: Readonly<State>, s: Readonly<Submission>, out: string[] = []): string[] => {
-  if (!state.roles.has(roleKey(Role.MINER, s.miner))) out.push(`submission ${s.id}: ${s.miner} has no miner role`);
+export const checkSubmission = (
+  state: Readonly<State>,
+  s: Readonly<Submission>,
+  out: string[] = [],
+): string[] => {
+  if (!state.roles.has(roleKey(Role.MINER, s.miner)))
+    out.push(`submission ${s.id}: ${s.miner} has no miner role`);
   const w = state.windows.get(s.window);
   if (!w) {
     out.push(`submission ${s.id}: window ${s.window} is not live`);
     return out;
   }
   const shard = w.assignment.get(s.miner);
-  if (shard !== s.shard) out.push(`submission ${s.id}: ${s.miner} is assigned shard ${shard ?? "none"} in window ${s.window}, submitted for ${s.shard}`);
-  if (w.submittedBy.get(s.miner) !== s.id) out.push(`submission ${s.id}: window ${s.window} records submission ${w.submittedBy.get(s.miner) ?? "none"} for ${s.miner}`);
+  if (shard !== s.shard)
+    out.push(
+      `submission ${s.id}: ${s.miner} is assigned shard ${shard ?? "none"} in window ${s.window}, submitted for ${s.shard}`,
+    );
+  if (w.submittedBy.get(s.miner) !== s.id)
+    out.push(
+      `submission ${s.id}: window ${s.window} records submission ${w.submittedBy.get(s.miner) ?? "none"} for ${s.miner}`,
+    );
   return out;
 };
 
@@ -125,7 +151,8 @@ export const stateChecks: readonly (readonly [string, Check])[] = [
 ];
 
 /** All state invariants; an empty list means the state is consistent. */
-export const checkState = (state: Readonly<State>): string[] => stateChecks.flatMap(([, check]) => check(state));
+export const checkState = (state: Readonly<State>): string[] =>
+  stateChecks.flatMap(([, check]) => check(state));
 
 /** Watches an event stream: an offence key may be slashed at most once, ever. */
 export class OffenceLedger {
@@ -139,7 +166,8 @@ export class OffenceLedger {
       if (e.case !== "slashed") continue;
       const key = e.value.offenceKey;
       const first = this.seen.get(key);
-      if (first !== undefined) out.push(`double slash: offence ${key} slashed at events #${first} and #${i}`);
+      if (first !== undefined)
+        out.push(`double slash: offence ${key} slashed at events #${first} and #${i}`);
       else this.seen.set(key, i);
     }
     return out;

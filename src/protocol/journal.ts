@@ -25,7 +25,8 @@ let active: Undo[] | undefined;
 const rawByView = new WeakMap<object, object>();
 
 /** The plain object behind a journal view (or the value itself). */
-export const rawOf = <T>(x: T): T => ((typeof x === "object" && x !== null && rawByView.get(x)) as T) || x;
+export const rawOf = <T>(x: T): T =>
+  ((typeof x === "object" && x !== null && rawByView.get(x)) as T) || x;
 
 /** Records an inverse for a change made outside the view (derived indexes); a no-op outside a journal. */
 export const onUndo = (fn: Undo): void => {
@@ -79,7 +80,11 @@ export const journaled = <S extends object>(state: S): Journal<S> => {
       },
     });
   /** Undo of a delete: put the key back where it was. */
-  const restoreOrder = <K>(keysBefore: readonly K[], reinsert: () => void, c: Map<K, unknown> | Set<K>): void => {
+  const restoreOrder = <K>(
+    keysBefore: readonly K[],
+    reinsert: () => void,
+    c: Map<K, unknown> | Set<K>,
+  ): void => {
     reinsert();
     if (c instanceof Map) {
       const entries = keysBefore.filter((k) => c.has(k)).map((k) => [k, c.get(k)] as const);
@@ -131,12 +136,16 @@ export const journaled = <S extends object>(state: S): Journal<S> => {
       entries: function* () {
         for (const [k, v] of m) yield [k, wrap(v)];
       },
-      forEach: (f: (v: unknown, k: unknown, map: unknown) => void) => m.forEach((v, k) => f(wrap(v), k, methods.view)),
+      forEach: (f: (v: unknown, k: unknown, map: unknown) => void) =>
+        m.forEach((v, k) => f(wrap(v), k, methods.view)),
       [Symbol.iterator]: function* () {
         for (const [k, v] of m) yield [k, wrap(v)];
       },
     };
-    const view = new Proxy(m, { get: (t, k) => (k === "size" ? t.size : k in methods && k !== "view" ? methods[k] : Reflect.get(t, k)) });
+    const view = new Proxy(m, {
+      get: (t, k) =>
+        k === "size" ? t.size : k in methods && k !== "view" ? methods[k] : Reflect.get(t, k),
+    });
     methods.view = view;
     return view;
   };
@@ -167,10 +176,14 @@ export const journaled = <S extends object>(state: S): Journal<S> => {
       keys: () => s.keys(),
       values: () => s.values(),
       entries: () => s.entries(),
-      forEach: (f: (v: unknown, k: unknown, set: unknown) => void) => s.forEach((v) => f(v, v, methods.view)),
+      forEach: (f: (v: unknown, k: unknown, set: unknown) => void) =>
+        s.forEach((v) => f(v, v, methods.view)),
       [Symbol.iterator]: () => s.values(),
     };
-    const view = new Proxy(s, { get: (t, k) => (k === "size" ? t.size : k in methods && k !== "view" ? methods[k] : Reflect.get(t, k)) });
+    const view = new Proxy(s, {
+      get: (t, k) =>
+        k === "size" ? t.size : k in methods && k !== "view" ? methods[k] : Reflect.get(t, k),
+    });
     methods.view = view;
     return view;
   };

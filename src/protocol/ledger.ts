@@ -16,19 +16,35 @@ const U64_MAX = 2n ** 64n - 1n;
 /** A user address: non-empty, bounded, not a module account, and a valid `remes1…` address (address.ts). */
 export const checkAddress = (what: string, address: string): ProtocolError | undefined => {
   if (address.length === 0) return fail("invalidMessage", `${what} address is empty`);
-  if (address.length > MAX_ADDRESS_LENGTH) return fail("invalidMessage", `${what} address is longer than ${MAX_ADDRESS_LENGTH} characters`);
-  if (address.startsWith("module:")) return fail("unauthorized", `${what} address ${address} is a module account`);
+  if (address.length > MAX_ADDRESS_LENGTH)
+    return fail(
+      "invalidMessage",
+      `${what} address is longer than ${MAX_ADDRESS_LENGTH} characters`,
+    );
+  if (address.startsWith("module:"))
+    return fail("unauthorized", `${what} address ${address} is a module account`);
   const problem = addressProblem(address);
-  return problem === undefined ? undefined : fail("invalidAddress", `${what} address "${address}" ${problem}`);
+  return problem === undefined
+    ? undefined
+    : fail("invalidAddress", `${what} address "${address}" ${problem}`);
 };
 
 export const checkAmount = (what: string, amount: bigint): ProtocolError | undefined =>
-  amount <= 0n || amount > U64_MAX ? fail("invalidMessage", `${what} must be a positive uint64 amount of uremes`) : undefined;
+  amount <= 0n || amount > U64_MAX
+    ? fail("invalidMessage", `${what} must be a positive uint64 amount of uremes`)
+    : undefined;
 
-export const checkFunds = (state: Readonly<State>, address: string, amount: bigint): ProtocolError | undefined => {
+export const checkFunds = (
+  state: Readonly<State>,
+  address: string,
+  amount: bigint,
+): ProtocolError | undefined => {
   const have = balanceOf(state, address);
   return have < amount
-    ? fail("insufficientFunds", `${address} has ${have} uremes, needs ${amount}; fund the account first`)
+    ? fail(
+        "insufficientFunds",
+        `${address} has ${have} uremes, needs ${amount}; fund the account first`,
+      )
     : undefined;
 };
 
@@ -59,9 +75,14 @@ export const burn = (state: State, from: string, amount: bigint): void => {
 
 // --- MsgSend ---
 
-export const decideSend = (state: Readonly<State>, msg: CommandOf<"send">): ProtocolEvent[] | ProtocolError => {
+export const decideSend = (
+  state: Readonly<State>,
+  msg: CommandOf<"send">,
+): ProtocolEvent[] | ProtocolError => {
   const bad =
-    checkAddress("from", msg.fromAddress) ?? checkAddress("to", msg.toAddress) ?? checkAmount("amount", msg.amount) ??
+    checkAddress("from", msg.fromAddress) ??
+    checkAddress("to", msg.toAddress) ??
+    checkAmount("amount", msg.amount) ??
     checkFunds(state, msg.fromAddress, msg.amount);
   if (bad) return bad;
   return [event("transferred", { from: msg.fromAddress, to: msg.toAddress, amount: msg.amount })];

@@ -8,10 +8,22 @@
  */
 import { addressFieldsOf, addressProblem } from "./address.ts";
 import * as aggregation from "./aggregation.ts";
-import { countAvailabilityBlock, decideChallengeAvailability, decideProveAvailability, evolveAvailabilityBlockCounted, evolveAvailabilityChallenged, evolveAvailabilityResolved, expireAvailability } from "./availability.ts";
+import {
+  countAvailabilityBlock,
+  decideChallengeAvailability,
+  decideProveAvailability,
+  evolveAvailabilityBlockCounted,
+  evolveAvailabilityChallenged,
+  evolveAvailabilityResolved,
+  expireAvailability,
+} from "./availability.ts";
 import { blockEventsHash, chainAppHash } from "./apphash.ts";
 import type { ProtocolCommand } from "./commands.ts";
-import { evolveConsensusSetChanged, evolveValidatorJailed, updateConsensusSet } from "./consensus-set.ts";
+import {
+  evolveConsensusSetChanged,
+  evolveValidatorJailed,
+  updateConsensusSet,
+} from "./consensus-set.ts";
 import type { BlockContext } from "./context.ts";
 import { fail, isProtocolError, type ProtocolError } from "./errors.ts";
 import { type Emit, event, type ProtocolEvent } from "./events.ts";
@@ -21,25 +33,51 @@ import * as gov from "./governance.ts";
 import { evolveKernelVersionApproved } from "./kernel-versions.ts";
 import { checkFunds, decideSend, evolveTransferred } from "./ledger.ts";
 import { evolveRewardMinted } from "./rewards.ts";
-import { evolveValidatorPayAccrued, rewardValidators, settleFeePay, settleMintedPay } from "./validator-rewards.ts";
-import { evolveLivenessMissed, evolveLivenessWindowReset, evolveSlashed, punishValidators } from "./slashing.ts";
+import {
+  evolveValidatorPayAccrued,
+  rewardValidators,
+  settleFeePay,
+  settleMintedPay,
+} from "./validator-rewards.ts";
+import {
+  evolveLivenessMissed,
+  evolveLivenessWindowReset,
+  evolveSlashed,
+  punishValidators,
+} from "./slashing.ts";
 import * as staking from "./staking.ts";
 import { ModuleAccount, type State } from "./state.ts";
-import { decideSubmitGradient, evolveGradientSubmitted, evolveSubmissionRejected } from "./submissions.ts";
+import {
+  decideSubmitGradient,
+  evolveGradientSubmitted,
+  evolveSubmissionRejected,
+} from "./submissions.ts";
 import * as traps from "./traps.ts";
 import * as disputes from "./verification/disputes.ts";
 import { evolveTier1Evaluated } from "./verification/tier1.ts";
 import { decideChallengeGradient, decideVoteLossCheck } from "./verification/tier2.ts";
 import { decideSubmitArbitrationVerdict } from "./verification/tier3.ts";
-import { closeWindows, evolveWindowClosed, evolveWindowOpened, evolveWindowSettled, openWindow, settleWindows } from "./windows.ts";
+import {
+  closeWindows,
+  evolveWindowClosed,
+  evolveWindowOpened,
+  evolveWindowSettled,
+  openWindow,
+  settleWindows,
+} from "./windows.ts";
 
 export type Decision = ProtocolEvent[] | ProtocolError;
 
-export const decide = (state: Readonly<State>, cmd: ProtocolCommand, ctx: BlockContext): Decision => {
+export const decide = (
+  state: Readonly<State>,
+  cmd: ProtocolCommand,
+  ctx: BlockContext,
+): Decision => {
   // Every address field first, whatever the command: funds sent to a string nobody can sign for are lost.
   for (const [field, address] of addressFieldsOf(cmd)) {
     const problem = addressProblem(address);
-    if (problem !== undefined) return fail("invalidAddress", `${field} "${address.slice(0, 100)}" ${problem}`);
+    if (problem !== undefined)
+      return fail("invalidAddress", `${field} "${address.slice(0, 100)}" ${problem}`);
   }
   // Ids are uint64 on the wire and numbers inside: one above 2^53 - 1 is refused, never rounded (ids.ts).
   const wide = idProblem(cmd);
@@ -49,80 +87,199 @@ export const decide = (state: Readonly<State>, cmd: ProtocolCommand, ctx: BlockC
 
 const decideValid = (state: Readonly<State>, cmd: ProtocolCommand, ctx: BlockContext): Decision => {
   switch (cmd.case) {
-    case "send": return decideSend(state, cmd.value);
-    case "registerMiner": return staking.decideRegisterMiner(state, cmd.value);
-    case "registerValidator": return staking.decideRegisterValidator(state, cmd.value);
-    case "registerProposer": return staking.decideRegisterProposer(state, cmd.value);
-    case "registerServingNode": return staking.decideRegisterServingNode(state, cmd.value);
-    case "bond": return staking.decideBond(state, cmd.value);
-    case "unbond": return staking.decideUnbond(state, cmd.value, ctx);
-    case "submitGradient": return decideSubmitGradient(state, cmd.value, ctx);
-    case "challengeGradient": return decideChallengeGradient(state, cmd.value, ctx);
-    case "voteLossCheck": return decideVoteLossCheck(state, cmd.value, ctx);
-    case "submitArbitrationVerdict": return decideSubmitArbitrationVerdict(state, cmd.value, ctx);
-    case "commitTrapJobs": return traps.decideCommitTrapJobs(state, cmd.value);
-    case "revealTrapJobs": return traps.decideRevealTrapJobs(state, cmd.value, ctx);
-    case "commitAggregation": return aggregation.decideCommitAggregation(state, cmd.value, ctx);
-    case "submitAggregation": return aggregation.decideSubmitAggregation(state, cmd.value, ctx);
-    case "challengeAggregation": return aggregation.decideChallengeAggregation(state, cmd.value, ctx);
-    case "submitProposal": return gov.decideSubmitProposal(state, cmd.value, ctx);
-    case "vote": return gov.decideVote(state, cmd.value, ctx);
-    case "challengeAvailability": return decideChallengeAvailability(state, cmd.value, ctx);
-    case "proveAvailability": return decideProveAvailability(state, cmd.value, ctx);
-    default: return unreachable(cmd);
+    case "send":
+      return decideSend(state, cmd.value);
+    case "registerMiner":
+      return staking.decideRegisterMiner(state, cmd.value);
+    case "registerValidator":
+      return staking.decideRegisterValidator(state, cmd.value);
+    case "registerProposer":
+      return staking.decideRegisterProposer(state, cmd.value);
+    case "registerServingNode":
+      return staking.decideRegisterServingNode(state, cmd.value);
+    case "bond":
+      return staking.decideBond(state, cmd.value);
+    case "unbond":
+      return staking.decideUnbond(state, cmd.value, ctx);
+    case "submitGradient":
+      return decideSubmitGradient(state, cmd.value, ctx);
+    case "challengeGradient":
+      return decideChallengeGradient(state, cmd.value, ctx);
+    case "voteLossCheck":
+      return decideVoteLossCheck(state, cmd.value, ctx);
+    case "submitArbitrationVerdict":
+      return decideSubmitArbitrationVerdict(state, cmd.value, ctx);
+    case "commitTrapJobs":
+      return traps.decideCommitTrapJobs(state, cmd.value);
+    case "revealTrapJobs":
+      return traps.decideRevealTrapJobs(state, cmd.value, ctx);
+    case "commitAggregation":
+      return aggregation.decideCommitAggregation(state, cmd.value, ctx);
+    case "submitAggregation":
+      return aggregation.decideSubmitAggregation(state, cmd.value, ctx);
+    case "challengeAggregation":
+      return aggregation.decideChallengeAggregation(state, cmd.value, ctx);
+    case "submitProposal":
+      return gov.decideSubmitProposal(state, cmd.value, ctx);
+    case "vote":
+      return gov.decideVote(state, cmd.value, ctx);
+    case "challengeAvailability":
+      return decideChallengeAvailability(state, cmd.value, ctx);
+    case "proveAvailability":
+      return decideProveAvailability(state, cmd.value, ctx);
+    default:
+      return unreachable(cmd);
   }
 };
 
 export const evolve = (state: State, e: ProtocolEvent): State => {
   switch (e.case) {
-    case "blockStarted": state.height = Number(e.value.height); break;
-    case "transferred": evolveTransferred(state, e.value); settleFeePay(state, e.value); break;
-    case "roleRegistered": staking.evolveRoleRegistered(state, e.value); break;
-    case "stakeBonded": staking.evolveStakeBonded(state, e.value); break;
-    case "unbondingStarted": staking.evolveUnbondingStarted(state, e.value); break;
-    case "unbondingCompleted": staking.evolveUnbondingCompleted(state, e.value); break;
-    case "proposerAuthorizationChanged": staking.evolveProposerAuthorizationChanged(state, e.value); break;
-    case "slashed": evolveSlashed(state, e.value); break;
-    case "livenessMissed": evolveLivenessMissed(state, e.value); break;
-    case "livenessWindowReset": evolveLivenessWindowReset(state, e.value); break;
-    case "rewardMinted": evolveRewardMinted(state, e.value); settleMintedPay(state, e.value); break;
-    case "windowOpened": evolveWindowOpened(state, e.value); break;
-    case "gradientSubmitted": evolveGradientSubmitted(state, e.value); break;
-    case "tier1Evaluated": evolveTier1Evaluated(state, e.value); break;
-    case "windowClosed": evolveWindowClosed(state, e.value); break;
-    case "windowSettled": evolveWindowSettled(state, e.value); break;
-    case "submissionRejected": evolveSubmissionRejected(state, e.value); break;
-    case "disputeOpened": disputes.evolveDisputeOpened(state, e.value); break;
-    case "lossVoteCast": disputes.evolveLossVoteCast(state, e.value); break;
-    case "disputeEscalated": disputes.evolveDisputeEscalated(state, e.value); break;
-    case "arbitrationVerdictCast": disputes.evolveArbitrationVerdictCast(state, e.value); break;
-    case "disputeResolved": traps.noteRecomputed(state, e.value); disputes.evolveDisputeResolved(state, e.value); break;
-    case "panelRedrawn": disputes.evolvePanelRedrawn(state, e.value); break;
-    case "verifierPaid": disputes.evolveVerifierPaid(state, e.value); break;
-    case "trapCommitmentApproved": traps.evolveTrapCommitmentApproved(state, e.value); break;
-    case "trapCommitmentAccepted": traps.evolveTrapCommitmentAccepted(state, e.value); break;
-    case "trapRevealed": traps.evolveTrapRevealed(state, e.value); break;
-    case "vaultEntryAdded": traps.evolveVaultEntryAdded(state, e.value); break;
-    case "aggregationProposerSelected": aggregation.evolveAggregationProposerSelected(state, e.value); break;
-    case "aggregationCommitted": aggregation.evolveAggregationCommitted(state, e.value); break;
-    case "aggregationRevealed": aggregation.evolveAggregationRevealed(state, e.value); break;
-    case "aggregationFaulted": aggregation.evolveAggregationFaulted(state, e.value); break;
-    case "aggregationFinalized": aggregation.evolveAggregationFinalized(state, e.value); break;
-    case "proposalSubmitted": gov.evolveProposalSubmitted(state, e.value); break;
-    case "voteCast": gov.evolveVoteCast(state, e.value); break;
-    case "proposalTallied": gov.evolveProposalTallied(state, e.value); break;
-    case "paramsChanged": gov.evolveParamsChanged(state, e.value); break;
-    case "modelUpgraded": gov.evolveModelUpgraded(state, e.value); break;
-    case "softwareUpgradeScheduled": gov.evolveSoftwareUpgradeScheduled(state, e.value); break;
-    case "datasetApproved": gov.evolveDatasetApproved(state, e.value); break;
-    case "kernelVersionApproved": evolveKernelVersionApproved(state, e.value); break;
-    case "availabilityChallenged": evolveAvailabilityChallenged(state, e.value); break;
-    case "availabilityResolved": evolveAvailabilityResolved(state, e.value); break;
-    case "availabilityBlockCounted": evolveAvailabilityBlockCounted(state, e.value); break;
-    case "consensusSetChanged": evolveConsensusSetChanged(state, e.value); break;
-    case "validatorJailed": evolveValidatorJailed(state, e.value); break;
-    case "validatorPayAccrued": evolveValidatorPayAccrued(state, e.value); break;
-    default: unreachable(e);
+    case "blockStarted":
+      state.height = Number(e.value.height);
+      break;
+    case "transferred":
+      evolveTransferred(state, e.value);
+      settleFeePay(state, e.value);
+      break;
+    case "roleRegistered":
+      staking.evolveRoleRegistered(state, e.value);
+      break;
+    case "stakeBonded":
+      staking.evolveStakeBonded(state, e.value);
+      break;
+    case "unbondingStarted":
+      staking.evolveUnbondingStarted(state, e.value);
+      break;
+    case "unbondingCompleted":
+      staking.evolveUnbondingCompleted(state, e.value);
+      break;
+    case "proposerAuthorizationChanged":
+      staking.evolveProposerAuthorizationChanged(state, e.value);
+      break;
+    case "slashed":
+      evolveSlashed(state, e.value);
+      break;
+    case "livenessMissed":
+      evolveLivenessMissed(state, e.value);
+      break;
+    case "livenessWindowReset":
+      evolveLivenessWindowReset(state, e.value);
+      break;
+    case "rewardMinted":
+      evolveRewardMinted(state, e.value);
+      settleMintedPay(state, e.value);
+      break;
+    case "windowOpened":
+      evolveWindowOpened(state, e.value);
+      break;
+    case "gradientSubmitted":
+      evolveGradientSubmitted(state, e.value);
+      break;
+    case "tier1Evaluated":
+      evolveTier1Evaluated(state, e.value);
+      break;
+    case "windowClosed":
+      evolveWindowClosed(state, e.value);
+      break;
+    case "windowSettled":
+      evolveWindowSettled(state, e.value);
+      break;
+    case "submissionRejected":
+      evolveSubmissionRejected(state, e.value);
+      break;
+    case "disputeOpened":
+      disputes.evolveDisputeOpened(state, e.value);
+      break;
+    case "lossVoteCast":
+      disputes.evolveLossVoteCast(state, e.value);
+      break;
+    case "disputeEscalated":
+      disputes.evolveDisputeEscalated(state, e.value);
+      break;
+    case "arbitrationVerdictCast":
+      disputes.evolveArbitrationVerdictCast(state, e.value);
+      break;
+    case "disputeResolved":
+      traps.noteRecomputed(state, e.value);
+      disputes.evolveDisputeResolved(state, e.value);
+      break;
+    case "panelRedrawn":
+      disputes.evolvePanelRedrawn(state, e.value);
+      break;
+    case "verifierPaid":
+      disputes.evolveVerifierPaid(state, e.value);
+      break;
+    case "trapCommitmentApproved":
+      traps.evolveTrapCommitmentApproved(state, e.value);
+      break;
+    case "trapCommitmentAccepted":
+      traps.evolveTrapCommitmentAccepted(state, e.value);
+      break;
+    case "trapRevealed":
+      traps.evolveTrapRevealed(state, e.value);
+      break;
+    case "vaultEntryAdded":
+      traps.evolveVaultEntryAdded(state, e.value);
+      break;
+    case "aggregationProposerSelected":
+      aggregation.evolveAggregationProposerSelected(state, e.value);
+      break;
+    case "aggregationCommitted":
+      aggregation.evolveAggregationCommitted(state, e.value);
+      break;
+    case "aggregationRevealed":
+      aggregation.evolveAggregationRevealed(state, e.value);
+      break;
+    case "aggregationFaulted":
+      aggregation.evolveAggregationFaulted(state, e.value);
+      break;
+    case "aggregationFinalized":
+      aggregation.evolveAggregationFinalized(state, e.value);
+      break;
+    case "proposalSubmitted":
+      gov.evolveProposalSubmitted(state, e.value);
+      break;
+    case "voteCast":
+      gov.evolveVoteCast(state, e.value);
+      break;
+    case "proposalTallied":
+      gov.evolveProposalTallied(state, e.value);
+      break;
+    case "paramsChanged":
+      gov.evolveParamsChanged(state, e.value);
+      break;
+    case "modelUpgraded":
+      gov.evolveModelUpgraded(state, e.value);
+      break;
+    case "softwareUpgradeScheduled":
+      gov.evolveSoftwareUpgradeScheduled(state, e.value);
+      break;
+    case "datasetApproved":
+      gov.evolveDatasetApproved(state, e.value);
+      break;
+    case "kernelVersionApproved":
+      evolveKernelVersionApproved(state, e.value);
+      break;
+    case "availabilityChallenged":
+      evolveAvailabilityChallenged(state, e.value);
+      break;
+    case "availabilityResolved":
+      evolveAvailabilityResolved(state, e.value);
+      break;
+    case "availabilityBlockCounted":
+      evolveAvailabilityBlockCounted(state, e.value);
+      break;
+    case "consensusSetChanged":
+      evolveConsensusSetChanged(state, e.value);
+      break;
+    case "validatorJailed":
+      evolveValidatorJailed(state, e.value);
+      break;
+    case "validatorPayAccrued":
+      evolveValidatorPayAccrued(state, e.value);
+      break;
+    default:
+      unreachable(e);
   }
   return state;
 };
@@ -140,8 +297,22 @@ export const evolveAll = (state: State, events: Iterable<ProtocolEvent>): State 
 /** A begin- or end-block step: decides from the state, records by `emit`. */
 export type Step = (state: Readonly<State>, ctx: BlockContext, emit: Emit) => void;
 
-const beginSteps: readonly Step[] = [staking.completeUnbondings, punishValidators, rewardValidators, openWindow];
-const endSteps: readonly Step[] = [closeWindows, disputes.advanceDisputes, countAvailabilityBlock, expireAvailability, aggregation.advanceAggregations, settleWindows, gov.tallyProposals, updateConsensusSet];
+const beginSteps: readonly Step[] = [
+  staking.completeUnbondings,
+  punishValidators,
+  rewardValidators,
+  openWindow,
+];
+const endSteps: readonly Step[] = [
+  closeWindows,
+  disputes.advanceDisputes,
+  countAvailabilityBlock,
+  expireAvailability,
+  aggregation.advanceAggregations,
+  settleWindows,
+  gov.tallyProposals,
+  updateConsensusSet,
+];
 
 export interface TxResult {
   /** 0 on success, else the ProtocolError code (codespace "remes"). */
@@ -164,10 +335,25 @@ export interface BlockResult {
  * transaction evolves through an undo journal (journal.ts), so a failing
  * later message leaves no trace without a copy of the state.
  */
-export const applyTx = (state: State, msgs: readonly ProtocolCommand[], ctx: BlockContext): { state: State; result: TxResult } => {
-  if (msgs.length === 0) return { state, result: { code: fail("invalidMessage", "").code, log: "a transaction holds at least one message", events: [] } };
+export const applyTx = (
+  state: State,
+  msgs: readonly ProtocolCommand[],
+  ctx: BlockContext,
+): { state: State; result: TxResult } => {
+  if (msgs.length === 0)
+    return {
+      state,
+      result: {
+        code: fail("invalidMessage", "").code,
+        log: "a transaction holds at least one message",
+        events: [],
+      },
+    };
   if (msgs.length > state.params.maxTxMessages) {
-    const err = fail("tooLarge", `a transaction holds at most ${state.params.maxTxMessages} messages`);
+    const err = fail(
+      "tooLarge",
+      `a transaction holds at most ${state.params.maxTxMessages} messages`,
+    );
     return { state, result: { code: err.code, log: err.message, events: [] } };
   }
   if (msgs.length === 1) {
@@ -183,12 +369,22 @@ export const applyTx = (state: State, msgs: readonly ProtocolCommand[], ctx: Blo
  * What a transaction would do, leaving the state as it was (CheckTx of a
  * multi-message tx: later messages may depend on earlier ones).
  */
-export const dryRunTx = (state: State, msgs: readonly ProtocolCommand[], ctx: BlockContext): TxResult => {
-  if (msgs.length === 0 || msgs.length > state.params.maxTxMessages) return applyTx(state, msgs, ctx).result;
+export const dryRunTx = (
+  state: State,
+  msgs: readonly ProtocolCommand[],
+  ctx: BlockContext,
+): TxResult => {
+  if (msgs.length === 0 || msgs.length > state.params.maxTxMessages)
+    return applyTx(state, msgs, ctx).result;
   return journaledTx(state, msgs, ctx, false);
 };
 
-const journaledTx = (state: State, msgs: readonly ProtocolCommand[], ctx: BlockContext, keep: boolean): TxResult => {
+const journaledTx = (
+  state: State,
+  msgs: readonly ProtocolCommand[],
+  ctx: BlockContext,
+  keep: boolean,
+): TxResult => {
   const journal = journaled(state);
   const events: ProtocolEvent[] = [];
   try {
@@ -225,15 +421,26 @@ export interface TxFee {
 /** The fee's transfer, or the error when the payer can not cover it (the tx then runs no message). */
 export const payFee = (state: Readonly<State>, fee: TxFee): ProtocolEvent | ProtocolError => {
   const bad = checkFunds(state, fee.payer, fee.amount);
-  if (bad) return fail("insufficientFunds", `cannot pay the fee of ${fee.amount} uremes: ${bad.message}`);
-  return event("transferred", { from: fee.payer, to: ModuleAccount.feeCollector, amount: fee.amount });
+  if (bad)
+    return fail("insufficientFunds", `cannot pay the fee of ${fee.amount} uremes: ${bad.message}`);
+  return event("transferred", {
+    from: fee.payer,
+    to: ModuleAccount.feeCollector,
+    amount: fee.amount,
+  });
 };
 
 /** applyTx after its fee (if any): the fee's event comes first and stays when the messages fail. */
-export const applyFeeAndTx = (state: State, msgs: readonly ProtocolCommand[], ctx: BlockContext, fee: TxFee | undefined): { state: State; result: TxResult } => {
+export const applyFeeAndTx = (
+  state: State,
+  msgs: readonly ProtocolCommand[],
+  ctx: BlockContext,
+  fee: TxFee | undefined,
+): { state: State; result: TxResult } => {
   if (fee === undefined || fee.amount === 0n) return applyTx(state, msgs, ctx);
   const paid = payFee(state, fee);
-  if (isProtocolError(paid)) return { state, result: { code: paid.code, log: paid.message, events: [] } };
+  if (isProtocolError(paid))
+    return { state, result: { code: paid.code, log: paid.message, events: [] } };
   evolve(state, paid);
   const r = applyTx(state, msgs, ctx);
   return { state: r.state, result: { ...r.result, events: [paid, ...r.result.events] } };
@@ -269,5 +476,10 @@ export const applyBlock = (
     txResults.push(r.result);
   }
   for (const step of endSteps) step(current, ctx, emit);
-  return { state: current, events, txResults, appHash: chainAppHash(prevAppHash, eventsHash(events)) };
+  return {
+    state: current,
+    events,
+    txResults,
+    appHash: chainAppHash(prevAppHash, eventsHash(events)),
+  };
 };

@@ -63,7 +63,8 @@ export function leafHash(data: Uint8Array): Uint8Array {
 
 /** RFC 6962 inner node hash: SHA-256(0x01 ‖ left ‖ right), both 32 bytes. */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  if (left.length !== 32 || right.length !== 32) throw new RangeError("nodeHash: inputs must be 32 bytes");
+  if (left.length !== 32 || right.length !== 32)
+    throw new RangeError("nodeHash: inputs must be 32 bytes");
   const out = new Uint8Array(32);
   nodeHashInto(left, 0, right, 0, out, 0);
   return out;
@@ -105,7 +106,8 @@ export class MerkleBuilder {
    * read as 32 bytes at `offset` of `hash`.
    */
   pushLeafHash(hash: Uint8Array, offset = 0): this {
-    if (offset < 0 || hash.length < offset + 32) throw new RangeError("pushLeafHash: need 32 bytes");
+    if (offset < 0 || hash.length < offset + 32)
+      throw new RangeError("pushLeafHash: need 32 bytes");
     copy32(hash, offset, this.#stack, this.#top * 32);
     this.#merge();
     return this;
@@ -205,7 +207,8 @@ const half = (x: number): number => (x - (x % 2)) / 2;
  */
 export function rootFromProof(leafData: Uint8Array, proof: MerkleProof): Uint8Array | undefined {
   try {
-    if (!(leafData instanceof Uint8Array) || typeof proof !== "object" || proof === null) return undefined;
+    if (!(leafData instanceof Uint8Array) || typeof proof !== "object" || proof === null)
+      return undefined;
     const { index, leafCount, siblings } = proof;
     if (!Number.isSafeInteger(index) || !Number.isSafeInteger(leafCount)) return undefined;
     if (index < 0 || index >= leafCount || !Array.isArray(siblings) || siblings.length > 64) {
@@ -248,7 +251,11 @@ export function rootFromProof(leafData: Uint8Array, proof: MerkleProof): Uint8Ar
  * of 2), so a caller that relies on the position must take leafCount from a
  * trusted place (stored with the root), not from the proof.
  */
-export function verifyMerkleProof(root: Uint8Array, leafData: Uint8Array, proof: MerkleProof): boolean {
+export function verifyMerkleProof(
+  root: Uint8Array,
+  leafData: Uint8Array,
+  proof: MerkleProof,
+): boolean {
   if (!(root instanceof Uint8Array) || root.length !== 32) return false;
   const r = rootFromProof(leafData, proof);
   if (r === undefined) return false;

@@ -110,20 +110,35 @@ const BPS = 10_000;
 export const MAX_AMOUNT = 2n ** 63n - 1n;
 
 type Rule = readonly [field: keyof Params, ok: (p: Params) => boolean, why: (p: Params) => string];
-const atLeast = (field: keyof Params, min: number, why = ""): Rule =>
-  [field, (p) => (p[field] as number) >= min, () => `must be at least ${min}${why}`];
-const positive = (field: keyof Params, why: string): Rule =>
-  [field, (p) => (typeof p[field] === "bigint" ? (p[field] as bigint) > 0n : (p[field] as number) > 0), () => `must not be 0: ${why}`];
-const amount = (field: keyof Params): Rule =>
-  [field, (p) => (p[field] as bigint) <= MAX_AMOUNT, () => `must be at most 2^63 - 1 uremes`];
+const atLeast = (field: keyof Params, min: number, why = ""): Rule => [
+  field,
+  (p) => (p[field] as number) >= min,
+  () => `must be at least ${min}${why}`,
+];
+const positive = (field: keyof Params, why: string): Rule => [
+  field,
+  (p) => (typeof p[field] === "bigint" ? (p[field] as bigint) > 0n : (p[field] as number) > 0),
+  () => `must not be 0: ${why}`,
+];
+const amount = (field: keyof Params): Rule => [
+  field,
+  (p) => (p[field] as bigint) <= MAX_AMOUNT,
+  () => `must be at most 2^63 - 1 uremes`,
+];
 
 /** Blocks from an offence's first possible block (a submission at a window's start) to its last possible slash (the window's settlement). */
 export const longestSlashingDelay = (p: Params): number => p.windowBlocks + settleDelay(p);
 
 /** The most one window can mint (rewards.ts payWindow, disputes.ts verification rewards): every submission of a full aggregation verified and paid, each checked by a full tier-3 panel, plus the proposer. */
 export const maxWindowMint = (p: Params): bigint =>
-  (p.baseMinerReward * BigInt(Math.max(p.qualityVerifiedBps, p.qualityOptimisticBps))) / BigInt(BPS) * BigInt(p.maxAggregationSubmissions) * BigInt(p.totalShards) +
-  p.validatorVerificationReward * BigInt(p.tier3PanelSize) * BigInt(p.maxAggregationSubmissions) * BigInt(p.totalShards) +
+  ((p.baseMinerReward * BigInt(Math.max(p.qualityVerifiedBps, p.qualityOptimisticBps))) /
+    BigInt(BPS)) *
+    BigInt(p.maxAggregationSubmissions) *
+    BigInt(p.totalShards) +
+  p.validatorVerificationReward *
+    BigInt(p.tier3PanelSize) *
+    BigInt(p.maxAggregationSubmissions) *
+    BigInt(p.totalShards) +
   p.proposerReward;
 
 /**
@@ -147,19 +162,39 @@ const rules: readonly Rule[] = [
   positive("maxClaimedLossMicro", "no loss could be claimed"),
   // --- Verification tiers (seed 000, 002 §9).
   positive("challengeWindowBlocks", "no one could challenge a submission"),
-  positive("challengeBondMultiplier", "challenges would be free (seed 002 §9.1: bond 10x the base reward)"),
+  positive(
+    "challengeBondMultiplier",
+    "challenges would be free (seed 002 §9.1: bond 10x the base reward)",
+  ),
   atLeast("tier2VotingBlocks", 1),
   positive("tier2QuorumBps", "a tier-2 vote would decide with no votes"),
-  ["lossToleranceBps", (p) => p.lossToleranceBps < BPS, () => "must be below 10000: a tolerance of 100% accepts any claimed loss"],
+  [
+    "lossToleranceBps",
+    (p) => p.lossToleranceBps < BPS,
+    () => "must be below 10000: a tolerance of 100% accepts any claimed loss",
+  ],
   // Seed 000: a 3-validator panel; odd so a majority always exists. One validator alone is no panel.
-  ["tier3PanelSize", (p) => p.tier3PanelSize >= 3 && p.tier3PanelSize % 2 === 1, () => "must be odd and at least 3 (seed 000: a 3-validator panel)"],
+  [
+    "tier3PanelSize",
+    (p) => p.tier3PanelSize >= 3 && p.tier3PanelSize % 2 === 1,
+    () => "must be odd and at least 3 (seed 000: a 3-validator panel)",
+  ],
   atLeast("tier3DeadlineBlocks", 1),
   // --- Trap jobs (seed 000: 10% traps; 002 §10.1: a 2-of-3 committee).
   positive("trapRateBps", "no trap jobs would be set"),
-  ["trapCommitmentSlots", (p) => p.trapCommitmentSlots >= 1 && p.trapCommitmentSlots <= 4_096, () => "must be in 1..4096"],
+  [
+    "trapCommitmentSlots",
+    (p) => p.trapCommitmentSlots >= 1 && p.trapCommitmentSlots <= 4_096,
+    () => "must be in 1..4096",
+  ],
   atLeast("trapCommitteeSize", 1),
   // A threshold above the committee makes traps impossible to reveal.
-  ["trapThreshold", (p) => p.trapThreshold >= 1 && p.trapThreshold <= p.trapCommitteeSize, (p) => `must be in 1..trap_committee_size (${p.trapCommitteeSize}): traps could never be revealed`],
+  [
+    "trapThreshold",
+    (p) => p.trapThreshold >= 1 && p.trapThreshold <= p.trapCommitteeSize,
+    (p) =>
+      `must be in 1..trap_committee_size (${p.trapCommitteeSize}): traps could never be revealed`,
+  ],
   positive("trapRevealBlocks", "traps could never be revealed"),
   positive("vaultMaxEntries", "the vault of trap answers would be pruned empty"),
   positive("vaultReusePerWindow", "the vault would never take verified jobs, and would run dry"),
@@ -169,12 +204,26 @@ const rules: readonly Rule[] = [
   positive("aggregationChallengeBlocks", "no one could challenge an aggregate"),
   // --- Rewards: unchecked work may not earn what verified work earns.
   positive("qualityVerifiedBps", "verified work would earn nothing"),
-  ["qualityOptimisticBps", (p) => p.qualityOptimisticBps < p.qualityVerifiedBps, (p) => `must be below quality_verified_bps (${p.qualityVerifiedBps}): unchecked work may not earn what verified work earns`],
+  [
+    "qualityOptimisticBps",
+    (p) => p.qualityOptimisticBps < p.qualityVerifiedBps,
+    (p) =>
+      `must be below quality_verified_bps (${p.qualityVerifiedBps}): unchecked work may not earn what verified work earns`,
+  ],
   amount("baseMinerReward"),
   amount("proposerReward"),
   amount("validatorVerificationReward"),
-  ["baseMinerReward", (p) => maxWindowMint(p) <= MAX_AMOUNT, (p) => `with validator_verification_reward, proposer_reward, total_shards and max_aggregation_submissions lets one window mint ${maxWindowMint(p)} uremes, over 2^63 - 1`],
-  ["challengeBondMultiplier", (p) => BigInt(p.challengeBondMultiplier) * p.baseMinerReward <= MAX_AMOUNT, () => "times base_miner_reward (the challenge bond) must be at most 2^63 - 1 uremes"],
+  [
+    "baseMinerReward",
+    (p) => maxWindowMint(p) <= MAX_AMOUNT,
+    (p) =>
+      `with validator_verification_reward, proposer_reward, total_shards and max_aggregation_submissions lets one window mint ${maxWindowMint(p)} uremes, over 2^63 - 1`,
+  ],
+  [
+    "challengeBondMultiplier",
+    (p) => BigInt(p.challengeBondMultiplier) * p.baseMinerReward <= MAX_AMOUNT,
+    () => "times base_miner_reward (the challenge bond) must be at most 2^63 - 1 uremes",
+  ],
   // --- Slashing: the main offences always cost stake (seed 000 rates). Downtime may be 0 (it still jails).
   positive("slashDoubleSignBps", "double signing would be free (seed 000: 5%)"),
   positive("slashLazyMiningBps", "lazy mining would be free (seed 000: 50%)"),
@@ -182,77 +231,151 @@ const rules: readonly Rule[] = [
   positive("slashAvailabilityBps", "withholding data would be free"),
   positive("slashProposerFaultBps", "a faulty aggregate would be free"),
   positive("challengerRewardBps", "no one would be paid to catch a cheat"),
-  ["forfeitedBondDestination", (p) => p.forfeitedBondDestination >= 1 && p.forfeitedBondDestination <= 3, () => "must be 1 (burn), 2 (community pool) or 3 (winner)"],
+  [
+    "forfeitedBondDestination",
+    (p) => p.forfeitedBondDestination >= 1 && p.forfeitedBondDestination <= 3,
+    () => "must be 1 (burn), 2 (community pool) or 3 (winner)",
+  ],
   atLeast("livenessWindowBlocks", 1),
   positive("minSignedBps", "validators could stop signing unpunished"),
   // --- Staking: zero stake leaves a slash nothing to take.
-  positive("minMinerStake", "a miner would risk nothing"), amount("minMinerStake"),
-  positive("minValidatorStake", "a validator would risk nothing"), amount("minValidatorStake"),
-  positive("minProposerStake", "a proposer would risk nothing"), amount("minProposerStake"),
-  positive("minServingStake", "a server would risk nothing"), amount("minServingStake"),
+  positive("minMinerStake", "a miner would risk nothing"),
+  amount("minMinerStake"),
+  positive("minValidatorStake", "a validator would risk nothing"),
+  amount("minValidatorStake"),
+  positive("minProposerStake", "a proposer would risk nothing"),
+  amount("minProposerStake"),
+  positive("minServingStake", "a server would risk nothing"),
+  amount("minServingStake"),
   // Unbonding stake stays slashable (slashing.ts stakeAtRisk), so it must outlast the longest path from an offence
   // to its slash: a submission at a window's first block, decided at the latest when that window settles
   // (windows.ts settleDelay). Downtime is not on this path: an unbonding validator no longer signs or is measured.
-  ["unbondingBlocks", (p) => p.unbondingBlocks >= longestSlashingDelay(p),
-    (p) => `must be at least the longest slashing delay, ${longestSlashingDelay(p)} blocks (window_blocks + the settle delay of its deadlines): stake would leave before a slash reaches it`],
+  [
+    "unbondingBlocks",
+    (p) => p.unbondingBlocks >= longestSlashingDelay(p),
+    (p) =>
+      `must be at least the longest slashing delay, ${longestSlashingDelay(p)} blocks (window_blocks + the settle delay of its deadlines): stake would leave before a slash reaches it`,
+  ],
   // --- Governance: a deposit against spam, and a vote that needs votes and a majority.
-  positive("depositText", "proposals would be free spam"), amount("depositText"),
-  positive("depositParameterChange", "proposals would be free spam"), amount("depositParameterChange"),
-  positive("depositModelUpgrade", "proposals would be free spam"), amount("depositModelUpgrade"),
-  positive("depositSoftwareUpgrade", "proposals would be free spam"), amount("depositSoftwareUpgrade"),
+  positive("depositText", "proposals would be free spam"),
+  amount("depositText"),
+  positive("depositParameterChange", "proposals would be free spam"),
+  amount("depositParameterChange"),
+  positive("depositModelUpgrade", "proposals would be free spam"),
+  amount("depositModelUpgrade"),
+  positive("depositSoftwareUpgrade", "proposals would be free spam"),
+  amount("depositSoftwareUpgrade"),
   atLeast("votingBlocksText", 1),
   atLeast("votingBlocksParameterChange", 1),
   atLeast("votingBlocksModelUpgrade", 1),
   atLeast("votingBlocksSoftwareUpgrade", 1),
   positive("quorumBps", "a proposal would pass with no votes"),
-  ["thresholdBps", (p) => p.thresholdBps >= 5_000, () => "must be at least 5000: a minority of the votes would pass a proposal"],
+  [
+    "thresholdBps",
+    (p) => p.thresholdBps >= 5_000,
+    () => "must be at least 5000: a minority of the votes would pass a proposal",
+  ],
   // veto_bps: any value; 0 lets one veto vote stop a proposal, 10000 switches the veto off (the threshold still holds).
   // --- Data availability (seed 002 §5.4).
   positive("daSampleRateBps", "data availability would never be sampled"),
   atLeast("daResponseBlocks", 1),
-  ["daChunkBytes", (p) => p.daChunkBytes >= 32 && p.daChunkBytes <= 65_536, () => "must be in 32..65536"],
-  positive("daChallengeBond", "availability challenges would be free griefing"), amount("daChallengeBond"),
+  [
+    "daChunkBytes",
+    (p) => p.daChunkBytes >= 32 && p.daChunkBytes <= 65_536,
+    () => "must be in 32..65536",
+  ],
+  positive("daChallengeBond", "availability challenges would be free griefing"),
+  amount("daChallengeBond"),
   // --- Bounds.
   atLeast("maxTxMessages", 1),
   atLeast("maxAggregationSubmissions", 1),
   // Each entry is a heap node and an index slot: a cap bounds what one owner can make every block walk (seed 002 §8).
   // Availability griefing (availability.ts): the bond scales with the slash a challenge can cause, and one censoring proposer cannot close a response window.
-  positive("daChallengeBondSlashBps", "an availability challenge could cause a slash far above its bond"),
-  ["daResponseProposers", (p) => p.daResponseProposers >= 1 && p.daResponseProposers <= 100, () => "must be in 1..100"],
+  positive(
+    "daChallengeBondSlashBps",
+    "an availability challenge could cause a slash far above its bond",
+  ),
+  [
+    "daResponseProposers",
+    (p) => p.daResponseProposers >= 1 && p.daResponseProposers <= 100,
+    () => "must be in 1..100",
+  ],
   // Validator pay (validator-rewards.ts): without it validators earn nothing while nobody cheats (issue 13).
-  positive("blockInflationReward", "validators would be paid nothing while nobody cheats"), amount("blockInflationReward"),
+  positive("blockInflationReward", "validators would be paid nothing while nobody cheats"),
+  amount("blockInflationReward"),
   // Accrued pay is paid out every period; 0 would never pay, and a period over a day would hold pay back for longer than it serves.
-  ["validatorPayPeriodBlocks", (p) => p.validatorPayPeriodBlocks >= 1 && p.validatorPayPeriodBlocks <= BLOCKS_PER_DAY, () => "must be in 1..17280 (a day of 5 s blocks)"],
+  [
+    "validatorPayPeriodBlocks",
+    (p) => p.validatorPayPeriodBlocks >= 1 && p.validatorPayPeriodBlocks <= BLOCKS_PER_DAY,
+    () => "must be in 1..17280 (a day of 5 s blocks)",
+  ],
   // Tier-3 panels (panel-rounds.ts): a silent member must cost something, and an undecided panel is re-drawn a bounded number of times.
   positive("slashNoVerdictBps", "a panel member could withhold its verdict for free"),
-  ["tier3MaxRounds", (p) => p.tier3MaxRounds >= 1 && p.tier3MaxRounds <= 16, () => "must be in 1..16"],
+  [
+    "tier3MaxRounds",
+    (p) => p.tier3MaxRounds >= 1 && p.tier3MaxRounds <= 16,
+    () => "must be in 1..16",
+  ],
   // The consensus set (consensus-set.ts): CometBFT needs at least one validator; a jail of 0 blocks would not jail.
-  ["maxConsensusValidators", (p) => p.maxConsensusValidators >= 1 && p.maxConsensusValidators <= 10_000, () => "must be in 1..10000"],
+  [
+    "maxConsensusValidators",
+    (p) => p.maxConsensusValidators >= 1 && p.maxConsensusValidators <= 10_000,
+    () => "must be in 1..10000",
+  ],
   positive("validatorJailBlocks", "a slashed validator would stay in the consensus set"),
   // At least the two default versions (kernel-versions.ts) that an empty genesis list approves.
-  ["maxKernelVersions", (p) => p.maxKernelVersions >= 2 && p.maxKernelVersions <= 256, () => "must be in 2..256: the default kernel versions sim/1 and bitnet-cpu/1 must fit"],
+  [
+    "maxKernelVersions",
+    (p) => p.maxKernelVersions >= 2 && p.maxKernelVersions <= 256,
+    () => "must be in 2..256: the default kernel versions sim/1 and bitnet-cpu/1 must fit",
+  ],
   // A lone (OPTIMISTIC) submission is only checked by this audit: 0 would make isolation free (verification/isolation.ts).
   positive("isolationAuditBps", "a lone submission would never be checked"),
-  ["maxUnbondingEntries", (p) => p.maxUnbondingEntries >= 1 && p.maxUnbondingEntries <= 1_000, () => "must be in 1..1000"],
+  [
+    "maxUnbondingEntries",
+    (p) => p.maxUnbondingEntries >= 1 && p.maxUnbondingEntries <= 1_000,
+    () => "must be in 1..1000",
+  ],
   // max_gradient_bytes and max_claimed_loss_micro are sizes, not amounts: any uint64 (checked above to be non-zero).
 ];
 
 const bpsFields: readonly (keyof Params)[] = [
-  "tier2QuorumBps", "lossToleranceBps", "trapRateBps", "qualityVerifiedBps", "qualityOptimisticBps",
-  "slashDoubleSignBps", "slashDowntimeBps", "slashLazyMiningBps", "slashFalseVerificationBps",
-  "slashAvailabilityBps", "slashProposerFaultBps", "slashBurnBps", "challengerRewardBps", "minSignedBps",
-  "quorumBps", "thresholdBps", "vetoBps", "daSampleRateBps", "isolationAuditBps", "daChallengeBondSlashBps", "blockProposerBonusBps",
+  "tier2QuorumBps",
+  "lossToleranceBps",
+  "trapRateBps",
+  "qualityVerifiedBps",
+  "qualityOptimisticBps",
+  "slashDoubleSignBps",
+  "slashDowntimeBps",
+  "slashLazyMiningBps",
+  "slashFalseVerificationBps",
+  "slashAvailabilityBps",
+  "slashProposerFaultBps",
+  "slashBurnBps",
+  "challengerRewardBps",
+  "minSignedBps",
+  "quorumBps",
+  "thresholdBps",
+  "vetoBps",
+  "daSampleRateBps",
+  "isolationAuditBps",
+  "daChallengeBondSlashBps",
+  "blockProposerBonusBps",
   "slashNoVerdictBps",
 ];
 
 /** The fields with a rule of their own (a test checks every Params field is either here or bounded as basis points). */
-export const ruledFields: ReadonlySet<keyof Params> = new Set([...rules.map(([f]) => f), ...bpsFields]);
+export const ruledFields: ReadonlySet<keyof Params> = new Set([
+  ...rules.map(([f]) => f),
+  ...bpsFields,
+]);
 
 /** Checks every rule above; the first broken one is reported, naming its parameter (snake_case). */
 export const validateParams = (p: Params): ProtocolError | undefined => {
   for (const f of bpsFields) {
     const v = p[f] as number;
-    if (v > BPS) return fail("invalidParams", `${snake(f)} is ${v}: basis points must be at most 10000`);
+    if (v > BPS)
+      return fail("invalidParams", `${snake(f)} is ${v}: basis points must be at most 10000`);
   }
   for (const [field, ok, why] of rules) {
     if (!ok(p)) return fail("invalidParams", `${snake(field)} ${why(p)} (got ${String(p[field])})`);
@@ -261,7 +384,8 @@ export const validateParams = (p: Params): ProtocolError | undefined => {
 };
 
 /** The proto field name of a Params field (tier3PanelSize → tier3_panel_size), as governance and genesis JSON spell it. */
-const snake = (camel: string): string => ParamsSchema.fields.find((f) => f.localName === camel)?.name ?? camel;
+const snake = (camel: string): string =>
+  ParamsSchema.fields.find((f) => f.localName === camel)?.name ?? camel;
 
 const U64_MAX = 2n ** 64n - 1n;
 const U32_MAX = 2 ** 32 - 1;
@@ -271,25 +395,41 @@ const U32_MAX = 2 ** 32 - 1;
  * of `params`. The field list and types come from the proto descriptor, so a
  * new field in params.proto is governable with no change here.
  */
-export const applyParamChanges = (params: Params, changes: readonly ParamChange[]): Params | ProtocolError => {
+export const applyParamChanges = (
+  params: Params,
+  changes: readonly ParamChange[],
+): Params | ProtocolError => {
   // clone, not create: create() returns a message of the same schema as is,
   // so the changes below would be written into the caller's (the state's) params.
   const next = clone(ParamsSchema, params);
   for (const change of changes) {
     const field = ParamsSchema.fields.find((f) => f.name === change.key);
-    if (field === undefined || field.fieldKind === "message" || field.fieldKind === "list" || field.fieldKind === "map") {
-      return fail("invalidParams", `unknown parameter "${change.key}"; parameters are the snake_case fields of remes.remes.v1.Params`);
+    if (
+      field === undefined ||
+      field.fieldKind === "message" ||
+      field.fieldKind === "list" ||
+      field.fieldKind === "map"
+    ) {
+      return fail(
+        "invalidParams",
+        `unknown parameter "${change.key}"; parameters are the snake_case fields of remes.remes.v1.Params`,
+      );
     }
     if (!/^[0-9]{1,20}$/.test(change.value)) {
-      return fail("invalidParams", `parameter ${change.key}: "${change.value}" is not a non-negative decimal integer`);
+      return fail(
+        "invalidParams",
+        `parameter ${change.key}: "${change.value}" is not a non-negative decimal integer`,
+      );
     }
     const value = BigInt(change.value);
     const name = field.localName as keyof Params;
     if (typeof next[name] === "bigint") {
-      if (value > U64_MAX) return fail("invalidParams", `parameter ${change.key}: ${change.value} exceeds uint64`);
+      if (value > U64_MAX)
+        return fail("invalidParams", `parameter ${change.key}: ${change.value} exceeds uint64`);
       (next as Record<string, unknown>)[name] = value;
     } else {
-      if (value > BigInt(U32_MAX)) return fail("invalidParams", `parameter ${change.key}: ${change.value} exceeds uint32`);
+      if (value > BigInt(U32_MAX))
+        return fail("invalidParams", `parameter ${change.key}: ${change.value} exceeds uint32`);
       (next as Record<string, unknown>)[name] = Number(value);
     }
   }

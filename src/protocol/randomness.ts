@@ -402,7 +402,8 @@ export function sortition(
   }
   pool.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (let i = 1; i < pool.length; i++) {
-    if (pool[i]!.id === pool[i - 1]!.id) throw new RangeError(`sortition: duplicate id ${pool[i]!.id}`);
+    if (pool[i]!.id === pool[i - 1]!.id)
+      throw new RangeError(`sortition: duplicate id ${pool[i]!.id}`);
   }
   const n = pool.length;
   const picks = Math.min(count, n);
@@ -458,7 +459,8 @@ export function hashToBigInt(bytes: Uint8Array): bigint {
   const head = n % 4;
   for (; i < head; i++) acc = (acc << 8n) | BigInt(bytes[i]!);
   for (; i < n; i += 4) {
-    const w = ((bytes[i]! << 24) | (bytes[i + 1]! << 16) | (bytes[i + 2]! << 8) | bytes[i + 3]!) >>> 0;
+    const w =
+      ((bytes[i]! << 24) | (bytes[i + 1]! << 16) | (bytes[i + 2]! << 8) | bytes[i + 3]!) >>> 0;
     acc = (acc << 32n) | BigInt(w);
   }
   return acc;

@@ -17,18 +17,30 @@ import type { State, Submission, WindowState } from "./state.ts";
 import { submissionsOf } from "./submissions.ts";
 
 export const qualityBps = (state: Readonly<State>, s: Submission): number =>
-  s.status === SubmissionStatus.VERIFIED ? state.params.qualityVerifiedBps
-  : s.status === SubmissionStatus.OPTIMISTIC ? state.params.qualityOptimisticBps
-  : 0;
+  s.status === SubmissionStatus.VERIFIED
+    ? state.params.qualityVerifiedBps
+    : s.status === SubmissionStatus.OPTIMISTIC
+      ? state.params.qualityOptimisticBps
+      : 0;
 
 export const payWindow = (state: Readonly<State>, w: WindowState, emit: Emit): void => {
   for (const s of submissionsOf(state, w.window)) {
     const amount = (state.params.baseMinerReward * BigInt(qualityBps(state, s))) / 10_000n;
-    if (amount > 0n) emit(event("rewardMinted", { to: s.miner, amount, kind: RewardKind.MINER, window: w.window }));
+    if (amount > 0n)
+      emit(
+        event("rewardMinted", { to: s.miner, amount, kind: RewardKind.MINER, window: w.window }),
+      );
   }
   const a = w.aggregation;
   if (a?.finalized && !a.faulted && state.params.proposerReward > 0n) {
-    emit(event("rewardMinted", { to: a.proposer, amount: state.params.proposerReward, kind: RewardKind.PROPOSER, window: w.window }));
+    emit(
+      event("rewardMinted", {
+        to: a.proposer,
+        amount: state.params.proposerReward,
+        kind: RewardKind.PROPOSER,
+        window: w.window,
+      }),
+    );
   }
 };
 
@@ -40,18 +52,31 @@ export const payWindow = (state: Readonly<State>, w: WindowState, emit: Emit): v
  * of its group. A shard with any rejected or mismatched submission is left
  * out. The vault records verified work; it answers no trap.
  */
-export const reuseVerifiedJobs = (state: Readonly<State>, ctx: BlockContext, w: WindowState, emit: Emit): void => {
+export const reuseVerifiedJobs = (
+  state: Readonly<State>,
+  ctx: BlockContext,
+  w: WindowState,
+  emit: Emit,
+): void => {
   const confirmed = state.traps.get(w.window)?.accepted?.confirmed;
   if (!confirmed || confirmed.size === 0) return;
   const spoiled = new Set<number>();
   for (const s of submissionsOf(state, w.window)) {
-    if (s.status === SubmissionStatus.REJECTED || s.status === SubmissionStatus.MISMATCHED) spoiled.add(s.shard);
+    if (s.status === SubmissionStatus.REJECTED || s.status === SubmissionStatus.MISMATCHED)
+      spoiled.add(s.shard);
   }
   const candidates = [...confirmed.keys()].filter((s) => !spoiled.has(s)).sort((a, b) => a - b);
   new Prng(deriveSeed(ctx.beacon, "remes/reuse", w.window)).shuffle(candidates);
   let entryId = state.counters.nextVaultId;
   for (const shard of candidates.slice(0, state.params.vaultReusePerWindow)) {
-    emit(event("vaultEntryAdded", { entryId: entryId++, gradientHash: confirmed.get(shard)!, window: w.window, shard }));
+    emit(
+      event("vaultEntryAdded", {
+        entryId: entryId++,
+        gradientHash: confirmed.get(shard)!,
+        window: w.window,
+        shard,
+      }),
+    );
   }
 };
 

@@ -32,7 +32,8 @@ const TAIL = new Uint8Array(128);
 /** One compression of the 64-byte block at `b[off..]` into H. */
 function compress(b: Uint8Array, off: number): void {
   const w = W;
-  for (let i = 0; i < 16; i++, off += 4) w[i] = (b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!;
+  for (let i = 0; i < 16; i++, off += 4)
+    w[i] = (b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!;
   for (let i = 16; i < 64; i++) {
     const x = w[i - 15]!;
     const y = w[i - 2]!;
@@ -41,7 +42,14 @@ function compress(b: Uint8Array, off: number): void {
     w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) | 0;
   }
   const h = H;
-  let a = h[0]!, bb = h[1]!, c = h[2]!, d = h[3]!, e = h[4]!, f = h[5]!, g = h[6]!, hh = h[7]!;
+  let a = h[0]!,
+    bb = h[1]!,
+    c = h[2]!,
+    d = h[3]!,
+    e = h[4]!,
+    f = h[5]!,
+    g = h[6]!,
+    hh = h[7]!;
   for (let i = 0; i < 64; i++) {
     const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
     const t1 = (hh + S1 + ((e & f) ^ (~e & g)) + K[i]! + w[i]!) | 0;

@@ -25,7 +25,10 @@ export const assignShards = (
   const n = miners.length;
   const assignment = new Map<string, number>();
   if (n === 0) return { activeShards: 0, assignment };
-  const groups = Math.max(1, Math.min(params.totalShards, (n - (n % params.minMinersPerShard)) / params.minMinersPerShard));
+  const groups = Math.max(
+    1,
+    Math.min(params.totalShards, (n - (n % params.minMinersPerShard)) / params.minMinersPerShard),
+  );
   // Rank by the hash's top 53 bits (an exact integer; string keys cost the
   // fold most of its time at 10,000 miners), ties broken by address.
   const ranked = miners

@@ -41,13 +41,19 @@ export const slash = (
   if (state.offences.has(offenceKey)) return undefined;
   if (!roleOf(state, role, address) && stakeAtRisk(state, role, address) === 0n) return undefined;
   const amount = (stakeAtRisk(state, role, address) * BigInt(bps)) / BPS;
-  const toBeneficiary = beneficiary === "" ? 0n : (amount * BigInt(state.params.challengerRewardBps)) / BPS;
+  const toBeneficiary =
+    beneficiary === "" ? 0n : (amount * BigInt(state.params.challengerRewardBps)) / BPS;
   const rest = amount - toBeneficiary;
   const burned = (rest * BigInt(state.params.slashBurnBps)) / BPS;
   const toCommunity = rest - burned;
   assertSplit(`slash ${offenceKey}`, amount, [toBeneficiary, burned, toCommunity]);
   return event("slashed", {
-    address, role, offence, offenceKey, amount, burned,
+    address,
+    role,
+    offence,
+    offenceKey,
+    amount,
+    burned,
     toCommunity,
     beneficiary: toBeneficiary === 0n ? "" : beneficiary,
     toBeneficiary,
@@ -82,29 +88,60 @@ export const evolveSlashed = (state: State, e: EventOf<"slashed">): void => {
 // --- validator liveness and double signing (begin block) ---
 
 /** A consensus fault's slash, then its jail (consensus-set.ts): the validator leaves CometBFT's set at this block's end. */
-const slashAndJail = (state: Readonly<State>, e: ProtocolEvent, ctx: BlockContext, emit: Emit): void => {
+const slashAndJail = (
+  state: Readonly<State>,
+  e: ProtocolEvent,
+  ctx: BlockContext,
+  emit: Emit,
+): void => {
   emit(e);
   const jail = e.case === "slashed" ? jailFor(state, e.value, ctx.height) : undefined;
   if (jail) emit(jail);
 };
 
 export const punishValidators = (state: Readonly<State>, ctx: BlockContext, emit: Emit): void => {
-  const evidence = [...ctx.misbehavior].sort((a, b) => (a.validator < b.validator ? -1 : a.validator > b.validator ? 1 : a.height - b.height));
+  const evidence = [...ctx.misbehavior].sort((a, b) =>
+    a.validator < b.validator ? -1 : a.validator > b.validator ? 1 : a.height - b.height,
+  );
   for (const m of evidence) {
     // Evidence older than the unbonding period can no longer reach the stake;
     // evidence below the pruning horizon may name an offence already forgotten.
-    if (m.height + state.params.unbondingBlocks < ctx.height || m.height < state.offencesForgottenBelow) continue;
-    const e = slash(state, m.validator, Role.VALIDATOR, Offence.DOUBLE_SIGN, `double_sign/${m.height}/${m.validator}`, state.params.slashDoubleSignBps);
+    if (
+      m.height + state.params.unbondingBlocks < ctx.height ||
+      m.height < state.offencesForgottenBelow
+    )
+      continue;
+    const e = slash(
+      state,
+      m.validator,
+      Role.VALIDATOR,
+      Offence.DOUBLE_SIGN,
+      `double_sign/${m.height}/${m.validator}`,
+      state.params.slashDoubleSignBps,
+    );
     if (e) slashAndJail(state, e, ctx, emit);
   }
-  const missed = ctx.lastCommit.filter((v) => !v.signed && roleOf(state, Role.VALIDATOR, v.address)).map((v) => v.address).sort();
+  const missed = ctx.lastCommit
+    .filter((v) => !v.signed && roleOf(state, Role.VALIDATOR, v.address))
+    .map((v) => v.address)
+    .sort();
   if (missed.length > 0) emit(event("livenessMissed", { validators: [...new Set(missed)] }));
   const windowBlocks = state.params.livenessWindowBlocks;
   if (ctx.height - state.livenessWindowStart + 1 >= windowBlocks) {
-    const allowed = (windowBlocks * (10_000 - state.params.minSignedBps) - ((windowBlocks * (10_000 - state.params.minSignedBps)) % 10_000)) / 10_000;
+    const allowed =
+      (windowBlocks * (10_000 - state.params.minSignedBps) -
+        ((windowBlocks * (10_000 - state.params.minSignedBps)) % 10_000)) /
+      10_000;
     for (const [validator, count] of [...state.missedBlocks].sort(([a], [b]) => (a < b ? -1 : 1))) {
       if (count <= allowed) continue;
-      const e = slash(state, validator, Role.VALIDATOR, Offence.DOWNTIME, `downtime/${state.livenessWindowStart}/${validator}`, state.params.slashDowntimeBps);
+      const e = slash(
+        state,
+        validator,
+        Role.VALIDATOR,
+        Offence.DOWNTIME,
+        `downtime/${state.livenessWindowStart}/${validator}`,
+        state.params.slashDowntimeBps,
+      );
       if (e) slashAndJail(state, e, ctx, emit);
     }
     emit(event("livenessWindowReset", { startHeight: ctx.height + 1 }));
@@ -115,14 +152,20 @@ export const evolveLivenessMissed = (state: State, e: EventOf<"livenessMissed">)
   for (const v of e.validators) state.missedBlocks.set(v, (state.missedBlocks.get(v) ?? 0) + 1);
 };
 
-export const evolveLivenessWindowReset = (state: State, e: EventOf<"livenessWindowReset">): void => {
+export const evolveLivenessWindowReset = (
+  state: State,
+  e: EventOf<"livenessWindowReset">,
+): void => {
   state.missedBlocks.clear();
   state.livenessWindowStart = Number(e.startHeight);
 };
 
 /** Offence keys older than the unbonding period can not recur: forget them. */
 export const pruneOffences = (state: State): void => {
-  const horizon = Math.max(state.offencesForgottenBelow, state.height - state.params.unbondingBlocks);
+  const horizon = Math.max(
+    state.offencesForgottenBelow,
+    state.height - state.params.unbondingBlocks,
+  );
   state.offencesForgottenBelow = horizon;
   for (const [key, height] of state.offences) if (height < horizon) state.offences.delete(key);
 };

@@ -11,8 +11,12 @@
 export const assertSplit = (step: string, whole: bigint, parts: readonly bigint[]): void => {
   let sum = 0n;
   for (const part of parts) {
-    if (part < 0n) throw new Error(`${step}: a negative part (${parts.join(" + ")}) in the split of ${whole}`);
+    if (part < 0n)
+      throw new Error(`${step}: a negative part (${parts.join(" + ")}) in the split of ${whole}`);
     sum += part;
   }
-  if (sum !== whole) throw new Error(`${step}: the split of ${whole} does not add up (${parts.join(" + ")} = ${sum})`);
+  if (sum !== whole)
+    throw new Error(
+      `${step}: the split of ${whole} does not add up (${parts.join(" + ")} = ${sum})`,
+    );
 };

@@ -11,27 +11,47 @@ import type { BlockContext } from "./context.ts";
 import { bindConsensusKey, checkConsensusKey } from "./consensus-keys.ts";
 import { fail, isProtocolError, type ProtocolError } from "./errors.ts";
 import { type Emit, event, type EventOf, type ProtocolEvent } from "./events.ts";
-import { activeRolesSorted, activeStake, indexRoleAdded, indexStakeChanged, indexUnbondingAdded, indexUnbondingRemoved, rolesOfKind, unbondingCount, unbondingDue } from "./indexes.ts";
+import {
+  activeRolesSorted,
+  activeStake,
+  indexRoleAdded,
+  indexStakeChanged,
+  indexUnbondingAdded,
+  indexUnbondingRemoved,
+  rolesOfKind,
+  unbondingCount,
+  unbondingDue,
+} from "./indexes.ts";
 import { checkAddress, checkAmount, checkFunds, credit, debit } from "./ledger.ts";
 import { ModuleAccount, type RoleRecord, roleKey, type State } from "./state.ts";
 
-export const roleName = (role: Role): string => Role[role]?.toLowerCase().replace("_", " ") ?? `role ${role}`;
+export const roleName = (role: Role): string =>
+  Role[role]?.toLowerCase().replace("_", " ") ?? `role ${role}`;
 
 export const minStake = (params: Params, role: Role): bigint => {
   switch (role) {
-    case Role.MINER: return params.minMinerStake;
-    case Role.VALIDATOR: return params.minValidatorStake;
-    case Role.PROPOSER: return params.minProposerStake;
-    case Role.SERVING_NODE: return params.minServingStake;
-    default: return 0n;
+    case Role.MINER:
+      return params.minMinerStake;
+    case Role.VALIDATOR:
+      return params.minValidatorStake;
+    case Role.PROPOSER:
+      return params.minProposerStake;
+    case Role.SERVING_NODE:
+      return params.minServingStake;
+    default:
+      return 0n;
   }
 };
 
-export const roleOf = (state: Readonly<State>, role: Role, address: string): RoleRecord | undefined =>
-  state.roles.get(roleKey(role, address));
+export const roleOf = (
+  state: Readonly<State>,
+  role: Role,
+  address: string,
+): RoleRecord | undefined => state.roles.get(roleKey(role, address));
 
 /** A role takes part (shards, panels, committees, sortition) while its stake is at least the minimum. */
-export const isActive = (state: Readonly<State>, r: RoleRecord): boolean => r.stake > 0n && r.stake >= minStake(state.params, r.role);
+export const isActive = (state: Readonly<State>, r: RoleRecord): boolean =>
+  r.stake > 0n && r.stake >= minStake(state.params, r.role);
 
 /** Active records of a role, sorted by address; visits only that role's holders (indexes.ts). */
 export const activeOfRole = (state: Readonly<State>, role: Role): RoleRecord[] =>
@@ -40,14 +60,17 @@ export const activeOfRole = (state: Readonly<State>, role: Role): RoleRecord[] =
 /** Governance voting power: all bonded stake of an address, over its roles. */
 export const votingPower = (state: Readonly<State>, address: string): bigint => {
   let p = 0n;
-  for (const role of [Role.MINER, Role.VALIDATOR, Role.PROPOSER, Role.SERVING_NODE]) p += state.roles.get(roleKey(role, address))?.stake ?? 0n;
+  for (const role of [Role.MINER, Role.VALIDATOR, Role.PROPOSER, Role.SERVING_NODE])
+    p += state.roles.get(roleKey(role, address))?.stake ?? 0n;
   return p;
 };
 
 /** The summed stake of a role's active records, a running total (indexes.ts): what activeOfRole's records add up to. */
-export const activeStakeOf = (state: Readonly<State>, role: Role): bigint => activeStake(state.roles, role, minStake(state.params, role));
+export const activeStakeOf = (state: Readonly<State>, role: Role): bigint =>
+  activeStake(state.roles, role, minStake(state.params, role));
 
-export const totalBonded = (state: Readonly<State>): bigint => state.balances.get(ModuleAccount.bondedPool) ?? 0n;
+export const totalBonded = (state: Readonly<State>): bigint =>
+  state.balances.get(ModuleAccount.bondedPool) ?? 0n;
 
 // --- registration ---
 
@@ -60,23 +83,44 @@ const register = (
 ): ProtocolEvent[] | ProtocolError => {
   const bad = checkAddress(roleName(role), address) ?? checkAmount("stake", stake);
   if (bad) return bad;
-  if (roleOf(state, role, address)) return fail("alreadyExists", `${address} is already registered as ${roleName(role)}; use MsgBond to add stake`);
+  if (roleOf(state, role, address))
+    return fail(
+      "alreadyExists",
+      `${address} is already registered as ${roleName(role)}; use MsgBond to add stake`,
+    );
   const min = minStake(state.params, role);
-  if (stake < min) return fail("stakeTooLow", `${roleName(role)} stake ${stake} is below the minimum ${min} uremes`);
+  if (stake < min)
+    return fail(
+      "stakeTooLow",
+      `${roleName(role)} stake ${stake} is below the minimum ${min} uremes`,
+    );
   const funds = checkFunds(state, address, stake);
   if (funds) return funds;
   return [
-    event("roleRegistered", { address, role, gpuArch: extra.gpuArch ?? GpuArch.UNSPECIFIED, pubkey: extra.pubkey ?? new Uint8Array(), endpoint: extra.endpoint ?? "" }),
+    event("roleRegistered", {
+      address,
+      role,
+      gpuArch: extra.gpuArch ?? GpuArch.UNSPECIFIED,
+      pubkey: extra.pubkey ?? new Uint8Array(),
+      endpoint: extra.endpoint ?? "",
+    }),
     event("stakeBonded", { address, role, amount: stake }),
   ];
 };
 
 export const decideRegisterMiner = (state: Readonly<State>, m: CommandOf<"registerMiner">) => {
-  if (m.gpuArch === GpuArch.UNSPECIFIED || GpuArch[m.gpuArch] === undefined) return fail("invalidMessage", "gpu_arch must name a known architecture (e.g. GPU_ARCH_AMPERE or GPU_ARCH_CPU)");
+  if (m.gpuArch === GpuArch.UNSPECIFIED || GpuArch[m.gpuArch] === undefined)
+    return fail(
+      "invalidMessage",
+      "gpu_arch must name a known architecture (e.g. GPU_ARCH_AMPERE or GPU_ARCH_CPU)",
+    );
   return register(state, m.miner, Role.MINER, m.stake, { gpuArch: m.gpuArch });
 };
 
-export const decideRegisterValidator = (state: Readonly<State>, m: CommandOf<"registerValidator">) => {
+export const decideRegisterValidator = (
+  state: Readonly<State>,
+  m: CommandOf<"registerValidator">,
+) => {
   // The cheap checks (address, stake, funds) first; the key's proof of possession is an ed25519 verification.
   const early = register(state, m.validator, Role.VALIDATOR, m.stake, { pubkey: m.pubkey });
   if (isProtocolError(early)) return early;
@@ -85,40 +129,65 @@ export const decideRegisterValidator = (state: Readonly<State>, m: CommandOf<"re
   return early;
 };
 
-export const decideRegisterProposer = (state: Readonly<State>, m: CommandOf<"registerProposer">) => {
+export const decideRegisterProposer = (
+  state: Readonly<State>,
+  m: CommandOf<"registerProposer">,
+) => {
   if (!state.authorizedProposers.has(m.proposer)) {
-    return fail("unauthorized", `${m.proposer} is not an authorized proposer; authorization comes from the genesis list or a passed ProposerAuthorizationProposal`);
+    return fail(
+      "unauthorized",
+      `${m.proposer} is not an authorized proposer; authorization comes from the genesis list or a passed ProposerAuthorizationProposal`,
+    );
   }
   return register(state, m.proposer, Role.PROPOSER, m.stake, {});
 };
 
-export const decideRegisterServingNode = (state: Readonly<State>, m: CommandOf<"registerServingNode">) => {
-  if (m.endpoint.length > 256) return fail("invalidMessage", "serving node endpoint is longer than 256 characters");
+export const decideRegisterServingNode = (
+  state: Readonly<State>,
+  m: CommandOf<"registerServingNode">,
+) => {
+  if (m.endpoint.length > 256)
+    return fail("invalidMessage", "serving node endpoint is longer than 256 characters");
   return register(state, m.operator, Role.SERVING_NODE, m.stake, { endpoint: m.endpoint });
 };
 
 // --- bond / unbond ---
 
-export const decideBond = (state: Readonly<State>, m: CommandOf<"bond">): ProtocolEvent[] | ProtocolError => {
+export const decideBond = (
+  state: Readonly<State>,
+  m: CommandOf<"bond">,
+): ProtocolEvent[] | ProtocolError => {
   const bad = checkAddress("bonding", m.address) ?? checkAmount("amount", m.amount);
   if (bad) return bad;
-  if (!roleOf(state, m.role, m.address)) return fail("notFound", `${m.address} has no ${roleName(m.role)} role; register first`);
+  if (!roleOf(state, m.role, m.address))
+    return fail("notFound", `${m.address} has no ${roleName(m.role)} role; register first`);
   const funds = checkFunds(state, m.address, m.amount);
   if (funds) return funds;
   return [event("stakeBonded", { address: m.address, role: m.role, amount: m.amount })];
 };
 
-export const decideUnbond = (state: Readonly<State>, m: CommandOf<"unbond">, ctx: BlockContext): ProtocolEvent[] | ProtocolError => {
+export const decideUnbond = (
+  state: Readonly<State>,
+  m: CommandOf<"unbond">,
+  ctx: BlockContext,
+): ProtocolEvent[] | ProtocolError => {
   const bad = checkAddress("unbonding", m.address) ?? checkAmount("amount", m.amount);
   if (bad) return bad;
   const r = roleOf(state, m.role, m.address);
   if (!r) return fail("notFound", `${m.address} has no ${roleName(m.role)} role`);
-  if (m.amount > r.stake) return fail("insufficientFunds", `cannot unbond ${m.amount}: ${roleName(m.role)} stake is ${r.stake}`);
+  if (m.amount > r.stake)
+    return fail(
+      "insufficientFunds",
+      `cannot unbond ${m.amount}: ${roleName(m.role)} stake is ${r.stake}`,
+    );
   // Bounded state (issue 13): each entry is visited by every slash of its owner, so an owner holds at most
   // max_unbonding_entries at once (the Cosmos SDK's MaxEntries); the seeds are silent, so it is a parameter.
   const max = state.params.maxUnbondingEntries;
   if (unbondingCount(state.unbonding, m.role, m.address) >= max) {
-    return fail("tooLarge", `${m.address} already has ${max} unbonding entries as ${roleName(m.role)} (max_unbonding_entries); wait for one to complete`);
+    return fail(
+      "tooLarge",
+      `${m.address} already has ${max} unbonding entries as ${roleName(m.role)} (max_unbonding_entries); wait for one to complete`,
+    );
   }
   return [
     event("unbondingStarted", {
@@ -133,7 +202,8 @@ export const decideUnbond = (state: Readonly<State>, m: CommandOf<"unbond">, ctx
 
 /** Begin-block step: release unbonding entries that have matured (from the due index: visits only those). */
 export const completeUnbondings = (state: Readonly<State>, ctx: BlockContext, emit: Emit): void => {
-  for (const entryId of unbondingDue(state.unbonding, ctx.height)) emit(event("unbondingCompleted", { entryId }));
+  for (const entryId of unbondingDue(state.unbonding, ctx.height))
+    emit(event("unbondingCompleted", { entryId }));
 };
 
 // --- evolve ---
@@ -169,7 +239,13 @@ export const evolveUnbondingStarted = (state: State, e: EventOf<"unbondingStarte
   indexStakeChanged(state, e.role, e.address, r.stake + e.amount, r.stake);
   debit(state, ModuleAccount.bondedPool, e.amount);
   credit(state, ModuleAccount.unbondingPool, e.amount);
-  const u = { id: Number(e.entryId), address: e.address, role: e.role, amount: e.amount, completionHeight: Number(e.completionHeight) };
+  const u = {
+    id: Number(e.entryId),
+    address: e.address,
+    role: e.role,
+    amount: e.amount,
+    completionHeight: Number(e.completionHeight),
+  };
   const replaced = state.unbonding.get(Number(e.entryId));
   if (replaced) indexUnbondingRemoved(state.unbonding, replaced);
   state.unbonding.set(Number(e.entryId), u);
@@ -186,7 +262,10 @@ export const evolveUnbondingCompleted = (state: State, e: EventOf<"unbondingComp
   indexUnbondingRemoved(state.unbonding, u);
 };
 
-export const evolveProposerAuthorizationChanged = (state: State, e: EventOf<"proposerAuthorizationChanged">): void => {
+export const evolveProposerAuthorizationChanged = (
+  state: State,
+  e: EventOf<"proposerAuthorizationChanged">,
+): void => {
   if (e.authorized) state.authorizedProposers.add(e.address);
   else state.authorizedProposers.delete(e.address);
 };

@@ -21,7 +21,11 @@ import type {
   Role,
   VoteOption,
 } from "../gen/remes/v1/types_pb.ts";
-import type { DisputeSubject, ProposalStatus, SubmissionStatus } from "../gen/remes/v1/events_pb.ts";
+import type {
+  DisputeSubject,
+  ProposalStatus,
+  SubmissionStatus,
+} from "../gen/remes/v1/events_pb.ts";
 
 /** Module accounts: protocol-held balances with reserved names (never bech32). */
 export const ModuleAccount = {
@@ -136,7 +140,10 @@ export interface Dispute {
   tier: number;
   deadline: number;
   /** Tier 2: validator → { computed loss, supports the claim }. */
-  readonly lossVotes: Map<string, { readonly computedLossMicro: bigint; readonly supportsClaim: boolean }>;
+  readonly lossVotes: Map<
+    string,
+    { readonly computedLossMicro: bigint; readonly supportsClaim: boolean }
+  >;
   panel: readonly string[];
   /** Tier 3: panel member → verdict (true: the work is correct). */
   readonly verdicts: Map<string, boolean>;
@@ -227,7 +234,8 @@ export interface State {
   readonly datasets: Map<string, Dataset>;
   /** Kernel versions a submission may declare (kernel-versions.ts). */
   readonly kernelVersions: Set<string>;
-  softwareUpgrade: { readonly name: string; readonly height: number; readonly info: string } | undefined;
+  softwareUpgrade:
+    { readonly name: string; readonly height: number; readonly info: string } | undefined;
   /** Validator → blocks missed in the current liveness window. */
   readonly missedBlocks: Map<string, number>;
   livenessWindowStart: number;
@@ -255,7 +263,8 @@ export interface State {
 
 export const roleKey = (role: Role, address: string): string => `${role}/${address}`;
 
-export const balanceOf = (state: Readonly<State>, address: string): bigint => state.balances.get(address) ?? 0n;
+export const balanceOf = (state: Readonly<State>, address: string): bigint =>
+  state.balances.get(address) ?? 0n;
 
 /** Keys of a string-keyed map in code-unit order, for iterations that emit events. */
 export const sortedKeys = <V>(map: ReadonlyMap<string, V>): string[] => [...map.keys()].sort();

@@ -20,37 +20,81 @@ const CID_V1_BASE32 = /^b[a-z2-7]{50,}$/;
 const CID_V0 = /^Qm[1-9A-HJ-NP-Za-km-z]{44}$/;
 
 export const checkCid = (cid: string, maxLength: number): ProtocolError | undefined => {
-  if (cid.length > maxLength) return fail("tooLarge", `CID is ${cid.length} characters, the limit is ${maxLength}`);
-  if (!CID_V1_BASE32.test(cid) && !CID_V0.test(cid)) return fail("invalidMessage", `"${cid.slice(0, 80)}" is not a CIDv1 (base32) or CIDv0`);
+  if (cid.length > maxLength)
+    return fail("tooLarge", `CID is ${cid.length} characters, the limit is ${maxLength}`);
+  if (!CID_V1_BASE32.test(cid) && !CID_V0.test(cid))
+    return fail("invalidMessage", `"${cid.slice(0, 80)}" is not a CIDv1 (base32) or CIDv0`);
   return undefined;
 };
 
-export const decideSubmitGradient = (state: Readonly<State>, m: CommandOf<"submitGradient">, ctx: BlockContext): ProtocolEvent[] | ProtocolError => {
+export const decideSubmitGradient = (
+  state: Readonly<State>,
+  m: CommandOf<"submitGradient">,
+  ctx: BlockContext,
+): ProtocolEvent[] | ProtocolError => {
   const p = state.params;
   const miner = roleOf(state, Role.MINER, m.miner);
-  if (!miner || !isActive(state, miner)) return fail("unauthorized", `${m.miner} is not an active miner; register with MsgRegisterMiner and keep at least ${p.minMinerStake} uremes bonded`);
+  if (!miner || !isActive(state, miner))
+    return fail(
+      "unauthorized",
+      `${m.miner} is not an active miner; register with MsgRegisterMiner and keep at least ${p.minMinerStake} uremes bonded`,
+    );
   const w = state.windows.get(Number(m.window));
-  if (!w || w.closed) return fail("wrongPhase", `window ${m.window} is not open for submissions (the open window is ${state.nextWindow - 1})`);
+  if (!w || w.closed)
+    return fail(
+      "wrongPhase",
+      `window ${m.window} is not open for submissions (the open window is ${state.nextWindow - 1})`,
+    );
   const shard = w.assignment.get(m.miner);
-  if (shard === undefined) return fail("wrongShard", `${m.miner} has no shard in window ${m.window} (it registered after the window opened); submit in the next window`);
-  if (shard !== m.shard) return fail("wrongShard", `${m.miner} is assigned shard ${shard} in window ${m.window}, not ${m.shard}`);
-  if (w.submittedBy.has(m.miner)) return fail("duplicate", `${m.miner} already submitted for window ${m.window}`);
+  if (shard === undefined)
+    return fail(
+      "wrongShard",
+      `${m.miner} has no shard in window ${m.window} (it registered after the window opened); submit in the next window`,
+    );
+  if (shard !== m.shard)
+    return fail(
+      "wrongShard",
+      `${m.miner} is assigned shard ${shard} in window ${m.window}, not ${m.shard}`,
+    );
+  if (w.submittedBy.has(m.miner))
+    return fail("duplicate", `${m.miner} already submitted for window ${m.window}`);
   const bad = checkCid(m.gradientCid, p.maxCidLength);
   if (bad) return bad;
-  if (m.gradientHash.length !== 32) return fail("invalidMessage", `gradient_hash must be 32 bytes (sha256), got ${m.gradientHash.length}`);
-  if (m.daRoot.length !== 32) return fail("invalidMessage", `da_root must be 32 bytes, got ${m.daRoot.length}`);
+  if (m.gradientHash.length !== 32)
+    return fail(
+      "invalidMessage",
+      `gradient_hash must be 32 bytes (sha256), got ${m.gradientHash.length}`,
+    );
+  if (m.daRoot.length !== 32)
+    return fail("invalidMessage", `da_root must be 32 bytes, got ${m.daRoot.length}`);
   if (m.sizeBytes === 0n) return fail("invalidMessage", "size_bytes must be positive");
-  if (m.sizeBytes > p.maxGradientBytes) return fail("tooLarge", `gradient of ${m.sizeBytes} bytes exceeds max_gradient_bytes ${p.maxGradientBytes}`);
-  if (m.sizeBytes / BigInt(p.daChunkBytes) >= 2n ** 32n - 1n) return fail("tooLarge", `gradient of ${m.sizeBytes} bytes has too many ${p.daChunkBytes}-byte availability chunks`);
-  if (m.claimedLossMicro > p.maxClaimedLossMicro) return fail("invalidMessage", `claimed_loss_micro ${m.claimedLossMicro} exceeds ${p.maxClaimedLossMicro}`);
-  if (m.gpuArch === GpuArch.UNSPECIFIED || GpuArch[m.gpuArch] === undefined) return fail("invalidMessage", "gpu_arch must name a known architecture");
+  if (m.sizeBytes > p.maxGradientBytes)
+    return fail(
+      "tooLarge",
+      `gradient of ${m.sizeBytes} bytes exceeds max_gradient_bytes ${p.maxGradientBytes}`,
+    );
+  if (m.sizeBytes / BigInt(p.daChunkBytes) >= 2n ** 32n - 1n)
+    return fail(
+      "tooLarge",
+      `gradient of ${m.sizeBytes} bytes has too many ${p.daChunkBytes}-byte availability chunks`,
+    );
+  if (m.claimedLossMicro > p.maxClaimedLossMicro)
+    return fail(
+      "invalidMessage",
+      `claimed_loss_micro ${m.claimedLossMicro} exceeds ${p.maxClaimedLossMicro}`,
+    );
+  if (m.gpuArch === GpuArch.UNSPECIFIED || GpuArch[m.gpuArch] === undefined)
+    return fail("invalidMessage", "gpu_arch must name a known architecture");
   // Tier 1 groups by architecture, so a miner may not pick its group (issue 13):
   // it submits under the architecture it registered. The architecture is fixed
   // for the address (roles are never re-registered): a miner that changes
   // hardware registers a new miner address with fresh stake and unbonds the
   // old one, so hopping between groups costs a bond and an unbonding period.
   if (m.gpuArch !== miner.gpuArch) {
-    return fail("invalidMessage", `${m.miner} registered gpu_arch ${GpuArch[miner.gpuArch]}, not ${GpuArch[m.gpuArch]}; a miner submits under its registered architecture`);
+    return fail(
+      "invalidMessage",
+      `${m.miner} registered gpu_arch ${GpuArch[miner.gpuArch]}, not ${GpuArch[m.gpuArch]}; a miner submits under its registered architecture`,
+    );
   }
   const kernel = checkKernelVersion(state, m.kernelVersion);
   if (kernel) return kernel;

@@ -52,13 +52,19 @@ import { hex, type State, type TrapState } from "./state.ts";
 import { openDisputeOn } from "./verification/disputes.ts";
 import { openTier3 } from "./verification/tier3.ts";
 
-export const trapCommitment = (window: number, shard: number, tag: number, salt: Uint8Array): Uint8Array =>
-  hashParts("remes/trap", window, shard, tag, salt);
+export const trapCommitment = (
+  window: number,
+  shard: number,
+  tag: number,
+  salt: Uint8Array,
+): Uint8Array => hashParts("remes/trap", window, shard, tag, salt);
 
 /** The committee that may approve traps now: top validators by stake, ties by address. */
 export const trapCommittee = (state: Readonly<State>): string[] =>
   activeOfRole(state, Role.VALIDATOR)
-    .sort((a, b) => (a.stake > b.stake ? -1 : a.stake < b.stake ? 1 : a.address < b.address ? -1 : 1))
+    .sort((a, b) =>
+      a.stake > b.stake ? -1 : a.stake < b.stake ? 1 : a.address < b.address ? -1 : 1,
+    )
     .slice(0, state.params.trapCommitteeSize)
     .map((v) => v.address);
 
@@ -68,36 +74,73 @@ export const commitmentDigest = (commitments: readonly Uint8Array[]): Uint8Array
   return sha256(all);
 };
 
-export const decideCommitTrapJobs = (state: Readonly<State>, m: CommandOf<"commitTrapJobs">): ProtocolEvent[] | ProtocolError => {
+export const decideCommitTrapJobs = (
+  state: Readonly<State>,
+  m: CommandOf<"commitTrapJobs">,
+): ProtocolEvent[] | ProtocolError => {
   const p = state.params;
   if (m.window < state.nextWindow || m.window > state.nextWindow + 1) {
-    return fail("wrongPhase", `trap commitments are taken for windows ${state.nextWindow} and ${state.nextWindow + 1} only (before they open), not ${m.window}`);
+    return fail(
+      "wrongPhase",
+      `trap commitments are taken for windows ${state.nextWindow} and ${state.nextWindow + 1} only (before they open), not ${m.window}`,
+    );
   }
   const committee = trapCommittee(state);
-  if (!committee.includes(m.validator)) return fail("notSelected", `${m.validator} is not on the trap committee (${committee.join(", ")})`);
-  if (m.commitments.length !== p.trapCommitmentSlots) return fail("invalidMessage", `exactly ${p.trapCommitmentSlots} commitments are required (pad with dummies), got ${m.commitments.length}`);
-  if (m.commitments.some((c) => c.length !== 32)) return fail("invalidMessage", "every commitment must be 32 bytes");
+  if (!committee.includes(m.validator))
+    return fail(
+      "notSelected",
+      `${m.validator} is not on the trap committee (${committee.join(", ")})`,
+    );
+  if (m.commitments.length !== p.trapCommitmentSlots)
+    return fail(
+      "invalidMessage",
+      `exactly ${p.trapCommitmentSlots} commitments are required (pad with dummies), got ${m.commitments.length}`,
+    );
+  if (m.commitments.some((c) => c.length !== 32))
+    return fail("invalidMessage", "every commitment must be 32 bytes");
   const t = state.traps.get(Number(m.window));
-  if (t?.accepted) return fail("duplicate", `the traps of window ${m.window} are already committed`);
-  if (t?.approvals.has(m.validator)) return fail("duplicate", `${m.validator} already approved traps for window ${m.window}`);
+  if (t?.accepted)
+    return fail("duplicate", `the traps of window ${m.window} are already committed`);
+  if (t?.approvals.has(m.validator))
+    return fail("duplicate", `${m.validator} already approved traps for window ${m.window}`);
   const digest = commitmentDigest(m.commitments);
   const key = hex(digest);
-  const out = [event("trapCommitmentApproved", { window: m.window, validator: m.validator, digest })];
+  const out = [
+    event("trapCommitmentApproved", { window: m.window, validator: m.validator, digest }),
+  ];
   const approvers = [m.validator];
-  for (const [v, d] of t?.approvals ?? []) if (d === key && committee.includes(v)) approvers.push(v);
+  for (const [v, d] of t?.approvals ?? [])
+    if (d === key && committee.includes(v)) approvers.push(v);
   if (approvers.length >= p.trapThreshold) {
-    out.push(event("trapCommitmentAccepted", { window: m.window, digest, commitments: m.commitments, committee: approvers.sort() }));
+    out.push(
+      event("trapCommitmentAccepted", {
+        window: m.window,
+        digest,
+        commitments: m.commitments,
+        committee: approvers.sort(),
+      }),
+    );
   }
   return out;
 };
 
-export const decideRevealTrapJobs = (state: Readonly<State>, m: CommandOf<"revealTrapJobs">, ctx: BlockContext): ProtocolEvent[] | ProtocolError => {
+export const decideRevealTrapJobs = (
+  state: Readonly<State>,
+  m: CommandOf<"revealTrapJobs">,
+  ctx: BlockContext,
+): ProtocolEvent[] | ProtocolError => {
   const w = state.windows.get(Number(m.window));
   const accepted = state.traps.get(Number(m.window))?.accepted;
   if (!w || !accepted) return fail("notFound", `window ${m.window} has no committed traps`);
-  if (!w.closed) return fail("wrongPhase", `window ${m.window} is still open; traps are revealed after it closes`);
-  if (ctx.height > w.closeHeight + state.params.trapRevealBlocks) return fail("wrongPhase", `the trap reveal period of window ${m.window} is over`);
-  if (!accepted.committee.includes(m.validator)) return fail("unauthorized", `${m.validator} did not commit the traps of window ${m.window}`);
+  if (!w.closed)
+    return fail(
+      "wrongPhase",
+      `window ${m.window} is still open; traps are revealed after it closes`,
+    );
+  if (ctx.height > w.closeHeight + state.params.trapRevealBlocks)
+    return fail("wrongPhase", `the trap reveal period of window ${m.window} is over`);
+  if (!accepted.committee.includes(m.validator))
+    return fail("unauthorized", `${m.validator} did not commit the traps of window ${m.window}`);
   if (m.reveals.length === 0) return fail("invalidMessage", "no reveals given");
   const committed = new Set(accepted.commitments.map(hex));
   const seen = new Set<number>();
@@ -112,15 +155,37 @@ export const decideRevealTrapJobs = (state: Readonly<State>, m: CommandOf<"revea
   let disputeId = state.counters.nextDisputeId;
   for (const r of m.reveals) {
     const c = hex(trapCommitment(Number(m.window), r.shard, Number(r.vaultEntryId), r.salt));
-    if (!committed.has(c)) return fail("mismatch", `reveal for shard ${r.shard} does not open any commitment of window ${m.window}`);
-    if (accepted.opened.has(r.shard) || seen.has(r.shard)) return fail("duplicate", `shard ${r.shard} of window ${m.window} is already revealed as a trap`);
+    if (!committed.has(c))
+      return fail(
+        "mismatch",
+        `reveal for shard ${r.shard} does not open any commitment of window ${m.window}`,
+      );
+    if (accepted.opened.has(r.shard) || seen.has(r.shard))
+      return fail(
+        "duplicate",
+        `shard ${r.shard} of window ${m.window} is already revealed as a trap`,
+      );
     seen.add(r.shard);
-    out.push(event("trapRevealed", { window: m.window, shard: r.shard, vaultEntryId: r.vaultEntryId, expectedHash: new Uint8Array(0), caught: [], passed: [] }));
+    out.push(
+      event("trapRevealed", {
+        window: m.window,
+        shard: r.shard,
+        vaultEntryId: r.vaultEntryId,
+        expectedHash: new Uint8Array(0),
+        caught: [],
+        passed: [],
+      }),
+    );
     // The audit: every live submission of the shard is recomputed by a tier-3 panel (one dispute at a time per submission).
     for (const miner of byShard.get(r.shard) ?? []) {
       const id = w.submittedBy.get(miner);
       const s = id === undefined ? undefined : state.submissions.get(id);
-      if (!s || s.status === SubmissionStatus.REJECTED || openDisputeOn(state, DisputeSubject.GRADIENT, s.id)) continue;
+      if (
+        !s ||
+        s.status === SubmissionStatus.REJECTED ||
+        openDisputeOn(state, DisputeSubject.GRADIENT, s.id)
+      )
+        continue;
       out.push(openTier3(state, ctx, s.id, Number(m.window), miner, disputeId++));
     }
   }
@@ -136,12 +201,23 @@ const trapState = (state: State, window: number): TrapState => {
   return t;
 };
 
-export const evolveTrapCommitmentApproved = (state: State, e: EventOf<"trapCommitmentApproved">): void => {
+export const evolveTrapCommitmentApproved = (
+  state: State,
+  e: EventOf<"trapCommitmentApproved">,
+): void => {
   trapState(state, Number(e.window)).approvals.set(e.validator, hex(e.digest));
 };
 
-export const evolveTrapCommitmentAccepted = (state: State, e: EventOf<"trapCommitmentAccepted">): void => {
-  trapState(state, Number(e.window)).accepted = { digest: e.digest, commitments: e.commitments, committee: e.committee, opened: new Set() };
+export const evolveTrapCommitmentAccepted = (
+  state: State,
+  e: EventOf<"trapCommitmentAccepted">,
+): void => {
+  trapState(state, Number(e.window)).accepted = {
+    digest: e.digest,
+    commitments: e.commitments,
+    committee: e.committee,
+    opened: new Set(),
+  };
 };
 
 export const evolveTrapRevealed = (state: State, e: EventOf<"trapRevealed">): void => {
@@ -159,7 +235,8 @@ export const evolveTrapRevealed = (state: State, e: EventOf<"trapRevealed">): vo
 export const noteRecomputed = (state: State, e: EventOf<"disputeResolved">): void => {
   if (e.tier !== 3 || e.outcome === DisputeOutcome.UNDECIDED) return;
   const d = state.disputes.get(Number(e.disputeId));
-  const s = d && d.subject === DisputeSubject.GRADIENT ? state.submissions.get(d.subjectId) : undefined;
+  const s =
+    d && d.subject === DisputeSubject.GRADIENT ? state.submissions.get(d.subjectId) : undefined;
   const t = s && state.traps.get(s.window)?.accepted;
   if (!s || !t?.opened.has(s.shard)) return;
   if (e.outcome === DisputeOutcome.REJECTED) {
@@ -172,7 +249,12 @@ export const noteRecomputed = (state: State, e: EventOf<"disputeResolved">): voi
 };
 
 export const evolveVaultEntryAdded = (state: State, e: EventOf<"vaultEntryAdded">): void => {
-  state.vault.set(Number(e.entryId), { id: Number(e.entryId), gradientHash: e.gradientHash, window: Number(e.window), shard: e.shard });
+  state.vault.set(Number(e.entryId), {
+    id: Number(e.entryId),
+    gradientHash: e.gradientHash,
+    window: Number(e.window),
+    shard: e.shard,
+  });
   state.counters.nextVaultId = Math.max(state.counters.nextVaultId, Number(e.entryId) + 1);
   // Bounded: the oldest entries (lowest ids, first in map order) leave first.
   for (const id of state.vault.keys()) {

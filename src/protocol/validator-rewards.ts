@@ -51,7 +51,11 @@ export interface Split {
 }
 
 /** Splits `pot` among `signers` by stake after the proposer's bonus; the parts sum to `pot`. */
-export const splitPot = (pot: bigint, signers: ReadonlyArray<readonly [string, bigint]>, bonusBps: number): Split => {
+export const splitPot = (
+  pot: bigint,
+  signers: ReadonlyArray<readonly [string, bigint]>,
+  bonusBps: number,
+): Split => {
   const bonus = (pot * BigInt(bonusBps)) / BPS;
   const rest = pot - bonus;
   let total = 0n;
@@ -66,14 +70,19 @@ export const splitPot = (pot: bigint, signers: ReadonlyArray<readonly [string, b
     }
   }
   const toProposer = pot - paid;
-  if (paid + toProposer !== pot || toProposer < bonus) throw new Error(`validator rewards: split of ${pot} does not add up`);
+  if (paid + toProposer !== pot || toProposer < bonus)
+    throw new Error(`validator rewards: split of ${pot} does not add up`);
   return { shares, toProposer };
 };
 
-const stakeOf = (state: Readonly<State>, address: string): bigint => roleOf(state, Role.VALIDATOR, address)?.stake ?? 0n;
+const stakeOf = (state: Readonly<State>, address: string): bigint =>
+  roleOf(state, Role.VALIDATOR, address)?.stake ?? 0n;
 
 /** The signing set's validators that hold bonded validator stake, with it (the order does not change any share). */
-const stakedSigners = (state: Readonly<State>, signers: Iterable<string>): Array<[string, bigint]> => {
+const stakedSigners = (
+  state: Readonly<State>,
+  signers: Iterable<string>,
+): Array<[string, bigint]> => {
   const out: Array<[string, bigint]> = [];
   for (const address of signers) {
     const stake = stakeOf(state, address);
@@ -111,8 +120,10 @@ const payValidators = (state: Readonly<State>, emit: Emit): void => {
   const window = Math.max(0, state.nextWindow - 1);
   for (const to of sortedKeys(state.validatorPay)) {
     const a = state.validatorPay.get(to)!;
-    if (a.minted > 0n) emit(event("rewardMinted", { to, amount: a.minted, kind: RewardKind.BLOCK, window }));
-    if (a.fees > 0n) emit(event("transferred", { from: ModuleAccount.validatorPay, to, amount: a.fees }));
+    if (a.minted > 0n)
+      emit(event("rewardMinted", { to, amount: a.minted, kind: RewardKind.BLOCK, window }));
+    if (a.fees > 0n)
+      emit(event("transferred", { from: ModuleAccount.validatorPay, to, amount: a.fees }));
   }
 };
 
@@ -125,7 +136,10 @@ const accrual = (state: State, address: string): ValidatorPayAccrual => {
   return a;
 };
 
-export const evolveValidatorPayAccrued = (state: State, e: EventOf<"validatorPayAccrued">): void => {
+export const evolveValidatorPayAccrued = (
+  state: State,
+  e: EventOf<"validatorPayAccrued">,
+): void => {
   for (const a of e.signersRemoved) state.paySigners.delete(a);
   for (const a of e.signersAdded) state.paySigners.add(a);
   const signers = stakedSigners(state, state.paySigners);
@@ -144,7 +158,12 @@ export const evolveValidatorPayAccrued = (state: State, e: EventOf<"validatorPay
   }
 };
 
-const settle = (state: State, address: string, part: keyof ValidatorPayAccrual, amount: bigint): void => {
+const settle = (
+  state: State,
+  address: string,
+  part: keyof ValidatorPayAccrual,
+  amount: bigint,
+): void => {
   const a = state.validatorPay.get(address);
   if (!a) return;
   a[part] -= amount;

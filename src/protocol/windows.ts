@@ -29,8 +29,13 @@ import { openTier3 } from "./verification/tier3.ts";
 /** Blocks from a window's close to its settlement: room for every deadline, every tier-3 panel round included (panel-rounds.ts). */
 export const settleDelay = (p: Params): number =>
   Math.max(
-    p.challengeWindowBlocks + p.tier2VotingBlocks + p.tier3DeadlineBlocks * Math.max(p.tier3MaxRounds, 1),
-    p.aggregationCommitBlocks + p.aggregationRevealBlocks + p.aggregationChallengeBlocks + p.tier3DeadlineBlocks * Math.max(p.tier3MaxRounds, 1),
+    p.challengeWindowBlocks +
+      p.tier2VotingBlocks +
+      p.tier3DeadlineBlocks * Math.max(p.tier3MaxRounds, 1),
+    p.aggregationCommitBlocks +
+      p.aggregationRevealBlocks +
+      p.aggregationChallengeBlocks +
+      p.tier3DeadlineBlocks * Math.max(p.tier3MaxRounds, 1),
     p.trapRevealBlocks + p.tier3DeadlineBlocks * Math.max(p.tier3MaxRounds, 1), // a trap audit's recomputation (traps.ts)
     p.challengeWindowBlocks + p.daResponseBlocks,
   ) + 1;
@@ -38,7 +43,13 @@ export const settleDelay = (p: Params): number =>
 /** Begin-block step. */
 export const openWindow = (state: Readonly<State>, ctx: BlockContext, emit: Emit): void => {
   if (ctx.height !== state.nextWindowStart) return;
-  emit(event("windowOpened", { window: state.nextWindow, startHeight: ctx.height, seed: deriveSeed(ctx.beacon, "remes/window", state.nextWindow) }));
+  emit(
+    event("windowOpened", {
+      window: state.nextWindow,
+      startHeight: ctx.height,
+      seed: deriveSeed(ctx.beacon, "remes/window", state.nextWindow),
+    }),
+  );
 };
 
 /** End-block step: close the window whose last block this is. */
@@ -50,9 +61,19 @@ export const closeWindows = (state: Readonly<State>, ctx: BlockContext, emit: Em
       emit(e);
       if (e.case !== "tier1Evaluated") continue;
       // A hash mismatch is settled by recomputation, never by a loss vote (tier3.ts).
-      for (const id of e.value.mismatchedIds.map(Number)) emit(openTier3(state, ctx, id, w.window, state.submissions.get(id)?.miner ?? "", disputeId++));
+      for (const id of e.value.mismatchedIds.map(Number))
+        emit(
+          openTier3(state, ctx, id, w.window, state.submissions.get(id)?.miner ?? "", disputeId++),
+        );
       // A lone submission is recomputed at isolation_audit_bps (verification/isolation.ts).
-      disputeId = auditLone(state, ctx, w.window, e.value.optimisticIds.map(Number), disputeId, emit);
+      disputeId = auditLone(
+        state,
+        ctx,
+        w.window,
+        e.value.optimisticIds.map(Number),
+        disputeId,
+        emit,
+      );
     }
     emit(event("windowClosed", { window: w.window }));
     sampleAvailability(state, ctx, w.window, emit);
@@ -65,7 +86,8 @@ export const settleWindows = (state: Readonly<State>, ctx: BlockContext, emit: E
   for (const w of [...state.windows.values()]) {
     if (!w.closed || w.settleHeight > ctx.height) continue;
     // Deadlines moved by governance can leave work open: end it now, undecided.
-    for (const d of disputesOfWindow(state.disputes, w.window)) resolve(state, d, DisputeOutcome.UNDECIDED, emit);
+    for (const d of disputesOfWindow(state.disputes, w.window))
+      resolve(state, d, DisputeOutcome.UNDECIDED, emit);
     expireAvailability(state, ctx, emit, w.window);
     payWindow(state, w, emit);
     reuseVerifiedJobs(state, ctx, w, emit);
@@ -76,7 +98,9 @@ export const settleWindows = (state: Readonly<State>, ctx: BlockContext, emit: E
 // --- evolve ---
 
 export const evolveWindowOpened = (state: State, e: EventOf<"windowOpened">): void => {
-  const miners = activeRolesSorted(state.roles, Role.MINER, minStake(state.params, Role.MINER)).map((r) => r.address);
+  const miners = activeRolesSorted(state.roles, Role.MINER, minStake(state.params, Role.MINER)).map(
+    (r) => r.address,
+  );
   const window = Number(e.window);
   const startHeight = Number(e.startHeight);
   const { activeShards, assignment } = assignShards(miners, e.seed, window, state.params);

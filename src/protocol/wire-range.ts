@@ -16,16 +16,26 @@ const I32_NEG_MIN = 2n ** 64n - 2n ** 31n;
 /** The largest value each varint-encoded scalar type accepts (negative int32 as its 64-bit two's complement). */
 const inRange = (type: ScalarType | "enum", v: bigint | number): boolean => {
   switch (type) {
-    case ScalarType.UINT32: case ScalarType.SINT32: return v < U32;
-    case ScalarType.INT32: case "enum": return v < 2 ** 31 || (typeof v === "bigint" && v >= I32_NEG_MIN);
-    case ScalarType.BOOL: return v === 0 || v === 1;
-    default: return true; // 64-bit types: any value that fits 64 bits (checked by the reader)
+    case ScalarType.UINT32:
+    case ScalarType.SINT32:
+      return v < U32;
+    case ScalarType.INT32:
+    case "enum":
+      return v < 2 ** 31 || (typeof v === "bigint" && v >= I32_NEG_MIN);
+    case ScalarType.BOOL:
+      return v === 0 || v === 1;
+    default:
+      return true; // 64-bit types: any value that fits 64 bits (checked by the reader)
   }
 };
 
 class Reader {
   pos: number;
-  constructor(readonly b: Uint8Array, start: number, readonly end: number) {
+  constructor(
+    readonly b: Uint8Array,
+    start: number,
+    readonly end: number,
+  ) {
     this.pos = start;
   }
   /** The next varint: a number below 2^28, else a bigint; undefined when truncated or over 64 bits. */
@@ -55,16 +65,34 @@ const fieldsOf = (desc: DescMessage): Map<number, DescField> => {
   return m;
 };
 
-const VARINT_SCALARS = new Set<ScalarType>([ScalarType.INT32, ScalarType.UINT32, ScalarType.SINT32, ScalarType.BOOL, ScalarType.INT64, ScalarType.UINT64, ScalarType.SINT64]);
+const VARINT_SCALARS = new Set<ScalarType>([
+  ScalarType.INT32,
+  ScalarType.UINT32,
+  ScalarType.SINT32,
+  ScalarType.BOOL,
+  ScalarType.INT64,
+  ScalarType.UINT64,
+  ScalarType.SINT64,
+]);
 
 /** The field's type when it is varint-encoded (an integer, bool or enum, single or repeated), else undefined. */
 const varintType = (f: DescField): ScalarType | "enum" | undefined => {
   if (f.fieldKind === "enum" || (f.fieldKind === "list" && f.listKind === "enum")) return "enum";
-  const scalar = f.fieldKind === "scalar" || (f.fieldKind === "list" && f.listKind === "scalar") ? f.scalar : undefined;
+  const scalar =
+    f.fieldKind === "scalar" || (f.fieldKind === "list" && f.listKind === "scalar")
+      ? f.scalar
+      : undefined;
   return scalar !== undefined && VARINT_SCALARS.has(scalar) ? scalar : undefined;
 };
 
-const walk = (desc: DescMessage, b: Uint8Array, start: number, end: number, path: string, depth: number): string | undefined => {
+const walk = (
+  desc: DescMessage,
+  b: Uint8Array,
+  start: number,
+  end: number,
+  path: string,
+  depth: number,
+): string | undefined => {
   if (depth > 32) return undefined;
   const r = new Reader(b, start, end);
   const fields = fieldsOf(desc);
@@ -83,15 +111,24 @@ const walk = (desc: DescMessage, b: Uint8Array, start: number, end: number, path
         if (t !== undefined && !inRange(t, v)) return `${name} is ${v}, out of range for its type`;
         break;
       }
-      case 1: r.pos += 8; break;
-      case 5: r.pos += 4; break;
+      case 1:
+        r.pos += 8;
+        break;
+      case 5:
+        r.pos += 4;
+        break;
       case 2: {
         const len = r.varint();
         if (len === undefined || typeof len === "bigint" || r.pos + len > end) return undefined;
         const from = r.pos;
         r.pos += len;
         if (!f) break;
-        const sub = f.fieldKind === "message" ? f.message : f.fieldKind === "list" && f.listKind === "message" ? f.message : undefined;
+        const sub =
+          f.fieldKind === "message"
+            ? f.message
+            : f.fieldKind === "list" && f.listKind === "message"
+              ? f.message
+              : undefined;
         if (sub) {
           const bad = walk(sub, b, from, from + len, name, depth + 1);
           if (bad) return bad;
@@ -109,11 +146,13 @@ const walk = (desc: DescMessage, b: Uint8Array, start: number, end: number, path
         }
         break;
       }
-      default: return undefined; // groups and invalid wire types: the decoder refuses them
+      default:
+        return undefined; // groups and invalid wire types: the decoder refuses them
     }
   }
   return undefined;
 };
 
 /** The first integer field of `bytes` (a `desc` message) out of its type's range, or undefined. */
-export const rangeProblem = (desc: DescMessage, bytes: Uint8Array): string | undefined => walk(desc, bytes, 0, bytes.length, "", 0);
+export const rangeProblem = (desc: DescMessage, bytes: Uint8Array): string | undefined =>
+  walk(desc, bytes, 0, bytes.length, "", 0);

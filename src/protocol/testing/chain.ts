@@ -40,7 +40,10 @@ export class MockChain {
     this.seed = seed;
   }
 
-  static fromInit(init: Parameters<typeof create<typeof GenesisStateSchema>>[1], seed?: string): MockChain {
+  static fromInit(
+    init: Parameters<typeof create<typeof GenesisStateSchema>>[1],
+    seed?: string,
+  ): MockChain {
     return new MockChain(create(GenesisStateSchema, init), seed);
   }
 
@@ -67,7 +70,8 @@ export class MockChain {
     this.appHash = r.appHash;
     this.log.push(r.events);
     this.lastResult = r;
-    for (const t of r.txResults) if (t.code !== 0) this.rejected.push({ height: this.state.height, code: t.code, log: t.log });
+    for (const t of r.txResults)
+      if (t.code !== 0) this.rejected.push({ height: this.state.height, code: t.code, log: t.log });
     return r;
   }
 
@@ -83,7 +87,10 @@ export class MockChain {
 }
 
 /** A test chain's beacon: a proof per height from its seed (no key: tests do not verify proofs). */
-export const mockBeacon = (seed: string | Uint8Array, height: number): { beacon: Uint8Array; beaconOutput: Uint8Array } => {
+export const mockBeacon = (
+  seed: string | Uint8Array,
+  height: number,
+): { beacon: Uint8Array; beaconOutput: Uint8Array } => {
   const beaconOutput = hashParts("remes/mock-beacon", seed, height);
   return { beacon: beaconValue(height, beaconOutput), beaconOutput };
 };

@@ -25,7 +25,12 @@ import { trapCommittee, trapCommitment } from "../traps.ts";
 import { MockChain } from "./chain.ts";
 import { labelAddress as addr } from "../address.ts";
 
-export const validators = [addr("remes1val0"), addr("remes1val1"), addr("remes1val2"), addr("remes1val3")];
+export const validators = [
+  addr("remes1val0"),
+  addr("remes1val1"),
+  addr("remes1val2"),
+  addr("remes1val3"),
+];
 export const proposer = addr("remes1prop0");
 export const miners = Array.from({ length: 8 }, (_, i) => addr(`remes1miner${i}`));
 export const lazyMiner = miners[7]!;
@@ -51,11 +56,24 @@ export const demoChain = (seed: number): MockChain =>
   new MockChain(
     create(GenesisStateSchema, {
       params: demoParams(),
-      accounts: [...validators, proposer, ...miners].map((address) => ({ address, balance: 100_000n * REMES })),
+      accounts: [...validators, proposer, ...miners].map((address) => ({
+        address,
+        balance: 100_000n * REMES,
+      })),
       roles: [
-        ...validators.map((address, i) => ({ address, role: Role.VALIDATOR, stake: BigInt(40_000 - i * 5_000) * REMES, pubkey: new Uint8Array(32).fill(i + 1) })),
+        ...validators.map((address, i) => ({
+          address,
+          role: Role.VALIDATOR,
+          stake: BigInt(40_000 - i * 5_000) * REMES,
+          pubkey: new Uint8Array(32).fill(i + 1),
+        })),
         { address: proposer, role: Role.PROPOSER, stake: 10_000n * REMES },
-        ...miners.map((address) => ({ address, role: Role.MINER, stake: 2_000n * REMES, gpuArch: GpuArch.AMPERE })),
+        ...miners.map((address) => ({
+          address,
+          role: Role.MINER,
+          stake: 2_000n * REMES,
+          gpuArch: GpuArch.AMPERE,
+        })),
       ],
       vault: [0, 1, 2, 3].map((i) => ({ gradientHash: sha256(utf8ToBytes(`genesis-vault-${i}`)) })),
     }),
@@ -63,36 +81,58 @@ export const demoChain = (seed: number): MockChain =>
   );
 
 /** The simulated training result of an honest miner (same task ⇒ same bytes). */
-const honestGradient = (window: number, shard: number) => sha256(utf8ToBytes(`gradient/${window}/${shard}`));
+const honestGradient = (window: number, shard: number) =>
+  sha256(utf8ToBytes(`gradient/${window}/${shard}`));
 /** CIDv1, raw codec (0x55), sha2-256 multihash (0x12) of the stored bytes. */
 const cidOf = (hash: Uint8Array) => CID.createV1(0x55, Digest.create(0x12, hash)).toString();
-const lossOf = (window: number, shard: number) => 2_000_000n + BigInt(shard) * 1_000n - BigInt(window) * 10_000n;
+const lossOf = (window: number, shard: number) =>
+  2_000_000n + BigInt(shard) * 1_000n - BigInt(window) * 10_000n;
 
-const submit = (chain: MockChain, window: number, answer: (miner: string, shard: number) => Uint8Array): ProtocolCommand[] => {
+const submit = (
+  chain: MockChain,
+  window: number,
+  answer: (miner: string, shard: number) => Uint8Array,
+): ProtocolCommand[] => {
   const w = chain.state.windows.get(window)!;
-  return [...w.assignment].sort(([a], [b]) => (a < b ? -1 : 1)).map(([miner, shard]) => {
-    const hash = answer(miner, shard);
-    return command("submitGradient", {
-      miner, window, shard, gradientCid: cidOf(hash), gradientHash: hash, daRoot: merkleRoot([hash]), sizeBytes: 1_000n,
-      claimedLossMicro: miner === lazyMiner ? 100_000n : lossOf(window, shard), gpuArch: GpuArch.AMPERE, kernelVersion: "bitnet-cpu/1",
+  return [...w.assignment]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([miner, shard]) => {
+      const hash = answer(miner, shard);
+      return command("submitGradient", {
+        miner,
+        window,
+        shard,
+        gradientCid: cidOf(hash),
+        gradientHash: hash,
+        daRoot: merkleRoot([hash]),
+        sizeBytes: 1_000n,
+        claimedLossMicro: miner === lazyMiner ? 100_000n : lossOf(window, shard),
+        gpuArch: GpuArch.AMPERE,
+        kernelVersion: "bitnet-cpu/1",
+      });
     });
-  });
 };
 
 /** Runs the script; returns the chain after window 0 has settled. */
 export const runDemoWorld = (seed: number): MockChain => {
   const chain = demoChain(seed);
-  const lazy = (real: Uint8Array) => (miner: string) => (miner === lazyMiner ? hashParts("lazy", seed, chain.height) : real);
+  const lazy = (real: Uint8Array) => (miner: string) =>
+    miner === lazyMiner ? hashParts("lazy", seed, chain.height) : real;
 
   // Block 1 opens window 0; the trap committee commits window 1's traps:
   // every shard is a trap here, so the demo shows detection for any seed.
   const salts = [0, 1, 2, 3].map((s) => hashParts("salt", seed, s));
   const commitments = [0, 1, 2, 3].map((shard) => trapCommitment(1, shard, shard, salts[shard]!));
-  while (commitments.length < chain.state.params.trapCommitmentSlots) commitments.push(hashParts("dummy", seed, commitments.length));
-  commitments.sort((a, b) => (Buffer.compare(a, b)));
+  while (commitments.length < chain.state.params.trapCommitmentSlots)
+    commitments.push(hashParts("dummy", seed, commitments.length));
+  commitments.sort((a, b) => Buffer.compare(a, b));
   chain.block();
   const committee = trapCommittee(chain.state);
-  chain.exec(...committee.slice(0, 2).map((validator) => command("commitTrapJobs", { validator, window: 1, commitments })));
+  chain.exec(
+    ...committee
+      .slice(0, 2)
+      .map((validator) => command("commitTrapJobs", { validator, window: 1, commitments })),
+  );
 
   // Window 0: everyone trains; the lazy miner makes up a hash.
   chain.exec(...submit(chain, 0, (m, shard) => lazy(honestGradient(0, shard))(m)));
@@ -103,16 +143,31 @@ export const runDemoWorld = (seed: number): MockChain => {
   // miner gets its normal task (a trap is an audit of the real job).
   chain.block([...commitAggregation(chain, 0, seed)].map((c) => [c]));
   const correctHash = (window: number, shard: number) => honestGradient(window, shard);
-  chain.block([...revealAggregation(chain, 0, seed), ...submit(chain, 1, (m, shard) => lazy(honestGradient(1, shard))(m))].map((c) => [c]));
+  chain.block(
+    [
+      ...revealAggregation(chain, 0, seed),
+      ...submit(chain, 1, (m, shard) => lazy(honestGradient(1, shard))(m)),
+    ].map((c) => [c]),
+  );
   chain.exec(...verdicts(chain, correctHash)); // tier-3 panels recompute on CPU
 
   chain.advanceTo(20);
   const w1 = chain.state.windows.get(1)!;
   const trapShards = [...new Set(w1.assignment.values())].sort((a, b) => a - b);
-  chain.block([
-    command("revealTrapJobs", { validator: committee[0]!, window: 1, reveals: trapShards.map((shard) => ({ shard, vaultEntryId: BigInt(shard), salt: salts[shard]! })) }),
-    ...commitAggregation(chain, 1, seed),
-  ].map((c) => [c]));
+  chain.block(
+    [
+      command("revealTrapJobs", {
+        validator: committee[0]!,
+        window: 1,
+        reveals: trapShards.map((shard) => ({
+          shard,
+          vaultEntryId: BigInt(shard),
+          salt: salts[shard]!,
+        })),
+      }),
+      ...commitAggregation(chain, 1, seed),
+    ].map((c) => [c]),
+  );
   chain.exec(...revealAggregation(chain, 1, seed));
   chain.exec(...verdicts(chain, correctHash)); // the trap audits and tier 1's disputes, recomputed
 
@@ -121,12 +176,24 @@ export const runDemoWorld = (seed: number): MockChain => {
 };
 
 /** Tier-3 panel members recompute bit-exactly and send the hash they got: only the lazy miner's differs. */
-const verdicts = (chain: MockChain, correctHash: (window: number, shard: number) => Uint8Array): ProtocolCommand[] =>
-  [...chain.state.disputes.values()].filter((d) => d.tier === 3).flatMap((d) => {
-    const s = chain.state.submissions.get(d.subjectId)!;
-    const recomputedHash = correctHash(s.window, s.shard);
-    return d.panel.map((validator) => command("submitArbitrationVerdict", { validator, disputeId: d.id, valid: s.miner !== lazyMiner, recomputedHash }));
-  });
+const verdicts = (
+  chain: MockChain,
+  correctHash: (window: number, shard: number) => Uint8Array,
+): ProtocolCommand[] =>
+  [...chain.state.disputes.values()]
+    .filter((d) => d.tier === 3)
+    .flatMap((d) => {
+      const s = chain.state.submissions.get(d.subjectId)!;
+      const recomputedHash = correctHash(s.window, s.shard);
+      return d.panel.map((validator) =>
+        command("submitArbitrationVerdict", {
+          validator,
+          disputeId: d.id,
+          valid: s.miner !== lazyMiner,
+          recomputedHash,
+        }),
+      );
+    });
 
 const aggregateOf = (chain: MockChain, window: number, seed: number) => {
   const included = submissionsOf(chain.state, window).filter((s) => s.miner !== lazyMiner);
@@ -138,12 +205,28 @@ const commitAggregation = (chain: MockChain, window: number, seed: number): Prot
   const agg = chain.state.windows.get(window)?.aggregation;
   if (!agg) return [];
   const a = aggregateOf(chain, window, seed);
-  return [command("commitAggregation", { proposer: agg.proposer, window, commitment: aggregationCommitment(window, a.cid, a.root, AggregationMethod.MEDIAN, a.salt) })];
+  return [
+    command("commitAggregation", {
+      proposer: agg.proposer,
+      window,
+      commitment: aggregationCommitment(window, a.cid, a.root, AggregationMethod.MEDIAN, a.salt),
+    }),
+  ];
 };
 
 const revealAggregation = (chain: MockChain, window: number, seed: number): ProtocolCommand[] => {
   const agg = chain.state.windows.get(window)?.aggregation;
   if (!agg) return [];
   const a = aggregateOf(chain, window, seed);
-  return [command("submitAggregation", { proposer: agg.proposer, window, aggregatedCid: a.cid, merkleRoot: a.root, submissionIds: a.included.map((s) => s.id), method: AggregationMethod.MEDIAN, salt: a.salt })];
+  return [
+    command("submitAggregation", {
+      proposer: agg.proposer,
+      window,
+      aggregatedCid: a.cid,
+      merkleRoot: a.root,
+      submissionIds: a.included.map((s) => s.id),
+      method: AggregationMethod.MEDIAN,
+      salt: a.salt,
+    }),
+  ];
 };

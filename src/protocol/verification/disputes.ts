@@ -22,12 +22,24 @@
  * challenger's bond (the submission stays as it was).
  */
 import { BondDestination } from "../../gen/remes/v1/params_pb.ts";
-import { DisputeOutcome, DisputeSubject, RewardKind, SubmissionStatus } from "../../gen/remes/v1/events_pb.ts";
+import {
+  DisputeOutcome,
+  DisputeSubject,
+  RewardKind,
+  SubmissionStatus,
+} from "../../gen/remes/v1/events_pb.ts";
 import { AggregationFault } from "../../gen/remes/v1/events_pb.ts";
 import { Offence, Role } from "../../gen/remes/v1/types_pb.ts";
 import type { BlockContext } from "../context.ts";
 import { type Emit, event, type EventOf } from "../events.ts";
-import { aggregationWindow, disputeOn, disputesToAdvance, indexDisputeAdded, indexDisputeChanged, indexDisputeRemoved } from "../indexes.ts";
+import {
+  aggregationWindow,
+  disputeOn,
+  disputesToAdvance,
+  indexDisputeAdded,
+  indexDisputeChanged,
+  indexDisputeRemoved,
+} from "../indexes.ts";
 import { credit, debit } from "../ledger.ts";
 import { hashMod } from "../randomness.ts";
 import { slash } from "../slashing.ts";
@@ -40,20 +52,30 @@ import { selectPanel } from "./tier3.ts";
 export const BATCHES = 65_536;
 
 /** The batch a tier-2 check recomputes: drawn from the block hash of the challenge. */
-export const batchIndexFor = (ctx: BlockContext, disputeId: number): number => hashMod("remes/batch", [ctx.beacon, disputeId], BATCHES);
+export const batchIndexFor = (ctx: BlockContext, disputeId: number): number =>
+  hashMod("remes/batch", [ctx.beacon, disputeId], BATCHES);
 
 /** The open dispute on a subject, if any (one at a time per subject); from an index, not a scan (indexes.ts). */
-export const openDisputeOn = (state: Readonly<State>, subject: DisputeSubject, subjectId: number): Dispute | undefined =>
-  disputeOn(state.disputes, subject, subjectId);
+export const openDisputeOn = (
+  state: Readonly<State>,
+  subject: DisputeSubject,
+  subjectId: number,
+): Dispute | undefined => disputeOn(state.disputes, subject, subjectId);
 
 /** The revealed aggregation with this id and its window; from an index, not a scan of the windows (indexes.ts). */
-export const findAggregation = (state: Readonly<State>, id: number): { window: number; agg: AggregationState } | undefined => {
+export const findAggregation = (
+  state: Readonly<State>,
+  id: number,
+): { window: number; agg: AggregationState } | undefined => {
   const w = aggregationWindow(state.windows, id);
   return w?.aggregation && { window: w.window, agg: w.aggregation };
 };
 
 /** The address whose work is disputed and the role its stake sits in. */
-export const authorOf = (state: Readonly<State>, d: Pick<Dispute, "subject" | "subjectId">): { address: string; role: Role } | undefined => {
+export const authorOf = (
+  state: Readonly<State>,
+  d: Pick<Dispute, "subject" | "subjectId">,
+): { address: string; role: Role } | undefined => {
   if (d.subject === DisputeSubject.GRADIENT) {
     const s = state.submissions.get(d.subjectId);
     return s && { address: s.miner, role: Role.MINER };
@@ -120,41 +142,88 @@ export const advanceDisputes = (state: Readonly<State>, ctx: BlockContext, emit:
     if (d.tier === 2) {
       if (d.deadline > ctx.height) continue;
       const { upheld } = tier2Tally(state, d);
-      if (upheld) { resolve(state, d, DisputeOutcome.UPHELD, emit); continue; }
+      if (upheld) {
+        resolve(state, d, DisputeOutcome.UPHELD, emit);
+        continue;
+      }
       const author = authorOf(state, d);
       const panel = selectPanel(state, ctx, d.id, [author?.address ?? "", d.challenger]);
-      if (panel.length === 0) { resolve(state, d, DisputeOutcome.UNDECIDED, emit); continue; }
-      emit(event("disputeEscalated", { disputeId: d.id, panel, deadline: ctx.height + state.params.tier3DeadlineBlocks }));
+      if (panel.length === 0) {
+        resolve(state, d, DisputeOutcome.UNDECIDED, emit);
+        continue;
+      }
+      emit(
+        event("disputeEscalated", {
+          disputeId: d.id,
+          panel,
+          deadline: ctx.height + state.params.tier3DeadlineBlocks,
+        }),
+      );
       continue;
     }
     const { valid, invalid, total } = tier3Tally(state, d);
     if (valid * 2n > total) resolve(state, d, DisputeOutcome.UPHELD, emit);
     else if (invalid * 2n > total) resolve(state, d, DisputeOutcome.REJECTED, emit);
-    else if (d.deadline <= ctx.height && !closePanelRound(state, ctx, d, [authorOf(state, d)?.address ?? "", d.challenger], emit)) resolve(state, d, DisputeOutcome.UNDECIDED, emit);
+    else if (
+      d.deadline <= ctx.height &&
+      !closePanelRound(state, ctx, d, [authorOf(state, d)?.address ?? "", d.challenger], emit)
+    )
+      resolve(state, d, DisputeOutcome.UNDECIDED, emit);
   }
 };
 
 /** Emits everything a dispute's outcome entails, then DisputeResolved. */
-export const resolve = (state: Readonly<State>, d: Dispute, outcome: DisputeOutcome, emit: Emit): void => {
+export const resolve = (
+  state: Readonly<State>,
+  d: Dispute,
+  outcome: DisputeOutcome,
+  emit: Emit,
+): void => {
   const p = state.params;
   const author = authorOf(state, d);
   let authorSlashToPool = 0n;
   if (outcome === DisputeOutcome.REJECTED && author) {
-    const bps = d.subject === DisputeSubject.GRADIENT ? p.slashLazyMiningBps : p.slashProposerFaultBps;
-    const offence = d.subject === DisputeSubject.GRADIENT ? Offence.LAZY_MINING : Offence.PROPOSER_FAULT;
-    const s = slash(state, author.address, author.role, offence, `dispute/${d.id}/${author.address}`, bps, d.challenger);
+    const bps =
+      d.subject === DisputeSubject.GRADIENT ? p.slashLazyMiningBps : p.slashProposerFaultBps;
+    const offence =
+      d.subject === DisputeSubject.GRADIENT ? Offence.LAZY_MINING : Offence.PROPOSER_FAULT;
+    const s = slash(
+      state,
+      author.address,
+      author.role,
+      offence,
+      `dispute/${d.id}/${author.address}`,
+      bps,
+      d.challenger,
+    );
     if (s) emit(s);
     if (s?.case === "slashed") authorSlashToPool = s.value.toCommunity;
-    if (d.subject === DisputeSubject.GRADIENT) emit(event("submissionRejected", { submissionId: d.subjectId, reason: `dispute ${d.id}: tier-3 panel found the gradient wrong` }));
-    else emit(event("aggregationFaulted", { window: d.window, proposer: author.address, fault: AggregationFault.DISPUTE_LOST }));
+    if (d.subject === DisputeSubject.GRADIENT)
+      emit(
+        event("submissionRejected", {
+          submissionId: d.subjectId,
+          reason: `dispute ${d.id}: tier-3 panel found the gradient wrong`,
+        }),
+      );
+    else
+      emit(
+        event("aggregationFaulted", {
+          window: d.window,
+          proposer: author.address,
+          fault: AggregationFault.DISPUTE_LOST,
+        }),
+      );
   }
   // Validators: a tier-3 verdict is the ground truth for tier-2 votes too.
   const decided = outcome !== DisputeOutcome.UNDECIDED;
   const truth = outcome === DisputeOutcome.UPHELD;
   const judged = new Map<string, boolean>();
   if (decided) {
-    for (const [v, vote] of [...d.lossVotes].sort(([a], [b]) => (a < b ? -1 : 1))) judged.set(v, vote.supportsClaim === truth);
-    if (d.tier === 3) for (const [v, verdict] of [...d.verdicts].sort(([a], [b]) => (a < b ? -1 : 1))) judged.set(v, (judged.get(v) ?? true) && verdict === truth);
+    for (const [v, vote] of [...d.lossVotes].sort(([a], [b]) => (a < b ? -1 : 1)))
+      judged.set(v, vote.supportsClaim === truth);
+    if (d.tier === 3)
+      for (const [v, verdict] of [...d.verdicts].sort(([a], [b]) => (a < b ? -1 : 1)))
+        judged.set(v, (judged.get(v) ?? true) && verdict === truth);
   }
   const paid: string[] = [];
   for (const [v, right] of judged) {
@@ -164,7 +233,14 @@ export const resolve = (state: Readonly<State>, d: Dispute, outcome: DisputeOutc
     // attests the loss on one batch, and work can be wrong with the right loss (a copied
     // or guessed claim within tolerance): an honest voter then only misses the pay.
     else if (d.tier === 3 && d.verdicts.has(v) && d.verdicts.get(v) !== truth) {
-      const s = slash(state, v, Role.VALIDATOR, Offence.FALSE_VERIFICATION, `false_verification/${d.id}/${v}`, p.slashFalseVerificationBps);
+      const s = slash(
+        state,
+        v,
+        Role.VALIDATOR,
+        Offence.FALSE_VERIFICATION,
+        `false_verification/${d.id}/${v}`,
+        p.slashFalseVerificationBps,
+      );
       if (s) emit(s);
     }
   }
@@ -173,15 +249,40 @@ export const resolve = (state: Readonly<State>, d: Dispute, outcome: DisputeOutc
   // minted, like a miner for a job. A user's challenge pays out of what the loser forfeits: the bond if upheld,
   // the author's slash if rejected, so challenging honest work mints nothing (self-challenge farming).
   const audit = d.challenger === "" && d.bond === 0n;
-  if (audit && decided) for (const v of paid) emit(event("rewardMinted", { to: v, amount: p.validatorVerificationReward, kind: RewardKind.VALIDATOR, window: d.window }));
-  const forfeit = audit ? 0n : outcome === DisputeOutcome.UPHELD ? d.bond : outcome === DisputeOutcome.REJECTED ? authorSlashToPool : 0n;
-  const source = outcome === DisputeOutcome.UPHELD ? ModuleAccount.escrow : ModuleAccount.communityPool;
+  if (audit && decided)
+    for (const v of paid)
+      emit(
+        event("rewardMinted", {
+          to: v,
+          amount: p.validatorVerificationReward,
+          kind: RewardKind.VALIDATOR,
+          window: d.window,
+        }),
+      );
+  const forfeit = audit
+    ? 0n
+    : outcome === DisputeOutcome.UPHELD
+      ? d.bond
+      : outcome === DisputeOutcome.REJECTED
+        ? authorSlashToPool
+        : 0n;
+  const source =
+    outcome === DisputeOutcome.UPHELD ? ModuleAccount.escrow : ModuleAccount.communityPool;
   let bondPaid = 0n;
   if (paid.length > 0 && forfeit > 0n) {
     const share = forfeit / BigInt(paid.length);
     const each = share < p.validatorVerificationReward ? share : p.validatorVerificationReward;
     if (each > 0n) {
-      for (const v of paid) emit(event("verifierPaid", { disputeId: d.id, validator: v, amount: each, source, window: d.window }));
+      for (const v of paid)
+        emit(
+          event("verifierPaid", {
+            disputeId: d.id,
+            validator: v,
+            amount: each,
+            source,
+            window: d.window,
+          }),
+        );
       if (source === ModuleAccount.escrow) bondPaid = each * BigInt(paid.length);
     }
   }
@@ -193,12 +294,31 @@ export const resolve = (state: Readonly<State>, d: Dispute, outcome: DisputeOutc
   if (outcome === DisputeOutcome.UPHELD && d.bond > 0n) {
     refund = 0n;
     const left = d.bond - bondPaid;
-    if (p.forfeitedBondDestination === BondDestination.WINNER && author) { toWinner = left; winner = author.address; }
-    else if (p.forfeitedBondDestination === BondDestination.COMMUNITY_POOL) toCommunity = left;
+    if (p.forfeitedBondDestination === BondDestination.WINNER && author) {
+      toWinner = left;
+      winner = author.address;
+    } else if (p.forfeitedBondDestination === BondDestination.COMMUNITY_POOL) toCommunity = left;
     else burned = left;
   }
-  assertSplit(`dispute ${d.id} resolution: bond`, d.bond, [bondPaid, refund, toWinner, toCommunity, burned]);
-  emit(event("disputeResolved", { disputeId: d.id, outcome, tier: d.tier, refund, winner, toWinner, toCommunity, burned }));
+  assertSplit(`dispute ${d.id} resolution: bond`, d.bond, [
+    bondPaid,
+    refund,
+    toWinner,
+    toCommunity,
+    burned,
+  ]);
+  emit(
+    event("disputeResolved", {
+      disputeId: d.id,
+      outcome,
+      tier: d.tier,
+      refund,
+      winner,
+      toWinner,
+      toCommunity,
+      burned,
+    }),
+  );
 };
 
 // --- evolve ---
@@ -227,7 +347,10 @@ export const evolveDisputeOpened = (state: State, e: EventOf<"disputeOpened">): 
 };
 
 export const evolveLossVoteCast = (state: State, e: EventOf<"lossVoteCast">): void => {
-  state.disputes.get(Number(e.disputeId))?.lossVotes.set(e.validator, { computedLossMicro: e.computedLossMicro, supportsClaim: e.supportsClaim });
+  state.disputes.get(Number(e.disputeId))?.lossVotes.set(e.validator, {
+    computedLossMicro: e.computedLossMicro,
+    supportsClaim: e.supportsClaim,
+  });
 };
 
 export const evolveDisputeEscalated = (state: State, e: EventOf<"disputeEscalated">): void => {
@@ -239,7 +362,10 @@ export const evolveDisputeEscalated = (state: State, e: EventOf<"disputeEscalate
   indexDisputeChanged(state.disputes, d, true);
 };
 
-export const evolveArbitrationVerdictCast = (state: State, e: EventOf<"arbitrationVerdictCast">): void => {
+export const evolveArbitrationVerdictCast = (
+  state: State,
+  e: EventOf<"arbitrationVerdictCast">,
+): void => {
   const d = state.disputes.get(Number(e.disputeId));
   if (!d) return;
   d.verdicts.set(e.validator, e.valid);
@@ -263,7 +389,6 @@ export const evolveDisputeResolved = (state: State, e: EventOf<"disputeResolved"
   state.disputes.delete(Number(e.disputeId));
   indexDisputeRemoved(state.disputes, d);
 };
-
 
 export const evolvePanelRedrawn = (state: State, e: EventOf<"panelRedrawn">): void => {
   const d = state.disputes.get(Number(e.disputeId));

@@ -36,13 +36,23 @@ import type { State } from "../state.ts";
 import { openTier3 } from "./tier3.ts";
 
 /** Opens a tier-3 dispute on each drawn lone submission; returns the next free dispute id. */
-export const auditLone = (state: Readonly<State>, ctx: BlockContext, window: number, optimisticIds: readonly number[], disputeId: number, emit: Emit): number => {
+export const auditLone = (
+  state: Readonly<State>,
+  ctx: BlockContext,
+  window: number,
+  optimisticIds: readonly number[],
+  disputeId: number,
+  emit: Emit,
+): number => {
   const bps = state.params.isolationAuditBps;
   if (bps === 0) return disputeId;
   for (const id of optimisticIds) {
     const s = state.submissions.get(id);
     if (!s || s.status === SubmissionStatus.REJECTED) continue;
-    if (!new Prng(deriveSeed(ctx.blockHash, "remes/isolation-audit", window, id)).chance(bps, 10_000)) continue;
+    if (
+      !new Prng(deriveSeed(ctx.blockHash, "remes/isolation-audit", window, id)).chance(bps, 10_000)
+    )
+      continue;
     emit(openTier3(state, ctx, id, window, s.miner, disputeId++));
   }
   return disputeId;

@@ -30,18 +30,32 @@ import { activeOfRole } from "../staking.ts";
 import type { Dispute, State } from "../state.ts";
 
 /** Members of the sitting panel without a verdict, sorted. */
-export const noShowsOf = (d: Pick<Dispute, "panel" | "verdicts">): string[] => [...new Set(d.panel)].filter((v) => !d.verdicts.has(v)).sort();
+export const noShowsOf = (d: Pick<Dispute, "panel" | "verdicts">): string[] =>
+  [...new Set(d.panel)].filter((v) => !d.verdicts.has(v)).sort();
 
 /**
  * At a tier-3 deadline without a majority: slashes the no-shows, then re-draws
  * the panel if a round is left. Returns whether the dispute goes on (false:
  * resolve it UNDECIDED).
  */
-export const closePanelRound = (state: Readonly<State>, ctx: BlockContext, d: Dispute, parties: readonly string[], emit: Emit): boolean => {
+export const closePanelRound = (
+  state: Readonly<State>,
+  ctx: BlockContext,
+  d: Dispute,
+  parties: readonly string[],
+  emit: Emit,
+): boolean => {
   const p = state.params;
   const noShows = noShowsOf(d);
   for (const v of noShows) {
-    const s = slash(state, v, Role.VALIDATOR, Offence.NO_VERDICT, `no_verdict/${d.id}/${v}`, p.slashNoVerdictBps);
+    const s = slash(
+      state,
+      v,
+      Role.VALIDATOR,
+      Offence.NO_VERDICT,
+      `no_verdict/${d.id}/${v}`,
+      p.slashNoVerdictBps,
+    );
     if (s) emit(s);
   }
   const round = d.round ?? 1;
@@ -50,9 +64,21 @@ export const closePanelRound = (state: Readonly<State>, ctx: BlockContext, d: Di
   const candidates = activeOfRole(state, Role.VALIDATOR)
     .filter((v) => !exclude.has(v.address))
     .map((v) => ({ id: v.address, weight: v.stake }));
-  const fresh = sortition(candidates, Math.max(noShows.length, 1), deriveSeed(ctx.blockHash, `remes/panel/round${round + 1}`, d.id));
+  const fresh = sortition(
+    candidates,
+    Math.max(noShows.length, 1),
+    deriveSeed(ctx.blockHash, `remes/panel/round${round + 1}`, d.id),
+  );
   if (fresh.length === 0) return false;
   const kept = [...new Set(d.panel)].filter((v) => d.verdicts.has(v));
-  emit(event("panelRedrawn", { disputeId: d.id, round: round + 1, panel: [...kept, ...fresh], deadline: ctx.height + p.tier3DeadlineBlocks, noShows }));
+  emit(
+    event("panelRedrawn", {
+      disputeId: d.id,
+      round: round + 1,
+      panel: [...kept, ...fresh],
+      deadline: ctx.height + p.tier3DeadlineBlocks,
+      noShows,
+    }),
+  );
   return true;
 };

@@ -37,8 +37,11 @@ const agreedHash = (hashes: readonly string[]): string | undefined => {
   let bestCount = 0;
   let tie = false;
   for (const [h, c] of counts) {
-    if (c > bestCount) { best = h; bestCount = c; tie = false; }
-    else if (c === bestCount) tie = true;
+    if (c > bestCount) {
+      best = h;
+      bestCount = c;
+      tie = false;
+    } else if (c === bestCount) tie = true;
   }
   return bestCount >= 2 && !tie ? best : undefined;
 };
@@ -52,15 +55,34 @@ export const evaluateTier1 = (state: Readonly<State>, window: number): ProtocolE
     const live = g.subs.filter((s) => s.status !== SubmissionStatus.REJECTED);
     if (live.length === 0) continue;
     if (live.length === 1) {
-      out.push(event("tier1Evaluated", { window, shard, gpuArch, kernelVersion, optimisticIds: [live[0]!.id] }));
+      out.push(
+        event("tier1Evaluated", {
+          window,
+          shard,
+          gpuArch,
+          kernelVersion,
+          optimisticIds: [live[0]!.id],
+        }),
+      );
       continue;
     }
     const hashes = live.map((s) => hex(s.gradientHash));
     const agreed = agreedHash(hashes);
     const verified = live.filter((_, i) => hashes[i] === agreed).map((s) => s.id);
     const mismatched = live.filter((_, i) => hashes[i] !== agreed).map((s) => s.id);
-    const agreedBytes = agreed === undefined ? new Uint8Array() : live[hashes.indexOf(agreed)]!.gradientHash;
-    out.push(event("tier1Evaluated", { window, shard, gpuArch, kernelVersion, agreedHash: agreedBytes, verifiedIds: verified, mismatchedIds: mismatched }));
+    const agreedBytes =
+      agreed === undefined ? new Uint8Array() : live[hashes.indexOf(agreed)]!.gradientHash;
+    out.push(
+      event("tier1Evaluated", {
+        window,
+        shard,
+        gpuArch,
+        kernelVersion,
+        agreedHash: agreedBytes,
+        verifiedIds: verified,
+        mismatchedIds: mismatched,
+      }),
+    );
   }
   return out;
 };

@@ -25,7 +25,8 @@ import { isActive, roleOf } from "../staking.ts";
 import type { State } from "../state.ts";
 import { batchIndexFor, openDisputeOn } from "./disputes.ts";
 
-export const requiredBond = (state: Readonly<State>): bigint => BigInt(state.params.challengeBondMultiplier) * state.params.baseMinerReward;
+export const requiredBond = (state: Readonly<State>): bigint =>
+  BigInt(state.params.challengeBondMultiplier) * state.params.baseMinerReward;
 
 /** Whether a computed loss confirms a claim within loss_tolerance_bps (relative). */
 export const confirmsClaim = (claimed: bigint, computed: bigint, toleranceBps: number): boolean => {
@@ -34,27 +35,57 @@ export const confirmsClaim = (claimed: bigint, computed: bigint, toleranceBps: n
   return diff * 10_000n <= BigInt(toleranceBps) * scale;
 };
 
-export const decideChallengeGradient = (state: Readonly<State>, m: CommandOf<"challengeGradient">, ctx: BlockContext): ProtocolEvent[] | ProtocolError => {
+export const decideChallengeGradient = (
+  state: Readonly<State>,
+  m: CommandOf<"challengeGradient">,
+  ctx: BlockContext,
+): ProtocolEvent[] | ProtocolError => {
   const bad = checkAddress("challenger", m.challenger);
   if (bad) return bad;
   const s = state.submissions.get(Number(m.submissionId));
-  if (!s) return fail("notFound", `submission ${m.submissionId} is not live (unknown, or its window was settled)`);
+  if (!s)
+    return fail(
+      "notFound",
+      `submission ${m.submissionId} is not live (unknown, or its window was settled)`,
+    );
   const w = state.windows.get(s.window)!;
-  if (!w.closed) return fail("wrongPhase", `submission ${m.submissionId} can be challenged once window ${s.window} closes (height ${w.closeHeight})`);
+  if (!w.closed)
+    return fail(
+      "wrongPhase",
+      `submission ${m.submissionId} can be challenged once window ${s.window} closes (height ${w.closeHeight})`,
+    );
   if (ctx.height > w.closeHeight + state.params.challengeWindowBlocks) {
-    return fail("wrongPhase", `the challenge window of submission ${m.submissionId} ended at height ${w.closeHeight + state.params.challengeWindowBlocks}`);
+    return fail(
+      "wrongPhase",
+      `the challenge window of submission ${m.submissionId} ended at height ${w.closeHeight + state.params.challengeWindowBlocks}`,
+    );
   }
-  if (s.status === SubmissionStatus.REJECTED) return fail("wrongPhase", `submission ${m.submissionId} is already rejected`);
-  if (s.miner === m.challenger) return fail("unauthorized", "a miner can not challenge its own submission");
-  if (openDisputeOn(state, DisputeSubject.GRADIENT, s.id)) return fail("duplicate", `submission ${m.submissionId} is already under dispute`);
+  if (s.status === SubmissionStatus.REJECTED)
+    return fail("wrongPhase", `submission ${m.submissionId} is already rejected`);
+  if (s.miner === m.challenger)
+    return fail("unauthorized", "a miner can not challenge its own submission");
+  if (openDisputeOn(state, DisputeSubject.GRADIENT, s.id))
+    return fail("duplicate", `submission ${m.submissionId} is already under dispute`);
   const bond = requiredBond(state);
-  if (m.bond < bond) return fail("insufficientFunds", `the challenge bond must be at least ${bond} uremes (challenge_bond_multiplier × base_miner_reward), got ${m.bond}`);
+  if (m.bond < bond)
+    return fail(
+      "insufficientFunds",
+      `the challenge bond must be at least ${bond} uremes (challenge_bond_multiplier × base_miner_reward), got ${m.bond}`,
+    );
   const funds = checkFunds(state, m.challenger, m.bond);
   if (funds) return funds;
   return [openTier2(state, ctx, s.id, s.window, m.challenger, m.bond)];
 };
 
-export const openTier2 = (state: Readonly<State>, ctx: BlockContext, submissionId: number, window: number, challenger: string, bond: bigint, disputeId = state.counters.nextDisputeId): ProtocolEvent =>
+export const openTier2 = (
+  state: Readonly<State>,
+  ctx: BlockContext,
+  submissionId: number,
+  window: number,
+  challenger: string,
+  bond: bigint,
+  disputeId = state.counters.nextDisputeId,
+): ProtocolEvent =>
   event("disputeOpened", {
     disputeId,
     subject: DisputeSubject.GRADIENT,
@@ -67,18 +98,42 @@ export const openTier2 = (state: Readonly<State>, ctx: BlockContext, submissionI
     deadline: ctx.height + state.params.tier2VotingBlocks,
   });
 
-export const decideVoteLossCheck = (state: Readonly<State>, m: CommandOf<"voteLossCheck">, ctx: BlockContext): ProtocolEvent[] | ProtocolError => {
+export const decideVoteLossCheck = (
+  state: Readonly<State>,
+  m: CommandOf<"voteLossCheck">,
+  ctx: BlockContext,
+): ProtocolEvent[] | ProtocolError => {
   const v = roleOf(state, Role.VALIDATOR, m.validator);
-  if (!v || !isActive(state, v)) return fail("unauthorized", `${m.validator} is not an active validator`);
+  if (!v || !isActive(state, v))
+    return fail("unauthorized", `${m.validator} is not an active validator`);
   const d = state.disputes.get(Number(m.disputeId));
   if (!d) return fail("notFound", `dispute ${m.disputeId} is not open`);
-  if (d.tier !== 2 || ctx.height > d.deadline) return fail("wrongPhase", `dispute ${m.disputeId} no longer takes tier-2 votes`);
-  if (d.subject !== DisputeSubject.GRADIENT) return fail("wrongPhase", `dispute ${m.disputeId} is not about a gradient`);
-  if (d.lossVotes.has(m.validator)) return fail("duplicate", `${m.validator} already voted on dispute ${m.disputeId}`);
+  if (d.tier !== 2 || ctx.height > d.deadline)
+    return fail("wrongPhase", `dispute ${m.disputeId} no longer takes tier-2 votes`);
+  if (d.subject !== DisputeSubject.GRADIENT)
+    return fail("wrongPhase", `dispute ${m.disputeId} is not about a gradient`);
+  if (d.lossVotes.has(m.validator))
+    return fail("duplicate", `${m.validator} already voted on dispute ${m.disputeId}`);
   const s = state.submissions.get(d.subjectId);
   if (!s) return fail("notFound", `submission ${d.subjectId} is gone`);
-  if (s.miner === m.validator) return fail("unauthorized", "a validator can not vote on its own submission");
-  if (d.challenger === m.validator) return fail("unauthorized", `${m.validator} challenged dispute ${m.disputeId} and can not vote on it`);
-  const supportsClaim = confirmsClaim(s.claimedLossMicro, m.computedLossMicro, state.params.lossToleranceBps);
-  return [event("lossVoteCast", { disputeId: d.id, validator: m.validator, computedLossMicro: m.computedLossMicro, supportsClaim })];
+  if (s.miner === m.validator)
+    return fail("unauthorized", "a validator can not vote on its own submission");
+  if (d.challenger === m.validator)
+    return fail(
+      "unauthorized",
+      `${m.validator} challenged dispute ${m.disputeId} and can not vote on it`,
+    );
+  const supportsClaim = confirmsClaim(
+    s.claimedLossMicro,
+    m.computedLossMicro,
+    state.params.lossToleranceBps,
+  );
+  return [
+    event("lossVoteCast", {
+      disputeId: d.id,
+      validator: m.validator,
+      computedLossMicro: m.computedLossMicro,
+      supportsClaim,
+    }),
+  ];
 };

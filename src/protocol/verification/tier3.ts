@@ -22,32 +22,86 @@ import { activeRolesSorted } from "../indexes.ts";
 import { minStake } from "../staking.ts";
 import { hex, type State } from "../state.ts";
 
-export const selectPanel = (state: Readonly<State>, ctx: BlockContext, disputeId: number, exclude: readonly string[]): string[] => {
-  const candidates = activeRolesSorted(state.roles, Role.VALIDATOR, minStake(state.params, Role.VALIDATOR))
+export const selectPanel = (
+  state: Readonly<State>,
+  ctx: BlockContext,
+  disputeId: number,
+  exclude: readonly string[],
+): string[] => {
+  const candidates = activeRolesSorted(
+    state.roles,
+    Role.VALIDATOR,
+    minStake(state.params, Role.VALIDATOR),
+  )
     .filter((v) => !exclude.includes(v.address))
     .map((v) => ({ id: v.address, weight: v.stake }));
-  return sortition(candidates, state.params.tier3PanelSize, deriveSeed(ctx.beacon, "remes/panel", disputeId));
+  return sortition(
+    candidates,
+    state.params.tier3PanelSize,
+    deriveSeed(ctx.beacon, "remes/panel", disputeId),
+  );
 };
 
-export const decideSubmitArbitrationVerdict = (state: Readonly<State>, m: CommandOf<"submitArbitrationVerdict">, ctx: BlockContext): ProtocolEvent[] | ProtocolError => {
+export const decideSubmitArbitrationVerdict = (
+  state: Readonly<State>,
+  m: CommandOf<"submitArbitrationVerdict">,
+  ctx: BlockContext,
+): ProtocolEvent[] | ProtocolError => {
   const d = state.disputes.get(Number(m.disputeId));
   if (!d) return fail("notFound", `dispute ${m.disputeId} is not open`);
-  if (d.tier !== 3 || ctx.height > d.deadline) return fail("wrongPhase", `dispute ${m.disputeId} is not in tier-3 arbitration`);
-  if (!d.panel.includes(m.validator)) return fail("notSelected", `${m.validator} is not on the panel of dispute ${m.disputeId} (${d.panel.join(", ")})`);
-  if (d.verdicts.has(m.validator)) return fail("duplicate", `${m.validator} already gave a verdict on dispute ${m.disputeId}`);
-  if (m.recomputedHash.length !== 0 && m.recomputedHash.length !== 32) return fail("invalidMessage", "recomputed_hash must be empty or 32 bytes");
-  if (d.subject !== DisputeSubject.GRADIENT) return [event("arbitrationVerdictCast", { disputeId: d.id, validator: m.validator, valid: m.valid, recomputedHash: m.recomputedHash })];
+  if (d.tier !== 3 || ctx.height > d.deadline)
+    return fail("wrongPhase", `dispute ${m.disputeId} is not in tier-3 arbitration`);
+  if (!d.panel.includes(m.validator))
+    return fail(
+      "notSelected",
+      `${m.validator} is not on the panel of dispute ${m.disputeId} (${d.panel.join(", ")})`,
+    );
+  if (d.verdicts.has(m.validator))
+    return fail("duplicate", `${m.validator} already gave a verdict on dispute ${m.disputeId}`);
+  if (m.recomputedHash.length !== 0 && m.recomputedHash.length !== 32)
+    return fail("invalidMessage", "recomputed_hash must be empty or 32 bytes");
+  if (d.subject !== DisputeSubject.GRADIENT)
+    return [
+      event("arbitrationVerdictCast", {
+        disputeId: d.id,
+        validator: m.validator,
+        valid: m.valid,
+        recomputedHash: m.recomputedHash,
+      }),
+    ];
   const s = state.submissions.get(d.subjectId);
   if (!s) return fail("notFound", `submission ${d.subjectId} is gone`);
-  if (m.recomputedHash.length !== 32) return fail("invalidMessage", "a verdict on a gradient must carry the recomputed gradient hash (32 bytes)");
+  if (m.recomputedHash.length !== 32)
+    return fail(
+      "invalidMessage",
+      "a verdict on a gradient must carry the recomputed gradient hash (32 bytes)",
+    );
   // Validity is decided here, by exact comparison (§4.4); a contradicting `valid` is a malformed verdict.
   const valid = hex(m.recomputedHash) === hex(s.gradientHash);
-  if (m.valid !== valid) return fail("invalidMessage", `valid=${m.valid} contradicts the recomputed hash (${valid ? "equal to" : "different from"} the submission's)`);
-  return [event("arbitrationVerdictCast", { disputeId: d.id, validator: m.validator, valid, recomputedHash: m.recomputedHash })];
+  if (m.valid !== valid)
+    return fail(
+      "invalidMessage",
+      `valid=${m.valid} contradicts the recomputed hash (${valid ? "equal to" : "different from"} the submission's)`,
+    );
+  return [
+    event("arbitrationVerdictCast", {
+      disputeId: d.id,
+      validator: m.validator,
+      valid,
+      recomputedHash: m.recomputedHash,
+    }),
+  ];
 };
 
 /** Opens the protocol's dispute over a tier-1 hash mismatch at tier 3 (no bond, no challenger). */
-export const openTier3 = (state: Readonly<State>, ctx: BlockContext, submissionId: number, window: number, miner: string, disputeId: number): ProtocolEvent =>
+export const openTier3 = (
+  state: Readonly<State>,
+  ctx: BlockContext,
+  submissionId: number,
+  window: number,
+  miner: string,
+  disputeId: number,
+): ProtocolEvent =>
   event("disputeOpened", {
     disputeId,
     subject: DisputeSubject.GRADIENT,
