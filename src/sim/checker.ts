@@ -82,18 +82,33 @@ export class InvariantChecker {
       for (const b of state.balances.values()) balances += b;
       let stakes = 0n;
       for (const r of state.roles.values()) stakes += r.stake;
-      if (balanceSum !== balances) out.push(`checker: running balance sum ${balanceSum} drifted from the state's ${balances} (a balance changed without being written through the map)`);
-      if (stakeSum !== stakes) out.push(`checker: running stake sum ${stakeSum} drifted from the state's ${stakes} (a stake changed without a stake event)`);
+      if (balanceSum !== balances)
+        out.push(
+          `checker: running balance sum ${balanceSum} drifted from the state's ${balances} (a balance changed without being written through the map)`,
+        );
+      if (stakeSum !== stakes)
+        out.push(
+          `checker: running stake sum ${stakeSum} drifted from the state's ${stakes} (a stake changed without a stake event)`,
+        );
       if (balanceSum !== balances || stakeSum !== stakes) this.#resync(state);
       return out;
     }
     const out: string[] = [];
     const { balanceSum, stakeSum } = this.#incremental(state, events, out);
     const expected = state.supply.genesis + state.supply.minted - state.supply.burned;
-    if (balanceSum !== expected) out.push(`supply: balances sum to ${balanceSum}, expected genesis ${state.supply.genesis} + minted ${state.supply.minted} − burned ${state.supply.burned} = ${expected}`);
+    if (balanceSum !== expected)
+      out.push(
+        `supply: balances sum to ${balanceSum}, expected genesis ${state.supply.genesis} + minted ${state.supply.minted} − burned ${state.supply.burned} = ${expected}`,
+      );
     const pool = state.balances.get(ModuleAccount.bondedPool) ?? 0n;
     if (pool !== stakeSum) out.push(`bonded pool: holds ${pool}, role stakes sum to ${stakeSum}`);
-    out.push(...checkNonNegativeUnbonding(state), ...checkUnbondingPool(state), ...checkEscrow(state), ...checkGovDeposits(state), ...checkValidatorPay(state));
+    out.push(
+      ...checkNonNegativeUnbonding(state),
+      ...checkUnbondingPool(state),
+      ...checkEscrow(state),
+      ...checkGovDeposits(state),
+      ...checkValidatorPay(state),
+    );
     for (const e of events) {
       if (e.case !== "gradientSubmitted") continue;
       const s = state.submissions.get(Number(e.value.submissionId));
@@ -103,7 +118,11 @@ export class InvariantChecker {
   }
 
   /** Folds the block's writes into the running sums; per-entry violations go to `out`. */
-  #incremental(state: State, events: readonly ProtocolEvent[], out: string[]): { balanceSum: bigint; stakeSum: bigint } {
+  #incremental(
+    state: State,
+    events: readonly ProtocolEvent[],
+    out: string[],
+  ): { balanceSum: bigint; stakeSum: bigint } {
     const tracked = state.balances instanceof TrackedBalances ? state.balances : undefined;
     if (tracked) {
       for (const a of tracked.dirty) {
@@ -119,11 +138,15 @@ export class InvariantChecker {
       let role: Role;
       let address: string;
       switch (e.case) {
-        case "roleRegistered": case "stakeBonded": case "unbondingStarted": case "slashed":
+        case "roleRegistered":
+        case "stakeBonded":
+        case "unbondingStarted":
+        case "slashed":
           role = e.value.role;
           address = e.value.address;
           break;
-        default: continue;
+        default:
+          continue;
       }
       const key = roleKey(role, address);
       const now = state.roles.get(key)?.stake ?? 0n;

@@ -82,10 +82,13 @@ const isArch = (a: string): a is ArchName => (ARCHS as readonly string[]).includ
 
 /** Kinds priced per unit on the model's architecture (the ledger counts them; any ms it holds for them are added). */
 const unitOf = (m: CostModel, kind: WorkKind): { arch: ArchName; ms: number } | undefined =>
-  kind === "tier2" ? { arch: m.tier2Arch, ms: m.tier2BatchMs }
-  : kind === "tier3" ? { arch: m.tier3Arch, ms: m.tier3JobMs }
-  : kind === "aggregate" ? { arch: m.aggregateArch, ms: m.aggregateMs }
-  : undefined;
+  kind === "tier2"
+    ? { arch: m.tier2Arch, ms: m.tier2BatchMs }
+    : kind === "tier3"
+      ? { arch: m.tier3Arch, ms: m.tier3JobMs }
+      : kind === "aggregate"
+        ? { arch: m.aggregateArch, ms: m.aggregateMs }
+        : undefined;
 
 export interface WorkCost {
   /** Device milliseconds of all the actor's work (recorded plus per-unit). */
@@ -116,4 +119,5 @@ export const workCost = (m: CostModel, w: WorkTotals): WorkCost => {
 
 /** Cost of keeping `stakeUremes` bonded for `simMs` at the model's annual rate (integer uremes, rounded down). */
 export const capitalCost = (m: CostModel, stakeUremes: bigint, simMs: number): bigint =>
-  (stakeUremes * BigInt(m.capitalRateBps) * BigInt(Math.round(simMs))) / (10_000n * BigInt(YEAR_MS));
+  (stakeUremes * BigInt(m.capitalRateBps) * BigInt(Math.round(simMs))) /
+  (10_000n * BigInt(YEAR_MS));

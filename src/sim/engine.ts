@@ -47,16 +47,31 @@ import { Mempool, type SimTx } from "./mempool.ts";
 import { BPS, type EngineOptions, type FaultOptions, livenessActive } from "./options.ts";
 import type { RunEnd, RunSink } from "./sink.ts";
 
-const enum Kind { Block, Tx, Wake, Step, Restart }
+const enum Kind {
+  Block,
+  Tx,
+  Wake,
+  Step,
+  Restart,
+}
 
 type Item =
   | { readonly k: Kind.Block; readonly delayed: boolean }
   | { readonly k: Kind.Tx; readonly tx: SimTx }
-  | { readonly k: Kind.Wake; readonly actor: number; readonly epoch: number; readonly fn: () => void }
+  | {
+      readonly k: Kind.Wake;
+      readonly actor: number;
+      readonly epoch: number;
+      readonly fn: () => void;
+    }
   | { readonly k: Kind.Step; readonly actor: number }
   | { readonly k: Kind.Restart; readonly actor: number; readonly epoch: number };
 
-const enum Live { Online = 0, Spotty = 1, Offline = 2 }
+const enum Live {
+  Online = 0,
+  Spotty = 1,
+  Offline = 2,
+}
 
 export interface EngineConfig {
   readonly scenario: string;
@@ -120,11 +135,15 @@ export interface EngineStats {
 }
 
 /** Error name of a rejection code (codes are stable; unknown codes keep their number). */
-const errorNameOf = new Map<number, string>(Object.entries(ErrorCode).map(([name, code]) => [code, name]));
+const errorNameOf = new Map<number, string>(
+  Object.entries(ErrorCode).map(([name, code]) => [code, name]),
+);
 
 /** The rejection reasons, most frequent first (ties by name), as a plain object for JSON. */
 export const rejectionsByReason = (stats: EngineStats): Record<string, number> =>
-  Object.fromEntries([...stats.rejectedByReason].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1)));
+  Object.fromEntries(
+    [...stats.rejectedByReason].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1)),
+  );
 
 export class Engine {
   readonly #q = new EventQueue<Item>();
@@ -158,12 +177,27 @@ export class Engine {
   readonly #beaconSecrets = new Map<string, Uint8Array>();
   #nextTxId = 0;
   readonly view: { height: number; timeMs: number; state: State };
-  readonly stats: EngineStats = { txsSent: 0, txsLost: 0, txsForged: 0, txsIncluded: 0, txsRejected: 0, txsCensored: 0, grindTrials: 0, beaconWithheld: 0, stalledRounds: 0, rejectedByCode: new Map(), rejectedSample: new Map(), rejectedByReason: new Map(), rejectedReasonSample: new Map() };
+  readonly stats: EngineStats = {
+    txsSent: 0,
+    txsLost: 0,
+    txsForged: 0,
+    txsIncluded: 0,
+    txsRejected: 0,
+    txsCensored: 0,
+    grindTrials: 0,
+    beaconWithheld: 0,
+    stalledRounds: 0,
+    rejectedByCode: new Map(),
+    rejectedSample: new Map(),
+    rejectedByReason: new Map(),
+    rejectedReasonSample: new Map(),
+  };
 
   constructor(cfg: EngineConfig) {
     this.#cfg = cfg;
     const s = initChain(cfg.genesis);
-    if (isProtocolError(s)) throw new Error(`scenario ${cfg.scenario}: invalid genesis: ${s.message}`);
+    if (isProtocolError(s))
+      throw new Error(`scenario ${cfg.scenario}: invalid genesis: ${s.message}`);
     this.state = s;
     this.appHash = genesisRoot(cfg.genesis, s);
     this.#beacon = this.appHash.slice();
@@ -180,13 +214,17 @@ export class Engine {
     this.#epoch = new Int32Array(n);
     this.#inbox = new Array(n);
     this.view = { height: s.height, timeMs: 0, state: s };
-    for (const r of s.roles.values()) if (r.role === Role.VALIDATOR) this.#validatorKeys.add(roleKey(r.role, r.address));
+    for (const r of s.roles.values())
+      if (r.role === Role.VALIDATOR) this.#validatorKeys.add(roleKey(r.role, r.address));
     this.#partitioned = cfg.actors.map((a) =>
-      cfg.partitions.filter((p) => p.actors.includes(a.info.group) || p.actors.includes(a.info.kind)).map((p) => ({ startMs: p.startMs, endMs: p.endMs })),
+      cfg.partitions
+        .filter((p) => p.actors.includes(a.info.group) || p.actors.includes(a.info.kind))
+        .map((p) => ({ startMs: p.startMs, endMs: p.endMs })),
     );
     this.#ios = cfg.actors.map((a, i) => this.#makeIo(i, cfg.prng.fork("actor", a.info.address)));
     cfg.actors.forEach((a, i) => {
-      if (this.#byAddress.has(a.info.address)) throw new Error(`scenario ${cfg.scenario}: two actors share the address ${a.info.address}`);
+      if (this.#byAddress.has(a.info.address))
+        throw new Error(`scenario ${cfg.scenario}: two actors share the address ${a.info.address}`);
       this.#byAddress.set(a.info.address, i);
       for (const c of a.subscriptions) {
         let list = this.#subscribers.get(c);
@@ -199,13 +237,21 @@ export class Engine {
   #makeIo(i: number, prng: Prng): ActorIO {
     const engine = this;
     return {
-      get nowMs() { return engine.#now; },
+      get nowMs() {
+        return engine.#now;
+      },
       chain: this.view as ChainView,
       blockTimeMs: this.#cfg.engine.blockTimeMs,
       prng,
       world: this.#cfg.world,
       submit: (cmd) => this.#submit(i, cmd),
-      wake: (delayMs, fn) => this.#q.push(this.#now + Math.max(0, Math.floor(delayMs)), { k: Kind.Wake, actor: i, epoch: this.#epoch[i]!, fn }),
+      wake: (delayMs, fn) =>
+        this.#q.push(this.#now + Math.max(0, Math.floor(delayMs)), {
+          k: Kind.Wake,
+          actor: i,
+          epoch: this.#epoch[i]!,
+          fn,
+        }),
     };
   }
 
@@ -220,13 +266,19 @@ export class Engine {
   // --- actors' reachability ---
 
   #partitionedNow(i: number): boolean {
-    for (const p of this.#partitioned[i]!) if (this.#now >= p.startMs && this.#now < p.endMs) return true;
+    for (const p of this.#partitioned[i]!)
+      if (this.#now >= p.startMs && this.#now < p.endMs) return true;
     return false;
   }
 
   /** Whether the actor's node runs and can reach the chain now. */
   #reachable(i: number): boolean {
-    return this.#down[i] === 0 && this.#pausedUntil[i]! <= this.#now && this.#status[i] !== Live.Offline && !this.#partitionedNow(i);
+    return (
+      this.#down[i] === 0 &&
+      this.#pausedUntil[i]! <= this.#now &&
+      this.#status[i] !== Live.Offline &&
+      !this.#partitionedNow(i)
+    );
   }
 
   #submit(i: number, cmd: ProtocolCommand): void {
@@ -237,17 +289,26 @@ export class Engine {
       return;
     }
     const f = this.#cfg.faults[i]!;
-    if (!this.#reachable(i) || (this.#status[i] === Live.Spotty && !this.#net.chance(f.spottyActBps, BPS)) || (f.lossBps > 0 && this.#net.chance(f.lossBps, BPS))) {
+    if (
+      !this.#reachable(i) ||
+      (this.#status[i] === Live.Spotty && !this.#net.chance(f.spottyActBps, BPS)) ||
+      (f.lossBps > 0 && this.#net.chance(f.lossBps, BPS))
+    ) {
       this.stats.txsLost++;
       return;
     }
     const tx: SimTx = { id: this.#nextTxId++, cmd, from: this.#cfg.actors[i]!.info.address };
     this.#q.push(this.#now + this.#latency(f), { k: Kind.Tx, tx });
-    if (f.duplicateBps > 0 && this.#net.chance(f.duplicateBps, BPS)) this.#q.push(this.#now + this.#latency(f), { k: Kind.Tx, tx });
+    if (f.duplicateBps > 0 && this.#net.chance(f.duplicateBps, BPS))
+      this.#q.push(this.#now + this.#latency(f), { k: Kind.Tx, tx });
   }
 
   #latency(f: FaultOptions): number {
-    if (f.latencyTailBps > 0 && this.#net.chance(f.latencyTailBps, BPS) && f.latencyTailMsMax > f.latencyMsMax) {
+    if (
+      f.latencyTailBps > 0 &&
+      this.#net.chance(f.latencyTailBps, BPS) &&
+      f.latencyTailMsMax > f.latencyMsMax
+    ) {
       return f.latencyMsMax + 1 + this.#net.below(f.latencyTailMsMax - f.latencyMsMax);
     }
     return f.latencyMsMin + this.#net.below(f.latencyMsMax - f.latencyMsMin + 1);
@@ -261,16 +322,42 @@ export class Engine {
     if (this.#down[i] === 1) return;
     const r = this.#live.below(BPS);
     const s = this.#status[i]!;
-    if (s === Live.Online) this.#status[i] = r < f.onlineToSpottyBps ? Live.Spotty : r < f.onlineToSpottyBps + f.onlineToOfflineBps ? Live.Offline : Live.Online;
-    else if (s === Live.Spotty) this.#status[i] = r < f.spottyToOnlineBps ? Live.Online : r < f.spottyToOnlineBps + f.spottyToOfflineBps ? Live.Offline : Live.Spotty;
-    else this.#status[i] = r < f.offlineToOnlineBps ? Live.Online : r < f.offlineToOnlineBps + f.offlineToSpottyBps ? Live.Spotty : Live.Offline;
+    if (s === Live.Online)
+      this.#status[i] =
+        r < f.onlineToSpottyBps
+          ? Live.Spotty
+          : r < f.onlineToSpottyBps + f.onlineToOfflineBps
+            ? Live.Offline
+            : Live.Online;
+    else if (s === Live.Spotty)
+      this.#status[i] =
+        r < f.spottyToOnlineBps
+          ? Live.Online
+          : r < f.spottyToOnlineBps + f.spottyToOfflineBps
+            ? Live.Offline
+            : Live.Spotty;
+    else
+      this.#status[i] =
+        r < f.offlineToOnlineBps
+          ? Live.Online
+          : r < f.offlineToOnlineBps + f.offlineToSpottyBps
+            ? Live.Spotty
+            : Live.Offline;
     if (f.crashBps > 0 && this.#live.chance(f.crashBps, BPS)) {
       this.#down[i] = 1;
       this.#epoch[i]!++;
       this.#cfg.actors[i]!.reset();
-      this.#q.push(this.#now + f.restartMsMin + this.#live.below(f.restartMsMax - f.restartMsMin + 1), { k: Kind.Restart, actor: i, epoch: this.#epoch[i]! });
-    } else if (f.pauseBps > 0 && this.#pausedUntil[i]! <= this.#now && this.#live.chance(f.pauseBps, BPS)) {
-      this.#pausedUntil[i] = this.#now + f.pauseMsMin + this.#live.below(f.pauseMsMax - f.pauseMsMin + 1);
+      this.#q.push(
+        this.#now + f.restartMsMin + this.#live.below(f.restartMsMax - f.restartMsMin + 1),
+        { k: Kind.Restart, actor: i, epoch: this.#epoch[i]! },
+      );
+    } else if (
+      f.pauseBps > 0 &&
+      this.#pausedUntil[i]! <= this.#now &&
+      this.#live.chance(f.pauseBps, BPS)
+    ) {
+      this.#pausedUntil[i] =
+        this.#now + f.pauseMsMin + this.#live.below(f.pauseMsMax - f.pauseMsMin + 1);
     }
   }
 
@@ -296,7 +383,10 @@ export class Engine {
     const i = this.#byAddress.get(address);
     if (i === undefined) return true;
     if (!this.#reachable(i)) return false;
-    return this.#status[i] !== Live.Spotty || this.#signing.chance(this.#cfg.faults[i]!.spottyActBps, BPS);
+    return (
+      this.#status[i] !== Live.Spotty ||
+      this.#signing.chance(this.#cfg.faults[i]!.spottyActBps, BPS)
+    );
   }
 
   // --- blocks ---
@@ -306,7 +396,11 @@ export class Engine {
     const cfg = this.#cfg;
     const height = this.state.height + 1;
     const validators = this.#activeValidators();
-    const order = sortition(validators.map((v) => ({ id: v.address, weight: v.stake })), Math.min(cfg.engine.maxRounds, validators.length), deriveSeed(this.#beacon, "sim/proposer", height));
+    const order = sortition(
+      validators.map((v) => ({ id: v.address, weight: v.stake })),
+      Math.min(cfg.engine.maxRounds, validators.length),
+      deriveSeed(this.#beacon, "sim/proposer", height),
+    );
     const withheld = this.#withheld?.height === height ? this.#withheld.address : undefined;
     let round = order.findIndex((v) => v !== withheld && this.#validatorUp(v));
     if (withheld === undefined && round >= 0 && this.#withholds(order, round, height)) {
@@ -349,7 +443,13 @@ export class Engine {
     };
     const grinder = author?.grind?.(this.state, height + 1);
     if (grinder) ctx = this.#grind(author!, txs, ctx, grinder);
-    const r = applyBlock(this.state, ctx, txs.map((t) => [t.cmd]), this.appHash, this.#hasher.blockHash);
+    const r = applyBlock(
+      this.state,
+      ctx,
+      txs.map((t) => [t.cmd]),
+      this.appHash,
+      this.#hasher.blockHash,
+    );
     this.state = r.state;
     this.appHash = r.appHash;
     this.#beacon = ctx.beacon;
@@ -363,18 +463,35 @@ export class Engine {
       if (!this.stats.rejectedSample.has(t.code)) this.stats.rejectedSample.set(t.code, t.log);
       const reason = `${txs[k]!.cmd.case}/${errorNameOf.get(t.code) ?? t.code}`;
       this.stats.rejectedByReason.set(reason, (this.stats.rejectedByReason.get(reason) ?? 0) + 1);
-      if (!this.stats.rejectedReasonSample.has(reason)) this.stats.rejectedReasonSample.set(reason, t.log);
+      if (!this.stats.rejectedReasonSample.has(reason))
+        this.stats.rejectedReasonSample.set(reason, t.log);
     }
     this.stats.txsIncluded += txs.length;
     this.stats.txsRejected += rejected;
-    for (const e of r.events) if (e.case === "roleRegistered" && e.value.role === Role.VALIDATOR) this.#validatorKeys.add(roleKey(Role.VALIDATOR, e.value.address));
+    for (const e of r.events)
+      if (e.case === "roleRegistered" && e.value.role === Role.VALIDATOR)
+        this.#validatorKeys.add(roleKey(Role.VALIDATOR, e.value.address));
     this.view.height = height;
     this.view.timeMs = this.#now;
     this.view.state = this.state;
     this.#violations = this.#offences.observe(r.events);
-    const bad = this.#checker.afterBlock(this.state, r.events, height % cfg.engine.invariantEveryBlocks === 0);
+    const bad = this.#checker.afterBlock(
+      this.state,
+      r.events,
+      height % cfg.engine.invariantEveryBlocks === 0,
+    );
     if (bad.length > 0) this.#violations.push(...bad);
-    cfg.sink.block({ height, timeMs: this.#now, events: r.events, appHash: this.appHash, txs: txs.length, rejectedTxs: rejected, state: this.state, context: ctx, commands: txs.map((t) => t.cmd) });
+    cfg.sink.block({
+      height,
+      timeMs: this.#now,
+      events: r.events,
+      appHash: this.appHash,
+      txs: txs.length,
+      rejectedTxs: rejected,
+      state: this.state,
+      context: ctx,
+      commands: txs.map((t) => t.cmd),
+    });
     if (this.#violations.length === 0) this.#route(r.events);
     return "committed";
   }
@@ -382,10 +499,16 @@ export class Engine {
   #violations: string[] = [];
 
   /** Block `height`'s beacon if `proposer` proposes it after `previous` (its unique signature: beacon.ts). */
-  #beaconOf(proposer: string, height: number, previous: Uint8Array): { beacon: Uint8Array; beaconOutput: Uint8Array } {
-    if (proposer === "") return { beacon: beaconValue(height, new Uint8Array(0)), beaconOutput: new Uint8Array(0) };
+  #beaconOf(
+    proposer: string,
+    height: number,
+    previous: Uint8Array,
+  ): { beacon: Uint8Array; beaconOutput: Uint8Array } {
+    if (proposer === "")
+      return { beacon: beaconValue(height, new Uint8Array(0)), beaconOutput: new Uint8Array(0) };
     let secret = this.#beaconSecrets.get(proposer);
-    if (secret === undefined) this.#beaconSecrets.set(proposer, (secret = simBeaconSecret(this.#seedBytes, proposer)));
+    if (secret === undefined)
+      this.#beaconSecrets.set(proposer, (secret = simBeaconSecret(this.#seedBytes, proposer)));
     const beaconOutput = simBeaconOutput(secret, height, previous);
     return { beacon: beaconValue(height, beaconOutput), beaconOutput };
   }
@@ -403,7 +526,10 @@ export class Engine {
     const next = order.findIndex((v, i) => i > round && this.#validatorUp(v));
     if (next < 0) return false;
     this.stats.grindTrials += 2;
-    return score(this.#beaconOf(order[next]!, height, this.#beacon).beacon) > score(this.#beaconOf(order[round]!, height, this.#beacon).beacon);
+    return (
+      score(this.#beaconOf(order[next]!, height, this.#beacon).beacon) >
+      score(this.#beaconOf(order[round]!, height, this.#beacon).beacon)
+    );
   }
 
   /**
@@ -414,7 +540,12 @@ export class Engine {
    * beacon and signs it, so every candidate gives the same), and keeps the best
    * (the earliest on ties). Against the block hash this captured most panels.
    */
-  #grind(author: Actor, txs: readonly SimTx[], ctx: BlockContext, score: (nextBeacon: Uint8Array) => number): BlockContext {
+  #grind(
+    author: Actor,
+    txs: readonly SimTx[],
+    ctx: BlockContext,
+    score: (nextBeacon: Uint8Array) => number,
+  ): BlockContext {
     let best = ctx;
     let bestScore = Number.NEGATIVE_INFINITY;
     const cmds = txs.map((t) => [t.cmd]);
@@ -438,8 +569,13 @@ export class Engine {
       const r = state.roles.get(k);
       if (r && isActive(state, r)) validators.push(r);
     }
-    const order = sortition(validators.map((v) => ({ id: v.address, weight: v.stake })), validators.length, deriveSeed(ctx.beacon, "sim/proposer", ctx.height + 1));
-    return this.#beaconOf(order.find((v) => this.#validatorUp(v)) ?? "", ctx.height + 1, ctx.beacon).beacon;
+    const order = sortition(
+      validators.map((v) => ({ id: v.address, weight: v.stake })),
+      validators.length,
+      deriveSeed(ctx.beacon, "sim/proposer", ctx.height + 1),
+    );
+    return this.#beaconOf(order.find((v) => this.#validatorUp(v)) ?? "", ctx.height + 1, ctx.beacon)
+      .beacon;
   }
 
   /** The txs a censoring proposer keeps; those it leaves out go back to the mempool's head. */
@@ -491,7 +627,8 @@ export class Engine {
       plannedBlocks: blocks,
     });
     cfg.actors.forEach((_, i) => {
-      if (livenessActive(cfg.faults[i]!)) this.#q.push(this.#live.below(cfg.faults[i]!.livenessStepMs), { k: Kind.Step, actor: i });
+      if (livenessActive(cfg.faults[i]!))
+        this.#q.push(this.#live.below(cfg.faults[i]!.livenessStepMs), { k: Kind.Step, actor: i });
     });
     this.#q.push(cfg.engine.blockTimeMs, { k: Kind.Block, delayed: false });
     // A halted chain may recover when validators come back; give up after 4× the planned time.
@@ -503,7 +640,12 @@ export class Engine {
       if (!next) break;
       this.#now = next.timeMs;
       if (this.#now > deadlineMs) {
-        violation = { height: this.state.height + 1, messages: [`liveness: the chain committed only ${this.state.height - first} of ${blocks} blocks in ${deadlineMs} ms of virtual time (validators with > 1/3 of the stake were down)`] };
+        violation = {
+          height: this.state.height + 1,
+          messages: [
+            `liveness: the chain committed only ${this.state.height - first} of ${blocks} blocks in ${deadlineMs} ms of virtual time (validators with > 1/3 of the stake were down)`,
+          ],
+        };
         break;
       }
       const it = next.item;
@@ -514,14 +656,17 @@ export class Engine {
             violation = { height: this.state.height, messages: this.#violations };
             break;
           }
-          if (outcome === "halted") this.#q.push(this.#now + cfg.engine.roundTimeoutMs, { k: Kind.Block, delayed: true });
+          if (outcome === "halted")
+            this.#q.push(this.#now + cfg.engine.roundTimeoutMs, { k: Kind.Block, delayed: true });
           else if (outcome === "committed") {
             this.#q.push(this.#now + cfg.engine.blockTimeMs, { k: Kind.Block, delayed: false });
             cfg.onProgress?.(this.state.height - first, blocks);
           }
           break;
         }
-        case Kind.Tx: this.#mempool.add(it.tx); break;
+        case Kind.Tx:
+          this.#mempool.add(it.tx);
+          break;
         case Kind.Wake: {
           if (it.epoch !== this.#epoch[it.actor]) break;
           const until = this.#pausedUntil[it.actor]!;
@@ -529,8 +674,12 @@ export class Engine {
           else it.fn();
           break;
         }
-        case Kind.Step: this.#step(it.actor); break;
-        case Kind.Restart: if (it.epoch === this.#epoch[it.actor]) this.#down[it.actor] = 0; break;
+        case Kind.Step:
+          this.#step(it.actor);
+          break;
+        case Kind.Restart:
+          if (it.epoch === this.#epoch[it.actor]) this.#down[it.actor] = 0;
+          break;
       }
       if (violation) break;
     }

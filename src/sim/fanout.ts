@@ -34,13 +34,18 @@ export interface FanOutOptions {
 
 const entry = new URL("./worker.mjs", import.meta.url);
 
-export const runMany = async (specs: readonly RunSpec[], opts: FanOutOptions = {}): Promise<FanOutResult[]> => {
+export const runMany = async (
+  specs: readonly RunSpec[],
+  opts: FanOutOptions = {},
+): Promise<FanOutResult[]> => {
   const threads = Math.max(1, Math.min(opts.threads ?? availableParallelism(), specs.length));
   const results = new Array<FanOutResult>(specs.length);
   let next = 0;
   const work = (): Promise<void> =>
     new Promise((resolve, reject) => {
-      const worker = new Worker(entry, { workerData: { sinkModule: opts.sinkModule, sinkData: opts.sinkData } });
+      const worker = new Worker(entry, {
+        workerData: { sinkModule: opts.sinkModule, sinkData: opts.sinkData },
+      });
       let failed = false;
       const feed = () => {
         if (next >= specs.length) {
@@ -48,20 +53,33 @@ export const runMany = async (specs: readonly RunSpec[], opts: FanOutOptions = {
           return;
         }
         const index = next++;
-        worker.postMessage({ index, spec: specs[index], ...(opts.blocks !== undefined ? { blocks: opts.blocks } : {}) });
+        worker.postMessage({
+          index,
+          spec: specs[index],
+          ...(opts.blocks !== undefined ? { blocks: opts.blocks } : {}),
+        });
       };
-      worker.on("message", (m: { index: number; result?: FanOutResult; error?: string; done?: true }) => {
-        if (m.done) return;
-        if (m.error !== undefined) {
-          failed = true;
-          void worker.terminate();
-          reject(new Error(m.index < 0 ? `a worker failed after its last run: ${m.error}` : `run ${m.index} (seed ${specs[m.index]!.seed}) failed in a worker: ${m.error}`));
-          return;
-        }
-        results[m.index] = m.result!;
-        opts.onResult?.(m.index, m.result!);
-        feed();
-      });
+      worker.on(
+        "message",
+        (m: { index: number; result?: FanOutResult; error?: string; done?: true }) => {
+          if (m.done) return;
+          if (m.error !== undefined) {
+            failed = true;
+            void worker.terminate();
+            reject(
+              new Error(
+                m.index < 0
+                  ? `a worker failed after its last run: ${m.error}`
+                  : `run ${m.index} (seed ${specs[m.index]!.seed}) failed in a worker: ${m.error}`,
+              ),
+            );
+            return;
+          }
+          results[m.index] = m.result!;
+          opts.onResult?.(m.index, m.result!);
+          feed();
+        },
+      );
       worker.on("error", (e) => {
         failed = true;
         reject(e);

@@ -14,7 +14,8 @@ export interface Scheduled<T> {
   readonly item: T;
 }
 
-const before = <T>(a: Scheduled<T>, b: Scheduled<T>): boolean => a.timeMs < b.timeMs || (a.timeMs === b.timeMs && a.seq < b.seq);
+const before = <T>(a: Scheduled<T>, b: Scheduled<T>): boolean =>
+  a.timeMs < b.timeMs || (a.timeMs === b.timeMs && a.seq < b.seq);
 
 export class EventQueue<T> {
   readonly #heap: Scheduled<T>[] = [];
@@ -26,7 +27,10 @@ export class EventQueue<T> {
 
   /** Schedules `item` at `timeMs` (an integer number of virtual milliseconds). */
   push(timeMs: number, item: T): void {
-    if (!Number.isSafeInteger(timeMs) || timeMs < 0) throw new RangeError(`EventQueue.push: time must be a non-negative integer of ms, got ${timeMs}`);
+    if (!Number.isSafeInteger(timeMs) || timeMs < 0)
+      throw new RangeError(
+        `EventQueue.push: time must be a non-negative integer of ms, got ${timeMs}`,
+      );
     const h = this.#heap;
     const entry: Scheduled<T> = { timeMs, seq: this.#seq++, item };
     let i = h.length;

@@ -44,17 +44,28 @@ export const PARTS_MOUNT = "/parts";
 
 /** A DNS-1123 label from a scenario name (Job names feed pod hostnames: at most 63 characters with the index suffix). */
 export const jobName = (scenario: string): string => {
-  const slug = scenario.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || "sweep";
+  const slug =
+    scenario
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, "-")
+      .replace(/^-+|-+$/g, "") || "sweep";
   return `r3mes-sweep-${slug}`.slice(0, 50).replace(/-+$/, "");
 };
 
 /** Where the scenario is mounted in the pods, and as what path the runs name it. */
-const scenarioMount = (path: string): { readonly dir: string; readonly file: string; readonly arg: string } => {
+const scenarioMount = (
+  path: string,
+): { readonly dir: string; readonly file: string; readonly arg: string } => {
   const norm = posix.normalize(path.replaceAll("\\", "/"));
   // An absolute path or one that climbs out of the working directory is mounted by its file name alone.
-  const rel = norm.startsWith("/") || norm.startsWith("../") || norm === ".." ? posix.basename(norm) : norm;
+  const rel =
+    norm.startsWith("/") || norm.startsWith("../") || norm === ".." ? posix.basename(norm) : norm;
   const dir = posix.dirname(rel);
-  return { dir: dir === "." ? WORK_DIR : posix.join(WORK_DIR, dir), file: posix.basename(rel), arg: rel };
+  return {
+    dir: dir === "." ? WORK_DIR : posix.join(WORK_DIR, dir),
+    file: posix.basename(rel),
+    arg: rel,
+  };
 };
 
 export interface JobManifests {
@@ -72,19 +83,34 @@ export const jobManifests = (o: JobOptions): JobManifests => {
   const name = o.name ?? jobName(o.scenarioName);
   const claim = o.volumeClaim ?? `${name}-parts`;
   const mount = scenarioMount(o.scenarioPath);
-  if (!/^[-._a-zA-Z0-9]+$/.test(mount.file)) throw new Error(`scenario file name ${JSON.stringify(mount.file)} cannot be a ConfigMap key (letters, digits, '-', '_', '.'): rename the file`);
-  if (!Number.isSafeInteger(o.parallelism) || o.parallelism < 1) throw new Error(`parallelism ${o.parallelism}: must be a positive integer`);
-  const labels = { "app.kubernetes.io/name": "r3mes", "app.kubernetes.io/component": "sweep", "r3mes/sweep": name };
+  if (!/^[-._a-zA-Z0-9]+$/.test(mount.file))
+    throw new Error(
+      `scenario file name ${JSON.stringify(mount.file)} cannot be a ConfigMap key (letters, digits, '-', '_', '.'): rename the file`,
+    );
+  if (!Number.isSafeInteger(o.parallelism) || o.parallelism < 1)
+    throw new Error(`parallelism ${o.parallelism}: must be a positive integer`);
+  const labels = {
+    "app.kubernetes.io/name": "r3mes",
+    "app.kubernetes.io/component": "sweep",
+    "r3mes/sweep": name,
+  };
   const partsRoot = posix.join(PARTS_MOUNT, name);
   const volumes: IVolume[] = [
-    { name: "scenario", configMap: { name: `${name}-scenario`, items: [{ key: mount.file, path: mount.file }] } },
+    {
+      name: "scenario",
+      configMap: { name: `${name}-scenario`, items: [{ key: mount.file, path: mount.file }] },
+    },
     { name: "parts", persistentVolumeClaim: { claimName: claim } },
   ];
   const volumeMounts: IVolumeMount[] = [
     { name: "scenario", mountPath: mount.dir, readOnly: true },
     { name: "parts", mountPath: PARTS_MOUNT },
   ];
-  const securityContext = { runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
+  const securityContext = {
+    runAsNonRoot: true,
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ["ALL"] },
+  };
   const container = (args: readonly string[], cpu: number): IContainer => ({
     name: "r3mes",
     image: o.image,
@@ -124,17 +150,38 @@ export const jobManifests = (o: JobOptions): JobManifests => {
         spec: {
           restartPolicy: "Never",
           securityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000 },
-          containers: [{
-            ...container([
-              "sim", "run", mount.arg,
-              "--shard", "$(JOB_COMPLETION_INDEX)", "--of", String(o.parallelism),
-              "--out", posix.join(partsRoot, "shards", "$(JOB_COMPLETION_INDEX)"),
-              "--threads", String(o.threads),
-              ...o.runFlags,
-            ], o.threads),
-            // Set by the Job controller too; declared here so $(JOB_COMPLETION_INDEX) in args expands on every version.
-            env: [{ name: "JOB_COMPLETION_INDEX", valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } }],
-          }],
+          containers: [
+            {
+              ...container(
+                [
+                  "sim",
+                  "run",
+                  mount.arg,
+                  "--shard",
+                  "$(JOB_COMPLETION_INDEX)",
+                  "--of",
+                  String(o.parallelism),
+                  "--out",
+                  posix.join(partsRoot, "shards", "$(JOB_COMPLETION_INDEX)"),
+                  "--threads",
+                  String(o.threads),
+                  ...o.runFlags,
+                ],
+                o.threads,
+              ),
+              // Set by the Job controller too; declared here so $(JOB_COMPLETION_INDEX) in args expands on every version.
+              env: [
+                {
+                  name: "JOB_COMPLETION_INDEX",
+                  valueFrom: {
+                    fieldRef: {
+                      fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']",
+                    },
+                  },
+                },
+              ],
+            },
+          ],
           volumes,
         },
       },
@@ -153,11 +200,28 @@ export const jobManifests = (o: JobOptions): JobManifests => {
         spec: {
           restartPolicy: "Never",
           securityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000 },
-          containers: [container(["sim", "merge", posix.join(partsRoot, "shards"), "--out", posix.join(partsRoot, "results")], 1)],
+          containers: [
+            container(
+              [
+                "sim",
+                "merge",
+                posix.join(partsRoot, "shards"),
+                "--out",
+                posix.join(partsRoot, "results"),
+              ],
+              1,
+            ),
+          ],
           volumes,
         },
       },
     },
   };
-  return { name, sweep: [configMap, ...(o.volumeClaim ? [] : [pvc]), sweepJob], merge: [mergeJob], source: mount.arg, claim };
+  return {
+    name,
+    sweep: [configMap, ...(o.volumeClaim ? [] : [pvc]), sweepJob],
+    merge: [mergeJob],
+    source: mount.arg,
+    claim,
+  };
 };

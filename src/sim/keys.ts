@@ -21,6 +21,7 @@ export interface ActorKey {
 export const actorKey = (seed: number, label: string): ActorKey => {
   for (let i = 0; ; i++) {
     const secretKey = hashParts("sim/secp256k1", seed, label, i);
-    if (isSecretKey(secretKey)) return { secretKey, address: addressOfPubkey(publicKeyOf(secretKey)) };
+    if (isSecretKey(secretKey))
+      return { secretKey, address: addressOfPubkey(publicKeyOf(secretKey)) };
   }
 };

@@ -32,10 +32,17 @@ export const actorCount = (s: Scenario): number => s.actors.reduce((n, g) => n +
 
 /** Estimated peak heap of one run of `blocks` blocks (bytes). */
 export const estimateRunBytes = (s: Scenario, blocks: number): number =>
-  BASE_BYTES + actorCount(s) * BYTES_PER_ACTOR + blocks * BYTES_PER_BLOCK + (s.vaultEntries ?? 0) * BYTES_PER_VAULT_ENTRY;
+  BASE_BYTES +
+  actorCount(s) * BYTES_PER_ACTOR +
+  blocks * BYTES_PER_BLOCK +
+  (s.vaultEntries ?? 0) * BYTES_PER_VAULT_ENTRY;
 
 /** Why the run would not fit in this process's heap, or undefined. */
-export const runTooBig = (s: Scenario, blocks: number, heapBytes = getHeapStatistics().heap_size_limit): string | undefined => {
+export const runTooBig = (
+  s: Scenario,
+  blocks: number,
+  heapBytes = getHeapStatistics().heap_size_limit,
+): string | undefined => {
   const need = estimateRunBytes(s, blocks);
   if (need <= heapBytes * HEAP_SHARE) return undefined;
   const gib = (b: number) => (b / 2 ** 30).toFixed(b < 10 * 2 ** 30 ? 1 : 0);

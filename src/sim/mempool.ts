@@ -18,11 +18,16 @@ export interface SimTx {
 /** Gas of a message: a flat cost per kind plus its variable part (deterministic, no encoding). */
 export const gasOf = (cmd: ProtocolCommand): number => {
   switch (cmd.case) {
-    case "submitAggregation": return 10_000 + 20 * cmd.value.submissionIds.length;
-    case "commitTrapJobs": return 5_000 + 50 * cmd.value.commitments.length;
-    case "revealTrapJobs": return 5_000 + 200 * cmd.value.reveals.length;
-    case "proveAvailability": return 2_000 + cmd.value.chunk.length;
-    default: return 1_000;
+    case "submitAggregation":
+      return 10_000 + 20 * cmd.value.submissionIds.length;
+    case "commitTrapJobs":
+      return 5_000 + 50 * cmd.value.commitments.length;
+    case "revealTrapJobs":
+      return 5_000 + 200 * cmd.value.reveals.length;
+    case "proveAvailability":
+      return 2_000 + cmd.value.chunk.length;
+    default:
+      return 1_000;
   }
 };
 

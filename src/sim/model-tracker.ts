@@ -36,13 +36,21 @@ export class ModelTracker {
   readonly #open = new Map<number, Open>();
   readonly #records: ModelRecord[] = [];
 
-  constructor(readonly model: TrackedModel, readonly store: ContentStore) {}
+  constructor(
+    readonly model: TrackedModel,
+    readonly store: ContentStore,
+  ) {}
 
   observe(height: number, events: readonly ProtocolEvent[], state: Readonly<State>): void {
     for (const e of events) {
       if (e.case === "windowOpened") {
         this.model.open(Number(e.value.window));
-        this.#open.set(Number(e.value.window), { window: Number(e.value.window), openHeight: height, baseLoss: this.model.loss(), initialLoss: this.model.initialLoss });
+        this.#open.set(Number(e.value.window), {
+          window: Number(e.value.window),
+          openHeight: height,
+          baseLoss: this.model.loss(),
+          initialLoss: this.model.initialLoss,
+        });
       } else if (e.case === "aggregationFinalized") {
         const revealed = state.windows.get(Number(e.value.window))?.aggregation?.revealed;
         const v = revealed && this.store.aggregate(revealed.aggregatedCid);
@@ -54,7 +62,12 @@ export class ModelTracker {
     }
   }
 
-  #settle(window: number, height: number | undefined, state: Readonly<State>, finalized: boolean): void {
+  #settle(
+    window: number,
+    height: number | undefined,
+    state: Readonly<State>,
+    finalized: boolean,
+  ): void {
     const o = this.#open.get(window);
     if (!o) return;
     this.#open.delete(window);
@@ -72,7 +85,8 @@ export class ModelTracker {
 
   /** The records, windows still unsettled at the end included (as the model stands), in window order. */
   records(state: Readonly<State>): ModelRecord[] {
-    for (const w of [...this.#open.keys()].sort((a, b) => a - b)) this.#settle(w, undefined, state, false);
+    for (const w of [...this.#open.keys()].sort((a, b) => a - b))
+      this.#settle(w, undefined, state, false);
     return this.#records.sort((a, b) => a.window - b.window);
   }
 }

@@ -16,10 +16,15 @@ export const BPS = 10_000;
 // checkFaults' ratio and duration checks are read off their schemas.
 const Ms = Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0)));
 const PositiveMs = Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(1)));
-const Ratio = Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0)), Schema.check(Schema.isLessThanOrEqualTo(BPS)));
+const Ratio = Schema.Int.pipe(
+  Schema.check(Schema.isGreaterThanOrEqualTo(0)),
+  Schema.check(Schema.isLessThanOrEqualTo(BPS)),
+);
 
 /** The decoded object of a field list: one readonly property per field (its doc comment kept). */
-export type FieldsType<F> = { readonly [K in keyof F]: F[K] extends { readonly Type: infer T } ? T : never };
+export type FieldsType<F> = {
+  readonly [K in keyof F]: F[K] extends { readonly Type: infer T } ? T : never;
+};
 
 /** The link between one actor and the chain (its mempool and block feed). */
 export const linkFields = {
@@ -145,7 +150,9 @@ export const defaultEngine = (): EngineOptions => ({
 });
 
 const fieldsOf = (schema: unknown): readonly (keyof FaultOptions)[] =>
-  (Object.keys(linkFaultFields) as (keyof typeof linkFaultFields)[]).filter((k) => linkFaultFields[k] === schema);
+  (Object.keys(linkFaultFields) as (keyof typeof linkFaultFields)[]).filter(
+    (k) => linkFaultFields[k] === schema,
+  );
 const nonNegative = fieldsOf(Ms);
 const ratios = fieldsOf(Ratio);
 
@@ -153,22 +160,35 @@ const ratios = fieldsOf(Ratio);
 export const checkFaults = (f: FaultOptions): string | undefined => {
   for (const k of ratios) {
     const v = f[k] as number;
-    if (!Number.isSafeInteger(v) || v < 0 || v > BPS) return `faults.${k} is ${v}: a ratio in basis points must be an integer in 0..10000`;
+    if (!Number.isSafeInteger(v) || v < 0 || v > BPS)
+      return `faults.${k} is ${v}: a ratio in basis points must be an integer in 0..10000`;
   }
   for (const k of nonNegative) {
     const v = f[k] as number;
-    if (!Number.isSafeInteger(v) || v < 0) return `faults.${k} is ${v}: must be a non-negative integer of ms`;
+    if (!Number.isSafeInteger(v) || v < 0)
+      return `faults.${k} is ${v}: must be a non-negative integer of ms`;
   }
   if (f.latencyMsMax < f.latencyMsMin) return "faults.latencyMsMax must be at least latencyMsMin";
-  if (f.latencyTailMsMax < f.latencyMsMax) return "faults.latencyTailMsMax must be at least latencyMsMax";
+  if (f.latencyTailMsMax < f.latencyMsMax)
+    return "faults.latencyTailMsMax must be at least latencyMsMax";
   if (f.restartMsMax < f.restartMsMin) return "faults.restartMsMax must be at least restartMsMin";
   if (f.pauseMsMax < f.pauseMsMin) return "faults.pauseMsMax must be at least pauseMsMin";
-  if (!Number.isSafeInteger(f.livenessStepMs) || f.livenessStepMs < 1) return "faults.livenessStepMs must be a positive integer";
-  if (f.onlineToSpottyBps + f.onlineToOfflineBps > BPS) return "faults: onlineToSpottyBps + onlineToOfflineBps exceeds 10000";
-  if (f.spottyToOnlineBps + f.spottyToOfflineBps > BPS) return "faults: spottyToOnlineBps + spottyToOfflineBps exceeds 10000";
-  if (f.offlineToOnlineBps + f.offlineToSpottyBps > BPS) return "faults: offlineToOnlineBps + offlineToSpottyBps exceeds 10000";
+  if (!Number.isSafeInteger(f.livenessStepMs) || f.livenessStepMs < 1)
+    return "faults.livenessStepMs must be a positive integer";
+  if (f.onlineToSpottyBps + f.onlineToOfflineBps > BPS)
+    return "faults: onlineToSpottyBps + onlineToOfflineBps exceeds 10000";
+  if (f.spottyToOnlineBps + f.spottyToOfflineBps > BPS)
+    return "faults: spottyToOnlineBps + spottyToOfflineBps exceeds 10000";
+  if (f.offlineToOnlineBps + f.offlineToSpottyBps > BPS)
+    return "faults: offlineToOnlineBps + offlineToSpottyBps exceeds 10000";
   for (const [i, p] of f.partitions.entries()) {
-    if (!Number.isSafeInteger(p.startMs) || !Number.isSafeInteger(p.endMs) || p.startMs < 0 || p.endMs <= p.startMs) return `faults.partitions[${i}]: need integers 0 ≤ startMs < endMs`;
+    if (
+      !Number.isSafeInteger(p.startMs) ||
+      !Number.isSafeInteger(p.endMs) ||
+      p.startMs < 0 ||
+      p.endMs <= p.startMs
+    )
+      return `faults.partitions[${i}]: need integers 0 ≤ startMs < endMs`;
   }
   return undefined;
 };

@@ -40,7 +40,10 @@ export class BondTally {
         case "disputeOpened":
           if (e.value.bond > 0n) {
             add(this.posted, e.value.challenger, e.value.bond);
-            this.#open.set(Number(e.value.disputeId), { challenger: e.value.challenger, bond: e.value.bond });
+            this.#open.set(Number(e.value.disputeId), {
+              challenger: e.value.challenger,
+              bond: e.value.bond,
+            });
           }
           break;
         case "disputeResolved": {
@@ -52,9 +55,15 @@ export class BondTally {
           add(this.won, e.value.winner, e.value.toWinner);
           break;
         }
-        case "slashed": add(this.bounty, e.value.beneficiary, e.value.toBeneficiary); break;
-        case "transferred": if (e.value.to === ModuleAccount.feeCollector) add(this.fees, e.value.from, e.value.amount); break;
-        default: break;
+        case "slashed":
+          add(this.bounty, e.value.beneficiary, e.value.toBeneficiary);
+          break;
+        case "transferred":
+          if (e.value.to === ModuleAccount.feeCollector)
+            add(this.fees, e.value.from, e.value.amount);
+          break;
+        default:
+          break;
       }
     }
   }
@@ -103,7 +112,12 @@ export interface ProfitInput extends ActorInfo {
 
 /** Profit rows of a run's actors, from their on-chain summary, the bond tally, the work ledger and the cost model. */
 export const profitRows = (
-  actors: readonly ProfitInput[], bonds: BondTally, work: WorkLedger, costs: CostModel, stakeAtGenesis: ReadonlyMap<string, bigint>, simMs: number,
+  actors: readonly ProfitInput[],
+  bonds: BondTally,
+  work: WorkLedger,
+  costs: CostModel,
+  stakeAtGenesis: ReadonlyMap<string, bigint>,
+  simMs: number,
 ): ProfitRow[] => {
   const open = bonds.open();
   return actors.map((a) => {
@@ -112,22 +126,68 @@ export const profitRows = (
     const cost = workCost(costs, w);
     const stake = stakeAtGenesis.get(a.address) ?? 0n;
     const capital = capitalCost(costs, stake, simMs);
-    const explained = a.rewardsUremes - a.slashedUremes + of(bonds.bounty) - of(bonds.lost) - of(open) + of(bonds.won) - of(bonds.fees);
+    const explained =
+      a.rewardsUremes -
+      a.slashedUremes +
+      of(bonds.bounty) -
+      of(bonds.lost) -
+      of(open) +
+      of(bonds.won) -
+      of(bonds.fees);
     return {
-      address: a.address, kind: a.kind, group: a.group, gpuArch: a.gpuArch, stakeGenesisUremes: stake,
-      netUremes: a.netUremes, rewardsUremes: a.rewardsUremes, slashedUremes: a.slashedUremes, slashBountyUremes: of(bonds.bounty),
-      bondsPostedUremes: of(bonds.posted), bondsLostUremes: of(bonds.lost), bondsOpenUremes: of(open), bondsWonUremes: of(bonds.won),
-      feesUremes: of(bonds.fees), otherUremes: a.netUremes - explained,
-      tasks: w.count.get("train") ?? 0, tier2Checks: w.count.get("tier2") ?? 0, tier3Jobs: w.count.get("tier3") ?? 0, aggregations: w.count.get("aggregate") ?? 0,
-      gpuMs: cost.gpuMs, workCostUremes: cost.uremes, capitalCostUremes: capital,
-      profitUremes: a.netUremes - cost.uremes - capital, simMs,
+      address: a.address,
+      kind: a.kind,
+      group: a.group,
+      gpuArch: a.gpuArch,
+      stakeGenesisUremes: stake,
+      netUremes: a.netUremes,
+      rewardsUremes: a.rewardsUremes,
+      slashedUremes: a.slashedUremes,
+      slashBountyUremes: of(bonds.bounty),
+      bondsPostedUremes: of(bonds.posted),
+      bondsLostUremes: of(bonds.lost),
+      bondsOpenUremes: of(open),
+      bondsWonUremes: of(bonds.won),
+      feesUremes: of(bonds.fees),
+      otherUremes: a.netUremes - explained,
+      tasks: w.count.get("train") ?? 0,
+      tier2Checks: w.count.get("tier2") ?? 0,
+      tier3Jobs: w.count.get("tier3") ?? 0,
+      aggregations: w.count.get("aggregate") ?? 0,
+      gpuMs: cost.gpuMs,
+      workCostUremes: cost.uremes,
+      capitalCostUremes: capital,
+      profitUremes: a.netUremes - cost.uremes - capital,
+      simMs,
     };
   });
 };
 
 /** The row's cells in the `profit` table's column order (outputs/tables.ts). */
 export const profitCells = (runId: string, p: ProfitRow): Cell[] => [
-  runId, p.address, p.kind, p.group, p.gpuArch, p.stakeGenesisUremes, p.netUremes, p.rewardsUremes, p.slashedUremes, p.slashBountyUremes,
-  p.bondsPostedUremes, p.bondsLostUremes, p.bondsOpenUremes, p.bondsWonUremes, p.feesUremes, p.otherUremes,
-  p.tasks, p.tier2Checks, p.tier3Jobs, p.aggregations, Math.round(p.gpuMs), p.workCostUremes, p.capitalCostUremes, p.profitUremes, p.simMs,
+  runId,
+  p.address,
+  p.kind,
+  p.group,
+  p.gpuArch,
+  p.stakeGenesisUremes,
+  p.netUremes,
+  p.rewardsUremes,
+  p.slashedUremes,
+  p.slashBountyUremes,
+  p.bondsPostedUremes,
+  p.bondsLostUremes,
+  p.bondsOpenUremes,
+  p.bondsWonUremes,
+  p.feesUremes,
+  p.otherUremes,
+  p.tasks,
+  p.tier2Checks,
+  p.tier3Jobs,
+  p.aggregations,
+  Math.round(p.gpuMs),
+  p.workCostUremes,
+  p.capitalCostUremes,
+  p.profitUremes,
+  p.simMs,
 ];

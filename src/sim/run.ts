@@ -43,7 +43,10 @@ import { deriveSeed, hashParts, Prng } from "../protocol/randomness.ts";
 import { consensusPublicKey } from "../protocol/consensus-keys.ts";
 
 /** A simulated validator's ed25519 consensus key, from the run's seed (so a registration can prove possession: signPop). */
-export const simConsensusKey = (seed: number, address: string): { secretKey: Uint8Array; pubkey: Uint8Array } => {
+export const simConsensusKey = (
+  seed: number,
+  address: string,
+): { secretKey: Uint8Array; pubkey: Uint8Array } => {
   const secretKey = hashParts("sim/consensus-key", seed, address);
   return { secretKey, pubkey: consensusPublicKey(secretKey) };
 };
@@ -55,8 +58,24 @@ import { runTooBig } from "./limits.ts";
 import { type ActorKey, actorKey, type ActorKeys } from "./keys.ts";
 import type { FaultOptions } from "./options.ts";
 import { BondTally, profitRows } from "./profit.ts";
-import { type ActorGroupConfig, kernelsModel, resolveEngine, resolveFaults, resolveParams, type Scenario, ScenarioError } from "./scenario.ts";
-import type { ActorInfo, ActorKind, AggregateRecord, BlockRecord, ModelRecord, RunEnd, RunSink } from "./sink.ts";
+import {
+  type ActorGroupConfig,
+  kernelsModel,
+  resolveEngine,
+  resolveFaults,
+  resolveParams,
+  type Scenario,
+  ScenarioError,
+} from "./scenario.ts";
+import type {
+  ActorInfo,
+  ActorKind,
+  AggregateRecord,
+  BlockRecord,
+  ModelRecord,
+  RunEnd,
+  RunSink,
+} from "./sink.ts";
 
 export interface RunOptions {
   readonly seed: number;
@@ -108,10 +127,13 @@ const REMES = UREMES_PER_REMES;
 const archOf = (name: string): GpuArch => GpuArch[name as keyof typeof GpuArch] as GpuArch;
 
 const roleOfKind = (k: ActorKind): Role | undefined =>
-  k.endsWith("_miner") || k === "data_withholder" ? Role.MINER
-  : k.endsWith("_validator") ? Role.VALIDATOR
-  : k.endsWith("_proposer") ? Role.PROPOSER
-  : undefined;
+  k.endsWith("_miner") || k === "data_withholder"
+    ? Role.MINER
+    : k.endsWith("_validator")
+      ? Role.VALIDATOR
+      : k.endsWith("_proposer")
+        ? Role.PROPOSER
+        : undefined;
 
 interface Cast {
   readonly actors: Actor[];
@@ -121,25 +143,44 @@ interface Cast {
   readonly keys: Map<string, Uint8Array>;
 }
 
-const defaultStakeRemes = (role: Role | undefined): number => (role === Role.VALIDATOR ? 20_000 : role === Role.PROPOSER ? 10_000 : role === Role.MINER ? 2_000 : 0);
+const defaultStakeRemes = (role: Role | undefined): number =>
+  role === Role.VALIDATOR
+    ? 20_000
+    : role === Role.PROPOSER
+      ? 10_000
+      : role === Role.MINER
+        ? 2_000
+        : 0;
 
 /** Genesis Vault entries of a kernels scenario when it names none: each is one real training at genesis. */
 export const KERNELS_DEFAULT_VAULT_ENTRIES = 8;
 
-const vaultEntriesOf = (s: Scenario): number => s.vaultEntries ?? ((s.backend?.kind ?? "simulated") === "kernels" ? KERNELS_DEFAULT_VAULT_ENTRIES : 64);
+const vaultEntriesOf = (s: Scenario): number =>
+  s.vaultEntries ??
+  ((s.backend?.kind ?? "simulated") === "kernels" ? KERNELS_DEFAULT_VAULT_ENTRIES : 64);
 
 /** The scenario's training backend: modelled updates, or real training with the canonical kernels. */
 const makeBackend = (s: Scenario, params: Params, seed: Uint8Array): TrainingBackend => {
   const b = s.backend ?? {};
   if ((b.kind ?? "simulated") === "simulated") {
-    return new SimulatedBackend({ seed, chunkBytes: params.daChunkBytes, sizeBytes: BigInt(params.daChunkBytes * (b.chunks ?? 4)), genesisVaultEntries: vaultEntriesOf(s), ...(b.trainMs ? { trainMs: b.trainMs } : {}) });
+    return new SimulatedBackend({
+      seed,
+      chunkBytes: params.daChunkBytes,
+      sizeBytes: BigInt(params.daChunkBytes * (b.chunks ?? 4)),
+      genesisVaultEntries: vaultEntriesOf(s),
+      ...(b.trainMs ? { trainMs: b.trainMs } : {}),
+    });
   }
   return new KernelBackend({
     seed,
     totalShards: params.totalShards,
     daChunkBytes: params.daChunkBytes,
     model: kernelsModel(s),
-    train: { ...fastTrainOptions, steps: b.steps ?? fastTrainOptions.steps, batchTokens: b.batchTokens ?? fastTrainOptions.batchTokens },
+    train: {
+      ...fastTrainOptions,
+      steps: b.steps ?? fastTrainOptions.steps,
+      batchTokens: b.batchTokens ?? fastTrainOptions.batchTokens,
+    },
     genesisVaultEntries: vaultEntriesOf(s),
     ...(b.trainMs ? { trainMs: b.trainMs } : {}),
     followChain: true,
@@ -147,11 +188,23 @@ const makeBackend = (s: Scenario, params: Params, seed: Uint8Array): TrainingBac
 };
 
 /** Builds genesis and the actors from the scenario's groups. */
-const cast = (s: Scenario, params: Params, backend: TrainingBackend, keyOf?: (label: string) => ActorKey, seed = 0): Cast => {
+const cast = (
+  s: Scenario,
+  params: Params,
+  backend: TrainingBackend,
+  keyOf?: (label: string) => ActorKey,
+  seed = 0,
+): Cast => {
   const actors: Actor[] = [];
   const faults: FaultOptions[] = [];
   const accounts: { address: string; balance: bigint }[] = [];
-  const roles: { address: string; role: Role; stake: bigint; gpuArch: GpuArch; pubkey: Uint8Array }[] = [];
+  const roles: {
+    address: string;
+    role: Role;
+    stake: bigint;
+    gpuArch: GpuArch;
+    pubkey: Uint8Array;
+  }[] = [];
   const wealth = new Map<string, bigint>();
   const keys = new Map<string, Uint8Array>();
   const counters = new Map<string, number>();
@@ -177,14 +230,34 @@ const cast = (s: Scenario, params: Params, backend: TrainingBackend, keyOf?: (la
   });
   for (const { g, group, address, k } of planned) {
     const role = roleOfKind(g.kind);
-    const archs = g.gpuArch === undefined ? ["AMPERE"] : typeof g.gpuArch === "string" ? [g.gpuArch] : g.gpuArch;
+    const archs =
+      g.gpuArch === undefined
+        ? ["AMPERE"]
+        : typeof g.gpuArch === "string"
+          ? [g.gpuArch]
+          : g.gpuArch;
     const arch = archOf(archs[k % archs.length]!);
-    const stakeRemes = g.kind === "sybil_miner" && g.budgetRemes !== undefined ? Math.floor(g.budgetRemes / g.count) : (g.stakeRemes ?? defaultStakeRemes(role));
+    const stakeRemes =
+      g.kind === "sybil_miner" && g.budgetRemes !== undefined
+        ? Math.floor(g.budgetRemes / g.count)
+        : (g.stakeRemes ?? defaultStakeRemes(role));
     const balance = BigInt(g.balanceRemes ?? (g.kind === "sybil_miner" ? 100 : 10_000)) * REMES;
     const stake = BigInt(stakeRemes) * REMES;
-    const info: ActorInfo = { address, kind: g.kind, group, gpuArch: role === Role.MINER ? (archs[k % archs.length] ?? "AMPERE") : "" };
+    const info: ActorInfo = {
+      address,
+      kind: g.kind,
+      group,
+      gpuArch: role === Role.MINER ? (archs[k % archs.length] ?? "AMPERE") : "",
+    };
     accounts.push({ address, balance });
-    if (role !== undefined) roles.push({ address, role, stake, gpuArch: role === Role.MINER ? arch : GpuArch.UNSPECIFIED, pubkey: role === Role.VALIDATOR ? simConsensusKey(seed, address).pubkey : new Uint8Array() });
+    if (role !== undefined)
+      roles.push({
+        address,
+        role,
+        stake,
+        gpuArch: role === Role.MINER ? arch : GpuArch.UNSPECIFIED,
+        pubkey: role === Role.VALIDATOR ? simConsensusKey(seed, address).pubkey : new Uint8Array(),
+      });
     wealth.set(address, balance + (role === undefined ? 0n : stake));
     actors.push(makeActor(g, info, arch, members.get(group)!));
     faults.push(resolveFaults(s, g));
@@ -193,40 +266,120 @@ const cast = (s: Scenario, params: Params, backend: TrainingBackend, keyOf?: (la
     params,
     accounts,
     roles,
-    vault: Array.from({ length: vaultEntriesOf(s) }, (_, i) => ({ gradientHash: backend.vaultHash(i) })),
+    vault: Array.from({ length: vaultEntriesOf(s) }, (_, i) => ({
+      gradientHash: backend.vaultHash(i),
+    })),
   });
   return { actors, faults, genesis, wealth, keys };
 };
 
-const makeActor = (g: ActorGroupConfig, info: ActorInfo, arch: GpuArch, coalition: ReadonlySet<string>): Actor => {
+const makeActor = (
+  g: ActorGroupConfig,
+  info: ActorInfo,
+  arch: GpuArch,
+  coalition: ReadonlySet<string>,
+): Actor => {
   switch (g.kind) {
-    case "honest_miner": return new miners.Miner(info, arch, miners.honest);
-    case "data_withholder": return new miners.Miner(info, arch, miners.dataWithholder);
-    case "lazy_miner": return new miners.Miner(info, arch, miners.lazy(g.skipBps ?? 3_000, g.fake ?? "random", g.effortBps));
-    case "copycat_miner": return new miners.Miner(info, arch, g.declareSourceArch ? archCopycat : miners.copycat);
-    case "poisoner_miner": return new miners.Miner(info, arch, miners.poisoner(g.scaleBps ?? 30_000));
-    case "sybil_miner": return new miners.Miner(info, arch, miners.coalition("sybil_miner", info.group));
-    case "colluding_miner": return new miners.Miner(info, arch, miners.coalition("colluding_miner", info.group));
-    case "vault_poisoner_miner": return new miners.Miner(info, arch, vaultPoisoner(info.group, coalition));
-    case "honest_proposer": return new Proposer(info, methodByName[g.method ?? "median"], g.include ?? "live");
-    case "colluding_proposer": return new Proposer(info, methodByName[g.method ?? "mean"], g.include ?? "live", coalition);
-    case "abstaining_validator": return new AbstainingValidator(info, coalition, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000 }, g.grindCandidates ?? 0, BigInt(g.bribeRemes ?? 0) * REMES);
-    case "bribing_miner": return new BribingMiner(info, arch, g.skipBps ?? 5_000, g.fake ?? "partial", g.effortBps, BigInt(g.bribeRemes ?? 20) * REMES);
-    case "censoring_validator": return new CensoringValidator(info, coalition, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
-    case "capturing_validator": return new CapturingValidator(info, coalition, g.paramChanges ?? {}, g.proposeAtBlock ?? 1, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
-    case "withholding_proposer": return new WithholdingProposer(info, methodByName[g.method ?? "median"], g.withhold ?? "blob");
-    case "unbonding_miner": return new UnbondingMiner(info, arch, g.skipBps ?? 10_000, g.fake ?? "random", g.effortBps);
-    case "spamming_miner": return new UnbondingSpammer(info, arch, g.spamPerBlock ?? 100);
-    case "da_griefer": return new DaGriefer(info, coalition, g.challengesPerWindow ?? 4);
-    case "honest_validator": return new Validator(info, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000, tier2Loss: g.tier2Loss ?? "canonical" });
-    case "lazy_validator": return new Validator(info, { lazy: true, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
-    case "false_challenger": return new FalseChallenger(info, g.challengesPerWindow ?? 2);
-    case "loss_copying_miner": return new miners.Miner(info, arch, lossCopier({ fake: g.fake ?? "stale", spotTraps: g.spotTraps ?? false, effortBps: g.effortBps ?? 2_500 }));
-    case "isolated_miner": return new miners.Miner(info, arch, isolator({ isolate: g.isolate ?? "kernel", spotTraps: g.spotTraps ?? false }));
-    case "trap_spotting_miner": return new miners.Miner(info, arch, trapSpotter(g.fake ?? "random", g.effortBps));
-    case "farming_validator": return new FarmingValidator(info, coalition, { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
-    case "watchdog_challenger": return new Watchdog(info);
-    case "forger": return new Forger(info);
+    case "honest_miner":
+      return new miners.Miner(info, arch, miners.honest);
+    case "data_withholder":
+      return new miners.Miner(info, arch, miners.dataWithholder);
+    case "lazy_miner":
+      return new miners.Miner(
+        info,
+        arch,
+        miners.lazy(g.skipBps ?? 3_000, g.fake ?? "random", g.effortBps),
+      );
+    case "copycat_miner":
+      return new miners.Miner(info, arch, g.declareSourceArch ? archCopycat : miners.copycat);
+    case "poisoner_miner":
+      return new miners.Miner(info, arch, miners.poisoner(g.scaleBps ?? 30_000));
+    case "sybil_miner":
+      return new miners.Miner(info, arch, miners.coalition("sybil_miner", info.group));
+    case "colluding_miner":
+      return new miners.Miner(info, arch, miners.coalition("colluding_miner", info.group));
+    case "vault_poisoner_miner":
+      return new miners.Miner(info, arch, vaultPoisoner(info.group, coalition));
+    case "honest_proposer":
+      return new Proposer(info, methodByName[g.method ?? "median"], g.include ?? "live");
+    case "colluding_proposer":
+      return new Proposer(info, methodByName[g.method ?? "mean"], g.include ?? "live", coalition);
+    case "abstaining_validator":
+      return new AbstainingValidator(
+        info,
+        coalition,
+        { lazy: false, tier2SampleBps: g.tier2SampleBps ?? 10_000 },
+        g.grindCandidates ?? 0,
+        BigInt(g.bribeRemes ?? 0) * REMES,
+      );
+    case "bribing_miner":
+      return new BribingMiner(
+        info,
+        arch,
+        g.skipBps ?? 5_000,
+        g.fake ?? "partial",
+        g.effortBps,
+        BigInt(g.bribeRemes ?? 20) * REMES,
+      );
+    case "censoring_validator":
+      return new CensoringValidator(info, coalition, {
+        lazy: false,
+        tier2SampleBps: g.tier2SampleBps ?? 10_000,
+      });
+    case "capturing_validator":
+      return new CapturingValidator(info, coalition, g.paramChanges ?? {}, g.proposeAtBlock ?? 1, {
+        lazy: false,
+        tier2SampleBps: g.tier2SampleBps ?? 10_000,
+      });
+    case "withholding_proposer":
+      return new WithholdingProposer(
+        info,
+        methodByName[g.method ?? "median"],
+        g.withhold ?? "blob",
+      );
+    case "unbonding_miner":
+      return new UnbondingMiner(info, arch, g.skipBps ?? 10_000, g.fake ?? "random", g.effortBps);
+    case "spamming_miner":
+      return new UnbondingSpammer(info, arch, g.spamPerBlock ?? 100);
+    case "da_griefer":
+      return new DaGriefer(info, coalition, g.challengesPerWindow ?? 4);
+    case "honest_validator":
+      return new Validator(info, {
+        lazy: false,
+        tier2SampleBps: g.tier2SampleBps ?? 10_000,
+        tier2Loss: g.tier2Loss ?? "canonical",
+      });
+    case "lazy_validator":
+      return new Validator(info, { lazy: true, tier2SampleBps: g.tier2SampleBps ?? 10_000 });
+    case "false_challenger":
+      return new FalseChallenger(info, g.challengesPerWindow ?? 2);
+    case "loss_copying_miner":
+      return new miners.Miner(
+        info,
+        arch,
+        lossCopier({
+          fake: g.fake ?? "stale",
+          spotTraps: g.spotTraps ?? false,
+          effortBps: g.effortBps ?? 2_500,
+        }),
+      );
+    case "isolated_miner":
+      return new miners.Miner(
+        info,
+        arch,
+        isolator({ isolate: g.isolate ?? "kernel", spotTraps: g.spotTraps ?? false }),
+      );
+    case "trap_spotting_miner":
+      return new miners.Miner(info, arch, trapSpotter(g.fake ?? "random", g.effortBps));
+    case "farming_validator":
+      return new FarmingValidator(info, coalition, {
+        lazy: false,
+        tier2SampleBps: g.tier2SampleBps ?? 10_000,
+      });
+    case "watchdog_challenger":
+      return new Watchdog(info);
+    case "forger":
+      return new Forger(info);
   }
 };
 
@@ -252,39 +405,62 @@ class Tally {
     for (const e of events) {
       if (e.case === "gradientSubmitted") {
         const key = `${e.value.window}/${e.value.shard}`;
-        this.#subs.set(Number(e.value.submissionId), { miner: e.value.miner, key, rejected: false });
+        this.#subs.set(Number(e.value.submissionId), {
+          miner: e.value.miner,
+          key,
+          rejected: false,
+        });
         const shard = this.#byShard.get(key);
         if (shard) shard.push(Number(e.value.submissionId));
         else this.#byShard.set(key, [Number(e.value.submissionId)]);
         const window = this.#byWindow.get(Number(e.value.window));
         if (window) window.push(Number(e.value.submissionId));
         else this.#byWindow.set(Number(e.value.window), [Number(e.value.submissionId)]);
-      }
-      else if (e.case === "submissionRejected") { const s = this.#subs.get(Number(e.value.submissionId)); if (s) s.rejected = true; }
-      else if (e.case === "disputeOpened" && e.value.subject === DisputeSubject.GRADIENT) this.#disputed.set(Number(e.value.disputeId), Number(e.value.subjectId));
+      } else if (e.case === "submissionRejected") {
+        const s = this.#subs.get(Number(e.value.submissionId));
+        if (s) s.rejected = true;
+      } else if (e.case === "disputeOpened" && e.value.subject === DisputeSubject.GRADIENT)
+        this.#disputed.set(Number(e.value.disputeId), Number(e.value.subjectId));
       else if (e.case === "disputeResolved" && this.#disputed.has(Number(e.value.disputeId))) {
         const s = this.#subs.get(this.#disputed.get(Number(e.value.disputeId))!);
         this.#disputed.delete(Number(e.value.disputeId));
-        if (s && this.#trapShards.has(s.key) && e.value.outcome === DisputeOutcome.REJECTED) this.#caught(s.miner, height);
+        if (s && this.#trapShards.has(s.key) && e.value.outcome === DisputeOutcome.REJECTED)
+          this.#caught(s.miner, height);
       } else if (e.case === "trapRevealed") {
         const key = `${e.value.window}/${e.value.shard}`;
         this.#trapShards.add(key);
         // Work on the shard already rejected (a tier-1 dispute decided before the reveal) is caught now.
-        for (const id of this.#byShard.get(key) ?? []) { const s = this.#subs.get(id); if (s?.rejected) this.#caught(s.miner, height); }
+        for (const id of this.#byShard.get(key) ?? []) {
+          const s = this.#subs.get(id);
+          if (s?.rejected) this.#caught(s.miner, height);
+        }
       } else if (e.case === "windowSettled") {
-        for (const id of this.#byWindow.get(Number(e.value.window)) ?? []) { this.#byShard.delete(this.#subs.get(id)?.key ?? ""); this.#subs.delete(id); }
+        for (const id of this.#byWindow.get(Number(e.value.window)) ?? []) {
+          this.#byShard.delete(this.#subs.get(id)?.key ?? "");
+          this.#subs.delete(id);
+        }
         this.#byWindow.delete(Number(e.value.window));
       }
-      if (e.case === "rewardMinted") this.rewards.set(e.value.to, (this.rewards.get(e.value.to) ?? 0n) + e.value.amount);
-      else if (e.case === "verifierPaid") this.rewards.set(e.value.validator, (this.rewards.get(e.value.validator) ?? 0n) + e.value.amount);
-      else if (e.case === "slashed") this.slashed.set(e.value.address, (this.slashed.get(e.value.address) ?? 0n) + e.value.amount);
+      if (e.case === "rewardMinted")
+        this.rewards.set(e.value.to, (this.rewards.get(e.value.to) ?? 0n) + e.value.amount);
+      else if (e.case === "verifierPaid")
+        this.rewards.set(
+          e.value.validator,
+          (this.rewards.get(e.value.validator) ?? 0n) + e.value.amount,
+        );
+      else if (e.case === "slashed")
+        this.slashed.set(
+          e.value.address,
+          (this.slashed.get(e.value.address) ?? 0n) + e.value.amount,
+        );
     }
   }
 }
 
 const wealthOf = (state: Readonly<State>, address: string): bigint => {
   let w = state.balances.get(address) ?? 0n;
-  for (const role of [Role.MINER, Role.VALIDATOR, Role.PROPOSER, Role.SERVING_NODE]) w += state.roles.get(`${role}/${address}`)?.stake ?? 0n;
+  for (const role of [Role.MINER, Role.VALIDATOR, Role.PROPOSER, Role.SERVING_NODE])
+    w += state.roles.get(`${role}/${address}`)?.stake ?? 0n;
   for (const u of state.unbonding.values()) if (u.address === address) w += u.amount;
   return w;
 };
@@ -311,12 +487,25 @@ export const runScenario = async (scenario: Scenario, opts: RunOptions): Promise
     tasks: new TaskFeed(root.fork("tasks")),
     coalition: new Map(),
     aggregates: [],
-    ...(backend instanceof SimulatedBackend ? { trueUpdate: (w: number) => backend.trueUpdate(w) } : {}),
+    ...(backend instanceof SimulatedBackend
+      ? { trueUpdate: (w: number) => backend.trueUpdate(w) }
+      : {}),
   };
-  const c = cast(scenario, params, backend, opts.keys === "secp256k1" ? (label) => actorKey(opts.seed, label) : undefined, opts.seed);
+  const c = cast(
+    scenario,
+    params,
+    backend,
+    opts.keys === "secp256k1" ? (label) => actorKey(opts.seed, label) : undefined,
+    opts.seed,
+  );
   const tally = new Tally();
   const bonds = new BondTally();
-  const tracked = backend instanceof SimulatedBackend ? backend.model : backend instanceof KernelBackend ? backend.global : undefined;
+  const tracked =
+    backend instanceof SimulatedBackend
+      ? backend.model
+      : backend instanceof KernelBackend
+        ? backend.global
+        : undefined;
   const model = tracked ? new ModelTracker(tracked, world.store) : undefined;
   const sink = opts.sink ?? nullSink;
   const tee: RunSink = {
@@ -332,7 +521,11 @@ export const runScenario = async (scenario: Scenario, opts: RunOptions): Promise
   const engine = new Engine({
     scenario: scenario.name,
     seed: opts.seed,
-    config: { ...(scenario as unknown as Record<string, unknown>), ...(opts.overrides ? { sweepPoint: opts.overrides } : {}), ...(opts.source ? { source: opts.source } : {}) },
+    config: {
+      ...(scenario as unknown as Record<string, unknown>),
+      ...(opts.overrides ? { sweepPoint: opts.overrides } : {}),
+      ...(opts.source ? { source: opts.source } : {}),
+    },
     genesis: c.genesis,
     actors: c.actors,
     faults: c.faults,
@@ -359,11 +552,34 @@ export const runScenario = async (scenario: Scenario, opts: RunOptions): Promise
     firstTrapCatchHeight: tally.catches.get(a.info.address)?.first ?? -1,
   }));
   const stakes = new Map(c.genesis.roles.map((r) => [r.address, r.stake]));
-  const profit = profitRows(actors, bonds, world.work, resolveCosts(scenario), stakes, end.blocks * engineOptions.blockTimeMs);
-  const fullEnd: RunEnd = { ...end, aggregates: world.aggregates, profit, ...(model ? { model: model.records(engine.state) } : {}) };
+  const profit = profitRows(
+    actors,
+    bonds,
+    world.work,
+    resolveCosts(scenario),
+    stakes,
+    end.blocks * engineOptions.blockTimeMs,
+  );
+  const fullEnd: RunEnd = {
+    ...end,
+    aggregates: world.aggregates,
+    profit,
+    ...(model ? { model: model.records(engine.state) } : {}),
+  };
   await tee.end(fullEnd);
-  return { ...fullEnd, scenario: scenario.name, seed: opts.seed, actors, aggregates: world.aggregates, model: fullEnd.model ?? [], stats: engine.stats, genesis: c.genesis, ...(opts.keys === "secp256k1" ? { keys: c.keys } : {}) };
+  return {
+    ...fullEnd,
+    scenario: scenario.name,
+    seed: opts.seed,
+    actors,
+    aggregates: world.aggregates,
+    model: fullEnd.model ?? [],
+    stats: engine.stats,
+    genesis: c.genesis,
+    ...(opts.keys === "secp256k1" ? { keys: c.keys } : {}),
+  };
 };
 
 /** The `reproduce with` line printed for a failed run. */
-export const reproduceLine = (scenarioPath: string, seed: number): string => `reproduce with: r3mes sim run ${scenarioPath} --seed ${seed}`;
+export const reproduceLine = (scenarioPath: string, seed: number): string =>
+  `reproduce with: r3mes sim run ${scenarioPath} --seed ${seed}`;

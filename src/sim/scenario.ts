@@ -16,13 +16,24 @@ import { CHUNK_TOKENS } from "../kernels/corpus.ts";
 import { checkConfig, type ModelConfig, tinyConfig } from "../kernels/model.ts";
 import { ACTOR_KINDS } from "./actor-kinds.ts";
 import { MAX_BLOCKS, MAX_GROUP_COUNT, MAX_SEEDS, MAX_VAULT_ENTRIES } from "./limits.ts";
-import { checkFaults, defaultEngine, defaultFaults, type EngineOptions, type FaultOptions, linkFaultFields, PartitionSchema } from "./options.ts";
+import {
+  checkFaults,
+  defaultEngine,
+  defaultFaults,
+  type EngineOptions,
+  type FaultOptions,
+  linkFaultFields,
+  PartitionSchema,
+} from "./options.ts";
 
 const Int = Schema.Int;
 const NonNegInt = Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0)));
 const PosInt = Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(1)));
 const PosIntAtMost = (n: number) => PosInt.pipe(Schema.check(Schema.isLessThanOrEqualTo(n)));
-const Bps = Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0)), Schema.check(Schema.isLessThanOrEqualTo(10_000)));
+const Bps = Int.pipe(
+  Schema.check(Schema.isGreaterThanOrEqualTo(0)),
+  Schema.check(Schema.isLessThanOrEqualTo(10_000)),
+);
 
 export const ARCHS = ["CPU", "PASCAL", "AMPERE", "ADA", "HOPPER", "BLACKWELL"] as const;
 export type ArchName = (typeof ARCHS)[number];
@@ -33,7 +44,9 @@ export { ACTOR_KINDS };
 export const BACKEND_KINDS = ["simulated", "kernels"] as const;
 
 /** Every fault knob, optional: the fields and their checks are options.ts' (one list). */
-const Link = Object.fromEntries(Object.entries(linkFaultFields).map(([k, f]) => [k, Schema.optionalKey(f)])) as { [K in keyof typeof linkFaultFields]: Schema.optionalKey<(typeof linkFaultFields)[K]> };
+const Link = Object.fromEntries(
+  Object.entries(linkFaultFields).map(([k, f]) => [k, Schema.optionalKey(f)]),
+) as { [K in keyof typeof linkFaultFields]: Schema.optionalKey<(typeof linkFaultFields)[K]> };
 
 const ActorGroup = Schema.Struct({
   kind: Schema.Literals(ACTOR_KINDS),
@@ -63,7 +76,9 @@ const ActorGroup = Schema.Struct({
   /** withholding_proposer: withhold the aggregate's blob after revealing its CID, or never reveal. */
   withhold: Schema.optionalKey(Schema.Literals(["blob", "reveal"])),
   /** capturing_validator: the parameter changes its coalition proposes (camelCase Params fields), and the block it proposes them at. */
-  paramChanges: Schema.optionalKey(Schema.Record(Schema.String, Schema.Union([Schema.Number, Schema.String]))),
+  paramChanges: Schema.optionalKey(
+    Schema.Record(Schema.String, Schema.Union([Schema.Number, Schema.String])),
+  ),
   proposeAtBlock: Schema.optionalKey(NonNegInt),
   /** abstaining_validator: block timestamps it tries per block it proposes, to steer the next block hash (0: no grinding). */
   grindCandidates: Schema.optionalKey(NonNegInt),
@@ -84,10 +99,21 @@ const ActorGroup = Schema.Struct({
 });
 
 /** Off-chain cost model (src/sim/costs.ts, docs/profit.md): every field optional, defaults in costs.ts. */
-const Usd = Schema.Number.pipe(Schema.check(Schema.isFinite()), Schema.check(Schema.isGreaterThanOrEqualTo(0)));
+const Usd = Schema.Number.pipe(
+  Schema.check(Schema.isFinite()),
+  Schema.check(Schema.isGreaterThanOrEqualTo(0)),
+);
 const Costs = Schema.Struct({
-  remesUsd: Schema.optionalKey(Schema.Number.pipe(Schema.check(Schema.isFinite()), Schema.check(Schema.isGreaterThan(0)))),
-  gpuUsdPerHour: Schema.optionalKey(Schema.Struct(Object.fromEntries(ARCHS.map((a) => [a, Schema.optionalKey(Usd)])) as { [K in ArchName]: Schema.optionalKey<typeof Usd> })),
+  remesUsd: Schema.optionalKey(
+    Schema.Number.pipe(Schema.check(Schema.isFinite()), Schema.check(Schema.isGreaterThan(0))),
+  ),
+  gpuUsdPerHour: Schema.optionalKey(
+    Schema.Struct(
+      Object.fromEntries(ARCHS.map((a) => [a, Schema.optionalKey(Usd)])) as {
+        [K in ArchName]: Schema.optionalKey<typeof Usd>;
+      },
+    ),
+  ),
   tier2Arch: Schema.optionalKey(Arch),
   tier2BatchMs: Schema.optionalKey(NonNegInt),
   tier3Arch: Schema.optionalKey(Arch),
@@ -110,43 +136,59 @@ export const ScenarioSchema = Schema.Struct({
   seeds: Schema.optionalKey(PosIntAtMost(MAX_SEEDS)),
   /** Protocol parameter overrides: camelCase fields of remes.remes.v1.Params. */
   params: Schema.optionalKey(Schema.Record(Schema.String, Scalar)),
-  engine: Schema.optionalKey(Schema.Struct({
-    blockTimeMs: Schema.optionalKey(PosInt),
-    roundTimeoutMs: Schema.optionalKey(NonNegInt),
-    maxRounds: Schema.optionalKey(PosInt),
-    maxBlockGas: Schema.optionalKey(PosInt),
-    maxBlockTxs: Schema.optionalKey(PosInt),
-    mempoolMaxTxs: Schema.optionalKey(PosInt),
-    invariantEveryBlocks: Schema.optionalKey(PosInt),
-  })),
-  faults: Schema.optionalKey(Schema.Struct({ ...Link, partitions: Schema.optionalKey(Schema.Array(PartitionSchema)) })),
+  engine: Schema.optionalKey(
+    Schema.Struct({
+      blockTimeMs: Schema.optionalKey(PosInt),
+      roundTimeoutMs: Schema.optionalKey(NonNegInt),
+      maxRounds: Schema.optionalKey(PosInt),
+      maxBlockGas: Schema.optionalKey(PosInt),
+      maxBlockTxs: Schema.optionalKey(PosInt),
+      mempoolMaxTxs: Schema.optionalKey(PosInt),
+      invariantEveryBlocks: Schema.optionalKey(PosInt),
+    }),
+  ),
+  faults: Schema.optionalKey(
+    Schema.Struct({ ...Link, partitions: Schema.optionalKey(Schema.Array(PartitionSchema)) }),
+  ),
   /** Genesis Vault size (pre-computed trap answers). */
-  vaultEntries: Schema.optionalKey(NonNegInt.pipe(Schema.check(Schema.isLessThanOrEqualTo(MAX_VAULT_ENTRIES)))),
-  backend: Schema.optionalKey(Schema.Struct({
-    /**
-     * "simulated" (default): updates are modelled, nothing trains. "kernels":
-     * every task trains a LoRA adapter for real with the canonical BitNet
-     * kernels (src/kernels), so hashes, losses and tier-3 recomputations are real.
-     */
-    kind: Schema.optionalKey(Schema.Literals(BACKEND_KINDS)),
-    /** Training time per architecture (ms) for one task (virtual time, both kinds). */
-    trainMs: Schema.optionalKey(Schema.Struct(Object.fromEntries(ARCHS.map((a) => [a, Schema.optionalKey(PosInt)])) as { [K in ArchName]: Schema.optionalKey<typeof PosInt> })),
-    /** simulated: stored gradient size in availability chunks. */
-    chunks: Schema.optionalKey(PosInt),
-    /** kernels: AdamW steps per task and predictions per step (default 8 × 32). */
-    steps: Schema.optionalKey(PosInt),
-    batchTokens: Schema.optionalKey(PosInt),
-    /** kernels: the model, over tinyConfig (src/kernels/model.ts). */
-    model: Schema.optionalKey(Schema.Struct({
-      context: Schema.optionalKey(PosInt),
-      embDim: Schema.optionalKey(PosInt),
-      dModel: Schema.optionalKey(PosInt),
-      hidden: Schema.optionalKey(PosInt),
-      blocks: Schema.optionalKey(PosInt),
-      rank: Schema.optionalKey(PosInt),
-      alpha: Schema.optionalKey(PosInt),
-    })),
-  })),
+  vaultEntries: Schema.optionalKey(
+    NonNegInt.pipe(Schema.check(Schema.isLessThanOrEqualTo(MAX_VAULT_ENTRIES))),
+  ),
+  backend: Schema.optionalKey(
+    Schema.Struct({
+      /**
+       * "simulated" (default): updates are modelled, nothing trains. "kernels":
+       * every task trains a LoRA adapter for real with the canonical BitNet
+       * kernels (src/kernels), so hashes, losses and tier-3 recomputations are real.
+       */
+      kind: Schema.optionalKey(Schema.Literals(BACKEND_KINDS)),
+      /** Training time per architecture (ms) for one task (virtual time, both kinds). */
+      trainMs: Schema.optionalKey(
+        Schema.Struct(
+          Object.fromEntries(ARCHS.map((a) => [a, Schema.optionalKey(PosInt)])) as {
+            [K in ArchName]: Schema.optionalKey<typeof PosInt>;
+          },
+        ),
+      ),
+      /** simulated: stored gradient size in availability chunks. */
+      chunks: Schema.optionalKey(PosInt),
+      /** kernels: AdamW steps per task and predictions per step (default 8 × 32). */
+      steps: Schema.optionalKey(PosInt),
+      batchTokens: Schema.optionalKey(PosInt),
+      /** kernels: the model, over tinyConfig (src/kernels/model.ts). */
+      model: Schema.optionalKey(
+        Schema.Struct({
+          context: Schema.optionalKey(PosInt),
+          embDim: Schema.optionalKey(PosInt),
+          dModel: Schema.optionalKey(PosInt),
+          hidden: Schema.optionalKey(PosInt),
+          blocks: Schema.optionalKey(PosInt),
+          rank: Schema.optionalKey(PosInt),
+          alpha: Schema.optionalKey(PosInt),
+        }),
+      ),
+    }),
+  ),
   actors: Schema.Array(ActorGroup),
   /** What the work costs off chain (GPU time, capital), to turn rewards into profit. */
   costs: Schema.optionalKey(Costs),
@@ -161,7 +203,10 @@ export class ScenarioError extends Error {
   override readonly name = "ScenarioError";
 }
 
-const decode = Schema.decodeUnknownSync(ScenarioSchema, { errors: "all", onExcessProperty: "error" });
+const decode = Schema.decodeUnknownSync(ScenarioSchema, {
+  errors: "all",
+  onExcessProperty: "error",
+});
 
 /** Runs (sweep points × seeds) one scenario may ask for: its run list is built in memory. */
 export const MAX_SCENARIO_RUNS = 1_000_000;
@@ -172,15 +217,23 @@ export const parseScenario = (input: unknown, source: string): Scenario => {
   try {
     s = decode(input);
   } catch (e) {
-    throw new ScenarioError(`scenario ${source} is invalid:\n${e instanceof Error ? e.message : String(e)}`);
+    throw new ScenarioError(
+      `scenario ${source} is invalid:\n${e instanceof Error ? e.message : String(e)}`,
+    );
   }
   const problem = checkScenario(s);
   if (problem) throw new ScenarioError(`scenario ${source} is invalid: ${problem}`);
   const runs = Object.values(s.sweep ?? {}).reduce((n, vs) => n * vs.length, 1) * (s.seeds ?? 1);
-  if (runs > MAX_SCENARIO_RUNS) throw new ScenarioError(`scenario ${source} asks for ${runs} runs (sweep points × seeds); at most ${MAX_SCENARIO_RUNS}, each kept in memory: split the sweep`);
+  if (runs > MAX_SCENARIO_RUNS)
+    throw new ScenarioError(
+      `scenario ${source} asks for ${runs} runs (sweep points × seeds); at most ${MAX_SCENARIO_RUNS}, each kept in memory: split the sweep`,
+    );
   for (const run of expandSweep(s)) {
     const p = checkScenario(run.scenario);
-    if (p) throw new ScenarioError(`scenario ${source}: sweep point ${JSON.stringify(run.overrides)} is invalid: ${p}`);
+    if (p)
+      throw new ScenarioError(
+        `scenario ${source}: sweep point ${JSON.stringify(run.overrides)} is invalid: ${p}`,
+      );
   }
   return s;
 };
@@ -190,13 +243,17 @@ export const loadScenario = (path: string): Scenario => {
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new ScenarioError(`can not read scenario ${path}: ${e instanceof Error ? e.message : String(e)}; pass a path to a scenario JSON file (see scenarios/)`);
+    throw new ScenarioError(
+      `can not read scenario ${path}: ${e instanceof Error ? e.message : String(e)}; pass a path to a scenario JSON file (see scenarios/)`,
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new ScenarioError(`scenario ${path} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    throw new ScenarioError(
+      `scenario ${path} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
   return parseScenario(json, path);
 };
@@ -213,9 +270,11 @@ export const resolveParams = (s: Scenario): Params | string => {
   const p = create(ParamsSchema, defaultParams());
   for (const [key, value] of Object.entries(s.params ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const field = ParamsSchema.fields.find((f) => f.localName === key);
-    if (!field || field.fieldKind !== "scalar" && field.fieldKind !== "enum") return `params.${key} is not a protocol parameter (camelCase fields of remes.remes.v1.Params, e.g. trapRateBps)`;
+    if (!field || (field.fieldKind !== "scalar" && field.fieldKind !== "enum"))
+      return `params.${key} is not a protocol parameter (camelCase fields of remes.remes.v1.Params, e.g. trapRateBps)`;
     const text = String(value);
-    if (!/^[0-9]{1,20}$/.test(text)) return `params.${key} is ${JSON.stringify(value)}: must be a non-negative integer`;
+    if (!/^[0-9]{1,20}$/.test(text))
+      return `params.${key} is ${JSON.stringify(value)}: must be a non-negative integer`;
     const big = BigInt(text);
     const current = (p as unknown as Record<string, unknown>)[key];
     if (typeof current === "bigint") {
@@ -228,7 +287,9 @@ export const resolveParams = (s: Scenario): Params | string => {
   }
   const bad = validateParams(p);
   // The protocol names parameters in snake_case (as governance does); the file spells them in camelCase.
-  return bad ? `params: ${bad.message.replace(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g, (m) => camelFields.get(m) ?? m)}` : p;
+  return bad
+    ? `params: ${bad.message.replace(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g, (m) => camelFields.get(m) ?? m)}`
+    : p;
 };
 
 export const resolveFaults = (s: Scenario, group?: ActorGroupConfig): FaultOptions => ({
@@ -238,7 +299,10 @@ export const resolveFaults = (s: Scenario, group?: ActorGroupConfig): FaultOptio
   partitions: s.faults?.partitions ?? [],
 });
 
-export const resolveEngine = (s: Scenario): EngineOptions => ({ ...defaultEngine(), ...(s.engine ?? {}) });
+export const resolveEngine = (s: Scenario): EngineOptions => ({
+  ...defaultEngine(),
+  ...(s.engine ?? {}),
+});
 
 const checkScenario = (s: Scenario): string | undefined => {
   const params = resolveParams(s);
@@ -249,7 +313,8 @@ const checkScenario = (s: Scenario): string | undefined => {
     const f = checkFaults(resolveFaults(s, g));
     if (f) return `actors[${i}].${f}`;
   }
-  if (!s.actors.some((g) => g.kind === "honest_validator" || g.kind === "lazy_validator")) return "actors: at least one validator group is needed (honest_validator or lazy_validator)";
+  if (!s.actors.some((g) => g.kind === "honest_validator" || g.kind === "lazy_validator"))
+    return "actors: at least one validator group is needed (honest_validator or lazy_validator)";
   return checkBackend(s);
 };
 
@@ -258,12 +323,16 @@ const checkBackend = (s: Scenario): string | undefined => {
   const b = s.backend ?? {};
   const kind = b.kind ?? "simulated";
   if (kind === "simulated") {
-    for (const f of ["steps", "batchTokens", "model"] as const) if (b[f] !== undefined) return `backend.${f} applies to backend.kind "kernels" only (this scenario's backend is "simulated")`;
+    for (const f of ["steps", "batchTokens", "model"] as const)
+      if (b[f] !== undefined)
+        return `backend.${f} applies to backend.kind "kernels" only (this scenario's backend is "simulated")`;
     const onnx = s.actors.findIndex((g) => g.tier2Loss === "onnx");
-    if (onnx >= 0) return `actors[${onnx}].tier2Loss "onnx" needs backend.kind "kernels" (the simulated backend has no model to export)`;
+    if (onnx >= 0)
+      return `actors[${onnx}].tier2Loss "onnx" needs backend.kind "kernels" (the simulated backend has no model to export)`;
     return undefined;
   }
-  if (b.chunks !== undefined) return `backend.chunks applies to backend.kind "simulated" only (a kernels update's size is its file's)`;
+  if (b.chunks !== undefined)
+    return `backend.chunks applies to backend.kind "simulated" only (a kernels update's size is its file's)`;
   try {
     checkConfig(kernelsModel(s));
   } catch (e) {
@@ -271,12 +340,16 @@ const checkBackend = (s: Scenario): string | undefined => {
   }
   const model = kernelsModel(s);
   const bt = b.batchTokens ?? 32;
-  if (bt > CHUNK_TOKENS - model.context) return `backend.batchTokens ${bt} does not fit a ${CHUNK_TOKENS}-token chunk after ${model.context} bytes of context`;
+  if (bt > CHUNK_TOKENS - model.context)
+    return `backend.batchTokens ${bt} does not fit a ${CHUNK_TOKENS}-token chunk after ${model.context} bytes of context`;
   return undefined;
 };
 
 /** The kernels backend's model: tinyConfig with the scenario's overrides. */
-export const kernelsModel = (s: Scenario): ModelConfig => ({ ...tinyConfig, ...(s.backend?.model ?? {}) });
+export const kernelsModel = (s: Scenario): ModelConfig => ({
+  ...tinyConfig,
+  ...(s.backend?.model ?? {}),
+});
 
 // --- Monte Carlo seeds and sweeps ---
 
@@ -291,9 +364,11 @@ export interface RunSpec {
 
 const applyOverride = (s: Scenario, path: string, value: number | string): Scenario => {
   const [head, ...rest] = path.split(".");
-  if (head === "params" && rest.length === 1) return { ...s, params: { ...s.params, [rest[0]!]: value } };
+  if (head === "params" && rest.length === 1)
+    return { ...s, params: { ...s.params, [rest[0]!]: value } };
   if ((head === "faults" || head === "engine" || head === "costs") && rest.length === 1) {
-    if (typeof value !== "number") throw new ScenarioError(`sweep ${path}: values must be integers`);
+    if (typeof value !== "number")
+      throw new ScenarioError(`sweep ${path}: values must be integers`);
     return { ...s, [head]: { ...(s[head] ?? {}), [rest[0]!]: value } };
   }
   if (head === "actors" && rest.length === 2) {
@@ -307,10 +382,14 @@ const applyOverride = (s: Scenario, path: string, value: number | string): Scena
     if (!hit) throw new ScenarioError(`sweep ${path}: no actor group or kind named ${group}`);
     return { ...s, actors };
   }
-  throw new ScenarioError(`sweep ${path}: paths are params.FIELD, faults.FIELD, engine.FIELD, costs.FIELD or actors.GROUP.FIELD`);
+  throw new ScenarioError(
+    `sweep ${path}: paths are params.FIELD, faults.FIELD, engine.FIELD, costs.FIELD or actors.GROUP.FIELD`,
+  );
 };
 
-const expandSweep = (s: Scenario): { overrides: Record<string, number | string>; scenario: Scenario }[] => {
+const expandSweep = (
+  s: Scenario,
+): { overrides: Record<string, number | string>; scenario: Scenario }[] => {
   let points: Record<string, number | string>[] = [{}];
   for (const [path, values] of Object.entries(s.sweep ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
     points = points.flatMap((pt) => values.map((v) => ({ ...pt, [path]: v })));
@@ -322,7 +401,9 @@ const expandSweep = (s: Scenario): { overrides: Record<string, number | string>;
     try {
       return { overrides, scenario: decode(scenario) };
     } catch (e) {
-      throw new ScenarioError(`sweep point ${JSON.stringify(overrides)} is invalid:\n${e instanceof Error ? e.message : String(e)}`);
+      throw new ScenarioError(
+        `sweep point ${JSON.stringify(overrides)} is invalid:\n${e instanceof Error ? e.message : String(e)}`,
+      );
     }
   });
 };
@@ -331,5 +412,7 @@ const expandSweep = (s: Scenario): { overrides: Record<string, number | string>;
 export const expandRuns = (s: Scenario, seeds?: { first?: number; count?: number }): RunSpec[] => {
   const first = seeds?.first ?? s.seed ?? 1;
   const count = seeds?.count ?? s.seeds ?? 1;
-  return expandSweep(s).flatMap(({ overrides, scenario }) => Array.from({ length: count }, (_, i) => ({ seed: first + i, overrides, scenario })));
+  return expandSweep(s).flatMap(({ overrides, scenario }) =>
+    Array.from({ length: count }, (_, i) => ({ seed: first + i, overrides, scenario })),
+  );
 };

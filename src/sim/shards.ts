@@ -21,22 +21,34 @@ export const MANIFEST_FORMAT = 1;
 export const shardOf = (index: number, of: number): number => index % of;
 
 /** The runs of shard `shard` of `of`, each with its index in the whole sweep. */
-export const shardRuns = <S extends RunSpec>(specs: readonly S[], shard: number, of: number): { readonly index: number; readonly spec: S }[] =>
+export const shardRuns = <S extends RunSpec>(
+  specs: readonly S[],
+  shard: number,
+  of: number,
+): { readonly index: number; readonly spec: S }[] =>
   specs.flatMap((spec, index) => (shardOf(index, of) === shard ? [{ index, spec }] : []));
 
 /** Each run's run_id (the key of every results table), as the sink will name it. */
-export const runIdsOf = (specs: readonly RunSpec[]): string[] => specs.map((s) => runIdOf(s.scenario.name, s.seed, s.overrides));
+export const runIdsOf = (specs: readonly RunSpec[]): string[] =>
+  specs.map((s) => runIdOf(s.scenario.name, s.seed, s.overrides));
 
 /** A usage problem with --shard/--of, or undefined. */
-export const checkShardFlags = (shard: number | undefined, of: number | undefined): string | undefined => {
+export const checkShardFlags = (
+  shard: number | undefined,
+  of: number | undefined,
+): string | undefined => {
   if (shard === undefined && of === undefined) return undefined;
-  if (shard === undefined || of === undefined) return "--shard and --of go together (e.g. --shard 0 --of 4)";
-  if (!Number.isSafeInteger(of) || of < 1) return `--of ${of}: the number of shards must be a positive integer`;
-  if (!Number.isSafeInteger(shard) || shard < 0 || shard >= of) return `--shard ${shard}: must be an integer from 0 to ${of - 1} (shards are numbered from 0, as JOB_COMPLETION_INDEX is)`;
+  if (shard === undefined || of === undefined)
+    return "--shard and --of go together (e.g. --shard 0 --of 4)";
+  if (!Number.isSafeInteger(of) || of < 1)
+    return `--of ${of}: the number of shards must be a positive integer`;
+  if (!Number.isSafeInteger(shard) || shard < 0 || shard >= of)
+    return `--shard ${shard}: must be an integer from 0 to ${of - 1} (shards are numbered from 0, as JOB_COMPLETION_INDEX is)`;
   return undefined;
 };
 
-const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
+const sha256 = (data: string | Uint8Array): string =>
+  createHash("sha256").update(data).digest("hex");
 
 export const ShardRun = Schema.Struct({
   index: Schema.Number,
@@ -79,13 +91,41 @@ export interface SweepIdentity {
 }
 
 /** What every shard of one sweep agrees on, from the scenario file's bytes and the run options. */
-export const sweepIdentity = (o: { scenario: string; source: string; fileBytes: Uint8Array; blocks: number; eventLog: boolean; runIds: readonly string[] }): SweepIdentity => {
+export const sweepIdentity = (o: {
+  scenario: string;
+  source: string;
+  fileBytes: Uint8Array;
+  blocks: number;
+  eventLog: boolean;
+  runIds: readonly string[];
+}): SweepIdentity => {
   const scenarioSha256 = sha256(o.fileBytes);
-  const sweepSha256 = sha256(JSON.stringify({ scenarioSha256, source: o.source, blocks: o.blocks, eventLog: o.eventLog, runIds: o.runIds }));
-  return { scenario: o.scenario, source: o.source, scenarioSha256, sweepSha256, blocks: o.blocks, eventLog: o.eventLog, totalRuns: o.runIds.length };
+  const sweepSha256 = sha256(
+    JSON.stringify({
+      scenarioSha256,
+      source: o.source,
+      blocks: o.blocks,
+      eventLog: o.eventLog,
+      runIds: o.runIds,
+    }),
+  );
+  return {
+    scenario: o.scenario,
+    source: o.source,
+    scenarioSha256,
+    sweepSha256,
+    blocks: o.blocks,
+    eventLog: o.eventLog,
+    totalRuns: o.runIds.length,
+  };
 };
 
-export const manifestOf = (id: SweepIdentity, shard: number, of: number, runs: readonly ShardRun[]): ShardManifest => ({
+export const manifestOf = (
+  id: SweepIdentity,
+  shard: number,
+  of: number,
+  runs: readonly ShardRun[],
+): ShardManifest => ({
   format: MANIFEST_FORMAT,
   scenario: id.scenario,
   source: id.source,
@@ -115,11 +155,15 @@ export const readManifest = async (dir: string): Promise<ShardManifest> => {
   try {
     text = await readFile(file, "utf8");
   } catch {
-    throw new Error(`${dir} holds no ${MANIFEST_FILE}: not a shard's part, or its shard has not finished (run r3mes sim run <scenario> --shard I --of N --out ${dir})`);
+    throw new Error(
+      `${dir} holds no ${MANIFEST_FILE}: not a shard's part, or its shard has not finished (run r3mes sim run <scenario> --shard I --of N --out ${dir})`,
+    );
   }
   try {
     return decodeManifest(JSON.parse(text));
   } catch (e) {
-    throw new Error(`${file} is not a shard manifest (format ${MANIFEST_FORMAT}): ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(
+      `${file} is not a shard manifest (format ${MANIFEST_FORMAT}): ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
 };

@@ -30,7 +30,8 @@ type Json = Record<string, unknown>;
 /** Uniform integer in [lo, hi]. */
 const between = (r: Prng, lo: number, hi: number): number => lo + r.below(hi - lo + 1);
 /** A fault is on in about half the seeds (swarm testing), then drawn in [lo, hi]. */
-const maybe = (r: Prng, lo: number, hi: number): number => (r.chance(1, 2) ? between(r, lo, hi) : 0);
+const maybe = (r: Prng, lo: number, hi: number): number =>
+  r.chance(1, 2) ? between(r, lo, hi) : 0;
 
 /** Network link knobs; latency bounds are drawn together so every override passes checkFaults. */
 const drawLink = (r: Prng): Json => {
@@ -116,12 +117,20 @@ const drawParams = (r: Prng): Json => {
     daChunkBytes: between(r, 32, 256),
   };
   // Unbonding outlasts the way from an offence to its slash (validateParams), by up to 100 blocks more.
-  const least = longestSlashingDelay(create(ParamsSchema, { ...defaultParams(), ...(drawn as object) }));
+  const least = longestSlashingDelay(
+    create(ParamsSchema, { ...defaultParams(), ...(drawn as object) }),
+  );
   return { ...drawn, unbondingBlocks: least + between(r, 0, 100) };
 };
 
 const roleOf = (k: ActorKind): "validator" | "miner" | "proposer" | "other" =>
-  k.endsWith("_validator") ? "validator" : k.endsWith("_miner") || k === "data_withholder" ? "miner" : k.endsWith("_proposer") ? "proposer" : "other";
+  k.endsWith("_validator")
+    ? "validator"
+    : k.endsWith("_miner") || k === "data_withholder"
+      ? "miner"
+      : k.endsWith("_proposer")
+        ? "proposer"
+        : "other";
 const kindsOf = (role: ReturnType<typeof roleOf>, honest: boolean): ActorKind[] =>
   ACTOR_KINDS.filter((k) => roleOf(k) === role && k.startsWith("honest_") === honest);
 
@@ -143,7 +152,8 @@ const drawKindOptions = (r: Prng, kind: ActorKind): Json => {
     o.method = r.pick(["mean", "median", "trimmed_mean"]);
     o.include = r.pick(["live", "agreed"]);
   }
-  if (kind === "honest_validator" || kind === "lazy_validator" || kind === "farming_validator") o.tier2SampleBps = between(r, 0, BPS);
+  if (kind === "honest_validator" || kind === "lazy_validator" || kind === "farming_validator")
+    o.tier2SampleBps = between(r, 0, BPS);
   if (kind === "false_challenger") o.challengesPerWindow = between(r, 0, 4);
   if (roleOf(kind) === "miner") {
     const n = between(r, 1, 3);
@@ -160,8 +170,17 @@ const drawKindOptions = (r: Prng, kind: ActorKind): Json => {
 const drawActors = (r: Prng): Json[] => {
   const groups: Json[] = [];
   const add = (kind: ActorKind, count: number) => {
-    const cartel = (kind === "colluding_miner" || kind === "colluding_proposer" || kind === "farming_validator") && r.chance(1, 2);
-    const g: Json = { kind, count, group: cartel ? "cartel" : `${kind}-${groups.length}`, ...drawKindOptions(r, kind) };
+    const cartel =
+      (kind === "colluding_miner" ||
+        kind === "colluding_proposer" ||
+        kind === "farming_validator") &&
+      r.chance(1, 2);
+    const g: Json = {
+      kind,
+      count,
+      group: cartel ? "cartel" : `${kind}-${groups.length}`,
+      ...drawKindOptions(r, kind),
+    };
     if (r.chance(1, 4)) g.faults = { ...drawLink(r), ...drawLiveness(r) };
     groups.push(g);
   };
@@ -177,7 +196,11 @@ const drawPartitions = (r: Prng, groups: readonly Json[], spanMs: number): Json[
   Array.from({ length: r.pick([0, 0, 1, 1, 2]) }, () => {
     const startMs = r.below(spanMs);
     const names = [...new Set(groups.map((g) => String(g.group)))];
-    const cut = [...new Set(Array.from({ length: between(r, 1, Math.min(2, names.length)) }, () => r.pick(names)))];
+    const cut = [
+      ...new Set(
+        Array.from({ length: between(r, 1, Math.min(2, names.length)) }, () => r.pick(names)),
+      ),
+    ];
     return { startMs, endMs: startMs + between(r, 1, Math.floor(spanMs / 2)), actors: cut };
   });
 
@@ -191,17 +214,38 @@ export const drawScenario = (seed: number, blocks: number = SWARM_BLOCKS): Json 
     roundTimeoutMs: between(r, 500, 5_000),
     maxRounds: between(r, 1, 4),
     // Tight block and mempool limits now and then: txs then wait or are dropped.
-    ...(r.chance(1, 4) ? { maxBlockTxs: between(r, 5, 200), mempoolMaxTxs: between(r, 50, 2_000) } : {}),
+    ...(r.chance(1, 4)
+      ? { maxBlockTxs: between(r, 5, 200), mempoolMaxTxs: between(r, 50, 2_000) }
+      : {}),
     invariantEveryBlocks: between(r, 1, 5),
   };
   // Training fits a window on most architectures, so miners submit; slower ones miss some.
   const windowMs = (params.windowBlocks as number) * blockTimeMs;
-  const trainMs = Object.fromEntries(ARCHS.map((a) => [a, between(r, Math.max(1, Math.floor(windowMs / 10)), Math.max(1, windowMs))]));
+  const trainMs = Object.fromEntries(
+    ARCHS.map((a) => [
+      a,
+      between(r, Math.max(1, Math.floor(windowMs / 10)), Math.max(1, windowMs)),
+    ]),
+  );
   const actors = drawActors(r);
   const spanMs = blocks * blockTimeMs;
-  const faults = { ...drawLink(r), ...drawLiveness(r), ...drawNodeFaults(r), partitions: drawPartitions(r, actors, spanMs) };
+  const faults = {
+    ...drawLink(r),
+    ...drawLiveness(r),
+    ...drawNodeFaults(r),
+    partitions: drawPartitions(r, actors, spanMs),
+  };
   const count = actors.reduce((n, g) => n + (g.count as number), 0);
-  const on = (["lossBps", "duplicateBps", "latencyTailBps", "onlineToOfflineBps", "crashBps", "pauseBps"] as const).filter((k) => ((faults as Json)[k] ?? 0) !== 0);
+  const on = (
+    [
+      "lossBps",
+      "duplicateBps",
+      "latencyTailBps",
+      "onlineToOfflineBps",
+      "crashBps",
+      "pauseBps",
+    ] as const
+  ).filter((k) => ((faults as Json)[k] ?? 0) !== 0);
   return {
     name: `swarm-${seed}`,
     description: `Swarm seed ${seed} (src/sim/swarm.ts): ${count} actors in ${actors.length} groups (${actors.map((g) => `${g.count} ${g.kind}`).join(", ")}); windows of ${params.windowBlocks} blocks; faults on: ${on.length ? on.join(", ") : "none"}; ${faults.partitions.length} partition(s).`,
@@ -250,10 +294,14 @@ export interface SwarmSummary {
 }
 
 /** Whether a violation is a halt (the chain stopped) rather than broken state. */
-export const isHalt = (v: NonNullable<SeedOutcome["violation"]>): boolean => v.messages.every((m) => m.startsWith("liveness:"));
+export const isHalt = (v: NonNullable<SeedOutcome["violation"]>): boolean =>
+  v.messages.every((m) => m.startsWith("liveness:"));
 
 /** Draws, writes and runs one seed; never throws (a thrown run is an outcome). */
-export const runSwarmSeed = async (seed: number, o: Pick<SwarmOptions, "blocks" | "outDir" | "sinkFor">): Promise<SeedOutcome> => {
+export const runSwarmSeed = async (
+  seed: number,
+  o: Pick<SwarmOptions, "blocks" | "outDir" | "sinkFor">,
+): Promise<SeedOutcome> => {
   const blocks = o.blocks ?? SWARM_BLOCKS;
   const path = join(o.outDir, `seed-${seed}.json`);
   const reproduce = reproduceLine(path, seed);
@@ -265,9 +313,21 @@ export const runSwarmSeed = async (seed: number, o: Pick<SwarmOptions, "blocks" 
     const scenario = parseScenario(drawn, path);
     const sink = o.sinkFor?.(seed);
     const r = await runScenario(scenario, { seed, blocks, ...(sink ? { sink } : {}) });
-    return { seed, path, blocks: r.blocks, reproduce, ...(r.violation ? { violation: r.violation } : {}) };
+    return {
+      seed,
+      path,
+      blocks: r.blocks,
+      reproduce,
+      ...(r.violation ? { violation: r.violation } : {}),
+    };
   } catch (e) {
-    return { seed, path, blocks: 0, reproduce, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+    return {
+      seed,
+      path,
+      blocks: 0,
+      reproduce,
+      error: e instanceof Error ? (e.stack ?? e.message) : String(e),
+    };
   }
 };
 

@@ -21,9 +21,10 @@ const port = parentPort;
 if (!port) throw new Error("worker.ts runs inside a worker thread (see fanout.ts)");
 
 const { sinkModule, sinkData } = (workerData ?? {}) as { sinkModule?: string; sinkData?: unknown };
-const sinks: { makeSink?: (spec: RunSpec, index: number, data: unknown) => RunSink | Promise<RunSink>; finishWorker?: () => Promise<void> } = sinkModule
-  ? await import(pathToFileURL(sinkModule).href)
-  : {};
+const sinks: {
+  makeSink?: (spec: RunSpec, index: number, data: unknown) => RunSink | Promise<RunSink>;
+  finishWorker?: () => Promise<void>;
+} = sinkModule ? await import(pathToFileURL(sinkModule).href) : {};
 const makeSink = sinks.makeSink;
 
 port.on("message", async (job: Job | null) => {
@@ -32,7 +33,10 @@ port.on("message", async (job: Job | null) => {
       await sinks.finishWorker?.();
       port.postMessage({ done: true });
     } catch (e) {
-      port.postMessage({ index: -1, error: e instanceof Error ? `${e.message}\n${e.stack ?? ""}` : String(e) });
+      port.postMessage({
+        index: -1,
+        error: e instanceof Error ? `${e.message}\n${e.stack ?? ""}` : String(e),
+      });
     }
     port.close();
     return;
@@ -49,6 +53,9 @@ port.on("message", async (job: Job | null) => {
     const { genesis: _genesis, keys: _keys, ...sent } = result;
     port.postMessage({ index: job.index, result: sent });
   } catch (e) {
-    port.postMessage({ index: job.index, error: e instanceof Error ? `${e.message}\n${e.stack ?? ""}` : String(e) });
+    port.postMessage({
+      index: job.index,
+      error: e instanceof Error ? `${e.message}\n${e.stack ?? ""}` : String(e),
+    });
   }
 });

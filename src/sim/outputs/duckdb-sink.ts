@@ -20,7 +20,15 @@ import { eventPayloadJson, toJson } from "./event-json.ts";
 import { type ActorRow, MetricsSink, type WindowMetrics } from "./metrics.ts";
 import { runIdOf, type SweepPoint } from "./names.ts";
 import { profitCells } from "../profit.ts";
-import { type Cell, type ColumnType, createTableSql, quoteIdent, type TableDef, type TableName, tables } from "./tables.ts";
+import {
+  type Cell,
+  type ColumnType,
+  createTableSql,
+  quoteIdent,
+  type TableDef,
+  type TableName,
+  tables,
+} from "./tables.ts";
 
 export class OutputError extends Schema.TaggedError<OutputError>()("OutputError", {
   message: Schema.String,
@@ -35,11 +43,17 @@ export interface ResultsDb {
 }
 
 /** Opens (or creates) a results database for the scope's lifetime. */
-export const openResultsDb = (path: string, options: { readonly readOnly?: boolean } = {}): Effect.Effect<ResultsDb, OutputError, Scope.Scope> =>
+export const openResultsDb = (
+  path: string,
+  options: { readonly readOnly?: boolean } = {},
+): Effect.Effect<ResultsDb, OutputError, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.tryPromise({
       try: async () => {
-        const instance = await DuckDBInstance.create(path, options.readOnly ? { access_mode: "READ_ONLY" } : {});
+        const instance = await DuckDBInstance.create(
+          path,
+          options.readOnly ? { access_mode: "READ_ONLY" } : {},
+        );
         try {
           return { path, instance, connection: await instance.connect() };
         } catch (e) {
@@ -47,17 +61,25 @@ export const openResultsDb = (path: string, options: { readonly readOnly?: boole
           throw e;
         }
       },
-      catch: (cause) => new OutputError({ message: `cannot open the results database ${path}: ${reason(cause)}`, cause }),
+      catch: (cause) =>
+        new OutputError({
+          message: `cannot open the results database ${path}: ${reason(cause)}`,
+          cause,
+        }),
     }),
-    (db) => Effect.sync(() => {
-      db.connection.closeSync();
-      db.instance.closeSync();
-    }),
+    (db) =>
+      Effect.sync(() => {
+        db.connection.closeSync();
+        db.instance.closeSync();
+      }),
   );
 
 /** Runs a promise-returning step, turning a failure into an OutputError that says what failed. */
 export const attempt = <A>(what: string, f: () => Promise<A>): Effect.Effect<A, OutputError> =>
-  Effect.tryPromise({ try: f, catch: (cause) => new OutputError({ message: `${what}: ${reason(cause)}`, cause }) });
+  Effect.tryPromise({
+    try: f,
+    catch: (cause) => new OutputError({ message: `${what}: ${reason(cause)}`, cause }),
+  });
 
 /** Appends rows of one table, checking each cell against its column type. */
 class TableWriter {
@@ -68,8 +90,10 @@ class TableWriter {
 
   row(cells: readonly Cell[]): void {
     const cols = this.def.columns;
-    if (cells.length !== cols.length) throw new Error(`${this.def.name}: ${cells.length} cells for ${cols.length} columns`);
-    for (let i = 0; i < cols.length; i++) appendCell(this.appender, cols[i]![1], cells[i]!, this.def.name, cols[i]![0]);
+    if (cells.length !== cols.length)
+      throw new Error(`${this.def.name}: ${cells.length} cells for ${cols.length} columns`);
+    for (let i = 0; i < cols.length; i++)
+      appendCell(this.appender, cols[i]![1], cells[i]!, this.def.name, cols[i]![0]);
     this.appender.endRow();
   }
 
@@ -82,7 +106,13 @@ class TableWriter {
   }
 }
 
-const appendCell = (a: DuckDBAppender, type: ColumnType, v: Cell, table: string, column: string): void => {
+const appendCell = (
+  a: DuckDBAppender,
+  type: ColumnType,
+  v: Cell,
+  table: string,
+  column: string,
+): void => {
   if (v === null) return a.appendNull();
   switch (type) {
     case "VARCHAR":
@@ -113,7 +143,11 @@ export const sweepPointOf = (start: RunStart): SweepPoint => {
   if (start.sweepPoint) return start.sweepPoint;
   const c = start.config.sweepPoint;
   if (c === null || typeof c !== "object" || Array.isArray(c)) return {};
-  return Object.fromEntries(Object.entries(c).filter((e): e is [string, string | number | boolean] => ["string", "number", "boolean"].includes(typeof e[1])));
+  return Object.fromEntries(
+    Object.entries(c).filter((e): e is [string, string | number | boolean] =>
+      ["string", "number", "boolean"].includes(typeof e[1]),
+    ),
+  );
 };
 
 const staging = (name: TableName): string => `staging_${name}`;
@@ -126,7 +160,14 @@ export interface DuckDbSinkOptions {
 }
 
 export class DuckDbSink implements RunSink {
-  private run: { readonly id: string; readonly start: RunStart; readonly metrics: MetricsSink; readonly staged: boolean } | undefined;
+  private run:
+    | {
+        readonly id: string;
+        readonly start: RunStart;
+        readonly metrics: MetricsSink;
+        readonly staged: boolean;
+      }
+    | undefined;
   private supply = { genesis: 0n, minted: 0n, burned: 0n };
   private readonly finished: string[] = [];
 
@@ -152,7 +193,9 @@ export class DuckDbSink implements RunSink {
       direct.set(t.name, new TableWriter(t, await c.createAppender(t.name)));
       staged.set(t.name, new TableWriter(t, await c.createAppender(staging(t.name))));
     }
-    const union = tables.map((t) => `SELECT DISTINCT run_id FROM ${quoteIdent(t.name)}`).join(" UNION ");
+    const union = tables
+      .map((t) => `SELECT DISTINCT run_id FROM ${quoteIdent(t.name)}`)
+      .join(" UNION ");
     const known = new Set((await c.runAndReadAll(union)).getRows().map((r) => String(r[0])));
     return new DuckDbSink(db, direct, staged, known, options.eventLog ?? true);
   }
@@ -171,24 +214,97 @@ export class DuckDbSink implements RunSink {
   }
 
   start(start: RunStart): void {
-    if (this.run) throw new Error(`run ${this.run.id} has not ended; a results database records one run at a time`);
+    if (this.run)
+      throw new Error(
+        `run ${this.run.id} has not ended; a results database records one run at a time`,
+      );
     const point = sweepPointOf(start);
     const id = runIdOf(start.scenario, start.seed, point);
     const rid = id;
     const metrics = new MetricsSink({
-      block: (r) => this.w("blocks").row([rid, r.height, r.timeMs, r.window, r.txs, r.rejectedTxs, r.events, r.appHash]),
-      submission: (r) => this.w("submissions").row([
-        rid, r.submissionId, r.height, r.window, r.shard, r.miner, r.actorKind, r.gpuArch, r.kernelVersion, r.claimedLossMicro, r.sizeBytes,
-        r.tier1, r.status, h(r.rejectedHeight), r.rejectReason, r.trap, r.rewardUremes,
-      ]),
-      slash: (r) => this.w("slashes").row([
-        rid, r.height, r.window, r.address, r.actorKind, r.role, r.offence, r.offenceKey, r.amount, r.burned, r.toCommunity, r.beneficiary, r.toBeneficiary,
-      ]),
-      reward: (r) => this.w("rewards").row([rid, r.height, r.window, r.address, r.actorKind, r.rewardKind, r.amount]),
-      dispute: (r) => this.w("disputes").row([
-        rid, r.disputeId, r.window, r.subject, r.subjectId, r.challenger, r.bond, r.openedHeight, r.openedTier, h(r.escalatedHeight), h(r.resolvedHeight), r.finalTier, r.outcome,
-      ]),
-      stake: (r) => this.w("stake").row([rid, r.height, r.window, r.actorKind, r.actors, r.stakeUremes, r.balanceUremes]),
+      block: (r) =>
+        this.w("blocks").row([
+          rid,
+          r.height,
+          r.timeMs,
+          r.window,
+          r.txs,
+          r.rejectedTxs,
+          r.events,
+          r.appHash,
+        ]),
+      submission: (r) =>
+        this.w("submissions").row([
+          rid,
+          r.submissionId,
+          r.height,
+          r.window,
+          r.shard,
+          r.miner,
+          r.actorKind,
+          r.gpuArch,
+          r.kernelVersion,
+          r.claimedLossMicro,
+          r.sizeBytes,
+          r.tier1,
+          r.status,
+          h(r.rejectedHeight),
+          r.rejectReason,
+          r.trap,
+          r.rewardUremes,
+        ]),
+      slash: (r) =>
+        this.w("slashes").row([
+          rid,
+          r.height,
+          r.window,
+          r.address,
+          r.actorKind,
+          r.role,
+          r.offence,
+          r.offenceKey,
+          r.amount,
+          r.burned,
+          r.toCommunity,
+          r.beneficiary,
+          r.toBeneficiary,
+        ]),
+      reward: (r) =>
+        this.w("rewards").row([
+          rid,
+          r.height,
+          r.window,
+          r.address,
+          r.actorKind,
+          r.rewardKind,
+          r.amount,
+        ]),
+      dispute: (r) =>
+        this.w("disputes").row([
+          rid,
+          r.disputeId,
+          r.window,
+          r.subject,
+          r.subjectId,
+          r.challenger,
+          r.bond,
+          r.openedHeight,
+          r.openedTier,
+          h(r.escalatedHeight),
+          h(r.resolvedHeight),
+          r.finalTier,
+          r.outcome,
+        ]),
+      stake: (r) =>
+        this.w("stake").row([
+          rid,
+          r.height,
+          r.window,
+          r.actorKind,
+          r.actors,
+          r.stakeUremes,
+          r.balanceUremes,
+        ]),
     });
     metrics.start(start);
     this.run = { id, start, metrics, staged: this.known.has(id) };
@@ -227,10 +343,26 @@ export class DuckDbSink implements RunSink {
     const t = run.metrics.totals();
     const st = run.start;
     this.w("runs").row([
-      run.id, st.scenario, st.seed, toJson(sweepPointOf(st)), toJson(st.config), toJson(st.params), st.plannedBlocks, st.actors.length,
-      end.violation ? "violation" : "ok", end.blocks, end.events, end.eventLogSha256, end.appHash,
-      end.violation?.height ?? null, end.violation ? end.violation.messages.join("\n") : null,
-      this.supply.genesis, this.supply.minted, this.supply.burned, t.minerStakeGiniBps, t.validatorStakeGiniBps,
+      run.id,
+      st.scenario,
+      st.seed,
+      toJson(sweepPointOf(st)),
+      toJson(st.config),
+      toJson(st.params),
+      st.plannedBlocks,
+      st.actors.length,
+      end.violation ? "violation" : "ok",
+      end.blocks,
+      end.events,
+      end.eventLogSha256,
+      end.appHash,
+      end.violation?.height ?? null,
+      end.violation ? end.violation.messages.join("\n") : null,
+      this.supply.genesis,
+      this.supply.minted,
+      this.supply.burned,
+      t.minerStakeGiniBps,
+      t.validatorStakeGiniBps,
     ]);
     if (run.staged) await this.commit(run.id);
     else for (const w of this.direct.values()) w.flush();
@@ -245,7 +377,9 @@ export class DuckDbSink implements RunSink {
     try {
       for (const t of tables) {
         await c.run(`DELETE FROM ${quoteIdent(t.name)} WHERE run_id = $1`, [runId]);
-        await c.run(`INSERT INTO ${quoteIdent(t.name)} SELECT * FROM ${quoteIdent(staging(t.name))}`);
+        await c.run(
+          `INSERT INTO ${quoteIdent(t.name)} SELECT * FROM ${quoteIdent(staging(t.name))}`,
+        );
         await c.run(`DELETE FROM ${quoteIdent(staging(t.name))}`);
       }
       await c.run("COMMIT");
@@ -258,19 +392,65 @@ export class DuckDbSink implements RunSink {
   /** Closes the appenders and drops the staging tables (the database stays open). */
   async close(): Promise<void> {
     for (const w of this.writers) w.close();
-    for (const t of tables) await this.db.connection.run(`DROP TABLE IF EXISTS ${quoteIdent(staging(t.name))}`);
+    for (const t of tables)
+      await this.db.connection.run(`DROP TABLE IF EXISTS ${quoteIdent(staging(t.name))}`);
   }
 }
 
 const windowCells = (runId: string, w: WindowMetrics): Cell[] => [
-  runId, w.window, h(w.startHeight), h(w.closeHeight), h(w.settleHeight), w.blocks, w.txs, w.rejectedTxs, w.events,
-  w.submissions, w.verified, w.optimistic, w.mismatched, w.rejected,
-  w.disputesTier2, w.disputesTier3, w.escalations, w.disputesUpheld, w.disputesRejected, w.disputesUndecided,
-  w.trapsRevealed, w.trapCaught, w.trapPassed, w.availabilityChallenges, w.availabilityFailed, w.aggregationsFinalized, w.aggregationFaults,
-  w.slashes, w.slashedUremes, w.rewardsMinerUremes, w.rewardsProposerUremes, w.rewardsValidatorUremes, w.minerStakeGiniBps, w.validatorStakeGiniBps,
+  runId,
+  w.window,
+  h(w.startHeight),
+  h(w.closeHeight),
+  h(w.settleHeight),
+  w.blocks,
+  w.txs,
+  w.rejectedTxs,
+  w.events,
+  w.submissions,
+  w.verified,
+  w.optimistic,
+  w.mismatched,
+  w.rejected,
+  w.disputesTier2,
+  w.disputesTier3,
+  w.escalations,
+  w.disputesUpheld,
+  w.disputesRejected,
+  w.disputesUndecided,
+  w.trapsRevealed,
+  w.trapCaught,
+  w.trapPassed,
+  w.availabilityChallenges,
+  w.availabilityFailed,
+  w.aggregationsFinalized,
+  w.aggregationFaults,
+  w.slashes,
+  w.slashedUremes,
+  w.rewardsMinerUremes,
+  w.rewardsProposerUremes,
+  w.rewardsValidatorUremes,
+  w.minerStakeGiniBps,
+  w.validatorStakeGiniBps,
 ];
 
 const actorCells = (runId: string, a: ActorRow): Cell[] => [
-  runId, a.address, a.kind, a.group, a.gpuArch, h(a.snapshotHeight), a.stakeUremes, a.balanceUremes, a.rewardsUremes, a.slashes, a.slashedUremes,
-  a.submissions, a.verified, a.optimistic, a.mismatched, a.rejected, a.trapsCaught, a.trapsPassed,
+  runId,
+  a.address,
+  a.kind,
+  a.group,
+  a.gpuArch,
+  h(a.snapshotHeight),
+  a.stakeUremes,
+  a.balanceUremes,
+  a.rewardsUremes,
+  a.slashes,
+  a.slashedUremes,
+  a.submissions,
+  a.verified,
+  a.optimistic,
+  a.mismatched,
+  a.rejected,
+  a.trapsCaught,
+  a.trapsPassed,
 ];

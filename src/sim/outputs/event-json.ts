@@ -9,7 +9,8 @@ import type { ProtocolEvent } from "../../protocol/events.ts";
 const replacer = (key: string, value: unknown): unknown => {
   if (key === "$typeName") return undefined;
   if (typeof value === "bigint") return value.toString();
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex");
+  if (value instanceof Uint8Array)
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex");
   return value;
 };
 

@@ -19,7 +19,14 @@ import type { ProtocolEvent, EventOf } from "../../protocol/events.ts";
 import type { State } from "../../protocol/state.ts";
 import type { ActorInfo, ActorKind, BlockRecord, RunEnd, RunSink, RunStart } from "../sink.ts";
 import { giniBps } from "./gini.ts";
-import { gpuArchName, offenceName, outcomeName, rewardKindName, roleName, subjectName } from "./names.ts";
+import {
+  gpuArchName,
+  offenceName,
+  outcomeName,
+  rewardKindName,
+  roleName,
+  subjectName,
+} from "./names.ts";
 
 /** An actor's behaviour class, or what an address outside the actor list is. */
 export type ActorClass = ActorKind | "module" | "unlisted";
@@ -182,21 +189,62 @@ export interface MetricsListener {
 }
 
 const emptyWindow = (window: number, startHeight: number): WindowMetrics => ({
-  window, startHeight, closeHeight: 0, settleHeight: 0,
-  blocks: 0, txs: 0, rejectedTxs: 0, events: 0,
-  submissions: 0, verified: 0, optimistic: 0, mismatched: 0, rejected: 0,
-  disputesTier2: 0, disputesTier3: 0, escalations: 0, disputesUpheld: 0, disputesRejected: 0, disputesUndecided: 0,
-  trapsRevealed: 0, trapCaught: 0, trapPassed: 0,
-  availabilityChallenges: 0, availabilityFailed: 0, aggregationsFinalized: 0, aggregationFaults: 0,
-  slashes: 0, slashedUremes: 0n, rewardsMinerUremes: 0n, rewardsProposerUremes: 0n, rewardsValidatorUremes: 0n,
-  minerStakeGiniBps: 0, validatorStakeGiniBps: 0,
-  slashesByOffence: new Map(), slashedByClass: new Map(), rewardsByClass: new Map(),
+  window,
+  startHeight,
+  closeHeight: 0,
+  settleHeight: 0,
+  blocks: 0,
+  txs: 0,
+  rejectedTxs: 0,
+  events: 0,
+  submissions: 0,
+  verified: 0,
+  optimistic: 0,
+  mismatched: 0,
+  rejected: 0,
+  disputesTier2: 0,
+  disputesTier3: 0,
+  escalations: 0,
+  disputesUpheld: 0,
+  disputesRejected: 0,
+  disputesUndecided: 0,
+  trapsRevealed: 0,
+  trapCaught: 0,
+  trapPassed: 0,
+  availabilityChallenges: 0,
+  availabilityFailed: 0,
+  aggregationsFinalized: 0,
+  aggregationFaults: 0,
+  slashes: 0,
+  slashedUremes: 0n,
+  rewardsMinerUremes: 0n,
+  rewardsProposerUremes: 0n,
+  rewardsValidatorUremes: 0n,
+  minerStakeGiniBps: 0,
+  validatorStakeGiniBps: 0,
+  slashesByOffence: new Map(),
+  slashedByClass: new Map(),
+  rewardsByClass: new Map(),
 });
 
 const emptyActor = (a: ActorInfo): ActorRow => ({
-  address: a.address, kind: a.kind, group: a.group, gpuArch: a.gpuArch, snapshotHeight: 0,
-  stakeUremes: 0n, balanceUremes: 0n, rewardsUremes: 0n, slashes: 0, slashedUremes: 0n,
-  submissions: 0, verified: 0, optimistic: 0, mismatched: 0, rejected: 0, trapsCaught: 0, trapsPassed: 0,
+  address: a.address,
+  kind: a.kind,
+  group: a.group,
+  gpuArch: a.gpuArch,
+  snapshotHeight: 0,
+  stakeUremes: 0n,
+  balanceUremes: 0n,
+  rewardsUremes: 0n,
+  slashes: 0,
+  slashedUremes: 0n,
+  submissions: 0,
+  verified: 0,
+  optimistic: 0,
+  mismatched: 0,
+  rejected: 0,
+  trapsCaught: 0,
+  trapsPassed: 0,
 });
 
 const addTo = <K>(m: Map<K, bigint>, k: K, v: bigint): void => {
@@ -230,10 +278,14 @@ export class MetricsSink implements RunSink {
   }
 
   start(run: RunStart): void {
-    if (this.run) throw new Error("MetricsSink.start: this sink already holds a run; use one MetricsSink per run");
+    if (this.run)
+      throw new Error(
+        "MetricsSink.start: this sink already holds a run; use one MetricsSink per run",
+      );
     this.run = run;
     for (const a of run.actors) {
-      if (this.kinds.has(a.address)) throw new Error(`MetricsSink.start: actor ${a.address} is listed twice`);
+      if (this.kinds.has(a.address))
+        throw new Error(`MetricsSink.start: actor ${a.address} is listed twice`);
       this.kinds.set(a.address, a.kind);
       this.actorRows.set(a.address, emptyActor(a));
     }
@@ -255,7 +307,15 @@ export class MetricsSink implements RunSink {
     w.txs += b.txs;
     w.rejectedTxs += b.rejectedTxs;
     w.events += b.events.length;
-    this.listener.block?.({ height: b.height, timeMs: b.timeMs, window: this.current, txs: b.txs, rejectedTxs: b.rejectedTxs, events: b.events.length, appHash: Buffer.from(b.appHash).toString("hex") });
+    this.listener.block?.({
+      height: b.height,
+      timeMs: b.timeMs,
+      window: this.current,
+      txs: b.txs,
+      rejectedTxs: b.rejectedTxs,
+      events: b.events.length,
+      appHash: Buffer.from(b.appHash).toString("hex"),
+    });
     const last = this.blocksSeen === this.run.plannedBlocks;
     if (opened || last) this.snapshot(b.state, b.height, opened);
   }
@@ -263,7 +323,8 @@ export class MetricsSink implements RunSink {
   end(run: RunEnd): void {
     if (!this.run) throw new Error("MetricsSink.end called before start");
     this.ended = run;
-    for (const window of [...this.liveByWindow.keys()].sort((a, b) => a - b)) this.flushWindow(window);
+    for (const window of [...this.liveByWindow.keys()].sort((a, b) => a - b))
+      this.flushWindow(window);
     for (const d of this.disputes.values()) this.listener.dispute?.(d);
     this.disputes.clear();
   }
@@ -279,7 +340,14 @@ export class MetricsSink implements RunSink {
   }
 
   totals() {
-    return { blocks: this.blocksSeen, events: this.eventsSeen, height: this.height, minerStakeGiniBps: this.finalGini.miners, validatorStakeGiniBps: this.finalGini.validators, end: this.ended };
+    return {
+      blocks: this.blocksSeen,
+      events: this.eventsSeen,
+      height: this.height,
+      minerStakeGiniBps: this.finalGini.miners,
+      validatorStakeGiniBps: this.finalGini.validators,
+      end: this.ended,
+    };
   }
 
   private win(window: number): WindowMetrics {
@@ -299,36 +367,68 @@ export class MetricsSink implements RunSink {
         this.current = Number(e.value.window);
         return true;
       }
-      case "windowClosed": this.win(Number(e.value.window)).closeHeight = height; break;
+      case "windowClosed":
+        this.win(Number(e.value.window)).closeHeight = height;
+        break;
       case "windowSettled": {
         this.win(Number(e.value.window)).settleHeight = height;
         this.flushWindow(Number(e.value.window));
         break;
       }
-      case "gradientSubmitted": this.submitted(e.value); break;
-      case "tier1Evaluated": this.tier1(e.value); break;
-      case "submissionRejected": this.rejected(e.value, height); break;
-      case "disputeOpened": this.disputeOpened(e.value, height); break;
+      case "gradientSubmitted":
+        this.submitted(e.value);
+        break;
+      case "tier1Evaluated":
+        this.tier1(e.value);
+        break;
+      case "submissionRejected":
+        this.rejected(e.value, height);
+        break;
+      case "disputeOpened":
+        this.disputeOpened(e.value, height);
+        break;
       case "disputeEscalated": {
         const d = this.disputes.get(Number(e.value.disputeId));
         this.win(d?.window ?? this.current).escalations++;
-        if (d) { d.escalatedHeight = height; d.finalTier = 3; }
+        if (d) {
+          d.escalatedHeight = height;
+          d.finalTier = 3;
+        }
         break;
       }
-      case "disputeResolved": this.disputeResolved(e.value, height); break;
-      case "trapRevealed": this.trapRevealed(e.value); break;
-      case "slashed": this.slashed(e.value, height); break;
-      case "rewardMinted": this.rewarded(e.value, height); break;
-      case "verifierPaid": { // paid out of a forfeited bond or slash, not minted: an actor's reward, not the window's issuance
+      case "disputeResolved":
+        this.disputeResolved(e.value, height);
+        break;
+      case "trapRevealed":
+        this.trapRevealed(e.value);
+        break;
+      case "slashed":
+        this.slashed(e.value, height);
+        break;
+      case "rewardMinted":
+        this.rewarded(e.value, height);
+        break;
+      case "verifierPaid": {
+        // paid out of a forfeited bond or slash, not minted: an actor's reward, not the window's issuance
         const a = this.actorRows.get(e.value.validator);
         if (a) a.rewardsUremes += e.value.amount;
         break;
       }
-      case "availabilityChallenged": this.win(this.live.get(Number(e.value.submissionId))?.window ?? this.current).availabilityChallenges++; break;
-      case "availabilityResolved": if (!e.value.proven) this.win(this.current).availabilityFailed++; break;
-      case "aggregationFinalized": this.win(Number(e.value.window)).aggregationsFinalized++; break;
-      case "aggregationFaulted": this.win(Number(e.value.window)).aggregationFaults++; break;
-      default: break;
+      case "availabilityChallenged":
+        this.win(this.live.get(Number(e.value.submissionId))?.window ?? this.current)
+          .availabilityChallenges++;
+        break;
+      case "availabilityResolved":
+        if (!e.value.proven) this.win(this.current).availabilityFailed++;
+        break;
+      case "aggregationFinalized":
+        this.win(Number(e.value.window)).aggregationsFinalized++;
+        break;
+      case "aggregationFaulted":
+        this.win(Number(e.value.window)).aggregationFaults++;
+        break;
+      default:
+        break;
     }
     return false;
   }
@@ -336,10 +436,22 @@ export class MetricsSink implements RunSink {
   private submitted(e: EventOf<"gradientSubmitted">): void {
     this.win(Number(e.window)).submissions++;
     const row: SubmissionRow = {
-      submissionId: Number(e.submissionId), height: Number(e.height), window: Number(e.window), shard: e.shard, miner: e.miner,
-      actorKind: this.classOf(e.miner), gpuArch: gpuArchName(e.gpuArch), kernelVersion: e.kernelVersion,
-      claimedLossMicro: e.claimedLossMicro, sizeBytes: e.sizeBytes, tier1: "pending", status: "pending",
-      rejectedHeight: 0, rejectReason: "", trap: "", rewardUremes: 0n,
+      submissionId: Number(e.submissionId),
+      height: Number(e.height),
+      window: Number(e.window),
+      shard: e.shard,
+      miner: e.miner,
+      actorKind: this.classOf(e.miner),
+      gpuArch: gpuArchName(e.gpuArch),
+      kernelVersion: e.kernelVersion,
+      claimedLossMicro: e.claimedLossMicro,
+      sizeBytes: e.sizeBytes,
+      tier1: "pending",
+      status: "pending",
+      rejectedHeight: 0,
+      rejectReason: "",
+      trap: "",
+      rewardUremes: 0n,
     };
     this.live.set(Number(e.submissionId), row);
     let byMiner = this.liveByWindow.get(Number(e.window));
@@ -385,9 +497,18 @@ export class MetricsSink implements RunSink {
     if (e.tier >= 3) w.disputesTier3++;
     else w.disputesTier2++;
     this.disputes.set(Number(e.disputeId), {
-      disputeId: Number(e.disputeId), window: Number(e.window), subject: subjectName(e.subject), subjectId: Number(e.subjectId),
-      challenger: e.challenger, bond: e.bond, openedHeight: height, openedTier: e.tier,
-      escalatedHeight: 0, resolvedHeight: 0, finalTier: e.tier, outcome: "open",
+      disputeId: Number(e.disputeId),
+      window: Number(e.window),
+      subject: subjectName(e.subject),
+      subjectId: Number(e.subjectId),
+      challenger: e.challenger,
+      bond: e.bond,
+      openedHeight: height,
+      openedTier: e.tier,
+      escalatedHeight: 0,
+      resolvedHeight: 0,
+      finalTier: e.tier,
+      outcome: "open",
     });
   }
 
@@ -398,10 +519,15 @@ export class MetricsSink implements RunSink {
     else if (e.outcome === DisputeOutcome.REJECTED) w.disputesRejected++;
     else w.disputesUndecided++;
     if (!d) return;
-    const audited = d.subject === subjectName(DisputeSubject.GRADIENT) ? this.live.get(d.subjectId) : undefined;
-    if (audited && this.trapShards.has(`${audited.window}/${audited.shard}`)) this.trapVerdict(audited.window, audited.miner, e.outcome);
+    const audited =
+      d.subject === subjectName(DisputeSubject.GRADIENT) ? this.live.get(d.subjectId) : undefined;
+    if (audited && this.trapShards.has(`${audited.window}/${audited.shard}`))
+      this.trapVerdict(audited.window, audited.miner, e.outcome);
     // Mirrors the protocol: a tier-1 mismatch that survives its dispute is accepted optimistically.
-    if (d.subject === subjectName(DisputeSubject.GRADIENT) && e.outcome !== DisputeOutcome.REJECTED) {
+    if (
+      d.subject === subjectName(DisputeSubject.GRADIENT) &&
+      e.outcome !== DisputeOutcome.REJECTED
+    ) {
       const row = this.live.get(d.subjectId);
       if (row?.status === "mismatched") row.status = "optimistic";
     }
@@ -414,7 +540,12 @@ export class MetricsSink implements RunSink {
 
   /** A trap audit's recomputation decided: REJECTED caught the miner, UPHELD passed it (UNDECIDED neither). */
   private trapVerdict(window: number, miner: string, outcome: DisputeOutcome): void {
-    const verdict = outcome === DisputeOutcome.REJECTED ? "caught" : outcome === DisputeOutcome.UPHELD ? "passed" : "";
+    const verdict =
+      outcome === DisputeOutcome.REJECTED
+        ? "caught"
+        : outcome === DisputeOutcome.UPHELD
+          ? "passed"
+          : "";
     if (!verdict) return;
     const w = this.win(window);
     if (verdict === "caught") w.trapCaught++;
@@ -429,14 +560,18 @@ export class MetricsSink implements RunSink {
     this.trapShards.add(`${e.window}/${e.shard}`);
     // Work on the shard already rejected (a tier-1 dispute decided before the reveal) is caught now.
     for (const row of this.liveByWindow.get(Number(e.window))?.values() ?? []) {
-      if (row.shard === e.shard && row.status === "rejected" && !row.trap) this.trapVerdict(Number(e.window), row.miner, DisputeOutcome.REJECTED);
+      if (row.shard === e.shard && row.status === "rejected" && !row.trap)
+        this.trapVerdict(Number(e.window), row.miner, DisputeOutcome.REJECTED);
     }
     const w = this.win(Number(e.window));
     w.trapsRevealed++;
     w.trapCaught += e.caught.length;
     w.trapPassed += e.passed.length;
     const byMiner = this.liveByWindow.get(Number(e.window));
-    for (const [list, verdict] of [[e.caught, "caught"], [e.passed, "passed"]] as const) {
+    for (const [list, verdict] of [
+      [e.caught, "caught"],
+      [e.passed, "passed"],
+    ] as const) {
       for (const miner of list) {
         const row = byMiner?.get(miner);
         if (row) row.trap = verdict;
@@ -458,10 +593,23 @@ export class MetricsSink implements RunSink {
     w.slashesByOffence.set(offence, o);
     addTo(w.slashedByClass, cls, e.amount);
     const a = this.actorRows.get(e.address);
-    if (a) { a.slashes++; a.slashedUremes += e.amount; }
+    if (a) {
+      a.slashes++;
+      a.slashedUremes += e.amount;
+    }
     this.listener.slash?.({
-      height, window: this.current, address: e.address, actorKind: cls, role: roleName(e.role), offence, offenceKey: e.offenceKey,
-      amount: e.amount, burned: e.burned, toCommunity: e.toCommunity, beneficiary: e.beneficiary, toBeneficiary: e.toBeneficiary,
+      height,
+      window: this.current,
+      address: e.address,
+      actorKind: cls,
+      role: roleName(e.role),
+      offence,
+      offenceKey: e.offenceKey,
+      amount: e.amount,
+      burned: e.burned,
+      toCommunity: e.toCommunity,
+      beneficiary: e.beneficiary,
+      toBeneficiary: e.toBeneficiary,
     });
   }
 
@@ -477,7 +625,14 @@ export class MetricsSink implements RunSink {
     addTo(w.rewardsByClass, cls, e.amount);
     const a = this.actorRows.get(e.to);
     if (a) a.rewardsUremes += e.amount;
-    this.listener.reward?.({ height, window: Number(e.window), address: e.to, actorKind: cls, rewardKind: rewardKindName(e.kind), amount: e.amount });
+    this.listener.reward?.({
+      height,
+      window: Number(e.window),
+      address: e.to,
+      actorKind: cls,
+      rewardKind: rewardKindName(e.kind),
+      amount: e.amount,
+    });
   }
 
   private flushWindow(window: number): void {
@@ -521,7 +676,14 @@ export class MetricsSink implements RunSink {
     }
     for (const kind of [...byClass.keys()].sort()) {
       const c = byClass.get(kind)!;
-      this.listener.stake?.({ height, window: this.current, actorKind: kind, actors: c.actors, stakeUremes: c.stake, balanceUremes: c.balance });
+      this.listener.stake?.({
+        height,
+        window: this.current,
+        actorKind: kind,
+        actors: c.actors,
+        stakeUremes: c.stake,
+        balanceUremes: c.balance,
+      });
     }
   }
 }

@@ -14,11 +14,20 @@ export const modelRows = (runId: string, end: RunEnd): Cell[][] => {
   const errors = new Map<number, number>();
   for (const a of end.aggregates ?? []) errors.set(a.window, a.errorL1);
   return (end.model ?? []).map((m) => [
-    runId, m.window, m.openHeight,
+    runId,
+    m.window,
+    m.openHeight,
     m.method === undefined ? null : AggregationMethod[m.method]!.toLowerCase(),
-    m.included ?? null, m.finalized, m.faulted, m.settledHeight ?? null,
-    m.baseLoss, m.loss, Math.sqrt(Number(m.loss)), m.initialLoss > 0n ? Number(m.loss) / Number(m.initialLoss) : null,
+    m.included ?? null,
+    m.finalized,
+    m.faulted,
+    m.settledHeight ?? null,
+    m.baseLoss,
+    m.loss,
+    Math.sqrt(Number(m.loss)),
+    m.initialLoss > 0n ? Number(m.loss) / Number(m.initialLoss) : null,
     errors.get(m.window) ?? null,
-    m.mintedUremes, Number(m.mintedUremes) / UREMES_PER_REMES,
+    m.mintedUremes,
+    Number(m.mintedUremes) / UREMES_PER_REMES,
   ]);
 };

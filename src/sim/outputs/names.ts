@@ -2,10 +2,16 @@
  * Stable lower-case names for the protocol's enums and a run's identity, as
  * they appear in tables and reports (`lazy_mining`, not 3).
  */
-import { DisputeOutcome, DisputeSubject, RewardKind, SubmissionStatus } from "../../gen/remes/v1/events_pb.ts";
+import {
+  DisputeOutcome,
+  DisputeSubject,
+  RewardKind,
+  SubmissionStatus,
+} from "../../gen/remes/v1/events_pb.ts";
 import { GpuArch, Offence, Role } from "../../gen/remes/v1/types_pb.ts";
 
-const lower = (e: Record<number, string>, v: number): string => e[v]?.toLowerCase() ?? `unknown_${v}`;
+const lower = (e: Record<number, string>, v: number): string =>
+  e[v]?.toLowerCase() ?? `unknown_${v}`;
 
 export const offenceName = (v: Offence): string => lower(Offence, v);
 export const roleName = (v: Role): string => lower(Role, v);
@@ -23,6 +29,8 @@ export type SweepPoint = Readonly<Record<string, string | number | boolean>>;
  * deterministic (`lazy-10/seed=3/trap_rate_bps=1000`); keys sorted.
  */
 export const runIdOf = (scenario: string, seed: number, sweepPoint: SweepPoint = {}): string => {
-  const point = Object.keys(sweepPoint).sort().map((k) => `${k}=${String(sweepPoint[k])}`);
+  const point = Object.keys(sweepPoint)
+    .sort()
+    .map((k) => `${k}=${String(sweepPoint[k])}`);
   return [scenario, `seed=${seed}`, ...point].join("/");
 };

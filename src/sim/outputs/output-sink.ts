@@ -50,7 +50,9 @@ export const exportParquet = (db: ResultsDb, dir: string): Effect.Effect<string,
     yield* attempt(`cannot create ${dir}`, () => mkdir(dir, { recursive: true }));
     for (const name of tableNames) {
       const file = join(dir, `${name}.parquet`);
-      yield* attempt(`exporting ${name} to ${file}`, () => db.connection.run(`COPY ${quoteIdent(name)} TO ${sqlString(file)} (FORMAT parquet)`));
+      yield* attempt(`exporting ${name} to ${file}`, () =>
+        db.connection.run(`COPY ${quoteIdent(name)} TO ${sqlString(file)} (FORMAT parquet)`),
+      );
     }
     return dir;
   });
@@ -60,13 +62,19 @@ export interface ScopedOutputSink extends RunSink {
   readonly finish: Effect.Effect<OutputPaths, OutputError>;
 }
 
-export const outputSink = (options: OutputOptions): Effect.Effect<ScopedOutputSink, OutputError, Scope.Scope> =>
+export const outputSink = (
+  options: OutputOptions,
+): Effect.Effect<ScopedOutputSink, OutputError, Scope.Scope> =>
   Effect.gen(function* () {
     const outDir = resolve(options.outDir);
-    yield* attempt(`cannot create the output folder ${outDir}`, () => mkdir(outDir, { recursive: true }));
+    yield* attempt(`cannot create the output folder ${outDir}`, () =>
+      mkdir(outDir, { recursive: true }),
+    );
     const duckdbPath = join(outDir, RESULTS_FILE);
     const db = yield* openResultsDb(duckdbPath);
-    const sink = yield* attempt(`cannot prepare the tables in ${duckdbPath}`, () => DuckDbSink.open(db, { eventLog: options.eventLog ?? true }));
+    const sink = yield* attempt(`cannot prepare the tables in ${duckdbPath}`, () =>
+      DuckDbSink.open(db, { eventLog: options.eventLog ?? true }),
+    );
     const finish = Effect.gen(function* () {
       yield* attempt("closing the table appenders", () => sink.close());
       let parquetDir: string | undefined;
@@ -75,9 +83,18 @@ export const outputSink = (options: OutputOptions): Effect.Effect<ScopedOutputSi
         yield* attempt(`cannot clear ${dir}`, () => rm(dir, { recursive: true, force: true }));
         parquetDir = yield* exportParquet(db, dir);
       }
-      const reportPath = (options.report ?? true) && sink.runIds.length > 0 ? yield* writeReports(db, outDir) : undefined;
+      const reportPath =
+        (options.report ?? true) && sink.runIds.length > 0
+          ? yield* writeReports(db, outDir)
+          : undefined;
       yield* attempt(`checkpointing ${duckdbPath}`, () => db.connection.run("CHECKPOINT"));
-      return { outDir, duckdbPath, parquetDir, reportPath, runIds: [...sink.runIds] } satisfies OutputPaths;
+      return {
+        outDir,
+        duckdbPath,
+        parquetDir,
+        reportPath,
+        runIds: [...sink.runIds],
+      } satisfies OutputPaths;
     });
     return {
       start: (run: RunStart) => sink.start(run),

@@ -26,7 +26,14 @@ export const tablesMarkdown = (): string => {
     "",
   ];
   for (const t of tables) {
-    out.push(`## \`${t.name}\``, "", `${t.doc[0]!.toUpperCase()}${t.doc.slice(1)}.`, "", "| column | type |", "| --- | --- |");
+    out.push(
+      `## \`${t.name}\``,
+      "",
+      `${t.doc[0]!.toUpperCase()}${t.doc.slice(1)}.`,
+      "",
+      "| column | type |",
+      "| --- | --- |",
+    );
     for (const [name, type] of t.columns) out.push(`| \`${name}\` | ${type} |`);
     out.push("");
   }
