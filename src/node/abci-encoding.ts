@@ -108,7 +108,13 @@ const writeFast = (res: Response): boolean => {
     return true;
   }
   const f = res.finalizeBlock;
-  if (kind !== "finalizeBlock" || f === undefined || f.validatorUpdates.length > 0 || f.consensusParamUpdates !== undefined) return false;
+  if (
+    kind !== "finalizeBlock" ||
+    f === undefined ||
+    f.validatorUpdates.length > 0 ||
+    f.consensusParamUpdates !== undefined
+  )
+    return false;
   w.tag(FINALIZE_BLOCK, LEN);
   const at = w.begin();
   for (const e of f.events) event(1, e);

@@ -21,7 +21,10 @@ import type { ProtocolEvent } from "../protocol/events.ts";
 
 /** Whether a protocol event's field is a search key: a string, or a window, shard or id number. */
 const isSearchKey = (f: DescField): boolean =>
-  f.fieldKind === "scalar" && (f.scalar === ScalarType.STRING || ((f.scalar === ScalarType.UINT32 || f.scalar === ScalarType.UINT64) && (f.localName === "window" || f.localName === "shard" || f.localName.endsWith("Id"))));
+  f.fieldKind === "scalar" &&
+  (f.scalar === ScalarType.STRING ||
+    ((f.scalar === ScalarType.UINT32 || f.scalar === ScalarType.UINT64) &&
+      (f.localName === "window" || f.localName === "shard" || f.localName.endsWith("Id"))));
 
 type Json = string | number | boolean;
 
@@ -31,25 +34,53 @@ const jsonOf = (f: DescField): ((v: unknown) => Json) => {
     const names = new Map(f.enum!.values.map((e) => [e.number, e.name] as const));
     return (v) => names.get(v as number) ?? (v as number);
   }
-  const scalar = f.fieldKind === "scalar" || (f.fieldKind === "list" && f.listKind === "scalar") ? f.scalar : undefined;
+  const scalar =
+    f.fieldKind === "scalar" || (f.fieldKind === "list" && f.listKind === "scalar")
+      ? f.scalar
+      : undefined;
   switch (scalar) {
-    case ScalarType.STRING: case ScalarType.BOOL: case ScalarType.UINT32: case ScalarType.INT32: return (v) => v as Json;
-    case ScalarType.UINT64: case ScalarType.INT64: return (v) => String(v);
+    case ScalarType.STRING:
+    case ScalarType.BOOL:
+    case ScalarType.UINT32:
+    case ScalarType.INT32:
+      return (v) => v as Json;
+    case ScalarType.UINT64:
+    case ScalarType.INT64:
+      return (v) => String(v);
     // Buffer.from copies (through Buffer's pool): a view over `.buffer` would move a small on-heap array off V8's heap for good.
-    case ScalarType.BYTES: return (v) => Buffer.from(v as Uint8Array).toString("base64");
-    default: throw new Error(`abci-events.ts: no attribute form for ${f.toString()}; extend jsonOf (and its test)`);
+    case ScalarType.BYTES:
+      return (v) => Buffer.from(v as Uint8Array).toString("base64");
+    default:
+      throw new Error(
+        `abci-events.ts: no attribute form for ${f.toString()}; extend jsonOf (and its test)`,
+      );
   }
 };
 
 /** An attribute's value from a field, or undefined for a proto3 default (toJson leaves those out). */
 const attributeOf = (f: DescField): ((v: unknown) => string | undefined) => {
   // Messages (governance proposals, params): rare events, so protobuf-es toJson itself.
-  if (f.fieldKind === "message") return (v) => (v === undefined ? undefined : JSON.stringify(toJson(f.message, v as never, { alwaysEmitImplicit: false })));
+  if (f.fieldKind === "message")
+    return (v) =>
+      v === undefined
+        ? undefined
+        : JSON.stringify(toJson(f.message, v as never, { alwaysEmitImplicit: false }));
   // Lists of messages (consensus set updates): rare, so toJson too.
-  if (f.fieldKind === "list" && f.listKind === "message") return (v) => ((v as unknown[]).length === 0 ? undefined : JSON.stringify((v as unknown[]).map((x) => toJson(f.message, x as never, { alwaysEmitImplicit: false }))));
+  if (f.fieldKind === "list" && f.listKind === "message")
+    return (v) =>
+      (v as unknown[]).length === 0
+        ? undefined
+        : JSON.stringify(
+            (v as unknown[]).map((x) =>
+              toJson(f.message, x as never, { alwaysEmitImplicit: false }),
+            ),
+          );
   const json = jsonOf(f);
-  if (f.fieldKind === "list") return (v) => ((v as unknown[]).length === 0 ? undefined : JSON.stringify((v as unknown[]).map(json)));
-  const isDefault = (v: unknown) => v === 0 || v === 0n || v === "" || v === false || (v instanceof Uint8Array && v.length === 0);
+  if (f.fieldKind === "list")
+    return (v) =>
+      (v as unknown[]).length === 0 ? undefined : JSON.stringify((v as unknown[]).map(json));
+  const isDefault = (v: unknown) =>
+    v === 0 || v === 0n || v === "" || v === false || (v instanceof Uint8Array && v.length === 0);
   return (v) => {
     if (isDefault(v)) return undefined;
     const j = json(v);
@@ -72,19 +103,42 @@ interface FieldPlan {
  * JSON object: toJson and Object.entries were a fifth of the app's garbage
  * per tx.
  */
-const eventPlans = new Map<string, { readonly type: string; readonly fields: readonly FieldPlan[] }>(
+const eventPlans = new Map<
+  string,
+  { readonly type: string; readonly fields: readonly FieldPlan[] }
+>(
   EventSchema.fields.flatMap((f) =>
-    f.message === undefined ? [] : [[f.localName, {
-      type: `remes.${f.localName}`,
-      fields: f.message.fields.map((g) => ({ key: g.jsonName, localName: g.localName, index: isSearchKey(g), value: attributeOf(g) })),
-    }] as const],
+    f.message === undefined
+      ? []
+      : [
+          [
+            f.localName,
+            {
+              type: `remes.${f.localName}`,
+              fields: f.message.fields.map((g) => ({
+                key: g.jsonName,
+                localName: g.localName,
+                index: isSearchKey(g),
+                value: attributeOf(g),
+              })),
+            },
+          ] as const,
+        ],
   ),
 );
 
 /** An event whose attributes are all indexed, or those named in `indexed`. */
-export const abciEvent = (type: string, attrs: Record<string, string>, indexed?: ReadonlySet<string>): AbciEvent => ({
+export const abciEvent = (
+  type: string,
+  attrs: Record<string, string>,
+  indexed?: ReadonlySet<string>,
+): AbciEvent => ({
   type,
-  attributes: Object.entries(attrs).map(([key, value]) => ({ key, value, index: indexed === undefined || indexed.has(key) })),
+  attributes: Object.entries(attrs).map(([key, value]) => ({
+    key,
+    value,
+    index: indexed === undefined || indexed.has(key),
+  })),
 });
 
 export const protocolAbciEvent = (e: ProtocolEvent): AbciEvent => {
@@ -111,10 +165,15 @@ const FEE_PAYER: ReadonlySet<string> = new Set(["fee_payer"]);
 /** message.module is always "remes": indexing it would only repeat every tx under one key. */
 const ACTION_SENDER: ReadonlySet<string> = new Set(["action", "sender"]);
 
-export const txAbciEvents = (t: TxEventInfo, protocolEvents: readonly ProtocolEvent[]): AbciEvent[] => [
+export const txAbciEvents = (
+  t: TxEventInfo,
+  protocolEvents: readonly ProtocolEvent[],
+): AbciEvent[] => [
   abciEvent("tx", { fee: `${t.fee}uremes`, fee_payer: t.signer }, FEE_PAYER),
   abciEvent("tx", { acc_seq: `${t.signer}/${t.sequence}` }),
   abciEvent("tx", { signature: Buffer.from(t.signature).toString("base64") }, NONE),
-  ...t.typeUrls.map((action) => abciEvent("message", { action, sender: t.signer, module: "remes" }, ACTION_SENDER)),
+  ...t.typeUrls.map((action) =>
+    abciEvent("message", { action, sender: t.signer, module: "remes" }, ACTION_SENDER),
+  ),
   ...protocolEvents.map(protocolAbciEvent),
 ];

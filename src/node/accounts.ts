@@ -30,7 +30,9 @@ const ACCOUNTS_DOMAIN = utf8ToBytes("r3mes/accounts/v1");
 
 const leaf = (a: Readonly<AccountRecord>): Uint8Array => {
   // bytesToHex (pure JS) rather than Buffer's hex: Buffer would move the small on-heap key arrays to malloc'd memory.
-  const body = utf8ToBytes(`${a.number}/${a.sequence}/${a.pubkey ? bytesToHex(a.pubkey) : ""}/${a.address}`);
+  const body = utf8ToBytes(
+    `${a.number}/${a.sequence}/${a.pubkey ? bytesToHex(a.pubkey) : ""}/${a.address}`,
+  );
   const len = encodeUvarint(body.length);
   const out = new Uint8Array(len.length + body.length);
   out.set(len, 0);
@@ -38,7 +40,8 @@ const leaf = (a: Readonly<AccountRecord>): Uint8Array => {
   return out;
 };
 
-const byNumber = (a: Readonly<AccountRecord>, b: Readonly<AccountRecord>) => (a.number < b.number ? -1 : a.number > b.number ? 1 : 0);
+const byNumber = (a: Readonly<AccountRecord>, b: Readonly<AccountRecord>) =>
+  a.number < b.number ? -1 : a.number > b.number ? 1 : 0;
 
 /** The accounts component at genesis: every account, by number. */
 export const genesisAccountsHash = (accounts: readonly Readonly<AccountRecord>[]): Uint8Array => {
@@ -49,14 +52,18 @@ export const genesisAccountsHash = (accounts: readonly Readonly<AccountRecord>[]
 };
 
 /** The accounts component after a block that changed `changed` (any order; sorted by number here). */
-export const nextAccountsHash = (prev: Uint8Array, changed: readonly Readonly<AccountRecord>[]): Uint8Array => {
+export const nextAccountsHash = (
+  prev: Uint8Array,
+  changed: readonly Readonly<AccountRecord>[],
+): Uint8Array => {
   const inner = sha256.create();
   for (const a of [...changed].sort(byNumber)) inner.update(leaf(a));
   return chainAppHash(prev, inner.digest());
 };
 
 /** The app hash CometBFT sees: sha256(the protocol's app hash ‖ the accounts component). */
-export const nodeAppHash = (protocolHash: Uint8Array, accountsHash: Uint8Array): Uint8Array => chainAppHash(protocolHash, accountsHash);
+export const nodeAppHash = (protocolHash: Uint8Array, accountsHash: Uint8Array): Uint8Array =>
+  chainAppHash(protocolHash, accountsHash);
 
 /**
  * An account in memory. The key is kept as hex: a Uint8Array of 33 bytes
@@ -70,7 +77,12 @@ export interface Account {
   pubkeyHex: string | undefined;
 }
 
-const recordOf = (a: Account): AccountRecord => ({ address: a.address, number: a.number, sequence: a.sequence, pubkey: a.pubkeyHex === undefined ? undefined : hexToBytes(a.pubkeyHex) });
+const recordOf = (a: Account): AccountRecord => ({
+  address: a.address,
+  number: a.number,
+  sequence: a.sequence,
+  pubkey: a.pubkeyHex === undefined ? undefined : hexToBytes(a.pubkeyHex),
+});
 
 export class Accounts {
   private readonly byAddress = new Map<string, Account>();
@@ -79,7 +91,12 @@ export class Accounts {
 
   constructor(records: Iterable<AccountRecord> = []) {
     for (const r of records) {
-      this.byAddress.set(r.address, { address: r.address, number: r.number, sequence: r.sequence, pubkeyHex: r.pubkey === undefined ? undefined : bytesToHex(r.pubkey) });
+      this.byAddress.set(r.address, {
+        address: r.address,
+        number: r.number,
+        sequence: r.sequence,
+        pubkeyHex: r.pubkey === undefined ? undefined : bytesToHex(r.pubkey),
+      });
       if (r.number >= this.next) this.next = r.number + 1n;
     }
   }

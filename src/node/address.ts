@@ -13,4 +13,5 @@ export { isAddress };
 
 // @scure/base directly: @cosmjs/encoding 0.39's fromBech32 passes a limit
 // of Infinity that @scure/base 2.4 rejects.
-export const addressOfPubkey = (compressed: Uint8Array): string => addressOfBytes(ripemd160Fast(sha256Fast(compressed)));
+export const addressOfPubkey = (compressed: Uint8Array): string =>
+  addressOfBytes(ripemd160Fast(sha256Fast(compressed)));

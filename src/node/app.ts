@@ -105,48 +105,131 @@ export class RemesApp implements Committed {
 
   readonly handle: AbciHandler = (req: Request, kind: RequestCase): Response => {
     switch (kind) {
-      case "info": return { info: this.info() };
-      case "initChain": return { initChain: this.initChain(req.initChain!) };
-      case "query": return { query: this.infoConnection.query(req.query!) };
+      case "info":
+        return { info: this.info() };
+      case "initChain":
+        return { initChain: this.initChain(req.initChain!) };
+      case "query":
+        return { query: this.infoConnection.query(req.query!) };
       case "checkTx": {
         if (!this.metrics) return { checkTx: this.checkTx(req.checkTx!.tx, req.checkTx!.type) };
         const started = performance.now();
         const r = this.checkTx(req.checkTx!.tx, req.checkTx!.type);
-        this.metrics.checkTx(r, req.checkTx!.type === CheckTxType.RECHECK, (performance.now() - started) / 1000);
+        this.metrics.checkTx(
+          r,
+          req.checkTx!.type === CheckTxType.RECHECK,
+          (performance.now() - started) / 1000,
+        );
         return { checkTx: r };
       }
-      case "prepareProposal": return { prepareProposal: { txs: this.beacon.prepare(Number(req.prepareProposal!.height), this.prepareProposal(req.prepareProposal!.txs.filter((t) => !isBeaconTx(t)), req.prepareProposal!.maxTxBytes - 200n)) } };
-      case "processProposal": return { processProposal: { status: this.mempool.processBeacon(req.processProposal!) ?? this.processProposal(req.processProposal!.txs.slice(1)) } };
-      case "finalizeBlock": return { finalizeBlock: this.finalizeBlock(req.finalizeBlock!) };
+      case "prepareProposal":
+        return {
+          prepareProposal: {
+            txs: this.beacon.prepare(
+              Number(req.prepareProposal!.height),
+              this.prepareProposal(
+                req.prepareProposal!.txs.filter((t) => !isBeaconTx(t)),
+                req.prepareProposal!.maxTxBytes - 200n,
+              ),
+            ),
+          },
+        };
+      case "processProposal":
+        return {
+          processProposal: {
+            status:
+              this.mempool.processBeacon(req.processProposal!) ??
+              this.processProposal(req.processProposal!.txs.slice(1)),
+          },
+        };
+      case "finalizeBlock":
+        return { finalizeBlock: this.finalizeBlock(req.finalizeBlock!) };
       case "commit": {
         const r = this.commit();
         this.metrics?.committed();
         return { commit: r };
       }
-      case "extendVote": return { extendVote: { voteExtension: new Uint8Array(0) } };
+      case "extendVote":
+        return { extendVote: { voteExtension: new Uint8Array(0) } };
       case "verifyVoteExtension":
-        return { verifyVoteExtension: { status: req.verifyVoteExtension!.voteExtension.length === 0 ? ResponseVerifyVoteExtension_VerifyStatus.ACCEPT : ResponseVerifyVoteExtension_VerifyStatus.REJECT } };
-      case "listSnapshots": return { listSnapshots: { snapshots: this.listSnapshots() } };
-      case "loadSnapshotChunk": return { loadSnapshotChunk: { chunk: this.loadSnapshotChunk(Number(req.loadSnapshotChunk!.height), req.loadSnapshotChunk!.chunk) } };
-      case "offerSnapshot": return { offerSnapshot: { result: this.offerSnapshot(req.offerSnapshot!.snapshot, req.offerSnapshot!.appHash) } };
-      case "applySnapshotChunk": return { applySnapshotChunk: this.applySnapshotChunk(req.applySnapshotChunk!.index, req.applySnapshotChunk!.chunk) };
-      default: throw new Error(`unsupported ABCI method ${String(kind)}`);
+        return {
+          verifyVoteExtension: {
+            status:
+              req.verifyVoteExtension!.voteExtension.length === 0
+                ? ResponseVerifyVoteExtension_VerifyStatus.ACCEPT
+                : ResponseVerifyVoteExtension_VerifyStatus.REJECT,
+          },
+        };
+      case "listSnapshots":
+        return { listSnapshots: { snapshots: this.listSnapshots() } };
+      case "loadSnapshotChunk":
+        return {
+          loadSnapshotChunk: {
+            chunk: this.loadSnapshotChunk(
+              Number(req.loadSnapshotChunk!.height),
+              req.loadSnapshotChunk!.chunk,
+            ),
+          },
+        };
+      case "offerSnapshot":
+        return {
+          offerSnapshot: {
+            result: this.offerSnapshot(req.offerSnapshot!.snapshot, req.offerSnapshot!.appHash),
+          },
+        };
+      case "applySnapshotChunk":
+        return {
+          applySnapshotChunk: this.applySnapshotChunk(
+            req.applySnapshotChunk!.index,
+            req.applySnapshotChunk!.chunk,
+          ),
+        };
+      default:
+        throw new Error(`unsupported ABCI method ${String(kind)}`);
     }
   };
 
   // The connections' methods, for callers that drive the app directly (tests, the live follower).
-  load(): void { this.consensus.load(); }
-  info() { return this.infoConnection.info(); }
-  initChain(req: Request["initChain"] & object) { return this.consensus.initChain(req); }
-  blockContext(req: RequestFinalizeBlock): BlockContext { return this.consensus.blockContext(req); }
-  finalizeBlock(req: RequestFinalizeBlock) { return this.consensus.finalizeBlock(req); }
-  snapshotDue(height: number): boolean { return this.consensus.snapshotDue(height); }
-  commit() { return this.consensus.commit(); }
-  checkTx(bytes: Uint8Array, type: CheckTxType) { return this.mempool.checkTx(bytes, type); }
-  prepareProposal(txs: readonly Uint8Array[], maxTxBytes: bigint): Uint8Array[] { return this.mempool.prepareProposal(txs, maxTxBytes); }
-  processProposal(txs: readonly Uint8Array[]): ResponseProcessProposal_ProposalStatus { return this.mempool.processProposal(txs); }
-  listSnapshots(): Snapshot[] { return this.stateSync.listSnapshots(); }
-  loadSnapshotChunk(height: number, chunk: number): Uint8Array { return this.stateSync.loadSnapshotChunk(height, chunk); }
-  offerSnapshot(snapshot: Snapshot | undefined, appHash: Uint8Array): ResponseOfferSnapshot_Result { return this.stateSync.offerSnapshot(snapshot, appHash); }
-  applySnapshotChunk(index: number, chunk: Uint8Array) { return this.stateSync.applySnapshotChunk(index, chunk); }
+  load(): void {
+    this.consensus.load();
+  }
+  info() {
+    return this.infoConnection.info();
+  }
+  initChain(req: Request["initChain"] & object) {
+    return this.consensus.initChain(req);
+  }
+  blockContext(req: RequestFinalizeBlock): BlockContext {
+    return this.consensus.blockContext(req);
+  }
+  finalizeBlock(req: RequestFinalizeBlock) {
+    return this.consensus.finalizeBlock(req);
+  }
+  snapshotDue(height: number): boolean {
+    return this.consensus.snapshotDue(height);
+  }
+  commit() {
+    return this.consensus.commit();
+  }
+  checkTx(bytes: Uint8Array, type: CheckTxType) {
+    return this.mempool.checkTx(bytes, type);
+  }
+  prepareProposal(txs: readonly Uint8Array[], maxTxBytes: bigint): Uint8Array[] {
+    return this.mempool.prepareProposal(txs, maxTxBytes);
+  }
+  processProposal(txs: readonly Uint8Array[]): ResponseProcessProposal_ProposalStatus {
+    return this.mempool.processProposal(txs);
+  }
+  listSnapshots(): Snapshot[] {
+    return this.stateSync.listSnapshots();
+  }
+  loadSnapshotChunk(height: number, chunk: number): Uint8Array {
+    return this.stateSync.loadSnapshotChunk(height, chunk);
+  }
+  offerSnapshot(snapshot: Snapshot | undefined, appHash: Uint8Array): ResponseOfferSnapshot_Result {
+    return this.stateSync.offerSnapshot(snapshot, appHash);
+  }
+  applySnapshotChunk(index: number, chunk: Uint8Array) {
+    return this.stateSync.applySnapshotChunk(index, chunk);
+  }
 }

@@ -31,7 +31,13 @@ import * as path from "node:path";
 import { ed25519, ed25519_hasher } from "@noble/curves/ed25519.js";
 import { sha256, sha512 } from "@noble/hashes/sha2.js";
 import { concatBytes, utf8ToBytes } from "@noble/hashes/utils.js";
-import { beaconMessage, beaconTx, beaconValue, isBeaconTx, parseBeaconTx } from "../protocol/beacon.ts";
+import {
+  beaconMessage,
+  beaconTx,
+  beaconValue,
+  isBeaconTx,
+  parseBeaconTx,
+} from "../protocol/beacon.ts";
 
 const Point = ed25519.Point;
 const L = Point.Fn.ORDER;
@@ -49,23 +55,39 @@ const le32 = (x: bigint): Uint8Array => {
 };
 const mod = (x: bigint) => ((x % L) + L) % L;
 
-const hashPoint = (pub: Uint8Array, alpha: Uint8Array) => ed25519_hasher.hashToCurve(concatBytes(pub, alpha), { DST });
-const challenge = (...points: Uint8Array[]) => sha512(concatBytes(utf8ToBytes("remes/vrf"), ...points)).slice(0, 16);
-const outputOf = (gamma: InstanceType<typeof Point>) => sha256(concatBytes(utf8ToBytes("remes/vrf-out"), gamma.multiply(8n).toBytes()));
+const hashPoint = (pub: Uint8Array, alpha: Uint8Array) =>
+  ed25519_hasher.hashToCurve(concatBytes(pub, alpha), { DST });
+const challenge = (...points: Uint8Array[]) =>
+  sha512(concatBytes(utf8ToBytes("remes/vrf"), ...points)).slice(0, 16);
+const outputOf = (gamma: InstanceType<typeof Point>) =>
+  sha256(concatBytes(utf8ToBytes("remes/vrf-out"), gamma.multiply(8n).toBytes()));
 
 /** The VRF output and proof of `alpha` under an ed25519 secret key (its 32-byte seed). */
-export const vrfProve = (secretKey: Uint8Array, alpha: Uint8Array): { output: Uint8Array; proof: Uint8Array } => {
+export const vrfProve = (
+  secretKey: Uint8Array,
+  alpha: Uint8Array,
+): { output: Uint8Array; proof: Uint8Array } => {
   const { scalar, pointBytes, prefix } = ed25519.utils.getExtendedPublicKey(secretKey);
   const H = hashPoint(pointBytes, alpha);
   const gamma = H.multiply(scalar);
   const k = mod(le(sha512(concatBytes(prefix, H.toBytes())))) || 1n;
-  const c = challenge(pointBytes, H.toBytes(), gamma.toBytes(), Point.BASE.multiply(k).toBytes(), H.multiply(k).toBytes());
+  const c = challenge(
+    pointBytes,
+    H.toBytes(),
+    gamma.toBytes(),
+    Point.BASE.multiply(k).toBytes(),
+    H.multiply(k).toBytes(),
+  );
   const s = mod(k + le(c) * scalar);
   return { output: outputOf(gamma), proof: concatBytes(gamma.toBytes(), c, le32(s)) };
 };
 
 /** The VRF output `proof` proves for `alpha` under the ed25519 public key, or undefined if it does not verify. */
-export const vrfVerify = (publicKey: Uint8Array, alpha: Uint8Array, proof: Uint8Array): Uint8Array | undefined => {
+export const vrfVerify = (
+  publicKey: Uint8Array,
+  alpha: Uint8Array,
+  proof: Uint8Array,
+): Uint8Array | undefined => {
   if (publicKey.length !== 32 || proof.length !== 80) return undefined;
   try {
     const Y = Point.fromBytes(publicKey);
@@ -87,24 +109,38 @@ export const vrfVerify = (publicKey: Uint8Array, alpha: Uint8Array, proof: Uint8
 };
 
 /** The beacon tx the proposer of `height` leads its block with. */
-export const proposeBeaconTx = (secretKey: Uint8Array, height: number, previousBeacon: Uint8Array): Uint8Array => {
+export const proposeBeaconTx = (
+  secretKey: Uint8Array,
+  height: number,
+  previousBeacon: Uint8Array,
+): Uint8Array => {
   const { output, proof } = vrfProve(secretKey, beaconMessage(height, previousBeacon));
   return beaconTx(output, proof);
 };
 
 /** Why a block's leading tx is not the beacon tx its proposer owes, or undefined if it is. */
-export const beaconTxProblem = (tx: Uint8Array | undefined, proposerKey: Uint8Array | undefined, height: number, previousBeacon: Uint8Array): string | undefined => {
+export const beaconTxProblem = (
+  tx: Uint8Array | undefined,
+  proposerKey: Uint8Array | undefined,
+  height: number,
+  previousBeacon: Uint8Array,
+): string | undefined => {
   const parsed = parseBeaconTx(tx);
   if (parsed === undefined) return "the block does not start with a beacon tx";
   if (proposerKey === undefined) return "the proposer is not a registered validator";
   const output = vrfVerify(proposerKey, beaconMessage(height, previousBeacon), parsed.proof);
-  if (output === undefined) return "the beacon proof does not verify under the proposer's key and the previous beacon";
-  for (let i = 0; i < 32; i++) if (output[i] !== parsed.output[i]) return "the beacon output is not the one its proof proves";
+  if (output === undefined)
+    return "the beacon proof does not verify under the proposer's key and the previous beacon";
+  for (let i = 0; i < 32; i++)
+    if (output[i] !== parsed.output[i]) return "the beacon output is not the one its proof proves";
   return undefined;
 };
 
 /** B[h] and out[h] of a block from its leading beacon tx (empty output when it has none: a block ProcessProposal refused). */
-export const beaconOfBlock = (height: number, txs: readonly Uint8Array[]): { beacon: Uint8Array; beaconOutput: Uint8Array } => {
+export const beaconOfBlock = (
+  height: number,
+  txs: readonly Uint8Array[],
+): { beacon: Uint8Array; beaconOutput: Uint8Array } => {
   const beaconOutput = parseBeaconTx(txs[0])?.output ?? new Uint8Array(0);
   return { beacon: beaconValue(height, beaconOutput), beaconOutput };
 };
@@ -113,9 +149,13 @@ export const beaconOfBlock = (height: number, txs: readonly Uint8Array[]): { bea
 export const consensusSecretKeyOf = (home: string): Uint8Array | undefined => {
   const file = path.join(home, "config", "priv_validator_key.json");
   if (!fs.existsSync(file)) return undefined;
-  const key = JSON.parse(fs.readFileSync(file, "utf8")) as { priv_key?: { type?: string; value?: string } };
+  const key = JSON.parse(fs.readFileSync(file, "utf8")) as {
+    priv_key?: { type?: string; value?: string };
+  };
   const raw = Buffer.from(key.priv_key?.value ?? "", "base64");
-  return key.priv_key?.type === "tendermint/PrivKeyEd25519" && raw.length === 64 ? Uint8Array.from(raw.subarray(0, 32)) : undefined;
+  return key.priv_key?.type === "tendermint/PrivKeyEd25519" && raw.length === 64
+    ? Uint8Array.from(raw.subarray(0, 32))
+    : undefined;
 };
 
 /**
@@ -132,11 +172,17 @@ export class NodeBeacon {
   /** PrepareProposal: this proposer's beacon tx first, then the txs (any beacon tx among them dropped). */
   prepare(height: number, txs: readonly Uint8Array[]): Uint8Array[] {
     const rest = txs.filter((t) => !isBeaconTx(t));
-    return this.secretKey === undefined ? rest : [proposeBeaconTx(this.secretKey, height, this.last), ...rest];
+    return this.secretKey === undefined
+      ? rest
+      : [proposeBeaconTx(this.secretKey, height, this.last), ...rest];
   }
 
   /** ProcessProposal: why the block's beacon tx is wrong, or undefined. */
-  problem(txs: readonly Uint8Array[], proposerKey: Uint8Array | undefined, height: number): string | undefined {
+  problem(
+    txs: readonly Uint8Array[],
+    proposerKey: Uint8Array | undefined,
+    height: number,
+  ): string | undefined {
     const p = beaconTxProblem(txs[0], proposerKey, height, this.last);
     if (p !== undefined) return p;
     return txs.slice(1).some(isBeaconTx) ? "a second beacon tx" : undefined;

@@ -19,7 +19,12 @@
 import { fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
-import { type ExecTxResult, MisbehaviorType, type Request, type RequestFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
+import {
+  type ExecTxResult,
+  MisbehaviorType,
+  type Request,
+  type RequestFinalizeBlock,
+} from "cosmjs-types/tendermint/abci/types";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import type { Timestamp } from "cosmjs-types/google/protobuf/timestamp";
 import { GenesisStateSchema } from "../gen/remes/v1/genesis_pb.ts";
@@ -59,15 +64,18 @@ interface Pending {
 }
 
 /** What a tx pays before its messages (none for a zero fee, as the simulator's txs). */
-const feeOf = (tx: DecodedTx): TxFee | undefined => (tx.fee > 0n ? { payer: tx.signer, amount: tx.fee } : undefined);
+const feeOf = (tx: DecodedTx): TxFee | undefined =>
+  tx.fee > 0n ? { payer: tx.signer, amount: tx.fee } : undefined;
 
-const timeMsOf = (t: Timestamp | undefined): bigint => (t ? t.seconds * 1000n + BigInt(Math.floor(t.nanos / 1_000_000)) : 0n);
+const timeMsOf = (t: Timestamp | undefined): bigint =>
+  t ? t.seconds * 1000n + BigInt(Math.floor(t.nanos / 1_000_000)) : 0n;
 
 /** CometBFT consensus address (sha256(ed25519 pubkey)[:20], hex) → protocol validator address. */
 const validatorAddresses = (state: Readonly<State>): Map<string, string> => {
   const m = new Map<string, string>();
   for (const r of state.roles.values()) {
-    if (r.role === Role.VALIDATOR && r.pubkey.length === 32) m.set(bytesToHex(sha256(r.pubkey).subarray(0, 20)), r.address);
+    if (r.role === Role.VALIDATOR && r.pubkey.length === 32)
+      m.set(bytesToHex(sha256(r.pubkey).subarray(0, 20)), r.address);
   }
   return m;
 };
@@ -101,16 +109,25 @@ export class Consensus {
     const s = decodeSnapshot(snap.bytes);
     const state = s.state;
     let { protocolHash, accountsHash, appHash } = s;
-    if (bytesToHex(nodeAppHash(protocolHash, accountsHash)) !== bytesToHex(appHash)) throw new Error(`the snapshot of height ${snap.height} does not match its own app hash; the database is corrupt`);
+    if (bytesToHex(nodeAppHash(protocolHash, accountsHash)) !== bytesToHex(appHash))
+      throw new Error(
+        `the snapshot of height ${snap.height} does not match its own app hash; the database is corrupt`,
+      );
     let replayed = 0;
     for (const row of node.store.blocksAfter(snap.height)) {
       const events = decodeEventLog(row.events);
       for (const e of events) evolve(state, e);
       protocolHash = nextAppHash(protocolHash, events);
-      if (bytesToHex(protocolHash) !== bytesToHex(row.protocolHash)) throw new Error(`event log of height ${row.height} does not reproduce its stored app hash; the database is corrupt`);
+      if (bytesToHex(protocolHash) !== bytesToHex(row.protocolHash))
+        throw new Error(
+          `event log of height ${row.height} does not reproduce its stored app hash; the database is corrupt`,
+        );
       accountsHash = row.accountsHash;
       appHash = nodeAppHash(protocolHash, accountsHash);
-      if (bytesToHex(appHash) !== bytesToHex(row.appHash)) throw new Error(`the app hash of height ${row.height} does not match its components; the database is corrupt`);
+      if (bytesToHex(appHash) !== bytesToHex(row.appHash))
+        throw new Error(
+          `the app hash of height ${row.height} does not match its components; the database is corrupt`,
+        );
       replayed++;
     }
     node.chainId = chainId;
@@ -122,7 +139,9 @@ export class Consensus {
     node.height = state.height;
     node.accounts = new Accounts(interner.deep(node.store.accounts()));
     node.beacon.last = node.store.getMeta("beacon") ?? protocolHash;
-    node.log(`app: loaded height ${node.height} (snapshot ${snap.height} + ${replayed} blocks of events), app hash ${bytesToHex(appHash).toUpperCase()}`);
+    node.log(
+      `app: loaded height ${node.height} (snapshot ${snap.height} + ${replayed} blocks of events), app hash ${bytesToHex(appHash).toUpperCase()}`,
+    );
   }
 
   initChain(req: Request["initChain"] & object) {
@@ -145,10 +164,21 @@ export class Consensus {
     const protocolHash = stateRoot(s);
     const accountsHash = genesisAccountsHash(accounts.all());
     const appHash = nodeAppHash(protocolHash, accountsHash);
-    const snapshot = encodeSnapshot({ format: SNAPSHOT_FORMAT, height: s.height, appHash, protocolHash, accountsHash, chainId: req.chainId, state: s, accounts: accounts.all() });
+    const snapshot = encodeSnapshot({
+      format: SNAPSHOT_FORMAT,
+      height: s.height,
+      appHash,
+      protocolHash,
+      accountsHash,
+      chainId: req.chainId,
+      state: s,
+      accounts: accounts.all(),
+    });
     this.node.store.resetWith({ chain_id: req.chainId }, s.height, snapshot, accounts.all());
     this.load();
-    this.node.log(`app: InitChain ${req.chainId}, initial height ${genesis.initialHeight}, genesis app hash ${bytesToHex(appHash).toUpperCase()}`);
+    this.node.log(
+      `app: InitChain ${req.chainId}, initial height ${genesis.initialHeight}, genesis app hash ${bytesToHex(appHash).toUpperCase()}`,
+    );
     const mismatch = genesisMismatch(s, req.validators);
     if (mismatch) throw new Error(mismatch);
     return { validators: genesisValidators(s), appHash };
@@ -160,14 +190,23 @@ export class Consensus {
     const lastCommit: ValidatorVote[] = [];
     for (const v of req.decidedLastCommit?.votes ?? []) {
       const address = who(v.validator?.address ?? new Uint8Array(0));
-      if (address !== undefined) lastCommit.push({ address, signed: v.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_COMMIT });
+      if (address !== undefined)
+        lastCommit.push({ address, signed: v.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_COMMIT });
     }
     const misbehavior: Misbehavior[] = [];
     for (const m of req.misbehavior) {
       const validator = who(m.validator?.address ?? new Uint8Array(0));
       if (validator === undefined) continue;
-      if (m.type !== MisbehaviorType.DUPLICATE_VOTE && m.type !== MisbehaviorType.LIGHT_CLIENT_ATTACK) continue;
-      misbehavior.push({ kind: m.type === MisbehaviorType.DUPLICATE_VOTE ? "duplicate_vote" : "light_client_attack", validator, height: Number(m.height) });
+      if (
+        m.type !== MisbehaviorType.DUPLICATE_VOTE &&
+        m.type !== MisbehaviorType.LIGHT_CLIENT_ATTACK
+      )
+        continue;
+      misbehavior.push({
+        kind: m.type === MisbehaviorType.DUPLICATE_VOTE ? "duplicate_vote" : "light_client_attack",
+        validator,
+        height: Number(m.height),
+      });
     }
     return {
       height: Number(req.height),
@@ -186,7 +225,10 @@ export class Consensus {
     this.dropPending();
     const state = requireState(node);
     const ctx = this.blockContext(req);
-    if (ctx.height !== node.height + 1) throw new Error(`FinalizeBlock for height ${ctx.height}, but the app is at height ${node.height}`);
+    if (ctx.height !== node.height + 1)
+      throw new Error(
+        `FinalizeBlock for height ${ctx.height}, but the app is at height ${node.height}`,
+      );
     const checked: Checked[] = [];
     const applied: { index: number; tx: DecodedTx }[] = [];
     const seqs = new Map<string, bigint>();
@@ -203,29 +245,74 @@ export class Consensus {
     for (const c of checked) if (c.tx) this.mempool.forget(c.tx);
     // The block's events hash is sha256 of exactly the bytes the event log stores (apphash.ts): encode them once, hash them with OpenSSL.
     let eventLog: Uint8Array = new Uint8Array(0);
-    const eventsHash = (events: readonly ProtocolEvent[]) => sha256Fast((eventLog = encodeEventLog(events)));
-    const result = applyBlock(state, ctx, applied.map((a) => a.tx.msgs as readonly ProtocolCommand[]), node.protocolHash, eventsHash, applied.map((a) => feeOf(a.tx)));
+    const eventsHash = (events: readonly ProtocolEvent[]) =>
+      sha256Fast((eventLog = encodeEventLog(events)));
+    const result = applyBlock(
+      state,
+      ctx,
+      applied.map((a) => a.tx.msgs as readonly ProtocolCommand[]),
+      node.protocolHash,
+      eventsHash,
+      applied.map((a) => feeOf(a.tx)),
+    );
     node.state = result.state;
     const txResults: ExecTxResult[] = checked.map((c) => ({
-      code: c.ok ? 0 : c.err.code, codespace: c.ok ? "" : c.err.codespace, log: c.ok ? "" : c.err.log, info: "", data: new Uint8Array(0),
-      gasWanted: c.tx?.gasLimit ?? 0n, gasUsed: c.tx ? gasUsedOf(c.tx.size, c.tx.msgs.length) : 0n, events: [],
+      code: c.ok ? 0 : c.err.code,
+      codespace: c.ok ? "" : c.err.codespace,
+      log: c.ok ? "" : c.err.log,
+      info: "",
+      data: new Uint8Array(0),
+      gasWanted: c.tx?.gasLimit ?? 0n,
+      gasUsed: c.tx ? gasUsedOf(c.tx.size, c.tx.msgs.length) : 0n,
+      events: [],
     }));
-    if (beaconTx) txResults.unshift({ code: 0, codespace: "", log: "beacon", info: "", data: new Uint8Array(0), gasWanted: 0n, gasUsed: 0n, events: [] });
+    if (beaconTx)
+      txResults.unshift({
+        code: 0,
+        codespace: "",
+        log: "beacon",
+        info: "",
+        data: new Uint8Array(0),
+        gasWanted: 0n,
+        gasUsed: 0n,
+        events: [],
+      });
     const txEvents = new Set<ProtocolEvent>();
     applied.forEach(({ index, tx }, i) => {
       const r = result.txResults[i]!;
       for (const e of r.events) txEvents.add(e);
-      txResults[index + (beaconTx ? 1 : 0)] = { ...txResults[index + (beaconTx ? 1 : 0)]!, code: r.code, codespace: r.code === 0 ? "" : "remes", log: r.log, events: txAbciEvents({ ...tx, sequence: tx.sequence }, r.events) };
+      txResults[index + (beaconTx ? 1 : 0)] = {
+        ...txResults[index + (beaconTx ? 1 : 0)]!,
+        code: r.code,
+        codespace: r.code === 0 ? "" : "remes",
+        log: r.log,
+        events: txAbciEvents({ ...tx, sequence: tx.sequence }, r.events),
+      };
     });
     // Transfer recipients get account numbers now, so they can sign next.
-    for (const e of result.events) if (e.case === "transferred" && !e.value.to.startsWith("module:")) node.accounts.ensure(e.value.to);
+    for (const e of result.events)
+      if (e.case === "transferred" && !e.value.to.startsWith("module:"))
+        node.accounts.ensure(e.value.to);
     const accounts = node.accounts.takeDirty();
     const accountsHash = nextAccountsHash(node.accountsHash, accounts);
     const appHash = nodeAppHash(result.appHash, accountsHash);
     node.metrics?.finalizeBlock(txResults, result.events, (performance.now() - started) / 1000);
-    this.pending = { height: ctx.height, beacon: ctx.beacon, txs: req.txs.length, appHash, protocolHash: result.appHash, accountsHash, accounts, events: eventLog, finalizeMs: performance.now() - started };
+    this.pending = {
+      height: ctx.height,
+      beacon: ctx.beacon,
+      txs: req.txs.length,
+      appHash,
+      protocolHash: result.appHash,
+      accountsHash,
+      accounts,
+      events: eventLog,
+      finalizeMs: performance.now() - started,
+    };
     return {
-      events: [abciEvent("remes.block", { height: String(ctx.height) }), ...result.events.filter((e) => !txEvents.has(e)).map(protocolAbciEvent)],
+      events: [
+        abciEvent("remes.block", { height: String(ctx.height) }),
+        ...result.events.filter((e) => !txEvents.has(e)).map(protocolAbciEvent),
+      ],
       txResults,
       validatorUpdates: validatorUpdatesOf(result.events),
       appHash,
@@ -243,9 +330,31 @@ export class Consensus {
     if (!p) throw new Error("Commit without a finalized block");
     const started = performance.now();
     const snapshot = this.snapshotDue(p.height)
-      ? encodeSnapshot({ format: SNAPSHOT_FORMAT, height: p.height, appHash: p.appHash, protocolHash: p.protocolHash, accountsHash: p.accountsHash, chainId: node.chainId, state: node.state!, accounts: node.accounts.all(), beacon: p.beacon })
+      ? encodeSnapshot({
+          format: SNAPSHOT_FORMAT,
+          height: p.height,
+          appHash: p.appHash,
+          protocolHash: p.protocolHash,
+          accountsHash: p.accountsHash,
+          chainId: node.chainId,
+          state: node.state!,
+          accounts: node.accounts.all(),
+          beacon: p.beacon,
+        })
       : undefined;
-    node.store.commit({ block: { height: p.height, appHash: p.appHash, protocolHash: p.protocolHash, accountsHash: p.accountsHash, events: p.events }, accounts: p.accounts, snapshot, keepSnapshots: node.keepSnapshots, meta: { beacon: p.beacon } });
+    node.store.commit({
+      block: {
+        height: p.height,
+        appHash: p.appHash,
+        protocolHash: p.protocolHash,
+        accountsHash: p.accountsHash,
+        events: p.events,
+      },
+      accounts: p.accounts,
+      snapshot,
+      keepSnapshots: node.keepSnapshots,
+      meta: { beacon: p.beacon },
+    });
     node.beacon.last = p.beacon;
     this.pending = undefined;
     node.height = p.height;
@@ -253,7 +362,10 @@ export class Consensus {
     node.protocolHash = p.protocolHash;
     node.accountsHash = p.accountsHash;
     this.mempool.committed();
-    if (p.txs > 0 || snapshot) node.log(`app: height ${p.height}: ${p.txs} txs, FinalizeBlock ${p.finalizeMs.toFixed(0)} ms, Commit ${(performance.now() - started).toFixed(0)} ms${snapshot ? ` (with a ${(snapshot.length / 2 ** 20).toFixed(1)} MB snapshot)` : ""}`);
+    if (p.txs > 0 || snapshot)
+      node.log(
+        `app: height ${p.height}: ${p.txs} txs, FinalizeBlock ${p.finalizeMs.toFixed(0)} ms, Commit ${(performance.now() - started).toFixed(0)} ms${snapshot ? ` (with a ${(snapshot.length / 2 ** 20).toFixed(1)} MB snapshot)` : ""}`,
+      );
     return { retainHeight: 0n };
   }
 }

@@ -3,7 +3,8 @@ import { decodeEvent, DecodeError, encodeEvent } from "../protocol/codec.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 import { concat, FrameReader, frame } from "./framing.ts";
 
-export const encodeEventLog = (events: readonly ProtocolEvent[]): Uint8Array => concat(events.map((e) => frame(encodeEvent(e))));
+export const encodeEventLog = (events: readonly ProtocolEvent[]): Uint8Array =>
+  concat(events.map((e) => frame(encodeEvent(e))));
 
 export const decodeEventLog = (bytes: Uint8Array): ProtocolEvent[] => {
   const reader = new FrameReader(bytes.length + 16);

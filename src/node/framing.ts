@@ -85,7 +85,8 @@ export class FrameReader {
       if (at >= buf.length) return undefined;
       const b = buf[at]!;
       value += (b & 0x7f) * scale;
-      if (value > this.maxBytes) throw new FrameError(`frame length exceeds the limit of ${this.maxBytes} bytes`);
+      if (value > this.maxBytes)
+        throw new FrameError(`frame length exceeds the limit of ${this.maxBytes} bytes`);
       if ((b & 0x80) === 0) return [value, i + 1];
       scale *= 128;
     }
@@ -94,7 +95,10 @@ export class FrameReader {
 }
 
 /** The parts end to end (`bytes`: their total length, when the caller has it). */
-export const concat = (parts: readonly Uint8Array[], bytes = parts.reduce((n, p) => n + p.length, 0)): Uint8Array => {
+export const concat = (
+  parts: readonly Uint8Array[],
+  bytes = parts.reduce((n, p) => n + p.length, 0),
+): Uint8Array => {
   const out = new Uint8Array(bytes);
   let at = 0;
   for (const p of parts) {

@@ -19,4 +19,5 @@ export const ripemd160Fast = (bytes: Uint8Array): Uint8Array => {
 };
 
 /** Lower-case hex of bytes (Buffer's native encoder). */
-export const hexOf = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+export const hexOf = (bytes: Uint8Array): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");

@@ -83,7 +83,10 @@ export interface InitResult {
 
 export const initHome = async (o: InitOptions): Promise<InitResult> => {
   const config = path.join(o.home, "config");
-  if (fs.existsSync(path.join(config, "genesis.json"))) throw new Error(`${o.home} already holds a chain (config/genesis.json); pick another --home or delete it`);
+  if (fs.existsSync(path.join(config, "genesis.json")))
+    throw new Error(
+      `${o.home} already holds a chain (config/genesis.json); pick another --home or delete it`,
+    );
   const fresh = ["config", "data"].filter((d) => !fs.existsSync(path.join(o.home, d)));
   execFileSync(cometbftBinary(), ["init", "--home", o.home], { stdio: "pipe" });
   try {
@@ -98,7 +101,8 @@ export const initHome = async (o: InitOptions): Promise<InitResult> => {
 const configure = async (o: InitOptions): Promise<InitResult> => {
   const config = path.join(o.home, "config");
   let toml = fs.readFileSync(path.join(config, "config.toml"), "utf8");
-  const set = (section: string, key: string, value: string) => (toml = setToml(toml, section, key, value));
+  const set = (section: string, key: string, value: string) =>
+    (toml = setToml(toml, section, key, value));
   set("", "proxy_app", JSON.stringify(o.proxyApp));
   set("", "moniker", JSON.stringify("r3mes-local"));
   set("", "log_level", JSON.stringify("info"));
@@ -125,45 +129,89 @@ const configure = async (o: InitOptions): Promise<InitResult> => {
     ? await DirectSecp256k1HdWallet.fromMnemonic(o.mnemonic, { prefix: BECH32_PREFIX })
     : await DirectSecp256k1HdWallet.generate(24, { prefix: BECH32_PREFIX });
   const [dev] = await wallet.getAccounts();
-  const key = JSON.parse(fs.readFileSync(path.join(config, "priv_validator_key.json"), "utf8")) as { pub_key: { value: string } };
+  const key = JSON.parse(fs.readFileSync(path.join(config, "priv_validator_key.json"), "utf8")) as {
+    pub_key: { value: string };
+  };
   const pubkey = Buffer.from(key.pub_key.value, "base64");
 
   // Overrides merge field by field over the defaults (a decoded message would reset every field it does not name to zero).
-  if (o.params !== undefined && (typeof o.params !== "object" || o.params === null || Array.isArray(o.params))) throw new Error("--params: expected a JSON object of Params fields, e.g. {\"windowBlocks\":10}");
+  if (
+    o.params !== undefined &&
+    (typeof o.params !== "object" || o.params === null || Array.isArray(o.params))
+  )
+    throw new Error('--params: expected a JSON object of Params fields, e.g. {"windowBlocks":10}');
   let params;
   try {
-    params = fromJson(ParamsSchema, { ...(toJson(ParamsSchema, defaultParams()) as Record<string, JsonValue>), ...((o.params ?? {}) as Record<string, JsonValue>) }, { ignoreUnknownFields: false });
+    params = fromJson(
+      ParamsSchema,
+      {
+        ...(toJson(ParamsSchema, defaultParams()) as Record<string, JsonValue>),
+        ...((o.params ?? {}) as Record<string, JsonValue>),
+      },
+      { ignoreUnknownFields: false },
+    );
   } catch (e) {
     throw new Error(`--params: ${e instanceof Error ? e.message : String(e)}`);
   }
   const bad = validateParams(params);
   if (bad) throw new Error(`--params: ${bad.message}`);
-  for (const [address] of o.fund) if (!isAddress(address)) throw new Error(`--fund: "${address}" is not a ${BECH32_PREFIX}1… address`);
+  for (const [address] of o.fund)
+    if (!isAddress(address))
+      throw new Error(`--fund: "${address}" is not a ${BECH32_PREFIX}1… address`);
   let extra;
   try {
     extra = fromJson(GenesisStateSchema, o.genesisExtra ?? {}, { ignoreUnknownFields: false });
   } catch (e) {
-    throw new Error(`--genesis-extra: not a protobuf-JSON remes GenesisState: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(
+      `--genesis-extra: not a protobuf-JSON remes GenesisState: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
-  for (const a of [...extra.accounts, ...extra.roles]) if (!isAddress(a.address)) throw new Error(`--genesis-extra: "${a.address}" is not a ${BECH32_PREFIX}1… address`);
-  const accounts = [{ address: dev!.address, balance: o.devBalance }, ...[...o.fund].filter(([a]) => a !== dev!.address).map(([address, balance]) => ({ address, balance }))];
+  for (const a of [...extra.accounts, ...extra.roles])
+    if (!isAddress(a.address))
+      throw new Error(`--genesis-extra: "${a.address}" is not a ${BECH32_PREFIX}1… address`);
+  const accounts = [
+    { address: dev!.address, balance: o.devBalance },
+    ...[...o.fund]
+      .filter(([a]) => a !== dev!.address)
+      .map(([address, balance]) => ({ address, balance })),
+  ];
   const genesis = create(GenesisStateSchema, {
     params,
     accounts: [...accounts, ...extra.accounts],
-    roles: [{ address: dev!.address, role: Role.VALIDATOR, stake: params.minValidatorStake * 10n, pubkey }, ...extra.roles],
+    roles: [
+      {
+        address: dev!.address,
+        role: Role.VALIDATOR,
+        stake: params.minValidatorStake * 10n,
+        pubkey,
+      },
+      ...extra.roles,
+    ],
     vault: extra.vault,
   });
-  const doc = JSON.parse(fs.readFileSync(path.join(config, "genesis.json"), "utf8")) as Record<string, unknown>;
+  const doc = JSON.parse(fs.readFileSync(path.join(config, "genesis.json"), "utf8")) as Record<
+    string,
+    unknown
+  >;
   doc.chain_id = o.chainId;
   const maxBytes = o.blockMaxBytes ?? DEFAULT_BLOCK_MAX_BYTES;
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 64 * 1024 || maxBytes > 100 * 1024 * 1024) throw new Error(`block max bytes ${maxBytes}: expected 65536 to 104857600`);
-  const consensus = doc.consensus_params as { block: { max_bytes: string }; evidence?: { max_bytes: string } };
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 64 * 1024 || maxBytes > 100 * 1024 * 1024)
+    throw new Error(`block max bytes ${maxBytes}: expected 65536 to 104857600`);
+  const consensus = doc.consensus_params as {
+    block: { max_bytes: string };
+    evidence?: { max_bytes: string };
+  };
   consensus.block.max_bytes = String(maxBytes);
   // CometBFT refuses a genesis whose evidence.max_bytes (1 MiB by default) exceeds block.max_bytes: clamp it to the block.
-  if (consensus.evidence && Number(consensus.evidence.max_bytes) > maxBytes) consensus.evidence.max_bytes = String(maxBytes);
+  if (consensus.evidence && Number(consensus.evidence.max_bytes) > maxBytes)
+    consensus.evidence.max_bytes = String(maxBytes);
   doc.app_state = toJson(GenesisStateSchema, genesis);
   fs.writeFileSync(path.join(config, "genesis.json"), `${JSON.stringify(doc, null, 2)}\n`);
   const mnemonic = wallet.mnemonic;
-  fs.writeFileSync(path.join(o.home, "dev-account.json"), `${JSON.stringify({ address: dev!.address, mnemonic, note: "local dev key: funded and the genesis validator's operator; never use it on a real network" }, null, 2)}\n`, { mode: 0o600 });
+  fs.writeFileSync(
+    path.join(o.home, "dev-account.json"),
+    `${JSON.stringify({ address: dev!.address, mnemonic, note: "local dev key: funded and the genesis validator's operator; never use it on a real network" }, null, 2)}\n`,
+    { mode: 0o600 },
+  );
   return { devAddress: dev!.address, mnemonic, validatorPubkey: key.pub_key.value };
 };

@@ -20,7 +20,14 @@ export class Info {
     // A block finalized but not committed is not the app's: CometBFT replays it.
     this.consensus.dropPending();
     const n = this.node;
-    return { data: "r3mes", version: "0.1.0", appVersion: APP_VERSION, lastBlockHeight: n.state ? BigInt(n.height) : 0n, lastBlockAppHash: n.state && n.store.lastHeight() !== undefined ? n.appHash : new Uint8Array(0) };
+    return {
+      data: "r3mes",
+      version: "0.1.0",
+      appVersion: APP_VERSION,
+      lastBlockHeight: n.state ? BigInt(n.height) : 0n,
+      lastBlockAppHash:
+        n.state && n.store.lastHeight() !== undefined ? n.appHash : new Uint8Array(0),
+    };
   }
 
   query(req: RequestQuery): ResponseQuery {

@@ -37,7 +37,12 @@ export const parseLeanArgs = (argv: readonly string[]): LeanArgs | undefined => 
   if (home === undefined || !/^[1-9][0-9]{0,8}$/.test(interval)) return undefined;
   const metrics = flags.get("metrics");
   if (metrics !== undefined && parseMetricsAddress(metrics) instanceof Error) return undefined;
-  return { withCometbft: argv[1] === "start", home, snapshotInterval: Number(interval), ...(metrics !== undefined ? { metrics } : {}) };
+  return {
+    withCometbft: argv[1] === "start",
+    home,
+    snapshotInterval: Number(interval),
+    ...(metrics !== undefined ? { metrics } : {}),
+  };
 };
 
 /** Runs the node for these arguments and resolves with the process exit code; undefined: not ours, run the CLI. */
@@ -47,7 +52,13 @@ export const leanNode = async (argv: readonly string[]): Promise<number | undefi
   const command = a.withCometbft ? "node start" : "node app";
   let node;
   try {
-    node = await startNode({ home: a.home, withCometbft: a.withCometbft, snapshotInterval: a.snapshotInterval, ...(a.metrics !== undefined ? { metrics: a.metrics } : {}), say: (l) => console.log(l) });
+    node = await startNode({
+      home: a.home,
+      withCometbft: a.withCometbft,
+      snapshotInterval: a.snapshotInterval,
+      ...(a.metrics !== undefined ? { metrics: a.metrics } : {}),
+      say: (l) => console.log(l),
+    });
   } catch (e) {
     console.error(`${command} failed: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
@@ -63,6 +74,7 @@ export const leanNode = async (argv: readonly string[]): Promise<number | undefi
     });
   }
   const code = await node.exited;
-  if (code !== 0 && !signalled) console.error(`${command}: node stopped: exit code ${code}; see ${a.home}/logs`);
+  if (code !== 0 && !signalled)
+    console.error(`${command}: node stopped: exit code ${code}; see ${a.home}/logs`);
   return code;
 };

@@ -15,17 +15,31 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
-import { type CheckTxType, ResponseProcessProposal_ProposalStatus } from "cosmjs-types/tendermint/abci/types";
+import {
+  type CheckTxType,
+  ResponseProcessProposal_ProposalStatus,
+} from "cosmjs-types/tendermint/abci/types";
 import { Role } from "../gen/remes/v1/types_pb.ts";
 import type { BlockContext } from "../protocol/context.ts";
 import { isProtocolError } from "../protocol/errors.ts";
 import { decide, dryRunTx, payFee } from "../protocol/machine.ts";
 import { type Committed, requireState } from "./committed.ts";
 import { hexOf, sha256Fast } from "./hash.ts";
-import { type DecodedTx, decodeTx, gasUsedOf, requiredFee, SdkCode, TxError, verifySignature, withSignerString } from "./tx.ts";
+import {
+  type DecodedTx,
+  decodeTx,
+  gasUsedOf,
+  requiredFee,
+  SdkCode,
+  TxError,
+  verifySignature,
+  withSignerString,
+} from "./tx.ts";
 
 /** A decoded tx plus the outcome of its checks. */
-export type Checked = { readonly ok: true; readonly tx: DecodedTx } | { readonly ok: false; readonly err: TxError; readonly tx?: DecodedTx };
+export type Checked =
+  | { readonly ok: true; readonly tx: DecodedTx }
+  | { readonly ok: false; readonly err: TxError; readonly tx?: DecodedTx };
 
 /** Above CometBFT's mempool size (5,000 by default; raise both together). */
 const VERIFIED_CACHE_MAX = 100_000;
@@ -77,24 +91,57 @@ export class Mempool {
       const decoded = decodeTx(bytes, this.node.maxTxBytes, hash);
       if (decoded instanceof TxError) return { ok: false, err: decoded };
       const account = accounts.get(decoded.signer);
-      if (!account) return { ok: false, tx: decoded, err: new TxError(SdkCode.unknownAddress, `account ${decoded.signer} does not exist; fund it with a bank send first`) };
+      if (!account)
+        return {
+          ok: false,
+          tx: decoded,
+          err: new TxError(
+            SdkCode.unknownAddress,
+            `account ${decoded.signer} does not exist; fund it with a bank send first`,
+          ),
+        };
       const d = withSignerString(decoded, account.address);
       if (!verifySignature(d, chainId, account.number)) {
-        return { ok: false, tx: d, err: new TxError(SdkCode.unauthorized, `signature verification failed; check the account number (${account.number}), sequence (${d.sequence}) and chain id (${chainId}) the tx was signed with`) };
+        return {
+          ok: false,
+          tx: d,
+          err: new TxError(
+            SdkCode.unauthorized,
+            `signature verification failed; check the account number (${account.number}), sequence (${d.sequence}) and chain id (${chainId}) the tx was signed with`,
+          ),
+        };
       }
       // Oldest first out: the cache holds what waits in the mempool; a tx evicted here is just verified again.
-      if (this.verified.size >= VERIFIED_CACHE_MAX) this.verified.delete(this.verified.keys().next().value!);
+      if (this.verified.size >= VERIFIED_CACHE_MAX)
+        this.verified.delete(this.verified.keys().next().value!);
       tx = d;
       this.verified.set(key, tx);
     }
     const expected = sequences(tx.signer) ?? accounts.get(tx.signer)!.sequence;
-    if (tx.sequence !== expected) return { ok: false, tx, err: new TxError(SdkCode.wrongSequence, `account sequence mismatch, expected ${expected}, got ${tx.sequence}: incorrect account sequence`) };
+    if (tx.sequence !== expected)
+      return {
+        ok: false,
+        tx,
+        err: new TxError(
+          SdkCode.wrongSequence,
+          `account sequence mismatch, expected ${expected}, got ${tx.sequence}: incorrect account sequence`,
+        ),
+      };
     return { ok: true, tx };
   }
 
   private nextContext(): BlockContext {
     const s = requireState(this.node);
-    return { height: s.height + 1, timeMs: 0n, blockHash: new Uint8Array(32), beacon: new Uint8Array(32), beaconOutput: new Uint8Array(0), proposer: "", lastCommit: [], misbehavior: [] };
+    return {
+      height: s.height + 1,
+      timeMs: 0n,
+      blockHash: new Uint8Array(32),
+      beacon: new Uint8Array(32),
+      beaconOutput: new Uint8Array(0),
+      proposer: "",
+      lastCommit: [],
+      misbehavior: [],
+    };
   }
 
   /**
@@ -111,23 +158,62 @@ export class Mempool {
    */
   checkTx(bytes: Uint8Array, _type: CheckTxType) {
     const state = requireState(this.node);
-    const response = (code: number, codespace: string, log: string, gasWanted = 0n, gasUsed = 0n) => ({ code, codespace, log, data: new Uint8Array(0), info: "", gasWanted, gasUsed, events: [] });
+    const response = (
+      code: number,
+      codespace: string,
+      log: string,
+      gasWanted = 0n,
+      gasUsed = 0n,
+    ) => ({
+      code,
+      codespace,
+      log,
+      data: new Uint8Array(0),
+      info: "",
+      gasWanted,
+      gasUsed,
+      events: [],
+    });
     const c = this.authenticate(bytes, (a) => this.checkSequences.get(a));
     if (!c.ok) return response(c.err.code, c.err.codespace, c.err.log);
     const tx = c.tx;
     const gasUsed = gasUsedOf(tx.size, tx.msgs.length);
-    if (tx.gasLimit < gasUsed) return response(SdkCode.outOfGas, "sdk", `out of gas: the tx needs ${gasUsed}, its gas limit is ${tx.gasLimit}`, tx.gasLimit, gasUsed);
+    if (tx.gasLimit < gasUsed)
+      return response(
+        SdkCode.outOfGas,
+        "sdk",
+        `out of gas: the tx needs ${gasUsed}, its gas limit is ${tx.gasLimit}`,
+        tx.gasLimit,
+        gasUsed,
+      );
     const minGasPrice = this.node.minGasPrice;
     const minFee = requiredFee(tx.gasLimit, minGasPrice);
     if (tx.fee < minFee) {
-      return response(SdkCode.insufficientFee, "sdk", `insufficient fee: got ${tx.fee}uremes, this node requires ${minFee}uremes (gas limit ${tx.gasLimit} × minimum gas price ${minGasPrice.text})`, tx.gasLimit, gasUsed);
+      return response(
+        SdkCode.insufficientFee,
+        "sdk",
+        `insufficient fee: got ${tx.fee}uremes, this node requires ${minFee}uremes (gas limit ${tx.gasLimit} × minimum gas price ${minGasPrice.text})`,
+        tx.gasLimit,
+        gasUsed,
+      );
     }
     const pending = this.pendingSpend.get(tx.signer) ?? 0n;
-    const outflow = tx.fee + tx.msgs.reduce((n, m) => (m.case === "send" && m.value.fromAddress === tx.signer ? n + m.value.amount : n), 0n);
+    const outflow =
+      tx.fee +
+      tx.msgs.reduce(
+        (n, m) => (m.case === "send" && m.value.fromAddress === tx.signer ? n + m.value.amount : n),
+        0n,
+      );
     if (outflow > 0n) {
       const funds = payFee(state, { payer: tx.signer, amount: pending + outflow });
       if (isProtocolError(funds)) {
-        return response(funds.code, "remes", `insufficient funds: this tx spends ${outflow} uremes (fee and sends)${pending > 0n ? ` after ${pending} uremes of this account's txs already in the mempool` : ""}: ${funds.message}`, tx.gasLimit, gasUsed);
+        return response(
+          funds.code,
+          "remes",
+          `insufficient funds: this tx spends ${outflow} uremes (fee and sends)${pending > 0n ? ` after ${pending} uremes of this account's txs already in the mempool` : ""}: ${funds.message}`,
+          tx.gasLimit,
+          gasUsed,
+        );
       }
     }
     const ctx = this.nextContext();
@@ -164,15 +250,25 @@ export class Mempool {
   processProposal(txs: readonly Uint8Array[]): ResponseProcessProposal_ProposalStatus {
     for (const bytes of txs) {
       const c = this.authenticate(bytes, () => undefined);
-      if (!c.ok && c.err.code !== SdkCode.wrongSequence) return ResponseProcessProposal_ProposalStatus.REJECT;
+      if (!c.ok && c.err.code !== SdkCode.wrongSequence)
+        return ResponseProcessProposal_ProposalStatus.REJECT;
     }
     return ResponseProcessProposal_ProposalStatus.ACCEPT;
   }
 
   /** REJECT when the proposal's beacon tx is missing or wrong (src/node/beacon.ts), else undefined. */
-  processBeacon(req: { txs: Uint8Array[]; height: bigint; proposerAddress: Uint8Array }): ResponseProcessProposal_ProposalStatus | undefined {
+  processBeacon(req: {
+    txs: Uint8Array[];
+    height: bigint;
+    proposerAddress: Uint8Array;
+  }): ResponseProcessProposal_ProposalStatus | undefined {
     const cons = bytesToHex(req.proposerAddress);
-    const key = [...requireState(this.node).roles.values()].find((r) => r.role === Role.VALIDATOR && r.pubkey.length === 32 && bytesToHex(sha256(r.pubkey).subarray(0, 20)) === cons)?.pubkey;
+    const key = [...requireState(this.node).roles.values()].find(
+      (r) =>
+        r.role === Role.VALIDATOR &&
+        r.pubkey.length === 32 &&
+        bytesToHex(sha256(r.pubkey).subarray(0, 20)) === cons,
+    )?.pubkey;
     const problem = this.node.beacon.problem(req.txs, key, Number(req.height));
     if (problem === undefined) return undefined;
     this.node.log(`app: ProcessProposal ${req.height} rejected: ${problem}`);

@@ -13,8 +13,12 @@ export interface Exposition {
 }
 
 /** `PORT`, `HOST:PORT` or `[V6]:PORT`; a bare port listens on loopback. */
-export const parseMetricsAddress = (addr: string): { readonly host: string; readonly port: number } | Error => {
-  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):)?([0-9]{1,5})$/.exec(addr.replace(/^tcp:\/\//, ""));
+export const parseMetricsAddress = (
+  addr: string,
+): { readonly host: string; readonly port: number } | Error => {
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):)?([0-9]{1,5})$/.exec(
+    addr.replace(/^tcp:\/\//, ""),
+  );
   const port = m ? Number(m[2]) : NaN;
   if (!m || port > 65535) return new Error(`metrics address "${addr}" is not PORT or HOST:PORT`);
   const host = (m[1] ?? "").replace(/^\[|\]$/g, "");
@@ -49,6 +53,10 @@ export const serveMetrics = async (metrics: Exposition, addr: string): Promise<M
   const host = a.host.includes(":") ? `[${a.host}]` : a.host;
   return {
     url: `http://${host}:${port}/metrics`,
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 };

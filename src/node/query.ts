@@ -5,10 +5,21 @@
  * latest state; errors follow the gRPC status text cosmjs recognises
  * ("rpc error: code = NotFound …").
  */
-import { create, type DescMessage, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  fromBinary,
+  type MessageShape,
+  toBinary,
+} from "@bufbuild/protobuf";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
-import { QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
+import {
+  QueryAllBalancesRequest,
+  QueryAllBalancesResponse,
+  QueryBalanceRequest,
+  QueryBalanceResponse,
+} from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
 import type { RequestQuery, ResponseQuery } from "cosmjs-types/tendermint/abci/types";
@@ -38,8 +49,10 @@ class QueryError {
 }
 
 /** gRPC status codes, as Cosmos reports query failures. */
-const notFound = (what: string) => new QueryError(22, `rpc error: code = NotFound desc = ${what} not found: key not found`);
-const invalid = (why: string) => new QueryError(18, `rpc error: code = InvalidArgument desc = ${why}: invalid request`);
+const notFound = (what: string) =>
+  new QueryError(22, `rpc error: code = NotFound desc = ${what} not found: key not found`);
+const invalid = (why: string) =>
+  new QueryError(18, `rpc error: code = InvalidArgument desc = ${why}: invalid request`);
 
 const checkAddressArg = (address: string) => {
   if (!isAddress(address)) throw invalid(`"${address.slice(0, 100)}" is not a remes1… address`);
@@ -53,8 +66,18 @@ const cosmos: Record<string, Handler> = {
     checkAddressArg(address);
     const a = view.accounts.get(address);
     if (!a) throw notFound(`account ${address}`);
-    const pubKey = a.pubkeyHex ? { typeUrl: SECP256K1_PUBKEY_TYPE_URL, value: Secp256k1PubKey.encode({ key: Buffer.from(a.pubkeyHex, "hex") }).finish() } : undefined;
-    const account = { typeUrl: "/cosmos.auth.v1beta1.BaseAccount", value: BaseAccount.encode(BaseAccount.fromPartial({ address, pubKey, accountNumber: a.number, sequence: a.sequence })).finish() };
+    const pubKey = a.pubkeyHex
+      ? {
+          typeUrl: SECP256K1_PUBKEY_TYPE_URL,
+          value: Secp256k1PubKey.encode({ key: Buffer.from(a.pubkeyHex, "hex") }).finish(),
+        }
+      : undefined;
+    const account = {
+      typeUrl: "/cosmos.auth.v1beta1.BaseAccount",
+      value: BaseAccount.encode(
+        BaseAccount.fromPartial({ address, pubKey, accountNumber: a.number, sequence: a.sequence }),
+      ).finish(),
+    };
     return QueryAccountResponse.encode({ account }).finish();
   },
   "/cosmos.bank.v1beta1.Query/Balance": (_v, state, data) => {
@@ -67,18 +90,33 @@ const cosmos: Record<string, Handler> = {
     const { address } = QueryAllBalancesRequest.decode(data);
     checkAddressArg(address);
     const amount = balanceOf(state, address);
-    return QueryAllBalancesResponse.encode(QueryAllBalancesResponse.fromPartial({ balances: amount > 0n ? [{ denom: DENOM, amount: amount.toString() }] : [], pagination: { nextKey: new Uint8Array(0), total: amount > 0n ? 1n : 0n } })).finish();
+    return QueryAllBalancesResponse.encode(
+      QueryAllBalancesResponse.fromPartial({
+        balances: amount > 0n ? [{ denom: DENOM, amount: amount.toString() }] : [],
+        pagination: { nextKey: new Uint8Array(0), total: amount > 0n ? 1n : 0n },
+      }),
+    ).finish();
   },
   "/cosmos.tx.v1beta1.Service/Simulate": (view, _s, data) => {
     const { txBytes } = SimulateRequest.decode(data);
     const tx = decodeTx(txBytes, view.maxTxBytes);
     if (tx instanceof TxError) throw invalid(tx.log);
     const gasUsed = gasUsedOf(tx.size, tx.msgs.length);
-    return SimulateResponse.encode(SimulateResponse.fromPartial({ gasInfo: { gasWanted: tx.gasLimit, gasUsed }, result: { data: new Uint8Array(0), log: "", events: [], msgResponses: [] } })).finish();
+    return SimulateResponse.encode(
+      SimulateResponse.fromPartial({
+        gasInfo: { gasWanted: tx.gasLimit, gasUsed },
+        result: { data: new Uint8Array(0), log: "", events: [], msgResponses: [] },
+      }),
+    ).finish();
   },
 };
 
-const remes = <I extends DescMessage, O extends DescMessage>(input: I, output: O, f: (state: State, req: MessageShape<I>) => Omit<MessageShape<O>, "$typeName">): Handler =>
+const remes =
+  <I extends DescMessage, O extends DescMessage>(
+    input: I,
+    output: O,
+    f: (state: State, req: MessageShape<I>) => Omit<MessageShape<O>, "$typeName">,
+  ): Handler =>
   (_v, state, data) => {
     // As for txs: an integer out of its field's range is refused, never truncated (wire-range.ts).
     const bad = rangeProblem(input, data);
@@ -95,76 +133,167 @@ const idOf = (field: string, v: bigint): number => {
 
 const currentWindow = (state: State) => {
   let w: State["windows"] extends Map<number, infer V> ? V | undefined : never;
-  for (const x of state.windows.values()) if (!x.closed && (w === undefined || x.window > w.window)) w = x;
+  for (const x of state.windows.values())
+    if (!x.closed && (w === undefined || x.window > w.window)) w = x;
   return w;
 };
 
 const protocol: Record<string, Handler> = {
-  Params: remes(Q.QueryParamsRequestSchema, Q.QueryParamsResponseSchema, (s) => ({ params: s.params })),
-  GetModelParams: remes(Q.QueryGetModelParamsRequestSchema, Q.QueryGetModelParamsResponseSchema, (s) => ({ model: s.model, datasets: [...s.datasets.values()] })),
+  Params: remes(Q.QueryParamsRequestSchema, Q.QueryParamsResponseSchema, (s) => ({
+    params: s.params,
+  })),
+  GetModelParams: remes(
+    Q.QueryGetModelParamsRequestSchema,
+    Q.QueryGetModelParamsResponseSchema,
+    (s) => ({ model: s.model, datasets: [...s.datasets.values()] }),
+  ),
   Miner: remes(Q.QueryMinerRequestSchema, Q.QueryMinerResponseSchema, (s, r) => {
     const m = s.roles.get(roleKey(Role.MINER, r.address));
     if (!m) throw notFound(`miner ${r.address}`);
     let unbonding = 0n;
-    for (const u of s.unbonding.values()) if (u.address === r.address && u.role === Role.MINER) unbonding += u.amount;
+    for (const u of s.unbonding.values())
+      if (u.address === r.address && u.role === Role.MINER) unbonding += u.amount;
     const w = currentWindow(s);
     const shard = w?.assignment.get(r.address);
     return {
-      miner: create(Q.RoleInfoSchema, { address: m.address, role: m.role, stake: m.stake, unbonding, gpuArch: m.gpuArch }),
-      assigned: shard !== undefined, shard: shard ?? 0, window: BigInt(w?.window ?? 0),
+      miner: create(Q.RoleInfoSchema, {
+        address: m.address,
+        role: m.role,
+        stake: m.stake,
+        unbonding,
+        gpuArch: m.gpuArch,
+      }),
+      assigned: shard !== undefined,
+      shard: shard ?? 0,
+      window: BigInt(w?.window ?? 0),
     };
   }),
   GetGradient: remes(Q.QueryGetGradientRequestSchema, Q.QueryGetGradientResponseSchema, (s, r) => {
     const id = idOf("submission_id", r.submissionId);
     const g = s.submissions.get(id);
     if (!g) throw notFound(`submission ${id} (pruned after settlement, or never made)`);
-    return { gradient: create(StoredGradientSchema, { ...g, submissionId: BigInt(g.id), window: BigInt(g.window), height: BigInt(g.height) }) };
+    return {
+      gradient: create(StoredGradientSchema, {
+        ...g,
+        submissionId: BigInt(g.id),
+        window: BigInt(g.window),
+        height: BigInt(g.height),
+      }),
+    };
   }),
   Window: remes(Q.QueryWindowRequestSchema, Q.QueryWindowResponseSchema, (s, r) => {
     const window = idOf("window", r.window);
     const w = s.windows.get(window);
     if (!w) throw notFound(`window ${window} (not open yet, or settled and pruned)`);
-    return { window: BigInt(w.window), startHeight: BigInt(w.startHeight), activeShards: w.activeShards, miners: w.assignment.size, submissions: w.submittedBy.size, closed: w.closed };
-  }),
-  GetAggregation: remes(Q.QueryGetAggregationRequestSchema, Q.QueryGetAggregationResponseSchema, (s, r) => {
-    const window = idOf("window", r.window);
-    const a = s.windows.get(window)?.aggregation;
-    if (!a?.revealed) throw notFound(`revealed aggregation of window ${window}`);
-    const v = a.revealed;
-    const leaves = v.submissionIds.map((id) => s.submissions.get(id)?.gradientHash ?? new Uint8Array(32));
-    const proof = leaves.length > 0 ? merkleProof(leaves, 0) : undefined;
     return {
-      aggregation: create(AggregationRevealedSchema, { aggregationId: BigInt(v.id), window: BigInt(window), proposer: a.proposer, aggregatedCid: v.aggregatedCid, merkleRoot: v.merkleRoot, submissionIds: v.submissionIds.map(BigInt), method: v.method, challengeDeadline: BigInt(v.challengeDeadline) }),
-      finalized: a.finalized,
-      proof: proof ? create(MerkleProofSchema, { index: proof.index, leafCount: proof.leafCount, siblings: [...proof.siblings] }) : undefined,
+      window: BigInt(w.window),
+      startHeight: BigInt(w.startHeight),
+      activeShards: w.activeShards,
+      miners: w.assignment.size,
+      submissions: w.submittedBy.size,
+      closed: w.closed,
     };
   }),
+  GetAggregation: remes(
+    Q.QueryGetAggregationRequestSchema,
+    Q.QueryGetAggregationResponseSchema,
+    (s, r) => {
+      const window = idOf("window", r.window);
+      const a = s.windows.get(window)?.aggregation;
+      if (!a?.revealed) throw notFound(`revealed aggregation of window ${window}`);
+      const v = a.revealed;
+      const leaves = v.submissionIds.map(
+        (id) => s.submissions.get(id)?.gradientHash ?? new Uint8Array(32),
+      );
+      const proof = leaves.length > 0 ? merkleProof(leaves, 0) : undefined;
+      return {
+        aggregation: create(AggregationRevealedSchema, {
+          aggregationId: BigInt(v.id),
+          window: BigInt(window),
+          proposer: a.proposer,
+          aggregatedCid: v.aggregatedCid,
+          merkleRoot: v.merkleRoot,
+          submissionIds: v.submissionIds.map(BigInt),
+          method: v.method,
+          challengeDeadline: BigInt(v.challengeDeadline),
+        }),
+        finalized: a.finalized,
+        proof: proof
+          ? create(MerkleProofSchema, {
+              index: proof.index,
+              leafCount: proof.leafCount,
+              siblings: [...proof.siblings],
+            })
+          : undefined,
+      };
+    },
+  ),
   TrapStats: remes(Q.QueryTrapStatsRequestSchema, Q.QueryTrapStatsResponseSchema, (s) => ({
-    trapsRevealed: BigInt(s.stats.trapsRevealed), minersCaught: BigInt(s.stats.minersCaught), minersPassed: BigInt(s.stats.minersPassed), vaultEntries: BigInt(s.vault.size),
+    trapsRevealed: BigInt(s.stats.trapsRevealed),
+    minersCaught: BigInt(s.stats.minersCaught),
+    minersPassed: BigInt(s.stats.minersPassed),
+    vaultEntries: BigInt(s.vault.size),
   })),
   // Proposals still voting and those tallied within TALLIED_PROPOSAL_RETENTION_BLOCKS (governance.ts);
   // an older one is pruned and simply absent: its proposal_tallied event is the lasting record.
   Proposals: remes(Q.QueryProposalsRequestSchema, Q.QueryProposalsResponseSchema, (s) => ({
-    proposals: [...s.proposals.values()].map((p) => create(Q.ProposalSchema, { proposalId: BigInt(p.id), proposer: p.proposer, content: p.content, deposit: p.deposit, votingEndHeight: BigInt(p.votingEndHeight), status: p.status })),
+    proposals: [...s.proposals.values()].map((p) =>
+      create(Q.ProposalSchema, {
+        proposalId: BigInt(p.id),
+        proposer: p.proposer,
+        content: p.content,
+        deposit: p.deposit,
+        votingEndHeight: BigInt(p.votingEndHeight),
+        status: p.status,
+      }),
+    ),
   })),
 };
 
 export const PROTOCOL_QUERY_PREFIX = "/remes.remes.v1.Query/";
-export const queryPaths: readonly string[] = [...Object.keys(cosmos), ...Object.keys(protocol).map((m) => PROTOCOL_QUERY_PREFIX + m)].sort();
+export const queryPaths: readonly string[] = [
+  ...Object.keys(cosmos),
+  ...Object.keys(protocol).map((m) => PROTOCOL_QUERY_PREFIX + m),
+].sort();
 
 /** Path → handler in a Map: a plain object's lookup would also find its prototype's names (toString, constructor, __proto__). */
-const handlers = new Map<string, Handler>([...Object.entries(cosmos), ...Object.entries(protocol).map(([m, h]) => [PROTOCOL_QUERY_PREFIX + m, h] as const)]);
+const handlers = new Map<string, Handler>([
+  ...Object.entries(cosmos),
+  ...Object.entries(protocol).map(([m, h]) => [PROTOCOL_QUERY_PREFIX + m, h] as const),
+]);
 
 export const answerQuery = (view: QueryView, req: RequestQuery): ResponseQuery => {
-  const base = { index: 0n, key: new Uint8Array(0), info: "", proofOps: undefined, height: BigInt(view.height) };
-  const fail = (e: QueryError): ResponseQuery => ({ ...base, code: e.code, log: e.log, value: new Uint8Array(0), codespace: "sdk" });
+  const base = {
+    index: 0n,
+    key: new Uint8Array(0),
+    info: "",
+    proofOps: undefined,
+    height: BigInt(view.height),
+  };
+  const fail = (e: QueryError): ResponseQuery => ({
+    ...base,
+    code: e.code,
+    log: e.log,
+    value: new Uint8Array(0),
+    codespace: "sdk",
+  });
   const handler = handlers.get(req.path);
-  if (!handler) return fail(new QueryError(6, `unknown query path "${req.path.slice(0, 200)}"; known: ${queryPaths.join(", ")}`));
+  if (!handler)
+    return fail(
+      new QueryError(
+        6,
+        `unknown query path "${req.path.slice(0, 200)}"; known: ${queryPaths.join(", ")}`,
+      ),
+    );
   if (!view.state) return fail(new QueryError(18, "the chain has not been initialised yet"));
   try {
     return { ...base, code: 0, log: "", value: handler(view, view.state, req.data), codespace: "" };
   } catch (e) {
     if (e instanceof QueryError) return fail(e);
-    return fail(invalid(`cannot decode the request for ${req.path}: ${e instanceof Error ? e.message : String(e)}`));
+    return fail(
+      invalid(
+        `cannot decode the request for ${req.path}: ${e instanceof Error ? e.message : String(e)}`,
+      ),
+    );
   }
 };

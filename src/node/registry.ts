@@ -4,7 +4,13 @@
  * are registered through a small adapter shaped like ts-proto's generated
  * types (`fromPartial` → `create`, `encode(..).finish()` → `toBinary`).
  */
-import { create, type DescMessage, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  fromBinary,
+  type MessageInitShape,
+  toBinary,
+} from "@bufbuild/protobuf";
 import type { GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { type GeneratedType, Registry } from "@cosmjs/proto-signing";
 import { defaultRegistryTypes } from "@cosmjs/stargate";
@@ -22,11 +28,16 @@ export const adapt = (schema: DescMessage): GeneratedType => ({
 });
 
 export const remesTypes: [string, GeneratedType][] = CommandSchema.fields.flatMap((f) =>
-  f.message === undefined ? [] : [[`/${f.message.typeName}`, adapt(f.message)] as [string, GeneratedType]],
+  f.message === undefined
+    ? []
+    : [[`/${f.message.typeName}`, adapt(f.message)] as [string, GeneratedType]],
 );
 
 /** The cosmos default types (bank send, …) plus every `/remes.remes.v1.Msg…`. */
 export const remesRegistry = (): Registry => new Registry([...defaultRegistryTypes, ...remesTypes]);
 
 /** A protocol command as a cosmjs EncodeObject. */
-export const encodeObject = (cmd: ProtocolCommand): { typeUrl: string; value: object } => ({ typeUrl: typeUrlOf(cmd), value: cmd.value });
+export const encodeObject = (cmd: ProtocolCommand): { typeUrl: string; value: object } => ({
+  typeUrl: typeUrlOf(cmd),
+  value: cmd.value,
+});

@@ -37,12 +37,17 @@ export const appConfigPath = (home: string): string => path.join(home, "config",
 
 /** Writes HOME/config/app.toml with this minimum gas price. */
 export const writeAppConfig = (home: string, minGasPrice: GasPrice): void =>
-  fs.writeFileSync(appConfigPath(home), `# R3MES app settings of this node (not consensus).\n# Minimum fee per gas unit for a tx to enter this node's mempool (CheckTx); "0uremes" accepts free txs.\nminimum-gas-prices = "${minGasPrice.text}"\n`);
+  fs.writeFileSync(
+    appConfigPath(home),
+    `# R3MES app settings of this node (not consensus).\n# Minimum fee per gas unit for a tx to enter this node's mempool (CheckTx); "0uremes" accepts free txs.\nminimum-gas-prices = "${minGasPrice.text}"\n`,
+  );
 
 /** The node's minimum gas price (app.toml minimum-gas-prices); zero when the file or the key is absent. */
 export const minGasPriceOf = (home: string) => {
   const file = appConfigPath(home);
-  const text = fs.existsSync(file) ? readToml(fs.readFileSync(file, "utf8"), "", "minimum-gas-prices") : undefined;
+  const text = fs.existsSync(file)
+    ? readToml(fs.readFileSync(file, "utf8"), "", "minimum-gas-prices")
+    : undefined;
   if (text === undefined || text === "") return ZERO_GAS_PRICE;
   const p = parseGasPrice(text);
   if (p instanceof Error) throw new Error(`${file}: minimum-gas-prices: ${p.message}`);
@@ -70,10 +75,30 @@ export interface RunningNode {
  * for good), so the app's resident memory tracks its live state. The
  * benchmark spawns the app the same way.
  */
-export const appProcess = (home: string, snapshotInterval: number, metrics?: string): { readonly command: string; readonly args: string[]; readonly env: NodeJS.ProcessEnv } => ({
+export const appProcess = (
+  home: string,
+  snapshotInterval: number,
+  metrics?: string,
+): { readonly command: string; readonly args: string[]; readonly env: NodeJS.ProcessEnv } => ({
   command: process.execPath,
-  args: ["--max-semi-space-size=2", "--single-threaded-gc", path.join(projectRoot, "bin", "r3mes.js"), "node", "app", "--home", home, "--snapshot-interval", String(snapshotInterval), ...(metrics ? ["--metrics", metrics] : [])],
-  env: { ...process.env, MALLOC_ARENA_MAX: "1", MALLOC_MMAP_THRESHOLD_: "131072", MALLOC_TRIM_THRESHOLD_: "131072" },
+  args: [
+    "--max-semi-space-size=2",
+    "--single-threaded-gc",
+    path.join(projectRoot, "bin", "r3mes.js"),
+    "node",
+    "app",
+    "--home",
+    home,
+    "--snapshot-interval",
+    String(snapshotInterval),
+    ...(metrics ? ["--metrics", metrics] : []),
+  ],
+  env: {
+    ...process.env,
+    MALLOC_ARENA_MAX: "1",
+    MALLOC_MMAP_THRESHOLD_: "131072",
+    MALLOC_TRIM_THRESHOLD_: "131072",
+  },
 });
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -97,9 +122,15 @@ const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
  */
 const RSS_GROWTH = 16 * 2 ** 20;
 
-const collector = (): { readonly collect: (force: boolean) => void; readonly sawTx: () => void } => {
+const collector = (): {
+  readonly collect: (force: boolean) => void;
+  readonly sawTx: () => void;
+} => {
   v8.setFlagsFromString("--expose-gc");
-  const gc = vm.runInNewContext("gc") as (options: { type: "major"; flavor?: "last-resort" }) => void;
+  const gc = vm.runInNewContext("gc") as (options: {
+    type: "major";
+    flavor?: "last-resort";
+  }) => void;
   let live = v8.getHeapStatistics().used_heap_size;
   let rss = process.memoryUsage.rss();
   /** CheckTx since the previous Commit. */
@@ -111,7 +142,9 @@ const collector = (): { readonly collect: (force: boolean) => void; readonly saw
       busy = true;
     },
     collect: (force) => {
-      const grown = v8.getHeapStatistics().used_heap_size >= live * 1.5 + 32 * 2 ** 20 || process.memoryUsage.rss() >= rss + RSS_GROWTH;
+      const grown =
+        v8.getHeapStatistics().used_heap_size >= live * 1.5 + 32 * 2 ** 20 ||
+        process.memoryUsage.rss() >= rss + RSS_GROWTH;
       const quiet = !busy;
       busy = false;
       if (!force && !grown && !(quiet && owed)) return;
@@ -135,14 +168,24 @@ const openLogs = (home: string): Logs => {
   fs.mkdirSync(dir, { recursive: true });
   fs.mkdirSync(path.join(home, "data"), { recursive: true });
   const appLog = fs.createWriteStream(path.join(dir, "app.log"), { flags: "a" });
-  return { dir, log: (line) => appLog.write(`${stamp()} ${line}\n`), close: () => new Promise((r) => appLog.end(r)) };
+  return {
+    dir,
+    log: (line) => appLog.write(`${stamp()} ${line}\n`),
+    close: () => new Promise((r) => appLog.end(r)),
+  };
 };
 
 const nodeConfig = (home: string) => {
   const configPath = path.join(home, "config", "config.toml");
-  if (!fs.existsSync(configPath)) throw new Error(`${home} is not a node home (no config/config.toml); create one with 'r3mes node init --home ${home}'`);
+  if (!fs.existsSync(configPath))
+    throw new Error(
+      `${home} is not a node home (no config/config.toml); create one with 'r3mes node init --home ${home}'`,
+    );
   const toml = fs.readFileSync(configPath, "utf8");
-  return { proxyApp: readToml(toml, "", "proxy_app") ?? "tcp://127.0.0.1:26658", rpc: readToml(toml, "rpc", "laddr") ?? "" };
+  return {
+    proxyApp: readToml(toml, "", "proxy_app") ?? "tcp://127.0.0.1:26658",
+    rpc: readToml(toml, "rpc", "laddr") ?? "",
+  };
 };
 
 /** Stops a child process: SIGTERM, SIGKILL after 10 s. */
@@ -174,7 +217,8 @@ const stopsOnce = (logs: Logs, who: string, body: () => Promise<void>) => {
   return { exited, stop, stopping: () => stopping !== undefined };
 };
 
-export const startNode = (o: RunOptions): Promise<RunningNode> => (o.withCometbft ? startChain(o) : startApp(o));
+export const startNode = (o: RunOptions): Promise<RunningNode> =>
+  o.withCometbft ? startChain(o) : startApp(o);
 
 /** The ABCI app in this process (`r3mes node app`). Under `node start` (an IPC channel to the parent), it reports when it listens and stops when the parent goes. */
 const startApp = async (o: RunOptions): Promise<RunningNode> => {
@@ -184,7 +228,14 @@ const startApp = async (o: RunOptions): Promise<RunningNode> => {
   const minGasPrice = minGasPriceOf(o.home);
   // prom-client is loaded only when asked for (the lean process stays lean without it).
   const metrics = o.metrics ? new (await import("./metrics.ts")).NodeMetrics() : undefined;
-  const app = new RemesApp({ dbPath: appDbPath(o.home), snapshotInterval: o.snapshotInterval, minGasPrice, log, beaconKey: consensusSecretKeyOf(o.home), metrics });
+  const app = new RemesApp({
+    dbPath: appDbPath(o.home),
+    snapshotInterval: o.snapshotInterval,
+    minGasPrice,
+    log,
+    beaconKey: consensusSecretKeyOf(o.home),
+    metrics,
+  });
   log(`app: minimum gas price ${minGasPrice.text} (${appConfigPath(o.home)})`);
   const gc = collector();
   const handle: AbciHandler = (req, kind) => {
@@ -201,7 +252,9 @@ const startApp = async (o: RunOptions): Promise<RunningNode> => {
     await server.listen();
   } catch (e) {
     app.close();
-    throw new Error(`cannot listen on ${proxyApp}: ${e instanceof Error ? e.message : String(e)}; is another node running?`);
+    throw new Error(
+      `cannot listen on ${proxyApp}: ${e instanceof Error ? e.message : String(e)}; is another node running?`,
+    );
   }
   log(`abci: listening on ${proxyApp}`);
   let metricsServer: MetricsServer | undefined;
@@ -211,7 +264,9 @@ const startApp = async (o: RunOptions): Promise<RunningNode> => {
     } catch (e) {
       await server.close();
       app.close();
-      throw new Error(`cannot serve metrics on ${o.metrics}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new Error(
+        `cannot serve metrics on ${o.metrics}: ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
     log(`metrics: ${metricsServer.url}`);
   }
@@ -224,7 +279,9 @@ const startApp = async (o: RunOptions): Promise<RunningNode> => {
     process.once("disconnect", () => void stop("the node process that started this app is gone"));
     process.send({ listening: proxyApp });
   }
-  o.say(`r3mes node app: ABCI on ${proxyApp}${metricsServer ? `, metrics on ${metricsServer.url}` : ""} (start CometBFT with 'cometbft start --home ${o.home}'); log in ${logs.dir}/app.log; Ctrl-C stops`);
+  o.say(
+    `r3mes node app: ABCI on ${proxyApp}${metricsServer ? `, metrics on ${metricsServer.url}` : ""} (start CometBFT with 'cometbft start --home ${o.home}'); log in ${logs.dir}/app.log; Ctrl-C stops`,
+  );
   return { exited, stop };
 };
 
@@ -235,11 +292,18 @@ const startChain = async (o: RunOptions): Promise<RunningNode> => {
   const log = logs.log;
   const spec = appProcess(o.home, o.snapshotInterval, o.metrics);
   const appOut = fs.openSync(path.join(logs.dir, "app.out"), "a");
-  const app = spawn(spec.command, spec.args, { env: spec.env, stdio: ["ignore", appOut, appOut, "ipc"] });
+  const app = spawn(spec.command, spec.args, {
+    env: spec.env,
+    stdio: ["ignore", appOut, appOut, "ipc"],
+  });
   fs.closeSync(appOut);
   const ready = await new Promise<string | undefined>((resolve) => {
     app.once("message", () => resolve(undefined));
-    app.once("exit", (code, signal) => resolve(`the app exited (${signal ?? `code ${code}`}) before listening on ${proxyApp}; see ${path.join(logs.dir, "app.out")} and app.log`));
+    app.once("exit", (code, signal) =>
+      resolve(
+        `the app exited (${signal ?? `code ${code}`}) before listening on ${proxyApp}; see ${path.join(logs.dir, "app.out")} and app.log`,
+      ),
+    );
   });
   if (ready !== undefined) {
     await logs.close();
@@ -252,11 +316,27 @@ const startChain = async (o: RunOptions): Promise<RunningNode> => {
     await stopChild(comet);
     await stopChild(app);
   });
-  app.on("exit", (code, signal) => void stop(`the app exited (${signal ?? `code ${code}`}); see ${path.join(logs.dir, "app.log")}`, stopping() ? 0 : 1));
+  app.on(
+    "exit",
+    (code, signal) =>
+      void stop(
+        `the app exited (${signal ?? `code ${code}`}); see ${path.join(logs.dir, "app.log")}`,
+        stopping() ? 0 : 1,
+      ),
+  );
   const out = fs.openSync(path.join(logs.dir, "cometbft.log"), "a");
   comet = spawn(cometbftBinary(), ["start", "--home", o.home], { stdio: ["ignore", out, out] });
   fs.closeSync(out);
-  comet.on("exit", (code, signal) => void stop(`cometbft exited (${signal ?? `code ${code}`}); see ${path.join(logs.dir, "cometbft.log")}`, stopping() ? 0 : 1));
-  o.say(`r3mes node: app on ${proxyApp}${o.metrics ? ` (metrics on ${o.metrics})` : ""}, CometBFT RPC on ${rpc.replace(/^tcp:/, "http:")}; logs in ${logs.dir}; Ctrl-C stops`);
+  comet.on(
+    "exit",
+    (code, signal) =>
+      void stop(
+        `cometbft exited (${signal ?? `code ${code}`}); see ${path.join(logs.dir, "cometbft.log")}`,
+        stopping() ? 0 : 1,
+      ),
+  );
+  o.say(
+    `r3mes node: app on ${proxyApp}${o.metrics ? ` (metrics on ${o.metrics})` : ""}, CometBFT RPC on ${rpc.replace(/^tcp:/, "http:")}; logs in ${logs.dir}; Ctrl-C stops`,
+  );
   return { exited, stop };
 };

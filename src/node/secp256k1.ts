@@ -36,7 +36,8 @@ const native = loadNative();
 
 let wasmBuild: WasmSecp256k1 | undefined;
 /** The WebAssembly build, loaded on first use: a node with the native binding never instantiates it (its memory and compiled code stay out of the process). */
-const wasm = (): WasmSecp256k1 => (wasmBuild ??= createRequire(import.meta.url)("tiny-secp256k1") as WasmSecp256k1);
+const wasm = (): WasmSecp256k1 =>
+  (wasmBuild ??= createRequire(import.meta.url)("tiny-secp256k1") as WasmSecp256k1);
 
 /** Which build verifies: "native" (N-API) or "wasm". */
 export const secp256k1Backend: "native" | "wasm" = native ? "native" : "wasm";
@@ -45,10 +46,16 @@ const isDigest = (b: Uint8Array) => b.length === 32;
 const isCompressedKey = (b: Uint8Array) => b.length === 33 && (b[0] === 2 || b[0] === 3);
 
 /** Whether `signature` (64 bytes r ‖ s, low S) signs the 32-byte `digest` under the 33-byte compressed `pubkey`. Never throws. */
-export const verifyDigest = (signature: Uint8Array, digest: Uint8Array, pubkey: Uint8Array): boolean => {
+export const verifyDigest = (
+  signature: Uint8Array,
+  digest: Uint8Array,
+  pubkey: Uint8Array,
+): boolean => {
   if (signature.length !== 64 || !isDigest(digest) || !isCompressedKey(pubkey)) return false;
   try {
-    return native ? native.ecdsaVerify(signature, digest, pubkey) : wasm().verify(digest, pubkey, signature, true);
+    return native
+      ? native.ecdsaVerify(signature, digest, pubkey)
+      : wasm().verify(digest, pubkey, signature, true);
   } catch {
     // An r or s out of range, or a key not on the curve.
     return false;
@@ -56,18 +63,28 @@ export const verifyDigest = (signature: Uint8Array, digest: Uint8Array, pubkey: 
 };
 
 /** RFC 6979 deterministic signature (low S) of a 32-byte digest. */
-export const signDigest = (digest: Uint8Array, secretKey: Uint8Array): Uint8Array => (native ? native.ecdsaSign(digest, secretKey).signature : wasm().sign(digest, secretKey));
+export const signDigest = (digest: Uint8Array, secretKey: Uint8Array): Uint8Array =>
+  native ? native.ecdsaSign(digest, secretKey).signature : wasm().sign(digest, secretKey);
 
-export const isSecretKey = (secretKey: Uint8Array): boolean => secretKey.length === 32 && (native ? native.privateKeyVerify(secretKey) : wasm().isPrivate(secretKey));
+export const isSecretKey = (secretKey: Uint8Array): boolean =>
+  secretKey.length === 32 &&
+  (native ? native.privateKeyVerify(secretKey) : wasm().isPrivate(secretKey));
 
 /** The compressed public key of a secret key; throws for a key outside [1, n). */
 export const publicKeyOf = (secretKey: Uint8Array): Uint8Array => {
-  if (!isSecretKey(secretKey)) throw new Error("not a valid secp256k1 secret key (must be 32 bytes in [1, n))");
-  return native ? native.publicKeyCreate(secretKey, true) : wasm().pointFromScalar(secretKey, true)!;
+  if (!isSecretKey(secretKey))
+    throw new Error("not a valid secp256k1 secret key (must be 32 bytes in [1, n))");
+  return native
+    ? native.publicKeyCreate(secretKey, true)
+    : wasm().pointFromScalar(secretKey, true)!;
 };
 
 /** The WebAssembly build's verify, for tests that check both builds agree. */
-export const verifyDigestWasm = (signature: Uint8Array, digest: Uint8Array, pubkey: Uint8Array): boolean => {
+export const verifyDigestWasm = (
+  signature: Uint8Array,
+  digest: Uint8Array,
+  pubkey: Uint8Array,
+): boolean => {
   try {
     return wasm().verify(digest, pubkey, signature, true);
   } catch {

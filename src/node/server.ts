@@ -19,7 +19,13 @@
  */
 import * as fs from "node:fs";
 import * as net from "node:net";
-import { Request, Response, ResponseEcho, ResponseException, ResponseFlush } from "cosmjs-types/tendermint/abci/types";
+import {
+  Request,
+  Response,
+  ResponseEcho,
+  ResponseException,
+  ResponseFlush,
+} from "cosmjs-types/tendermint/abci/types";
 import { frame, FrameError, FrameReader } from "./framing.ts";
 import { encodeAbciResponse } from "./abci-encoding.ts";
 
@@ -29,9 +35,22 @@ export type RequestCase = Exclude<keyof Request, never>;
 export type AbciHandler = (req: Request, kind: RequestCase) => Response | Promise<Response>;
 
 const requestCases: readonly RequestCase[] = [
-  "echo", "flush", "info", "initChain", "query", "checkTx", "commit", "listSnapshots", "offerSnapshot",
-  "loadSnapshotChunk", "applySnapshotChunk", "prepareProposal", "processProposal", "extendVote",
-  "verifyVoteExtension", "finalizeBlock",
+  "echo",
+  "flush",
+  "info",
+  "initChain",
+  "query",
+  "checkTx",
+  "commit",
+  "listSnapshots",
+  "offerSnapshot",
+  "loadSnapshotChunk",
+  "applySnapshotChunk",
+  "prepareProposal",
+  "processProposal",
+  "extendVote",
+  "verifyVoteExtension",
+  "finalizeBlock",
 ];
 
 /** Longest stretch of serving before the socket reads of the event loop get a turn. */
@@ -40,7 +59,9 @@ const YIELD_MS = 4;
 /** Responses held back (corked) at most, while more requests of the same connection wait. */
 const MAX_CORKED = 256;
 
-export const exception = (error: string): Response => ({ exception: ResponseException.fromPartial({ error }) });
+export const exception = (error: string): Response => ({
+  exception: ResponseException.fromPartial({ error }),
+});
 
 const caseOf = (req: Request): RequestCase | undefined => {
   let found: RequestCase | undefined;
@@ -53,7 +74,9 @@ const caseOf = (req: Request): RequestCase | undefined => {
 };
 
 /** A decoded request and its method, or the exception response for a frame that is not one. */
-export const decodeRequest = (bytes: Uint8Array): { req: Request; kind: RequestCase } | { error: Response } => {
+export const decodeRequest = (
+  bytes: Uint8Array,
+): { req: Request; kind: RequestCase } | { error: Response } => {
   let req: Request;
   try {
     req = Request.decode(bytes);
@@ -61,11 +84,17 @@ export const decodeRequest = (bytes: Uint8Array): { req: Request; kind: RequestC
     return { error: exception(e instanceof Error ? `${e.name}: ${e.message}` : String(e)) };
   }
   const kind = caseOf(req);
-  return kind === undefined ? { error: exception("the request holds no method, or more than one") } : { req, kind };
+  return kind === undefined
+    ? { error: exception("the request holds no method, or more than one") }
+    : { req, kind };
 };
 
 /** Runs the handler on a decoded request and encodes its response (never throws: every failure becomes an exception response). */
-export const serveRequest = async (req: Request, kind: RequestCase, handler: AbciHandler): Promise<Uint8Array> => {
+export const serveRequest = async (
+  req: Request,
+  kind: RequestCase,
+  handler: AbciHandler,
+): Promise<Uint8Array> => {
   let res: Response;
   try {
     if (kind === "echo") res = { echo: ResponseEcho.fromPartial({ message: req.echo!.message }) };
@@ -133,10 +162,15 @@ export interface ServerOptions {
   readonly log?: (line: string) => void;
 }
 
-export const parseAddress = (address: string): { path: string } | { host: string; port: number } => {
+export const parseAddress = (
+  address: string,
+): { path: string } | { host: string; port: number } => {
   if (address.startsWith("unix://")) return { path: address.slice("unix://".length) };
   const m = /^(?:tcp:\/\/)?([^:]+|\[[^\]]+\]):(\d+)$/.exec(address);
-  if (!m) throw new Error(`cannot parse ABCI address "${address}"; use tcp://127.0.0.1:26658 or unix:///path/app.sock`);
+  if (!m)
+    throw new Error(
+      `cannot parse ABCI address "${address}"; use tcp://127.0.0.1:26658 or unix:///path/app.sock`,
+    );
   return { host: m[1]!.replace(/^\[|\]$/g, ""), port: Number(m[2]) };
 };
 
@@ -215,9 +249,14 @@ export class AbciServer {
     this.running = true;
     try {
       let since = performance.now();
-      for (let job = this.first.shift() ?? this.mempool.shift(); job !== undefined; job = this.first.shift() ?? this.mempool.shift()) {
+      for (
+        let job = this.first.shift() ?? this.mempool.shift();
+        job !== undefined;
+        job = this.first.shift() ?? this.mempool.shift()
+      ) {
         const d = job.decoded;
-        const out = "error" in d ? encodeResponse(d.error) : await serveRequest(d.req, d.kind, this.handler);
+        const out =
+          "error" in d ? encodeResponse(d.error) : await serveRequest(d.req, d.kind, this.handler);
         this.respond(job.conn, out);
         // Handlers are mostly synchronous: let the event loop read the sockets now and then, so a consensus
         // request that arrives during a CheckTx flood is seen (and goes first) within a few milliseconds.

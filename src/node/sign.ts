@@ -13,7 +13,14 @@ import { encodeCommand } from "../protocol/codec.ts";
 import type { ProtocolCommand } from "../protocol/commands.ts";
 import { addressOfPubkey } from "./address.ts";
 import { publicKeyOf, signDigest } from "./secp256k1.ts";
-import { DENOM, type GasPrice, gasUsedOf, requiredFee, SECP256K1_PUBKEY_TYPE_URL, typeUrlOf } from "./tx.ts";
+import {
+  DENOM,
+  type GasPrice,
+  gasUsedOf,
+  requiredFee,
+  SECP256K1_PUBKEY_TYPE_URL,
+  typeUrlOf,
+} from "./tx.ts";
 
 export interface TxKey {
   readonly secretKey: Uint8Array;
@@ -50,21 +57,44 @@ export const commandValueBytes = (cmd: ProtocolCommand): Uint8Array => {
 };
 
 /** Signed `TxRaw` bytes carrying `msgs` (each must name the key's address as its signer). */
-export const signTx = (key: TxKey, msgs: readonly ProtocolCommand[], o: SignOptions): Uint8Array => {
-  const bodyBytes = TxBody.encode(TxBody.fromPartial({
-    messages: msgs.map((m) => ({ typeUrl: typeUrlOf(m), value: commandValueBytes(m) })),
-    memo: o.memo ?? "",
-  })).finish();
+export const signTx = (
+  key: TxKey,
+  msgs: readonly ProtocolCommand[],
+  o: SignOptions,
+): Uint8Array => {
+  const bodyBytes = TxBody.encode(
+    TxBody.fromPartial({
+      messages: msgs.map((m) => ({ typeUrl: typeUrlOf(m), value: commandValueBytes(m) })),
+      memo: o.memo ?? "",
+    }),
+  ).finish();
   const gasLimit = o.gasLimit ?? gasUsedOf(bodyBytes.length + 400, msgs.length);
-  const fee = o.fee === undefined ? 0n : typeof o.fee === "bigint" ? o.fee : requiredFee(gasLimit, o.fee);
-  const authInfoBytes = AuthInfo.encode(AuthInfo.fromPartial({
-    signerInfos: [{
-      publicKey: { typeUrl: SECP256K1_PUBKEY_TYPE_URL, value: Secp256k1PubKey.encode({ key: key.pubkey }).finish() },
-      modeInfo: { single: { mode: SignMode.SIGN_MODE_DIRECT } },
-      sequence: o.sequence,
-    }],
-    fee: { amount: fee === 0n ? [] : [{ denom: DENOM, amount: String(fee) }], gasLimit },
-  })).finish();
-  const doc = SignDoc.encode({ bodyBytes, authInfoBytes, chainId: o.chainId, accountNumber: o.accountNumber }).finish();
-  return TxRaw.encode({ bodyBytes, authInfoBytes, signatures: [signDigest(sha256(doc), key.secretKey)] }).finish();
+  const fee =
+    o.fee === undefined ? 0n : typeof o.fee === "bigint" ? o.fee : requiredFee(gasLimit, o.fee);
+  const authInfoBytes = AuthInfo.encode(
+    AuthInfo.fromPartial({
+      signerInfos: [
+        {
+          publicKey: {
+            typeUrl: SECP256K1_PUBKEY_TYPE_URL,
+            value: Secp256k1PubKey.encode({ key: key.pubkey }).finish(),
+          },
+          modeInfo: { single: { mode: SignMode.SIGN_MODE_DIRECT } },
+          sequence: o.sequence,
+        },
+      ],
+      fee: { amount: fee === 0n ? [] : [{ denom: DENOM, amount: String(fee) }], gasLimit },
+    }),
+  ).finish();
+  const doc = SignDoc.encode({
+    bodyBytes,
+    authInfoBytes,
+    chainId: o.chainId,
+    accountNumber: o.accountNumber,
+  }).finish();
+  return TxRaw.encode({
+    bodyBytes,
+    authInfoBytes,
+    signatures: [signDigest(sha256(doc), key.secretKey)],
+  }).finish();
 };

@@ -49,7 +49,11 @@ const UINT8ARRAY_INDEX = 1;
  * bytes per 32-byte hash after every snapshot. writeRawBytes reads the
  * view's bytes without that.
  */
-const writeHostObject = (v8.DefaultSerializer.prototype as unknown as { _writeHostObject(this: v8.Serializer, view: ArrayBufferView): void })._writeHostObject;
+const writeHostObject = (
+  v8.DefaultSerializer.prototype as unknown as {
+    _writeHostObject(this: v8.Serializer, view: ArrayBufferView): void;
+  }
+)._writeHostObject;
 
 class ContentSerializer extends v8.DefaultSerializer {
   _writeHostObject(view: NodeJS.TypedArray | DataView): void {
@@ -68,8 +72,12 @@ export const encodeSnapshot = (s: SnapshotData): Uint8Array => {
   return ser.releaseBuffer();
 };
 
-const readHostObject = (v8.DefaultDeserializer.prototype as unknown as { _readHostObject(this: v8.Deserializer): unknown })._readHostObject;
-const typedArraySlice = (Object.getPrototypeOf(Uint8Array.prototype) as { slice(this: ArrayBufferView): ArrayBufferView }).slice;
+const readHostObject = (
+  v8.DefaultDeserializer.prototype as unknown as { _readHostObject(this: v8.Deserializer): unknown }
+)._readHostObject;
+const typedArraySlice = (
+  Object.getPrototypeOf(Uint8Array.prototype) as { slice(this: ArrayBufferView): ArrayBufferView }
+).slice;
 
 /**
  * Node's deserializer returns every typed array as a view into the whole
@@ -87,13 +95,28 @@ export const decodeSnapshot = (bytes: Uint8Array): SnapshotData => {
   const d = new CopyingDeserializer(bytes);
   d.readHeader();
   const s = d.readValue() as SnapshotData;
-  if (typeof s !== "object" || s === null || s.format !== SNAPSHOT_FORMAT || !(s.appHash instanceof Uint8Array) || !(s.protocolHash instanceof Uint8Array) || !(s.accountsHash instanceof Uint8Array) || typeof s.height !== "number") {
-    const found = typeof s === "object" && s !== null && "format" in s ? ` (it says format ${String(s.format)})` : "";
-    throw new Error(`not an r3mes state snapshot of format ${SNAPSHOT_FORMAT}${found}: a snapshot written by another version of r3mes cannot be restored; start the node from an empty home and replay from genesis or state-sync from peers`);
+  if (
+    typeof s !== "object" ||
+    s === null ||
+    s.format !== SNAPSHOT_FORMAT ||
+    !(s.appHash instanceof Uint8Array) ||
+    !(s.protocolHash instanceof Uint8Array) ||
+    !(s.accountsHash instanceof Uint8Array) ||
+    typeof s.height !== "number"
+  ) {
+    const found =
+      typeof s === "object" && s !== null && "format" in s
+        ? ` (it says format ${String(s.format)})`
+        : "";
+    throw new Error(
+      `not an r3mes state snapshot of format ${SNAPSHOT_FORMAT}${found}: a snapshot written by another version of r3mes cannot be restored; start the node from an empty home and replay from genesis or state-sync from peers`,
+    );
   }
   return s;
 };
 
-export const chunkCount = (bytes: Uint8Array): number => Math.max(1, Math.ceil(bytes.length / CHUNK_BYTES));
-export const chunkOf = (bytes: Uint8Array, i: number): Uint8Array => bytes.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES);
+export const chunkCount = (bytes: Uint8Array): number =>
+  Math.max(1, Math.ceil(bytes.length / CHUNK_BYTES));
+export const chunkOf = (bytes: Uint8Array, i: number): Uint8Array =>
+  bytes.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES);
 export const snapshotHash = (bytes: Uint8Array): Uint8Array => sha256(bytes);

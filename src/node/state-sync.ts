@@ -5,7 +5,11 @@
  * is snapshot.ts's.
  */
 import { bytesToHex } from "@noble/hashes/utils.js";
-import { ResponseApplySnapshotChunk_Result, ResponseOfferSnapshot_Result, type Snapshot } from "cosmjs-types/tendermint/abci/types";
+import {
+  ResponseApplySnapshotChunk_Result,
+  ResponseOfferSnapshot_Result,
+  type Snapshot,
+} from "cosmjs-types/tendermint/abci/types";
 import type { Committed } from "./committed.ts";
 import type { Consensus } from "./consensus.ts";
 import { concat } from "./framing.ts";
@@ -21,9 +25,16 @@ export class StateSync {
 
   listSnapshots(): Snapshot[] {
     const genesis = this.node.state ? this.node.state.initialHeight - 1 : 0;
-    return this.node.store.listSnapshots().filter((s) => s.height > genesis).map((s) => ({
-      height: BigInt(s.height), format: SNAPSHOT_FORMAT, chunks: chunkCount(s.bytes), hash: snapshotHash(s.bytes), metadata: new Uint8Array(0),
-    }));
+    return this.node.store
+      .listSnapshots()
+      .filter((s) => s.height > genesis)
+      .map((s) => ({
+        height: BigInt(s.height),
+        format: SNAPSHOT_FORMAT,
+        chunks: chunkCount(s.bytes),
+        hash: snapshotHash(s.bytes),
+        metadata: new Uint8Array(0),
+      }));
   }
 
   loadSnapshotChunk(height: number, chunk: number): Uint8Array {
@@ -41,25 +52,43 @@ export class StateSync {
 
   applySnapshotChunk(index: number, chunk: Uint8Array) {
     const o = this.offered;
-    const res = (result: ResponseApplySnapshotChunk_Result) => ({ result, refetchChunks: [], rejectSenders: [] });
+    const res = (result: ResponseApplySnapshotChunk_Result) => ({
+      result,
+      refetchChunks: [],
+      rejectSenders: [],
+    });
     if (!o || index >= o.snapshot.chunks) return res(ResponseApplySnapshotChunk_Result.ABORT);
     o.chunks[index] = chunk.slice();
-    if (o.chunks.filter((c) => c !== undefined).length < o.snapshot.chunks) return res(ResponseApplySnapshotChunk_Result.ACCEPT);
+    if (o.chunks.filter((c) => c !== undefined).length < o.snapshot.chunks)
+      return res(ResponseApplySnapshotChunk_Result.ACCEPT);
     const bytes = concat(o.chunks);
     this.offered = undefined;
-    if (bytesToHex(snapshotHash(bytes)) !== bytesToHex(o.snapshot.hash)) return res(ResponseApplySnapshotChunk_Result.REJECT_SNAPSHOT);
+    if (bytesToHex(snapshotHash(bytes)) !== bytesToHex(o.snapshot.hash))
+      return res(ResponseApplySnapshotChunk_Result.REJECT_SNAPSHOT);
     let s;
     try {
       s = decodeSnapshot(bytes);
     } catch {
       return res(ResponseApplySnapshotChunk_Result.REJECT_SNAPSHOT);
     }
-    if (s.height !== Number(o.snapshot.height) || bytesToHex(s.appHash) !== bytesToHex(o.appHash)) return res(ResponseApplySnapshotChunk_Result.REJECT_SNAPSHOT);
+    if (s.height !== Number(o.snapshot.height) || bytesToHex(s.appHash) !== bytesToHex(o.appHash))
+      return res(ResponseApplySnapshotChunk_Result.REJECT_SNAPSHOT);
     const store = this.node.store;
     store.resetWith({ chain_id: s.chainId }, s.height, bytes, s.accounts);
     this.consensus.load();
     // The snapshot is the base; its height counts as committed for Info.
-    store.commit({ block: { height: s.height, appHash: s.appHash, protocolHash: s.protocolHash, accountsHash: s.accountsHash, events: new Uint8Array(0) }, accounts: [], keepSnapshots: this.node.keepSnapshots, ...(s.beacon ? { meta: { beacon: s.beacon } } : {}) });
+    store.commit({
+      block: {
+        height: s.height,
+        appHash: s.appHash,
+        protocolHash: s.protocolHash,
+        accountsHash: s.accountsHash,
+        events: new Uint8Array(0),
+      },
+      accounts: [],
+      keepSnapshots: this.node.keepSnapshots,
+      ...(s.beacon ? { meta: { beacon: s.beacon } } : {}),
+    });
     this.consensus.load();
     return res(ResponseApplySnapshotChunk_Result.ACCEPT);
   }

@@ -39,14 +39,44 @@ export interface CommitBatch {
   readonly meta?: Readonly<Record<string, Uint8Array>>;
 }
 
-const u8 = (v: unknown): Uint8Array => (v instanceof Uint8Array ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : new Uint8Array(0));
+const u8 = (v: unknown): Uint8Array =>
+  v instanceof Uint8Array
+    ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength)
+    : new Uint8Array(0);
 
-interface Row { height: number; app_hash: Uint8Array; protocol_hash: Uint8Array; accounts_hash: Uint8Array; events: Uint8Array }
-const rowOf = (r: Row): BlockRow => ({ height: r.height, appHash: u8(r.app_hash), protocolHash: u8(r.protocol_hash), accountsHash: u8(r.accounts_hash), events: u8(r.events) });
+interface Row {
+  height: number;
+  app_hash: Uint8Array;
+  protocol_hash: Uint8Array;
+  accounts_hash: Uint8Array;
+  events: Uint8Array;
+}
+const rowOf = (r: Row): BlockRow => ({
+  height: r.height,
+  appHash: u8(r.app_hash),
+  protocolHash: u8(r.protocol_hash),
+  accountsHash: u8(r.accounts_hash),
+  events: u8(r.events),
+});
 
 export class NodeStore {
   private readonly db: DatabaseSync;
-  private readonly st: Record<"insertBlock" | "upsertAccount" | "insertSnapshot" | "getMeta" | "setMeta" | "lastHeight" | "blocksAfter" | "blockAt" | "latestSnapshot" | "snapshotAt" | "listSnapshots" | "pruneSnapshots" | "accounts", StatementSync>;
+  private readonly st: Record<
+    | "insertBlock"
+    | "upsertAccount"
+    | "insertSnapshot"
+    | "getMeta"
+    | "setMeta"
+    | "lastHeight"
+    | "blocksAfter"
+    | "blockAt"
+    | "latestSnapshot"
+    | "snapshotAt"
+    | "listSnapshots"
+    | "pruneSnapshots"
+    | "accounts",
+    StatementSync
+  >;
 
   constructor(path: string) {
     this.db = new DatabaseSync(path);
@@ -58,26 +88,40 @@ export class NodeStore {
       CREATE TABLE IF NOT EXISTS accounts (address TEXT PRIMARY KEY, number INTEGER NOT NULL, sequence INTEGER NOT NULL, pubkey BLOB);
       CREATE TABLE IF NOT EXISTS snapshots (height INTEGER PRIMARY KEY, state BLOB NOT NULL);
     `);
-    const columns = (this.db.prepare("SELECT name FROM pragma_table_info('blocks')").all() as { name: string }[]).map((c) => c.name);
+    const columns = (
+      this.db.prepare("SELECT name FROM pragma_table_info('blocks')").all() as { name: string }[]
+    ).map((c) => c.name);
     if (!columns.includes("accounts_hash")) {
       this.db.close();
-      throw new Error(`${path} was written by an older r3mes (its app hash had no accounts component); start the chain afresh (r3mes node init in a new home)`);
+      throw new Error(
+        `${path} was written by an older r3mes (its app hash had no accounts component); start the chain afresh (r3mes node init in a new home)`,
+      );
     }
     const p = (sql: string) => this.db.prepare(sql);
     this.st = {
-      insertBlock: p("INSERT INTO blocks (height, app_hash, protocol_hash, accounts_hash, events) VALUES (?, ?, ?, ?, ?)"),
-      upsertAccount: p("INSERT INTO accounts (address, number, sequence, pubkey) VALUES (?, ?, ?, ?) ON CONFLICT(address) DO UPDATE SET sequence = excluded.sequence, pubkey = excluded.pubkey"),
+      insertBlock: p(
+        "INSERT INTO blocks (height, app_hash, protocol_hash, accounts_hash, events) VALUES (?, ?, ?, ?, ?)",
+      ),
+      upsertAccount: p(
+        "INSERT INTO accounts (address, number, sequence, pubkey) VALUES (?, ?, ?, ?) ON CONFLICT(address) DO UPDATE SET sequence = excluded.sequence, pubkey = excluded.pubkey",
+      ),
       // `WHERE ?`: a run with 0 inserts nothing and only rebinds (see commit).
       insertSnapshot: p("INSERT OR REPLACE INTO snapshots (height, state) SELECT ?, ? WHERE ?"),
       getMeta: p("SELECT value FROM meta WHERE key = ?"),
       setMeta: p("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)"),
       lastHeight: p("SELECT MAX(height) AS h FROM blocks"),
-      blocksAfter: p("SELECT height, app_hash, protocol_hash, accounts_hash, events FROM blocks WHERE height > ? ORDER BY height"),
-      blockAt: p("SELECT height, app_hash, protocol_hash, accounts_hash, events FROM blocks WHERE height = ?"),
+      blocksAfter: p(
+        "SELECT height, app_hash, protocol_hash, accounts_hash, events FROM blocks WHERE height > ? ORDER BY height",
+      ),
+      blockAt: p(
+        "SELECT height, app_hash, protocol_hash, accounts_hash, events FROM blocks WHERE height = ?",
+      ),
       latestSnapshot: p("SELECT height, state FROM snapshots ORDER BY height DESC LIMIT 1"),
       snapshotAt: p("SELECT height, state FROM snapshots WHERE height = ?"),
       listSnapshots: p("SELECT height, state FROM snapshots ORDER BY height"),
-      pruneSnapshots: p("DELETE FROM snapshots WHERE height NOT IN (SELECT height FROM snapshots ORDER BY height DESC LIMIT ?)"),
+      pruneSnapshots: p(
+        "DELETE FROM snapshots WHERE height NOT IN (SELECT height FROM snapshots ORDER BY height DESC LIMIT ?)",
+      ),
       accounts: p("SELECT address, number, sequence, pubkey FROM accounts ORDER BY number"),
     };
     for (const s of [this.st.lastHeight, this.st.accounts]) s.setReadBigInts(true);
@@ -120,21 +164,37 @@ export class NodeStore {
   }
 
   /** Starts a chain afresh (InitChain): every table emptied, then the genesis written, in one transaction. */
-  resetWith(meta: Record<string, Uint8Array | string>, genesisHeight: number, genesisSnapshot: Uint8Array, accounts: readonly AccountRecord[]): void {
+  resetWith(
+    meta: Record<string, Uint8Array | string>,
+    genesisHeight: number,
+    genesisSnapshot: Uint8Array,
+    accounts: readonly AccountRecord[],
+  ): void {
     this.tx(() => {
-      this.db.exec("DELETE FROM meta; DELETE FROM blocks; DELETE FROM accounts; DELETE FROM snapshots;");
-      for (const [k, v] of Object.entries(meta)) this.st.setMeta.run(k, typeof v === "string" ? new TextEncoder().encode(v) : v);
+      this.db.exec(
+        "DELETE FROM meta; DELETE FROM blocks; DELETE FROM accounts; DELETE FROM snapshots;",
+      );
+      for (const [k, v] of Object.entries(meta))
+        this.st.setMeta.run(k, typeof v === "string" ? new TextEncoder().encode(v) : v);
       this.insertSnapshot(genesisHeight, genesisSnapshot);
-      for (const a of accounts) this.st.upsertAccount.run(a.address, a.number, a.sequence, a.pubkey ?? null);
+      for (const a of accounts)
+        this.st.upsertAccount.run(a.address, a.number, a.sequence, a.pubkey ?? null);
     });
   }
 
   /** The Commit of one block: its events, the touched accounts and maybe a snapshot, atomically. */
   commit(b: CommitBatch): void {
     this.tx(() => {
-      this.st.insertBlock.run(b.block.height, b.block.appHash, b.block.protocolHash, b.block.accountsHash, b.block.events);
+      this.st.insertBlock.run(
+        b.block.height,
+        b.block.appHash,
+        b.block.protocolHash,
+        b.block.accountsHash,
+        b.block.events,
+      );
       for (const [k, v] of Object.entries(b.meta ?? {})) this.st.setMeta.run(k, v);
-      for (const a of b.accounts) this.st.upsertAccount.run(a.address, a.number, a.sequence, a.pubkey ?? null);
+      for (const a of b.accounts)
+        this.st.upsertAccount.run(a.address, a.number, a.sequence, a.pubkey ?? null);
       if (b.snapshot) {
         this.insertSnapshot(b.block.height, b.snapshot);
         this.st.pruneSnapshots.run(b.keepSnapshots);
@@ -167,11 +227,21 @@ export class NodeStore {
   }
 
   listSnapshots(): { height: number; bytes: Uint8Array }[] {
-    return (this.st.listSnapshots.all() as { height: number; state: Uint8Array }[]).map((r) => ({ height: r.height, bytes: u8(r.state) }));
+    return (this.st.listSnapshots.all() as { height: number; state: Uint8Array }[]).map((r) => ({
+      height: r.height,
+      bytes: u8(r.state),
+    }));
   }
 
   accounts(): AccountRecord[] {
-    return (this.st.accounts.all() as { address: string; number: bigint; sequence: bigint; pubkey: Uint8Array | null }[]).map((r) => ({
+    return (
+      this.st.accounts.all() as {
+        address: string;
+        number: bigint;
+        sequence: bigint;
+        pubkey: Uint8Array | null;
+      }[]
+    ).map((r) => ({
       address: r.address,
       number: r.number,
       sequence: r.sequence,

@@ -23,7 +23,9 @@ export const cometbftBinary = (): string => toolBinary("cometbft", process.env.R
 export const abciCliBinary = (): string => toolBinary("abci-cli", process.env.R3MES_ABCI_CLI);
 
 const toolBinary = (name: "cometbft" | "abci-cli", fromEnv: string | undefined): string => {
-  const candidates = [fromEnv, path.join(projectRoot, ".tools/bin", name)].filter((c): c is string => !!c);
+  const candidates = [fromEnv, path.join(projectRoot, ".tools/bin", name)].filter(
+    (c): c is string => !!c,
+  );
   for (const c of candidates) if (fs.existsSync(c)) return c;
   try {
     const onPath = execFileSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).trim();
@@ -31,5 +33,7 @@ const toolBinary = (name: "cometbft" | "abci-cli", fromEnv: string | undefined):
   } catch {
     // not on PATH either
   }
-  throw new Error(`${name} is not installed; run 'npm run setup:tools' (builds ${name} of cometbft v${pinnedCometbftVersion()} into .tools/bin with Go), or set ${name === "cometbft" ? "R3MES_COMETBFT" : "R3MES_ABCI_CLI"} to a ${name} binary`);
+  throw new Error(
+    `${name} is not installed; run 'npm run setup:tools' (builds ${name} of cometbft v${pinnedCometbftVersion()} into .tools/bin with Go), or set ${name === "cometbft" ? "R3MES_COMETBFT" : "R3MES_ABCI_CLI"} to a ${name} binary`,
+  );
 };

@@ -85,8 +85,19 @@ const anyFast = (a: Any): boolean => ASCII.test(a.typeUrl);
 
 /** Whether `bytes` is exactly the TxBody's encoding; undefined outside the fast path's shape. */
 export const bodyIsCanonical = (bytes: Uint8Array, body: TxBody): boolean | undefined => {
-  if (body.unordered || body.timeoutTimestamp !== undefined || body.timeoutHeight >= SMALL || !ASCII.test(body.memo)) return undefined;
-  if (!body.messages.every(anyFast) || !body.extensionOptions.every(anyFast) || !body.nonCriticalExtensionOptions.every(anyFast)) return undefined;
+  if (
+    body.unordered ||
+    body.timeoutTimestamp !== undefined ||
+    body.timeoutHeight >= SMALL ||
+    !ASCII.test(body.memo)
+  )
+    return undefined;
+  if (
+    !body.messages.every(anyFast) ||
+    !body.extensionOptions.every(anyFast) ||
+    !body.nonCriticalExtensionOptions.every(anyFast)
+  )
+    return undefined;
   w.pos = 0;
   for (const m of body.messages) any(1, m);
   str(2, body.memo);
@@ -100,12 +111,25 @@ export const bodyIsCanonical = (bytes: Uint8Array, body: TxBody): boolean | unde
 export const authIsCanonical = (bytes: Uint8Array, auth: AuthInfo): boolean | undefined => {
   if (auth.tip !== undefined) return undefined;
   for (const s of auth.signerInfos) {
-    if (s.sequence >= SMALL || (s.publicKey !== undefined && !anyFast(s.publicKey))) return undefined;
+    if (s.sequence >= SMALL || (s.publicKey !== undefined && !anyFast(s.publicKey)))
+      return undefined;
     const m = s.modeInfo;
-    if (m !== undefined && (m.multi !== undefined || (m.single !== undefined && (m.single.mode < 0 || !Number.isInteger(m.single.mode))))) return undefined;
+    if (
+      m !== undefined &&
+      (m.multi !== undefined ||
+        (m.single !== undefined && (m.single.mode < 0 || !Number.isInteger(m.single.mode))))
+    )
+      return undefined;
   }
   const fee = auth.fee;
-  if (fee !== undefined && (fee.gasLimit >= SMALL || !ASCII.test(fee.payer) || !ASCII.test(fee.granter) || !fee.amount.every((c) => ASCII.test(c.denom) && ASCII.test(c.amount)))) return undefined;
+  if (
+    fee !== undefined &&
+    (fee.gasLimit >= SMALL ||
+      !ASCII.test(fee.payer) ||
+      !ASCII.test(fee.granter) ||
+      !fee.amount.every((c) => ASCII.test(c.denom) && ASCII.test(c.amount)))
+  )
+    return undefined;
   w.pos = 0;
   for (const s of auth.signerInfos) {
     w.tag(1, LEN);
@@ -147,7 +171,12 @@ export const authIsCanonical = (bytes: Uint8Array, auth: AuthInfo): boolean | un
  * cosmjs-types, quirks included). A view of the shared buffer: hash it
  * before the next call.
  */
-export const signDocView = (bodyBytes: Uint8Array, authInfoBytes: Uint8Array, chainId: string, accountNumber: bigint): Uint8Array | undefined => {
+export const signDocView = (
+  bodyBytes: Uint8Array,
+  authInfoBytes: Uint8Array,
+  chainId: string,
+  accountNumber: bigint,
+): Uint8Array | undefined => {
   if (accountNumber >= SMALL || !ASCII.test(chainId)) return undefined;
   w.pos = 0;
   if (bodyBytes.length !== 0) {

@@ -73,11 +73,18 @@ export interface DecodedTx {
 
 /** Type URL → Command oneof field (number, case), from the generated descriptors. */
 const commandFields = new Map<string, { readonly no: number; readonly localName: string }>(
-  CommandSchema.fields.flatMap((f) => (f.message === undefined ? [] : [[`/${f.message.typeName}`, { no: f.number, localName: f.localName }] as const])),
+  CommandSchema.fields.flatMap((f) =>
+    f.message === undefined
+      ? []
+      : [[`/${f.message.typeName}`, { no: f.number, localName: f.localName }] as const],
+  ),
 );
 
 /** Every message type URL a tx may carry. */
-export const messageTypeUrls: readonly string[] = [...commandFields.keys(), BANK_SEND_TYPE_URL].sort();
+export const messageTypeUrls: readonly string[] = [
+  ...commandFields.keys(),
+  BANK_SEND_TYPE_URL,
+].sort();
 
 export const typeUrlOf = (cmd: ProtocolCommand): string => {
   for (const [url, f] of commandFields) if (f.localName === cmd.case) return url;
@@ -87,7 +94,8 @@ export const typeUrlOf = (cmd: ProtocolCommand): string => {
 const MAX_UINT64 = 2n ** 64n - 1n;
 const MAX_GAS_WANTED = 2n ** 63n - 1n;
 
-const parseAmount = (s: string): bigint | undefined => (/^[0-9]{1,20}$/.test(s) ? BigInt(s) : undefined);
+const parseAmount = (s: string): bigint | undefined =>
+  /^[0-9]{1,20}$/.test(s) ? BigInt(s) : undefined;
 
 /** One Any → a protocol command, strictly decoded (the Command envelope's decoder). */
 const toCommand = (any: Any, i: number): ProtocolCommand | TxError => {
@@ -98,14 +106,30 @@ const toCommand = (any: Any, i: number): ProtocolCommand | TxError => {
     } catch (e) {
       return new TxError(SdkCode.txDecode, `message ${i}: malformed bank MsgSend: ${String(e)}`);
     }
-    if (m.amount.length !== 1 || m.amount[0]!.denom !== DENOM) return new TxError(SdkCode.invalidCoins, `message ${i}: a bank send moves exactly one coin, in ${DENOM}`);
+    if (m.amount.length !== 1 || m.amount[0]!.denom !== DENOM)
+      return new TxError(
+        SdkCode.invalidCoins,
+        `message ${i}: a bank send moves exactly one coin, in ${DENOM}`,
+      );
     const amount = parseAmount(m.amount[0]!.amount);
-    if (amount === undefined || amount > MAX_UINT64) return new TxError(SdkCode.invalidCoins, `message ${i}: amount "${m.amount[0]!.amount}" is not a uint64 number of ${DENOM}`);
-    if (!isAddress(m.toAddress)) return new TxError(SdkCode.invalidAddress, `message ${i}: to_address "${m.toAddress}" is not a ${BECH32_PREFIX}1… address`);
+    if (amount === undefined || amount > MAX_UINT64)
+      return new TxError(
+        SdkCode.invalidCoins,
+        `message ${i}: amount "${m.amount[0]!.amount}" is not a uint64 number of ${DENOM}`,
+      );
+    if (!isAddress(m.toAddress))
+      return new TxError(
+        SdkCode.invalidAddress,
+        `message ${i}: to_address "${m.toAddress}" is not a ${BECH32_PREFIX}1… address`,
+      );
     return command("send", { fromAddress: m.fromAddress, toAddress: m.toAddress, amount });
   }
   const field = commandFields.get(any.typeUrl);
-  if (field === undefined) return new TxError(SdkCode.unknownRequest, `message ${i}: unknown type URL "${any.typeUrl.slice(0, 100)}"; known: ${messageTypeUrls.join(", ")}`);
+  if (field === undefined)
+    return new TxError(
+      SdkCode.unknownRequest,
+      `message ${i}: unknown type URL "${any.typeUrl.slice(0, 100)}"; known: ${messageTypeUrls.join(", ")}`,
+    );
   // Wrap the value as its field of the Command oneof and decode that strictly.
   const tag = encodeUvarint((field.no << 3) | 2);
   const len = encodeUvarint(any.value.length);
@@ -114,7 +138,8 @@ const toCommand = (any: Any, i: number): ProtocolCommand | TxError => {
   bytes.set(len, tag.length);
   bytes.set(any.value, tag.length + len.length);
   const cmd = decodeCommand(bytes);
-  if (cmd instanceof DecodeError) return new TxError(SdkCode.txDecode, `message ${i} (${any.typeUrl}): ${cmd.message}`);
+  if (cmd instanceof DecodeError)
+    return new TxError(SdkCode.txDecode, `message ${i} (${any.typeUrl}): ${cmd.message}`);
   // Its bytes fields are views into `bytes`, and a submission keeps its hashes in state for a window: copies of
   // the small ones (≤ 64 bytes: hashes, roots) live on V8's heap (~120 bytes each) and the buffer goes
   // (~350 bytes with its off-heap bookkeeping, held by every stored submission).
@@ -126,7 +151,8 @@ const toCommand = (any: Any, i: number): ProtocolCommand | TxError => {
   return cmd;
 };
 
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.compare(a, b) === 0;
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
+  a.length === b.length && Buffer.compare(a, b) === 0;
 
 /**
  * Malleability. The signature covers the body and auth info bytes, not the
@@ -140,53 +166,107 @@ const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.leng
  * the signer); comparing their re-encoding also refuses non-canonical
  * encodings, which no stock encoder (cosmjs, the Go SDK) writes.
  */
-export const nonCanonical = (bytes: Uint8Array, raw: TxRaw, body: TxBody, auth: AuthInfo): string | undefined => {
+export const nonCanonical = (
+  bytes: Uint8Array,
+  raw: TxRaw,
+  body: TxBody,
+  auth: AuthInfo,
+): string | undefined => {
   // tx-canonical.ts writes the common shape without cosmjs-types' writer (same bytes); the rest goes through cosmjs-types.
-  if (!rawIsCanonical(bytes, raw)) return "the TxRaw is not in canonical protobuf encoding (unknown fields, non-minimal varints, fields out of order or repeated)";
-  if (!(bodyIsCanonical(raw.bodyBytes, body) ?? sameBytes(TxBody.encode(body).finish(), raw.bodyBytes))) return "the TxBody holds unknown fields or is not in canonical protobuf encoding";
-  if (!(authIsCanonical(raw.authInfoBytes, auth) ?? sameBytes(AuthInfo.encode(auth).finish(), raw.authInfoBytes))) return "the AuthInfo holds unknown fields or is not in canonical protobuf encoding";
+  if (!rawIsCanonical(bytes, raw))
+    return "the TxRaw is not in canonical protobuf encoding (unknown fields, non-minimal varints, fields out of order or repeated)";
+  if (!(
+    bodyIsCanonical(raw.bodyBytes, body) ?? sameBytes(TxBody.encode(body).finish(), raw.bodyBytes)
+  ))
+    return "the TxBody holds unknown fields or is not in canonical protobuf encoding";
+  if (!(
+    authIsCanonical(raw.authInfoBytes, auth) ??
+    sameBytes(AuthInfo.encode(auth).finish(), raw.authInfoBytes)
+  ))
+    return "the AuthInfo holds unknown fields or is not in canonical protobuf encoding";
   return undefined;
 };
 
 /** Stateless decoding and checks of a tx (no signature check: see verifySignature). */
-export const decodeTx = (bytes: Uint8Array, maxBytes = DEFAULT_MAX_TX_BYTES, hash?: Uint8Array): DecodedTx | TxError => {
-  if (bytes.length > maxBytes) return new TxError(SdkCode.txTooLarge, `tx is ${bytes.length} bytes, the limit is ${maxBytes}`);
+export const decodeTx = (
+  bytes: Uint8Array,
+  maxBytes = DEFAULT_MAX_TX_BYTES,
+  hash?: Uint8Array,
+): DecodedTx | TxError => {
+  if (bytes.length > maxBytes)
+    return new TxError(SdkCode.txTooLarge, `tx is ${bytes.length} bytes, the limit is ${maxBytes}`);
   let raw: TxRaw, body: TxBody, auth: AuthInfo;
   try {
     raw = TxRaw.decode(bytes);
     body = TxBody.decode(raw.bodyBytes);
     auth = AuthInfo.decode(raw.authInfoBytes);
   } catch (e) {
-    return new TxError(SdkCode.txDecode, `tx parse error: not a cosmos TxRaw (${e instanceof Error ? e.message : String(e)})`);
+    return new TxError(
+      SdkCode.txDecode,
+      `tx parse error: not a cosmos TxRaw (${e instanceof Error ? e.message : String(e)})`,
+    );
   }
   const bad = nonCanonical(bytes, raw, body, auth);
   if (bad !== undefined) return new TxError(SdkCode.txDecode, `tx parse error: ${bad}`);
-  if (body.messages.length === 0) return new TxError(SdkCode.invalidRequest, "the tx holds no messages");
-  if (auth.signerInfos.length !== 1 || raw.signatures.length !== 1) return new TxError(SdkCode.unauthorized, `a tx needs exactly one signer and one signature, got ${auth.signerInfos.length} and ${raw.signatures.length}`);
+  if (body.messages.length === 0)
+    return new TxError(SdkCode.invalidRequest, "the tx holds no messages");
+  if (auth.signerInfos.length !== 1 || raw.signatures.length !== 1)
+    return new TxError(
+      SdkCode.unauthorized,
+      `a tx needs exactly one signer and one signature, got ${auth.signerInfos.length} and ${raw.signatures.length}`,
+    );
   const info = auth.signerInfos[0]!;
-  if (info.modeInfo?.single?.mode !== SignMode.SIGN_MODE_DIRECT) return new TxError(SdkCode.unauthorized, "only SIGN_MODE_DIRECT single signatures are accepted");
-  if (info.publicKey?.typeUrl !== SECP256K1_PUBKEY_TYPE_URL) return new TxError(SdkCode.unauthorized, `the signer's public key must be a ${SECP256K1_PUBKEY_TYPE_URL}`);
+  if (info.modeInfo?.single?.mode !== SignMode.SIGN_MODE_DIRECT)
+    return new TxError(
+      SdkCode.unauthorized,
+      "only SIGN_MODE_DIRECT single signatures are accepted",
+    );
+  if (info.publicKey?.typeUrl !== SECP256K1_PUBKEY_TYPE_URL)
+    return new TxError(
+      SdkCode.unauthorized,
+      `the signer's public key must be a ${SECP256K1_PUBKEY_TYPE_URL}`,
+    );
   let pubkey: Uint8Array;
   try {
     pubkey = Secp256k1PubKey.decode(info.publicKey.value).key;
   } catch {
     return new TxError(SdkCode.txDecode, "malformed secp256k1 public key");
   }
-  if (pubkey.length !== 33 || (pubkey[0] !== 2 && pubkey[0] !== 3)) return new TxError(SdkCode.unauthorized, "the public key must be a 33-byte compressed secp256k1 point");
+  if (pubkey.length !== 33 || (pubkey[0] !== 2 && pubkey[0] !== 3))
+    return new TxError(
+      SdkCode.unauthorized,
+      "the public key must be a 33-byte compressed secp256k1 point",
+    );
   const signature = raw.signatures[0]!;
-  if (signature.length !== 64) return new TxError(SdkCode.unauthorized, `signature must be 64 bytes (r ‖ s), got ${signature.length}`);
+  if (signature.length !== 64)
+    return new TxError(
+      SdkCode.unauthorized,
+      `signature must be 64 bytes (r ‖ s), got ${signature.length}`,
+    );
   // Fee: at most one coin, in uremes, a uint64 amount (duplicates were once summed, and 2^64 read as "insufficient funds").
   const coins = auth.fee?.amount ?? [];
-  if (coins.length > 1) return new TxError(SdkCode.invalidCoins, `a fee is one coin of ${DENOM}, got ${coins.length} coins`);
+  if (coins.length > 1)
+    return new TxError(
+      SdkCode.invalidCoins,
+      `a fee is one coin of ${DENOM}, got ${coins.length} coins`,
+    );
   let fee = 0n;
   for (const c of coins) {
     const a = parseAmount(c.amount);
-    if (c.denom !== DENOM || a === undefined || a > MAX_UINT64) return new TxError(SdkCode.invalidCoins, `fees are paid in one uint64 amount of ${DENOM}, got "${c.amount.slice(0, 40)}${c.denom.slice(0, 40)}"`);
+    if (c.denom !== DENOM || a === undefined || a > MAX_UINT64)
+      return new TxError(
+        SdkCode.invalidCoins,
+        `fees are paid in one uint64 amount of ${DENOM}, got "${c.amount.slice(0, 40)}${c.denom.slice(0, 40)}"`,
+      );
     fee = a;
   }
   // ABCI's gas_wanted is an int64: a larger limit would show as negative (the Cosmos SDK's MaxGasWanted).
   const gasLimit = auth.fee?.gasLimit ?? 0n;
-  if (gasLimit > MAX_GAS_WANTED) return new TxError(SdkCode.invalidRequest, `invalid gas limit ${gasLimit}: at most ${MAX_GAS_WANTED} (2^63 − 1)`);
+  if (gasLimit > MAX_GAS_WANTED)
+    return new TxError(
+      SdkCode.invalidRequest,
+      `invalid gas limit ${gasLimit}: at most ${MAX_GAS_WANTED} (2^63 − 1)`,
+    );
   // Computed per tx (~4 µs): a cache of key → address cost ~200 bytes per signer for good, and memory is the scarcer of the two.
   const signer = addressOfPubkey(pubkey);
   const msgs: ProtocolCommand[] = [];
@@ -194,7 +274,11 @@ export const decodeTx = (bytes: Uint8Array, maxBytes = DEFAULT_MAX_TX_BYTES, has
     const cmd = toCommand(body.messages[i]!, i);
     if (cmd instanceof TxError) return cmd;
     const claimed = signerOf(cmd);
-    if (claimed !== signer) return new TxError(SdkCode.unauthorized, `message ${i} names signer "${claimed.slice(0, 100)}" but the tx is signed by ${signer}`);
+    if (claimed !== signer)
+      return new TxError(
+        SdkCode.unauthorized,
+        `message ${i} names signer "${claimed.slice(0, 100)}" but the tx is signed by ${signer}`,
+      );
     msgs.push(cmd);
   }
   return {
@@ -221,7 +305,8 @@ export const decodeTx = (bytes: Uint8Array, maxBytes = DEFAULT_MAX_TX_BYTES, has
  * keeping a copy per tx.
  */
 export const withSignerString = (tx: DecodedTx, address: string): DecodedTx => {
-  if (address !== tx.signer) throw new Error(`withSignerString: ${address} is not the signer ${tx.signer}`);
+  if (address !== tx.signer)
+    throw new Error(`withSignerString: ${address} is not the signer ${tx.signer}`);
   for (const m of tx.msgs) {
     const v = m.value as unknown as Record<string, unknown>;
     for (const k of Object.keys(v)) if (v[k] === address) v[k] = address;
@@ -231,7 +316,14 @@ export const withSignerString = (tx: DecodedTx, address: string): DecodedTx => {
 
 /** SIGN_MODE_DIRECT: secp256k1 over sha256(SignDoc), low-S as in the Cosmos SDK. */
 export const verifySignature = (tx: DecodedTx, chainId: string, accountNumber: bigint): boolean => {
-  const doc = signDocView(tx.bodyBytes, tx.authInfoBytes, chainId, accountNumber) ?? SignDoc.encode({ bodyBytes: tx.bodyBytes, authInfoBytes: tx.authInfoBytes, chainId, accountNumber }).finish();
+  const doc =
+    signDocView(tx.bodyBytes, tx.authInfoBytes, chainId, accountNumber) ??
+    SignDoc.encode({
+      bodyBytes: tx.bodyBytes,
+      authInfoBytes: tx.authInfoBytes,
+      chainId,
+      accountNumber,
+    }).finish();
   return verifyDigest(tx.signature, sha256Fast(doc), tx.pubkey);
 };
 
@@ -248,13 +340,22 @@ export const ZERO_GAS_PRICE: GasPrice = { num: 0n, den: 1n, text: "0uremes" };
 /** "0.01uremes" or "0.01" (uremes per gas unit, at most 18 decimals) → GasPrice; an Error for anything else. */
 export const parseGasPrice = (s: string): GasPrice | Error => {
   const m = /^([0-9]{1,20})(?:\.([0-9]{1,18}))?(?:uremes)?$/.exec(s.trim());
-  if (!m) return new Error(`gas price "${s}": expected a decimal number of uremes per gas unit, e.g. 0.01uremes`);
+  if (!m)
+    return new Error(
+      `gas price "${s}": expected a decimal number of uremes per gas unit, e.g. 0.01uremes`,
+    );
   const frac = m[2] ?? "";
-  return { num: BigInt(m[1]! + frac), den: 10n ** BigInt(frac.length), text: `${m[1]}${frac ? `.${frac}` : ""}uremes` };
+  return {
+    num: BigInt(m[1]! + frac),
+    den: 10n ** BigInt(frac.length),
+    text: `${m[1]}${frac ? `.${frac}` : ""}uremes`,
+  };
 };
 
 /** The least fee a tx with this gas limit pays at this price (rounded up, as the Cosmos SDK does). */
-export const requiredFee = (gasLimit: bigint, price: GasPrice): bigint => (gasLimit * price.num + price.den - 1n) / price.den;
+export const requiredFee = (gasLimit: bigint, price: GasPrice): bigint =>
+  (gasLimit * price.num + price.den - 1n) / price.den;
 
 /** Gas is a deterministic function of size (no metering in the protocol). */
-export const gasUsedOf = (size: number, messages: number): bigint => 20_000n + 10n * BigInt(size) + 10_000n * BigInt(messages);
+export const gasUsedOf = (size: number, messages: number): bigint =>
+  20_000n + 10n * BigInt(size) + 10_000n * BigInt(messages);

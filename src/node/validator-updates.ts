@@ -23,7 +23,9 @@ export const validatorUpdatesOf = (events: readonly ProtocolEvent[]): ValidatorU
 
 /** The set the state starts with, for InitChain's response (sorted by key). */
 export const genesisValidators = (state: Readonly<State>): ValidatorUpdate[] =>
-  [...state.consensusSet].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, power]) => ({ pubKey: { ed25519: hexToBytes(key) }, power }));
+  [...state.consensusSet]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, power]) => ({ pubKey: { ed25519: hexToBytes(key) }, power }));
 
 /**
  * Why genesis.json's validators (InitChain's request) are not the protocol's
@@ -32,10 +34,15 @@ export const genesisValidators = (state: Readonly<State>): ValidatorUpdate[] =>
  * response sets them. A genesis whose protocol set is empty (no validator
  * bonded with a key) leaves CometBFT's own list in place.
  */
-export const genesisMismatch = (state: Readonly<State>, requested: readonly ValidatorUpdate[]): string | undefined => {
+export const genesisMismatch = (
+  state: Readonly<State>,
+  requested: readonly ValidatorUpdate[],
+): string | undefined => {
   if (state.consensusSet.size === 0 || requested.length === 0) return undefined;
   const want = [...state.consensusSet.keys()].sort();
-  const got = requested.map((v) => Buffer.from(v.pubKey?.ed25519 ?? new Uint8Array()).toString("hex")).sort();
+  const got = requested
+    .map((v) => Buffer.from(v.pubKey?.ed25519 ?? new Uint8Array()).toString("hex"))
+    .sort();
   if (want.length === got.length && want.every((k, i) => k === got[i])) return undefined;
   return `genesis.json validators (${got.join(", ")}) are not the protocol's genesis set (${want.join(", ")}): bond each genesis validator with its consensus key in app_state.roles`;
 };

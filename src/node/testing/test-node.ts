@@ -16,13 +16,22 @@
 import { create, type MessageInitShape, toJson } from "@bufbuild/protobuf";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { type Misbehavior, MisbehaviorType, type Request, type RequestFinalizeBlock, type Response, type ResponseFinalizeBlock, type ResponseProcessProposal_ProposalStatus } from "cosmjs-types/tendermint/abci/types";
+import {
+  type Misbehavior,
+  MisbehaviorType,
+  type Request,
+  type RequestFinalizeBlock,
+  type Response,
+  type ResponseFinalizeBlock,
+  type ResponseProcessProposal_ProposalStatus,
+} from "cosmjs-types/tendermint/abci/types";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import { GenesisStateSchema } from "../../gen/remes/v1/genesis_pb.ts";
 import { type AppOptions, RemesApp } from "../app.ts";
 
 /** CometBFT's consensus address of an ed25519 consensus secret key (32-byte seed): sha256(pubkey)[:20]. */
-export const consensusAddress = (secretKey: Uint8Array): Uint8Array => sha256(ed25519.getPublicKey(secretKey)).subarray(0, 20);
+export const consensusAddress = (secretKey: Uint8Array): Uint8Array =>
+  sha256(ed25519.getPublicKey(secretKey)).subarray(0, 20);
 
 export interface TestNodeOptions extends Partial<AppOptions> {
   readonly genesis?: MessageInitShape<typeof GenesisStateSchema>;
@@ -67,11 +76,22 @@ const addressOf = (v: Uint8Array): Uint8Array => (v.length === 20 ? v : consensu
  */
 export const finalizeBlockRequest = (b: BlockSpec): RequestFinalizeBlock => ({
   txs: [...b.txs],
-  decidedLastCommit: { round: 0, votes: (b.votes ?? []).map((v) => ({ validator: { address: addressOf(v.validator), power: 0n }, blockIdFlag: v.signed ? BlockIDFlag.BLOCK_ID_FLAG_COMMIT : BlockIDFlag.BLOCK_ID_FLAG_ABSENT })) },
+  decidedLastCommit: {
+    round: 0,
+    votes: (b.votes ?? []).map((v) => ({
+      validator: { address: addressOf(v.validator), power: 0n },
+      blockIdFlag: v.signed ? BlockIDFlag.BLOCK_ID_FLAG_COMMIT : BlockIDFlag.BLOCK_ID_FLAG_ABSENT,
+    })),
+  },
   misbehavior: (b.misbehavior ?? []).map((m): Misbehavior => ({
-    type: m.kind === "duplicate_vote" ? MisbehaviorType.DUPLICATE_VOTE : MisbehaviorType.LIGHT_CLIENT_ATTACK,
+    type:
+      m.kind === "duplicate_vote"
+        ? MisbehaviorType.DUPLICATE_VOTE
+        : MisbehaviorType.LIGHT_CLIENT_ATTACK,
     validator: { address: addressOf(m.validator), power: 0n },
-    height: BigInt(m.height), time: { seconds: 0n, nanos: 0 }, totalVotingPower: 0n,
+    height: BigInt(m.height),
+    time: { seconds: 0n, nanos: 0 },
+    totalVotingPower: 0n,
   })),
   hash: b.hash ?? new Uint8Array(32).fill(b.height),
   height: BigInt(b.height),
@@ -88,7 +108,19 @@ export class TestNode {
     const { genesis, chainId = "test", initialHeight = 1, ...appOptions } = options;
     const app = new RemesApp({ dbPath: ":memory:", ...appOptions });
     const json = toJson(GenesisStateSchema, create(GenesisStateSchema, genesis ?? {}));
-    app.handle({ initChain: { time: { seconds: 1n, nanos: 0 }, chainId, validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(json)), initialHeight: BigInt(initialHeight), consensusParams: undefined } } as Request, "initChain");
+    app.handle(
+      {
+        initChain: {
+          time: { seconds: 1n, nanos: 0 },
+          chainId,
+          validators: [],
+          appStateBytes: new TextEncoder().encode(JSON.stringify(json)),
+          initialHeight: BigInt(initialHeight),
+          consensusParams: undefined,
+        },
+      } as Request,
+      "initChain",
+    );
     return new TestNode(app);
   }
 
@@ -158,24 +190,49 @@ export class TestBlock {
 
   /** The txs as proposed: this node's beacon tx first when it proposes with a key. */
   proposedTxs(): Uint8Array[] {
-    return this.withBeacon ? [...this.app.beacon.prepare(this.height, []), ...this.txList] : [...this.txList];
+    return this.withBeacon
+      ? [...this.app.beacon.prepare(this.height, []), ...this.txList]
+      : [...this.txList];
   }
 
   /** The FinalizeBlock request CometBFT would send for this block. */
   request(): RequestFinalizeBlock {
-    return finalizeBlockRequest({ height: this.height, txs: this.proposedTxs(), votes: this.votes, misbehavior: this.evidence, proposerAddress: this.proposerAddress });
+    return finalizeBlockRequest({
+      height: this.height,
+      txs: this.proposedTxs(),
+      votes: this.votes,
+      misbehavior: this.evidence,
+      proposerAddress: this.proposerAddress,
+    });
   }
 
   /** ProcessProposal of this block through the app's handler (what a validator answers to it). */
   process(): ResponseProcessProposal_ProposalStatus {
     const r = this.request();
-    const res = this.app.handle({ processProposal: { txs: r.txs, height: r.height, proposerAddress: r.proposerAddress, proposedLastCommit: r.decidedLastCommit, misbehavior: r.misbehavior, hash: r.hash, time: r.time, nextValidatorsHash: r.nextValidatorsHash } } as Request, "processProposal") as Response;
+    const res = this.app.handle(
+      {
+        processProposal: {
+          txs: r.txs,
+          height: r.height,
+          proposerAddress: r.proposerAddress,
+          proposedLastCommit: r.decidedLastCommit,
+          misbehavior: r.misbehavior,
+          hash: r.hash,
+          time: r.time,
+          nextValidatorsHash: r.nextValidatorsHash,
+        },
+      } as Request,
+      "processProposal",
+    ) as Response;
     return res.processProposal!.status;
   }
 
   /** FinalizeBlock alone (the block stays pending until Commit). */
   finalize(): ResponseFinalizeBlock {
-    const res = this.app.handle({ finalizeBlock: this.request() } as Request, "finalizeBlock") as Response;
+    const res = this.app.handle(
+      { finalizeBlock: this.request() } as Request,
+      "finalizeBlock",
+    ) as Response;
     return res.finalizeBlock!;
   }
 
