@@ -35,7 +35,10 @@ export const DEFAULT_KRUM_BYZANTINE_BPS = 3_000;
  * Krum: the update whose summed squared distance to its n − f − 2 nearest
  * others is smallest (ties: the earliest). Exact integer distances (bigint).
  */
-export const krum = (updates: readonly Int32Array[], byzantineBps = DEFAULT_KRUM_BYZANTINE_BPS): Int32Array => {
+export const krum = (
+  updates: readonly Int32Array[],
+  byzantineBps = DEFAULT_KRUM_BYZANTINE_BPS,
+): Int32Array => {
   const n = updates.length;
   if (n <= 2) return Int32Array.from(updates[0] ?? []);
   const f = Math.max(0, Math.min(floorDiv(n * byzantineBps, 10_000), floorDiv(n - 3, 2)));
@@ -68,14 +71,21 @@ export const krum = (updates: readonly Int32Array[], byzantineBps = DEFAULT_KRUM
   return Int32Array.from(updates[best]!);
 };
 
-export const aggregateUpdates = (updates: readonly Int32Array[], method: AggregationMethod, trimBps = DEFAULT_TRIM_BPS): Int32Array => {
+export const aggregateUpdates = (
+  updates: readonly Int32Array[],
+  method: AggregationMethod,
+  trimBps = DEFAULT_TRIM_BPS,
+): Int32Array => {
   const n = updates.length;
   if (n === 0) return new Int32Array(0);
   if (method === AggregationMethod.KRUM) return krum(updates);
   const dim = updates[0]!.length;
   const out = new Int32Array(dim);
   const column = new Int32Array(n);
-  const trim = method === AggregationMethod.TRIMMED_MEAN ? Math.min(floorDiv(n * trimBps, 10_000), floorDiv(n - 1, 2)) : 0;
+  const trim =
+    method === AggregationMethod.TRIMMED_MEAN
+      ? Math.min(floorDiv(n * trimBps, 10_000), floorDiv(n - 1, 2))
+      : 0;
   for (let d = 0; d < dim; d++) {
     for (let i = 0; i < n; i++) column[i] = updates[i]![d]!;
     if (method === AggregationMethod.MEAN) {
@@ -102,5 +112,10 @@ export const l1 = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   return d;
 };
 
-export const methodByName = { mean: AggregationMethod.MEAN, median: AggregationMethod.MEDIAN, trimmed_mean: AggregationMethod.TRIMMED_MEAN, krum: AggregationMethod.KRUM } as const;
+export const methodByName = {
+  mean: AggregationMethod.MEAN,
+  median: AggregationMethod.MEDIAN,
+  trimmed_mean: AggregationMethod.TRIMMED_MEAN,
+  krum: AggregationMethod.KRUM,
+} as const;
 export type MethodName = keyof typeof methodByName;

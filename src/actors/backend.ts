@@ -78,7 +78,12 @@ export interface TrainingBackend {
   /** The answer of Genesis Vault entry `entryId` (written into genesis; served later as a trap task). */
   vaultHash(entryId: number): Uint8Array;
   /** Chunk `index` of a stored gradient and its Merkle proof against the gradient's DA root (availability challenges). */
-  daOpening(gradientHash: Uint8Array, sizeBytes: bigint, chunkBytes: number, index: number): { chunk: Uint8Array; proof: MerkleProof };
+  daOpening(
+    gradientHash: Uint8Array,
+    sizeBytes: bigint,
+    chunkBytes: number,
+    index: number,
+  ): { chunk: Uint8Array; proof: MerkleProof };
 }
 
 const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => {
@@ -124,37 +129,62 @@ export const cidOf = (hash: Uint8Array): string => {
 
 /** Training time per architecture for a reference task (ms); CPU training misses most windows. */
 export const defaultTrainMs: Readonly<Record<string, number>> = {
-  CPU: 3_600_000, PASCAL: 420_000, AMPERE: 180_000, ADA: 120_000, HOPPER: 60_000, BLACKWELL: 45_000,
+  CPU: 3_600_000,
+  PASCAL: 420_000,
+  AMPERE: 180_000,
+  ADA: 120_000,
+  HOPPER: 60_000,
+  BLACKWELL: 45_000,
 };
 
 export const UPDATE_DIM = MODEL_DIM;
 const SHARD_NOISE = 50;
 /** Every architecture's numerics, canonical (UNSPECIFIED: the CPU reference that computes genesis answers) first. */
-const NUMERICS = Object.values(GpuArch).filter((v): v is GpuArch => typeof v === "number").sort((a, b) => a - b);
+const NUMERICS = Object.values(GpuArch)
+  .filter((v): v is GpuArch => typeof v === "number")
+  .sort((a, b) => a - b);
 
 /**
  * Stand-in bytes of a stored gradient, for data-availability proofs: chunk i
  * is the gradient hash spread over the chunk and mixed with i. Cheap and
  * deterministic; only the Merkle structure matters to the protocol.
  */
-export const syntheticChunk = (gradientHash: Uint8Array, index: number, length: number): Uint8Array => {
+export const syntheticChunk = (
+  gradientHash: Uint8Array,
+  index: number,
+  length: number,
+): Uint8Array => {
   const out = new Uint8Array(length);
-  for (let j = 0; j < length; j++) out[j] = gradientHash[j & 31]! ^ ((index * 31 + (j >> 5)) & 0xff);
+  for (let j = 0; j < length; j++)
+    out[j] = gradientHash[j & 31]! ^ ((index * 31 + (j >> 5)) & 0xff);
   return out;
 };
 
-const chunksOf = (gradientHash: Uint8Array, sizeBytes: bigint, chunkBytes: number): Uint8Array[] => {
+const chunksOf = (
+  gradientHash: Uint8Array,
+  sizeBytes: bigint,
+  chunkBytes: number,
+): Uint8Array[] => {
   const size = Number(sizeBytes);
   const out: Uint8Array[] = [];
-  for (let i = 0, at = 0; at < size; i++, at += chunkBytes) out.push(syntheticChunk(gradientHash, i, Math.min(chunkBytes, size - at)));
+  for (let i = 0, at = 0; at < size; i++, at += chunkBytes)
+    out.push(syntheticChunk(gradientHash, i, Math.min(chunkBytes, size - at)));
   return out;
 };
 
-export const daRootOf = (gradientHash: Uint8Array, sizeBytes: bigint, chunkBytes: number): Uint8Array =>
-  merkleRoot(chunksOf(gradientHash, sizeBytes, chunkBytes));
+export const daRootOf = (
+  gradientHash: Uint8Array,
+  sizeBytes: bigint,
+  chunkBytes: number,
+): Uint8Array => merkleRoot(chunksOf(gradientHash, sizeBytes, chunkBytes));
 
 /** The chunk and proof a miner holding the gradient answers an availability challenge with. */
-export const daOpening = (gradientHash: Uint8Array, sizeBytes: bigint, chunkBytes: number, index: number): { chunk: Uint8Array; proof: MerkleProof } => {
+export const daOpening = (
+  gradientHash: Uint8Array,
+  sizeBytes: bigint,
+  chunkBytes: number,
+  index: number,
+): { chunk: Uint8Array; proof: MerkleProof } => {
   const chunks = chunksOf(gradientHash, sizeBytes, chunkBytes);
   return { chunk: chunks[index]!, proof: merkleProof(chunks, index) };
 };
@@ -224,20 +254,28 @@ export class SimulatedBackend implements TrainingBackend {
     const entry = this.#shard(window, shard);
     if (entry.update) return entry.update;
     const prng = new Prng(deriveSeed(this.#seed, "sim/shard-noise", window, shard));
-    return (entry.update = Int32Array.from(this.trueUpdate(window), (x) => x + prng.below(2 * SHARD_NOISE + 1) - SHARD_NOISE));
+    return (entry.update = Int32Array.from(
+      this.trueUpdate(window),
+      (x) => x + prng.below(2 * SHARD_NOISE + 1) - SHARD_NOISE,
+    ));
   }
 
   /** The update of the job a vault entry stands for: genesis job i is a step from θ₀ with noise of its own. */
   #jobUpdate(v: VaultTask): Int32Array {
     if (v.entryId < this.#genesisVaultEntries) {
       const prng = new Prng(deriveSeed(this.#seed, "sim/vault-noise", v.entryId));
-      return Int32Array.from(stepOf(this.model.initial, this.model.optimum), (x) => x + prng.below(2 * SHARD_NOISE + 1) - SHARD_NOISE);
+      return Int32Array.from(
+        stepOf(this.model.initial, this.model.optimum),
+        (x) => x + prng.below(2 * SHARD_NOISE + 1) - SHARD_NOISE,
+      );
     }
     return this.#honestUpdate(v.window, v.shard);
   }
 
   #hashOf(gpuArch: GpuArch, update: Int32Array): Uint8Array {
-    const bytes = new Uint8Array(update.buffer.slice(update.byteOffset, update.byteOffset + update.byteLength));
+    const bytes = new Uint8Array(
+      update.buffer.slice(update.byteOffset, update.byteOffset + update.byteLength),
+    );
     return hashParts("sim/gradient", gpuArch, this.kernelVersion, bytes);
   }
 
@@ -276,7 +314,9 @@ export class SimulatedBackend implements TrainingBackend {
     const key = `${task.shard}/${task.gpuArch}/${task.vault?.entryId ?? -1}`;
     let r = byKey.get(key);
     if (!r) {
-      r = task.vault ? this.#trap(task, task.vault) : this.publish(task, this.#honestUpdate(task.window, task.shard));
+      r = task.vault
+        ? this.#trap(task, task.vault)
+        : this.publish(task, this.#honestUpdate(task.window, task.shard));
       byKey.set(key, r);
     }
     return r;
@@ -301,9 +341,16 @@ export class SimulatedBackend implements TrainingBackend {
 
   /** Partial work: the honest update scaled by the effort, with a loss worse by half the work left undone. */
   #partial(task: Task, effortBps: number): TrainResult {
-    const scaled = Int32Array.from(this.#honestUpdate(task.window, task.shard), (x) => Math.trunc((x * effortBps) / FULL_EFFORT_BPS));
+    const scaled = Int32Array.from(this.#honestUpdate(task.window, task.shard), (x) =>
+      Math.trunc((x * effortBps) / FULL_EFFORT_BPS),
+    );
     const r = this.publish(task, scaled);
-    return { ...r, claimedLossMicro: r.claimedLossMicro + (r.claimedLossMicro * BigInt(FULL_EFFORT_BPS - Math.max(0, effortBps))) / 20_000n };
+    return {
+      ...r,
+      claimedLossMicro:
+        r.claimedLossMicro +
+        (r.claimedLossMicro * BigInt(FULL_EFFORT_BPS - Math.max(0, effortBps))) / 20_000n,
+    };
   }
 
   publish(task: Task, update: Int32Array): Cached {
@@ -314,7 +361,7 @@ export class SimulatedBackend implements TrainingBackend {
     const base = this.#baseLoss(task);
     // Batches scatter within 0.25% of the model's loss: inside any sane tolerance.
     const h = hashParts("sim/batch-loss", task.window, task.shard, batchIndex);
-    return base + BigInt((h[0]! << 8) | h[1]!) % (base / 400n + 1n);
+    return base + (BigInt((h[0]! << 8) | h[1]!) % (base / 400n + 1n));
   }
 
   verify(task: Task, gradientHash: Uint8Array): boolean {
@@ -323,10 +370,18 @@ export class SimulatedBackend implements TrainingBackend {
 
   /** The answer of genesis vault job `entryId`, computed with the canonical numerics (right by construction). */
   vaultHash(entryId: number): Uint8Array {
-    return this.#hashOf(GpuArch.UNSPECIFIED, this.#jobUpdate({ entryId, gradientHash: new Uint8Array(32), window: 0, shard: 0 }));
+    return this.#hashOf(
+      GpuArch.UNSPECIFIED,
+      this.#jobUpdate({ entryId, gradientHash: new Uint8Array(32), window: 0, shard: 0 }),
+    );
   }
 
-  daOpening(gradientHash: Uint8Array, sizeBytes: bigint, chunkBytes: number, index: number): { chunk: Uint8Array; proof: MerkleProof } {
+  daOpening(
+    gradientHash: Uint8Array,
+    sizeBytes: bigint,
+    chunkBytes: number,
+    index: number,
+  ): { chunk: Uint8Array; proof: MerkleProof } {
     return daOpening(gradientHash, sizeBytes, chunkBytes, index);
   }
 }

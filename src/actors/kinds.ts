@@ -6,13 +6,35 @@
  * tables and the live daemons read it from here.
  */
 export const ACTOR_KINDS = [
-  "honest_miner", "lazy_miner", "copycat_miner", "poisoner_miner", "sybil_miner", "colluding_miner",
-  "honest_proposer", "colluding_proposer", "honest_validator", "lazy_validator", "false_challenger", "data_withholder",
+  "honest_miner",
+  "lazy_miner",
+  "copycat_miner",
+  "poisoner_miner",
+  "sybil_miner",
+  "colluding_miner",
+  "honest_proposer",
+  "colluding_proposer",
+  "honest_validator",
+  "lazy_validator",
+  "false_challenger",
+  "data_withholder",
   // Attackers of the protocol as it is (src/actors/attacks/, scenarios/attacks/): miners,
-  "loss_copying_miner", "isolated_miner", "trap_spotting_miner", "farming_validator", "watchdog_challenger", "forger",
+  "loss_copying_miner",
+  "isolated_miner",
+  "trap_spotting_miner",
+  "farming_validator",
+  "watchdog_challenger",
+  "forger",
   // validators, proposers, governance.
-  "abstaining_validator", "censoring_validator", "capturing_validator", "withholding_proposer", "unbonding_miner", "spamming_miner", "da_griefer",
-  "bribing_miner", "vault_poisoner_miner",
+  "abstaining_validator",
+  "censoring_validator",
+  "capturing_validator",
+  "withholding_proposer",
+  "unbonding_miner",
+  "spamming_miner",
+  "da_griefer",
+  "bribing_miner",
+  "vault_poisoner_miner",
 ] as const;
 
 /** Who plays: the behaviour class of an actor, for reports and tables. */

@@ -45,9 +45,18 @@ export const trainDelay = (task: Task, io: ActorIO): number => {
 
 /** Records the task's training in the work ledger: its nominal cost on the miner's GPU times the share done (not the jittered delay). */
 export const trained = (m: Miner, task: Task, io: ActorIO, effortBps = 10_000): void =>
-  io.world.work.add(m.info.address, "train", m.info.gpuArch, (io.world.backend.costMs(task) * effortBps) / 10_000);
+  io.world.work.add(
+    m.info.address,
+    "train",
+    m.info.gpuArch,
+    (io.world.backend.costMs(task) * effortBps) / 10_000,
+  );
 
-export const honestWork = (task: Task, io: ActorIO): Work => ({ result: io.world.backend.train(task), delayMs: trainDelay(task, io), stored: true });
+export const honestWork = (task: Task, io: ActorIO): Work => ({
+  result: io.world.backend.train(task),
+  delayMs: trainDelay(task, io),
+  stored: true,
+});
 
 /** A made-up result: random hash and root (no bytes behind them), a plausible loss. */
 export const randomFake = (io: ActorIO): TrainResult => {
@@ -55,7 +64,10 @@ export const randomFake = (io: ActorIO): TrainResult => {
   return {
     gradientHash,
     daRoot: hashParts("sim/fake-root", gradientHash),
-    sizeBytes: io.chain.state.params.daChunkBytes > 0 ? BigInt(io.chain.state.params.daChunkBytes * 4) : 4_096n,
+    sizeBytes:
+      io.chain.state.params.daChunkBytes > 0
+        ? BigInt(io.chain.state.params.daChunkBytes * 4)
+        : 4_096n,
     claimedLossMicro: 1_000_000n + BigInt(io.prng.below(1_000_000)),
     cid: cidOf(gradientHash),
   };
@@ -77,7 +89,8 @@ export class HeldHashes {
   has(hash: Uint8Array): boolean {
     const p = prefixOf(hash);
     const prefixes = this.#prefixes;
-    for (let i = 0; i < prefixes.length; i++) if (prefixes[i] === p && bytesEqual(this.#hashes[i]!, hash)) return true;
+    for (let i = 0; i < prefixes.length; i++)
+      if (prefixes[i] === p && bytesEqual(this.#hashes[i]!, hash)) return true;
     return false;
   }
 
@@ -94,7 +107,8 @@ export class HeldHashes {
   }
 }
 
-const prefixOf = (h: Uint8Array): number => ((h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!) >>> 0;
+const prefixOf = (h: Uint8Array): number =>
+  ((h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!) >>> 0;
 
 export class Miner implements Actor {
   readonly role = "miner";
@@ -104,7 +118,11 @@ export class Miner implements Actor {
   #stored = new HeldHashes();
   readonly #roleKey: string;
 
-  constructor(readonly info: ActorInfo, readonly gpuArch: GpuArch, readonly behaviour: MinerBehaviour) {
+  constructor(
+    readonly info: ActorInfo,
+    readonly gpuArch: GpuArch,
+    readonly behaviour: MinerBehaviour,
+  ) {
     this.#roleKey = roleKey(Role.MINER, info.address);
   }
 
@@ -116,7 +134,15 @@ export class Miner implements Actor {
   onEvents(events: readonly ProtocolEvent[], io: ActorIO): void {
     for (const e of events) {
       if (e.case === "windowOpened") this.#onWindow(Number(e.value.window), io);
-      else if (e.case === "availabilityChallenged") this.#onChallenge({ challengeId: Number(e.value.challengeId), submissionId: Number(e.value.submissionId), chunkIndex: e.value.chunkIndex }, io);
+      else if (e.case === "availabilityChallenged")
+        this.#onChallenge(
+          {
+            challengeId: Number(e.value.challengeId),
+            submissionId: Number(e.value.submissionId),
+            chunkIndex: e.value.chunkIndex,
+          },
+          io,
+        );
     }
   }
 
@@ -144,20 +170,50 @@ export class Miner implements Actor {
     const r = work.result;
     if (work.stored) {
       this.#stored.add(r.gradientHash, 64);
-      io.world.store.put(r.cid, { window: task.window, gradientHash: r.gradientHash, sizeBytes: r.sizeBytes, ...(r.update ? { update: r.update } : {}) });
+      io.world.store.put(r.cid, {
+        window: task.window,
+        gradientHash: r.gradientHash,
+        sizeBytes: r.sizeBytes,
+        ...(r.update ? { update: r.update } : {}),
+      });
     }
-    io.submit(command("submitGradient", {
-      miner: this.info.address, window: task.window, shard: task.shard, gradientCid: r.cid, gradientHash: r.gradientHash,
-      daRoot: r.daRoot, sizeBytes: r.sizeBytes, claimedLossMicro: r.claimedLossMicro, gpuArch: work.gpuArch ?? this.gpuArch, kernelVersion: work.kernelVersion ?? io.world.backend.kernelVersion,
-    }));
+    io.submit(
+      command("submitGradient", {
+        miner: this.info.address,
+        window: task.window,
+        shard: task.shard,
+        gradientCid: r.cid,
+        gradientHash: r.gradientHash,
+        daRoot: r.daRoot,
+        sizeBytes: r.sizeBytes,
+        claimedLossMicro: r.claimedLossMicro,
+        gpuArch: work.gpuArch ?? this.gpuArch,
+        kernelVersion: work.kernelVersion ?? io.world.backend.kernelVersion,
+      }),
+    );
   }
 
-  #onChallenge(c: { challengeId: number; submissionId: number; chunkIndex: number }, io: ActorIO): void {
+  #onChallenge(
+    c: { challengeId: number; submissionId: number; chunkIndex: number },
+    io: ActorIO,
+  ): void {
     if (!this.behaviour.answersAvailability) return;
     const s = io.chain.state.submissions.get(c.submissionId);
     if (!s || !this.#stored.has(s.gradientHash)) return;
-    const { chunk, proof } = io.world.backend.daOpening(s.gradientHash, s.sizeBytes, io.chain.state.params.daChunkBytes, c.chunkIndex);
-    io.submit(command("proveAvailability", { miner: this.info.address, challengeId: c.challengeId, chunk, proof: { index: proof.index, leafCount: proof.leafCount, siblings: [...proof.siblings] } }));
+    const { chunk, proof } = io.world.backend.daOpening(
+      s.gradientHash,
+      s.sizeBytes,
+      io.chain.state.params.daChunkBytes,
+      c.chunkIndex,
+    );
+    io.submit(
+      command("proveAvailability", {
+        miner: this.info.address,
+        challengeId: c.challengeId,
+        chunk,
+        proof: { index: proof.index, leafCount: proof.leafCount, siblings: [...proof.siblings] },
+      }),
+    );
   }
 
   /** Keeps bytes it fetched (a copycat downloading the CID it copies). */
@@ -168,9 +224,17 @@ export class Miner implements Actor {
 
 // --- behaviours ---
 
-export const honest: MinerBehaviour = { kind: "honest_miner", work: (m, task, io) => (trained(m, task, io), honestWork(task, io)), answersAvailability: true };
+export const honest: MinerBehaviour = {
+  kind: "honest_miner",
+  work: (m, task, io) => (trained(m, task, io), honestWork(task, io)),
+  answersAvailability: true,
+};
 
-export const dataWithholder: MinerBehaviour = { kind: "data_withholder", work: (m, task, io) => (trained(m, task, io), honestWork(task, io)), answersAvailability: false };
+export const dataWithholder: MinerBehaviour = {
+  kind: "data_withholder",
+  work: (m, task, io) => (trained(m, task, io), honestWork(task, io)),
+  answersAvailability: false,
+};
 
 export type LazyFake = "random" | "stale" | "partial";
 
@@ -191,7 +255,12 @@ export const lazy = (skipBps: number, fake: LazyFake, effortBps = 2_500): MinerB
       return w;
     }
     const delayMs = Math.floor(io.world.backend.costMs(task) / 20);
-    if (fake === "partial") return { result: io.world.backend.train(task, effortBps), delayMs: Math.floor((trainDelay(task, io) * effortBps) / 10_000), stored: true };
+    if (fake === "partial")
+      return {
+        result: io.world.backend.train(task, effortBps),
+        delayMs: Math.floor((trainDelay(task, io) * effortBps) / 10_000),
+        stored: true,
+      };
     if (fake === "stale" && m.lastReal) return { result: m.lastReal, delayMs, stored: true };
     return { result: randomFake(io), delayMs, stored: false };
   },
@@ -211,13 +280,24 @@ export const copycat: MinerBehaviour = {
     const state = io.chain.state;
     const w = state.windows.get(task.window);
     if (!w) return undefined;
-    let source: { gradientHash: Uint8Array; daRoot: Uint8Array; sizeBytes: bigint; claimedLossMicro: bigint; gradientCid: string } | undefined;
+    let source:
+      | {
+          gradientHash: Uint8Array;
+          daRoot: Uint8Array;
+          sizeBytes: bigint;
+          claimedLossMicro: bigint;
+          gradientCid: string;
+        }
+      | undefined;
     // Best: a peer on its shard and GPU architecture (the same hash as honest work); else one on its shard.
     for (const peer of io.world.queries.shardPeers(state, task.window, task.shard)) {
       const id = peer === m.info.address ? undefined : w.submittedBy.get(peer);
       const s = id === undefined ? undefined : state.submissions.get(id);
       if (!s || s.status === SubmissionStatus.REJECTED) continue;
-      if (s.gpuArch === m.gpuArch) { source = s; break; }
+      if (s.gpuArch === m.gpuArch) {
+        source = s;
+        break;
+      }
       source ??= s;
     }
     if (!source) {
@@ -228,7 +308,13 @@ export const copycat: MinerBehaviour = {
     const stored = io.world.store.get(source.gradientCid) !== undefined;
     if (stored) m.hold(source.gradientHash);
     return {
-      result: { gradientHash: source.gradientHash, daRoot: source.daRoot, sizeBytes: source.sizeBytes, claimedLossMicro: source.claimedLossMicro, cid: source.gradientCid },
+      result: {
+        gradientHash: source.gradientHash,
+        daRoot: source.daRoot,
+        sizeBytes: source.sizeBytes,
+        claimedLossMicro: source.claimedLossMicro,
+        cid: source.gradientCid,
+      },
       delayMs: 0,
       stored: false,
     };
@@ -242,9 +328,17 @@ export const poisoner = (scaleBps: number): MinerBehaviour => ({
   work: (m, task, io) => {
     trained(m, task, io);
     const honestResult = io.world.backend.train(task);
-    if (!honestResult.update) return { result: honestResult, delayMs: trainDelay(task, io), stored: true };
-    const poisoned = Int32Array.from(honestResult.update, (x) => -Math.trunc((x * scaleBps) / 10_000));
-    return { result: io.world.backend.publish(task, poisoned), delayMs: trainDelay(task, io), stored: true };
+    if (!honestResult.update)
+      return { result: honestResult, delayMs: trainDelay(task, io), stored: true };
+    const poisoned = Int32Array.from(
+      honestResult.update,
+      (x) => -Math.trunc((x * scaleBps) / 10_000),
+    );
+    return {
+      result: io.world.backend.publish(task, poisoned),
+      delayMs: trainDelay(task, io),
+      stored: true,
+    };
   },
 });
 
@@ -253,7 +347,10 @@ export const poisoner = (scaleBps: number): MinerBehaviour => ({
  * shard submits one shared fake answer, stored so availability checks pass;
  * where members are the shard's majority, tier 1 verifies the fake.
  */
-export const coalition = (kind: "sybil_miner" | "colluding_miner", group: string): MinerBehaviour => ({
+export const coalition = (
+  kind: "sybil_miner" | "colluding_miner",
+  group: string,
+): MinerBehaviour => ({
   kind,
   answersAvailability: true,
   work: (m, task, io) => {
@@ -261,13 +358,33 @@ export const coalition = (kind: "sybil_miner" | "colluding_miner", group: string
     const key = `${group}/${task.window}/${task.shard}/${task.gpuArch}`;
     let r = io.world.coalition.get(key);
     if (!r) {
-      const gradientHash = hashParts("sim/coalition", io.world.seed, group, task.window, task.shard, task.gpuArch);
+      const gradientHash = hashParts(
+        "sim/coalition",
+        io.world.seed,
+        group,
+        task.window,
+        task.shard,
+        task.gpuArch,
+      );
       const sizeBytes = BigInt(io.chain.state.params.daChunkBytes * 4);
       // A do-nothing update (zeros), stored and served like real work.
-      r = { gradientHash, daRoot: daRootOf(gradientHash, sizeBytes, io.chain.state.params.daChunkBytes), sizeBytes, claimedLossMicro: 1_500_000n, cid: cidOf(gradientHash), update: new Int32Array(UPDATE_DIM) };
+      r = {
+        gradientHash,
+        daRoot: daRootOf(gradientHash, sizeBytes, io.chain.state.params.daChunkBytes),
+        sizeBytes,
+        claimedLossMicro: 1_500_000n,
+        cid: cidOf(gradientHash),
+        update: new Int32Array(UPDATE_DIM),
+      };
       io.world.coalition.set(key, r);
-      if (io.world.coalition.size > 100_000) for (const k of [...io.world.coalition.keys()].slice(0, 50_000)) io.world.coalition.delete(k);
+      if (io.world.coalition.size > 100_000)
+        for (const k of [...io.world.coalition.keys()].slice(0, 50_000))
+          io.world.coalition.delete(k);
     }
-    return { result: r, delayMs: Math.floor(io.world.backend.costMs(task) / 20) + io.prng.below(io.blockTimeMs), stored: true };
+    return {
+      result: r,
+      delayMs: Math.floor(io.world.backend.costMs(task) / 20) + io.prng.below(io.blockTimeMs),
+      stored: true,
+    };
   },
 });

@@ -58,7 +58,10 @@ export class GlobalModel {
   constructor(seed: Uint8Array) {
     const draw = (label: string) => {
       const prng = new Prng(deriveSeed(seed, label));
-      return Int32Array.from({ length: MODEL_DIM }, () => prng.below(2 * MODEL_RANGE + 1) - MODEL_RANGE);
+      return Int32Array.from(
+        { length: MODEL_DIM },
+        () => prng.below(2 * MODEL_RANGE + 1) - MODEL_RANGE,
+      );
     };
     this.optimum = draw("sim/model-optimum");
     this.initial = draw("sim/model-initial");

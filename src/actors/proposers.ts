@@ -39,7 +39,12 @@ export class Proposer implements Actor {
    * combination is the defence); "agreed" also leaves out tier-1 mismatches.
    * `coalition`: addresses whose submissions a colluding proposer keeps (empty: honest).
    */
-  constructor(readonly info: ActorInfo, readonly method: AggregationMethod, readonly include: "live" | "agreed" = "live", readonly coalition: ReadonlySet<string> = new Set()) {}
+  constructor(
+    readonly info: ActorInfo,
+    readonly method: AggregationMethod,
+    readonly include: "live" | "agreed" = "live",
+    readonly coalition: ReadonlySet<string> = new Set(),
+  ) {}
 
   reset(): void {
     this.#pending = new Map();
@@ -48,22 +53,37 @@ export class Proposer implements Actor {
   onEvents(events: readonly ProtocolEvent[], io: ActorIO): void {
     for (const e of events) {
       if (e.case !== "aggregationProposerSelected" || e.value.proposer !== this.info.address) {
-        if (e.case === "aggregationCommitted" && e.value.proposer === this.info.address) this.#reveal(Number(e.value.window), io);
+        if (e.case === "aggregationCommitted" && e.value.proposer === this.info.address)
+          this.#reveal(Number(e.value.window), io);
         continue;
       }
       // Wait for the window's trap reveals to land (submissions rejected between commit and
       // reveal would make the reveal fail), but commit by the deadline.
       const window = Number(e.value.window);
-      const waitBlocks = Math.max(0, Math.min(2, Number(e.value.commitDeadline) - io.chain.height - 2));
+      const waitBlocks = Math.max(
+        0,
+        Math.min(2, Number(e.value.commitDeadline) - io.chain.height - 2),
+      );
       io.wake(waitBlocks * io.blockTimeMs, () => this.#commit(window, io));
     }
   }
 
   #commit(window: number, io: ActorIO): void {
     const state = io.chain.state;
-    if (!state.windows.get(window)?.aggregation || state.windows.get(window)!.aggregation!.commitment) return;
+    if (
+      !state.windows.get(window)?.aggregation ||
+      state.windows.get(window)!.aggregation!.commitment
+    )
+      return;
     const traps = io.world.queries.trapShards(state, window);
-    let subs = io.world.queries.live(state, window).filter((s) => (this.include === "live" || s.status !== SubmissionStatus.MISMATCHED) && !traps.has(s.shard) && io.world.store.get(s.gradientCid)?.update !== undefined);
+    let subs = io.world.queries
+      .live(state, window)
+      .filter(
+        (s) =>
+          (this.include === "live" || s.status !== SubmissionStatus.MISMATCHED) &&
+          !traps.has(s.shard) &&
+          io.world.store.get(s.gradientCid)?.update !== undefined,
+      );
     const ours = subs.filter((s) => this.coalition.has(s.miner));
     if (this.coalition.size > 0 && ours.length > 0) subs = ours;
     if (subs.length === 0) return;
@@ -78,16 +98,37 @@ export class Proposer implements Actor {
     this.#pending.set(window, p);
     const truth = io.world.trueUpdate?.(window);
     io.world.aggregates.push({
-      window, proposer: this.info.address, method: this.method, included: subs.length,
-      vector: [...vector], trueVector: truth ? [...truth] : [], errorL1: truth ? l1(vector, truth) : 0,
+      window,
+      proposer: this.info.address,
+      method: this.method,
+      included: subs.length,
+      vector: [...vector],
+      trueVector: truth ? [...truth] : [],
+      errorL1: truth ? l1(vector, truth) : 0,
     });
-    io.submit(command("commitAggregation", { proposer: this.info.address, window, commitment: aggregationCommitment(window, cid, root, this.method, salt) }));
+    io.submit(
+      command("commitAggregation", {
+        proposer: this.info.address,
+        window,
+        commitment: aggregationCommitment(window, cid, root, this.method, salt),
+      }),
+    );
   }
 
   #reveal(window: number, io: ActorIO): void {
     const p = this.#pending.get(window);
     if (!p) return;
     this.#pending.delete(window);
-    io.submit(command("submitAggregation", { proposer: this.info.address, window, aggregatedCid: p.cid, merkleRoot: p.root, submissionIds: p.ids, method: p.method, salt: p.salt }));
+    io.submit(
+      command("submitAggregation", {
+        proposer: this.info.address,
+        window,
+        aggregatedCid: p.cid,
+        merkleRoot: p.root,
+        submissionIds: p.ids,
+        method: p.method,
+        salt: p.salt,
+      }),
+    );
   }
 }

@@ -37,12 +37,19 @@ export interface ValidatorOptions {
   readonly tier2Loss?: "canonical" | "onnx";
 }
 
-
 export class Validator implements Actor {
   readonly role = "validator";
-  readonly subscriptions = ["windowOpened", "windowClosed", "disputeOpened", "aggregationRevealed"] as const;
+  readonly subscriptions = [
+    "windowOpened",
+    "windowClosed",
+    "disputeOpened",
+    "aggregationRevealed",
+  ] as const;
 
-  constructor(readonly info: ActorInfo, readonly options: ValidatorOptions) {}
+  constructor(
+    readonly info: ActorInfo,
+    readonly options: ValidatorOptions,
+  ) {}
 
   reset(): void {}
 
@@ -59,14 +66,30 @@ export class Validator implements Actor {
     if (!this.#active(io.chain.state)) return;
     for (const e of events) {
       switch (e.case) {
-        case "windowOpened": this.#commitTraps(Number(e.value.window) + 1, io); break;
-        case "windowClosed": this.#revealTraps(Number(e.value.window), io); break;
-        case "disputeOpened": this.#onDispute(e.value, io); break;
-        case "disputeEscalated": this.#verdict(Number(e.value.disputeId), io); break;
+        case "windowOpened":
+          this.#commitTraps(Number(e.value.window) + 1, io);
+          break;
+        case "windowClosed":
+          this.#revealTraps(Number(e.value.window), io);
+          break;
+        case "disputeOpened":
+          this.#onDispute(e.value, io);
+          break;
+        case "disputeEscalated":
+          this.#verdict(Number(e.value.disputeId), io);
+          break;
         // Addressed to the re-drawn panel (routing.ts); members who already judged keep their verdicts.
-        case "panelRedrawn": if (!io.chain.state.disputes.get(Number(e.value.disputeId))?.verdicts.has(this.info.address)) this.#verdict(Number(e.value.disputeId), io); break;
-        case "aggregationRevealed": this.#checkAggregate(e.value, io); break;
-        default: break;
+        case "panelRedrawn":
+          if (
+            !io.chain.state.disputes.get(Number(e.value.disputeId))?.verdicts.has(this.info.address)
+          )
+            this.#verdict(Number(e.value.disputeId), io);
+          break;
+        case "aggregationRevealed":
+          this.#checkAggregate(e.value, io);
+          break;
+        default:
+          break;
       }
     }
   }
@@ -77,26 +100,47 @@ export class Validator implements Actor {
     if (rank < 0 || state.traps.get(window)?.accepted) return;
     // The first trap_threshold members approve at once; the others only if that did not suffice.
     if (!backup && rank >= state.params.trapThreshold) {
-      io.wake(3 * io.blockTimeMs, () => { if (this.#active(io.chain.state)) this.#commitTraps(window, io, true); });
+      io.wake(3 * io.blockTimeMs, () => {
+        if (this.#active(io.chain.state)) this.#commitTraps(window, io, true);
+      });
       return;
     }
     const plan = io.world.tasks.planFor(window, state);
-    io.submit(command("commitTrapJobs", { validator: this.info.address, window, commitments: [...plan.commitments] }));
+    io.submit(
+      command("commitTrapJobs", {
+        validator: this.info.address,
+        window,
+        commitments: [...plan.commitments],
+      }),
+    );
   }
 
   #revealTraps(window: number, io: ActorIO, backup = false): void {
     const state = io.chain.state;
     const plan = io.world.tasks.plan(window);
     const accepted = state.traps.get(window)?.accepted;
-    if (!plan || !accepted || hex(accepted.digest) !== plan.digestHex || !accepted.committee.includes(this.info.address)) return;
+    if (
+      !plan ||
+      !accepted ||
+      hex(accepted.digest) !== plan.digestHex ||
+      !accepted.committee.includes(this.info.address)
+    )
+      return;
     if (accepted.opened.size > 0) return;
     // The first committee member (by address) reveals; the others step in three blocks later if it did not.
     if (!backup && accepted.committee[0] !== this.info.address) {
-      io.wake(3 * io.blockTimeMs, () => { if (this.#active(io.chain.state)) this.#revealTraps(window, io, true); });
+      io.wake(3 * io.blockTimeMs, () => {
+        if (this.#active(io.chain.state)) this.#revealTraps(window, io, true);
+      });
       return;
     }
-    const reveals = [...plan.traps].map(([shard, t]) => ({ shard, vaultEntryId: BigInt(t.entryId), salt: t.salt }));
-    if (reveals.length > 0) io.submit(command("revealTrapJobs", { validator: this.info.address, window, reveals }));
+    const reveals = [...plan.traps].map(([shard, t]) => ({
+      shard,
+      vaultEntryId: BigInt(t.entryId),
+      salt: t.salt,
+    }));
+    if (reveals.length > 0)
+      io.submit(command("revealTrapJobs", { validator: this.info.address, window, reveals }));
   }
 
   #onDispute(d: EventOf<"disputeOpened">, io: ActorIO): void {
@@ -104,18 +148,33 @@ export class Validator implements Actor {
       if (d.panel.includes(this.info.address)) this.#verdict(Number(d.disputeId), io);
       return;
     }
-    if (d.subject !== DisputeSubject.GRADIENT || !io.prng.chance(this.options.tier2SampleBps, 10_000)) return;
+    if (
+      d.subject !== DisputeSubject.GRADIENT ||
+      !io.prng.chance(this.options.tier2SampleBps, 10_000)
+    )
+      return;
     const s = io.chain.state.submissions.get(Number(d.subjectId));
     if (!s || s.miner === this.info.address) return;
-    const computed = this.options.lazy ? s.claimedLossMicro : this.#loss(io.world.tasks.taskForCheck(s.window, s.shard, s.gpuArch), d.batchIndex, io);
-    io.submit(command("voteLossCheck", { validator: this.info.address, disputeId: d.disputeId, computedLossMicro: computed }));
+    const computed = this.options.lazy
+      ? s.claimedLossMicro
+      : this.#loss(io.world.tasks.taskForCheck(s.window, s.shard, s.gpuArch), d.batchIndex, io);
+    io.submit(
+      command("voteLossCheck", {
+        validator: this.info.address,
+        disputeId: d.disputeId,
+        computedLossMicro: computed,
+      }),
+    );
   }
 
   #loss(task: Task, batchIndex: number, io: ActorIO): bigint {
     io.world.work.add(this.info.address, "tier2", "", 0);
     const b = io.world.backend;
     if (this.options.tier2Loss !== "onnx") return b.lossOn(task, batchIndex);
-    if (!b.fastLossOn) throw new Error(`validator ${this.info.address}: tier2Loss "onnx" needs a backend with a fast loss engine (the kernels backend); ${b.name} has none`);
+    if (!b.fastLossOn)
+      throw new Error(
+        `validator ${this.info.address}: tier2Loss "onnx" needs a backend with a fast loss engine (the kernels backend); ${b.name} has none`,
+      );
     return b.fastLossOn(task, batchIndex);
   }
 
@@ -130,10 +189,19 @@ export class Validator implements Actor {
       let recomputedHash = s.gradientHash;
       if (!this.options.lazy) {
         io.world.work.add(this.info.address, "tier3", "", 0);
-        recomputedHash = io.world.backend.train(io.world.tasks.taskForCheck(s.window, s.shard, s.gpuArch)).gradientHash;
+        recomputedHash = io.world.backend.train(
+          io.world.tasks.taskForCheck(s.window, s.shard, s.gpuArch),
+        ).gradientHash;
       }
       const valid = hex(recomputedHash) === hex(s.gradientHash);
-      io.submit(command("submitArbitrationVerdict", { validator: this.info.address, disputeId, valid, recomputedHash }));
+      io.submit(
+        command("submitArbitrationVerdict", {
+          validator: this.info.address,
+          disputeId,
+          valid,
+          recomputedHash,
+        }),
+      );
       return;
     }
     let valid = true;
@@ -141,7 +209,9 @@ export class Validator implements Actor {
       io.world.work.add(this.info.address, "aggregate", "", 0);
       valid = io.world.aggregateChecks.get(d.subjectId) ?? true;
     }
-    io.submit(command("submitArbitrationVerdict", { validator: this.info.address, disputeId, valid }));
+    io.submit(
+      command("submitArbitrationVerdict", { validator: this.info.address, disputeId, valid }),
+    );
   }
 
   /**
@@ -164,24 +234,46 @@ export class Validator implements Actor {
     if (ok === undefined) {
       const included = new Set(ids);
       const traps = io.world.queries.trapShards(state, window);
-      const verifiedLeftOut = io.world.queries.submissions(state, window).some((s) => s.status === SubmissionStatus.VERIFIED && !included.has(s.id) && !traps.has(s.shard) && io.world.store.get(s.gradientCid)?.update !== undefined);
+      const verifiedLeftOut = io.world.queries
+        .submissions(state, window)
+        .some(
+          (s) =>
+            s.status === SubmissionStatus.VERIFIED &&
+            !included.has(s.id) &&
+            !traps.has(s.shard) &&
+            io.world.store.get(s.gradientCid)?.update !== undefined,
+        );
       const updates: Int32Array[] = [];
       for (const id of ids) {
         const u = io.world.store.get(state.submissions.get(id)?.gradientCid ?? "")?.update;
         if (u) updates.push(u);
       }
       const store = io.world.store;
-      const expected = updates.length === a.submissionIds.length ? aggregateUpdates(updates, a.method) : undefined;
-      ok = !verifiedLeftOut && expected !== undefined && store.aggregateCidOf(expected) === a.aggregatedCid && store.hasAggregate(a.aggregatedCid, expected);
+      const expected =
+        updates.length === a.submissionIds.length ? aggregateUpdates(updates, a.method) : undefined;
+      ok =
+        !verifiedLeftOut &&
+        expected !== undefined &&
+        store.aggregateCidOf(expected) === a.aggregatedCid &&
+        store.hasAggregate(a.aggregatedCid, expected);
       io.world.aggregateChecks.set(aggregationId, ok);
-      if (io.world.aggregateChecks.size > 1_000) io.world.aggregateChecks.delete(io.world.aggregateChecks.keys().next().value!);
+      if (io.world.aggregateChecks.size > 1_000)
+        io.world.aggregateChecks.delete(io.world.aggregateChecks.keys().next().value!);
     }
     if (ok) return;
     // Spread the challengers over a few blocks; whoever lands first bonds the dispute.
     io.wake(io.prng.below(3 * io.blockTimeMs), () => {
       const now = io.chain.state;
-      if (!this.#active(now) || openDisputeOn(now, DisputeSubject.AGGREGATION, aggregationId)) return;
-      io.submit(command("challengeAggregation", { challenger: this.info.address, aggregationId: a.aggregationId, bond: requiredBond(now), reason: "aggregate leaves out verified work or does not match its inputs" }));
+      if (!this.#active(now) || openDisputeOn(now, DisputeSubject.AGGREGATION, aggregationId))
+        return;
+      io.submit(
+        command("challengeAggregation", {
+          challenger: this.info.address,
+          aggregationId: a.aggregationId,
+          bond: requiredBond(now),
+          reason: "aggregate leaves out verified work or does not match its inputs",
+        }),
+      );
     });
   }
 }
@@ -191,7 +283,10 @@ export class FalseChallenger implements Actor {
   readonly role = "client";
   readonly subscriptions = ["windowClosed"] as const;
 
-  constructor(readonly info: ActorInfo, readonly challengesPerWindow: number) {}
+  constructor(
+    readonly info: ActorInfo,
+    readonly challengesPerWindow: number,
+  ) {}
 
   reset(): void {}
 
@@ -199,10 +294,18 @@ export class FalseChallenger implements Actor {
     for (const e of events) {
       if (e.case !== "windowClosed") continue;
       const state = io.chain.state;
-      const subs = io.world.queries.live(state, Number(e.value.window)).filter((s) => s.miner !== this.info.address);
+      const subs = io.world.queries
+        .live(state, Number(e.value.window))
+        .filter((s) => s.miner !== this.info.address);
       for (let k = 0; k < this.challengesPerWindow && subs.length > 0; k++) {
         const s = subs.splice(io.prng.below(subs.length), 1)[0]!;
-        io.submit(command("challengeGradient", { challenger: this.info.address, submissionId: s.id, bond: requiredBond(state) }));
+        io.submit(
+          command("challengeGradient", {
+            challenger: this.info.address,
+            submissionId: s.id,
+            bond: requiredBond(state),
+          }),
+        );
       }
     }
   }

@@ -10,7 +10,13 @@ import { hashParts } from "../protocol/randomness.ts";
 import { hex, type State } from "../protocol/state.ts";
 import { commitmentDigest, trapCommitment } from "../protocol/traps.ts";
 import type { Prng } from "../protocol/randomness.ts";
-import { cidOf, type Task, type TrainingBackend, type TrainResult, type VaultTask } from "./backend.ts";
+import {
+  cidOf,
+  type Task,
+  type TrainingBackend,
+  type TrainResult,
+  type VaultTask,
+} from "./backend.ts";
 import type { Queries } from "./queries.ts";
 import type { WorkLedger } from "./work.ts";
 import type { GpuArch } from "../gen/remes/v1/types_pb.ts";
@@ -23,7 +29,8 @@ export interface StoredGradient {
 }
 
 /** The simulator's content id of an aggregate vector. */
-export const aggregateCid = (v: Int32Array): string => cidOf(hashParts("sim/aggregate", new Uint8Array(v.buffer, v.byteOffset, v.byteLength)));
+export const aggregateCid = (v: Int32Array): string =>
+  cidOf(hashParts("sim/aggregate", new Uint8Array(v.buffer, v.byteOffset, v.byteLength)));
 
 /**
  * Published gradients by CID; windows older than the retention are dropped.
@@ -123,10 +130,18 @@ export class TaskFeed {
       if (!rng.chance(p.trapRateBps, 10_000)) continue;
       traps.set(shard, { entryId: 0, salt: rng.fork("salt", shard).seed });
     }
-    const commitments = [...traps].map(([shard, t]) => trapCommitment(window, shard, t.entryId, t.salt));
-    for (let i = commitments.length; i < p.trapCommitmentSlots; i++) commitments.push(rng.fork("dummy", i).seed);
+    const commitments = [...traps].map(([shard, t]) =>
+      trapCommitment(window, shard, t.entryId, t.salt),
+    );
+    for (let i = commitments.length; i < p.trapCommitmentSlots; i++)
+      commitments.push(rng.fork("dummy", i).seed);
     commitments.sort((a, b) => Buffer.compare(a, b));
-    const plan: TrapPlan = { window, traps, commitments, digestHex: hex(commitmentDigest(commitments)) };
+    const plan: TrapPlan = {
+      window,
+      traps,
+      commitments,
+      digestHex: hex(commitmentDigest(commitments)),
+    };
     this.#plans.set(window, plan);
     for (const w of this.#plans.keys()) if (w < window - 4) this.#plans.delete(w);
     return plan;

@@ -40,9 +40,18 @@ export class AbstainingValidator implements Actor {
   /** Uremes received from each address (bribes), while for hire. */
   #paid = new Map<string, bigint>();
 
-  constructor(readonly info: ActorInfo, readonly coalition: ReadonlySet<string>, options: ValidatorOptions, readonly grindCandidates = 0, readonly bribeUremes = 0n) {
+  constructor(
+    readonly info: ActorInfo,
+    readonly coalition: ReadonlySet<string>,
+    options: ValidatorOptions,
+    readonly grindCandidates = 0,
+    readonly bribeUremes = 0n,
+  ) {
     this.#honest = new Validator(info, options);
-    this.subscriptions = bribeUremes > 0n ? [...this.#honest.subscriptions, "transferred"] : this.#honest.subscriptions;
+    this.subscriptions =
+      bribeUremes > 0n
+        ? [...this.#honest.subscriptions, "transferred"]
+        : this.#honest.subscriptions;
   }
 
   reset(): void {
@@ -55,11 +64,15 @@ export class AbstainingValidator implements Actor {
     const rest: ProtocolEvent[] = [];
     for (const e of events) {
       if (e.case === "transferred") {
-        if (e.value.to === this.info.address) this.#paid.set(e.value.from, (this.#paid.get(e.value.from) ?? 0n) + e.value.amount);
+        if (e.value.to === this.info.address)
+          this.#paid.set(e.value.from, (this.#paid.get(e.value.from) ?? 0n) + e.value.amount);
         continue;
       }
       if (this.#shields(e, state)) continue;
-      const drawn = e.case === "disputeEscalated" || e.case === "panelRedrawn" || (e.case === "disputeOpened" && e.value.tier === 3);
+      const drawn =
+        e.case === "disputeEscalated" ||
+        e.case === "panelRedrawn" ||
+        (e.case === "disputeOpened" && e.value.tier === 3);
       if (this.bribeUremes > 0n && drawn && e.value.panel.includes(this.info.address)) {
         // For hire: give the accused two blocks to pay, then judge only if it did not.
         io.wake(2 * io.blockTimeMs, () => {
@@ -85,8 +98,10 @@ export class AbstainingValidator implements Actor {
     // Coalition disputes that escalate (if tier 2 does not uphold them) at the end of the next block.
     const targets: { id: number; exclude: string[] }[] = [];
     for (const d of state.disputes.values()) {
-      const author = d.tier === 2 && d.deadline === nextHeight ? authorOf(state, d)?.address : undefined;
-      if (author !== undefined && this.coalition.has(author)) targets.push({ id: d.id, exclude: [author, d.challenger] });
+      const author =
+        d.tier === 2 && d.deadline === nextHeight ? authorOf(state, d)?.address : undefined;
+      if (author !== undefined && this.coalition.has(author))
+        targets.push({ id: d.id, exclude: [author, d.challenger] });
     }
     // Coalition work tier 1 will flag when a window closes at the end of the next block: its dispute opens
     // at tier 3 then, numbered in order (a guess: disputes opened by that block's txs would shift the ids).
@@ -98,13 +113,23 @@ export class AbstainingValidator implements Actor {
         for (const id of t.value.mismatchedIds) {
           const miner = state.submissions.get(Number(id))?.miner;
           const disputeId = nextId++;
-          if (miner !== undefined && this.coalition.has(miner)) targets.push({ id: disputeId, exclude: [miner] });
+          if (miner !== undefined && this.coalition.has(miner))
+            targets.push({ id: disputeId, exclude: [miner] });
         }
       }
     }
     if (targets.length === 0) return undefined;
     return (beacon) => {
-      const ctx: BlockContext = { height: nextHeight, timeMs: 0n, blockHash: new Uint8Array(32), beacon, beaconOutput: new Uint8Array(0), proposer: "", lastCommit: [], misbehavior: [] };
+      const ctx: BlockContext = {
+        height: nextHeight,
+        timeMs: 0n,
+        blockHash: new Uint8Array(32),
+        beacon,
+        beaconOutput: new Uint8Array(0),
+        proposer: "",
+        lastCommit: [],
+        misbehavior: [],
+      };
       let captured = 0;
       for (const t of targets) {
         const panel = selectPanel(state, ctx, t.id, t.exclude);
@@ -116,9 +141,18 @@ export class AbstainingValidator implements Actor {
 
   /** Whether the event asks it to judge work of its coalition (it then stays silent). */
   #shields(e: ProtocolEvent, state: Readonly<State>): boolean {
-    const d = e.case === "disputeOpened" ? { subject: e.value.subject, subjectId: Number(e.value.subjectId) } : e.case === "disputeEscalated" || e.case === "panelRedrawn" ? state.disputes.get(Number(e.value.disputeId)) : undefined;
+    const d =
+      e.case === "disputeOpened"
+        ? { subject: e.value.subject, subjectId: Number(e.value.subjectId) }
+        : e.case === "disputeEscalated" || e.case === "panelRedrawn"
+          ? state.disputes.get(Number(e.value.disputeId))
+          : undefined;
     if (!d) return false;
     const author = authorOf(state, d);
-    return author !== undefined && author.address !== this.info.address && this.coalition.has(author.address);
+    return (
+      author !== undefined &&
+      author.address !== this.info.address &&
+      this.coalition.has(author.address)
+    );
   }
 }

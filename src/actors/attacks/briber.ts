@@ -19,10 +19,22 @@ import { lazy, type LazyFake, Miner } from "../miners.ts";
 
 export class BribingMiner implements Actor {
   readonly role = "miner";
-  readonly subscriptions = ["windowOpened", "disputeOpened", "disputeEscalated", "panelRedrawn"] as const;
+  readonly subscriptions = [
+    "windowOpened",
+    "disputeOpened",
+    "disputeEscalated",
+    "panelRedrawn",
+  ] as const;
   readonly #miner: Miner;
 
-  constructor(readonly info: ActorInfo, gpuArch: GpuArch, skipBps: number, fake: LazyFake, effortBps: number | undefined, readonly bribeUremes: bigint) {
+  constructor(
+    readonly info: ActorInfo,
+    gpuArch: GpuArch,
+    skipBps: number,
+    fake: LazyFake,
+    effortBps: number | undefined,
+    readonly bribeUremes: bigint,
+  ) {
     this.#miner = new Miner(info, gpuArch, lazy(skipBps, fake, effortBps));
   }
 
@@ -35,10 +47,23 @@ export class BribingMiner implements Actor {
     for (const e of events) {
       // A panel is drawn when a dispute escalates, or when the protocol opens one at tier 3 (a tier-1 mismatch).
       // A re-drawn panel (panel-rounds.ts) is bribed too: its fresh members, not those already judging.
-      if (e.case !== "disputeEscalated" && e.case !== "panelRedrawn" && !(e.case === "disputeOpened" && e.value.tier === 3)) continue;
+      if (
+        e.case !== "disputeEscalated" &&
+        e.case !== "panelRedrawn" &&
+        !(e.case === "disputeOpened" && e.value.tier === 3)
+      )
+        continue;
       const d = io.chain.state.disputes.get(Number(e.value.disputeId));
       if (!d || authorOf(io.chain.state, d)?.address !== this.info.address) continue;
-      for (const v of e.value.panel) if (!d.verdicts.has(v)) io.submit(command("send", { fromAddress: this.info.address, toAddress: v, amount: this.bribeUremes }));
+      for (const v of e.value.panel)
+        if (!d.verdicts.has(v))
+          io.submit(
+            command("send", {
+              fromAddress: this.info.address,
+              toAddress: v,
+              amount: this.bribeUremes,
+            }),
+          );
     }
   }
 }

@@ -20,11 +20,18 @@ import type { Actor, ActorIO } from "../actor.ts";
 import { Validator, type ValidatorOptions } from "../validators.ts";
 
 /** A scenario's camelCase parameter name → the chain's snake_case key (the proto field's name; unknown names pass through and are refused on chain). */
-export const snakeKey = (camel: string): string => ParamsSchema.fields.find((f) => f.localName === camel)?.name ?? camel;
+export const snakeKey = (camel: string): string =>
+  ParamsSchema.fields.find((f) => f.localName === camel)?.name ?? camel;
 
 export class CapturingValidator implements Actor {
   readonly role = "validator";
-  readonly subscriptions = ["windowOpened", "windowClosed", "disputeOpened", "aggregationRevealed", "proposalSubmitted"] as const;
+  readonly subscriptions = [
+    "windowOpened",
+    "windowClosed",
+    "disputeOpened",
+    "aggregationRevealed",
+    "proposalSubmitted",
+  ] as const;
   readonly #honest: Validator;
   #scheduled = false;
 
@@ -37,7 +44,10 @@ export class CapturingValidator implements Actor {
   ) {
     this.#honest = new Validator(info, options);
     for (const k of Object.keys(changes)) {
-      if (!ParamsSchema.fields.some((f) => f.localName === k)) throw new Error(`capturing_validator ${info.group}: paramChanges.${k} is not a protocol parameter (camelCase fields of remes.remes.v1.Params, e.g. trapRateBps)`);
+      if (!ParamsSchema.fields.some((f) => f.localName === k))
+        throw new Error(
+          `capturing_validator ${info.group}: paramChanges.${k} is not a protocol parameter (camelCase fields of remes.remes.v1.Params, e.g. trapRateBps)`,
+        );
     }
   }
 
@@ -49,22 +59,43 @@ export class CapturingValidator implements Actor {
     this.#honest.onEvents(events, io);
     if (!this.#scheduled && this.#leads()) {
       this.#scheduled = true;
-      io.wake(Math.max(0, this.proposeAtBlock - io.chain.height - 1) * io.blockTimeMs, () => this.#propose(io));
+      io.wake(Math.max(0, this.proposeAtBlock - io.chain.height - 1) * io.blockTimeMs, () =>
+        this.#propose(io),
+      );
     }
     for (const e of events) {
       if (e.case === "proposalSubmitted" && this.coalition.has(e.value.proposer)) {
-        io.submit(command("vote", { voter: this.info.address, proposalId: e.value.proposalId, option: VoteOption.YES }));
+        io.submit(
+          command("vote", {
+            voter: this.info.address,
+            proposalId: e.value.proposalId,
+            option: VoteOption.YES,
+          }),
+        );
       }
     }
   }
 
   #leads(): boolean {
-    return [...this.coalition].sort()[0] === this.info.address && Object.keys(this.changes).length > 0;
+    return (
+      [...this.coalition].sort()[0] === this.info.address && Object.keys(this.changes).length > 0
+    );
   }
 
   #propose(io: ActorIO): void {
-    const changes = Object.entries(this.changes).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => ({ key: snakeKey(k), value: String(v) }));
-    const content = create(ProposalContentSchema, { title: "tune parameters", kind: { case: "parameterChange", value: { changes } } });
-    io.submit(command("submitProposal", { proposer: this.info.address, content, deposit: io.chain.state.params.depositParameterChange }));
+    const changes = Object.entries(this.changes)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => ({ key: snakeKey(k), value: String(v) }));
+    const content = create(ProposalContentSchema, {
+      title: "tune parameters",
+      kind: { case: "parameterChange", value: { changes } },
+    });
+    io.submit(
+      command("submitProposal", {
+        proposer: this.info.address,
+        content,
+        deposit: io.chain.state.params.depositParameterChange,
+      }),
+    );
   }
 }

@@ -23,7 +23,11 @@ export class CensoringValidator implements Actor {
   readonly #honest: Validator;
   readonly subscriptions: Validator["subscriptions"];
 
-  constructor(readonly info: ActorInfo, readonly coalition: ReadonlySet<string>, options: ValidatorOptions) {
+  constructor(
+    readonly info: ActorInfo,
+    readonly coalition: ReadonlySet<string>,
+    options: ValidatorOptions,
+  ) {
     this.#honest = new Validator(info, options);
     this.subscriptions = this.#honest.subscriptions;
   }
@@ -39,11 +43,20 @@ export class CensoringValidator implements Actor {
   censor(cmd: ProtocolCommand, state: Readonly<State>): boolean {
     const ours = (a: string | undefined) => a !== undefined && this.coalition.has(a);
     switch (cmd.case) {
-      case "proveAvailability": return ours(state.availability.get(Number(cmd.value.challengeId))?.challenger);
+      case "proveAvailability":
+        return ours(state.availability.get(Number(cmd.value.challengeId))?.challenger);
       case "challengeAvailability":
-      case "challengeGradient": return ours(state.submissions.get(Number(cmd.value.submissionId))?.miner);
-      case "challengeAggregation": return ours(authorOf(state, { subject: DisputeSubject.AGGREGATION, subjectId: Number(cmd.value.aggregationId) })?.address);
-      default: return false;
+      case "challengeGradient":
+        return ours(state.submissions.get(Number(cmd.value.submissionId))?.miner);
+      case "challengeAggregation":
+        return ours(
+          authorOf(state, {
+            subject: DisputeSubject.AGGREGATION,
+            subjectId: Number(cmd.value.aggregationId),
+          })?.address,
+        );
+      default:
+        return false;
     }
   }
 }

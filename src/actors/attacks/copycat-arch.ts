@@ -24,7 +24,13 @@ export const archCopycat: MinerBehaviour = {
     if (!s) return undefined;
     if (io.world.store.get(s.gradientCid) !== undefined) m.hold(s.gradientHash);
     return {
-      result: { gradientHash: s.gradientHash, daRoot: s.daRoot, sizeBytes: s.sizeBytes, claimedLossMicro: s.claimedLossMicro, cid: s.gradientCid },
+      result: {
+        gradientHash: s.gradientHash,
+        daRoot: s.daRoot,
+        sizeBytes: s.sizeBytes,
+        claimedLossMicro: s.claimedLossMicro,
+        cid: s.gradientCid,
+      },
       delayMs: 0,
       stored: false,
       gpuArch: s.gpuArch,

@@ -24,7 +24,11 @@ export class DaGriefer implements Actor {
   readonly role = "client";
   readonly subscriptions = ["windowClosed"] as const;
 
-  constructor(readonly info: ActorInfo, readonly coalition: ReadonlySet<string>, readonly challengesPerWindow: number) {}
+  constructor(
+    readonly info: ActorInfo,
+    readonly coalition: ReadonlySet<string>,
+    readonly challengesPerWindow: number,
+  ) {}
 
   reset(): void {}
 
@@ -33,10 +37,23 @@ export class DaGriefer implements Actor {
       if (e.case !== "windowClosed") continue;
       const state = io.chain.state;
       const open = new Set([...state.availability.values()].map((c) => c.submissionId));
-      const victims = io.world.queries.live(state, Number(e.value.window)).filter((s) => !this.coalition.has(s.miner) && s.status !== SubmissionStatus.REJECTED && !open.has(s.id));
+      const victims = io.world.queries
+        .live(state, Number(e.value.window))
+        .filter(
+          (s) =>
+            !this.coalition.has(s.miner) &&
+            s.status !== SubmissionStatus.REJECTED &&
+            !open.has(s.id),
+        );
       for (let k = 0; k < this.challengesPerWindow && victims.length > 0; k++) {
         const s = victims.splice(io.prng.below(victims.length), 1)[0]!;
-        io.submit(command("challengeAvailability", { challenger: this.info.address, submissionId: s.id, bond: availabilityBond(state, s.miner) }));
+        io.submit(
+          command("challengeAvailability", {
+            challenger: this.info.address,
+            submissionId: s.id,
+            bond: availabilityBond(state, s.miner),
+          }),
+        );
       }
     }
   }

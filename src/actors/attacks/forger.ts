@@ -36,23 +36,55 @@ export class Forger implements Actor {
     const state = io.chain.state;
     for (const e of events) {
       if (e.case === "windowOpened") {
-        const assigned = [...(state.windows.get(Number(e.value.window))?.assignment ?? [])].sort(([a], [b]) => (a < b ? -1 : 1));
+        const assigned = [...(state.windows.get(Number(e.value.window))?.assignment ?? [])].sort(
+          ([a], [b]) => (a < b ? -1 : 1),
+        );
         if (assigned.length === 0) continue;
         const [victim, shard] = io.prng.pick(assigned);
         const r = randomFake(io);
-        this.#send(io, command("submitGradient", {
-          miner: victim, window: e.value.window, shard, gradientCid: r.cid, gradientHash: r.gradientHash, daRoot: r.daRoot,
-          sizeBytes: r.sizeBytes, claimedLossMicro: r.claimedLossMicro, gpuArch: state.roles.get(roleKey(Role.MINER, victim))?.gpuArch ?? GpuArch.AMPERE, kernelVersion: FORGED_KERNEL,
-        }));
+        this.#send(
+          io,
+          command("submitGradient", {
+            miner: victim,
+            window: e.value.window,
+            shard,
+            gradientCid: r.cid,
+            gradientHash: r.gradientHash,
+            daRoot: r.daRoot,
+            sizeBytes: r.sizeBytes,
+            claimedLossMicro: r.claimedLossMicro,
+            gpuArch: state.roles.get(roleKey(Role.MINER, victim))?.gpuArch ?? GpuArch.AMPERE,
+            kernelVersion: FORGED_KERNEL,
+          }),
+        );
         const live = io.world.queries.live(state, Number(e.value.window) - 1);
         if (live.length > 0) {
           const s = io.prng.pick(live);
-          const rich = [...state.balances].filter(([a, b]) => a !== s.miner && a !== this.info.address && b >= requiredBond(state)).sort(([a], [b]) => (a < b ? -1 : 1));
-          if (rich.length > 0) this.#send(io, command("challengeGradient", { challenger: io.prng.pick(rich)[0], submissionId: s.id, bond: requiredBond(state) }));
+          const rich = [...state.balances]
+            .filter(
+              ([a, b]) => a !== s.miner && a !== this.info.address && b >= requiredBond(state),
+            )
+            .sort(([a], [b]) => (a < b ? -1 : 1));
+          if (rich.length > 0)
+            this.#send(
+              io,
+              command("challengeGradient", {
+                challenger: io.prng.pick(rich)[0],
+                submissionId: s.id,
+                bond: requiredBond(state),
+              }),
+            );
         }
       } else if (e.case === "disputeOpened" && e.value.tier === 2) {
         for (const v of activeOfRole(state, Role.VALIDATOR)) {
-          this.#send(io, command("voteLossCheck", { validator: v.address, disputeId: e.value.disputeId, computedLossMicro: FORGED_LOSS }));
+          this.#send(
+            io,
+            command("voteLossCheck", {
+              validator: v.address,
+              disputeId: e.value.disputeId,
+              computedLossMicro: FORGED_LOSS,
+            }),
+          );
         }
       }
     }

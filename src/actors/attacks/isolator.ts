@@ -18,7 +18,15 @@ import { roleKey } from "../../protocol/state.ts";
 import type { ActorIO } from "../actor.ts";
 import type { Task } from "../backend.ts";
 import { type Miner, type MinerBehaviour, trained, type Work } from "../miners.ts";
-import { DECLARABLE_ARCHS, madeUpLoss, noiseResult, paidHonestWork, peerSubmission, spotsTrap, uniqueKernelVersion } from "./observe.ts";
+import {
+  DECLARABLE_ARCHS,
+  madeUpLoss,
+  noiseResult,
+  paidHonestWork,
+  peerSubmission,
+  spotsTrap,
+  uniqueKernelVersion,
+} from "./observe.ts";
 
 export type Isolation = "kernel" | "arch";
 
@@ -48,13 +56,15 @@ const freeArch = (m: Miner, task: Task, io: ActorIO) => {
 export const isolator = (o: IsolatorOptions): MinerBehaviour => ({
   kind: "isolated_miner",
   answersAvailability: true,
-  work: (m, task, io) => (o.spotTraps && spotsTrap(m, task, io) ? paidHonestWork(m, task, io) : "later"),
+  work: (m, task, io) =>
+    o.spotTraps && spotsTrap(m, task, io) ? paidHonestWork(m, task, io) : "later",
   late: (m, task, io): Work => {
     trained(m, task, io, 0);
     const r = noiseResult(task, io);
     const claimedLossMicro = peerSubmission(m, task, io)?.claimedLossMicro ?? madeUpLoss(io);
     const arch = o.isolate === "arch" ? freeArch(m, task, io) : undefined;
-    const declared = arch !== undefined ? { gpuArch: arch } : { kernelVersion: uniqueKernelVersion(m, io) };
+    const declared =
+      arch !== undefined ? { gpuArch: arch } : { kernelVersion: uniqueKernelVersion(m, io) };
     return { result: { ...r, claimedLossMicro }, delayMs: 0, stored: true, ...declared };
   },
 });

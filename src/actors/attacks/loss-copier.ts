@@ -41,10 +41,17 @@ export const lossCopier = (o: LossCopierOptions): MinerBehaviour => ({
   },
   late: (m, task, io): Work | undefined => {
     const peer = peerSubmission(m, task, io);
-    if (!peer) { trained(m, task, io, 0); return undefined; }
+    if (!peer) {
+      trained(m, task, io, 0);
+      return undefined;
+    }
     let base = o.fake === "stale" && m.lastReal ? m.lastReal : noiseResult(task, io);
     if (o.fake === "partial") base = io.world.backend.train(task, o.effortBps);
     trained(m, task, io, o.fake === "partial" ? o.effortBps : 0);
-    return { result: { ...base, claimedLossMicro: peer.claimedLossMicro }, delayMs: 0, stored: true };
+    return {
+      result: { ...base, claimedLossMicro: peer.claimedLossMicro },
+      delayMs: 0,
+      stored: true,
+    };
   },
 });

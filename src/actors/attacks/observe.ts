@@ -29,7 +29,9 @@ export const paidHonestWork = (m: Miner, task: Task, io: ActorIO): Work => {
  * the old design) would show it.
  */
 export const handedJob = (task: Task): { readonly window: number; readonly shard: number } =>
-  task.vault ? { window: task.vault.window, shard: task.vault.shard } : { window: task.window, shard: task.shard };
+  task.vault
+    ? { window: task.vault.window, shard: task.vault.shard }
+    : { window: task.window, shard: task.shard };
 
 /**
  * Whether the task is a trap, judged as a miner can: the job it was handed
@@ -65,7 +67,10 @@ export const peerSubmission = (m: Miner, task: Task, io: ActorIO) => {
   let bestCount = 0;
   for (const s of claims) {
     const count = claims.filter((c) => c.claimedLossMicro === s.claimedLossMicro).length;
-    if (count > bestCount) { best = s; bestCount = count; }
+    if (count > bestCount) {
+      best = s;
+      bestCount = count;
+    }
   }
   return best;
 };
@@ -84,7 +89,14 @@ export const noiseResult = (task: Task, io: ActorIO): TrainResult => {
 export const madeUpLoss = (io: ActorIO): bigint => 1_000_000n + BigInt(io.prng.below(1_000_000));
 
 /** Architectures a miner may declare (every known one but UNSPECIFIED), in enum order. */
-export const DECLARABLE_ARCHS: readonly GpuArch[] = [GpuArch.CPU, GpuArch.PASCAL, GpuArch.AMPERE, GpuArch.ADA, GpuArch.HOPPER, GpuArch.BLACKWELL];
+export const DECLARABLE_ARCHS: readonly GpuArch[] = [
+  GpuArch.CPU,
+  GpuArch.PASCAL,
+  GpuArch.AMPERE,
+  GpuArch.ADA,
+  GpuArch.HOPPER,
+  GpuArch.BLACKWELL,
+];
 
 /** A kernel version no one else declares: the backend's, tagged with the miner's address. */
 export const uniqueKernelVersion = (m: Miner, io: ActorIO): string =>

@@ -31,7 +31,11 @@ export class FarmingValidator implements Actor {
   #targets = new Map<number, number>();
   #ticking = false;
 
-  constructor(readonly info: ActorInfo, readonly coalition: ReadonlySet<string>, options: ValidatorOptions) {
+  constructor(
+    readonly info: ActorInfo,
+    readonly coalition: ReadonlySet<string>,
+    options: ValidatorOptions,
+  ) {
     this.#honest = new Validator(info, options);
     this.subscriptions = [...this.#honest.subscriptions, "gradientSubmitted" as const];
   }
@@ -45,7 +49,12 @@ export class FarmingValidator implements Actor {
   onEvents(events: readonly ProtocolEvent[], io: ActorIO): void {
     this.#honest.onEvents(events, io);
     for (const e of events) {
-      if (e.case !== "gradientSubmitted" || e.value.miner === this.info.address || !this.coalition.has(e.value.miner)) continue;
+      if (
+        e.case !== "gradientSubmitted" ||
+        e.value.miner === this.info.address ||
+        !this.coalition.has(e.value.miner)
+      )
+        continue;
       this.#targets.set(Number(e.value.submissionId), -1);
       if (!this.#ticking) this.#tick(io);
     }
@@ -60,16 +69,27 @@ export class FarmingValidator implements Actor {
     for (const [id, sentAt] of [...this.#targets]) {
       const s = state.submissions.get(id);
       const w = s && state.windows.get(s.window);
-      if (!s || !w || s.status === SubmissionStatus.REJECTED || (w.closed && state.height + 2 > w.closeHeight + state.params.challengeWindowBlocks)) {
+      if (
+        !s ||
+        !w ||
+        s.status === SubmissionStatus.REJECTED ||
+        (w.closed && state.height + 2 > w.closeHeight + state.params.challengeWindowBlocks)
+      ) {
         this.#targets.delete(id);
         continue;
       }
       // Wait for the last challenge to land (or be refused) before sending another.
-      if (openDisputeOn(state, DisputeSubject.GRADIENT, id) || (sentAt >= 0 && state.height <= sentAt + 1)) continue;
+      if (
+        openDisputeOn(state, DisputeSubject.GRADIENT, id) ||
+        (sentAt >= 0 && state.height <= sentAt + 1)
+      )
+        continue;
       if (!role || !isActive(state, role) || balance < bond) continue;
       balance -= bond;
       this.#targets.set(id, state.height);
-      io.submit(command("challengeGradient", { challenger: this.info.address, submissionId: id, bond }));
+      io.submit(
+        command("challengeGradient", { challenger: this.info.address, submissionId: id, bond }),
+      );
     }
     this.#ticking = this.#targets.size > 0;
     if (this.#ticking) io.wake(io.blockTimeMs, () => this.#tick(io));

@@ -29,7 +29,11 @@ export const trapSpotter = (fake: LazyFake, effortBps = 2_500): MinerBehaviour =
     const delayMs = Math.floor(io.world.backend.costMs(task) / 20);
     if (fake === "partial") {
       trained(m, task, io, effortBps);
-      return { result: io.world.backend.train(task, effortBps), delayMs: Math.floor((trainDelay(task, io) * effortBps) / 10_000), stored: true };
+      return {
+        result: io.world.backend.train(task, effortBps),
+        delayMs: Math.floor((trainDelay(task, io) * effortBps) / 10_000),
+        stored: true,
+      };
     }
     trained(m, task, io, 0);
     if (fake === "stale" && m.lastReal) return { result: m.lastReal, delayMs, stored: true };

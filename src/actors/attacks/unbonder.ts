@@ -21,7 +21,13 @@ import { lazy, type LazyFake, Miner, type MinerBehaviour } from "../miners.ts";
 
 export class UnbondingMiner implements Actor {
   readonly role = "miner";
-  readonly subscriptions = ["windowOpened", "gradientSubmitted", "unbondingStarted", "unbondingCompleted", "windowSettled"] as const;
+  readonly subscriptions = [
+    "windowOpened",
+    "gradientSubmitted",
+    "unbondingStarted",
+    "unbondingCompleted",
+    "windowSettled",
+  ] as const;
   readonly #miner: Miner;
   /** Submission hashes (hex) it faked, to tell its fakes from its honest work. */
   #faked = new Set<string>();
@@ -31,7 +37,13 @@ export class UnbondingMiner implements Actor {
   /** Stake that came back from unbonding and is to be bonded again. */
   #toRebond = 0n;
 
-  constructor(readonly info: ActorInfo, gpuArch: GpuArch, skipBps: number, fake: LazyFake, effortBps?: number) {
+  constructor(
+    readonly info: ActorInfo,
+    gpuArch: GpuArch,
+    skipBps: number,
+    fake: LazyFake,
+    effortBps?: number,
+  ) {
     const inner = lazy(skipBps, fake, effortBps);
     const behaviour: MinerBehaviour = {
       ...inner,
@@ -39,7 +51,8 @@ export class UnbondingMiner implements Actor {
         const before = m.lastReal;
         const w = inner.work(m, task, io);
         // lazy() records each honest result as lastReal; a fake leaves it as it was.
-        if (w && w !== "later" && m.lastReal === before) this.#faked.add(Buffer.from(w.result.gradientHash).toString("hex"));
+        if (w && w !== "later" && m.lastReal === before)
+          this.#faked.add(Buffer.from(w.result.gradientHash).toString("hex"));
         return w;
       },
     };
@@ -58,17 +71,23 @@ export class UnbondingMiner implements Actor {
     this.#miner.onEvents(events, io);
     const me = this.info.address;
     for (const e of events) {
-      if (e.case === "gradientSubmitted" && e.value.miner === me && this.#faked.delete(Buffer.from(e.value.gradientHash).toString("hex"))) {
+      if (
+        e.case === "gradientSubmitted" &&
+        e.value.miner === me &&
+        this.#faked.delete(Buffer.from(e.value.gradientHash).toString("hex"))
+      ) {
         const stake = io.chain.state.roles.get(roleKey(Role.MINER, me))?.stake ?? 0n;
         this.#waiting.add(Number(e.value.window));
-        if (stake > 0n) io.submit(command("unbond", { address: me, role: Role.MINER, amount: stake }));
-      } else if (e.case === "unbondingStarted" && e.value.address === me) this.#entries.set(Number(e.value.entryId), e.value.amount);
+        if (stake > 0n)
+          io.submit(command("unbond", { address: me, role: Role.MINER, amount: stake }));
+      } else if (e.case === "unbondingStarted" && e.value.address === me)
+        this.#entries.set(Number(e.value.entryId), e.value.amount);
       else if (e.case === "unbondingCompleted" && this.#entries.has(Number(e.value.entryId))) {
         this.#toRebond += this.#entries.get(Number(e.value.entryId))!;
         this.#entries.delete(Number(e.value.entryId));
         this.#rebond(io);
-      }
-      else if (e.case === "windowSettled" && this.#waiting.delete(Number(e.value.window))) this.#rebond(io);
+      } else if (e.case === "windowSettled" && this.#waiting.delete(Number(e.value.window)))
+        this.#rebond(io);
     }
   }
 
@@ -78,6 +97,7 @@ export class UnbondingMiner implements Actor {
     const balance = io.chain.state.balances.get(this.info.address) ?? 0n;
     const amount = balance < this.#toRebond ? balance : this.#toRebond;
     this.#toRebond = 0n;
-    if (amount > 0n) io.submit(command("bond", { address: this.info.address, role: Role.MINER, amount }));
+    if (amount > 0n)
+      io.submit(command("bond", { address: this.info.address, role: Role.MINER, amount }));
   }
 }

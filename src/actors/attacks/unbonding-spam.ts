@@ -23,7 +23,11 @@ export class UnbondingSpammer implements Actor {
   readonly #miner: Miner;
   #ticking = false;
 
-  constructor(readonly info: ActorInfo, gpuArch: GpuArch, readonly perBlock: number) {
+  constructor(
+    readonly info: ActorInfo,
+    gpuArch: GpuArch,
+    readonly perBlock: number,
+  ) {
     this.#miner = new Miner(info, gpuArch, honest);
   }
 
@@ -46,7 +50,8 @@ export class UnbondingSpammer implements Actor {
     const stake = state.roles.get(roleKey(Role.MINER, this.info.address))?.stake ?? 0n;
     const spare = stake - state.params.minMinerStake;
     const n = spare < BigInt(this.perBlock) ? Number(spare > 0n ? spare : 0n) : this.perBlock;
-    for (let k = 0; k < n; k++) io.submit(command("unbond", { address: this.info.address, role: Role.MINER, amount: 1n }));
+    for (let k = 0; k < n; k++)
+      io.submit(command("unbond", { address: this.info.address, role: Role.MINER, amount: 1n }));
     io.wake(io.blockTimeMs, () => this.#tick(io));
   }
 }

@@ -30,7 +30,8 @@ import type { ActorIO } from "../actor.ts";
 import { cidOf, daRootOf, type Task, type TrainResult, UPDATE_DIM } from "../backend.ts";
 import { honestWork, type MinerBehaviour, type Miner } from "../miners.ts";
 
-const jobKey = (group: string, window: number, shard: number) => `${group}/vault-job/${window}/${shard}`;
+const jobKey = (group: string, window: number, shard: number) =>
+  `${group}/vault-job/${window}/${shard}`;
 
 /** Whether the coalition holds every seat of the miner's architecture on its shard, with at least two members. */
 const ownsShard = (self: Miner, task: Task, io: ActorIO, members: ReadonlySet<string>): boolean => {
@@ -48,10 +49,24 @@ const fakeFor = (task: Task, io: ActorIO, group: string): TrainResult => {
   const key = jobKey(group, task.window, task.shard);
   let r = io.world.coalition.get(key);
   if (!r) {
-    const gradientHash = hashParts("sim/vault-poison", io.world.seed, group, task.window, task.shard, task.gpuArch);
+    const gradientHash = hashParts(
+      "sim/vault-poison",
+      io.world.seed,
+      group,
+      task.window,
+      task.shard,
+      task.gpuArch,
+    );
     const chunk = io.chain.state.params.daChunkBytes;
     const sizeBytes = BigInt(chunk * 4);
-    r = { gradientHash, daRoot: daRootOf(gradientHash, sizeBytes, chunk), sizeBytes, claimedLossMicro: io.world.backend.train(task).claimedLossMicro, cid: cidOf(gradientHash), update: new Int32Array(UPDATE_DIM) };
+    r = {
+      gradientHash,
+      daRoot: daRootOf(gradientHash, sizeBytes, chunk),
+      sizeBytes,
+      claimedLossMicro: io.world.backend.train(task).claimedLossMicro,
+      cid: cidOf(gradientHash),
+      update: new Int32Array(UPDATE_DIM),
+    };
     io.world.coalition.set(key, r);
   }
   return r;
@@ -67,11 +82,20 @@ export const vaultPoisoner = (group: string, members: ReadonlySet<string>): Mine
       // on chain: vaultEntryAdded names the job and the hash): answer the fake. If an honest answer was promoted
       // instead (honest miners of another architecture verified first), the job is computed honestly.
       const fake = io.world.coalition.get(jobKey(group, v.window, v.shard));
-      if (fake && bytesEqual(fake.gradientHash, v.gradientHash)) return { result: fake, delayMs: Math.floor(io.world.backend.costMs(task) / 20) + io.prng.below(io.blockTimeMs), stored: true };
+      if (fake && bytesEqual(fake.gradientHash, v.gradientHash))
+        return {
+          result: fake,
+          delayMs: Math.floor(io.world.backend.costMs(task) / 20) + io.prng.below(io.blockTimeMs),
+          stored: true,
+        };
       return honestWork(task, io);
     }
     if (!ownsShard(self, task, io, members)) return honestWork(task, io);
     // First on the shard: the first VERIFIED hash is the one proof of reuse keeps.
-    return { result: fakeFor(task, io, group), delayMs: Math.floor(io.world.backend.costMs(task) / 20) + io.prng.below(io.blockTimeMs), stored: true };
+    return {
+      result: fakeFor(task, io, group),
+      delayMs: Math.floor(io.world.backend.costMs(task) / 20) + io.prng.below(io.blockTimeMs),
+      stored: true,
+    };
   },
 });

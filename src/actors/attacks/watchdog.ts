@@ -30,16 +30,23 @@ export class Watchdog implements Actor {
 
   onEvents(events: readonly ProtocolEvent[], io: ActorIO): void {
     for (const e of events) {
-      if (e.case === "disputeOpened" && e.value.challenger === "" && e.value.subject === DisputeSubject.GRADIENT) {
+      if (
+        e.case === "disputeOpened" &&
+        e.value.challenger === "" &&
+        e.value.subject === DisputeSubject.GRADIENT
+      ) {
         this.#flagged.set(Number(e.value.disputeId), Number(e.value.subjectId));
       } else if (e.case === "disputeResolved") {
         const id = this.#flagged.get(Number(e.value.disputeId));
         this.#flagged.delete(Number(e.value.disputeId));
-        if (id === undefined || e.value.outcome !== DisputeOutcome.UPHELD || e.value.tier !== 2) continue;
+        if (id === undefined || e.value.outcome !== DisputeOutcome.UPHELD || e.value.tier !== 2)
+          continue;
         const state = io.chain.state;
         const bond = requiredBond(state);
         if (state.submissions.has(id) && (state.balances.get(this.info.address) ?? 0n) >= bond) {
-          io.submit(command("challengeGradient", { challenger: this.info.address, submissionId: id, bond }));
+          io.submit(
+            command("challengeGradient", { challenger: this.info.address, submissionId: id, bond }),
+          );
         }
       }
     }

@@ -34,7 +34,11 @@ export class WithholdingProposer implements Actor {
   readonly subscriptions = [] as const;
   #pending = new Map<number, Pending>();
 
-  constructor(readonly info: ActorInfo, readonly method: AggregationMethod, readonly withhold: Withhold) {}
+  constructor(
+    readonly info: ActorInfo,
+    readonly method: AggregationMethod,
+    readonly withhold: Withhold,
+  ) {}
 
   reset(): void {
     this.#pending = new Map();
@@ -44,8 +48,17 @@ export class WithholdingProposer implements Actor {
     for (const e of events) {
       if (e.case === "aggregationProposerSelected" && e.value.proposer === this.info.address) {
         const window = Number(e.value.window);
-        io.wake(Math.max(0, Math.min(2, Number(e.value.commitDeadline) - io.chain.height - 2)) * io.blockTimeMs, () => this.#commit(window, io));
-      } else if (e.case === "aggregationCommitted" && e.value.proposer === this.info.address && this.withhold === "blob") this.#reveal(Number(e.value.window), io);
+        io.wake(
+          Math.max(0, Math.min(2, Number(e.value.commitDeadline) - io.chain.height - 2)) *
+            io.blockTimeMs,
+          () => this.#commit(window, io),
+        );
+      } else if (
+        e.case === "aggregationCommitted" &&
+        e.value.proposer === this.info.address &&
+        this.withhold === "blob"
+      )
+        this.#reveal(Number(e.value.window), io);
     }
   }
 
@@ -53,22 +66,43 @@ export class WithholdingProposer implements Actor {
     const state = io.chain.state;
     const a = state.windows.get(window)?.aggregation;
     if (!a || a.commitment) return;
-    const subs = io.world.queries.live(state, window).filter((s) => io.world.store.get(s.gradientCid)?.update !== undefined);
+    const subs = io.world.queries
+      .live(state, window)
+      .filter((s) => io.world.store.get(s.gradientCid)?.update !== undefined);
     if (subs.length === 0) return;
-    const vector = aggregateUpdates(subs.map((s) => io.world.store.get(s.gradientCid)!.update!), this.method);
+    const vector = aggregateUpdates(
+      subs.map((s) => io.world.store.get(s.gradientCid)!.update!),
+      this.method,
+    );
     // The honest proposer would call io.world.store.putAggregate(cid, vector) here.
     const cid = io.world.store.aggregateCidOf(vector);
     const root = gradientRoot(subs.map((s) => s.gradientHash));
     const salt = hashParts("sim/agg-salt", io.prng.nextU64());
     this.#pending.set(window, { cid, root, ids: subs.map((s) => s.id), salt });
     io.world.work.add(this.info.address, "aggregate", "", 0);
-    io.submit(command("commitAggregation", { proposer: this.info.address, window, commitment: aggregationCommitment(window, cid, root, this.method, salt) }));
+    io.submit(
+      command("commitAggregation", {
+        proposer: this.info.address,
+        window,
+        commitment: aggregationCommitment(window, cid, root, this.method, salt),
+      }),
+    );
   }
 
   #reveal(window: number, io: ActorIO): void {
     const p = this.#pending.get(window);
     if (!p) return;
     this.#pending.delete(window);
-    io.submit(command("submitAggregation", { proposer: this.info.address, window, aggregatedCid: p.cid, merkleRoot: p.root, submissionIds: p.ids, method: this.method, salt: p.salt }));
+    io.submit(
+      command("submitAggregation", {
+        proposer: this.info.address,
+        window,
+        aggregatedCid: p.cid,
+        merkleRoot: p.root,
+        submissionIds: p.ids,
+        method: this.method,
+        salt: p.salt,
+      }),
+    );
   }
 }

@@ -19,22 +19,36 @@ import type { ChainFollower } from "./follower.ts";
 
 /** Every daemon and CLI tx pays what a node at `node init`'s default minimum gas price asks (testnet nodes ask the same). */
 const GAS_LIMIT = 400_000n;
-export const daemonTxFee = { amount: [{ denom: "uremes", amount: String(requiredFee(GAS_LIMIT, defaultMinGasPrice)) }], gas: String(GAS_LIMIT) };
+export const daemonTxFee = {
+  amount: [{ denom: "uremes", amount: String(requiredFee(GAS_LIMIT, defaultMinGasPrice)) }],
+  gas: String(GAS_LIMIT),
+};
 
 /** The duty a command fulfils; undefined for commands that may repeat. */
 export const dutyKey = (cmd: ProtocolCommand): string | undefined => {
   switch (cmd.case) {
-    case "submitGradient": return `gradient/${cmd.value.window}/${cmd.value.shard}`;
-    case "commitAggregation": return `commit-aggregation/${cmd.value.window}`;
-    case "submitAggregation": return `reveal-aggregation/${cmd.value.window}`;
-    case "commitTrapJobs": return `commit-traps/${cmd.value.window}`;
-    case "revealTrapJobs": return `reveal-traps/${cmd.value.window}`;
-    case "voteLossCheck": return `vote/${cmd.value.disputeId}`;
-    case "submitArbitrationVerdict": return `verdict/${cmd.value.disputeId}`;
-    case "proveAvailability": return `prove/${cmd.value.challengeId}`;
-    case "challengeAggregation": return `challenge-aggregation/${cmd.value.aggregationId}`;
-    case "challengeGradient": return `challenge-gradient/${cmd.value.submissionId}`;
-    default: return undefined;
+    case "submitGradient":
+      return `gradient/${cmd.value.window}/${cmd.value.shard}`;
+    case "commitAggregation":
+      return `commit-aggregation/${cmd.value.window}`;
+    case "submitAggregation":
+      return `reveal-aggregation/${cmd.value.window}`;
+    case "commitTrapJobs":
+      return `commit-traps/${cmd.value.window}`;
+    case "revealTrapJobs":
+      return `reveal-traps/${cmd.value.window}`;
+    case "voteLossCheck":
+      return `vote/${cmd.value.disputeId}`;
+    case "submitArbitrationVerdict":
+      return `verdict/${cmd.value.disputeId}`;
+    case "proveAvailability":
+      return `prove/${cmd.value.challengeId}`;
+    case "challengeAggregation":
+      return `challenge-aggregation/${cmd.value.aggregationId}`;
+    case "challengeGradient":
+      return `challenge-gradient/${cmd.value.submissionId}`;
+    default:
+      return undefined;
   }
 };
 
@@ -61,13 +75,16 @@ export class Broadcaster {
     readonly beforeSend: () => Promise<void>,
     readonly log: (line: string) => void,
   ) {
-    if (fs.existsSync(journalFile)) for (const k of fs.readFileSync(journalFile, "utf8").split("\n")) if (k) this.#journal.add(k);
+    if (fs.existsSync(journalFile))
+      for (const k of fs.readFileSync(journalFile, "utf8").split("\n")) if (k) this.#journal.add(k);
   }
 
   submit(cmd: ProtocolCommand): void {
     const key = dutyKey(cmd);
     if (key !== undefined) {
-      const onChain = cmd.case === "submitGradient" && this.follower.state.windows.get(Number(cmd.value.window))?.submittedBy.has(this.address);
+      const onChain =
+        cmd.case === "submitGradient" &&
+        this.follower.state.windows.get(Number(cmd.value.window))?.submittedBy.has(this.address);
       if (this.#journal.has(key) || onChain) {
         this.stats.skipped++;
         this.log(`tx: ${key} already done; not sending it again`);
@@ -101,19 +118,28 @@ export class Broadcaster {
   }
 
   async #send(cmd: ProtocolCommand): Promise<void> {
-    this.#signer ??= await SigningStargateClient.offline(this.wallet, { registry: remesRegistry() });
+    this.#signer ??= await SigningStargateClient.offline(this.wallet, {
+      registry: remesRegistry(),
+    });
     for (let attempt = 0; attempt < 5; attempt++) {
       const account = this.follower.app.accounts.get(this.address);
-      if (!account) throw new Error(`account ${this.address} does not exist on chain; fund it first`);
+      if (!account)
+        throw new Error(`account ${this.address} does not exist on chain; fund it first`);
       if (this.#nextSequence < account.sequence) this.#nextSequence = account.sequence;
-      const signed = await this.#signer.sign(this.address, [encodeObject(cmd)], daemonTxFee, "", { accountNumber: account.number, sequence: Number(this.#nextSequence), chainId: this.follower.chainId });
+      const signed = await this.#signer.sign(this.address, [encodeObject(cmd)], daemonTxFee, "", {
+        accountNumber: account.number,
+        sequence: Number(this.#nextSequence),
+        chainId: this.follower.chainId,
+      });
       const tx = TxRaw.encode(signed).finish();
       this.stats.sent++;
       const r = await this.follower.call((c) => c.broadcastTxSync({ tx }));
       if (r.code === 0) {
         this.stats.accepted++;
         this.#nextSequence++;
-        this.log(`tx: ${cmd.case} accepted into the mempool (${Buffer.from(r.hash).toString("hex").toUpperCase()})`);
+        this.log(
+          `tx: ${cmd.case} accepted into the mempool (${Buffer.from(r.hash).toString("hex").toUpperCase()})`,
+        );
         return;
       }
       if (r.code === SdkCode.wrongSequence) {

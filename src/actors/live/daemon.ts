@@ -83,7 +83,10 @@ export interface RunningDaemon {
 }
 
 const seedOf = (hex: string): Uint8Array => {
-  if (!/^[0-9a-f]{64}$/i.test(hex)) throw new Error("--world-seed must be 64 hex characters (the testnet's world seed, in its testnet.json)");
+  if (!/^[0-9a-f]{64}$/i.test(hex))
+    throw new Error(
+      "--world-seed must be 64 hex characters (the testnet's world seed, in its testnet.json)",
+    );
   return Uint8Array.from(Buffer.from(hex, "hex"));
 };
 
@@ -96,17 +99,63 @@ const seedOf = (hex: string): Uint8Array => {
  * made-up answers must run with trap_rate_bps 0 when its miners train for
  * real, or honest miners would fail every trap.
  */
-export const makeBackend = (o: Pick<DaemonOptions, "backend" | "trainMs"> & { genesisVaultEntries?: number }, seed: Uint8Array, params: Pick<Params, "daChunkBytes" | "totalShards">): TrainingBackend => {
-  const trainMs = Object.fromEntries(Object.keys(GpuArch).filter((k) => Number.isNaN(Number(k))).map((k) => [k, o.trainMs]));
-  if (o.backend === "kernels") return new KernelBackend({ seed: deriveSeed(seed, "backend"), totalShards: params.totalShards, daChunkBytes: params.daChunkBytes, trainMs, genesisVaultEntries: o.genesisVaultEntries ?? 0 });
-  return new SimulatedBackend({ seed: deriveSeed(seed, "backend"), chunkBytes: params.daChunkBytes, sizeBytes: BigInt(params.daChunkBytes * 4), trainMs, genesisVaultEntries: o.genesisVaultEntries ?? 0 });
+export const makeBackend = (
+  o: Pick<DaemonOptions, "backend" | "trainMs"> & { genesisVaultEntries?: number },
+  seed: Uint8Array,
+  params: Pick<Params, "daChunkBytes" | "totalShards">,
+): TrainingBackend => {
+  const trainMs = Object.fromEntries(
+    Object.keys(GpuArch)
+      .filter((k) => Number.isNaN(Number(k)))
+      .map((k) => [k, o.trainMs]),
+  );
+  if (o.backend === "kernels")
+    return new KernelBackend({
+      seed: deriveSeed(seed, "backend"),
+      totalShards: params.totalShards,
+      daChunkBytes: params.daChunkBytes,
+      trainMs,
+      genesisVaultEntries: o.genesisVaultEntries ?? 0,
+    });
+  return new SimulatedBackend({
+    seed: deriveSeed(seed, "backend"),
+    chunkBytes: params.daChunkBytes,
+    sizeBytes: BigInt(params.daChunkBytes * 4),
+    trainMs,
+    genesisVaultEntries: o.genesisVaultEntries ?? 0,
+  });
 };
 
-export const makeActor = (o: Pick<DaemonOptions, "role" | "gpuArch" | "lazySkipBps" | "method" | "tier2Loss">, address: string): Actor => {
-  const kind: ActorKind = o.role === "miner" ? (o.lazySkipBps > 0 ? "lazy_miner" : "honest_miner") : o.role === "validator" ? "honest_validator" : "honest_proposer";
-  const info = { address, kind, group: kind, gpuArch: o.role === "miner" ? GpuArch[o.gpuArch] : "" };
-  if (o.role === "miner") return new miners.Miner(info, o.gpuArch, o.lazySkipBps > 0 ? miners.lazy(o.lazySkipBps, "random") : miners.honest);
-  if (o.role === "validator") return new Validator(info, { lazy: false, tier2SampleBps: 10_000, tier2Loss: o.tier2Loss ?? "canonical" });
+export const makeActor = (
+  o: Pick<DaemonOptions, "role" | "gpuArch" | "lazySkipBps" | "method" | "tier2Loss">,
+  address: string,
+): Actor => {
+  const kind: ActorKind =
+    o.role === "miner"
+      ? o.lazySkipBps > 0
+        ? "lazy_miner"
+        : "honest_miner"
+      : o.role === "validator"
+        ? "honest_validator"
+        : "honest_proposer";
+  const info = {
+    address,
+    kind,
+    group: kind,
+    gpuArch: o.role === "miner" ? GpuArch[o.gpuArch] : "",
+  };
+  if (o.role === "miner")
+    return new miners.Miner(
+      info,
+      o.gpuArch,
+      o.lazySkipBps > 0 ? miners.lazy(o.lazySkipBps, "random") : miners.honest,
+    );
+  if (o.role === "validator")
+    return new Validator(info, {
+      lazy: false,
+      tier2SampleBps: 10_000,
+      tier2Loss: o.tier2Loss ?? "canonical",
+    });
   return new Proposer(info, o.method);
 };
 
@@ -134,17 +183,22 @@ const restoreFeed = (file: string, feed: TaskFeed, follower: ChainFollower): tru
   } catch (e) {
     return `unreadable world checkpoint (${e instanceof Error ? e.message : String(e)})`;
   }
-  if (c.v !== 1 || c.height > follower.height) return `the world checkpoint (height ${c.height}) does not fit the chain checkpoint (height ${follower.height})`;
+  if (c.v !== 1 || c.height > follower.height)
+    return `the world checkpoint (height ${c.height}) does not fit the chain checkpoint (height ${follower.height})`;
   for (let h = c.height + 1; h <= follower.height; h++) {
     const row = follower.app.store.blockAt(h);
-    if (!row || decodeEventLog(row.events).some((e) => e.case === "windowOpened")) return `a window opened between the world checkpoint (height ${c.height}) and the chain checkpoint (height ${follower.height})`;
+    if (!row || decodeEventLog(row.events).some((e) => e.case === "windowOpened"))
+      return `a window opened between the world checkpoint (height ${c.height}) and the chain checkpoint (height ${follower.height})`;
   }
   feed.restore(c.feed);
   return true;
 };
 
 /** The followed chain and the task feed: from the local checkpoint where it fits, else from genesis. */
-const openFollowed = async (o: DaemonOptions, seed: Uint8Array): Promise<{ follower: ChainFollower; feed: TaskFeed; checkpoint: string }> => {
+const openFollowed = async (
+  o: DaemonOptions,
+  seed: Uint8Array,
+): Promise<{ follower: ChainFollower; feed: TaskFeed; checkpoint: string }> => {
   const db = path.join(o.stateDir, "chain.db");
   const checkpoint = path.join(o.stateDir, "world.ckpt");
   const newFeed = () => new TaskFeed(new Prng(deriveSeed(seed, "tasks")));
@@ -168,9 +222,14 @@ export const startDaemon = async (o: DaemonOptions): Promise<RunningDaemon> => {
   fs.mkdirSync(o.stateDir, { recursive: true });
   const { follower, feed, checkpoint } = await openFollowed(o, seed);
   const params = follower.state.params;
-  if (o.tier2Loss === "onnx" && o.backend !== "kernels") throw new Error("--tier2-loss onnx needs --backend kernels (the simulated backend has no model to export)");
+  if (o.tier2Loss === "onnx" && o.backend !== "kernels")
+    throw new Error(
+      "--tier2-loss onnx needs --backend kernels (the simulated backend has no model to export)",
+    );
   // The follower holds the genesis state until it runs: its vault ids 0…n−1 are the genesis vault.
-  const backend = new PublishingBackend(makeBackend({ ...o, genesisVaultEntries: follower.state.counters.nextVaultId }, seed, params));
+  const backend = new PublishingBackend(
+    makeBackend({ ...o, genesisVaultEntries: follower.state.counters.nextVaultId }, seed, params),
+  );
   const store = new LiveContentStore(o.store, o.log);
   const world: World = {
     seed: deriveSeed(seed, "world"),
@@ -184,17 +243,32 @@ export const startDaemon = async (o: DaemonOptions): Promise<RunningDaemon> => {
     aggregates: [],
   };
   const actor = makeActor(o, address);
-  const broadcaster = new Broadcaster(follower, wallet, address, path.join(o.stateDir, `duties-${address}.log`), () => store.flush(), o.log);
+  const broadcaster = new Broadcaster(
+    follower,
+    wallet,
+    address,
+    path.join(o.stateDir, `duties-${address}.log`),
+    () => store.flush(),
+    o.log,
+  );
   const t0 = Date.now();
   let stopped = false;
   const timers = new Set<NodeJS.Timeout>();
   const chain: ChainView = {
-    get height() { return follower.height; },
-    get timeMs() { return follower.timeMs - t0; },
-    get state() { return follower.state; },
+    get height() {
+      return follower.height;
+    },
+    get timeMs() {
+      return follower.timeMs - t0;
+    },
+    get state() {
+      return follower.state;
+    },
   };
   const io: ActorIO = {
-    get nowMs() { return Date.now() - t0; },
+    get nowMs() {
+      return Date.now() - t0;
+    },
     chain,
     blockTimeMs: o.blockTimeMs,
     prng: new Prng(hashParts("live/actor", seed, address)),
@@ -202,15 +276,18 @@ export const startDaemon = async (o: DaemonOptions): Promise<RunningDaemon> => {
     submit: (cmd: ProtocolCommand) => broadcaster.submit(cmd),
     wake: (delayMs, fn) => {
       if (stopped) return;
-      const t = setTimeout(() => {
-        timers.delete(t);
-        if (stopped) return;
-        try {
-          fn();
-        } catch (e) {
-          o.log(`actor: timer failed: ${e instanceof Error ? e.stack : String(e)}`);
-        }
-      }, Math.max(0, Math.floor(delayMs)));
+      const t = setTimeout(
+        () => {
+          timers.delete(t);
+          if (stopped) return;
+          try {
+            fn();
+          } catch (e) {
+            o.log(`actor: timer failed: ${e instanceof Error ? e.stack : String(e)}`);
+          }
+        },
+        Math.max(0, Math.floor(delayMs)),
+      );
       timers.add(t);
     },
   };
@@ -225,12 +302,17 @@ export const startDaemon = async (o: DaemonOptions): Promise<RunningDaemon> => {
       // Submissions still live were made while this daemon was away (or before it resumed): fetch their blobs now.
       const live = [...follower.state.submissions.values()].map((x) => x.gradientCid);
       await Promise.all(live.map((cid) => store.fetch(cid)));
-      o.log(`caught up at height ${b.height}${follower.resumedFrom > 0 ? ` (resumed from the local checkpoint at ${follower.resumedFrom})` : ""}; fetched ${live.length} live submissions' blobs; ${o.role} ${address} is acting`);
+      o.log(
+        `caught up at height ${b.height}${follower.resumedFrom > 0 ? ` (resumed from the local checkpoint at ${follower.resumedFrom})` : ""}; fetched ${live.length} live submissions' blobs; ${o.role} ${address} is acting`,
+      );
     }
     const fetches = b.events.flatMap((e) =>
-      e.case === "gradientSubmitted" ? [store.fetch(e.value.gradientCid)]
-      : e.case === "aggregationRevealed" && o.role === "validator" ? [store.fetchAggregate(e.value.aggregatedCid)]
-      : []);
+      e.case === "gradientSubmitted"
+        ? [store.fetch(e.value.gradientCid)]
+        : e.case === "aggregationRevealed" && o.role === "validator"
+          ? [store.fetchAggregate(e.value.aggregatedCid)]
+          : [],
+    );
     if (fetches.length > 0) await Promise.all(fetches);
     const mine = b.events.filter((e) => wants.has(e.case) || addressees(e).includes(address));
     if (mine.length === 0) return;

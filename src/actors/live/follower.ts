@@ -46,8 +46,16 @@ export class ChainFollower {
   /** Time of the last applied block (ms since epoch). */
   timeMs = 0;
 
-  constructor(readonly rpc: string, readonly log: (line: string) => void, readonly options: FollowerOptions = {}) {
-    this.app = new RemesApp(options.dbPath ? { dbPath: options.dbPath, snapshotInterval: 100 } : { dbPath: ":memory:", snapshotInterval: 1_000_000 });
+  constructor(
+    readonly rpc: string,
+    readonly log: (line: string) => void,
+    readonly options: FollowerOptions = {},
+  ) {
+    this.app = new RemesApp(
+      options.dbPath
+        ? { dbPath: options.dbPath, snapshotInterval: 100 }
+        : { dbPath: ":memory:", snapshotInterval: 1_000_000 },
+    );
   }
 
   get state(): Readonly<State> {
@@ -66,7 +74,10 @@ export class ChainFollower {
         this.#comet ??= await Comet38Client.connect(this.rpc);
         return this.#comet;
       } catch (e) {
-        if (attempt % 20 === 0) this.log(`rpc ${this.rpc} unreachable (${e instanceof Error ? e.message : String(e)}); retrying`);
+        if (attempt % 20 === 0)
+          this.log(
+            `rpc ${this.rpc} unreachable (${e instanceof Error ? e.message : String(e)}); retrying`,
+          );
         await sleep(500);
       }
     }
@@ -82,7 +93,10 @@ export class ChainFollower {
         if (this.#stopped) throw e;
         this.#comet?.disconnect();
         this.#comet = undefined;
-        if (attempt % 20 === 0) this.log(`rpc ${this.rpc} call failed (${e instanceof Error ? e.message : String(e)}); retrying`);
+        if (attempt % 20 === 0)
+          this.log(
+            `rpc ${this.rpc} call failed (${e instanceof Error ? e.message : String(e)}); retrying`,
+          );
         await sleep(500);
       }
     }
@@ -95,17 +109,30 @@ export class ChainFollower {
     this.#tipAtStart = status.syncInfo.latestBlockHeight;
     if (this.app.state) {
       if (this.app.chainId !== status.nodeInfo.network) {
-        throw new Error(`the local checkpoint ${this.options.dbPath} follows chain ${this.app.chainId}, but the node at ${this.rpc} runs ${status.nodeInfo.network}; delete it (or use another state folder)`);
+        throw new Error(
+          `the local checkpoint ${this.options.dbPath} follows chain ${this.app.chainId}, but the node at ${this.rpc} runs ${status.nodeInfo.network}; delete it (or use another state folder)`,
+        );
       }
       this.chainId = this.app.chainId;
       this.resumedFrom = this.app.height;
-      this.log(`following ${this.chainId} at ${this.rpc}: resuming from the local checkpoint at height ${this.app.height}, replaying ${Math.max(0, this.#tipAtStart - this.app.height)} blocks`);
+      this.log(
+        `following ${this.chainId} at ${this.rpc}: resuming from the local checkpoint at height ${this.app.height}, replaying ${Math.max(0, this.#tipAtStart - this.app.height)} blocks`,
+      );
     } else {
       const genesis = await this.call((c) => c.genesis());
       this.chainId = genesis.chainId;
       const appState = new TextEncoder().encode(JSON.stringify(genesis.appState ?? {}));
-      this.app.initChain({ chainId: genesis.chainId, appStateBytes: appState, initialHeight: 1n, validators: [], time: undefined, consensusParams: undefined } as never);
-      this.log(`following ${genesis.chainId} at ${this.rpc}: replaying ${this.#tipAtStart} blocks from genesis`);
+      this.app.initChain({
+        chainId: genesis.chainId,
+        appStateBytes: appState,
+        initialHeight: 1n,
+        validators: [],
+        time: undefined,
+        consensusParams: undefined,
+      } as never);
+      this.log(
+        `following ${genesis.chainId} at ${this.rpc}: replaying ${this.#tipAtStart} blocks from genesis`,
+      );
     }
     this.#inited = true;
   }
@@ -124,7 +151,9 @@ export class ChainFollower {
         const expected = b.block.header.app_hash.toLowerCase();
         const have = bytesToHex(this.app.appHash);
         if (expected !== have) {
-          throw new Error(`the node at ${this.rpc} says the app hash after height ${h - 1} is ${expected.toUpperCase()}, the local replay got ${have.toUpperCase()}: the chain diverged from the protocol; stop and report this`);
+          throw new Error(
+            `the node at ${this.rpc} says the app hash after height ${h - 1} is ${expected.toUpperCase()}, the local replay got ${have.toUpperCase()}: the chain diverged from the protocol; stop and report this`,
+          );
         }
         this.app.finalizeBlock(request);
         this.app.commit();

@@ -35,12 +35,31 @@ interface GradientBlob {
 }
 
 export const encodeGradientBlob = (g: StoredGradient): Uint8Array =>
-  new TextEncoder().encode(JSON.stringify({ v: 1, window: g.window, gradientHash: bytesToHex(g.gradientHash), sizeBytes: g.sizeBytes.toString(), update: [...(g.update ?? [])] } satisfies GradientBlob));
+  new TextEncoder().encode(
+    JSON.stringify({
+      v: 1,
+      window: g.window,
+      gradientHash: bytesToHex(g.gradientHash),
+      sizeBytes: g.sizeBytes.toString(),
+      update: [...(g.update ?? [])],
+    } satisfies GradientBlob),
+  );
 
 export const decodeGradientBlob = (bytes: Uint8Array): StoredGradient => {
   const b = JSON.parse(new TextDecoder().decode(bytes)) as GradientBlob;
-  if (b.v !== 1 || !Number.isInteger(b.window) || !/^[0-9a-f]{64}$/.test(b.gradientHash) || !Array.isArray(b.update)) throw new Error("not an r3mes gradient blob (v1)");
-  return { window: b.window, gradientHash: hexToBytes(b.gradientHash), sizeBytes: BigInt(b.sizeBytes), update: Int32Array.from(b.update) };
+  if (
+    b.v !== 1 ||
+    !Number.isInteger(b.window) ||
+    !/^[0-9a-f]{64}$/.test(b.gradientHash) ||
+    !Array.isArray(b.update)
+  )
+    throw new Error("not an r3mes gradient blob (v1)");
+  return {
+    window: b.window,
+    gradientHash: hexToBytes(b.gradientHash),
+    sizeBytes: BigInt(b.sizeBytes),
+    update: Int32Array.from(b.update),
+  };
 };
 
 interface AggregateBlob {
@@ -49,32 +68,72 @@ interface AggregateBlob {
   readonly update: number[];
 }
 
-export const encodeAggregateBlob = (v: Int32Array): Uint8Array => new TextEncoder().encode(JSON.stringify({ v: 1, kind: "aggregate", update: [...v] } satisfies AggregateBlob));
+export const encodeAggregateBlob = (v: Int32Array): Uint8Array =>
+  new TextEncoder().encode(
+    JSON.stringify({ v: 1, kind: "aggregate", update: [...v] } satisfies AggregateBlob),
+  );
 
 export const decodeAggregateBlob = (bytes: Uint8Array): Int32Array => {
   const b = JSON.parse(new TextDecoder().decode(bytes)) as AggregateBlob;
-  if (b.v !== 1 || b.kind !== "aggregate" || !Array.isArray(b.update) || !b.update.every((x) => Number.isInteger(x))) throw new Error("not an r3mes aggregate blob (v1)");
+  if (
+    b.v !== 1 ||
+    b.kind !== "aggregate" ||
+    !Array.isArray(b.update) ||
+    !b.update.every((x) => Number.isInteger(x))
+  )
+    throw new Error("not an r3mes aggregate blob (v1)");
   return Int32Array.from(b.update);
 };
 
-const sameVector = (a: Int32Array, b: Int32Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+const sameVector = (a: Int32Array, b: Int32Array) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** A TrainingBackend whose results carry the CID of their blob. */
 export class PublishingBackend implements TrainingBackend {
   constructor(readonly inner: TrainingBackend) {}
-  get name() { return this.inner.name; }
-  get kernelVersion() { return this.inner.kernelVersion; }
-  costMs(task: Task) { return this.inner.costMs(task); }
-  lossOn(task: Task, batch: number) { return this.inner.lossOn(task, batch); }
-  get fastLossOn() { return this.inner.fastLossOn?.bind(this.inner); }
-  verify(task: Task, hash: Uint8Array) { return this.inner.verify(task, hash); }
-  vaultHash(entryId: number) { return this.inner.vaultHash(entryId); }
-  daOpening(hash: Uint8Array, sizeBytes: bigint, chunkBytes: number, index: number) { return this.inner.daOpening(hash, sizeBytes, chunkBytes, index); }
-  train(task: Task, effortBps?: number): TrainResult { return this.#withBlob(task, this.inner.train(task, effortBps)); }
-  publish(task: Task, update: Int32Array): TrainResult { return this.#withBlob(task, this.inner.publish(task, update)); }
+  get name() {
+    return this.inner.name;
+  }
+  get kernelVersion() {
+    return this.inner.kernelVersion;
+  }
+  costMs(task: Task) {
+    return this.inner.costMs(task);
+  }
+  lossOn(task: Task, batch: number) {
+    return this.inner.lossOn(task, batch);
+  }
+  get fastLossOn() {
+    return this.inner.fastLossOn?.bind(this.inner);
+  }
+  verify(task: Task, hash: Uint8Array) {
+    return this.inner.verify(task, hash);
+  }
+  vaultHash(entryId: number) {
+    return this.inner.vaultHash(entryId);
+  }
+  daOpening(hash: Uint8Array, sizeBytes: bigint, chunkBytes: number, index: number) {
+    return this.inner.daOpening(hash, sizeBytes, chunkBytes, index);
+  }
+  train(task: Task, effortBps?: number): TrainResult {
+    return this.#withBlob(task, this.inner.train(task, effortBps));
+  }
+  publish(task: Task, update: Int32Array): TrainResult {
+    return this.#withBlob(task, this.inner.publish(task, update));
+  }
   #withBlob(task: Task, r: TrainResult): TrainResult {
     if (!r.update) return r;
-    return { ...r, cid: rawCidOf(encodeGradientBlob({ window: task.window, gradientHash: r.gradientHash, sizeBytes: r.sizeBytes, update: r.update })) };
+    return {
+      ...r,
+      cid: rawCidOf(
+        encodeGradientBlob({
+          window: task.window,
+          gradientHash: r.gradientHash,
+          sizeBytes: r.sizeBytes,
+          update: r.update,
+        }),
+      ),
+    };
   }
 }
 
@@ -83,7 +142,10 @@ export class LiveContentStore extends ContentStore {
   /** Aggregates published here or fetched (verified), by CID; the newest 64. */
   readonly #aggregates = new Map<string, Int32Array>();
 
-  constructor(readonly blobs: BlobStore, readonly log: (line: string) => void) {
+  constructor(
+    readonly blobs: BlobStore,
+    readonly log: (line: string) => void,
+  ) {
     super();
   }
 
@@ -116,7 +178,9 @@ export class LiveContentStore extends ContentStore {
       this.#remember(cid, decodeAggregateBlob(await this.blobs.get(cid)));
       return true;
     } catch (e) {
-      this.log(`store: aggregate ${cid} not fetched (${e instanceof BlobError ? `${e.kind}: ${e.message}` : e instanceof Error ? e.message : String(e)})`);
+      this.log(
+        `store: aggregate ${cid} not fetched (${e instanceof BlobError ? `${e.kind}: ${e.message}` : e instanceof Error ? e.message : String(e)})`,
+      );
       return false;
     }
   }
@@ -127,10 +191,19 @@ export class LiveContentStore extends ContentStore {
   }
 
   #publish(cid: string, blob: Uint8Array): void {
-    const p = this.blobs.put(blob).then(
-      (stored) => { if (stored !== cid) this.log(`store: ${this.blobs.name} gave ${stored} for a blob whose CID is ${cid}`); },
-      (e: unknown) => this.log(`store: publishing ${cid} failed: ${e instanceof Error ? e.message : String(e)}`),
-    ).finally(() => this.#publishing.delete(p));
+    const p = this.blobs
+      .put(blob)
+      .then(
+        (stored) => {
+          if (stored !== cid)
+            this.log(`store: ${this.blobs.name} gave ${stored} for a blob whose CID is ${cid}`);
+        },
+        (e: unknown) =>
+          this.log(
+            `store: publishing ${cid} failed: ${e instanceof Error ? e.message : String(e)}`,
+          ),
+      )
+      .finally(() => this.#publishing.delete(p));
     this.#publishing.add(p);
   }
 
@@ -146,7 +219,12 @@ export class LiveContentStore extends ContentStore {
       super.put(cid, decodeGradientBlob(await this.blobs.get(cid)));
       return true;
     } catch (e) {
-      const why = e instanceof BlobError ? `${e.kind}: ${e.message}` : e instanceof Error ? e.message : String(e);
+      const why =
+        e instanceof BlobError
+          ? `${e.kind}: ${e.message}`
+          : e instanceof Error
+            ? e.message
+            : String(e);
       this.log(`store: ${cid} not fetched (${why})`);
       return false;
     }
@@ -159,10 +237,16 @@ export class LiveContentStore extends ContentStore {
  * next window when one opens (as its trap committee does) and serve the
  * opened window's tasks (so verifiers know which shards got vault tasks).
  */
-export const observeBlock = (tasks: TaskFeed, state: Readonly<State>, events: readonly ProtocolEvent[], anyArch: GpuArch): void => {
+export const observeBlock = (
+  tasks: TaskFeed,
+  state: Readonly<State>,
+  events: readonly ProtocolEvent[],
+  anyArch: GpuArch,
+): void => {
   for (const e of events) {
     if (e.case !== "windowOpened") continue;
     tasks.planFor(Number(e.value.window) + 1, state);
-    for (let shard = 0; shard < state.params.totalShards; shard++) tasks.task(Number(e.value.window), shard, anyArch, state);
+    for (let shard = 0; shard < state.params.totalShards; shard++)
+      tasks.task(Number(e.value.window), shard, anyArch, state);
   }
 };
