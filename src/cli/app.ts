@@ -17,7 +17,19 @@ import { simCommand } from "./commands/sim.ts";
 
 export const version: string = pkg.version;
 
-const subcommands = [simCommand, demoCommand, nodeCommand, reportCommand, testnetCommand, keysCommand, minerCommand, validatorCommand, proposerCommand, kernelsCommand, fuzzCommand] as const;
+const subcommands = [
+  simCommand,
+  demoCommand,
+  nodeCommand,
+  reportCommand,
+  testnetCommand,
+  keysCommand,
+  minerCommand,
+  validatorCommand,
+  proposerCommand,
+  kernelsCommand,
+  fuzzCommand,
+] as const;
 
 export const r3mes = Command.make("r3mes").pipe(
   Command.withDescription(

@@ -28,17 +28,31 @@ export const renderReportsFrom = (o: ReportCommandOptions): Effect.Effect<string
   Effect.scoped(
     Effect.gen(function* () {
       const input = resolve(o.dir);
-      const file = existsSync(input) && statSync(input).isFile() ? input : join(input, RESULTS_FILE);
+      const file =
+        existsSync(input) && statSync(input).isFile() ? input : join(input, RESULTS_FILE);
       if (!existsSync(file)) {
-        return yield* fail(`no results database at ${file}: give the folder a simulation wrote (\`r3mes sim run <scenario> --out <dir>\` leaves ${RESULTS_FILE} there)`);
+        return yield* fail(
+          `no results database at ${file}: give the folder a simulation wrote (\`r3mes sim run <scenario> --out <dir>\` leaves ${RESULTS_FILE} there)`,
+        );
       }
       const db = yield* openResultsDb(file, { readOnly: true });
       const tables = yield* attempt(`reading the tables of ${file}`, async () =>
-        (await db.connection.runAndReadAll("SELECT table_name FROM information_schema.tables")).getRowObjectsJS().map((r) => String(r.table_name)));
-      if (!tables.includes("runs")) return yield* fail(`${file} is a DuckDB database but holds no R3MES results (no runs table)`);
+        (await db.connection.runAndReadAll("SELECT table_name FROM information_schema.tables"))
+          .getRowObjectsJS()
+          .map((r) => String(r.table_name)),
+      );
+      if (!tables.includes("runs"))
+        return yield* fail(
+          `${file} is a DuckDB database but holds no R3MES results (no runs table)`,
+        );
       const outDir = resolve(o.out ?? dirname(file));
       yield* attempt(`cannot create ${outDir}`, () => mkdir(outDir, { recursive: true }));
-      if (o.run !== undefined) return yield* writeRunReport(db, o.run, join(outDir, `report-${o.run.replace(/[^A-Za-z0-9=._-]+/g, "_")}.html`));
+      if (o.run !== undefined)
+        return yield* writeRunReport(
+          db,
+          o.run,
+          join(outDir, `report-${o.run.replace(/[^A-Za-z0-9=._-]+/g, "_")}.html`),
+        );
       return yield* writeReports(db, outDir, { maxRunReports: o.maxRunReports });
     }),
   );

@@ -12,7 +12,9 @@ export const demoCommand = Command.make(
       Flag.withDefault(false),
     ),
     seed: Flag.Int("seed").pipe(
-      Flag.withDescription("Seed of the scripted run (default 1); the same seed gives byte-identical output"),
+      Flag.withDescription(
+        "Seed of the scripted run (default 1); the same seed gives byte-identical output",
+      ),
       Flag.withDefault(1),
     ),
   },

@@ -3,11 +3,18 @@ import { readFileSync } from "node:fs";
 import { Effect, Option } from "effect";
 import { Command, Flag } from "effect/cli";
 import type { JsonValue } from "@bufbuild/protobuf";
-import { DEFAULT_BLOCK_MAX_BYTES, DEFAULT_MIN_GAS_PRICE, defaultInit, initHome } from "../../node/home.ts";
+import {
+  DEFAULT_BLOCK_MAX_BYTES,
+  DEFAULT_MIN_GAS_PRICE,
+  defaultInit,
+  initHome,
+} from "../../node/home.ts";
 import { startNode } from "../../node/run.ts";
 import { userFailure } from "../errors.ts";
 
-const home = Flag.String("home").pipe(Flag.withDescription("Node home directory (CometBFT config and data, the app's database, logs)"));
+const home = Flag.String("home").pipe(
+  Flag.withDescription("Node home directory (CometBFT config and data, the app's database, logs)"),
+);
 
 const parseFund = (s: string): [string, bigint] => {
   const m = /^([a-z0-9]+)=([0-9]+)$/.exec(s);
@@ -17,95 +24,207 @@ const parseFund = (s: string): [string, bigint] => {
 
 const parseConfig = (s: string): [string, string] => {
   const m = /^([A-Za-z0-9_.]+)=(.*)$/.exec(s);
-  if (!m) throw new Error(`--config "${s}": expected SECTION.KEY=TOML_VALUE, e.g. mempool.size=50000 or consensus.timeout_commit="500ms"`);
+  if (!m)
+    throw new Error(
+      `--config "${s}": expected SECTION.KEY=TOML_VALUE, e.g. mempool.size=50000 or consensus.timeout_commit="500ms"`,
+    );
   return [m[1]!, m[2]!];
 };
 
-const readJsonFile = (flag: string) => (file: string): JsonValue => {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new Error(`${flag} ${file}: cannot read it (${e instanceof Error ? e.message : String(e)})`);
-  }
-  try {
-    return JSON.parse(text) as JsonValue;
-  } catch (e) {
-    throw new Error(`${flag} ${file}: not JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-};
+const readJsonFile =
+  (flag: string) =>
+  (file: string): JsonValue => {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (e) {
+      throw new Error(
+        `${flag} ${file}: cannot read it (${e instanceof Error ? e.message : String(e)})`,
+      );
+    }
+    try {
+      return JSON.parse(text) as JsonValue;
+    } catch (e) {
+      throw new Error(`${flag} ${file}: not JSON (${e instanceof Error ? e.message : String(e)})`);
+    }
+  };
 
 const init = Command.make(
   "init",
   {
     home,
-    chainId: Flag.String("chain-id").pipe(Flag.withDescription("Chain id written to genesis (txs are signed for it)"), Flag.withDefault("remes-local")),
-    rpc: Flag.String("rpc-laddr").pipe(Flag.withDescription("CometBFT RPC listen address"), Flag.withDefault("tcp://127.0.0.1:26657")),
-    p2p: Flag.String("p2p-laddr").pipe(Flag.withDescription("CometBFT P2P listen address"), Flag.withDefault("tcp://127.0.0.1:26656")),
-    proxyApp: Flag.String("proxy-app").pipe(Flag.withDescription("ABCI address between CometBFT and the app: tcp://HOST:PORT or unix:///path.sock"), Flag.withDefault("tcp://127.0.0.1:26658")),
-    blockTime: Flag.String("block-time").pipe(Flag.withDescription("CometBFT timeout_commit: time between blocks"), Flag.withDefault("1s")),
-    minGasPrice: Flag.String("min-gas-price").pipe(Flag.withDescription("Minimum fee per gas unit for a tx to enter this node's mempool, written to HOME/config/app.toml (minimum-gas-prices); 0uremes accepts free txs"), Flag.withDefault(DEFAULT_MIN_GAS_PRICE)),
-    blockMaxBytes: Flag.Int("block-max-bytes").pipe(Flag.withDescription("Consensus param block.max_bytes in the genesis (2 MiB, about 5,000 submissions, keeps a block's proposal and execution well inside a second)"), Flag.withDefault(DEFAULT_BLOCK_MAX_BYTES)),
-    mnemonic: Flag.String("mnemonic").pipe(Flag.withDescription("BIP-39 mnemonic of the dev account (default: a fresh one, saved in HOME/dev-account.json)"), Flag.optional),
-    fund: Flag.String("fund").pipe(Flag.withDescription("Fund another account at genesis: ADDRESS=UREMES (repeatable)"), Flag.atLeast(0)),
-    params: Flag.String("params").pipe(Flag.withDescription('Protocol parameter overrides as protobuf JSON, e.g. \'{"windowBlocks":10}\''), Flag.optional),
-    genesisExtra: Flag.String("genesis-extra").pipe(Flag.withDescription("A protobuf-JSON remes GenesisState file whose accounts, roles (e.g. miners registered at genesis) and vault entries are added to the genesis"), Flag.optional),
-    config: Flag.String("config").pipe(Flag.withDescription("Override a CometBFT config.toml setting: SECTION.KEY=TOML_VALUE, e.g. mempool.size=50000 (repeatable)"), Flag.atLeast(0)),
+    chainId: Flag.String("chain-id").pipe(
+      Flag.withDescription("Chain id written to genesis (txs are signed for it)"),
+      Flag.withDefault("remes-local"),
+    ),
+    rpc: Flag.String("rpc-laddr").pipe(
+      Flag.withDescription("CometBFT RPC listen address"),
+      Flag.withDefault("tcp://127.0.0.1:26657"),
+    ),
+    p2p: Flag.String("p2p-laddr").pipe(
+      Flag.withDescription("CometBFT P2P listen address"),
+      Flag.withDefault("tcp://127.0.0.1:26656"),
+    ),
+    proxyApp: Flag.String("proxy-app").pipe(
+      Flag.withDescription(
+        "ABCI address between CometBFT and the app: tcp://HOST:PORT or unix:///path.sock",
+      ),
+      Flag.withDefault("tcp://127.0.0.1:26658"),
+    ),
+    blockTime: Flag.String("block-time").pipe(
+      Flag.withDescription("CometBFT timeout_commit: time between blocks"),
+      Flag.withDefault("1s"),
+    ),
+    minGasPrice: Flag.String("min-gas-price").pipe(
+      Flag.withDescription(
+        "Minimum fee per gas unit for a tx to enter this node's mempool, written to HOME/config/app.toml (minimum-gas-prices); 0uremes accepts free txs",
+      ),
+      Flag.withDefault(DEFAULT_MIN_GAS_PRICE),
+    ),
+    blockMaxBytes: Flag.Int("block-max-bytes").pipe(
+      Flag.withDescription(
+        "Consensus param block.max_bytes in the genesis (2 MiB, about 5,000 submissions, keeps a block's proposal and execution well inside a second)",
+      ),
+      Flag.withDefault(DEFAULT_BLOCK_MAX_BYTES),
+    ),
+    mnemonic: Flag.String("mnemonic").pipe(
+      Flag.withDescription(
+        "BIP-39 mnemonic of the dev account (default: a fresh one, saved in HOME/dev-account.json)",
+      ),
+      Flag.optional,
+    ),
+    fund: Flag.String("fund").pipe(
+      Flag.withDescription("Fund another account at genesis: ADDRESS=UREMES (repeatable)"),
+      Flag.atLeast(0),
+    ),
+    params: Flag.String("params").pipe(
+      Flag.withDescription(
+        "Protocol parameter overrides as protobuf JSON, e.g. '{\"windowBlocks\":10}'",
+      ),
+      Flag.optional,
+    ),
+    genesisExtra: Flag.String("genesis-extra").pipe(
+      Flag.withDescription(
+        "A protobuf-JSON remes GenesisState file whose accounts, roles (e.g. miners registered at genesis) and vault entries are added to the genesis",
+      ),
+      Flag.optional,
+    ),
+    config: Flag.String("config").pipe(
+      Flag.withDescription(
+        "Override a CometBFT config.toml setting: SECTION.KEY=TOML_VALUE, e.g. mempool.size=50000 (repeatable)",
+      ),
+      Flag.atLeast(0),
+    ),
   },
   (f) =>
     Effect.tryPromise({
       try: async () => {
         const r = await initHome({
           ...defaultInit(f.home),
-          chainId: f.chainId, rpcLaddr: f.rpc, p2pLaddr: f.p2p, proxyApp: f.proxyApp, blockTime: f.blockTime, blockMaxBytes: f.blockMaxBytes, minGasPrice: f.minGasPrice,
+          chainId: f.chainId,
+          rpcLaddr: f.rpc,
+          p2pLaddr: f.p2p,
+          proxyApp: f.proxyApp,
+          blockTime: f.blockTime,
+          blockMaxBytes: f.blockMaxBytes,
+          minGasPrice: f.minGasPrice,
           mnemonic: Option.getOrUndefined(f.mnemonic),
           fund: new Map(f.fund.map(parseFund)),
           params: Option.getOrUndefined(Option.map(f.params, (p) => JSON.parse(p) as JsonValue)),
-          genesisExtra: Option.getOrUndefined(Option.map(f.genesisExtra, readJsonFile("--genesis-extra"))),
+          genesisExtra: Option.getOrUndefined(
+            Option.map(f.genesisExtra, readJsonFile("--genesis-extra")),
+          ),
           config: Object.fromEntries(f.config.map(parseConfig)),
         });
-        console.log(`initialised ${f.home} for chain ${f.chainId}\n  dev account (funded, genesis validator): ${r.devAddress}\n  its mnemonic is in ${f.home}/dev-account.json\n  start it with: r3mes node start --home ${f.home}`);
+        console.log(
+          `initialised ${f.home} for chain ${f.chainId}\n  dev account (funded, genesis validator): ${r.devAddress}\n  its mnemonic is in ${f.home}/dev-account.json\n  start it with: r3mes node start --home ${f.home}`,
+        );
       },
       catch: userFailure("node init failed"),
     }),
 ).pipe(
-  Command.withDescription("Create a home directory for a single-validator local chain: CometBFT keys and config (1 s blocks, loopback listeners) and a genesis whose app_state funds a dev account bonded as the validator"),
+  Command.withDescription(
+    "Create a home directory for a single-validator local chain: CometBFT keys and config (1 s blocks, loopback listeners) and a genesis whose app_state funds a dev account bonded as the validator",
+  ),
   Command.withExamples([
-    { command: "r3mes node init --home ./.chain", description: "A local chain with defaults (chain id remes-local, RPC on 127.0.0.1:26657)" },
-    { command: "r3mes node init --home /tmp/n1 --chain-id test-1 --params '{\"windowBlocks\":10}'", description: "Short training windows for experiments" },
+    {
+      command: "r3mes node init --home ./.chain",
+      description: "A local chain with defaults (chain id remes-local, RPC on 127.0.0.1:26657)",
+    },
+    {
+      command: "r3mes node init --home /tmp/n1 --chain-id test-1 --params '{\"windowBlocks\":10}'",
+      description: "Short training windows for experiments",
+    },
   ]),
 );
 
-const snapshotInterval = Flag.Int("snapshot-interval").pipe(Flag.withDescription("Blocks between state snapshots (restart and state sync start from the latest)"), Flag.withDefault(100));
+const snapshotInterval = Flag.Int("snapshot-interval").pipe(
+  Flag.withDescription(
+    "Blocks between state snapshots (restart and state sync start from the latest)",
+  ),
+  Flag.withDefault(100),
+);
 
-const metrics = Flag.String("metrics").pipe(Flag.withDescription("Serve Prometheus metrics (r3mes_*, docs/node.md) at http://ADDR/metrics; ADDR is PORT (loopback) or HOST:PORT"), Flag.optional);
+const metrics = Flag.String("metrics").pipe(
+  Flag.withDescription(
+    "Serve Prometheus metrics (r3mes_*, docs/node.md) at http://ADDR/metrics; ADDR is PORT (loopback) or HOST:PORT",
+  ),
+  Flag.optional,
+);
 
 /** The node is a scoped resource: interruption (SIGINT/SIGTERM via the runtime) runs its clean stop. */
-const run = (withCometbft: boolean) => (f: { home: string; snapshotInterval: number; metrics: Option.Option<string> }) =>
-  Effect.scoped(
-    Effect.gen(function* () {
-      const node = yield* Effect.acquireRelease(
-        Effect.tryPromise({
-          try: () => startNode({ home: f.home, withCometbft, snapshotInterval: f.snapshotInterval, ...Option.match(f.metrics, { onNone: () => ({}), onSome: (m) => ({ metrics: m }) }), say: (l) => console.log(l) }),
-          catch: userFailure(withCometbft ? "node start failed" : "node app failed"),
-        }),
-        (n) => Effect.promise(() => n.stop("interrupted")),
-      );
-      const code = yield* Effect.promise(() => node.exited);
-      if (code !== 0) return yield* Effect.fail(userFailure("node stopped")(new Error(`exit code ${code}; see ${f.home}/logs`)));
-    }),
-  );
+const run =
+  (withCometbft: boolean) =>
+  (f: { home: string; snapshotInterval: number; metrics: Option.Option<string> }) =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const node = yield* Effect.acquireRelease(
+          Effect.tryPromise({
+            try: () =>
+              startNode({
+                home: f.home,
+                withCometbft,
+                snapshotInterval: f.snapshotInterval,
+                ...Option.match(f.metrics, { onNone: () => ({}), onSome: (m) => ({ metrics: m }) }),
+                say: (l) => console.log(l),
+              }),
+            catch: userFailure(withCometbft ? "node start failed" : "node app failed"),
+          }),
+          (n) => Effect.promise(() => n.stop("interrupted")),
+        );
+        const code = yield* Effect.promise(() => node.exited);
+        if (code !== 0)
+          return yield* Effect.fail(
+            userFailure("node stopped")(new Error(`exit code ${code}; see ${f.home}/logs`)),
+          );
+      }),
+    );
 
 const start = Command.make("start", { home, snapshotInterval, metrics }, run(true)).pipe(
-  Command.withDescription("Run the chain: the R3MES ABCI app and CometBFT together; logs go to HOME/logs (app.log, cometbft.log); SIGINT/SIGTERM stop both cleanly. State is durable: a restart (even after kill -9) continues at the last committed height"),
-  Command.withExamples([{ command: "r3mes node start --home ./.chain", description: "Start the chain created by 'r3mes node init'" }, { command: "r3mes node start --home ./.chain --metrics 26660", description: "The same, with Prometheus metrics at http://127.0.0.1:26660/metrics" }]),
+  Command.withDescription(
+    "Run the chain: the R3MES ABCI app and CometBFT together; logs go to HOME/logs (app.log, cometbft.log); SIGINT/SIGTERM stop both cleanly. State is durable: a restart (even after kill -9) continues at the last committed height",
+  ),
+  Command.withExamples([
+    {
+      command: "r3mes node start --home ./.chain",
+      description: "Start the chain created by 'r3mes node init'",
+    },
+    {
+      command: "r3mes node start --home ./.chain --metrics 26660",
+      description: "The same, with Prometheus metrics at http://127.0.0.1:26660/metrics",
+    },
+  ]),
 );
 
 const app = Command.make("app", { home, snapshotInterval, metrics }, run(false)).pipe(
-  Command.withDescription("Run only the ABCI app (for running CometBFT yourself: 'cometbft start --home HOME')"),
+  Command.withDescription(
+    "Run only the ABCI app (for running CometBFT yourself: 'cometbft start --home HOME')",
+  ),
 );
 
 export const nodeCommand = Command.make("node").pipe(
-  Command.withDescription("A CometBFT ABCI 2.0 node running the R3MES state machine (needs CometBFT: 'npm run setup:tools')"),
+  Command.withDescription(
+    "A CometBFT ABCI 2.0 node running the R3MES state machine (needs CometBFT: 'npm run setup:tools')",
+  ),
   Command.withSubcommands([init, start, app]),
 );

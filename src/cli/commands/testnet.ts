@@ -19,124 +19,342 @@ import { up } from "../../testnet/up.ts";
 import { userFailure } from "../errors.ts";
 
 const networkChoiceOf = (v: string): NetworkChoice => {
-  if (!networkChoices.includes(v as NetworkChoice)) throw new Error(`--network ${v}: one of ${networkChoices.join(", ")}`);
+  if (!networkChoices.includes(v as NetworkChoice))
+    throw new Error(`--network ${v}: one of ${networkChoices.join(", ")}`);
   return v as NetworkChoice;
 };
 
-const dir = Flag.String("dir").pipe(Flag.withDescription("State folder of the testnet (homes, keys, logs, pids)"), Flag.withDefault(".testnet"));
+const dir = Flag.String("dir").pipe(
+  Flag.withDescription("State folder of the testnet (homes, keys, logs, pids)"),
+  Flag.withDefault(".testnet"),
+);
 
-const upCommand = Command.make("up", {
-  dir,
-  validators: Flag.Int("validators").pipe(Flag.withDescription("Validator nodes (app + CometBFT each, plus a validator duty daemon)"), Flag.withDefault(4)),
-  miners: Flag.Int("miners").pipe(Flag.withDescription("Miner daemons"), Flag.withDefault(8)),
-  proposers: Flag.Int("proposers").pipe(Flag.withDescription("Proposer daemons"), Flag.withDefault(2)),
-  lazy: Flag.Int("lazy").pipe(Flag.withDescription("How many of the miners are lazy (skip every task, submit a random hash)"), Flag.withDefault(2)),
-  blockTimeMs: Flag.Int("block-time-ms").pipe(Flag.withDescription("CometBFT timeout_commit in ms"), Flag.withDefault(500)),
-  trainMs: Flag.Int("train-ms").pipe(Flag.withDescription("Simulated training time per task in ms"), Flag.withDefault(1500)),
-  params: Flag.String("params").pipe(Flag.withDescription("Protocol parameter overrides as protobuf JSON on top of the testnet's short windows, e.g. '{\"windowBlocks\":20}'"), Flag.optional),
-  noKubo: Flag.Boolean("no-kubo").pipe(Flag.withDescription("Skip Kubo: every daemon runs the embedded Helia store over one shared blockstore folder, DIR/blocks"), Flag.withDefault(false)),
-  scenario: Flag.String("scenario").pipe(Flag.withDescription("JSON file scheduling perturbations by height: {\"perturbations\":[{\"at\":40,\"do\":\"kill\",\"node\":\"val3\"}]}"), Flag.optional),
-  network: Flag.String("network").pipe(Flag.withDescription("How the nodes are networked: netns (each CometBFT in its own network namespace on a bridge; partitions cut its link; needs root and iproute2), loopback (127.0.0.1; partitions restart CometBFT peerless), or auto (netns where possible)"), Flag.withDefault("auto")),
-  backend: Flag.String("backend").pipe(Flag.withDescription("process (default) or containers (testcontainers; needs a Docker engine — where none answers it says so and runs processes; the container backend itself is not built yet)"), Flag.withDefault("process")),
-  training: Flag.String("training").pipe(Flag.withDescription("simulated (default: modelled updates) or kernels (every daemon trains LoRA adapters for real with the canonical BitNet kernels; the genesis vault's answers are computed the same way)"), Flag.withDefault("simulated")),
-}, (f) =>
-  Effect.tryPromise({
-    try: async () => {
-      if (f.training !== "simulated" && f.training !== "kernels") throw new Error(`--training ${f.training}: simulated or kernels`);
-      const { note } = await resolveBackend(f.backend);
-      if (note) console.log(note);
-      await up({
-        dir: f.dir, validators: f.validators, miners: f.miners, proposers: f.proposers, lazy: f.lazy, blockTimeMs: f.blockTimeMs, trainMs: f.trainMs, training: f.training,
-        kubo: !f.noKubo, say: (l) => console.log(l), network: networkChoiceOf(f.network),
-        ...(Option.isSome(f.params) ? { params: JSON.parse(f.params.value) as Record<string, never> } : {}),
-        ...(Option.isSome(f.scenario) ? { scenario: f.scenario.value } : {}),
-      });
-    },
-    catch: userFailure("testnet up failed"),
-  })).pipe(
-  Command.withDescription("Start a local network on 127.0.0.1: keys, genesis, a CometBFT home per validator, the apps, CometBFT, Kubo and the role daemons; waits for the first block and prints the endpoints. Needs 'npm run setup:tools' (CometBFT and Kubo)"),
+const upCommand = Command.make(
+  "up",
+  {
+    dir,
+    validators: Flag.Int("validators").pipe(
+      Flag.withDescription("Validator nodes (app + CometBFT each, plus a validator duty daemon)"),
+      Flag.withDefault(4),
+    ),
+    miners: Flag.Int("miners").pipe(Flag.withDescription("Miner daemons"), Flag.withDefault(8)),
+    proposers: Flag.Int("proposers").pipe(
+      Flag.withDescription("Proposer daemons"),
+      Flag.withDefault(2),
+    ),
+    lazy: Flag.Int("lazy").pipe(
+      Flag.withDescription(
+        "How many of the miners are lazy (skip every task, submit a random hash)",
+      ),
+      Flag.withDefault(2),
+    ),
+    blockTimeMs: Flag.Int("block-time-ms").pipe(
+      Flag.withDescription("CometBFT timeout_commit in ms"),
+      Flag.withDefault(500),
+    ),
+    trainMs: Flag.Int("train-ms").pipe(
+      Flag.withDescription("Simulated training time per task in ms"),
+      Flag.withDefault(1500),
+    ),
+    params: Flag.String("params").pipe(
+      Flag.withDescription(
+        "Protocol parameter overrides as protobuf JSON on top of the testnet's short windows, e.g. '{\"windowBlocks\":20}'",
+      ),
+      Flag.optional,
+    ),
+    noKubo: Flag.Boolean("no-kubo").pipe(
+      Flag.withDescription(
+        "Skip Kubo: every daemon runs the embedded Helia store over one shared blockstore folder, DIR/blocks",
+      ),
+      Flag.withDefault(false),
+    ),
+    scenario: Flag.String("scenario").pipe(
+      Flag.withDescription(
+        'JSON file scheduling perturbations by height: {"perturbations":[{"at":40,"do":"kill","node":"val3"}]}',
+      ),
+      Flag.optional,
+    ),
+    network: Flag.String("network").pipe(
+      Flag.withDescription(
+        "How the nodes are networked: netns (each CometBFT in its own network namespace on a bridge; partitions cut its link; needs root and iproute2), loopback (127.0.0.1; partitions restart CometBFT peerless), or auto (netns where possible)",
+      ),
+      Flag.withDefault("auto"),
+    ),
+    backend: Flag.String("backend").pipe(
+      Flag.withDescription(
+        "process (default) or containers (testcontainers; needs a Docker engine — where none answers it says so and runs processes; the container backend itself is not built yet)",
+      ),
+      Flag.withDefault("process"),
+    ),
+    training: Flag.String("training").pipe(
+      Flag.withDescription(
+        "simulated (default: modelled updates) or kernels (every daemon trains LoRA adapters for real with the canonical BitNet kernels; the genesis vault's answers are computed the same way)",
+      ),
+      Flag.withDefault("simulated"),
+    ),
+  },
+  (f) =>
+    Effect.tryPromise({
+      try: async () => {
+        if (f.training !== "simulated" && f.training !== "kernels")
+          throw new Error(`--training ${f.training}: simulated or kernels`);
+        const { note } = await resolveBackend(f.backend);
+        if (note) console.log(note);
+        await up({
+          dir: f.dir,
+          validators: f.validators,
+          miners: f.miners,
+          proposers: f.proposers,
+          lazy: f.lazy,
+          blockTimeMs: f.blockTimeMs,
+          trainMs: f.trainMs,
+          training: f.training,
+          kubo: !f.noKubo,
+          say: (l) => console.log(l),
+          network: networkChoiceOf(f.network),
+          ...(Option.isSome(f.params)
+            ? { params: JSON.parse(f.params.value) as Record<string, never> }
+            : {}),
+          ...(Option.isSome(f.scenario) ? { scenario: f.scenario.value } : {}),
+        });
+      },
+      catch: userFailure("testnet up failed"),
+    }),
+).pipe(
+  Command.withDescription(
+    "Start a local network on 127.0.0.1: keys, genesis, a CometBFT home per validator, the apps, CometBFT, Kubo and the role daemons; waits for the first block and prints the endpoints. Needs 'npm run setup:tools' (CometBFT and Kubo)",
+  ),
   Command.withExamples([
-    { command: "r3mes testnet up", description: "4 validators, 8 miners (2 lazy), 2 proposers, Kubo, in ./.testnet" },
-    { command: "r3mes testnet up --dir /tmp/tn --validators 4 --miners 4 --lazy 1 --proposers 1", description: "A smaller network" },
-    { command: "r3mes testnet up --scenario faults.json", description: "Apply the perturbations the file schedules by height" },
+    {
+      command: "r3mes testnet up",
+      description: "4 validators, 8 miners (2 lazy), 2 proposers, Kubo, in ./.testnet",
+    },
+    {
+      command: "r3mes testnet up --dir /tmp/tn --validators 4 --miners 4 --lazy 1 --proposers 1",
+      description: "A smaller network",
+    },
+    {
+      command: "r3mes testnet up --scenario faults.json",
+      description: "Apply the perturbations the file schedules by height",
+    },
   ]),
 );
 
-const statusCommand = Command.make("status", { dir, json: Flag.Boolean("json").pipe(Flag.withDescription("One JSON object: {chain_id, nodes: [{name, height, app_hash, rpc, peers, state}]}"), Flag.withDefault(false)) }, (f) =>
-  Effect.tryPromise({
-    try: async () => {
-      const s = readState(f.dir);
-      const nodes = await nodeStatuses(s);
-      console.log(f.json ? JSON.stringify({ chain_id: s.chainId, dir: s.dir, network: s.network ?? { kind: "loopback" }, nodes }) : formatStatus(s, nodes));
-    },
-    catch: userFailure("testnet status"),
-  })).pipe(Command.withDescription("Height, app hash, peers and state of every node, and whether each daemon runs"));
+const statusCommand = Command.make(
+  "status",
+  {
+    dir,
+    json: Flag.Boolean("json").pipe(
+      Flag.withDescription(
+        "One JSON object: {chain_id, nodes: [{name, height, app_hash, rpc, peers, state}]}",
+      ),
+      Flag.withDefault(false),
+    ),
+  },
+  (f) =>
+    Effect.tryPromise({
+      try: async () => {
+        const s = readState(f.dir);
+        const nodes = await nodeStatuses(s);
+        console.log(
+          f.json
+            ? JSON.stringify({
+                chain_id: s.chainId,
+                dir: s.dir,
+                network: s.network ?? { kind: "loopback" },
+                nodes,
+              })
+            : formatStatus(s, nodes),
+        );
+      },
+      catch: userFailure("testnet status"),
+    }),
+).pipe(
+  Command.withDescription(
+    "Height, app hash, peers and state of every node, and whether each daemon runs",
+  ),
+);
 
-const logsCommand = Command.make("logs", {
-  dir,
-  name: Argument.String("name").pipe(Argument.withDescription("A node (val0 …: its app and CometBFT logs), a daemon (miner0, validator0, proposer0), kubo or conductor; omit to list the log files"), Argument.optional),
-  lines: Flag.Int("lines").pipe(Flag.withDescription("Lines from the end of each log"), Flag.withDefault(40)),
-}, (f) =>
-  Effect.try({
-    try: () => {
-      const s = readState(f.dir);
-      const logs = logsDir(s.dir);
-      const files = fs.readdirSync(logs).sort();
-      if (Option.isNone(f.name)) {
-        console.log(files.map((x) => path.join(logs, x)).join("\n"));
-        return;
-      }
-      const name = f.name.value;
-      const node = s.nodes.find((n) => n.name === name);
-      const mine = [...files.filter((x) => x === `${name}.log` || x.startsWith(`${name}-`)).map((x) => path.join(logs, x)), ...(node ? [path.join(node.home, "logs", "app.log")] : [])].filter((x) => fs.existsSync(x));
-      if (mine.length === 0) throw new Error(`no logs for "${name}"; there are: ${files.join(", ")}`);
-      for (const file of mine) console.log(`==> ${file} <==\n${fs.readFileSync(file, "utf8").split("\n").slice(-f.lines - 1).join("\n")}`);
-    },
-    catch: userFailure("testnet logs"),
-  })).pipe(Command.withDescription("Show the tail of the logs of a node or daemon"));
+const logsCommand = Command.make(
+  "logs",
+  {
+    dir,
+    name: Argument.String("name").pipe(
+      Argument.withDescription(
+        "A node (val0 …: its app and CometBFT logs), a daemon (miner0, validator0, proposer0), kubo or conductor; omit to list the log files",
+      ),
+      Argument.optional,
+    ),
+    lines: Flag.Int("lines").pipe(
+      Flag.withDescription("Lines from the end of each log"),
+      Flag.withDefault(40),
+    ),
+  },
+  (f) =>
+    Effect.try({
+      try: () => {
+        const s = readState(f.dir);
+        const logs = logsDir(s.dir);
+        const files = fs.readdirSync(logs).sort();
+        if (Option.isNone(f.name)) {
+          console.log(files.map((x) => path.join(logs, x)).join("\n"));
+          return;
+        }
+        const name = f.name.value;
+        const node = s.nodes.find((n) => n.name === name);
+        const mine = [
+          ...files
+            .filter((x) => x === `${name}.log` || x.startsWith(`${name}-`))
+            .map((x) => path.join(logs, x)),
+          ...(node ? [path.join(node.home, "logs", "app.log")] : []),
+        ].filter((x) => fs.existsSync(x));
+        if (mine.length === 0)
+          throw new Error(`no logs for "${name}"; there are: ${files.join(", ")}`);
+        for (const file of mine)
+          console.log(
+            `==> ${file} <==\n${fs
+              .readFileSync(file, "utf8")
+              .split("\n")
+              .slice(-f.lines - 1)
+              .join("\n")}`,
+          );
+      },
+      catch: userFailure("testnet logs"),
+    }),
+).pipe(Command.withDescription("Show the tail of the logs of a node or daemon"));
 
-const perturbCommand = Command.make("perturb", {
-  dir,
-  what: Argument.String("action").pipe(Argument.withDescription(`One of ${perturbations.join(", ")}: kill = SIGKILL the node's app and CometBFT; restart; pause/resume = SIGSTOP/SIGCONT; partition = cut the node off from its peers (netns: its bridge link goes down; loopback fallback: CometBFT restarted peerless on an unannounced port); heal`)),
-  node: Argument.String("node").pipe(Argument.withDescription("Node name (val0, val1, …)")),
-}, (f) =>
-  Effect.tryPromise({
-    try: async () => {
-      if (!perturbations.includes(f.what as Perturbation)) throw new Error(`"${f.what}" is not a perturbation; use one of ${perturbations.join(", ")}`);
-      console.log(await perturb(f.dir, f.what as Perturbation, f.node));
+const perturbCommand = Command.make(
+  "perturb",
+  {
+    dir,
+    what: Argument.String("action").pipe(
+      Argument.withDescription(
+        `One of ${perturbations.join(", ")}: kill = SIGKILL the node's app and CometBFT; restart; pause/resume = SIGSTOP/SIGCONT; partition = cut the node off from its peers (netns: its bridge link goes down; loopback fallback: CometBFT restarted peerless on an unannounced port); heal`,
+      ),
+    ),
+    node: Argument.String("node").pipe(Argument.withDescription("Node name (val0, val1, …)")),
+  },
+  (f) =>
+    Effect.tryPromise({
+      try: async () => {
+        if (!perturbations.includes(f.what as Perturbation))
+          throw new Error(
+            `"${f.what}" is not a perturbation; use one of ${perturbations.join(", ")}`,
+          );
+        console.log(await perturb(f.dir, f.what as Perturbation, f.node));
+      },
+      catch: userFailure("testnet perturb"),
+    }),
+).pipe(
+  Command.withDescription("Inject a fault into one node"),
+  Command.withExamples([
+    { command: "r3mes testnet perturb kill val3", description: "kill -9 the node val3" },
+    {
+      command: "r3mes testnet perturb partition val2",
+      description: "Isolate val2; heal it with 'perturb heal val2'",
     },
-    catch: userFailure("testnet perturb"),
-  })).pipe(Command.withDescription("Inject a fault into one node"), Command.withExamples([{ command: "r3mes testnet perturb kill val3", description: "kill -9 the node val3" }, { command: "r3mes testnet perturb partition val2", description: "Isolate val2; heal it with 'perturb heal val2'" }]));
+  ]),
+);
 
-const checkCommand = Command.make("check", { dir, json: Flag.Boolean("json").pipe(Flag.withDescription("Print {checked_height, violations}"), Flag.withDefault(false)) }, (f) =>
-  Effect.tryPromise({
-    try: async () => {
-      const s = readState(f.dir);
-      const live = (await nodeStatuses(s)).filter((n) => n.height !== null && n.state === "running").map((n) => n.name);
-      const r = await checkInvariants(s, { nodes: live });
-      if (f.json) console.log(JSON.stringify({ checked_height: r.checkedHeight, nodes: live, violations: r.violations }));
-      else console.log(r.violations.length === 0 ? `invariants hold on ${live.join(", ")} up to height ${r.checkedHeight}` : `VIOLATIONS:\n${r.violations.join("\n")}`);
-      if (r.violations.length > 0) throw new Error(`${r.violations.length} invariant violations`);
-    },
-    catch: userFailure("testnet check"),
-  })).pipe(Command.withDescription("Invariants over RPC on the running nodes: app hash after h = next header's AppHash, identical blocks on every node, supply conserved and protocol state checks on a checked replay"));
+const checkCommand = Command.make(
+  "check",
+  {
+    dir,
+    json: Flag.Boolean("json").pipe(
+      Flag.withDescription("Print {checked_height, violations}"),
+      Flag.withDefault(false),
+    ),
+  },
+  (f) =>
+    Effect.tryPromise({
+      try: async () => {
+        const s = readState(f.dir);
+        const live = (await nodeStatuses(s))
+          .filter((n) => n.height !== null && n.state === "running")
+          .map((n) => n.name);
+        const r = await checkInvariants(s, { nodes: live });
+        if (f.json)
+          console.log(
+            JSON.stringify({
+              checked_height: r.checkedHeight,
+              nodes: live,
+              violations: r.violations,
+            }),
+          );
+        else
+          console.log(
+            r.violations.length === 0
+              ? `invariants hold on ${live.join(", ")} up to height ${r.checkedHeight}`
+              : `VIOLATIONS:\n${r.violations.join("\n")}`,
+          );
+        if (r.violations.length > 0) throw new Error(`${r.violations.length} invariant violations`);
+      },
+      catch: userFailure("testnet check"),
+    }),
+).pipe(
+  Command.withDescription(
+    "Invariants over RPC on the running nodes: app hash after h = next header's AppHash, identical blocks on every node, supply conserved and protocol state checks on a checked replay",
+  ),
+);
 
-const downCommand = Command.make("down", { dir, keep: Flag.Boolean("keep").pipe(Flag.withDescription("Keep the state folder (homes, logs) instead of removing it"), Flag.withDefault(false)) }, (f) =>
-  Effect.tryPromise({
-    try: async () => {
-      const r = await down(f.dir, { keep: f.keep });
-      console.log(`stopped ${r.stopped} processes${f.keep ? `; state kept in ${f.dir}` : `; removed ${f.dir}`}`);
-      if (r.stillListening.length > 0) throw new Error(`ports still listening after stopping everything: ${r.stillListening.join(", ")}`);
-      if (r.leftovers.length > 0) throw new Error(`network namespaces or links left after deleting them: ${r.leftovers.join(", ")}`);
-    },
-    catch: userFailure("testnet down"),
-  })).pipe(Command.withDescription("Stop every process the testnet started (by pid) and remove its state folder"));
+const downCommand = Command.make(
+  "down",
+  {
+    dir,
+    keep: Flag.Boolean("keep").pipe(
+      Flag.withDescription("Keep the state folder (homes, logs) instead of removing it"),
+      Flag.withDefault(false),
+    ),
+  },
+  (f) =>
+    Effect.tryPromise({
+      try: async () => {
+        const r = await down(f.dir, { keep: f.keep });
+        console.log(
+          `stopped ${r.stopped} processes${f.keep ? `; state kept in ${f.dir}` : `; removed ${f.dir}`}`,
+        );
+        if (r.stillListening.length > 0)
+          throw new Error(
+            `ports still listening after stopping everything: ${r.stillListening.join(", ")}`,
+          );
+        if (r.leftovers.length > 0)
+          throw new Error(
+            `network namespaces or links left after deleting them: ${r.leftovers.join(", ")}`,
+          );
+      },
+      catch: userFailure("testnet down"),
+    }),
+).pipe(
+  Command.withDescription(
+    "Stop every process the testnet started (by pid) and remove its state folder",
+  ),
+);
 
-const conductCommand = Command.make("conduct", { dir, scenario: Flag.String("scenario").pipe(Flag.withDescription("Scenario file")) }, (f) =>
-  Effect.tryPromise({ try: () => conduct(f.dir, f.scenario, (l) => console.log(`${new Date().toISOString()} ${l}`)), catch: userFailure("testnet conduct") }),
-).pipe(Command.withDescription("Apply a scenario's perturbations as the chain reaches their heights (up --scenario starts this in the background)"));
+const conductCommand = Command.make(
+  "conduct",
+  { dir, scenario: Flag.String("scenario").pipe(Flag.withDescription("Scenario file")) },
+  (f) =>
+    Effect.tryPromise({
+      try: () => conduct(f.dir, f.scenario, (l) => console.log(`${new Date().toISOString()} ${l}`)),
+      catch: userFailure("testnet conduct"),
+    }),
+).pipe(
+  Command.withDescription(
+    "Apply a scenario's perturbations as the chain reaches their heights (up --scenario starts this in the background)",
+  ),
+);
 
 export const testnetCommand = Command.make("testnet").pipe(
-  Command.withDescription("Local multi-node testnets of real processes (CometBFT validators, Kubo, role daemons) with fault injection and invariant checks"),
-  Command.withSubcommands([upCommand, statusCommand, logsCommand, perturbCommand, checkCommand, downCommand, conductCommand]),
+  Command.withDescription(
+    "Local multi-node testnets of real processes (CometBFT validators, Kubo, role daemons) with fault injection and invariant checks",
+  ),
+  Command.withSubcommands([
+    upCommand,
+    statusCommand,
+    logsCommand,
+    perturbCommand,
+    checkCommand,
+    downCommand,
+    conductCommand,
+  ]),
 );
