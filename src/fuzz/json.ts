@@ -8,7 +8,8 @@ export const toJsonValue = (v: unknown): unknown => {
   if (typeof v === "bigint") return { $bigint: v.toString() };
   if (v instanceof Uint8Array) return { $bytes: bytesToHex(v) };
   if (Array.isArray(v)) return v.map(toJsonValue);
-  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toJsonValue(x)]));
+  if (v !== null && typeof v === "object")
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toJsonValue(x)]));
   return v;
 };
 

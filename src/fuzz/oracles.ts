@@ -10,8 +10,16 @@ export const checkAccounts = (...groups: Iterable<string>[]): Finding | undefine
   for (const g of groups) {
     for (const a of g) {
       if (a.startsWith("module:")) continue;
-      if (!isAddress(a)) return finding("address.not-an-address", `the state keeps an account named ${JSON.stringify(a.slice(0, 140))}, which is not a remes1… address`);
-      if (a !== a.toLowerCase()) return finding("address.uppercase-twin", `the state keeps an account named ${a}, the upper-case twin of ${a.toLowerCase()}`);
+      if (!isAddress(a))
+        return finding(
+          "address.not-an-address",
+          `the state keeps an account named ${JSON.stringify(a.slice(0, 140))}, which is not a remes1… address`,
+        );
+      if (a !== a.toLowerCase())
+        return finding(
+          "address.uppercase-twin",
+          `the state keeps an account named ${a}, the upper-case twin of ${a.toLowerCase()}`,
+        );
     }
   }
   return undefined;

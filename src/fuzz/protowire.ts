@@ -73,7 +73,6 @@ export const parseFields = (b: Uint8Array): WireField[] | undefined => {
   return out;
 };
 
-
 export interface EncodeOpts {
   readonly tagStretch?: number;
   readonly lenStretch?: number;
@@ -84,10 +83,15 @@ export interface EncodeOpts {
 export const encodeField = (f: WireField, o: EncodeOpts = {}): Uint8Array => {
   const tag = varint(BigInt(f.no) * 8n + BigInt(f.wire), o.tagStretch ?? 0);
   if (f.wire !== 2) return concat([tag, f.value]);
-  return concat([tag, varint(BigInt(Math.max(0, f.value.length + (o.lenDelta ?? 0))), o.lenStretch ?? 0), f.value]);
+  return concat([
+    tag,
+    varint(BigInt(Math.max(0, f.value.length + (o.lenDelta ?? 0))), o.lenStretch ?? 0),
+    f.value,
+  ]);
 };
 
-export const encodeFields = (fs: readonly WireField[]): Uint8Array => concat(fs.map((f) => encodeField(f)));
+export const encodeFields = (fs: readonly WireField[]): Uint8Array =>
+  concat(fs.map((f) => encodeField(f)));
 
 export type Mutation =
   | { readonly op: "drop"; readonly i: number }
@@ -96,7 +100,13 @@ export type Mutation =
   | { readonly op: "stretch"; readonly i: number; readonly tag: number; readonly len: number }
   | { readonly op: "lie"; readonly i: number; readonly delta: number }
   | { readonly op: "repeat"; readonly i: number; readonly times: number }
-  | { readonly op: "unknown"; readonly no: number; readonly wire: 0 | 2; readonly value: Uint8Array; readonly at: number }
+  | {
+      readonly op: "unknown";
+      readonly no: number;
+      readonly wire: 0 | 2;
+      readonly value: Uint8Array;
+      readonly at: number;
+    }
   | { readonly op: "byte"; readonly at: number; readonly value: number }
   | { readonly op: "truncate"; readonly keep: number };
 
@@ -112,24 +122,35 @@ export const mutate = (bytes: Uint8Array, m: Mutation): Uint8Array => {
   const fs = parseFields(bytes);
   if (!fs) return bytes;
   if (m.op === "unknown") {
-    const f: WireField = { no: m.no, wire: m.wire, value: m.wire === 0 ? varint(BigInt(m.value.length)) : m.value };
+    const f: WireField = {
+      no: m.no,
+      wire: m.wire,
+      value: m.wire === 0 ? varint(BigInt(m.value.length)) : m.value,
+    };
     const at = fs.length === 0 ? 0 : m.at % (fs.length + 1);
     return encodeFields([...fs.slice(0, at), f, ...fs.slice(at)]);
   }
   if (fs.length === 0) return bytes;
   const i = m.i % fs.length;
   switch (m.op) {
-    case "drop": return encodeFields(fs.filter((_, k) => k !== i));
-    case "dup": return encodeFields([...fs.slice(0, i + 1), fs[i]!, ...fs.slice(i + 1)]);
+    case "drop":
+      return encodeFields(fs.filter((_, k) => k !== i));
+    case "dup":
+      return encodeFields([...fs.slice(0, i + 1), fs[i]!, ...fs.slice(i + 1)]);
     case "swap": {
       const j = m.j % fs.length;
       const out = fs.slice();
       [out[i], out[j]] = [out[j]!, out[i]!];
       return encodeFields(out);
     }
-    case "repeat": return encodeFields([...fs, ...Array.from({ length: m.times }, () => fs[i]!)]);
-    case "stretch": return concat(fs.map((f, k) => encodeField(f, k === i ? { tagStretch: m.tag, lenStretch: m.len } : {})));
-    case "lie": return concat(fs.map((f, k) => encodeField(f, k === i ? { lenDelta: m.delta } : {})));
+    case "repeat":
+      return encodeFields([...fs, ...Array.from({ length: m.times }, () => fs[i]!)]);
+    case "stretch":
+      return concat(
+        fs.map((f, k) => encodeField(f, k === i ? { tagStretch: m.tag, lenStretch: m.len } : {})),
+      );
+    case "lie":
+      return concat(fs.map((f, k) => encodeField(f, k === i ? { lenDelta: m.delta } : {})));
   }
 };
 
@@ -156,7 +177,15 @@ export const unknownFields = (bytes: Uint8Array, schema: WireSchema, path = ""):
 const ANY: WireSchema = { 1: null, 2: null };
 const COIN: WireSchema = { 1: null, 2: null };
 /** cosmos.tx.v1beta1 TxBody (Any values not descended: a message's own decoder is strict). */
-export const TX_BODY: WireSchema = { 1: { 1: null, 2: null }, 2: null, 3: null, 4: null, 5: null, 1023: ANY, 2047: ANY };
+export const TX_BODY: WireSchema = {
+  1: { 1: null, 2: null },
+  2: null,
+  3: null,
+  4: null,
+  5: null,
+  1023: ANY,
+  2047: ANY,
+};
 export const AUTH_INFO: WireSchema = {
   1: { 1: ANY, 2: { 1: { 1: null }, 2: null }, 3: null },
   2: { 1: COIN, 2: null, 3: null, 4: null },

@@ -41,7 +41,14 @@ export interface RunReport {
   readonly runs: number;
   readonly ms: number;
   readonly inputsPerSec: number;
-  readonly violation?: { readonly defect: string; readonly message: string; readonly input: string; readonly path: string; readonly run: number; readonly shrinks: number };
+  readonly violation?: {
+    readonly defect: string;
+    readonly message: string;
+    readonly input: string;
+    readonly path: string;
+    readonly run: number;
+    readonly shrinks: number;
+  };
   readonly known: Record<string, KnownHit>;
 }
 
@@ -56,7 +63,10 @@ export const judge = async <T>(target: FuzzTarget<T>, input: T): Promise<Finding
   try {
     return await target.check(input);
   } catch (e) {
-    return { defect: `${target.name}.throw`, message: `uncaught: ${e instanceof Error ? (e.stack ?? e.message).split("\n").slice(0, 4).join(" | ") : String(e)}` };
+    return {
+      defect: `${target.name}.throw`,
+      message: `uncaught: ${e instanceof Error ? (e.stack ?? e.message).split("\n").slice(0, 4).join(" | ") : String(e)}`,
+    };
   }
 };
 
@@ -77,24 +87,51 @@ export const runTarget = async <T>(target: FuzzTarget<T>, o: RunOptions): Promis
     if (!o.strict && expected.has(f.defect)) {
       const k = known[f.defect];
       if (k) k.count++;
-      else known[f.defect] = { count: 1, firstRun: calls, message: f.message, input: showInput(input) };
+      else
+        known[f.defect] = {
+          count: 1,
+          firstRun: calls,
+          message: f.message,
+          input: showInput(input),
+        };
       return true;
     }
     firstFailure = { finding: f, run: calls };
     throw new Violation(f);
   };
   const started = performance.now();
-  const details = await fc.check(fc.asyncProperty(target.arbitrary(), predicate), { seed: o.seed, numRuns: o.runs });
+  const details = await fc.check(fc.asyncProperty(target.arbitrary(), predicate), {
+    seed: o.seed,
+    numRuns: o.runs,
+  });
   const ms = performance.now() - started;
   const runs = firstFailure ? firstFailure.run : o.runs;
-  const report: RunReport = { target: target.name, seed: o.seed, runs, ms: Math.round(ms), inputsPerSec: Math.round((runs / ms) * 1000), known };
+  const report: RunReport = {
+    target: target.name,
+    seed: o.seed,
+    runs,
+    ms: Math.round(ms),
+    inputsPerSec: Math.round((runs / ms) * 1000),
+    known,
+  };
   if (!details.failed) return report;
   const input = details.counterexample![0] as T;
   const again = await judge(target, input);
-  const f = again ?? firstFailure?.finding ?? { defect: `${target.name}.fast-check`, message: String(details.errorInstance) };
+  const f = again ??
+    firstFailure?.finding ?? {
+      defect: `${target.name}.fast-check`,
+      message: String(details.errorInstance),
+    };
   return {
     ...report,
-    violation: { defect: f.defect, message: f.message, input: showInput(input), path: details.counterexamplePath ?? "", run: firstFailure?.run ?? runs, shrinks: details.numShrinks },
+    violation: {
+      defect: f.defect,
+      message: f.message,
+      input: showInput(input),
+      path: details.counterexamplePath ?? "",
+      run: firstFailure?.run ?? runs,
+      shrinks: details.numShrinks,
+    },
   };
 };
 
@@ -103,13 +140,22 @@ export const seedOfCommit = (sha: string): number => parseInt(sha.slice(0, 8), 1
 
 /** Human-readable lines for a report: the figures, each known class, the violation with what replays it. */
 export const describeReport = (r: RunReport, strict = false): string[] => {
-  const out = [`${r.target}: ${r.runs} inputs in ${(r.ms / 1000).toFixed(1)} s (${r.inputsPerSec}/s), seed ${r.seed}`];
-  for (const [d, k] of Object.entries(r.known)) out.push(`  known ${d}: ${k.count} inputs, first at input #${k.firstRun}: ${k.message}\n    input: ${k.input}`);
+  const out = [
+    `${r.target}: ${r.runs} inputs in ${(r.ms / 1000).toFixed(1)} s (${r.inputsPerSec}/s), seed ${r.seed}`,
+  ];
+  for (const [d, k] of Object.entries(r.known))
+    out.push(
+      `  known ${d}: ${k.count} inputs, first at input #${k.firstRun}: ${k.message}\n    input: ${k.input}`,
+    );
   if (r.violation) {
     const v = r.violation;
-    out.push(`  VIOLATION ${v.defect} at input #${v.run} (shrunk ${v.shrinks} times): ${v.message}`);
+    out.push(
+      `  VIOLATION ${v.defect} at input #${v.run} (shrunk ${v.shrinks} times): ${v.message}`,
+    );
     out.push(`    minimal input: ${v.input}`);
-    out.push(`    reproduce: r3mes fuzz --target ${r.target} --seed ${r.seed} --runs ${v.run}${strict ? " --strict" : ""}`);
+    out.push(
+      `    reproduce: r3mes fuzz --target ${r.target} --seed ${r.seed} --runs ${v.run}${strict ? " --strict" : ""}`,
+    );
   }
   return out;
 };

@@ -27,7 +27,10 @@ export interface FuzzOptions {
 
 const commit = (): string | undefined => {
   try {
-    return execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return execFileSync("git", ["rev-parse", "HEAD"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
   } catch {
     return undefined;
   }
@@ -44,7 +47,10 @@ interface Totals {
 export const runFuzz = async (o: FuzzOptions): Promise<number> => {
   const out = o.out ?? ((l: string) => process.stdout.write(`${l}\n`));
   const chosen = o.target === undefined ? targets : [targetNamed(o.target)];
-  if (chosen.some((t) => t === undefined)) throw new Error(`unknown target "${o.target}"; targets: ${targets.map((t) => t.name).join(", ")}`);
+  if (chosen.some((t) => t === undefined))
+    throw new Error(
+      `unknown target "${o.target}"; targets: ${targets.map((t) => t.name).join(", ")}`,
+    );
   const sha = o.ci ? commit() : undefined;
   const seed = o.seed ?? (sha ? seedOfCommit(sha) : Date.now() % 2 ** 31);
   if (o.ci) out(`fuzz: CI run, seed ${seed}${sha ? ` (from commit ${sha.slice(0, 12)})` : ""}`);
@@ -56,20 +62,29 @@ export const runFuzz = async (o: FuzzOptions): Promise<number> => {
     // A time budget runs batches of fresh seeds (seed, seed + 1, …) until it is spent; else one run of --runs (or the CI share).
     for (let k = 0; ; k++) {
       const s = (seed + k) % 2 ** 31;
-      const runs = budgetMs !== undefined ? Math.max(100, Math.round(t.ciRuns / 10)) : (o.runs ?? t.ciRuns);
+      const runs =
+        budgetMs !== undefined ? Math.max(100, Math.round(t.ciRuns / 10)) : (o.runs ?? t.ciRuns);
       const r = await runTarget(t, { seed: s, runs, strict: o.strict, expected });
       totals.inputs += r.runs;
       totals.ms += r.ms;
       totals.seeds.push(s);
-      for (const [d, hit] of Object.entries(r.known)) totals.known[d] = (totals.known[d] ?? 0) + hit.count;
-      if (budgetMs === undefined || r.violation || k === 0) for (const line of describeReport(r, o.strict)) out(line);
+      for (const [d, hit] of Object.entries(r.known))
+        totals.known[d] = (totals.known[d] ?? 0) + hit.count;
+      if (budgetMs === undefined || r.violation || k === 0)
+        for (const line of describeReport(r, o.strict)) out(line);
       if (r.violation) {
         totals.violation = r.violation;
         failed++;
         if (o.save) {
           mkdirSync(o.save, { recursive: true });
-          const file = join(o.save, `${t.name}-${r.violation.defect.replace(/[^a-z0-9-]+/gi, "_")}-${s}.json`);
-          writeFileSync(file, `${JSON.stringify({ target: t.name, defect: r.violation.defect, found: `seed ${s}, input #${r.violation.run}${sha ? `, commit ${sha.slice(0, 12)}` : ""}`, message: r.violation.message, input: JSON.parse(r.violation.input) as unknown }, null, 2)}\n`);
+          const file = join(
+            o.save,
+            `${t.name}-${r.violation.defect.replace(/[^a-z0-9-]+/gi, "_")}-${s}.json`,
+          );
+          writeFileSync(
+            file,
+            `${JSON.stringify({ target: t.name, defect: r.violation.defect, found: `seed ${s}, input #${r.violation.run}${sha ? `, commit ${sha.slice(0, 12)}` : ""}`, message: r.violation.message, input: JSON.parse(r.violation.input) as unknown }, null, 2)}\n`,
+          );
           out(`    saved as ${file}`);
         }
         break;
@@ -77,8 +92,15 @@ export const runFuzz = async (o: FuzzOptions): Promise<number> => {
       if (budgetMs === undefined || totals.ms >= budgetMs) break;
     }
     const line = {
-      bench: "fuzz", target: t.name, seed: totals.seeds[0], batches: totals.seeds.length, inputs: totals.inputs, seconds: +(totals.ms / 1000).toFixed(1),
-      inputsPerSec: Math.round((totals.inputs / Math.max(1, totals.ms)) * 1000), violations: totals.violation ? 1 : 0, known: totals.known,
+      bench: "fuzz",
+      target: t.name,
+      seed: totals.seeds[0],
+      batches: totals.seeds.length,
+      inputs: totals.inputs,
+      seconds: +(totals.ms / 1000).toFixed(1),
+      inputsPerSec: Math.round((totals.inputs / Math.max(1, totals.ms)) * 1000),
+      violations: totals.violation ? 1 : 0,
+      known: totals.known,
     };
     out(JSON.stringify(line));
   }

@@ -6,6 +6,13 @@ import { queryTarget } from "./targets/query.ts";
 import { scenarioTarget } from "./targets/scenario.ts";
 import { txTarget } from "./targets/tx.ts";
 
-export const targets: readonly FuzzTarget<never>[] = [protocolTarget, txTarget, framingTarget, queryTarget, scenarioTarget] as unknown as FuzzTarget<never>[];
+export const targets: readonly FuzzTarget<never>[] = [
+  protocolTarget,
+  txTarget,
+  framingTarget,
+  queryTarget,
+  scenarioTarget,
+] as unknown as FuzzTarget<never>[];
 
-export const targetNamed = (name: string): FuzzTarget<never> | undefined => targets.find((t) => t.name === name);
+export const targetNamed = (name: string): FuzzTarget<never> | undefined =>
+  targets.find((t) => t.name === name);

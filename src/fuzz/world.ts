@@ -12,7 +12,9 @@ import { sha256Fast } from "../node/hash.ts";
 import { type TxKey, txKeyOf } from "../node/sign.ts";
 import { defaultParams } from "../protocol/params.ts";
 
-export const ACTOR_KEYS: readonly TxKey[] = ["m0", "m1", "v0", "v1", "p0", "plain"].map((l) => txKeyOf(sha256Fast(new TextEncoder().encode(`r3mes/fuzz/${l}`))));
+export const ACTOR_KEYS: readonly TxKey[] = ["m0", "m1", "v0", "v1", "p0", "plain"].map((l) =>
+  txKeyOf(sha256Fast(new TextEncoder().encode(`r3mes/fuzz/${l}`))),
+);
 export const ACTORS: readonly string[] = ACTOR_KEYS.map((k) => k.address);
 
 const P = defaultParams();
@@ -21,16 +23,43 @@ export const FUNDS = 100n * P.minValidatorStake;
 export const fuzzGenesis = () =>
   create(GenesisStateSchema, {
     params: {
-      ...P, windowBlocks: 4, challengeWindowBlocks: 2, tier2VotingBlocks: 1, tier3DeadlineBlocks: 2, aggregationCommitBlocks: 1, aggregationRevealBlocks: 1,
-      aggregationChallengeBlocks: 2, trapRevealBlocks: 2, livenessWindowBlocks: 4, unbondingBlocks: 11, tier3MaxRounds: 1, daResponseBlocks: 1, totalShards: 4, trapCommitmentSlots: 8,
-      daChunkBytes: 64, votingBlocksText: 3, votingBlocksParameterChange: 3, votingBlocksModelUpgrade: 3, votingBlocksSoftwareUpgrade: 3,
+      ...P,
+      windowBlocks: 4,
+      challengeWindowBlocks: 2,
+      tier2VotingBlocks: 1,
+      tier3DeadlineBlocks: 2,
+      aggregationCommitBlocks: 1,
+      aggregationRevealBlocks: 1,
+      aggregationChallengeBlocks: 2,
+      trapRevealBlocks: 2,
+      livenessWindowBlocks: 4,
+      unbondingBlocks: 11,
+      tier3MaxRounds: 1,
+      daResponseBlocks: 1,
+      totalShards: 4,
+      trapCommitmentSlots: 8,
+      daChunkBytes: 64,
+      votingBlocksText: 3,
+      votingBlocksParameterChange: 3,
+      votingBlocksModelUpgrade: 3,
+      votingBlocksSoftwareUpgrade: 3,
     },
     accounts: ACTORS.map((address) => ({ address, balance: FUNDS })),
     roles: [
       { address: ACTORS[0]!, role: Role.MINER, stake: P.minMinerStake, gpuArch: GpuArch.AMPERE },
       { address: ACTORS[1]!, role: Role.MINER, stake: P.minMinerStake, gpuArch: GpuArch.HOPPER },
-      { address: ACTORS[2]!, role: Role.VALIDATOR, stake: P.minValidatorStake, pubkey: new Uint8Array(32).fill(2) },
-      { address: ACTORS[3]!, role: Role.VALIDATOR, stake: P.minValidatorStake, pubkey: new Uint8Array(32).fill(3) },
+      {
+        address: ACTORS[2]!,
+        role: Role.VALIDATOR,
+        stake: P.minValidatorStake,
+        pubkey: new Uint8Array(32).fill(2),
+      },
+      {
+        address: ACTORS[3]!,
+        role: Role.VALIDATOR,
+        stake: P.minValidatorStake,
+        pubkey: new Uint8Array(32).fill(3),
+      },
       { address: ACTORS[4]!, role: Role.PROPOSER, stake: P.minProposerStake },
     ],
     authorizedProposers: [ACTORS[4]!],
@@ -51,7 +80,14 @@ export const fuzzApp = (i = 0): RemesApp => {
   if (have) return have;
   const app = new RemesApp({ dbPath: ":memory:" });
   const json = toJson(GenesisStateSchema, fuzzGenesis());
-  app.initChain({ time: { seconds: 1n, nanos: 0 }, chainId: CHAIN_ID, validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(json)), initialHeight: 1n, consensusParams: undefined });
+  app.initChain({
+    time: { seconds: 1n, nanos: 0 },
+    chainId: CHAIN_ID,
+    validators: [],
+    appStateBytes: new TextEncoder().encode(JSON.stringify(json)),
+    initialHeight: 1n,
+    consensusParams: undefined,
+  });
   apps[i] = app;
   return app;
 };

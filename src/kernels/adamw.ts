@@ -18,7 +18,13 @@ export interface AdamWConfig {
   readonly weightDecay: number;
 }
 
-export const defaultAdamW: AdamWConfig = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
+export const defaultAdamW: AdamWConfig = {
+  lr: 1e-2,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0,
+};
 
 export interface AdamWState {
   step: number;
@@ -37,16 +43,29 @@ export const adamWState = (params: readonly Float32Array[]): AdamWState => ({
 });
 
 /** One AdamW step over params[k] with grads[k]; updates params and state in place. */
-export function adamWStep(cfg: AdamWConfig, st: AdamWState, params: readonly Float32Array[], grads: readonly Float32Array[]): void {
-  const b1 = fr(cfg.beta1), b2 = fr(cfg.beta2), ob1 = fr(1 - b1), ob2 = fr(1 - b2);
-  const lr = fr(cfg.lr), eps = fr(cfg.eps), wd = fr(cfg.weightDecay);
+export function adamWStep(
+  cfg: AdamWConfig,
+  st: AdamWState,
+  params: readonly Float32Array[],
+  grads: readonly Float32Array[],
+): void {
+  const b1 = fr(cfg.beta1),
+    b2 = fr(cfg.beta2),
+    ob1 = fr(1 - b1),
+    ob2 = fr(1 - b2);
+  const lr = fr(cfg.lr),
+    eps = fr(cfg.eps),
+    wd = fr(cfg.weightDecay);
   st.step++;
   st.b1t = fr(st.b1t * b1);
   st.b2t = fr(st.b2t * b2);
   const c1 = fr(1 - st.b1t);
   const c2 = fr(1 - st.b2t);
   for (let k = 0; k < params.length; k++) {
-    const p = params[k]!, g = grads[k]!, m = st.m[k]!, v = st.v[k]!;
+    const p = params[k]!,
+      g = grads[k]!,
+      m = st.m[k]!,
+      v = st.v[k]!;
     for (let i = 0; i < p.length; i++) {
       const gi = g[i]!;
       const mi = fr(fr(b1 * m[i]!) + fr(ob1 * gi));

@@ -37,14 +37,29 @@
 import { GpuArch } from "../gen/remes/v1/types_pb.ts";
 import { type MerkleProof, merkleProof } from "../protocol/merkle.ts";
 import { deriveSeed, Prng } from "../protocol/randomness.ts";
-import { daOpening as syntheticOpening, defaultTrainMs, FULL_EFFORT_BPS, type Task, type TrainingBackend, type TrainResult } from "../actors/backend.ts";
+import {
+  daOpening as syntheticOpening,
+  defaultTrainMs,
+  FULL_EFFORT_BPS,
+  type Task,
+  type TrainingBackend,
+  type TrainResult,
+} from "../actors/backend.ts";
 import { adapterLayout, contentId, encodeUpdate } from "./adapter-file.ts";
 import { defaultAdamW } from "./adamw.ts";
 import { toHex } from "./bytes.ts";
 import { chunkIndexFor, corpus, type Corpus } from "./corpus.ts";
 import { fr } from "./f32.ts";
 import { GlobalAdapters } from "./global-adapters.ts";
-import { type Adapters, type Backbone, initAdapters, initBackbone, lossAndGrads, type ModelConfig, tinyConfig } from "./model.ts";
+import {
+  type Adapters,
+  type Backbone,
+  initAdapters,
+  initBackbone,
+  lossAndGrads,
+  type ModelConfig,
+  tinyConfig,
+} from "./model.ts";
 import { OrtModel } from "./ort.ts";
 import { applyDelta, batchPositions, evalLoss, train, type TrainOptions } from "./train.ts";
 
@@ -77,11 +92,16 @@ export interface KernelBackendOptions {
   readonly followChain?: boolean;
 }
 
-export const fastTrainOptions: TrainOptions = { steps: 8, batchTokens: 32, adamw: { ...defaultAdamW, lr: 2e-2 } };
+export const fastTrainOptions: TrainOptions = {
+  steps: 8,
+  batchTokens: 32,
+  adamw: { ...defaultAdamW, lr: 2e-2 },
+};
 
 /** Loss as the protocol's micro-units: round(loss × 10⁶), loss a binary32 value. */
 export const lossMicro = (loss: number): bigint => {
-  if (!Number.isFinite(loss) || loss < 0) throw new RangeError(`loss ${loss} is not a finite non-negative number`);
+  if (!Number.isFinite(loss) || loss < 0)
+    throw new RangeError(`loss ${loss} is not a finite non-negative number`);
   return BigInt(Math.round(loss * 1e6));
 };
 
@@ -89,7 +109,9 @@ export const lossMicro = (loss: number): bigint => {
 export const toFixedPoint = (delta: readonly Float32Array[]): Int32Array => {
   const out = new Int32Array(delta.reduce((n, d) => n + d.length, 0));
   let k = 0;
-  for (const d of delta) for (const v of d) out[k++] = Math.max(-0x7fff_ffff, Math.min(0x7fff_ffff, Math.round(v * UPDATE_SCALE)));
+  for (const d of delta)
+    for (const v of d)
+      out[k++] = Math.max(-0x7fff_ffff, Math.min(0x7fff_ffff, Math.round(v * UPDATE_SCALE)));
   return out;
 };
 
@@ -97,7 +119,8 @@ export const toFixedPoint = (delta: readonly Float32Array[]): Int32Array => {
 export const fromFixedPoint = (cfg: ModelConfig, update: Int32Array): Float32Array[] => {
   const layout = adapterLayout(cfg);
   const total = layout.reduce((n, l) => n + l.shape[0] * l.shape[1], 0);
-  if (update.length !== total) throw new RangeError(`an update for this model has ${total} values, got ${update.length}`);
+  if (update.length !== total)
+    throw new RangeError(`an update for this model has ${total} values, got ${update.length}`);
   let at = 0;
   return layout.map((l) => {
     const n = l.shape[0] * l.shape[1];
@@ -139,14 +162,21 @@ export class KernelBackend implements TrainingBackend {
   readonly global: GlobalAdapters | undefined;
 
   constructor(o: KernelBackendOptions) {
-    if (!(Number.isInteger(o.totalShards) && o.totalShards >= 1)) throw new RangeError(`KernelBackend: totalShards must be a positive integer, got ${o.totalShards}`);
+    if (!(Number.isInteger(o.totalShards) && o.totalShards >= 1))
+      throw new RangeError(
+        `KernelBackend: totalShards must be a positive integer, got ${o.totalShards}`,
+      );
     this.#o = o;
     this.#opts = o.train ?? fastTrainOptions;
     this.#trainMs = { ...defaultTrainMs, ...o.trainMs };
     this.store = o.store;
     this.backbone = initBackbone(o.model ?? tinyConfig, deriveSeed(o.seed, "kernels/backbone"));
     this.#corpus = corpus();
-    this.global = o.followChain ? new GlobalAdapters(this.backbone, this.baseAdapters(0), (v) => fromFixedPoint(this.backbone.config, v)) : undefined;
+    this.global = o.followChain
+      ? new GlobalAdapters(this.backbone, this.baseAdapters(0), (v) =>
+          fromFixedPoint(this.backbone.config, v),
+        )
+      : undefined;
   }
 
   get trainOptions(): TrainOptions {
@@ -159,25 +189,53 @@ export class KernelBackend implements TrainingBackend {
 
   /** The seed's base adapters of a window (what a backend not following the chain trains from). */
   baseAdapters(window: number): Adapters {
-    return initAdapters(this.backbone.config, deriveSeed(this.#o.seed, "kernels/base-adapters", window));
+    return initAdapters(
+      this.backbone.config,
+      deriveSeed(this.#o.seed, "kernels/base-adapters", window),
+    );
   }
 
   #job(task: Task): Job {
     const v = task.vault;
     if (v && v.entryId < (this.#o.genesisVaultEntries ?? 0)) {
-      const chunk = this.#corpus.train[new Prng(deriveSeed(this.#o.seed, "kernels/vault-chunk", v.entryId)).below(this.#corpus.train.length)]!;
-      return { key: `vault/${v.entryId}`, meta: { vault: String(v.entryId) }, base: () => initAdapters(this.backbone.config, deriveSeed(this.#o.seed, "kernels/vault-base", v.entryId)), chunk };
+      const chunk =
+        this.#corpus.train[
+          new Prng(deriveSeed(this.#o.seed, "kernels/vault-chunk", v.entryId)).below(
+            this.#corpus.train.length,
+          )
+        ]!;
+      return {
+        key: `vault/${v.entryId}`,
+        meta: { vault: String(v.entryId) },
+        base: () =>
+          initAdapters(
+            this.backbone.config,
+            deriveSeed(this.#o.seed, "kernels/vault-base", v.entryId),
+          ),
+        chunk,
+      };
     }
     const [window, shard] = v ? [v.window, v.shard] : [task.window, task.shard];
-    const chunk = this.#corpus.train[chunkIndexFor(window, shard, this.#o.totalShards, this.#corpus.train.length)]!;
-    return { key: `job/${window}/${shard}`, meta: { window: String(window), shard: String(shard) }, base: () => this.#baseOf(window), chunk };
+    const chunk =
+      this.#corpus.train[
+        chunkIndexFor(window, shard, this.#o.totalShards, this.#corpus.train.length)
+      ]!;
+    return {
+      key: `job/${window}/${shard}`,
+      meta: { window: String(window), shard: String(shard) },
+      base: () => this.#baseOf(window),
+      chunk,
+    };
   }
 
   /** The adapters a window's jobs start from: the global adapters at its opening, or the seed's. */
   #baseOf(window: number): Adapters {
     if (!this.global) return this.baseAdapters(window);
     const b = this.global.baseOf(window);
-    if (!b) throw new RangeError(`KernelBackend: window ${window} was not seen opening (or its base was dropped); its base adapters are unknown`);
+    if (!b)
+      throw new RangeError(
+        `KernelBackend: window ${window} was not seen opening (or its base was dropped); its base adapters are unknown`,
+      );
     return b;
   }
 
@@ -208,20 +266,37 @@ export class KernelBackend implements TrainingBackend {
   /** Serializes, content-addresses and publishes a delta for a job; the claim is the resulting model's true loss. */
   #result(job: Job, base: Adapters, delta: Float32Array[]): Done {
     const model = applyDelta(base, delta);
-    const bytes = encodeUpdate(this.backbone.config, delta, { ...job.meta, kernel: KERNEL_VERSION });
+    const bytes = encodeUpdate(this.backbone.config, delta, {
+      ...job.meta,
+      kernel: KERNEL_VERSION,
+    });
     const id = contentId(bytes, this.#o.daChunkBytes);
     this.store?.set(id.cid, bytes);
-    return { gradientHash: id.hash, daRoot: id.daRoot, sizeBytes: id.sizeBytes, cid: id.cid, claimedLossMicro: lossMicro(evalLoss(this.backbone, model, job.chunk)), update: toFixedPoint(delta), bytes, model };
+    return {
+      gradientHash: id.hash,
+      daRoot: id.daRoot,
+      sizeBytes: id.sizeBytes,
+      cid: id.cid,
+      claimedLossMicro: lossMicro(evalLoss(this.backbone, model, job.chunk)),
+      update: toFixedPoint(delta),
+      bytes,
+      model,
+    };
   }
 
   #run(task: Task, effortBps = FULL_EFFORT_BPS): Done {
     const job = this.#job(task);
-    const steps = Math.floor((this.#opts.steps * Math.max(0, Math.min(FULL_EFFORT_BPS, effortBps))) / FULL_EFFORT_BPS);
+    const steps = Math.floor(
+      (this.#opts.steps * Math.max(0, Math.min(FULL_EFFORT_BPS, effortBps))) / FULL_EFFORT_BPS,
+    );
     const key = steps === this.#opts.steps ? job.key : `${job.key}/steps=${steps}`;
     const hit = this.#done.get(key);
     if (hit) return hit;
     const base = job.base();
-    const delta = steps === 0 ? base.layers.flatMap((l) => [new Float32Array(l.A.length), new Float32Array(l.B.length)]) : train(this.backbone, base, job.chunk, { ...this.#opts, steps }).delta;
+    const delta =
+      steps === 0
+        ? base.layers.flatMap((l) => [new Float32Array(l.A.length), new Float32Array(l.B.length)])
+        : train(this.backbone, base, job.chunk, { ...this.#opts, steps }).delta;
     return this.#remember(key, this.#result(job, base, delta));
   }
 
@@ -244,9 +319,18 @@ export class KernelBackend implements TrainingBackend {
   }
 
   #batch(task: Task, batchIndex: number): { chunk: Uint8Array; pos: Int32Array } {
-    if (!(Number.isSafeInteger(batchIndex) && batchIndex >= 0)) throw new RangeError(`batch index must be a non-negative integer, got ${batchIndex}`);
+    if (!(Number.isSafeInteger(batchIndex) && batchIndex >= 0))
+      throw new RangeError(`batch index must be a non-negative integer, got ${batchIndex}`);
     const chunk = this.chunkOf(task);
-    return { chunk, pos: batchPositions(chunk.length, this.backbone.config.context, EVAL_BATCH_TOKENS, batchIndex) };
+    return {
+      chunk,
+      pos: batchPositions(
+        chunk.length,
+        this.backbone.config.context,
+        EVAL_BATCH_TOKENS,
+        batchIndex,
+      ),
+    };
   }
 
   lossOn(task: Task, batchIndex: number): bigint {
@@ -271,16 +355,31 @@ export class KernelBackend implements TrainingBackend {
   }
 
   vaultHash(entryId: number): Uint8Array {
-    if (entryId >= (this.#o.genesisVaultEntries ?? 0)) throw new RangeError(`vault entry ${entryId} is not one of this backend's ${this.#o.genesisVaultEntries ?? 0} genesis vault jobs`);
-    return this.#run({ window: 0, shard: 0, gpuArch: GpuArch.UNSPECIFIED, vault: { entryId, gradientHash: new Uint8Array(32), window: 0, shard: 0 } }).gradientHash;
+    if (entryId >= (this.#o.genesisVaultEntries ?? 0))
+      throw new RangeError(
+        `vault entry ${entryId} is not one of this backend's ${this.#o.genesisVaultEntries ?? 0} genesis vault jobs`,
+      );
+    return this.#run({
+      window: 0,
+      shard: 0,
+      gpuArch: GpuArch.UNSPECIFIED,
+      vault: { entryId, gradientHash: new Uint8Array(32), window: 0, shard: 0 },
+    }).gradientHash;
   }
 
   /** The real file's chunk when this backend produced the gradient; else the simulator's stand-in bytes. */
-  daOpening(gradientHash: Uint8Array, sizeBytes: bigint, chunkBytes: number, index: number): { chunk: Uint8Array; proof: MerkleProof } {
+  daOpening(
+    gradientHash: Uint8Array,
+    sizeBytes: bigint,
+    chunkBytes: number,
+    index: number,
+  ): { chunk: Uint8Array; proof: MerkleProof } {
     const d = this.#byHash.get(toHex(gradientHash));
-    if (!d || d.sizeBytes !== sizeBytes) return syntheticOpening(gradientHash, sizeBytes, chunkBytes, index);
+    if (!d || d.sizeBytes !== sizeBytes)
+      return syntheticOpening(gradientHash, sizeBytes, chunkBytes, index);
     const chunks: Uint8Array[] = [];
-    for (let o = 0; o < d.bytes.length; o += chunkBytes) chunks.push(d.bytes.subarray(o, Math.min(d.bytes.length, o + chunkBytes)));
+    for (let o = 0; o < d.bytes.length; o += chunkBytes)
+      chunks.push(d.bytes.subarray(o, Math.min(d.bytes.length, o + chunkBytes)));
     return { chunk: chunks[index]!, proof: merkleProof(chunks, index) };
   }
 

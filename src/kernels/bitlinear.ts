@@ -29,12 +29,16 @@ export interface TernaryWeights {
 }
 
 export function ternaryFrom(w: Int8Array, out: number, inn: number, beta: number): TernaryWeights {
-  if (w.length !== out * inn) throw new RangeError(`ternary weights: expected ${out}×${inn} = ${out * inn} values, got ${w.length}`);
+  if (w.length !== out * inn)
+    throw new RangeError(
+      `ternary weights: expected ${out}×${inn} = ${out * inn} values, got ${w.length}`,
+    );
   const wT = new Int8Array(out * inn);
   for (let j = 0; j < out; j++) {
     for (let i = 0; i < inn; i++) {
       const v = w[j * inn + i]!;
-      if (v < -1 || v > 1) throw new RangeError(`ternary weights: value ${v} at (${j}, ${i}) is not in {−1, 0, 1}`);
+      if (v < -1 || v > 1)
+        throw new RangeError(`ternary weights: value ${v} at (${j}, ${i}) is not in {−1, 0, 1}`);
       wT[i * out + j] = v;
     }
   }
@@ -55,7 +59,13 @@ export function quantizeWeights(W: Float32Array, out: number, inn: number): Tern
 }
 
 /** RMSNorm of T rows of n features into u; returns r per row (1/rms). */
-export function rmsNorm(x: Float32Array, T: number, n: number, u: Float32Array, r: Float32Array): void {
+export function rmsNorm(
+  x: Float32Array,
+  T: number,
+  n: number,
+  u: Float32Array,
+  r: Float32Array,
+): void {
   for (let t = 0; t < T; t++) {
     const o = t * n;
     const ms = fr(dot8(x, o, 1, x, o, 1, n) / n);
@@ -66,7 +76,14 @@ export function rmsNorm(x: Float32Array, T: number, n: number, u: Float32Array, 
 }
 
 /** dx = r·(du − u·fr(sum8(du·u)/n)) per row; writes dx (may not alias du). */
-export function rmsNormBackward(du: Float32Array, u: Float32Array, r: Float32Array, T: number, n: number, dx: Float32Array): void {
+export function rmsNormBackward(
+  du: Float32Array,
+  u: Float32Array,
+  r: Float32Array,
+  T: number,
+  n: number,
+  dx: Float32Array,
+): void {
   for (let t = 0; t < T; t++) {
     const o = t * n;
     const c = fr(dot8(du, o, 1, u, o, 1, n) / n);
@@ -76,7 +93,13 @@ export function rmsNormBackward(du: Float32Array, u: Float32Array, r: Float32Arr
 }
 
 /** Per-token absmax int8 quantization; returns s = 127/γ per row (0 for a zero row). */
-export function quantizeActivations(u: Float32Array, T: number, n: number, q: Int8Array, s: Float32Array): void {
+export function quantizeActivations(
+  u: Float32Array,
+  T: number,
+  n: number,
+  q: Int8Array,
+  s: Float32Array,
+): void {
   for (let t = 0; t < T; t++) {
     const o = t * n;
     let g = 0;
@@ -103,16 +126,27 @@ export function ternaryMatmul(q: Int8Array, T: number, W: TernaryWeights, acc: I
 }
 
 /** The scalar integer matmul; four tokens share each weight load. */
-export function ternaryMatmulScalar(q: Int8Array, T: number, W: TernaryWeights, acc: Int32Array): void {
+export function ternaryMatmulScalar(
+  q: Int8Array,
+  T: number,
+  W: TernaryWeights,
+  acc: Int32Array,
+): void {
   const n = W.in;
   const m = W.out;
   const w = W.w;
   let t = 0;
   for (; t + 4 <= T; t += 4) {
-    const q0 = t * n, q1 = q0 + n, q2 = q1 + n, q3 = q2 + n;
+    const q0 = t * n,
+      q1 = q0 + n,
+      q2 = q1 + n,
+      q3 = q2 + n;
     for (let j = 0; j < m; j++) {
       const wo = j * n;
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      let a0 = 0,
+        a1 = 0,
+        a2 = 0,
+        a3 = 0;
       for (let i = 0; i < n; i++) {
         const wv = w[wo + i]!;
         a0 += q[q0 + i]! * wv;
@@ -147,17 +181,37 @@ export interface BitLinearCache {
 }
 
 export function bitLinearCache(T: number, n: number): BitLinearCache {
-  return { T, u: new Float32Array(T * n), r: new Float32Array(T), q: new Int8Array(T * n), s: new Float32Array(T) };
+  return {
+    T,
+    u: new Float32Array(T * n),
+    r: new Float32Array(T),
+    q: new Int8Array(T * n),
+    s: new Float32Array(T),
+  };
 }
 
 /** y[T×m] = BitLinear(x[T×n]); fills the cache. */
-export function bitLinearForward(x: Float32Array, T: number, W: TernaryWeights, y: Float32Array, c: BitLinearCache, acc?: Int32Array<ArrayBuffer>): void {
+export function bitLinearForward(
+  x: Float32Array,
+  T: number,
+  W: TernaryWeights,
+  y: Float32Array,
+  c: BitLinearCache,
+  acc?: Int32Array<ArrayBuffer>,
+): void {
   if (bitLinearForwardSimd(x, T, W.w, W.out, W.in, W.beta, RMS_EPS, y, c, W)) return;
   bitLinearForwardScalar(x, T, W, y, c, acc);
 }
 
 /** The scalar forward: the reference the SIMD path is tested against. */
-export function bitLinearForwardScalar(x: Float32Array, T: number, W: TernaryWeights, y: Float32Array, c: BitLinearCache, acc = new Int32Array(T * W.out)): void {
+export function bitLinearForwardScalar(
+  x: Float32Array,
+  T: number,
+  W: TernaryWeights,
+  y: Float32Array,
+  c: BitLinearCache,
+  acc = new Int32Array(T * W.out),
+): void {
   const n = W.in;
   const m = W.out;
   rmsNorm(x, T, n, c.u, c.r);
@@ -171,7 +225,13 @@ export function bitLinearForwardScalar(x: Float32Array, T: number, W: TernaryWei
 }
 
 /** STE backward to the input: dx[T×n] from dy[T×m]. `du` is scratch of T×n. */
-export function bitLinearBackward(dy: Float32Array, W: TernaryWeights, c: BitLinearCache, dx: Float32Array, du = new Float32Array(c.T * W.in)): void {
+export function bitLinearBackward(
+  dy: Float32Array,
+  W: TernaryWeights,
+  c: BitLinearCache,
+  dx: Float32Array,
+  du = new Float32Array(c.T * W.in),
+): void {
   const n = W.in;
   const m = W.out;
   for (let t = 0; t < c.T; t++) {
@@ -184,7 +244,12 @@ export function bitLinearBackward(dy: Float32Array, W: TernaryWeights, c: BitLin
  * STE gradient for the latent float weights (for training a backbone; the
  * LoRA miners keep it frozen): dW[j][i] = sum8_t(dy[t][j] · q[t][i]/s[t]).
  */
-export function bitLinearWeightGrad(dy: Float32Array, W: TernaryWeights, c: BitLinearCache, dW: Float32Array): void {
+export function bitLinearWeightGrad(
+  dy: Float32Array,
+  W: TernaryWeights,
+  c: BitLinearCache,
+  dW: Float32Array,
+): void {
   const n = W.in;
   const m = W.out;
   const xh = new Float32Array(c.T * n);
@@ -192,5 +257,6 @@ export function bitLinearWeightGrad(dy: Float32Array, W: TernaryWeights, c: BitL
     const sc = c.s[t]!;
     for (let i = 0; i < n; i++) xh[t * n + i] = sc === 0 ? 0 : fr(c.q[t * n + i]! / sc);
   }
-  for (let j = 0; j < m; j++) for (let i = 0; i < n; i++) dW[j * n + i] = dot8(dy, j, m, xh, i, n, c.T);
+  for (let j = 0; j < m; j++)
+    for (let i = 0; i < n; i++) dW[j * n + i] = dot8(dy, j, m, xh, i, n, c.T);
 }

@@ -29,19 +29,27 @@ export interface CompressedTensor {
 }
 
 export function checkCompressOptions(o: CompressOptions): void {
-  if (!(o.topK > 0 && o.topK <= 1)) throw new RangeError(`top-k fraction must be in (0, 1], got ${o.topK}`);
+  if (!(o.topK > 0 && o.topK <= 1))
+    throw new RangeError(`top-k fraction must be in (0, 1], got ${o.topK}`);
 }
 
 /** Compresses `delta` tensors; updates `residual` (same shapes) in place. */
-export function compress(delta: readonly Float32Array[], residual: Float32Array[], o: CompressOptions): CompressedTensor[] {
+export function compress(
+  delta: readonly Float32Array[],
+  residual: Float32Array[],
+  o: CompressOptions,
+): CompressedTensor[] {
   checkCompressOptions(o);
   return delta.map((d, t) => {
     const res = residual[t]!;
-    if (res.length !== d.length) throw new RangeError(`compress: residual ${t} has ${res.length} entries, delta ${d.length}`);
+    if (res.length !== d.length)
+      throw new RangeError(`compress: residual ${t} has ${res.length} entries, delta ${d.length}`);
     const acc = new Float32Array(d.length);
     for (let i = 0; i < d.length; i++) acc[i] = fr(d[i]! + res[i]!);
     const k = Math.max(1, Math.min(d.length, Math.round(o.topK * d.length)));
-    const order = Int32Array.from({ length: d.length }, (_, i) => i).sort((a, b) => Math.abs(acc[b]!) - Math.abs(acc[a]!) || a - b);
+    const order = Int32Array.from({ length: d.length }, (_, i) => i).sort(
+      (a, b) => Math.abs(acc[b]!) - Math.abs(acc[a]!) || a - b,
+    );
     const indices = order.subarray(0, k).slice().sort();
     const sent = new Float32Array(k);
     let q: Int8Array | undefined;
@@ -69,11 +77,13 @@ export function decompress(c: CompressedTensor, numel: number): Float32Array {
   const out = new Float32Array(numel);
   const n = c.indices.length;
   const vals = c.q ?? c.values;
-  if (!vals || vals.length !== n) throw new RangeError(`compressed tensor has ${n} indices and ${vals?.length ?? 0} values`);
+  if (!vals || vals.length !== n)
+    throw new RangeError(`compressed tensor has ${n} indices and ${vals?.length ?? 0} values`);
   let prev = -1;
   for (let j = 0; j < n; j++) {
     const i = c.indices[j]!;
-    if (!(i > prev && i < numel)) throw new RangeError(`compressed index ${i} is out of order or outside ${numel} entries`);
+    if (!(i > prev && i < numel))
+      throw new RangeError(`compressed index ${i} is out of order or outside ${numel} entries`);
     prev = i;
     out[i] = c.q ? fr(c.q[j]! * c.scale) : c.values![j]!;
   }

@@ -43,14 +43,37 @@ export interface Corpus {
 
 export function corpus(tokens = corpusTokens()): Corpus {
   const all = chunksOf(tokens);
-  if (all.length <= HELDOUT_CHUNKS) throw new RangeError(`corpus: ${all.length} chunks of ${CHUNK_TOKENS} tokens is too few (need more than ${HELDOUT_CHUNKS})`);
-  return { train: all.slice(0, all.length - HELDOUT_CHUNKS), heldout: all.slice(all.length - HELDOUT_CHUNKS) };
+  if (all.length <= HELDOUT_CHUNKS)
+    throw new RangeError(
+      `corpus: ${all.length} chunks of ${CHUNK_TOKENS} tokens is too few (need more than ${HELDOUT_CHUNKS})`,
+    );
+  return {
+    train: all.slice(0, all.length - HELDOUT_CHUNKS),
+    heldout: all.slice(all.length - HELDOUT_CHUNKS),
+  };
 }
 
 /** The training chunk of (window, shard). */
-export function chunkIndexFor(window: number, shard: number, totalShards: number, trainChunks: number): number {
-  if (!(Number.isSafeInteger(window) && window >= 0 && Number.isSafeInteger(shard) && shard >= 0 && shard < totalShards)) {
-    throw new RangeError(`chunkIndexFor: window ${window} / shard ${shard} out of range for ${totalShards} shards`);
+export function chunkIndexFor(
+  window: number,
+  shard: number,
+  totalShards: number,
+  trainChunks: number,
+): number {
+  if (!(
+    Number.isSafeInteger(window) &&
+    window >= 0 &&
+    Number.isSafeInteger(shard) &&
+    shard >= 0 &&
+    shard < totalShards
+  )) {
+    throw new RangeError(
+      `chunkIndexFor: window ${window} / shard ${shard} out of range for ${totalShards} shards`,
+    );
   }
-  return (((window % trainChunks) * (totalShards % trainChunks)) % trainChunks + (shard % trainChunks)) % trainChunks;
+  return (
+    ((((window % trainChunks) * (totalShards % trainChunks)) % trainChunks) +
+      (shard % trainChunks)) %
+    trainChunks
+  );
 }

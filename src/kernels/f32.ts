@@ -36,54 +36,146 @@ export const rne = (x: number): number => {
 
 /** Canonical sum8 of a[off + i·stride], i < n. */
 export function sum8(a: Float32Array, off: number, stride: number, n: number): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0,
+    s4 = 0,
+    s5 = 0,
+    s6 = 0,
+    s7 = 0;
   let i = 0;
   let p = off;
   for (; i + 8 <= n; i += 8) {
-    s0 = fr(s0 + a[p]!); p += stride;
-    s1 = fr(s1 + a[p]!); p += stride;
-    s2 = fr(s2 + a[p]!); p += stride;
-    s3 = fr(s3 + a[p]!); p += stride;
-    s4 = fr(s4 + a[p]!); p += stride;
-    s5 = fr(s5 + a[p]!); p += stride;
-    s6 = fr(s6 + a[p]!); p += stride;
-    s7 = fr(s7 + a[p]!); p += stride;
+    s0 = fr(s0 + a[p]!);
+    p += stride;
+    s1 = fr(s1 + a[p]!);
+    p += stride;
+    s2 = fr(s2 + a[p]!);
+    p += stride;
+    s3 = fr(s3 + a[p]!);
+    p += stride;
+    s4 = fr(s4 + a[p]!);
+    p += stride;
+    s5 = fr(s5 + a[p]!);
+    p += stride;
+    s6 = fr(s6 + a[p]!);
+    p += stride;
+    s7 = fr(s7 + a[p]!);
+    p += stride;
   }
   const r = n - i;
-  if (r > 0) { s0 = fr(s0 + a[p]!); p += stride; }
-  if (r > 1) { s1 = fr(s1 + a[p]!); p += stride; }
-  if (r > 2) { s2 = fr(s2 + a[p]!); p += stride; }
-  if (r > 3) { s3 = fr(s3 + a[p]!); p += stride; }
-  if (r > 4) { s4 = fr(s4 + a[p]!); p += stride; }
-  if (r > 5) { s5 = fr(s5 + a[p]!); p += stride; }
-  if (r > 6) { s6 = fr(s6 + a[p]!); }
+  if (r > 0) {
+    s0 = fr(s0 + a[p]!);
+    p += stride;
+  }
+  if (r > 1) {
+    s1 = fr(s1 + a[p]!);
+    p += stride;
+  }
+  if (r > 2) {
+    s2 = fr(s2 + a[p]!);
+    p += stride;
+  }
+  if (r > 3) {
+    s3 = fr(s3 + a[p]!);
+    p += stride;
+  }
+  if (r > 4) {
+    s4 = fr(s4 + a[p]!);
+    p += stride;
+  }
+  if (r > 5) {
+    s5 = fr(s5 + a[p]!);
+    p += stride;
+  }
+  if (r > 6) {
+    s6 = fr(s6 + a[p]!);
+  }
   return fr(fr(fr(s0 + s1) + fr(s2 + s3)) + fr(fr(s4 + s5) + fr(s6 + s7)));
 }
 
 /** Canonical sum8 of the products fr(a[ao + i·as] · b[bo + i·bs]), i < n. */
-export function dot8(a: Float32Array, ao: number, as: number, b: Float32Array, bo: number, bs: number, n: number): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+export function dot8(
+  a: Float32Array,
+  ao: number,
+  as: number,
+  b: Float32Array,
+  bo: number,
+  bs: number,
+  n: number,
+): number {
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0,
+    s4 = 0,
+    s5 = 0,
+    s6 = 0,
+    s7 = 0;
   let i = 0;
   let pa = ao;
   let pb = bo;
   for (; i + 8 <= n; i += 8) {
-    s0 = fr(s0 + fr(a[pa]! * b[pb]!)); pa += as; pb += bs;
-    s1 = fr(s1 + fr(a[pa]! * b[pb]!)); pa += as; pb += bs;
-    s2 = fr(s2 + fr(a[pa]! * b[pb]!)); pa += as; pb += bs;
-    s3 = fr(s3 + fr(a[pa]! * b[pb]!)); pa += as; pb += bs;
-    s4 = fr(s4 + fr(a[pa]! * b[pb]!)); pa += as; pb += bs;
-    s5 = fr(s5 + fr(a[pa]! * b[pb]!)); pa += as; pb += bs;
-    s6 = fr(s6 + fr(a[pa]! * b[pb]!)); pa += as; pb += bs;
-    s7 = fr(s7 + fr(a[pa]! * b[pb]!)); pa += as; pb += bs;
+    s0 = fr(s0 + fr(a[pa]! * b[pb]!));
+    pa += as;
+    pb += bs;
+    s1 = fr(s1 + fr(a[pa]! * b[pb]!));
+    pa += as;
+    pb += bs;
+    s2 = fr(s2 + fr(a[pa]! * b[pb]!));
+    pa += as;
+    pb += bs;
+    s3 = fr(s3 + fr(a[pa]! * b[pb]!));
+    pa += as;
+    pb += bs;
+    s4 = fr(s4 + fr(a[pa]! * b[pb]!));
+    pa += as;
+    pb += bs;
+    s5 = fr(s5 + fr(a[pa]! * b[pb]!));
+    pa += as;
+    pb += bs;
+    s6 = fr(s6 + fr(a[pa]! * b[pb]!));
+    pa += as;
+    pb += bs;
+    s7 = fr(s7 + fr(a[pa]! * b[pb]!));
+    pa += as;
+    pb += bs;
   }
   const r = n - i;
-  if (r > 0) { s0 = fr(s0 + fr(a[pa]! * b[pb]!)); pa += as; pb += bs; }
-  if (r > 1) { s1 = fr(s1 + fr(a[pa]! * b[pb]!)); pa += as; pb += bs; }
-  if (r > 2) { s2 = fr(s2 + fr(a[pa]! * b[pb]!)); pa += as; pb += bs; }
-  if (r > 3) { s3 = fr(s3 + fr(a[pa]! * b[pb]!)); pa += as; pb += bs; }
-  if (r > 4) { s4 = fr(s4 + fr(a[pa]! * b[pb]!)); pa += as; pb += bs; }
-  if (r > 5) { s5 = fr(s5 + fr(a[pa]! * b[pb]!)); pa += as; pb += bs; }
-  if (r > 6) { s6 = fr(s6 + fr(a[pa]! * b[pb]!)); }
+  if (r > 0) {
+    s0 = fr(s0 + fr(a[pa]! * b[pb]!));
+    pa += as;
+    pb += bs;
+  }
+  if (r > 1) {
+    s1 = fr(s1 + fr(a[pa]! * b[pb]!));
+    pa += as;
+    pb += bs;
+  }
+  if (r > 2) {
+    s2 = fr(s2 + fr(a[pa]! * b[pb]!));
+    pa += as;
+    pb += bs;
+  }
+  if (r > 3) {
+    s3 = fr(s3 + fr(a[pa]! * b[pb]!));
+    pa += as;
+    pb += bs;
+  }
+  if (r > 4) {
+    s4 = fr(s4 + fr(a[pa]! * b[pb]!));
+    pa += as;
+    pb += bs;
+  }
+  if (r > 5) {
+    s5 = fr(s5 + fr(a[pa]! * b[pb]!));
+    pa += as;
+    pb += bs;
+  }
+  if (r > 6) {
+    s6 = fr(s6 + fr(a[pa]! * b[pb]!));
+  }
   return fr(fr(fr(s0 + s1) + fr(s2 + s3)) + fr(fr(s4 + s5) + fr(s6 + s7)));
 }
 
@@ -91,8 +183,21 @@ export function dot8(a: Float32Array, ao: number, as: number, b: Float32Array, b
  * sum8 of a[ao + i] · w[wo + i] with w ternary (−1, 0, +1): every product is
  * exact (±a or 0), so this equals dot8 with w as floats, only faster.
  */
-export function dotTernary8(a: Float32Array, ao: number, w: Int8Array, wo: number, n: number): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+export function dotTernary8(
+  a: Float32Array,
+  ao: number,
+  w: Int8Array,
+  wo: number,
+  n: number,
+): number {
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0,
+    s4 = 0,
+    s5 = 0,
+    s6 = 0,
+    s7 = 0;
   let i = 0;
   let pa = ao;
   let pw = wo;
@@ -132,7 +237,12 @@ const LOG2E = fr(1.4426950408889634);
 const LN2_HI = fr(0.693145751953125);
 const LN2_LO = fr(1.428606765330187e-6);
 // Taylor coefficients 1/k! for k = 2..7 (|r| ≤ ln2/2: error < 2e-8 relative).
-const E2 = fr(1 / 2), E3 = fr(1 / 6), E4 = fr(1 / 24), E5 = fr(1 / 120), E6 = fr(1 / 720), E7 = fr(1 / 5040);
+const E2 = fr(1 / 2),
+  E3 = fr(1 / 6),
+  E4 = fr(1 / 24),
+  E5 = fr(1 / 120),
+  E6 = fr(1 / 720),
+  E7 = fr(1 / 5040);
 
 /**
  * Canonical binary32 exp: n = rne(x·log2e), r = (x − n·LN2_HI) − n·LN2_LO,
@@ -158,7 +268,11 @@ export function expf(x: number): number {
 }
 
 const SQRT2 = fr(Math.SQRT2);
-const L3 = fr(1 / 3), L5 = fr(1 / 5), L7 = fr(1 / 7), L9 = fr(1 / 9), L11 = fr(1 / 11);
+const L3 = fr(1 / 3),
+  L5 = fr(1 / 5),
+  L7 = fr(1 / 7),
+  L9 = fr(1 / 9),
+  L11 = fr(1 / 11);
 
 /**
  * Canonical binary32 natural log: x = m·2^e with m in [√2/2, √2) (exact bit
@@ -171,12 +285,18 @@ export function logf(x: number): number {
   if (x === Infinity) return Infinity;
   F[0] = x;
   let e = 0;
-  if ((I[0]! >> 23) === 0) { F[0] = fr(x * pow2(24)); e = -24; } // subnormal
+  if (I[0]! >> 23 === 0) {
+    F[0] = fr(x * pow2(24));
+    e = -24;
+  } // subnormal
   const bits = I[0]!;
   e += (bits >> 23) - 127;
   I[0] = (bits & 0x007fffff) | 0x3f800000;
   let m = F[0]!;
-  if (m > SQRT2) { m = fr(m * 0.5); e += 1; }
+  if (m > SQRT2) {
+    m = fr(m * 0.5);
+    e += 1;
+  }
   const s = fr(fr(m - 1) / fr(m + 1));
   const z = fr(s * s);
   let q = fr(fr(z * L11) + L9);

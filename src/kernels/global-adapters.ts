@@ -32,7 +32,11 @@ export const GLOBAL_STEP_BPS = 2_500;
 export const MAX_BASES = 4096;
 
 /** Held-out loss in micro-nats: round(mean cross-entropy × 10⁶). */
-export const heldoutLossMicro = (bb: Backbone, ad: Adapters, chunks: readonly Uint8Array[] = corpus().heldout.slice(0, HELDOUT_EVAL_CHUNKS)): bigint => {
+export const heldoutLossMicro = (
+  bb: Backbone,
+  ad: Adapters,
+  chunks: readonly Uint8Array[] = corpus().heldout.slice(0, HELDOUT_EVAL_CHUNKS),
+): bigint => {
   let sum = 0;
   for (const c of chunks) sum += evalLoss(bb, ad, c);
   return BigInt(Math.round(fr(sum / chunks.length) * 1e6));
@@ -52,7 +56,10 @@ export class GlobalAdapters {
     readonly decode: (aggregate: Int32Array) => Float32Array[],
     readonly stepBps: number = GLOBAL_STEP_BPS,
   ) {
-    if (!(Number.isInteger(stepBps) && stepBps >= 1 && stepBps <= 10_000)) throw new RangeError(`GlobalAdapters: stepBps must be an integer in [1, 10000], got ${stepBps}`);
+    if (!(Number.isInteger(stepBps) && stepBps >= 1 && stepBps <= 10_000))
+      throw new RangeError(
+        `GlobalAdapters: stepBps must be an integer in [1, 10000], got ${stepBps}`,
+      );
     this.#current = initial;
     this.#heldout = corpus().heldout.slice(0, HELDOUT_EVAL_CHUNKS);
     this.initialLoss = heldoutLossMicro(backbone, initial, this.#heldout);
@@ -78,7 +85,10 @@ export class GlobalAdapters {
   /** A finalized aggregate joins the global adapters. */
   apply(aggregate: ArrayLike<number>): void {
     // |v| < 2³¹ and stepBps ≤ 10⁴: the product is an exact integer.
-    this.#current = applyDelta(this.#current, this.decode(Int32Array.from(aggregate, (v) => Math.trunc((v * this.stepBps) / 10_000))));
+    this.#current = applyDelta(
+      this.#current,
+      this.decode(Int32Array.from(aggregate, (v) => Math.trunc((v * this.stepBps) / 10_000))),
+    );
     this.#currentLoss = undefined;
   }
 

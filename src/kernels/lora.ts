@@ -35,12 +35,19 @@ export function checkRank(rank: number): void {
 }
 
 /** h[T×r] = x·Aᵀ and y[T×m] += σ·h·Bᵀ. */
-export function loraForward(x: Float32Array, T: number, ad: LoraAdapter, y: Float32Array, h: Float32Array): void {
+export function loraForward(
+  x: Float32Array,
+  T: number,
+  ad: LoraAdapter,
+  y: Float32Array,
+  h: Float32Array,
+): void {
   const { rank: r, in: n, out: m, A, B } = ad;
   const sc = loraScale(ad);
   for (let t = 0; t < T; t++) {
     for (let k = 0; k < r; k++) h[t * r + k] = dot8(x, t * n, 1, A, k * n, 1, n);
-    for (let j = 0; j < m; j++) y[t * m + j] = fr(y[t * m + j]! + fr(sc * dot8(h, t * r, 1, B, j * r, 1, r)));
+    for (let j = 0; j < m; j++)
+      y[t * m + j] = fr(y[t * m + j]! + fr(sc * dot8(h, t * r, 1, B, j * r, 1, r)));
   }
 }
 
@@ -58,10 +65,15 @@ export function loraBackward(
 ): void {
   const { rank: r, in: n, out: m, A, B } = ad;
   const sc = loraScale(ad);
-  for (let j = 0; j < m; j++) for (let k = 0; k < r; k++) dB[j * r + k] = fr(sc * dot8(dy, j, m, h, k, r, T));
-  for (let t = 0; t < T; t++) for (let k = 0; k < r; k++) dh[t * r + k] = fr(sc * dot8(dy, t * m, 1, B, k, r, m));
-  for (let k = 0; k < r; k++) for (let i = 0; i < n; i++) dA[k * n + i] = dot8(dh, k, r, x, i, n, T);
+  for (let j = 0; j < m; j++)
+    for (let k = 0; k < r; k++) dB[j * r + k] = fr(sc * dot8(dy, j, m, h, k, r, T));
+  for (let t = 0; t < T; t++)
+    for (let k = 0; k < r; k++) dh[t * r + k] = fr(sc * dot8(dy, t * m, 1, B, k, r, m));
+  for (let k = 0; k < r; k++)
+    for (let i = 0; i < n; i++) dA[k * n + i] = dot8(dh, k, r, x, i, n, T);
   if (dx) {
-    for (let t = 0; t < T; t++) for (let i = 0; i < n; i++) dx[t * n + i] = fr(dx[t * n + i]! + dot8(dh, t * r, 1, A, i, n, r));
+    for (let t = 0; t < T; t++)
+      for (let i = 0; i < n; i++)
+        dx[t * n + i] = fr(dx[t * n + i]! + dot8(dh, t * r, 1, A, i, n, r));
   }
 }

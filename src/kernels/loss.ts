@@ -11,7 +11,13 @@
 import { expf, fr, logf, sum8 } from "./f32.ts";
 
 /** Mean loss over T rows; writes dz (the gradient of the mean) when given. */
-export function crossEntropy(z: Float32Array, T: number, V: number, targets: ArrayLike<number>, dz?: Float32Array): number {
+export function crossEntropy(
+  z: Float32Array,
+  T: number,
+  V: number,
+  targets: ArrayLike<number>,
+  dz?: Float32Array,
+): number {
   const e = new Float32Array(V);
   const losses = new Float32Array(T);
   const invT = fr(1 / T);
@@ -22,7 +28,8 @@ export function crossEntropy(z: Float32Array, T: number, V: number, targets: Arr
     for (let v = 0; v < V; v++) e[v] = expf(fr(z[o + v]! - mu));
     const S = sum8(e, 0, 1, V);
     const y = targets[t]!;
-    if (!(y >= 0 && y < V)) throw new RangeError(`cross-entropy: target ${y} outside the vocabulary of ${V}`);
+    if (!(y >= 0 && y < V))
+      throw new RangeError(`cross-entropy: target ${y} outside the vocabulary of ${V}`);
     losses[t] = fr(logf(S) - fr(z[o + y]! - mu));
     if (dz) {
       for (let v = 0; v < V; v++) dz[o + v] = fr(fr(fr(e[v]! / S) - (v === y ? 1 : 0)) * invT);

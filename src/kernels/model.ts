@@ -13,7 +13,14 @@
  * from a seed and never changes; only the adapters train. relu²(a) = fr(a·a)
  * for a > 0 else 0; its backward is fr(dz·fr(2·a)).
  */
-import { type BitLinearCache, bitLinearBackward, bitLinearCache, bitLinearForward, quantizeWeights, type TernaryWeights } from "./bitlinear.ts";
+import {
+  type BitLinearCache,
+  bitLinearBackward,
+  bitLinearCache,
+  bitLinearForward,
+  quantizeWeights,
+  type TernaryWeights,
+} from "./bitlinear.ts";
 import { fr } from "./f32.ts";
 import { crossEntropy } from "./loss.ts";
 import { checkRank, type LoraAdapter, loraBackward, loraForward } from "./lora.ts";
@@ -31,7 +38,16 @@ export interface ModelConfig {
 }
 
 /** The default miner model: ~120k backbone weights, rank-4 adapters. */
-export const tinyConfig: ModelConfig = { vocab: 256, context: 8, embDim: 16, dModel: 64, hidden: 128, blocks: 2, rank: 4, alpha: 8 };
+export const tinyConfig: ModelConfig = {
+  vocab: 256,
+  context: 8,
+  embDim: 16,
+  dModel: 64,
+  hidden: 128,
+  blocks: 2,
+  rank: 4,
+  alpha: 8,
+};
 
 export interface Backbone {
   readonly config: ModelConfig;
@@ -53,20 +69,26 @@ export const layerNames = (cfg: ModelConfig): string[] => [
 
 const layerShapes = (cfg: ModelConfig): [out: number, inn: number][] => [
   [cfg.dModel, cfg.context * cfg.embDim],
-  ...Array.from({ length: cfg.blocks }, (): [number, number][] => [[cfg.hidden, cfg.dModel], [cfg.dModel, cfg.hidden]]).flat(),
+  ...Array.from({ length: cfg.blocks }, (): [number, number][] => [
+    [cfg.hidden, cfg.dModel],
+    [cfg.dModel, cfg.hidden],
+  ]).flat(),
   [cfg.vocab, cfg.dModel],
 ];
 
 export function checkConfig(cfg: ModelConfig): void {
   checkRank(cfg.rank);
   for (const [k, v] of Object.entries(cfg)) {
-    if (!Number.isInteger(v) || v < 1) throw new RangeError(`model config: ${k} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || v < 1)
+      throw new RangeError(`model config: ${k} must be a positive integer, got ${v}`);
   }
-  if (cfg.vocab > 256) throw new RangeError("model config: the byte tokenizer has a vocabulary of at most 256");
+  if (cfg.vocab > 256)
+    throw new RangeError("model config: the byte tokenizer has a vocabulary of at most 256");
 }
 
 /** Uniform binary32 in [−a, a) from 24 random bits (exact). */
-const uniform = (rng: Prng, a: number): number => fr(fr(fr(2 * fr((rng.nextU32() >>> 8) * 2 ** -24)) - 1) * fr(a));
+const uniform = (rng: Prng, a: number): number =>
+  fr(fr(fr(2 * fr((rng.nextU32() >>> 8) * 2 ** -24)) - 1) * fr(a));
 
 /** The frozen backbone, generated from a seed: latent U(±1/√n) weights quantized to ternary. */
 export function initBackbone(cfg: ModelConfig, seed: Uint8Array): Backbone {
@@ -95,25 +117,45 @@ export function initAdapters(cfg: ModelConfig, seed: Uint8Array): Adapters {
       const A = new Float32Array(cfg.rank * inn);
       const a = fr(1 / Math.sqrt(inn));
       for (let i = 0; i < A.length; i++) A[i] = uniform(lr, a);
-      return { rank: cfg.rank, in: inn, out, alpha: cfg.alpha, A, B: new Float32Array(out * cfg.rank) };
+      return {
+        rank: cfg.rank,
+        in: inn,
+        out,
+        alpha: cfg.alpha,
+        A,
+        B: new Float32Array(out * cfg.rank),
+      };
     }),
   };
 }
 
-export const cloneAdapters = (a: Adapters): Adapters => ({ layers: a.layers.map((l) => ({ ...l, A: l.A.slice(), B: l.B.slice() })) });
+export const cloneAdapters = (a: Adapters): Adapters => ({
+  layers: a.layers.map((l) => ({ ...l, A: l.A.slice(), B: l.B.slice() })),
+});
 
 /** The trainable tensors in canonical order: A then B of each layer. */
 export const adapterTensors = (a: Adapters): Float32Array[] => a.layers.flatMap((l) => [l.A, l.B]);
 
 /** Embeds the k bytes before each position: x0[t] = concat(E[tok[p_t − k + c]]). */
-export function embed(bb: Backbone, tokens: Uint8Array, positions: ArrayLike<number>): Float32Array {
+export function embed(
+  bb: Backbone,
+  tokens: Uint8Array,
+  positions: ArrayLike<number>,
+): Float32Array {
   const { context: k, embDim: e } = bb.config;
   const T = positions.length;
   const x = new Float32Array(T * k * e);
   for (let t = 0; t < T; t++) {
     const p = positions[t]!;
-    if (!(p >= k && p < tokens.length)) throw new RangeError(`position ${p} needs ${k} bytes of context inside ${tokens.length} tokens`);
-    for (let c = 0; c < k; c++) x.set(bb.embedding.subarray(tokens[p - k + c]! * e, (tokens[p - k + c]! + 1) * e), (t * k + c) * e);
+    if (!(p >= k && p < tokens.length))
+      throw new RangeError(
+        `position ${p} needs ${k} bytes of context inside ${tokens.length} tokens`,
+      );
+    for (let c = 0; c < k; c++)
+      x.set(
+        bb.embedding.subarray(tokens[p - k + c]! * e, (tokens[p - k + c]! + 1) * e),
+        (t * k + c) * e,
+      );
   }
   return x;
 }
@@ -135,13 +177,20 @@ const runLayer = (W: TernaryWeights, ad: LoraAdapter, x: Float32Array, T: number
 };
 
 /** Gradients of the adapters, laid out like adapterTensors. */
-export const zeroGrads = (a: Adapters): Float32Array[] => adapterTensors(a).map((t) => new Float32Array(t.length));
+export const zeroGrads = (a: Adapters): Float32Array[] =>
+  adapterTensors(a).map((t) => new Float32Array(t.length));
 
 /**
  * Mean cross-entropy of the next byte at `positions`; with `grads`, also the
  * adapter gradients (overwritten) by backpropagation.
  */
-export function lossAndGrads(bb: Backbone, ad: Adapters, tokens: Uint8Array, positions: ArrayLike<number>, grads?: Float32Array[]): number {
+export function lossAndGrads(
+  bb: Backbone,
+  ad: Adapters,
+  tokens: Uint8Array,
+  positions: ArrayLike<number>,
+  grads?: Float32Array[],
+): number {
   const cfg = bb.config;
   const T = positions.length;
   const L = bb.layers;
@@ -156,7 +205,10 @@ export function lossAndGrads(bb: Backbone, ad: Adapters, tokens: Uint8Array, pos
   for (let b = 0; b < cfg.blocks; b++) {
     const up = runLayer(L[1 + 2 * b]!, A[1 + 2 * b]!, h, T);
     const z = new Float32Array(up.y.length);
-    for (let i = 0; i < z.length; i++) { const a = up.y[i]!; z[i] = a > 0 ? fr(a * a) : 0; }
+    for (let i = 0; i < z.length; i++) {
+      const a = up.y[i]!;
+      z[i] = a > 0 ? fr(a * a) : 0;
+    }
     const down = runLayer(L[2 + 2 * b]!, A[2 + 2 * b]!, z, T);
     const next = new Float32Array(h.length);
     for (let i = 0; i < h.length; i++) next[i] = fr(h[i]! + down.y[i]!);

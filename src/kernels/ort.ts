@@ -19,8 +19,17 @@ import { contextTokens, exportOnnx, meanCrossEntropy64 } from "./onnx.ts";
 export const ORT_LOSS_TOLERANCE = 1e-3;
 
 interface NativeSession {
-  loadModel(buffer: ArrayBufferLike, byteOffset: number, byteLength: number, options: ort.InferenceSession.SessionOptions): void;
-  run(feeds: Record<string, ort.Tensor>, fetches: Record<string, null>, options: object): Record<string, { readonly data: unknown }>;
+  loadModel(
+    buffer: ArrayBufferLike,
+    byteOffset: number,
+    byteLength: number,
+    options: ort.InferenceSession.SessionOptions,
+  ): void;
+  run(
+    feeds: Record<string, ort.Tensor>,
+    fetches: Record<string, null>,
+    options: object,
+  ): Record<string, { readonly data: unknown }>;
   dispose(): void;
 }
 
@@ -28,7 +37,10 @@ let nativeSession: (new () => NativeSession) | undefined;
 
 const NativeSessionClass = (): new () => NativeSession => {
   if (!nativeSession) {
-    const b = createRequire(import.meta.url)("onnxruntime-node/dist/binding.js") as { initOrt(): void; binding: { InferenceSession: new () => NativeSession } };
+    const b = createRequire(import.meta.url)("onnxruntime-node/dist/binding.js") as {
+      initOrt(): void;
+      binding: { InferenceSession: new () => NativeSession };
+    };
     b.initOrt();
     nativeSession = b.binding.InferenceSession;
   }
@@ -42,13 +54,18 @@ export class OrtSession {
 
   constructor(model: Uint8Array, threads = 1) {
     this.#s = new (NativeSessionClass())();
-    this.#s.loadModel(model.buffer, model.byteOffset, model.byteLength, { executionProviders: ["cpu"], intraOpNumThreads: threads, interOpNumThreads: 1 });
+    this.#s.loadModel(model.buffer, model.byteOffset, model.byteLength, {
+      executionProviders: ["cpu"],
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+    });
   }
 
   run(feeds: Record<string, ort.Tensor>, output: string): Float32Array {
     if (!this.#open) throw new Error("onnxruntime session is closed");
     const out = this.#s.run(feeds, { [output]: null }, {})[output];
-    if (!out || !(out.data instanceof Float32Array)) throw new Error(`onnxruntime returned no float32 "${output}"`);
+    if (!out || !(out.data instanceof Float32Array))
+      throw new Error(`onnxruntime returned no float32 "${output}"`);
     return out.data;
   }
 
@@ -74,7 +91,10 @@ export class OrtModel {
 
   /** Logits [positions.length, vocab] for predicting tokens[p] from the `context` bytes before p. */
   logits(tokens: Uint8Array, positions: ArrayLike<number>): Float32Array {
-    const input = new ort.Tensor("int64", contextTokens(tokens, positions, this.context), [positions.length, this.context]);
+    const input = new ort.Tensor("int64", contextTokens(tokens, positions, this.context), [
+      positions.length,
+      this.context,
+    ]);
     return this.#session.run({ tokens: input }, "logits");
   }
 
@@ -90,7 +110,8 @@ export class OrtModel {
    * spaces.
    */
   generate(prompt: Uint8Array, count: number): Uint8Array {
-    if (!(Number.isInteger(count) && count >= 0 && count <= 4_096)) throw new RangeError(`generate: count must be an integer in [0, 4096], got ${count}`);
+    if (!(Number.isInteger(count) && count >= 0 && count <= 4_096))
+      throw new RangeError(`generate: count must be an integer in [0, 4096], got ${count}`);
     const pad = Math.max(0, this.context - prompt.length);
     const buf = new Uint8Array(pad + prompt.length + count).fill(0x20, 0, pad);
     buf.set(prompt, pad);

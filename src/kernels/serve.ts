@@ -29,10 +29,14 @@ export interface Completion {
 
 /** What the endpoint computes, without HTTP (also the `r3mes kernels infer` output). */
 export function complete(model: OrtModel, prompt: string, tokens: number): Completion {
-  if (!(Number.isInteger(tokens) && tokens >= 0 && tokens <= MAX_SERVE_TOKENS)) throw new RangeError(`tokens must be an integer in [0, ${MAX_SERVE_TOKENS}], got ${tokens}`);
+  if (!(Number.isInteger(tokens) && tokens >= 0 && tokens <= MAX_SERVE_TOKENS))
+    throw new RangeError(`tokens must be an integer in [0, ${MAX_SERVE_TOKENS}], got ${tokens}`);
   const p = encode(prompt);
   const out = model.generate(p, tokens);
-  const positions = Array.from({ length: Math.max(0, p.length - model.context) }, (_, i) => model.context + i);
+  const positions = Array.from(
+    { length: Math.max(0, p.length - model.context) },
+    (_, i) => model.context + i,
+  );
   return {
     text: decode(out),
     generated: decode(out.subarray(p.length)),
@@ -54,7 +58,8 @@ const readBody = (req: IncomingMessage): Promise<string> =>
     let size = 0;
     req.on("data", (b: Buffer) => {
       size += b.length;
-      if (size > MAX_BODY_BYTES) reject(new BadRequest(`request body over ${MAX_BODY_BYTES} bytes`));
+      if (size > MAX_BODY_BYTES)
+        reject(new BadRequest(`request body over ${MAX_BODY_BYTES} bytes`));
       else parts.push(b);
     });
     req.on("end", () => resolve(Buffer.concat(parts).toString("utf8")));
@@ -66,10 +71,17 @@ const send = (res: ServerResponse, status: number, body: unknown): void => {
   res.end(`${JSON.stringify(body)}\n`);
 };
 
-async function handle(model: OrtModel, info: object, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  model: OrtModel,
+  info: object,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost");
-  if (url.pathname === "/health" && req.method === "GET") return send(res, 200, { ok: true, model: info });
-  if (url.pathname !== "/generate") return send(res, 404, { error: "not found: GET /health, POST /generate {\"prompt\",\"tokens\"}" });
+  if (url.pathname === "/health" && req.method === "GET")
+    return send(res, 200, { ok: true, model: info });
+  if (url.pathname !== "/generate")
+    return send(res, 404, { error: 'not found: GET /health, POST /generate {"prompt","tokens"}' });
   let prompt: unknown;
   let tokens: unknown = 32;
   if (req.method === "GET") {
@@ -80,7 +92,9 @@ async function handle(model: OrtModel, info: object, req: IncomingMessage, res: 
     try {
       body = JSON.parse(await readBody(req)) as typeof body;
     } catch (e) {
-      throw e instanceof BadRequest ? e : new BadRequest("the body must be JSON: {\"prompt\": \"…\", \"tokens\": 32}");
+      throw e instanceof BadRequest
+        ? e
+        : new BadRequest('the body must be JSON: {"prompt": "…", "tokens": 32}');
     }
     prompt = body?.prompt;
     tokens = body?.tokens ?? 32;
@@ -95,7 +109,11 @@ async function handle(model: OrtModel, info: object, req: IncomingMessage, res: 
 }
 
 /** Starts the endpoint (port 0: any free port); `close` stops it and frees the port. */
-export function serve(model: OrtModel, info: object, opts: { host?: string; port?: number } = {}): Promise<Server> {
+export function serve(
+  model: OrtModel,
+  info: object,
+  opts: { host?: string; port?: number } = {},
+): Promise<Server> {
   const server = createServer((req, res) => {
     handle(model, info, req, res).catch((e: unknown) => {
       if (e instanceof BadRequest) send(res, 400, { error: e.message });
@@ -108,7 +126,11 @@ export function serve(model: OrtModel, info: object, opts: { host?: string; port
       const a = server.address() as AddressInfo;
       resolve({
         url: `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`,
-        close: () => new Promise<void>((done) => { server.closeAllConnections(); server.close(() => done()); }),
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
       });
     });
   });

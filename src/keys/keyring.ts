@@ -17,7 +17,14 @@
  * damaged or altered file (an attacker with the file could guess offline
  * against the AEAD anyway, so the check gives nothing away).
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  randomBytes,
+  scrypt as scryptCb,
+  timingSafeEqual,
+} from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -54,7 +61,13 @@ interface KeyFile {
   readonly address: string;
   readonly pubkey: string;
   readonly hdPath: string;
-  readonly kdf: { readonly algorithm: "scrypt"; readonly N: number; readonly r: number; readonly p: number; readonly salt: string };
+  readonly kdf: {
+    readonly algorithm: "scrypt";
+    readonly N: number;
+    readonly r: number;
+    readonly p: number;
+    readonly salt: string;
+  };
   readonly cipher: { readonly algorithm: "chacha20-poly1305"; readonly nonce: string };
   readonly check: string;
   readonly ciphertext: string;
@@ -63,7 +76,15 @@ interface KeyFile {
 /** Every failure a user can meet, with what to do next in the message. */
 export class KeyringError extends Error {
   constructor(
-    readonly kind: "missing" | "duplicate" | "wrong-passphrase" | "corrupt" | "bad-mnemonic" | "bad-name" | "weak-passphrase" | "no-passphrase",
+    readonly kind:
+      | "missing"
+      | "duplicate"
+      | "wrong-passphrase"
+      | "corrupt"
+      | "bad-mnemonic"
+      | "bad-name"
+      | "weak-passphrase"
+      | "no-passphrase",
     message: string,
   ) {
     super(message);
@@ -75,7 +96,11 @@ export const defaultKeyringDir = (): string => path.join(os.homedir(), ".r3mes",
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const checkName = (name: string): void => {
-  if (!NAME_RE.test(name)) throw new KeyringError("bad-name", `key name "${name}": use 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+  if (!NAME_RE.test(name))
+    throw new KeyringError(
+      "bad-name",
+      `key name "${name}": use 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+    );
 };
 
 const fileOf = (dir: string, name: string) => path.join(dir, `${name}.json`);
@@ -84,13 +109,22 @@ const unb64 = (s: string) => Buffer.from(s, "base64");
 
 const scrypt = (passphrase: string, salt: Buffer, p: ScryptParams): Promise<Buffer> =>
   new Promise((resolve, reject) =>
-    scryptCb(passphrase.normalize("NFKD"), salt, 64, { N: p.N, r: p.r, p: p.p, maxmem: 256 * p.N * p.r + (1 << 20) }, (e, k) => (e ? reject(e) : resolve(k))),
+    scryptCb(
+      passphrase.normalize("NFKD"),
+      salt,
+      64,
+      { N: p.N, r: p.r, p: p.p, maxmem: 256 * p.N * p.r + (1 << 20) },
+      (e, k) => (e ? reject(e) : resolve(k)),
+    ),
   );
 
 const checkOf = (k: Buffer) => createHash("sha256").update(k.subarray(32)).digest();
 
 /** The associated data: every clear field but the ciphertext, in a fixed order. */
-const aad = (f: Omit<KeyFile, "ciphertext">) => Buffer.from(JSON.stringify([f.type, f.name, f.address, f.pubkey, f.hdPath, f.kdf, f.cipher, f.check]));
+const aad = (f: Omit<KeyFile, "ciphertext">) =>
+  Buffer.from(
+    JSON.stringify([f.type, f.name, f.address, f.pubkey, f.hdPath, f.kdf, f.cipher, f.check]),
+  );
 
 /** Normalizes and checks a mnemonic: English BIP-39 words with a valid checksum. */
 export const normalizeMnemonic = (mnemonic: string): string => {
@@ -99,7 +133,10 @@ export const normalizeMnemonic = (mnemonic: string): string => {
     return new EnglishMnemonic(words).toString();
   } catch (e) {
     const n = words === "" ? 0 : words.split(" ").length;
-    throw new KeyringError("bad-mnemonic", `not a valid BIP-39 mnemonic (${n} words; ${e instanceof Error ? e.message : String(e)}): check each word against the English BIP-39 list and their order`);
+    throw new KeyringError(
+      "bad-mnemonic",
+      `not a valid BIP-39 mnemonic (${n} words; ${e instanceof Error ? e.message : String(e)}): check each word against the English BIP-39 list and their order`,
+    );
   }
 };
 
@@ -118,7 +155,11 @@ const readKeyFile = (file: string, name: string): KeyFile => {
   } catch (e) {
     throw new KeyringError("corrupt", `key file ${file} cannot be read (${(e as Error).message})`);
   }
-  const bad = (why: string) => new KeyringError("corrupt", `key file ${file} is damaged (${why}); restore it from a backup, or delete it ('r3mes keys delete ${name} --yes') and re-import the key from its mnemonic ('r3mes keys import ${name}')`);
+  const bad = (why: string) =>
+    new KeyringError(
+      "corrupt",
+      `key file ${file} is damaged (${why}); restore it from a backup, or delete it ('r3mes keys delete ${name} --yes') and re-import the key from its mnemonic ('r3mes keys import ${name}')`,
+    );
   let j: unknown;
   try {
     j = JSON.parse(raw);
@@ -126,18 +167,45 @@ const readKeyFile = (file: string, name: string): KeyFile => {
     throw bad(`not JSON: ${(e as Error).message}`);
   }
   const f = j as Partial<KeyFile>;
-  if (typeof f !== "object" || f === null || f.type !== KEY_FILE_TYPE) throw bad(`not a ${KEY_FILE_TYPE} key file`);
-  for (const k of ["name", "address", "pubkey", "hdPath", "check", "ciphertext"] as const) if (typeof f[k] !== "string") throw bad(`field ${k} missing`);
+  if (typeof f !== "object" || f === null || f.type !== KEY_FILE_TYPE)
+    throw bad(`not a ${KEY_FILE_TYPE} key file`);
+  for (const k of ["name", "address", "pubkey", "hdPath", "check", "ciphertext"] as const)
+    if (typeof f[k] !== "string") throw bad(`field ${k} missing`);
   if (f.name !== name) throw bad(`it holds key "${f.name}", not "${name}"`);
   const kdf = f.kdf;
-  if (!kdf || kdf.algorithm !== "scrypt" || typeof kdf.salt !== "string" || ![kdf.N, kdf.r, kdf.p].every(Number.isSafeInteger)) throw bad("kdf missing");
-  if (kdf.N < 2 || kdf.N > MAX_SCRYPT_N || (kdf.N & (kdf.N - 1)) !== 0 || kdf.r < 1 || kdf.r > 32 || kdf.p < 1 || kdf.p > 16) throw bad("kdf parameters out of range");
-  if (!f.cipher || f.cipher.algorithm !== "chacha20-poly1305" || unb64(f.cipher.nonce ?? "").length !== 12) throw bad("cipher missing");
+  if (
+    !kdf ||
+    kdf.algorithm !== "scrypt" ||
+    typeof kdf.salt !== "string" ||
+    ![kdf.N, kdf.r, kdf.p].every(Number.isSafeInteger)
+  )
+    throw bad("kdf missing");
+  if (
+    kdf.N < 2 ||
+    kdf.N > MAX_SCRYPT_N ||
+    (kdf.N & (kdf.N - 1)) !== 0 ||
+    kdf.r < 1 ||
+    kdf.r > 32 ||
+    kdf.p < 1 ||
+    kdf.p > 16
+  )
+    throw bad("kdf parameters out of range");
+  if (
+    !f.cipher ||
+    f.cipher.algorithm !== "chacha20-poly1305" ||
+    unb64(f.cipher.nonce ?? "").length !== 12
+  )
+    throw bad("cipher missing");
   if (unb64(f.ciphertext!).length < 17) throw bad("ciphertext truncated");
   return f as KeyFile;
 };
 
-const infoOf = (f: KeyFile, file: string): KeyInfo => ({ name: f.name, address: f.address, pubkey: f.pubkey, file });
+const infoOf = (f: KeyFile, file: string): KeyInfo => ({
+  name: f.name,
+  address: f.address,
+  pubkey: f.pubkey,
+  file,
+});
 
 export interface KeyringOptions {
   readonly dir: string;
@@ -157,7 +225,11 @@ export class Keyring {
 
   private names(): string[] {
     if (!fs.existsSync(this.dir)) return [];
-    return fs.readdirSync(this.dir).filter((f) => f.endsWith(".json") && NAME_RE.test(f.slice(0, -5))).map((f) => f.slice(0, -5)).sort();
+    return fs
+      .readdirSync(this.dir)
+      .filter((f) => f.endsWith(".json") && NAME_RE.test(f.slice(0, -5)))
+      .map((f) => f.slice(0, -5))
+      .sort();
   }
 
   /** Every key, sorted by name; damaged files are reported, not skipped silently. */
@@ -181,7 +253,10 @@ export class Keyring {
 
   private missing(name: string): KeyringError {
     const names = this.names();
-    return new KeyringError("missing", `no key named "${name}" in keyring ${this.dir} (it has: ${names.join(", ") || "none"}); create it with 'r3mes keys add ${name}' or 'r3mes keys import ${name}', or pass --keyring-dir`);
+    return new KeyringError(
+      "missing",
+      `no key named "${name}" in keyring ${this.dir} (it has: ${names.join(", ") || "none"}); create it with 'r3mes keys add ${name}' or 'r3mes keys import ${name}', or pass --keyring-dir`,
+    );
   }
 
   private load(name: string): KeyFile {
@@ -200,26 +275,43 @@ export class Keyring {
     const f = this.load(name);
     const file = fileOf(this.dir, name);
     const k = await scrypt(passphrase, unb64(f.kdf.salt), f.kdf);
-    if (!timingSafeEqual(checkOf(k), unb64(f.check).length === 32 ? unb64(f.check) : Buffer.alloc(32))) {
-      throw new KeyringError("wrong-passphrase", `wrong passphrase for key "${name}" (${file}); every key of a keyring is under the keyring's passphrase (from --passphrase-file, ${PASSPHRASE_ENV}, or the prompt)`);
+    if (
+      !timingSafeEqual(checkOf(k), unb64(f.check).length === 32 ? unb64(f.check) : Buffer.alloc(32))
+    ) {
+      throw new KeyringError(
+        "wrong-passphrase",
+        `wrong passphrase for key "${name}" (${file}); every key of a keyring is under the keyring's passphrase (from --passphrase-file, ${PASSPHRASE_ENV}, or the prompt)`,
+      );
     }
     const ct = unb64(f.ciphertext);
     let plain: string;
     try {
-      const d = createDecipheriv("chacha20-poly1305", k.subarray(0, 32), unb64(f.cipher.nonce), { authTagLength: 16 });
+      const d = createDecipheriv("chacha20-poly1305", k.subarray(0, 32), unb64(f.cipher.nonce), {
+        authTagLength: 16,
+      });
       d.setAAD(aad(f), { plaintextLength: ct.length - 16 });
       d.setAuthTag(ct.subarray(ct.length - 16));
       plain = Buffer.concat([d.update(ct.subarray(0, ct.length - 16)), d.final()]).toString("utf8");
     } catch {
-      throw new KeyringError("corrupt", `key file ${file} was altered or damaged (the passphrase is right but the ciphertext or header fails authentication); restore it from a backup or re-import the key from its mnemonic ('r3mes keys delete ${name} --yes', then 'r3mes keys import ${name}')`);
+      throw new KeyringError(
+        "corrupt",
+        `key file ${file} was altered or damaged (the passphrase is right but the ciphertext or header fails authentication); restore it from a backup or re-import the key from its mnemonic ('r3mes keys delete ${name} --yes', then 'r3mes keys import ${name}')`,
+      );
     }
     const pub = await publicOf(plain);
-    if (pub.address !== f.address) throw new KeyringError("corrupt", `key file ${file} decrypts to ${pub.address}, not its recorded ${f.address}; re-import the key from its mnemonic`);
+    if (pub.address !== f.address)
+      throw new KeyringError(
+        "corrupt",
+        `key file ${file} decrypts to ${pub.address}, not its recorded ${f.address}; re-import the key from its mnemonic`,
+      );
     return plain;
   }
 
   /** The signer of a key, for daemons and `register` (`--from NAME`). */
-  async wallet(name: string, passphrase: string): Promise<{ wallet: DirectSecp256k1HdWallet; address: string }> {
+  async wallet(
+    name: string,
+    passphrase: string,
+  ): Promise<{ wallet: DirectSecp256k1HdWallet; address: string }> {
     const wallet = await walletOfMnemonic(await this.mnemonic(name, passphrase));
     return { wallet, address: (await wallet.getAccounts())[0]!.address };
   }
@@ -233,11 +325,22 @@ export class Keyring {
     if (first) {
       const f = this.load(first.name);
       const k = await scrypt(passphrase, unb64(f.kdf.salt), f.kdf);
-      if (!timingSafeEqual(checkOf(k), unb64(f.check).length === 32 ? unb64(f.check) : Buffer.alloc(32))) {
-        throw new KeyringError("wrong-passphrase", `wrong passphrase: it does not open the keyring's existing keys (e.g. "${first.name}"); use the keyring's passphrase, or another --keyring-dir for a new keyring`);
+      if (
+        !timingSafeEqual(
+          checkOf(k),
+          unb64(f.check).length === 32 ? unb64(f.check) : Buffer.alloc(32),
+        )
+      ) {
+        throw new KeyringError(
+          "wrong-passphrase",
+          `wrong passphrase: it does not open the keyring's existing keys (e.g. "${first.name}"); use the keyring's passphrase, or another --keyring-dir for a new keyring`,
+        );
       }
     } else if ([...passphrase].length < MIN_PASSPHRASE_CHARS) {
-      throw new KeyringError("weak-passphrase", `the passphrase must have at least ${MIN_PASSPHRASE_CHARS} characters`);
+      throw new KeyringError(
+        "weak-passphrase",
+        `the passphrase must have at least ${MIN_PASSPHRASE_CHARS} characters`,
+      );
     }
   }
 
@@ -250,7 +353,10 @@ export class Keyring {
     } catch {
       // still taken
     }
-    throw new KeyringError("duplicate", `a key named "${name}" already exists in ${this.dir} (${address}); choose another name, or delete it first ('r3mes keys delete ${name}')`);
+    throw new KeyringError(
+      "duplicate",
+      `a key named "${name}" already exists in ${this.dir} (${address}); choose another name, or delete it first ('r3mes keys delete ${name}')`,
+    );
   }
 
   /** Stores a mnemonic under `name`; never replaces an existing key. */
@@ -264,7 +370,11 @@ export class Keyring {
     const nonce = randomBytes(12);
     const k = await scrypt(passphrase, salt, this.params);
     const head: Omit<KeyFile, "ciphertext"> = {
-      type: KEY_FILE_TYPE, name, address: pub.address, pubkey: pub.pubkey, hdPath: HD_PATH,
+      type: KEY_FILE_TYPE,
+      name,
+      address: pub.address,
+      pubkey: pub.pubkey,
+      hdPath: HD_PATH,
       kdf: { algorithm: "scrypt", ...this.params, salt: b64(salt) },
       cipher: { algorithm: "chacha20-poly1305", nonce: b64(nonce) },
       check: b64(checkOf(k)),
@@ -318,7 +428,11 @@ export class Keyring {
     try {
       fs.linkSync(tmp, fileOf(this.dir, name));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new KeyringError("duplicate", `a key named "${name}" already exists in ${this.dir}; nothing was changed`);
+      if ((e as NodeJS.ErrnoException).code === "EEXIST")
+        throw new KeyringError(
+          "duplicate",
+          `a key named "${name}" already exists in ${this.dir}; nothing was changed`,
+        );
       throw e;
     } finally {
       fs.unlinkSync(tmp);

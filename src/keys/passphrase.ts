@@ -17,7 +17,8 @@ export interface SecretSource {
 
 /** The first line of a file, without its line ending. */
 export const firstLineOf = (file: string, what: string): string => {
-  if (!fs.existsSync(file)) throw new KeyringError("no-passphrase", `${what} file ${file} does not exist`);
+  if (!fs.existsSync(file))
+    throw new KeyringError("no-passphrase", `${what} file ${file} does not exist`);
   return fs.readFileSync(file, "utf8").split(/\r?\n/)[0]!;
 };
 
@@ -29,14 +30,24 @@ export const passphraseFrom = async (s: SecretSource, confirm = false): Promise<
   if (s.file !== undefined) return firstLineOf(s.file, "--passphrase-file");
   const env = (s.env ?? process.env)[PASSPHRASE_ENV];
   if (env !== undefined && env !== "") return env;
-  if (!s.prompt) throw new KeyringError("no-passphrase", `no keyring passphrase: give --passphrase-file FILE, set ${PASSPHRASE_ENV}, or run in a terminal to be asked`);
+  if (!s.prompt)
+    throw new KeyringError(
+      "no-passphrase",
+      `no keyring passphrase: give --passphrase-file FILE, set ${PASSPHRASE_ENV}, or run in a terminal to be asked`,
+    );
   const p = await s.prompt("Keyring passphrase: ");
-  if (confirm && (await s.prompt("Repeat the passphrase: ")) !== p) throw new KeyringError("no-passphrase", "the two passphrases differ; nothing was written, try again");
+  if (confirm && (await s.prompt("Repeat the passphrase: ")) !== p)
+    throw new KeyringError(
+      "no-passphrase",
+      "the two passphrases differ; nothing was written, try again",
+    );
   return p;
 };
 
 /** Reads a line from the terminal (without echo unless asked); undefined when stdin is not a terminal. */
-export const terminalPrompt = (echo = false): ((question: string) => Promise<string>) | undefined => {
+export const terminalPrompt = (
+  echo = false,
+): ((question: string) => Promise<string>) | undefined => {
   const stdin = process.stdin;
   if (!stdin.isTTY) return undefined;
   return (question) =>

@@ -19,7 +19,12 @@ import * as Digest from "multiformats/hashes/digest";
 export const CHUNK_BYTES = 262_144;
 export const MAX_CHILDREN = 174;
 /** Kubo's `add` options that give the same DAG as `importOptions`. */
-export const kuboAddOptions = { cidVersion: 1, rawLeaves: true, chunker: `size-${CHUNK_BYTES}`, pin: true } as const;
+export const kuboAddOptions = {
+  cidVersion: 1,
+  rawLeaves: true,
+  chunker: `size-${CHUNK_BYTES}`,
+  pin: true,
+} as const;
 
 export const importOptions = () => ({
   cidVersion: 1 as const,
@@ -32,7 +37,11 @@ export const importOptions = () => ({
 export type BlobErrorKind = "missing" | "corrupt" | "invalid-cid" | "unavailable";
 
 export class BlobError extends Error {
-  constructor(readonly kind: BlobErrorKind, readonly cid: string, message: string) {
+  constructor(
+    readonly kind: BlobErrorKind,
+    readonly cid: string,
+    message: string,
+  ) {
     super(message);
     this.name = "BlobError";
   }
@@ -58,7 +67,8 @@ const nullBlockstore = {
 /** The CID the store gives these bytes (computed locally, nothing stored). */
 export const cidOfBytes = async (bytes: Uint8Array): Promise<string> => {
   let last: CID | undefined;
-  for await (const entry of importer([{ content: bytes }], nullBlockstore, importOptions())) last = entry.cid;
+  for await (const entry of importer([{ content: bytes }], nullBlockstore, importOptions()))
+    last = entry.cid;
   if (!last) throw new Error("importer produced no CID");
   return last.toString();
 };
@@ -67,15 +77,27 @@ export const parseCid = (cid: string): CID => {
   try {
     return CID.parse(cid);
   } catch (e) {
-    throw new BlobError("invalid-cid", cid, `"${cid.slice(0, 80)}" is not a CID: ${e instanceof Error ? e.message : String(e)}`);
+    throw new BlobError(
+      "invalid-cid",
+      cid,
+      `"${cid.slice(0, 80)}" is not a CID: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
 };
 
 /** Fails unless `bytes` import to `cid` (the content-hash check every fetch makes). */
-export const verifyBlob = async (cid: string, bytes: Uint8Array, backend: string): Promise<Uint8Array> => {
+export const verifyBlob = async (
+  cid: string,
+  bytes: Uint8Array,
+  backend: string,
+): Promise<Uint8Array> => {
   const got = await cidOfBytes(bytes);
   if (got !== CID.parse(cid).toV1().toString()) {
-    throw new BlobError("corrupt", cid, `${backend} returned ${bytes.length} bytes for ${cid} that hash to ${got}: the stored blob is corrupt; delete it and fetch or re-publish it from a good copy`);
+    throw new BlobError(
+      "corrupt",
+      cid,
+      `${backend} returned ${bytes.length} bytes for ${cid} that hash to ${got}: the stored blob is corrupt; delete it and fetch or re-publish it from a good copy`,
+    );
   }
   return bytes;
 };
@@ -96,6 +118,9 @@ export const concat = (parts: readonly Uint8Array[]): Uint8Array => {
  * `put` returns for it in both backends (tested).
  */
 export const rawCidOf = (bytes: Uint8Array): string => {
-  if (bytes.length > CHUNK_BYTES) throw new Error(`rawCidOf: ${bytes.length} bytes is more than one ${CHUNK_BYTES}-byte chunk; use cidOfBytes`);
+  if (bytes.length > CHUNK_BYTES)
+    throw new Error(
+      `rawCidOf: ${bytes.length} bytes is more than one ${CHUNK_BYTES}-byte chunk; use cidOfBytes`,
+    );
   return CID.createV1(0x55, Digest.create(0x12, sha256(bytes))).toString();
 };

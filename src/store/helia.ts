@@ -8,7 +8,14 @@ import * as fs from "node:fs";
 import { unixfs } from "@helia/unixfs";
 import { FsBlockstore } from "blockstore-fs";
 import { createHelia } from "helia";
-import { BlobError, type BlobStore, concat, importOptions, parseCid, verifyBlob } from "./blob-store.ts";
+import {
+  BlobError,
+  type BlobStore,
+  concat,
+  importOptions,
+  parseCid,
+  verifyBlob,
+} from "./blob-store.ts";
 
 export const openHeliaStore = async (dir: string): Promise<BlobStore> => {
   fs.mkdirSync(dir, { recursive: true });
@@ -25,14 +32,23 @@ export const openHeliaStore = async (dir: string): Promise<BlobStore> => {
     put: async (bytes) => (await fsys.addBytes(bytes, importOptions())).toString(),
     get: async (cid) => {
       const c = parseCid(cid);
-      if (!(await helia.blockstore.has(c))) throw new BlobError("missing", cid, `blob ${cid} is not in the local store (${dir}); it was never stored here or has been removed`);
+      if (!(await helia.blockstore.has(c)))
+        throw new BlobError(
+          "missing",
+          cid,
+          `blob ${cid} is not in the local store (${dir}); it was never stored here or has been removed`,
+        );
       const parts: Uint8Array[] = [];
       try {
         for await (const p of fsys.cat(c, { offline: true })) parts.push(p);
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         // A child block missing or unreadable, or a block that does not decode.
-        throw new BlobError(/not found|missing|offline/i.test(msg) ? "missing" : "corrupt", cid, `blob ${cid} cannot be read from ${dir}: ${msg}`);
+        throw new BlobError(
+          /not found|missing|offline/i.test(msg) ? "missing" : "corrupt",
+          cid,
+          `blob ${cid} cannot be read from ${dir}: ${msg}`,
+        );
       }
       return verifyBlob(cid, concat(parts), "the local store");
     },

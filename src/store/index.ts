@@ -7,4 +7,6 @@ export * from "./blob-store.ts";
 
 /** `spec`: "kubo:http://127.0.0.1:5001" or "helia:/path/to/blocks" (or just a path). */
 export const openStore = async (spec: string): Promise<BlobStore> =>
-  spec.startsWith("kubo:") ? openKuboStore(spec.slice(5)) : openHeliaStore(spec.replace(/^helia:/, ""));
+  spec.startsWith("kubo:")
+    ? openKuboStore(spec.slice(5))
+    : openHeliaStore(spec.replace(/^helia:/, ""));

@@ -5,14 +5,25 @@
  * of a DHT search; every read is verified against its CID.
  */
 import { create, type KuboRPCClient } from "kubo-rpc-client";
-import { BlobError, type BlobStore, concat, kuboAddOptions, parseCid, verifyBlob } from "./blob-store.ts";
+import {
+  BlobError,
+  type BlobStore,
+  concat,
+  kuboAddOptions,
+  parseCid,
+  verifyBlob,
+} from "./blob-store.ts";
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export const openKuboStore = (apiUrl: string, o: { timeoutMs?: number } = {}): BlobStore => {
   const client: KuboRPCClient = create({ url: apiUrl, timeout: o.timeoutMs ?? 30_000 });
   const unavailable = (cid: string, e: unknown) =>
-    new BlobError("unavailable", cid, `the Kubo daemon at ${apiUrl} did not answer (${message(e)}); is it running? ('r3mes testnet status' lists it)`);
+    new BlobError(
+      "unavailable",
+      cid,
+      `the Kubo daemon at ${apiUrl} did not answer (${message(e)}); is it running? ('r3mes testnet status' lists it)`,
+    );
   return {
     name: "kubo",
     put: async (bytes) => {
@@ -29,9 +40,19 @@ export const openKuboStore = (apiUrl: string, o: { timeoutMs?: number } = {}): B
         for await (const p of client.cat(c, { offline: true } as never)) parts.push(p);
       } catch (e) {
         const msg = message(e);
-        if (/not found|offline mode|no link named|could not find/i.test(msg)) throw new BlobError("missing", cid, `blob ${cid} is not held by the Kubo daemon at ${apiUrl}: ${msg}`);
-        if (/ECONNREFUSED|fetch failed|socket|aborted|timeout/i.test(msg)) throw unavailable(cid, e);
-        throw new BlobError("corrupt", cid, `the Kubo daemon at ${apiUrl} cannot read ${cid}: ${msg}`);
+        if (/not found|offline mode|no link named|could not find/i.test(msg))
+          throw new BlobError(
+            "missing",
+            cid,
+            `blob ${cid} is not held by the Kubo daemon at ${apiUrl}: ${msg}`,
+          );
+        if (/ECONNREFUSED|fetch failed|socket|aborted|timeout/i.test(msg))
+          throw unavailable(cid, e);
+        throw new BlobError(
+          "corrupt",
+          cid,
+          `the Kubo daemon at ${apiUrl} cannot read ${cid}: ${msg}`,
+        );
       }
       return verifyBlob(cid, concat(parts), `the Kubo daemon at ${apiUrl}`);
     },

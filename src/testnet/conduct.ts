@@ -24,19 +24,37 @@ export const readScenario = (file: string): ScheduledPerturbation[] => {
   } catch (e) {
     throw new Error(`scenario ${file} is not JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (!Array.isArray(doc.perturbations)) throw new Error(`scenario ${file}: expected {"perturbations": [{"at": HEIGHT, "do": "kill|restart|pause|resume|partition|heal", "node": "val1"}, …]}`);
-  return doc.perturbations.map((p: { at?: unknown; do?: unknown; node?: unknown }, i: number) => {
-    if (!Number.isInteger(p.at) || (p.at as number) < 1) throw new Error(`scenario ${file}: perturbations[${i}].at must be a height ≥ 1`);
-    if (!perturbations.includes(p.do as Perturbation)) throw new Error(`scenario ${file}: perturbations[${i}].do must be one of ${perturbations.join(", ")}`);
-    if (typeof p.node !== "string") throw new Error(`scenario ${file}: perturbations[${i}].node must be a node name (val0, …)`);
-    return { at: p.at as number, do: p.do as Perturbation, node: p.node };
-  }).sort((a, b) => a.at - b.at);
+  if (!Array.isArray(doc.perturbations))
+    throw new Error(
+      `scenario ${file}: expected {"perturbations": [{"at": HEIGHT, "do": "kill|restart|pause|resume|partition|heal", "node": "val1"}, …]}`,
+    );
+  return doc.perturbations
+    .map((p: { at?: unknown; do?: unknown; node?: unknown }, i: number) => {
+      if (!Number.isInteger(p.at) || (p.at as number) < 1)
+        throw new Error(`scenario ${file}: perturbations[${i}].at must be a height ≥ 1`);
+      if (!perturbations.includes(p.do as Perturbation))
+        throw new Error(
+          `scenario ${file}: perturbations[${i}].do must be one of ${perturbations.join(", ")}`,
+        );
+      if (typeof p.node !== "string")
+        throw new Error(`scenario ${file}: perturbations[${i}].node must be a node name (val0, …)`);
+      return { at: p.at as number, do: p.do as Perturbation, node: p.node };
+    })
+    .sort((a, b) => a.at - b.at);
 };
 
-export const conduct = async (dir: string, file: string, say: (line: string) => void): Promise<void> => {
+export const conduct = async (
+  dir: string,
+  file: string,
+  say: (line: string) => void,
+): Promise<void> => {
   const plan = readScenario(file);
   const s = readState(dir);
-  for (const p of plan) s.nodes.find((n) => n.name === p.node) ?? (() => { throw new Error(`scenario ${file}: no node ${p.node}`); })();
+  for (const p of plan)
+    s.nodes.find((n) => n.name === p.node) ??
+      (() => {
+        throw new Error(`scenario ${file}: no node ${p.node}`);
+      })();
   say(`conductor: ${plan.length} perturbations scheduled`);
   for (const p of plan) {
     for (;;) {

@@ -31,13 +31,23 @@ export const down = async (dir: string, o: { keep: boolean }): Promise<DownResul
   await stop(s.nodes.map((n) => n.appPid));
   await stop([s.kubo?.pid]);
   const ports: [string, number][] = [
-    ...s.nodes.flatMap((n): [string, number][] => (n.net?.netns ? [] : [[p2pHostOf(n), n.rpcPort], [p2pHostOf(n), n.p2pPort]])),
-    ...(s.kubo ? [s.kubo.api, s.kubo.gateway, s.kubo.swarm].map((p): [string, number] => ["127.0.0.1", p]) : []),
+    ...s.nodes.flatMap((n): [string, number][] =>
+      n.net?.netns
+        ? []
+        : [
+            [p2pHostOf(n), n.rpcPort],
+            [p2pHostOf(n), n.p2pPort],
+          ],
+    ),
+    ...(s.kubo
+      ? [s.kubo.api, s.kubo.gateway, s.kubo.swarm].map((p): [string, number] => ["127.0.0.1", p])
+      : []),
   ];
   const stillListening: number[] = [];
   for (const [host, p] of ports) if (await listening(p, host)) stillListening.push(p);
   // Inside a node's namespace nothing may listen either (its RPC and P2P ports).
-  for (const n of s.nodes) if (n.net?.netns && listeningIn(n.net).length > 0) stillListening.push(n.rpcPort, n.p2pPort);
+  for (const n of s.nodes)
+    if (n.net?.netns && listeningIn(n.net).length > 0) stillListening.push(n.rpcPort, n.p2pPort);
   const leftovers = s.network?.kind === "netns" ? await destroyNetns(s.network) : [];
   if (o.keep) {
     for (const n of s.nodes) n.appPid = n.cometPid = undefined;

@@ -14,11 +14,20 @@ import { checkState } from "../protocol/invariants.ts";
 import type { State } from "../protocol/state.ts";
 import { rpcUrl, type TestnetState } from "./state.ts";
 
-interface Header { readonly app_hash: string; readonly height: string }
-interface BlockRes { readonly block_id: { readonly hash: string }; readonly block: { readonly header: Header } }
+interface Header {
+  readonly app_hash: string;
+  readonly height: string;
+}
+interface BlockRes {
+  readonly block_id: { readonly hash: string };
+  readonly block: { readonly header: Header };
+}
 
 const get = async <T>(url: string): Promise<T> => {
-  const r = (await (await fetch(url, { signal: AbortSignal.timeout(5000) })).json()) as { result?: T; error?: { data?: string } };
+  const r = (await (await fetch(url, { signal: AbortSignal.timeout(5000) })).json()) as {
+    result?: T;
+    error?: { data?: string };
+  };
   if (!r.result) throw new Error(`${url}: ${r.error?.data ?? "no result"}`);
   return r.result;
 };
@@ -30,27 +39,52 @@ export interface InvariantReport {
 }
 
 /** Checks the nodes given (default: all that answer) up to their lowest common height. */
-export const checkInvariants = async (s: TestnetState, o: { nodes?: readonly string[]; replay?: boolean } = {}): Promise<InvariantReport> => {
+export const checkInvariants = async (
+  s: TestnetState,
+  o: { nodes?: readonly string[]; replay?: boolean } = {},
+): Promise<InvariantReport> => {
   const nodes = s.nodes.filter((n) => !o.nodes || o.nodes.includes(n.name));
   const violations: string[] = [];
-  const heights = await Promise.all(nodes.map(async (n) => Number((await get<{ sync_info: { latest_block_height: string } }>(`${rpcUrl(n)}/status`)).sync_info.latest_block_height)));
+  const heights = await Promise.all(
+    nodes.map(async (n) =>
+      Number(
+        (await get<{ sync_info: { latest_block_height: string } }>(`${rpcUrl(n)}/status`)).sync_info
+          .latest_block_height,
+      ),
+    ),
+  );
   const top = Math.min(...heights);
   // App hash per node: ABCI Info's last height/app hash must match the next header.
   for (const n of nodes) {
-    const info = await get<{ response: { last_block_height: string; last_block_app_hash: string } }>(`${rpcUrl(n)}/abci_info`);
+    const info = await get<{
+      response: { last_block_height: string; last_block_app_hash: string };
+    }>(`${rpcUrl(n)}/abci_info`);
     const h = Number(info.response.last_block_height);
     const next = await get<BlockRes>(`${rpcUrl(n)}/block?height=${h + 1}`).catch(() => undefined);
     if (!next) continue; // h+1 not committed on this node yet
-    const appHash = Buffer.from(info.response.last_block_app_hash ?? "", "base64").toString("hex").toUpperCase();
-    if (next.block.header.app_hash !== appHash) violations.push(`${n.name}: app hash after height ${h} is ${appHash}, the header of ${h + 1} says ${next.block.header.app_hash}`);
+    const appHash = Buffer.from(info.response.last_block_app_hash ?? "", "base64")
+      .toString("hex")
+      .toUpperCase();
+    if (next.block.header.app_hash !== appHash)
+      violations.push(
+        `${n.name}: app hash after height ${h} is ${appHash}, the header of ${h + 1} says ${next.block.header.app_hash}`,
+      );
   }
   // Blocks and headers identical across nodes.
   for (let h = 1; h <= top; h++) {
-    const blocks = await Promise.all(nodes.map((n) => get<BlockRes>(`${rpcUrl(n)}/block?height=${h}`)));
+    const blocks = await Promise.all(
+      nodes.map((n) => get<BlockRes>(`${rpcUrl(n)}/block?height=${h}`)),
+    );
     const ref = blocks[0]!;
     blocks.forEach((b, i) => {
-      if (b.block_id.hash !== ref.block_id.hash) violations.push(`height ${h}: ${nodes[i]!.name} has block ${b.block_id.hash}, ${nodes[0]!.name} has ${ref.block_id.hash}`);
-      if (b.block.header.app_hash !== ref.block.header.app_hash) violations.push(`height ${h}: ${nodes[i]!.name} header app hash ${b.block.header.app_hash} ≠ ${ref.block.header.app_hash}`);
+      if (b.block_id.hash !== ref.block_id.hash)
+        violations.push(
+          `height ${h}: ${nodes[i]!.name} has block ${b.block_id.hash}, ${nodes[0]!.name} has ${ref.block_id.hash}`,
+        );
+      if (b.block.header.app_hash !== ref.block.header.app_hash)
+        violations.push(
+          `height ${h}: ${nodes[i]!.name} header app hash ${b.block.header.app_hash} ≠ ${ref.block.header.app_hash}`,
+        );
     });
   }
   let state: Readonly<State> | undefined;
@@ -59,8 +93,12 @@ export const checkInvariants = async (s: TestnetState, o: { nodes?: readonly str
     try {
       await f.init();
       await new Promise<void>((resolve, reject) => {
-        f.run(async (b) => { if (b.height >= top) resolve(); }).catch(reject);
-      }).catch((e: unknown) => violations.push(`replay: ${e instanceof Error ? e.message : String(e)}`));
+        f.run(async (b) => {
+          if (b.height >= top) resolve();
+        }).catch(reject);
+      }).catch((e: unknown) =>
+        violations.push(`replay: ${e instanceof Error ? e.message : String(e)}`),
+      );
       state = f.state;
       for (const v of checkState(f.state)) violations.push(`state at height ${f.height}: ${v}`);
     } finally {

@@ -29,7 +29,12 @@ export type NetworkChoice = "auto" | "netns" | "loopback";
 export const networkChoices: readonly NetworkChoice[] = ["auto", "netns", "loopback"];
 
 export type TestnetNetwork =
-  | { readonly kind: "netns"; readonly id: string; readonly hub: string; readonly rpcSubnet: string }
+  | {
+      readonly kind: "netns";
+      readonly id: string;
+      readonly hub: string;
+      readonly rpcSubnet: string;
+    }
   | { readonly kind: "loopback"; readonly reason: string };
 
 /** Where one node listens, and its netns links (netns mode only). */
@@ -47,10 +52,15 @@ const P2P_SUBNET = "10.77.0";
 const BRIDGE = "br0";
 const MAX_NODES = 60;
 
-const ipBinary = (): string | undefined => ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].find((p) => fs.existsSync(p))
-  ?? (process.env.PATH ?? "").split(":").map((d) => path.join(d, "ip")).find((p) => fs.existsSync(p));
+const ipBinary = (): string | undefined =>
+  ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].find((p) => fs.existsSync(p)) ??
+  (process.env.PATH ?? "")
+    .split(":")
+    .map((d) => path.join(d, "ip"))
+    .find((p) => fs.existsSync(p));
 
-const ip = (...args: string[]): string => execFileSync(ipBinary() ?? "ip", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const ip = (...args: string[]): string =>
+  execFileSync(ipBinary() ?? "ip", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
 const tryIp = (...args: string[]): string | undefined => {
   try {
@@ -67,8 +77,10 @@ const why = (e: unknown): string => {
 
 /** true when this process can make network namespaces and veth pairs; otherwise why not. */
 export const probeNetns = (): true | string => {
-  if (process.platform !== "linux") return `network namespaces are Linux-only (this is ${process.platform})`;
-  if (typeof process.getuid === "function" && process.getuid() !== 0) return "network namespaces need root (this process is not root)";
+  if (process.platform !== "linux")
+    return `network namespaces are Linux-only (this is ${process.platform})`;
+  if (typeof process.getuid === "function" && process.getuid() !== 0)
+    return "network namespaces need root (this process is not root)";
   if (!ipBinary()) return "the ip command (iproute2) is not installed";
   const ns = `r3mes-probe-${process.pid}`;
   try {
@@ -85,8 +97,10 @@ export const probeNetns = (): true | string => {
 
 /** Decides the network of a new testnet: netns where it works (or is demanded), else loopback with the reason. */
 export const chooseNetwork = (choice: NetworkChoice, nodes: number): TestnetNetwork => {
-  if (choice === "loopback") return { kind: "loopback", reason: "asked for with --network loopback" };
-  const ok = nodes > MAX_NODES ? `netns mode addresses at most ${MAX_NODES} validators` : probeNetns();
+  if (choice === "loopback")
+    return { kind: "loopback", reason: "asked for with --network loopback" };
+  const ok =
+    nodes > MAX_NODES ? `netns mode addresses at most ${MAX_NODES} validators` : probeNetns();
   if (ok !== true) {
     if (choice === "netns") throw new Error(`--network netns: ${ok}`);
     return { kind: "loopback", reason: ok };
@@ -101,7 +115,12 @@ const freeSubnet = (): string => {
   for (let i = 0; i < 200; i++) {
     const [a, b] = [200 + (randomBytes(1)[0]! % 50), randomBytes(1)[0]! % 250];
     const net = `10.${a}.${b}`;
-    if (!taken.includes(`${net}.`) && !taken.includes(`10.${a}.0.0/16`) && !taken.includes(`10.0.0.0/8`)) return net;
+    if (
+      !taken.includes(`${net}.`) &&
+      !taken.includes(`10.${a}.0.0/16`) &&
+      !taken.includes(`10.0.0.0/8`)
+    )
+      return net;
   }
   throw new Error("found no free 10.x.y.0/24 for the RPC links");
 };
@@ -115,10 +134,19 @@ export const describeNetwork = (n: TestnetNetwork | undefined): string =>
 export const nodeNet = (n: TestnetNetwork, i: number, name: string): NodeNet =>
   n.kind === "loopback"
     ? { p2pHost: "127.0.0.1", rpcHost: "127.0.0.1" }
-    : { p2pHost: `${P2P_SUBNET}.${i + 2}`, rpcHost: `${n.rpcSubnet}.${4 * i + 2}`, netns: `r3mes-${n.id}-${name}`, hubLink: `v${i}`, hostLink: `r3-${n.id}-r${i}` };
+    : {
+        p2pHost: `${P2P_SUBNET}.${i + 2}`,
+        rpcHost: `${n.rpcSubnet}.${4 * i + 2}`,
+        netns: `r3mes-${n.id}-${name}`,
+        hubLink: `v${i}`,
+        hostLink: `r3-${n.id}-r${i}`,
+      };
 
 /** Creates the hub, its bridge and every node's namespace and links. */
-export const createNetns = (n: TestnetNetwork & { kind: "netns" }, nodes: readonly NodeNet[]): void => {
+export const createNetns = (
+  n: TestnetNetwork & { kind: "netns" },
+  nodes: readonly NodeNet[],
+): void => {
   ip("netns", "add", n.hub);
   ip("-n", n.hub, "link", "set", "lo", "up");
   ip("-n", n.hub, "link", "add", "name", BRIDGE, "type", "bridge");
@@ -127,7 +155,21 @@ export const createNetns = (n: TestnetNetwork & { kind: "netns" }, nodes: readon
     const ns = x.netns!;
     ip("netns", "add", ns);
     ip("-n", ns, "link", "set", "lo", "up");
-    ip("-n", ns, "link", "add", "name", "p2p", "type", "veth", "peer", "name", x.hubLink!, "netns", n.hub);
+    ip(
+      "-n",
+      ns,
+      "link",
+      "add",
+      "name",
+      "p2p",
+      "type",
+      "veth",
+      "peer",
+      "name",
+      x.hubLink!,
+      "netns",
+      n.hub,
+    );
     ip("-n", n.hub, "link", "set", x.hubLink!, "master", BRIDGE);
     ip("-n", n.hub, "link", "set", x.hubLink!, "up");
     ip("-n", ns, "addr", "add", `${x.p2pHost}/24`, "dev", "p2p");
@@ -141,12 +183,19 @@ export const createNetns = (n: TestnetNetwork & { kind: "netns" }, nodes: readon
 };
 
 /** Partition (down) or heal (up) a node: its port on the bridge. */
-export const setNodeLink = (n: TestnetNetwork & { kind: "netns" }, x: NodeNet, state: "up" | "down"): void => {
+export const setNodeLink = (
+  n: TestnetNetwork & { kind: "netns" },
+  x: NodeNet,
+  state: "up" | "down",
+): void => {
   ip("-n", n.hub, "link", "set", x.hubLink!, state);
 };
 
 /** Whether the node's port on the bridge is up (undefined: no such link). */
-export const nodeLinkUp = (n: TestnetNetwork & { kind: "netns" }, x: NodeNet): boolean | undefined => {
+export const nodeLinkUp = (
+  n: TestnetNetwork & { kind: "netns" },
+  x: NodeNet,
+): boolean | undefined => {
   const out = tryIp("-n", n.hub, "-o", "link", "show", x.hubLink!);
   return out === undefined ? undefined : /[<,]UP[,>]/.test(out);
 };
@@ -155,8 +204,13 @@ export const nodeLinkUp = (n: TestnetNetwork & { kind: "netns" }, x: NodeNet): b
 export const listeningIn = (x: NodeNet): string[] => {
   if (!x.netns) return [];
   try {
-    return execFileSync(ipBinary() ?? "ip", ["netns", "exec", x.netns, "ss", "-Htln"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
-      .split("\n").map((l) => l.trim().split(/\s+/)[3]).filter((a): a is string => !!a);
+    return execFileSync(ipBinary() ?? "ip", ["netns", "exec", x.netns, "ss", "-Htln"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    })
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/)[3])
+      .filter((a): a is string => !!a);
   } catch {
     return [];
   }
@@ -164,8 +218,14 @@ export const listeningIn = (x: NodeNet): string[] => {
 
 /** Namespaces and host links with this testnet's ID that exist now. */
 export const leftovers = (id: string): string[] => {
-  const ns = (tryIp("netns", "list") ?? "").split("\n").map((l) => l.split(" ")[0]!).filter((x) => x.startsWith(`r3mes-${id}-`));
-  const links = (tryIp("-o", "link", "show") ?? "").split("\n").map((l) => l.split(":")[1]?.trim().split("@")[0] ?? "").filter((x) => x.startsWith(`r3-${id}-`));
+  const ns = (tryIp("netns", "list") ?? "")
+    .split("\n")
+    .map((l) => l.split(" ")[0]!)
+    .filter((x) => x.startsWith(`r3mes-${id}-`));
+  const links = (tryIp("-o", "link", "show") ?? "")
+    .split("\n")
+    .map((l) => l.split(":")[1]?.trim().split("@")[0] ?? "")
+    .filter((x) => x.startsWith(`r3-${id}-`));
   return [...ns.map((x) => `netns ${x}`), ...links.map((x) => `link ${x}`)];
 };
 

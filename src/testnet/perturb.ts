@@ -16,11 +16,25 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { setNodeLink } from "./netns.ts";
 import { freePort, killPid, signalPid, stopPid } from "./procs.ts";
-import { logsDir, nodeByName, p2pHostOf, readState, type TestnetState, writeState } from "./state.ts";
+import {
+  logsDir,
+  nodeByName,
+  p2pHostOf,
+  readState,
+  type TestnetState,
+  writeState,
+} from "./state.ts";
 import { peersOf, setP2pPort, setPeers, spawnComet, startNodeProcs } from "./up.ts";
 
 export type Perturbation = "kill" | "restart" | "pause" | "resume" | "partition" | "heal";
-export const perturbations: readonly Perturbation[] = ["kill", "restart", "pause", "resume", "partition", "heal"];
+export const perturbations: readonly Perturbation[] = [
+  "kill",
+  "restart",
+  "pause",
+  "resume",
+  "partition",
+  "heal",
+];
 
 const restartComet = async (s: TestnetState, name: string): Promise<void> => {
   const n = nodeByName(s, name);
@@ -29,7 +43,11 @@ const restartComet = async (s: TestnetState, name: string): Promise<void> => {
 };
 
 /** Partitions and heals go to logs/network.log too (with the mechanism), beside the nodes' logs. */
-const netLog = (s: TestnetState, line: string) => fs.appendFileSync(path.join(logsDir(s.dir), "network.log"), `${new Date().toISOString()} ${line}\n`);
+const netLog = (s: TestnetState, line: string) =>
+  fs.appendFileSync(
+    path.join(logsDir(s.dir), "network.log"),
+    `${new Date().toISOString()} ${line}\n`,
+  );
 
 export const perturb = async (dir: string, what: Perturbation, name: string): Promise<string> => {
   const s = readState(dir);

@@ -28,10 +28,20 @@ export const alive = (pid: number | undefined): boolean => {
   }
 };
 
-export const spawnDetached = (cmd: string, args: readonly string[], logFile: string, env: NodeJS.ProcessEnv = process.env): number => {
+export const spawnDetached = (
+  cmd: string,
+  args: readonly string[],
+  logFile: string,
+  env: NodeJS.ProcessEnv = process.env,
+): number => {
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const out = fs.openSync(logFile, "a");
-  const p = spawn(cmd, args, { cwd: projectRoot, env, stdio: ["ignore", out, out], detached: true });
+  const p = spawn(cmd, args, {
+    cwd: projectRoot,
+    env,
+    stdio: ["ignore", out, out],
+    detached: true,
+  });
   fs.closeSync(out);
   p.unref();
   if (!p.pid) throw new Error(`could not start ${cmd}`);
@@ -92,7 +102,10 @@ export const freePorts = async (n: number): Promise<number[]> => {
   const ports: number[] = [];
   for (let i = 0; i < n; i++) {
     const s = net.createServer();
-    await new Promise<void>((r, j) => { s.once("error", j); s.listen(0, "127.0.0.1", () => r()); });
+    await new Promise<void>((r, j) => {
+      s.once("error", j);
+      s.listen(0, "127.0.0.1", () => r());
+    });
     servers.push(s);
     ports.push((s.address() as net.AddressInfo).port);
   }
@@ -104,7 +117,13 @@ export const freePorts = async (n: number): Promise<number[]> => {
 export const listening = (port: number, host = "127.0.0.1"): Promise<boolean> =>
   new Promise((resolve) => {
     const c = net.connect({ host, port, timeout: 2000 });
-    c.once("timeout", () => { c.destroy(); resolve(false); });
-    c.once("connect", () => { c.destroy(); resolve(true); });
+    c.once("timeout", () => {
+      c.destroy();
+      resolve(false);
+    });
+    c.once("connect", () => {
+      c.destroy();
+      resolve(true);
+    });
     c.once("error", () => resolve(false));
   });

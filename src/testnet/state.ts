@@ -53,7 +53,13 @@ export interface TestnetState {
   readonly daemons: DaemonEntry[];
   /** How the nodes are networked and partitioned (see netns.ts). */
   readonly network?: TestnetNetwork;
-  kubo?: { readonly repo: string; readonly api: number; readonly gateway: number; readonly swarm: number; pid?: number };
+  kubo?: {
+    readonly repo: string;
+    readonly api: number;
+    readonly gateway: number;
+    readonly swarm: number;
+    pid?: number;
+  };
   conductorPid?: number;
   readonly startedAt: string;
 }
@@ -66,14 +72,23 @@ export const passphraseFileOf = (dir: string) => path.join(dir, "keyring-passphr
  * and each daemon's unlock fast (real keyrings use DEFAULT_SCRYPT).
  */
 export const TESTNET_SCRYPT = { N: 1 << 12, r: 8, p: 1 } as const;
-export const testnetKeyring = (dir: string): Keyring => new Keyring({ dir: keyringDirOf(dir), scrypt: TESTNET_SCRYPT });
+export const testnetKeyring = (dir: string): Keyring =>
+  new Keyring({ dir: keyringDirOf(dir), scrypt: TESTNET_SCRYPT });
 /** Name → address of every testnet key. */
-export const testnetAddresses = (dir: string): Record<string, string> => Object.fromEntries(testnetKeyring(dir).list().keys.map((k) => [k.name, k.address]));
+export const testnetAddresses = (dir: string): Record<string, string> =>
+  Object.fromEntries(
+    testnetKeyring(dir)
+      .list()
+      .keys.map((k) => [k.name, k.address]),
+  );
 export const logsDir = (dir: string) => path.join(dir, "logs");
 
 export const readState = (dir: string): TestnetState => {
   const f = stateFile(dir);
-  if (!fs.existsSync(f)) throw new Error(`no testnet in ${path.resolve(dir)} (no testnet.json); start one with 'r3mes testnet up --dir ${dir}'`);
+  if (!fs.existsSync(f))
+    throw new Error(
+      `no testnet in ${path.resolve(dir)} (no testnet.json); start one with 'r3mes testnet up --dir ${dir}'`,
+    );
   return JSON.parse(fs.readFileSync(f, "utf8")) as TestnetState;
 };
 
@@ -86,15 +101,22 @@ export const writeState = (s: TestnetState): void => {
 
 export const rpcUrl = (n: NodeEntry) => `http://${n.net?.rpcHost ?? "127.0.0.1"}:${n.rpcPort}`;
 /** Where to scrape a node's metrics: the app's (r3mes_*) and CometBFT's (cometbft_*); none for older state folders. */
-export const metricsUrls = (n: NodeEntry): { readonly app?: string; readonly cometbft?: string } => ({
+export const metricsUrls = (
+  n: NodeEntry,
+): { readonly app?: string; readonly cometbft?: string } => ({
   ...(n.metricsPort ? { app: `http://127.0.0.1:${n.metricsPort}/metrics` } : {}),
-  ...(n.cometMetricsPort ? { cometbft: `http://${n.net?.rpcHost ?? "127.0.0.1"}:${n.cometMetricsPort}/metrics` } : {}),
+  ...(n.cometMetricsPort
+    ? { cometbft: `http://${n.net?.rpcHost ?? "127.0.0.1"}:${n.cometMetricsPort}/metrics` }
+    : {}),
 });
 
 export const p2pHostOf = (n: NodeEntry) => n.net?.p2pHost ?? "127.0.0.1";
 
 export const nodeByName = (s: TestnetState, name: string): NodeEntry => {
   const n = s.nodes.find((x) => x.name === name);
-  if (!n) throw new Error(`no node named "${name}"; the nodes are ${s.nodes.map((x) => x.name).join(", ")}`);
+  if (!n)
+    throw new Error(
+      `no node named "${name}"; the nodes are ${s.nodes.map((x) => x.name).join(", ")}`,
+    );
   return n;
 };

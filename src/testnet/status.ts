@@ -25,27 +25,59 @@ const getJson = async <T>(url: string): Promise<T | undefined> => {
 };
 
 export const nodeStatuses = async (s: TestnetState): Promise<NodeStatus[]> =>
-  Promise.all(s.nodes.map(async (n) => {
-    const rpc = rpcUrl(n);
-    const st = n.paused ? undefined : await getJson<{ sync_info: { latest_block_height: string; latest_app_hash: string; catching_up: boolean } }>(`${rpc}/status`);
-    const net = st ? await getJson<{ n_peers: string }>(`${rpc}/net_info`) : undefined;
-    const running = alive(n.cometPid) && alive(n.appPid);
-    return {
-      name: n.name, rpc,
-      height: st ? Number(st.sync_info.latest_block_height) : null,
-      app_hash: st ? st.sync_info.latest_app_hash : null,
-      peers: net ? Number(net.n_peers) : null,
-      catching_up: st ? st.sync_info.catching_up : null,
-      metrics: metricsUrls(n),
-      state: !running ? "stopped" : n.paused ? "paused" : n.partitioned ? "partitioned" : st ? "running" : "unreachable",
-    };
-  }));
+  Promise.all(
+    s.nodes.map(async (n) => {
+      const rpc = rpcUrl(n);
+      const st = n.paused
+        ? undefined
+        : await getJson<{
+            sync_info: {
+              latest_block_height: string;
+              latest_app_hash: string;
+              catching_up: boolean;
+            };
+          }>(`${rpc}/status`);
+      const net = st ? await getJson<{ n_peers: string }>(`${rpc}/net_info`) : undefined;
+      const running = alive(n.cometPid) && alive(n.appPid);
+      return {
+        name: n.name,
+        rpc,
+        height: st ? Number(st.sync_info.latest_block_height) : null,
+        app_hash: st ? st.sync_info.latest_app_hash : null,
+        peers: net ? Number(net.n_peers) : null,
+        catching_up: st ? st.sync_info.catching_up : null,
+        metrics: metricsUrls(n),
+        state: !running
+          ? "stopped"
+          : n.paused
+            ? "paused"
+            : n.partitioned
+              ? "partitioned"
+              : st
+                ? "running"
+                : "unreachable",
+      };
+    }),
+  );
 
 export const formatStatus = (s: TestnetState, nodes: readonly NodeStatus[]): string => {
   const lines = [`testnet ${s.chainId} (${s.dir})`, `  network: ${describeNetwork(s.network)}`];
-  for (const n of nodes) lines.push(`  ${n.name.padEnd(6)} ${n.state.padEnd(11)} height ${String(n.height ?? "-").padStart(6)}  peers ${String(n.peers ?? "-").padStart(2)}  app hash ${n.app_hash ?? "-"}  ${n.rpc}`);
-  for (const n of nodes) if (n.metrics.app || n.metrics.cometbft) lines.push(`  ${n.name.padEnd(6)} metrics: app ${n.metrics.app ?? "-"}  cometbft ${n.metrics.cometbft ?? "-"}`);
-  for (const d of s.daemons) lines.push(`  ${d.name.padEnd(12)} ${alive(d.pid) ? "running" : "stopped"}  ${d.role}${d.lazySkipBps > 0 ? " (lazy)" : ""} → ${d.node}`);
-  if (s.kubo) lines.push(`  kubo         ${alive(s.kubo.pid) ? "running" : "stopped"}  API http://127.0.0.1:${s.kubo.api}`);
+  for (const n of nodes)
+    lines.push(
+      `  ${n.name.padEnd(6)} ${n.state.padEnd(11)} height ${String(n.height ?? "-").padStart(6)}  peers ${String(n.peers ?? "-").padStart(2)}  app hash ${n.app_hash ?? "-"}  ${n.rpc}`,
+    );
+  for (const n of nodes)
+    if (n.metrics.app || n.metrics.cometbft)
+      lines.push(
+        `  ${n.name.padEnd(6)} metrics: app ${n.metrics.app ?? "-"}  cometbft ${n.metrics.cometbft ?? "-"}`,
+      );
+  for (const d of s.daemons)
+    lines.push(
+      `  ${d.name.padEnd(12)} ${alive(d.pid) ? "running" : "stopped"}  ${d.role}${d.lazySkipBps > 0 ? " (lazy)" : ""} → ${d.node}`,
+    );
+  if (s.kubo)
+    lines.push(
+      `  kubo         ${alive(s.kubo.pid) ? "running" : "stopped"}  API http://127.0.0.1:${s.kubo.api}`,
+    );
   return lines.join("\n");
 };

@@ -20,9 +20,29 @@ import { cometbftBinary } from "../node/tools.ts";
 import { defaultParams, UREMES_PER_REMES, validateParams } from "../protocol/params.ts";
 import { makeBackend } from "../actors/live/daemon.ts";
 import { apiUrlOf, initKubo, kuboBinary, startKubo } from "../store/kubo-daemon.ts";
-import { chooseNetwork, createNetns, describeNetwork, inNetns, type NetworkChoice, nodeNet } from "./netns.ts";
+import {
+  chooseNetwork,
+  createNetns,
+  describeNetwork,
+  inNetns,
+  type NetworkChoice,
+  nodeNet,
+} from "./netns.ts";
 import { freePorts, sleep, spawnDetached, spawnR3mes } from "./procs.ts";
-import { type DaemonEntry, keyringDirOf, passphraseFileOf, testnetKeyring, logsDir, type NodeEntry, p2pHostOf, readState, rpcUrl, stateFile, type TestnetState, writeState } from "./state.ts";
+import {
+  type DaemonEntry,
+  keyringDirOf,
+  passphraseFileOf,
+  testnetKeyring,
+  logsDir,
+  type NodeEntry,
+  p2pHostOf,
+  readState,
+  rpcUrl,
+  stateFile,
+  type TestnetState,
+  writeState,
+} from "./state.ts";
 
 export interface UpOptions {
   readonly dir: string;
@@ -68,7 +88,10 @@ export const testnetParams = (): Record<string, JsonValue> => ({
   livenessWindowBlocks: 400,
 });
 
-const tomlEdits = (home: string, o: { rpc: string; p2p: string; prometheus: string; blockTimeMs: number; name: string }) => {
+const tomlEdits = (
+  home: string,
+  o: { rpc: string; p2p: string; prometheus: string; blockTimeMs: number; name: string },
+) => {
   const file = path.join(home, "config", "config.toml");
   let t = fs.readFileSync(file, "utf8");
   const set = (s: string, k: string, v: string) => (t = setToml(t, s, k, v));
@@ -92,22 +115,35 @@ const tomlEdits = (home: string, o: { rpc: string; p2p: string; prometheus: stri
 
 export const setPeers = (home: string, peers: string): void => {
   const file = path.join(home, "config", "config.toml");
-  fs.writeFileSync(file, setToml(fs.readFileSync(file, "utf8"), "p2p", "persistent_peers", JSON.stringify(peers)));
+  fs.writeFileSync(
+    file,
+    setToml(fs.readFileSync(file, "utf8"), "p2p", "persistent_peers", JSON.stringify(peers)),
+  );
 };
 
 export const setP2pPort = (home: string, host: string, port: number): void => {
   const file = path.join(home, "config", "config.toml");
-  fs.writeFileSync(file, setToml(fs.readFileSync(file, "utf8"), "p2p", "laddr", JSON.stringify(`tcp://${host}:${port}`)));
+  fs.writeFileSync(
+    file,
+    setToml(fs.readFileSync(file, "utf8"), "p2p", "laddr", JSON.stringify(`tcp://${host}:${port}`)),
+  );
 };
 
 export const peersOf = (s: TestnetState, n: NodeEntry): string =>
-  s.nodes.filter((x) => x.name !== n.name).map((x) => `${x.nodeId}@${p2pHostOf(x)}:${x.p2pPort}`).join(",");
+  s.nodes
+    .filter((x) => x.name !== n.name)
+    .map((x) => `${x.nodeId}@${p2pHostOf(x)}:${x.p2pPort}`)
+    .join(",");
 
 /** Keys, genesis, CometBFT homes, Kubo repo and testnet.json; starts nothing. */
 export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
   const dir = path.resolve(o.dir);
-  if (fs.existsSync(stateFile(dir))) throw new Error(`${dir} already holds a testnet; stop it with 'r3mes testnet down --dir ${o.dir}' (which also removes it) or pick another --dir`);
-  if (o.validators < 1 || o.miners < 0 || o.proposers < 0 || o.lazy < 0 || o.lazy > o.miners) throw new Error("need at least 1 validator, and --lazy at most --miners");
+  if (fs.existsSync(stateFile(dir)))
+    throw new Error(
+      `${dir} already holds a testnet; stop it with 'r3mes testnet down --dir ${o.dir}' (which also removes it) or pick another --dir`,
+    );
+  if (o.validators < 1 || o.miners < 0 || o.proposers < 0 || o.lazy < 0 || o.lazy > o.miners)
+    throw new Error("need at least 1 validator, and --lazy at most --miners");
   const cometbft = cometbftBinary();
   if (o.kubo) kuboBinary();
   const network = chooseNetwork(o.network ?? "auto", o.validators);
@@ -132,61 +168,157 @@ export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
     execFileSync(cometbft, ["init", "--home", home], { stdio: "pipe" });
     // The same minimum gas price as a production node (`node init`); the daemons pay it (broadcaster.ts).
     writeAppConfig(home, defaultMinGasPrice);
-    tomlEdits(home, { rpc: `${net.rpcHost}:${ports[2 * i]!}`, p2p: `${net.p2pHost}:${ports[2 * i + 1]!}`, prometheus: `${net.rpcHost}:${cometMetricsPort(i)}`, blockTimeMs: o.blockTimeMs, name });
-    const nodeId = execFileSync(cometbft, ["show-node-id", "--home", home], { encoding: "utf8" }).trim();
-    pubkeys.push((JSON.parse(fs.readFileSync(path.join(home, "config", "priv_validator_key.json"), "utf8")) as { pub_key: { value: string } }).pub_key.value);
+    tomlEdits(home, {
+      rpc: `${net.rpcHost}:${ports[2 * i]!}`,
+      p2p: `${net.p2pHost}:${ports[2 * i + 1]!}`,
+      prometheus: `${net.rpcHost}:${cometMetricsPort(i)}`,
+      blockTimeMs: o.blockTimeMs,
+      name,
+    });
+    const nodeId = execFileSync(cometbft, ["show-node-id", "--home", home], {
+      encoding: "utf8",
+    }).trim();
+    pubkeys.push(
+      (
+        JSON.parse(
+          fs.readFileSync(path.join(home, "config", "priv_validator_key.json"), "utf8"),
+        ) as { pub_key: { value: string } }
+      ).pub_key.value,
+    );
     keys[name] = await newKey(name);
-    nodes.push({ name, home, rpcPort: ports[2 * i]!, p2pPort: ports[2 * i + 1]!, nodeId, operator: name, net, metricsPort: metricsPort(i), cometMetricsPort: cometMetricsPort(i) });
+    nodes.push({
+      name,
+      home,
+      rpcPort: ports[2 * i]!,
+      p2pPort: ports[2 * i + 1]!,
+      nodeId,
+      operator: name,
+      net,
+      metricsPort: metricsPort(i),
+      cometMetricsPort: cometMetricsPort(i),
+    });
   }
   const daemons: DaemonEntry[] = [];
-  for (let i = 0; i < o.validators; i++) daemons.push({ name: `validator${i}`, role: "validator", from: `val${i}`, node: `val${i}`, lazySkipBps: 0 });
+  for (let i = 0; i < o.validators; i++)
+    daemons.push({
+      name: `validator${i}`,
+      role: "validator",
+      from: `val${i}`,
+      node: `val${i}`,
+      lazySkipBps: 0,
+    });
   for (let i = 0; i < o.miners; i++) {
     keys[`miner${i}`] = await newKey(`miner${i}`);
     // The last --lazy miners skip every task (and fake a random answer).
-    daemons.push({ name: `miner${i}`, role: "miner", from: `miner${i}`, node: `val${i % o.validators}`, lazySkipBps: i >= o.miners - o.lazy ? 10_000 : 0 });
+    daemons.push({
+      name: `miner${i}`,
+      role: "miner",
+      from: `miner${i}`,
+      node: `val${i % o.validators}`,
+      lazySkipBps: i >= o.miners - o.lazy ? 10_000 : 0,
+    });
   }
   for (let i = 0; i < o.proposers; i++) {
     keys[`proposer${i}`] = await newKey(`proposer${i}`);
-    daemons.push({ name: `proposer${i}`, role: "proposer", from: `proposer${i}`, node: `val${i % o.validators}`, lazySkipBps: 0 });
+    daemons.push({
+      name: `proposer${i}`,
+      role: "proposer",
+      from: `proposer${i}`,
+      node: `val${i % o.validators}`,
+      lazySkipBps: 0,
+    });
   }
 
   // Real losses vary about ±5% from batch to batch (src/kernels/backend.ts): a kernels testnet's tier 2 tolerates 20%.
-  const trainingParams: Record<string, JsonValue> = o.training === "kernels" ? { lossToleranceBps: 2_000 } : {};
-  const params = create(ParamsSchema, { ...defaultParams(), ...overrides({ ...testnetParams(), ...trainingParams, ...o.params }) });
+  const trainingParams: Record<string, JsonValue> =
+    o.training === "kernels" ? { lossToleranceBps: 2_000 } : {};
+  const params = create(ParamsSchema, {
+    ...defaultParams(),
+    ...overrides({ ...testnetParams(), ...trainingParams, ...o.params }),
+  });
   const bad = validateParams(params);
   if (bad) throw new Error(`testnet params: ${bad.message}`);
-  const accounts = Object.values(keys).map((k) => ({ address: k.address, balance: 10_000n * REMES }));
+  const accounts = Object.values(keys).map((k) => ({
+    address: k.address,
+    balance: 10_000n * REMES,
+  }));
   const roles = [
-    ...nodes.map((n, i) => ({ address: keys[n.operator]!.address, role: Role.VALIDATOR, stake: 20_000n * REMES, pubkey: Buffer.from(pubkeys[i]!, "base64") })),
-    ...daemons.filter((d) => d.role === "miner").map((d) => ({ address: keys[d.from]!.address, role: Role.MINER, stake: 2_000n * REMES, gpuArch: GpuArch.AMPERE })),
-    ...daemons.filter((d) => d.role === "proposer").map((d) => ({ address: keys[d.from]!.address, role: Role.PROPOSER, stake: 10_000n * REMES })),
+    ...nodes.map((n, i) => ({
+      address: keys[n.operator]!.address,
+      role: Role.VALIDATOR,
+      stake: 20_000n * REMES,
+      pubkey: Buffer.from(pubkeys[i]!, "base64"),
+    })),
+    ...daemons
+      .filter((d) => d.role === "miner")
+      .map((d) => ({
+        address: keys[d.from]!.address,
+        role: Role.MINER,
+        stake: 2_000n * REMES,
+        gpuArch: GpuArch.AMPERE,
+      })),
+    ...daemons
+      .filter((d) => d.role === "proposer")
+      .map((d) => ({
+        address: keys[d.from]!.address,
+        role: Role.PROPOSER,
+        stake: 10_000n * REMES,
+      })),
   ];
   const worldSeed = randomBytes(32).toString("hex");
-  const kernels = o.training === "kernels" ? makeBackend({ backend: "kernels", trainMs: o.trainMs, genesisVaultEntries: KERNELS_VAULT_ENTRIES }, Buffer.from(worldSeed, "hex"), params) : undefined;
+  const kernels =
+    o.training === "kernels"
+      ? makeBackend(
+          { backend: "kernels", trainMs: o.trainMs, genesisVaultEntries: KERNELS_VAULT_ENTRIES },
+          Buffer.from(worldSeed, "hex"),
+          params,
+        )
+      : undefined;
   // Simulated daemons compute trap jobs too: the genesis answers must be their backend's (same world seed).
-  const simulated = makeBackend({ backend: "simulated", trainMs: o.trainMs, genesisVaultEntries: 64 }, Buffer.from(worldSeed, "hex"), params);
+  const simulated = makeBackend(
+    { backend: "simulated", trainMs: o.trainMs, genesisVaultEntries: 64 },
+    Buffer.from(worldSeed, "hex"),
+    params,
+  );
   const genesisState = create(GenesisStateSchema, {
     params,
     accounts,
     roles,
     vault: kernels
-      ? Array.from({ length: KERNELS_VAULT_ENTRIES }, (_, i) => ({ gradientHash: kernels.vaultHash(i) }))
+      ? Array.from({ length: KERNELS_VAULT_ENTRIES }, (_, i) => ({
+          gradientHash: kernels.vaultHash(i),
+        }))
       : Array.from({ length: 64 }, (_, i) => ({ gradientHash: simulated.vaultHash(i) })),
   });
-  const doc = JSON.parse(fs.readFileSync(path.join(nodes[0]!.home, "config", "genesis.json"), "utf8")) as Record<string, unknown>;
+  const doc = JSON.parse(
+    fs.readFileSync(path.join(nodes[0]!.home, "config", "genesis.json"), "utf8"),
+  ) as Record<string, unknown>;
   doc.chain_id = chainId;
   doc.genesis_time = new Date().toISOString();
-  doc.validators = nodes.map((n, i) => {
-    const k = JSON.parse(fs.readFileSync(path.join(n.home, "config", "priv_validator_key.json"), "utf8")) as { address: string; pub_key: unknown };
-    return { address: k.address, pub_key: k.pub_key, power: "10", name: n.name, i };
-  }).map(({ i: _i, ...v }) => v);
+  doc.validators = nodes
+    .map((n, i) => {
+      const k = JSON.parse(
+        fs.readFileSync(path.join(n.home, "config", "priv_validator_key.json"), "utf8"),
+      ) as { address: string; pub_key: unknown };
+      return { address: k.address, pub_key: k.pub_key, power: "10", name: n.name, i };
+    })
+    .map(({ i: _i, ...v }) => v);
   doc.app_state = toJson(GenesisStateSchema, genesisState);
   const genesisText = `${JSON.stringify(doc, null, 2)}\n`;
   for (const n of nodes) fs.writeFileSync(path.join(n.home, "config", "genesis.json"), genesisText);
 
   const s: TestnetState = {
-    version: 1, dir, chainId, blockTimeMs: o.blockTimeMs, trainMs: o.trainMs, worldSeed, ...(o.training === "kernels" ? { training: "kernels" as const } : {}),
-    nodes, daemons, network, startedAt: new Date().toISOString(),
+    version: 1,
+    dir,
+    chainId,
+    blockTimeMs: o.blockTimeMs,
+    trainMs: o.trainMs,
+    worldSeed,
+    ...(o.training === "kernels" ? { training: "kernels" as const } : {}),
+    nodes,
+    daemons,
+    network,
+    startedAt: new Date().toISOString(),
   };
   for (const n of nodes) setPeers(n.home, peersOf(s, n));
   if (o.kubo) {
@@ -200,31 +332,69 @@ export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
 
 /** Only the fields the JSON names override the defaults. */
 const overrides = (json: Record<string, JsonValue>): Record<string, unknown> => {
-  const parsed = fromJson(ParamsSchema, json, { ignoreUnknownFields: false }) as unknown as Record<string, unknown>;
+  const parsed = fromJson(ParamsSchema, json, { ignoreUnknownFields: false }) as unknown as Record<
+    string,
+    unknown
+  >;
   return Object.fromEntries(Object.keys(json).map((k) => [k, parsed[k]]));
 };
 
 export const startNodeProcs = async (s: TestnetState, n: NodeEntry): Promise<void> => {
   const logs = logsDir(s.dir);
   fs.rmSync(path.join(n.home, "abci.sock"), { force: true });
-  n.appPid = spawnR3mes(["node", "app", "--home", n.home, "--snapshot-interval", "50", ...(n.metricsPort ? ["--metrics", `127.0.0.1:${n.metricsPort}`] : [])], path.join(logs, `${n.name}-app.out`));
+  n.appPid = spawnR3mes(
+    [
+      "node",
+      "app",
+      "--home",
+      n.home,
+      "--snapshot-interval",
+      "50",
+      ...(n.metricsPort ? ["--metrics", `127.0.0.1:${n.metricsPort}`] : []),
+    ],
+    path.join(logs, `${n.name}-app.out`),
+  );
   // CometBFT gives up if the app's socket is not there yet.
   for (let i = 0; i < 600 && !fs.existsSync(path.join(n.home, "abci.sock")); i++) await sleep(50);
-  if (!fs.existsSync(path.join(n.home, "abci.sock"))) throw new Error(`the app of ${n.name} did not open its socket in 30 s; see ${path.join(logs, `${n.name}-app.out`)} and ${n.home}/logs/app.log`);
+  if (!fs.existsSync(path.join(n.home, "abci.sock")))
+    throw new Error(
+      `the app of ${n.name} did not open its socket in 30 s; see ${path.join(logs, `${n.name}-app.out`)} and ${n.home}/logs/app.log`,
+    );
   n.cometPid = spawnComet(s, n);
 };
 
 /** CometBFT of a node, in its network namespace where it has one. */
 export const spawnComet = (s: TestnetState, n: NodeEntry): number => {
-  const [cmd, args] = n.net ? inNetns(n.net, cometbftBinary(), ["start", "--home", n.home]) : [cometbftBinary(), ["start", "--home", n.home]];
+  const [cmd, args] = n.net
+    ? inNetns(n.net, cometbftBinary(), ["start", "--home", n.home])
+    : [cometbftBinary(), ["start", "--home", n.home]];
   return spawnDetached(cmd, args, path.join(logsDir(s.dir), `${n.name}-cometbft.log`));
 };
 
 export const daemonArgs = (s: TestnetState, d: DaemonEntry): string[] => {
   const node = s.nodes.find((n) => n.name === d.node)!;
-  const args = [d.role, "start", "--rpc", rpcUrl(node), "--keyring-dir", keyringDirOf(s.dir), "--passphrase-file", passphraseFileOf(s.dir), "--from", d.from,
-    "--store", s.kubo ? `kubo:${apiUrlOf(s.kubo)}` : path.join(s.dir, "blocks"),
-    "--world-seed", s.worldSeed, "--block-time-ms", String(s.blockTimeMs), "--train-ms", String(s.trainMs), "--state-dir", path.join(s.dir, "daemons", d.name)];
+  const args = [
+    d.role,
+    "start",
+    "--rpc",
+    rpcUrl(node),
+    "--keyring-dir",
+    keyringDirOf(s.dir),
+    "--passphrase-file",
+    passphraseFileOf(s.dir),
+    "--from",
+    d.from,
+    "--store",
+    s.kubo ? `kubo:${apiUrlOf(s.kubo)}` : path.join(s.dir, "blocks"),
+    "--world-seed",
+    s.worldSeed,
+    "--block-time-ms",
+    String(s.blockTimeMs),
+    "--train-ms",
+    String(s.trainMs),
+    "--state-dir",
+    path.join(s.dir, "daemons", d.name),
+  ];
   if (d.role === "miner" && d.lazySkipBps > 0) args.push("--lazy-skip-bps", String(d.lazySkipBps));
   if (s.training === "kernels") args.push("--backend", "kernels");
   return args;
@@ -236,21 +406,29 @@ export const startDaemonProc = (s: TestnetState, d: DaemonEntry): void => {
 
 export const height = async (rpc: string): Promise<number | undefined> => {
   try {
-    const r = (await (await fetch(`${rpc}/status`, { signal: AbortSignal.timeout(2000) })).json()) as { result: { sync_info: { latest_block_height: string } } };
+    const r = (await (
+      await fetch(`${rpc}/status`, { signal: AbortSignal.timeout(2000) })
+    ).json()) as { result: { sync_info: { latest_block_height: string } } };
     return Number(r.result.sync_info.latest_block_height);
   } catch {
     return undefined;
   }
 };
 
-export const waitForHeight = async (rpcs: readonly string[], h: number, timeoutMs: number): Promise<void> => {
+export const waitForHeight = async (
+  rpcs: readonly string[],
+  h: number,
+  timeoutMs: number,
+): Promise<void> => {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     const hs = await Promise.all(rpcs.map(height));
     if (hs.every((x) => x !== undefined && x >= h)) return;
     await sleep(100);
   }
-  throw new Error(`not every node reached height ${h} within ${timeoutMs} ms; see the logs ('r3mes testnet logs')`);
+  throw new Error(
+    `not every node reached height ${h} within ${timeoutMs} ms; see the logs ('r3mes testnet logs')`,
+  );
 };
 
 export interface UpResult {
@@ -263,11 +441,20 @@ export interface UpResult {
 export const up = async (o: UpOptions & { readonly scenario?: string }): Promise<UpResult> => {
   const t0 = Date.now();
   const s = await createTestnet(o);
-  o.say(`testnet ${s.chainId} in ${s.dir}: ${o.validators} validators, ${o.miners} miners (${o.lazy} lazy), ${o.proposers} proposers`);
+  o.say(
+    `testnet ${s.chainId} in ${s.dir}: ${o.validators} validators, ${o.miners} miners (${o.lazy} lazy), ${o.proposers} proposers`,
+  );
   o.say(`network: ${describeNetwork(s.network)}`);
-  fs.appendFileSync(path.join(logsDir(s.dir), "network.log"), `${new Date().toISOString()} network: ${describeNetwork(s.network)}\n`);
+  fs.appendFileSync(
+    path.join(logsDir(s.dir), "network.log"),
+    `${new Date().toISOString()} network: ${describeNetwork(s.network)}\n`,
+  );
   try {
-    if (s.network?.kind === "netns") createNetns(s.network, s.nodes.map((n) => n.net!));
+    if (s.network?.kind === "netns")
+      createNetns(
+        s.network,
+        s.nodes.map((n) => n.net!),
+      );
     if (s.kubo) {
       s.kubo.pid = await startKubo(s.kubo.repo, s.kubo, path.join(logsDir(s.dir), "kubo.log"));
       writeState(s);
@@ -279,9 +466,16 @@ export const up = async (o: UpOptions & { readonly scenario?: string }): Promise
     const firstBlockMs = Date.now() - t0;
     o.say(`first block on every node after ${(firstBlockMs / 1000).toFixed(1)} s`);
     for (const d of s.daemons) startDaemonProc(s, d);
-    if (o.scenario) s.conductorPid = spawnR3mes(["testnet", "conduct", "--dir", s.dir, "--scenario", path.resolve(o.scenario)], path.join(logsDir(s.dir), "conductor.log"));
+    if (o.scenario)
+      s.conductorPid = spawnR3mes(
+        ["testnet", "conduct", "--dir", s.dir, "--scenario", path.resolve(o.scenario)],
+        path.join(logsDir(s.dir), "conductor.log"),
+      );
     writeState(s);
-    for (const n of s.nodes) o.say(`  ${n.name}: RPC ${rpcUrl(n)}  P2P ${p2pHostOf(n)}:${n.p2pPort}${n.net?.netns ? ` (netns ${n.net.netns})` : ""}  home ${n.home}`);
+    for (const n of s.nodes)
+      o.say(
+        `  ${n.name}: RPC ${rpcUrl(n)}  P2P ${p2pHostOf(n)}:${n.p2pPort}${n.net?.netns ? ` (netns ${n.net.netns})` : ""}  home ${n.home}`,
+      );
     o.say(`  daemons: ${s.daemons.map((d) => d.name).join(", ")} (logs in ${logsDir(s.dir)})`);
     o.say(`status: r3mes testnet status --dir ${o.dir}   stop: r3mes testnet down --dir ${o.dir}`);
     return { state: readState(s.dir), firstBlockMs };

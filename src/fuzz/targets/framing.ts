@@ -21,25 +21,87 @@ import type { FuzzTarget } from "../runner.ts";
 import { fuzzApp } from "../world.ts";
 
 const seedRequests = (): Uint8Array[] =>
-  ([
-    { echo: { message: "hi" } },
-    { flush: {} },
-    { info: { version: "", blockVersion: 0n, p2pVersion: 0n, abciVersion: "" } },
-    { checkTx: { tx: new Uint8Array(10), type: 0 } },
-    { query: { path: "/cosmos.bank.v1beta1.Query/Balance", data: new Uint8Array(4), height: 0n, prove: false } },
-    { query: { path: "/remes.remes.v1.Query/Params", data: new Uint8Array(0), height: 0n, prove: false } },
-    { listSnapshots: {} },
-    { loadSnapshotChunk: { height: 0n, format: 1, chunk: 0 } },
-    { prepareProposal: { maxTxBytes: 1_000_000n, txs: [new Uint8Array(3)], localLastCommit: { round: 0, votes: [] }, misbehavior: [], height: 1n, time: { seconds: 2n, nanos: 0 }, nextValidatorsHash: new Uint8Array(0), proposerAddress: new Uint8Array(20) } },
-    { processProposal: { txs: [new Uint8Array(3)], proposedLastCommit: { round: 0, votes: [] }, misbehavior: [], hash: new Uint8Array(32), height: 1n, time: { seconds: 2n, nanos: 0 }, nextValidatorsHash: new Uint8Array(0), proposerAddress: new Uint8Array(20) } },
-    { verifyVoteExtension: { hash: new Uint8Array(32), validatorAddress: new Uint8Array(20), height: 1n, voteExtension: new Uint8Array(1) } },
-  ] as Request[]).map((r) => Request.encode(Request.fromPartial(r)).finish());
+  (
+    [
+      { echo: { message: "hi" } },
+      { flush: {} },
+      { info: { version: "", blockVersion: 0n, p2pVersion: 0n, abciVersion: "" } },
+      { checkTx: { tx: new Uint8Array(10), type: 0 } },
+      {
+        query: {
+          path: "/cosmos.bank.v1beta1.Query/Balance",
+          data: new Uint8Array(4),
+          height: 0n,
+          prove: false,
+        },
+      },
+      {
+        query: {
+          path: "/remes.remes.v1.Query/Params",
+          data: new Uint8Array(0),
+          height: 0n,
+          prove: false,
+        },
+      },
+      { listSnapshots: {} },
+      { loadSnapshotChunk: { height: 0n, format: 1, chunk: 0 } },
+      {
+        prepareProposal: {
+          maxTxBytes: 1_000_000n,
+          txs: [new Uint8Array(3)],
+          localLastCommit: { round: 0, votes: [] },
+          misbehavior: [],
+          height: 1n,
+          time: { seconds: 2n, nanos: 0 },
+          nextValidatorsHash: new Uint8Array(0),
+          proposerAddress: new Uint8Array(20),
+        },
+      },
+      {
+        processProposal: {
+          txs: [new Uint8Array(3)],
+          proposedLastCommit: { round: 0, votes: [] },
+          misbehavior: [],
+          hash: new Uint8Array(32),
+          height: 1n,
+          time: { seconds: 2n, nanos: 0 },
+          nextValidatorsHash: new Uint8Array(0),
+          proposerAddress: new Uint8Array(20),
+        },
+      },
+      {
+        verifyVoteExtension: {
+          hash: new Uint8Array(32),
+          validatorAddress: new Uint8Array(20),
+          height: 1n,
+          voteExtension: new Uint8Array(1),
+        },
+      },
+    ] as Request[]
+  ).map((r) => Request.encode(Request.fromPartial(r)).finish());
 
 /** Methods that leave the committed state alone (the others would make inputs depend on each other). */
-const READ_ONLY = new Set<RequestCase>(["echo", "flush", "info", "query", "checkTx", "prepareProposal", "processProposal", "listSnapshots", "loadSnapshotChunk", "extendVote", "verifyVoteExtension"]);
+const READ_ONLY = new Set<RequestCase>([
+  "echo",
+  "flush",
+  "info",
+  "query",
+  "checkTx",
+  "prepareProposal",
+  "processProposal",
+  "listSnapshots",
+  "loadSnapshotChunk",
+  "extendVote",
+  "verifyVoteExtension",
+]);
 
 export type Piece =
-  | { readonly kind: "frame"; readonly seed: number; readonly edits: readonly (readonly [number, number])[]; readonly cut: number }
+  | {
+      readonly kind: "frame";
+      readonly seed: number;
+      readonly edits: readonly (readonly [number, number])[];
+      readonly cut: number;
+    }
   | { readonly kind: "prefix"; readonly length: bigint; readonly stretch: number }
   | { readonly kind: "overlong"; readonly n: number }
   | { readonly kind: "bytes"; readonly bytes: Uint8Array };
@@ -52,12 +114,50 @@ export interface FramingInput {
 
 export const framingArb = (): fc.Arbitrary<FramingInput> => {
   const piece: fc.Arbitrary<Piece> = fc.oneof(
-    { weight: 6, arbitrary: fc.record({ kind: fc.constant("frame" as const), seed: fc.nat(64), edits: fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 3 }), cut: fc.oneof(fc.constant(0), fc.nat(8)) }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant("prefix" as const), length: fc.constantFrom(0n, 1n, BigInt(MAX_FRAME_BYTES), BigInt(MAX_FRAME_BYTES) + 1n, 2n ** 32n, 2n ** 53n, 2n ** 64n - 1n), stretch: fc.nat(4) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant("overlong" as const), n: fc.integer({ min: 9, max: 16 }) }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant("bytes" as const), bytes: fc.uint8Array({ maxLength: 64 }) }) },
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        kind: fc.constant("frame" as const),
+        seed: fc.nat(64),
+        edits: fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 3 }),
+        cut: fc.oneof(fc.constant(0), fc.nat(8)),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constant("prefix" as const),
+        length: fc.constantFrom(
+          0n,
+          1n,
+          BigInt(MAX_FRAME_BYTES),
+          BigInt(MAX_FRAME_BYTES) + 1n,
+          2n ** 32n,
+          2n ** 53n,
+          2n ** 64n - 1n,
+        ),
+        stretch: fc.nat(4),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant("overlong" as const),
+        n: fc.integer({ min: 9, max: 16 }),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constant("bytes" as const),
+        bytes: fc.uint8Array({ maxLength: 64 }),
+      }),
+    },
   );
-  return fc.record({ pieces: fc.array(piece, { minLength: 1, maxLength: 6 }), chunks: fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 4 }) });
+  return fc.record({
+    pieces: fc.array(piece, { minLength: 1, maxLength: 6 }),
+    chunks: fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 4 }),
+  });
 };
 
 let seeds: Uint8Array[] | undefined;
@@ -70,9 +170,12 @@ const bytesOf = (p: Piece): Uint8Array => {
       for (const [at, v] of p.edits) f[at % f.length] = v;
       return f.subarray(0, f.length - (p.cut % f.length));
     }
-    case "prefix": return varint(p.length, p.stretch);
-    case "overlong": return new Uint8Array(p.n).fill(0x80);
-    case "bytes": return p.bytes;
+    case "prefix":
+      return varint(p.length, p.stretch);
+    case "overlong":
+      return new Uint8Array(p.n).fill(0x80);
+    case "bytes":
+      return p.bytes;
   }
 };
 
@@ -97,7 +200,8 @@ const referenceFrames = (b: Uint8Array): { frames: Uint8Array[]; malformed: bool
   }
 };
 
-const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+const same = (a: Uint8Array, b: Uint8Array) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 export const checkFraming = async (input: FramingInput): Promise<Finding | undefined> => {
   const parts = input.pieces.map(bytesOf);
@@ -111,18 +215,31 @@ export const checkFraming = async (input: FramingInput): Promise<Finding | undef
     try {
       got.push(...reader.push(all.slice(at, at + size)));
     } catch (e) {
-      if (!(e instanceof FrameError)) return finding("framing.throw", `the reader threw ${String(e)}`);
+      if (!(e instanceof FrameError))
+        return finding("framing.throw", `the reader threw ${String(e)}`);
       closed = true;
       break;
     }
     at += size;
-    if (reader.pending > MAX_FRAME_BYTES + 10) return finding("framing.unbounded", `the reader buffers ${reader.pending} bytes, above its ${MAX_FRAME_BYTES}-byte frame limit`);
+    if (reader.pending > MAX_FRAME_BYTES + 10)
+      return finding(
+        "framing.unbounded",
+        `the reader buffers ${reader.pending} bytes, above its ${MAX_FRAME_BYTES}-byte frame limit`,
+      );
   }
   const ref = referenceFrames(all);
-  if (closed !== ref.malformed) return finding("framing.split", `the chunked reader ${closed ? "closed the stream" : "kept the stream open"}, a one-shot parse ${ref.malformed ? "finds it malformed" : "does not"}`);
+  if (closed !== ref.malformed)
+    return finding(
+      "framing.split",
+      `the chunked reader ${closed ? "closed the stream" : "kept the stream open"}, a one-shot parse ${ref.malformed ? "finds it malformed" : "does not"}`,
+    );
   // A closed stream may drop the frames of the chunk that broke it (the connection goes); an open one yields them all.
   const count = closed ? got.length <= ref.frames.length : got.length === ref.frames.length;
-  if (!count || got.some((f, i) => !same(f, ref.frames[i]!))) return finding("framing.split", `the chunked reader yields ${got.length} frames, a one-shot parse ${ref.frames.length}`);
+  if (!count || got.some((f, i) => !same(f, ref.frames[i]!)))
+    return finding(
+      "framing.split",
+      `the chunked reader yields ${got.length} frames, a one-shot parse ${ref.frames.length}`,
+    );
   const app = fuzzApp();
   let touched = false;
   try {
@@ -133,8 +250,16 @@ export const checkFraming = async (input: FramingInput): Promise<Finding | undef
       touched = true;
       const res = Response.decode(await serveRequest(d.req, d.kind, app.handle));
       const set = Object.values(res).filter((v) => v !== undefined).length;
-      if (set !== 1) return finding("framing.response", `a ${d.kind} request got a response with ${set} fields set`);
-      if (res.exception) return finding("framing.exception", `a well-formed ${d.kind} request got an exception: ${res.exception.error.slice(0, 200)}`);
+      if (set !== 1)
+        return finding(
+          "framing.response",
+          `a ${d.kind} request got a response with ${set} fields set`,
+        );
+      if (res.exception)
+        return finding(
+          "framing.exception",
+          `a well-formed ${d.kind} request got an exception: ${res.exception.error.slice(0, 200)}`,
+        );
     }
   } finally {
     if (touched) app.load();
@@ -144,7 +269,8 @@ export const checkFraming = async (input: FramingInput): Promise<Finding | undef
 
 export const framingTarget: FuzzTarget<FramingInput> = {
   name: "framing",
-  description: "ABCI length-prefixed frames: random, truncated, absurd prefixes, any chunking; the reader's limit and the served responses",
+  description:
+    "ABCI length-prefixed frames: random, truncated, absurd prefixes, any chunking; the reader's limit and the served responses",
   ciRuns: 30_000,
   arbitrary: framingArb,
   check: checkFraming,

@@ -43,8 +43,14 @@ export const CLONE_BUDGET_PER_BLOCK = 1;
 
 export const protocolArb = (): fc.Arbitrary<ProtocolInput> => {
   const cmd = commandArb(ACTORS);
-  const tx = fc.oneof({ weight: 4, arbitrary: fc.array(cmd, { minLength: 1, maxLength: 1 }) }, { weight: 1, arbitrary: fc.array(cmd, { minLength: 0, maxLength: 4 }) });
-  const block = fc.record({ skip: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.nat(6) }), txs: fc.array(tx, { maxLength: 5 }) });
+  const tx = fc.oneof(
+    { weight: 4, arbitrary: fc.array(cmd, { minLength: 1, maxLength: 1 }) },
+    { weight: 1, arbitrary: fc.array(cmd, { minLength: 0, maxLength: 4 }) },
+  );
+  const block = fc.record({
+    skip: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.nat(6) }),
+    txs: fc.array(tx, { maxLength: 5 }),
+  });
   return fc.record({ blocks: fc.array(block, { minLength: 1, maxLength: 6 }) });
 };
 
@@ -53,8 +59,15 @@ export const checkProtocol = (input: ProtocolInput): Finding | undefined => {
   const offences = new OffenceLedger();
   const after = (what: string): Finding | undefined => {
     const bad = checkState(chain.state);
-    if (bad.length > 0) return finding("protocol.invariant", `after ${what} (height ${chain.height}): ${bad.slice(0, 3).join("; ")}`);
-    const accounts = checkAccounts(chain.state.balances.keys(), [...chain.state.roles.values()].map((r) => r.address));
+    if (bad.length > 0)
+      return finding(
+        "protocol.invariant",
+        `after ${what} (height ${chain.height}): ${bad.slice(0, 3).join("; ")}`,
+      );
+    const accounts = checkAccounts(
+      chain.state.balances.keys(),
+      [...chain.state.roles.values()].map((r) => r.address),
+    );
     if (accounts) return accounts;
     const twice = offences.observe(chain.lastResult?.events ?? []);
     if (twice.length > 0) return finding("protocol.double-slash", `${what}: ${twice[0]}`);
@@ -73,7 +86,10 @@ export const checkProtocol = (input: ProtocolInput): Finding | undefined => {
       chain.block(txs);
       if (clones > CLONE_BUDGET_PER_BLOCK) {
         const multi = txs.filter((t) => t.length > 1).length;
-        return finding("protocol.clone-per-tx", `block ${b} (${txs.length} txs, ${multi} of several messages) copied the whole state ${clones} times: its work grows as txs × state size`);
+        return finding(
+          "protocol.clone-per-tx",
+          `block ${b} (${txs.length} txs, ${multi} of several messages) copied the whole state ${clones} times: its work grows as txs × state size`,
+        );
       }
       const bad = after(`block ${b}`);
       if (bad) return bad;
@@ -86,7 +102,8 @@ export const checkProtocol = (input: ProtocolInput): Finding | undefined => {
 
 export const protocolTarget: FuzzTarget<ProtocolInput> = {
   name: "protocol",
-  description: "decide/applyBlock under generated command streams: no throw, invariants after every block, at most one state copy per block",
+  description:
+    "decide/applyBlock under generated command streams: no throw, invariants after every block, at most one state copy per block",
   ciRuns: 20_000,
   arbitrary: protocolArb,
   check: checkProtocol,

@@ -16,7 +16,14 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import { expandRuns, parseScenario, resolveEngine, resolveFaults, resolveParams, ScenarioError } from "../../sim/scenario.ts";
+import {
+  expandRuns,
+  parseScenario,
+  resolveEngine,
+  resolveFaults,
+  resolveParams,
+  ScenarioError,
+} from "../../sim/scenario.ts";
 import { finding, type Finding } from "../finding.ts";
 import type { FuzzTarget } from "../runner.ts";
 
@@ -24,11 +31,43 @@ const dir = fileURLToPath(new URL("../../../scenarios/", import.meta.url));
 let bases: { name: string; json: unknown }[] | undefined;
 const loadBases = () =>
   (bases ??= [
-    ...readdirSync(dir).filter((f) => f.endsWith(".json")).sort().map((f) => join(dir, f)),
-    ...readdirSync(join(dir, "attacks")).filter((f) => f.endsWith(".json")).sort().map((f) => join(dir, "attacks", f)),
-  ].map((p) => ({ name: p.slice(dir.length), json: JSON.parse(readFileSync(p, "utf8")) as unknown })));
+    ...readdirSync(dir)
+      .filter((f) => f.endsWith(".json"))
+      .sort()
+      .map((f) => join(dir, f)),
+    ...readdirSync(join(dir, "attacks"))
+      .filter((f) => f.endsWith(".json"))
+      .sort()
+      .map((f) => join(dir, "attacks", f)),
+  ].map((p) => ({
+    name: p.slice(dir.length),
+    json: JSON.parse(readFileSync(p, "utf8")) as unknown,
+  })));
 
-const EDGES: unknown[] = [null, true, false, 0, -1, 1, 0.5, 2 ** 31 - 1, 2 ** 31, 2 ** 53, 1e308, -1e308, "", "x", "AMPERE", "honest_miner", "__proto__", "a".repeat(10_000), [], {}, [1, 2, 3], { x: 1 }];
+const EDGES: unknown[] = [
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1,
+  0.5,
+  2 ** 31 - 1,
+  2 ** 31,
+  2 ** 53,
+  1e308,
+  -1e308,
+  "",
+  "x",
+  "AMPERE",
+  "honest_miner",
+  "__proto__",
+  "a".repeat(10_000),
+  [],
+  {},
+  [1, 2, 3],
+  { x: 1 },
+];
 
 export type Edit =
   | { readonly op: "delete"; readonly at: number }
@@ -53,20 +92,39 @@ export const scenarioArb = (): fc.Arbitrary<ScenarioInput> => {
     fc.record({ op: fc.constant("wrap" as const), at }),
     fc.record({ op: fc.constant("stringify" as const), at }),
     fc.record({ op: fc.constant("grow" as const), at, n: fc.integer({ min: 2, max: 30 }) }),
-    fc.record({ op: fc.constant("key" as const), at, key: fc.constantFrom("__proto__", "constructor", "extra", "seeds", "sweep", "toString"), value }),
+    fc.record({
+      op: fc.constant("key" as const),
+      at,
+      key: fc.constantFrom("__proto__", "constructor", "extra", "seeds", "sweep", "toString"),
+      value,
+    }),
   );
-  return fc.record({ base: fc.constantFrom(...loadBases().map((b) => b.name)), edits: fc.array(edit, { minLength: 1, maxLength: 4 }) });
+  return fc.record({
+    base: fc.constantFrom(...loadBases().map((b) => b.name)),
+    edits: fc.array(edit, { minLength: 1, maxLength: 4 }),
+  });
 };
 
 type Container = Record<string, unknown> | unknown[];
 /** Every (container, key) pair inside a JSON value, in a fixed order. */
-const slots = (v: unknown, out: [Container, string | number][] = []): [Container, string | number][] => {
+const slots = (
+  v: unknown,
+  out: [Container, string | number][] = [],
+): [Container, string | number][] => {
   if (Array.isArray(v)) v.forEach((x, i) => (out.push([v, i]), slots(x, out)));
-  else if (v !== null && typeof v === "object") for (const k of Object.keys(v)) (out.push([v as Container, k]), slots((v as Record<string, unknown>)[k], out));
+  else if (v !== null && typeof v === "object")
+    for (const k of Object.keys(v))
+      (out.push([v as Container, k]), slots((v as Record<string, unknown>)[k], out));
   return out;
 };
-const put = (c: Container, k: string | number, v: unknown) => Object.defineProperty(c, k, { value: v, enumerable: true, writable: true, configurable: true });
-const containers = (v: unknown): Container[] => [v as Container, ...slots(v).map(([c, k]) => (c as Record<string, unknown>)[k as string]).filter((x): x is Container => x !== null && typeof x === "object")];
+const put = (c: Container, k: string | number, v: unknown) =>
+  Object.defineProperty(c, k, { value: v, enumerable: true, writable: true, configurable: true });
+const containers = (v: unknown): Container[] => [
+  v as Container,
+  ...slots(v)
+    .map(([c, k]) => (c as Record<string, unknown>)[k as string])
+    .filter((x): x is Container => x !== null && typeof x === "object"),
+];
 
 const applyEdit = (root: unknown, e: Edit): void => {
   if (e.op === "key") {
@@ -79,13 +137,30 @@ const applyEdit = (root: unknown, e: Edit): void => {
   const [c, k] = all[e.at % all.length]!;
   const cur = (c as Record<string, unknown>)[k as string];
   switch (e.op) {
-    case "delete": if (Array.isArray(c)) c.splice(k as number, 1); else delete c[k as string]; break;
-    case "set": put(c, k, structuredClone(EDGES[e.value % EDGES.length])); break;
-    case "wrap": put(c, k, [cur]); break;
-    case "stringify": put(c, k, JSON.stringify(cur) ?? ""); break;
+    case "delete":
+      if (Array.isArray(c)) c.splice(k as number, 1);
+      else delete c[k as string];
+      break;
+    case "set":
+      put(c, k, structuredClone(EDGES[e.value % EDGES.length]));
+      break;
+    case "wrap":
+      put(c, k, [cur]);
+      break;
+    case "stringify":
+      put(c, k, JSON.stringify(cur) ?? "");
+      break;
     case "grow": {
       const arr = Array.isArray(cur) ? cur : [cur];
-      put(c, k, Array.from({ length: e.n }, (_, i) => (typeof arr[0] === "number" ? (arr[0] as number) + i : structuredClone(arr[i % Math.max(1, arr.length)]))));
+      put(
+        c,
+        k,
+        Array.from({ length: e.n }, (_, i) =>
+          typeof arr[0] === "number"
+            ? (arr[0] as number) + i
+            : structuredClone(arr[i % Math.max(1, arr.length)]),
+        ),
+      );
       break;
     }
   }
@@ -111,18 +186,26 @@ export const checkScenario = (input: ScenarioInput): Finding | undefined => {
     for (const g of s.actors) resolveFaults(s, g);
     const points = Object.values(s.sweep ?? {}).reduce((n, vs) => n * vs.length, 1);
     const runs = points * (s.seeds ?? 1);
-    if (runs > MAX_RUNS) return finding("scenario.unbounded-runs", `an accepted scenario asks for ${runs} runs (${points} sweep points × ${s.seeds ?? 1} seeds); its run list is built in memory`);
+    if (runs > MAX_RUNS)
+      return finding(
+        "scenario.unbounded-runs",
+        `an accepted scenario asks for ${runs} runs (${points} sweep points × ${s.seeds ?? 1} seeds); its run list is built in memory`,
+      );
     expandRuns(s);
     return undefined;
   } catch (e) {
     if (e instanceof ScenarioError) return undefined;
-    return finding("scenario.uncaught", `${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`.slice(0, 300));
+    return finding(
+      "scenario.uncaught",
+      `${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`.slice(0, 300),
+    );
   }
 };
 
 export const scenarioTarget: FuzzTarget<ScenarioInput> = {
   name: "scenario",
-  description: "mutated scenario JSON: a ScenarioError or an accepted scenario with a bounded run list, never another exception",
+  description:
+    "mutated scenario JSON: a ScenarioError or an accepted scenario with a bounded run list, never another exception",
   ciRuns: 20_000,
   arbitrary: scenarioArb,
   check: checkScenario,

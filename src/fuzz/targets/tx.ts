@@ -26,7 +26,13 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { signDigest } from "../../node/secp256k1.ts";
 import { commandValueBytes } from "../../node/sign.ts";
 import { CommandSchema } from "../../gen/remes/v1/tx_pb.ts";
-import { BANK_SEND_TYPE_URL, DENOM, SdkCode, SECP256K1_PUBKEY_TYPE_URL, typeUrlOf } from "../../node/tx.ts";
+import {
+  BANK_SEND_TYPE_URL,
+  DENOM,
+  SdkCode,
+  SECP256K1_PUBKEY_TYPE_URL,
+  typeUrlOf,
+} from "../../node/tx.ts";
 import { checkState } from "../../protocol/invariants.ts";
 import { addressArb, commandArb, type CommandSpec, toCommand } from "../commands.ts";
 import { finding, type Finding } from "../finding.ts";
@@ -37,7 +43,12 @@ import { ACTOR_KEYS, ACTORS, CHAIN_ID, fuzzApp } from "../world.ts";
 import { finalizeBlockRequest } from "../../node/testing/test-node.ts";
 
 interface BankSpec {
-  readonly bank: { readonly from: string; readonly to: string; readonly amount: string; readonly denom: string };
+  readonly bank: {
+    readonly from: string;
+    readonly to: string;
+    readonly amount: string;
+    readonly denom: string;
+  };
 }
 type MsgSpec = BankSpec | CommandSpec;
 
@@ -49,63 +60,154 @@ export interface TxInput {
   /** Added to the account's sequence. */
   readonly sequenceDelta: bigint;
   readonly memo: string;
-  readonly mutations: readonly { readonly level: "raw" | "body" | "auth" | "msg"; readonly m: Mutation }[];
+  readonly mutations: readonly {
+    readonly level: "raw" | "body" | "auth" | "msg";
+    readonly m: Mutation;
+  }[];
   readonly badSignature: boolean;
 }
 
 const U64 = 2n ** 64n;
 const amountText = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom("1", "1000", "5000", "1000000000") },
-  { weight: 2, arbitrary: fc.constantFrom(String(U64 - 1n), String(U64), "0", "-1", "01", "1e3", "", " 1", "340282366920938463463374607431768211456") },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      String(U64 - 1n),
+      String(U64),
+      "0",
+      "-1",
+      "01",
+      "1e3",
+      "",
+      " 1",
+      "340282366920938463463374607431768211456",
+    ),
+  },
   { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: U64 }).map(String) },
 );
-const denom = fc.oneof({ weight: 4, arbitrary: fc.constant(DENOM) }, { weight: 1, arbitrary: fc.constantFrom("", "UREMES", "uatom", "uremes ") });
+const denom = fc.oneof(
+  { weight: 4, arbitrary: fc.constant(DENOM) },
+  { weight: 1, arbitrary: fc.constantFrom("", "UREMES", "uatom", "uremes ") },
+);
 
 /** Stands for the tx's signer in a message's address fields (resolved when the tx is built). */
 export const SIGNER = "@signer";
-const signerOr = fc.oneof({ weight: 4, arbitrary: fc.constant(SIGNER) }, { weight: 1, arbitrary: addressArb(ACTORS) });
+const signerOr = fc.oneof(
+  { weight: 4, arbitrary: fc.constant(SIGNER) },
+  { weight: 1, arbitrary: addressArb(ACTORS) },
+);
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant("drop" as const), i: fc.nat(8) }),
   fc.record({ op: fc.constant("dup" as const), i: fc.nat(8) }),
   fc.record({ op: fc.constant("swap" as const), i: fc.nat(8), j: fc.nat(8) }),
   fc.record({ op: fc.constant("stretch" as const), i: fc.nat(8), tag: fc.nat(3), len: fc.nat(3) }),
-  fc.record({ op: fc.constant("lie" as const), i: fc.nat(8), delta: fc.constantFrom(-2, -1, 1, 2, 1000, 2 ** 31) }),
-  fc.record({ op: fc.constant("repeat" as const), i: fc.nat(8), times: fc.constantFrom(1, 2, 10, 500) }),
-  fc.record({ op: fc.constant("unknown" as const), no: fc.constantFrom(3, 4, 5, 6, 7, 15, 99, 1023, 1024, 2047, 2 ** 29 - 1), wire: fc.constantFrom(0 as const, 2 as const), value: fc.uint8Array({ maxLength: 8 }), at: fc.nat(8) }),
+  fc.record({
+    op: fc.constant("lie" as const),
+    i: fc.nat(8),
+    delta: fc.constantFrom(-2, -1, 1, 2, 1000, 2 ** 31),
+  }),
+  fc.record({
+    op: fc.constant("repeat" as const),
+    i: fc.nat(8),
+    times: fc.constantFrom(1, 2, 10, 500),
+  }),
+  fc.record({
+    op: fc.constant("unknown" as const),
+    no: fc.constantFrom(3, 4, 5, 6, 7, 15, 99, 1023, 1024, 2047, 2 ** 29 - 1),
+    wire: fc.constantFrom(0 as const, 2 as const),
+    value: fc.uint8Array({ maxLength: 8 }),
+    at: fc.nat(8),
+  }),
   fc.record({ op: fc.constant("byte" as const), at: fc.nat(), value: fc.nat(255) }),
   fc.record({ op: fc.constant("truncate" as const), keep: fc.nat() }),
 );
 
 export const txArb = (): fc.Arbitrary<TxInput> => {
-  const bank: fc.Arbitrary<BankSpec> = fc.record({ from: signerOr, to: addressArb(ACTORS), amount: amountText, denom }).map((bank) => ({ bank }));
+  const bank: fc.Arbitrary<BankSpec> = fc
+    .record({ from: signerOr, to: addressArb(ACTORS), amount: amountText, denom })
+    .map((bank) => ({ bank }));
   // The command's signer field (its first) is the tx's signer 4 times in 5.
-  const cmd = fc.tuple(commandArb(ACTORS), signerOr).map(([c, who]) => (who === SIGNER ? { ...c, init: { ...c.init, [signerField(c.case)]: SIGNER } } : c));
+  const cmd = fc
+    .tuple(commandArb(ACTORS), signerOr)
+    .map(([c, who]) =>
+      who === SIGNER ? { ...c, init: { ...c.init, [signerField(c.case)]: SIGNER } } : c,
+    );
   const msg = fc.oneof({ weight: 2, arbitrary: bank }, { weight: 3, arbitrary: cmd });
   return fc.record({
     signer: fc.nat(ACTORS.length - 1),
-    msgs: fc.oneof({ weight: 5, arbitrary: fc.array(msg, { minLength: 1, maxLength: 1 }) }, { weight: 1, arbitrary: fc.array(msg, { maxLength: 3 }) }),
-    fee: fc.oneof({ weight: 3, arbitrary: fc.constant([]) }, { weight: 3, arbitrary: fc.array(fc.record({ denom, amount: amountText }), { minLength: 1, maxLength: 2 }) }),
-    gasLimit: fc.oneof({ weight: 4, arbitrary: fc.constant(1_000_000n) }, { weight: 1, arbitrary: fc.constantFrom(0n, 1n, 2n ** 63n - 1n, 2n ** 63n, U64 - 1n) }),
-    sequenceDelta: fc.oneof({ weight: 8, arbitrary: fc.constant(0n) }, { weight: 1, arbitrary: fc.constantFrom(-1n, 1n, U64 - 1n) }),
-    memo: fc.oneof({ weight: 5, arbitrary: fc.constant("") }, { weight: 1, arbitrary: fc.constantFrom("hi", "x".repeat(300), "\u0000\ud800") }),
+    msgs: fc.oneof(
+      { weight: 5, arbitrary: fc.array(msg, { minLength: 1, maxLength: 1 }) },
+      { weight: 1, arbitrary: fc.array(msg, { maxLength: 3 }) },
+    ),
+    fee: fc.oneof(
+      { weight: 3, arbitrary: fc.constant([]) },
+      {
+        weight: 3,
+        arbitrary: fc.array(fc.record({ denom, amount: amountText }), {
+          minLength: 1,
+          maxLength: 2,
+        }),
+      },
+    ),
+    gasLimit: fc.oneof(
+      { weight: 4, arbitrary: fc.constant(1_000_000n) },
+      { weight: 1, arbitrary: fc.constantFrom(0n, 1n, 2n ** 63n - 1n, 2n ** 63n, U64 - 1n) },
+    ),
+    sequenceDelta: fc.oneof(
+      { weight: 8, arbitrary: fc.constant(0n) },
+      { weight: 1, arbitrary: fc.constantFrom(-1n, 1n, U64 - 1n) },
+    ),
+    memo: fc.oneof(
+      { weight: 5, arbitrary: fc.constant("") },
+      { weight: 1, arbitrary: fc.constantFrom("hi", "x".repeat(300), "\u0000\ud800") },
+    ),
     mutations: fc.oneof(
       { weight: 2, arbitrary: fc.constant([]) },
-      { weight: 3, arbitrary: fc.array(fc.record({ level: fc.constantFrom("raw" as const, "body" as const, "auth" as const, "msg" as const), m: mutationArb }), { minLength: 1, maxLength: 3 }) },
+      {
+        weight: 3,
+        arbitrary: fc.array(
+          fc.record({
+            level: fc.constantFrom(
+              "raw" as const,
+              "body" as const,
+              "auth" as const,
+              "msg" as const,
+            ),
+            m: mutationArb,
+          }),
+          { minLength: 1, maxLength: 3 },
+        ),
+      },
     ),
-    badSignature: fc.oneof({ weight: 20, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+    badSignature: fc.oneof(
+      { weight: 20, arbitrary: fc.constant(false) },
+      { weight: 1, arbitrary: fc.constant(true) },
+    ),
   });
 };
 
-const signerField = (kind: string): string => CommandSchema.fields.find((f) => f.localName === kind)!.message!.fields[0]!.localName;
+const signerField = (kind: string): string =>
+  CommandSchema.fields.find((f) => f.localName === kind)!.message!.fields[0]!.localName;
 
 const anyOf = (m: MsgSpec, signer: string) => {
   const who = (a: unknown) => (a === SIGNER ? signer : a);
   if ("bank" in m) {
     const b = m.bank;
-    return { typeUrl: BANK_SEND_TYPE_URL, value: BankMsgSend.encode({ fromAddress: who(b.from) as string, toAddress: b.to, amount: [{ denom: b.denom, amount: b.amount }] }).finish() };
+    return {
+      typeUrl: BANK_SEND_TYPE_URL,
+      value: BankMsgSend.encode({
+        fromAddress: who(b.from) as string,
+        toAddress: b.to,
+        amount: [{ denom: b.denom, amount: b.amount }],
+      }).finish(),
+    };
   }
-  const cmd = toCommand({ case: m.case, init: Object.fromEntries(Object.entries(m.init).map(([k, v]) => [k, who(v)])) });
+  const cmd = toCommand({
+    case: m.case,
+    init: Object.fromEntries(Object.entries(m.init).map(([k, v]) => [k, who(v)])),
+  });
   return { typeUrl: typeUrlOf(cmd), value: commandValueBytes(cmd) };
 };
 
@@ -114,42 +216,92 @@ export const buildTx = (input: TxInput): Uint8Array => {
   const app = fuzzApp();
   const key = ACTOR_KEYS[input.signer % ACTOR_KEYS.length]!;
   const account = app.accounts.get(key.address)!;
-  const at = (level: string, b: Uint8Array) => input.mutations.reduce((x, { level: l, m }) => (l === level ? mutate(x, m) : x), b);
+  const at = (level: string, b: Uint8Array) =>
+    input.mutations.reduce((x, { level: l, m }) => (l === level ? mutate(x, m) : x), b);
   const messages = input.msgs.map((m) => anyOf(m, key.address));
   if (messages.length > 0) messages[0] = { ...messages[0]!, value: at("msg", messages[0]!.value) };
-  const bodyBytes = at("body", TxBody.encode(TxBody.fromPartial({ messages, memo: input.memo })).finish());
-  const authInfoBytes = at("auth", AuthInfo.encode(AuthInfo.fromPartial({
-    signerInfos: [{
-      publicKey: { typeUrl: SECP256K1_PUBKEY_TYPE_URL, value: Secp256k1PubKey.encode({ key: key.pubkey }).finish() },
-      modeInfo: { single: { mode: SignMode.SIGN_MODE_DIRECT } },
-      sequence: BigInt.asUintN(64, account.sequence + input.sequenceDelta),
-    }],
-    fee: { amount: input.fee.map((c) => ({ ...c })), gasLimit: BigInt.asUintN(64, input.gasLimit) },
-  })).finish());
-  const doc = SignDoc.encode({ bodyBytes, authInfoBytes, chainId: CHAIN_ID, accountNumber: account.number }).finish();
+  const bodyBytes = at(
+    "body",
+    TxBody.encode(TxBody.fromPartial({ messages, memo: input.memo })).finish(),
+  );
+  const authInfoBytes = at(
+    "auth",
+    AuthInfo.encode(
+      AuthInfo.fromPartial({
+        signerInfos: [
+          {
+            publicKey: {
+              typeUrl: SECP256K1_PUBKEY_TYPE_URL,
+              value: Secp256k1PubKey.encode({ key: key.pubkey }).finish(),
+            },
+            modeInfo: { single: { mode: SignMode.SIGN_MODE_DIRECT } },
+            sequence: BigInt.asUintN(64, account.sequence + input.sequenceDelta),
+          },
+        ],
+        fee: {
+          amount: input.fee.map((c) => ({ ...c })),
+          gasLimit: BigInt.asUintN(64, input.gasLimit),
+        },
+      }),
+    ).finish(),
+  );
+  const doc = SignDoc.encode({
+    bodyBytes,
+    authInfoBytes,
+    chainId: CHAIN_ID,
+    accountNumber: account.number,
+  }).finish();
   const sig = signDigest(sha256(doc), key.secretKey);
   if (input.badSignature) sig[5]! ^= 1;
   return at("raw", TxRaw.encode({ bodyBytes, authInfoBytes, signatures: [sig] }).finish());
 };
 
-const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+const same = (a: Uint8Array, b: Uint8Array) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** What is wrong with an accepted tx's bytes: a non-canonical envelope, unknown fields, a fee or gas limit past its type. */
 export const acceptedTxFinding = (bytes: Uint8Array): Finding | undefined => {
   const raw = TxRaw.decode(bytes);
-  if (!same(TxRaw.encode(raw).finish(), bytes)) return finding("tx.malleable-envelope", "an accepted tx's TxRaw is not canonical: re-encoded, the same tx commits under another hash");
-  const unknown = [...unknownFields(raw.bodyBytes, TX_BODY).map((f) => `body field ${f}`), ...unknownFields(raw.authInfoBytes, AUTH_INFO).map((f) => `auth_info field ${f}`)];
-  if (unknown.length > 0) return finding("tx.unknown-fields", `an accepted tx carries fields the node does not know and ignores: ${unknown.slice(0, 4).join(", ")}`);
+  if (!same(TxRaw.encode(raw).finish(), bytes))
+    return finding(
+      "tx.malleable-envelope",
+      "an accepted tx's TxRaw is not canonical: re-encoded, the same tx commits under another hash",
+    );
+  const unknown = [
+    ...unknownFields(raw.bodyBytes, TX_BODY).map((f) => `body field ${f}`),
+    ...unknownFields(raw.authInfoBytes, AUTH_INFO).map((f) => `auth_info field ${f}`),
+  ];
+  if (unknown.length > 0)
+    return finding(
+      "tx.unknown-fields",
+      `an accepted tx carries fields the node does not know and ignores: ${unknown.slice(0, 4).join(", ")}`,
+    );
   const auth = AuthInfo.decode(raw.authInfoBytes);
   const gas = auth.fee?.gasLimit ?? 0n;
   const coins = auth.fee?.amount ?? [];
-  if (gas > 2n ** 63n - 1n) return finding("tx.fee-gas-edge", `an accepted tx has gas limit ${gas} (above 2^63 − 1)`);
-  if (coins.length > 1) return finding("tx.fee-gas-edge", `an accepted tx pays its fee in ${coins.length} coins (${coins.map((c) => c.amount + c.denom).join(", ")})`);
-  if (coins.some((c) => !/^[0-9]+$/.test(c.amount) || BigInt(c.amount) >= U64)) return finding("tx.fee-gas-edge", `an accepted tx pays a fee of ${coins[0]!.amount} (not a uint64)`);
+  if (gas > 2n ** 63n - 1n)
+    return finding("tx.fee-gas-edge", `an accepted tx has gas limit ${gas} (above 2^63 − 1)`);
+  if (coins.length > 1)
+    return finding(
+      "tx.fee-gas-edge",
+      `an accepted tx pays its fee in ${coins.length} coins (${coins.map((c) => c.amount + c.denom).join(", ")})`,
+    );
+  if (coins.some((c) => !/^[0-9]+$/.test(c.amount) || BigInt(c.amount) >= U64))
+    return finding(
+      "tx.fee-gas-edge",
+      `an accepted tx pays a fee of ${coins[0]!.amount} (not a uint64)`,
+    );
   // Fields the node parses but does not act on change what the signer meant.
   const body = TxBody.decode(raw.bodyBytes);
-  if (body.timeoutHeight !== 0n || body.extensionOptions.length > 0 || body.nonCriticalExtensionOptions.length > 0) {
-    return finding("tx.ignored-fields", `an accepted tx sets timeout_height ${body.timeoutHeight} / ${body.extensionOptions.length} extension options / ${body.nonCriticalExtensionOptions.length} non-critical ones, which the node ignores`);
+  if (
+    body.timeoutHeight !== 0n ||
+    body.extensionOptions.length > 0 ||
+    body.nonCriticalExtensionOptions.length > 0
+  ) {
+    return finding(
+      "tx.ignored-fields",
+      `an accepted tx sets timeout_height ${body.timeoutHeight} / ${body.extensionOptions.length} extension options / ${body.nonCriticalExtensionOptions.length} non-critical ones, which the node ignores`,
+    );
   }
   return undefined;
 };
@@ -177,15 +329,36 @@ export const checkTxInput = (input: TxInput): Finding | undefined => {
     // A node that never saw the tx in CheckTx (nothing cached) must reach the same app hash.
     const fin2 = other.finalizeBlock(block);
     if (!same(fin.appHash, fin2.appHash) || fin2.txResults[0]!.code !== r.code) {
-      return finding("tx.app-hash-fork", `two apps disagree on the block: codes ${r.code} / ${fin2.txResults[0]!.code}, app hashes differ: ${!same(fin.appHash, fin2.appHash)} (the second skipped CheckTx)`);
+      return finding(
+        "tx.app-hash-fork",
+        `two apps disagree on the block: codes ${r.code} / ${fin2.txResults[0]!.code}, app hashes differ: ${!same(fin.appHash, fin2.appHash)} (the second skipped CheckTx)`,
+      );
     }
     if ((ck.code === 0) !== (r.code === 0)) {
-      if (checkOnly.has(ck.code) && r.code === 0) return finding("tx.gas-checktx-only", `CheckTx refuses the tx (code ${ck.code}: ${ck.log.slice(0, 160)}) but FinalizeBlock executes it: a proposer can include it`);
-      return finding("tx.checktx-finalize-disagree", `CheckTx answers code ${ck.code} (${ck.log.slice(0, 160)}), FinalizeBlock code ${r.code} (${r.log.slice(0, 160)})`);
+      if (checkOnly.has(ck.code) && r.code === 0)
+        return finding(
+          "tx.gas-checktx-only",
+          `CheckTx refuses the tx (code ${ck.code}: ${ck.log.slice(0, 160)}) but FinalizeBlock executes it: a proposer can include it`,
+        );
+      return finding(
+        "tx.checktx-finalize-disagree",
+        `CheckTx answers code ${ck.code} (${ck.log.slice(0, 160)}), FinalizeBlock code ${r.code} (${r.log.slice(0, 160)})`,
+      );
     }
     // A fee above uint64 is malformed (invalid coins), not a fee the signer can not afford.
-    if (ck.code !== 0 && /insufficient funds/i.test(ck.log) && feeCoins(bytes).some((c) => /^[0-9]+$/.test(c.amount) && BigInt(c.amount) >= U64)) {
-      return finding("tx.fee-gas-edge", `a fee of ${feeCoins(bytes).map((c) => c.amount + c.denom).join(", ")} is refused as insufficient funds (code ${ck.code}), not as invalid coins (${SdkCode.invalidCoins})`);
+    if (
+      ck.code !== 0 &&
+      /insufficient funds/i.test(ck.log) &&
+      feeCoins(bytes).some((c) => /^[0-9]+$/.test(c.amount) && BigInt(c.amount) >= U64)
+    ) {
+      return finding(
+        "tx.fee-gas-edge",
+        `a fee of ${feeCoins(bytes)
+          .map((c) => c.amount + c.denom)
+          .join(
+            ", ",
+          )} is refused as insufficient funds (code ${ck.code}), not as invalid coins (${SdkCode.invalidCoins})`,
+      );
     }
     if (ck.code === 0 || r.code === 0) {
       const bad = acceptedTxFinding(bytes);
@@ -194,7 +367,11 @@ export const checkTxInput = (input: TxInput): Finding | undefined => {
     const state = app.state!;
     const broken = checkState(state);
     if (broken.length > 0) return finding("tx.invariant", broken.slice(0, 3).join("; "));
-    return checkAccounts(state.balances.keys(), [...state.roles.values()].map((x) => x.address), app.accounts.all().map((a) => a.address));
+    return checkAccounts(
+      state.balances.keys(),
+      [...state.roles.values()].map((x) => x.address),
+      app.accounts.all().map((a) => a.address),
+    );
   } finally {
     app.load();
     other.load();
@@ -203,7 +380,8 @@ export const checkTxInput = (input: TxInput): Finding | undefined => {
 
 export const txTarget: FuzzTarget<TxInput> = {
   name: "tx",
-  description: "signed Cosmos txs mutated structurally and semantically, through CheckTx and FinalizeBlock in process",
+  description:
+    "signed Cosmos txs mutated structurally and semantically, through CheckTx and FinalizeBlock in process",
   ciRuns: 30_000,
   arbitrary: txArb,
   check: checkTxInput,

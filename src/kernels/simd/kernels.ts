@@ -12,7 +12,10 @@ import { fr } from "../f32.ts";
 import { RB, TB } from "./wat.ts";
 
 // The project's lib has no WebAssembly types (no DOM lib): the little used here.
-interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
 interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
@@ -23,7 +26,16 @@ const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 interface Exports {
   readonly memory: WasmMemory;
   readonly tmatmul: (q: number, w: number, acc: number, T: number, m: number, nb: number) => void;
-  readonly rmsquant: (x: number, u: number, q: number, rs: number, T: number, nb: number, n: number, eps: number) => void;
+  readonly rmsquant: (
+    x: number,
+    u: number,
+    q: number,
+    rs: number,
+    T: number,
+    nb: number,
+    n: number,
+    eps: number,
+  ) => void;
   readonly rescale: (acc: number, y: number, deq: number, T: number, mp: number, m: number) => void;
 }
 
@@ -81,7 +93,15 @@ function packed(w: Int8Array, m: number, n: number, key: object): Packed {
  * integers; `key` identifies w for the packed-weights cache (w must not
  * change while key lives). Returns false when SIMD is off.
  */
-export function ternaryMatmulSimd(q: Int8Array, T: number, w: Int8Array, m: number, n: number, acc: Int32Array, key: object): boolean {
+export function ternaryMatmulSimd(
+  q: Int8Array,
+  T: number,
+  w: Int8Array,
+  m: number,
+  n: number,
+  acc: Int32Array,
+  key: object,
+): boolean {
   const ex = instance;
   if (!enabled || !ex) return false;
   if (T === 0 || m === 0) return true;
@@ -126,7 +146,18 @@ export const MAX_SIMD_IN = 2 ** 17;
  * rescale) in one pass through the module; fills y and c exactly as the
  * scalar code does. Returns false when SIMD is off or n is too wide.
  */
-export function bitLinearForwardSimd(x: Float32Array, T: number, w: Int8Array, m: number, n: number, beta: number, eps: number, y: Float32Array, c: ForwardOut, key: object): boolean {
+export function bitLinearForwardSimd(
+  x: Float32Array,
+  T: number,
+  w: Int8Array,
+  m: number,
+  n: number,
+  beta: number,
+  eps: number,
+  y: Float32Array,
+  c: ForwardOut,
+  key: object,
+): boolean {
   const ex = instance;
   if (!enabled || !ex || n < 1 || n > MAX_SIMD_IN) return false;
   if (T === 0) return true;

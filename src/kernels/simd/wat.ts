@@ -47,10 +47,26 @@ function tmatmul(): string {
     ...range(TB).map((t) => `(local $q${t} v128) (local $qr${t} i32)`),
     ...range(RB).map((r) => `(local $w${r} v128) (local $wr${r} i32)`),
   ].join("\n    ");
-  const dots = pairs.map(([t, r]) => `(local.set ${a16(t, r)} (i16x8.add (local.get ${a16(t, r)}) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $q${t}) (local.get $w${r}))))`).join("\n              ");
-  const widen = pairs.map(([t, r]) => `(local.set ${a32(t, r)} (i32x4.add (local.get ${a32(t, r)}) (i32x4.extadd_pairwise_i16x8_s (local.get ${a16(t, r)}))))`).join("\n          ");
-  const hsum = (v: string) => `(i32.add (i32.add (i32x4.extract_lane 0 (local.get ${v})) (i32x4.extract_lane 1 (local.get ${v}))) (i32.add (i32x4.extract_lane 2 (local.get ${v})) (i32x4.extract_lane 3 (local.get ${v}))))`;
-  const stores = pairs.map(([t, r]) => `(i32.store offset=${4 * r} (i32.add (local.get $acc) (i32.shl (i32.add (i32.mul (i32.add (local.get $t) (i32.const ${t})) (local.get $m)) (local.get $j)) (i32.const 2))) ${hsum(a32(t, r))})`).join("\n        ");
+  const dots = pairs
+    .map(
+      ([t, r]) =>
+        `(local.set ${a16(t, r)} (i16x8.add (local.get ${a16(t, r)}) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $q${t}) (local.get $w${r}))))`,
+    )
+    .join("\n              ");
+  const widen = pairs
+    .map(
+      ([t, r]) =>
+        `(local.set ${a32(t, r)} (i32x4.add (local.get ${a32(t, r)}) (i32x4.extadd_pairwise_i16x8_s (local.get ${a16(t, r)}))))`,
+    )
+    .join("\n          ");
+  const hsum = (v: string) =>
+    `(i32.add (i32.add (i32x4.extract_lane 0 (local.get ${v})) (i32x4.extract_lane 1 (local.get ${v}))) (i32.add (i32x4.extract_lane 2 (local.get ${v})) (i32x4.extract_lane 3 (local.get ${v}))))`;
+  const stores = pairs
+    .map(
+      ([t, r]) =>
+        `(i32.store offset=${4 * r} (i32.add (local.get $acc) (i32.shl (i32.add (i32.mul (i32.add (local.get $t) (i32.const ${t})) (local.get $m)) (local.get $j)) (i32.const 2))) ${hsum(a32(t, r))})`,
+    )
+    .join("\n        ");
   return `
   (func (export "tmatmul") (param $q i32) (param $w i32) (param $acc i32) (param $T i32) (param $m i32) (param $nb i32)
     (local $t i32) (local $j i32) (local $k i32) (local $kend i32) (local $j0 i32) (local $jend i32)
@@ -61,10 +77,20 @@ function tmatmul(): string {
     (if (i32.gt_u (local.get $jend) (local.get $m)) (then (local.set $jend (local.get $m))))
     (local.set $t (i32.const 0))
     (loop $tokens
-      ${range(TB).map((t) => `(local.set $qr${t} (i32.add (local.get $q) (i32.mul (i32.add (local.get $t) (i32.const ${t})) (local.get $nb))))`).join("\n      ")}
+      ${range(TB)
+        .map(
+          (t) =>
+            `(local.set $qr${t} (i32.add (local.get $q) (i32.mul (i32.add (local.get $t) (i32.const ${t})) (local.get $nb))))`,
+        )
+        .join("\n      ")}
       (local.set $j (local.get $j0))
       (loop $rows
-        ${range(RB).map((r) => `(local.set $wr${r} (i32.add (local.get $w) (i32.mul (i32.add (local.get $j) (i32.const ${r})) (local.get $nb))))`).join("\n        ")}
+        ${range(RB)
+          .map(
+            (r) =>
+              `(local.set $wr${r} (i32.add (local.get $w) (i32.mul (i32.add (local.get $j) (i32.const ${r})) (local.get $nb))))`,
+          )
+          .join("\n        ")}
         ${pairs.map(([t, r]) => `(local.set ${a32(t, r)} (v128.const i64x2 0 0))`).join(" ")}
         (local.set $k (i32.const 0))
         (loop $chunks
@@ -72,8 +98,18 @@ function tmatmul(): string {
           (if (i32.gt_u (local.get $kend) (local.get $nb)) (then (local.set $kend (local.get $nb))))
           ${pairs.map(([t, r]) => `(local.set ${a16(t, r)} (v128.const i64x2 0 0))`).join(" ")}
           (loop $inner
-            ${range(TB).map((t) => `(local.set $q${t} (v128.load (i32.add (local.get $qr${t}) (local.get $k))))`).join("\n            ")}
-            ${range(RB).map((r) => `(local.set $w${r} (v128.load (i32.add (local.get $wr${r}) (local.get $k))))`).join("\n            ")}
+            ${range(TB)
+              .map(
+                (t) =>
+                  `(local.set $q${t} (v128.load (i32.add (local.get $qr${t}) (local.get $k))))`,
+              )
+              .join("\n            ")}
+            ${range(RB)
+              .map(
+                (r) =>
+                  `(local.set $w${r} (v128.load (i32.add (local.get $wr${r}) (local.get $k))))`,
+              )
+              .join("\n            ")}
               ${dots}
             (local.set $k (i32.add (local.get $k) (i32.const 16)))
             (br_if $inner (i32.lt_u (local.get $k) (local.get $kend))))
@@ -91,7 +127,11 @@ function tmatmul(): string {
 const lane = (v: string, i: number) => `(f32x4.extract_lane ${i} (local.get ${v}))`;
 
 function rmsquant(): string {
-  const quad = (v: string) => `(i32x4.trunc_sat_f32x4_s (f32x4.min (f32x4.max (f32x4.nearest (f32x4.mul (v128.load offset=${"OFF"} (i32.add (local.get $ur) (local.get $k))) (local.get $sc4))) (v128.const f32x4 -128 -128 -128 -128)) (v128.const f32x4 127 127 127 127)))`.replace("OFF", v);
+  const quad = (v: string) =>
+    `(i32x4.trunc_sat_f32x4_s (f32x4.min (f32x4.max (f32x4.nearest (f32x4.mul (v128.load offset=${"OFF"} (i32.add (local.get $ur) (local.get $k))) (local.get $sc4))) (v128.const f32x4 -128 -128 -128 -128)) (v128.const f32x4 127 127 127 127)))`.replace(
+      "OFF",
+      v,
+    );
   return `
   (func (export "rmsquant") (param $x i32) (param $u i32) (param $q i32) (param $rs i32) (param $T i32) (param $nb i32) (param $n i32) (param $eps f32)
     (local $t i32) (local $k i32) (local $xr i32) (local $ur i32) (local $qr i32) (local $rb i32)
