@@ -20,7 +20,13 @@ import { describe, expect, it } from "vitest";
 const root = path.resolve(import.meta.dirname, "..");
 
 /** Packages src/protocol may import (by package name; subpaths included). */
-const PROTOCOL_LIBRARIES = ["@bufbuild/protobuf", "@noble/curves", "@noble/hashes", "@scure/base", "multiformats"];
+const PROTOCOL_LIBRARIES = [
+  "@bufbuild/protobuf",
+  "@noble/curves",
+  "@noble/hashes",
+  "@scure/base",
+  "multiformats",
+];
 
 interface Source {
   /** Repo-relative, with forward slashes. */
@@ -32,12 +38,17 @@ const STATIC = /^[ \t]*(?:import|export)\s+(?:type\s+)?[\w*${},\s]+?\s+from\s*["
 const SIDE_EFFECT = /^[ \t]*import\s*["']([^"']+)["']/gm;
 const DYNAMIC = /\bimport\(\s*["']([^"']+)["']\s*\)/g;
 
-const importsOf = (text: string): string[] => [STATIC, SIDE_EFFECT, DYNAMIC].flatMap((re) => [...text.matchAll(re)].map((m) => m[1]!));
+const importsOf = (text: string): string[] =>
+  [STATIC, SIDE_EFFECT, DYNAMIC].flatMap((re) => [...text.matchAll(re)].map((m) => m[1]!));
 
-const packageOf = (spec: string): string => (spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]!);
+const packageOf = (spec: string): string =>
+  spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]!;
 
 /** Repo-relative target of a relative import; undefined for a package. */
-const targetOf = (file: string, spec: string): string | undefined => (spec.startsWith(".") ? path.posix.normalize(path.posix.join(path.posix.dirname(file), spec)) : undefined);
+const targetOf = (file: string, spec: string): string | undefined =>
+  spec.startsWith(".")
+    ? path.posix.normalize(path.posix.join(path.posix.dirname(file), spec))
+    : undefined;
 
 /** Every broken rule, as `file: imports "spec" (why)`. */
 const layeringViolations = (sources: readonly Source[]): string[] => {
@@ -46,11 +57,23 @@ const layeringViolations = (sources: readonly Source[]): string[] => {
     for (const spec of importsOf(text)) {
       const target = targetOf(file, spec);
       if (file.startsWith("src/protocol/")) {
-        const ok = target !== undefined ? target.startsWith("src/protocol/") || target.startsWith("src/gen/") : PROTOCOL_LIBRARIES.includes(packageOf(spec));
-        if (!ok) out.push(`${file}: imports "${spec}" (src/protocol imports only src/protocol, src/gen and ${PROTOCOL_LIBRARIES.join(", ")})`);
+        const ok =
+          target !== undefined
+            ? target.startsWith("src/protocol/") || target.startsWith("src/gen/")
+            : PROTOCOL_LIBRARIES.includes(packageOf(spec));
+        if (!ok)
+          out.push(
+            `${file}: imports "${spec}" (src/protocol imports only src/protocol, src/gen and ${PROTOCOL_LIBRARIES.join(", ")})`,
+          );
       }
-      if ((file.startsWith("src/node/") || file.startsWith("src/actors/")) && target !== undefined && (target.startsWith("src/sim/") || target.startsWith("src/cli/"))) {
-        out.push(`${file}: imports "${spec}" (src/node and src/actors never import src/sim or src/cli)`);
+      if (
+        (file.startsWith("src/node/") || file.startsWith("src/actors/")) &&
+        target !== undefined &&
+        (target.startsWith("src/sim/") || target.startsWith("src/cli/"))
+      ) {
+        out.push(
+          `${file}: imports "${spec}" (src/node and src/actors never import src/sim or src/cli)`,
+        );
       }
     }
   }
@@ -58,7 +81,8 @@ const layeringViolations = (sources: readonly Source[]): string[] => {
 };
 
 const sourcesUnder = (dir: string): Source[] =>
-  fs.readdirSync(path.join(root, dir), { recursive: true, encoding: "utf8" })
+  fs
+    .readdirSync(path.join(root, dir), { recursive: true, encoding: "utf8" })
     .filter((f) => f.endsWith(".ts"))
     .sort()
     .map((f) => {
@@ -85,7 +109,18 @@ describe("architecture", () => {
       'type T = typeof import("./t.ts");',
       ' * not an import: text from "./comment.ts" in a comment',
     ].join("\n");
-    expect(importsOf(text).sort()).toEqual(["../b.ts", "./a.ts", "./dyn.ts", "./f.ts", "./g.ts", "./side.ts", "./t.ts", "node:fs"].sort());
+    expect(importsOf(text).sort()).toEqual(
+      [
+        "../b.ts",
+        "./a.ts",
+        "./dyn.ts",
+        "./f.ts",
+        "./g.ts",
+        "./side.ts",
+        "./t.ts",
+        "node:fs",
+      ].sort(),
+    );
     // The real tree: the machine imports its state, the app its consensus connection.
     const machine = sources.find((s) => s.file === "src/protocol/machine.ts")!;
     expect(importsOf(machine.text)).toContain("./state.ts");
@@ -94,8 +129,14 @@ describe("architecture", () => {
 
   it("given planted bad imports, then each is named with its rule", () => {
     const planted: Source[] = [
-      { file: "src/protocol/x.ts", text: 'import * as fs from "node:fs";\nimport { Y } from "../node/app.ts";\nimport { bech32 } from "@scure/base";\nimport { Z } from "../gen/remes/v1/types_pb.ts";' },
-      { file: "src/actors/live/y.ts", text: 'import type { RunSink } from "../../sim/sink.ts";\nimport { RemesApp } from "../../node/app.ts";' },
+      {
+        file: "src/protocol/x.ts",
+        text: 'import * as fs from "node:fs";\nimport { Y } from "../node/app.ts";\nimport { bech32 } from "@scure/base";\nimport { Z } from "../gen/remes/v1/types_pb.ts";',
+      },
+      {
+        file: "src/actors/live/y.ts",
+        text: 'import type { RunSink } from "../../sim/sink.ts";\nimport { RemesApp } from "../../node/app.ts";',
+      },
       { file: "src/node/z.ts", text: 'const cli = await import("../cli/app.ts");' },
     ];
     expect(layeringViolations(planted)).toEqual([

@@ -17,8 +17,11 @@ describe("string keys of hashes", () => {
   });
 
   it("hex is the lower-case hex of any bytes", () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (b) => {
-      expect(hex(b)).toBe(bytesToHex(b));
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (b) => {
+        expect(hex(b)).toBe(bytesToHex(b));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

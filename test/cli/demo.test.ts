@@ -11,12 +11,14 @@ describe("the scripted demo world", () => {
   const events = chain.log.flat();
 
   it("catches the lazy miner by tier-3 recomputation in both windows (the second on a trap shard), slashing half its stake each time", () => {
-    const slashes = events.flatMap((e) => (e.case === "slashed" && e.value.address === lazyMiner ? [e.value] : []));
+    const slashes = events.flatMap((e) =>
+      e.case === "slashed" && e.value.address === lazyMiner ? [e.value] : [],
+    );
     const keys = slashes.map((s) => s.offenceKey.split("/")[0]);
     expect(keys).toEqual(["dispute", "dispute"]);
     expect(events.some((e) => e.case === "trapRevealed")).toBe(true);
     expect(slashes[0]!.amount).toBe(1_000n * REMES); // 50% of 2,000 REMES
-    expect(roleOf(chain.state, Role.MINER, lazyMiner)!.stake).toBeLessThan(2_000n * REMES / 2n);
+    expect(roleOf(chain.state, Role.MINER, lazyMiner)!.stake).toBeLessThan((2_000n * REMES) / 2n);
   });
 
   it("pays every honest miner for both windows and never slashes one", () => {

@@ -13,10 +13,16 @@ import { Keyring } from "../../src/keys/keyring.ts";
 /** The command tree in this process; what it printed, and the failure's message if it failed. */
 const cli = async (...args: string[]): Promise<{ ok: boolean; out: string; error: string }> => {
   const lines: string[] = [];
-  const log = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => { lines.push(a.join(" ")); });
-  const err = vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => { lines.push(a.join(" ")); });
+  const log = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => {
+    lines.push(a.join(" "));
+  });
+  const err = vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => {
+    lines.push(a.join(" "));
+  });
   try {
-    const exit = await Effect.runPromiseExit(Command.runWith(r3mes, { version: "test" })(args).pipe(Effect.provide(NodeServices.layer)));
+    const exit = await Effect.runPromiseExit(
+      Command.runWith(r3mes, { version: "test" })(args).pipe(Effect.provide(NodeServices.layer)),
+    );
     const error = Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "";
     return { ok: Exit.isSuccess(exit), out: lines.join("\n"), error };
   } finally {
@@ -40,7 +46,13 @@ describe("r3mes keys", () => {
   const mnemonic = Bip39.encode(new Uint8Array(32).fill(42)).toString();
   let address = "";
   beforeAll(async () => {
-    address = (await new Keyring({ dir, scrypt: { N: 16, r: 8, p: 1 } }).import("op", mnemonic, "operator passphrase")).address;
+    address = (
+      await new Keyring({ dir, scrypt: { N: 16, r: 8, p: 1 } }).import(
+        "op",
+        mnemonic,
+        "operator passphrase",
+      )
+    ).address;
   });
 
   it("is listed by r3mes --help", async () => {
@@ -50,14 +62,27 @@ describe("r3mes keys", () => {
 
   it("add prints the address and, once, the mnemonic with the advice to write it down; the key is cosmjs's for that mnemonic", async () => {
     const fresh = path.join(root, "fresh");
-    const r = await cli("keys", "add", "new", "--keyring-dir", fresh, "--passphrase-file", passFile);
+    const r = await cli(
+      "keys",
+      "add",
+      "new",
+      "--keyring-dir",
+      fresh,
+      "--passphrase-file",
+      passFile,
+    );
     expect(r.ok, r.error).toBe(true);
     expect(r.out).toMatch(/Write this mnemonic down/);
     const words = r.out.trim().split("\n").at(-1)!;
     expect(words.split(" ")).toHaveLength(24);
-    const [acc] = await (await DirectSecp256k1HdWallet.fromMnemonic(words, { prefix: "remes" })).getAccounts();
+    const [acc] = await (
+      await DirectSecp256k1HdWallet.fromMnemonic(words, { prefix: "remes" })
+    ).getAccounts();
     expect(r.out).toContain(`address: ${acc!.address}`);
-    expect((JSON.parse(fs.readFileSync(path.join(fresh, "new.json"), "utf8")) as { kdf: { N: number } }).kdf.N).toBe(2 ** 17);
+    expect(
+      (JSON.parse(fs.readFileSync(path.join(fresh, "new.json"), "utf8")) as { kdf: { N: number } })
+        .kdf.N,
+    ).toBe(2 ** 17);
   }, 30_000);
 
   it("list and show need no passphrase", async () => {
@@ -73,10 +98,26 @@ describe("r3mes keys", () => {
     expect(refused.ok).toBe(false);
     expect(refused.error).toContain("Add --unsafe-export-mnemonic");
     expect(refused.out).not.toContain(mnemonic.split(" ")[0]!);
-    const bad = await cli("keys", "export", "op", "--unsafe-export-mnemonic", ...kr, "--passphrase-file", wrong);
+    const bad = await cli(
+      "keys",
+      "export",
+      "op",
+      "--unsafe-export-mnemonic",
+      ...kr,
+      "--passphrase-file",
+      wrong,
+    );
     expect(bad.ok).toBe(false);
     expect(bad.error).toContain('keys export: wrong passphrase for key "op"');
-    const ok = await cli("keys", "export", "op", "--unsafe-export-mnemonic", ...kr, "--passphrase-file", passFile);
+    const ok = await cli(
+      "keys",
+      "export",
+      "op",
+      "--unsafe-export-mnemonic",
+      ...kr,
+      "--passphrase-file",
+      passFile,
+    );
     expect(ok.out).toBe(mnemonic);
   }, 30_000);
 
@@ -84,28 +125,90 @@ describe("r3mes keys", () => {
     const before = fs.readFileSync(path.join(dir, "op.json"));
     const mf = path.join(root, "mnemonic");
     fs.writeFileSync(mf, `${mnemonic}\n`);
-    const dup = await cli("keys", "import", "op", "--mnemonic-file", mf, ...kr, "--passphrase-file", passFile);
+    const dup = await cli(
+      "keys",
+      "import",
+      "op",
+      "--mnemonic-file",
+      mf,
+      ...kr,
+      "--passphrase-file",
+      passFile,
+    );
     expect(dup.error).toContain('a key named "op" already exists');
     // a taken name is refused before any passphrase is asked for (none is given here)
-    expect((await cli("keys", "add", "op", ...kr)).error).toContain('a key named "op" already exists');
+    expect((await cli("keys", "add", "op", ...kr)).error).toContain(
+      'a key named "op" already exists',
+    );
     fs.writeFileSync(mf, "these are not twelve bip39 words at all no no no\n");
-    const bad = await cli("keys", "import", "op2", "--mnemonic-file", mf, ...kr, "--passphrase-file", passFile);
+    const bad = await cli(
+      "keys",
+      "import",
+      "op2",
+      "--mnemonic-file",
+      mf,
+      ...kr,
+      "--passphrase-file",
+      passFile,
+    );
     expect(bad.error).toContain("not a valid BIP-39 mnemonic");
     expect(fs.readdirSync(dir)).toEqual(["op.json"]);
     expect(fs.readFileSync(path.join(dir, "op.json"))).toEqual(before);
   });
 
   it("commands that sign take --from NAME of the keyring: a missing key or a wrong passphrase stops them before they touch the chain", async () => {
-    const missing = await cli("proposer", "register", "--from", "nobody", ...kr, "--passphrase-file", passFile, "--rpc", "http://127.0.0.1:1");
+    const missing = await cli(
+      "proposer",
+      "register",
+      "--from",
+      "nobody",
+      ...kr,
+      "--passphrase-file",
+      passFile,
+      "--rpc",
+      "http://127.0.0.1:1",
+    );
     expect(missing.error).toContain('proposer register: no key named "nobody"');
     expect(missing.error).toContain("it has: op");
-    const bad = await cli("proposer", "register", "--from", "op", ...kr, "--passphrase-file", wrong, "--rpc", "http://127.0.0.1:1");
+    const bad = await cli(
+      "proposer",
+      "register",
+      "--from",
+      "op",
+      ...kr,
+      "--passphrase-file",
+      wrong,
+      "--rpc",
+      "http://127.0.0.1:1",
+    );
     expect(bad.error).toContain('wrong passphrase for key "op"');
     // with the right passphrase the key unlocks and it gets as far as the (absent) node
-    const unlocked = await cli("proposer", "register", "--from", "op", ...kr, "--passphrase-file", passFile, "--rpc", "http://127.0.0.1:1");
+    const unlocked = await cli(
+      "proposer",
+      "register",
+      "--from",
+      "op",
+      ...kr,
+      "--passphrase-file",
+      passFile,
+      "--rpc",
+      "http://127.0.0.1:1",
+    );
     expect(unlocked.ok).toBe(false);
     expect(unlocked.error).not.toMatch(/passphrase|no key named/);
-    const start = await cli("miner", "start", "--from", "nobody", ...kr, "--passphrase-file", passFile, "--world-seed", "0".repeat(64), "--rpc", "http://127.0.0.1:1");
+    const start = await cli(
+      "miner",
+      "start",
+      "--from",
+      "nobody",
+      ...kr,
+      "--passphrase-file",
+      passFile,
+      "--world-seed",
+      "0".repeat(64),
+      "--rpc",
+      "http://127.0.0.1:1",
+    );
     expect(start.error).toContain('miner start failed: no key named "nobody"');
   }, 30_000);
 

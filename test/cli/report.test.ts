@@ -10,14 +10,19 @@ import { createOutputSink } from "../../src/sim/outputs/output-sink.ts";
 import { replayDemo } from "../sim/outputs/demo-run.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const r3mes = (...args: string[]) => spawnSync(process.execPath, ["bin/r3mes.js", ...args], { cwd: root, encoding: "utf8" });
+const r3mes = (...args: string[]) =>
+  spawnSync(process.execPath, ["bin/r3mes.js", ...args], { cwd: root, encoding: "utf8" });
 
 describe("r3mes report", () => {
   let dir: string;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "r3mes-cli-report-"));
-    const sink = await createOutputSink({ outDir: join(dir, "run"), report: false, parquet: false });
+    const sink = await createOutputSink({
+      outDir: join(dir, "run"),
+      report: false,
+      parquet: false,
+    });
     await replayDemo(4, sink, { scenario: "sweep", sweepPoint: { trap_rate_bps: 1000 } });
     await replayDemo(4, sink, { scenario: "sweep", sweepPoint: { trap_rate_bps: 3000 } });
     await sink.finish();
@@ -28,7 +33,8 @@ describe("r3mes report", () => {
     expect(r3mes("--help").stdout).toMatch(/SUBCOMMANDS[\s\S]*\breport\b/);
     const h = r3mes("report", "--help");
     expect(h.status).toBe(0);
-    for (const flag of ["--run", "--out", "--max-run-reports", "--json"]) expect(h.stdout).toContain(flag);
+    for (const flag of ["--run", "--out", "--max-run-reports", "--json"])
+      expect(h.stdout).toContain(flag);
   });
 
   it("re-renders the sweep report and the runs' reports from results.duckdb", async () => {
@@ -44,7 +50,14 @@ describe("r3mes report", () => {
   });
 
   it("renders one run with --run into --out", async () => {
-    const r = r3mes("report", join(dir, "run", "results.duckdb"), "--run", "sweep/seed=4/trap_rate_bps=3000", "--out", join(dir, "one"));
+    const r = r3mes(
+      "report",
+      join(dir, "run", "results.duckdb"),
+      "--run",
+      "sweep/seed=4/trap_rate_bps=3000",
+      "--out",
+      join(dir, "one"),
+    );
     expect(r.status).toBe(0);
     const path = join(dir, "one", "report-sweep_seed=4_trap_rate_bps=3000.html");
     expect(r.stdout).toContain(`report: ${path}`);
@@ -54,13 +67,17 @@ describe("r3mes report", () => {
   it("names an unknown run and lists the known ones", () => {
     const r = r3mes("report", join(dir, "run"), "--run", "nope");
     expect(r.status).not.toBe(0);
-    expect(r.stdout + r.stderr).toMatch(/no run nope in .*results\.duckdb; it holds 2 runs \(sweep\/seed=4\/trap_rate_bps=1000/);
+    expect(r.stdout + r.stderr).toMatch(
+      /no run nope in .*results\.duckdb; it holds 2 runs \(sweep\/seed=4\/trap_rate_bps=1000/,
+    );
   });
 
   it("a folder without results.duckdb: says what to point it at, exits non-zero", () => {
     const r = r3mes("report", join(dir, "missing"));
     expect(r.status).not.toBe(0);
-    expect(r.stdout + r.stderr).toContain(`report failed: no results database at ${join(dir, "missing", "results.duckdb")}`);
+    expect(r.stdout + r.stderr).toContain(
+      `report failed: no results database at ${join(dir, "missing", "results.duckdb")}`,
+    );
     expect(r.stdout + r.stderr).toContain("r3mes sim run <scenario> --out <dir>");
     expect(existsSync(join(dir, "missing"))).toBe(false);
   });
@@ -72,7 +89,9 @@ describe("r3mes report", () => {
     await writeFile(join(bad, "results.duckdb"), "not a database\n");
     const r = r3mes("report", bad);
     expect(r.status).not.toBe(0);
-    expect(r.stdout + r.stderr).toMatch(/report failed: cannot open the results database .*bad\/results\.duckdb: .*not a valid DuckDB database/);
+    expect(r.stdout + r.stderr).toMatch(
+      /report failed: cannot open the results database .*bad\/results\.duckdb: .*not a valid DuckDB database/,
+    );
     expect(await readFile(join(bad, "results.duckdb"), "utf8")).toBe("not a database\n");
     expect(existsSync(join(bad, "report.html"))).toBe(false);
   });
@@ -86,6 +105,8 @@ describe("r3mes report", () => {
     instance.closeSync();
     const r = r3mes("report", other);
     expect(r.status).not.toBe(0);
-    expect(r.stdout + r.stderr).toContain("is a DuckDB database but holds no R3MES results (no runs table)");
+    expect(r.stdout + r.stderr).toContain(
+      "is a DuckDB database but holds no R3MES results (no runs table)",
+    );
   });
 });

@@ -14,7 +14,9 @@ import { judge, runTarget } from "../../src/fuzz/runner.ts";
 import { targetNamed, targets } from "../../src/fuzz/targets.ts";
 
 const dir = new URL("./corpus/", import.meta.url);
-const fixtures = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+const fixtures = readdirSync(dir)
+  .filter((f) => f.endsWith(".json"))
+  .sort();
 
 describe("fuzz corpus", () => {
   it("holds fixtures of every target that found something", () => {
@@ -22,7 +24,11 @@ describe("fuzz corpus", () => {
   });
 
   it.each(fixtures)("%s replays clean or as a known defect", async (file) => {
-    const fx = JSON.parse(readFileSync(new URL(file, dir), "utf8")) as { target: string; defect: string; input: unknown };
+    const fx = JSON.parse(readFileSync(new URL(file, dir), "utf8")) as {
+      target: string;
+      defect: string;
+      input: unknown;
+    };
     const target = targetNamed(fx.target);
     expect(target, `target ${fx.target}`).toBeDefined();
     const f = await judge(target!, fromJsonValue(fx.input) as never);

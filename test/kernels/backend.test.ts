@@ -15,11 +15,16 @@ import { ORT_LOSS_TOLERANCE } from "../../src/kernels/ort.ts";
 import { verifyMerkleProof } from "../../src/protocol/merkle.ts";
 import { confirmsClaim } from "../../src/protocol/verification/tier2.ts";
 import { makeBackend } from "../../src/actors/live/daemon.ts";
-import { decodeGradientBlob, encodeGradientBlob, PublishingBackend } from "../../src/actors/live/world.ts";
+import {
+  decodeGradientBlob,
+  encodeGradientBlob,
+  PublishingBackend,
+} from "../../src/actors/live/world.ts";
 import { rawCidOf } from "../../src/store/blob-store.ts";
 
 const seed = new TextEncoder().encode("kernels-backend-test");
-const make = () => new KernelBackend({ seed, totalShards: 2, daChunkBytes: 4096, genesisVaultEntries: 2 });
+const make = () =>
+  new KernelBackend({ seed, totalShards: 2, daChunkBytes: 4096, genesisVaultEntries: 2 });
 const task: Task = { window: 3, shard: 1, gpuArch: GpuArch.AMPERE };
 
 describe("KernelBackend", () => {
@@ -28,13 +33,23 @@ describe("KernelBackend", () => {
     const vault0 = b.vaultHash(0);
     expect(toHex(vault0)).not.toBe(toHex(b.vaultHash(1)));
     // A fresh backend (another miner's machine) reproduces the answer from the trap task alone.
-    const trap: Task = { window: 7, shard: 0, gpuArch: GpuArch.AMPERE, vault: { entryId: 0, gradientHash: vault0, window: 0, shard: 0 } };
+    const trap: Task = {
+      window: 7,
+      shard: 0,
+      gpuArch: GpuArch.AMPERE,
+      vault: { entryId: 0, gradientHash: vault0, window: 0, shard: 0 },
+    };
     const other = make();
     expect(toHex(other.train(trap).gradientHash)).toBe(toHex(vault0));
     expect(other.verify(trap, vault0)).toBe(true);
     expect(toHex(other.train(trap, 2_500).gradientHash)).not.toBe(toHex(vault0));
     // Entry 5 is a verified real job (window 3, shard 1) served again as a trap.
-    const reused: Task = { window: 9, shard: 0, gpuArch: GpuArch.AMPERE, vault: { entryId: 5, gradientHash: b.train(task).gradientHash, window: 3, shard: 1 } };
+    const reused: Task = {
+      window: 9,
+      shard: 0,
+      gpuArch: GpuArch.AMPERE,
+      vault: { entryId: 5, gradientHash: b.train(task).gradientHash, window: 3, shard: 1 },
+    };
     expect(toHex(other.train(reused).gradientHash)).toBe(toHex(b.train(task).gradientHash));
     expect(() => b.vaultHash(2)).toThrow(/not one of this backend's 2 genesis vault jobs/);
   });
@@ -47,9 +62,15 @@ describe("KernelBackend", () => {
     expect(lazy.claimedLossMicro).toBeGreaterThan(full.claimedLossMicro);
     expect(b.verify(task, full.gradientHash)).toBe(true);
     expect(b.verify(task, lazy.gradientHash)).toBe(false);
-    expect(full.update!.length).toBe(fromFixedPoint(b.backbone.config, full.update!).reduce((n, d) => n + d.length, 0));
+    expect(full.update!.length).toBe(
+      fromFixedPoint(b.backbone.config, full.update!).reduce((n, d) => n + d.length, 0),
+    );
     const zero = b.publish(task, new Int32Array(full.update!.length));
-    expect(decodeUpdate(b.backbone.config, zero.bytes!, zero.gradientHash).every((t) => t.every((v) => v === 0))).toBe(true);
+    expect(
+      decodeUpdate(b.backbone.config, zero.bytes!, zero.gradientHash).every((t) =>
+        t.every((v) => v === 0),
+      ),
+    ).toBe(true);
     expect(toFixedPoint(fromFixedPoint(b.backbone.config, full.update!))).toEqual(full.update);
     expect(() => b.publish(task, new Int32Array(3))).toThrow(/has \d+ values, got 3/);
   });
@@ -91,14 +112,28 @@ describe("KernelBackend", () => {
     const params = { daChunkBytes: 4096, totalShards: 2 };
     const inner = makeBackend({ backend: "kernels", trainMs: 1500 }, worldSeed, params);
     expect(inner).toBeInstanceOf(KernelBackend);
-    expect(makeBackend({ backend: "simulated", trainMs: 1500 }, worldSeed, params).name).toBe("simulated");
+    expect(makeBackend({ backend: "simulated", trainMs: 1500 }, worldSeed, params).name).toBe(
+      "simulated",
+    );
     const daemon = new PublishingBackend(inner);
     const r = daemon.train(task);
-    const blob = decodeGradientBlob(encodeGradientBlob({ window: task.window, gradientHash: r.gradientHash, sizeBytes: r.sizeBytes, update: r.update! }));
+    const blob = decodeGradientBlob(
+      encodeGradientBlob({
+        window: task.window,
+        gradientHash: r.gradientHash,
+        sizeBytes: r.sizeBytes,
+        update: r.update!,
+      }),
+    );
     expect(r.cid).toBe(rawCidOf(encodeGradientBlob(blob)));
     expect(blob.update).toEqual(r.update);
     // Another daemon (a validator) recomputes the same hash from the world seed alone.
-    expect(makeBackend({ backend: "kernels", trainMs: 1500 }, worldSeed, params).verify(task, r.gradientHash)).toBe(true);
+    expect(
+      makeBackend({ backend: "kernels", trainMs: 1500 }, worldSeed, params).verify(
+        task,
+        r.gradientHash,
+      ),
+    ).toBe(true);
     expect(daemon.fastLossOn).toBeTypeOf("function");
   });
 });

@@ -17,7 +17,10 @@ describe("canonical arithmetic is deterministic", () => {
 
   it("a run in a worker thread gives the same gradient hash", async () => {
     const w = new Worker(new URL("./grad-worker.ts", import.meta.url));
-    const got = await new Promise<string>((resolve, reject) => { w.once("message", resolve); w.once("error", reject); });
+    const got = await new Promise<string>((resolve, reject) => {
+      w.once("message", resolve);
+      w.once("error", reject);
+    });
     await w.terminate();
     expect(got).toBe(GOLDEN);
   });
@@ -26,14 +29,30 @@ describe("canonical arithmetic is deterministic", () => {
 describe("LoRA training on the frozen backbone", () => {
   it("never changes a byte of the backbone", () => {
     const bb = initBackbone(tinyConfig, new Uint8Array(32));
-    const bytes = () => toHex(tensorsHash([bb.embedding, ...bb.layers.flatMap((l) => [new Float32Array(Int8Array.from(l.w)), new Float32Array(Int8Array.from(l.wT)), Float32Array.of(l.beta)])]));
+    const bytes = () =>
+      toHex(
+        tensorsHash([
+          bb.embedding,
+          ...bb.layers.flatMap((l) => [
+            new Float32Array(Int8Array.from(l.w)),
+            new Float32Array(Int8Array.from(l.wT)),
+            Float32Array.of(l.beta),
+          ]),
+        ]),
+      );
     const before = bytes();
     const base = initAdapters(tinyConfig, new Uint8Array(32).fill(1));
-    const r = train(bb, base, corpus().train[0]!, { steps: 4, batchTokens: 32, adamw: { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 } });
+    const r = train(bb, base, corpus().train[0]!, {
+      steps: 4,
+      batchTokens: 32,
+      adamw: { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
+    });
     expect(bytes()).toBe(before);
     expect(r.delta.some((d) => d.some((v) => v !== 0))).toBe(true);
     // The base adapters are not touched either: the result is a new object.
-    expect(toHex(f32Bytes(base.layers[0]!.B))).toBe(toHex(new Uint8Array(base.layers[0]!.B.length * 4)));
+    expect(toHex(f32Bytes(base.layers[0]!.B))).toBe(
+      toHex(new Uint8Array(base.layers[0]!.B.length * 4)),
+    );
   });
 
   it("the loss goes down over 300 steps on the real corpus", () => {
@@ -44,7 +63,11 @@ describe("LoRA training on the frozen backbone", () => {
     const before = evalLoss(bb, ad, held);
     const losses: number[] = [];
     for (let round = 0; round < 30; round++) {
-      const r = train(bb, ad, c.train[round]!, { steps: 10, batchTokens: 32, adamw: { lr: 2e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 } });
+      const r = train(bb, ad, c.train[round]!, {
+        steps: 10,
+        batchTokens: 32,
+        adamw: { lr: 2e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
+      });
       ad = r.adapters;
       losses.push(...r.losses);
     }

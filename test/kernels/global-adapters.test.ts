@@ -14,11 +14,18 @@ import { adapterTensors, type Adapters } from "../../src/kernels/model.ts";
 import { heldoutLossMicro } from "../../src/kernels/global-adapters.ts";
 
 const seed = new TextEncoder().encode("global-adapters-test");
-const follower = () => new KernelBackend({ seed, totalShards: 2, daChunkBytes: 4096, followChain: true });
+const follower = () =>
+  new KernelBackend({ seed, totalShards: 2, daChunkBytes: 4096, followChain: true });
 const task = (window: number, shard: number): Task => ({ window, shard, gpuArch: GpuArch.AMPERE });
-const bytesOf = (a: Adapters): string => toHex(new Uint8Array(adapterTensors(a).flatMap((t) => [...new Uint8Array(t.buffer, t.byteOffset, t.byteLength)])));
+const bytesOf = (a: Adapters): string =>
+  toHex(
+    new Uint8Array(
+      adapterTensors(a).flatMap((t) => [...new Uint8Array(t.buffer, t.byteOffset, t.byteLength)]),
+    ),
+  );
 /** The mean of two fixed-point updates, as a proposer's aggregate. */
-const mean = (a: Int32Array, b: Int32Array): Int32Array => Int32Array.from(a, (v, i) => Math.trunc((v + b[i]!) / 2));
+const mean = (a: Int32Array, b: Int32Array): Int32Array =>
+  Int32Array.from(a, (v, i) => Math.trunc((v + b[i]!) / 2));
 
 /** Plays windows 0..n−1 with the lag of the chain: w−1's aggregate lands after w opened. */
 const play = (b: KernelBackend, n: number): void => {
@@ -48,7 +55,9 @@ describe("KernelBackend following the chain's global adapters", () => {
     expect(bytesOf(g.baseOf(1)!)).toBe(bytesOf(g.initial)); // kept per window
     // Window 2's job starts from the new state: it differs from the seed-based backend's job.
     const seeded = new KernelBackend({ seed, totalShards: 2, daChunkBytes: 4096 });
-    expect(toHex(b.train(task(2, 0)).gradientHash)).not.toBe(toHex(seeded.train(task(2, 0)).gradientHash));
+    expect(toHex(b.train(task(2, 0)).gradientHash)).not.toBe(
+      toHex(seeded.train(task(2, 0)).gradientHash),
+    );
     // A zero aggregate changes nothing (bits and loss).
     const before = bytesOf(g.current);
     const loss = g.loss();
@@ -70,7 +79,12 @@ describe("KernelBackend following the chain's global adapters", () => {
     expect(Number(a.global!.loss())).toBeLessThan(0.85 * Number(a.global!.initialLoss));
     // A verified job of window 1 re-served as a trap in window 4, to a follower that never ran it.
     const original = a.train(task(1, 1)).gradientHash;
-    const trap: Task = { window: 4, shard: 0, gpuArch: GpuArch.AMPERE, vault: { entryId: 9, gradientHash: original, window: 1, shard: 1 } };
+    const trap: Task = {
+      window: 4,
+      shard: 0,
+      gpuArch: GpuArch.AMPERE,
+      vault: { entryId: 9, gradientHash: original, window: 1, shard: 1 },
+    };
     const fresh = follower();
     play(fresh, 4);
     expect(toHex(fresh.train(trap).gradientHash)).toBe(toHex(original));

@@ -32,14 +32,34 @@ const chainOf = () =>
     create(GenesisStateSchema, {
       params: create(ParamsSchema, {
         ...defaultParams(),
-        windowBlocks: 10, totalShards: 2, challengeWindowBlocks: 3, tier2VotingBlocks: 2, tier3DeadlineBlocks: 5,
-        aggregationCommitBlocks: 3, aggregationRevealBlocks: 3, aggregationChallengeBlocks: 3, daSampleRateBps: 1,
+        windowBlocks: 10,
+        totalShards: 2,
+        challengeWindowBlocks: 3,
+        tier2VotingBlocks: 2,
+        tier3DeadlineBlocks: 5,
+        aggregationCommitBlocks: 3,
+        aggregationRevealBlocks: 3,
+        aggregationChallengeBlocks: 3,
+        daSampleRateBps: 1,
         lossToleranceBps: 2_500, // batch-to-batch spread of a 256-prediction batch (backend.ts)
       }),
-      accounts: [...validators, ...miners].map((address) => ({ address, balance: 100_000n * REMES })),
+      accounts: [...validators, ...miners].map((address) => ({
+        address,
+        balance: 100_000n * REMES,
+      })),
       roles: [
-        ...validators.map((address, i) => ({ address, role: Role.VALIDATOR, stake: BigInt(40_000 - i * 5_000) * REMES, pubkey: new Uint8Array(32).fill(i + 1) })),
-        ...miners.map((address) => ({ address, role: Role.MINER, stake: 2_000n * REMES, gpuArch: GpuArch.AMPERE })),
+        ...validators.map((address, i) => ({
+          address,
+          role: Role.VALIDATOR,
+          stake: BigInt(40_000 - i * 5_000) * REMES,
+          pubkey: new Uint8Array(32).fill(i + 1),
+        })),
+        ...miners.map((address) => ({
+          address,
+          role: Role.MINER,
+          stake: 2_000n * REMES,
+          gpuArch: GpuArch.AMPERE,
+        })),
       ],
     }),
     "kernels-e2e",
@@ -49,7 +69,17 @@ describe("real training through the protocol", () => {
   it("catches the lazy miner by hash mismatch and a tier-3 recomputation; honest miners agree bit for bit", () => {
     const chain = chainOf();
     const store: BlobStore = new Map(); // the content-addressed store everyone publishes to
-    const backendOf = new Map([...miners, ...validators].map((a) => [a, new KernelBackend({ seed, totalShards: 2, daChunkBytes: chain.state.params.daChunkBytes, store })]));
+    const backendOf = new Map(
+      [...miners, ...validators].map((a) => [
+        a,
+        new KernelBackend({
+          seed,
+          totalShards: 2,
+          daChunkBytes: chain.state.params.daChunkBytes,
+          store,
+        }),
+      ]),
+    );
     chain.block(); // opens window 0
     const w0 = chain.state.windows.get(0)!;
     const taskOf = (shard: number): Task => ({ window: 0, shard, gpuArch: GpuArch.AMPERE });
@@ -58,8 +88,16 @@ describe("real training through the protocol", () => {
       const shard = w0.assignment.get(miner)!;
       const r = backendOf.get(miner)!.train(taskOf(shard), miner === lazy ? 0 : undefined); // the lazy one does none of the steps
       return command("submitGradient", {
-        miner, window: 0, shard, gradientCid: r.cid, gradientHash: r.gradientHash, daRoot: r.daRoot, sizeBytes: r.sizeBytes,
-        claimedLossMicro: miner === lazy ? 1_500_000n : r.claimedLossMicro, gpuArch: GpuArch.AMPERE, kernelVersion: backendOf.get(miner)!.kernelVersion,
+        miner,
+        window: 0,
+        shard,
+        gradientCid: r.cid,
+        gradientHash: r.gradientHash,
+        daRoot: r.daRoot,
+        sizeBytes: r.sizeBytes,
+        claimedLossMicro: miner === lazy ? 1_500_000n : r.claimedLossMicro,
+        gpuArch: GpuArch.AMPERE,
+        kernelVersion: backendOf.get(miner)!.kernelVersion,
       });
     });
     expect(new Set(w0.assignment.values()).size).toBe(2); // 3 miners per shard
@@ -68,9 +106,18 @@ describe("real training through the protocol", () => {
 
     const subs = [...chain.state.submissions.values()].filter((s) => s.window === 0);
     const lazySub = subs.find((s) => s.miner === lazy)!;
-    for (const s of subs) expect(s.status, s.miner).toBe(s.miner === lazy ? SubmissionStatus.MISMATCHED : SubmissionStatus.VERIFIED);
+    for (const s of subs)
+      expect(s.status, s.miner).toBe(
+        s.miner === lazy ? SubmissionStatus.MISMATCHED : SubmissionStatus.VERIFIED,
+      );
     // The lazy file is real and intact: only its content is wrong.
-    expect(decodeUpdate(backendOf.get(lazy)!.backbone.config, store.get(lazySub.gradientCid)!, lazySub.gradientHash).every((t) => t.every((v) => v === 0))).toBe(true);
+    expect(
+      decodeUpdate(
+        backendOf.get(lazy)!.backbone.config,
+        store.get(lazySub.gradientCid)!,
+        lazySub.gradientHash,
+      ).every((t) => t.every((v) => v === 0)),
+    ).toBe(true);
 
     // The protocol's dispute over the mismatch opens at tier 3: a loss vote can not clear a hash.
     const [d3] = [...chain.state.disputes.values()];
@@ -79,18 +126,43 @@ describe("real training through the protocol", () => {
     const task = taskOf(lazySub.shard);
 
     // Tier 3: the panel recomputes the training on CPU and sends the hash it got; the chain compares.
-    const verdicts = d3!.panel.map((validator) => ({ validator, recomputedHash: backendOf.get(validator)!.train(task).gradientHash }));
+    const verdicts = d3!.panel.map((validator) => ({
+      validator,
+      recomputedHash: backendOf.get(validator)!.train(task).gradientHash,
+    }));
     for (const v of verdicts) expect(toHex(v.recomputedHash)).not.toBe(toHex(lazySub.gradientHash));
     // The same recomputation confirms every honest submission bit for bit.
-    for (const s of subs.filter((x) => x.miner !== lazy)) expect(backendOf.get(d3!.panel[0]!)!.verify(taskOf(s.shard), s.gradientHash)).toBe(true);
-    chain.exec(...verdicts.map(({ validator, recomputedHash }) => command("submitArbitrationVerdict", { validator, disputeId: d3!.id, valid: false, recomputedHash })));
+    for (const s of subs.filter((x) => x.miner !== lazy))
+      expect(backendOf.get(d3!.panel[0]!)!.verify(taskOf(s.shard), s.gradientHash)).toBe(true);
+    chain.exec(
+      ...verdicts.map(({ validator, recomputedHash }) =>
+        command("submitArbitrationVerdict", {
+          validator,
+          disputeId: d3!.id,
+          valid: false,
+          recomputedHash,
+        }),
+      ),
+    );
     chain.block();
 
     const events = chain.log.flat();
-    expect(events.some((e) => e.case === "slashed" && e.value.address === lazy && e.value.offenceKey.startsWith("dispute/"))).toBe(true);
-    expect(events.some((e) => e.case === "submissionRejected" && Number(e.value.submissionId) === lazySub.id)).toBe(true);
+    expect(
+      events.some(
+        (e) =>
+          e.case === "slashed" &&
+          e.value.address === lazy &&
+          e.value.offenceKey.startsWith("dispute/"),
+      ),
+    ).toBe(true);
+    expect(
+      events.some(
+        (e) => e.case === "submissionRejected" && Number(e.value.submissionId) === lazySub.id,
+      ),
+    ).toBe(true);
     expect(roleOf(chain.state, Role.MINER, lazy)!.stake).toBe(1_000n * REMES);
-    for (const m of miners.filter((x) => x !== lazy)) expect(events.some((e) => e.case === "slashed" && e.value.address === m)).toBe(false);
+    for (const m of miners.filter((x) => x !== lazy))
+      expect(events.some((e) => e.case === "slashed" && e.value.address === m)).toBe(false);
     expect(chain.rejected).toEqual([]);
   }, 240_000); // ~15 s alone: eleven real trainings
 });

@@ -9,7 +9,12 @@ describe("ONNX export run by onnxruntime-node", () => {
   it("agrees with the canonical kernels on a trained model within the stated tolerance", () => {
     const bb = initBackbone(tinyConfig, new Uint8Array(32).fill(4));
     const c = corpus();
-    const { adapters } = train(bb, initAdapters(tinyConfig, new Uint8Array(32).fill(5)), c.train[2]!, fastTrainOptions);
+    const { adapters } = train(
+      bb,
+      initAdapters(tinyConfig, new Uint8Array(32).fill(5)),
+      c.train[2]!,
+      fastTrainOptions,
+    );
     const m = new OrtModel(bb, adapters);
     try {
       const held = c.heldout[1]!;
@@ -18,7 +23,12 @@ describe("ONNX export run by onnxruntime-node", () => {
       const theirs = m.loss(held, pos);
       expect(Math.abs(theirs - ours) / ours).toBeLessThan(ORT_LOSS_TOLERANCE);
       // The adapter matters: the base model scores differently.
-      expect(Math.abs(lossAndGrads(bb, initAdapters(tinyConfig, new Uint8Array(32).fill(5)), held, pos) - theirs)).toBeGreaterThan(0.1);
+      expect(
+        Math.abs(
+          lossAndGrads(bb, initAdapters(tinyConfig, new Uint8Array(32).fill(5)), held, pos) -
+            theirs,
+        ),
+      ).toBeGreaterThan(0.1);
     } finally {
       m.close();
     }

@@ -28,7 +28,9 @@ const failure = async (f: () => unknown): Promise<KeyringError> => {
 };
 
 const cosmjsAddress = async (mnemonic: string) => {
-  const [a] = await (await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, { prefix: "remes" })).getAccounts();
+  const [a] = await (
+    await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, { prefix: "remes" })
+  ).getAccounts();
   return { address: a!.address, pubkey: Buffer.from(a!.pubkey).toString("base64") };
 };
 
@@ -48,22 +50,33 @@ describe("encrypted keyring", () => {
     expect(address).toBe(k.address);
     expect(kr.show("alice")).toMatchObject({ name: "alice", address: k.address, pubkey: k.pubkey });
     // the mnemonic is nowhere in clear on disk
-    expect(fs.readFileSync(kr.show("alice").file, "utf8")).not.toContain(k.mnemonic.split(" ").slice(0, 3).join(" "));
+    expect(fs.readFileSync(kr.show("alice").file, "utf8")).not.toContain(
+      k.mnemonic.split(" ").slice(0, 3).join(" "),
+    );
   });
 
   it("import gives, for any entropy, the address cosmjs derives, and list shows every key sorted by name", async () => {
     const kr = fresh();
     const names: string[] = [];
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.boolean(), async (e16, e32, long) => {
-        const mnemonic = Bip39.encode(long ? e32 : e16).toString();
-        const name = `k${names.length}`;
-        names.push(name);
-        // sloppy spacing and case are normalized
-        const k = await kr.import(name, `  ${mnemonic.toUpperCase().replace(/ /g, "   ")}\n`, PASS);
-        expect(k.address).toBe((await cosmjsAddress(mnemonic)).address);
-        expect(await kr.mnemonic(name, PASS)).toBe(mnemonic);
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.boolean(),
+        async (e16, e32, long) => {
+          const mnemonic = Bip39.encode(long ? e32 : e16).toString();
+          const name = `k${names.length}`;
+          names.push(name);
+          // sloppy spacing and case are normalized
+          const k = await kr.import(
+            name,
+            `  ${mnemonic.toUpperCase().replace(/ /g, "   ")}\n`,
+            PASS,
+          );
+          expect(k.address).toBe((await cosmjsAddress(mnemonic)).address);
+          expect(await kr.mnemonic(name, PASS)).toBe(mnemonic);
+        },
+      ),
       { numRuns: 8 },
     );
     expect(kr.list().keys.map((k) => k.name)).toEqual([...names].sort());
@@ -121,8 +134,15 @@ describe("encrypted keyring", () => {
   it("bad mnemonics (checksum, unknown word, word count, empty) are refused and nothing is written", async () => {
     const kr = fresh();
     const good = Bip39.encode(new Uint8Array(16).fill(1)).toString().split(" ");
-    const lastSwapped = [...good.slice(0, 11), good[11] === "abandon" ? "ability" : "abandon"].join(" ");
-    for (const bad of [lastSwapped, [...good.slice(0, 11), "notaword"].join(" "), good.slice(0, 11).join(" "), "  "]) {
+    const lastSwapped = [...good.slice(0, 11), good[11] === "abandon" ? "ability" : "abandon"].join(
+      " ",
+    );
+    for (const bad of [
+      lastSwapped,
+      [...good.slice(0, 11), "notaword"].join(" "),
+      good.slice(0, 11).join(" "),
+      "  ",
+    ]) {
       const e = await failure(() => kr.import("m", bad, PASS));
       expect(e.kind).toBe("bad-mnemonic");
       expect(e.message).toMatch(/not a valid BIP-39 mnemonic/);
@@ -132,7 +152,8 @@ describe("encrypted keyring", () => {
 
   it("names that are not plain file names are refused", async () => {
     const kr = fresh();
-    for (const bad of ["../evil", "a/b", ".hidden", "", "x".repeat(65)]) expect((await failure(() => kr.add(bad, PASS))).kind).toBe("bad-name");
+    for (const bad of ["../evil", "a/b", ".hidden", "", "x".repeat(65)])
+      expect((await failure(() => kr.add(bad, PASS))).kind).toBe("bad-name");
   });
 
   describe("a corrupt file says so and what to do, and list reports it", () => {
@@ -145,7 +166,9 @@ describe("encrypted keyring", () => {
       const e = await failure(() => kr.mnemonic("bad", PASS));
       expect(e.kind).toBe("corrupt");
       expect(e.message).toContain("r3mes keys import bad");
-      expect(kr.list().keys.map((k) => k.name)).toEqual(kr.list().damaged.length ? ["good"] : ["bad", "good"]);
+      expect(kr.list().keys.map((k) => k.name)).toEqual(
+        kr.list().damaged.length ? ["good"] : ["bad", "good"],
+      );
       expect(await kr.mnemonic("good", PASS)).toBeTruthy();
       return { kr, e };
     };
@@ -158,7 +181,9 @@ describe("encrypted keyring", () => {
       expect((await damaged(() => "hello")).e.message).toMatch(/not JSON/);
     });
     it("JSON of another shape", async () => {
-      expect((await damaged(() => "{\"keys\": {}}")).e.message).toMatch(/not a r3mes-key-v1 key file/);
+      expect((await damaged(() => '{"keys": {}}')).e.message).toMatch(
+        /not a r3mes-key-v1 key file/,
+      );
     });
     it("tampered ciphertext (the passphrase is right: altered, not a wrong passphrase)", async () => {
       const { e } = await damaged((t) => {
@@ -202,14 +227,23 @@ describe("passphrase sources", () => {
   it("a file's first line wins, then the environment variable, then the prompt", async () => {
     fs.writeFileSync(file, "from file\nsecond line\n");
     const prompt = async () => "typed";
-    expect(await passphraseFrom({ file, env: { [PASSPHRASE_ENV]: "env" }, prompt })).toBe("from file");
+    expect(await passphraseFrom({ file, env: { [PASSPHRASE_ENV]: "env" }, prompt })).toBe(
+      "from file",
+    );
     expect(await passphraseFrom({ env: { [PASSPHRASE_ENV]: "env" }, prompt })).toBe("env");
     expect(await passphraseFrom({ env: {}, prompt })).toBe("typed");
   });
   it("without a terminal and without file or variable it says what to give; a missing file is named; a mistyped confirmation writes nothing", async () => {
-    expect((await failure(() => passphraseFrom({ env: {} }))).message).toMatch(/--passphrase-file FILE, set R3MES_KEYRING_PASSPHRASE/);
-    expect((await failure(() => passphraseFrom({ file: path.join(root, "nope"), env: {} }))).message).toMatch(/nope does not exist/);
+    expect((await failure(() => passphraseFrom({ env: {} }))).message).toMatch(
+      /--passphrase-file FILE, set R3MES_KEYRING_PASSPHRASE/,
+    );
+    expect(
+      (await failure(() => passphraseFrom({ file: path.join(root, "nope"), env: {} }))).message,
+    ).toMatch(/nope does not exist/);
     let i = 0;
-    expect((await failure(() => passphraseFrom({ env: {}, prompt: async () => `p${i++}` }, true))).message).toMatch(/differ/);
+    expect(
+      (await failure(() => passphraseFrom({ env: {}, prompt: async () => `p${i++}` }, true)))
+        .message,
+    ).toMatch(/differ/);
   });
 });

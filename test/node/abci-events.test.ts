@@ -9,8 +9,14 @@ import { eventArbFor, eventCases } from "../protocol/arbitraries.ts";
 /** The definition: an event's attributes are the entries of its message's protobuf JSON (lists as JSON text). */
 const viaToJson = (e: ProtocolEvent) => {
   const schema = eventCases.find((f) => f.localName === e.case)!.message!;
-  const json = toJson(schema, e.value as never, { alwaysEmitImplicit: false }) as Record<string, unknown>;
-  return Object.entries(json).map(([key, v]) => ({ key, value: typeof v === "string" ? v : JSON.stringify(v) }));
+  const json = toJson(schema, e.value as never, { alwaysEmitImplicit: false }) as Record<
+    string,
+    unknown
+  >;
+  return Object.entries(json).map(([key, v]) => ({
+    key,
+    value: typeof v === "string" ? v : JSON.stringify(v),
+  }));
 };
 
 describe("protocolAbciEvent", () => {
@@ -28,14 +34,45 @@ describe("protocolAbciEvent", () => {
   }
 
   it("indexes search keys only: strings, window, shard and ids", () => {
-    const e = { case: "gradientSubmitted", value: create(GradientSubmittedSchema, { submissionId: 7n, miner: "remes1abc", window: 3n, shard: 2, sizeBytes: 10n, gradientHash: new Uint8Array([1, 2]) }) } as ProtocolEvent;
+    const e = {
+      case: "gradientSubmitted",
+      value: create(GradientSubmittedSchema, {
+        submissionId: 7n,
+        miner: "remes1abc",
+        window: 3n,
+        shard: 2,
+        sizeBytes: 10n,
+        gradientHash: new Uint8Array([1, 2]),
+      }),
+    } as ProtocolEvent;
     const byKey = Object.fromEntries(protocolAbciEvent(e).attributes.map((a) => [a.key, a.index]));
-    expect(byKey).toMatchObject({ submissionId: true, miner: true, window: true, shard: true, sizeBytes: false, gradientHash: false });
+    expect(byKey).toMatchObject({
+      submissionId: true,
+      miner: true,
+      window: true,
+      shard: true,
+      sizeBytes: false,
+      gradientHash: false,
+    });
   });
 
   it("gives every tx its sdk events, with the signature and fee unindexed", () => {
-    const events = txAbciEvents({ signer: "remes1x", sequence: 4n, fee: 10n, signature: new Uint8Array([255]), typeUrls: ["/remes.remes.v1.MsgSubmitGradient"] }, []);
-    expect(events.map((e) => [e.type, e.attributes.map((a) => `${a.key}=${a.value}${a.index ? "*" : ""}`).join(" ")])).toEqual([
+    const events = txAbciEvents(
+      {
+        signer: "remes1x",
+        sequence: 4n,
+        fee: 10n,
+        signature: new Uint8Array([255]),
+        typeUrls: ["/remes.remes.v1.MsgSubmitGradient"],
+      },
+      [],
+    );
+    expect(
+      events.map((e) => [
+        e.type,
+        e.attributes.map((a) => `${a.key}=${a.value}${a.index ? "*" : ""}`).join(" "),
+      ]),
+    ).toEqual([
       ["tx", "fee=10uremes fee_payer=remes1x*"],
       ["tx", "acc_seq=remes1x/4*"],
       ["tx", "signature=/w=="],

@@ -7,14 +7,23 @@ import { describe, expect, it } from "vitest";
 import { genesisAccountsHash, nextAccountsHash, nodeAppHash } from "../../src/node/accounts.ts";
 import type { AccountRecord } from "../../src/node/store.ts";
 
-const acct = (n: number, sequence = 0n, pubkey?: Uint8Array): AccountRecord => ({ address: `remes1acct${n}`, number: BigInt(n), sequence, pubkey });
+const acct = (n: number, sequence = 0n, pubkey?: Uint8Array): AccountRecord => ({
+  address: `remes1acct${n}`,
+  number: BigInt(n),
+  sequence,
+  pubkey,
+});
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
 describe("accounts hash", () => {
   it("does not depend on the order accounts are listed in", () => {
-    expect(hex(genesisAccountsHash([acct(0), acct(1), acct(2)]))).toBe(hex(genesisAccountsHash([acct(2), acct(0), acct(1)])));
+    expect(hex(genesisAccountsHash([acct(0), acct(1), acct(2)]))).toBe(
+      hex(genesisAccountsHash([acct(2), acct(0), acct(1)])),
+    );
     const g = genesisAccountsHash([acct(0)]);
-    expect(hex(nextAccountsHash(g, [acct(0, 1n), acct(1, 3n)]))).toBe(hex(nextAccountsHash(g, [acct(1, 3n), acct(0, 1n)])));
+    expect(hex(nextAccountsHash(g, [acct(0, 1n), acct(1, 3n)]))).toBe(
+      hex(nextAccountsHash(g, [acct(1, 3n), acct(0, 1n)])),
+    );
   });
 
   it("changes with a sequence, a key, a number or the previous hash", () => {

@@ -18,7 +18,13 @@ import { RemesApp } from "../../src/node/app.ts";
 import { txKeyOf } from "../../src/node/sign.ts";
 import { NodeBeacon, proposeBeaconTx, vrfProve, vrfVerify } from "../../src/node/beacon.ts";
 import { consensusAddress, TestNode } from "../../src/node/testing/test-node.ts";
-import { beaconMessage, beaconTx, beaconValue, isBeaconTx, parseBeaconTx } from "../../src/protocol/beacon.ts";
+import {
+  beaconMessage,
+  beaconTx,
+  beaconValue,
+  isBeaconTx,
+  parseBeaconTx,
+} from "../../src/protocol/beacon.ts";
 import { defaultParams } from "../../src/protocol/params.ts";
 import { hashParts } from "../../src/protocol/randomness.ts";
 
@@ -27,10 +33,31 @@ const VAL = secret("validator");
 const OTHER = secret("other");
 const VAL_ADDRESS = txKeyOf(secret("account")).address;
 
-const genesis = { roles: [{ address: VAL_ADDRESS, role: Role.VALIDATOR, stake: defaultParams().minValidatorStake, pubkey: ed25519.getPublicKey(VAL) }] };
-const freshNode = (beaconKey?: Uint8Array, dbPath = ":memory:", snapshotInterval?: number) => TestNode.init({ genesis, chainId: "beacon", dbPath, beaconKey, ...(snapshotInterval ? { snapshotInterval } : {}) });
+const genesis = {
+  roles: [
+    {
+      address: VAL_ADDRESS,
+      role: Role.VALIDATOR,
+      stake: defaultParams().minValidatorStake,
+      pubkey: ed25519.getPublicKey(VAL),
+    },
+  ],
+};
+const freshNode = (beaconKey?: Uint8Array, dbPath = ":memory:", snapshotInterval?: number) =>
+  TestNode.init({
+    genesis,
+    chainId: "beacon",
+    dbPath,
+    beaconKey,
+    ...(snapshotInterval ? { snapshotInterval } : {}),
+  });
 /** ProcessProposal of the next block holding exactly `txs`, proposed by `proposer`. */
-const propose = (node: TestNode, txs: Uint8Array[], proposer = VAL) => node.block().proposer(consensusAddress(proposer)).txs(...txs).process();
+const propose = (node: TestNode, txs: Uint8Array[], proposer = VAL) =>
+  node
+    .block()
+    .proposer(consensusAddress(proposer))
+    .txs(...txs)
+    .process();
 
 /** An ECVRF proof of the same alpha made with another nonce k: what a modified prover could send. */
 const proveWithNonce = (sk: Uint8Array, alpha: Uint8Array, k: bigint) => {
@@ -41,7 +68,16 @@ const proveWithNonce = (sk: Uint8Array, alpha: Uint8Array, k: bigint) => {
   const gamma = honest.proof.subarray(0, 32);
   // H = hash_to_curve(Y ‖ alpha) as the module does it: recover it from Γ = x·H.
   const Hpt = P.fromBytes(gamma).multiply(P.Fn.inv(scalar));
-  const c = sha512(concatBytes(new TextEncoder().encode("remes/vrf"), pointBytes, Hpt.toBytes(), gamma, P.BASE.multiply(k).toBytes(), Hpt.multiply(k).toBytes())).slice(0, 16);
+  const c = sha512(
+    concatBytes(
+      new TextEncoder().encode("remes/vrf"),
+      pointBytes,
+      Hpt.toBytes(),
+      gamma,
+      P.BASE.multiply(k).toBytes(),
+      Hpt.multiply(k).toBytes(),
+    ),
+  ).slice(0, 16);
   let cn = 0n;
   for (let i = 15; i >= 0; i--) cn = (cn << 8n) | BigInt(c[i]!);
   let s = (k + cn * scalar) % L;
@@ -56,7 +92,9 @@ describe("the ECVRF beacon proof", () => {
     const honest = vrfProve(VAL, alpha);
     const other = proveWithNonce(VAL, alpha, 123_456_789n);
     expect(bytesToHex(other)).not.toBe(bytesToHex(honest.proof));
-    expect(bytesToHex(vrfVerify(ed25519.getPublicKey(VAL), alpha, other)!)).toBe(bytesToHex(honest.output));
+    expect(bytesToHex(vrfVerify(ed25519.getPublicKey(VAL), alpha, other)!)).toBe(
+      bytesToHex(honest.output),
+    );
   });
 
   it("given a proof, when the key, the input or a byte differs, then it does not verify", () => {
@@ -140,7 +178,8 @@ describe("ProcessProposal and the beacon", () => {
     expect(snapshot).toBeDefined();
     const synced = new RemesApp({ dbPath: ":memory:", beaconKey: VAL });
     expect(synced.offerSnapshot(snapshot!, source.appHash)).toBe(1); // ACCEPT
-    for (let i = 0; i < snapshot!.chunks; i++) synced.applySnapshotChunk(i, source.loadSnapshotChunk(1, i));
+    for (let i = 0; i < snapshot!.chunks; i++)
+      synced.applySnapshotChunk(i, source.loadSnapshotChunk(1, i));
     expect(synced.height).toBe(1);
     expect(bytesToHex(synced.beacon.last)).toBe(bytesToHex(source.beacon.last));
     expect(propose(TestNode.of(synced), source.beacon.prepare(2, []))).toBe(Status.ACCEPT);

@@ -35,7 +35,9 @@ describe("r3mes node start (real CometBFT)", () => {
   it("produces blocks, stops on SIGTERM and continues after a restart with unchanged app hashes", async () => {
     chain.start();
     await chain.waitForHeight(4);
-    const info = (await (await fetch(`${chain.rpc}/abci_info`)).json()) as { result: { response: { data: string; last_block_height: string } } };
+    const info = (await (await fetch(`${chain.rpc}/abci_info`)).json()) as {
+      result: { response: { data: string; last_block_height: string } };
+    };
     expect(info.result.response.data).toBe("r3mes");
     const before = await Promise.all([1, 2, 3].map((h) => chain.appHashAfter(h)));
     await chain.stop();
@@ -48,15 +50,35 @@ describe("r3mes node start (real CometBFT)", () => {
   }, 120_000);
 
   it("a fresh in-process app fed the committed blocks reproduces every app hash", async () => {
-    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(TEST_MNEMONIC, { prefix: "remes", hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(1)] });
+    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(TEST_MNEMONIC, {
+      prefix: "remes",
+      hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(1)],
+    });
     const [dev, other] = (await wallet.getAccounts()).map((a) => a.address) as [string, string];
-    const client = await SigningStargateClient.connectWithSigner(chain.rpc, wallet, { registry: remesRegistry() });
+    const client = await SigningStargateClient.connectWithSigner(chain.rpc, wallet, {
+      registry: remesRegistry(),
+    });
     const otherBefore = BigInt((await client.getBalance(other, "uremes")).amount);
     // The node's minimum gas price (node init default 0.01uremes): 200,000 gas needs 2,000 uremes.
-    await expect(client.sendTokens(dev, other, [{ denom: "uremes", amount: "5" }], { amount: [], gas: "200000" })).rejects.toThrow(/code 13\b|insufficient fee/);
-    await expect(client.sendTokens(dev, other, [{ denom: "uremes", amount: "5" }], { amount: [{ denom: "uremes", amount: "1999" }], gas: "200000" })).rejects.toThrow(/insufficient fee: got 1999uremes, this node requires 2000uremes/);
+    await expect(
+      client.sendTokens(dev, other, [{ denom: "uremes", amount: "5" }], {
+        amount: [],
+        gas: "200000",
+      }),
+    ).rejects.toThrow(/code 13\b|insufficient fee/);
+    await expect(
+      client.sendTokens(dev, other, [{ denom: "uremes", amount: "5" }], {
+        amount: [{ denom: "uremes", amount: "1999" }],
+        gas: "200000",
+      }),
+    ).rejects.toThrow(/insufficient fee: got 1999uremes, this node requires 2000uremes/);
     for (let i = 0; i < 3; i++) {
-      const r = await client.sendTokens(dev, other, [{ denom: "uremes", amount: String(1000 + i) }], { amount: [{ denom: "uremes", amount: "2500" }], gas: "200000" });
+      const r = await client.sendTokens(
+        dev,
+        other,
+        [{ denom: "uremes", amount: String(1000 + i) }],
+        { amount: [{ denom: "uremes", amount: "2500" }], gas: "200000" },
+      );
       expect(r.code).toBe(0);
     }
     expect(BigInt((await client.getBalance(other, "uremes")).amount)).toBe(otherBefore + 3003n);
@@ -65,10 +87,23 @@ describe("r3mes node start (real CometBFT)", () => {
     const top = (await chain.status())!.height + 1;
     await chain.waitForHeight(top + 1);
 
-    const genesis = JSON.parse(fs.readFileSync(path.join(chain.home, "config/genesis.json"), "utf8")) as { chain_id: string; genesis_time: string; app_state: unknown };
+    const genesis = JSON.parse(
+      fs.readFileSync(path.join(chain.home, "config/genesis.json"), "utf8"),
+    ) as { chain_id: string; genesis_time: string; app_state: unknown };
     const app = new RemesApp({ dbPath: ":memory:" });
-    const call = async (req: Request) => Response.decode(await serveFrame(Request.encode(Request.fromPartial(req)).finish(), app.handle));
-    await call({ initChain: { time: parseRfc3339(genesis.genesis_time), chainId: genesis.chain_id, validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(genesis.app_state)), initialHeight: 1n } });
+    const call = async (req: Request) =>
+      Response.decode(
+        await serveFrame(Request.encode(Request.fromPartial(req)).finish(), app.handle),
+      );
+    await call({
+      initChain: {
+        time: parseRfc3339(genesis.genesis_time),
+        chainId: genesis.chain_id,
+        validators: [],
+        appStateBytes: new TextEncoder().encode(JSON.stringify(genesis.app_state)),
+        initialHeight: 1n,
+      },
+    });
     let txs = 0;
     // Each block first pays out what the collector held, then collects its own txs' fees: the sum of what it holds after each block is every fee paid.
     let collected = 0n;
@@ -78,7 +113,10 @@ describe("r3mes node start (real CometBFT)", () => {
       const res = await call({ finalizeBlock: req });
 
       expect(res.finalizeBlock?.txResults.every((t) => t.code === 0)).toBe(true);
-      expect(bytesToHex(res.finalizeBlock!.appHash).toUpperCase(), `app hash after height ${height}`).toBe(await chain.appHashAfter(height));
+      expect(
+        bytesToHex(res.finalizeBlock!.appHash).toUpperCase(),
+        `app hash after height ${height}`,
+      ).toBe(await chain.appHashAfter(height));
       await call({ commit: {} });
       collected += app.state!.balances.get(ModuleAccount.feeCollector) ?? 0n;
     }

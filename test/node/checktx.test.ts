@@ -26,27 +26,54 @@ const bob = key("bob");
 const FUNDS = 10n * defaultParams().minMinerStake;
 const FEE = 5_000n;
 
-const freshNode = () => TestNode.init({ chainId: CHAIN_ID, genesis: { accounts: [{ address: alice.address, balance: FUNDS }, { address: bob.address, balance: FUNDS }] } });
+const freshNode = () =>
+  TestNode.init({
+    chainId: CHAIN_ID,
+    genesis: {
+      accounts: [
+        { address: alice.address, balance: FUNDS },
+        { address: bob.address, balance: FUNDS },
+      ],
+    },
+  });
 const freshApp = () => freshNode().app;
 
 /** Account numbers follow genesis order: alice 0, bob 1. */
-const tx = (k: typeof alice, accountNumber: bigint, sequence: bigint, msgs: Parameters<typeof signTx>[1]) => signTx(k, msgs, { chainId: CHAIN_ID, accountNumber, sequence, fee: FEE });
-const send = (from: typeof alice, to: string, amount: bigint) => command("send", { fromAddress: from.address, toAddress: to, amount });
-const register = (k: typeof alice) => command("registerMiner", { miner: k.address, stake: defaultParams().minMinerStake, gpuArch: GpuArch.AMPERE });
+const tx = (
+  k: typeof alice,
+  accountNumber: bigint,
+  sequence: bigint,
+  msgs: Parameters<typeof signTx>[1],
+) => signTx(k, msgs, { chainId: CHAIN_ID, accountNumber, sequence, fee: FEE });
+const send = (from: typeof alice, to: string, amount: bigint) =>
+  command("send", { fromAddress: from.address, toAddress: to, amount });
+const register = (k: typeof alice) =>
+  command("registerMiner", {
+    miner: k.address,
+    stake: defaultParams().minMinerStake,
+    gpuArch: GpuArch.AMPERE,
+  });
 
 describe("CheckTx admission", () => {
   it("tracks sequences and each signer's pending spend across the mempool", () => {
     const app = freshApp();
-    const ok = app.checkTx(tx(alice, 0n, 0n, [send(alice, bob.address, FUNDS - 2n * FEE - 100n)]), CheckTxType.NEW);
+    const ok = app.checkTx(
+      tx(alice, 0n, 0n, [send(alice, bob.address, FUNDS - 2n * FEE - 100n)]),
+      CheckTxType.NEW,
+    );
     expect(ok.code, ok.log).toBe(0);
     // The same sequence again: a replay of the mempool's slot.
-    expect(app.checkTx(tx(alice, 0n, 0n, [send(alice, bob.address, 1n)]), CheckTxType.NEW).code).toBe(SdkCode.wrongSequence);
+    expect(
+      app.checkTx(tx(alice, 0n, 0n, [send(alice, bob.address, 1n)]), CheckTxType.NEW).code,
+    ).toBe(SdkCode.wrongSequence);
     // The next sequence, but the fee and send exceed what is left after the first tx.
     const over = app.checkTx(tx(alice, 0n, 1n, [send(alice, bob.address, 200n)]), CheckTxType.NEW);
     expect(over.code).not.toBe(0);
     expect(over.log).toMatch(/insufficient funds.*already in the mempool/);
     // What fits is admitted.
-    expect(app.checkTx(tx(alice, 0n, 1n, [send(alice, bob.address, 50n)]), CheckTxType.NEW).code).toBe(0);
+    expect(
+      app.checkTx(tx(alice, 0n, 1n, [send(alice, bob.address, 50n)]), CheckTxType.NEW).code,
+    ).toBe(0);
   });
 
   it("refuses a message invalid against the committed state, admits conflicting ones and lets FinalizeBlock fail the later", () => {
@@ -54,7 +81,20 @@ describe("CheckTx admission", () => {
     const app = node.app;
     // Bob is no miner: a submission from him is refused at once.
     const bad = app.checkTx(
-      tx(bob, 1n, 0n, [command("submitGradient", { miner: bob.address, window: 0, shard: 0, gradientCid: "x", gradientHash: new Uint8Array(32), daRoot: new Uint8Array(32), sizeBytes: 1n, claimedLossMicro: 1n, gpuArch: GpuArch.AMPERE, kernelVersion: "k" })]),
+      tx(bob, 1n, 0n, [
+        command("submitGradient", {
+          miner: bob.address,
+          window: 0,
+          shard: 0,
+          gradientCid: "x",
+          gradientHash: new Uint8Array(32),
+          daRoot: new Uint8Array(32),
+          sizeBytes: 1n,
+          claimedLossMicro: 1n,
+          gpuArch: GpuArch.AMPERE,
+          kernelVersion: "k",
+        }),
+      ]),
       CheckTxType.NEW,
     );
     expect(bad.code).not.toBe(0);
@@ -69,7 +109,9 @@ describe("CheckTx admission", () => {
     expect(res.txResults[1]!.code).not.toBe(0);
     expect(res.txResults[1]!.log).toMatch(/already|twice|registered/i);
     // Both fees were paid, the stake bonded once.
-    expect(app.state!.balances.get(alice.address)).toBe(FUNDS - 2n * FEE - defaultParams().minMinerStake);
+    expect(app.state!.balances.get(alice.address)).toBe(
+      FUNDS - 2n * FEE - defaultParams().minMinerStake,
+    );
     expect(app.state!.balances.get(ModuleAccount.feeCollector)).toBe(2n * FEE);
     // After Commit, RECHECK sees the new state: a third registration is refused now, at sequence 2.
     const third = app.checkTx(tx(alice, 0n, 2n, [register(alice)]), CheckTxType.RECHECK);

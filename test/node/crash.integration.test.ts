@@ -22,17 +22,26 @@ describe("crash and restart", () => {
   });
 
   it("keeps heights, app hashes and committed txs across kill -9 of the app and of CometBFT", async () => {
-    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(TEST_MNEMONIC, { prefix: "remes", hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(1)] });
+    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(TEST_MNEMONIC, {
+      prefix: "remes",
+      hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(1)],
+    });
     const [dev, other] = (await wallet.getAccounts()).map((a) => a.address) as [string, string];
     let committed = 0n;
     const send = async (amount: bigint) => {
-      const client = await SigningStargateClient.connectWithSigner(chain.rpc, wallet, { registry: remesRegistry() });
-      const r = await client.sendTokens(dev, other, [{ denom: "uremes", amount: String(amount) }], { amount: [{ denom: "uremes", amount: "2000" }], gas: "200000" });
+      const client = await SigningStargateClient.connectWithSigner(chain.rpc, wallet, {
+        registry: remesRegistry(),
+      });
+      const r = await client.sendTokens(dev, other, [{ denom: "uremes", amount: String(amount) }], {
+        amount: [{ denom: "uremes", amount: "2000" }],
+        gas: "200000",
+      });
       client.disconnect();
       expect(r.code).toBe(0);
       committed += amount;
     };
-    const hashes = async (upTo: number) => Promise.all(Array.from({ length: upTo }, (_, i) => chain.appHashAfter(i + 1)));
+    const hashes = async (upTo: number) =>
+      Promise.all(Array.from({ length: upTo }, (_, i) => chain.appHashAfter(i + 1)));
     const balance = async () => {
       const c = await StargateClient.connect(chain.rpc);
       const b = (await c.getBalance(other, "uremes")).amount;

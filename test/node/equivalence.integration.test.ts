@@ -25,11 +25,25 @@ describe("same machine, two runtimes (real CometBFT)", () => {
   });
 
   it("the same recorded stream, signed and broadcast to a real single-node CometBFT chain, is committed, and a fresh in-process app replaying the committed blocks reproduces CometBFT's app hash at every height", async () => {
-    const appState = rec.appState as { params: JsonValue; accounts: JsonValue; roles: JsonValue; vault: JsonValue };
+    const appState = rec.appState as {
+      params: JsonValue;
+      accounts: JsonValue;
+      roles: JsonValue;
+      vault: JsonValue;
+    };
     // The simulator's txs pay no fee, so this node takes free txs (fees are tested in chain.integration.test.ts).
     // No node runs the simulated validators' consensus keys: bonded with them they would hold power CometBFT waits for, so they join keyless.
     const roles = (appState.roles as { pubkey?: string }[]).map(({ pubkey: _, ...r }) => r);
-    const chain = await LocalChain.create({ chainId: CHAIN_ID, minGasPrice: "0uremes", params: appState.params, genesisExtra: { accounts: appState.accounts, roles: roles as JsonValue, vault: appState.vault } });
+    const chain = await LocalChain.create({
+      chainId: CHAIN_ID,
+      minGasPrice: "0uremes",
+      params: appState.params,
+      genesisExtra: {
+        accounts: appState.accounts,
+        roles: roles as JsonValue,
+        vault: appState.vault,
+      },
+    });
     dirs.push(chain.home);
     try {
       chain.start();
@@ -37,7 +51,8 @@ describe("same machine, two runtimes (real CometBFT)", () => {
       await chain.waitForHeight(2);
       const client = await StargateClient.connect(chain.rpc);
       const numbers = new Map<string, bigint>();
-      for (const address of rec.keys.keys()) numbers.set(address, BigInt((await client.getAccount(address))!.accountNumber));
+      for (const address of rec.keys.keys())
+        numbers.set(address, BigInt((await client.getAccount(address))!.accountNumber));
       client.disconnect();
       const signer = new StreamSigner(rec.keys, CHAIN_ID, (a) => numbers.get(a)!);
       // Paced by height so the windows line up roughly as in the simulator; CometBFT still groups txs its own way.

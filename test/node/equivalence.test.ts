@@ -47,8 +47,18 @@ describe("same machine, two runtimes", () => {
     const dbPath = path.join(dir, "app.db");
     const app = new RemesApp({ dbPath, snapshotInterval: 10 });
     const genesis = fromJson(GenesisStateSchema, rec.appState as JsonValue);
-    const validatorKeys = new Map(genesis.roles.filter((r) => r.role === Role.VALIDATOR).map((r) => [r.address, r.pubkey]));
-    const init = await call(app, { initChain: { time: { seconds: 1_700_000_000n, nanos: 0 }, chainId: CHAIN_ID, validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(rec.appState)), initialHeight: 1n } });
+    const validatorKeys = new Map(
+      genesis.roles.filter((r) => r.role === Role.VALIDATOR).map((r) => [r.address, r.pubkey]),
+    );
+    const init = await call(app, {
+      initChain: {
+        time: { seconds: 1_700_000_000n, nanos: 0 },
+        chainId: CHAIN_ID,
+        validators: [],
+        appStateBytes: new TextEncoder().encode(JSON.stringify(rec.appState)),
+        initialHeight: 1n,
+      },
+    });
     expect(init.exception).toBeUndefined();
 
     const model = new AccountModel(rec.appState);
@@ -57,7 +67,10 @@ describe("same machine, two runtimes", () => {
     let rejected = 0;
     const kinds = new Set<string>();
     const setChanges: { height: number; key: string; power: bigint }[] = [];
-    expect(init.initChain!.validators.map((v) => bytesToHex(v.pubKey!.ed25519!)).sort(), "InitChain reports the protocol's genesis set").toEqual([...validatorKeys.values()].map((k) => bytesToHex(k)).sort());
+    expect(
+      init.initChain!.validators.map((v) => bytesToHex(v.pubKey!.ed25519!)).sort(),
+      "InitChain reports the protocol's genesis set",
+    ).toEqual([...validatorKeys.values()].map((k) => bytesToHex(k)).sort());
     for (const b of rec.blocks) {
       const signed = b.commands.map((c) => {
         const s = signer.sign(c);
@@ -65,33 +78,73 @@ describe("same machine, two runtimes", () => {
         return s;
       });
       for (const c of b.commands) kinds.add(c.case);
-      const req = finalizeRequestOfContext(b.context, signed.map((s) => s.bytes), (a) => validatorKeys.get(a));
-      expect(app.blockContext(req), `block context of height ${b.context.height} survives the ABCI mapping`).toEqual(b.context);
+      const req = finalizeRequestOfContext(
+        b.context,
+        signed.map((s) => s.bytes),
+        (a) => validatorKeys.get(a),
+      );
+      expect(
+        app.blockContext(req),
+        `block context of height ${b.context.height} survives the ABCI mapping`,
+      ).toEqual(b.context);
       const res = await call(app, { finalizeBlock: req });
       expect(res.exception, `FinalizeBlock ${b.context.height}`).toBeUndefined();
       const codes = res.finalizeBlock!.txResults.map((t) => t.code);
       // Every tx authenticates (no sdk error); the protocol rejects exactly what the simulator's machine rejected.
       expect(res.finalizeBlock!.txResults.filter((t) => t.codespace === "sdk")).toEqual([]);
-      expect(codes.filter((c) => c !== 0).length, `rejected txs at height ${b.context.height}`).toBe(b.rejectedTxs);
+      expect(
+        codes.filter((c) => c !== 0).length,
+        `rejected txs at height ${b.context.height}`,
+      ).toBe(b.rejectedTxs);
       expect((await call(app, { commit: {} })).exception).toBeUndefined();
       // CometBFT's set follows the protocol's: the validator updates (through the ABCI codec) are the block's ConsensusSetChanged, key by key.
-      const updates = validatorUpdatesOf(decodeEventLog(app.store.blockAt(b.context.height)!.events));
-      expect(res.finalizeBlock!.validatorUpdates.map((u) => [bytesToHex(u.pubKey!.ed25519!), u.power]), `validator updates at height ${b.context.height}`).toEqual(updates.map((u) => [bytesToHex(u.pubKey.ed25519!), u.power]));
-      for (const u of updates) setChanges.push({ height: b.context.height, key: bytesToHex(u.pubKey.ed25519!), power: u.power });
+      const updates = validatorUpdatesOf(
+        decodeEventLog(app.store.blockAt(b.context.height)!.events),
+      );
+      expect(
+        res.finalizeBlock!.validatorUpdates.map((u) => [bytesToHex(u.pubKey!.ed25519!), u.power]),
+        `validator updates at height ${b.context.height}`,
+      ).toEqual(updates.map((u) => [bytesToHex(u.pubKey.ed25519!), u.power]));
+      for (const u of updates)
+        setChanges.push({
+          height: b.context.height,
+          key: bytesToHex(u.pubKey.ed25519!),
+          power: u.power,
+        });
       // The app hash's protocol component is the simulator's app hash; its accounts component is the model's.
-      expect(bytesToHex(app.protocolHash).toUpperCase(), `protocol app hash after height ${b.context.height}`).toBe(b.appHash);
-      model.block(signed.map((s) => ({ address: s.signer, pubkey: signer.publicKey(s.signer) })), decodeEventLog(app.store.blockAt(b.context.height)!.events));
-      expect(bytesToHex(res.finalizeBlock!.appHash).toUpperCase(), `app hash after height ${b.context.height}`).toBe(bytesToHex(nodeAppHash(hexToBytes(b.appHash), model.hash)).toUpperCase());
+      expect(
+        bytesToHex(app.protocolHash).toUpperCase(),
+        `protocol app hash after height ${b.context.height}`,
+      ).toBe(b.appHash);
+      model.block(
+        signed.map((s) => ({ address: s.signer, pubkey: signer.publicKey(s.signer) })),
+        decodeEventLog(app.store.blockAt(b.context.height)!.events),
+      );
+      expect(
+        bytesToHex(res.finalizeBlock!.appHash).toUpperCase(),
+        `app hash after height ${b.context.height}`,
+      ).toBe(bytesToHex(nodeAppHash(hexToBytes(b.appHash), model.hash)).toUpperCase());
       txs += signed.length;
       rejected += b.rejectedTxs;
     }
     // The stream is not trivial: many blocks, many txs of several kinds (tier-1 mismatches go to tier-3 verdicts, not loss votes).
     expect(rec.blocks.length).toBe(70);
     expect(txs).toBeGreaterThan(50);
-    expect([...kinds]).toEqual(expect.arrayContaining(["submitGradient", "commitTrapJobs", "revealTrapJobs", "commitAggregation", "submitAggregation", "submitArbitrationVerdict"]));
+    expect([...kinds]).toEqual(
+      expect.arrayContaining([
+        "submitGradient",
+        "commitTrapJobs",
+        "revealTrapJobs",
+        "commitAggregation",
+        "submitAggregation",
+        "submitArbitrationVerdict",
+      ]),
+    );
     expect(rejected).toBeGreaterThan(0);
     // The flaky validator left the set (jailed after its downtime slash) and came back with less power.
-    const flaky = bytesToHex(validatorKeys.get(rec.run.actors.find((a) => a.group === "flaky_validator")!.address)!);
+    const flaky = bytesToHex(
+      validatorKeys.get(rec.run.actors.find((a) => a.group === "flaky_validator")!.address)!,
+    );
     const flakyChanges = setChanges.filter((c) => c.key === flaky);
     expect(flakyChanges.map((c) => c.power > 0n)).toEqual([false, true]);
     expect(flakyChanges[1]!.power).toBeLessThan(20_000n);
@@ -99,18 +152,32 @@ describe("same machine, two runtimes", () => {
 
     // Restart from the database (snapshot + event log) lands on the simulator's final state.
     const again = new RemesApp({ dbPath, snapshotInterval: 10 });
-    const info = await call(again, { info: { version: "", blockVersion: 0n, p2pVersion: 0n, abciVersion: "" } });
+    const info = await call(again, {
+      info: { version: "", blockVersion: 0n, p2pVersion: 0n, abciVersion: "" },
+    });
     expect(Number(info.info!.lastBlockHeight)).toBe(rec.blocks.length);
     expect(bytesToHex(again.protocolHash).toUpperCase()).toBe(rec.run.appHash.toUpperCase());
-    expect(bytesToHex(info.info!.lastBlockAppHash)).toBe(bytesToHex(nodeAppHash(again.protocolHash, model.hash)));
+    expect(bytesToHex(info.info!.lastBlockAppHash)).toBe(
+      bytesToHex(nodeAppHash(again.protocolHash, model.hash)),
+    );
     again.close();
   });
 
   it("and the comparison is sharp: the same replay with one recorded tx left out differs from the simulator's app hash at that height", async () => {
     const app = new RemesApp({ dbPath: ":memory:" });
     const genesis = fromJson(GenesisStateSchema, rec.appState as JsonValue);
-    const validatorKeys = new Map(genesis.roles.filter((r) => r.role === Role.VALIDATOR).map((r) => [r.address, r.pubkey]));
-    await call(app, { initChain: { time: { seconds: 1_700_000_000n, nanos: 0 }, chainId: CHAIN_ID, validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(rec.appState)), initialHeight: 1n } });
+    const validatorKeys = new Map(
+      genesis.roles.filter((r) => r.role === Role.VALIDATOR).map((r) => [r.address, r.pubkey]),
+    );
+    await call(app, {
+      initChain: {
+        time: { seconds: 1_700_000_000n, nanos: 0 },
+        chainId: CHAIN_ID,
+        validators: [],
+        appStateBytes: new TextEncoder().encode(JSON.stringify(rec.appState)),
+        initialHeight: 1n,
+      },
+    });
     const signer = new StreamSigner(rec.keys, CHAIN_ID, (a) => app.accounts.get(a)!.number);
     const target = rec.blocks.find((b) => b.commands.length > 0 && b.rejectedTxs === 0)!;
     for (const b of rec.blocks.slice(0, target.context.height)) {
@@ -120,7 +187,9 @@ describe("same machine, two runtimes", () => {
         signer.consumed(t.signer);
         return t.bytes;
       });
-      await call(app, { finalizeBlock: finalizeRequestOfContext(b.context, txs, (a) => validatorKeys.get(a)) });
+      await call(app, {
+        finalizeBlock: finalizeRequestOfContext(b.context, txs, (a) => validatorKeys.get(a)),
+      });
       await call(app, { commit: {} });
       const hash = bytesToHex(app.protocolHash).toUpperCase();
       if (b === target) expect(hash).not.toBe(b.appHash);

@@ -28,10 +28,12 @@ export const ensureCometbft = (): string => {
   return path.join(root, ".tools/bin/cometbft");
 };
 
-
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const exited = (p: ChildProcess) => new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once("exit", () => r())));
+const exited = (p: ChildProcess) =>
+  new Promise<void>((r) =>
+    p.exitCode !== null || p.signalCode !== null ? r() : p.once("exit", () => r()),
+  );
 
 export class LocalChain {
   readonly rpc: string;
@@ -39,7 +41,10 @@ export class LocalChain {
   private app: ChildProcess | undefined;
   private comet: ChildProcess | undefined;
 
-  private constructor(readonly home: string, rpcPort: number) {
+  private constructor(
+    readonly home: string,
+    rpcPort: number,
+  ) {
     this.rpc = `http://127.0.0.1:${rpcPort}`;
   }
 
@@ -62,19 +67,31 @@ export class LocalChain {
   }
 
   private spawnR3mes(args: string[]): ChildProcess {
-    const p = spawn(process.execPath, ["bin/r3mes.js", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(process.execPath, ["bin/r3mes.js", ...args], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     p.stdout!.on("data", (d) => (out += d));
     p.stderr!.on("data", (d) => (out += d));
     p.once("exit", (code) => {
-      if (code !== 0 && code !== 130 && code !== null) fs.appendFileSync(path.join(this.home, "r3mes-exit.log"), `exit ${code}: ${out}\n`);
+      if (code !== 0 && code !== 130 && code !== null)
+        fs.appendFileSync(path.join(this.home, "r3mes-exit.log"), `exit ${code}: ${out}\n`);
     });
     return p;
   }
 
   /** `r3mes node start` (app + CometBFT in one command). */
   start(extra: readonly string[] = []): void {
-    this.node = this.spawnR3mes(["node", "start", "--home", this.home, "--snapshot-interval", "5", ...extra]);
+    this.node = this.spawnR3mes([
+      "node",
+      "start",
+      "--home",
+      this.home,
+      "--snapshot-interval",
+      "5",
+      ...extra,
+    ]);
   }
 
   /** The app and CometBFT as two processes (crash tests kill one of them). */
@@ -84,9 +101,12 @@ export class LocalChain {
 
   async startComet(): Promise<void> {
     // CometBFT gives up if the app socket is not there yet.
-    for (let i = 0; i < 100 && !fs.existsSync(path.join(this.home, "abci.sock")); i++) await sleep(100);
+    for (let i = 0; i < 100 && !fs.existsSync(path.join(this.home, "abci.sock")); i++)
+      await sleep(100);
     const out = fs.openSync(path.join(this.home, "cometbft-test.log"), "a");
-    this.comet = spawn(path.join(root, ".tools/bin/cometbft"), ["start", "--home", this.home], { stdio: ["ignore", out, out] });
+    this.comet = spawn(path.join(root, ".tools/bin/cometbft"), ["start", "--home", this.home], {
+      stdio: ["ignore", out, out],
+    });
     fs.closeSync(out);
   }
 
@@ -99,8 +119,13 @@ export class LocalChain {
 
   async status(): Promise<{ height: number; appHash: string } | undefined> {
     try {
-      const r = (await (await fetch(`${this.rpc}/status`)).json()) as { result: { sync_info: { latest_block_height: string; latest_app_hash: string } } };
-      return { height: Number(r.result.sync_info.latest_block_height), appHash: r.result.sync_info.latest_app_hash };
+      const r = (await (await fetch(`${this.rpc}/status`)).json()) as {
+        result: { sync_info: { latest_block_height: string; latest_app_hash: string } };
+      };
+      return {
+        height: Number(r.result.sync_info.latest_block_height),
+        appHash: r.result.sync_info.latest_app_hash,
+      };
     } catch {
       return undefined;
     }
@@ -113,29 +138,48 @@ export class LocalChain {
       if (s && s.height >= height) return s.height;
       await sleep(150);
     }
-    throw new Error(`chain in ${this.home} did not reach height ${height} in ${timeoutMs} ms; logs: ${this.logTail()}`);
+    throw new Error(
+      `chain in ${this.home} did not reach height ${height} in ${timeoutMs} ms; logs: ${this.logTail()}`,
+    );
   }
 
   /** App hash recorded in the header of block h+1 (= the app hash after block h). */
   async appHashAfter(height: number): Promise<string> {
-    const r = (await (await fetch(`${this.rpc}/block?height=${height + 1}`)).json()) as { result: { block: { header: { app_hash: string } } } };
+    const r = (await (await fetch(`${this.rpc}/block?height=${height + 1}`)).json()) as {
+      result: { block: { header: { app_hash: string } } };
+    };
     return r.result.block.header.app_hash;
   }
 
   /** broadcast_tx_sync: CheckTx's code, codespace and log, and the tx hash (hex). */
-  async broadcastSync(tx: Uint8Array): Promise<{ code: number; codespace: string; log: string; hash: string }> {
-    const r = (await (await fetch(this.rpc, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "broadcast_tx_sync", params: { tx: Buffer.from(tx).toString("base64") } }),
-    })).json()) as { result?: { code: number; codespace: string; log: string; hash: string }; error?: { message: string; data?: string } };
-    if (!r.result) throw new Error(`broadcast_tx_sync failed: ${r.error?.message} ${r.error?.data ?? ""}`);
+  async broadcastSync(
+    tx: Uint8Array,
+  ): Promise<{ code: number; codespace: string; log: string; hash: string }> {
+    const r = (await (
+      await fetch(this.rpc, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "broadcast_tx_sync",
+          params: { tx: Buffer.from(tx).toString("base64") },
+        }),
+      })
+    ).json()) as {
+      result?: { code: number; codespace: string; log: string; hash: string };
+      error?: { message: string; data?: string };
+    };
+    if (!r.result)
+      throw new Error(`broadcast_tx_sync failed: ${r.error?.message} ${r.error?.data ?? ""}`);
     return r.result;
   }
 
   /** The committed block at a height, as the RPC returns it. */
   async block(height: number): Promise<RpcBlock> {
-    return ((await (await fetch(`${this.rpc}/block?height=${height}`)).json()) as { result: RpcBlock }).result;
+    return (
+      (await (await fetch(`${this.rpc}/block?height=${height}`)).json()) as { result: RpcBlock }
+    ).result;
   }
 
   /**
@@ -143,22 +187,41 @@ export class LocalChain {
    * genesis) and returns the heights whose app hash differs from the one
    * CometBFT recorded, plus the txs replayed with their codes.
    */
-  async replayThroughFreshApp(top: number): Promise<{ mismatches: string[]; txs: { hash: string; code: number }[] }> {
-    const genesis = JSON.parse(fs.readFileSync(path.join(this.home, "config/genesis.json"), "utf8")) as { chain_id: string; genesis_time: string; app_state: unknown };
+  async replayThroughFreshApp(
+    top: number,
+  ): Promise<{ mismatches: string[]; txs: { hash: string; code: number }[] }> {
+    const genesis = JSON.parse(
+      fs.readFileSync(path.join(this.home, "config/genesis.json"), "utf8"),
+    ) as { chain_id: string; genesis_time: string; app_state: unknown };
     const app = new RemesApp({ dbPath: ":memory:" });
-    const call = async (req: Request) => Response.decode(await serveFrame(Request.encode(Request.fromPartial(req)).finish(), app.handle));
+    const call = async (req: Request) =>
+      Response.decode(
+        await serveFrame(Request.encode(Request.fromPartial(req)).finish(), app.handle),
+      );
     try {
-      await call({ initChain: { time: parseRfc3339(genesis.genesis_time), chainId: genesis.chain_id, validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(genesis.app_state)), initialHeight: 1n } });
+      await call({
+        initChain: {
+          time: parseRfc3339(genesis.genesis_time),
+          chainId: genesis.chain_id,
+          validators: [],
+          appStateBytes: new TextEncoder().encode(JSON.stringify(genesis.app_state)),
+          initialHeight: 1n,
+        },
+      });
       const mismatches: string[] = [];
       const txs: { hash: string; code: number }[] = [];
       for (let height = 1; height <= top; height++) {
         const { request: req } = await fetchFinalizeRequest(this.rpc, height);
         const res = await call({ finalizeBlock: req });
-        if (!res.finalizeBlock) throw new Error(`replayed FinalizeBlock ${height} failed: ${res.exception?.error}`);
-        res.finalizeBlock.txResults.forEach((t, i) => txs.push({ hash: bytesToHex(sha256(req.txs[i]!)).toUpperCase(), code: t.code }));
+        if (!res.finalizeBlock)
+          throw new Error(`replayed FinalizeBlock ${height} failed: ${res.exception?.error}`);
+        res.finalizeBlock.txResults.forEach((t, i) =>
+          txs.push({ hash: bytesToHex(sha256(req.txs[i]!)).toUpperCase(), code: t.code }),
+        );
         const mine = bytesToHex(res.finalizeBlock.appHash).toUpperCase();
         const theirs = await this.appHashAfter(height);
-        if (mine !== theirs) mismatches.push(`height ${height}: replay ${mine}, CometBFT ${theirs}`);
+        if (mine !== theirs)
+          mismatches.push(`height ${height}: replay ${mine}, CometBFT ${theirs}`);
         await call({ commit: {} });
       }
       return { mismatches, txs };
@@ -168,8 +231,14 @@ export class LocalChain {
   }
 
   logTail(): string {
-    const read = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, "utf8").split("\n").slice(-15).join("\n") : "");
-    return [read(path.join(this.home, "logs/app.log")), read(path.join(this.home, "logs/cometbft.log")), read(path.join(this.home, "cometbft-test.log")), read(path.join(this.home, "r3mes-exit.log"))].join("\n---\n");
+    const read = (f: string) =>
+      fs.existsSync(f) ? fs.readFileSync(f, "utf8").split("\n").slice(-15).join("\n") : "";
+    return [
+      read(path.join(this.home, "logs/app.log")),
+      read(path.join(this.home, "logs/cometbft.log")),
+      read(path.join(this.home, "cometbft-test.log")),
+      read(path.join(this.home, "r3mes-exit.log")),
+    ].join("\n---\n");
   }
 
   /** SIGTERM everything still running and wait for it to exit. */

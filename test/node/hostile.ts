@@ -18,34 +18,101 @@ export const bob = key("bob");
 export const FUNDS = 10n * defaultParams().minMinerStake;
 export const FEE = 5_000n;
 
-export const freshApp = () => TestNode.init({ chainId: CHAIN_ID, genesis: { accounts: [{ address: alice.address, balance: FUNDS }, { address: bob.address, balance: FUNDS }] } }).app;
+export const freshApp = () =>
+  TestNode.init({
+    chainId: CHAIN_ID,
+    genesis: {
+      accounts: [
+        { address: alice.address, balance: FUNDS },
+        { address: bob.address, balance: FUNDS },
+      ],
+    },
+  }).app;
 
 /** FinalizeBlock of the next block holding `txs` (not committed). */
-export const finalize = (app: RemesApp, txs: Uint8Array[]) => TestNode.of(app).block().txs(...txs).finalize();
+export const finalize = (app: RemesApp, txs: Uint8Array[]) =>
+  TestNode.of(app)
+    .block()
+    .txs(...txs)
+    .finalize();
 
 /** Alice (account 0) signs a protocol MsgSend to `to`. */
-export const sendTo = (to: string, sequence = 0n) => signTx(alice, [command("send", { fromAddress: alice.address, toAddress: to, amount: 1_000n })], { chainId: CHAIN_ID, accountNumber: 0n, sequence, fee: FEE });
-
+export const sendTo = (to: string, sequence = 0n) =>
+  signTx(alice, [command("send", { fromAddress: alice.address, toAddress: to, amount: 1_000n })], {
+    chainId: CHAIN_ID,
+    accountNumber: 0n,
+    sequence,
+    fee: FEE,
+  });
 
 /** Alice's tx sending 1,000 uremes to bob, with the fee and gas limit as given (coins as written, not checked). */
-export const sendWithFee = (amount: { denom: string; amount: string }[], gasLimit: bigint): Uint8Array => {
-  const cmd = command("send", { fromAddress: alice.address, toAddress: bob.address, amount: 1_000n });
-  const bodyBytes = TxBody.encode(TxBody.fromPartial({ messages: [{ typeUrl: typeUrlOf(cmd), value: commandValueBytes(cmd) }] })).finish();
-  const authInfoBytes = AuthInfo.encode(AuthInfo.fromPartial({
-    signerInfos: [{ publicKey: { typeUrl: SECP256K1_PUBKEY_TYPE_URL, value: Secp256k1PubKey.encode({ key: alice.pubkey }).finish() }, modeInfo: { single: { mode: SignMode.SIGN_MODE_DIRECT } }, sequence: 0n }],
-    fee: { amount, gasLimit },
-  })).finish();
-  const doc = SignDoc.encode({ bodyBytes, authInfoBytes, chainId: CHAIN_ID, accountNumber: 0n }).finish();
-  return TxRaw.encode({ bodyBytes, authInfoBytes, signatures: [signDigest(sha256(doc), alice.secretKey)] }).finish();
+export const sendWithFee = (
+  amount: { denom: string; amount: string }[],
+  gasLimit: bigint,
+): Uint8Array => {
+  const cmd = command("send", {
+    fromAddress: alice.address,
+    toAddress: bob.address,
+    amount: 1_000n,
+  });
+  const bodyBytes = TxBody.encode(
+    TxBody.fromPartial({ messages: [{ typeUrl: typeUrlOf(cmd), value: commandValueBytes(cmd) }] }),
+  ).finish();
+  const authInfoBytes = AuthInfo.encode(
+    AuthInfo.fromPartial({
+      signerInfos: [
+        {
+          publicKey: {
+            typeUrl: SECP256K1_PUBKEY_TYPE_URL,
+            value: Secp256k1PubKey.encode({ key: alice.pubkey }).finish(),
+          },
+          modeInfo: { single: { mode: SignMode.SIGN_MODE_DIRECT } },
+          sequence: 0n,
+        },
+      ],
+      fee: { amount, gasLimit },
+    }),
+  ).finish();
+  const doc = SignDoc.encode({
+    bodyBytes,
+    authInfoBytes,
+    chainId: CHAIN_ID,
+    accountNumber: 0n,
+  }).finish();
+  return TxRaw.encode({
+    bodyBytes,
+    authInfoBytes,
+    signatures: [signDigest(sha256(doc), alice.secretKey)],
+  }).finish();
 };
 
 /** Alice's tx over messages given as raw Anys (type URL and value bytes as written). */
 export const signAnys = (messages: { typeUrl: string; value: Uint8Array }[]): Uint8Array => {
   const bodyBytes = TxBody.encode(TxBody.fromPartial({ messages })).finish();
-  const authInfoBytes = AuthInfo.encode(AuthInfo.fromPartial({
-    signerInfos: [{ publicKey: { typeUrl: SECP256K1_PUBKEY_TYPE_URL, value: Secp256k1PubKey.encode({ key: alice.pubkey }).finish() }, modeInfo: { single: { mode: SignMode.SIGN_MODE_DIRECT } }, sequence: 0n }],
-    fee: { amount: [{ denom: "uremes", amount: "5000" }], gasLimit: 200_000n },
-  })).finish();
-  const doc = SignDoc.encode({ bodyBytes, authInfoBytes, chainId: CHAIN_ID, accountNumber: 0n }).finish();
-  return TxRaw.encode({ bodyBytes, authInfoBytes, signatures: [signDigest(sha256(doc), alice.secretKey)] }).finish();
+  const authInfoBytes = AuthInfo.encode(
+    AuthInfo.fromPartial({
+      signerInfos: [
+        {
+          publicKey: {
+            typeUrl: SECP256K1_PUBKEY_TYPE_URL,
+            value: Secp256k1PubKey.encode({ key: alice.pubkey }).finish(),
+          },
+          modeInfo: { single: { mode: SignMode.SIGN_MODE_DIRECT } },
+          sequence: 0n,
+        },
+      ],
+      fee: { amount: [{ denom: "uremes", amount: "5000" }], gasLimit: 200_000n },
+    }),
+  ).finish();
+  const doc = SignDoc.encode({
+    bodyBytes,
+    authInfoBytes,
+    chainId: CHAIN_ID,
+    accountNumber: 0n,
+  }).finish();
+  return TxRaw.encode({
+    bodyBytes,
+    authInfoBytes,
+    signatures: [signDigest(sha256(doc), alice.secretKey)],
+  }).finish();
 };

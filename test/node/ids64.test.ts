@@ -44,11 +44,15 @@ describe("a node past height 2^32", () => {
   it("serves a snapshot above 2^32 that a fresh node restores by state sync and builds on", () => {
     const source = TestNode.init({ ...start, snapshotInterval: 2 });
     source.blocks(6);
-    const snapshot = source.app.listSnapshots().filter((s) => s.height >= BigInt(FAR)).at(-1)!;
+    const snapshot = source.app
+      .listSnapshots()
+      .filter((s) => s.height >= BigInt(FAR))
+      .at(-1)!;
     expect(Number(snapshot.height)).toBe(source.height);
     const synced = new RemesApp({ dbPath: ":memory:" });
     expect(synced.offerSnapshot(snapshot, source.app.appHash)).toBe(1); // ACCEPT
-    for (let i = 0; i < snapshot.chunks; i++) synced.applySnapshotChunk(i, source.app.loadSnapshotChunk(source.height, i));
+    for (let i = 0; i < snapshot.chunks; i++)
+      synced.applySnapshotChunk(i, source.app.loadSnapshotChunk(source.height, i));
     expect(synced.height).toBe(source.height);
     expect(bytesToHex(synced.appHash)).toBe(bytesToHex(source.app.appHash));
     const next = TestNode.of(synced);
@@ -62,10 +66,22 @@ describe("a node past height 2^32", () => {
 describe("CheckTx of an id above 2^53 - 1", () => {
   it("is refused by decide with the field named, as the simulator refuses it", () => {
     const key = txKeyOf(sha256(new TextEncoder().encode("ids64/validator")));
-    const node = TestNode.init({ chainId: "ids64", genesis: { accounts: [{ address: key.address, balance: 1_000_000n }] } });
-    const tx = (submissionId: bigint) => signTx(key, [command("challengeGradient", { challenger: key.address, submissionId, bond: 1n })], { chainId: "ids64", accountNumber: 0n, sequence: 0n, fee: 0n });
+    const node = TestNode.init({
+      chainId: "ids64",
+      genesis: { accounts: [{ address: key.address, balance: 1_000_000n }] },
+    });
+    const tx = (submissionId: bigint) =>
+      signTx(
+        key,
+        [command("challengeGradient", { challenger: key.address, submissionId, bond: 1n })],
+        { chainId: "ids64", accountNumber: 0n, sequence: 0n, fee: 0n },
+      );
     const r = node.app.checkTx(tx(2n ** 53n), CheckTxType.NEW);
-    expect([r.code, r.codespace, r.log]).toEqual([2, "remes", expect.stringContaining("submission_id is 9007199254740992, above 2^53 - 1")]);
+    expect([r.code, r.codespace, r.log]).toEqual([
+      2,
+      "remes",
+      expect.stringContaining("submission_id is 9007199254740992, above 2^53 - 1"),
+    ]);
     // 2^53 - 1 passes the check and is simply no live submission.
     const ok = node.app.checkTx(tx(2n ** 53n - 1n), CheckTxType.NEW);
     expect(ok.log).toMatch(/submission 9007199254740991 is not live/);

@@ -11,12 +11,20 @@ describe("the node's bundle (bin/lean.js)", () => {
   it("is built from src/node/main.ts and its imports, keeps the native and wasm packages outside, and runs", async () => {
     const file = ensureBundle();
     expect(path.dirname(file)).toBe(cacheDir());
-    const manifest = JSON.parse(fs.readFileSync(path.join(cacheDir(), "manifest.json"), "utf8")) as { inputs: string[] };
-    expect(manifest.inputs).toEqual(expect.arrayContaining(["src/node/main.ts", "src/node/app.ts", "src/protocol/machine.ts"]));
+    const manifest = JSON.parse(
+      fs.readFileSync(path.join(cacheDir(), "manifest.json"), "utf8"),
+    ) as { inputs: string[] };
+    expect(manifest.inputs).toEqual(
+      expect.arrayContaining(["src/node/main.ts", "src/node/app.ts", "src/protocol/machine.ts"]),
+    );
     expect(manifest.inputs.filter((f) => /node_modules\/(tiny-)?secp256k1\//.test(f))).toEqual([]);
     expect(freshBundle()).toBe(file);
     const m = (await import(pathToFileURL(file).href)) as typeof import("../../src/node/main.ts");
-    expect(m.parseLeanArgs(["node", "app", "--home", "/h"])).toEqual({ withCometbft: false, home: "/h", snapshotInterval: 100 });
+    expect(m.parseLeanArgs(["node", "app", "--home", "/h"])).toEqual({
+      withCometbft: false,
+      home: "/h",
+      snapshotInterval: 100,
+    });
   });
 
   it("counts as stale once any input, the lock file or the builder changes, or the bundle is gone", () => {
@@ -27,14 +35,24 @@ describe("the node's bundle (bin/lean.js)", () => {
         fs.writeFileSync(path.join(dir, rel), text);
       };
       write("package-lock.json", "{}");
-      write(path.relative(root, fileURLToPath(new URL("../../bin/lean.js", import.meta.url))), "builder v1");
+      write(
+        path.relative(root, fileURLToPath(new URL("../../bin/lean.js", import.meta.url))),
+        "builder v1",
+      );
       write("src/a.ts", "export const a = 1;");
       const key = inputsKey(["src/a.ts"], dir)!;
-      write(path.relative(dir, path.join(cacheDir(dir), "manifest.json")), JSON.stringify({ key, bundle: "app-x.mjs", inputs: ["src/a.ts"] }));
+      write(
+        path.relative(dir, path.join(cacheDir(dir), "manifest.json")),
+        JSON.stringify({ key, bundle: "app-x.mjs", inputs: ["src/a.ts"] }),
+      );
       write(path.relative(dir, path.join(cacheDir(dir), "app-x.mjs")), "");
       const bundle = path.join(cacheDir(dir), "app-x.mjs");
       expect(freshBundle(dir)).toBe(bundle);
-      for (const [rel, changed, original] of [["src/a.ts", "export const a = 2;", "export const a = 1;"], ["package-lock.json", "{ }", "{}"], ["bin/lean.js", "builder v2", "builder v1"]] as const) {
+      for (const [rel, changed, original] of [
+        ["src/a.ts", "export const a = 2;", "export const a = 1;"],
+        ["package-lock.json", "{ }", "{}"],
+        ["bin/lean.js", "builder v2", "builder v1"],
+      ] as const) {
         write(rel, changed);
         expect(freshBundle(dir)).toBeUndefined();
         write(rel, original);

@@ -7,16 +7,38 @@ import { parseLeanArgs } from "../../src/node/main.ts";
 
 describe("node main (lean entry)", () => {
   it("parses node start and node app with --home and --snapshot-interval, in either flag syntax", () => {
-    expect(parseLeanArgs(["node", "start", "--home", "/h"])).toEqual({ withCometbft: true, home: "/h", snapshotInterval: 100 });
-    expect(parseLeanArgs(["node", "app", "--home=/h", "--snapshot-interval", "5"])).toEqual({ withCometbft: false, home: "/h", snapshotInterval: 5 });
-    expect(parseLeanArgs(["node", "start", "--home", "/h", "--metrics", "26660"])).toEqual({ withCometbft: true, home: "/h", snapshotInterval: 100, metrics: "26660" });
+    expect(parseLeanArgs(["node", "start", "--home", "/h"])).toEqual({
+      withCometbft: true,
+      home: "/h",
+      snapshotInterval: 100,
+    });
+    expect(parseLeanArgs(["node", "app", "--home=/h", "--snapshot-interval", "5"])).toEqual({
+      withCometbft: false,
+      home: "/h",
+      snapshotInterval: 5,
+    });
+    expect(parseLeanArgs(["node", "start", "--home", "/h", "--metrics", "26660"])).toEqual({
+      withCometbft: true,
+      home: "/h",
+      snapshotInterval: 100,
+      metrics: "26660",
+    });
   });
 
   it("leaves help, unknown or malformed flags, a missing --home and other commands to the full CLI", () => {
     for (const argv of [
-      ["node", "start", "--help"], ["node", "start", "--home", "/h", "-h"], ["node", "start"], ["node", "start", "--home"],
-      ["node", "app", "--home", "/h", "--snapshot-interval", "0"], ["node", "app", "--home", "/h", "--snapshot-interval", "x"],
-      ["node", "app", "--home", "/h", "--home", "/i"], ["node", "init", "--home", "/h"], ["sim"], [], ["node", "start", "--home", "/h", "--metrics", "not an address"],
-    ]) expect(parseLeanArgs(argv), argv.join(" ")).toBeUndefined();
+      ["node", "start", "--help"],
+      ["node", "start", "--home", "/h", "-h"],
+      ["node", "start"],
+      ["node", "start", "--home"],
+      ["node", "app", "--home", "/h", "--snapshot-interval", "0"],
+      ["node", "app", "--home", "/h", "--snapshot-interval", "x"],
+      ["node", "app", "--home", "/h", "--home", "/i"],
+      ["node", "init", "--home", "/h"],
+      ["sim"],
+      [],
+      ["node", "start", "--home", "/h", "--metrics", "not an address"],
+    ])
+      expect(parseLeanArgs(argv), argv.join(" ")).toBeUndefined();
   });
 });

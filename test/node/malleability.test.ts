@@ -7,7 +7,10 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { AuthInfo, SignDoc, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import { CheckTxType, ResponseProcessProposal_ProposalStatus } from "cosmjs-types/tendermint/abci/types";
+import {
+  CheckTxType,
+  ResponseProcessProposal_ProposalStatus,
+} from "cosmjs-types/tendermint/abci/types";
 import { describe, expect, it } from "vitest";
 import { signDigest } from "../../src/node/secp256k1.ts";
 import { SdkCode } from "../../src/node/tx.ts";
@@ -16,17 +19,33 @@ import { alice, bob, CHAIN_ID, finalize, freshApp, FUNDS, sendTo } from "./hosti
 /** Protobuf wire bytes: a tag, a length-delimited field, a varint. */
 const uvarint = (n: number): number[] => {
   const out: number[] = [];
-  while (n >= 0x80) { out.push((n & 0x7f) | 0x80); n >>>= 7; }
+  while (n >= 0x80) {
+    out.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
   out.push(n);
   return out;
 };
-const lenField = (no: number, bytes: Uint8Array, lenBytes = uvarint(bytes.length)) => [...uvarint((no << 3) | 2), ...lenBytes, ...bytes];
+const lenField = (no: number, bytes: Uint8Array, lenBytes = uvarint(bytes.length)) => [
+  ...uvarint((no << 3) | 2),
+  ...lenBytes,
+  ...bytes,
+];
 const bytesOf = (...parts: number[][]) => new Uint8Array(parts.flat());
 
 /** Alice's signed tx over body and auth info bytes as given (so they may hold what a stock encoder never writes). */
 const signRaw = (bodyBytes: Uint8Array, authInfoBytes: Uint8Array): Uint8Array => {
-  const doc = SignDoc.encode({ bodyBytes, authInfoBytes, chainId: CHAIN_ID, accountNumber: 0n }).finish();
-  return TxRaw.encode({ bodyBytes, authInfoBytes, signatures: [signDigest(sha256(doc), alice.secretKey)] }).finish();
+  const doc = SignDoc.encode({
+    bodyBytes,
+    authInfoBytes,
+    chainId: CHAIN_ID,
+    accountNumber: 0n,
+  }).finish();
+  return TxRaw.encode({
+    bodyBytes,
+    authInfoBytes,
+    signatures: [signDigest(sha256(doc), alice.secretKey)],
+  }).finish();
 };
 
 describe("tx malleability", () => {
@@ -35,15 +54,37 @@ describe("tx malleability", () => {
   const sig = raw.signatures[0]!;
   const variants: [string, Uint8Array][] = [
     ["an unknown TxRaw field", bytesOf(Array.from(original), [0x20, 0x01])],
-    ["a non-minimal length varint", bytesOf(lenField(1, raw.bodyBytes, [...uvarint(raw.bodyBytes.length).map((b) => b | 0x80), 0x00]), lenField(2, raw.authInfoBytes), lenField(3, sig))],
-    ["reordered fields", bytesOf(lenField(2, raw.authInfoBytes), lenField(1, raw.bodyBytes), lenField(3, sig))],
-    ["a duplicate body field", bytesOf(lenField(1, new Uint8Array([0x12, 0x01, 0x78])), lenField(1, raw.bodyBytes), lenField(2, raw.authInfoBytes), lenField(3, sig))],
+    [
+      "a non-minimal length varint",
+      bytesOf(
+        lenField(1, raw.bodyBytes, [...uvarint(raw.bodyBytes.length).map((b) => b | 0x80), 0x00]),
+        lenField(2, raw.authInfoBytes),
+        lenField(3, sig),
+      ),
+    ],
+    [
+      "reordered fields",
+      bytesOf(lenField(2, raw.authInfoBytes), lenField(1, raw.bodyBytes), lenField(3, sig)),
+    ],
+    [
+      "a duplicate body field",
+      bytesOf(
+        lenField(1, new Uint8Array([0x12, 0x01, 0x78])),
+        lenField(1, raw.bodyBytes),
+        lenField(2, raw.authInfoBytes),
+        lenField(3, sig),
+      ),
+    ],
   ];
 
   it("each re-encoding of a signed TxRaw still decodes to the same signed tx (the hole)", () => {
     for (const [what, v] of variants) {
       const d = TxRaw.decode(v);
-      expect([d.bodyBytes, d.authInfoBytes, d.signatures], what).toEqual([raw.bodyBytes, raw.authInfoBytes, raw.signatures]);
+      expect([d.bodyBytes, d.authInfoBytes, d.signatures], what).toEqual([
+        raw.bodyBytes,
+        raw.authInfoBytes,
+        raw.signatures,
+      ]);
       expect(Buffer.from(v).equals(Buffer.from(original)), what).toBe(false);
     }
   });
@@ -56,7 +97,10 @@ describe("tx malleability", () => {
       expect(c.log, what).toMatch(/canonical/);
       expect(app.processProposal([v]), what).toBe(ResponseProcessProposal_ProposalStatus.REJECT);
       const r = finalize(app, [v, original]);
-      expect(r.txResults.map((t) => t.code), what).toEqual([SdkCode.txDecode, 0]);
+      expect(
+        r.txResults.map((t) => t.code),
+        what,
+      ).toEqual([SdkCode.txDecode, 0]);
       app.commit();
       expect(app.state!.balances.get(bob.address), what).toBe(FUNDS + 1_000n);
     }
@@ -70,8 +114,14 @@ describe("tx malleability", () => {
     expect(signRaw(bodyBytes, authBytes)).toEqual(original);
     const cases: [string, Uint8Array][] = [
       ["an unknown TxBody field", signRaw(bytesOf(Array.from(bodyBytes), [0x28, 0x07]), authBytes)],
-      ["an unknown non-critical TxBody field (≥ 1024)", signRaw(bytesOf(Array.from(bodyBytes), lenField(1500, new Uint8Array([1]))), authBytes)],
-      ["an unknown AuthInfo field", signRaw(bodyBytes, bytesOf(Array.from(authBytes), [0x38, 0x01]))],
+      [
+        "an unknown non-critical TxBody field (≥ 1024)",
+        signRaw(bytesOf(Array.from(bodyBytes), lenField(1500, new Uint8Array([1]))), authBytes),
+      ],
+      [
+        "an unknown AuthInfo field",
+        signRaw(bodyBytes, bytesOf(Array.from(authBytes), [0x38, 0x01])),
+      ],
     ];
     for (const [what, tx] of cases) {
       const app = freshApp();

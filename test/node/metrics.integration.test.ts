@@ -10,7 +10,9 @@ import { freePort, LocalChain, sleep } from "./harness.ts";
 
 const scrape = async (url: string): Promise<Map<string, number>> => {
   const m = new Map<string, number>();
-  for (const line of (await (await fetch(url, { signal: AbortSignal.timeout(3000) })).text()).split("\n")) {
+  for (const line of (await (await fetch(url, { signal: AbortSignal.timeout(3000) })).text()).split(
+    "\n",
+  )) {
     if (line === "" || line.startsWith("#")) continue;
     const i = line.lastIndexOf(" ");
     m.set(line.slice(0, i), Number(line.slice(i + 1)));
@@ -30,7 +32,12 @@ describe("node metrics on a real chain", () => {
   beforeAll(async () => {
     const appPort = await freePort();
     const cometPort = await freePort();
-    chain = await LocalChain.create({ config: { "instrumentation.prometheus": "true", "instrumentation.prometheus_listen_addr": JSON.stringify(`127.0.0.1:${cometPort}`) } });
+    chain = await LocalChain.create({
+      config: {
+        "instrumentation.prometheus": "true",
+        "instrumentation.prometheus_listen_addr": JSON.stringify(`127.0.0.1:${cometPort}`),
+      },
+    });
     appUrl = `http://127.0.0.1:${appPort}/metrics`;
     cometUrl = `http://127.0.0.1:${cometPort}/metrics`;
     chain.start(["--metrics", String(appPort)]);
@@ -52,13 +59,22 @@ describe("node metrics on a real chain", () => {
     expect(value(app, "r3mes_height")).toBeGreaterThanOrEqual(h);
     expect(value(app, "r3mes_blocks_committed_total")).toBeGreaterThanOrEqual(h - 1);
     expect(value(app, "r3mes_txs_total", 'name="txDecode"')).toBe(1);
-    expect(value(app, "r3mes_finalize_block_seconds_count")).toBe(value(app, "r3mes_blocks_committed_total"));
+    expect(value(app, "r3mes_finalize_block_seconds_count")).toBe(
+      value(app, "r3mes_blocks_committed_total"),
+    );
     expect(value(app, "r3mes_process_resident_memory_bytes")).toBeGreaterThan(10 * 2 ** 20);
     expect(value(comet, "cometbft_consensus_height")).toBeGreaterThanOrEqual(h);
     // Every CometBFT series the Grafana dashboard queries is really there (peers aside: one node has none).
     const seen = new Set([...comet.keys()].map((k) => k.split("{")[0]!));
-    const dashboard = fs.readFileSync(new URL("../../testnet/grafana/r3mes.json", import.meta.url), "utf8");
-    const queried = new Set([...dashboard.matchAll(/\bcometbft_[a-z0-9_]+/g)].map((x) => x[0]).filter((n) => !n.startsWith("cometbft_p2p_")));
+    const dashboard = fs.readFileSync(
+      new URL("../../testnet/grafana/r3mes.json", import.meta.url),
+      "utf8",
+    );
+    const queried = new Set(
+      [...dashboard.matchAll(/\bcometbft_[a-z0-9_]+/g)]
+        .map((x) => x[0])
+        .filter((n) => !n.startsWith("cometbft_p2p_")),
+    );
     expect(queried.size).toBeGreaterThan(3);
     for (const n of queried) expect(seen.has(n), `${n} on CometBFT's endpoint`).toBe(true);
   }, 60_000);

@@ -13,7 +13,10 @@ import { demoChain } from "../../src/protocol/testing/demo-world.ts";
 
 const uvarint = (n: bigint): number[] => {
   const out: number[] = [];
-  while (n >= 0x80n) { out.push(Number(n & 0x7fn) | 0x80); n >>= 7n; }
+  while (n >= 0x80n) {
+    out.push(Number(n & 0x7fn) | 0x80);
+    n >>= 7n;
+  }
   out.push(Number(n));
   return out;
 };
@@ -22,8 +25,19 @@ const field1 = (v: bigint) => new Uint8Array([0x08, ...uvarint(v)]);
 
 const chain = demoChain(1);
 chain.advanceTo(2); // window 0 is open
-const view = { state: chain.state, accounts: undefined as unknown as Accounts, height: chain.height, maxTxBytes: 1 << 20 };
-const ask = (method: string, v: bigint) => answerQuery(view, { path: `/remes.remes.v1.Query/${method}`, data: field1(v), height: 0n, prove: false });
+const view = {
+  state: chain.state,
+  accounts: undefined as unknown as Accounts,
+  height: chain.height,
+  maxTxBytes: 1 << 20,
+};
+const ask = (method: string, v: bigint) =>
+  answerQuery(view, {
+    path: `/remes.remes.v1.Query/${method}`,
+    data: field1(v),
+    height: 0n,
+    prove: false,
+  });
 
 describe("64-bit ids in queries", () => {
   it("window 0 answers; window 2^32 is looked up intact and not found (it once answered for window 0)", () => {
@@ -42,13 +56,21 @@ describe("64-bit ids in queries", () => {
     expect(ask("GetGradient", 2n ** 53n - 1n).code).toBe(22);
     for (const v of [2n ** 53n, 2n ** 64n - 1n]) {
       const r = ask("GetGradient", v);
-      expect([r.code, r.log]).toEqual([18, expect.stringMatching(/submission_id is \d+, above 2\^53 - 1/)]);
+      expect([r.code, r.log]).toEqual([
+        18,
+        expect.stringMatching(/submission_id is \d+, above 2\^53 - 1/),
+      ]);
     }
     expect(ask("Window", 2n ** 53n).log).toMatch(/window is 9007199254740992, above 2\^53 - 1/);
   });
 
   it("a varint over 64 bits is refused, not truncated", () => {
-    const r = answerQuery(view, { path: "/remes.remes.v1.Query/Window", data: new Uint8Array([0x08, ...Array(10).fill(0xff), 0x01]), height: 0n, prove: false });
+    const r = answerQuery(view, {
+      path: "/remes.remes.v1.Query/Window",
+      data: new Uint8Array([0x08, ...Array(10).fill(0xff), 0x01]),
+      height: 0n,
+      prove: false,
+    });
     expect(r.code).toBe(18);
   });
 });

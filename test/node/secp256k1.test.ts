@@ -10,7 +10,14 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isAddress } from "../../src/node/address.ts";
-import { isSecretKey, publicKeyOf, secp256k1Backend, signDigest, verifyDigest, verifyDigestWasm } from "../../src/node/secp256k1.ts";
+import {
+  isSecretKey,
+  publicKeyOf,
+  secp256k1Backend,
+  signDigest,
+  verifyDigest,
+  verifyDigestWasm,
+} from "../../src/node/secp256k1.ts";
 import { signTx, txKeyOf } from "../../src/node/sign.ts";
 import { decodeTx, TxError, verifySignature } from "../../src/node/tx.ts";
 import { command } from "../../src/protocol/commands.ts";
@@ -20,11 +27,17 @@ const N = secp256k1.Point.CURVE().n;
 const secretKey = fc.uint8Array({ minLength: 32, maxLength: 32 }).filter(isSecretKey);
 const digest = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const toBig = (b: Uint8Array) => BigInt(`0x${Buffer.from(b).toString("hex") || "0"}`);
-const toBytes32 = (n: bigint) => Uint8Array.from(Buffer.from(n.toString(16).padStart(64, "0"), "hex"));
+const toBytes32 = (n: bigint) =>
+  Uint8Array.from(Buffer.from(n.toString(16).padStart(64, "0"), "hex"));
 
 describe(`secp256k1 (libsecp256k1, ${secp256k1Backend})`, () => {
   it("loads the native build on linux-x64 (the prebuilt binding of the secp256k1 package)", () => {
-    if (process.platform === "linux" && process.arch === "x64" && process.env.R3MES_SECP256K1 !== "wasm") expect(secp256k1Backend).toBe("native");
+    if (
+      process.platform === "linux" &&
+      process.arch === "x64" &&
+      process.env.R3MES_SECP256K1 !== "wasm"
+    )
+      expect(secp256k1Backend).toBe("native");
   });
 
   it("agrees with @noble/curves on keys, valid signatures, high-S twins and tampered signatures", () => {
@@ -33,7 +46,11 @@ describe(`secp256k1 (libsecp256k1, ${secp256k1Backend})`, () => {
         const pk = publicKeyOf(sk);
         expect(Buffer.from(pk).equals(Buffer.from(secp256k1.getPublicKey(sk, true)))).toBe(true);
         const sig = signDigest(h, sk);
-        expect(Buffer.from(sig).equals(Buffer.from(secp256k1.sign(h, sk, { prehash: false, lowS: true })))).toBe(true);
+        expect(
+          Buffer.from(sig).equals(
+            Buffer.from(secp256k1.sign(h, sk, { prehash: false, lowS: true })),
+          ),
+        ).toBe(true);
         expect(verifyDigest(sig, h, pk)).toBe(true);
         const highS = new Uint8Array(64);
         highS.set(sig.subarray(0, 32));
@@ -42,9 +59,12 @@ describe(`secp256k1 (libsecp256k1, ${secp256k1Backend})`, () => {
         expect(secp256k1.verify(highS, h, pk, { prehash: false, lowS: true })).toBe(false);
         const bad = sig.slice();
         bad[flip] = bad[flip]! ^ 1;
-        expect(verifyDigest(bad, h, pk)).toBe(secp256k1.verify(bad, h, pk, { prehash: false, lowS: true }));
+        expect(verifyDigest(bad, h, pk)).toBe(
+          secp256k1.verify(bad, h, pk, { prehash: false, lowS: true }),
+        );
         // The native and WebAssembly builds agree on all of them.
-        for (const s of [sig, highS, bad]) expect(verifyDigestWasm(s, h, pk)).toBe(verifyDigest(s, h, pk));
+        for (const s of [sig, highS, bad])
+          expect(verifyDigestWasm(s, h, pk)).toBe(verifyDigest(s, h, pk));
       }),
       { numRuns: 200 },
     );
@@ -52,19 +72,30 @@ describe(`secp256k1 (libsecp256k1, ${secp256k1Backend})`, () => {
 
   it("returns false, never throws, for malformed keys and signatures", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 70 }), fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 40 }), (sig, h, pk) => {
-        expect(verifyDigest(sig, h, pk)).toBe(false);
-        expect(verifyDigestWasm(sig, h, pk)).toBe(false);
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 70 }),
+        fc.uint8Array({ maxLength: 40 }),
+        fc.uint8Array({ maxLength: 40 }),
+        (sig, h, pk) => {
+          expect(verifyDigest(sig, h, pk)).toBe(false);
+          expect(verifyDigestWasm(sig, h, pk)).toBe(false);
+        },
+      ),
       { numRuns: 500 },
     );
     // Well-shaped garbage: 33-byte keys (often off the curve) and 64-byte signatures (r or s may be ≥ n).
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 64, maxLength: 64 }), digest, fc.constantFrom(2, 3), fc.uint8Array({ minLength: 32, maxLength: 32 }), (sig, h, prefix, x) => {
-        const pk = Uint8Array.from([prefix, ...x]);
-        expect(verifyDigest(sig, h, pk)).toBe(false);
-        expect(verifyDigestWasm(sig, h, pk)).toBe(false);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 64, maxLength: 64 }),
+        digest,
+        fc.constantFrom(2, 3),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        (sig, h, prefix, x) => {
+          const pk = Uint8Array.from([prefix, ...x]);
+          expect(verifyDigest(sig, h, pk)).toBe(false);
+          expect(verifyDigestWasm(sig, h, pk)).toBe(false);
+        },
+      ),
       { numRuns: 300 },
     );
     const sk = sha256(new TextEncoder().encode("range"));
@@ -81,7 +112,12 @@ describe("signTx", () => {
   it("builds a TxRaw that decodes to the same commands, signed by the key's address, valid only for its chain id and account number", () => {
     const key = txKeyOf(sha256(new TextEncoder().encode("sign-test")));
     const cmd = command("send", { fromAddress: key.address, toAddress: key.address, amount: 5n });
-    const bytes = signTx(key, [cmd, cmd], { chainId: "c-1", accountNumber: 7n, sequence: 3n, memo: "hi" });
+    const bytes = signTx(key, [cmd, cmd], {
+      chainId: "c-1",
+      accountNumber: 7n,
+      sequence: 3n,
+      memo: "hi",
+    });
     const tx = decodeTx(bytes);
     if (tx instanceof TxError) throw new Error(tx.log);
     expect(tx.signer).toBe(key.address);

@@ -13,19 +13,27 @@ import { AbciServer, type AbciHandler } from "../../src/node/server.ts";
 describe("FrameReader", () => {
   it("reassembles any split of any sequence of frames", () => {
     fc.assert(
-      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 20 }), fc.array(fc.nat({ max: 400 }), { maxLength: 30 }), (payloads, cuts) => {
-        const stream = Buffer.concat(payloads.map(frame));
-        const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
-        const reader = new FrameReader();
-        const got: Uint8Array[] = [];
-        let prev = 0;
-        for (const p of [...points, stream.length]) {
-          got.push(...reader.push(stream.subarray(prev, p)).map((f) => f.slice()));
-          prev = p;
-        }
-        expect(got.map((g) => Buffer.from(g).toString("hex"))).toEqual(payloads.map((x) => Buffer.from(x).toString("hex")));
-        expect(reader.pending).toBe(0);
-      }),
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 20 }),
+        fc.array(fc.nat({ max: 400 }), { maxLength: 30 }),
+        (payloads, cuts) => {
+          const stream = Buffer.concat(payloads.map(frame));
+          const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort(
+            (a, b) => a - b,
+          );
+          const reader = new FrameReader();
+          const got: Uint8Array[] = [];
+          let prev = 0;
+          for (const p of [...points, stream.length]) {
+            got.push(...reader.push(stream.subarray(prev, p)).map((f) => f.slice()));
+            prev = p;
+          }
+          expect(got.map((g) => Buffer.from(g).toString("hex"))).toEqual(
+            payloads.map((x) => Buffer.from(x).toString("hex")),
+          );
+          expect(reader.pending).toBe(0);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -36,7 +44,30 @@ describe("FrameReader", () => {
   });
 });
 
-const echoing: AbciHandler = (req) => ({ info: { data: "x", version: "", appVersion: 0n, lastBlockHeight: 7n, lastBlockAppHash: new Uint8Array(0) }, ...(req.query ? { info: undefined, query: { code: 0, log: req.query.path, info: "", index: 0n, key: new Uint8Array(0), value: new Uint8Array(0), height: 0n, codespace: "" } } : {}) });
+const echoing: AbciHandler = (req) => ({
+  info: {
+    data: "x",
+    version: "",
+    appVersion: 0n,
+    lastBlockHeight: 7n,
+    lastBlockAppHash: new Uint8Array(0),
+  },
+  ...(req.query
+    ? {
+        info: undefined,
+        query: {
+          code: 0,
+          log: req.query.path,
+          info: "",
+          index: 0n,
+          key: new Uint8Array(0),
+          value: new Uint8Array(0),
+          height: 0n,
+          codespace: "",
+        },
+      }
+    : {}),
+});
 
 describe("AbciServer", () => {
   let server: AbciServer;
@@ -69,7 +100,17 @@ describe("AbciServer", () => {
     });
 
   it("answers frames packed in one chunk and frames split byte by byte, in order", async () => {
-    const reqs = Array.from({ length: 50 }, (_, i) => frame(Request.encode(i % 3 === 0 ? { flush: {} } : i % 3 === 1 ? { echo: { message: `m${i}` } } : { query: { path: `/p${i}`, data: new Uint8Array(0), height: 0n, prove: false } }).finish()));
+    const reqs = Array.from({ length: 50 }, (_, i) =>
+      frame(
+        Request.encode(
+          i % 3 === 0
+            ? { flush: {} }
+            : i % 3 === 1
+              ? { echo: { message: `m${i}` } }
+              : { query: { path: `/p${i}`, data: new Uint8Array(0), height: 0n, prove: false } },
+        ).finish(),
+      ),
+    );
     const packed = Buffer.concat(reqs);
     const bytewise = [...packed].map((b) => Uint8Array.of(b));
     for (const chunks of [[packed], bytewise.slice(0, 200).concat([packed.subarray(200)])]) {
@@ -84,7 +125,13 @@ describe("AbciServer", () => {
   });
 
   it("gives an exception response to an undecodable request and keeps serving", async () => {
-    const res = await exchange([frame(Uint8Array.of(0xff, 0xff, 0xff)), frame(Request.encode({ echo: { message: "still here" } }).finish())], 2);
+    const res = await exchange(
+      [
+        frame(Uint8Array.of(0xff, 0xff, 0xff)),
+        frame(Request.encode({ echo: { message: "still here" } }).finish()),
+      ],
+      2,
+    );
     expect(res[0]!.exception?.error).toBeTruthy();
     expect(res[1]!.echo?.message).toBe("still here");
   });
@@ -97,26 +144,49 @@ describe("AbciServer", () => {
       if (req.checkTx) {
         order.push(`check${req.checkTx.tx[0]}`);
         if (req.checkTx.tx[0] === 0) await gate;
-        return { checkTx: { code: 0, data: new Uint8Array(0), log: "", info: "", gasWanted: 0n, gasUsed: 0n, events: [], codespace: "" } };
+        return {
+          checkTx: {
+            code: 0,
+            data: new Uint8Array(0),
+            log: "",
+            info: "",
+            gasWanted: 0n,
+            gasUsed: 0n,
+            events: [],
+            codespace: "",
+          },
+        };
       }
       order.push("commit");
       return { commit: { retainHeight: 0n } };
     };
     const s2 = new AbciServer(slow, { address: "tcp://127.0.0.1:0" });
     await s2.listen();
-    const connect = () => new Promise<net.Socket>((r) => { const c = net.connect(s2.port, "127.0.0.1", () => r(c)); });
-    const [mempool, consensus] = [await connect(), await connect()];
-    const replies = (sock: net.Socket, n: number) => new Promise<Response[]>((resolve) => {
-      const reader = new FrameReader();
-      const got: Response[] = [];
-      sock.on("data", (d) => {
-        for (const f of reader.push(new Uint8Array(d))) got.push(Response.decode(f));
-        if (got.length >= n) resolve(got);
+    const connect = () =>
+      new Promise<net.Socket>((r) => {
+        const c = net.connect(s2.port, "127.0.0.1", () => r(c));
       });
-    });
+    const [mempool, consensus] = [await connect(), await connect()];
+    const replies = (sock: net.Socket, n: number) =>
+      new Promise<Response[]>((resolve) => {
+        const reader = new FrameReader();
+        const got: Response[] = [];
+        sock.on("data", (d) => {
+          for (const f of reader.push(new Uint8Array(d))) got.push(Response.decode(f));
+          if (got.length >= n) resolve(got);
+        });
+      });
     const mempoolReplies = replies(mempool, 6);
     const consensusReplies = replies(consensus, 1);
-    mempool.write(Buffer.concat([0, 1, 2, 3, 4].map((i) => frame(Request.encode({ checkTx: { tx: Uint8Array.of(i), type: 0 } }).finish())).concat([frame(Request.encode({ flush: {} }).finish())])));
+    mempool.write(
+      Buffer.concat(
+        [0, 1, 2, 3, 4]
+          .map((i) =>
+            frame(Request.encode({ checkTx: { tx: Uint8Array.of(i), type: 0 } }).finish()),
+          )
+          .concat([frame(Request.encode({ flush: {} }).finish())]),
+      ),
+    );
     await new Promise((r) => setTimeout(r, 50));
     consensus.write(frame(Request.encode({ commit: {} }).finish()));
     await new Promise((r) => setTimeout(r, 50));

@@ -31,40 +31,49 @@ export interface RecordedRun {
   readonly appState: unknown;
 }
 
-export const equivalenceScenario = parseScenario({
-  name: "equivalence",
-  description: "a dozen actors over seven 10-block windows, recorded with real keys for the node equivalence tests",
-  blocks: 70,
-  params: {
-    windowBlocks: 10,
-    totalShards: 4,
-    challengeWindowBlocks: 3,
-    tier2VotingBlocks: 2,
-    tier3DeadlineBlocks: 5,
-    aggregationCommitBlocks: 2,
-    aggregationRevealBlocks: 2,
-    aggregationChallengeBlocks: 3,
-    trapRevealBlocks: 3,
-    trapRateBps: 2000,
-    trapCommitmentSlots: 16,
-    daChunkBytes: 64,
-    livenessWindowBlocks: 20,
-    validatorJailBlocks: 15,
+export const equivalenceScenario = parseScenario(
+  {
+    name: "equivalence",
+    description:
+      "a dozen actors over seven 10-block windows, recorded with real keys for the node equivalence tests",
+    blocks: 70,
+    params: {
+      windowBlocks: 10,
+      totalShards: 4,
+      challengeWindowBlocks: 3,
+      tier2VotingBlocks: 2,
+      tier3DeadlineBlocks: 5,
+      aggregationCommitBlocks: 2,
+      aggregationRevealBlocks: 2,
+      aggregationChallengeBlocks: 3,
+      trapRevealBlocks: 3,
+      trapRateBps: 2000,
+      trapCommitmentSlots: 16,
+      daChunkBytes: 64,
+      livenessWindowBlocks: 20,
+      validatorJailBlocks: 15,
+    },
+    // Late deliveries: some txs arrive after their deadline and the protocol rejects them, in both runtimes.
+    // The flaky validator is cut off for the first 24 blocks: slashed for downtime and jailed at height 20
+    // (it leaves CometBFT's set), back with less power at 35.
+    faults: {
+      duplicateBps: 2000,
+      latencyTailBps: 1500,
+      latencyTailMsMax: 60_000,
+      partitions: [{ startMs: 0, endMs: 120_000, actors: ["flaky_validator"] }],
+    },
+    backend: { trainMs: { AMPERE: 12000, HOPPER: 8000 } },
+    actors: [
+      { kind: "honest_miner", count: 6, gpuArch: ["AMPERE", "HOPPER"] },
+      { kind: "lazy_miner", count: 1, skipBps: 5000 },
+      { kind: "copycat_miner", count: 1 },
+      { kind: "honest_validator", count: 3 },
+      { kind: "honest_validator", count: 1, group: "flaky_validator" },
+      { kind: "honest_proposer", count: 1, method: "median" },
+    ],
   },
-  // Late deliveries: some txs arrive after their deadline and the protocol rejects them, in both runtimes.
-  // The flaky validator is cut off for the first 24 blocks: slashed for downtime and jailed at height 20
-  // (it leaves CometBFT's set), back with less power at 35.
-  faults: { duplicateBps: 2000, latencyTailBps: 1500, latencyTailMsMax: 60_000, partitions: [{ startMs: 0, endMs: 120_000, actors: ["flaky_validator"] }] },
-  backend: { trainMs: { AMPERE: 12000, HOPPER: 8000 } },
-  actors: [
-    { kind: "honest_miner", count: 6, gpuArch: ["AMPERE", "HOPPER"] },
-    { kind: "lazy_miner", count: 1, skipBps: 5000 },
-    { kind: "copycat_miner", count: 1 },
-    { kind: "honest_validator", count: 3 },
-    { kind: "honest_validator", count: 1, group: "flaky_validator" },
-    { kind: "honest_proposer", count: 1, method: "median" },
-  ],
-}, "test/node/sim-stream.ts");
+  "test/node/sim-stream.ts",
+);
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex").toUpperCase();
 
@@ -77,14 +86,26 @@ export const recordSimRun = async (seed = 11, blocks?: number): Promise<Recorded
     sink: {
       start() {},
       block(b) {
-        if (!b.context || !b.commands) throw new Error("the simulator did not record the block's context and commands");
-        recorded.push({ context: b.context, commands: b.commands, appHash: hex(b.appHash), rejectedTxs: b.rejectedTxs });
+        if (!b.context || !b.commands)
+          throw new Error("the simulator did not record the block's context and commands");
+        recorded.push({
+          context: b.context,
+          commands: b.commands,
+          appHash: hex(b.appHash),
+          rejectedTxs: b.rejectedTxs,
+        });
       },
       end() {},
     },
   });
-  if (run.violation) throw new Error(`the recorded run broke an invariant: ${run.violation.messages.join("; ")}`);
-  return { run, blocks: recorded, keys: run.keys!, appState: toJson(GenesisStateSchema, run.genesis) };
+  if (run.violation)
+    throw new Error(`the recorded run broke an invariant: ${run.violation.messages.join("; ")}`);
+  return {
+    run,
+    blocks: recorded,
+    keys: run.keys!,
+    appState: toJson(GenesisStateSchema, run.genesis),
+  };
 };
 
 /** Signs each command with its signer's key, account number and next sequence. */
@@ -92,7 +113,11 @@ export class StreamSigner {
   private readonly keys = new Map<string, TxKey>();
   private readonly sequences = new Map<string, bigint>();
 
-  constructor(secretKeys: ReadonlyMap<string, Uint8Array>, private readonly chainId: string, private readonly accountNumber: (address: string) => bigint) {
+  constructor(
+    secretKeys: ReadonlyMap<string, Uint8Array>,
+    private readonly chainId: string,
+    private readonly accountNumber: (address: string) => bigint,
+  ) {
     for (const [address, sk] of secretKeys) this.keys.set(address, txKeyOf(sk));
   }
 
@@ -105,7 +130,14 @@ export class StreamSigner {
     const key = this.keys.get(signer);
     if (!key) throw new Error(`no key for ${signer}, the signer of a recorded ${cmd.case}`);
     const sequence = this.sequences.get(signer) ?? 0n;
-    return { bytes: signTx(key, [cmd], { chainId: this.chainId, accountNumber: this.accountNumber(signer), sequence }), signer };
+    return {
+      bytes: signTx(key, [cmd], {
+        chainId: this.chainId,
+        accountNumber: this.accountNumber(signer),
+        sequence,
+      }),
+      signer,
+    };
   }
 
   /** The tx was accepted (its sequence is used up). */
@@ -147,7 +179,10 @@ export class AccountModel {
   }
 
   /** One block: who signed an authenticated tx (in order) and where its transfers went. */
-  block(signers: readonly { address: string; pubkey: Uint8Array }[], events: readonly ProtocolEvent[]): void {
+  block(
+    signers: readonly { address: string; pubkey: Uint8Array }[],
+    events: readonly ProtocolEvent[],
+  ): void {
     const changed = new Set<string>();
     for (const s of signers) {
       const a = this.ensure(s.address);
@@ -156,11 +191,18 @@ export class AccountModel {
       changed.add(s.address);
     }
     for (const e of events) {
-      if (e.case === "transferred" && !e.value.to.startsWith("module:") && !this.byAddress.has(e.value.to)) {
+      if (
+        e.case === "transferred" &&
+        !e.value.to.startsWith("module:") &&
+        !this.byAddress.has(e.value.to)
+      ) {
         this.ensure(e.value.to);
         changed.add(e.value.to);
       }
     }
-    this.hash = nextAccountsHash(this.hash, [...changed].map((k) => ({ ...this.byAddress.get(k)! })));
+    this.hash = nextAccountsHash(
+      this.hash,
+      [...changed].map((k) => ({ ...this.byAddress.get(k)! })),
+    );
   }
 }

@@ -22,9 +22,17 @@ const VAL_ACCOUNT = txKeyOf(secret("validator-account"));
 const ALICE = txKeyOf(secret("alice"));
 const genesis = {
   accounts: [{ address: ALICE.address, balance: 1_000_000n }],
-  roles: [{ address: VAL_ACCOUNT.address, role: Role.VALIDATOR, stake: defaultParams().minValidatorStake, pubkey: ed25519.getPublicKey(VAL) }],
+  roles: [
+    {
+      address: VAL_ACCOUNT.address,
+      role: Role.VALIDATOR,
+      stake: defaultParams().minValidatorStake,
+      pubkey: ed25519.getPublicKey(VAL),
+    },
+  ],
 };
-const eventsAt = (node: TestNode, height: number) => decodeEventLog(node.app.store.blockAt(height)!.events);
+const eventsAt = (node: TestNode, height: number) =>
+  decodeEventLog(node.app.store.blockAt(height)!.events);
 
 describe("the test node", () => {
   it("given a node with a consensus key, when it executes blocks, then each leads with its beacon tx, its proposal is accepted and the beacon advances", () => {
@@ -39,27 +47,64 @@ describe("the test node", () => {
     expect(node.height).toBe(3);
     expect(new Set(beacons).size).toBe(4);
     // Another proposer's block without its beacon tx is refused.
-    expect(node.block().proposer(consensusAddress(secret("other"))).process()).toBe(Status.REJECT);
+    expect(
+      node
+        .block()
+        .proposer(consensusAddress(secret("other")))
+        .process(),
+    ).toBe(Status.REJECT);
   });
 
   it("given votes and evidence, when the block executes, then the protocol counts the missed vote and slashes the double signer", () => {
     const node = TestNode.init({ genesis });
-    node.block().signatures([{ validator: VAL, signed: false }]).execute();
-    expect(eventsAt(node, 1).filter((e) => e.case === "livenessMissed").map((e) => e.value)).toMatchObject([{ validators: [VAL_ACCOUNT.address] }]);
-    node.block().signatures([{ validator: consensusAddress(VAL), signed: true }]).misbehavior([{ kind: "duplicate_vote", validator: VAL, height: 1 }]).execute();
+    node
+      .block()
+      .signatures([{ validator: VAL, signed: false }])
+      .execute();
+    expect(
+      eventsAt(node, 1)
+        .filter((e) => e.case === "livenessMissed")
+        .map((e) => e.value),
+    ).toMatchObject([{ validators: [VAL_ACCOUNT.address] }]);
+    node
+      .block()
+      .signatures([{ validator: consensusAddress(VAL), signed: true }])
+      .misbehavior([{ kind: "duplicate_vote", validator: VAL, height: 1 }])
+      .execute();
     const events = eventsAt(node, 2);
     expect(events.some((e) => e.case === "livenessMissed")).toBe(false);
-    expect(events.filter((e) => e.case === "slashed").map((e) => e.value)).toMatchObject([{ address: VAL_ACCOUNT.address, offence: Offence.DOUBLE_SIGN }]);
+    expect(events.filter((e) => e.case === "slashed").map((e) => e.value)).toMatchObject([
+      { address: VAL_ACCOUNT.address, offence: Offence.DOUBLE_SIGN },
+    ]);
   });
 
   it("given the same txs, when one app is driven by the test node and another by the FinalizeBlock literal it replaces, then their app hashes agree at every height", () => {
     const a = TestNode.init({ genesis, chainId: "literal" });
     const b = TestNode.init({ genesis, chainId: "literal" });
     for (let h = 1; h <= 3; h++) {
-      const tx = signTx(ALICE, [command("send", { fromAddress: ALICE.address, toAddress: VAL_ACCOUNT.address, amount: BigInt(h) })], { chainId: "literal", accountNumber: 0n, sequence: BigInt(h - 1), fee: 0n });
+      const tx = signTx(
+        ALICE,
+        [
+          command("send", {
+            fromAddress: ALICE.address,
+            toAddress: VAL_ACCOUNT.address,
+            amount: BigInt(h),
+          }),
+        ],
+        { chainId: "literal", accountNumber: 0n, sequence: BigInt(h - 1), fee: 0n },
+      );
       const r = a.block().txs(tx).execute();
       expect(r.txResults.map((t) => t.code)).toEqual([0]);
-      b.app.finalizeBlock({ txs: [tx], decidedLastCommit: { round: 0, votes: [] }, misbehavior: [], hash: new Uint8Array(32).fill(h), height: BigInt(h), time: { seconds: 10n + BigInt(h), nanos: 0 }, nextValidatorsHash: new Uint8Array(0), proposerAddress: new Uint8Array(20) });
+      b.app.finalizeBlock({
+        txs: [tx],
+        decidedLastCommit: { round: 0, votes: [] },
+        misbehavior: [],
+        hash: new Uint8Array(32).fill(h),
+        height: BigInt(h),
+        time: { seconds: 10n + BigInt(h), nanos: 0 },
+        nextValidatorsHash: new Uint8Array(0),
+        proposerAddress: new Uint8Array(20),
+      });
       b.app.commit();
       expect(bytesToHex(a.app.appHash)).toBe(bytesToHex(b.app.appHash));
     }

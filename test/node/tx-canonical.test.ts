@@ -9,7 +9,12 @@ import { AuthInfo, SignDoc, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildTx, txArb } from "../../src/fuzz/targets/tx.ts";
-import { authIsCanonical, bodyIsCanonical, rawIsCanonical, signDocView } from "../../src/node/tx-canonical.ts";
+import {
+  authIsCanonical,
+  bodyIsCanonical,
+  rawIsCanonical,
+  signDocView,
+} from "../../src/node/tx-canonical.ts";
 
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;
 
@@ -24,8 +29,16 @@ const verdicts = (bytes: Uint8Array) => {
     return undefined;
   }
   return {
-    slow: [same(TxRaw.encode(raw).finish(), bytes), same(TxBody.encode(body).finish(), raw.bodyBytes), same(AuthInfo.encode(auth).finish(), raw.authInfoBytes)],
-    fast: [rawIsCanonical(bytes, raw), bodyIsCanonical(raw.bodyBytes, body), authIsCanonical(raw.authInfoBytes, auth)],
+    slow: [
+      same(TxRaw.encode(raw).finish(), bytes),
+      same(TxBody.encode(body).finish(), raw.bodyBytes),
+      same(AuthInfo.encode(auth).finish(), raw.authInfoBytes),
+    ],
+    fast: [
+      rawIsCanonical(bytes, raw),
+      bodyIsCanonical(raw.bodyBytes, body),
+      authIsCanonical(raw.authInfoBytes, auth),
+    ],
   };
 };
 
@@ -52,7 +65,10 @@ describe("tx-canonical", () => {
       // The correct varint of the value: not what cosmjs-types writes for it.
       const varint: number[] = [];
       for (let v = gasLimit; ; v >>= 7n) {
-        if (v < 0x80n) { varint.push(Number(v)); break; }
+        if (v < 0x80n) {
+          varint.push(Number(v));
+          break;
+        }
         varint.push(Number(v & 0x7fn) | 0x80);
       }
       const fee = new Uint8Array([0x10, ...varint]);
@@ -74,11 +90,23 @@ describe("tx-canonical", () => {
 
   it("writes the SignDoc as cosmjs-types does, and defers account numbers past 2^31 and non-ASCII chain ids", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 300 }), fc.string({ maxLength: 20 }), fc.bigInt({ min: 0n, max: 2n ** 32n }), (bodyBytes, authInfoBytes, chainId, accountNumber) => {
-        const fast = signDocView(bodyBytes, authInfoBytes, chainId, accountNumber);
-        if (accountNumber >= 2n ** 31n || !/^[\x00-\x7f]*$/.test(chainId)) expect(fast).toBeUndefined();
-        else expect(fast && Buffer.from(fast).toString("hex")).toBe(Buffer.from(SignDoc.encode({ bodyBytes, authInfoBytes, chainId, accountNumber }).finish()).toString("hex"));
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.uint8Array({ maxLength: 300 }),
+        fc.string({ maxLength: 20 }),
+        fc.bigInt({ min: 0n, max: 2n ** 32n }),
+        (bodyBytes, authInfoBytes, chainId, accountNumber) => {
+          const fast = signDocView(bodyBytes, authInfoBytes, chainId, accountNumber);
+          if (accountNumber >= 2n ** 31n || !/^[\x00-\x7f]*$/.test(chainId))
+            expect(fast).toBeUndefined();
+          else
+            expect(fast && Buffer.from(fast).toString("hex")).toBe(
+              Buffer.from(
+                SignDoc.encode({ bodyBytes, authInfoBytes, chainId, accountNumber }).finish(),
+              ).toString("hex"),
+            );
+        },
+      ),
       { numRuns: 500, seed: 16 },
     );
   });

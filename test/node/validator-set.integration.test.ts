@@ -17,15 +17,36 @@ import { UREMES_PER_REMES } from "../../src/protocol/params.ts";
 import { encodeObject, remesRegistry } from "../../src/node/registry.ts";
 import { freePort, LocalChain, root, sleep, TEST_MNEMONIC } from "./harness.ts";
 
-interface RpcValidator { address: string; pub_key: { value: string }; voting_power: string }
+interface RpcValidator {
+  address: string;
+  pub_key: { value: string };
+  voting_power: string;
+}
 
 const validators = async (rpc: string): Promise<RpcValidator[]> =>
-  ((await (await fetch(`${rpc}/validators?per_page=100`)).json()) as { result: { validators: RpcValidator[] } }).result.validators;
+  (
+    (await (await fetch(`${rpc}/validators?per_page=100`)).json()) as {
+      result: { validators: RpcValidator[] };
+    }
+  ).result.validators;
 const signersAt = async (rpc: string, height: number): Promise<string[]> =>
-  ((await (await fetch(`${rpc}/commit?height=${height}`)).json()) as { result: { signed_header: { commit: { signatures: { validator_address: string; block_id_flag: number }[] } } } })
-    .result.signed_header.commit.signatures.filter((s) => s.block_id_flag === 2).map((s) => s.validator_address);
+  (
+    (await (await fetch(`${rpc}/commit?height=${height}`)).json()) as {
+      result: {
+        signed_header: {
+          commit: { signatures: { validator_address: string; block_id_flag: number }[] };
+        };
+      };
+    }
+  ).result.signed_header.commit.signatures
+    .filter((s) => s.block_id_flag === 2)
+    .map((s) => s.validator_address);
 
-const until = async <T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> => {
+const until = async <T>(
+  what: string,
+  f: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> => {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     const v = await f().catch(() => undefined);
@@ -45,7 +66,10 @@ describe("the consensus set on a real CometBFT network", () => {
   });
 
   it("a validator registered after genesis with a proof of possession gets power and signs blocks; jailed for downtime, it loses its power", async () => {
-    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(TEST_MNEMONIC, { prefix: "remes", hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(1)] });
+    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(TEST_MNEMONIC, {
+      prefix: "remes",
+      hdPaths: [makeCosmoshubPath(0), makeCosmoshubPath(1)],
+    });
     const [, operator] = (await wallet.getAccounts()).map((a) => a.address) as [string, string];
     const p2pA = await freePort();
     const p2pB = await freePort();
@@ -53,14 +77,39 @@ describe("the consensus set on a real CometBFT network", () => {
     const params = { livenessWindowBlocks: 10, minSignedBps: 5000, validatorJailBlocks: 100000 };
     // 1 s blocks: B, a second node on a busy machine, keeps up and its precommits reach the next proposer in time.
     const blockTime = "1s";
-    const a = await LocalChain.create({ blockTime, p2pLaddr: `tcp://127.0.0.1:${p2pA}`, minGasPrice: "0uremes", params, fund: new Map([[operator, 50_000n * UREMES_PER_REMES]]), config: loopbackPeers });
+    const a = await LocalChain.create({
+      blockTime,
+      p2pLaddr: `tcp://127.0.0.1:${p2pA}`,
+      minGasPrice: "0uremes",
+      params,
+      fund: new Map([[operator, 50_000n * UREMES_PER_REMES]]),
+      config: loopbackPeers,
+    });
     chains.push(a);
-    const idA = execFileSync(path.join(root, ".tools/bin/cometbft"), ["show-node-id", "--home", a.home], { encoding: "utf8" }).trim();
-    const b = await LocalChain.create({ blockTime, p2pLaddr: `tcp://127.0.0.1:${p2pB}`, minGasPrice: "0uremes", params, config: { ...loopbackPeers, "p2p.persistent_peers": JSON.stringify(`${idA}@127.0.0.1:${p2pA}`) } });
+    const idA = execFileSync(
+      path.join(root, ".tools/bin/cometbft"),
+      ["show-node-id", "--home", a.home],
+      { encoding: "utf8" },
+    ).trim();
+    const b = await LocalChain.create({
+      blockTime,
+      p2pLaddr: `tcp://127.0.0.1:${p2pB}`,
+      minGasPrice: "0uremes",
+      params,
+      config: {
+        ...loopbackPeers,
+        "p2p.persistent_peers": JSON.stringify(`${idA}@127.0.0.1:${p2pA}`),
+      },
+    });
     chains.push(b);
     // B joins A's chain: A's genesis, B's own consensus key (not in the genesis set).
-    fs.copyFileSync(path.join(a.home, "config/genesis.json"), path.join(b.home, "config/genesis.json"));
-    const keyB = JSON.parse(fs.readFileSync(path.join(b.home, "config/priv_validator_key.json"), "utf8")) as { address: string; pub_key: { value: string }; priv_key: { value: string } };
+    fs.copyFileSync(
+      path.join(a.home, "config/genesis.json"),
+      path.join(b.home, "config/genesis.json"),
+    );
+    const keyB = JSON.parse(
+      fs.readFileSync(path.join(b.home, "config/priv_validator_key.json"), "utf8"),
+    ) as { address: string; pub_key: { value: string }; priv_key: { value: string } };
     const secretB = Buffer.from(keyB.priv_key.value, "base64").subarray(0, 32);
     const pubB = Buffer.from(keyB.pub_key.value, "base64");
 
@@ -73,29 +122,51 @@ describe("the consensus set on a real CometBFT network", () => {
     await b.waitForHeight(3, 90_000);
     expect((await validators(a.rpc)).map((v) => v.pub_key.value)).not.toContain(keyB.pub_key.value);
 
-    const client = await SigningStargateClient.connectWithSigner(a.rpc, wallet, { registry: remesRegistry() });
-    const register = command("registerValidator", { validator: operator, stake: 10_000n * UREMES_PER_REMES, pubkey: pubB, popSignature: signPop(secretB, operator) });
-    const r = await client.signAndBroadcast(operator, [encodeObject(register)], { amount: [], gas: "400000" });
+    const client = await SigningStargateClient.connectWithSigner(a.rpc, wallet, {
+      registry: remesRegistry(),
+    });
+    const register = command("registerValidator", {
+      validator: operator,
+      stake: 10_000n * UREMES_PER_REMES,
+      pubkey: pubB,
+      popSignature: signPop(secretB, operator),
+    });
+    const r = await client.signAndBroadcast(operator, [encodeObject(register)], {
+      amount: [],
+      gas: "400000",
+    });
     client.disconnect();
     expect(r.code, r.rawLog).toBe(0);
 
     // CometBFT applies an update two blocks after the block that returned it; then B's key holds its stake as power.
-    const joined = await until("B in the validator set", async () => (await validators(a.rpc)).find((v) => v.pub_key.value === keyB.pub_key.value));
+    const joined = await until("B in the validator set", async () =>
+      (await validators(a.rpc)).find((v) => v.pub_key.value === keyB.pub_key.value),
+    );
     expect(joined.voting_power).toBe("10000");
     expect(joined.address).toBe(keyB.address);
     const from = (await a.status())!.height;
     const signedBy = await until("a commit signed by B", async () => {
       const top = (await a.status())!.height;
-      for (let h = from; h <= top; h++) if ((await signersAt(a.rpc, h)).includes(keyB.address)) return h;
+      for (let h = from; h <= top; h++)
+        if ((await signersAt(a.rpc, h)).includes(keyB.address)) return h;
       return undefined;
     }).catch(async (e: Error) => {
-      throw new Error(`${e.message}; B at ${JSON.stringify(await b.status())}, A at ${JSON.stringify(await a.status())}; B's logs: ${b.logTail()}`);
+      throw new Error(
+        `${e.message}; B at ${JSON.stringify(await b.status())}, A at ${JSON.stringify(await a.status())}; B's logs: ${b.logTail()}`,
+      );
     });
     expect(signedBy).toBeGreaterThanOrEqual(from);
 
     // B stops: it misses more than half of a 10-block liveness window, is slashed for downtime and jailed, and leaves the set.
     await b.stop();
-    await until("B out of the validator set", async () => ((await validators(a.rpc)).some((v) => v.pub_key.value === keyB.pub_key.value) ? undefined : true), 90_000);
+    await until(
+      "B out of the validator set",
+      async () =>
+        (await validators(a.rpc)).some((v) => v.pub_key.value === keyB.pub_key.value)
+          ? undefined
+          : true,
+      90_000,
+    );
     expect((await validators(a.rpc)).map((v) => v.voting_power)).toEqual([String(10n * 10_000n)]);
   }, 240_000);
 });

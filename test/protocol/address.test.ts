@@ -9,7 +9,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ProposerAuthorizationProposalSchema } from "../../src/gen/remes/v1/types_pb.ts";
 import { create } from "@bufbuild/protobuf";
-import { ADDRESS_LENGTH, addressOfBytes, isAddress, labelAddress } from "../../src/protocol/address.ts";
+import {
+  ADDRESS_LENGTH,
+  addressOfBytes,
+  isAddress,
+  labelAddress,
+} from "../../src/protocol/address.ts";
 import { command } from "../../src/protocol/commands.ts";
 import { ErrorCode } from "../../src/protocol/errors.ts";
 import { balance, given, REMES, rejected } from "./given.ts";
@@ -39,7 +44,11 @@ describe("addresses", () => {
   it("a send to anything but a remes bech32 address is refused and moves nothing", () => {
     for (const [what, to] of notAddresses) {
       const chain = world();
-      const err = rejected(chain, command("send", { fromAddress: alice, toAddress: to, amount: 1n }), "invalidAddress");
+      const err = rejected(
+        chain,
+        command("send", { fromAddress: alice, toAddress: to, amount: 1n }),
+        "invalidAddress",
+      );
       expect(err.code, what).toBe(ErrorCode.invalidAddress);
       expect(err.message, what).toMatch(/^to_address /);
       expect(balance(chain, alice)).toBe(1_000n * REMES);
@@ -49,12 +58,34 @@ describe("addresses", () => {
   it("every command's signer field is checked, and a proposer authorization's address", () => {
     const chain = world();
     const upper = alice.toUpperCase();
-    rejected(chain, command("send", { fromAddress: upper, toAddress: bob, amount: 1n }), "invalidAddress");
-    rejected(chain, command("registerMiner", { miner: "remes1miner0", stake: 1n }), "invalidAddress");
+    rejected(
+      chain,
+      command("send", { fromAddress: upper, toAddress: bob, amount: 1n }),
+      "invalidAddress",
+    );
+    rejected(
+      chain,
+      command("registerMiner", { miner: "remes1miner0", stake: 1n }),
+      "invalidAddress",
+    );
     rejected(chain, command("bond", { address: upper, amount: 1n }), "invalidAddress");
     rejected(chain, command("vote", { voter: "x", proposalId: 0 }), "invalidAddress");
-    const content = { title: "t", description: "d", kind: { case: "proposerAuthorization" as const, value: create(ProposerAuthorizationProposalSchema, { address: "remes1nobody", authorized: true }) } };
-    const err = rejected(chain, command("submitProposal", { proposer: alice, content, deposit: 1n }), "invalidAddress");
+    const content = {
+      title: "t",
+      description: "d",
+      kind: {
+        case: "proposerAuthorization" as const,
+        value: create(ProposerAuthorizationProposalSchema, {
+          address: "remes1nobody",
+          authorized: true,
+        }),
+      },
+    };
+    const err = rejected(
+      chain,
+      command("submitProposal", { proposer: alice, content, deposit: 1n }),
+      "invalidAddress",
+    );
     expect(err.message).toMatch(/proposer_authorization\.address/);
   });
 
@@ -66,16 +97,23 @@ describe("addresses", () => {
   });
 
   it("property: any 20 bytes make a valid address; one changed character or the uppercase spelling does not", () => {
-    fc.assert(fc.property(fc.uint8Array({ minLength: 20, maxLength: 20 }), fc.nat(), fc.constantFrom(..."qpzry9x8gf2tvdw0s3jn54khce6mua7l"), (bytes, at, c) => {
-      const a = addressOfBytes(bytes);
-      expect(a).toHaveLength(ADDRESS_LENGTH);
-      expect(isAddress(a)).toBe(true);
-      expect(isAddress(a.toUpperCase())).toBe(false);
-      const i = 6 + (at % (a.length - 6));
-      const changed = a.slice(0, i) + c + a.slice(i + 1);
-      // bech32's checksum detects any single substitution.
-      expect(isAddress(changed)).toBe(changed === a);
-    }));
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 20, maxLength: 20 }),
+        fc.nat(),
+        fc.constantFrom(..."qpzry9x8gf2tvdw0s3jn54khce6mua7l"),
+        (bytes, at, c) => {
+          const a = addressOfBytes(bytes);
+          expect(a).toHaveLength(ADDRESS_LENGTH);
+          expect(isAddress(a)).toBe(true);
+          expect(isAddress(a.toUpperCase())).toBe(false);
+          const i = 6 + (at % (a.length - 6));
+          const changed = a.slice(0, i) + c + a.slice(i + 1);
+          // bech32's checksum detects any single substitution.
+          expect(isAddress(changed)).toBe(changed === a);
+        },
+      ),
+    );
   });
 
   it("labelAddress is deterministic and valid", () => {

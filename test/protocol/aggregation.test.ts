@@ -5,11 +5,28 @@ import { aggregationCommitment, gradientRoot } from "../../src/protocol/aggregat
 import { command } from "../../src/protocol/commands.ts";
 import { event } from "../../src/protocol/events.ts";
 import { ModuleAccount, roleKey } from "../../src/protocol/state.ts";
-import { accepted, balance, cidOf, eventsOf, given, hashOf, MockChain, REMES, rejected, shardOf, submission } from "./given.ts";
+import {
+  accepted,
+  balance,
+  cidOf,
+  eventsOf,
+  given,
+  hashOf,
+  MockChain,
+  REMES,
+  rejected,
+  shardOf,
+  submission,
+} from "./given.ts";
 import { labelAddress as addr } from "../../src/protocol/address.ts";
 
 const PROPOSER = addr("remes1prop0");
-const miners = [addr("remes1miner0"), addr("remes1miner1"), addr("remes1miner2"), addr("remes1miner3")];
+const miners = [
+  addr("remes1miner0"),
+  addr("remes1miner1"),
+  addr("remes1miner2"),
+  addr("remes1miner3"),
+];
 const SALT = hashOf("agg-salt");
 
 /** Window 0: honest submissions at 2 (ids 0..3), closed at 10: the only proposer is selected (commit by 13, reveal by 16). */
@@ -21,7 +38,10 @@ const closedWindow = () => {
     accounts: { [addr("remes1watcher")]: 1_000n },
   });
   chain.block();
-  accepted(chain, ...miners.map((m) => submission(chain, m, hashOf(`gradient/0/${shardOf(chain, m)}`), 0)));
+  accepted(
+    chain,
+    ...miners.map((m) => submission(chain, m, hashOf(`gradient/0/${shardOf(chain, m)}`), 0)),
+  );
   chain.advanceTo(10);
   return chain;
 };
@@ -33,18 +53,46 @@ const aggregate = (chain: MockChain) => {
 };
 
 const commit = (cid: string, root: Uint8Array, salt = SALT) =>
-  command("commitAggregation", { proposer: PROPOSER, window: 0, commitment: aggregationCommitment(0, cid, root, AggregationMethod.MEDIAN, salt) });
+  command("commitAggregation", {
+    proposer: PROPOSER,
+    window: 0,
+    commitment: aggregationCommitment(0, cid, root, AggregationMethod.MEDIAN, salt),
+  });
 const reveal = (ids: number[], cid: string, root: Uint8Array, salt = SALT) =>
-  command("submitAggregation", { proposer: PROPOSER, window: 0, aggregatedCid: cid, merkleRoot: root, submissionIds: ids, method: AggregationMethod.MEDIAN, salt });
+  command("submitAggregation", {
+    proposer: PROPOSER,
+    window: 0,
+    aggregatedCid: cid,
+    merkleRoot: root,
+    submissionIds: ids,
+    method: AggregationMethod.MEDIAN,
+    salt,
+  });
 
-const proposerSlash = { address: PROPOSER, role: Role.PROPOSER, offence: Offence.PROPOSER_FAULT, offenceKey: `aggregation/0/${PROPOSER}`, amount: 2_000n * REMES, burned: 1_000n * REMES, toCommunity: 1_000n * REMES, beneficiary: "", toBeneficiary: 0n };
-const proposerStake = (chain: MockChain) => chain.state.roles.get(roleKey(Role.PROPOSER, PROPOSER))!.stake;
+const proposerSlash = {
+  address: PROPOSER,
+  role: Role.PROPOSER,
+  offence: Offence.PROPOSER_FAULT,
+  offenceKey: `aggregation/0/${PROPOSER}`,
+  amount: 2_000n * REMES,
+  burned: 1_000n * REMES,
+  toCommunity: 1_000n * REMES,
+  beneficiary: "",
+  toBeneficiary: 0n,
+};
+const proposerStake = (chain: MockChain) =>
+  chain.state.roles.get(roleKey(Role.PROPOSER, PROPOSER))!.stake;
 
 describe("aggregation", () => {
   it("the closing window selects the proposer with commit and reveal deadlines", () => {
     const chain = closedWindow();
     expect(eventsOf(chain.lastResult!.events, "aggregationProposerSelected")).toEqual([
-      event("aggregationProposerSelected", { window: 0, proposer: PROPOSER, commitDeadline: 13, revealDeadline: 16 }).value,
+      event("aggregationProposerSelected", {
+        window: 0,
+        proposer: PROPOSER,
+        commitDeadline: 13,
+        revealDeadline: 16,
+      }).value,
     ]);
   });
 
@@ -54,18 +102,38 @@ describe("aggregation", () => {
     accepted(chain, commit(a.cid, a.root)); // 11
     const revealed = accepted(chain, reveal(a.ids, a.cid, a.root)); // 12
     expect(eventsOf(revealed, "aggregationRevealed")).toEqual([
-      event("aggregationRevealed", { aggregationId: 0, window: 0, proposer: PROPOSER, aggregatedCid: a.cid, merkleRoot: a.root, submissionIds: a.ids, method: AggregationMethod.MEDIAN, challengeDeadline: 15 }).value,
+      event("aggregationRevealed", {
+        aggregationId: 0,
+        window: 0,
+        proposer: PROPOSER,
+        aggregatedCid: a.cid,
+        merkleRoot: a.root,
+        submissionIds: a.ids,
+        method: AggregationMethod.MEDIAN,
+        challengeDeadline: 15,
+      }).value,
     ]);
     chain.advanceTo(14);
     expect(chain.state.windows.get(0)!.aggregation!.finalized).toBe(false);
     chain.block(); // 15
-    expect(eventsOf(chain.lastResult!.events, "aggregationFinalized")).toEqual([event("aggregationFinalized", { aggregationId: 0, window: 0 }).value]);
+    expect(eventsOf(chain.lastResult!.events, "aggregationFinalized")).toEqual([
+      event("aggregationFinalized", { aggregationId: 0, window: 0 }).value,
+    ]);
     const before = balance(chain, PROPOSER);
     expect(chain.state.windows.get(0)!.settleHeight).toBe(35); // settleDelay leaves room for tier3_max_rounds panels
     chain.advanceTo(35);
     const rewards = eventsOf(chain.lastResult!.events, "rewardMinted");
-    expect(rewards.filter((r) => r.kind === RewardKind.PROPOSER)).toEqual([event("rewardMinted", { to: PROPOSER, amount: 50n * REMES, kind: RewardKind.PROPOSER, window: 0 }).value]);
-    expect(rewards.filter((r) => r.kind === RewardKind.MINER).map((r) => [r.to, r.amount])).toEqual(miners.map((m) => [m, 10n * REMES]));
+    expect(rewards.filter((r) => r.kind === RewardKind.PROPOSER)).toEqual([
+      event("rewardMinted", {
+        to: PROPOSER,
+        amount: 50n * REMES,
+        kind: RewardKind.PROPOSER,
+        window: 0,
+      }).value,
+    ]);
+    expect(rewards.filter((r) => r.kind === RewardKind.MINER).map((r) => [r.to, r.amount])).toEqual(
+      miners.map((m) => [m, 10n * REMES]),
+    );
     expect(balance(chain, PROPOSER) - before).toBe(50n * REMES);
     expect(proposerStake(chain)).toBe(10_000n * REMES);
   });
@@ -77,7 +145,11 @@ describe("aggregation", () => {
     const burnedBefore = chain.state.supply.burned;
     const events = accepted(chain, reveal(a.ids, a.cid, a.root, hashOf("another salt")));
     expect(events.filter((e) => e.case === "aggregationFaulted" || e.case === "slashed")).toEqual([
-      event("aggregationFaulted", { window: 0, proposer: PROPOSER, fault: AggregationFault.REVEAL_MISMATCH }),
+      event("aggregationFaulted", {
+        window: 0,
+        proposer: PROPOSER,
+        fault: AggregationFault.REVEAL_MISMATCH,
+      }),
       event("slashed", proposerSlash),
     ]);
     expect(proposerStake(chain)).toBe(8_000n * REMES);
@@ -86,7 +158,9 @@ describe("aggregation", () => {
     rejected(chain, reveal(a.ids, a.cid, a.root), "wrongPhase"); // the round has failed
     const before = balance(chain, PROPOSER);
     chain.advanceTo(35);
-    expect(eventsOf(chain.log.flat(), "rewardMinted").filter((r) => r.kind === RewardKind.PROPOSER)).toEqual([]);
+    expect(
+      eventsOf(chain.log.flat(), "rewardMinted").filter((r) => r.kind === RewardKind.PROPOSER),
+    ).toEqual([]);
     expect(balance(chain, PROPOSER)).toBe(before);
   });
 
@@ -97,7 +171,11 @@ describe("aggregation", () => {
     accepted(chain, commit(a.cid, bogus));
     const events = accepted(chain, reveal(a.ids, a.cid, bogus));
     expect(events.filter((e) => e.case === "aggregationFaulted" || e.case === "slashed")).toEqual([
-      event("aggregationFaulted", { window: 0, proposer: PROPOSER, fault: AggregationFault.BAD_MERKLE_ROOT }),
+      event("aggregationFaulted", {
+        window: 0,
+        proposer: PROPOSER,
+        fault: AggregationFault.BAD_MERKLE_ROOT,
+      }),
       event("slashed", proposerSlash),
     ]);
     expect(chain.state.windows.get(0)!.aggregation!.faulted).toBe(true);
@@ -108,8 +186,16 @@ describe("aggregation", () => {
     chain.advanceTo(12);
     expect(chain.state.windows.get(0)!.aggregation!.faulted).toBe(false);
     chain.block(); // 13
-    expect(eventsOf(chain.lastResult!.events, "aggregationFaulted")).toEqual([event("aggregationFaulted", { window: 0, proposer: PROPOSER, fault: AggregationFault.MISSED_COMMIT }).value]);
-    expect(eventsOf(chain.lastResult!.events, "slashed").map((s) => [s.address, s.offence])).toEqual([[PROPOSER, Offence.PROPOSER_FAULT]]);
+    expect(eventsOf(chain.lastResult!.events, "aggregationFaulted")).toEqual([
+      event("aggregationFaulted", {
+        window: 0,
+        proposer: PROPOSER,
+        fault: AggregationFault.MISSED_COMMIT,
+      }).value,
+    ]);
+    expect(
+      eventsOf(chain.lastResult!.events, "slashed").map((s) => [s.address, s.offence]),
+    ).toEqual([[PROPOSER, Offence.PROPOSER_FAULT]]);
   });
 
   it("a window without submissions selects no proposer, so no proposer is faulted for it", () => {
@@ -117,13 +203,23 @@ describe("aggregation", () => {
     chain.advanceTo(20); // window 1 (no submissions) closes
     expect(chain.state.windows.get(1)!.aggregation).toBeUndefined();
     chain.advanceTo(30);
-    expect(eventsOf(chain.log.flat(), "aggregationProposerSelected").map((e) => e.window)).toEqual([0n]);
+    expect(eventsOf(chain.log.flat(), "aggregationProposerSelected").map((e) => e.window)).toEqual([
+      0n,
+    ]);
   });
 
   it("rejects a commit or reveal by anyone but the selected proposer, a reveal before the commit, and unordered submission ids", () => {
     const chain = closedWindow();
     const a = aggregate(chain);
-    rejected(chain, command("commitAggregation", { proposer: addr("remes1watcher"), window: 0, commitment: hashOf("x") }), "notSelected");
+    rejected(
+      chain,
+      command("commitAggregation", {
+        proposer: addr("remes1watcher"),
+        window: 0,
+        commitment: hashOf("x"),
+      }),
+      "notSelected",
+    );
     rejected(chain, reveal(a.ids, a.cid, a.root), "wrongPhase");
     accepted(chain, commit(a.cid, a.root));
     rejected(chain, commit(a.cid, a.root), "duplicate");

@@ -5,7 +5,17 @@ import { command } from "../../src/protocol/commands.ts";
 import { event } from "../../src/protocol/events.ts";
 import { merkleProof, merkleRoot } from "../../src/protocol/merkle.ts";
 import { ModuleAccount, roleKey } from "../../src/protocol/state.ts";
-import { accepted, balance, cidOf, eventsOf, given, hashOf, REMES, rejected, shardOf } from "./given.ts";
+import {
+  accepted,
+  balance,
+  cidOf,
+  eventsOf,
+  given,
+  hashOf,
+  REMES,
+  rejected,
+  shardOf,
+} from "./given.ts";
 import { labelAddress as addr } from "../../src/protocol/address.ts";
 
 const miners = [addr("remes1miner0"), addr("remes1miner1")];
@@ -16,28 +26,65 @@ const chunks = [data.slice(0, 1024), data.slice(1024, 2048), data.slice(2048)];
 
 /** Both miners submit at 2; the watcher challenges miner0's submission (id 0) at 3 (deadline 6). */
 const challenged = () => {
-  const chain = given({ miners: Object.fromEntries(miners.map((m) => [m, 2_000n])), accounts: { [WATCHER]: 100n } });
+  const chain = given({
+    miners: Object.fromEntries(miners.map((m) => [m, 2_000n])),
+    accounts: { [WATCHER]: 100n },
+  });
   chain.block();
   const hash = hashOf("gradient");
-  accepted(chain, ...miners.map((miner) => command("submitGradient", {
-    miner, window: 0, shard: shardOf(chain, miner), gradientCid: cidOf(hash), gradientHash: hash, daRoot: merkleRoot(chunks), sizeBytes: 3_000n,
-    claimedLossMicro: 1_000n, gpuArch: GpuArch.AMPERE, kernelVersion: "bitnet-cpu/1",
-  })));
+  accepted(
+    chain,
+    ...miners.map((miner) =>
+      command("submitGradient", {
+        miner,
+        window: 0,
+        shard: shardOf(chain, miner),
+        gradientCid: cidOf(hash),
+        gradientHash: hash,
+        daRoot: merkleRoot(chunks),
+        sizeBytes: 3_000n,
+        claimedLossMicro: 1_000n,
+        gpuArch: GpuArch.AMPERE,
+        kernelVersion: "bitnet-cpu/1",
+      }),
+    ),
+  );
   // The bond: a quarter of the 200 REMES slash it can cause (da_challenge_bond_slash_bps).
-  const events = accepted(chain, command("challengeAvailability", { challenger: WATCHER, submissionId: 0, bond: 50n * REMES }));
+  const events = accepted(
+    chain,
+    command("challengeAvailability", { challenger: WATCHER, submissionId: 0, bond: 50n * REMES }),
+  );
   const c = eventsOf(events, "availabilityChallenged")[0]!;
   return { chain, c };
 };
 
-const prove = (challengeId: number, index: number, chunk = chunks[index]!, miner = addr("remes1miner0")) => {
+const prove = (
+  challengeId: number,
+  index: number,
+  chunk = chunks[index]!,
+  miner = addr("remes1miner0"),
+) => {
   const p = merkleProof(chunks, index);
-  return command("proveAvailability", { miner, challengeId, chunk, proof: { index: p.index, leafCount: p.leafCount, siblings: [...p.siblings] } });
+  return command("proveAvailability", {
+    miner,
+    challengeId,
+    chunk,
+    proof: { index: p.index, leafCount: p.leafCount, siblings: [...p.siblings] },
+  });
 };
 
 describe("data availability", () => {
   it("a challenge escrows the bond and asks for one of the submission's chunks within da_response_blocks", () => {
     const { chain, c } = challenged();
-    expect(c).toMatchObject({ challengeId: 0n, submissionId: 0n, miner: addr("remes1miner0"), chunkCount: 3, deadline: 6n, challenger: WATCHER, bond: 50n * REMES });
+    expect(c).toMatchObject({
+      challengeId: 0n,
+      submissionId: 0n,
+      miner: addr("remes1miner0"),
+      chunkCount: 3,
+      deadline: 6n,
+      challenger: WATCHER,
+      bond: 50n * REMES,
+    });
     expect(c.chunkIndex).toBeLessThan(3);
     expect(balance(chain, ModuleAccount.escrow)).toBe(50n * REMES);
     expect(balance(chain, WATCHER)).toBe(50n * REMES);
@@ -47,7 +94,9 @@ describe("data availability", () => {
     const { chain, c } = challenged();
     const before = balance(chain, addr("remes1miner0"));
     const events = accepted(chain, prove(0, c.chunkIndex));
-    expect(eventsOf(events, "availabilityResolved")).toEqual([event("availabilityResolved", { challengeId: 0, proven: true }).value]);
+    expect(eventsOf(events, "availabilityResolved")).toEqual([
+      event("availabilityResolved", { challengeId: 0, proven: true }).value,
+    ]);
     expect(balance(chain, addr("remes1miner0")) - before).toBe(50n * REMES);
     expect(balance(chain, ModuleAccount.escrow)).toBe(0n);
     expect(chain.state.availability.size).toBe(0);
@@ -59,7 +108,11 @@ describe("data availability", () => {
     const tampered = chunks[c.chunkIndex]!.slice();
     tampered[0] = tampered[0]! ^ 1;
     rejected(chain, prove(0, c.chunkIndex, tampered), "mismatch");
-    rejected(chain, prove(0, c.chunkIndex, chunks[c.chunkIndex], addr("remes1miner1")), "unauthorized");
+    rejected(
+      chain,
+      prove(0, c.chunkIndex, chunks[c.chunkIndex], addr("remes1miner1")),
+      "unauthorized",
+    );
     rejected(chain, prove(0, c.chunkIndex), "wrongPhase", 7);
   });
 
@@ -68,22 +121,49 @@ describe("data availability", () => {
     chain.advanceTo(6);
     expect(chain.state.availability.size).toBe(1);
     const r = chain.block(); // 7
-    expect(eventsOf(r.events, "availabilityResolved")).toEqual([event("availabilityResolved", { challengeId: 0, proven: false }).value]);
+    expect(eventsOf(r.events, "availabilityResolved")).toEqual([
+      event("availabilityResolved", { challengeId: 0, proven: false }).value,
+    ]);
     expect(eventsOf(r.events, "slashed")).toEqual([
       event("slashed", {
-        address: addr("remes1miner0"), role: Role.MINER, offence: Offence.AVAILABILITY, offenceKey: `availability/0/${addr("remes1miner0")}`,
-        amount: 200n * REMES, burned: 50n * REMES, toCommunity: 50n * REMES, beneficiary: WATCHER, toBeneficiary: 100n * REMES,
+        address: addr("remes1miner0"),
+        role: Role.MINER,
+        offence: Offence.AVAILABILITY,
+        offenceKey: `availability/0/${addr("remes1miner0")}`,
+        amount: 200n * REMES,
+        burned: 50n * REMES,
+        toCommunity: 50n * REMES,
+        beneficiary: WATCHER,
+        toBeneficiary: 100n * REMES,
       }).value,
     ]);
     expect(balance(chain, WATCHER)).toBe(100n * REMES + 100n * REMES);
-    expect(chain.state.roles.get(roleKey(Role.MINER, addr("remes1miner0")))!.stake).toBe(1_800n * REMES);
+    expect(chain.state.roles.get(roleKey(Role.MINER, addr("remes1miner0")))!.stake).toBe(
+      1_800n * REMES,
+    );
     expect(chain.state.submissions.get(0)!.status).toBe(SubmissionStatus.REJECTED);
   });
 
   it("a bond below the slash-sized bond, a second open challenge, and a self-challenge are rejected", () => {
     const { chain } = challenged();
-    rejected(chain, command("challengeAvailability", { challenger: WATCHER, submissionId: 1, bond: 2n * REMES }), "invalidMessage");
-    rejected(chain, command("challengeAvailability", { challenger: WATCHER, submissionId: 0, bond: 50n * REMES }), "duplicate");
-    rejected(chain, command("challengeAvailability", { challenger: addr("remes1miner1"), submissionId: 1, bond: 50n * REMES }), "unauthorized");
+    rejected(
+      chain,
+      command("challengeAvailability", { challenger: WATCHER, submissionId: 1, bond: 2n * REMES }),
+      "invalidMessage",
+    );
+    rejected(
+      chain,
+      command("challengeAvailability", { challenger: WATCHER, submissionId: 0, bond: 50n * REMES }),
+      "duplicate",
+    );
+    rejected(
+      chain,
+      command("challengeAvailability", {
+        challenger: addr("remes1miner1"),
+        submissionId: 1,
+        bond: 50n * REMES,
+      }),
+      "unauthorized",
+    );
   });
 });

@@ -20,7 +20,9 @@ import { bytesToHex } from "@noble/hashes/utils.js";
 import { labelAddress as addr } from "../../src/protocol/address.ts";
 import { given } from "./given.ts";
 
-const validators = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [addr(`remes1val${i}`), 20_000n]));
+const validators = Object.fromEntries(
+  Array.from({ length: 9 }, (_, i) => [addr(`remes1val${i}`), 20_000n]),
+);
 const world = () => given({ validators });
 const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
 
@@ -31,7 +33,9 @@ describe("draws read the beacon, not the block hash", () => {
     fc.assert(
       fc.property(bytes32, fc.nat(1000), (blockHash, disputeId) => {
         const ground: BlockContext = { ...ctx, blockHash };
-        expect(selectPanel(chain.state, ground, disputeId, [])).toEqual(selectPanel(chain.state, ctx, disputeId, []));
+        expect(selectPanel(chain.state, ground, disputeId, [])).toEqual(
+          selectPanel(chain.state, ctx, disputeId, []),
+        );
         expect(batchIndexFor(ground, disputeId)).toBe(batchIndexFor(ctx, disputeId));
       }),
       { numRuns: 50 },
@@ -60,7 +64,9 @@ describe("draws read the beacon, not the block hash", () => {
     for (let i = 0; i < 20; i++) {
       const other = { ...ctx, ...mockBeacon("other", i) };
       panels.add(selectPanel(chain.state, other, 1, []).join(","));
-      const opened = applyBlock(cloneState(chain.state), other, [], chain.appHash).events.find((e) => e.case === "windowOpened");
+      const opened = applyBlock(cloneState(chain.state), other, [], chain.appHash).events.find(
+        (e) => e.case === "windowOpened",
+      );
       seeds.add(bytesToHex(opened!.value.seed));
     }
     expect(panels.size).toBeGreaterThan(5);
@@ -71,12 +77,18 @@ describe("draws read the beacon, not the block hash", () => {
 describe("the beacon rule", () => {
   it("B[h] is a function of the height and the VRF output alone (the proof does not enter it)", () => {
     fc.assert(
-      fc.property(bytes32, fc.uint8Array({ maxLength: 100 }), fc.uint8Array({ maxLength: 100 }), fc.nat(1_000_000), (out, p1, p2, h) => {
-        const a = parseBeaconTx(beaconTx(out, p1))!;
-        const b = parseBeaconTx(beaconTx(out, p2))!;
-        expect(beaconValue(h, a.output)).toEqual(beaconValue(h, b.output));
-        expect(beaconValue(h, out)).not.toEqual(beaconValue(h + 1, out));
-      }),
+      fc.property(
+        bytes32,
+        fc.uint8Array({ maxLength: 100 }),
+        fc.uint8Array({ maxLength: 100 }),
+        fc.nat(1_000_000),
+        (out, p1, p2, h) => {
+          const a = parseBeaconTx(beaconTx(out, p1))!;
+          const b = parseBeaconTx(beaconTx(out, p2))!;
+          expect(beaconValue(h, a.output)).toEqual(beaconValue(h, b.output));
+          expect(beaconValue(h, out)).not.toEqual(beaconValue(h + 1, out));
+        },
+      ),
       { numRuns: 50 },
     );
     expect(() => beaconTx(hashParts("x").subarray(0, 31))).toThrow(/32 bytes/);

@@ -4,45 +4,77 @@
  * bad input (random, truncated, oversized, unknown fields) that must decode
  * to a DecodeError and never throw.
  */
-import { create, type DescField, type DescMessage, equals, ScalarType, toBinary } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescField,
+  type DescMessage,
+  equals,
+  ScalarType,
+  toBinary,
+} from "@bufbuild/protobuf";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { EventSchema } from "../../src/gen/remes/v1/events_pb.ts";
 import { CommandSchema } from "../../src/gen/remes/v1/tx_pb.ts";
-import { DecodeError, decodeCommand, decodeEvent, encodeCommand, encodeEvent, MAX_COMMAND_BYTES, MAX_EVENT_BYTES } from "../../src/protocol/codec.ts";
+import {
+  DecodeError,
+  decodeCommand,
+  decodeEvent,
+  encodeCommand,
+  encodeEvent,
+  MAX_COMMAND_BYTES,
+  MAX_EVENT_BYTES,
+} from "../../src/protocol/codec.ts";
 import type { ProtocolCommand } from "../../src/protocol/commands.ts";
 import type { ProtocolEvent } from "../../src/protocol/events.ts";
-import { anyCommand, anyEvent, commandArbFor, commandCases, eventArbFor, eventCases, messageInitArb } from "./arbitraries.ts";
-
+import {
+  anyCommand,
+  anyEvent,
+  commandArbFor,
+  commandCases,
+  eventArbFor,
+  eventCases,
+  messageInitArb,
+} from "./arbitraries.ts";
 
 const wrapCommand = (c: ProtocolCommand) => create(CommandSchema, { msg: c });
 const wrapEvent = (e: ProtocolEvent) => create(EventSchema, { kind: e });
 
-const bytesEq = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+const bytesEq = (a: Uint8Array, b: Uint8Array) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 const decodeCommandSafely = (bytes: Uint8Array, max?: number) => {
   let r: ReturnType<typeof decodeCommand> | undefined;
-  expect(() => { r = decodeCommand(bytes, max); }).not.toThrow();
+  expect(() => {
+    r = decodeCommand(bytes, max);
+  }).not.toThrow();
   return r!;
 };
 const decodeEventSafely = (bytes: Uint8Array, max?: number) => {
   let r: ReturnType<typeof decodeEvent> | undefined;
-  expect(() => { r = decodeEvent(bytes, max); }).not.toThrow();
+  expect(() => {
+    r = decodeEvent(bytes, max);
+  }).not.toThrow();
   return r!;
 };
 
 /** Protobuf varint of a non-negative integer. */
 const varint = (n: number): number[] => {
   const out: number[] = [];
-  while (n > 0x7f) { out.push((n & 0x7f) | 0x80); n = Math.floor(n / 128); }
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
   out.push(n);
   return out;
 };
 /** An unknown varint field (number ≥ 1000, so no message of proto/ has it). */
-const unknownField = (fieldNo: number, value: number) => Uint8Array.from([...varint((fieldNo << 3) | 0), ...varint(value)]);
+const unknownField = (fieldNo: number, value: number) =>
+  Uint8Array.from([...varint((fieldNo << 3) | 0), ...varint(value)]);
 const concat = (...xs: Uint8Array[]) => Uint8Array.from(xs.flatMap((x) => [...x]));
 /** Re-wraps an inner message's bytes as oneof field `fieldNo` of the outer message. */
-const lengthDelimited = (fieldNo: number, body: Uint8Array) => Uint8Array.from([...varint((fieldNo << 3) | 2), ...varint(body.length), ...body]);
+const lengthDelimited = (fieldNo: number, body: Uint8Array) =>
+  Uint8Array.from([...varint((fieldNo << 3) | 2), ...varint(body.length), ...body]);
 
 describe("codec: round-trips", () => {
   it("covers every oneof case", () => {
@@ -142,20 +174,30 @@ describe("codec: bad input is a DecodeError, never a throw", () => {
 
   it("unknown fields at the top level or inside the message are DecodeErrors", () => {
     fc.assert(
-      fc.property(anyCommand, anyEvent, fc.integer({ min: 1000, max: 100_000 }), fc.nat({ max: 1_000_000 }), (c, e, fieldNo, value) => {
-        const extra = unknownField(fieldNo, value);
-        expect(decodeCommandSafely(concat(encodeCommand(c), extra))).toBeInstanceOf(DecodeError);
-        expect(decodeEventSafely(concat(encodeEvent(e), extra))).toBeInstanceOf(DecodeError);
-        // Inside the oneof's message.
-        const cf = commandCases.find((f) => f.localName === c.case)!;
-        const cInner = toBinary(cf.message!, c.value as never);
-        expect(decodeCommandSafely(lengthDelimited(cf.number, concat(cInner, extra)))).toBeInstanceOf(DecodeError);
-        const ef = eventCases.find((f) => f.localName === e.case)!;
-        const eInner = toBinary(ef.message!, e.value as never);
-        expect(decodeEventSafely(lengthDelimited(ef.number, concat(eInner, extra)))).toBeInstanceOf(DecodeError);
-        // And the inner re-wrap without the extra field is the same message.
-        expect(bytesEq(lengthDelimited(cf.number, cInner), encodeCommand(c))).toBe(true);
-      }),
+      fc.property(
+        anyCommand,
+        anyEvent,
+        fc.integer({ min: 1000, max: 100_000 }),
+        fc.nat({ max: 1_000_000 }),
+        (c, e, fieldNo, value) => {
+          const extra = unknownField(fieldNo, value);
+          expect(decodeCommandSafely(concat(encodeCommand(c), extra))).toBeInstanceOf(DecodeError);
+          expect(decodeEventSafely(concat(encodeEvent(e), extra))).toBeInstanceOf(DecodeError);
+          // Inside the oneof's message.
+          const cf = commandCases.find((f) => f.localName === c.case)!;
+          const cInner = toBinary(cf.message!, c.value as never);
+          expect(
+            decodeCommandSafely(lengthDelimited(cf.number, concat(cInner, extra))),
+          ).toBeInstanceOf(DecodeError);
+          const ef = eventCases.find((f) => f.localName === e.case)!;
+          const eInner = toBinary(ef.message!, e.value as never);
+          expect(
+            decodeEventSafely(lengthDelimited(ef.number, concat(eInner, extra))),
+          ).toBeInstanceOf(DecodeError);
+          // And the inner re-wrap without the extra field is the same message.
+          expect(bytesEq(lengthDelimited(cf.number, cInner), encodeCommand(c))).toBe(true);
+        },
+      ),
       { numRuns: 200 },
     );
   });

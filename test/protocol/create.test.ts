@@ -22,12 +22,19 @@ describe("createMessage", () => {
     it(`builds ${desc.typeName} as create() does`, () => {
       sameAsCreate(desc, undefined);
       sameAsCreate(desc, {});
-      fc.assert(fc.property(messageInitArb(desc), fc.array(fc.boolean(), { minLength: 32, maxLength: 32 }), (init, keep) => {
-        sameAsCreate(desc, init);
-        // Drop some fields: they take their zero values.
-        const partial = Object.fromEntries(Object.entries(init).filter((_, i) => keep[i % 32]));
-        sameAsCreate(desc, partial);
-      }), { numRuns: 30 });
+      fc.assert(
+        fc.property(
+          messageInitArb(desc),
+          fc.array(fc.boolean(), { minLength: 32, maxLength: 32 }),
+          (init, keep) => {
+            sameAsCreate(desc, init);
+            // Drop some fields: they take their zero values.
+            const partial = Object.fromEntries(Object.entries(init).filter((_, i) => keep[i % 32]));
+            sameAsCreate(desc, partial);
+          },
+        ),
+        { numRuns: 30 },
+      );
       const m = create(desc);
       expect(createMessage(desc, m as never)).toBe(m);
     });

@@ -50,10 +50,28 @@ export interface World {
 /** Every role holder also gets 100,000 REMES liquid unless listed in accounts. */
 export const genesis = (w: World) => {
   const roles = [
-    ...Object.entries(w.validators ?? {}).map(([address, stake]) => ({ address, role: Role.VALIDATOR, stake: stake * REMES, pubkey: consensusKeyOf(address).pubkey })),
-    ...Object.entries(w.miners ?? {}).map(([address, stake]) => ({ address, role: Role.MINER, stake: stake * REMES, gpuArch: GpuArch.AMPERE })),
-    ...Object.entries(w.proposers ?? {}).map(([address, stake]) => ({ address, role: Role.PROPOSER, stake: stake * REMES })),
-    ...Object.entries(w.servingNodes ?? {}).map(([address, stake]) => ({ address, role: Role.SERVING_NODE, stake: stake * REMES })),
+    ...Object.entries(w.validators ?? {}).map(([address, stake]) => ({
+      address,
+      role: Role.VALIDATOR,
+      stake: stake * REMES,
+      pubkey: consensusKeyOf(address).pubkey,
+    })),
+    ...Object.entries(w.miners ?? {}).map(([address, stake]) => ({
+      address,
+      role: Role.MINER,
+      stake: stake * REMES,
+      gpuArch: GpuArch.AMPERE,
+    })),
+    ...Object.entries(w.proposers ?? {}).map(([address, stake]) => ({
+      address,
+      role: Role.PROPOSER,
+      stake: stake * REMES,
+    })),
+    ...Object.entries(w.servingNodes ?? {}).map(([address, stake]) => ({
+      address,
+      role: Role.SERVING_NODE,
+      stake: stake * REMES,
+    })),
   ];
   const balances = new Map<string, bigint>();
   for (const r of roles) balances.set(r.address, 100_000n * REMES);
@@ -79,7 +97,12 @@ export const accepted = (chain: MockChain, ...cmds: ProtocolCommand[]): Protocol
  * Decides `cmd` against the chain's state in the context of the next block;
  * asserts a ProtocolError named `name` and that the state root is unchanged.
  */
-export const rejected = (chain: MockChain, cmd: ProtocolCommand, name: ErrorName, height = chain.height + 1): ProtocolError => {
+export const rejected = (
+  chain: MockChain,
+  cmd: ProtocolCommand,
+  name: ErrorName,
+  height = chain.height + 1,
+): ProtocolError => {
   const before = stateRoot(chain.state);
   const d = decide(chain.state, cmd, chain.context(height));
   expect(isProtocolError(d) ? d.name : d).toBe(name);
@@ -87,30 +110,51 @@ export const rejected = (chain: MockChain, cmd: ProtocolCommand, name: ErrorName
   return d as ProtocolError;
 };
 
-export const eventsOf = <C extends EventCase>(events: readonly ProtocolEvent[], kind: C): EventOf<C>[] =>
-  events.filter((e) => e.case === kind).map((e) => e.value as EventOf<C>);
+export const eventsOf = <C extends EventCase>(
+  events: readonly ProtocolEvent[],
+  kind: C,
+): EventOf<C>[] => events.filter((e) => e.case === kind).map((e) => e.value as EventOf<C>);
 
 export const allEvents = (chain: MockChain): ProtocolEvent[] => chain.log.flat();
 
-export const balance = (chain: MockChain, address: string): bigint => chain.state.balances.get(address) ?? 0n;
+export const balance = (chain: MockChain, address: string): bigint =>
+  chain.state.balances.get(address) ?? 0n;
 
 /** A deterministic 32-byte "gradient" hash. */
 export const hashOf = (label: string): Uint8Array => sha256(utf8ToBytes(label));
 
 /** CIDv1 raw sha2-256 of a hash. */
-export const cidOf = (hash: Uint8Array): string => CID.createV1(0x55, Digest.create(0x12, hash)).toString();
+export const cidOf = (hash: Uint8Array): string =>
+  CID.createV1(0x55, Digest.create(0x12, hash)).toString();
 
 /** The gradient submission of `miner` for its assigned shard in `window`. */
-export const submission = (chain: MockChain, miner: string, hash: Uint8Array, window = chain.state.nextWindow - 1, claimedLossMicro = 2_000_000n): ProtocolCommand => {
+export const submission = (
+  chain: MockChain,
+  miner: string,
+  hash: Uint8Array,
+  window = chain.state.nextWindow - 1,
+  claimedLossMicro = 2_000_000n,
+): ProtocolCommand => {
   const shard = chain.state.windows.get(window)!.assignment.get(miner)!;
   return command("submitGradient", {
-    miner, window, shard, gradientCid: cidOf(hash), gradientHash: hash, daRoot: merkleRoot([hash]), sizeBytes: 1_000n,
-    claimedLossMicro, gpuArch: GpuArch.AMPERE, kernelVersion: "bitnet-cpu/1",
+    miner,
+    window,
+    shard,
+    gradientCid: cidOf(hash),
+    gradientHash: hash,
+    daRoot: merkleRoot([hash]),
+    sizeBytes: 1_000n,
+    claimedLossMicro,
+    gpuArch: GpuArch.AMPERE,
+    kernelVersion: "bitnet-cpu/1",
   });
 };
 
-export const shardOf = (chain: MockChain, miner: string, window = chain.state.nextWindow - 1): number =>
-  chain.state.windows.get(window)!.assignment.get(miner)!;
+export const shardOf = (
+  chain: MockChain,
+  miner: string,
+  window = chain.state.nextWindow - 1,
+): number => chain.state.windows.get(window)!.assignment.get(miner)!;
 
 /** A validator's ed25519 consensus key, derived from a label (test keys, never secret). */
 export const consensusKeyOf = (label: string): { secretKey: Uint8Array; pubkey: Uint8Array } => {
@@ -119,7 +163,16 @@ export const consensusKeyOf = (label: string): { secretKey: Uint8Array; pubkey: 
 };
 
 /** MsgRegisterValidator with a real consensus key and its proof of possession. */
-export const registerValidator = (validator: string, stakeRemes: bigint, keyLabel = validator): ProtocolCommand => {
+export const registerValidator = (
+  validator: string,
+  stakeRemes: bigint,
+  keyLabel = validator,
+): ProtocolCommand => {
   const k = consensusKeyOf(keyLabel);
-  return command("registerValidator", { validator, stake: stakeRemes * REMES, pubkey: k.pubkey, popSignature: signPop(k.secretKey, validator) });
+  return command("registerValidator", {
+    validator,
+    stake: stakeRemes * REMES,
+    pubkey: k.pubkey,
+    popSignature: signPop(k.secretKey, validator),
+  });
 };

@@ -20,7 +20,10 @@ const VOTING = 5;
 const world = (votes: readonly (readonly [bigint, VoteOption])[]) => {
   const nodes: Record<string, bigint> = {};
   let used = 0n;
-  votes.forEach(([stake], i) => { nodes[addr(`remes1voter${i}`)] = stake; used += stake; });
+  votes.forEach(([stake], i) => {
+    nodes[addr(`remes1voter${i}`)] = stake;
+    used += stake;
+  });
   if (used < 10_000n) nodes[addr("remes1silent")] = 10_000n - used;
   const chain = given({
     servingNodes: nodes,
@@ -30,13 +33,22 @@ const world = (votes: readonly (readonly [bigint, VoteOption])[]) => {
   return chain;
 };
 
-const textProposal = () => create(ProposalContentSchema, { title: "signal", kind: { case: "text", value: {} } });
+const textProposal = () =>
+  create(ProposalContentSchema, { title: "signal", kind: { case: "text", value: {} } });
 
 /** Submits a text proposal at height 1, votes at height 2, tallies at height 1 + VOTING. */
 const run = (votes: readonly (readonly [bigint, VoteOption])[]) => {
   const chain = world(votes);
-  accepted(chain, command("submitProposal", { proposer: GOV, content: textProposal(), deposit: 100n * REMES }));
-  accepted(chain, ...votes.map(([, option], i) => command("vote", { voter: addr(`remes1voter${i}`), proposalId: 0, option })));
+  accepted(
+    chain,
+    command("submitProposal", { proposer: GOV, content: textProposal(), deposit: 100n * REMES }),
+  );
+  accepted(
+    chain,
+    ...votes.map(([, option], i) =>
+      command("vote", { voter: addr(`remes1voter${i}`), proposalId: 0, option }),
+    ),
+  );
   const burnedBefore = chain.state.supply.burned;
   chain.advanceTo(1 + VOTING);
   const [tallied] = eventsOf(chain.lastResult!.events, "proposalTallied");
@@ -63,7 +75,10 @@ describe("governance tally boundaries (quorum 40%, threshold 50%, veto 33.4%)", 
   });
 
   it("exactly 50% yes of the non-abstaining votes fails, and the deposit is refunded", () => {
-    const { chain, tallied, burned } = run([[2_500n, YES], [2_500n, NO]]);
+    const { chain, tallied, burned } = run([
+      [2_500n, YES],
+      [2_500n, NO],
+    ]);
     expect(tallied.status).toBe(ProposalStatus.REJECTED);
     expect(tallied.depositBurned).toBe(false);
     expect(burned).toBe(0n);
@@ -71,24 +86,37 @@ describe("governance tally boundaries (quorum 40%, threshold 50%, veto 33.4%)", 
   });
 
   it("just above 50% yes passes", () => {
-    const { tallied } = run([[2_501n, YES], [2_499n, NO]]);
+    const { tallied } = run([
+      [2_501n, YES],
+      [2_499n, NO],
+    ]);
     expect(tallied.status).toBe(ProposalStatus.PASSED);
   });
 
   it("abstentions count for quorum but not for the threshold", () => {
-    const { tallied } = run([[1_001n, YES], [1_000n, NO], [3_000n, ABSTAIN]]);
+    const { tallied } = run([
+      [1_001n, YES],
+      [1_000n, NO],
+      [3_000n, ABSTAIN],
+    ]);
     expect(tallied.status).toBe(ProposalStatus.PASSED);
     expect(tallied.abstain).toBe(3_000n * REMES);
   });
 
   it("exactly 33.4% NoWithVeto is not a veto", () => {
-    const { tallied } = run([[6_660n, YES], [3_340n, NO_WITH_VETO]]);
+    const { tallied } = run([
+      [6_660n, YES],
+      [3_340n, NO_WITH_VETO],
+    ]);
     expect(tallied.status).toBe(ProposalStatus.PASSED);
     expect(tallied.noWithVeto).toBe(3_340n * REMES);
   });
 
   it("just above 33.4% NoWithVeto vetoes the proposal and burns the deposit", () => {
-    const { chain, tallied, burned } = run([[6_659n, YES], [3_341n, NO_WITH_VETO]]);
+    const { chain, tallied, burned } = run([
+      [6_659n, YES],
+      [3_341n, NO_WITH_VETO],
+    ]);
     expect(tallied.status).toBe(ProposalStatus.VETOED);
     expect(tallied.depositBurned).toBe(true);
     expect(burned).toBe(100n * REMES);
@@ -97,7 +125,13 @@ describe("governance tally boundaries (quorum 40%, threshold 50%, veto 33.4%)", 
 
   it("a passed parameter change changes the params and refunds the deposit", () => {
     const chain = world([[5_000n, YES]]);
-    const content = create(ProposalContentSchema, { title: "burn more", kind: { case: "parameterChange", value: { changes: [{ key: "slash_burn_bps", value: "7000" }] } } });
+    const content = create(ProposalContentSchema, {
+      title: "burn more",
+      kind: {
+        case: "parameterChange",
+        value: { changes: [{ key: "slash_burn_bps", value: "7000" }] },
+      },
+    });
     accepted(chain, command("submitProposal", { proposer: GOV, content, deposit: 500n * REMES }));
     expect(balance(chain, GOV)).toBe(500n * REMES);
     expect(balance(chain, ModuleAccount.govDeposits)).toBe(500n * REMES);
@@ -115,9 +149,19 @@ describe("governance tally boundaries (quorum 40%, threshold 50%, veto 33.4%)", 
 
   it("deciding a parameter change proposal does not touch the state (params included)", () => {
     const chain = world([[5_000n, YES]]);
-    const content = create(ProposalContentSchema, { title: "burn more", kind: { case: "parameterChange", value: { changes: [{ key: "slash_burn_bps", value: "7000" }] } } });
+    const content = create(ProposalContentSchema, {
+      title: "burn more",
+      kind: {
+        case: "parameterChange",
+        value: { changes: [{ key: "slash_burn_bps", value: "7000" }] },
+      },
+    });
     const before = stateRoot(chain.state);
-    const d = decide(chain.state, command("submitProposal", { proposer: GOV, content, deposit: 500n * REMES }), chain.context());
+    const d = decide(
+      chain.state,
+      command("submitProposal", { proposer: GOV, content, deposit: 500n * REMES }),
+      chain.context(),
+    );
     expect(Array.isArray(d)).toBe(true);
     expect(chain.state.params.slashBurnBps).toBe(5_000);
     expect(stateRoot(chain.state)).toEqual(before);
@@ -125,23 +169,58 @@ describe("governance tally boundaries (quorum 40%, threshold 50%, veto 33.4%)", 
 
   it("a rejected parameter change leaves the params as they were", () => {
     const chain = world([[5_000n, NO]]);
-    const content = create(ProposalContentSchema, { title: "burn more", kind: { case: "parameterChange", value: { changes: [{ key: "slash_burn_bps", value: "7000" }] } } });
+    const content = create(ProposalContentSchema, {
+      title: "burn more",
+      kind: {
+        case: "parameterChange",
+        value: { changes: [{ key: "slash_burn_bps", value: "7000" }] },
+      },
+    });
     accepted(chain, command("submitProposal", { proposer: GOV, content, deposit: 500n * REMES }));
     accepted(chain, command("vote", { voter: addr("remes1voter0"), proposalId: 0, option: NO }));
     chain.advanceTo(1 + VOTING);
-    expect(eventsOf(chain.lastResult!.events, "proposalTallied")[0]!.status).toBe(ProposalStatus.REJECTED);
+    expect(eventsOf(chain.lastResult!.events, "proposalTallied")[0]!.status).toBe(
+      ProposalStatus.REJECTED,
+    );
     expect(chain.state.params.slashBurnBps).toBe(5_000);
     expect(balance(chain, GOV)).toBe(1_000n * REMES);
   });
 
   it("rejects a deposit below the kind's minimum, an unknown parameter, a voter without stake and a vote after the period", () => {
     const chain = world([[5_000n, YES]]);
-    rejected(chain, command("submitProposal", { proposer: GOV, content: textProposal(), deposit: 100n * REMES - 1n }), "insufficientFunds");
-    const bogus = create(ProposalContentSchema, { title: "x", kind: { case: "parameterChange", value: { changes: [{ key: "no_such_param", value: "1" }] } } });
-    rejected(chain, command("submitProposal", { proposer: GOV, content: bogus, deposit: 500n * REMES }), "invalidParams");
-    accepted(chain, command("submitProposal", { proposer: GOV, content: textProposal(), deposit: 100n * REMES }));
+    rejected(
+      chain,
+      command("submitProposal", {
+        proposer: GOV,
+        content: textProposal(),
+        deposit: 100n * REMES - 1n,
+      }),
+      "insufficientFunds",
+    );
+    const bogus = create(ProposalContentSchema, {
+      title: "x",
+      kind: { case: "parameterChange", value: { changes: [{ key: "no_such_param", value: "1" }] } },
+    });
+    rejected(
+      chain,
+      command("submitProposal", { proposer: GOV, content: bogus, deposit: 500n * REMES }),
+      "invalidParams",
+    );
+    accepted(
+      chain,
+      command("submitProposal", { proposer: GOV, content: textProposal(), deposit: 100n * REMES }),
+    );
     rejected(chain, command("vote", { voter: GOV, proposalId: 0, option: YES }), "unauthorized");
-    rejected(chain, command("vote", { voter: addr("remes1voter0"), proposalId: 7, option: YES }), "notFound");
-    rejected(chain, command("vote", { voter: addr("remes1voter0"), proposalId: 0, option: YES }), "wrongPhase", 1 + VOTING + 1);
+    rejected(
+      chain,
+      command("vote", { voter: addr("remes1voter0"), proposalId: 7, option: YES }),
+      "notFound",
+    );
+    rejected(
+      chain,
+      command("vote", { voter: addr("remes1voter0"), proposalId: 0, option: YES }),
+      "wrongPhase",
+      1 + VOTING + 1,
+    );
   });
 });

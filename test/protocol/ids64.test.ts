@@ -9,7 +9,13 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { AggregationMethod, GpuArch, Role, SoftwareUpgradeProposalSchema, VoteOption } from "../../src/gen/remes/v1/types_pb.ts";
+import {
+  AggregationMethod,
+  GpuArch,
+  Role,
+  SoftwareUpgradeProposalSchema,
+  VoteOption,
+} from "../../src/gen/remes/v1/types_pb.ts";
 import { labelAddress as addr } from "../../src/protocol/address.ts";
 import { aggregationCommitment, gradientRoot } from "../../src/protocol/aggregation.ts";
 import { nextAppHash, stateRoot } from "../../src/protocol/apphash.ts";
@@ -57,40 +63,80 @@ const farCounters = (s: State): State => {
 const honest = (window: number, shard: number) => hashParts("ids64/gradient", window, shard);
 
 const submit = (chain: MockChain, window: number): ProtocolCommand[] =>
-  [...chain.state.windows.get(window)!.assignment].sort(([a], [b]) => (a < b ? -1 : 1)).map(([miner, shard]) => {
-    const hash = miner === lazy ? hashParts("ids64/lazy", window) : honest(window, shard);
-    return command("submitGradient", {
-      miner, window, shard, gradientCid: cidOf(hash), gradientHash: hash, daRoot: merkleRoot([hash]), sizeBytes: 1_000n,
-      claimedLossMicro: 2_000_000n, gpuArch: GpuArch.AMPERE, kernelVersion: "bitnet-cpu/1",
+  [...chain.state.windows.get(window)!.assignment]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([miner, shard]) => {
+      const hash = miner === lazy ? hashParts("ids64/lazy", window) : honest(window, shard);
+      return command("submitGradient", {
+        miner,
+        window,
+        shard,
+        gradientCid: cidOf(hash),
+        gradientHash: hash,
+        daRoot: merkleRoot([hash]),
+        sizeBytes: 1_000n,
+        claimedLossMicro: 2_000_000n,
+        gpuArch: GpuArch.AMPERE,
+        kernelVersion: "bitnet-cpu/1",
+      });
     });
-  });
 
 const aggregate = (chain: MockChain, window: number) => {
   const included = submissionsOf(chain.state, window).filter((s) => s.miner !== lazy);
   const root = gradientRoot(included.map((s) => s.gradientHash));
-  return { included, root, cid: cidOf(hashParts("ids64/agg", root)), salt: hashParts("ids64/salt", window) };
+  return {
+    included,
+    root,
+    cid: cidOf(hashParts("ids64/agg", root)),
+    salt: hashParts("ids64/salt", window),
+  };
 };
 
 const commitAggregation = (chain: MockChain, window: number): ProtocolCommand[] => {
   const agg = chain.state.windows.get(window)?.aggregation;
   if (!agg) return [];
   const a = aggregate(chain, window);
-  return [command("commitAggregation", { proposer: agg.proposer, window, commitment: aggregationCommitment(window, a.cid, a.root, AggregationMethod.MEDIAN, a.salt) })];
+  return [
+    command("commitAggregation", {
+      proposer: agg.proposer,
+      window,
+      commitment: aggregationCommitment(window, a.cid, a.root, AggregationMethod.MEDIAN, a.salt),
+    }),
+  ];
 };
 
 const revealAggregation = (chain: MockChain, window: number): ProtocolCommand[] => {
   const agg = chain.state.windows.get(window)?.aggregation;
   if (!agg) return [];
   const a = aggregate(chain, window);
-  return [command("submitAggregation", { proposer: agg.proposer, window, aggregatedCid: a.cid, merkleRoot: a.root, submissionIds: a.included.map((s) => s.id), method: AggregationMethod.MEDIAN, salt: a.salt })];
+  return [
+    command("submitAggregation", {
+      proposer: agg.proposer,
+      window,
+      aggregatedCid: a.cid,
+      merkleRoot: a.root,
+      submissionIds: a.included.map((s) => s.id),
+      method: AggregationMethod.MEDIAN,
+      salt: a.salt,
+    }),
+  ];
 };
 
 /** Tier-3 panel members recompute: only the lazy miner's hash differs. */
 const verdicts = (chain: MockChain): ProtocolCommand[] =>
-  [...chain.state.disputes.values()].filter((d) => d.tier === 3 && d.verdicts.size === 0).flatMap((d) => {
-    const s = chain.state.submissions.get(d.subjectId)!;
-    return d.panel.map((validator) => command("submitArbitrationVerdict", { validator, disputeId: d.id, valid: s.miner !== lazy, recomputedHash: honest(s.window, s.shard) }));
-  });
+  [...chain.state.disputes.values()]
+    .filter((d) => d.tier === 3 && d.verdicts.size === 0)
+    .flatMap((d) => {
+      const s = chain.state.submissions.get(d.subjectId)!;
+      return d.panel.map((validator) =>
+        command("submitArbitrationVerdict", {
+          validator,
+          disputeId: d.id,
+          valid: s.miner !== lazy,
+          recomputedHash: honest(s.window, s.shard),
+        }),
+      );
+    });
 
 /** Two windows from height 2^32 - 12 (window 2^32 - 1) to past height 2^32 + 20 (window 2^32 settled). */
 const runAcross = (): MockChain => {
@@ -102,31 +148,74 @@ const runAcross = (): MockChain => {
   const h0 = FAR - 12;
   const salts = [0, 1, 2, 3].map((s) => hashParts("ids64/trap-salt", s));
   const firstVault = FAR - 2;
-  const commitments = [0, 1, 2, 3].map((shard) => trapCommitment(w1, shard, firstVault + shard, salts[shard]!));
-  while (commitments.length < chain.state.params.trapCommitmentSlots) commitments.push(hashParts("ids64/dummy", commitments.length));
+  const commitments = [0, 1, 2, 3].map((shard) =>
+    trapCommitment(w1, shard, firstVault + shard, salts[shard]!),
+  );
+  while (commitments.length < chain.state.params.trapCommitmentSlots)
+    commitments.push(hashParts("ids64/dummy", commitments.length));
   commitments.sort((a, b) => Buffer.compare(a, b));
 
   chain.block(); // h0: window 2^32 - 1 opens
   const committee = trapCommittee(chain.state);
-  const upgrade = { title: "far", description: "", kind: { case: "softwareUpgrade" as const, value: create(SoftwareUpgradeProposalSchema, { name: "v2", height: BigInt(FAR + 500), info: "" }) } };
+  const upgrade = {
+    title: "far",
+    description: "",
+    kind: {
+      case: "softwareUpgrade" as const,
+      value: create(SoftwareUpgradeProposalSchema, {
+        name: "v2",
+        height: BigInt(FAR + 500),
+        info: "",
+      }),
+    },
+  };
   chain.exec(
-    ...committee.slice(0, 2).map((validator) => command("commitTrapJobs", { validator, window: w1, commitments })),
-    command("submitProposal", { proposer: vals[0]!, content: upgrade, deposit: chain.state.params.depositSoftwareUpgrade }),
+    ...committee
+      .slice(0, 2)
+      .map((validator) => command("commitTrapJobs", { validator, window: w1, commitments })),
+    command("submitProposal", {
+      proposer: vals[0]!,
+      content: upgrade,
+      deposit: chain.state.params.depositSoftwareUpgrade,
+    }),
     command("unbond", { address: miners[0]!, role: Role.MINER, amount: 1n }),
     command("unbond", { address: miners[1]!, role: Role.MINER, amount: 1n }),
   );
-  chain.exec(...submit(chain, w0), ...vals.map((voter) => command("vote", { voter, proposalId: FAR - 2, option: VoteOption.YES })));
+  chain.exec(
+    ...submit(chain, w0),
+    ...vals.map((voter) => command("vote", { voter, proposalId: FAR - 2, option: VoteOption.YES })),
+  );
   const crossing = chain.state.windows.get(w0)!.submittedBy.get(miners[3]!)!;
-  chain.exec(command("challengeAvailability", { challenger: watcher, submissionId: crossing, bond: 50n * REMES }));
+  chain.exec(
+    command("challengeAvailability", {
+      challenger: watcher,
+      submissionId: crossing,
+      bond: 50n * REMES,
+    }),
+  );
   chain.advanceTo(h0 + 9); // window 2^32 - 1 closes: tier 1 disputes the lazy miner, a proposer is drawn
   chain.block(commitAggregation(chain, w0).map((c) => [c])); // h0 + 10: window 2^32 opens
-  chain.block([...revealAggregation(chain, w0), ...submit(chain, w1), ...verdicts(chain)].map((c) => [c]));
+  chain.block(
+    [...revealAggregation(chain, w0), ...submit(chain, w1), ...verdicts(chain)].map((c) => [c]),
+  );
   chain.advanceTo(h0 + 19); // height 2^32 + 7: window 2^32 closes
-  const trapShards = [...new Set(chain.state.windows.get(w1)!.assignment.values())].sort((a, b) => a - b);
-  chain.block([
-    command("revealTrapJobs", { validator: committee[0]!, window: w1, reveals: trapShards.map((shard) => ({ shard, vaultEntryId: BigInt(firstVault + shard), salt: salts[shard]! })) }),
-    ...commitAggregation(chain, w1),
-  ].map((c) => [c]));
+  const trapShards = [...new Set(chain.state.windows.get(w1)!.assignment.values())].sort(
+    (a, b) => a - b,
+  );
+  chain.block(
+    [
+      command("revealTrapJobs", {
+        validator: committee[0]!,
+        window: w1,
+        reveals: trapShards.map((shard) => ({
+          shard,
+          vaultEntryId: BigInt(firstVault + shard),
+          salt: salts[shard]!,
+        })),
+      }),
+      ...commitAggregation(chain, w1),
+    ].map((c) => [c]),
+  );
   chain.exec(...revealAggregation(chain, w1));
   chain.exec(...verdicts(chain));
   chain.advanceTo(chain.state.windows.get(w1)?.settleHeight ?? chain.height);
@@ -135,8 +224,13 @@ const runAcross = (): MockChain => {
 
 /** Values of an event's fields named like an id, height, window or deadline (the 64-bit ones). */
 const wideValues = (events: readonly ProtocolEvent[]): number[] =>
-  events.flatMap((e) => Object.entries(e.value).flatMap(([k, v]) =>
-    /Id$|Ids$|^window$|[hH]eight$|[dD]eadline$/.test(k) ? (Array.isArray(v) ? v : [v]).map(Number) : []));
+  events.flatMap((e) =>
+    Object.entries(e.value).flatMap(([k, v]) =>
+      /Id$|Ids$|^window$|[hH]eight$|[dD]eadline$/.test(k)
+        ? (Array.isArray(v) ? v : [v]).map(Number)
+        : [],
+    ),
+  );
 
 describe("64-bit ids, heights and windows", () => {
   const chain = runAcross();
@@ -146,7 +240,22 @@ describe("64-bit ids, heights and windows", () => {
     expect(chain.rejected).toEqual([]);
     expect(chain.height).toBeGreaterThan(FAR + 20);
     const kinds = new Set(log.flat().map((e) => e.case));
-    for (const k of ["gradientSubmitted", "disputeOpened", "disputeResolved", "vaultEntryAdded", "trapRevealed", "aggregationRevealed", "aggregationFinalized", "availabilityChallenged", "availabilityResolved", "unbondingStarted", "proposalTallied", "softwareUpgradeScheduled", "rewardMinted", "windowSettled"]) {
+    for (const k of [
+      "gradientSubmitted",
+      "disputeOpened",
+      "disputeResolved",
+      "vaultEntryAdded",
+      "trapRevealed",
+      "aggregationRevealed",
+      "aggregationFinalized",
+      "availabilityChallenged",
+      "availabilityResolved",
+      "unbondingStarted",
+      "proposalTallied",
+      "softwareUpgradeScheduled",
+      "rewardMinted",
+      "windowSettled",
+    ]) {
       expect(kinds, k).toContain(k);
     }
     const wide = wideValues(log.flat());
@@ -176,34 +285,98 @@ describe("64-bit ids, heights and windows", () => {
       appHash = nextAppHash(appHash, events);
     }
     expect(Buffer.from(appHash).toString("hex")).toBe(Buffer.from(chain.appHash).toString("hex"));
-    expect(Buffer.from(stateRoot(state)).toString("hex")).toBe(Buffer.from(stateRoot(chain.state)).toString("hex"));
+    expect(Buffer.from(stateRoot(state)).toString("hex")).toBe(
+      Buffer.from(stateRoot(chain.state)).toString("hex"),
+    );
   });
 });
 
 describe("an id above 2^53 - 1", () => {
   const TOO_BIG = 2n ** 53n;
-  const chain = given({ validators: { [vals[0]!]: 20_000n }, miners: { [miners[0]!]: 2_000n }, accounts: { [watcher]: 1_000n } });
+  const chain = given({
+    validators: { [vals[0]!]: 20_000n },
+    miners: { [miners[0]!]: 2_000n },
+    accounts: { [watcher]: 1_000n },
+  });
   chain.block();
-  const upgrade = (height: bigint) => ({ title: "far", description: "", kind: { case: "softwareUpgrade" as const, value: create(SoftwareUpgradeProposalSchema, { name: "v2", height, info: "" }) } });
+  const upgrade = (height: bigint) => ({
+    title: "far",
+    description: "",
+    kind: {
+      case: "softwareUpgrade" as const,
+      value: create(SoftwareUpgradeProposalSchema, { name: "v2", height, info: "" }),
+    },
+  });
   const cases: [string, (id: bigint) => ProtocolCommand][] = [
-    ["window", (id) => command("submitGradient", { miner: miners[0]!, window: id, shard: 0, gradientCid: "x", gradientHash: new Uint8Array(32), daRoot: new Uint8Array(32), sizeBytes: 1n, claimedLossMicro: 1n, gpuArch: GpuArch.AMPERE, kernelVersion: "bitnet-cpu/1" })],
-    ["submission_id", (id) => command("challengeGradient", { challenger: watcher, submissionId: id, bond: 1n })],
-    ["submission_id", (id) => command("challengeAvailability", { challenger: watcher, submissionId: id, bond: 1n })],
-    ["dispute_id", (id) => command("voteLossCheck", { validator: vals[0]!, disputeId: id, computedLossMicro: 1n })],
-    ["dispute_id", (id) => command("submitArbitrationVerdict", { validator: vals[0]!, disputeId: id, valid: true })],
-    ["aggregation_id", (id) => command("challengeAggregation", { challenger: watcher, aggregationId: id, bond: 1n })],
-    ["proposal_id", (id) => command("vote", { voter: vals[0]!, proposalId: id, option: VoteOption.YES })],
+    [
+      "window",
+      (id) =>
+        command("submitGradient", {
+          miner: miners[0]!,
+          window: id,
+          shard: 0,
+          gradientCid: "x",
+          gradientHash: new Uint8Array(32),
+          daRoot: new Uint8Array(32),
+          sizeBytes: 1n,
+          claimedLossMicro: 1n,
+          gpuArch: GpuArch.AMPERE,
+          kernelVersion: "bitnet-cpu/1",
+        }),
+    ],
+    [
+      "submission_id",
+      (id) => command("challengeGradient", { challenger: watcher, submissionId: id, bond: 1n }),
+    ],
+    [
+      "submission_id",
+      (id) => command("challengeAvailability", { challenger: watcher, submissionId: id, bond: 1n }),
+    ],
+    [
+      "dispute_id",
+      (id) =>
+        command("voteLossCheck", { validator: vals[0]!, disputeId: id, computedLossMicro: 1n }),
+    ],
+    [
+      "dispute_id",
+      (id) =>
+        command("submitArbitrationVerdict", { validator: vals[0]!, disputeId: id, valid: true }),
+    ],
+    [
+      "aggregation_id",
+      (id) => command("challengeAggregation", { challenger: watcher, aggregationId: id, bond: 1n }),
+    ],
+    [
+      "proposal_id",
+      (id) => command("vote", { voter: vals[0]!, proposalId: id, option: VoteOption.YES }),
+    ],
     ["challenge_id", (id) => command("proveAvailability", { miner: miners[0]!, challengeId: id })],
-    ["submission_ids[1]", (id) => command("submitAggregation", { proposer: prop, window: 0, submissionIds: [0n, id] })],
-    ["reveals[0].vault_entry_id", (id) => command("revealTrapJobs", { validator: vals[0]!, window: 0, reveals: [{ shard: 0, vaultEntryId: id, salt: new Uint8Array(32) }] })],
-    ["content.software_upgrade.height", (id) => command("submitProposal", { proposer: vals[0]!, content: upgrade(id), deposit: 1n })],
+    [
+      "submission_ids[1]",
+      (id) => command("submitAggregation", { proposer: prop, window: 0, submissionIds: [0n, id] }),
+    ],
+    [
+      "reveals[0].vault_entry_id",
+      (id) =>
+        command("revealTrapJobs", {
+          validator: vals[0]!,
+          window: 0,
+          reveals: [{ shard: 0, vaultEntryId: id, salt: new Uint8Array(32) }],
+        }),
+    ],
+    [
+      "content.software_upgrade.height",
+      (id) => command("submitProposal", { proposer: vals[0]!, content: upgrade(id), deposit: 1n }),
+    ],
   ];
 
   it("is refused by decide, naming the field, never rounded to 2^53; 2^53 - 1 passes that check", () => {
     for (const [field, make] of cases) {
       for (const id of [TOO_BIG, 2n ** 64n - 1n]) {
         const err = rejected(chain, make(id), "invalidMessage");
-        expect(err.message).toBe(`${field} is ${id}, above 2^53 - 1 (the largest id, height or window this chain handles)`);
+        expect(err.message).toBe(
+          `${field} is ${id}, above 2^53 - 1 (the largest id, height or window this chain handles)`,
+        );
       }
       const d = decide(chain.state, make(TOO_BIG - 1n), chain.context());
       expect(isProtocolError(d) && d.message.includes("above 2^53 - 1")).toBe(false);
@@ -212,7 +385,9 @@ describe("an id above 2^53 - 1", () => {
 
   it("is refused in a block the simulator applies: the tx fails with its message", () => {
     const r = chain.exec(cases[3]![1](TOO_BIG));
-    expect(r.txResults.map((t) => t.log)).toEqual(["dispute_id is 9007199254740992, above 2^53 - 1 (the largest id, height or window this chain handles)"]);
+    expect(r.txResults.map((t) => t.log)).toEqual([
+      "dispute_id is 9007199254740992, above 2^53 - 1 (the largest id, height or window this chain handles)",
+    ]);
     expect(r.txResults[0]!.code).toBe(2);
     expect(r.events.map((e) => e.case)).not.toContain("lossVoteCast");
   });
@@ -221,6 +396,8 @@ describe("an id above 2^53 - 1", () => {
     const bad = decodeEvent(encodeEvent(event("disputeResolved", { disputeId: TOO_BIG })));
     expect(bad).toBeInstanceOf(DecodeError);
     expect((bad as DecodeError).message).toMatch(/disputeId is 9007199254740992, above 2\^53 - 1/);
-    expect(decodeEvent(encodeEvent(event("disputeResolved", { disputeId: TOO_BIG - 1n })))).not.toBeInstanceOf(DecodeError);
+    expect(
+      decodeEvent(encodeEvent(event("disputeResolved", { disputeId: TOO_BIG - 1n }))),
+    ).not.toBeInstanceOf(DecodeError);
   });
 });

@@ -11,15 +11,31 @@ import { command } from "../../src/protocol/commands.ts";
 import { event } from "../../src/protocol/events.ts";
 import { cloneState } from "../../src/protocol/genesis.ts";
 import {
-  checkBondedPool, checkEscrow, checkGovDeposits, checkNonNegativeBalances, checkNonNegativeStakes, checkNonNegativeUnbonding,
-  checkState, checkSubmissions, checkSupply, checkUnbondingPool, OffenceLedger, stateChecks,
+  checkBondedPool,
+  checkEscrow,
+  checkGovDeposits,
+  checkNonNegativeBalances,
+  checkNonNegativeStakes,
+  checkNonNegativeUnbonding,
+  checkState,
+  checkSubmissions,
+  checkSupply,
+  checkUnbondingPool,
+  OffenceLedger,
+  stateChecks,
 } from "../../src/protocol/invariants.ts";
 import { ModuleAccount, roleKey, type State } from "../../src/protocol/state.ts";
-import { demoChain, miners, runDemoWorld, validators } from "../../src/protocol/testing/demo-world.ts";
+import {
+  demoChain,
+  miners,
+  runDemoWorld,
+  validators,
+} from "../../src/protocol/testing/demo-world.ts";
 import { labelAddress as addr } from "../../src/protocol/address.ts";
 
 /** Names of the checks a state fails. */
-const failing = (s: State): string[] => stateChecks.filter(([, c]) => c(s).length > 0).map(([n]) => n);
+const failing = (s: State): string[] =>
+  stateChecks.filter(([, c]) => c(s).length > 0).map(([n]) => n);
 
 let base: State; // a state with live submissions, windows and roles
 beforeAll(() => {
@@ -28,7 +44,20 @@ beforeAll(() => {
   const w = chain.state.windows.get(0)!;
   const [miner, shard] = [...w.assignment].sort(([a], [b]) => (a < b ? -1 : 1))[0]!;
   const hash = new Uint8Array(32).fill(9);
-  chain.exec(command("submitGradient", { miner, window: 0, shard, gradientCid: `b${"a".repeat(58)}`, gradientHash: hash, daRoot: hash, sizeBytes: 1000n, claimedLossMicro: 1000n, gpuArch: GpuArch.AMPERE, kernelVersion: "bitnet-cpu/1" }));
+  chain.exec(
+    command("submitGradient", {
+      miner,
+      window: 0,
+      shard,
+      gradientCid: `b${"a".repeat(58)}`,
+      gradientHash: hash,
+      daRoot: hash,
+      sizeBytes: 1000n,
+      claimedLossMicro: 1000n,
+      gpuArch: GpuArch.AMPERE,
+      kernelVersion: "bitnet-cpu/1",
+    }),
+  );
   base = chain.state;
 });
 
@@ -61,7 +90,9 @@ describe("invariants: each checker detects its breakage", () => {
   });
 
   it("supply: minted without a credit", () => {
-    const s = mutated((s) => { s.supply.minted += 5n; });
+    const s = mutated((s) => {
+      s.supply.minted += 5n;
+    });
     expect(failing(s)).toEqual(["supply"]);
   });
 
@@ -70,34 +101,69 @@ describe("invariants: each checker detects its breakage", () => {
       s.balances.set(addr("remes1nobody"), -3n);
       s.balances.set(miners[1]!, s.balances.get(miners[1]!)! + 3n);
     });
-    expect(checkNonNegativeBalances(s)).toEqual([`negative balance: ${addr("remes1nobody")} has -3`]);
+    expect(checkNonNegativeBalances(s)).toEqual([
+      `negative balance: ${addr("remes1nobody")} has -3`,
+    ]);
     expect(failing(s)).toEqual(["nonNegativeBalances"]);
   });
 
   it("negative stake (and the bonded pool no longer matches)", () => {
-    const s = mutated((s) => { s.roles.get(roleKey(Role.MINER, miners[2]!))!.stake = -1n; });
+    const s = mutated((s) => {
+      s.roles.get(roleKey(Role.MINER, miners[2]!))!.stake = -1n;
+    });
     expect(checkNonNegativeStakes(s)).toHaveLength(1);
     expect(failing(s)).toEqual(["nonNegativeStakes", "bondedPool"]);
   });
 
   it("bonded pool: a stake grows without funds", () => {
-    const s = mutated((s) => { s.roles.get(roleKey(Role.VALIDATOR, validators[0]!))!.stake += 1n; });
+    const s = mutated((s) => {
+      s.roles.get(roleKey(Role.VALIDATOR, validators[0]!))!.stake += 1n;
+    });
     expect(checkBondedPool(s)).toHaveLength(1);
     expect(failing(s)).toEqual(["bondedPool"]);
   });
 
   it("unbonding pool and negative unbonding", () => {
-    const s = mutated((s) => { s.unbonding.set(99, { id: 99, address: miners[0]!, role: Role.MINER, amount: 10n, completionHeight: 100 }); });
+    const s = mutated((s) => {
+      s.unbonding.set(99, {
+        id: 99,
+        address: miners[0]!,
+        role: Role.MINER,
+        amount: 10n,
+        completionHeight: 100,
+      });
+    });
     expect(checkUnbondingPool(s)).toHaveLength(1);
     expect(failing(s)).toEqual(["unbondingPool"]);
-    const n = mutated((s) => { s.unbonding.set(99, { id: 99, address: miners[0]!, role: Role.MINER, amount: -10n, completionHeight: 100 }); });
+    const n = mutated((s) => {
+      s.unbonding.set(99, {
+        id: 99,
+        address: miners[0]!,
+        role: Role.MINER,
+        amount: -10n,
+        completionHeight: 100,
+      });
+    });
     expect(checkNonNegativeUnbonding(n)).toHaveLength(1);
     expect(failing(n)).toEqual(["nonNegativeUnbonding", "unbondingPool"]);
   });
 
   it("escrow: a dispute bond with no escrowed funds, and funds with no dispute", () => {
     const s = mutated((s) => {
-      s.disputes.set(5, { id: 5, subject: 1, subjectId: 0, window: 0, challenger: miners[3]!, bond: 50n, batchIndex: 0, tier: 2, deadline: 9, lossVotes: new Map(), panel: [], verdicts: new Map() });
+      s.disputes.set(5, {
+        id: 5,
+        subject: 1,
+        subjectId: 0,
+        window: 0,
+        challenger: miners[3]!,
+        bond: 50n,
+        batchIndex: 0,
+        tier: 2,
+        deadline: 9,
+        lossVotes: new Map(),
+        panel: [],
+        verdicts: new Map(),
+      });
     });
     expect(checkEscrow(s)).toHaveLength(1);
     expect(failing(s)).toEqual(["escrow"]);
@@ -107,17 +173,35 @@ describe("invariants: each checker detects its breakage", () => {
     });
     expect(failing(t)).toEqual(["escrow"]);
     const a = mutated((s) => {
-      s.availability.set(1, { id: 1, submissionId: 0, miner: miners[0]!, chunkIndex: 0, chunkCount: 1, deadline: 9, challenger: miners[3]!, bond: 4n, openedAt: 0, proposers: [] });
+      s.availability.set(1, {
+        id: 1,
+        submissionId: 0,
+        miner: miners[0]!,
+        chunkIndex: 0,
+        chunkCount: 1,
+        deadline: 9,
+        challenger: miners[3]!,
+        bond: 4n,
+        openedAt: 0,
+        proposers: [],
+      });
     });
     expect(failing(a)).toEqual(["escrow"]);
   });
 
   it("gov deposits: a proposal in voting without its deposit, and a tallied one still holding it", () => {
     const proposal = (status: ProposalStatus) => ({
-      id: 0, proposer: miners[0]!, content: create(ProposalContentSchema, { title: "t", kind: { case: "text", value: {} } }),
-      deposit: 100n, votingEndHeight: 50, votes: new Map(), status,
+      id: 0,
+      proposer: miners[0]!,
+      content: create(ProposalContentSchema, { title: "t", kind: { case: "text", value: {} } }),
+      deposit: 100n,
+      votingEndHeight: 50,
+      votes: new Map(),
+      status,
     });
-    const s = mutated((s) => { s.proposals.set(0, proposal(ProposalStatus.VOTING)); });
+    const s = mutated((s) => {
+      s.proposals.set(0, proposal(ProposalStatus.VOTING));
+    });
     expect(checkGovDeposits(s)).toHaveLength(1);
     expect(failing(s)).toEqual(["govDeposits"]);
     const t = mutated((s) => {
@@ -136,7 +220,9 @@ describe("invariants: each checker detects its breakage", () => {
 
   it("submissions: from an unregistered miner, for the wrong shard, or in a window not live", () => {
     const sub = () => [...base.submissions.values()][0]!;
-    const unregistered = mutated((s) => { s.roles.delete(roleKey(Role.MINER, sub().miner)); });
+    const unregistered = mutated((s) => {
+      s.roles.delete(roleKey(Role.MINER, sub().miner));
+    });
     // (its stake left the bonded pool accounting too)
     expect(checkSubmissions(unregistered)).toHaveLength(1);
     const wrongShard = mutated((s) => {
@@ -150,17 +236,29 @@ describe("invariants: each checker detects its breakage", () => {
       s.submissions.set(x.id, { ...x, miner: addr("remes1stranger") });
     });
     expect(checkSubmissions(stranger).length).toBeGreaterThanOrEqual(2);
-    const gone = mutated((s) => { s.windows.delete(sub().window); });
+    const gone = mutated((s) => {
+      s.windows.delete(sub().window);
+    });
     expect(failing(gone)).toEqual(["submissions"]);
   });
 });
 
 describe("invariants: the offence ledger", () => {
-  const slashed = (offenceKey: string) => event("slashed", { address: miners[0]!, role: Role.MINER, offence: 3, offenceKey, amount: 1n, burned: 1n });
+  const slashed = (offenceKey: string) =>
+    event("slashed", {
+      address: miners[0]!,
+      role: Role.MINER,
+      offence: 3,
+      offenceKey,
+      amount: 1n,
+      burned: 1n,
+    });
 
   it("reports an offence key slashed twice, across blocks", () => {
     const ledger = new OffenceLedger();
-    expect(ledger.observe([slashed("a"), slashed("b"), event("blockStarted", { height: 2 })])).toEqual([]);
+    expect(
+      ledger.observe([slashed("a"), slashed("b"), event("blockStarted", { height: 2 })]),
+    ).toEqual([]);
     expect(ledger.observe([slashed("c")])).toEqual([]);
     const r = ledger.observe([slashed("b")]);
     expect(r).toHaveLength(1);

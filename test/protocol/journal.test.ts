@@ -22,12 +22,17 @@ import type { State } from "../../src/protocol/state.ts";
 import { genesis, MockChain, REMES } from "./given.ts";
 
 /** The clone-based applyTx this replaces, kept as the reference. */
-const referenceApplyTx = (state: State, msgs: readonly ProtocolCommand[], ctx: BlockContext): { state: State; result: TxResult } => {
+const referenceApplyTx = (
+  state: State,
+  msgs: readonly ProtocolCommand[],
+  ctx: BlockContext,
+): { state: State; result: TxResult } => {
   const target = cloneState(state);
   const events: ProtocolEvent[] = [];
   for (let i = 0; i < msgs.length; i++) {
     const d = decide(target, msgs[i]!, ctx);
-    if (isProtocolError(d)) return { state, result: { code: d.code, log: `message ${i}: ${d.message}`, events: [] } };
+    if (isProtocolError(d))
+      return { state, result: { code: d.code, log: `message ${i}: ${d.message}`, events: [] } };
     for (const e of d) {
       evolve(target, e);
       events.push(e);
@@ -64,25 +69,64 @@ const resolve = (s: Readonly<State>, it: Intent): ProtocolCommand => {
   const roles = [...s.roles.values()];
   const r = roles[it.a % roles.length]!;
   switch (it.kind % 8) {
-    case 0: return command("send", { fromAddress: who, toAddress: other, amount });
-    case 1: return command("bond", { address: r.address, role: r.role, amount });
-    case 2: return command("unbond", { address: r.address, role: r.role, amount: it.big ? r.stake + 1n : amount });
-    case 3: return command("registerMiner", { miner: who, stake: 1_000n * REMES + amount, gpuArch: 1 });
-    case 4: return command("submitProposal", { proposer: who, content: create(ProposalContentSchema, { title: `t${it.b}`, kind: { case: "text", value: {} } }), deposit: it.big ? 1n : 10n * REMES });
+    case 0:
+      return command("send", { fromAddress: who, toAddress: other, amount });
+    case 1:
+      return command("bond", { address: r.address, role: r.role, amount });
+    case 2:
+      return command("unbond", {
+        address: r.address,
+        role: r.role,
+        amount: it.big ? r.stake + 1n : amount,
+      });
+    case 3:
+      return command("registerMiner", { miner: who, stake: 1_000n * REMES + amount, gpuArch: 1 });
+    case 4:
+      return command("submitProposal", {
+        proposer: who,
+        content: create(ProposalContentSchema, {
+          title: `t${it.b}`,
+          kind: { case: "text", value: {} },
+        }),
+        deposit: it.big ? 1n : 10n * REMES,
+      });
     // Votes on the newest proposal, which an earlier message of the same tx may have made.
-    case 5: return command("vote", { voter: who, proposalId: Math.max(0, s.counters.nextProposalId - 1 - (it.b % 2)), option: [VoteOption.YES, VoteOption.NO, VoteOption.NO_WITH_VETO][it.b % 3]! });
-    case 6: return command("registerValidator", { validator: who, stake: 10_000n * REMES + amount, pubkey: new Uint8Array(32).fill(it.b % 256) });
-    default: return command("unbond", { address: who, role: Role.MINER, amount: 1n });
+    case 5:
+      return command("vote", {
+        voter: who,
+        proposalId: Math.max(0, s.counters.nextProposalId - 1 - (it.b % 2)),
+        option: [VoteOption.YES, VoteOption.NO, VoteOption.NO_WITH_VETO][it.b % 3]!,
+      });
+    case 6:
+      return command("registerValidator", {
+        validator: who,
+        stake: 10_000n * REMES + amount,
+        pubkey: new Uint8Array(32).fill(it.b % 256),
+      });
+    default:
+      return command("unbond", { address: who, role: Role.MINER, amount: 1n });
   }
 };
 
-const intentArb: fc.Arbitrary<Intent> = fc.record({ kind: fc.nat({ max: 7 }), a: fc.nat({ max: 50 }), b: fc.nat({ max: 50 }), big: fc.boolean() });
+const intentArb: fc.Arbitrary<Intent> = fc.record({
+  kind: fc.nat({ max: 7 }),
+  a: fc.nat({ max: 50 }),
+  b: fc.nat({ max: 50 }),
+  big: fc.boolean(),
+});
 /** Blocks of multi-message txs; each message resolved when its tx runs. */
-const planArb = fc.array(fc.array(fc.array(intentArb, { minLength: 2, maxLength: 4 }), { maxLength: 4 }), { minLength: 1, maxLength: 6 });
+const planArb = fc.array(
+  fc.array(fc.array(intentArb, { minLength: 2, maxLength: 4 }), { maxLength: 4 }),
+  { minLength: 1, maxLength: 6 },
+);
 
 /** Insertion order of every Map and Set of the state (the root is order-blind; iteration is not). */
 const shape = (s: State): string =>
-  JSON.stringify(Object.entries(s).filter(([, v]) => v instanceof Map || v instanceof Set).map(([k, v]) => [k, [...(v as Map<unknown, unknown>).keys()].map(String)]));
+  JSON.stringify(
+    Object.entries(s)
+      .filter(([, v]) => v instanceof Map || v instanceof Set)
+      .map(([k, v]) => [k, [...(v as Map<unknown, unknown>).keys()].map(String)]),
+  );
 
 const root = (s: State): string => bytesToHex(stateRoot(s));
 
@@ -112,7 +156,9 @@ describe("multi-message txs: undo journal ≡ copy of the state", () => {
             expect(a.result.code).toBe(b.result.code);
             expect(a.result.log).toBe(b.result.log);
             expect(dry.code).toBe(b.result.code);
-            expect(bytesToHex(blockEventsHash(a.result.events))).toBe(bytesToHex(blockEventsHash(b.result.events)));
+            expect(bytesToHex(blockEventsHash(a.result.events))).toBe(
+              bytesToHex(blockEventsHash(b.result.events)),
+            );
             expect(root(mine.state)).toBe(root(ref.state));
             expect(shape(mine.state)).toBe(shape(ref.state));
             expect(() => structuredClone(mine.state)).not.toThrow(); // no journal view left in the state
@@ -139,11 +185,19 @@ describe("multi-message txs: undo journal ≡ copy of the state", () => {
     chain.block();
     const before = root(chain.state);
     const order = shape(chain.state);
-    const r = applyTx(chain.state, [
-      command("send", { fromAddress: users[0]!, toAddress: users[1]!, amount: 1n * REMES }),
-      command("unbond", { address: miners[0]!, role: Role.MINER, amount: 10n * REMES }),
-      command("send", { fromAddress: users[0]!, toAddress: users[1]!, amount: 10_000_000n * REMES }),
-    ], chain.context(chain.height + 1));
+    const r = applyTx(
+      chain.state,
+      [
+        command("send", { fromAddress: users[0]!, toAddress: users[1]!, amount: 1n * REMES }),
+        command("unbond", { address: miners[0]!, role: Role.MINER, amount: 10n * REMES }),
+        command("send", {
+          fromAddress: users[0]!,
+          toAddress: users[1]!,
+          amount: 10_000_000n * REMES,
+        }),
+      ],
+      chain.context(chain.height + 1),
+    );
     expect(r.result.code).not.toBe(0);
     expect(r.result.log).toMatch(/^message 2:/);
     expect(root(chain.state)).toBe(before);

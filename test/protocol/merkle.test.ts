@@ -37,12 +37,26 @@ function pathShape(index: number, n: number): string {
 
 // Distinct leaves, so that no two positions legitimately share a leaf.
 const leavesArb = (min: number, max: number) =>
-  fc.uniqueArray(fc.uint8Array({ maxLength: 24 }), { minLength: min, maxLength: max, selector: hex, size: "max" });
+  fc.uniqueArray(fc.uint8Array({ maxLength: 24 }), {
+    minLength: min,
+    maxLength: max,
+    selector: hex,
+    size: "max",
+  });
 
 // Certificate Transparency reference vectors (transparency-dev/merkle,
 // testonly/constants.go): the 8 leaves, the root of every prefix 0..8, and two
 // audit paths in the 8-leaf tree (the source numbers leaves from 1).
-const CT_LEAVES = ["", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"].map(unhex);
+const CT_LEAVES = [
+  "",
+  "00",
+  "10",
+  "2021",
+  "3031",
+  "40414243",
+  "5051525354555657",
+  "606162636465666768696a6b6c6d6e6f",
+].map(unhex);
 const CT_ROOTS = [
   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
   "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
@@ -75,7 +89,8 @@ const CT_PATHS: { index: number; path: string[] }[] = [
 
 describe("merkle roots", () => {
   it("match the Certificate Transparency reference roots for sizes 0..8", () => {
-    for (let n = 0; n <= 8; n++) expect(hex(merkleRoot(CT_LEAVES.slice(0, n))), `size ${n}`).toBe(CT_ROOTS[n]);
+    for (let n = 0; n <= 8; n++)
+      expect(hex(merkleRoot(CT_LEAVES.slice(0, n))), `size ${n}`).toBe(CT_ROOTS[n]);
   });
 
   it("3 leaves, by hand: H(1 ‖ H(1 ‖ L0 ‖ L1) ‖ L2), the odd leaf promoted, not duplicated", () => {
@@ -85,7 +100,9 @@ describe("merkle roots", () => {
     const root = sha256(cat(Uint8Array.of(0x01), n01, L[2]!));
     expect(hex(merkleRoot(d))).toBe(hex(root));
     // Bitcoin-style duplication would give this instead; it must not.
-    const dup = sha256(cat(Uint8Array.of(0x01), n01, sha256(cat(Uint8Array.of(0x01), L[2]!, L[2]!))));
+    const dup = sha256(
+      cat(Uint8Array.of(0x01), n01, sha256(cat(Uint8Array.of(0x01), L[2]!, L[2]!))),
+    );
     expect(hex(merkleRoot(d))).not.toBe(hex(dup));
     // And [a, b, c] and [a, b, c, c] (the CVE-2012-2459 mutation) differ.
     expect(hex(merkleRoot([...d, d[2]!]))).not.toBe(hex(root));
@@ -97,7 +114,7 @@ describe("merkle roots", () => {
     expect(hex(nodeHash(L[0]!, L[1]!))).toBe(hex(n01));
   });
 
-  it("empty tree is SHA-256(\"\") and one leaf is its leaf hash with an empty proof", () => {
+  it('empty tree is SHA-256("") and one leaf is its leaf hash with an empty proof', () => {
     expect(hex(merkleRoot([]))).toBe(hex(sha256(new Uint8Array(0))));
     const d = Uint8Array.of(1, 2, 3);
     const root = merkleRoot([d]);
@@ -110,19 +127,22 @@ describe("merkle roots", () => {
 
   it("agree with the recursive RFC definition, and the builder's prefix roots too", () => {
     fc.assert(
-      fc.property(fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 200, size: "max" }), (leaves) => {
-        expect(hex(merkleRoot(leaves))).toBe(hex(refRoot(leaves)));
-        const b = new MerkleBuilder();
-        for (let i = 0; i < leaves.length; i++) {
-          b.push(leaves[i]!);
-          if (i % 17 === 0) expect(hex(b.root())).toBe(hex(refRoot(leaves.slice(0, i + 1))));
-        }
-        expect(b.leafCount).toBe(leaves.length);
-        // root() does not disturb the builder; pushLeafHash is push.
-        const c = new MerkleBuilder();
-        for (const l of leaves) c.pushLeafHash(leafHash(l));
-        expect(hex(c.root())).toBe(hex(b.root()));
-      }),
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 200, size: "max" }),
+        (leaves) => {
+          expect(hex(merkleRoot(leaves))).toBe(hex(refRoot(leaves)));
+          const b = new MerkleBuilder();
+          for (let i = 0; i < leaves.length; i++) {
+            b.push(leaves[i]!);
+            if (i % 17 === 0) expect(hex(b.root())).toBe(hex(refRoot(leaves.slice(0, i + 1))));
+          }
+          expect(b.leafCount).toBe(leaves.length);
+          // root() does not disturb the builder; pushLeafHash is push.
+          const c = new MerkleBuilder();
+          for (const l of leaves) c.pushLeafHash(leafHash(l));
+          expect(hex(c.root())).toBe(hex(b.root()));
+        },
+      ),
       RUNS,
     );
   });
@@ -199,11 +219,19 @@ describe("merkle proofs", () => {
         const j = (i + 1 + (b % (n - 1))) % n;
         expect(verifyMerkleProof(root, leaf, { ...proof, index: j })).toBe(false);
         // A sibling dropped, added or the list reordered.
-        expect(verifyMerkleProof(root, leaf, { ...proof, siblings: proof.siblings.slice(1) })).toBe(false);
-        expect(verifyMerkleProof(root, leaf, { ...proof, siblings: proof.siblings.slice(0, -1) })).toBe(false);
-        expect(verifyMerkleProof(root, leaf, { ...proof, siblings: [...proof.siblings, root] })).toBe(false);
+        expect(verifyMerkleProof(root, leaf, { ...proof, siblings: proof.siblings.slice(1) })).toBe(
+          false,
+        );
+        expect(
+          verifyMerkleProof(root, leaf, { ...proof, siblings: proof.siblings.slice(0, -1) }),
+        ).toBe(false);
+        expect(
+          verifyMerkleProof(root, leaf, { ...proof, siblings: [...proof.siblings, root] }),
+        ).toBe(false);
         if (proof.siblings.length > 1) {
-          expect(verifyMerkleProof(root, leaf, { ...proof, siblings: proof.siblings.slice().reverse() })).toBe(false);
+          expect(
+            verifyMerkleProof(root, leaf, { ...proof, siblings: proof.siblings.slice().reverse() }),
+          ).toBe(false);
         }
         // The wrong root.
         expect(verifyMerkleProof(merkleRoot(leaves.slice(0, -1)), leaf, proof)).toBe(false);
@@ -238,7 +266,9 @@ describe("merkle proofs", () => {
     // The documented example: the last leaf of 3 also checks as leaf 1 of 2.
     const d = [Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(3)];
     const p = merkleProof(d, 2);
-    expect(verifyMerkleProof(merkleRoot(d), d[2]!, { index: 1, leafCount: 2, siblings: p.siblings })).toBe(true);
+    expect(
+      verifyMerkleProof(merkleRoot(d), d[2]!, { index: 1, leafCount: 2, siblings: p.siblings }),
+    ).toBe(true);
     expect(accepted + rejected).toBeGreaterThan(0);
   });
 
@@ -253,32 +283,58 @@ describe("merkle proofs", () => {
       fc.uint8Array({ minLength: 32, maxLength: 32 }),
       fc.uint8Array({ maxLength: 40 }),
     );
-    const num = fc.oneof(fc.integer({ min: -3, max: 300 }), fc.double(), fc.constant(2 ** 60), fc.constant(Number.MAX_SAFE_INTEGER));
+    const num = fc.oneof(
+      fc.integer({ min: -3, max: 300 }),
+      fc.double(),
+      fc.constant(2 ** 60),
+      fc.constant(Number.MAX_SAFE_INTEGER),
+    );
     const proofArb = fc.oneof(
       fc.record({ index: num, leafCount: num, siblings: fc.array(bytes, { maxLength: 70 }) }),
       fc.record({ index: fc.anything(), leafCount: fc.anything(), siblings: fc.anything() }),
       fc.anything(),
     );
     fc.assert(
-      fc.property(fc.oneof(bytes, fc.anything()), fc.oneof(bytes, fc.anything()), proofArb, (root, leaf, proof) => {
-        const v = verifyMerkleProof(root as Uint8Array, leaf as Uint8Array, proof as MerkleProof);
-        expect(typeof v).toBe("boolean");
-        const r = rootFromProof(leaf as Uint8Array, proof as MerkleProof);
-        expect(r === undefined || (r instanceof Uint8Array && r.length === 32)).toBe(true);
-      }),
+      fc.property(
+        fc.oneof(bytes, fc.anything()),
+        fc.oneof(bytes, fc.anything()),
+        proofArb,
+        (root, leaf, proof) => {
+          const v = verifyMerkleProof(root as Uint8Array, leaf as Uint8Array, proof as MerkleProof);
+          expect(typeof v).toBe("boolean");
+          const r = rootFromProof(leaf as Uint8Array, proof as MerkleProof);
+          expect(r === undefined || (r instanceof Uint8Array && r.length === 32)).toBe(true);
+        },
+      ),
       { numRuns: 500 },
     );
     // Siblings that are not arrays or not bytes, huge counts.
     const leaf = Uint8Array.of(1);
     const root = merkleRoot([leaf, leaf]);
-    expect(verifyMerkleProof(root, leaf, { index: 0, leafCount: 2, siblings: [null as unknown as Uint8Array] })).toBe(false);
-    expect(verifyMerkleProof(root, leaf, { index: 0, leafCount: 2 ** 53, siblings: [] })).toBe(false);
-    expect(verifyMerkleProof(root, leaf, { index: 0, leafCount: 2, siblings: "x" as unknown as Uint8Array[] })).toBe(false);
+    expect(
+      verifyMerkleProof(root, leaf, {
+        index: 0,
+        leafCount: 2,
+        siblings: [null as unknown as Uint8Array],
+      }),
+    ).toBe(false);
+    expect(verifyMerkleProof(root, leaf, { index: 0, leafCount: 2 ** 53, siblings: [] })).toBe(
+      false,
+    );
+    expect(
+      verifyMerkleProof(root, leaf, {
+        index: 0,
+        leafCount: 2,
+        siblings: "x" as unknown as Uint8Array[],
+      }),
+    ).toBe(false);
     expect(verifyMerkleProof(root, leaf, null as unknown as MerkleProof)).toBe(false);
   });
 
   it("proofs in a large tree (index past 2^16) verify", () => {
-    const leaves = Array.from({ length: 70_001 }, (_, i) => Uint8Array.of(i & 255, (i >> 8) & 255, i >> 16));
+    const leaves = Array.from({ length: 70_001 }, (_, i) =>
+      Uint8Array.of(i & 255, (i >> 8) & 255, i >> 16),
+    );
     const root = merkleRoot(leaves);
     for (const i of [0, 65_536, 70_000]) {
       expect(verifyMerkleProof(root, leaves[i]!, merkleProof(leaves, i))).toBe(true);

@@ -16,7 +16,13 @@ import { describe, expect, it } from "vitest";
 import { GenesisStateSchema, type GenesisState } from "../../src/gen/remes/v1/genesis_pb.ts";
 import { DisputeSubject, SubmissionStatus } from "../../src/gen/remes/v1/events_pb.ts";
 import { ParamsSchema } from "../../src/gen/remes/v1/params_pb.ts";
-import { AggregationMethod, GpuArch, ProposalContentSchema, Role, VoteOption } from "../../src/gen/remes/v1/types_pb.ts";
+import {
+  AggregationMethod,
+  GpuArch,
+  ProposalContentSchema,
+  Role,
+  VoteOption,
+} from "../../src/gen/remes/v1/types_pb.ts";
 import { aggregationCommitment, gradientRoot } from "../../src/protocol/aggregation.ts";
 import { stateRoot } from "../../src/protocol/apphash.ts";
 import { command, type ProtocolCommand } from "../../src/protocol/commands.ts";
@@ -71,9 +77,19 @@ const genesis = (): GenesisState =>
     params: params(),
     accounts: everyone.map((address) => ({ address, balance: 100_000n * REMES })),
     roles: [
-      ...validators.map((address, i) => ({ address, role: Role.VALIDATOR, stake: BigInt(40_000 - i * 5_000) * REMES, pubkey: new Uint8Array(32).fill(i + 1) })),
+      ...validators.map((address, i) => ({
+        address,
+        role: Role.VALIDATOR,
+        stake: BigInt(40_000 - i * 5_000) * REMES,
+        pubkey: new Uint8Array(32).fill(i + 1),
+      })),
       { address: proposer, role: Role.PROPOSER, stake: 10_000n * REMES },
-      ...miners.map((address, i) => ({ address, role: Role.MINER, stake: 2_000n * REMES, gpuArch: i % 3 === 0 ? GpuArch.HOPPER : GpuArch.AMPERE })),
+      ...miners.map((address, i) => ({
+        address,
+        role: Role.MINER,
+        stake: 2_000n * REMES,
+        gpuArch: i % 3 === 0 ? GpuArch.HOPPER : GpuArch.AMPERE,
+      })),
     ],
     vault: [0, 1, 2, 3].map((i) => ({ gradientHash: hashParts("vault", i) })),
   });
@@ -81,9 +97,34 @@ const genesis = (): GenesisState =>
 // --- random intents, resolved against the state when their block runs ---
 
 const kinds = [
-  "submit", "submit", "submit", "submitWrongShard", "challenge", "lossVote", "lossVote", "verdict", "verdict",
-  "trapCommit", "trapReveal", "aggCommit", "aggReveal", "aggChallenge", "send", "bond", "unbond", "register",
-  "propose", "vote", "vote", "daChallenge", "daProve", "garbage", "aggCommit", "aggReveal", "trapReveal", "trapReveal",
+  "submit",
+  "submit",
+  "submit",
+  "submitWrongShard",
+  "challenge",
+  "lossVote",
+  "lossVote",
+  "verdict",
+  "verdict",
+  "trapCommit",
+  "trapReveal",
+  "aggCommit",
+  "aggReveal",
+  "aggChallenge",
+  "send",
+  "bond",
+  "unbond",
+  "register",
+  "propose",
+  "vote",
+  "vote",
+  "daChallenge",
+  "daProve",
+  "garbage",
+  "aggCommit",
+  "aggReveal",
+  "trapReveal",
+  "trapReveal",
 ] as const;
 type Kind = (typeof kinds)[number];
 
@@ -113,24 +154,38 @@ const intentArb: fc.Arbitrary<Intent> = fc.record({
   flag: fc.boolean(),
 });
 
-const blockArb: fc.Arbitrary<BlockPlan> = fc.record({
-  intents: fc.array(intentArb, { maxLength: 6 }),
-  signed: fc.array(fc.boolean(), { minLength: validators.length, maxLength: validators.length }).map((xs) => xs.map((x, i) => x || i % 2 === 0)),
-  evidence: fc.option(fc.record({ validator: fc.nat({ max: validators.length - 1 }), back: fc.nat({ max: 24 }) }), { freq: 8, nil: undefined }),
-  batched: fc.boolean(),
-}, { requiredKeys: ["intents", "signed", "batched"] });
+const blockArb: fc.Arbitrary<BlockPlan> = fc.record(
+  {
+    intents: fc.array(intentArb, { maxLength: 6 }),
+    signed: fc
+      .array(fc.boolean(), { minLength: validators.length, maxLength: validators.length })
+      .map((xs) => xs.map((x, i) => x || i % 2 === 0)),
+    evidence: fc.option(
+      fc.record({ validator: fc.nat({ max: validators.length - 1 }), back: fc.nat({ max: 24 }) }),
+      { freq: 8, nil: undefined },
+    ),
+    batched: fc.boolean(),
+  },
+  { requiredKeys: ["intents", "signed", "batched"] },
+);
 
 const streamArb = fc.array(blockArb, { minLength: 8, maxLength: 36 });
 
-const pick = <T>(xs: readonly T[], i: number): T | undefined => (xs.length === 0 ? undefined : xs[i % xs.length]);
+const pick = <T>(xs: readonly T[], i: number): T | undefined =>
+  xs.length === 0 ? undefined : xs[i % xs.length];
 
 /** Deterministic content of a miner's gradient: honest ⇒ one answer per (window, shard). */
 const gradientOf = (window: number, shard: number, lazy: boolean, salt: number) =>
   lazy ? hashParts("lazy", window, shard, salt) : hashParts("gradient", window, shard);
 /** DA chunks of a gradient: full CHUNK-byte chunks and a short last one. */
 const chunksOf = (hash: Uint8Array, n: number): Uint8Array[] =>
-  Array.from({ length: n }, (_, i) => (i === n - 1 ? hashParts("chunk", hash, i).slice(0, 16) : new Uint8Array([...hashParts("chunk", hash, i), ...hashParts("chunk2", hash, i)])));
-const cidOf = (hash: Uint8Array) => `b${bytesToHex(hash).replace(/[0189]/g, "a")}aaaaaa`.slice(0, 59);
+  Array.from({ length: n }, (_, i) =>
+    i === n - 1
+      ? hashParts("chunk", hash, i).slice(0, 16)
+      : new Uint8Array([...hashParts("chunk", hash, i), ...hashParts("chunk2", hash, i)]),
+  );
+const cidOf = (hash: Uint8Array) =>
+  `b${bytesToHex(hash).replace(/[0189]/g, "a")}aaaaaa`.slice(0, 59);
 
 /** Test-side knowledge a real participant would keep off-chain. */
 interface World {
@@ -151,19 +206,32 @@ const resolve = (state: Readonly<State>, world: World, it: Intent): ProtocolComm
     case "submitWrongShard": {
       const w = pick(openWindows, it.a);
       if (!w) return undefined;
-      const assigned = [...w.assignment].filter(([m]) => !w.submittedBy.has(m)).sort(([x], [y]) => (x < y ? -1 : 1));
+      const assigned = [...w.assignment]
+        .filter(([m]) => !w.submittedBy.has(m))
+        .sort(([x], [y]) => (x < y ? -1 : 1));
       const entry = pick(assigned, it.b) ?? pick([...w.assignment], it.b);
       if (!entry) return undefined;
       const [miner, assignedShard] = entry;
-      const shard = it.kind === "submitWrongShard" ? (assignedShard + 1 + (it.c % 3)) % state.params.totalShards : assignedShard;
+      const shard =
+        it.kind === "submitWrongShard"
+          ? (assignedShard + 1 + (it.c % 3)) % state.params.totalShards
+          : assignedShard;
       const lazy = it.flag && it.c % 3 === 0;
       const hash = gradientOf(w.window, shard, lazy, it.c);
       const nChunks = 1 + (it.c % 3);
       const chunks = chunksOf(hash, nChunks);
       const size = BigInt(chunks.reduce((n, c) => n + c.length, 0));
       const r = command("submitGradient", {
-        miner, window: w.window, shard, gradientCid: cidOf(hash), gradientHash: hash, daRoot: merkleRoot(chunks), sizeBytes: size,
-        claimedLossMicro: lazy ? 1_000n : 2_000_000n + BigInt(shard), gpuArch: GpuArch.AMPERE, kernelVersion: "bitnet-cpu/1",
+        miner,
+        window: w.window,
+        shard,
+        gradientCid: cidOf(hash),
+        gradientHash: hash,
+        daRoot: merkleRoot(chunks),
+        sizeBytes: size,
+        claimedLossMicro: lazy ? 1_000n : 2_000_000n + BigInt(shard),
+        gpuArch: GpuArch.AMPERE,
+        kernelVersion: "bitnet-cpu/1",
       });
       world.chunks.set(bytesToHex(hash), chunks);
       return r;
@@ -171,30 +239,64 @@ const resolve = (state: Readonly<State>, world: World, it: Intent): ProtocolComm
     case "challenge": {
       const s = pick(subs, it.a);
       if (!s) return undefined;
-      const challenger = pick(everyone.filter((x) => x !== s.miner), it.b)!;
-      const bond = BigInt(state.params.challengeBondMultiplier) * state.params.baseMinerReward + (it.flag ? 0n : BigInt(it.c));
-      return command("challengeGradient", { challenger, submissionId: s.id, bond: it.c % 7 === 0 ? 1n : bond });
+      const challenger = pick(
+        everyone.filter((x) => x !== s.miner),
+        it.b,
+      )!;
+      const bond =
+        BigInt(state.params.challengeBondMultiplier) * state.params.baseMinerReward +
+        (it.flag ? 0n : BigInt(it.c));
+      return command("challengeGradient", {
+        challenger,
+        submissionId: s.id,
+        bond: it.c % 7 === 0 ? 1n : bond,
+      });
     }
     case "lossVote": {
-      const d = pick(disputes.filter((x) => x.tier === 2), it.a);
+      const d = pick(
+        disputes.filter((x) => x.tier === 2),
+        it.a,
+      );
       if (!d) return undefined;
       const s = state.submissions.get(d.subjectId);
       const computed = s && it.flag ? s.claimedLossMicro : BigInt(it.c) * 10_000n;
-      return command("voteLossCheck", { validator: pick(validators, it.b)!, disputeId: d.id, computedLossMicro: computed });
+      return command("voteLossCheck", {
+        validator: pick(validators, it.b)!,
+        disputeId: d.id,
+        computedLossMicro: computed,
+      });
     }
     case "verdict": {
-      const d = pick(disputes.filter((x) => x.tier === 3), it.a);
+      const d = pick(
+        disputes.filter((x) => x.tier === 3),
+        it.a,
+      );
       if (!d) return undefined;
-      const validator = it.c % 5 === 0 ? pick(validators, it.b)! : pick(d.panel, it.b) ?? validators[0]!;
+      const validator =
+        it.c % 5 === 0 ? pick(validators, it.b)! : (pick(d.panel, it.b) ?? validators[0]!);
       // Mostly a recomputed hash that agrees with the flag (the submitted one, or another); sometimes none or a malformed one.
-      const submitted = d.subject === DisputeSubject.GRADIENT ? state.submissions.get(d.subjectId)?.gradientHash : undefined;
-      const recomputedHash = it.c % 7 === 0 ? new Uint8Array(it.c % 2 === 0 ? 0 : 31) : it.flag && submitted ? submitted : new Uint8Array(32).fill(it.c % 251);
-      return command("submitArbitrationVerdict", { validator, disputeId: d.id, valid: it.flag, recomputedHash });
+      const submitted =
+        d.subject === DisputeSubject.GRADIENT
+          ? state.submissions.get(d.subjectId)?.gradientHash
+          : undefined;
+      const recomputedHash =
+        it.c % 7 === 0
+          ? new Uint8Array(it.c % 2 === 0 ? 0 : 31)
+          : it.flag && submitted
+            ? submitted
+            : new Uint8Array(32).fill(it.c % 251);
+      return command("submitArbitrationVerdict", {
+        validator,
+        disputeId: d.id,
+        valid: it.flag,
+        recomputedHash,
+      });
     }
     case "trapCommit": {
       const window = state.nextWindow + (it.a % 2);
       const committee = trapCommittee(state);
-      const validator = it.c % 6 === 0 ? pick(validators, it.b)! : pick(committee, it.b) ?? validators[0]!;
+      const validator =
+        it.c % 6 === 0 ? pick(validators, it.b)! : (pick(committee, it.b) ?? validators[0]!);
       let salts = world.trapSalts.get(window);
       if (!salts) {
         salts = new Map();
@@ -202,11 +304,18 @@ const resolve = (state: Readonly<State>, world: World, it: Intent): ProtocolComm
         for (const s of shards) salts.set(s, hashParts("trap-salt", window, s));
         world.trapSalts.set(window, salts);
       }
-      const commitments = [...salts].map(([shard, salt]) => trapCommitment(window, shard, shard, salt));
+      const commitments = [...salts].map(([shard, salt]) =>
+        trapCommitment(window, shard, shard, salt),
+      );
       let i = 0;
-      while (commitments.length < state.params.trapCommitmentSlots) commitments.push(hashParts("trap-dummy", window, i++));
+      while (commitments.length < state.params.trapCommitmentSlots)
+        commitments.push(hashParts("trap-dummy", window, i++));
       commitments.sort((x, y) => Buffer.compare(x, y));
-      return command("commitTrapJobs", { validator, window, commitments: it.c % 11 === 0 ? commitments.slice(1) : commitments });
+      return command("commitTrapJobs", {
+        validator,
+        window,
+        commitments: it.c % 11 === 0 ? commitments.slice(1) : commitments,
+      });
     }
     case "trapReveal": {
       const windows = [...state.traps].filter(([, t]) => t.accepted).map(([w]) => w);
@@ -215,45 +324,96 @@ const resolve = (state: Readonly<State>, world: World, it: Intent): ProtocolComm
       const t = state.traps.get(window)!.accepted!;
       const salts = world.trapSalts.get(window);
       const w = state.windows.get(window);
-      const wanted = [...(salts ?? new Map<number, Uint8Array>())].filter(([shard]) => !t.opened.has(shard) && (w === undefined || [...w.assignment.values()].includes(shard) || it.flag));
-      const reveals = wanted.map(([shard, salt]) => ({ shard, vaultEntryId: BigInt(shard), salt: it.c % 5 === 0 ? hashParts("wrong-salt", it.c) : salt }));
+      const wanted = [...(salts ?? new Map<number, Uint8Array>())].filter(
+        ([shard]) =>
+          !t.opened.has(shard) &&
+          (w === undefined || [...w.assignment.values()].includes(shard) || it.flag),
+      );
+      const reveals = wanted.map(([shard, salt]) => ({
+        shard,
+        vaultEntryId: BigInt(shard),
+        salt: it.c % 5 === 0 ? hashParts("wrong-salt", it.c) : salt,
+      }));
       return command("revealTrapJobs", { validator: pick(t.committee, it.b)!, window, reveals });
     }
     case "aggCommit": {
-      const w = pick([...state.windows.values()].filter((x) => x.aggregation && !x.aggregation.commitment), it.a);
+      const w = pick(
+        [...state.windows.values()].filter((x) => x.aggregation && !x.aggregation.commitment),
+        it.a,
+      );
       if (!w) return undefined;
-      const included = submissionsOf(state, w.window).filter((s) => s.status !== SubmissionStatus.REJECTED);
+      const included = submissionsOf(state, w.window).filter(
+        (s) => s.status !== SubmissionStatus.REJECTED,
+      );
       const pickSome = included.filter((_, i) => it.flag || i % 2 === 0);
       if (pickSome.length === 0) return undefined;
       const root = gradientRoot(pickSome.map((s) => s.gradientHash));
-      const agg = { cid: cidOf(hashParts("agg", root)), root, ids: pickSome.map((s) => s.id), salt: hashParts("agg-salt", w.window, it.c) };
+      const agg = {
+        cid: cidOf(hashParts("agg", root)),
+        root,
+        ids: pickSome.map((s) => s.id),
+        salt: hashParts("agg-salt", w.window, it.c),
+      };
       world.aggs.set(w.window, agg);
       const who = it.c % 9 === 0 ? pick(validators, it.b)! : w.aggregation!.proposer;
-      return command("commitAggregation", { proposer: who, window: w.window, commitment: aggregationCommitment(w.window, agg.cid, agg.root, AggregationMethod.MEDIAN, agg.salt) });
+      return command("commitAggregation", {
+        proposer: who,
+        window: w.window,
+        commitment: aggregationCommitment(
+          w.window,
+          agg.cid,
+          agg.root,
+          AggregationMethod.MEDIAN,
+          agg.salt,
+        ),
+      });
     }
     case "aggReveal": {
-      const w = pick([...state.windows.values()].filter((x) => x.aggregation?.commitment && !x.aggregation.revealed), it.a);
+      const w = pick(
+        [...state.windows.values()].filter(
+          (x) => x.aggregation?.commitment && !x.aggregation.revealed,
+        ),
+        it.a,
+      );
       const agg = w && world.aggs.get(w.window);
       if (!w || !agg) return undefined;
       const wrongSalt = it.c % 4 === 0;
       return command("submitAggregation", {
-        proposer: w.aggregation!.proposer, window: w.window, aggregatedCid: agg.cid, merkleRoot: agg.root, submissionIds: agg.ids,
-        method: AggregationMethod.MEDIAN, salt: wrongSalt ? hashParts("bad-salt", it.c) : agg.salt,
+        proposer: w.aggregation!.proposer,
+        window: w.window,
+        aggregatedCid: agg.cid,
+        merkleRoot: agg.root,
+        submissionIds: agg.ids,
+        method: AggregationMethod.MEDIAN,
+        salt: wrongSalt ? hashParts("bad-salt", it.c) : agg.salt,
       });
     }
     case "aggChallenge": {
-      const w = pick([...state.windows.values()].filter((x) => x.aggregation?.revealed), it.a);
+      const w = pick(
+        [...state.windows.values()].filter((x) => x.aggregation?.revealed),
+        it.a,
+      );
       if (!w) return undefined;
       return command("challengeAggregation", {
-        challenger: pick(everyone, it.b)!, aggregationId: w.aggregation!.revealed!.id,
-        bond: BigInt(state.params.challengeBondMultiplier) * state.params.baseMinerReward, reason: "bad aggregate",
+        challenger: pick(everyone, it.b)!,
+        aggregationId: w.aggregation!.revealed!.id,
+        bond: BigInt(state.params.challengeBondMultiplier) * state.params.baseMinerReward,
+        reason: "bad aggregate",
       });
     }
     case "send":
-      return command("send", { fromAddress: pick(everyone, it.a)!, toAddress: it.flag ? pick(everyone, it.b)! : addr(`remes1new${it.b % 3}`), amount: BigInt(it.c) * REMES + 1n });
+      return command("send", {
+        fromAddress: pick(everyone, it.a)!,
+        toAddress: it.flag ? pick(everyone, it.b)! : addr(`remes1new${it.b % 3}`),
+        amount: BigInt(it.c) * REMES + 1n,
+      });
     case "bond": {
       const r = pick([...state.roles.values()], it.a)!;
-      return command("bond", { address: r.address, role: r.role, amount: BigInt(it.c + 1) * REMES });
+      return command("bond", {
+        address: r.address,
+        role: r.role,
+        amount: BigInt(it.c + 1) * REMES,
+      });
     }
     case "unbond": {
       const r = pick([...state.roles.values()], it.a)!;
@@ -263,35 +423,93 @@ const resolve = (state: Readonly<State>, world: World, it: Intent): ProtocolComm
     case "register": {
       const who = pick([...users, ...everyone], it.a)!;
       return it.flag
-        ? command("registerMiner", { miner: who, stake: BigInt(1_000 + it.c) * REMES, gpuArch: GpuArch.AMPERE })
-        : command("registerValidator", { validator: who, stake: BigInt(10_000 + it.c) * REMES, pubkey: new Uint8Array(32).fill(it.b % 256) });
+        ? command("registerMiner", {
+            miner: who,
+            stake: BigInt(1_000 + it.c) * REMES,
+            gpuArch: GpuArch.AMPERE,
+          })
+        : command("registerValidator", {
+            validator: who,
+            stake: BigInt(10_000 + it.c) * REMES,
+            pubkey: new Uint8Array(32).fill(it.b % 256),
+          });
     }
     case "propose": {
       const who = pick(everyone, it.a)!;
       const content = it.flag
-        ? create(ProposalContentSchema, { title: `text ${it.c}`, kind: { case: "text", value: {} } })
-        : create(ProposalContentSchema, { title: `param ${it.c}`, kind: { case: "parameterChange", value: { changes: [{ key: pick(["tier2_voting_blocks", "base_miner_reward", "unbonding_blocks", "no_such_param"], it.b)!, value: String(pick([1, 2, 3, 8, 40], it.c)) }] } } });
-      return command("submitProposal", { proposer: who, content, deposit: it.flag ? state.params.depositText : state.params.depositParameterChange });
+        ? create(ProposalContentSchema, {
+            title: `text ${it.c}`,
+            kind: { case: "text", value: {} },
+          })
+        : create(ProposalContentSchema, {
+            title: `param ${it.c}`,
+            kind: {
+              case: "parameterChange",
+              value: {
+                changes: [
+                  {
+                    key: pick(
+                      [
+                        "tier2_voting_blocks",
+                        "base_miner_reward",
+                        "unbonding_blocks",
+                        "no_such_param",
+                      ],
+                      it.b,
+                    )!,
+                    value: String(pick([1, 2, 3, 8, 40], it.c)),
+                  },
+                ],
+              },
+            },
+          });
+      return command("submitProposal", {
+        proposer: who,
+        content,
+        deposit: it.flag ? state.params.depositText : state.params.depositParameterChange,
+      });
     }
     case "vote": {
       const p = pick([...state.proposals.values()], it.a);
       if (!p) return undefined;
-      return command("vote", { voter: pick(everyone, it.b)!, proposalId: p.id, option: pick([VoteOption.YES, VoteOption.NO, VoteOption.ABSTAIN, VoteOption.NO_WITH_VETO], it.c)! });
+      return command("vote", {
+        voter: pick(everyone, it.b)!,
+        proposalId: p.id,
+        option: pick(
+          [VoteOption.YES, VoteOption.NO, VoteOption.ABSTAIN, VoteOption.NO_WITH_VETO],
+          it.c,
+        )!,
+      });
     }
     case "daChallenge": {
       const s = pick(subs, it.a);
       if (!s) return undefined;
-      return command("challengeAvailability", { challenger: pick(everyone, it.b)!, submissionId: s.id, bond: it.flag ? availabilityBond(state, s.miner) : 1n });
+      return command("challengeAvailability", {
+        challenger: pick(everyone, it.b)!,
+        submissionId: s.id,
+        bond: it.flag ? availabilityBond(state, s.miner) : 1n,
+      });
     }
     case "daProve": {
       const c = pick([...state.availability.values()], it.a);
       if (!c) return undefined;
       const sub = state.submissions.get(c.submissionId);
       const chunks = sub && world.chunks.get(bytesToHex(sub.gradientHash));
-      if (!chunks || c.chunkIndex >= chunks.length) return command("proveAvailability", { miner: c.miner, challengeId: c.id, chunk: new Uint8Array(CHUNK) });
+      if (!chunks || c.chunkIndex >= chunks.length)
+        return command("proveAvailability", {
+          miner: c.miner,
+          challengeId: c.id,
+          chunk: new Uint8Array(CHUNK),
+        });
       const proof = merkleProof(chunks, c.chunkIndex);
-      const chunk = it.c % 6 === 0 ? new Uint8Array(chunks[c.chunkIndex]!.length) : chunks[c.chunkIndex]!;
-      return command("proveAvailability", { miner: c.miner, challengeId: c.id, chunk, proof: { index: proof.index, leafCount: proof.leafCount, siblings: [...proof.siblings] } });
+      const chunk =
+        it.c % 6 === 0 ? new Uint8Array(chunks[c.chunkIndex]!.length) : chunks[c.chunkIndex]!;
+      return command("proveAvailability", {
+        miner: c.miner,
+        challengeId: c.id,
+        chunk,
+        proof: { index: proof.index, leafCount: proof.leafCount, siblings: [...proof.siblings] },
+      });
     }
     case "garbage": {
       const g: ProtocolCommand[] = [
@@ -334,10 +552,20 @@ const runStream = (stream: readonly BlockPlan[]): Run => {
     const txs: (readonly ProtocolCommand[])[] = cmds.map((c) => [c]);
     if (plan.batched && cmds.length > 1) txs.push(cmds.slice(0, 3));
     const height = chain.height + 1;
-    const lastCommit: ValidatorVote[] = validators.map((address, i) => ({ address, signed: plan.signed[i]! }));
-    const misbehavior: Misbehavior[] = plan.evidence && height - plan.evidence.back >= 1
-      ? [{ kind: "duplicate_vote", validator: validators[plan.evidence.validator]!, height: height - 1 - plan.evidence.back }]
-      : [];
+    const lastCommit: ValidatorVote[] = validators.map((address, i) => ({
+      address,
+      signed: plan.signed[i]!,
+    }));
+    const misbehavior: Misbehavior[] =
+      plan.evidence && height - plan.evidence.back >= 1
+        ? [
+            {
+              kind: "duplicate_vote",
+              validator: validators[plan.evidence.validator]!,
+              height: height - 1 - plan.evidence.back,
+            },
+          ]
+        : [];
     const opts: BlockOptions = { lastCommit, misbehavior };
     const r = chain.block(txs, opts);
     accepted += r.txResults.filter((t) => t.code === 0).length;
@@ -349,9 +577,15 @@ const runStream = (stream: readonly BlockPlan[]): Run => {
     for (const e of r.events) {
       if (e.case !== "gradientSubmitted") continue;
       const v = e.value;
-      if (!chain.state.roles.get(roleKey(Role.MINER, v.miner))) throw new Error(`block ${chain.height}: submission ${v.submissionId} from unregistered ${v.miner}`);
+      if (!chain.state.roles.get(roleKey(Role.MINER, v.miner)))
+        throw new Error(
+          `block ${chain.height}: submission ${v.submissionId} from unregistered ${v.miner}`,
+        );
       const assigned = chain.state.windows.get(Number(v.window))?.assignment.get(v.miner);
-      if (assigned !== v.shard) throw new Error(`block ${chain.height}: submission ${v.submissionId} of ${v.miner} for shard ${v.shard}, assigned ${assigned}`);
+      if (assigned !== v.shard)
+        throw new Error(
+          `block ${chain.height}: submission ${v.submissionId} of ${v.miner} for shard ${v.shard}, assigned ${assigned}`,
+        );
     }
     const doubled = ledger.observe(r.events);
     if (doubled.length > 0) throw new Error(`after block ${chain.height}: ${doubled.join("; ")}`);
@@ -426,7 +660,9 @@ describe("model: regressions", () => {
     g.params!.unbondingBlocks = longestSlashingDelay(g.params!);
     const chain = new MockChain(g, "regression");
     const ledger = new OffenceLedger();
-    const evidence: BlockOptions = { misbehavior: [{ kind: "duplicate_vote", validator: validators[1]!, height: 2 }] };
+    const evidence: BlockOptions = {
+      misbehavior: [{ kind: "duplicate_vote", validator: validators[1]!, height: 2 }],
+    };
     const step = (txs: (readonly ProtocolCommand[])[] = [], opts: BlockOptions = {}) => {
       const r = chain.block(txs, opts);
       expect(ledger.observe(r.events)).toEqual([]);
@@ -440,13 +676,33 @@ describe("model: regressions", () => {
     while (chain.state.offences.size > 0 && chain.height < 80) step();
     expect(chain.state.offences.size).toBe(0);
     // Governance lengthens the unbonding period; every validator votes yes.
-    const content = create(ProposalContentSchema, { title: "longer unbonding", kind: { case: "parameterChange", value: { changes: [{ key: "unbonding_blocks", value: "1000" }] } } });
-    step([[command("submitProposal", { proposer: validators[0]!, content, deposit: chain.state.params.depositParameterChange })]]);
+    const content = create(ProposalContentSchema, {
+      title: "longer unbonding",
+      kind: {
+        case: "parameterChange",
+        value: { changes: [{ key: "unbonding_blocks", value: "1000" }] },
+      },
+    });
+    step([
+      [
+        command("submitProposal", {
+          proposer: validators[0]!,
+          content,
+          deposit: chain.state.params.depositParameterChange,
+        }),
+      ],
+    ]);
     const id = chain.state.counters.nextProposalId - 1;
-    step(validators.map((voter) => [command("vote", { voter, proposalId: id, option: VoteOption.YES })]));
+    step(
+      validators.map((voter) => [
+        command("vote", { voter, proposalId: id, option: VoteOption.YES }),
+      ]),
+    );
     while (chain.height < 80 && chain.state.params.unbondingBlocks !== 1000) step();
     expect(chain.state.params.unbondingBlocks).toBe(1000);
     // The same evidence again: within the new period, but already punished.
-    expect(step([], evidence).events.some((e) => e.case === "slashed" && e.value.offence === 1)).toBe(false);
+    expect(
+      step([], evidence).events.some((e) => e.case === "slashed" && e.value.offence === 1),
+    ).toBe(false);
   });
 });

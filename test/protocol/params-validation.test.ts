@@ -16,7 +16,12 @@ import { isProtocolError } from "../../src/protocol/errors.ts";
 import { initChain } from "../../src/protocol/genesis.ts";
 import { checkState } from "../../src/protocol/invariants.ts";
 import {
-  applyParamChanges, defaultParams, longestSlashingDelay, MAX_AMOUNT, ruledFields, validateParams,
+  applyParamChanges,
+  defaultParams,
+  longestSlashingDelay,
+  MAX_AMOUNT,
+  ruledFields,
+  validateParams,
 } from "../../src/protocol/params.ts";
 import { settleDelay } from "../../src/protocol/windows.ts";
 import { given, hashOf, submission } from "./given.ts";
@@ -67,7 +72,10 @@ describe("validateParams: a defence cannot be switched off", () => {
     for (const [key, value] of defenceOff) {
       // Given the default parameters, when governance applies the change, then it is refused and the error names it.
       const r = applyParamChanges(defaultParams(), [change(key, value)]);
-      expect(isProtocolError(r) ? r.message.includes(key) || r.message : "accepted", `${key} = ${value}`).toBe(true);
+      expect(
+        isProtocolError(r) ? r.message.includes(key) || r.message : "accepted",
+        `${key} = ${value}`,
+      ).toBe(true);
     }
   });
 
@@ -75,12 +83,20 @@ describe("validateParams: a defence cannot be switched off", () => {
     const p = defaultParams();
     const least = longestSlashingDelay(p);
     expect(least).toBe(p.windowBlocks + settleDelay(p));
-    expect(isProtocolError(applyParamChanges(p, [change("unbonding_blocks", String(least - 1))]))).toBe(true);
-    expect(isProtocolError(applyParamChanges(p, [change("unbonding_blocks", String(least))]))).toBe(false);
+    expect(
+      isProtocolError(applyParamChanges(p, [change("unbonding_blocks", String(least - 1))])),
+    ).toBe(true);
+    expect(isProtocolError(applyParamChanges(p, [change("unbonding_blocks", String(least))]))).toBe(
+      false,
+    );
     // Lengthening a deadline past the unbonding period is refused the same way, naming unbonding_blocks.
     const short = applyParamChanges(p, [change("unbonding_blocks", String(least))]);
-    const r = applyParamChanges(short as Params, [change("tier3_deadline_blocks", String(p.tier3DeadlineBlocks + 1))]);
-    expect(isProtocolError(r) && r.message).toMatch(/^unbonding_blocks must be at least the longest slashing delay/);
+    const r = applyParamChanges(short as Params, [
+      change("tier3_deadline_blocks", String(p.tier3DeadlineBlocks + 1)),
+    ]);
+    expect(isProtocolError(r) && r.message).toMatch(
+      /^unbonding_blocks must be at least the longest slashing delay/,
+    );
   });
 
   it("genesis parameters go through the same rules", () => {
@@ -90,14 +106,23 @@ describe("validateParams: a defence cannot be switched off", () => {
   });
 
   it("a genesis supply over 2^63 - 1 uremes is refused", () => {
-    const accounts = [addr("remes1a"), addr("remes1b")].map((address) => ({ address, balance: 2n ** 62n }));
+    const accounts = [addr("remes1a"), addr("remes1b")].map((address) => ({
+      address,
+      balance: 2n ** 62n,
+    }));
     const r = initChain(create(GenesisStateSchema, { accounts }));
-    expect(isProtocolError(r) && r.message).toMatch(/^genesis supply \(balances \+ stakes\) is 9223372036854775808 uremes, over 2\^63 - 1/);
-    expect(isProtocolError(initChain(create(GenesisStateSchema, { accounts: accounts.slice(1) })))).toBe(false);
+    expect(isProtocolError(r) && r.message).toMatch(
+      /^genesis supply \(balances \+ stakes\) is 9223372036854775808 uremes, over 2\^63 - 1/,
+    );
+    expect(
+      isProtocolError(initChain(create(GenesisStateSchema, { accounts: accounts.slice(1) }))),
+    ).toBe(false);
   });
 
   it("every field of Params has a rule (a new parameter needs one here)", () => {
-    const unruled = ParamsSchema.fields.map((f) => f.localName).filter((n) => !ruledFields.has(n as keyof Params) && n !== "vetoBps");
+    const unruled = ParamsSchema.fields
+      .map((f) => f.localName)
+      .filter((n) => !ruledFields.has(n as keyof Params) && n !== "vetoBps");
     expect(unruled).toEqual([]);
   });
 });
@@ -111,36 +136,63 @@ const u = (min: number, max: number) => fc.integer({ min, max });
 const amt = (max: bigint) => fc.bigInt({ min: 1n, max });
 /** Any field set to a boundary value: 0, 1, past 100%, past 2^63. */
 const mutation = fc.tuple(
-  fc.constantFrom(...ParamsSchema.fields.filter((f) => f.fieldKind === "scalar").map((f) => f.localName)),
+  fc.constantFrom(
+    ...ParamsSchema.fields.filter((f) => f.fieldKind === "scalar").map((f) => f.localName),
+  ),
   fc.constantFrom(0, 1, 2, 10_000, 10_001),
 );
 
 /** Mostly plausible sets (some relations broken by chance), a third with one field at a boundary. */
-const paramsArb = fc.record({
-  windowBlocks: u(2, 8), totalShards: u(1, 6), minMinersPerShard: u(2, 3),
-  challengeWindowBlocks: u(1, 4), challengeBondMultiplier: u(1, 20), tier2VotingBlocks: u(1, 3), tier2QuorumBps: u(1, 10_000),
-  lossToleranceBps: u(0, 9_999), tier3PanelSize: fc.constantFrom(3, 5), tier3DeadlineBlocks: u(1, 6),
-  trapRateBps: u(1, 3_000), trapCommitteeSize: u(1, 4), trapThreshold: u(1, 4), trapRevealBlocks: u(1, 5),
-  vaultMaxEntries: u(1, 64), vaultReusePerWindow: u(1, 4),
-  aggregationCommitBlocks: u(1, 3), aggregationRevealBlocks: u(1, 3), aggregationChallengeBlocks: u(1, 4),
-  qualityVerifiedBps: u(1, 10_000), qualityOptimisticBps: u(0, 10_000),
-  baseMinerReward: amt(10n ** 9n), proposerReward: amt(10n ** 9n), validatorVerificationReward: amt(10n ** 7n),
-  slashLazyMiningBps: u(1, 10_000), slashFalseVerificationBps: u(1, 10_000), slashAvailabilityBps: u(1, 10_000),
-  challengerRewardBps: u(1, 10_000), slashBurnBps: u(0, 10_000), minSignedBps: u(1, 10_000),
-  quorumBps: u(1, 10_000), thresholdBps: u(5_000, 10_000),
-  daSampleRateBps: u(1, 5_000), daResponseBlocks: u(1, 4), daChallengeBond: amt(10n ** 7n),
-  unbondingExtra: u(-3, 20),
-  mutate: fc.option(mutation, { freq: 2 }),
-}).map(({ unbondingExtra, mutate, ...over }) => {
-  const p = create(ParamsSchema, { ...defaultParams(), votingBlocksParameterChange: 5, ...over });
-  p.unbondingBlocks = Math.max(0, longestSlashingDelay(p) + unbondingExtra);
-  if (mutate) {
-    const [field, v] = mutate;
-    const r = p as unknown as Record<string, unknown>;
-    r[field] = typeof r[field] === "bigint" ? (v === 10_001 ? MAX_AMOUNT + 1n : BigInt(v)) : v;
-  }
-  return p;
-});
+const paramsArb = fc
+  .record({
+    windowBlocks: u(2, 8),
+    totalShards: u(1, 6),
+    minMinersPerShard: u(2, 3),
+    challengeWindowBlocks: u(1, 4),
+    challengeBondMultiplier: u(1, 20),
+    tier2VotingBlocks: u(1, 3),
+    tier2QuorumBps: u(1, 10_000),
+    lossToleranceBps: u(0, 9_999),
+    tier3PanelSize: fc.constantFrom(3, 5),
+    tier3DeadlineBlocks: u(1, 6),
+    trapRateBps: u(1, 3_000),
+    trapCommitteeSize: u(1, 4),
+    trapThreshold: u(1, 4),
+    trapRevealBlocks: u(1, 5),
+    vaultMaxEntries: u(1, 64),
+    vaultReusePerWindow: u(1, 4),
+    aggregationCommitBlocks: u(1, 3),
+    aggregationRevealBlocks: u(1, 3),
+    aggregationChallengeBlocks: u(1, 4),
+    qualityVerifiedBps: u(1, 10_000),
+    qualityOptimisticBps: u(0, 10_000),
+    baseMinerReward: amt(10n ** 9n),
+    proposerReward: amt(10n ** 9n),
+    validatorVerificationReward: amt(10n ** 7n),
+    slashLazyMiningBps: u(1, 10_000),
+    slashFalseVerificationBps: u(1, 10_000),
+    slashAvailabilityBps: u(1, 10_000),
+    challengerRewardBps: u(1, 10_000),
+    slashBurnBps: u(0, 10_000),
+    minSignedBps: u(1, 10_000),
+    quorumBps: u(1, 10_000),
+    thresholdBps: u(5_000, 10_000),
+    daSampleRateBps: u(1, 5_000),
+    daResponseBlocks: u(1, 4),
+    daChallengeBond: amt(10n ** 7n),
+    unbondingExtra: u(-3, 20),
+    mutate: fc.option(mutation, { freq: 2 }),
+  })
+  .map(({ unbondingExtra, mutate, ...over }) => {
+    const p = create(ParamsSchema, { ...defaultParams(), votingBlocksParameterChange: 5, ...over });
+    p.unbondingBlocks = Math.max(0, longestSlashingDelay(p) + unbondingExtra);
+    if (mutate) {
+      const [field, v] = mutate;
+      const r = p as unknown as Record<string, unknown>;
+      r[field] = typeof r[field] === "bigint" ? (v === 10_001 ? MAX_AMOUNT + 1n : BigInt(v)) : v;
+    }
+    return p;
+  });
 
 describe("validateParams over generated parameter sets", () => {
   it("every rejected set names a parameter; every accepted set runs with the invariants intact", () => {
@@ -162,21 +214,42 @@ describe("validateParams over generated parameter sets", () => {
         expect(p.trapThreshold).toBeLessThanOrEqual(p.trapCommitteeSize);
         // A short chain under these parameters: miners submit every window (one of them a random hash),
         // windows close and settle in time, and the state invariants hold after every block.
-        const chain = given({ params: p, validators: Object.fromEntries(validators.map((v) => [v, 20_000n])), miners: Object.fromEntries(miners.map((m) => [m, 2_000n])) }, "params-property");
+        const chain = given(
+          {
+            params: p,
+            validators: Object.fromEntries(validators.map((v) => [v, 20_000n])),
+            miners: Object.fromEntries(miners.map((m) => [m, 2_000n])),
+          },
+          "params-property",
+        );
         const blocks = Math.min(3 * p.windowBlocks + settleDelay(p) + 2, 60);
         const closed = new Map<number, number>();
         while (chain.height < blocks) {
           const open = chain.state.windows.get(chain.state.nextWindow - 1);
-          const txs = open && !open.closed && chain.height + 1 === open.startHeight + 1
-            ? [...open.assignment.keys()].sort().map((m) => [submission(chain, m, m === miners[5] ? hashOf(`fake/${chain.height}`) : hashOf(`g/${open.window}/${open.assignment.get(m)}`), open.window)])
-            : [];
+          const txs =
+            open && !open.closed && chain.height + 1 === open.startHeight + 1
+              ? [...open.assignment.keys()]
+                  .sort()
+                  .map((m) => [
+                    submission(
+                      chain,
+                      m,
+                      m === miners[5]
+                        ? hashOf(`fake/${chain.height}`)
+                        : hashOf(`g/${open.window}/${open.assignment.get(m)}`),
+                      open.window,
+                    ),
+                  ])
+              : [];
           const r = chain.block(txs);
           submitted += r.events.filter((e) => e.case === "gradientSubmitted").length;
           settled += r.events.filter((e) => e.case === "windowSettled").length;
           expect(checkState(chain.state)).toEqual([]);
-          for (const w of chain.state.windows.values()) if (w.closed && !closed.has(w.window)) closed.set(w.window, chain.height);
+          for (const w of chain.state.windows.values())
+            if (w.closed && !closed.has(w.window)) closed.set(w.window, chain.height);
           // A window closed settleDelay blocks ago has settled (left live state).
-          for (const [w, at] of closed) if (chain.height > at + settleDelay(p)) expect(chain.state.windows.has(w)).toBe(false);
+          for (const [w, at] of closed)
+            if (chain.height > at + settleDelay(p)) expect(chain.state.windows.has(w)).toBe(false);
         }
       }),
       { numRuns: 300, seed: 13 },

@@ -66,7 +66,8 @@ describe("hashParts / deriveSeed", () => {
     const manual = sha256(
       concat(
         Uint8Array.from(Buffer.from("r3mes.v1")),
-        Uint8Array.of(2, 0, 0, 0, 5), Uint8Array.from(Buffer.from("shard")),
+        Uint8Array.of(2, 0, 0, 0, 5),
+        Uint8Array.from(Buffer.from("shard")),
         Uint8Array.of(1, 0, 0, 0, 3, 0xaa, 0xbb, 0xcc),
         Uint8Array.of(3, 0, 0, 0, 3, 0, 0x01, 0x2c), // 300
         Uint8Array.of(3, 0, 0, 0, 2, 1, 0x05), // -5
@@ -75,15 +76,27 @@ describe("hashParts / deriveSeed", () => {
         Uint8Array.of(2, 0, 0, 0, 4, 0xf0, 0x9f, 0x98, 0x80), // U+1F600
       ),
     );
-    const got = hashParts("shard", Uint8Array.of(0xaa, 0xbb, 0xcc), 300, -5n, 0, 2n ** 64n, "\u{1F600}");
+    const got = hashParts(
+      "shard",
+      Uint8Array.of(0xaa, 0xbb, 0xcc),
+      300,
+      -5n,
+      0,
+      2n ** 64n,
+      "\u{1F600}",
+    );
     expect(hex(got)).toBe(hex(manual));
   });
 
   it("agrees with an independent reference encoder", () => {
     fc.assert(
-      fc.property(fc.string({ unit: "binary", maxLength: 12 }), fc.array(partArb, { maxLength: 6 }), (label, parts) => {
-        expect(hex(hashParts(label, ...parts))).toBe(hex(refHashParts(label, ...parts)));
-      }),
+      fc.property(
+        fc.string({ unit: "binary", maxLength: 12 }),
+        fc.array(partArb, { maxLength: 6 }),
+        (label, parts) => {
+          expect(hex(hashParts(label, ...parts))).toBe(hex(refHashParts(label, ...parts)));
+        },
+      ),
       RUNS,
     );
   });
@@ -121,9 +134,16 @@ describe("hashParts / deriveSeed", () => {
 
   it("deriveSeed(seed, label, ...parts) = hashParts(label, seed, ...parts)", () => {
     fc.assert(
-      fc.property(seedArb, fc.string({ maxLength: 8 }), fc.array(partArb, { maxLength: 4 }), (seed, label, parts) => {
-        expect(hex(deriveSeed(seed, label, ...parts))).toBe(hex(hashParts(label, seed, ...parts)));
-      }),
+      fc.property(
+        seedArb,
+        fc.string({ maxLength: 8 }),
+        fc.array(partArb, { maxLength: 4 }),
+        (seed, label, parts) => {
+          expect(hex(deriveSeed(seed, label, ...parts))).toBe(
+            hex(hashParts(label, seed, ...parts)),
+          );
+        },
+      ),
       RUNS,
     );
     expect(hex(deriveSeed(seedOf(1), "a"))).not.toBe(hex(deriveSeed(seedOf(1), "b")));
@@ -148,22 +168,32 @@ describe("Prng", () => {
 
   it("regression vector (pins the stream; change only with a protocol version bump)", () => {
     const p = new Prng(new Uint8Array(32));
-    const got = [p.nextU32(), p.nextU32(), p.below(1000), p.belowBig(10n ** 30n).toString(), p.nextU64().toString()];
+    const got = [
+      p.nextU32(),
+      p.nextU32(),
+      p.below(1000),
+      p.belowBig(10n ** 30n).toString(),
+      p.nextU64().toString(),
+    ];
     expect(got).toEqual(PINNED_STREAM);
   });
 
   it("is deterministic: same seed, same sequence of every kind of draw", () => {
     fc.assert(
-      fc.property(seedArb, fc.array(fc.integer({ min: 1, max: 2 ** 40 }), { minLength: 1, maxLength: 30 }), (seed, ns) => {
-        const a = new Prng(seed);
-        const b = new Prng(seed);
-        for (const n of ns) {
-          expect(a.nextU32()).toBe(b.nextU32());
-          expect(a.below(n)).toBe(b.below(n));
-          expect(a.nextU64()).toBe(b.nextU64());
-          expect(a.belowBig(BigInt(n) ** 3n)).toBe(b.belowBig(BigInt(n) ** 3n));
-        }
-      }),
+      fc.property(
+        seedArb,
+        fc.array(fc.integer({ min: 1, max: 2 ** 40 }), { minLength: 1, maxLength: 30 }),
+        (seed, ns) => {
+          const a = new Prng(seed);
+          const b = new Prng(seed);
+          for (const n of ns) {
+            expect(a.nextU32()).toBe(b.nextU32());
+            expect(a.below(n)).toBe(b.below(n));
+            expect(a.nextU64()).toBe(b.nextU64());
+            expect(a.belowBig(BigInt(n) ** 3n)).toBe(b.belowBig(BigInt(n) ** 3n));
+          }
+        },
+      ),
       RUNS,
     );
   });
@@ -178,15 +208,20 @@ describe("Prng", () => {
 
   it("below(n) and belowBig(n) stay in [0, n)", () => {
     fc.assert(
-      fc.property(seedArb, fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), fc.bigInt({ min: 1n, max: 2n ** 200n }), (seed, n, nb) => {
-        const p = new Prng(seed);
-        for (let i = 0; i < 20; i++) {
-          const x = p.below(n);
-          expect(Number.isSafeInteger(x) && x >= 0 && x < n).toBe(true);
-          const y = p.belowBig(nb);
-          expect(y >= 0n && y < nb).toBe(true);
-        }
-      }),
+      fc.property(
+        seedArb,
+        fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+        fc.bigInt({ min: 1n, max: 2n ** 200n }),
+        (seed, n, nb) => {
+          const p = new Prng(seed);
+          for (let i = 0; i < 20; i++) {
+            const x = p.below(n);
+            expect(Number.isSafeInteger(x) && x >= 0 && x < n).toBe(true);
+            const y = p.belowBig(nb);
+            expect(y >= 0n && y < nb).toBe(true);
+          }
+        },
+      ),
       RUNS,
     );
   });
@@ -265,26 +300,32 @@ describe("Prng", () => {
 
   it("fork: deterministic, label-separated, independent of the parent's position", () => {
     fc.assert(
-      fc.property(seedArb, fc.string({ maxLength: 10 }), fc.string({ maxLength: 10 }), fc.nat(40), (seed, a, b, skip) => {
-        const parent = new Prng(seed);
-        const before = parent.fork(a);
-        for (let i = 0; i < skip; i++) parent.nextU32();
-        const after = parent.fork(a);
-        const fa = [before.nextU32(), before.nextU32(), before.nextU32()];
-        expect([after.nextU32(), after.nextU32(), after.nextU32()]).toEqual(fa);
-        // Forking does not advance the parent.
-        const ref = new Prng(seed);
-        for (let i = 0; i < skip; i++) ref.nextU32();
-        expect(parent.nextU32()).toBe(ref.nextU32());
-        // Different labels, and the parent itself, give different streams.
-        const fresh = new Prng(seed);
-        expect([fresh.nextU32(), fresh.nextU32(), fresh.nextU32()]).not.toEqual(fa);
-        if (a !== b) {
-          const fb = new Prng(seed).fork(b);
-          expect([fb.nextU32(), fb.nextU32(), fb.nextU32()]).not.toEqual(fa);
-        }
-        expect(hex(new Prng(seed).fork(a).seed)).toBe(hex(deriveSeed(seed, "prng.fork", a)));
-      }),
+      fc.property(
+        seedArb,
+        fc.string({ maxLength: 10 }),
+        fc.string({ maxLength: 10 }),
+        fc.nat(40),
+        (seed, a, b, skip) => {
+          const parent = new Prng(seed);
+          const before = parent.fork(a);
+          for (let i = 0; i < skip; i++) parent.nextU32();
+          const after = parent.fork(a);
+          const fa = [before.nextU32(), before.nextU32(), before.nextU32()];
+          expect([after.nextU32(), after.nextU32(), after.nextU32()]).toEqual(fa);
+          // Forking does not advance the parent.
+          const ref = new Prng(seed);
+          for (let i = 0; i < skip; i++) ref.nextU32();
+          expect(parent.nextU32()).toBe(ref.nextU32());
+          // Different labels, and the parent itself, give different streams.
+          const fresh = new Prng(seed);
+          expect([fresh.nextU32(), fresh.nextU32(), fresh.nextU32()]).not.toEqual(fa);
+          if (a !== b) {
+            const fb = new Prng(seed).fork(b);
+            expect([fb.nextU32(), fb.nextU32(), fb.nextU32()]).not.toEqual(fa);
+          }
+          expect(hex(new Prng(seed).fork(a).seed)).toBe(hex(deriveSeed(seed, "prng.fork", a)));
+        },
+      ),
       RUNS,
     );
   });
@@ -294,7 +335,11 @@ describe("sortition", () => {
   const candidatesArb = fc.uniqueArray(
     fc.record({
       id: fc.string({ minLength: 1, maxLength: 6 }),
-      weight: fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: 1000n }), fc.bigInt({ min: 1n, max: 10n ** 24n })),
+      weight: fc.oneof(
+        fc.constant(0n),
+        fc.bigInt({ min: 0n, max: 1000n }),
+        fc.bigInt({ min: 1n, max: 10n ** 24n }),
+      ),
     }),
     { selector: (c) => c.id, maxLength: 30 },
   );
@@ -320,8 +365,14 @@ describe("sortition", () => {
 
   // The documented definition, written the obvious way: sorted list, linear
   // cumulative scan, splice out the pick. The Fenwick tree must agree.
-  function refSortition(cands: readonly WeightedCandidate[], count: number, seed: Uint8Array): string[] {
-    const pool = cands.filter((c) => c.weight > 0n).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  function refSortition(
+    cands: readonly WeightedCandidate[],
+    count: number,
+    seed: Uint8Array,
+  ): string[] {
+    const pool = cands
+      .filter((c) => c.weight > 0n)
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const p = new Prng(seed);
     const out: string[] = [];
     while (out.length < count && pool.length > 0) {
@@ -367,7 +418,8 @@ describe("sortition", () => {
     expect(inPair.has("zero")).toBe(false);
     // Expected first-pick shares 1:2:3:4 of N → 2000, 4000, 6000, 8000.
     const expected: Record<string, number> = { a: 2000, b: 4000, c: 6000, d: 8000 };
-    for (const [id, e] of Object.entries(expected)) expect(Math.abs((wins.get(id) ?? 0) - e)).toBeLessThan(300);
+    for (const [id, e] of Object.entries(expected))
+      expect(Math.abs((wins.get(id) ?? 0) - e)).toBeLessThan(300);
     // Inclusion in the pair is monotone in weight too.
     const inc = ["a", "b", "c", "d"].map((id) => inPair.get(id) ?? 0);
     for (let i = 1; i < inc.length; i++) expect(inc[i]!).toBeGreaterThan(inc[i - 1]!);
@@ -385,7 +437,16 @@ describe("sortition", () => {
   it("rejects negative weights, duplicate ids and bad counts", () => {
     const s = seedOf(14);
     expect(() => sortition([{ id: "a", weight: -1n }], 1, s)).toThrow(RangeError);
-    expect(() => sortition([{ id: "a", weight: 1n }, { id: "a", weight: 2n }], 1, s)).toThrow(RangeError);
+    expect(() =>
+      sortition(
+        [
+          { id: "a", weight: 1n },
+          { id: "a", weight: 2n },
+        ],
+        1,
+        s,
+      ),
+    ).toThrow(RangeError);
     expect(() => sortition([], -1, s)).toThrow(RangeError);
     expect(sortition([], 3, s)).toEqual([]);
     expect(sortition([{ id: "a", weight: 0n }], 3, s)).toEqual([]);
@@ -407,11 +468,18 @@ describe("hashToBigInt / hashMod", () => {
 
   it("hashMod = first 8 bytes of hashParts, big-endian, mod m", () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 8 }), fc.array(partArb, { maxLength: 4 }), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), (label, parts, m) => {
-        const r = hashMod(label, parts, m);
-        expect(r).toBe(Number(hashToBigInt(hashParts(label, ...parts).subarray(0, 8)) % BigInt(m)));
-        expect(r >= 0 && r < m).toBe(true);
-      }),
+      fc.property(
+        fc.string({ maxLength: 8 }),
+        fc.array(partArb, { maxLength: 4 }),
+        fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+        (label, parts, m) => {
+          const r = hashMod(label, parts, m);
+          expect(r).toBe(
+            Number(hashToBigInt(hashParts(label, ...parts).subarray(0, 8)) % BigInt(m)),
+          );
+          expect(r >= 0 && r < m).toBe(true);
+        },
+      ),
       RUNS,
     );
     expect(() => hashMod("l", [], 0)).toThrow(RangeError);

@@ -7,8 +7,12 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
 describe("sha256 (one-shot)", () => {
   it("matches the FIPS 180-4 test vectors", () => {
-    expect(hex(sha256(new Uint8Array(0)))).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-    expect(hex(sha256(new TextEncoder().encode("abc")))).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    expect(hex(sha256(new Uint8Array(0)))).toBe(
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    );
+    expect(hex(sha256(new TextEncoder().encode("abc")))).toBe(
+      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    );
   });
 
   it("gives @noble/hashes' digest for every length across the padding boundaries", () => {

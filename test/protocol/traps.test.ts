@@ -6,18 +6,41 @@ import { hashParts } from "../../src/protocol/randomness.ts";
 import { hex, ModuleAccount, roleKey } from "../../src/protocol/state.ts";
 import { DisputeOutcome, RewardKind } from "../../src/gen/remes/v1/events_pb.ts";
 import { trapCommittee, trapCommitment } from "../../src/protocol/traps.ts";
-import { accepted, balance, eventsOf, given, hashOf, MockChain, REMES, rejected, shardOf, submission } from "./given.ts";
+import {
+  accepted,
+  balance,
+  eventsOf,
+  given,
+  hashOf,
+  MockChain,
+  REMES,
+  rejected,
+  shardOf,
+  submission,
+} from "./given.ts";
 import { labelAddress as addr } from "../../src/protocol/address.ts";
 
-const validators = { [addr("remes1val0")]: 40_000n, [addr("remes1val1")]: 35_000n, [addr("remes1val2")]: 30_000n, [addr("remes1val3")]: 25_000n };
-const miners = { [addr("remes1miner0")]: 2_000n, [addr("remes1miner1")]: 2_000n, [addr("remes1miner2")]: 2_000n, [addr("remes1miner3")]: 2_000n };
+const validators = {
+  [addr("remes1val0")]: 40_000n,
+  [addr("remes1val1")]: 35_000n,
+  [addr("remes1val2")]: 30_000n,
+  [addr("remes1val3")]: 25_000n,
+};
+const miners = {
+  [addr("remes1miner0")]: 2_000n,
+  [addr("remes1miner1")]: 2_000n,
+  [addr("remes1miner2")]: 2_000n,
+  [addr("remes1miner3")]: 2_000n,
+};
 const vault = [0, 1, 2, 3].map((i) => hashOf(`vault-${i}`));
 const salt = (shard: number) => hashParts("salt", shard);
 
 /** Window 1's traps: every shard s is a trap (tag s), padded with dummies. */
 const commitments = (): Uint8Array[] => {
   const real = [0, 1, 2, 3].map((s) => trapCommitment(1, s, s, salt(s)));
-  return [...real, hashParts("dummy", 0), hashParts("dummy", 1)].sort((a, b) => Buffer.compare(a, b));
+  return [...real, hashParts("dummy", 0), hashParts("dummy", 1)].sort((a, b) =>
+    Buffer.compare(a, b),
+  );
 };
 
 const world = () => given({ validators, miners, vault });
@@ -32,10 +55,23 @@ const right = (shard: number) => hashOf(`right-${shard}`);
 const trappedWindow = (lazy: string) => {
   const chain = world();
   chain.block();
-  accepted(chain, command("commitTrapJobs", { validator: addr("remes1val0"), window: 1, commitments: commitments() }), command("commitTrapJobs", { validator: addr("remes1val1"), window: 1, commitments: commitments() }));
+  accepted(
+    chain,
+    command("commitTrapJobs", {
+      validator: addr("remes1val0"),
+      window: 1,
+      commitments: commitments(),
+    }),
+    command("commitTrapJobs", {
+      validator: addr("remes1val1"),
+      window: 1,
+      commitments: commitments(),
+    }),
+  );
   chain.advanceTo(11); // window 1 opens
   const shard = shardOf(chain, lazy);
-  const answer = (m: string) => (shardOf(chain, m) === shard ? hashOf("made-up") : right(shardOf(chain, m)));
+  const answer = (m: string) =>
+    shardOf(chain, m) === shard ? hashOf("made-up") : right(shardOf(chain, m));
   accepted(chain, ...Object.keys(miners).map((m) => submission(chain, m, answer(m))));
   chain.advanceTo(20);
   const peer = Object.keys(miners).find((m) => m !== lazy && shardOf(chain, m, 1) === shard)!;
@@ -46,63 +82,142 @@ const trappedWindow = (lazy: string) => {
 const recompute = (chain: MockChain) => {
   const cmds = [...chain.state.disputes.values()].flatMap((d) => {
     const s = chain.state.submissions.get(d.subjectId)!;
-    return d.panel.map((validator) => command("submitArbitrationVerdict", { validator, disputeId: d.id, valid: hex(s.gradientHash) === hex(right(s.shard)), recomputedHash: right(s.shard) }));
+    return d.panel.map((validator) =>
+      command("submitArbitrationVerdict", {
+        validator,
+        disputeId: d.id,
+        valid: hex(s.gradientHash) === hex(right(s.shard)),
+        recomputedHash: right(s.shard),
+      }),
+    );
   });
   return accepted(chain, ...cmds);
 };
 
 const reveal = (shard: number, validator = addr("remes1val0"), s = salt(shard)) =>
-  command("revealTrapJobs", { validator, window: 1, reveals: [{ shard, vaultEntryId: BigInt(shard), salt: s }] });
+  command("revealTrapJobs", {
+    validator,
+    window: 1,
+    reveals: [{ shard, vaultEntryId: BigInt(shard), salt: s }],
+  });
 
-const minerStake = (chain: MockChain, m: string) => chain.state.roles.get(roleKey(Role.MINER, m))!.stake;
+const minerStake = (chain: MockChain, m: string) =>
+  chain.state.roles.get(roleKey(Role.MINER, m))!.stake;
 
 describe("trap jobs", () => {
   it("the trap committee is the top 3 validators by stake", () => {
-    expect(trapCommittee(world().state)).toEqual([addr("remes1val0"), addr("remes1val1"), addr("remes1val2")]);
+    expect(trapCommittee(world().state)).toEqual([
+      addr("remes1val0"),
+      addr("remes1val1"),
+      addr("remes1val2"),
+    ]);
   });
 
   it("a validator outside the top 3 can not approve trap commitments", () => {
     const chain = world();
     chain.block();
-    rejected(chain, command("commitTrapJobs", { validator: addr("remes1val3"), window: 1, commitments: commitments() }), "notSelected");
+    rejected(
+      chain,
+      command("commitTrapJobs", {
+        validator: addr("remes1val3"),
+        window: 1,
+        commitments: commitments(),
+      }),
+      "notSelected",
+    );
   });
 
   it("one approval is not enough; the second identical approval makes the commitments binding", () => {
     const chain = world();
     chain.block();
-    const first = accepted(chain, command("commitTrapJobs", { validator: addr("remes1val2"), window: 1, commitments: commitments() }));
+    const first = accepted(
+      chain,
+      command("commitTrapJobs", {
+        validator: addr("remes1val2"),
+        window: 1,
+        commitments: commitments(),
+      }),
+    );
     expect(eventsOf(first, "trapCommitmentApproved")).toHaveLength(1);
     expect(eventsOf(first, "trapCommitmentAccepted")).toEqual([]);
     expect(chain.state.traps.get(1)!.accepted).toBeUndefined();
-    rejected(chain, command("commitTrapJobs", { validator: addr("remes1val2"), window: 1, commitments: commitments() }), "duplicate");
-    const second = accepted(chain, command("commitTrapJobs", { validator: addr("remes1val0"), window: 1, commitments: commitments() }));
-    expect(eventsOf(second, "trapCommitmentAccepted")).toEqual([expect.objectContaining({ window: 1n, committee: [addr("remes1val0"), addr("remes1val2")] })]);
+    rejected(
+      chain,
+      command("commitTrapJobs", {
+        validator: addr("remes1val2"),
+        window: 1,
+        commitments: commitments(),
+      }),
+      "duplicate",
+    );
+    const second = accepted(
+      chain,
+      command("commitTrapJobs", {
+        validator: addr("remes1val0"),
+        window: 1,
+        commitments: commitments(),
+      }),
+    );
+    expect(eventsOf(second, "trapCommitmentAccepted")).toEqual([
+      expect.objectContaining({ window: 1n, committee: [addr("remes1val0"), addr("remes1val2")] }),
+    ]);
   });
 
   it("two approvals of different lists do not make either binding", () => {
     const chain = world();
     chain.block();
     const other = commitments().reverse();
-    accepted(chain, command("commitTrapJobs", { validator: addr("remes1val0"), window: 1, commitments: commitments() }));
-    const r = accepted(chain, command("commitTrapJobs", { validator: addr("remes1val1"), window: 1, commitments: other }));
+    accepted(
+      chain,
+      command("commitTrapJobs", {
+        validator: addr("remes1val0"),
+        window: 1,
+        commitments: commitments(),
+      }),
+    );
+    const r = accepted(
+      chain,
+      command("commitTrapJobs", { validator: addr("remes1val1"), window: 1, commitments: other }),
+    );
     expect(eventsOf(r, "trapCommitmentAccepted")).toEqual([]);
   });
 
   it("a commitment list of the wrong length is rejected", () => {
     const chain = world();
     chain.block();
-    rejected(chain, command("commitTrapJobs", { validator: addr("remes1val0"), window: 1, commitments: commitments().slice(1) }), "invalidMessage");
+    rejected(
+      chain,
+      command("commitTrapJobs", {
+        validator: addr("remes1val0"),
+        window: 1,
+        commitments: commitments().slice(1),
+      }),
+      "invalidMessage",
+    );
   });
 
   it("a reveal slashes no one by itself: it sends every live submission of the trap shard to tier-3 recomputation", () => {
     const { chain, shard, peer } = trappedWindow(addr("remes1miner0"));
     const events = accepted(chain, reveal(shard)); // height 21
     expect(eventsOf(events, "trapRevealed")).toEqual([
-      event("trapRevealed", { window: 1, shard, vaultEntryId: shard, expectedHash: new Uint8Array(0), caught: [], passed: [] }).value,
+      event("trapRevealed", {
+        window: 1,
+        shard,
+        vaultEntryId: shard,
+        expectedHash: new Uint8Array(0),
+        caught: [],
+        passed: [],
+      }).value,
     ]);
-    const audited = eventsOf(events, "disputeOpened").map((d) => chain.state.submissions.get(Number(d.subjectId))!.miner).sort();
+    const audited = eventsOf(events, "disputeOpened")
+      .map((d) => chain.state.submissions.get(Number(d.subjectId))!.miner)
+      .sort();
     expect(audited).toEqual([addr("remes1miner0"), peer].sort());
-    expect(eventsOf(events, "disputeOpened").every((d) => d.tier === 3 && d.challenger === "" && d.bond === 0n)).toBe(true);
+    expect(
+      eventsOf(events, "disputeOpened").every(
+        (d) => d.tier === 3 && d.challenger === "" && d.bond === 0n,
+      ),
+    ).toBe(true);
     expect(eventsOf(events, "slashed")).toEqual([]);
     expect(chain.state.stats.trapsRevealed).toBe(1);
   });
@@ -113,25 +228,39 @@ describe("trap jobs", () => {
     const burnedBefore = chain.state.supply.burned;
     const poolBefore = balance(chain, ModuleAccount.communityPool);
     const events = recompute(chain);
-    expect(eventsOf(events, "disputeResolved").map((d) => d.outcome)).toEqual([DisputeOutcome.REJECTED, DisputeOutcome.REJECTED]);
+    expect(eventsOf(events, "disputeResolved").map((d) => d.outcome)).toEqual([
+      DisputeOutcome.REJECTED,
+      DisputeOutcome.REJECTED,
+    ]);
     const slashed = eventsOf(events, "slashed");
-    expect(slashed.map((e) => [e.address, e.offence, e.amount]).sort()).toEqual([[addr("remes1miner0"), Offence.LAZY_MINING, 1_000n * REMES], [peer, Offence.LAZY_MINING, 1_000n * REMES]].sort());
+    expect(slashed.map((e) => [e.address, e.offence, e.amount]).sort()).toEqual(
+      [
+        [addr("remes1miner0"), Offence.LAZY_MINING, 1_000n * REMES],
+        [peer, Offence.LAZY_MINING, 1_000n * REMES],
+      ].sort(),
+    );
     expect(minerStake(chain, addr("remes1miner0"))).toBe(1_000n * REMES);
     expect([chain.state.stats.minersCaught, chain.state.stats.minersPassed]).toEqual([2, 0]);
     expect(chain.state.supply.burned - burnedBefore).toBe(1_000n * REMES);
     expect(balance(chain, ModuleAccount.communityPool) - poolBefore).toBe(1_000n * REMES);
     // A trap audit is a protocol audit: the panel members who voted with the outcome are minted their pay (disputes.ts).
     expect(eventsOf(events, "verifierPaid")).toEqual([]);
-    expect(eventsOf(events, "rewardMinted").filter((m) => m.kind === RewardKind.VALIDATOR).length).toBeGreaterThan(0);
+    expect(
+      eventsOf(events, "rewardMinted").filter((m) => m.kind === RewardKind.VALIDATOR).length,
+    ).toBeGreaterThan(0);
   });
 
   it("miners whose hash the panel recomputes are not slashed, and only then does their job enter the vault (at settlement)", () => {
     const { chain, shard } = trappedWindow(addr("remes1miner0"));
-    const other = [0, 1, 2, 3].find((s) => s !== shard && Object.keys(miners).some((m) => shardOf(chain, m, 1) === s))!;
+    const other = [0, 1, 2, 3].find(
+      (s) => s !== shard && Object.keys(miners).some((m) => shardOf(chain, m, 1) === s),
+    )!;
     const events = accepted(chain, reveal(other));
     expect(eventsOf(events, "disputeOpened").length).toBeGreaterThan(0);
     const resolved = recompute(chain);
-    expect(eventsOf(resolved, "disputeResolved").every((d) => d.outcome === DisputeOutcome.UPHELD)).toBe(true);
+    expect(
+      eventsOf(resolved, "disputeResolved").every((d) => d.outcome === DisputeOutcome.UPHELD),
+    ).toBe(true);
     expect(eventsOf(resolved, "slashed")).toEqual([]);
     // Every miner of the trap shard passed it (the node's Query/TrapStats answers these).
     expect(chain.state.stats.minersPassed).toBe(eventsOf(resolved, "disputeResolved").length);
@@ -154,7 +283,19 @@ describe("trap jobs", () => {
   it("a reveal before the window closes is rejected", () => {
     const chain = world();
     chain.block();
-    accepted(chain, command("commitTrapJobs", { validator: addr("remes1val0"), window: 1, commitments: commitments() }), command("commitTrapJobs", { validator: addr("remes1val1"), window: 1, commitments: commitments() }));
+    accepted(
+      chain,
+      command("commitTrapJobs", {
+        validator: addr("remes1val0"),
+        window: 1,
+        commitments: commitments(),
+      }),
+      command("commitTrapJobs", {
+        validator: addr("remes1val1"),
+        window: 1,
+        commitments: commitments(),
+      }),
+    );
     chain.advanceTo(19);
     rejected(chain, reveal(0), "wrongPhase"); // height 20: window 1 closes only at the end of this block
   });

@@ -9,16 +9,31 @@ import { openResultsDb } from "../../src/sim/outputs/duckdb-sink.ts";
 import { createOutputSink, type OutputPaths } from "../../src/sim/outputs/output-sink.ts";
 import { replayDemo } from "../sim/outputs/demo-run.ts";
 
-const RUN_CHARTS = ["profit", "rewards", "detection", "slashes", "gini", "stake", "tiers", "throughput"];
+const RUN_CHARTS = [
+  "profit",
+  "rewards",
+  "detection",
+  "slashes",
+  "gini",
+  "stake",
+  "tiers",
+  "throughput",
+];
 
 /** Every chart div holds exactly one <svg> (Plot's legend swatches are inline SVG too, so count chart divs). */
-const chartIds = (html: string) => [...html.matchAll(/<div class="chart" id="chart-([a-z-]+)">/g)].map((m) => m[1]);
+const chartIds = (html: string) =>
+  [...html.matchAll(/<div class="chart" id="chart-([a-z-]+)">/g)].map((m) => m[1]);
 const svgsInCharts = (html: string) =>
-  html.split('<div class="chart"').slice(1).map((part) => (part.match(/<svg[^>]*class="plot-/g) ?? []).length);
+  html
+    .split('<div class="chart"')
+    .slice(1)
+    .map((part) => (part.match(/<svg[^>]*class="plot-/g) ?? []).length);
 
 /** External references: anything fetched over http(s). SVG/XHTML namespace URIs are names, not fetches. */
 const externalRefs = (html: string) =>
-  html.replace(/\sxmlns(:\w+)?="http:\/\/www\.w3\.org\/[^"]*"/g, "").match(/https?:\/\/[^\s"'<>)]*/g) ?? [];
+  html
+    .replace(/\sxmlns(:\w+)?="http:\/\/www\.w3\.org\/[^"]*"/g, "")
+    .match(/https?:\/\/[^\s"'<>)]*/g) ?? [];
 
 describe("the HTML report of one run", () => {
   let dir: string;
@@ -50,7 +65,9 @@ describe("the HTML report of one run", () => {
   });
 
   it("has a summary table by actor class with the lazy miner slashed", () => {
-    expect(html).toMatch(/<td>lazy_miner<\/td><td class="num">1<\/td><td class="num">0<\/td><td class="num">[1-9]/);
+    expect(html).toMatch(
+      /<td>lazy_miner<\/td><td class="num">1<\/td><td class="num">0<\/td><td class="num">[1-9]/,
+    );
     expect(html).toContain("completed, every invariant held");
   });
 
@@ -63,10 +80,14 @@ describe("the HTML report of one run", () => {
   });
 
   it("is deterministic: rendering again from the database gives the same bytes", async () => {
-    const path = await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
-      const db = yield* openResultsDb(paths.duckdbPath, { readOnly: true });
-      return yield* writeReports(db, dir);
-    })));
+    const path = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const db = yield* openResultsDb(paths.duckdbPath, { readOnly: true });
+          return yield* writeReports(db, dir);
+        }),
+      ),
+    );
     expect(await readFile(path, "utf8")).toBe(html);
   });
 });
@@ -79,7 +100,9 @@ describe("the sweep report", () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "r3mes-sweep-report-"));
     const sink = await createOutputSink({ outDir: dir, eventLog: false });
-    for (const trap of [2000, 500]) for (const seed of [2, 1]) await replayDemo(seed, sink, { scenario: "lazy", sweepPoint: { trap_rate_bps: trap } });
+    for (const trap of [2000, 500])
+      for (const seed of [2, 1])
+        await replayDemo(seed, sink, { scenario: "lazy", sweepPoint: { trap_rate_bps: trap } });
     paths = await sink.finish();
     html = await readFile(paths.reportPath!, "utf8");
   });
@@ -87,15 +110,27 @@ describe("the sweep report", () => {
 
   it("compares the runs across the sweep coordinate in charts, each an inline <svg>", () => {
     expect(html).toContain("R3MES sweep report — lazy");
-    expect(chartIds(html)).toEqual(["profit-sweep", "sweep-detection", "sweep-rewards", "sweep-gini"]);
+    expect(chartIds(html)).toEqual([
+      "profit-sweep",
+      "sweep-detection",
+      "sweep-rewards",
+      "sweep-gini",
+    ]);
     expect(svgsInCharts(html)).toEqual([1, 1, 1, 1]);
     expect(html).toContain("Lazy miners caught vs trap_rate_bps");
     expect(externalRefs(html)).toEqual([]);
   });
 
   it("lists the runs in sweep order (numeric), then seed, each linked to its own report", async () => {
-    const order = [...html.matchAll(/title="(lazy\/seed=\d+\/trap_rate_bps=\d+)">#(\d+)</g)].map((m) => `${m[2]} ${m[1]}`);
-    expect(order).toEqual(["1 lazy/seed=1/trap_rate_bps=500", "2 lazy/seed=2/trap_rate_bps=500", "3 lazy/seed=1/trap_rate_bps=2000", "4 lazy/seed=2/trap_rate_bps=2000"]);
+    const order = [...html.matchAll(/title="(lazy\/seed=\d+\/trap_rate_bps=\d+)">#(\d+)</g)].map(
+      (m) => `${m[2]} ${m[1]}`,
+    );
+    expect(order).toEqual([
+      "1 lazy/seed=1/trap_rate_bps=500",
+      "2 lazy/seed=2/trap_rate_bps=500",
+      "3 lazy/seed=1/trap_rate_bps=2000",
+      "4 lazy/seed=2/trap_rate_bps=2000",
+    ]);
     expect(html).toMatch(/<th class="num">trap_rate_bps<\/th>/);
     const links = [...html.matchAll(/href="(runs\/[^"]+)"/g)].map((m) => m[1]!);
     expect(links.length).toBe(4);

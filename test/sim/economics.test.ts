@@ -12,7 +12,10 @@ const avgNet = (r: RunResult, kind: string): number => {
 describe("economics on short runs", () => {
   it("lazy miners end with less than honest miners", async () => {
     for (const seed of [1, 2]) {
-      const r = await runScenario(loadScenario(resolve(dir, "lazy_30.json")), { seed, blocks: 200 });
+      const r = await runScenario(loadScenario(resolve(dir, "lazy_30.json")), {
+        seed,
+        blocks: 200,
+      });
       expect(r.violation).toBeUndefined();
       expect(avgNet(r, "lazy_miner")).toBeLessThan(avgNet(r, "honest_miner"));
       expect(avgNet(r, "honest_miner")).toBeGreaterThan(0);
@@ -25,21 +28,40 @@ describe("economics on short runs", () => {
     const n = 5;
     const miners = 200;
     const seeds = [11, 12, 13];
-    const base = JSON.parse(JSON.stringify(loadScenario(resolve(dir, "baseline.json")))) as Record<string, unknown>;
+    const base = JSON.parse(JSON.stringify(loadScenario(resolve(dir, "baseline.json")))) as Record<
+      string,
+      unknown
+    >;
     // Every shard is active (200 miners, 2 per shard, 100 shards), so a task is a trap with chance exactly t.
     // Window 0 opens before any trap can be committed: tasks 1..n are windows 1..n; the run ends
     // after window n's reveal and before window n+1 closes. Stakes are large so slashing never
     // takes a lazy miner out of the draw.
-    const s = parseScenario({
-      ...base,
-      name: "trap-detection",
-      params: { ...(base.params as object), totalShards: 100, trapRateBps: t * 10_000, trapCommitmentSlots: 128, daSampleRateBps: 1 },
-      vaultEntries: 128,
-      actors: [
-        { kind: "lazy_miner", count: miners, skipBps: f * 10_000, fake: "random", stakeRemes: 10_000_000, gpuArch: "AMPERE" },
-        { kind: "honest_validator", count: 4 },
-      ],
-    }, "trap-detection");
+    const s = parseScenario(
+      {
+        ...base,
+        name: "trap-detection",
+        params: {
+          ...(base.params as object),
+          totalShards: 100,
+          trapRateBps: t * 10_000,
+          trapCommitmentSlots: 128,
+          daSampleRateBps: 1,
+        },
+        vaultEntries: 128,
+        actors: [
+          {
+            kind: "lazy_miner",
+            count: miners,
+            skipBps: f * 10_000,
+            fake: "random",
+            stakeRemes: 10_000_000,
+            gpuArch: "AMPERE",
+          },
+          { kind: "honest_validator", count: 4 },
+        ],
+      },
+      "trap-detection",
+    );
     const blocks = 20 * (n + 1) + 8;
     let caught = 0;
     for (const seed of seeds) {
@@ -66,7 +88,14 @@ describe("economics on short runs", () => {
       // the step (the step shrinks as the model nears its optimum, so only the absolute error compares methods fairly).
       const method = String(run.overrides["actors.proposers.method"]);
       error.set(method, r.aggregates.reduce((x, a) => x + a.errorL1, 0) / r.aggregates.length);
-      const rel = r.aggregates.map((a) => a.errorL1 / Math.max(1, a.trueVector.reduce((x, y) => x + Math.abs(y), 0)));
+      const rel = r.aggregates.map(
+        (a) =>
+          a.errorL1 /
+          Math.max(
+            1,
+            a.trueVector.reduce((x, y) => x + Math.abs(y), 0),
+          ),
+      );
       relative.set(method, rel.reduce((x, y) => x + y, 0) / rel.length);
     }
     expect(error.get("median")!).toBeLessThan(error.get("mean")! / 5);

@@ -16,7 +16,9 @@ describe("the engine", () => {
       start() {},
       block(b) {
         if (prev) {
-          expect(Buffer.from(b.appHash).toString("hex")).toBe(Buffer.from(nextAppHash(prev, b.events)).toString("hex"));
+          expect(Buffer.from(b.appHash).toString("hex")).toBe(
+            Buffer.from(nextAppHash(prev, b.events)).toString("hex"),
+          );
           checked++;
         }
         prev = b.appHash;
@@ -44,7 +46,11 @@ describe("the engine", () => {
       start() {},
       block(b) {
         // Corrupt the committed state behind the machine's back: money from nowhere.
-        if (b.height === 10) (b.state as State).balances.set(ModuleAccount.communityPool, 1n + ((b.state as State).balances.get(ModuleAccount.communityPool) ?? 0n));
+        if (b.height === 10)
+          (b.state as State).balances.set(
+            ModuleAccount.communityPool,
+            1n + ((b.state as State).balances.get(ModuleAccount.communityPool) ?? 0n),
+          );
       },
       end() {},
     };

@@ -10,7 +10,9 @@ describe("EventQueue", () => {
         times.forEach((t, i) => q.push(t, i));
         const out: [number, number][] = [];
         for (let e = q.pop(); e; e = q.pop()) out.push([e.timeMs, e.item]);
-        const expected = times.map((t, i) => [t, i] as [number, number]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+        const expected = times
+          .map((t, i) => [t, i] as [number, number])
+          .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
         expect(out).toEqual(expected);
       }),
     );

@@ -36,8 +36,17 @@ describe("sim job: the Kubernetes Indexed Job", () => {
 
   it("writes a ConfigMap, a claim and an Indexed Job (one pod per shard) that validate against the Kubernetes schemas, and a merge Job", async () => {
     const { job, merge } = await writeJob({
-      scenario: SCENARIO, parallelism: 3, image: "r3mes:test", volumeClaim: undefined, storage: "5Gi", threads: 2,
-      out, seed: undefined, seeds: undefined, blocks: 40, eventLog: true,
+      scenario: SCENARIO,
+      parallelism: 3,
+      image: "r3mes:test",
+      volumeClaim: undefined,
+      storage: "5Gi",
+      threads: 2,
+      out,
+      seed: undefined,
+      seeds: undefined,
+      blocks: 40,
+      eventLog: true,
     });
     const sweep = docs(readFileSync(job, "utf8"));
     expect(sweep.map(validate)).toEqual(["ConfigMap", "PersistentVolumeClaim", "Job"]);
@@ -52,29 +61,63 @@ describe("sim job: the Kubernetes Indexed Job", () => {
     const c = pod.containers[0];
     expect(c.image).toBe("r3mes:test");
     expect([...c.command, ...c.args]).toEqual([
-      "r3mes", "sim", "run", SCENARIO, "--shard", "$(JOB_COMPLETION_INDEX)", "--of", "3",
-      "--out", `/parts/${j.metadata.name}/shards/$(JOB_COMPLETION_INDEX)`, "--threads", "2", "--blocks", "40",
+      "r3mes",
+      "sim",
+      "run",
+      SCENARIO,
+      "--shard",
+      "$(JOB_COMPLETION_INDEX)",
+      "--of",
+      "3",
+      "--out",
+      `/parts/${j.metadata.name}/shards/$(JOB_COMPLETION_INDEX)`,
+      "--threads",
+      "2",
+      "--blocks",
+      "40",
     ]);
-    expect(c.env).toContainEqual({ name: "JOB_COMPLETION_INDEX", valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } });
+    expect(c.env).toContainEqual({
+      name: "JOB_COMPLETION_INDEX",
+      valueFrom: {
+        fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" },
+      },
+    });
     // The scenario is mounted where its relative path points from the working directory; the parts on the claim.
     const mountOf = (name: string) => c.volumeMounts.find((m: Obj) => m.name === name).mountPath;
     expect(`${mountOf("scenario")}/small_sweep.json`).toBe(`${c.workingDir}/${SCENARIO}`);
     expect(mountOf("parts")).toBe("/parts");
-    expect(pod.volumes.find((v: Obj) => v.name === "parts").persistentVolumeClaim.claimName).toBe(pvc.metadata.name);
-    expect(pod.volumes.find((v: Obj) => v.name === "scenario").configMap.name).toBe(cm.metadata.name);
+    expect(pod.volumes.find((v: Obj) => v.name === "parts").persistentVolumeClaim.claimName).toBe(
+      pvc.metadata.name,
+    );
+    expect(pod.volumes.find((v: Obj) => v.name === "scenario").configMap.name).toBe(
+      cm.metadata.name,
+    );
     expect(pvc.spec.accessModes).toEqual(["ReadWriteMany"]);
     expect(pod.securityContext.runAsNonRoot).toBe(true);
 
     const [m] = docs(readFileSync(merge, "utf8")) as [Obj];
     expect(validate(m)).toBe("Job");
-    expect(m.spec.template.spec.containers[0].args).toEqual(["sim", "merge", `/parts/${j.metadata.name}/shards`, "--out", `/parts/${j.metadata.name}/results`]);
+    expect(m.spec.template.spec.containers[0].args).toEqual([
+      "sim",
+      "merge",
+      `/parts/${j.metadata.name}/shards`,
+      "--out",
+      `/parts/${j.metadata.name}/results`,
+    ]);
     expect(m.spec.template.spec.volumes).toEqual(pod.volumes);
   });
 
   it("names an existing claim instead of declaring one; the validator rejects a broken Job", () => {
     const opts = {
-      scenarioPath: "/abs/where/lazy_sweep.json", scenarioText: "{}\n", scenarioName: "Lazy_Sweep", parallelism: 100, image: "r3mes:1",
-      volumeClaim: "sweeps", storage: "1Gi", threads: 1, runFlags: ["--seeds", "3", "--no-event-log"],
+      scenarioPath: "/abs/where/lazy_sweep.json",
+      scenarioText: "{}\n",
+      scenarioName: "Lazy_Sweep",
+      parallelism: 100,
+      image: "r3mes:1",
+      volumeClaim: "sweeps",
+      storage: "1Gi",
+      threads: 1,
+      runFlags: ["--seeds", "3", "--no-event-log"],
     };
     const m = jobManifests(opts);
     expect(m.sweep.map((d) => d.kind)).toEqual(["ConfigMap", "Job"]);
@@ -84,25 +127,96 @@ describe("sim job: the Kubernetes Indexed Job", () => {
     expect(job.metadata.name).toBe(jobName("Lazy_Sweep"));
     expect(job.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
     expect(job.spec.template.spec.volumes[1].persistentVolumeClaim.claimName).toBe("sweeps");
-    expect(job.spec.template.spec.containers[0].args.slice(-3)).toEqual(["--seeds", "3", "--no-event-log"]);
-    expect(() => jobManifests({ ...opts, scenarioPath: "my sweep.json" })).toThrow(/cannot be a ConfigMap key/);
+    expect(job.spec.template.spec.containers[0].args.slice(-3)).toEqual([
+      "--seeds",
+      "3",
+      "--no-event-log",
+    ]);
+    expect(() => jobManifests({ ...opts, scenarioPath: "my sweep.json" })).toThrow(
+      /cannot be a ConfigMap key/,
+    );
     expect(() => validate({ ...job, spec: { ...job.spec, completionMode: "Sharded" } })).toThrow();
     expect(() => validate({ ...job, spec: { ...job.spec, completions: "three" } })).toThrow();
   });
 });
 
 describe("toYaml", () => {
-  const text = fc.string({ unit: fc.constantFrom("a", "Z", " ", "\n", ":", "#", "-", "'", '"', "\\", "{", "]", ",", "&", "*", "!", "|", ">", "%", "@", "`", "0", "7", ".", "~", "\t", "é", "$", "(") });
-  const special = fc.constantFrom("", "yes", "No", "true", "null", "~", "0x1f", "1e3", ".inf", "-", "- a", "a: b", "#x", "  lead", "trail  ", "\n", "a\n", "a\n\n", "a\n \nb", "<<");
+  const text = fc.string({
+    unit: fc.constantFrom(
+      "a",
+      "Z",
+      " ",
+      "\n",
+      ":",
+      "#",
+      "-",
+      "'",
+      '"',
+      "\\",
+      "{",
+      "]",
+      ",",
+      "&",
+      "*",
+      "!",
+      "|",
+      ">",
+      "%",
+      "@",
+      "`",
+      "0",
+      "7",
+      ".",
+      "~",
+      "\t",
+      "é",
+      "$",
+      "(",
+    ),
+  });
+  const special = fc.constantFrom(
+    "",
+    "yes",
+    "No",
+    "true",
+    "null",
+    "~",
+    "0x1f",
+    "1e3",
+    ".inf",
+    "-",
+    "- a",
+    "a: b",
+    "#x",
+    "  lead",
+    "trail  ",
+    "\n",
+    "a\n",
+    "a\n\n",
+    "a\n \nb",
+    "<<",
+  );
   const value = fc.letrec((tie) => ({
-    v: fc.oneof({ depthSize: "small" }, text, special, fc.integer(), fc.boolean(), fc.constant(null), fc.array(tie("v"), { maxLength: 4 }), fc.dictionary(fc.oneof(text, special), tie("v"), { maxKeys: 4 })),
+    v: fc.oneof(
+      { depthSize: "small" },
+      text,
+      special,
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(tie("v"), { maxLength: 4 }),
+      fc.dictionary(fc.oneof(text, special), tie("v"), { maxKeys: 4 }),
+    ),
   })).v;
 
   it("writes what a YAML reader reads back as the same value", () => {
-    fc.assert(fc.property(value, (v) => {
-      const [doc] = docs(toYaml(v));
-      expect(doc).toEqual(v);
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(value, (v) => {
+        const [doc] = docs(toYaml(v));
+        expect(doc).toEqual(v);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("separates documents with ---", () => {

@@ -11,7 +11,11 @@ import { loadScenario } from "../../src/sim/scenario.ts";
 import { modelRows } from "../../src/sim/outputs/model-rows.ts";
 
 const base = loadScenario(resolve(import.meta.dirname, "../../scenarios/real_training.json"));
-const scenario = { ...base, name: "kernels_model", actors: base.actors.filter((g) => g.kind !== "lazy_miner") };
+const scenario = {
+  ...base,
+  name: "kernels_model",
+  actors: base.actors.filter((g) => g.kind !== "lazy_miner"),
+};
 
 describe("the global model with the kernels backend", () => {
   it("records a model row per window whose held-out loss falls as honest aggregates land", async () => {

@@ -6,18 +6,25 @@ import { runScenario } from "../../src/sim/run.ts";
 import { expandRuns, loadScenario } from "../../src/sim/scenario.ts";
 
 const dir = resolve(import.meta.dirname, "../../scenarios");
-const vec = fc.array(fc.integer({ min: -1_000_000, max: 1_000_000 }), { minLength: MODEL_DIM, maxLength: MODEL_DIM }).map((a) => Int32Array.from(a));
+const vec = fc
+  .array(fc.integer({ min: -1_000_000, max: 1_000_000 }), {
+    minLength: MODEL_DIM,
+    maxLength: MODEL_DIM,
+  })
+  .map((a) => Int32Array.from(a));
 
 describe("the simulated global model", () => {
   it("an honest step never moves the model away from the optimum, and halves the distance up to truncation", () => {
-    fc.assert(fc.property(vec, vec, (from, optimum) => {
-      const next = Int32Array.from(from, (x, i) => x + stepOf(from, optimum)[i]!);
-      const before = squaredDistance(from, optimum);
-      const after = squaredDistance(next, optimum);
-      expect(after <= before).toBe(true);
-      // Each coordinate's remaining gap is ⌈gap/2⌉ in magnitude: after ≤ before/4 + one unit per coordinate.
-      expect(after * 4n <= before + 4n * BigInt(MODEL_DIM) * (2n * 1_000_000n + 1n)).toBe(true);
-    }));
+    fc.assert(
+      fc.property(vec, vec, (from, optimum) => {
+        const next = Int32Array.from(from, (x, i) => x + stepOf(from, optimum)[i]!);
+        const before = squaredDistance(from, optimum);
+        const after = squaredDistance(next, optimum);
+        expect(after <= before).toBe(true);
+        // Each coordinate's remaining gap is ⌈gap/2⌉ in magnitude: after ≤ before/4 + one unit per coordinate.
+        expect(after * 4n <= before + 4n * BigInt(MODEL_DIM) * (2n * 1_000_000n + 1n)).toBe(true);
+      }),
+    );
   });
 
   it("starts away from its optimum, and a window trains from the model as it stood when it opened", () => {
@@ -47,7 +54,10 @@ describe("the model in simulated runs", () => {
     const byWindow = new Map(r.model.map((m) => [m.window, m]));
     let checked = 0;
     for (const m of r.model) {
-      const before = r.model.filter((p) => p.finalized && p.settledHeight! < m.openHeight).sort((a, b) => a.settledHeight! - b.settledHeight!).at(-1);
+      const before = r.model
+        .filter((p) => p.finalized && p.settledHeight! < m.openHeight)
+        .sort((a, b) => a.settledHeight! - b.settledHeight!)
+        .at(-1);
       if (!before) continue;
       expect(m.baseLoss, `window ${m.window}`).toBe(before.loss);
       expect(before.window).toBeLessThanOrEqual(m.window - 2);
@@ -58,19 +68,34 @@ describe("the model in simulated runs", () => {
   });
 
   it("under 30% poisoners the mean drags the model away while the median, the trimmed mean and Krum do not", async () => {
-    const runs = expandRuns(loadScenario(resolve(dir, "poisoning_fraction.json")), { count: 1 }).filter((r) => r.overrides["actors.poisoners.count"] === 18);
+    const runs = expandRuns(loadScenario(resolve(dir, "poisoning_fraction.json")), {
+      count: 1,
+    }).filter((r) => r.overrides["actors.poisoners.count"] === 18);
     expect(runs).toHaveLength(4);
     const final = new Map<string, number>();
     for (const run of runs) {
       // Honest tier-3 panels now reject every poisoned update that meets an honest peer (its hash is recomputed),
       // so none would reach the aggregate: lazy validators let them through to test the aggregation alone.
-      const scenario = { ...run.scenario, actors: run.scenario.actors.map((g) => (g.kind === "honest_validator" ? { ...g, kind: "lazy_validator" as const } : g)) };
+      const scenario = {
+        ...run.scenario,
+        actors: run.scenario.actors.map((g) =>
+          g.kind === "honest_validator" ? { ...g, kind: "lazy_validator" as const } : g,
+        ),
+      };
       const r = await runScenario(scenario, { seed: run.seed, blocks: 200 });
       expect(r.violation).toBeUndefined();
       const last = r.model.filter((m) => m.settledHeight !== undefined).at(-1)!;
-      final.set(String(run.overrides["actors.proposers.method"]), Number(last.loss) / Number(last.initialLoss));
+      final.set(
+        String(run.overrides["actors.proposers.method"]),
+        Number(last.loss) / Number(last.initialLoss),
+      );
     }
-    const [mean, median, trimmed, krum] = [final.get("mean")!, final.get("median")!, final.get("trimmed_mean")!, final.get("krum")!];
+    const [mean, median, trimmed, krum] = [
+      final.get("mean")!,
+      final.get("median")!,
+      final.get("trimmed_mean")!,
+      final.get("krum")!,
+    ];
     expect(mean).toBeGreaterThan(2); // farther from the optimum than the initial model
     expect(median).toBeLessThan(0.05);
     expect(mean).toBeGreaterThan(100 * median);

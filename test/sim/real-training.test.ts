@@ -22,7 +22,17 @@ const PINNED_EVENT_LOG = "269fa59a6517e432a61dcc096d5df215f88f793548041ad2da4cc5
 
 const run = async (): Promise<{ r: RunResult; events: { height: number; e: ProtocolEvent }[] }> => {
   const events: { height: number; e: ProtocolEvent }[] = [];
-  const r = await runScenario(scenario, { seed: 1, blocks, sink: { start() {}, block: (b) => { for (const e of b.events) events.push({ height: b.height, e }); }, end() {} } });
+  const r = await runScenario(scenario, {
+    seed: 1,
+    blocks,
+    sink: {
+      start() {},
+      block: (b) => {
+        for (const e of b.events) events.push({ height: b.height, e });
+      },
+      end() {},
+    },
+  });
   return { r, events };
 };
 
@@ -30,7 +40,10 @@ describe("real training in the simulator (scenarios/real_training.json, short fo
   it("catches the lazy miner by hash mismatch and a tier-3 recomputation, pays the honest ones, and replays to the same event log", async () => {
     const { r, events } = await run();
     expect(r.violation).toBeUndefined();
-    const of = <C extends EventCase>(c: C): { height: number; v: EventOf<C> }[] => events.filter((x) => x.e.case === c).map((x) => ({ height: x.height, v: x.e.value as EventOf<C> }));
+    const of = <C extends EventCase>(c: C): { height: number; v: EventOf<C> }[] =>
+      events
+        .filter((x) => x.e.case === c)
+        .map((x) => ({ height: x.height, v: x.e.value as EventOf<C> }));
     const lazy = r.actors.find((a) => a.kind === "lazy_miner")!;
     const honest = r.actors.filter((a) => a.kind === "honest_miner");
 
@@ -38,7 +51,9 @@ describe("real training in the simulator (scenarios/real_training.json, short fo
     const submitted = of("gradientSubmitted");
     expect(submitted.length).toBeGreaterThanOrEqual(10);
     for (const s of submitted) expect(s.v.kernelVersion).toBe("bitnet-cpu/1");
-    const lazyIds = new Set(submitted.filter((s) => s.v.miner === lazy.address).map((s) => s.v.submissionId));
+    const lazyIds = new Set(
+      submitted.filter((s) => s.v.miner === lazy.address).map((s) => s.v.submissionId),
+    );
     expect(lazyIds.size).toBeGreaterThanOrEqual(2);
 
     // No traps: nothing but hash mismatch can catch it.
@@ -49,28 +64,45 @@ describe("real training in the simulator (scenarios/real_training.json, short fo
     // a panel whose recomputed hashes differ from the submission's → rejected and slashed for that dispute.
     const slashes = of("slashed").filter((s) => s.v.address === lazy.address);
     expect(slashes.length).toBeGreaterThanOrEqual(2);
-    const hashOf = new Map(submitted.map((s) => [s.v.submissionId, Buffer.from(s.v.gradientHash).toString("hex")]));
+    const hashOf = new Map(
+      submitted.map((s) => [s.v.submissionId, Buffer.from(s.v.gradientHash).toString("hex")]),
+    );
     for (const s of slashes) {
       const disputeId = Number(/^dispute\/(\d+)\//.exec(s.v.offenceKey)?.[1]);
       const opened = of("disputeOpened").find((d) => Number(d.v.disputeId) === disputeId)!.v;
       expect(lazyIds.has(opened.subjectId)).toBe(true);
       expect(opened.challenger).toBe(""); // opened by the protocol for a tier-1 mismatch, not by a bonded challenger
       expect(opened.tier).toBe(3); // a hash mismatch goes to recomputation, not to a loss vote
-      expect(of("tier1Evaluated").some((t) => t.v.mismatchedIds.includes(opened.subjectId))).toBe(true);
+      expect(of("tier1Evaluated").some((t) => t.v.mismatchedIds.includes(opened.subjectId))).toBe(
+        true,
+      );
       expect(of("lossVoteCast").filter((v) => Number(v.v.disputeId) === disputeId)).toEqual([]);
-      const verdicts = of("arbitrationVerdictCast").filter((v) => Number(v.v.disputeId) === disputeId);
+      const verdicts = of("arbitrationVerdictCast").filter(
+        (v) => Number(v.v.disputeId) === disputeId,
+      );
       expect(verdicts.length).toBeGreaterThan(0);
       for (const v of verdicts) {
         expect(v.v.valid).toBe(false);
-        expect(Buffer.from(v.v.recomputedHash).toString("hex")).not.toBe(hashOf.get(opened.subjectId));
+        expect(Buffer.from(v.v.recomputedHash).toString("hex")).not.toBe(
+          hashOf.get(opened.subjectId),
+        );
       }
-      expect(of("disputeResolved").find((d) => Number(d.v.disputeId) === disputeId)!.v.tier).toBe(3);
-      expect(of("submissionRejected").find((x) => x.v.submissionId === opened.subjectId)!.v.reason).toMatch(/tier-3 panel/);
+      expect(of("disputeResolved").find((d) => Number(d.v.disputeId) === disputeId)!.v.tier).toBe(
+        3,
+      );
+      expect(
+        of("submissionRejected").find((x) => x.v.submissionId === opened.subjectId)!.v.reason,
+      ).toMatch(/tier-3 panel/);
     }
     // The panels recompute the honest hash bit for bit: every verdict's hash is one an honest miner submitted.
     const honestAddresses = new Set(honest.map((h) => h.address));
-    const agreed = new Set(submitted.filter((x) => honestAddresses.has(x.v.miner)).map((x) => hashOf.get(x.v.submissionId)));
-    for (const v of of("arbitrationVerdictCast")) expect(agreed.has(Buffer.from(v.v.recomputedHash).toString("hex"))).toBe(true);
+    const agreed = new Set(
+      submitted
+        .filter((x) => honestAddresses.has(x.v.miner))
+        .map((x) => hashOf.get(x.v.submissionId)),
+    );
+    for (const v of of("arbitrationVerdictCast"))
+      expect(agreed.has(Buffer.from(v.v.recomputedHash).toString("hex"))).toBe(true);
     expect(lazy.slashedUremes).toBeGreaterThan(0n);
     expect(lazy.rewardsUremes).toBe(0n);
 
@@ -94,10 +126,34 @@ describe("real training in the simulator (scenarios/real_training.json, short fo
 
   it("gives the same verdicts when validators recompute tier-2 losses on onnxruntime", async () => {
     // Tier-1 mismatches go to tier 3 directly; a false challenger's bonded challenges of honest work bring the loss votes.
-    const onnx = { ...scenario, actors: [...scenario.actors.map((g) => (g.kind === "honest_validator" ? { ...g, tier2Loss: "onnx" as const } : g)), { kind: "false_challenger" as const, count: 1, challengesPerWindow: 1 }] };
+    const onnx = {
+      ...scenario,
+      actors: [
+        ...scenario.actors.map((g) =>
+          g.kind === "honest_validator" ? { ...g, tier2Loss: "onnx" as const } : g,
+        ),
+        { kind: "false_challenger" as const, count: 1, challengesPerWindow: 1 },
+      ],
+    };
     const votes: bigint[] = [];
     let rejected = 0;
-    const r = await runScenario(onnx, { seed: 1, blocks: 30, sink: { start() {}, block: (b) => { for (const e of b.events) { if (e.case === "lossVoteCast") { votes.push(e.value.computedLossMicro); expect(e.value.supportsClaim).toBe(true); } if (e.case === "submissionRejected") rejected++; } }, end() {} } });
+    const r = await runScenario(onnx, {
+      seed: 1,
+      blocks: 30,
+      sink: {
+        start() {},
+        block: (b) => {
+          for (const e of b.events) {
+            if (e.case === "lossVoteCast") {
+              votes.push(e.value.computedLossMicro);
+              expect(e.value.supportsClaim).toBe(true);
+            }
+            if (e.case === "submissionRejected") rejected++;
+          }
+        },
+        end() {},
+      },
+    });
     expect(r.violation).toBeUndefined();
     expect(votes.length).toBeGreaterThan(0);
     expect(rejected).toBe(1); // the lazy miner's first-window update, by the tier-3 panel
@@ -105,12 +161,39 @@ describe("real training in the simulator (scenarios/real_training.json, short fo
   }, 60_000);
 
   it("rejects backend options of the other kind, and onnx tier-2 checks without the kernels", () => {
-    const base = { name: "t", description: "d", blocks: 10, actors: [{ kind: "honest_validator", count: 1 }] };
-    expect(() => parseScenario({ ...base, backend: { steps: 4 } }, "x.json")).toThrow(/backend\.steps applies to backend\.kind "kernels" only/);
-    expect(() => parseScenario({ ...base, backend: { kind: "kernels", chunks: 4 } }, "x.json")).toThrow(/backend\.chunks applies to backend\.kind "simulated" only/);
-    expect(() => parseScenario({ ...base, backend: { kind: "torch" } }, "x.json")).toThrow(/x\.json[\s\S]*\["backend"\]\["kind"\]/);
-    expect(() => parseScenario({ ...base, backend: { kind: "kernels", model: { rank: 65 } } }, "x.json")).toThrow(/backend\..*rank/);
-    expect(() => parseScenario({ ...base, actors: [{ kind: "honest_validator", count: 1, tier2Loss: "onnx" }] }, "x.json")).toThrow(/tier2Loss "onnx" needs backend\.kind "kernels"/);
-    expect(parseScenario({ ...base, backend: { kind: "kernels", steps: 2, model: { rank: 8 } }, actors: [{ kind: "honest_validator", count: 1, tier2Loss: "onnx" }] }, "x.json").backend?.kind).toBe("kernels");
+    const base = {
+      name: "t",
+      description: "d",
+      blocks: 10,
+      actors: [{ kind: "honest_validator", count: 1 }],
+    };
+    expect(() => parseScenario({ ...base, backend: { steps: 4 } }, "x.json")).toThrow(
+      /backend\.steps applies to backend\.kind "kernels" only/,
+    );
+    expect(() =>
+      parseScenario({ ...base, backend: { kind: "kernels", chunks: 4 } }, "x.json"),
+    ).toThrow(/backend\.chunks applies to backend\.kind "simulated" only/);
+    expect(() => parseScenario({ ...base, backend: { kind: "torch" } }, "x.json")).toThrow(
+      /x\.json[\s\S]*\["backend"\]\["kind"\]/,
+    );
+    expect(() =>
+      parseScenario({ ...base, backend: { kind: "kernels", model: { rank: 65 } } }, "x.json"),
+    ).toThrow(/backend\..*rank/);
+    expect(() =>
+      parseScenario(
+        { ...base, actors: [{ kind: "honest_validator", count: 1, tier2Loss: "onnx" }] },
+        "x.json",
+      ),
+    ).toThrow(/tier2Loss "onnx" needs backend\.kind "kernels"/);
+    expect(
+      parseScenario(
+        {
+          ...base,
+          backend: { kind: "kernels", steps: 2, model: { rank: 8 } },
+          actors: [{ kind: "honest_validator", count: 1, tier2Loss: "onnx" }],
+        },
+        "x.json",
+      ).backend?.kind,
+    ).toBe("kernels");
   });
 });

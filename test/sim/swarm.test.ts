@@ -26,7 +26,9 @@ describe("swarm runs", () => {
     expect(JSON.stringify(drawScenario(7, 30))).toBe(JSON.stringify(drawScenario(7, 30)));
     const drawn = Array.from({ length: 40 }, (_, i) => drawScenario(i + 1, 30));
     const kinds = new Set<string>();
-    let lossy = 0, crashing = 0, partitioned = 0;
+    let lossy = 0,
+      crashing = 0,
+      partitioned = 0;
     const dir = outDir();
     for (const [i, d] of drawn.entries()) {
       const path = join(dir, `seed-${i + 1}.json`);
@@ -48,14 +50,29 @@ describe("swarm runs", () => {
     // Money from nowhere in seed 3's run only.
     const corrupt: RunSink = {
       start() {},
-      block: (b) => void (b.height === 5 && (b.state as State).balances.set(ModuleAccount.communityPool, ((b.state as State).balances.get(ModuleAccount.communityPool) ?? 0n) + 1n)),
+      block: (b) =>
+        void (
+          b.height === 5 &&
+          (b.state as State).balances.set(
+            ModuleAccount.communityPool,
+            ((b.state as State).balances.get(ModuleAccount.communityPool) ?? 0n) + 1n,
+          )
+        ),
       end() {},
     };
-    const s = await runSwarm({ seeds: 3, first: 2, blocks: 20, outDir: dir, sinkFor: (seed) => (seed === 3 ? corrupt : undefined) });
+    const s = await runSwarm({
+      seeds: 3,
+      first: 2,
+      blocks: 20,
+      outDir: dir,
+      sinkFor: (seed) => (seed === 3 ? corrupt : undefined),
+    });
     const bad = s.outcomes.filter((o) => o.violation && !isHalt(o.violation));
     expect(bad.map((o) => o.seed)).toEqual([3]);
     expect(bad[0]!.violation!.messages.join("\n")).toMatch(/^supply:/m);
-    expect(bad[0]!.reproduce).toBe(`reproduce with: r3mes sim run ${join(dir, "seed-3.json")} --seed 3`);
+    expect(bad[0]!.reproduce).toBe(
+      `reproduce with: r3mes sim run ${join(dir, "seed-3.json")} --seed 3`,
+    );
     // The file is the drawn scenario, and running it with the seed is the swarm's run.
     const file = loadScenario(join(dir, "seed-3.json"));
     expect(JSON.parse(readFileSync(join(dir, "seed-3.json"), "utf8"))).toEqual(drawScenario(3, 20));

@@ -25,12 +25,24 @@ const dir = resolve(import.meta.dirname, "../../scenarios");
 const Z = 3.29;
 const SEED = 1;
 
-interface Sample { readonly window: number; readonly shard: number; trap: boolean }
+interface Sample {
+  readonly window: number;
+  readonly shard: number;
+  trap: boolean;
+}
 
 describe("trap tasks are indistinguishable from real ones", () => {
   it("no public-data classifier flags traps better than chance; the committee's secret plan does", async () => {
     const base = loadScenario(resolve(dir, "attacks/trap_spotter.json"));
-    const s = { ...base, actors: base.actors.filter((a) => a.kind !== "trap_spotting_miner" && a.kind !== "loss_copying_miner" && a.kind !== "lazy_miner") };
+    const s = {
+      ...base,
+      actors: base.actors.filter(
+        (a) =>
+          a.kind !== "trap_spotting_miner" &&
+          a.kind !== "loss_copying_miner" &&
+          a.kind !== "lazy_miner",
+      ),
+    };
     const params = resolveParams(s);
     if (typeof params === "string") throw new Error(params);
     const samples = new Map<string, Sample>();
@@ -43,11 +55,13 @@ describe("trap tasks are indistinguishable from real ones", () => {
         for (const e of b.events) {
           if (e.case === "gradientSubmitted") {
             const k = `${e.value.window}/${e.value.shard}`;
-            if (!samples.has(k)) samples.set(k, { window: Number(e.value.window), shard: e.value.shard, trap: false });
+            if (!samples.has(k))
+              samples.set(k, { window: Number(e.value.window), shard: e.value.shard, trap: false });
           } else if (e.case === "trapRevealed") {
             const x = samples.get(`${e.value.window}/${e.value.shard}`);
             if (x) x.trap = true;
-          } else if (e.case === "trapCommitmentAccepted") commitments.set(Number(e.value.window), e.value.commitments);
+          } else if (e.case === "trapCommitmentAccepted")
+            commitments.set(Number(e.value.window), e.value.commitments);
           else if (e.case === "windowOpened") beacon.set(Number(e.value.window), e.value.seed);
           else if (e.case === "vaultEntryAdded") {
             const set = vaultShards.get(Number(e.value.window)) ?? new Set();
@@ -62,7 +76,9 @@ describe("trap tasks are indistinguishable from real ones", () => {
     expect(r.violation).toBeUndefined();
     // The last windows may not be revealed yet: keep windows with committed traps that closed long enough ago.
     const lastWindow = Math.max(...[...samples.values()].map((x) => x.window));
-    const all = [...samples.values()].filter((x) => commitments.has(x.window) && x.window < lastWindow - 1);
+    const all = [...samples.values()].filter(
+      (x) => commitments.has(x.window) && x.window < lastWindow - 1,
+    );
     const traps = all.filter((x) => x.trap).length;
     const p = traps / all.length;
     expect(all.length).toBeGreaterThan(400);
@@ -74,30 +90,53 @@ describe("trap tasks are indistinguishable from real ones", () => {
     const n = params.totalShards;
     const classifiers: Record<string, (x: Sample) => boolean> = {
       // observe.ts spotsTrap: the task's job is not the one the assignment implies.
-      spotsTrap: (x) => { const j = handedJob(feed.task(x.window, x.shard, GpuArch.AMPERE, st)); return j.window !== x.window || j.shard !== x.shard; },
+      spotsTrap: (x) => {
+        const j = handedJob(feed.task(x.window, x.shard, GpuArch.AMPERE, st));
+        return j.window !== x.window || j.shard !== x.shard;
+      },
       commitmentByte: (x) => (commitments.get(x.window) ?? []).some((c) => c[0]! % n === x.shard),
-      commitmentWithShard: (x) => (commitments.get(x.window) ?? []).some((c) => c[31]! === hashParts("guess", x.window, x.shard)[31]!) || (commitments.get(x.window) ?? []).some((c) => (c[1]! ^ x.shard) % 4 === 0 && c[2]! < 64),
-      beacon: (x) => new Prng(hashParts("guess/beacon", beacon.get(x.window) ?? new Uint8Array(32), x.shard)).chance(params.trapRateBps, 10_000),
-      recentVault: (x) => [1, 2, 3].some((d) => vaultShards.get(x.window - d)?.has(x.shard) ?? false),
+      commitmentWithShard: (x) =>
+        (commitments.get(x.window) ?? []).some(
+          (c) => c[31]! === hashParts("guess", x.window, x.shard)[31]!,
+        ) ||
+        (commitments.get(x.window) ?? []).some((c) => (c[1]! ^ x.shard) % 4 === 0 && c[2]! < 64),
+      beacon: (x) =>
+        new Prng(
+          hashParts("guess/beacon", beacon.get(x.window) ?? new Uint8Array(32), x.shard),
+        ).chance(params.trapRateBps, 10_000),
+      recentVault: (x) =>
+        [1, 2, 3].some((d) => vaultShards.get(x.window - d)?.has(x.shard) ?? false),
       lastWindowTrap: (x) => samples.get(`${x.window - 1}/${x.shard}`)?.trap ?? false,
     };
     // A learned prior: the shards most often trapped in the first half, flagged in the second.
     const mid = Math.floor(lastWindow / 2);
     const freq = new Map<number, number>();
-    for (const x of all) if (x.window < mid && x.trap) freq.set(x.shard, (freq.get(x.shard) ?? 0) + 1);
-    const hot = new Set([...freq].sort((a, b) => b[1] - a[1]).slice(0, Math.ceil(n / 4)).map(([shard]) => shard));
+    for (const x of all)
+      if (x.window < mid && x.trap) freq.set(x.shard, (freq.get(x.shard) ?? 0) + 1);
+    const hot = new Set(
+      [...freq]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, Math.ceil(n / 4))
+        .map(([shard]) => shard),
+    );
     classifiers.learnedShardPrior = (x) => x.window >= mid && hot.has(x.shard);
 
     const report: Record<string, unknown> = {};
     for (const [name, flag] of Object.entries(classifiers)) {
       const flagged = all.filter(flag);
       const unflagged = all.filter((x) => !flag(x));
-      for (const [group, xs] of [["flagged", flagged], ["unflagged", unflagged]] as const) {
+      for (const [group, xs] of [
+        ["flagged", flagged],
+        ["unflagged", unflagged],
+      ] as const) {
         if (xs.length === 0) continue;
         const rate = xs.filter((x) => x.trap).length / xs.length;
         const band = Z * Math.sqrt((p * (1 - p)) / xs.length);
         report[`${name}/${group}`] = { n: xs.length, rate: rate.toFixed(3) };
-        expect(Math.abs(rate - p), `${name}: trap rate among ${group} ${rate.toFixed(3)} vs base ${p.toFixed(3)} ± ${band.toFixed(3)} (n=${xs.length})`).toBeLessThanOrEqual(band);
+        expect(
+          Math.abs(rate - p),
+          `${name}: trap rate among ${group} ${rate.toFixed(3)} vs base ${p.toFixed(3)} ± ${band.toFixed(3)} (n=${xs.length})`,
+        ).toBeLessThanOrEqual(band);
       }
       // Accuracy no better than always answering "not a trap" (1 − p), within the band.
       const acc = all.filter((x) => flag(x) === x.trap).length / all.length;
@@ -108,7 +147,13 @@ describe("trap tasks are indistinguishable from real ones", () => {
 
     // Positive control: the committee's plan (secret until the reveal) predicts every trap.
     const secret = (x: Sample) => feed.planFor(x.window, st).traps.has(x.shard);
-    expect(all.every((x) => secret(x) === x.trap), "the committee's plan and the revealed traps agree").toBe(true);
-    console.log(`trap indistinguishability: ${all.length} samples, base rate ${p.toFixed(3)}`, JSON.stringify(report));
+    expect(
+      all.every((x) => secret(x) === x.trap),
+      "the committee's plan and the revealed traps agree",
+    ).toBe(true);
+    console.log(
+      `trap indistinguishability: ${all.length} samples, base rate ${p.toFixed(3)}`,
+      JSON.stringify(report),
+    );
   }, 60_000);
 });

@@ -14,17 +14,27 @@ const dir = resolve(import.meta.dirname, "../../scenarios");
 
 describe("validator pay on a short baseline", () => {
   it("honest validators earn more than their costs; a validator that is down most blocks earns less", async () => {
-    const base = JSON.parse(JSON.stringify(loadScenario(resolve(dir, "baseline.json")))) as { actors: unknown[] } & Record<string, unknown>;
-    const s = parseScenario({
-      ...base,
-      name: "validator-pay",
-      actors: [
-        ...base.actors,
-        // Same stake as the honest validators; online a quarter of the time.
-        { kind: "honest_validator", count: 1, group: "down", faults: { onlineToOfflineBps: 5_000, offlineToOnlineBps: 1_000 } },
-      ],
-      faults: { livenessStepMs: 10_000 },
-    }, "validator-pay");
+    const base = JSON.parse(JSON.stringify(loadScenario(resolve(dir, "baseline.json")))) as {
+      actors: unknown[];
+    } & Record<string, unknown>;
+    const s = parseScenario(
+      {
+        ...base,
+        name: "validator-pay",
+        actors: [
+          ...base.actors,
+          // Same stake as the honest validators; online a quarter of the time.
+          {
+            kind: "honest_validator",
+            count: 1,
+            group: "down",
+            faults: { onlineToOfflineBps: 5_000, offlineToOnlineBps: 1_000 },
+          },
+        ],
+        faults: { livenessStepMs: 10_000 },
+      },
+      "validator-pay",
+    );
     const r = await runScenario(s, { seed: 1, blocks: 150 });
     expect(r.violation).toBeUndefined();
     const rows = r.profit!.filter((p) => p.kind === "honest_validator");

@@ -24,7 +24,8 @@ afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-const bytesOf = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed * 7 + (i >> 8)) & 0xff);
+const bytesOf = (n: number, seed: number) =>
+  Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed * 7 + (i >> 8)) & 0xff);
 
 describe("embedded Helia store", () => {
   it("round-trips bytes by CID (property) and keeps them across a restart", async () => {
@@ -51,7 +52,9 @@ describe("embedded Helia store", () => {
 
   it("gives a single-chunk blob the raw CIDv1 of its sha2-256", async () => {
     const bytes = bytesOf(1000, 2);
-    expect(await cidOfBytes(bytes)).toBe(CID.createV1(0x55, Digest.create(0x12, sha256(bytes))).toString());
+    expect(await cidOfBytes(bytes)).toBe(
+      CID.createV1(0x55, Digest.create(0x12, sha256(bytes))).toString(),
+    );
   });
 
   it("reports a missing blob, a corrupt blob and a malformed CID clearly", async () => {
@@ -66,7 +69,9 @@ describe("embedded Helia store", () => {
     const cid = await store.put(bytes);
     expect(await store.has(cid)).toBe(true);
     // Flip one byte of the block file on disk.
-    const files = fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((f) => f.isFile() && f.name.endsWith(".data"));
+    const files = fs
+      .readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((f) => f.isFile() && f.name.endsWith(".data"));
     expect(files.length).toBe(1);
     const file = path.join(files[0]!.parentPath, files[0]!.name);
     const raw = fs.readFileSync(file);

@@ -15,7 +15,8 @@ import { apiUrlOf, initKubo, startKubo } from "../../src/store/kubo-daemon.ts";
 import { openKuboStore } from "../../src/store/kubo.ts";
 import { freePort, root } from "../node/harness.ts";
 
-const bytesOf = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 131 + seed * 17 + (i >> 10)) & 0xff);
+const bytesOf = (n: number, seed: number) =>
+  Uint8Array.from({ length: n }, (_, i) => (i * 131 + seed * 17 + (i >> 10)) & 0xff);
 
 describe("Kubo and Helia backends", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-kubo-"));
@@ -35,7 +36,11 @@ describe("Kubo and Helia backends", () => {
     if (pid) {
       process.kill(pid, "SIGTERM");
       for (let i = 0; i < 100; i++) {
-        try { process.kill(pid, 0); } catch { break; }
+        try {
+          process.kill(pid, 0);
+        } catch {
+          break;
+        }
         await new Promise((r) => setTimeout(r, 100));
       }
     }
@@ -65,8 +70,12 @@ describe("Kubo and Helia backends", () => {
     expect(await kubo.has(cid)).toBe(true);
     // Flip a byte in Kubo's flatfs block file (Kubo does not re-hash on read by default).
     const blocks = path.join(dir, "repo", "blocks");
-    const files = fs.readdirSync(blocks, { recursive: true, withFileTypes: true }).filter((f) => f.isFile() && f.name.endsWith(".data"));
-    const file = files.map((f) => path.join(f.parentPath, f.name)).find((f) => fs.statSync(f).size === 5000)!;
+    const files = fs
+      .readdirSync(blocks, { recursive: true, withFileTypes: true })
+      .filter((f) => f.isFile() && f.name.endsWith(".data"));
+    const file = files
+      .map((f) => path.join(f.parentPath, f.name))
+      .find((f) => fs.statSync(f).size === 5000)!;
     const raw = fs.readFileSync(file);
     raw[10] = raw[10]! ^ 0xff;
     fs.writeFileSync(file, raw);

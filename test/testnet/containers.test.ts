@@ -21,7 +21,9 @@ describe("the containers backend", () => {
     expect(await dockerAvailable()).toBe("no Docker socket at /nonexistent/docker.sock");
     const r = await resolveBackend("containers");
     expect(r.backend).toBe("process");
-    expect(r.note).toBe("backend: the containers backend (testcontainers) needs a Docker engine, and none answers here (no Docker socket at /nonexistent/docker.sock); using the process backend");
+    expect(r.note).toBe(
+      "backend: the containers backend (testcontainers) needs a Docker engine, and none answers here (no Docker socket at /nonexistent/docker.sock); using the process backend",
+    );
   });
 
   it("with a socket nobody answers on: says the engine does not answer", async () => {
@@ -31,25 +33,34 @@ describe("the containers backend", () => {
     process.env.DOCKER_HOST = `unix://${sock}`;
     const r = await resolveBackend("containers");
     expect(r.backend).toBe("process");
-    expect(r.note).toMatch(/needs a Docker engine, and none answers here \(the Docker engine at .*docker\.sock does not answer: .*\); using the process backend/);
+    expect(r.note).toMatch(
+      /needs a Docker engine, and none answers here \(the Docker engine at .*docker\.sock does not answer: .*\); using the process backend/,
+    );
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("with an engine answering: says the containers backend is not built and uses processes", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-docker-"));
     const sock = path.join(dir, "docker.sock");
-    const server = http.createServer((req, res) => res.writeHead(req.url === "/_ping" ? 200 : 404).end("OK"));
+    const server = http.createServer((req, res) =>
+      res.writeHead(req.url === "/_ping" ? 200 : 404).end("OK"),
+    );
     await new Promise<void>((r) => server.listen(sock, r));
     process.env.DOCKER_HOST = `unix://${sock}`;
     expect(await dockerAvailable()).toBe(true);
-    expect(await resolveBackend("containers")).toEqual({ backend: "process", note: "backend: a Docker engine answers, but the containers backend is not built yet; using the process backend" });
+    expect(await resolveBackend("containers")).toEqual({
+      backend: "process",
+      note: "backend: a Docker engine answers, but the containers backend is not built yet; using the process backend",
+    });
     await new Promise<void>((r) => server.close(() => r()));
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("a non-unix DOCKER_HOST is named; process needs nothing; other names are refused", async () => {
     process.env.DOCKER_HOST = "tcp://10.0.0.1:2375";
-    expect((await resolveBackend("containers")).note).toContain("DOCKER_HOST=tcp://10.0.0.1:2375 is not a unix socket this check can probe");
+    expect((await resolveBackend("containers")).note).toContain(
+      "DOCKER_HOST=tcp://10.0.0.1:2375 is not a unix socket this check can probe",
+    );
     expect(await resolveBackend("process")).toEqual({ backend: "process" });
     await expect(resolveBackend("vms")).rejects.toThrow("--backend vms: process or containers");
   });

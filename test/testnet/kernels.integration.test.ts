@@ -33,9 +33,26 @@ describe("local testnet with real training (kernels backend)", () => {
   beforeAll(async () => {
     ensureCometbft();
     execFileSync("bash", [path.join(root, "scripts/setup-tools.sh")], { stdio: "pipe" });
-    s = (await up({ dir, validators: 4, miners: 3, proposers: 1, lazy: 1, blockTimeMs: 400, trainMs: 800, training: "kernels", kubo: true, say: () => {} })).state;
+    s = (
+      await up({
+        dir,
+        validators: 4,
+        miners: 3,
+        proposers: 1,
+        lazy: 1,
+        blockTimeMs: 400,
+        trainMs: 800,
+        training: "kernels",
+        kubo: true,
+        say: () => {},
+      })
+    ).state;
     follower = new ChainFollower(rpcUrl(s.nodes[0]!), () => {});
-    void follower.run(async (b) => { events.push(...b.events); }).catch(() => {});
+    void follower
+      .run(async (b) => {
+        events.push(...b.events);
+      })
+      .catch(() => {});
   }, 240_000);
   afterAll(async () => {
     follower?.stop();
@@ -51,7 +68,11 @@ describe("local testnet with real training (kernels backend)", () => {
     const stake = (a: string) => follower.state?.roles.get(roleKey(Role.MINER, a))?.stake ?? 0n;
     const balance = (a: string) => follower.state?.balances.get(a) ?? 0n;
     const until = Date.now() + 180_000;
-    while (!(follower.state !== undefined && stake(lazy) < 2_000n * REMES && honest.every((a) => balance(a) > 10_000n * REMES))) {
+    while (!(
+      follower.state !== undefined &&
+      stake(lazy) < 2_000n * REMES &&
+      honest.every((a) => balance(a) > 10_000n * REMES)
+    )) {
       if (Date.now() > until) throw new Error(`timed out; logs in ${logsDir(dir)}`);
       await sleep(250);
     }
@@ -59,7 +80,9 @@ describe("local testnet with real training (kernels backend)", () => {
     const submitted = events.flatMap((e) => (e.case === "gradientSubmitted" ? [e.value] : []));
     expect(submitted.length).toBeGreaterThan(0);
     for (const g of submitted) expect(g.kernelVersion).toBe("bitnet-cpu/1");
-    for (const e of events) if (e.case === "trapRevealed") for (const a of honest) expect(e.value.caught).not.toContain(a);
+    for (const e of events)
+      if (e.case === "trapRevealed")
+        for (const a of honest) expect(e.value.caught).not.toContain(a);
     const r = await checkInvariants(s);
     expect(r.violations).toEqual([]);
   }, 240_000);

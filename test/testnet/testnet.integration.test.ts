@@ -26,7 +26,14 @@ import { leftovers, nodeLinkUp, probeNetns } from "../../src/testnet/netns.ts";
 import { checkInvariants } from "../../src/testnet/invariants.ts";
 import { perturb } from "../../src/testnet/perturb.ts";
 import { alive, listening, sleep, stopPid } from "../../src/testnet/procs.ts";
-import { logsDir, readState, rpcUrl, testnetAddresses, type TestnetState, writeState } from "../../src/testnet/state.ts";
+import {
+  logsDir,
+  readState,
+  rpcUrl,
+  testnetAddresses,
+  type TestnetState,
+  writeState,
+} from "../../src/testnet/state.ts";
 import { height, startDaemonProc, up } from "../../src/testnet/up.ts";
 import { ensureCometbft, root } from "../node/harness.ts";
 import { keepLogs, waitFor as waitForIt } from "./helpers.ts";
@@ -39,14 +46,27 @@ describe("local testnet of real processes", () => {
   let s: TestnetState;
   let follower: ChainFollower;
   let firstBlockMs = 0;
-  const heights = async (names: readonly string[]) => Promise.all(names.map((n) => height(rpcUrl(s.nodes.find((x) => x.name === n)!))));
-  const waitFor = (what: string, ok: () => Promise<boolean> | boolean, timeoutMs: number) => waitForIt(dir, what, ok, timeoutMs);
-  const top = async (names: readonly string[]) => Math.min(...(await heights(names)).map((h) => h ?? -1));
+  const heights = async (names: readonly string[]) =>
+    Promise.all(names.map((n) => height(rpcUrl(s.nodes.find((x) => x.name === n)!))));
+  const waitFor = (what: string, ok: () => Promise<boolean> | boolean, timeoutMs: number) =>
+    waitForIt(dir, what, ok, timeoutMs);
+  const top = async (names: readonly string[]) =>
+    Math.min(...(await heights(names)).map((h) => h ?? -1));
 
   beforeAll(async () => {
     ensureCometbft();
     execFileSync("bash", [path.join(root, "scripts/setup-tools.sh")], { stdio: "pipe" });
-    const r = await up({ dir, validators: 4, miners: 4, proposers: 1, lazy: 1, blockTimeMs: 400, trainMs: 800, kubo: true, say: () => {} });
+    const r = await up({
+      dir,
+      validators: 4,
+      miners: 4,
+      proposers: 1,
+      lazy: 1,
+      blockTimeMs: 400,
+      trainMs: 800,
+      kubo: true,
+      say: () => {},
+    });
     s = r.state;
     firstBlockMs = r.firstBlockMs;
     follower = new ChainFollower(rpcUrl(s.nodes[0]!), () => {});
@@ -66,38 +86,68 @@ describe("local testnet of real processes", () => {
     const honest = ["miner0", "miner1", "miner2"].map((m) => keys[m]!);
     const stake = (a: string) => follower.state?.roles.get(roleKey(Role.MINER, a))?.stake ?? 0n;
     const balance = (a: string) => follower.state?.balances.get(a) ?? 0n;
-    await waitFor("the lazy miner's slash and honest rewards", () =>
-      follower.state !== undefined && stake(lazy) < 2_000n * REMES && honest.every((a) => balance(a) > 10_000n * REMES) && balance(keys.proposer0!) > 10_000n * REMES, 150_000);
+    await waitFor(
+      "the lazy miner's slash and honest rewards",
+      () =>
+        follower.state !== undefined &&
+        stake(lazy) < 2_000n * REMES &&
+        honest.every((a) => balance(a) > 10_000n * REMES) &&
+        balance(keys.proposer0!) > 10_000n * REMES,
+      150_000,
+    );
     expect(stake(lazy)).toBeLessThan(2_000n * REMES);
     for (const a of honest) expect(stake(a)).toBe(2_000n * REMES);
     const r = await checkInvariants(s);
     expect(r.violations).toEqual([]);
     expect(r.checkedHeight).toBeGreaterThan(10);
     // The proposer's aggregates are blobs in Kubo under the CIDs on chain, and the validators fetched them.
-    const revealed = [...follower.state.windows.values()].flatMap((w) => (w.aggregation?.revealed ? [w.aggregation.revealed.aggregatedCid] : []));
+    const revealed = [...follower.state.windows.values()].flatMap((w) =>
+      w.aggregation?.revealed ? [w.aggregation.revealed.aggregatedCid] : [],
+    );
     expect(revealed.length).toBeGreaterThan(0);
     const kubo = openKuboStore(apiUrlOf(s.kubo!));
-    for (const cid of revealed) expect(decodeAggregateBlob(await kubo.get(cid)).length).toBeGreaterThan(0);
+    for (const cid of revealed)
+      expect(decodeAggregateBlob(await kubo.get(cid)).length).toBeGreaterThan(0);
     await kubo.close();
-    const validatorLogs = [0, 1, 2, 3].map((i) => fs.readFileSync(path.join(logsDir(dir), `validator${i}.log`), "utf8")).join("\n");
+    const validatorLogs = [0, 1, 2, 3]
+      .map((i) => fs.readFileSync(path.join(logsDir(dir), `validator${i}.log`), "utf8"))
+      .join("\n");
     expect(validatorLogs).not.toMatch(/aggregate \S+ not fetched/);
     expect(validatorLogs).not.toContain("challengeAggregation accepted");
   });
 
   it("every node serves the app's and CometBFT's metrics where 'testnet status' says, and the app's count the slash, submissions and rewards", async () => {
-    const scrape = async (url: string) => (await (await fetch(url, { signal: AbortSignal.timeout(3000) })).text()).split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+    const scrape = async (url: string) =>
+      (await (await fetch(url, { signal: AbortSignal.timeout(3000) })).text())
+        .split("\n")
+        .filter((l) => l !== "" && !l.startsWith("#"));
     const total = (lines: readonly string[], name: string, has = "") =>
-      lines.filter((l) => l.split(/[{ ]/)[0] === name && l.includes(has)).reduce((n, l) => n + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
+      lines
+        .filter((l) => l.split(/[{ ]/)[0] === name && l.includes(has))
+        .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
     const statuses = await nodeStatuses(s);
     expect(formatStatus(s, statuses)).toContain("metrics: app http://127.0.0.1:");
     for (const n of statuses) {
       // The first test waited for the lazy miner's slash; each app's counters show it once that node has committed it.
-      await waitFor(`${n.name}'s metrics to count the lazy miner's slash`, async () => total(await scrape(n.metrics.app!), "r3mes_slashes_total", 'offence="lazy_mining"') > 0, 60_000);
+      await waitFor(
+        `${n.name}'s metrics to count the lazy miner's slash`,
+        async () =>
+          total(await scrape(n.metrics.app!), "r3mes_slashes_total", 'offence="lazy_mining"') > 0,
+        60_000,
+      );
       const app = await scrape(n.metrics.app!);
       const comet = await scrape(n.metrics.cometbft!);
-      expect(total(app, "r3mes_submissions_total", 'status="submitted"'), n.name).toBeGreaterThan(0);
-      expect(total(app, "r3mes_rewards_minted_uremes_total", 'kind="miner"'), n.name).toBeGreaterThan(0);
-      expect(total(app, "r3mes_txs_total", 'method="finalize_block",codespace="",code="0"'), n.name).toBeGreaterThan(0);
+      expect(total(app, "r3mes_submissions_total", 'status="submitted"'), n.name).toBeGreaterThan(
+        0,
+      );
+      expect(
+        total(app, "r3mes_rewards_minted_uremes_total", 'kind="miner"'),
+        n.name,
+      ).toBeGreaterThan(0);
+      expect(
+        total(app, "r3mes_txs_total", 'method="finalize_block",codespace="",code="0"'),
+        n.name,
+      ).toBeGreaterThan(0);
       expect(total(app, "r3mes_height"), n.name).toBeGreaterThan(10);
       expect(total(comet, "cometbft_consensus_height"), n.name).toBeGreaterThan(10);
       expect(total(comet, "cometbft_p2p_peers"), n.name).toBe(3);
@@ -108,7 +158,12 @@ describe("local testnet of real processes", () => {
     await sleep(3_000);
     // Gradient txs the mempools accepted so far (the miners' logs name their hashes).
     const accepted = ["miner0", "miner1", "miner2"].flatMap((m) =>
-      [...fs.readFileSync(path.join(logsDir(dir), `${m}.log`), "utf8").matchAll(/submitGradient accepted into the mempool \(([0-9A-F]{64})\)/g)].map((x) => x[1]!));
+      [
+        ...fs
+          .readFileSync(path.join(logsDir(dir), `${m}.log`), "utf8")
+          .matchAll(/submitGradient accepted into the mempool \(([0-9A-F]{64})\)/g),
+      ].map((x) => x[1]!),
+    );
     expect(accepted.length).toBeGreaterThan(0);
     await sleep(3_000); // let the last of them be committed
     await perturb(dir, "kill", "val3");
@@ -118,12 +173,18 @@ describe("local testnet of real processes", () => {
     expect(await height(rpcUrl(s.nodes[3]!))).toBeUndefined();
     await perturb(dir, "restart", "val3");
     const target = await top(others);
-    await waitFor("val3 to catch up", async () => ((await heights(["val3"]))[0] ?? -1) >= target, 90_000);
+    await waitFor(
+      "val3 to catch up",
+      async () => ((await heights(["val3"]))[0] ?? -1) >= target,
+      90_000,
+    );
     const r = await checkInvariants(readState(dir));
     expect(r.violations).toEqual([]);
     // Every accepted gradient tx is in a block, and the restarted node finds it.
     for (const hash of accepted) {
-      const res = (await (await fetch(`${rpcUrl(s.nodes[3]!)}/tx?hash=0x${hash}`)).json()) as { result?: { tx_result: { code: number } } };
+      const res = (await (await fetch(`${rpcUrl(s.nodes[3]!)}/tx?hash=0x${hash}`)).json()) as {
+        result?: { tx_result: { code: number } };
+      };
       expect(res.result, `tx ${hash}`).toBeDefined();
     }
   });
@@ -139,11 +200,18 @@ describe("local testnet of real processes", () => {
 
   it("pause and partition: the other three keep producing blocks and the victim rejoins", async () => {
     const all = ["val0", "val1", "val2", "val3"];
-    for (const [stop, start, victim] of [["pause", "resume", "val1"], ["partition", "heal", "val2"]] as const) {
+    for (const [stop, start, victim] of [
+      ["pause", "resume", "val1"],
+      ["partition", "heal", "val2"],
+    ] as const) {
       await perturb(dir, stop, victim);
       const others = all.filter((n) => n !== victim);
       const at = await top(others);
-      await waitFor(`10 blocks while ${victim} is ${stop}d`, async () => (await top(others)) >= at + 10, 60_000);
+      await waitFor(
+        `10 blocks while ${victim} is ${stop}d`,
+        async () => (await top(others)) >= at + 10,
+        60_000,
+      );
       if (stop === "partition") {
         // The victim stalls (its RPC still answers) while the rest go on.
         const h = (await heights([victim]))[0]!;
@@ -155,14 +223,22 @@ describe("local testnet of real processes", () => {
         if (st.network?.kind === "netns") {
           expect(nodeLinkUp(st.network, v.net!)).toBe(false);
         } else {
-          const peers = (await (await fetch(`${rpcUrl(v)}/net_info`)).json()) as { result: { n_peers: string } };
+          const peers = (await (await fetch(`${rpcUrl(v)}/net_info`)).json()) as {
+            result: { n_peers: string };
+          };
           expect(peers.result.n_peers).toBe("0");
         }
-        expect(fs.readFileSync(path.join(logsDir(dir), "network.log"), "utf8")).toContain(`${victim}: partitioned (${st.network?.kind === "netns" ? "netns" : "loopback fallback"}`);
+        expect(fs.readFileSync(path.join(logsDir(dir), "network.log"), "utf8")).toContain(
+          `${victim}: partitioned (${st.network?.kind === "netns" ? "netns" : "loopback fallback"}`,
+        );
       }
       await perturb(dir, start, victim);
       const target = await top(others);
-      await waitFor(`${victim} to rejoin`, async () => ((await heights([victim]))[0] ?? -1) >= target, 90_000);
+      await waitFor(
+        `${victim} to rejoin`,
+        async () => ((await heights([victim]))[0] ?? -1) >= target,
+        90_000,
+      );
     }
     const rejoinedAt = await top(all);
     const r = await checkInvariants(readState(dir), { replay: false });
@@ -179,8 +255,14 @@ describe("local testnet of real processes", () => {
     const since = () => fs.readFileSync(logFile, "utf8").slice(from);
     startDaemonProc(st, d);
     writeState(st);
-    await waitFor("miner0 to catch up and submit again", () => /caught up at height/.test(since()) && /submitGradient accepted/.test(since()), 90_000);
-    expect(since()).toMatch(/resuming from the local checkpoint at height \d+, replaying \d+ blocks/);
+    await waitFor(
+      "miner0 to catch up and submit again",
+      () => /caught up at height/.test(since()) && /submitGradient accepted/.test(since()),
+      90_000,
+    );
+    expect(since()).toMatch(
+      /resuming from the local checkpoint at height \d+, replaying \d+ blocks/,
+    );
     expect(since()).toMatch(/caught up at height \d+ \(resumed from the local checkpoint at \d+\)/);
     expect(since()).not.toContain("from genesis");
     expect(fs.readFileSync(logFile, "utf8")).not.toMatch(/submitGradient rejected/);
@@ -189,8 +271,17 @@ describe("local testnet of real processes", () => {
 
   it("down stops every process and frees every port", async () => {
     const st = readState(dir);
-    const pids = [...st.nodes.flatMap((n) => [n.appPid, n.cometPid]), ...st.daemons.map((d) => d.pid), st.kubo?.pid].filter((p): p is number => !!p);
-    const ports = [st.kubo!.api, st.kubo!.gateway, st.kubo!.swarm, ...(st.network?.kind === "netns" ? [] : st.nodes.flatMap((n) => [n.rpcPort, n.p2pPort]))];
+    const pids = [
+      ...st.nodes.flatMap((n) => [n.appPid, n.cometPid]),
+      ...st.daemons.map((d) => d.pid),
+      st.kubo?.pid,
+    ].filter((p): p is number => !!p);
+    const ports = [
+      st.kubo!.api,
+      st.kubo!.gateway,
+      st.kubo!.swarm,
+      ...(st.network?.kind === "netns" ? [] : st.nodes.flatMap((n) => [n.rpcPort, n.p2pPort])),
+    ];
     follower.stop();
     keepLogs(dir);
     const r = await down(dir, { keep: false });
@@ -200,7 +291,9 @@ describe("local testnet of real processes", () => {
     for (const p of ports) expect(await listening(p), `port ${p}`).toBe(false);
     if (st.network?.kind === "netns") {
       expect(leftovers(st.network.id)).toEqual([]);
-      const all = execFileSync("ip", ["netns", "list"], { encoding: "utf8" }) + execFileSync("ip", ["-o", "link", "show"], { encoding: "utf8" });
+      const all =
+        execFileSync("ip", ["netns", "list"], { encoding: "utf8" }) +
+        execFileSync("ip", ["-o", "link", "show"], { encoding: "utf8" });
       expect(all).not.toContain(`r3mes-${st.network.id}-`);
       expect(all).not.toContain(`r3-${st.network.id}-`);
     }

@@ -9,7 +9,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { decodeAggregateBlob, encodeAggregateBlob, LiveContentStore } from "../../../src/actors/live/world.ts";
+import {
+  decodeAggregateBlob,
+  encodeAggregateBlob,
+  LiveContentStore,
+} from "../../../src/actors/live/world.ts";
 import { ContentStore } from "../../../src/actors/world.ts";
 import { cidOfBytes } from "../../../src/store/blob-store.ts";
 import { openHeliaStore } from "../../../src/store/helia.ts";
@@ -61,7 +65,17 @@ describe("aggregates in the live content store", () => {
   it("a blob that is not an aggregate is refused", async () => {
     const blobs = await store();
     const logs: string[] = [];
-    const cid = await blobs.put(new TextEncoder().encode(JSON.stringify({ v: 1, window: 3, gradientHash: "00".repeat(32), sizeBytes: "4", update: [1] })));
+    const cid = await blobs.put(
+      new TextEncoder().encode(
+        JSON.stringify({
+          v: 1,
+          window: 3,
+          gradientHash: "00".repeat(32),
+          sizeBytes: "4",
+          update: [1],
+        }),
+      ),
+    );
     const validator = new LiveContentStore(blobs, (l) => logs.push(l));
     expect(await validator.fetchAggregate(cid)).toBe(false);
     expect(logs.join("\n")).toContain("not an r3mes aggregate blob");

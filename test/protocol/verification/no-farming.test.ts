@@ -12,7 +12,16 @@ import { DisputeOutcome, SubmissionStatus } from "../../../src/gen/remes/v1/even
 import { Offence, Role } from "../../../src/gen/remes/v1/types_pb.ts";
 import { command } from "../../../src/protocol/commands.ts";
 import { roleKey } from "../../../src/protocol/state.ts";
-import { accepted, allEvents, eventsOf, given, hashOf, rejected, shardOf, submission } from "../given.ts";
+import {
+  accepted,
+  allEvents,
+  eventsOf,
+  given,
+  hashOf,
+  rejected,
+  shardOf,
+  submission,
+} from "../given.ts";
 import { BOND, CHALLENGED_AT, CHALLENGER, CLAIMED_LOSS, miners, validators } from "./world.ts";
 import { labelAddress as addr } from "../../../src/protocol/address.ts";
 
@@ -20,9 +29,18 @@ const VALIDATOR_CHALLENGER = addr("remes1val0");
 
 /** Window 0 with four honest submissions, at `height` (window 0 closes at 10). */
 const honestWork = (height: number) => {
-  const chain = given({ validators, miners: Object.fromEntries(miners.map((m) => [m, 2_000n])), accounts: { [CHALLENGER]: 1_000n } });
+  const chain = given({
+    validators,
+    miners: Object.fromEntries(miners.map((m) => [m, 2_000n])),
+    accounts: { [CHALLENGER]: 1_000n },
+  });
   chain.block();
-  accepted(chain, ...miners.map((m) => submission(chain, m, hashOf(`gradient/0/${shardOf(chain, m)}`), 0, CLAIMED_LOSS)));
+  accepted(
+    chain,
+    ...miners.map((m) =>
+      submission(chain, m, hashOf(`gradient/0/${shardOf(chain, m)}`), 0, CLAIMED_LOSS),
+    ),
+  );
   chain.advanceTo(height - 1);
   return chain;
 };
@@ -30,15 +48,37 @@ const honestWork = (height: number) => {
 describe("no self-challenge farming", () => {
   it("given an open window, when anyone challenges a submission in it, then the challenge is refused until the window closes", () => {
     const chain = honestWork(5);
-    rejected(chain, command("challengeGradient", { challenger: CHALLENGER, submissionId: 0, bond: BOND }), "wrongPhase");
+    rejected(
+      chain,
+      command("challengeGradient", { challenger: CHALLENGER, submissionId: 0, bond: BOND }),
+      "wrongPhase",
+    );
     chain.advanceTo(CHALLENGED_AT - 1);
-    accepted(chain, command("challengeGradient", { challenger: CHALLENGER, submissionId: 0, bond: BOND }));
+    accepted(
+      chain,
+      command("challengeGradient", { challenger: CHALLENGER, submissionId: 0, bond: BOND }),
+    );
   });
 
   it("given a validator that challenged a submission, when it votes on its own dispute, then the vote is refused", () => {
     const chain = honestWork(CHALLENGED_AT);
-    accepted(chain, command("challengeGradient", { challenger: VALIDATOR_CHALLENGER, submissionId: 0, bond: BOND }));
-    rejected(chain, command("voteLossCheck", { validator: VALIDATOR_CHALLENGER, disputeId: 0, computedLossMicro: CLAIMED_LOSS }), "unauthorized");
+    accepted(
+      chain,
+      command("challengeGradient", {
+        challenger: VALIDATOR_CHALLENGER,
+        submissionId: 0,
+        bond: BOND,
+      }),
+    );
+    rejected(
+      chain,
+      command("voteLossCheck", {
+        validator: VALIDATOR_CHALLENGER,
+        disputeId: 0,
+        computedLossMicro: CLAIMED_LOSS,
+      }),
+      "unauthorized",
+    );
   });
 
   it("given a validator farming challenges against honest work, when every dispute is upheld, then nothing is minted and the farmer loses its bonds", () => {
@@ -47,12 +87,36 @@ describe("no self-challenge farming", () => {
     const farmerBefore = chain.state.balances.get(VALIDATOR_CHALLENGER)!;
     const others = Object.keys(validators).filter((v) => v !== VALIDATOR_CHALLENGER);
     const ids = [0, 1, 2];
-    accepted(chain, ...ids.map((submissionId) => command("challengeGradient", { challenger: VALIDATOR_CHALLENGER, submissionId, bond: BOND })));
-    accepted(chain, ...ids.flatMap((disputeId) => others.map((validator) => command("voteLossCheck", { validator, disputeId, computedLossMicro: CLAIMED_LOSS }))));
+    accepted(
+      chain,
+      ...ids.map((submissionId) =>
+        command("challengeGradient", {
+          challenger: VALIDATOR_CHALLENGER,
+          submissionId,
+          bond: BOND,
+        }),
+      ),
+    );
+    accepted(
+      chain,
+      ...ids.flatMap((disputeId) =>
+        others.map((validator) =>
+          command("voteLossCheck", { validator, disputeId, computedLossMicro: CLAIMED_LOSS }),
+        ),
+      ),
+    );
     chain.advanceTo(chain.height + 3);
     const resolved = eventsOf(allEvents(chain), "disputeResolved");
-    expect(resolved.map((d) => d.outcome)).toEqual([DisputeOutcome.UPHELD, DisputeOutcome.UPHELD, DisputeOutcome.UPHELD]);
-    expect(eventsOf(allEvents(chain), "rewardMinted").filter((r) => r.to === VALIDATOR_CHALLENGER || others.includes(r.to))).toEqual([]);
+    expect(resolved.map((d) => d.outcome)).toEqual([
+      DisputeOutcome.UPHELD,
+      DisputeOutcome.UPHELD,
+      DisputeOutcome.UPHELD,
+    ]);
+    expect(
+      eventsOf(allEvents(chain), "rewardMinted").filter(
+        (r) => r.to === VALIDATOR_CHALLENGER || others.includes(r.to),
+      ),
+    ).toEqual([]);
     expect(chain.state.supply.minted).toBe(supplyBefore);
     // The verifiers' pay came out of the farmer's bonds: it lost them whole, and was paid nothing.
     expect(farmerBefore - chain.state.balances.get(VALIDATOR_CHALLENGER)!).toBe(3n * BOND);
@@ -66,9 +130,17 @@ describe("an undecided dispute is not an acquittal", () => {
   it("given a tier-1 mismatch whose panels stay silent every round, when the last round ends, then the members are slashed and the submission stays MISMATCHED (unpaid)", () => {
     const copier = addr("remes1copier");
     const honest = miners.slice(0, 3);
-    const chain = given({ validators, miners: Object.fromEntries([...honest, copier].map((m) => [m, 2_000n])), params: { totalShards: 1, tier3MaxRounds: 2 } });
+    const chain = given({
+      validators,
+      miners: Object.fromEntries([...honest, copier].map((m) => [m, 2_000n])),
+      params: { totalShards: 1, tier3MaxRounds: 2 },
+    });
     chain.block();
-    accepted(chain, ...honest.map((m) => submission(chain, m, hashOf("right"), 0, CLAIMED_LOSS)), submission(chain, copier, hashOf("stale"), 0, CLAIMED_LOSS));
+    accepted(
+      chain,
+      ...honest.map((m) => submission(chain, m, hashOf("right"), 0, CLAIMED_LOSS)),
+      submission(chain, copier, hashOf("stale"), 0, CLAIMED_LOSS),
+    );
     chain.advanceTo(10);
     const sub = [...chain.state.submissions.values()].find((s) => s.miner === copier)!;
     expect(sub.status).toBe(SubmissionStatus.MISMATCHED);
@@ -76,7 +148,9 @@ describe("an undecided dispute is not an acquittal", () => {
     chain.advanceTo(20);
     const events = allEvents(chain);
     expect(eventsOf(events, "panelRedrawn").map((e) => e.round)).toEqual([2]);
-    expect(eventsOf(events, "disputeResolved")).toEqual([expect.objectContaining({ outcome: DisputeOutcome.UNDECIDED })]);
+    expect(eventsOf(events, "disputeResolved")).toEqual([
+      expect.objectContaining({ outcome: DisputeOutcome.UNDECIDED }),
+    ]);
     const noShows = eventsOf(events, "slashed").filter((s) => s.offence === Offence.NO_VERDICT);
     expect(noShows.length).toBe(4);
     expect(chain.state.submissions.get(sub.id)!.status).toBe(SubmissionStatus.MISMATCHED);

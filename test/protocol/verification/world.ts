@@ -5,8 +5,18 @@ import { command } from "../../../src/protocol/commands.ts";
 import { accepted, given, hashOf, REMES, shardOf, submission } from "../given.ts";
 import { labelAddress as addr } from "../../../src/protocol/address.ts";
 
-export const validators = { [addr("remes1val0")]: 40_000n, [addr("remes1val1")]: 35_000n, [addr("remes1val2")]: 30_000n, [addr("remes1val3")]: 25_000n };
-export const miners = [addr("remes1miner0"), addr("remes1miner1"), addr("remes1miner2"), addr("remes1miner3")];
+export const validators = {
+  [addr("remes1val0")]: 40_000n,
+  [addr("remes1val1")]: 35_000n,
+  [addr("remes1val2")]: 30_000n,
+  [addr("remes1val3")]: 25_000n,
+};
+export const miners = [
+  addr("remes1miner0"),
+  addr("remes1miner1"),
+  addr("remes1miner2"),
+  addr("remes1miner3"),
+];
 export const CHALLENGER = addr("remes1challenger");
 export const CLAIMED_LOSS = 2_000_000n;
 /** challenge_bond_multiplier (10) × base_miner_reward (10 REMES). */
@@ -19,10 +29,23 @@ export const CHALLENGED_AT = 11;
  * and the challenger challenges submission 0 at 11 (challenges open at the close, tier2.ts).
  */
 export const challenged = (params: MessageInitShape<typeof ParamsSchema> = {}) => {
-  const chain = given({ validators, miners: Object.fromEntries(miners.map((m) => [m, 2_000n])), accounts: { [CHALLENGER]: 1_000n }, params: { validatorVerificationReward: 1n * 1_000_000n, ...params } }); // 1 REMES: the pay figures below
+  const chain = given({
+    validators,
+    miners: Object.fromEntries(miners.map((m) => [m, 2_000n])),
+    accounts: { [CHALLENGER]: 1_000n },
+    params: { validatorVerificationReward: 1n * 1_000_000n, ...params },
+  }); // 1 REMES: the pay figures below
   chain.block();
-  accepted(chain, ...miners.map((m) => submission(chain, m, hashOf(`gradient/0/${shardOf(chain, m)}`), 0, CLAIMED_LOSS)));
+  accepted(
+    chain,
+    ...miners.map((m) =>
+      submission(chain, m, hashOf(`gradient/0/${shardOf(chain, m)}`), 0, CLAIMED_LOSS),
+    ),
+  );
   chain.advanceTo(CHALLENGED_AT - 1);
-  const opened = accepted(chain, command("challengeGradient", { challenger: CHALLENGER, submissionId: 0, bond: BOND }));
+  const opened = accepted(
+    chain,
+    command("challengeGradient", { challenger: CHALLENGER, submissionId: 0, bond: BOND }),
+  );
   return { chain, opened };
 };

@@ -34,7 +34,9 @@ describe("aggregate withholders", () => {
     // Every aggregate 'blob' revealed was disputed and lost at tier 3.
     expect(blobFaults.length).toBeGreaterThan(0);
     expect(blobFaults.every((f) => f.value.fault === AggregationFault.DISPUTE_LOST)).toBe(true);
-    const lost = r.seen("disputeResolved").filter((d) => r.authors.get(Number(d.value.disputeId)) === blob!.address);
+    const lost = r
+      .seen("disputeResolved")
+      .filter((d) => r.authors.get(Number(d.value.disputeId)) === blob!.address);
     expect(lost.length).toBe(blobFaults.length);
     expect(lost.every((d) => d.value.outcome === DisputeOutcome.REJECTED)).toBe(true);
     // 20% of a 10,000 REMES stake at the first loss, compounding after.
@@ -52,6 +54,8 @@ describe("aggregate withholders", () => {
     // The honest proposers are paid and never slashed; the challengers gained what 'blob' lost.
     for (const p of members(r, "honest_proposer")) expect(p.slashedUremes).toBe(0n);
     expect(members(r, "honest_proposer").some((p) => p.rewardsUremes > 0n)).toBe(true);
-    expect(members(r, "honest_validator").reduce((t, v) => t + v.netUremes, 0n)).toBeGreaterThan(blob!.slashedUremes / 4n);
+    expect(members(r, "honest_validator").reduce((t, v) => t + v.netUremes, 0n)).toBeGreaterThan(
+      blob!.slashedUremes / 4n,
+    );
   });
 });

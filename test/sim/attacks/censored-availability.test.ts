@@ -15,7 +15,11 @@ import { attackScenario, members, observe, REMES, replaceKind } from "./chain-he
 
 describe("the mempool", () => {
   it("takes txs a censor left out back at its head, in their order, ahead of later arrivals", () => {
-    const tx = (id: number): SimTx => ({ id, from: "a", cmd: command("send", { fromAddress: "a", toAddress: "b", amount: BigInt(id + 1) }) });
+    const tx = (id: number): SimTx => ({
+      id,
+      from: "a",
+      cmd: command("send", { fromAddress: "a", toAddress: "b", amount: BigInt(id + 1) }),
+    });
     const pool = new Mempool(100);
     for (let i = 0; i < 5; i++) pool.add(tx(i));
     const block = pool.reap(1_000_000, 3);
@@ -38,13 +42,25 @@ describe("censoring proposers with a data-availability griefer", () => {
     const [alone] = members(r, "da_griefer", "alone");
     const honest = new Set(members(r, "honest_miner").map((a) => a.address));
     // It kept challenging, with bonds of up to 50 REMES (a quarter of the 200 REMES slash of a 2,000 REMES stake; less once a victim was slashed).
-    const bonds = r.seen("availabilityChallenged").filter((c) => c.value.challenger === partnered!.address);
+    const bonds = r
+      .seen("availabilityChallenged")
+      .filter((c) => c.value.challenger === partnered!.address);
     expect(bonds.length).toBeGreaterThan(5);
-    for (const b of bonds) expect(b.value.bond > 1n * REMES && b.value.bond <= 50n * REMES).toBe(true);
+    for (const b of bonds)
+      expect(b.value.bond > 1n * REMES && b.value.bond <= 50n * REMES).toBe(true);
     // Whatever it still wins (censors proposing every block until the window closes) does not pay for its lost bonds.
-    const wins = r.seen("slashed").filter((e) => e.value.offence === Offence.AVAILABILITY && e.value.beneficiary === partnered!.address);
+    const wins = r
+      .seen("slashed")
+      .filter(
+        (e) =>
+          e.value.offence === Offence.AVAILABILITY && e.value.beneficiary === partnered!.address,
+      );
     for (const w of wins) expect(honest.has(w.value.address)).toBe(true);
-    expect(partnered!.netUremes).toBe(wins.reduce((t, w) => t + w.value.toBeneficiary, 0n) - lostBonds(r, partnered!.address) - openBonds(r, partnered!.address));
+    expect(partnered!.netUremes).toBe(
+      wins.reduce((t, w) => t + w.value.toBeneficiary, 0n) -
+        lostBonds(r, partnered!.address) -
+        openBonds(r, partnered!.address),
+    );
     expect(partnered!.netUremes).toBeLessThan(0n);
     expect(r.seen("slashed").some((e) => e.value.beneficiary === alone!.address)).toBe(false);
     expect(alone!.netUremes).toBeLessThan(0n);
@@ -62,12 +78,23 @@ describe("censoring proposers with a data-availability griefer", () => {
 
 /** Bonds of the challenger's availability challenges that were proven (paid to the miner). */
 const lostBonds = (r: Awaited<ReturnType<typeof observe>>, challenger: string): bigint => {
-  const bonds = new Map(r.seen("availabilityChallenged").filter((c) => c.value.challenger === challenger).map((c) => [c.value.challengeId, c.value.bond]));
-  return r.seen("availabilityResolved").filter((x) => x.value.proven && bonds.has(x.value.challengeId)).reduce((t, x) => t + bonds.get(x.value.challengeId)!, 0n);
+  const bonds = new Map(
+    r
+      .seen("availabilityChallenged")
+      .filter((c) => c.value.challenger === challenger)
+      .map((c) => [c.value.challengeId, c.value.bond]),
+  );
+  return r
+    .seen("availabilityResolved")
+    .filter((x) => x.value.proven && bonds.has(x.value.challengeId))
+    .reduce((t, x) => t + bonds.get(x.value.challengeId)!, 0n);
 };
 
 /** Bonds of the challenger's availability challenges still open when the run ended (in escrow). */
 const openBonds = (r: Awaited<ReturnType<typeof observe>>, challenger: string): bigint => {
   const resolved = new Set(r.seen("availabilityResolved").map((x) => x.value.challengeId));
-  return r.seen("availabilityChallenged").filter((c) => c.value.challenger === challenger && !resolved.has(c.value.challengeId)).reduce((t, c) => t + c.value.bond, 0n);
+  return r
+    .seen("availabilityChallenged")
+    .filter((c) => c.value.challenger === challenger && !resolved.has(c.value.challengeId))
+    .reduce((t, c) => t + c.value.bond, 0n);
 };

@@ -12,7 +12,8 @@ import { loadScenario, type Scenario } from "../../../src/sim/scenario.ts";
 
 const dir = resolve(import.meta.dirname, "../../../scenarios/attacks");
 
-export const attackScenario = (name: string): Scenario => loadScenario(resolve(dir, `${name}.json`));
+export const attackScenario = (name: string): Scenario =>
+  loadScenario(resolve(dir, `${name}.json`));
 
 export interface Seen<C extends ProtocolEvent["case"]> {
   readonly height: number;
@@ -29,7 +30,10 @@ export interface Observed extends RunResult {
   readonly finalState: Readonly<State>;
 }
 
-export const observe = async (s: Scenario, opts: { seed?: number; blocks?: number } = {}): Promise<Observed> => {
+export const observe = async (
+  s: Scenario,
+  opts: { seed?: number; blocks?: number } = {},
+): Promise<Observed> => {
   const byCase = new Map<string, Seen<never>[]>();
   const authors = new Map<number, string>();
   const proposers = new Map<number, string>();
@@ -48,7 +52,12 @@ export const observe = async (s: Scenario, opts: { seed?: number; blocks?: numbe
           list.push({ height: b.height, value: e.value } as Seen<never>);
           if (e.case === "disputeOpened") {
             const v = e.value;
-            const author = v.subject === DisputeSubject.GRADIENT ? b.state.submissions.get(Number(v.subjectId))?.miner : [...b.state.windows.values()].find((w) => w.aggregation?.revealed?.id === Number(v.subjectId))?.aggregation?.proposer;
+            const author =
+              v.subject === DisputeSubject.GRADIENT
+                ? b.state.submissions.get(Number(v.subjectId))?.miner
+                : [...b.state.windows.values()].find(
+                    (w) => w.aggregation?.revealed?.id === Number(v.subjectId),
+                  )?.aggregation?.proposer;
             if (author) authors.set(Number(v.disputeId), author);
           }
         }
@@ -56,21 +65,38 @@ export const observe = async (s: Scenario, opts: { seed?: number; blocks?: numbe
       end() {},
     },
   });
-  return { ...r, seen: (c) => (byCase.get(c) ?? []) as never, authors, proposers, finalState: finalState! };
+  return {
+    ...r,
+    seen: (c) => (byCase.get(c) ?? []) as never,
+    authors,
+    proposers,
+    finalState: finalState!,
+  };
 };
 
 export const members = (r: RunResult, kind: string, group?: string): ActorSummary[] =>
   r.actors.filter((a) => a.kind === kind && (group === undefined || a.group === group));
 
-export const total = (as: readonly ActorSummary[], f: (a: ActorSummary) => bigint): bigint => as.reduce((s, a) => s + f(a), 0n);
+export const total = (as: readonly ActorSummary[], f: (a: ActorSummary) => bigint): bigint =>
+  as.reduce((s, a) => s + f(a), 0n);
 
 /** Mean over the actors, in uremes (integer division). */
-export const mean = (as: readonly ActorSummary[], f: (a: ActorSummary) => bigint): bigint => (as.length === 0 ? 0n : total(as, f) / BigInt(as.length));
+export const mean = (as: readonly ActorSummary[], f: (a: ActorSummary) => bigint): bigint =>
+  as.length === 0 ? 0n : total(as, f) / BigInt(as.length);
 
 export const REMES = 1_000_000n;
 
 /** The scenario with every group of `kind` turned into `to` (its other options kept where they still apply). */
 export const replaceKind = (s: Scenario, kind: string, to: "honest_validator"): Scenario => ({
   ...s,
-  actors: s.actors.map((g) => (g.kind === kind ? { kind: to, count: g.count, ...(g.group ? { group: g.group } : {}), ...(g.stakeRemes ? { stakeRemes: g.stakeRemes } : {}) } : g)),
+  actors: s.actors.map((g) =>
+    g.kind === kind
+      ? {
+          kind: to,
+          count: g.count,
+          ...(g.group ? { group: g.group } : {}),
+          ...(g.stakeRemes ? { stakeRemes: g.stakeRemes } : {}),
+        }
+      : g,
+  ),
 });

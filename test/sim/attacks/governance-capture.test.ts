@@ -38,8 +38,14 @@ const defenceOff: readonly (readonly [param: string, value: string])[] = [
 describe("governance capture", () => {
   it("validateParams refuses every defence-off change and names the parameter", () => {
     for (const [param, value] of defenceOff) {
-      const r = applyParamChanges(defaultParams(), [create(ParamChangeSchema, { key: snakeKey(param), value })]);
-      expect([param, value, isProtocolError(r) && r.message.includes(snakeKey(param))]).toEqual([param, value, true]);
+      const r = applyParamChanges(defaultParams(), [
+        create(ParamChangeSchema, { key: snakeKey(param), value }),
+      ]);
+      expect([param, value, isProtocolError(r) && r.message.includes(snakeKey(param))]).toEqual([
+        param,
+        value,
+        true,
+      ]);
     }
   });
 
@@ -59,13 +65,25 @@ describe("governance capture", () => {
 
   it("names a paramChanges key that is not a protocol parameter", async () => {
     const s = attackScenario("governance_capture");
-    const bad = { ...s, actors: s.actors.map((g) => (g.kind === "capturing_validator" ? { ...g, paramChanges: { trapRate: 0 } } : g)) };
-    await expect(runScenario(bad, { seed: 1, blocks: 1 })).rejects.toThrow(/paramChanges\.trapRate is not a protocol parameter/);
+    const bad = {
+      ...s,
+      actors: s.actors.map((g) =>
+        g.kind === "capturing_validator" ? { ...g, paramChanges: { trapRate: 0 } } : g,
+      ),
+    };
+    await expect(runScenario(bad, { seed: 1, blocks: 1 })).rejects.toThrow(
+      /paramChanges\.trapRate is not a protocol parameter/,
+    );
   });
 
   it("without the change the same cheats are slashed", async () => {
     const s = attackScenario("governance_capture");
-    const r = await observe({ ...s, actors: s.actors.map((g) => (g.kind === "capturing_validator" ? { ...g, paramChanges: {} } : g)) });
+    const r = await observe({
+      ...s,
+      actors: s.actors.map((g) =>
+        g.kind === "capturing_validator" ? { ...g, paramChanges: {} } : g,
+      ),
+    });
     expect(r.seen("proposalTallied")).toHaveLength(0);
     const cheats = members(r, "lazy_miner");
     expect(mean(cheats, (a) => a.slashedUremes)).toBeGreaterThan(0n);

@@ -21,17 +21,30 @@ type Ev<C extends ProtocolEvent["case"]> = Extract<ProtocolEvent, { case: C }>["
 const run = async (name: string, edit: (s: Scenario) => Scenario = (s) => s) => {
   const s = edit(loadScenario(resolve(dir, `${name}.json`)));
   const events: ProtocolEvent[] = [];
-  const r = await runScenario(s, { seed: s.seed ?? 1, blocks: s.shortBlocks ?? s.blocks, sink: { start() {}, end() {}, block: (b) => { events.push(...b.events); } } });
+  const r = await runScenario(s, {
+    seed: s.seed ?? 1,
+    blocks: s.shortBlocks ?? s.blocks,
+    sink: {
+      start() {},
+      end() {},
+      block: (b) => {
+        events.push(...b.events);
+      },
+    },
+  });
   expect(r.violation).toBeUndefined();
-  const of = <C extends ProtocolEvent["case"]>(c: C) => events.filter((e) => e.case === c).map((e) => e.value as Ev<C>);
+  const of = <C extends ProtocolEvent["case"]>(c: C) =>
+    events.filter((e) => e.case === c).map((e) => e.value as Ev<C>);
   const subs = new Map(of("gradientSubmitted").map((g) => [Number(g.submissionId), g]));
-  const group = (kind: string, g?: string) => r.actors.filter((a) => a.kind === kind && (g === undefined || a.group === g));
+  const group = (kind: string, g?: string) =>
+    r.actors.filter((a) => a.kind === kind && (g === undefined || a.group === g));
   // Trap audits: the tier-3 disputes a reveal opens right after its trapRevealed event (protocol/traps.ts).
   const audits = new Map<number, number>();
   let afterReveal = false;
   for (const e of events) {
     if (e.case === "trapRevealed") afterReveal = true;
-    else if (e.case === "disputeOpened" && afterReveal) audits.set(Number(e.value.disputeId), Number(e.value.subjectId));
+    else if (e.case === "disputeOpened" && afterReveal)
+      audits.set(Number(e.value.disputeId), Number(e.value.subjectId));
     else afterReveal = false;
   }
   /** Trap audits of `who`: how often the panel's recomputation upheld (passed) and rejected (caught) their work. */
@@ -53,7 +66,8 @@ const run = async (name: string, edit: (s: Scenario) => Scenario = (s) => s) => 
 /** The attack scenarios keep the default bond: challenge_bond_multiplier × base_miner_reward. */
 const BOND = BigInt(defaultParams().challengeBondMultiplier) * defaultParams().baseMinerReward;
 
-const mean = (as: readonly ActorSummary[], f: (a: ActorSummary) => bigint): number => Number(as.reduce((t, a) => t + f(a), 0n)) / as.length / 1e6;
+const mean = (as: readonly ActorSummary[], f: (a: ActorSummary) => bigint): number =>
+  Number(as.reduce((t, a) => t + f(a), 0n)) / as.length / 1e6;
 const net = (a: ActorSummary) => a.netUremes;
 const rewards = (a: ActorSummary) => a.rewardsUremes;
 describe("loss copier / stale resubmitter", () => {
@@ -64,7 +78,8 @@ describe("loss copier / stale resubmitter", () => {
     const plain = group("loss_copying_miner", "plain");
     const watchdog = group("watchdog_challenger")[0]!;
     const copiers = new Set([...spotting, ...plain].map((a) => a.address));
-    const isCopier = (submissionId: number | bigint) => copiers.has(subs.get(Number(submissionId))!.miner);
+    const isCopier = (submissionId: number | bigint) =>
+      copiers.has(subs.get(Number(submissionId))!.miner);
 
     // Tier 1 flags the stale hashes, and the protocol sends every mismatch straight to a tier-3 panel.
     const tier1 = of("tier1Evaluated").flatMap((t) => t.mismatchedIds);
@@ -76,26 +91,33 @@ describe("loss copier / stale resubmitter", () => {
     for (const v of verdicts) {
       const s = subs.get(Number(opened.get(Number(v.disputeId))!.subjectId))!;
       expect(v.recomputedHash).toHaveLength(32);
-      expect(v.valid).toBe(Buffer.compare(Buffer.from(v.recomputedHash), Buffer.from(s.gradientHash)) === 0);
+      expect(v.valid).toBe(
+        Buffer.compare(Buffer.from(v.recomputedHash), Buffer.from(s.gradientHash)) === 0,
+      );
       if (copiers.has(s.miner)) expect(v.valid).toBe(false);
     }
     const resolved = of("disputeResolved");
     const onCopier = resolved.filter((d) => isCopier(opened.get(Number(d.disputeId))!.subjectId));
     expect(onCopier.length).toBeGreaterThan(0);
-    for (const d of onCopier) expect(d).toMatchObject({ tier: 3, outcome: DisputeOutcome.REJECTED });
+    for (const d of onCopier)
+      expect(d).toMatchObject({ tier: 3, outcome: DisputeOutcome.REJECTED });
     // What tier 3 upholds is honest work that tied with a copy in its group.
-    for (const d of resolved.filter((x) => x.outcome === DisputeOutcome.UPHELD)) expect(isCopier(opened.get(Number(d.disputeId))!.subjectId)).toBe(false);
+    for (const d of resolved.filter((x) => x.outcome === DisputeOutcome.UPHELD))
+      expect(isCopier(opened.get(Number(d.disputeId))!.subjectId)).toBe(false);
     const disputeSlashes = of("slashed").filter((x) => x.offenceKey.startsWith("dispute/"));
     for (const x of disputeSlashes) expect(copiers.has(x.address)).toBe(true);
     expect(new Set(disputeSlashes.map((x) => x.address)).size).toBeGreaterThan(0);
 
     // The watchdog never bonds against an acquittal by recomputation: it loses nothing.
-    expect(resolved.filter((d) => opened.get(Number(d.disputeId))!.challenger === watchdog.address)).toEqual([]);
+    expect(
+      resolved.filter((d) => opened.get(Number(d.disputeId))!.challenger === watchdog.address),
+    ).toEqual([]);
     expect(watchdog.netUremes).toBe(0n);
 
     // Both copier groups are slashed and end far below an honest miner, trap spotting or not.
     // (a copier whose only fakes fell in the run's last windows may not be judged yet)
-    for (const g of [spotting, plain]) expect(g.filter((a) => a.slashedUremes > 0n).length).toBeGreaterThanOrEqual(g.length - 1);
+    for (const g of [spotting, plain])
+      expect(g.filter((a) => a.slashedUremes > 0n).length).toBeGreaterThanOrEqual(g.length - 1);
     expect(mean(spotting, net)).toBeLessThan(0);
     expect(mean(plain, net)).toBeLessThan(0);
     expect(mean(honest, net)).toBeGreaterThan(0);
@@ -107,8 +129,11 @@ describe("group isolator and the architecture-declaring copycat", () => {
   it("can not pick its tier-1 group: every declared architecture is the registered one and every kernel version approved, so isolators and the declaring copycat earn less than honest miners", async () => {
     const { subs, group } = await run("isolator");
     const honest = group("honest_miner");
-    const archName = (a: number) => ["", "CPU", "PASCAL", "AMPERE", "ADA", "HOPPER", "BLACKWELL"][a];
-    const registered = new Map([...group("isolated_miner"), ...group("copycat_miner")].map((a) => [a.address, a.gpuArch]));
+    const archName = (a: number) =>
+      ["", "CPU", "PASCAL", "AMPERE", "ADA", "HOPPER", "BLACKWELL"][a];
+    const registered = new Map(
+      [...group("isolated_miner"), ...group("copycat_miner")].map((a) => [a.address, a.gpuArch]),
+    );
 
     // Nothing committed declares an architecture its miner did not register or an unapproved kernel version.
     for (const s of subs.values()) {
@@ -126,8 +151,11 @@ describe("group isolator and the architecture-declaring copycat", () => {
     // its own), so declaring gains nothing over the plain copycat. Copying a same-architecture peer's hash is still
     // VERIFIED: that is copy detection, not isolation (scenarios/attacks/README.md).
     const declaring = group("copycat_miner", "declaring");
-    const settledSubs = (as: readonly ActorSummary[]) => [...subs.values()].filter((x) => as.some((a) => a.address === x.miner)).length;
-    expect(settledSubs(declaring)).toBeLessThan(settledSubs(honest) / honest.length * declaring.length);
+    const settledSubs = (as: readonly ActorSummary[]) =>
+      [...subs.values()].filter((x) => as.some((a) => a.address === x.miner)).length;
+    expect(settledSubs(declaring)).toBeLessThan(
+      (settledSubs(honest) / honest.length) * declaring.length,
+    );
     expect(mean(honest, net)).toBeGreaterThan(0);
   });
 });
@@ -150,11 +178,18 @@ describe("trap spotter", () => {
 
     // It never spots a trap, so it never trains: its hash is never an honest peer's.
     const honestSet = new Set(honest.map((a) => a.address));
-    const honestHashes = new Set([...subs.values()].filter((s) => honestSet.has(s.miner)).map((s) => `${s.window}/${s.shard}/${Buffer.from(s.gradientHash).toString("hex")}`));
+    const honestHashes = new Set(
+      [...subs.values()]
+        .filter((s) => honestSet.has(s.miner))
+        .map((s) => `${s.window}/${s.shard}/${Buffer.from(s.gradientHash).toString("hex")}`),
+    );
     const spotterSet = new Set(spotter.map((a) => a.address));
     const own = [...subs.values()].filter((s) => spotterSet.has(s.miner));
     expect(own.length).toBeGreaterThan(0);
-    for (const s of own) expect(honestHashes.has(`${s.window}/${s.shard}/${Buffer.from(s.gradientHash).toString("hex")}`)).toBe(false);
+    for (const s of own)
+      expect(
+        honestHashes.has(`${s.window}/${s.shard}/${Buffer.from(s.gradientHash).toString("hex")}`),
+      ).toBe(false);
 
     for (const a of [...spotter, ...copier]) expect(a.slashedUremes).toBeGreaterThan(0n);
     expect(mean(spotter, net)).toBeLessThan(0);
@@ -176,21 +211,36 @@ describe("self-challenge farmer", () => {
     expect(own.length).toBeGreaterThan(5);
     for (const d of own) expect(farmSet.has(subs.get(Number(d.subjectId))!.miner)).toBe(true);
     // Every one is opened after its window closed (opened at deadline − tier2VotingBlocks).
-    const closeOf = new Map(of("windowOpened").map((w) => [Number(w.window), Number(w.startHeight) + 19]));
-    for (const d of own) expect(Number(d.deadline) - 3).toBeGreaterThan(closeOf.get(Number(d.window))!);
+    const closeOf = new Map(
+      of("windowOpened").map((w) => [Number(w.window), Number(w.startHeight) + 19]),
+    );
+    for (const d of own)
+      expect(Number(d.deadline) - 3).toBeGreaterThan(closeOf.get(Number(d.window))!);
     const ownIds = new Set(own.map((d) => d.disputeId));
     const done = of("disputeResolved").filter((d) => ownIds.has(d.disputeId));
     expect(done.length).toBeGreaterThan(0);
     for (const d of done) expect(d.outcome).toBe(DisputeOutcome.UPHELD);
     // It never judges its own dispute, and verification is never minted: the pay comes out of the bond.
-    expect(of("lossVoteCast").filter((v) => ownIds.has(v.disputeId) && v.validator === farmer.address)).toEqual([]);
+    expect(
+      of("lossVoteCast").filter((v) => ownIds.has(v.disputeId) && v.validator === farmer.address),
+    ).toEqual([]);
     const paid = of("verifierPaid").filter((p) => ownIds.has(p.disputeId));
     expect(paid.length).toBeGreaterThan(0);
-    expect(paid.every((p) => p.validator !== farmer.address && p.source === "module:escrow")).toBe(true);
+    expect(paid.every((p) => p.validator !== farmer.address && p.source === "module:escrow")).toBe(
+      true,
+    );
     // What it is minted is block pay and pay for protocol audits it sat on (disputes nobody bonded), never its own disputes.
-    const audits = new Set(of("disputeOpened").filter((d) => d.challenger === "").map((d) => d.disputeId));
-    const auditVerdicts = of("arbitrationVerdictCast").filter((v) => audits.has(v.disputeId) && v.validator === farmer.address).length;
-    const mintedForVerifying = of("rewardMinted").filter((m) => m.to === farmer.address && m.kind === RewardKind.VALIDATOR);
+    const audits = new Set(
+      of("disputeOpened")
+        .filter((d) => d.challenger === "")
+        .map((d) => d.disputeId),
+    );
+    const auditVerdicts = of("arbitrationVerdictCast").filter(
+      (v) => audits.has(v.disputeId) && v.validator === farmer.address,
+    ).length;
+    const mintedForVerifying = of("rewardMinted").filter(
+      (m) => m.to === farmer.address && m.kind === RewardKind.VALIDATOR,
+    );
     expect(mintedForVerifying.length).toBeLessThanOrEqual(auditVerdicts);
     // The coalition ends below the same miners plus an unpaid validator: it loses the verifiers' pay (and any bond in flight).
     const coalitionNet = farm.reduce((t, a) => t + a.netUremes, 0n) + farmer.netUremes;
@@ -208,7 +258,10 @@ describe("self-challenge farmer", () => {
 describe("the engine's signer check", () => {
   it("drops every tx an actor sends in another address's name: none reaches a block, txsForged counts them", async () => {
     const { r, of } = await run("forger");
-    const clean = await run("forger", (s) => ({ ...s, actors: s.actors.filter((g) => g.kind !== "forger") }));
+    const clean = await run("forger", (s) => ({
+      ...s,
+      actors: s.actors.filter((g) => g.kind !== "forger"),
+    }));
     expect(clean.r.stats.txsForged).toBe(0);
     // Per window it forges a gradient (and a challenge once there is work to challenge); per tier-2 dispute a vote per validator.
     const windows = of("windowOpened").length;

@@ -7,7 +7,14 @@
 import { describe, expect, it } from "vitest";
 import { DisputeOutcome } from "../../../src/gen/remes/v1/events_pb.ts";
 import { Offence } from "../../../src/gen/remes/v1/types_pb.ts";
-import { attackScenario, mean, members, type Observed, observe, replaceKind } from "./chain-helpers.ts";
+import {
+  attackScenario,
+  mean,
+  members,
+  type Observed,
+  observe,
+  replaceKind,
+} from "./chain-helpers.ts";
 
 const tier3Outcomes = (r: Observed, group: string): { undecided: number; rejected: number } => {
   const ring = new Set(members(r, "lazy_miner", group).map((a) => a.address));
@@ -38,9 +45,13 @@ describe("panel abstainers", () => {
     const ringSet = new Set(abstainers.map((a) => a.address));
     expect(noVerdict.length).toBeGreaterThan(0);
     expect(noVerdict.every((e) => ringSet.has(e.value.address))).toBe(true);
-    expect(mean(abstainers, (a) => a.netUremes)).toBeLessThan(mean(members(r, "honest_validator"), (a) => a.netUremes));
+    expect(mean(abstainers, (a) => a.netUremes)).toBeLessThan(
+      mean(members(r, "honest_validator"), (a) => a.netUremes),
+    );
     // And the ring's lazy miners end below an honest miner.
-    expect(mean(members(r, "lazy_miner", "ring"), (a) => a.netUremes)).toBeLessThan(mean(members(r, "honest_miner"), (a) => a.netUremes));
+    expect(mean(members(r, "lazy_miner", "ring"), (a) => a.netUremes)).toBeLessThan(
+      mean(members(r, "honest_miner"), (a) => a.netUremes),
+    );
   });
 
   it("win nothing for the ring when the same validators judge honestly", async () => {

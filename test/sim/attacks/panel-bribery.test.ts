@@ -9,8 +9,14 @@ import { attackScenario, mean, members, type Observed, observe } from "./chain-h
 
 const tier3 = (r: Observed, kind: string) => {
   const who = new Set(members(r, kind).map((a) => a.address));
-  const ds = r.seen("disputeResolved").filter((d) => d.value.tier === 3 && who.has(r.authors.get(Number(d.value.disputeId)) ?? ""));
-  return { n: ds.length, undecided: ds.filter((d) => d.value.outcome === DisputeOutcome.UNDECIDED).length, rejected: ds.filter((d) => d.value.outcome === DisputeOutcome.REJECTED).length };
+  const ds = r
+    .seen("disputeResolved")
+    .filter((d) => d.value.tier === 3 && who.has(r.authors.get(Number(d.value.disputeId)) ?? ""));
+  return {
+    n: ds.length,
+    undecided: ds.filter((d) => d.value.outcome === DisputeOutcome.UNDECIDED).length,
+    rejected: ds.filter((d) => d.value.outcome === DisputeOutcome.REJECTED).length,
+  };
 };
 
 describe("panel bribery", () => {
@@ -28,11 +34,15 @@ describe("panel bribery", () => {
     expect(bribes.length).toBeGreaterThan(0);
     // Every mercenary that took bribes lost more to no-verdict slashes than it received.
     for (const v of members(r, "abstaining_validator")) {
-      const received = bribes.filter((t) => t.value.to === v.address).reduce((t, b) => t + b.value.amount, 0n);
+      const received = bribes
+        .filter((t) => t.value.to === v.address)
+        .reduce((t, b) => t + b.value.amount, 0n);
       if (received === 0n) continue;
       expect(v.slashedUremes).toBeGreaterThan(received);
     }
     // The bribers end below an honest miner (and, over seeds 1–3, level with the lazy miners who pay nothing).
-    expect(mean(members(r, "bribing_miner"), (a) => a.netUremes)).toBeLessThan(mean(members(r, "honest_miner"), (a) => a.netUremes));
+    expect(mean(members(r, "bribing_miner"), (a) => a.netUremes)).toBeLessThan(
+      mean(members(r, "honest_miner"), (a) => a.netUremes),
+    );
   });
 });

@@ -14,13 +14,28 @@ import { attackScenario, members, observe } from "./chain-helpers.ts";
 
 const captures = async (grindCandidates: number, seed: number) => {
   const s = attackScenario("panel_grinding");
-  const r = await observe({ ...s, actors: s.actors.map((g) => (g.kind === "abstaining_validator" ? { ...g, grindCandidates } : g)) }, { seed });
+  const r = await observe(
+    {
+      ...s,
+      actors: s.actors.map((g) =>
+        g.kind === "abstaining_validator" ? { ...g, grindCandidates } : g,
+      ),
+    },
+    { seed },
+  );
   expect(r.violation).toBeUndefined();
-  const ring = new Set([...members(r, "abstaining_validator"), ...members(r, "lazy_miner", "ring")].map((a) => a.address));
+  const ring = new Set(
+    [...members(r, "abstaining_validator"), ...members(r, "lazy_miner", "ring")].map(
+      (a) => a.address,
+    ),
+  );
   const abstainers = new Set(members(r, "abstaining_validator").map((a) => a.address));
   const tally = { ground: { n: 0, captured: 0 }, other: { n: 0, captured: 0 } };
   // Panels are drawn on escalation, and when the protocol opens a tier-1 mismatch's dispute at tier 3.
-  const drawn = [...r.seen("disputeEscalated"), ...r.seen("disputeOpened").filter((d) => d.value.tier === 3)];
+  const drawn = [
+    ...r.seen("disputeEscalated"),
+    ...r.seen("disputeOpened").filter((d) => d.value.tier === 3),
+  ];
   for (const { height, value: e } of drawn) {
     if (!ring.has(r.authors.get(Number(e.disputeId)) ?? "")) continue;
     // Drawn right after an abstainer's block: the block whose time it ground (with the block hash, that steered the draw).
@@ -33,7 +48,12 @@ const captures = async (grindCandidates: number, seed: number) => {
 
 /** Ring panels drawn right after an abstainer's block ("ground") and after anyone else's, over a few seeds. */
 const over = async (grindCandidates: number, seeds: readonly number[]) => {
-  const sum = { ground: { n: 0, captured: 0 }, other: { n: 0, captured: 0 }, trials: 0, withheld: 0 };
+  const sum = {
+    ground: { n: 0, captured: 0 },
+    other: { n: 0, captured: 0 },
+    trials: 0,
+    withheld: 0,
+  };
   for (const seed of seeds) {
     const { tally, trials, withheld } = await captures(grindCandidates, seed);
     sum.trials += trials;
@@ -69,17 +89,27 @@ describe("grinding panel abstainers against the beacon", () => {
 
   it("leaves no trace of its trial blocks: scoring every candidate alike gives the run without grinding", async () => {
     const s = attackScenario("panel_grinding");
-    const withK = (k: number) => ({ ...s, actors: s.actors.map((g) => (g.kind === "abstaining_validator" ? { ...g, grindCandidates: k } : g)) });
+    const withK = (k: number) => ({
+      ...s,
+      actors: s.actors.map((g) =>
+        g.kind === "abstaining_validator" ? { ...g, grindCandidates: k } : g,
+      ),
+    });
     const plain = await observe(withK(0), { seed: 3 });
     // Grind on every block an abstainer proposes, with a scorer that prefers nothing: the first (unchanged) candidate stays, no block is withheld.
-    const spy = vi.spyOn(AbstainingValidator.prototype, "grind").mockImplementation(function (this: AbstainingValidator) {
+    const spy = vi.spyOn(AbstainingValidator.prototype, "grind").mockImplementation(function (
+      this: AbstainingValidator,
+    ) {
       return this.grindCandidates > 0 ? () => 0 : undefined;
     });
     try {
       const ground = await observe(withK(4), { seed: 3 });
       expect(ground.stats.grindTrials).toBeGreaterThan(100);
       expect(ground.stats.beaconWithheld).toBe(0);
-      expect([ground.eventLogSha256, ground.appHash]).toEqual([plain.eventLogSha256, plain.appHash]);
+      expect([ground.eventLogSha256, ground.appHash]).toEqual([
+        plain.eventLogSha256,
+        plain.appHash,
+      ]);
     } finally {
       spy.mockRestore();
     }
@@ -88,7 +118,9 @@ describe("grinding panel abstainers against the beacon", () => {
   it("given a scorer that prefers one beacon, when grinding the block's timestamp, then every candidate scores alike (the next beacon does not depend on the block)", async () => {
     const s = attackScenario("panel_grinding");
     const seen: string[][] = [];
-    const spy = vi.spyOn(AbstainingValidator.prototype, "grind").mockImplementation(function (this: AbstainingValidator) {
+    const spy = vi.spyOn(AbstainingValidator.prototype, "grind").mockImplementation(function (
+      this: AbstainingValidator,
+    ) {
       const beacons: string[] = [];
       seen.push(beacons);
       return (beacon: Uint8Array) => {
@@ -97,7 +129,15 @@ describe("grinding panel abstainers against the beacon", () => {
       };
     });
     try {
-      await observe({ ...s, actors: s.actors.map((g) => (g.kind === "abstaining_validator" ? { ...g, grindCandidates: 4 } : g)) }, { seed: 3, blocks: 60 });
+      await observe(
+        {
+          ...s,
+          actors: s.actors.map((g) =>
+            g.kind === "abstaining_validator" ? { ...g, grindCandidates: 4 } : g,
+          ),
+        },
+        { seed: 3, blocks: 60 },
+      );
     } finally {
       spy.mockRestore();
     }

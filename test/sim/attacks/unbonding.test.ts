@@ -16,7 +16,9 @@ describe("unbond before slash", () => {
 
   it("is refused a period shorter than the way from a submission to its last slash", () => {
     const p = resolveParams({ ...s, params: { ...s.params, unbondingBlocks: 4 } });
-    expect(p).toMatch(/^params: unbondingBlocks must be at least the longest slashing delay, 64 blocks/);
+    expect(p).toMatch(
+      /^params: unbondingBlocks must be at least the longest slashing delay, 64 blocks/,
+    );
   });
 
   it("escapes no slash with the least period validateParams allows: every fake's slash finds stake", async () => {
@@ -28,18 +30,25 @@ describe("unbond before slash", () => {
     const unbonders = members(r, "unbonding_miner");
     const addresses = new Set(unbonders.map((a) => a.address));
     // Before issue 13 (unbondingBlocks 4) every one of these slashes found 0 uremes and the unbonders earned +29.6 REMES.
-    const slashes = r.seen("slashed").filter((e) => addresses.has(e.value.address) && e.value.offence === Offence.LAZY_MINING);
+    const slashes = r
+      .seen("slashed")
+      .filter((e) => addresses.has(e.value.address) && e.value.offence === Offence.LAZY_MINING);
     expect(slashes.length).toBeGreaterThan(0);
     for (const e of slashes) expect(e.value.amount).toBeGreaterThan(0n);
     expect(mean(unbonders, (a) => a.netUremes)).toBeLessThan(0n);
-    expect(mean(unbonders, (a) => a.netUremes)).toBeLessThan(mean(members(r, "honest_miner"), (a) => a.netUremes));
+    expect(mean(unbonders, (a) => a.netUremes)).toBeLessThan(
+      mean(members(r, "honest_miner"), (a) => a.netUremes),
+    );
   });
 
   it("gains nothing with the default unbonding period: the slash reaches the unbonding entry", async () => {
     const { unbondingBlocks: _, ...params } = s.params ?? {};
     expect(defaultParams().unbondingBlocks).toBeGreaterThan(300_000);
     const p = defaultParams();
-    const rate = new Map([[Offence.LAZY_MINING, p.slashLazyMiningBps], [Offence.AVAILABILITY, p.slashAvailabilityBps]]);
+    const rate = new Map([
+      [Offence.LAZY_MINING, p.slashLazyMiningBps],
+      [Offence.AVAILABILITY, p.slashAvailabilityBps],
+    ]);
     // Each unbonder fakes once and unbonds its whole stake at once, then waits out the 21 days; whatever catches a fake
     // (a lazy-mining verdict, a missed availability proof) finds the 2,000 REMES in its unbonding entry and takes its
     // full rate. One seed may catch none of four single fakes: seeds 1-3 together catch some.
@@ -53,9 +62,13 @@ describe("unbond before slash", () => {
       caught += slashes.length;
       for (const e of slashes) {
         expect(e.value.role).toBe(Role.MINER);
-        expect(e.value.amount).toBe((2_000n * REMES * BigInt(rate.get(e.value.offence)!)) / 10_000n);
+        expect(e.value.amount).toBe(
+          (2_000n * REMES * BigInt(rate.get(e.value.offence)!)) / 10_000n,
+        );
       }
-      expect(mean(unbonders, (a) => a.netUremes)).toBeLessThan(mean(members(r, "honest_miner"), (a) => a.netUremes));
+      expect(mean(unbonders, (a) => a.netUremes)).toBeLessThan(
+        mean(members(r, "honest_miner"), (a) => a.netUremes),
+      );
     }
     expect(caught).toBeGreaterThan(0);
   });

@@ -11,18 +11,40 @@ import { blockEventsHash, nextAppHash } from "../../../src/protocol/apphash.ts";
 import type { EventCase } from "../../../src/protocol/events.ts";
 import { evolve } from "../../../src/protocol/machine.ts";
 import type { MockChain } from "../../../src/protocol/testing/chain.ts";
-import { demoChain, lazyMiner, miners, proposer, runDemoWorld, validators } from "../../../src/protocol/testing/demo-world.ts";
+import {
+  demoChain,
+  lazyMiner,
+  miners,
+  proposer,
+  runDemoWorld,
+  validators,
+} from "../../../src/protocol/testing/demo-world.ts";
 import type { ActorInfo, RunSink } from "../../../src/sim/sink.ts";
 
 export const demoActors: readonly ActorInfo[] = [
-  ...validators.map((address): ActorInfo => ({ address, kind: "honest_validator", group: address, gpuArch: "cpu" })),
+  ...validators.map((address): ActorInfo => ({
+    address,
+    kind: "honest_validator",
+    group: address,
+    gpuArch: "cpu",
+  })),
   { address: proposer, kind: "honest_proposer", group: proposer, gpuArch: "cpu" },
-  ...miners.map((address): ActorInfo => ({ address, kind: address === lazyMiner ? "lazy_miner" : "honest_miner", group: address, gpuArch: "ampere" })),
+  ...miners.map((address): ActorInfo => ({
+    address,
+    kind: address === lazyMiner ? "lazy_miner" : "honest_miner",
+    group: address,
+    gpuArch: "ampere",
+  })),
 ];
 
 /** Events only a transaction produces: one per transaction in the demo's single-message txs. */
 const TX_EVENTS = new Set<EventCase>([
-  "gradientSubmitted", "lossVoteCast", "arbitrationVerdictCast", "trapCommitmentApproved", "aggregationCommitted", "aggregationRevealed",
+  "gradientSubmitted",
+  "lossVoteCast",
+  "arbitrationVerdictCast",
+  "trapCommitmentApproved",
+  "aggregationCommitted",
+  "aggregationRevealed",
 ]);
 
 export interface DemoRunOptions {
@@ -31,7 +53,11 @@ export interface DemoRunOptions {
 }
 
 /** Replays the demo world of `seed` into `sink` (start, every block, end); returns the chain. */
-export const replayDemo = async (seed: number, sink: RunSink, options: DemoRunOptions = {}): Promise<MockChain> => {
+export const replayDemo = async (
+  seed: number,
+  sink: RunSink,
+  options: DemoRunOptions = {},
+): Promise<MockChain> => {
   const chain = runDemoWorld(seed);
   const replay = demoChain(seed);
   const state = replay.state;
@@ -39,7 +65,13 @@ export const replayDemo = async (seed: number, sink: RunSink, options: DemoRunOp
   sink.start({
     scenario: options.scenario ?? "demo",
     seed,
-    config: { world: "demo", validators: validators.length, miners: miners.length, lazyMiners: 1, ...options.sweepPoint },
+    config: {
+      world: "demo",
+      validators: validators.length,
+      miners: miners.length,
+      lazyMiners: 1,
+      ...options.sweepPoint,
+    },
     params: state.params,
     actors: demoActors,
     plannedBlocks: chain.log.length,
@@ -49,10 +81,24 @@ export const replayDemo = async (seed: number, sink: RunSink, options: DemoRunOp
     for (const e of events) evolve(state, e);
     appHash = nextAppHash(appHash, events);
     const txs = events.filter((e) => TX_EVENTS.has(e.case)).length;
-    sink.block({ height: state.height, timeMs: (i + 1) * 5_000, events, appHash, txs, rejectedTxs: 0, state });
+    sink.block({
+      height: state.height,
+      timeMs: (i + 1) * 5_000,
+      events,
+      appHash,
+      txs,
+      rejectedTxs: 0,
+      state,
+    });
   });
-  if (bytesToHex(appHash) !== bytesToHex(chain.appHash)) throw new Error("demo replay diverged from the chain's app hash");
+  if (bytesToHex(appHash) !== bytesToHex(chain.appHash))
+    throw new Error("demo replay diverged from the chain's app hash");
   const all = chain.log.flat();
-  await sink.end({ blocks: chain.log.length, events: all.length, eventLogSha256: bytesToHex(blockEventsHash(all)), appHash: bytesToHex(appHash) });
+  await sink.end({
+    blocks: chain.log.length,
+    events: all.length,
+    eventLogSha256: bytesToHex(blockEventsHash(all)),
+    appHash: bytesToHex(appHash),
+  });
   return chain;
 };
