@@ -39,13 +39,19 @@ const BLOCKS = 20;
 const REMES = UREMES_PER_REMES;
 const VALS = [0, 1, 2, 3, 4].map((i) => addr(`bench/val${i}`));
 
-const median = (xs: number[]): number => Number([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!.toFixed(3));
+const median = (xs: number[]): number =>
+  Number([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!.toFixed(3));
 
 const base = (): State => {
   const genesis = create(GenesisStateSchema, {
     params: defaultParams(),
     accounts: VALS.map((address) => ({ address, balance: 1_000_000n * REMES })),
-    roles: VALS.map((address, i) => ({ address, role: Role.VALIDATOR, stake: (20_000n + BigInt(i)) * REMES, pubkey: hashParts("sim/pubkey", address) })),
+    roles: VALS.map((address, i) => ({
+      address,
+      role: Role.VALIDATOR,
+      stake: (20_000n + BigInt(i)) * REMES,
+      pubkey: hashParts("sim/pubkey", address),
+    })),
   });
   const s = initChain(genesis);
   if (isProtocolError(s)) throw new Error(s.message);
@@ -53,8 +59,14 @@ const base = (): State => {
 };
 
 const ctx = (h: number): BlockContext => ({
-  height: h, timeMs: BigInt(h) * 5_000n, blockHash: hashParts("bench/block", h), beacon: hashParts("bench/beacon", h), beaconOutput: new Uint8Array(0),
-  proposer: VALS[0]!, lastCommit: VALS.map((address) => ({ address, signed: true })), misbehavior: [],
+  height: h,
+  timeMs: BigInt(h) * 5_000n,
+  blockHash: hashParts("bench/block", h),
+  beacon: hashParts("bench/beacon", h),
+  beaconOutput: new Uint8Array(0),
+  proposer: VALS[0]!,
+  lastCommit: VALS.map((address) => ({ address, signed: true })),
+  misbehavior: [],
 });
 
 /** Median ms of `BLOCKS` blocks, after one untimed block (derived indexes are built once per state). */
@@ -72,7 +84,21 @@ const blocks = (s: State, before: (s: State) => void = () => {}): number => {
 
 const openDispute = (s: State, tier: 2 | 3, deadline: number, panel: string[]): void => {
   const id = s.counters.nextDisputeId;
-  evolve(s, event("disputeOpened", { disputeId: id, subject: DisputeSubject.AGGREGATION, subjectId: 1_000_000 + id, window: 1_000_000, challenger: "", bond: 0n, batchIndex: 0, tier, deadline, panel }));
+  evolve(
+    s,
+    event("disputeOpened", {
+      disputeId: id,
+      subject: DisputeSubject.AGGREGATION,
+      subjectId: 1_000_000 + id,
+      window: 1_000_000,
+      challenger: "",
+      bond: 0n,
+      batchIndex: 0,
+      tier,
+      deadline,
+      panel,
+    }),
+  );
 };
 
 const world = base();
@@ -82,20 +108,58 @@ for (const n of COUNTS) {
   const far = 10_000_000;
   for (let i = 0; i < 2 * n; i++) {
     const id = p.counters.nextProposalId;
-    evolve(p, event("proposalSubmitted", { proposalId: id, proposer: VALS[0]!, content: create(ProposalContentSchema, { title: "spam" }), deposit: 1n, votingEndHeight: far + i }));
-    if (i % 2 === 1) evolve(p, event("proposalTallied", { proposalId: id, status: ProposalStatus.REJECTED, yes: 0n, no: 0n, abstain: 0n, noWithVeto: 0n, totalStaked: 0n, depositBurned: false }));
+    evolve(
+      p,
+      event("proposalSubmitted", {
+        proposalId: id,
+        proposer: VALS[0]!,
+        content: create(ProposalContentSchema, { title: "spam" }),
+        deposit: 1n,
+        votingEndHeight: far + i,
+      }),
+    );
+    if (i % 2 === 1)
+      evolve(
+        p,
+        event("proposalTallied", {
+          proposalId: id,
+          status: ProposalStatus.REJECTED,
+          yes: 0n,
+          no: 0n,
+          abstain: 0n,
+          noWithVeto: 0n,
+          totalStaked: 0n,
+          depositBurned: false,
+        }),
+      );
   }
   // Disputes: n waiting for a deadline far ahead.
   const d = cloneState(world);
-  for (let i = 0; i < n; i++) openDispute(d, i % 2 === 0 ? 2 : 3, far + i, i % 2 === 0 ? [] : VALS.slice(0, 3));
+  for (let i = 0; i < n; i++)
+    openDispute(d, i % 2 === 0 ? 2 : 3, far + i, i % 2 === 0 ? [] : VALS.slice(0, 3));
   // Deadlines: n sybil miners; 20 tier-2 disputes reach their deadline in each block.
   const m = cloneState(world);
   for (let i = 0; i < n; i++) {
     const address = `bench/sybil${i}`;
-    m.roles.set(roleKey(Role.MINER, address), { address, role: Role.MINER, stake: m.params.minMinerStake, gpuArch: GpuArch.AMPERE, pubkey: new Uint8Array(), endpoint: "" });
+    m.roles.set(roleKey(Role.MINER, address), {
+      address,
+      role: Role.MINER,
+      stake: m.params.minMinerStake,
+      gpuArch: GpuArch.AMPERE,
+      pubkey: new Uint8Array(),
+      endpoint: "",
+    });
   }
   const deadlines = blocks(m, (s) => {
     for (let k = 0; k < 20; k++) openDispute(s, 2, s.height + 1, []);
   });
-  console.log(JSON.stringify({ n, proposals_block_ms: blocks(p), disputes_block_ms: blocks(d), deadlines_block_ms: deadlines, open_disputes_after: m.disputes.size }));
+  console.log(
+    JSON.stringify({
+      n,
+      proposals_block_ms: blocks(p),
+      disputes_block_ms: blocks(d),
+      deadlines_block_ms: deadlines,
+      open_disputes_after: m.disputes.size,
+    }),
+  );
 }

@@ -35,26 +35,52 @@ import { bitLinearCache, bitLinearForward, quantizeWeights } from "../src/kernel
 import { compress, decompress } from "../src/kernels/compress.ts";
 import { simdEnabled } from "../src/kernels/simd/kernels.ts";
 import { corpus } from "../src/kernels/corpus.ts";
-import { adapterTensors, type Adapters, initAdapters, initBackbone, lossAndGrads, type ModelConfig, tinyConfig, zeroGrads } from "../src/kernels/model.ts";
+import {
+  adapterTensors,
+  type Adapters,
+  initAdapters,
+  initBackbone,
+  lossAndGrads,
+  type ModelConfig,
+  tinyConfig,
+  zeroGrads,
+} from "../src/kernels/model.ts";
 import { encodeModel } from "../src/kernels/onnx.ts";
 import { applyDelta, batchPositions, evalLoss, train } from "../src/kernels/train.ts";
 
-const SHAPES: [inn: number, out: number][] = [[256, 256], [512, 1024], [1024, 1024]];
+const SHAPES: [inn: number, out: number][] = [
+  [256, 256],
+  [512, 1024],
+  [1024, 1024],
+];
 const T = 256;
 const TOPK = 0.2;
 const ROUNDS = 20;
-const BANDWIDTH_CONFIG: ModelConfig = { vocab: 256, context: 16, embDim: 64, dModel: 1024, hidden: 4096, blocks: 8, rank: 4, alpha: 8 };
+const BANDWIDTH_CONFIG: ModelConfig = {
+  vocab: 256,
+  context: 16,
+  embDim: 64,
+  dModel: 1024,
+  hidden: 4096,
+  blocks: 8,
+  rank: 4,
+  alpha: 8,
+};
 
 /** Runs fn until ≥ minMs elapsed; returns calls per second. */
 const rate = async (fn: () => unknown, minMs = 1_000): Promise<number> => {
   await fn();
   let n = 0;
   const t0 = performance.now();
-  while (performance.now() - t0 < minMs) { await fn(); n++; }
+  while (performance.now() - t0 < minMs) {
+    await fn();
+    n++;
+  }
   return (n * 1000) / (performance.now() - t0);
 };
 
-const rand = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i * 12.9898 + seed) * 0.5));
+const rand = (n: number, seed: number) =>
+  Float32Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i * 12.9898 + seed) * 0.5));
 
 async function shapes() {
   const out = [];
@@ -73,11 +99,21 @@ async function shapes() {
       { name: "x", type: 1, dims: [T, inn] },
       { name: "y", dims: [T, m] },
     );
-    const s = await ort.InferenceSession.create(model, { executionProviders: ["cpu"], intraOpNumThreads: 1, interOpNumThreads: 1 });
+    const s = await ort.InferenceSession.create(model, {
+      executionProviders: ["cpu"],
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+    });
     const feeds = { x: new ort.Tensor("float32", x, [T, inn]) };
     const theirs = (await rate(() => s.run(feeds))) * T;
     await s.release();
-    out.push({ in: inn, out: m, bitlinear_tok_per_s: Math.round(ours), ort_matmul_tok_per_s: Math.round(theirs), ratio: theirs / ours });
+    out.push({
+      in: inn,
+      out: m,
+      bitlinear_tok_per_s: Math.round(ours),
+      ort_matmul_tok_per_s: Math.round(theirs),
+      ratio: theirs / ours,
+    });
   }
   return out;
 }
@@ -90,37 +126,70 @@ async function trainRate(): Promise<number> {
   const grads = zeroGrads(ad);
   const st = adamWState(params);
   let b = 0;
-  return (await rate(() => {
-    lossAndGrads(bb, ad, chunk, batchPositions(chunk.length, tinyConfig.context, 64, b++), grads);
-    adamWStep(fastTrainOptions.adamw, st, params, grads);
-  }, 2_000)) * 64;
+  return (
+    (await rate(() => {
+      lossAndGrads(bb, ad, chunk, batchPositions(chunk.length, tinyConfig.context, 64, b++), grads);
+      adamWStep(fastTrainOptions.adamw, st, params, grads);
+    }, 2_000)) * 64
+  );
 }
 
 function bandwidth() {
   const cfg = BANDWIDTH_CONFIG;
   const ad = initAdapters(cfg, new Uint8Array(32).fill(9));
   const tensors = adapterTensors(ad); // stands in for a trained delta: same size
-  for (const t of tensors) for (let i = 0; i < t.length; i++) t[i] = Math.fround(Math.sin(i) * 1e-3) || t[i]!;
-  const fullParams = cfg.vocab * cfg.embDim + cfg.dModel * cfg.context * cfg.embDim + cfg.blocks * 2 * cfg.dModel * cfg.hidden + cfg.vocab * cfg.dModel;
+  for (const t of tensors)
+    for (let i = 0; i < t.length; i++) t[i] = Math.fround(Math.sin(i) * 1e-3) || t[i]!;
+  const fullParams =
+    cfg.vocab * cfg.embDim +
+    cfg.dModel * cfg.context * cfg.embDim +
+    cfg.blocks * 2 * cfg.dModel * cfg.hidden +
+    cfg.vocab * cfg.dModel;
   const fullBytes = fullParams * 4;
   const dense = encodeUpdate(cfg, tensors).length;
-  const comp = encodeCompressedUpdate(cfg, compress(tensors, tensors.map((t) => new Float32Array(t.length)), { topK: TOPK, int8: true })).length;
+  const comp = encodeCompressedUpdate(
+    cfg,
+    compress(
+      tensors,
+      tensors.map((t) => new Float32Array(t.length)),
+      { topK: TOPK, int8: true },
+    ),
+  ).length;
   return { fullBytes, dense, comp };
 }
 
-const COMPRESSION = { rounds: ROUNDS, steps: 10, batch_tokens: 64, lr: fastTrainOptions.adamw.lr, topk: TOPK, int8: "per-tensor absmax", error_feedback: "local model (global + residual)", eval: "mean loss over every held-out chunk after the last round" };
+const COMPRESSION = {
+  rounds: ROUNDS,
+  steps: 10,
+  batch_tokens: 64,
+  lr: fastTrainOptions.adamw.lr,
+  topk: TOPK,
+  int8: "per-tensor absmax",
+  error_feedback: "local model (global + residual)",
+  eval: "mean loss over every held-out chunk after the last round",
+};
 
 function compressionLoss() {
   const bb = initBackbone(tinyConfig, new Uint8Array(32));
   const c = corpus();
-  const evalAll = (g: Adapters) => c.heldout.reduce((s, h) => s + evalLoss(bb, g, h), 0) / c.heldout.length;
+  const evalAll = (g: Adapters) =>
+    c.heldout.reduce((s, h) => s + evalLoss(bb, g, h), 0) / c.heldout.length;
   const run = (mode: "dense" | "local-ef" | "plain-ef"): number => {
     let global: Adapters = initAdapters(tinyConfig, new Uint8Array(32).fill(1));
     const residual = adapterTensors(global).map((t) => new Float32Array(t.length));
     for (let r = 0; r < ROUNDS; r++) {
       const start = mode === "local-ef" ? applyDelta(global, residual) : global;
-      const { delta } = train(bb, start, c.train[r]!, { ...fastTrainOptions, steps: COMPRESSION.steps, batchTokens: COMPRESSION.batch_tokens });
-      const sent = mode === "dense" ? delta : compress(delta, residual, { topK: TOPK, int8: true }).map((ct, k) => decompress(ct, delta[k]!.length));
+      const { delta } = train(bb, start, c.train[r]!, {
+        ...fastTrainOptions,
+        steps: COMPRESSION.steps,
+        batchTokens: COMPRESSION.batch_tokens,
+      });
+      const sent =
+        mode === "dense"
+          ? delta
+          : compress(delta, residual, { topK: TOPK, int8: true }).map((ct, k) =>
+              decompress(ct, delta[k]!.length),
+            );
       global = applyDelta(global, sent);
     }
     return evalAll(global);
@@ -132,21 +201,27 @@ const sh = await shapes();
 const trainTok = await trainRate();
 const bw = bandwidth();
 const cl = compressionLoss();
-console.log(JSON.stringify({
-  bench: "kernels",
-  bitlinear_tok_per_s: Math.round(sh.reduce((s, x) => s + x.bitlinear_tok_per_s, 0) / sh.length),
-  lora_train_tok_per_s: Math.round(trainTok),
-  ort_ratio: Number((sh.reduce((s, x) => s + x.ratio, 0) / sh.length).toFixed(3)),
-  bandwidth_reduction_lora: Number((1 - bw.dense / bw.fullBytes).toFixed(5)),
-  bandwidth_reduction_compressed: Number((1 - bw.comp / bw.fullBytes).toFixed(5)),
-  compressed_loss_delta: Number(((cl.comp - cl.dense) / cl.dense).toFixed(4)),
-  compressed_loss_delta_plain_ef: Number(((cl.plain - cl.dense) / cl.dense).toFixed(4)),
-  simd: simdEnabled(),
-  seed_reduction: 0.996,
-  topk: TOPK,
-  shapes: sh.map((x) => ({ ...x, ratio: Number(x.ratio.toFixed(3)) })),
-  bandwidth_bytes: { full_f32: bw.fullBytes, lora_dense: bw.dense, lora_topk_int8: bw.comp },
-  heldout_loss: { dense: Number(cl.dense.toFixed(4)), compressed: Number(cl.comp.toFixed(4)), compressed_plain_ef: Number(cl.plain.toFixed(4)) },
-  compression: COMPRESSION,
-  threads: 1,
-}));
+console.log(
+  JSON.stringify({
+    bench: "kernels",
+    bitlinear_tok_per_s: Math.round(sh.reduce((s, x) => s + x.bitlinear_tok_per_s, 0) / sh.length),
+    lora_train_tok_per_s: Math.round(trainTok),
+    ort_ratio: Number((sh.reduce((s, x) => s + x.ratio, 0) / sh.length).toFixed(3)),
+    bandwidth_reduction_lora: Number((1 - bw.dense / bw.fullBytes).toFixed(5)),
+    bandwidth_reduction_compressed: Number((1 - bw.comp / bw.fullBytes).toFixed(5)),
+    compressed_loss_delta: Number(((cl.comp - cl.dense) / cl.dense).toFixed(4)),
+    compressed_loss_delta_plain_ef: Number(((cl.plain - cl.dense) / cl.dense).toFixed(4)),
+    simd: simdEnabled(),
+    seed_reduction: 0.996,
+    topk: TOPK,
+    shapes: sh.map((x) => ({ ...x, ratio: Number(x.ratio.toFixed(3)) })),
+    bandwidth_bytes: { full_f32: bw.fullBytes, lora_dense: bw.dense, lora_topk_int8: bw.comp },
+    heldout_loss: {
+      dense: Number(cl.dense.toFixed(4)),
+      compressed: Number(cl.comp.toFixed(4)),
+      compressed_plain_ef: Number(cl.plain.toFixed(4)),
+    },
+    compression: COMPRESSION,
+    threads: 1,
+  }),
+);

@@ -49,17 +49,40 @@ const val = addr("bench/val0");
 const state = initChain(
   create(GenesisStateSchema, {
     params: defaultParams(),
-    accounts: [...miners.map((address) => ({ address, balance: 10_000n * REMES })), { address: val, balance: 0n }],
+    accounts: [
+      ...miners.map((address) => ({ address, balance: 10_000n * REMES })),
+      { address: val, balance: 0n },
+    ],
     roles: [
-      ...miners.map((address) => ({ address, role: Role.MINER, stake: 2_000n * REMES, gpuArch: GpuArch.AMPERE })),
-      { address: val, role: Role.VALIDATOR, stake: 20_000n * REMES, pubkey: hashParts("bench/pubkey", 0) },
+      ...miners.map((address) => ({
+        address,
+        role: Role.MINER,
+        stake: 2_000n * REMES,
+        gpuArch: GpuArch.AMPERE,
+      })),
+      {
+        address: val,
+        role: Role.VALIDATOR,
+        stake: 20_000n * REMES,
+        pubkey: hashParts("bench/pubkey", 0),
+      },
     ],
   }),
 );
 if (isProtocolError(state)) throw new Error(state.message);
-const ctx: BlockContext = { height: 1, timeMs: 5_000n, blockHash: hashParts("bench/block", 1), beacon: hashParts("bench/beacon", 1), beaconOutput: new Uint8Array(0), proposer: val, lastCommit: [], misbehavior: [] };
+const ctx: BlockContext = {
+  height: 1,
+  timeMs: 5_000n,
+  blockHash: hashParts("bench/block", 1),
+  beacon: hashParts("bench/beacon", 1),
+  beaconOutput: new Uint8Array(0),
+  proposer: val,
+  lastCommit: [],
+  misbehavior: [],
+};
 
-const send = (from: number, to: number, amount: bigint) => command("send", { fromAddress: miners[from]!, toAddress: miners[to]!, amount });
+const send = (from: number, to: number, amount: bigint) =>
+  command("send", { fromAddress: miners[from]!, toAddress: miners[to]!, amount });
 const ok = (k: number) => [send(k, k + 1, 1n), send(k + 1, k + 2, 1n)];
 const failing = (k: number) => [send(k, k + 1, 1n), send(k + 1, k + 2, 10n ** 15n)];
 
@@ -79,11 +102,13 @@ const before_fail = median((k) => (s = cloneApplyTx(s, failing(k), ctx)));
 const after_ok = median((k) => void applyTx(s, ok(k), ctx));
 const after_fail = median((k) => void applyTx(s, failing(k), ctx));
 const after_check = median((k) => void dryRunTx(s, ok(k), ctx));
-console.log(JSON.stringify({
-  miners: MINERS,
-  tx_2msg_ok_ms_before_clone: before_ok,
-  tx_2msg_fail_ms_before_clone: before_fail,
-  tx_2msg_ok_ms_after_journal: after_ok,
-  tx_2msg_fail_ms_after_journal: after_fail,
-  checktx_2msg_ms_after_journal: after_check,
-}));
+console.log(
+  JSON.stringify({
+    miners: MINERS,
+    tx_2msg_ok_ms_before_clone: before_ok,
+    tx_2msg_fail_ms_before_clone: before_fail,
+    tx_2msg_ok_ms_after_journal: after_ok,
+    tx_2msg_fail_ms_after_journal: after_fail,
+    checktx_2msg_ms_after_journal: after_check,
+  }),
+);

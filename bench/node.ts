@@ -91,7 +91,6 @@ const progress = (s: string) => {
 const say = (s: string) => process.stderr.write(`${tty ? "\r\x1b[K" : ""}bench:node: ${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-
 // --- miners ---
 
 const minerKeys = (n: number, label: string): TxKey[] => {
@@ -107,21 +106,40 @@ const minerStake = defaultParams().minMinerStake;
 
 const genesisExtra = (keys: readonly TxKey[]) => ({
   accounts: keys.map((k) => ({ address: k.address, balance: "1000000000" })),
-  roles: keys.map((k) => ({ address: k.address, role: "ROLE_MINER", stake: String(minerStake), gpuArch: "GPU_ARCH_AMPERE" })),
+  roles: keys.map((k) => ({
+    address: k.address,
+    role: "ROLE_MINER",
+    stake: String(minerStake),
+    gpuArch: "GPU_ARCH_AMPERE",
+  })),
 });
 
 /** Every miner of a shard trains the same task and gets the same gradient. */
 const submission = (miner: string, window: number, shard: number) => {
   const gradientHash = hashParts("bench/gradient", window, shard);
   return command("submitGradient", {
-    miner, window, shard, gradientCid: cidOf(gradientHash), gradientHash, daRoot: hashParts("bench/da", window, shard),
-    sizeBytes: 4_000_000n, claimedLossMicro: 2_100_000n, gpuArch: GpuArch.AMPERE, kernelVersion: "bitnet-cpu/1",
+    miner,
+    window,
+    shard,
+    gradientCid: cidOf(gradientHash),
+    gradientHash,
+    daRoot: hashParts("bench/da", window, shard),
+    sizeBytes: 4_000_000n,
+    claimedLossMicro: 2_100_000n,
+    gpuArch: GpuArch.AMPERE,
+    kernelVersion: "bitnet-cpu/1",
   });
 };
 
 /** The shard of each miner in a window, from the beacon of the window's first block (windows.ts / shards.ts, beacon.ts). */
-const shardsOf = (miners: readonly string[], window: number, openingBeacon: Uint8Array, params: { totalShards: number; minMinersPerShard: number }) =>
-  assignShards(miners, deriveSeed(openingBeacon, "remes/window", window), window, params).assignment;
+const shardsOf = (
+  miners: readonly string[],
+  window: number,
+  openingBeacon: Uint8Array,
+  params: { totalShards: number; minMinersPerShard: number },
+) =>
+  assignShards(miners, deriveSeed(openingBeacon, "remes/window", window), window, params)
+    .assignment;
 
 /** The children of `r3mes node start`: its app (a Node process) and CometBFT. */
 const childrenOf = (nodePid: number): { pid: number; cometbft: boolean }[] => {
@@ -129,7 +147,8 @@ const childrenOf = (nodePid: number): { pid: number; cometbft: boolean }[] => {
   for (const p of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
     try {
       const st = fs.readFileSync(`/proc/${p}/stat`, "utf8");
-      if (Number(st.split(") ")[1]!.split(" ")[1]) === nodePid) out.push({ pid: Number(p), cometbft: st.includes("(cometbft)") });
+      if (Number(st.split(") ")[1]!.split(" ")[1]) === nodePid)
+        out.push({ pid: Number(p), cometbft: st.includes("(cometbft)") });
     } catch {
       // gone
     }
@@ -168,7 +187,8 @@ const appRssOf = (nodePid: number): number => {
   return app ? rssOf(app.pid).rss : NaN;
 };
 
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 
 // --- part 1: a real chain ---
 
@@ -178,11 +198,21 @@ interface RpcResult<T> {
 }
 
 /** One JSON-RPC call; a connection the server closed under a pooled keep-alive socket is retried. */
-const rpcCall = async <T>(rpc: string, method: string, params: Record<string, unknown> = {}): Promise<T> => {
+const rpcCall = async <T>(
+  rpc: string,
+  method: string,
+  params: Record<string, unknown> = {},
+): Promise<T> => {
   let r: RpcResult<T> | undefined;
   for (let attempt = 0; r === undefined; attempt++) {
     try {
-      r = (await (await fetch(rpc, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) })).json()) as RpcResult<T>;
+      r = (await (
+        await fetch(rpc, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+        })
+      ).json()) as RpcResult<T>;
     } catch (e) {
       if (attempt >= 3) throw e;
       await sleep(100);
@@ -207,14 +237,36 @@ interface Running {
 }
 
 const startServer = (server: Server, home: string): Running => {
-  const profile = process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {};
-  const exited = (p: ChildProcess) => new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r(undefined) : p.once("exit", r)));
+  const profile = process.env.BENCH_PROFILE
+    ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` }
+    : {};
+  const exited = (p: ChildProcess) =>
+    new Promise((r) =>
+      p.exitCode !== null || p.signalCode !== null ? r(undefined) : p.once("exit", r),
+    );
   if (server === "r3mes") {
-    const node: ChildProcess = spawn(process.execPath, ["bin/r3mes.js", "node", "start", "--home", home], { cwd: root, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, ...profile } });
-    return { proc: node, cpu: () => cpuSeconds(node.pid!), stop: async () => { node.kill("SIGTERM"); await exited(node); } };
+    const node: ChildProcess = spawn(
+      process.execPath,
+      ["bin/r3mes.js", "node", "start", "--home", home],
+      { cwd: root, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, ...profile } },
+    );
+    return {
+      proc: node,
+      cpu: () => cpuSeconds(node.pid!),
+      stop: async () => {
+        node.kill("SIGTERM");
+        await exited(node);
+      },
+    };
   }
-  const app = spawn(abciCliBinary(), ["kvstore", "--address", `unix://${home}/abci.sock`, "--log_level", "error"], { stdio: ["ignore", "ignore", "inherit"] });
-  const comet = spawn(cometbftBinary(), ["start", "--home", home], { stdio: ["ignore", "ignore", "inherit"] });
+  const app = spawn(
+    abciCliBinary(),
+    ["kvstore", "--address", `unix://${home}/abci.sock`, "--log_level", "error"],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+  const comet = spawn(cometbftBinary(), ["start", "--home", home], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   return {
     proc: comet,
     cpu: () => ({ app: cpuOf(app.pid!), comet: cpuOf(comet.pid!), self: cpuOf("self") }),
@@ -238,7 +290,12 @@ const kvTxs = (n: number, size: number): Uint8Array[] =>
     return new TextEncoder().encode(head + "v".repeat(Math.max(1, size - head.length)));
   });
 
-const chainPart = async (server: Server, connections: number, keys: readonly TxKey[], kvTxBytes = 419) => {
+const chainPart = async (
+  server: Server,
+  connections: number,
+  keys: readonly TxKey[],
+  kvTxBytes = 419,
+) => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-bench-node-"));
   const rpcPort = await freePort();
   const rpc = `http://127.0.0.1:${rpcPort}`;
@@ -259,17 +316,24 @@ const chainPart = async (server: Server, connections: number, keys: readonly TxK
       "mempool.cache_size": String(MINERS + 10_000),
       "rpc.max_request_batch_size": "0",
       "rpc.max_body_bytes": "100000000",
-      "log_level": JSON.stringify(process.env.BENCH_COMET_LOG ?? "error"),
-      ...(process.env.BENCH_INDEXER ? { "tx_index.indexer": JSON.stringify(process.env.BENCH_INDEXER) } : {}),
+      log_level: JSON.stringify(process.env.BENCH_COMET_LOG ?? "error"),
+      ...(process.env.BENCH_INDEXER
+        ? { "tx_index.indexer": JSON.stringify(process.env.BENCH_INDEXER) }
+        : {}),
       // BENCH_PPROF=FILE: a CPU profile of CometBFT during the broadcast (go tool pprof -top FILE).
-      ...(process.env.BENCH_PPROF ? { "rpc.pprof_laddr": JSON.stringify(`127.0.0.1:${pprofPort}`) } : {}),
+      ...(process.env.BENCH_PPROF
+        ? { "rpc.pprof_laddr": JSON.stringify(`127.0.0.1:${pprofPort}`) }
+        : {}),
     },
   });
   const running = startServer(server, home);
   try {
     const status = async () => {
       try {
-        return Number((await rpcCall<{ sync_info: { latest_block_height: string } }>(rpc, "status")).sync_info.latest_block_height);
+        return Number(
+          (await rpcCall<{ sync_info: { latest_block_height: string } }>(rpc, "status")).sync_info
+            .latest_block_height,
+        );
       } catch {
         return 0;
       }
@@ -282,17 +346,36 @@ const chainPart = async (server: Server, connections: number, keys: readonly TxK
     const tSign = performance.now();
     if (server === "kvstore") txs.push(...kvTxs(keys.length, kvTxBytes));
     else {
-      const block1 = await rpcCall<{ block: { data: { txs: string[] | null } } }>(rpc, "block", { height: "1" });
-      const shards = shardsOf(keys.map((k) => k.address), 0, beaconOfBlock(1, (block1.block.data.txs ?? []).map((t) => Uint8Array.from(Buffer.from(t, "base64")))).beacon, defaultParams());
+      const block1 = await rpcCall<{ block: { data: { txs: string[] | null } } }>(rpc, "block", {
+        height: "1",
+      });
+      const shards = shardsOf(
+        keys.map((k) => k.address),
+        0,
+        beaconOfBlock(
+          1,
+          (block1.block.data.txs ?? []).map((t) => Uint8Array.from(Buffer.from(t, "base64"))),
+        ).beacon,
+        defaultParams(),
+      );
       // Account numbers: the dev account is 0, then the genesis-extra accounts in order.
       keys.forEach((k, i) => {
-        txs.push(signTx(k, [submission(k.address, 0, shards.get(k.address)!)], { chainId: CHAIN_ID, accountNumber: BigInt(i + 1), sequence: 0n, fee: GAS_PRICE }));
+        txs.push(
+          signTx(k, [submission(k.address, 0, shards.get(k.address)!)], {
+            chainId: CHAIN_ID,
+            accountNumber: BigInt(i + 1),
+            sequence: 0n,
+            fee: GAS_PRICE,
+          }),
+        );
         if (i % 1000 === 0) progress(`pre-signing ${MINERS} submissions: ${i}`);
       });
     }
     const signPerS = MINERS / ((performance.now() - tSign) / 1000);
     const txBytes = txs.reduce((n, t) => n + t.length, 0) / txs.length;
-    say(`${server}: pre-signed ${MINERS} ${server === "r3mes" ? "submissions" : "key=value txs"} (${Math.round(signPerS)}/s, ${Math.round(txBytes)} bytes each); broadcasting`);
+    say(
+      `${server}: pre-signed ${MINERS} ${server === "r3mes" ? "submissions" : "key=value txs"} (${Math.round(signPerS)}/s, ${Math.round(txBytes)} bytes each); broadcasting`,
+    );
 
     // Heights as they commit (for the latency's starting point).
     let height = Math.max(1, await status());
@@ -303,14 +386,23 @@ const chainPart = async (server: Server, connections: number, keys: readonly TxK
       ws.onerror = () => reject(new Error("websocket to CometBFT failed"));
     });
     ws.onmessage = (m) => {
-      const d = JSON.parse(String(m.data)) as { result?: { data?: { value?: { header?: { height: string } } } } };
+      const d = JSON.parse(String(m.data)) as {
+        result?: { data?: { value?: { header?: { height: string } } } };
+      };
       const h = d.result?.data?.value?.header?.height;
       if (h !== undefined) {
         height = Math.max(height, Number(h));
         blockSeen.set(Number(h), performance.now());
       }
     };
-    ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "subscribe", params: { query: "tm.event='NewBlockHeader'" } }));
+    ws.send(
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "subscribe",
+        params: { query: "tm.event='NewBlockHeader'" },
+      }),
+    );
 
     const sentAt = new Map<string, number>();
     /** When each accepted tx's batch was sent (performance.now()). */
@@ -325,11 +417,34 @@ const chainPart = async (server: Server, connections: number, keys: readonly TxK
         const batch = txs.slice(from, next);
         const h = height;
         const tSent = performance.now();
-        const body = JSON.stringify(batch.map((t, i) => ({ jsonrpc: "2.0", id: from + i, method: METHOD, params: { tx: Buffer.from(t).toString("base64") } })));
-        const res = (await (await fetch(rpc, { method: "POST", headers: { "content-type": "application/json" }, body })).json()) as RpcResult<{ code: number; hash: string; log: string; codespace: string }>[];
+        const body = JSON.stringify(
+          batch.map((t, i) => ({
+            jsonrpc: "2.0",
+            id: from + i,
+            method: METHOD,
+            params: { tx: Buffer.from(t).toString("base64") },
+          })),
+        );
+        const res = (await (
+          await fetch(rpc, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body,
+          })
+        ).json()) as RpcResult<{ code: number; hash: string; log: string; codespace: string }>[];
         for (const r of res) {
-          if (!r.result) refused.set(r.error?.message ?? "rpc error", (refused.get(r.error?.message ?? "rpc error") ?? 0) + 1);
-          else if (r.result.code !== 0) refused.set(`${r.result.codespace}/${r.result.code}: ${r.result.log.slice(0, 80)}`, (refused.get(`${r.result.codespace}/${r.result.code}: ${r.result.log.slice(0, 80)}`) ?? 0) + 1);
+          if (!r.result)
+            refused.set(
+              r.error?.message ?? "rpc error",
+              (refused.get(r.error?.message ?? "rpc error") ?? 0) + 1,
+            );
+          else if (r.result.code !== 0)
+            refused.set(
+              `${r.result.codespace}/${r.result.code}: ${r.result.log.slice(0, 80)}`,
+              (refused.get(
+                `${r.result.codespace}/${r.result.code}: ${r.result.log.slice(0, 80)}`,
+              ) ?? 0) + 1,
+            );
           else {
             sentAt.set(r.result.hash, h);
             sentMs.set(r.result.hash, tSent);
@@ -341,12 +456,16 @@ const chainPart = async (server: Server, connections: number, keys: readonly TxK
     const cpu0 = running.cpu();
     const t0 = performance.now();
     const pprof = process.env.BENCH_PPROF
-      ? fetch(`http://127.0.0.1:${pprofPort}/debug/pprof/profile?seconds=6`).then(async (r) => fs.writeFileSync(process.env.BENCH_PPROF!, Buffer.from(await r.arrayBuffer())))
+      ? fetch(`http://127.0.0.1:${pprofPort}/debug/pprof/profile?seconds=6`).then(async (r) =>
+          fs.writeFileSync(process.env.BENCH_PPROF!, Buffer.from(await r.arrayBuffer())),
+        )
       : undefined;
     await Promise.all(Array.from({ length: connections }, worker));
     await pprof;
     const broadcastS = (performance.now() - t0) / 1000;
-    say(`broadcast ${txs.length} in ${broadcastS.toFixed(1)} s (${sentAt.size} accepted by CheckTx)${refused.size ? `; refused: ${JSON.stringify(Object.fromEntries(refused))}` : ""}`);
+    say(
+      `broadcast ${txs.length} in ${broadcastS.toFixed(1)} s (${sentAt.size} accepted by CheckTx)${refused.size ? `; refused: ${JSON.stringify(Object.fromEntries(refused))}` : ""}`,
+    );
     // Wait until the mempool is drained.
     for (let i = 0; ; i++) {
       const un = await rpcCall<{ n_txs: string }>(rpc, "num_unconfirmed_txs");
@@ -361,9 +480,14 @@ const chainPart = async (server: Server, connections: number, keys: readonly TxK
     const rssAfterFlood = server === "r3mes" ? appRssOf(running.proc.pid!) : NaN;
     while (height < end + 3) await sleep(100);
     const rssQuiet = server === "r3mes" ? appRssOf(running.proc.pid!) : NaN;
-    say(`CPU while submitting (${wallS.toFixed(1)} s wall): app ${(cpu1.app - cpu0.app).toFixed(1)} s, CometBFT ${(cpu1.comet - cpu0.comet).toFixed(1)} s, this client ${(cpu1.self - cpu0.self).toFixed(1)} s`);
+    say(
+      `CPU while submitting (${wallS.toFixed(1)} s wall): app ${(cpu1.app - cpu0.app).toFixed(1)} s, CometBFT ${(cpu1.comet - cpu0.comet).toFixed(1)} s, this client ${(cpu1.self - cpu0.self).toFixed(1)} s`,
+    );
     ws.close();
-    if (server === "r3mes" && end >= windowBlocks) throw new Error(`the submissions ran past window 0 (height ${end} ≥ ${windowBlocks}); raise windowBlocks or lower BENCH_MINERS`);
+    if (server === "r3mes" && end >= windowBlocks)
+      throw new Error(
+        `the submissions ran past window 0 (height ${end} ≥ ${windowBlocks}); raise windowBlocks or lower BENCH_MINERS`,
+      );
 
     // From the committed blocks: which txs, when, with which code.
     const perBlock: { height: number; timeMs: number; ok: number }[] = [];
@@ -371,8 +495,12 @@ const chainPart = async (server: Server, connections: number, keys: readonly TxK
     /** Submit-to-commit wall time (ms): from the batch's send to the NewBlockHeader of the block that committed the tx. */
     const latenciesMs: number[] = [];
     for (let h = startHeight; h <= end; h++) {
-      const b = await rpcCall<{ block: { header: { time: string }; data: { txs: string[] | null } } }>(rpc, "block", { height: String(h) });
-      const r = await rpcCall<{ txs_results: { code: number }[] | null }>(rpc, "block_results", { height: String(h) });
+      const b = await rpcCall<{
+        block: { header: { time: string }; data: { txs: string[] | null } };
+      }>(rpc, "block", { height: String(h) });
+      const r = await rpcCall<{ txs_results: { code: number }[] | null }>(rpc, "block_results", {
+        height: String(h),
+      });
       const t = parseRfc3339(b.block.header.time);
       let ok = 0;
       (b.block.data.txs ?? []).forEach((tx, i) => {
@@ -385,7 +513,10 @@ const chainPart = async (server: Server, connections: number, keys: readonly TxK
         if (seen !== undefined) latenciesMs.push(seen - sentMs.get(hash)!);
       });
       perBlock.push({ height: h, timeMs: Number(t.seconds) * 1000 + t.nanos / 1e6, ok });
-      if (process.env.BENCH_VERBOSE) say(`block ${h} at ${b.block.header.time}, seen ${((blockSeen.get(h) ?? NaN) - t0).toFixed(0)} ms after the first broadcast: ${ok} submissions committed`);
+      if (process.env.BENCH_VERBOSE)
+        say(
+          `block ${h} at ${b.block.header.time}, seen ${((blockSeen.get(h) ?? NaN) - t0).toFixed(0)} ms after the first broadcast: ${ok} submissions committed`,
+        );
     }
     const used = perBlock.filter((b) => b.ok > 0);
     const first = used[0]!;
@@ -395,19 +526,40 @@ const chainPart = async (server: Server, connections: number, keys: readonly TxK
     // the txs after the first block ÷ the time from the first block's commit to the last one's. A header's
     // own time is the previous block's vote time, so it hides the last block's execution (and any stall).
     const seenOf = (h: number) => blockSeen.get(h);
-    if (seenOf(first.height) === undefined || seenOf(last.height) === undefined) throw new Error("missed a NewBlockHeader event; cannot time the blocks");
+    if (seenOf(first.height) === undefined || seenOf(last.height) === undefined)
+      throw new Error("missed a NewBlockHeader event; cannot time the blocks");
     const spanS = (seenOf(last.height)! - seenOf(first.height)!) / 1000;
     const txPerS = spanS > 0 ? (committed - first.ok) / spanS : NaN;
     const full = used.slice(1, -1);
-    const perBlockMean = full.length > 0 ? full.reduce((n, b) => n + b.ok, 0) / full.length : committed / used.length;
+    const perBlockMean =
+      full.length > 0 ? full.reduce((n, b) => n + b.ok, 0) / full.length : committed / used.length;
     const blockIntervalS = used.length > 1 ? spanS / (used.length - 1) : NaN;
     latencies.sort((a, b) => a - b);
     latenciesMs.sort((a, b) => a - b);
     return {
-      txPerS, perBlockMean, committed, blocks: used.length, blockIntervalS, maxPerBlock: Math.max(...used.map((b) => b.ok)),
-      p50: percentile(latencies, 50), p99: percentile(latencies, 99), p50Ms: percentile(latenciesMs, 50), p99Ms: percentile(latenciesMs, 99), signPerS, txBytes, broadcastS, refused: [...refused.values()].reduce((a, b) => a + b, 0),
-      home, rssAfterFlood, rssQuiet,
-      cpu: { wall_s: round1(wallS), app_s: round1(cpu1.app - cpu0.app), cometbft_s: round1(cpu1.comet - cpu0.comet), client_s: round1(cpu1.self - cpu0.self) },
+      txPerS,
+      perBlockMean,
+      committed,
+      blocks: used.length,
+      blockIntervalS,
+      maxPerBlock: Math.max(...used.map((b) => b.ok)),
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      p50Ms: percentile(latenciesMs, 50),
+      p99Ms: percentile(latenciesMs, 99),
+      signPerS,
+      txBytes,
+      broadcastS,
+      refused: [...refused.values()].reduce((a, b) => a + b, 0),
+      home,
+      rssAfterFlood,
+      rssQuiet,
+      cpu: {
+        wall_s: round1(wallS),
+        app_s: round1(cpu1.app - cpu0.app),
+        cometbft_s: round1(cpu1.comet - cpu0.comet),
+        client_s: round1(cpu1.self - cpu0.self),
+      },
       // Server CPU per committed tx (µs), over the same span as cpu (first broadcast to a drained mempool).
       appUsPerTx: ((cpu1.app - cpu0.app) * 1e6) / committed,
       cometUsPerTx: ((cpu1.comet - cpu0.comet) * 1e6) / committed,
@@ -424,7 +576,8 @@ class AbciClient {
   private readonly waiting: ((r: Response) => void)[] = [];
   private constructor(private readonly sock: net.Socket) {
     sock.on("data", (d) => {
-      for (const f of this.reader.push(new Uint8Array(d))) this.waiting.shift()!(Response.decode(f));
+      for (const f of this.reader.push(new Uint8Array(d)))
+        this.waiting.shift()!(Response.decode(f));
     });
   }
 
@@ -472,7 +625,14 @@ const rssBreakdown = (pid: number): Record<string, number> => {
     const m = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
     if (m) {
       const name = m[1] ?? "";
-      kind = name === "" ? "anonymous" : name === "[heap]" ? "malloc_heap" : name === process.execPath || name.endsWith("/bin/node") ? "node_binary" : "other";
+      kind =
+        name === ""
+          ? "anonymous"
+          : name === "[heap]"
+            ? "malloc_heap"
+            : name === process.execPath || name.endsWith("/bin/node")
+              ? "node_binary"
+              : "other";
       continue;
     }
     const r = /^Rss:\s+(\d+) kB/.exec(line);
@@ -486,21 +646,58 @@ const rssPart = async () => {
   const windowBlocks = Math.max(2, Math.ceil(RSS_MINERS / RSS_PER_BLOCK));
   // Deadlines scaled to the short windows, so a window settles (and its submissions are pruned) soon after it closes.
   const params = {
-    windowBlocks, daSampleRateBps: 1, challengeWindowBlocks: 2, tier2VotingBlocks: 1, tier3DeadlineBlocks: 2,
-    aggregationCommitBlocks: 1, aggregationRevealBlocks: 1, aggregationChallengeBlocks: 1, trapRevealBlocks: 2, daResponseBlocks: 1,
+    windowBlocks,
+    daSampleRateBps: 1,
+    challengeWindowBlocks: 2,
+    tier2VotingBlocks: 1,
+    tier3DeadlineBlocks: 2,
+    aggregationCommitBlocks: 1,
+    aggregationRevealBlocks: 1,
+    aggregationChallengeBlocks: 1,
+    trapRevealBlocks: 2,
+    daResponseBlocks: 1,
   };
   const keys = minerKeys(RSS_MINERS, "rss-miner");
-  await initHome({ ...defaultInit(home), chainId: CHAIN_ID, proxyApp: `unix://${home}/abci.sock`, params, genesisExtra: genesisExtra(keys) });
-  const genesis = JSON.parse(fs.readFileSync(path.join(home, "config/genesis.json"), "utf8")) as { genesis_time: string; app_state: unknown; params?: unknown };
-  const validatorKey = Buffer.from((JSON.parse(fs.readFileSync(path.join(home, "config/priv_validator_key.json"), "utf8")) as { pub_key: { value: string } }).pub_key.value, "base64");
+  await initHome({
+    ...defaultInit(home),
+    chainId: CHAIN_ID,
+    proxyApp: `unix://${home}/abci.sock`,
+    params,
+    genesisExtra: genesisExtra(keys),
+  });
+  const genesis = JSON.parse(fs.readFileSync(path.join(home, "config/genesis.json"), "utf8")) as {
+    genesis_time: string;
+    app_state: unknown;
+    params?: unknown;
+  };
+  const validatorKey = Buffer.from(
+    (
+      JSON.parse(fs.readFileSync(path.join(home, "config/priv_validator_key.json"), "utf8")) as {
+        pub_key: { value: string };
+      }
+    ).pub_key.value,
+    "base64",
+  );
   // The app process exactly as `r3mes node start` runs it (its V8 and malloc settings included).
   const spec = appProcess(home, 100);
-  const app = spawn(spec.command, spec.args, { cwd: root, env: spec.env, stdio: ["ignore", "ignore", "inherit"] });
+  const app = spawn(spec.command, spec.args, {
+    cwd: root,
+    env: spec.env,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   const client = await AbciClient.connect(path.join(home, "abci.sock"));
   try {
     await client.send({ echo: { message: "up" } });
     const idle = rssOf(app.pid!).rss;
-    await client.send({ initChain: { time: parseRfc3339(genesis.genesis_time), chainId: CHAIN_ID, validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(genesis.app_state)), initialHeight: 1n } });
+    await client.send({
+      initChain: {
+        time: parseRfc3339(genesis.genesis_time),
+        chainId: CHAIN_ID,
+        validators: [],
+        appStateBytes: new TextEncoder().encode(JSON.stringify(genesis.app_state)),
+        initialHeight: 1n,
+      },
+    });
     const addresses = keys.map((k) => k.address);
     const votes = [{ validator: consensusAddressOf(validatorKey), signed: true }];
     const blockHash = (h: number) => hashParts("bench/block", h);
@@ -512,7 +709,14 @@ const rssPart = async () => {
       if (k === 0) shards = shardsOf(addresses, w, beaconOfBlock(h, []).beacon, defaultParams()); // blocks fed without a beacon tx
       const out: Uint8Array[] = [];
       for (let i = k * RSS_PER_BLOCK; i < Math.min(keys.length, (k + 1) * RSS_PER_BLOCK); i++) {
-        out.push(signTx(keys[i]!, [submission(addresses[i]!, w, shards.get(addresses[i]!)!)], { chainId: CHAIN_ID, accountNumber: BigInt(i + 1), sequence: seq[i]!, fee: GAS_PRICE }));
+        out.push(
+          signTx(keys[i]!, [submission(addresses[i]!, w, shards.get(addresses[i]!)!)], {
+            chainId: CHAIN_ID,
+            accountNumber: BigInt(i + 1),
+            sequence: seq[i]!,
+            fee: GAS_PRICE,
+          }),
+        );
         seq[i]!++;
       }
       return out;
@@ -522,7 +726,15 @@ const rssPart = async () => {
     const samples: { stored: number; rss: number; stateMb: number }[] = [];
     // The size of the app's latest state snapshot (v8-serialized live state): flat if live state is bounded.
     const db = new DatabaseSync(path.join(home, "data", "r3mes-app.db"), { readOnly: true });
-    const stateMb = () => Number((db.prepare("SELECT length(state) AS n FROM snapshots ORDER BY height DESC LIMIT 1").get() as { n: number } | undefined)?.n ?? 0) / 2 ** 20;
+    const stateMb = () =>
+      Number(
+        (
+          db
+            .prepare("SELECT length(state) AS n FROM snapshots ORDER BY height DESC LIMIT 1")
+            .get() as { n: number } | undefined
+        )?.n ?? 0,
+      ) /
+      2 ** 20;
     // Samples are taken between blocks: an Echo answered after a Commit comes after the app's post-Commit work (its garbage collection, run.ts).
     const settled = () => client.send({ echo: { message: "between blocks" } });
     let stored = 0;
@@ -533,25 +745,38 @@ const rssPart = async () => {
     const t0 = performance.now();
     for (let h = 1; stored < RSS_SUBMISSIONS; h++) {
       const pending = client.send({
-        finalizeBlock: finalizeBlockRequest({ height: h, txs, votes: h > 1 ? votes : [], hash: blockHash(h), time: { seconds: 1_700_000_000n + BigInt(h), nanos: 0 }, proposerAddress: consensusAddressOf(validatorKey) }),
+        finalizeBlock: finalizeBlockRequest({
+          height: h,
+          txs,
+          votes: h > 1 ? votes : [],
+          hash: blockHash(h),
+          time: { seconds: 1_700_000_000n + BigInt(h), nanos: 0 },
+          proposerAddress: consensusAddressOf(validatorKey),
+        }),
       });
       const nextTxs = blockTxs(h + 1); // signed while the app works
       const res = await pending;
-      for (const r of res.finalizeBlock!.txResults) if (r.code === 0) stored++;
-      else rejected++;
+      for (const r of res.finalizeBlock!.txResults)
+        if (r.code === 0) stored++;
+        else rejected++;
       await client.send({ commit: {} });
       txs = nextTxs;
       if (stored > RSS_SUBMISSIONS / 4) {
         await settled();
         maxBetween = Math.max(maxBetween, rssOf(app.pid!).rss);
       }
-      if (rejected > 0 && stored === 0) throw new Error(`the app rejects the bench's submissions: ${res.finalizeBlock!.txResults.find((r) => r.code !== 0)?.log}`);
+      if (rejected > 0 && stored === 0)
+        throw new Error(
+          `the app rejects the bench's submissions: ${res.finalizeBlock!.txResults.find((r) => r.code !== 0)?.log}`,
+        );
       if (h % windowBlocks === 0) {
         await settled();
         const { rss } = rssOf(app.pid!);
         samples.push({ stored, rss, stateMb: stateMb() });
         const s = (performance.now() - t0) / 1000;
-        progress(`${stored.toLocaleString("en")} submissions stored in ${Math.round(s)} s (${Math.round(stored / s)}/s), app RSS ${rss.toFixed(0)} MB`);
+        progress(
+          `${stored.toLocaleString("en")} submissions stored in ${Math.round(s)} s (${Math.round(stored / s)}/s), app RSS ${rss.toFixed(0)} MB`,
+        );
       }
     }
     await settled();
@@ -561,9 +786,34 @@ const rssPart = async () => {
     const appCpuS = cpuSeconds(app.pid!).app - cpu0;
     const at = (n: number) => samples.find((x) => x.stored >= n)?.rss ?? NaN;
     const stateAt = (n: number) => samples.find((x) => x.stored >= n)?.stateMb ?? NaN;
-    const states = [stateAt(RSS_SUBMISSIONS / 4), stateAt(RSS_SUBMISSIONS / 2), stateAt((3 * RSS_SUBMISSIONS) / 4), stateMb()];
+    const states = [
+      stateAt(RSS_SUBMISSIONS / 4),
+      stateAt(RSS_SUBMISSIONS / 2),
+      stateAt((3 * RSS_SUBMISSIONS) / 4),
+      stateMb(),
+    ];
     db.close();
-    return { rss, hwm, maxBetween, appCpuS, breakdown, idle, afterGenesis, states, stored, rejected, wallS, rssAt: { q1: at(RSS_SUBMISSIONS / 4), q2: at(RSS_SUBMISSIONS / 2), q3: at((3 * RSS_SUBMISSIONS) / 4) }, windowBlocks, settle: settleDelay({ ...defaultParams(), ...params }), home };
+    return {
+      rss,
+      hwm,
+      maxBetween,
+      appCpuS,
+      breakdown,
+      idle,
+      afterGenesis,
+      states,
+      stored,
+      rejected,
+      wallS,
+      rssAt: {
+        q1: at(RSS_SUBMISSIONS / 4),
+        q2: at(RSS_SUBMISSIONS / 2),
+        q3: at((3 * RSS_SUBMISSIONS) / 4),
+      },
+      windowBlocks,
+      settle: settleDelay({ ...defaultParams(), ...params }),
+      home,
+    };
   } finally {
     client.close();
     app.kill("SIGTERM");
@@ -575,7 +825,9 @@ const chainKeys = process.env.BENCH_ONLY_RSS ? [] : minerKeys(MINERS, "miner");
 const chainRun = async (connections: number, server: Server = "r3mes", kvTxBytes?: number) => {
   const r = await chainPart(server, connections, chainKeys, kvTxBytes);
   fs.rmSync(r.home, { recursive: true, force: true });
-  say(`${server} chain, ${connections} connections: ${Math.round(r.txPerS)} tx/s, app ${Math.round(r.appUsPerTx)} µs + CometBFT ${Math.round(r.cometUsPerTx)} µs CPU per tx, ${Math.round(r.perBlockMean)} per block, latency p50 ${r.p50} p99 ${r.p99} blocks (${(r.p50Ms / 1000).toFixed(2)} s / ${(r.p99Ms / 1000).toFixed(2)} s), CPU ${JSON.stringify(r.cpu)}, app RSS ${Math.round(r.rssAfterFlood)} MB after the flood, ${Math.round(r.rssQuiet)} MB 3 blocks later`);
+  say(
+    `${server} chain, ${connections} connections: ${Math.round(r.txPerS)} tx/s, app ${Math.round(r.appUsPerTx)} µs + CometBFT ${Math.round(r.cometUsPerTx)} µs CPU per tx, ${Math.round(r.perBlockMean)} per block, latency p50 ${r.p50} p99 ${r.p99} blocks (${(r.p50Ms / 1000).toFixed(2)} s / ${(r.p99Ms / 1000).toFixed(2)} s), CPU ${JSON.stringify(r.cpu)}, app RSS ${Math.round(r.rssAfterFlood)} MB after the flood, ${Math.round(r.rssQuiet)} MB 3 blocks later`,
+  );
   return r;
 };
 /**
@@ -596,11 +848,21 @@ for (let i = 0; !process.env.BENCH_ONLY_RSS && i < ROUNDS; i++) {
   peers.push(await chainRun(CONNECTIONS, "kvstore", Math.round(ours[0]!.txBytes)));
 }
 /** The r3mes round with the median tx/s (its latency and memory figures go with it). */
-const r1 = ours.length ? [...ours].sort((a, b) => a.txPerS - b.txPerS)[Math.floor((ours.length - 1) / 2)] : undefined;
+const r1 = ours.length
+  ? [...ours].sort((a, b) => a.txPerS - b.txPerS)[Math.floor((ours.length - 1) / 2)]
+  : undefined;
 const peer = peers.length
   ? (() => {
-      const [tx, app, comet] = [median(ours.map((r) => r.txPerS)), median(ours.map((r) => r.appUsPerTx)), median(ours.map((r) => r.cometUsPerTx))];
-      const [ktx, kapp, kcomet] = [median(peers.map((r) => r.txPerS)), median(peers.map((r) => r.appUsPerTx)), median(peers.map((r) => r.cometUsPerTx))];
+      const [tx, app, comet] = [
+        median(ours.map((r) => r.txPerS)),
+        median(ours.map((r) => r.appUsPerTx)),
+        median(ours.map((r) => r.cometUsPerTx)),
+      ];
+      const [ktx, kapp, kcomet] = [
+        median(peers.map((r) => r.txPerS)),
+        median(peers.map((r) => r.appUsPerTx)),
+        median(peers.map((r) => r.cometUsPerTx)),
+      ];
       return {
         tx_per_s_median: Math.round(tx),
         kvstore_tx_per_s: Math.round(ktx),
@@ -612,8 +874,12 @@ const peer = peers.length
         ratio_cpu_per_tx: round2((app + comet) / (kapp + kcomet)),
         rounds: ROUNDS,
         per_round: ours.map((r, i) => ({
-          tx_per_s: Math.round(r.txPerS), kvstore_tx_per_s: Math.round(peers[i]!.txPerS),
-          app_us: Math.round(r.appUsPerTx), cometbft_us: Math.round(r.cometUsPerTx), kvstore_app_us: Math.round(peers[i]!.appUsPerTx), kvstore_cometbft_us: Math.round(peers[i]!.cometUsPerTx),
+          tx_per_s: Math.round(r.txPerS),
+          kvstore_tx_per_s: Math.round(peers[i]!.txPerS),
+          app_us: Math.round(r.appUsPerTx),
+          cometbft_us: Math.round(r.cometUsPerTx),
+          kvstore_app_us: Math.round(peers[i]!.appUsPerTx),
+          kvstore_cometbft_us: Math.round(peers[i]!.cometUsPerTx),
         })),
         kvstore_tx_bytes: Math.round(peers[0]!.txBytes),
       };
@@ -623,7 +889,10 @@ if (peer) say(`against kvstore: ${JSON.stringify(peer)}`);
 const r0 = r1 && SATURATION > 0 ? await chainRun(SATURATION) : undefined;
 const r2 = process.env.BENCH_ONLY_CHAIN ? undefined : await rssPart();
 if (r2) fs.rmSync(r2.home, { recursive: true, force: true });
-if (r2) say(`rss: ${Math.round(r2.rss)} MB after ${r2.stored} submissions (at most ${Math.round(r2.maxBetween)} MB between blocks after the first quarter, peak ${Math.round(r2.hwm)} MB; by mapping ${JSON.stringify(r2.breakdown)}, quarters ${JSON.stringify(r2.rssAt)}, idle ${Math.round(r2.idle)} MB, after genesis ${Math.round(r2.afterGenesis)} MB, ${Math.round(r2.stored / r2.wallS)}/s, app CPU ${Math.round((r2.appCpuS * 1e6) / r2.stored)} µs per submission)`);
+if (r2)
+  say(
+    `rss: ${Math.round(r2.rss)} MB after ${r2.stored} submissions (at most ${Math.round(r2.maxBetween)} MB between blocks after the first quarter, peak ${Math.round(r2.hwm)} MB; by mapping ${JSON.stringify(r2.breakdown)}, quarters ${JSON.stringify(r2.rssAt)}, idle ${Math.round(r2.idle)} MB, after genesis ${Math.round(r2.afterGenesis)} MB, ${Math.round(r2.stored / r2.wallS)}/s, app CPU ${Math.round((r2.appCpuS * 1e6) / r2.stored)} µs per submission)`,
+  );
 if (!r1) process.exit(0);
 progress("");
 const rssFigures = (r2: Awaited<ReturnType<typeof rssPart>>) => ({
@@ -638,52 +907,54 @@ const rssFigures = (r2: Awaited<ReturnType<typeof rssPart>>) => ({
   rss_submissions_per_s: Math.round(r2.stored / r2.wallS),
   rss_app_cpu_us_per_submission: Math.round((r2.appCpuS * 1e6) / r2.stored),
 });
-console.log(JSON.stringify({
-  bench: "node",
-  tx_per_s: Math.round(r1.txPerS),
-  ...peer,
-  submissions_per_block: Math.round(r1.perBlockMean),
-  latency_p50_blocks: r1.p50,
-  latency_p99_blocks: r1.p99,
-  latency_p50_s: round2(r1.p50Ms / 1000),
-  latency_p99_s: round2(r1.p99Ms / 1000),
-  latency_p99_block_intervals: round2(r1.p99Ms / 1000 / r1.blockIntervalS),
-  miners: MINERS,
-  committed: r1.committed,
-  refused: r1.refused,
-  max_submissions_per_block: r1.maxPerBlock,
-  block_interval_s: round1(r1.blockIntervalS),
-  tx_bytes: Math.round(r1.txBytes),
-  presign_per_s: Math.round(r1.signPerS),
-  ...(r2 ? rssFigures(r2) : {}),
-  rss_mb_chain_app_after_flood: Math.round(r1.rssAfterFlood),
-  rss_mb_chain_app_3_blocks_later: Math.round(r1.rssQuiet),
-  cpu_s_while_submitting: r1.cpu,
-  saturated: r0 && {
-    connections: SATURATION,
-    in_flight: SATURATION * BATCH,
-    tx_per_s: Math.round(r0.txPerS),
-    submissions_per_block: Math.round(r0.perBlockMean),
-    latency_p50_blocks: r0.p50,
-    latency_p99_blocks: r0.p99,
-    latency_p50_s: round2(r0.p50Ms / 1000),
-    latency_p99_s: round2(r0.p99Ms / 1000),
-    cpu_s_while_submitting: r0.cpu,
-  },
-  cpus: os.cpus().length,
-  loadavg_1m: round1(os.loadavg()[0]!),
-  note:
-    `tx_per_s, submissions_per_block, latency: a real single-node chain (r3mes node start: app + CometBFT ${"v0.38"}, timeout_commit 1s, kv tx indexer) on this machine's ${os.cpus().length} cores, shared by CometBFT, the app and the client; ` +
-    `${MINERS} miners registered at genesis, each submission pre-signed (secp256k1, SIGN_MODE_DIRECT) before timing, then broadcast with ${METHOD} in JSON-RPC batches of ${BATCH} over ${CONNECTIONS} connections (${CONNECTIONS * BATCH} txs in flight); "saturated" is the same with ${SATURATION} connections (${SATURATION * BATCH} in flight: the most the node takes, with the client's queue in CometBFT's RPC adding about a block of latency); ` +
-    `kvstore_*: the peer under the same generator, CometBFT and config: CometBFT's kvstore example as a separate ABCI process on a unix socket (abci-cli kvstore from the pinned CometBFT module), fed distinct key=value txs of tx_bytes each; r3mes and kvstore runs alternate ${ROUNDS} times and tx_per_s_median, kvstore_tx_per_s and the CPU figures are medians over the rounds (per_round has each), while tx_per_s, latency and the chain RSS figures are those of the r3mes round with the (lower) middle tx/s; ` +
-    `*_cpu_us_per_tx = CPU (utime + stime from /proc/PID/stat) of the app process and of CometBFT from the first broadcast to a drained mempool ÷ committed txs; ratio_tx_per_s = r3mes ÷ kvstore; ratio_cpu_per_tx = (app + CometBFT) of r3mes ÷ that of kvstore. ` +
-    `tx_per_s = code-0 submissions committed after the first block ÷ wall-clock time from the commit of the first block holding them to the commit of the last (NewBlockHeader events); submissions_per_block = mean over the blocks between those; ` +
-    `latency = committing height − last committed height when the batch was sent (1 = next block); latency_p50_s/p99_s = wall time from the batch's send to the NewBlockHeader event of the block that committed the tx, and latency_p99_block_intervals that over the mean block interval. ` +
-    `rss_mb_at_1m: the app process alone (spawned as r3mes node start spawns it: r3mes node app from its esbuild bundle with --max-semi-space-size=2 --single-threaded-gc, MALLOC_ARENA_MAX=1 and a fixed malloc mmap threshold; SQLite durable store) driven over its ABCI socket by this bench acting as CometBFT (FinalizeBlock + Commit per block, every tx signed and verified), ` +
-    `${RSS_MINERS} miners, ${RSS_PER_BLOCK} submissions per block, ${r2?.windowBlocks}-block windows settling ${r2?.settle} blocks after closing (deadlines scaled down), until ${r2?.stored} submissions were stored; VmRSS of that process at 1/4, 1/2, 3/4 and all of them in rss_mb_at_quarters; ` +
-    `rss_mb_app_idle is the same process before InitChain (Node 24 + the bundle of src/node and src/protocol), rss_mb_after_genesis after InitChain of the ${RSS_MINERS} miners; state_snapshot_mb_at_quarters is the size of the app's latest state snapshot (its whole live state, v8-serialized) at the same points. ` +
-    `rss_mb_chain_app_after_flood / _3_blocks_later: the app process of the headline chain run (${MINERS} miners) once its mempool drained, and three empty blocks later. ` +
-    `Every RSS figure but rss_peak_mb is sampled between blocks (after an Echo that follows the Commit, so after the app's post-Commit work); rss_mb_max_between_blocks is the most over every block after the first quarter. ` +
-    `The app runs V8's memory-reducing full collection after InitChain, after a Commit that wrote a state snapshot (every 100 blocks, so at 1,000,000) and after a Commit once its heap has grown half again plus 32 MB, or its resident set 16 MB, past what the last collection left (run.ts): ` +
-    `RSS is live state plus Node's own code right after one, and up to a block or two of garbage more before the next; rss_app_cpu_us_per_submission is the app process's CPU (user + system) per stored submission.`,
-}));
+console.log(
+  JSON.stringify({
+    bench: "node",
+    tx_per_s: Math.round(r1.txPerS),
+    ...peer,
+    submissions_per_block: Math.round(r1.perBlockMean),
+    latency_p50_blocks: r1.p50,
+    latency_p99_blocks: r1.p99,
+    latency_p50_s: round2(r1.p50Ms / 1000),
+    latency_p99_s: round2(r1.p99Ms / 1000),
+    latency_p99_block_intervals: round2(r1.p99Ms / 1000 / r1.blockIntervalS),
+    miners: MINERS,
+    committed: r1.committed,
+    refused: r1.refused,
+    max_submissions_per_block: r1.maxPerBlock,
+    block_interval_s: round1(r1.blockIntervalS),
+    tx_bytes: Math.round(r1.txBytes),
+    presign_per_s: Math.round(r1.signPerS),
+    ...(r2 ? rssFigures(r2) : {}),
+    rss_mb_chain_app_after_flood: Math.round(r1.rssAfterFlood),
+    rss_mb_chain_app_3_blocks_later: Math.round(r1.rssQuiet),
+    cpu_s_while_submitting: r1.cpu,
+    saturated: r0 && {
+      connections: SATURATION,
+      in_flight: SATURATION * BATCH,
+      tx_per_s: Math.round(r0.txPerS),
+      submissions_per_block: Math.round(r0.perBlockMean),
+      latency_p50_blocks: r0.p50,
+      latency_p99_blocks: r0.p99,
+      latency_p50_s: round2(r0.p50Ms / 1000),
+      latency_p99_s: round2(r0.p99Ms / 1000),
+      cpu_s_while_submitting: r0.cpu,
+    },
+    cpus: os.cpus().length,
+    loadavg_1m: round1(os.loadavg()[0]!),
+    note:
+      `tx_per_s, submissions_per_block, latency: a real single-node chain (r3mes node start: app + CometBFT ${"v0.38"}, timeout_commit 1s, kv tx indexer) on this machine's ${os.cpus().length} cores, shared by CometBFT, the app and the client; ` +
+      `${MINERS} miners registered at genesis, each submission pre-signed (secp256k1, SIGN_MODE_DIRECT) before timing, then broadcast with ${METHOD} in JSON-RPC batches of ${BATCH} over ${CONNECTIONS} connections (${CONNECTIONS * BATCH} txs in flight); "saturated" is the same with ${SATURATION} connections (${SATURATION * BATCH} in flight: the most the node takes, with the client's queue in CometBFT's RPC adding about a block of latency); ` +
+      `kvstore_*: the peer under the same generator, CometBFT and config: CometBFT's kvstore example as a separate ABCI process on a unix socket (abci-cli kvstore from the pinned CometBFT module), fed distinct key=value txs of tx_bytes each; r3mes and kvstore runs alternate ${ROUNDS} times and tx_per_s_median, kvstore_tx_per_s and the CPU figures are medians over the rounds (per_round has each), while tx_per_s, latency and the chain RSS figures are those of the r3mes round with the (lower) middle tx/s; ` +
+      `*_cpu_us_per_tx = CPU (utime + stime from /proc/PID/stat) of the app process and of CometBFT from the first broadcast to a drained mempool ÷ committed txs; ratio_tx_per_s = r3mes ÷ kvstore; ratio_cpu_per_tx = (app + CometBFT) of r3mes ÷ that of kvstore. ` +
+      `tx_per_s = code-0 submissions committed after the first block ÷ wall-clock time from the commit of the first block holding them to the commit of the last (NewBlockHeader events); submissions_per_block = mean over the blocks between those; ` +
+      `latency = committing height − last committed height when the batch was sent (1 = next block); latency_p50_s/p99_s = wall time from the batch's send to the NewBlockHeader event of the block that committed the tx, and latency_p99_block_intervals that over the mean block interval. ` +
+      `rss_mb_at_1m: the app process alone (spawned as r3mes node start spawns it: r3mes node app from its esbuild bundle with --max-semi-space-size=2 --single-threaded-gc, MALLOC_ARENA_MAX=1 and a fixed malloc mmap threshold; SQLite durable store) driven over its ABCI socket by this bench acting as CometBFT (FinalizeBlock + Commit per block, every tx signed and verified), ` +
+      `${RSS_MINERS} miners, ${RSS_PER_BLOCK} submissions per block, ${r2?.windowBlocks}-block windows settling ${r2?.settle} blocks after closing (deadlines scaled down), until ${r2?.stored} submissions were stored; VmRSS of that process at 1/4, 1/2, 3/4 and all of them in rss_mb_at_quarters; ` +
+      `rss_mb_app_idle is the same process before InitChain (Node 24 + the bundle of src/node and src/protocol), rss_mb_after_genesis after InitChain of the ${RSS_MINERS} miners; state_snapshot_mb_at_quarters is the size of the app's latest state snapshot (its whole live state, v8-serialized) at the same points. ` +
+      `rss_mb_chain_app_after_flood / _3_blocks_later: the app process of the headline chain run (${MINERS} miners) once its mempool drained, and three empty blocks later. ` +
+      `Every RSS figure but rss_peak_mb is sampled between blocks (after an Echo that follows the Commit, so after the app's post-Commit work); rss_mb_max_between_blocks is the most over every block after the first quarter. ` +
+      `The app runs V8's memory-reducing full collection after InitChain, after a Commit that wrote a state snapshot (every 100 blocks, so at 1,000,000) and after a Commit once its heap has grown half again plus 32 MB, or its resident set 16 MB, past what the last collection left (run.ts): ` +
+      `RSS is live state plus Node's own code right after one, and up to a block or two of garbage more before the next; rss_app_cpu_us_per_submission is the app process's CPU (user + system) per stored submission.`,
+  }),
+);

@@ -26,20 +26,23 @@ const lazy = Math.round(MINERS / 10);
 const copycats = Math.round(MINERS / 100);
 const ARCH = ["AMPERE", "ADA", "HOPPER"];
 
-const scenario = parseScenario({
-  name: "bench-outputs",
-  description: "a large network, recorded",
-  blocks: BLOCKS,
-  params: { daChunkBytes: 64 },
-  vaultEntries: 256,
-  actors: [
-    { kind: "honest_miner", count: MINERS - lazy - copycats, gpuArch: ARCH },
-    { kind: "lazy_miner", count: lazy, skipBps: 3_000, gpuArch: ARCH },
-    { kind: "copycat_miner", count: copycats, gpuArch: ARCH },
-    { kind: "honest_validator", count: 100, tier2SampleBps: 1_000 },
-    { kind: "honest_proposer", count: 10, method: "median" },
-  ],
-}, "bench/outputs.ts");
+const scenario = parseScenario(
+  {
+    name: "bench-outputs",
+    description: "a large network, recorded",
+    blocks: BLOCKS,
+    params: { daChunkBytes: 64 },
+    vaultEntries: 256,
+    actors: [
+      { kind: "honest_miner", count: MINERS - lazy - copycats, gpuArch: ARCH },
+      { kind: "lazy_miner", count: lazy, skipBps: 3_000, gpuArch: ARCH },
+      { kind: "copycat_miner", count: copycats, gpuArch: ARCH },
+      { kind: "honest_validator", count: 100, tier2SampleBps: 1_000 },
+      { kind: "honest_proposer", count: 10, method: "median" },
+    ],
+  },
+  "bench/outputs.ts",
+);
 
 const secs = (t0: number) => (performance.now() - t0) / 1000;
 const sizeOf = async (path: string): Promise<number> => {
@@ -72,7 +75,12 @@ const timed = (sink: RunSink) => {
 
 const dir = await mkdtemp(join(tmpdir(), "r3mes-bench-outputs-"));
 try {
-  const tablesOnly = await createOutputSink({ outDir: join(dir, "tables"), eventLog: false, parquet: false, report: false });
+  const tablesOnly = await createOutputSink({
+    outDir: join(dir, "tables"),
+    eventLog: false,
+    parquet: false,
+    report: false,
+  });
   const a = timed(tablesOnly);
   let t0 = performance.now();
   const run = await runScenario(scenario, { seed: 1, sink: a.wrapped });
@@ -87,24 +95,26 @@ try {
   const finishWall = secs(t0);
 
   const rate = (s: number) => Math.round(run.events / s);
-  console.log(JSON.stringify({
-    bench: "outputs",
-    miners: MINERS,
-    blocks: run.blocks,
-    events: run.events,
-    run_wall_s: +runWall.toFixed(2),
-    sink_s_tables: +(a.t.blockS + a.t.endS).toFixed(2),
-    sink_events_per_s_tables: rate(a.t.blockS + a.t.endS),
-    sink_s_with_event_log: +(b.t.blockS + b.t.endS).toFixed(2),
-    sink_events_per_s_with_event_log: rate(b.t.blockS + b.t.endS),
-    run_end_commit_s: +b.t.endS.toFixed(2),
-    finish_s: +finishWall.toFixed(2),
-    duckdb_mb: mb(await sizeOf(paths.duckdbPath)),
-    parquet_mb: mb(await sizeOf(paths.parquetDir!)),
-    report_kb: Math.round((await sizeOf(paths.reportPath!)) / 1024),
-    rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
-    node: process.version,
-  }));
+  console.log(
+    JSON.stringify({
+      bench: "outputs",
+      miners: MINERS,
+      blocks: run.blocks,
+      events: run.events,
+      run_wall_s: +runWall.toFixed(2),
+      sink_s_tables: +(a.t.blockS + a.t.endS).toFixed(2),
+      sink_events_per_s_tables: rate(a.t.blockS + a.t.endS),
+      sink_s_with_event_log: +(b.t.blockS + b.t.endS).toFixed(2),
+      sink_events_per_s_with_event_log: rate(b.t.blockS + b.t.endS),
+      run_end_commit_s: +b.t.endS.toFixed(2),
+      finish_s: +finishWall.toFixed(2),
+      duckdb_mb: mb(await sizeOf(paths.duckdbPath)),
+      parquet_mb: mb(await sizeOf(paths.parquetDir!)),
+      report_kb: Math.round((await sizeOf(paths.reportPath!)) / 1024),
+      rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+      node: process.version,
+    }),
+  );
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -61,25 +61,52 @@ const REMES = UREMES_PER_REMES;
 
 const validators = [addr("remes1val0"), addr("remes1val1"), addr("remes1val2"), addr("remes1val3")];
 const proposer = addr("remes1prop0");
-const miners = Array.from({ length: MINERS }, (_, i) => addr(`remes1miner${String(i).padStart(5, "0")}`));
+const miners = Array.from({ length: MINERS }, (_, i) =>
+  addr(`remes1miner${String(i).padStart(5, "0")}`),
+);
 const lazy = new Set(miners.filter((_, i) => i % LAZY_EVERY === 7));
 
 const genesis: GenesisState = create(GenesisStateSchema, {
-  params: create(ParamsSchema, { ...defaultParams(), windowBlocks: 100, totalShards: 1024, daSampleRateBps: 1 }), // 1: the least sampling validateParams accepts
-  accounts: [...validators, proposer, ...miners].map((address) => ({ address, balance: 100_000n * REMES })),
+  params: create(ParamsSchema, {
+    ...defaultParams(),
+    windowBlocks: 100,
+    totalShards: 1024,
+    daSampleRateBps: 1,
+  }), // 1: the least sampling validateParams accepts
+  accounts: [...validators, proposer, ...miners].map((address) => ({
+    address,
+    balance: 100_000n * REMES,
+  })),
   roles: [
-    ...validators.map((address, i) => ({ address, role: Role.VALIDATOR, stake: BigInt(40_000 - i * 5_000) * REMES, pubkey: new Uint8Array(32).fill(i + 1) })),
+    ...validators.map((address, i) => ({
+      address,
+      role: Role.VALIDATOR,
+      stake: BigInt(40_000 - i * 5_000) * REMES,
+      pubkey: new Uint8Array(32).fill(i + 1),
+    })),
     { address: proposer, role: Role.PROPOSER, stake: 10_000n * REMES },
-    ...miners.map((address) => ({ address, role: Role.MINER, stake: 4_000n * REMES, gpuArch: GpuArch.AMPERE })),
+    ...miners.map((address) => ({
+      address,
+      role: Role.MINER,
+      stake: 4_000n * REMES,
+      gpuArch: GpuArch.AMPERE,
+    })),
   ],
-  vault: Array.from({ length: 16 }, (_, i) => ({ gradientHash: sha256(utf8ToBytes(`genesis-vault-${i}`)) })),
+  vault: Array.from({ length: 16 }, (_, i) => ({
+    gradientHash: sha256(utf8ToBytes(`genesis-vault-${i}`)),
+  })),
 });
 
-const blockOpts: BlockOptions = { lastCommit: validators.map((address): ValidatorVote => ({ address, signed: true })), proposer: validators[0]! };
+const blockOpts: BlockOptions = {
+  lastCommit: validators.map((address): ValidatorVote => ({ address, signed: true })),
+  proposer: validators[0]!,
+};
 
-const honestGradient = (window: number, shard: number) => sha256(utf8ToBytes(`gradient/${window}/${shard}`));
+const honestGradient = (window: number, shard: number) =>
+  sha256(utf8ToBytes(`gradient/${window}/${shard}`));
 const cidOf = (hash: Uint8Array) => CID.createV1(0x55, Digest.create(0x12, hash)).toString();
-const lossOf = (window: number, shard: number) => 2_000_000n + BigInt(shard) * 1_000n - BigInt(window) * 10_000n;
+const lossOf = (window: number, shard: number) =>
+  2_000_000n + BigInt(shard) * 1_000n - BigInt(window) * 10_000n;
 
 const freshState = (): State => {
   const s = initChain(genesis);
@@ -102,7 +129,13 @@ const postCloseCommands = (state: State): ProtocolCommand[] => {
         const key = `${d.id}/2/${validator}`;
         if (validator === s.miner || voted.has(key)) continue;
         voted.add(key);
-        out.push(command("voteLossCheck", { validator, disputeId: d.id, computedLossMicro: lossOf(s.window, s.shard) }));
+        out.push(
+          command("voteLossCheck", {
+            validator,
+            disputeId: d.id,
+            computedLossMicro: lossOf(s.window, s.shard),
+          }),
+        );
       }
     } else if (d.tier === 3) {
       for (const validator of d.panel) {
@@ -111,7 +144,14 @@ const postCloseCommands = (state: State): ProtocolCommand[] => {
         voted.add(key);
         // The panel recomputes the shard's honest gradient; the chain compares it with the submission's.
         const recomputedHash = honestGradient(s.window, s.shard);
-        out.push(command("submitArbitrationVerdict", { validator, disputeId: d.id, valid: Buffer.compare(recomputedHash, s.gradientHash) === 0, recomputedHash }));
+        out.push(
+          command("submitArbitrationVerdict", {
+            validator,
+            disputeId: d.id,
+            valid: Buffer.compare(recomputedHash, s.gradientHash) === 0,
+            recomputedHash,
+          }),
+        );
       }
     }
   }
@@ -124,10 +164,26 @@ const postCloseCommands = (state: State): ProtocolCommand[] => {
     const salt = hashParts("agg-salt", "bench", w.window);
     if (!agg.commitment && !aggDone.has(`c${w.window}`)) {
       aggDone.add(`c${w.window}`);
-      out.push(command("commitAggregation", { proposer: agg.proposer, window: w.window, commitment: aggregationCommitment(w.window, cid, root, AggregationMethod.MEDIAN, salt) }));
+      out.push(
+        command("commitAggregation", {
+          proposer: agg.proposer,
+          window: w.window,
+          commitment: aggregationCommitment(w.window, cid, root, AggregationMethod.MEDIAN, salt),
+        }),
+      );
     } else if (agg.commitment && !aggDone.has(`r${w.window}`)) {
       aggDone.add(`r${w.window}`);
-      out.push(command("submitAggregation", { proposer: agg.proposer, window: w.window, aggregatedCid: cid, merkleRoot: root, submissionIds: included.map((s) => s.id), method: AggregationMethod.MEDIAN, salt }));
+      out.push(
+        command("submitAggregation", {
+          proposer: agg.proposer,
+          window: w.window,
+          aggregatedCid: cid,
+          merkleRoot: root,
+          submissionIds: included.map((s) => s.id),
+          method: AggregationMethod.MEDIAN,
+          salt,
+        }),
+      );
     }
   }
   return out;
@@ -144,15 +200,31 @@ const windowCommands = (state: State, height: number): ProtocolCommand[] => {
     for (const [miner, shard] of assigned.slice(k * per, (k + 1) * per)) {
       const isLazy = lazy.has(miner);
       const hash = isLazy ? hashParts("lazy", miner, w.window) : honestGradient(w.window, shard);
-      out.push(command("submitGradient", {
-        miner, window: w.window, shard, gradientCid: cidOf(hash), gradientHash: hash, daRoot: merkleRoot([hash]), sizeBytes: 1_000n,
-        claimedLossMicro: isLazy ? 100_000n : lossOf(w.window, shard), gpuArch: GpuArch.AMPERE, kernelVersion: "bitnet-cpu/1",
-      }));
+      out.push(
+        command("submitGradient", {
+          miner,
+          window: w.window,
+          shard,
+          gradientCid: cidOf(hash),
+          gradientHash: hash,
+          daRoot: merkleRoot([hash]),
+          sizeBytes: 1_000n,
+          claimedLossMicro: isLazy ? 100_000n : lossOf(w.window, shard),
+          gpuArch: GpuArch.AMPERE,
+          kernelVersion: "bitnet-cpu/1",
+        }),
+      );
     }
     const sends = Math.ceil(SENDS_PER_WINDOW / SUBMIT_BLOCKS);
     for (let j = 0; j < sends; j++) {
       const n = (w.window * SENDS_PER_WINDOW + k * sends + j) * 7919;
-      out.push(command("send", { fromAddress: miners[n % MINERS]!, toAddress: miners[(n + 1 + (j % 97)) % MINERS]!, amount: 1_000n + BigInt(j % 1000) }));
+      out.push(
+        command("send", {
+          fromAddress: miners[n % MINERS]!,
+          toAddress: miners[(n + 1 + (j % 97)) % MINERS]!,
+          amount: 1_000n + BigInt(j % 1000),
+        }),
+      );
     }
   }
   return out;
@@ -232,7 +304,8 @@ const measureCommands = (chain: MockChain, blocks: readonly Recorded[]) => {
       }
       commands += b.txs.length;
     }
-    if (b.txStart >= 0) for (let j = b.txStart + b.txEvents; j < events.length; j++) evolve(state, events[j]!);
+    if (b.txStart >= 0)
+      for (let j = b.txStart + b.txEvents; j < events.length; j++) evolve(state, events[j]!);
   }
   return { state, ms, commands, failed, byCase };
 };
@@ -245,7 +318,8 @@ const measureAddressCheck = (blocks: readonly Recorded[], minMs: number) => {
   let bad = 0;
   while (ms < minMs || reps < 3) {
     const t0 = performance.now();
-    for (const c of cmds) for (const [, a] of addressFieldsOf(c)) if (addressProblem(a) !== undefined) bad++;
+    for (const c of cmds)
+      for (const [, a] of addressFieldsOf(c)) if (addressProblem(a) !== undefined) bad++;
     ms += performance.now() - t0;
     reps++;
   }
@@ -279,7 +353,12 @@ const replayByCase = (log: readonly ProtocolEvent[]) => {
     evolve(s, e);
     ms.set(e.case, (ms.get(e.case) ?? 0) + performance.now() - t0);
   }
-  return Object.fromEntries([...ms].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, v]) => [k, +v.toFixed(1)]));
+  return Object.fromEntries(
+    [...ms]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([k, v]) => [k, +v.toFixed(1)]),
+  );
 };
 
 const measureEncode = (log: readonly ProtocolEvent[], minMs: number) => {
@@ -326,9 +405,11 @@ const log = rec.chain.log.flat();
 if (log.length !== warmLog.length) throw new Error("non-deterministic scenario");
 const cmd = measureCommands(rec.chain, rec.blocks);
 const finalRoot = hex(stateRoot(rec.chain.state));
-if (hex(stateRoot(cmd.state)) !== finalRoot) throw new Error("command run diverged from the recorded chain");
+if (hex(stateRoot(cmd.state)) !== finalRoot)
+  throw new Error("command run diverged from the recorded chain");
 const replay = measureReplay(log, MIN_REPLAY_MS);
-if (hex(stateRoot(replay.state)) !== finalRoot) throw new Error("replay diverged from the recorded chain");
+if (hex(stateRoot(replay.state)) !== finalRoot)
+  throw new Error("replay diverged from the recorded chain");
 const byCase = replayByCase(log);
 const addrCheck = measureAddressCheck(rec.blocks, 500);
 const enc = measureEncode(log, 1_000);
@@ -337,7 +418,9 @@ const ah = measureAppHash(rec.chain.log, 1_000);
 const counts = new Map<string, number>();
 for (const e of log) counts.set(e.case, (counts.get(e.case) ?? 0) + 1);
 const cmdCounts = new Map<string, number>();
-for (const b of rec.blocks) for (const tx of b.txs) for (const c of tx) cmdCounts.set(c.case, (cmdCounts.get(c.case) ?? 0) + 1);
+for (const b of rec.blocks)
+  for (const tx of b.txs)
+    for (const c of tx) cmdCounts.set(c.case, (cmdCounts.get(c.case) ?? 0) + 1);
 
 const round = (x: number) => Math.round(x);
 const out = {
@@ -361,7 +444,9 @@ const out = {
   replay_ms: +(replay.ms / replay.reps).toFixed(1),
   replay_top_cases_ms: byCase,
   command_counts: Object.fromEntries([...cmdCounts].sort()),
-  command_us_by_case: Object.fromEntries([...cmd.byCase].sort().map(([c, ms]) => [c, +((ms * 1000) / cmdCounts.get(c)!).toFixed(2)])),
+  command_us_by_case: Object.fromEntries(
+    [...cmd.byCase].sort().map(([c, ms]) => [c, +((ms * 1000) / cmdCounts.get(c)!).toFixed(2)]),
+  ),
   address_check_us_per_command: +addrCheck.usPerCommand.toFixed(3),
   event_counts: Object.fromEntries([...counts].sort()),
   ...(rec.failed > 0 ? { failures: Object.fromEntries(rec.failures) } : {}),

@@ -29,21 +29,24 @@ const lazy = Math.round(MINERS / 10);
 const copycats = Math.round(MINERS / 100);
 const ARCH = ["AMPERE", "ADA", "HOPPER"];
 
-const scenario = parseScenario({
-  name: "bench-day",
-  description: "one simulated day of a large network",
-  blocks: BLOCKS,
-  params: { daChunkBytes: 64 },
-  engine: { invariantEveryBlocks: INVARIANT_EVERY },
-  vaultEntries: 256,
-  actors: [
-    { kind: "honest_miner", count: MINERS - lazy - copycats, gpuArch: ARCH },
-    { kind: "lazy_miner", count: lazy, skipBps: 3_000, gpuArch: ARCH },
-    { kind: "copycat_miner", count: copycats, gpuArch: ARCH },
-    { kind: "honest_validator", count: 100, tier2SampleBps: 1_000 },
-    { kind: "honest_proposer", count: 10, method: "median" },
-  ],
-}, "bench/sim.ts");
+const scenario = parseScenario(
+  {
+    name: "bench-day",
+    description: "one simulated day of a large network",
+    blocks: BLOCKS,
+    params: { daChunkBytes: 64 },
+    engine: { invariantEveryBlocks: INVARIANT_EVERY },
+    vaultEntries: 256,
+    actors: [
+      { kind: "honest_miner", count: MINERS - lazy - copycats, gpuArch: ARCH },
+      { kind: "lazy_miner", count: lazy, skipBps: 3_000, gpuArch: ARCH },
+      { kind: "copycat_miner", count: copycats, gpuArch: ARCH },
+      { kind: "honest_validator", count: 100, tier2SampleBps: 1_000 },
+      { kind: "honest_proposer", count: 10, method: "median" },
+    ],
+  },
+  "bench/sim.ts",
+);
 
 const tty = process.stderr.isTTY;
 const t0 = performance.now();
@@ -51,32 +54,38 @@ const cpu0 = process.cpuUsage();
 const r = await runScenario(scenario, {
   seed: 1,
   onProgress: (h, planned) => {
-    if (tty && h % 100 === 0) process.stderr.write(`\r  block ${h}/${planned}  ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    if (tty && h % 100 === 0)
+      process.stderr.write(
+        `\r  block ${h}/${planned}  ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+      );
   },
 });
 if (tty) process.stderr.write("\n");
 const wall = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
-console.log(JSON.stringify({
-  bench: "sim",
-  blocks_per_s: Math.round(r.blocks / wall),
-  events_per_s: Math.round(r.events / wall),
-  wall_s: +wall.toFixed(1),
-  // CPU time of this process (user + system, all its threads): steadier than wall on a shared machine.
-  cpu_s: +((cpu.user + cpu.system) / 1e6).toFixed(1),
-  rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
-  miners: MINERS,
-  validators: 100,
-  proposers: 10,
-  blocks: r.blocks,
-  events: r.events,
-  txs: r.stats.txsIncluded,
-  txs_rejected: r.stats.txsRejected,
-  rejected_by_reason: rejectionsByReason(r.stats),
-  invariant_every_blocks: 1,
-  invariant_full_walk_every_blocks: INVARIANT_EVERY,
-  violation: r.violation ?? null,
-  event_log_sha256: r.eventLogSha256,
-  node: process.version,
-}));
-if (process.env.BENCH_SAMPLES) for (const [reason, log] of r.stats.rejectedReasonSample) console.error(`${reason}: ${log}`);
+console.log(
+  JSON.stringify({
+    bench: "sim",
+    blocks_per_s: Math.round(r.blocks / wall),
+    events_per_s: Math.round(r.events / wall),
+    wall_s: +wall.toFixed(1),
+    // CPU time of this process (user + system, all its threads): steadier than wall on a shared machine.
+    cpu_s: +((cpu.user + cpu.system) / 1e6).toFixed(1),
+    rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    miners: MINERS,
+    validators: 100,
+    proposers: 10,
+    blocks: r.blocks,
+    events: r.events,
+    txs: r.stats.txsIncluded,
+    txs_rejected: r.stats.txsRejected,
+    rejected_by_reason: rejectionsByReason(r.stats),
+    invariant_every_blocks: 1,
+    invariant_full_walk_every_blocks: INVARIANT_EVERY,
+    violation: r.violation ?? null,
+    event_log_sha256: r.eventLogSha256,
+    node: process.version,
+  }),
+);
+if (process.env.BENCH_SAMPLES)
+  for (const [reason, log] of r.stats.rejectedReasonSample) console.error(`${reason}: ${log}`);

@@ -47,21 +47,43 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 for (const n of COUNTS) {
   const genesis = create(GenesisStateSchema, {
     params: defaultParams(),
-    accounts: [{ address: SPAMMER, balance: 10_000n * REMES }, { address: VICTIM, balance: 10_000n * REMES }, { address: VAL, balance: 0n }],
+    accounts: [
+      { address: SPAMMER, balance: 10_000n * REMES },
+      { address: VICTIM, balance: 10_000n * REMES },
+      { address: VAL, balance: 0n },
+    ],
     roles: [
       { address: SPAMMER, role: Role.MINER, stake: 2_000n * REMES, gpuArch: GpuArch.AMPERE },
       { address: VICTIM, role: Role.MINER, stake: 2_000n * REMES, gpuArch: GpuArch.AMPERE },
-      { address: VAL, role: Role.VALIDATOR, stake: 20_000n * REMES, pubkey: hashParts("sim/pubkey", "val0") },
+      {
+        address: VAL,
+        role: Role.VALIDATOR,
+        stake: 20_000n * REMES,
+        pubkey: hashParts("sim/pubkey", "val0"),
+      },
     ],
   });
   const state = initChain(genesis);
   if (isProtocolError(state)) throw new Error(state.message);
   const far = state.params.unbondingBlocks;
   // Through decide, as a spammer would: the cap stops it at max_unbonding_entries.
-  const ctx0 = { height: 1, timeMs: 5_000n, blockHash: hashParts("bench/block", 0), beacon: hashParts("bench/beacon", 0), beaconOutput: new Uint8Array(0), proposer: VAL, lastCommit: [], misbehavior: [] };
+  const ctx0 = {
+    height: 1,
+    timeMs: 5_000n,
+    blockHash: hashParts("bench/block", 0),
+    beacon: hashParts("bench/beacon", 0),
+    beaconOutput: new Uint8Array(0),
+    proposer: VAL,
+    lastCommit: [],
+    misbehavior: [],
+  };
   let opened = 0;
   for (let i = 0; i < Math.min(n, 1_000); i++) {
-    const d = decide(state, command("unbond", { address: SPAMMER, role: Role.MINER, amount: 1n }), ctx0);
+    const d = decide(
+      state,
+      command("unbond", { address: SPAMMER, role: Role.MINER, amount: 1n }),
+      ctx0,
+    );
     if (isProtocolError(d)) continue;
     for (const e of d) evolve(state, e);
     opened++;
@@ -69,12 +91,27 @@ for (const n of COUNTS) {
   // The rest as sybils of 7 entries each, put straight into the state (as a decoded snapshot would hold them).
   for (let i = opened; i < n; i++) {
     const id = state.counters.nextUnbondingId++;
-    state.unbonding.set(id, { id, address: `${SYBIL}${Math.floor(i / 7)}`, role: Role.MINER, amount: 1n, completionHeight: far + (i % 1_000) });
+    state.unbonding.set(id, {
+      id,
+      address: `${SYBIL}${Math.floor(i / 7)}`,
+      role: Role.MINER,
+      amount: 1n,
+      completionHeight: far + (i % 1_000),
+    });
   }
   let appHash: Uint8Array = new Uint8Array(32);
   const blockMs: number[] = [];
   for (let h = 1; h <= BLOCKS; h++) {
-    const ctx = { height: h, timeMs: BigInt(h) * 5_000n, blockHash: hashParts("bench/block", h), beacon: hashParts("bench/beacon", h), beaconOutput: new Uint8Array(0), proposer: VAL, lastCommit: [{ address: VAL, signed: true }], misbehavior: [] };
+    const ctx = {
+      height: h,
+      timeMs: BigInt(h) * 5_000n,
+      blockHash: hashParts("bench/block", h),
+      beacon: hashParts("bench/beacon", h),
+      beaconOutput: new Uint8Array(0),
+      proposer: VAL,
+      lastCommit: [{ address: VAL, signed: true }],
+      misbehavior: [],
+    };
     const t0 = performance.now();
     appHash = applyBlock(state, ctx, [], appHash).appHash;
     blockMs.push(performance.now() - t0);
@@ -91,5 +128,14 @@ for (const n of COUNTS) {
     }
     return Number(median(ms).toFixed(3));
   };
-  console.log(JSON.stringify({ entries: n, spammer_entries_opened: opened, block_ms_median: Number(median(blockMs).toFixed(3)), slash_spammer_ms_median: slashMs(SPAMMER), slash_sybil_ms_median: slashMs(`${SYBIL}0`), slash_other_miner_ms_median: slashMs(VICTIM) }));
+  console.log(
+    JSON.stringify({
+      entries: n,
+      spammer_entries_opened: opened,
+      block_ms_median: Number(median(blockMs).toFixed(3)),
+      slash_spammer_ms_median: slashMs(SPAMMER),
+      slash_sybil_ms_median: slashMs(`${SYBIL}0`),
+      slash_other_miner_ms_median: slashMs(VICTIM),
+    }),
+  );
 }
