@@ -19,7 +19,8 @@ const self = fileURLToPath(import.meta.url);
 const root = path.resolve(path.dirname(self), "..");
 const ENTRY = "src/node/main.ts";
 /** Three levels below the project root: the bundle finds the sources' folder and node_modules from there (see banner). */
-export const cacheDir = (projectRoot = root) => path.join(projectRoot, "node_modules", ".cache", "r3mes-node");
+export const cacheDir = (projectRoot = root) =>
+  path.join(projectRoot, "node_modules", ".cache", "r3mes-node");
 /** Always part of the key: the dependency versions and the build options (this file). */
 const ALWAYS = ["package-lock.json", path.relative(root, self)];
 const EXTERNAL = ["secp256k1", "tiny-secp256k1"];
@@ -43,7 +44,9 @@ export const inputsKey = (inputs, projectRoot = root) => {
 const readManifest = (dir) => {
   try {
     const m = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
-    return Array.isArray(m.inputs) && typeof m.key === "string" && typeof m.bundle === "string" ? m : undefined;
+    return Array.isArray(m.inputs) && typeof m.key === "string" && typeof m.bundle === "string"
+      ? m
+      : undefined;
   } catch {
     return undefined;
   }
@@ -91,7 +94,8 @@ const build = async () => {
     },
   });
   const code = result.outputFiles[0].text;
-  if (code.split("import.meta").length - 1 !== 2) throw new Error("bundled code uses import.meta beyond import.meta.url in src/node");
+  if (code.split("import.meta").length - 1 !== 2)
+    throw new Error("bundled code uses import.meta beyond import.meta.url in src/node");
   if (/[^\x00-\x7f]/.test(code)) throw new Error("the bundle is not pure ASCII");
   const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.startsWith("<"));
   const key = inputsKey(inputs);
@@ -102,7 +106,9 @@ const build = async () => {
   fs.renameSync(tmp(bundle), path.join(dir, bundle));
   fs.writeFileSync(tmp("manifest.json"), JSON.stringify({ key, bundle, inputs }));
   fs.renameSync(tmp("manifest.json"), path.join(dir, "manifest.json"));
-  for (const f of fs.readdirSync(dir)) if (/^app-[0-9a-f]{16}\.mjs$/.test(f) && f !== bundle) fs.rmSync(path.join(dir, f), { force: true });
+  for (const f of fs.readdirSync(dir))
+    if (/^app-[0-9a-f]{16}\.mjs$/.test(f) && f !== bundle)
+      fs.rmSync(path.join(dir, f), { force: true });
 };
 
 /** The bundle, built (in a child process) if it is missing or stale; throws why it cannot be had. */
@@ -110,9 +116,13 @@ export const ensureBundle = () => {
   const fresh = freshBundle();
   if (fresh !== undefined) return fresh;
   const r = spawnSync(process.execPath, [self, "--build"], { cwd: root, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`building ${ENTRY} failed: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`);
+  if (r.status !== 0)
+    throw new Error(
+      `building ${ENTRY} failed: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`,
+    );
   const built = freshBundle();
-  if (built === undefined) throw new Error(`the bundle of ${ENTRY} is stale right after building it (sources changing?)`);
+  if (built === undefined)
+    throw new Error(`the bundle of ${ENTRY} is stale right after building it (sources changing?)`);
   return built;
 };
 
@@ -121,7 +131,9 @@ export const leanModule = async () => {
   try {
     return await import(pathToFileURL(ensureBundle()).href);
   } catch (e) {
-    process.stderr.write(`r3mes: running src/node through tsx (${e instanceof Error ? e.message : String(e)})\n`);
+    process.stderr.write(
+      `r3mes: running src/node through tsx (${e instanceof Error ? e.message : String(e)})\n`,
+    );
     const { register } = await import("tsx/esm/api");
     register();
     return import("../src/node/main.ts");
