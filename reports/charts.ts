@@ -48,12 +48,20 @@ export const KIND_COLORS: Record<ActorKind | "unlisted" | "module", string> = {
 
 const kindScale = (rows: readonly Row[], field = "actor_kind") => {
   const domain = [...new Set(rows.map((r) => String(r[field])))].sort();
-  return { legend: true, domain, range: domain.map((k) => KIND_COLORS[kindOfClass(k) as ActorKind] ?? "#999999") } as const;
+  return {
+    legend: true,
+    domain,
+    range: domain.map((k) => KIND_COLORS[kindOfClass(k) as ActorKind] ?? "#999999"),
+  } as const;
 };
 
 const WIDTH = 820;
 const HEIGHT = 320;
-const STYLE = { fontSize: "12px", fontFamily: "system-ui, -apple-system, 'Segoe UI', sans-serif", overflow: "visible" } as const;
+const STYLE = {
+  fontSize: "12px",
+  fontFamily: "system-ui, -apple-system, 'Segoe UI', sans-serif",
+  overflow: "visible",
+} as const;
 
 export interface Chart {
   readonly id: string;
@@ -64,18 +72,32 @@ export interface Chart {
 /** Renders a Plot into HTML (a <figure> holding the title, legend and <svg>). */
 export const renderPlot = (options: Plot.PlotOptions): string => {
   const { document } = parseHTML("<!doctype html><html><head></head><body></body></html>");
-  const el = Plot.plot({ width: WIDTH, height: HEIGHT, style: STYLE, ...options, document: document as unknown as NonNullable<Plot.PlotOptions["document"]> });
+  const el = Plot.plot({
+    width: WIDTH,
+    height: HEIGHT,
+    style: STYLE,
+    ...options,
+    document: document as unknown as NonNullable<Plot.PlotOptions["document"]>,
+  });
   return el.outerHTML;
 };
 
-const chart = (id: string, title: string, subtitle: string, empty: string | undefined, options: Plot.PlotOptions): Chart => ({
+const chart = (
+  id: string,
+  title: string,
+  subtitle: string,
+  empty: string | undefined,
+  options: Plot.PlotOptions,
+): Chart => ({
   id,
   title,
   html: `<div class="chart" id="chart-${id}">${renderPlot({ title, subtitle, ...(empty ? { caption: empty } : {}), ...options })}</div>`,
 });
 
 export const cumulativeRewardsChart = (rows: readonly Row[]): Chart =>
-  chart("rewards", "Cumulative rewards per actor, by actor class",
+  chart(
+    "rewards",
+    "Cumulative rewards per actor, by actor class",
     "REMES minted to the average actor of each class by the end of each window — honest classes against each attacker class",
     rows.length === 0 ? "No rewards were minted in this run." : undefined,
     {
@@ -84,13 +106,32 @@ export const cumulativeRewardsChart = (rows: readonly Row[]): Chart =>
       color: kindScale(rows),
       marks: [
         Plot.ruleY([0]),
-        Plot.line(rows, { x: "height", y: "remes_per_actor", stroke: "actor_kind", z: "actor_kind", curve: "step-after", strokeWidth: 2 }),
-        Plot.dot(rows, Plot.selectLast({ x: "height", y: "remes_per_actor", fill: "actor_kind", z: "actor_kind", r: 3 })),
+        Plot.line(rows, {
+          x: "height",
+          y: "remes_per_actor",
+          stroke: "actor_kind",
+          z: "actor_kind",
+          curve: "step-after",
+          strokeWidth: 2,
+        }),
+        Plot.dot(
+          rows,
+          Plot.selectLast({
+            x: "height",
+            y: "remes_per_actor",
+            fill: "actor_kind",
+            z: "actor_kind",
+            r: 3,
+          }),
+        ),
       ],
-    });
+    },
+  );
 
 export const detectionChart = (rows: readonly Row[]): Chart =>
-  chart("detection", "Lazy-miner detection over time",
+  chart(
+    "detection",
+    "Lazy-miner detection over time",
     "Share of each miner class slashed for lazy mining at least once (by a trap job or a tier-3 panel) by the end of each window; honest miners should stay at 0 %",
     rows.length === 0 ? "No miners in this run." : undefined,
     {
@@ -99,13 +140,32 @@ export const detectionChart = (rows: readonly Row[]): Chart =>
       color: kindScale(rows),
       marks: [
         Plot.ruleY([0]),
-        Plot.line(rows, { x: "height", y: "detected_pct", stroke: "actor_kind", z: "actor_kind", curve: "step-after", strokeWidth: 2 }),
-        Plot.dot(rows, Plot.selectLast({ x: "height", y: "detected_pct", fill: "actor_kind", z: "actor_kind", r: 3 })),
+        Plot.line(rows, {
+          x: "height",
+          y: "detected_pct",
+          stroke: "actor_kind",
+          z: "actor_kind",
+          curve: "step-after",
+          strokeWidth: 2,
+        }),
+        Plot.dot(
+          rows,
+          Plot.selectLast({
+            x: "height",
+            y: "detected_pct",
+            fill: "actor_kind",
+            z: "actor_kind",
+            r: 3,
+          }),
+        ),
       ],
-    });
+    },
+  );
 
 export const slashesChart = (rows: readonly Row[]): Chart =>
-  chart("slashes", "Slashing events",
+  chart(
+    "slashes",
+    "Slashing events",
     "Each dot is one slash: when (block height), whom (actor class), why (colour: offence); its area is the amount slashed in REMES",
     rows.length === 0 ? "Nobody was slashed in this run." : undefined,
     {
@@ -116,13 +176,25 @@ export const slashesChart = (rows: readonly Row[]): Chart =>
       r: { range: [3, 14] },
       color: { legend: true, scheme: "Set2" },
       marks: [
-        Plot.dot(rows, { x: "height", y: "actor_kind", r: "amount_remes", fill: "offence", fillOpacity: 0.75, stroke: "#333", strokeWidth: 0.5,
-          title: (d: Row) => `${String(d.address)} · ${String(d.offence)} · ${Number(d.amount_remes).toLocaleString("en-US")} REMES at height ${String(d.height)}` }),
+        Plot.dot(rows, {
+          x: "height",
+          y: "actor_kind",
+          r: "amount_remes",
+          fill: "offence",
+          fillOpacity: 0.75,
+          stroke: "#333",
+          strokeWidth: 0.5,
+          title: (d: Row) =>
+            `${String(d.address)} · ${String(d.offence)} · ${Number(d.amount_remes).toLocaleString("en-US")} REMES at height ${String(d.height)}`,
+        }),
       ],
-    });
+    },
+  );
 
 export const giniChart = (rows: readonly Row[]): Chart =>
-  chart("gini", "Stake concentration (Gini coefficient)",
+  chart(
+    "gini",
+    "Stake concentration (Gini coefficient)",
     "Gini coefficient of the bonded stake of miners and of validators at the start of each window: 0 % equal stakes, 100 % one holder",
     rows.length === 0 ? "No window opened in this run." : undefined,
     {
@@ -131,12 +203,21 @@ export const giniChart = (rows: readonly Row[]): Chart =>
       color: { legend: true, domain: ["miners", "validators"], range: ["#1b7837", "#2166ac"] },
       marks: [
         Plot.ruleY([0]),
-        Plot.line(rows, { x: "height", y: "gini_pct", stroke: "stakers", curve: "step-after", strokeWidth: 2 }),
+        Plot.line(rows, {
+          x: "height",
+          y: "gini_pct",
+          stroke: "stakers",
+          curve: "step-after",
+          strokeWidth: 2,
+        }),
       ],
-    });
+    },
+  );
 
 export const stakeShareChart = (rows: readonly Row[]): Chart =>
-  chart("stake", "Bonded stake by actor class",
+  chart(
+    "stake",
+    "Bonded stake by actor class",
     "REMES bonded by each actor class at the start of each window and at the last block; slashing shrinks an attacker's band",
     rows.length === 0 ? "No stake snapshots in this run." : undefined,
     {
@@ -144,56 +225,134 @@ export const stakeShareChart = (rows: readonly Row[]): Chart =>
       y: { label: "↑ Bonded stake (REMES)", grid: true },
       color: kindScale(rows),
       marks: [
-        Plot.areaY(rows, { x: "height", y: "stake_remes", fill: "actor_kind", z: "actor_kind", curve: "step-after", fillOpacity: 0.85 }),
+        Plot.areaY(rows, {
+          x: "height",
+          y: "stake_remes",
+          fill: "actor_kind",
+          z: "actor_kind",
+          curve: "step-after",
+          fillOpacity: 0.85,
+        }),
         Plot.ruleY([0]),
       ],
-    });
+    },
+  );
 
 export const tiersChart = (rows: readonly Row[]): Chart => {
   const data = rows.map((r) => ({ ...r, measure: String(r.measure).slice(2) }));
-  const measures = ["tier 1 verified", "tier 1 optimistic", "tier 1 mismatched", "tier 2 disputes", "tier 3 panels", "trap reveals"];
-  return chart("tiers", "Verification tier usage",
+  const measures = [
+    "tier 1 verified",
+    "tier 1 optimistic",
+    "tier 1 mismatched",
+    "tier 2 disputes",
+    "tier 3 panels",
+    "trap reveals",
+  ];
+  return chart(
+    "tiers",
+    "Verification tier usage",
     "Per training window: tier-1 verdicts (hash agreement), tier-2 loss spot checks opened, tier-3 arbitration panels convened, trap jobs revealed",
     rows.length === 0 ? "No window closed in this run." : undefined,
     {
       x: { label: "Training window →", grid: true, interval: 1, tickFormat: "d" },
       y: { label: "↑ Count per window", grid: true },
-      color: { legend: true, domain: measures, range: ["#1b7837", "#7fbc41", "#d6604d", "#e08214", "#b2182b", "#2166ac"] },
+      color: {
+        legend: true,
+        domain: measures,
+        range: ["#1b7837", "#7fbc41", "#d6604d", "#e08214", "#b2182b", "#2166ac"],
+      },
       marks: [
         Plot.ruleY([0]),
-        Plot.line(data, { x: "window", y: "count", stroke: "measure", z: "measure", strokeWidth: 1.5 }),
+        Plot.line(data, {
+          x: "window",
+          y: "count",
+          stroke: "measure",
+          z: "measure",
+          strokeWidth: 1.5,
+        }),
         Plot.dot(data, { x: "window", y: "count", fill: "measure", r: 2.5 }),
       ],
-    });
+    },
+  );
 };
 
 export const throughputChart = (rows: readonly Row[]): Chart =>
-  chart("throughput", "Throughput",
+  chart(
+    "throughput",
+    "Throughput",
     "Transactions, rejected transactions and protocol events per block, averaged over each training window",
     rows.length === 0 ? "No blocks in this run." : undefined,
     {
       x: { label: "Block height →", grid: true },
       y: { label: "↑ Per block (mean over the window)", grid: true },
-      color: { legend: true, domain: ["events", "transactions", "rejected transactions"], range: ["#5e3c99", "#1b7837", "#d6604d"] },
+      color: {
+        legend: true,
+        domain: ["events", "transactions", "rejected transactions"],
+        range: ["#5e3c99", "#1b7837", "#d6604d"],
+      },
       marks: [
         Plot.ruleY([0]),
-        Plot.line(rows, { x: "height", y: "per_block", stroke: "measure", z: "measure", curve: "step-after", strokeWidth: 2 }),
+        Plot.line(rows, {
+          x: "height",
+          y: "per_block",
+          stroke: "measure",
+          z: "measure",
+          curve: "step-after",
+          strokeWidth: 2,
+        }),
       ],
-    });
+    },
+  );
 
 /** Sweep comparison: a measure per run against one sweep coordinate, mean over seeds as a line. */
 export const sweepChart = (
-  id: string, title: string, subtitle: string, rows: readonly Row[], x: string, y: string, yLabel: string, series: string | undefined, seriesDomain?: readonly string[],
+  id: string,
+  title: string,
+  subtitle: string,
+  rows: readonly Row[],
+  x: string,
+  y: string,
+  yLabel: string,
+  series: string | undefined,
+  seriesDomain?: readonly string[],
 ): Chart => {
   const numeric = rows.every((r) => typeof r[x] === "number");
   return chart(id, title, subtitle, rows.length === 0 ? "No runs to compare." : undefined, {
     x: { label: `${x} →`, grid: true, ...(numeric ? {} : { type: "point" as const }) },
     y: { label: `↑ ${yLabel}`, grid: true, zero: true },
-    ...(series ? { color: series === "actor_kind" ? kindScale(rows, series) : { legend: true, type: "categorical" as const, ...(seriesDomain ? { domain: [...seriesDomain] } : {}) } } : {}),
+    ...(series
+      ? {
+          color:
+            series === "actor_kind"
+              ? kindScale(rows, series)
+              : {
+                  legend: true,
+                  type: "categorical" as const,
+                  ...(seriesDomain ? { domain: [...seriesDomain] } : {}),
+                },
+        }
+      : {}),
     marks: [
       Plot.ruleY([0]),
-      Plot.dot(rows, { x, y, ...(series ? { stroke: series } : { stroke: "#2166ac" }), r: 3, strokeOpacity: 0.6 }),
-      Plot.line(rows, Plot.groupX({ y: "mean" }, { x, y, ...(series ? { stroke: series, z: series } : { stroke: "#2166ac" }), strokeWidth: 2 })),
+      Plot.dot(rows, {
+        x,
+        y,
+        ...(series ? { stroke: series } : { stroke: "#2166ac" }),
+        r: 3,
+        strokeOpacity: 0.6,
+      }),
+      Plot.line(
+        rows,
+        Plot.groupX(
+          { y: "mean" },
+          {
+            x,
+            y,
+            ...(series ? { stroke: series, z: series } : { stroke: "#2166ac" }),
+            strokeWidth: 2,
+          },
+        ),
+      ),
     ],
   });
 };
@@ -213,8 +372,13 @@ const PROFIT_SUBTITLE =
 
 /** The report's first chart: does each behaviour pay, against its honest counterpart? */
 export const profitChart = (points: readonly ProfitPoint[], basis: string): Chart =>
-  chart("profit", "Does it pay? Profit per actor against the honest counterpart", `${PROFIT_SUBTITLE} (${basis})`,
-    points.length === 0 ? "No profit recorded for this run (no cost data: a run recorded without the simulator's profit rows)." : undefined,
+  chart(
+    "profit",
+    "Does it pay? Profit per actor against the honest counterpart",
+    `${PROFIT_SUBTITLE} (${basis})`,
+    points.length === 0
+      ? "No profit recorded for this run (no cost data: a run recorded without the simulator's profit rows)."
+      : undefined,
     {
       height: Math.max(140, 70 + 36 * points.length),
       marginLeft: 260,
@@ -223,17 +387,37 @@ export const profitChart = (points: readonly ProfitPoint[], basis: string): Char
       color: kindScale(points as unknown as Row[], "kind"),
       marks: [
         Plot.ruleX([0], { stroke: "#333" }),
-        Plot.ruleY(points.filter((p) => p.lo !== null), { y: "label", x1: "lo", x2: "hi", stroke: "kind", strokeWidth: 3, strokeOpacity: 0.6 }),
-        Plot.dot(points, { x: "mean", y: "label", fill: "kind", r: 5, stroke: "#333", strokeWidth: 0.5,
-          title: (d: ProfitPoint) => `${d.label}: ${d.mean.toFixed(2)} REMES per actor${d.lo !== null ? ` (95% CI ${d.lo.toFixed(2)} to ${d.hi!.toFixed(2)})` : ""}` }),
+        Plot.ruleY(
+          points.filter((p) => p.lo !== null),
+          { y: "label", x1: "lo", x2: "hi", stroke: "kind", strokeWidth: 3, strokeOpacity: 0.6 },
+        ),
+        Plot.dot(points, {
+          x: "mean",
+          y: "label",
+          fill: "kind",
+          r: 5,
+          stroke: "#333",
+          strokeWidth: 0.5,
+          title: (d: ProfitPoint) =>
+            `${d.label}: ${d.mean.toFixed(2)} REMES per actor${d.lo !== null ? ` (95% CI ${d.lo.toFixed(2)} to ${d.hi!.toFixed(2)})` : ""}`,
+        }),
       ],
-    });
+    },
+  );
 
 /** A sweep's "does it pay?": each class against its counterpart along the swept parameter, 95 % intervals as bars; facets by a second coordinate. */
-export const profitSweepChart = (rows: readonly (ProfitPoint & { readonly x: number | string; readonly facet?: string })[], x: string, facet: string | undefined, basis: string): Chart => {
+export const profitSweepChart = (
+  rows: readonly (ProfitPoint & { readonly x: number | string; readonly facet?: string })[],
+  x: string,
+  facet: string | undefined,
+  basis: string,
+): Chart => {
   const numeric = rows.every((r) => typeof r.x === "number");
   const facets = facet ? new Set(rows.map((r) => r.facet)).size : 1;
-  return chart("profit-sweep", `Does it pay? Profit per actor against the honest counterpart vs ${x}`, `${PROFIT_SUBTITLE} (${basis})${facet ? `; one panel per ${facet}` : ""}`,
+  return chart(
+    "profit-sweep",
+    `Does it pay? Profit per actor against the honest counterpart vs ${x}`,
+    `${PROFIT_SUBTITLE} (${basis})${facet ? `; one panel per ${facet}` : ""}`,
     rows.length === 0 ? "No profit recorded for these runs." : undefined,
     {
       height: Math.max(HEIGHT, 80 + 240 * facets),
@@ -243,16 +427,50 @@ export const profitSweepChart = (rows: readonly (ProfitPoint & { readonly x: num
       color: kindScale(rows as unknown as Row[], "kind"),
       marks: [
         Plot.ruleY([0], { stroke: "#333" }),
-        Plot.ruleX(rows.filter((r) => r.lo !== null), { x: "x", y1: "lo", y2: "hi", stroke: "kind", strokeWidth: 2, strokeOpacity: 0.5, ...(facet ? { fy: "facet" } : {}) }),
-        Plot.line(rows, { x: "x", y: "mean", stroke: "kind", z: "kind", strokeWidth: 2, ...(facet ? { fy: "facet" } : {}) }),
-        Plot.dot(rows, { x: "x", y: "mean", fill: "kind", r: 3.5, ...(facet ? { fy: "facet" } : {}) }),
+        Plot.ruleX(
+          rows.filter((r) => r.lo !== null),
+          {
+            x: "x",
+            y1: "lo",
+            y2: "hi",
+            stroke: "kind",
+            strokeWidth: 2,
+            strokeOpacity: 0.5,
+            ...(facet ? { fy: "facet" } : {}),
+          },
+        ),
+        Plot.line(rows, {
+          x: "x",
+          y: "mean",
+          stroke: "kind",
+          z: "kind",
+          strokeWidth: 2,
+          ...(facet ? { fy: "facet" } : {}),
+        }),
+        Plot.dot(rows, {
+          x: "x",
+          y: "mean",
+          fill: "kind",
+          r: 3.5,
+          ...(facet ? { fy: "facet" } : {}),
+        }),
       ],
-    });
+    },
+  );
 };
 
-const METHOD_COLORS: Record<string, string> = { mean: "#b2182b", median: "#1b7837", trimmed_mean: "#2166ac", krum: "#e08214" };
+const METHOD_COLORS: Record<string, string> = {
+  mean: "#b2182b",
+  median: "#1b7837",
+  trimmed_mean: "#2166ac",
+  krum: "#e08214",
+};
 
-const lossAxis = { label: "↑ Model loss (share of the initial model's, log scale)", type: "log" as const, grid: true };
+const lossAxis = {
+  label: "↑ Model loss (share of the initial model's, log scale)",
+  type: "log" as const,
+  grid: true,
+};
 
 /**
  * "Useful work delivered": the global model's loss (squared distance to the
@@ -268,16 +486,41 @@ export const modelCharts = (rows: readonly Row[]): Chart[] => {
   const marks = (x: string) => [
     Plot.ruleY([1], { stroke: "#999", strokeDasharray: "4 3" }),
     Plot.line(rows, { x, y: "loss_ratio_floored", stroke: "#555", strokeWidth: 1.5 }),
-    Plot.dot(rows, { x, y: "loss_ratio_floored", fill: method, r: 3.5, symbol: (d: Row) => (d.aggregate_finalized ? "circle" : "times"),
-      title: (d: Row) => `window ${String(d.window)} · ${method(d)} · loss ${Number(d.loss_ratio).toPrecision(3)} of the initial · ${Number(d.remes_minted).toLocaleString("en-US")} REMES minted` }),
+    Plot.dot(rows, {
+      x,
+      y: "loss_ratio_floored",
+      fill: method,
+      r: 3.5,
+      symbol: (d: Row) => (d.aggregate_finalized ? "circle" : "times"),
+      title: (d: Row) =>
+        `window ${String(d.window)} · ${method(d)} · loss ${Number(d.loss_ratio).toPrecision(3)} of the initial · ${Number(d.remes_minted).toLocaleString("en-US")} REMES minted`,
+    }),
   ];
   return [
-    chart("model-loss", "Useful work delivered: model loss over time",
+    chart(
+      "model-loss",
+      "Useful work delivered: model loss over time",
       "Squared distance of the global model to the optimum (kernels backend: held-out cross-entropy of the global adapters) after each window (1 = the initial model, dashed), once its aggregate is final; colour: aggregation method, × = no aggregate finalized",
-      empty, { x: { label: "Training window →", grid: true, tickFormat: "d" }, y: lossAxis, color, marks: marks("window") }),
-    chart("model-per-remes", "Useful work delivered per REMES minted",
+      empty,
+      {
+        x: { label: "Training window →", grid: true, tickFormat: "d" },
+        y: lossAxis,
+        color,
+        marks: marks("window"),
+      },
+    ),
+    chart(
+      "model-per-remes",
+      "Useful work delivered per REMES minted",
       "The same loss against the REMES minted since genesis by then: how far the rewards paid moved the model toward the optimum",
-      empty, { x: { label: "REMES minted →", grid: true }, y: lossAxis, color, marks: marks("remes_minted") }),
+      empty,
+      {
+        x: { label: "REMES minted →", grid: true },
+        y: lossAxis,
+        color,
+        marks: marks("remes_minted"),
+      },
+    ),
   ];
 };
 
@@ -286,23 +529,65 @@ export const modelCharts = (rows: readonly Row[]): Chart[] => {
  * was dragged while the attackers were bonded) or the final one (whether it
  * recovered), against a coordinate (log scale), mean over seeds as a line.
  */
-export const modelSweepChart = (rows: readonly Row[], x: string, xLabel: string, series: string | undefined, measure: "peak" | "final"): Chart => {
+export const modelSweepChart = (
+  rows: readonly Row[],
+  x: string,
+  xLabel: string,
+  series: string | undefined,
+  measure: "peak" | "final",
+): Chart => {
   const numeric = rows.every((r) => typeof r[x] === "number");
   const domain = series ? [...new Set(rows.map((r) => String(r[series])))].sort() : [];
   const y = `${measure}_loss_ratio_floored`;
-  const what = measure === "peak"
-    ? "Worst squared distance of the global model to the optimum over each run's settled windows"
-    : "Squared distance of the global model to the optimum after each run's last settled window";
-  return chart(`sweep-model-${measure}`, `${measure === "peak" ? "Peak" : "Final"} model loss vs ${xLabel}`,
+  const what =
+    measure === "peak"
+      ? "Worst squared distance of the global model to the optimum over each run's settled windows"
+      : "Squared distance of the global model to the optimum after each run's last settled window";
+  return chart(
+    `sweep-model-${measure}`,
+    `${measure === "peak" ? "Peak" : "Final"} model loss vs ${xLabel}`,
     `${what}, as a share of the initial model's (log scale; 1 = the initial model, above 1 = dragged away); dots are runs, lines the mean over seeds`,
-    rows.length === 0 ? "No model in these runs." : undefined, {
+    rows.length === 0 ? "No model in these runs." : undefined,
+    {
       x: { label: `${xLabel} →`, grid: true, ...(numeric ? {} : { type: "point" as const }) },
-      y: { label: `↑ ${measure === "peak" ? "Peak" : "Final"} model loss (share of the initial, log scale)`, type: "log", grid: true },
-      ...(series ? { color: { legend: true, domain, range: domain.map((m, i) => METHOD_COLORS[m] ?? ["#5e3c99", "#e08214", "#762a83", "#666"][i % 4]!) } } : {}),
+      y: {
+        label: `↑ ${measure === "peak" ? "Peak" : "Final"} model loss (share of the initial, log scale)`,
+        type: "log",
+        grid: true,
+      },
+      ...(series
+        ? {
+            color: {
+              legend: true,
+              domain,
+              range: domain.map(
+                (m, i) => METHOD_COLORS[m] ?? ["#5e3c99", "#e08214", "#762a83", "#666"][i % 4]!,
+              ),
+            },
+          }
+        : {}),
       marks: [
         Plot.ruleY([1], { stroke: "#999", strokeDasharray: "4 3" }),
-        Plot.dot(rows, { x, y, ...(series ? { stroke: series } : { stroke: "#2166ac" }), r: 3, strokeOpacity: 0.7 }),
-        Plot.line(rows, Plot.groupX({ y: "mean" }, { x, y, ...(series ? { stroke: series, z: series } : { stroke: "#2166ac" }), strokeWidth: 2 })),
+        Plot.dot(rows, {
+          x,
+          y,
+          ...(series ? { stroke: series } : { stroke: "#2166ac" }),
+          r: 3,
+          strokeOpacity: 0.7,
+        }),
+        Plot.line(
+          rows,
+          Plot.groupX(
+            { y: "mean" },
+            {
+              x,
+              y,
+              ...(series ? { stroke: series, z: series } : { stroke: "#2166ac" }),
+              strokeWidth: 2,
+            },
+          ),
+        ),
       ],
-    });
+    },
+  );
 };

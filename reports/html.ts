@@ -4,13 +4,20 @@
  * timestamps), readable printed or offline.
  */
 export const esc = (v: unknown): string =>
-  String(v).replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
+  String(v)
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;");
 
 /** Integers with thousands separators, decimals to 2 places; null as an em dash. */
 export const fmt = (v: unknown): string => {
   if (v === null || v === undefined) return "—";
   if (typeof v === "bigint") return v.toLocaleString("en-US");
-  if (typeof v === "number") return Number.isInteger(v) ? v.toLocaleString("en-US") : v.toLocaleString("en-US", { maximumFractionDigits: 2, minimumFractionDigits: 2 });
+  if (typeof v === "number")
+    return Number.isInteger(v)
+      ? v.toLocaleString("en-US")
+      : v.toLocaleString("en-US", { maximumFractionDigits: 2, minimumFractionDigits: 2 });
   return String(v);
 };
 
@@ -22,9 +29,20 @@ export interface Column {
   readonly numeric?: boolean;
 }
 
-export const table = (columns: readonly Column[], rows: readonly Record<string, unknown>[], caption?: string): string => {
-  const head = columns.map((c) => `<th${c.numeric ? ' class="num"' : ""}>${esc(c.label)}</th>`).join("");
-  const body = rows.map((r) => `<tr>${columns.map((c) => `<td${c.numeric ? ' class="num"' : ""}>${c.html ? c.html(r) : esc(fmt(r[c.key]))}</td>`).join("")}</tr>`).join("\n");
+export const table = (
+  columns: readonly Column[],
+  rows: readonly Record<string, unknown>[],
+  caption?: string,
+): string => {
+  const head = columns
+    .map((c) => `<th${c.numeric ? ' class="num"' : ""}>${esc(c.label)}</th>`)
+    .join("");
+  const body = rows
+    .map(
+      (r) =>
+        `<tr>${columns.map((c) => `<td${c.numeric ? ' class="num"' : ""}>${c.html ? c.html(r) : esc(fmt(r[c.key]))}</td>`).join("")}</tr>`,
+    )
+    .join("\n");
   return `<div class="wide"><table>${caption ? `<caption>${esc(caption)}</caption>` : ""}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 };
 
@@ -33,11 +51,19 @@ export const keyValueTable = (value: unknown, caption?: string): string => {
   const rows: { key: string; value: string }[] = [];
   const walk = (prefix: string, v: unknown) => {
     if (v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length > 0) {
-      for (const k of Object.keys(v).sort()) walk(prefix ? `${prefix}.${k}` : k, (v as Record<string, unknown>)[k]);
+      for (const k of Object.keys(v).sort())
+        walk(prefix ? `${prefix}.${k}` : k, (v as Record<string, unknown>)[k]);
     } else rows.push({ key: prefix, value: typeof v === "string" ? v : JSON.stringify(v) });
   };
   walk("", value);
-  return table([{ key: "key", label: "Name" }, { key: "value", label: "Value" }], rows, caption);
+  return table(
+    [
+      { key: "key", label: "Name" },
+      { key: "value", label: "Value" },
+    ],
+    rows,
+    caption,
+  );
 };
 
 const CSS = `
@@ -71,7 +97,11 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 export interface Page {
   readonly title: string;
   readonly lede: string;
-  readonly sections: readonly { readonly id: string; readonly title: string; readonly html: string }[];
+  readonly sections: readonly {
+    readonly id: string;
+    readonly title: string;
+    readonly html: string;
+  }[];
   readonly footer: string;
 }
 

@@ -23,7 +23,8 @@ export const kindOfClass = (cls: string): string => cls.replace(/ \(.*\)$/, "");
 export const counterpartOf = (cls: string): { readonly kind?: string; readonly label: string } => {
   const kind = kindOfClass(cls);
   if (kind.startsWith("honest_")) return { label: "staying idle" };
-  if (kind.endsWith("_miner") || kind === "data_withholder") return { kind: "honest_miner", label: "honest mining" };
+  if (kind.endsWith("_miner") || kind === "data_withholder")
+    return { kind: "honest_miner", label: "honest mining" };
   if (kind.endsWith("_validator")) return { kind: "honest_validator", label: "honest validation" };
   if (kind.endsWith("_proposer")) return { kind: "honest_proposer", label: "honest proposing" };
   return { label: "staying idle" };
@@ -42,20 +43,39 @@ export interface Comparison {
 }
 
 export const verdictOf = (e: Estimate): Verdict =>
-  e.lo === undefined || e.hi === undefined ? "inconclusive" : e.lo > 0 ? "profitable" : e.hi < 0 ? "not profitable" : "inconclusive";
+  e.lo === undefined || e.hi === undefined
+    ? "inconclusive"
+    : e.lo > 0
+      ? "profitable"
+      : e.hi < 0
+        ? "not profitable"
+        : "inconclusive";
 
 export const remes = (x: number): string =>
-  (Object.is(Math.round(x * 100) / 100, -0) ? 0 : x).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  (Object.is(Math.round(x * 100) / 100, -0) ? 0 : x).toLocaleString("en-US", {
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+  });
 
 /** The verdict in plain words, e.g. "lazy_miner loses 1,650.00 REMES per actor against honest mining, 95 % CI [−1,900.12, −1,400.50]: not profitable". */
 export const verdictText = (kind: string, counterpart: string, e: Estimate): string => {
   const v = verdictOf(e);
-  const amount = e.mean >= 0 ? `pays ${remes(e.mean)} REMES more per actor than ${counterpart}` : `loses ${remes(-e.mean)} REMES per actor against ${counterpart}`;
-  const ci = e.lo === undefined || e.hi === undefined ? "no interval (a single actor in a single run)" : `95% CI [${remes(e.lo)}, ${remes(e.hi)}]`;
+  const amount =
+    e.mean >= 0
+      ? `pays ${remes(e.mean)} REMES more per actor than ${counterpart}`
+      : `loses ${remes(-e.mean)} REMES per actor against ${counterpart}`;
+  const ci =
+    e.lo === undefined || e.hi === undefined
+      ? "no interval (a single actor in a single run)"
+      : `95% CI [${remes(e.lo)}, ${remes(e.hi)}]`;
   return `${kind} ${amount}, ${ci}: ${v}`;
 };
 
-const sampleOfRow = (r: Row): Sample => ({ n: Number(r.actors), mean: Number(r.profit_per_actor_remes), variance: Number(r.profit_var_remes2 ?? 0) });
+const sampleOfRow = (r: Row): Sample => ({
+  n: Number(r.actors),
+  mean: Number(r.profit_per_actor_remes),
+  variance: Number(r.profit_var_remes2 ?? 0),
+});
 
 /**
  * Compares every class with its counterpart over the rows of
@@ -65,15 +85,23 @@ const sampleOfRow = (r: Row): Sample => ({ n: Number(r.actors), mean: Number(r.p
  */
 export const compareClasses = (rows: readonly Row[]): Comparison[] => {
   const runs = [...new Set(rows.map((r) => String(r.run_id)))];
-  const byRun = new Map(runs.map((id) => [id, new Map(rows.filter((r) => String(r.run_id) === id).map((r) => [String(r.actor_kind), r]))]));
+  const byRun = new Map(
+    runs.map((id) => [
+      id,
+      new Map(rows.filter((r) => String(r.run_id) === id).map((r) => [String(r.actor_kind), r])),
+    ]),
+  );
   const honestFirst = (k: string) => (k.startsWith("honest_") ? `0${k}` : `1${k}`);
-  const kinds = [...new Set(rows.map((r) => String(r.actor_kind)))].sort((a, b) => (honestFirst(a) < honestFirst(b) ? -1 : 1));
+  const kinds = [...new Set(rows.map((r) => String(r.actor_kind)))].sort((a, b) =>
+    honestFirst(a) < honestFirst(b) ? -1 : 1,
+  );
   const out: Comparison[] = [];
   for (const kind of kinds) {
     const cp = counterpartOf(kind);
     const present = cp.kind !== undefined && runs.some((id) => byRun.get(id)!.has(cp.kind!));
     const ref = present ? cp.kind : undefined;
-    const counterpart = present || cp.kind === undefined ? cp.label : `staying idle (no ${cp.kind} in the run)`;
+    const counterpart =
+      present || cp.kind === undefined ? cp.label : `staying idle (no ${cp.kind} in the run)`;
     const paired = runs.flatMap((id) => {
       const m = byRun.get(id)!;
       const k = m.get(kind);
@@ -88,12 +116,23 @@ export const compareClasses = (rows: readonly Row[]): Comparison[] => {
       estimate = meanInterval(sampleOf(paired));
       basis = "seeds";
     } else {
-      const m = byRun.get(runs.find((id) => byRun.get(id)!.has(kind) && (ref === undefined || byRun.get(id)!.has(ref)))!)!;
+      const m = byRun.get(
+        runs.find(
+          (id) => byRun.get(id)!.has(kind) && (ref === undefined || byRun.get(id)!.has(ref)),
+        )!,
+      )!;
       const a = sampleOfRow(m.get(kind)!);
       estimate = ref === undefined ? meanInterval(a) : welchInterval(a, sampleOfRow(m.get(ref)!));
       basis = "actors";
     }
-    out.push({ kind, counterpart, estimate, basis, verdict: verdictOf(estimate), text: verdictText(kind, counterpart, estimate) });
+    out.push({
+      kind,
+      counterpart,
+      estimate,
+      basis,
+      verdict: verdictOf(estimate),
+      text: verdictText(kind, counterpart, estimate),
+    });
   }
   return out;
 };
@@ -107,18 +146,37 @@ export const compareClasses = (rows: readonly Row[]): Comparison[] => {
  * coalition's own honest-looking members share its gains. Per member;
  * paired per seed over several runs (one run: no interval).
  */
-export const compareCoalitions = (coalitionRows: readonly Row[], classRows: readonly Row[]): Comparison[] => {
+export const compareCoalitions = (
+  coalitionRows: readonly Row[],
+  classRows: readonly Row[],
+): Comparison[] => {
   const key = (run: unknown, kind: string) => `${String(run)}\u0000${kind}`;
-  const classes = new Map(classRows.map((r) => [key(r.run_id, String(r.actor_kind)), { n: Number(r.actors), sum: Number(r.actors) * Number(r.profit_per_actor_remes) }]));
-  const inGroup = new Map(coalitionRows.map((r) => [`${key(r.run_id, String(r.actor_kind))}\u0000${String(r.actor_group)}`, { n: Number(r.actors), sum: Number(r.profit_remes) }]));
-  const byGroup = new Map<string, Map<string, { excess: number; members: number; complete: boolean }>>();
+  const classes = new Map(
+    classRows.map((r) => [
+      key(r.run_id, String(r.actor_kind)),
+      { n: Number(r.actors), sum: Number(r.actors) * Number(r.profit_per_actor_remes) },
+    ]),
+  );
+  const inGroup = new Map(
+    coalitionRows.map((r) => [
+      `${key(r.run_id, String(r.actor_kind))}\u0000${String(r.actor_group)}`,
+      { n: Number(r.actors), sum: Number(r.profit_remes) },
+    ]),
+  );
+  const byGroup = new Map<
+    string,
+    Map<string, { excess: number; members: number; complete: boolean }>
+  >();
   for (const r of coalitionRows) {
     const kind = String(r.actor_kind);
     const ref = kind.startsWith("honest_") ? kind : counterpartOf(kind).kind;
     let refMean: number | undefined = 0;
     if (ref !== undefined) {
       const all = classes.get(key(r.run_id, ref));
-      const own = inGroup.get(`${key(r.run_id, ref)}\u0000${String(r.actor_group)}`) ?? { n: 0, sum: 0 };
+      const own = inGroup.get(`${key(r.run_id, ref)}\u0000${String(r.actor_group)}`) ?? {
+        n: 0,
+        sum: 0,
+      };
       refMean = all && all.n > own.n ? (all.sum - own.sum) / (all.n - own.n) : undefined;
     }
     let runs = byGroup.get(String(r.actor_group));
@@ -129,14 +187,27 @@ export const compareCoalitions = (coalitionRows: readonly Row[], classRows: read
     acc.members += Number(r.actors);
     runs.set(String(r.run_id), acc);
   }
-  return [...byGroup].sort(([a], [b]) => a.localeCompare(b)).flatMap(([group, runs]) => {
-    const perMember = [...runs.values()].filter((a) => a.complete).map((a) => a.excess / a.members);
-    if (perMember.length === 0) return [];
-    const estimate = meanInterval(sampleOf(perMember));
-    const kind = `coalition ${group}`;
-    const counterpart = "the same actors playing honestly";
-    return [{ kind, counterpart, estimate, basis: perMember.length > 1 ? "seeds" as const : "actors" as const, verdict: verdictOf(estimate), text: verdictText(kind, counterpart, estimate).replace(" per actor ", " per member ") }];
-  });
+  return [...byGroup]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .flatMap(([group, runs]) => {
+      const perMember = [...runs.values()]
+        .filter((a) => a.complete)
+        .map((a) => a.excess / a.members);
+      if (perMember.length === 0) return [];
+      const estimate = meanInterval(sampleOf(perMember));
+      const kind = `coalition ${group}`;
+      const counterpart = "the same actors playing honestly";
+      return [
+        {
+          kind,
+          counterpart,
+          estimate,
+          basis: perMember.length > 1 ? ("seeds" as const) : ("actors" as const),
+          verdict: verdictOf(estimate),
+          text: verdictText(kind, counterpart, estimate).replace(" per actor ", " per member "),
+        },
+      ];
+    });
 };
 
 // --- break-even along a sweep ---
@@ -146,7 +217,8 @@ export const zeroCrossing = (xs: readonly number[], ys: readonly number[]): numb
   for (let i = 0; i + 1 < xs.length; i++) {
     const [a, b] = [ys[i]!, ys[i + 1]!];
     if (a === 0) return xs[i];
-    if (Math.sign(a) !== Math.sign(b) && b !== 0) return xs[i]! + ((0 - a) * (xs[i + 1]! - xs[i]!)) / (b - a);
+    if (Math.sign(a) !== Math.sign(b) && b !== 0)
+      return xs[i]! + ((0 - a) * (xs[i + 1]! - xs[i]!)) / (b - a);
     if (b === 0) return xs[i + 1];
   }
   return undefined;
@@ -170,19 +242,42 @@ const num = (x: number): string => x.toLocaleString("en-US", { maximumFractionDi
  * and the interval of that point: where the interval's upper and lower
  * bounds cross 0 (open-ended when a bound does not cross in the range).
  */
-export const breakEven = (kind: string, counterpart: string, key: string, points: readonly { x: number; e: Estimate }[]): BreakEven => {
+export const breakEven = (
+  kind: string,
+  counterpart: string,
+  key: string,
+  points: readonly { x: number; e: Estimate }[],
+): BreakEven => {
   const p = [...points].sort((a, b) => a.x - b.x);
   const xs = p.map((q) => q.x);
   const range = `${key} ${num(xs[0]!)}–${num(xs[xs.length - 1]!)}`;
-  const x = zeroCrossing(xs, p.map((q) => q.e.mean));
+  const x = zeroCrossing(
+    xs,
+    p.map((q) => q.e.mean),
+  );
   if (x === undefined) {
-    const all = p.every((q) => q.e.mean > 0) ? `pays more than ${counterpart}` : `does not pay against ${counterpart}`;
-    return { kind, text: `${kind} ${all} over the whole swept range (${range}): no break-even point in it` };
+    const all = p.every((q) => q.e.mean > 0)
+      ? `pays more than ${counterpart}`
+      : `does not pay against ${counterpart}`;
+    return {
+      kind,
+      text: `${kind} ${all} over the whole swept range (${range}): no break-even point in it`,
+    };
   }
   const stops = p[0]!.e.mean > 0;
   const hasCi = p.every((q) => q.e.lo !== undefined && q.e.hi !== undefined);
-  const b1 = hasCi ? zeroCrossing(xs, p.map((q) => q.e.lo!)) : undefined;
-  const b2 = hasCi ? zeroCrossing(xs, p.map((q) => q.e.hi!)) : undefined;
+  const b1 = hasCi
+    ? zeroCrossing(
+        xs,
+        p.map((q) => q.e.lo!),
+      )
+    : undefined;
+  const b2 = hasCi
+    ? zeroCrossing(
+        xs,
+        p.map((q) => q.e.hi!),
+      )
+    : undefined;
   let lo: number | undefined;
   let hi: number | undefined;
   if (b1 !== undefined && b2 !== undefined) [lo, hi] = [Math.min(b1, b2), Math.max(b1, b2)];
@@ -191,10 +286,18 @@ export const breakEven = (kind: string, counterpart: string, key: string, points
     if (b <= x) lo = b;
     else hi = b;
   }
-  const ci = !hasCi ? "no interval"
-    : lo === undefined && hi === undefined ? "95% CI wider than the swept range"
-    : `95% CI [${lo !== undefined ? num(lo) : `below ${num(xs[0]!)}`}, ${hi !== undefined ? num(hi) : `beyond ${num(xs[xs.length - 1]!)}`}]`;
-  return { kind, x, ...(lo !== undefined ? { lo } : {}), ...(hi !== undefined ? { hi } : {}), text: `${kind} ${stops ? "stops" : "starts"} paying against ${counterpart} at ${key} ≈ ${num(x)} (${ci})` };
+  const ci = !hasCi
+    ? "no interval"
+    : lo === undefined && hi === undefined
+      ? "95% CI wider than the swept range"
+      : `95% CI [${lo !== undefined ? num(lo) : `below ${num(xs[0]!)}`}, ${hi !== undefined ? num(hi) : `beyond ${num(xs[xs.length - 1]!)}`}]`;
+  return {
+    kind,
+    x,
+    ...(lo !== undefined ? { lo } : {}),
+    ...(hi !== undefined ? { hi } : {}),
+    text: `${kind} ${stops ? "stops" : "starts"} paying against ${counterpart} at ${key} ≈ ${num(x)} (${ci})`,
+  };
 };
 
 // --- closed forms for lazy miners ---
@@ -211,8 +314,14 @@ export const caughtWithin = (t: number, f: number, n: number): number => 1 - (1 
  * it does not do (cost × (1 − effort)), and with chance t that task is a trap
  * that costs it the task's reward and the lazy-mining slash.
  */
-export const lazyTaskValue = (o: { t: number; f: number; effort: number; cost: number; reward: number; slash: number }): number =>
-  o.f * (o.cost * (1 - o.effort) - o.t * (o.reward + o.slash));
+export const lazyTaskValue = (o: {
+  t: number;
+  f: number;
+  effort: number;
+  cost: number;
+  reward: number;
+  slash: number;
+}): number => o.f * (o.cost * (1 - o.effort) - o.t * (o.reward + o.slash));
 
 const parse = parseJsonObject;
 
@@ -256,13 +365,21 @@ export const lazyClosedForms = (run: Row, rows: readonly Row[]): LazyClosedForm[
     const cost = Number(r.honest_cost_per_task_remes ?? 0);
     const slash = (Number(r.stake_per_actor_remes) * slashBps) / 10_000;
     return {
-      group: name, actors, t, f, effort, n,
+      group: name,
+      actors,
+      t,
+      f,
+      effort,
+      n,
       perTaskClosed: trapCatchPerTask(t, f),
       perTaskMeasured: tasks > 0 ? Number(r.trap_catches) / tasks : 0,
       withinClosed: caughtWithin(t, f, n),
       withinMeasured: actors > 0 ? Number(r.actors_trapped) / actors : 0,
       valueClosed: lazyTaskValue({ t, f, effort, cost, reward, slash }),
-      valueMeasured: n > 0 && r.honest_profit_per_actor_remes !== null ? (Number(r.profit_per_actor_remes) - Number(r.honest_profit_per_actor_remes)) / n : Number.NaN,
+      valueMeasured:
+        n > 0 && r.honest_profit_per_actor_remes !== null
+          ? (Number(r.profit_per_actor_remes) - Number(r.honest_profit_per_actor_remes)) / n
+          : Number.NaN,
     };
   });
 };

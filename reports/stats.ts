@@ -8,7 +8,11 @@
 
 /** ln Γ(x) for x > 0 (Lanczos, g = 7, n = 9). */
 export const lnGamma = (x: number): number => {
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61503916999185, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
+    -176.61503916999185, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
+    1.5056327351493116e-7,
+  ];
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - lnGamma(1 - x);
   const z = x - 1;
   let a = c[0]!;
@@ -51,8 +55,12 @@ const betaCf = (a: number, b: number, x: number): number => {
 export const incompleteBeta = (x: number, a: number, b: number): number => {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
-  const front = Math.exp(lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log(1 - x));
-  return x < (a + 1) / (a + b + 2) ? (front * betaCf(a, b, x)) / a : 1 - (front * betaCf(b, a, 1 - x)) / b;
+  const front = Math.exp(
+    lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log(1 - x),
+  );
+  return x < (a + 1) / (a + b + 2)
+    ? (front * betaCf(a, b, x)) / a
+    : 1 - (front * betaCf(b, a, 1 - x)) / b;
 };
 
 /** P(T ≤ t) for Student's t with `df` degrees of freedom (df may be fractional, as Welch's is). */
@@ -63,7 +71,8 @@ export const tCdf = (t: number, df: number): number => {
 
 /** The p-quantile of Student's t (0 < p < 1). */
 export const tQuantile = (p: number, df: number): number => {
-  if (!(p > 0 && p < 1) || !(df > 0)) throw new RangeError(`tQuantile(${p}, ${df}): needs 0 < p < 1 and df > 0`);
+  if (!(p > 0 && p < 1) || !(df > 0))
+    throw new RangeError(`tQuantile(${p}, ${df}): needs 0 < p < 1 and df > 0`);
   if (p < 0.5) return -tQuantile(1 - p, df);
   let lo = 0;
   let hi = 1;
@@ -108,7 +117,9 @@ const interval = (mean: number, se: number, df: number, level: number, n: number
 
 /** Student-t interval of a mean (needs two samples). */
 export const meanInterval = (s: Sample, level = 0.95): Estimate =>
-  s.n < 2 ? { mean: s.mean, n: s.n } : interval(s.mean, Math.sqrt(s.variance / s.n), s.n - 1, level, s.n);
+  s.n < 2
+    ? { mean: s.mean, n: s.n }
+    : interval(s.mean, Math.sqrt(s.variance / s.n), s.n - 1, level, s.n);
 
 /**
  * Welch's interval of mean(a) − mean(b), with Welch–Satterthwaite degrees
@@ -120,8 +131,14 @@ export const welchInterval = (a: Sample, b: Sample, level = 0.95): Estimate => {
   const mean = a.mean - b.mean;
   const n = a.n + b.n;
   if (a.n < 1 || b.n < 1 || (a.n < 2 && b.n < 2)) return { mean, n };
-  if (a.n < 2) return b.variance === 0 ? { mean, lo: mean, hi: mean, n } : interval(mean, Math.sqrt(b.variance * (1 + 1 / b.n)), b.n - 1, level, n);
-  if (b.n < 2) return a.variance === 0 ? { mean, lo: mean, hi: mean, n } : interval(mean, Math.sqrt(a.variance * (1 + 1 / a.n)), a.n - 1, level, n);
+  if (a.n < 2)
+    return b.variance === 0
+      ? { mean, lo: mean, hi: mean, n }
+      : interval(mean, Math.sqrt(b.variance * (1 + 1 / b.n)), b.n - 1, level, n);
+  if (b.n < 2)
+    return a.variance === 0
+      ? { mean, lo: mean, hi: mean, n }
+      : interval(mean, Math.sqrt(a.variance * (1 + 1 / a.n)), a.n - 1, level, n);
   const va = a.variance / a.n;
   const vb = b.variance / b.n;
   if (va + vb === 0) return { mean, lo: mean, hi: mean, n };
