@@ -148,12 +148,16 @@ describe("the consensus set on a real CometBFT network", () => {
     expect(joined.voting_power).toBe("40000");
     expect(joined.address).toBe(keyB.address);
     const from = (await a.status())!.height;
-    const signedBy = await until("a commit signed by B", async () => {
-      const top = (await a.status())!.height;
-      for (let h = from; h <= top; h++)
-        if ((await signersAt(a.rpc, h)).includes(keyB.address)) return h;
-      return undefined;
-    }, 120_000).catch(async (e: Error) => {
+    const signedBy = await until(
+      "a commit signed by B",
+      async () => {
+        const top = (await a.status())!.height;
+        for (let h = from; h <= top; h++)
+          if ((await signersAt(a.rpc, h)).includes(keyB.address)) return h;
+        return undefined;
+      },
+      120_000,
+    ).catch(async (e: Error) => {
       throw new Error(
         `${e.message}; B at ${JSON.stringify(await b.status())}, A at ${JSON.stringify(await a.status())}; B's logs: ${b.logTail()}`,
       );
