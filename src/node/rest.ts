@@ -140,6 +140,13 @@ const positiveInt = (name: string, v: string | null, fallback: number, max: numb
   return n === 0 ? fallback : Math.min(n, max);
 };
 
+/** GetTxResponse.tx and GetTxsEventResponse.txs are Tx messages, not the Any of TxResponse.tx. */
+const bareTx = (any: unknown): Json => {
+  if (any === null || any === undefined) return null;
+  const { "@type": _, ...tx } = obj(any);
+  return tx as Json;
+};
+
 /** A block's time (RFC 3339), by height, through `header`. */
 const blockTime = async (rpc: Rpc, height: string): Promise<string> => {
   try {
@@ -307,7 +314,7 @@ const cosmosRoutes: Route[] = [
       throw new RestError(Grpc.Unknown, reason(e));
     }
     const response = txResponseJson(tx, await blockTime(rpc, String(obj(tx).height ?? "")));
-    return { tx: obj(response).tx ?? null, tx_response: response } as Json;
+    return { tx: bareTx(obj(response).tx), tx_response: response } as Json;
   }),
   route("GET", "/cosmos/tx/v1beta1/txs", async (rpc, _p, req) => {
     const q = req.query;
@@ -347,7 +354,7 @@ const cosmosRoutes: Route[] = [
     }
     const responses = txs.map((t) => txResponseJson(t, times.get(String(obj(t).height ?? ""))!));
     return {
-      txs: responses.map((t) => obj(t).tx as Json),
+      txs: responses.map((t) => bareTx(obj(t).tx)),
       tx_responses: responses,
       pagination: null,
       total: String(obj(r).total_count ?? "0"),
