@@ -129,7 +129,6 @@ const jsonBody = (body: Uint8Array | undefined): Record<string, unknown> => {
   return v as Record<string, unknown>;
 };
 
-const HASH = /^[0-9A-Fa-f]{64}$/;
 /** The SDK's coin denom rule. */
 const DENOM_RE = /^[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$/;
 
@@ -147,33 +146,42 @@ const bareTx = (any: unknown): Json => {
   return tx as Json;
 };
 
-/** A block's time (RFC 3339), by height, through `header`. */
+/** A block's time by height, through `header`, as the SDK writes it (Go's time.RFC3339: whole seconds). */
 const blockTime = async (rpc: Rpc, height: string): Promise<string> => {
   try {
     const r = await call(rpc, "header", { height });
-    return String(obj(obj(r).header).time ?? "");
+    return String(obj(obj(r).header).time ?? "").replace(
+      /\.[0-9]+(?=Z|[+-][0-9]{2}:[0-9]{2}$)/,
+      "",
+    );
   } catch (e) {
     if (e instanceof RestError) throw e;
     return "";
   }
 };
 
-/** `events=a.b=c` (clients of SDK < 0.50) → a CometBFT query `a.b='c' AND …`. */
-const queryOfEvents = (events: readonly string[]): string =>
-  events
-    .map((e) => {
-      const i = e.indexOf("=");
-      if (i <= 0 || i === e.length - 1)
-        throw invalidArgument(
-          `invalid event; event ${e.slice(0, 200)} should be of the format: {eventType}.{eventAttribute}={value}`,
-        );
-      const key = e.slice(0, i);
-      const value = e.slice(i + 1);
-      return /^'.*'$/.test(value) || /^[0-9]+$/.test(value)
-        ? `${key}=${value}`
-        : `${key}='${value.replace(/'/g, "")}'`;
-    })
-    .join(" AND ");
+/** The SDK's check of an `events=` term (clients of SDK < 0.50): `{eventType}.{eventAttribute}={value}`, `<=`/`>=` too. */
+const EVENT_RE = /^[a-zA-Z_]+\.[a-zA-Z_]+[<>]?=\S+$/;
+
+/** `events=…` terms → one CometBFT query, ANDed as the SDK joins them (values as given: strings need their quotes). */
+const queryOfEvents = (events: readonly string[]): string => {
+  for (const e of events)
+    if (!EVENT_RE.test(e))
+      throw invalidArgument(
+        `invalid event; event ${e.slice(0, 200)} should be of the format: {eventType}.{eventAttribute}={value}`,
+      );
+  return events.join(" AND ");
+};
+
+/** Go's hex.DecodeString errors, which the SDK's GetTx returns as they are (code 2 Unknown, HTTP 500). */
+const hexProblem = (s: string): string | undefined => {
+  const bad = /[^0-9A-Fa-f]/.exec(s);
+  if (bad) {
+    const c = bad[0].codePointAt(0)!;
+    return `encoding/hex: invalid byte: U+${c.toString(16).toUpperCase().padStart(4, "0")} ${JSON.stringify(bad[0]).replace(/^"|"$/g, "'")}`;
+  }
+  return s.length % 2 === 1 ? "encoding/hex: odd length hex string" : undefined;
+};
 
 const ORDER: Record<string, string> = {
   "": "",
@@ -300,8 +308,9 @@ const cosmosRoutes: Route[] = [
   }),
   route("GET", "/cosmos/tx/v1beta1/txs/{hash}", async (rpc, p) => {
     const hash = p.hash!;
-    if (!HASH.test(hash))
-      throw invalidArgument(`tx hash ${hash.slice(0, 200)}: expected 64 hex digits`);
+    if (hash.length > 128) throw invalidArgument("tx hash too long");
+    const bad = hexProblem(hash);
+    if (bad) throw new RestError(Grpc.Unknown, bad);
     let tx: unknown;
     try {
       tx = await call(rpc, "tx", {
@@ -343,8 +352,9 @@ const cosmosRoutes: Route[] = [
         order_by: orderBy,
       });
     } catch (e) {
+      // The SDK passes CometBFT's refusal (a malformed query, a page past the end) on as it is: code 2, HTTP 500.
       if (e instanceof RestError) throw e;
-      throw invalidArgument(reason(e));
+      throw new RestError(Grpc.Unknown, reason(e));
     }
     const txs = Array.isArray(obj(r).txs) ? (obj(r).txs as unknown[]) : [];
     const times = new Map<string, string>();
@@ -367,13 +377,24 @@ const cosmosRoutes: Route[] = [
         "empty txBytes is not allowed (the deprecated `tx` field is not supported: send tx_bytes)",
       );
     const txBytes = base64Field("tx_bytes", body.tx_bytes);
-    const r = SimulateResponse.decode(
-      await abciQuery(
+    let value: Uint8Array;
+    try {
+      value = await abciQuery(
         rpc,
         "/cosmos.tx.v1beta1.Service/Simulate",
         SimulateRequest.encode(SimulateRequest.fromPartial({ txBytes })).finish(),
-      ),
-    );
+      );
+    } catch (e) {
+      // A tx the app refuses: the SDK's Simulate answers code 2 (Unknown, HTTP 500) with the gas it got to.
+      if (
+        !(e instanceof RestError) ||
+        e.code === Grpc.Unavailable ||
+        e.code === Grpc.DeadlineExceeded
+      )
+        throw e;
+      throw new RestError(Grpc.Unknown, `${e.message} With gas wanted: '0' and gas used: '0' `);
+    }
+    const r = SimulateResponse.decode(value);
     return {
       gas_info: {
         gas_wanted: (r.gasInfo?.gasWanted ?? 0n).toString(),
