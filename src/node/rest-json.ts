@@ -280,3 +280,27 @@ export const nodeInfoJson = (status: unknown, abciInfo: unknown): Json => {
     },
   };
 };
+
+/** GetLatestValidatorSetResponse / GetValidatorSetByHeightResponse of an RPC `validators` result. */
+export const validatorSetJson = (result: unknown): Json => {
+  const r = obj(result);
+  return {
+    block_height: str(r.block_height || "0"),
+    validators: arr(r.validators).map((v) => {
+      const x = obj(v);
+      const key = obj(x.pub_key);
+      return {
+        address: valconsAddress(str(x.address)),
+        pub_key:
+          key.type === "tendermint/PubKeyEd25519"
+            ? { "@type": "/cosmos.crypto.ed25519.PubKey", key: str(key.value) }
+            : key.type === "tendermint/PubKeySecp256k1"
+              ? { "@type": "/cosmos.crypto.secp256k1.PubKey", key: str(key.value) }
+              : null,
+        voting_power: str(x.voting_power || "0"),
+        proposer_priority: str(x.proposer_priority || "0"),
+      };
+    }),
+    pagination: { next_key: null, total: str(r.total || "0") },
+  };
+};

@@ -69,7 +69,8 @@ export const notFound = (message: string) => new RestError(Grpc.NotFound, messag
 export const statusOfQueryFailure = (code: number, log: string): RestError => {
   const m = /^rpc error: code = ([A-Za-z]+) desc = ([\s\S]*)$/.exec(log);
   const named = m ? Grpc[m[1] as keyof typeof Grpc] : undefined;
-  if (m && named !== undefined) return new RestError(named, m[2]!);
+  // query.ts ends a NotFound with the SDK store's ": key not found" (cosmjs reads it); the SDK's REST message ends before it.
+  if (m && named !== undefined) return new RestError(named, m[2]!.replace(/: key not found$/, ""));
   if (/not been initialised/.test(log)) return new RestError(Grpc.Unavailable, log);
   const grpc =
     code === 22 || code === 9

@@ -166,6 +166,21 @@ describe("REST gateway against a real chain", () => {
       ],
     });
     expect(found.body.tx_response.events.length).toBeGreaterThan(0);
+    const inBlock = await get(`/cosmos/tx/v1beta1/txs/block/${found.body.tx_response.height}`);
+    expect(inBlock.status).toBe(200);
+    expect(inBlock.body.txs.map((t: { body: { memo: string } }) => t.body.memo)).toContain(
+      "via rest",
+    );
+    const vals = await get("/cosmos/base/tendermint/v1beta1/validatorsets/latest");
+    expect(vals.status).toBe(200);
+    expect(vals.body.validators).toEqual([
+      {
+        address: latest.body.sdk_block.header.proposer_address,
+        pub_key: { "@type": "/cosmos.crypto.ed25519.PubKey", key: expect.any(String) },
+        voting_power: expect.stringMatching(/^[1-9][0-9]*$/),
+        proposer_priority: expect.any(String),
+      },
+    ]);
     // Stock cosmjs over RPC sees the same tx at the same height.
     const reader = await StargateClient.connect(chain.rpc);
     expect((await reader.getTx(hash))?.height).toBe(Number(found.body.tx_response.height));

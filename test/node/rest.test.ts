@@ -13,6 +13,7 @@ import { bech32 } from "@scure/base";
 import { CheckTxType } from "cosmjs-types/tendermint/abci/types";
 import fc from "fast-check";
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -21,7 +22,7 @@ import { GpuArch } from "../../src/gen/remes/v1/types_pb.ts";
 import { keplrChainInfo, registryChainJson } from "../../src/node/chain-info.ts";
 import { MAX_PAGE_SIZE, restHandler, restRoutes } from "../../src/node/rest.ts";
 import { REST_MAX_BODY_BYTES, serveRest } from "../../src/node/rest-http.ts";
-import { appRpc, type Rpc, RpcError } from "../../src/node/rest-rpc.ts";
+import { appRpc, httpRpc, type Rpc, RpcError, rpcUrlOf } from "../../src/node/rest-rpc.ts";
 import { writeAppConfig } from "../../src/node/run.ts";
 import { signTx, txKeyOf } from "../../src/node/sign.ts";
 import { TestNode } from "../../src/node/testing/test-node.ts";
@@ -93,7 +94,7 @@ const chain = () => {
 };
 
 /** A CometBFT 0.38 `block` result (hashes in hex, flags as numbers). */
-const rpcBlock = (height: number) => ({
+const rpcBlock = (height: number, txs: readonly Uint8Array[] = []) => ({
   block_id: { hash: "AB".repeat(32), parts: { total: 1, hash: "CD".repeat(32) } },
   block: {
     header: {
@@ -112,7 +113,7 @@ const rpcBlock = (height: number) => ({
       evidence_hash: "",
       proposer_address: "0A".repeat(20),
     },
-    data: { txs: [] },
+    data: { txs: txs.map(b64) },
     evidence: { evidence: [] },
     last_commit: {
       height: String(height - 1),
@@ -168,8 +169,30 @@ const gateway = (c = chain(), extra: Partial<Record<string, Rpc>> = {}) => {
           },
           sync_info: { latest_block_height: String(c.height), catching_up: false },
         };
-      case "block":
-        return rpcBlock(Number(params.height ?? c.height));
+      case "block": {
+        const h = Number(params.height ?? c.height);
+        if (h > c.height)
+          throw new RpcError(
+            "error",
+            "Internal error",
+            `height ${h} must be less than or equal to the current blockchain height ${c.height}`,
+          );
+        return rpcBlock(h, h === c.height ? c.txs : []);
+      }
+      case "validators":
+        return {
+          block_height: String(params.height ?? c.height),
+          validators: [
+            {
+              address: "0A".repeat(20),
+              pub_key: { type: "tendermint/PubKeyEd25519", value: b64(new Uint8Array(32).fill(3)) },
+              voting_power: "10",
+              proposer_priority: "-5",
+            },
+          ],
+          count: "1",
+          total: "1",
+        };
       case "header":
         return rpcBlock(Number(params.height)).block;
       case "tx": {
@@ -179,8 +202,15 @@ const gateway = (c = chain(), extra: Partial<Record<string, Rpc>> = {}) => {
           throw new RpcError("error", "Internal error", `tx (${h}) not found, err: %!w(<nil>)`);
         return t;
       }
-      case "tx_search":
-        return { txs: c.rpcTxs, total_count: String(c.rpcTxs.length) };
+      case "tx_search": {
+        // A proposer's beacon tx, indexed as any tx, comes first.
+        const beacon = {
+          ...c.rpcTxs[0]!,
+          hash: "EE".repeat(32),
+          tx: b64(Uint8Array.of(0xff, 0x72, 0x62, 0x31, 1, 2, 3)),
+        };
+        return { txs: [beacon, ...c.rpcTxs], total_count: String(c.rpcTxs.length + 1) };
+      }
       case "broadcast_tx_sync": {
         const tx = Buffer.from(String(params.tx), "base64");
         const r = c.node.app.checkTx(tx, CheckTxType.NEW);
@@ -243,7 +273,10 @@ describe("REST gateway, in process", () => {
       },
     });
     const unknown = bech32.encode("remes", bech32.toWords(new Uint8Array(20)));
-    expectError(await handle(get(`/cosmos/auth/v1beta1/accounts/${unknown}`)), 404, 5);
+    expect(await handle(get(`/cosmos/auth/v1beta1/accounts/${unknown}`))).toEqual({
+      status: 404,
+      body: { code: 5, message: `account ${unknown} not found`, details: [] },
+    });
     expectError(await handle(get(`/cosmos/auth/v1beta1/accounts/cosmos1xyz`)), 400, 3);
 
     const balances = await handle(get(`/cosmos/bank/v1beta1/balances/${bob.address}`));
@@ -432,7 +465,8 @@ describe("REST gateway, in process", () => {
       ),
     );
     expect(search.status).toBe(200);
-    expect(search.body).toMatchObject({ total: "2", pagination: null });
+    expect(search.body).toMatchObject({ total: "3", pagination: null });
+    // The beacon tx is left out of both lists.
     const sb = search.body as { txs: unknown[]; tx_responses: { txhash: string }[] };
     expect(sb.tx_responses.map((t) => t.txhash)).toEqual(c.rpcTxs.map((t) => t.hash));
     expect(sb.txs).toHaveLength(2);
@@ -575,7 +609,44 @@ describe("REST gateway, in process", () => {
         },
       },
     });
-    expect((await handle(get("/cosmos/base/tendermint/v1beta1/blocks/2"))).status).toBe(200);
+    expectError(await handle(get("/cosmos/base/tendermint/v1beta1/blocks/2")), 400, 3);
+    const valcons = bech32.encode(
+      "remesvalcons",
+      bech32.toWords(Buffer.from("0A".repeat(20), "hex")),
+    );
+    expect(
+      (await handle(get("/cosmos/base/tendermint/v1beta1/validatorsets/latest"))).body,
+    ).toEqual({
+      block_height: "1",
+      validators: [
+        {
+          address: valcons,
+          pub_key: {
+            "@type": "/cosmos.crypto.ed25519.PubKey",
+            key: b64(new Uint8Array(32).fill(3)),
+          },
+          voting_power: "10",
+          proposer_priority: "-5",
+        },
+      ],
+      pagination: { next_key: null, total: "1" },
+    });
+    expect((await handle(get("/cosmos/base/tendermint/v1beta1/validatorsets/1"))).status).toBe(200);
+    expectError(
+      await handle(get("/cosmos/base/tendermint/v1beta1/validatorsets/latest?pagination.offset=3")),
+      400,
+      3,
+    );
+    // A block's txs decoded (GetBlockWithTxs).
+    const withTxs = await handle(get("/cosmos/tx/v1beta1/txs/block/1"));
+    expect(withTxs.status).toBe(200);
+    expect(withTxs.body).toMatchObject({
+      block: { header: { height: "1" } },
+      pagination: { next_key: null, total: "2" },
+    });
+    expect(
+      (withTxs.body as { txs: { body: { memo: string } }[] }).txs.map((t) => t.body.memo),
+    ).toEqual(["", "hi"]);
     expectError(await handle(get("/cosmos/base/tendermint/v1beta1/blocks/0")), 400, 3);
     expectError(await handle(get("/cosmos/base/tendermint/v1beta1/blocks/x")), 400, 3);
   });
@@ -686,6 +757,51 @@ describe("REST gateway, in process", () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe("the gateway's RPC client", () => {
+  it("maps CometBFT's laddr to a URL and tells an unreachable RPC, a slow one and a JSON-RPC error apart", async () => {
+    expect(rpcUrlOf("tcp://0.0.0.0:26657")).toBe("http://127.0.0.1:26657");
+    expect(rpcUrlOf("tcp://[::]:26657")).toBe("http://[::1]:26657");
+    expect(rpcUrlOf("http://10.0.0.2:1/")).toBe("http://10.0.0.2:1");
+    expect(rpcUrlOf("unix:///tmp/rpc.sock")).toBeInstanceOf(Error);
+    const server = http.createServer((req, res) => {
+      if (req.url === "/") {
+        let body = "";
+        req.on("data", (d) => (body += d));
+        req.on("end", () => {
+          const { id, method } = JSON.parse(body) as { id: number; method: string };
+          if (method === "slow") return; // never answers
+          res.end(
+            JSON.stringify(
+              method === "ok"
+                ? { jsonrpc: "2.0", id, result: { fine: true } }
+                : {
+                    jsonrpc: "2.0",
+                    id,
+                    error: { code: -32603, message: "Internal error", data: "tx (AB) not found" },
+                  },
+            ),
+          );
+        });
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const rpc = httpRpc(url, 300);
+      expect(await rpc("ok", {})).toEqual({ fine: true });
+      await expect(rpc("bad", {})).rejects.toMatchObject({
+        kind: "error",
+        data: "tx (AB) not found",
+      });
+      await expect(rpc("slow", {})).rejects.toMatchObject({ kind: "timeout" });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+    await expect(httpRpc(url, 300)("ok", {})).rejects.toMatchObject({ kind: "unavailable" });
   });
 });
 
