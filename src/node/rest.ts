@@ -1,17 +1,17 @@
 /**
  * The REST gateway (`--rest ADDR`): the Cosmos SDK endpoints wallets and
  * explorers call, and `/remes/remes/v1/…` for every protocol query,
- * translated to CometBFT RPC calls (abci_query, status, block, header, tx,
- * tx_search, broadcast_tx_sync/async). Answers are shaped as the SDK's
+ * translated to CometBFT RPC calls (abci_query, abci_info, status, block,
+ * header, validators, tx, tx_search, broadcast_tx_sync/async). Answers are shaped as the SDK's
  * grpc-gateway shapes them (rest-json.ts), errors as its gRPC statuses
  * (rest-status.ts). The handler is a function of a request and an `Rpc`, so
  * tests run it in process against the app (rest-rpc.ts: appRpc) and
  * the server (rest-http.ts) adds only HTTP.
  *
  * Protocol queries: GET `/remes/remes/v1/<method in snake_case>` followed by
- * `/{field}` for each field of the request, in field order (the scheme of
- * Ignite's scaffolded annotations; query.proto carries no google.api.http
- * options): `/remes/remes/v1/params`, `/remes/remes/v1/miner/{address}`,
+ * `/{field}` for each field of the request, in field order (query.proto
+ * carries no google.api.http options; the scheme is ours, derived from the
+ * Query service's descriptor, so a new query gets its route without code): `/remes/remes/v1/params`, `/remes/remes/v1/miner/{address}`,
  * `/remes/remes/v1/get_gradient/{submission_id}`, … (restRoutes lists them).
  */
 import {
