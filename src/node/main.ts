@@ -12,6 +12,7 @@
  * error.
  */
 import { parseMetricsAddress } from "./metrics-http.ts";
+import { rpcUrlOf } from "./rest-rpc.ts";
 import { startNode } from "./run.ts";
 
 interface LeanArgs {
@@ -19,14 +20,16 @@ interface LeanArgs {
   readonly home: string;
   readonly snapshotInterval: number;
   readonly metrics?: string;
+  readonly rest?: string;
+  readonly rpc?: string;
 }
 
-/** `node start|app --home DIR [--snapshot-interval N] [--metrics ADDR]`, or undefined for anything else. */
+/** `node start|app --home DIR [--snapshot-interval N] [--metrics ADDR] [--rest ADDR]` (`node app`: also `[--rpc URL]`), or undefined for anything else. */
 export const parseLeanArgs = (argv: readonly string[]): LeanArgs | undefined => {
   if (argv[0] !== "node" || (argv[1] !== "start" && argv[1] !== "app")) return undefined;
   const flags = new Map<string, string>();
   for (let i = 2; i < argv.length; i++) {
-    const m = /^--(home|snapshot-interval|metrics)(?:=(.*))?$/.exec(argv[i]!);
+    const m = /^--(home|snapshot-interval|metrics|rest|rpc)(?:=(.*))?$/.exec(argv[i]!);
     if (!m || flags.has(m[1]!)) return undefined;
     const value = m[2] ?? argv[++i];
     if (value === undefined || value === "") return undefined;
@@ -37,11 +40,17 @@ export const parseLeanArgs = (argv: readonly string[]): LeanArgs | undefined => 
   if (home === undefined || !/^[1-9][0-9]{0,8}$/.test(interval)) return undefined;
   const metrics = flags.get("metrics");
   if (metrics !== undefined && parseMetricsAddress(metrics) instanceof Error) return undefined;
+  const rest = flags.get("rest");
+  if (rest !== undefined && parseMetricsAddress(rest) instanceof Error) return undefined;
+  const rpc = flags.get("rpc");
+  if (rpc !== undefined && (argv[1] !== "app" || rpcUrlOf(rpc) instanceof Error)) return undefined;
   return {
     withCometbft: argv[1] === "start",
     home,
     snapshotInterval: Number(interval),
     ...(metrics !== undefined ? { metrics } : {}),
+    ...(rest !== undefined ? { rest } : {}),
+    ...(rpc !== undefined ? { rpc } : {}),
   };
 };
 
@@ -57,6 +66,8 @@ export const leanNode = async (argv: readonly string[]): Promise<number | undefi
       withCometbft: a.withCometbft,
       snapshotInterval: a.snapshotInterval,
       ...(a.metrics !== undefined ? { metrics: a.metrics } : {}),
+      ...(a.rest !== undefined ? { rest: a.rest } : {}),
+      ...(a.rpc !== undefined ? { rpc: a.rpc } : {}),
       say: (l) => console.log(l),
     });
   } catch (e) {

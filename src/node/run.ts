@@ -14,6 +14,8 @@ import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import { RemesApp } from "./app.ts";
 import { type MetricsServer, serveMetrics } from "./metrics-http.ts";
+import type { RestServer } from "./rest-http.ts";
+import { rpcUrlOf } from "./rest-rpc.ts";
 import { readToml } from "./toml.ts";
 import { type GasPrice, parseGasPrice, ZERO_GAS_PRICE } from "./tx.ts";
 import { type AbciHandler, AbciServer } from "./server.ts";
@@ -26,6 +28,10 @@ export interface RunOptions {
   readonly snapshotInterval: number;
   /** Serve Prometheus metrics on this address (PORT or HOST:PORT; a bare port is loopback): metrics.ts. */
   readonly metrics?: string;
+  /** Serve the REST gateway (rest.ts) on this address (PORT or HOST:PORT; a bare port is loopback). */
+  readonly rest?: string;
+  /** The CometBFT RPC the gateway calls (tcp://HOST:PORT or http://…); config.toml's rpc.laddr by default. */
+  readonly rpc?: string;
   /** Where progress lines go (the CLI prints them). */
   readonly say: (line: string) => void;
 }
@@ -79,6 +85,7 @@ export const appProcess = (
   home: string,
   snapshotInterval: number,
   metrics?: string,
+  rest?: string,
 ): { readonly command: string; readonly args: string[]; readonly env: NodeJS.ProcessEnv } => ({
   command: process.execPath,
   args: [
@@ -92,6 +99,7 @@ export const appProcess = (
     "--snapshot-interval",
     String(snapshotInterval),
     ...(metrics ? ["--metrics", metrics] : []),
+    ...(rest ? ["--rest", rest] : []),
   ],
   env: {
     ...process.env,
@@ -222,7 +230,9 @@ export const startNode = (o: RunOptions): Promise<RunningNode> =>
 
 /** The ABCI app in this process (`r3mes node app`). Under `node start` (an IPC channel to the parent), it reports when it listens and stops when the parent goes. */
 const startApp = async (o: RunOptions): Promise<RunningNode> => {
-  const { proxyApp } = nodeConfig(o.home);
+  const { proxyApp, rpc } = nodeConfig(o.home);
+  const rpcUrl = o.rest ? rpcUrlOf(o.rpc ?? rpc) : undefined;
+  if (rpcUrl instanceof Error) throw new Error(`--rest needs the CometBFT RPC: ${rpcUrl.message}`);
   const logs = openLogs(o.home);
   const log = logs.log;
   const minGasPrice = minGasPriceOf(o.home);
@@ -270,7 +280,27 @@ const startApp = async (o: RunOptions): Promise<RunningNode> => {
     }
     log(`metrics: ${metricsServer.url}`);
   }
+  let restServer: RestServer | undefined;
+  if (o.rest) {
+    try {
+      // Loaded only when asked for, as metrics are.
+      const [{ serveRest }, { httpRpc }] = await Promise.all([
+        import("./rest-http.ts"),
+        import("./rest-rpc.ts"),
+      ]);
+      restServer = await serveRest(httpRpc(rpcUrl!), o.rest);
+    } catch (e) {
+      await metricsServer?.close();
+      await server.close();
+      app.close();
+      throw new Error(
+        `cannot serve REST on ${o.rest}: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+    log(`rest: ${restServer.url} (CometBFT RPC ${rpcUrl})`);
+  }
   const { exited, stop } = stopsOnce(logs, "app", async () => {
+    await restServer?.close();
     await metricsServer?.close();
     await server.close();
     app.close();
@@ -280,7 +310,7 @@ const startApp = async (o: RunOptions): Promise<RunningNode> => {
     process.send({ listening: proxyApp });
   }
   o.say(
-    `r3mes node app: ABCI on ${proxyApp}${metricsServer ? `, metrics on ${metricsServer.url}` : ""} (start CometBFT with 'cometbft start --home ${o.home}'); log in ${logs.dir}/app.log; Ctrl-C stops`,
+    `r3mes node app: ABCI on ${proxyApp}${metricsServer ? `, metrics on ${metricsServer.url}` : ""}${restServer ? `, REST on ${restServer.url}` : ""} (start CometBFT with 'cometbft start --home ${o.home}'); log in ${logs.dir}/app.log; Ctrl-C stops`,
   );
   return { exited, stop };
 };
@@ -290,7 +320,7 @@ const startChain = async (o: RunOptions): Promise<RunningNode> => {
   const { proxyApp, rpc } = nodeConfig(o.home);
   const logs = openLogs(o.home);
   const log = logs.log;
-  const spec = appProcess(o.home, o.snapshotInterval, o.metrics);
+  const spec = appProcess(o.home, o.snapshotInterval, o.metrics, o.rest);
   const appOut = fs.openSync(path.join(logs.dir, "app.out"), "a");
   const app = spawn(spec.command, spec.args, {
     env: spec.env,
@@ -336,7 +366,7 @@ const startChain = async (o: RunOptions): Promise<RunningNode> => {
       ),
   );
   o.say(
-    `r3mes node: app on ${proxyApp}${o.metrics ? ` (metrics on ${o.metrics})` : ""}, CometBFT RPC on ${rpc.replace(/^tcp:/, "http:")}; logs in ${logs.dir}; Ctrl-C stops`,
+    `r3mes node: app on ${proxyApp}${o.metrics ? ` (metrics on ${o.metrics})` : ""}${o.rest ? ` (REST on ${o.rest})` : ""}, CometBFT RPC on ${rpc.replace(/^tcp:/, "http:")}; logs in ${logs.dir}; Ctrl-C stops`,
   );
   return { exited, stop };
 };

@@ -23,6 +23,29 @@ describe("node main (lean entry)", () => {
       snapshotInterval: 100,
       metrics: "26660",
     });
+    expect(parseLeanArgs(["node", "start", "--home", "/h", "--rest", "1317"])).toEqual({
+      withCometbft: true,
+      home: "/h",
+      snapshotInterval: 100,
+      rest: "1317",
+    });
+    expect(
+      parseLeanArgs([
+        "node",
+        "app",
+        "--home",
+        "/h",
+        "--rest=0.0.0.0:1317",
+        "--rpc",
+        "tcp://127.0.0.1:26657",
+      ]),
+    ).toEqual({
+      withCometbft: false,
+      home: "/h",
+      snapshotInterval: 100,
+      rest: "0.0.0.0:1317",
+      rpc: "tcp://127.0.0.1:26657",
+    });
   });
 
   it("leaves help, unknown or malformed flags, a missing --home and other commands to the full CLI", () => {
@@ -38,6 +61,10 @@ describe("node main (lean entry)", () => {
       ["sim"],
       [],
       ["node", "start", "--home", "/h", "--metrics", "not an address"],
+      ["node", "start", "--home", "/h", "--rest", "not an address"],
+      ["node", "app", "--home", "/h", "--rpc", "unix:///tmp/rpc.sock"],
+      // node start knows its RPC (config.toml): --rpc is node app's.
+      ["node", "start", "--home", "/h", "--rpc", "tcp://127.0.0.1:26657"],
     ])
       expect(parseLeanArgs(argv), argv.join(" ")).toBeUndefined();
   });

@@ -9,6 +9,7 @@ import {
   defaultInit,
   initHome,
 } from "../../node/home.ts";
+import { DEFAULT_REST_URL, keplrChainInfo, registryChainJson } from "../../node/chain-info.ts";
 import { startNode } from "../../node/run.ts";
 import { userFailure } from "../errors.ts";
 
@@ -172,10 +173,33 @@ const metrics = Flag.String("metrics").pipe(
   Flag.optional,
 );
 
+const rest = Flag.String("rest").pipe(
+  Flag.withDescription(
+    "Serve the REST gateway (Cosmos SDK endpoints for wallets and explorers, /remes/remes/v1/… queries; docs/node.md) at http://ADDR; ADDR is PORT (loopback) or HOST:PORT",
+  ),
+  Flag.optional,
+);
+
+const rpcFlag = Flag.String("rpc").pipe(
+  Flag.withDescription(
+    "The CometBFT RPC the REST gateway calls (tcp://HOST:PORT or http://HOST:PORT); config.toml's rpc.laddr by default",
+  ),
+  Flag.optional,
+);
+
+const some = <K extends string>(key: K, o: Option.Option<string>) =>
+  Option.match(o, { onNone: () => ({}), onSome: (v) => ({ [key]: v }) as Record<K, string> });
+
 /** The node is a scoped resource: interruption (SIGINT/SIGTERM via the runtime) runs its clean stop. */
 const run =
   (withCometbft: boolean) =>
-  (f: { home: string; snapshotInterval: number; metrics: Option.Option<string> }) =>
+  (f: {
+    home: string;
+    snapshotInterval: number;
+    metrics: Option.Option<string>;
+    rest: Option.Option<string>;
+    rpc?: Option.Option<string>;
+  }) =>
     Effect.scoped(
       Effect.gen(function* () {
         const node = yield* Effect.acquireRelease(
@@ -185,7 +209,9 @@ const run =
                 home: f.home,
                 withCometbft,
                 snapshotInterval: f.snapshotInterval,
-                ...Option.match(f.metrics, { onNone: () => ({}), onSome: (m) => ({ metrics: m }) }),
+                ...some("metrics", f.metrics),
+                ...some("rest", f.rest),
+                ...some("rpc", f.rpc ?? Option.none()),
                 say: (l) => console.log(l),
               }),
             catch: userFailure(withCometbft ? "node start failed" : "node app failed"),
@@ -200,7 +226,7 @@ const run =
       }),
     );
 
-const start = Command.make("start", { home, snapshotInterval, metrics }, run(true)).pipe(
+const start = Command.make("start", { home, snapshotInterval, metrics, rest }, run(true)).pipe(
   Command.withDescription(
     "Run the chain: the R3MES ABCI app and CometBFT together; logs go to HOME/logs (app.log, cometbft.log); SIGINT/SIGTERM stop both cleanly. State is durable: a restart (even after kill -9) continues at the last committed height",
   ),
@@ -213,18 +239,71 @@ const start = Command.make("start", { home, snapshotInterval, metrics }, run(tru
       command: "r3mes node start --home ./.chain --metrics 26660",
       description: "The same, with Prometheus metrics at http://127.0.0.1:26660/metrics",
     },
+    {
+      command: "r3mes node start --home ./.chain --rest 1317",
+      description:
+        "The same, with the REST gateway at http://127.0.0.1:1317 (e.g. /cosmos/bank/v1beta1/balances/remes1…)",
+    },
   ]),
 );
 
-const app = Command.make("app", { home, snapshotInterval, metrics }, run(false)).pipe(
+const app = Command.make(
+  "app",
+  { home, snapshotInterval, metrics, rest, rpc: rpcFlag },
+  run(false),
+).pipe(
   Command.withDescription(
     "Run only the ABCI app (for running CometBFT yourself: 'cometbft start --home HOME')",
   ),
+);
+
+const chainInfo = Command.make(
+  "chain-info",
+  {
+    home,
+    format: Flag.Literals("format", ["keplr", "registry"]).pipe(
+      Flag.withDescription(
+        "keplr: Keplr's chainInfo (experimentalSuggestChain); registry: a cosmos/chain-registry chain.json",
+      ),
+      Flag.withDefault("keplr" as const),
+    ),
+    rpc: Flag.String("rpc").pipe(
+      Flag.withDescription(
+        "The RPC URL wallets call (default: config.toml's rpc.laddr as http://)",
+      ),
+      Flag.optional,
+    ),
+    rest: Flag.String("rest").pipe(
+      Flag.withDescription(`The REST gateway's URL (default ${DEFAULT_REST_URL})`),
+      Flag.optional,
+    ),
+  },
+  (f) =>
+    Effect.try({
+      try: () => {
+        const o = { home: f.home, ...some("rpc", f.rpc), ...some("rest", f.rest) };
+        console.log(
+          JSON.stringify(f.format === "keplr" ? keplrChainInfo(o) : registryChainJson(o), null, 2),
+        );
+      },
+      catch: userFailure("node chain-info failed"),
+    }),
+).pipe(
+  Command.withDescription(
+    "Print the chain's description for wallets: Keplr chainInfo JSON (chain id from the genesis, RPC from config.toml, fee steps from app.toml's minimum gas price, bech32 remes…, coin type 118, uremes/REMES with 6 decimals), or a chain-registry chain.json",
+  ),
+  Command.withExamples([
+    {
+      command: "r3mes node chain-info --home ./.chain --rest http://127.0.0.1:1317",
+      description:
+        "Keplr chainInfo for the local chain (pass it to window.keplr.experimentalSuggestChain)",
+    },
+  ]),
 );
 
 export const nodeCommand = Command.make("node").pipe(
   Command.withDescription(
     "A CometBFT ABCI 2.0 node running the R3MES state machine (needs CometBFT: 'npm run setup:tools')",
   ),
-  Command.withSubcommands([init, start, app]),
+  Command.withSubcommands([init, start, app, chainInfo]),
 );
