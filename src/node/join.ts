@@ -84,8 +84,7 @@ const getJson = async <T>(fetchImpl: Fetch, rpc: string, query: string): Promise
     );
   }
   const body = (await res.json().catch(() => undefined)) as
-    | { result?: T; error?: { message: string; data?: string } }
-    | undefined;
+    { result?: T; error?: { message: string; data?: string } } | undefined;
   if (!body?.result)
     throw new Error(
       `state sync: RPC ${rpc} answered /${query} with ${body?.error ? `${body.error.message} ${body.error.data ?? ""}`.trim() : `HTTP ${res.status}`}`,
@@ -126,8 +125,7 @@ export const trustPoint = async (
       );
   });
   const latest = Math.min(...statuses.map((s) => Number(s.sync_info.latest_block_height)));
-  const height =
-    Math.floor((latest - TRUST_MARGIN) / o.snapshotInterval) * o.snapshotInterval;
+  const height = Math.floor((latest - TRUST_MARGIN) / o.snapshotInterval) * o.snapshotInterval;
   if (height < 1)
     throw new Error(
       `state sync: the network is at height ${latest}, below its first snapshot (every ${o.snapshotInterval} blocks, plus ${TRUST_MARGIN}); join by replay (leave out --state-sync) or wait`,

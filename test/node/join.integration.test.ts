@@ -58,7 +58,9 @@ const ownAppHash = async (rpc: string, h: number) =>
 const signersAt = async (rpc: string, h: number) =>
   (
     await rpcGet<{
-      signed_header: { commit: { signatures: { validator_address: string; block_id_flag: number }[] } };
+      signed_header: {
+        commit: { signatures: { validator_address: string; block_id_flag: number }[] };
+      };
     }>(rpc, `commit?height=${h}`)
   ).signed_header.commit.signatures
     .filter((s) => s.block_id_flag === 2)
@@ -107,7 +109,10 @@ describe("joining a running network", () => {
     };
     doc.app_state.accounts.push({ address: operator, balance: String(50_000n * UREMES_PER_REMES) });
     for (const n of s.nodes)
-      fs.writeFileSync(path.join(n.home, "config/genesis.json"), `${JSON.stringify(doc, null, 2)}\n`);
+      fs.writeFileSync(
+        path.join(n.home, "config/genesis.json"),
+        `${JSON.stringify(doc, null, 2)}\n`,
+      );
     await Promise.all(s.nodes.map((n) => startNodeProcs(s, n, SNAPSHOT_INTERVAL)));
     for (const n of s.nodes) pids.push(n.appPid!, n.cometPid!);
     const rpcs = s.nodes.map(rpcUrl);
@@ -190,9 +195,14 @@ describe("joining a running network", () => {
           path.join(j.home, "app.out"),
         ),
       );
-      for (let i = 0; i < 300 && !fs.existsSync(path.join(j.home, "abci.sock")); i++) await sleep(100);
+      for (let i = 0; i < 300 && !fs.existsSync(path.join(j.home, "abci.sock")); i++)
+        await sleep(100);
       pids.push(
-        spawnDetached(cometbftBinary(), ["start", "--home", j.home], path.join(j.home, "cometbft.log")),
+        spawnDetached(
+          cometbftBinary(),
+          ["start", "--home", j.home],
+          path.join(j.home, "cometbft.log"),
+        ),
       );
     };
     const tJoin = Date.now();
@@ -223,9 +233,11 @@ describe("joining a running network", () => {
     // State sync, not replay: CometBFT restored a snapshot through the app, and holds no block below it.
     const cometLog = fs.readFileSync(path.join(ss.home, "cometbft.log"), "utf8");
     expect(cometLog).toContain("Snapshot restored");
-    const restored = Number(/state sync restored the snapshot at height ([0-9]+)/.exec(
-      fs.readFileSync(path.join(ss.home, "logs/app.log"), "utf8"),
-    )?.[1]);
+    const restored = Number(
+      /state sync restored the snapshot at height ([0-9]+)/.exec(
+        fs.readFileSync(path.join(ss.home, "logs/app.log"), "utf8"),
+      )?.[1],
+    );
     expect(restored).toBeGreaterThanOrEqual(trustHeight);
     expect(restored % SNAPSHOT_INTERVAL).toBe(0);
     expect(ssUp.earliest).toBe(restored + 1);
@@ -239,7 +251,8 @@ describe("joining a running network", () => {
     for (let h = 1; h <= top; h++) {
       const theirs = await ownAppHash(rpcs[h % 4]!, h);
       expect(await ownAppHash(rp.rpc, h), `replay joiner, height ${h}`).toBe(theirs);
-      if (h > restored) expect(await ownAppHash(ss.rpc, h), `state-sync joiner, height ${h}`).toBe(theirs);
+      if (h > restored)
+        expect(await ownAppHash(ss.rpc, h), `state-sync joiner, height ${h}`).toBe(theirs);
     }
 
     // The state-synced node becomes a validator: its operator registers its consensus key (proof of possession), sent through its own RPC.
@@ -285,7 +298,8 @@ describe("joining a running network", () => {
       "a commit signed by the joiner",
       async () => {
         const tip = (await status(rpcs[0]!)).height;
-        for (let h = from; h <= tip; h++) if ((await signersAt(rpcs[0]!, h)).includes(key.address)) return h;
+        for (let h = from; h <= tip; h++)
+          if ((await signersAt(rpcs[0]!, h)).includes(key.address)) return h;
         return undefined;
       },
       90_000,

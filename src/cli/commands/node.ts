@@ -233,7 +233,8 @@ const init = Command.make(
     {
       command:
         "r3mes node init --home ./node --genesis genesis.json --peers ID@seed1.example:26656 --state-sync http://rpc1.example:26657,http://rpc2.example:26657",
-      description: "A full node of an existing network, restoring a recent snapshot (docs/operators.md)",
+      description:
+        "A full node of an existing network, restoring a recent snapshot (docs/operators.md)",
     },
   ]),
 );
