@@ -12,13 +12,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import { SigningStargateClient } from "@cosmjs/stargate";
 import { afterAll, describe, expect, it } from "vitest";
-import { command } from "../../src/protocol/commands.ts";
-import { signPop } from "../../src/protocol/consensus-keys.ts";
 import { UREMES_PER_REMES } from "../../src/protocol/params.ts";
 import { joinHome } from "../../src/node/join.ts";
-import { encodeObject, remesRegistry } from "../../src/node/registry.ts";
 import { cometbftBinary } from "../../src/node/tools.ts";
 import { down } from "../../src/testnet/down.ts";
 import { freePort, sleep, spawnDetached, spawnR3mes, stopPid } from "../../src/testnet/procs.ts";
@@ -255,32 +251,35 @@ describe("joining a running network", () => {
         expect(await ownAppHash(ss.rpc, h), `state-sync joiner, height ${h}`).toBe(theirs);
     }
 
-    // The state-synced node becomes a validator: its operator registers its consensus key (proof of possession), sent through its own RPC.
+    // The state-synced node becomes a validator: its operator registers the node's consensus key (with the proof of possession) through its own RPC.
     const key = JSON.parse(
       fs.readFileSync(path.join(ss.home, "config/priv_validator_key.json"), "utf8"),
-    ) as { address: string; pub_key: { value: string }; priv_key: { value: string } };
-    const client = await SigningStargateClient.connectWithSigner(ss.rpc, wallet, {
-      registry: remesRegistry(),
-    });
-    const r = await client.signAndBroadcast(
-      operator,
-      [
-        encodeObject(
-          command("registerValidator", {
-            validator: operator,
-            stake: 30_000n * UREMES_PER_REMES,
-            pubkey: Buffer.from(key.pub_key.value, "base64"),
-            popSignature: signPop(
-              Buffer.from(key.priv_key.value, "base64").subarray(0, 32),
-              operator,
-            ),
-          }),
-        ),
-      ],
-      { amount: [{ denom: "uremes", amount: "4000" }], gas: "400000" },
+    ) as { address: string };
+    const keyring = [
+      "--keyring-dir",
+      path.join(dir, "op-keyring"),
+      "--passphrase-file",
+      path.join(dir, "op-pass"),
+    ];
+    fs.writeFileSync(path.join(dir, "op-pass"), "correct horse battery\n");
+    fs.writeFileSync(path.join(dir, "op.mnemonic"), `${TEST_MNEMONIC}\n`);
+    const r3mes = (...args: string[]) =>
+      execFileSync(process.execPath, ["bin/r3mes.js", ...args], { encoding: "utf8" });
+    r3mes("keys", "import", "op", "--mnemonic-file", path.join(dir, "op.mnemonic"), ...keyring);
+    const registered = r3mes(
+      "validator",
+      "register",
+      "--home",
+      ss.home,
+      "--rpc",
+      ss.rpc,
+      "--from",
+      "op",
+      "--stake",
+      "30000",
+      ...keyring,
     );
-    client.disconnect();
-    expect(r.code, r.rawLog).toBe(0);
+    expect(registered).toContain(`registered ${operator} as a validator with 30000 REMES`);
     const power = await until(
       "the joiner in the validator set",
       async () =>
