@@ -91,7 +91,7 @@ export class StateSync {
     });
     this.consensus.load();
     this.node.log(
-      `app: state sync restored the snapshot at height ${s.height} (${o.snapshot.chunks} chunks), app hash ${bytesToHex(s.appHash).toUpperCase()}`,
+      `app: state sync restored the snapshot at height ${s.height} (${o.snapshot.chunks} chunk${o.snapshot.chunks === 1 ? "" : "s"}), app hash ${bytesToHex(s.appHash).toUpperCase()}`,
     );
     return res(ResponseApplySnapshotChunk_Result.ACCEPT);
   }
