@@ -13,12 +13,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { afterAll, describe, expect, it } from "vitest";
+import { Keyring } from "../../src/keys/keyring.ts";
 import { UREMES_PER_REMES } from "../../src/protocol/params.ts";
 import { joinHome } from "../../src/node/join.ts";
 import { cometbftBinary } from "../../src/node/tools.ts";
 import { down } from "../../src/testnet/down.ts";
 import { freePort, sleep, spawnDetached, spawnR3mes, stopPid } from "../../src/testnet/procs.ts";
-import { rpcUrl } from "../../src/testnet/state.ts";
+import { rpcUrl, TESTNET_SCRYPT } from "../../src/testnet/state.ts";
 import { createTestnet, startNodeProcs, waitForHeight } from "../../src/testnet/up.ts";
 import { ensureCometbft, TEST_MNEMONIC } from "./harness.ts";
 
@@ -79,6 +80,27 @@ describe("joining a running network", () => {
     for (const p of pids) await stopPid(p);
     await down(dir, { keep: false }).catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a config CometBFT would refuse fails at init, and leaves no home behind", async () => {
+    ensureCometbft();
+    const genesisFile = path.join(dir, "refused-genesis.json");
+    fs.writeFileSync(genesisFile, JSON.stringify({ chain_id: "net-1", app_state: {} }));
+    const home = path.join(dir, "refused");
+    await expect(
+      joinHome({
+        home,
+        genesisFile,
+        peers: [`${"a".repeat(40)}@127.0.0.1:26656`],
+        rpcLaddr: "tcp://127.0.0.1:26657",
+        p2pLaddr: "tcp://127.0.0.1:26656",
+        proxyApp: `unix://${home}/abci.sock`,
+        blockTime: "1s",
+        // Only CometBFT's own check (ValidateBasic) knows a negative timeout is wrong.
+        config: { "consensus.timeout_propose": '"-1s"' },
+      }),
+    ).rejects.toThrow(/CometBFT refuses the config it was given: .*\[consensus\].*timeout_propose/);
+    expect(fs.existsSync(path.join(home, "config"))).toBe(false);
   });
 
   it("a node joins by state sync and another by replay; both agree on every app hash, and the state-synced one becomes a validator that signs", async () => {
@@ -251,7 +273,10 @@ describe("joining a running network", () => {
         expect(await ownAppHash(ss.rpc, h), `state-sync joiner, height ${h}`).toBe(theirs);
     }
 
-    // The state-synced node becomes a validator: its operator registers the node's consensus key (with the proof of possession) through its own RPC.
+    // The state-synced node becomes a validator: its operator registers the node's consensus key (with the proof of
+    // possession) through the node's own RPC. 45,000 of 125,000 power: the four others hold 80,000, less than two
+    // thirds, so from then on no block commits without the joiner's precommit (a smaller joiner signed only when
+    // its vote beat the others' on a busy machine; see validator-set.integration.test.ts).
     const key = JSON.parse(
       fs.readFileSync(path.join(ss.home, "config/priv_validator_key.json"), "utf8"),
     ) as { address: string };
@@ -262,10 +287,13 @@ describe("joining a running network", () => {
       path.join(dir, "op-pass"),
     ];
     fs.writeFileSync(path.join(dir, "op-pass"), "correct horse battery\n");
-    fs.writeFileSync(path.join(dir, "op.mnemonic"), `${TEST_MNEMONIC}\n`);
+    await new Keyring({ dir: path.join(dir, "op-keyring"), scrypt: TESTNET_SCRYPT }).import(
+      "op",
+      TEST_MNEMONIC,
+      "correct horse battery",
+    );
     const r3mes = (...args: string[]) =>
       execFileSync(process.execPath, ["bin/r3mes.js", ...args], { encoding: "utf8" });
-    r3mes("keys", "import", "op", "--mnemonic-file", path.join(dir, "op.mnemonic"), ...keyring);
     const registered = r3mes(
       "validator",
       "register",
@@ -276,10 +304,10 @@ describe("joining a running network", () => {
       "--from",
       "op",
       "--stake",
-      "30000",
+      "45000",
       ...keyring,
     );
-    expect(registered).toContain(`registered ${operator} as a validator with 30000 REMES`);
+    expect(registered).toContain(`registered ${operator} as a validator with 45000 REMES`);
     const power = await until(
       "the joiner in the validator set",
       async () =>
@@ -291,8 +319,9 @@ describe("joining a running network", () => {
         ).validators.find((v) => v.address === key.address)?.voting_power,
       60_000,
     );
-    expect(power).toBe("30000");
-    const from = (await status(rpcs[0]!)).height;
+    expect(power).toBe("45000");
+    // /validators answers for the next height (CometBFT's latest uncommitted one): the joiner signs from there on.
+    const from = (await status(rpcs[0]!)).height + 1;
     const signed = await until(
       "a commit signed by the joiner",
       async () => {
@@ -304,6 +333,10 @@ describe("joining a running network", () => {
       90_000,
     ).catch(withLogs(ss));
     expect(signed).toBeGreaterThanOrEqual(from);
+    // Without its precommit the others lack two thirds: every commit since it has power carries its signature.
+    const tip = (await status(rpcs[0]!)).height;
+    for (let h = from; h <= tip; h++)
+      expect(await signersAt(rpcs[0]!, h), `commit ${h}`).toContain(key.address);
 
     console.log(
       JSON.stringify({
