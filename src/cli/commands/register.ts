@@ -58,7 +58,8 @@ const send = async (
   }
 };
 
-const consensusKeyOf = (home: string) => {
+/** The node's consensus key as CometBFT writes it: priv_key is the 32-byte ed25519 seed, then the public key. */
+export const consensusKeyOf = (home: string) => {
   const file = path.join(home, "config", "priv_validator_key.json");
   let key: {
     address: string;
