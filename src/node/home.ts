@@ -54,6 +54,8 @@ export interface InitOptions {
   readonly minGasPrice?: string;
   /** CometBFT config.toml overrides: "section.key" (or "key" for the top level) → TOML value, e.g. {"mempool.size": "50000"}. */
   readonly config?: Readonly<Record<string, string>>;
+  /** The node's name among its peers (CometBFT moniker); "r3mes-local" when absent. */
+  readonly moniker?: string;
 }
 
 export const DEFAULT_BLOCK_MAX_BYTES = 2 * 1024 * 1024;
@@ -98,13 +100,20 @@ export const initHome = async (o: InitOptions): Promise<InitResult> => {
   }
 };
 
-const configure = async (o: InitOptions): Promise<InitResult> => {
+/** What config.toml and app.toml take from `node init` (a new chain's or a joining node's). */
+export type NodeConfigOptions = Pick<
+  InitOptions,
+  "home" | "rpcLaddr" | "p2pLaddr" | "proxyApp" | "blockTime" | "minGasPrice" | "config" | "moniker"
+>;
+
+/** CometBFT's config.toml (listeners, block time, indexer) and the app's app.toml (minimum gas price). */
+export const writeNodeConfig = (o: NodeConfigOptions): void => {
   const config = path.join(o.home, "config");
   let toml = fs.readFileSync(path.join(config, "config.toml"), "utf8");
   const set = (section: string, key: string, value: string) =>
     (toml = setToml(toml, section, key, value));
   set("", "proxy_app", JSON.stringify(o.proxyApp));
-  set("", "moniker", JSON.stringify("r3mes-local"));
+  set("", "moniker", JSON.stringify(o.moniker ?? "r3mes-local"));
   set("", "log_level", JSON.stringify("info"));
   set("rpc", "laddr", JSON.stringify(o.rpcLaddr));
   set("p2p", "laddr", JSON.stringify(o.p2pLaddr));
@@ -124,7 +133,11 @@ const configure = async (o: InitOptions): Promise<InitResult> => {
   const gasPrice = parseGasPrice(o.minGasPrice ?? DEFAULT_MIN_GAS_PRICE);
   if (gasPrice instanceof Error) throw new Error(`--min-gas-price: ${gasPrice.message}`);
   writeAppConfig(o.home, gasPrice);
+};
 
+const configure = async (o: InitOptions): Promise<InitResult> => {
+  const config = path.join(o.home, "config");
+  writeNodeConfig(o);
   const wallet = o.mnemonic
     ? await DirectSecp256k1HdWallet.fromMnemonic(o.mnemonic, { prefix: BECH32_PREFIX })
     : await DirectSecp256k1HdWallet.generate(24, { prefix: BECH32_PREFIX });

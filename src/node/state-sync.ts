@@ -90,6 +90,9 @@ export class StateSync {
       ...(s.beacon ? { meta: { beacon: s.beacon } } : {}),
     });
     this.consensus.load();
+    this.node.log(
+      `app: state sync restored the snapshot at height ${s.height} (${o.snapshot.chunks} chunk${o.snapshot.chunks === 1 ? "" : "s"}), app hash ${bytesToHex(s.appHash).toUpperCase()}`,
+    );
     return res(ResponseApplySnapshotChunk_Result.ACCEPT);
   }
 }

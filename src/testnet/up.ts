@@ -339,7 +339,11 @@ const overrides = (json: Record<string, JsonValue>): Record<string, unknown> => 
   return Object.fromEntries(Object.keys(json).map((k) => [k, parsed[k]]));
 };
 
-export const startNodeProcs = async (s: TestnetState, n: NodeEntry): Promise<void> => {
+export const startNodeProcs = async (
+  s: TestnetState,
+  n: NodeEntry,
+  snapshotInterval = 50,
+): Promise<void> => {
   const logs = logsDir(s.dir);
   fs.rmSync(path.join(n.home, "abci.sock"), { force: true });
   n.appPid = spawnR3mes(
@@ -349,7 +353,7 @@ export const startNodeProcs = async (s: TestnetState, n: NodeEntry): Promise<voi
       "--home",
       n.home,
       "--snapshot-interval",
-      "50",
+      String(snapshotInterval),
       ...(n.metricsPort ? ["--metrics", `127.0.0.1:${n.metricsPort}`] : []),
     ],
     path.join(logs, `${n.name}-app.out`),

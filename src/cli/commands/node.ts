@@ -10,6 +10,7 @@ import {
   initHome,
 } from "../../node/home.ts";
 import { DEFAULT_REST_URL, keplrChainInfo, registryChainJson } from "../../node/chain-info.ts";
+import { joinHome, parsePeers } from "../../node/join.ts";
 import { startNode } from "../../node/run.ts";
 import { userFailure } from "../errors.ts";
 
@@ -116,10 +117,83 @@ const init = Command.make(
       ),
       Flag.atLeast(0),
     ),
+    genesis: Flag.String("genesis").pipe(
+      Flag.withDescription(
+        "Join an existing network: its genesis.json (copied as is; no dev account, no genesis of this node's own; --chain-id, --params, --fund, --mnemonic, --genesis-extra, --block-max-bytes do not apply)",
+      ),
+      Flag.optional,
+    ),
+    peers: Flag.String("peers").pipe(
+      Flag.withDescription(
+        "With --genesis: the network's nodes to stay connected to, NODE_ID@HOST:PORT,… (CometBFT persistent_peers)",
+      ),
+      Flag.optional,
+    ),
+    stateSync: Flag.String("state-sync").pipe(
+      Flag.withDescription(
+        "With --genesis: restore a recent snapshot instead of replaying from genesis; RPC,RPC (two or more of the network's CometBFT RPCs) give the trusted height and block hash",
+      ),
+      Flag.optional,
+    ),
+    snapshotInterval: Flag.Int("snapshot-interval").pipe(
+      Flag.withDescription(
+        "With --state-sync: the network's snapshot interval (its nodes' 'node start --snapshot-interval'); the trust height is a multiple of it",
+      ),
+      Flag.withDefault(100),
+    ),
+    moniker: Flag.String("moniker").pipe(
+      Flag.withDescription("The node's name among its peers (CometBFT moniker)"),
+      Flag.withDefault("r3mes-local"),
+    ),
   },
   (f) =>
     Effect.tryPromise({
       try: async () => {
+        if (Option.isSome(f.genesis)) {
+          const own = [
+            ["--mnemonic", Option.isSome(f.mnemonic)],
+            ["--fund", f.fund.length > 0],
+            ["--params", Option.isSome(f.params)],
+            ["--genesis-extra", Option.isSome(f.genesisExtra)],
+            ["--chain-id", f.chainId !== "remes-local"],
+            ["--block-max-bytes", f.blockMaxBytes !== DEFAULT_BLOCK_MAX_BYTES],
+          ].filter(([, given]) => given);
+          if (own.length > 0)
+            throw new Error(
+              `${own.map(([flag]) => flag).join(", ")}: a joining node takes the network's genesis as it is (--genesis)`,
+            );
+          const j = await joinHome({
+            home: f.home,
+            genesisFile: f.genesis.value,
+            peers: Option.match(f.peers, { onNone: () => [], onSome: parsePeers }),
+            rpcLaddr: f.rpc,
+            p2pLaddr: f.p2p,
+            proxyApp: f.proxyApp,
+            blockTime: f.blockTime,
+            minGasPrice: f.minGasPrice,
+            moniker: f.moniker,
+            config: Object.fromEntries(f.config.map(parseConfig)),
+            ...Option.match(f.stateSync, {
+              onNone: () => ({}),
+              onSome: (s) => ({
+                stateSync: { rpcs: s.split(","), snapshotInterval: f.snapshotInterval },
+              }),
+            }),
+          });
+          console.log(
+            [
+              `initialised ${f.home} to join chain ${j.chainId}`,
+              `  node id: ${j.nodeId} (peers reach it at ${j.nodeId}@HOST:PORT)`,
+              j.trust
+                ? `  state sync: trust height ${j.trust.height}, hash ${j.trust.hash} (network at ${j.trust.latest})`
+                : "  no state sync: it replays every block from genesis",
+              `  start it with: r3mes node start --home ${f.home}`,
+            ].join("\n"),
+          );
+          return;
+        }
+        if (Option.isSome(f.peers) || Option.isSome(f.stateSync))
+          throw new Error("--peers and --state-sync join an existing network: give its --genesis");
         const r = await initHome({
           ...defaultInit(f.home),
           chainId: f.chainId,
@@ -130,6 +204,7 @@ const init = Command.make(
           blockMaxBytes: f.blockMaxBytes,
           minGasPrice: f.minGasPrice,
           mnemonic: Option.getOrUndefined(f.mnemonic),
+          moniker: f.moniker,
           fund: new Map(f.fund.map(parseFund)),
           params: Option.getOrUndefined(Option.map(f.params, (p) => JSON.parse(p) as JsonValue)),
           genesisExtra: Option.getOrUndefined(
@@ -145,7 +220,7 @@ const init = Command.make(
     }),
 ).pipe(
   Command.withDescription(
-    "Create a home directory for a single-validator local chain: CometBFT keys and config (1 s blocks, loopback listeners) and a genesis whose app_state funds a dev account bonded as the validator",
+    "Create a home directory for a single-validator local chain: CometBFT keys and config (1 s blocks, loopback listeners) and a genesis whose app_state funds a dev account bonded as the validator; with --genesis, a node joining an existing network instead (--peers, --state-sync)",
   ),
   Command.withExamples([
     {
@@ -155,6 +230,12 @@ const init = Command.make(
     {
       command: "r3mes node init --home /tmp/n1 --chain-id test-1 --params '{\"windowBlocks\":10}'",
       description: "Short training windows for experiments",
+    },
+    {
+      command:
+        "r3mes node init --home ./node --genesis genesis.json --peers ID@seed1.example:26656 --state-sync http://rpc1.example:26657,http://rpc2.example:26657",
+      description:
+        "A full node of an existing network, restoring a recent snapshot (docs/operators.md)",
     },
   ]),
 );

@@ -25,6 +25,7 @@ import { openStore } from "../../store/index.ts";
 import { PASSPHRASE_ENV } from "../../keys/keyring.ts";
 import { userFailure } from "../errors.ts";
 import { keyringAt, signerFrom } from "./keys.ts";
+import { minerRegister, validatorRegister } from "./register.ts";
 
 const stamp = () => new Date().toISOString();
 const say = (name: string) => (line: string) => console.log(`${stamp()} ${name} ${line}`);
@@ -282,7 +283,7 @@ const minerStart = Command.make(
 );
 export const minerCommand = Command.make("miner").pipe(
   Command.withDescription("Miner daemon (trains shards and submits gradients)"),
-  Command.withSubcommands([minerStart]),
+  Command.withSubcommands([minerStart, minerRegister]),
 );
 
 const validatorStart = Command.make(
@@ -306,7 +307,7 @@ const validatorStart = Command.make(
 );
 export const validatorCommand = Command.make("validator").pipe(
   Command.withDescription("Validator duty daemon (verification work beside a consensus node)"),
-  Command.withSubcommands([validatorStart]),
+  Command.withSubcommands([validatorStart, validatorRegister]),
 );
 
 // --- proposer ---
