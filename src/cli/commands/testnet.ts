@@ -14,6 +14,7 @@ import { checkInvariants } from "../../testnet/invariants.ts";
 import { type NetworkChoice, networkChoices } from "../../testnet/netns.ts";
 import { perturb, type Perturbation, perturbations } from "../../testnet/perturb.ts";
 import { logsDir, readState } from "../../testnet/state.ts";
+import { manifestsCommand } from "./testnet-manifests.ts";
 import { formatStatus, nodeStatuses } from "../../testnet/status.ts";
 import { up } from "../../testnet/up.ts";
 import { userFailure } from "../errors.ts";
@@ -356,5 +357,6 @@ export const testnetCommand = Command.make("testnet").pipe(
     checkCommand,
     downCommand,
     conductCommand,
+    manifestsCommand,
   ]),
 );
