@@ -29,6 +29,7 @@ import {
   nodeNet,
 } from "./netns.ts";
 import { freePorts, sleep, spawnDetached, spawnR3mes } from "./procs.ts";
+import { applyWan, describeWan, probeWan, type Wan } from "./wan.ts";
 import {
   type DaemonEntry,
   keyringDirOf,
@@ -63,6 +64,10 @@ export interface UpOptions {
   readonly kubo: boolean;
   /** auto (default): netns where this process can make namespaces, else loopback; see netns.ts. */
   readonly network?: NetworkChoice;
+  /** Latency, jitter and loss between the nodes (netns only; see wan.ts). */
+  readonly wan?: Wan;
+  /** More accounts to fund at genesis (addresses; e.g. a benchmark's load generators). */
+  readonly extraAccounts?: readonly string[];
   readonly say: (line: string) => void;
 }
 
@@ -147,6 +152,10 @@ export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
   const cometbft = cometbftBinary();
   if (o.kubo) kuboBinary();
   const network = chooseNetwork(o.network ?? "auto", o.validators);
+  if (o.wan && network.kind !== "netns")
+    throw new Error(`--wan needs the netns network, and this one is loopback: ${network.reason}`);
+  const wanOk = o.wan ? probeWan() : true;
+  if (wanOk !== true) throw new Error(`--wan: ${wanOk}`);
   fs.mkdirSync(logsDir(dir), { recursive: true });
   // Local throwaway keys in an encrypted keyring, like an operator's: the daemons start with --from NAME.
   const keyring = testnetKeyring(dir);
@@ -241,7 +250,7 @@ export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
       trainMs: o.trainMs,
       ...(o.training ? { training: o.training } : {}),
       ...(o.params ? { params: o.params } : {}),
-      accounts: Object.values(keys).map((k) => k.address),
+      accounts: [...Object.values(keys).map((k) => k.address), ...(o.extraAccounts ?? [])],
       validators: validatorKeys,
       miners: daemons.filter((d) => d.role === "miner").map((d) => keys[d.from]!.address),
       proposers: daemons.filter((d) => d.role === "proposer").map((d) => keys[d.from]!.address),
@@ -260,6 +269,7 @@ export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
     nodes,
     daemons,
     network,
+    ...(o.wan ? { wan: o.wan } : {}),
     startedAt: new Date().toISOString(),
   };
   for (const n of nodes) setPeers(n.home, peersOf(s, n));
@@ -485,6 +495,13 @@ export const up = async (o: UpOptions & { readonly scenario?: string }): Promise
         s.network,
         s.nodes.map((n) => n.net!),
       );
+    if (o.wan) {
+      applyWan(
+        o.wan,
+        s.nodes.map((n) => n.net!),
+      );
+      o.say(describeWan(o.wan, s.nodes.length));
+    }
     if (s.kubo) {
       s.kubo.pid = await startKubo(s.kubo.repo, s.kubo, path.join(logsDir(s.dir), "kubo.log"));
       writeState(s);
