@@ -3,7 +3,8 @@
  * latency on a LAN and under a WAN latency matrix (default the qa-regions
  * preset, BENCH_WAN=preset|file), in one run.
  *
- *   npm run bench:testnet-wan   (BENCH_ACCOUNTS=600 BENCH_FLOOD_S=30 BENCH_BACKLOG=1500 BENCH_PRESIGN=8000)
+ *   npm run bench:testnet-wan   (BENCH_ACCOUNTS=600 BENCH_FLOOD_S=30 BENCH_BACKLOG=1500
+ *                                BENCH_PRESIGN=8000 BENCH_CONNECTIONS=128)
  *
  * Per network: a fresh testnet (4 validators, no daemons, no Kubo) whose
  * genesis funds BENCH_ACCOUNTS load accounts. Then
@@ -45,6 +46,8 @@ import { probeNetns } from "../src/testnet/netns.ts";
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 600);
 const FLOOD_S = Number(process.env.BENCH_FLOOD_S ?? 30);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 1500);
+/** Concurrent broadcast_tx_sync calls: each waits for CheckTx, so this bounds what the client offers. */
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 128);
 /** Txs signed before the flood (more than the flood can commit). */
 const PRESIGN = Number(process.env.BENCH_PRESIGN ?? 8000);
 const LIGHT_TXS = Number(process.env.BENCH_LIGHT_TXS ?? 40);
@@ -304,9 +307,9 @@ const run = async (label: "lan" | "wan", wan: Wan | undefined) => {
     let refused = 0;
     const until = tFlood + FLOOD_S * 1000;
     const dead = new Set<number>();
-    const workers = Array.from({ length: 32 }, async (_, w) => {
+    const workers = Array.from({ length: CONNECTIONS }, async (_, w) => {
       for (let r = 0; r < rounds; r++)
-        for (let i = w; i < ACCOUNTS; i += 32) {
+        for (let i = w; i < ACCOUNTS; i += CONNECTIONS) {
           if (dead.has(i)) continue;
           while (sent - committed - refused > BACKLOG && performance.now() < until) await sleep(5);
           if (performance.now() >= until) return;
@@ -345,6 +348,9 @@ const run = async (label: "lan" | "wan", wan: Wan | undefined) => {
       backlog: BACKLOG,
       saturation_tx_per_s: +(txsInSpan / span).toFixed(1),
       offered_tx_per_s: +offeredPerS.toFixed(1),
+      connections: CONNECTIONS,
+      flood_sent: sent,
+      flood_committed: floodBlocks.reduce((a, b) => a + b.txs.length, 0),
       refused: refused,
       blocks_per_s: +((blocks - 1) / blockSpan).toFixed(2),
       txs_per_block_max: Math.max(0, ...full.map((b) => b.txs.length)),
