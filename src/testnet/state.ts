@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Keyring } from "../keys/keyring.ts";
 import type { NodeNet, TestnetNetwork } from "./netns.ts";
+import type { Wan } from "./wan.ts";
 
 export interface NodeEntry {
   readonly name: string;
@@ -53,6 +54,8 @@ export interface TestnetState {
   readonly daemons: DaemonEntry[];
   /** How the nodes are networked and partitioned (see netns.ts). */
   readonly network?: TestnetNetwork;
+  /** The latency matrix applied between the nodes (see wan.ts), if any. */
+  readonly wan?: Wan;
   kubo?: {
     readonly repo: string;
     readonly api: number;

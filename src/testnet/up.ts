@@ -29,6 +29,7 @@ import {
   nodeNet,
 } from "./netns.ts";
 import { freePorts, sleep, spawnDetached, spawnR3mes } from "./procs.ts";
+import { applyWan, describeWan, probeWan, type Wan } from "./wan.ts";
 import {
   type DaemonEntry,
   keyringDirOf,
@@ -63,6 +64,10 @@ export interface UpOptions {
   readonly kubo: boolean;
   /** auto (default): netns where this process can make namespaces, else loopback; see netns.ts. */
   readonly network?: NetworkChoice;
+  /** Latency, jitter and loss between the nodes (netns only; see wan.ts). */
+  readonly wan?: Wan;
+  /** More accounts to fund at genesis (addresses; e.g. a benchmark's load generators). */
+  readonly extraAccounts?: readonly string[];
   readonly say: (line: string) => void;
 }
 
@@ -147,6 +152,10 @@ export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
   const cometbft = cometbftBinary();
   if (o.kubo) kuboBinary();
   const network = chooseNetwork(o.network ?? "auto", o.validators);
+  if (o.wan && network.kind !== "netns")
+    throw new Error(`--wan needs the netns network, and this one is loopback: ${network.reason}`);
+  const wanOk = o.wan ? probeWan() : true;
+  if (wanOk !== true) throw new Error(`--wan: ${wanOk}`);
   fs.mkdirSync(logsDir(dir), { recursive: true });
   // Local throwaway keys in an encrypted keyring, like an operator's: the daemons start with --from NAME.
   const keyring = testnetKeyring(dir);
@@ -160,7 +169,6 @@ export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
   const metricsPort = (i: number) => ports[2 * o.validators + 2 * i]!;
   const cometMetricsPort = (i: number) => ports[2 * o.validators + 2 * i + 1]!;
   const nodes: NodeEntry[] = [];
-  const pubkeys: string[] = [];
   for (let i = 0; i < o.validators; i++) {
     const name = `val${i}`;
     const home = path.join(dir, "nodes", name);
@@ -178,13 +186,6 @@ export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
     const nodeId = execFileSync(cometbft, ["show-node-id", "--home", home], {
       encoding: "utf8",
     }).trim();
-    pubkeys.push(
-      (
-        JSON.parse(
-          fs.readFileSync(path.join(home, "config", "priv_validator_key.json"), "utf8"),
-        ) as { pub_key: { value: string } }
-      ).pub_key.value,
-    );
     keys[name] = await newKey(name);
     nodes.push({
       name,
@@ -229,82 +230,32 @@ export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
     });
   }
 
-  // Real losses vary about ±5% from batch to batch (src/kernels/backend.ts): a kernels testnet's tier 2 tolerates 20%.
-  const trainingParams: Record<string, JsonValue> =
-    o.training === "kernels" ? { lossToleranceBps: 2_000 } : {};
-  const params = create(ParamsSchema, {
-    ...defaultParams(),
-    ...overrides({ ...testnetParams(), ...trainingParams, ...o.params }),
-  });
-  const bad = validateParams(params);
-  if (bad) throw new Error(`testnet params: ${bad.message}`);
-  const accounts = Object.values(keys).map((k) => ({
-    address: k.address,
-    balance: 10_000n * REMES,
-  }));
-  const roles = [
-    ...nodes.map((n, i) => ({
-      address: keys[n.operator]!.address,
-      role: Role.VALIDATOR,
-      stake: 20_000n * REMES,
-      pubkey: Buffer.from(pubkeys[i]!, "base64"),
-    })),
-    ...daemons
-      .filter((d) => d.role === "miner")
-      .map((d) => ({
-        address: keys[d.from]!.address,
-        role: Role.MINER,
-        stake: 2_000n * REMES,
-        gpuArch: GpuArch.AMPERE,
-      })),
-    ...daemons
-      .filter((d) => d.role === "proposer")
-      .map((d) => ({
-        address: keys[d.from]!.address,
-        role: Role.PROPOSER,
-        stake: 10_000n * REMES,
-      })),
-  ];
   const worldSeed = randomBytes(32).toString("hex");
-  const kernels =
-    o.training === "kernels"
-      ? makeBackend(
-          { backend: "kernels", trainMs: o.trainMs, genesisVaultEntries: KERNELS_VAULT_ENTRIES },
-          Buffer.from(worldSeed, "hex"),
-          params,
-        )
-      : undefined;
-  // Simulated daemons compute trap jobs too: the genesis answers must be their backend's (same world seed).
-  const simulated = makeBackend(
-    { backend: "simulated", trainMs: o.trainMs, genesisVaultEntries: 64 },
-    Buffer.from(worldSeed, "hex"),
-    params,
-  );
-  const genesisState = create(GenesisStateSchema, {
-    params,
-    accounts,
-    roles,
-    vault: kernels
-      ? Array.from({ length: KERNELS_VAULT_ENTRIES }, (_, i) => ({
-          gradientHash: kernels.vaultHash(i),
-        }))
-      : Array.from({ length: 64 }, (_, i) => ({ gradientHash: simulated.vaultHash(i) })),
+  const validatorKeys = nodes.map((n) => {
+    const k = JSON.parse(
+      fs.readFileSync(path.join(n.home, "config", "priv_validator_key.json"), "utf8"),
+    ) as { address: string; pub_key: { type: string; value: string } };
+    return {
+      name: n.name,
+      operator: keys[n.operator]!.address,
+      address: k.address,
+      pub_key: k.pub_key,
+    };
   });
-  const doc = JSON.parse(
-    fs.readFileSync(path.join(nodes[0]!.home, "config", "genesis.json"), "utf8"),
-  ) as Record<string, unknown>;
-  doc.chain_id = chainId;
-  doc.genesis_time = new Date().toISOString();
-  doc.validators = nodes
-    .map((n, i) => {
-      const k = JSON.parse(
-        fs.readFileSync(path.join(n.home, "config", "priv_validator_key.json"), "utf8"),
-      ) as { address: string; pub_key: unknown };
-      return { address: k.address, pub_key: k.pub_key, power: "10", name: n.name, i };
-    })
-    .map(({ i: _i, ...v }) => v);
-  doc.app_state = toJson(GenesisStateSchema, genesisState);
-  const genesisText = `${JSON.stringify(doc, null, 2)}\n`;
+  const genesisText = testnetGenesis(
+    JSON.parse(fs.readFileSync(path.join(nodes[0]!.home, "config", "genesis.json"), "utf8")),
+    {
+      chainId,
+      worldSeed,
+      trainMs: o.trainMs,
+      ...(o.training ? { training: o.training } : {}),
+      ...(o.params ? { params: o.params } : {}),
+      accounts: [...Object.values(keys).map((k) => k.address), ...(o.extraAccounts ?? [])],
+      validators: validatorKeys,
+      miners: daemons.filter((d) => d.role === "miner").map((d) => keys[d.from]!.address),
+      proposers: daemons.filter((d) => d.role === "proposer").map((d) => keys[d.from]!.address),
+    },
+  );
   for (const n of nodes) fs.writeFileSync(path.join(n.home, "config", "genesis.json"), genesisText);
 
   const s: TestnetState = {
@@ -318,6 +269,7 @@ export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
     nodes,
     daemons,
     network,
+    ...(o.wan ? { wan: o.wan } : {}),
     startedAt: new Date().toISOString(),
   };
   for (const n of nodes) setPeers(n.home, peersOf(s, n));
@@ -328,6 +280,94 @@ export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
   }
   writeState(s);
   return s;
+};
+
+export interface GenesisInput {
+  readonly chainId: string;
+  /** Hex; the genesis vault's answers are computed from it. */
+  readonly worldSeed: string;
+  readonly trainMs: number;
+  readonly training?: "simulated" | "kernels";
+  readonly params?: Record<string, JsonValue>;
+  /** Every account funded at genesis, in order. */
+  readonly accounts: readonly string[];
+  /** Bonded validators: operator address and CometBFT consensus key (priv_validator_key.json's public half). */
+  readonly validators: readonly {
+    readonly name: string;
+    readonly operator: string;
+    readonly address: string;
+    readonly pub_key: { readonly type: string; readonly value: string };
+  }[];
+  readonly miners: readonly string[];
+  readonly proposers: readonly string[];
+}
+
+/**
+ * genesis.json of a testnet (shared by `up` and `testnet manifests`): `base`
+ * (CometBFT's own, or a minimal one) with the chain ID, the validators and
+ * the app state: accounts, bonded roles, the trap vault, short windows.
+ */
+export const testnetGenesis = (base: Record<string, unknown>, g: GenesisInput): string => {
+  // Real losses vary about ±5% from batch to batch (src/kernels/backend.ts): a kernels testnet's tier 2 tolerates 20%.
+  const trainingParams: Record<string, JsonValue> =
+    g.training === "kernels" ? { lossToleranceBps: 2_000 } : {};
+  const params = create(ParamsSchema, {
+    ...defaultParams(),
+    ...overrides({ ...testnetParams(), ...trainingParams, ...g.params }),
+  });
+  const bad = validateParams(params);
+  if (bad) throw new Error(`testnet params: ${bad.message}`);
+  const accounts = g.accounts.map((address) => ({ address, balance: 10_000n * REMES }));
+  const roles = [
+    ...g.validators.map((v) => ({
+      address: v.operator,
+      role: Role.VALIDATOR,
+      stake: 20_000n * REMES,
+      pubkey: Buffer.from(v.pub_key.value, "base64"),
+    })),
+    ...g.miners.map((address) => ({
+      address,
+      role: Role.MINER,
+      stake: 2_000n * REMES,
+      gpuArch: GpuArch.AMPERE,
+    })),
+    ...g.proposers.map((address) => ({ address, role: Role.PROPOSER, stake: 10_000n * REMES })),
+  ];
+  const kernels =
+    g.training === "kernels"
+      ? makeBackend(
+          { backend: "kernels", trainMs: g.trainMs, genesisVaultEntries: KERNELS_VAULT_ENTRIES },
+          Buffer.from(g.worldSeed, "hex"),
+          params,
+        )
+      : undefined;
+  // Simulated daemons compute trap jobs too: the genesis answers must be their backend's (same world seed).
+  const simulated = makeBackend(
+    { backend: "simulated", trainMs: g.trainMs, genesisVaultEntries: 64 },
+    Buffer.from(g.worldSeed, "hex"),
+    params,
+  );
+  const genesisState = create(GenesisStateSchema, {
+    params,
+    accounts,
+    roles,
+    vault: kernels
+      ? Array.from({ length: KERNELS_VAULT_ENTRIES }, (_, i) => ({
+          gradientHash: kernels.vaultHash(i),
+        }))
+      : Array.from({ length: 64 }, (_, i) => ({ gradientHash: simulated.vaultHash(i) })),
+  });
+  const doc = { ...base };
+  doc.chain_id = g.chainId;
+  doc.genesis_time = new Date().toISOString();
+  doc.validators = g.validators.map((v) => ({
+    address: v.address,
+    pub_key: v.pub_key,
+    power: "10",
+    name: v.name,
+  }));
+  doc.app_state = toJson(GenesisStateSchema, genesisState);
+  return `${JSON.stringify(doc, null, 2)}\n`;
 };
 
 /** Only the fields the JSON names override the defaults. */
@@ -459,6 +499,13 @@ export const up = async (o: UpOptions & { readonly scenario?: string }): Promise
         s.network,
         s.nodes.map((n) => n.net!),
       );
+    if (o.wan) {
+      applyWan(
+        o.wan,
+        s.nodes.map((n) => n.net!),
+      );
+      o.say(describeWan(o.wan, s.nodes.length));
+    }
     if (s.kubo) {
       s.kubo.pid = await startKubo(s.kubo.repo, s.kubo, path.join(logsDir(s.dir), "kubo.log"));
       writeState(s);

@@ -14,6 +14,8 @@ import { checkInvariants } from "../../testnet/invariants.ts";
 import { type NetworkChoice, networkChoices } from "../../testnet/netns.ts";
 import { perturb, type Perturbation, perturbations } from "../../testnet/perturb.ts";
 import { logsDir, readState } from "../../testnet/state.ts";
+import { manifestsCommand } from "./testnet-manifests.ts";
+import { loadWan } from "../../testnet/wan.ts";
 import { formatStatus, nodeStatuses } from "../../testnet/status.ts";
 import { up } from "../../testnet/up.ts";
 import { userFailure } from "../errors.ts";
@@ -80,6 +82,12 @@ const upCommand = Command.make(
       ),
       Flag.withDefault("auto"),
     ),
+    wan: Flag.String("wan").pipe(
+      Flag.withDescription(
+        "Latency, jitter and loss between the nodes (netns network only): a preset (qa-regions, one-continent) or a JSON file {regions, rttMs, jitterMs, lossPct, placement}; see docs/testnet.md",
+      ),
+      Flag.optional,
+    ),
     backend: Flag.String("backend").pipe(
       Flag.withDescription(
         "process (default) or containers (testcontainers; needs a Docker engine — where none answers it says so and runs processes; the container backend itself is not built yet)",
@@ -116,6 +124,7 @@ const upCommand = Command.make(
             ? { params: JSON.parse(f.params.value) as Record<string, never> }
             : {}),
           ...(Option.isSome(f.scenario) ? { scenario: f.scenario.value } : {}),
+          ...(Option.isSome(f.wan) ? { wan: loadWan(f.wan.value) } : {}),
         });
       },
       catch: userFailure("testnet up failed"),
@@ -356,5 +365,6 @@ export const testnetCommand = Command.make("testnet").pipe(
     checkCommand,
     downCommand,
     conductCommand,
+    manifestsCommand,
   ]),
 );
