@@ -131,7 +131,7 @@ describe("distributed sweeps: shards, merge, local processes", () => {
       await runMerge({ dirs: [join(tmp, "parts")], out: join(tmp, "merged"), json: false }),
     ).toBe(0);
     await expectSame(single, join(tmp, "merged"));
-  }, 60_000);
+  }, 180_000);
 
   it("a shard fans its runs over worker threads and still merges into the same results", async () => {
     const two = (i: number) => join(tmp, "two", String(i));
@@ -145,7 +145,7 @@ describe("distributed sweeps: shards, merge, local processes", () => {
       0,
     );
     await expectSame(single, join(tmp, "merged2"));
-  }, 60_000);
+  }, 180_000);
 
   it("refuses a missing shard, a shard given twice and a part of another sweep, naming them", async () => {
     const merge = (dirs: string[]) => Effect.runPromise(mergeShards(dirs, join(tmp, "bad")));
@@ -162,7 +162,7 @@ describe("distributed sweeps: shards, merge, local processes", () => {
     await expect(runSim({ ...base, shard: 4, of: 4, out: join(tmp, "x") })).rejects.toThrow(
       /--shard 4: must be an integer from 0 to 3/,
     );
-  }, 60_000);
+  }, 180_000);
 
   it("--parallelism 2 runs the shards as 2 local processes and merges them into the same results", async () => {
     expect(
@@ -170,7 +170,7 @@ describe("distributed sweeps: shards, merge, local processes", () => {
     ).toBe(0);
     expect(existsSync(join(tmp, "local", ".shards"))).toBe(false);
     await expectSame(single, join(tmp, "local"));
-  }, 90_000);
+  }, 180_000);
 
   it("r3mes sim --help lists merge and job; the command line reaches them", async () => {
     const help = await inProcess("sim", "--help");
