@@ -60,9 +60,14 @@ export const imageIsStale = (
   checkout.dirty ||
   built.commit !== checkout.commit;
 
-/** Builds IMAGE with scripts/image.sh unless it is current; `say` gets the script's lines. */
+/**
+ * Builds IMAGE with scripts/image.sh unless it is current; `say` gets the script's lines.
+ * R3MES_IMAGE_REUSE=1 takes any built IMAGE as it is (iterating on code that runs outside it).
+ */
 export const ensureImage = (say: (line: string) => void, o: { force?: boolean } = {}): void => {
-  if (!o.force && !imageIsStale(builtRevision(), checkoutRevision())) return;
+  const built = builtRevision();
+  if (!o.force && built !== undefined && process.env.R3MES_IMAGE_REUSE === "1") return;
+  if (!o.force && !imageIsStale(built, checkoutRevision())) return;
   say(`image: building ${IMAGE} (scripts/image.sh)`);
   const r = spawnSync("bash", [path.join(projectRoot, "scripts/image.sh")], {
     cwd: projectRoot,

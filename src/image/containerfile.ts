@@ -54,8 +54,8 @@ export const containerfile = (o: ContainerfileOptions): string => {
     // tsx caches its transforms per user in /tmp/tsx-UID: warm it, so the CLI starts in about a second, not fifteen.
     "RUN r3mes --help >/dev/null",
     `WORKDIR ${DATA_DIR}`,
-    // P2P, RPC, the app's metrics (node start --metrics), Kubo's swarm, API and gateway.
-    "EXPOSE 26656 26657 26660 4001 5001 8080",
+    // No EXPOSE: podman's Docker API lists exposed ports in HostConfig.PortBindings (unbound), and
+    // testcontainers then waits for them to be bound. The ports are in docs/image.md.
     'ENTRYPOINT ["r3mes"]',
     'CMD ["--help"]',
     "",
