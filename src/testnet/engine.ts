@@ -118,14 +118,10 @@ export const disconnectNetwork = async (network: string, name: string): Promise<
 };
 /** Connects the container again, at `ip` where given (its peers' CometBFT resolved its name to that address once, at start). */
 export const connectNetwork = async (network: string, name: string, ip?: string): Promise<void> => {
-  await (
-    await docker()
-  )
-    .getNetwork(network)
-    .connect({
-      Container: name,
-      ...(ip ? { EndpointConfig: { IPAMConfig: { IPv4Address: ip } } } : {}),
-    });
+  await (await docker()).getNetwork(network).connect({
+    Container: name,
+    ...(ip ? { EndpointConfig: { IPAMConfig: { IPv4Address: ip } } } : {}),
+  });
 };
 
 /** Names of the containers carrying the label (any state). */
