@@ -175,6 +175,7 @@ export const upContainers = async (
         ]),
       ),
     ]);
+    if (s.kubo) o.say(`kubo: API ${apiUrlOf(s.kubo)} (container ${containerName(s, "kubo")})`);
     await waitForHeight(s.nodes.map(rpcUrl), 1, 180_000);
     const firstBlockMs = Date.now() - t0;
     o.say(`first block on every node after ${(firstBlockMs / 1000).toFixed(1)} s`);
