@@ -1,8 +1,9 @@
 /**
- * The containers backend's precondition: a Docker engine that answers. Only
- * the check is here (testcontainers is not a dependency until the backend
- * exists): `up --backend containers` says whether an engine answers and
- * why not, and runs the process backend either way.
+ * The containers backend's precondition and choice: a Docker-compatible
+ * engine that answers (Docker's socket, or podman's: `podman system service
+ * --time=0 unix:///run/podman/podman.sock`). `up --backend containers`
+ * runs the containers backend (containers-up.ts) where one answers, and
+ * otherwise says why none does and runs the process backend.
  */
 import * as fs from "node:fs";
 import * as http from "node:http";
@@ -26,20 +27,53 @@ export const dockerAvailable = async (): Promise<true | string> => {
   });
 };
 
-/** The backend `up --backend NAME` runs (always the process backend for now), and what to tell the user about it. */
+/** Sockets tried when DOCKER_HOST is not set: Docker's, then podman's (root, then rootless). */
+export const candidateSockets = (): string[] => [
+  "/var/run/docker.sock",
+  "/run/podman/podman.sock",
+  ...(process.env.XDG_RUNTIME_DIR ? [`${process.env.XDG_RUNTIME_DIR}/podman/podman.sock`] : []),
+];
+
+/**
+ * DOCKER_HOST's engine; without DOCKER_HOST, the first candidate socket whose engine answers,
+ * then set as DOCKER_HOST (for testcontainers). Says why none answers otherwise.
+ */
+export const findEngine = async (): Promise<true | string> => {
+  if (process.env.DOCKER_HOST) return dockerAvailable();
+  const tried: string[] = [];
+  for (const sock of candidateSockets()) {
+    if (!fs.existsSync(sock)) continue;
+    process.env.DOCKER_HOST = `unix://${sock}`;
+    const r = await dockerAvailable();
+    if (r === true) return true;
+    tried.push(r);
+    delete process.env.DOCKER_HOST;
+  }
+  return tried.length > 0
+    ? tried.join("; ")
+    : `no Docker socket at ${candidateSockets().join(", ")}`;
+};
+
+/** The backend `up --backend NAME` runs, and what to tell the user about it. */
 export const resolveBackend = async (
   requested: string,
-): Promise<{ readonly backend: "process"; readonly note?: string }> => {
+): Promise<{ readonly backend: "process" | "containers"; readonly note?: string }> => {
   if (requested === "process") return { backend: "process" };
   if (requested !== "containers") throw new Error(`--backend ${requested}: process or containers`);
-  const engine = await dockerAvailable();
+  const engine = await findEngine();
   if (engine !== true)
     return {
       backend: "process",
       note: `backend: the containers backend (testcontainers) needs a Docker engine, and none answers here (${engine}); using the process backend`,
     };
   return {
-    backend: "process",
-    note: "backend: a Docker engine answers, but the containers backend is not built yet; using the process backend",
+    backend: "containers",
+    note: `backend: containers (engine at ${process.env.DOCKER_HOST})`,
   };
 };
+
+export const describeContainers = (c: {
+  readonly network: string;
+  readonly image: string;
+}): string =>
+  `containers: every node, daemon and Kubo in a container of ${c.image} on the engine network ${c.network} (peers by container name); a partition disconnects the node's container from it`;

@@ -20,6 +20,7 @@ export interface DownResult {
 
 export const down = async (dir: string, o: { keep: boolean }): Promise<DownResult> => {
   const s = readState(dir);
+  if (s.containers) return (await import("./containers-ops.ts")).downContainers(s, o);
   let stopped = 0;
   const stop = async (pids: (number | undefined)[]) => {
     const live = pids.filter((p) => alive(p));

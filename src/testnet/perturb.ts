@@ -51,6 +51,7 @@ const netLog = (s: TestnetState, line: string) =>
 
 export const perturb = async (dir: string, what: Perturbation, name: string): Promise<string> => {
   const s = readState(dir);
+  if (s.containers) return (await import("./containers-ops.ts")).perturbContainers(s, what, name);
   const n = nodeByName(s, name);
   let msg: string;
   switch (what) {

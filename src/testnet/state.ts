@@ -28,6 +28,8 @@ export interface NodeEntry {
   cometPid?: number;
   /** Set while the node is cut off from its peers (see perturb.ts). */
   partitioned?: boolean;
+  /** Containers backend: the node's address on the network while it is partitioned (heal restores it). */
+  partitionedIp?: string;
   paused?: boolean;
 }
 
@@ -65,6 +67,8 @@ export interface TestnetState {
   };
   conductorPid?: number;
   readonly startedAt: string;
+  /** The containers backend (containers-up.ts): its engine network (also the containers' name prefix and label) and image. */
+  readonly containers?: { readonly network: string; readonly image: string };
 }
 
 export const stateFile = (dir: string) => path.join(dir, "testnet.json");

@@ -1,4 +1,5 @@
 /** `r3mes testnet status`: height, app hash and peers of every node, over RPC. */
+import { describeContainers } from "./containers.ts";
 import { describeNetwork } from "./netns.ts";
 import { alive } from "./procs.ts";
 import { metricsUrls, rpcUrl, type TestnetState } from "./state.ts";
@@ -24,8 +25,18 @@ const getJson = async <T>(url: string): Promise<T | undefined> => {
   }
 };
 
-export const nodeStatuses = async (s: TestnetState): Promise<NodeStatus[]> =>
-  Promise.all(
+/** Whether each container runs (containers backend), by testnet name; undefined for processes. */
+export const backendStates = async (
+  s: TestnetState,
+): Promise<ReadonlyMap<string, string> | undefined> =>
+  s.containers ? (await import("./containers-ops.ts")).containerStates(s) : undefined;
+
+const runningIn = (states: ReadonlyMap<string, string>, name: string) =>
+  states.get(name) === "running" || states.get(name) === "paused";
+
+export const nodeStatuses = async (s: TestnetState): Promise<NodeStatus[]> => {
+  const states = await backendStates(s);
+  return Promise.all(
     s.nodes.map(async (n) => {
       const rpc = rpcUrl(n);
       const st = n.paused
@@ -38,7 +49,7 @@ export const nodeStatuses = async (s: TestnetState): Promise<NodeStatus[]> =>
             };
           }>(`${rpc}/status`);
       const net = st ? await getJson<{ n_peers: string }>(`${rpc}/net_info`) : undefined;
-      const running = alive(n.cometPid) && alive(n.appPid);
+      const running = states ? runningIn(states, n.name) : alive(n.cometPid) && alive(n.appPid);
       return {
         name: n.name,
         rpc,
@@ -59,9 +70,19 @@ export const nodeStatuses = async (s: TestnetState): Promise<NodeStatus[]> =>
       };
     }),
   );
+};
 
-export const formatStatus = (s: TestnetState, nodes: readonly NodeStatus[]): string => {
-  const lines = [`testnet ${s.chainId} (${s.dir})`, `  network: ${describeNetwork(s.network)}`];
+export const formatStatus = (
+  s: TestnetState,
+  nodes: readonly NodeStatus[],
+  states?: ReadonlyMap<string, string>,
+): string => {
+  const up = (name: string, pid: number | undefined) =>
+    states ? runningIn(states, name) : alive(pid);
+  const lines = [
+    `testnet ${s.chainId} (${s.dir})`,
+    `  network: ${s.containers ? describeContainers(s.containers) : describeNetwork(s.network)}`,
+  ];
   for (const n of nodes)
     lines.push(
       `  ${n.name.padEnd(6)} ${n.state.padEnd(11)} height ${String(n.height ?? "-").padStart(6)}  peers ${String(n.peers ?? "-").padStart(2)}  app hash ${n.app_hash ?? "-"}  ${n.rpc}`,
@@ -73,11 +94,11 @@ export const formatStatus = (s: TestnetState, nodes: readonly NodeStatus[]): str
       );
   for (const d of s.daemons)
     lines.push(
-      `  ${d.name.padEnd(12)} ${alive(d.pid) ? "running" : "stopped"}  ${d.role}${d.lazySkipBps > 0 ? " (lazy)" : ""} → ${d.node}`,
+      `  ${d.name.padEnd(12)} ${up(d.name, d.pid) ? "running" : "stopped"}  ${d.role}${d.lazySkipBps > 0 ? " (lazy)" : ""} → ${d.node}`,
     );
   if (s.kubo)
     lines.push(
-      `  kubo         ${alive(s.kubo.pid) ? "running" : "stopped"}  API http://127.0.0.1:${s.kubo.api}`,
+      `  kubo         ${up("kubo", s.kubo.pid) ? "running" : "stopped"}  API http://127.0.0.1:${s.kubo.api}`,
     );
   return lines.join("\n");
 };

@@ -2,7 +2,9 @@
  * The testnet as an operator drives it, through the `r3mes` command: `up`
  * with the embedded Helia store (--no-kubo), the loopback network (the
  * fallback partition: CometBFT restarted peerless), --backend containers
- * where no Docker engine answers (it says so and runs processes), and a
+ * where no Docker engine answers (DOCKER_HOST names a socket that is not
+ * there: it says so and runs processes; the containers backend itself is
+ * containers.integration.test.ts's), and a
  * --scenario whose conductor partitions and heals a node at the heights it
  * names; `status --json`, `check`, the proposer's read-only commands
  * (status, list-aggregations, earnings, claim-rewards) against the live
@@ -36,6 +38,7 @@ const r3mes = async (...args: string[]) => {
       await run(process.execPath, [path.join(root, "bin/r3mes.js"), ...args], {
         cwd: root,
         maxBuffer: 1 << 24,
+        env: { ...process.env, DOCKER_HOST: "unix:///nonexistent/docker.sock" },
       })
     ).stdout;
   } catch (e) {
@@ -103,7 +106,7 @@ describe("r3mes testnet from the command line: --no-kubo, loopback, --backend co
 
   it("up says which backend, network and store it uses", () => {
     expect(upOut).toMatch(
-      /^backend: (the containers backend \(testcontainers\) needs a Docker engine, and none answers here \(.+\)|a Docker engine answers, but the containers backend is not built yet); using the process backend$/m,
+      /^backend: the containers backend \(testcontainers\) needs a Docker engine, and none answers here \(no Docker socket at \/nonexistent\/docker\.sock\); using the process backend$/m,
     );
     expect(upOut).toContain("network: loopback (asked for with --network loopback)");
     expect(upOut).not.toContain("kubo:");

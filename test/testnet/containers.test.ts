@@ -39,7 +39,7 @@ describe("the containers backend", () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it("with an engine answering: says the containers backend is not built and uses processes", async () => {
+  it("with an engine answering: runs the containers backend", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-docker-"));
     const sock = path.join(dir, "docker.sock");
     const server = http.createServer((req, res) =>
@@ -49,8 +49,8 @@ describe("the containers backend", () => {
     process.env.DOCKER_HOST = `unix://${sock}`;
     expect(await dockerAvailable()).toBe(true);
     expect(await resolveBackend("containers")).toEqual({
-      backend: "process",
-      note: "backend: a Docker engine answers, but the containers backend is not built yet; using the process backend",
+      backend: "containers",
+      note: `backend: containers (engine at unix://${sock})`,
     });
     await new Promise<void>((r) => server.close(() => r()));
     fs.rmSync(dir, { recursive: true, force: true });

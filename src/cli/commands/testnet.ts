@@ -16,7 +16,7 @@ import { perturb, type Perturbation, perturbations } from "../../testnet/perturb
 import { logsDir, readState } from "../../testnet/state.ts";
 import { manifestsCommand } from "./testnet-manifests.ts";
 import { loadWan } from "../../testnet/wan.ts";
-import { formatStatus, nodeStatuses } from "../../testnet/status.ts";
+import { backendStates, formatStatus, nodeStatuses } from "../../testnet/status.ts";
 import { up } from "../../testnet/up.ts";
 import { userFailure } from "../errors.ts";
 
@@ -90,7 +90,7 @@ const upCommand = Command.make(
     ),
     backend: Flag.String("backend").pipe(
       Flag.withDescription(
-        "process (default) or containers (testcontainers; needs a Docker engine — where none answers it says so and runs processes; the container backend itself is not built yet)",
+        "process (default) or containers (every node, daemon and Kubo in a container of the project's image, through testcontainers; needs a Docker-compatible engine — Docker's or podman's socket — and builds the image if it is missing; where no engine answers it says so and runs processes)",
       ),
       Flag.withDefault("process"),
     ),
@@ -106,9 +106,13 @@ const upCommand = Command.make(
       try: async () => {
         if (f.training !== "simulated" && f.training !== "kernels")
           throw new Error(`--training ${f.training}: simulated or kernels`);
-        const { note } = await resolveBackend(f.backend);
+        const { backend, note } = await resolveBackend(f.backend);
         if (note) console.log(note);
-        await up({
+        const start =
+          backend === "containers"
+            ? (await import("../../testnet/containers-up.ts")).upContainers
+            : up;
+        await start({
           dir: f.dir,
           validators: f.validators,
           miners: f.miners,
@@ -170,10 +174,12 @@ const statusCommand = Command.make(
             ? JSON.stringify({
                 chain_id: s.chainId,
                 dir: s.dir,
-                network: s.network ?? { kind: "loopback" },
+                network: s.containers
+                  ? { kind: "containers", ...s.containers }
+                  : (s.network ?? { kind: "loopback" }),
                 nodes,
               })
-            : formatStatus(s, nodes),
+            : formatStatus(s, nodes, await backendStates(s)),
         );
       },
       catch: userFailure("testnet status"),
