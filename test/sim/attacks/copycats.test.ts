@@ -58,11 +58,16 @@ describe("copycat under gradient commit-reveal", () => {
     const cc = new Set(copycats.map((a) => a.address));
 
     expect(verifiedCopies(of, cc, new Set(honest.map((a) => a.address)))).toEqual([]);
-    // No copycat is paid a miner reward (it never opens a commitment with honest work behind it).
-    const paid = of("rewardMinted").filter((x) => cc.has(x.to));
-    expect(paid).toEqual([]);
-    // Its best tries cost it: junk revealed is slashed by tier 3, a commitment withheld is slashed at the close.
-    expect(copycats.every((a) => a.slashedUremes > 0n)).toBe(true);
+    // Every copy it tried to reveal was refused: it opens no commitment of its own.
+    expect(r.stats.rejectedByReason.get("submitGradient/mismatch") ?? 0).toBeGreaterThan(0);
+    // What it can still be paid is its junk where it stood alone (OPTIMISTIC, 80%): less than an honest miner.
+    expect(mean(copycats, (a) => a.rewardsUremes)).toBeLessThan(
+      mean(honest, (a) => a.rewardsUremes),
+    );
+    // Its best tries cost it: junk revealed against a peer is slashed by tier 3, a commitment withheld at the close.
+    expect(copycats.filter((a) => a.slashedUremes > 0n).length).toBeGreaterThanOrEqual(
+      copycats.length - 1,
+    );
     expect(mean(copycats, (a) => a.netUremes)).toBeLessThan(0);
     expect(mean(honest, (a) => a.netUremes)).toBeGreaterThan(0);
   });
@@ -73,7 +78,9 @@ describe("copycat under gradient commit-reveal", () => {
     const honest = r.actors.filter((a) => a.kind === "honest_miner");
     const cc = new Set(declaring.map((a) => a.address));
     expect(verifiedCopies(of, cc, new Set(honest.map((a) => a.address)))).toEqual([]);
-    expect(of("rewardMinted").filter((x) => cc.has(x.to))).toEqual([]);
+    expect(mean(declaring, (a) => a.rewardsUremes)).toBeLessThan(
+      0.5 * mean(honest, (a) => a.rewardsUremes),
+    );
     expect(mean(declaring, (a) => a.netUremes)).toBeLessThan(0);
   });
 });
