@@ -152,6 +152,15 @@ export const submission = (
   });
 };
 
+/** The submission with a salt (a label-derived one when it has none). */
+export const salted = (sub: ProtocolCommand): ProtocolCommand =>
+  sub.case === "submitGradient" && sub.value.salt.length === 0
+    ? command("submitGradient", {
+        ...sub.value,
+        salt: hashOf(`salt/${sub.value.miner}/${sub.value.window}`),
+      })
+    : sub;
+
 /** The MsgCommitGradient that commits to a MsgSubmitGradient (gradient-commits.ts). */
 export const commitmentOf = (sub: ProtocolCommand): ProtocolCommand => {
   if (sub.case !== "submitGradient") throw new Error("not a submission");
@@ -169,8 +178,9 @@ export const commitmentOf = (sub: ProtocolCommand): ProtocolCommand => {
  * them all in the first block of the window's reveal period; every tx must
  * succeed. Returns the reveal block's events.
  */
-export const submitted = (chain: MockChain, ...subs: ProtocolCommand[]): ProtocolEvent[] => {
-  if (subs.length === 0) return [];
+export const submitted = (chain: MockChain, ...cmds: ProtocolCommand[]): ProtocolEvent[] => {
+  if (cmds.length === 0) return [];
+  const subs = cmds.map(salted);
   accepted(chain, ...subs.map(commitmentOf));
   revealPhase(chain, Number((subs[0]!.value as { window: bigint }).window));
   return accepted(chain, ...subs);
