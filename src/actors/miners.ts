@@ -218,6 +218,12 @@ export class Miner implements Actor {
     const msg = this.#submission(task, work, io);
     if (msg.case !== "submitGradient") return;
     this.#pending.set(task.window, { task, work, msg });
+    // Reveal on the block after the window's last (also on the next window's opening, should this wake be lost).
+    const w = io.chain.state.windows.get(task.window);
+    if (w)
+      io.wake(Math.max(0, (w.commitEndHeight + 1 - io.chain.state.height) * io.blockTimeMs), () =>
+        this.#revealDue(task.window + 1, io),
+      );
     io.submit(
       command("commitGradient", {
         miner: this.info.address,
@@ -249,8 +255,31 @@ export class Miner implements Actor {
               io,
             );
         });
-      } else this.#reveal(p.task, p.work, p.msg, io);
+      } else {
+        this.#reveal(p.task, p.work, p.msg, io);
+        this.#watch(window, p.msg, io, io.chain.state.height);
+      }
     }
+  }
+
+  /**
+   * Until its reveal is on chain or the reveal period ends, sends it again
+   * whenever two blocks passed without it (a lost or dropped tx): a
+   * commitment left unrevealed is slashed (gradient-commits.ts).
+   */
+  #watch(window: number, msg: ProtocolCommand, io: ActorIO, sentAt: number): void {
+    io.wake(io.blockTimeMs, () => {
+      const state = io.chain.state;
+      const w = state.windows.get(window);
+      if (!w || w.closed || w.submittedBy.has(this.info.address)) return;
+      if (!w.commitments.has(this.info.address)) return;
+      let sent = sentAt;
+      if (state.height >= sentAt + 2) {
+        io.submit(msg);
+        sent = state.height;
+      }
+      this.#watch(window, msg, io, sent);
+    });
   }
 
   /** Reveal phase: publishes the bytes (if it keeps them) and sends the submission its commitment binds. */

@@ -37,14 +37,19 @@
  * outnumber, its group, and withhold where tier 1 would send it to tier 3 and
  * a 50% lazy-mining slash; without a cost, the losing branch of the bet
  * disappears. So an unrevealed commitment is slashed slash_unrevealed_commit_bps
- * (default 10%, as withheld data is, slash_availability_bps) at the close,
- * once per (miner, window). With R = 10 REMES and a 1,000 REMES minimum
- * stake that is 100 REMES, ten rewards: the fake-and-withhold bet gains
- * p·R − (1 − p)·100 REMES, beating honest work (≈ R − c > 0) only if the
- * fake wins its group with p > ~0.9 — a majority coalition, which tier 1
- * can not stop with or without this rule. An honest miner that committed
- * and crashed can still reveal from its saved message and salt during the
- * reveal period, so the slash falls on a choice, not on bad luck.
+ * at the close, once per (miner, window). The default, 1% (100 bps), is w·S =
+ * 10 REMES at the 1,000 REMES minimum stake: one base reward R. The fake-and-
+ * withhold bet then gains P·R − (1 − P)·w·S per task, P the share of tasks
+ * where its fake wins its group, against honest work's R − c; with c ≈ 6
+ * REMES (an AMPERE task, src/sim/costs.ts) it needs P > (R − c + w·S)/(R +
+ * w·S) ≈ 0.7 — a coalition that already wins most groups, which tier 1 can
+ * not stop with or without this rule. Why not more: an honest miner that
+ * committed can miss its reveal (a lost tx, an outage through the whole
+ * reveal period); in scenarios/network_faults.json about 4% of honest
+ * commitments went unrevealed despite client retries, and 10% (like
+ * slash_availability_bps) made those honest miners lose money (net +127 and
+ * +77 REMES per miner at 1%, −18 and −201 at 10%, seed 1, 600 blocks). A
+ * client keeps its pending reveal on disk and resends it until it lands.
  */
 import { Offence, Role } from "../gen/remes/v1/types_pb.ts";
 import type { CommandOf } from "./commands.ts";

@@ -99,9 +99,9 @@ export const defaultParams = (): Params =>
     // (the dispute is re-drawn, not misjudged) yet far more than any bribe for silence (panel-rounds.ts).
     slashNoVerdictBps: 1_000,
     // Seeds silent (gradient-commits.ts): 5 blocks (~25 s) to reveal one small tx after the window's last block,
-    // and an unrevealed commitment slashed like withheld data (slash_availability_bps).
+    // and an unrevealed commitment slashed 1%: one base reward at the minimum stake (the argument is there).
     gradientRevealBlocks: 5,
-    slashUnrevealedCommitBps: 1_000,
+    slashUnrevealedCommitBps: 100,
     tier3MaxRounds: 3,
     // Seeds are silent on the set's size: CometBFT's default (Cosmos SDK max_validators) is 100.
     maxConsensusValidators: 100,
