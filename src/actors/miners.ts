@@ -138,6 +138,12 @@ export class Miner implements Actor {
    * restarts within the reveal period still reveals and is not slashed.
    */
   readonly #pending = new Map<number, PendingReveal>();
+  /**
+   * The secret its salts derive from. In a simulation the run's seed will do;
+   * the live daemon sets a key of its own (src/actors/live/daemon.ts), since
+   * a testnet's world seed is shared by every daemon.
+   */
+  saltKey: Uint8Array | undefined;
   readonly #roleKey: string;
 
   constructor(
@@ -187,7 +193,7 @@ export class Miner implements Actor {
     if (work) io.wake(work.delayMs, () => this.#commit(task, work, io));
   }
 
-  /** The submission it will reveal for `work`, salted from the run's seed (secret enough in a simulation). */
+  /** The submission it will reveal for `work`, salted from its salt key. */
   #submission(task: Task, work: Work, io: ActorIO): ProtocolCommand {
     const r = work.result;
     return command("submitGradient", {
@@ -201,7 +207,12 @@ export class Miner implements Actor {
       claimedLossMicro: r.claimedLossMicro,
       gpuArch: work.gpuArch ?? this.gpuArch,
       kernelVersion: work.kernelVersion ?? io.world.backend.kernelVersion,
-      salt: hashParts("sim/gradient-salt", io.world.seed, this.info.address, task.window),
+      salt: hashParts(
+        "sim/gradient-salt",
+        this.saltKey ?? io.world.seed,
+        this.info.address,
+        task.window,
+      ),
     });
   }
 
