@@ -224,8 +224,7 @@ export class Miner implements Actor {
   #commit(task: Task, work: Work | undefined, io: ActorIO): void {
     if (!work) return;
     // A client checks its own standing first: slashed below the minimum stake, it has no say.
-    const role = io.chain.state.roles.get(this.#roleKey);
-    if (!role || !isActive(io.chain.state, role)) return;
+    if (!this.#active(io)) return;
     const msg = this.#submission(task, work, io);
     if (msg.case !== "submitGradient") return;
     this.#pending.set(task.window, { task, work, msg });
@@ -245,6 +244,11 @@ export class Miner implements Actor {
     );
   }
 
+  #active(io: ActorIO): boolean {
+    const role = io.chain.state.roles.get(this.#roleKey);
+    return role !== undefined && isActive(io.chain.state, role);
+  }
+
   /** Reveals every commitment whose commit phase ended before window `opened` opened. */
   #revealDue(opened: number, io: ActorIO): void {
     for (const [window, p] of [...this.#pending]) {
@@ -253,6 +257,8 @@ export class Miner implements Actor {
       const w = io.chain.state.windows.get(window);
       // Its commitment never landed (sent too late, or refused): nothing to open.
       if (!w || w.closed || !w.commitments.has(this.info.address)) continue;
+      // Slashed below the minimum stake since it committed, it can not reveal (the chain refuses an inactive miner).
+      if (!this.#active(io)) continue;
       const reveal = this.behaviour.reveal;
       if (reveal) {
         const at = Math.max(0, (w.closeHeight - io.chain.state.height - 2) * io.blockTimeMs);
@@ -283,7 +289,7 @@ export class Miner implements Actor {
       const state = io.chain.state;
       const w = state.windows.get(window);
       if (!w || w.closed || w.submittedBy.has(this.info.address)) return;
-      if (!w.commitments.has(this.info.address)) return;
+      if (!w.commitments.has(this.info.address) || !this.#active(io)) return;
       let sent = sentAt;
       if (state.height >= sentAt + 2) {
         io.submit(msg);

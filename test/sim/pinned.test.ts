@@ -29,8 +29,8 @@ const pins: readonly (readonly [
     "lazy_30",
     2,
     200,
-    "f9f51d27c2cb084132d5041c0e9ff072042b65d379f11554d3042fa9194798b4",
-    "c157eaea0288bb3f2f905c374cc3563e1f6e9cb9efcadca6f2623b7786e744fc",
+    "c238441a6cbac45aaba89929b5aabef098eaa0ff257ef3967a53c3630040287a",
+    "a0e66b4d7be2c07c1c0d2a9f8305ff4e360323b1f586e772f8b497520e4ea41f",
   ],
   [
     "copycats",
