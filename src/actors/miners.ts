@@ -285,17 +285,14 @@ export class Miner implements Actor {
    * commitment left unrevealed is slashed (gradient-commits.ts).
    */
   #watch(window: number, msg: ProtocolCommand, io: ActorIO, sentAt: number): void {
-    io.wake(io.blockTimeMs, () => {
+    // One look two blocks on (not one a block: 10,000 miners × every reveal block is a lot of wakes).
+    io.wake(2 * io.blockTimeMs, () => {
       const state = io.chain.state;
       const w = state.windows.get(window);
       if (!w || w.closed || w.submittedBy.has(this.info.address)) return;
       if (!w.commitments.has(this.info.address) || !this.#active(io)) return;
-      let sent = sentAt;
-      if (state.height >= sentAt + 2) {
-        io.submit(msg);
-        sent = state.height;
-      }
-      this.#watch(window, msg, io, sent);
+      if (state.height >= sentAt + 2) io.submit(msg);
+      this.#watch(window, msg, io, state.height >= sentAt + 2 ? state.height : sentAt);
     });
   }
 

@@ -43,8 +43,8 @@ const pins: readonly (readonly [
     "network_faults",
     4,
     200,
-    "0d497b29ca0a17b160e7f7d74f67d8dcb880bbdf6de9785c886ddf20f4954b1a",
-    "3d78e169360b82e72e77d2f6a18556161401e6f4c457decb000d38d8b5455a55",
+    "aea09e4b9be0a1fcde1f250f094d11876c478900bdda36a7efa784aa7baf7f90",
+    "fa19e047d655c1664693746825ac441908f8086b9b92234e2e3bdf89668dde62",
   ],
 ];
 
