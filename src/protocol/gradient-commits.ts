@@ -47,8 +47,8 @@
  * committed can miss its reveal (a lost tx, an outage through the whole
  * reveal period); in scenarios/network_faults.json about 4% of honest
  * commitments went unrevealed despite client retries, and 10% (like
- * slash_availability_bps) made those honest miners lose money (net +127 and
- * +77 REMES per miner at 1%, −18 and −201 at 10%, seed 1, 600 blocks). A
+ * slash_availability_bps) made those honest miners lose money (net +125 and
+ * +74 REMES per miner at 1%, −130 and −367 at 10%, seed 1, 600 blocks). A
  * client keeps its pending reveal on disk and resends it until it lands.
  */
 import { Offence, Role } from "../gen/remes/v1/types_pb.ts";
