@@ -45,7 +45,7 @@
  * w·S) ≈ 0.7 — a coalition that already wins most groups, which tier 1 can
  * not stop with or without this rule. Why not more: an honest miner that
  * committed can miss its reveal (a lost tx, an outage through the whole
- * reveal period); in scenarios/network_faults.json about 4% of honest
+ * reveal period); in scenarios/network_faults.json about 7% of honest
  * commitments went unrevealed despite client retries, and 10% (like
  * slash_availability_bps) made those honest miners lose money (net +125 and
  * +74 REMES per miner at 1%, −130 and −367 at 10%, seed 1, 600 blocks). A
