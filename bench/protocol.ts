@@ -44,6 +44,7 @@ import type { ProtocolEvent } from "../src/protocol/events.ts";
 import { initChain } from "../src/protocol/genesis.ts";
 import { applyTx, evolve, evolveAll } from "../src/protocol/machine.ts";
 import { merkleRoot } from "../src/protocol/merkle.ts";
+import { gradientCommitment } from "../src/protocol/gradient-commits.ts";
 import { defaultParams, UREMES_PER_REMES } from "../src/protocol/params.ts";
 import { hashParts } from "../src/protocol/randomness.ts";
 import type { State } from "../src/protocol/state.ts";
@@ -189,31 +190,52 @@ const postCloseCommands = (state: State): ProtocolCommand[] => {
   return out;
 };
 
+/** A miner's submission for its shard (honest, or a lazy miner's made-up hash), salted for its commitment. */
+const gradientOf = (miner: string, window: number, shard: number): ProtocolCommand => {
+  const isLazy = lazy.has(miner);
+  const hash = isLazy ? hashParts("lazy", miner, window) : honestGradient(window, shard);
+  return command("submitGradient", {
+    miner,
+    window,
+    shard,
+    gradientCid: cidOf(hash),
+    gradientHash: hash,
+    daRoot: merkleRoot([hash]),
+    sizeBytes: 1_000n,
+    claimedLossMicro: isLazy ? 100_000n : lossOf(window, shard),
+    gpuArch: GpuArch.AMPERE,
+    kernelVersion: "bitnet-cpu/1",
+    salt: hashParts("bench/salt", miner, window),
+  });
+};
+
 const windowCommands = (state: State, height: number): ProtocolCommand[] => {
   const out: ProtocolCommand[] = [];
   for (const w of state.windows.values()) {
     if (w.closed || w.window >= WINDOWS) continue;
-    const k = height - w.startHeight - 1; // submit blocks 0..SUBMIT_BLOCKS-1 after the opening block
-    if (k < 0 || k >= SUBMIT_BLOCKS) continue;
+    const k = height - w.startHeight - 1; // commit blocks 0..SUBMIT_BLOCKS-1 after the opening block
+    // Reveals (gradient-commits.ts) follow the window's last block, spread the same way over the reveal period.
+    const revealBlocks = Math.min(SUBMIT_BLOCKS, state.params.gradientRevealBlocks);
+    const r = height - w.commitEndHeight - 1;
     const assigned = [...w.assignment].sort(([a], [b]) => (a < b ? -1 : 1));
+    if (r >= 0 && r < revealBlocks) {
+      const per = Math.ceil(assigned.length / revealBlocks);
+      for (const [miner, shard] of assigned.slice(r * per, (r + 1) * per))
+        out.push(gradientOf(miner, w.window, shard));
+    }
+    if (k < 0 || k >= SUBMIT_BLOCKS) continue;
     const per = Math.ceil(assigned.length / SUBMIT_BLOCKS);
     for (const [miner, shard] of assigned.slice(k * per, (k + 1) * per)) {
-      const isLazy = lazy.has(miner);
-      const hash = isLazy ? hashParts("lazy", miner, w.window) : honestGradient(w.window, shard);
-      out.push(
-        command("submitGradient", {
-          miner,
-          window: w.window,
-          shard,
-          gradientCid: cidOf(hash),
-          gradientHash: hash,
-          daRoot: merkleRoot([hash]),
-          sizeBytes: 1_000n,
-          claimedLossMicro: isLazy ? 100_000n : lossOf(w.window, shard),
-          gpuArch: GpuArch.AMPERE,
-          kernelVersion: "bitnet-cpu/1",
-        }),
-      );
+      const sub = gradientOf(miner, w.window, shard);
+      if (sub.case === "submitGradient")
+        out.push(
+          command("commitGradient", {
+            miner,
+            window: w.window,
+            shard,
+            commitment: gradientCommitment(sub.value),
+          }),
+        );
     }
     const sends = Math.ceil(SENDS_PER_WINDOW / SUBMIT_BLOCKS);
     for (let j = 0; j < sends; j++) {

@@ -9,11 +9,12 @@
  */
 import { SubmissionStatus } from "../gen/remes/v1/events_pb.ts";
 import { type GpuArch, Role } from "../gen/remes/v1/types_pb.ts";
-import { command } from "../protocol/commands.ts";
+import { command, type ProtocolCommand } from "../protocol/commands.ts";
+import { gradientCommitment } from "../protocol/gradient-commits.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 import { hashParts } from "../protocol/randomness.ts";
 import { isActive } from "../protocol/staking.ts";
-import { bytesEqual, roleKey } from "../protocol/state.ts";
+import { bytesEqual, roleKey, type State } from "../protocol/state.ts";
 import type { ActorInfo, ActorKind } from "./kinds.ts";
 import type { Actor, ActorIO } from "./actor.ts";
 import { cidOf, daRootOf, type Task, type TrainResult, UPDATE_DIM } from "./backend.ts";
@@ -32,9 +33,24 @@ export interface MinerBehaviour {
   readonly kind: ActorKind;
   /** Decides the work for a task; undefined submits nothing. `later` lets a copycat look again before the deadline. */
   work(self: Miner, task: Task, io: ActorIO): Work | undefined | "later";
-  /** Called at the deadline for "later" work. */
+  /** Called three blocks before the commit deadline for "later" work. */
   late?(self: Miner, task: Task, io: ActorIO): Work | undefined;
+  /**
+   * Attackers only: called two blocks before the reveal period ends (after
+   * its shard peers have revealed) with the work it committed to; returns the
+   * submission to reveal instead (a copy: refused, it opens no commitment of
+   * its own) or undefined to withhold. Without it a miner reveals what it
+   * committed as soon as the commit phase ends.
+   */
+  reveal?(self: Miner, task: Task, io: ActorIO, committed: Work): Work | undefined;
   readonly answersAvailability: boolean;
+}
+
+/** A commitment sent and the reveal it opens (gradient-commits.ts). */
+interface PendingReveal {
+  readonly task: Task;
+  readonly work: Work;
+  readonly msg: ProtocolCommand;
 }
 
 /** ±10% jitter around the backend's cost for the task. */
@@ -116,6 +132,18 @@ export class Miner implements Actor {
   /** The last result it trained for real (a stale gradient to resubmit). */
   lastReal: TrainResult | undefined;
   #stored = new HeldHashes();
+  /**
+   * Window → its commitment's reveal. A client writes it to disk before it
+   * sends the commitment, so a crash (reset) does not lose it: a miner that
+   * restarts within the reveal period still reveals and is not slashed.
+   */
+  readonly #pending = new Map<number, PendingReveal>();
+  /**
+   * The secret its salts derive from. In a simulation the run's seed will do;
+   * the live daemon sets a key of its own (src/actors/live/daemon.ts), since
+   * a testnet's world seed is shared by every daemon.
+   */
+  saltKey: Uint8Array | undefined;
   readonly #roleKey: string;
 
   constructor(
@@ -133,8 +161,11 @@ export class Miner implements Actor {
 
   onEvents(events: readonly ProtocolEvent[], io: ActorIO): void {
     for (const e of events) {
-      if (e.case === "windowOpened") this.#onWindow(Number(e.value.window), io);
-      else if (e.case === "availabilityChallenged")
+      if (e.case === "windowOpened") {
+        // Window w + 1 opens on the block after window w's last: the commit phases before it have ended.
+        this.#revealDue(Number(e.value.window), io);
+        this.#onWindow(Number(e.value.window), io);
+      } else if (e.case === "availabilityChallenged")
         this.#onChallenge(
           {
             challengeId: Number(e.value.challengeId),
@@ -154,19 +185,119 @@ export class Miner implements Actor {
     const task = io.world.tasks.task(window, shard, this.gpuArch, state);
     const work = this.behaviour.work(this, task, io);
     if (work === "later") {
-      // Look again three blocks before the window's last block.
-      const deadline = Math.max(0, (w.closeHeight - state.height - 3) * io.blockTimeMs);
-      io.wake(deadline, () => this.#submit(task, this.behaviour.late?.(this, task, io), io));
+      // Look again three blocks before the window's last block (the end of its commit phase).
+      const deadline = Math.max(0, (w.commitEndHeight - state.height - 3) * io.blockTimeMs);
+      io.wake(deadline, () => this.#commit(task, this.behaviour.late?.(this, task, io), io));
       return;
     }
-    if (work) io.wake(work.delayMs, () => this.#submit(task, work, io));
+    if (work) io.wake(work.delayMs, () => this.#commit(task, work, io));
   }
 
-  #submit(task: Task, work: Work | undefined, io: ActorIO): void {
+  /** The submission it will reveal for `work`, salted from its salt key. */
+  #submission(task: Task, work: Work, io: ActorIO): ProtocolCommand {
+    const r = work.result;
+    return command("submitGradient", {
+      miner: this.info.address,
+      window: task.window,
+      shard: task.shard,
+      gradientCid: r.cid,
+      gradientHash: r.gradientHash,
+      daRoot: r.daRoot,
+      sizeBytes: r.sizeBytes,
+      claimedLossMicro: r.claimedLossMicro,
+      gpuArch: work.gpuArch ?? this.gpuArch,
+      kernelVersion: work.kernelVersion ?? io.world.backend.kernelVersion,
+      salt: hashParts(
+        "sim/gradient-salt",
+        this.saltKey ?? io.world.seed,
+        this.info.address,
+        task.window,
+      ),
+    });
+  }
+
+  /**
+   * Commit phase: sends the commitment only. The bytes are not published yet:
+   * a content store's provider records name the CID, which is the gradient's
+   * hash, so a peer watching them could commit to the same answer.
+   */
+  #commit(task: Task, work: Work | undefined, io: ActorIO): void {
     if (!work) return;
     // A client checks its own standing first: slashed below the minimum stake, it has no say.
+    if (!this.#active(io)) return;
+    const msg = this.#submission(task, work, io);
+    if (msg.case !== "submitGradient") return;
+    this.#pending.set(task.window, { task, work, msg });
+    // Reveal on the block after the window's last (also on the next window's opening, should this wake be lost).
+    const w = io.chain.state.windows.get(task.window);
+    if (w)
+      io.wake(Math.max(0, (w.commitEndHeight + 1 - io.chain.state.height) * io.blockTimeMs), () =>
+        this.#revealDue(task.window + 1, io),
+      );
+    io.submit(
+      command("commitGradient", {
+        miner: this.info.address,
+        window: task.window,
+        shard: task.shard,
+        commitment: gradientCommitment(msg.value),
+      }),
+    );
+  }
+
+  #active(io: ActorIO): boolean {
     const role = io.chain.state.roles.get(this.#roleKey);
-    if (!role || !isActive(io.chain.state, role)) return;
+    return role !== undefined && isActive(io.chain.state, role);
+  }
+
+  /** Reveals every commitment whose commit phase ended before window `opened` opened. */
+  #revealDue(opened: number, io: ActorIO): void {
+    for (const [window, p] of [...this.#pending]) {
+      if (window >= opened) continue;
+      this.#pending.delete(window);
+      const w = io.chain.state.windows.get(window);
+      // Its commitment never landed (sent too late, or refused): nothing to open.
+      if (!w || w.closed || !w.commitments.has(this.info.address)) continue;
+      // Slashed below the minimum stake since it committed, it can not reveal (the chain refuses an inactive miner).
+      if (!this.#active(io)) continue;
+      const reveal = this.behaviour.reveal;
+      if (reveal) {
+        const at = Math.max(0, (w.closeHeight - io.chain.state.height - 2) * io.blockTimeMs);
+        io.wake(at, () => {
+          const work = reveal(this, p.task, io, p.work);
+          if (work)
+            this.#reveal(
+              p.task,
+              work,
+              work === p.work ? p.msg : this.#submission(p.task, work, io),
+              io,
+            );
+        });
+      } else {
+        this.#reveal(p.task, p.work, p.msg, io);
+        this.#watch(window, p.msg, io, io.chain.state.height);
+      }
+    }
+  }
+
+  /**
+   * Until its reveal is on chain or the reveal period ends, sends it again
+   * whenever two blocks passed without it (a lost or dropped tx): a
+   * commitment left unrevealed is slashed (gradient-commits.ts).
+   */
+  #watch(window: number, msg: ProtocolCommand, io: ActorIO, sentAt: number): void {
+    // One look two blocks on (not one a block: 10,000 miners × every reveal block is a lot of wakes).
+    io.wake(2 * io.blockTimeMs, () => {
+      const state = io.chain.state;
+      const w = state.windows.get(window);
+      if (!w || w.closed || w.submittedBy.has(this.info.address)) return;
+      if (!w.commitments.has(this.info.address) || !this.#active(io)) return;
+      if (state.height >= sentAt + 2) io.submit(msg);
+      this.#watch(window, msg, io, state.height >= sentAt + 2 ? state.height : sentAt);
+    });
+  }
+
+  /** Reveal phase: publishes the bytes (if it keeps them) and sends the submission its commitment binds. */
+  #reveal(task: Task, work: Work, msg: ProtocolCommand, io: ActorIO): void {
     const r = work.result;
     if (work.stored) {
       this.#stored.add(r.gradientHash, 64);
@@ -177,20 +308,7 @@ export class Miner implements Actor {
         ...(r.update ? { update: r.update } : {}),
       });
     }
-    io.submit(
-      command("submitGradient", {
-        miner: this.info.address,
-        window: task.window,
-        shard: task.shard,
-        gradientCid: r.cid,
-        gradientHash: r.gradientHash,
-        daRoot: r.daRoot,
-        sizeBytes: r.sizeBytes,
-        claimedLossMicro: r.claimedLossMicro,
-        gpuArch: work.gpuArch ?? this.gpuArch,
-        kernelVersion: work.kernelVersion ?? io.world.backend.kernelVersion,
-      }),
-    );
+    io.submit(msg);
   }
 
   #onChallenge(
@@ -267,9 +385,16 @@ export const lazy = (skipBps: number, fake: LazyFake, effortBps = 2_500): MinerB
 });
 
 /**
- * Copies another miner's committed submission shortly before the deadline:
- * a peer on its own shard if one has submitted (indistinguishable by hash),
- * else anyone's (caught by tier 1); it fetches the copied bytes by CID.
+ * Copycat under gradient commit–reveal (protocol/gradient-commits.ts): it
+ * trains nothing, so three blocks before the commit deadline — when no peer
+ * has revealed anything — it commits to a made-up result. Two blocks
+ * before the reveal period ends it looks at its shard's reveals: with a peer
+ * of its own GPU architecture to copy it sends the peer's submission as its
+ * reveal, which opens no commitment of its own and is refused (its
+ * commitment then expires unrevealed and is slashed); with none it reveals
+ * its junk, which stands alone in its tier-1 group (OPTIMISTIC, open to
+ * isolation audits, traps and challenges) or mismatches the peers that
+ * revealed late (tier 3, slashed).
  */
 export const copycat: MinerBehaviour = {
   kind: "copycat_miner",
@@ -277,48 +402,50 @@ export const copycat: MinerBehaviour = {
   work: () => "later",
   late: (m, task, io) => {
     trained(m, task, io, 0);
-    const state = io.chain.state;
-    const w = state.windows.get(task.window);
-    if (!w) return undefined;
-    let source:
-      | {
-          gradientHash: Uint8Array;
-          daRoot: Uint8Array;
-          sizeBytes: bigint;
-          claimedLossMicro: bigint;
-          gradientCid: string;
-        }
-      | undefined;
-    // Best: a peer on its shard and GPU architecture (the same hash as honest work); else one on its shard.
-    for (const peer of io.world.queries.shardPeers(state, task.window, task.shard)) {
-      const id = peer === m.info.address ? undefined : w.submittedBy.get(peer);
-      const s = id === undefined ? undefined : state.submissions.get(id);
-      if (!s || s.status === SubmissionStatus.REJECTED) continue;
-      if (s.gpuArch === m.gpuArch) {
-        source = s;
-        break;
-      }
-      source ??= s;
-    }
-    if (!source) {
-      const all = io.world.queries.live(state, task.window);
-      if (all.length > 0) source = io.prng.pick(all);
-    }
-    if (!source) return { result: randomFake(io), delayMs: 0, stored: false };
-    const stored = io.world.store.get(source.gradientCid) !== undefined;
-    if (stored) m.hold(source.gradientHash);
-    return {
-      result: {
-        gradientHash: source.gradientHash,
-        daRoot: source.daRoot,
-        sizeBytes: source.sizeBytes,
-        claimedLossMicro: source.claimedLossMicro,
-        cid: source.gradientCid,
-      },
-      delayMs: 0,
-      stored: false,
-    };
+    return { result: randomFake(io), delayMs: 0, stored: false };
   },
+  reveal: (m, task, io, committed) => {
+    const source = revealedPeer(m, task, io, true);
+    return source ? copyOf(m, source, io) : committed;
+  },
+};
+
+type Revealed = NonNullable<ReturnType<Readonly<State>["submissions"]["get"]>>;
+
+/** A live reveal of a shard peer in this window (of its own architecture when `sameArch`), or undefined. */
+export const revealedPeer = (
+  m: Miner,
+  task: Task,
+  io: ActorIO,
+  sameArch: boolean,
+): Revealed | undefined => {
+  const state = io.chain.state;
+  const w = state.windows.get(task.window);
+  if (!w) return undefined;
+  for (const peer of io.world.queries.shardPeers(state, task.window, task.shard)) {
+    const id = peer === m.info.address ? undefined : w.submittedBy.get(peer);
+    const s = id === undefined ? undefined : state.submissions.get(id);
+    if (!s || s.status === SubmissionStatus.REJECTED) continue;
+    if (!sameArch || s.gpuArch === m.gpuArch) return s;
+  }
+  return undefined;
+};
+
+/** A copy of a peer's revealed submission, its bytes fetched by CID (it could answer availability challenges). */
+export const copyOf = (m: Miner, s: Revealed, io: ActorIO, declare = false): Work => {
+  if (io.world.store.get(s.gradientCid) !== undefined) m.hold(s.gradientHash);
+  return {
+    result: {
+      gradientHash: s.gradientHash,
+      daRoot: s.daRoot,
+      sizeBytes: s.sizeBytes,
+      claimedLossMicro: s.claimedLossMicro,
+      cid: s.gradientCid,
+    },
+    delayMs: 0,
+    stored: false,
+    ...(declare ? { gpuArch: s.gpuArch, kernelVersion: s.kernelVersion } : {}),
+  };
 };
 
 /** Trains, then submits the update scaled by −scaleBps/10,000 (sign-flipped and amplified). */

@@ -25,6 +25,7 @@ export const fuzzGenesis = () =>
     params: {
       ...P,
       windowBlocks: 4,
+      gradientRevealBlocks: 1,
       challengeWindowBlocks: 2,
       tier2VotingBlocks: 1,
       tier3DeadlineBlocks: 2,
@@ -33,7 +34,7 @@ export const fuzzGenesis = () =>
       aggregationChallengeBlocks: 2,
       trapRevealBlocks: 2,
       livenessWindowBlocks: 4,
-      unbondingBlocks: 11,
+      unbondingBlocks: 12,
       tier3MaxRounds: 1,
       daResponseBlocks: 1,
       totalShards: 4,

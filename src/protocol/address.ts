@@ -88,6 +88,7 @@ export const addressFieldsOf = (cmd: ProtocolCommand): [field: string, address: 
       ];
     case "registerMiner":
     case "submitGradient":
+    case "commitGradient":
     case "proveAvailability":
       return [["miner", cmd.value.miner]];
     case "registerValidator":

@@ -44,6 +44,7 @@ export const signerOf = (cmd: ProtocolCommand): string => {
     case "unbond":
       return cmd.value.address;
     case "submitGradient":
+    case "commitGradient":
       return cmd.value.miner;
     case "challengeGradient":
     case "challengeAggregation":

@@ -74,6 +74,7 @@ const overAny = (field: string, vs: readonly bigint[]): string | undefined => {
 export const idProblem = (cmd: ProtocolCommand): string | undefined => {
   switch (cmd.case) {
     case "submitGradient":
+    case "commitGradient":
     case "commitTrapJobs":
     case "commitAggregation":
       return over("window", cmd.value.window);

@@ -30,6 +30,11 @@ import { type Emit, event, type ProtocolEvent } from "./events.ts";
 import { idProblem } from "./ids.ts";
 import { journaled } from "./journal.ts";
 import * as gov from "./governance.ts";
+import {
+  decideCommitGradient,
+  evolveGradientCommitted,
+  evolveGradientCommitUnrevealed,
+} from "./gradient-commits.ts";
 import { evolveKernelVersionApproved } from "./kernel-versions.ts";
 import { checkFunds, decideSend, evolveTransferred } from "./ledger.ts";
 import { evolveRewardMinted } from "./rewards.ts";
@@ -103,6 +108,8 @@ const decideValid = (state: Readonly<State>, cmd: ProtocolCommand, ctx: BlockCon
       return staking.decideUnbond(state, cmd.value, ctx);
     case "submitGradient":
       return decideSubmitGradient(state, cmd.value, ctx);
+    case "commitGradient":
+      return decideCommitGradient(state, cmd.value, ctx);
     case "challengeGradient":
       return decideChallengeGradient(state, cmd.value, ctx);
     case "voteLossCheck":
@@ -277,6 +284,12 @@ export const evolve = (state: State, e: ProtocolEvent): State => {
       break;
     case "validatorPayAccrued":
       evolveValidatorPayAccrued(state, e.value);
+      break;
+    case "gradientCommitted":
+      evolveGradientCommitted(state, e.value);
+      break;
+    case "gradientCommitUnrevealed":
+      evolveGradientCommitUnrevealed(state, e.value);
       break;
     default:
       unreachable(e);

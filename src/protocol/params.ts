@@ -98,6 +98,10 @@ export const defaultParams = (): Params =>
     // Seed 002 §10.2 slashes lazy validation without a rate: a missing panel verdict costs half a false one
     // (the dispute is re-drawn, not misjudged) yet far more than any bribe for silence (panel-rounds.ts).
     slashNoVerdictBps: 1_000,
+    // Seeds silent (gradient-commits.ts): 5 blocks (~25 s) to reveal one small tx after the window's last block,
+    // and an unrevealed commitment slashed 1%: one base reward at the minimum stake (the argument is there).
+    gradientRevealBlocks: 5,
+    slashUnrevealedCommitBps: 100,
     tier3MaxRounds: 3,
     // Seeds are silent on the set's size: CometBFT's default (Cosmos SDK max_validators) is 100.
     maxConsensusValidators: 100,
@@ -127,7 +131,8 @@ const amount = (field: keyof Params): Rule => [
 ];
 
 /** Blocks from an offence's first possible block (a submission at a window's start) to its last possible slash (the window's settlement). */
-export const longestSlashingDelay = (p: Params): number => p.windowBlocks + settleDelay(p);
+export const longestSlashingDelay = (p: Params): number =>
+  p.windowBlocks + p.gradientRevealBlocks + settleDelay(p);
 
 /** The most one window can mint (rewards.ts payWindow, disputes.ts verification rewards): every submission of a full aggregation verified and paid, each checked by a full tier-3 panel, plus the proposer. */
 export const maxWindowMint = (p: Params): bigint =>
@@ -152,6 +157,14 @@ export const maxWindowMint = (p: Params): bigint =>
 const rules: readonly Rule[] = [
   // --- Training windows and shards.
   atLeast("windowBlocks", 2, ": a window opens and closes on different blocks"),
+  // Gradient commit-reveal (gradient-commits.ts): a reveal needs a block, and the reveal period of window w
+  // ends before window w+1's commit phase does, so at most two windows are open and a miner reveals one while committing the next.
+  [
+    "gradientRevealBlocks",
+    (p) => p.gradientRevealBlocks >= 1 && p.gradientRevealBlocks < p.windowBlocks,
+    (p) =>
+      `must be in 1..window_blocks - 1 (${p.windowBlocks - 1}): a reveal needs a block, and a window's reveal period ends before the next window's commit phase`,
+  ],
   atLeast("totalShards", 1),
   // Tier 1 compares a submission with its shard peers: one miner per shard leaves nothing to compare (seed 002 §4.4).
   atLeast("minMinersPerShard", 2, ": tier 1 needs a peer in the same shard"),
@@ -254,7 +267,7 @@ const rules: readonly Rule[] = [
     "unbondingBlocks",
     (p) => p.unbondingBlocks >= longestSlashingDelay(p),
     (p) =>
-      `must be at least the longest slashing delay, ${longestSlashingDelay(p)} blocks (window_blocks + the settle delay of its deadlines): stake would leave before a slash reaches it`,
+      `must be at least the longest slashing delay, ${longestSlashingDelay(p)} blocks (window_blocks + gradient_reveal_blocks + the settle delay of its deadlines): stake would leave before a slash reaches it`,
   ],
   // --- Governance: a deposit against spam, and a vote that needs votes and a majority.
   positive("depositText", "proposals would be free spam"),
@@ -311,6 +324,10 @@ const rules: readonly Rule[] = [
   ],
   // Tier-3 panels (panel-rounds.ts): a silent member must cost something, and an undecided panel is re-drawn a bounded number of times.
   positive("slashNoVerdictBps", "a panel member could withhold its verdict for free"),
+  positive(
+    "slashUnrevealedCommitBps",
+    "a miner could commit to a fake gradient and withhold it for free wherever its group disagrees (gradient-commits.ts)",
+  ),
   [
     "tier3MaxRounds",
     (p) => p.tier3MaxRounds >= 1 && p.tier3MaxRounds <= 16,
@@ -362,6 +379,7 @@ const bpsFields: readonly (keyof Params)[] = [
   "daChallengeBondSlashBps",
   "blockProposerBonusBps",
   "slashNoVerdictBps",
+  "slashUnrevealedCommitBps",
 ];
 
 /** The fields with a rule of their own (a test checks every Params field is either here or bounded as basis points). */

@@ -115,6 +115,9 @@ export interface AggregationState {
 export interface WindowState {
   readonly window: number;
   readonly startHeight: number;
+  /** The window's last block: the end of its commit phase (gradient-commits.ts). */
+  readonly commitEndHeight: number;
+  /** The last block of its reveal period (commitEndHeight + gradient_reveal_blocks): the window closes here and tier 1 runs. */
   readonly closeHeight: number;
   readonly seed: Uint8Array;
   readonly activeShards: number;
@@ -122,6 +125,8 @@ export interface WindowState {
   readonly assignment: Map<string, number>;
   /** Miner address → submission id. */
   readonly submittedBy: Map<string, number>;
+  /** Miner address → its commitment, until revealed or expired at the close (at most one per assigned miner). */
+  readonly commitments: Map<string, Uint8Array>;
   closed: boolean;
   /** Height at which rewards are paid and the window is pruned (set at close). */
   settleHeight: number;

@@ -1,7 +1,9 @@
 /**
  * Gradient submissions: a miner registered for the window submits, once per
  * window and for its assigned shard, the CID and hashes of its stored
- * gradient — never the tensor itself. Size and field limits are params.
+ * gradient — never the tensor itself. Size and field limits are params. The
+ * submission is the reveal of a commitment sent while the window was open
+ * (gradient-commits.ts), accepted only in the window's reveal period.
  */
 import { GpuArch, Role } from "../gen/remes/v1/types_pb.ts";
 import { SubmissionStatus } from "../gen/remes/v1/events_pb.ts";
@@ -9,6 +11,7 @@ import type { CommandOf } from "./commands.ts";
 import type { BlockContext } from "./context.ts";
 import { fail, type ProtocolError } from "./errors.ts";
 import { event, type EventOf, type ProtocolEvent } from "./events.ts";
+import { checkReveal } from "./gradient-commits.ts";
 import { checkKernelVersion } from "./kernel-versions.ts";
 import { isActive, roleOf } from "./staking.ts";
 import type { State } from "./state.ts";
@@ -43,7 +46,7 @@ export const decideSubmitGradient = (
   if (!w || w.closed)
     return fail(
       "wrongPhase",
-      `window ${m.window} is not open for submissions (the open window is ${state.nextWindow - 1})`,
+      `window ${m.window} is not taking reveals (the open window is ${state.nextWindow - 1}; a window's submissions are revealed in the gradient_reveal_blocks after its last block)`,
     );
   const shard = w.assignment.get(m.miner);
   if (shard === undefined)
@@ -98,6 +101,9 @@ export const decideSubmitGradient = (
   }
   const kernel = checkKernelVersion(state, m.kernelVersion);
   if (kernel) return kernel;
+  // Last, on a well-formed message: it must open the miner's commitment (gradient-commits.ts).
+  const reveal = checkReveal(w, m, ctx);
+  if (reveal) return reveal;
   return [
     event("gradientSubmitted", {
       submissionId: state.counters.nextSubmissionId,
@@ -134,7 +140,9 @@ export const evolveGradientSubmitted = (state: State, e: EventOf<"gradientSubmit
     kernelVersion: e.kernelVersion,
     status: SubmissionStatus.PENDING,
   });
-  state.windows.get(window)?.submittedBy.set(e.miner, id);
+  const w = state.windows.get(window);
+  w?.submittedBy.set(e.miner, id);
+  w?.commitments.delete(e.miner); // revealed: the commitment has done its work
   state.counters.nextSubmissionId = Math.max(state.counters.nextSubmissionId, id + 1);
 };
 

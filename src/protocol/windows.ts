@@ -1,7 +1,9 @@
 /**
  * Training windows of window_blocks blocks. A window opens at its first block
- * (the shard assignment is drawn from that block's hash), takes submissions,
- * and closes at its last block: tier 1 runs, mismatches are disputed, data
+ * (the shard assignment is drawn from that block's hash), takes gradient
+ * commitments until its last block, then reveals for gradient_reveal_blocks
+ * more (gradient-commits.ts; the next window opens meanwhile), and closes at
+ * the end of the reveal period: unrevealed commitments expire, tier 1 runs, mismatches are disputed, data
  * availability is sampled and a proposer is drawn. It settles once every
  * challenge, dispute and aggregation deadline has passed: rewards are paid,
  * verified jobs feed the vault, and its submissions are pruned from live
@@ -24,6 +26,7 @@ import type { State } from "./state.ts";
 import { resolve } from "./verification/disputes.ts";
 import { auditLone } from "./verification/isolation.ts";
 import { evaluateTier1 } from "./verification/tier1.ts";
+import { expireCommitments } from "./gradient-commits.ts";
 import { openTier3 } from "./verification/tier3.ts";
 
 /** Blocks from a window's close to its settlement: room for every deadline, every tier-3 panel round included (panel-rounds.ts). */
@@ -56,6 +59,7 @@ export const openWindow = (state: Readonly<State>, ctx: BlockContext, emit: Emit
 export const closeWindows = (state: Readonly<State>, ctx: BlockContext, emit: Emit): void => {
   for (const w of [...state.windows.values()]) {
     if (w.closed || w.closeHeight > ctx.height) continue;
+    expireCommitments(state, w, emit);
     let disputeId = state.counters.nextDisputeId;
     for (const e of evaluateTier1(state, w.window)) {
       emit(e);
@@ -107,11 +111,13 @@ export const evolveWindowOpened = (state: State, e: EventOf<"windowOpened">): vo
   state.windows.set(window, {
     window,
     startHeight,
-    closeHeight: startHeight + state.params.windowBlocks - 1,
+    commitEndHeight: startHeight + state.params.windowBlocks - 1,
+    closeHeight: startHeight + state.params.windowBlocks - 1 + state.params.gradientRevealBlocks,
     seed: e.seed,
     activeShards,
     assignment,
     submittedBy: new Map(),
+    commitments: new Map(),
     closed: false,
     settleHeight: Number.MAX_SAFE_INTEGER,
   });

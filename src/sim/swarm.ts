@@ -115,6 +115,8 @@ const drawParams = (r: Prng): Json => {
     daSampleRateBps: between(r, 1, 5_000),
     daResponseBlocks: between(r, 1, 4),
     daChunkBytes: between(r, 32, 256),
+    // Not drawn (the draws above keep their order): the default reveal period, shorter than the window.
+    gradientRevealBlocks: Math.min(defaultParams().gradientRevealBlocks, windowBlocks - 1),
   };
   // Unbonding outlasts the way from an offence to its slash (validateParams), by up to 100 blocks more.
   const least = longestSlashingDelay(

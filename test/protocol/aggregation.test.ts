@@ -17,6 +17,7 @@ import {
   rejected,
   shardOf,
   submission,
+  submitted,
 } from "./given.ts";
 import { labelAddress as addr } from "../../src/protocol/address.ts";
 
@@ -29,7 +30,7 @@ const miners = [
 ];
 const SALT = hashOf("agg-salt");
 
-/** Window 0: honest submissions at 2 (ids 0..3), closed at 10: the only proposer is selected (commit by 13, reveal by 16). */
+/** Window 0: honest commitments at 2, reveals at 11 (ids 0..3), closed at 12 (gradient_reveal_blocks 2): the only proposer is selected (commit by 15, reveal by 18). */
 const closedWindow = () => {
   const chain = given({
     validators: { [addr("remes1val0")]: 40_000n },
@@ -38,11 +39,11 @@ const closedWindow = () => {
     accounts: { [addr("remes1watcher")]: 1_000n },
   });
   chain.block();
-  accepted(
+  submitted(
     chain,
     ...miners.map((m) => submission(chain, m, hashOf(`gradient/0/${shardOf(chain, m)}`), 0)),
   );
-  chain.advanceTo(10);
+  chain.advanceTo(12);
   return chain;
 };
 
@@ -90,8 +91,8 @@ describe("aggregation", () => {
       event("aggregationProposerSelected", {
         window: 0,
         proposer: PROPOSER,
-        commitDeadline: 13,
-        revealDeadline: 16,
+        commitDeadline: 15,
+        revealDeadline: 18,
       }).value,
     ]);
   });
@@ -99,8 +100,8 @@ describe("aggregation", () => {
   it("a correct reveal finalizes after the challenge deadline and the proposer is paid proposer_reward at settlement", () => {
     const chain = closedWindow();
     const a = aggregate(chain);
-    accepted(chain, commit(a.cid, a.root)); // 11
-    const revealed = accepted(chain, reveal(a.ids, a.cid, a.root)); // 12
+    accepted(chain, commit(a.cid, a.root)); // 13
+    const revealed = accepted(chain, reveal(a.ids, a.cid, a.root)); // 14
     expect(eventsOf(revealed, "aggregationRevealed")).toEqual([
       event("aggregationRevealed", {
         aggregationId: 0,
@@ -110,18 +111,18 @@ describe("aggregation", () => {
         merkleRoot: a.root,
         submissionIds: a.ids,
         method: AggregationMethod.MEDIAN,
-        challengeDeadline: 15,
+        challengeDeadline: 17,
       }).value,
     ]);
-    chain.advanceTo(14);
+    chain.advanceTo(16);
     expect(chain.state.windows.get(0)!.aggregation!.finalized).toBe(false);
-    chain.block(); // 15
+    chain.block(); // 17
     expect(eventsOf(chain.lastResult!.events, "aggregationFinalized")).toEqual([
       event("aggregationFinalized", { aggregationId: 0, window: 0 }).value,
     ]);
     const before = balance(chain, PROPOSER);
-    expect(chain.state.windows.get(0)!.settleHeight).toBe(35); // settleDelay leaves room for tier3_max_rounds panels
-    chain.advanceTo(35);
+    expect(chain.state.windows.get(0)!.settleHeight).toBe(37); // settleDelay leaves room for tier3_max_rounds panels
+    chain.advanceTo(37);
     const rewards = eventsOf(chain.lastResult!.events, "rewardMinted");
     expect(rewards.filter((r) => r.kind === RewardKind.PROPOSER)).toEqual([
       event("rewardMinted", {
@@ -157,7 +158,7 @@ describe("aggregation", () => {
     expect(balance(chain, ModuleAccount.communityPool)).toBe(1_000n * REMES);
     rejected(chain, reveal(a.ids, a.cid, a.root), "wrongPhase"); // the round has failed
     const before = balance(chain, PROPOSER);
-    chain.advanceTo(35);
+    chain.advanceTo(37);
     expect(
       eventsOf(chain.log.flat(), "rewardMinted").filter((r) => r.kind === RewardKind.PROPOSER),
     ).toEqual([]);
@@ -183,9 +184,9 @@ describe("aggregation", () => {
 
   it("a proposer that misses the commit deadline is faulted MISSED_COMMIT", () => {
     const chain = closedWindow();
-    chain.advanceTo(12);
+    chain.advanceTo(14);
     expect(chain.state.windows.get(0)!.aggregation!.faulted).toBe(false);
-    chain.block(); // 13
+    chain.block(); // 15
     expect(eventsOf(chain.lastResult!.events, "aggregationFaulted")).toEqual([
       event("aggregationFaulted", {
         window: 0,
@@ -200,9 +201,9 @@ describe("aggregation", () => {
 
   it("a window without submissions selects no proposer, so no proposer is faulted for it", () => {
     const chain = closedWindow();
-    chain.advanceTo(20); // window 1 (no submissions) closes
+    chain.advanceTo(22); // window 1 (no submissions) closes
     expect(chain.state.windows.get(1)!.aggregation).toBeUndefined();
-    chain.advanceTo(30);
+    chain.advanceTo(32);
     expect(eventsOf(chain.log.flat(), "aggregationProposerSelected").map((e) => e.window)).toEqual([
       0n,
     ]);
@@ -225,6 +226,6 @@ describe("aggregation", () => {
     rejected(chain, commit(a.cid, a.root), "duplicate");
     rejected(chain, reveal([1, 0, 2, 3], a.cid, a.root), "invalidMessage");
     rejected(chain, reveal([0, 1, 2, 99], a.cid, a.root), "notFound");
-    rejected(chain, reveal(a.ids, a.cid, a.root), "wrongPhase", 17);
+    rejected(chain, reveal(a.ids, a.cid, a.root), "wrongPhase", 19);
   });
 });

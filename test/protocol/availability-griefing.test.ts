@@ -22,6 +22,7 @@ import {
   REMES,
   rejected,
   shardOf,
+  submitted as commitAndReveal,
 } from "./given.ts";
 
 const MINER = addr("remes1miner0");
@@ -30,7 +31,7 @@ const CENSOR = addr("remes1censor");
 const HONEST = addr("remes1honestval");
 const chunks = [new Uint8Array(1024).fill(1), new Uint8Array(1024).fill(2)];
 
-/** A 2,000 REMES miner submits at 2 under two equal validators; the griefer holds 1,000 REMES. */
+/** A 2,000 REMES miner commits at 2 and reveals at 11 under two equal validators; the griefer holds 1,000 REMES. */
 const submitted = () => {
   const chain = given({
     miners: { [MINER]: 2_000n },
@@ -39,7 +40,7 @@ const submitted = () => {
   });
   chain.block();
   const hash = hashOf("g");
-  accepted(
+  commitAndReveal(
     chain,
     command("submitGradient", {
       miner: MINER,
@@ -113,8 +114,8 @@ describe("availability griefing", () => {
       "availabilityChallenged",
     );
     const votes = [CENSOR, HONEST].map((address) => ({ address, signed: true }));
-    // The censor proposes heights 4..9 (deadline 6) and includes no proof.
-    chain.advanceTo(9, { proposer: CENSOR, lastCommit: votes });
+    // The censor proposes heights 13..18 (deadline 15) and includes no proof.
+    chain.advanceTo(18, { proposer: CENSOR, lastCommit: votes });
     expect(
       chain.log
         .flat()
@@ -148,11 +149,11 @@ describe("availability griefing", () => {
       "availabilityChallenged",
     );
     const votes = [CENSOR, HONEST].map((address) => ({ address, signed: true }));
-    chain.block([], { proposer: CENSOR, lastCommit: votes }); // 4
-    chain.block([], { proposer: HONEST, lastCommit: votes }); // 5
-    chain.advanceTo(6, { proposer: CENSOR, lastCommit: votes });
+    chain.block([], { proposer: CENSOR, lastCommit: votes }); // 13
+    chain.block([], { proposer: HONEST, lastCommit: votes }); // 14
+    chain.advanceTo(15, { proposer: CENSOR, lastCommit: votes });
     expect(chain.state.availability.has(Number(c!.challengeId))).toBe(true);
-    const r = chain.block([], { proposer: CENSOR, lastCommit: votes }); // 7 > deadline 6
+    const r = chain.block([], { proposer: CENSOR, lastCommit: votes }); // 16 > deadline 15
     expect(
       eventsOf(r.events, "slashed").map((s) => [s.offence, s.beneficiary, s.toBeneficiary]),
     ).toEqual([[Offence.AVAILABILITY, GRIEFER, 100n * REMES]]);

@@ -15,6 +15,7 @@ import {
   REMES,
   rejected,
   shardOf,
+  submitted,
 } from "./given.ts";
 import { labelAddress as addr } from "../../src/protocol/address.ts";
 
@@ -24,7 +25,7 @@ const WATCHER = addr("remes1watcher");
 const data = Uint8Array.from({ length: 3_000 }, (_, i) => (i * 7) % 251);
 const chunks = [data.slice(0, 1024), data.slice(1024, 2048), data.slice(2048)];
 
-/** Both miners submit at 2; the watcher challenges miner0's submission (id 0) at 3 (deadline 6). */
+/** Both miners commit at 2 and reveal at 11; the watcher challenges miner0's submission (id 0) at 12 (deadline 15). */
 const challenged = () => {
   const chain = given({
     miners: Object.fromEntries(miners.map((m) => [m, 2_000n])),
@@ -32,7 +33,7 @@ const challenged = () => {
   });
   chain.block();
   const hash = hashOf("gradient");
-  accepted(
+  submitted(
     chain,
     ...miners.map((miner) =>
       command("submitGradient", {
@@ -81,7 +82,7 @@ describe("data availability", () => {
       submissionId: 0n,
       miner: addr("remes1miner0"),
       chunkCount: 3,
-      deadline: 6n,
+      deadline: 15n,
       challenger: WATCHER,
       bond: 50n * REMES,
     });
@@ -113,14 +114,14 @@ describe("data availability", () => {
       prove(0, c.chunkIndex, chunks[c.chunkIndex], addr("remes1miner1")),
       "unauthorized",
     );
-    rejected(chain, prove(0, c.chunkIndex), "wrongPhase", 7);
+    rejected(chain, prove(0, c.chunkIndex), "wrongPhase", 16);
   });
 
   it("silence past the deadline slashes the miner slash_availability_bps with challenger_reward_bps to the challenger, refunds the bond and rejects the submission", () => {
     const { chain } = challenged();
-    chain.advanceTo(6);
+    chain.advanceTo(15);
     expect(chain.state.availability.size).toBe(1);
-    const r = chain.block(); // 7
+    const r = chain.block(); // 16
     expect(eventsOf(r.events, "availabilityResolved")).toEqual([
       event("availabilityResolved", { challengeId: 0, proven: false }).value,
     ]);

@@ -18,6 +18,7 @@ import { command, type ProtocolCommand } from "../../src/protocol/commands.ts";
 import { type ErrorName, isProtocolError, type ProtocolError } from "../../src/protocol/errors.ts";
 import type { EventCase, EventOf, ProtocolEvent } from "../../src/protocol/events.ts";
 import { decide } from "../../src/protocol/machine.ts";
+import { gradientCommitment } from "../../src/protocol/gradient-commits.ts";
 import { merkleRoot } from "../../src/protocol/merkle.ts";
 import { longestSlashingDelay, UREMES_PER_REMES } from "../../src/protocol/params.ts";
 import { demoParams } from "../../src/protocol/testing/demo-world.ts";
@@ -147,8 +148,47 @@ export const submission = (
     claimedLossMicro,
     gpuArch: GpuArch.AMPERE,
     kernelVersion: "bitnet-cpu/1",
+    salt: hashOf(`salt/${miner}/${window}`),
   });
 };
+
+/** The submission with a salt (a label-derived one when it has none). */
+export const salted = (sub: ProtocolCommand): ProtocolCommand =>
+  sub.case === "submitGradient" && sub.value.salt.length === 0
+    ? command("submitGradient", {
+        ...sub.value,
+        salt: hashOf(`salt/${sub.value.miner}/${sub.value.window}`),
+      })
+    : sub;
+
+/** The MsgCommitGradient that commits to a MsgSubmitGradient (gradient-commits.ts). */
+export const commitmentOf = (sub: ProtocolCommand): ProtocolCommand => {
+  if (sub.case !== "submitGradient") throw new Error("not a submission");
+  const m = sub.value;
+  return command("commitGradient", {
+    miner: m.miner,
+    window: m.window,
+    shard: m.shard,
+    commitment: gradientCommitment(m),
+  });
+};
+
+/**
+ * Commits every submission in one block (now, in the window), then reveals
+ * them all in the first block of the window's reveal period; every tx must
+ * succeed. Returns the reveal block's events.
+ */
+export const submitted = (chain: MockChain, ...cmds: ProtocolCommand[]): ProtocolEvent[] => {
+  if (cmds.length === 0) return [];
+  const subs = cmds.map(salted);
+  accepted(chain, ...subs.map(commitmentOf));
+  revealPhase(chain, Number((subs[0]!.value as { window: bigint }).window));
+  return accepted(chain, ...subs);
+};
+
+/** Empty blocks to the last block of `window`'s commit phase: the next block is its first reveal block. */
+export const revealPhase = (chain: MockChain, window = chain.state.nextWindow - 1): void =>
+  chain.advanceTo(chain.state.windows.get(window)!.commitEndHeight);
 
 export const shardOf = (
   chain: MockChain,

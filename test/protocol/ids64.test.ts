@@ -31,7 +31,16 @@ import { hashParts } from "../../src/protocol/randomness.ts";
 import type { State } from "../../src/protocol/state.ts";
 import { submissionsOf } from "../../src/protocol/submissions.ts";
 import { trapCommitment, trapCommittee } from "../../src/protocol/traps.ts";
-import { cidOf, genesis, given, hashOf, MockChain, REMES, rejected } from "./given.ts";
+import {
+  cidOf,
+  commitmentOf,
+  genesis,
+  given,
+  hashOf,
+  MockChain,
+  REMES,
+  rejected,
+} from "./given.ts";
 
 const FAR = 2 ** 32;
 const vals = [0, 1, 2, 3].map((i) => addr(`ids64/val${i}`));
@@ -78,6 +87,7 @@ const submit = (chain: MockChain, window: number): ProtocolCommand[] =>
         claimedLossMicro: 2_000_000n,
         gpuArch: GpuArch.AMPERE,
         kernelVersion: "bitnet-cpu/1",
+        salt: hashParts("ids64/gradient-salt", miner, window),
       });
     });
 
@@ -138,7 +148,7 @@ const verdicts = (chain: MockChain): ProtocolCommand[] =>
       );
     });
 
-/** Two windows from height 2^32 - 12 (window 2^32 - 1) to past height 2^32 + 20 (window 2^32 settled). */
+/** Two windows from height 2^32 - 12 (window 2^32 - 1) to past height 2^32 + 22 (window 2^32 settled). */
 const runAcross = (): MockChain => {
   const chain = new MockChain(world(), "ids64");
   farCounters(chain.state);
@@ -181,11 +191,15 @@ const runAcross = (): MockChain => {
     command("unbond", { address: miners[0]!, role: Role.MINER, amount: 1n }),
     command("unbond", { address: miners[1]!, role: Role.MINER, amount: 1n }),
   );
+  const subs0 = submit(chain, w0);
   chain.exec(
-    ...submit(chain, w0),
+    ...subs0.map(commitmentOf), // h0 + 2: window 2^32 - 1's commit phase
     ...vals.map((voter) => command("vote", { voter, proposalId: FAR - 2, option: VoteOption.YES })),
   );
+  chain.advanceTo(h0 + 9); // its last block
+  chain.exec(...subs0); // h0 + 10: window 2^32 opens while window 2^32 - 1 reveals
   const crossing = chain.state.windows.get(w0)!.submittedBy.get(miners[3]!)!;
+  // h0 + 11: window 2^32 - 1 closes at its end: tier 1 disputes the lazy miner, a proposer is drawn
   chain.exec(
     command("challengeAvailability", {
       challenger: watcher,
@@ -193,12 +207,12 @@ const runAcross = (): MockChain => {
       bond: 50n * REMES,
     }),
   );
-  chain.advanceTo(h0 + 9); // window 2^32 - 1 closes: tier 1 disputes the lazy miner, a proposer is drawn
-  chain.block(commitAggregation(chain, w0).map((c) => [c])); // h0 + 10: window 2^32 opens
-  chain.block(
-    [...revealAggregation(chain, w0), ...submit(chain, w1), ...verdicts(chain)].map((c) => [c]),
-  );
-  chain.advanceTo(h0 + 19); // height 2^32 + 7: window 2^32 closes
+  const subs1 = submit(chain, w1);
+  chain.block([...commitAggregation(chain, w0), ...subs1.map(commitmentOf)].map((c) => [c])); // h0 + 12
+  chain.block([...revealAggregation(chain, w0), ...verdicts(chain)].map((c) => [c]));
+  chain.advanceTo(h0 + 19); // window 2^32's last block
+  chain.exec(...subs1); // its reveals
+  chain.advanceTo(h0 + 21); // height 2^32 + 9: window 2^32 closes
   const trapShards = [...new Set(chain.state.windows.get(w1)!.assignment.values())].sort(
     (a, b) => a - b,
   );
@@ -325,6 +339,16 @@ describe("an id above 2^53 - 1", () => {
         }),
     ],
     [
+      "window",
+      (id) =>
+        command("commitGradient", {
+          miner: miners[0]!,
+          window: id,
+          shard: 0,
+          commitment: new Uint8Array(32),
+        }),
+    ],
+    [
       "submission_id",
       (id) => command("challengeGradient", { challenger: watcher, submissionId: id, bond: 1n }),
     ],
@@ -384,7 +408,7 @@ describe("an id above 2^53 - 1", () => {
   });
 
   it("is refused in a block the simulator applies: the tx fails with its message", () => {
-    const r = chain.exec(cases[3]![1](TOO_BIG));
+    const r = chain.exec(cases[4]![1](TOO_BIG));
     expect(r.txResults.map((t) => t.log)).toEqual([
       "dispute_id is 9007199254740992, above 2^53 - 1 (the largest id, height or window this chain handles)",
     ]);

@@ -32,6 +32,7 @@ import {
   validators,
 } from "../../src/protocol/testing/demo-world.ts";
 import { labelAddress as addr } from "../../src/protocol/address.ts";
+import { submitted } from "./given.ts";
 
 /** Names of the checks a state fails. */
 const failing = (s: State): string[] =>
@@ -44,7 +45,8 @@ beforeAll(() => {
   const w = chain.state.windows.get(0)!;
   const [miner, shard] = [...w.assignment].sort(([a], [b]) => (a < b ? -1 : 1))[0]!;
   const hash = new Uint8Array(32).fill(9);
-  chain.exec(
+  submitted(
+    chain,
     command("submitGradient", {
       miner,
       window: 0,

@@ -40,6 +40,7 @@ import { roleKey, type State } from "../../src/protocol/state.ts";
 import { submissionsOf } from "../../src/protocol/submissions.ts";
 import { trapCommittee, trapCommitment } from "../../src/protocol/traps.ts";
 import { MockChain, type BlockOptions } from "../../src/protocol/testing/chain.ts";
+import { gradientCommitment } from "../../src/protocol/gradient-commits.ts";
 import { demoParams, runDemoWorld } from "../../src/protocol/testing/demo-world.ts";
 import { labelAddress as addr } from "../../src/protocol/address.ts";
 
@@ -169,7 +170,8 @@ const blockArb: fc.Arbitrary<BlockPlan> = fc.record(
   { requiredKeys: ["intents", "signed", "batched"] },
 );
 
-const streamArb = fc.array(blockArb, { minLength: 8, maxLength: 36 });
+// Long enough (fast-check draws up to minLength + ~18 blocks) for window 0 to close after its reveal period and settle.
+const streamArb = fc.array(blockArb, { minLength: 10, maxLength: 36 });
 
 const pick = <T>(xs: readonly T[], i: number): T | undefined =>
   xs.length === 0 ? undefined : xs[i % xs.length];
@@ -195,6 +197,8 @@ interface World {
   readonly trapSalts: Map<number, Map<number, Uint8Array>>;
   /** window → the aggregate the proposer committed to. */
   readonly aggs: Map<number, { cid: string; root: Uint8Array; ids: number[]; salt: Uint8Array }>;
+  /** `${window}/${miner}` → the submission its gradient commitment binds (revealed after the commit phase). */
+  readonly reveals: Map<string, ProtocolCommand>;
 }
 
 const resolve = (state: Readonly<State>, world: World, it: Intent): ProtocolCommand | undefined => {
@@ -212,6 +216,9 @@ const resolve = (state: Readonly<State>, world: World, it: Intent): ProtocolComm
       const entry = pick(assigned, it.b) ?? pick([...w.assignment], it.b);
       if (!entry) return undefined;
       const [miner, assignedShard] = entry;
+      // After the commit phase: reveal what was committed (or, with none, send a fresh one, refused).
+      const committed = world.reveals.get(`${w.window}/${miner}`);
+      if (state.height + 1 > w.commitEndHeight && committed && !it.flag) return committed;
       const shard =
         it.kind === "submitWrongShard"
           ? (assignedShard + 1 + (it.c % 3)) % state.params.totalShards
@@ -232,8 +239,20 @@ const resolve = (state: Readonly<State>, world: World, it: Intent): ProtocolComm
         claimedLossMicro: lazy ? 1_000n : 2_000_000n + BigInt(shard),
         gpuArch: GpuArch.AMPERE,
         kernelVersion: "bitnet-cpu/1",
+        salt: hashParts("model/salt", miner, w.window, it.c),
       });
       world.chunks.set(bytesToHex(hash), chunks);
+      // In the commit phase a submission is committed to first (gradient-commits.ts).
+      if (state.height + 1 <= w.commitEndHeight && r.case === "submitGradient") {
+        if (!world.reveals.has(`${w.window}/${miner}`))
+          world.reveals.set(`${w.window}/${miner}`, r);
+        return command("commitGradient", {
+          miner,
+          window: w.window,
+          shard,
+          commitment: gradientCommitment(r.value),
+        });
+      }
       return r;
     }
     case "challenge": {
@@ -541,7 +560,12 @@ interface Run {
 /** Runs a stream, checking the invariants after every block. */
 const runStream = (stream: readonly BlockPlan[]): Run => {
   const chain = new MockChain(genesis(), "model");
-  const world: World = { chunks: new Map(), trapSalts: new Map(), aggs: new Map() };
+  const world: World = {
+    chunks: new Map(),
+    trapSalts: new Map(),
+    aggs: new Map(),
+    reveals: new Map(),
+  };
   const ledger = new OffenceLedger();
   const txsLog: (readonly ProtocolCommand[])[][] = [];
   const optsLog: BlockOptions[] = [];

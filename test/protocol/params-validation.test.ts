@@ -24,7 +24,7 @@ import {
   validateParams,
 } from "../../src/protocol/params.ts";
 import { settleDelay } from "../../src/protocol/windows.ts";
-import { given, hashOf, submission } from "./given.ts";
+import { commitmentOf, given, hashOf, submission } from "./given.ts";
 
 const change = (key: string, value: string) => create(ParamChangeSchema, { key, value });
 const snakeFields = new Set(ParamsSchema.fields.map((f) => f.name));
@@ -36,6 +36,9 @@ const defenceOff: readonly (readonly [key: string, value: string])[] = [
   ["vault_max_entries", "0"], // the vault pruned empty
   ["vault_reuse_per_window", "0"], // the vault never refilled
   ["unbonding_blocks", "0"], // stake leaves before any slash
+  ["gradient_reveal_blocks", "0"], // no reveal period: a window could not take reveals
+  ["gradient_reveal_blocks", "100"], // a reveal period as long as the window
+  ["slash_unrevealed_commit_bps", "0"], // withholding a committed fake would be free
   ["da_sample_rate_bps", "0"], // no availability sampling
   ["slash_lazy_mining_bps", "0"],
   ["slash_false_verification_bps", "0"],
@@ -79,10 +82,10 @@ describe("validateParams: a defence cannot be switched off", () => {
     }
   });
 
-  it("a window settling after the stake left is refused: unbonding must outlast window + settle delay", () => {
+  it("a window settling after the stake left is refused: unbonding must outlast window + reveal period + settle delay", () => {
     const p = defaultParams();
     const least = longestSlashingDelay(p);
-    expect(least).toBe(p.windowBlocks + settleDelay(p));
+    expect(least).toBe(p.windowBlocks + p.gradientRevealBlocks + settleDelay(p));
     expect(
       isProtocolError(applyParamChanges(p, [change("unbonding_blocks", String(least - 1))])),
     ).toBe(true);
@@ -137,7 +140,10 @@ const amt = (max: bigint) => fc.bigInt({ min: 1n, max });
 /** Any field set to a boundary value: 0, 1, past 100%, past 2^63. */
 const mutation = fc.tuple(
   fc.constantFrom(
-    ...ParamsSchema.fields.filter((f) => f.fieldKind === "scalar").map((f) => f.localName),
+    // (not max_kernel_version_length: below the genesis kernel version's length the genesis itself is refused)
+    ...ParamsSchema.fields
+      .filter((f) => f.fieldKind === "scalar" && f.localName !== "maxKernelVersionLength")
+      .map((f) => f.localName),
   ),
   fc.constantFrom(0, 1, 2, 10_000, 10_001),
 );
@@ -146,6 +152,7 @@ const mutation = fc.tuple(
 const paramsArb = fc
   .record({
     windowBlocks: u(2, 8),
+    gradientRevealBlocks: u(1, 4),
     totalShards: u(1, 6),
     minMinersPerShard: u(2, 3),
     challengeWindowBlocks: u(1, 4),
@@ -209,7 +216,9 @@ describe("validateParams over generated parameter sets", () => {
         }
         accepted++;
         // The relations the state machine relies on.
-        expect(p.unbondingBlocks).toBeGreaterThanOrEqual(p.windowBlocks + settleDelay(p));
+        expect(p.unbondingBlocks).toBeGreaterThanOrEqual(
+          p.windowBlocks + p.gradientRevealBlocks + settleDelay(p),
+        );
         expect(p.qualityOptimisticBps).toBeLessThan(p.qualityVerifiedBps);
         expect(p.trapThreshold).toBeLessThanOrEqual(p.trapCommitteeSize);
         // A short chain under these parameters: miners submit every window (one of them a random hash),
@@ -225,22 +234,23 @@ describe("validateParams over generated parameter sets", () => {
         const blocks = Math.min(3 * p.windowBlocks + settleDelay(p) + 2, 60);
         const closed = new Map<number, number>();
         while (chain.height < blocks) {
-          const open = chain.state.windows.get(chain.state.nextWindow - 1);
-          const txs =
-            open && !open.closed && chain.height + 1 === open.startHeight + 1
-              ? [...open.assignment.keys()]
-                  .sort()
-                  .map((m) => [
-                    submission(
-                      chain,
-                      m,
-                      m === miners[5]
-                        ? hashOf(`fake/${chain.height}`)
-                        : hashOf(`g/${open.window}/${open.assignment.get(m)}`),
-                      open.window,
-                    ),
-                  ])
-              : [];
+          // Each window's miners commit in its second block and reveal in the first block of its reveal period.
+          const txs = [...chain.state.windows.values()].flatMap((w) => {
+            const commit = chain.height + 1 === w.startHeight + 1;
+            const reveal = chain.height + 1 === w.commitEndHeight + 1;
+            if (w.closed || (!commit && !reveal)) return [];
+            return [...w.assignment.keys()].sort().map((m) => {
+              const sub = submission(
+                chain,
+                m,
+                m === miners[5]
+                  ? hashOf(`fake/${w.window}`)
+                  : hashOf(`g/${w.window}/${w.assignment.get(m)}`),
+                w.window,
+              );
+              return [commit ? commitmentOf(sub) : sub];
+            });
+          });
           const r = chain.block(txs);
           submitted += r.events.filter((e) => e.case === "gradientSubmitted").length;
           settled += r.events.filter((e) => e.case === "windowSettled").length;

@@ -17,6 +17,7 @@ import {
   rejected,
   shardOf,
   submission,
+  submitted,
 } from "./given.ts";
 import { labelAddress as addr } from "../../src/protocol/address.ts";
 
@@ -50,7 +51,8 @@ const right = (shard: number) => hashOf(`right-${shard}`);
 
 /**
  * Commits window 1's traps at height 2 (2 of 3); in window 1 every miner of `lazy`'s shard submits the same made-up
- * hash (so tier 1 sees them agree: a coalition holding the shard), the others the right one; advances to its close (20).
+ * hash (so tier 1 sees them agree: a coalition holding the shard), the others the right one (committed at 12, revealed
+ * at 21); advances to its close (22, after gradient_reveal_blocks 2).
  */
 const trappedWindow = (lazy: string) => {
   const chain = world();
@@ -72,8 +74,8 @@ const trappedWindow = (lazy: string) => {
   const shard = shardOf(chain, lazy);
   const answer = (m: string) =>
     shardOf(chain, m) === shard ? hashOf("made-up") : right(shardOf(chain, m));
-  accepted(chain, ...Object.keys(miners).map((m) => submission(chain, m, answer(m))));
-  chain.advanceTo(20);
+  submitted(chain, ...Object.keys(miners).map((m) => submission(chain, m, answer(m))));
+  chain.advanceTo(22);
   const peer = Object.keys(miners).find((m) => m !== lazy && shardOf(chain, m, 1) === shard)!;
   return { chain, shard, peer };
 };
@@ -198,7 +200,7 @@ describe("trap jobs", () => {
 
   it("a reveal slashes no one by itself: it sends every live submission of the trap shard to tier-3 recomputation", () => {
     const { chain, shard, peer } = trappedWindow(addr("remes1miner0"));
-    const events = accepted(chain, reveal(shard)); // height 21
+    const events = accepted(chain, reveal(shard)); // height 23
     expect(eventsOf(events, "trapRevealed")).toEqual([
       event("trapRevealed", {
         window: 1,
@@ -297,12 +299,15 @@ describe("trap jobs", () => {
       }),
     );
     chain.advanceTo(19);
-    rejected(chain, reveal(0), "wrongPhase"); // height 20: window 1 closes only at the end of this block
+    rejected(chain, reveal(0), "wrongPhase"); // height 20: window 1's last block
+    // Nor in its gradient reveal period: a miner could withhold its reveal on a known trap shard.
+    chain.advanceTo(21);
+    rejected(chain, reveal(0), "wrongPhase"); // height 22: window 1 closes only at the end of this block
   });
 
   it("a reveal after the reveal period is rejected", () => {
     const { chain, shard } = trappedWindow(addr("remes1miner0"));
-    rejected(chain, reveal(shard), "wrongPhase", 26);
+    rejected(chain, reveal(shard), "wrongPhase", 28);
   });
 
   it("a reveal that opens no commitment is rejected with mismatch", () => {

@@ -1,18 +1,17 @@
 /**
  * A copycat that declares its source's GPU architecture and kernel version.
- * The plain copycat (miners.ts) submits a copied hash under its own
- * architecture: copied from a peer of another architecture, it lands in its
- * own tier-1 group, mismatches there (or stands alone, OPTIMISTIC) and lives
- * on the loss vote. Declaring the source's architecture — which the chain
- * takes on trust (submissions.ts) — puts the copy in the source's group,
- * where it agrees with the source: VERIFIED, the full reward, and a lone
- * honest miner's hash is "confirmed" by its own copy. It copies a shard
- * peer's committed submission three blocks before the deadline (its bytes
- * fetched by CID, so it answers availability challenges), and submits
- * nothing when no shard peer has submitted.
+ * The plain copycat (miners.ts) copies under its own architecture; this one
+ * would put its copy in the source's tier-1 group, where it agreed with the
+ * source: VERIFIED, the full reward. Two rules stop it: a miner submits under
+ * its registered architecture (submissions.ts), and under gradient
+ * commit–reveal (protocol/gradient-commits.ts) it must commit before anyone
+ * reveals. So it commits to a made-up result, and two blocks before the
+ * reveal period ends sends a shard peer's revealed submission (any
+ * architecture, declared as the source's) as its reveal: refused, its
+ * commitment expires unrevealed and is slashed. With no peer revealed it
+ * reveals its junk.
  */
-import { type MinerBehaviour, trained } from "../miners.ts";
-import { peerSubmission } from "./observe.ts";
+import { copyOf, type MinerBehaviour, randomFake, revealedPeer, trained } from "../miners.ts";
 
 export const archCopycat: MinerBehaviour = {
   kind: "copycat_miner",
@@ -20,21 +19,10 @@ export const archCopycat: MinerBehaviour = {
   work: () => "later",
   late: (m, task, io) => {
     trained(m, task, io, 0);
-    const s = peerSubmission(m, task, io);
-    if (!s) return undefined;
-    if (io.world.store.get(s.gradientCid) !== undefined) m.hold(s.gradientHash);
-    return {
-      result: {
-        gradientHash: s.gradientHash,
-        daRoot: s.daRoot,
-        sizeBytes: s.sizeBytes,
-        claimedLossMicro: s.claimedLossMicro,
-        cid: s.gradientCid,
-      },
-      delayMs: 0,
-      stored: false,
-      gpuArch: s.gpuArch,
-      kernelVersion: s.kernelVersion,
-    };
+    return { result: randomFake(io), delayMs: 0, stored: false };
+  },
+  reveal: (m, task, io, committed) => {
+    const source = revealedPeer(m, task, io, false);
+    return source ? copyOf(m, source, io, true) : committed;
   },
 };

@@ -11,13 +11,14 @@
  * (verification/tier2.ts supportsClaim, disputes.ts advanceDisputes). The
  * copied claim is right, so the dispute is upheld, the submission becomes
  * OPTIMISTIC and is paid; a later bonded challenge of it is upheld the same
- * way and its bond goes to the copier. With no peer claim to copy it submits
- * nothing. Traps still catch it (its hash is not the vault's answer) unless
+ * way and its bond goes to the copier. Under gradient commit–reveal
+ * (protocol/gradient-commits.ts) it commits before any peer reveals, so it
+ * rarely has a claim to copy and commits to a made-up loss instead. Traps still catch it (its hash is not the vault's answer) unless
  * `spotTraps` makes it train honestly on tasks it recognises as traps
  * (trap-spotter.ts).
  */
 import { type LazyFake, type MinerBehaviour, trained, type Work } from "../miners.ts";
-import { noiseResult, paidHonestWork, peerSubmission, spotsTrap } from "./observe.ts";
+import { madeUpLoss, noiseResult, paidHonestWork, peerSubmission, spotsTrap } from "./observe.ts";
 
 export interface LossCopierOptions {
   readonly fake: LazyFake;
@@ -40,16 +41,13 @@ export const lossCopier = (o: LossCopierOptions): MinerBehaviour => ({
     return "later";
   },
   late: (m, task, io): Work | undefined => {
-    const peer = peerSubmission(m, task, io);
-    if (!peer) {
-      trained(m, task, io, 0);
-      return undefined;
-    }
+    // Under gradient commit-reveal no peer has revealed when it must commit, so it usually has no claim to copy.
+    const claimedLossMicro = peerSubmission(m, task, io)?.claimedLossMicro ?? madeUpLoss(io);
     let base = o.fake === "stale" && m.lastReal ? m.lastReal : noiseResult(task, io);
     if (o.fake === "partial") base = io.world.backend.train(task, o.effortBps);
     trained(m, task, io, o.fake === "partial" ? o.effortBps : 0);
     return {
-      result: { ...base, claimedLossMicro: peer.claimedLossMicro },
+      result: { ...base, claimedLossMicro },
       delayMs: 0,
       stored: true,
     };

@@ -29,6 +29,8 @@ export const dutyKey = (cmd: ProtocolCommand): string | undefined => {
   switch (cmd.case) {
     case "submitGradient":
       return `gradient/${cmd.value.window}/${cmd.value.shard}`;
+    case "commitGradient":
+      return `commit-gradient/${cmd.value.window}/${cmd.value.shard}`;
     case "commitAggregation":
       return `commit-aggregation/${cmd.value.window}`;
     case "submitAggregation":
@@ -82,9 +84,14 @@ export class Broadcaster {
   submit(cmd: ProtocolCommand): void {
     const key = dutyKey(cmd);
     if (key !== undefined) {
+      const w =
+        cmd.case === "submitGradient" || cmd.case === "commitGradient"
+          ? this.follower.state.windows.get(Number(cmd.value.window))
+          : undefined;
       const onChain =
-        cmd.case === "submitGradient" &&
-        this.follower.state.windows.get(Number(cmd.value.window))?.submittedBy.has(this.address);
+        (cmd.case === "submitGradient" && w?.submittedBy.has(this.address)) ||
+        (cmd.case === "commitGradient" &&
+          (w?.commitments.has(this.address) || w?.submittedBy.has(this.address)));
       if (this.#journal.has(key) || onChain) {
         this.stats.skipped++;
         this.log(`tx: ${key} already done; not sending it again`);

@@ -17,6 +17,7 @@
  * twice either way.
  */
 import * as fs from "node:fs";
+import { randomBytes } from "node:crypto";
 import * as path from "node:path";
 import * as v8 from "node:v8";
 import { AggregationMethod, GpuArch } from "../../gen/remes/v1/types_pb.ts";
@@ -216,6 +217,13 @@ const openFollowed = async (
   return { follower, feed: newFeed(), checkpoint };
 };
 
+/** The daemon's gradient-salt key: 32 random bytes in `<stateDir>/salt-<address>.key`, created once. */
+const saltKeyOf = (stateDir: string, address: string): Uint8Array => {
+  const file = path.join(stateDir, `salt-${address}.key`);
+  if (!fs.existsSync(file)) fs.writeFileSync(file, randomBytes(32), { mode: 0o600 });
+  return new Uint8Array(fs.readFileSync(file));
+};
+
 export const startDaemon = async (o: DaemonOptions): Promise<RunningDaemon> => {
   const seed = seedOf(o.worldSeed);
   const { wallet, address } = o.signer;
@@ -243,6 +251,9 @@ export const startDaemon = async (o: DaemonOptions): Promise<RunningDaemon> => {
     aggregates: [],
   };
   const actor = makeActor(o, address);
+  // A miner's gradient salts hide its commitments from peers: derive them from a key only this daemon holds
+  // (kept in its state folder, so a restart salts alike), not from the shared world seed.
+  if (actor instanceof miners.Miner) actor.saltKey = saltKeyOf(o.stateDir, address);
   const broadcaster = new Broadcaster(
     follower,
     wallet,

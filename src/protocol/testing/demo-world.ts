@@ -17,6 +17,7 @@ import { ParamsSchema } from "../../gen/remes/v1/params_pb.ts";
 import { AggregationMethod, GpuArch, Role } from "../../gen/remes/v1/types_pb.ts";
 import { aggregationCommitment, gradientRoot } from "../aggregation.ts";
 import { command, type ProtocolCommand } from "../commands.ts";
+import { gradientCommitment } from "../gradient-commits.ts";
 import { merkleRoot } from "../merkle.ts";
 import { defaultParams, UREMES_PER_REMES } from "../params.ts";
 import { hashParts } from "../randomness.ts";
@@ -49,6 +50,7 @@ export const demoParams = () =>
     aggregationChallengeBlocks: 3,
     trapRevealBlocks: 5,
     trapCommitmentSlots: 6,
+    gradientRevealBlocks: 2,
     daSampleRateBps: 1, // the least sampling validateParams accepts (0 switches the defence off); no submission is sampled in the demo
   });
 
@@ -88,7 +90,8 @@ const cidOf = (hash: Uint8Array) => CID.createV1(0x55, Digest.create(0x12, hash)
 const lossOf = (window: number, shard: number) =>
   2_000_000n + BigInt(shard) * 1_000n - BigInt(window) * 10_000n;
 
-const submit = (
+/** Every assigned miner's submission for `window` (its reveal; `commitments` gives the commit phase's txs). */
+const submissions = (
   chain: MockChain,
   window: number,
   answer: (miner: string, shard: number) => Uint8Array,
@@ -109,9 +112,25 @@ const submit = (
         claimedLossMicro: miner === lazyMiner ? 100_000n : lossOf(window, shard),
         gpuArch: GpuArch.AMPERE,
         kernelVersion: "bitnet-cpu/1",
+        salt: hashParts("demo/salt", miner, window),
       });
     });
 };
+
+/** The commit phase's MsgCommitGradient of each submission (gradient-commits.ts). */
+const gradientCommits = (subs: readonly ProtocolCommand[]): ProtocolCommand[] =>
+  subs.flatMap((c) =>
+    c.case === "submitGradient"
+      ? [
+          command("commitGradient", {
+            miner: c.value.miner,
+            window: c.value.window,
+            shard: c.value.shard,
+            commitment: gradientCommitment(c.value),
+          }),
+        ]
+      : [],
+  );
 
 /** Runs the script; returns the chain after window 0 has settled. */
 export const runDemoWorld = (seed: number): MockChain => {
@@ -134,26 +153,29 @@ export const runDemoWorld = (seed: number): MockChain => {
       .map((validator) => command("commitTrapJobs", { validator, window: 1, commitments })),
   );
 
-  // Window 0: everyone trains; the lazy miner makes up a hash.
-  chain.exec(...submit(chain, 0, (m, shard) => lazy(honestGradient(0, shard))(m)));
-  chain.advanceTo(10); // close: tier 1 sends the mismatches to tier-3 panels, a proposer is drawn
+  // Window 0: everyone trains and commits; the lazy miner makes up a hash.
+  const w0 = submissions(chain, 0, (m, shard) => lazy(honestGradient(0, shard))(m));
+  chain.exec(...gradientCommits(w0));
+  chain.advanceTo(10); // window 0's last block: its commit phase ends
+  // Window 1 opens at 11 while window 0 reveals (gradient_reveal_blocks 2).
+  chain.exec(...w0);
+  chain.advanceTo(12); // close: tier 1 sends the mismatches to tier-3 panels, a proposer is drawn
 
-  // Window 1 opens; the proposer commits to window 0's aggregate. Then it
-  // reveals while miners train on window 1 — all trap shards, and every
-  // miner gets its normal task (a trap is an audit of the real job).
+  // The proposer commits to window 0's aggregate. Then it reveals while
+  // miners train on window 1 — all trap shards, and every miner gets its
+  // normal task (a trap is an audit of the real job).
+  const w1 = submissions(chain, 1, (m, shard) => lazy(honestGradient(1, shard))(m));
   chain.block([...commitAggregation(chain, 0, seed)].map((c) => [c]));
+  chain.block([...revealAggregation(chain, 0, seed), ...gradientCommits(w1)].map((c) => [c]));
   const correctHash = (window: number, shard: number) => honestGradient(window, shard);
-  chain.block(
-    [
-      ...revealAggregation(chain, 0, seed),
-      ...submit(chain, 1, (m, shard) => lazy(honestGradient(1, shard))(m)),
-    ].map((c) => [c]),
-  );
   chain.exec(...verdicts(chain, correctHash)); // tier-3 panels recompute on CPU
 
   chain.advanceTo(20);
-  const w1 = chain.state.windows.get(1)!;
-  const trapShards = [...new Set(w1.assignment.values())].sort((a, b) => a - b);
+  chain.exec(...w1); // window 1's reveals
+  chain.advanceTo(22); // window 1 closes
+  const trapShards = [...new Set(chain.state.windows.get(1)!.assignment.values())].sort(
+    (a, b) => a - b,
+  );
   chain.block(
     [
       command("revealTrapJobs", {

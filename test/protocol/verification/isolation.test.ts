@@ -37,6 +37,7 @@ import {
   rejected,
   shortParams,
   submission,
+  submitted,
 } from "../given.ts";
 import { validators } from "./world.ts";
 
@@ -78,7 +79,7 @@ describe("the architecture a miner submits under", () => {
     );
     expect(e.message).toMatch(/registered/);
     // And under its own architecture it is accepted.
-    accepted(chain, submission(chain, A, hashOf("x")));
+    submitted(chain, submission(chain, A, hashOf("x")));
   });
 });
 
@@ -120,7 +121,7 @@ describe("kernel versions", () => {
       expect.objectContaining({ kernelVersion: "bitnet-cpu/2", approved: true }),
     ]);
     // Then a submission may declare it.
-    accepted(
+    submitted(
       chain,
       declaring(submission(chain, A, hashOf("x")), { kernelVersion: "bitnet-cpu/2" }),
     );
@@ -186,7 +187,7 @@ const aLoneHopper = (loneHash: Uint8Array, isolationAuditBps: number) => {
   );
   chain.advanceTo(chain.state.nextWindowStart);
   const right = hashOf("gradient/1/0");
-  accepted(
+  submitted(
     chain,
     submission(chain, A, right),
     submission(chain, B, right),

@@ -19,6 +19,7 @@ import {
   REMES,
   rejected,
   submission,
+  submitted,
 } from "../given.ts";
 import { BOND, CLAIMED_LOSS, validators } from "./world.ts";
 import { labelAddress as addr } from "../../../src/protocol/address.ts";
@@ -38,7 +39,7 @@ const givenACopiedLoss = (stale = STALE) => {
     params: { totalShards: 1, tier3DeadlineBlocks: 5 },
   });
   chain.block(); // 1: window 0 opens
-  accepted(
+  submitted(
     chain,
     ...honest.map((m) => submission(chain, m, RIGHT, 0, CLAIMED_LOSS)),
     submission(chain, copier, stale, 0, CLAIMED_LOSS),
@@ -88,7 +89,7 @@ describe("a tier-1 hash mismatch with a copied loss", () => {
     const stakeBefore = chain.state.roles.get(roleKey(Role.MINER, copier))!.stake;
 
     // When the window closes and the honest validators settle the protocol's dispute.
-    chain.advanceTo(10);
+    chain.advanceTo(12); // window 0 closes (its last block 10, then gradient_reveal_blocks 2)
     const [opened] = eventsOf(allEvents(chain), "disputeOpened");
     expect(opened).toMatchObject({ subjectId: BigInt(copierSub.id), challenger: "", bond: 0n });
     const events = honestValidatorsUntilResolved(chain, Number(opened!.disputeId));
@@ -117,7 +118,7 @@ describe("a tier-1 hash mismatch with a copied loss", () => {
 
   it("a verdict on a gradient must carry a 32-byte recomputed hash that agrees with its `valid` flag; the chain decides validity by comparing hashes", () => {
     const chain = givenACopiedLoss();
-    chain.advanceTo(10);
+    chain.advanceTo(12); // window 0 closes (its last block 10, then gradient_reveal_blocks 2)
     const d = [...chain.state.disputes.values()][0]!;
     const [p] = d.panel;
     rejected(
@@ -164,7 +165,7 @@ describe("a tier-1 hash mismatch with a copied loss", () => {
 
   it("a panel split is decided by a strict majority of the panel's stake: a lone heavy dissenter does not save the copy", () => {
     const chain = givenACopiedLoss();
-    chain.advanceTo(10);
+    chain.advanceTo(12); // window 0 closes (its last block 10, then gradient_reveal_blocks 2)
     const d = [...chain.state.disputes.values()][0]!;
     const stake = (v: string) => chain.state.roles.get(roleKey(Role.VALIDATOR, v))!.stake;
     const [heavy, ...rest] = [...d.panel].sort((a, b) =>

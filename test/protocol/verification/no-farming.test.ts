@@ -21,13 +21,14 @@ import {
   rejected,
   shardOf,
   submission,
+  submitted,
 } from "../given.ts";
 import { BOND, CHALLENGED_AT, CHALLENGER, CLAIMED_LOSS, miners, validators } from "./world.ts";
 import { labelAddress as addr } from "../../../src/protocol/address.ts";
 
 const VALIDATOR_CHALLENGER = addr("remes1val0");
 
-/** Window 0 with four honest submissions, at `height` (window 0 closes at 10). */
+/** Window 0 with four honest submissions (revealed at 11), at `height` (window 0 closes at 12). */
 const honestWork = (height: number) => {
   const chain = given({
     validators,
@@ -35,7 +36,7 @@ const honestWork = (height: number) => {
     accounts: { [CHALLENGER]: 1_000n },
   });
   chain.block();
-  accepted(
+  submitted(
     chain,
     ...miners.map((m) =>
       submission(chain, m, hashOf(`gradient/0/${shardOf(chain, m)}`), 0, CLAIMED_LOSS),
@@ -47,7 +48,7 @@ const honestWork = (height: number) => {
 
 describe("no self-challenge farming", () => {
   it("given an open window, when anyone challenges a submission in it, then the challenge is refused until the window closes", () => {
-    const chain = honestWork(5);
+    const chain = honestWork(12); // its reveal period's last block: the window is still open
     rejected(
       chain,
       command("challengeGradient", { challenger: CHALLENGER, submissionId: 0, bond: BOND }),
@@ -136,16 +137,16 @@ describe("an undecided dispute is not an acquittal", () => {
       params: { totalShards: 1, tier3MaxRounds: 2 },
     });
     chain.block();
-    accepted(
+    submitted(
       chain,
       ...honest.map((m) => submission(chain, m, hashOf("right"), 0, CLAIMED_LOSS)),
       submission(chain, copier, hashOf("stale"), 0, CLAIMED_LOSS),
     );
-    chain.advanceTo(10);
+    chain.advanceTo(12);
     const sub = [...chain.state.submissions.values()].find((s) => s.miner === copier)!;
     expect(sub.status).toBe(SubmissionStatus.MISMATCHED);
-    // Nobody gives a verdict: round 1 (deadline 15), round 2 (deadline 20), then undecided.
-    chain.advanceTo(20);
+    // Nobody gives a verdict: round 1 (deadline 17), round 2 (deadline 22), then undecided.
+    chain.advanceTo(22);
     const events = allEvents(chain);
     expect(eventsOf(events, "panelRedrawn").map((e) => e.round)).toEqual([2]);
     expect(eventsOf(events, "disputeResolved")).toEqual([

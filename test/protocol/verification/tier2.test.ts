@@ -27,7 +27,7 @@ describe("tier 2: loss spot check", () => {
         challenger: CHALLENGER,
         bond: BOND,
         tier: 2,
-        deadline: 13n,
+        deadline: 15n,
       }),
     ]);
     expect(balance(chain, CHALLENGER)).toBe(900n * REMES);
@@ -37,8 +37,8 @@ describe("tier 2: loss spot check", () => {
   it("a challenger whose challenge is wrong loses the bond to the miner (forfeited_bond_destination WINNER)", () => {
     const { chain } = challenged();
     const minerBefore = balance(chain, addr("remes1miner0"));
-    accepted(chain, ...confirmAll()); // height 12
-    const r = chain.block(); // height 13: the deadline
+    accepted(chain, ...confirmAll()); // height 14
+    const r = chain.block(); // height 15: the deadline
     expect(eventsOf(r.events, "disputeResolved")).toEqual([
       event("disputeResolved", {
         disputeId: 0,
@@ -191,16 +191,16 @@ describe("tier 2: loss spot check", () => {
         computedLossMicro: CLAIMED_LOSS,
       }),
       "wrongPhase",
-      14,
+      16,
     );
   });
 
   it("without a confirming stake majority the dispute escalates to a tier-3 panel that excludes the parties", () => {
     const { chain } = challenged();
-    chain.advanceTo(12);
-    const r = chain.block(); // height 13
+    chain.advanceTo(14);
+    const r = chain.block(); // height 15
     const [esc] = eventsOf(r.events, "disputeEscalated");
-    expect(esc).toMatchObject({ disputeId: 0n, deadline: 18n });
+    expect(esc).toMatchObject({ disputeId: 0n, deadline: 20n });
     expect(esc!.panel).toHaveLength(3);
     expect(esc!.panel.every((v) => v in validators)).toBe(true);
     expect(chain.state.disputes.get(0)!.tier).toBe(3);

@@ -20,10 +20,10 @@ const challengedAnd = () => {
   return r;
 };
 
-/** Challenged at 11, no tier-2 votes: escalated to a 3-member panel at the end of block 13 (deadline 18). */
+/** Challenged at 13, no tier-2 votes: escalated to a 3-member panel at the end of block 15 (deadline 20). */
 const escalated = () => {
   const { chain } = challengedAnd();
-  chain.advanceTo(13);
+  chain.advanceTo(15);
   const panel = [...chain.state.disputes.get(0)!.panel];
   const outsider = Object.keys(validators).find((v) => !panel.includes(v))!;
   return { chain, panel, outsider };
@@ -126,7 +126,7 @@ describe("tier 3: CPU arbitration", () => {
         computedLossMicro: CLAIMED_LOSS,
       }),
     );
-    chain.advanceTo(13);
+    chain.advanceTo(15);
     const panel = [...chain.state.disputes.get(0)!.panel];
     const voterStake = stakeOf(chain, Role.VALIDATOR, addr("remes1val3"));
     const r = chain.exec(...panel.map((v) => verdict(v, false)));
@@ -172,11 +172,11 @@ describe("tier 3: CPU arbitration", () => {
   it("a verdict before the dispute reaches tier 3, a second verdict, and one after the deadline are rejected", () => {
     const { chain } = challengedAnd();
     rejected(chain, verdict(addr("remes1val0"), false), "wrongPhase");
-    chain.advanceTo(13);
+    chain.advanceTo(15);
     const p = chain.state.disputes.get(0)!.panel[0]!;
     accepted(chain, verdict(p, false));
     rejected(chain, verdict(p, true), "duplicate");
-    rejected(chain, verdict(chain.state.disputes.get(0)!.panel[1]!, false), "wrongPhase", 19);
+    rejected(chain, verdict(chain.state.disputes.get(0)!.panel[1]!, false), "wrongPhase", 21);
   });
 
   it("given a split panel with one silent member, when the deadline passes, then the silent member is slashed and replaced; with nobody left to draw the dispute ends undecided and refunds the bond", () => {
@@ -184,8 +184,8 @@ describe("tier 3: CPU arbitration", () => {
     const silent = panel[2]!;
     const silentStake = stakeOf(chain, Role.VALIDATOR, silent);
     accepted(chain, verdict(panel[0]!, true), verdict(panel[1]!, false)); // height 14
-    chain.advanceTo(17);
-    const r = chain.block(); // height 18: the tier-3 deadline
+    chain.advanceTo(19);
+    const r = chain.block(); // height 20: the tier-3 deadline
     expect(eventsOf(r.events, "disputeResolved")).toEqual([]);
     expect(eventsOf(r.events, "slashed")).toEqual([
       expect.objectContaining({
@@ -200,14 +200,14 @@ describe("tier 3: CPU arbitration", () => {
         disputeId: 0,
         round: 2,
         panel: [panel[0]!, panel[1]!, outsider],
-        deadline: 23,
+        deadline: 25,
         noShows: [silent],
       }).value,
     ]);
     rejected(chain, verdict(silent, true), "notSelected");
     // The replacement stays silent too: slashed, and nobody is left to draw, so the dispute ends undecided.
-    chain.advanceTo(22);
-    const end = chain.block(); // height 23
+    chain.advanceTo(24);
+    const end = chain.block(); // height 25
     expect(eventsOf(end.events, "slashed").map((e) => [e.address, e.offence])).toEqual([
       [outsider, Offence.NO_VERDICT],
     ]);
@@ -230,8 +230,8 @@ describe("tier 3: CPU arbitration", () => {
 
   it("given two silent members of three, when the deadline passes, then they are slashed and replaced by whoever is left, and the new panel decides against the work", () => {
     const { chain, panel } = escalated();
-    accepted(chain, verdict(panel[0]!, false)); // height 14; the other two stay silent
-    chain.advanceTo(18);
+    accepted(chain, verdict(panel[0]!, false)); // height 16; the other two stay silent
+    chain.advanceTo(20);
     const d = chain.state.disputes.get(0)!;
     expect(d.round).toBe(2);
     expect(d.panel).toContain(panel[0]!);

@@ -2,7 +2,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ParamsSchema } from "../../../src/gen/remes/v1/params_pb.ts";
 import { command } from "../../../src/protocol/commands.ts";
-import { accepted, given, hashOf, REMES, shardOf, submission } from "../given.ts";
+import { accepted, given, hashOf, REMES, shardOf, submission, submitted } from "../given.ts";
 import { labelAddress as addr } from "../../../src/protocol/address.ts";
 
 export const validators = {
@@ -21,12 +21,12 @@ export const CHALLENGER = addr("remes1challenger");
 export const CLAIMED_LOSS = 2_000_000n;
 /** challenge_bond_multiplier (10) × base_miner_reward (10 REMES). */
 export const BOND = 100n * REMES;
-/** The height of the challenge: the block after window 0 closes. */
-export const CHALLENGED_AT = 11;
+/** The height of the challenge: the block after window 0 closes (its last block 10, then gradient_reveal_blocks 2). */
+export const CHALLENGED_AT = 13;
 
 /**
- * Window 0 opens at 1; all miners submit honest gradients at 2 (miner0's is submission 0); window 0 closes at 10
- * and the challenger challenges submission 0 at 11 (challenges open at the close, tier2.ts).
+ * Window 0 opens at 1; all miners commit to honest gradients at 2 and reveal them at 11 (miner0's is submission 0);
+ * window 0 closes at 12 and the challenger challenges submission 0 at 13 (challenges open at the close, tier2.ts).
  */
 export const challenged = (params: MessageInitShape<typeof ParamsSchema> = {}) => {
   const chain = given({
@@ -36,7 +36,7 @@ export const challenged = (params: MessageInitShape<typeof ParamsSchema> = {}) =
     params: { validatorVerificationReward: 1n * 1_000_000n, ...params },
   }); // 1 REMES: the pay figures below
   chain.block();
-  accepted(
+  submitted(
     chain,
     ...miners.map((m) =>
       submission(chain, m, hashOf(`gradient/0/${shardOf(chain, m)}`), 0, CLAIMED_LOSS),

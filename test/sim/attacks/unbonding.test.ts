@@ -17,7 +17,7 @@ describe("unbond before slash", () => {
   it("is refused a period shorter than the way from a submission to its last slash", () => {
     const p = resolveParams({ ...s, params: { ...s.params, unbondingBlocks: 4 } });
     expect(p).toMatch(
-      /^params: unbondingBlocks must be at least the longest slashing delay, 64 blocks/,
+      /^params: unbondingBlocks must be at least the longest slashing delay, 69 blocks/,
     );
   });
 
@@ -48,10 +48,12 @@ describe("unbond before slash", () => {
     const rate = new Map([
       [Offence.LAZY_MINING, p.slashLazyMiningBps],
       [Offence.AVAILABILITY, p.slashAvailabilityBps],
+      // Its next window's commitment, left unrevealed once it unbonded (gradient-commits.ts).
+      [Offence.UNREVEALED_COMMITMENT, p.slashUnrevealedCommitBps],
     ]);
     // Each unbonder fakes once and unbonds its whole stake at once, then waits out the 21 days; whatever catches a fake
-    // (a lazy-mining verdict, a missed availability proof) finds the 2,000 REMES in its unbonding entry and takes its
-    // full rate. One seed may catch none of four single fakes: seeds 1-3 together catch some.
+    // (a lazy-mining verdict, a missed availability proof, its unrevealed next commitment) finds the 2,000 REMES in its
+    // unbonding entry and takes its full rate of what is left. One seed may catch none of four single fakes: seeds 1-3 together catch some.
     let caught = 0;
     for (const seed of [1, 2, 3]) {
       const r = await observe({ ...s, params }, { seed });
@@ -60,11 +62,13 @@ describe("unbond before slash", () => {
       const addresses = new Set(unbonders.map((a) => a.address));
       const slashes = r.seen("slashed").filter((e) => addresses.has(e.value.address));
       caught += slashes.length;
+      // Each slash takes its full rate of what the unbonding entry still holds (2,000 REMES less earlier slashes).
+      const left = new Map<string, bigint>();
       for (const e of slashes) {
         expect(e.value.role).toBe(Role.MINER);
-        expect(e.value.amount).toBe(
-          (2_000n * REMES * BigInt(rate.get(e.value.offence)!)) / 10_000n,
-        );
+        const atRisk = left.get(e.value.address) ?? 2_000n * REMES;
+        expect(e.value.amount).toBe((atRisk * BigInt(rate.get(e.value.offence)!)) / 10_000n);
+        left.set(e.value.address, atRisk - e.value.amount);
       }
       expect(mean(unbonders, (a) => a.netUremes)).toBeLessThan(
         mean(members(r, "honest_miner"), (a) => a.netUremes),
