@@ -20,6 +20,7 @@ import { ParamsSchema } from "../../src/gen/remes/v1/params_pb.ts";
 import * as Q from "../../src/gen/remes/v1/query_pb.ts";
 import { GpuArch } from "../../src/gen/remes/v1/types_pb.ts";
 import { command } from "../../src/protocol/commands.ts";
+import { gradientCommitment } from "../../src/protocol/gradient-commits.ts";
 import { merkleRoot } from "../../src/protocol/merkle.ts";
 import { demoParams } from "../../src/protocol/testing/demo-world.ts";
 import { encodeObject, remesRegistry } from "../../src/node/registry.ts";
@@ -121,6 +122,31 @@ describe("cosmjs against a real chain", () => {
       );
     }
     expect(info.assigned).toBe(true);
+    // The commitment must land in the window's commit phase (20 blocks of 300 ms): too near its end, take the next window.
+    const startOf = async (w: bigint) =>
+      Number(
+        (
+          await query(
+            "Window",
+            Q.QueryWindowRequestSchema,
+            { window: w },
+            Q.QueryWindowResponseSchema,
+          )
+        ).startHeight,
+      );
+    if ((await client.getHeight()) > (await startOf(info.window)) + 20 - 8) {
+      const first = info.window;
+      for (let i = 0; i < 200 && (info.window === first || !info.assigned); i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        info = await query(
+          "Miner",
+          Q.QueryMinerRequestSchema,
+          { address: miner },
+          Q.QueryMinerResponseSchema,
+        );
+      }
+      expect(info.assigned).toBe(true);
+    }
     const hash = sha256(new TextEncoder().encode("gradient"));
     const submit = command("submitGradient", {
       miner,
@@ -133,7 +159,21 @@ describe("cosmjs against a real chain", () => {
       claimedLossMicro: 1_500_000n,
       gpuArch: GpuArch.AMPERE,
       kernelVersion: "bitnet-cpu/1",
+      salt: sha256(new TextEncoder().encode("salt")),
     });
+    // Commit while the window is open, reveal (the submission with its salt) in its reveal period.
+    const commit = command("commitGradient", {
+      miner,
+      window: info.window,
+      shard: info.shard,
+      commitment: gradientCommitment(submit.value as Parameters<typeof gradientCommitment>[0]),
+    });
+    const com = await client.signAndBroadcast(miner, [encodeObject(commit)], fee);
+    expect(com.code, com.rawLog).toBe(0);
+    expect(com.events.some((e) => e.type === "remes.gradientCommitted")).toBe(true);
+    const commitEnd = (await startOf(info.window)) + 20 - 1;
+    for (let i = 0; i < 300 && (await client.getHeight()) < commitEnd; i++)
+      await new Promise((r) => setTimeout(r, 100));
     const sub = await client.signAndBroadcast(miner, [encodeObject(submit)], fee);
     expect(sub.code, sub.rawLog).toBe(0);
     expect(sub.events.some((e) => e.type === "remes.gradientSubmitted")).toBe(true);
@@ -158,8 +198,8 @@ describe("cosmjs against a real chain", () => {
       Q.QueryParamsResponseSchema,
     );
     expect(params.params?.windowBlocks).toBe(20);
-    // 5,000 remes − 2,000 staked − two fees of 4,000 uremes.
-    expect((await reader.getBalance(miner, "uremes")).amount).toBe("2999992000");
+    // 5,000 remes − 2,000 staked − three fees of 4,000 uremes.
+    expect((await reader.getBalance(miner, "uremes")).amount).toBe("2999988000");
 
     // Rejections, each with its code; the chain goes on.
     const offline = await SigningStargateClient.offline(wallet, { registry });
