@@ -20,6 +20,7 @@ import { defaultParams, UREMES_PER_REMES as REMES } from "../../src/protocol/par
 import { roleOf } from "../../src/protocol/staking.ts";
 import { hex as toHex } from "../../src/protocol/state.ts";
 import { MockChain } from "../../src/protocol/testing/chain.ts";
+import { submitted } from "../protocol/given.ts";
 import { labelAddress as addr } from "../../src/protocol/address.ts";
 
 const validators = [addr("remes1val0"), addr("remes1val1"), addr("remes1val2"), addr("remes1val3")];
@@ -101,7 +102,7 @@ describe("real training through the protocol", () => {
       });
     });
     expect(new Set(w0.assignment.values()).size).toBe(2); // 3 miners per shard
-    chain.exec(...submissions);
+    submitted(chain, ...submissions); // committed in the window, revealed in its reveal period
     chain.advanceTo(w0.closeHeight);
 
     const subs = [...chain.state.submissions.values()].filter((s) => s.window === 0);
