@@ -253,8 +253,16 @@ export class Miner implements Actor {
   #revealDue(opened: number, io: ActorIO): void {
     for (const [window, p] of [...this.#pending]) {
       if (window >= opened) continue;
-      this.#pending.delete(window);
       const w = io.chain.state.windows.get(window);
+      if (w && !w.closed && io.chain.state.height < w.commitEndHeight) {
+        // A live daemon's wake runs on its clock, not the chain's: the commit phase has not ended on chain
+        // yet, and a reveal now would be refused. Look again when it should have.
+        io.wake(Math.max(1, w.commitEndHeight - io.chain.state.height) * io.blockTimeMs, () =>
+          this.#revealDue(window + 1, io),
+        );
+        continue;
+      }
+      this.#pending.delete(window);
       // Its commitment never landed (sent too late, or refused): nothing to open.
       if (!w || w.closed || !w.commitments.has(this.info.address)) continue;
       // Slashed below the minimum stake since it committed, it can not reveal (the chain refuses an inactive miner).

@@ -43,8 +43,8 @@ const pins: readonly (readonly [
     "network_faults",
     4,
     200,
-    "aea09e4b9be0a1fcde1f250f094d11876c478900bdda36a7efa784aa7baf7f90",
-    "fa19e047d655c1664693746825ac441908f8086b9b92234e2e3bdf89668dde62",
+    "183709f03d55d424faa8a687beac2965d536fd274ec5081cdbce70b35c1489ce",
+    "a7d735f4aeb7670ae70291557e752be5f1e283dc873f096e82973d558175c7ff",
   ],
 ];
 

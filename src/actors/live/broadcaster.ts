@@ -156,6 +156,9 @@ export class Broadcaster {
       }
       this.stats.rejected++;
       this.log(`tx: ${cmd.case} rejected (code ${r.code}): ${r.log ?? ""}`);
+      // Refused, the duty is not done: a later try may still go (the chain refuses a true duplicate itself).
+      const key = dutyKey(cmd);
+      if (key !== undefined) this.#journal.delete(key);
       return;
     }
     this.stats.rejected++;
