@@ -515,19 +515,30 @@ const chainPart = async (
     const latencies: number[] = [];
     /** Submit-to-commit wall time (ms): from the batch's send to the NewBlockHeader of the block that committed the tx. */
     const latenciesMs: number[] = [];
+    /** Txs CheckTx admitted that FinalizeBlock refused, by code and log. */
+    const failed = new Map<string, number>();
     for (let h = startHeight; h <= end; h++) {
       const b = await rpcCall<{
         block: { header: { time: string }; data: { txs: string[] | null } };
       }>(rpc, "block", { height: String(h) });
-      const r = await rpcCall<{ txs_results: { code: number }[] | null }>(rpc, "block_results", {
-        height: String(h),
-      });
+      const r = await rpcCall<{ txs_results: { code: number; log?: string }[] | null }>(
+        rpc,
+        "block_results",
+        {
+          height: String(h),
+        },
+      );
       const t = parseRfc3339(b.block.header.time);
       let ok = 0;
       (b.block.data.txs ?? []).forEach((tx, i) => {
         const hash = bytesToHex(sha256(Buffer.from(tx, "base64"))).toUpperCase();
         const sent = sentAt.get(hash);
-        if (sent === undefined || r.txs_results?.[i]?.code !== 0) return;
+        const res = r.txs_results?.[i];
+        if (sent !== undefined && res && res.code !== 0) {
+          const why = `FinalizeBlock ${res.code}: ${(res.log ?? "").slice(0, 120)}`;
+          failed.set(why, (failed.get(why) ?? 0) + 1);
+        }
+        if (sent === undefined || res?.code !== 0) return;
         ok++;
         latencies.push(h - sent);
         const seen = blockSeen.get(h);
@@ -546,7 +557,7 @@ const chainPart = async (
     // Every commitment must land: refused txs would make the figures those of error replies.
     if (server === "r3mes" && (refused.size > 0 || committed !== txs.length))
       throw new Error(
-        `${committed} of ${txs.length} commitments committed with code 0; refused: ${JSON.stringify(Object.fromEntries(refused))}`,
+        `${committed} of ${txs.length} commitments committed with code 0; refused by CheckTx: ${JSON.stringify(Object.fromEntries(refused))}; by FinalizeBlock: ${JSON.stringify(Object.fromEntries(failed))}`,
       );
     // Throughput over wall-clock commit times (NewBlockHeader fires once a block is executed and committed):
     // the txs after the first block ÷ the time from the first block's commit to the last one's. A header's
