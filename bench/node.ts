@@ -610,11 +610,16 @@ const chainPart = async (
 
 class AbciClient {
   private readonly reader = new FrameReader();
-  private readonly waiting: ((r: Response) => void)[] = [];
+  private readonly waiting: { resolve: (r: Response) => void; reject: (e: Error) => void }[] = [];
   private constructor(private readonly sock: net.Socket) {
     sock.on("data", (d) => {
       for (const f of this.reader.push(new Uint8Array(d)))
-        this.waiting.shift()!(Response.decode(f));
+        this.waiting.shift()!.resolve(Response.decode(f));
+    });
+    // A dead app must fail the bench, not leave its requests pending forever.
+    sock.on("close", () => {
+      for (const w of this.waiting.splice(0))
+        w.reject(new Error("the app closed its ABCI socket (did it exit? see its stderr above)"));
     });
   }
 
@@ -635,7 +640,7 @@ class AbciClient {
 
   /** Sends now; the promise resolves with the response (responses come in request order). */
   send(req: Request): Promise<Response> {
-    const p = new Promise<Response>((r) => this.waiting.push(r));
+    const p = new Promise<Response>((resolve, reject) => this.waiting.push({ resolve, reject }));
     this.sock.write(frame(Request.encode(Request.fromPartial(req)).finish()));
     return p.then((res) => {
       if (res.exception) throw new Error(`ABCI exception: ${res.exception.error}`);
@@ -727,6 +732,9 @@ const rssPart = async () => {
     env: spec.env,
     stdio: ["ignore", "ignore", "inherit"],
   });
+  app.once("exit", (code, signal) =>
+    say(`the app process exited (code ${code}, signal ${signal})`),
+  );
   const client = await AbciClient.connect(path.join(home, "abci.sock"));
   try {
     await client.send({ echo: { message: "up" } });
