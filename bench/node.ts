@@ -1,5 +1,5 @@
 /**
- * Node benchmark: signed MsgSubmitGradient txs through the ABCI app.
+ * Node benchmark: signed gradient txs (commit–reveal) through the ABCI app.
  *
  *   npx tsx bench/node.ts          (npm run bench:node)
  *
@@ -7,11 +7,15 @@
  * CometBFT, 1 s blocks). BENCH_MINERS miners (default 20,000) are registered
  * at genesis; once the first training window opens, its shard assignment is
  * computed from block 1's hash (as a miner would) and every miner's
- * submission is signed BEFORE timing starts. Then all are broadcast as fast
+ * gradient commitment (MsgCommitGradient for window 0, committing to its
+ * salted MsgSubmitGradient: gradient-commits.ts) is signed BEFORE timing
+ * starts. The commitment is the tx a miner sends while a window is open (its
+ * reveal waits for the window's end), so it is the measured flood; the
+ * figures keep the name "submissions". Then all are broadcast as fast
  * as the node takes them (JSON-RPC batches of 8 broadcast_tx_sync over 64
  * connections: 512 txs in flight), and again on a fresh chain over 256
  * connections (2,048 in flight: "saturated"). Measured from the committed blocks:
- *   tx_per_s               submissions committed with code 0 per second of block time
+ *   tx_per_s               commitments committed with code 0 per second of block time
  *   submissions_per_block  mean over the blocks between the first and the last full one
  *   latency_p50/p99_blocks height that committed a tx − last committed height when it was sent
  *                          (1 = the next block)
@@ -21,8 +25,11 @@
  * a real chain would take too long, so the bench plays CometBFT: it runs
  * `r3mes node app` (the app process alone, with its SQLite store) and drives
  * it over the ABCI socket with InitChain, FinalizeBlock and Commit, one
- * block after another, each with BENCH_RSS_PER_BLOCK signed submissions
- * (signed while the app works on the previous block). Windows settle and
+ * block after another (txs signed while the app works on the previous
+ * block). Each window, every miner commits (BENCH_RSS_PER_BLOCK commitments
+ * a block) and then reveals its submission in the reveal period, the first
+ * windowBlocks − 1 blocks of the next window; a submission is stored when
+ * its reveal lands, and any refused tx stops the bench. Windows settle and
  * prune their submissions, so live state is bounded; rss_mb_at_1m is the
  * app process's resident set (VmRSS) at the end.
  *
@@ -52,6 +59,7 @@ import { finalizeBlockRequest } from "../src/node/testing/test-node.ts";
 import { abciCliBinary, cometbftBinary } from "../src/node/tools.ts";
 import { signTx, txKeyOf, type TxKey } from "../src/node/sign.ts";
 import { command } from "../src/protocol/commands.ts";
+import { gradientCommitment } from "../src/protocol/gradient-commits.ts";
 import { defaultParams } from "../src/protocol/params.ts";
 import { deriveSeed, hashParts } from "../src/protocol/randomness.ts";
 import { assignShards } from "../src/protocol/shards.ts";
@@ -104,17 +112,17 @@ const minerKeys = (n: number, label: string): TxKey[] => {
 
 const minerStake = defaultParams().minMinerStake;
 
-const genesisExtra = (keys: readonly TxKey[]) => ({
+const genesisExtra = (keys: readonly TxKey[], stake = minerStake) => ({
   accounts: keys.map((k) => ({ address: k.address, balance: "1000000000" })),
   roles: keys.map((k) => ({
     address: k.address,
     role: "ROLE_MINER",
-    stake: String(minerStake),
+    stake: String(stake),
     gpuArch: "GPU_ARCH_AMPERE",
   })),
 });
 
-/** Every miner of a shard trains the same task and gets the same gradient. */
+/** Every miner of a shard trains the same task and gets the same gradient; the salt is the miner's own. */
 const submission = (miner: string, window: number, shard: number) => {
   const gradientHash = hashParts("bench/gradient", window, shard);
   return command("submitGradient", {
@@ -128,6 +136,19 @@ const submission = (miner: string, window: number, shard: number) => {
     claimedLossMicro: 2_100_000n,
     gpuArch: GpuArch.AMPERE,
     kernelVersion: "bitnet-cpu/1",
+    salt: hashParts("bench/salt", miner, window),
+  });
+};
+
+/** The MsgCommitGradient a miner sends while the window is open, committing to `submission` (gradient-commits.ts). */
+const commitment = (miner: string, window: number, shard: number) => {
+  const sub = submission(miner, window, shard);
+  if (sub.case !== "submitGradient") throw new Error("not a submission");
+  return command("commitGradient", {
+    miner,
+    window,
+    shard,
+    commitment: gradientCommitment(sub.value),
   });
 };
 
@@ -361,20 +382,20 @@ const chainPart = async (
       // Account numbers: the dev account is 0, then the genesis-extra accounts in order.
       keys.forEach((k, i) => {
         txs.push(
-          signTx(k, [submission(k.address, 0, shards.get(k.address)!)], {
+          signTx(k, [commitment(k.address, 0, shards.get(k.address)!)], {
             chainId: CHAIN_ID,
             accountNumber: BigInt(i + 1),
             sequence: 0n,
             fee: GAS_PRICE,
           }),
         );
-        if (i % 1000 === 0) progress(`pre-signing ${MINERS} submissions: ${i}`);
+        if (i % 1000 === 0) progress(`pre-signing ${MINERS} gradient commitments: ${i}`);
       });
     }
     const signPerS = MINERS / ((performance.now() - tSign) / 1000);
     const txBytes = txs.reduce((n, t) => n + t.length, 0) / txs.length;
     say(
-      `${server}: pre-signed ${MINERS} ${server === "r3mes" ? "submissions" : "key=value txs"} (${Math.round(signPerS)}/s, ${Math.round(txBytes)} bytes each); broadcasting`,
+      `${server}: pre-signed ${MINERS} ${server === "r3mes" ? "gradient commitments" : "key=value txs"} (${Math.round(signPerS)}/s, ${Math.round(txBytes)} bytes each); broadcasting`,
     );
 
     // Heights as they commit (for the latency's starting point).
@@ -473,6 +494,13 @@ const chainPart = async (
       if (i > 600) throw new Error("the mempool did not drain in 2 minutes");
       await sleep(200);
     }
+    // The mempool drains on the last block's Commit, which can come before its NewBlockHeader event reaches
+    // this client: wait for the event, or that block's txs would be missed (a run counted 19,308 of 20,000).
+    const latest = await status();
+    for (let i = 0; height < latest; i++) {
+      if (i > 600) throw new Error(`no NewBlockHeader event for height ${latest}`);
+      await sleep(10);
+    }
     const end = height;
     const cpu1 = running.cpu();
     const wallS = (performance.now() - t0) / 1000;
@@ -494,19 +522,30 @@ const chainPart = async (
     const latencies: number[] = [];
     /** Submit-to-commit wall time (ms): from the batch's send to the NewBlockHeader of the block that committed the tx. */
     const latenciesMs: number[] = [];
+    /** Txs CheckTx admitted that FinalizeBlock refused, by code and log. */
+    const failed = new Map<string, number>();
     for (let h = startHeight; h <= end; h++) {
       const b = await rpcCall<{
         block: { header: { time: string }; data: { txs: string[] | null } };
       }>(rpc, "block", { height: String(h) });
-      const r = await rpcCall<{ txs_results: { code: number }[] | null }>(rpc, "block_results", {
-        height: String(h),
-      });
+      const r = await rpcCall<{ txs_results: { code: number; log?: string }[] | null }>(
+        rpc,
+        "block_results",
+        {
+          height: String(h),
+        },
+      );
       const t = parseRfc3339(b.block.header.time);
       let ok = 0;
       (b.block.data.txs ?? []).forEach((tx, i) => {
         const hash = bytesToHex(sha256(Buffer.from(tx, "base64"))).toUpperCase();
         const sent = sentAt.get(hash);
-        if (sent === undefined || r.txs_results?.[i]?.code !== 0) return;
+        const res = r.txs_results?.[i];
+        if (sent !== undefined && res && res.code !== 0) {
+          const why = `FinalizeBlock ${res.code}: ${(res.log ?? "").slice(0, 120)}`;
+          failed.set(why, (failed.get(why) ?? 0) + 1);
+        }
+        if (sent === undefined || res?.code !== 0) return;
         ok++;
         latencies.push(h - sent);
         const seen = blockSeen.get(h);
@@ -522,6 +561,11 @@ const chainPart = async (
     const first = used[0]!;
     const last = used[used.length - 1]!;
     const committed = used.reduce((n, b) => n + b.ok, 0);
+    // Every commitment must land: refused txs would make the figures those of error replies.
+    if (server === "r3mes" && (refused.size > 0 || committed !== txs.length))
+      throw new Error(
+        `${committed} of ${txs.length} commitments committed with code 0; refused by CheckTx: ${JSON.stringify(Object.fromEntries(refused))}; by FinalizeBlock: ${JSON.stringify(Object.fromEntries(failed))}`,
+      );
     // Throughput over wall-clock commit times (NewBlockHeader fires once a block is executed and committed):
     // the txs after the first block ÷ the time from the first block's commit to the last one's. A header's
     // own time is the previous block's vote time, so it hides the last block's execution (and any stall).
@@ -573,11 +617,16 @@ const chainPart = async (
 
 class AbciClient {
   private readonly reader = new FrameReader();
-  private readonly waiting: ((r: Response) => void)[] = [];
+  private readonly waiting: { resolve: (r: Response) => void; reject: (e: Error) => void }[] = [];
   private constructor(private readonly sock: net.Socket) {
     sock.on("data", (d) => {
       for (const f of this.reader.push(new Uint8Array(d)))
-        this.waiting.shift()!(Response.decode(f));
+        this.waiting.shift()!.resolve(Response.decode(f));
+    });
+    // A dead app must fail the bench, not leave its requests pending forever.
+    sock.on("close", () => {
+      for (const w of this.waiting.splice(0))
+        w.reject(new Error("the app closed its ABCI socket (did it exit? see its stderr above)"));
     });
   }
 
@@ -598,7 +647,7 @@ class AbciClient {
 
   /** Sends now; the promise resolves with the response (responses come in request order). */
   send(req: Request): Promise<Response> {
-    const p = new Promise<Response>((r) => this.waiting.push(r));
+    const p = new Promise<Response>((resolve, reject) => this.waiting.push({ resolve, reject }));
     this.sock.write(frame(Request.encode(Request.fromPartial(req)).finish()));
     return p.then((res) => {
       if (res.exception) throw new Error(`ABCI exception: ${res.exception.error}`);
@@ -644,9 +693,12 @@ const rssBreakdown = (pid: number): Record<string, number> => {
 const rssPart = async () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-bench-rss-"));
   const windowBlocks = Math.max(2, Math.ceil(RSS_MINERS / RSS_PER_BLOCK));
+  // The reveal period: the first blocks of the next window (the longest validateParams accepts).
+  const revealBlocks = windowBlocks - 1;
   // Deadlines scaled to the short windows, so a window settles (and its submissions are pruned) soon after it closes.
   const params = {
     windowBlocks,
+    gradientRevealBlocks: revealBlocks,
     daSampleRateBps: 1,
     challengeWindowBlocks: 2,
     tier2VotingBlocks: 1,
@@ -663,7 +715,9 @@ const rssPart = async () => {
     chainId: CHAIN_ID,
     proxyApp: `unix://${home}/abci.sock`,
     params,
-    genesisExtra: genesisExtra(keys),
+    // Twice the minimum stake: nobody answers the availability samples, and a 10% slash must not
+    // deactivate a miner (its txs would be refused and every window's shard assignment would move).
+    genesisExtra: genesisExtra(keys, 2n * minerStake),
   });
   const genesis = JSON.parse(fs.readFileSync(path.join(home, "config/genesis.json"), "utf8")) as {
     genesis_time: string;
@@ -685,6 +739,9 @@ const rssPart = async () => {
     env: spec.env,
     stdio: ["ignore", "ignore", "inherit"],
   });
+  app.once("exit", (code, signal) =>
+    say(`the app process exited (code ${code}, signal ${signal})`),
+  );
   const client = await AbciClient.connect(path.join(home, "abci.sock"));
   try {
     await client.send({ echo: { message: "up" } });
@@ -702,24 +759,49 @@ const rssPart = async () => {
     const votes = [{ validator: consensusAddressOf(validatorKey), signed: true }];
     const blockHash = (h: number) => hashParts("bench/block", h);
     const seq = new Array<bigint>(keys.length).fill(0n);
-    let shards = new Map<string, number>();
-    const blockTxs = (h: number): Uint8Array[] => {
+    /** Each window's shard of each miner (a reveal needs the shard its commitment named). */
+    const shardsByWindow = new Map<number, Map<string, number>>();
+    const signed = (i: number, msg: Parameters<typeof signTx>[1][number]) =>
+      signTx(keys[i]!, [msg], {
+        chainId: CHAIN_ID,
+        accountNumber: BigInt(i + 1),
+        sequence: seq[i]!++,
+        fee: GAS_PRICE,
+      });
+    /**
+     * Block k of window w (k = (h − 1) mod windowBlocks): miner chunk k
+     * (RSS_PER_BLOCK miners) commits for window w; in the reveal period of
+     * window w − 1 (blocks k < revealBlocks of window w) chunk k reveals its
+     * window w − 1 submission, and the last reveal block also takes the
+     * chunks left over (chunk k ≥ revealBlocks). Reveals come first in the
+     * block; `reveals` is their count (the stored submissions).
+     */
+    const blockTxs = (h: number): { txs: Uint8Array[]; reveals: number } => {
       const w = Math.floor((h - 1) / windowBlocks);
       const k = (h - 1) % windowBlocks;
-      if (k === 0) shards = shardsOf(addresses, w, beaconOfBlock(h, []).beacon, defaultParams()); // blocks fed without a beacon tx
-      const out: Uint8Array[] = [];
-      for (let i = k * RSS_PER_BLOCK; i < Math.min(keys.length, (k + 1) * RSS_PER_BLOCK); i++) {
-        out.push(
-          signTx(keys[i]!, [submission(addresses[i]!, w, shards.get(addresses[i]!)!)], {
-            chainId: CHAIN_ID,
-            accountNumber: BigInt(i + 1),
-            sequence: seq[i]!,
-            fee: GAS_PRICE,
-          }),
-        );
-        seq[i]!++;
+      if (k === 0) {
+        shardsByWindow.set(w, shardsOf(addresses, w, beaconOfBlock(h, []).beacon, defaultParams())); // blocks fed without a beacon tx
+        shardsByWindow.delete(w - 2);
       }
-      return out;
+      const chunk = (c: number) => {
+        const out: number[] = [];
+        for (let i = c * RSS_PER_BLOCK; i < Math.min(keys.length, (c + 1) * RSS_PER_BLOCK); i++)
+          out.push(i);
+        return out;
+      };
+      const txs: Uint8Array[] = [];
+      const prev = shardsByWindow.get(w - 1);
+      if (prev && k < revealBlocks) {
+        const chunks =
+          k < revealBlocks - 1 ? [k] : Array.from({ length: windowBlocks - k }, (_, j) => k + j);
+        for (const i of chunks.flatMap(chunk))
+          txs.push(signed(i, submission(addresses[i]!, w - 1, prev.get(addresses[i]!)!)));
+      }
+      const reveals = txs.length;
+      const shards = shardsByWindow.get(w)!;
+      for (const i of chunk(k))
+        txs.push(signed(i, commitment(addresses[i]!, w, shards.get(addresses[i]!)!)));
+      return { txs, reveals };
     };
     await client.send({ echo: { message: "after genesis" } });
     const afterGenesis = rssOf(app.pid!).rss;
@@ -738,16 +820,16 @@ const rssPart = async () => {
     // Samples are taken between blocks: an Echo answered after a Commit comes after the app's post-Commit work (its garbage collection, run.ts).
     const settled = () => client.send({ echo: { message: "between blocks" } });
     let stored = 0;
-    let rejected = 0;
+    let commits = 0;
     let maxBetween = 0;
-    let txs = blockTxs(1);
+    let block = blockTxs(1);
     const cpu0 = cpuSeconds(app.pid!).app;
     const t0 = performance.now();
     for (let h = 1; stored < RSS_SUBMISSIONS; h++) {
       const pending = client.send({
         finalizeBlock: finalizeBlockRequest({
           height: h,
-          txs,
+          txs: block.txs,
           votes: h > 1 ? votes : [],
           hash: blockHash(h),
           time: { seconds: 1_700_000_000n + BigInt(h), nanos: 0 },
@@ -756,19 +838,21 @@ const rssPart = async () => {
       });
       const nextTxs = blockTxs(h + 1); // signed while the app works
       const res = await pending;
-      for (const r of res.finalizeBlock!.txResults)
-        if (r.code === 0) stored++;
-        else rejected++;
+      // Every tx must land: a refused commitment or reveal would leave the bench measuring less than it says.
+      res.finalizeBlock!.txResults.forEach((r, i) => {
+        if (r.code !== 0)
+          throw new Error(
+            `height ${h}: the app refused the bench's ${i < block.reveals ? "reveal (MsgSubmitGradient)" : "commitment (MsgCommitGradient)"} ${i}: code ${r.code} ${r.log}`,
+          );
+      });
+      stored += block.reveals;
+      commits += block.txs.length - block.reveals;
       await client.send({ commit: {} });
-      txs = nextTxs;
+      block = nextTxs;
       if (stored > RSS_SUBMISSIONS / 4) {
         await settled();
         maxBetween = Math.max(maxBetween, rssOf(app.pid!).rss);
       }
-      if (rejected > 0 && stored === 0)
-        throw new Error(
-          `the app rejects the bench's submissions: ${res.finalizeBlock!.txResults.find((r) => r.code !== 0)?.log}`,
-        );
       if (h % windowBlocks === 0) {
         await settled();
         const { rss } = rssOf(app.pid!);
@@ -803,7 +887,7 @@ const rssPart = async () => {
       afterGenesis,
       states,
       stored,
-      rejected,
+      commits,
       wallS,
       rssAt: {
         q1: at(RSS_SUBMISSIONS / 4),
@@ -811,6 +895,7 @@ const rssPart = async () => {
         q3: at((3 * RSS_SUBMISSIONS) / 4),
       },
       windowBlocks,
+      revealBlocks,
       settle: settleDelay({ ...defaultParams(), ...params }),
       home,
     };
@@ -891,7 +976,7 @@ const r2 = process.env.BENCH_ONLY_CHAIN ? undefined : await rssPart();
 if (r2) fs.rmSync(r2.home, { recursive: true, force: true });
 if (r2)
   say(
-    `rss: ${Math.round(r2.rss)} MB after ${r2.stored} submissions (at most ${Math.round(r2.maxBetween)} MB between blocks after the first quarter, peak ${Math.round(r2.hwm)} MB; by mapping ${JSON.stringify(r2.breakdown)}, quarters ${JSON.stringify(r2.rssAt)}, idle ${Math.round(r2.idle)} MB, after genesis ${Math.round(r2.afterGenesis)} MB, ${Math.round(r2.stored / r2.wallS)}/s, app CPU ${Math.round((r2.appCpuS * 1e6) / r2.stored)} µs per submission)`,
+    `rss: ${Math.round(r2.rss)} MB after ${r2.stored} submissions revealed (${r2.commits} commitments; at most ${Math.round(r2.maxBetween)} MB between blocks after the first quarter, peak ${Math.round(r2.hwm)} MB; by mapping ${JSON.stringify(r2.breakdown)}, quarters ${JSON.stringify(r2.rssAt)}, idle ${Math.round(r2.idle)} MB, after genesis ${Math.round(r2.afterGenesis)} MB, ${Math.round(r2.stored / r2.wallS)}/s, app CPU ${Math.round((r2.appCpuS * 1e6) / r2.stored)} µs per submission)`,
   );
 if (!r1) process.exit(0);
 progress("");
@@ -944,13 +1029,14 @@ console.log(
     loadavg_1m: round1(os.loadavg()[0]!),
     note:
       `tx_per_s, submissions_per_block, latency: a real single-node chain (r3mes node start: app + CometBFT ${"v0.38"}, timeout_commit 1s, kv tx indexer) on this machine's ${os.cpus().length} cores, shared by CometBFT, the app and the client; ` +
-      `${MINERS} miners registered at genesis, each submission pre-signed (secp256k1, SIGN_MODE_DIRECT) before timing, then broadcast with ${METHOD} in JSON-RPC batches of ${BATCH} over ${CONNECTIONS} connections (${CONNECTIONS * BATCH} txs in flight); "saturated" is the same with ${SATURATION} connections (${SATURATION * BATCH} in flight: the most the node takes, with the client's queue in CometBFT's RPC adding about a block of latency); ` +
+      `the measured txs are gradient commitments (MsgCommitGradient for window 0, one per miner, committing to its salted MsgSubmitGradient; a submission is revealed only after the window, so the commitment is the tx a window's flood is made of): "submissions" in the field names counts them; ` +
+      `${MINERS} miners registered at genesis, each commitment pre-signed (secp256k1, SIGN_MODE_DIRECT) before timing, then broadcast with ${METHOD} in JSON-RPC batches of ${BATCH} over ${CONNECTIONS} connections (${CONNECTIONS * BATCH} txs in flight); "saturated" is the same with ${SATURATION} connections (${SATURATION * BATCH} in flight: the most the node takes, with the client's queue in CometBFT's RPC adding about a block of latency); ` +
       `kvstore_*: the peer under the same generator, CometBFT and config: CometBFT's kvstore example as a separate ABCI process on a unix socket (abci-cli kvstore from the pinned CometBFT module), fed distinct key=value txs of tx_bytes each; r3mes and kvstore runs alternate ${ROUNDS} times and tx_per_s_median, kvstore_tx_per_s and the CPU figures are medians over the rounds (per_round has each), while tx_per_s, latency and the chain RSS figures are those of the r3mes round with the (lower) middle tx/s; ` +
       `*_cpu_us_per_tx = CPU (utime + stime from /proc/PID/stat) of the app process and of CometBFT from the first broadcast to a drained mempool ÷ committed txs; ratio_tx_per_s = r3mes ÷ kvstore; ratio_cpu_per_tx = (app + CometBFT) of r3mes ÷ that of kvstore. ` +
-      `tx_per_s = code-0 submissions committed after the first block ÷ wall-clock time from the commit of the first block holding them to the commit of the last (NewBlockHeader events); submissions_per_block = mean over the blocks between those; ` +
+      `tx_per_s = code-0 commitments committed after the first block ÷ wall-clock time from the commit of the first block holding them to the commit of the last (NewBlockHeader events); submissions_per_block = mean over the blocks between those; ` +
       `latency = committing height − last committed height when the batch was sent (1 = next block); latency_p50_s/p99_s = wall time from the batch's send to the NewBlockHeader event of the block that committed the tx, and latency_p99_block_intervals that over the mean block interval. ` +
       `rss_mb_at_1m: the app process alone (spawned as r3mes node start spawns it: r3mes node app from its esbuild bundle with --max-semi-space-size=2 --single-threaded-gc, MALLOC_ARENA_MAX=1 and a fixed malloc mmap threshold; SQLite durable store) driven over its ABCI socket by this bench acting as CometBFT (FinalizeBlock + Commit per block, every tx signed and verified), ` +
-      `${RSS_MINERS} miners, ${RSS_PER_BLOCK} submissions per block, ${r2?.windowBlocks}-block windows settling ${r2?.settle} blocks after closing (deadlines scaled down), until ${r2?.stored} submissions were stored; VmRSS of that process at 1/4, 1/2, 3/4 and all of them in rss_mb_at_quarters; ` +
+      `${RSS_MINERS} miners, each committing in every window (${RSS_PER_BLOCK} commitments per block) and revealing its submission in the window's ${r2?.revealBlocks}-block reveal period (the next window's first blocks; a submission is stored when its reveal lands, and the bench stops on any refused tx; miners bonded at twice the minimum stake, since nobody answers the availability samples and a slash must not deactivate one), ${r2?.windowBlocks}-block windows settling ${r2?.settle} blocks after closing (deadlines scaled down), until ${r2?.stored} submissions were stored; VmRSS of that process at 1/4, 1/2, 3/4 and all of them in rss_mb_at_quarters; ` +
       `rss_mb_app_idle is the same process before InitChain (Node 24 + the bundle of src/node and src/protocol), rss_mb_after_genesis after InitChain of the ${RSS_MINERS} miners; state_snapshot_mb_at_quarters is the size of the app's latest state snapshot (its whole live state, v8-serialized) at the same points. ` +
       `rss_mb_chain_app_after_flood / _3_blocks_later: the app process of the headline chain run (${MINERS} miners) once its mempool drained, and three empty blocks later. ` +
       `Every RSS figure but rss_peak_mb is sampled between blocks (after an Echo that follows the Commit, so after the app's post-Commit work); rss_mb_max_between_blocks is the most over every block after the first quarter. ` +
