@@ -87,12 +87,14 @@ describe("local testnet of real processes", () => {
     const stake = (a: string) => follower.state?.roles.get(roleKey(Role.MINER, a))?.stake ?? 0n;
     const balance = (a: string) => follower.state?.balances.get(a) ?? 0n;
     await waitFor(
-      "the lazy miner's slash and honest rewards",
+      "the lazy miner's slash, honest rewards and a revealed aggregate",
       () =>
         follower.state !== undefined &&
         stake(lazy) < 2_000n * REMES &&
         honest.every((a) => balance(a) > 10_000n * REMES) &&
-        balance(keys.proposer0!) > 10_000n * REMES,
+        balance(keys.proposer0!) > 10_000n * REMES &&
+        // Aggregation follows the window's close, which the gradient reveal period puts 5 blocks later.
+        [...follower.state.windows.values()].some((w) => w.aggregation?.revealed !== undefined),
       150_000,
     );
     expect(stake(lazy)).toBeLessThan(2_000n * REMES);
