@@ -9,6 +9,7 @@ import {
   writeManifests,
 } from "../../testnet/manifests.ts";
 import { userFailure } from "../errors.ts";
+import { testnetShapeFlags } from "./testnet-flags.ts";
 
 export const manifestsCommand = Command.make(
   "manifests",
@@ -19,23 +20,7 @@ export const manifestsCommand = Command.make(
       ),
       Flag.withDefault(4),
     ),
-    miners: Flag.Int("miners").pipe(Flag.withDescription("Miner daemons"), Flag.withDefault(8)),
-    proposers: Flag.Int("proposers").pipe(
-      Flag.withDescription("Proposer daemons"),
-      Flag.withDefault(2),
-    ),
-    lazy: Flag.Int("lazy").pipe(
-      Flag.withDescription("How many of the miners are lazy (skip every task)"),
-      Flag.withDefault(2),
-    ),
-    blockTimeMs: Flag.Int("block-time-ms").pipe(
-      Flag.withDescription("CometBFT timeout_commit in ms"),
-      Flag.withDefault(500),
-    ),
-    trainMs: Flag.Int("train-ms").pipe(
-      Flag.withDescription("Simulated training time per task in ms"),
-      Flag.withDefault(1500),
-    ),
+    ...testnetShapeFlags,
     params: Flag.String("params").pipe(
       Flag.withDescription("Protocol parameter overrides as protobuf JSON (as testnet up)"),
       Flag.optional,

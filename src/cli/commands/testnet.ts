@@ -19,6 +19,7 @@ import { loadWan } from "../../testnet/wan.ts";
 import { backendStates, formatStatus, nodeStatuses } from "../../testnet/status.ts";
 import { up } from "../../testnet/up.ts";
 import { userFailure } from "../errors.ts";
+import { testnetShapeFlags } from "./testnet-flags.ts";
 
 const networkChoiceOf = (v: string): NetworkChoice => {
   if (!networkChoices.includes(v as NetworkChoice))
@@ -39,25 +40,7 @@ const upCommand = Command.make(
       Flag.withDescription("Validator nodes (app + CometBFT each, plus a validator duty daemon)"),
       Flag.withDefault(4),
     ),
-    miners: Flag.Int("miners").pipe(Flag.withDescription("Miner daemons"), Flag.withDefault(8)),
-    proposers: Flag.Int("proposers").pipe(
-      Flag.withDescription("Proposer daemons"),
-      Flag.withDefault(2),
-    ),
-    lazy: Flag.Int("lazy").pipe(
-      Flag.withDescription(
-        "How many of the miners are lazy (skip every task, submit a random hash)",
-      ),
-      Flag.withDefault(2),
-    ),
-    blockTimeMs: Flag.Int("block-time-ms").pipe(
-      Flag.withDescription("CometBFT timeout_commit in ms"),
-      Flag.withDefault(500),
-    ),
-    trainMs: Flag.Int("train-ms").pipe(
-      Flag.withDescription("Simulated training time per task in ms"),
-      Flag.withDefault(1500),
-    ),
+    ...testnetShapeFlags,
     params: Flag.String("params").pipe(
       Flag.withDescription(
         "Protocol parameter overrides as protobuf JSON on top of the testnet's short windows, e.g. '{\"windowBlocks\":20}'",
