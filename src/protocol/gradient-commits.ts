@@ -54,11 +54,11 @@
 import { Offence, Role } from "../gen/remes/v1/types_pb.ts";
 import type { CommandOf } from "./commands.ts";
 import type { BlockContext } from "./context.ts";
-import { fail, type ProtocolError } from "./errors.ts";
+import { fail, isProtocolError, type ProtocolError } from "./errors.ts";
 import { type Emit, event, type EventOf, type ProtocolEvent } from "./events.ts";
+import { activeMiner, checkAssignedShard } from "./miner-checks.ts";
 import { hashParts } from "./randomness.ts";
 import { slash } from "./slashing.ts";
-import { isActive, roleOf } from "./staking.ts";
 import { bytesEqual, type State, type WindowState } from "./state.ts";
 
 export const GRADIENT_COMMIT_TAG = "remes/gradient-commit";
@@ -93,12 +93,8 @@ export const decideCommitGradient = (
   m: CommandOf<"commitGradient">,
   ctx: BlockContext,
 ): ProtocolEvent[] | ProtocolError => {
-  const miner = roleOf(state, Role.MINER, m.miner);
-  if (!miner || !isActive(state, miner))
-    return fail(
-      "unauthorized",
-      `${m.miner} is not an active miner; register with MsgRegisterMiner and keep at least ${state.params.minMinerStake} uremes bonded`,
-    );
+  const miner = activeMiner(state, m.miner);
+  if (isProtocolError(miner)) return miner;
   const w = state.windows.get(Number(m.window));
   if (!w || !inCommitPhase(w, ctx.height))
     return fail(
@@ -107,17 +103,8 @@ export const decideCommitGradient = (
         ? `window ${m.window}'s commit phase ended at height ${w.commitEndHeight}; it is now in its reveal period`
         : `window ${m.window} is not open for commitments (the open window is ${state.nextWindow - 1})`,
     );
-  const shard = w.assignment.get(m.miner);
-  if (shard === undefined)
-    return fail(
-      "wrongShard",
-      `${m.miner} has no shard in window ${m.window} (it registered after the window opened); commit in the next window`,
-    );
-  if (shard !== m.shard)
-    return fail(
-      "wrongShard",
-      `${m.miner} is assigned shard ${shard} in window ${m.window}, not ${m.shard}`,
-    );
+  const wrongShard = checkAssignedShard(w, m, "commit");
+  if (wrongShard) return wrongShard;
   if (m.commitment.length !== 32)
     return fail("invalidMessage", `commitment must be 32 bytes, got ${m.commitment.length}`);
   if (w.commitments.has(m.miner))

@@ -5,15 +5,15 @@
  * submission is the reveal of a commitment sent while the window was open
  * (gradient-commits.ts), accepted only in the window's reveal period.
  */
-import { GpuArch, Role } from "../gen/remes/v1/types_pb.ts";
+import { GpuArch } from "../gen/remes/v1/types_pb.ts";
 import { SubmissionStatus } from "../gen/remes/v1/events_pb.ts";
 import type { CommandOf } from "./commands.ts";
 import type { BlockContext } from "./context.ts";
-import { fail, type ProtocolError } from "./errors.ts";
+import { fail, isProtocolError, type ProtocolError } from "./errors.ts";
 import { event, type EventOf, type ProtocolEvent } from "./events.ts";
 import { checkReveal } from "./gradient-commits.ts";
+import { activeMiner, checkAssignedShard } from "./miner-checks.ts";
 import { checkKernelVersion } from "./kernel-versions.ts";
-import { isActive, roleOf } from "./staking.ts";
 import type { State } from "./state.ts";
 
 // A syntactic CID check (CIDv1 base32 or CIDv0 base58btc): the chain never
@@ -36,29 +36,16 @@ export const decideSubmitGradient = (
   ctx: BlockContext,
 ): ProtocolEvent[] | ProtocolError => {
   const p = state.params;
-  const miner = roleOf(state, Role.MINER, m.miner);
-  if (!miner || !isActive(state, miner))
-    return fail(
-      "unauthorized",
-      `${m.miner} is not an active miner; register with MsgRegisterMiner and keep at least ${p.minMinerStake} uremes bonded`,
-    );
+  const miner = activeMiner(state, m.miner);
+  if (isProtocolError(miner)) return miner;
   const w = state.windows.get(Number(m.window));
   if (!w || w.closed)
     return fail(
       "wrongPhase",
       `window ${m.window} is not taking reveals (the open window is ${state.nextWindow - 1}; a window's submissions are revealed in the gradient_reveal_blocks after its last block)`,
     );
-  const shard = w.assignment.get(m.miner);
-  if (shard === undefined)
-    return fail(
-      "wrongShard",
-      `${m.miner} has no shard in window ${m.window} (it registered after the window opened); submit in the next window`,
-    );
-  if (shard !== m.shard)
-    return fail(
-      "wrongShard",
-      `${m.miner} is assigned shard ${shard} in window ${m.window}, not ${m.shard}`,
-    );
+  const wrongShard = checkAssignedShard(w, m, "submit");
+  if (wrongShard) return wrongShard;
   if (w.submittedBy.has(m.miner))
     return fail("duplicate", `${m.miner} already submitted for window ${m.window}`);
   const bad = checkCid(m.gradientCid, p.maxCidLength);
