@@ -12,6 +12,7 @@
 import { ChainFollower } from "../actors/live/follower.ts";
 import { checkState } from "../protocol/invariants.ts";
 import type { State } from "../protocol/state.ts";
+import { sleep } from "./procs.ts";
 import { rpcUrl, type TestnetState } from "./state.ts";
 
 interface Header {
@@ -23,13 +24,33 @@ interface BlockRes {
   readonly block: { readonly header: Header };
 }
 
+/** Why a fetch failed: undici's "fetch failed" hides the socket error in `cause`. */
+const failure = (e: unknown): string => {
+  if (!(e instanceof Error)) return String(e);
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  return cause ? `${e.message} (${cause.code ?? cause.message ?? "no cause"})` : e.message;
+};
+
+/**
+ * One RPC answer. A node that is restarting (a healed partition, a restarted
+ * CometBFT) can refuse a connection for a moment, so network failures are
+ * retried for up to ~10 s before the check gives up, naming the URL and the cause.
+ */
 const get = async <T>(url: string): Promise<T> => {
-  const r = (await (await fetch(url, { signal: AbortSignal.timeout(5000) })).json()) as {
-    result?: T;
-    error?: { data?: string };
-  };
-  if (!r.result) throw new Error(`${url}: ${r.error?.data ?? "no result"}`);
-  return r.result;
+  for (let attempt = 1; ; attempt++) {
+    let r: { result?: T; error?: { data?: string } };
+    try {
+      r = (await (await fetch(url, { signal: AbortSignal.timeout(5000) })).json()) as typeof r;
+    } catch (e) {
+      if (attempt < 5) {
+        await sleep(1000 * attempt);
+        continue;
+      }
+      throw new Error(`${url}: no answer after ${attempt} tries: ${failure(e)}`);
+    }
+    if (!r.result) throw new Error(`${url}: ${r.error?.data ?? "no result"}`);
+    return r.result;
+  }
 };
 
 export interface InvariantReport {

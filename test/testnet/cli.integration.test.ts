@@ -29,7 +29,7 @@ import {
 } from "../../src/testnet/state.ts";
 import { height } from "../../src/testnet/up.ts";
 import { ensureCometbft, root } from "../node/harness.ts";
-import { keepLogs, waitFor as waitForIt } from "./helpers.ts";
+import { keepLogs, logTails, waitFor as waitForIt } from "./helpers.ts";
 
 const run = promisify(execFile);
 const r3mes = async (...args: string[]) => {
@@ -147,7 +147,11 @@ describe("r3mes testnet from the command line: --no-kubo, loopback, --backend co
     };
     expect(status.network.kind).toBe("loopback");
     expect(status.nodes.map((n) => n.state)).toEqual(["running", "running", "running", "running"]);
-    const check = JSON.parse(await r3mes("testnet", "check", "--dir", dir, "--json")) as {
+    const check = JSON.parse(
+      await r3mes("testnet", "check", "--dir", dir, "--json").catch((e: unknown) => {
+        throw new Error(`${e instanceof Error ? e.message : String(e)}\n${logTails(dir)}`);
+      }),
+    ) as {
       checked_height: number;
       violations: string[];
     };
@@ -158,7 +162,6 @@ describe("r3mes testnet from the command line: --no-kubo, loopback, --backend co
   it("with the embedded Helia store, the proposer's aggregates are published and the validators fetch them", async () => {
     const follower = new ChainFollower(rpcUrl(readState(dir).nodes[0]!), () => {});
     try {
-      await follower.init();
       const done = new Promise<void>((resolve, reject) => {
         follower
           .run(async () => {
@@ -170,7 +173,7 @@ describe("r3mes testnet from the command line: --no-kubo, loopback, --backend co
       await Promise.race([
         done,
         sleep(120_000).then(() => {
-          throw new Error("no aggregation finalized within 120 s");
+          throw new Error(`no aggregation finalized within 120 s\n${logTails(dir)}`);
         }),
       ]);
     } finally {

@@ -32,3 +32,23 @@ export const keepLogs = (dir: string): void => {
     if (fs.existsSync(app)) fs.copyFileSync(app, path.join(dest, `${node}-app.log`));
   }
 };
+
+/** The last lines of a test testnet's node, conductor and network logs, for a failure message (CI shows only the output's tail). */
+export const logTails = (dir: string, lines = 6): string => {
+  const files = [
+    ...(fs.existsSync(logsDir(dir)) ? fs.readdirSync(logsDir(dir)) : [])
+      .filter((f) => /^(val\d+-cometbft|conductor|network)\.log$/.test(f))
+      .map((f) => path.join(logsDir(dir), f)),
+    ...(fs.existsSync(path.join(dir, "nodes")) ? fs.readdirSync(path.join(dir, "nodes")) : []).map(
+      (n) => path.join(dir, "nodes", n, "logs", "app.log"),
+    ),
+  ].filter((f) => fs.existsSync(f));
+  return files
+    .sort()
+    .map((f) => {
+      const all = fs.readFileSync(f, "utf8").trimEnd().split("\n");
+      const tail = all.slice(-lines).map((l) => l.slice(0, 240));
+      return `--- ${path.relative(dir, f)} (last ${tail.length} of ${all.length} lines)\n${tail.join("\n")}`;
+    })
+    .join("\n");
+};
