@@ -168,7 +168,11 @@ export interface BlockSummary {
   readonly proposer: string;
   /** Upper-case hex sha256 of each tx. */
   readonly txs: readonly string[];
-  readonly txResults: readonly { readonly code: number; readonly events: unknown[] }[];
+  readonly txResults: readonly {
+    readonly code: number;
+    readonly log: string;
+    readonly events: unknown[];
+  }[];
   readonly events: unknown[];
 }
 
@@ -195,6 +199,8 @@ export const blockSummary = (value: unknown): BlockSummary => {
     ),
     txResults: arr(fin.tx_results).map((r) => ({
       code: Number(obj(r).code ?? 0),
+      // Short: "beacon" marks the proposer's beacon tx (src/node/beacon.ts); a failure's reason is cut.
+      log: String(obj(r).log ?? "").slice(0, 200),
       events: arr(obj(r).events),
     })),
     events: arr(fin.events),
@@ -254,6 +260,8 @@ const relay = (rpc: string, emit: (event: string, data: string) => void) => {
         emit("block", JSON.stringify(blockSummary(data.value)));
       else if (data.type === "tendermint/event/Tx") {
         const t = obj(obj(data.value).TxResult);
+        // The proposer's beacon tx (src/node/beacon.ts) is no Cosmos tx: not a "new tx" for the pages.
+        if (obj(t.result).log === "beacon") return;
         const events = obj(obj(d.result).events);
         emit(
           "tx",

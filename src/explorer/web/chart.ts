@@ -4,7 +4,7 @@
  * it is taken out before the chart reaches the document and app.css holds
  * the same rules (for the `chart` class).
  */
-import { barY, plot, ruleY } from "@observablehq/plot";
+import { plot, rectY, ruleY } from "@observablehq/plot";
 
 export interface Point {
   readonly x: number;
@@ -22,9 +22,17 @@ export const bars = (
     height: 180,
     marginLeft: 48,
     x: { label: opts.x, type: "linear" },
-    y: { label: opts.y, grid: true },
+    // At least 0..1: a look-back of empty blocks draws flat, not a degenerate scale.
+    y: { label: opts.y, grid: true, domain: [0, Math.max(1, ...points.map((p) => p.y))] },
     marks: [
-      barY(points as Point[], { x: "x", y: "y", fill: "#3b6ea5", insetLeft: 0.5, insetRight: 0.5 }),
+      rectY(points as Point[], {
+        x: "x",
+        y: "y",
+        interval: 1,
+        fill: "#3b6ea5",
+        insetLeft: 0.5,
+        insetRight: 0.5,
+      }),
       ruleY([0]),
     ],
     document,

@@ -19,7 +19,7 @@ export interface View {
 }
 
 export const addr = (a: string | undefined): Child =>
-  a && isAddress(a) ? link(`address/${a}`, short(a, 12, 6)) : (a ?? "");
+  a && isAddress(a) ? h("a", { href: `#/address/${a}`, title: a }, short(a, 12, 6)) : (a ?? "");
 
 export const heightLink = (h: number | string): Child => link(`block/${h}`, grouped(h));
 export const windowLink = (w: string | number | undefined): Child =>

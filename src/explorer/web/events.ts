@@ -17,6 +17,7 @@ export interface ChainEvent {
 
 export interface BlockInfo {
   readonly height: number;
+  /** Cosmos txs (the proposer's beacon tx, src/node/beacon.ts, not counted). */
   readonly txs: number;
   readonly failed: number;
   readonly events: readonly ChainEvent[];
@@ -34,6 +35,10 @@ const decode = (height: number, tx: number, e: RawEvent): ChainEvent => {
   return { height, type: type.startsWith("remes.") ? type.slice(6) : type, attrs, tx };
 };
 
+/** The proposer's beacon tx (src/node/beacon.ts): accepted with log "beacon", no events; no Cosmos tx. */
+export const isBeacon = (r: { readonly code?: unknown; readonly log?: unknown }): boolean =>
+  Number(r.code ?? 0) === 0 && r.log === "beacon";
+
 /** CometBFT's block_results (or a live block summary's parts) → the block's events, block-level ones last. */
 export const blockInfoOf = (
   height: number,
@@ -45,12 +50,14 @@ export const blockInfoOf = (
 ): BlockInfo => {
   const events: ChainEvent[] = [];
   let failed = 0;
+  let beacons = 0;
   (txResults ?? []).forEach((r, i) => {
-    if (Number(r.code ?? 0) !== 0) failed++;
+    if (isBeacon(r)) beacons++;
+    else if (Number(r.code ?? 0) !== 0) failed++;
     else for (const e of r.events ?? []) events.push(decode(height, i, e));
   });
   for (const e of blockEvents ?? []) events.push(decode(height, -1, e));
-  return { height, txs: (txResults ?? []).length, failed, events };
+  return { height, txs: (txResults ?? []).length - beacons, failed, events };
 };
 
 /** Blocks by height within the look-back: loads what is missing, accepts live blocks. */

@@ -41,6 +41,7 @@ const render = async (onlyLive: boolean) => {
     main.replaceChildren(node);
     main.dataset.height = String(store.latest);
     main.dataset.view = route.name || "home";
+    main.dataset.route = location.hash || "#/";
     window.scrollTo(0, y);
   } catch (e) {
     if (token !== rendering) return;

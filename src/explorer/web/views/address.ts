@@ -50,6 +50,7 @@ export const address: View = {
       "disputeEscalated",
       "panelRedrawn",
       "aggregationProposerSelected",
+      "validatorPayAccrued",
     );
     const earned = earnings(a, all);
     const panels = all.filter(

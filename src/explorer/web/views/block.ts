@@ -1,7 +1,7 @@
 /** One block: its header, its txs (hash, result, messages) and the events of its FinalizeBlock. */
 import { rpc, txHash } from "../api.ts";
 import { heightLink, type View } from "../common.ts";
-import { blockInfoOf } from "../events.ts";
+import { blockInfoOf, isBeacon } from "../events.ts";
 import { facts, h, section, table } from "../dom.ts";
 import { ago, short } from "../format.ts";
 import { anyEvents } from "./events-table.ts";
@@ -28,7 +28,7 @@ export const block: View = {
         ["hash", "Hash", String(b.block_id.hash)],
         ["proposer", "Proposer", String(header.proposer_address)],
         ["app_hash", "App hash", String(header.app_hash)],
-        ["txs", "Txs", String(txs.length)],
+        ["txs", "Txs", String(info.txs)],
       ]),
       section(
         "Txs",

@@ -33,7 +33,10 @@ export const home: View = {
     const last = metas[0];
     const secs =
       first && last ? (Date.parse(last.header.time) - Date.parse(first.header.time)) / 1000 : 0;
-    const n = metas.reduce((t, m) => t + Number(m.num_txs), 0);
+    // The store's count leaves the proposers' beacon txs out; num_txs counts them.
+    const txsAt = (m: BlockMeta) =>
+      c.store.blocks.get(Number(m.header.height))?.txs ?? Number(m.num_txs);
+    const n = metas.reduce((t, m) => t + txsAt(m), 0);
     const blocks = [...c.store.blocks.values()].sort((a, b) => a.height - b.height);
     const seen = new Set<string>();
     const recent = [
@@ -96,7 +99,7 @@ export const home: View = {
               .map((m) => [
                 heightLink(m.header.height),
                 ago(m.header.time, c.now),
-                m.num_txs,
+                txsAt(m),
                 short(m.header.proposer_address, 8, 4),
               ]),
             { testid: "blocks" },

@@ -5,8 +5,15 @@ import { type Child, facts, h, section, table } from "../dom.ts";
 import { remes } from "../format.ts";
 import { attrsCell } from "./events-table.ts";
 
+const isCoins = (v: unknown): v is { denom: string; amount: string }[] =>
+  Array.isArray(v) && v.every((c) => c && typeof c === "object" && c.denom === "uremes");
+
 const fieldCell = (k: string, v: unknown): Child =>
-  typeof v === "string" ? value(k, v) : h("code", {}, JSON.stringify(v));
+  typeof v === "string"
+    ? value(k, v)
+    : isCoins(v)
+      ? v.map((c) => remes(c.amount)).join(" + ")
+      : h("code", {}, JSON.stringify(v));
 
 export const tx: View = {
   title: "Tx",
