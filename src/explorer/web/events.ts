@@ -5,6 +5,7 @@
  * feed (`/events`: a summary of each NewBlock).
  */
 import { rpc } from "./api.ts";
+import { NUMERIC_IDS } from "./event-defaults.ts";
 
 export interface ChainEvent {
   readonly height: number;
@@ -31,8 +32,10 @@ interface RawEvent {
 const decode = (height: number, tx: number, e: RawEvent): ChainEvent => {
   const attrs: Record<string, string> = {};
   for (const a of e.attributes ?? []) attrs[String(a.key ?? "")] = String(a.value ?? "");
-  const type = String(e.type ?? "");
-  return { height, type: type.startsWith("remes.") ? type.slice(6) : type, attrs, tx };
+  const raw = String(e.type ?? "");
+  const type = raw.startsWith("remes.") ? raw.slice(6) : raw;
+  if (raw.startsWith("remes.")) for (const k of NUMERIC_IDS[type] ?? []) attrs[k] ??= "0";
+  return { height, type, attrs, tx };
 };
 
 /** The proposer's beacon tx (src/node/beacon.ts): accepted with log "beacon", no events; no Cosmos tx. */
@@ -43,7 +46,11 @@ export const isBeacon = (r: { readonly code?: unknown; readonly log?: unknown })
 export const blockInfoOf = (
   height: number,
   txResults:
-    | readonly { readonly code?: unknown; readonly events?: readonly RawEvent[] }[]
+    | readonly {
+        readonly code?: unknown;
+        readonly log?: unknown;
+        readonly events?: readonly RawEvent[];
+      }[]
     | null
     | undefined,
   blockEvents: readonly RawEvent[] | null | undefined,

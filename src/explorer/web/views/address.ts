@@ -24,6 +24,10 @@ export const earnings = (address: string, events: readonly ChainEvent[]): Map<st
       add("dispute winnings", e.attrs.toWinner);
     else if (e.type === "slashed" && e.attrs.beneficiary === address)
       add("slash share", e.attrs.toBeneficiary);
+    else if (e.type === "validatorPayAccrued" && e.attrs.proposer === address) {
+      add("validator pay", e.attrs.minted);
+      add("validator pay", e.attrs.fees);
+    }
   }
   return out;
 };

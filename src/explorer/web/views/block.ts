@@ -40,13 +40,16 @@ export const block: View = {
               .filter((e) => e.tx === i && e.type === "message")
               .map((e) => e.attrs.action ?? "");
             return [
-              h("a", { href: `#/tx/${hash}`, "data-hash": hash }, short(hash, 12, 8)),
+              // A beacon is no Cosmos tx: the gateway cannot show it, so no link.
+              isBeacon(res)
+                ? h("code", {}, short(hash, 12, 8))
+                : h("a", { href: `#/tx/${hash}`, "data-hash": hash }, short(hash, 12, 8)),
               Number(res.code ?? 0) === 0
                 ? "ok"
                 : `failed (${res.code}): ${String(res.log ?? "").slice(0, 120)}`,
-              actions.length > 0
-                ? actions.map((a) => a.split(".").pop()).join(", ")
-                : "(proposer beacon)",
+              isBeacon(res)
+                ? "(the proposer's beacon)"
+                : actions.map((a) => a.split(".").pop()).join(", "),
               String(res.gas_used ?? ""),
             ];
           }),
