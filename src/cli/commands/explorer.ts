@@ -10,7 +10,9 @@ export const explorerCommand = Command.make(
   "explorer",
   {
     rpc: Flag.String("rpc").pipe(
-      Flag.withDescription("The node's CometBFT RPC (http://HOST:PORT or tcp://HOST:PORT)"),
+      Flag.withDescription(
+        "The node's CometBFT RPC (http://HOST:PORT or tcp://HOST:PORT; default http://127.0.0.1:26657)",
+      ),
       Flag.withDefault("http://127.0.0.1:26657"),
     ),
     rest: Flag.String("rest").pipe(
@@ -20,7 +22,9 @@ export const explorerCommand = Command.make(
       Flag.optional,
     ),
     listen: Flag.String("listen").pipe(
-      Flag.withDescription("Where to serve the explorer: PORT (loopback) or HOST:PORT"),
+      Flag.withDescription(
+        `Where to serve the explorer: PORT (loopback) or HOST:PORT (default ${DEFAULT_EXPLORER_LISTEN}: http://127.0.0.1:${DEFAULT_EXPLORER_LISTEN})`,
+      ),
       Flag.withDefault(DEFAULT_EXPLORER_LISTEN),
     ),
   },
