@@ -13,6 +13,7 @@ import { create, toJson } from "@bufbuild/protobuf";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { makeCosmoshubPath, SigningStargateClient } from "@cosmjs/stargate";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CID } from "multiformats/cid";
@@ -89,14 +90,19 @@ describe("the explorer in a real browser", () => {
     );
   /** Opens a route and waits until its view has drawn. */
   const open = async (route: string, view: string) => {
-    await page.evaluate((r) => (location.hash = r), `#/${route}`);
+    await page.evaluate(
+      (r) => ((globalThis as unknown as { location: { hash: string } }).location.hash = r),
+      `#/${route}`,
+    );
     await page.waitForSelector(
       `main[data-view="${view}"][data-route=${JSON.stringify(`#/${route}`)}]`,
       {
         timeout: 30_000,
       },
     );
-    expect(await page.locator("main .error").count(), await page.textContent("main")).toBe(0);
+    expect(await page.locator("main .error").count(), String(await page.textContent("main"))).toBe(
+      0,
+    );
   };
   const shot = (name: string) =>
     page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
@@ -167,7 +173,7 @@ describe("the explorer in a real browser", () => {
     while ((await client.getHeight()) < commitEnd) await sleep(100);
     const sub = await client.signAndBroadcast(miner, [encodeObject(submit)], fee);
     expect(sub.code, sub.rawLog).toBe(0);
-    const window = String(info.window);
+    const win = String(info.window);
 
     // Home: the height shown is the chain's.
     const before = await rpcStatus();
@@ -182,7 +188,7 @@ describe("the explorer in a real browser", () => {
     await shot("home");
 
     // A tx made now appears on the open page, live: the page is never reloaded (the marker survives).
-    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    await page.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 42));
     const other = (await DirectSecp256k1HdWallet.generate(12, { prefix: "remes" })).getAccounts();
     const to = (await other)[0]!.address;
     const liveStart = Date.now();
@@ -192,7 +198,9 @@ describe("the explorer in a real browser", () => {
       timeout: 20_000,
     });
     const liveMs = Date.now() - liveStart;
-    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+    expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(
+      42,
+    );
     await shot("home-live-tx");
 
     // The tx and its block.
@@ -222,7 +230,7 @@ describe("the explorer in a real browser", () => {
     expect(await page.textContent("[data-testid=roles]")).toContain(remes(2_000_000_000n));
     const subRow = page.locator("[data-testid=address-submissions] tbody tr");
     expect(await subRow.count()).toBe(1);
-    expect(await subRow.first().textContent()).toContain(window);
+    expect(await subRow.first().textContent()).toContain(win);
     expect(
       await page.locator(`[data-testid=address-txs] a[data-hash="${reg.transactionHash}"]`).count(),
     ).toBe(1);
@@ -230,11 +238,9 @@ describe("the explorer in a real browser", () => {
 
     // Windows: the miner's submission in its window.
     await open("windows", "windows");
-    expect(await page.locator(`[data-testid=windows] a[href="#/window/${window}"]`).count()).toBe(
-      1,
-    );
+    expect(await page.locator(`[data-testid=windows] a[href="#/window/${win}"]`).count()).toBe(1);
     await shot("windows");
-    await open(`window/${window}`, "window");
+    await open(`window/${win}`, "window");
     const subs = page.locator("[data-testid=submissions] tbody tr");
     expect(await subs.count()).toBe(1);
     expect(await subs.first().textContent()).toContain("1.500000");
@@ -263,6 +269,35 @@ describe("the explorer in a real browser", () => {
         },
       }),
     );
+  });
+
+  it("r3mes explorer serves the same against the node's RPC and stops on SIGINT", async () => {
+    const port = await freePort();
+    const p = spawn(
+      process.execPath,
+      ["bin/r3mes.js", "explorer", "--rpc", chain.rpc, "--listen", String(port)],
+      { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    p.stdout!.on("data", (d) => (out += d));
+    p.stderr!.on("data", (d) => (out += d));
+    try {
+      for (let i = 0; i < 300 && !out.includes("r3mes explorer: http://"); i++) await sleep(100);
+      expect(out).toContain(`r3mes explorer: http://127.0.0.1:${port}`);
+      const base = `http://127.0.0.1:${port}`;
+      expect((await fetch(`${base}/app.js`)).status).toBe(200);
+      const info = (await (
+        await fetch(`${base}/api/cosmos/base/tendermint/v1beta1/node_info`)
+      ).json()) as any;
+      expect(info.default_node_info.network).toBe("remes-test");
+      expect((await fetch(`${base}/rpc/broadcast_tx_async?tx="AA=="`)).status).toBe(403);
+    } finally {
+      p.kill("SIGINT");
+    }
+    const code = await new Promise<number | null>((r) =>
+      p.exitCode !== null ? r(p.exitCode) : p.once("exit", (c) => r(c)),
+    );
+    expect([0, 130]).toContain(code);
   });
 
   it("serves a strict CSP and refuses writes: broadcast RPCs, POSTs to the gateway", async () => {
