@@ -269,6 +269,7 @@ const relay = (rpc: string, emit: (event: string, data: string) => void) => {
             height: Number(t.height ?? 0),
             index: Number(t.index ?? 0),
             hash: String(arr(events["tx.hash"])[0] ?? ""),
+            actions: arr(events["message.action"]).map(String),
             code: Number(obj(t.result).code ?? 0),
           }),
         );

@@ -184,6 +184,8 @@ describe("the explorer in a real browser", () => {
     expect(height).toBeLessThanOrEqual(await rpcStatus());
     expect(await page.locator("[data-testid=blocks] tbody tr").count()).toBeGreaterThan(0);
     expect(await page.locator("main svg.chart").count()).toBe(1);
+    // Txs made before the page opened, from the tx index (proposers' beacon txs are no txs).
+    await page.waitForSelector(`[data-testid=txs] a[data-hash="${sub.transactionHash}"]`);
     expect(await page.textContent("#live")).toBe("live");
     await shot("home");
 

@@ -5,6 +5,8 @@ export interface LiveTx {
   readonly height: number;
   readonly hash: string;
   readonly code: number;
+  /** Type URLs of its messages. */
+  readonly actions: readonly string[];
 }
 
 /** The txs seen live, newest first (at most 50). */

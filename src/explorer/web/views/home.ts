@@ -24,7 +24,7 @@ export const home: View = {
         maxHeight: height,
       }),
       api(
-        `/cosmos/tx/v1beta1/txs?query=${encodeURIComponent("tx.height>0")}&order_by=ORDER_BY_DESC&limit=10`,
+        `/cosmos/tx/v1beta1/txs?query=${encodeURIComponent("tx.fee_payer EXISTS")}&order_by=ORDER_BY_DESC&limit=10`,
       ).catch(() => ({ tx_responses: [] })),
       rpc("validators"),
     ]);
@@ -44,7 +44,7 @@ export const home: View = {
         hash: t.hash,
         height: String(t.height),
         code: t.code,
-        what: "live",
+        what: t.actions.map((a) => a.split(".").pop()).join(", "),
       })),
       ...(txs.tx_responses as any[]).map((t) => ({
         hash: String(t.txhash),
