@@ -26,7 +26,11 @@ import { parseMetricsAddress } from "../node/metrics-http.ts";
 import { restHandler } from "../node/rest.ts";
 import { httpRpc, type Rpc } from "../node/rest-rpc.ts";
 
-/** CometBFT RPC methods a page may call through `/rpc/…`: reads only. */
+/**
+ * CometBFT RPC methods a page may call through `/rpc/…`: reads only. Not
+ * net_info either: a public explorer would give away the node's peers
+ * (a validator's sentries) for nothing the pages need.
+ */
 export const RPC_METHODS: ReadonlySet<string> = new Set([
   "abci_info",
   "abci_query",
@@ -40,7 +44,6 @@ export const RPC_METHODS: ReadonlySet<string> = new Set([
   "header",
   "header_by_hash",
   "health",
-  "net_info",
   "num_unconfirmed_txs",
   "status",
   "tx",
@@ -70,6 +73,8 @@ const SECURITY_HEADERS = {
 
 /** Most pages listening to `/events` at once; more get 503. */
 export const MAX_EVENT_CLIENTS = 64;
+/** Live-feed bytes a page may leave unread before it is dropped. */
+export const MAX_EVENT_BACKLOG_BYTES = 4 * 1024 * 1024;
 /** Most `/api` and `/rpc` requests served at once; more get 503. */
 export const MAX_IN_FLIGHT = 64;
 /** Time an upstream call may take. */
@@ -307,7 +312,13 @@ export const serveExplorer = async (
   const handle = explorerHandler(c);
   const clients = new Set<http.ServerResponse>();
   const stopRelay = relay(c.rpc, (event, data) => {
-    for (const res of clients) res.write(`event: ${event}\ndata: ${data}\n\n`);
+    for (const res of clients) {
+      // A page that stopped reading is dropped, not buffered for without bound (EventSource reconnects).
+      if (res.writableLength > MAX_EVENT_BACKLOG_BYTES) {
+        clients.delete(res);
+        res.destroy();
+      } else res.write(`event: ${event}\ndata: ${data}\n\n`);
+    }
   });
   let inFlight = 0;
   const server = http.createServer(async (req, res) => {

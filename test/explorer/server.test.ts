@@ -96,6 +96,7 @@ describe("the explorer's server", () => {
       "check_tx",
       "unsafe_flush_mempool",
       "dial_peers",
+      "net_info",
       "subscribe",
       "status/../broadcast_tx_sync",
       "",
@@ -104,7 +105,8 @@ describe("the explorer's server", () => {
     expect((await handle("POST", "/api/cosmos/tx/v1beta1/txs")).status).toBe(405);
     expect((await handle("POST", "/rpc/status")).status).toBe(405);
     expect(r.urls).toEqual([]);
-    for (const m of RPC_METHODS) expect(m).not.toMatch(/broadcast|unsafe|check_tx|dial|subscribe/);
+    for (const m of RPC_METHODS)
+      expect(m).not.toMatch(/broadcast|unsafe|check_tx|dial|subscribe|net_info/);
   });
 
   it("sends the CSP and security headers with every answer over HTTP, and an event stream at /events", async () => {
