@@ -22,7 +22,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { remes } from "../../src/explorer/web/format.ts";
 import { ParamsSchema } from "../../src/gen/remes/v1/params_pb.ts";
-import { GpuArch } from "../../src/gen/remes/v1/types_pb.ts";
+import { GpuArch, Role } from "../../src/gen/remes/v1/types_pb.ts";
 import { encodeObject, remesRegistry } from "../../src/node/registry.ts";
 import { command } from "../../src/protocol/commands.ts";
 import { gradientCommitment } from "../../src/protocol/gradient-commits.ts";
@@ -174,6 +174,13 @@ describe("the explorer in a real browser", () => {
     const sub = await client.signAndBroadcast(miner, [encodeObject(submit)], fee);
     expect(sub.code, sub.rawLog).toBe(0);
     const win = String(info.window);
+    // A partial unbonding: pending on the console until params.unbonding_blocks pass.
+    const unbond = await client.signAndBroadcast(
+      miner,
+      [encodeObject(command("unbond", { address: miner, role: Role.MINER, amount: 500_000_000n }))],
+      fee,
+    );
+    expect(unbond.code, unbond.rawLog).toBe(0);
 
     // Home: the height shown is the chain's.
     const before = await rpcStatus();
@@ -228,8 +235,17 @@ describe("the explorer in a real browser", () => {
     expect(await shown("balance")).toBe(remes(bank.balances[0].amount));
     expect(roles.balance).toBe(bank.balances[0].amount);
     expect(await shown("staked")).toBe(remes(roles.roles[0].stake));
-    expect(roles.roles[0]).toMatchObject({ role: "ROLE_MINER", stake: "2000000000" });
-    expect(await page.textContent("[data-testid=roles]")).toContain(remes(2_000_000_000n));
+    expect(roles.roles[0]).toMatchObject({ role: "ROLE_MINER", stake: "1500000000" });
+    expect(await page.textContent("[data-testid=roles]")).toContain(remes(1_500_000_000n));
+    expect(roles.unbondings).toEqual([
+      expect.objectContaining({ role: "ROLE_MINER", amount: "500000000" }),
+    ]);
+    const pending = page.locator("[data-testid=unbondings] tbody tr");
+    expect(await pending.count()).toBe(1);
+    expect(await pending.first().textContent()).toContain(remes(500_000_000n));
+    expect(await pending.first().textContent()).toContain(
+      Number(roles.unbondings[0].completion_height).toLocaleString("en-US"),
+    );
     const subRow = page.locator("[data-testid=address-submissions] tbody tr");
     expect(await subRow.count()).toBe(1);
     expect(await subRow.first().textContent()).toContain(win);

@@ -32,6 +32,22 @@ export const earnings = (address: string, events: readonly ChainEvent[]): Map<st
   return out;
 };
 
+/** What an address was called to do (or did) in an event. */
+const duty = (e: ChainEvent): string => {
+  switch (e.type) {
+    case "aggregationProposerSelected":
+      return "aggregation proposer";
+    case "lossVoteCast":
+      return `tier-2 loss vote, dispute ${e.attrs.disputeId}`;
+    case "arbitrationVerdictCast":
+      return `tier-3 verdict, dispute ${e.attrs.disputeId}`;
+    case "trapCommitmentApproved":
+      return "trap commitment approved";
+    default:
+      return `panel of dispute ${e.attrs.disputeId}`;
+  }
+};
+
 export const address: View = {
   title: "Address",
   live: true,
@@ -54,6 +70,9 @@ export const address: View = {
       "disputeEscalated",
       "panelRedrawn",
       "aggregationProposerSelected",
+      "lossVoteCast",
+      "arbitrationVerdictCast",
+      "trapCommitmentApproved",
       "validatorPayAccrued",
     );
     const earned = earnings(a, all);
@@ -143,26 +162,21 @@ export const address: View = {
         ),
       ),
       section(
-        "Panels and aggregation duties",
+        "Duties: panels, votes, aggregations, trap commitments",
         eventTable(
           [
             ...panels,
             ...all.filter(
-              (e) => e.type === "aggregationProposerSelected" && e.attrs.proposer === a,
-            ),
-          ],
-          [
-            atHeight,
-            [
-              "duty",
               (e) =>
-                e.type.startsWith("aggregation")
-                  ? "aggregation proposer"
-                  : `dispute ${e.attrs.disputeId} panel`,
-            ],
-            col("window"),
-            col("deadline"),
-          ],
+                (e.type === "aggregationProposerSelected" && e.attrs.proposer === a) ||
+                ((e.type === "lossVoteCast" ||
+                  e.type === "arbitrationVerdictCast" ||
+                  e.type === "trapCommitmentApproved") &&
+                  e.attrs.validator === a),
+            ),
+          ].sort((x, y) => y.height - x.height),
+          [atHeight, ["duty", duty], col("window"), col("deadline")],
+          { testid: "duties" },
         ),
       ),
       section(
