@@ -275,6 +275,8 @@ describe("the explorer in a real browser", () => {
       await open(name, name);
       await shot(name);
     }
+    // A deeper look-back from the route (?depth=N): the page reads the blocks it lacks and draws.
+    await open("rewards?depth=2000", "rewards");
     expect(problems).toEqual([]);
 
     // Bundle and duration figures for the report.

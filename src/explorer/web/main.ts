@@ -16,11 +16,21 @@ const pageQuery = new URLSearchParams(location.search);
 const store = new EventStore(depthOf(pageQuery));
 let rendering = 0;
 let pending = false;
+let ready = false;
+let earliest = 1;
 
 const render = async (onlyLive: boolean) => {
   const route = parseRoute(location.hash);
   if (onlyLive && !route.view?.live) return;
-  if (route.query.has("depth")) store.depth = depthOf(route.query);
+  // A deeper look-back asked for in the route: the missing blocks are read first.
+  if (route.query.has("depth") && depthOf(route.query) !== store.depth) {
+    const deeper = depthOf(route.query) > store.depth;
+    store.depth = depthOf(route.query);
+    if (deeper && ready) {
+      main.replaceChildren(h("p", { class: "muted" }, `Reading the last ${store.depth} blocks…`));
+      await store.fill(store.latest, earliest);
+    }
+  }
   const token = ++rendering;
   document.title = `${route.view?.title ?? "Not found"} · R3MES explorer`;
   for (const a of document.querySelectorAll("#nav a"))
@@ -82,12 +92,13 @@ const start = async () => {
   });
   const status = await rpc("status");
   const latest = Number(status.sync_info.latest_block_height);
-  const earliest = Number(status.sync_info.earliest_block_height || 1);
+  earliest = Number(status.sync_info.earliest_block_height || 1);
   main.replaceChildren(h("p", { class: "muted" }, `Reading the last ${store.depth} blocks…`));
   await store.fill(latest, earliest, (done, of) => {
     if (done % 25 === 0)
       main.replaceChildren(h("p", { class: "muted" }, `Reading blocks: ${done} of ${of}…`));
   });
+  ready = true;
   document.body.dataset.ready = "true";
   await render(false);
 };
