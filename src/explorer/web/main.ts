@@ -65,15 +65,26 @@ const render = async (onlyLive: boolean) => {
   }
 };
 
-/** New blocks redraw live views at most once a second. */
-store.onChange(() => {
+/** New blocks redraw a live view, one redraw at a time: blocks that come during one are drawn by the next. */
+let drawing = false;
+const redraw = () => {
   if (pending) return;
   pending = true;
-  setTimeout(() => {
+  setTimeout(async () => {
+    if (drawing) {
+      pending = false;
+      return void setTimeout(redraw, 300);
+    }
     pending = false;
-    void render(true);
+    drawing = true;
+    try {
+      await render(true);
+    } finally {
+      drawing = false;
+    }
   }, 300);
-});
+};
+store.onChange(redraw);
 
 const start = async () => {
   document.getElementById("nav")!.replaceChildren(...NAV.map(([r, label]) => link(r, label)));
