@@ -8,6 +8,9 @@
  * - src/node (the ABCI app) and src/actors (the actors, also run as live
  *   daemons against a chain) never import the simulator (src/sim) or the
  *   CLI (src/cli): both run without them.
+ * - src/explorer/web (the explorer's browser app, bundled for the page)
+ *   imports only its own files and Observable Plot: no Node code reaches
+ *   the bundle, which stays small.
  *
  * Imports are read with regular expressions (TypeScript 7 has no JS
  * compiler API): static `import … from` / `export … from`, side-effect
@@ -50,6 +53,9 @@ const targetOf = (file: string, spec: string): string | undefined =>
     ? path.posix.normalize(path.posix.join(path.posix.dirname(file), spec))
     : undefined;
 
+/** Packages the explorer's browser app may import. */
+const WEB_LIBRARIES = ["@observablehq/plot"];
+
 /** Every broken rule, as `file: imports "spec" (why)`. */
 const layeringViolations = (sources: readonly Source[]): string[] => {
   const out: string[] = [];
@@ -64,6 +70,16 @@ const layeringViolations = (sources: readonly Source[]): string[] => {
         if (!ok)
           out.push(
             `${file}: imports "${spec}" (src/protocol imports only src/protocol, src/gen and ${PROTOCOL_LIBRARIES.join(", ")})`,
+          );
+      }
+      if (file.startsWith("src/explorer/web/")) {
+        const ok =
+          target !== undefined
+            ? target.startsWith("src/explorer/web/")
+            : WEB_LIBRARIES.includes(packageOf(spec));
+        if (!ok)
+          out.push(
+            `${file}: imports "${spec}" (src/explorer/web imports only its own files and ${WEB_LIBRARIES.join(", ")})`,
           );
       }
       if (
@@ -91,7 +107,9 @@ const sourcesUnder = (dir: string): Source[] =>
     });
 
 describe("architecture", () => {
-  const sources = ["src/protocol", "src/node", "src/actors"].flatMap(sourcesUnder);
+  const sources = ["src/protocol", "src/node", "src/actors", "src/explorer/web"].flatMap(
+    sourcesUnder,
+  );
 
   it("src/protocol imports only its own files, generated code and its libraries; src/node and src/actors never import src/sim or src/cli", () => {
     expect(layeringViolations(sources)).toEqual([]);
@@ -125,6 +143,20 @@ describe("architecture", () => {
     const machine = sources.find((s) => s.file === "src/protocol/machine.ts")!;
     expect(importsOf(machine.text)).toContain("./state.ts");
     expect(sources.filter((s) => s.file.startsWith("src/node/")).length).toBeGreaterThan(10);
+  });
+
+  it("given a planted Node import in the explorer's browser app, then it is named with its rule", () => {
+    expect(
+      layeringViolations([
+        {
+          file: "src/explorer/web/views/x.ts",
+          text: 'import * as fs from "node:fs";\nimport { rpc } from "../api.ts";\nimport { plot } from "@observablehq/plot";\nimport { restHandler } from "../../../node/rest.ts";',
+        },
+      ]),
+    ).toEqual([
+      'src/explorer/web/views/x.ts: imports "node:fs" (src/explorer/web imports only its own files and @observablehq/plot)',
+      'src/explorer/web/views/x.ts: imports "../../../node/rest.ts" (src/explorer/web imports only its own files and @observablehq/plot)',
+    ]);
   });
 
   it("given planted bad imports, then each is named with its rule", () => {

@@ -6,6 +6,7 @@
 import { Command } from "effect/cli";
 import pkg from "../../package.json" with { type: "json" };
 import { demoCommand } from "./commands/demo.ts";
+import { explorerCommand } from "./commands/explorer.ts";
 import { fuzzCommand } from "./commands/fuzz.ts";
 import { kernelsCommand } from "./commands/kernels.ts";
 import { keysCommand } from "./commands/keys.ts";
@@ -21,6 +22,7 @@ const subcommands = [
   simCommand,
   demoCommand,
   nodeCommand,
+  explorerCommand,
   reportCommand,
   testnetCommand,
   keysCommand,

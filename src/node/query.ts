@@ -248,6 +248,50 @@ const protocol: Record<string, Handler> = {
       }),
     ),
   })),
+  // The explorer's address page: every role of an address, its pending unbondings, its balance, its shard.
+  AddressRoles: remes(
+    Q.QueryAddressRolesRequestSchema,
+    Q.QueryAddressRolesResponseSchema,
+    (s, r) => {
+      checkAddressArg(r.address);
+      const roles = [Role.MINER, Role.VALIDATOR, Role.PROPOSER, Role.SERVING_NODE].flatMap(
+        (role) => {
+          const m = s.roles.get(roleKey(role, r.address));
+          return m ? [m] : [];
+        },
+      );
+      const unbondings = [...s.unbonding.values()]
+        .filter((u) => u.address === r.address)
+        .sort((a, b) => a.id - b.id);
+      const unbondingOf = (role: Role) =>
+        unbondings.reduce((t, u) => (u.role === role ? t + u.amount : t), 0n);
+      const w = currentWindow(s);
+      const shard = w?.assignment.get(r.address);
+      return {
+        roles: roles.map((m) =>
+          create(Q.RoleInfoSchema, {
+            address: m.address,
+            role: m.role,
+            stake: m.stake,
+            unbonding: unbondingOf(m.role),
+            gpuArch: m.gpuArch,
+          }),
+        ),
+        unbondings: unbondings.map((u) =>
+          create(Q.UnbondingInfoSchema, {
+            entryId: BigInt(u.id),
+            role: u.role,
+            amount: u.amount,
+            completionHeight: BigInt(u.completionHeight),
+          }),
+        ),
+        balance: balanceOf(s, r.address),
+        assigned: shard !== undefined,
+        shard: shard ?? 0,
+        window: BigInt(w?.window ?? 0),
+      };
+    },
+  ),
 };
 
 export const PROTOCOL_QUERY_PREFIX = "/remes.remes.v1.Query/";

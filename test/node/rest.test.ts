@@ -311,8 +311,9 @@ describe("REST gateway, in process", () => {
       "GET /remes/remes/v1/get_aggregation/{window}",
       "GET /remes/remes/v1/trap_stats",
       "GET /remes/remes/v1/proposals",
+      "GET /remes/remes/v1/address_roles/{address}",
     ]);
-    expect(Query.methods).toHaveLength(8);
+    expect(Query.methods).toHaveLength(9);
     const params = await handle(get("/remes/remes/v1/params"));
     expect(params.status).toBe(200);
     const p = (params.body as { params: Record<string, unknown> }).params;
@@ -336,6 +337,35 @@ describe("REST gateway, in process", () => {
       window: expect.any(String),
     });
     expectError(await handle(get(`/remes/remes/v1/miner/${bob.address}`)), 404, 5);
+    // The explorer's address page: every role, pending unbondings, the balance.
+    const roles = await handle(get(`/remes/remes/v1/address_roles/${alice.address}`));
+    expect(roles.status).toBe(200);
+    expect(roles.body).toMatchObject({
+      roles: [
+        {
+          address: alice.address,
+          role: "ROLE_MINER",
+          stake: String(defaultParams().minMinerStake),
+          unbonding: "0",
+        },
+      ],
+      unbondings: [],
+    });
+    const bank = await handle(
+      get(`/cosmos/bank/v1beta1/balances/${alice.address}/by_denom?denom=uremes`),
+    );
+    expect((roles.body as { balance: string }).balance).toBe(
+      (bank.body as { balance: { amount: string } }).balance.amount,
+    );
+    expect((await handle(get(`/remes/remes/v1/address_roles/${bob.address}`))).body).toEqual({
+      roles: [],
+      unbondings: [],
+      balance: "1000",
+      assigned: false,
+      shard: 0,
+      window: "0",
+    });
+    expectError(await handle(get("/remes/remes/v1/address_roles/nobody")), 400, 3);
     expect((await handle(get("/remes/remes/v1/trap_stats"))).body).toEqual({
       traps_revealed: "0",
       miners_caught: "0",

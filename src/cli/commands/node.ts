@@ -261,6 +261,25 @@ const rest = Flag.String("rest").pipe(
   Flag.optional,
 );
 
+const explorer = Flag.String("explorer").pipe(
+  Flag.withDescription(
+    "Serve the chain explorer and miner console (docs/explorer.md) at http://ADDR; ADDR is PORT (loopback) or HOST:PORT",
+  ),
+  Flag.optional,
+);
+
+/** The explorer of a node started here: its RPC from config.toml, served until the node stops. */
+const nodeExplorer = async (home: string, listen: string) => {
+  const [{ startExplorer }, { readToml }] = await Promise.all([
+    import("../../explorer/start.ts"),
+    import("../../node/toml.ts"),
+  ]);
+  const laddr =
+    readToml(readFileSync(`${home}/config/config.toml`, "utf8"), "rpc", "laddr") ??
+    "tcp://127.0.0.1:26657";
+  return startExplorer({ rpc: laddr, listen });
+};
+
 const rpcFlag = Flag.String("rpc").pipe(
   Flag.withDescription(
     "The CometBFT RPC the REST gateway calls (tcp://HOST:PORT or http://HOST:PORT); config.toml's rpc.laddr by default",
@@ -280,6 +299,7 @@ const run =
     metrics: Option.Option<string>;
     rest: Option.Option<string>;
     rpc?: Option.Option<string>;
+    explorer?: Option.Option<string>;
   }) =>
     Effect.scoped(
       Effect.gen(function* () {
@@ -299,6 +319,17 @@ const run =
           }),
           (n) => Effect.promise(() => n.stop("interrupted")),
         );
+        if (f.explorer !== undefined && Option.isSome(f.explorer)) {
+          const listen = f.explorer.value;
+          const server = yield* Effect.acquireRelease(
+            Effect.tryPromise({
+              try: () => nodeExplorer(f.home, listen),
+              catch: userFailure("node start failed: cannot serve the explorer"),
+            }),
+            (s) => Effect.promise(() => s.close()),
+          );
+          console.log(`explorer: ${server.url}`);
+        }
         const code = yield* Effect.promise(() => node.exited);
         if (code !== 0)
           return yield* Effect.fail(
@@ -307,7 +338,11 @@ const run =
       }),
     );
 
-const start = Command.make("start", { home, snapshotInterval, metrics, rest }, run(true)).pipe(
+const start = Command.make(
+  "start",
+  { home, snapshotInterval, metrics, rest, explorer },
+  run(true),
+).pipe(
   Command.withDescription(
     "Run the chain: the R3MES ABCI app and CometBFT together; logs go to HOME/logs (app.log, cometbft.log); SIGINT/SIGTERM stop both cleanly. State is durable: a restart (even after kill -9) continues at the last committed height",
   ),
@@ -324,6 +359,11 @@ const start = Command.make("start", { home, snapshotInterval, metrics, rest }, r
       command: "r3mes node start --home ./.chain --rest 1317",
       description:
         "The same, with the REST gateway at http://127.0.0.1:1317 (e.g. /cosmos/bank/v1beta1/balances/remes1…)",
+    },
+    {
+      command: "r3mes node start --home ./.chain --explorer 26680",
+      description:
+        "The same, with the chain explorer and miner console at http://127.0.0.1:26680 (docs/explorer.md)",
     },
   ]),
 );
