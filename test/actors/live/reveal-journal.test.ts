@@ -115,7 +115,7 @@ describe("reveal journal", () => {
     a.j.save(record(6));
     const f = path.join(dir, `reveals-${MINER}`, "w6.rev");
     const bytes = fs.readFileSync(f);
-    bytes[bytes.length - 3] ^= 0xff; // one flipped bit-group in the payload
+    bytes[bytes.length - 3] = bytes[bytes.length - 3]! ^ 0xff; // one flipped bit-group in the payload
     fs.writeFileSync(f, bytes);
     fs.writeFileSync(path.join(dir, `reveals-${MINER}`, "w7.rev"), "not a reveal");
     const b = open(dir);
@@ -178,14 +178,15 @@ describe("reveal journal", () => {
     );
     expect(j.due(state, 20).map((r) => Number(r.reveal.window))).toEqual([6]);
     expect(j.windows()).toEqual([5, 6]); // 7's commitment never landed: nothing to open
-    // Not again the next block; again two blocks after the last send, while it is not on chain.
+    // Not again the next block; window 5's reveal period opens at 21; 6 again two blocks after its last send.
     expect(j.due(state, 20)).toEqual([]);
-    expect(j.due(state, 21)).toEqual([]);
+    expect(j.due(state, 21).map((r) => Number(r.reveal.window))).toEqual([5]);
     state = stateWith(
       { window: 5, commitEndHeight: 20, closeHeight: 25, commitments: committed },
       { window: 6, commitEndHeight: 15, closeHeight: 23, commitments: committed },
     );
-    expect(j.due(state, 22).map((r) => Number(r.reveal.window))).toEqual([5, 6]);
+    expect(j.due(state, 22).map((r) => Number(r.reveal.window))).toEqual([6]);
+    expect(j.due(state, 23).map((r) => Number(r.reveal.window))).toEqual([5]);
     // Window 6's reveal lands; window 5 closes (pruned or closed) without one.
     state = stateWith(
       { window: 5, commitEndHeight: 20, closeHeight: 25, closed: true },
