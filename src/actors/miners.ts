@@ -9,7 +9,7 @@
  */
 import { SubmissionStatus } from "../gen/remes/v1/events_pb.ts";
 import { type GpuArch, Role } from "../gen/remes/v1/types_pb.ts";
-import { command, type ProtocolCommand } from "../protocol/commands.ts";
+import { command, type CommandOf, type ProtocolCommand } from "../protocol/commands.ts";
 import { gradientCommitment } from "../protocol/gradient-commits.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 import { hashParts } from "../protocol/randomness.ts";
@@ -18,6 +18,7 @@ import { bytesEqual, roleKey, type State } from "../protocol/state.ts";
 import type { ActorInfo, ActorKind } from "./kinds.ts";
 import type { Actor, ActorIO } from "./actor.ts";
 import { cidOf, daRootOf, type Task, type TrainResult, UPDATE_DIM } from "./backend.ts";
+import type { StoredGradient } from "./world.ts";
 
 /** What a miner submits for a task, when, and whether it keeps the bytes (to answer availability challenges). */
 export interface Work {
@@ -44,6 +45,16 @@ export interface MinerBehaviour {
    */
   reveal?(self: Miner, task: Task, io: ActorIO, committed: Work): Work | undefined;
   readonly answersAvailability: boolean;
+}
+
+/**
+ * Where a client keeps a pending reveal, durably, before it sends the
+ * commitment (the live daemon's journal, src/actors/live/reveal-journal.ts):
+ * the submission the commitment binds and, when it keeps them, the bytes to
+ * publish with it. Throwing stops the commitment from going out.
+ */
+export interface RevealKeeper {
+  keep(reveal: CommandOf<"submitGradient">, gradient: StoredGradient | undefined): void;
 }
 
 /** A commitment sent and the reveal it opens (gradient-commits.ts). */
@@ -144,6 +155,8 @@ export class Miner implements Actor {
    * a testnet's world seed is shared by every daemon.
    */
   saltKey: Uint8Array | undefined;
+  /** Keeps pending reveals across restarts (the live daemon sets one; a simulation needs none). */
+  revealKeeper: RevealKeeper | undefined;
   readonly #roleKey: string;
 
   constructor(
@@ -227,6 +240,7 @@ export class Miner implements Actor {
     if (!this.#active(io)) return;
     const msg = this.#submission(task, work, io);
     if (msg.case !== "submitGradient") return;
+    this.revealKeeper?.keep(msg.value, work.stored ? this.#blobOf(task, work) : undefined);
     this.#pending.set(task.window, { task, work, msg });
     // Reveal on the block after the window's last (also on the next window's opening, should this wake be lost).
     const w = io.chain.state.windows.get(task.window);
@@ -309,14 +323,20 @@ export class Miner implements Actor {
     const r = work.result;
     if (work.stored) {
       this.#stored.add(r.gradientHash, 64);
-      io.world.store.put(r.cid, {
-        window: task.window,
-        gradientHash: r.gradientHash,
-        sizeBytes: r.sizeBytes,
-        ...(r.update ? { update: r.update } : {}),
-      });
+      io.world.store.put(r.cid, this.#blobOf(task, work));
     }
     io.submit(msg);
+  }
+
+  /** What it publishes under the result's CID. */
+  #blobOf(task: Task, work: Work): StoredGradient {
+    const r = work.result;
+    return {
+      window: task.window,
+      gradientHash: r.gradientHash,
+      sizeBytes: r.sizeBytes,
+      ...(r.update ? { update: r.update } : {}),
+    };
   }
 
   #onChallenge(

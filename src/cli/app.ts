@@ -12,6 +12,7 @@ import { kernelsCommand } from "./commands/kernels.ts";
 import { keysCommand } from "./commands/keys.ts";
 import { nodeCommand } from "./commands/node.ts";
 import { reportCommand } from "./commands/report.ts";
+import { sendCommand } from "./commands/send.ts";
 import { minerCommand, proposerCommand, validatorCommand } from "./commands/roles.ts";
 import { testnetCommand } from "./commands/testnet.ts";
 import { simCommand } from "./commands/sim.ts";
@@ -26,6 +27,7 @@ const subcommands = [
   reportCommand,
   testnetCommand,
   keysCommand,
+  sendCommand,
   minerCommand,
   validatorCommand,
   proposerCommand,

@@ -234,7 +234,7 @@ const protocol: Record<string, Handler> = {
     minersPassed: BigInt(s.stats.minersPassed),
     vaultEntries: BigInt(s.vault.size),
   })),
-  // Proposals still voting and those tallied within TALLIED_PROPOSAL_RETENTION_BLOCKS (governance.ts);
+  // Proposals still voting and those tallied within tallied_proposal_retention_blocks (governance.ts);
   // an older one is pruned and simply absent: its proposal_tallied event is the lasting record.
   Proposals: remes(Q.QueryProposalsRequestSchema, Q.QueryProposalsResponseSchema, (s) => ({
     proposals: [...s.proposals.values()].map((p) =>

@@ -13,8 +13,8 @@
  * each costs only a deposit, so an attacker could grow the set without end).
  * The `proposalTallied` event is the lasting record (CometBFT's event index,
  * the simulator's event log); the state keeps a tallied proposal, for the
- * Proposals query, for TALLIED_PROPOSAL_RETENTION_BLOCKS after its voting
- * ended, then a later tally prunes it — no event, no per-block step: the
+ * Proposals query, for tallied_proposal_retention_blocks (a param; default
+ * 7 days, at most 30) after its voting ended, then a later tally prunes it — no event, no per-block step: the
  * tally that adds to the set removes what expired, through an index
  * (indexes.ts), so the set holds what ended in the last retention period.
  * Votes are dropped at the tally already. A vote on a pruned proposal is
@@ -37,15 +37,6 @@ import { burn, checkAddress, checkFunds, credit, debit } from "./ledger.ts";
 import { applyParamChanges } from "./params.ts";
 import { totalBonded, votingPower } from "./staking.ts";
 import { ModuleAccount, type Proposal, type State } from "./state.ts";
-
-/**
- * How long a tallied proposal stays queryable after its voting ended: 7 days
- * of 5-second blocks. The seeds are silent; a week lets a client that missed
- * the event read the outcome, and holds at most a week of proposals. (A
- * constant until a Params field is allotted for it: it changes no
- * consensus outcome, only what state keeps.)
- */
-export const TALLIED_PROPOSAL_RETENTION_BLOCKS = 7 * 17_280;
 
 /** Deposit and voting period by proposal kind. */
 export const proposalTerms = (
@@ -325,7 +316,7 @@ export const evolveProposalTallied = (state: State, e: EventOf<"proposalTallied"
   indexProposalFinished(state.proposals, p);
   for (const id of takeFinishedProposals(
     state.proposals,
-    state.height - TALLIED_PROPOSAL_RETENTION_BLOCKS,
+    state.height - state.params.talliedProposalRetentionBlocks,
   ))
     state.proposals.delete(id);
 };

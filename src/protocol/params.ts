@@ -107,9 +107,14 @@ export const defaultParams = (): Params =>
     maxConsensusValidators: 100,
     // Seeds are silent on jailing: one day out of the set after a downtime or double-sign slash.
     validatorJailBlocks: BLOCKS_PER_DAY,
+    // Seeds silent (governance.ts): a week lets a client that missed the tally's event read the outcome, and
+    // holds at most a week of finished proposals (each costs only a deposit: an attacker could grow the set).
+    talliedProposalRetentionBlocks: 7 * BLOCKS_PER_DAY,
   });
 
 const BPS = 10_000;
+/** The longest a tallied proposal may stay in state (governance.ts). */
+export const MAX_PROPOSAL_RETENTION_BLOCKS = 30 * BLOCKS_PER_DAY;
 /** Amounts and their sums per window stay below 2^63: a signed 64-bit integer (the Cosmos SDK's Int) holds every one. */
 export const MAX_AMOUNT = 2n ** 63n - 1n;
 
@@ -282,6 +287,16 @@ const rules: readonly Rule[] = [
   atLeast("votingBlocksParameterChange", 1),
   atLeast("votingBlocksModelUpgrade", 1),
   atLeast("votingBlocksSoftwareUpgrade", 1),
+  // Finished proposals are pruned this long after their voting ended: 0 would keep none queryable, more than
+  // 30 days would let a deposit-paying spammer hold a month of proposals in every node's state.
+  [
+    "talliedProposalRetentionBlocks",
+    (p) =>
+      p.talliedProposalRetentionBlocks >= 1 &&
+      p.talliedProposalRetentionBlocks <= MAX_PROPOSAL_RETENTION_BLOCKS,
+    () =>
+      `must be in 1..${MAX_PROPOSAL_RETENTION_BLOCKS} (30 days of 5 s blocks): finished proposals are pruned after it`,
+  ],
   positive("quorumBps", "a proposal would pass with no votes"),
   [
     "thresholdBps",

@@ -27,6 +27,7 @@ import {
   type NodeEntry,
   readState,
   rpcUrl,
+  snapshotIntervalOf,
   type TestnetState,
   writeState,
 } from "./state.ts";
@@ -57,7 +58,7 @@ export const nodeScript = (s: TestnetState, n: NodeEntry): string => {
   return [
     `for h in ${peers.map(sq).join(" ")}; do until getent hosts "$h" >/dev/null; do sleep 0.2; done; done`,
     `rm -f ${sq(path.join(n.home, "abci.sock"))}`,
-    `exec r3mes node start --home ${sq(n.home)} --snapshot-interval 50 --metrics 0.0.0.0:${IN.appMetrics} >>${sq(log)} 2>&1`,
+    `exec r3mes node start --home ${sq(n.home)} --snapshot-interval ${snapshotIntervalOf(s)} --metrics 0.0.0.0:${IN.appMetrics} >>${sq(log)} 2>&1`,
   ].join("; ");
 };
 

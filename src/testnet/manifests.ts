@@ -39,7 +39,12 @@ import { defaultMinGasPrice } from "../node/home.ts";
 import { toYaml } from "../sim/yaml.ts";
 import { appConfigPath, writeAppConfig } from "../node/run.ts";
 import { COMET_SH, DAEMON_SH, INIT_SH, KUBO_INIT_SH } from "./pod-scripts.ts";
-import { keyringDirOf, passphraseFileOf, testnetKeyring } from "./state.ts";
+import {
+  DEFAULT_SNAPSHOT_INTERVAL,
+  keyringDirOf,
+  passphraseFileOf,
+  testnetKeyring,
+} from "./state.ts";
 import { testnetGenesis } from "./up.ts";
 
 export interface ManifestOptions {
@@ -60,6 +65,8 @@ export interface ManifestOptions {
   readonly daemonStorage: string;
   /** Prefix of every object's name (default r3mes). */
   readonly name: string;
+  /** Blocks between the apps' state-sync snapshots (default 50). */
+  readonly snapshotInterval?: number;
 }
 
 export const DEFAULT_IMAGE = "localhost/r3mes:latest";
@@ -644,7 +651,7 @@ export const manifestObjects = (o: ManifestOptions, c: ChainMaterial): ManifestF
                 "--home",
                 "/data/home",
                 "--snapshot-interval",
-                "50",
+                String(o.snapshotInterval ?? DEFAULT_SNAPSHOT_INTERVAL),
                 "--metrics",
                 `0.0.0.0:${PORTS.appMetrics}`,
               ],

@@ -67,11 +67,18 @@ export interface TestnetState {
   };
   conductorPid?: number;
   readonly startedAt: string;
+  /** Blocks between the apps' state-sync snapshots, chosen at `up`; restarts keep it (absent in older state folders: 50). */
+  readonly snapshotInterval?: number;
   /** The containers backend (containers-up.ts): its engine network (also the containers' name prefix and label) and image. */
   readonly containers?: { readonly network: string; readonly image: string };
 }
 
 export const stateFile = (dir: string) => path.join(dir, "testnet.json");
+
+/** A testnet's snapshot interval when `up` is given none (and that of state folders older than the field). */
+export const DEFAULT_SNAPSHOT_INTERVAL = 50;
+export const snapshotIntervalOf = (s: Pick<TestnetState, "snapshotInterval">): number =>
+  s.snapshotInterval ?? DEFAULT_SNAPSHOT_INTERVAL;
 export const keyringDirOf = (dir: string) => path.join(dir, "keyring");
 export const passphraseFileOf = (dir: string) => path.join(dir, "keyring-passphrase");
 /**

@@ -40,6 +40,8 @@ import {
   p2pHostOf,
   readState,
   rpcUrl,
+  DEFAULT_SNAPSHOT_INTERVAL,
+  snapshotIntervalOf,
   stateFile,
   type TestnetState,
   writeState,
@@ -66,6 +68,8 @@ export interface UpOptions {
   readonly network?: NetworkChoice;
   /** Latency, jitter and loss between the nodes (netns only; see wan.ts). */
   readonly wan?: Wan;
+  /** Blocks between the apps' state-sync snapshots (default 50); recorded in testnet.json, so restarts keep it. */
+  readonly snapshotInterval?: number;
   /** More accounts to fund at genesis (addresses; e.g. a benchmark's load generators). */
   readonly extraAccounts?: readonly string[];
   readonly say: (line: string) => void;
@@ -270,6 +274,7 @@ export const createTestnet = async (o: UpOptions): Promise<TestnetState> => {
     daemons,
     network,
     ...(o.wan ? { wan: o.wan } : {}),
+    snapshotInterval: o.snapshotInterval ?? DEFAULT_SNAPSHOT_INTERVAL,
     startedAt: new Date().toISOString(),
   };
   for (const n of nodes) setPeers(n.home, peersOf(s, n));
@@ -379,25 +384,21 @@ const overrides = (json: Record<string, JsonValue>): Record<string, unknown> => 
   return Object.fromEntries(Object.keys(json).map((k) => [k, parsed[k]]));
 };
 
-export const startNodeProcs = async (
-  s: TestnetState,
-  n: NodeEntry,
-  snapshotInterval = 50,
-): Promise<void> => {
+/** `r3mes node app` of a node, with the snapshot interval testnet.json records (`up` and every restart alike). */
+export const appArgs = (s: TestnetState, n: NodeEntry): string[] => [
+  "node",
+  "app",
+  "--home",
+  n.home,
+  "--snapshot-interval",
+  String(snapshotIntervalOf(s)),
+  ...(n.metricsPort ? ["--metrics", `127.0.0.1:${n.metricsPort}`] : []),
+];
+
+export const startNodeProcs = async (s: TestnetState, n: NodeEntry): Promise<void> => {
   const logs = logsDir(s.dir);
   fs.rmSync(path.join(n.home, "abci.sock"), { force: true });
-  n.appPid = spawnR3mes(
-    [
-      "node",
-      "app",
-      "--home",
-      n.home,
-      "--snapshot-interval",
-      String(snapshotInterval),
-      ...(n.metricsPort ? ["--metrics", `127.0.0.1:${n.metricsPort}`] : []),
-    ],
-    path.join(logs, `${n.name}-app.out`),
-  );
+  n.appPid = spawnR3mes(appArgs(s, n), path.join(logs, `${n.name}-app.out`));
   // CometBFT gives up if the app's socket is not there yet.
   for (let i = 0; i < 600 && !fs.existsSync(path.join(n.home, "abci.sock")); i++) await sleep(50);
   if (!fs.existsSync(path.join(n.home, "abci.sock")))

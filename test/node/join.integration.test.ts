@@ -116,6 +116,7 @@ describe("joining a running network", () => {
       trainMs: 0,
       kubo: false,
       network: "loopback",
+      snapshotInterval: SNAPSHOT_INTERVAL,
       say: () => {},
     });
     // The joiner's operator: funded in the network's genesis (the testnet's own accounts hold less than a validator's stake).
@@ -131,7 +132,7 @@ describe("joining a running network", () => {
         path.join(n.home, "config/genesis.json"),
         `${JSON.stringify(doc, null, 2)}\n`,
       );
-    await Promise.all(s.nodes.map((n) => startNodeProcs(s, n, SNAPSHOT_INTERVAL)));
+    await Promise.all(s.nodes.map((n) => startNodeProcs(s, n)));
     for (const n of s.nodes) pids.push(n.appPid!, n.cometPid!);
     const rpcs = s.nodes.map(rpcUrl);
     // Two snapshots (10 and 20) and the headers after them.

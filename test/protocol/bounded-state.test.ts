@@ -20,7 +20,7 @@ import { labelAddress as addr } from "../../src/protocol/address.ts";
 import { command } from "../../src/protocol/commands.ts";
 import { event } from "../../src/protocol/events.ts";
 import { cloneState } from "../../src/protocol/genesis.ts";
-import { TALLIED_PROPOSAL_RETENTION_BLOCKS } from "../../src/protocol/governance.ts";
+import { defaultParams } from "../../src/protocol/params.ts";
 import {
   activeStake,
   disputesOfWindow,
@@ -271,6 +271,7 @@ const proposal = (s: State, end: number, status = ProposalStatus.VOTING): number
 
 describe("finished proposals are pruned", () => {
   const VOTING = 3;
+  const TALLIED_PROPOSAL_RETENTION_BLOCKS = defaultParams().talliedProposalRetentionBlocks;
   const ask = (chain: MockChain): number[] => {
     const view = {
       state: chain.state,
@@ -360,6 +361,34 @@ describe("finished proposals are pruned", () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it("given an attacker that submits proposals every block, the set of proposals in state stays bounded by what one retention period holds", () => {
+    const RETENTION = 20;
+    const PER_BLOCK = 4;
+    const chain = given({
+      params: { votingBlocksText: VOTING, talliedProposalRetentionBlocks: RETENTION },
+      validators: { [val]: 20_000n },
+      accounts: { [spammer]: 1_000_000n },
+    });
+    chain.block();
+    const deposit = chain.state.params.depositText;
+    let most = 0;
+    for (let b = 0; b < 10 * RETENTION; b++) {
+      const txs = Array.from({ length: PER_BLOCK }, (_, i) => [
+        command("submitProposal", { proposer: spammer, content: text(`spam ${b}/${i}`), deposit }),
+      ]);
+      const r = chain.block(txs);
+      expect(r.txResults.map((t) => t.log)).toEqual(txs.map(() => ""));
+      most = Math.max(most, chain.state.proposals.size);
+    }
+    expect(chain.state.counters.nextProposalId).toBe(10 * RETENTION * PER_BLOCK);
+    // Still voting (VOTING + 1 blocks' worth) and tallied within the retention period (RETENTION + 1 blocks' worth).
+    expect(most).toBeLessThanOrEqual(PER_BLOCK * (VOTING + RETENTION + 2));
+    expect(chain.state.proposals.size).toBeLessThanOrEqual(PER_BLOCK * (VOTING + RETENTION + 2));
+    // The oldest kept proposal's voting ended within the retention period.
+    const oldest = Math.min(...[...chain.state.proposals.values()].map((p) => p.votingEndHeight));
+    expect(oldest).toBeGreaterThan(chain.state.height - RETENTION - 1);
   });
 
   it("an empty block visits the same whatever number of proposals are still voting or finished", () => {

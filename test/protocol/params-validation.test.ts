@@ -62,6 +62,8 @@ const defenceOff: readonly (readonly [key: string, value: string])[] = [
   ["min_miner_stake", "0"],
   ["min_validator_stake", "0"],
   ["deposit_parameter_change", "0"],
+  ["tallied_proposal_retention_blocks", "0"], // a finished proposal pruned at once: never queryable
+  ["tallied_proposal_retention_blocks", "518401"], // over 30 days of finished proposals held in state
   ["base_miner_reward", "18446744073709551615"], // one window's rewards would overflow
   ["proposer_reward", "9223372036854775808"], // 2^63
 ];

@@ -54,7 +54,9 @@ describe("the vault poisoning coalition (scenarios/attacks/vault_poisoning.json)
   it("can no longer plant answers: nothing it agreed on enters the vault, no honest miner is slashed, trap audits catch it and it loses against honest work", async () => {
     const s = loadScenario(resolve(dir, "attacks/vault_poisoning.json"));
     const { sink, seen } = watch();
-    const r = await runScenario(s, { seed: 1, blocks: s.shortBlocks!, sink });
+    // 300 blocks, not the scenario's short 200: whether 200 blocks catch the coalition is a matter of the draw (with
+    // the genesis of Params field 98, seed 1's first 43 trap reveals hit no poisoner; seeds 2 and 3 caught 8 and 6).
+    const r = await runScenario(s, { seed: 1, blocks: Math.max(s.shortBlocks!, 300), sink });
     expect(r.violation).toBeUndefined();
     // Before the fix: coalition fakes promoted into the vault, then 27 of 48 honest miners slashed at seed 1.
     expect(seen.unrecomputedEntries).toBe(0);

@@ -4,7 +4,9 @@
  * registry) and CometBFT's broadcast_tx_sync. Never twice for one task: every
  * duty is keyed (a window's gradient, a dispute's vote, …), the key is
  * journaled on disk before the tx leaves, and a key already journaled — or a
- * gradient the chain already holds — is skipped, across restarts too. A node
+ * gradient the chain already holds — is skipped, across restarts too; a
+ * gradient reveal is skipped only when the chain holds it (its resend is
+ * what saves an honest miner from the unrevealed-commitment slash). A node
  * that is down holds the queue until it answers again.
  */
 import * as fs from "node:fs";
@@ -92,16 +94,22 @@ export class Broadcaster {
         (cmd.case === "submitGradient" && w?.submittedBy.has(this.address)) ||
         (cmd.case === "commitGradient" &&
           (w?.commitments.has(this.address) || w?.submittedBy.has(this.address)));
-      if (this.#journal.has(key) || onChain) {
+      // A reveal is done only once it is on chain: one journaled and then lost (a restart before it landed,
+      // a dropped tx) goes out again, or its commitment expires unrevealed and is slashed. The chain refuses
+      // a second copy of one that did land, so a resend costs at most a fee.
+      const journaled = this.#journal.has(key) && cmd.case !== "submitGradient";
+      if (journaled || onChain) {
         this.stats.skipped++;
         this.log(`tx: ${key} already done; not sending it again`);
         return;
       }
-      this.#journal.add(key);
-      const fd = fs.openSync(this.journalFile, "a");
-      fs.writeSync(fd, `${key}\n`);
-      fs.fsyncSync(fd);
-      fs.closeSync(fd);
+      if (!this.#journal.has(key)) {
+        this.#journal.add(key);
+        const fd = fs.openSync(this.journalFile, "a");
+        fs.writeSync(fd, `${key}\n`);
+        fs.fsyncSync(fd);
+        fs.closeSync(fd);
+      }
     }
     this.#queue.push(cmd);
     void this.#pump();

@@ -38,6 +38,7 @@ import { Validator } from "../validators.ts";
 import { TaskFeed, type TaskFeedCheckpoint, type World } from "../world.ts";
 import { decodeEventLog } from "../../node/app.ts";
 import { Broadcaster } from "./broadcaster.ts";
+import { RevealJournal } from "./reveal-journal.ts";
 import { ChainFollower } from "./follower.ts";
 import type { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { LiveContentStore, observeBlock, PublishingBackend } from "./world.ts";
@@ -254,6 +255,16 @@ export const startDaemon = async (o: DaemonOptions): Promise<RunningDaemon> => {
   // A miner's gradient salts hide its commitments from peers: derive them from a key only this daemon holds
   // (kept in its state folder, so a restart salts alike), not from the shared world seed.
   if (actor instanceof miners.Miner) actor.saltKey = saltKeyOf(o.stateDir, address);
+  // Its pending reveals outlive the process (an unrevealed commitment is slashed): journaled before each
+  // commitment goes out, loaded here, and resent from the tip on when due (reveal-journal.ts).
+  const reveals =
+    actor instanceof miners.Miner
+      ? RevealJournal.open(path.join(o.stateDir, `reveals-${address}`), address, o.log)
+      : undefined;
+  if (actor instanceof miners.Miner && reveals)
+    actor.revealKeeper = {
+      keep: (reveal, gradient) => reveals.save({ reveal, ...(gradient ? { gradient } : {}) }),
+    };
   const broadcaster = new Broadcaster(
     follower,
     wallet,
@@ -316,6 +327,11 @@ export const startDaemon = async (o: DaemonOptions): Promise<RunningDaemon> => {
       o.log(
         `caught up at height ${b.height}${follower.resumedFrom > 0 ? ` (resumed from the local checkpoint at ${follower.resumedFrom})` : ""}; fetched ${live.length} live submissions' blobs; ${o.role} ${address} is acting`,
       );
+    }
+    for (const r of reveals?.due(follower.state, b.height) ?? []) {
+      o.log(`reveal journal: revealing window ${r.reveal.window} (committed before a restart)`);
+      if (r.gradient) store.put(r.reveal.gradientCid, r.gradient);
+      broadcaster.submit({ case: "submitGradient", value: r.reveal });
     }
     const fetches = b.events.flatMap((e) =>
       e.case === "gradientSubmitted"

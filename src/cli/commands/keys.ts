@@ -41,8 +41,14 @@ export const passphraseOf = (file: Maybe, confirm = false): Promise<string> => {
 };
 
 /** The signer behind `--from NAME`: unlocks the key with the passphrase from its sources. */
-export const signerFrom = async (name: string, f: { keyringDir?: Maybe; passphraseFile?: Maybe }) =>
-  keyringAt(f.keyringDir).wallet(name, await passphraseOf(f.passphraseFile));
+export const signerFrom = async (
+  name: string,
+  f: { keyringDir?: Maybe; passphraseFile?: Maybe },
+) => {
+  const kr = keyringAt(f.keyringDir);
+  kr.show(name); // an unknown key is named before any passphrase is asked for
+  return kr.wallet(name, await passphraseOf(f.passphraseFile));
+};
 
 const nameArg = Argument.String("name").pipe(
   Argument.withDescription("Name of the key (letters, digits, '.', '_', '-')"),

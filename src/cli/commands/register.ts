@@ -7,55 +7,20 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Effect, Option } from "effect";
+import { Effect } from "effect";
 import { Command, Flag } from "effect/cli";
 import { GpuArch } from "../../gen/remes/v1/types_pb.ts";
-import { daemonTxFee } from "../../actors/live/broadcaster.ts";
-import { command, type ProtocolCommand } from "../../protocol/commands.ts";
+import { command } from "../../protocol/commands.ts";
 import { signPop } from "../../protocol/consensus-keys.ts";
 import { UREMES_PER_REMES } from "../../protocol/params.ts";
-import { encodeObject, remesRegistry } from "../../node/registry.ts";
 import { userFailure } from "../errors.ts";
-import { keyringFlags, signerFrom } from "./keys.ts";
+import { broadcastTx, txFlags } from "./tx.ts";
 
 const flags = {
-  rpc: Flag.String("rpc").pipe(
-    Flag.withDescription("CometBFT RPC of a node of the network"),
-    Flag.withDefault("http://127.0.0.1:26657"),
-  ),
-  from: Flag.String("from").pipe(
-    Flag.withDescription("Name of the key that registers and bonds, in the encrypted keyring"),
-  ),
-  ...keyringFlags,
+  ...txFlags("Name of the key that registers and bonds, in the encrypted keyring"),
   stake: Flag.Int("stake").pipe(
     Flag.withDescription("Stake to bond, in REMES (at least the network's minimum for the role)"),
   ),
-};
-
-const send = async (
-  f: {
-    rpc: string;
-    from: string;
-    keyringDir: Option.Option<string>;
-    passphraseFile: Option.Option<string>;
-  },
-  make: (address: string) => ProtocolCommand,
-) => {
-  const { wallet, address } = await signerFrom(f.from, f);
-  const { SigningStargateClient } = await import("@cosmjs/stargate");
-  const client = await SigningStargateClient.connectWithSigner(f.rpc, wallet, {
-    registry: remesRegistry(),
-  });
-  try {
-    const res = await client.signAndBroadcast(address, [encodeObject(make(address))], daemonTxFee);
-    if (res.code !== 0)
-      throw new Error(
-        `the chain rejected the registration (code ${res.code}): ${res.rawLog ?? ""}`,
-      );
-    return { address, height: res.height, tx: res.transactionHash };
-  } finally {
-    client.disconnect();
-  }
 };
 
 /** The node's consensus key as CometBFT writes it: priv_key is the 32-byte ed25519 seed, then the public key. */
@@ -98,7 +63,7 @@ export const validatorRegister = Command.make(
     Effect.tryPromise({
       try: async () => {
         const key = consensusKeyOf(f.home);
-        const r = await send(f, (address) =>
+        const r = await broadcastTx(f, "registration", (address) =>
           command("registerValidator", {
             validator: address,
             stake: BigInt(f.stake) * UREMES_PER_REMES,
@@ -143,7 +108,7 @@ export const minerRegister = Command.make(
         const arch = GpuArch[f.gpuArch as keyof typeof GpuArch];
         if (typeof arch !== "number" || arch === GpuArch.UNSPECIFIED)
           throw new Error(`--gpu-arch ${f.gpuArch}: one of ${archNames.join(", ")}`);
-        const r = await send(f, (address) =>
+        const r = await broadcastTx(f, "registration", (address) =>
           command("registerMiner", {
             miner: address,
             stake: BigInt(f.stake) * UREMES_PER_REMES,

@@ -15,16 +15,15 @@ import { Command, Flag } from "effect/cli";
 import { AggregationMethod, GpuArch, Role } from "../../gen/remes/v1/types_pb.ts";
 import { methodByName } from "../../actors/aggregate.ts";
 import { type DaemonRole, startDaemon } from "../../actors/live/daemon.ts";
-import { daemonTxFee } from "../../actors/live/broadcaster.ts";
 import { ChainFollower } from "../../actors/live/follower.ts";
 import { command } from "../../protocol/commands.ts";
 import { UREMES_PER_REMES } from "../../protocol/params.ts";
 import { roleKey } from "../../protocol/state.ts";
-import { encodeObject, remesRegistry } from "../../node/registry.ts";
 import { openStore } from "../../store/index.ts";
 import { PASSPHRASE_ENV } from "../../keys/keyring.ts";
 import { userFailure } from "../errors.ts";
 import { keyringAt, signerFrom } from "./keys.ts";
+import { broadcastTx } from "./tx.ts";
 import { minerRegister, validatorRegister } from "./register.ts";
 
 const stamp = () => new Date().toISOString();
@@ -474,34 +473,15 @@ const register = Command.make(
     Effect.tryPromise({
       try: async () => {
         const r = resolve(f, { worldSeed: "0".repeat(64) });
-        const { wallet, address } = await signerFrom(r.from, r);
-        const { SigningStargateClient } = await import("@cosmjs/stargate");
-        const client = await SigningStargateClient.connectWithSigner(r.rpc, wallet, {
-          registry: remesRegistry(),
-        });
-        try {
-          const res = await client.signAndBroadcast(
-            address,
-            [
-              encodeObject(
-                command("registerProposer", {
-                  proposer: address,
-                  stake: BigInt(f.stake) * UREMES_PER_REMES,
-                }),
-              ),
-            ],
-            daemonTxFee,
-          );
-          if (res.code !== 0)
-            throw new Error(
-              `the chain rejected the registration (code ${res.code}): ${res.rawLog ?? ""}`,
-            );
-          console.log(
-            `registered ${address} as a proposer with ${f.stake} REMES at height ${res.height} (tx ${res.transactionHash})`,
-          );
-        } finally {
-          client.disconnect();
-        }
+        const res = await broadcastTx(r, "registration", (address) =>
+          command("registerProposer", {
+            proposer: address,
+            stake: BigInt(f.stake) * UREMES_PER_REMES,
+          }),
+        );
+        console.log(
+          `registered ${res.address} as a proposer with ${f.stake} REMES at height ${res.height} (tx ${res.tx})`,
+        );
       },
       catch: userFailure("proposer register"),
     }),

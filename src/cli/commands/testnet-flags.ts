@@ -19,4 +19,10 @@ export const testnetShapeFlags = {
     Flag.withDescription("Simulated training time per task in ms"),
     Flag.withDefault(1500),
   ),
+  snapshotInterval: Flag.Int("snapshot-interval").pipe(
+    Flag.withDescription(
+      "Blocks between the apps' state-sync snapshots (recorded in testnet.json: restarts keep it)",
+    ),
+    Flag.withDefault(50),
+  ),
 };

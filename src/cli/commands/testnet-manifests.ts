@@ -65,6 +65,7 @@ export const manifestsCommand = Command.make(
             lazy: f.lazy,
             blockTimeMs: f.blockTimeMs,
             trainMs: f.trainMs,
+            snapshotInterval: f.snapshotInterval,
             ...(Option.isSome(f.params)
               ? { params: JSON.parse(f.params.value) as Record<string, never> }
               : {}),

@@ -103,6 +103,7 @@ const upCommand = Command.make(
           lazy: f.lazy,
           blockTimeMs: f.blockTimeMs,
           trainMs: f.trainMs,
+          snapshotInterval: f.snapshotInterval,
           training: f.training,
           kubo: !f.noKubo,
           say: (l) => console.log(l),

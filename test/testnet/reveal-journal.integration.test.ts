@@ -1,0 +1,107 @@
+/**
+ * A miner daemon killed (kill -9) between its commitment and its reveal still
+ * reveals: its pending reveal was journaled before the commitment went out
+ * (src/actors/live/reveal-journal.ts), the restarted daemon loads it and
+ * sends it once the reveal period opens, and the miner is not slashed for an
+ * unrevealed commitment. One validator, two miners, one proposer; the reveal
+ * period is lengthened to 24 blocks (about 10 s at 400 ms blocks) so the restart
+ * fits inside it.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ChainFollower } from "../../src/actors/live/follower.ts";
+import { Role } from "../../src/gen/remes/v1/types_pb.ts";
+import { roleKey } from "../../src/protocol/state.ts";
+import { down } from "../../src/testnet/down.ts";
+import { alive, sleep } from "../../src/testnet/procs.ts";
+import {
+  logsDir,
+  readState,
+  rpcUrl,
+  testnetAddresses,
+  type TestnetState,
+  writeState,
+} from "../../src/testnet/state.ts";
+import { startDaemonProc, up } from "../../src/testnet/up.ts";
+import { ensureCometbft } from "../node/harness.ts";
+import { keepLogs, waitFor as waitForIt } from "./helpers.ts";
+
+const REMES = 1_000_000n;
+
+describe("reveal journal on a live testnet", () => {
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-rj-")), "net");
+  let s: TestnetState;
+  let follower: ChainFollower;
+  const waitFor = (what: string, ok: () => Promise<boolean> | boolean, timeoutMs: number) =>
+    waitForIt(dir, what, ok, timeoutMs);
+
+  beforeAll(async () => {
+    ensureCometbft();
+    s = (
+      await up({
+        dir,
+        validators: 1,
+        miners: 2,
+        proposers: 1,
+        lazy: 0,
+        blockTimeMs: 400,
+        trainMs: 400,
+        kubo: false,
+        params: { windowBlocks: 32, gradientRevealBlocks: 24 },
+        say: () => {},
+      })
+    ).state;
+    follower = new ChainFollower(rpcUrl(s.nodes[0]!), () => {});
+    void follower.run(async () => {}).catch(() => {});
+  });
+  afterAll(async () => {
+    follower?.stop();
+    keepLogs(dir);
+    if (fs.existsSync(path.join(dir, "testnet.json"))) await down(dir, { keep: false });
+    fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+  });
+
+  it("a miner killed between commit and reveal reveals after its restart and is not slashed", async () => {
+    const miner = testnetAddresses(dir).miner0!;
+    const logFile = path.join(logsDir(dir), "miner0.log");
+    const log = () => fs.readFileSync(logFile, "utf8");
+    await waitFor("miner0's first commitment", () => /commitGradient accepted/.test(log()), 60_000);
+    const st = readState(dir);
+    const d = st.daemons.find((x) => x.name === "miner0")!;
+    process.kill(d.pid!, "SIGKILL");
+    while (alive(d.pid)) await sleep(20);
+    const journal = path.join(dir, "daemons", "miner0", `reveals-${miner}`);
+    const files = fs.readdirSync(journal);
+    expect(files).toHaveLength(1);
+    const window = Number(/^w(\d+)\.rev$/.exec(files[0]!)![1]);
+    // Its commitment lands; nothing of this process is left to reveal it.
+    await waitFor(
+      `miner0's commitment for window ${window} on chain`,
+      () => follower.state?.windows.get(window)?.commitments.has(miner) === true,
+      30_000,
+    );
+    expect(follower.state!.windows.get(window)!.submittedBy.has(miner)).toBe(false);
+    const from = log().length;
+    startDaemonProc(st, d);
+    writeState(st);
+    await waitFor(
+      `miner0's reveal for window ${window} on chain`,
+      () => follower.state?.windows.get(window)?.submittedBy.has(miner) === true,
+      60_000,
+    );
+    const since = log().slice(from);
+    expect(since).toMatch(/reveal journal: 1 pending reveal\(s\) loaded/);
+    expect(since).toMatch(new RegExp(`reveal journal: revealing window ${window} `));
+    expect(since).toMatch(/submitGradient accepted/);
+    // No unrevealed-commitment slash: its stake is whole.
+    expect(follower.state!.roles.get(roleKey(Role.MINER, miner))!.stake).toBe(2_000n * REMES);
+    // Done: the file goes once the reveal is on chain.
+    await waitFor(
+      `w${window}.rev deleted`,
+      () => !fs.existsSync(path.join(journal, files[0]!)),
+      10_000,
+    );
+  });
+});
