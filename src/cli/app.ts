@@ -4,7 +4,6 @@
  * effects, so tests can run the tree in-process with `Command.runWith`.
  */
 import { Command } from "effect/cli";
-import pkg from "../../package.json" with { type: "json" };
 import { demoCommand } from "./commands/demo.ts";
 import { fuzzCommand } from "./commands/fuzz.ts";
 import { kernelsCommand } from "./commands/kernels.ts";
@@ -14,8 +13,10 @@ import { reportCommand } from "./commands/report.ts";
 import { minerCommand, proposerCommand, validatorCommand } from "./commands/roles.ts";
 import { testnetCommand } from "./commands/testnet.ts";
 import { simCommand } from "./commands/sim.ts";
+import { nodeVersion } from "../node/version.ts";
 
-export const version: string = pkg.version;
+/** This binary's version (src/node/version.ts): the release's, `+NAME` under the R3MES_TEST_UPGRADE test hook. */
+export const version: string = nodeVersion();
 
 const subcommands = [
   simCommand,

@@ -38,6 +38,7 @@ import type { ProtocolEvent } from "../protocol/events.ts";
 import { initChain } from "../protocol/genesis.ts";
 import { applyBlock, evolve, type TxFee } from "../protocol/machine.ts";
 import type { State } from "../protocol/state.ts";
+import { UpgradeNeededError, upgradeDue, upgradeNeeded } from "../protocol/upgrades.ts";
 import { abciEvent, protocolAbciEvent, txAbciEvents } from "./abci-events.ts";
 import { Accounts, genesisAccountsHash, nextAccountsHash, nodeAppHash } from "./accounts.ts";
 import { beaconOfBlock } from "./beacon.ts";
@@ -140,8 +141,15 @@ export class Consensus {
     node.accounts = new Accounts(interner.deep(node.store.accounts()));
     node.beacon.last = node.store.getMeta("beacon") ?? protocolHash;
     node.log(
-      `app: loaded height ${node.height} (snapshot ${snap.height} + ${replayed} blocks of events), app hash ${bytesToHex(appHash).toUpperCase()}`,
+      `app: loaded height ${node.height} (snapshot ${snap.height} + ${replayed} blocks of events), app hash ${bytesToHex(appHash).toUpperCase()}, version ${node.version}`,
     );
+    const plan = node.state.softwareUpgrade;
+    if (plan !== undefined)
+      node.log(
+        node.upgrades.handlerOf(plan.name) === undefined
+          ? `app: upgrade ${plan.name} is scheduled at height ${plan.height} and version ${node.version} does not have it: it will halt there`
+          : `app: upgrade ${plan.name} is scheduled at height ${plan.height}; version ${node.version} has its handler`,
+      );
   }
 
   initChain(req: Request["initChain"] & object) {
@@ -229,6 +237,14 @@ export class Consensus {
       throw new Error(
         `FinalizeBlock for height ${ctx.height}, but the app is at height ${node.height}`,
       );
+    // A software upgrade this binary does not have: refuse the block, change nothing (the app then exits: run.ts).
+    const needed = upgradeNeeded(state, ctx.height, node.upgrades);
+    if (needed !== undefined) {
+      const halt = new UpgradeNeededError(needed.name, needed.height);
+      node.log(`app: ${halt.message}`);
+      throw halt;
+    }
+    const upgrading = upgradeDue(state, ctx.height);
     const checked: Checked[] = [];
     const applied: { index: number; tx: DecodedTx }[] = [];
     const seqs = new Map<string, bigint>();
@@ -254,8 +270,13 @@ export class Consensus {
       node.protocolHash,
       eventsHash,
       applied.map((a) => feeOf(a.tx)),
+      node.upgrades,
     );
     node.state = result.state;
+    if (upgrading !== undefined)
+      node.log(
+        `app: upgrade ${upgrading.name} applied at height ${ctx.height} by version ${node.version}`,
+      );
     const txResults: ExecTxResult[] = checked.map((c) => ({
       code: c.ok ? 0 : c.err.code,
       codespace: c.ok ? "" : c.err.codespace,

@@ -99,12 +99,16 @@ const checkContent = (
         ? fail("tooLarge", "model CID is too long")
         : undefined;
     }
-    case "softwareUpgrade":
+    case "softwareUpgrade": {
       if (k.value.name.length === 0 || k.value.name.length > 64)
         return fail("invalidMessage", "upgrade name must be 1..64 characters");
+      const done = state.upgradesDone.get(k.value.name);
+      if (done !== undefined)
+        return fail("alreadyExists", `upgrade ${k.value.name} already ran at height ${done}`);
       return k.value.height <= height
         ? fail("invalidMessage", `upgrade height must be in the future (now ${height})`)
         : undefined;
+    }
     case "datasetApproval": {
       const d = k.value.dataset;
       if (!d || d.datasetId.length === 0 || d.datasetId.length > 64)

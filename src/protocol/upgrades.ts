@@ -1,0 +1,117 @@
+/**
+ * Software upgrades, as the Cosmos SDK's x/upgrade does them. A passed
+ * software-upgrade proposal schedules a plan (governance.ts:
+ * `softwareUpgradeScheduled` sets `state.softwareUpgrade`: name, height,
+ * info). At the first block whose height is at least the plan's (the SDK's
+ * `Plan.ShouldExecute`), before anything of that block runs:
+ *
+ *   - a binary without a handler for the plan's name refuses the block:
+ *     `applyBlock` throws UpgradeNeededError before it changes the state, and
+ *     the node halts with `upgradeNeededLine` (the SDK panics in its
+ *     PreBlocker the same way). A restart of the same binary refuses again:
+ *     the plan is still in the committed state.
+ *   - a binary with one runs the handler (a migration: a block step that
+ *     emits events, so the app hash chains it and a replay of the event log
+ *     reproduces it without the handler), then `softwareUpgradeApplied`,
+ *     which clears the plan and records the name in `state.upgradesDone`
+ *     (a name runs once; a proposal for a done name is refused).
+ *
+ * Which handlers a binary has is the runtime's business (src/node/upgrades.ts
+ * for the node); the protocol only takes them as data. The simulator models
+ * a network whose operators all upgrade in time: `everyUpgrade` runs any
+ * plan with the empty migration, so both runtimes record the same events
+ * for the same plan.
+ */
+import type { BlockContext } from "./context.ts";
+import { type Emit, event, type EventOf } from "./events.ts";
+import type { State } from "./state.ts";
+
+/** A migration: reads the state before the upgrade's block and emits events (never mutates). */
+export type UpgradeHandler = (state: Readonly<State>, ctx: BlockContext, emit: Emit) => void;
+
+/** The upgrade handlers a binary has, by upgrade name. */
+export interface UpgradeHandlers {
+  readonly handlerOf: (name: string) => UpgradeHandler | undefined;
+}
+
+/** The empty migration: the upgrade changes code, not state. */
+export const EMPTY_MIGRATION: UpgradeHandler = () => {};
+
+/** Handlers from a map (the node's registry). */
+export const upgradeHandlers = (m: ReadonlyMap<string, UpgradeHandler>): UpgradeHandlers => ({
+  handlerOf: (name) => m.get(name),
+});
+
+/** No handler at all: halts at every plan. */
+export const NO_UPGRADES: UpgradeHandlers = upgradeHandlers(new Map());
+
+/** Every plan with the empty migration: the simulator's network of operators who upgrade in time. */
+export const everyUpgrade: UpgradeHandlers = { handlerOf: () => EMPTY_MIGRATION };
+
+export interface UpgradePlan {
+  readonly name: string;
+  readonly height: number;
+  readonly info: string;
+}
+
+/** The plan that runs at this height, if any: the scheduled one once its height is reached. */
+export const upgradeDue = (state: Readonly<State>, height: number): UpgradePlan | undefined => {
+  const plan = state.softwareUpgrade;
+  return plan !== undefined && plan.height <= height ? plan : undefined;
+};
+
+/** The one line every node logs when it halts for an upgrade it does not have. */
+export const upgradeNeededLine = (name: string, height: number): string =>
+  `upgrade ${name} needed at height ${height}: stop this node and start the version that has it`;
+
+/** Thrown by applyBlock, before any change to the state, at a due plan this binary has no handler for. */
+export class UpgradeNeededError extends Error {
+  constructor(
+    readonly upgrade: string,
+    readonly height: number,
+  ) {
+    super(upgradeNeededLine(upgrade, height));
+    this.name = "UpgradeNeededError";
+  }
+}
+
+/**
+ * The halt decision for the block at `height`: the plan this binary must
+ * stop at (no handler for it), or undefined to go on (no plan due, or a
+ * handler for it).
+ */
+export const upgradeNeeded = (
+  state: Readonly<State>,
+  height: number,
+  handlers: UpgradeHandlers,
+): UpgradePlan | undefined => {
+  const plan = upgradeDue(state, height);
+  return plan !== undefined && handlers.handlerOf(plan.name) === undefined ? plan : undefined;
+};
+
+/**
+ * The begin-block step of an upgrade (machine.ts runs it first, after
+ * BlockStarted): the handler's events, then `softwareUpgradeApplied`.
+ * The caller has checked `upgradeNeeded` already.
+ */
+export const runUpgrade = (
+  state: Readonly<State>,
+  ctx: BlockContext,
+  emit: Emit,
+  handlers: UpgradeHandlers,
+): void => {
+  const plan = upgradeDue(state, ctx.height);
+  if (plan === undefined) return;
+  const handler = handlers.handlerOf(plan.name);
+  if (handler === undefined) throw new UpgradeNeededError(plan.name, plan.height);
+  handler(state, ctx, emit);
+  emit(event("softwareUpgradeApplied", { name: plan.name, height: ctx.height }));
+};
+
+export const evolveSoftwareUpgradeApplied = (
+  state: State,
+  e: EventOf<"softwareUpgradeApplied">,
+): void => {
+  if (state.softwareUpgrade?.name === e.name) state.softwareUpgrade = undefined;
+  state.upgradesDone.set(e.name, Number(e.height));
+};
