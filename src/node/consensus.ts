@@ -38,7 +38,12 @@ import type { ProtocolEvent } from "../protocol/events.ts";
 import { initChain } from "../protocol/genesis.ts";
 import { applyBlock, evolve, type TxFee } from "../protocol/machine.ts";
 import type { State } from "../protocol/state.ts";
-import { UpgradeNeededError, upgradeDue, upgradeNeeded } from "../protocol/upgrades.ts";
+import {
+  lastUpgradeDone,
+  UpgradeNeededError,
+  upgradeDue,
+  upgradeNeeded,
+} from "../protocol/upgrades.ts";
 import { abciEvent, protocolAbciEvent, txAbciEvents } from "./abci-events.ts";
 import { Accounts, genesisAccountsHash, nextAccountsHash, nodeAppHash } from "./accounts.ts";
 import { beaconOfBlock } from "./beacon.ts";
@@ -47,7 +52,7 @@ import { decodeEventLog, encodeEventLog } from "./event-log.ts";
 import { sha256Fast } from "./hash.ts";
 import { Interner } from "./intern.ts";
 import type { Checked, Mempool } from "./mempool.ts";
-import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT } from "./snapshot.ts";
+import { decodeSnapshot, encodeSnapshot, restoredState, SNAPSHOT_FORMAT } from "./snapshot.ts";
 import type { AccountRecord } from "./store.ts";
 import { type DecodedTx, gasUsedOf } from "./tx.ts";
 import { genesisMismatch, genesisValidators, validatorUpdatesOf } from "./validator-updates.ts";
@@ -108,7 +113,7 @@ export class Consensus {
       return;
     }
     const s = decodeSnapshot(snap.bytes);
-    const state = s.state;
+    const state = restoredState(s);
     let { protocolHash, accountsHash, appHash } = s;
     if (bytesToHex(nodeAppHash(protocolHash, accountsHash)) !== bytesToHex(appHash))
       throw new Error(
@@ -149,6 +154,11 @@ export class Consensus {
         node.upgrades.handlerOf(plan.name) === undefined
           ? `app: upgrade ${plan.name} is scheduled at height ${plan.height} and version ${node.version} does not have it: it will halt there`
           : `app: upgrade ${plan.name} is scheduled at height ${plan.height}; version ${node.version} has its handler`,
+      );
+    const last = lastUpgradeDone(node.state);
+    if (last !== undefined && node.upgrades.handlerOf(last.name) === undefined)
+      node.log(
+        `app: upgrade ${last.name} ran at height ${last.height} and version ${node.version} does not have it: it will refuse every block`,
       );
   }
 

@@ -112,11 +112,15 @@ export const decodeSnapshot = (bytes: Uint8Array): SnapshotData => {
       `not an r3mes state snapshot of format ${SNAPSHOT_FORMAT}${found}: a snapshot written by another version of r3mes cannot be restored; start the node from an empty home and replay from genesis or state-sync from peers`,
     );
   }
-  // Format-3 snapshots written before software upgrades ran (upgrades.ts) have no record of any: none ran.
+  return s;
+};
+
+/** A restored state as this version has it: format-3 snapshots written before software upgrades ran (src/protocol/upgrades.ts) record none, as none ran. */
+export const restoredState = (s: SnapshotData): State => {
   const state = s.state as State & { upgradesDone?: Map<string, number> };
   if (state.upgradesDone === undefined)
     (state as { upgradesDone: Map<string, number> }).upgradesDone = new Map();
-  return s;
+  return state;
 };
 
 export const chunkCount = (bytes: Uint8Array): number =>

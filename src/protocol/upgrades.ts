@@ -15,6 +15,10 @@
  *     reproduces it without the handler), then `softwareUpgradeApplied`,
  *     which clears the plan and records the name in `state.upgradesDone`
  *     (a name runs once; a proposal for a done name is refused).
+ *   - after it, a binary without the handler of the last upgrade that ran
+ *     (an old binary restarted on an upgraded chain) refuses every block, as
+ *     the SDK's "upgrade handler is missing" check does: it would apply the
+ *     old rules, so a release keeps the names of past upgrades.
  *
  * Which handlers a binary has is the runtime's business (src/node/upgrades.ts
  * for the node); the protocol only takes them as data. The simulator models
@@ -75,18 +79,31 @@ export class UpgradeNeededError extends Error {
   }
 }
 
+/** The upgrade that ran last (the greatest height; on a tie, the greatest name), if any ran. */
+export const lastUpgradeDone = (
+  state: Readonly<State>,
+): { readonly name: string; readonly height: number } | undefined => {
+  let last: { name: string; height: number } | undefined;
+  for (const [name, height] of state.upgradesDone)
+    if (last === undefined || height > last.height || (height === last.height && name > last.name))
+      last = { name, height };
+  return last;
+};
+
 /**
- * The halt decision for the block at `height`: the plan this binary must
- * stop at (no handler for it), or undefined to go on (no plan due, or a
- * handler for it).
+ * The halt decision for the block at `height`: the upgrade this binary must
+ * stop for — a due plan it has no handler for, or the last upgrade that ran
+ * when it has no handler for that (an old binary) — or undefined to go on.
  */
 export const upgradeNeeded = (
   state: Readonly<State>,
   height: number,
   handlers: UpgradeHandlers,
-): UpgradePlan | undefined => {
+): { readonly name: string; readonly height: number } | undefined => {
   const plan = upgradeDue(state, height);
-  return plan !== undefined && handlers.handlerOf(plan.name) === undefined ? plan : undefined;
+  if (plan !== undefined && handlers.handlerOf(plan.name) === undefined) return plan;
+  const last = state.upgradesDone.size === 0 ? undefined : lastUpgradeDone(state);
+  return last !== undefined && handlers.handlerOf(last.name) === undefined ? last : undefined;
 };
 
 /**
