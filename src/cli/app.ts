@@ -6,6 +6,7 @@
 import { Command } from "effect/cli";
 import { demoCommand } from "./commands/demo.ts";
 import { fuzzCommand } from "./commands/fuzz.ts";
+import { govCommand } from "./commands/gov.ts";
 import { kernelsCommand } from "./commands/kernels.ts";
 import { keysCommand } from "./commands/keys.ts";
 import { nodeCommand } from "./commands/node.ts";
@@ -25,6 +26,7 @@ const subcommands = [
   reportCommand,
   testnetCommand,
   keysCommand,
+  govCommand,
   minerCommand,
   validatorCommand,
   proposerCommand,

@@ -32,7 +32,8 @@ const flags = {
   ),
 };
 
-const send = async (
+/** Signs one command with key `from` of the keyring, broadcasts it and waits for its block (also `r3mes gov`). */
+export const send = async (
   f: {
     rpc: string;
     from: string;
@@ -40,6 +41,7 @@ const send = async (
     passphraseFile: Option.Option<string>;
   },
   make: (address: string) => ProtocolCommand,
+  what = "registration",
 ) => {
   const { wallet, address } = await signerFrom(f.from, f);
   const { SigningStargateClient } = await import("@cosmjs/stargate");
@@ -49,10 +51,8 @@ const send = async (
   try {
     const res = await client.signAndBroadcast(address, [encodeObject(make(address))], daemonTxFee);
     if (res.code !== 0)
-      throw new Error(
-        `the chain rejected the registration (code ${res.code}): ${res.rawLog ?? ""}`,
-      );
-    return { address, height: res.height, tx: res.transactionHash };
+      throw new Error(`the chain rejected the ${what} (code ${res.code}): ${res.rawLog ?? ""}`);
+    return { address, height: res.height, tx: res.transactionHash, events: res.events };
   } finally {
     client.disconnect();
   }
