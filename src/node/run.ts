@@ -6,10 +6,14 @@
  * (its socket, then its database).
  *
  * At a software upgrade this binary does not have (src/node/upgrades.ts),
- * the app answers FinalizeBlock with an exception (CometBFT then stops: it
- * never commits the block), logs `upgrade NAME needed at height H: …` in
- * app.log and on stderr, and exits with UPGRADE_HALT_EXIT_CODE (3) without
- * committing anything; `node start` prints the same line and exits with 3.
+ * the app logs `upgrade NAME needed at height H: …` in app.log and on
+ * stderr and never answers that FinalizeBlock: the state stays at H − 1.
+ * CometBFT, waiting for the answer, keeps gossiping for
+ * UPGRADE_HALT_GRACE_MS, so a validator that had not yet seen block H's
+ * commit gets it (and halts too, rather than waiting at H − 1 for peers that
+ * are gone); then the app exits with UPGRADE_HALT_EXIT_CODE (3), CometBFT
+ * stops on the closed connection, and `node start` prints the same line and
+ * exits with 3.
  */
 import { consensusSecretKeyOf } from "./beacon.ts";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -27,7 +31,7 @@ import { type GasPrice, parseGasPrice, ZERO_GAS_PRICE } from "./tx.ts";
 import { type AbciHandler, AbciServer } from "./server.ts";
 import { cometbftBinary } from "./tools.ts";
 import { UpgradeNeededError } from "../protocol/upgrades.ts";
-import { UPGRADE_HALT_EXIT_CODE } from "./upgrades.ts";
+import { UPGRADE_HALT_EXIT_CODE, UPGRADE_HALT_GRACE_MS } from "./upgrades.ts";
 
 export interface RunOptions {
   readonly home: string;
@@ -266,14 +270,14 @@ const startApp = async (o: RunOptions): Promise<RunningNode> => {
   });
   log(`app: minimum gas price ${minGasPrice.text} (${appConfigPath(o.home)})`);
   const gc = collector();
-  let halted: ((line: string) => void) | undefined;
+  let halted: ((line: string) => Promise<never>) | undefined;
   const handle: AbciHandler = (req, kind) => {
     let res;
     try {
       res = app.handle(req, kind);
     } catch (e) {
       // The exception response goes back first (CometBFT stops on it), then the app stops.
-      if (e instanceof UpgradeNeededError) setImmediate(() => halted?.(e.message));
+      if (e instanceof UpgradeNeededError && halted) return halted(e.message);
       throw e;
     }
     if (kind === "checkTx") gc.sawTx();
@@ -338,7 +342,8 @@ const startApp = async (o: RunOptions): Promise<RunningNode> => {
   halted = (line) => {
     console.error(line);
     process.send?.({ upgradeNeeded: line });
-    void stop(line, UPGRADE_HALT_EXIT_CODE);
+    setTimeout(() => void stop(line, UPGRADE_HALT_EXIT_CODE), UPGRADE_HALT_GRACE_MS);
+    return new Promise<never>(() => {}); // the block is never answered: halted
   };
   o.say(
     `r3mes node app: ABCI on ${proxyApp}${metricsServer ? `, metrics on ${metricsServer.url}` : ""}${restServer ? `, REST on ${restServer.url}` : ""} (start CometBFT with 'cometbft start --home ${o.home}'); log in ${logs.dir}/app.log; Ctrl-C stops`,

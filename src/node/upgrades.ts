@@ -30,6 +30,15 @@ export const TEST_UPGRADE_ENV = "R3MES_TEST_UPGRADE";
 /** The exit code of an app (`r3mes node app|start`) that halted for an upgrade it does not have. */
 export const UPGRADE_HALT_EXIT_CODE = 3;
 
+/**
+ * How long a halted app leaves FinalizeBlock unanswered before it exits
+ * (run.ts): CometBFT keeps gossiping meanwhile, so a validator that missed
+ * the upgrade block's commit gets it and halts too. On the 4-validator test
+ * testnet, without it, the last validator often missed the commit and sat
+ * at H − 1 until its peers came back.
+ */
+export const UPGRADE_HALT_GRACE_MS = 5_000;
+
 /** The upgrade name the test hook adds, if set (a name a proposal could carry: 1..64 characters). */
 export const testUpgradeOf = (env: NodeJS.ProcessEnv = process.env): string | undefined => {
   const name = env[TEST_UPGRADE_ENV];
