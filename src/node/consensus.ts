@@ -324,6 +324,10 @@ export class Consensus {
     for (const e of result.events)
       if (e.case === "transferred" && !e.value.to.startsWith("module:"))
         node.accounts.ensure(e.value.to);
+      else if (e.case === "softwareUpgradeScheduled")
+        node.log(
+          `app: upgrade ${e.value.name} scheduled at height ${e.value.height} by a passed proposal; version ${node.version} ${node.upgrades.handlerOf(e.value.name) === undefined ? "does not have it: install the version that has it before then" : "has its handler"}`,
+        );
     const accounts = node.accounts.takeDirty();
     const accountsHash = nextAccountsHash(node.accountsHash, accounts);
     const appHash = nodeAppHash(result.appHash, accountsHash);

@@ -128,6 +128,10 @@ describe("a node at a software upgrade", () => {
     const v2 = upgradeHandlers(new Map([["v2", EMPTY_MIGRATION]]));
     const old = TestNode.init({ genesis, chainId: CHAIN, dbPath, log, upgrades: NO_UPGRADES });
     toTheEve(old);
+    expect(lines).toContain(
+      "app: upgrade v2 scheduled at height 8 by a passed proposal; version " +
+        `${RELEASE_VERSION} does not have it: install the version that has it before then`,
+    );
     const eve = bytesToHex(old.app.appHash);
     expect(() => old.block().finalize()).toThrow(UpgradeNeededError);
     expect(lines).toContain(`app: ${upgradeNeededLine("v2", UPGRADE_HEIGHT)}`);
