@@ -276,7 +276,7 @@ const startApp = async (o: RunOptions): Promise<RunningNode> => {
     try {
       res = app.handle(req, kind);
     } catch (e) {
-      // The exception response goes back first (CometBFT stops on it), then the app stops.
+      // An upgrade this binary lacks: the block stays unanswered and the app exits after the grace (above).
       if (e instanceof UpgradeNeededError && halted) return halted(e.message);
       throw e;
     }
