@@ -16,6 +16,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ParamsSchema } from "../../src/gen/remes/v1/params_pb.ts";
 import { ProposalContentSchema, Role, VoteOption } from "../../src/gen/remes/v1/types_pb.ts";
 import { RemesApp } from "../../src/node/app.ts";
+import { restHandler } from "../../src/node/rest.ts";
+import { appRpc } from "../../src/node/rest-rpc.ts";
 import { signTx, txKeyOf } from "../../src/node/sign.ts";
 import { TestNode } from "../../src/node/testing/test-node.ts";
 import {
@@ -121,7 +123,7 @@ describe("a node at a software upgrade", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-upgrade-"));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it("the old version refuses the upgrade's block (one log line, nothing changed, again after a restart); the new version on the same database runs it and agrees with a node that had it from the start", () => {
+  it("the old version refuses the upgrade's block (one log line, nothing changed, again after a restart); the new version on the same database runs it and agrees with a node that had it from the start", async () => {
     const dbPath = path.join(dir, "app.db");
     const lines: string[] = [];
     const log = (l: string) => lines.push(l);
@@ -132,6 +134,25 @@ describe("a node at a software upgrade", () => {
       "app: upgrade v2 scheduled at height 8 by a passed proposal; version " +
         `${RELEASE_VERSION} does not have it: install the version that has it before then`,
     );
+    // x/upgrade's REST answers (the gateway over the app's queries): the plan, and nothing applied yet.
+    const rest = restHandler(appRpc(old.app.handle));
+    const get = (path: string) => rest({ method: "GET", path, query: new URLSearchParams() });
+    expect(await get("/cosmos/upgrade/v1beta1/current_plan")).toEqual({
+      status: 200,
+      body: {
+        plan: {
+          name: "v2",
+          time: "0001-01-01T00:00:00Z",
+          height: "8",
+          info: "",
+          upgraded_client_state: null,
+        },
+      },
+    });
+    expect(await get("/cosmos/upgrade/v1beta1/applied_plan/v2")).toEqual({
+      status: 200,
+      body: { height: "0" },
+    });
     const eve = bytesToHex(old.app.appHash);
     expect(() => old.block().finalize()).toThrow(UpgradeNeededError);
     expect(lines).toContain(`app: ${upgradeNeededLine("v2", UPGRADE_HEIGHT)}`);
@@ -159,6 +180,12 @@ describe("a node at a software upgrade", () => {
     );
     expect(upgraded.app.state!.upgradesDone.get("v2")).toBe(UPGRADE_HEIGHT);
     expect(upgraded.app.state!.softwareUpgrade).toBeUndefined();
+    const restNew = restHandler(appRpc(upgraded.app.handle));
+    const getNew = (path: string) => restNew({ method: "GET", path, query: new URLSearchParams() });
+    expect((await getNew("/cosmos/upgrade/v1beta1/current_plan")).body).toEqual({ plan: null });
+    expect((await getNew("/cosmos/upgrade/v1beta1/applied_plan/v2")).body).toEqual({
+      height: "8",
+    });
 
     // A node that had the handler all along (never halted) has the same app hash.
     const always = TestNode.init({ genesis, chainId: CHAIN, upgrades: v2 });
