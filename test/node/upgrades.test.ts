@@ -188,10 +188,32 @@ describe("a node at a software upgrade", () => {
     });
 
     // A node that had the handler all along (never halted) has the same app hash.
-    const always = TestNode.init({ genesis, chainId: CHAIN, upgrades: v2 });
+    const always = TestNode.init({ genesis, chainId: CHAIN, upgrades: v2, snapshotInterval: 10 });
     toTheEve(always);
     always.blocks(3);
     expect(bytesToHex(always.app.appHash)).toBe(bytesToHex(upgraded.app.appHash));
+    // State sync from a snapshot after H restores the record of the upgrade; the old version then refuses to go on.
+    const snapshot = always.app.listSnapshots().at(-1)!;
+    expect(Number(snapshot.height)).toBe(UPGRADE_HEIGHT + 2);
+    expect(always.height).toBe(UPGRADE_HEIGHT + 2);
+    const snapshotAppHash = always.app.appHash;
+    const top = Number(snapshot.height);
+    const syncAs = (upgrades: typeof v2) => {
+      const synced = new RemesApp({ dbPath: ":memory:", upgrades });
+      expect(synced.offerSnapshot(snapshot, snapshotAppHash)).toBe(1); // ACCEPT
+      for (let i = 0; i < snapshot.chunks; i++)
+        synced.applySnapshotChunk(i, always.app.loadSnapshotChunk(top, i));
+      return TestNode.of(synced);
+    };
+    const synced = syncAs(v2);
+    expect(synced.app.state!.upgradesDone).toEqual(new Map([["v2", UPGRADE_HEIGHT]]));
+    synced.blocks(1);
+    always.blocks(1);
+    expect(bytesToHex(synced.app.appHash)).toBe(bytesToHex(always.app.appHash));
+    synced.close();
+    const syncedOld = syncAs(NO_UPGRADES);
+    expect(() => syncedOld.block().finalize()).toThrow(upgradeNeededLine("v2", UPGRADE_HEIGHT));
+    syncedOld.close();
     always.close();
     upgraded.close();
 
