@@ -16,6 +16,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ParamsSchema } from "../../src/gen/remes/v1/params_pb.ts";
 import { ProposalContentSchema, Role, VoteOption } from "../../src/gen/remes/v1/types_pb.ts";
 import { RemesApp } from "../../src/node/app.ts";
+import { NodeMetrics } from "../../src/node/metrics.ts";
 import { restHandler } from "../../src/node/rest.ts";
 import { appRpc } from "../../src/node/rest-rpc.ts";
 import { signTx, txKeyOf } from "../../src/node/sign.ts";
@@ -128,8 +129,23 @@ describe("a node at a software upgrade", () => {
     const lines: string[] = [];
     const log = (l: string) => lines.push(l);
     const v2 = upgradeHandlers(new Map([["v2", EMPTY_MIGRATION]]));
-    const old = TestNode.init({ genesis, chainId: CHAIN, dbPath, log, upgrades: NO_UPGRADES });
+    const metrics = new NodeMetrics({ defaultMetrics: false });
+    const old = TestNode.init({
+      genesis,
+      chainId: CHAIN,
+      dbPath,
+      log,
+      upgrades: NO_UPGRADES,
+      metrics,
+    });
+    const gauges = async () =>
+      (await metrics.text())
+        .split("\n")
+        .filter((l) => l.startsWith("r3mes_upgrade_plan_"))
+        .sort();
+    expect(await gauges()).toEqual(["r3mes_upgrade_plan_height 0", "r3mes_upgrade_plan_missing 0"]);
     toTheEve(old);
+    expect(await gauges()).toEqual(["r3mes_upgrade_plan_height 8", "r3mes_upgrade_plan_missing 1"]);
     expect(lines).toContain(
       "app: upgrade v2 scheduled at height 8 by a passed proposal; version " +
         `${RELEASE_VERSION} does not have it: install the version that has it before then`,
