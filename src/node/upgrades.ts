@@ -17,6 +17,7 @@
  */
 import {
   EMPTY_MIGRATION,
+  UPGRADE_NAME,
   type UpgradeHandler,
   type UpgradeHandlers,
   upgradeHandlers,
@@ -39,12 +40,14 @@ export const UPGRADE_HALT_EXIT_CODE = 3;
  */
 export const UPGRADE_HALT_GRACE_MS = 5_000;
 
-/** The upgrade name the test hook adds, if set (a name a proposal could carry: 1..64 characters). */
+/** The upgrade name the test hook adds, if set (a name a proposal could carry: UPGRADE_NAME). */
 export const testUpgradeOf = (env: NodeJS.ProcessEnv = process.env): string | undefined => {
   const name = env[TEST_UPGRADE_ENV];
   if (name === undefined || name === "") return undefined;
-  if (name.length > 64)
-    throw new Error(`${TEST_UPGRADE_ENV}: an upgrade name is 1..64 characters, not ${name.length}`);
+  if (!UPGRADE_NAME.test(name))
+    throw new Error(
+      `${TEST_UPGRADE_ENV}: an upgrade name is 1..64 letters, digits, '.', '_', '-' or '+'`,
+    );
   return name;
 };
 

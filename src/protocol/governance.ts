@@ -37,6 +37,7 @@ import { burn, checkAddress, checkFunds, credit, debit } from "./ledger.ts";
 import { applyParamChanges } from "./params.ts";
 import { totalBonded, votingPower } from "./staking.ts";
 import { ModuleAccount, type Proposal, type State } from "./state.ts";
+import { UPGRADE_NAME } from "./upgrades.ts";
 
 /**
  * How long a tallied proposal stays queryable after its voting ended: 7 days
@@ -100,8 +101,11 @@ const checkContent = (
         : undefined;
     }
     case "softwareUpgrade": {
-      if (k.value.name.length === 0 || k.value.name.length > 64)
-        return fail("invalidMessage", "upgrade name must be 1..64 characters");
+      if (!UPGRADE_NAME.test(k.value.name))
+        return fail(
+          "invalidMessage",
+          "upgrade name must be 1..64 letters, digits, '.', '_', '-' or '+'",
+        );
       const done = state.upgradesDone.get(k.value.name);
       if (done !== undefined)
         return fail("alreadyExists", `upgrade ${k.value.name} already ran at height ${done}`);

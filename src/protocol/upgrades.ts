@@ -30,6 +30,13 @@ import type { BlockContext } from "./context.ts";
 import { type Emit, event, type EventOf } from "./events.ts";
 import type { State } from "./state.ts";
 
+/**
+ * What an upgrade may be named: 1..64 letters, digits, '.', '_', '-', '+' (a release such as
+ * `v0.2.0`). The name goes into every node's logs and into folder names of tools that keep one
+ * binary per upgrade, so no spaces, slashes or control characters.
+ */
+export const UPGRADE_NAME = /^[A-Za-z0-9._+-]{1,64}$/;
+
 /** A migration: reads the state before the upgrade's block and emits events (never mutates). */
 export type UpgradeHandler = (state: Readonly<State>, ctx: BlockContext, emit: Emit) => void;
 

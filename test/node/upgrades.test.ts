@@ -57,6 +57,7 @@ describe("the upgrade registry and the version", () => {
     expect(upgradeRegistry(env, new Map([["v2", mine]])).get("v2")).toBe(mine);
     expect(testUpgradeOf({ [TEST_UPGRADE_ENV]: "" })).toBeUndefined();
     expect(() => testUpgradeOf({ [TEST_UPGRADE_ENV]: "x".repeat(65) })).toThrow(/1\.\.64/);
+    expect(() => testUpgradeOf({ [TEST_UPGRADE_ENV]: "v2 now" })).toThrow(/letters, digits/);
   });
 });
 

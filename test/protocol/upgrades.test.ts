@@ -215,6 +215,28 @@ describe("running an upgrade", () => {
     ).toThrow(upgradeNeededLine("v2", UPGRADE_HEIGHT));
   });
 
+  it("an upgrade name is 1..64 letters, digits, '.', '_', '-' or '+': others are refused", () => {
+    const chain = scheduled();
+    for (const name of ["", "x".repeat(65), "v2\nfake line", "a b", "../v2"])
+      rejected(
+        chain,
+        command("submitProposal", {
+          proposer: GOV,
+          content: upgradeProposal(name, UPGRADE_HEIGHT + 20),
+          deposit: chain.state.params.depositSoftwareUpgrade,
+        }),
+        "invalidMessage",
+      );
+    accepted(
+      chain,
+      command("submitProposal", {
+        proposer: GOV,
+        content: upgradeProposal("v0.2.0+rc_1-x", UPGRADE_HEIGHT + 20),
+        deposit: chain.state.params.depositSoftwareUpgrade,
+      }),
+    );
+  });
+
   it("a proposal for an upgrade that already ran is refused", () => {
     const chain = scheduled();
     chain.block(); // MockChain runs every upgrade (the simulator's default)

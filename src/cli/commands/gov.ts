@@ -40,7 +40,7 @@ const submitUpgrade = Command.make(
     ...common,
     name: Flag.String("name").pipe(
       Flag.withDescription(
-        "Upgrade name (1..64 characters): the new release's handler is registered under it",
+        "Upgrade name (1..64 letters, digits, '.', '_', '-', '+', e.g. v0.2.0): the new release's handler is registered under it",
       ),
     ),
     height: Flag.Int("height").pipe(
