@@ -37,7 +37,7 @@ import type { State } from "./state.ts";
  */
 export const UPGRADE_NAME = /^[A-Za-z0-9._+-]{1,64}$/;
 
-/** A migration: reads the state before the upgrade's block and emits events (never mutates). */
+/** A migration: reads the state as the upgrade's block begins (after BlockStarted) and emits events; it never mutates. */
 export type UpgradeHandler = (state: Readonly<State>, ctx: BlockContext, emit: Emit) => void;
 
 /** The upgrade handlers a binary has, by upgrade name. */
