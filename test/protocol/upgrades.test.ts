@@ -6,6 +6,7 @@ import { labelAddress as addr } from "../../src/protocol/address.ts";
 import { stateRoot } from "../../src/protocol/apphash.ts";
 import { command } from "../../src/protocol/commands.ts";
 import { event } from "../../src/protocol/events.ts";
+import { checkState } from "../../src/protocol/invariants.ts";
 import { cloneState } from "../../src/protocol/genesis.ts";
 import { applyBlock, evolveAll } from "../../src/protocol/machine.ts";
 import {
@@ -131,6 +132,7 @@ describe("running an upgrade", () => {
     expect(r.state.softwareUpgrade).toBeUndefined();
     expect(r.state.upgradesDone).toEqual(new Map([["v2", UPGRADE_HEIGHT]]));
     expect(r.state.params.minServingStake).toBe(2n * REMES);
+    expect(checkState(r.state)).toEqual([]);
     // The same binary goes on; the handler does not run again.
     chain.state = r.state;
     chain.appHash = r.appHash;
