@@ -13,13 +13,12 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { create } from "@bufbuild/protobuf";
 import { Option } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { proposalIdOf } from "../../src/cli/commands/gov.ts";
 import { send } from "../../src/cli/commands/register.ts";
-import { VoteOption } from "../../src/gen/remes/v1/types_pb.ts";
-import { create } from "@bufbuild/protobuf";
-import { ProposalContentSchema } from "../../src/gen/remes/v1/types_pb.ts";
+import { ProposalContentSchema, VoteOption } from "../../src/gen/remes/v1/types_pb.ts";
 import { TEST_UPGRADE_ENV } from "../../src/node/upgrades.ts";
 import { RELEASE_VERSION } from "../../src/node/version.ts";
 import { command } from "../../src/protocol/commands.ts";
