@@ -4,10 +4,10 @@
  * effects, so tests can run the tree in-process with `Command.runWith`.
  */
 import { Command } from "effect/cli";
-import pkg from "../../package.json" with { type: "json" };
 import { demoCommand } from "./commands/demo.ts";
 import { explorerCommand } from "./commands/explorer.ts";
 import { fuzzCommand } from "./commands/fuzz.ts";
+import { govCommand } from "./commands/gov.ts";
 import { kernelsCommand } from "./commands/kernels.ts";
 import { keysCommand } from "./commands/keys.ts";
 import { nodeCommand } from "./commands/node.ts";
@@ -16,8 +16,10 @@ import { sendCommand } from "./commands/send.ts";
 import { minerCommand, proposerCommand, validatorCommand } from "./commands/roles.ts";
 import { testnetCommand } from "./commands/testnet.ts";
 import { simCommand } from "./commands/sim.ts";
+import { nodeVersion } from "../node/version.ts";
 
-export const version: string = pkg.version;
+/** This binary's version (src/node/version.ts): the release's, `+NAME` under the R3MES_TEST_UPGRADE test hook. */
+export const version: string = nodeVersion();
 
 const subcommands = [
   simCommand,
@@ -28,6 +30,7 @@ const subcommands = [
   testnetCommand,
   keysCommand,
   sendCommand,
+  govCommand,
   minerCommand,
   validatorCommand,
   proposerCommand,

@@ -29,6 +29,7 @@ import {
 import type { BlockContext } from "../protocol/context.ts";
 import { isBeaconTx } from "../protocol/beacon.ts";
 import type { State } from "../protocol/state.ts";
+import type { UpgradeHandlers } from "../protocol/upgrades.ts";
 import { Accounts } from "./accounts.ts";
 import { NodeBeacon } from "./beacon.ts";
 import type { Committed } from "./committed.ts";
@@ -40,6 +41,8 @@ import type { AbciHandler, RequestCase } from "./server.ts";
 import { StateSync } from "./state-sync.ts";
 import { NodeStore } from "./store.ts";
 import { DEFAULT_MAX_TX_BYTES, type GasPrice, ZERO_GAS_PRICE } from "./tx.ts";
+import { nodeUpgrades } from "./upgrades.ts";
+import { nodeVersion } from "./version.ts";
 
 export { APP_VERSION } from "./info.ts";
 export { decodeEventLog } from "./event-log.ts";
@@ -58,6 +61,10 @@ export interface AppOptions {
   readonly beaconKey?: Uint8Array;
   /** Prometheus metrics this app records (metrics.ts); none by default. */
   readonly metrics?: NodeMetrics;
+  /** Software-upgrade handlers (upgrades.ts); by default this release's and the test hook's (R3MES_TEST_UPGRADE). */
+  readonly upgrades?: UpgradeHandlers;
+  /** The version Info reports; by default nodeVersion() (version.ts). */
+  readonly version?: string;
 }
 
 export class RemesApp implements Committed {
@@ -76,6 +83,8 @@ export class RemesApp implements Committed {
   readonly minGasPrice: GasPrice;
   readonly log: (line: string) => void;
   readonly metrics: NodeMetrics | undefined;
+  readonly upgrades: UpgradeHandlers;
+  readonly version: string;
   /** The connections (see the header). */
   readonly mempool: Mempool;
   readonly consensus: Consensus;
@@ -91,6 +100,8 @@ export class RemesApp implements Committed {
     this.minGasPrice = options.minGasPrice ?? ZERO_GAS_PRICE;
     this.log = options.log ?? (() => {});
     this.metrics = options.metrics;
+    this.upgrades = options.upgrades ?? nodeUpgrades();
+    this.version = options.version ?? nodeVersion();
     this.mempool = new Mempool(this);
     this.consensus = new Consensus(this, this.mempool);
     this.stateSync = new StateSync(this, this.consensus);

@@ -7,6 +7,7 @@
  * storage handle.
  */
 import type { State } from "../protocol/state.ts";
+import type { UpgradeHandlers } from "../protocol/upgrades.ts";
 import type { Accounts } from "./accounts.ts";
 import type { NodeBeacon } from "./beacon.ts";
 import type { NodeStore } from "./store.ts";
@@ -33,6 +34,9 @@ export interface Committed {
   readonly log: (line: string) => void;
   /** Prometheus metrics (metrics.ts), when enabled: recorded from a block's results, never read by consensus. */
   readonly metrics: NodeMetrics | undefined;
+  /** This binary's software-upgrade handlers (upgrades.ts) and version (version.ts). */
+  readonly upgrades: UpgradeHandlers;
+  readonly version: string;
 }
 
 export const requireState = (c: Committed): State => {

@@ -38,6 +38,12 @@ import type { ProtocolEvent } from "../protocol/events.ts";
 import { initChain } from "../protocol/genesis.ts";
 import { applyBlock, evolve, type TxFee } from "../protocol/machine.ts";
 import type { State } from "../protocol/state.ts";
+import {
+  lastUpgradeDone,
+  UpgradeNeededError,
+  upgradeDue,
+  upgradeNeeded,
+} from "../protocol/upgrades.ts";
 import { abciEvent, protocolAbciEvent, txAbciEvents } from "./abci-events.ts";
 import { Accounts, genesisAccountsHash, nextAccountsHash, nodeAppHash } from "./accounts.ts";
 import { beaconOfBlock } from "./beacon.ts";
@@ -46,7 +52,7 @@ import { decodeEventLog, encodeEventLog } from "./event-log.ts";
 import { sha256Fast } from "./hash.ts";
 import { Interner } from "./intern.ts";
 import type { Checked, Mempool } from "./mempool.ts";
-import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT } from "./snapshot.ts";
+import { decodeSnapshot, encodeSnapshot, restoredState, SNAPSHOT_FORMAT } from "./snapshot.ts";
 import type { AccountRecord } from "./store.ts";
 import { type DecodedTx, gasUsedOf } from "./tx.ts";
 import { genesisMismatch, genesisValidators, validatorUpdatesOf } from "./validator-updates.ts";
@@ -107,7 +113,7 @@ export class Consensus {
       return;
     }
     const s = decodeSnapshot(snap.bytes);
-    const state = s.state;
+    const state = restoredState(s);
     let { protocolHash, accountsHash, appHash } = s;
     if (bytesToHex(nodeAppHash(protocolHash, accountsHash)) !== bytesToHex(appHash))
       throw new Error(
@@ -140,8 +146,20 @@ export class Consensus {
     node.accounts = new Accounts(interner.deep(node.store.accounts()));
     node.beacon.last = node.store.getMeta("beacon") ?? protocolHash;
     node.log(
-      `app: loaded height ${node.height} (snapshot ${snap.height} + ${replayed} blocks of events), app hash ${bytesToHex(appHash).toUpperCase()}`,
+      `app: loaded height ${node.height} (snapshot ${snap.height} + ${replayed} blocks of events), app hash ${bytesToHex(appHash).toUpperCase()}, version ${node.version}`,
     );
+    const plan = node.state.softwareUpgrade;
+    if (plan !== undefined)
+      node.log(
+        node.upgrades.handlerOf(plan.name) === undefined
+          ? `app: upgrade ${plan.name} is scheduled at height ${plan.height} and version ${node.version} does not have it: it will halt there`
+          : `app: upgrade ${plan.name} is scheduled at height ${plan.height}; version ${node.version} has its handler`,
+      );
+    const last = lastUpgradeDone(node.state);
+    if (last !== undefined && node.upgrades.handlerOf(last.name) === undefined)
+      node.log(
+        `app: upgrade ${last.name} ran at height ${last.height} and version ${node.version} does not have it: it will refuse every block`,
+      );
   }
 
   initChain(req: Request["initChain"] & object) {
@@ -229,6 +247,14 @@ export class Consensus {
       throw new Error(
         `FinalizeBlock for height ${ctx.height}, but the app is at height ${node.height}`,
       );
+    // A software upgrade this binary does not have: refuse the block, change nothing (the app then exits: run.ts).
+    const needed = upgradeNeeded(state, ctx.height, node.upgrades);
+    if (needed !== undefined) {
+      const halt = new UpgradeNeededError(needed.name, needed.height);
+      node.log(`app: ${halt.message}`);
+      throw halt;
+    }
+    const upgrading = upgradeDue(state, ctx.height);
     const checked: Checked[] = [];
     const applied: { index: number; tx: DecodedTx }[] = [];
     const seqs = new Map<string, bigint>();
@@ -254,8 +280,13 @@ export class Consensus {
       node.protocolHash,
       eventsHash,
       applied.map((a) => feeOf(a.tx)),
+      node.upgrades,
     );
     node.state = result.state;
+    if (upgrading !== undefined)
+      node.log(
+        `app: upgrade ${upgrading.name} applied at height ${ctx.height} by version ${node.version}`,
+      );
     const txResults: ExecTxResult[] = checked.map((c) => ({
       code: c.ok ? 0 : c.err.code,
       codespace: c.ok ? "" : c.err.codespace,
@@ -293,6 +324,10 @@ export class Consensus {
     for (const e of result.events)
       if (e.case === "transferred" && !e.value.to.startsWith("module:"))
         node.accounts.ensure(e.value.to);
+      else if (e.case === "softwareUpgradeScheduled")
+        node.log(
+          `app: upgrade ${e.value.name} scheduled at height ${e.value.height} by a passed proposal; version ${node.version} ${node.upgrades.handlerOf(e.value.name) === undefined ? "does not have it: install the version that has it before then" : "has its handler"}`,
+        );
     const accounts = node.accounts.takeDirty();
     const accountsHash = nextAccountsHash(node.accountsHash, accounts);
     const appHash = nodeAppHash(result.appHash, accountsHash);

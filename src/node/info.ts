@@ -22,7 +22,7 @@ export class Info {
     const n = this.node;
     return {
       data: "r3mes",
-      version: "0.1.0",
+      version: n.version,
       appVersion: APP_VERSION,
       lastBlockHeight: n.state ? BigInt(n.height) : 0n,
       lastBlockAppHash:

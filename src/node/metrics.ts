@@ -172,6 +172,22 @@ export class NodeMetrics {
       "Disputes unresolved in the committed state",
       (s) => s.committed.state?.disputes.size ?? 0,
     );
+    // Software upgrades (upgrades.ts): alert on a plan this version lacks, before its height halts the node.
+    gauge(
+      "r3mes_upgrade_plan_height",
+      "Height of the scheduled software upgrade (0: none)",
+      (s) => s.committed.state?.softwareUpgrade?.height ?? 0,
+    );
+    gauge(
+      "r3mes_upgrade_plan_missing",
+      "1 while a software upgrade is scheduled that this version has no handler for (install the version that has it before its height)",
+      (s) => {
+        const plan = s.committed.state?.softwareUpgrade;
+        return plan !== undefined && s.committed.upgrades.handlerOf(plan.name) === undefined
+          ? 1
+          : 0;
+      },
+    );
     // process_resident_memory_bytes and the rest of prom-client's process metrics, prefixed.
     if (options.defaultMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: "r3mes_" });

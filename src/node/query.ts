@@ -22,6 +22,11 @@ import {
 } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
+import {
+  QueryAppliedPlanRequest,
+  QueryAppliedPlanResponse,
+  QueryCurrentPlanResponse,
+} from "cosmjs-types/cosmos/upgrade/v1beta1/query";
 import type { RequestQuery, ResponseQuery } from "cosmjs-types/tendermint/abci/types";
 import * as Q from "../gen/remes/v1/query_pb.ts";
 import { StoredGradientSchema } from "../gen/remes/v1/stored_gradient_pb.ts";
@@ -96,6 +101,21 @@ const cosmos: Record<string, Handler> = {
         pagination: { nextKey: new Uint8Array(0), total: amount > 0n ? 1n : 0n },
       }),
     ).finish();
+  },
+  // Software upgrades (src/protocol/upgrades.ts) as x/upgrade answers: the scheduled plan, and the height a name ran at (0: never).
+  "/cosmos.upgrade.v1beta1.Query/CurrentPlan": (_v, state) => {
+    const p = state.softwareUpgrade;
+    return QueryCurrentPlanResponse.encode(
+      QueryCurrentPlanResponse.fromPartial({
+        plan: p ? { name: p.name, height: BigInt(p.height), info: p.info } : undefined,
+      }),
+    ).finish();
+  },
+  "/cosmos.upgrade.v1beta1.Query/AppliedPlan": (_v, state, data) => {
+    const { name } = QueryAppliedPlanRequest.decode(data);
+    return QueryAppliedPlanResponse.encode({
+      height: BigInt(state.upgradesDone.get(name) ?? 0),
+    }).finish();
   },
   "/cosmos.tx.v1beta1.Service/Simulate": (view, _s, data) => {
     const { txBytes } = SimulateRequest.decode(data);

@@ -31,6 +31,12 @@ import {
   QueryBalanceResponse,
 } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
+import {
+  QueryAppliedPlanRequest,
+  QueryAppliedPlanResponse,
+  QueryCurrentPlanRequest,
+  QueryCurrentPlanResponse,
+} from "cosmjs-types/cosmos/upgrade/v1beta1/query";
 import { Query } from "../gen/remes/v1/query_pb.ts";
 import {
   anyJson,
@@ -353,6 +359,37 @@ const cosmosRoutes: Route[] = [
       ),
     );
     return { balance: r.balance ? { denom: r.balance.denom, amount: r.balance.amount } : null };
+  }),
+  // x/upgrade's: the scheduled software upgrade (null when none; `time` is the SDK's zero time, heights only here) and where a name ran.
+  route("GET", "/cosmos/upgrade/v1beta1/current_plan", async (rpc) => {
+    const { plan } = QueryCurrentPlanResponse.decode(
+      await abciQuery(
+        rpc,
+        "/cosmos.upgrade.v1beta1.Query/CurrentPlan",
+        QueryCurrentPlanRequest.encode({}).finish(),
+      ),
+    );
+    return {
+      plan: plan
+        ? {
+            name: plan.name,
+            time: "0001-01-01T00:00:00Z",
+            height: plan.height.toString(),
+            info: plan.info,
+            upgraded_client_state: null,
+          }
+        : null,
+    };
+  }),
+  route("GET", "/cosmos/upgrade/v1beta1/applied_plan/{name}", async (rpc, p) => {
+    const r = QueryAppliedPlanResponse.decode(
+      await abciQuery(
+        rpc,
+        "/cosmos.upgrade.v1beta1.Query/AppliedPlan",
+        QueryAppliedPlanRequest.encode({ name: p.name! }).finish(),
+      ),
+    );
+    return { height: r.height.toString() };
   }),
   route("GET", "/cosmos/tx/v1beta1/txs/{hash}", async (rpc, p) => {
     const hash = p.hash!;

@@ -4,6 +4,16 @@
  * CometBFT as another, logs in HOME/logs, stopped cleanly on
  * SIGINT/SIGTERM: CometBFT first (it stops calling the app), then the app
  * (its socket, then its database).
+ *
+ * At a software upgrade this binary does not have (src/node/upgrades.ts),
+ * the app logs `upgrade NAME needed at height H: …` in app.log and on
+ * stderr and never answers that FinalizeBlock: the state stays at H − 1.
+ * CometBFT, waiting for the answer, keeps gossiping for
+ * UPGRADE_HALT_GRACE_MS, so a validator that had not yet seen block H's
+ * commit gets it (and halts too, rather than waiting at H − 1 for peers that
+ * are gone); then the app exits with UPGRADE_HALT_EXIT_CODE (3), CometBFT
+ * stops on the closed connection, and `node start` prints the same line and
+ * exits with 3.
  */
 import { consensusSecretKeyOf } from "./beacon.ts";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -20,6 +30,8 @@ import { readToml } from "./toml.ts";
 import { type GasPrice, parseGasPrice, ZERO_GAS_PRICE } from "./tx.ts";
 import { type AbciHandler, AbciServer } from "./server.ts";
 import { cometbftBinary } from "./tools.ts";
+import { UpgradeNeededError } from "../protocol/upgrades.ts";
+import { UPGRADE_HALT_EXIT_CODE, UPGRADE_HALT_GRACE_MS } from "./upgrades.ts";
 
 export interface RunOptions {
   readonly home: string;
@@ -206,8 +218,17 @@ const stopChild = async (p: ChildProcess | undefined): Promise<void> => {
   clearTimeout(killer);
 };
 
-/** A stop that runs once (later calls get the same promise): logs, `body`, closes the log, resolves `exited` with the first caller's code. */
-const stopsOnce = (logs: Logs, who: string, body: () => Promise<void>) => {
+/**
+ * A stop that runs once (later calls get the same promise): logs, `body`, closes the log, resolves `exited` with the
+ * first caller's code — or with `override()` when that says one once `body` is done (an upgrade halt: the app's
+ * message may come after CometBFT's exit started the stop).
+ */
+const stopsOnce = (
+  logs: Logs,
+  who: string,
+  body: () => Promise<void>,
+  override: () => number | undefined = () => undefined,
+) => {
   let stopping: Promise<number> | undefined;
   let resolveExited: (code: number) => void = () => {};
   const exited = new Promise<number>((r) => (resolveExited = r));
@@ -215,10 +236,11 @@ const stopsOnce = (logs: Logs, who: string, body: () => Promise<void>) => {
     stopping ??= (async () => {
       logs.log(`${who}: stopping (${why})`);
       await body();
-      logs.log(`${who}: stopped`);
+      const final = override() ?? code;
+      logs.log(`${who}: stopped${final !== code ? ` (exit code ${final})` : ""}`);
       await logs.close();
-      resolveExited(code);
-      return code;
+      resolveExited(final);
+      return final;
     })();
     return stopping;
   };
@@ -248,8 +270,16 @@ const startApp = async (o: RunOptions): Promise<RunningNode> => {
   });
   log(`app: minimum gas price ${minGasPrice.text} (${appConfigPath(o.home)})`);
   const gc = collector();
+  let halted: ((line: string) => Promise<never>) | undefined;
   const handle: AbciHandler = (req, kind) => {
-    const res = app.handle(req, kind);
+    let res;
+    try {
+      res = app.handle(req, kind);
+    } catch (e) {
+      // An upgrade this binary lacks: the block stays unanswered and the app exits after the grace (above).
+      if (e instanceof UpgradeNeededError && halted) return halted(e.message);
+      throw e;
+    }
     if (kind === "checkTx") gc.sawTx();
     else if (kind === "commit" || kind === "initChain") {
       const force = kind === "initChain" || app.snapshotDue(app.height);
@@ -309,6 +339,12 @@ const startApp = async (o: RunOptions): Promise<RunningNode> => {
     process.once("disconnect", () => void stop("the node process that started this app is gone"));
     process.send({ listening: proxyApp });
   }
+  halted = (line) => {
+    console.error(line);
+    process.send?.({ upgradeNeeded: line });
+    setTimeout(() => void stop(line, UPGRADE_HALT_EXIT_CODE), UPGRADE_HALT_GRACE_MS);
+    return new Promise<never>(() => {}); // the block is never answered: halted
+  };
   o.say(
     `r3mes node app: ABCI on ${proxyApp}${metricsServer ? `, metrics on ${metricsServer.url}` : ""}${restServer ? `, REST on ${restServer.url}` : ""} (start CometBFT with 'cometbft start --home ${o.home}'); log in ${logs.dir}/app.log; Ctrl-C stops`,
   );
@@ -340,12 +376,24 @@ const startChain = async (o: RunOptions): Promise<RunningNode> => {
     throw new Error(ready);
   }
   log(`node: app process ${app.pid} listening on ${proxyApp}`);
+  let upgradeNeeded: string | undefined;
+  app.on("message", (m: { upgradeNeeded?: string }) => {
+    if (typeof m?.upgradeNeeded !== "string") return;
+    upgradeNeeded = m.upgradeNeeded;
+    log(`node: ${upgradeNeeded}`);
+    o.say(upgradeNeeded);
+  });
 
   let comet: ChildProcess | undefined;
-  const { exited, stop, stopping } = stopsOnce(logs, "node", async () => {
-    await stopChild(comet);
-    await stopChild(app);
-  });
+  const { exited, stop, stopping } = stopsOnce(
+    logs,
+    "node",
+    async () => {
+      await stopChild(comet);
+      await stopChild(app);
+    },
+    () => (upgradeNeeded !== undefined ? UPGRADE_HALT_EXIT_CODE : undefined),
+  );
   app.on(
     "exit",
     (code, signal) =>

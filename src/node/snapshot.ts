@@ -115,6 +115,14 @@ export const decodeSnapshot = (bytes: Uint8Array): SnapshotData => {
   return s;
 };
 
+/** A restored state as this version has it: format-3 snapshots written before software upgrades ran (src/protocol/upgrades.ts) record none, as none ran. */
+export const restoredState = (s: SnapshotData): State => {
+  const state = s.state as State & { upgradesDone?: Map<string, number> };
+  if (state.upgradesDone === undefined)
+    (state as { upgradesDone: Map<string, number> }).upgradesDone = new Map();
+  return state;
+};
+
 export const chunkCount = (bytes: Uint8Array): number =>
   Math.max(1, Math.ceil(bytes.length / CHUNK_BYTES));
 export const chunkOf = (bytes: Uint8Array, i: number): Uint8Array =>

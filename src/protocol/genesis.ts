@@ -39,6 +39,7 @@ export const emptyState = (initialHeight = 1): State => ({
   datasets: new Map(),
   kernelVersions: new Set(DEFAULT_KERNEL_VERSIONS),
   softwareUpgrade: undefined,
+  upgradesDone: new Map(),
   missedBlocks: new Map(),
   livenessWindowStart: initialHeight,
   offences: new Map(),

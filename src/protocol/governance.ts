@@ -37,6 +37,7 @@ import { burn, checkAddress, checkFunds, credit, debit } from "./ledger.ts";
 import { applyParamChanges } from "./params.ts";
 import { totalBonded, votingPower } from "./staking.ts";
 import { ModuleAccount, type Proposal, type State } from "./state.ts";
+import { UPGRADE_NAME } from "./upgrades.ts";
 
 /** Deposit and voting period by proposal kind. */
 export const proposalTerms = (
@@ -90,12 +91,19 @@ const checkContent = (
         ? fail("tooLarge", "model CID is too long")
         : undefined;
     }
-    case "softwareUpgrade":
-      if (k.value.name.length === 0 || k.value.name.length > 64)
-        return fail("invalidMessage", "upgrade name must be 1..64 characters");
+    case "softwareUpgrade": {
+      if (!UPGRADE_NAME.test(k.value.name))
+        return fail(
+          "invalidMessage",
+          "upgrade name must be 1..64 letters, digits, '.', '_', '-' or '+'",
+        );
+      const done = state.upgradesDone.get(k.value.name);
+      if (done !== undefined)
+        return fail("alreadyExists", `upgrade ${k.value.name} already ran at height ${done}`);
       return k.value.height <= height
         ? fail("invalidMessage", `upgrade height must be in the future (now ${height})`)
         : undefined;
+    }
     case "datasetApproval": {
       const d = k.value.dataset;
       if (!d || d.datasetId.length === 0 || d.datasetId.length > 64)

@@ -137,6 +137,26 @@ export const checkSubmissions: Check = (state) => {
   return out;
 };
 
+/**
+ * Software upgrades (upgrades.ts): a block at or past a plan's height runs it, so a plan is never
+ * behind the state (it equals the height only when this block's tally scheduled it for its own
+ * height: the next block runs it); an upgrade ran at or before now, and a name that ran is not
+ * scheduled again.
+ */
+export const checkUpgrades: Check = (state) => {
+  const out: string[] = [];
+  const plan = state.softwareUpgrade;
+  if (plan !== undefined && plan.height < state.height)
+    out.push(
+      `upgrade ${plan.name} scheduled at height ${plan.height} was passed without running (height ${state.height})`,
+    );
+  if (plan !== undefined && state.upgradesDone.has(plan.name))
+    out.push(`upgrade ${plan.name} is scheduled again after it ran`);
+  for (const [name, height] of state.upgradesDone)
+    if (height > state.height) out.push(`upgrade ${name} ran at ${height}, above the height`);
+  return out;
+};
+
 export const stateChecks: readonly (readonly [string, Check])[] = [
   ["supply", checkSupply],
   ["nonNegativeBalances", checkNonNegativeBalances],
@@ -148,6 +168,7 @@ export const stateChecks: readonly (readonly [string, Check])[] = [
   ["govDeposits", checkGovDeposits],
   ["validatorPay", checkValidatorPay],
   ["submissions", checkSubmissions],
+  ["upgrades", checkUpgrades],
 ];
 
 /** All state invariants; an empty list means the state is consistent. */

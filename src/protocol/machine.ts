@@ -2,8 +2,8 @@
  * The decider: `decide` validates a command against the state and returns
  * its events or a ProtocolError (never mutating); `evolve` applies one event
  * (total: it never throws); `applyBlock` runs a block the way both runtimes
- * do — BlockStarted, begin-block steps, each transaction, end-block steps —
- * and chains the app hash. Block steps read the state and emit events, each
+ * do — BlockStarted, a due software upgrade (upgrades.ts), begin-block
+ * steps, each transaction, end-block steps — and chains the app hash. Block steps read the state and emit events, each
  * evolved at once, so a step sees the effects of the ones before it.
  */
 import { addressFieldsOf, addressProblem } from "./address.ts";
@@ -58,6 +58,14 @@ import {
   evolveSubmissionRejected,
 } from "./submissions.ts";
 import * as traps from "./traps.ts";
+import {
+  evolveSoftwareUpgradeApplied,
+  everyUpgrade,
+  runUpgrade,
+  UpgradeNeededError,
+  upgradeNeeded,
+  type UpgradeHandlers,
+} from "./upgrades.ts";
 import * as disputes from "./verification/disputes.ts";
 import { evolveTier1Evaluated } from "./verification/tier1.ts";
 import { decideChallengeGradient, decideVoteLossCheck } from "./verification/tier2.ts";
@@ -291,6 +299,9 @@ export const evolve = (state: State, e: ProtocolEvent): State => {
     case "gradientCommitUnrevealed":
       evolveGradientCommitUnrevealed(state, e.value);
       break;
+    case "softwareUpgradeApplied":
+      evolveSoftwareUpgradeApplied(state, e.value);
+      break;
     default:
       unreachable(e);
   }
@@ -472,7 +483,16 @@ export const applyBlock = (
   eventsHash: (events: readonly ProtocolEvent[]) => Uint8Array = blockEventsHash,
   /** Per tx (same index), the fee it pays before its messages; none when absent. */
   fees?: readonly (TxFee | undefined)[],
+  /**
+   * The software-upgrade handlers of this binary (upgrades.ts). The node
+   * passes its registry; the simulator's default runs every plan with the
+   * empty migration (its operators upgrade in time).
+   */
+  upgrades: UpgradeHandlers = everyUpgrade,
 ): BlockResult => {
+  // An upgrade this binary does not have: refuse the block before it changes anything (the node halts).
+  const needed = upgradeNeeded(state, ctx.height, upgrades);
+  if (needed !== undefined) throw new UpgradeNeededError(needed.name, needed.height);
   let current = state;
   const events: ProtocolEvent[] = [];
   const emit: Emit = (e) => {
@@ -480,6 +500,7 @@ export const applyBlock = (
     events.push(e);
   };
   emit(event("blockStarted", { height: ctx.height, timeMs: ctx.timeMs }));
+  runUpgrade(current, ctx, emit, upgrades);
   for (const step of beginSteps) step(current, ctx, emit);
   const txResults: TxResult[] = [];
   for (let i = 0; i < txs.length; i++) {

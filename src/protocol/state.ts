@@ -241,6 +241,8 @@ export interface State {
   readonly kernelVersions: Set<string>;
   softwareUpgrade:
     { readonly name: string; readonly height: number; readonly info: string } | undefined;
+  /** Software upgrades that ran (upgrades.ts): name → the height they ran at. A name runs once. */
+  readonly upgradesDone: Map<string, number>;
   /** Validator → blocks missed in the current liveness window. */
   readonly missedBlocks: Map<string, number>;
   livenessWindowStart: number;

@@ -29,6 +29,7 @@ import type { Actor, ActorIO, ChainView } from "../actors/actor.ts";
 import { addressees } from "../actors/routing.ts";
 import type { World } from "../actors/world.ts";
 import { stateRoot } from "../protocol/apphash.ts";
+import { everyUpgrade } from "../protocol/upgrades.ts";
 import { type ProtocolCommand, signerOf } from "../protocol/commands.ts";
 import type { BlockContext, ValidatorVote } from "../protocol/context.ts";
 import { ErrorCode, isProtocolError } from "../protocol/errors.ts";
@@ -443,12 +444,15 @@ export class Engine {
     };
     const grinder = author?.grind?.(this.state, height + 1);
     if (grinder) ctx = this.#grind(author!, txs, ctx, grinder);
+    // The simulated network's operators upgrade in time: a due software upgrade runs with the empty migration.
     const r = applyBlock(
       this.state,
       ctx,
       txs.map((t) => [t.cmd]),
       this.appHash,
       this.#hasher.blockHash,
+      undefined,
+      everyUpgrade,
     );
     this.state = r.state;
     this.appHash = r.appHash;

@@ -220,6 +220,27 @@ describe("invariants: each checker detects its breakage", () => {
     expect(checkState(ok)).toEqual([]);
   });
 
+  it("upgrades: a plan left behind the height, a done name scheduled again, an upgrade done in the future", () => {
+    const at = base.height;
+    expect(
+      failing(mutated((s) => void (s.softwareUpgrade = { name: "v2", height: at - 1, info: "" }))),
+    ).toEqual(["upgrades"]);
+    expect(
+      failing(
+        mutated((s) => {
+          s.softwareUpgrade = { name: "v2", height: at + 5, info: "" };
+          s.upgradesDone.set("v2", at);
+        }),
+      ),
+    ).toEqual(["upgrades"]);
+    expect(failing(mutated((s) => void s.upgradesDone.set("v2", at + 1)))).toEqual(["upgrades"]);
+    const ok = mutated((s) => {
+      s.softwareUpgrade = { name: "v3", height: at, info: "" };
+      s.upgradesDone.set("v2", at);
+    });
+    expect(checkState(ok)).toEqual([]);
+  });
+
   it("submissions: from an unregistered miner, for the wrong shard, or in a window not live", () => {
     const sub = () => [...base.submissions.values()][0]!;
     const unregistered = mutated((s) => {

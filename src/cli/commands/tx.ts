@@ -38,6 +38,11 @@ export interface TxResult {
   readonly address: string;
   readonly height: number;
   readonly tx: string;
+  /** The tx's ABCI events (e.g. a proposal's id). */
+  readonly events: readonly {
+    type: string;
+    attributes: readonly { key: string; value: string }[];
+  }[];
 }
 
 /**
@@ -68,7 +73,7 @@ export const broadcastTx = async (
     const res = await client.signAndBroadcast(address, [encodeObject(make(address))], daemonTxFee);
     if (res.code !== 0)
       throw new Error(`the chain rejected the ${what} (code ${res.code}): ${res.rawLog ?? ""}`);
-    return { address, height: res.height, tx: res.transactionHash };
+    return { address, height: res.height, tx: res.transactionHash, events: res.events };
   } finally {
     client.disconnect();
   }
