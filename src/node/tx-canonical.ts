@@ -249,15 +249,34 @@ const sub = (c: Cursor): Cursor | undefined => {
 
 const peek = (c: Cursor): number => (c.pos < c.end ? c.b[c.pos]! : OUT);
 
+/**
+ * Type URLs and denoms seen in txs, by length: every tx repeats a few, and
+ * returning the same string saves building it (a string built per
+ * character was ~2 KB of garbage per tx). Bounded; once full, new strings
+ * are built and not kept.
+ */
+const seen = new Map<number, string[]>();
+let seenCount = 0;
+const SEEN_MAX = 256;
+
+const matches = (b: Uint8Array, from: number, s: string): boolean => {
+  for (let i = 0; i < s.length; i++) if (b[from + i] !== s.charCodeAt(i)) return false;
+  return true;
+};
+
 /** A non-empty ASCII string field's value (after its tag), or undefined (empty strings are left out by canonical encoders). */
-const ascii = (c: Cursor): string | undefined => {
+const ascii = (c: Cursor, keep = false): string | undefined => {
   const s = sub(c);
-  if (s === undefined || s.end === s.pos || s.end - s.pos > 4096) return undefined;
-  let out = "";
-  for (let i = s.pos; i < s.end; i++) {
-    const ch = s.b[i]!;
-    if (ch >= 0x80) return undefined;
-    out += String.fromCharCode(ch);
+  const n = s === undefined ? 0 : s.end - s.pos;
+  if (s === undefined || n === 0 || n > 4096) return undefined;
+  for (let i = s.pos; i < s.end; i++) if (s.b[i]! >= 0x80) return undefined;
+  const same = seen.get(n);
+  if (keep && same !== undefined) for (const x of same) if (matches(s.b, s.pos, x)) return x;
+  const out = String.fromCharCode.apply(null, s.b.subarray(s.pos, s.end) as unknown as number[]);
+  if (keep && seenCount < SEEN_MAX && n <= 128) {
+    seenCount++;
+    if (same === undefined) seen.set(n, [out]);
+    else same.push(out);
   }
   return out;
 };
@@ -268,7 +287,7 @@ const parseAny = (c: Cursor): Any | undefined => {
   let value: Uint8Array = c.b.subarray(c.pos, c.pos);
   if (peek(c) === 0x0a) {
     c.pos++;
-    const t = ascii(c);
+    const t = ascii(c, true);
     if (t === undefined) return undefined;
     typeUrl = t;
   }
@@ -410,7 +429,7 @@ export const parseCanonicalTx = (bytes: Uint8Array): TxParts | undefined => {
       let value = "";
       if (peek(c) === 0x0a) {
         c.pos++;
-        const d = ascii(c);
+        const d = ascii(c, true);
         if (d === undefined) return undefined;
         denom = d;
       }
