@@ -172,8 +172,7 @@ export class NodeBeacon {
    * verified again (~2 VRF scalar multiplications per block).
    */
   private proposed:
-    | { readonly height: number; readonly last: Uint8Array; readonly tx: Uint8Array }
-    | undefined;
+    { readonly height: number; readonly last: Uint8Array; readonly tx: Uint8Array } | undefined;
   private publicKeyMemo: Uint8Array | undefined;
 
   /** This node's consensus secret key (none on a node that does not validate: it proposes no beacon tx). */
