@@ -61,6 +61,8 @@ export class Mempool {
     this.checkSequences.clear();
     this.pendingSpend.clear();
     this.verified.clear();
+    this.prepared = undefined;
+    this.context = undefined;
   }
 
   /** A block was committed: the mempool's sequences and spends are recounted by RECHECK against it. */
