@@ -258,9 +258,20 @@ interface Running {
 }
 
 const startServer = (server: Server, home: string): Running => {
-  const profile = process.env.BENCH_PROFILE
-    ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` }
-    : {};
+  // BENCH_PROFILE=DIR: a CPU profile of each node process (the app's is the largest); BENCH_HEAP_PROFILE=DIR: a sampling heap (allocation) profile.
+  const profile =
+    process.env.BENCH_PROFILE || process.env.BENCH_HEAP_PROFILE
+      ? {
+          NODE_OPTIONS: [
+            process.env.BENCH_PROFILE
+              ? `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}`
+              : "",
+            process.env.BENCH_HEAP_PROFILE
+              ? `--heap-prof --heap-prof-dir=${process.env.BENCH_HEAP_PROFILE} --heap-prof-interval=32768`
+              : "",
+          ].join(" "),
+        }
+      : {};
   const exited = (p: ChildProcess) =>
     new Promise((r) =>
       p.exitCode !== null || p.signalCode !== null ? r(undefined) : p.once("exit", r),
@@ -338,6 +349,8 @@ const chainPart = async (
       "rpc.max_request_batch_size": "0",
       "rpc.max_body_bytes": "100000000",
       log_level: JSON.stringify(process.env.BENCH_COMET_LOG ?? "error"),
+      // BENCH_RECHECK=false: CometBFT does not recheck the mempool after a block (what the recheck costs).
+      ...(process.env.BENCH_RECHECK ? { "mempool.recheck": process.env.BENCH_RECHECK } : {}),
       ...(process.env.BENCH_INDEXER
         ? { "tx_index.indexer": JSON.stringify(process.env.BENCH_INDEXER) }
         : {}),

@@ -14,6 +14,7 @@
  */
 import { type Event, Response } from "cosmjs-types/tendermint/abci/types";
 import { LEN, VARINT, Writer } from "../protocol/encoding.ts";
+import { frame } from "./framing.ts";
 
 /** Field numbers of Response's oneof (tendermint/abci/types.proto, v0.38). */
 const CHECK_TX = 9;
@@ -129,6 +130,26 @@ export const encodeAbciResponse = (res: Response): Uint8Array => {
   w.pos = 0;
   if (!writeFast(res)) return Response.encode(res).finish();
   const out = w.buf.slice(0, w.pos);
+  if (w.buf.length > KEEP_BYTES) w.buf = new Uint8Array(1 << 16);
+  return out;
+};
+
+/**
+ * The response as one socket frame (framing.ts: uvarint length, then the
+ * bytes): the same bytes as `frame(encodeAbciResponse(res))`, copied out of
+ * the shared buffer once instead of twice.
+ */
+export const encodeAbciResponseFrame = (res: Response): Uint8Array => {
+  w.pos = 0;
+  if (!writeFast(res)) return frame(Response.encode(res).finish());
+  const n = w.pos;
+  let prefix = 1;
+  for (let v = n; v > 0x7f; v = Math.floor(v / 128)) prefix++;
+  const out = new Uint8Array(prefix + n);
+  let v = n;
+  for (let i = 0; i < prefix - 1; i++, v = Math.floor(v / 128)) out[i] = (v & 0x7f) | 0x80;
+  out[prefix - 1] = v;
+  out.set(w.buf.subarray(0, n), prefix);
   if (w.buf.length > KEEP_BYTES) w.buf = new Uint8Array(1 << 16);
   return out;
 };

@@ -160,20 +160,44 @@ export interface TxEventInfo {
   readonly typeUrls: readonly string[];
 }
 
-const NONE: ReadonlySet<string> = new Set();
-const FEE_PAYER: ReadonlySet<string> = new Set(["fee_payer"]);
-/** message.module is always "remes": indexing it would only repeat every tx under one key. */
-const ACTION_SENDER: ReadonlySet<string> = new Set(["action", "sender"]);
+const attr = (key: string, value: string, index: boolean): EventAttribute => ({
+  key,
+  value,
+  index,
+});
 
+/**
+ * A tx's events: what `abciEvent` gives for `tx` {fee, fee_payer} (fee_payer
+ * indexed), `tx` {acc_seq}, `tx` {signature} (not indexed), a `message`
+ * {action, sender, module} per message (action and sender indexed), then
+ * its protocol events — built directly, without a record and its entries
+ * per event (test/node/abci-events.test.ts pins them).
+ */
 export const txAbciEvents = (
   t: TxEventInfo,
   protocolEvents: readonly ProtocolEvent[],
-): AbciEvent[] => [
-  abciEvent("tx", { fee: `${t.fee}uremes`, fee_payer: t.signer }, FEE_PAYER),
-  abciEvent("tx", { acc_seq: `${t.signer}/${t.sequence}` }),
-  abciEvent("tx", { signature: Buffer.from(t.signature).toString("base64") }, NONE),
-  ...t.typeUrls.map((action) =>
-    abciEvent("message", { action, sender: t.signer, module: "remes" }, ACTION_SENDER),
-  ),
-  ...protocolEvents.map(protocolAbciEvent),
-];
+): AbciEvent[] => {
+  const out: AbciEvent[] = [
+    {
+      type: "tx",
+      attributes: [attr("fee", `${t.fee}uremes`, false), attr("fee_payer", t.signer, true)],
+    },
+    { type: "tx", attributes: [attr("acc_seq", `${t.signer}/${t.sequence}`, true)] },
+    {
+      type: "tx",
+      attributes: [attr("signature", Buffer.from(t.signature).toString("base64"), false)],
+    },
+  ];
+  for (const action of t.typeUrls)
+    out.push({
+      type: "message",
+      attributes: [
+        attr("action", action, true),
+        attr("sender", t.signer, true),
+        // message.module is always "remes": indexing it would only repeat every tx under one key.
+        attr("module", "remes", false),
+      ],
+    });
+  for (const e of protocolEvents) out.push(protocolAbciEvent(e));
+  return out;
+};

@@ -28,17 +28,49 @@ import type { AccountRecord } from "./store.ts";
 
 const ACCOUNTS_DOMAIN = utf8ToBytes("r3mes/accounts/v1");
 
-const leaf = (a: Readonly<AccountRecord>): Uint8Array => {
-  // bytesToHex (pure JS) rather than Buffer's hex: Buffer would move the small on-heap key arrays to malloc'd memory.
-  const body = utf8ToBytes(
-    `${a.number}/${a.sequence}/${a.pubkey ? bytesToHex(a.pubkey) : ""}/${a.address}`,
-  );
-  const len = encodeUvarint(body.length);
-  const out = new Uint8Array(len.length + body.length);
-  out.set(len, 0);
-  out.set(body, len.length);
+const HEX_DIGITS = "0123456789abcdef";
+
+/**
+ * An account's leaf: `varint(len) ‖ "number/sequence/pubkey hex/address"`,
+ * written byte by byte into one array (the text and its hex key were ~2 KB
+ * of garbage per signer per block); an address that is not ASCII takes the
+ * text's UTF-8 bytes instead, so the bytes are always those of the text.
+ */
+export const accountLeaf = (a: Readonly<AccountRecord>): Uint8Array => {
+  const head = `${a.number}/${a.sequence}/`;
+  const address = a.address;
+  let ascii = true;
+  for (let i = 0; i < address.length; i++) if (address.charCodeAt(i) >= 0x80) ascii = false;
+  if (!ascii) {
+    // bytesToHex (pure JS) rather than Buffer's hex: Buffer would move the small on-heap key arrays to malloc'd memory.
+    const body = utf8ToBytes(`${head}${a.pubkey ? bytesToHex(a.pubkey) : ""}/${address}`);
+    const len = encodeUvarint(body.length);
+    const out = new Uint8Array(len.length + body.length);
+    out.set(len, 0);
+    out.set(body, len.length);
+    return out;
+  }
+  const key = a.pubkey;
+  const n = head.length + (key ? 2 * key.length : 0) + 1 + address.length;
+  let prefix = 1;
+  for (let v = n; v > 0x7f; v = Math.floor(v / 128)) prefix++;
+  const out = new Uint8Array(prefix + n);
+  let p = 0;
+  let v = n;
+  for (; p < prefix - 1; p++, v = Math.floor(v / 128)) out[p] = (v & 0x7f) | 0x80;
+  out[p++] = v;
+  for (let i = 0; i < head.length; i++) out[p++] = head.charCodeAt(i);
+  if (key)
+    for (const b of key) {
+      out[p++] = HEX_DIGITS.charCodeAt(b >> 4);
+      out[p++] = HEX_DIGITS.charCodeAt(b & 15);
+    }
+  out[p++] = 0x2f; // "/"
+  for (let i = 0; i < address.length; i++) out[p++] = address.charCodeAt(i);
   return out;
 };
+
+const leaf = accountLeaf;
 
 const byNumber = (a: Readonly<AccountRecord>, b: Readonly<AccountRecord>) =>
   a.number < b.number ? -1 : a.number > b.number ? 1 : 0;

@@ -165,16 +165,33 @@ export const consensusSecretKeyOf = (home: string): Uint8Array | undefined => {
 export class NodeBeacon {
   /** B of the last committed block (B[0]: the genesis protocol app hash). */
   last: Uint8Array = new Uint8Array(32);
+  /**
+   * The beacon tx this node last proposed, with what it was proved for: when
+   * ProcessProposal sees exactly it again (its own proposal, which CometBFT
+   * also sends through ProcessProposal), the proof is known good and is not
+   * verified again (~2 VRF scalar multiplications per block).
+   */
+  private proposed:
+    { readonly height: number; readonly last: Uint8Array; readonly tx: Uint8Array } | undefined;
+  private publicKeyMemo: Uint8Array | undefined;
 
   /** This node's consensus secret key (none on a node that does not validate: it proposes no beacon tx). */
   constructor(public secretKey: Uint8Array | undefined) {}
 
+  /** This node's ed25519 consensus public key, if it has a secret key. */
+  get publicKey(): Uint8Array | undefined {
+    if (this.secretKey === undefined) return undefined;
+    this.publicKeyMemo ??= ed25519.getPublicKey(this.secretKey);
+    return this.publicKeyMemo;
+  }
+
   /** PrepareProposal: this proposer's beacon tx first, then the txs (any beacon tx among them dropped). */
   prepare(height: number, txs: readonly Uint8Array[]): Uint8Array[] {
     const rest = txs.filter((t) => !isBeaconTx(t));
-    return this.secretKey === undefined
-      ? rest
-      : [proposeBeaconTx(this.secretKey, height, this.last), ...rest];
+    if (this.secretKey === undefined) return rest;
+    const tx = proposeBeaconTx(this.secretKey, height, this.last);
+    this.proposed = { height, last: this.last, tx };
+    return [tx, ...rest];
   }
 
   /** ProcessProposal: why the block's beacon tx is wrong, or undefined. */
@@ -183,8 +200,36 @@ export class NodeBeacon {
     proposerKey: Uint8Array | undefined,
     height: number,
   ): string | undefined {
-    const p = beaconTxProblem(txs[0], proposerKey, height, this.last);
+    const p = this.isOwnProposal(txs[0], proposerKey, height)
+      ? undefined
+      : beaconTxProblem(txs[0], proposerKey, height, this.last);
     if (p !== undefined) return p;
     return txs.slice(1).some(isBeaconTx) ? "a second beacon tx" : undefined;
   }
+
+  /** Whether `tx` is byte for byte the beacon tx this node proved for this height and previous beacon, under the proposer's key. */
+  private isOwnProposal(
+    tx: Uint8Array | undefined,
+    proposerKey: Uint8Array | undefined,
+    height: number,
+  ): boolean {
+    const p = this.proposed;
+    const own = this.publicKey;
+    return (
+      p !== undefined &&
+      tx !== undefined &&
+      own !== undefined &&
+      proposerKey !== undefined &&
+      p.height === height &&
+      sameBytes(p.last, this.last) &&
+      sameBytes(p.tx, tx) &&
+      sameBytes(own, proposerKey)
+    );
+  }
 }
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};

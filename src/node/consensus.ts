@@ -287,16 +287,36 @@ export class Consensus {
       node.log(
         `app: upgrade ${upgrading.name} applied at height ${ctx.height} by version ${node.version}`,
       );
-    const txResults: ExecTxResult[] = checked.map((c) => ({
-      code: c.ok ? 0 : c.err.code,
-      codespace: c.ok ? "" : c.err.codespace,
-      log: c.ok ? "" : c.err.log,
-      info: "",
-      data: new Uint8Array(0),
-      gasWanted: c.tx?.gasLimit ?? 0n,
-      gasUsed: c.tx ? gasUsedOf(c.tx.size, c.tx.msgs.length) : 0n,
-      events: [],
-    }));
+    // Refused txs' results here; applied ones' below, from their protocol results.
+    const txResults: ExecTxResult[] = new Array<ExecTxResult>(checked.length);
+    checked.forEach((c, i) => {
+      if (!c.ok)
+        txResults[i] = {
+          code: c.err.code,
+          codespace: c.err.codespace,
+          log: c.err.log,
+          info: "",
+          data: new Uint8Array(0),
+          gasWanted: c.tx?.gasLimit ?? 0n,
+          gasUsed: c.tx ? gasUsedOf(c.tx.size, c.tx.msgs.length) : 0n,
+          events: [],
+        };
+    });
+    const txEvents = new Set<ProtocolEvent>();
+    applied.forEach(({ index, tx }, i) => {
+      const r = result.txResults[i]!;
+      for (const e of r.events) txEvents.add(e);
+      txResults[index] = {
+        code: r.code,
+        codespace: r.code === 0 ? "" : "remes",
+        log: r.log,
+        info: "",
+        data: new Uint8Array(0),
+        gasWanted: tx.gasLimit,
+        gasUsed: gasUsedOf(tx.size, tx.msgs.length),
+        events: txAbciEvents(tx, r.events),
+      };
+    });
     if (beaconTx)
       txResults.unshift({
         code: 0,
@@ -308,18 +328,6 @@ export class Consensus {
         gasUsed: 0n,
         events: [],
       });
-    const txEvents = new Set<ProtocolEvent>();
-    applied.forEach(({ index, tx }, i) => {
-      const r = result.txResults[i]!;
-      for (const e of r.events) txEvents.add(e);
-      txResults[index + (beaconTx ? 1 : 0)] = {
-        ...txResults[index + (beaconTx ? 1 : 0)]!,
-        code: r.code,
-        codespace: r.code === 0 ? "" : "remes",
-        log: r.log,
-        events: txAbciEvents({ ...tx, sequence: tx.sequence }, r.events),
-      };
-    });
     // Transfer recipients get account numbers now, so they can sign next.
     for (const e of result.events)
       if (e.case === "transferred" && !e.value.to.startsWith("module:"))

@@ -12,6 +12,9 @@ export const sha256Fast = (bytes: Uint8Array): Uint8Array => {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 };
 
+/** Lower-case hex of sha256(`bytes`), straight from OpenSSL (no bytes object in between). */
+export const sha256Hex = (bytes: Uint8Array): string => hash("sha256", bytes, "hex");
+
 /** ripemd160 of `bytes` (Node's crypto: OpenSSL). */
 export const ripemd160Fast = (bytes: Uint8Array): Uint8Array => {
   const b = hash("ripemd160", bytes, "buffer");

@@ -24,7 +24,7 @@ import type { BlockContext } from "../protocol/context.ts";
 import { isProtocolError } from "../protocol/errors.ts";
 import { decide, dryRunTx, payFee } from "../protocol/machine.ts";
 import { type Committed, requireState } from "./committed.ts";
-import { hexOf, sha256Fast } from "./hash.ts";
+import { hexOf, sha256Hex } from "./hash.ts";
 import {
   type DecodedTx,
   decodeTx,
@@ -40,6 +40,9 @@ import {
 export type Checked =
   | { readonly ok: true; readonly tx: DecodedTx }
   | { readonly ok: false; readonly err: TxError; readonly tx?: DecodedTx };
+
+/** A CheckTx response's data (none; the encoder only reads it). */
+const EMPTY = new Uint8Array(0);
 
 /** Above CometBFT's mempool size (5,000 by default; raise both together). */
 const VERIFIED_CACHE_MAX = 100_000;
@@ -58,12 +61,15 @@ export class Mempool {
     this.checkSequences.clear();
     this.pendingSpend.clear();
     this.verified.clear();
+    this.prepared = undefined;
+    this.context = undefined;
   }
 
   /** A block was committed: the mempool's sequences and spends are recounted by RECHECK against it. */
   committed(): void {
     this.checkSequences.clear();
     this.pendingSpend.clear();
+    this.prepared = undefined;
   }
 
   /** Txs verified and not yet in a block (what the mempool holds, as far as the app knows; metrics). */
@@ -84,10 +90,11 @@ export class Mempool {
    */
   authenticate(bytes: Uint8Array, sequences: (addr: string) => bigint | undefined): Checked {
     const { accounts, chainId } = this.node;
-    const hash = sha256Fast(bytes);
-    const key = hexOf(hash);
+    // The key straight as hex: most calls (RECHECK, the proposal checks, FinalizeBlock) only look the tx up.
+    const key = sha256Hex(bytes);
     let tx = this.verified.get(key);
     if (tx === undefined) {
+      const hash = Uint8Array.from(Buffer.from(key, "hex"));
       const decoded = decodeTx(bytes, this.node.maxTxBytes, hash);
       if (decoded instanceof TxError) return { ok: false, err: decoded };
       const account = accounts.get(decoded.signer);
@@ -130,18 +137,23 @@ export class Mempool {
     return { ok: true, tx };
   }
 
+  /** The context CheckTx decides messages in (the next block's height; no time, hash or beacon yet), one per height. */
+  private context: BlockContext | undefined;
+
   private nextContext(): BlockContext {
     const s = requireState(this.node);
-    return {
-      height: s.height + 1,
-      timeMs: 0n,
-      blockHash: new Uint8Array(32),
-      beacon: new Uint8Array(32),
-      beaconOutput: new Uint8Array(0),
-      proposer: "",
-      lastCommit: [],
-      misbehavior: [],
-    };
+    if (this.context?.height !== s.height + 1)
+      this.context = {
+        height: s.height + 1,
+        timeMs: 0n,
+        blockHash: new Uint8Array(32),
+        beacon: new Uint8Array(32),
+        beaconOutput: new Uint8Array(0),
+        proposer: "",
+        lastCommit: [],
+        misbehavior: [],
+      };
+    return this.context;
   }
 
   /**
@@ -168,7 +180,7 @@ export class Mempool {
       code,
       codespace,
       log,
-      data: new Uint8Array(0),
+      data: EMPTY,
       info: "",
       gasWanted,
       gasUsed,
@@ -230,8 +242,16 @@ export class Mempool {
     return response(0, "", "", tx.gasLimit, gasUsed);
   }
 
+  /**
+   * The txs this node's last PrepareProposal kept, at which committed
+   * height: CometBFT hands its own proposal to ProcessProposal next, and txs
+   * that passed these checks against the same state pass them again.
+   */
+  private prepared: { readonly height: number; readonly txs: readonly Uint8Array[] } | undefined;
+
   /** Keeps the txs that fit and pass authentication (in order, sequences tracked). */
   prepareProposal(txs: readonly Uint8Array[], maxTxBytes: bigint): Uint8Array[] {
+    this.prepared = undefined;
     const out: Uint8Array[] = [];
     const seqs = new Map<string, bigint>();
     let total = 0n;
@@ -243,17 +263,32 @@ export class Mempool {
       total += BigInt(bytes.length);
       out.push(bytes);
     }
+    this.prepared = { height: this.node.height, txs: out };
     return out;
   }
 
   /** Rejects a proposal holding a tx no honest proposer would include (malformed, oversized, badly signed). */
   processProposal(txs: readonly Uint8Array[]): ResponseProcessProposal_ProposalStatus {
+    if (this.isPrepared(txs)) return ResponseProcessProposal_ProposalStatus.ACCEPT;
     for (const bytes of txs) {
       const c = this.authenticate(bytes, () => undefined);
       if (!c.ok && c.err.code !== SdkCode.wrongSequence)
         return ResponseProcessProposal_ProposalStatus.REJECT;
     }
     return ResponseProcessProposal_ProposalStatus.ACCEPT;
+  }
+
+  /** Whether `txs` are byte for byte what this node's PrepareProposal kept at the current committed height. */
+  private isPrepared(txs: readonly Uint8Array[]): boolean {
+    const p = this.prepared;
+    if (p === undefined || p.height !== this.node.height || p.txs.length !== txs.length)
+      return false;
+    for (let i = 0; i < txs.length; i++) {
+      const a = p.txs[i]!;
+      const b = txs[i]!;
+      if (a !== b && (a.length !== b.length || Buffer.compare(a, b) !== 0)) return false;
+    }
+    return true;
   }
 
   /** REJECT when the proposal's beacon tx is missing or wrong (src/node/beacon.ts), else undefined. */

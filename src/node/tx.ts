@@ -18,7 +18,14 @@ import { command, signerOf, type ProtocolCommand } from "../protocol/commands.ts
 import { addressOfPubkey, BECH32_PREFIX, isAddress } from "./address.ts";
 import { encodeUvarint } from "./framing.ts";
 import { sha256Fast } from "./hash.ts";
-import { authIsCanonical, bodyIsCanonical, rawIsCanonical, signDocView } from "./tx-canonical.ts";
+import {
+  authIsCanonical,
+  bodyIsCanonical,
+  parseCanonicalTx,
+  rawIsCanonical,
+  signDocView,
+  type TxParts,
+} from "./tx-canonical.ts";
 import { verifyDigest } from "./secp256k1.ts";
 
 export { addressOfPubkey, BECH32_PREFIX, isAddress };
@@ -187,14 +194,8 @@ export const nonCanonical = (
   return undefined;
 };
 
-/** Stateless decoding and checks of a tx (no signature check: see verifySignature). */
-export const decodeTx = (
-  bytes: Uint8Array,
-  maxBytes = DEFAULT_MAX_TX_BYTES,
-  hash?: Uint8Array,
-): DecodedTx | TxError => {
-  if (bytes.length > maxBytes)
-    return new TxError(SdkCode.txTooLarge, `tx is ${bytes.length} bytes, the limit is ${maxBytes}`);
+/** The parts of a tx through cosmjs-types: decoded, then checked canonical by re-encoding (nonCanonical). */
+const slowParts = (bytes: Uint8Array): TxParts | TxError => {
   let raw: TxRaw, body: TxBody, auth: AuthInfo;
   try {
     raw = TxRaw.decode(bytes);
@@ -208,15 +209,52 @@ export const decodeTx = (
   }
   const bad = nonCanonical(bytes, raw, body, auth);
   if (bad !== undefined) return new TxError(SdkCode.txDecode, `tx parse error: ${bad}`);
-  if (body.messages.length === 0)
+  return {
+    bodyBytes: raw.bodyBytes,
+    authInfoBytes: raw.authInfoBytes,
+    signatures: raw.signatures,
+    messages: body.messages,
+    memo: body.memo,
+    signerInfos: auth.signerInfos.map((i) => ({
+      publicKey: i.publicKey,
+      mode: i.modeInfo?.single?.mode,
+      sequence: i.sequence,
+    })),
+    fee: auth.fee && { amount: auth.fee.amount, gasLimit: auth.fee.gasLimit },
+  };
+};
+
+/** The compressed secp256k1 key in a PubKey message's bytes (its canonical form read in place). */
+const pubkeyOf = (value: Uint8Array): Uint8Array =>
+  value.length === 35 && value[0] === 0x0a && value[1] === 33
+    ? value.subarray(2)
+    : Secp256k1PubKey.decode(value).key;
+
+/**
+ * Stateless decoding and checks of a tx (no signature check: see
+ * verifySignature). The common shape is read straight from the bytes
+ * (tx-canonical.ts parseCanonicalTx); anything else through cosmjs-types
+ * (`slow`: tests force it to compare the two).
+ */
+export const decodeTx = (
+  bytes: Uint8Array,
+  maxBytes = DEFAULT_MAX_TX_BYTES,
+  hash?: Uint8Array,
+  slow = false,
+): DecodedTx | TxError => {
+  if (bytes.length > maxBytes)
+    return new TxError(SdkCode.txTooLarge, `tx is ${bytes.length} bytes, the limit is ${maxBytes}`);
+  const parts = (slow ? undefined : parseCanonicalTx(bytes)) ?? slowParts(bytes);
+  if (parts instanceof TxError) return parts;
+  if (parts.messages.length === 0)
     return new TxError(SdkCode.invalidRequest, "the tx holds no messages");
-  if (auth.signerInfos.length !== 1 || raw.signatures.length !== 1)
+  if (parts.signerInfos.length !== 1 || parts.signatures.length !== 1)
     return new TxError(
       SdkCode.unauthorized,
-      `a tx needs exactly one signer and one signature, got ${auth.signerInfos.length} and ${raw.signatures.length}`,
+      `a tx needs exactly one signer and one signature, got ${parts.signerInfos.length} and ${parts.signatures.length}`,
     );
-  const info = auth.signerInfos[0]!;
-  if (info.modeInfo?.single?.mode !== SignMode.SIGN_MODE_DIRECT)
+  const info = parts.signerInfos[0]!;
+  if (info.mode !== SignMode.SIGN_MODE_DIRECT)
     return new TxError(
       SdkCode.unauthorized,
       "only SIGN_MODE_DIRECT single signatures are accepted",
@@ -228,7 +266,7 @@ export const decodeTx = (
     );
   let pubkey: Uint8Array;
   try {
-    pubkey = Secp256k1PubKey.decode(info.publicKey.value).key;
+    pubkey = pubkeyOf(info.publicKey.value);
   } catch {
     return new TxError(SdkCode.txDecode, "malformed secp256k1 public key");
   }
@@ -237,14 +275,14 @@ export const decodeTx = (
       SdkCode.unauthorized,
       "the public key must be a 33-byte compressed secp256k1 point",
     );
-  const signature = raw.signatures[0]!;
+  const signature = parts.signatures[0]!;
   if (signature.length !== 64)
     return new TxError(
       SdkCode.unauthorized,
       `signature must be 64 bytes (r ‖ s), got ${signature.length}`,
     );
   // Fee: at most one coin, in uremes, a uint64 amount (duplicates were once summed, and 2^64 read as "insufficient funds").
-  const coins = auth.fee?.amount ?? [];
+  const coins = parts.fee?.amount ?? [];
   if (coins.length > 1)
     return new TxError(
       SdkCode.invalidCoins,
@@ -261,7 +299,7 @@ export const decodeTx = (
     fee = a;
   }
   // ABCI's gas_wanted is an int64: a larger limit would show as negative (the Cosmos SDK's MaxGasWanted).
-  const gasLimit = auth.fee?.gasLimit ?? 0n;
+  const gasLimit = parts.fee?.gasLimit ?? 0n;
   if (gasLimit > MAX_GAS_WANTED)
     return new TxError(
       SdkCode.invalidRequest,
@@ -270,8 +308,8 @@ export const decodeTx = (
   // Computed per tx (~4 µs): a cache of key → address cost ~200 bytes per signer for good, and memory is the scarcer of the two.
   const signer = addressOfPubkey(pubkey);
   const msgs: ProtocolCommand[] = [];
-  for (let i = 0; i < body.messages.length; i++) {
-    const cmd = toCommand(body.messages[i]!, i);
+  for (let i = 0; i < parts.messages.length; i++) {
+    const cmd = toCommand(parts.messages[i]!, i);
     if (cmd instanceof TxError) return cmd;
     const claimed = signerOf(cmd);
     if (claimed !== signer)
@@ -288,13 +326,13 @@ export const decodeTx = (
     pubkey,
     sequence: info.sequence,
     signature,
-    bodyBytes: raw.bodyBytes,
-    authInfoBytes: raw.authInfoBytes,
+    bodyBytes: parts.bodyBytes,
+    authInfoBytes: parts.authInfoBytes,
     msgs,
-    typeUrls: body.messages.map((m) => m.typeUrl),
+    typeUrls: parts.messages.map((m) => m.typeUrl),
     gasLimit,
     fee,
-    memo: body.memo,
+    memo: parts.memo,
   };
 };
 

@@ -78,5 +78,35 @@ describe("protocolAbciEvent", () => {
       ["tx", "signature=/w=="],
       ["message", "action=/remes.remes.v1.MsgSubmitGradient* sender=remes1x* module=remes"],
     ]);
+    const two = txAbciEvents(
+      {
+        signer: "remes1y",
+        sequence: 0n,
+        fee: 0n,
+        signature: new Uint8Array(0),
+        typeUrls: ["/a", "/b"],
+      },
+      [
+        {
+          case: "gradientSubmitted",
+          value: create(GradientSubmittedSchema, { miner: "remes1y", window: 3n }),
+        } as ProtocolEvent,
+      ],
+    );
+    expect(two.map((e) => e.type)).toEqual([
+      "tx",
+      "tx",
+      "tx",
+      "message",
+      "message",
+      "remes.gradientSubmitted",
+    ]);
+    expect(two[4]!.attributes.map((a) => a.value)).toEqual(["/b", "remes1y", "remes"]);
+    expect(two[5]).toEqual(
+      protocolAbciEvent({
+        case: "gradientSubmitted",
+        value: create(GradientSubmittedSchema, { miner: "remes1y", window: 3n }),
+      } as ProtocolEvent),
+    );
   });
 });

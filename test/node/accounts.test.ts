@@ -3,8 +3,16 @@
  * account's number, sequence and key, in number order whatever order the
  * changes come in, and it chains block after block.
  */
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { genesisAccountsHash, nextAccountsHash, nodeAppHash } from "../../src/node/accounts.ts";
+import {
+  accountLeaf,
+  genesisAccountsHash,
+  nextAccountsHash,
+  nodeAppHash,
+} from "../../src/node/accounts.ts";
+import { encodeUvarint } from "../../src/node/framing.ts";
 import type { AccountRecord } from "../../src/node/store.ts";
 
 const acct = (n: number, sequence = 0n, pubkey?: Uint8Array): AccountRecord => ({
@@ -41,5 +49,26 @@ describe("accounts hash", () => {
     const a = new Uint8Array(32).fill(2);
     expect(hex(nodeAppHash(p, a))).not.toBe(hex(nodeAppHash(a, p)));
     expect(nodeAppHash(p, a)).toHaveLength(32);
+  });
+
+  it("writes each leaf as the bytes of its text: varint(len) ‖ number/sequence/key hex/address", () => {
+    const text = (a: AccountRecord) =>
+      utf8ToBytes(`${a.number}/${a.sequence}/${a.pubkey ? bytesToHex(a.pubkey) : ""}/${a.address}`);
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string({ maxLength: 200 }), fc.string({ maxLength: 50, unit: "binary" })),
+        fc.bigInt({ min: 0n, max: 2n ** 64n }),
+        fc.bigInt({ min: 0n, max: 2n ** 64n }),
+        fc.option(fc.uint8Array({ maxLength: 80 }), { nil: undefined }),
+        (address, number, sequence, pubkey) => {
+          const a: AccountRecord = { address, number, sequence, pubkey };
+          const body = text(a);
+          expect(hex(accountLeaf(a))).toBe(
+            hex(new Uint8Array([...encodeUvarint(body.length), ...body])),
+          );
+        },
+      ),
+      { numRuns: 500, seed: 16 },
+    );
   });
 });

@@ -185,6 +185,23 @@ describe("ProcessProposal and the beacon", () => {
     expect(propose(TestNode.of(synced), source.beacon.prepare(2, []))).toBe(Status.ACCEPT);
   });
 
+  it("given this node's own proposal, when ProcessProposal sees it (unverified), then it is accepted only as proposed: same height, previous beacon, bytes and the proposer's registered key", () => {
+    const node = freshNode(VAL);
+    const [own] = node.app.beacon.prepare(1, []);
+    const flipped = own!.slice();
+    flipped[flipped.length - 1]! ^= 1;
+    expect(propose(node, [flipped])).toBe(Status.REJECT);
+    expect(propose(node, [own!, own!])).toBe(Status.REJECT);
+    expect(propose(node, [own!])).toBe(Status.ACCEPT);
+    node.block().execute();
+    // Height 2: the memo is height 1's, on the genesis beacon.
+    expect(propose(node, [own!])).toBe(Status.REJECT);
+    // A node whose key is not the proposer's registered one: its own tx is verified, and refused.
+    const wrongKey = freshNode(OTHER);
+    const [mine] = wrongKey.app.beacon.prepare(1, []);
+    expect(propose(wrongKey, [mine!])).toBe(Status.REJECT);
+  });
+
   it("a node without a consensus key proposes no beacon tx and drops any it is handed", () => {
     expect(new NodeBeacon(undefined).prepare(1, [beaconTx(hashParts("x"))])).toEqual([]);
   });

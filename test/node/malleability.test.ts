@@ -130,4 +130,25 @@ describe("tx malleability", () => {
       expect(finalize(app, [tx]).txResults[0]!.code, what).toBe(SdkCode.txDecode);
     }
   });
+
+  it("ProcessProposal accepts this node's own prepared txs unchecked, and checks any other list: a re-encoded tx is still refused", () => {
+    const app = freshApp();
+    const prepared = app.prepareProposal([original], 1_000_000n);
+    expect(prepared).toEqual([original]);
+    expect(app.processProposal(prepared)).toBe(ResponseProcessProposal_ProposalStatus.ACCEPT);
+    expect(app.processProposal([original.slice()])).toBe(
+      ResponseProcessProposal_ProposalStatus.ACCEPT,
+    );
+    for (const [what, v] of variants) {
+      expect(app.processProposal([v]), what).toBe(ResponseProcessProposal_ProposalStatus.REJECT);
+      expect(app.processProposal([original, v]), what).toBe(
+        ResponseProcessProposal_ProposalStatus.REJECT,
+      );
+    }
+    // A variant PrepareProposal drops is not in the memo either.
+    expect(app.prepareProposal([variants[0]![1]], 1_000_000n)).toEqual([]);
+    expect(app.processProposal([variants[0]![1]])).toBe(
+      ResponseProcessProposal_ProposalStatus.REJECT,
+    );
+  });
 });

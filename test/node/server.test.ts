@@ -8,7 +8,8 @@ import fc from "fast-check";
 import { Request, Response } from "cosmjs-types/tendermint/abci/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { frame, FrameError, FrameReader } from "../../src/node/framing.ts";
-import { AbciServer, type AbciHandler } from "../../src/node/server.ts";
+import { encodeAbciResponse, encodeAbciResponseFrame } from "../../src/node/abci-encoding.ts";
+import { AbciServer, type AbciHandler, decodeRequest } from "../../src/node/server.ts";
 
 describe("FrameReader", () => {
   it("reassembles any split of any sequence of frames", () => {
@@ -67,6 +68,70 @@ const echoing: AbciHandler = (req) => ({
         },
       }
     : {}),
+});
+
+describe("decodeRequest and response frames", () => {
+  it("reads a CheckTx request in place as Request.decode does, and leaves any other shape to it", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 400 }),
+        fc.constantFrom(0, 1),
+        fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 2 }),
+        (tx, type, flips) => {
+          const bytes = Request.encode(Request.fromPartial({ checkTx: { tx, type } })).finish();
+          for (const [at, v] of flips) bytes[at % bytes.length] = v;
+          let expected: unknown;
+          try {
+            expected = Request.decode(bytes);
+          } catch {
+            expected = undefined;
+          }
+          const d = decodeRequest(bytes);
+          if ("error" in d) return;
+          // Request.decode spells the other methods out as undefined; toEqual ignores undefined properties.
+          expect(d.req).toEqual(expected);
+          expect(d.kind).toBe(
+            Object.keys(expected as object).find((k) => (expected as never)[k] !== undefined),
+          );
+        },
+      ),
+      { numRuns: 500, seed: 16 },
+    );
+  });
+
+  it("frames a response as frame(encodeAbciResponse(r))", () => {
+    const responses: Response[] = [
+      {
+        checkTx: {
+          code: 0,
+          data: new Uint8Array(0),
+          log: "",
+          info: "",
+          gasWanted: 5n,
+          gasUsed: 3n,
+          events: [],
+          codespace: "",
+        },
+      },
+      {
+        checkTx: {
+          code: 4,
+          data: new Uint8Array(0),
+          log: "x".repeat(300),
+          info: "",
+          gasWanted: 0n,
+          gasUsed: 0n,
+          events: [],
+          codespace: "sdk",
+        },
+      },
+      { echo: { message: "hi" } },
+    ];
+    for (const r of responses)
+      expect(Buffer.from(encodeAbciResponseFrame(r)).toString("hex")).toBe(
+        Buffer.from(frame(encodeAbciResponse(r))).toString("hex"),
+      );
+  });
 });
 
 describe("AbciServer", () => {

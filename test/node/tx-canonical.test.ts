@@ -12,9 +12,11 @@ import { buildTx, txArb } from "../../src/fuzz/targets/tx.ts";
 import {
   authIsCanonical,
   bodyIsCanonical,
+  parseCanonicalTx,
   rawIsCanonical,
   signDocView,
 } from "../../src/node/tx-canonical.ts";
+import { decodeTx, TxError } from "../../src/node/tx.ts";
 
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;
 
@@ -41,6 +43,116 @@ const verdicts = (bytes: Uint8Array) => {
     ],
   };
 };
+
+/** A decodeTx answer as plain data (bytes as hex), to compare the two paths. */
+const plain = (r: ReturnType<typeof decodeTx>): unknown =>
+  r instanceof TxError
+    ? { code: r.code, log: r.log }
+    : JSON.parse(
+        JSON.stringify(r, (_k, v: unknown) =>
+          v instanceof Uint8Array
+            ? Buffer.from(v).toString("hex")
+            : typeof v === "bigint"
+              ? `${v}n`
+              : v,
+        ),
+      );
+
+/** Whether cosmjs-types decodes the tx and re-encodes each part to exactly its bytes (the slow path's verdict). */
+const slowCanonical = (bytes: Uint8Array): boolean => {
+  try {
+    const raw = TxRaw.decode(bytes);
+    return (
+      same(TxRaw.encode(raw).finish(), bytes) &&
+      same(TxBody.encode(TxBody.decode(raw.bodyBytes)).finish(), raw.bodyBytes) &&
+      same(AuthInfo.encode(AuthInfo.decode(raw.authInfoBytes)).finish(), raw.authInfoBytes)
+    );
+  } catch {
+    return false;
+  }
+};
+
+describe("parseCanonicalTx (decodeTx's direct reader)", () => {
+  it("gives decodeTx the same answer as cosmjs-types decoding and re-encoding, on fuzzed txs and byte flips of them", () => {
+    let fast = 0;
+    const check = (bytes: Uint8Array) => {
+      const parts = parseCanonicalTx(bytes);
+      if (parts !== undefined) {
+        fast++;
+        expect(slowCanonical(bytes)).toBe(true);
+      }
+      expect(plain(decodeTx(bytes))).toEqual(plain(decodeTx(bytes, undefined, undefined, true)));
+    };
+    fc.assert(
+      fc.property(
+        txArb(),
+        fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 2 }),
+        (input, flips) => {
+          const bytes = buildTx(input);
+          check(bytes);
+          if (flips.length === 0) return;
+          const flipped = bytes.slice();
+          for (const [at, v] of flips) if (flipped.length > 0) flipped[at % flipped.length] = v;
+          check(flipped);
+        },
+      ),
+      { numRuns: 600, seed: 16 },
+    );
+    expect(fast).toBeGreaterThan(200);
+  });
+
+  it("reads a stock tx in place and defers what it does not read: a two-byte varint, an unknown field, a tip", () => {
+    const body = TxBody.encode(
+      TxBody.fromPartial({ messages: [{ typeUrl: "/x.Y", value: Uint8Array.of(1) }], memo: "m" }),
+    ).finish();
+    const auth = AuthInfo.encode(
+      AuthInfo.fromPartial({
+        signerInfos: [{ modeInfo: { single: { mode: 1 } }, sequence: 7n }],
+        fee: { amount: [{ denom: "uremes", amount: "5" }], gasLimit: 200_000n },
+      }),
+    ).finish();
+    const tx = (b: Uint8Array, a: Uint8Array) =>
+      TxRaw.encode({ bodyBytes: b, authInfoBytes: a, signatures: [new Uint8Array(64)] }).finish();
+    const parts = parseCanonicalTx(tx(body, auth))!;
+    expect(parts.messages).toEqual([{ typeUrl: "/x.Y", value: Uint8Array.of(1) }]);
+    expect(parts.memo).toBe("m");
+    expect(parts.signerInfos).toEqual([{ publicKey: undefined, mode: 1, sequence: 7n }]);
+    expect(parts.fee).toEqual({ amount: [{ denom: "uremes", amount: "5" }], gasLimit: 200_000n });
+    expect(parseCanonicalTx(tx(new Uint8Array([...body, 0x30, 0x01]), auth))).toBeUndefined();
+    const tipped = AuthInfo.encode(
+      AuthInfo.fromPartial({ ...AuthInfo.decode(auth), tip: { tipper: "a", amount: [] } }),
+    ).finish();
+    expect(parseCanonicalTx(tx(body, tipped))).toBeUndefined();
+    // Defaults written out (canonical encoders leave them out): mode 0, sequence 0, gas limit 0, an empty memo, an empty Any value, an empty body.
+    const bodyMsg = body.subarray(0, body.length - 3); // the message alone, memo dropped
+    for (const [b, a] of [
+      [body, Uint8Array.of(0x0a, 0x06, 0x12, 0x04, 0x0a, 0x02, 0x08, 0x00)],
+      [body, Uint8Array.of(0x0a, 0x08, 0x12, 0x04, 0x0a, 0x02, 0x08, 0x01, 0x18, 0x00)],
+      [body, Uint8Array.of(0x12, 0x02, 0x10, 0x00)],
+      [Uint8Array.of(...bodyMsg, 0x12, 0x00), auth],
+      [Uint8Array.of(0x0a, 0x06, 0x0a, 0x02, 0x2f, 0x78, 0x12, 0x00), auth],
+    ] as const) {
+      const bytes = tx(b, a);
+      expect(parseCanonicalTx(bytes)).toBeUndefined();
+      expect(slowCanonical(bytes)).toBe(false);
+      expect(plain(decodeTx(bytes))).toEqual(plain(decodeTx(bytes, undefined, undefined, true)));
+    }
+    expect(
+      parseCanonicalTx(
+        TxRaw.encode({
+          bodyBytes: new Uint8Array(0),
+          authInfoBytes: auth,
+          signatures: [],
+        }).finish(),
+      ),
+    ).toBeDefined();
+    expect(parseCanonicalTx(Uint8Array.of(0x0a, 0x00, ...tx(body, auth)))).toBeUndefined();
+    // Fee gas limit 5 as a two-byte varint.
+    expect(
+      parseCanonicalTx(tx(body, new Uint8Array([0x12, 0x03, 0x10, 0x85, 0x00]))),
+    ).toBeUndefined();
+  });
+});
 
 describe("tx-canonical", () => {
   it("agrees with cosmjs-types re-encoding on fuzzed txs", () => {
