@@ -55,9 +55,14 @@ const enum Kind {
   Restart,
 }
 
+/** A tx on its way to the mempool is its own queue item (no wrapper object per tx). */
+interface TxItem extends SimTx {
+  readonly k: Kind.Tx;
+}
+
 type Item =
   | { readonly k: Kind.Block; readonly delayed: boolean }
-  | { readonly k: Kind.Tx; readonly tx: SimTx }
+  | TxItem
   | {
       readonly k: Kind.Wake;
       readonly actor: number;
@@ -297,10 +302,15 @@ export class Engine {
       this.stats.txsLost++;
       return;
     }
-    const tx: SimTx = { id: this.#nextTxId++, cmd, from: this.#cfg.actors[i]!.info.address };
-    this.#q.push(this.#now + this.#latency(f), { k: Kind.Tx, tx });
+    const tx: TxItem = {
+      k: Kind.Tx,
+      id: this.#nextTxId++,
+      cmd,
+      from: this.#cfg.actors[i]!.info.address,
+    };
+    this.#q.push(this.#now + this.#latency(f), tx);
     if (f.duplicateBps > 0 && this.#net.chance(f.duplicateBps, BPS))
-      this.#q.push(this.#now + this.#latency(f), { k: Kind.Tx, tx });
+      this.#q.push(this.#now + this.#latency(f), tx);
   }
 
   #latency(f: FaultOptions): number {
@@ -636,9 +646,9 @@ export class Engine {
     let violation: RunEnd["violation"];
     const first = this.state.height;
     while (this.state.height - first < blocks) {
-      const next = this.#q.pop();
-      if (!next) break;
-      this.#now = next.timeMs;
+      const it = this.#q.next();
+      if (it === undefined) break;
+      this.#now = this.#q.timeMs;
       if (this.#now > deadlineMs) {
         violation = {
           height: this.state.height + 1,
@@ -648,7 +658,6 @@ export class Engine {
         };
         break;
       }
-      const it = next.item;
       switch (it.k) {
         case Kind.Block: {
           const outcome = this.#block(it.delayed);
@@ -665,7 +674,7 @@ export class Engine {
           break;
         }
         case Kind.Tx:
-          this.#mempool.add(it.tx);
+          this.#mempool.add(it);
           break;
         case Kind.Wake: {
           if (it.epoch !== this.#epoch[it.actor]) break;
