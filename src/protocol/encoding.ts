@@ -276,6 +276,18 @@ const writeMessage = (w: Writer, desc: DescMessage, m: AnyMessage): void => {
 const shared = new Writer();
 
 /**
+ * Appends `varint(length) ‖ encoding` of a message to `w` (a length-delimited
+ * record, as apphash.ts `blockEventsHash` frames each event), with no copy
+ * of the bytes but the rare shift of a body whose length needs more than
+ * one varint byte.
+ */
+export const writeDelimited = (w: Writer, desc: DescMessage, message: object): void => {
+  const at = w.begin();
+  writeMessage(w, desc, message as AnyMessage);
+  w.end(at);
+};
+
+/**
  * Encodes a message; the returned bytes are a view into a shared buffer,
  * valid until the next call — copy them to keep them.
  */

@@ -295,7 +295,18 @@ export class Prng {
       throw new RangeError(`Prng.below: n must be a positive safe integer, got ${n}`);
     }
     if (n === 1) return 0;
-    if (n > TWO_32) return Number(this.belowBig(BigInt(n)));
+    if (n > TWO_32) {
+      // belowBig's draw, in exact safe-integer arithmetic (no bigint per draw): n − 1 has
+      // b ∈ 33..53 bits, so two words, concatenated, keep their top b bits.
+      const bits = 64 - Math.clz32(Math.floor((n - 1) / TWO_32));
+      const drop = 64 - bits;
+      const scale = 2 ** (32 - drop);
+      for (;;) {
+        const hi = this.nextU32();
+        const acc = hi * scale + (this.nextU32() >>> drop);
+        if (acc < n) return acc;
+      }
+    }
     const limit = TWO_32 - (TWO_32 % n);
     for (;;) {
       const x = this.nextU32();
@@ -387,6 +398,49 @@ export interface WeightedCandidate {
  * purpose-specific `deriveSeed` output) or a `Prng` (which is advanced).
  * Throws on a negative weight or a duplicate id (caller bugs).
  */
+/**
+ * `sortition` when the total weight is a safe integer: the same tree and the
+ * same draws (`below(total)` draws exactly what `belowBig` does) on exact
+ * integers in doubles, without a bigint per tree update. Panels are drawn
+ * per dispute, and the bigint tree was most of their garbage.
+ */
+function sortitionSafe(pool: readonly WeightedCandidate[], picks: number, prng: Prng): string[] {
+  const n = pool.length;
+  const weights = new Float64Array(n);
+  const tree = new Float64Array(n + 1);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const w = Number(pool[i]!.weight);
+    weights[i] = w;
+    total += w;
+    tree[i + 1]! += w;
+  }
+  for (let i = 1; i <= n; i++) {
+    const j = i + (i & -i);
+    if (j <= n) tree[j]! += tree[i]!;
+  }
+  let topStep = 1;
+  while (topStep * 2 <= n) topStep *= 2;
+  const out: string[] = [];
+  for (let t = 0; t < picks; t++) {
+    let rem = prng.below(total);
+    let pos = 0;
+    for (let step = topStep; step > 0; step >>= 1) {
+      const next = pos + step;
+      if (next <= n && tree[next]! <= rem) {
+        pos = next;
+        rem -= tree[next]!;
+      }
+    }
+    const w = weights[pos]!;
+    out.push(pool[pos]!.id);
+    weights[pos] = 0;
+    total -= w;
+    for (let i = pos + 1; i <= n; i += i & -i) tree[i]! -= w;
+  }
+  return out;
+}
+
 export function sortition(
   candidates: readonly WeightedCandidate[],
   count: number,
@@ -409,6 +463,9 @@ export function sortition(
   const picks = Math.min(count, n);
   if (picks === 0) return [];
   const prng = seed instanceof Prng ? seed : new Prng(seed);
+  let sum = 0n;
+  for (const c of pool) sum += c.weight;
+  if (sum <= MAX_SAFE_BIG) return sortitionSafe(pool, picks, prng);
 
   // Fenwick tree, 1-based: tree[i] = sum of weights in (i − lowbit(i), i].
   const weights: bigint[] = new Array<bigint>(n);
