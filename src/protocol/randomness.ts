@@ -463,9 +463,10 @@ export function sortition(
   const picks = Math.min(count, n);
   if (picks === 0) return [];
   const prng = seed instanceof Prng ? seed : new Prng(seed);
-  let sum = 0n;
-  for (const c of pool) sum += c.weight;
-  if (sum <= MAX_SAFE_BIG) return sortitionSafe(pool, picks, prng);
+  // Summed in doubles: a total within the safe range means no partial sum was rounded (they only grow).
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += Number(pool[i]!.weight);
+  if (sum <= Number.MAX_SAFE_INTEGER) return sortitionSafe(pool, picks, prng);
 
   // Fenwick tree, 1-based: tree[i] = sum of weights in (i − lowbit(i), i].
   const weights: bigint[] = new Array<bigint>(n);

@@ -318,6 +318,17 @@ export const hex = (bytes: Uint8Array): string => {
   return LATIN1.decode(out.subarray(0, 2 * n));
 };
 
+/** Whether `s` is `hex(bytes)`, without building the string. */
+export const isHexOf = (bytes: Uint8Array, s: string): boolean => {
+  if (s.length !== 2 * bytes.length) return false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (s.charCodeAt(2 * i) !== HEX_DIGITS[b >> 4] || s.charCodeAt(2 * i + 1) !== HEX_DIGITS[b & 15])
+      return false;
+  }
+  return true;
+};
+
 export const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

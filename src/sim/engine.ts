@@ -373,12 +373,22 @@ export class Engine {
 
   // --- validators ---
 
+  /** Consensus keys in hex by their bytes (a role's key bytes are kept, not rebuilt, so each is converted once). */
+  readonly #keyHexes = new WeakMap<Uint8Array, string>();
+
+  #keyHex(pubkey: Uint8Array): string {
+    let h = this.#keyHexes.get(pubkey);
+    if (h === undefined) this.#keyHexes.set(pubkey, (h = hex(pubkey)));
+    return h;
+  }
+
   #activeValidators(): RoleRecord[] {
     const out: RoleRecord[] = [];
     for (const k of this.#validatorKeys) {
       const r = this.state.roles.get(k);
       // CometBFT's set is the protocol's (consensus-set.ts): a jailed, capped-out or keyless validator neither proposes nor votes.
-      if (r && isActive(this.state, r) && this.state.consensusSet.has(hex(r.pubkey))) out.push(r);
+      if (r && isActive(this.state, r) && this.state.consensusSet.has(this.#keyHex(r.pubkey)))
+        out.push(r);
     }
     return out.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
   }
