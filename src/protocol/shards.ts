@@ -63,11 +63,13 @@ export const minersByShard = (
   let ix = byShardIndex.get(raw);
   if (ix === undefined) {
     const built = new Map<number, string[]>();
-    for (const [miner, shard] of [...raw].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    for (const [miner, shard] of raw) {
       const list = built.get(shard);
       if (list) list.push(miner);
       else built.set(shard, [miner]);
     }
+    // Each shard's few miners sorted, rather than the whole assignment (addresses are distinct).
+    for (const list of built.values()) list.sort((a, b) => (a < b ? -1 : 1));
     byShardIndex.set(raw, (ix = built));
   }
   return ix;

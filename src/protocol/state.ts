@@ -323,7 +323,10 @@ export const isHexOf = (bytes: Uint8Array, s: string): boolean => {
   if (s.length !== 2 * bytes.length) return false;
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i]!;
-    if (s.charCodeAt(2 * i) !== HEX_DIGITS[b >> 4] || s.charCodeAt(2 * i + 1) !== HEX_DIGITS[b & 15])
+    if (
+      s.charCodeAt(2 * i) !== HEX_DIGITS[b >> 4] ||
+      s.charCodeAt(2 * i + 1) !== HEX_DIGITS[b & 15]
+    )
       return false;
   }
   return true;
