@@ -273,9 +273,8 @@ export class SimulatedBackend implements TrainingBackend {
   }
 
   #hashOf(gpuArch: GpuArch, update: Int32Array): Uint8Array {
-    const bytes = new Uint8Array(
-      update.buffer.slice(update.byteOffset, update.byteOffset + update.byteLength),
-    );
+    // A view, not a copy: hashParts only reads it (its bytes are the update's, in memory order, as before).
+    const bytes = new Uint8Array(update.buffer, update.byteOffset, update.byteLength);
     return hashParts("sim/gradient", gpuArch, this.kernelVersion, bytes);
   }
 

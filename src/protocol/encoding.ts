@@ -53,7 +53,7 @@ export class Writer {
   }
 
   big(v: bigint): void {
-    if (v <= 0xffffffffn) return this.uint(Number(v));
+    if (v <= 0x1fffffffffffffn) return this.uint(Number(v));
     this.ensure(10);
     while (v > 0x7fn) {
       this.buf[this.pos++] = Number(v & 0x7fn) | 0x80;
@@ -146,9 +146,9 @@ const unsupported = (f: DescField): never => {
   );
 };
 
-/** A 64-bit integer field's value: ids and amounts below 2^32 (nearly all) take the number path. */
+/** A 64-bit integer field's value: ids and amounts that are safe integers (nearly all) take the number path. */
 const u64 = (w: Writer, v: unknown): void =>
-  typeof v === "bigint" && v >= 0n && v <= 0xffffffffn
+  typeof v === "bigint" && v >= 0n && v <= 0x1fffffffffffffn
     ? w.uint(Number(v))
     : w.big(BigInt.asUintN(64, BigInt(v as bigint)));
 

@@ -152,7 +152,9 @@ function writePart(part: HashPart, at: number): number {
     ensure(at + 5 + len);
     scratch[at] = TAG_BYTES;
     scratchView.setUint32(at + 1, len);
-    scratch.set(part, at + 5);
+    // A loop for the usual 32-byte hashes and salts: cheaper than a `set` call for so few bytes.
+    if (len <= 64) for (let i = 0; i < len; i++) scratch[at + 5 + i] = part[i]!;
+    else scratch.set(part, at + 5);
     return at + 5 + len;
   }
   if (typeof part === "string") {

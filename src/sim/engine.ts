@@ -619,16 +619,20 @@ export class Engine {
         touched.push(i);
       }
     };
-    for (const e of events) {
+    // Indexed loops: a block of ~200 events reaches ~10,000 inboxes at a window's opening.
+    for (let k = 0; k < events.length; k++) {
+      const e = events[k]!;
       const subs = this.#subscribers.get(e.case);
-      if (subs) for (const i of subs) push(i, e);
-      for (const a of addressees(e)) {
-        const i = this.#byAddress.get(a);
+      if (subs) for (let j = 0; j < subs.length; j++) push(subs[j]!, e);
+      const to = addressees(e);
+      for (let j = 0; j < to.length; j++) {
+        const i = this.#byAddress.get(to[j]!);
         if (i !== undefined) push(i, e);
       }
     }
     touched.sort((a, b) => a - b);
-    for (const i of touched) {
+    for (let k = 0; k < touched.length; k++) {
+      const i = touched[k]!;
       const box = this.#inbox[i]!;
       this.#inbox[i] = undefined;
       if (this.#reachable(i)) this.#cfg.actors[i]!.onEvents(box, this.#ios[i]!);

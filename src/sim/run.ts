@@ -407,7 +407,8 @@ class Tally {
   }
 
   observe(height: number, events: readonly ProtocolEvent[]): void {
-    for (const e of events) {
+    for (let k = 0; k < events.length; k++) {
+      const e = events[k]!;
       if (e.case === "gradientSubmitted") {
         const id = Number(e.value.submissionId);
         const window = Number(e.value.window);
