@@ -25,150 +25,50 @@ const K = Int32Array.of(
 // prettier-ignore
 const IV = Int32Array.of(0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19);
 
-const W = new Int32Array(64);
 const H = new Int32Array(8);
 const TAIL = new Uint8Array(128);
 
-/** One compression of the 64-byte block at `b[off..]` into H. */
-function compress(b: Uint8Array, off: number): void {
-  const w = W;
-  for (let i = 0; i < 16; i++, off += 4)
-    w[i] = (b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!;
-  for (let i = 16; i < 64; i++) {
-    const x = w[i - 15]!;
-    const y = w[i - 2]!;
-    const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
-    const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
-    w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) | 0;
+/**
+ * One compression of the 64-byte block at `b[off..]` into H, generated once
+ * as straight-line code: the 64 rounds unrolled with the working variables
+ * renamed instead of shifted (a round computes only e and a), the message
+ * schedule in sixteen locals updated in place, the round constants inlined,
+ * the three-operation Ch and Maj. ~17% less time per block than eight
+ * rounds per loop iteration over typed arrays, and ~30% less than one round
+ * per iteration; a property test compares the digests with @noble/hashes.
+ */
+const compress = ((): ((b: Uint8Array, off: number) => void) => {
+  const v = ["a", "bb", "c", "d", "e", "f", "g", "hh"];
+  const rotr = (x: string, n: number) => `((${x} >>> ${n}) | (${x} << ${32 - n}))`;
+  const lines: string[] = [];
+  for (let i = 0; i < 16; i++)
+    lines.push(
+      `let w${i} = (b[off + ${4 * i}] << 24) | (b[off + ${4 * i + 1}] << 16) | (b[off + ${4 * i + 2}] << 8) | b[off + ${4 * i + 3}];`,
+    );
+  lines.push(
+    "let a = H[0], bb = H[1], c = H[2], d = H[3], e = H[4], f = H[5], g = H[6], hh = H[7];",
+    "let t1 = 0, x = 0, y = 0;",
+  );
+  for (let r = 0; r < 64; r++) {
+    const [A, B, C, D, E, F, G, Hv] = v.map((_, k) => v[(k - r + 64) % 8]!);
+    const w = `w${r % 16}`;
+    if (r >= 16)
+      lines.push(
+        `x = w${(r - 15) % 16}; y = w${(r - 2) % 16};`,
+        `${w} = (${w} + (${rotr("x", 7)} ^ ${rotr("x", 18)} ^ (x >>> 3)) + w${(r - 7) % 16} + (${rotr("y", 17)} ^ ${rotr("y", 19)} ^ (y >>> 10))) | 0;`,
+      );
+    lines.push(
+      `t1 = (${Hv} + (${rotr(E!, 6)} ^ ${rotr(E!, 11)} ^ ${rotr(E!, 25)}) + (${G} ^ (${E} & (${F} ^ ${G}))) + (${K[r]}) + ${w}) | 0;`,
+      `${D} = (${D} + t1) | 0;`,
+      `${Hv} = (t1 + (${rotr(A!, 2)} ^ ${rotr(A!, 13)} ^ ${rotr(A!, 22)}) + ((${A} & ${B}) | (${C} & (${A} | ${B})))) | 0;`,
+    );
   }
-  const h = H;
-  let a = h[0]!,
-    bb = h[1]!,
-    c = h[2]!,
-    d = h[3]!,
-    e = h[4]!,
-    f = h[5]!,
-    g = h[6]!,
-    hh = h[7]!;
-  // Eight rounds per iteration, the working variables renamed instead of
-  // shifted (e and a are the only ones a round computes), with the
-  // three-operation Ch and Maj: ~13% less time than a round per iteration.
-  let t1 = 0;
-  for (let i = 0; i < 64; i += 8) {
-    t1 =
-      (hh +
-        (((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))) +
-        (g ^ (e & (f ^ g))) +
-        K[i + 0]! +
-        w[i + 0]!) |
-      0;
-    d = (d + t1) | 0;
-    hh =
-      (t1 +
-        (((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))) +
-        ((a & bb) | (c & (a | bb)))) |
-      0;
-    t1 =
-      (g +
-        (((d >>> 6) | (d << 26)) ^ ((d >>> 11) | (d << 21)) ^ ((d >>> 25) | (d << 7))) +
-        (f ^ (d & (e ^ f))) +
-        K[i + 1]! +
-        w[i + 1]!) |
-      0;
-    c = (c + t1) | 0;
-    g =
-      (t1 +
-        (((hh >>> 2) | (hh << 30)) ^ ((hh >>> 13) | (hh << 19)) ^ ((hh >>> 22) | (hh << 10))) +
-        ((hh & a) | (bb & (hh | a)))) |
-      0;
-    t1 =
-      (f +
-        (((c >>> 6) | (c << 26)) ^ ((c >>> 11) | (c << 21)) ^ ((c >>> 25) | (c << 7))) +
-        (e ^ (c & (d ^ e))) +
-        K[i + 2]! +
-        w[i + 2]!) |
-      0;
-    bb = (bb + t1) | 0;
-    f =
-      (t1 +
-        (((g >>> 2) | (g << 30)) ^ ((g >>> 13) | (g << 19)) ^ ((g >>> 22) | (g << 10))) +
-        ((g & hh) | (a & (g | hh)))) |
-      0;
-    t1 =
-      (e +
-        (((bb >>> 6) | (bb << 26)) ^ ((bb >>> 11) | (bb << 21)) ^ ((bb >>> 25) | (bb << 7))) +
-        (d ^ (bb & (c ^ d))) +
-        K[i + 3]! +
-        w[i + 3]!) |
-      0;
-    a = (a + t1) | 0;
-    e =
-      (t1 +
-        (((f >>> 2) | (f << 30)) ^ ((f >>> 13) | (f << 19)) ^ ((f >>> 22) | (f << 10))) +
-        ((f & g) | (hh & (f | g)))) |
-      0;
-    t1 =
-      (d +
-        (((a >>> 6) | (a << 26)) ^ ((a >>> 11) | (a << 21)) ^ ((a >>> 25) | (a << 7))) +
-        (c ^ (a & (bb ^ c))) +
-        K[i + 4]! +
-        w[i + 4]!) |
-      0;
-    hh = (hh + t1) | 0;
-    d =
-      (t1 +
-        (((e >>> 2) | (e << 30)) ^ ((e >>> 13) | (e << 19)) ^ ((e >>> 22) | (e << 10))) +
-        ((e & f) | (g & (e | f)))) |
-      0;
-    t1 =
-      (c +
-        (((hh >>> 6) | (hh << 26)) ^ ((hh >>> 11) | (hh << 21)) ^ ((hh >>> 25) | (hh << 7))) +
-        (bb ^ (hh & (a ^ bb))) +
-        K[i + 5]! +
-        w[i + 5]!) |
-      0;
-    g = (g + t1) | 0;
-    c =
-      (t1 +
-        (((d >>> 2) | (d << 30)) ^ ((d >>> 13) | (d << 19)) ^ ((d >>> 22) | (d << 10))) +
-        ((d & e) | (f & (d | e)))) |
-      0;
-    t1 =
-      (bb +
-        (((g >>> 6) | (g << 26)) ^ ((g >>> 11) | (g << 21)) ^ ((g >>> 25) | (g << 7))) +
-        (a ^ (g & (hh ^ a))) +
-        K[i + 6]! +
-        w[i + 6]!) |
-      0;
-    f = (f + t1) | 0;
-    bb =
-      (t1 +
-        (((c >>> 2) | (c << 30)) ^ ((c >>> 13) | (c << 19)) ^ ((c >>> 22) | (c << 10))) +
-        ((c & d) | (e & (c | d)))) |
-      0;
-    t1 =
-      (a +
-        (((f >>> 6) | (f << 26)) ^ ((f >>> 11) | (f << 21)) ^ ((f >>> 25) | (f << 7))) +
-        (hh ^ (f & (g ^ hh))) +
-        K[i + 7]! +
-        w[i + 7]!) |
-      0;
-    e = (e + t1) | 0;
-    a =
-      (t1 +
-        (((bb >>> 2) | (bb << 30)) ^ ((bb >>> 13) | (bb << 19)) ^ ((bb >>> 22) | (bb << 10))) +
-        ((bb & c) | (d & (bb | c)))) |
-      0;
-  }
-  h[0] = (h[0]! + a) | 0;
-  h[1] = (h[1]! + bb) | 0;
-  h[2] = (h[2]! + c) | 0;
-  h[3] = (h[3]! + d) | 0;
-  h[4] = (h[4]! + e) | 0;
-  h[5] = (h[5]! + f) | 0;
-  h[6] = (h[6]! + g) | 0;
-  h[7] = (h[7]! + hh) | 0;
-}
+  v.forEach((x, i) => lines.push(`H[${i}] = (H[${i}] + ${x}) | 0;`));
+  return new Function("H", `return function compress(b, off) {\n${lines.join("\n")}\n};`)(H) as (
+    b: Uint8Array,
+    off: number,
+  ) => void;
+})();
 
 /**
  * out[outOff..+32] = SHA-256(data[0..len]). `out` may be `data` (the input
