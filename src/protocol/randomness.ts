@@ -170,6 +170,15 @@ function writePart(part: HashPart, at: number): number {
     }
     ensure(at + 14);
     scratch[at] = TAG_INT;
+    if (part >= 0 && part <= 0x7fffffff) {
+      // The usual small non-negative integer with 32-bit operations: length, sign 0, minimal magnitude.
+      const len = part === 0 ? 0 : part < 0x100 ? 1 : part < 0x10000 ? 2 : part < 0x1000000 ? 3 : 4;
+      scratchView.setUint32(at + 1, len + 1);
+      scratch[at + 5] = 0;
+      for (let i = 0, shift = 8 * (len - 1); i < len; i++, shift -= 8)
+        scratch[at + 6 + i] = part >>> shift;
+      return at + 6 + len;
+    }
     scratch[at + 5] = part < 0 ? 1 : 0;
     const end = writeMagnitude(part < 0 ? -part : part, at + 6);
     scratchView.setUint32(at + 1, end - at - 5);

@@ -75,7 +75,7 @@ const compress = ((): ((b: Uint8Array, off: number) => void) => {
  * is consumed before the digest is written). len < 2^32 bytes.
  */
 export function sha256Into(data: Uint8Array, len: number, out: Uint8Array, outOff: number): void {
-  H.set(IV);
+  for (let i = 0; i < 8; i++) H[i] = IV[i]!;
   let off = 0;
   for (; off + 64 <= len; off += 64) compress(data, off);
   const rest = len - off;
@@ -83,7 +83,7 @@ export function sha256Into(data: Uint8Array, len: number, out: Uint8Array, outOf
   for (let i = 0; i < rest; i++) tail[i] = data[off + i]!;
   tail[rest] = 0x80;
   const end = rest < 56 ? 64 : 128;
-  tail.fill(0, rest + 1, end - 4);
+  for (let i = rest + 1; i < end - 8; i++) tail[i] = 0; // (a loop: cheaper than a fill call here)
   // Length in bits, big-endian 64-bit: the high word is len >>> 29 (< 8 for len < 2^32).
   const bitsHi = (len / 0x20000000) >>> 0;
   const bitsLo = (len << 3) >>> 0;
