@@ -271,8 +271,9 @@ export class Engine {
   // --- actors' reachability ---
 
   #partitionedNow(i: number): boolean {
-    for (const p of this.#partitioned[i]!)
-      if (this.#now >= p.startMs && this.#now < p.endMs) return true;
+    const parts = this.#partitioned[i]!;
+    for (let k = 0; k < parts.length; k++)
+      if (this.#now >= parts[k]!.startMs && this.#now < parts[k]!.endMs) return true;
     return false;
   }
 
