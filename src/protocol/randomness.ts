@@ -465,10 +465,20 @@ export function sortition(
     if (c.weight < 0n) throw new RangeError(`sortition: negative weight for ${c.id}`);
     if (c.weight > 0n) pool.push(c);
   }
-  pool.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  for (let i = 1; i < pool.length; i++) {
-    if (pool[i]!.id === pool[i - 1]!.id)
-      throw new RangeError(`sortition: duplicate id ${pool[i]!.id}`);
+  // Callers mostly pass candidates already in id order (activeRolesSorted): one pass
+  // confirms strictly increasing ids (sorted, no duplicate) and skips the sort.
+  let ordered = true;
+  for (let i = 1; i < pool.length; i++)
+    if (!(pool[i - 1]!.id < pool[i]!.id)) {
+      ordered = false;
+      break;
+    }
+  if (!ordered) {
+    pool.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (let i = 1; i < pool.length; i++) {
+      if (pool[i]!.id === pool[i - 1]!.id)
+        throw new RangeError(`sortition: duplicate id ${pool[i]!.id}`);
+    }
   }
   const n = pool.length;
   const picks = Math.min(count, n);
