@@ -214,8 +214,8 @@ export class SimulatedBackend implements TrainingBackend {
   readonly #trainMs: Readonly<Record<string, number>>;
   readonly #genesisVaultEntries: number;
   readonly model: GlobalModel;
-  /** Results by window, then `${shard}/${arch}`: every honest miner of a shard shares one. */
-  readonly #cache = new Map<number, Map<string, Cached>>();
+  /** Results by window, then shard and architecture (and vault entry): every honest miner of a shard shares one. */
+  readonly #cache = new Map<number, Map<number | string, Cached>>();
   /** Per window, by shard: the honest update and the base loss (the same for every GPU architecture). */
   readonly #shards = new Map<number, Map<number, { update?: Int32Array; loss?: bigint }>>();
 
@@ -273,9 +273,8 @@ export class SimulatedBackend implements TrainingBackend {
   }
 
   #hashOf(gpuArch: GpuArch, update: Int32Array): Uint8Array {
-    const bytes = new Uint8Array(
-      update.buffer.slice(update.byteOffset, update.byteOffset + update.byteLength),
-    );
+    // A view, not a copy: hashParts only reads it (its bytes are the update's, in memory order, as before).
+    const bytes = new Uint8Array(update.buffer, update.byteOffset, update.byteLength);
     return hashParts("sim/gradient", gpuArch, this.kernelVersion, bytes);
   }
 
@@ -311,7 +310,10 @@ export class SimulatedBackend implements TrainingBackend {
       this.#cache.set(task.window, byKey);
       for (const w of this.#cache.keys()) if (w < task.window - 8) this.#cache.delete(w);
     }
-    const key = `${task.shard}/${task.gpuArch}/${task.vault?.entryId ?? -1}`;
+    // A number for the common case (no string built per miner per window); GpuArch values are below 64.
+    const key = task.vault
+      ? `${task.shard}/${task.gpuArch}/${task.vault.entryId}`
+      : task.shard * 64 + task.gpuArch;
     let r = byKey.get(key);
     if (!r) {
       r = task.vault

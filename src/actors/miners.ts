@@ -265,7 +265,9 @@ export class Miner implements Actor {
 
   /** Reveals every commitment whose commit phase ended before window `opened` opened. */
   #revealDue(opened: number, io: ActorIO): void {
-    for (const [window, p] of [...this.#pending]) {
+    if (this.#pending.size === 0) return;
+    // The loop deletes only the entry it visits and adds none: no copy of the map needed.
+    for (const [window, p] of this.#pending) {
       if (window >= opened) continue;
       const w = io.chain.state.windows.get(window);
       if (w && !w.closed && io.chain.state.height < w.commitEndHeight) {

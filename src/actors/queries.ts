@@ -6,6 +6,7 @@
  */
 import { SubmissionStatus } from "../gen/remes/v1/events_pb.ts";
 import type { State, Submission } from "../protocol/state.ts";
+import { minersByShard } from "../protocol/shards.ts";
 import { submissionsOf } from "../protocol/submissions.ts";
 import { trapCommittee } from "../protocol/traps.ts";
 
@@ -14,7 +15,6 @@ const NO_SHARDS: ReadonlySet<number> = new Set();
 export class Queries {
   #height = -1;
   #committee: string[] | undefined;
-  readonly #peers = new Map<number, Map<number, string[]>>();
   readonly #subs = new Map<number, Submission[]>();
 
   #fresh(state: Readonly<State>): void {
@@ -29,21 +29,10 @@ export class Queries {
     return (this.#committee ??= trapCommittee(state));
   }
 
-  /** Miners assigned to each shard of a window (fixed once the window opened). */
+  /** Miners assigned to a shard of a window, in address order (fixed once the window opened). */
   shardPeers(state: Readonly<State>, window: number, shard: number): readonly string[] {
-    let byShard = this.#peers.get(window);
-    if (!byShard) {
-      byShard = new Map();
-      const w = state.windows.get(window);
-      for (const [miner, s] of [...(w?.assignment ?? [])].sort(([a], [b]) => (a < b ? -1 : 1))) {
-        const list = byShard.get(s);
-        if (list) list.push(miner);
-        else byShard.set(s, [miner]);
-      }
-      this.#peers.set(window, byShard);
-      for (const k of this.#peers.keys()) if (k < window - 3) this.#peers.delete(k);
-    }
-    return byShard.get(shard) ?? [];
+    const w = state.windows.get(window);
+    return (w && minersByShard(w.assignment).get(shard)) ?? [];
   }
 
   /** Live submissions of a window, id order, as of this block. */

@@ -229,9 +229,10 @@ export class Validator implements Actor {
     const state = io.chain.state;
     const aggregationId = Number(a.aggregationId);
     const window = Number(a.window);
-    const ids = a.submissionIds.map(Number);
     let ok = io.world.aggregateChecks.get(aggregationId);
     if (ok === undefined) {
+      // Only the first verifier computes (a window's ids, converted once rather than by every validator).
+      const ids = a.submissionIds.map(Number);
       const included = new Set(ids);
       const traps = io.world.queries.trapShards(state, window);
       const verifiedLeftOut = io.world.queries

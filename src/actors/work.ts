@@ -17,6 +17,9 @@ export interface WorkTotals {
   readonly count: ReadonlyMap<WorkKind, number>;
 }
 
+/** `${kind}/${gpuArch}` keys, built once each (a few kinds times a few architectures). */
+const keys = new Map<WorkKind, Map<string, string>>();
+
 export class WorkLedger {
   readonly #byActor = new Map<string, { ms: Map<string, number>; count: Map<WorkKind, number> }>();
 
@@ -24,7 +27,10 @@ export class WorkLedger {
   add(address: string, kind: WorkKind, gpuArch: string, ms: number): void {
     let a = this.#byActor.get(address);
     if (!a) this.#byActor.set(address, (a = { ms: new Map(), count: new Map() }));
-    const key = `${kind}/${gpuArch}`;
+    let byArch = keys.get(kind);
+    if (!byArch) keys.set(kind, (byArch = new Map()));
+    let key = byArch.get(gpuArch);
+    if (key === undefined) byArch.set(gpuArch, (key = `${kind}/${gpuArch}`));
     a.ms.set(key, (a.ms.get(key) ?? 0) + Math.max(0, Math.round(ms)));
     a.count.set(kind, (a.count.get(kind) ?? 0) + 1);
   }

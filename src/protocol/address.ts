@@ -126,6 +126,44 @@ export const addressFieldsOf = (cmd: ProtocolCommand): [field: string, address: 
   }
 };
 
+/** "field "address" problem" for one address field, or undefined when it is a valid address. */
+const fieldProblem = (field: string, address: string): string | undefined => {
+  const problem = addressProblem(address);
+  return problem === undefined ? undefined : `${field} "${address.slice(0, 100)}" ${problem}`;
+};
+
+/**
+ * The first address field of the command that is no valid address, as
+ * `field "address" problem`, or undefined: `addressFieldsOf` checked in
+ * order, without building the field list for the usual one-address command
+ * (every tx is checked).
+ */
+export const addressFieldsProblem = (cmd: ProtocolCommand): string | undefined => {
+  switch (cmd.case) {
+    case "registerMiner":
+    case "submitGradient":
+    case "commitGradient":
+    case "proveAvailability":
+      return fieldProblem("miner", cmd.value.miner);
+    case "registerValidator":
+    case "voteLossCheck":
+    case "submitArbitrationVerdict":
+    case "commitTrapJobs":
+    case "revealTrapJobs":
+      return fieldProblem("validator", cmd.value.validator);
+    case "registerProposer":
+    case "commitAggregation":
+    case "submitAggregation":
+      return fieldProblem("proposer", cmd.value.proposer);
+    default:
+      for (const [field, address] of addressFieldsOf(cmd)) {
+        const bad = fieldProblem(field, address);
+        if (bad !== undefined) return bad;
+      }
+      return undefined;
+  }
+};
+
 const absurd = (_: never): never => {
   throw new Error("unreachable command case");
 };

@@ -11,7 +11,7 @@ import { EventSchema } from "../gen/remes/v1/events_pb.ts";
 import { CommandSchema } from "../gen/remes/v1/tx_pb.ts";
 import type { ProtocolCommand } from "./commands.ts";
 import type { ProtocolEvent } from "./events.ts";
-import { encode, encodeView } from "./encoding.ts";
+import { encode, encodeView, type Writer, writeDelimited } from "./encoding.ts";
 import { ID_FIELD, MAX_ID } from "./ids.ts";
 import { rangeProblem } from "./wire-range.ts";
 
@@ -35,6 +35,15 @@ export const encodeCommand = (c: ProtocolCommand): Uint8Array => encode(CommandS
 /** The event's encoding as a view into a shared buffer, valid until the next encode. */
 export const encodeEventView = (e: ProtocolEvent): Uint8Array =>
   encodeView(EventSchema, { kind: e });
+
+const eventWrapper: { kind: ProtocolEvent | undefined } = { kind: undefined };
+
+/** Appends `varint(length) ‖ encodeEvent(e)` to `w` (one record of a block's events-hash input). */
+export const writeEventDelimited = (w: Writer, e: ProtocolEvent): void => {
+  eventWrapper.kind = e;
+  writeDelimited(w, EventSchema, eventWrapper);
+  eventWrapper.kind = undefined;
+};
 
 /** Whether a strictness path ends in an id, height or window field (ids.ts), or an element of one. */
 const isIdPath = (path: string): boolean =>

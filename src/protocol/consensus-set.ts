@@ -24,7 +24,7 @@ import { Offence, Role } from "../gen/remes/v1/types_pb.ts";
 import type { BlockContext } from "./context.ts";
 import { type Emit, event, type EventOf, type ProtocolEvent } from "./events.ts";
 import { isActive } from "./staking.ts";
-import { hex, roleKey, type State } from "./state.ts";
+import { hex, isHexOf, roleKey, type State } from "./state.ts";
 
 export const UREMES_PER_POWER = 1_000_000n;
 
@@ -44,7 +44,7 @@ export const desiredConsensusSet = (
   for (const [pubkey, validator] of state.consensusKeys) {
     const r = state.roles.get(roleKey(Role.VALIDATOR, validator));
     if (!r || !isActive(state, r) || r.stake < UREMES_PER_POWER) continue;
-    if (hex(r.pubkey) !== pubkey) continue;
+    if (!isHexOf(r.pubkey, pubkey)) continue;
     if ((state.jailedUntil.get(validator) ?? 0) > height) continue;
     candidates.push({ pubkey, validator, stake: r.stake });
   }

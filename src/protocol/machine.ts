@@ -6,7 +6,7 @@
  * steps, each transaction, end-block steps — and chains the app hash. Block steps read the state and emit events, each
  * evolved at once, so a step sees the effects of the ones before it.
  */
-import { addressFieldsOf, addressProblem } from "./address.ts";
+import { addressFieldsProblem } from "./address.ts";
 import * as aggregation from "./aggregation.ts";
 import {
   countAvailabilityBlock,
@@ -87,11 +87,8 @@ export const decide = (
   ctx: BlockContext,
 ): Decision => {
   // Every address field first, whatever the command: funds sent to a string nobody can sign for are lost.
-  for (const [field, address] of addressFieldsOf(cmd)) {
-    const problem = addressProblem(address);
-    if (problem !== undefined)
-      return fail("invalidAddress", `${field} "${address.slice(0, 100)}" ${problem}`);
-  }
+  const badAddress = addressFieldsProblem(cmd);
+  if (badAddress !== undefined) return fail("invalidAddress", badAddress);
   // Ids are uint64 on the wire and numbers inside: one above 2^53 - 1 is refused, never rounded (ids.ts).
   const wide = idProblem(cmd);
   if (wide !== undefined) return fail("invalidMessage", wide);

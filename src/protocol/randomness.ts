@@ -152,7 +152,9 @@ function writePart(part: HashPart, at: number): number {
     ensure(at + 5 + len);
     scratch[at] = TAG_BYTES;
     scratchView.setUint32(at + 1, len);
-    scratch.set(part, at + 5);
+    // A loop for the usual 32-byte hashes and salts: cheaper than a `set` call for so few bytes.
+    if (len <= 64) for (let i = 0; i < len; i++) scratch[at + 5 + i] = part[i]!;
+    else scratch.set(part, at + 5);
     return at + 5 + len;
   }
   if (typeof part === "string") {
@@ -168,6 +170,15 @@ function writePart(part: HashPart, at: number): number {
     }
     ensure(at + 14);
     scratch[at] = TAG_INT;
+    if (part >= 0 && part <= 0x7fffffff) {
+      // The usual small non-negative integer with 32-bit operations: length, sign 0, minimal magnitude.
+      const len = part === 0 ? 0 : part < 0x100 ? 1 : part < 0x10000 ? 2 : part < 0x1000000 ? 3 : 4;
+      scratchView.setUint32(at + 1, len + 1);
+      scratch[at + 5] = 0;
+      for (let i = 0, shift = 8 * (len - 1); i < len; i++, shift -= 8)
+        scratch[at + 6 + i] = part >>> shift;
+      return at + 6 + len;
+    }
     scratch[at + 5] = part < 0 ? 1 : 0;
     const end = writeMagnitude(part < 0 ? -part : part, at + 6);
     scratchView.setUint32(at + 1, end - at - 5);
@@ -295,7 +306,18 @@ export class Prng {
       throw new RangeError(`Prng.below: n must be a positive safe integer, got ${n}`);
     }
     if (n === 1) return 0;
-    if (n > TWO_32) return Number(this.belowBig(BigInt(n)));
+    if (n > TWO_32) {
+      // belowBig's draw, in exact safe-integer arithmetic (no bigint per draw): n − 1 has
+      // b ∈ 33..53 bits, so two words, concatenated, keep their top b bits.
+      const bits = 64 - Math.clz32(Math.floor((n - 1) / TWO_32));
+      const drop = 64 - bits;
+      const scale = 2 ** (32 - drop);
+      for (;;) {
+        const hi = this.nextU32();
+        const acc = hi * scale + (this.nextU32() >>> drop);
+        if (acc < n) return acc;
+      }
+    }
     const limit = TWO_32 - (TWO_32 % n);
     for (;;) {
       const x = this.nextU32();
@@ -387,6 +409,49 @@ export interface WeightedCandidate {
  * purpose-specific `deriveSeed` output) or a `Prng` (which is advanced).
  * Throws on a negative weight or a duplicate id (caller bugs).
  */
+/**
+ * `sortition` when the total weight is a safe integer: the same tree and the
+ * same draws (`below(total)` draws exactly what `belowBig` does) on exact
+ * integers in doubles, without a bigint per tree update. Panels are drawn
+ * per dispute, and the bigint tree was most of their garbage.
+ */
+function sortitionSafe(pool: readonly WeightedCandidate[], picks: number, prng: Prng): string[] {
+  const n = pool.length;
+  const weights = new Float64Array(n);
+  const tree = new Float64Array(n + 1);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const w = Number(pool[i]!.weight);
+    weights[i] = w;
+    total += w;
+    tree[i + 1]! += w;
+  }
+  for (let i = 1; i <= n; i++) {
+    const j = i + (i & -i);
+    if (j <= n) tree[j]! += tree[i]!;
+  }
+  let topStep = 1;
+  while (topStep * 2 <= n) topStep *= 2;
+  const out: string[] = [];
+  for (let t = 0; t < picks; t++) {
+    let rem = prng.below(total);
+    let pos = 0;
+    for (let step = topStep; step > 0; step >>= 1) {
+      const next = pos + step;
+      if (next <= n && tree[next]! <= rem) {
+        pos = next;
+        rem -= tree[next]!;
+      }
+    }
+    const w = weights[pos]!;
+    out.push(pool[pos]!.id);
+    weights[pos] = 0;
+    total -= w;
+    for (let i = pos + 1; i <= n; i += i & -i) tree[i]! -= w;
+  }
+  return out;
+}
+
 export function sortition(
   candidates: readonly WeightedCandidate[],
   count: number,
@@ -400,15 +465,29 @@ export function sortition(
     if (c.weight < 0n) throw new RangeError(`sortition: negative weight for ${c.id}`);
     if (c.weight > 0n) pool.push(c);
   }
-  pool.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  for (let i = 1; i < pool.length; i++) {
-    if (pool[i]!.id === pool[i - 1]!.id)
-      throw new RangeError(`sortition: duplicate id ${pool[i]!.id}`);
+  // Callers mostly pass candidates already in id order (activeRolesSorted): one pass
+  // confirms strictly increasing ids (sorted, no duplicate) and skips the sort.
+  let ordered = true;
+  for (let i = 1; i < pool.length; i++)
+    if (!(pool[i - 1]!.id < pool[i]!.id)) {
+      ordered = false;
+      break;
+    }
+  if (!ordered) {
+    pool.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (let i = 1; i < pool.length; i++) {
+      if (pool[i]!.id === pool[i - 1]!.id)
+        throw new RangeError(`sortition: duplicate id ${pool[i]!.id}`);
+    }
   }
   const n = pool.length;
   const picks = Math.min(count, n);
   if (picks === 0) return [];
   const prng = seed instanceof Prng ? seed : new Prng(seed);
+  // Summed in doubles: a total within the safe range means no partial sum was rounded (they only grow).
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += Number(pool[i]!.weight);
+  if (sum <= Number.MAX_SAFE_INTEGER) return sortitionSafe(pool, picks, prng);
 
   // Fenwick tree, 1-based: tree[i] = sum of weights in (i − lowbit(i), i].
   const weights: bigint[] = new Array<bigint>(n);

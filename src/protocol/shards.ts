@@ -9,6 +9,7 @@
  * every window by an offset drawn from the same seed.
  */
 import type { Params } from "../gen/remes/v1/params_pb.ts";
+import { rawOf } from "./journal.ts";
 import { hashMod, hashParts } from "./randomness.ts";
 
 export interface ShardAssignment {
@@ -44,4 +45,32 @@ export const assignShards = (
     assignment.set(ranked[rank]!.address, ((rank % groups) + offset) % params.totalShards);
   }
   return { activeShards: groups, assignment };
+};
+
+const byShardIndex = new WeakMap<ReadonlyMap<string, number>, ReadonlyMap<number, string[]>>();
+
+/**
+ * A window's miners by shard, each list in address order: an index over its
+ * assignment, built on first use. An assignment never changes once its
+ * window opened, so the index never goes stale (keyed by the map object, so a
+ * copied state gets its own). It is not state: never encoded, never hashed.
+ * Callers must not change the lists.
+ */
+export const minersByShard = (
+  assignment: ReadonlyMap<string, number>,
+): ReadonlyMap<number, readonly string[]> => {
+  const raw = rawOf(assignment);
+  let ix = byShardIndex.get(raw);
+  if (ix === undefined) {
+    const built = new Map<number, string[]>();
+    for (const [miner, shard] of raw) {
+      const list = built.get(shard);
+      if (list) list.push(miner);
+      else built.set(shard, [miner]);
+    }
+    // Each shard's few miners sorted, rather than the whole assignment (addresses are distinct).
+    for (const list of built.values()) list.sort((a, b) => (a < b ? -1 : 1));
+    byShardIndex.set(raw, (ix = built));
+  }
+  return ix;
 };

@@ -14,7 +14,7 @@ import { event, type EventOf, type ProtocolEvent } from "./events.ts";
 import { checkReveal } from "./gradient-commits.ts";
 import { activeMiner, checkAssignedShard } from "./miner-checks.ts";
 import { checkKernelVersion } from "./kernel-versions.ts";
-import type { State } from "./state.ts";
+import type { State, Submission } from "./state.ts";
 
 // A syntactic CID check (CIDv1 base32 or CIDv0 base58btc): the chain never
 // fetches content, so parsing multihashes here would buy nothing; the content
@@ -143,8 +143,10 @@ export const submissionsOf = (state: Readonly<State>, window: number) => {
   const w = state.windows.get(window);
   if (!w) return [];
   const ids = [...w.submittedBy.values()].sort((a, b) => a - b);
-  return ids.flatMap((id) => {
-    const s = state.submissions.get(id);
-    return s ? [s] : [];
-  });
+  const out: Submission[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    const s = state.submissions.get(ids[i]!);
+    if (s) out.push(s);
+  }
+  return out;
 };

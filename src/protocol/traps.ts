@@ -47,6 +47,7 @@ import type { BlockContext } from "./context.ts";
 import { fail, type ProtocolError } from "./errors.ts";
 import { event, type EventOf, type ProtocolEvent } from "./events.ts";
 import { hashParts } from "./randomness.ts";
+import { minersByShard } from "./shards.ts";
 import { activeOfRole } from "./staking.ts";
 import { hex, type State, type TrapState } from "./state.ts";
 import { openDisputeOn } from "./verification/disputes.ts";
@@ -145,13 +146,8 @@ export const decideRevealTrapJobs = (
   const committed = new Set(accepted.commitments.map(hex));
   const seen = new Set<number>();
   const out: ProtocolEvent[] = [];
-  // The window's miners by shard, in address order: built once per message, not once per reveal.
-  const byShard = new Map<number, string[]>();
-  for (const [miner, shard] of [...w.assignment].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const list = byShard.get(shard);
-    if (list) list.push(miner);
-    else byShard.set(shard, [miner]);
-  }
+  // The window's miners by shard, in address order (an index built once per window: shards.ts).
+  const byShard = minersByShard(w.assignment);
   let disputeId = state.counters.nextDisputeId;
   for (const r of m.reveals) {
     const c = hex(trapCommitment(Number(m.window), r.shard, Number(r.vaultEntryId), r.salt));

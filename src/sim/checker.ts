@@ -109,7 +109,8 @@ export class InvariantChecker {
       ...checkGovDeposits(state),
       ...checkValidatorPay(state),
     );
-    for (const e of events) {
+    for (let k = 0; k < events.length; k++) {
+      const e = events[k]!;
       if (e.case !== "gradientSubmitted") continue;
       const s = state.submissions.get(Number(e.value.submissionId));
       if (s) checkSubmission(state, s, out);
@@ -134,7 +135,8 @@ export class InvariantChecker {
       }
       tracked.dirty.clear();
     }
-    for (const e of events) {
+    for (let k = 0; k < events.length; k++) {
+      const e = events[k]!;
       let role: Role;
       let address: string;
       switch (e.case) {

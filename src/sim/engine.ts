@@ -56,9 +56,14 @@ const enum Kind {
   Restart,
 }
 
+/** A tx on its way to the mempool is its own queue item (no wrapper object per tx). */
+interface TxItem extends SimTx {
+  readonly k: Kind.Tx;
+}
+
 type Item =
   | { readonly k: Kind.Block; readonly delayed: boolean }
-  | { readonly k: Kind.Tx; readonly tx: SimTx }
+  | TxItem
   | {
       readonly k: Kind.Wake;
       readonly actor: number;
@@ -267,8 +272,9 @@ export class Engine {
   // --- actors' reachability ---
 
   #partitionedNow(i: number): boolean {
-    for (const p of this.#partitioned[i]!)
-      if (this.#now >= p.startMs && this.#now < p.endMs) return true;
+    const parts = this.#partitioned[i]!;
+    for (let k = 0; k < parts.length; k++)
+      if (this.#now >= parts[k]!.startMs && this.#now < parts[k]!.endMs) return true;
     return false;
   }
 
@@ -298,10 +304,15 @@ export class Engine {
       this.stats.txsLost++;
       return;
     }
-    const tx: SimTx = { id: this.#nextTxId++, cmd, from: this.#cfg.actors[i]!.info.address };
-    this.#q.push(this.#now + this.#latency(f), { k: Kind.Tx, tx });
+    const tx: TxItem = {
+      k: Kind.Tx,
+      id: this.#nextTxId++,
+      cmd,
+      from: this.#cfg.actors[i]!.info.address,
+    };
+    this.#q.push(this.#now + this.#latency(f), tx);
     if (f.duplicateBps > 0 && this.#net.chance(f.duplicateBps, BPS))
-      this.#q.push(this.#now + this.#latency(f), { k: Kind.Tx, tx });
+      this.#q.push(this.#now + this.#latency(f), tx);
   }
 
   #latency(f: FaultOptions): number {
@@ -364,12 +375,22 @@ export class Engine {
 
   // --- validators ---
 
+  /** Consensus keys in hex by their bytes (a role's key bytes are kept, not rebuilt, so each is converted once). */
+  readonly #keyHexes = new WeakMap<Uint8Array, string>();
+
+  #keyHex(pubkey: Uint8Array): string {
+    let h = this.#keyHexes.get(pubkey);
+    if (h === undefined) this.#keyHexes.set(pubkey, (h = hex(pubkey)));
+    return h;
+  }
+
   #activeValidators(): RoleRecord[] {
     const out: RoleRecord[] = [];
     for (const k of this.#validatorKeys) {
       const r = this.state.roles.get(k);
       // CometBFT's set is the protocol's (consensus-set.ts): a jailed, capped-out or keyless validator neither proposes nor votes.
-      if (r && isActive(this.state, r) && this.state.consensusSet.has(hex(r.pubkey))) out.push(r);
+      if (r && isActive(this.state, r) && this.state.consensusSet.has(this.#keyHex(r.pubkey)))
+        out.push(r);
     }
     return out.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
   }
@@ -603,16 +624,20 @@ export class Engine {
         touched.push(i);
       }
     };
-    for (const e of events) {
+    // Indexed loops: a block of ~200 events reaches ~10,000 inboxes at a window's opening.
+    for (let k = 0; k < events.length; k++) {
+      const e = events[k]!;
       const subs = this.#subscribers.get(e.case);
-      if (subs) for (const i of subs) push(i, e);
-      for (const a of addressees(e)) {
-        const i = this.#byAddress.get(a);
+      if (subs) for (let j = 0; j < subs.length; j++) push(subs[j]!, e);
+      const to = addressees(e);
+      for (let j = 0; j < to.length; j++) {
+        const i = this.#byAddress.get(to[j]!);
         if (i !== undefined) push(i, e);
       }
     }
     touched.sort((a, b) => a - b);
-    for (const i of touched) {
+    for (let k = 0; k < touched.length; k++) {
+      const i = touched[k]!;
       const box = this.#inbox[i]!;
       this.#inbox[i] = undefined;
       if (this.#reachable(i)) this.#cfg.actors[i]!.onEvents(box, this.#ios[i]!);
@@ -640,9 +665,9 @@ export class Engine {
     let violation: RunEnd["violation"];
     const first = this.state.height;
     while (this.state.height - first < blocks) {
-      const next = this.#q.pop();
-      if (!next) break;
-      this.#now = next.timeMs;
+      const it = this.#q.next();
+      if (it === undefined) break;
+      this.#now = this.#q.timeMs;
       if (this.#now > deadlineMs) {
         violation = {
           height: this.state.height + 1,
@@ -652,7 +677,6 @@ export class Engine {
         };
         break;
       }
-      const it = next.item;
       switch (it.k) {
         case Kind.Block: {
           const outcome = this.#block(it.delayed);
@@ -669,7 +693,7 @@ export class Engine {
           break;
         }
         case Kind.Tx:
-          this.#mempool.add(it.tx);
+          this.#mempool.add(it);
           break;
         case Kind.Wake: {
           if (it.epoch !== this.#epoch[it.actor]) break;

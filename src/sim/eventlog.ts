@@ -11,43 +11,26 @@
  * updates per event — the same digests, a fraction of the cost.
  */
 import { createHash, type Hash } from "node:crypto";
-import { encodeEventView } from "../protocol/codec.ts";
+import { writeEventDelimited } from "../protocol/codec.ts";
+import { Writer } from "../protocol/encoding.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 
 export class EventLogHasher {
   readonly #run: Hash = createHash("sha256");
-  #buf = new Uint8Array(1 << 20);
+  /** The block's records, encoded in place (no per-event bytes to copy). */
+  readonly #w = new Writer();
   events = 0;
 
   /** The block's events hash (apphash.ts `blockEventsHash`), feeding the run hash on the way. */
   readonly blockHash = (events: readonly ProtocolEvent[]): Uint8Array => {
-    let pos = 0;
-    for (const e of events) {
-      const bytes = encodeEventView(e);
-      let n = bytes.length;
-      if (pos + n + 10 > this.#buf.length) this.#grow(pos + n + 10, pos);
-      const b = this.#buf;
-      while (n > 0x7f) {
-        b[pos++] = (n & 0x7f) | 0x80;
-        n = (n - (n & 0x7f)) / 128;
-      }
-      b[pos++] = n;
-      b.set(bytes, pos);
-      pos += bytes.length;
-    }
+    const w = this.#w;
+    w.pos = 0;
+    for (let i = 0; i < events.length; i++) writeEventDelimited(w, events[i]!);
     this.events += events.length;
-    const block = this.#buf.subarray(0, pos);
+    const block = w.buf.subarray(0, w.pos);
     this.#run.update(block);
     return new Uint8Array(createHash("sha256").update(block).digest());
   };
-
-  #grow(need: number, keep: number): void {
-    let size = this.#buf.length * 2;
-    while (size < need) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.#buf.subarray(0, keep));
-    this.#buf = next;
-  }
 
   digestHex(): string {
     return this.#run.copy().digest("hex");

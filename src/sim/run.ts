@@ -389,10 +389,15 @@ class Tally {
   readonly slashed = new Map<string, bigint>();
   readonly catches = new Map<string, { n: number; first: number }>();
   /** Submissions and disputes, to see which gradient disputes judge a revealed trap shard's work (protocol/traps.ts). */
-  readonly #subs = new Map<number, { miner: string; key: string; rejected: boolean }>();
+  readonly #subs = new Map<
+    number,
+    { miner: string; window: number; shard: number; rejected: boolean }
+  >();
   readonly #disputed = new Map<number, number>();
-  readonly #trapShards = new Set<string>();
-  readonly #byShard = new Map<string, number[]>();
+  /** Revealed trap shards by window. */
+  readonly #trapShards = new Map<number, Set<number>>();
+  /** Submission ids by window, then shard (numbers, not `${window}/${shard}` strings: one per submission was a cost). */
+  readonly #byShard = new Map<number, Map<number, number[]>>();
   readonly #byWindow = new Map<number, number[]>();
 
   #caught(m: string, height: number): void {
@@ -402,20 +407,21 @@ class Tally {
   }
 
   observe(height: number, events: readonly ProtocolEvent[]): void {
-    for (const e of events) {
+    for (let k = 0; k < events.length; k++) {
+      const e = events[k]!;
       if (e.case === "gradientSubmitted") {
-        const key = `${e.value.window}/${e.value.shard}`;
-        this.#subs.set(Number(e.value.submissionId), {
-          miner: e.value.miner,
-          key,
-          rejected: false,
-        });
-        const shard = this.#byShard.get(key);
-        if (shard) shard.push(Number(e.value.submissionId));
-        else this.#byShard.set(key, [Number(e.value.submissionId)]);
-        const window = this.#byWindow.get(Number(e.value.window));
-        if (window) window.push(Number(e.value.submissionId));
-        else this.#byWindow.set(Number(e.value.window), [Number(e.value.submissionId)]);
+        const id = Number(e.value.submissionId);
+        const window = Number(e.value.window);
+        const shard = e.value.shard;
+        this.#subs.set(id, { miner: e.value.miner, window, shard, rejected: false });
+        let shards = this.#byShard.get(window);
+        if (!shards) this.#byShard.set(window, (shards = new Map()));
+        const ofShard = shards.get(shard);
+        if (ofShard) ofShard.push(id);
+        else shards.set(shard, [id]);
+        const ofWindow = this.#byWindow.get(window);
+        if (ofWindow) ofWindow.push(id);
+        else this.#byWindow.set(window, [id]);
       } else if (e.case === "submissionRejected") {
         const s = this.#subs.get(Number(e.value.submissionId));
         if (s) s.rejected = true;
@@ -424,22 +430,28 @@ class Tally {
       else if (e.case === "disputeResolved" && this.#disputed.has(Number(e.value.disputeId))) {
         const s = this.#subs.get(this.#disputed.get(Number(e.value.disputeId))!);
         this.#disputed.delete(Number(e.value.disputeId));
-        if (s && this.#trapShards.has(s.key) && e.value.outcome === DisputeOutcome.REJECTED)
+        if (
+          s &&
+          this.#trapShards.get(s.window)?.has(s.shard) &&
+          e.value.outcome === DisputeOutcome.REJECTED
+        )
           this.#caught(s.miner, height);
       } else if (e.case === "trapRevealed") {
-        const key = `${e.value.window}/${e.value.shard}`;
-        this.#trapShards.add(key);
+        const window = Number(e.value.window);
+        let traps = this.#trapShards.get(window);
+        if (!traps) this.#trapShards.set(window, (traps = new Set()));
+        traps.add(e.value.shard);
         // Work on the shard already rejected (a tier-1 dispute decided before the reveal) is caught now.
-        for (const id of this.#byShard.get(key) ?? []) {
+        for (const id of this.#byShard.get(window)?.get(e.value.shard) ?? []) {
           const s = this.#subs.get(id);
           if (s?.rejected) this.#caught(s.miner, height);
         }
       } else if (e.case === "windowSettled") {
-        for (const id of this.#byWindow.get(Number(e.value.window)) ?? []) {
-          this.#byShard.delete(this.#subs.get(id)?.key ?? "");
-          this.#subs.delete(id);
-        }
-        this.#byWindow.delete(Number(e.value.window));
+        const window = Number(e.value.window);
+        for (const id of this.#byWindow.get(window) ?? []) this.#subs.delete(id);
+        this.#byWindow.delete(window);
+        this.#byShard.delete(window);
+        this.#trapShards.delete(window);
       }
       if (e.case === "rewardMinted")
         this.rewards.set(e.value.to, (this.rewards.get(e.value.to) ?? 0n) + e.value.amount);

@@ -206,6 +206,28 @@ describe("Prng", () => {
     expect(a.nextU32()).toBe(expected);
   });
 
+  it("below(n) draws exactly what belowBig(n) draws, also for 2^32 < n ≤ 2^53", () => {
+    fc.assert(
+      fc.property(
+        seedArb,
+        fc.array(
+          fc.oneof(
+            fc.integer({ min: 1, max: 2 ** 32 }),
+            fc.integer({ min: 2 ** 32 + 1, max: Number.MAX_SAFE_INTEGER }),
+            fc.constantFrom(2 ** 32 + 1, 2 ** 33, 2 ** 33 + 1, 2 ** 52, 2 ** 53 - 1),
+          ),
+          { minLength: 1, maxLength: 40 },
+        ),
+        (seed, ns) => {
+          const a = new Prng(seed);
+          const b = new Prng(seed);
+          for (const n of ns) expect(a.below(n)).toBe(Number(b.belowBig(BigInt(n))));
+        },
+      ),
+      RUNS,
+    );
+  });
+
   it("below(n) and belowBig(n) stay in [0, n)", () => {
     fc.assert(
       fc.property(
@@ -338,6 +360,8 @@ describe("sortition", () => {
       weight: fc.oneof(
         fc.constant(0n),
         fc.bigInt({ min: 0n, max: 1000n }),
+        // Totals between 2^32 and 2^53: sortition's safe-integer path with below's two-word draws.
+        fc.bigInt({ min: 2n ** 28n, max: 2n ** 46n }),
         fc.bigInt({ min: 1n, max: 10n ** 24n }),
       ),
     }),

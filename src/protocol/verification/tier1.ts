@@ -13,23 +13,37 @@ import { hex, type State, type Submission } from "../state.ts";
 import { submissionsOf } from "../submissions.ts";
 
 interface Group {
-  readonly key: string;
   readonly subs: Submission[];
 }
 
+/**
+ * Submissions by (shard, architecture, kernel version), groups in that
+ * order (numbers ascending, kernel versions in code-unit order), each group
+ * in the input's order. Nested maps rather than one zero-padded string key
+ * per submission (the same order, without building ~10,000 keys a window).
+ */
 const groupsOf = (subs: readonly Submission[]): Group[] => {
-  const byKey = new Map<string, Submission[]>();
+  const byShard = new Map<number, Map<number, Map<string, Submission[]>>>();
   for (const s of subs) {
-    // Zero-padded shard and arch so the string order is the numeric order.
-    const key = `${String(s.shard).padStart(10, "0")}/${String(s.gpuArch).padStart(3, "0")}/${s.kernelVersion}`;
-    const list = byKey.get(key);
+    let archs = byShard.get(s.shard);
+    if (!archs) byShard.set(s.shard, (archs = new Map()));
+    let kernels = archs.get(s.gpuArch);
+    if (!kernels) archs.set(s.gpuArch, (kernels = new Map()));
+    const list = kernels.get(s.kernelVersion);
     if (list) list.push(s);
-    else byKey.set(key, [s]);
+    else kernels.set(s.kernelVersion, [s]);
   }
-  return [...byKey.keys()].sort().map((key) => ({ key, subs: byKey.get(key)! }));
+  const out: Group[] = [];
+  for (const shard of [...byShard.keys()].sort((a, b) => a - b)) {
+    const archs = byShard.get(shard)!;
+    for (const arch of [...archs.keys()].sort((a, b) => a - b)) {
+      const kernels = archs.get(arch)!;
+      for (const kernel of [...kernels.keys()].sort()) out.push({ subs: kernels.get(kernel)! });
+    }
+  }
+  return out;
 };
 
-/** The hash (hex) held by ≥ 2 submissions and strictly more than any other, if any. */
 const agreedHash = (hashes: readonly string[]): string | undefined => {
   const counts = new Map<string, number>();
   for (const h of hashes) counts.set(h, (counts.get(h) ?? 0) + 1);

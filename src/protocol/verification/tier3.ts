@@ -17,7 +17,7 @@ import type { CommandOf } from "../commands.ts";
 import type { BlockContext } from "../context.ts";
 import { fail, type ProtocolError } from "../errors.ts";
 import { event, type ProtocolEvent } from "../events.ts";
-import { deriveSeed, sortition } from "../randomness.ts";
+import { deriveSeed, sortition, type WeightedCandidate } from "../randomness.ts";
 import { activeRolesSorted } from "../indexes.ts";
 import { minStake } from "../staking.ts";
 import { hex, type State } from "../state.ts";
@@ -28,13 +28,13 @@ export const selectPanel = (
   disputeId: number,
   exclude: readonly string[],
 ): string[] => {
-  const candidates = activeRolesSorted(
+  const candidates: WeightedCandidate[] = [];
+  for (const v of activeRolesSorted(
     state.roles,
     Role.VALIDATOR,
     minStake(state.params, Role.VALIDATOR),
-  )
-    .filter((v) => !exclude.includes(v.address))
-    .map((v) => ({ id: v.address, weight: v.stake }));
+  ))
+    if (!exclude.includes(v.address)) candidates.push({ id: v.address, weight: v.stake });
   return sortition(
     candidates,
     state.params.tier3PanelSize,
