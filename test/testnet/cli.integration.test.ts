@@ -202,6 +202,19 @@ describe("r3mes testnet from the command line: --no-kubo, loopback, --backend co
       "proposer0",
     ];
     const address = testnetAddresses(dir).proposer0!;
+    // Rewards are paid when a window settles, some blocks after its aggregation is finalized (the test before waits
+    // only for the finalization): wait for the first payment.
+    const rewardsOf = (out: string) => {
+      const m = /rewards: (\d+)\.(\d{6}) REMES/.exec(out);
+      return m ? BigInt(m[1]! + m[2]!) : -1n;
+    };
+    await waitFor(
+      "the proposer's first reward",
+      async () => rewardsOf(await r3mes("proposer", "status", ...flags)) > 0n,
+      120_000,
+    ).catch((e: unknown) => {
+      throw new Error(`${e instanceof Error ? e.message : String(e)}\n${logTails(dir)}`);
+    });
     const [status, list, earnings, claim] = (await Promise.all(
       ["status", "list-aggregations", "earnings", "claim-rewards"].map((c) =>
         r3mes("proposer", c, ...flags),
@@ -214,8 +227,7 @@ describe("r3mes testnet from the command line: --no-kubo, loopback, --backend co
     const stake = /registered: yes, stake (\d+)\.(\d{6}) REMES/.exec(status)!;
     expect(BigInt(stake[1]! + stake[2]!)).toBeLessThanOrEqual(10_000_000_000n);
     expect(BigInt(stake[1]! + stake[2]!)).toBeGreaterThanOrEqual(9_995_000_000n);
-    const earned = /rewards: (\d+)\.(\d{6}) REMES/.exec(status)!;
-    expect(BigInt(earned[1]! + earned[2]!)).toBeGreaterThan(0n);
+    expect(rewardsOf(status)).toBeGreaterThan(0n);
     expect(list).toMatch(
       new RegExp(`^aggregations of ${address} \\(windows still held in state\\):$`, "m"),
     );
