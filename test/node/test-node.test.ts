@@ -78,6 +78,15 @@ describe("the test node", () => {
     ]);
   });
 
+  it("given a validator whose precommit is for nil, when the block executes, then it is not counted as missing (it is online and voted; as the Cosmos SDK's x/slashing counts only absent votes)", () => {
+    const node = TestNode.init({ genesis });
+    node
+      .block()
+      .signatures([{ validator: VAL, signed: "nil" }])
+      .execute();
+    expect(eventsAt(node, 1).some((e) => e.case === "livenessMissed")).toBe(false);
+  });
+
   it("given the same txs, when one app is driven by the test node and another by the FinalizeBlock literal it replaces, then their app hashes agree at every height", () => {
     const a = TestNode.init({ genesis, chainId: "literal" });
     const b = TestNode.init({ genesis, chainId: "literal" });

@@ -39,10 +39,14 @@ export interface TestNodeOptions extends Partial<AppOptions> {
   readonly initialHeight?: number;
 }
 
-/** A vote of the last commit: the validator's consensus address (or secret key: `consensusAddress`), and whether it signed. */
+/**
+ * A vote of the last commit: the validator's consensus address (or secret key: `consensusAddress`), and whether it
+ * signed: true (a precommit for the block), "nil" (a precommit for nil: the validator voted, for no block) or false
+ * (absent).
+ */
 export interface TestVote {
   readonly validator: Uint8Array;
-  readonly signed: boolean;
+  readonly signed: boolean | "nil";
 }
 
 /** Evidence CometBFT reports: a duplicate vote (double sign) or a light client attack by a validator at a height. */
@@ -80,7 +84,12 @@ export const finalizeBlockRequest = (b: BlockSpec): RequestFinalizeBlock => ({
     round: 0,
     votes: (b.votes ?? []).map((v) => ({
       validator: { address: addressOf(v.validator), power: 0n },
-      blockIdFlag: v.signed ? BlockIDFlag.BLOCK_ID_FLAG_COMMIT : BlockIDFlag.BLOCK_ID_FLAG_ABSENT,
+      blockIdFlag:
+        v.signed === "nil"
+          ? BlockIDFlag.BLOCK_ID_FLAG_NIL
+          : v.signed
+            ? BlockIDFlag.BLOCK_ID_FLAG_COMMIT
+            : BlockIDFlag.BLOCK_ID_FLAG_ABSENT,
     })),
   },
   misbehavior: (b.misbehavior ?? []).map((m): Misbehavior => ({
