@@ -209,7 +209,15 @@ export class Consensus {
     for (const v of req.decidedLastCommit?.votes ?? []) {
       const address = who(v.validator?.address ?? new Uint8Array(0));
       if (address !== undefined)
-        lastCommit.push({ address, signed: v.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_COMMIT });
+        // A precommit for nil is a vote: the validator is online (gossip can deliver a peer's precommits before its
+        // prevotes, and a validator beside one holding > 2/3 then precommits nil). Only an absent vote is a miss, as
+        // in the Cosmos SDK's x/slashing.
+        lastCommit.push({
+          address,
+          signed:
+            v.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_COMMIT ||
+            v.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_NIL,
+        });
     }
     const misbehavior: Misbehavior[] = [];
     for (const m of req.misbehavior) {
