@@ -22,7 +22,7 @@
  */
 import { createHash } from "node:crypto";
 import * as http from "node:http";
-import { parseMetricsAddress } from "../node/metrics-http.ts";
+import { listenHttp, parseMetricsAddress } from "../node/metrics-http.ts";
 import { restHandler } from "../node/rest.ts";
 import { httpRpc, type Rpc } from "../node/rest-rpc.ts";
 
@@ -362,20 +362,13 @@ export const serveExplorer = async (
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   // Event streams stay open: no keep-alive timeout cuts them (requestTimeout covers only the request).
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(a.port, a.host, () => resolve());
-  });
-  const port = (server.address() as { port: number }).port;
-  const host = a.host.includes(":") ? `[${a.host}]` : a.host;
+  const l = await listenHttp(server, a);
   return {
-    url: `http://${host}:${port}`,
-    close: () =>
-      new Promise((r) => {
-        stopRelay();
-        for (const res of clients) res.end();
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
+    url: l.url,
+    close: () => {
+      stopRelay();
+      for (const res of clients) res.end();
+      return l.close();
+    },
   };
 };

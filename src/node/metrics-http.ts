@@ -45,6 +45,20 @@ export const serveMetrics = async (metrics: Exposition, addr: string): Promise<M
       (e: unknown) => res.writeHead(500).end(String(e)),
     );
   });
+  const l = await listenHttp(server, a);
+  return { url: `${l.url}/metrics`, close: l.close };
+};
+
+/**
+ * Starts `server` on a parsed address (parseMetricsAddress) and resolves once
+ * it listens: its base URL (`http://HOST:PORT`, the bound port when 0 was
+ * asked) and a close that drops open connections first. The metrics, the
+ * REST gateway and the explorer listen through it.
+ */
+export const listenHttp = async (
+  server: http.Server,
+  a: { readonly host: string; readonly port: number },
+): Promise<{ readonly url: string; readonly close: () => Promise<void> }> => {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(a.port, a.host, () => resolve());
@@ -52,7 +66,7 @@ export const serveMetrics = async (metrics: Exposition, addr: string): Promise<M
   const port = (server.address() as { port: number }).port;
   const host = a.host.includes(":") ? `[${a.host}]` : a.host;
   return {
-    url: `http://${host}:${port}/metrics`,
+    url: `http://${host}:${port}`,
     close: () =>
       new Promise((r) => {
         server.closeAllConnections();

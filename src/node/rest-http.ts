@@ -7,7 +7,7 @@
  * has its own timeout (rest-rpc.ts).
  */
 import * as http from "node:http";
-import { parseMetricsAddress } from "./metrics-http.ts";
+import { listenHttp, parseMetricsAddress } from "./metrics-http.ts";
 import { restHandler } from "./rest.ts";
 import type { Rpc } from "./rest-rpc.ts";
 import { Grpc, RestError } from "./rest-status.ts";
@@ -102,18 +102,5 @@ export const serveRest = async (rpc: Rpc, addr: string): Promise<RestServer> => 
   });
   server.requestTimeout = REST_REQUEST_TIMEOUT_MS;
   server.headersTimeout = 10_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(a.port, a.host, () => resolve());
-  });
-  const port = (server.address() as { port: number }).port;
-  const host = a.host.includes(":") ? `[${a.host}]` : a.host;
-  return {
-    url: `http://${host}:${port}`,
-    close: () =>
-      new Promise((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  return listenHttp(server, a);
 };

@@ -78,68 +78,19 @@ const decodeProblem = (s: string): string | undefined => {
 
 export const isAddress = (s: string): boolean => addressProblem(s) === undefined;
 
-/** Every field of the command that names an account, with its name as the proto spells it. */
-export const addressFieldsOf = (cmd: ProtocolCommand): [field: string, address: string][] => {
-  switch (cmd.case) {
-    case "send":
-      return [
-        ["from_address", cmd.value.fromAddress],
-        ["to_address", cmd.value.toAddress],
-      ];
-    case "registerMiner":
-    case "submitGradient":
-    case "commitGradient":
-    case "proveAvailability":
-      return [["miner", cmd.value.miner]];
-    case "registerValidator":
-    case "voteLossCheck":
-    case "submitArbitrationVerdict":
-    case "commitTrapJobs":
-    case "revealTrapJobs":
-      return [["validator", cmd.value.validator]];
-    case "registerProposer":
-    case "commitAggregation":
-    case "submitAggregation":
-      return [["proposer", cmd.value.proposer]];
-    case "registerServingNode":
-      return [["operator", cmd.value.operator]];
-    case "bond":
-    case "unbond":
-      return [["address", cmd.value.address]];
-    case "challengeGradient":
-    case "challengeAggregation":
-    case "challengeAvailability":
-      return [["challenger", cmd.value.challenger]];
-    case "vote":
-      return [["voter", cmd.value.voter]];
-    case "submitProposal": {
-      const k = cmd.value.content?.kind;
-      return [
-        ["proposer", cmd.value.proposer],
-        ...(k?.case === "proposerAuthorization"
-          ? [["content.proposer_authorization.address", k.value.address] as [string, string]]
-          : []),
-      ];
-    }
-    default:
-      return absurd(cmd);
-  }
-};
-
-/** "field "address" problem" for one address field, or undefined when it is a valid address. */
-const fieldProblem = (field: string, address: string): string | undefined => {
-  const problem = addressProblem(address);
-  return problem === undefined ? undefined : `${field} "${address.slice(0, 100)}" ${problem}`;
-};
-
 /**
  * The first address field of the command that is no valid address, as
- * `field "address" problem`, or undefined: `addressFieldsOf` checked in
- * order, without building the field list for the usual one-address command
- * (every tx is checked).
+ * `field "address" problem` (the field named as the proto spells it), or
+ * undefined. Every field that names an account is checked, in order; one
+ * switch, no list built per command (decide checks every command).
  */
 export const addressFieldsProblem = (cmd: ProtocolCommand): string | undefined => {
   switch (cmd.case) {
+    case "send":
+      return (
+        fieldProblem("from_address", cmd.value.fromAddress) ??
+        fieldProblem("to_address", cmd.value.toAddress)
+      );
     case "registerMiner":
     case "submitGradient":
     case "commitGradient":
@@ -155,13 +106,35 @@ export const addressFieldsProblem = (cmd: ProtocolCommand): string | undefined =
     case "commitAggregation":
     case "submitAggregation":
       return fieldProblem("proposer", cmd.value.proposer);
+    case "registerServingNode":
+      return fieldProblem("operator", cmd.value.operator);
+    case "bond":
+    case "unbond":
+      return fieldProblem("address", cmd.value.address);
+    case "challengeGradient":
+    case "challengeAggregation":
+    case "challengeAvailability":
+      return fieldProblem("challenger", cmd.value.challenger);
+    case "vote":
+      return fieldProblem("voter", cmd.value.voter);
+    case "submitProposal": {
+      const k = cmd.value.content?.kind;
+      return (
+        fieldProblem("proposer", cmd.value.proposer) ??
+        (k?.case === "proposerAuthorization"
+          ? fieldProblem("content.proposer_authorization.address", k.value.address)
+          : undefined)
+      );
+    }
     default:
-      for (const [field, address] of addressFieldsOf(cmd)) {
-        const bad = fieldProblem(field, address);
-        if (bad !== undefined) return bad;
-      }
-      return undefined;
+      return absurd(cmd);
   }
+};
+
+/** "field "address" problem" for one address field, or undefined when it is a valid address. */
+const fieldProblem = (field: string, address: string): string | undefined => {
+  const problem = addressProblem(address);
+  return problem === undefined ? undefined : `${field} "${address.slice(0, 100)}" ${problem}`;
 };
 
 const absurd = (_: never): never => {
