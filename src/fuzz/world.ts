@@ -2,12 +2,17 @@
  * The fuzzers' world: six actors with real keys (two miners, two
  * validators, an authorized proposer, a plain account), a genesis with
  * short windows so an input of a few blocks opens, closes and settles them,
- * and one in-process node app (SQLite in memory) at that genesis.
+ * and one in-process node app (SQLite in memory) one empty block past that
+ * genesis: that block opens window 0, so a tx target's input lands in a
+ * window's commit phase, where CheckTx can judge commitments (the block that
+ * opens a window assigns its shards from its own beacon, which CheckTx can not
+ * know: there it refuses what the block would take, by design, mempool.ts).
  */
 import { create, toJson } from "@bufbuild/protobuf";
 import { GenesisStateSchema } from "../gen/remes/v1/genesis_pb.ts";
 import { GpuArch, Role } from "../gen/remes/v1/types_pb.ts";
 import { RemesApp } from "../node/app.ts";
+import { finalizeBlockRequest } from "../node/testing/test-node.ts";
 import { sha256Fast } from "../node/hash.ts";
 import { type TxKey, txKeyOf } from "../node/sign.ts";
 import { defaultParams } from "../protocol/params.ts";
@@ -71,8 +76,8 @@ export const CHAIN_ID = "fuzz";
 const apps: RemesApp[] = [];
 
 /**
- * Node app number `i` at the fuzz genesis (each made once; targets never
- * commit, and reload the committed state after each input). The tx target
+ * Node app number `i` at the fuzz genesis plus one empty block (each made
+ * once; targets never commit, and reload the committed state after each input). The tx target
  * feeds app 1 only FinalizeBlock, as a node that never saw the tx in its
  * mempool, and compares app hashes with app 0.
  */
@@ -89,6 +94,8 @@ export const fuzzApp = (i = 0): RemesApp => {
     initialHeight: 1n,
     consensusParams: undefined,
   });
+  app.finalizeBlock(finalizeBlockRequest({ height: 1, txs: [] }));
+  app.commit();
   apps[i] = app;
   return app;
 };

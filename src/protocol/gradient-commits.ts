@@ -101,7 +101,10 @@ export const decideCommitGradient = (
       "wrongPhase",
       w && !w.closed && ctx.height > w.commitEndHeight
         ? `window ${m.window}'s commit phase ended at height ${w.commitEndHeight}; it is now in its reveal period`
-        : `window ${m.window} is not open for commitments (the open window is ${state.nextWindow - 1})`,
+        : !w && m.window === BigInt(state.nextWindow)
+          ? // CheckTx meets this for the block that opens the window: its beacon, unknown yet, assigns the shards.
+            `window ${m.window} opens at height ${state.nextWindowStart}; commit once that block has assigned its shards`
+          : `window ${m.window} is not open for commitments (the open window is ${state.nextWindow - 1})`,
     );
   const wrongShard = checkAssignedShard(w, m, "commit");
   if (wrongShard) return wrongShard;

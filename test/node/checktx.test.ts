@@ -11,7 +11,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { CheckTxType } from "cosmjs-types/tendermint/abci/types";
 import { describe, expect, it } from "vitest";
-import { GpuArch } from "../../src/gen/remes/v1/types_pb.ts";
+import { GpuArch, Role } from "../../src/gen/remes/v1/types_pb.ts";
 import { signTx, txKeyOf } from "../../src/node/sign.ts";
 import { TestNode } from "../../src/node/testing/test-node.ts";
 import { SdkCode } from "../../src/node/tx.ts";
@@ -117,5 +117,42 @@ describe("CheckTx admission", () => {
     const third = app.checkTx(tx(alice, 0n, 2n, [register(alice)]), CheckTxType.RECHECK);
     expect(third.code).not.toBe(0);
     expect(third.codespace).toBe("remes");
+  });
+
+  it("refuses a commitment for the window the next block opens, saying when to commit, and admits it once that block assigned the shards", () => {
+    const node = TestNode.init({
+      chainId: CHAIN_ID,
+      genesis: {
+        accounts: [{ address: alice.address, balance: FUNDS }],
+        roles: [
+          {
+            address: alice.address,
+            role: Role.MINER,
+            stake: defaultParams().minMinerStake,
+            gpuArch: GpuArch.AMPERE,
+          },
+        ],
+      },
+    });
+    const app = node.app;
+    const commit = (sequence: bigint, shard: number) =>
+      tx(alice, 0n, sequence, [
+        command("commitGradient", {
+          miner: alice.address,
+          window: 0n,
+          shard,
+          commitment: new Uint8Array(32).fill(7),
+        }),
+      ]);
+    // Block 1 opens window 0; its beacon, unknown to CheckTx, assigns the shards.
+    const early = app.checkTx(commit(0n, 0), CheckTxType.NEW);
+    expect(early.code).toBe(7); // wrongPhase
+    expect(early.log).toBe(
+      "window 0 opens at height 1; commit once that block has assigned its shards",
+    );
+    node.block().execute();
+    const shard = app.state!.windows.get(0)!.assignment.get(alice.address)!;
+    const ok = app.checkTx(commit(0n, shard), CheckTxType.RECHECK);
+    expect(ok.code, ok.log).toBe(0);
   });
 });
