@@ -124,6 +124,27 @@ export class Mempool {
       tx = d;
       this.verified.set(key, tx);
     }
+    // The ante checks of the block the tx would run in (CheckTx's next block, FinalizeBlock's own): refused, no fee, no sequence used.
+    const height = BigInt(this.node.height + 1);
+    if (tx.timeoutHeight !== 0n && height > tx.timeoutHeight)
+      return {
+        ok: false,
+        tx,
+        err: new TxError(
+          SdkCode.txTimeoutHeight,
+          `tx timeout height: the tx was signed to run by height ${tx.timeoutHeight}, the block is ${height}`,
+        ),
+      };
+    const gasUsed = gasUsedOf(tx.size, tx.msgs.length);
+    if (tx.gasLimit < gasUsed)
+      return {
+        ok: false,
+        tx,
+        err: new TxError(
+          SdkCode.outOfGas,
+          `out of gas: the tx needs ${gasUsed}, its gas limit is ${tx.gasLimit}`,
+        ),
+      };
     const expected = sequences(tx.signer) ?? accounts.get(tx.signer)!.sequence;
     if (tx.sequence !== expected)
       return {
@@ -187,17 +208,18 @@ export class Mempool {
       events: [],
     });
     const c = this.authenticate(bytes, (a) => this.checkSequences.get(a));
-    if (!c.ok) return response(c.err.code, c.err.codespace, c.err.log);
+    if (!c.ok)
+      return c.tx === undefined
+        ? response(c.err.code, c.err.codespace, c.err.log)
+        : response(
+            c.err.code,
+            c.err.codespace,
+            c.err.log,
+            c.tx.gasLimit,
+            gasUsedOf(c.tx.size, c.tx.msgs.length),
+          );
     const tx = c.tx;
     const gasUsed = gasUsedOf(tx.size, tx.msgs.length);
-    if (tx.gasLimit < gasUsed)
-      return response(
-        SdkCode.outOfGas,
-        "sdk",
-        `out of gas: the tx needs ${gasUsed}, its gas limit is ${tx.gasLimit}`,
-        tx.gasLimit,
-        gasUsed,
-      );
     const minGasPrice = this.node.minGasPrice;
     const minFee = requiredFee(tx.gasLimit, minGasPrice);
     if (tx.fee < minFee) {

@@ -43,6 +43,8 @@ export interface SignOptions {
   /** Fee in uremes (none by default), or a gas price: the fee is then the least the node requires at that price for the gas limit. */
   readonly fee?: bigint | GasPrice;
   readonly memo?: string;
+  /** The last height the tx may run at (none by default): a block above it refuses the tx, fee untouched. */
+  readonly timeoutHeight?: bigint;
 }
 
 const skipUvarint = (b: Uint8Array, at: number): number => {
@@ -66,6 +68,7 @@ export const signTx = (
     TxBody.fromPartial({
       messages: msgs.map((m) => ({ typeUrl: typeUrlOf(m), value: commandValueBytes(m) })),
       memo: o.memo ?? "",
+      timeoutHeight: o.timeoutHeight ?? 0n,
     }),
   ).finish();
   const gasLimit = o.gasLimit ?? gasUsedOf(bodyBytes.length + 400, msgs.length);

@@ -202,6 +202,18 @@ export interface TxParts {
   readonly signatures: readonly Uint8Array[];
   readonly messages: readonly Any[];
   readonly memo: string;
+  /** TxBody.timeout_height: 0 for none (tx.ts refuses the tx in blocks above it). */
+  readonly timeoutHeight: bigint;
+  /**
+   * The body's fields this chain refuses, as present or not (tx.ts): critical
+   * extension options, unordered, a timeout timestamp. The fast path holds
+   * none (it hands such txs to the cosmjs-types path).
+   */
+  readonly refused: {
+    readonly extensionOptions: number;
+    readonly unordered: boolean;
+    readonly timeoutTimestamp: boolean;
+  };
   readonly signerInfos: readonly {
     readonly publicKey: Any | undefined;
     /** ModeInfo.single.mode, undefined without a single mode info. */
@@ -319,6 +331,8 @@ const nonZero = (c: Cursor): bigint | undefined => {
  * values; a property test compares the two on fuzzed txs). No cosmjs-types
  * reader, no re-encoding, and bytes fields are views of `bytes`.
  */
+const NOTHING_REFUSED = { extensionOptions: 0, unordered: false, timeoutTimestamp: false } as const;
+
 export const parseCanonicalTx = (bytes: Uint8Array): TxParts | undefined => {
   const raw: Cursor = { b: bytes, pos: 0, end: bytes.length };
   let bodyC: Cursor | undefined;
@@ -362,9 +376,12 @@ export const parseCanonicalTx = (bytes: Uint8Array): TxParts | undefined => {
     if (m === undefined) return undefined;
     memo = m;
   }
+  let timeoutHeight = 0n;
   if (peek(body) === 0x18) {
     body.pos++;
-    if (nonZero(body) === undefined) return undefined;
+    const t = nonZero(body);
+    if (t === undefined) return undefined;
+    timeoutHeight = t;
   }
   if (body.pos !== body.end) return undefined;
 
@@ -453,5 +470,15 @@ export const parseCanonicalTx = (bytes: Uint8Array): TxParts | undefined => {
     fee = { amount, gasLimit };
   }
   if (auth.pos !== auth.end) return undefined;
-  return { bodyBytes, authInfoBytes, signatures, messages, memo, signerInfos, fee };
+  return {
+    bodyBytes,
+    authInfoBytes,
+    signatures,
+    messages,
+    memo,
+    timeoutHeight,
+    refused: NOTHING_REFUSED,
+    signerInfos,
+    fee,
+  };
 };

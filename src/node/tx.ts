@@ -49,7 +49,10 @@ export const SdkCode = {
   invalidRequest: 18,
   txTooLarge: 21,
   invalidChainId: 28,
+  txTimeoutHeight: 30,
+  unknownExtensionOptions: 31,
   wrongSequence: 32,
+  notSupported: 37,
 } as const;
 
 export class TxError {
@@ -76,6 +79,8 @@ export interface DecodedTx {
   readonly gasLimit: bigint;
   readonly fee: bigint;
   readonly memo: string;
+  /** The last height the tx may execute at; 0 for none (mempool.ts authenticate). */
+  readonly timeoutHeight: bigint;
 }
 
 /** Type URL → Command oneof field (number, case), from the generated descriptors. */
@@ -215,6 +220,12 @@ const slowParts = (bytes: Uint8Array): TxParts | TxError => {
     signatures: raw.signatures,
     messages: body.messages,
     memo: body.memo,
+    timeoutHeight: body.timeoutHeight,
+    refused: {
+      extensionOptions: body.extensionOptions.length,
+      unordered: body.unordered,
+      timeoutTimestamp: body.timeoutTimestamp !== undefined,
+    },
     signerInfos: auth.signerInfos.map((i) => ({
       publicKey: i.publicKey,
       mode: i.modeInfo?.single?.mode,
@@ -248,6 +259,17 @@ export const decodeTx = (
   if (parts instanceof TxError) return parts;
   if (parts.messages.length === 0)
     return new TxError(SdkCode.invalidRequest, "the tx holds no messages");
+  // What the signer asked for and this chain does not do is refused, never ignored (the Cosmos SDK's ante handlers).
+  if (parts.refused.extensionOptions > 0)
+    return new TxError(
+      SdkCode.unknownExtensionOptions,
+      `unknown extension options: this chain accepts none, got ${parts.refused.extensionOptions} (non-critical ones are ignored)`,
+    );
+  if (parts.refused.unordered || parts.refused.timeoutTimestamp)
+    return new TxError(
+      SdkCode.notSupported,
+      `${parts.refused.unordered ? "unordered txs" : "timeout_timestamp"} not supported: sign an ordered tx, with timeout_height to make it expire`,
+    );
   if (parts.signerInfos.length !== 1 || parts.signatures.length !== 1)
     return new TxError(
       SdkCode.unauthorized,
@@ -333,6 +355,7 @@ export const decodeTx = (
     gasLimit,
     fee,
     memo: parts.memo,
+    timeoutHeight: parts.timeoutHeight,
   };
 };
 

@@ -45,19 +45,16 @@ export const sendTo = (to: string, sequence = 0n) =>
     fee: FEE,
   });
 
-/** Alice's tx sending 1,000 uremes to bob, with the fee and gas limit as given (coins as written, not checked). */
-export const sendWithFee = (
-  amount: { denom: string; amount: string }[],
-  gasLimit: bigint,
+/** Alice's tx (account 0) over the body as written, with the fee and gas limit given. */
+export const signBody = (
+  body: Partial<TxBody>,
+  fee: { amount: { denom: string; amount: string }[]; gasLimit: bigint } = {
+    amount: [{ denom: "uremes", amount: String(FEE) }],
+    gasLimit: 200_000n,
+  },
+  sequence = 0n,
 ): Uint8Array => {
-  const cmd = command("send", {
-    fromAddress: alice.address,
-    toAddress: bob.address,
-    amount: 1_000n,
-  });
-  const bodyBytes = TxBody.encode(
-    TxBody.fromPartial({ messages: [{ typeUrl: typeUrlOf(cmd), value: commandValueBytes(cmd) }] }),
-  ).finish();
+  const bodyBytes = TxBody.encode(TxBody.fromPartial(body)).finish();
   const authInfoBytes = AuthInfo.encode(
     AuthInfo.fromPartial({
       signerInfos: [
@@ -67,10 +64,10 @@ export const sendWithFee = (
             value: Secp256k1PubKey.encode({ key: alice.pubkey }).finish(),
           },
           modeInfo: { single: { mode: SignMode.SIGN_MODE_DIRECT } },
-          sequence: 0n,
+          sequence,
         },
       ],
-      fee: { amount, gasLimit },
+      fee,
     }),
   ).finish();
   const doc = SignDoc.encode({
@@ -86,33 +83,22 @@ export const sendWithFee = (
   }).finish();
 };
 
-/** Alice's tx over messages given as raw Anys (type URL and value bytes as written). */
-export const signAnys = (messages: { typeUrl: string; value: Uint8Array }[]): Uint8Array => {
-  const bodyBytes = TxBody.encode(TxBody.fromPartial({ messages })).finish();
-  const authInfoBytes = AuthInfo.encode(
-    AuthInfo.fromPartial({
-      signerInfos: [
-        {
-          publicKey: {
-            typeUrl: SECP256K1_PUBKEY_TYPE_URL,
-            value: Secp256k1PubKey.encode({ key: alice.pubkey }).finish(),
-          },
-          modeInfo: { single: { mode: SignMode.SIGN_MODE_DIRECT } },
-          sequence: 0n,
-        },
-      ],
-      fee: { amount: [{ denom: "uremes", amount: "5000" }], gasLimit: 200_000n },
-    }),
-  ).finish();
-  const doc = SignDoc.encode({
-    bodyBytes,
-    authInfoBytes,
-    chainId: CHAIN_ID,
-    accountNumber: 0n,
-  }).finish();
-  return TxRaw.encode({
-    bodyBytes,
-    authInfoBytes,
-    signatures: [signDigest(sha256(doc), alice.secretKey)],
-  }).finish();
+/** Alice's send of 1,000 uremes to bob as the Any of a body. */
+export const sendAny = () => {
+  const cmd = command("send", {
+    fromAddress: alice.address,
+    toAddress: bob.address,
+    amount: 1_000n,
+  });
+  return { typeUrl: typeUrlOf(cmd), value: commandValueBytes(cmd) };
 };
+
+/** Alice's tx sending 1,000 uremes to bob, with the fee and gas limit as given (coins as written, not checked). */
+export const sendWithFee = (
+  amount: { denom: string; amount: string }[],
+  gasLimit: bigint,
+): Uint8Array => signBody({ messages: [sendAny()] }, { amount, gasLimit });
+
+/** Alice's tx over messages given as raw Anys (type URL and value bytes as written). */
+export const signAnys = (messages: { typeUrl: string; value: Uint8Array }[]): Uint8Array =>
+  signBody({ messages });
