@@ -1,5 +1,6 @@
 /** Every fuzz target, in priority order (what `r3mes fuzz` runs with no --target). */
 import type { FuzzTarget } from "./runner.ts";
+import { chainTarget } from "./targets/chain.ts";
 import { framingTarget } from "./targets/framing.ts";
 import { protocolTarget } from "./targets/protocol.ts";
 import { queryTarget } from "./targets/query.ts";
@@ -9,6 +10,7 @@ import { txTarget } from "./targets/tx.ts";
 export const targets: readonly FuzzTarget<never>[] = [
   protocolTarget,
   txTarget,
+  chainTarget,
   framingTarget,
   queryTarget,
   scenarioTarget,

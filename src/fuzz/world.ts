@@ -76,15 +76,14 @@ export const CHAIN_ID = "fuzz";
 const apps: RemesApp[] = [];
 
 /**
- * Node app number `i` at the fuzz genesis plus one empty block (each made
- * once; targets never commit, and reload the committed state after each input). The tx target
- * feeds app 1 only FinalizeBlock, as a node that never saw the tx in its
- * mempool, and compares app hashes with app 0.
+ * A fresh node app at the fuzz genesis plus one empty block (SQLite in
+ * memory; a snapshot every `snapshotInterval` blocks).
  */
-export const fuzzApp = (i = 0): RemesApp => {
-  const have = apps[i];
-  if (have) return have;
-  const app = new RemesApp({ dbPath: ":memory:" });
+export const freshFuzzApp = (snapshotInterval?: number): RemesApp => {
+  const app = new RemesApp({
+    dbPath: ":memory:",
+    ...(snapshotInterval === undefined ? {} : { snapshotInterval }),
+  });
   const json = toJson(GenesisStateSchema, fuzzGenesis());
   app.initChain({
     time: { seconds: 1n, nanos: 0 },
@@ -96,6 +95,13 @@ export const fuzzApp = (i = 0): RemesApp => {
   });
   app.finalizeBlock(finalizeBlockRequest({ height: 1, txs: [] }));
   app.commit();
-  apps[i] = app;
   return app;
 };
+
+/**
+ * Node app number `i` (freshFuzzApp, each made once; targets never commit
+ * it, and reload the committed state after each input). The tx target feeds
+ * app 1 only FinalizeBlock, as a node that never saw the tx in its mempool,
+ * and compares app hashes with app 0.
+ */
+export const fuzzApp = (i = 0): RemesApp => (apps[i] ??= freshFuzzApp());

@@ -41,6 +41,7 @@ import { AUTH_INFO, type Mutation, mutate, TX_BODY, unknownFields } from "../pro
 import type { FuzzTarget } from "../runner.ts";
 import { ACTOR_KEYS, ACTORS, CHAIN_ID, fuzzApp } from "../world.ts";
 import { finalizeBlockRequest } from "../../node/testing/test-node.ts";
+import type { RemesApp } from "../../node/app.ts";
 
 interface BankSpec {
   readonly bank: {
@@ -211,9 +212,12 @@ const anyOf = (m: MsgSpec, signer: string) => {
   return { typeUrl: typeUrlOf(cmd), value: commandValueBytes(cmd) };
 };
 
-/** The tx bytes an input stands for (the sequence and account number read from the committed state). */
-export const buildTx = (input: TxInput): Uint8Array => {
-  const app = fuzzApp();
+/**
+ * The tx bytes an input stands for: the account number and sequence read
+ * from `app`'s committed state, the sequence after `earlier` txs of the
+ * same signer that come first in the same block.
+ */
+export const buildTx = (input: TxInput, app: RemesApp = fuzzApp(), earlier = 0n): Uint8Array => {
   const key = ACTOR_KEYS[input.signer % ACTOR_KEYS.length]!;
   const account = app.accounts.get(key.address)!;
   const at = (level: string, b: Uint8Array) =>
@@ -235,7 +239,7 @@ export const buildTx = (input: TxInput): Uint8Array => {
               value: Secp256k1PubKey.encode({ key: key.pubkey }).finish(),
             },
             modeInfo: { single: { mode: SignMode.SIGN_MODE_DIRECT } },
-            sequence: BigInt.asUintN(64, account.sequence + input.sequenceDelta),
+            sequence: BigInt.asUintN(64, account.sequence + earlier + input.sequenceDelta),
           },
         ],
         fee: {
