@@ -4,7 +4,7 @@ import { chainTarget } from "./targets/chain.ts";
 import { framingTarget } from "./targets/framing.ts";
 import { protocolTarget } from "./targets/protocol.ts";
 import { queryTarget } from "./targets/query.ts";
-import { scenarioTarget } from "./targets/scenario.ts";
+import { scenarioRunTarget, scenarioTarget } from "./targets/scenario.ts";
 import { txTarget } from "./targets/tx.ts";
 
 export const targets: readonly FuzzTarget<never>[] = [
@@ -14,6 +14,7 @@ export const targets: readonly FuzzTarget<never>[] = [
   framingTarget,
   queryTarget,
   scenarioTarget,
+  scenarioRunTarget,
 ] as unknown as FuzzTarget<never>[];
 
 export const targetNamed = (name: string): FuzzTarget<never> | undefined =>

@@ -9,7 +9,7 @@ export const fuzzCommand = Command.make(
   {
     target: Flag.String("target").pipe(
       Flag.withDescription(
-        "One target: protocol, tx, chain, framing, query or scenario (default: all, in that order)",
+        "One target: protocol, tx, chain, framing, query, scenario or scenario-run (default: all, in that order)",
       ),
       Flag.optional,
     ),

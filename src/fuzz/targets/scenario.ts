@@ -24,6 +24,7 @@ import {
   resolveParams,
   ScenarioError,
 } from "../../sim/scenario.ts";
+import { runScenario } from "../../sim/run.ts";
 import { finding, type Finding } from "../finding.ts";
 import type { FuzzTarget } from "../runner.ts";
 
@@ -75,7 +76,9 @@ export type Edit =
   | { readonly op: "wrap"; readonly at: number }
   | { readonly op: "stringify"; readonly at: number }
   | { readonly op: "grow"; readonly at: number; readonly n: number }
-  | { readonly op: "key"; readonly at: number; readonly key: string; readonly value: number };
+  | { readonly op: "key"; readonly at: number; readonly key: string; readonly value: number }
+  /** A number in the scenario scaled by `factor` (rounded when it was an integer): plausible values, for runs. */
+  | { readonly op: "nudge"; readonly at: number; readonly factor: number };
 
 export interface ScenarioInput {
   /** A scenario file under scenarios/, e.g. "baseline.json" or "attacks/forger.json". */
@@ -127,6 +130,16 @@ const containers = (v: unknown): Container[] => [
 ];
 
 const applyEdit = (root: unknown, e: Edit): void => {
+  if (e.op === "nudge") {
+    const nums = slots(root).filter(
+      ([c, k]) => typeof (c as Record<string, unknown>)[k as string] === "number",
+    );
+    if (nums.length === 0) return;
+    const [c, k] = nums[e.at % nums.length]!;
+    const cur = (c as Record<string, unknown>)[k as string] as number;
+    put(c, k, Number.isInteger(cur) ? Math.round(cur * e.factor) : cur * e.factor);
+    return;
+  }
   if (e.op === "key") {
     const cs = containers(root).filter((c) => !Array.isArray(c));
     put(cs[e.at % cs.length]!, e.key, structuredClone(EDGES[e.value % EDGES.length]));
@@ -209,4 +222,72 @@ export const scenarioTarget: FuzzTarget<ScenarioInput> = {
   ciRuns: 20_000,
   arbitrary: scenarioArb,
   check: checkScenario,
+};
+
+/** A short run's size: the first run of an accepted scenario, this many blocks, if it has at most MAX_RUN_ACTORS actors. */
+export const RUN_BLOCKS = 40;
+export const MAX_RUN_ACTORS = 300;
+
+/**
+ * Target "scenario-run": the same edited scenarios, and each one accepted
+ * (and small enough) run for its first RUN_BLOCKS blocks. Oracles: only a
+ * ScenarioError escapes (a field the parser let through must not crash the
+ * engine or an actor), and the run ends with no invariant violation.
+ */
+export const checkScenarioRun = async (input: ScenarioInput): Promise<Finding | undefined> => {
+  let first: ReturnType<typeof expandRuns>[number] | undefined;
+  try {
+    const s = parseScenario(JSON.parse(scenarioText(input)), "fuzz");
+    if (s.actors.reduce((n, g) => n + g.count, 0) > MAX_RUN_ACTORS) return undefined;
+    first = expandRuns(s, { count: 1 })[0];
+  } catch {
+    return undefined; // the scenario target judges what parsing throws
+  }
+  if (first === undefined) return undefined;
+  try {
+    const r = await runScenario(first.scenario, {
+      seed: first.seed,
+      blocks: Math.min(first.scenario.blocks, RUN_BLOCKS),
+    });
+    if (r.violation)
+      return finding(
+        "scenario.run-violation",
+        `a run of the accepted scenario broke an invariant: ${JSON.stringify(r.violation).slice(0, 300)}`,
+      );
+    return undefined;
+  } catch (e) {
+    if (e instanceof ScenarioError) return undefined;
+    return finding(
+      "scenario.run-uncaught",
+      `a run of the accepted scenario threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`.slice(
+        0,
+        300,
+      ),
+    );
+  }
+};
+
+export const scenarioRunTarget: FuzzTarget<ScenarioInput> = {
+  name: "scenario-run",
+  description: `mutated scenario JSON that parses, run for ${RUN_BLOCKS} blocks (≤ ${MAX_RUN_ACTORS} actors): only a ScenarioError escapes, no invariant breaks`,
+  ciRuns: 300,
+  arbitrary: () =>
+    fc.record({
+      base: fc.constantFrom(...loadBases().map((b) => b.name)),
+      edits: fc.array(
+        fc.oneof(
+          {
+            weight: 4,
+            arbitrary: fc.record({
+              op: fc.constant("nudge" as const),
+              at: fc.nat(1000),
+              factor: fc.constantFrom(0, 0.5, 2, 3, 10, -1),
+            }),
+          },
+          { weight: 1, arbitrary: scenarioArb().map((i) => i.edits[0]!) },
+        ),
+        { minLength: 1, maxLength: 3 },
+      ),
+    }),
+  check: checkScenarioRun,
 };
