@@ -265,13 +265,19 @@ export const scenarioName = (path: string): string => basename(path).replace(/\.
 const U64_MAX = 2n ** 64n - 1n;
 const camelFields = new Map(ParamsSchema.fields.map((f) => [f.name, f.localName]));
 
+/** Whether `key` names a settable protocol parameter (a scalar or enum field of Params, in camelCase). */
+const isParamName = (key: string): boolean => {
+  const field = ParamsSchema.fields.find((f) => f.localName === key);
+  return field !== undefined && (field.fieldKind === "scalar" || field.fieldKind === "enum");
+};
+const notAParam = (path: string) =>
+  `${path} is not a protocol parameter (camelCase fields of remes.remes.v1.Params, e.g. trapRateBps)`;
+
 /** Default params with the scenario's overrides, or a message naming the bad field. */
 export const resolveParams = (s: Scenario): Params | string => {
   const p = create(ParamsSchema, defaultParams());
   for (const [key, value] of Object.entries(s.params ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const field = ParamsSchema.fields.find((f) => f.localName === key);
-    if (!field || (field.fieldKind !== "scalar" && field.fieldKind !== "enum"))
-      return `params.${key} is not a protocol parameter (camelCase fields of remes.remes.v1.Params, e.g. trapRateBps)`;
+    if (!isParamName(key)) return notAParam(`params.${key}`);
     const text = String(value);
     if (!/^[0-9]{1,20}$/.test(text))
       return `params.${key} is ${JSON.stringify(value)}: must be a non-negative integer`;
@@ -312,6 +318,8 @@ const checkScenario = (s: Scenario): string | undefined => {
   for (const [i, g] of s.actors.entries()) {
     const f = checkFaults(resolveFaults(s, g));
     if (f) return `actors[${i}].${f}`;
+    const bad = Object.keys(g.paramChanges ?? {}).find((k) => !isParamName(k));
+    if (bad !== undefined) return notAParam(`actors[${i}].paramChanges.${bad}`);
   }
   if (!s.actors.some((g) => g.kind === "honest_validator" || g.kind === "lazy_validator"))
     return "actors: at least one validator group is needed (honest_validator or lazy_validator)";
