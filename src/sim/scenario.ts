@@ -53,7 +53,9 @@ const ActorGroup = Schema.Struct({
   count: PosIntAtMost(MAX_GROUP_COUNT),
   /** Coalition or cluster name (defaults to the kind and the entry's index). */
   group: Schema.optionalKey(Schema.String),
-  gpuArch: Schema.optionalKey(Schema.Union([Arch, Schema.NonEmptyArray(Arch)])),
+  gpuArch: Schema.optionalKey(
+    Schema.Union([Arch, Schema.Array(Arch).check(Schema.isMinLength(1))]),
+  ),
   stakeRemes: Schema.optionalKey(PosInt),
   balanceRemes: Schema.optionalKey(NonNegInt),
   /** lazy_miner: share of tasks skipped, and what it submits instead. */
