@@ -5,8 +5,9 @@
  * duty is keyed (a window's gradient, a dispute's vote, …), the key is
  * journaled on disk before the tx leaves, and a key already journaled — or a
  * gradient the chain already holds — is skipped, across restarts too; a
- * gradient reveal is skipped only when the chain holds it (its resend is
- * what saves an honest miner from the unrevealed-commitment slash). A node
+ * gradient's commitment and reveal are skipped only when the chain holds
+ * them (their resend is what saves an honest miner's pay for the window and
+ * spares it the unrevealed-commitment slash). A node
  * that is down holds the queue until it answers again.
  */
 import * as fs from "node:fs";
@@ -94,10 +95,12 @@ export class Broadcaster {
         (cmd.case === "submitGradient" && w?.submittedBy.has(this.address)) ||
         (cmd.case === "commitGradient" &&
           (w?.commitments.has(this.address) || w?.submittedBy.has(this.address)));
-      // A reveal is done only once it is on chain: one journaled and then lost (a restart before it landed,
-      // a dropped tx) goes out again, or its commitment expires unrevealed and is slashed. The chain refuses
-      // a second copy of one that did land, so a resend costs at most a fee.
-      const journaled = this.#journal.has(key) && cmd.case !== "submitGradient";
+      // A gradient's commitment and reveal are done only once on chain: one journaled and then lost (a restart
+      // before it landed, a dropped tx) goes out again (the reveal journal resends the same bytes), or the
+      // window pays nothing, or its commitment expires unrevealed and is slashed. The chain refuses a second
+      // copy of one that did land, so a resend costs at most a fee.
+      const journaled =
+        this.#journal.has(key) && cmd.case !== "submitGradient" && cmd.case !== "commitGradient";
       if (journaled || onChain) {
         this.stats.skipped++;
         this.log(`tx: ${key} already done; not sending it again`);

@@ -328,6 +328,10 @@ export const startDaemon = async (o: DaemonOptions): Promise<RunningDaemon> => {
         `caught up at height ${b.height}${follower.resumedFrom > 0 ? ` (resumed from the local checkpoint at ${follower.resumedFrom})` : ""}; fetched ${live.length} live submissions' blobs; ${o.role} ${address} is acting`,
       );
     }
+    for (const c of reveals?.commitmentsDue(follower.state, b.height) ?? []) {
+      o.log(`reveal journal: committing window ${c.window} again (not on chain three blocks on)`);
+      broadcaster.submit({ case: "commitGradient", value: c });
+    }
     for (const r of reveals?.due(follower.state, b.height) ?? []) {
       o.log(`reveal journal: revealing window ${r.reveal.window} (committed before a restart)`);
       if (r.gradient) store.put(r.reveal.gradientCid, r.gradient);

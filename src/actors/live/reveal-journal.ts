@@ -14,7 +14,10 @@
  * Reveals saved by the running miner are left to the miner (it reveals and
  * resends itself; two senders would double the fees); `due` deletes every
  * file once its reveal is on chain, its commitment is gone, or its window
- * has closed.
+ * has closed. And while a window's commit phase is open, `commitmentsDue`
+ * says which journaled reveals' commitments are still missing on chain three
+ * blocks on (dropped from a mempool, lost with a node's restart), to send
+ * again with the same bytes.
  *
  * File: "R3REVEAL", version 1, sha256 of the rest, then the message's
  * length (u32 big-endian), the message (protobuf), a flag byte and, when 1,
@@ -24,10 +27,11 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { MsgSubmitGradientSchema } from "../../gen/remes/v1/tx_pb.ts";
+import { MsgCommitGradientSchema, MsgSubmitGradientSchema } from "../../gen/remes/v1/tx_pb.ts";
 import type { CommandOf } from "../../protocol/commands.ts";
+import { gradientCommitment } from "../../protocol/gradient-commits.ts";
 import { bytesEqual, type State } from "../../protocol/state.ts";
 import type { StoredGradient } from "../world.ts";
 import { decodeGradientBlob, encodeGradientBlob } from "./world.ts";
@@ -44,6 +48,8 @@ const VERSION = 1;
 const HEADER = MAGIC.length + 1 + 32;
 /** Two blocks between resends of a reveal not yet on chain (as the miner's own watch). */
 const RESEND_BLOCKS = 2;
+/** Blocks a commitment first seen missing gets to land before the journal sends it again. */
+const COMMIT_GRACE_BLOCKS = 3;
 
 export const encodeRevealRecord = (r: PendingRevealRecord): Uint8Array => {
   const msg = toBinary(MsgSubmitGradientSchema, r.reveal);
@@ -86,6 +92,8 @@ interface Entry {
   readonly orphan: boolean;
   /** The height `due` last handed it out at. */
   sentAt?: number;
+  /** The first height `commitmentsDue` saw its commitment missing, then the height it last handed it out at. */
+  commitMissingAt?: number;
 }
 
 const FILE = /^w(\d{1,15})\.rev$/;
@@ -177,6 +185,44 @@ export class RevealJournal {
   delete(window: number): void {
     this.#entries.delete(window);
     fs.rmSync(path.join(this.dir, `w${window}.rev`), { force: true });
+  }
+
+  /**
+   * Called with the chain state at each block from the tip on: the
+   * commitments to send (again) — those of journaled reveals whose commitment
+   * is still missing on chain three blocks after this journal first saw it
+   * missing (a tx dropped from a mempool, a node restarted with an empty one,
+   * as every node is at an upgrade height), again every two blocks, while the
+   * next block is still in the commit phase. Each is the commitment the
+   * journaled reveal opens (same salt, same bytes): if the first copy lands
+   * after all, the chain refuses the second, which costs its fee and nothing
+   * else. Without it the miner loses the window's pay to one lost tx.
+   */
+  commitmentsDue(state: Readonly<State>, height: number): CommandOf<"commitGradient">[] {
+    const out: CommandOf<"commitGradient">[] = [];
+    for (const window of this.windows()) {
+      const e = this.#entries.get(window)!;
+      const w = state.windows.get(window);
+      if (!w || w.closed || height + 1 > w.commitEndHeight || w.commitments.has(this.address))
+        continue;
+      if (e.commitMissingAt === undefined) {
+        // The miner's own copy may be a block or two from landing (p99 latency ~2 blocks): first look again later.
+        e.commitMissingAt = height + COMMIT_GRACE_BLOCKS - RESEND_BLOCKS;
+        continue;
+      }
+      if (height < e.commitMissingAt + RESEND_BLOCKS) continue;
+      e.commitMissingAt = height;
+      const r = e.record.reveal;
+      out.push(
+        create(MsgCommitGradientSchema, {
+          miner: r.miner,
+          window: r.window,
+          shard: r.shard,
+          commitment: gradientCommitment(r),
+        }),
+      );
+    }
+    return out;
   }
 
   /**

@@ -1,8 +1,9 @@
 /**
  * The broadcaster's duty journal keeps a daemon from doing a duty twice
- * across restarts, but a reveal is a duty done only when it is on chain: a
- * reveal journaled and then lost (a restart before it landed, a dropped tx)
- * must go out again, or its commitment expires unrevealed and is slashed.
+ * across restarts, but a gradient's commitment and reveal are duties done
+ * only when on chain: one journaled and then lost (a restart before it
+ * landed, a dropped tx) must go out again, or the window pays nothing, or
+ * the commitment expires unrevealed and is slashed.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -58,10 +59,24 @@ describe("broadcaster duty journal and reveals", () => {
     expect(b.stats.skipped).toBe(1);
   });
 
-  it("still skips a journaled commitment (one per window, never replaced)", () => {
+  it("sends a journaled commitment again while the chain lacks it (the reveal journal resends the same bytes), and skips it once on chain", () => {
     fs.appendFileSync(journal, "commit-gradient/5/3\n");
+    const commit = command("commitGradient", { miner: MINER, window: 5, shard: 3 });
+    const lost = broadcaster(journal, { commitments: new Map(), submittedBy: new Map() });
+    lost.submit(commit);
+    expect(lost.stats.skipped).toBe(0);
+    const landed = broadcaster(journal, {
+      commitments: new Map([[MINER, new Uint8Array(32)]]),
+      submittedBy: new Map(),
+    });
+    landed.submit(commit);
+    expect(landed.stats.skipped).toBe(1);
+  });
+
+  it("still skips any other journaled duty", () => {
+    fs.appendFileSync(journal, "commit-aggregation/5\n");
     const b = broadcaster(journal, { commitments: new Map(), submittedBy: new Map() });
-    b.submit(command("commitGradient", { miner: MINER, window: 5, shard: 3 }));
+    b.submit(command("commitAggregation", { proposer: MINER, window: 5 }));
     expect(b.stats.skipped).toBe(1);
   });
 });

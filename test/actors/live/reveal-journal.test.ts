@@ -14,6 +14,7 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { GpuArch } from "../../../src/gen/remes/v1/types_pb.ts";
 import { command, type CommandOf } from "../../../src/protocol/commands.ts";
+import { gradientCommitment } from "../../../src/protocol/gradient-commits.ts";
 import type { State, WindowState } from "../../../src/protocol/state.ts";
 import {
   decodeRevealRecord,
@@ -219,5 +220,33 @@ describe("reveal journal", () => {
       23,
     );
     expect(j.windows()).toEqual([]);
+  });
+
+  it("commits again, with the bytes the journaled reveal opens, when the commitment is still missing three blocks on and the commit phase is open", () => {
+    const dir = tmp();
+    const { j } = open(dir);
+    j.save(record(5)); // saved by the running miner, which sends the commitment itself
+    const missing = stateWith({ window: 5, commitEndHeight: 20, closeHeight: 25 });
+    // First seen missing at 12: the miner's own copy gets three blocks.
+    for (const h of [12, 13, 14]) expect(j.commitmentsDue(missing, h)).toEqual([]);
+    const again = j.commitmentsDue(missing, 15);
+    expect(again).toHaveLength(1);
+    expect(again[0]).toMatchObject({ miner: MINER, window: 5n, shard: 3 });
+    expect(again[0]!.commitment).toEqual(gradientCommitment(reveal(5)));
+    // Not every block: two blocks between copies; none once the next block is past the commit phase.
+    expect(j.commitmentsDue(missing, 16)).toEqual([]);
+    expect(j.commitmentsDue(missing, 17)).toHaveLength(1);
+    expect(j.commitmentsDue(missing, 19)).toHaveLength(1);
+    expect(j.commitmentsDue(missing, 20)).toEqual([]);
+    // Once on chain, nothing; the reveal journal then reveals it as before.
+    const landed = stateWith({
+      window: 5,
+      commitEndHeight: 20,
+      closeHeight: 25,
+      commitments: new Map([[MINER, gradientCommitment(reveal(5))]]),
+    });
+    const k = open(tmp()).j;
+    k.save(record(5));
+    for (let h = 12; h <= 19; h++) expect(k.commitmentsDue(landed, h)).toEqual([]);
   });
 });
