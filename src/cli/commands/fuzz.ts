@@ -70,7 +70,7 @@ export const fuzzCommand = Command.make(
     ),
 ).pipe(
   Command.withDescription(
-    "Seeded fuzzers of the protocol's decide, node txs (CheckTx/FinalizeBlock), ABCI framing, queries and scenario files; each failure printed with its seed and minimal input",
+    "Seeded fuzzers of the protocol's decide, node txs (CheckTx/FinalizeBlock, and streams of committed blocks across three apps), ABCI framing, queries, scenario files and short runs of the accepted ones; each failure printed with its seed and minimal input",
   ),
   Command.withExamples([
     { command: "r3mes fuzz", description: "Every target, its CI share of inputs, a fresh seed" },
