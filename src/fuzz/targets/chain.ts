@@ -1,6 +1,7 @@
 /**
  * Target "chain": a stream of a few blocks of fuzzed txs (the tx target's
- * inputs, mostly unmutated so that many run) through three node apps that
+ * inputs, mostly unmutated so that many run; some blocks after a few empty
+ * ones, so windows open, close and settle) through three node apps that
  * must agree on every block, each committed:
  *
  * - A sees every tx in CheckTx first (its mempool caches verified txs and
@@ -28,7 +29,8 @@ import { ACTOR_KEYS, freshFuzzApp } from "../world.ts";
 import { buildTx, type TxInput, txArb } from "./tx.ts";
 
 export interface ChainInput {
-  readonly blocks: readonly (readonly TxInput[])[];
+  /** Each block of txs comes after `skip` empty blocks (windows open, close and settle in between). */
+  readonly blocks: readonly { readonly skip: number; readonly txs: readonly TxInput[] }[];
 }
 
 /**
@@ -54,7 +56,16 @@ const streamTxArb = fc
 
 const chainArb = (): fc.Arbitrary<ChainInput> =>
   fc.record({
-    blocks: fc.array(fc.array(streamTxArb, { maxLength: 4 }), { minLength: 1, maxLength: 4 }),
+    blocks: fc.array(
+      fc.record({
+        skip: fc.oneof(
+          { weight: 3, arbitrary: fc.constant(0) },
+          { weight: 1, arbitrary: fc.nat(6) },
+        ),
+        txs: fc.array(streamTxArb, { maxLength: 4 }),
+      }),
+      { minLength: 1, maxLength: 4 },
+    ),
   });
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -63,15 +74,8 @@ export const checkChain = (input: ChainInput): Finding | undefined => {
   const a = freshFuzzApp();
   const b = freshFuzzApp();
   const c = freshFuzzApp(2);
-  for (const [k, block] of input.blocks.entries()) {
-    // Sequences follow the signer's earlier txs in the block, as a wallet signing several at once does.
-    const earlier = new Map<number, bigint>();
-    const txs = block.map((t) => {
-      const who = t.signer % ACTOR_KEYS.length;
-      const n = earlier.get(who) ?? 0n;
-      earlier.set(who, n + 1n);
-      return buildTx(t, a, n);
-    });
+  // One block through the three apps; undefined when they agree, else what differs.
+  const step = (k: number, txs: Uint8Array[]): Finding | undefined => {
     for (const tx of txs) a.checkTx(tx, CheckTxType.NEW);
     const req = finalizeBlockRequest({ height: a.height + 1, txs });
     const results = [a, b, c].map((app: RemesApp) => {
@@ -106,7 +110,23 @@ export const checkChain = (input: ChainInput): Finding | undefined => {
       [...state.roles.values()].map((x) => x.address),
       a.accounts.all().map((x) => x.address),
     );
-    if (accounts) return accounts;
+    return accounts;
+  };
+  for (const [k, block] of input.blocks.entries()) {
+    for (let i = 0; i < block.skip; i++) {
+      const bad = step(k, []);
+      if (bad) return bad;
+    }
+    // Sequences follow the signer's earlier txs in the block, as a wallet signing several at once does.
+    const earlier = new Map<number, bigint>();
+    const txs = block.txs.map((t) => {
+      const who = t.signer % ACTOR_KEYS.length;
+      const n = earlier.get(who) ?? 0n;
+      earlier.set(who, n + 1n);
+      return buildTx(t, a, n);
+    });
+    const bad = step(k, txs);
+    if (bad) return bad;
   }
   return undefined;
 };
@@ -115,7 +135,7 @@ export const chainTarget: FuzzTarget<ChainInput> = {
   name: "chain",
   description:
     "a few committed blocks of fuzzed txs through three node apps (CheckTx first, FinalizeBlock only, rebuilt from its store after each commit): the same codes and app hashes",
-  ciRuns: 1_000,
+  ciRuns: 2_000,
   arbitrary: chainArb,
   check: checkChain,
 };
