@@ -354,7 +354,7 @@ const chainPart = async (
       ...(process.env.BENCH_INDEXER
         ? { "tx_index.indexer": JSON.stringify(process.env.BENCH_INDEXER) }
         : {}),
-      // BENCH_PPROF=FILE: a CPU profile of CometBFT during the broadcast (go tool pprof -top FILE).
+      // BENCH_PPROF=FILE: a CPU profile of CometBFT during the broadcast, in FILE.r3mes and FILE.kvstore (go tool pprof -top FILE.r3mes).
       ...(process.env.BENCH_PPROF
         ? { "rpc.pprof_laddr": JSON.stringify(`127.0.0.1:${pprofPort}`) }
         : {}),
@@ -491,7 +491,10 @@ const chainPart = async (
     const t0 = performance.now();
     const pprof = process.env.BENCH_PPROF
       ? fetch(`http://127.0.0.1:${pprofPort}/debug/pprof/profile?seconds=6`).then(async (r) =>
-          fs.writeFileSync(process.env.BENCH_PPROF!, Buffer.from(await r.arrayBuffer())),
+          fs.writeFileSync(
+            `${process.env.BENCH_PPROF!}.${server}`,
+            Buffer.from(await r.arrayBuffer()),
+          ),
         )
       : undefined;
     await Promise.all(Array.from({ length: connections }, worker));
