@@ -257,7 +257,7 @@ interface Running {
   readonly stop: () => Promise<void>;
 }
 
-const startServer = (server: Server, home: string): Running => {
+const startServer = (server: Server, home: string, proxyApp: string): Running => {
   // BENCH_PROFILE=DIR: a CPU profile of each node process (the app's is the largest); BENCH_HEAP_PROFILE=DIR: a sampling heap (allocation) profile.
   const profile =
     process.env.BENCH_PROFILE || process.env.BENCH_HEAP_PROFILE
@@ -293,7 +293,7 @@ const startServer = (server: Server, home: string): Running => {
   }
   const app = spawn(
     abciCliBinary(),
-    ["kvstore", "--address", `unix://${home}/abci.sock`, "--log_level", "error"],
+    ["kvstore", "--address", proxyApp, "--log_level", "error"],
     { stdio: ["ignore", "ignore", "inherit"] },
   );
   const comet = spawn(cometbftBinary(), ["start", "--home", home], {
@@ -333,13 +333,17 @@ const chainPart = async (
   const rpc = `http://127.0.0.1:${rpcPort}`;
   const windowBlocks = 150;
   const pprofPort = await freePort();
+  // BENCH_ABCI_TCP=1: CometBFT reaches the app over TCP on 127.0.0.1 (node init's default) instead of a unix socket.
+  const proxyApp = process.env.BENCH_ABCI_TCP
+    ? `tcp://127.0.0.1:${await freePort()}`
+    : `unix://${home}/abci.sock`;
   say(`${MINERS} miners, ${connections} connections; initialising a chain in ${home}`);
   await initHome({
     ...defaultInit(home),
     chainId: CHAIN_ID,
     rpcLaddr: `tcp://127.0.0.1:${rpcPort}`,
     p2pLaddr: `tcp://127.0.0.1:${await freePort()}`,
-    proxyApp: `unix://${home}/abci.sock`,
+    proxyApp,
     blockTime: "1s",
     params: { windowBlocks, daSampleRateBps: 1 }, // the least sampling validateParams accepts
     genesisExtra: server === "r3mes" ? genesisExtra(keys) : undefined,
@@ -360,7 +364,7 @@ const chainPart = async (
         : {}),
     },
   });
-  const running = startServer(server, home);
+  const running = startServer(server, home, proxyApp);
   try {
     const status = async () => {
       try {
