@@ -291,11 +291,9 @@ const startServer = (server: Server, home: string, proxyApp: string): Running =>
       },
     };
   }
-  const app = spawn(
-    abciCliBinary(),
-    ["kvstore", "--address", proxyApp, "--log_level", "error"],
-    { stdio: ["ignore", "ignore", "inherit"] },
-  );
+  const app = spawn(abciCliBinary(), ["kvstore", "--address", proxyApp, "--log_level", "error"], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   const comet = spawn(cometbftBinary(), ["start", "--home", home], {
     stdio: ["ignore", "ignore", "inherit"],
   });
