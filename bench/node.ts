@@ -257,7 +257,7 @@ interface Running {
   readonly stop: () => Promise<void>;
 }
 
-const startServer = (server: Server, home: string): Running => {
+const startServer = (server: Server, home: string, proxyApp: string): Running => {
   // BENCH_PROFILE=DIR: a CPU profile of each node process (the app's is the largest); BENCH_HEAP_PROFILE=DIR: a sampling heap (allocation) profile.
   const profile =
     process.env.BENCH_PROFILE || process.env.BENCH_HEAP_PROFILE
@@ -291,11 +291,9 @@ const startServer = (server: Server, home: string): Running => {
       },
     };
   }
-  const app = spawn(
-    abciCliBinary(),
-    ["kvstore", "--address", `unix://${home}/abci.sock`, "--log_level", "error"],
-    { stdio: ["ignore", "ignore", "inherit"] },
-  );
+  const app = spawn(abciCliBinary(), ["kvstore", "--address", proxyApp, "--log_level", "error"], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   const comet = spawn(cometbftBinary(), ["start", "--home", home], {
     stdio: ["ignore", "ignore", "inherit"],
   });
@@ -333,13 +331,17 @@ const chainPart = async (
   const rpc = `http://127.0.0.1:${rpcPort}`;
   const windowBlocks = 150;
   const pprofPort = await freePort();
+  // BENCH_ABCI_TCP=1: CometBFT reaches the app over TCP on 127.0.0.1 (node init's default) instead of a unix socket.
+  const proxyApp = process.env.BENCH_ABCI_TCP
+    ? `tcp://127.0.0.1:${await freePort()}`
+    : `unix://${home}/abci.sock`;
   say(`${MINERS} miners, ${connections} connections; initialising a chain in ${home}`);
   await initHome({
     ...defaultInit(home),
     chainId: CHAIN_ID,
     rpcLaddr: `tcp://127.0.0.1:${rpcPort}`,
     p2pLaddr: `tcp://127.0.0.1:${await freePort()}`,
-    proxyApp: `unix://${home}/abci.sock`,
+    proxyApp,
     blockTime: "1s",
     params: { windowBlocks, daSampleRateBps: 1 }, // the least sampling validateParams accepts
     genesisExtra: server === "r3mes" ? genesisExtra(keys) : undefined,
@@ -354,13 +356,13 @@ const chainPart = async (
       ...(process.env.BENCH_INDEXER
         ? { "tx_index.indexer": JSON.stringify(process.env.BENCH_INDEXER) }
         : {}),
-      // BENCH_PPROF=FILE: a CPU profile of CometBFT during the broadcast (go tool pprof -top FILE).
+      // BENCH_PPROF=FILE: a CPU profile of CometBFT during the broadcast, in FILE.r3mes and FILE.kvstore (go tool pprof -top FILE.r3mes).
       ...(process.env.BENCH_PPROF
         ? { "rpc.pprof_laddr": JSON.stringify(`127.0.0.1:${pprofPort}`) }
         : {}),
     },
   });
-  const running = startServer(server, home);
+  const running = startServer(server, home, proxyApp);
   try {
     const status = async () => {
       try {
@@ -491,7 +493,10 @@ const chainPart = async (
     const t0 = performance.now();
     const pprof = process.env.BENCH_PPROF
       ? fetch(`http://127.0.0.1:${pprofPort}/debug/pprof/profile?seconds=6`).then(async (r) =>
-          fs.writeFileSync(process.env.BENCH_PPROF!, Buffer.from(await r.arrayBuffer())),
+          fs.writeFileSync(
+            `${process.env.BENCH_PPROF!}.${server}`,
+            Buffer.from(await r.arrayBuffer()),
+          ),
         )
       : undefined;
     await Promise.all(Array.from({ length: connections }, worker));

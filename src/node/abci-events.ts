@@ -5,26 +5,32 @@
  * work; each protocol event becomes `remes.<case>` with its fields in
  * protobuf JSON form (strings for 64-bit numbers, base64 for bytes).
  *
- * Every attribute is in the block results; only those marked `index` are
- * written to CometBFT's tx index, and each indexed attribute is a write per
- * tx (indexing all of them cost CometBFT half its CPU under load). Indexed:
- * who and where — tx.fee_payer, tx.acc_seq, message.action/sender,
- * and in protocol events the string fields (addresses, CIDs, reasons) and
- * the identifiers (window, shard, *_id). Not indexed: amounts, hashes and
- * other bytes, sizes, losses, flags, lists, the fee, the signature and
- * message.module (always "remes").
+ * Every attribute is in the block results; only the attributes a query
+ * path uses are written to CometBFT's tx index (SEARCH_KEYS): each indexed
+ * attribute is a write per tx, and CometBFT's tx search answers nothing for
+ * one that is not indexed. The consumers: the explorer's tx lists
+ * (`tx.fee_payer EXISTS`, `message.sender='…'`), the REST gateway's tx
+ * search (which refuses any other key, rest.ts), cosmjs `searchTx` by
+ * sender or height, and CometBFT's own `tx.hash` and `tx.height`. Nothing
+ * queries the protocol events' attributes, `tx.acc_seq`, the fee, the
+ * signature or message.module: clients read them from the block results.
  */
 import { type DescField, ScalarType, toJson } from "@bufbuild/protobuf";
 import type { Event as AbciEvent, EventAttribute } from "cosmjs-types/tendermint/abci/types";
 import { EventSchema } from "../gen/remes/v1/events_pb.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 
-/** Whether a protocol event's field is a search key: a string, or a window, shard or id number. */
-const isSearchKey = (f: DescField): boolean =>
-  f.fieldKind === "scalar" &&
-  (f.scalar === ScalarType.STRING ||
-    ((f.scalar === ScalarType.UINT32 || f.scalar === ScalarType.UINT64) &&
-      (f.localName === "window" || f.localName === "shard" || f.localName.endsWith("Id"))));
+/**
+ * The tx-search keys this node's txs can be found by: CometBFT's own
+ * `tx.hash` and `tx.height`, and the three attributes txAbciEvents indexes.
+ */
+export const SEARCH_KEYS: readonly string[] = [
+  "tx.hash",
+  "tx.height",
+  "tx.fee_payer",
+  "message.action",
+  "message.sender",
+];
 
 type Json = string | number | boolean;
 
@@ -91,7 +97,6 @@ const attributeOf = (f: DescField): ((v: unknown) => string | undefined) => {
 interface FieldPlan {
   readonly key: string;
   readonly localName: string;
-  readonly index: boolean;
   readonly value: (v: unknown) => string | undefined;
 }
 
@@ -118,7 +123,6 @@ const eventPlans = new Map<
               fields: f.message.fields.map((g) => ({
                 key: g.jsonName,
                 localName: g.localName,
-                index: isSearchKey(g),
                 value: attributeOf(g),
               })),
             },
@@ -127,18 +131,10 @@ const eventPlans = new Map<
   ),
 );
 
-/** An event whose attributes are all indexed, or those named in `indexed`. */
-export const abciEvent = (
-  type: string,
-  attrs: Record<string, string>,
-  indexed?: ReadonlySet<string>,
-): AbciEvent => ({
+/** An event none of whose attributes is indexed (no query path searches a block event). */
+export const abciEvent = (type: string, attrs: Record<string, string>): AbciEvent => ({
   type,
-  attributes: Object.entries(attrs).map(([key, value]) => ({
-    key,
-    value,
-    index: indexed === undefined || indexed.has(key),
-  })),
+  attributes: Object.entries(attrs).map(([key, value]) => ({ key, value, index: false })),
 });
 
 export const protocolAbciEvent = (e: ProtocolEvent): AbciEvent => {
@@ -147,7 +143,7 @@ export const protocolAbciEvent = (e: ProtocolEvent): AbciEvent => {
   const attributes: EventAttribute[] = [];
   for (const f of plan.fields) {
     const v = f.value(value[f.localName]);
-    if (v !== undefined) attributes.push({ key: f.key, value: v, index: f.index });
+    if (v !== undefined) attributes.push({ key: f.key, value: v, index: false });
   }
   return { type: plan.type, attributes };
 };
@@ -167,10 +163,10 @@ const attr = (key: string, value: string, index: boolean): EventAttribute => ({
 });
 
 /**
- * A tx's events: what `abciEvent` gives for `tx` {fee, fee_payer} (fee_payer
- * indexed), `tx` {acc_seq}, `tx` {signature} (not indexed), a `message`
- * {action, sender, module} per message (action and sender indexed), then
- * its protocol events — built directly, without a record and its entries
+ * A tx's events: `tx` {fee, fee_payer} (fee_payer indexed), `tx`
+ * {acc_seq}, `tx` {signature}, a `message` {action, sender, module} per
+ * message (action and sender indexed), then its protocol events (none
+ * indexed) — built directly, without a record and its entries
  * per event (test/node/abci-events.test.ts pins them).
  */
 export const txAbciEvents = (
@@ -182,7 +178,7 @@ export const txAbciEvents = (
       type: "tx",
       attributes: [attr("fee", `${t.fee}uremes`, false), attr("fee_payer", t.signer, true)],
     },
-    { type: "tx", attributes: [attr("acc_seq", `${t.signer}/${t.sequence}`, true)] },
+    { type: "tx", attributes: [attr("acc_seq", `${t.signer}/${t.sequence}`, false)] },
     {
       type: "tx",
       attributes: [attr("signature", Buffer.from(t.signature).toString("base64"), false)],

@@ -62,12 +62,24 @@ const challenge = (...points: Uint8Array[]) =>
 const outputOf = (gamma: InstanceType<typeof Point>) =>
   sha256(concatBytes(utf8ToBytes("remes/vrf-out"), gamma.multiply(8n).toBytes()));
 
+/** The last key's RFC 8032 expansion: a node proves with its one consensus key every block it proposes. */
+let expanded: { readonly seed: Uint8Array; readonly key: ExtendedKey } | undefined;
+type ExtendedKey = ReturnType<typeof ed25519.utils.getExtendedPublicKey>;
+const expand = (secretKey: Uint8Array): ExtendedKey => {
+  if (expanded === undefined || Buffer.compare(expanded.seed, secretKey) !== 0)
+    expanded = {
+      seed: Uint8Array.from(secretKey),
+      key: ed25519.utils.getExtendedPublicKey(secretKey),
+    };
+  return expanded.key;
+};
+
 /** The VRF output and proof of `alpha` under an ed25519 secret key (its 32-byte seed). */
 export const vrfProve = (
   secretKey: Uint8Array,
   alpha: Uint8Array,
 ): { output: Uint8Array; proof: Uint8Array } => {
-  const { scalar, pointBytes, prefix } = ed25519.utils.getExtendedPublicKey(secretKey);
+  const { scalar, pointBytes, prefix } = expand(secretKey);
   const H = hashPoint(pointBytes, alpha);
   const gamma = H.multiply(scalar);
   const k = mod(le(sha512(concatBytes(prefix, H.toBytes())))) || 1n;

@@ -360,19 +360,21 @@ export const decodeTx = (
 };
 
 /**
- * The tx with `address` — a string equal to its signer — as the signer and
- * in every message field naming the signer: the account's own instance, so
+ * Makes `address` — a string equal to the tx's signer — the signer and
+ * every message field naming the signer: the account's own instance, so
  * what the tx leaves in state (a submission's miner) shares it instead of
- * keeping a copy per tx.
+ * keeping a copy per tx. In place (the tx fresh from decodeTx, which nothing
+ * else holds yet): no copy of the tx and no key array per message.
  */
 export const withSignerString = (tx: DecodedTx, address: string): DecodedTx => {
   if (address !== tx.signer)
     throw new Error(`withSignerString: ${address} is not the signer ${tx.signer}`);
   for (const m of tx.msgs) {
     const v = m.value as unknown as Record<string, unknown>;
-    for (const k of Object.keys(v)) if (v[k] === address) v[k] = address;
+    for (const k in v) if (v[k] === address && Object.hasOwn(v, k)) v[k] = address;
   }
-  return { ...tx, signer: address };
+  (tx as { signer: string }).signer = address;
+  return tx;
 };
 
 /** SIGN_MODE_DIRECT: secp256k1 over sha256(SignDoc), low-S as in the Cosmos SDK. */

@@ -25,11 +25,58 @@ export const ADDRESS_BYTES = 20;
 /** "remes" + "1" + 32 data characters (20 bytes) + 6 checksum characters. */
 export const ADDRESS_LENGTH = ADDRESS_PREFIX.length + 1 + Math.ceil((ADDRESS_BYTES * 8) / 5) + 6;
 
-/** The address of 20 bytes. */
+const CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+const CHARSET_CODES = Uint8Array.from(CHARSET, (c) => c.charCodeAt(0));
+const GENERATOR = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
+/** One step of BIP-173's checksum (polymod) over a 5-bit value. */
+const polymodStep = (chk: number, v: number): number => {
+  const b = chk >>> 25;
+  chk = ((chk & 0x1ffffff) << 5) ^ v;
+  for (let i = 0; i < 5; i++) if ((b >>> i) & 1) chk ^= GENERATOR[i]!;
+  return chk;
+};
+/** The checksum state after the prefix's expansion (the same for every address). */
+const PREFIX_CHECKSUM = (() => {
+  let chk = 1;
+  for (const c of ADDRESS_PREFIX) chk = polymodStep(chk, c.charCodeAt(0) >>> 5);
+  chk = polymodStep(chk, 0);
+  for (const c of ADDRESS_PREFIX) chk = polymodStep(chk, c.charCodeAt(0) & 31);
+  return chk;
+})();
+/** The address's character codes as it is built: reused, one string made per address. */
+const addressChars: number[] = Array.from(`${ADDRESS_PREFIX}1`.padEnd(ADDRESS_LENGTH), (c) =>
+  c.charCodeAt(0),
+);
+
+/**
+ * The address of 20 bytes: bech32 (BIP-173) as @scure/base's `bech32.encode`
+ * writes it (a property test holds the two equal), without its word array,
+ * its prefix expansion per call and its string joins.
+ */
 export const addressOfBytes = (bytes: Uint8Array): string => {
   if (bytes.length !== ADDRESS_BYTES)
     throw new Error(`an address holds ${ADDRESS_BYTES} bytes, got ${bytes.length}`);
-  return bech32.encode(ADDRESS_PREFIX, bech32.toWords(bytes));
+  let chk = PREFIX_CHECKSUM;
+  let at = ADDRESS_PREFIX.length + 1;
+  // 20 bytes are 32 words of 5 bits exactly: 5 bytes (40 bits) → 8 words, four times.
+  for (let i = 0; i < ADDRESS_BYTES; i += 5) {
+    const hi = (bytes[i]! << 12) | (bytes[i + 1]! << 4) | (bytes[i + 2]! >>> 4); // 20 bits
+    const lo = ((bytes[i + 2]! & 15) << 16) | (bytes[i + 3]! << 8) | bytes[i + 4]!; // 20 bits
+    for (let j = 15; j >= 0; j -= 5) {
+      const w = (hi >>> j) & 31;
+      chk = polymodStep(chk, w);
+      addressChars[at++] = CHARSET_CODES[w]!;
+    }
+    for (let j = 15; j >= 0; j -= 5) {
+      const w = (lo >>> j) & 31;
+      chk = polymodStep(chk, w);
+      addressChars[at++] = CHARSET_CODES[w]!;
+    }
+  }
+  for (let i = 0; i < 6; i++) chk = polymodStep(chk, 0);
+  chk ^= 1;
+  for (let i = 0; i < 6; i++) addressChars[at++] = CHARSET_CODES[(chk >>> (5 * (5 - i))) & 31]!;
+  return String.fromCharCode.apply(null, addressChars);
 };
 
 /**

@@ -49,29 +49,59 @@ export const writeEventDelimited = (w: Writer, e: ProtocolEvent): void => {
 const isIdPath = (path: string): boolean =>
   ID_FIELD.test(path.slice(path.lastIndexOf(".") + 1).replace(/\[\d+\]$/, ""));
 
-/** Finds what makes a decoded message non-canonical, or undefined; `ids`: also an id above 2^53 - 1. */
-const strictness = (v: unknown, path: string, depth = 0, ids = false): string | undefined => {
-  if (depth > 32) return `${path} nests too deeply`;
+/**
+ * The path from the decoded message to the value `strictnessAt` is looking
+ * at: field names and list indices, pushed and popped as it walks, so a
+ * path string is built only for the value it reports.
+ */
+const segments: (string | number)[] = [];
+
+/** `a.b[2].c`: the path of `segments` as messages name it ("" for the message itself). */
+const pathOfSegments = (): string => {
+  let p = "";
+  for (const s of segments) p = typeof s === "number" ? `${p}[${s}]` : p === "" ? s : `${p}.${s}`;
+  return p;
+};
+
+const strictnessAt = (v: unknown, depth: number, ids: boolean): string | undefined => {
+  if (depth > 32) return `${pathOfSegments()} nests too deeply`;
   if (typeof v === "number")
-    return Number.isSafeInteger(v) ? undefined : `${path} is not an exact integer`;
-  if (typeof v === "bigint")
-    return ids && v > MAX_ID_BIG && isIdPath(path) ? `${path} is ${v}, above 2^53 - 1` : undefined;
+    return Number.isSafeInteger(v) ? undefined : `${pathOfSegments()} is not an exact integer`;
+  if (typeof v === "bigint") {
+    if (!ids || v <= MAX_ID_BIG) return undefined;
+    const path = pathOfSegments();
+    return isIdPath(path) ? `${path} is ${v}, above 2^53 - 1` : undefined;
+  }
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
-      const bad = strictness(v[i], `${path}[${i}]`, depth + 1, ids);
+      segments.push(i);
+      const bad = strictnessAt(v[i], depth + 1, ids);
       if (bad) return bad;
+      segments.pop();
     }
     return undefined;
   }
   if (typeof v !== "object" || v === null || v instanceof Uint8Array) return undefined;
   const o = v as Record<string, unknown>;
-  if (Array.isArray(o.$unknown) && o.$unknown.length > 0) return `${path} has unknown fields`;
-  for (const k of Object.keys(o)) {
-    if (k === "$unknown" || k === "$typeName") continue;
-    const bad = strictness(o[k], path === "" ? k : `${path}.${k}`, depth + 1, ids);
+  if (Array.isArray(o.$unknown) && o.$unknown.length > 0)
+    return `${pathOfSegments()} has unknown fields`;
+  // for…in (own keys only, as Object.keys lists them), not Object.keys: no array per message.
+  for (const k in o) {
+    if (k === "$unknown" || k === "$typeName" || !Object.hasOwn(o, k)) continue;
+    segments.push(k);
+    const bad = strictnessAt(o[k], depth + 1, ids);
     if (bad) return bad;
+    segments.pop();
   }
   return undefined;
+};
+
+/** Finds what makes a decoded message non-canonical, or undefined; `ids`: also an id above 2^53 - 1. */
+const strictness = (v: unknown, ids = false): string | undefined => {
+  segments.length = 0;
+  const bad = strictnessAt(v, 0, ids);
+  segments.length = 0;
+  return bad;
 };
 
 export const decodeCommand = (
@@ -85,7 +115,7 @@ export const decodeCommand = (
   try {
     const c = fromBinary(CommandSchema, bytes);
     if (c.msg.case === undefined) return new DecodeError("the bytes hold no known command");
-    const bad = strictness(c, "");
+    const bad = strictness(c);
     return bad ? new DecodeError(bad) : c.msg;
   } catch (e) {
     return new DecodeError(e instanceof Error ? e.message : String(e));
@@ -103,7 +133,7 @@ export const decodeEvent = (
   try {
     const e = fromBinary(EventSchema, bytes);
     if (e.kind.case === undefined) return new DecodeError("the bytes hold no known event");
-    const bad = strictness(e, "", 0, true);
+    const bad = strictness(e, true);
     return bad ? new DecodeError(bad) : e.kind;
   } catch (e) {
     return new DecodeError(e instanceof Error ? e.message : String(e));

@@ -85,6 +85,10 @@ const varintType = (f: DescField): ScalarType | "enum" | undefined => {
   return scalar !== undefined && VARINT_SCALARS.has(scalar) ? scalar : undefined;
 };
 
+/** A field's path for a message: built only when it is reported or descended into. */
+const nameOf = (path: string, f: DescField): string =>
+  path ? `${path}.${f.localName}` : f.localName;
+
 const walk = (
   desc: DescMessage,
   b: Uint8Array,
@@ -99,16 +103,18 @@ const walk = (
   while (r.pos < end) {
     const tag = r.varint();
     if (tag === undefined) return undefined;
-    const no = Number(BigInt(tag) >> 3n);
-    const wire = Number(BigInt(tag) & 7n);
+    // A number tag is below 2^28 (Reader.varint): shifts without a BigInt per field.
+    const no = typeof tag === "number" ? tag >>> 3 : Number(tag >> 3n);
+    const wire = typeof tag === "number" ? tag & 7 : Number(tag & 7n);
     const f = fields.get(no);
-    const name = f ? (path ? `${path}.${f.localName}` : f.localName) : "";
     switch (wire) {
       case 0: {
         const v = r.varint();
-        if (v === undefined) return f ? `${name} is not a varint of at most 64 bits` : undefined;
+        if (v === undefined)
+          return f ? `${nameOf(path, f)} is not a varint of at most 64 bits` : undefined;
         const t = f && varintType(f);
-        if (t !== undefined && !inRange(t, v)) return `${name} is ${v}, out of range for its type`;
+        if (t !== undefined && !inRange(t, v))
+          return `${nameOf(path, f!)} is ${v}, out of range for its type`;
         break;
       }
       case 1:
@@ -130,7 +136,7 @@ const walk = (
               ? f.message
               : undefined;
         if (sub) {
-          const bad = walk(sub, b, from, from + len, name, depth + 1);
+          const bad = walk(sub, b, from, from + len, nameOf(path, f), depth + 1);
           if (bad) return bad;
           break;
         }
@@ -140,8 +146,10 @@ const walk = (
           const p = new Reader(b, from, from + len);
           for (let i = 0; p.pos < from + len; i++) {
             const v = p.varint();
-            if (v === undefined) return `${name}[${i}] is not a varint of at most 64 bits`;
-            if (!inRange(t, v)) return `${name}[${i}] is ${v}, out of range for its type`;
+            if (v === undefined)
+              return `${nameOf(path, f)}[${i}] is not a varint of at most 64 bits`;
+            if (!inRange(t, v))
+              return `${nameOf(path, f)}[${i}] is ${v}, out of range for its type`;
           }
         }
         break;

@@ -2,7 +2,7 @@ import { create, toJson } from "@bufbuild/protobuf";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { GradientSubmittedSchema } from "../../src/gen/remes/v1/events_pb.ts";
-import { protocolAbciEvent, txAbciEvents } from "../../src/node/abci-events.ts";
+import { SEARCH_KEYS, protocolAbciEvent, txAbciEvents } from "../../src/node/abci-events.ts";
 import type { ProtocolEvent } from "../../src/protocol/events.ts";
 import { eventArbFor, eventCases } from "../protocol/arbitraries.ts";
 
@@ -33,27 +33,41 @@ describe("protocolAbciEvent", () => {
     });
   }
 
-  it("indexes search keys only: strings, window, shard and ids", () => {
+  it("indexes none of a protocol event's attributes (nothing searches txs by them)", () => {
+    fc.assert(
+      fc.property(fc.oneof(...eventCases.map((f) => eventArbFor(f))), (e) => {
+        expect(protocolAbciEvent(e).attributes.filter((a) => a.index)).toEqual([]);
+      }),
+      { numRuns: 200 },
+    );
     const e = {
       case: "gradientSubmitted",
-      value: create(GradientSubmittedSchema, {
-        submissionId: 7n,
-        miner: "remes1abc",
-        window: 3n,
-        shard: 2,
-        sizeBytes: 10n,
-        gradientHash: new Uint8Array([1, 2]),
-      }),
+      value: create(GradientSubmittedSchema, { submissionId: 7n, miner: "remes1abc", window: 3n }),
     } as ProtocolEvent;
-    const byKey = Object.fromEntries(protocolAbciEvent(e).attributes.map((a) => [a.key, a.index]));
-    expect(byKey).toMatchObject({
-      submissionId: true,
-      miner: true,
-      window: true,
-      shard: true,
-      sizeBytes: false,
-      gradientHash: false,
-    });
+    expect(protocolAbciEvent(e).attributes.map((a) => `${a.key}${a.index ? "*" : ""}`)).toEqual([
+      "submissionId",
+      "miner",
+      "window",
+    ]);
+  });
+
+  it("indexes exactly SEARCH_KEYS' event attributes", () => {
+    const events = txAbciEvents(
+      {
+        signer: "remes1x",
+        sequence: 4n,
+        fee: 10n,
+        signature: new Uint8Array([255]),
+        typeUrls: ["/a"],
+      },
+      [],
+    );
+    const indexed = events.flatMap((e) =>
+      e.attributes.filter((a) => a.index).map((a) => `${e.type}.${a.key}`),
+    );
+    expect(new Set(indexed)).toEqual(
+      new Set(SEARCH_KEYS.filter((k) => k !== "tx.hash" && k !== "tx.height")),
+    );
   });
 
   it("gives every tx its sdk events, with the signature and fee unindexed", () => {
@@ -74,7 +88,7 @@ describe("protocolAbciEvent", () => {
       ]),
     ).toEqual([
       ["tx", "fee=10uremes fee_payer=remes1x*"],
-      ["tx", "acc_seq=remes1x/4*"],
+      ["tx", "acc_seq=remes1x/4"],
       ["tx", "signature=/w=="],
       ["message", "action=/remes.remes.v1.MsgSubmitGradient* sender=remes1x* module=remes"],
     ]);

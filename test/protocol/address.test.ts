@@ -89,6 +89,20 @@ describe("addresses", () => {
     expect(err.message).toMatch(/proposer_authorization\.address/);
   });
 
+  it("property: addressOfBytes writes what @scure/base's bech32 encoder writes", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 20, maxLength: 20 }), (b) => {
+        expect(addressOfBytes(b)).toBe(bech32.encode("remes", bech32.toWords(b)));
+      }),
+      { numRuns: 5000 },
+    );
+    for (const fill of [0, 255])
+      expect(addressOfBytes(new Uint8Array(20).fill(fill))).toBe(
+        bech32.encode("remes", bech32.toWords(new Uint8Array(20).fill(fill))),
+      );
+    expect(() => addressOfBytes(new Uint8Array(19))).toThrow(/20 bytes/);
+  });
+
   it("a valid address goes through", () => {
     const chain = world();
     const r = chain.exec(command("send", { fromAddress: alice, toAddress: bob, amount: 1n }));
