@@ -153,18 +153,18 @@ export class HeldHashes {
     if (this.#end - this.#start > max) this.#start++;
   }
 
-  /** Room for one more slot at the end: slide the held ones to the front, or grow. */
+  /** Room for one more slot at the end: slide the held ones to the front (one add a window: cheap), or grow by half. */
   #makeRoom(): void {
     const n = this.#end - this.#start;
-    if (this.#start > 0 && n < this.#prefixes.length / 2) {
+    if (this.#start > 0) {
       this.#prefixes.copyWithin(0, this.#start, this.#end);
       this.#bytes.copyWithin(0, 32 * this.#start, 32 * this.#end);
     } else {
-      const cap = Math.max(8, 2 * n);
+      const cap = Math.max(8, n + (n >> 1));
       const prefixes = new Uint32Array(cap);
-      prefixes.set(this.#prefixes.subarray(this.#start, this.#end));
+      prefixes.set(this.#prefixes.subarray(0, n));
       const bytes = new Uint8Array(32 * cap);
-      bytes.set(this.#bytes.subarray(32 * this.#start, 32 * this.#end));
+      bytes.set(this.#bytes.subarray(0, 32 * n));
       this.#prefixes = prefixes;
       this.#bytes = bytes;
     }
