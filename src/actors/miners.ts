@@ -198,7 +198,9 @@ export class Miner implements Actor {
   revealKeeper: RevealKeeper | undefined;
   readonly #roleKey: string;
   /** Its salt hasher and the key it was made for (#saltHasher). */
-  #salts: { readonly key: Uint8Array; readonly hasher: PartsHasher } | undefined;
+  #salts:
+    | { readonly key: Uint8Array; readonly copy: Uint8Array; readonly hasher: PartsHasher }
+    | undefined;
   /** Its commitments' hasher (gradientCommitment with its address encoded once). */
   #own: OwnCommitments | undefined;
 
@@ -267,16 +269,13 @@ export class Miner implements Actor {
     });
   }
 
-  /**
-   * hashParts("sim/gradient-salt", key, address, ·) with the key and address
-   * encoded once, kept while the key is the same array (a key is set, never
-   * changed in place: the run's seed, or the live daemon's own key).
-   */
+  /** hashParts("sim/gradient-salt", key, address, ·) with the key and address encoded once (kept while the key is). */
   #saltHasher(key: Uint8Array): PartsHasher {
     const s = this.#salts;
-    if (s !== undefined && s.key === key) return s.hasher;
+    if (s !== undefined && s.key === key && bytesEqual(s.copy, key)) return s.hasher;
     const hasher = new PartsHasher("sim/gradient-salt", key, this.info.address);
-    this.#salts = { key, hasher };
+    // A copy of the key to compare with: a key changed in place gets a new hasher too.
+    this.#salts = { key, copy: key.slice(), hasher };
     return hasher;
   }
 
