@@ -10,13 +10,9 @@
 import { SubmissionStatus } from "../gen/remes/v1/events_pb.ts";
 import { type GpuArch, Role } from "../gen/remes/v1/types_pb.ts";
 import { command, type CommandOf, type ProtocolCommand } from "../protocol/commands.ts";
-import {
-  commitmentHasher,
-  gradientCommitment,
-  type OwnCommitments,
-} from "../protocol/gradient-commits.ts";
+import { gradientCommitment } from "../protocol/gradient-commits.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
-import { hashParts, PartsHasher } from "../protocol/randomness.ts";
+import { hashParts } from "../protocol/randomness.ts";
 import { isActive } from "../protocol/staking.ts";
 import { bytesEqual, roleKey, type State } from "../protocol/state.ts";
 import type { ActorInfo, ActorKind } from "./kinds.ts";
@@ -197,12 +193,6 @@ export class Miner implements Actor {
   /** Keeps pending reveals across restarts (the live daemon sets one; a simulation needs none). */
   revealKeeper: RevealKeeper | undefined;
   readonly #roleKey: string;
-  /** Its salt hasher and the key it was made for (#saltHasher). */
-  #salts:
-    | { readonly key: Uint8Array; readonly copy: Uint8Array; readonly hasher: PartsHasher }
-    | undefined;
-  /** Its commitments' hasher (gradientCommitment with its address encoded once). */
-  #own: OwnCommitments | undefined;
 
   constructor(
     readonly info: ActorInfo,
@@ -265,18 +255,13 @@ export class Miner implements Actor {
       claimedLossMicro: r.claimedLossMicro,
       gpuArch: work.gpuArch ?? this.gpuArch,
       kernelVersion: work.kernelVersion ?? io.world.backend.kernelVersion,
-      salt: this.#saltHasher(this.saltKey ?? io.world.seed).hash(task.window),
+      salt: hashParts(
+        "sim/gradient-salt",
+        this.saltKey ?? io.world.seed,
+        this.info.address,
+        task.window,
+      ),
     });
-  }
-
-  /** hashParts("sim/gradient-salt", key, address, ·) with the key and address encoded once (kept while the key is). */
-  #saltHasher(key: Uint8Array): PartsHasher {
-    const s = this.#salts;
-    if (s !== undefined && s.key === key && bytesEqual(s.copy, key)) return s.hasher;
-    const hasher = new PartsHasher("sim/gradient-salt", key, this.info.address);
-    // A copy of the key to compare with: a key changed in place gets a new hasher too.
-    this.#salts = { key, copy: key.slice(), hasher };
-    return hasher;
   }
 
   /**
@@ -303,10 +288,7 @@ export class Miner implements Actor {
         miner: this.info.address,
         window: task.window,
         shard: task.shard,
-        commitment: gradientCommitment(
-          msg.value,
-          (this.#own ??= commitmentHasher(this.info.address)),
-        ),
+        commitment: gradientCommitment(msg.value),
       }),
     );
   }

@@ -57,60 +57,28 @@ import type { BlockContext } from "./context.ts";
 import { fail, isProtocolError, type ProtocolError } from "./errors.ts";
 import { type Emit, event, type EventOf, type ProtocolEvent } from "./events.ts";
 import { activeMiner, checkAssignedShard } from "./miner-checks.ts";
-import { hashParts, PartsHasher } from "./randomness.ts";
+import { hashParts } from "./randomness.ts";
 import { slash } from "./slashing.ts";
 import { bytesEqual, type State, type WindowState } from "./state.ts";
 
 export const GRADIENT_COMMIT_TAG = "remes/gradient-commit";
 
-/**
- * The commitment to a MsgSubmitGradient: every field but `salt`, then `salt`
- * (see the header). `own`: a miner's hasher of its own commitments
- * (commitmentHasher), used when the message is from that miner: the same
- * digest with the tag and the address encoded and compressed once.
- */
-export const gradientCommitment = (
-  m: CommandOf<"submitGradient">,
-  own?: OwnCommitments,
-): Uint8Array =>
-  own !== undefined && own.miner === m.miner
-    ? own.hasher.hash(
-        m.window,
-        m.shard,
-        m.gradientCid,
-        m.gradientHash,
-        m.daRoot,
-        m.sizeBytes,
-        m.claimedLossMicro,
-        m.gpuArch,
-        m.kernelVersion,
-        m.salt,
-      )
-    : hashParts(
-        GRADIENT_COMMIT_TAG,
-        m.miner,
-        m.window,
-        m.shard,
-        m.gradientCid,
-        m.gradientHash,
-        m.daRoot,
-        m.sizeBytes,
-        m.claimedLossMicro,
-        m.gpuArch,
-        m.kernelVersion,
-        m.salt,
-      );
-
-/** A miner's hasher of its own commitments: gradientCommitment's tag and its address, encoded once. */
-export interface OwnCommitments {
-  readonly miner: string;
-  readonly hasher: PartsHasher;
-}
-
-export const commitmentHasher = (miner: string): OwnCommitments => ({
-  miner,
-  hasher: new PartsHasher(GRADIENT_COMMIT_TAG, miner),
-});
+/** The commitment to a MsgSubmitGradient: every field but `salt`, then `salt` (see the header). */
+export const gradientCommitment = (m: CommandOf<"submitGradient">): Uint8Array =>
+  hashParts(
+    GRADIENT_COMMIT_TAG,
+    m.miner,
+    m.window,
+    m.shard,
+    m.gradientCid,
+    m.gradientHash,
+    m.daRoot,
+    m.sizeBytes,
+    m.claimedLossMicro,
+    m.gpuArch,
+    m.kernelVersion,
+    m.salt,
+  );
 
 /** True while `height` is in window w's commit phase (the window itself). */
 export const inCommitPhase = (w: WindowState, height: number): boolean =>

@@ -53,7 +53,7 @@
  * Integer-only (no floating point): bounded draws use exact integer arithmetic
  * on safe integers or bigint, so every runtime reproduces the same values.
  */
-import { sha256Into, sha256Midstate, sha256ResumeInto } from "./sha256.ts";
+import { sha256Into } from "./sha256.ts";
 
 /** A 32-byte seed, normally a beacon or a `deriveSeed` output. */
 export type Seed = Uint8Array;
@@ -213,43 +213,6 @@ export function hashParts(label: string, ...parts: readonly HashPart[]): Uint8Ar
   const out = new Uint8Array(32);
   hashInto(scratch, pos, out);
   return out;
-}
-
-/**
- * `hashParts(label, ...head, ...rest)` for many `rest` after one fixed
- * `head`: the encoding of the label and the head is written once, and its
- * whole 64-byte blocks compressed once (a SHA-256 midstate). The same
- * digests as hashParts (a property test compares them); for a hash taken
- * again and again under a long fixed prefix (a miner's salt and commitment
- * name its address: two of their three to six blocks).
- */
-export class PartsHasher {
-  readonly #mid: Int32Array;
-  readonly #midLen: number;
-  /** The head's encoding after its whole blocks. */
-  readonly #tail: Uint8Array;
-
-  constructor(label: string, ...head: readonly HashPart[]) {
-    ensure(64);
-    for (let i = 0; i < DOMAIN.length; i++) scratch[i] = DOMAIN[i]!;
-    let pos = writePart(label, DOMAIN.length);
-    for (let i = 0; i < head.length; i++) pos = writePart(head[i]!, pos);
-    this.#midLen = pos - (pos % 64);
-    this.#mid = sha256Midstate(scratch, this.#midLen);
-    this.#tail = scratch.slice(this.#midLen, pos);
-  }
-
-  /** hashParts(label, ...head, ...rest), fresh 32 bytes. */
-  hash(...rest: readonly HashPart[]): Uint8Array {
-    const tail = this.#tail;
-    ensure(tail.length + 64);
-    for (let i = 0; i < tail.length; i++) scratch[i] = tail[i]!;
-    let pos = tail.length;
-    for (let i = 0; i < rest.length; i++) pos = writePart(rest[i]!, pos);
-    const out = new Uint8Array(32);
-    sha256ResumeInto(this.#mid, this.#midLen, scratch, pos, out, 0);
-    return out;
-  }
 }
 
 /**

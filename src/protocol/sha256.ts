@@ -76,46 +76,6 @@ const compress = ((): ((b: Uint8Array, off: number) => void) => {
  */
 export function sha256Into(data: Uint8Array, len: number, out: Uint8Array, outOff: number): void {
   for (let i = 0; i < 8; i++) H[i] = IV[i]!;
-  finish(data, len, 0, out, outOff);
-}
-
-/**
- * The state after compressing the whole 64-byte blocks of `data[0..len]`
- * (len a multiple of 64): a midstate for inputs that all start with those
- * bytes (sha256ResumeInto).
- */
-export function sha256Midstate(data: Uint8Array, len: number): Int32Array {
-  if (len % 64 !== 0)
-    throw new RangeError(`a midstate covers whole 64-byte blocks, got ${len} bytes`);
-  for (let i = 0; i < 8; i++) H[i] = IV[i]!;
-  for (let off = 0; off < len; off += 64) compress(data, off);
-  return H.slice();
-}
-
-/**
- * out[outOff..+32] = SHA-256(prefix ‖ data[0..len]), where `mid` is
- * sha256Midstate of `prefix` (`prefixLen` bytes, a multiple of 64).
- */
-export function sha256ResumeInto(
-  mid: Int32Array,
-  prefixLen: number,
-  data: Uint8Array,
-  len: number,
-  out: Uint8Array,
-  outOff: number,
-): void {
-  for (let i = 0; i < 8; i++) H[i] = mid[i]!;
-  finish(data, len, prefixLen, out, outOff);
-}
-
-/** Compresses data[0..len] into H after `before` bytes already compressed, pads for the total, writes the digest. */
-function finish(
-  data: Uint8Array,
-  len: number,
-  before: number,
-  out: Uint8Array,
-  outOff: number,
-): void {
   let off = 0;
   for (; off + 64 <= len; off += 64) compress(data, off);
   const rest = len - off;
@@ -124,10 +84,9 @@ function finish(
   tail[rest] = 0x80;
   const end = rest < 56 ? 64 : 128;
   for (let i = rest + 1; i < end - 8; i++) tail[i] = 0; // (a loop: cheaper than a fill call here)
-  // Length in bits, big-endian 64-bit: the high word is total >>> 29 (< 8 for total < 2^32).
-  const total = before + len;
-  const bitsHi = (total / 0x20000000) >>> 0;
-  const bitsLo = (total << 3) >>> 0;
+  // Length in bits, big-endian 64-bit: the high word is len >>> 29 (< 8 for len < 2^32).
+  const bitsHi = (len / 0x20000000) >>> 0;
+  const bitsLo = (len << 3) >>> 0;
   tail[end - 8] = 0;
   tail[end - 7] = 0;
   tail[end - 6] = 0;

@@ -10,7 +10,7 @@ import { roleKey } from "../../src/protocol/state.ts";
 import { stateRoot } from "../../src/protocol/apphash.ts";
 import { command, type ProtocolCommand } from "../../src/protocol/commands.ts";
 import { isProtocolError } from "../../src/protocol/errors.ts";
-import { commitmentHasher, gradientCommitment } from "../../src/protocol/gradient-commits.ts";
+import { gradientCommitment } from "../../src/protocol/gradient-commits.ts";
 import { decide } from "../../src/protocol/machine.ts";
 import { labelAddress as addr } from "../../src/protocol/address.ts";
 import {
@@ -41,33 +41,6 @@ const withField = (sub: ProtocolCommand, over: Record<string, unknown>): Protoco
   if (sub.case !== "submitGradient") throw new Error("not a submission");
   return command("submitGradient", { ...sub.value, ...over } as never);
 };
-
-describe("gradientCommitment with a miner's own hasher", () => {
-  it("is the same digest for its own messages, and ignores the hasher for another miner's", () => {
-    const chain = world();
-    const own = commitmentHasher(A);
-    fc.assert(
-      fc.property(
-        fc.uint8Array({ minLength: 32, maxLength: 32 }),
-        fc.uint8Array({ minLength: 32, maxLength: 32 }),
-        fc.bigInt({ min: 1n, max: 2n ** 64n - 1n }),
-        fc.string({ maxLength: 80 }),
-        (salt, hash, size, kernel) => {
-          for (const who of [A, B]) {
-            const sub = withField(submission(chain, who, hash, 0), {
-              salt,
-              sizeBytes: size,
-              kernelVersion: kernel,
-            });
-            if (sub.case !== "submitGradient") throw new Error("not a submission");
-            expect(gradientCommitment(sub.value, own)).toEqual(gradientCommitment(sub.value));
-          }
-        },
-      ),
-      { numRuns: 100 },
-    );
-  });
-});
 
 describe("MsgCommitGradient", () => {
   it("given an open window, when an assigned miner commits, then the commitment is recorded once and a second one is refused", () => {

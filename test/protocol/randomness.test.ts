@@ -7,7 +7,6 @@ import {
   hashMod,
   hashParts,
   hashToBigInt,
-  PartsHasher,
   sortition,
   type HashPart,
   type WeightedCandidate,
@@ -149,33 +148,6 @@ describe("hashParts / deriveSeed", () => {
     );
     expect(hex(deriveSeed(seedOf(1), "a"))).not.toBe(hex(deriveSeed(seedOf(1), "b")));
     expect(hex(deriveSeed(seedOf(1), "a"))).not.toBe(hex(deriveSeed(seedOf(2), "a")));
-  });
-});
-
-describe("PartsHasher", () => {
-  it("gives hashParts(label, ...head, ...rest) for any head and rest, hash after hash", () => {
-    fc.assert(
-      fc.property(
-        fc.string(),
-        fc.array(partArb, { maxLength: 6 }),
-        fc.array(fc.array(partArb, { maxLength: 6 }), { minLength: 1, maxLength: 3 }),
-        (label, head, rests) => {
-          const h = new PartsHasher(label, ...head);
-          for (const rest of rests)
-            expect(hex(h.hash(...rest))).toBe(hex(hashParts(label, ...head, ...rest)));
-        },
-      ),
-      RUNS,
-    );
-  });
-
-  it("is not disturbed by other hashes between (shared scratch)", () => {
-    const long = "x".repeat(200);
-    const h = new PartsHasher("sim/gradient-salt", new Uint8Array(32).fill(7), long);
-    const first = hex(h.hash(5));
-    hashParts("other", new Uint8Array(5000), long);
-    expect(hex(h.hash(5))).toBe(first);
-    expect(first).toBe(hex(hashParts("sim/gradient-salt", new Uint8Array(32).fill(7), long, 5)));
   });
 });
 

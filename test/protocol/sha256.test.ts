@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { sha256 as reference } from "@noble/hashes/sha2.js";
-import { sha256, sha256Into, sha256Midstate, sha256ResumeInto } from "../../src/protocol/sha256.ts";
+import { sha256, sha256Into } from "../../src/protocol/sha256.ts";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
@@ -35,26 +35,5 @@ describe("sha256 (one-shot)", () => {
       }),
       { numRuns: 300 },
     );
-  });
-
-  it("resumes from a midstate: SHA-256(prefix ‖ data) for whole-block prefixes", () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: 4 }),
-        fc.uint8Array({ minLength: 256, maxLength: 256 }),
-        fc.uint8Array({ maxLength: 300 }),
-        (blocks, prefix, data) => {
-          const p = prefix.subarray(0, 64 * blocks);
-          const out = new Uint8Array(32);
-          sha256ResumeInto(sha256Midstate(p, p.length), p.length, data, data.length, out, 0);
-          const whole = new Uint8Array(p.length + data.length);
-          whole.set(p);
-          whole.set(data, p.length);
-          expect(hex(out)).toBe(hex(reference(whole)));
-        },
-      ),
-      { numRuns: 300 },
-    );
-    expect(() => sha256Midstate(new Uint8Array(70), 70)).toThrow(/whole 64-byte blocks/);
   });
 });
