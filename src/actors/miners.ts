@@ -104,33 +104,68 @@ export const randomFake = (io: ActorIO): TrainResult => {
  * The gradient hashes a miner holds the bytes of, in the order first added:
  * what a `Set` of hex keys did, without building a 64-character key per
  * submission (the first four bytes, as an integer, screen the comparisons).
+ * The hashes are copied into one growable buffer (a FIFO window over it), so
+ * 10,000 miners × 64 held hashes are 10,000 buffers, not 640,000 arrays kept
+ * alive for the garbage collector to trace.
  */
 export class HeldHashes {
-  #hashes: Uint8Array[] = [];
-  #prefixes: number[] = [];
+  #bytes = new Uint8Array(0);
+  #prefixes = new Uint32Array(0);
+  /** The held hashes are slots start..end-1, oldest first. */
+  #start = 0;
+  #end = 0;
 
   get size(): number {
-    return this.#hashes.length;
+    return this.#end - this.#start;
   }
 
   has(hash: Uint8Array): boolean {
-    const p = prefixOf(hash);
+    return hash.length === 32 && this.#find(hash, prefixOf(hash));
+  }
+
+  #find(hash: Uint8Array, p: number): boolean {
     const prefixes = this.#prefixes;
-    for (let i = 0; i < prefixes.length; i++)
-      if (prefixes[i] === p && bytesEqual(this.#hashes[i]!, hash)) return true;
+    const bytes = this.#bytes;
+    for (let i = this.#start; i < this.#end; i++) {
+      if (prefixes[i] !== p) continue;
+      let k = 4;
+      const at = 32 * i;
+      while (k < 32 && bytes[at + k] === hash[k]) k++;
+      if (k === 32) return true;
+    }
     return false;
   }
 
   /** Adds the hash unless held; then drops the oldest one if more than `max` are held (as `Set` add + delete did). */
   add(hash: Uint8Array, max = Number.POSITIVE_INFINITY): void {
-    if (!this.has(hash)) {
-      this.#hashes.push(hash);
-      this.#prefixes.push(prefixOf(hash));
+    // Only 32-byte hashes are held: the chain refuses any other (submissions.ts), so no challenge can name one.
+    const p = hash.length === 32 ? prefixOf(hash) : 0;
+    if (hash.length === 32 && !this.#find(hash, p)) {
+      if (this.#end === this.#prefixes.length) this.#makeRoom();
+      this.#prefixes[this.#end] = p;
+      this.#bytes.set(hash, 32 * this.#end);
+      this.#end++;
     }
-    if (this.#hashes.length > max) {
-      this.#hashes.shift();
-      this.#prefixes.shift();
+    if (this.#end - this.#start > max) this.#start++;
+  }
+
+  /** Room for one more slot at the end: slide the held ones to the front (one add a window: cheap), or grow by half. */
+  #makeRoom(): void {
+    const n = this.#end - this.#start;
+    if (this.#start > 0) {
+      this.#prefixes.copyWithin(0, this.#start, this.#end);
+      this.#bytes.copyWithin(0, 32 * this.#start, 32 * this.#end);
+    } else {
+      const cap = Math.max(8, n + (n >> 1));
+      const prefixes = new Uint32Array(cap);
+      prefixes.set(this.#prefixes.subarray(0, n));
+      const bytes = new Uint8Array(32 * cap);
+      bytes.set(this.#bytes.subarray(0, 32 * n));
+      this.#prefixes = prefixes;
+      this.#bytes = bytes;
     }
+    this.#start = 0;
+    this.#end = n;
   }
 }
 
