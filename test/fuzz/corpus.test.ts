@@ -12,6 +12,8 @@ import { expectedDefects } from "../../src/fuzz/finding.ts";
 import { fromJsonValue } from "../../src/fuzz/json.ts";
 import { judge, runTarget } from "../../src/fuzz/runner.ts";
 import { targetNamed, targets } from "../../src/fuzz/targets.ts";
+import { RemesApp } from "../../src/node/app.ts";
+import { decodeTx, TxError } from "../../src/node/tx.ts";
 
 const dir = new URL("./corpus/", import.meta.url);
 const fixtures = readdirSync(dir)
@@ -45,5 +47,23 @@ describe("fuzz targets, briefly", () => {
     const r = await runTarget(targetNamed(name)!, { seed: 18, runs: 300 });
     expect(r.violation, JSON.stringify(r.violation)).toBeUndefined();
     expect(r.runs).toBe(300);
+  });
+});
+
+describe("the chain target's oracles", () => {
+  it("catch a CheckTx that changes what the next block sees (a sequence used by the mempool's check)", async () => {
+    const original = RemesApp.prototype.checkTx;
+    RemesApp.prototype.checkTx = function (this: RemesApp, bytes, type) {
+      const r = original.call(this, bytes, type);
+      const tx = decodeTx(bytes);
+      if (r.code === 0 && !(tx instanceof TxError)) this.accounts.bump(tx.signer, tx.pubkey);
+      return r;
+    };
+    try {
+      const r = await runTarget(targetNamed("chain")!, { seed: 1, runs: 300 });
+      expect(r.violation?.defect).toBe("chain.code-fork");
+    } finally {
+      RemesApp.prototype.checkTx = original;
+    }
   });
 });
