@@ -83,7 +83,10 @@ export class Mempool {
   }
 
   /**
-   * Stateless checks, then the signature against the account's number. A tx
+   * Stateless checks, then the signature against the account's number, then
+   * the ante checks of the block the tx would run in (timeout height, gas
+   * limit) and its sequence: the same in CheckTx and FinalizeBlock, so a
+   * block refuses what every mempool refused. A tx
    * that passed is cached by its hash until a block holds it, so CometBFT's
    * CheckTx, RECHECK, PrepareProposal, ProcessProposal and FinalizeBlock of
    * the same bytes decode and verify it once.
