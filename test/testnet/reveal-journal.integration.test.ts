@@ -5,7 +5,9 @@
  * sends it once the reveal period opens, and the miner is not slashed for an
  * unrevealed commitment. One validator, two miners, one proposer; the reveal
  * period is lengthened to 24 blocks (about 10 s at 400 ms blocks) so the restart
- * fits inside it.
+ * fits inside it. And a miner whose commitment is lost on the way (the
+ * broadcaster's test hook R3MES_TEST_LOSE_COMMITS, as a tx dropped from a
+ * mempool) commits again from its journal and reveals: the window pays it.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -25,6 +27,7 @@ import {
   writeState,
 } from "../../src/testnet/state.ts";
 import { startDaemonProc, up } from "../../src/testnet/up.ts";
+import { TEST_LOSE_COMMITS_ENV } from "../../src/actors/live/broadcaster.ts";
 import { ensureCometbft } from "../node/harness.ts";
 import { keepLogs, waitFor as waitForIt } from "./helpers.ts";
 
@@ -103,5 +106,68 @@ describe("reveal journal on a live testnet", () => {
       () => !fs.existsSync(path.join(journal, files[0]!)),
       10_000,
     );
+  });
+});
+
+describe("a lost commitment on a live testnet", () => {
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-lc-")), "net");
+  let follower: ChainFollower;
+  const waitFor = (what: string, ok: () => Promise<boolean> | boolean, timeoutMs: number) =>
+    waitForIt(dir, what, ok, timeoutMs);
+
+  beforeAll(async () => {
+    ensureCometbft();
+    // Every daemon of this testnet loses its first commitment (only miners send any).
+    process.env[TEST_LOSE_COMMITS_ENV] = "1";
+    try {
+      const { state } = await up({
+        dir,
+        validators: 1,
+        miners: 1,
+        proposers: 1,
+        lazy: 0,
+        blockTimeMs: 400,
+        trainMs: 400,
+        kubo: false,
+        params: { windowBlocks: 32, gradientRevealBlocks: 24 },
+        say: () => {},
+      });
+      follower = new ChainFollower(rpcUrl(state.nodes[0]!), () => {});
+    } finally {
+      delete process.env[TEST_LOSE_COMMITS_ENV];
+    }
+    void follower.run(async () => {}).catch(() => {});
+  });
+  afterAll(async () => {
+    follower?.stop();
+    keepLogs(dir);
+    if (fs.existsSync(path.join(dir, "testnet.json"))) await down(dir, { keep: false });
+    fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+  });
+
+  it("is committed again from the journal three blocks on, then revealed", async () => {
+    const miner = testnetAddresses(dir).miner0!;
+    const log = () => fs.readFileSync(path.join(logsDir(dir), "miner0.log"), "utf8");
+    await waitFor(
+      "miner0 to lose its first commitment",
+      () => /commitGradient lost/.test(log()),
+      60_000,
+    );
+    const resend = /reveal journal: committing window (\d+) again/;
+    await waitFor("the journal's resend", () => resend.test(log()), 30_000);
+    const window = Number(resend.exec(log())![1]);
+    await waitFor(
+      `the resent commitment for window ${window} on chain`,
+      () => follower.state?.windows.get(window)?.commitments.has(miner) === true,
+      30_000,
+    );
+    await waitFor(
+      `miner0's reveal for window ${window} on chain`,
+      () => follower.state?.windows.get(window)?.submittedBy.has(miner) === true,
+      60_000,
+    );
+    // One copy was lost, one resent: no refused commitment, no slash.
+    expect(log()).not.toMatch(/commitGradient rejected/);
+    expect(follower.state!.roles.get(roleKey(Role.MINER, miner))!.stake).toBe(2_000n * REMES);
   });
 });

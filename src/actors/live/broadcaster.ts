@@ -64,8 +64,17 @@ export interface BroadcastStats {
   skipped: number;
 }
 
+/**
+ * Test hook: R3MES_TEST_LOSE_COMMITS=N makes this daemon lose its first N
+ * gradient commitments on the way (journaled, never sent), as a tx dropped
+ * from a mempool is lost, so a live testnet can show the resend
+ * (test/testnet/reveal-journal.integration.test.ts).
+ */
+export const TEST_LOSE_COMMITS_ENV = "R3MES_TEST_LOSE_COMMITS";
+
 export class Broadcaster {
   readonly #journal = new Set<string>();
+  #commitsToLose = Number(process.env[TEST_LOSE_COMMITS_ENV] ?? 0) || 0;
   readonly #queue: ProtocolCommand[] = [];
   #pumping = false;
   #nextSequence = -1n;
@@ -136,6 +145,11 @@ export class Broadcaster {
   }
 
   async #send(cmd: ProtocolCommand): Promise<void> {
+    if (cmd.case === "commitGradient" && this.#commitsToLose > 0) {
+      this.#commitsToLose--;
+      this.log(`tx: commitGradient lost on the way (test hook ${TEST_LOSE_COMMITS_ENV})`);
+      return;
+    }
     this.#signer ??= await SigningStargateClient.offline(this.wallet, {
       registry: remesRegistry(),
     });
