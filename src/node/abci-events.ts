@@ -10,8 +10,8 @@
  * attribute is a write per tx, and CometBFT's tx search answers nothing for
  * one that is not indexed. The consumers: the explorer's tx lists
  * (`tx.fee_payer EXISTS`, `message.sender='…'`), the REST gateway's tx
- * search (which refuses any other key, rest.ts), cosmjs `searchTx` by
- * sender or height, and CometBFT's own `tx.hash` and `tx.height`. Nothing
+ * search (which, as the Cosmos SDK's, passes any other key to CometBFT and
+ * so answers an empty list for it), cosmjs `searchTx` by sender or height, and CometBFT's own `tx.hash` and `tx.height`. Nothing
  * queries the protocol events' attributes, `tx.acc_seq`, the fee, the
  * signature or message.module: clients read them from the block results.
  */

@@ -49,7 +49,6 @@ import {
   txResponseJson,
   validatorSetJson,
 } from "./rest-json.ts";
-import { SEARCH_KEYS } from "./abci-events.ts";
 import { type Rpc, RpcError } from "./rest-rpc.ts";
 import { Grpc, invalidArgument, notFound, RestError, statusOfQueryFailure } from "./rest-status.ts";
 
@@ -180,34 +179,6 @@ const queryOfEvents = (events: readonly string[]): string => {
         `invalid event; event ${e.slice(0, 200)} should be of the format: {eventType}.{eventAttribute}={value}`,
       );
   return events.join(" AND ");
-};
-
-const SEARCHABLE = new Set(SEARCH_KEYS);
-
-/**
- * The keys a CometBFT query's conditions name (`key op value`, `key
- * EXISTS`), quoted values left out: the tag before each operator, as
- * CometBFT's scanner reads tags (letters, digits, `.`, `_`, `-`).
- */
-export const queryKeys = (query: string): string[] =>
-  [
-    ...query
-      .replace(/'[^']*'/g, "''")
-      .matchAll(
-        /([\p{L}\p{N}_][\p{L}\p{N}._-]*)\s*(?:[<>=]|(?:CONTAINS|EXISTS)(?![\p{L}\p{N}._-]))/gu,
-      ),
-  ].map((m) => m[1]!);
-
-/**
- * A tx search on an attribute this node does not index finds nothing (CometBFT
- * answers an empty list, not an error): refused instead, naming the keys that
- * are indexed (abci-events.ts SEARCH_KEYS).
- */
-const unindexedKeyProblem = (query: string): string | undefined => {
-  const missing = [...new Set(queryKeys(query).filter((k) => !SEARCHABLE.has(k)))];
-  return missing.length === 0
-    ? undefined
-    : `${missing.map((k) => JSON.stringify(k)).join(", ")} ${missing.length === 1 ? "is" : "are"} not indexed by this node, so a search on ${missing.length === 1 ? "it" : "them"} would find nothing; txs can be searched by ${SEARCH_KEYS.join(", ")} (other event attributes are in each tx's result: GET /cosmos/tx/v1beta1/txs/{hash})`;
 };
 
 /** Go's hex.DecodeString errors, which the SDK's GetTx returns as they are (code 2 Unknown, HTTP 500). */
@@ -445,8 +416,6 @@ const cosmosRoutes: Route[] = [
     const query = q.get("query") || (events.length > 0 ? queryOfEvents(events) : "");
     if (query === "") throw invalidArgument("query cannot be empty");
     if (query.length > 4096) throw invalidArgument("query too long (at most 4096 characters)");
-    const unindexed = unindexedKeyProblem(query);
-    if (unindexed !== undefined) throw invalidArgument(unindexed);
     const limit = positiveInt(
       "limit",
       q.get("limit") ?? q.get("pagination.limit"),
