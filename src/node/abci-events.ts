@@ -9,7 +9,8 @@
  * path uses are written to CometBFT's tx index (SEARCH_KEYS): each indexed
  * attribute is a write per tx, and CometBFT's tx search answers nothing for
  * one that is not indexed. The consumers: the explorer's tx lists
- * (`tx.fee_payer EXISTS`, `message.sender='…'`), the REST gateway's tx
+ * (`tx.fee_payer EXISTS`, `message.sender='…'`), wallets and cosmjs
+ * `searchTx` listing what an account received (`transfer.recipient`), the REST gateway's tx
  * search (which, as the Cosmos SDK's, passes any other key to CometBFT and
  * so answers an empty list for it), cosmjs `searchTx` by sender or height, and CometBFT's own `tx.hash` and `tx.height`. Nothing
  * queries the protocol events' attributes, `tx.acc_seq`, the fee, the
@@ -30,6 +31,8 @@ export const SEARCH_KEYS: readonly string[] = [
   "tx.fee_payer",
   "message.action",
   "message.sender",
+  "transfer.recipient",
+  "transfer.sender",
 ];
 
 type Json = string | number | boolean;
@@ -194,6 +197,44 @@ export const txAbciEvents = (
         attr("module", "remes", false),
       ],
     });
-  for (const e of protocolEvents) out.push(protocolAbciEvent(e));
+  for (const e of protocolEvents) {
+    if (e.case === "transferred") out.push(...bankAbciEvents(e.value));
+    out.push(protocolAbciEvent(e));
+  }
   return out;
+};
+
+/**
+ * The Cosmos SDK's bank events of a transfer between two accounts (a
+ * send): what wallets and cosmjs `searchTx` look for to list an
+ * account's received txs (`transfer.recipient`). Transfers from or to a
+ * module account (fees, bonds, rewards) get none: the tx event names the fee
+ * and its payer, the protocol events the rest, and an index entry per fee
+ * would be a write for every tx.
+ */
+const bankAbciEvents = (t: {
+  readonly from: string;
+  readonly to: string;
+  readonly amount: bigint;
+}): AbciEvent[] => {
+  if (t.from.startsWith("module:") || t.to.startsWith("module:")) return [];
+  const amount = `${t.amount}uremes`;
+  return [
+    {
+      type: "coin_spent",
+      attributes: [attr("spender", t.from, false), attr("amount", amount, false)],
+    },
+    {
+      type: "coin_received",
+      attributes: [attr("receiver", t.to, false), attr("amount", amount, false)],
+    },
+    {
+      type: "transfer",
+      attributes: [
+        attr("recipient", t.to, true),
+        attr("sender", t.from, true),
+        attr("amount", amount, false),
+      ],
+    },
+  ];
 };

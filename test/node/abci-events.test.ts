@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { GradientSubmittedSchema } from "../../src/gen/remes/v1/events_pb.ts";
 import { SEARCH_KEYS, protocolAbciEvent, txAbciEvents } from "../../src/node/abci-events.ts";
-import type { ProtocolEvent } from "../../src/protocol/events.ts";
+import { event, type ProtocolEvent } from "../../src/protocol/events.ts";
 import { eventArbFor, eventCases } from "../protocol/arbitraries.ts";
 
 /** The definition: an event's attributes are the entries of its message's protobuf JSON (lists as JSON text). */
@@ -60,7 +60,7 @@ describe("protocolAbciEvent", () => {
         signature: new Uint8Array([255]),
         typeUrls: ["/a"],
       },
-      [],
+      [event("transferred", { from: "remes1x", to: "remes1y", amount: 5n })],
     );
     const indexed = events.flatMap((e) =>
       e.attributes.filter((a) => a.index).map((a) => `${e.type}.${a.key}`),
@@ -122,5 +122,28 @@ describe("protocolAbciEvent", () => {
         value: create(GradientSubmittedSchema, { miner: "remes1y", window: 3n }),
       } as ProtocolEvent),
     );
+  });
+
+  it("gives a send between accounts the Cosmos SDK's bank events (wallets find what an account received by transfer.recipient), and a fee or bond none", () => {
+    const info = {
+      signer: "remes1x",
+      sequence: 0n,
+      fee: 10n,
+      signature: new Uint8Array([1]),
+      typeUrls: ["/remes.remes.v1.MsgSend"],
+    };
+    const send = txAbciEvents(info, [
+      event("transferred", { from: "remes1x", to: "module:fee_collector", amount: 10n }),
+      event("transferred", { from: "remes1x", to: "remes1y", amount: 5n }),
+      event("transferred", { from: "remes1x", to: "module:bonded_pool", amount: 7n }),
+    ]);
+    const bank = send
+      .filter((e) => ["coin_spent", "coin_received", "transfer"].includes(e.type))
+      .map((e) => [e.type, e.attributes.map((a) => `${a.key}=${a.value}${a.index ? "*" : ""}`)]);
+    expect(bank).toEqual([
+      ["coin_spent", ["spender=remes1x", "amount=5uremes"]],
+      ["coin_received", ["receiver=remes1y", "amount=5uremes"]],
+      ["transfer", ["recipient=remes1y*", "sender=remes1x*", "amount=5uremes"]],
+    ]);
   });
 });

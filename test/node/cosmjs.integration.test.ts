@@ -104,6 +104,9 @@ describe("cosmjs against a real chain", () => {
     expect(bySender.map((t) => t.hash)).toContain(reg.transactionHash);
     const byHeight = await reader.searchTx(`tx.height=${reg.height}`);
     expect(byHeight.map((t) => t.hash)).toContain(reg.transactionHash);
+    // What the miner received, as wallets list it (the SDK's bank events of the send).
+    const received = await reader.searchTx(`transfer.recipient='${miner}'`);
+    expect(received.map((t) => t.hash)).toEqual([sent.transactionHash]);
 
     // Wait for a window that assigns the miner a shard, then submit.
     let info = await query(
