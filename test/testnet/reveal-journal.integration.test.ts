@@ -23,7 +23,6 @@ import {
   readState,
   rpcUrl,
   testnetAddresses,
-  type TestnetState,
   writeState,
 } from "../../src/testnet/state.ts";
 import { startDaemonProc, up } from "../../src/testnet/up.ts";
@@ -33,20 +32,26 @@ import { keepLogs, waitFor as waitForIt } from "./helpers.ts";
 
 const REMES = 1_000_000n;
 
-describe("reveal journal on a live testnet", () => {
-  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-rj-")), "net");
-  let s: TestnetState;
-  let follower: ChainFollower;
-  const waitFor = (what: string, ok: () => Promise<boolean> | boolean, timeoutMs: number) =>
-    waitForIt(dir, what, ok, timeoutMs);
-
+/**
+ * One validator, `miners` miners and a proposer at 400 ms blocks, with a reveal period of 24 blocks (about 10 s, so a
+ * restart fits inside it), set up before the describe's tests and taken down after; `env` is set while the daemons
+ * start. A follower keeps the chain's state.
+ */
+const liveTestnet = (prefix: string, miners: number, env: Record<string, string> = {}) => {
+  const t = {
+    dir: path.join(fs.mkdtempSync(path.join(os.tmpdir(), prefix)), "net"),
+    follower: undefined as unknown as ChainFollower,
+    waitFor: (what: string, ok: () => Promise<boolean> | boolean, timeoutMs: number) =>
+      waitForIt(t.dir, what, ok, timeoutMs),
+  };
   beforeAll(async () => {
     ensureCometbft();
-    s = (
-      await up({
-        dir,
+    Object.assign(process.env, env);
+    try {
+      const { state } = await up({
+        dir: t.dir,
         validators: 1,
-        miners: 2,
+        miners,
         proposers: 1,
         lazy: 0,
         blockTimeMs: 400,
@@ -54,17 +59,25 @@ describe("reveal journal on a live testnet", () => {
         kubo: false,
         params: { windowBlocks: 32, gradientRevealBlocks: 24 },
         say: () => {},
-      })
-    ).state;
-    follower = new ChainFollower(rpcUrl(s.nodes[0]!), () => {});
-    void follower.run(async () => {}).catch(() => {});
+      });
+      t.follower = new ChainFollower(rpcUrl(state.nodes[0]!), () => {});
+    } finally {
+      for (const k of Object.keys(env)) delete process.env[k];
+    }
+    void t.follower.run(async () => {}).catch(() => {});
   });
   afterAll(async () => {
-    follower?.stop();
-    keepLogs(dir);
-    if (fs.existsSync(path.join(dir, "testnet.json"))) await down(dir, { keep: false });
-    fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+    t.follower?.stop();
+    keepLogs(t.dir);
+    if (fs.existsSync(path.join(t.dir, "testnet.json"))) await down(t.dir, { keep: false });
+    fs.rmSync(path.dirname(t.dir), { recursive: true, force: true });
   });
+  return t;
+};
+
+describe("reveal journal on a live testnet", () => {
+  const t = liveTestnet("r3mes-rj-", 2);
+  const { dir, waitFor } = t;
 
   it("a miner killed between commit and reveal reveals after its restart and is not slashed", async () => {
     const miner = testnetAddresses(dir).miner0!;
@@ -82,16 +95,16 @@ describe("reveal journal on a live testnet", () => {
     // Its commitment lands; nothing of this process is left to reveal it.
     await waitFor(
       `miner0's commitment for window ${window} on chain`,
-      () => follower.state?.windows.get(window)?.commitments.has(miner) === true,
+      () => t.follower.state?.windows.get(window)?.commitments.has(miner) === true,
       30_000,
     );
-    expect(follower.state!.windows.get(window)!.submittedBy.has(miner)).toBe(false);
+    expect(t.follower.state!.windows.get(window)!.submittedBy.has(miner)).toBe(false);
     const from = log().length;
     startDaemonProc(st, d);
     writeState(st);
     await waitFor(
       `miner0's reveal for window ${window} on chain`,
-      () => follower.state?.windows.get(window)?.submittedBy.has(miner) === true,
+      () => t.follower.state?.windows.get(window)?.submittedBy.has(miner) === true,
       60_000,
     );
     const since = log().slice(from);
@@ -99,7 +112,7 @@ describe("reveal journal on a live testnet", () => {
     expect(since).toMatch(new RegExp(`reveal journal: revealing window ${window} `));
     expect(since).toMatch(/submitGradient accepted/);
     // No unrevealed-commitment slash: its stake is whole.
-    expect(follower.state!.roles.get(roleKey(Role.MINER, miner))!.stake).toBe(2_000n * REMES);
+    expect(t.follower.state!.roles.get(roleKey(Role.MINER, miner))!.stake).toBe(2_000n * REMES);
     // Done: the file goes once the reveal is on chain.
     await waitFor(
       `w${window}.rev deleted`,
@@ -110,40 +123,9 @@ describe("reveal journal on a live testnet", () => {
 });
 
 describe("a lost commitment on a live testnet", () => {
-  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-lc-")), "net");
-  let follower: ChainFollower;
-  const waitFor = (what: string, ok: () => Promise<boolean> | boolean, timeoutMs: number) =>
-    waitForIt(dir, what, ok, timeoutMs);
-
-  beforeAll(async () => {
-    ensureCometbft();
-    // Every daemon of this testnet loses its first commitment (only miners send any).
-    process.env[TEST_LOSE_COMMITS_ENV] = "1";
-    try {
-      const { state } = await up({
-        dir,
-        validators: 1,
-        miners: 1,
-        proposers: 1,
-        lazy: 0,
-        blockTimeMs: 400,
-        trainMs: 400,
-        kubo: false,
-        params: { windowBlocks: 32, gradientRevealBlocks: 24 },
-        say: () => {},
-      });
-      follower = new ChainFollower(rpcUrl(state.nodes[0]!), () => {});
-    } finally {
-      delete process.env[TEST_LOSE_COMMITS_ENV];
-    }
-    void follower.run(async () => {}).catch(() => {});
-  });
-  afterAll(async () => {
-    follower?.stop();
-    keepLogs(dir);
-    if (fs.existsSync(path.join(dir, "testnet.json"))) await down(dir, { keep: false });
-    fs.rmSync(path.dirname(dir), { recursive: true, force: true });
-  });
+  // Every daemon of this testnet loses its first commitment (only miners send any).
+  const t = liveTestnet("r3mes-lc-", 1, { [TEST_LOSE_COMMITS_ENV]: "1" });
+  const { dir, waitFor } = t;
 
   it("is committed again from the journal three blocks on, then revealed", async () => {
     const miner = testnetAddresses(dir).miner0!;
@@ -158,16 +140,16 @@ describe("a lost commitment on a live testnet", () => {
     const window = Number(resend.exec(log())![1]);
     await waitFor(
       `the resent commitment for window ${window} on chain`,
-      () => follower.state?.windows.get(window)?.commitments.has(miner) === true,
+      () => t.follower.state?.windows.get(window)?.commitments.has(miner) === true,
       30_000,
     );
     await waitFor(
       `miner0's reveal for window ${window} on chain`,
-      () => follower.state?.windows.get(window)?.submittedBy.has(miner) === true,
+      () => t.follower.state?.windows.get(window)?.submittedBy.has(miner) === true,
       60_000,
     );
     // One copy was lost, one resent: no refused commitment, no slash.
     expect(log()).not.toMatch(/commitGradient rejected/);
-    expect(follower.state!.roles.get(roleKey(Role.MINER, miner))!.stake).toBe(2_000n * REMES);
+    expect(t.follower.state!.roles.get(roleKey(Role.MINER, miner))!.stake).toBe(2_000n * REMES);
   });
 });
