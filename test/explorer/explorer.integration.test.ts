@@ -120,9 +120,13 @@ describe("the explorer in a real browser", () => {
     });
 
     // A miner: funded, registered, then a gradient committed and revealed in a window.
-    expect(
-      (await client.sendTokens(dev, miner, [{ denom: "uremes", amount: "5000000000" }], fee)).code,
-    ).toBe(0);
+    const funded = await client.sendTokens(
+      dev,
+      miner,
+      [{ denom: "uremes", amount: "5000000000" }],
+      fee,
+    );
+    expect(funded.code).toBe(0);
     const reg = await client.signAndBroadcast(
       miner,
       [
@@ -252,6 +256,15 @@ describe("the explorer in a real browser", () => {
     expect(
       await page.locator(`[data-testid=address-txs] a[data-hash="${reg.transactionHash}"]`).count(),
     ).toBe(1);
+    // What it received: the funding send, from the dev account (the Cosmos SDK's bank events).
+    const receivedRow = page.locator("[data-testid=address-received] tbody tr");
+    expect(await receivedRow.count()).toBe(1);
+    expect(
+      await page
+        .locator(`[data-testid=address-received] a[data-hash="${funded.transactionHash}"]`)
+        .count(),
+    ).toBe(1);
+    expect(await receivedRow.first().textContent()).toContain(remes(5_000_000_000n));
     await shot("address-miner");
 
     // Windows: the miner's submission in its window.

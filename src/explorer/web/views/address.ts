@@ -4,7 +4,7 @@
  * earnings, slashes, disputes it sits on, and its txs.
  */
 import { api, apiOrNone } from "../api.ts";
-import { atHeight, col, enumLabel, heightLink, type View, windowLink } from "../common.ts";
+import { addr, atHeight, col, enumLabel, heightLink, type View, windowLink } from "../common.ts";
 import { facts, h, section, table } from "../dom.ts";
 import type { ChainEvent } from "../events.ts";
 import { list, micro, remes, short } from "../format.ts";
@@ -53,12 +53,16 @@ export const address: View = {
   live: true,
   render: async (c) => {
     const a = String(c.params[0] ?? "");
-    const [roles, account, txs] = await Promise.all([
+    const search = (query: string) =>
+      api(
+        `/cosmos/tx/v1beta1/txs?query=${encodeURIComponent(query)}&order_by=ORDER_BY_DESC&limit=20`,
+      ).catch(() => ({ tx_responses: [] }));
+    const [roles, account, txs, received] = await Promise.all([
       api(`/remes/remes/v1/address_roles/${a}`),
       apiOrNone(`/cosmos/auth/v1beta1/accounts/${a}`),
-      api(
-        `/cosmos/tx/v1beta1/txs?query=${encodeURIComponent(`message.sender='${a}'`)}&order_by=ORDER_BY_DESC&limit=20`,
-      ).catch(() => ({ tx_responses: [] })),
+      search(`message.sender='${a}'`),
+      // Sends to it (the Cosmos SDK's bank events; rewards and stake returns are in the protocol's events above).
+      search(`transfer.recipient='${a}'`),
     ]);
     const all = c.store.of(
       "gradientSubmitted",
@@ -196,6 +200,34 @@ export const address: View = {
               .join(", "),
           ]),
           { testid: "address-txs", empty: "No tx sent." },
+        ),
+      ),
+      section(
+        "Received",
+        table(
+          ["hash", "height", "from", "amount"],
+          (received.tx_responses as any[]).map((t) => {
+            const transfer = ((t.events ?? []) as any[]).find(
+              (e) =>
+                e.type === "transfer" &&
+                (e.attributes as any[]).some((x) => x.key === "recipient" && x.value === a),
+            );
+            const attr = (k: string) =>
+              String((transfer?.attributes as any[])?.find((x) => x.key === k)?.value ?? "");
+            return [
+              h(
+                "a",
+                { href: `#/tx/${t.txhash}`, "data-hash": t.txhash },
+                short(String(t.txhash), 10, 6),
+              ),
+              heightLink(t.height),
+              addr(attr("sender")),
+              /^\d+uremes$/.test(attr("amount"))
+                ? remes(attr("amount").slice(0, -6))
+                : attr("amount"),
+            ];
+          }),
+          { testid: "address-received", empty: "Nothing received by a send." },
         ),
       ),
     );
