@@ -4,12 +4,13 @@
  * 20 bytes — or is a module account.
  */
 import { isAddress } from "../node/address.ts";
+import { isModuleAccount } from "../protocol/state.ts";
 import { finding, type Finding } from "./finding.ts";
 
 export const checkAccounts = (...groups: Iterable<string>[]): Finding | undefined => {
   for (const g of groups) {
     for (const a of g) {
-      if (a.startsWith("module:")) continue;
+      if (isModuleAccount(a)) continue;
       if (!isAddress(a))
         return finding(
           "address.not-an-address",

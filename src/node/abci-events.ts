@@ -20,6 +20,7 @@ import { type DescField, ScalarType, toJson } from "@bufbuild/protobuf";
 import type { Event as AbciEvent, EventAttribute } from "cosmjs-types/tendermint/abci/types";
 import { EventSchema } from "../gen/remes/v1/events_pb.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
+import { isModuleAccount } from "../protocol/state.ts";
 
 /**
  * The tx-search keys this node's txs can be found by: CometBFT's own
@@ -217,7 +218,7 @@ const bankAbciEvents = (t: {
   readonly to: string;
   readonly amount: bigint;
 }): AbciEvent[] => {
-  if (t.from.startsWith("module:") || t.to.startsWith("module:")) return [];
+  if (isModuleAccount(t.from) || isModuleAccount(t.to)) return [];
   const amount = `${t.amount}uremes`;
   return [
     {

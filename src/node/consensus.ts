@@ -37,7 +37,7 @@ import { isProtocolError } from "../protocol/errors.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 import { initChain } from "../protocol/genesis.ts";
 import { applyBlock, evolve, type TxFee } from "../protocol/machine.ts";
-import type { State } from "../protocol/state.ts";
+import { isModuleAccount, type State } from "../protocol/state.ts";
 import {
   lastUpgradeDone,
   UpgradeNeededError,
@@ -338,7 +338,7 @@ export class Consensus {
       });
     // Transfer recipients get account numbers now, so they can sign next.
     for (const e of result.events)
-      if (e.case === "transferred" && !e.value.to.startsWith("module:"))
+      if (e.case === "transferred" && !isModuleAccount(e.value.to))
         node.accounts.ensure(e.value.to);
       else if (e.case === "softwareUpgradeScheduled")
         node.log(

@@ -8,7 +8,7 @@ import { addressProblem } from "./address.ts";
 import type { CommandOf } from "./commands.ts";
 import { fail, type ProtocolError } from "./errors.ts";
 import { event, type EventOf, type ProtocolEvent } from "./events.ts";
-import { balanceOf, type State } from "./state.ts";
+import { balanceOf, isModuleAccount, type State } from "./state.ts";
 
 const MAX_ADDRESS_LENGTH = 128;
 const U64_MAX = 2n ** 64n - 1n;
@@ -21,7 +21,7 @@ export const checkAddress = (what: string, address: string): ProtocolError | und
       "invalidMessage",
       `${what} address is longer than ${MAX_ADDRESS_LENGTH} characters`,
     );
-  if (address.startsWith("module:"))
+  if (isModuleAccount(address))
     return fail("unauthorized", `${what} address ${address} is a module account`);
   const problem = addressProblem(address);
   return problem === undefined

@@ -289,6 +289,9 @@ export const roleKey = (role: Role, address: string): string => {
   return key;
 };
 
+/** Whether `address` names a module account (ModuleAccount's reserved "module:" names). */
+export const isModuleAccount = (address: string): boolean => address.startsWith("module:");
+
 export const balanceOf = (state: Readonly<State>, address: string): bigint =>
   state.balances.get(address) ?? 0n;
 

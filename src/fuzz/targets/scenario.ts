@@ -24,6 +24,7 @@ import {
   resolveParams,
   ScenarioError,
 } from "../../sim/scenario.ts";
+import { actorCount } from "../../sim/limits.ts";
 import { runScenario } from "../../sim/run.ts";
 import { finding, type Finding } from "../finding.ts";
 import type { FuzzTarget } from "../runner.ts";
@@ -238,7 +239,7 @@ export const checkScenarioRun = async (input: ScenarioInput): Promise<Finding | 
   let first: ReturnType<typeof expandRuns>[number] | undefined;
   try {
     const s = parseScenario(JSON.parse(scenarioText(input)), "fuzz");
-    if (s.actors.reduce((n, g) => n + g.count, 0) > MAX_RUN_ACTORS) return undefined;
+    if (actorCount(s) > MAX_RUN_ACTORS) return undefined;
     first = expandRuns(s, { count: 1 })[0];
   } catch {
     return undefined; // the scenario target judges what parsing throws

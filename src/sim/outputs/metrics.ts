@@ -16,7 +16,7 @@
 import { DisputeOutcome, DisputeSubject, RewardKind } from "../../gen/remes/v1/events_pb.ts";
 import { Role } from "../../gen/remes/v1/types_pb.ts";
 import type { ProtocolEvent, EventOf } from "../../protocol/events.ts";
-import type { State } from "../../protocol/state.ts";
+import { isModuleAccount, type State } from "../../protocol/state.ts";
 import type { ActorInfo, ActorKind, BlockRecord, RunEnd, RunSink, RunStart } from "../sink.ts";
 import { giniBps } from "./gini.ts";
 import {
@@ -292,7 +292,7 @@ export class MetricsSink implements RunSink {
   }
 
   classOf(address: string): ActorClass {
-    return this.kinds.get(address) ?? (address.startsWith("module:") ? "module" : "unlisted");
+    return this.kinds.get(address) ?? (isModuleAccount(address) ? "module" : "unlisted");
   }
 
   block(b: BlockRecord): void {
