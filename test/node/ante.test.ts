@@ -63,6 +63,9 @@ describe("ante checks, the same in CheckTx and FinalizeBlock", () => {
       expect(v.log).toBe("tx timeout height: the tx was signed to run by height 1, the block is 2");
     }
     expect(app.accounts.get(alice.address)!.sequence).toBe(0n);
+    // At the type's edge: 2^64 − 1 never expires (read through the slow path, past the fast parser's 2^31).
+    const far = both(signBody({ messages: [sendAny()], timeoutHeight: 2n ** 64n - 1n }, GAS));
+    expect([far.check.code, far.block.code]).toEqual([0, 0]);
   });
 
   it("a critical extension option is refused; a non-critical one is ignored, as in the Cosmos SDK", () => {
