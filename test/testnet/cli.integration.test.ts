@@ -29,7 +29,7 @@ import {
 } from "../../src/testnet/state.ts";
 import { height } from "../../src/testnet/up.ts";
 import { ensureCometbft, root } from "../node/harness.ts";
-import { keepLogs, logTails, waitFor as waitForIt } from "./helpers.ts";
+import { keepLogs, logTailsOnFailure, logTails, waitFor as waitForIt } from "./helpers.ts";
 
 const run = promisify(execFile);
 const r3mes = async (...args: string[]) => {
@@ -52,6 +52,7 @@ const r3mes = async (...args: string[]) => {
 describe("r3mes testnet from the command line: --no-kubo, loopback, --backend containers, --scenario", () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-tn-cli-"));
   const dir = path.join(tmp, "net");
+  logTailsOnFailure(dir);
   const scenario = path.join(tmp, "scenario.json");
   let upOut = "";
   const waitFor = (what: string, ok: () => Promise<boolean> | boolean, timeoutMs: number) =>

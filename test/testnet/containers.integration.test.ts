@@ -26,7 +26,7 @@ import { sleep } from "../../src/testnet/procs.ts";
 import { readState, rpcUrl, type TestnetState } from "../../src/testnet/state.ts";
 import { backendStates, formatStatus, nodeStatuses } from "../../src/testnet/status.ts";
 import { height } from "../../src/testnet/up.ts";
-import { keepLogs, waitFor as waitForIt } from "./helpers.ts";
+import { keepLogs, logTailsOnFailure, waitFor as waitForIt } from "./helpers.ts";
 
 const hasPodman = spawnSync("podman", ["--version"]).status === 0;
 const podman = (...args: string[]) => spawnSync("podman", args, { encoding: "utf8" });
@@ -47,6 +47,7 @@ const appHashAt = async (rpc: string, h: number): Promise<string | undefined> =>
 describe.skipIf(!hasPodman && !process.env.CI)("testnet in containers (podman)", () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-ctn-"));
   const dir = path.join(tmp, "net");
+  logTailsOnFailure(dir);
   const sock = path.join(tmp, "podman.sock");
   const savedHost = process.env.DOCKER_HOST;
   let service: ChildProcess | undefined;

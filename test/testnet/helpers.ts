@@ -1,6 +1,7 @@
 /** Helpers of the testnet integration tests. */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { beforeEach } from "vitest";
 import { sleep } from "../../src/testnet/procs.ts";
 import { logsDir } from "../../src/testnet/state.ts";
 
@@ -37,7 +38,7 @@ export const keepLogs = (dir: string): void => {
 export const logTails = (dir: string, lines = 6): string => {
   const files = [
     ...(fs.existsSync(logsDir(dir)) ? fs.readdirSync(logsDir(dir)) : [])
-      .filter((f) => /^(val\d+-cometbft|conductor|network)\.log$/.test(f))
+      .filter((f) => /^(val\d+-cometbft\.log|val\d+-app\.out|conductor\.log|network\.log)$/.test(f))
       .map((f) => path.join(logsDir(dir), f)),
     ...(fs.existsSync(path.join(dir, "nodes")) ? fs.readdirSync(path.join(dir, "nodes")) : []).map(
       (n) => path.join(dir, "nodes", n, "logs", "app.log"),
@@ -51,4 +52,15 @@ export const logTails = (dir: string, lines = 6): string => {
       return `--- ${path.relative(dir, f)} (last ${tail.length} of ${all.length} lines)\n${tail.join("\n")}`;
     })
     .join("\n");
+};
+
+/**
+ * Prints the testnet's log tails when a test of this file fails: CI keeps
+ * only the output, and a node that died (an app's stack trace in its .out,
+ * CometBFT's last words) is otherwise lost with the machine.
+ */
+export const logTailsOnFailure = (dir: string, lines = 25): void => {
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => console.log(`testnet logs at the failure:\n${logTails(dir, lines)}`));
+  });
 };

@@ -28,7 +28,7 @@ import {
 import { startDaemonProc, up } from "../../src/testnet/up.ts";
 import { TEST_LOSE_COMMITS_ENV } from "../../src/actors/live/broadcaster.ts";
 import { ensureCometbft } from "../node/harness.ts";
-import { keepLogs, waitFor as waitForIt } from "./helpers.ts";
+import { keepLogs, logTailsOnFailure, waitFor as waitForIt } from "./helpers.ts";
 
 const REMES = 1_000_000n;
 
@@ -44,6 +44,7 @@ const liveTestnet = (prefix: string, miners: number, env: Record<string, string>
     waitFor: (what: string, ok: () => Promise<boolean> | boolean, timeoutMs: number) =>
       waitForIt(t.dir, what, ok, timeoutMs),
   };
+  logTailsOnFailure(t.dir);
   beforeAll(async () => {
     ensureCometbft();
     Object.assign(process.env, env);

@@ -36,13 +36,14 @@ import {
 } from "../../src/testnet/state.ts";
 import { height, startDaemonProc, up } from "../../src/testnet/up.ts";
 import { ensureCometbft, root } from "../node/harness.ts";
-import { keepLogs, waitFor as waitForIt } from "./helpers.ts";
+import { keepLogs, logTailsOnFailure, waitFor as waitForIt } from "./helpers.ts";
 import { execFileSync } from "node:child_process";
 
 const REMES = 1_000_000n;
 
 describe("local testnet of real processes", () => {
   const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-tn-")), "net");
+  logTailsOnFailure(dir);
   let s: TestnetState;
   let follower: ChainFollower;
   let firstBlockMs = 0;

@@ -36,13 +36,14 @@ import {
 } from "../../src/testnet/state.ts";
 import { createTestnet, height, startNodeProcs, waitForHeight } from "../../src/testnet/up.ts";
 import { ensureCometbft } from "../node/harness.ts";
-import { keepLogs, waitFor as waitForIt } from "./helpers.ts";
+import { keepLogs, logTailsOnFailure, waitFor as waitForIt } from "./helpers.ts";
 
 const NAME = "v2";
 const VOTING_BLOCKS = 12;
 
 describe("a software upgrade on a 4-validator testnet", () => {
   const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-upgrade-")), "net");
+  logTailsOnFailure(dir);
   let s: TestnetState;
   const waitFor = (what: string, ok: () => Promise<boolean> | boolean, timeoutMs: number) =>
     waitForIt(dir, what, ok, timeoutMs);
