@@ -278,6 +278,8 @@ const startApp = async (o: RunOptions): Promise<RunningNode> => {
     } catch (e) {
       // An upgrade this binary lacks: the block stays unanswered and the app exits after the grace (above).
       if (e instanceof UpgradeNeededError && halted) return halted(e.message);
+      // CometBFT gets an exception response (and stops on one to FinalizeBlock, Commit or ProcessProposal): the stack is only here.
+      log(`app: ${kind} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       throw e;
     }
     if (kind === "checkTx") gc.sawTx();
