@@ -51,10 +51,10 @@ import { type Committed, requireState } from "./committed.ts";
 import { decodeEventLog, encodeEventLog } from "./event-log.ts";
 import { sha256Fast } from "./hash.ts";
 import { Interner } from "./intern.ts";
-import type { Checked, Mempool } from "./mempool.ts";
+import type { AdmittedTx, Checked, Mempool } from "./mempool.ts";
 import { decodeSnapshot, encodeSnapshot, restoredState, SNAPSHOT_FORMAT } from "./snapshot.ts";
 import type { AccountRecord } from "./store.ts";
-import { type DecodedTx, gasUsedOf } from "./tx.ts";
+import { gasUsedOf } from "./tx.ts";
 import { genesisMismatch, genesisValidators, validatorUpdatesOf } from "./validator-updates.ts";
 
 interface Pending {
@@ -70,7 +70,7 @@ interface Pending {
 }
 
 /** What a tx pays before its messages (none for a zero fee, as the simulator's txs). */
-const feeOf = (tx: DecodedTx): TxFee | undefined =>
+const feeOf = (tx: AdmittedTx): TxFee | undefined =>
   tx.fee > 0n ? { payer: tx.signer, amount: tx.fee } : undefined;
 
 const timeMsOf = (t: Timestamp | undefined): bigint =>
@@ -264,7 +264,7 @@ export class Consensus {
     }
     const upgrading = upgradeDue(state, ctx.height);
     const checked: Checked[] = [];
-    const applied: { index: number; tx: DecodedTx }[] = [];
+    const applied: { index: number; tx: AdmittedTx }[] = [];
     const seqs = new Map<string, bigint>();
     const beaconTx = isBeaconTx(req.txs[0]);
     for (const bytes of beaconTx ? req.txs.slice(1) : req.txs) {

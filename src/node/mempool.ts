@@ -24,7 +24,7 @@ import type { BlockContext } from "../protocol/context.ts";
 import { isProtocolError } from "../protocol/errors.ts";
 import { decide, dryRunTx, payFee } from "../protocol/machine.ts";
 import { type Committed, requireState } from "./committed.ts";
-import { hexOf, sha256Hex } from "./hash.ts";
+import { sha256Hex } from "./hash.ts";
 import {
   type DecodedTx,
   decodeTx,
@@ -36,10 +36,50 @@ import {
   withSignerString,
 } from "./tx.ts";
 
+/**
+ * What the verified cache keeps of a tx, and what CheckTx, the proposal
+ * checks and FinalizeBlock read: the decoded tx without what only the
+ * signature check reads (body and auth info bytes), its memo, and its hash
+ * as bytes (the cache's key, hex, instead). Every young-generation
+ * collection copies these records until the tx's block, so they hold only
+ * what is read later.
+ */
+export interface AdmittedTx {
+  /** sha256 of the tx bytes, lower-case hex: the verified cache's key. */
+  readonly key: string;
+  readonly size: number;
+  readonly signer: string;
+  readonly pubkey: Uint8Array;
+  readonly sequence: bigint;
+  readonly signature: Uint8Array;
+  readonly msgs: DecodedTx["msgs"];
+  readonly typeUrls: readonly string[];
+  readonly gasLimit: bigint;
+  readonly fee: bigint;
+  readonly timeoutHeight: bigint;
+}
+
+const admitted = (d: DecodedTx, key: string): AdmittedTx => ({
+  key,
+  size: d.size,
+  signer: d.signer,
+  pubkey: d.pubkey,
+  sequence: d.sequence,
+  signature: d.signature,
+  msgs: d.msgs,
+  typeUrls: d.typeUrls,
+  gasLimit: d.gasLimit,
+  fee: d.fee,
+  timeoutHeight: d.timeoutHeight,
+});
+
 /** A decoded tx plus the outcome of its checks. */
 export type Checked =
-  | { readonly ok: true; readonly tx: DecodedTx }
-  | { readonly ok: false; readonly err: TxError; readonly tx?: DecodedTx };
+  | { readonly ok: true; readonly tx: AdmittedTx }
+  | { readonly ok: false; readonly err: TxError; readonly tx?: AdmittedTx };
+
+/** decodeTx's hash for a tx the cache keys by its hex (the bytes would be computed and dropped). */
+const NO_HASH = new Uint8Array(0);
 
 /** A CheckTx response's data (none; the encoder only reads it). */
 const EMPTY = new Uint8Array(0);
@@ -52,7 +92,7 @@ export class Mempool {
   private readonly checkSequences = new Map<string, bigint>();
   private readonly pendingSpend = new Map<string, bigint>();
   /** Txs whose signature checked out, by hash (hex), until a block holds them. */
-  private readonly verified = new Map<string, DecodedTx>();
+  private readonly verified = new Map<string, AdmittedTx>();
 
   constructor(private readonly node: Committed) {}
 
@@ -78,8 +118,8 @@ export class Mempool {
   }
 
   /** A block holds this tx: its sequence is used (a replay fails the sequence check, uncached). */
-  forget(tx: DecodedTx): void {
-    this.verified.delete(hexOf(tx.hash));
+  forget(tx: AdmittedTx): void {
+    this.verified.delete(tx.key);
   }
 
   /**
@@ -97,14 +137,13 @@ export class Mempool {
     const key = sha256Hex(bytes);
     let tx = this.verified.get(key);
     if (tx === undefined) {
-      const hash = Uint8Array.from(Buffer.from(key, "hex"));
-      const decoded = decodeTx(bytes, this.node.maxTxBytes, hash);
+      const decoded = decodeTx(bytes, this.node.maxTxBytes, NO_HASH);
       if (decoded instanceof TxError) return { ok: false, err: decoded };
       const account = accounts.get(decoded.signer);
       if (!account)
         return {
           ok: false,
-          tx: decoded,
+          tx: admitted(decoded, key),
           err: new TxError(
             SdkCode.unknownAddress,
             `account ${decoded.signer} does not exist; fund it with a bank send first`,
@@ -114,7 +153,7 @@ export class Mempool {
       if (!verifySignature(d, chainId, account.number)) {
         return {
           ok: false,
-          tx: d,
+          tx: admitted(d, key),
           err: new TxError(
             SdkCode.unauthorized,
             `signature verification failed; check the account number (${account.number}), sequence (${d.sequence}) and chain id (${chainId}) the tx was signed with`,
@@ -124,7 +163,7 @@ export class Mempool {
       // Oldest first out: the cache holds what waits in the mempool; a tx evicted here is just verified again.
       if (this.verified.size >= VERIFIED_CACHE_MAX)
         this.verified.delete(this.verified.keys().next().value!);
-      tx = d;
+      tx = admitted(d, key);
       this.verified.set(key, tx);
     }
     // The ante checks of the block the tx would run in (CheckTx's next block, FinalizeBlock's own): refused, no fee, no sequence used.
