@@ -7,7 +7,11 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
-import { ResponseProcessProposal_ProposalStatus as Status } from "cosmjs-types/tendermint/abci/types";
+import {
+  type Request,
+  type Response,
+  ResponseProcessProposal_ProposalStatus as Status,
+} from "cosmjs-types/tendermint/abci/types";
 import { describe, expect, it } from "vitest";
 import { Offence, Role } from "../../src/gen/remes/v1/types_pb.ts";
 import { decodeEventLog } from "../../src/node/event-log.ts";
@@ -117,5 +121,41 @@ describe("the test node", () => {
       b.app.commit();
       expect(bytesToHex(a.app.appHash)).toBe(bytesToHex(b.app.appHash));
     }
+  });
+  it("given a block finalized and not yet committed, when an RPC client asks for ABCI Info (CometBFT's /abci_info) before the Commit, then Info answers the last committed height and the Commit still goes through", () => {
+    // Before: Info dropped the pending block, the Commit that followed failed ("Commit without a finalized
+    // block") and CometBFT stopped — any RPC client could stop a node by timing /abci_info.
+    const node = TestNode.init({ genesis });
+    node.blocks(2);
+    const committed = node.app.handle({ info: {} } as Request, "info") as Response;
+    const block = node.block();
+    const finalized = block.finalize();
+    const info = (node.app.handle({ info: {} } as Request, "info") as Response).info!;
+    expect(info.lastBlockHeight).toBe(2n);
+    expect(bytesToHex(info.lastBlockAppHash)).toBe(bytesToHex(committed.info!.lastBlockAppHash));
+    node.app.handle({ commit: {} } as Request, "commit");
+    expect(node.height).toBe(3);
+    const after = (node.app.handle({ info: {} } as Request, "info") as Response).info!;
+    expect(after.lastBlockHeight).toBe(3n);
+    expect(bytesToHex(after.lastBlockAppHash)).toBe(bytesToHex(finalized.appHash));
+    node.close();
+  });
+
+  it("given a block finalized and not committed, when CometBFT (restarted) sends FinalizeBlock of the same height again, then the first is dropped and the block applies once", () => {
+    const a = TestNode.init({ genesis });
+    const b = TestNode.init({ genesis });
+    const tx = signTx(
+      ALICE,
+      [command("send", { fromAddress: ALICE.address, toAddress: VAL_ACCOUNT.address, amount: 5n })],
+      { chainId: "test", accountNumber: 0n, sequence: 0n, fee: 0n },
+    );
+    a.block().txs(tx).finalize();
+    a.app.handle({ info: {} } as Request, "info");
+    const again = a.block().txs(tx).execute();
+    const once = b.block().txs(tx).execute();
+    expect(bytesToHex(again.appHash)).toBe(bytesToHex(once.appHash));
+    expect(again.txResults.map((r) => r.code)).toEqual(once.txResults.map((r) => r.code));
+    a.close();
+    b.close();
   });
 });
