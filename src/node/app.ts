@@ -105,7 +105,7 @@ export class RemesApp implements Committed {
     this.mempool = new Mempool(this);
     this.consensus = new Consensus(this, this.mempool);
     this.stateSync = new StateSync(this, this.consensus);
-    this.infoConnection = new Info(this, this.consensus);
+    this.infoConnection = new Info(this);
     this.consensus.load();
     this.metrics?.attach({ committed: this, mempoolPending: () => this.mempool.pending });
   }

@@ -11,10 +11,11 @@
  * so supply is conserved.
  *
  * Lifecycle of a block: FinalizeBlock applies it in memory (pending);
- * Commit writes it in one SQLite transaction. If anything else arrives in
- * between (a restarted CometBFT's Info, a second FinalizeBlock), the pending
- * block is dropped by reloading the committed state, so a block CometBFT
- * replays is applied exactly once.
+ * Commit writes it in one SQLite transaction. A second FinalizeBlock in
+ * between (a restarted CometBFT replaying the block) drops the pending block
+ * by reloading the committed state, so a block CometBFT replays is applied
+ * exactly once. Info and queries may come in between too (RPC clients): they
+ * leave the pending block alone.
  */
 import { fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -94,8 +95,8 @@ export class Consensus {
     private readonly mempool: Mempool,
   ) {}
 
-  /** Drops a finalized but uncommitted block (Info from a restarted CometBFT): the committed state is reloaded. */
-  dropPending(): void {
+  /** Drops a finalized but uncommitted block (CometBFT restarted and replays it): the committed state is reloaded. */
+  private dropPending(): void {
     if (this.pending) this.load();
   }
 

@@ -5,20 +5,21 @@
  */
 import type { RequestQuery, ResponseInfo, ResponseQuery } from "cosmjs-types/tendermint/abci/types";
 import type { Committed } from "./committed.ts";
-import type { Consensus } from "./consensus.ts";
 import { answerQuery } from "./query.ts";
 
 export const APP_VERSION = 1n;
 
 export class Info {
-  constructor(
-    private readonly node: Committed,
-    private readonly consensus: Consensus,
-  ) {}
+  constructor(private readonly node: Committed) {}
 
+  /**
+   * The last committed height and app hash, never a finalized block's that
+   * awaits its Commit: Info also answers RPC clients (CometBFT's
+   * /abci_info), at any moment. A restarted CometBFT that finds the app one
+   * block behind replays that block; its FinalizeBlock drops the pending one
+   * (consensus.ts).
+   */
   info(): ResponseInfo {
-    // A block finalized but not committed is not the app's: CometBFT replays it.
-    this.consensus.dropPending();
     const n = this.node;
     return {
       data: "r3mes",

@@ -132,4 +132,32 @@ describe("r3mes node start (real CometBFT)", () => {
     expect(checkState(app.state!)).toEqual([]);
     app.close();
   }, 120_000);
+  it("keeps making blocks while RPC clients call /abci_info and /abci_query without pause (an Info between FinalizeBlock and Commit once stopped the node)", async () => {
+    if ((await chain.status()) === undefined) chain.start();
+    const from = await chain.waitForHeight(1);
+    let calls = 0;
+    let stop = false;
+    const hammer = async () => {
+      while (!stop) {
+        await fetch(`${chain.rpc}/abci_info`).then(
+          (r) => r.text(),
+          () => "",
+        );
+        await fetch(`${chain.rpc}/abci_query?path="/remes.remes.v1.Query/Params"`).then(
+          (r) => r.text(),
+          () => "",
+        );
+        calls += 2;
+      }
+    };
+    const loops = Array.from({ length: 8 }, hammer);
+    try {
+      expect(await chain.waitForHeight(from + 15)).toBeGreaterThanOrEqual(from + 15);
+    } finally {
+      stop = true;
+      await Promise.all(loops);
+    }
+    expect(calls).toBeGreaterThan(200);
+    expect(await chain.status()).toBeDefined();
+  }, 120_000);
 });
