@@ -66,4 +66,18 @@ describe("the chain target's oracles", () => {
       RemesApp.prototype.checkTx = original;
     }
   });
+
+  it("catch an ABCI Info that drops the block awaiting its Commit (what once let any RPC client stop a node)", async () => {
+    const original = RemesApp.prototype.info;
+    RemesApp.prototype.info = function (this: RemesApp) {
+      (this.consensus as unknown as { dropPending(): void }).dropPending();
+      return original.call(this);
+    };
+    try {
+      const r = await runTarget(targetNamed("chain")!, { seed: 1, runs: 300 });
+      expect(r.violation?.message).toMatch(/Commit without a finalized block/);
+    } finally {
+      RemesApp.prototype.info = original;
+    }
+  });
 });

@@ -11,13 +11,18 @@
  *   from its store (latest snapshot, every 2 blocks, then the event log,
  *   checking each app hash), as a node restarted between any two blocks.
  *
+ * A also answers, in some blocks, what an RPC client may send at any moment
+ * — ABCI Info (/abci_info) and queries (/abci_query) — between FinalizeBlock
+ * and Commit, where they once dropped the pending block and stopped the
+ * node.
+ *
  * Oracles: no throw; the three agree on each block's app hash and every
  * tx's code; the state invariants hold and every account is a canonical
  * address after each block. The tx target checks one block at a time from
  * one state; this one catches what only shows across commits (a cache or
  * an index that outlives its block, state that the store does not keep).
  */
-import { CheckTxType } from "cosmjs-types/tendermint/abci/types";
+import { CheckTxType, type Request } from "cosmjs-types/tendermint/abci/types";
 import fc from "fast-check";
 import type { RemesApp } from "../../node/app.ts";
 import { finalizeBlockRequest } from "../../node/testing/test-node.ts";
@@ -29,8 +34,15 @@ import { ACTOR_KEYS, freshFuzzApp } from "../world.ts";
 import { buildTx, type TxInput, txArb } from "./tx.ts";
 
 export interface ChainInput {
-  /** Each block of txs comes after `skip` empty blocks (windows open, close and settle in between). */
-  readonly blocks: readonly { readonly skip: number; readonly txs: readonly TxInput[] }[];
+  /**
+   * Each block of txs comes after `skip` empty blocks (windows open, close and settle in between);
+   * `rpc`: A answers Info and queries between its FinalizeBlock and Commit.
+   */
+  readonly blocks: readonly {
+    readonly skip: number;
+    readonly txs: readonly TxInput[];
+    readonly rpc?: boolean;
+  }[];
 }
 
 /**
@@ -63,6 +75,7 @@ const chainArb = (): fc.Arbitrary<ChainInput> =>
           { weight: 1, arbitrary: fc.nat(6) },
         ),
         txs: fc.array(streamTxArb, { maxLength: 4 }),
+        rpc: fc.boolean(),
       }),
       { minLength: 1, maxLength: 4 },
     ),
@@ -70,16 +83,31 @@ const chainArb = (): fc.Arbitrary<ChainInput> =>
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
+/** What RPC clients may ask at any moment: ABCI Info and queries (through the app's handler, as CometBFT sends them). */
+const rpcReads = (app: RemesApp): void => {
+  app.handle({ info: {} } as Request, "info");
+  for (const path of [
+    "/remes.remes.v1.Query/Params",
+    "/remes.remes.v1.Query/Window",
+    "/remes.remes.v1.Query/Proposals",
+  ])
+    app.handle(
+      { query: { path, data: new Uint8Array(0), height: 0n, prove: false } } as Request,
+      "query",
+    );
+};
+
 export const checkChain = (input: ChainInput): Finding | undefined => {
   const a = freshFuzzApp();
   const b = freshFuzzApp();
   const c = freshFuzzApp(2);
   // One block through the three apps; undefined when they agree, else what differs.
-  const step = (k: number, txs: Uint8Array[]): Finding | undefined => {
+  const step = (k: number, txs: Uint8Array[], rpc = false): Finding | undefined => {
     for (const tx of txs) a.checkTx(tx, CheckTxType.NEW);
     const req = finalizeBlockRequest({ height: a.height + 1, txs });
     const results = [a, b, c].map((app: RemesApp) => {
       const r = app.finalizeBlock(req);
+      if (rpc && app === a) rpcReads(a);
       app.commit();
       return r;
     });
@@ -125,7 +153,7 @@ export const checkChain = (input: ChainInput): Finding | undefined => {
       earlier.set(who, n + 1n);
       return buildTx(t, a, n);
     });
-    const bad = step(k, txs);
+    const bad = step(k, txs, block.rpc);
     if (bad) return bad;
   }
   return undefined;
