@@ -11,10 +11,11 @@
  *   from its store (latest snapshot, every 2 blocks, then the event log,
  *   checking each app hash), as a node restarted between any two blocks.
  *
- * A also answers, in some blocks, what an RPC client may send at any moment
- * — ABCI Info (/abci_info) and queries (/abci_query) — between FinalizeBlock
- * and Commit, where they once dropped the pending block and stopped the
- * node.
+ * A also answers, in some blocks, what may reach it between FinalizeBlock
+ * and Commit: ABCI Info (/abci_info) and queries (/abci_query) from RPC
+ * clients — Info once dropped the pending block there and stopped the node
+ * — and CheckTx of the block's own txs again (a peer's gossip, before
+ * CometBFT locks the mempool for the Commit).
  *
  * Oracles: no throw; the three agree on each block's app hash and every
  * tx's code; the state invariants hold and every account is a canonical
@@ -36,7 +37,7 @@ import { buildTx, type TxInput, txArb } from "./tx.ts";
 export interface ChainInput {
   /**
    * Each block of txs comes after `skip` empty blocks (windows open, close and settle in between);
-   * `rpc`: A answers Info and queries between its FinalizeBlock and Commit.
+   * `rpc`: A answers Info, queries and CheckTx of the block's txs between its FinalizeBlock and Commit.
    */
   readonly blocks: readonly {
     readonly skip: number;
@@ -107,7 +108,10 @@ export const checkChain = (input: ChainInput): Finding | undefined => {
     const req = finalizeBlockRequest({ height: a.height + 1, txs });
     const results = [a, b, c].map((app: RemesApp) => {
       const r = app.finalizeBlock(req);
-      if (rpc && app === a) rpcReads(a);
+      if (rpc && app === a) {
+        rpcReads(a);
+        for (const tx of txs) a.checkTx(tx, CheckTxType.NEW);
+      }
       app.commit();
       return r;
     });
