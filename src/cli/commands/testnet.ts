@@ -1,5 +1,5 @@
 /**
- * `r3mes testnet up|status|logs|perturb|check|down` (and the internal
+ * `r3mes testnet up|status|logs|perturb|chaos|check|down` (and the internal
  * `conduct`): a local multi-node network of real processes, managed from a
  * state folder so any shell can inspect or stop it.
  */
@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Console, Effect, Option } from "effect";
 import { Argument, Command, Flag } from "effect/cli";
+import { chaos, parseBlockRange } from "../../testnet/chaos.ts";
 import { conduct } from "../../testnet/conduct.ts";
 import { resolveBackend } from "../../testnet/containers.ts";
 import { down } from "../../testnet/down.ts";
@@ -329,6 +330,67 @@ const downCommand = Command.make(
   ),
 );
 
+const chaosCommand = Command.make(
+  "chaos",
+  {
+    dir,
+    cycles: Flag.Int("cycles").pipe(
+      Flag.withDescription("Faults to run, one after another"),
+      Flag.withDefault(10),
+    ),
+    seed: Flag.Int("seed").pipe(
+      Flag.withDescription("Seed of the plan: which fault, which node, how long"),
+      Flag.withDefault(1),
+    ),
+    downBlocks: Flag.String("down-blocks").pipe(
+      Flag.withDescription(
+        "Blocks the other nodes make while the victim is down: LO-HI, drawn per fault",
+      ),
+      Flag.withDefault("5-20"),
+    ),
+    readers: Flag.Int("readers").pipe(
+      Flag.withDescription(
+        "RPC clients per node, each reading /abci_info, /abci_query and /status ~50 times a second (0: none)",
+      ),
+      Flag.withDefault(2),
+    ),
+  },
+  (f) =>
+    Effect.tryPromise({
+      try: async () => {
+        if (f.cycles < 1) throw new Error(`--cycles ${f.cycles}: at least 1`);
+        if (f.readers < 0 || f.readers > 64) throw new Error(`--readers ${f.readers}: 0 to 64`);
+        const r = await chaos(f.dir, {
+          cycles: f.cycles,
+          seed: f.seed,
+          downBlocks: parseBlockRange(f.downBlocks),
+          readers: f.readers,
+          say: (l) => console.log(`${new Date().toISOString()} ${l}`),
+        });
+        console.log(
+          JSON.stringify({
+            cycles: r.cycles,
+            checked_height: r.checkedHeight,
+            rpc_reads: r.rpcReads,
+            failure: r.failure ?? null,
+          }),
+        );
+        if (r.failure) throw new Error(`${r.failure}; logs in ${logsDir(f.dir)}`);
+      },
+      catch: userFailure("testnet chaos"),
+    }),
+).pipe(
+  Command.withDescription(
+    "Random faults one after another (kill/restart, pause/resume, partition/heal one node at a time) while RPC clients read every node; after each, the rest must go on, the victim catch up and the invariants hold. Stops at the first failure",
+  ),
+  Command.withExamples([
+    {
+      command: "r3mes testnet chaos --cycles 20 --seed 7",
+      description: "20 faults drawn from seed 7 on the testnet in .testnet",
+    },
+  ]),
+);
+
 const conductCommand = Command.make(
   "conduct",
   { dir, scenario: Flag.String("scenario").pipe(Flag.withDescription("Scenario file")) },
@@ -352,6 +414,7 @@ export const testnetCommand = Command.make("testnet").pipe(
     statusCommand,
     logsCommand,
     perturbCommand,
+    chaosCommand,
     checkCommand,
     downCommand,
     conductCommand,
