@@ -72,7 +72,7 @@ export const httpRpc = (url: string, timeoutMs = RPC_TIMEOUT_MS): Rpc => {
 
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString("base64");
 
-/** The app's handler as an Rpc of abci_query (what an in-process gateway can answer without CometBFT); not abci_info: the app's Info drops a pending block. */
+/** The app's handler as an Rpc of abci_query (what an in-process gateway can answer without CometBFT); everything else needs CometBFT. */
 export const appRpc =
   (handle: AbciHandler): Rpc =>
   async (method, params) => {
