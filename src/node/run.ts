@@ -177,6 +177,35 @@ const collector = (): {
   };
 };
 
+/**
+ * The handler `r3mes node app` serves: the app's, with the collector
+ * (above) after InitChain and Commit; an upgrade this binary lacks goes to
+ * `halted()` when that gives a function (the block stays unanswered and the
+ * app exits after the grace: see the header). bench/app.ts drives the same.
+ */
+export const appHandler = (
+  app: RemesApp,
+  halted: () => ((line: string) => Promise<never>) | undefined = () => undefined,
+): AbciHandler => {
+  const gc = collector();
+  return (req, kind) => {
+    let res;
+    try {
+      res = app.handle(req, kind);
+    } catch (e) {
+      const halt = halted();
+      if (e instanceof UpgradeNeededError && halt) return halt(e.message);
+      throw e;
+    }
+    if (kind === "checkTx") gc.sawTx();
+    else if (kind === "commit" || kind === "initChain") {
+      const force = kind === "initChain" || app.snapshotDue(app.height);
+      setImmediate(() => gc.collect(force));
+    }
+    return res;
+  };
+};
+
 interface Logs {
   readonly dir: string;
   readonly log: (line: string) => void;
@@ -269,24 +298,8 @@ const startApp = async (o: RunOptions): Promise<RunningNode> => {
     metrics,
   });
   log(`app: minimum gas price ${minGasPrice.text} (${appConfigPath(o.home)})`);
-  const gc = collector();
   let halted: ((line: string) => Promise<never>) | undefined;
-  const handle: AbciHandler = (req, kind) => {
-    let res;
-    try {
-      res = app.handle(req, kind);
-    } catch (e) {
-      // An upgrade this binary lacks: the block stays unanswered and the app exits after the grace (above).
-      if (e instanceof UpgradeNeededError && halted) return halted(e.message);
-      throw e;
-    }
-    if (kind === "checkTx") gc.sawTx();
-    else if (kind === "commit" || kind === "initChain") {
-      const force = kind === "initChain" || app.snapshotDue(app.height);
-      setImmediate(() => gc.collect(force));
-    }
-    return res;
-  };
+  const handle = appHandler(app, () => halted);
   const server = new AbciServer(handle, { address: proxyApp, log });
   try {
     await server.listen();
