@@ -20,14 +20,21 @@
  * malloc settings (run.ts's appProcess), under tsx rather than the node's
  * bundle. Prints one JSON line:
  *   app_cpu_us_per_tx  process CPU (user + system) of all phases / committed txs
- *   phases_us_per_tx   the same per phase (CheckTx NEW, RECHECK, Prepare/ProcessProposal, FinalizeBlock, Commit)
+ *   phases_us_per_tx   the same per phase (CheckTx NEW, RECHECK, Prepare/ProcessProposal, FinalizeBlock,
+ *                      Commit, and "collect": the collection run.ts runs after a Commit)
  *   gc_us_per_tx       time in V8 collections (perf_hooks 'gc' entries) / committed txs; gc_by_phase_us_per_tx
- *   rss_mb             resident set at the end; rss_peak_mb its peak (VmHWM)
+ *   heap_used_mb       V8 heap in use at the end; rss_mb the resident set then, rss_peak_mb its peak (VmHWM):
+ *                      the bench's process, so both count the bench's own keys, txs and tsx besides the app
  *   app_hash           the final app hash: the same before and after any speed change
+ * BENCH_APP_PROFILE=FILE writes a V8 CPU profile of the measured part
+ * (`node scripts/cpuprofile-top.mjs FILE`), BENCH_APP_HEAP_PROFILE=FILE a
+ * sampling heap profile of what it allocates (a .heapprofile, collected
+ * objects included: `node scripts/heapprofile-top.mjs FILE`).
  * Every tx must be admitted and committed with code 0, or the bench fails.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as inspector from "node:inspector/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PerformanceObserver } from "node:perf_hooks";
@@ -142,6 +149,47 @@ const decode = (out: Uint8Array): Response => {
   if (frames.length !== 1) throw new Error("not one response frame");
   return Response.decode(frames[0]!);
 };
+/** Protobuf fields of a message: [field number, wire type, varint value or bytes]. */
+function* fields(b: Uint8Array): Generator<[number, number, number | Uint8Array]> {
+  let p = 0;
+  const varint = () => {
+    let v = 0;
+    for (let scale = 1; ; scale *= 128) {
+      const x = b[p++]!;
+      v += (x & 0x7f) * scale;
+      if ((x & 0x80) === 0) return v;
+    }
+  };
+  while (p < b.length) {
+    const tag = varint();
+    const wire = tag & 7;
+    if (wire === 0) yield [tag >>> 3, 0, varint()];
+    else if (wire === 2) {
+      const n = varint();
+      yield [tag >>> 3, 2, b.subarray(p, p + n)];
+      p += n;
+    } else throw new Error(`wire type ${wire} in a response`);
+  }
+}
+/**
+ * The codes of FinalizeBlock's tx results (Response.finalize_block = 21, its
+ * tx_results = 2, ExecTxResult.code = 1), read without decoding the rest:
+ * decoding every event's strings allocated more than the app did.
+ */
+const txCodes = (out: Uint8Array): number[] => {
+  const frames = new FrameReader().push(out);
+  const codes: number[] = [];
+  for (const [f, , v] of fields(frames[0]!)) {
+    if (f !== 21) continue;
+    for (const [g, , r] of fields(v as Uint8Array)) {
+      if (g !== 2) continue;
+      let code = 0;
+      for (const [k, , c] of fields(r as Uint8Array)) if (k === 1) code = c as number;
+      codes.push(code);
+    }
+  }
+  return codes;
+};
 const encode = (req: Request): Uint8Array => Request.encode(Request.fromPartial(req)).finish();
 const ask = async (req: Request): Promise<Response> => {
   const res = decode(await call(encode(req)));
@@ -247,13 +295,11 @@ const runBlock = async (h: number, mempool: Uint8Array[]) => {
   if (processed.processProposal!.status !== ResponseProcessProposal_ProposalStatus.ACCEPT)
     throw new Error(`height ${h}: the app rejected its own proposal`);
   const finalizeReq = r.finalize(txs);
-  const finalized = decode(await timed("finalize_block", () => call(finalizeReq)));
-  await timed("commit", async () => {
-    const out = await call(r.commit);
-    await settle();
-    return out;
-  });
-  return { txs, results: finalized.finalizeBlock!.txResults };
+  const finalized = txCodes(await timed("finalize_block", () => call(finalizeReq)));
+  await timed("commit", () => call(r.commit));
+  await timed("collect", settle); // run.ts's collection after Commit
+  if (finalized.length !== txs.length) throw new Error(`height ${h}: not a result per tx`);
+  return { txs, codes: finalized };
 };
 
 // Block 1 (the beacon tx only): its beacon gives window 0's shards, which the commitments name.
@@ -270,6 +316,25 @@ const txs = signCommitments(keys, shards);
 const txBytes = txs.reduce((n, t) => n + t.length, 0) / txs.length;
 const checkNew = txs.map((tx) => encode({ checkTx: { tx, type: CheckTxType.NEW } } as Request));
 say(`signed ${txs.length} gradient commitments (${Math.round(txBytes)} bytes each); measuring`);
+
+// BENCH_APP_PROFILE=FILE: a V8 CPU profile of the measured part alone (node scripts/cpuprofile-top.mjs FILE).
+const profiler = process.env.BENCH_APP_PROFILE ? new inspector.Session() : undefined;
+if (profiler) {
+  profiler.connect();
+  await profiler.post("Profiler.enable");
+  await profiler.post("Profiler.setSamplingInterval", { interval: 100 });
+  await profiler.post("Profiler.start");
+}
+// BENCH_APP_HEAP_PROFILE=FILE: V8's sampling heap profile of what the measured part allocates (collected objects included).
+const heapProfiler = process.env.BENCH_APP_HEAP_PROFILE ? new inspector.Session() : undefined;
+if (heapProfiler) {
+  heapProfiler.connect();
+  await heapProfiler.post("HeapProfiler.startSampling", {
+    samplingInterval: 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+}
 
 const gcs: { start: number; duration: number }[] = [];
 const observer = new PerformanceObserver((list) => {
@@ -295,9 +360,9 @@ let blocks = 0;
 let rechecks = 0;
 let h = 2;
 for (; mempool.length > 0; h++) {
-  const { txs: inBlock, results } = await runBlock(h, mempool);
-  results.forEach((r, i) => {
-    if (r.code !== 0) throw new Error(`height ${h}: tx ${i} failed: code ${r.code} ${r.log}`);
+  const { txs: inBlock, codes } = await runBlock(h, mempool);
+  codes.forEach((code, i) => {
+    if (code !== 0) throw new Error(`height ${h}: tx ${i} failed: code ${code}`);
   });
   const key = (t: Uint8Array) => Buffer.from(t).toString("base64");
   const included = new Set(inBlock.map(key));
@@ -324,6 +389,16 @@ for (; mempool.length > 0; h++) {
 if (committed !== txs.length) throw new Error(`${committed} of ${txs.length} txs committed`);
 await settle();
 observer.disconnect();
+if (heapProfiler) {
+  const { profile } = await heapProfiler.post("HeapProfiler.stopSampling");
+  fs.writeFileSync(process.env.BENCH_APP_HEAP_PROFILE!, JSON.stringify(profile));
+  heapProfiler.disconnect();
+}
+if (profiler) {
+  const { profile } = await profiler.post("Profiler.stop");
+  fs.writeFileSync(process.env.BENCH_APP_PROFILE!, JSON.stringify(profile));
+  profiler.disconnect();
+}
 
 const perTx = (us: number) => Math.round((us / committed) * 10) / 10;
 const totalUs = [...phaseCpu.values()].reduce((a, b) => a + b, 0);
@@ -335,6 +410,7 @@ for (const g of gcs) {
   gcByPhase[phase] = (gcByPhase[phase] ?? 0) + g.duration;
   gcMs += g.duration;
 }
+const heapUsed = process.memoryUsage().heapUsed;
 const status = fs.readFileSync("/proc/self/status", "utf8");
 const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? NaN);
 const appHash = Buffer.from(app.appHash).toString("hex").toUpperCase();
@@ -356,6 +432,7 @@ console.log(
     gc_by_phase_us_per_tx: Object.fromEntries(
       Object.entries(gcByPhase).map(([p, ms]) => [p, perTx(ms * 1000)]),
     ),
+    heap_used_mb: Math.round(heapUsed / 2 ** 20),
     rss_mb: Math.round(kb("VmRSS") / 1024),
     rss_peak_mb: Math.round(kb("VmHWM") / 1024),
     height: h - 1,
