@@ -10,7 +10,8 @@
  * server does with a frame it read (server.ts's `answerFrame`: decoding,
  * the handler `node app` serves — run.ts's `appHandler`, its collector
  * included — and the response's frame), from request bytes encoded before
- * the clock starts. The flow is CometBFT's: CheckTx NEW of every tx, then
+ * the clock starts. The flow is CometBFT's: CheckTx NEW of every tx (or of
+ * a wave of them before each block: BENCH_APP_WAVE), then
  * blocks until all are committed — PrepareProposal with the mempool's txs
  * up to the block's data bytes, ProcessProposal of what it proposed,
  * FinalizeBlock, Commit (and the collection it schedules), then RECHECK of
@@ -84,6 +85,13 @@ if (process.env.R3MES_BENCH_APP_CHILD === undefined) {
 }
 
 const MINERS = Number(process.env.BENCH_MINERS ?? 10_000);
+/**
+ * BENCH_APP_WAVE=N: the flood arrives in waves of N txs, one before each
+ * block (N ≈ bench:node's submissions per block, ~1,500–2,500 there, mimics
+ * its chain: more, smaller blocks, each with its Commit and collection);
+ * by default every tx is checked before the first block.
+ */
+const WAVE = Math.max(1, Number(process.env.BENCH_APP_WAVE ?? MINERS));
 const say = (s: string) =>
   process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[K" : ""}bench:app: ${s}\n`);
 
@@ -342,19 +350,26 @@ const observer = new PerformanceObserver((list) => {
 });
 observer.observe({ entryTypes: ["gc"] });
 
-// CheckTx NEW of every tx, as the flood arrives.
-const outs = await timed("check_tx", async () => {
-  const out: Uint8Array[] = [];
-  for (const req of checkNew) out.push(await call(req));
-  return out;
-});
-outs.forEach((o, i) => {
-  const r = decode(o).checkTx!;
-  if (r.code !== 0) throw new Error(`CheckTx refused tx ${i}: code ${r.code} ${r.log}`);
-});
-
-// Blocks until the mempool is empty; after each Commit, RECHECK of what it still holds.
-let mempool = txs;
+// CheckTx NEW of the first wave of the flood (by default every tx), then blocks until the mempool is empty:
+// after each Commit, RECHECK of what the mempool still holds, then CheckTx NEW of the next wave.
+let mempool: Uint8Array[] = [];
+let next = 0;
+const checkWave = async () => {
+  const from = next;
+  next = Math.min(txs.length, next + WAVE);
+  const reqs = checkNew.slice(from, next);
+  const outs = await timed("check_tx", async () => {
+    const out: Uint8Array[] = [];
+    for (const req of reqs) out.push(await call(req));
+    return out;
+  });
+  outs.forEach((o, i) => {
+    const r = decode(o).checkTx!;
+    if (r.code !== 0) throw new Error(`CheckTx refused tx ${from + i}: code ${r.code} ${r.log}`);
+  });
+  mempool.push(...txs.slice(from, next));
+};
+await checkWave();
 let committed = 0;
 let blocks = 0;
 let rechecks = 0;
@@ -385,6 +400,7 @@ for (; mempool.length > 0; h++) {
     const r = decode(o).checkTx!;
     if (r.code !== 0) throw new Error(`RECHECK at ${h} refused tx ${i}: code ${r.code} ${r.log}`);
   });
+  if (next < txs.length) await checkWave();
 }
 if (committed !== txs.length) throw new Error(`${committed} of ${txs.length} txs committed`);
 await settle();
@@ -423,6 +439,7 @@ console.log(
     miners: MINERS,
     txs: committed,
     tx_bytes: Math.round(txBytes),
+    wave: WAVE,
     blocks,
     rechecks,
     app_cpu_us_per_tx: perTx(totalUs),
@@ -438,6 +455,6 @@ console.log(
     height: h - 1,
     app_hash: appHash,
     node: process.version,
-    note: "in process, through server.ts's answerFrame and run.ts's appHandler (request bytes → response frame) with node app's V8 flags; CPU = process.cpuUsage per phase; all txs CheckTx NEW first, then blocks of CometBFT's 2 MiB data bytes, RECHECK after each Commit",
+    note: `in process, through server.ts's answerFrame and run.ts's appHandler (request bytes → response frame) with node app's V8 flags; CPU = process.cpuUsage per phase; CheckTx NEW of ${WAVE === MINERS ? "every tx first" : `a wave of ${WAVE} txs before each block`}, blocks of CometBFT's 2 MiB data bytes, RECHECK after each Commit`,
   }),
 );
