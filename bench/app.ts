@@ -84,14 +84,14 @@ if (process.env.R3MES_BENCH_APP_CHILD === undefined) {
   process.exit(r.status ?? 1);
 }
 
-const MINERS = Number(process.env.BENCH_MINERS ?? 10_000);
+const MINERS = Number(process.env.BENCH_MINERS || 10_000);
 /**
  * BENCH_APP_WAVE=N: the flood arrives in waves of N txs, one before each
  * block (N ≈ bench:node's submissions per block, ~1,500–2,500 there, mimics
  * its chain: more, smaller blocks, each with its Commit and collection);
  * by default every tx is checked before the first block.
  */
-const WAVE = Math.max(1, Number(process.env.BENCH_APP_WAVE ?? MINERS));
+const WAVE = Math.max(1, Number(process.env.BENCH_APP_WAVE || MINERS));
 const say = (s: string) =>
   process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[K" : ""}bench:app: ${s}\n`);
 
