@@ -23,7 +23,8 @@
  *   app_cpu_us_per_tx  process CPU (user + system) of all phases / committed txs
  *   phases_us_per_tx   the same per phase (CheckTx NEW, RECHECK, Prepare/ProcessProposal, FinalizeBlock,
  *                      Commit, and "collect": the collection run.ts runs after a Commit)
- *   gc_us_per_tx       time in V8 collections (perf_hooks 'gc' entries) / committed txs; gc_by_phase_us_per_tx
+ *   gc_us_per_tx       time in V8 collections (perf_hooks 'gc' entries) / committed txs; gc_by_kind
+ *                      (count and ms of minor, major, … collections), gc_by_phase_us_per_tx
  *   heap_used_mb       V8 heap in use at the end; rss_mb the resident set then, rss_peak_mb its peak (VmHWM):
  *                      the bench's process, so both count the bench's own keys, txs and tsx besides the app
  *   app_hash           the final app hash: the same before and after any speed change
@@ -38,7 +39,7 @@ import * as fs from "node:fs";
 import * as inspector from "node:inspector/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PerformanceObserver } from "node:perf_hooks";
+import { constants as perfConstants, PerformanceObserver } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -344,9 +345,14 @@ if (heapProfiler) {
   });
 }
 
-const gcs: { start: number; duration: number }[] = [];
+const gcs: { start: number; duration: number; kind: number }[] = [];
 const observer = new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) gcs.push({ start: e.startTime, duration: e.duration });
+  for (const e of list.getEntries())
+    gcs.push({
+      start: e.startTime,
+      duration: e.duration,
+      kind: (e as { detail?: { kind?: number } }).detail?.kind ?? 0,
+    });
 });
 observer.observe({ entryTypes: ["gc"] });
 
@@ -418,6 +424,18 @@ if (profiler) {
 
 const perTx = (us: number) => Math.round((us / committed) * 10) / 10;
 const totalUs = [...phaseCpu.values()].reduce((a, b) => a + b, 0);
+const gcKinds: Record<number, string> = {
+  [perfConstants.NODE_PERFORMANCE_GC_MINOR]: "minor",
+  [perfConstants.NODE_PERFORMANCE_GC_MAJOR]: "major",
+  [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL]: "incremental",
+  [perfConstants.NODE_PERFORMANCE_GC_WEAKCB]: "weakcb",
+};
+const gcByKind: Record<string, { count: number; ms: number }> = {};
+for (const g of gcs) {
+  const k = (gcByKind[gcKinds[g.kind] ?? String(g.kind)] ??= { count: 0, ms: 0 });
+  k.count++;
+  k.ms += g.duration;
+}
 const gcByPhase: Record<string, number> = {};
 let gcMs = 0;
 for (const g of gcs) {
@@ -446,6 +464,9 @@ console.log(
     phases_us_per_tx: Object.fromEntries([...phaseCpu].map(([p, us]) => [p, perTx(us)])),
     gc_us_per_tx: perTx(gcMs * 1000),
     gc_count: gcs.length,
+    gc_by_kind: Object.fromEntries(
+      Object.entries(gcByKind).map(([k, v]) => [k, { count: v.count, ms: Math.round(v.ms) }]),
+    ),
     gc_by_phase_us_per_tx: Object.fromEntries(
       Object.entries(gcByPhase).map(([p, ms]) => [p, perTx(ms * 1000)]),
     ),
