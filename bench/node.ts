@@ -49,23 +49,30 @@ import { fileURLToPath } from "node:url";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { Request, Response } from "cosmjs-types/tendermint/abci/types";
-import { cidOf } from "../src/actors/backend.ts";
-import { GpuArch } from "../src/gen/remes/v1/types_pb.ts";
 import { frame, FrameReader } from "../src/node/framing.ts";
-import { defaultInit, defaultMinGasPrice, initHome } from "../src/node/home.ts";
+import { defaultInit, initHome } from "../src/node/home.ts";
 import { consensusAddressOf, parseRfc3339 } from "../src/node/replay.ts";
 import { appProcess } from "../src/node/run.ts";
 import { finalizeBlockRequest } from "../src/node/testing/test-node.ts";
 import { abciCliBinary, cometbftBinary } from "../src/node/tools.ts";
-import { signTx, txKeyOf, type TxKey } from "../src/node/sign.ts";
-import { command } from "../src/protocol/commands.ts";
-import { gradientCommitment } from "../src/protocol/gradient-commits.ts";
+import { signTx, type TxKey } from "../src/node/sign.ts";
 import { defaultParams } from "../src/protocol/params.ts";
-import { deriveSeed, hashParts } from "../src/protocol/randomness.ts";
-import { assignShards } from "../src/protocol/shards.ts";
 import { beaconOfBlock } from "../src/node/beacon.ts";
+import { hashParts } from "../src/protocol/randomness.ts";
 import { settleDelay } from "../src/protocol/windows.ts";
 import { freePort } from "../src/testnet/procs.ts";
+import {
+  CHAIN_ID,
+  commitment,
+  GAS_PRICE,
+  genesisExtra,
+  minerKeys,
+  minerStake,
+  progress,
+  shardsOf,
+  signCommitments,
+  submission,
+} from "./workload.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const MINERS = Number(process.env.BENCH_MINERS ?? 20_000);
@@ -89,78 +96,9 @@ const SATURATION = Number(process.env.BENCH_SATURATION_CONNECTIONS ?? 256);
  * before it commits), and all the txs land in one block after a long stall.
  */
 const METHOD = process.env.BENCH_BROADCAST ?? "broadcast_tx_sync";
-const CHAIN_ID = "remes-bench";
-/** Every submission pays the fee node init's minimum gas price asks (charged to the fee collector). */
-const GAS_PRICE = defaultMinGasPrice;
 const tty = process.stderr.isTTY;
-const progress = (s: string) => {
-  if (tty) process.stderr.write(`\r\x1b[K${s}`);
-};
 const say = (s: string) => process.stderr.write(`${tty ? "\r\x1b[K" : ""}bench:node: ${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-// --- miners ---
-
-const minerKeys = (n: number, label: string): TxKey[] => {
-  const out: TxKey[] = [];
-  for (let i = 0; i < n; i++) {
-    out.push(txKeyOf(sha256(new TextEncoder().encode(`r3mes/bench/${label}/${i}`))));
-    if (i % 2000 === 0) progress(`deriving ${n} miner keys: ${i}`);
-  }
-  return out;
-};
-
-const minerStake = defaultParams().minMinerStake;
-
-const genesisExtra = (keys: readonly TxKey[], stake = minerStake) => ({
-  accounts: keys.map((k) => ({ address: k.address, balance: "1000000000" })),
-  roles: keys.map((k) => ({
-    address: k.address,
-    role: "ROLE_MINER",
-    stake: String(stake),
-    gpuArch: "GPU_ARCH_AMPERE",
-  })),
-});
-
-/** Every miner of a shard trains the same task and gets the same gradient; the salt is the miner's own. */
-const submission = (miner: string, window: number, shard: number) => {
-  const gradientHash = hashParts("bench/gradient", window, shard);
-  return command("submitGradient", {
-    miner,
-    window,
-    shard,
-    gradientCid: cidOf(gradientHash),
-    gradientHash,
-    daRoot: hashParts("bench/da", window, shard),
-    sizeBytes: 4_000_000n,
-    claimedLossMicro: 2_100_000n,
-    gpuArch: GpuArch.AMPERE,
-    kernelVersion: "bitnet-cpu/1",
-    salt: hashParts("bench/salt", miner, window),
-  });
-};
-
-/** The MsgCommitGradient a miner sends while the window is open, committing to `submission` (gradient-commits.ts). */
-const commitment = (miner: string, window: number, shard: number) => {
-  const sub = submission(miner, window, shard);
-  if (sub.case !== "submitGradient") throw new Error("not a submission");
-  return command("commitGradient", {
-    miner,
-    window,
-    shard,
-    commitment: gradientCommitment(sub.value),
-  });
-};
-
-/** The shard of each miner in a window, from the beacon of the window's first block (windows.ts / shards.ts, beacon.ts). */
-const shardsOf = (
-  miners: readonly string[],
-  window: number,
-  openingBeacon: Uint8Array,
-  params: { totalShards: number; minMinersPerShard: number },
-) =>
-  assignShards(miners, deriveSeed(openingBeacon, "remes/window", window), window, params)
-    .assignment;
 
 /** The children of `r3mes node start`: its app (a Node process) and CometBFT. */
 const childrenOf = (nodePid: number): { pid: number; cometbft: boolean }[] => {
@@ -394,18 +332,7 @@ const chainPart = async (
         ).beacon,
         defaultParams(),
       );
-      // Account numbers: the dev account is 0, then the genesis-extra accounts in order.
-      keys.forEach((k, i) => {
-        txs.push(
-          signTx(k, [commitment(k.address, 0, shards.get(k.address)!)], {
-            chainId: CHAIN_ID,
-            accountNumber: BigInt(i + 1),
-            sequence: 0n,
-            fee: GAS_PRICE,
-          }),
-        );
-        if (i % 1000 === 0) progress(`pre-signing ${MINERS} gradient commitments: ${i}`);
-      });
+      txs.push(...signCommitments(keys, shards));
     }
     const signPerS = MINERS / ((performance.now() - tSign) / 1000);
     const txBytes = txs.reduce((n, t) => n + t.length, 0) / txs.length;

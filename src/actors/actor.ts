@@ -32,8 +32,14 @@ export interface ActorIO {
   /** This actor's own random stream (a fork of the run's seed). */
   readonly prng: Prng;
   readonly world: World;
-  /** Sends a transaction (one message) to the mempool through the network. */
-  submit(cmd: ProtocolCommand): void;
+  /**
+   * Sends a transaction (one message) to the mempool through the network.
+   * False when it did not reach a node (the actor's node down or cut off,
+   * the link lost it): what a client sees as an error or a timeout of its
+   * broadcast. True promises no block: a full mempool drops, a proposer
+   * censors, the protocol refuses.
+   */
+  submit(cmd: ProtocolCommand): boolean;
   /** Runs `fn` after `delayMs` of virtual time (dropped if the actor crashes first). */
   wake(delayMs: number, fn: () => void): void;
 }

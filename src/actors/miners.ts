@@ -10,7 +10,7 @@
 import { SubmissionStatus } from "../gen/remes/v1/events_pb.ts";
 import { type GpuArch, Role } from "../gen/remes/v1/types_pb.ts";
 import { command, type CommandOf, type ProtocolCommand } from "../protocol/commands.ts";
-import { gradientCommitment } from "../protocol/gradient-commits.ts";
+import { gradientCommitment, inCommitPhase } from "../protocol/gradient-commits.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 import { hashParts } from "../protocol/randomness.ts";
 import { isActive } from "../protocol/staking.ts";
@@ -283,14 +283,32 @@ export class Miner implements Actor {
       io.wake(Math.max(0, (w.commitEndHeight + 1 - io.chain.state.height) * io.blockTimeMs), () =>
         this.#revealDue(task.window + 1, io),
       );
-    io.submit(
-      command("commitGradient", {
-        miner: this.info.address,
-        window: task.window,
-        shard: task.shard,
-        commitment: gradientCommitment(msg.value),
-      }),
-    );
+    const commit = command("commitGradient", {
+      miner: this.info.address,
+      window: task.window,
+      shard: task.shard,
+      commitment: gradientCommitment(msg.value),
+    });
+    if (!io.submit(commit)) this.#resendCommit(task.window, commit, io);
+  }
+
+  /**
+   * A commitment whose send failed (its node unreachable, the link lost it:
+   * what a client sees as an error or a timeout of its broadcast) is sent
+   * again a block later, while the commit phase is open and it is not on
+   * chain: a lost commitment loses the window. A send that reached a node is
+   * not watched (that costs a timer per commitment); the live daemon's
+   * journal also resends what a node dropped after taking it
+   * (reveal-journal.ts commitmentsDue).
+   */
+  #resendCommit(window: number, commit: ProtocolCommand, io: ActorIO): void {
+    io.wake(io.blockTimeMs, () => {
+      const state = io.chain.state;
+      const w = state.windows.get(window);
+      if (!w || w.commitments.has(this.info.address)) return;
+      if (!inCommitPhase(w, state.height + 1) || !this.#active(io)) return;
+      if (!io.submit(commit)) this.#resendCommit(window, commit, io);
+    });
   }
 
   #active(io: ActorIO): boolean {

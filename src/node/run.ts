@@ -177,6 +177,38 @@ const collector = (): {
   };
 };
 
+/**
+ * The handler `r3mes node app` serves: the app's, with the collector
+ * (above) after InitChain and Commit; an upgrade this binary lacks goes to
+ * `halted()` when that gives a function (the block stays unanswered and the
+ * app exits after the grace: see the header). bench/app.ts drives the same.
+ */
+export const appHandler = (
+  app: RemesApp,
+  halted: () => ((line: string) => Promise<never>) | undefined = () => undefined,
+): AbciHandler => {
+  const gc = collector();
+  return (req, kind) => {
+    let res;
+    try {
+      res = app.handle(req, kind);
+    } catch (e) {
+      const halt = halted();
+      // An upgrade this binary lacks: the block stays unanswered and the app exits after the grace (startApp).
+      if (e instanceof UpgradeNeededError && halt) return halt(e.message);
+      // CometBFT gets an exception response (and stops on one to FinalizeBlock, Commit or ProcessProposal): the stack is only here.
+      app.log(`app: ${kind} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      throw e;
+    }
+    if (kind === "checkTx") gc.sawTx();
+    else if (kind === "commit" || kind === "initChain") {
+      const force = kind === "initChain" || app.snapshotDue(app.height);
+      setImmediate(() => gc.collect(force));
+    }
+    return res;
+  };
+};
+
 interface Logs {
   readonly dir: string;
   readonly log: (line: string) => void;
@@ -269,26 +301,8 @@ const startApp = async (o: RunOptions): Promise<RunningNode> => {
     metrics,
   });
   log(`app: minimum gas price ${minGasPrice.text} (${appConfigPath(o.home)})`);
-  const gc = collector();
   let halted: ((line: string) => Promise<never>) | undefined;
-  const handle: AbciHandler = (req, kind) => {
-    let res;
-    try {
-      res = app.handle(req, kind);
-    } catch (e) {
-      // An upgrade this binary lacks: the block stays unanswered and the app exits after the grace (above).
-      if (e instanceof UpgradeNeededError && halted) return halted(e.message);
-      // CometBFT gets an exception response (and stops on one to FinalizeBlock, Commit or ProcessProposal): the stack is only here.
-      log(`app: ${kind} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      throw e;
-    }
-    if (kind === "checkTx") gc.sawTx();
-    else if (kind === "commit" || kind === "initChain") {
-      const force = kind === "initChain" || app.snapshotDue(app.height);
-      setImmediate(() => gc.collect(force));
-    }
-    return res;
-  };
+  const handle = appHandler(app, () => halted);
   const server = new AbciServer(handle, { address: proxyApp, log });
   try {
     await server.listen();

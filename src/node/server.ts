@@ -170,6 +170,26 @@ const encodeResponseFrame = (res: Response): Uint8Array => {
   }
 };
 
+/**
+ * What the server writes for one request frame it read: the request
+ * decoded, the handler's response, and that response's frame (length
+ * prefix and bytes), as `AbciServer` makes them (a promise only when the
+ * handler returns one; never throws). bench/app.ts drives the app in
+ * process through this.
+ */
+export const answerFrame = (
+  bytes: Uint8Array,
+  handler: AbciHandler,
+): Uint8Array | Promise<Uint8Array> => answerDecoded(decodeRequest(bytes), handler);
+
+const answerDecoded = (
+  d: ReturnType<typeof decodeRequest>,
+  handler: AbciHandler,
+): Uint8Array | Promise<Uint8Array> => {
+  const res = "error" in d ? d.error : respondTo(d.req, d.kind, handler);
+  return res instanceof Promise ? res.then(encodeResponseFrame) : encodeResponseFrame(res);
+};
+
 /** Decodes one request frame, runs the handler and encodes its response (never throws). */
 export const serveFrame = async (bytes: Uint8Array, handler: AbciHandler): Promise<Uint8Array> => {
   const d = decodeRequest(bytes);
@@ -310,11 +330,10 @@ export class AbciServer {
         job !== undefined;
         job = this.first.shift() ?? this.mempool.shift()
       ) {
-        const d = job.decoded;
         // A synchronous handler's response is written without a microtask hop per request.
-        let res = "error" in d ? d.error : respondTo(d.req, d.kind, this.handler);
-        if (res instanceof Promise) res = await res;
-        this.respond(job.conn, encodeResponseFrame(res));
+        let out = answerDecoded(job.decoded, this.handler);
+        if (out instanceof Promise) out = await out;
+        this.respond(job.conn, out);
         // Handlers are mostly synchronous: let the event loop read the sockets now and then, so a consensus
         // request that arrives during a CheckTx flood is seen (and goes first) within a few milliseconds.
         if (performance.now() - since > YIELD_MS) {

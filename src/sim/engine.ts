@@ -288,12 +288,13 @@ export class Engine {
     );
   }
 
-  #submit(i: number, cmd: ProtocolCommand): void {
+  /** Whether the tx reached the actor's node (ActorIO.submit). */
+  #submit(i: number, cmd: ProtocolCommand): boolean {
     this.stats.txsSent++;
     // The node checks that a tx is signed by the command's signer; an actor holds only its own key.
     if (signerOf(cmd) !== this.#cfg.actors[i]!.info.address) {
       this.stats.txsForged++;
-      return;
+      return false;
     }
     const f = this.#cfg.faults[i]!;
     if (
@@ -302,7 +303,7 @@ export class Engine {
       (f.lossBps > 0 && this.#net.chance(f.lossBps, BPS))
     ) {
       this.stats.txsLost++;
-      return;
+      return false;
     }
     const tx: TxItem = {
       k: Kind.Tx,
@@ -313,6 +314,7 @@ export class Engine {
     this.#q.push(this.#now + this.#latency(f), tx);
     if (f.duplicateBps > 0 && this.#net.chance(f.duplicateBps, BPS))
       this.#q.push(this.#now + this.#latency(f), tx);
+    return true;
   }
 
   #latency(f: FaultOptions): number {

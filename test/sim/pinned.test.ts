@@ -43,8 +43,8 @@ const pins: readonly (readonly [
     "network_faults",
     4,
     200,
-    "487867bbaf19b880a16ca8f87a54a994814907d30a4044fc310b01c16efee132",
-    "623c8bb6080708adcdad8dd5912941d5d1c046ee80a863579c483522dd1d4445",
+    "0f75b4dc3e4496866cf269905c37ed675cd14c3844479b74075be834290ccd63",
+    "54a7bcf36baee9519af9c5ef4a812d1598010677b2e6bdafead1081c53a188a7",
   ],
 ];
 

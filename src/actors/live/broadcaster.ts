@@ -93,7 +93,8 @@ export class Broadcaster {
       for (const k of fs.readFileSync(journalFile, "utf8").split("\n")) if (k) this.#journal.add(k);
   }
 
-  submit(cmd: ProtocolCommand): void {
+  /** Queues `cmd` (sent in order; a failure is logged, and the journal sends a lost commitment or reveal again): always true. */
+  submit(cmd: ProtocolCommand): boolean {
     const key = dutyKey(cmd);
     if (key !== undefined) {
       const w =
@@ -113,7 +114,7 @@ export class Broadcaster {
       if (journaled || onChain) {
         this.stats.skipped++;
         this.log(`tx: ${key} already done; not sending it again`);
-        return;
+        return true;
       }
       if (!this.#journal.has(key)) {
         this.#journal.add(key);
@@ -125,6 +126,7 @@ export class Broadcaster {
     }
     this.#queue.push(cmd);
     void this.#pump();
+    return true;
   }
 
   async #pump(): Promise<void> {
