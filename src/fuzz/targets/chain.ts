@@ -11,11 +11,12 @@
  *   from its store (latest snapshot, every 2 blocks, then the event log,
  *   checking each app hash), as a node restarted between any two blocks.
  *
- * A also answers, in some blocks, what may reach it between FinalizeBlock
- * and Commit: ABCI Info (/abci_info) and queries (/abci_query) from RPC
- * clients — Info once dropped the pending block there and stopped the node
- * — and CheckTx of the block's own txs again (a peer's gossip, before
- * CometBFT locks the mempool for the Commit).
+ * In some blocks A and C also answer what may reach a node between
+ * FinalizeBlock and Commit: ABCI Info (/abci_info) and queries (/abci_query)
+ * from RPC clients — Info once dropped the pending block there and stopped
+ * the node — and a state-syncing peer's ListSnapshots and LoadSnapshotChunk
+ * (C keeps snapshots); A also CheckTx of the block's own txs again (a peer's
+ * gossip, before CometBFT locks the mempool for the Commit).
  *
  * Oracles: no throw; the three agree on each block's app hash and every
  * tx's code; the state invariants hold and every account is a canonical
@@ -23,7 +24,7 @@
  * one state; this one catches what only shows across commits (a cache or
  * an index that outlives its block, state that the store does not keep).
  */
-import { CheckTxType, type Request } from "cosmjs-types/tendermint/abci/types";
+import { CheckTxType, type Request, type Response } from "cosmjs-types/tendermint/abci/types";
 import fc from "fast-check";
 import type { RemesApp } from "../../node/app.ts";
 import { finalizeBlockRequest } from "../../node/testing/test-node.ts";
@@ -37,7 +38,7 @@ import { buildTx, type TxInput, txArb } from "./tx.ts";
 export interface ChainInput {
   /**
    * Each block of txs comes after `skip` empty blocks (windows open, close and settle in between);
-   * `rpc`: A answers Info, queries and CheckTx of the block's txs between its FinalizeBlock and Commit.
+   * `rpc`: between FinalizeBlock and Commit, A and C answer Info, queries and snapshot requests, A CheckTx of the block's txs.
    */
   readonly blocks: readonly {
     readonly skip: number;
@@ -84,7 +85,7 @@ const chainArb = (): fc.Arbitrary<ChainInput> =>
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
-/** What RPC clients may ask at any moment: ABCI Info and queries (through the app's handler, as CometBFT sends them). */
+/** What RPC clients and peers may ask at any moment: ABCI Info, queries, snapshots and their chunks (through the app's handler, as CometBFT sends them). */
 const rpcReads = (app: RemesApp): void => {
   app.handle({ info: {} } as Request, "info");
   for (const path of [
@@ -95,6 +96,14 @@ const rpcReads = (app: RemesApp): void => {
     app.handle(
       { query: { path, data: new Uint8Array(0), height: 0n, prove: false } } as Request,
       "query",
+    );
+  // A state-syncing peer's requests, through CometBFT's snapshot connection.
+  const snapshots = (app.handle({ listSnapshots: {} } as Request, "listSnapshots") as Response)
+    .listSnapshots!.snapshots;
+  for (const sn of snapshots.slice(-1))
+    app.handle(
+      { loadSnapshotChunk: { height: sn.height, format: sn.format, chunk: 0 } } as Request,
+      "loadSnapshotChunk",
     );
 };
 
@@ -108,10 +117,8 @@ export const checkChain = (input: ChainInput): Finding | undefined => {
     const req = finalizeBlockRequest({ height: a.height + 1, txs });
     const results = [a, b, c].map((app: RemesApp) => {
       const r = app.finalizeBlock(req);
-      if (rpc && app === a) {
-        rpcReads(a);
-        for (const tx of txs) a.checkTx(tx, CheckTxType.NEW);
-      }
+      if (rpc && app !== b) rpcReads(app);
+      if (rpc && app === a) for (const tx of txs) a.checkTx(tx, CheckTxType.NEW);
       app.commit();
       return r;
     });
