@@ -60,6 +60,7 @@ import { consensusAddress, finalizeBlockRequest } from "../src/node/testing/test
 import { defaultParams } from "../src/protocol/params.ts";
 import { hashParts } from "../src/protocol/randomness.ts";
 import type { TxKey } from "../src/node/sign.ts";
+import { cometKey, privValidatorKeyJson } from "../src/testnet/manifests.ts";
 import { CHAIN_ID, genesisExtra, minerKeys, shardsOf, signCommitments } from "./workload.ts";
 
 const self = fileURLToPath(import.meta.url);
@@ -112,22 +113,11 @@ let keys: TxKey[] | undefined = minerKeys(MINERS, "miner");
 say(`${MINERS} miners; initialising a home in ${home}`);
 // A fixed consensus key (cometbft init keeps one it finds), dev account and genesis time: the same app hash every run.
 const validatorSeed = sha256(new TextEncoder().encode("r3mes/bench/app/validator"));
-const validatorPub = ed25519.getPublicKey(validatorSeed);
 fs.mkdirSync(path.join(home, "config"), { recursive: true });
 fs.mkdirSync(path.join(home, "data"), { recursive: true });
 fs.writeFileSync(
   path.join(home, "config", "priv_validator_key.json"),
-  JSON.stringify({
-    address: Buffer.from(sha256(validatorPub).subarray(0, 20)).toString("hex").toUpperCase(),
-    pub_key: {
-      type: "tendermint/PubKeyEd25519",
-      value: Buffer.from(validatorPub).toString("base64"),
-    },
-    priv_key: {
-      type: "tendermint/PrivKeyEd25519",
-      value: Buffer.concat([validatorSeed, validatorPub]).toString("base64"),
-    },
-  }),
+  privValidatorKeyJson(cometKey(validatorSeed)),
 );
 fs.writeFileSync(
   path.join(home, "data", "priv_validator_state.json"),

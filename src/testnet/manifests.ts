@@ -86,8 +86,8 @@ export interface CometKey {
   readonly privKey: string;
 }
 
-export const cometKey = (): CometKey => {
-  const seed = ed25519.utils.randomSecretKey();
+/** A fresh CometBFT ed25519 key, or the one of `seed` (32 bytes). */
+export const cometKey = (seed: Uint8Array = ed25519.utils.randomSecretKey()): CometKey => {
   const pub = ed25519.getPublicKey(seed);
   return {
     address: createHash("sha256")
@@ -102,7 +102,7 @@ export const cometKey = (): CometKey => {
   };
 };
 
-const privValidatorKeyJson = (k: CometKey): string =>
+export const privValidatorKeyJson = (k: CometKey): string =>
   `${JSON.stringify(
     {
       address: k.address,
