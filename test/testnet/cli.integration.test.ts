@@ -154,9 +154,11 @@ describe("r3mes testnet from the command line: --no-kubo, loopback, --backend co
       }),
     ) as {
       checked_height: number;
+      not_checked: string[];
       violations: string[];
     };
     expect(check.violations).toEqual([]);
+    expect(check.not_checked).toEqual([]);
     expect(check.checked_height).toBeGreaterThanOrEqual(target);
   });
 

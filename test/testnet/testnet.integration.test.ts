@@ -174,6 +174,15 @@ describe("local testnet of real processes", () => {
     const at = await top(others);
     await waitFor("20 blocks without val3", async () => (await top(others)) >= at + 20, 60_000);
     expect(await height(rpcUrl(s.nodes[3]!))).toBeUndefined();
+    // `testnet check` meanwhile: the three that run agree, and the stopped one is named, not left out in silence.
+    const check = JSON.parse(
+      execFileSync(
+        process.execPath,
+        [path.join(root, "bin/r3mes.js"), "testnet", "check", "--dir", dir, "--json"],
+        { cwd: root, encoding: "utf8" },
+      ),
+    ) as { nodes: string[]; not_checked: string[]; violations: string[] };
+    expect(check).toMatchObject({ nodes: others, not_checked: ["val3 (stopped)"], violations: [] });
     await perturb(dir, "restart", "val3");
     const target = await top(others);
     await waitFor(

@@ -269,23 +269,36 @@ const checkCommand = Command.make(
     Effect.tryPromise({
       try: async () => {
         const s = readState(f.dir);
-        const live = (await nodeStatuses(s))
+        const statuses = await nodeStatuses(s);
+        const live = statuses
           .filter((n) => n.height !== null && n.state === "running")
           .map((n) => n.name);
+        // A node that is down, paused or cut off is named, not silently left out.
+        const notChecked = statuses
+          .filter((n) => !live.includes(n.name))
+          .map((n) => `${n.name} (${n.state})`);
+        if (live.length === 0)
+          throw new Error(
+            `no node of ${f.dir} answers (${notChecked.join(", ")}); see 'r3mes testnet status --dir ${f.dir}'`,
+          );
         const r = await checkInvariants(s, { nodes: live });
         if (f.json)
           console.log(
             JSON.stringify({
               checked_height: r.checkedHeight,
               nodes: live,
+              not_checked: notChecked,
               violations: r.violations,
             }),
           );
         else
           console.log(
-            r.violations.length === 0
+            (r.violations.length === 0
               ? `invariants hold on ${live.join(", ")} up to height ${r.checkedHeight}`
-              : `VIOLATIONS:\n${r.violations.join("\n")}`,
+              : `VIOLATIONS:\n${r.violations.join("\n")}`) +
+              (notChecked.length > 0
+                ? `\nnot checked: ${notChecked.join(", ")} (see 'r3mes testnet logs NODE --dir ${f.dir}')`
+                : ""),
           );
         if (r.violations.length > 0) throw new Error(`${r.violations.length} invariant violations`);
       },
