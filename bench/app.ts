@@ -353,19 +353,26 @@ observer.observe({ entryTypes: ["gc"] });
 // after each Commit, RECHECK of what the mempool still holds, then CheckTx NEW of the next wave.
 let mempool: Uint8Array[] = [];
 let next = 0;
-const checkWave = async () => {
-  const from = next;
-  next = Math.min(txs.length, next + WAVE);
-  const reqs = checkNew.slice(from, next);
-  const outs = await timed("check_tx", async () => {
+/** CheckTx requests through the app, timed as `phase`; every one must pass (`what(i)` names the i-th in an error). */
+const checkAll = async (
+  phase: "check_tx" | "recheck_tx",
+  reqs: readonly Uint8Array[],
+  what: (i: number) => string,
+) => {
+  const outs = await timed(phase, async () => {
     const out: Uint8Array[] = [];
     for (const req of reqs) out.push(await call(req));
     return out;
   });
   outs.forEach((o, i) => {
     const r = decode(o).checkTx!;
-    if (r.code !== 0) throw new Error(`CheckTx refused tx ${from + i}: code ${r.code} ${r.log}`);
+    if (r.code !== 0) throw new Error(`${what(i)} refused: code ${r.code} ${r.log}`);
   });
+};
+const checkWave = async () => {
+  const from = next;
+  next = Math.min(txs.length, next + WAVE);
+  await checkAll("check_tx", checkNew.slice(from, next), (i) => `CheckTx of tx ${from + i}`);
   mempool.push(...txs.slice(from, next));
 };
 await checkWave();
@@ -390,15 +397,7 @@ for (; mempool.length > 0; h++) {
     encode({ checkTx: { tx, type: CheckTxType.RECHECK } } as Request),
   );
   rechecks += recheck.length;
-  const rechecked = await timed("recheck_tx", async () => {
-    const out: Uint8Array[] = [];
-    for (const req of recheck) out.push(await call(req));
-    return out;
-  });
-  rechecked.forEach((o, i) => {
-    const r = decode(o).checkTx!;
-    if (r.code !== 0) throw new Error(`RECHECK at ${h} refused tx ${i}: code ${r.code} ${r.log}`);
-  });
+  await checkAll("recheck_tx", recheck, (i) => `RECHECK at ${h} of tx ${i}`);
   if (next < txs.length) await checkWave();
 }
 if (committed !== txs.length) throw new Error(`${committed} of ${txs.length} txs committed`);

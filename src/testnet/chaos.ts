@@ -20,7 +20,7 @@ import { perturb, type Perturbation } from "./perturb.ts";
 import { sleep } from "./procs.ts";
 import { readState, rpcUrl } from "./state.ts";
 import { nodeStatuses } from "./status.ts";
-import { height } from "./up.ts";
+import { height, waitForHeight } from "./up.ts";
 
 /** A fault and the perturbation that ends it. */
 export const faults: readonly (readonly [Perturbation, Perturbation])[] = [
@@ -92,17 +92,14 @@ export interface ChaosResult {
 const top = async (rpcs: readonly string[]): Promise<number> =>
   Math.min(...(await Promise.all(rpcs.map(async (r) => (await height(r)) ?? -1))));
 
-/** Polls `ok` every 250 ms; false when `ms` pass first. */
-const waitUntil = async (ok: () => Promise<boolean>, ms: number): Promise<boolean> => {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await ok()) return true;
-    await sleep(250);
-  }
-  return false;
-};
+/** Whether every node of `rpcs` reaches height `h` within `ms`. */
+const reaches = (rpcs: readonly string[], h: number, ms: number): Promise<boolean> =>
+  waitForHeight(rpcs, h, ms).then(
+    () => true,
+    () => false,
+  );
 
-/** RPC clients reading a node without pause until stopped; counts the answers. */
+/** RPC clients reading a node every 20 ms until stopped; counts the answers. */
 const readers = (rpcs: readonly string[], perNode: number) => {
   let stopped = false;
   let reads = 0;
@@ -162,7 +159,6 @@ export const chaos = async (dir: string, o: ChaosOptions): Promise<ChaosResult> 
     o.cycles,
     o.downBlocks,
   );
-  const rpcOf = (name: string) => rpcUrl(s.nodes.find((n) => n.name === name)!);
   const all = s.nodes.map((n) => rpcUrl(n));
   const reading = readers(all, o.readers ?? 2);
   let done = 0;
@@ -174,10 +170,10 @@ export const chaos = async (dir: string, o: ChaosOptions): Promise<ChaosResult> 
   };
   try {
     for (const step of plan) {
-      const others = all.filter((r) => r !== rpcOf(step.node));
+      const others = s.nodes.filter((n) => n.name !== step.node).map((n) => rpcUrl(n));
       o.say(`chaos ${done + 1}/${plan.length}: ${await perturb(dir, step.fault, step.node)}`);
       const at = await top(others);
-      if (!(await waitUntil(async () => (await top(others)) >= at + step.downBlocks, stallMs))) {
+      if (!(await reaches(others, at + step.downBlocks, stallMs))) {
         const gone = await stoppedNodes(dir, step.node);
         await perturb(dir, step.heal, step.node);
         return await fail(
@@ -186,7 +182,7 @@ export const chaos = async (dir: string, o: ChaosOptions): Promise<ChaosResult> 
       }
       o.say(`chaos ${done + 1}/${plan.length}: ${await perturb(dir, step.heal, step.node)}`);
       const target = await top(others);
-      if (!(await waitUntil(async () => (await top(all)) >= target, stallMs)))
+      if (!(await reaches(all, target, stallMs)))
         return await fail(
           `${step.node} did not catch up to height ${target} within ${stallMs / 1000} s after ${step.heal}`,
         );
