@@ -18,15 +18,15 @@
  * every tx still in the mempool.
  *
  * It runs itself in a child Node process with `node app`'s V8 flags and
- * malloc settings (run.ts's appProcess), under tsx rather than the node's
- * bundle. Prints one JSON line:
+ * malloc settings (run.ts's appProcess), bundled by esbuild as the node's
+ * code is (bin/lean.js). Prints one JSON line:
  *   app_cpu_us_per_tx  process CPU (user + system) of all phases / committed txs
  *   phases_us_per_tx   the same per phase (CheckTx NEW, RECHECK, Prepare/ProcessProposal, FinalizeBlock,
  *                      Commit, and "collect": the collection run.ts runs after a Commit)
  *   gc_us_per_tx       time in V8 collections (perf_hooks 'gc' entries) / committed txs; gc_by_kind
  *                      (count and ms of minor, major, … collections), gc_by_phase_us_per_tx
  *   heap_used_mb       V8 heap in use at the end; rss_mb the resident set then, rss_peak_mb its peak (VmHWM):
- *                      the bench's process, so both count the bench's own txs, requests and tsx besides the app
+ *                      the bench's process, so both count the bench's own txs and requests besides the app
  *   app_hash           the final app hash: the same before and after any speed change
  * BENCH_APP_PROFILE=FILE writes a V8 CPU profile of the measured part
  * (`node scripts/cpuprofile-top.mjs FILE`), BENCH_APP_HEAP_PROFILE=FILE a
@@ -66,7 +66,40 @@ import { CHAIN_ID, genesisExtra, minerKeys, shardsOf, signCommitments } from "./
 const self = fileURLToPath(import.meta.url);
 const root = path.resolve(path.dirname(self), "..");
 
-// Run in a child with the app process's V8 flags and environment (the collector's work depends on them).
+/** Node's flags without tsx's loader (`--require …/tsx/…`, `--import …/tsx/…`): the child runs the bundle. */
+const withoutTsx = (args: readonly string[]): string[] =>
+  args.filter((a, i) => !a.includes("tsx") && !args[i + 1]?.includes("tsx"));
+
+/** This file bundled by esbuild into node_modules/.cache/r3mes-bench (src/node's import.meta.url resolves from there as in the node's bundle). */
+async function bundle(): Promise<string> {
+  const esbuild = await import("esbuild");
+  const out = path.join(root, "node_modules", ".cache", "r3mes-bench", "app.mjs");
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: [self],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node24",
+    outfile: out,
+    // npm packages load from node_modules (the testnet helpers this imports bring native ones esbuild cannot bundle).
+    packages: "external",
+    logLevel: "error",
+    define: { "import.meta.url": "__benchNodeUrl" },
+    banner: {
+      js: [
+        'import { createRequire as __benchCreateRequire } from "node:module";',
+        "const require = __benchCreateRequire(import.meta.url);",
+        'const __benchNodeUrl = new URL("../../../src/node/main.ts", import.meta.url).href;',
+      ].join("\n"),
+    },
+  });
+  return out;
+}
+
+// Run in a child with the app process's V8 flags and environment (the collector's work depends on them), from an
+// esbuild bundle built as bin/lean.js builds the node's (no tsx loader, no keepNames wrappers: the same code shape
+// the node runs, and profiles name every function).
 if (process.env.R3MES_BENCH_APP_CHILD === undefined) {
   const spec = appProcess(os.tmpdir(), 100);
   const v8Flags = spec.args.slice(
@@ -75,13 +108,7 @@ if (process.env.R3MES_BENCH_APP_CHILD === undefined) {
   );
   const r = spawnSync(
     process.execPath,
-    [
-      ...v8Flags,
-      ...process.execArgv,
-      ...(process.execArgv.some((a) => a.includes("tsx")) ? [] : ["--import", "tsx"]),
-      self,
-      ...process.argv.slice(2),
-    ],
+    [...v8Flags, ...withoutTsx(process.execArgv), await bundle(), ...process.argv.slice(2)],
     { cwd: root, stdio: "inherit", env: { ...spec.env, R3MES_BENCH_APP_CHILD: "1" } },
   );
   process.exit(r.status ?? 1);
