@@ -107,10 +107,20 @@ const checkTxRequest = (b: Uint8Array): Request | undefined => {
   return { checkTx: { tx, type } } as Request;
 };
 
+/**
+ * A Flush request as CometBFT writes it (Request.flush, field 2, empty), and
+ * its answer's frame. CometBFT's socket client sends one after nearly every
+ * burst of requests (~1 per 6 CheckTx under a flood): no decoding, response
+ * object or encoding for it (2.3 µs each before).
+ */
+const FLUSH: { req: Request; kind: RequestCase } = { req: { flush: {} } as Request, kind: "flush" };
+const FLUSH_FRAME = frame(Response.encode({ flush: {} } as Response).finish());
+
 /** A decoded request and its method, or the exception response for a frame that is not one. */
 export const decodeRequest = (
   bytes: Uint8Array,
 ): { req: Request; kind: RequestCase } | { error: Response } => {
+  if (bytes.length === 2 && bytes[0] === 0x12 && bytes[1] === 0x00) return FLUSH;
   const checkTx = checkTxRequest(bytes);
   if (checkTx !== undefined) return { req: checkTx, kind: "checkTx" };
   let req: Request;
@@ -186,6 +196,7 @@ const answerDecoded = (
   d: ReturnType<typeof decodeRequest>,
   handler: AbciHandler,
 ): Uint8Array | Promise<Uint8Array> => {
+  if (d === FLUSH) return FLUSH_FRAME;
   const res = "error" in d ? d.error : respondTo(d.req, d.kind, handler);
   return res instanceof Promise ? res.then(encodeResponseFrame) : encodeResponseFrame(res);
 };

@@ -9,7 +9,7 @@ import { Request, Response } from "cosmjs-types/tendermint/abci/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { frame, FrameError, FrameReader } from "../../src/node/framing.ts";
 import { encodeAbciResponse, encodeAbciResponseFrame } from "../../src/node/abci-encoding.ts";
-import { AbciServer, type AbciHandler, decodeRequest } from "../../src/node/server.ts";
+import { AbciServer, type AbciHandler, answerFrame, decodeRequest } from "../../src/node/server.ts";
 
 describe("FrameReader", () => {
   it("reassembles any split of any sequence of frames", () => {
@@ -97,6 +97,31 @@ describe("decodeRequest and response frames", () => {
       ),
       { numRuns: 500, seed: 16 },
     );
+  });
+
+  it("answers CometBFT's Flush with its constant frame, and leaves any other flush-like bytes to Request.decode", () => {
+    const handler: AbciHandler = () => {
+      throw new Error("a Flush never reaches the handler");
+    };
+    const flush = Request.encode({ flush: {} } as Request).finish();
+    expect(decodeRequest(flush)).toMatchObject({ kind: "flush", req: { flush: {} } });
+    const out = answerFrame(flush, handler) as Uint8Array;
+    expect(Buffer.from(out).toString("hex")).toBe(
+      Buffer.from(frame(encodeAbciResponse({ flush: {} } as Response))).toString("hex"),
+    );
+    // A flush holding an unknown field, or with a trailing byte: the general decoder's verdict, not the constant's.
+    for (const hex of ["12020801", "120000"]) {
+      const bytes = Buffer.from(hex, "hex");
+      let expected: unknown;
+      try {
+        expected = Request.decode(bytes);
+      } catch {
+        expected = "error";
+      }
+      const d = decodeRequest(bytes);
+      if ("error" in d) expect(expected).toBe("error");
+      else expect(d.req).toEqual(expected);
+    }
   });
 
   it("frames a response as frame(encodeAbciResponse(r))", () => {
