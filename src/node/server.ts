@@ -114,7 +114,7 @@ const checkTxRequest = (b: Uint8Array): Request | undefined => {
  * object or encoding for it (2.3 µs each before).
  */
 const FLUSH: { req: Request; kind: RequestCase } = { req: { flush: {} } as Request, kind: "flush" };
-const FLUSH_FRAME = frame(Response.encode({ flush: {} } as Response).finish());
+const FLUSH_FRAME = Buffer.from(frame(Response.encode({ flush: {} } as Response).finish()));
 
 /** A decoded request and its method, or the exception response for a frame that is not one. */
 export const decodeRequest = (
