@@ -16,6 +16,7 @@ import { CommandSchema } from "../gen/remes/v1/tx_pb.ts";
 import { decodeCommand, DecodeError } from "../protocol/codec.ts";
 import { command, signerOf, type ProtocolCommand } from "../protocol/commands.ts";
 import { addressOfPubkey, BECH32_PREFIX, isAddress } from "./address.ts";
+import { fastCommand } from "./command-fast.ts";
 import { encodeUvarint } from "./framing.ts";
 import { sha256Fast } from "./hash.ts";
 import {
@@ -109,8 +110,23 @@ const MAX_GAS_WANTED = 2n ** 63n - 1n;
 const parseAmount = (s: string): bigint | undefined =>
   /^[0-9]{1,20}$/.test(s) ? BigInt(s) : undefined;
 
-/** One Any → a protocol command, strictly decoded (the Command envelope's decoder). */
-const toCommand = (any: Any, i: number): ProtocolCommand | TxError => {
+/**
+ * One Any → a protocol command, strictly decoded (the Command envelope's
+ * decoder). A gradient commitment or submission in the simple shape is read
+ * in place (command-fast.ts); `signer`: the tx's, reused as the string of a
+ * first field that spells it; `slow`: tests force the decoder's path to
+ * compare the two.
+ */
+export const toCommand = (
+  any: Any,
+  i: number,
+  signer?: string,
+  slow = false,
+): ProtocolCommand | TxError => {
+  if (!slow) {
+    const fast = fastCommand(any.typeUrl, any.value, signer);
+    if (fast !== undefined) return fast;
+  }
   if (any.typeUrl === BANK_SEND_TYPE_URL) {
     let m: BankMsgSend;
     try {
@@ -244,8 +260,9 @@ const pubkeyOf = (value: Uint8Array): Uint8Array =>
 /**
  * Stateless decoding and checks of a tx (no signature check: see
  * verifySignature). The common shape is read straight from the bytes
- * (tx-canonical.ts parseCanonicalTx); anything else through cosmjs-types
- * (`slow`: tests force it to compare the two).
+ * (tx-canonical.ts parseCanonicalTx), gradient commitments and submissions
+ * too (command-fast.ts); anything else through cosmjs-types and the
+ * Command decoder (`slow`: tests force those to compare the two).
  */
 export const decodeTx = (
   bytes: Uint8Array,
@@ -331,7 +348,7 @@ export const decodeTx = (
   const signer = addressOfPubkey(pubkey);
   const msgs: ProtocolCommand[] = [];
   for (let i = 0; i < parts.messages.length; i++) {
-    const cmd = toCommand(parts.messages[i]!, i);
+    const cmd = toCommand(parts.messages[i]!, i, signer, slow);
     if (cmd instanceof TxError) return cmd;
     const claimed = signerOf(cmd);
     if (claimed !== signer)

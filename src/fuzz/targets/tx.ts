@@ -9,8 +9,9 @@
  * signs what they like) or in the TxRaw envelope (after signing, as anyone
  * relaying the tx can).
  *
- * Oracles: no throw escapes; the same bytes get the same answer (accepted or
- * refused) in CheckTx and FinalizeBlock; a second app that skipped CheckTx
+ * Oracles: no throw escapes; decodeTx's in-place readers give what the
+ * decoders give (its `slow` path); the same bytes get the same answer
+ * (accepted or refused) in CheckTx and FinalizeBlock; a second app that skipped CheckTx
  * reaches the same app hash; an accepted tx is a canonical
  * envelope (else a relayer can commit it under another hash), carries no
  * unknown fields, and has a sane fee and gas limit; the state invariants
@@ -28,9 +29,11 @@ import { commandValueBytes } from "../../node/sign.ts";
 import { CommandSchema } from "../../gen/remes/v1/tx_pb.ts";
 import {
   BANK_SEND_TYPE_URL,
+  decodeTx,
   DENOM,
   SdkCode,
   SECP256K1_PUBKEY_TYPE_URL,
+  TxError,
   typeUrlOf,
 } from "../../node/tx.ts";
 import { checkState } from "../../protocol/invariants.ts";
@@ -320,6 +323,32 @@ const feeCoins = (bytes: Uint8Array) => {
   }
 };
 
+/** A decodeTx answer as text: bytes as hex, bigints and numbers apart, keys in order (the two paths build the same shapes). */
+const decodedText = (r: ReturnType<typeof decodeTx>): string =>
+  r instanceof TxError
+    ? `error ${r.code}: ${r.log}`
+    : JSON.stringify(r, (_k, v: unknown) =>
+        v instanceof Uint8Array
+          ? `bytes:${Buffer.from(v).toString("hex")}`
+          : typeof v === "bigint"
+            ? `bigint:${v}`
+            : v,
+      );
+
+/** decodeTx's in-place readers (tx-canonical.ts, command-fast.ts) against cosmjs-types and the Command decoder. */
+const fastPathFinding = (bytes: Uint8Array): Finding | undefined => {
+  const fast = decodedText(decodeTx(bytes));
+  const slow = decodedText(decodeTx(bytes, undefined, undefined, true));
+  if (fast === slow) return undefined;
+  let at = 0;
+  while (fast[at] === slow[at]) at++;
+  const from = Math.max(0, at - 60);
+  return finding(
+    "tx.fast-path-disagree",
+    `decodeTx's in-place readers and the decoders differ at character ${at}: …${fast.slice(from, at + 100)}… against …${slow.slice(from, at + 100)}…`,
+  );
+};
+
 /** Codes whose CheckTx/FinalizeBlock difference is policy: the minimum gas price is each node's own (mempool admission). */
 const checkOnly = new Set<number>([SdkCode.insufficientFee]);
 
@@ -328,6 +357,8 @@ export const checkTxInput = (input: TxInput): Finding | undefined => {
   const other = fuzzApp(1);
   try {
     const bytes = buildTx(input);
+    const decoded = fastPathFinding(bytes);
+    if (decoded) return decoded;
     const ck = app.checkTx(bytes, CheckTxType.NEW);
     const block = finalizeBlockRequest({ height: app.height + 1, txs: [bytes] });
     const fin = app.finalizeBlock(block);
