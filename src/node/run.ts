@@ -124,60 +124,77 @@ export const appProcess = (
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /**
- * Garbage collection between blocks (after InitChain and Commit). A full
- * collection runs once the heap has grown half again plus 32 MB past what
- * the last collection left, or — in a block without CheckTx traffic — the
- * process's resident set by 16 MB (a
- * block's txs, results and events live until its response is sent, so they
- * outlive the small young generation; much of them — tx bytes, hashes — is
- * off-heap, in buffers the heap figure does not count), or when the Commit
- * wrote a state snapshot (megabytes of buffers). Which one: V8's
- * memory-reducing "last resort" collection, which compacts and gives
- * emptied pages back to the OS (at 100,000 stored submissions: at most ~115
- * MB resident between blocks, against 176 with the heap trigger alone),
- * unless txs are arriving (CheckTx since the previous Commit) and this is a
- * growth-triggered collection: under a flood of txs a plain full collection
- * keeps the app's thread free for them (last-resort collections there cost
- * ~15% of the node's throughput, and plain ones give little memory back),
- * and the first quiet block after them runs a last-resort one.
+ * Garbage collection between blocks (after InitChain and Commit), in a
+ * block without CheckTx traffic: V8's memory-reducing "last resort"
+ * collection, which compacts and gives emptied pages back to the OS (at
+ * 100,000 stored submissions: at most ~115 MB resident between blocks,
+ * against 176 with V8's own collections alone), once the heap has grown
+ * half again plus 32 MB past what the last collection left or the
+ * process's resident set by 16 MB (a block's txs, results and events live
+ * until its response is sent, so they outlive the small young generation;
+ * much of them — tx bytes, hashes — is off-heap, in buffers the heap figure
+ * does not count); and after InitChain or a Commit that wrote a state
+ * snapshot (megabytes of buffers), whatever the traffic.
+ *
+ * While txs arrive (CheckTx since the previous Commit) none runs: V8's own
+ * collections bound the heap under a flood, and one of ours there only
+ * added a full collection (~5 µs per tx in bench:app, waves of 1,500; a
+ * last-resort one ~15% of the node's throughput). The first quiet block
+ * after a flood that grew the heap runs the last-resort one: a 10,000-tx
+ * flood leaves the app at ~180 MB resident and 105 MB three blocks later.
  */
 const RSS_GROWTH = 16 * 2 ** 20;
 
-const collector = (): {
-  readonly collect: (force: boolean) => void;
-  readonly sawTx: () => void;
-} => {
-  v8.setFlagsFromString("--expose-gc");
-  const gc = vm.runInNewContext("gc") as (options: {
-    type: "major";
-    flavor?: "last-resort";
-  }) => void;
-  let live = v8.getHeapStatistics().used_heap_size;
-  let rss = process.memoryUsage.rss();
+export interface CollectorProbes {
+  /** V8's memory-reducing full collection. */
+  readonly collect: () => void;
+  readonly heapUsed: () => number;
+  readonly rss: () => number;
+}
+
+/** The policy above over `probes` (tests give fakes): `sawTx` on each CheckTx, `afterBlock` after InitChain or Commit. */
+export const collectorPolicy = (
+  probes: CollectorProbes,
+): { readonly afterBlock: (force: boolean) => void; readonly sawTx: () => void } => {
+  let live = probes.heapUsed();
+  let rss = probes.rss();
   /** CheckTx since the previous Commit. */
   let busy = false;
-  /** A plain collection ran since the last memory-reducing one: the next quiet block runs one. */
+  /** The heap grew past the trigger during a flood: the next quiet block collects. */
   let owed = false;
   return {
     sawTx: () => {
       busy = true;
     },
-    collect: (force) => {
+    afterBlock: (force) => {
       const quiet = !busy;
-      // Under a flood only the heap's growth counts: the resident set grows with the txs' off-heap bytes, which V8's
-      // own collections free as the heap grows, and collecting for it cost ~5 µs per tx (bench:app, waves of 1,500).
-      const grown =
-        v8.getHeapStatistics().used_heap_size >= live * 1.5 + 32 * 2 ** 20 ||
-        (quiet && process.memoryUsage.rss() >= rss + RSS_GROWTH);
       busy = false;
-      if (!force && !grown && !(quiet && owed)) return;
-      const reduce = force || quiet;
-      gc(reduce ? { type: "major", flavor: "last-resort" } : { type: "major" });
-      owed = !reduce;
-      live = v8.getHeapStatistics().used_heap_size;
-      rss = process.memoryUsage.rss();
+      if (!force && !quiet) {
+        if (probes.heapUsed() >= live * 1.5 + 32 * 2 ** 20) owed = true;
+        return;
+      }
+      const grown =
+        probes.heapUsed() >= live * 1.5 + 32 * 2 ** 20 || probes.rss() >= rss + RSS_GROWTH;
+      if (!force && !grown && !owed) return;
+      probes.collect();
+      owed = false;
+      live = probes.heapUsed();
+      rss = probes.rss();
     },
   };
+};
+
+const collector = () => {
+  v8.setFlagsFromString("--expose-gc");
+  const gc = vm.runInNewContext("gc") as (options: {
+    type: "major";
+    flavor?: "last-resort";
+  }) => void;
+  return collectorPolicy({
+    collect: () => gc({ type: "major", flavor: "last-resort" }),
+    heapUsed: () => v8.getHeapStatistics().used_heap_size,
+    rss: () => process.memoryUsage.rss(),
+  });
 };
 
 /**
@@ -206,7 +223,7 @@ export const appHandler = (
     if (kind === "checkTx") gc.sawTx();
     else if (kind === "commit" || kind === "initChain") {
       const force = kind === "initChain" || app.snapshotDue(app.height);
-      setImmediate(() => gc.collect(force));
+      setImmediate(() => gc.afterBlock(force));
     }
     return res;
   };
