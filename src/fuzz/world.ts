@@ -79,10 +79,11 @@ const apps: RemesApp[] = [];
  * A fresh node app at the fuzz genesis plus one empty block (SQLite in
  * memory; a snapshot every `snapshotInterval` blocks).
  */
-export const freshFuzzApp = (snapshotInterval?: number): RemesApp => {
+export const freshFuzzApp = (snapshotInterval?: number, beaconKey?: Uint8Array): RemesApp => {
   const app = new RemesApp({
     dbPath: ":memory:",
     ...(snapshotInterval === undefined ? {} : { snapshotInterval }),
+    ...(beaconKey === undefined ? {} : { beaconKey }),
   });
   const json = toJson(GenesisStateSchema, fuzzGenesis());
   app.initChain({

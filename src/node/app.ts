@@ -138,10 +138,12 @@ export class RemesApp implements Committed {
           prepareProposal: {
             txs: this.beacon.prepare(
               Number(req.prepareProposal!.height),
-              this.prepareProposal(
-                req.prepareProposal!.txs.filter((t) => !isBeaconTx(t)),
-                req.prepareProposal!.maxTxBytes - 200n,
-              ),
+              req.prepareProposal!.maxTxBytes,
+              (budget) =>
+                this.prepareProposal(
+                  req.prepareProposal!.txs.filter((t) => !isBeaconTx(t)),
+                  budget,
+                ),
             ),
           },
         };

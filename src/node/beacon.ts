@@ -75,6 +75,19 @@ const expand = (secretKey: Uint8Array): ExtendedKey => {
 };
 
 /** The VRF output and proof of `alpha` under an ed25519 secret key (its 32-byte seed). */
+
+/**
+ * What a tx takes of a block's data bytes as CometBFT counts them
+ * (types.ComputeProtoSizeForTxs, the limit PrepareProposal must keep to:
+ * a proposal past it makes CometBFT panic): its protobuf field — tag,
+ * length varint, bytes.
+ */
+export const dataBytesOf = (tx: Uint8Array): number => {
+  let n = 1;
+  for (let v = tx.length; v > 0x7f; v = Math.floor(v / 128)) n++;
+  return 1 + n + tx.length;
+};
+
 export const vrfProve = (
   secretKey: Uint8Array,
   alpha: Uint8Array,
@@ -197,13 +210,25 @@ export class NodeBeacon {
     return this.publicKeyMemo;
   }
 
-  /** PrepareProposal: this proposer's beacon tx first, then the txs (any beacon tx among them dropped). */
-  prepare(height: number, txs: readonly Uint8Array[]): Uint8Array[] {
-    const rest = txs.filter((t) => !isBeaconTx(t));
-    if (this.secretKey === undefined) return rest;
+  /**
+   * PrepareProposal: this proposer's beacon tx first, then what `pick`
+   * keeps within the block data bytes left after it (`maxDataBytes` as
+   * CometBFT counts them: dataBytesOf each tx), any beacon tx among them
+   * dropped.
+   */
+  prepare(
+    height: number,
+    maxDataBytes: bigint,
+    pick: (budget: bigint) => readonly Uint8Array[],
+  ): Uint8Array[] {
+    if (this.secretKey === undefined) return pick(maxDataBytes).filter((t) => !isBeaconTx(t));
     const tx = proposeBeaconTx(this.secretKey, height, this.last);
     this.proposed = { height, last: this.last, tx };
-    return [tx, ...rest];
+    const left = maxDataBytes - BigInt(dataBytesOf(tx));
+    // No room even for the beacon tx (a block size no chain should set): an empty proposal, which validators refuse
+    // for want of its beacon tx, rather than one past the limit, on which CometBFT panics.
+    if (left < 0n) return [];
+    return [tx, ...pick(left).filter((t) => !isBeaconTx(t))];
   }
 
   /** ProcessProposal: why the block's beacon tx is wrong, or undefined. */

@@ -23,6 +23,7 @@ import { Role } from "../gen/remes/v1/types_pb.ts";
 import type { BlockContext } from "../protocol/context.ts";
 import { isProtocolError } from "../protocol/errors.ts";
 import { decide, dryRunTx, payFee } from "../protocol/machine.ts";
+import { dataBytesOf } from "./beacon.ts";
 import { type Committed, requireState } from "./committed.ts";
 import { sha256Hex } from "./hash.ts";
 import {
@@ -313,18 +314,20 @@ export class Mempool {
    */
   private prepared: { readonly height: number; readonly txs: readonly Uint8Array[] } | undefined;
 
-  /** Keeps the txs that fit and pass authentication (in order, sequences tracked). */
-  prepareProposal(txs: readonly Uint8Array[], maxTxBytes: bigint): Uint8Array[] {
+  /** Keeps the txs that fit in `maxDataBytes` (CometBFT's count: dataBytesOf each) and pass authentication (in order, sequences tracked). */
+  prepareProposal(txs: readonly Uint8Array[], maxDataBytes: bigint): Uint8Array[] {
     this.prepared = undefined;
     const out: Uint8Array[] = [];
     const seqs = new Map<string, bigint>();
-    let total = 0n;
+    const max = Number(maxDataBytes);
+    let total = 0;
     for (const bytes of txs) {
-      if (total + BigInt(bytes.length) > maxTxBytes) continue;
+      const size = dataBytesOf(bytes);
+      if (total + size > max) continue;
       const c = this.authenticate(bytes, (a) => seqs.get(a));
       if (!c.ok) continue;
       seqs.set(c.tx.signer, c.tx.sequence + 1n);
-      total += BigInt(bytes.length);
+      total += size;
       out.push(bytes);
     }
     this.prepared = { height: this.node.height, txs: out };

@@ -13,6 +13,7 @@ import { fromJsonValue } from "../../src/fuzz/json.ts";
 import { judge, runTarget } from "../../src/fuzz/runner.ts";
 import { targetNamed, targets } from "../../src/fuzz/targets.ts";
 import { RemesApp } from "../../src/node/app.ts";
+import { NodeBeacon } from "../../src/node/beacon.ts";
 import { decodeTx, TxError } from "../../src/node/tx.ts";
 
 const dir = new URL("./corpus/", import.meta.url);
@@ -78,6 +79,21 @@ describe("the chain target's oracles", () => {
       expect(r.violation?.message).toMatch(/Commit without a finalized block/);
     } finally {
       RemesApp.prototype.info = original;
+    }
+  });
+
+  it("catch a PrepareProposal past CometBFT's data limit (on which CometBFT panics and the node halts)", async () => {
+    const original = NodeBeacon.prototype.prepare;
+    // The beacon tx always first, whatever room is left: what the app did before it counted the beacon tx's size.
+    NodeBeacon.prototype.prepare = function (this: NodeBeacon, height, max, pick) {
+      const out = original.call(this, height, 1n << 40n, () => []);
+      return [...out, ...pick(max)];
+    };
+    try {
+      const r = await runTarget(targetNamed("chain")!, { seed: 1, runs: 300 });
+      expect(r.violation?.defect).toBe("chain.proposal-oversize");
+    } finally {
+      NodeBeacon.prototype.prepare = original;
     }
   });
 });

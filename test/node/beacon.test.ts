@@ -28,6 +28,8 @@ import {
 import { defaultParams } from "../../src/protocol/params.ts";
 import { hashParts } from "../../src/protocol/randomness.ts";
 
+/** A block data limit no test reaches. */
+const NO_LIMIT = 1n << 40n;
 const secret = (label: string) => sha256(new TextEncoder().encode(`beacon-test/${label}`));
 const VAL = secret("validator");
 const OTHER = secret("other");
@@ -125,7 +127,7 @@ describe("ProcessProposal and the beacon", () => {
     const node = freshNode(VAL);
     const app = node.app;
     const b0 = app.beacon.last;
-    const [tx, ...rest] = app.beacon.prepare(1, []);
+    const [tx, ...rest] = app.beacon.prepare(1, NO_LIMIT, () => []);
     expect(rest).toEqual([]);
     expect(propose(node, [tx!])).toBe(Status.ACCEPT);
     const r = node.block().execute();
@@ -134,7 +136,12 @@ describe("ProcessProposal and the beacon", () => {
     expect(bytesToHex(app.beacon.last)).toBe(bytesToHex(expected));
     // Height 2 chains on B[1]: the tx proposed against the genesis beacon again is refused.
     expect(propose(node, [proposeBeaconTx(VAL, 2, b0)])).toBe(Status.REJECT);
-    expect(propose(node, app.beacon.prepare(2, []))).toBe(Status.ACCEPT);
+    expect(
+      propose(
+        node,
+        app.beacon.prepare(2, NO_LIMIT, () => []),
+      ),
+    ).toBe(Status.ACCEPT);
   });
 
   it("given a proposal, when its beacon tx is missing, forged, another key's or doubled, then it is rejected", () => {
@@ -163,7 +170,12 @@ describe("ProcessProposal and the beacon", () => {
       node.close();
       const again = new RemesApp({ dbPath: db, beaconKey: VAL });
       expect(bytesToHex(again.beacon.last)).toBe(bytesToHex(b1));
-      expect(propose(TestNode.of(again), again.beacon.prepare(2, []))).toBe(Status.ACCEPT);
+      expect(
+        propose(
+          TestNode.of(again),
+          again.beacon.prepare(2, NO_LIMIT, () => []),
+        ),
+      ).toBe(Status.ACCEPT);
       again.close();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -182,12 +194,17 @@ describe("ProcessProposal and the beacon", () => {
       synced.applySnapshotChunk(i, source.loadSnapshotChunk(1, i));
     expect(synced.height).toBe(1);
     expect(bytesToHex(synced.beacon.last)).toBe(bytesToHex(source.beacon.last));
-    expect(propose(TestNode.of(synced), source.beacon.prepare(2, []))).toBe(Status.ACCEPT);
+    expect(
+      propose(
+        TestNode.of(synced),
+        source.beacon.prepare(2, NO_LIMIT, () => []),
+      ),
+    ).toBe(Status.ACCEPT);
   });
 
   it("given this node's own proposal, when ProcessProposal sees it (unverified), then it is accepted only as proposed: same height, previous beacon, bytes and the proposer's registered key", () => {
     const node = freshNode(VAL);
-    const [own] = node.app.beacon.prepare(1, []);
+    const [own] = node.app.beacon.prepare(1, NO_LIMIT, () => []);
     const flipped = own!.slice();
     flipped[flipped.length - 1]! ^= 1;
     expect(propose(node, [flipped])).toBe(Status.REJECT);
@@ -198,11 +215,13 @@ describe("ProcessProposal and the beacon", () => {
     expect(propose(node, [own!])).toBe(Status.REJECT);
     // A node whose key is not the proposer's registered one: its own tx is verified, and refused.
     const wrongKey = freshNode(OTHER);
-    const [mine] = wrongKey.app.beacon.prepare(1, []);
+    const [mine] = wrongKey.app.beacon.prepare(1, NO_LIMIT, () => []);
     expect(propose(wrongKey, [mine!])).toBe(Status.REJECT);
   });
 
   it("a node without a consensus key proposes no beacon tx and drops any it is handed", () => {
-    expect(new NodeBeacon(undefined).prepare(1, [beaconTx(hashParts("x"))])).toEqual([]);
+    expect(
+      new NodeBeacon(undefined).prepare(1, NO_LIMIT, () => [beaconTx(hashParts("x"))]),
+    ).toEqual([]);
   });
 });

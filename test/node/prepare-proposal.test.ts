@@ -88,4 +88,12 @@ describe("PrepareProposal", () => {
       );
     }
   });
+
+  it("proposes nothing rather than a beacon tx past a limit too small for it", () => {
+    const n = node();
+    for (const limit of [0n, 10n, 100n]) {
+      const out = n.app.beacon.prepare(1, limit, () => sends());
+      expect(BigInt(dataSize(out))).toBeLessThanOrEqual(limit);
+    }
+  });
 });

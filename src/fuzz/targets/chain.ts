@@ -18,21 +18,32 @@
  * (C keeps snapshots); A also CheckTx of the block's own txs again (a peer's
  * gossip, before CometBFT locks the mempool for the Commit).
  *
+ * A, which holds a consensus key, also answers PrepareProposal for the
+ * txs of half the blocks under a fuzzed data limit, from exactly their size
+ * down (test/node/prepare-proposal.test.ts covers full blocks).
+ *
  * Oracles: no throw; the three agree on each block's app hash and every
  * tx's code; the state invariants hold and every account is a canonical
- * address after each block. The tx target checks one block at a time from
+ * address after each block; A's proposal fits the limit as CometBFT counts
+ * it (over it, CometBFT panics and the node halts) and holds only its
+ * beacon tx and given txs, in order. The tx target checks one block at a time from
  * one state; this one catches what only shows across commits (a cache or
  * an index that outlives its block, state that the store does not keep).
  */
 import { CheckTxType, type Request, type Response } from "cosmjs-types/tendermint/abci/types";
 import fc from "fast-check";
 import type { RemesApp } from "../../node/app.ts";
+import { dataBytesOf } from "../../node/beacon.ts";
 import { finalizeBlockRequest } from "../../node/testing/test-node.ts";
+import { isBeaconTx } from "../../protocol/beacon.ts";
 import { checkState } from "../../protocol/invariants.ts";
 import { finding, type Finding } from "../finding.ts";
 import { checkAccounts } from "../oracles.ts";
 import type { FuzzTarget } from "../runner.ts";
 import { ACTOR_KEYS, freshFuzzApp } from "../world.ts";
+
+/** A's consensus key: it proposes, so its PrepareProposal leads with a beacon tx. */
+const FUZZ_BEACON_KEY = new Uint8Array(32).fill(7);
 import { buildTx, type TxInput, txArb } from "./tx.ts";
 
 export interface ChainInput {
@@ -44,6 +55,8 @@ export interface ChainInput {
     readonly skip: number;
     readonly txs: readonly TxInput[];
     readonly rpc?: boolean;
+    /** PrepareProposal's data limit: this many bytes below the block's txs' own size (0: exactly full). */
+    readonly room?: number;
   }[];
 }
 
@@ -78,6 +91,10 @@ const chainArb = (): fc.Arbitrary<ChainInput> =>
         ),
         txs: fc.array(streamTxArb, { maxLength: 4 }),
         rpc: fc.boolean(),
+        // Half the blocks only: each proposal proves a VRF (a few ms).
+        room: fc.option(fc.oneof(fc.constant(0), fc.nat(400), fc.nat(5_000)), {
+          nil: undefined,
+        }),
       }),
       { minLength: 1, maxLength: 4 },
     ),
@@ -107,13 +124,43 @@ const rpcReads = (app: RemesApp): void => {
     );
 };
 
+/** Why A's PrepareProposal answer for `txs` under `room` breaks CometBFT's rules, or undefined. */
+const proposalProblem = (a: RemesApp, txs: Uint8Array[], room: number): string | undefined => {
+  const limit = Math.max(0, txs.reduce((n, t) => n + dataBytesOf(t), 0) - room);
+  const r = a.handle(
+    {
+      prepareProposal: {
+        maxTxBytes: BigInt(limit),
+        txs,
+        height: BigInt(a.height + 1),
+        time: { seconds: 1n, nanos: 0 },
+        localLastCommit: { round: 0, votes: [] },
+        misbehavior: [],
+        nextValidatorsHash: new Uint8Array(0),
+        proposerAddress: new Uint8Array(20),
+      },
+    } as Request,
+    "prepareProposal",
+  ) as Response;
+  const out = r.prepareProposal!.txs;
+  const size = out.reduce((n, t) => n + dataBytesOf(t), 0);
+  if (size > limit) return `${out.length} txs of ${size} data bytes for a limit of ${limit}`;
+  const given = out.filter((t) => !isBeaconTx(t)).map(hex);
+  let i = 0;
+  for (const t of txs.map(hex)) if (t === given[i]) i++;
+  return i === given.length ? undefined : "txs not given, or out of their order";
+};
+
 export const checkChain = (input: ChainInput): Finding | undefined => {
-  const a = freshFuzzApp();
+  const a = freshFuzzApp(undefined, FUZZ_BEACON_KEY);
   const b = freshFuzzApp();
   const c = freshFuzzApp(2);
   // One block through the three apps; undefined when they agree, else what differs.
-  const step = (k: number, txs: Uint8Array[], rpc = false): Finding | undefined => {
+  const step = (k: number, txs: Uint8Array[], rpc = false, room?: number): Finding | undefined => {
     for (const tx of txs) a.checkTx(tx, CheckTxType.NEW);
+    const oversize = room === undefined ? undefined : proposalProblem(a, txs, room);
+    if (oversize)
+      return finding("chain.proposal-oversize", `block ${k}: PrepareProposal answered ${oversize}`);
     const req = finalizeBlockRequest({ height: a.height + 1, txs });
     const results = [a, b, c].map((app: RemesApp) => {
       const r = app.finalizeBlock(req);
@@ -164,7 +211,7 @@ export const checkChain = (input: ChainInput): Finding | undefined => {
       earlier.set(who, n + 1n);
       return buildTx(t, a, n);
     });
-    const bad = step(k, txs, block.rpc);
+    const bad = step(k, txs, block.rpc, block.room);
     if (bad) return bad;
   }
   return undefined;

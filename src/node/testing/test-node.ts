@@ -109,6 +109,9 @@ export const finalizeBlockRequest = (b: BlockSpec): RequestFinalizeBlock => ({
   proposerAddress: b.proposerAddress ?? new Uint8Array(20),
 });
 
+/** A block data limit no test block reaches. */
+const NO_LIMIT = 1n << 40n;
+
 export class TestNode {
   private constructor(readonly app: RemesApp) {}
 
@@ -200,7 +203,7 @@ export class TestBlock {
   /** The txs as proposed: this node's beacon tx first when it proposes with a key. */
   proposedTxs(): Uint8Array[] {
     return this.withBeacon
-      ? [...this.app.beacon.prepare(this.height, []), ...this.txList]
+      ? [...this.app.beacon.prepare(this.height, NO_LIMIT, () => []), ...this.txList]
       : [...this.txList];
   }
 
