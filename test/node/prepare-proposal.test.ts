@@ -9,10 +9,11 @@
  */
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { sha256 } from "@noble/hashes/sha2.js";
+import type { Request, Response } from "cosmjs-types/tendermint/abci/types";
 import { describe, expect, it } from "vitest";
 import { Role } from "../../src/gen/remes/v1/types_pb.ts";
 import { signTx, txKeyOf } from "../../src/node/sign.ts";
-import { TestNode } from "../../src/node/testing/test-node.ts";
+import { prepareProposalRequest, TestNode } from "../../src/node/testing/test-node.ts";
 import { isBeaconTx } from "../../src/protocol/beacon.ts";
 import { command } from "../../src/protocol/commands.ts";
 import { defaultParams } from "../../src/protocol/params.ts";
@@ -65,21 +66,10 @@ describe("PrepareProposal", () => {
       const reaped = txs.slice(0, count);
       const limit = BigInt(dataSize(reaped));
       const r = n.app.handle(
-        {
-          prepareProposal: {
-            maxTxBytes: limit,
-            txs: reaped,
-            height: 1n,
-            time: { seconds: 1n, nanos: 0 },
-            localLastCommit: { round: 0, votes: [] },
-            misbehavior: [],
-            nextValidatorsHash: new Uint8Array(0),
-            proposerAddress: new Uint8Array(20),
-          },
-        } as never,
+        { prepareProposal: prepareProposalRequest(1, reaped, limit) } as Request,
         "prepareProposal",
-      ) as { prepareProposal: { txs: Uint8Array[] } };
-      const out = r.prepareProposal.txs;
+      ) as Response;
+      const out = r.prepareProposal!.txs;
       expect(isBeaconTx(out[0])).toBe(true);
       expect(BigInt(dataSize(out))).toBeLessThanOrEqual(limit);
       // Only what does not fit is left out: at most as many txs as the beacon tx's size displaces.

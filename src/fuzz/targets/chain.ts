@@ -34,7 +34,7 @@ import { CheckTxType, type Request, type Response } from "cosmjs-types/tendermin
 import fc from "fast-check";
 import type { RemesApp } from "../../node/app.ts";
 import { dataBytesOf } from "../../node/beacon.ts";
-import { finalizeBlockRequest } from "../../node/testing/test-node.ts";
+import { finalizeBlockRequest, prepareProposalRequest } from "../../node/testing/test-node.ts";
 import { isBeaconTx } from "../../protocol/beacon.ts";
 import { checkState } from "../../protocol/invariants.ts";
 import { finding, type Finding } from "../finding.ts";
@@ -128,18 +128,7 @@ const rpcReads = (app: RemesApp): void => {
 const proposalProblem = (a: RemesApp, txs: Uint8Array[], room: number): string | undefined => {
   const limit = Math.max(0, txs.reduce((n, t) => n + dataBytesOf(t), 0) - room);
   const r = a.handle(
-    {
-      prepareProposal: {
-        maxTxBytes: BigInt(limit),
-        txs,
-        height: BigInt(a.height + 1),
-        time: { seconds: 1n, nanos: 0 },
-        localLastCommit: { round: 0, votes: [] },
-        misbehavior: [],
-        nextValidatorsHash: new Uint8Array(0),
-        proposerAddress: new Uint8Array(20),
-      },
-    } as Request,
+    { prepareProposal: prepareProposalRequest(a.height + 1, txs, BigInt(limit)) } as Request,
     "prepareProposal",
   ) as Response;
   const out = r.prepareProposal!.txs;

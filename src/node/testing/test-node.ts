@@ -21,6 +21,7 @@ import {
   MisbehaviorType,
   type Request,
   type RequestFinalizeBlock,
+  type RequestPrepareProposal,
   type Response,
   type ResponseFinalizeBlock,
   type ResponseProcessProposal_ProposalStatus,
@@ -107,6 +108,22 @@ export const finalizeBlockRequest = (b: BlockSpec): RequestFinalizeBlock => ({
   time: b.time ?? { seconds: 10n + BigInt(b.height), nanos: 0 },
   nextValidatorsHash: new Uint8Array(0),
   proposerAddress: b.proposerAddress ?? new Uint8Array(20),
+});
+
+/** A PrepareProposal request as CometBFT sends it to the proposer: the reaped `txs` under a limit of `maxTxBytes` data bytes. */
+export const prepareProposalRequest = (
+  height: number,
+  txs: readonly Uint8Array[],
+  maxTxBytes: bigint,
+): RequestPrepareProposal => ({
+  maxTxBytes,
+  txs: [...txs],
+  height: BigInt(height),
+  time: { seconds: 10n + BigInt(height), nanos: 0 },
+  localLastCommit: { round: 0, votes: [] },
+  misbehavior: [],
+  nextValidatorsHash: new Uint8Array(0),
+  proposerAddress: new Uint8Array(20),
 });
 
 /** A block data limit no test block reaches. */
