@@ -52,6 +52,7 @@ import {
 import { RemesApp } from "../src/node/app.ts";
 import { beaconOfBlock, consensusSecretKeyOf } from "../src/node/beacon.ts";
 import { FrameReader } from "../src/node/framing.ts";
+import { dataBytesOf } from "../src/node/mempool.ts";
 import { DEFAULT_BLOCK_MAX_BYTES, defaultInit, initHome } from "../src/node/home.ts";
 import { parseRfc3339 } from "../src/node/replay.ts";
 import { appDbPath, appHandler, appProcess, minGasPriceOf } from "../src/node/run.ts";
@@ -132,7 +133,6 @@ const say = (s: string) =>
  */
 const MAX_DATA_BYTES = DEFAULT_BLOCK_MAX_BYTES - 11 - 626 - (94 + 109);
 /** A tx's size in the block's data (protobuf `repeated bytes`: tag, length varint, bytes), as CometBFT reaps by it. */
-const protoSize = (n: number) => 1 + (n < 128 ? 1 : n < 16384 ? 2 : 3) + n;
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-bench-app-"));
 /** The miners' keys, dropped once their txs are signed (the full collections' cost grows with the live heap). */
@@ -311,8 +311,8 @@ const runBlock = async (h: number, mempool: Uint8Array[]) => {
   let bytes = 0;
   const reaped: Uint8Array[] = [];
   for (const tx of mempool) {
-    if (bytes + protoSize(tx.length) > MAX_DATA_BYTES) break;
-    bytes += protoSize(tx.length);
+    if (bytes + dataBytesOf(tx) > MAX_DATA_BYTES) break;
+    bytes += dataBytesOf(tx);
     reaped.push(tx);
   }
   const prepareReq = r.prepare(reaped);

@@ -27,7 +27,6 @@ import {
   type Snapshot,
 } from "cosmjs-types/tendermint/abci/types";
 import type { BlockContext } from "../protocol/context.ts";
-import { isBeaconTx } from "../protocol/beacon.ts";
 import type { State } from "../protocol/state.ts";
 import type { UpgradeHandlers } from "../protocol/upgrades.ts";
 import { Accounts } from "./accounts.ts";
@@ -139,11 +138,7 @@ export class RemesApp implements Committed {
             txs: this.beacon.prepare(
               Number(req.prepareProposal!.height),
               req.prepareProposal!.maxTxBytes,
-              (budget) =>
-                this.prepareProposal(
-                  req.prepareProposal!.txs.filter((t) => !isBeaconTx(t)),
-                  budget,
-                ),
+              (budget) => this.prepareProposal(req.prepareProposal!.txs, budget),
             ),
           },
         };

@@ -38,6 +38,7 @@ import {
   isBeaconTx,
   parseBeaconTx,
 } from "../protocol/beacon.ts";
+import { dataBytesOf } from "./mempool.ts";
 
 const Point = ed25519.Point;
 const L = Point.Fn.ORDER;
@@ -75,19 +76,6 @@ const expand = (secretKey: Uint8Array): ExtendedKey => {
 };
 
 /** The VRF output and proof of `alpha` under an ed25519 secret key (its 32-byte seed). */
-
-/**
- * What a tx takes of a block's data bytes as CometBFT counts them
- * (types.ComputeProtoSizeForTxs, the limit PrepareProposal must keep to:
- * a proposal past it makes CometBFT panic): its protobuf field — tag,
- * length varint, bytes.
- */
-export const dataBytesOf = (tx: Uint8Array): number => {
-  let n = 1;
-  for (let v = tx.length; v > 0x7f; v = Math.floor(v / 128)) n++;
-  return 1 + n + tx.length;
-};
-
 export const vrfProve = (
   secretKey: Uint8Array,
   alpha: Uint8Array,

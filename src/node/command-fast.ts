@@ -83,8 +83,9 @@ const I32 = 2 ** 31;
 /** Out of the fast shape: the caller takes toCommand's existing path. */
 const OUT = -1;
 
+const EMPTY = new Uint8Array(0);
 // The cursor: module state, as nothing here re-enters.
-let b: Uint8Array = new Uint8Array(0);
+let b: Uint8Array = EMPTY;
 let pos = 0;
 let end = 0;
 
@@ -196,5 +197,3 @@ export const fastCommand = (
   b = EMPTY;
   return cmd;
 };
-
-const EMPTY = new Uint8Array(0);

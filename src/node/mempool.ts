@@ -23,7 +23,6 @@ import { Role } from "../gen/remes/v1/types_pb.ts";
 import type { BlockContext } from "../protocol/context.ts";
 import { isProtocolError } from "../protocol/errors.ts";
 import { decide, dryRunTx, payFee } from "../protocol/machine.ts";
-import { dataBytesOf } from "./beacon.ts";
 import { type Committed, requireState } from "./committed.ts";
 import { sha256Hex } from "./hash.ts";
 import {
@@ -84,6 +83,18 @@ const NO_HASH = new Uint8Array(0);
 
 /** A CheckTx response's data (none; the encoder only reads it). */
 const EMPTY = new Uint8Array(0);
+
+/**
+ * What a tx takes of a block's data bytes as CometBFT counts them
+ * (types.ComputeProtoSizeForTxs, the limit PrepareProposal must keep to:
+ * a proposal past it makes CometBFT panic): its protobuf field — tag,
+ * length varint, bytes.
+ */
+export const dataBytesOf = (tx: Uint8Array): number => {
+  let n = 1;
+  for (let v = tx.length; v > 0x7f; v = Math.floor(v / 128)) n++;
+  return 1 + n + tx.length;
+};
 
 /** Above CometBFT's mempool size (5,000 by default; raise both together). */
 const VERIFIED_CACHE_MAX = 100_000;

@@ -33,7 +33,7 @@
 import { CheckTxType, type Request, type Response } from "cosmjs-types/tendermint/abci/types";
 import fc from "fast-check";
 import type { RemesApp } from "../../node/app.ts";
-import { dataBytesOf } from "../../node/beacon.ts";
+import { dataBytesOf } from "../../node/mempool.ts";
 import { finalizeBlockRequest, prepareProposalRequest } from "../../node/testing/test-node.ts";
 import { isBeaconTx } from "../../protocol/beacon.ts";
 import { checkState } from "../../protocol/invariants.ts";
@@ -42,9 +42,10 @@ import { checkAccounts } from "../oracles.ts";
 import type { FuzzTarget } from "../runner.ts";
 import { ACTOR_KEYS, freshFuzzApp } from "../world.ts";
 
+import { buildTx, type TxInput, txArb } from "./tx.ts";
+
 /** A's consensus key: it proposes, so its PrepareProposal leads with a beacon tx. */
 const FUZZ_BEACON_KEY = new Uint8Array(32).fill(7);
-import { buildTx, type TxInput, txArb } from "./tx.ts";
 
 export interface ChainInput {
   /**
