@@ -86,4 +86,19 @@ describe("PrepareProposal", () => {
       expect(BigInt(dataSize(out))).toBeLessThanOrEqual(limit);
     }
   });
+
+  it("keeps a tx handed over twice only once, within the limit", () => {
+    const n = node();
+    const txs = sends().slice(0, 10);
+    for (const t of txs) expect(n.app.checkTx(t, 0).code).toBe(0);
+    const reaped = [...txs, ...txs];
+    const limit = BigInt(dataSize(reaped));
+    const r = n.app.handle(
+      { prepareProposal: prepareProposalRequest(1, reaped, limit) } as Request,
+      "prepareProposal",
+    ) as Response;
+    const out = r.prepareProposal!.txs;
+    expect(out.slice(1)).toEqual(txs);
+    expect(BigInt(dataSize(out))).toBeLessThanOrEqual(limit);
+  });
 });
