@@ -56,6 +56,7 @@ import { dataBytesOf } from "../src/node/mempool.ts";
 import { DEFAULT_BLOCK_MAX_BYTES, defaultInit, initHome } from "../src/node/home.ts";
 import { parseRfc3339 } from "../src/node/replay.ts";
 import { appDbPath, appHandler, appProcess, minGasPriceOf } from "../src/node/run.ts";
+import { secp256k1Backend } from "../src/node/secp256k1.ts";
 import { answerFrame, type AbciHandler } from "../src/node/server.ts";
 import { consensusAddress, finalizeBlockRequest } from "../src/node/testing/test-node.ts";
 import { defaultParams } from "../src/protocol/params.ts";
@@ -495,6 +496,7 @@ console.log(
     height: h - 1,
     app_hash: appHash,
     node: process.version,
+    secp256k1: secp256k1Backend,
     note: `in process, through server.ts's answerFrame and run.ts's appHandler (request bytes → response frame) with node app's V8 flags; CPU = process.cpuUsage per phase; CheckTx NEW of ${WAVE === MINERS ? "every tx first" : `a wave of ${WAVE} txs before each block`}, blocks of CometBFT's 2 MiB data bytes, RECHECK after each Commit`,
   }),
 );

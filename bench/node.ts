@@ -55,6 +55,7 @@ import { consensusAddressOf, parseRfc3339 } from "../src/node/replay.ts";
 import { appProcess } from "../src/node/run.ts";
 import { finalizeBlockRequest } from "../src/node/testing/test-node.ts";
 import { abciCliBinary, cometbftBinary } from "../src/node/tools.ts";
+import { secp256k1Backend } from "../src/node/secp256k1.ts";
 import { signTx, type TxKey } from "../src/node/sign.ts";
 import { defaultParams } from "../src/protocol/params.ts";
 import { beaconOfBlock } from "../src/node/beacon.ts";
@@ -972,6 +973,7 @@ console.log(
     },
     cpus: os.cpus().length,
     loadavg_1m: round1(os.loadavg()[0]!),
+    secp256k1: secp256k1Backend,
     note:
       `tx_per_s, submissions_per_block, latency: a real single-node chain (r3mes node start: app + CometBFT ${"v0.38"}, timeout_commit 1s, kv tx indexer) on this machine's ${os.cpus().length} cores, shared by CometBFT, the app and the client; ` +
       `the measured txs are gradient commitments (MsgCommitGradient for window 0, one per miner, committing to its salted MsgSubmitGradient; a submission is revealed only after the window, so the commitment is the tx a window's flood is made of): "submissions" in the field names counts them; ` +

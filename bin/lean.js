@@ -23,7 +23,7 @@ export const cacheDir = (projectRoot = root) =>
   path.join(projectRoot, "node_modules", ".cache", "r3mes-node");
 /** Always part of the key: the dependency versions and the build options (this file). */
 const ALWAYS = ["package-lock.json", path.relative(root, self)];
-const EXTERNAL = ["secp256k1", "tiny-secp256k1"];
+const EXTERNAL = ["secp256k1", "tiny-secp256k1", "koffi"];
 
 /** sha256 over the files (paths relative to the project root, sorted) and their contents; undefined when one cannot be read. */
 export const inputsKey = (inputs, projectRoot = root) => {

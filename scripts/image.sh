@@ -13,8 +13,10 @@ cd "$(dirname "$0")/.."
 
 IMAGE="${R3MES_IMAGE:-localhost/r3mes:latest}"
 SUITE=bookworm
+# Beyond minbase: the system libsecp256k1 the node verifies signatures with (src/node/secp256k1.ts).
+BASE_PACKAGES=libsecp256k1-1
 # The base's recipe: change it and the tag (hence a fresh debootstrap) changes with it.
-BASE_RECIPE="debootstrap --variant=minbase $SUITE; prune docs,man,locales,apt lists; v1"
+BASE_RECIPE="debootstrap --variant=minbase --include=$BASE_PACKAGES $SUITE; prune docs,man,locales,apt lists; v1"
 BASE_TAG="localhost/r3mes-base:$SUITE-$(printf '%s' "$BASE_RECIPE" | sha256sum | cut -c1-12)"
 
 command -v podman >/dev/null || { echo "image: podman is not installed (apt-get install -y podman runc)" >&2; exit 1; }
@@ -26,8 +28,8 @@ else
   command -v debootstrap >/dev/null || { echo "image: debootstrap is not installed (apt-get install -y debootstrap)" >&2; exit 1; }
   rootfs="$(mktemp -d /var/tmp/r3mes-rootfs.XXXXXX)"
   trap 'rm -rf "$rootfs"' EXIT
-  echo "image: debootstrap --variant=minbase $SUITE (about 1.5 minutes)"
-  debootstrap --variant=minbase "$SUITE" "$rootfs" ${R3MES_DEBIAN_MIRROR:+"$R3MES_DEBIAN_MIRROR"} >/dev/null
+  echo "image: debootstrap --variant=minbase --include=$BASE_PACKAGES $SUITE (about 1.5 minutes)"
+  debootstrap --variant=minbase --include="$BASE_PACKAGES" "$SUITE" "$rootfs" ${R3MES_DEBIAN_MIRROR:+"$R3MES_DEBIAN_MIRROR"} >/dev/null
   rm -rf "$rootfs"/usr/share/{doc,man,info,locale}/* "$rootfs"/var/cache/apt/* "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/log/*
   tar -C "$rootfs" --numeric-owner -c . | podman import - "$BASE_TAG" >/dev/null
   rm -rf "$rootfs"

@@ -29,6 +29,7 @@ import { rpcUrlOf } from "./rest-rpc.ts";
 import { readToml } from "./toml.ts";
 import { type GasPrice, parseGasPrice, ZERO_GAS_PRICE } from "./tx.ts";
 import { type AbciHandler, AbciServer } from "./server.ts";
+import { secp256k1Description } from "./secp256k1.ts";
 import { cometbftBinary } from "./tools.ts";
 import { UpgradeNeededError } from "../protocol/upgrades.ts";
 import { UPGRADE_HALT_EXIT_CODE, UPGRADE_HALT_GRACE_MS } from "./upgrades.ts";
@@ -321,6 +322,7 @@ const startApp = async (o: RunOptions): Promise<RunningNode> => {
     metrics,
   });
   log(`app: minimum gas price ${minGasPrice.text} (${appConfigPath(o.home)})`);
+  log(`app: signatures verified by ${secp256k1Description()}`);
   let halted: ((line: string) => Promise<never>) | undefined;
   const handle = appHandler(app, () => halted);
   const server = new AbciServer(handle, { address: proxyApp, log });

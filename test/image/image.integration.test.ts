@@ -62,7 +62,7 @@ describe.skipIf(!hasPodman && !process.env.CI)("the project's image", () => {
     ]);
   });
 
-  it("node init + node start make blocks, every process as the non-root user", async () => {
+  it("node init + node start make blocks, every process as the non-root user, signatures checked by the system libsecp256k1", async () => {
     podman(
       "run",
       "-d",
@@ -99,5 +99,9 @@ describe.skipIf(!hasPodman && !process.env.CI)("the project's image", () => {
     expect(users.length).toBeGreaterThanOrEqual(2);
     for (const l of users) expect(l.trim().split(/\s+/)[0]).toBe(IMAGE_USER.name);
     expect(users.some((l) => l.includes("cometbft"))).toBe(true);
+    // The image carries Debian's libsecp256k1, and the app verifies signatures with it.
+    expect(podman("exec", name, "cat", "/data/chain/logs/app.log")).toMatch(
+      /signatures verified by the system's libsecp256k1 \(libsecp256k1\.so\.\d\)/,
+    );
   });
 });
