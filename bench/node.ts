@@ -11,7 +11,9 @@
  * salted MsgSubmitGradient: gradient-commits.ts) is signed BEFORE timing
  * starts. The commitment is the tx a miner sends while a window is open (its
  * reveal waits for the window's end), so it is the measured flood; the
- * figures keep the name "submissions". Then all are broadcast as fast
+ * figures keep the name "submissions". BENCH_WARMUP more miners' commitments
+ * (default 5,000) are broadcast and committed first, to warm the node up
+ * (0: a cold run). Then all are broadcast as fast
  * as the node takes them (JSON-RPC batches of 8 broadcast_tx_sync over 64
  * connections: 512 txs in flight), and again on a fresh chain over 256
  * connections (2,048 in flight: "saturated"). Measured from the committed blocks:
@@ -77,6 +79,16 @@ import {
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const MINERS = Number(process.env.BENCH_MINERS ?? 20_000);
+/**
+ * A warm-up flood before the measured one (BENCH_WARMUP txs, default 5,000;
+ * 0 measures a cold process): the same kind of txs (other miners'
+ * commitments; other keys for kvstore) through the same path, committed
+ * before the measured flood starts. A node serves floods long after it
+ * started; without it the app's figures include V8 compiling its hot code
+ * (~150–200 ms of CPU on background threads, plus interpreted runs on the
+ * main thread), a one-time cost the flood's size would divide.
+ */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 5_000);
 const RSS_SUBMISSIONS = Number(process.env.BENCH_RSS_SUBMISSIONS ?? 1_000_000);
 const RSS_MINERS = Number(process.env.BENCH_RSS_MINERS ?? 10_000);
 const RSS_PER_BLOCK = Number(process.env.BENCH_RSS_PER_BLOCK ?? 1_000);
@@ -274,7 +286,9 @@ const chainPart = async (
   const proxyApp = process.env.BENCH_ABCI_TCP
     ? `tcp://127.0.0.1:${await freePort()}`
     : `unix://${home}/abci.sock`;
-  say(`${MINERS} miners, ${connections} connections; initialising a chain in ${home}`);
+  say(
+    `${WARMUP} + ${MINERS} miners (warm-up + measured), ${connections} connections; initialising a chain in ${home}`,
+  );
   await initHome({
     ...defaultInit(home),
     chainId: CHAIN_ID,
@@ -285,8 +299,8 @@ const chainPart = async (
     params: { windowBlocks, daSampleRateBps: 1 }, // the least sampling validateParams accepts
     genesisExtra: server === "r3mes" ? genesisExtra(keys) : undefined,
     config: {
-      "mempool.size": String(MINERS + 10_000),
-      "mempool.cache_size": String(MINERS + 10_000),
+      "mempool.size": String(MINERS + WARMUP + 10_000),
+      "mempool.cache_size": String(MINERS + WARMUP + 10_000),
       "rpc.max_request_batch_size": "0",
       "rpc.max_body_bytes": "100000000",
       log_level: JSON.stringify(process.env.BENCH_COMET_LOG ?? "error"),
@@ -335,10 +349,12 @@ const chainPart = async (
       );
       txs.push(...signCommitments(keys, shards));
     }
-    const signPerS = MINERS / ((performance.now() - tSign) / 1000);
+    const signPerS = txs.length / ((performance.now() - tSign) / 1000);
     const txBytes = txs.reduce((n, t) => n + t.length, 0) / txs.length;
+    // The first WARMUP keys' txs warm the node up; the rest are the measured flood.
+    const warm = txs.splice(0, WARMUP);
     say(
-      `${server}: pre-signed ${MINERS} ${server === "r3mes" ? "gradient commitments" : "key=value txs"} (${Math.round(signPerS)}/s, ${Math.round(txBytes)} bytes each); broadcasting`,
+      `${server}: pre-signed ${warm.length} + ${txs.length} ${server === "r3mes" ? "gradient commitments" : "key=value txs"} (${Math.round(signPerS)}/s, ${Math.round(txBytes)} bytes each); broadcasting the warm-up, then the measured flood`,
     );
 
     // Heights as they commit (for the latency's starting point).
@@ -368,6 +384,54 @@ const chainPart = async (
       }),
     );
 
+    /** One JSON-RPC batch of METHOD calls, ids from `firstId`. */
+    const broadcast = async (batch: readonly Uint8Array[], firstId: number) =>
+      (await (
+        await fetch(rpc, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(
+            batch.map((t, i) => ({
+              jsonrpc: "2.0",
+              id: firstId + i,
+              method: METHOD,
+              params: { tx: Buffer.from(t).toString("base64") },
+            })),
+          ),
+        })
+      ).json()) as RpcResult<{ code: number; hash: string; log: string; codespace: string }>[];
+    const drained = async () => {
+      for (let i = 0; ; i++) {
+        const un = await rpcCall<{ n_txs: string }>(rpc, "num_unconfirmed_txs");
+        if (Number(un.n_txs) === 0) return;
+        if (i > 600) throw new Error("the mempool did not drain in 2 minutes");
+        await sleep(200);
+      }
+    };
+    if (warm.length > 0) {
+      let w = 0;
+      const refusedWarm: string[] = [];
+      await Promise.all(
+        Array.from({ length: connections }, async () => {
+          while (w < warm.length) {
+            const from = w;
+            w = Math.min(warm.length, w + BATCH);
+            for (const r of await broadcast(warm.slice(from, w), from))
+              if (r.result?.code !== 0) refusedWarm.push(r.error?.message ?? r.result!.log);
+          }
+        }),
+      );
+      if (refusedWarm.length > 0)
+        throw new Error(`${refusedWarm.length} warm-up txs refused, e.g. ${refusedWarm[0]}`);
+      await drained();
+      const h = height;
+      for (let i = 0; height < h + 1; i++) {
+        if (i > 600) throw new Error(`no block after the warm-up's (height ${h})`);
+        await sleep(10);
+      }
+      say(`${server}: warm-up: ${warm.length} txs committed by height ${height}`);
+    }
+
     const sentAt = new Map<string, number>();
     /** When each accepted tx's batch was sent (performance.now()). */
     const sentMs = new Map<string, number>();
@@ -381,21 +445,7 @@ const chainPart = async (
         const batch = txs.slice(from, next);
         const h = height;
         const tSent = performance.now();
-        const body = JSON.stringify(
-          batch.map((t, i) => ({
-            jsonrpc: "2.0",
-            id: from + i,
-            method: METHOD,
-            params: { tx: Buffer.from(t).toString("base64") },
-          })),
-        );
-        const res = (await (
-          await fetch(rpc, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body,
-          })
-        ).json()) as RpcResult<{ code: number; hash: string; log: string; codespace: string }>[];
+        const res = await broadcast(batch, from);
         for (const r of res) {
           if (!r.result)
             refused.set(
@@ -434,12 +484,7 @@ const chainPart = async (
       `broadcast ${txs.length} in ${broadcastS.toFixed(1)} s (${sentAt.size} accepted by CheckTx)${refused.size ? `; refused: ${JSON.stringify(Object.fromEntries(refused))}` : ""}`,
     );
     // Wait until the mempool is drained.
-    for (let i = 0; ; i++) {
-      const un = await rpcCall<{ n_txs: string }>(rpc, "num_unconfirmed_txs");
-      if (Number(un.n_txs) === 0) break;
-      if (i > 600) throw new Error("the mempool did not drain in 2 minutes");
-      await sleep(200);
-    }
+    await drained();
     // The mempool drains on the last block's Commit, which can come before its NewBlockHeader event reaches
     // this client: wait for the event, or that block's txs would be missed (a run counted 19,308 of 20,000).
     const latest = await status();
@@ -852,7 +897,7 @@ const rssPart = async () => {
   }
 };
 
-const chainKeys = process.env.BENCH_ONLY_RSS ? [] : minerKeys(MINERS, "miner");
+const chainKeys = process.env.BENCH_ONLY_RSS ? [] : minerKeys(WARMUP + MINERS, "miner");
 const chainRun = async (connections: number, server: Server = "r3mes", kvTxBytes?: number) => {
   const r = await chainPart(server, connections, chainKeys, kvTxBytes);
   fs.rmSync(r.home, { recursive: true, force: true });
@@ -950,6 +995,7 @@ console.log(
     latency_p99_s: round2(r1.p99Ms / 1000),
     latency_p99_block_intervals: round2(r1.p99Ms / 1000 / r1.blockIntervalS),
     miners: MINERS,
+    warmup_txs: WARMUP,
     committed: r1.committed,
     refused: r1.refused,
     max_submissions_per_block: r1.maxPerBlock,
@@ -977,7 +1023,7 @@ console.log(
     note:
       `tx_per_s, submissions_per_block, latency: a real single-node chain (r3mes node start: app + CometBFT ${"v0.38"}, timeout_commit 1s, kv tx indexer) on this machine's ${os.cpus().length} cores, shared by CometBFT, the app and the client; ` +
       `the measured txs are gradient commitments (MsgCommitGradient for window 0, one per miner, committing to its salted MsgSubmitGradient; a submission is revealed only after the window, so the commitment is the tx a window's flood is made of): "submissions" in the field names counts them; ` +
-      `${MINERS} miners registered at genesis, each commitment pre-signed (secp256k1, SIGN_MODE_DIRECT) before timing, then broadcast with ${METHOD} in JSON-RPC batches of ${BATCH} over ${CONNECTIONS} connections (${CONNECTIONS * BATCH} txs in flight); "saturated" is the same with ${SATURATION} connections (${SATURATION * BATCH} in flight: the most the node takes, with the client's queue in CometBFT's RPC adding about a block of latency); ` +
+      `${MINERS} miners registered at genesis (and ${WARMUP} more whose commitments are a warm-up flood, committed before the measured one starts: a node serves floods long after it started, and a cold process's figures would include V8 compiling its hot code; warmup_txs=0 is a cold run), each commitment pre-signed (secp256k1, SIGN_MODE_DIRECT) before timing, then broadcast with ${METHOD} in JSON-RPC batches of ${BATCH} over ${CONNECTIONS} connections (${CONNECTIONS * BATCH} txs in flight); "saturated" is the same with ${SATURATION} connections (${SATURATION * BATCH} in flight: the most the node takes, with the client's queue in CometBFT's RPC adding about a block of latency); ` +
       `kvstore_*: the peer under the same generator, CometBFT and config: CometBFT's kvstore example as a separate ABCI process on a unix socket (abci-cli kvstore from the pinned CometBFT module), fed distinct key=value txs of tx_bytes each; r3mes and kvstore runs alternate ${ROUNDS} times and tx_per_s_median, kvstore_tx_per_s and the CPU figures are medians over the rounds (per_round has each), while tx_per_s, latency and the chain RSS figures are those of the r3mes round with the (lower) middle tx/s; ` +
       `*_cpu_us_per_tx = CPU (utime + stime from /proc/PID/stat) of the app process and of CometBFT from the first broadcast to a drained mempool ÷ committed txs; ratio_tx_per_s = r3mes ÷ kvstore; ratio_cpu_per_tx = (app + CometBFT) of r3mes ÷ that of kvstore. ` +
       `tx_per_s = code-0 commitments committed after the first block ÷ wall-clock time from the commit of the first block holding them to the commit of the last (NewBlockHeader events); submissions_per_block = mean over the blocks between those; ` +
