@@ -47,7 +47,9 @@ const event = (no: number, e: Event): void => {
   w.tag(no, LEN);
   const at = w.begin();
   stringField(1, e.type);
-  for (const a of e.attributes) {
+  const attributes = e.attributes;
+  for (let i = 0; i < attributes.length; i++) {
+    const a = attributes[i]!;
     w.tag(2, LEN);
     const b = w.begin();
     stringField(1, a.key);
@@ -85,7 +87,8 @@ const txResult = (no: number, r: TxResult): void => {
   stringField(4, r.info);
   int64Field(5, r.gasWanted);
   int64Field(6, r.gasUsed);
-  for (const e of r.events) event(7, e);
+  const events = r.events;
+  for (let i = 0; i < events.length; i++) event(7, events[i]!);
   stringField(8, r.codespace);
   w.end(at);
 };
@@ -118,8 +121,8 @@ const writeFast = (res: Response): boolean => {
     return false;
   w.tag(FINALIZE_BLOCK, LEN);
   const at = w.begin();
-  for (const e of f.events) event(1, e);
-  for (const r of f.txResults) txResult(2, r);
+  for (let i = 0; i < f.events.length; i++) event(1, f.events[i]!);
+  for (let i = 0; i < f.txResults.length; i++) txResult(2, f.txResults[i]!);
   bytesField(5, f.appHash);
   w.end(at);
   return true;

@@ -145,7 +145,9 @@ export const protocolAbciEvent = (e: ProtocolEvent): AbciEvent => {
   const plan = eventPlans.get(e.case)!;
   const value = e.value as unknown as Record<string, unknown>;
   const attributes: EventAttribute[] = [];
-  for (const f of plan.fields) {
+  const fields = plan.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
     const v = f.value(value[f.localName]);
     if (v !== undefined) attributes.push({ key: f.key, value: v, index: false });
   }
@@ -188,7 +190,8 @@ export const txAbciEvents = (
       attributes: [attr("signature", Buffer.from(t.signature).toString("base64"), false)],
     },
   ];
-  for (const action of t.typeUrls)
+  for (let i = 0; i < t.typeUrls.length; i++) {
+    const action = t.typeUrls[i]!;
     out.push({
       type: "message",
       attributes: [
@@ -198,7 +201,9 @@ export const txAbciEvents = (
         attr("module", "remes", false),
       ],
     });
-  for (const e of protocolEvents) {
+  }
+  for (let i = 0; i < protocolEvents.length; i++) {
+    const e = protocolEvents[i]!;
     if (e.case === "transferred") out.push(...bankAbciEvents(e.value));
     out.push(protocolAbciEvent(e));
   }

@@ -61,7 +61,8 @@ export const accountLeaf = (a: Readonly<AccountRecord>): Uint8Array => {
   out[p++] = v;
   for (let i = 0; i < head.length; i++) out[p++] = head.charCodeAt(i);
   if (key)
-    for (const b of key) {
+    for (let i = 0; i < key.length; i++) {
+      const b = key[i]!;
       out[p++] = HEX_DIGITS.charCodeAt(b >> 4);
       out[p++] = HEX_DIGITS.charCodeAt(b & 15);
     }

@@ -96,6 +96,9 @@ export const dataBytesOf = (tx: Uint8Array): number => {
   return 1 + n + tx.length;
 };
 
+/** ProcessProposal checks sequences per tx alone (a gap is not a reason to reject). */
+const noSequences = (): undefined => undefined;
+
 /** Above CometBFT's mempool size (5,000 by default; raise both together). */
 const VERIFIED_CACHE_MAX = 100_000;
 
@@ -332,10 +335,12 @@ export class Mempool {
     const seqs = new Map<string, bigint>();
     const max = Number(maxDataBytes);
     let total = 0;
-    for (const bytes of txs) {
+    const lookup = (a: string) => seqs.get(a);
+    for (let i = 0; i < txs.length; i++) {
+      const bytes = txs[i]!;
       const size = dataBytesOf(bytes);
       if (total + size > max) continue;
-      const c = this.authenticate(bytes, (a) => seqs.get(a));
+      const c = this.authenticate(bytes, lookup);
       if (!c.ok) continue;
       seqs.set(c.tx.signer, c.tx.sequence + 1n);
       total += size;
@@ -348,8 +353,8 @@ export class Mempool {
   /** Rejects a proposal holding a tx no honest proposer would include (malformed, oversized, badly signed). */
   processProposal(txs: readonly Uint8Array[]): ResponseProcessProposal_ProposalStatus {
     if (this.isPrepared(txs)) return ResponseProcessProposal_ProposalStatus.ACCEPT;
-    for (const bytes of txs) {
-      const c = this.authenticate(bytes, () => undefined);
+    for (let i = 0; i < txs.length; i++) {
+      const c = this.authenticate(txs[i]!, noSequences);
       if (!c.ok && c.err.code !== SdkCode.wrongSequence)
         return ResponseProcessProposal_ProposalStatus.REJECT;
     }
@@ -376,12 +381,18 @@ export class Mempool {
     proposerAddress: Uint8Array;
   }): ResponseProcessProposal_ProposalStatus | undefined {
     const cons = bytesToHex(req.proposerAddress);
-    const key = [...requireState(this.node).roles.values()].find(
-      (r) =>
+    // The first validator in the roles' order whose consensus address is the proposer's: forEach, not a copy of
+    // every role (every miner's, each block).
+    let key: Uint8Array | undefined;
+    requireState(this.node).roles.forEach((r) => {
+      if (
+        key === undefined &&
         r.role === Role.VALIDATOR &&
         r.pubkey.length === 32 &&
-        bytesToHex(sha256(r.pubkey).subarray(0, 20)) === cons,
-    )?.pubkey;
+        bytesToHex(sha256(r.pubkey).subarray(0, 20)) === cons
+      )
+        key = r.pubkey;
+    });
     const problem = this.node.beacon.problem(req.txs, key, Number(req.height));
     if (problem === undefined) return undefined;
     this.node.log(`app: ProcessProposal ${req.height} rejected: ${problem}`);

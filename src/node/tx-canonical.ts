@@ -283,7 +283,8 @@ const ascii = (c: Cursor, keep = false): string | undefined => {
   if (s === undefined || n === 0 || n > 4096) return undefined;
   for (let i = s.pos; i < s.end; i++) if (s.b[i]! >= 0x80) return undefined;
   const same = seen.get(n);
-  if (keep && same !== undefined) for (const x of same) if (matches(s.b, s.pos, x)) return x;
+  if (keep && same !== undefined)
+    for (let i = 0; i < same.length; i++) if (matches(s.b, s.pos, same[i]!)) return same[i]!;
   const out = String.fromCharCode.apply(null, s.b.subarray(s.pos, s.end) as unknown as number[]);
   if (keep && seenCount < SEEN_MAX && n <= 128) {
     seenCount++;

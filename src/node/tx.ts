@@ -328,7 +328,8 @@ export const decodeTx = (
       `a fee is one coin of ${DENOM}, got ${coins.length} coins`,
     );
   let fee = 0n;
-  for (const c of coins) {
+  for (let i = 0; i < coins.length; i++) {
+    const c = coins[i]!;
     const a = parseAmount(c.amount);
     if (c.denom !== DENOM || a === undefined || a > MAX_UINT64)
       return new TxError(
@@ -386,8 +387,8 @@ export const decodeTx = (
 export const withSignerString = (tx: DecodedTx, address: string): DecodedTx => {
   if (address !== tx.signer)
     throw new Error(`withSignerString: ${address} is not the signer ${tx.signer}`);
-  for (const m of tx.msgs) {
-    const v = m.value as unknown as Record<string, unknown>;
+  for (let i = 0; i < tx.msgs.length; i++) {
+    const v = tx.msgs[i]!.value as unknown as Record<string, unknown>;
     for (const k in v) if (v[k] === address && Object.hasOwn(v, k)) v[k] = address;
   }
   (tx as { signer: string }).signer = address;
