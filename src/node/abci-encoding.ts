@@ -155,7 +155,9 @@ export const encodeAbciResponseFrame = (res: Response): Uint8Array => {
   let v = n;
   for (let i = 0; i < prefix - 1; i++, v = Math.floor(v / 128)) out[i] = (v & 0x7f) | 0x80;
   out[prefix - 1] = v;
-  out.set(w.buf.subarray(0, n), prefix);
+  // A small response (CheckTx's: ~10 bytes) byte by byte: a view of the buffer to copy from is ~100 bytes more.
+  if (n <= 64) for (let i = 0; i < n; i++) out[prefix + i] = w.buf[i]!;
+  else out.set(w.buf.subarray(0, n), prefix);
   if (w.buf.length > KEEP_BYTES) w.buf = new Uint8Array(1 << 16);
   return out;
 };

@@ -296,8 +296,9 @@ const ascii = (c: Cursor, keep = false): string | undefined => {
 
 /** google.protobuf.Any with an ASCII type URL. */
 const parseAny = (c: Cursor): Any | undefined => {
+  const start = c.pos;
   let typeUrl = "";
-  let value: Uint8Array = c.b.subarray(c.pos, c.pos);
+  let value: Uint8Array | undefined;
   if (peek(c) === 0x0a) {
     c.pos++;
     const t = ascii(c, true);
@@ -310,7 +311,8 @@ const parseAny = (c: Cursor): Any | undefined => {
     if (v === undefined || v.end === v.pos) return undefined;
     value = v.b.subarray(v.pos, v.end);
   }
-  return c.pos === c.end ? { typeUrl, value } : undefined;
+  // An absent value is an empty view (made only then: a view is ~100 bytes, two Anys per tx).
+  return c.pos === c.end ? { typeUrl, value: value ?? c.b.subarray(start, start) } : undefined;
 };
 
 /** A non-zero varint field's value below 2^31 (after its tag), as bigint, or undefined. */
