@@ -437,6 +437,10 @@ export const parseGasPrice = (s: string): GasPrice | Error => {
 export const requiredFee = (gasLimit: bigint, price: GasPrice): bigint =>
   (gasLimit * price.num + price.den - 1n) / price.den;
 
-/** Gas is a deterministic function of size (no metering in the protocol). */
+/**
+ * Gas is a deterministic function of size (no metering in the protocol). In
+ * numbers, then one BigInt (exact: far below 2^53 for any tx size), not a
+ * BigInt per operation: it is computed several times per tx.
+ */
 export const gasUsedOf = (size: number, messages: number): bigint =>
-  20_000n + 10n * BigInt(size) + 10_000n * BigInt(messages);
+  BigInt(20_000 + 10 * size + 10_000 * messages);
