@@ -70,6 +70,9 @@ interface Pending {
   readonly events: Uint8Array;
 }
 
+/** A tx result's data: none (ExecTxResult.data, shared by every result). */
+const NO_DATA = new Uint8Array(0);
+
 /** What a tx pays before its messages (none for a zero fee, as the simulator's txs). */
 const feeOf = (tx: AdmittedTx): TxFee | undefined =>
   tx.fee > 0n ? { payer: tx.signer, amount: tx.fee } : undefined;
@@ -301,7 +304,8 @@ export class Consensus {
       node.log(
         `app: upgrade ${upgrading.name} applied at height ${ctx.height} by version ${node.version}`,
       );
-    // Refused txs' results here; applied ones' below, from their protocol results.
+    // Refused txs' results here; applied ones' below, from their protocol results. No data in any (one empty array
+    // for all: the encoder only reads it).
     const txResults: ExecTxResult[] = new Array<ExecTxResult>(checked.length);
     checked.forEach((c, i) => {
       if (!c.ok)
@@ -310,7 +314,7 @@ export class Consensus {
           codespace: c.err.codespace,
           log: c.err.log,
           info: "",
-          data: new Uint8Array(0),
+          data: NO_DATA,
           gasWanted: c.tx?.gasLimit ?? 0n,
           gasUsed: c.tx ? gasUsedOf(c.tx.size, c.tx.msgs.length) : 0n,
           events: [],
@@ -325,7 +329,7 @@ export class Consensus {
         codespace: r.code === 0 ? "" : "remes",
         log: r.log,
         info: "",
-        data: new Uint8Array(0),
+        data: NO_DATA,
         gasWanted: tx.gasLimit,
         gasUsed: gasUsedOf(tx.size, tx.msgs.length),
         events: txAbciEvents(tx, r.events),
@@ -337,7 +341,7 @@ export class Consensus {
         codespace: "",
         log: "beacon",
         info: "",
-        data: new Uint8Array(0),
+        data: NO_DATA,
         gasWanted: 0n,
         gasUsed: 0n,
         events: [],
