@@ -1,6 +1,7 @@
 /**
- * Encoding of ABCI responses, with a fast path for the two the node sends
- * most: FinalizeBlock (a block's tx results and their events) and CheckTx.
+ * Encoding of ABCI responses, with a fast path for the three the node sends
+ * most or largest: FinalizeBlock (a block's tx results and their events),
+ * CheckTx, and PrepareProposal (a block's txs).
  *
  * Why not cosmjs-types `Response.encode` for those: its BinaryWriter
  * allocates an op object per field and a fork per nested message, so a
@@ -18,6 +19,7 @@ import { frame } from "./framing.ts";
 
 /** Field numbers of Response's oneof (tendermint/abci/types.proto, v0.38). */
 const CHECK_TX = 9;
+const PREPARE_PROPOSAL = 17;
 const FINALIZE_BLOCK = 21;
 
 const w = new Writer();
@@ -109,6 +111,19 @@ const writeFast = (res: Response): boolean => {
   const kind = onlyCase(res);
   if (kind === "checkTx") {
     txResult(CHECK_TX, res.checkTx!);
+    return true;
+  }
+  if (kind === "prepareProposal") {
+    // ResponsePrepareProposal.txs (1): repeated bytes, each written, empty or not (an op object or three per tx
+    // through cosmjs-types' writer, and the frame copied once more).
+    const txs = res.prepareProposal!.txs;
+    w.tag(PREPARE_PROPOSAL, LEN);
+    const at = w.begin();
+    for (let i = 0; i < txs.length; i++) {
+      w.tag(1, LEN);
+      w.bytes(txs[i]!);
+    }
+    w.end(at);
     return true;
   }
   const f = res.finalizeBlock;
