@@ -25,7 +25,7 @@ import { isProtocolError } from "../protocol/errors.ts";
 import { checkFunds } from "../protocol/ledger.ts";
 import { decide, dryRunTx } from "../protocol/machine.ts";
 import { type Committed, requireState } from "./committed.ts";
-import { sha256Hex } from "./hash.ts";
+import { sha256Key } from "./hash.ts";
 import {
   type DecodedTx,
   decodeTx,
@@ -41,12 +41,12 @@ import {
  * What the verified cache keeps of a tx, and what CheckTx, the proposal
  * checks and FinalizeBlock read: the decoded tx without what only the
  * signature check reads (body and auth info bytes), its memo, and its hash
- * as bytes (the cache's key, hex, instead). Every young-generation
- * collection copies these records until the tx's block, so they hold only
- * what is read later.
+ * as bytes (the cache's key, sha256Key's string, instead). Every
+ * young-generation collection copies these records until the tx's block,
+ * so they hold only what is read later.
  */
 export interface AdmittedTx {
-  /** sha256 of the tx bytes, lower-case hex: the verified cache's key. */
+  /** sha256 of the tx bytes, a character per byte (hash.ts sha256Key): the verified cache's key. */
   readonly key: string;
   readonly size: number;
   readonly signer: string;
@@ -79,7 +79,7 @@ export type Checked =
   | { readonly ok: true; readonly tx: AdmittedTx }
   | { readonly ok: false; readonly err: TxError; readonly tx?: AdmittedTx };
 
-/** decodeTx's hash for a tx the cache keys by its hex (the bytes would be computed and dropped). */
+/** decodeTx's hash for a tx the cache keys by sha256Key (the bytes would be computed and dropped). */
 const NO_HASH = new Uint8Array(0);
 
 /** A CheckTx response's data (none; the encoder only reads it). */
@@ -119,7 +119,7 @@ export class Mempool {
   /** Since the last Commit, per signer: the next sequence the mempool expects, and what its admitted txs spend. */
   private readonly checkSequences = new Map<string, bigint>();
   private readonly pendingSpend = new Map<string, bigint>();
-  /** Txs whose signature checked out, by hash (hex), until a block holds them. */
+  /** Txs whose signature checked out, by hash (sha256Key), until a block holds them. */
   private readonly verified = new Map<string, AdmittedTx>();
 
   constructor(private readonly node: Committed) {}
@@ -161,8 +161,8 @@ export class Mempool {
    */
   authenticate(bytes: Uint8Array, sequences: (addr: string) => bigint | undefined): Checked {
     const { accounts, chainId } = this.node;
-    // The key straight as hex: most calls (RECHECK, the proposal checks, FinalizeBlock) only look the tx up.
-    const key = sha256Hex(bytes);
+    // The key straight from OpenSSL: most calls (RECHECK, the proposal checks, FinalizeBlock) only look the tx up.
+    const key = sha256Key(bytes);
     let tx = this.verified.get(key);
     if (tx === undefined) {
       const decoded = decodeTx(bytes, this.node.maxTxBytes, NO_HASH);

@@ -76,7 +76,7 @@ export interface DecodedTx {
   readonly bodyBytes: Uint8Array;
   readonly authInfoBytes: Uint8Array;
   readonly msgs: ProtocolCommand[];
-  readonly typeUrls: string[];
+  readonly typeUrls: readonly string[];
   readonly gasLimit: bigint;
   readonly fee: bigint;
   readonly memo: string;
@@ -102,6 +102,18 @@ export const messageTypeUrls: readonly string[] = [
 export const typeUrlOf = (cmd: ProtocolCommand): string => {
   for (const [url, f] of commandFields) if (f.localName === cmd.case) return url;
   throw new Error(`no type URL for ${cmd.case}`);
+};
+
+/**
+ * A one-message tx's type URL list, one frozen list per known type URL
+ * (decodeTx reaches it only after the message decoded, so at most one per
+ * message type): the mempool keeps a tx's list until its block.
+ */
+const typeUrlLists = new Map<string, readonly string[]>();
+const oneTypeUrl = (url: string): readonly string[] => {
+  let list = typeUrlLists.get(url);
+  if (list === undefined) typeUrlLists.set(url, (list = Object.freeze([url])));
+  return list;
 };
 
 const MAX_UINT64 = 2n ** 64n - 1n;
@@ -368,8 +380,12 @@ export const decodeTx = (
     signature,
     bodyBytes: parts.bodyBytes,
     authInfoBytes: parts.authInfoBytes,
-    msgs,
-    typeUrls: parts.messages.map((m) => m.typeUrl),
+    // A one-message tx's list exactly one long: a list grown by push holds 17 slots, and the mempool keeps it.
+    msgs: msgs.length === 1 ? [msgs[0]!] : msgs,
+    typeUrls:
+      parts.messages.length === 1
+        ? oneTypeUrl(parts.messages[0]!.typeUrl)
+        : parts.messages.map((m) => m.typeUrl),
     gasLimit,
     fee,
     memo: parts.memo,
