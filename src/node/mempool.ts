@@ -246,6 +246,9 @@ export class Mempool {
     return this.context;
   }
 
+  /** CheckTx's sequence lookup (one closure, not one per tx). */
+  private readonly checkSequence = (a: string) => this.checkSequences.get(a);
+
   /**
    * CheckTx and RECHECK: the tx's authentication (signature, sequence after
    * the signer's txs already in the mempool), gas and fee, then its messages
@@ -258,9 +261,6 @@ export class Mempool {
    * its code (its fee paid). No copy of the state per block: a copy of a
    * 20,000-miner state cost ~90 ms of the app's single thread each block.
    */
-  /** CheckTx's sequence lookup (one closure, not one per tx). */
-  private readonly checkSequence = (a: string) => this.checkSequences.get(a);
-
   checkTx(bytes: Uint8Array, _type: CheckTxType) {
     const state = requireState(this.node);
     const c = this.authenticate(bytes, this.checkSequence);
