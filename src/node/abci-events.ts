@@ -38,6 +38,19 @@ export const SEARCH_KEYS: readonly string[] = [
 
 type Json = string | number | boolean;
 
+/**
+ * Bytes as base64 (Buffer's, padded), copied into one scratch Buffer
+ * rather than a Buffer of their own each (a signature and a few hashes per
+ * tx): only the string is new. Buffer.from(v) for larger values; a view
+ * over `.buffer` would move a small on-heap array off V8's heap for good.
+ */
+const scratch = Buffer.allocUnsafe(256);
+export const base64Of = (v: Uint8Array): string => {
+  if (v.length > scratch.length) return Buffer.from(v).toString("base64");
+  scratch.set(v);
+  return scratch.toString("base64", 0, v.length);
+};
+
 /** One value as protobuf JSON writes it (toJson): 64-bit ints as strings, bytes as base64, enums by name. */
 const jsonOf = (f: DescField): ((v: unknown) => Json) => {
   if (f.fieldKind === "enum" || (f.fieldKind === "list" && f.listKind === "enum")) {
@@ -57,9 +70,8 @@ const jsonOf = (f: DescField): ((v: unknown) => Json) => {
     case ScalarType.UINT64:
     case ScalarType.INT64:
       return (v) => String(v);
-    // Buffer.from copies (through Buffer's pool): a view over `.buffer` would move a small on-heap array off V8's heap for good.
     case ScalarType.BYTES:
-      return (v) => Buffer.from(v as Uint8Array).toString("base64");
+      return (v) => base64Of(v as Uint8Array);
     default:
       throw new Error(
         `abci-events.ts: no attribute form for ${f.toString()}; extend jsonOf (and its test)`,
@@ -145,7 +157,9 @@ export const protocolAbciEvent = (e: ProtocolEvent): AbciEvent => {
   const plan = eventPlans.get(e.case)!;
   const value = e.value as unknown as Record<string, unknown>;
   const attributes: EventAttribute[] = [];
-  for (const f of plan.fields) {
+  const fields = plan.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
     const v = f.value(value[f.localName]);
     if (v !== undefined) attributes.push({ key: f.key, value: v, index: false });
   }
@@ -185,10 +199,11 @@ export const txAbciEvents = (
     { type: "tx", attributes: [attr("acc_seq", `${t.signer}/${t.sequence}`, false)] },
     {
       type: "tx",
-      attributes: [attr("signature", Buffer.from(t.signature).toString("base64"), false)],
+      attributes: [attr("signature", base64Of(t.signature), false)],
     },
   ];
-  for (const action of t.typeUrls)
+  for (let i = 0; i < t.typeUrls.length; i++) {
+    const action = t.typeUrls[i]!;
     out.push({
       type: "message",
       attributes: [
@@ -198,7 +213,9 @@ export const txAbciEvents = (
         attr("module", "remes", false),
       ],
     });
-  for (const e of protocolEvents) {
+  }
+  for (let i = 0; i < protocolEvents.length; i++) {
+    const e = protocolEvents[i]!;
     if (e.case === "transferred") out.push(...bankAbciEvents(e.value));
     out.push(protocolAbciEvent(e));
   }

@@ -22,13 +22,62 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import { chainAppHash } from "../protocol/apphash.ts";
-import { concat, encodeUvarint } from "./framing.ts";
+import { encodeUvarint } from "./framing.ts";
 import { hexOf, sha256Fast } from "./hash.ts";
 import type { AccountRecord } from "./store.ts";
 
 const ACCOUNTS_DOMAIN = utf8ToBytes("r3mes/accounts/v1");
 
 const HEX_DIGITS = "0123456789abcdef";
+
+/** The ASCII leaf's `head` ("number/sequence/") from the last asciiLeafLength. */
+let leafHead = "";
+
+/** The length of the account's leaf text, or -1 when its address is not ASCII (sets leafHead). */
+const asciiLeafLength = (a: Readonly<AccountRecord>): number => {
+  leafHead = `${a.number}/${a.sequence}/`;
+  const address = a.address;
+  for (let i = 0; i < address.length; i++) if (address.charCodeAt(i) >= 0x80) return -1;
+  return leafHead.length + (a.pubkey ? 2 * a.pubkey.length : 0) + 1 + address.length;
+};
+
+const uvarintSize = (n: number): number => {
+  let size = 1;
+  for (let v = n; v > 0x7f; v = Math.floor(v / 128)) size++;
+  return size;
+};
+
+/** Writes the ASCII leaf (text length `n`, head in leafHead) at `p` in `out`, which has room; returns its end. */
+const writeAsciiLeaf = (a: Readonly<AccountRecord>, n: number, out: Uint8Array, p: number) => {
+  const head = leafHead;
+  const prefix = uvarintSize(n);
+  let v = n;
+  for (let i = 0; i < prefix - 1; i++, v = Math.floor(v / 128)) out[p++] = (v & 0x7f) | 0x80;
+  out[p++] = v;
+  for (let i = 0; i < head.length; i++) out[p++] = head.charCodeAt(i);
+  const key = a.pubkey;
+  if (key)
+    for (let i = 0; i < key.length; i++) {
+      const b = key[i]!;
+      out[p++] = HEX_DIGITS.charCodeAt(b >> 4);
+      out[p++] = HEX_DIGITS.charCodeAt(b & 15);
+    }
+  out[p++] = 0x2f; // "/"
+  const address = a.address;
+  for (let i = 0; i < address.length; i++) out[p++] = address.charCodeAt(i);
+  return p;
+};
+
+/** The leaf of an account whose address is not ASCII: its text's UTF-8 bytes (head in leafHead). */
+const utf8Leaf = (a: Readonly<AccountRecord>): Uint8Array => {
+  // bytesToHex (pure JS) rather than Buffer's hex: Buffer would move the small on-heap key arrays to malloc'd memory.
+  const body = utf8ToBytes(`${leafHead}${a.pubkey ? bytesToHex(a.pubkey) : ""}/${a.address}`);
+  const len = encodeUvarint(body.length);
+  const out = new Uint8Array(len.length + body.length);
+  out.set(len, 0);
+  out.set(body, len.length);
+  return out;
+};
 
 /**
  * An account's leaf: `varint(len) ‖ "number/sequence/pubkey hex/address"`,
@@ -37,37 +86,24 @@ const HEX_DIGITS = "0123456789abcdef";
  * text's UTF-8 bytes instead, so the bytes are always those of the text.
  */
 export const accountLeaf = (a: Readonly<AccountRecord>): Uint8Array => {
-  const head = `${a.number}/${a.sequence}/`;
-  const address = a.address;
-  let ascii = true;
-  for (let i = 0; i < address.length; i++) if (address.charCodeAt(i) >= 0x80) ascii = false;
-  if (!ascii) {
-    // bytesToHex (pure JS) rather than Buffer's hex: Buffer would move the small on-heap key arrays to malloc'd memory.
-    const body = utf8ToBytes(`${head}${a.pubkey ? bytesToHex(a.pubkey) : ""}/${address}`);
-    const len = encodeUvarint(body.length);
-    const out = new Uint8Array(len.length + body.length);
-    out.set(len, 0);
-    out.set(body, len.length);
-    return out;
-  }
-  const key = a.pubkey;
-  const n = head.length + (key ? 2 * key.length : 0) + 1 + address.length;
-  let prefix = 1;
-  for (let v = n; v > 0x7f; v = Math.floor(v / 128)) prefix++;
-  const out = new Uint8Array(prefix + n);
-  let p = 0;
-  let v = n;
-  for (; p < prefix - 1; p++, v = Math.floor(v / 128)) out[p] = (v & 0x7f) | 0x80;
-  out[p++] = v;
-  for (let i = 0; i < head.length; i++) out[p++] = head.charCodeAt(i);
-  if (key)
-    for (const b of key) {
-      out[p++] = HEX_DIGITS.charCodeAt(b >> 4);
-      out[p++] = HEX_DIGITS.charCodeAt(b & 15);
-    }
-  out[p++] = 0x2f; // "/"
-  for (let i = 0; i < address.length; i++) out[p++] = address.charCodeAt(i);
+  const n = asciiLeafLength(a);
+  if (n < 0) return utf8Leaf(a);
+  const out = new Uint8Array(uvarintSize(n) + n);
+  writeAsciiLeaf(a, n, out, 0);
   return out;
+};
+
+/** The block's leaves laid end to end (nextAccountsHash); a buffer grown past KEEP_BYTES is dropped after its block. */
+let leaves = new Uint8Array(1 << 16);
+const KEEP_BYTES = 256 << 10;
+
+const roomFor = (p: number, n: number): void => {
+  if (p + n <= leaves.length) return;
+  let size = leaves.length * 2;
+  while (size < p + n) size *= 2;
+  const grown = new Uint8Array(size);
+  grown.set(leaves.subarray(0, p));
+  leaves = grown;
 };
 
 const leaf = accountLeaf;
@@ -88,8 +124,26 @@ export const nextAccountsHash = (
   prev: Uint8Array,
   changed: readonly Readonly<AccountRecord>[],
 ): Uint8Array => {
-  // One native sha256 over the leaves laid end to end (the same digest as hashing them one by one).
-  const inner = sha256Fast(concat([...changed].sort(byNumber).map(leaf)));
+  // One native sha256 over the leaves laid end to end (the same digest as hashing them one by one), written into
+  // one reused buffer rather than an array per leaf (each past V8's on-heap size: a malloc'd store apiece) and a
+  // concatenation of them.
+  const sorted = [...changed].sort(byNumber);
+  let p = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const a = sorted[i]!;
+    const n = asciiLeafLength(a);
+    if (n < 0) {
+      const l = utf8Leaf(a);
+      roomFor(p, l.length);
+      leaves.set(l, p);
+      p += l.length;
+    } else {
+      roomFor(p, uvarintSize(n) + n);
+      p = writeAsciiLeaf(a, n, leaves, p);
+    }
+  }
+  const inner = sha256Fast(leaves.subarray(0, p));
+  if (leaves.length > KEEP_BYTES) leaves = new Uint8Array(1 << 16);
   return chainAppHash(prev, inner);
 };
 

@@ -60,8 +60,9 @@ const hashPoint = (pub: Uint8Array, alpha: Uint8Array) =>
   ed25519_hasher.hashToCurve(concatBytes(pub, alpha), { DST });
 const challenge = (...points: Uint8Array[]) =>
   sha512(concatBytes(utf8ToBytes("remes/vrf"), ...points)).slice(0, 16);
+/** The output: sha256 of the domain and 8·Gamma (the cofactor times Gamma by three doublings: `multiply(8n)` is the same point, at the price of a full constant-time scalar multiplication). */
 const outputOf = (gamma: InstanceType<typeof Point>) =>
-  sha256(concatBytes(utf8ToBytes("remes/vrf-out"), gamma.multiply(8n).toBytes()));
+  sha256(concatBytes(utf8ToBytes("remes/vrf-out"), gamma.double().double().double().toBytes()));
 
 /** The last key's RFC 8032 expansion: a node proves with its one consensus key every block it proposes. */
 let expanded: { readonly seed: Uint8Array; readonly key: ExtendedKey } | undefined;

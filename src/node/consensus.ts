@@ -70,6 +70,9 @@ interface Pending {
   readonly events: Uint8Array;
 }
 
+/** A tx result's data: none (ExecTxResult.data, shared by every result). */
+const NO_DATA = new Uint8Array(0);
+
 /** What a tx pays before its messages (none for a zero fee, as the simulator's txs). */
 const feeOf = (tx: AdmittedTx): TxFee | undefined =>
   tx.fee > 0n ? { payer: tx.signer, amount: tx.fee } : undefined;
@@ -80,10 +83,11 @@ const timeMsOf = (t: Timestamp | undefined): bigint =>
 /** CometBFT consensus address (sha256(ed25519 pubkey)[:20], hex) → protocol validator address. */
 const validatorAddresses = (state: Readonly<State>): Map<string, string> => {
   const m = new Map<string, string>();
-  for (const r of state.roles.values()) {
+  // forEach, not for…of: an iterator result per role (every miner's, each block) when not optimised away.
+  state.roles.forEach((r) => {
     if (r.role === Role.VALIDATOR && r.pubkey.length === 32)
       m.set(bytesToHex(sha256(r.pubkey).subarray(0, 20)), r.address);
-  }
+  });
   return m;
 };
 
@@ -268,8 +272,9 @@ export class Consensus {
     const applied: { index: number; tx: AdmittedTx }[] = [];
     const seqs = new Map<string, bigint>();
     const beaconTx = isBeaconTx(req.txs[0]);
-    for (const bytes of beaconTx ? req.txs.slice(1) : req.txs) {
-      const c = this.mempool.authenticate(bytes, (a) => seqs.get(a));
+    const lookup = (a: string) => seqs.get(a);
+    for (let i = beaconTx ? 1 : 0; i < req.txs.length; i++) {
+      const c = this.mempool.authenticate(req.txs[i]!, lookup);
       checked.push(c);
       if (!c.ok) continue;
       seqs.set(c.tx.signer, c.tx.sequence + 1n);
@@ -277,7 +282,10 @@ export class Consensus {
       applied.push({ index: checked.length - 1, tx: c.tx });
     }
     // A block's txs are done with: their sequences are used (a replay fails the sequence check, uncached).
-    for (const c of checked) if (c.tx) this.mempool.forget(c.tx);
+    for (let i = 0; i < checked.length; i++) {
+      const tx = checked[i]!.tx;
+      if (tx) this.mempool.forget(tx);
+    }
     // The block's events hash is sha256 of exactly the bytes the event log stores (apphash.ts): encode them once, hash them with OpenSSL.
     let eventLog: Uint8Array = new Uint8Array(0);
     const eventsHash = (events: readonly ProtocolEvent[]) =>
@@ -296,7 +304,8 @@ export class Consensus {
       node.log(
         `app: upgrade ${upgrading.name} applied at height ${ctx.height} by version ${node.version}`,
       );
-    // Refused txs' results here; applied ones' below, from their protocol results.
+    // Refused txs' results here; applied ones' below, from their protocol results. No data in any (one empty array
+    // for all: the encoder only reads it).
     const txResults: ExecTxResult[] = new Array<ExecTxResult>(checked.length);
     checked.forEach((c, i) => {
       if (!c.ok)
@@ -305,7 +314,7 @@ export class Consensus {
           codespace: c.err.codespace,
           log: c.err.log,
           info: "",
-          data: new Uint8Array(0),
+          data: NO_DATA,
           gasWanted: c.tx?.gasLimit ?? 0n,
           gasUsed: c.tx ? gasUsedOf(c.tx.size, c.tx.msgs.length) : 0n,
           events: [],
@@ -314,13 +323,13 @@ export class Consensus {
     const txEvents = new Set<ProtocolEvent>();
     applied.forEach(({ index, tx }, i) => {
       const r = result.txResults[i]!;
-      for (const e of r.events) txEvents.add(e);
+      for (let j = 0; j < r.events.length; j++) txEvents.add(r.events[j]!);
       txResults[index] = {
         code: r.code,
         codespace: r.code === 0 ? "" : "remes",
         log: r.log,
         info: "",
-        data: new Uint8Array(0),
+        data: NO_DATA,
         gasWanted: tx.gasLimit,
         gasUsed: gasUsedOf(tx.size, tx.msgs.length),
         events: txAbciEvents(tx, r.events),
@@ -332,7 +341,7 @@ export class Consensus {
         codespace: "",
         log: "beacon",
         info: "",
-        data: new Uint8Array(0),
+        data: NO_DATA,
         gasWanted: 0n,
         gasUsed: 0n,
         events: [],

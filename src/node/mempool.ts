@@ -22,9 +22,10 @@ import {
 import { Role } from "../gen/remes/v1/types_pb.ts";
 import type { BlockContext } from "../protocol/context.ts";
 import { isProtocolError } from "../protocol/errors.ts";
-import { decide, dryRunTx, payFee } from "../protocol/machine.ts";
+import { checkFunds } from "../protocol/ledger.ts";
+import { decide, dryRunTx } from "../protocol/machine.ts";
 import { type Committed, requireState } from "./committed.ts";
-import { sha256Hex } from "./hash.ts";
+import { sha256Key } from "./hash.ts";
 import {
   type DecodedTx,
   decodeTx,
@@ -40,12 +41,12 @@ import {
  * What the verified cache keeps of a tx, and what CheckTx, the proposal
  * checks and FinalizeBlock read: the decoded tx without what only the
  * signature check reads (body and auth info bytes), its memo, and its hash
- * as bytes (the cache's key, hex, instead). Every young-generation
- * collection copies these records until the tx's block, so they hold only
- * what is read later.
+ * as bytes (the cache's key, sha256Key's string, instead). Every
+ * young-generation collection copies these records until the tx's block,
+ * so they hold only what is read later.
  */
 export interface AdmittedTx {
-  /** sha256 of the tx bytes, lower-case hex: the verified cache's key. */
+  /** sha256 of the tx bytes, a character per byte (hash.ts sha256Key): the verified cache's key. */
   readonly key: string;
   readonly size: number;
   readonly signer: string;
@@ -78,7 +79,7 @@ export type Checked =
   | { readonly ok: true; readonly tx: AdmittedTx }
   | { readonly ok: false; readonly err: TxError; readonly tx?: AdmittedTx };
 
-/** decodeTx's hash for a tx the cache keys by its hex (the bytes would be computed and dropped). */
+/** decodeTx's hash for a tx the cache keys by sha256Key (the bytes would be computed and dropped). */
 const NO_HASH = new Uint8Array(0);
 
 /** A CheckTx response's data (none; the encoder only reads it). */
@@ -96,6 +97,21 @@ export const dataBytesOf = (tx: Uint8Array): number => {
   return 1 + n + tx.length;
 };
 
+/** ProcessProposal checks sequences per tx alone (a gap is not a reason to reject). */
+const noSequences = (): undefined => undefined;
+
+/** A CheckTx response (what the encoder reads of it). */
+const response = (code: number, codespace: string, log: string, gasWanted = 0n, gasUsed = 0n) => ({
+  code,
+  codespace,
+  log,
+  data: EMPTY,
+  info: "",
+  gasWanted,
+  gasUsed,
+  events: [],
+});
+
 /** Above CometBFT's mempool size (5,000 by default; raise both together). */
 const VERIFIED_CACHE_MAX = 100_000;
 
@@ -103,7 +119,7 @@ export class Mempool {
   /** Since the last Commit, per signer: the next sequence the mempool expects, and what its admitted txs spend. */
   private readonly checkSequences = new Map<string, bigint>();
   private readonly pendingSpend = new Map<string, bigint>();
-  /** Txs whose signature checked out, by hash (hex), until a block holds them. */
+  /** Txs whose signature checked out, by hash (sha256Key), until a block holds them. */
   private readonly verified = new Map<string, AdmittedTx>();
 
   constructor(private readonly node: Committed) {}
@@ -145,8 +161,8 @@ export class Mempool {
    */
   authenticate(bytes: Uint8Array, sequences: (addr: string) => bigint | undefined): Checked {
     const { accounts, chainId } = this.node;
-    // The key straight as hex: most calls (RECHECK, the proposal checks, FinalizeBlock) only look the tx up.
-    const key = sha256Hex(bytes);
+    // The key straight from OpenSSL: most calls (RECHECK, the proposal checks, FinalizeBlock) only look the tx up.
+    const key = sha256Key(bytes);
     let tx = this.verified.get(key);
     if (tx === undefined) {
       const decoded = decodeTx(bytes, this.node.maxTxBytes, NO_HASH);
@@ -179,14 +195,13 @@ export class Mempool {
       this.verified.set(key, tx);
     }
     // The ante checks of the block the tx would run in (CheckTx's next block, FinalizeBlock's own): refused, no fee, no sequence used.
-    const height = BigInt(this.node.height + 1);
-    if (tx.timeoutHeight !== 0n && height > tx.timeoutHeight)
+    if (tx.timeoutHeight !== 0n && BigInt(this.node.height + 1) > tx.timeoutHeight)
       return {
         ok: false,
         tx,
         err: new TxError(
           SdkCode.txTimeoutHeight,
-          `tx timeout height: the tx was signed to run by height ${tx.timeoutHeight}, the block is ${height}`,
+          `tx timeout height: the tx was signed to run by height ${tx.timeoutHeight}, the block is ${this.node.height + 1}`,
         ),
       };
     const gasUsed = gasUsedOf(tx.size, tx.msgs.length);
@@ -231,6 +246,9 @@ export class Mempool {
     return this.context;
   }
 
+  /** CheckTx's sequence lookup (one closure, not one per tx). */
+  private readonly checkSequence = (a: string) => this.checkSequences.get(a);
+
   /**
    * CheckTx and RECHECK: the tx's authentication (signature, sequence after
    * the signer's txs already in the mempool), gas and fee, then its messages
@@ -245,23 +263,7 @@ export class Mempool {
    */
   checkTx(bytes: Uint8Array, _type: CheckTxType) {
     const state = requireState(this.node);
-    const response = (
-      code: number,
-      codespace: string,
-      log: string,
-      gasWanted = 0n,
-      gasUsed = 0n,
-    ) => ({
-      code,
-      codespace,
-      log,
-      data: EMPTY,
-      info: "",
-      gasWanted,
-      gasUsed,
-      events: [],
-    });
-    const c = this.authenticate(bytes, (a) => this.checkSequences.get(a));
+    const c = this.authenticate(bytes, this.checkSequence);
     if (!c.ok)
       return c.tx === undefined
         ? response(c.err.code, c.err.codespace, c.err.log)
@@ -286,19 +288,20 @@ export class Mempool {
       );
     }
     const pending = this.pendingSpend.get(tx.signer) ?? 0n;
-    const outflow =
-      tx.fee +
-      tx.msgs.reduce(
-        (n, m) => (m.case === "send" && m.value.fromAddress === tx.signer ? n + m.value.amount : n),
-        0n,
-      );
+    let outflow = tx.fee;
+    for (let i = 0; i < tx.msgs.length; i++) {
+      const m = tx.msgs[i]!;
+      if (m.case === "send" && m.value.fromAddress === tx.signer) outflow += m.value.amount;
+    }
     if (outflow > 0n) {
-      const funds = payFee(state, { payer: tx.signer, amount: pending + outflow });
-      if (isProtocolError(funds)) {
+      // payFee's check and its error, without the fee event it would build (CheckTx writes nothing).
+      const amount = pending + outflow;
+      const bad = checkFunds(state, tx.signer, amount);
+      if (bad !== undefined) {
         return response(
-          funds.code,
+          bad.code,
           "remes",
-          `insufficient funds: this tx spends ${outflow} uremes (fee and sends)${pending > 0n ? ` after ${pending} uremes of this account's txs already in the mempool` : ""}: ${funds.message}`,
+          `insufficient funds: this tx spends ${outflow} uremes (fee and sends)${pending > 0n ? ` after ${pending} uremes of this account's txs already in the mempool` : ""}: cannot pay the fee of ${amount} uremes: ${bad.message}`,
           tx.gasLimit,
           gasUsed,
         );
@@ -332,10 +335,12 @@ export class Mempool {
     const seqs = new Map<string, bigint>();
     const max = Number(maxDataBytes);
     let total = 0;
-    for (const bytes of txs) {
+    const lookup = (a: string) => seqs.get(a);
+    for (let i = 0; i < txs.length; i++) {
+      const bytes = txs[i]!;
       const size = dataBytesOf(bytes);
       if (total + size > max) continue;
-      const c = this.authenticate(bytes, (a) => seqs.get(a));
+      const c = this.authenticate(bytes, lookup);
       if (!c.ok) continue;
       seqs.set(c.tx.signer, c.tx.sequence + 1n);
       total += size;
@@ -348,8 +353,8 @@ export class Mempool {
   /** Rejects a proposal holding a tx no honest proposer would include (malformed, oversized, badly signed). */
   processProposal(txs: readonly Uint8Array[]): ResponseProcessProposal_ProposalStatus {
     if (this.isPrepared(txs)) return ResponseProcessProposal_ProposalStatus.ACCEPT;
-    for (const bytes of txs) {
-      const c = this.authenticate(bytes, () => undefined);
+    for (let i = 0; i < txs.length; i++) {
+      const c = this.authenticate(txs[i]!, noSequences);
       if (!c.ok && c.err.code !== SdkCode.wrongSequence)
         return ResponseProcessProposal_ProposalStatus.REJECT;
     }
@@ -376,12 +381,18 @@ export class Mempool {
     proposerAddress: Uint8Array;
   }): ResponseProcessProposal_ProposalStatus | undefined {
     const cons = bytesToHex(req.proposerAddress);
-    const key = [...requireState(this.node).roles.values()].find(
-      (r) =>
+    // The first validator in the roles' order whose consensus address is the proposer's: forEach, not a copy of
+    // every role (every miner's, each block).
+    let key: Uint8Array | undefined;
+    requireState(this.node).roles.forEach((r) => {
+      if (
+        key === undefined &&
         r.role === Role.VALIDATOR &&
         r.pubkey.length === 32 &&
-        bytesToHex(sha256(r.pubkey).subarray(0, 20)) === cons,
-    )?.pubkey;
+        bytesToHex(sha256(r.pubkey).subarray(0, 20)) === cons
+      )
+        key = r.pubkey;
+    });
     const problem = this.node.beacon.problem(req.txs, key, Number(req.height));
     if (problem === undefined) return undefined;
     this.node.log(`app: ProcessProposal ${req.height} rejected: ${problem}`);

@@ -256,14 +256,11 @@ export class NodeMetrics {
   }
 
   private count(txResults: readonly TxOutcome[], events: readonly ProtocolEvent[]): void {
-    const tally = new Map<string, { r: TxOutcome; n: number }>();
-    for (const r of txResults) {
-      const key = `${r.codespace}/${r.code}`;
-      const t = tally.get(key);
-      if (t) t.n++;
-      else tally.set(key, { r, n: 1 });
+    // Straight into the tally's numeric keys (the same counts, first seen first): no key string per tx.
+    for (let i = 0; i < txResults.length; i++) {
+      const r = txResults[i]!;
+      this.tallyTx(2, r.codespace, r.code, 1);
     }
-    for (const { r, n } of tally.values()) this.tallyTx(2, r.codespace, r.code, n);
     for (const e of events) {
       switch (e.case) {
         case "gradientSubmitted":

@@ -226,23 +226,25 @@ export interface TxParts {
     | undefined;
 }
 
-/** A bounded view being parsed; `pos` moves forward. */
-interface Cursor {
-  readonly b: Uint8Array;
-  pos: number;
-  readonly end: number;
-}
+/**
+ * The bytes being parsed and the position in them: one position moving
+ * forward, each nested message bounded by its end (a number), not a cursor
+ * object per field (ten per tx). parseCanonicalTx runs to its end without
+ * calling out, so nothing else parses meanwhile.
+ */
+let b: Uint8Array = new Uint8Array(0);
+let pos = 0;
 
 /** Parsing stops: the bytes are outside the fast shape or not canonical (the caller takes cosmjs-types' path). */
 const OUT = -1;
 
-/** A minimal varint below 2^31, or OUT. */
-const varint = (c: Cursor): number => {
+/** A minimal varint below 2^31 before `end`, or OUT. */
+const varint = (end: number): number => {
   let x = 0;
   let scale = 1;
   for (let i = 0; i < 5; i++) {
-    if (c.pos >= c.end) return OUT;
-    const byte = c.b[c.pos++]!;
+    if (pos >= end) return OUT;
+    const byte = b[pos++]!;
     x += (byte & 0x7f) * scale;
     if ((byte & 0x80) === 0) return (i > 0 && byte === 0) || x >= 2 ** 31 ? OUT : x;
     scale *= 128;
@@ -250,16 +252,13 @@ const varint = (c: Cursor): number => {
   return OUT;
 };
 
-/** The next length-delimited field's bytes (after its tag), as a cursor, or undefined. */
-const sub = (c: Cursor): Cursor | undefined => {
-  const n = varint(c);
-  if (n === OUT || c.end - c.pos < n) return undefined;
-  const out = { b: c.b, pos: c.pos, end: c.pos + n };
-  c.pos += n;
-  return out;
+/** The end of the next length-delimited field (after its tag; `pos` is then at its first byte), or OUT. */
+const sub = (end: number): number => {
+  const n = varint(end);
+  return n === OUT || end - pos < n ? OUT : pos + n;
 };
 
-const peek = (c: Cursor): number => (c.pos < c.end ? c.b[c.pos]! : OUT);
+const peek = (end: number): number => (pos < end ? b[pos]! : OUT);
 
 /**
  * Type URLs and denoms seen in txs, by length: every tx repeats a few, and
@@ -271,20 +270,24 @@ const seen = new Map<number, string[]>();
 let seenCount = 0;
 const SEEN_MAX = 256;
 
-const matches = (b: Uint8Array, from: number, s: string): boolean => {
+const matches = (from: number, s: string): boolean => {
   for (let i = 0; i < s.length; i++) if (b[from + i] !== s.charCodeAt(i)) return false;
   return true;
 };
 
 /** A non-empty ASCII string field's value (after its tag), or undefined (empty strings are left out by canonical encoders). */
-const ascii = (c: Cursor, keep = false): string | undefined => {
-  const s = sub(c);
-  const n = s === undefined ? 0 : s.end - s.pos;
-  if (s === undefined || n === 0 || n > 4096) return undefined;
-  for (let i = s.pos; i < s.end; i++) if (s.b[i]! >= 0x80) return undefined;
+const ascii = (end: number, keep = false): string | undefined => {
+  const to = sub(end);
+  if (to === OUT) return undefined;
+  const from = pos;
+  pos = to;
+  const n = to - from;
+  if (n === 0 || n > 4096) return undefined;
+  for (let i = from; i < to; i++) if (b[i]! >= 0x80) return undefined;
   const same = seen.get(n);
-  if (keep && same !== undefined) for (const x of same) if (matches(s.b, s.pos, x)) return x;
-  const out = String.fromCharCode.apply(null, s.b.subarray(s.pos, s.end) as unknown as number[]);
+  if (keep && same !== undefined)
+    for (let i = 0; i < same.length; i++) if (matches(from, same[i]!)) return same[i]!;
+  const out = String.fromCharCode.apply(null, b.subarray(from, to) as unknown as number[]);
   if (keep && seenCount < SEEN_MAX && n <= 128) {
     seenCount++;
     if (same === undefined) seen.set(n, [out]);
@@ -293,28 +296,31 @@ const ascii = (c: Cursor, keep = false): string | undefined => {
   return out;
 };
 
-/** google.protobuf.Any with an ASCII type URL. */
-const parseAny = (c: Cursor): Any | undefined => {
+/** google.protobuf.Any with an ASCII type URL, from `pos` to `end`. */
+const parseAny = (end: number): Any | undefined => {
+  const start = pos;
   let typeUrl = "";
-  let value: Uint8Array = c.b.subarray(c.pos, c.pos);
-  if (peek(c) === 0x0a) {
-    c.pos++;
-    const t = ascii(c, true);
+  let value: Uint8Array | undefined;
+  if (peek(end) === 0x0a) {
+    pos++;
+    const t = ascii(end, true);
     if (t === undefined) return undefined;
     typeUrl = t;
   }
-  if (peek(c) === 0x12) {
-    c.pos++;
-    const v = sub(c);
-    if (v === undefined || v.end === v.pos) return undefined;
-    value = v.b.subarray(v.pos, v.end);
+  if (peek(end) === 0x12) {
+    pos++;
+    const to = sub(end);
+    if (to === OUT || to === pos) return undefined;
+    value = b.subarray(pos, to);
+    pos = to;
   }
-  return c.pos === c.end ? { typeUrl, value } : undefined;
+  // An absent value is an empty view (made only then: a view is ~100 bytes, two Anys per tx).
+  return pos === end ? { typeUrl, value: value ?? b.subarray(start, start) } : undefined;
 };
 
 /** A non-zero varint field's value below 2^31 (after its tag), as bigint, or undefined. */
-const nonZero = (c: Cursor): bigint | undefined => {
-  const n = varint(c);
+const nonZero = (end: number): bigint | undefined => {
+  const n = varint(end);
   return n === OUT || n === 0 ? undefined : BigInt(n);
 };
 
@@ -334,142 +340,159 @@ const nonZero = (c: Cursor): bigint | undefined => {
 const NOTHING_REFUSED = { extensionOptions: 0, unordered: false, timeoutTimestamp: false } as const;
 
 export const parseCanonicalTx = (bytes: Uint8Array): TxParts | undefined => {
-  const raw: Cursor = { b: bytes, pos: 0, end: bytes.length };
-  let bodyC: Cursor | undefined;
-  let authC: Cursor | undefined;
-  if (peek(raw) === 0x0a) {
-    raw.pos++;
-    bodyC = sub(raw);
-    if (bodyC === undefined || bodyC.end === bodyC.pos) return undefined;
+  b = bytes;
+  pos = 0;
+  const parts = parseParts(bytes);
+  b = EMPTY;
+  return parts;
+};
+
+const EMPTY = new Uint8Array(0);
+
+const parseParts = (bytes: Uint8Array): TxParts | undefined => {
+  const rawEnd = bytes.length;
+  let bodyFrom = 0;
+  let bodyEnd = 0;
+  let authFrom = 0;
+  let authEnd = 0;
+  if (peek(rawEnd) === 0x0a) {
+    pos++;
+    bodyEnd = sub(rawEnd);
+    if (bodyEnd === OUT || bodyEnd === pos) return undefined;
+    bodyFrom = pos;
+    pos = bodyEnd;
   }
-  if (peek(raw) === 0x12) {
-    raw.pos++;
-    authC = sub(raw);
-    if (authC === undefined || authC.end === authC.pos) return undefined;
+  if (peek(rawEnd) === 0x12) {
+    pos++;
+    authEnd = sub(rawEnd);
+    if (authEnd === OUT || authEnd === pos) return undefined;
+    authFrom = pos;
+    pos = authEnd;
   }
   const signatures: Uint8Array[] = [];
-  while (peek(raw) === 0x1a) {
-    raw.pos++;
-    const s = sub(raw);
-    if (s === undefined) return undefined;
-    signatures.push(bytes.subarray(s.pos, s.end));
+  while (peek(rawEnd) === 0x1a) {
+    pos++;
+    const to = sub(rawEnd);
+    if (to === OUT) return undefined;
+    signatures.push(bytes.subarray(pos, to));
+    pos = to;
   }
-  if (raw.pos !== raw.end) return undefined;
-  const body: Cursor = bodyC ?? { b: bytes, pos: 0, end: 0 };
-  const auth: Cursor = authC ?? { b: bytes, pos: 0, end: 0 };
-  const bodyBytes = bytes.subarray(body.pos, body.end);
-  const authInfoBytes = bytes.subarray(auth.pos, auth.end);
+  if (pos !== rawEnd) return undefined;
+  const bodyBytes = bytes.subarray(bodyFrom, bodyEnd);
+  const authInfoBytes = bytes.subarray(authFrom, authEnd);
 
   // TxBody: messages (1), memo (2), timeout height (3).
+  pos = bodyFrom;
   const messages: Any[] = [];
-  while (peek(body) === 0x0a) {
-    body.pos++;
-    const m = sub(body);
-    const a = m && parseAny(m);
+  while (peek(bodyEnd) === 0x0a) {
+    pos++;
+    const to = sub(bodyEnd);
+    const a = to === OUT ? undefined : parseAny(to);
     if (a === undefined) return undefined;
     messages.push(a);
   }
   let memo = "";
-  if (peek(body) === 0x12) {
-    body.pos++;
-    const m = ascii(body);
+  if (peek(bodyEnd) === 0x12) {
+    pos++;
+    const m = ascii(bodyEnd);
     if (m === undefined) return undefined;
     memo = m;
   }
   let timeoutHeight = 0n;
-  if (peek(body) === 0x18) {
-    body.pos++;
-    const t = nonZero(body);
+  if (peek(bodyEnd) === 0x18) {
+    pos++;
+    const t = nonZero(bodyEnd);
     if (t === undefined) return undefined;
     timeoutHeight = t;
   }
-  if (body.pos !== body.end) return undefined;
+  if (pos !== bodyEnd) return undefined;
 
   // AuthInfo: signer infos (1), fee (2).
+  pos = authFrom;
   const signerInfos: {
     publicKey: Any | undefined;
     mode: number | undefined;
     sequence: bigint;
   }[] = [];
-  while (peek(auth) === 0x0a) {
-    auth.pos++;
-    const s = sub(auth);
-    if (s === undefined) return undefined;
+  while (peek(authEnd) === 0x0a) {
+    pos++;
+    const infoEnd = sub(authEnd);
+    if (infoEnd === OUT) return undefined;
     let publicKey: Any | undefined;
     let mode: number | undefined;
     let sequence = 0n;
-    if (peek(s) === 0x0a) {
-      s.pos++;
-      const k = sub(s);
-      publicKey = k && parseAny(k);
+    if (peek(infoEnd) === 0x0a) {
+      pos++;
+      const to = sub(infoEnd);
+      publicKey = to === OUT ? undefined : parseAny(to);
       if (publicKey === undefined) return undefined;
     }
-    if (peek(s) === 0x12) {
-      s.pos++;
-      const mi = sub(s);
-      if (mi === undefined) return undefined;
-      if (peek(mi) === 0x0a) {
-        mi.pos++;
-        const single = sub(mi);
-        if (single === undefined) return undefined;
+    if (peek(infoEnd) === 0x12) {
+      pos++;
+      const modeEnd = sub(infoEnd);
+      if (modeEnd === OUT) return undefined;
+      if (peek(modeEnd) === 0x0a) {
+        pos++;
+        const singleEnd = sub(modeEnd);
+        if (singleEnd === OUT) return undefined;
         mode = 0;
-        if (peek(single) === 0x08) {
-          single.pos++;
-          const m = varint(single);
+        if (peek(singleEnd) === 0x08) {
+          pos++;
+          const m = varint(singleEnd);
           if (m === OUT || m === 0) return undefined;
           mode = m;
         }
-        if (single.pos !== single.end) return undefined;
+        if (pos !== singleEnd) return undefined;
       }
-      if (mi.pos !== mi.end) return undefined;
+      if (pos !== modeEnd) return undefined;
     }
-    if (peek(s) === 0x18) {
-      s.pos++;
-      const n = nonZero(s);
+    if (peek(infoEnd) === 0x18) {
+      pos++;
+      const n = nonZero(infoEnd);
       if (n === undefined) return undefined;
       sequence = n;
     }
-    if (s.pos !== s.end) return undefined;
+    if (pos !== infoEnd) return undefined;
     signerInfos.push({ publicKey, mode, sequence });
   }
   let fee: TxParts["fee"];
-  if (peek(auth) === 0x12) {
-    auth.pos++;
-    const f = sub(auth);
-    if (f === undefined) return undefined;
+  if (peek(authEnd) === 0x12) {
+    pos++;
+    const feeEnd = sub(authEnd);
+    if (feeEnd === OUT) return undefined;
     const amount: { denom: string; amount: string }[] = [];
-    while (peek(f) === 0x0a) {
-      f.pos++;
-      const c = sub(f);
-      if (c === undefined) return undefined;
+    while (peek(feeEnd) === 0x0a) {
+      pos++;
+      const coinEnd = sub(feeEnd);
+      if (coinEnd === OUT) return undefined;
       let denom = "";
       let value = "";
-      if (peek(c) === 0x0a) {
-        c.pos++;
-        const d = ascii(c, true);
+      if (peek(coinEnd) === 0x0a) {
+        pos++;
+        const d = ascii(coinEnd, true);
         if (d === undefined) return undefined;
         denom = d;
       }
-      if (peek(c) === 0x12) {
-        c.pos++;
-        const a = ascii(c);
+      if (peek(coinEnd) === 0x12) {
+        pos++;
+        const a = ascii(coinEnd);
         if (a === undefined) return undefined;
         value = a;
       }
-      if (c.pos !== c.end) return undefined;
+      if (pos !== coinEnd) return undefined;
       amount.push({ denom, amount: value });
     }
     let gasLimit = 0n;
-    if (peek(f) === 0x10) {
-      f.pos++;
-      const g = nonZero(f);
+    if (peek(feeEnd) === 0x10) {
+      pos++;
+      const g = nonZero(feeEnd);
       if (g === undefined) return undefined;
       gasLimit = g;
     }
-    if (f.pos !== f.end) return undefined;
+    if (pos !== feeEnd) return undefined;
     fee = { amount, gasLimit };
   }
-  if (auth.pos !== auth.end) return undefined;
+  if (pos !== authEnd) return undefined;
   return {
     bodyBytes,
     authInfoBytes,

@@ -76,7 +76,7 @@ export interface DecodedTx {
   readonly bodyBytes: Uint8Array;
   readonly authInfoBytes: Uint8Array;
   readonly msgs: ProtocolCommand[];
-  readonly typeUrls: string[];
+  readonly typeUrls: readonly string[];
   readonly gasLimit: bigint;
   readonly fee: bigint;
   readonly memo: string;
@@ -102,6 +102,18 @@ export const messageTypeUrls: readonly string[] = [
 export const typeUrlOf = (cmd: ProtocolCommand): string => {
   for (const [url, f] of commandFields) if (f.localName === cmd.case) return url;
   throw new Error(`no type URL for ${cmd.case}`);
+};
+
+/**
+ * A one-message tx's type URL list, one frozen list per known type URL
+ * (decodeTx reaches it only after the message decoded, so at most one per
+ * message type): the mempool keeps a tx's list until its block.
+ */
+const typeUrlLists = new Map<string, readonly string[]>();
+const oneTypeUrl = (url: string): readonly string[] => {
+  let list = typeUrlLists.get(url);
+  if (list === undefined) typeUrlLists.set(url, (list = Object.freeze([url])));
+  return list;
 };
 
 const MAX_UINT64 = 2n ** 64n - 1n;
@@ -328,7 +340,8 @@ export const decodeTx = (
       `a fee is one coin of ${DENOM}, got ${coins.length} coins`,
     );
   let fee = 0n;
-  for (const c of coins) {
+  for (let i = 0; i < coins.length; i++) {
+    const c = coins[i]!;
     const a = parseAmount(c.amount);
     if (c.denom !== DENOM || a === undefined || a > MAX_UINT64)
       return new TxError(
@@ -367,8 +380,12 @@ export const decodeTx = (
     signature,
     bodyBytes: parts.bodyBytes,
     authInfoBytes: parts.authInfoBytes,
-    msgs,
-    typeUrls: parts.messages.map((m) => m.typeUrl),
+    // A one-message tx's list exactly one long: a list grown by push holds 17 slots, and the mempool keeps it.
+    msgs: msgs.length === 1 ? [msgs[0]!] : msgs,
+    typeUrls:
+      parts.messages.length === 1
+        ? oneTypeUrl(parts.messages[0]!.typeUrl)
+        : parts.messages.map((m) => m.typeUrl),
     gasLimit,
     fee,
     memo: parts.memo,
@@ -386,8 +403,8 @@ export const decodeTx = (
 export const withSignerString = (tx: DecodedTx, address: string): DecodedTx => {
   if (address !== tx.signer)
     throw new Error(`withSignerString: ${address} is not the signer ${tx.signer}`);
-  for (const m of tx.msgs) {
-    const v = m.value as unknown as Record<string, unknown>;
+  for (let i = 0; i < tx.msgs.length; i++) {
+    const v = tx.msgs[i]!.value as unknown as Record<string, unknown>;
     for (const k in v) if (v[k] === address && Object.hasOwn(v, k)) v[k] = address;
   }
   (tx as { signer: string }).signer = address;
@@ -436,6 +453,10 @@ export const parseGasPrice = (s: string): GasPrice | Error => {
 export const requiredFee = (gasLimit: bigint, price: GasPrice): bigint =>
   (gasLimit * price.num + price.den - 1n) / price.den;
 
-/** Gas is a deterministic function of size (no metering in the protocol). */
+/**
+ * Gas is a deterministic function of size (no metering in the protocol). In
+ * numbers, then one BigInt (exact: far below 2^53 for any tx size), not a
+ * BigInt per operation: it is computed several times per tx.
+ */
 export const gasUsedOf = (size: number, messages: number): bigint =>
-  20_000n + 10n * BigInt(size) + 10_000n * BigInt(messages);
+  BigInt(20_000 + 10 * size + 10_000 * messages);

@@ -14,7 +14,8 @@ import type { State } from "../protocol/state.ts";
 /** The validator updates of one block's events, in the order the protocol emitted them (sorted by key). */
 export const validatorUpdatesOf = (events: readonly ProtocolEvent[]): ValidatorUpdate[] => {
   const out: ValidatorUpdate[] = [];
-  for (const e of events) {
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
     if (e.case !== "consensusSetChanged") continue;
     for (const u of e.value.updates) out.push({ pubKey: { ed25519: u.pubkey }, power: u.power });
   }

@@ -65,6 +65,22 @@ describe("encodeAbciResponse", () => {
     );
   });
 
+  it("writes PrepareProposal responses byte for byte as cosmjs-types does (empty txs too)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 0 })), {
+          maxLength: 40,
+        }),
+        (txs) => {
+          expect(encodeAbciResponse({ prepareProposal: { txs } })).toEqual(
+            Response.encode({ prepareProposal: { txs } }).finish(),
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it("hands every other response, and FinalizeBlock with updates, to cosmjs-types", () => {
     const withUpdate: Response = {
       finalizeBlock: {

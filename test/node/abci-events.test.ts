@@ -2,7 +2,12 @@ import { create, toJson } from "@bufbuild/protobuf";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { GradientSubmittedSchema } from "../../src/gen/remes/v1/events_pb.ts";
-import { SEARCH_KEYS, protocolAbciEvent, txAbciEvents } from "../../src/node/abci-events.ts";
+import {
+  SEARCH_KEYS,
+  base64Of,
+  protocolAbciEvent,
+  txAbciEvents,
+} from "../../src/node/abci-events.ts";
 import { event, type ProtocolEvent } from "../../src/protocol/events.ts";
 import { eventArbFor, eventCases } from "../protocol/arbitraries.ts";
 
@@ -18,6 +23,16 @@ const viaToJson = (e: ProtocolEvent) => {
     value: typeof v === "string" ? v : JSON.stringify(v),
   }));
 };
+
+describe("base64Of", () => {
+  it("is Buffer's base64 of the bytes, through its scratch buffer and past it, one value after another", () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 4 }), (vs) => {
+        for (const v of vs) expect(base64Of(v)).toBe(Buffer.from(v).toString("base64"));
+      }),
+    );
+  });
+});
 
 describe("protocolAbciEvent", () => {
   for (const f of eventCases) {

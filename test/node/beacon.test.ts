@@ -99,6 +99,20 @@ describe("the ECVRF beacon proof", () => {
     );
   });
 
+  it("given a proof, its output is sha256 of the domain and Gamma times the cofactor 8 (the doublings outputOf takes are multiply(8n))", () => {
+    for (let h = 1; h <= 8; h++) {
+      const { output, proof } = vrfProve(VAL, beaconMessage(h, hashParts("prev")));
+      const gamma = ed25519.Point.fromBytes(proof.subarray(0, 32));
+      expect(bytesToHex(output)).toBe(
+        bytesToHex(
+          sha256(
+            concatBytes(new TextEncoder().encode("remes/vrf-out"), gamma.multiply(8n).toBytes()),
+          ),
+        ),
+      );
+    }
+  });
+
   it("given a proof, when the key, the input or a byte differs, then it does not verify", () => {
     const alpha = beaconMessage(7, hashParts("prev"));
     const { output, proof } = vrfProve(VAL, alpha);

@@ -7,14 +7,15 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ripemd160Fast, sha256Fast, sha256Hex } from "../../src/node/hash.ts";
+import { ripemd160Fast, sha256Fast, sha256Hex, sha256Key } from "../../src/node/hash.ts";
 
 describe("hash.ts", () => {
-  it("sha256Fast, sha256Hex and ripemd160Fast agree with @noble/hashes on any bytes", () => {
+  it("sha256Fast, sha256Hex, sha256Key and ripemd160Fast agree with @noble/hashes on any bytes", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 600 }), (b) => {
         expect(bytesToHex(sha256Fast(b))).toBe(bytesToHex(sha256(b)));
         expect(sha256Hex(b)).toBe(bytesToHex(sha256(b)));
+        expect(sha256Key(b)).toBe(String.fromCharCode(...sha256(b)));
         expect(bytesToHex(ripemd160Fast(b))).toBe(bytesToHex(ripemd160(b)));
       }),
       { numRuns: 500 },
