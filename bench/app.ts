@@ -6,7 +6,8 @@
  * The workload is bench/node.ts's (bench/workload.ts): BENCH_MINERS miners
  * (default 10,000) registered at genesis (`node init`'s home and genesis, as
  * there), block 1 made as CometBFT makes it, then every miner's signed
- * window-0 gradient commitment. Each request goes through what the socket
+ * window-0 gradient commitment, after a warm-up flood of BENCH_APP_WARMUP
+ * (default 5,000) more miners' commitments, unmeasured. Each request goes through what the socket
  * server does with a frame it read (server.ts's `answerFrame`: decoding,
  * the handler `node app` serves — run.ts's `appHandler`, its collector
  * included — and the response's frame), from request bytes encoded before
@@ -118,6 +119,14 @@ if (process.env.R3MES_BENCH_APP_CHILD === undefined) {
 
 const MINERS = Number(process.env.BENCH_MINERS || 10_000);
 /**
+ * BENCH_APP_WARMUP=N (default 5,000): N more miners' commitments go through
+ * the same flow first, unmeasured, as bench:node's warm-up flood does: a
+ * serving node's figures, not V8 compiling the hot code (at 10,000 txs a
+ * cold run counted ~150–200 ms of compiler threads' CPU, ~15 µs per tx).
+ * 0 measures a cold process.
+ */
+const WARMUP = Number(process.env.BENCH_APP_WARMUP ?? 5_000);
+/**
  * BENCH_APP_WAVE=N: the flood arrives in waves of N txs, one before each
  * block (N ≈ bench:node's submissions per block, ~1,500–2,500 there, mimics
  * its chain: more, smaller blocks, each with its Commit and collection);
@@ -137,8 +146,8 @@ const MAX_DATA_BYTES = DEFAULT_BLOCK_MAX_BYTES - 11 - 626 - (94 + 109);
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-bench-app-"));
 /** The miners' keys, dropped once their txs are signed (the full collections' cost grows with the live heap). */
-let keys: TxKey[] | undefined = minerKeys(MINERS, "miner");
-say(`${MINERS} miners; initialising a home in ${home}`);
+let keys: TxKey[] | undefined = minerKeys(WARMUP + MINERS, "miner");
+say(`${WARMUP} + ${MINERS} miners (warm-up + measured); initialising a home in ${home}`);
 // A fixed consensus key (cometbft init keeps one it finds), dev account and genesis time: the same app hash every run.
 const validatorSeed = sha256(new TextEncoder().encode("r3mes/bench/app/validator"));
 fs.mkdirSync(path.join(home, "config"), { recursive: true });
@@ -387,8 +396,92 @@ const shards = shardsOf(
 const txs = signCommitments(keys!, shards);
 keys = undefined;
 const txBytes = txs.reduce((n, t) => n + t.length, 0) / txs.length;
-const checkNew = txs.map((tx) => encode({ checkTx: { tx, type: CheckTxType.NEW } } as Request));
-say(`signed ${txs.length} gradient commitments (${Math.round(txBytes)} bytes each); measuring`);
+// The first WARMUP miners' txs are the warm-up flood, the rest the measured one.
+const warm = txs.splice(0, WARMUP);
+say(
+  `signed ${warm.length} + ${txs.length} gradient commitments (${Math.round(txBytes)} bytes each); warming up`,
+);
+
+// CheckTx NEW of a wave of the flood (by default every tx), then blocks until the mempool is empty: after each
+// Commit, RECHECK of what the mempool still holds, then CheckTx NEW of the next wave.
+let h = 2;
+/** CheckTx requests through the app, timed as `phase`; every one must pass (`what(i)` names the i-th in an error). */
+const checkAll = async (
+  phase: "check_tx" | "recheck_tx",
+  reqs: readonly Uint8Array[],
+  what: (i: number) => string,
+) => {
+  const outs = await timed(phase, async () => {
+    const out: Uint8Array[] = [];
+    for (const req of reqs) out.push(await call(req));
+    return out;
+  });
+  outs.forEach((o, i) => {
+    if (checkTxCode(o) === 0) return;
+    const r = decode(o);
+    throw new Error(
+      `${what(i)} refused: code ${r.checkTx?.code} ${r.checkTx?.log ?? JSON.stringify(r)}`,
+    );
+  });
+};
+const checkTxRequests = (list: readonly Uint8Array[]) =>
+  list.map((tx) => encode({ checkTx: { tx, type: CheckTxType.NEW } } as Request));
+/** Floods the app with `list` (`checkNew`: their CheckTx requests, encoded before the clock starts) until every tx is committed. */
+const flood = async (list: readonly Uint8Array[], checkNew: readonly Uint8Array[]) => {
+  let mempool: Uint8Array[] = [];
+  let next = 0;
+  const checkWave = async () => {
+    const from = next;
+    next = Math.min(list.length, next + WAVE);
+    await checkAll("check_tx", checkNew.slice(from, next), (i) => `CheckTx of tx ${from + i}`);
+    mempool.push(...list.slice(from, next));
+  };
+  await checkWave();
+  let committed = 0;
+  let blocks = 0;
+  let rechecks = 0;
+  for (; mempool.length > 0; h++) {
+    const { txs: inBlock, codes } = await runBlock(h, mempool);
+    codes.forEach((code, i) => {
+      if (code !== 0) throw new Error(`height ${h}: tx ${i} failed: code ${code}`);
+    });
+    const included = new Map<number, Uint8Array[]>();
+    for (const t of inBlock) {
+      const k = fnv(t);
+      const same = included.get(k);
+      if (same === undefined) included.set(k, [t]);
+      else same.push(t);
+    }
+    const before = mempool.length;
+    const holds = (same: Uint8Array[] | undefined, t: Uint8Array): boolean => {
+      if (same !== undefined)
+        for (const u of same) if (u.length === t.length && Buffer.compare(u, t) === 0) return true;
+      return false;
+    };
+    mempool = mempool.filter((t) => !holds(included.get(fnv(t)), t));
+    committed += before - mempool.length;
+    if (inBlock.length - 1 !== before - mempool.length)
+      throw new Error(`height ${h}: the block holds txs the mempool did not`);
+    blocks++;
+    const recheck = mempool.map((tx) =>
+      encode({ checkTx: { tx, type: CheckTxType.RECHECK } } as Request),
+    );
+    rechecks += recheck.length;
+    await checkAll("recheck_tx", recheck, (i) => `RECHECK at ${h} of tx ${i}`);
+    if (next < list.length) await checkWave();
+  }
+  if (committed !== list.length) throw new Error(`${committed} of ${list.length} txs committed`);
+  await settle();
+  return { committed, blocks, rechecks };
+};
+if (warm.length > 0) {
+  await flood(warm, checkTxRequests(warm));
+  phaseCpu.clear();
+  phaseSpans.length = 0;
+  say(`warm-up: ${warm.length} txs committed by height ${h - 1}; measuring`);
+}
+
+const checkNew = checkTxRequests(txs);
 
 // BENCH_APP_PROFILE=FILE: a V8 CPU profile of the measured part alone (node scripts/cpuprofile-top.mjs FILE).
 const profiler = process.env.BENCH_APP_PROFILE ? new inspector.Session() : undefined;
@@ -420,72 +513,7 @@ const observer = new PerformanceObserver((list) => {
 });
 observer.observe({ entryTypes: ["gc"] });
 
-// CheckTx NEW of the first wave of the flood (by default every tx), then blocks until the mempool is empty:
-// after each Commit, RECHECK of what the mempool still holds, then CheckTx NEW of the next wave.
-let mempool: Uint8Array[] = [];
-let next = 0;
-/** CheckTx requests through the app, timed as `phase`; every one must pass (`what(i)` names the i-th in an error). */
-const checkAll = async (
-  phase: "check_tx" | "recheck_tx",
-  reqs: readonly Uint8Array[],
-  what: (i: number) => string,
-) => {
-  const outs = await timed(phase, async () => {
-    const out: Uint8Array[] = [];
-    for (const req of reqs) out.push(await call(req));
-    return out;
-  });
-  outs.forEach((o, i) => {
-    if (checkTxCode(o) === 0) return;
-    const r = decode(o);
-    throw new Error(
-      `${what(i)} refused: code ${r.checkTx?.code} ${r.checkTx?.log ?? JSON.stringify(r)}`,
-    );
-  });
-};
-const checkWave = async () => {
-  const from = next;
-  next = Math.min(txs.length, next + WAVE);
-  await checkAll("check_tx", checkNew.slice(from, next), (i) => `CheckTx of tx ${from + i}`);
-  mempool.push(...txs.slice(from, next));
-};
-await checkWave();
-let committed = 0;
-let blocks = 0;
-let rechecks = 0;
-let h = 2;
-for (; mempool.length > 0; h++) {
-  const { txs: inBlock, codes } = await runBlock(h, mempool);
-  codes.forEach((code, i) => {
-    if (code !== 0) throw new Error(`height ${h}: tx ${i} failed: code ${code}`);
-  });
-  const included = new Map<number, Uint8Array[]>();
-  for (const t of inBlock) {
-    const k = fnv(t);
-    const same = included.get(k);
-    if (same === undefined) included.set(k, [t]);
-    else same.push(t);
-  }
-  const before = mempool.length;
-  const holds = (same: Uint8Array[] | undefined, t: Uint8Array): boolean => {
-    if (same !== undefined)
-      for (const u of same) if (u.length === t.length && Buffer.compare(u, t) === 0) return true;
-    return false;
-  };
-  mempool = mempool.filter((t) => !holds(included.get(fnv(t)), t));
-  committed += before - mempool.length;
-  if (inBlock.length - 1 !== before - mempool.length)
-    throw new Error(`height ${h}: the block holds txs the mempool did not`);
-  blocks++;
-  const recheck = mempool.map((tx) =>
-    encode({ checkTx: { tx, type: CheckTxType.RECHECK } } as Request),
-  );
-  rechecks += recheck.length;
-  await checkAll("recheck_tx", recheck, (i) => `RECHECK at ${h} of tx ${i}`);
-  if (next < txs.length) await checkWave();
-}
-if (committed !== txs.length) throw new Error(`${committed} of ${txs.length} txs committed`);
-await settle();
+const { committed, blocks, rechecks } = await flood(txs, checkNew);
 observer.disconnect();
 if (heapProfiler) {
   const { profile } = await heapProfiler.post("HeapProfiler.stopSampling");
@@ -552,6 +580,7 @@ console.log(
     height: h - 1,
     app_hash: appHash,
     node: process.version,
+    warmup_txs: warm.length,
     secp256k1: secp256k1Backend,
     note: `in process, through server.ts's answerFrame and run.ts's appHandler (request bytes → response frame) with node app's V8 flags; CPU = process.cpuUsage per phase; CheckTx NEW of ${WAVE === MINERS ? "every tx first" : `a wave of ${WAVE} txs before each block`}, blocks of CometBFT's 2 MiB data bytes, RECHECK after each Commit`,
   }),
