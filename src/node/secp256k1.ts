@@ -39,7 +39,13 @@ const loadNative = (): NativeSecp256k1 | undefined => {
   }
 };
 
-const native = loadNative();
+let nativeBinding: NativeSecp256k1 | undefined | null = null;
+/**
+ * The native binding, loaded on first use: where the system library verifies, a node never loads it (its
+ * 2019 libsecp256k1 builds its verify tables on the heap at load, ~1 MB resident).
+ */
+const native = (): NativeSecp256k1 | undefined =>
+  nativeBinding === null ? (nativeBinding = loadNative()) : nativeBinding;
 
 type Verify = (signature: Uint8Array, digest: Uint8Array, pubkey: Uint8Array) => boolean;
 
@@ -104,7 +110,7 @@ const wasm = (): WasmSecp256k1 =>
   (wasmBuild ??= createRequire(import.meta.url)("tiny-secp256k1") as WasmSecp256k1);
 
 /** Which build verifies: "system" (the shared library through FFI), "native" (N-API) or "wasm". */
-export const secp256k1Backend: Secp256k1Build = system ? "system" : native ? "native" : "wasm";
+export const secp256k1Backend: Secp256k1Build = system ? "system" : native() ? "native" : "wasm";
 
 export type Secp256k1Build = "system" | "native" | "wasm";
 
@@ -113,7 +119,7 @@ const isCompressedKey = (b: Uint8Array) => b.length === 33 && (b[0] === 2 || b[0
 
 const nativeVerify: Verify = (signature, digest, pubkey) => {
   try {
-    return native!.ecdsaVerify(signature, digest, pubkey);
+    return native()!.ecdsaVerify(signature, digest, pubkey);
   } catch {
     // An r or s out of range, or a key not on the curve.
     return false;
@@ -128,14 +134,14 @@ const wasmVerify: Verify = (signature, digest, pubkey) => {
   }
 };
 
-/** Each build's verify where it loads, for tests that check they agree (same argument checks as verifyDigest). */
-export const verifiers: Readonly<Partial<Record<Secp256k1Build, Verify>>> = {
+/** Each build's verify where it loads (loading them), for tests that check they agree (they take verifyDigest's argument checks as given). */
+export const verifiers = (): Readonly<Partial<Record<Secp256k1Build, Verify>>> => ({
   ...(system ? { system: system.verify } : {}),
-  ...(native ? { native: nativeVerify } : {}),
+  ...(native() ? { native: nativeVerify } : {}),
   wasm: wasmVerify,
-};
+});
 
-const chosen: Verify = system?.verify ?? (native ? nativeVerify : wasmVerify);
+const chosen: Verify = system?.verify ?? (native() ? nativeVerify : wasmVerify);
 
 /** Whether `signature` (64 bytes r ‖ s, low S) signs the 32-byte `digest` under the 33-byte compressed `pubkey`. Never throws. */
 export const verifyDigest = (
@@ -151,23 +157,20 @@ export const verifyDigest = (
 export const secp256k1Description = (): string =>
   system
     ? `the system's libsecp256k1 (${system.path})`
-    : native
+    : native()
       ? "the secp256k1 package's libsecp256k1 (install libsecp256k1-1 for a ~20% faster verify)"
       : "libsecp256k1 compiled to WebAssembly (no native build loaded: ~6× slower)";
 
 /** RFC 6979 deterministic signature (low S) of a 32-byte digest. */
 export const signDigest = (digest: Uint8Array, secretKey: Uint8Array): Uint8Array =>
-  native ? native.ecdsaSign(digest, secretKey).signature : wasm().sign(digest, secretKey);
+  native()?.ecdsaSign(digest, secretKey).signature ?? wasm().sign(digest, secretKey);
 
 export const isSecretKey = (secretKey: Uint8Array): boolean =>
-  secretKey.length === 32 &&
-  (native ? native.privateKeyVerify(secretKey) : wasm().isPrivate(secretKey));
+  secretKey.length === 32 && (native()?.privateKeyVerify(secretKey) ?? wasm().isPrivate(secretKey));
 
 /** The compressed public key of a secret key; throws for a key outside [1, n). */
 export const publicKeyOf = (secretKey: Uint8Array): Uint8Array => {
   if (!isSecretKey(secretKey))
     throw new Error("not a valid secp256k1 secret key (must be 32 bytes in [1, n))");
-  return native
-    ? native.publicKeyCreate(secretKey, true)
-    : wasm().pointFromScalar(secretKey, true)!;
+  return native()?.publicKeyCreate(secretKey, true) ?? wasm().pointFromScalar(secretKey, true)!;
 };

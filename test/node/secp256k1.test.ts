@@ -33,7 +33,7 @@ const toBig = (b: Uint8Array) => BigInt(`0x${Buffer.from(b).toString("hex") || "
 const everyBuild = (sig: Uint8Array, h: Uint8Array, pk: Uint8Array, expected: boolean) => {
   const shaped =
     sig.length === 64 && h.length === 32 && pk.length === 33 && (pk[0] === 2 || pk[0] === 3);
-  for (const [build, verify] of Object.entries(verifiers))
+  for (const [build, verify] of Object.entries(verifiers()))
     expect({ build, ok: shaped && verify(sig, h, pk) }).toEqual({ build, ok: expected });
 };
 /** The same bytes at an odd offset inside a larger buffer (tx fields are views into the tx's bytes). */
@@ -58,7 +58,7 @@ describe(`secp256k1 (libsecp256k1, ${secp256k1Backend})`, () => {
     );
     if (!linux || process.env.R3MES_SECP256K1) return;
     expect(secp256k1Backend).toBe(installed ? "system" : "native");
-    expect(Object.keys(verifiers)).toEqual(
+    expect(Object.keys(verifiers())).toEqual(
       installed ? ["system", "native", "wasm"] : ["native", "wasm"],
     );
   });
