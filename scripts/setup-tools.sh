@@ -65,10 +65,12 @@ if ldconfig -p 2>/dev/null | grep -q 'libsecp256k1\.so\.[1-9]'; then
   echo "setup-tools: libsecp256k1 already installed ($(ldconfig -p | grep -o 'libsecp256k1\.so\.[1-9]*' | head -1))"
 elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "setup-tools: installing Debian's libsecp256k1-1 (the node's faster signature verify)"
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsecp256k1-1 >/dev/null 2>&1; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsecp256k1-1 >/dev/null
+  if DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsecp256k1-1 >/dev/null 2>&1 ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsecp256k1-1 >/dev/null; }; then
+    echo "setup-tools: libsecp256k1-1 installed"
+  else
+    echo "setup-tools: could not install libsecp256k1-1 (see apt-get's message above); the node verifies signatures with the secp256k1 package's older build instead (about 20% slower per verify)"
   fi
-  echo "setup-tools: libsecp256k1-1 installed"
 else
   echo "setup-tools: libsecp256k1 is not installed; the node verifies signatures with the secp256k1 package's older build (about 20% slower per verify). To speed it up: sudo apt-get install libsecp256k1-1 (Debian/Ubuntu) or your system's libsecp256k1 package"
 fi
