@@ -51,7 +51,8 @@ type Verify = (signature: Uint8Array, digest: Uint8Array, pubkey: Uint8Array) =>
 
 /**
  * The system's libsecp256k1 (≥ 0.2, soname 1 and up: each has this API and
- * these rules) through koffi, or undefined where none loads. Arguments are
+ * these rules; not soname 0, the 2019 code the binding already has)
+ * through koffi, or undefined where none loads. Arguments are
  * checked by the caller (64-byte signature, 32-byte digest, 33-byte key);
  * the parsed key and signature go to two reused buffers (the app is single-threaded).
  */
@@ -66,7 +67,7 @@ const loadSystem = (): { readonly verify: Verify; readonly path: string } | unde
   const names =
     process.platform === "darwin"
       ? ["libsecp256k1.dylib"]
-      : ["libsecp256k1.so", ...[6, 5, 4, 3, 2, 1].map((n) => `libsecp256k1.so.${n}`)];
+      : [9, 8, 7, 6, 5, 4, 3, 2, 1].map((n) => `libsecp256k1.so.${n}`);
   for (const name of names) {
     let lib: ReturnType<typeof koffi.load>;
     try {
