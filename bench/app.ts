@@ -142,7 +142,6 @@ const say = (s: string) =>
  * validator commit (94 + 109), no evidence pending.
  */
 const MAX_DATA_BYTES = DEFAULT_BLOCK_MAX_BYTES - 11 - 626 - (94 + 109);
-/** A tx's size in the block's data (protobuf `repeated bytes`: tag, length varint, bytes), as CometBFT reaps by it. */
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), "r3mes-bench-app-"));
 /** The miners' keys, dropped once their txs are signed (the full collections' cost grows with the live heap). */

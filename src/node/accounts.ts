@@ -30,15 +30,14 @@ const ACCOUNTS_DOMAIN = utf8ToBytes("r3mes/accounts/v1");
 
 const HEX_DIGITS = "0123456789abcdef";
 
-/** The ASCII leaf's `head` ("number/sequence/") from the last asciiLeafLength. */
-let leafHead = "";
+/** The leaf text's head: "number/sequence/". */
+const headOf = (a: Readonly<AccountRecord>): string => `${a.number}/${a.sequence}/`;
 
-/** The length of the account's leaf text, or -1 when its address is not ASCII (sets leafHead). */
-const asciiLeafLength = (a: Readonly<AccountRecord>): number => {
-  leafHead = `${a.number}/${a.sequence}/`;
+/** The length of the account's leaf text after `head`'s, or -1 when its address is not ASCII. */
+const asciiLeafLength = (a: Readonly<AccountRecord>, head: string): number => {
   const address = a.address;
   for (let i = 0; i < address.length; i++) if (address.charCodeAt(i) >= 0x80) return -1;
-  return leafHead.length + (a.pubkey ? 2 * a.pubkey.length : 0) + 1 + address.length;
+  return head.length + (a.pubkey ? 2 * a.pubkey.length : 0) + 1 + address.length;
 };
 
 const uvarintSize = (n: number): number => {
@@ -47,9 +46,14 @@ const uvarintSize = (n: number): number => {
   return size;
 };
 
-/** Writes the ASCII leaf (text length `n`, head in leafHead) at `p` in `out`, which has room; returns its end. */
-const writeAsciiLeaf = (a: Readonly<AccountRecord>, n: number, out: Uint8Array, p: number) => {
-  const head = leafHead;
+/** Writes the ASCII leaf (text length `n`) at `p` in `out`, which has room; returns its end. */
+const writeAsciiLeaf = (
+  a: Readonly<AccountRecord>,
+  head: string,
+  n: number,
+  out: Uint8Array,
+  p: number,
+) => {
   const prefix = uvarintSize(n);
   let v = n;
   for (let i = 0; i < prefix - 1; i++, v = Math.floor(v / 128)) out[p++] = (v & 0x7f) | 0x80;
@@ -68,10 +72,10 @@ const writeAsciiLeaf = (a: Readonly<AccountRecord>, n: number, out: Uint8Array, 
   return p;
 };
 
-/** The leaf of an account whose address is not ASCII: its text's UTF-8 bytes (head in leafHead). */
-const utf8Leaf = (a: Readonly<AccountRecord>): Uint8Array => {
+/** The leaf of an account whose address is not ASCII: its text's UTF-8 bytes. */
+const utf8Leaf = (a: Readonly<AccountRecord>, head: string): Uint8Array => {
   // bytesToHex (pure JS) rather than Buffer's hex: Buffer would move the small on-heap key arrays to malloc'd memory.
-  const body = utf8ToBytes(`${leafHead}${a.pubkey ? bytesToHex(a.pubkey) : ""}/${a.address}`);
+  const body = utf8ToBytes(`${head}${a.pubkey ? bytesToHex(a.pubkey) : ""}/${a.address}`);
   const len = encodeUvarint(body.length);
   const out = new Uint8Array(len.length + body.length);
   out.set(len, 0);
@@ -86,10 +90,11 @@ const utf8Leaf = (a: Readonly<AccountRecord>): Uint8Array => {
  * text's UTF-8 bytes instead, so the bytes are always those of the text.
  */
 export const accountLeaf = (a: Readonly<AccountRecord>): Uint8Array => {
-  const n = asciiLeafLength(a);
-  if (n < 0) return utf8Leaf(a);
+  const head = headOf(a);
+  const n = asciiLeafLength(a, head);
+  if (n < 0) return utf8Leaf(a, head);
   const out = new Uint8Array(uvarintSize(n) + n);
-  writeAsciiLeaf(a, n, out, 0);
+  writeAsciiLeaf(a, head, n, out, 0);
   return out;
 };
 
@@ -131,15 +136,16 @@ export const nextAccountsHash = (
   let p = 0;
   for (let i = 0; i < sorted.length; i++) {
     const a = sorted[i]!;
-    const n = asciiLeafLength(a);
+    const head = headOf(a);
+    const n = asciiLeafLength(a, head);
     if (n < 0) {
-      const l = utf8Leaf(a);
+      const l = utf8Leaf(a, head);
       roomFor(p, l.length);
       leaves.set(l, p);
       p += l.length;
     } else {
       roomFor(p, uvarintSize(n) + n);
-      p = writeAsciiLeaf(a, n, leaves, p);
+      p = writeAsciiLeaf(a, head, n, leaves, p);
     }
   }
   const inner = sha256Fast(leaves.subarray(0, p));

@@ -142,7 +142,12 @@ export const verifiers = (): Readonly<Partial<Record<Secp256k1Build, Verify>>> =
   wasm: wasmVerify,
 });
 
-const chosen: Verify = system?.verify ?? (native() ? nativeVerify : wasmVerify);
+const chosen: Verify =
+  secp256k1Backend === "system"
+    ? system!.verify
+    : secp256k1Backend === "native"
+      ? nativeVerify
+      : wasmVerify;
 
 /** Whether `signature` (64 bytes r ‖ s, low S) signs the 32-byte `digest` under the 33-byte compressed `pubkey`. Never throws. */
 export const verifyDigest = (
@@ -156,9 +161,9 @@ export const verifyDigest = (
 
 /** Which libsecp256k1 verifies, in words, for the app's log (an operator sees whether the faster system library loaded). */
 export const secp256k1Description = (): string =>
-  system
-    ? `the system's libsecp256k1 (${system.path})`
-    : native()
+  secp256k1Backend === "system"
+    ? `the system's libsecp256k1 (${system!.path})`
+    : secp256k1Backend === "native"
       ? "the secp256k1 package's libsecp256k1 (install libsecp256k1-1 for a ~20% faster verify)"
       : "libsecp256k1 compiled to WebAssembly (no native build loaded: ~6× slower)";
 

@@ -343,7 +343,7 @@ export class AbciServer {
         return;
       }
       for (const f of frames) {
-        // Decoding copies what it keeps, so the chunk's buffer may be reused once this callback returns.
+        // Decoded requests keep views of the frame: neither the socket's chunks nor FrameReader's joins are reused.
         const decoded = decodeRequest(f);
         if (!("error" in decoded) && decoded.kind === "checkTx") conn.mempool = true;
         conn.waiting++;

@@ -56,6 +56,15 @@ const sends = () =>
     ),
   );
 
+/** The txs a node's PrepareProposal answers for `reaped` under `limit` data bytes, through its ABCI handler. */
+const propose = (n: ReturnType<typeof node>, reaped: Uint8Array[], limit: bigint): Uint8Array[] =>
+  (
+    n.app.handle(
+      { prepareProposal: prepareProposalRequest(1, reaped, limit) } as Request,
+      "prepareProposal",
+    ) as Response
+  ).prepareProposal!.txs;
+
 describe("PrepareProposal", () => {
   it("answers txs whose protobuf size, its beacon tx included, fits the limit CometBFT reaped them under", () => {
     const n = node();
@@ -65,11 +74,7 @@ describe("PrepareProposal", () => {
     for (let count = 1; count <= txs.length; count++) {
       const reaped = txs.slice(0, count);
       const limit = BigInt(dataSize(reaped));
-      const r = n.app.handle(
-        { prepareProposal: prepareProposalRequest(1, reaped, limit) } as Request,
-        "prepareProposal",
-      ) as Response;
-      const out = r.prepareProposal!.txs;
+      const out = propose(n, reaped, limit);
       expect(isBeaconTx(out[0])).toBe(true);
       expect(BigInt(dataSize(out))).toBeLessThanOrEqual(limit);
       // Only what does not fit is left out: at most as many txs as the beacon tx's size displaces.
@@ -93,11 +98,7 @@ describe("PrepareProposal", () => {
     for (const t of txs) expect(n.app.checkTx(t, 0).code).toBe(0);
     const reaped = [...txs, ...txs];
     const limit = BigInt(dataSize(reaped));
-    const r = n.app.handle(
-      { prepareProposal: prepareProposalRequest(1, reaped, limit) } as Request,
-      "prepareProposal",
-    ) as Response;
-    const out = r.prepareProposal!.txs;
+    const out = propose(n, reaped, limit);
     expect(out.slice(1)).toEqual(txs);
     expect(BigInt(dataSize(out))).toBeLessThanOrEqual(limit);
   });
