@@ -80,6 +80,10 @@ describe(`secp256k1 (libsecp256k1, ${secp256k1Backend})`, () => {
         highS.set(toBytes32(N - toBig(sig.subarray(32))), 32);
         expect(verifyDigest(highS, h, pk)).toBe(false);
         expect(secp256k1.verify(highS, h, pk, { prehash: false, lowS: true })).toBe(false);
+        // The right signature under another signer's key: refused by every build.
+        const other = publicKeyOf(sha256(sk));
+        expect(verifyDigest(sig, h, other)).toBe(false);
+        everyBuild(sig, h, other, false);
         const bad = sig.slice();
         bad[flip] = bad[flip]! ^ 1;
         expect(verifyDigest(bad, h, pk)).toBe(
