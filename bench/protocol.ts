@@ -158,7 +158,7 @@ const postCloseCommands = (state: State): ProtocolCommand[] => {
   }
   for (const w of state.windows.values()) {
     const agg = w.aggregation;
-    if (!agg || agg.faulted || agg.revealed) continue;
+    if (!agg || agg.fault !== undefined || agg.revealed) continue;
     const included = submissionsOf(state, w.window).filter((s) => !lazy.has(s.miner));
     const root = gradientRoot(included.map((s) => s.gradientHash));
     const cid = cidOf(sha256(root));

@@ -4,17 +4,22 @@
  * can not fetch are left out), combines their updates by its method (mean,
  * median, trimmed mean, Krum), publishes the aggregate to the content store (the
  * chain gets only its CID), commits to it, and reveals
- * it once the commitment is on chain. Submissions on shards revealed as
- * traps are left out (they answered an old job). A colluding proposer includes only its
+ * it once the commitment is on chain. A trap shard's submissions are the
+ * window's real task (traps.ts), so they are aggregated once their tier-3
+ * audit has passed; while it is open they are left out (one rejected between
+ * commit and reveal would make the reveal fail). With nothing else to
+ * aggregate the proposer commits nothing, and the chain ends the round
+ * NOTHING_SETTLED without a slash (aggregation.ts). A colluding proposer includes only its
  * coalition's submissions (when it has any), so honest validators find
  * verified work left out and challenge it.
  */
-import { SubmissionStatus } from "../gen/remes/v1/events_pb.ts";
+import { DisputeSubject, SubmissionStatus } from "../gen/remes/v1/events_pb.ts";
 import type { AggregationMethod } from "../gen/remes/v1/types_pb.ts";
 import { aggregationCommitment, gradientRoot } from "../protocol/aggregation.ts";
 import { command } from "../protocol/commands.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 import { hashParts } from "../protocol/randomness.ts";
+import { openDisputeOn } from "../protocol/verification/disputes.ts";
 import type { ActorInfo } from "./kinds.ts";
 import type { Actor, ActorIO } from "./actor.ts";
 import { aggregateUpdates, l1 } from "./aggregate.ts";
@@ -76,17 +81,24 @@ export class Proposer implements Actor {
     )
       return;
     const traps = io.world.queries.trapShards(state, window);
-    let subs = io.world.queries
-      .live(state, window)
-      .filter(
-        (s) =>
-          (this.include === "live" || s.status !== SubmissionStatus.MISMATCHED) &&
-          !traps.has(s.shard) &&
-          io.world.store.get(s.gradientCid)?.update !== undefined,
-      );
+    const live = io.world.queries.live(state, window);
+    const audited = (s: (typeof live)[number]) =>
+      traps.has(s.shard) && openDisputeOn(state, DisputeSubject.GRADIENT, s.id);
+    let subs = live.filter(
+      (s) =>
+        (this.include === "live" || s.status !== SubmissionStatus.MISMATCHED) &&
+        !audited(s) &&
+        io.world.store.get(s.gradientCid)?.update !== undefined,
+    );
     const ours = subs.filter((s) => this.coalition.has(s.miner));
     if (this.coalition.size > 0 && ours.length > 0) subs = ours;
-    if (subs.length === 0) return;
+    if (subs.length === 0) {
+      // Trap audits still open: look again next block while a commit can still land.
+      const deadline = state.windows.get(window)!.aggregation!.commitDeadline;
+      if (live.some(audited) && io.chain.height + 2 <= deadline)
+        io.wake(io.blockTimeMs, () => this.#commit(window, io));
+      return;
+    }
     const updates = subs.map((s) => io.world.store.get(s.gradientCid)!.update!);
     const vector = aggregateUpdates(updates, this.method);
     io.world.work.add(this.info.address, "aggregate", "", 0);

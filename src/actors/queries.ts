@@ -43,10 +43,7 @@ export class Queries {
     return s;
   }
 
-  /**
-   * Shards of a window revealed as traps: their submissions answered an old
-   * job, not the window's data, so they are no training work to aggregate.
-   */
+  /** Shards of a window revealed as traps: their live submissions are under (or past) a tier-3 audit. */
   trapShards(state: Readonly<State>, window: number): ReadonlySet<number> {
     return state.traps.get(window)?.accepted?.opened ?? NO_SHARDS;
   }

@@ -5,7 +5,7 @@
  * events per block, the outcome, and the final app hash and state root.
  */
 import { bytesToHex } from "@noble/hashes/utils.js";
-import { DisputeOutcome } from "../gen/remes/v1/events_pb.ts";
+import { AggregationFault, DisputeOutcome } from "../gen/remes/v1/events_pb.ts";
 import { Role } from "../gen/remes/v1/types_pb.ts";
 import { stateRoot } from "../protocol/apphash.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
@@ -54,7 +54,7 @@ const describe = (e: ProtocolEvent): string | undefined => {
     case "aggregationFinalized":
       return `aggregation ${e.value.aggregationId} final`;
     case "aggregationFaulted":
-      return `proposer ${e.value.proposer} faulted on window ${e.value.window} (fault ${e.value.fault})`;
+      return `proposer ${e.value.proposer} faulted on window ${e.value.window} (${AggregationFault[e.value.fault]})`;
     case "rewardMinted":
       return `reward ${fmt(e.value.amount)} to ${e.value.to}`;
     default:

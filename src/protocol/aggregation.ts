@@ -114,7 +114,7 @@ const selected = (
       "notSelected",
       `${proposer} is not the selected proposer of window ${window} (${w.aggregation.proposer} is)`,
     );
-  if (w.aggregation.faulted)
+  if (w.aggregation.fault !== undefined)
     return fail("wrongPhase", `the aggregation round of window ${window} has failed`);
   return w;
 };
@@ -237,10 +237,10 @@ export const decideChallengeAggregation = (
   const found = findAggregation(state, Number(m.aggregationId));
   if (!found) return fail("notFound", `aggregation ${m.aggregationId} is not live`);
   const { window, agg } = found;
-  if (agg.faulted || agg.finalized)
+  if (agg.fault !== undefined || agg.finalized)
     return fail(
       "wrongPhase",
-      `aggregation ${m.aggregationId} is already ${agg.faulted ? "faulted" : "final"}`,
+      `aggregation ${m.aggregationId} is already ${agg.fault !== undefined ? "faulted" : "final"}`,
     );
   if (ctx.height > agg.revealed!.challengeDeadline)
     return fail(
@@ -278,7 +278,20 @@ export const decideChallengeAggregation = (
   ];
 };
 
-/** End-block step: missed deadlines are faults; unchallenged reveals become final. */
+/**
+ * Whether the window has a live submission no dispute is open on. A proposer
+ * that commits to a disputed one risks its reveal (a submission rejected
+ * meanwhile can not be aggregated), so with none settled at the commit
+ * deadline a missed commit is not slashed. Read only when a deadline is missed.
+ */
+const anySettled = (state: Readonly<State>, window: number): boolean =>
+  submissionsOf(state, window).some(
+    (s) =>
+      s.status !== SubmissionStatus.REJECTED &&
+      !openDisputeOn(state, DisputeSubject.GRADIENT, s.id),
+  );
+
+/** End-block step: missed deadlines are faults (unslashed when nothing was settled to aggregate); unchallenged reveals become final. */
 export const advanceAggregations = (
   state: Readonly<State>,
   ctx: BlockContext,
@@ -286,13 +299,23 @@ export const advanceAggregations = (
 ): void => {
   for (const w of state.windows.values()) {
     const a = w.aggregation;
-    if (!a || a.faulted || a.finalized) continue;
+    if (!a || a.fault !== undefined || a.finalized) continue;
     const missed =
       !a.commitment && ctx.height >= a.commitDeadline
         ? AggregationFault.MISSED_COMMIT
         : a.commitment && !a.revealed && ctx.height >= a.revealDeadline
           ? AggregationFault.MISSED_REVEAL
           : undefined;
+    if (missed === AggregationFault.MISSED_COMMIT && !anySettled(state, w.window)) {
+      emit(
+        event("aggregationFaulted", {
+          window: w.window,
+          proposer: a.proposer,
+          fault: AggregationFault.NOTHING_SETTLED,
+        }),
+      );
+      continue;
+    }
     if (missed !== undefined) {
       emit(event("aggregationFaulted", { window: w.window, proposer: a.proposer, fault: missed }));
       const s = slash(
@@ -328,7 +351,6 @@ export const evolveAggregationProposerSelected = (
       proposer: e.proposer,
       commitDeadline: Number(e.commitDeadline),
       revealDeadline: Number(e.revealDeadline),
-      faulted: false,
       finalized: false,
     };
 };
@@ -365,7 +387,7 @@ export const evolveAggregationRevealed = (
 
 export const evolveAggregationFaulted = (state: State, e: EventOf<"aggregationFaulted">): void => {
   const a = state.windows.get(Number(e.window))?.aggregation;
-  if (a) a.faulted = true;
+  if (a) a.fault = e.fault;
 };
 
 export const evolveAggregationFinalized = (

@@ -32,7 +32,7 @@ export const payWindow = (state: Readonly<State>, w: WindowState, emit: Emit): v
       );
   }
   const a = w.aggregation;
-  if (a?.finalized && !a.faulted && state.params.proposerReward > 0n) {
+  if (a?.finalized && a.fault === undefined && state.params.proposerReward > 0n) {
     emit(
       event("rewardMinted", {
         to: a.proposer,

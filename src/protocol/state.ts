@@ -22,6 +22,7 @@ import type {
   VoteOption,
 } from "../gen/remes/v1/types_pb.ts";
 import type {
+  AggregationFault,
   DisputeSubject,
   ProposalStatus,
   SubmissionStatus,
@@ -107,8 +108,8 @@ export interface AggregationState {
     readonly method: AggregationMethod;
     readonly challengeDeadline: number;
   };
-  /** Set once the proposer is faulted: no reward for this window. */
-  faulted: boolean;
+  /** Why the round failed, once it has (no reward for this window; NOTHING_SETTLED is not slashed). */
+  fault?: AggregationFault;
   finalized: boolean;
 }
 

@@ -179,13 +179,13 @@ describe("aggregation", () => {
       }),
       event("slashed", proposerSlash),
     ]);
-    expect(chain.state.windows.get(0)!.aggregation!.faulted).toBe(true);
+    expect(chain.state.windows.get(0)!.aggregation!.fault).toBe(AggregationFault.BAD_MERKLE_ROOT);
   });
 
   it("a proposer that misses the commit deadline is faulted MISSED_COMMIT", () => {
     const chain = closedWindow();
     chain.advanceTo(14);
-    expect(chain.state.windows.get(0)!.aggregation!.faulted).toBe(false);
+    expect(chain.state.windows.get(0)!.aggregation!.fault).toBeUndefined();
     chain.block(); // 15
     expect(eventsOf(chain.lastResult!.events, "aggregationFaulted")).toEqual([
       event("aggregationFaulted", {
@@ -197,6 +197,36 @@ describe("aggregation", () => {
     expect(
       eventsOf(chain.lastResult!.events, "slashed").map((s) => [s.address, s.offence]),
     ).toEqual([[PROPOSER, Offence.PROPOSER_FAULT]]);
+  });
+
+  it("a missed commit is no fault when every live submission was still under audit at the deadline: NOTHING_SETTLED, no slash", () => {
+    // Every pair of miners disagrees, so tier 1 sends all four submissions to tier-3 panels that
+    // decide after the commit deadline (17 > 15): an honest proposer had nothing it could aggregate
+    // without risking a reveal of a submission rejected meanwhile (seen in the testnet: trap shards'
+    // audits left whole windows unaggregatable, and their proposer was slashed for each).
+    const chain = given({
+      validators: { [addr("remes1val0")]: 40_000n },
+      proposers: { [PROPOSER]: 10_000n },
+      miners: Object.fromEntries(miners.map((m) => [m, 2_000n])),
+    });
+    chain.block();
+    submitted(chain, ...miners.map((m) => submission(chain, m, hashOf(`gradient/0/${m}`), 0)));
+    chain.advanceTo(12);
+    expect(eventsOf(chain.log.flat(), "disputeOpened").map((d) => Number(d.subjectId))).toEqual([
+      2, 3, 0, 1,
+    ]);
+    const stake = proposerStake(chain);
+    chain.advanceTo(15);
+    expect(eventsOf(chain.lastResult!.events, "aggregationFaulted")).toEqual([
+      event("aggregationFaulted", {
+        window: 0,
+        proposer: PROPOSER,
+        fault: AggregationFault.NOTHING_SETTLED,
+      }).value,
+    ]);
+    expect(eventsOf(chain.log.flat(), "slashed")).toEqual([]);
+    expect(proposerStake(chain)).toBe(stake);
+    expect(chain.state.windows.get(0)!.aggregation!.fault).toBe(AggregationFault.NOTHING_SETTLED);
   });
 
   it("a window without submissions selects no proposer, so no proposer is faulted for it", () => {

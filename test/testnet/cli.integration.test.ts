@@ -218,11 +218,24 @@ describe("r3mes testnet from the command line: --no-kubo, loopback, --backend co
     ).catch((e: unknown) => {
       throw new Error(`${e instanceof Error ? e.message : String(e)}\n${logTails(dir)}`);
     });
-    const [status, list, earnings, claim] = (await Promise.all(
-      ["status", "list-aggregations", "earnings", "claim-rewards"].map((c) =>
-        r3mes("proposer", c, ...flags),
-      ),
-    )) as [string, string, string, string];
+    // A finalized window leaves the state when it settles, so the list may show none for a moment
+    // (CI once listed only the next two windows, both faulted then): wait for one still held.
+    let list = "";
+    await waitFor(
+      "a finalized window in list-aggregations",
+      async () =>
+        /^ {2}window \d+: finalized$/m.test(
+          (list = await r3mes("proposer", "list-aggregations", ...flags)),
+        ),
+      120_000,
+    ).catch((e: unknown) => {
+      throw new Error(
+        `${e instanceof Error ? e.message : String(e)}\nlast list:\n${list}\n${logTails(dir)}`,
+      );
+    });
+    const [status, earnings, claim] = (await Promise.all(
+      ["status", "earnings", "claim-rewards"].map((c) => r3mes("proposer", c, ...flags)),
+    )) as [string, string, string];
     expect(status).toMatch(new RegExp(`^proposer ${address} at height \\d+$`, "m"));
     expect(status).toContain("authorized: yes");
     // 10,000 REMES bonded; a window whose commit deadline passed while the daemon was still catching up costs

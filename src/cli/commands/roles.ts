@@ -13,6 +13,7 @@ import * as fs from "node:fs";
 import { Effect, Option } from "effect";
 import { Command, Flag } from "effect/cli";
 import { AggregationMethod, GpuArch, Role } from "../../gen/remes/v1/types_pb.ts";
+import { AggregationFault } from "../../gen/remes/v1/events_pb.ts";
 import { methodByName } from "../../actors/aggregate.ts";
 import { type DaemonRole, startDaemon } from "../../actors/live/daemon.ts";
 import { ChainFollower } from "../../actors/live/follower.ts";
@@ -437,7 +438,7 @@ const listAggregations = readOnly(
       const a = w.aggregation;
       if (!a || a.proposer !== address) continue;
       rows.push(
-        `  window ${w.window}: ${a.faulted ? "faulted" : a.finalized ? "finalized" : a.revealed ? `revealed (${a.revealed.submissionIds.length} submissions, ${AggregationMethod[a.revealed.method]}, ${a.revealed.aggregatedCid})` : a.commitment ? "committed" : "awaiting commitment"}`,
+        `  window ${w.window}: ${a.fault === AggregationFault.NOTHING_SETTLED ? "ended unpaid, not slashed: nothing settled to aggregate by the commit deadline" : a.fault !== undefined ? `faulted (${AggregationFault[a.fault]})` : a.finalized ? "finalized" : a.revealed ? `revealed (${a.revealed.submissionIds.length} submissions, ${AggregationMethod[a.revealed.method]}, ${a.revealed.aggregatedCid})` : a.commitment ? "committed" : "awaiting commitment"}`,
       );
     }
     return rows.length
