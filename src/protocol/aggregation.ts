@@ -175,6 +175,7 @@ export const decideSubmitAggregation = (
       `at most ${state.params.maxAggregationSubmissions} submissions per aggregation`,
     );
   const hashes: Uint8Array[] = [];
+  let rejectedAfterCommit = false;
   for (let i = 0; i < m.submissionIds.length; i++) {
     const id = Number(m.submissionIds[i]!);
     if (i > 0 && id <= Number(m.submissionIds[i - 1]!))
@@ -185,8 +186,15 @@ export const decideSubmitAggregation = (
         "notFound",
         `submission ${id} is not a live submission of window ${Number(m.window)}`,
       );
-    if (s.status === SubmissionStatus.REJECTED)
-      return fail("invalidMessage", `submission ${id} is rejected and can not be aggregated`);
+    if (s.status === SubmissionStatus.REJECTED) {
+      // Rejected before the commitment landed: the proposer could have left it out.
+      if ((s.rejectedAt ?? 0) < a.committedAt!)
+        return fail(
+          "invalidMessage",
+          `submission ${id} was rejected before the commitment and can not be aggregated`,
+        );
+      rejectedAfterCommit = true;
+    }
     hashes.push(s.gradientHash);
   }
   const fault = (f: AggregationFault): ProtocolEvent[] => {
@@ -212,6 +220,15 @@ export const decideSubmitAggregation = (
     return fault(AggregationFault.REVEAL_MISMATCH);
   if (!bytesEqual(gradientRoot(hashes), m.merkleRoot))
     return fault(AggregationFault.BAD_MERKLE_ROOT);
+  // The commitment opened honestly, but work it covers was found wrong since: void the round, no slash.
+  if (rejectedAfterCommit)
+    return [
+      event("aggregationFaulted", {
+        window: m.window,
+        proposer: m.proposer,
+        fault: AggregationFault.REJECTED_AFTER_COMMIT,
+      }),
+    ];
   return [
     event("aggregationRevealed", {
       aggregationId: state.counters.nextAggregationId,
@@ -360,7 +377,10 @@ export const evolveAggregationCommitted = (
   e: EventOf<"aggregationCommitted">,
 ): void => {
   const a = state.windows.get(Number(e.window))?.aggregation;
-  if (a) a.commitment = e.commitment;
+  if (a) {
+    a.commitment = e.commitment;
+    a.committedAt = state.height;
+  }
 };
 
 export const evolveAggregationRevealed = (

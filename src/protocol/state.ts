@@ -79,6 +79,8 @@ export interface Submission {
   readonly gpuArch: GpuArch;
   readonly kernelVersion: string;
   status: SubmissionStatus;
+  /** Height of its rejection, once rejected (an aggregation committed before it is voided, not faulted: aggregation.ts). */
+  rejectedAt?: number;
 }
 
 export interface TrapState {
@@ -100,6 +102,8 @@ export interface AggregationState {
   readonly commitDeadline: number;
   readonly revealDeadline: number;
   commitment?: Uint8Array;
+  /** Height at which the commitment landed. */
+  committedAt?: number;
   revealed?: {
     readonly id: number;
     readonly aggregatedCid: string;

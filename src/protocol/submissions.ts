@@ -135,7 +135,10 @@ export const evolveGradientSubmitted = (state: State, e: EventOf<"gradientSubmit
 
 export const evolveSubmissionRejected = (state: State, e: EventOf<"submissionRejected">): void => {
   const s = state.submissions.get(Number(e.submissionId));
-  if (s) s.status = SubmissionStatus.REJECTED;
+  if (s) {
+    s.status = SubmissionStatus.REJECTED;
+    s.rejectedAt = state.height;
+  }
 };
 
 /** Live submissions of a window in id order. */

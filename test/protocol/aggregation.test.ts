@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { AggregationFault, RewardKind } from "../../src/gen/remes/v1/events_pb.ts";
+import {
+  AggregationFault,
+  RewardKind,
+  SubmissionStatus,
+} from "../../src/gen/remes/v1/events_pb.ts";
 import { AggregationMethod, Offence, Role } from "../../src/gen/remes/v1/types_pb.ts";
 import { aggregationCommitment, gradientRoot } from "../../src/protocol/aggregation.ts";
 import { command } from "../../src/protocol/commands.ts";
@@ -31,7 +35,7 @@ const miners = [
 const SALT = hashOf("agg-salt");
 
 /** Window 0: honest commitments at 2, reveals at 11 (ids 0..3), closed at 12 (gradient_reveal_blocks 2): the only proposer is selected (commit by 15, reveal by 18). */
-const closedWindow = () => {
+const closedWindow = (wrong?: string) => {
   const chain = given({
     validators: { [addr("remes1val0")]: 40_000n },
     proposers: { [PROPOSER]: 10_000n },
@@ -41,7 +45,9 @@ const closedWindow = () => {
   chain.block();
   submitted(
     chain,
-    ...miners.map((m) => submission(chain, m, hashOf(`gradient/0/${shardOf(chain, m)}`), 0)),
+    ...miners.map((m) =>
+      submission(chain, m, hashOf(m === wrong ? "wrong" : `gradient/0/${shardOf(chain, m)}`), 0),
+    ),
   );
   chain.advanceTo(12);
   return chain;
@@ -227,6 +233,91 @@ describe("aggregation", () => {
     expect(eventsOf(chain.log.flat(), "slashed")).toEqual([]);
     expect(proposerStake(chain)).toBe(stake);
     expect(chain.state.windows.get(0)!.aggregation!.fault).toBe(AggregationFault.NOTHING_SETTLED);
+  });
+
+  /** Submission 0 challenged at `at` with no tier-2 votes; the one-validator panel finds it wrong: rejected at `at` + 3. */
+  const rejectSubmission0 = (chain: MockChain, at: number) => {
+    chain.advanceTo(at - 1);
+    accepted(
+      chain,
+      command("challengeGradient", {
+        challenger: addr("remes1watcher"),
+        submissionId: 0,
+        bond: 100n * REMES,
+      }),
+    );
+    chain.advanceTo(at + 2); // escalated to tier 3 at the end of at + 2
+    const [member] = chain.state.disputes.get(0)!.panel;
+    accepted(
+      chain,
+      command("submitArbitrationVerdict", {
+        validator: member!,
+        disputeId: 0,
+        valid: false,
+        recomputedHash: hashOf("another gradient"),
+      }),
+    );
+    expect(chain.state.submissions.get(0)!.status).toBe(SubmissionStatus.REJECTED);
+  };
+
+  it("a submission rejected after the commitment voids the round at the reveal: REJECTED_AFTER_COMMIT, unpaid, not slashed", () => {
+    // The grief this guards: a miner whose work the proposer included has it challenged (its own
+    // lazy work, by itself) after the commit, so the committed set holds a rejected submission and the
+    // reveal used to be refused: the honest proposer missed its reveal and was slashed.
+    const chain = closedWindow();
+    const a = aggregate(chain);
+    accepted(chain, commit(a.cid, a.root)); // 13
+    rejectSubmission0(chain, 14); // rejected at 17
+    const stake = proposerStake(chain);
+    const events = accepted(chain, reveal(a.ids, a.cid, a.root)); // 18, the reveal deadline
+    expect(events.filter((e) => e.case.startsWith("aggregation") || e.case === "slashed")).toEqual([
+      event("aggregationFaulted", {
+        window: 0,
+        proposer: PROPOSER,
+        fault: AggregationFault.REJECTED_AFTER_COMMIT,
+      }),
+    ]);
+    expect(proposerStake(chain)).toBe(stake);
+    expect(chain.state.windows.get(0)!.aggregation!.fault).toBe(
+      AggregationFault.REJECTED_AFTER_COMMIT,
+    );
+    chain.advanceTo(40);
+    expect(eventsOf(chain.log.flat(), "aggregationFaulted")).toHaveLength(1);
+    expect(
+      eventsOf(chain.log.flat(), "rewardMinted").filter((r) => r.kind === RewardKind.PROPOSER),
+    ).toEqual([]);
+  });
+
+  it("a submission rejected before the commitment can not be revealed: the reveal is refused and the round faults MISSED_REVEAL", () => {
+    // Otherwise a proposer could void its round unslashed by committing to work it knew was rejected.
+    const chain = closedWindow(miners[0]); // tier 1 sent submission 0 and its shard partner to tier 3 at 12
+    const verdicts = [...chain.state.disputes.values()].map((d) =>
+      command("submitArbitrationVerdict", {
+        validator: d.panel[0]!,
+        disputeId: d.id,
+        valid: d.subjectId !== 0,
+        recomputedHash:
+          d.subjectId === 0
+            ? hashOf("the right gradient")
+            : chain.state.submissions.get(d.subjectId)!.gradientHash,
+      }),
+    );
+    accepted(chain, ...verdicts); // 13
+    expect(chain.state.submissions.get(0)!.status).toBe(SubmissionStatus.REJECTED);
+    const a = aggregate(chain);
+    accepted(chain, commit(a.cid, a.root)); // 14
+    rejected(chain, reveal(a.ids, a.cid, a.root), "invalidMessage"); // 15
+    chain.advanceTo(18);
+    expect(eventsOf(chain.lastResult!.events, "aggregationFaulted")).toEqual([
+      event("aggregationFaulted", {
+        window: 0,
+        proposer: PROPOSER,
+        fault: AggregationFault.MISSED_REVEAL,
+      }).value,
+    ]);
+    expect(
+      eventsOf(chain.lastResult!.events, "slashed").map((e) => [e.address, e.offence]),
+    ).toEqual([[PROPOSER, Offence.PROPOSER_FAULT]]);
   });
 
   it("a window without submissions selects no proposer, so no proposer is faulted for it", () => {

@@ -429,6 +429,14 @@ const status = readOnly(
   },
 );
 
+/** A failed round as its proposer reads it: whether it cost stake. */
+const roundFault = (f: AggregationFault): string =>
+  f === AggregationFault.NOTHING_SETTLED
+    ? "ended unpaid, not slashed: nothing was settled to aggregate by the commit deadline"
+    : f === AggregationFault.REJECTED_AFTER_COMMIT
+      ? "ended unpaid, not slashed: a submission it included was rejected after the commit"
+      : `faulted (${AggregationFault[f]})`;
+
 const listAggregations = readOnly(
   "list-aggregations",
   "Windows whose aggregation this proposer was drawn for, and what became of it (committed, revealed, finalized, faulted)",
@@ -438,7 +446,7 @@ const listAggregations = readOnly(
       const a = w.aggregation;
       if (!a || a.proposer !== address) continue;
       rows.push(
-        `  window ${w.window}: ${a.fault === AggregationFault.NOTHING_SETTLED ? "ended unpaid, not slashed: nothing settled to aggregate by the commit deadline" : a.fault !== undefined ? `faulted (${AggregationFault[a.fault]})` : a.finalized ? "finalized" : a.revealed ? `revealed (${a.revealed.submissionIds.length} submissions, ${AggregationMethod[a.revealed.method]}, ${a.revealed.aggregatedCid})` : a.commitment ? "committed" : "awaiting commitment"}`,
+        `  window ${w.window}: ${a.fault !== undefined ? roundFault(a.fault) : a.finalized ? "finalized" : a.revealed ? `revealed (${a.revealed.submissionIds.length} submissions, ${AggregationMethod[a.revealed.method]}, ${a.revealed.aggregatedCid})` : a.commitment ? "committed" : "awaiting commitment"}`,
       );
     }
     return rows.length
