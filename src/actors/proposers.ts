@@ -4,12 +4,15 @@
  * can not fetch are left out), combines their updates by its method (mean,
  * median, trimmed mean, Krum), publishes the aggregate to the content store (the
  * chain gets only its CID), commits to it, and reveals
- * it once the commitment is on chain. A trap shard's submissions are the
- * window's real task (traps.ts), so they are aggregated once their tier-3
- * audit has passed; while it is open they are left out (one rejected between
- * commit and reveal would make the reveal fail). With nothing else to
- * aggregate the proposer commits nothing, and the chain ends the round
- * NOTHING_SETTLED without a slash (aggregation.ts). A colluding proposer includes only its
+ * it once the commitment is on chain. Submissions under an open dispute that
+ * tier 1 did not verify (a mismatch, an isolation audit) or on an audited trap
+ * shard (a trap shard's submissions are the window's real task, traps.ts) are
+ * left out until it is decided: committed to, one rejected later would be in
+ * the aggregate or void the round (REJECTED_AFTER_COMMIT). Verified work under
+ * a challenge stays in: validators count leaving it out against the proposer,
+ * so a challenger could otherwise get an honest proposer's aggregate disputed. The proposer looks again each block while a commit can
+ * still land; with nothing settled by then it commits nothing, and the chain
+ * ends the round NOTHING_SETTLED without a slash (aggregation.ts). A colluding proposer includes only its
  * coalition's submissions (when it has any), so honest validators find
  * verified work left out and challenge it.
  */
@@ -40,8 +43,9 @@ export class Proposer implements Actor {
 
   /** `coalition`: addresses whose submissions a colluding proposer keeps (empty: honest). */
   /**
-   * `include`: "live" aggregates every submission not rejected (robust
-   * combination is the defence); "agreed" also leaves out tier-1 mismatches.
+   * `include`: "live" aggregates every settled submission not rejected (robust
+   * combination is the defence); "agreed" also leaves out tier-1 mismatches
+   * whose dispute ended undecided.
    * `coalition`: addresses whose submissions a colluding proposer keeps (empty: honest).
    */
   constructor(
@@ -80,22 +84,25 @@ export class Proposer implements Actor {
       state.windows.get(window)!.aggregation!.commitment
     )
       return;
-    const traps = io.world.queries.trapShards(state, window);
     const live = io.world.queries.live(state, window);
-    const audited = (s: (typeof live)[number]) =>
-      traps.has(s.shard) && openDisputeOn(state, DisputeSubject.GRADIENT, s.id);
+    const traps = io.world.queries.trapShards(state, window);
+    // Work tier 1 verified stays in while challenged (validators count it as work left out), unless a
+    // trap audit holds it; flagged or unconfirmed work under a dispute waits for the verdict.
+    const disputed = (s: (typeof live)[number]) =>
+      (s.status !== SubmissionStatus.VERIFIED || traps.has(s.shard)) &&
+      openDisputeOn(state, DisputeSubject.GRADIENT, s.id) !== undefined;
     let subs = live.filter(
       (s) =>
         (this.include === "live" || s.status !== SubmissionStatus.MISMATCHED) &&
-        !audited(s) &&
+        !disputed(s) &&
         io.world.store.get(s.gradientCid)?.update !== undefined,
     );
     const ours = subs.filter((s) => this.coalition.has(s.miner));
     if (this.coalition.size > 0 && ours.length > 0) subs = ours;
     if (subs.length === 0) {
-      // Trap audits still open: look again next block while a commit can still land.
+      // Disputes still open: look again next block while a commit can still land.
       const deadline = state.windows.get(window)!.aggregation!.commitDeadline;
-      if (live.some(audited) && io.chain.height + 2 <= deadline)
+      if (live.some(disputed) && io.chain.height + 2 <= deadline)
         io.wake(io.blockTimeMs, () => this.#commit(window, io));
       return;
     }

@@ -35,6 +35,8 @@ export interface ValidatorOptions {
    * the exported ONNX graph on onnxruntime, within ORT_LOSS_TOLERANCE).
    */
   readonly tier2Loss?: "canonical" | "onnx";
+  /** Milliseconds a tier-3 recomputation takes before the verdict goes out (0: at once). */
+  readonly recomputeMs?: number;
 }
 
 export class Validator implements Actor {
@@ -194,14 +196,18 @@ export class Validator implements Actor {
         ).gradientHash;
       }
       const valid = hex(recomputedHash) === hex(s.gradientHash);
-      io.submit(
-        command("submitArbitrationVerdict", {
-          validator: this.info.address,
-          disputeId,
-          valid,
-          recomputedHash,
-        }),
-      );
+      const send = () =>
+        io.submit(
+          command("submitArbitrationVerdict", {
+            validator: this.info.address,
+            disputeId,
+            valid,
+            recomputedHash,
+          }),
+        );
+      const ms = this.options.lazy ? 0 : (this.options.recomputeMs ?? 0);
+      if (ms > 0) io.wake(ms, send);
+      else send();
       return;
     }
     let valid = true;

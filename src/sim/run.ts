@@ -348,6 +348,7 @@ const makeActor = (
         lazy: false,
         tier2SampleBps: g.tier2SampleBps ?? 10_000,
         tier2Loss: g.tier2Loss ?? "canonical",
+        recomputeMs: g.recomputeMs ?? 0,
       });
     case "lazy_validator":
       return new Validator(info, { lazy: true, tier2SampleBps: g.tier2SampleBps ?? 10_000 });

@@ -75,6 +75,8 @@ const ActorGroup = Schema.Struct({
   tier2SampleBps: Schema.optionalKey(Bps),
   /** validators: recompute tier-2 losses with the canonical kernels (default) or the ONNX graph on onnxruntime (kernels backend only). */
   tier2Loss: Schema.optionalKey(Schema.Literals(["canonical", "onnx"])),
+  /** honest_validator: milliseconds a tier-3 recomputation takes before the verdict is sent (default 0: at once; a live daemon takes the training time). */
+  recomputeMs: Schema.optionalKey(NonNegInt),
   /** withholding_proposer: withhold the aggregate's blob after revealing its CID, or never reveal. */
   withhold: Schema.optionalKey(Schema.Literals(["blob", "reveal"])),
   /** capturing_validator: the parameter changes its coalition proposes (camelCase Params fields), and the block it proposes them at. */

@@ -43,8 +43,8 @@ const pins: readonly (readonly [
     "network_faults",
     4,
     200,
-    "3c3933fc401addd35e705cef9485822a667b33f65214ede6b6c3dabf7ec16984",
-    "a003fda145c574adb68aaa3a4ad2903986a967002a52099e5fdbfc7998beaf25",
+    "c40bd578a613ed83c55535e879d8f766dab42c6a638c045f6356ae9dae9927e8",
+    "df15296b90a04d8df9c65539af7b20bb818ac617ad0dff4fee20ce91f322938b",
   ],
 ];
 
