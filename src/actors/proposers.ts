@@ -79,9 +79,13 @@ export class Proposer implements Actor {
 
   #commit(window: number, io: ActorIO): void {
     const state = io.chain.state;
+    const round = state.windows.get(window)?.aggregation;
+    // Committed, failed, or too late for a commit to land by the deadline.
     if (
-      !state.windows.get(window)?.aggregation ||
-      state.windows.get(window)!.aggregation!.commitment
+      !round ||
+      round.commitment ||
+      round.fault !== undefined ||
+      io.chain.height >= round.commitDeadline
     )
       return;
     const live = io.world.queries.live(state, window);
@@ -100,10 +104,11 @@ export class Proposer implements Actor {
     const ours = subs.filter((s) => this.coalition.has(s.miner));
     if (this.coalition.size > 0 && ours.length > 0) subs = ours;
     if (subs.length === 0) {
-      // Disputes still open: look again next block while a commit can still land.
+      // Disputes still open: look again while a commit can still land.
       const deadline = state.windows.get(window)!.aggregation!.commitDeadline;
-      if (live.some(disputed) && io.chain.height + 2 <= deadline)
-        io.wake(io.blockTimeMs, () => this.#commit(window, io));
+      // Twice a block, so a verdict seen in block h still gets a commit into block h + 1.
+      if (live.some(disputed) && io.chain.height < deadline)
+        io.wake(Math.max(1, Math.floor(io.blockTimeMs / 2)), () => this.#commit(window, io));
       return;
     }
     const updates = subs.map((s) => io.world.store.get(s.gradientCid)!.update!);

@@ -296,15 +296,18 @@ export const decideChallengeAggregation = (
 };
 
 /**
- * Whether the window has a live submission no dispute is open on. A proposer
- * that commits to a disputed one risks its reveal (a submission rejected
- * meanwhile can not be aggregated), so with none settled at the commit
- * deadline a missed commit is not slashed. Read only when a deadline is missed.
+ * Whether the window had a live submission settled in time for a commit due
+ * at block `height`: no dispute open on it, the last one resolved at least
+ * two blocks earlier (the proposer sees the verdict's block, then its commit
+ * takes a block to land: one block of slack for its latency). A proposer that commits to disputed work risks its
+ * aggregate, so with none settled in time a missed commit is not slashed.
+ * Read only when a deadline is missed.
  */
-const anySettled = (state: Readonly<State>, window: number): boolean =>
+const anySettled = (state: Readonly<State>, window: number, height: number): boolean =>
   submissionsOf(state, window).some(
     (s) =>
       s.status !== SubmissionStatus.REJECTED &&
+      (s.disputeEndedAt ?? -Infinity) < height - 1 &&
       !openDisputeOn(state, DisputeSubject.GRADIENT, s.id),
   );
 
@@ -323,7 +326,7 @@ export const advanceAggregations = (
         : a.commitment && !a.revealed && ctx.height >= a.revealDeadline
           ? AggregationFault.MISSED_REVEAL
           : undefined;
-    if (missed === AggregationFault.MISSED_COMMIT && !anySettled(state, w.window)) {
+    if (missed === AggregationFault.MISSED_COMMIT && !anySettled(state, w.window, ctx.height)) {
       emit(
         event("aggregationFaulted", {
           window: w.window,

@@ -81,6 +81,8 @@ export interface Submission {
   status: SubmissionStatus;
   /** Height of its rejection, once rejected (an aggregation committed before it is voided, not faulted: aggregation.ts). */
   rejectedAt?: number;
+  /** Height at which the last dispute on it was resolved (aggregation.ts: work settled too late to commit to). */
+  disputeEndedAt?: number;
 }
 
 export interface TrapState {

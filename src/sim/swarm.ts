@@ -230,6 +230,13 @@ export const drawScenario = (seed: number, blocks: number = SWARM_BLOCKS): Json 
     ]),
   );
   const actors = drawActors(r);
+  // Tier-3 recomputation takes time for half the honest validator groups (up to 4 blocks), as a live
+  // validator's does: verdicts then race the proposer's commitment. A stream of its own, so the
+  // draws above are what they were before it.
+  const slow = new Prng(hashParts("sim/swarm/recompute", seed));
+  for (const g of actors)
+    if (g.kind === "honest_validator" && slow.chance(1, 2))
+      g.recomputeMs = between(slow, 1, 4 * blockTimeMs);
   const spanMs = blocks * blockTimeMs;
   const faults = {
     ...drawLink(r),

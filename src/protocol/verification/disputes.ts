@@ -382,9 +382,11 @@ export const evolveDisputeResolved = (state: State, e: EventOf<"disputeResolved"
   credit(state, ModuleAccount.communityPool, e.toCommunity);
   state.supply.burned += e.burned;
   // A tier-1 mismatch is accepted optimistically only once a panel upholds it: undecided is not an acquittal.
-  if (d.subject === DisputeSubject.GRADIENT && e.outcome === DisputeOutcome.UPHELD) {
+  if (d.subject === DisputeSubject.GRADIENT) {
     const s = state.submissions.get(d.subjectId);
-    if (s && s.status === SubmissionStatus.MISMATCHED) s.status = SubmissionStatus.OPTIMISTIC;
+    if (s) s.disputeEndedAt = state.height;
+    if (s && e.outcome === DisputeOutcome.UPHELD && s.status === SubmissionStatus.MISMATCHED)
+      s.status = SubmissionStatus.OPTIMISTIC;
   }
   state.disputes.delete(Number(e.disputeId));
   indexDisputeRemoved(state.disputes, d);
