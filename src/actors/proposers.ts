@@ -90,11 +90,13 @@ export class Proposer implements Actor {
       return;
     const live = io.world.queries.live(state, window);
     const traps = io.world.queries.trapShards(state, window);
+    const sampled = new Set([...state.availability.values()].map((c) => c.submissionId));
     // Work tier 1 verified stays in while challenged (validators count it as work left out), unless a
-    // trap audit holds it; flagged or unconfirmed work under a dispute waits for the verdict.
+    // trap audit holds it; flagged or unconfirmed work under a dispute or an availability challenge
+    // waits for the verdict.
     const disputed = (s: (typeof live)[number]) =>
       (s.status !== SubmissionStatus.VERIFIED || traps.has(s.shard)) &&
-      openDisputeOn(state, DisputeSubject.GRADIENT, s.id) !== undefined;
+      (sampled.has(s.id) || openDisputeOn(state, DisputeSubject.GRADIENT, s.id) !== undefined);
     let subs = live.filter(
       (s) =>
         (this.include === "live" || s.status !== SubmissionStatus.MISMATCHED) &&

@@ -187,8 +187,9 @@ export const decideSubmitAggregation = (
         `submission ${id} is not a live submission of window ${Number(m.window)}`,
       );
     if (s.status === SubmissionStatus.REJECTED) {
-      // Rejected before the commitment landed: the proposer could have left it out.
-      if ((s.rejectedAt ?? 0) < a.committedAt!)
+      // Rejected two blocks or more before the commitment landed: the proposer had seen it (one
+      // block of slack for its latency, as for settled work) and could have left it out.
+      if ((s.rejectedAt ?? 0) < a.committedAt! - 1)
         return fail(
           "invalidMessage",
           `submission ${id} was rejected before the commitment and can not be aggregated`,
@@ -297,19 +298,23 @@ export const decideChallengeAggregation = (
 
 /**
  * Whether the window had a live submission settled in time for a commit due
- * at block `height`: no dispute open on it, the last one resolved at least
- * two blocks earlier (the proposer sees the verdict's block, then its commit
- * takes a block to land: one block of slack for its latency). A proposer that commits to disputed work risks its
+ * at block `height`: no dispute or availability challenge open on it, the
+ * last of them ended at least two blocks earlier (the proposer sees the
+ * verdict's block, then its commit takes a block to land: one block of slack
+ * for its latency). A proposer that commits to disputed work risks its
  * aggregate, so with none settled in time a missed commit is not slashed.
  * Read only when a deadline is missed.
  */
-const anySettled = (state: Readonly<State>, window: number, height: number): boolean =>
-  submissionsOf(state, window).some(
+const anySettled = (state: Readonly<State>, window: number, height: number): boolean => {
+  const sampled = new Set([...state.availability.values()].map((c) => c.submissionId));
+  return submissionsOf(state, window).some(
     (s) =>
       s.status !== SubmissionStatus.REJECTED &&
-      (s.disputeEndedAt ?? -Infinity) < height - 1 &&
+      (s.checkEndedAt ?? -Infinity) < height - 1 &&
+      !sampled.has(s.id) &&
       !openDisputeOn(state, DisputeSubject.GRADIENT, s.id),
   );
+};
 
 /** End-block step: missed deadlines are faults (unslashed when nothing was settled to aggregate); unchallenged reveals become final. */
 export const advanceAggregations = (

@@ -281,6 +281,8 @@ export const evolveAvailabilityResolved = (
 ): void => {
   const c = state.availability.get(Number(e.challengeId));
   if (!c) return;
+  const s = state.submissions.get(c.submissionId);
+  if (s) s.checkEndedAt = state.height;
   debit(state, ModuleAccount.escrow, c.bond);
   credit(state, e.proven ? c.miner : c.challenger, c.bond);
   state.availability.delete(Number(e.challengeId));

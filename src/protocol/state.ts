@@ -81,8 +81,8 @@ export interface Submission {
   status: SubmissionStatus;
   /** Height of its rejection, once rejected (an aggregation committed before it is voided, not faulted: aggregation.ts). */
   rejectedAt?: number;
-  /** Height at which the last dispute on it was resolved (aggregation.ts: work settled too late to commit to). */
-  disputeEndedAt?: number;
+  /** Height at which the last dispute or availability challenge on it ended (aggregation.ts: work settled too late to commit to). */
+  checkEndedAt?: number;
 }
 
 export interface TrapState {

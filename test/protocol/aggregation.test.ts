@@ -288,7 +288,7 @@ describe("aggregation", () => {
     ).toEqual([]);
   });
 
-  it("a submission rejected before the commitment can not be revealed: the reveal is refused and the round faults MISSED_REVEAL", () => {
+  it("a submission rejected two blocks or more before the commitment can not be revealed: the reveal is refused and the round faults MISSED_REVEAL", () => {
     // Otherwise a proposer could void its round unslashed by committing to work it knew was rejected.
     const chain = closedWindow(miners[0]); // tier 1 sent submission 0 and its shard partner to tier 3 at 12
     const verdicts = [...chain.state.disputes.values()].map((d) =>
@@ -305,8 +305,9 @@ describe("aggregation", () => {
     accepted(chain, ...verdicts); // 13
     expect(chain.state.submissions.get(0)!.status).toBe(SubmissionStatus.REJECTED);
     const a = aggregate(chain);
-    accepted(chain, commit(a.cid, a.root)); // 14
-    rejected(chain, reveal(a.ids, a.cid, a.root), "invalidMessage"); // 15
+    chain.block(); // 14
+    accepted(chain, commit(a.cid, a.root)); // 15
+    rejected(chain, reveal(a.ids, a.cid, a.root), "invalidMessage"); // 16
     chain.advanceTo(18);
     expect(eventsOf(chain.lastResult!.events, "aggregationFaulted")).toEqual([
       event("aggregationFaulted", {

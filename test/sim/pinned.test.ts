@@ -43,8 +43,8 @@ const pins: readonly (readonly [
     "network_faults",
     4,
     200,
-    "c40bd578a613ed83c55535e879d8f766dab42c6a638c045f6356ae9dae9927e8",
-    "df15296b90a04d8df9c65539af7b20bb818ac617ad0dff4fee20ce91f322938b",
+    "c3c6084e0711070212449f2b7417cd9012d9c1627a6710ee7efa851446ba7cd0",
+    "7cb91123d0a6acc52961ce09142f33daf620b4c128b5c59fe2c557855586ee00",
   ],
 ];
 

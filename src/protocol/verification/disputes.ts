@@ -384,7 +384,7 @@ export const evolveDisputeResolved = (state: State, e: EventOf<"disputeResolved"
   // A tier-1 mismatch is accepted optimistically only once a panel upholds it: undecided is not an acquittal.
   if (d.subject === DisputeSubject.GRADIENT) {
     const s = state.submissions.get(d.subjectId);
-    if (s) s.disputeEndedAt = state.height;
+    if (s) s.checkEndedAt = state.height;
     if (s && e.outcome === DisputeOutcome.UPHELD && s.status === SubmissionStatus.MISMATCHED)
       s.status = SubmissionStatus.OPTIMISTIC;
   }
