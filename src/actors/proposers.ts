@@ -66,8 +66,8 @@ export class Proposer implements Actor {
           this.#reveal(Number(e.value.window), io);
         continue;
       }
-      // Wait for the window's trap reveals to land (submissions rejected between commit and
-      // reveal would make the reveal fail), but commit by the deadline.
+      // Wait for the window's trap reveals to land (a trap shard's work then waits for its audit),
+      // but commit by the deadline.
       const window = Number(e.value.window);
       const waitBlocks = Math.max(
         0,
@@ -106,10 +106,9 @@ export class Proposer implements Actor {
     const ours = subs.filter((s) => this.coalition.has(s.miner));
     if (this.coalition.size > 0 && ours.length > 0) subs = ours;
     if (subs.length === 0) {
-      // Disputes still open: look again while a commit can still land.
-      const deadline = state.windows.get(window)!.aggregation!.commitDeadline;
-      // Twice a block, so a verdict seen in block h still gets a commit into block h + 1.
-      if (live.some(disputed) && io.chain.height < deadline)
+      // Checks still open: look again twice a block (a verdict seen in block h still gets a commit
+      // into block h + 1) until the deadline (the guard above).
+      if (live.some(disputed))
         io.wake(Math.max(1, Math.floor(io.blockTimeMs / 2)), () => this.#commit(window, io));
       return;
     }
