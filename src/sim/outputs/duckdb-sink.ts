@@ -425,6 +425,7 @@ const windowCells = (runId: string, w: WindowMetrics): Cell[] => [
   w.availabilityFailed,
   w.aggregationsFinalized,
   w.aggregationFaults,
+  w.aggregationsVoided,
   w.slashes,
   w.slashedUremes,
   w.rewardsMinerUremes,

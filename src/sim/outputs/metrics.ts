@@ -13,7 +13,12 @@
  *
  * Plain code on purpose: it runs once per block of a simulated day.
  */
-import { DisputeOutcome, DisputeSubject, RewardKind } from "../../gen/remes/v1/events_pb.ts";
+import {
+  AggregationFault,
+  DisputeOutcome,
+  DisputeSubject,
+  RewardKind,
+} from "../../gen/remes/v1/events_pb.ts";
 import { Role } from "../../gen/remes/v1/types_pb.ts";
 import type { ProtocolEvent, EventOf } from "../../protocol/events.ts";
 import { isModuleAccount, type State } from "../../protocol/state.ts";
@@ -60,7 +65,10 @@ export interface WindowMetrics {
   availabilityChallenges: number;
   availabilityFailed: number;
   aggregationsFinalized: number;
+  /** Rounds the proposer failed (slashed). */
   aggregationFaults: number;
+  /** Rounds ended without an aggregate through no fault of the proposer (NOTHING_SETTLED, REJECTED_AFTER_COMMIT). */
+  aggregationsVoided: number;
   slashes: number;
   slashedUremes: bigint;
   rewardsMinerUremes: bigint;
@@ -215,6 +223,7 @@ const emptyWindow = (window: number, startHeight: number): WindowMetrics => ({
   availabilityFailed: 0,
   aggregationsFinalized: 0,
   aggregationFaults: 0,
+  aggregationsVoided: 0,
   slashes: 0,
   slashedUremes: 0n,
   rewardsMinerUremes: 0n,
@@ -425,7 +434,12 @@ export class MetricsSink implements RunSink {
         this.win(Number(e.value.window)).aggregationsFinalized++;
         break;
       case "aggregationFaulted":
-        this.win(Number(e.value.window)).aggregationFaults++;
+        if (
+          e.value.fault === AggregationFault.NOTHING_SETTLED ||
+          e.value.fault === AggregationFault.REJECTED_AFTER_COMMIT
+        )
+          this.win(Number(e.value.window)).aggregationsVoided++;
+        else this.win(Number(e.value.window)).aggregationFaults++;
         break;
       default:
         break;

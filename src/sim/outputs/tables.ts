@@ -76,6 +76,7 @@ export const tables = [
       ["availability_failed", i],
       ["aggregations_finalized", i],
       ["aggregation_faults", i],
+      ["aggregations_voided", i],
       ["slashes", i],
       ["slashed_uremes", u],
       ["rewards_miner_uremes", u],
