@@ -1,6 +1,7 @@
 /**
  * A standing guard on fairness, beside the swarm's invariants: in a world of
- * honest actors only, without faults, nobody is ever slashed — whatever
+ * honest actors only, without faults, nobody is ever slashed or ends with
+ * less than it started with (fees included) — whatever
  * parameters, actor mix and tier-3 recomputation time the swarm draws. A
  * rule that punishes honest work it could not have done better (an honest
  * proposer slashed for a window whose work was still under audit, found this
@@ -59,10 +60,15 @@ export const faultFreeWorld = (seed: number, blocks: number): Json => {
 const SEEDS = Number(process.env.HONEST_SEEDS ?? 200);
 const BLOCKS = 150;
 
-/** Runs seeds 1..SEEDS of `world`; the slashes of actors whose kind `watched` accepts, named by seed. */
+/**
+ * Runs seeds 1..SEEDS of `world`; the slashes of actors whose kind `watched`
+ * accepts, named by seed, and with `losses` those of them that ended with
+ * less than they started with.
+ */
 const slashesOver = async (
   world: (seed: number, blocks: number) => Json,
   watched: (kind: string) => boolean,
+  losses = false,
 ): Promise<string[]> => {
   const slashed: string[] = [];
   for (let seed = 1; seed <= SEEDS; seed++) {
@@ -77,13 +83,17 @@ const slashesOver = async (
     for (const e of events)
       if (e.case === "slashed" && watched(kind.get(e.value.address) ?? ""))
         slashed.push(`seed ${seed}: ${kind.get(e.value.address)} ${e.value.offenceKey}`);
+    if (losses)
+      for (const a of r.actors)
+        if (watched(a.kind) && a.netUremes < 0n)
+          slashed.push(`seed ${seed}: ${a.kind} ${a.address} lost ${-a.netUremes} uremes`);
   }
   return slashed;
 };
 
 describe("honest actors in a fault-free world", () => {
-  it(`are never slashed, over ${SEEDS} drawn parameter sets and actor mixes`, async () => {
-    expect(await slashesOver(honestWorld, () => true)).toEqual([]);
+  it(`are never slashed and never end with less than they had, over ${SEEDS} drawn parameter sets and actor mixes`, async () => {
+    expect(await slashesOver(honestWorld, () => true, true)).toEqual([]);
   });
 });
 
