@@ -18,7 +18,7 @@ import { defaultParams, longestSlashingDelay } from "../protocol/params.ts";
 import { hashParts, Prng } from "../protocol/randomness.ts";
 import { ACTOR_KINDS, type ActorKind } from "./actor-kinds.ts";
 import { BPS } from "./options.ts";
-import { reproduceLine, runScenario } from "./run.ts";
+import { reproduceLine, type RunResult, runScenario } from "./run.ts";
 import { parseScenario } from "./scenario.ts";
 import type { RunSink } from "./sink.ts";
 
@@ -269,6 +269,62 @@ export const drawScenario = (seed: number, blocks: number = SWARM_BLOCKS): Json 
   };
 };
 
+/**
+ * Which worlds the seeds run. "drawn": the scenario as drawn (faults,
+ * attackers). "fault-free": every group, no faults; fails a seed if an honest
+ * miner or proposer is slashed (no strategy may get honest work punished;
+ * honest validators are left out: a lazy majority on a tier-3 panel outvotes
+ * and slashes an honest dissenter by the seed's majority rule, a known limit).
+ * "honest": the honest groups only, no faults; fails a seed if anyone is
+ * slashed or ends with less than it started with. Both keep tier-3
+ * recomputation within the panel's deadline (slower is NO_VERDICT by design).
+ */
+export type SwarmWorlds = "drawn" | "fault-free" | "honest";
+export const SWARM_WORLDS: readonly SwarmWorlds[] = ["drawn", "fault-free", "honest"];
+
+/** The drawn scenario as a world of `worlds` (a plain JSON object `parseScenario` accepts). */
+export const worldOf = (drawn: Json, worlds: SwarmWorlds): Json => {
+  if (worlds === "drawn") return drawn;
+  const d = drawn as Json & { params: Json; engine: Json; actors: Json[] };
+  const blockTimeMs = d.engine.blockTimeMs as number;
+  const withinDeadline = Math.max(0, ((d.params.tier3DeadlineBlocks as number) - 2) * blockTimeMs);
+  const { maxBlockTxs: _b, mempoolMaxTxs: _m, ...engine } = d.engine;
+  return {
+    ...d,
+    engine,
+    faults: { partitions: [] },
+    actors: d.actors
+      .filter((g) => worlds === "fault-free" || String(g.kind).startsWith("honest_"))
+      .map(({ faults: _f, ...g }) =>
+        g.recomputeMs === undefined
+          ? g
+          : { ...g, recomputeMs: Math.min(g.recomputeMs as number, withinDeadline) },
+      ),
+  };
+};
+
+/** What `worlds` finds unfair in a finished run: slashes (and in honest worlds losses) of the honest, named. */
+const unfairness = (
+  worlds: SwarmWorlds,
+  r: Pick<RunResult, "actors">,
+  slashes: readonly { address: string; offenceKey: string }[],
+): string[] => {
+  if (worlds === "drawn") return [];
+  const watched = (kind: string) =>
+    worlds === "honest" || kind === "honest_miner" || kind === "honest_proposer";
+  const kind = new Map<string, string>(r.actors.map((a) => [a.address, a.kind]));
+  return [
+    ...slashes
+      .filter((s) => watched(kind.get(s.address) ?? ""))
+      .map((s) => `${kind.get(s.address)} ${s.address} slashed (${s.offenceKey})`),
+    ...(worlds === "honest"
+      ? r.actors
+          .filter((a) => a.netUremes < 0n)
+          .map((a) => `${a.kind} ${a.address} lost ${-a.netUremes} uremes`)
+      : []),
+  ];
+};
+
 export interface SwarmOptions {
   /** Seeds first, first + 1, …, first + seeds − 1. */
   readonly seeds: number;
@@ -280,6 +336,8 @@ export interface SwarmOptions {
   readonly sinkFor?: (seed: number) => RunSink | undefined;
   /** Called after each seed, in seed order. */
   readonly onSeed?: (outcome: SeedOutcome, index: number) => void;
+  /** Which worlds to run (default "drawn"). */
+  readonly worlds?: SwarmWorlds;
 }
 
 export interface SeedOutcome {
@@ -291,6 +349,8 @@ export interface SeedOutcome {
   readonly violation?: { readonly height: number; readonly messages: readonly string[] };
   /** A run that threw (a bug in the simulator or the protocol). */
   readonly error?: string;
+  /** Fault-free and honest worlds: honest actors slashed (or, honest worlds, at a loss), a line each. */
+  readonly unfair?: readonly string[];
   /** The line that reproduces a failure: `r3mes sim run <path> --seed <seed>`. */
   readonly reproduce: string;
 }
@@ -299,6 +359,8 @@ export interface SwarmSummary {
   readonly outcomes: readonly SeedOutcome[];
   readonly violations: number;
   readonly errors: number;
+  /** Seeds with an unfair outcome (fault-free and honest worlds). */
+  readonly unfair: number;
   readonly ms: number;
 }
 
@@ -309,25 +371,42 @@ export const isHalt = (v: NonNullable<SeedOutcome["violation"]>): boolean =>
 /** Draws, writes and runs one seed; never throws (a thrown run is an outcome). */
 export const runSwarmSeed = async (
   seed: number,
-  o: Pick<SwarmOptions, "blocks" | "outDir" | "sinkFor">,
+  o: Pick<SwarmOptions, "blocks" | "outDir" | "sinkFor" | "worlds">,
 ): Promise<SeedOutcome> => {
   const blocks = o.blocks ?? SWARM_BLOCKS;
+  const worlds = o.worlds ?? "drawn";
   const path = join(o.outDir, `seed-${seed}.json`);
   const reproduce = reproduceLine(path, seed);
-  const drawn = drawScenario(seed, blocks);
+  const drawn = worldOf(drawScenario(seed, blocks), worlds);
   // Written before the run: a run that crashes the process still leaves its scenario.
   mkdirSync(o.outDir, { recursive: true });
   writeFileSync(path, `${JSON.stringify(drawn, null, 2)}\n`);
   try {
     const scenario = parseScenario(drawn, path);
-    const sink = o.sinkFor?.(seed);
+    const planted = o.sinkFor?.(seed);
+    const slashes: { address: string; offenceKey: string }[] = [];
+    const sink: RunSink | undefined =
+      worlds === "drawn"
+        ? planted
+        : {
+            start: (s) => planted?.start(s),
+            block: (b) => {
+              for (const e of b.events)
+                if (e.case === "slashed")
+                  slashes.push({ address: e.value.address, offenceKey: e.value.offenceKey });
+              planted?.block(b);
+            },
+            end: (e) => planted?.end(e),
+          };
     const r = await runScenario(scenario, { seed, blocks, ...(sink ? { sink } : {}) });
+    const unfair = r.violation ? [] : unfairness(worlds, r, slashes);
     return {
       seed,
       path,
       blocks: r.blocks,
       reproduce,
       ...(r.violation ? { violation: r.violation } : {}),
+      ...(unfair.length > 0 ? { unfair } : {}),
     };
   } catch (e) {
     return {
@@ -354,6 +433,7 @@ export const runSwarm = async (o: SwarmOptions): Promise<SwarmSummary> => {
     outcomes,
     violations: outcomes.filter((x) => x.violation).length,
     errors: outcomes.filter((x) => x.error !== undefined).length,
+    unfair: outcomes.filter((x) => x.unfair !== undefined).length,
     ms: performance.now() - t0,
   };
 };

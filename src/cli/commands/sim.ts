@@ -220,6 +220,12 @@ const swarm = Command.make(
       Flag.withDescription("Folder for the drawn scenarios, seed-N.json (default out/swarm)"),
       Flag.optional,
     ),
+    worlds: Flag.String("worlds").pipe(
+      Flag.withDescription(
+        "drawn (default): each scenario as drawn, checked against the invariants; fault-free: no faults, and a seed fails if an honest miner or proposer is slashed; honest: the honest groups only, no faults, and a seed fails if anyone is slashed or ends at a loss (docs/swarm.md)",
+      ),
+      Flag.withDefault("drawn"),
+    ),
   },
   (f) =>
     Effect.tryPromise({
@@ -229,6 +235,7 @@ const swarm = Command.make(
           first: f.first,
           blocks: Option.getOrUndefined(f.blocks),
           out: Option.getOrUndefined(f.out),
+          worlds: f.worlds,
         }),
       catch: userFailure("sim swarm failed"),
     }).pipe(
@@ -245,6 +252,11 @@ const swarm = Command.make(
       command: "r3mes sim swarm --seeds 200",
       description:
         "200 drawn scenarios; failing ones reproduce with r3mes sim run out/swarm/seed-N.json --seed N",
+    },
+    {
+      command: "r3mes sim swarm --seeds 1000 --worlds fault-free --out out/fair",
+      description:
+        "1,000 fault-free worlds with attackers: fails a seed where an honest miner or proposer is slashed",
     },
   ]),
 );
