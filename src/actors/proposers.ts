@@ -4,21 +4,24 @@
  * can not fetch are left out), combines their updates by its method (mean,
  * median, trimmed mean, Krum), publishes the aggregate to the content store (the
  * chain gets only its CID), commits to it, and reveals
- * it once the commitment is on chain. Submissions under an open dispute that
- * tier 1 did not verify (a mismatch, an isolation audit) or on an audited trap
- * shard (a trap shard's submissions are the window's real task, traps.ts) are
- * left out until it is decided: committed to, one rejected later would be in
- * the aggregate or void the round (REJECTED_AFTER_COMMIT). Verified work under
- * a challenge stays in: validators count leaving it out against the proposer,
- * so a challenger could otherwise get an honest proposer's aggregate disputed. The proposer looks again each block while a commit can
- * still land; with nothing settled by then it commits nothing, and the chain
- * ends the round NOTHING_SETTLED without a slash (aggregation.ts). A colluding proposer includes only its
- * coalition's submissions (when it has any), so honest validators find
- * verified work left out and challenge it.
+ * it once the commitment is on chain. Work tier 1 did not verify that is
+ * under a dispute or an availability challenge (a mismatch, an isolation
+ * audit), and work on an audited trap shard (a trap shard's submissions are
+ * the window's real task, traps.ts), is left out until decided: committed
+ * to, work rejected later would be in the aggregate or void the round
+ * (REJECTED_AFTER_COMMIT). Verified work under a challenge stays in:
+ * validators count leaving it out against the proposer, so a challenger
+ * could otherwise get an honest proposer's aggregate disputed. The proposer
+ * looks again twice a block while a commit can still land; with nothing
+ * settled by then it commits nothing, and the chain ends the round
+ * NOTHING_SETTLED without a slash (aggregation.ts). A colluding proposer
+ * includes only its coalition's submissions (when it has any), so honest
+ * validators find verified work left out and challenge it.
  */
 import { DisputeSubject, SubmissionStatus } from "../gen/remes/v1/events_pb.ts";
 import type { AggregationMethod } from "../gen/remes/v1/types_pb.ts";
 import { aggregationCommitment, gradientRoot } from "../protocol/aggregation.ts";
+import { challengedSubmissions } from "../protocol/availability.ts";
 import { command } from "../protocol/commands.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 import { hashParts } from "../protocol/randomness.ts";
@@ -90,7 +93,7 @@ export class Proposer implements Actor {
       return;
     const live = io.world.queries.live(state, window);
     const traps = io.world.queries.trapShards(state, window);
-    const sampled = new Set([...state.availability.values()].map((c) => c.submissionId));
+    const sampled = challengedSubmissions(state);
     // Work tier 1 verified stays in while challenged (validators count it as work left out), unless a
     // trap audit holds it; flagged or unconfirmed work under a dispute or an availability challenge
     // waits for the verdict.

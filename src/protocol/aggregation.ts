@@ -15,6 +15,7 @@ import { AggregationMethod, Offence, Role } from "../gen/remes/v1/types_pb.ts";
 import type { CommandOf } from "./commands.ts";
 import type { BlockContext } from "./context.ts";
 import { fail, type ProtocolError } from "./errors.ts";
+import { challengedSubmissions } from "./availability.ts";
 import { type Emit, event, type EventOf, type ProtocolEvent } from "./events.ts";
 import { indexAggregationRevealed } from "./indexes.ts";
 import { checkAddress, checkFunds } from "./ledger.ts";
@@ -296,6 +297,10 @@ export const decideChallengeAggregation = (
   ];
 };
 
+/** Rounds that end without an aggregate through no fault of the proposer: unpaid, not slashed. */
+export const isVoidedRound = (f: AggregationFault): boolean =>
+  f === AggregationFault.NOTHING_SETTLED || f === AggregationFault.REJECTED_AFTER_COMMIT;
+
 /**
  * Whether the window had a live submission settled in time for a commit due
  * at block `height`: no dispute or availability challenge open on it, the
@@ -306,7 +311,7 @@ export const decideChallengeAggregation = (
  * Read only when a deadline is missed.
  */
 const anySettled = (state: Readonly<State>, window: number, height: number): boolean => {
-  const sampled = new Set([...state.availability.values()].map((c) => c.submissionId));
+  const sampled = challengedSubmissions(state);
   return submissionsOf(state, window).some(
     (s) =>
       s.status !== SubmissionStatus.REJECTED &&

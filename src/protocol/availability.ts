@@ -76,6 +76,10 @@ const challenge = (
   });
 };
 
+/** Ids of the submissions an availability challenge is open on. */
+export const challengedSubmissions = (state: Readonly<State>): Set<number> =>
+  new Set([...state.availability.values()].map((c) => c.submissionId));
+
 const openOn = (state: Readonly<State>, submissionId: number): boolean => {
   for (const c of state.availability.values()) if (c.submissionId === submissionId) return true;
   return false;

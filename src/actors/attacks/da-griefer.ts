@@ -14,7 +14,7 @@
  * 100 REMES, each loss costs 50 (availability.ts states the closed form).
  */
 import { SubmissionStatus } from "../../gen/remes/v1/events_pb.ts";
-import { availabilityBond } from "../../protocol/availability.ts";
+import { availabilityBond, challengedSubmissions } from "../../protocol/availability.ts";
 import { command } from "../../protocol/commands.ts";
 import type { ProtocolEvent } from "../../protocol/events.ts";
 import type { ActorInfo } from "../kinds.ts";
@@ -36,7 +36,7 @@ export class DaGriefer implements Actor {
     for (const e of events) {
       if (e.case !== "windowClosed") continue;
       const state = io.chain.state;
-      const open = new Set([...state.availability.values()].map((c) => c.submissionId));
+      const open = challengedSubmissions(state);
       const victims = io.world.queries
         .live(state, Number(e.value.window))
         .filter(

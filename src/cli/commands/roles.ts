@@ -17,6 +17,7 @@ import { AggregationFault } from "../../gen/remes/v1/events_pb.ts";
 import { methodByName } from "../../actors/aggregate.ts";
 import { type DaemonRole, startDaemon } from "../../actors/live/daemon.ts";
 import { ChainFollower } from "../../actors/live/follower.ts";
+import { isVoidedRound } from "../../protocol/aggregation.ts";
 import { command } from "../../protocol/commands.ts";
 import { UREMES_PER_REMES } from "../../protocol/params.ts";
 import { roleKey } from "../../protocol/state.ts";
@@ -431,11 +432,11 @@ const status = readOnly(
 
 /** A failed round as its proposer reads it: whether it cost stake. */
 const roundFault = (f: AggregationFault): string =>
-  f === AggregationFault.NOTHING_SETTLED
-    ? "ended unpaid, not slashed: nothing was settled to aggregate by the commit deadline"
-    : f === AggregationFault.REJECTED_AFTER_COMMIT
-      ? "ended unpaid, not slashed: a submission it included was rejected after the commit"
-      : `faulted (${AggregationFault[f]})`;
+  !isVoidedRound(f)
+    ? `faulted (${AggregationFault[f]})`
+    : f === AggregationFault.NOTHING_SETTLED
+      ? "ended unpaid, not slashed: nothing was settled to aggregate by the commit deadline"
+      : "ended unpaid, not slashed: a submission it included was rejected after the commit";
 
 const listAggregations = readOnly(
   "list-aggregations",

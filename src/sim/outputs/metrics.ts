@@ -13,12 +13,8 @@
  *
  * Plain code on purpose: it runs once per block of a simulated day.
  */
-import {
-  AggregationFault,
-  DisputeOutcome,
-  DisputeSubject,
-  RewardKind,
-} from "../../gen/remes/v1/events_pb.ts";
+import { DisputeOutcome, DisputeSubject, RewardKind } from "../../gen/remes/v1/events_pb.ts";
+import { isVoidedRound } from "../../protocol/aggregation.ts";
 import { Role } from "../../gen/remes/v1/types_pb.ts";
 import type { ProtocolEvent, EventOf } from "../../protocol/events.ts";
 import { isModuleAccount, type State } from "../../protocol/state.ts";
@@ -434,11 +430,7 @@ export class MetricsSink implements RunSink {
         this.win(Number(e.value.window)).aggregationsFinalized++;
         break;
       case "aggregationFaulted":
-        if (
-          e.value.fault === AggregationFault.NOTHING_SETTLED ||
-          e.value.fault === AggregationFault.REJECTED_AFTER_COMMIT
-        )
-          this.win(Number(e.value.window)).aggregationsVoided++;
+        if (isVoidedRound(e.value.fault)) this.win(Number(e.value.window)).aggregationsVoided++;
         else this.win(Number(e.value.window)).aggregationFaults++;
         break;
       default:
