@@ -235,6 +235,35 @@ describe("aggregation", () => {
     expect(chain.state.windows.get(0)!.aggregation!.fault).toBe(AggregationFault.NOTHING_SETTLED);
   });
 
+  it("a lazy proposer can not pass off settled work as unsettled: work decided two blocks before the deadline makes the miss MISSED_COMMIT, one block before NOTHING_SETTLED", () => {
+    // The same all-disputed window; the panel upholds submission 0 at `decidedAt` (deadline 15).
+    const missAfterVerdictAt = (decidedAt: number) => {
+      const chain = given({
+        validators: { [addr("remes1val0")]: 40_000n },
+        proposers: { [PROPOSER]: 10_000n },
+        miners: Object.fromEntries(miners.map((m) => [m, 2_000n])),
+      });
+      chain.block();
+      submitted(chain, ...miners.map((m) => submission(chain, m, hashOf(`gradient/0/${m}`), 0)));
+      chain.advanceTo(decidedAt - 1);
+      const d = [...chain.state.disputes.values()].find((x) => x.subjectId === 0)!;
+      accepted(
+        chain,
+        command("submitArbitrationVerdict", {
+          validator: d.panel[0]!,
+          disputeId: d.id,
+          valid: true,
+          recomputedHash: chain.state.submissions.get(0)!.gradientHash,
+        }),
+      );
+      expect(chain.state.disputes.has(d.id)).toBe(false);
+      chain.advanceTo(15);
+      return eventsOf(chain.log.flat(), "aggregationFaulted").map((e) => e.fault);
+    };
+    expect(missAfterVerdictAt(13)).toEqual([AggregationFault.MISSED_COMMIT]);
+    expect(missAfterVerdictAt(14)).toEqual([AggregationFault.NOTHING_SETTLED]);
+  });
+
   /** Submission 0 challenged at `at` with no tier-2 votes; the one-validator panel finds it wrong: rejected at `at` + 3. */
   const rejectSubmission0 = (chain: MockChain, at: number) => {
     chain.advanceTo(at - 1);
