@@ -24,6 +24,7 @@ import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import { RemesApp } from "./app.ts";
 import { type MetricsServer, serveMetrics } from "./metrics-http.ts";
+import { mallocTrim } from "./malloc-trim.ts";
 import type { RestServer } from "./rest-http.ts";
 import { rpcUrlOf } from "./rest-rpc.ts";
 import { readToml } from "./toml.ts";
@@ -135,7 +136,9 @@ const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
  * until its response is sent, so they outlive the small young generation;
  * much of them — tx bytes, hashes — is off-heap, in buffers the heap figure
  * does not count); and after InitChain or a Commit that wrote a state
- * snapshot (megabytes of buffers), whatever the traffic.
+ * snapshot (megabytes of buffers), whatever the traffic. Each is followed
+ * by glibc's malloc_trim (malloc-trim.ts), which gives back the free pages
+ * inside malloc's heap that the collection's freed buffers left.
  *
  * While txs arrive (CheckTx since the previous Commit) none runs: V8's own
  * collections bound the heap under a flood, and one of ours there only
@@ -192,7 +195,10 @@ const collector = () => {
     flavor?: "last-resort";
   }) => void;
   return collectorPolicy({
-    collect: () => gc({ type: "major", flavor: "last-resort" }),
+    collect: () => {
+      gc({ type: "major", flavor: "last-resort" });
+      mallocTrim();
+    },
     heapUsed: () => v8.getHeapStatistics().used_heap_size,
     rss: () => process.memoryUsage.rss(),
   });
