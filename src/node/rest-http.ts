@@ -6,8 +6,8 @@
  * must arrive within REST_REQUEST_TIMEOUT_MS, and each RPC call under it
  * has its own timeout (rest-rpc.ts).
  */
-import * as http from "node:http";
-import { listenHttp, parseMetricsAddress } from "./metrics-http.ts";
+import type * as http from "node:http";
+import { listenHttp, nodeHttp, parseMetricsAddress } from "./metrics-http.ts";
 import { restHandler } from "./rest.ts";
 import type { Rpc } from "./rest-rpc.ts";
 import { Grpc, RestError } from "./rest-status.ts";
@@ -70,7 +70,7 @@ export const serveRest = async (rpc: Rpc, addr: string): Promise<RestServer> => 
   if (a instanceof Error) throw new Error(a.message.replace("metrics", "REST"));
   const handle = restHandler(rpc);
   let inFlight = 0;
-  const server = http.createServer(async (req, res) => {
+  const server = nodeHttp().createServer(async (req, res) => {
     if (inFlight >= REST_MAX_IN_FLIGHT) {
       req.resume();
       return refuse(res, new RestError(Grpc.Unavailable, "too many requests in flight; retry"));
