@@ -129,13 +129,13 @@ const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
  * Garbage collection between blocks (after InitChain and Commit), in a
  * block without CheckTx traffic: V8's memory-reducing "last resort"
  * collection, which compacts and gives emptied pages back to the OS (at
- * 100,000 stored submissions: at most ~115 MB resident between blocks,
+ * 1,000,000 stored submissions: at most ~106 MB resident between blocks,
  * against 176 with V8's own collections alone), once the heap has grown
  * half again plus 32 MB past what the last collection left or the
- * process's resident set by 16 MB (a block's txs, results and events live
- * until its response is sent, so they outlive the small young generation;
- * much of them — tx bytes, hashes — is off-heap, in buffers the heap figure
- * does not count); and after InitChain or a Commit that wrote a state
+ * process's resident set by 8 MB (16 MB kept it ~10 MB higher; a block's
+ * txs, results and events live until its response is sent, so they outlive
+ * the small young generation; much of them — tx bytes, hashes — is
+ * off-heap, in buffers the heap figure does not count); and after InitChain or a Commit that wrote a state
  * snapshot (megabytes of buffers), whatever the traffic. Each is followed
  * by glibc's malloc_trim (malloc-trim.ts), which gives back the free pages
  * inside malloc's heap that the collection's freed buffers left.
@@ -147,7 +147,7 @@ const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
  * after a flood that grew the heap runs the last-resort one: a 10,000-tx
  * flood leaves the app at ~180 MB resident and 105 MB three blocks later.
  */
-const RSS_GROWTH = 16 * 2 ** 20;
+const RSS_GROWTH = 8 * 2 ** 20;
 
 export interface CollectorProbes {
   /** V8's memory-reducing full collection. */

@@ -49,16 +49,16 @@ describe("collectorPolicy", () => {
     expect(m.collections).toBe(0);
   });
 
-  it("in quiet blocks collects on heap growth (half again + 32 MB) or resident-set growth (16 MB), not below", () => {
+  it("in quiet blocks collects on heap growth (half again + 32 MB) or resident-set growth (8 MB), not below", () => {
     const { m, policy } = fake();
     m.heap = 40 * MB * 1.5 + 32 * MB - 1;
-    m.rss = 100 * MB + 16 * MB - 1;
+    m.rss = 100 * MB + 8 * MB - 1;
     policy.afterBlock(false);
     expect(m.collections).toBe(0);
     m.heap += 1;
     policy.afterBlock(false);
     expect(m.collections).toBe(1);
-    m.rss = 100 * MB + 16 * MB;
+    m.rss = 100 * MB + 8 * MB;
     policy.afterBlock(false);
     expect(m.collections).toBe(2);
   });
