@@ -5,7 +5,7 @@
  * chunks — SQLite's page cache churn, V8's compiler zones, OpenSSL — stay
  * resident until `malloc_trim`, which since glibc 2.8 also releases whole free
  * pages inside the heap (MADV_DONTNEED). Measured with bench:node's memory
- * part: the app's malloc heap 12–21 MB → ~8, and at most ~112 MB resident
+ * part: the app's malloc heap 11–21 MB → 7–9, and at most ~112 MB resident
  * between blocks instead of ~130. No Node API reaches it, hence koffi (already
  * loaded for the system's libsecp256k1). Where libc is not glibc (musl,
  * macOS) this is a no-op.

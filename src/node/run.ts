@@ -135,8 +135,9 @@ const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
  * process's resident set by 8 MB (16 MB kept it ~10 MB higher; a block's
  * txs, results and events live until its response is sent, so they outlive
  * the small young generation; much of them — tx bytes, hashes — is
- * off-heap, in buffers the heap figure does not count); and after InitChain or a Commit that wrote a state
- * snapshot (megabytes of buffers), whatever the traffic. Each is followed
+ * off-heap, in buffers the heap figure does not count); and after
+ * InitChain or a Commit that wrote a state snapshot (megabytes of buffers),
+ * whatever the traffic. Each is followed
  * by glibc's malloc_trim (malloc-trim.ts), which gives back the free pages
  * inside malloc's heap that the collection's freed buffers left.
  *
