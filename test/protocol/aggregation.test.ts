@@ -205,11 +205,8 @@ describe("aggregation", () => {
     ).toEqual([[PROPOSER, Offence.PROPOSER_FAULT]]);
   });
 
-  it("a missed commit is no fault when every live submission was still under audit at the deadline: NOTHING_SETTLED, no slash", () => {
-    // Every pair of miners disagrees, so tier 1 sends all four submissions to tier-3 panels that
-    // decide after the commit deadline (17 > 15): an honest proposer had nothing it could aggregate
-    // without risking a reveal of a submission rejected meanwhile (seen in the testnet: trap shards'
-    // audits left whole windows unaggregatable, and their proposer was slashed for each).
+  /** One validator, the proposer and four miners each submitting other work for window 0: tier 1 disputes all four. */
+  const allDisputedWindow = () => {
     const chain = given({
       validators: { [addr("remes1val0")]: 40_000n },
       proposers: { [PROPOSER]: 10_000n },
@@ -217,6 +214,15 @@ describe("aggregation", () => {
     });
     chain.block();
     submitted(chain, ...miners.map((m) => submission(chain, m, hashOf(`gradient/0/${m}`), 0)));
+    return chain;
+  };
+
+  it("a missed commit is no fault when every live submission was still under audit at the deadline: NOTHING_SETTLED, no slash", () => {
+    // Every pair of miners disagrees, so tier 1 sends all four submissions to tier-3 panels that
+    // decide after the commit deadline (17 > 15): an honest proposer had nothing it could aggregate
+    // without risking a reveal of a submission rejected meanwhile (seen in the testnet: trap shards'
+    // audits left whole windows unaggregatable, and their proposer was slashed for each).
+    const chain = allDisputedWindow();
     chain.advanceTo(12);
     expect(eventsOf(chain.log.flat(), "disputeOpened").map((d) => Number(d.subjectId))).toEqual([
       2, 3, 0, 1,
@@ -238,13 +244,7 @@ describe("aggregation", () => {
   it("a lazy proposer can not pass off settled work as unsettled: work decided two blocks before the deadline makes the miss MISSED_COMMIT, one block before NOTHING_SETTLED", () => {
     // The same all-disputed window; the panel upholds submission 0 at `decidedAt` (deadline 15).
     const missAfterVerdictAt = (decidedAt: number) => {
-      const chain = given({
-        validators: { [addr("remes1val0")]: 40_000n },
-        proposers: { [PROPOSER]: 10_000n },
-        miners: Object.fromEntries(miners.map((m) => [m, 2_000n])),
-      });
-      chain.block();
-      submitted(chain, ...miners.map((m) => submission(chain, m, hashOf(`gradient/0/${m}`), 0)));
+      const chain = allDisputedWindow();
       chain.advanceTo(decidedAt - 1);
       const d = [...chain.state.disputes.values()].find((x) => x.subjectId === 0)!;
       accepted(
