@@ -317,9 +317,9 @@ describe("aggregation", () => {
     ).toEqual([]);
   });
 
-  it("a submission rejected two blocks or more before the commitment can not be revealed: the reveal is refused and the round faults MISSED_REVEAL", () => {
-    // Otherwise a proposer could void its round unslashed by committing to work it knew was rejected.
-    const chain = closedWindow(miners[0]); // tier 1 sent submission 0 and its shard partner to tier 3 at 12
+  /** Tier 1 sent submission 0 and its shard partner to tier 3 at 12; the panels reject 0 and uphold the partner at 13. */
+  const rejectedAt13 = () => {
+    const chain = closedWindow(miners[0]);
     const verdicts = [...chain.state.disputes.values()].map((d) =>
       command("submitArbitrationVerdict", {
         validator: d.panel[0]!,
@@ -333,6 +333,12 @@ describe("aggregation", () => {
     );
     accepted(chain, ...verdicts); // 13
     expect(chain.state.submissions.get(0)!.status).toBe(SubmissionStatus.REJECTED);
+    return chain;
+  };
+
+  it("a submission rejected two blocks or more before the commitment can not be revealed: the reveal is refused and the round faults MISSED_REVEAL", () => {
+    // Otherwise a proposer could void its round unslashed by committing to work it knew was rejected.
+    const chain = rejectedAt13();
     const a = aggregate(chain);
     chain.block(); // 14
     accepted(chain, commit(a.cid, a.root)); // 15
@@ -348,6 +354,23 @@ describe("aggregation", () => {
     expect(
       eventsOf(chain.lastResult!.events, "slashed").map((e) => [e.address, e.offence]),
     ).toEqual([[PROPOSER, Offence.PROPOSER_FAULT]]);
+  });
+
+  it("a submission rejected in the block just before the commitment voids the round, unslashed: the proposer committed from a view one block old", () => {
+    const chain = rejectedAt13();
+    const a = aggregate(chain);
+    expect(a.ids).toContain(0); // the rejected submission is in the committed set
+    accepted(chain, commit(a.cid, a.root)); // 14
+    const stake = proposerStake(chain);
+    const events = accepted(chain, reveal(a.ids, a.cid, a.root)); // 15
+    expect(events.filter((e) => e.case.startsWith("aggregation") || e.case === "slashed")).toEqual([
+      event("aggregationFaulted", {
+        window: 0,
+        proposer: PROPOSER,
+        fault: AggregationFault.REJECTED_AFTER_COMMIT,
+      }),
+    ]);
+    expect(proposerStake(chain)).toBe(stake);
   });
 
   it("a window without submissions selects no proposer, so no proposer is faulted for it", () => {
