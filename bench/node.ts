@@ -1038,7 +1038,7 @@ console.log(
       `rss_mb_app_idle is the same process before InitChain (Node 24 + the bundle of src/node and src/protocol), rss_mb_after_genesis after InitChain of the ${RSS_MINERS} miners; state_snapshot_mb_at_quarters is the size of the app's latest state snapshot (its whole live state, v8-serialized) at the same points. ` +
       `rss_mb_chain_app_after_flood / _3_blocks_later: the app process of the headline chain run (${MINERS} miners) once its mempool drained, and three empty blocks later. ` +
       `Every RSS figure but rss_peak_mb is sampled between blocks (after an Echo that follows the Commit, so after the app's post-Commit work); rss_mb_max_between_blocks is the most over every block after the first quarter. ` +
-      `The app runs V8's memory-reducing full collection after InitChain, after a Commit that wrote a state snapshot (every 100 blocks, so at 1,000,000) and after a Commit without CheckTx traffic once its heap has grown half again plus 32 MB, or its resident set 16 MB, past what the last collection left, or a flood before it grew the heap so (under a flood only V8's own collections run: run.ts): ` +
+      `The app runs V8's memory-reducing full collection after InitChain, after a Commit that wrote a state snapshot (every 100 blocks, so at 1,000,000) and after a Commit without CheckTx traffic once its heap has grown half again plus 32 MB, or its resident set 8 MB, past what the last collection left, or a flood before it grew the heap so (under a flood only V8's own collections run: run.ts): ` +
       `RSS is live state plus Node's own code right after one, and up to a block or two of garbage more before the next; rss_app_cpu_us_per_submission is the app process's CPU (user + system) per stored submission.`,
   }),
 );

@@ -37,6 +37,7 @@ import { isBeaconTx } from "../protocol/beacon.ts";
 import { isProtocolError } from "../protocol/errors.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 import { initChain } from "../protocol/genesis.ts";
+import { rolesOfKind } from "../protocol/indexes.ts";
 import { applyBlock, evolve, type TxFee } from "../protocol/machine.ts";
 import { isModuleAccount, type State } from "../protocol/state.ts";
 import {
@@ -80,14 +81,19 @@ const feeOf = (tx: AdmittedTx): TxFee | undefined =>
 const timeMsOf = (t: Timestamp | undefined): bigint =>
   t ? t.seconds * 1000n + BigInt(Math.floor(t.nanos / 1_000_000)) : 0n;
 
-/** CometBFT consensus address (sha256(ed25519 pubkey)[:20], hex) → protocol validator address. */
+/**
+ * CometBFT consensus address (sha256(ed25519 pubkey)[:20], hex) → protocol validator address. The validators
+ * only (the role index), not every role: a 65,000-miner chain's FinalizeBlock walked 65,000 records for a
+ * handful. A consensus key is bound to one validator at most (consensus-keys.ts, genesis.ts), so the
+ * order they come in does not matter.
+ */
 const validatorAddresses = (state: Readonly<State>): Map<string, string> => {
   const m = new Map<string, string>();
-  // forEach, not for…of: an iterator result per role (every miner's, each block) when not optimised away.
-  state.roles.forEach((r) => {
-    if (r.role === Role.VALIDATOR && r.pubkey.length === 32)
-      m.set(bytesToHex(sha256(r.pubkey).subarray(0, 20)), r.address);
-  });
+  const validators = rolesOfKind(state.roles, Role.VALIDATOR);
+  for (let i = 0; i < validators.length; i++) {
+    const r = validators[i]!;
+    if (r.pubkey.length === 32) m.set(bytesToHex(sha256(r.pubkey).subarray(0, 20)), r.address);
+  }
   return m;
 };
 

@@ -22,6 +22,7 @@ import {
 import { Role } from "../gen/remes/v1/types_pb.ts";
 import type { BlockContext } from "../protocol/context.ts";
 import { isProtocolError } from "../protocol/errors.ts";
+import { rolesOfKind } from "../protocol/indexes.ts";
 import { checkFunds } from "../protocol/ledger.ts";
 import { decide, dryRunTx } from "../protocol/machine.ts";
 import { type Committed, requireState } from "./committed.ts";
@@ -381,18 +382,15 @@ export class Mempool {
     proposerAddress: Uint8Array;
   }): ResponseProcessProposal_ProposalStatus | undefined {
     const cons = bytesToHex(req.proposerAddress);
-    // The first validator in the roles' order whose consensus address is the proposer's: forEach, not a copy of
-    // every role (every miner's, each block).
+    // The validator whose consensus address is the proposer's, from the validators only (the role index), not every
+    // role (every miner's, each block); a consensus key is bound to one validator at most (consensus-keys.ts).
     let key: Uint8Array | undefined;
-    requireState(this.node).roles.forEach((r) => {
-      if (
-        key === undefined &&
-        r.role === Role.VALIDATOR &&
-        r.pubkey.length === 32 &&
-        bytesToHex(sha256(r.pubkey).subarray(0, 20)) === cons
-      )
+    const validators = rolesOfKind(requireState(this.node).roles, Role.VALIDATOR);
+    for (let i = 0; i < validators.length && key === undefined; i++) {
+      const r = validators[i]!;
+      if (r.pubkey.length === 32 && bytesToHex(sha256(r.pubkey).subarray(0, 20)) === cons)
         key = r.pubkey;
-    });
+    }
     const problem = this.node.beacon.problem(req.txs, key, Number(req.height));
     if (problem === undefined) return undefined;
     this.node.log(`app: ProcessProposal ${req.height} rejected: ${problem}`);
