@@ -18,7 +18,6 @@
  * leave the pending block alone.
  */
 import { fromJson, type JsonValue } from "@bufbuild/protobuf";
-import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import {
   type ExecTxResult,
@@ -29,7 +28,6 @@ import {
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import type { Timestamp } from "cosmjs-types/google/protobuf/timestamp";
 import { GenesisStateSchema } from "../gen/remes/v1/genesis_pb.ts";
-import { Role } from "../gen/remes/v1/types_pb.ts";
 import { nextAppHash, stateRoot } from "../protocol/apphash.ts";
 import type { ProtocolCommand } from "../protocol/commands.ts";
 import type { BlockContext, Misbehavior, ValidatorVote } from "../protocol/context.ts";
@@ -37,7 +35,6 @@ import { isBeaconTx } from "../protocol/beacon.ts";
 import { isProtocolError } from "../protocol/errors.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
 import { initChain } from "../protocol/genesis.ts";
-import { rolesOfKind } from "../protocol/indexes.ts";
 import { applyBlock, evolve, type TxFee } from "../protocol/machine.ts";
 import { isModuleAccount, type State } from "../protocol/state.ts";
 import {
@@ -57,7 +54,12 @@ import type { AdmittedTx, Checked, Mempool } from "./mempool.ts";
 import { decodeSnapshot, encodeSnapshot, restoredState, SNAPSHOT_FORMAT } from "./snapshot.ts";
 import type { AccountRecord } from "./store.ts";
 import { gasUsedOf } from "./tx.ts";
-import { genesisMismatch, genesisValidators, validatorUpdatesOf } from "./validator-updates.ts";
+import {
+  genesisMismatch,
+  genesisValidators,
+  validatorsByConsensusAddress,
+  validatorUpdatesOf,
+} from "./validator-updates.ts";
 
 interface Pending {
   readonly height: number;
@@ -80,22 +82,6 @@ const feeOf = (tx: AdmittedTx): TxFee | undefined =>
 
 const timeMsOf = (t: Timestamp | undefined): bigint =>
   t ? t.seconds * 1000n + BigInt(Math.floor(t.nanos / 1_000_000)) : 0n;
-
-/**
- * CometBFT consensus address (sha256(ed25519 pubkey)[:20], hex) → protocol validator address. The validators
- * only (the role index), not every role: a 65,000-miner chain's FinalizeBlock walked 65,000 records for a
- * handful. A consensus key is bound to one validator at most (consensus-keys.ts, genesis.ts), so the
- * order they come in does not matter.
- */
-const validatorAddresses = (state: Readonly<State>): Map<string, string> => {
-  const m = new Map<string, string>();
-  const validators = rolesOfKind(state.roles, Role.VALIDATOR);
-  for (let i = 0; i < validators.length; i++) {
-    const r = validators[i]!;
-    if (r.pubkey.length === 32) m.set(bytesToHex(sha256(r.pubkey).subarray(0, 20)), r.address);
-  }
-  return m;
-};
 
 export class Consensus {
   private pending: Pending | undefined;
@@ -214,8 +200,8 @@ export class Consensus {
   }
 
   blockContext(req: RequestFinalizeBlock): BlockContext {
-    const byCons = validatorAddresses(requireState(this.node));
-    const who = (addr: Uint8Array) => byCons.get(bytesToHex(addr));
+    const byCons = validatorsByConsensusAddress(requireState(this.node));
+    const who = (addr: Uint8Array) => byCons.get(bytesToHex(addr))?.address;
     const lastCommit: ValidatorVote[] = [];
     for (const v of req.decidedLastCommit?.votes ?? []) {
       const address = who(v.validator?.address ?? new Uint8Array(0));

@@ -13,16 +13,13 @@
  * authenticates its txs through `authenticate` and `forget`s them once a
  * block holds them.
  */
-import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import {
   type CheckTxType,
   ResponseProcessProposal_ProposalStatus,
 } from "cosmjs-types/tendermint/abci/types";
-import { Role } from "../gen/remes/v1/types_pb.ts";
 import type { BlockContext } from "../protocol/context.ts";
 import { isProtocolError } from "../protocol/errors.ts";
-import { rolesOfKind } from "../protocol/indexes.ts";
 import { checkFunds } from "../protocol/ledger.ts";
 import { decide, dryRunTx } from "../protocol/machine.ts";
 import { type Committed, requireState } from "./committed.ts";
@@ -37,6 +34,7 @@ import {
   verifySignature,
   withSignerString,
 } from "./tx.ts";
+import { validatorsByConsensusAddress } from "./validator-updates.ts";
 
 /**
  * What the verified cache keeps of a tx, and what CheckTx, the proposal
@@ -382,15 +380,7 @@ export class Mempool {
     proposerAddress: Uint8Array;
   }): ResponseProcessProposal_ProposalStatus | undefined {
     const cons = bytesToHex(req.proposerAddress);
-    // The validator whose consensus address is the proposer's, from the validators only (the role index), not every
-    // role (every miner's, each block); a consensus key is bound to one validator at most (consensus-keys.ts).
-    let key: Uint8Array | undefined;
-    const validators = rolesOfKind(requireState(this.node).roles, Role.VALIDATOR);
-    for (let i = 0; i < validators.length && key === undefined; i++) {
-      const r = validators[i]!;
-      if (r.pubkey.length === 32 && bytesToHex(sha256(r.pubkey).subarray(0, 20)) === cons)
-        key = r.pubkey;
-    }
+    const key = validatorsByConsensusAddress(requireState(this.node)).get(cons)?.pubkey;
     const problem = this.node.beacon.problem(req.txs, key, Number(req.height));
     if (problem === undefined) return undefined;
     this.node.log(`app: ProcessProposal ${req.height} rejected: ${problem}`);

@@ -13,11 +13,11 @@
  * `finalizeRequestOf` fills it from that set and refuses to guess without
  * it; `fetchFinalizeRequest` fetches the set when a block needs it.
  */
-import { sha256 } from "@noble/hashes/sha2.js";
 import { MisbehaviorType, type RequestFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import { beaconTx } from "../protocol/beacon.ts";
 import type { BlockContext } from "../protocol/context.ts";
+import { consensusAddressOf } from "./validator-updates.ts";
 
 export interface RpcBlock {
   readonly block_id: { readonly hash: string };
@@ -121,10 +121,6 @@ export const fetchFinalizeRequest = async (
     hasUnnamedVotes(block) && height > 1 ? await validatorAddressesAt(rpc, height - 1) : [];
   return { block, request: finalizeRequestOf(block, previous) };
 };
-
-/** CometBFT's consensus address of an ed25519 validator key: sha256(pubkey)[:20]. */
-export const consensusAddressOf = (ed25519Pubkey: Uint8Array): Uint8Array =>
-  sha256(ed25519Pubkey).subarray(0, 20);
 
 /**
  * The FinalizeBlock request that carries a protocol BlockContext (the

@@ -7,9 +7,32 @@
  * says, in both runtimes (the simulator draws proposers from the same set).
  */
 import type { ValidatorUpdate } from "cosmjs-types/tendermint/abci/types";
-import { hexToBytes } from "@noble/hashes/utils.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
+import { Role } from "../gen/remes/v1/types_pb.ts";
 import type { ProtocolEvent } from "../protocol/events.ts";
-import type { State } from "../protocol/state.ts";
+import { rolesOfKind } from "../protocol/indexes.ts";
+import type { RoleRecord, State } from "../protocol/state.ts";
+
+/** CometBFT's consensus address of an ed25519 validator key: sha256(pubkey)[:20]. */
+export const consensusAddressOf = (ed25519Pubkey: Uint8Array): Uint8Array =>
+  sha256(ed25519Pubkey).subarray(0, 20);
+
+/**
+ * The validators with a consensus key, by consensus address (hex): whose vote, misbehaviour or proposal a
+ * CometBFT address names. From the role index, the validators only: a 65,000-miner chain walked 65,000
+ * records for a handful. A consensus key binds one validator at most (consensus-keys.ts, genesis.ts), so
+ * the order they come in does not matter.
+ */
+export const validatorsByConsensusAddress = (state: Readonly<State>): Map<string, RoleRecord> => {
+  const m = new Map<string, RoleRecord>();
+  const validators = rolesOfKind(state.roles, Role.VALIDATOR);
+  for (let i = 0; i < validators.length; i++) {
+    const r = validators[i]!;
+    if (r.pubkey.length === 32) m.set(bytesToHex(consensusAddressOf(r.pubkey)), r);
+  }
+  return m;
+};
 
 /** The validator updates of one block's events, in the order the protocol emitted them (sorted by key). */
 export const validatorUpdatesOf = (events: readonly ProtocolEvent[]): ValidatorUpdate[] => {
